@@ -1,0 +1,361 @@
+"""The graph document: what the user edits.
+
+A `networkx.MultiDiGraph` (not a DiGraph: `x * x` needs two edges from x into the same mul
+node, one per input port; the edge key is the target port). Every change goes through the
+methods below, which validate first and change nothing when they refuse, then tell every
+subscriber with a plain-Python `DocEvent`. No torch here: a document is plain data.
+"""
+
+from __future__ import annotations
+
+import copy
+import keyword
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import networkx as nx
+
+from engine.literal import LiteralError, Nested, check_rectangular
+from engine.ops import CONSTANT, DTYPES, FLOAT_DTYPES, LEAF, OPS, check_param, get_op, is_source
+
+
+class GraphError(ValueError):
+    """An edit the document refuses. The document is unchanged when this is raised."""
+
+
+class CycleError(GraphError):
+    pass
+
+
+class PortError(GraphError):
+    pass
+
+
+class BadNameError(GraphError):
+    pass
+
+
+class UnknownNodeError(GraphError):
+    pass
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    port: str
+
+
+@dataclass
+class Node:
+    id: str
+    op: str
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    value: Nested | None = None  # leaves and constants only
+    requires_grad: bool = False
+    dtype: str = "float32"
+    position: tuple[float, float] = (0.0, 0.0)
+    is_output: bool = False
+    # The `gradient=` of an output. None with seed_enabled: the default (ones of its shape).
+    seed: Nested | None = None
+    # False: call bare backward() on this output (torch then needs it to be a scalar).
+    seed_enabled: bool = True
+
+    def copy(self) -> Node:
+        return copy.deepcopy(self)
+
+
+@dataclass(frozen=True)
+class DocEvent:
+    """kind: node_added | node_removed | node_changed | edge_added | edge_removed |
+    options_changed | reset (everything replaced)."""
+
+    kind: str
+    node_id: str | None = None
+    edge: Edge | None = None
+    fields: tuple[str, ...] = ()
+
+
+@dataclass
+class RunOptions:
+    retain_graph: bool = False
+    accumulate: bool = False  # False: leaf grads reset before every run
+    inputs: list[str] | None = None  # node ids for backward(inputs=...); None = all leaves
+
+
+NODE_FIELDS = ("op", "name", "params", "value", "requires_grad", "dtype", "position",
+               "is_output", "seed", "seed_enabled")
+
+
+class Document:
+    def __init__(self) -> None:
+        self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self.options = RunOptions()
+        self.title = ""
+        self.description = ""
+        self._listeners: list[Callable[[DocEvent], None]] = []
+        self._next_id = 1
+
+    # ---- events ---------------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[DocEvent], None]) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[DocEvent], None]) -> None:
+        self._listeners.remove(listener)
+
+    def _emit(self, event: DocEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    # ---- reading --------------------------------------------------------------------------
+    def node(self, node_id: str) -> Node:
+        try:
+            return self.graph.nodes[node_id]["node"]
+        except KeyError:
+            raise UnknownNodeError(f"no node with id {node_id!r}") from None
+
+    def nodes(self) -> Iterator[Node]:
+        for _, data in self.graph.nodes(data=True):
+            yield data["node"]
+
+    def edges(self) -> Iterator[Edge]:
+        for src, dst, port in self.graph.edges(keys=True):
+            yield Edge(src, dst, port)
+
+    def in_edges(self, node_id: str) -> dict[str, Edge]:
+        """Edges into node_id, by target port."""
+        return {port: Edge(src, dst, port)
+                for src, dst, port in self.graph.in_edges(node_id, keys=True)}
+
+    def out_edges(self, node_id: str) -> list[Edge]:
+        return [Edge(s, d, p) for s, d, p in self.graph.out_edges(node_id, keys=True)]
+
+    def node_by_name(self, name: str) -> Node | None:
+        for n in self.nodes():
+            if n.name == name:
+                return n
+        return None
+
+    def outputs(self) -> list[Node]:
+        return [n for n in self.topological_nodes() if n.is_output]
+
+    def leaves(self) -> list[Node]:
+        return [n for n in self.topological_nodes() if n.op == LEAF]
+
+    def topological_nodes(self) -> list[Node]:
+        """Nodes in a deterministic topological order (ties broken by id)."""
+        order = nx.lexicographical_topological_sort(self.graph, key=_id_key)
+        return [self.node(i) for i in order]
+
+    def __len__(self) -> int:
+        return self.graph.number_of_nodes()
+
+    # ---- validation -----------------------------------------------------------------------
+    def new_id(self) -> str:
+        while str(self._next_id) in self.graph:
+            self._next_id += 1
+        return str(self._next_id)
+
+    def unique_name(self, base: str) -> str:
+        base = base if base.isidentifier() and not keyword.iskeyword(base) else "node"
+        taken = {n.name for n in self.nodes()}
+        if base not in taken:
+            return base
+        i = 1
+        while f"{base}{i}" in taken:
+            i += 1
+        return f"{base}{i}"
+
+    def _check_name(self, name: str, node_id: str | None) -> None:
+        if not name.isidentifier() or keyword.iskeyword(name) or name in {"torch", "F", "nn"}:
+            raise BadNameError(f"{name!r} is not a usable name: use letters, digits and _, "
+                             "not starting with a digit, and not a Python keyword")
+        other = self.node_by_name(name)
+        if other is not None and other.id != node_id:
+            raise BadNameError(f"the name {name!r} is already used by another node")
+
+    def _validate_node(self, node: Node) -> None:
+        if node.op not in OPS:
+            raise GraphError(f"unknown op {node.op!r}")
+        spec = get_op(node.op)
+        self._check_name(node.name, node.id)
+        if node.dtype not in DTYPES:
+            raise GraphError(f"unknown dtype {node.dtype!r}; use one of {', '.join(DTYPES)}")
+        unknown = set(node.params) - {p.name for p in spec.params}
+        if unknown:
+            raise GraphError(f"{node.op} has no parameter {sorted(unknown)[0]!r}")
+        for p in spec.params:
+            try:
+                node.params[p.name] = check_param(p, node.params.get(p.name, p.default))
+            except ValueError as exc:
+                raise GraphError(f"{node.name}: {exc}") from None
+        if is_source(node.op):
+            if node.value is None:
+                raise GraphError(f"{node.name}: a {node.op} needs a value")
+            try:
+                check_rectangular(node.value)
+            except LiteralError as exc:
+                raise GraphError(f"{node.name}: {exc}") from None
+            if node.op == LEAF and node.requires_grad and node.dtype not in FLOAT_DTYPES:
+                # torch's own words for this case
+                raise GraphError(f"{node.name}: Only Tensors of floating point and complex "
+                                 "dtype can require gradients")
+        elif node.value is not None:
+            raise GraphError(f"{node.name}: only leaves and constants hold a value")
+        if node.seed is not None:
+            try:
+                check_rectangular(node.seed)
+            except LiteralError as exc:
+                raise GraphError(f"{node.name}: seed {exc}") from None
+
+    def _check_edge(self, edge: Edge) -> None:
+        for end in (edge.source, edge.target):
+            if end not in self.graph:
+                raise UnknownNodeError(f"no node with id {end!r}")
+        target = self.node(edge.target)
+        spec = get_op(target.op)
+        if edge.port not in spec.inputs:
+            ports = ", ".join(spec.inputs) or "none"
+            raise PortError(f"{target.name} ({target.op}) has no input port {edge.port!r}; "
+                            f"its ports: {ports}")
+        if edge.source == edge.target:
+            raise CycleError(f"{target.name} cannot feed itself")
+        if edge.port in self.in_edges(edge.target):
+            src = self.node(self.in_edges(edge.target)[edge.port].source)
+            raise PortError(f"input {edge.port!r} of {target.name} is already fed by {src.name}")
+        if nx.has_path(self.graph, edge.target, edge.source):
+            raise CycleError(f"connecting {self.node(edge.source).name} → {target.name} "
+                             "would make a cycle")
+
+    # ---- edits ----------------------------------------------------------------------------
+    def add_node(self, op: str, name: str | None = None, *, node_id: str | None = None,
+                 **fields: Any) -> Node:
+        """Add a node; unspecified fields get the op's defaults. Returns the new node."""
+        if op not in OPS:
+            raise GraphError(f"unknown op {op!r}")
+        node_id = node_id if node_id is not None else self.new_id()
+        if node_id in self.graph:
+            raise GraphError(f"a node with id {node_id!r} already exists")
+        spec = get_op(op)
+        fields.setdefault("params", {})
+        fields["params"] = {**spec.default_params(), **fields["params"]}
+        if is_source(op):
+            fields.setdefault("value", 0.0)
+            fields.setdefault("requires_grad", op == LEAF)
+        if op == CONSTANT:
+            fields["requires_grad"] = False
+        node = Node(id=node_id, op=op, name=name or self.unique_name(_default_name(op)),
+                    **fields)
+        self.insert_node(node)
+        return node
+
+    def insert_node(self, node: Node, edges: list[Edge] | None = None) -> None:
+        """Insert a complete node (and edges touching it), e.g. when undoing a delete."""
+        self._validate_node(node)
+        if node.id in self.graph:
+            raise GraphError(f"a node with id {node.id!r} already exists")
+        self.graph.add_node(node.id, node=node.copy())
+        self._emit(DocEvent("node_added", node.id))
+        added: list[Edge] = []
+        try:
+            for edge in edges or []:
+                self.add_edge(edge.source, edge.target, edge.port)
+                added.append(edge)
+        except GraphError:
+            for edge in reversed(added):
+                self.remove_edge(edge.target, edge.port)
+            self.graph.remove_node(node.id)
+            self._emit(DocEvent("node_removed", node.id))
+            raise
+
+    def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
+        """Remove a node and its edges; returns both so the removal can be undone."""
+        node = self.node(node_id).copy()
+        edges = list(self.in_edges(node_id).values()) + self.out_edges(node_id)
+        for edge in edges:
+            self.remove_edge(edge.target, edge.port)
+        if node_id in (self.options.inputs or []):
+            self.options.inputs = [i for i in self.options.inputs or [] if i != node_id]
+        self.graph.remove_node(node_id)
+        self._emit(DocEvent("node_removed", node_id))
+        return node, edges
+
+    def update_node(self, node_id: str, **fields: Any) -> dict[str, Any]:
+        """Change fields of a node; returns the old values of exactly those fields."""
+        current = self.node(node_id)
+        bad = set(fields) - set(NODE_FIELDS)
+        if bad:
+            raise GraphError(f"unknown node field {sorted(bad)[0]!r}")
+        if "op" in fields and fields["op"] != current.op:
+            raise GraphError("a node's op cannot change; add a new node instead")
+        if "params" in fields:
+            fields["params"] = {**get_op(current.op).default_params(), **fields["params"]}
+        if "position" in fields:
+            fields["position"] = (float(fields["position"][0]), float(fields["position"][1]))
+        candidate = replace(current.copy(), **copy.deepcopy(fields))
+        if candidate.op == CONSTANT:
+            candidate.requires_grad = False
+        self._validate_node(candidate)
+        old = {k: copy.deepcopy(getattr(current, k)) for k in fields}
+        self.graph.nodes[node_id]["node"] = candidate
+        self._emit(DocEvent("node_changed", node_id, fields=tuple(fields)))
+        return old
+
+    def add_edge(self, source: str, target: str, port: str) -> Edge:
+        edge = Edge(source, target, port)
+        self._check_edge(edge)
+        self.graph.add_edge(source, target, key=port)
+        self._emit(DocEvent("edge_added", edge=edge))
+        return edge
+
+    def remove_edge(self, target: str, port: str) -> Edge:
+        edge = self.in_edges(target).get(port)
+        if edge is None:
+            raise GraphError(f"input {port!r} of node {target!r} is not connected")
+        self.graph.remove_edge(edge.source, target, key=port)
+        self._emit(DocEvent("edge_removed", edge=edge))
+        return edge
+
+    def can_connect(self, source: str, target: str, port: str) -> str | None:
+        """None if the edge is allowed, else the reason it is refused."""
+        try:
+            self._check_edge(Edge(source, target, port))
+        except GraphError as exc:
+            return str(exc)
+        return None
+
+    def set_options(self, **fields: Any) -> dict[str, Any]:
+        old = {k: copy.deepcopy(getattr(self.options, k)) for k in fields}
+        for k, v in fields.items():
+            if not hasattr(self.options, k):
+                raise GraphError(f"unknown run option {k!r}")
+            setattr(self.options, k, copy.deepcopy(v))
+        self._emit(DocEvent("options_changed", fields=tuple(fields)))
+        return old
+
+    def replace_with(self, other: Document) -> None:
+        """Take over another document's content (open, new, import) and say so once."""
+        self.graph = other.graph
+        self.options = other.options
+        self.title = other.title
+        self.description = other.description
+        self._next_id = 1
+        self._emit(DocEvent("reset"))
+
+    def clone(self) -> Document:
+        twin = Document()
+        twin.graph = copy.deepcopy(self.graph)
+        twin.options = copy.deepcopy(self.options)
+        twin.title, twin.description = self.title, self.description
+        return twin
+
+
+def _default_name(op: str) -> str:
+    return {LEAF: "x", CONSTANT: "c"}.get(op, op)
+
+
+def _id_key(node_id: str) -> str:
+    # numeric ids sort numerically, others after them alphabetically
+    return f"{int(node_id):012d}" if node_id.isdigit() else f"~{node_id}"

@@ -1,0 +1,291 @@
+"""Versioned JSON files for documents: strict reading, atomic writing.
+
+Every problem a file can have raises the one `FileFormatError`, whose message names the
+problem (and the node or line where it can). Python's json is made strict: NaN, Infinity,
+`1e999` and duplicate keys are refused; nothing is ever evaluated or unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from engine.document import Document, GraphError, Node, RunOptions
+from engine.literal import MAX_ELEMENTS, LiteralError, check_rectangular
+from engine.ops import OPS
+
+FORMAT = "gradflow-graph"
+VERSION = 1
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_NODES = 20_000
+MAX_DEPTH = 64
+
+
+class FileFormatError(ValueError):
+    """A file that cannot be read as a document. The message says why."""
+
+
+# ---- writing ------------------------------------------------------------------------------
+def to_dict(doc: Document) -> dict[str, Any]:
+    nodes = []
+    for n in doc.topological_nodes():
+        entry: dict[str, Any] = {"id": n.id, "op": n.op, "name": n.name,
+                                 "position": [n.position[0], n.position[1]]}
+        if n.params:
+            entry["params"] = {k: list(v) if isinstance(v, tuple) else v
+                               for k, v in n.params.items()}
+        if n.value is not None:
+            entry["value"] = n.value
+            entry["dtype"] = n.dtype
+            entry["requires_grad"] = n.requires_grad
+        if n.is_output:
+            entry["output"] = {"seed": n.seed, "pass_gradient": n.seed_enabled}
+        nodes.append(entry)
+    edges = [{"source": e.source, "target": e.target, "port": e.port}
+             for e in sorted(doc.edges(), key=lambda e: (e.target, e.port))]
+    opts = doc.options
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "title": doc.title,
+        "description": doc.description,
+        "options": {"retain_graph": opts.retain_graph, "accumulate": opts.accumulate,
+                    "inputs": opts.inputs},
+        "nodes": nodes,
+        "edges": edges,
+    }
+
+
+def dumps(doc: Document) -> str:
+    return json.dumps(to_dict(doc), indent=1, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def save(doc: Document, path: str | os.PathLike[str]) -> None:
+    """Write atomically: a temp file in the same folder, then an atomic replace."""
+    target = Path(path)
+    text = dumps(doc)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---- reading ------------------------------------------------------------------------------
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise FileFormatError(f"duplicate key {key!r} in one object")
+        out[key] = value
+    return out
+
+
+def _refuse_constant(name: str) -> float:
+    raise FileFormatError(f"{name} is not allowed: values must be finite numbers")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise FileFormatError(f"{text} is out of range: values must be finite numbers")
+    return value
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > 19:
+        raise FileFormatError(f"the integer {text[:20]}... is too large")
+    return int(text)
+
+
+def loads(text: str) -> Document:
+    if len(text) > MAX_FILE_BYTES:
+        raise FileFormatError(f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    depth = _max_depth(text)
+    if depth > MAX_DEPTH:
+        raise FileFormatError(f"nested {depth} levels deep; at most {MAX_DEPTH} are allowed")
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant,
+                          parse_float=_finite_float, parse_int=_int)
+    except json.JSONDecodeError as exc:
+        raise FileFormatError(f"not valid JSON: {exc.msg} at line {exc.lineno}, "
+                              f"column {exc.colno}") from None
+    except (RecursionError, ValueError) as exc:
+        if isinstance(exc, FileFormatError):
+            raise
+        raise FileFormatError(f"not valid JSON: {exc}") from None
+    return from_dict(data)
+
+
+def load(path: str | os.PathLike[str]) -> Document:
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FileFormatError(f"{p.name} is {size // 1024 // 1024} MB; the limit is "
+                                  f"{MAX_FILE_BYTES // 1024 // 1024} MB")
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(f"cannot read {p}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(f"{p.name} is not UTF-8 text (byte {exc.start})") from None
+    return loads(text)
+
+
+def _max_depth(text: str) -> int:
+    """Bracket depth outside strings, so deep nesting is refused before json recurses."""
+    depth = best = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            best = max(best, depth)
+        elif ch in "]}":
+            depth -= 1
+    return best
+
+
+def _expect(value: Any, kind: type, where: str) -> Any:
+    # bool is an int in Python; a file's true is not a number
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise FileFormatError(f"{where} must be {_article(kind.__name__)}, "
+                              f"not {type(value).__name__}")
+    return value
+
+
+def _article(name: str) -> str:
+    words = {"dict": "an object", "list": "a list", "str": "a string", "bool": "true or false",
+             "int": "an integer", "float": "a number"}
+    return " or ".join(words.get(w, w) for w in name.split(" or "))
+
+
+def from_dict(data: Any) -> Document:
+    _expect(data, dict, "the file")
+    if data.get("format") != FORMAT:
+        raise FileFormatError(f"not a Gradflow graph: \"format\" is {data.get('format')!r}, "
+                              f"expected {FORMAT!r}")
+    version = data.get("version")
+    if version != VERSION:
+        raise FileFormatError(f"unknown version {version!r}: this Gradflow Studio reads "
+                              f"version {VERSION}")
+    doc = Document()
+    doc.title = _expect(data.get("title", ""), str, '"title"')
+    doc.description = _expect(data.get("description", ""), str, '"description"')
+    nodes = _expect(data.get("nodes"), list, '"nodes"')
+    edges = _expect(data.get("edges", []), list, '"edges"')
+    if len(nodes) > MAX_NODES:
+        raise FileFormatError(f"{len(nodes)} nodes; at most {MAX_NODES} are allowed")
+    total = 0
+    for i, raw in enumerate(nodes):
+        node = _node_from(raw, i)
+        if node.value is not None:
+            total += _count(node.value)
+            if total > MAX_ELEMENTS:
+                raise FileFormatError(f"node {node.name!r}: the values hold more than "
+                                      f"{MAX_ELEMENTS} elements in all")
+        try:
+            doc.insert_node(node)
+        except GraphError as exc:
+            raise FileFormatError(f"node {i} ({node.name!r}): {exc}") from None
+    for i, raw in enumerate(edges):
+        where = f"edge {i}"
+        _expect(raw, dict, where)
+        src = _expect(raw.get("source"), str, f'{where} "source"')
+        dst = _expect(raw.get("target"), str, f'{where} "target"')
+        port = _expect(raw.get("port"), str, f'{where} "port"')
+        for end in (src, dst):
+            if end not in doc.graph:
+                raise FileFormatError(f"{where} points to a node id {end!r} that does not exist")
+        try:
+            doc.add_edge(src, dst, port)
+        except GraphError as exc:
+            raise FileFormatError(f"{where} ({doc.node(src).name} → {doc.node(dst).name}."
+                                  f"{port}): {exc}") from None
+    doc.options = _options_from(data.get("options", {}), doc)
+    return doc
+
+
+def _count(value: Any) -> int:
+    return sum(_count(v) for v in value) if isinstance(value, list) else 1
+
+
+def _node_from(raw: Any, i: int) -> Node:
+    where = f"node {i}"
+    _expect(raw, dict, where)
+    node_id = _expect(raw.get("id"), str, f'{where} "id"')
+    name = _expect(raw.get("name"), str, f'{where} "name"')
+    where = f"node {name!r}"
+    op = _expect(raw.get("op"), str, f'{where} "op"')
+    if op not in OPS:
+        raise FileFormatError(f"{where}: unknown op {op!r}")
+    params = dict(_expect(raw.get("params", {}), dict, f'{where} "params"'))
+    for p in OPS[op].params:
+        if p.name in params and p.kind == "shape":
+            params[p.name] = tuple(_expect(params[p.name], list, f'{where} param "shape"'))
+    position = _expect(raw.get("position", [0, 0]), list, f'{where} "position"')
+    if len(position) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                                     for v in position):
+        raise FileFormatError(f'{where}: "position" must be two numbers')
+    value = raw.get("value")
+    if value is not None:
+        _check_value(value, f"{where} value")
+    node = Node(id=node_id, op=op, name=name, params=params, value=value,
+                requires_grad=_expect(raw.get("requires_grad", False), bool,
+                                      f'{where} "requires_grad"'),
+                dtype=_expect(raw.get("dtype", "float32"), str, f'{where} "dtype"'),
+                position=(float(position[0]), float(position[1])))
+    output = raw.get("output")
+    if output is not None:
+        _expect(output, dict, f'{where} "output"')
+        node.is_output = True
+        node.seed = output.get("seed")
+        if node.seed is not None:
+            _check_value(node.seed, f"{where} seed")
+        node.seed_enabled = _expect(output.get("pass_gradient", True), bool,
+                                    f'{where} "pass_gradient"')
+    return node
+
+
+def _check_value(value: Any, where: str) -> None:
+    try:
+        check_rectangular(value)
+    except LiteralError as exc:
+        raise FileFormatError(f"{where}: {exc}") from None
+
+
+def _options_from(raw: Any, doc: Document) -> RunOptions:
+    _expect(raw, dict, '"options"')
+    inputs = raw.get("inputs")
+    if inputs is not None:
+        _expect(inputs, list, '"options" "inputs"')
+        for node_id in inputs:
+            if not isinstance(node_id, str) or node_id not in doc.graph:
+                raise FileFormatError(f'"options" "inputs" names a node id {node_id!r} '
+                                      "that does not exist")
+    return RunOptions(
+        retain_graph=_expect(raw.get("retain_graph", False), bool, '"retain_graph"'),
+        accumulate=_expect(raw.get("accumulate", False), bool, '"accumulate"'),
+        inputs=inputs,
+    )

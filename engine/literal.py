@@ -1,0 +1,137 @@
+"""Number literals typed by users: `2`, `[1, 0.5]`, `[[1, 2], [3, 4]]`.
+
+Used by the seed form, the inspector, `--gradient` and the file reader alike. The text is
+parsed with `ast` and only number/list nodes are accepted: nothing is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Any
+
+Nested = float | int | bool | list[Any]
+
+MAX_ELEMENTS = 1_000_000
+MAX_DEPTH = 8
+
+
+class LiteralError(ValueError):
+    """Text that is not a rectangular number literal. `column` is 0-based or None."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def parse_literal(text: str) -> Nested:
+    """Parse `text` into nested Python lists of numbers, refusing anything else."""
+    stripped = text.strip()
+    if not stripped:
+        raise LiteralError("empty: type a number or a list such as [1, 0.5]")
+    if len(stripped) > 20 * MAX_ELEMENTS:
+        raise LiteralError(f"too long: more than {MAX_ELEMENTS} elements")
+    try:
+        tree = ast.parse(stripped, mode="eval")
+    except SyntaxError as exc:
+        col = (exc.offset - 1) if exc.offset else None
+        raise LiteralError(f"not a number literal: {exc.msg} at column {exc.offset}", col) from None
+    except RecursionError:
+        raise LiteralError(f"nested deeper than {MAX_DEPTH} levels") from None
+    value = _convert(tree.body, stripped, 0)
+    check_rectangular(value)
+    return value
+
+
+def _convert(node: ast.AST, text: str, depth: int) -> Nested:
+    if depth > MAX_DEPTH:
+        raise LiteralError(f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(node, ast.List | ast.Tuple):
+        return [_convert(elt, text, depth + 1) for elt in node.elts]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        inner = _convert(node.operand, text, depth + 1)
+        if isinstance(inner, list):
+            raise _bad(node, text)
+        return -inner if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float):
+        value = node.value
+        if isinstance(value, float) and not math.isfinite(value):
+            raise LiteralError(f"{_segment(node, text)} is not a finite number",
+                               getattr(node, "col_offset", None))
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**63 - 1:
+            raise LiteralError(f"{_segment(node, text)} is too large", node.col_offset)
+        return value
+    raise _bad(node, text)
+
+
+def _segment(node: ast.AST, text: str) -> str:
+    seg = ast.get_source_segment(text, node) or type(node).__name__
+    return seg if len(seg) <= 40 else seg[:37] + "..."
+
+
+def _bad(node: ast.AST, text: str) -> LiteralError:
+    seg = _segment(node, text)
+    col = getattr(node, "col_offset", None)
+    where = f" at column {col + 1}" if col is not None else ""
+    if seg.lower() in {"nan", "inf", "infinity", "-inf"}:
+        return LiteralError(f"{seg!r}{where} is not a finite number", col)
+    return LiteralError(f"{seg!r}{where} is not a number", col)
+
+
+def shape_of(value: Nested) -> tuple[int, ...]:
+    """Shape of a rectangular nested list (() for a number)."""
+    shape: list[int] = []
+    while isinstance(value, list):
+        shape.append(len(value))
+        if not value:
+            break
+        value = value[0]
+    return tuple(shape)
+
+
+def check_rectangular(value: Nested) -> tuple[int, ...]:
+    """Raise LiteralError if rows differ in length or the element count is over the cap."""
+    shape = shape_of(value)
+    count = 1
+    for n in shape:
+        count *= n
+    if count > MAX_ELEMENTS:
+        raise LiteralError(f"{count} elements is over the limit of {MAX_ELEMENTS}")
+
+    def walk(v: Nested, depth: int, path: str) -> None:
+        if depth == len(shape):
+            if isinstance(v, list):
+                raise LiteralError(f"element {path or '[]'} is a list where a number belongs")
+            if not isinstance(v, bool | int | float) or (
+                isinstance(v, float) and not math.isfinite(v)
+            ):
+                raise LiteralError(f"element {path or '[]'} is not a finite number")
+            return
+        if not isinstance(v, list):
+            raise LiteralError(f"element {path or '[]'} is a number where a list belongs")
+        if len(v) != shape[depth]:
+            raise LiteralError(
+                f"ragged: row {path or '[]'} has {len(v)} entries, expected {shape[depth]}"
+            )
+        for i, item in enumerate(v):
+            walk(item, depth + 1, f"{path}[{i}]")
+
+    walk(value, 0, "")
+    return shape
+
+
+def all_integers(value: Nested) -> bool:
+    if isinstance(value, list):
+        return all(all_integers(v) for v in value)
+    return isinstance(value, int)
+
+
+def format_literal(value: Nested) -> str:
+    """Inverse of parse_literal for display and generated code: `[1.0, 0.5]`."""
+    if isinstance(value, list):
+        return "[" + ", ".join(format_literal(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)

@@ -1,0 +1,81 @@
+"""What one run produced: values, gradients, and the ordered record of real autograd's hooks.
+
+A `Run` is the only thing views read after a run. Its tensors are detached CPU copies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from engine.document import Edge
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+# Event kinds, in the words of the step list.
+NODE_GRAD = "node_grad"  # a tensor hook on a node's output: the node's total gradient
+EDGE_GRAD = "edge_grad"  # a tensor hook on an edge's alias: what that edge carried back
+GRAD_FN = "grad_fn"  # an autograd Node finished: gradient in, gradients out
+ACCUMULATE = "accumulate"  # AccumulateGrad wrote a leaf's .grad (post-accumulate hook)
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    index: int
+    kind: str
+    node_id: str | None
+    edge: Edge | None = None
+    # NODE_GRAD / EDGE_GRAD: the gradient; ACCUMULATE: the leaf's .grad after accumulating.
+    grad: Tensor | None = None
+    # GRAD_FN: torch's name of the autograd node ("MulBackward0"); ACCUMULATE: AccumulateGrad.
+    autograd_name: str | None = None
+    grads_in: tuple[Tensor | None, ...] = ()  # GRAD_FN: gradient w.r.t. the fn's outputs
+    grads_out: tuple[Tensor | None, ...] = ()  # GRAD_FN: gradients w.r.t. the fn's inputs
+    autograd_id: int | None = None  # GRAD_FN: index into Run.autograd
+
+
+@dataclass(frozen=True)
+class RunError:
+    """An exception torch raised, kept verbatim, with the node it belongs to."""
+
+    type: str
+    message: str
+    node_id: str | None
+    phase: str  # "forward" | "backward"
+
+    def describe(self, names: dict[str, str]) -> str:
+        where = f" at {names.get(self.node_id, self.node_id)}" if self.node_id else ""
+        return f"{self.type}{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class AutogradNode:
+    """One node of the grad_fn graph autograd built, mapped onto the user's node."""
+
+    id: int
+    name: str  # "MulBackward0", "AccumulateGrad", ...
+    node_id: str | None  # the document node it belongs to
+    next_ids: tuple[int, ...]  # autograd nodes it sends gradients to (plumbing skipped)
+
+
+@dataclass
+class Run:
+    values: dict[str, Tensor] = field(default_factory=dict)
+    node_grads: dict[str, Tensor] = field(default_factory=dict)
+    edge_grads: dict[Edge, Tensor] = field(default_factory=dict)
+    leaf_grads: dict[str, Tensor | None] = field(default_factory=dict)  # by leaf id
+    seeds: dict[str, Tensor | None] = field(default_factory=dict)  # by output id; None = bare
+    events: list[TraceEvent] = field(default_factory=list)
+    error: RunError | None = None
+    node_errors: dict[str, RunError] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    autograd: list[AutogradNode] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # node id -> name at run time
+    output_ids: list[str] = field(default_factory=list)
+
+    def grads_by_name(self) -> dict[str, Tensor | None]:
+        return {self.names[i]: g for i, g in self.leaf_grads.items()}
+
+    def error_text(self) -> str | None:
+        return self.error.describe(self.names) if self.error else None

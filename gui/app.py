@@ -1,0 +1,30 @@
+"""The `gradflow` entry point.
+
+`compute` and `code` go to engine/cli.py without importing Qt; `export` and the window
+need Qt. Torch is imported only after the window has been painted.
+"""
+
+from __future__ import annotations
+
+import sys
+
+HEADLESS_COMMANDS = ("compute", "code")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in HEADLESS_COMMANDS:
+        from engine.cli import main as cli_main
+
+        return cli_main(args)
+    if args and args[0] == "export":
+        from gui.export_cli import main as export_main
+
+        return export_main(args[1:])
+    from gui.launch import launch
+
+    return launch(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
