@@ -106,6 +106,7 @@ class _Forward:
             self.tensors[node.id] = out
             self.run.values[node.id] = out.detach()
             if out.requires_grad:
+                self.run.grad_nodes.add(node.id)
                 out.register_hook(self.rec.node_hook(node.id))
 
     def _compute_node(self, node: Node) -> torch.Tensor:

@@ -73,6 +73,8 @@ class Run:
     autograd: list[AutogradNode] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # node id -> name at run time
     output_ids: list[str] = field(default_factory=list)
+    # nodes whose output requires grad: their out-edges can carry a gradient
+    grad_nodes: set[str] = field(default_factory=set)
 
     def grads_by_name(self) -> dict[str, Tensor | None]:
         return {self.names[i]: g for i, g in self.leaf_grads.items()}

@@ -1,0 +1,202 @@
+"""Graphics items of the canvas: a node card with ports, and a bezier edge."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from engine.document import Node
+from engine.ops import LEAF, get_op, is_source
+from gui import style
+
+NODE_WIDTH = 190.0
+HEADER = 24.0
+LINE = 17.0
+PORT_RADIUS = 5.5
+
+
+def node_kind(node: Node) -> str:
+    if node.is_output:
+        return "output"
+    if node.op == LEAF and node.requires_grad:
+        return "leaf"
+    if is_source(node.op):
+        return "constant"
+    return "op"
+
+
+class PortItem(QGraphicsEllipseItem):
+    """An input port (left edge, named) or the output port (right edge, name None)."""
+
+    def __init__(self, parent: NodeItem, port: str | None, centre: QPointF) -> None:
+        r = PORT_RADIUS
+        super().__init__(-r, -r, 2 * r, 2 * r, parent)
+        self.node_item = parent
+        self.port = port
+        self.setPos(centre)
+        self.setBrush(QBrush(QColor(style.GREY)))
+        self.setPen(QPen(QColor("#555555"), 1))
+        self.setToolTip(f"input {port}" if port else "output: drag to an input port")
+        self.setZValue(2)
+
+    def scene_centre(self) -> QPointF:
+        return self.mapToScene(QPointF(0, 0))
+
+
+class NodeItem(QGraphicsItem):
+    """A node card: header (name, op symbol), shape, value, and the gradient after a run."""
+
+    def __init__(self, node: Node) -> None:
+        super().__init__()
+        self.node_id = node.id
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.input_ports: dict[str, PortItem] = {}
+        self.output_port: PortItem | None = None
+        self.lines: list[tuple[str, str]] = []  # (text, role) role: value|grad|error|muted
+        self.error: str | None = None
+        self._height = HEADER + 3 * LINE + 8
+        self.set_node(node)
+
+    # ---- content --------------------------------------------------------------------------
+    def set_node(self, node: Node) -> None:
+        self.node = node
+        self.setPos(QPointF(*node.position))
+        spec = get_op(node.op)
+        ports = spec.inputs
+        self.prepareGeometryChange()
+        self._height = max(HEADER + 3 * LINE + 8, HEADER + len(ports) * 22 + 8)
+        for item in list(self.input_ports.values()):
+            item.setParentItem(None)
+            if item.scene():
+                item.scene().removeItem(item)
+        self.input_ports = {}
+        for i, port in enumerate(ports):
+            self.input_ports[port] = PortItem(self, port, QPointF(0, HEADER + 12 + i * 22))
+        if self.output_port is None:
+            self.output_port = PortItem(self, None, QPointF(NODE_WIDTH, HEADER / 2 + 10))
+        kind = node_kind(node)
+        self.setToolTip(f"{node.name}: {spec.description}")
+        self._kind = kind
+        self.update()
+
+    def set_lines(self, lines: list[tuple[str, str]], error: str | None = None) -> None:
+        self.lines = lines
+        self.error = error
+        if error:
+            self.setToolTip(f"{self.node.name}: {error}")
+        else:
+            self.setToolTip(f"{self.node.name}: {get_op(self.node.op).description}")
+        self.update()
+
+    # ---- painting -------------------------------------------------------------------------
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt API
+        return QRectF(-8, -8, NODE_WIDTH + 16, self._height + 16)
+
+    def height(self) -> float:
+        return self._height
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        rect = QRectF(0, 0, NODE_WIDTH, self._height)
+        colour = QColor(style.KIND_COLOURS[self._kind])
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        border = QPen(colour.darker(115), 3 if self._kind == "output" else 1.5)
+        if self.isSelected():
+            border = QPen(QColor(style.SKY), 3)
+        if self.error:
+            border = QPen(QColor(style.VERMILLION), 3)
+        painter.setPen(border)
+        painter.setBrush(style.node_fill())
+        painter.drawRoundedRect(rect, 7, 7)
+        header = QPainterPath()
+        header.setFillRule(Qt.FillRule.WindingFill)  # the two shapes overlap: fill both
+        header.addRoundedRect(QRectF(0, 0, NODE_WIDTH, HEADER), 7, 7)
+        header.addRect(QRectF(0, HEADER / 2, NODE_WIDTH, HEADER / 2))
+        painter.fillPath(header.simplified(), colour)
+        font = QFont(painter.font())
+        font.setPointSizeF(9.5)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("white"))
+        spec = get_op(self.node.op)
+        title = self.node.name
+        if self._kind == "output":
+            title += "  (output)"
+        metrics = QFontMetricsF(font)
+        symbol = spec.symbol if not is_source(self.node.op) else self.node.op
+        symbol_width = metrics.horizontalAdvance(symbol) + 4
+        title_width = NODE_WIDTH - symbol_width - 20
+        painter.drawText(QRectF(8, 0, title_width, HEADER), Qt.AlignmentFlag.AlignVCenter,
+                         metrics.elidedText(title, Qt.TextElideMode.ElideRight, title_width))
+        painter.drawText(QRectF(NODE_WIDTH - symbol_width - 8, 0, symbol_width, HEADER),
+                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, symbol)
+        font.setBold(False)
+        font.setPointSizeF(8.5)
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        left = 14 if spec.inputs else 8
+        y = HEADER + 3
+        for text, role in self.lines:
+            painter.setPen(_role_colour(role))
+            painter.drawText(QRectF(left, y, NODE_WIDTH - left - 8, LINE),
+                             Qt.AlignmentFlag.AlignVCenter,
+                             metrics.elidedText(text, Qt.TextElideMode.ElideRight,
+                                                NODE_WIDTH - left - 8))
+            y += LINE
+        if self.error:
+            painter.setBrush(QColor(style.VERMILLION))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.drawEllipse(QPointF(NODE_WIDTH - 4, -2), 8, 8)
+            painter.setPen(QColor("white"))
+            painter.drawText(QRectF(NODE_WIDTH - 12, -10, 16, 16), Qt.AlignmentFlag.AlignCenter,
+                             "!")
+
+
+def _role_colour(role: str) -> QColor:
+    if role == "grad":
+        return style.grad_colour()
+    if role == "error":
+        return QColor(style.VERMILLION)
+    if role == "muted":
+        return QColor(style.GREY)
+    return style.text_colour()
+
+
+class EdgeItem(QGraphicsPathItem):
+    """A bezier from a node's output port to another node's input port."""
+
+    def __init__(self, source: NodeItem, target: NodeItem, port: str) -> None:
+        super().__init__()
+        self.source, self.target, self.port = source, target, port
+        self.carries_grad = True
+        self.setZValue(-1)
+        self.refresh()
+
+    def set_carries_grad(self, carries: bool) -> None:
+        self.carries_grad = carries
+        self.refresh()
+
+    def refresh(self) -> None:
+        assert self.source.output_port is not None
+        start = self.source.output_port.scene_centre()
+        target_port = self.target.input_ports.get(self.port)
+        end = target_port.scene_centre() if target_port else self.target.scenePos()
+        path = QPainterPath(start)
+        dx = max(40.0, abs(end.x() - start.x()) * 0.5)
+        path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
+        self.setPath(path)
+        pen = QPen(style.text_colour() if self.carries_grad else QColor(style.GREY), 1.8)
+        if not self.carries_grad:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        self.setPen(pen)
+        self.setToolTip(f"{self.source.node.name} → {self.target.node.name}.{self.port}"
+                        + ("" if self.carries_grad else " (carries no gradient)"))

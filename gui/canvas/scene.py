@@ -1,0 +1,118 @@
+"""The canvas scene: one NodeItem per document node, one EdgeItem per edge.
+
+It listens to document events and redraws only what changed; `show_run` writes a run's
+values and gradients onto the cards.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGraphicsScene
+
+from engine.document import DocEvent, Document, Edge
+from engine.format import preview, shape_text
+from engine.literal import shape_of
+from engine.ops import is_source
+from engine.trace import Run
+from gui import style
+from gui.canvas.items import EdgeItem, NodeItem
+
+
+class GraphScene(QGraphicsScene):
+    node_moved = Signal(str)  # node id, while dragging
+
+    def __init__(self, doc: Document) -> None:
+        super().__init__()
+        self.doc = doc
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: dict[Edge, EdgeItem] = {}
+        self.run: Run | None = None
+        self.setBackgroundBrush(style.canvas_background())
+        doc.subscribe(self.on_event)
+        self.rebuild()
+
+    # ---- document events ------------------------------------------------------------------
+    def rebuild(self) -> None:
+        self.clear()
+        self.nodes.clear()
+        self.edges.clear()
+        for node in self.doc.nodes():
+            self._add_node(node.id)
+        for edge in self.doc.edges():
+            self._add_edge(edge)
+
+    def on_event(self, event: DocEvent) -> None:
+        if event.kind == "reset":
+            self.run = None
+            self.rebuild()
+        elif event.kind == "node_added" and event.node_id:
+            self._add_node(event.node_id)
+        elif event.kind == "node_removed" and event.node_id in self.nodes:
+            self.removeItem(self.nodes.pop(event.node_id))
+        elif event.kind == "node_changed" and event.node_id in self.nodes:
+            item = self.nodes[event.node_id]
+            item.set_node(self.doc.node(event.node_id))
+            self._refresh_lines(item)
+            self.refresh_edges_of(event.node_id)
+        elif event.kind == "edge_added" and event.edge:
+            self._add_edge(event.edge)
+        elif event.kind == "edge_removed" and event.edge in self.edges:
+            self.removeItem(self.edges.pop(event.edge))
+
+    def _add_node(self, node_id: str) -> None:
+        item = NodeItem(self.doc.node(node_id))
+        self.addItem(item)
+        self.nodes[node_id] = item
+        self._refresh_lines(item)
+
+    def _add_edge(self, edge: Edge) -> None:
+        item = EdgeItem(self.nodes[edge.source], self.nodes[edge.target], edge.port)
+        self.addItem(item)
+        self.edges[edge] = item
+        if self.run is not None:
+            item.set_carries_grad(edge.source in self.run.grad_nodes)
+
+    def refresh_edges_of(self, node_id: str) -> None:
+        for edge, item in self.edges.items():
+            if node_id in (edge.source, edge.target):
+                item.refresh()
+
+    # ---- run results ----------------------------------------------------------------------
+    def show_run(self, run: Run | None) -> None:
+        self.run = run
+        for item in self.nodes.values():
+            self._refresh_lines(item)
+        for edge, item in self.edges.items():
+            item.set_carries_grad(run is None or edge.source in run.grad_nodes)
+
+    def _refresh_lines(self, item: NodeItem) -> None:
+        node = self.doc.node(item.node_id)
+        run = self.run
+        lines: list[tuple[str, str]] = []
+        value = run.values.get(node.id) if run else None
+        error = run.node_errors.get(node.id) if run else None
+        if value is not None:
+            lines.append((f"shape {shape_text(tuple(value.shape))}", "muted"))
+            lines.append((f"= {preview(value)}", "value"))
+        elif is_source(node.op) and node.value is not None:
+            lines.append((f"shape {shape_text(shape_of(node.value))}", "muted"))
+            lines.append((f"= {_literal_preview(node.value)}", "value"))
+        elif error is not None:
+            lines.append(("forward failed", "error"))
+        else:
+            lines.append(("not computed yet", "muted"))
+        if run is not None:
+            if node.op == "leaf" and node.id in run.leaf_grads:
+                grad = run.leaf_grads[node.id]
+                lines.append((f".grad {preview(grad)}", "grad" if grad is not None else "muted"))
+            elif node.id in run.node_grads:
+                lines.append((f"∇ {preview(run.node_grads[node.id])}", "grad"))
+            elif node.id not in run.grad_nodes and value is not None:
+                lines.append(("no gradient", "muted"))
+        item.set_lines(lines, error.describe(run.names) if (error and run) else None)
+
+
+def _literal_preview(value: object) -> str:
+    import numpy as np  # cheap; keeps previews identical to tensor ones
+
+    return preview(np.asarray(value))

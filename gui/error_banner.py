@@ -1,0 +1,26 @@
+"""A red strip that shows the run's error in torch's own words."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel
+
+from engine.trace import Run
+from gui import style
+
+
+class ErrorBanner(QLabel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setStyleSheet(f"background: {style.VERMILLION}; color: white; padding: 6px;"
+                           "font-weight: bold;")
+        self.hide()
+
+    def show_run(self, run: Run | None) -> None:
+        text = run.error_text() if run else None
+        if text:
+            self.setText(text)
+            self.setToolTip(text)
+            self.show()
+        else:
+            self.hide()

@@ -1,0 +1,42 @@
+"""Start the window: paint first, then let the first run bring torch in."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from engine.document import Document
+from engine.examples import example_path
+from engine.fileformat import FileFormatError, load
+
+
+def load_start_document(path: str | None) -> tuple[Document, str | None]:
+    """The document to open and, if the asked-for file failed, why."""
+    if path:
+        try:
+            return load(path), None
+        except FileFormatError as exc:
+            return load(example_path()), f"Could not open {path}: {exc}"
+    return load(example_path()), None
+
+
+def launch(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="gradflow", description="Gradflow Studio")
+    parser.add_argument("file", nargs="?", help="a graph file to open")
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Gradflow Studio")
+    app.setOrganizationName("Gradflow")
+    from gui.main_window import MainWindow
+
+    doc, problem = load_start_document(args.file)
+    window = MainWindow(doc)
+    window.show()
+    QTimer.singleShot(0, window.view.fit_all)
+    QTimer.singleShot(0, window.runner.run_now)  # after the first paint: torch loads then
+    if problem:
+        QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Gradflow Studio", problem))
+    return app.exec()

@@ -1,0 +1,78 @@
+"""Runs the document off the GUI thread, debounced; a stale result never wins.
+
+Each request snapshots the document, so the worker never reads what the user is editing.
+Torch is imported by the first run, in the worker, after the window has been painted.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from engine.document import DocEvent, Document
+from engine.trace import Run
+
+
+class RunController(QObject):
+    finished = Signal(object)  # the newest Run
+    busy = Signal(bool)
+    _delivered = Signal(object, int)
+
+    def __init__(self, doc: Document, delay_ms: int = 10) -> None:
+        super().__init__()
+        self.doc = doc
+        self.last: Run | None = None
+        self._generation = 0
+        self._pending = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradflow-run")
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(delay_ms)
+        self._timer.timeout.connect(self.run_now)
+        self._delivered.connect(self._on_delivered)
+        doc.subscribe(self._on_doc_event)
+
+    def _on_doc_event(self, event: DocEvent) -> None:
+        if event.kind == "node_changed" and event.fields == ("position",):
+            return  # moving a node changes no number
+        if event.kind == "reset":
+            self.last = None
+        self.request()
+
+    def request(self) -> None:
+        self._timer.start()
+
+    def run_now(self) -> None:
+        self._timer.stop()
+        self._generation += 1
+        generation = self._generation
+        snapshot = self.doc.clone()
+        previous = self.last if self.doc.options.accumulate else None
+        self._pending += 1
+        self.busy.emit(True)
+        self._pool.submit(self._work, snapshot, previous, generation)
+
+    def _work(self, snapshot: Document, previous: Run | None, generation: int) -> None:
+        from engine.run import run
+
+        try:
+            result = run(snapshot, previous)
+        except Exception as exc:  # a bug, not a torch error: show it rather than hang
+            from engine.trace import RunError
+
+            result = Run(error=RunError(type(exc).__name__, str(exc), None, "forward"))
+        self._delivered.emit(result, generation)
+
+    def _on_delivered(self, result: Run, generation: int) -> None:
+        self._pending -= 1
+        if self._pending == 0:
+            self.busy.emit(False)
+        if generation != self._generation:
+            return  # a newer request is on its way
+        self.last = result
+        self.finished.emit(result)
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,45 @@
+"""Colours and sizes shared by the views. Okabe–Ito hues read for colour-blind users and on
+dark and light backgrounds alike."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+BLUE = "#0072B2"  # leaves; positive gradients
+ORANGE = "#E69F00"  # negative gradients
+VERMILLION = "#D55E00"  # errors
+GREEN = "#009E73"  # ops
+PURPLE = "#CC79A7"  # outputs / seeds
+GREY = "#8C8C8C"  # constants, no gradient
+SKY = "#56B4E9"  # gradient text on dark backgrounds
+
+POSITIVE = BLUE
+NEGATIVE = ORANGE
+
+KIND_COLOURS = {"leaf": BLUE, "constant": GREY, "op": GREEN, "output": PURPLE}
+
+
+def is_dark() -> bool:
+    app = QApplication.instance()
+    if app is None:
+        return False
+    window = app.palette().color(QPalette.ColorRole.Window)  # type: ignore[attr-defined]
+    return window.lightness() < 128
+
+
+def text_colour() -> QColor:
+    return QColor("#EEEEEE") if is_dark() else QColor("#1A1A1A")
+
+
+def grad_colour() -> QColor:
+    """The second colour for gradients next to values."""
+    return QColor(SKY) if is_dark() else QColor(VERMILLION)
+
+
+def canvas_background() -> QColor:
+    return QColor("#26282B") if is_dark() else QColor("#FAFAF7")
+
+
+def node_fill() -> QColor:
+    return QColor("#34373B") if is_dark() else QColor("#FFFFFF")
