@@ -63,6 +63,11 @@ class OpSpec:
         fn = _resolve(self.target or self.torch_name)
         merged = {**self.default_params(), **params}
         positional = [merged.pop(name) for name in self.positional_params]
+        if merged.get("dim", 0) is None and not merged.get("keepdim", False):
+            # x.sum() and x.sum(dim=None) build different autograd nodes (SumBackward0 vs 1);
+            # call torch the way people write it, so the autograd view shows what they expect
+            merged.pop("dim")
+            merged.pop("keepdim", None)
         kwargs = {k: _to_torch_arg(self.param(k), v) for k, v in merged.items()}
         return fn(*inputs, *positional, **kwargs)
 

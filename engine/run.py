@@ -144,7 +144,7 @@ class _Forward:
 
     def _claim_grad_fns(self, out: torch.Tensor, node_id: str) -> None:
         """Every autograd node between this output and its input aliases belongs to node_id."""
-        stack = [out.grad_fn] if out.grad_fn is not None else []
+        stack: list[Any] = [out.grad_fn] if out.grad_fn is not None else []
         while stack:
             fn = stack.pop()
             if fn is None or fn in self.plumbing or fn in self.fn_owner:
@@ -171,7 +171,7 @@ def run(doc: Document, previous: Run | None = None) -> Run:
     fwd.compute()
     if result.node_errors:
         result.error = next(iter(result.node_errors.values()))
-    outputs = [n for n in doc.outputs()]
+    outputs = doc.outputs()
     result.output_ids = [n.id for n in outputs]
     for leaf_id in fwd.leaf_tensors:
         result.leaf_grads[leaf_id] = None
