@@ -44,6 +44,16 @@ def _copy(t: torch.Tensor | None) -> torch.Tensor | None:
     return None if t is None else t.detach().clone()
 
 
+def _keep(t: torch.Tensor | None) -> torch.Tensor | None:
+    """Hold on to a gradient autograd handed to a hook, without copying it.
+
+    Autograd only accumulates in place into a buffer nobody else references (it checks the
+    tensor's use count), so holding the very object keeps it intact; `detach()` would make a
+    new tensor sharing storage and let autograd overwrite what we recorded.
+    """
+    return t
+
+
 class _Recorder:
     """Collects hook calls into Run.events in arrival order."""
 
@@ -55,7 +65,7 @@ class _Recorder:
 
     def node_hook(self, node_id: str):  # noqa: ANN201 - torch hook signature
         def hook(grad: torch.Tensor) -> None:
-            g = _copy(grad)
+            g = _keep(grad)
             assert g is not None
             self.run.node_grads[node_id] = g
             self.add(NODE_GRAD, node_id, grad=g)
@@ -63,7 +73,7 @@ class _Recorder:
 
     def edge_hook(self, edge: Edge):  # noqa: ANN201
         def hook(grad: torch.Tensor) -> None:
-            g = _copy(grad)
+            g = _keep(grad)
             assert g is not None
             self.run.edge_grads[edge] = g
             self.add(EDGE_GRAD, edge.source, edge=edge, grad=g)
@@ -72,12 +82,13 @@ class _Recorder:
     def grad_fn_hook(self, node_id: str | None, name: str, autograd_id: int):  # noqa: ANN201
         def hook(grad_inputs: tuple, grad_outputs: tuple) -> None:
             self.add(GRAD_FN, node_id, autograd_name=name, autograd_id=autograd_id,
-                     grads_in=tuple(_copy(g) for g in grad_outputs),
-                     grads_out=tuple(_copy(g) for g in grad_inputs))
+                     grads_in=tuple(_keep(g) for g in grad_outputs),
+                     grads_out=tuple(_keep(g) for g in grad_inputs))
         return hook
 
     def accumulate_hook(self, node_id: str):  # noqa: ANN201
         def hook(tensor: torch.Tensor) -> None:
+            # .grad itself is accumulated into in place by later backward calls: copy it
             self.add(ACCUMULATE, node_id, autograd_name="AccumulateGrad",
                      grad=_copy(tensor.grad))
         return hook

@@ -227,3 +227,20 @@ def test_sqrt_at_zero_gives_inf_without_error():
     result = run(doc)
     assert result.error is None
     assert result.leaf_grads[x].tolist() == [math.inf, 0.25]
+
+
+def test_each_edge_of_a_three_way_fan_out_keeps_its_own_gradient():
+    doc = Document()
+    x = leaf(doc, "x", [1.0, 2.0])
+    h = op(doc, "exp", "h", x)
+    a, b, c = op(doc, "sin", "a", h), op(doc, "cos", "b", h), op(doc, "square", "c", h)
+    op(doc, "add", "t", op(doc, "add", "s", a, b), c, is_output=True, seed=[1.0, -2.0])
+    result = run(doc)
+    hv = torch.exp(torch.tensor([1.0, 2.0], dtype=torch.float64)).requires_grad_()
+    v = torch.tensor([1.0, -2.0], dtype=torch.float64)
+    for consumer, fn in ((a, torch.sin), (b, torch.cos), (c, torch.square)):
+        (expected,) = torch.autograd.grad(fn(hv), hv, v)
+        edge = next(e for e in result.edge_grads if e.source == h and e.target == consumer)
+        torch.testing.assert_close(result.edge_grads[edge], expected)
+    torch.testing.assert_close(sum(g for e, g in result.edge_grads.items() if e.source == h),
+                               result.node_grads[h])
