@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import networkx as nx
 import torch
 
 from engine.document import Document, Edge, Node
@@ -44,18 +45,13 @@ def _copy(t: torch.Tensor | None) -> torch.Tensor | None:
     return None if t is None else t.detach().clone()
 
 
-def _keep(t: torch.Tensor | None) -> torch.Tensor | None:
-    """Hold on to a gradient autograd handed to a hook, without copying it.
-
-    Autograd only accumulates in place into a buffer nobody else references (it checks the
-    tensor's use count), so holding the very object keeps it intact; `detach()` would make a
-    new tensor sharing storage and let autograd overwrite what we recorded.
-    """
-    return t
-
-
 class _Recorder:
-    """Collects hook calls into Run.events in arrival order."""
+    """Collects hook calls into Run.events in arrival order.
+
+    Gradients are kept as the very tensors autograd handed over, not copies: autograd only
+    accumulates in place into a buffer nobody else references (it checks the use count), so
+    holding the object keeps it intact, and a run's cost does not grow with copies.
+    """
 
     def __init__(self, run: Run) -> None:
         self.run = run
@@ -65,25 +61,29 @@ class _Recorder:
 
     def node_hook(self, node_id: str):  # noqa: ANN201 - torch hook signature
         def hook(grad: torch.Tensor) -> None:
-            g = _keep(grad)
-            assert g is not None
-            self.run.node_grads[node_id] = g
-            self.add(NODE_GRAD, node_id, grad=g)
+            self.run.node_grads[node_id] = grad
+            self.add(NODE_GRAD, node_id, grad=grad)
         return hook
 
-    def edge_hook(self, edge: Edge):  # noqa: ANN201
-        def hook(grad: torch.Tensor) -> None:
-            g = _keep(grad)
-            assert g is not None
-            self.run.edge_grads[edge] = g
-            self.add(EDGE_GRAD, edge.source, edge=edge, grad=g)
+    def edge_prehook(self, edge: Edge):  # noqa: ANN201
+        def hook(grad_outputs: tuple) -> None:
+            grad = grad_outputs[0]
+            self.run.edge_grads[edge] = grad
+            self.add(EDGE_GRAD, edge.source, edge=edge, grad=grad)
         return hook
 
-    def grad_fn_hook(self, node_id: str | None, name: str, autograd_id: int):  # noqa: ANN201
+    def grad_fn_hook(self, node_id: str | None, name: str, autograd_id: int,
+                     output_nr: int | None):  # noqa: ANN201
+        # For the autograd node that made a document node's output, grad_outputs holds that
+        # node's total gradient: the same tensor a hook on the output would see, at the same
+        # moment, so one hook reports both (a second Python hook per node halves the speed).
         def hook(grad_inputs: tuple, grad_outputs: tuple) -> None:
+            if output_nr is not None and node_id is not None:
+                grad = grad_outputs[output_nr]
+                self.run.node_grads[node_id] = grad
+                self.add(NODE_GRAD, node_id, grad=grad)
             self.add(GRAD_FN, node_id, autograd_name=name, autograd_id=autograd_id,
-                     grads_in=tuple(_keep(g) for g in grad_outputs),
-                     grads_out=tuple(_keep(g) for g in grad_inputs))
+                     grads_in=tuple(grad_outputs), grads_out=tuple(grad_inputs))
         return hook
 
     def accumulate_hook(self, node_id: str):  # noqa: ANN201
@@ -102,10 +102,18 @@ class _Forward:
         self.tensors: dict[str, torch.Tensor] = {}
         self.leaf_tensors: dict[str, torch.Tensor] = {}
         self.fn_owner: dict[Any, str | None] = {}  # grad_fn -> node id
+        self.fn_ids: dict[Any, int] = {}  # grad_fn -> index in Run.autograd
         self.plumbing: set[Any] = set()  # the alias ViewBackward nodes we added
 
     def compute(self) -> None:
-        for node in self.doc.topological_nodes():
+        # one pass over the edges instead of a networkx query per node: runs are hot
+        self.in_edges: dict[str, dict[str, Edge]] = {}
+        for src, dst, port in self.doc.graph.edges(keys=True):
+            self.in_edges.setdefault(dst, {})[port] = Edge(src, dst, port)
+        graph = self.doc.graph
+        self.order: list[str] = list(nx.topological_sort(graph))
+        for node_id in self.order:
+            node: Node = graph.nodes[node_id]["node"]
             try:
                 out = self._compute_node(node)
             except _Skip:
@@ -118,7 +126,8 @@ class _Forward:
             self.run.values[node.id] = out.detach()
             if out.requires_grad:
                 self.run.grad_nodes.add(node.id)
-                out.register_hook(self.rec.node_hook(node.id))
+                if out.grad_fn is None:  # a leaf: its total arrives before AccumulateGrad
+                    out.register_hook(self.rec.node_hook(node.id))
 
     def _compute_node(self, node: Node) -> torch.Tensor:
         if node.op in (LEAF, CONSTANT):
@@ -129,7 +138,7 @@ class _Forward:
                 t.register_post_accumulate_grad_hook(self.rec.accumulate_hook(node.id))
             return t
         spec = get_op(node.op)
-        edges = self.doc.in_edges(node.id)
+        edges = self.in_edges.get(node.id, {})
         inputs = []
         for port in spec.inputs:
             edge = edges.get(port)
@@ -149,21 +158,40 @@ class _Forward:
         if not source.requires_grad:
             return source  # carries no gradient: nothing to watch
         alias = source.view_as(source)
-        self.plumbing.add(alias.grad_fn)
-        alias.register_hook(self.rec.edge_hook(edge))
+        view_fn: Any = alias.grad_fn
+        self.plumbing.add(view_fn)
+        view_fn.register_prehook(self.rec.edge_prehook(edge))
+        if source.grad_fn is None:  # a leaf: number its AccumulateGrad for the autograd view
+            accumulate = view_fn.next_functions[0][0]
+            if accumulate not in self.fn_ids:
+                self.fn_ids[accumulate] = len(self.fn_ids)
+                self.fn_owner[accumulate] = edge.source
         return alias
 
     def _claim_grad_fns(self, out: torch.Tensor, node_id: str) -> None:
-        """Every autograd node between this output and its input aliases belongs to node_id."""
+        """Every autograd node between this output and its input aliases belongs to node_id;
+        each gets a number and a hook."""
         stack: list[Any] = [out.grad_fn] if out.grad_fn is not None else []
         while stack:
             fn = stack.pop()
             if fn is None or fn in self.plumbing or fn in self.fn_owner:
                 continue
-            if fn.name() == "torch::autograd::AccumulateGrad":
-                continue
             self.fn_owner[fn] = node_id
+            self.fn_ids[fn] = number = len(self.fn_ids)
+            output_nr = out.output_nr if fn is out.grad_fn else None
+            fn.register_hook(self.rec.grad_fn_hook(node_id, fn.name(), number, output_nr))
             stack.extend(nxt for nxt, _ in fn.next_functions)
+
+    def autograd_graph(self) -> list[AutogradNode]:
+        """The grad_fn graph autograd built, our alias nodes skipped, in numbering order."""
+        nodes = []
+        for fn, number in self.fn_ids.items():
+            name = fn.name()
+            if name == "torch::autograd::AccumulateGrad":
+                name = "AccumulateGrad"
+            nodes.append(AutogradNode(number, name, self.fn_owner.get(fn),
+                                      tuple(_real_next(fn, self.plumbing, self.fn_ids))))
+        return nodes
 
 
 class _MissingInput(Exception):
@@ -180,9 +208,10 @@ def run(doc: Document, previous: Run | None = None) -> Run:
     recorder = _Recorder(result)
     fwd = _Forward(doc, result, recorder)
     fwd.compute()
+    result.autograd = fwd.autograd_graph()
     if result.node_errors:
         result.error = next(iter(result.node_errors.values()))
-    outputs = doc.outputs()
+    outputs = [doc.node(i) for i in fwd.order if doc.node(i).is_output]
     result.output_ids = [n.id for n in outputs]
     for leaf_id in fwd.leaf_tensors:
         result.leaf_grads[leaf_id] = None
@@ -217,7 +246,6 @@ def _backward(doc: Document, fwd: _Forward, result: Run, rec: _Recorder, outputs
     tensors = [fwd.tensors[n.id] for n in outputs]
     seeds = [_seed_for(n, t, result.warnings) for n, t in zip(outputs, tensors, strict=True)]
     result.seeds = {n.id: _copy(s) for n, s in zip(outputs, seeds, strict=True)}
-    _hook_grad_fns(fwd, result, rec, tensors)
     if doc.options.accumulate and previous is not None:
         for leaf_id, t in fwd.leaf_tensors.items():
             old = previous.leaf_grads.get(leaf_id)
@@ -245,34 +273,6 @@ def _blamed_output(message: str, outputs: list[Node]) -> str:
     if "implicitly created only for scalar" in message:
         return next((n.id for n in outputs if not n.seed_enabled), outputs[0].id)
     return outputs[min(index, len(outputs) - 1)].id
-
-
-def _hook_grad_fns(fwd: _Forward, result: Run, rec: _Recorder, roots: list[torch.Tensor]) -> None:
-    """Walk the grad_fn graph from the outputs: number it, map it, hook every real node."""
-    ids: dict[Any, int] = {}
-    order: list[Any] = []
-    stack = [t.grad_fn for t in roots if t.grad_fn is not None]
-    while stack:
-        fn = stack.pop()
-        if fn in ids:
-            continue
-        if fn in fwd.plumbing:  # skip our aliases: they are edges, not autograd's own work
-            stack.extend(nxt for nxt, _ in fn.next_functions if nxt is not None)
-            continue
-        ids[fn] = len(order)
-        order.append(fn)
-        stack.extend(nxt for nxt, _ in fn.next_functions if nxt is not None)
-    leaf_of = {id(t): i for i, t in fwd.leaf_tensors.items()}
-    for fn in order:
-        if fn.name() == "torch::autograd::AccumulateGrad":
-            owner = leaf_of.get(id(fn.variable))
-            name = "AccumulateGrad"
-        else:
-            owner = fwd.fn_owner.get(fn)
-            name = fn.name()
-            fn.register_hook(rec.grad_fn_hook(owner, name, ids[fn]))
-        result.autograd.append(AutogradNode(ids[fn], name, owner,
-                                            tuple(_real_next(fn, fwd.plumbing, ids))))
 
 
 def _real_next(fn: Any, plumbing: set[Any], ids: dict[Any, int]) -> list[int]:
