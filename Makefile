@@ -21,6 +21,9 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
+	# torchviz and Graphviz are the reference the canvas is measured against: bench only
+	$(BIN)/python -c "import torchviz" 2>/dev/null || $(BIN)/python -m pip install --quiet torchviz
+	command -v dot >/dev/null || { apt-get update -qq && apt-get install -y -qq graphviz; }
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.bench.run
 
 lint: $(STAMP)

@@ -50,9 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
         rows += run_rows(quick=args.quick)
     if "process" in groups:
-        from tests.bench.startup_rows import startup_rows
-
         from tests.bench.engine_rows import compute_rows
+        from tests.bench.startup_rows import startup_rows
 
         rows += compute_rows()
         rows += startup_rows()
