@@ -54,10 +54,12 @@ class RunController(QObject):
         self._pool.submit(self._work, snapshot, previous, generation)
 
     def _work(self, snapshot: Document, previous: Run | None, generation: int) -> None:
+        from engine.jacobian import analyse
         from engine.run import run
 
         try:
             result = run(snapshot, previous)
+            analyse(snapshot, result)  # ghost bars and J: a second backward, off the GUI thread
         except Exception as exc:  # a bug, not a torch error: show it rather than hang
             from engine.trace import RunError
 
