@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from engine.document import DocEvent, Document
 from engine.trace import Run
 
-
 # A graph this small whose last run took under SYNC_MAX_MS runs on the GUI thread with no
 # debounce: typing a seed then redraws within one frame (the thread hop + debounce cost more
 # than the run itself). Anything bigger or slower keeps going to the worker.
