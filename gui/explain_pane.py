@@ -48,17 +48,23 @@ class ExplainPane(QTextBrowser):
         return self.toPlainText()
 
     def _render(self) -> None:
-        if self.node_id is None or self.node_id not in self.doc.graph:
+        node_id = self.node_id if self.node_id in self.doc.graph else None
+        outputs = self.doc.outputs()
+        if node_id is None and outputs:  # nothing selected: the rule where v enters
+            node_id = outputs[0].id
+        if node_id is None:
             self.setHtml(f"<p style='color:{style.GREY}'>Select one node on the canvas to see "
                          "its local backward rule with this run's numbers.</p>")
             return
         try:
-            lines = explain(self.doc, self.run, self.node_id)
+            lines = explain(self.doc, self.run, node_id)
         except UnknownNodeError:
             self.node_id = None
             return self._render()
         grad = style.grad_colour().name()
-        parts = []
+        parts = [] if node_id == self.node_id else [
+            f"<p style='color:{style.GREY}'>Select a node on the canvas to explain it; "
+            "meanwhile, the output:</p>"]
         for line in lines:
             text = html.escape(line.text)
             if line.kind == "title":

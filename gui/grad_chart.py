@@ -47,7 +47,7 @@ class GradChart(pg.PlotWidget):
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.setMenuEnabled(False)
-        self.title = "x.grad = vᵀJ — input gradients"
+        self.title = "x.grad = vᵀJ  (bars: your v · dashed: v = ones)"
         self.getPlotItem().setTitle(self.title)
         self.getPlotItem().setLabel("left", "gradient")
         self.ghosts = pg.BarGraphItem(x=[], height=[], width=0.82, brush=None,
@@ -180,7 +180,7 @@ class GradChart(pg.PlotWidget):
             if i >= len(slots):
                 label.hide()
                 continue
-            label.setText("None")
+            label.setText(f"{slots[i].label.split(':')[0]}.grad\nNone")
             label.setToolTip(f"{slots[i].label.split(':')[0]}.grad is None: {slots[i].why_none}")
             label.setPos(slots[i].x, pad * 0.5)
             label.show()

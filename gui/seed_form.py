@@ -214,7 +214,8 @@ class SeedBlock(QGroupBox):
         for i, cell in enumerate(self.cells):
             cell.setEnabled(node.seed_enabled)
             if i < len(flat) and not (cell.hasFocus() and _parses_to(cell.text(), flat[i])):
-                cell.setText(number(flat[i], 6))
+                implicit = node.seed is None and shape == ()
+                cell.setText("1.0" if implicit else number(flat[i], 6))
                 cell.setStyleSheet("")
         for button in self.one_hot_buttons:
             button.setEnabled(node.seed_enabled)

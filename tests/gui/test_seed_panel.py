@@ -192,3 +192,27 @@ def test_ghost_bars_are_the_ones_seed(qtbot, window):
     assert window.chart.ghosts.opts["height"].tolist() == pytest.approx([4.0, 6.0])
     assert window.chart.tooltip_for(window.chart.slots[1]) == \
         "x[1].grad = 3.0\nwith v = ones: 6.0"
+
+
+def test_scalar_output_has_one_cell_with_the_implicit_one(qtbot):
+    from engine.examples import example_path
+    from engine.fileformat import load
+    from gui.main_window import MainWindow
+
+    win = MainWindow(load(example_path("seed_1_scalar_loss")))
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.runner.finished, timeout=30_000):
+        win.runner.run_now()
+    block = next(iter(win.seed_form.blocks.values()))
+    assert [c.text() for c in block.cells] == ["1.0"]
+    assert block.code.text() == "loss.backward()"
+    assert block.one_hot_buttons == []
+    x = torch.tensor(2.0, requires_grad=True)
+    (x * x * 3).backward()
+    assert win.bars_heights() == pytest.approx([x.grad.item()])  # 12
+    _type(qtbot, win, block.cells[0], "2")
+    assert block.code.text() == "loss.backward(gradient=torch.tensor(2.0))"
+    assert win.bars_heights() == pytest.approx([2 * x.grad.item()])
+    assert "loss = mul" in win.explain.plain_text()  # nothing selected: the output is explained
+    win.runner.shutdown()
