@@ -72,9 +72,10 @@ class ExplainPane(QTextBrowser):
             elif line.kind == "muted":
                 parts.append(f"<p style='color:{style.GREY}'>{text}</p>")
             elif line.kind in ("formula", "numbers"):
-                parts.append(f"<pre style='margin:0'>{text}</pre>")
+                parts.append(f"<pre style='margin:0; white-space:pre-wrap'>{text}</pre>")
             elif line.kind == "result":
-                parts.append(f"<pre style='margin:0; color:{grad}; font-weight:bold'>{text}</pre>")
+                parts.append(f"<pre style='margin:0; white-space:pre-wrap; color:{grad}; "
+                             f"font-weight:bold'>{text}</pre>")
             else:
                 parts.append(f"<p style='margin-top:8px; margin-bottom:0'>{text}</p>")
         self.setHtml("".join(parts))

@@ -137,10 +137,8 @@ class GradChart(pg.PlotWidget):
                           brush=QColor(style.POSITIVE), pen=pg.mkPen(None), pens=None)
         ghost_ok = np.isfinite(self.reference)
         self.ghosts.setOpts(x=x[ghost_ok], height=self.reference[ghost_ok], width=0.82)
-        ticks = [(s.x, s.label if s.value is not None else s.label.split(":")[0])
-                 for s in slots]
-        self.getAxis("bottom").setTicks([ticks])
-        self._set_value_labels(x, shown)
+        self._shown_x, self._shown = x, shown
+        self._fit_labels()
         self._set_none_labels([s for s in slots if s.value is None], pad)
         self._set_separators(slots)
         bad = [s.label for s in bars if s.value is not None and not math.isfinite(s.value)]
@@ -153,8 +151,23 @@ class GradChart(pg.PlotWidget):
         self.setXRange(-0.7, right, padding=0)
         self.setYRange(y_bottom, y_top, padding=0)
 
-    def _set_value_labels(self, x: np.ndarray, shown: np.ndarray) -> None:
-        n = len(self.heights) if len(self.heights) <= MAX_VALUE_LABELS else 0
+    def _fit_labels(self) -> None:
+        """Tick and value labels only as dense as the width allows (no overlapping text)."""
+        span = (self.slots[-1].x + 1.4) if self.slots else 1.4
+        px_per_bar = max(self.width() - 60, 1) / span
+        step = max(1, math.ceil(44 / px_per_bar))
+        ticks = [(s.x, s.label.split(":")[0] if s.value is None else s.label)
+                 for i, s in enumerate(self.slots) if i % step == 0 or s.value is None]
+        self.getAxis("bottom").setTicks([ticks])
+        self._set_value_labels(self._shown_x, self._shown, px_per_bar >= 42)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().resizeEvent(event)
+        if hasattr(self, "_shown"):
+            self._fit_labels()
+
+    def _set_value_labels(self, x: np.ndarray, shown: np.ndarray, room: bool) -> None:
+        n = len(self.heights) if room and len(self.heights) <= MAX_VALUE_LABELS else 0
         while len(self.value_labels) < n:
             label = pg.TextItem(anchor=(0.5, 1.0), color=style.text_colour())
             self.addItem(label)

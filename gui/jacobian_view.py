@@ -146,12 +146,12 @@ class JacobianView(QWidget):
         if lens.vjp is not None:
             values += lens.vjp.tolist()
         scale = max((abs(x) for x in values if math.isfinite(x)), default=1.0) or 1.0
+        p.drawText(QRectF(0, 0, self.width(), HEADER_H), Qt.AlignmentFlag.AlignCenter,
+                   "J  (rows: output elements · columns: leaf elements)")
         small = QFont(self.font())
         small.setPointSizeF(max(6.0, min(9.0, cell / 4.2)))
         p.setFont(small)
         show_numbers = cell >= 30
-        p.drawText(QRectF(0, 0, self.width(), HEADER_H), Qt.AlignmentFlag.AlignCenter,
-                   "J  (rows: output elements · columns: leaf elements)")
         # column labels and the v header
         for c in range(cols):
             p.drawText(QRectF(left + c * cell, top - 18, cell, 16), Qt.AlignmentFlag.AlignCenter,

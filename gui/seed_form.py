@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -104,6 +105,7 @@ class SeedBlock(QGroupBox):
         top.addWidget(self.check)
         top.addStretch(1)
         self.shape_label = QLabel()
+        self.shape_label.setMinimumWidth(0)
         self.shape_label.setToolTip("the output's shape from the last run: v must match it")
         top.addWidget(self.shape_label)
         layout.addLayout(top)
@@ -169,6 +171,7 @@ class SeedBlock(QGroupBox):
         for i in range(n):
             cell = QLineEdit()
             cell.setAlignment(Qt.AlignmentFlag.AlignRight)
+            cell.setMinimumWidth(36)
             cell.setMaximumWidth(80)
             cell.setToolTip(f"{labels[i]}: the weight of output element {labels[i][1:]}"
                             if shape else "the seed of a scalar output (implicitly 1.0)")
@@ -181,16 +184,31 @@ class SeedBlock(QGroupBox):
         if self.shape is None or not self.shape:
             return
         n = _count(self.shape)
-        if n > MAX_ONE_HOT_BUTTONS:
-            return
         self.one_hot_row.addWidget(QLabel("one-hot:"))
+        if n > MAX_ONE_HOT_BUTTONS:  # too many for buttons: pick the element by index
+            self.one_hot_index = QSpinBox()
+            self.one_hot_index.setRange(0, n - 1)
+            self.one_hot_index.setToolTip("flat (row-major) index i of the output element")
+            pick = QPushButton("set v = eᵢ")
+            pick.setToolTip("x.grad becomes row i of J")
+            pick.clicked.connect(lambda: self._one_hot(self.one_hot_index.value()))
+            self.one_hot_row.addWidget(self.one_hot_index)
+            self.one_hot_row.addWidget(pick)
+            self.one_hot_buttons.append(pick)
+            self.one_hot_row.addStretch(1)
+            return
+        grid = QGridLayout()
+        grid.setSpacing(3)
+        cols = self.shape[-1] if len(self.shape) >= 2 else 8  # matrices: the cells' layout
         for i, label in enumerate(element_labels("e", self.shape)):
             button = QPushButton(label)
-            button.setToolTip(f"v = {label}: x.grad becomes row {label[1:]} of J")
+            button.setToolTip(f"v = {label}: x.grad becomes row {i} of J")
             button.clicked.connect(lambda _=False, i=i: self._one_hot(i))
+            button.setMinimumWidth(30)
             button.setMaximumWidth(60)
-            self.one_hot_row.addWidget(button)
+            grid.addWidget(button, i // cols, i % cols)
             self.one_hot_buttons.append(button)
+        self.one_hot_row.addLayout(grid)
         self.one_hot_row.addStretch(1)
 
     # ---- state ----------------------------------------------------------------------------
@@ -286,7 +304,9 @@ class SeedBlock(QGroupBox):
                 if _count(shape) != n or isinstance(value, int | float):
                     return self._refuse(widget, f"{_count(shape)} numbers do not fit: "
                                         f"{self.form.doc.node(self.node_id).name} has "
-                                        f"{n} element(s), shape {shape_text(self.shape)}")
+                                        f"{n} element(s), shape {shape_text(self.shape)}; "
+                                        "gradient= must have the output's shape (torch "
+                                        "refuses others with 'Mismatch in shape')")
             if any(isinstance(v, bool) for v in _flat_raw(value)):
                 return self._refuse(widget, "True/False are not numbers here")
             widget.setStyleSheet("")
@@ -360,6 +380,7 @@ class SeedForm(QScrollArea):
         self.blocks: dict[str, SeedBlock] = {}
         self.shapes: dict[str, tuple[int, ...]] = {}
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._body = QWidget()
         self._layout = QVBoxLayout(self._body)
         self.hint = QLabel("v weights each element of an output: x.grad = vᵀJ. "

@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 
 from engine.document import Document
 
@@ -216,3 +216,18 @@ def test_scalar_output_has_one_cell_with_the_implicit_one(qtbot):
     assert win.bars_heights() == pytest.approx([2 * x.grad.item()])
     assert "loss = mul" in win.explain.plain_text()  # nothing selected: the output is explained
     win.runner.shutdown()
+
+
+def test_hovering_a_bar_shows_the_exact_value(qtbot, window, monkeypatch):
+    from gui import grad_chart
+
+    shown = []
+    monkeypatch.setattr(grad_chart.QToolTip, "showText",
+                        lambda pos, text, w=None: shown.append(text))
+    chart = window.chart
+    chart.resize(500, 300)
+    qtbot.wait(20)
+    vb = chart.getPlotItem().vb
+    scene_pos = vb.mapViewToScene(QPointF(chart.slots[1].x + 0.2, 1.0))
+    chart.scene().sigMouseMoved.emit(scene_pos)
+    assert shown[-1] == "x[1].grad = 3.0\nwith v = ones: 6.0"
