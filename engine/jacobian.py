@@ -208,6 +208,7 @@ def _check(doc: Document, run: Run, result: Lens, leaf_ids: list[str]) -> None:
     result.worst_column = int(diff.argmax()) if diff.numel() else None
     tolerance = (1e-5 if result.vjp.dtype == torch.float32 else 1e-10) * scale
     result.matches = result.max_difference <= tolerance
+    assert result.jacobian is not None
     if not result.matches and not bool(torch.isfinite(result.jacobian).all()):
         # e.g. J = [[-inf], [inf]], v = [1, 1]: the product gives nan, while backward's chain
         # rule met the infinity at a different step. Neither is wrong; there is nothing to check.

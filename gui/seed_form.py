@@ -9,7 +9,6 @@ at the cell and the last valid seed stays in force.
 from __future__ import annotations
 
 import itertools
-import math
 import random
 from typing import Any
 
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from engine.document import DocEvent, Document
 from engine.format import element_labels, number, shape_text
 from engine.literal import LiteralError, Nested, format_literal, parse_literal, shape_of
+from engine.seeds import as_floats, backward_call, count, flat_raw, flatten, is_number, nest
 from engine.trace import Run
 from gui import style
 from gui.seed_commands import SetSeedCommand
@@ -39,46 +39,6 @@ from gui.seed_commands import SetSeedCommand
 MAX_CELLS = 64  # above this the block takes pasted lists only
 MAX_ONE_HOT_BUTTONS = 16
 _STRUCTURE_FIELDS = {"is_output", "name"}
-
-
-def _count(shape: tuple[int, ...]) -> int:
-    return math.prod(shape)
-
-
-def _flatten(value: Nested) -> list[float]:
-    if isinstance(value, list):
-        return [x for v in value for x in _flatten(v)]
-    return [float(value)]
-
-
-def _nest(flat: list[float], shape: tuple[int, ...]) -> Nested:
-    if not shape:
-        return flat[0]
-    step = _count(shape[1:])
-    return [_nest(flat[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
-
-
-def _is_number(value: Nested) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def code_line(name: str, seed: Nested | None, enabled: bool, shape: tuple[int, ...] | None) -> str:
-    """The PyTorch call this output's settings amount to."""
-    if not enabled:
-        return f"{name}.backward()"
-    if seed is None:
-        if shape == ():
-            return f"{name}.backward()"
-        if shape is None:
-            return f"{name}.backward(gradient=torch.ones_like({name}))"
-        seed = _nest([1.0] * _count(shape), shape)
-    return f"{name}.backward(gradient=torch.tensor({format_literal(_floats(seed))}))"
-
-
-def _floats(value: Nested) -> Nested:
-    if isinstance(value, list):
-        return [_floats(v) for v in value]
-    return float(value)
 
 
 class SeedBlock(QGroupBox):
@@ -161,7 +121,7 @@ class SeedBlock(QGroupBox):
             self.grid.addWidget(QLabel("run the graph to see the output's shape; "
                                        "a pasted list works meanwhile"), 0, 0)
             return
-        n = _count(shape)
+        n = count(shape)
         if n > MAX_CELLS:
             self.grid.addWidget(QLabel(f"{n} elements: too many cells; paste a list below"),
                                 0, 0)
@@ -183,7 +143,7 @@ class SeedBlock(QGroupBox):
     def _build_one_hot(self) -> None:
         if self.shape is None or not self.shape:
             return
-        n = _count(self.shape)
+        n = count(self.shape)
         self.one_hot_row.addWidget(QLabel("one-hot:"))
         if n > MAX_ONE_HOT_BUTTONS:  # too many for buttons: pick the element by index
             self.one_hot_index = QSpinBox()
@@ -215,9 +175,9 @@ class SeedBlock(QGroupBox):
     def current_flat(self) -> list[float]:
         """The seed in force, flat (ones where the document keeps the default)."""
         node = self.form.doc.node(self.node_id)
-        n = _count(self.shape) if self.shape is not None else 0
+        n = count(self.shape) if self.shape is not None else 0
         if node.seed is not None and (self.shape is None or shape_of(node.seed) == self.shape):
-            return _flatten(node.seed)
+            return flatten(node.seed)
         return [1.0] * n
 
     def refresh(self) -> None:
@@ -245,7 +205,7 @@ class SeedBlock(QGroupBox):
                       "list of the right shape")
         elif not self.message.property("sticky"):
             self.message.hide()
-        self.code.setText(code_line(node.name, node.seed, node.seed_enabled, shape))
+        self.code.setText(backward_call(node.name, node.seed, node.seed_enabled, shape))
 
     def _say(self, text: str, sticky: bool = False) -> None:
         self.message.setText(text)
@@ -264,7 +224,7 @@ class SeedBlock(QGroupBox):
     def _set_flat(self, flat: list[float], text: str, merge_key: Any = None) -> None:
         assert self.shape is not None
         self._clear_message()
-        self._push(_nest(flat, self.shape), True, text, merge_key)
+        self._push(nest(flat, self.shape), True, text, merge_key)
 
     def _on_cell(self, index: int, text: str) -> None:
         cell = self.cells[index]
@@ -275,7 +235,7 @@ class SeedBlock(QGroupBox):
             return self._refuse(cell, f"{name}: {exc}")
         if isinstance(value, list):  # a whole list pasted into one cell
             return self._apply_list(value, cell)
-        if not _is_number(value):
+        if not is_number(value):
             return self._refuse(cell, f"{name}: {text.strip()!r} is not a number")
         flat = self.current_flat()
         flat[index] = float(value)
@@ -292,36 +252,36 @@ class SeedBlock(QGroupBox):
 
     def _refuse(self, widget: QLineEdit, why: str) -> None:
         widget.setStyleSheet(f"border: 2px solid {style.VERMILLION};")
-        now = format_literal(_nest(self.current_flat(), self.shape)) if self.shape is not None \
+        now = format_literal(nest(self.current_flat(), self.shape)) if self.shape is not None \
             else "unchanged"
         self._say(f"{why} — refused; the gradient stays {now}", sticky=True)
 
     def _apply_list(self, value: Nested, widget: QLineEdit) -> None:
         shape = shape_of(value)
         if self.shape is not None:
-            n = _count(self.shape)
+            n = count(self.shape)
             if shape != self.shape:
-                if _count(shape) != n or isinstance(value, int | float):
-                    return self._refuse(widget, f"{_count(shape)} numbers do not fit: "
+                if count(shape) != n or isinstance(value, int | float):
+                    return self._refuse(widget, f"{count(shape)} numbers do not fit: "
                                         f"{self.form.doc.node(self.node_id).name} has "
                                         f"{n} element(s), shape {shape_text(self.shape)}; "
                                         "gradient= must have the output's shape (torch "
                                         "refuses others with 'Mismatch in shape')")
-            if any(isinstance(v, bool) for v in _flat_raw(value)):
+            if any(isinstance(v, bool) for v in flat_raw(value)):
                 return self._refuse(widget, "True/False are not numbers here")
             widget.setStyleSheet("")
-            self._set_flat(_flatten(value), "Paste gradient")
+            self._set_flat(flatten(value), "Paste gradient")
         else:
             widget.setStyleSheet("")
             self._clear_message()
-            self._push(_floats(value), True, "Paste gradient")
+            self._push(as_floats(value), True, "Paste gradient")
 
     def _on_paste(self) -> None:
         try:
             value = parse_literal(self.paste.text())
         except LiteralError as exc:
             return self._refuse(self.paste, str(exc))
-        if _is_number(value) and self.shape is not None and self.shape != ():
+        if is_number(value) and self.shape is not None and self.shape != ():
             return self._refuse(self.paste, f"one number does not fit shape "
                                 f"{shape_text(self.shape)}: paste a list")
         self._apply_list(value, self.paste)
@@ -338,28 +298,22 @@ class SeedBlock(QGroupBox):
         self._set_flat(flat, text)
 
     def _ones(self) -> None:
-        self._preset([1.0] * _count(self.shape or ()), "Gradient: ones")
+        self._preset([1.0] * count(self.shape or ()), "Gradient: ones")
 
     def _zeros(self) -> None:
-        self._preset([0.0] * _count(self.shape or ()), "Gradient: zeros")
+        self._preset([0.0] * count(self.shape or ()), "Gradient: zeros")
 
     def _uniform(self) -> None:
-        n = _count(self.shape or ())
+        n = count(self.shape or ())
         self._preset([1.0 / n] * n, "Gradient: 1/n")
 
     def _random(self) -> None:
-        n = _count(self.shape or ())
+        n = count(self.shape or ())
         self._preset([round(random.uniform(-1, 1), 2) for _ in range(n)], "Gradient: random")
 
     def _one_hot(self, index: int) -> None:
-        n = _count(self.shape or ())
+        n = count(self.shape or ())
         self._preset([1.0 if i == index else 0.0 for i in range(n)], "Gradient: one-hot")
-
-
-def _flat_raw(value: Nested) -> list[Any]:
-    if isinstance(value, list):
-        return [x for v in value for x in _flat_raw(v)]
-    return [value]
 
 
 def _parses_to(text: str, value: float) -> bool:
@@ -367,7 +321,7 @@ def _parses_to(text: str, value: float) -> bool:
         parsed = parse_literal(text)
     except LiteralError:
         return False
-    return _is_number(parsed) and float(parsed) == value
+    return is_number(parsed) and float(parsed) == value
 
 
 class SeedForm(QScrollArea):
