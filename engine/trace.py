@@ -13,6 +13,8 @@ from engine.document import Edge
 if TYPE_CHECKING:
     from torch import Tensor
 
+    from engine.jacobian import Lens
+
 # Event kinds, in the words of the step list.
 NODE_GRAD = "node_grad"  # a tensor hook on a node's output: the node's total gradient
 EDGE_GRAD = "edge_grad"  # a tensor hook on an edge's alias: what that edge carried back
@@ -75,6 +77,9 @@ class Run:
     output_ids: list[str] = field(default_factory=list)
     # nodes whose output requires grad: their out-edges can carry a gradient
     grad_nodes: set[str] = field(default_factory=set)
+    # Filled by the run job (engine.jacobian.analyse): leaf grads of the all-ones seed, and J.
+    reference_grads: dict[str, Tensor | None] | None = None
+    lens: Lens | None = None
 
     def grads_by_name(self) -> dict[str, Tensor | None]:
         return {self.names[i]: g for i, g in self.leaf_grads.items()}

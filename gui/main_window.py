@@ -11,8 +11,11 @@ from engine.trace import Run
 from gui.canvas.scene import GraphScene
 from gui.canvas.view import GraphView
 from gui.error_banner import ErrorBanner
+from gui.explain_pane import ExplainPane
 from gui.grad_chart import GradChart
+from gui.jacobian_view import JacobianView
 from gui.runner import RunController
+from gui.seed_form import SeedForm
 
 
 class MainWindow(QMainWindow):
@@ -24,7 +27,7 @@ class MainWindow(QMainWindow):
         self.scene = GraphScene(doc)
         self.view = GraphView(self.scene)
         self.banner = ErrorBanner()
-        self.chart = GradChart()
+        self.chart = GradChart(doc)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -35,6 +38,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.chart_dock = self.add_dock("Input gradients", self.chart,
                                         Qt.DockWidgetArea.RightDockWidgetArea)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.seed_form = SeedForm(doc, self.undo_stack)
+        self.seed_dock = self.add_dock("Gradient v (seed)", self.seed_form, left)
+        self.jacobian = JacobianView()
+        self.jacobian_dock = self.add_dock("Jacobian lens", self.jacobian, right)
+        self.explain = ExplainPane(doc, self.scene)
+        self.explain_dock = self.add_dock("Explain", self.explain, left)
 
         self.runner.finished.connect(self.show_run)
         self.runner.busy.connect(self._on_busy)
@@ -64,7 +74,8 @@ class MainWindow(QMainWindow):
         fit.setToolTip("Zoom so the whole graph is visible (F)")
         fit.triggered.connect(self.view.fit_all)
         self.view_menu.addAction(fit)
-        self.view_menu.addAction(self.chart_dock.toggleViewAction())
+        for dock in (self.chart_dock, self.seed_dock, self.jacobian_dock, self.explain_dock):
+            self.view_menu.addAction(dock.toggleViewAction())
 
     def update_title(self) -> None:
         name = self.doc.title or "untitled"
@@ -73,6 +84,9 @@ class MainWindow(QMainWindow):
     def show_run(self, run: Run) -> None:
         self.scene.show_run(run)
         self.chart.show_run(run)
+        self.seed_form.show_run(run)
+        self.jacobian.show_run(run)
+        self.explain.show_run(run)
         self.banner.show_run(run)
         if run.error is None and run.warnings:
             self.statusBar().showMessage("; ".join(run.warnings), 8000)

@@ -6,12 +6,19 @@ Torch is imported by the first run, in the worker, after the window has been pai
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.document import DocEvent, Document
 from engine.trace import Run
+
+# A graph this small whose last run took under SYNC_MAX_MS runs on the GUI thread with no
+# debounce: typing a seed then redraws within one frame (the thread hop + debounce cost more
+# than the run itself). Anything bigger or slower keeps going to the worker.
+SYNC_MAX_NODES = 24
+SYNC_MAX_MS = 6.0
 
 
 class RunController(QObject):
@@ -23,6 +30,8 @@ class RunController(QObject):
         super().__init__()
         self.doc = doc
         self.last: Run | None = None
+        self.last_cost_ms = float("inf")  # wall time of the last run job
+        self._delay_ms = delay_ms
         self._generation = 0
         self._pending = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradflow-run")
@@ -40,8 +49,14 @@ class RunController(QObject):
             self.last = None
         self.request()
 
+    def fast_enough(self) -> bool:
+        """Small and quick last time (so torch is loaded): run in this thread, now."""
+        return (self.last is not None and len(self.doc) <= SYNC_MAX_NODES
+                and self.last_cost_ms <= SYNC_MAX_MS)
+
     def request(self) -> None:
-        self._timer.start()
+        # 0 ms still coalesces the several events of one edit into one run
+        self._timer.start(0 if self.fast_enough() else self._delay_ms)
 
     def run_now(self) -> None:
         self._timer.stop()
@@ -51,18 +66,28 @@ class RunController(QObject):
         previous = self.last if self.doc.options.accumulate else None
         self._pending += 1
         self.busy.emit(True)
-        self._pool.submit(self._work, snapshot, previous, generation)
+        if self.fast_enough():
+            self._on_delivered(self._compute(snapshot, previous), generation)
+        else:
+            self._pool.submit(self._work, snapshot, previous, generation)
 
     def _work(self, snapshot: Document, previous: Run | None, generation: int) -> None:
+        self._delivered.emit(self._compute(snapshot, previous), generation)
+
+    def _compute(self, snapshot: Document, previous: Run | None) -> Run:
+        from engine.jacobian import analyse
         from engine.run import run
 
+        start = time.perf_counter()
         try:
             result = run(snapshot, previous)
+            analyse(snapshot, result)  # ghost bars and J: a second backward, in the run job
         except Exception as exc:  # a bug, not a torch error: show it rather than hang
             from engine.trace import RunError
 
             result = Run(error=RunError(type(exc).__name__, str(exc), None, "forward"))
-        self._delivered.emit(result, generation)
+        self.last_cost_ms = (time.perf_counter() - start) * 1000
+        return result
 
     def _on_delivered(self, result: Run, generation: int) -> None:
         self._pending -= 1

@@ -1,0 +1,200 @@
+"""The local backward rule of one node, in words and symbols, with one run's numbers.
+
+The rule text is a table per op and port. The numbers substituted into it come from the
+Run (values and gradients torch recorded); the result after the last `=` is what the edge's
+hook saw during the real backward, never something computed here. No Qt, no torch import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.document import Document, Edge
+from engine.format import preview
+from engine.ops import CONSTANT, LEAF, get_op
+from engine.trace import Run
+
+# op → port → (formula, words). Placeholders: {g} the gradient arriving at the node's output,
+# {a} / {b} the first / second input, {out} the node's own output, {n} an element count.
+RULES: dict[str, dict[str, tuple[str, str]]] = {
+    "add": {"input": ("{g}", "a sum passes the gradient through unchanged"),
+            "other": ("{g}", "a sum passes the gradient through unchanged")},
+    "sub": {"input": ("{g}", "passes through"), "other": ("−{g}", "passes through negated")},
+    "mul": {"input": ("{g} · {b}", "each factor gets the gradient times the other factor"),
+            "other": ("{g} · {a}", "each factor gets the gradient times the other factor")},
+    "div": {"input": ("{g} / {b}", "the numerator gets the gradient over the denominator"),
+            "other": ("−{g} · {a} / {b}²", "the denominator gets −gradient · a / b²")},
+    "pow": {"input": ("{g} · {b} · {a}^({b} − 1)", "power rule"),
+            "exponent": ("{g} · {out} · ln {a}", "d(aᵇ)/db = aᵇ · ln a")},
+    "matmul": {"input": ("{g} @ {b}ᵀ", "gradient times the other matrix, transposed"),
+               "other": ("{a}ᵀ @ {g}", "the first matrix, transposed, times the gradient")},
+    "neg": {"input": ("−{g}", "negation flips the gradient's sign")},
+    "exp": {"input": ("{g} · {out}", "eˣ is its own derivative: gradient times the output")},
+    "log": {"input": ("{g} / {a}", "d(log a)/da = 1/a")},
+    "sin": {"input": ("{g} · cos({a})", "d(sin a)/da = cos a")},
+    "cos": {"input": ("−{g} · sin({a})", "d(cos a)/da = −sin a")},
+    "tanh": {"input": ("{g} · (1 − {out}²)", "d(tanh a)/da = 1 − tanh²a")},
+    "sigmoid": {"input": ("{g} · {out} · (1 − {out})", "dσ/da = σ(a)(1 − σ(a))")},
+    "relu": {"input": ("{g} · [{a} > 0]", "ReLU lets the gradient through where a > 0")},
+    "sqrt": {"input": ("{g} / (2 · {out})", "d√a/da = 1 / (2√a)")},
+    "abs": {"input": ("{g} · sign({a})", "d|a|/da = sign(a)")},
+    "square": {"input": ("{g} · 2 · {a}", "d(a²)/da = 2a")},
+    "sum": {"input": ("{g} copied to every summed element of {a}",
+                      "every summed element counts once")},
+    "mean": {"input": ("{g} / {n}, copied to every averaged element of {a}",
+                       "every averaged element counts 1/n")},
+    "softmax": {"input": ("{out} · ({g} − Σ {g} · {out})", "the softmax Jacobian, applied")},
+    "log_softmax": {"input": ("{g} − softmax({a}) · Σ {g}", "the log-softmax Jacobian, applied")},
+    "reshape": {"input": ("{g} reshaped back to the shape of {a}", "only the layout changes")},
+    "transpose": {"input": ("{g} transposed back", "only the layout changes")},
+    "detach": {"input": ("nothing", "detach cuts the graph: no gradient flows back")},
+    "mse_loss": {"input": ("{g} · 2 · ({a} − {b}) / {n}", "derivative of the squared error"),
+                 "target": ("−{g} · 2 · ({a} − {b}) / {n}", "the same, negated")},
+    "binary_cross_entropy_with_logits": {
+        "input": ("{g} · (σ({a}) − {b}) / {n}", "sigmoid of the logits minus the target"),
+        "target": ("−{g} · {a} / {n}", "d/dt of the loss is minus the logit")},
+    "cross_entropy": {
+        "input": ("{g} · (softmax({a}) − onehot({b})) / {n}", "probabilities minus the target"),
+        "target": ("−{g} · log_softmax({a}) / {n}", "for probability targets")},
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    kind: str = "text"  # text | title | formula | numbers | result | muted
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    out = template
+    for key, value in values.items():
+        out = out.replace("{" + key + "}", value)
+    return out
+
+
+def _count(run: Run, op: str, node_id: str, source: str, reduction: str | None) -> str:
+    """The n of a mean: how many elements were averaged into one."""
+    value = run.values.get(source)
+    out = run.values.get(node_id)
+    if value is None or out is None:
+        return "n"
+    if reduction in ("sum", "none"):
+        return "1"
+    if op == "cross_entropy":
+        return str(value.shape[0]) if value.dim() >= 2 else "1"
+    return str(max(value.numel() // max(out.numel(), 1), 1))
+
+
+def explain(doc: Document, run: Run | None, node_id: str) -> list[Line]:
+    node = doc.node(node_id)
+    lines = [Line(_signature(doc, node_id), "title")]
+    spec = get_op(node.op)
+    lines.append(Line(spec.description, "muted"))
+    if run is None:
+        return lines + [Line("not run yet", "muted")]
+    if node.op == CONSTANT:
+        return lines + [Line("a constant: it never receives a gradient", "muted")]
+    lines += _incoming(doc, run, node_id)
+    if node.op == LEAF:
+        return lines + _leaf(doc, run, node_id)
+    if node.op == "detach":
+        return lines + [Line("detach: no gradient flows back to its input", "muted")]
+    lines += _rules(doc, run, node_id)
+    return lines
+
+
+def _signature(doc: Document, node_id: str) -> str:
+    node = doc.node(node_id)
+    if node.op in (LEAF, CONSTANT):
+        return f"{node.name}: {node.op}"
+    edges = doc.in_edges(node_id)
+    args = [doc.node(edges[p].source).name if p in edges else "?" for p in get_op(node.op).inputs]
+    return f"{node.name} = {node.op}({', '.join(args)})"
+
+
+def _incoming(doc: Document, run: Run, node_id: str) -> list[Line]:
+    """Where this node's gradient came from: the seed, or the sum over its consumers."""
+    node = doc.node(node_id)
+    lines: list[Line] = []
+    if node.is_output:
+        seed = run.seeds.get(node_id)
+        if not node.seed_enabled:
+            lines.append(Line(f"{node.name}.backward() with no gradient=: torch needs a scalar "
+                              "here and seeds it with 1.0", "text"))
+        elif seed is not None:
+            lines.append(Line(f"seed: grad_out = v = {preview(seed)}  (gradient=)", "numbers"))
+        else:
+            lines.append(Line("seed: the implicit 1.0 of a scalar output", "numbers"))
+    sent = [(e, run.edge_grads[e]) for e in doc.out_edges(node_id) if e in run.edge_grads]
+    total = run.node_grads.get(node_id) if node.op != LEAF else run.leaf_grads.get(node_id)
+    if len(sent) > 1 or (sent and node.is_output):
+        parts = [f"{_edge_name(doc, e)} sent {preview(g)}" for e, g in sent]
+        lines.append(Line(f"{node.name} feeds {len(sent)} consumer edges: " + "; ".join(parts)))
+        terms = ([f"{preview(run.seeds.get(node_id))}"] if node.is_output else [])
+        terms += [preview(g) for _, g in sent]
+        target = ".grad" if node.op == LEAF else "grad_out"
+        lines.append(Line(f"{target} = " + " + ".join(terms) + f" = {preview(total)}", "result"))
+    elif sent:
+        lines.append(Line(f"grad_out = what {_edge_name(doc, sent[0][0])} sent = "
+                          f"{preview(sent[0][1])}", "numbers"))
+    elif node.op != LEAF and total is None and not node.is_output:
+        lines.append(Line("no gradient reached this node", "muted"))
+    return lines
+
+
+def _edge_name(doc: Document, edge: Edge) -> str:
+    return f"{doc.node(edge.target).name}.{edge.port}"
+
+
+def _leaf(doc: Document, run: Run, node_id: str) -> list[Line]:
+    node = doc.node(node_id)
+    if not node.requires_grad:
+        return [Line("requires_grad is off: .grad stays None", "muted")]
+    grad = run.leaf_grads.get(node_id)
+    if grad is None:
+        return [Line(".grad = None (no gradient reached it in this run)", "muted")]
+    return [Line(f"AccumulateGrad: {node.name}.grad = {preview(grad)}", "result")]
+
+
+def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
+    node = doc.node(node_id)
+    spec = get_op(node.op)
+    edges = doc.in_edges(node_id)
+    sources = [edges[p].source if p in edges else None for p in spec.inputs]
+    names = {"g": "grad_out", "out": node.name, "n": "n"}
+    numbers = {"g": preview(run.node_grads.get(node_id)), "out": preview(run.values.get(node_id))}
+    for key, source in zip(("a", "b"), sources, strict=False):
+        if source is not None:
+            names[key] = doc.node(source).name
+            numbers[key] = preview(run.values.get(source))
+    if sources and sources[0] is not None:
+        numbers["n"] = _count(run, node.op, node_id, sources[0], node.params.get("reduction"))
+    lines: list[Line] = []
+    if node_id not in run.node_grads:
+        return [Line("no gradient reached this node in this run", "muted")]
+    for port, source in zip(spec.inputs, sources, strict=True):
+        rule = RULES.get(node.op, {}).get(port)
+        if source is None:
+            continue
+        edge = edges[port]
+        label = f"grad_{port} (to {doc.node(source).name})"
+        if source not in run.grad_nodes:
+            lines.append(Line(f"{label}: none — {doc.node(source).name} does not require grad",
+                              "muted"))
+            continue
+        result = run.edge_grads.get(edge)
+        if rule is None:
+            lines.append(Line(f"{label} = {preview(result)}", "result"))
+            continue
+        formula, words = rule
+        lines.append(Line(f"{label}: {words}", "text"))
+        lines.append(Line(f"  = {_fill(formula, names)}", "formula"))
+        lines.append(Line(f"  = {_fill(formula, numbers)}", "numbers"))
+        note = ""
+        grad_out = run.node_grads.get(node_id)
+        if result is not None and grad_out is not None and result.shape != grad_out.shape \
+                and node.op not in ("sum", "mean", "matmul", "reshape", "transpose") \
+                and "loss" not in node.op and node.op != "cross_entropy":
+            note = "  (summed over the broadcast dimensions)"
+        lines.append(Line(f"  = {preview(result)}{note}", "result"))
+    return lines
