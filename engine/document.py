@@ -17,7 +17,17 @@ from typing import Any
 import networkx as nx
 
 from engine.literal import LiteralError, Nested, check_rectangular
-from engine.ops import CONSTANT, DTYPES, FLOAT_DTYPES, LEAF, OPS, check_param, get_op, is_source
+from engine.ops import (
+    CONSTANT,
+    DTYPES,
+    FLOAT_DTYPES,
+    LEAF,
+    NUMBER,
+    OPS,
+    check_param,
+    get_op,
+    is_source,
+)
 
 
 class GraphError(ValueError):
@@ -198,6 +208,9 @@ class Document:
                 check_rectangular(node.value)
             except LiteralError as exc:
                 raise GraphError(f"{node.name}: {exc}") from None
+            if node.op == CONSTANT and node.params.get(NUMBER) and isinstance(node.value, list):
+                raise GraphError(f"{node.name}: a plain Python number cannot be a list; "
+                                 "untick 'number' to make it a tensor")
             if node.op == LEAF and node.requires_grad and node.dtype not in FLOAT_DTYPES:
                 # torch's own words for this case
                 raise GraphError(f"{node.name}: Only Tensors of floating point and complex "

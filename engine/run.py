@@ -16,7 +16,7 @@ import torch
 
 from engine.document import Document, Edge, Node
 from engine.literal import Nested, all_integers
-from engine.ops import CONSTANT, LEAF, get_op
+from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.trace import (
     ACCUMULATE,
     EDGE_GRAD,
@@ -118,14 +118,18 @@ class _Forward:
             return t
         spec = get_op(node.op)
         edges = self.doc.in_edges(node.id)
-        inputs = []
+        inputs: list[Any] = []
         for port in spec.inputs:
             edge = edges.get(port)
             if edge is None:
                 raise _MissingInput(f"input {port!r} of {node.name} ({node.op}) is not connected")
             if edge.source not in self.tensors:
                 raise _Skip()  # upstream failed; its own error is recorded there
-            inputs.append(self._through_alias(edge))
+            source = self.doc.node(edge.source)
+            if source.op == CONSTANT and source.params.get(NUMBER):
+                inputs.append(source.value)  # the snippet's plain number, not a tensor
+            else:
+                inputs.append(self._through_alias(edge))
         out = spec.call(*inputs, **node.params)
         if not isinstance(out, torch.Tensor):
             raise TypeError(f"{node.op} returned {type(out).__name__}, not a tensor")
