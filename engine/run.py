@@ -147,7 +147,7 @@ class _Forward:
 
     def _claim_grad_fns(self, out: torch.Tensor, node_id: str) -> None:
         """Every autograd node between this output and its input aliases belongs to node_id."""
-        stack = [out.grad_fn] if out.grad_fn is not None else []
+        stack: list[Any] = [out.grad_fn] if out.grad_fn is not None else []
         while stack:
             fn = stack.pop()
             if fn is None or fn in self.plumbing or fn in self.fn_owner:
