@@ -181,6 +181,9 @@ class _Importer(ExprReader):
             like = self.expr(node.args[0])
             if isinstance(like, Ref) and like.node_id == target:
                 return None, True  # the default seed: ones of the output's shape
+        if isinstance(node, ast.List | ast.Tuple | ast.Constant):
+            raise error_at(node, f"the gradient {_short(node)} is a plain Python value; pass a "
+                                 f"tensor of numbers: torch.tensor({_short(node)})")
         value = self.expr(node)
         if isinstance(value, Pending):
             return value.value, True

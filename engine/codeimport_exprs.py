@@ -48,6 +48,7 @@ class Pending:
     requires_grad: bool | None  # None: not given, so a constant; True/False: a leaf
     name: str | None = None
     node_id: str | None = None
+    origin: ast.AST | None = None  # the creation call, where errors about it point
 
 
 @dataclass
@@ -155,7 +156,7 @@ class ExprReader:
                                          value=value.value, dtype=value.dtype,
                                          requires_grad=bool(value.requires_grad))
             except GraphError as exc:
-                raise error_at(where, str(exc).split(": ", 1)[-1]) from None
+                raise error_at(value.origin or where, str(exc).split(": ", 1)[-1]) from None
             self.meta[node.id] = torch.empty(shape_of(value.value), dtype=TORCH_DTYPES[value.dtype],
                                              device="meta")
         if value.name is None:
@@ -385,7 +386,7 @@ class ExprReader:
             if isinstance(exc, ImportError_):
                 raise
             raise error_at(node, f"torch.{fn}: {exc}") from None
-        pending = Pending(value, dtype, requires_grad)
+        pending = Pending(value, dtype, requires_grad, origin=node)
         if requires_grad is not None:
             self.leaves_pending.append(pending)
         return pending
