@@ -9,14 +9,13 @@ vector and `torch.ones_like(y)` mean what they mean in torch without computing a
 from __future__ import annotations
 
 import ast
-import operator
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from engine.document import Document, GraphError
-from engine.literal import LiteralError, Nested, check_rectangular, shape_of
+from engine.literal import Nested, shape_of
 from engine.ops import CONSTANT, LEAF, NUMBER, check_param, get_op
 from engine.snippet_scan import ImportError_, error_at
 from engine.snippet_tables import (
@@ -30,13 +29,14 @@ from engine.snippet_tables import (
     CreationError,
     create,
     dtype_name,
+    fold,
+    number_name,
+    read_literal,
+    tensor_literal,
 )
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
                            ast.Pow: "pow", ast.MatMult: "matmul"}
-_FOLD = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
-         "div": operator.truediv, "pow": operator.pow}
-_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _SHORT = {"binary_cross_entropy_with_logits": "bce", "cross_entropy": "ce", "mse_loss": "mse"}
 _ALWAYS_TAKEN = {"torch", "F", "nn"}
 
@@ -49,6 +49,7 @@ class Pending:
     name: str | None = None
     node_id: str | None = None
     origin: ast.AST | None = None  # the creation call, where errors about it point
+    slot: str | None = None  # the node id kept for it where its name was bound
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Number:
     value: int | float | bool
     name: str | None = None
     node_id: str | None = None
+    slot: str | None = None
 
 
 @dataclass
@@ -64,15 +66,6 @@ class Ref:
 
 
 Value = Pending | Number | Ref
-
-
-def number_name(value: int | float | bool) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int) and -10 <= value <= 10:
-        return _WORDS[abs(value)] if value >= 0 else f"minus_{_WORDS[-value]}"
-    text = repr(value).replace(".", "_").replace("-", "minus_").replace("+", "")
-    return "c" + text if text[0].isdigit() else "c_" + text
 
 
 class ExprReader:
@@ -85,6 +78,15 @@ class ExprReader:
         self.meta: dict[str, Any] = {}  # node id → meta tensor, Python number, or None
         self.auto_named: set[str] = set()  # nodes named by the importer, not by a variable
         self.leaves_pending: list[Pending] = []
+        self.next_id = 1
+
+    def take_id(self) -> str:
+        # Ids follow the order names are bound in, so the document's topological order
+        # (ties broken by id) is the snippet's own order even for nodes made on first use.
+        while str(self.next_id) in self.doc.graph:
+            self.next_id += 1
+        self.next_id += 1
+        return str(self.next_id - 1)
 
     # ---- names ------------------------------------------------------------------------
     def unique(self, base: str, *, avoid_reserved: bool = True) -> str:
@@ -115,6 +117,7 @@ class ExprReader:
                 self.claim(value.node_id, name)
         elif value.name is None:
             value.name = name
+            value.slot = value.slot or self.take_id()
             if value.node_id is not None:
                 self.claim(value.node_id, name)
         if isinstance(value, Pending) and value.requires_grad is not None:
@@ -142,23 +145,25 @@ class ExprReader:
             return value.node_id
         if value.node_id is not None:
             return value.node_id
+        node_id = value.slot or self.take_id()
         if isinstance(value, Number):
-            name = value.name or number_name(value.value)
+            name = self.unique(value.name or number_name(value.value),
+                               avoid_reserved=not value.name)
             dtype = {bool: "bool", int: "int64", float: "float64"}[type(value.value)]
-            node = self.doc.add_node(CONSTANT, self.unique(name, avoid_reserved=not value.name),
-                                     value=value.value, dtype=dtype, params={NUMBER: True})
+            node = self.doc.add_node(CONSTANT, name, node_id=node_id, value=value.value,
+                                     dtype=dtype, params={NUMBER: True})
             self.meta[node.id] = value.value
         else:
             op = LEAF if value.requires_grad is not None else CONSTANT
-            name = value.name or ("leaf" if op == LEAF else "c")
+            name = self.unique(value.name or ("leaf" if op == LEAF else "c"),
+                               avoid_reserved=not value.name)
             try:
-                node = self.doc.add_node(op, self.unique(name, avoid_reserved=not value.name),
-                                         value=value.value, dtype=value.dtype,
-                                         requires_grad=bool(value.requires_grad))
+                node = self.doc.add_node(op, name, node_id=node_id, value=value.value,
+                                         dtype=value.dtype, requires_grad=bool(value.requires_grad))
             except GraphError as exc:
                 raise error_at(value.origin or where, str(exc).split(": ", 1)[-1]) from None
-            self.meta[node.id] = torch.empty(shape_of(value.value), dtype=TORCH_DTYPES[value.dtype],
-                                             device="meta")
+            self.meta[node.id] = torch.empty(shape_of(value.value),
+                                             dtype=TORCH_DTYPES[value.dtype], device="meta")
         if value.name is None:
             self.auto_named.add(node.id)
         value.node_id = node.id
@@ -173,7 +178,8 @@ class ExprReader:
         ids = [self.node_of(v, where) for v in inputs]
         spec = get_op(op)
         try:
-            node = self.doc.add_node(op, self.unique(_SHORT.get(op, op)), params=params)
+            node = self.doc.add_node(op, self.unique(_SHORT.get(op, op)), node_id=self.take_id(),
+                                     params=params)
         except GraphError as exc:
             raise error_at(where, str(exc)) from None
         for port, source in zip(spec.inputs, ids, strict=True):
@@ -194,6 +200,8 @@ class ExprReader:
             value.requires_grad = flag
             if value not in self.leaves_pending:
                 self.leaves_pending.append(value)
+            if value.name is not None:
+                self.node_of(value, target)  # a leaf is a node even if nothing uses it
             return value
         if isinstance(value, Ref | Pending):
             node = self.doc.node(self.node_of(value, target))
@@ -232,20 +240,8 @@ class ExprReader:
         if op is None:
             raise error_at(where, "this operator is not supported; use + - * / ** @")
         if isinstance(left, Number) and isinstance(right, Number):
-            return Number(self.fold(op, left.value, right.value, where))
+            return Number(fold(op, left.value, right.value, where))
         return self.op_node(op, [left, right], {}, where)
-
-    def fold(self, op: str, a: Any, b: Any, where: ast.AST) -> int | float | bool:
-        if op == "pow" and (abs(b) > 64 or abs(a) > 1e6):
-            raise error_at(where, "this power of plain numbers is too large; write the result")
-        fn = _FOLD.get(op)
-        try:
-            result = fn(a, b) if fn else None
-        except (ZeroDivisionError, OverflowError) as exc:
-            raise error_at(where, f"{exc}; write the number you mean") from None
-        if not isinstance(result, int | float) or isinstance(result, complex):
-            raise error_at(where, "this arithmetic on plain numbers is not supported")
-        return result
 
     def transpose(self, target: ast.expr, where: ast.AST, strict: bool) -> Value:
         value = self.expr(target)
@@ -364,7 +360,7 @@ class ExprReader:
                 raise error_at(kw, "** arguments are not supported")
         try:
             if fn in ("tensor", "Tensor"):
-                value, dtype = self.tensor_literal(fn, node, kwargs)
+                value, dtype = tensor_literal(fn, node, kwargs)
             else:
                 like = None
                 if fn.endswith("_like"):
@@ -391,22 +387,7 @@ class ExprReader:
             self.leaves_pending.append(pending)
         return pending
 
-    def tensor_literal(self, fn: str, node: ast.Call,
-                       kwargs: dict[str, Any]) -> tuple[Nested, str]:
-        if len(node.args) != 1 or set(kwargs) - {"dtype"}:
-            raise CreationError(f"write the numbers out, e.g. torch.{fn}([1.0, 2.0]), with "
-                                "only dtype= and requires_grad=")
-        value = self.literal(node.args[0])
-        if fn == "Tensor" and not isinstance(value, list):
-            raise CreationError("torch.Tensor(n) makes uninitialised memory; "
-                                "use torch.zeros(n) or torch.tensor([...])")
-        try:
-            check_rectangular(value)
-        except LiteralError as exc:
-            raise CreationError(str(exc)) from None
-        dtype = kwargs.get("dtype", "float32" if fn == "Tensor" else None)
-        made = torch.tensor(value, dtype=TORCH_DTYPES[dtype] if dtype else None)
-        return value, dtype_name(made.dtype)
+    literal = staticmethod(read_literal)
 
     def dtype(self, node: ast.expr) -> str:
         path = self.module_path(node)
@@ -416,18 +397,6 @@ class ExprReader:
                                  "torch.float64, torch.int64 or torch.bool")
         return DTYPE_NAMES[short]
 
-    def literal(self, node: ast.expr) -> Any:
-        """A number, string, None, or nested list of numbers written out in the code."""
-        if isinstance(node, ast.Constant) and (node.value is None or isinstance(
-                node.value, bool | int | float | str)):
-            return node.value
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            inner = self.literal(node.operand)
-            if isinstance(inner, bool | int | float) and not isinstance(inner, bool):
-                return -inner if isinstance(node.op, ast.USub) else inner
-        if isinstance(node, ast.List | ast.Tuple):
-            return [self.literal(e) for e in node.elts]
-        raise error_at(node, f"{_short(node)} must be written out as numbers here")
 
 
 def _short(node: ast.AST) -> str:

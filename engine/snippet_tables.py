@@ -7,13 +7,16 @@ reduced to literal numbers, so the document holds exactly the numbers torch woul
 
 from __future__ import annotations
 
+import ast
 import math
+import operator
 from typing import Any
 
 import torch
 
-from engine.literal import MAX_ELEMENTS
+from engine.literal import MAX_ELEMENTS, LiteralError, Nested, check_rectangular
 from engine.ops import OPS
+from engine.snippet_scan import error_at
 
 # torch spelling → registry dtype name
 DTYPE_NAMES = {
@@ -53,6 +56,22 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
 
 CREATION = ("tensor", "Tensor", "ones", "zeros", "full", "arange", "linspace", "eye",
             "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like", "empty")
+
+
+_FOLD = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+         "div": operator.truediv, "pow": operator.pow}
+
+
+_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def number_name(value: int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and -10 <= value <= 10:
+        return _WORDS[abs(value)] if value >= 0 else f"minus_{_WORDS[-value]}"
+    text = repr(value).replace(".", "_").replace("-", "minus_").replace("+", "")
+    return "c" + text if text[0].isdigit() else "c_" + text
 
 
 class CreationError(ValueError):
@@ -154,3 +173,50 @@ def dtype_name(dtype: torch.dtype) -> str:
             return name
     raise CreationError(f"the dtype {str(dtype).replace('torch.', '')} is not supported; "
                         "use float32, float64, int64 or bool")
+
+
+def read_literal(node: ast.expr) -> Any:
+    """A number, string, None, or nested list of numbers written out in the code."""
+    if isinstance(node, ast.Constant) and (node.value is None or isinstance(
+            node.value, bool | int | float | str)):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        inner = read_literal(node.operand)
+        if isinstance(inner, bool | int | float) and not isinstance(inner, bool):
+            return -inner if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.List | ast.Tuple):
+        return [read_literal(e) for e in node.elts]
+    text = ast.unparse(node)
+    raise error_at(node, f"{text if len(text) <= 40 else text[:37] + '...'} must be written "
+                         "out as numbers here")
+
+
+def fold(op: str, a: Any, b: Any, where: ast.AST) -> int | float | bool:
+    if op == "pow" and (abs(b) > 64 or abs(a) > 1e6):
+        raise error_at(where, "this power of plain numbers is too large; write the result")
+    fn = _FOLD.get(op)
+    try:
+        result = fn(a, b) if fn else None
+    except (ZeroDivisionError, OverflowError) as exc:
+        raise error_at(where, f"{exc}; write the number you mean") from None
+    if not isinstance(result, int | float) or isinstance(result, complex):
+        raise error_at(where, "this arithmetic on plain numbers is not supported")
+    return result
+
+
+def tensor_literal(fn: str, node: ast.Call,
+                   kwargs: dict[str, Any]) -> tuple[Nested, str]:
+    if len(node.args) != 1 or set(kwargs) - {"dtype"}:
+        raise CreationError(f"write the numbers out, e.g. torch.{fn}([1.0, 2.0]), with "
+                            "only dtype= and requires_grad=")
+    value = read_literal(node.args[0])
+    if fn == "Tensor" and not isinstance(value, list):
+        raise CreationError("torch.Tensor(n) makes uninitialised memory; "
+                            "use torch.zeros(n) or torch.tensor([...])")
+    try:
+        check_rectangular(value)
+    except LiteralError as exc:
+        raise CreationError(str(exc)) from None
+    dtype = kwargs.get("dtype", "float32" if fn == "Tensor" else None)
+    made = torch.tensor(value, dtype=TORCH_DTYPES[dtype] if dtype else None)
+    return value, dtype_name(made.dtype)
