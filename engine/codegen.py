@@ -11,9 +11,11 @@ from __future__ import annotations
 from engine.document import Document, Node
 from engine.literal import Nested, all_integers, format_literal
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.snippet_tables import number_name
 
 _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
 _FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy")
+_NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
 
 
 class CodegenError(ValueError):
@@ -22,6 +24,8 @@ class CodegenError(ValueError):
 
 def generate(doc: Document) -> str:
     nodes = doc.topological_nodes()
+    inline = _inlined_numbers(doc, nodes)
+    nodes = [n for n in nodes if n.id not in inline]
     lines = ["import torch"]
     if any(n.op in _FUNCTIONAL for n in nodes):
         lines.append("import torch.nn.functional as F")
@@ -29,7 +33,7 @@ def generate(doc: Document) -> str:
         lines.insert(0, f"# {doc.title}")
     lines.append("")
     for node in nodes:
-        lines.append(f"{node.name} = {_expression(doc, node)}")
+        lines.append(f"{node.name} = {_expression(doc, node, inline)}")
     lines.append("")
     lines.extend(_backward(doc))
     lines.append("")
@@ -65,7 +69,39 @@ def _inferred_dtype(value: Nested) -> str:
     return "int64" if all_integers(value) else "float32"
 
 
-def _expression(doc: Document, node: Node) -> str:
+def _inlined_numbers(doc: Document, nodes: list[Node]) -> set[str]:
+    """Number constants written as a literal where they are used (`3 * a`), not as a line
+    of their own: those used once by an operator, whose name is exactly the one the
+    importer gives that literal, so the code reads naturally and imports back the same."""
+    candidates = {}
+    for n in nodes:
+        out = doc.out_edges(n.id)
+        if (n.op == CONSTANT and n.params.get(NUMBER) and not n.is_output and len(out) == 1
+                and doc.node(out[0].target).op in _OPERATORS
+                and n.dtype == _NUMBER_DTYPES.get(type(n.value))
+                and not any(doc.node(e.source).params.get(NUMBER)
+                            for e in doc.in_edges(out[0].target).values() if e.source != n.id)):
+            candidates[n.id] = n
+    # The importer avoids every name assigned in the code; assuming only the names settled so
+    # far can make it skip more names, never fewer, so a match here is a match there.
+    taken = {"torch", "F", "nn"} | {n.name for n in nodes if n.id not in candidates}
+    inline: set[str] = set()
+    for n in candidates.values():
+        assert isinstance(n.value, bool | int | float)  # a number constant's value
+        if _importer_name(number_name(n.value), taken) == n.name:
+            inline.add(n.id)
+        taken.add(n.name)
+    return inline
+
+
+def _importer_name(base: str, taken: set[str]) -> str:
+    name, i = base, 2
+    while name in taken:
+        name, i = f"{base}_{i}", i + 1
+    return name
+
+
+def _expression(doc: Document, node: Node, inline: set[str]) -> str:
     if node.op == LEAF:
         assert node.value is not None
         return _tensor(node.value, node.dtype, node.requires_grad)
@@ -80,7 +116,7 @@ def _expression(doc: Document, node: Node) -> str:
     if missing:
         raise CodegenError(f"input {missing[0]!r} of {node.name} ({node.op}) is not connected; "
                            "connect it before generating code")
-    args = [doc.node(edges[p].source).name for p in spec.inputs]
+    args = [_operand(doc.node(edges[p].source), inline) for p in spec.inputs]
     if node.op in _OPERATORS:
         return f"{args[0]} {_OPERATORS[node.op]} {args[1]}"
     if node.op == "neg":
@@ -97,6 +133,13 @@ def _expression(doc: Document, node: Node) -> str:
             args.append(f"{p.name}={_python(value)}")
     prefix = "F" if node.op in _FUNCTIONAL else "torch"
     return f"{prefix}.{spec.torch_name}({', '.join(args)})"
+
+
+def _operand(source: Node, inline: set[str]) -> str:
+    if source.id not in inline:
+        return source.name
+    text = format_literal(source.value if source.value is not None else 0)
+    return f"({text})" if text.startswith("-") else text
 
 
 def _python(value: object) -> str:

@@ -9,6 +9,7 @@ vector and `torch.ones_like(y)` mean what they mean in torch without computing a
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +105,9 @@ class ExprReader:
         if node.name == name:
             return
         holder = self.doc.node_by_name(name)
-        if holder is not None:
+        if holder is not None and holder.op == LEAF:
+            name = self.unique(name)  # a leaf's name is its key in grads: it stays
+        elif holder is not None:
             self.doc.update_node(holder.id, name=self.unique(name))
         self.doc.update_node(node_id, name=name)
         self.auto_named.discard(node_id)
@@ -150,8 +153,11 @@ class ExprReader:
             name = self.unique(value.name or number_name(value.value),
                                avoid_reserved=not value.name)
             dtype = {bool: "bool", int: "int64", float: "float64"}[type(value.value)]
-            node = self.doc.add_node(CONSTANT, name, node_id=node_id, value=value.value,
-                                     dtype=dtype, params={NUMBER: True})
+            try:
+                node = self.doc.add_node(CONSTANT, name, node_id=node_id, value=value.value,
+                                         dtype=dtype, params={NUMBER: True})
+            except GraphError as exc:
+                raise error_at(where, str(exc).split(": ", 1)[-1]) from None
             self.meta[node.id] = value.value
         else:
             op = LEAF if value.requires_grad is not None else CONSTANT
@@ -218,6 +224,8 @@ class ExprReader:
                 raise error_at(node, f"{node.id} is a module, not a tensor")
             return self.lookup(node)
         if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float):
+            if isinstance(node.value, float) and not math.isfinite(node.value):
+                raise error_at(node, "this number is too large to be finite; write one that is")
             return Number(node.value)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             inner = self.expr(node.operand)

@@ -201,6 +201,8 @@ def fold(op: str, a: Any, b: Any, where: ast.AST) -> int | float | bool:
         raise error_at(where, f"{exc}; write the number you mean") from None
     if not isinstance(result, int | float) or isinstance(result, complex):
         raise error_at(where, "this arithmetic on plain numbers is not supported")
+    if isinstance(result, float) and not math.isfinite(result):
+        raise error_at(where, "this arithmetic on plain numbers is not a finite number")
     return result
 
 

@@ -122,6 +122,14 @@ g = torch.softmax(x, dim=0) + torch.log_softmax(x, -1) + torch.sqrt(x) - torch.a
 g = g.mean()
 torch.autograd.backward([h, g], grad_tensors=[torch.tensor([2.0]), None], retain_graph=True)
 """,
+    "inputs_and_rebinding": """import torch
+from torch.nn import functional as F
+x = torch.tensor([0.5, -1.5], requires_grad=True)
+w = torch.tensor([2.0, 3.0], requires_grad=True)
+y = F.relu(x * w) + x * (2 ** 3 / 4)
+y = y * y
+y.sum().backward(inputs=[x])
+""",
     "try_and_if": '''"""A docstring."""
 import torch
 x = torch.tensor([2.0, 3.0], requires_grad=True)  # a comment
@@ -155,6 +163,23 @@ def test_options_and_outputs_from_autograd_backward() -> None:
     h, g = doc.outputs()
     assert (h.seed, h.seed_enabled, g.seed, g.seed_enabled) == ([2.0], True, None, False)
     assert doc.options.retain_graph
+
+
+def test_inputs_option_and_a_rebound_name() -> None:
+    doc = import_snippet(FORMS["inputs_and_rebinding"])
+    x = doc.node_by_name("x")
+    assert x is not None and doc.options.inputs == [x.id]
+    (out,) = doc.outputs()
+    assert out.op == "sum" and not out.seed_enabled
+    squared = doc.node(doc.in_edges(out.id)["input"].source)
+    assert (squared.name, squared.op) == ("y", "mul")  # the latest binding holds the name
+    assert any(n.params.get("number") and n.value == 2.0 for n in doc.nodes())  # 2 ** 3 / 4
+
+
+def test_a_leafs_name_stays_when_rebound() -> None:
+    doc = import_snippet("import torch\nx = torch.tensor([1.0], requires_grad=True)\n"
+                         "x = x * 2\nx.sum().backward()\n")
+    assert [n.name for n in doc.leaves()] == ["x"]
 
 
 def test_requires_grad_set_afterwards_and_positions_laid_out() -> None:
@@ -198,6 +223,13 @@ UNSUPPORTED = [
      "if-blocks are supported only when they just print"),
     ("import torch\nx = torch.ones(2\n", 2, 15, "Python cannot parse this"),
     ("import torch\nx = torch.ones(100000, 100000)\n", 2, 5, "over the limit"),
+    ("import torch\nx = torch.ones(2)\ny = x * 1e999\n", 3, 9, "too large to be finite"),
+    ("import torch\nx = torch.ones(2)\ny = x * 10 ** 10 ** 10\n", 3, 9, "too large"),
+    ("import torch\nx = torch.ones(2)\nwith torch.no_grad():\n    y = x * 2\n", 3, 1,
+     "with-blocks are not supported"),
+    ("import torch\nx = torch.ones(2)\ny = torch.exp(3)\n", 3, 5,
+     "torch.exp needs a tensor, not the number 3"),
+    ("import torch\nx = torch.ones(2, 2, 2)\ny = x.T\n", 3, 5, "reverses 3 dimensions"),
 ]
 
 

@@ -99,6 +99,13 @@ def test_examples_round_trip_and_run_in_torch(index: int, family: dict[str, Any]
         assert f"RuntimeError: {data['error']['message']}" in torch_side["stdout"]
 
 
+def test_generated_code_writes_plain_numbers_inline() -> None:
+    code = generate(import_snippet("import torch\na = torch.tensor([2., 3.], requires_grad=True)\n"
+                                   "Q = 3*a**3 - a**-2\nQ.sum().backward()\n"))
+    assert "pow = a ** 3\nmul = 3 * pow\npow_2 = a ** (-2)\n" in code
+    assert "\ntry:\n    sum.backward()\nexcept RuntimeError as error:\n" in code
+
+
 def test_code_command_prints_the_generated_snippet(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "s.py"
