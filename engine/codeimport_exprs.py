@@ -304,7 +304,8 @@ class ExprReader:
             if isinstance(receiver, Number):
                 raise error_at(node, "a plain number has no tensor methods; "
                                      "make it a tensor with torch.tensor(...)")
-            return self.op_call(METHODS[func.attr], receiver, node, f"x.{func.attr}")
+            return self.op_call(METHODS[func.attr], receiver, node,
+                                f"{_short(func.value)}.{func.attr}")
         raise error_at(node, f".{func.attr}() is not in Gradflow's op list; use one of: "
                              f"{', '.join(sorted(METHODS))}")
 

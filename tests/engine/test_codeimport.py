@@ -189,6 +189,18 @@ def test_requires_grad_set_afterwards_and_positions_laid_out() -> None:
     assert len({n.position for n in doc.nodes()}) == len(doc)
 
 
+def test_like_random_values_follow_the_same_seed() -> None:
+    doc = import_snippet("import torch\ntorch.manual_seed(5)\nx = torch.randn(2, 3, "
+                         "requires_grad=True)\nr = torch.rand_like(x)\n"
+                         "n = torch.randn_like(x, dtype=torch.float64)\ny = (x * r + n).sum()\n")
+    torch.manual_seed(5)
+    x = torch.randn(2, 3)
+    r, n = torch.rand_like(x), torch.randn_like(x, dtype=torch.float64)
+    found = {name: doc.node_by_name(name) for name in ("x", "r", "n")}
+    assert [(v.value, v.dtype) for v in found.values() if v is not None] == [
+        (x.tolist(), "float32"), (r.tolist(), "float32"), (n.tolist(), "float64")]
+
+
 def test_random_values_equal_torchs_own() -> None:
     doc = import_snippet(FORMS["creation"])
     torch.manual_seed(7)

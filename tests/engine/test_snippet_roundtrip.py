@@ -4,6 +4,8 @@ run by plain torch equals the engine, and code → document → code → documen
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +106,22 @@ def test_generated_code_writes_plain_numbers_inline() -> None:
                                    "Q = 3*a**3 - a**-2\nQ.sum().backward()\n"))
     assert "pow = a ** 3\nmul = 3 * pow\npow_2 = a ** (-2)\n" in code
     assert "\ntry:\n    sum.backward()\nexcept RuntimeError as error:\n" in code
+
+
+def test_compute_runs_as_a_command_on_the_articles_third_example(tmp_path: Path) -> None:
+    text = (Path(__file__).parent / "data" / "seed_article.md").read_text(encoding="utf-8")
+    snippet = text.split("```python\n")[3].split("```")[0]
+    path = tmp_path / "example3.py"
+    path.write_text(snippet, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "engine.cli", "compute", str(path), "--json"],
+                          capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    expected = in_subprocess([snippet])[0]["grads"]
+    assert data["grads"] == expected == {"x": [4.0, 3.0]}
+    assert data["outputs"]["loss"] == {"shape": [2], "value": [4.0, 9.0],
+                                       "gradient": [1.0, 0.5]}
 
 
 def test_code_command_prints_the_generated_snippet(tmp_path: Path,
