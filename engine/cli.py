@@ -143,9 +143,13 @@ def compute(args: argparse.Namespace) -> int:
 
 def code(args: argparse.Namespace) -> int:
     doc = load_any(args.file)
-    from engine.codegen import generate
+    from engine.codegen import CodegenError, generate
 
-    print(generate(doc), end="")
+    try:
+        text = generate(doc)
+    except CodegenError as exc:
+        raise InputError(str(exc)) from None
+    print(text, end="")
     return EXIT_OK
 
 

@@ -17,7 +17,17 @@ from typing import Any
 import networkx as nx
 
 from engine.literal import LiteralError, Nested, check_rectangular
-from engine.ops import CONSTANT, DTYPES, FLOAT_DTYPES, LEAF, OPS, check_param, get_op, is_source
+from engine.ops import (
+    CONSTANT,
+    DTYPES,
+    FLOAT_DTYPES,
+    LEAF,
+    NUMBER,
+    OPS,
+    check_param,
+    get_op,
+    is_source,
+)
 
 
 class GraphError(ValueError):
@@ -139,14 +149,16 @@ class Document:
         return None
 
     def outputs(self) -> list[Node]:
-        return [n for n in self.topological_nodes() if n.is_output]
+        """Outputs in id order: the order backward() receives them in, which decides the
+        order float gradients are summed in, so it must be the same everywhere."""
+        return sorted((n for n in self.nodes() if n.is_output), key=lambda n: id_key(n.id))
 
     def leaves(self) -> list[Node]:
         return [n for n in self.topological_nodes() if n.op == LEAF]
 
     def topological_nodes(self) -> list[Node]:
         """Nodes in a deterministic topological order (ties broken by id)."""
-        order = nx.lexicographical_topological_sort(self.graph, key=_id_key)
+        order = nx.lexicographical_topological_sort(self.graph, key=id_key)
         return [self.node(i) for i in order]
 
     def __len__(self) -> int:
@@ -198,6 +210,9 @@ class Document:
                 check_rectangular(node.value)
             except LiteralError as exc:
                 raise GraphError(f"{node.name}: {exc}") from None
+            if node.op == CONSTANT and node.params.get(NUMBER) and isinstance(node.value, list):
+                raise GraphError(f"{node.name}: a plain Python number cannot be a list; "
+                                 "untick 'number' to make it a tensor")
             if node.op == LEAF and node.requires_grad and node.dtype not in FLOAT_DTYPES:
                 # torch's own words for this case
                 raise GraphError(f"{node.name}: Only Tensors of floating point and complex "
@@ -356,6 +371,6 @@ def _default_name(op: str) -> str:
     return {LEAF: "x", CONSTANT: "c"}.get(op, op)
 
 
-def _id_key(node_id: str) -> str:
+def id_key(node_id: str) -> str:
     # numeric ids sort numerically, others after them alphabetically
     return f"{int(node_id):012d}" if node_id.isdigit() else f"~{node_id}"

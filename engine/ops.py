@@ -6,6 +6,7 @@ Metadata only — no torch import here, so the window can appear before torch is
 
 from __future__ import annotations
 
+import operator as _operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,10 @@ class OpSpec:
     target: str = ""
     # Positional param names passed after the inputs (e.g. transpose's dim0, dim1).
     positional_params: tuple[str, ...] = field(default=())
+    # The Python operator a snippet writes for this op (`a * b`). Used when an input is a
+    # plain Python number: torch has a separate scalar path (`x ** 3` is not `x ** tensor(3)`
+    # to the last bit), and `3 - x` only exists as an operator.
+    operator: str = ""
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -61,6 +66,8 @@ class OpSpec:
     def call(self, *inputs: Any, **params: Any) -> Any:
         """Run the op with real torch. Params missing from `params` take their defaults."""
         fn = _resolve(self.target or self.torch_name)
+        if self.operator and any(isinstance(i, bool | int | float) for i in inputs):
+            fn = getattr(_operator, self.operator)
         merged = {**self.default_params(), **params}
         positional = [merged.pop(name) for name in self.positional_params]
         if merged.get("dim", 0) is None and not merged.get("keepdim", False):
@@ -111,21 +118,30 @@ def _unary(name: str, symbol: str, description: str, category: str = "elementwis
     return OpSpec(name, name, ("input",), symbol, description, category)
 
 
-def _binary(name: str, symbol: str, description: str, second: str = "other") -> OpSpec:
-    return OpSpec(name, name, ("input", second), symbol, description, "arithmetic")
+def _binary(name: str, symbol: str, description: str, operator: str,
+            second: str = "other") -> OpSpec:
+    return OpSpec(name, name, ("input", second), symbol, description, "arithmetic",
+                  operator=operator)
+
+
+# A constant that stands for a plain Python number in a snippet (`3` in `3 * x`): the runner
+# passes the number itself, so torch takes exactly the path the snippet's operator takes.
+NUMBER = "number"
+_NUMBER = Param(NUMBER, "bool", False,
+                help="pass as a plain Python number (as in x ** 3), not as a tensor")
 
 
 _SPECS: list[OpSpec] = [
     OpSpec(LEAF, "tensor", (), "x", "a tensor you give; with requires_grad it gets a .grad",
            "inputs"),
     OpSpec(CONSTANT, "tensor", (), "c", "a fixed tensor that never receives a gradient",
-           "inputs"),
-    _binary("add", "+", "elementwise sum a + b (broadcasts)"),
-    _binary("sub", "−", "elementwise difference a − b (broadcasts)"),
-    _binary("mul", "×", "elementwise product a · b (broadcasts)"),
-    _binary("div", "÷", "elementwise quotient a / b (broadcasts)"),
-    _binary("pow", "^", "elementwise power a ** b (broadcasts)", second="exponent"),
-    _binary("matmul", "@", "matrix product a @ b"),
+           "inputs", (_NUMBER,)),
+    _binary("add", "+", "elementwise sum a + b (broadcasts)", "add"),
+    _binary("sub", "−", "elementwise difference a − b (broadcasts)", "sub"),
+    _binary("mul", "×", "elementwise product a · b (broadcasts)", "mul"),
+    _binary("div", "÷", "elementwise quotient a / b (broadcasts)", "truediv"),
+    _binary("pow", "^", "elementwise power a ** b (broadcasts)", "pow", second="exponent"),
+    _binary("matmul", "@", "matrix product a @ b", "matmul"),
     _unary("neg", "−x", "negation −x"),
     _unary("exp", "exp", "elementwise eˣ"),
     _unary("log", "log", "elementwise natural logarithm"),

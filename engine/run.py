@@ -15,9 +15,9 @@ from typing import Any
 import networkx as nx
 import torch
 
-from engine.document import Document, Edge, Node
+from engine.document import Document, Edge, Node, id_key
 from engine.literal import Nested, all_integers
-from engine.ops import CONSTANT, LEAF, get_op
+from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.trace import (
     ACCUMULATE,
     EDGE_GRAD,
@@ -111,7 +111,9 @@ class _Forward:
         for src, dst, port in self.doc.graph.edges(keys=True):
             self.in_edges.setdefault(dst, {})[port] = Edge(src, dst, port)
         graph = self.doc.graph
-        self.order: list[str] = list(nx.topological_sort(graph))
+        # Id order where the graph allows: autograd orders its work by creation, so building
+        # nodes in the snippet's order makes float sums come out bit-for-bit like the snippet.
+        self.order: list[str] = list(nx.lexicographical_topological_sort(graph, key=id_key))
         for node_id in self.order:
             node: Node = graph.nodes[node_id]["node"]
             try:
@@ -139,14 +141,18 @@ class _Forward:
             return t
         spec = get_op(node.op)
         edges = self.in_edges.get(node.id, {})
-        inputs = []
+        inputs: list[Any] = []
         for port in spec.inputs:
             edge = edges.get(port)
             if edge is None:
                 raise _MissingInput(f"input {port!r} of {node.name} ({node.op}) is not connected")
             if edge.source not in self.tensors:
                 raise _Skip()  # upstream failed; its own error is recorded there
-            inputs.append(self._through_alias(edge))
+            source = self.doc.node(edge.source)
+            if source.op == CONSTANT and source.params.get(NUMBER):
+                inputs.append(source.value)  # the snippet's plain number, not a tensor
+            else:
+                inputs.append(self._through_alias(edge))
         out = spec.call(*inputs, **node.params)
         if not isinstance(out, torch.Tensor):
             raise TypeError(f"{node.op} returned {type(out).__name__}, not a tensor")
@@ -211,7 +217,7 @@ def run(doc: Document, previous: Run | None = None) -> Run:
     result.autograd = fwd.autograd_graph()
     if result.node_errors:
         result.error = next(iter(result.node_errors.values()))
-    outputs = [doc.node(i) for i in fwd.order if doc.node(i).is_output]
+    outputs = doc.outputs()
     result.output_ids = [n.id for n in outputs]
     for leaf_id in fwd.leaf_tensors:
         result.leaf_grads[leaf_id] = None

@@ -1,0 +1,187 @@
+"""Document → a PyTorch snippet that runs as-is with plain torch.
+
+The snippet builds the same graph (one line per node, named as in the document), calls
+backward with the same seeds — a bare `backward()` sits in try/except RuntimeError, since
+torch refuses it for non-scalar outputs — and prints every leaf's `.grad`. Importing the
+snippet with engine.codeimport gives the document back.
+"""
+
+from __future__ import annotations
+
+from engine.document import Document, Node
+from engine.literal import Nested, all_integers, format_literal
+from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.snippet_tables import number_name
+
+_OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
+_FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy")
+_NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
+
+
+class CodegenError(ValueError):
+    """A document that cannot be written as runnable code (an input is not connected)."""
+
+
+def generate(doc: Document) -> str:
+    nodes = doc.topological_nodes()
+    inline = _inlined_numbers(doc, nodes)
+    nodes = [n for n in nodes if n.id not in inline]
+    lines = ["import torch"]
+    if any(n.op in _FUNCTIONAL for n in nodes):
+        lines.append("import torch.nn.functional as F")
+    if doc.title:
+        lines.insert(0, f"# {doc.title}")
+    lines.append("")
+    for node in nodes:
+        lines.append(f"{node.name} = {_expression(doc, node, inline)}")
+    lines.append("")
+    lines.extend(_backward(doc))
+    lines.append("")
+    for leaf in doc.leaves():
+        if leaf.requires_grad:
+            lines.append(f'print(f"{leaf.name}.grad = {{{leaf.name}.grad}}")')
+    return "\n".join(lines) + "\n"
+
+
+def _tensor(value: Nested, dtype: str, requires_grad: bool | None) -> str:
+    args = [format_literal(value)]
+    if dtype != _inferred_dtype(value):
+        args.append(f"dtype=torch.{dtype}")
+    if requires_grad is not None:
+        args.append(f"requires_grad={requires_grad}")
+    return f"torch.tensor({', '.join(args)})"
+
+
+def _inferred_dtype(value: Nested) -> str:
+    """The dtype torch.tensor gives these numbers when no dtype is written."""
+    flat: list[object] = []
+    stack: list[object] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        else:
+            flat.append(item)
+    if flat and all(isinstance(v, bool) for v in flat):
+        return "bool"
+    if all(isinstance(v, bool) for v in flat):
+        return "float32"  # an empty list
+    return "int64" if all_integers(value) else "float32"
+
+
+def _inlined_numbers(doc: Document, nodes: list[Node]) -> set[str]:
+    """Number constants written as a literal where they are used (`3 * a`), not as a line
+    of their own: those used once by an operator, whose name is exactly the one the
+    importer gives that literal, so the code reads naturally and imports back the same."""
+    candidates = {}
+    for n in nodes:
+        out = doc.out_edges(n.id)
+        if (n.op == CONSTANT and n.params.get(NUMBER) and not n.is_output and len(out) == 1
+                and doc.node(out[0].target).op in _OPERATORS
+                and n.dtype == _NUMBER_DTYPES.get(type(n.value))
+                and not any(doc.node(e.source).params.get(NUMBER)
+                            for e in doc.in_edges(out[0].target).values() if e.source != n.id)):
+            candidates[n.id] = n
+    # The importer avoids every name assigned in the code; assuming only the names settled so
+    # far can make it skip more names, never fewer, so a match here is a match there.
+    taken = {"torch", "F", "nn"} | {n.name for n in nodes if n.id not in candidates}
+    inline: set[str] = set()
+    for n in candidates.values():
+        assert isinstance(n.value, bool | int | float)  # a number constant's value
+        if _importer_name(number_name(n.value), taken) == n.name:
+            inline.add(n.id)
+        taken.add(n.name)
+    return inline
+
+
+def _importer_name(base: str, taken: set[str]) -> str:
+    name, i = base, 2
+    while name in taken:
+        name, i = f"{base}_{i}", i + 1
+    return name
+
+
+def _expression(doc: Document, node: Node, inline: set[str]) -> str:
+    if node.op == LEAF:
+        assert node.value is not None
+        return _tensor(node.value, node.dtype, node.requires_grad)
+    if node.op == CONSTANT:
+        assert node.value is not None
+        if node.params.get(NUMBER):
+            return format_literal(node.value)
+        return _tensor(node.value, node.dtype, None)
+    spec = get_op(node.op)
+    edges = doc.in_edges(node.id)
+    missing = [p for p in spec.inputs if p not in edges]
+    if missing:
+        raise CodegenError(f"input {missing[0]!r} of {node.name} ({node.op}) is not connected; "
+                           "connect it before generating code")
+    args = [_operand(doc.node(edges[p].source), inline) for p in spec.inputs]
+    if node.op in _OPERATORS:
+        return f"{args[0]} {_OPERATORS[node.op]} {args[1]}"
+    if node.op == "neg":
+        return f"-{args[0]}"
+    if node.op == "detach":
+        return f"{args[0]}.detach()"
+    if node.op == "transpose":
+        return f"torch.transpose({args[0]}, {node.params['dim0']}, {node.params['dim1']})"
+    if node.op == "reshape":
+        return f"torch.reshape({args[0]}, {_python(node.params['shape'])})"
+    for p in spec.params:
+        value = node.params.get(p.name, p.default)
+        if p.name == "dim" and node.op in ("softmax", "log_softmax") or value != p.default:
+            args.append(f"{p.name}={_python(value)}")
+    prefix = "F" if node.op in _FUNCTIONAL else "torch"
+    return f"{prefix}.{spec.torch_name}({', '.join(args)})"
+
+
+def _operand(source: Node, inline: set[str]) -> str:
+    if source.id not in inline:
+        return source.name
+    text = format_literal(source.value if source.value is not None else 0)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _python(value: object) -> str:
+    if isinstance(value, tuple | list):
+        inner = ", ".join(_python(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+def _backward(doc: Document) -> list[str]:
+    outputs = doc.outputs()
+    if not outputs:
+        return ["# no output is marked: mark one to call backward on it"]
+    extra = ""
+    if doc.options.retain_graph:
+        extra += ", retain_graph=True"
+    if doc.options.inputs is not None:
+        names = ", ".join(doc.node(i).name for i in doc.options.inputs)
+        extra += f", inputs=[{names}]"
+    seeds = [_seed(n) for n in outputs]
+    if len(outputs) == 1:
+        out = outputs[0]
+        call = f"{out.name}.backward({'' if seeds[0] is None else 'gradient=' + seeds[0]}"
+        call = call + extra.removeprefix(", ") if seeds[0] is None else call + extra
+        call += ")"
+    else:
+        tensors = ", ".join(n.name for n in outputs)
+        grads = ", ".join("None" if s is None else s for s in seeds)
+        call = f"torch.autograd.backward([{tensors}], grad_tensors=[{grads}]{extra})"
+    if all(s is not None for s in seeds):
+        return [call]
+    # torch refuses a bare backward on a non-scalar; show its message instead of a traceback
+    taken = {n.name for n in doc.nodes()}
+    error = next(name for name in ("error", *(f"error_{i}" for i in range(2, len(taken) + 3)))
+                 if name not in taken)
+    return ["try:", f"    {call}", f"except RuntimeError as {error}:",
+            f'    print(f"RuntimeError: {{{error}}}")']
+
+
+def _seed(node: Node) -> str | None:
+    if not node.seed_enabled:
+        return None
+    if node.seed is None:
+        return f"torch.ones_like({node.name})"
+    return _tensor(node.seed, _inferred_dtype(node.seed), None)

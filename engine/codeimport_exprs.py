@@ -1,0 +1,414 @@
+"""Expressions of a snippet → document nodes (the statement side lives in codeimport.py).
+
+Each expression reads to a `Value`: a `Ref` to a node, a `Pending` tensor made from numbers
+that becomes a node only when the graph uses it (a tensor used only as a seed never does),
+or a plain `Number`. Shapes and dtypes are followed on the meta device, so `x.t()` of a
+vector and `torch.ones_like(y)` mean what they mean in torch without computing anything.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from engine.document import Document, GraphError
+from engine.literal import Nested, shape_of
+from engine.ops import CONSTANT, LEAF, NUMBER, check_param, get_op
+from engine.snippet_scan import ImportError_, error_at
+from engine.snippet_tables import (
+    CREATION,
+    DTYPE_NAMES,
+    FUNCTIONAL,
+    METHODS,
+    POSITIONAL_PARAMS,
+    TORCH_DTYPES,
+    TORCH_FUNCTIONS,
+    CreationError,
+    create,
+    dtype_name,
+    fold,
+    number_name,
+    read_literal,
+    tensor_literal,
+)
+
+BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
+                           ast.Pow: "pow", ast.MatMult: "matmul"}
+_SHORT = {"binary_cross_entropy_with_logits": "bce", "cross_entropy": "ce", "mse_loss": "mse"}
+_ALWAYS_TAKEN = {"torch", "F", "nn"}
+
+
+@dataclass
+class Pending:
+    value: Nested
+    dtype: str
+    requires_grad: bool | None  # None: not given, so a constant; True/False: a leaf
+    name: str | None = None
+    node_id: str | None = None
+    origin: ast.AST | None = None  # the creation call, where errors about it point
+    slot: str | None = None  # the node id kept for it where its name was bound
+
+
+@dataclass
+class Number:
+    value: int | float | bool
+    name: str | None = None
+    node_id: str | None = None
+    slot: str | None = None
+
+
+@dataclass
+class Ref:
+    node_id: str
+
+
+Value = Pending | Number | Ref
+
+
+class ExprReader:
+    def __init__(self, doc: Document, reserved: set[str], generator: torch.Generator) -> None:
+        self.doc = doc
+        self.reserved = reserved
+        self.generator = generator
+        self.modules: dict[str, str] = {}
+        self.env: dict[str, Value] = {}
+        self.meta: dict[str, Any] = {}  # node id → meta tensor, Python number, or None
+        self.auto_named: set[str] = set()  # nodes named by the importer, not by a variable
+        self.leaves_pending: list[Pending] = []
+        self.next_id = 1
+
+    def take_id(self) -> str:
+        # Ids follow the order names are bound in, so the document's topological order
+        # (ties broken by id) is the snippet's own order even for nodes made on first use.
+        while str(self.next_id) in self.doc.graph:
+            self.next_id += 1
+        self.next_id += 1
+        return str(self.next_id - 1)
+
+    # ---- names ------------------------------------------------------------------------
+    def unique(self, base: str, *, avoid_reserved: bool = True) -> str:
+        taken = {n.name for n in self.doc.nodes()} | _ALWAYS_TAKEN
+        if avoid_reserved:
+            taken |= self.reserved
+        name, i = base, 2
+        while name in taken:
+            name, i = f"{base}_{i}", i + 1
+        return name
+
+    def claim(self, node_id: str, name: str) -> None:
+        """Give node_id the variable name `name`, moving an older holder aside."""
+        node = self.doc.node(node_id)
+        if node.name == name:
+            return
+        holder = self.doc.node_by_name(name)
+        if holder is not None and holder.op == LEAF:
+            name = self.unique(name)  # a leaf's name is its key in grads: it stays
+        elif holder is not None:
+            self.doc.update_node(holder.id, name=self.unique(name))
+        self.doc.update_node(node_id, name=name)
+        self.auto_named.discard(node_id)
+
+    def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
+        if isinstance(value, Ref):
+            node = self.doc.node(value.node_id)
+            # a leaf keeps its own name: it is the key of grads
+            if value.node_id in self.auto_named or node.op != LEAF:
+                self.claim(value.node_id, name)
+        elif value.name is None:
+            value.name = name
+            value.slot = value.slot or self.take_id()
+            if value.node_id is not None:
+                self.claim(value.node_id, name)
+        if isinstance(value, Pending) and value.requires_grad is not None:
+            self.node_of(value, stmt)  # a leaf is a node even if nothing uses it
+        self.env[name] = value
+
+    def lookup(self, node: ast.Name) -> Value:
+        try:
+            return self.env[node.id]
+        except KeyError:
+            raise error_at(node, f"{node.id} is used before it is assigned") from None
+
+    def is_grad_leaf(self, value: Pending | Ref) -> bool:
+        if isinstance(value, Pending):
+            return bool(value.requires_grad)
+        node = self.doc.node(value.node_id)
+        return node.op == LEAF and node.requires_grad
+
+    # ---- nodes ------------------------------------------------------------------------
+    def node_of(self, value: Value | None, where: ast.AST | None) -> str:
+        """The node a value stands for, creating it on first use."""
+        if value is None or where is None:
+            raise ImportError_("a tensor is missing here")
+        if isinstance(value, Ref):
+            return value.node_id
+        if value.node_id is not None:
+            return value.node_id
+        node_id = value.slot or self.take_id()
+        if isinstance(value, Number):
+            name = self.unique(value.name or number_name(value.value),
+                               avoid_reserved=not value.name)
+            dtype = {bool: "bool", int: "int64", float: "float64"}[type(value.value)]
+            try:
+                node = self.doc.add_node(CONSTANT, name, node_id=node_id, value=value.value,
+                                         dtype=dtype, params={NUMBER: True})
+            except GraphError as exc:
+                raise error_at(where, str(exc).split(": ", 1)[-1]) from None
+            self.meta[node.id] = value.value
+        else:
+            op = LEAF if value.requires_grad is not None else CONSTANT
+            name = self.unique(value.name or ("leaf" if op == LEAF else "c"),
+                               avoid_reserved=not value.name)
+            try:
+                node = self.doc.add_node(op, name, node_id=node_id, value=value.value,
+                                         dtype=value.dtype, requires_grad=bool(value.requires_grad))
+            except GraphError as exc:
+                raise error_at(value.origin or where, str(exc).split(": ", 1)[-1]) from None
+            self.meta[node.id] = torch.empty(shape_of(value.value),
+                                             dtype=TORCH_DTYPES[value.dtype], device="meta")
+        if value.name is None:
+            self.auto_named.add(node.id)
+        value.node_id = node.id
+        return node.id
+
+    def materialise_leaves(self) -> None:
+        for pending in self.leaves_pending:
+            if pending.requires_grad is not None and pending.node_id is None:
+                self.node_of(pending, ast.Pass())
+
+    def op_node(self, op: str, inputs: list[Value], params: dict[str, Any], where: ast.AST) -> Ref:
+        ids = [self.node_of(v, where) for v in inputs]
+        spec = get_op(op)
+        try:
+            node = self.doc.add_node(op, self.unique(_SHORT.get(op, op)), node_id=self.take_id(),
+                                     params=params)
+        except GraphError as exc:
+            raise error_at(where, str(exc)) from None
+        for port, source in zip(spec.inputs, ids, strict=True):
+            self.doc.add_edge(source, node.id, port)
+        self.auto_named.add(node.id)
+        metas = [self.meta.get(i) for i in ids]
+        self.meta[node.id] = None
+        if all(m is not None for m in metas):
+            try:
+                self.meta[node.id] = spec.call(*metas, **params)
+            except Exception:  # noqa: BLE001 - torch will say it again, verbatim, at run time
+                pass
+        return Ref(node.id)
+
+    def set_requires_grad(self, target: ast.expr, flag: bool) -> Value:
+        value = self.expr(target)
+        if isinstance(value, Pending) and value.node_id is None:
+            value.requires_grad = flag
+            if value not in self.leaves_pending:
+                self.leaves_pending.append(value)
+            if value.name is not None:
+                self.node_of(value, target)  # a leaf is a node even if nothing uses it
+            return value
+        if isinstance(value, Ref | Pending):
+            node = self.doc.node(self.node_of(value, target))
+            if node.op == LEAF:
+                self.doc.update_node(node.id, requires_grad=flag)
+                return value
+        raise error_at(target, f"set requires_grad on {_short(target)} where it is made, "
+                               "before using it: torch.tensor([...], requires_grad=True)")
+
+    # ---- expressions ------------------------------------------------------------------
+    def expr(self, node: ast.expr) -> Value:
+        if isinstance(node, ast.Name):
+            if node.id in self.modules:
+                raise error_at(node, f"{node.id} is a module, not a tensor")
+            return self.lookup(node)
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float):
+            if isinstance(node.value, float) and not math.isfinite(node.value):
+                raise error_at(node, "this number is too large to be finite; write one that is")
+            return Number(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            inner = self.expr(node.operand)
+            if isinstance(node.op, ast.UAdd):
+                return inner
+            if isinstance(inner, Number):
+                return Number(-inner.value)
+            return self.op_node("neg", [inner], {}, node)
+        if isinstance(node, ast.BinOp) and type(node.op) in BINOPS:
+            return self.binop(node.op, self.expr(node.left), self.expr(node.right), node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
+            return self.transpose(node.value, node, strict=node.attr == "T")
+        raise error_at(node, f"{_short(node)} is not supported; use operators (+ - * / ** @) "
+                             "and torch functions from Gradflow's op list")
+
+    def binop(self, op_node: ast.operator, left: Value, right: Value, where: ast.AST) -> Value:
+        op = BINOPS.get(type(op_node))
+        if op is None:
+            raise error_at(where, "this operator is not supported; use + - * / ** @")
+        if isinstance(left, Number) and isinstance(right, Number):
+            return Number(fold(op, left.value, right.value, where))
+        return self.op_node(op, [left, right], {}, where)
+
+    def transpose(self, target: ast.expr, where: ast.AST, strict: bool) -> Value:
+        value = self.expr(target)
+        if isinstance(value, Number):
+            raise error_at(where, "a plain number has no transpose")
+        meta = self.meta.get(self.node_of(value, target))
+        ndim = meta.dim() if isinstance(meta, torch.Tensor) else 2
+        if ndim < 2:
+            return value  # torch gives the tensor itself for 0-d and 1-d
+        if ndim > 2 and strict:
+            raise error_at(where, f"{_short(where)} reverses {ndim} dimensions; use "
+                                  "torch.transpose(x, dim0, dim1)")
+        return self.op_node("transpose", [value], {"dim0": 0, "dim1": 1}, where)
+
+    def module_path(self, node: ast.expr) -> str | None:
+        """'torch.nn.functional.relu' for F.relu, or None when not rooted at a module."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id not in self.modules:
+            return None
+        return ".".join([self.modules[node.id], *reversed(parts)])
+
+    def call(self, node: ast.Call) -> Value:
+        path = self.module_path(node.func)
+        if path is not None:
+            short = path.removeprefix("torch.")
+            if short in CREATION:
+                return self.creation(short, node)
+            if short in TORCH_FUNCTIONS:
+                return self.op_call(TORCH_FUNCTIONS[short], None, node, path)
+            fn = path.removeprefix("torch.nn.functional.")
+            if fn != path and fn in FUNCTIONAL:
+                return self.op_call(FUNCTIONAL[fn], None, node, path)
+            raise error_at(node, f"{path} is not in Gradflow's op list; use one of: "
+                                 f"{', '.join(sorted(TORCH_FUNCTIONS))} (torch.), "
+                                 f"{', '.join(sorted(FUNCTIONAL))} (F.)")
+        func = node.func
+        if not isinstance(func, ast.Attribute):
+            raise error_at(node, f"{_short(func)}(...) is not supported here; call torch "
+                                 "functions or tensor methods")
+        if func.attr == "requires_grad_":
+            flag = self.literal(node.args[0]) if node.args else True
+            if not isinstance(flag, bool) or node.keywords or len(node.args) > 1:
+                raise error_at(node, "requires_grad_ takes True or False")
+            return self.set_requires_grad(func.value, flag)
+        if func.attr == "t" and not node.args and not node.keywords:
+            return self.transpose(func.value, node, strict=False)
+        if func.attr in METHODS:
+            receiver = self.expr(func.value)
+            if isinstance(receiver, Number):
+                raise error_at(node, "a plain number has no tensor methods; "
+                                     "make it a tensor with torch.tensor(...)")
+            return self.op_call(METHODS[func.attr], receiver, node,
+                                f"{_short(func.value)}.{func.attr}")
+        raise error_at(node, f".{func.attr}() is not in Gradflow's op list; use one of: "
+                             f"{', '.join(sorted(METHODS))}")
+
+    def op_call(self, op: str, receiver: Value | None, node: ast.Call, what: str) -> Value:
+        spec = get_op(op)
+        args: list[ast.expr] = list(node.args)
+        tensors: list[Value | None] = [receiver] if receiver is not None else []
+        while len(tensors) < len(spec.inputs) and args:
+            tensors.append(self.expr(args.pop(0)))
+        params: dict[str, Any] = {}
+        positional = POSITIONAL_PARAMS.get(op, ())
+        if op == "reshape" and args:
+            shape = [self.literal(a) for a in args]
+            params["shape"] = shape[0] if len(shape) == 1 and isinstance(shape[0], list) else shape
+        elif op == "reshape" and what.endswith("flatten"):
+            params["shape"] = [-1]
+        else:
+            if len(args) > len(positional):
+                raise error_at(node, f"{what} takes at most {len(positional)} arguments after "
+                                     "its tensors; name the others, e.g. dim=0")
+            for name, arg in zip(positional, args, strict=False):
+                params[name] = self.literal(arg)
+        for kw in node.keywords:
+            if kw.arg in spec.inputs:
+                index = spec.inputs.index(kw.arg)
+                tensors.extend([None] * (index + 1 - len(tensors)))
+                tensors[index] = self.expr(kw.value)
+            elif kw.arg in {p.name for p in spec.params} and kw.arg not in params:
+                params[kw.arg] = self.literal(kw.value)
+            else:
+                raise error_at(kw, f"{what} has no supported argument {kw.arg}=")
+        if len(tensors) != len(spec.inputs) or any(t is None for t in tensors):
+            raise error_at(node, f"{what} needs {len(spec.inputs)} tensor(s): "
+                                 f"{', '.join(spec.inputs)}")
+        for i, t in enumerate(tensors):
+            if isinstance(t, Number) and (i == 0 or spec.operator in ("", "matmul")):
+                raise error_at(node, f"{what} needs a tensor, not the number {t.value}; "
+                                     "write torch.tensor(...)")
+        for name, value in params.items():
+            try:
+                params[name] = check_param(spec.param(name), value)
+            except ValueError as exc:
+                raise error_at(node, f"{what}: {exc}") from None
+        return self.op_node(op, [t for t in tensors if t is not None], params, node)
+
+    # ---- tensors made from numbers ----------------------------------------------------
+    def creation(self, fn: str, node: ast.Call) -> Value:
+        kwargs: dict[str, Any] = {}
+        requires_grad: bool | None = None
+        for kw in node.keywords:
+            if kw.arg == "requires_grad":
+                flag = self.literal(kw.value)
+                if not isinstance(flag, bool):
+                    raise error_at(kw, "requires_grad must be True or False")
+                requires_grad = flag
+            elif kw.arg == "dtype":
+                kwargs["dtype"] = self.dtype(kw.value)
+            elif kw.arg is not None:
+                kwargs[kw.arg] = self.literal(kw.value)
+            else:
+                raise error_at(kw, "** arguments are not supported")
+        try:
+            if fn in ("tensor", "Tensor"):
+                value, dtype = tensor_literal(fn, node, kwargs)
+            else:
+                like = None
+                if fn.endswith("_like"):
+                    if not node.args:
+                        raise CreationError(f"torch.{fn} needs a tensor")
+                    like_value = self.expr(node.args[0])
+                    if isinstance(like_value, Number):
+                        raise CreationError(f"torch.{fn} needs a tensor, not a number")
+                    like = self.meta.get(self.node_of(like_value, node))
+                    if not isinstance(like, torch.Tensor):
+                        raise CreationError(f"the shape of {_short(node.args[0])} is unknown "
+                                            "(computing it fails)")
+                    args = []
+                else:
+                    args = [self.literal(a) for a in node.args]
+                t = create(fn, args, kwargs, like, self.generator)
+                value, dtype = t.tolist(), dtype_name(t.dtype)
+        except (CreationError, RuntimeError, TypeError, ValueError) as exc:
+            if isinstance(exc, ImportError_):
+                raise
+            raise error_at(node, f"torch.{fn}: {exc}") from None
+        pending = Pending(value, dtype, requires_grad, origin=node)
+        if requires_grad is not None:
+            self.leaves_pending.append(pending)
+        return pending
+
+    literal = staticmethod(read_literal)
+
+    def dtype(self, node: ast.expr) -> str:
+        path = self.module_path(node)
+        short = path.removeprefix("torch.") if path else None
+        if short not in DTYPE_NAMES:
+            raise error_at(node, f"dtype {_short(node)} is not supported; use torch.float32, "
+                                 "torch.float64, torch.int64 or torch.bool")
+        return DTYPE_NAMES[short]
+
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."
+

@@ -1,0 +1,224 @@
+"""What the snippet importer understands: torch spellings of the registry's ops, dtypes, and
+the tensor-creation functions it evaluates with real torch.
+
+Creation calls (`torch.rand(3)`) are evaluated here, with arguments the importer has already
+reduced to literal numbers, so the document holds exactly the numbers torch would make.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from typing import Any
+
+import torch
+
+from engine.literal import MAX_ELEMENTS, LiteralError, Nested, check_rectangular
+from engine.ops import OPS
+from engine.snippet_scan import error_at
+
+# torch spelling → registry dtype name
+DTYPE_NAMES = {
+    "float32": "float32", "float": "float32", "float64": "float64", "double": "float64",
+    "int64": "int64", "long": "int64", "bool": "bool",
+}
+TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
+                "bool": torch.bool}
+
+_LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy")
+_NOT_TORCH_LEVEL = (*_LOSSES, "leaf", "constant")
+
+# `torch.<name>(...)` → registry op
+TORCH_FUNCTIONS: dict[str, str] = {
+    **{name: name for name in OPS if name not in _NOT_TORCH_LEVEL},
+    "mm": "matmul", "mv": "matmul", "dot": "matmul", "subtract": "sub", "multiply": "mul",
+    "divide": "div", "true_divide": "div", "negative": "neg",
+}
+# `F.<name>(...)`, `nn.functional.<name>`, `torch.nn.functional.<name>`
+FUNCTIONAL: dict[str, str] = {
+    **{name: name for name in _LOSSES},
+    **{name: name for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax")},
+}
+# `x.<name>(...)`
+METHODS: dict[str, str] = {
+    **{name: name for name in OPS if name not in _NOT_TORCH_LEVEL},
+    "mm": "matmul", "mv": "matmul", "dot": "matmul", "view": "reshape", "t": "transpose",
+    "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
+    "negative": "neg", "flatten": "reshape",
+}
+# Ops whose params may be given by position after the tensor inputs, in this order. Losses
+# take keywords only: their third positional argument is the deprecated size_average.
+POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
+    "sum": ("dim", "keepdim"), "mean": ("dim", "keepdim"), "softmax": ("dim",),
+    "log_softmax": ("dim",), "transpose": ("dim0", "dim1"), "reshape": ("shape",),
+}
+
+CREATION = ("tensor", "Tensor", "ones", "zeros", "full", "arange", "linspace", "eye",
+            "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like", "empty")
+
+
+_FOLD = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+         "div": operator.truediv, "pow": operator.pow}
+
+
+_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def number_name(value: int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and -10 <= value <= 10:
+        return _WORDS[abs(value)] if value >= 0 else f"minus_{_WORDS[-value]}"
+    text = repr(value).replace(".", "_").replace("-", "minus_").replace("+", "")
+    return "c" + text if text[0].isdigit() else "c_" + text
+
+
+class CreationError(ValueError):
+    """A creation call whose arguments torch would refuse or that is too large."""
+
+
+def _count(shape: tuple[int, ...]) -> int:
+    count = 1
+    for n in shape:
+        if n < 0:
+            raise CreationError(f"negative size {n} in the shape {list(shape)}")
+        count *= n
+    if count > MAX_ELEMENTS:
+        raise CreationError(f"{count} elements is over the limit of {MAX_ELEMENTS}")
+    return count
+
+
+def _shape(args: list[Any], kwargs: dict[str, Any], fn: str) -> tuple[int, ...]:
+    """torch.ones(2, 3), torch.ones((2, 3)), torch.ones(size=[2, 3])."""
+    raw: Any = kwargs.pop("size", None)
+    if raw is None:
+        raw = args[0] if len(args) == 1 and isinstance(args[0], list) else args
+    if not isinstance(raw, list) or not all(isinstance(n, int) and not isinstance(n, bool)
+                                            for n in raw):
+        raise CreationError(f"torch.{fn} needs whole-number sizes, e.g. torch.{fn}(2, 3)")
+    shape = tuple(raw)
+    _count(shape)
+    return shape
+
+
+def _options(kwargs: dict[str, Any], fn: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "dtype" in kwargs:
+        out["dtype"] = TORCH_DTYPES[kwargs.pop("dtype")]
+    if kwargs:
+        raise CreationError(f"torch.{fn} does not take {sorted(kwargs)[0]}= here; "
+                            "use dtype= and requires_grad= only")
+    return out
+
+
+def create(fn: str, args: list[Any], kwargs: dict[str, Any], like: torch.Tensor | None,
+           generator: torch.Generator) -> torch.Tensor:
+    """Evaluate one creation call on literal arguments. `like`: the *_like function's tensor
+    (a meta tensor is enough); `generator`: the snippet's seeded random generator."""
+    kwargs = dict(kwargs)
+    if fn in ("ones_like", "zeros_like", "rand_like", "randn_like"):
+        assert like is not None
+        if args:
+            raise CreationError(f"torch.{fn} takes only the tensor, dtype= and requires_grad=")
+        opts = _options(kwargs, fn)
+        base = fn.removesuffix("_like")
+        dtype = opts.get("dtype", like.dtype)
+        if base in ("rand", "randn"):
+            return getattr(torch, base)(tuple(like.shape), dtype=dtype, generator=generator)
+        return getattr(torch, base)(tuple(like.shape), dtype=dtype)
+    if fn in ("ones", "zeros", "rand", "randn"):
+        shape = _shape(args, kwargs, fn)
+        opts = _options(kwargs, fn)
+        if fn in ("rand", "randn"):
+            opts["generator"] = generator
+        return getattr(torch, fn)(shape, **opts)
+    if fn == "full":
+        fill = kwargs.pop("fill_value", args[1] if len(args) > 1 else None)
+        if len(args) not in (1, 2) or not isinstance(fill, int | float):
+            raise CreationError("torch.full needs a shape and a number: torch.full((2, 3), 0.5)")
+        shape = _shape([args[0]], kwargs, fn)
+        return torch.full(shape, fill, **_options(kwargs, fn))
+    if fn == "arange":
+        return _arange(args, kwargs)
+    if fn == "linspace":
+        if len(args) != 3 or not all(isinstance(a, int | float) for a in args):
+            raise CreationError("torch.linspace needs start, end and steps: "
+                                "torch.linspace(0, 1, 5)")
+        _count((int(args[2]),))
+        return torch.linspace(args[0], args[1], int(args[2]), **_options(kwargs, fn))
+    if fn == "eye":
+        if not 1 <= len(args) <= 2 or not all(isinstance(a, int) for a in args):
+            raise CreationError("torch.eye needs one or two whole numbers: torch.eye(3)")
+        _count((args[0], args[-1]))
+        return torch.eye(*args, **_options(kwargs, fn))
+    raise CreationError(f"torch.{fn} is not supported")
+
+
+def _arange(args: list[Any], kwargs: dict[str, Any]) -> torch.Tensor:
+    if not 1 <= len(args) <= 3 or not all(isinstance(a, int | float) for a in args):
+        raise CreationError("torch.arange needs one to three numbers: torch.arange(0, 5)")
+    start, end, step = (0, args[0], 1) if len(args) == 1 else (*args[:2], 1)
+    if len(args) == 3:
+        step = args[2]
+    if step == 0:
+        raise CreationError("torch.arange needs a step that is not 0")
+    _count((max(0, math.ceil((end - start) / step)),))
+    return torch.arange(start, end, step, **_options(kwargs, "arange"))
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    for name, value in TORCH_DTYPES.items():
+        if value == dtype:
+            return name
+    raise CreationError(f"the dtype {str(dtype).replace('torch.', '')} is not supported; "
+                        "use float32, float64, int64 or bool")
+
+
+def read_literal(node: ast.expr) -> Any:
+    """A number, string, None, or nested list of numbers written out in the code."""
+    if isinstance(node, ast.Constant) and (node.value is None or isinstance(
+            node.value, bool | int | float | str)):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        inner = read_literal(node.operand)
+        if isinstance(inner, bool | int | float) and not isinstance(inner, bool):
+            return -inner if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.List | ast.Tuple):
+        return [read_literal(e) for e in node.elts]
+    text = ast.unparse(node)
+    raise error_at(node, f"{text if len(text) <= 40 else text[:37] + '...'} must be written "
+                         "out as numbers here")
+
+
+def fold(op: str, a: Any, b: Any, where: ast.AST) -> int | float | bool:
+    if op == "pow" and (abs(b) > 64 or abs(a) > 1e6):
+        raise error_at(where, "this power of plain numbers is too large; write the result")
+    fn = _FOLD.get(op)
+    try:
+        result = fn(a, b) if fn else None
+    except (ZeroDivisionError, OverflowError) as exc:
+        raise error_at(where, f"{exc}; write the number you mean") from None
+    if not isinstance(result, int | float) or isinstance(result, complex):
+        raise error_at(where, "this arithmetic on plain numbers is not supported")
+    if isinstance(result, float) and not math.isfinite(result):
+        raise error_at(where, "this arithmetic on plain numbers is not a finite number")
+    return result
+
+
+def tensor_literal(fn: str, node: ast.Call,
+                   kwargs: dict[str, Any]) -> tuple[Nested, str]:
+    if len(node.args) != 1 or set(kwargs) - {"dtype"}:
+        raise CreationError(f"write the numbers out, e.g. torch.{fn}([1.0, 2.0]), with "
+                            "only dtype= and requires_grad=")
+    value = read_literal(node.args[0])
+    if fn == "Tensor" and not isinstance(value, list):
+        raise CreationError("torch.Tensor(n) makes uninitialised memory; "
+                            "use torch.zeros(n) or torch.tensor([...])")
+    try:
+        check_rectangular(value)
+    except LiteralError as exc:
+        raise CreationError(str(exc)) from None
+    dtype = kwargs.get("dtype", "float32" if fn == "Tensor" else None)
+    made = torch.tensor(value, dtype=TORCH_DTYPES[dtype] if dtype else None)
+    return value, dtype_name(made.dtype)

@@ -1,0 +1,61 @@
+"""Run trusted test snippets with plain torch and report every leaf's grad as JSON.
+
+The independent side of the snippet tests: it knows nothing of Gradflow. Reads a JSON list
+of snippets on stdin, runs each in a fresh namespace, and prints one JSON list with, per
+snippet, the grads of the tensors that are leaves requiring grad, what the snippet printed,
+and the exception it raised, if any.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def plain(value: Any) -> Any:
+    """tensor.tolist() with non-finite numbers spelled as gradflow's JSON spells them."""
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def run_one(code: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    out = io.StringIO()
+    error = None
+    with contextlib.redirect_stdout(out):
+        try:
+            exec(code, namespace)  # the test's own generated code, never user input
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            error = {"type": type(exc).__name__, "message": str(exc)}
+    grads = {name: None if v.grad is None else plain(v.grad.tolist())
+             for name, v in namespace.items()
+             if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad}
+    return {"grads": grads, "stdout": out.getvalue(), "error": error}
+
+
+def in_subprocess(snippets: list[str]) -> list[dict[str, Any]]:
+    """Run the snippets with plain torch in one fresh interpreter (no Gradflow imported)."""
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve())],
+                          input=json.dumps(snippets), capture_output=True, text=True,
+                          timeout=120, check=True, cwd=Path(__file__).parent)
+    return json.loads(done.stdout)
+
+
+def main() -> None:
+    snippets = json.load(sys.stdin)
+    print(json.dumps([run_one(code) for code in snippets]))
+
+
+if __name__ == "__main__":
+    main()
