@@ -11,6 +11,7 @@ from engine.trace import Run
 from gui.canvas.scene import GraphScene
 from gui.canvas.view import GraphView
 from gui.error_banner import ErrorBanner
+from gui.file_actions import install as install_file_actions
 from gui.grad_chart import GradChart
 from gui.runner import RunController
 
@@ -41,6 +42,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.resize(1280, 760)
         self.update_title()
+        self.file_actions = install_file_actions(self)  # files, recovery, export, theme
 
     def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
