@@ -18,7 +18,7 @@ class DirtyTracker(QObject):
     changed = Signal(bool)  # is_dirty()
 
     def __init__(self, doc: Document, stack: QUndoStack) -> None:
-        super().__init__()
+        super().__init__(stack)  # lives and dies with the stack it watches
         self.stack = stack
         self._direct = False  # an edit outside the undo stack since the last save
         self._unmatched = False  # a document event not (yet) followed by stack activity
@@ -38,6 +38,12 @@ class DirtyTracker(QObject):
         self._unmatched = False
         self._announce()
 
+    def _stack_clean(self) -> bool:
+        try:
+            return self.stack.isClean()
+        except RuntimeError:  # the stack is being destroyed with its window
+            return True
+
     def _settle(self) -> None:
         if self._unmatched:
             self._direct = True
@@ -46,7 +52,7 @@ class DirtyTracker(QObject):
 
     def is_dirty(self) -> bool:
         self._settle()
-        return self._direct or not self.stack.isClean()
+        return self._direct or not self._stack_clean()
 
     def mark_clean(self) -> None:
         self._direct = self._unmatched = False
@@ -59,7 +65,7 @@ class DirtyTracker(QObject):
         self._announce()
 
     def _announce(self) -> None:
-        dirty = self._direct or not self.stack.isClean()
+        dirty = self._direct or not self._stack_clean()
         if dirty != self._last_sent:
             self._last_sent = dirty
             self.changed.emit(dirty)

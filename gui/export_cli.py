@@ -87,7 +87,10 @@ def _export(args: argparse.Namespace) -> int:
         except ExportError as exc:
             raise InputError(str(exc)) from None
     finally:
-        window.file_actions.tracker.mark_clean()  # the file was not edited: close quietly
+        # a headless export is not a session: it must not store its window layout or
+        # remove a crashed session's recovery file, so it skips the close-time bookkeeping
+        window.removeEventFilter(window.file_actions)
+        window.file_actions.autosave.timer.stop()
         window.close()
         window.runner.shutdown()
     if result.error is not None:
