@@ -116,6 +116,8 @@ def write_svg(target: Target, path: Path, title: str = "Gradflow Studio") -> Non
     size = natural_size(target).toSize()
     generator = QSvgGenerator()
     generator.setFileName(str(path))
+    # the screen's 96 dpi, not QSvgGenerator's default 90: text then keeps its on-screen size
+    generator.setResolution(96)
     generator.setSize(size)
     generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
     generator.setTitle(title)
