@@ -23,6 +23,7 @@ class DirtyTracker(QObject):
         self._direct = False  # an edit outside the undo stack since the last save
         self._unmatched = False  # a document event not (yet) followed by stack activity
         self._last_sent: bool | None = None
+        self._scheduled = False
         stack.indexChanged.connect(self._on_stack_activity)
         stack.cleanChanged.connect(lambda _clean: self._announce())
         doc.subscribe(self._on_doc_event)
@@ -31,8 +32,11 @@ class DirtyTracker(QObject):
         if event.kind == "reset":
             return  # open / new: whoever replaced the document says whether it is clean
         self._unmatched = True
-        # a QUndoCommand's redo() runs inside push(); push changes the index right after
-        QTimer.singleShot(0, self._settle)
+        # a QUndoCommand's redo() runs inside push(); push changes the index right after.
+        # One check per burst of events (a layout moves every node at once).
+        if not self._scheduled:
+            self._scheduled = True
+            QTimer.singleShot(0, self._settle)
 
     def _on_stack_activity(self, _index: int) -> None:
         self._unmatched = False
@@ -45,6 +49,7 @@ class DirtyTracker(QObject):
             return True
 
     def _settle(self) -> None:
+        self._scheduled = False
         if self._unmatched:
             self._direct = True
             self._unmatched = False

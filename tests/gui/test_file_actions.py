@@ -253,3 +253,43 @@ def test_save_then_open_round_trips(qtbot, window, tmp_path):
     assert dumps(window.doc) == saved
     save(window.doc, tmp_path / "b.json")
     assert (tmp_path / "a.json").read_text() == (tmp_path / "b.json").read_text()
+
+
+def test_launch_offers_recovery_and_restores_settings(qtbot, monkeypatch, tmp_path):
+    """The real start-up path: a crashed session's work is offered and taken back."""
+    from PySide6.QtWidgets import QApplication
+
+    from engine.document import Document
+    from gui import launch as launch_module
+    from gui.main_window import MainWindow
+
+    crashed = MainWindow(load(example_path("tour_09_detach")))
+    qtbot.addWidget(crashed)
+    crashed.file_actions.tracker.mark_dirty()
+    assert crashed.file_actions.autosave.write()
+    expected = dumps(crashed.doc)
+    crashed.removeEventFilter(crashed.file_actions)  # it "crashes": no clean close
+    answer(monkeypatch, Button.Yes)
+    opened: list = []
+    earlier = {id(w) for w in QApplication.topLevelWidgets()}
+
+    def new_windows():
+        return [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, MainWindow) and id(w) not in earlier]
+
+    def fake_exec(*_args):
+        qtbot.waitUntil(lambda: any(w.file_actions.is_dirty() for w in new_windows()),
+                        timeout=5000)
+        opened.extend(new_windows())
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", fake_exec)
+    # launch names the application; keep the names that point at this test's settings
+    monkeypatch.setattr("gui.settings.APPLICATION", QApplication.applicationName())
+    monkeypatch.setattr("gui.settings.ORGANISATION", QApplication.organizationName())
+    assert launch_module.launch([]) == 0
+    assert len(opened) == 1
+    started = opened[0]
+    qtbot.addWidget(started)
+    assert dumps(started.doc) == expected != dumps(Document())
+    started.runner.shutdown()
