@@ -293,3 +293,18 @@ def test_launch_offers_recovery_and_restores_settings(qtbot, monkeypatch, tmp_pa
     qtbot.addWidget(started)
     assert dumps(started.doc) == expected != dumps(Document())
     started.runner.shutdown()
+
+
+def test_open_through_the_dialog_and_the_recent_menu(qtbot, window, monkeypatch, tmp_path):
+    mine = tmp_path / "mine.json"
+    save(load(example_path("tour_08_broadcasting")), mine)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(mine), "")))
+    assert window.file_actions.open()
+    assert window.windowTitle().startswith("mine.json")
+    assert window.file_actions.new()
+    window.file_actions._fill_recent()
+    recent = window.file_actions.recent_menu.actions()
+    assert [a.toolTip() for a in recent][0] == str(mine.resolve())
+    recent[0].trigger()
+    assert window.doc.title.startswith("Broadcasting") and window.file_actions.path == mine
