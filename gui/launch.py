@@ -1,4 +1,7 @@
-"""Start the window: paint first, then let the first run bring torch in."""
+"""Start the window: paint first, then let the first run bring torch in.
+
+Restores the window layout and theme from the settings, and offers work a crashed session
+left in the recovery file."""
 
 from __future__ import annotations
 
@@ -44,17 +47,32 @@ def launch(argv: list[str]) -> int:
     parser.add_argument("file", nargs="?", help="a graph file to open")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Gradflow Studio")
-    app.setOrganizationName("Gradflow")
-    from gui.main_window import MainWindow
+    from gui.settings import APPLICATION, ORGANISATION
 
+    app.setApplicationName(APPLICATION)
+    app.setOrganizationName(ORGANISATION)
+    from gui.file_actions import offer_recovery
+    from gui.main_window import MainWindow
+    from gui.settings import add_recent, restore_window_state
+    from gui.theme import apply_theme, saved_theme
+
+    apply_theme(saved_theme())
     doc, problem = load_start_document(args.file)
     window = MainWindow(doc)
     if os.environ.get("GRADFLOW_REPORT_FIRST_PAINT"):  # `make bench` times the cold start
         report_first_paint(window)
+    if args.file and problem is None:
+        from pathlib import Path
+
+        window.file_actions.path = Path(args.file).resolve()
+        window.file_actions.autosave.source = str(window.file_actions.path)
+        window.file_actions.refresh_title()
+        add_recent(args.file)
+    restore_window_state(window)
     window.show()
     QTimer.singleShot(0, window.view.fit_all)
     QTimer.singleShot(0, window.runner.run_now)  # after the first paint: torch loads then
     if problem:
         QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Gradflow Studio", problem))
+    QTimer.singleShot(0, lambda: offer_recovery(window.file_actions))
     return app.exec()

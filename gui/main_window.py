@@ -12,6 +12,7 @@ from gui.canvas.scene import GraphScene
 from gui.canvas.view import GraphView
 from gui.error_banner import ErrorBanner
 from gui.explain_pane import ExplainPane
+from gui.file_actions import install as install_file_actions
 from gui.grad_chart import GradChart
 from gui.jacobian_view import JacobianView
 from gui.runner import RunController
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.resize(1280, 760)
         self.update_title()
+        self.file_actions = install_file_actions(self)  # files, recovery, export, theme
 
     def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
