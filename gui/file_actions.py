@@ -166,6 +166,14 @@ class FileActions(QObject):
         self._status(f"Opened {path.name}" + (f" — {new.title}" if new.title else ""))
         return True
 
+    def open_untitled(self, new: Document, status: str) -> bool:
+        """Replace the document with one that has no file yet (an import): asks first."""
+        if not self.maybe_save():
+            return False
+        self._take(new, None)
+        self._status(status)
+        return True
+
     def open_example(self, info: ExampleInfo) -> bool:
         """An example opens as an untitled copy: Save asks where, the example stays intact."""
         if not self.maybe_save():

@@ -10,10 +10,12 @@ from engine.document import Document
 from engine.trace import Run
 from gui.canvas.scene import GraphScene
 from gui.canvas.view import GraphView
+from gui.code_panel import CodePanel
 from gui.error_banner import ErrorBanner
 from gui.explain_pane import ExplainPane
 from gui.file_actions import install as install_file_actions
 from gui.grad_chart import GradChart
+from gui.import_dialog import import_code
 from gui.jacobian_view import JacobianView
 from gui.runner import RunController
 from gui.seed_form import SeedForm
@@ -53,6 +55,15 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
         self.update_title()
         self.file_actions = install_file_actions(self)  # files, recovery, export, theme
+        self.code_panel = CodePanel(doc)
+        self.code_dock = self.add_dock("Code", self.code_panel,
+                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.code_dock.hide()  # on demand: View → Code
+        import_action = QAction("&Import PyTorch code…", self)
+        import_action.setShortcut(QKeySequence("Ctrl+I"))
+        import_action.setToolTip("Paste a PyTorch snippet and get its graph (it is never run)")
+        import_action.triggered.connect(lambda: import_code(self))
+        self.file_menu.insertAction(self.file_actions.save_action, import_action)
 
     def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
