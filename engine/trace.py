@@ -75,6 +75,9 @@ class Run:
     output_ids: list[str] = field(default_factory=list)
     # nodes whose output requires grad: their out-edges can carry a gradient
     grad_nodes: set[str] = field(default_factory=set)
+    # each leaf's .grad just before backward (kept from the previous run when accumulating):
+    # what the replay shows until AccumulateGrad writes the new one
+    grads_before: dict[str, Tensor | None] = field(default_factory=dict)
 
     def grads_by_name(self) -> dict[str, Tensor | None]:
         return {self.names[i]: g for i, g in self.leaf_grads.items()}
