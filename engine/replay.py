@@ -107,6 +107,11 @@ class Replay:
             return self.run.grads_before.get(key[1])
         return None
 
+    def has_arrived(self, key: Key, step: int) -> bool:
+        """Whether an event for `key` is among the first `step` events."""
+        history = self._history.get(key)
+        return history is not None and history[0][0] < step
+
     def node_grad_at(self, node_id: str, step: int) -> Tensor | None:
         return self.value_at(("node", node_id), step)
 
@@ -180,7 +185,7 @@ def describe_event(event: TraceEvent, names: dict[str, str]) -> str:
         return f"∇ {name(event.node_id)} = {preview(event.grad)}  (total)"
     if event.kind == EDGE_GRAD and event.edge is not None:
         return (f"edge {name(event.edge.source)} → {name(event.edge.target)}.{event.edge.port}"
-                f" carries {preview(event.grad)}")
+                f" carried back {preview(event.grad)}")
     if event.kind == GRAD_FN:
         grads_in = ", ".join(preview(g) for g in event.grads_in)
         grads_out = ", ".join(preview(g) for g in event.grads_out)

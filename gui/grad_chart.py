@@ -45,6 +45,7 @@ class GradChart(pg.PlotWidget):
             labels.extend(element_labels(name, tuple(grad.shape)))
             heights.extend(float(v) for v in grad.reshape(-1).tolist())
         self.labels = labels
+        self._partial_ticks = None
         self.heights = np.asarray(heights, dtype=float)
         x = np.arange(len(heights), dtype=float)
         shown = np.nan_to_num(self.heights, nan=0.0, posinf=0.0, neginf=0.0)
@@ -74,3 +75,28 @@ class GradChart(pg.PlotWidget):
             label.setAnchor((0.5, 1.0) if (not math.isfinite(h) or h >= 0) else (0.5, 0.0))
             label.setPos(float(x[i]), h if math.isfinite(h) else 0.0)
             label.show()
+
+    def show_partial(self, labels: list[str], heights: list[float | None]) -> None:
+        """The replay's view: the same bars, each leaf's .grad as far as backward has got
+        (None = no .grad yet: an empty bar). The y range only grows, so bars visibly grow."""
+        self.labels = labels
+        self.heights = np.asarray([np.nan if h is None else h for h in heights], dtype=float)
+        shown = np.nan_to_num(self.heights, nan=0.0, posinf=0.0, neginf=0.0)
+        x = np.arange(len(heights), dtype=float)
+        brushes = [QColor(style.POSITIVE if h >= 0 else style.NEGATIVE) for h in shown]
+        self.bars.setOpts(x=x, height=shown, width=0.6, brushes=brushes or None,
+                          brush=QColor(style.POSITIVE), pen=pg.mkPen(None), pens=None)
+        if getattr(self, "_partial_ticks", None) != labels:  # relabelling 1000 ticks is slow
+            self._partial_ticks = list(labels)
+            self.getAxis("bottom").setTicks([list(zip(x.tolist(), labels, strict=True))])
+        self._set_value_labels(x, [0.0 if h is None else h for h in heights])
+        for label, h in zip(self.value_labels, heights, strict=False):
+            if h is None:
+                label.setText("—")
+        (_, _), (bottom, top) = self.viewRange()
+        low = float(min(shown.min(initial=0.0), 0.0))
+        high = float(max(shown.max(initial=0.0), 0.0))
+        if low < bottom or high > top:
+            pad = (high - low) * 0.15 or 1.0
+            self.setYRange(min(bottom, low - (pad if low < 0 else 0)), max(top, high + pad),
+                           padding=0)

@@ -39,6 +39,9 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self.show_run)
         self.runner.busy.connect(self._on_busy)
         self._build_menus()
+        from gui.backward_replay import install as install_replay
+
+        install_replay(self)
         self.resize(1280, 760)
         self.update_title()
 
