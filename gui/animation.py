@@ -126,6 +126,7 @@ class ReplayAnimator(QObject):
             return
         step = self.replay.clamp(step)
         if not self.active:
+            self.step = step  # enter() draws everything at this step
             self.enter()
         keys = self.replay.changed_keys(self.step, step)
         self.step = step
