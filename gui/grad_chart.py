@@ -60,6 +60,7 @@ class GradChart(pg.PlotWidget):
         pad = (top - bottom) * 0.15 or 1.0
         self.setXRange(-0.7, max(len(heights) - 0.3, 0.7), padding=0)
         self.setYRange(bottom - (pad if bottom < 0 else 0), top + pad, padding=0)
+        self._run_range = (bottom - (pad if bottom < 0 else 0), top + pad)
 
     def _set_value_labels(self, x: np.ndarray, heights: list[float]) -> None:
         while len(self.value_labels) < len(heights):
@@ -93,10 +94,11 @@ class GradChart(pg.PlotWidget):
         for label, h in zip(self.value_labels, heights, strict=False):
             if h is None:
                 label.setText("—")
-        (_, _), (bottom, top) = self.viewRange()
+        # the run's final range, widened if an earlier .grad (accumulating) lies outside it:
+        # the same step always gets the same axes, however it was reached
+        bottom, top = getattr(self, "_run_range", (0.0, 1.0))
         low = float(min(shown.min(initial=0.0), 0.0))
         high = float(max(shown.max(initial=0.0), 0.0))
-        if low < bottom or high > top:
-            pad = (high - low) * 0.15 or 1.0
-            self.setYRange(min(bottom, low - (pad if low < 0 else 0)), max(top, high + pad),
-                           padding=0)
+        pad = (high - low) * 0.15 or 1.0
+        self.setYRange(min(bottom, low - (pad if low < 0 else 0)), max(top, high + pad),
+                       padding=0)
