@@ -49,6 +49,8 @@ class Replay:
         # key -> ([event index, ...], [value, ...]) in arrival order
         self._history: dict[Key, tuple[list[int], list[Any]]] = {}
         self._keys_of: list[list[Key]] = []
+        # producer id -> [(event index, edge, grad)] of its out-edges, in arrival order
+        self._edges_out: dict[str, list[tuple[int, Edge, Tensor | None]]] = {}
         for event in self.events:
             keys = self._record(event)
             self._keys_of.append(keys)
@@ -74,6 +76,7 @@ class Replay:
         elif event.kind == EDGE_GRAD and event.edge is not None:
             keys.append(("edge", event.edge))
             self._add(keys[-1], i, event.grad)
+            self._edges_out.setdefault(event.edge.source, []).append((i, event.edge, event.grad))
             # the producer's label shows the contributions adding up
             keys.append(("node", event.edge.source))
         elif event.kind == GRAD_FN and event.autograd_id is not None:
@@ -142,10 +145,11 @@ class Replay:
         parts: list[tuple[str, Tensor | None]] = []
         if node_id in self.seeds:
             parts.append(("seed", self.seeds[node_id]))
-        for event in self.events[:self.clamp(step)]:
-            if event.kind == EDGE_GRAD and event.edge is not None and event.edge.source == node_id:
-                parts.append((f"{self.run.names.get(event.edge.target, event.edge.target)}."
-                              f"{event.edge.port}", event.grad))
+        arrived = self._edges_out.get(node_id, [])
+        for index, edge, grad in arrived:
+            if index >= step:
+                break
+            parts.append((f"{self.run.names.get(edge.target, edge.target)}.{edge.port}", grad))
         return parts
 
     def state(self, step: int) -> ReplayState:

@@ -35,7 +35,9 @@ class Halo(QGraphicsItem):
         super().__init__(node)
         self.node = node
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.current = False
+        self.colours = (_alpha(style.grad_colour(), 110), _alpha(style.grad_colour(), 200))
         self.hide()
 
     def boundingRect(self) -> QRectF:  # noqa: N802
@@ -49,11 +51,9 @@ class Halo(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        colour = QColor(style.grad_colour())
-        colour.setAlpha(200 if self.current else 110)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colour)
+        painter.setBrush(self.colours[self.current])
         painter.drawRoundedRect(QRectF(-6, -6, NODE_WIDTH + 12, self.node.height() + 12), 11, 11)
 
 
@@ -68,6 +68,8 @@ class Tag(QGraphicsItem):
         self.font.setPointSizeF(8.5)
         self._rect = QRectF()
         self.setZValue(5)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.colours = (QPen(style.grad_colour(), 1), style.node_fill(), style.grad_colour())
         self.hide()
 
     def set_text(self, text: str) -> None:
@@ -85,12 +87,15 @@ class Tag(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
+        border, fill, ink = self.colours
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(style.grad_colour(), 1))
-        painter.setBrush(style.node_fill())
+        painter.setPen(border)
+        painter.setBrush(fill)
         painter.drawRoundedRect(self._rect, 6, 6)
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < 0.35:
+            return  # too small to read: the box alone says "a gradient arrived here"
         painter.setFont(self.font)
-        painter.setPen(style.grad_colour())
+        painter.setPen(ink)
         painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.text)
 
 
@@ -215,6 +220,12 @@ class CanvasOverlay:
     def hide_pulse(self) -> None:
         if self.pulse is not None:
             self.pulse.hide()
+
+
+def _alpha(colour: QColor, alpha: int) -> QColor:
+    colour = QColor(colour)
+    colour.setAlpha(alpha)
+    return colour
 
 
 def _event_node(event: TraceEvent | None) -> str | None:

@@ -93,12 +93,16 @@ class AutogradView(QGraphicsView):
         self._scene.setBackgroundBrush(style.canvas_background())
         self.boxes: dict[int, FnBox] = {}
         self.replay: Replay | None = None
+        self._shown_step = None
+        self._current = None
         self.node_clicked = self._scene.node_clicked
 
     def set_replay(self, replay: Replay | None) -> None:
         self._scene.clear()
         self.boxes = {}
         self.replay = replay
+        self._shown_step: int | None = None
+        self._current: int | None = None
         if replay is None:
             return
         graph = replay.run.autograd
@@ -118,6 +122,8 @@ class AutogradView(QGraphicsView):
             self.resetTransform()
 
     def set_step(self, step: int) -> None:
+        """Light the boxes whose autograd node has run by `step`; touches only the boxes
+        that changed since the last step shown."""
         replay = self.replay
         if replay is None:
             return
@@ -126,8 +132,17 @@ class AutogradView(QGraphicsView):
         if event is not None and event.kind == "accumulate":
             current = next((n.id for n in replay.run.autograd
                             if n.name == "AccumulateGrad" and n.node_id == event.node_id), None)
-        for fn_id, box in self.boxes.items():
-            box.set_state(replay.fn_done_at(fn_id, step), fn_id == current)
+        if self._shown_step is None:
+            changed = set(self.boxes)
+        else:
+            changed = {what for kind, what in replay.changed_keys(self._shown_step, step)
+                       if kind == "fn"}
+            changed |= {i for i in (self._current, current) if i is not None}
+        for fn_id in changed:
+            box = self.boxes.get(fn_id)
+            if box is not None:
+                box.set_state(replay.fn_done_at(fn_id, step), fn_id == current)
+        self._shown_step, self._current = step, current
 
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
         super().resizeEvent(event)
