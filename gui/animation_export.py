@@ -39,7 +39,7 @@ def frame_rect(window: MainWindow) -> QRectF:
     rect = QRectF()
     for item in window.scene.nodes.values():
         rect = rect.united(item.sceneBoundingRect())
-    return rect.adjusted(-30, -30, 90, 70)
+    return rect.adjusted(-30, -40, 140, 70)  # room for seed tags (right) and sums (below)
 
 
 def render_frame(window: MainWindow, step: int, source: QRectF | None = None) -> QImage:

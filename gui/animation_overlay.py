@@ -106,6 +106,7 @@ class CanvasOverlay:
         self.sums: dict[str, Tag] = {}
         self.labels: dict[Edge, Tag] = {}
         self.dimmed: list[QGraphicsItem] = []
+        self.seeds: list[Tag] = []
         self.pulse: QGraphicsEllipseItem | None = None
         self.current_node: str | None = None
 
@@ -123,6 +124,15 @@ class CanvasOverlay:
             if edge not in carried:
                 item.setOpacity(DIM)
                 self.dimmed.append(item)
+        for node_id, seed in replay.seeds.items():  # the seed waits at each output
+            item = self.scene.nodes.get(node_id)
+            if item is None or item.output_port is None:
+                continue
+            tag = Tag(item, centred=False)
+            tag.set_text(f"seed {preview(seed)}" if seed is not None else "bare backward()")
+            tag.setPos(item.output_port.pos() + QPointF(12, -22))
+            tag.show()
+            self.seeds.append(tag)
         r = 7.0
         self.pulse = QGraphicsEllipseItem(-r, -r, 2 * r, 2 * r)
         self.pulse.setBrush(QBrush(style.grad_colour()))
@@ -135,13 +145,13 @@ class CanvasOverlay:
         for item in self.dimmed:
             item.setOpacity(1.0)
         owned: list[QGraphicsItem] = [*self.halos.values(), *self.sums.values(),
-                                      *self.labels.values()]
+                                      *self.labels.values(), *self.seeds]
         if self.pulse is not None:
             owned.append(self.pulse)
         for item in owned:
             if item.scene() is not None:
                 item.scene().removeItem(item)
-        self.halos, self.sums, self.labels, self.dimmed = {}, {}, {}, []
+        self.halos, self.sums, self.labels, self.dimmed, self.seeds = {}, {}, {}, [], []
         self.pulse, self.current_node = None, None
 
     # ---- one step -------------------------------------------------------------------------

@@ -73,3 +73,17 @@ def test_gif_encoder_round_trips_through_qts_reader(qapp, tmp_path):
     assert reader.imageCount() == 3
     for expected in frames:
         assert np.array_equal(pixels(reader.read()), expected)
+
+
+def test_gif_from_the_window_keeps_the_users_step(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    out = tmp_path / "from_window.gif"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(out), "")))
+    window.replay.go_to(3)
+    action = next(a for a in window.file_menu.actions() if "GIF" in a.text())
+    action.trigger()
+    assert window.replay.step == 3  # rendering the frames did not move the user's replay
+    qtbot.waitUntil(lambda: "wrote" in window.statusBar().currentMessage(), timeout=20_000)
+    assert QImageReader(str(out)).imageCount() == window.replay.steps() + 1
