@@ -175,7 +175,8 @@ class Replay:
         """One line for the step list: what happened to reach `step`."""
         names = self.run.names
         if step == 0:
-            parts = [f"{names.get(i, i)} ← {preview(s) if s is not None else 'implicit 1'}"
+            bare = "none (bare backward())"
+            parts = [f"{names.get(i, i)} ← {preview(s) if s is not None else bare}"
                      for i, s in self.seeds.items()]
             return "backward() called; seed " + ("; ".join(parts) if parts else "none")
         return describe_event(self.events[step - 1], names)

@@ -225,4 +225,4 @@ def test_step_zero_names_the_seed_and_steps_name_autograd_nodes():
     assert lines[1] == "MulBackward0 (loss): in [1, 0.5] → out [2, 1.5], [2, 1.5]"
     assert lines[-1] == "AccumulateGrad (x): .grad = [4, 3]"
     bare = Replay(run(load(example_path("seed_1_scalar_loss"))))
-    assert bare.describe(0) == "backward() called; seed loss ← implicit 1"
+    assert bare.describe(0) == "backward() called; seed loss ← none (bare backward())"
