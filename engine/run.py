@@ -257,6 +257,7 @@ def _backward(doc: Document, fwd: _Forward, result: Run, rec: _Recorder, outputs
             old = previous.leaf_grads.get(leaf_id)
             if old is not None and old.shape == t.shape and old.dtype == t.dtype:
                 t.grad = old.clone()
+    result.grads_before = {i: _copy(t.grad) for i, t in fwd.leaf_tensors.items()}
     inputs = None
     if doc.options.inputs is not None:
         inputs = [fwd.tensors[i] for i in doc.options.inputs if i in fwd.tensors]

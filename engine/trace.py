@@ -80,6 +80,9 @@ class Run:
     # Filled by the run job (engine.jacobian.analyse): leaf grads of the all-ones seed, and J.
     reference_grads: dict[str, Tensor | None] | None = None
     lens: Lens | None = None
+    # each leaf's .grad just before backward (kept from the previous run when accumulating):
+    # what the replay shows until AccumulateGrad writes the new one
+    grads_before: dict[str, Tensor | None] = field(default_factory=dict)
 
     def grads_by_name(self) -> dict[str, Tensor | None]:
         return {self.names[i]: g for i, g in self.leaf_grads.items()}

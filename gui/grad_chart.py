@@ -211,6 +211,32 @@ class GradChart(pg.PlotWidget):
             if i < len(xs):
                 line.setPos(xs[i])
 
+    # ---- replay ---------------------------------------------------------------------------
+    def show_partial(self, labels: list[str], heights: list[float | None]) -> None:
+        """The replay's view: the final run's bars, each leaf's .grad as far as backward has
+        got (None = no .grad yet: an empty bar marked —). The axes stay the final run's, so
+        the same step always looks the same and bars visibly grow."""
+        bars = [s for s in self.slots if s.value is not None]
+        x = np.asarray([s.x for s in bars] if [s.label for s in bars] == labels
+                       else range(len(labels)), dtype=float)
+        self.labels = list(labels)
+        self.heights = np.asarray([np.nan if h is None else h for h in heights], dtype=float)
+        y_bottom, y_top = self.getPlotItem().vb.viewRange()[1]
+        shown = np.nan_to_num(self.heights, nan=0.0, posinf=y_top, neginf=y_bottom)
+        brushes = [_brush(h) if h is not None else QBrush(Qt.BrushStyle.NoBrush)
+                   for h in heights]
+        self.bars.setOpts(x=x, height=shown, width=BAR_WIDTH, brushes=brushes or None,
+                          brush=QColor(style.POSITIVE), pen=pg.mkPen(None), pens=None)
+        self._shown_x, self._shown = x, shown
+        self._fit_labels()
+        for label, h in zip(self.value_labels, heights, strict=False):
+            if h is None:
+                label.setText("—")
+                label.setColor(QColor(style.GREY))
+        low, high = float(shown.min(initial=0.0)), float(shown.max(initial=0.0))
+        if low < y_bottom or high > y_top:  # an earlier, accumulated .grad lies outside
+            self.setYRange(min(y_bottom, low), max(y_top, high), padding=0)
+
     # ---- hover ----------------------------------------------------------------------------
     def tooltip_for(self, slot: Slot) -> str:
         if slot.value is None:

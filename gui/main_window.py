@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from engine.document import Document
 from engine.trace import Run
+from gui.backward_replay import install as install_replay
 from gui.canvas.scene import GraphScene
 from gui.canvas.view import GraphView
 from gui.code_panel import CodePanel
@@ -52,6 +53,8 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self.show_run)
         self.runner.busy.connect(self._on_busy)
         self._build_menus()
+
+        install_replay(self)
         self.resize(1280, 760)
         self.update_title()
         self.file_actions = install_file_actions(self)  # files, recovery, export, theme

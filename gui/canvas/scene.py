@@ -6,6 +6,8 @@ values and gradients onto the cards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGraphicsScene
 
@@ -27,6 +29,9 @@ class GraphScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[Edge, EdgeItem] = {}
         self.run: Run | None = None
+        # the backward replay (gui/animation.py) sets this to show a node's gradient as it
+        # was at the replayed step instead of the run's final one; None = final
+        self.grad_lines: Callable[[str], list[tuple[str, str]] | None] | None = None
         self.setBackgroundBrush(style.canvas_background())
         doc.subscribe(self.on_event)
         self.rebuild()
@@ -85,6 +90,10 @@ class GraphScene(QGraphicsScene):
         for edge, item in self.edges.items():
             item.set_carries_grad(run is None or edge.source in run.grad_nodes)
 
+    def refresh_node(self, node_id: str) -> None:
+        if node_id in self.nodes:
+            self._refresh_lines(self.nodes[node_id])
+
     def _refresh_lines(self, item: NodeItem) -> None:
         node = self.doc.node(item.node_id)
         run = self.run
@@ -101,7 +110,10 @@ class GraphScene(QGraphicsScene):
             lines.append(("forward failed", "error"))
         else:
             lines.append(("not computed yet", "muted"))
-        if run is not None:
+        override = self.grad_lines(node.id) if (run is not None and self.grad_lines) else None
+        if override is not None:
+            lines.extend(override)
+        elif run is not None:
             if node.op == "leaf" and node.id in run.leaf_grads:
                 grad = run.leaf_grads[node.id]
                 lines.append((f".grad {preview(grad)}", "grad" if grad is not None else "muted"))

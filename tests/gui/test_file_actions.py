@@ -219,13 +219,15 @@ def test_layout_is_restored_on_the_next_start(qtbot, window):
 
     window.chart_dock.hide()
     window.resize(700, 500)  # within the 800×600 offscreen screen
+    size = (window.width(), window.height())  # the docks may hold it a little larger
+    assert size[0] <= 800 and size[1] <= 600 and size != (1280, 760)
     assert window.close()
     again = MainWindow(load(example_path()))
     qtbot.addWidget(again)
     assert restore_window_state(again)
     again.show()
     assert again.chart_dock.isHidden()
-    assert (again.width(), again.height()) == (700, 500)
+    assert (again.width(), again.height()) == size
 
 
 def test_theme_menu_switches_and_is_remembered(qtbot, window):

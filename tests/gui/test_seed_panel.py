@@ -6,7 +6,9 @@ import math
 
 import pytest
 import torch
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 from engine.document import Document
 
@@ -133,7 +135,13 @@ def test_lens_shows_diag_4_6_and_the_row_product_on_hover(qtbot, window):
     lens.resize(400, 320)
     left, top = lens._origin()
     cell = lens._cell()
-    qtbot.mouseMove(lens, QPoint(int(left + cell / 2), int(top + cell * 1.5)))
+    # a real mouse-move event to the widget: QTest's cursor move is swallowed when an earlier
+    # test left the (offscreen) cursor on the same spot
+    at = QPointF(left + cell / 2, top + cell * 1.5)
+    move = QMouseEvent(QEvent.Type.MouseMove, at, lens.mapToGlobal(at),
+                       Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(lens, move)
     qtbot.waitUntil(lambda: lens.hover_row == 1, timeout=2000)
     assert lens.status_text == "loss[1]: v₁·J₁ = 0.5 · [0, 6] = [0, 3]"
 
