@@ -55,7 +55,6 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
         install_replay(self)
-        self.resize(1280, 760)
         self.update_title()
         self.file_actions = install_file_actions(self)  # files, recovery, export, theme
         self.code_panel = CodePanel(doc)
@@ -67,6 +66,22 @@ class MainWindow(QMainWindow):
         import_action.setToolTip("Paste a PyTorch snippet and get its graph (it is never run)")
         import_action.triggered.connect(lambda: import_code(self))
         self.file_menu.insertAction(self.file_actions.save_action, import_action)
+        self._arrange_docks()
+
+    def _arrange_docks(self) -> None:
+        """The first-start layout (saved layouts replace it): the canvas gets the room,
+        related panels share a tab, the replay strip stays low."""
+        screen = self.screen().availableGeometry()
+        self.resize(min(1480, int(screen.width() * 0.95)), min(920, int(screen.height() * 0.92)))
+        self.tabifyDockWidget(self.jacobian_dock, self.file_actions.description_dock)
+        self.jacobian_dock.raise_()
+        self.tabifyDockWidget(self.replay_dock, self.code_dock)  # type: ignore[attr-defined]
+        self.replay_dock.raise_()  # type: ignore[attr-defined]
+        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+        self.resizeDocks([self.seed_dock, self.explain_dock], [380, 300], vertical)
+        self.resizeDocks([self.seed_dock, self.chart_dock], [380, 420], horizontal)
+        self.resizeDocks([self.chart_dock, self.jacobian_dock], [330, 300], vertical)
+        self.resizeDocks([self.replay_dock], [190], vertical)  # type: ignore[attr-defined]
 
     def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
