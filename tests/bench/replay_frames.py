@@ -18,16 +18,16 @@ from engine.document import Document
 LANES, LENGTH = 25, 40
 
 
-def big_document() -> Document:
-    """25 lanes of 40 ops, lanes feeding each other (fan-out), summed into one output."""
+def big_document(lanes: int = LANES, length: int = LENGTH) -> Document:
+    """Lanes of ops, lanes feeding each other (fan-out), summed into one output."""
     doc = Document()
     previous_lane: list[str] = []
     lasts = []
-    for lane in range(LANES):
+    for lane in range(lanes):
         x = doc.add_node("leaf", f"x{lane}", value=[0.1 * lane, 0.2, -0.3],
                          position=(0.0, lane * 150.0))
         ids = [x.id]
-        for j in range(1, LENGTH):
+        for j in range(1, length):
             pos = (j * 240.0, lane * 150.0)
             if previous_lane and j % 4 == 0:
                 node = doc.add_node("mul", position=pos)
@@ -41,11 +41,11 @@ def big_document() -> Document:
         lasts.append(ids[-1])
     total = lasts[0]
     for i, last in enumerate(lasts[1:]):
-        node = doc.add_node("add", position=(LENGTH * 240.0, i * 150.0))
+        node = doc.add_node("add", position=(length * 240.0, i * 150.0))
         doc.add_edge(total, node.id, "input")
         doc.add_edge(last, node.id, "other")
         total = node.id
-    out = doc.add_node("sum", "loss", is_output=True, position=((LENGTH + 1) * 240.0, 0.0))
+    out = doc.add_node("sum", "loss", is_output=True, position=((length + 1) * 240.0, 0.0))
     doc.add_edge(total, out.id, "input")
     return doc
 
@@ -61,13 +61,17 @@ def _p95(values: list[float]) -> float:
 
 
 def measure() -> dict[str, float]:
+    return measure_frames(LANES, LENGTH)
+
+
+def measure_frames(lanes: int, length: int) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from engine.run import run
     from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    doc = big_document()
+    doc = big_document(lanes, length)
     window = MainWindow(doc)
     window.resize(1600, 1000)
     window.show()

@@ -1,0 +1,138 @@
+"""Rows 3 and 5, in this process, offscreen: a seed edit until bars and labels are redrawn,
+and replay frames on large graphs."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+from engine.document import Document
+from tests.bench.graphs import dag_document
+from tests.bench.timing import Row, median_ms
+
+FRAME_60HZ = 1000 / 60
+
+
+def _app():  # noqa: ANN202
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication(sys.argv[:1])
+
+
+def _window(doc: Document):  # noqa: ANN202
+    from gui.main_window import MainWindow
+
+    app = _app()
+    window = MainWindow(doc)
+    window.show()
+    window.runner.run_now()
+    deadline = time.time() + 60
+    while window.runner.last is None and time.time() < deadline:
+        app.processEvents()
+    app.processEvents()
+    return app, window
+
+
+def seed_edit_ms(doc: Document, repeats: int = 30) -> float:
+    """Type a value into the first seed cell; stop when the run has been shown and painted."""
+    app, window = _window(doc)
+    cell = next(iter(window.seed_form.blocks.values())).cells[0]
+    shown = []
+    window.runner.finished.connect(lambda _run: shown.append(True))  # after show_run
+    times = []
+    for i in range(repeats):
+        shown.clear()
+        start = time.perf_counter()
+        cell.setText(f"{0.5 + 0.01 * i:g}")
+        cell.textEdited.emit(cell.text())
+        while not shown:
+            app.processEvents()
+        app.processEvents()  # the repaint of bars and node labels
+        times.append((time.perf_counter() - start) * 1000)
+    window.runner.shutdown()
+    window.close()
+    return statistics.median(times)
+
+
+def plain_torch_ms(doc: Document) -> float:
+    """The same graph as a plain-torch forward + backward(gradient=v), no hooks."""
+    from tests.engine.test_random_dags import forward  # evaluates a document with torch
+
+    import torch
+
+    leaves = [n for n in doc.leaves()]
+    out = doc.outputs()[0]
+
+    def go() -> None:
+        values = forward(doc, {n.id: torch.tensor(n.value, requires_grad=True) for n in leaves})
+        values[out.id].backward(torch.tensor(out.seed) if out.seed is not None else None)
+    return median_ms(go, 30)
+
+
+def seed_rows() -> list[Row]:
+    from engine.examples import example_path
+    from engine.fileformat import load
+
+    rows = []
+    cases: list[tuple[str, Callable[[], Document]]] = [
+        ("Example 1 (3 nodes, scalar)", lambda: load(example_path("seed_1_scalar_loss"))),
+        ("Example 3 (2 nodes)", lambda: load(example_path())),
+        ("200-node DAG", lambda: dag_document(200, 2)),
+    ]
+    for label, make in cases:
+        ours = seed_edit_ms(make())
+        row = Row("3 seed edit → bars + labels redrawn", label, ours,
+                  "plain torch fwd+backward of the same graph", plain_torch_ms(make()),
+                  target="≤ 16 ms" if label.startswith("Example") else "")
+        if label.startswith("Example"):
+            row.met = ours <= 16
+        rows.append(row)
+    return rows
+
+
+def frame_rows() -> list[Row]:
+    from tests.bench.replay_frames import measure_frames
+
+    rows = []
+    for lanes, length in ((5, 20), (25, 40)):
+        figures = measure_frames(lanes, length)
+        nodes = int(figures["nodes"])
+        floor = bare_scene_frame_ms(nodes)
+        for zoom, target in (("1:1", 8.0), ("all visible", 33.0)):
+            value = figures[f"step frame {zoom} median (ms)"]
+            row = Row("5 replay frame (step + repaint)", f"{nodes} nodes, {zoom}", value,
+                      f"bare QGraphicsScene repaint, same node count, {zoom}",
+                      floor[zoom], target=f"≤ {target:g} ms" if nodes >= 1000 else "")
+            if nodes >= 1000:
+                row.met = value <= target
+            rows.append(row)
+    return rows
+
+
+def bare_scene_frame_ms(nodes: int) -> dict[str, float]:
+    """The floor: a scene with one rect and three short texts per node, repainted."""
+    from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
+
+    app = _app()
+    scene = QGraphicsScene()
+    for i in range(nodes):
+        x, y = (i % 40) * 240.0, (i // 40) * 150.0
+        scene.addRect(x, y, 190, 80)
+        for j, text in enumerate(("name  op", "shape 3", "= [0.1, 0.2, 0.3]")):
+            scene.addSimpleText(text).setPos(x + 8, y + 4 + 18 * j)
+    view = QGraphicsView(scene)
+    view.resize(1200, 700)
+    view.show()
+    app.processEvents()
+    out = {}
+    view.resetTransform()
+    view.centerOn(0, 0)
+    out["1:1"] = median_ms(view.viewport().repaint, 20)
+    view.fitInView(scene.itemsBoundingRect())
+    out["all visible"] = median_ms(view.viewport().repaint, 20)
+    view.close()
+    return out
