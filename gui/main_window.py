@@ -10,6 +10,7 @@ from engine.document import Document
 from engine.trace import Run
 from gui.canvas.scene import GraphScene
 from gui.canvas.view import GraphView
+from gui.editing import install as install_editing
 from gui.error_banner import ErrorBanner
 from gui.grad_chart import GradChart
 from gui.runner import RunController
@@ -39,6 +40,7 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self.show_run)
         self.runner.busy.connect(self._on_busy)
         self._build_menus()
+        install_editing(self)
         self.resize(1280, 760)
         self.update_title()
 

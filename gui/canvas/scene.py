@@ -28,6 +28,7 @@ class GraphScene(QGraphicsScene):
         self.edges: dict[Edge, EdgeItem] = {}
         self.run: Run | None = None
         self.setBackgroundBrush(style.canvas_background())
+        self.node_moved.connect(self.refresh_edges_of)
         doc.subscribe(self.on_event)
         self.rebuild()
 
@@ -73,8 +74,12 @@ class GraphScene(QGraphicsScene):
             item.set_carries_grad(edge.source in self.run.grad_nodes)
 
     def refresh_edges_of(self, node_id: str) -> None:
-        for edge, item in self.edges.items():
-            if node_id in (edge.source, edge.target):
+        if node_id not in self.doc.graph:
+            return
+        # the document's adjacency keeps this cheap while many nodes are dragged
+        for edge in [*self.doc.in_edges(node_id).values(), *self.doc.out_edges(node_id)]:
+            item = self.edges.get(edge)
+            if item is not None:
                 item.refresh()
 
     # ---- run results ----------------------------------------------------------------------
