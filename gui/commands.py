@@ -1,8 +1,9 @@
 """Undoable edits. Each command calls the document API only; views redraw from its events.
 
-A command whose first `redo` is refused by the document (GraphError) records the reason in
-`error` and marks itself obsolete, so `QUndoStack.push` drops it and nothing changes. Use
-`push(stack, command)` to get that reason back.
+Push with `push(stack, command)`: it applies the command first and only puts it on the
+stack if the document accepted it, returning the document's reason otherwise. (A bare
+`QUndoStack.push` of a refused command also changes no document — the command marks itself
+obsolete — but Qt has already dropped the redo history by then.)
 """
 
 from __future__ import annotations
@@ -25,8 +26,12 @@ class DocCommand(QUndoCommand):
         self.doc = doc
         self.error: str | None = None
         self._done_once = False
+        self._applied_by_push = False
 
     def redo(self) -> None:
+        if self._applied_by_push:  # push() already applied it; QUndoStack.push calls redo
+            self._applied_by_push = False
+            return
         if self._done_once:
             self._redo()
             return
@@ -45,9 +50,14 @@ class DocCommand(QUndoCommand):
 
 
 def push(stack: QUndoStack, command: DocCommand) -> str | None:
-    """Push `command`; None if it was applied, else the document's reason for refusing."""
+    """Apply `command` and put it on the stack; if the document refuses, return its reason
+    and leave both the document and the stack (redo history included) untouched."""
+    command.redo()
+    if command.error is not None:
+        return command.error
+    command._applied_by_push = True
     stack.push(command)
-    return command.error
+    return None
 
 
 class AddNodeCommand(DocCommand):
