@@ -154,6 +154,7 @@ class Inspector(QWidget):
         field = _Field(editor)
         self.fields[key] = field
         self.form.addRow(label, field)
+        field.show()  # now, not at the next event loop turn: a refusal may show at once
         return field
 
     def _add_line(self, key: str, label: str, tip: str) -> None:

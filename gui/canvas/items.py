@@ -132,6 +132,10 @@ class NodeItem(QGraphicsItem):
             border = QPen(QColor(style.SKY), 3)
         if self.error:
             border = QPen(QColor(style.VERMILLION), 3)
+        if self.error and self.isSelected():  # the red border must not hide the selection
+            painter.setPen(QPen(QColor(style.SKY), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), 9, 9)
         painter.setPen(border)
         painter.setBrush(style.node_fill())
         painter.drawRoundedRect(rect, 7, 7)

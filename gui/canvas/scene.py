@@ -54,7 +54,8 @@ class GraphScene(QGraphicsScene):
             item = self.nodes[event.node_id]
             item.set_node(self.doc.node(event.node_id))
             self._refresh_lines(item)
-            self.refresh_edges_of(event.node_id)
+            if "position" not in event.fields:  # a move already refreshed them (node_moved)
+                self.refresh_edges_of(event.node_id)
         elif event.kind == "edge_added" and event.edge:
             self._add_edge(event.edge)
         elif event.kind == "edge_removed" and event.edge in self.edges:
