@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QCursor, QKeySequence, QPainterPath, QPen, QUndoStack
+from PySide6.QtGui import QAction, QColor, QCursor, QKeySequence, QPainterPath, QPen, QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsView, QMenu
 
 from engine.document import Document, Edge
@@ -76,7 +76,8 @@ class CanvasEditor(QObject):
              self.delete_selected),
             ("duplicate", "D&uplicate", "Ctrl+D", "Copy the selected nodes", self.duplicate),
             ("rename", "&Rename…", "F2", "Rename the selected node", self.rename_selected),
-            ("toggle_output", "Mark as &output", "", "Make the node a backward target",
+            ("toggle_output", "Mark/unmark as &output", "",
+             "Make the selected nodes backward targets, or stop them being ones",
              self.toggle_output_selected),
             ("select_all", "Select &all", QKeySequence.StandardKey.SelectAll, "",
              self.select_all),
@@ -96,6 +97,9 @@ class CanvasEditor(QObject):
                 self.view.addAction(action)
             if key == "add":
                 action.setText("&Add node…\tTab")
+            if key == "delete":  # Backspace too: laptops without a Delete key
+                action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete),
+                                     QKeySequence("Backspace")])
             if key == "zoom_in":
                 action.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
             action.setToolTip(tip)
@@ -347,9 +351,13 @@ class CanvasEditor(QObject):
         path.cubicTo(a + QPointF(dx, 0), b - QPointF(dx, 0), b)
         self.wire.line.setPath(path)
         target = self._wire_target(pos)
+        colour = style.grad_colour()
         if target is not None:
             reason = self.doc.can_connect(*target)
             self.status(f"Cannot connect: {reason}" if reason else "release to connect", 3000)
+            colour = QColor(style.VERMILLION if reason else style.GREEN)
+        if self.wire.line.pen().color() != colour:  # green: will connect; red: refused
+            self.wire.line.setPen(QPen(colour, 2.5, Qt.PenStyle.DashLine))
 
     def _wire_target(self, pos: QPointF) -> tuple[str, str, str] | None:
         """(source, target, port) the wire would make if released at `pos`, else None."""
@@ -418,15 +426,19 @@ class CanvasEditor(QObject):
             return True
         return False
 
+    def show_menu(self, menu: QMenu, global_pos: QPoint) -> None:
+        """Run a context menu (modal); one place to replace in tests."""
+        menu.exec(global_pos)
+
     def _context_menu(self, pos: QPoint, global_pos: QPoint) -> None:
         node = self._node_at(pos)
         if node is not None:
             if not node.isSelected():
                 self.select([node.node_id])
-            self.node_menu(node.node_id).exec(global_pos)
+            self.show_menu(self.node_menu(node.node_id), global_pos)
             return
         item = self._item_at(QPointF(pos))
         if isinstance(item, EdgeItem):
-            self.edge_menu(item).exec(global_pos)
+            self.show_menu(self.edge_menu(item), global_pos)
             return
-        self.canvas_menu(self.view.mapToScene(pos)).exec(global_pos)
+        self.show_menu(self.canvas_menu(self.view.mapToScene(pos)), global_pos)

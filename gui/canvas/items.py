@@ -29,6 +29,7 @@ NODE_WIDTH = 190.0
 HEADER = 24.0
 LINE = 17.0
 PORT_RADIUS = 5.5
+PORT_LABEL_WIDTH = 50.0  # room left of a card for its input ports' names
 TEXT_MIN_ZOOM = 0.4  # below this zoom, cards are drawn without text
 
 
@@ -117,7 +118,14 @@ class NodeItem(QGraphicsItem):
 
     # ---- painting -------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt API
-        return QRectF(-8, -8, NODE_WIDTH + 16, self._height + 16)
+        left = PORT_LABEL_WIDTH if len(self.input_ports) > 1 else 8
+        return QRectF(-left, -8, NODE_WIDTH + 8 + left, self._height + 16)
+
+    def shape(self) -> QPainterPath:
+        # clicks hit the card only, not the margin for port names and the badge
+        path = QPainterPath()
+        path.addRect(QRectF(0, 0, NODE_WIDTH, self._height))
+        return path
 
     def height(self) -> float:
         return self._height
@@ -167,6 +175,14 @@ class NodeItem(QGraphicsItem):
                              body_metrics.elidedText(text, Qt.TextElideMode.ElideRight,
                                                      NODE_WIDTH - left - 8))
             y += LINE
+        if len(self.input_ports) > 1:  # which port is a and which b matters: sub, div, losses
+            painter.setFont(_port_font())
+            painter.setPen(QColor(style.GREY))
+            for port, item in self.input_ports.items():
+                y = item.pos().y()
+                painter.drawText(QRectF(-PORT_LABEL_WIDTH, y - 15, PORT_LABEL_WIDTH - 6, 11),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                                 port)
         if self.error:
             painter.setBrush(QColor(style.VERMILLION))
             painter.setPen(Qt.PenStyle.NoPen)
@@ -191,6 +207,17 @@ def _fonts() -> tuple[QFont, QFontMetricsF, QFont, QFontMetricsF]:
         body.setPointSizeF(8.5)
         _FONTS = (title, QFontMetricsF(title), body, QFontMetricsF(body))
     return _FONTS
+
+
+_PORT_FONT: QFont | None = None
+
+
+def _port_font() -> QFont:
+    global _PORT_FONT
+    if _PORT_FONT is None:
+        _PORT_FONT = QFont()
+        _PORT_FONT.setPointSizeF(7)
+    return _PORT_FONT
 
 
 def _header_path() -> QPainterPath:

@@ -174,3 +174,32 @@ def test_inspector_edits_op_params_by_kind(qtbot, win):
     shape.setText("[2, -1]")
     qtbot.keyClick(shape, Qt.Key.Key_Return)
     assert win.doc.node(r).params["shape"] == (2, -1)
+
+
+def test_right_click_on_a_node_offers_its_menu(qtbot, win, monkeypatch):
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QMenu
+
+    a = win.editor.add_node("leaf", QPointF(0, 0))
+    shown: list[QMenu] = []
+    monkeypatch.setattr(win.editor, "show_menu", lambda menu, at: shown.append(menu))
+    viewport = win.view.viewport()
+    spot = win.view.mapFromScene(win.scene.nodes[a].mapToScene(QPointF(60, 40)))
+    QApplication.sendEvent(viewport, QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, spot, viewport.mapToGlobal(spot)))
+    (menu,) = shown
+    texts = [action.text() for action in menu.actions() if action.text()]
+    assert texts == ["Rename…\tF2", "Mark as output", "Duplicate\tCtrl+D", "Delete\tDel"]
+    next(x for x in menu.actions() if x.text() == "Mark as output").trigger()
+    assert win.doc.node(a).is_output
+    assert win.undo_stack.undoText() == "Mark x as output"
+    # a second menu offers the way back
+    menu = win.editor.node_menu(a)
+    next(x for x in menu.actions() if x.text() == "Unmark as output").trigger()
+    assert not win.doc.node(a).is_output
+
+    shown.clear()
+    empty = viewport.rect().topLeft() + viewport.rect().center() / 4
+    QApplication.sendEvent(viewport, QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, empty, viewport.mapToGlobal(empty)))
+    assert [x.text() for x in shown[0].actions()][0] == "Add node…\tTab"
