@@ -13,6 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QCursor, QKeySequence, QPainterPath, QPen, QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsView, QMenu
+from shiboken6 import isValid
 
 from engine.document import Document, Edge
 from gui import style
@@ -264,6 +265,10 @@ class CanvasEditor(QObject):
             if key == Qt.Key.Key_Escape and self.wire is not None:
                 self._end_wire()
                 return True
+        elif kind == QEvent.Type.FocusOut and not self.view.isInteractive():
+            # Space was released elsewhere: never leave the canvas stuck in pan mode
+            self.view.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+            self.view.setInteractive(True)
         elif kind == QEvent.Type.KeyRelease:
             if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():  # type: ignore[attr-defined]
                 self.view.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
@@ -275,6 +280,8 @@ class CanvasEditor(QObject):
         kind = event.type()
         if kind == QEvent.Type.MouseButtonPress:
             return self._press(event)  # type: ignore[arg-type]
+        if self.wire is not None and not self._wire_alive():
+            self._end_wire()  # an undo or a new document took its port away mid-drag
         if kind == QEvent.Type.MouseMove and self.wire is not None:
             self._drag_wire(event.position())  # type: ignore[attr-defined]
             return True
@@ -395,9 +402,16 @@ class CanvasEditor(QObject):
             push(self.stack, ConnectCommand(self.doc, *target))
             self.stack.endMacro()
 
+    def _wire_alive(self) -> bool:
+        assert self.wire is not None
+        fixed = self.wire.fixed
+        return (isValid(fixed) and isValid(self.wire.line)
+                and self.scene.nodes.get(fixed.node_item.node_id) is fixed.node_item)
+
     def _end_wire(self) -> None:
         assert self.wire is not None
-        self.scene.removeItem(self.wire.line)
+        if isValid(self.wire.line) and self.wire.line.scene() is self.scene:
+            self.scene.removeItem(self.wire.line)
         if self.wire.picked is not None:
             edge_item = self.scene.edges.get(self.wire.picked)
             if edge_item is not None:

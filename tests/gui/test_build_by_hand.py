@@ -176,3 +176,72 @@ def test_drag_of_many_nodes_is_one_undo_step(qtbot, empty_window):
     win.undo_stack.undo()
     assert {i: doc.node(i).position for i in (a, b)} == before
     assert scene.nodes[a].pos() == QPointF(*before[a])
+
+
+def test_undo_during_a_wire_drag_leaves_a_drawable_canvas(qtbot, empty_window):
+    from tests.gui.canvas_driver import LEFT, move
+
+    win = empty_window
+    editor, view, scene = win.editor, win.view, win.scene
+    a = editor.add_node("leaf", QPointF(0, 0))
+    start = view.mapFromScene(scene.nodes[a].output_port.scene_centre())
+    qtbot.mousePress(view.viewport(), LEFT, pos=start)
+    move(view, start + QPointF(80, 0).toPoint())
+    win.undo_stack.undo()  # the node the wire starts from disappears
+    move(view, start + QPointF(160, 0).toPoint())
+    qtbot.mouseRelease(view.viewport(), LEFT, pos=start + QPointF(160, 0).toPoint())
+    assert editor.wire is None and len(win.doc) == 0
+    assert [i for i in scene.items()] == []
+    view.grab()  # paints without error
+
+
+def add_by_tab(qtbot, win, op: str) -> str:
+    """Tab at the canvas, type the op's name, Enter: the new node's id."""
+    before = set(win.doc.graph.nodes)
+    win.view.setFocus()
+    qtbot.keyClick(win.view, Qt.Key.Key_Tab)
+    qtbot.keyClicks(win.editor.quick_add.search, op)
+    qtbot.keyClick(win.editor.quick_add.search, Qt.Key.Key_Return)
+    (new,) = set(win.doc.graph.nodes) - before
+    assert win.doc.node(new).op == op
+    return new
+
+
+def set_value(qtbot, win, node_id: str, text: str) -> None:
+    click(qtbot, win.view, header(win.scene.nodes[node_id]))
+    field = win.inspector.fields["value"].editor
+    field.selectAll()
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def wire(qtbot, win, source: str, target: str, port: str) -> None:
+    scene = win.scene
+    drag(qtbot, win.view, scene.nodes[source].output_port.scene_centre(),
+         scene.nodes[target].input_ports[port].scene_centre())
+
+
+def test_build_example_1_scalar_loss_by_keyboard_and_mouse(qtbot, empty_window):
+    win = empty_window
+    x = add_by_tab(qtbot, win, "leaf")
+    y = add_by_tab(qtbot, win, "mul")
+    three = add_by_tab(qtbot, win, "constant")
+    loss = add_by_tab(qtbot, win, "mul")
+    win.view.setFocus()
+    qtbot.keyClick(win.view, Qt.Key.Key_L)  # auto-layout keeps the ports apart
+    win.view.fit_all()
+    set_value(qtbot, win, x, "2.0")
+    set_value(qtbot, win, three, "3")
+    wire(qtbot, win, x, y, "input")
+    wire(qtbot, win, x, y, "other")
+    wire(qtbot, win, y, loss, "input")
+    wire(qtbot, win, three, loss, "other")
+    win.editor.select([loss])
+    win.editor.actions["toggle_output"].trigger()
+    assert win.doc.node(loss).is_output
+
+    t = torch.tensor(2.0, requires_grad=True)
+    ((t * t) * 3).backward()
+    qtbot.waitUntil(lambda: win.bars_heights() == pytest.approx([t.grad.item()]),
+                    timeout=30_000)
+    assert t.grad.item() == 12.0
