@@ -271,7 +271,10 @@ class Document:
         self._validate_node(node)
         if node.id in self.graph:
             raise GraphError(f"a node with id {node.id!r} already exists")
-        self.graph.add_node(node.id, node=node.copy())
+        stored = node.copy()
+        # as update_node does: an int position must not differ from the same float one
+        stored.position = (float(node.position[0]), float(node.position[1]))
+        self.graph.add_node(node.id, node=stored)
         self._emit(DocEvent("node_added", node.id))
         added: list[Edge] = []
         try:

@@ -12,6 +12,7 @@ from gui.backward_replay import install as install_replay
 from gui.canvas.scene import GraphScene
 from gui.canvas.view import GraphView
 from gui.code_panel import CodePanel
+from gui.editing import install as install_editing
 from gui.error_banner import ErrorBanner
 from gui.explain_pane import ExplainPane
 from gui.file_actions import install as install_file_actions
@@ -53,8 +54,8 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self.show_run)
         self.runner.busy.connect(self._on_busy)
         self._build_menus()
-
-        install_replay(self)
+        install_editing(self)  # palette, inspector, history, edit actions
+        install_replay(self)  # replay dock, autograd view, their menu entries
         self.update_title()
         self.file_actions = install_file_actions(self)  # files, recovery, export, theme
         self.code_panel = CodePanel(doc)
@@ -73,13 +74,18 @@ class MainWindow(QMainWindow):
         related panels share a tab, the replay strip stays low."""
         screen = self.screen().availableGeometry()
         self.resize(min(1480, int(screen.width() * 0.95)), min(920, int(screen.height() * 0.92)))
+        self.tabifyDockWidget(self.ops_dock, self.history_dock)  # type: ignore[attr-defined]
+        self.ops_dock.raise_()  # type: ignore[attr-defined]
+        self.tabifyDockWidget(self.explain_dock, self.inspector_dock)  # type: ignore[attr-defined]
+        self.inspector_dock.raise_()  # type: ignore[attr-defined]
         self.tabifyDockWidget(self.jacobian_dock, self.file_actions.description_dock)
         self.jacobian_dock.raise_()
         self.tabifyDockWidget(self.replay_dock, self.code_dock)  # type: ignore[attr-defined]
         self.replay_dock.raise_()  # type: ignore[attr-defined]
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
         self.resizeDocks([self.seed_dock, self.explain_dock], [380, 300], vertical)
-        self.resizeDocks([self.seed_dock, self.chart_dock], [380, 420], horizontal)
+        self.resizeDocks([self.ops_dock, self.seed_dock, self.chart_dock], [190, 370, 400],
+                         horizontal)  # type: ignore[attr-defined]
         self.resizeDocks([self.chart_dock, self.jacobian_dock], [330, 300], vertical)
         self.resizeDocks([self.replay_dock], [190], vertical)  # type: ignore[attr-defined]
 

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
@@ -20,6 +29,8 @@ NODE_WIDTH = 190.0
 HEADER = 24.0
 LINE = 17.0
 PORT_RADIUS = 5.5
+PORT_LABEL_WIDTH = 50.0  # room left of a card for its input ports' names
+TEXT_MIN_ZOOM = 0.4  # below this zoom, cards are drawn without text
 
 
 def node_kind(node: Node) -> str:
@@ -57,6 +68,7 @@ class NodeItem(QGraphicsItem):
         super().__init__()
         self.node_id = node.id
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.input_ports: dict[str, PortItem] = {}
@@ -74,13 +86,14 @@ class NodeItem(QGraphicsItem):
         ports = spec.inputs
         self.prepareGeometryChange()
         self._height = max(HEADER + 3 * LINE + 8, HEADER + len(ports) * 22 + 8)
-        for item in list(self.input_ports.values()):
-            item.setParentItem(None)
-            if item.scene():
-                item.scene().removeItem(item)
-        self.input_ports = {}
-        for i, port in enumerate(ports):
-            self.input_ports[port] = PortItem(self, port, QPointF(0, HEADER + 12 + i * 22))
+        if tuple(self.input_ports) != ports:  # an op never changes: build ports once
+            for item in list(self.input_ports.values()):
+                item.setParentItem(None)
+                if item.scene():
+                    item.scene().removeItem(item)
+            self.input_ports = {}
+            for i, port in enumerate(ports):
+                self.input_ports[port] = PortItem(self, port, QPointF(0, HEADER + 12 + i * 22))
         if self.output_port is None:
             self.output_port = PortItem(self, None, QPointF(NODE_WIDTH, HEADER / 2 + 10))
         kind = node_kind(node)
@@ -97,9 +110,22 @@ class NodeItem(QGraphicsItem):
             self.setToolTip(f"{self.node.name}: {get_op(self.node.op).description}")
         self.update()
 
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:  # noqa: N802
+        if (change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged
+                and self.scene() is not None):
+            self.scene().node_moved.emit(self.node_id)  # type: ignore[attr-defined]
+        return super().itemChange(change, value)
+
     # ---- painting -------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt API
-        return QRectF(-8, -8, NODE_WIDTH + 16, self._height + 16)
+        left = PORT_LABEL_WIDTH if len(self.input_ports) > 1 else 8
+        return QRectF(-left, -8, NODE_WIDTH + 8 + left, self._height + 16)
+
+    def shape(self) -> QPainterPath:
+        # clicks hit the card only, not the margin for port names and the badge
+        path = QPainterPath()
+        path.addRect(QRectF(0, 0, NODE_WIDTH, self._height))
+        return path
 
     def height(self) -> float:
         return self._height
@@ -114,44 +140,49 @@ class NodeItem(QGraphicsItem):
             border = QPen(QColor(style.SKY), 3)
         if self.error:
             border = QPen(QColor(style.VERMILLION), 3)
+        if self.error and self.isSelected():  # the red border must not hide the selection
+            painter.setPen(QPen(QColor(style.SKY), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), 9, 9)
         painter.setPen(border)
         painter.setBrush(style.node_fill())
         painter.drawRoundedRect(rect, 7, 7)
-        header = QPainterPath()
-        header.setFillRule(Qt.FillRule.WindingFill)  # the two shapes overlap: fill both
-        header.addRoundedRect(QRectF(0, 0, NODE_WIDTH, HEADER), 7, 7)
-        header.addRect(QRectF(0, HEADER / 2, NODE_WIDTH, HEADER / 2))
-        painter.fillPath(header.simplified(), colour)
-        font = QFont(painter.font())
-        font.setPointSizeF(9.5)
-        font.setBold(True)
-        painter.setFont(font)
+        painter.fillPath(_header_path(), colour)
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < TEXT_MIN_ZOOM:
+            return  # zoomed far out: text would be unreadable specks, and costs the most
+        title_font, title_metrics, body_font, body_metrics = _fonts()
+        painter.setFont(title_font)
         painter.setPen(QColor("white"))
         spec = get_op(self.node.op)
         title = self.node.name
         if self._kind == "output":
             title += "  (output)"
-        metrics = QFontMetricsF(font)
         symbol = spec.symbol if not is_source(self.node.op) else self.node.op
-        symbol_width = metrics.horizontalAdvance(symbol) + 4
+        symbol_width = title_metrics.horizontalAdvance(symbol) + 4
         title_width = NODE_WIDTH - symbol_width - 20
         painter.drawText(QRectF(8, 0, title_width, HEADER), Qt.AlignmentFlag.AlignVCenter,
-                         metrics.elidedText(title, Qt.TextElideMode.ElideRight, title_width))
+                         title_metrics.elidedText(title, Qt.TextElideMode.ElideRight,
+                                                  title_width))
         painter.drawText(QRectF(NODE_WIDTH - symbol_width - 8, 0, symbol_width, HEADER),
                          Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, symbol)
-        font.setBold(False)
-        font.setPointSizeF(8.5)
-        painter.setFont(font)
-        metrics = QFontMetricsF(font)
+        painter.setFont(body_font)
         left = 14 if spec.inputs else 8
         y = HEADER + 3
         for text, role in self.lines:
             painter.setPen(_role_colour(role))
             painter.drawText(QRectF(left, y, NODE_WIDTH - left - 8, LINE),
                              Qt.AlignmentFlag.AlignVCenter,
-                             metrics.elidedText(text, Qt.TextElideMode.ElideRight,
-                                                NODE_WIDTH - left - 8))
+                             body_metrics.elidedText(text, Qt.TextElideMode.ElideRight,
+                                                     NODE_WIDTH - left - 8))
             y += LINE
+        if len(self.input_ports) > 1:  # which port is a and which b matters: sub, div, losses
+            painter.setFont(_port_font())
+            painter.setPen(QColor(style.GREY))
+            for port, item in self.input_ports.items():
+                y = item.pos().y()
+                painter.drawText(QRectF(-PORT_LABEL_WIDTH, y - 15, PORT_LABEL_WIDTH - 6, 11),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                                 port)
         if self.error:
             painter.setBrush(QColor(style.VERMILLION))
             painter.setPen(Qt.PenStyle.NoPen)
@@ -159,6 +190,45 @@ class NodeItem(QGraphicsItem):
             painter.setPen(QColor("white"))
             painter.drawText(QRectF(NODE_WIDTH - 12, -10, 16, 16), Qt.AlignmentFlag.AlignCenter,
                              "!")
+
+
+# Built once on first paint (a QApplication must exist), not on every paint.
+_FONTS: tuple[QFont, QFontMetricsF, QFont, QFontMetricsF] | None = None
+_HEADER: QPainterPath | None = None
+
+
+def _fonts() -> tuple[QFont, QFontMetricsF, QFont, QFontMetricsF]:
+    global _FONTS
+    if _FONTS is None:
+        title = QFont()
+        title.setPointSizeF(9.5)
+        title.setBold(True)
+        body = QFont()
+        body.setPointSizeF(8.5)
+        _FONTS = (title, QFontMetricsF(title), body, QFontMetricsF(body))
+    return _FONTS
+
+
+_PORT_FONT: QFont | None = None
+
+
+def _port_font() -> QFont:
+    global _PORT_FONT
+    if _PORT_FONT is None:
+        _PORT_FONT = QFont()
+        _PORT_FONT.setPointSizeF(7)
+    return _PORT_FONT
+
+
+def _header_path() -> QPainterPath:
+    global _HEADER
+    if _HEADER is None:
+        header = QPainterPath()
+        header.setFillRule(Qt.FillRule.WindingFill)  # the two shapes overlap: fill both
+        header.addRoundedRect(QRectF(0, 0, NODE_WIDTH, HEADER), 7, 7)
+        header.addRect(QRectF(0, HEADER / 2, NODE_WIDTH, HEADER / 2))
+        _HEADER = header.simplified()
+    return _HEADER
 
 
 def _role_colour(role: str) -> QColor:
@@ -180,6 +250,12 @@ class EdgeItem(QGraphicsPathItem):
         self.carries_grad = True
         self.setZValue(-1)
         self.refresh()
+
+    def shape(self) -> QPainterPath:
+        # the stroke only: the area a bezier encloses must stay empty canvas for clicks
+        stroker = QPainterPathStroker()
+        stroker.setWidth(8)
+        return stroker.createStroke(self.path())
 
     def set_carries_grad(self, carries: bool) -> None:
         self.carries_grad = carries

@@ -33,6 +33,7 @@ class GraphScene(QGraphicsScene):
         # was at the replayed step instead of the run's final one; None = final
         self.grad_lines: Callable[[str], list[tuple[str, str]] | None] | None = None
         self.setBackgroundBrush(style.canvas_background())
+        self.node_moved.connect(self.refresh_edges_of)
         doc.subscribe(self.on_event)
         self.rebuild()
 
@@ -58,7 +59,8 @@ class GraphScene(QGraphicsScene):
             item = self.nodes[event.node_id]
             item.set_node(self.doc.node(event.node_id))
             self._refresh_lines(item)
-            self.refresh_edges_of(event.node_id)
+            if "position" not in event.fields:  # a move already refreshed them (node_moved)
+                self.refresh_edges_of(event.node_id)
         elif event.kind == "edge_added" and event.edge:
             self._add_edge(event.edge)
         elif event.kind == "edge_removed" and event.edge in self.edges:
@@ -78,8 +80,12 @@ class GraphScene(QGraphicsScene):
             item.set_carries_grad(edge.source in self.run.grad_nodes)
 
     def refresh_edges_of(self, node_id: str) -> None:
-        for edge, item in self.edges.items():
-            if node_id in (edge.source, edge.target):
+        if node_id not in self.doc.graph:
+            return
+        # the document's adjacency keeps this cheap while many nodes are dragged
+        for edge in [*self.doc.in_edges(node_id).values(), *self.doc.out_edges(node_id)]:
+            item = self.edges.get(edge)
+            if item is not None:
                 item.refresh()
 
     # ---- run results ----------------------------------------------------------------------

@@ -60,9 +60,9 @@ def seed_edit_ms(doc: Document, repeats: int = 30) -> float:
 
 def plain_torch_ms(doc: Document) -> float:
     """The same graph as a plain-torch forward + backward(gradient=v), no hooks."""
-    from tests.engine.test_random_dags import forward  # evaluates a document with torch
-
     import torch
+
+    from tests.engine.test_random_dags import forward  # evaluates a document with torch
 
     leaves = [n for n in doc.leaves()]
     out = doc.outputs()[0]
