@@ -38,37 +38,54 @@ def _window(doc: Document):  # noqa: ANN202
 
 
 def seed_edit_ms(doc: Document, repeats: int = 30) -> float:
-    """Type a value into the first seed cell; stop when the run has been shown and painted."""
+    """A seed edit as the form makes it (one undo command); stop when the run has been
+    shown and painted."""
+    from engine.literal import shape_of
+    from gui.commands import UpdateNodeCommand, push
+
     app, window = _window(doc)
-    cell = next(iter(window.seed_form.blocks.values())).cells[0]
+    out = window.doc.outputs()[0]
+    shape = tuple(window.runner.last.values[out.id].shape)
     shown = []
     window.runner.finished.connect(lambda _run: shown.append(True))  # after show_run
     times = []
     for i in range(repeats):
         shown.clear()
+        value = 0.5 + 0.01 * i
+        seed = value if not shape else _filled(shape, value)
+        assert shape_of(seed) == shape
         start = time.perf_counter()
-        cell.setText(f"{0.5 + 0.01 * i:g}")
-        cell.textEdited.emit(cell.text())
-        while not shown:
+        push(window.undo_stack, UpdateNodeCommand(window.doc, out.id, "Set seed", seed=seed))
+        deadline = time.time() + 30
+        while not shown and time.time() < deadline:
             app.processEvents()
         app.processEvents()  # the repaint of bars and node labels
         times.append((time.perf_counter() - start) * 1000)
     window.runner.shutdown()
+    window.file_actions.tracker.mark_clean()  # nothing to save: close without asking
     window.close()
     return statistics.median(times)
+
+
+def _filled(shape: tuple[int, ...], value: float) -> list:
+    if len(shape) == 1:
+        return [value] * shape[0]
+    return [_filled(shape[1:], value) for _ in range(shape[0])]
 
 
 def plain_torch_ms(doc: Document) -> float:
     """The same graph as a plain-torch forward + backward(gradient=v), no hooks."""
     import torch
 
+    from engine.ops import is_source
     from tests.engine.test_random_dags import forward  # evaluates a document with torch
 
-    leaves = [n for n in doc.leaves()]
+    sources = [n for n in doc.nodes() if is_source(n.op)]
     out = doc.outputs()[0]
 
     def go() -> None:
-        values = forward(doc, {n.id: torch.tensor(n.value, requires_grad=True) for n in leaves})
+        values = forward(doc, {n.id: torch.tensor(n.value, requires_grad=n.op == "leaf")
+                               for n in sources})
         values[out.id].backward(torch.tensor(out.seed) if out.seed is not None else None)
     return median_ms(go, 30)
 

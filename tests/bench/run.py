@@ -57,8 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         rows += startup_rows()
     if "gui" in groups:
         from tests.bench.gui_rows import gui_rows
+        from tests.bench.interactive_rows import frame_rows, seed_rows
 
+        rows += seed_rows()
         rows += gui_rows()
+        rows += frame_rows()
     print_table(rows)
     OUT.write_text(json.dumps({"machine": machine(), "rows": [r.as_dict() for r in rows]},
                               indent=1))
