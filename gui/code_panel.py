@@ -6,7 +6,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from engine.codegen import CodegenError, generate
 from engine.document import DocEvent, Document
 
 
@@ -35,14 +34,24 @@ class CodePanel(QWidget):
         self._timer.timeout.connect(self.refresh)
         doc.subscribe(self._on_event)
         self.destroyed.connect(lambda: doc.unsubscribe(self._on_event))
-        self.refresh()
+        self._stale = True  # written when shown: codegen brings torch in, not before paint
 
     def _on_event(self, event: DocEvent) -> None:
         if event.kind == "node_changed" and event.fields == ("position",):
             return  # moving a node changes no line of code
-        self._timer.start()
+        self._stale = True
+        if self.isVisible():
+            self._timer.start()
+
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def refresh(self) -> None:
+        from engine.codegen import CodegenError, generate
+
+        self._stale = False
         try:
             code = generate(self.doc)
         except CodegenError as exc:

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.codeimport import ImportError_, import_snippet
 from engine.document import Document
 from gui import style
 
@@ -55,6 +54,9 @@ class ImportDialog(QDialog):
         layout.addWidget(buttons)
 
     def try_import(self) -> bool:
+        # imported here: the importer brings torch in, which must not delay the first paint
+        from engine.codeimport import ImportError_, import_snippet
+
         try:
             self.document = import_snippet(self.editor.toPlainText())
         except ImportError_ as exc:

@@ -47,7 +47,9 @@ def test_import_replaces_the_document_and_the_bars_follow(qtbot, window, monkeyp
 def test_code_panel_follows_the_document_and_copies(qtbot, window):
     from PySide6.QtGui import QGuiApplication
 
+    window.code_dock.show()  # written when shown
     panel = window.code_panel
+    qtbot.waitUntil(lambda: "backward" in panel.text.toPlainText(), timeout=3000)
     assert "loss.backward(gradient=torch.tensor([1.0, 0.5]))" in panel.text.toPlainText()
     x = window.doc.node_by_name("x")
     window.doc.update_node(x.id, value=[5.0, 7.0])
