@@ -33,10 +33,6 @@ _DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.in
            "bool": torch.bool}
 
 
-def dtype_of(name: str) -> torch.dtype:
-    return _DTYPES[name]
-
-
 def make_tensor(value: Nested, dtype: str, requires_grad: bool = False) -> torch.Tensor:
     return torch.tensor(value, dtype=_DTYPES[dtype], requires_grad=requires_grad)
 
@@ -113,8 +109,7 @@ class _Forward:
         graph = self.doc.graph
         # Id order where the graph allows: autograd orders its work by creation, so building
         # nodes in the snippet's order makes float sums come out bit-for-bit like the snippet.
-        self.order: list[str] = list(nx.lexicographical_topological_sort(graph, key=id_key))
-        for node_id in self.order:
+        for node_id in nx.lexicographical_topological_sort(graph, key=id_key):
             node: Node = graph.nodes[node_id]["node"]
             try:
                 out = self._compute_node(node)
@@ -229,7 +224,7 @@ def run(doc: Document, previous: Run | None = None) -> Run:
             result.error = RunError("RuntimeError", "an output could not be computed",
                                     outputs[0].id, "forward")
         return result
-    _backward(doc, fwd, result, recorder, outputs, previous)
+    _backward(doc, fwd, result, outputs, previous)
     return result
 
 
@@ -247,7 +242,7 @@ def _seed_for(node: Node, out: torch.Tensor, warnings: list[str]) -> torch.Tenso
     return seed
 
 
-def _backward(doc: Document, fwd: _Forward, result: Run, rec: _Recorder, outputs: list[Node],
+def _backward(doc: Document, fwd: _Forward, result: Run, outputs: list[Node],
               previous: Run | None) -> None:
     tensors = [fwd.tensors[n.id] for n in outputs]
     seeds = [_seed_for(n, t, result.warnings) for n, t in zip(outputs, tensors, strict=True)]
