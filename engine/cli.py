@@ -28,7 +28,7 @@ def load_any(path: str) -> Document:
     """A graph file (.json) or a PyTorch snippet (.py)."""
     p = Path(path)
     if p.suffix == ".py":
-        from engine.codeimport import ImportError_, import_snippet
+        from engine.snippets.reader import ImportError_, import_snippet
 
         try:
             text = p.read_text(encoding="utf-8")
@@ -143,7 +143,7 @@ def compute(args: argparse.Namespace) -> int:
 
 def code(args: argparse.Namespace) -> int:
     doc = load_any(args.file)
-    from engine.codegen import CodegenError, generate
+    from engine.snippets.codegen import CodegenError, generate
 
     try:
         text = generate(doc)

@@ -7,13 +7,14 @@ job calls after the real backward so the views get J and the ghost bars off the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from engine.document import Document
 from engine.format import element_labels
+from engine.lens import Lens
 from engine.ops import CONSTANT, LEAF, get_op
 from engine.run import make_tensor
 from engine.run import run as run_document
@@ -70,25 +71,6 @@ class PureForward:
 def pure_forward(doc: Document) -> PureForward:
     leaves = [n.id for n in doc.leaves() if n.requires_grad]
     return PureForward(doc.clone(), leaves, [n.id for n in doc.outputs()])
-
-
-@dataclass
-class Lens:
-    """J stacked over all outputs (rows) and all leaves (columns), with v and vᵀJ."""
-
-    row_labels: list[str] = field(default_factory=list)
-    col_labels: list[str] = field(default_factory=list)
-    col_groups: list[tuple[str, int, int]] = field(default_factory=list)  # leaf id, start, stop
-    row_groups: list[tuple[str, int, int]] = field(default_factory=list)  # output id, start, stop
-    jacobian: torch.Tensor | None = None  # rows × cols
-    v: torch.Tensor | None = None  # rows; None when a bare backward() had no implicit 1
-    vjp: torch.Tensor | None = None  # cols: vᵀJ
-    contributions: torch.Tensor | None = None  # rows × cols: vᵢ·Jᵢ
-    # the check against the run's own .grad: None = not comparable (see note)
-    matches: bool | None = None
-    max_difference: float = 0.0
-    worst_column: int | None = None
-    note: str = ""  # why something is missing or what to keep in mind
 
 
 def _seed_vector(run: Run, output_id: str, out: torch.Tensor) -> torch.Tensor | None:

@@ -13,7 +13,7 @@ from engine.document import Edge
 if TYPE_CHECKING:
     from torch import Tensor
 
-    from engine.jacobian import Lens
+    from engine.lens import Lens
 
 # Event kinds, in the words of the step list.
 NODE_GRAD = "node_grad"  # a tensor hook on a node's output: the node's total gradient

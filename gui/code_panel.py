@@ -49,7 +49,7 @@ class CodePanel(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        from engine.codegen import CodegenError, generate
+        from engine.snippets.codegen import CodegenError, generate
 
         self._stale = False
         try:

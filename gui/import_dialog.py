@@ -1,5 +1,5 @@
 """File → Import PyTorch code…: paste a snippet, get the graph. The snippet is read, never
-run (engine/codeimport.py); on an error the line is marked and the text is kept."""
+run (engine/snippets/reader.py); on an error the line is marked and the text is kept."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ class ImportDialog(QDialog):
 
     def try_import(self) -> bool:
         # imported here: the importer brings torch in, which must not delay the first paint
-        from engine.codeimport import ImportError_, import_snippet
+        from engine.snippets.reader import ImportError_, import_snippet
 
         try:
             self.document = import_snippet(self.editor.toPlainText())

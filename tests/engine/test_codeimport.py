@@ -10,8 +10,8 @@ import pytest
 import torch
 from torch_reference import in_subprocess
 
-from engine.codeimport import ImportError_, import_snippet
 from engine.run import run
+from engine.snippets.reader import ImportError_, import_snippet
 
 ARTICLE = Path(__file__).parent / "data" / "seed_article.md"
 TUTORIAL = """\

@@ -14,11 +14,11 @@ from snippet_family import make_snippet
 from torch_reference import in_subprocess
 
 from engine import cli
-from engine.codegen import CodegenError, generate
-from engine.codeimport import import_snippet
 from engine.document import Document
 from engine.fileformat import load, save, to_dict
 from engine.run import run
+from engine.snippets.codegen import CodegenError, generate
+from engine.snippets.reader import import_snippet
 
 SEEDS = range(36)
 EXAMPLES = sorted((Path(__file__).parents[2] / "resources" / "examples").glob("*.json"))

@@ -30,7 +30,7 @@ def test_bad_snippet_marks_the_line_and_keeps_the_text(qtbot, tmp_path):
 
 
 def test_import_replaces_the_document_and_the_bars_follow(qtbot, window, monkeypatch):
-    from engine.codeimport import import_snippet
+    from engine.snippets.reader import import_snippet
 
     def accept(self):  # the user pastes the article's Example 3 and presses Import
         self.editor.setPlainText(ARTICLE_3.replace("0.5", "0.25"))

@@ -3,7 +3,7 @@
 The snippet builds the same graph (one line per node, named as in the document), calls
 backward with the same seeds — a bare `backward()` sits in try/except RuntimeError, since
 torch refuses it for non-scalar outputs — and prints every leaf's `.grad`. Importing the
-snippet with engine.codeimport gives the document back.
+snippet with engine.snippets.reader gives the document back.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from engine.document import Document, Node
 from engine.literal import Nested, all_integers, format_literal
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
-from engine.snippet_tables import number_name
+from engine.snippets.tables import number_name
 
 _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
 _FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy")

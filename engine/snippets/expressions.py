@@ -1,4 +1,4 @@
-"""Expressions of a snippet → document nodes (the statement side lives in codeimport.py).
+"""Expressions of a snippet → document nodes (the statement side lives in reader.py).
 
 Each expression reads to a `Value`: a `Ref` to a node, a `Pending` tensor made from numbers
 that becomes a node only when the graph uses it (a tensor used only as a seed never does),
@@ -18,8 +18,8 @@ import torch
 from engine.document import Document, GraphError
 from engine.literal import Nested, shape_of
 from engine.ops import CONSTANT, LEAF, NUMBER, check_param, get_op
-from engine.snippet_scan import ImportError_, error_at
-from engine.snippet_tables import (
+from engine.snippets.safety import ImportError_, error_at
+from engine.snippets.tables import (
     CREATION,
     DTYPE_NAMES,
     FUNCTIONAL,

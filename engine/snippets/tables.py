@@ -16,7 +16,7 @@ import torch
 
 from engine.literal import MAX_ELEMENTS, LiteralError, Nested, check_rectangular
 from engine.ops import OPS
-from engine.snippet_scan import error_at
+from engine.snippets.safety import error_at
 
 # torch spelling → registry dtype name
 DTYPE_NAMES = {

@@ -17,10 +17,10 @@ from typing import Any
 
 import torch
 
-from engine.codeimport_exprs import ExprReader, Number, Pending, Ref
 from engine.document import Document
 from engine.layout import apply_layout
-from engine.snippet_scan import ImportError_, error_at, imported_names, parse, scan
+from engine.snippets.expressions import ExprReader, Number, Pending, Ref
+from engine.snippets.safety import ImportError_, error_at, imported_names, parse, scan
 
 __all__ = ["ImportError_", "import_snippet"]
 
