@@ -1,7 +1,8 @@
 """The `gradflow` entry point.
 
-`compute` and `code` go to engine/cli.py without importing Qt; `export` and the window
-need Qt. Torch is imported only after the window has been painted.
+`compute` and `code` go to engine/cli.py without importing Qt, and so does `export -o X.html`
+(engine/webpage/cli.py); other exports and the window need Qt. Torch is imported only after
+the window has been painted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return cli_main(args)
     if args and args[0] == "export":
+        from engine.webpage.cli import wants_web_export
+
+        if wants_web_export(args[1:]):  # -o OUT.html: the replay as a web page, no Qt
+            from engine.webpage.cli import main as web_export
+
+            return web_export(args[1:])
         from gui.animation_export import main as replay_export
         from gui.animation_export import wants_replay_export
 
