@@ -135,7 +135,11 @@ class GraphPicture:
 
     # ---- SVG ------------------------------------------------------------------------------
     def svg(self, lines: dict[str, list[Line]], edge_ids: dict[Edge, str],
-            gradient_nodes: set[str], carried: set[Edge], seeds: dict[str, str]) -> str:
+            gradient_nodes: set[str], carried: set[Edge], seeds: dict[str, str],
+            errors: set[str]) -> str:
+        """`lines`: each card's fixed lines; `gradient_nodes`: cards the replay animates (the
+        others are dimmed); `carried`: edges that carry a gradient; `seeds`: the tag at each
+        output; `errors`: nodes whose forward failed (a red border, as on the canvas)."""
         out = [f'<svg id="graph" width="{self.width:.0f}" '
                f'height="{self.height:.0f}" viewBox="0 0 {self.width:.0f} {self.height:.0f}" '
                f'role="img" aria-label="the computation graph">']
@@ -145,7 +149,8 @@ class GraphPicture:
             out.append(f'<path class="edge{dim}" id="p-{item}" d="{self.edge_path(edge)}">'
                        f'<title>{escape(f"{names[0]} → {names[1]}.{edge.port}")}</title></path>')
         for node_id in self.placed:
-            out.append(self._card(node_id, lines[node_id], node_id in gradient_nodes))
+            out.append(self._card(node_id, lines[node_id], node_id in gradient_nodes,
+                                  node_id in errors))
         for edge, item in edge_ids.items():
             x, y = self.edge_middle(edge)
             out.append(_tag(f"t-edge-{item}", x, y, "", centred=True))
@@ -156,10 +161,11 @@ class GraphPicture:
         for node_id, text in seeds.items():
             x, y = self.out_port(node_id)
             out.append(_tag(f"t-seed-{self.keys[node_id]}", x + 12, y - 24, text, shown=True))
+        out.append('<circle id="pulse" class="pulse hidden" r="7"/>')  # the page moves it
         out.append("</svg>")
         return "\n".join(out)
 
-    def _card(self, node_id: str, lines: list[Line], animated: bool) -> str:
+    def _card(self, node_id: str, lines: list[Line], animated: bool, failed: bool) -> str:
         node, placed, w = self.doc.node(node_id), self.placed[node_id], self.widths[node_id]
         spec = get_op(node.op)
         kind = node_kind(self.doc, node_id)
@@ -167,7 +173,8 @@ class GraphPicture:
         title = node.name + ("  (output)" if kind == "output" else "")
         symbol = spec.symbol if not is_source(node.op) else node.op
         h = placed.height
-        parts = [f'<g class="node {kind}{"" if animated else " dim"}" id="n-{self.keys[node_id]}" '
+        classes = kind + ("" if animated else " dim") + (" error" if failed else "")
+        parts = [f'<g class="node {classes}" id="n-{self.keys[node_id]}" '
                  f'transform="translate({placed.x:.1f},{placed.y:.1f})">',
                  f"<title>{escape(f'{node.name}: {spec.description}')}</title>",
                  f'<rect class="halo" x="-7" y="-7" width="{w + 14:.0f}" height="{h + 14:.0f}" '

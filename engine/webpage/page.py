@@ -127,7 +127,8 @@ def replay_data(doc: Document, run: Run) -> dict[str, Any]:
         "bars": [{"label": b.label, "leaf": run.names[b.leaf_id]} for b in bars],
         "error": run.error_text(),
         "_graph": graph.svg(lines, edge_ids, replay.gradient_nodes, carried,
-                            {i: t for i, t in seed_texts(replay.seeds).items() if i in keys}),
+                            {i: t for i, t in seed_texts(replay.seeds).items() if i in keys},
+                            set(run.node_errors)),
         "_chart": chart.svg(first, title),
     }
 

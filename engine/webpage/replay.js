@@ -5,7 +5,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("replay-data").textContent);
   var steps = data.steps, tracks = data.tracks, changes = data.changes;
-  var last = steps.length - 1, step = -1, timer = null, edgeNow = null;
+  var last = steps.length - 1, step = -1, timer = null, edgeNow = null, speed = 1, frame = null;
   function $(id) { return document.getElementById(id); }
 
   function valueAt(item, k) {  // the item's last value at or before step k
@@ -79,11 +79,33 @@
     try { history.replaceState(null, "", "#step=" + k); } catch (e) { /* some file:// hosts */ }
   }
   function playing() { return timer !== null; }
-  function pause() { if (timer !== null) clearTimeout(timer); timer = null; $("play").textContent = "▶ Play"; }
+  function stopPulse() {
+    if (frame !== null) cancelAnimationFrame(frame);
+    frame = null; $("pulse").classList.add("hidden");
+  }
+  function pulse(edge, ms) {  // a dot runs back along the edge, consumer to producer
+    var path = $("p-" + edge), dot = $("pulse"), length = path.getTotalLength(), start = null;
+    function move(now) {
+      if (start === null) start = now;
+      var t = Math.min(1, (now - start) / ms), p = path.getPointAtLength(length * (1 - t));
+      dot.setAttribute("cx", p.x); dot.setAttribute("cy", p.y);
+      dot.classList.remove("hidden");
+      frame = t < 1 ? requestAnimationFrame(move) : null;
+    }
+    frame = requestAnimationFrame(move);
+  }
+  function pause() {
+    if (timer !== null) clearTimeout(timer);
+    timer = null; stopPulse(); $("play").textContent = "▶ Play";
+  }
   function tick() {
     if (step >= last) { pause(); return; }
-    timer = setTimeout(function () { goTo(step + 1); if (step >= last) pause(); else tick(); },
-                       steps[step + 1].ms);
+    var next = steps[step + 1], ms = next.ms / speed;
+    if (next.edge !== null) pulse(next.edge, ms);
+    timer = setTimeout(function () {
+      stopPulse(); goTo(step + 1);
+      if (step >= last) pause(); else tick();
+    }, ms);
   }
   function play() {
     if (!last) return;
@@ -98,11 +120,17 @@
   $("forward").onclick = function () { stepTo(step + 1); };
   $("restart").onclick = function () { stepTo(0); };
   $("scrub").oninput = function () { stepTo(+this.value); };
+  $("speed").onchange = function () { speed = +this.value; };
   $("steps").onclick = function (e) {
     var li = e.target.closest("li[data-step]"); if (li) stepTo(+li.getAttribute("data-step"));
   };
   document.addEventListener("keydown", function (e) {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
+    // a focused control keeps its own keys: Space presses a button, the slider and the
+    // speed list take the arrows (the slider then moves the replay through its input event)
+    var tag = e.target.tagName;
+    if (e.key === " " && (tag === "BUTTON" || tag === "SELECT")) return;
+    if ((tag === "INPUT" || tag === "SELECT") && e.key !== " ") return;
     var keys = { ArrowLeft: function () { stepTo(step - 1); }, ArrowRight: function () { stepTo(step + 1); },
                  " ": toggle, Home: function () { stepTo(0); }, End: function () { stepTo(last); } };
     if (keys[e.key]) { e.preventDefault(); keys[e.key](); }

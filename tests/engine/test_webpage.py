@@ -199,3 +199,30 @@ def test_write_replay_page_is_what_the_menu_calls(tmp_path):
     result = run(doc)
     path = write_replay_page(doc, result, tmp_path / "fan.html")
     assert path.read_text(encoding="utf-8") == replay_page(doc, result)
+
+
+def test_a_forward_error_is_marked_with_torchs_words():
+    from engine.document import Document
+
+    doc = Document()
+    a = leaf(doc, "a", [1.0, 2.0])
+    b = leaf(doc, "b", [1.0, 2.0, 3.0])
+    product = op(doc, "mul", "p", a, b)
+    doc.update_node(product, is_output=True)
+    result = run(doc)
+    with pytest.raises(RuntimeError) as raised:
+        torch.tensor([1.0, 2.0]) * torch.tensor([1.0, 2.0, 3.0])
+    html = replay_page(doc, result)
+    assert str(raised.value) in html
+    assert re.search(r"<g class=\"node output( dim)? error\" id=\"n-2\"", html)
+    assert "forward failed" in html
+
+
+def test_steps_of_several_backward_calls_are_grouped():
+    from engine.webpage.page import _step_list
+
+    steps = [{"call": c, "mark": "·", "text": f"t{i}"} for i, c in enumerate([0, 0, 1, 1])]
+    html = _step_list(steps)
+    assert html.index("backward call 1") < html.index('id="s-0"')
+    assert html.index('id="s-1"') < html.index("backward call 2") < html.index('id="s-2"')
+    assert "backward call" not in _step_list(steps[:2])
