@@ -36,7 +36,11 @@ def open_page(tmp_path: Path, stem: str, hash_: str = "") -> tuple[Browser, int,
     result = run(doc)
     page = write_replay_page(doc, result, tmp_path / f"{stem}.html")
     browser = Browser(page.resolve().as_uri() + hash_)
-    browser.wait_for('document.body && document.body.getAttribute("data-ready") === "1"')
+    try:
+        browser.wait_for('document.body && document.body.getAttribute("data-ready") === "1"')
+    except BaseException:
+        browser.close()
+        raise
     return browser, len(result.events), page
 
 
