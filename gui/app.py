@@ -18,12 +18,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return cli_main(args)
     if args and args[0] == "export":
-        from gui.animation_export import main as replay_export
-        from gui.animation_export import wants_replay_export
+        from gui.replay.animation_export import main as replay_export
+        from gui.replay.animation_export import wants_replay_export
 
         if wants_replay_export(args[1:]):  # --step / --frames / --gif: the backward replay
             return replay_export(args[1:])
-        from gui.export_cli import main as export_main
+        from gui.files.export_cli import main as export_main
 
         return export_main(args[1:])
     from gui.launch import launch

@@ -47,14 +47,14 @@ def launch(argv: list[str]) -> int:
     parser.add_argument("file", nargs="?", help="a graph file to open")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from gui.settings import APPLICATION, ORGANISATION
+    from gui.files.settings import APPLICATION, ORGANISATION
 
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)
-    from gui.file_actions import offer_recovery
+    from gui.files.file_actions import offer_recovery
+    from gui.files.settings import add_recent, restore_window_state
+    from gui.files.theme import apply_theme, saved_theme
     from gui.main_window import MainWindow
-    from gui.settings import add_recent, restore_window_state
-    from gui.theme import apply_theme, saved_theme
 
     apply_theme(saved_theme())
     doc, problem = load_start_document(args.file)

@@ -8,19 +8,19 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from engine.document import Document
 from engine.trace import Run
-from gui.backward_replay import install as install_replay
+from gui.canvas.editing import install as install_editing
 from gui.canvas.scene import GraphScene
 from gui.canvas.view import GraphView
-from gui.code_panel import CodePanel
-from gui.editing import install as install_editing
-from gui.error_banner import ErrorBanner
-from gui.explain_pane import ExplainPane
-from gui.file_actions import install as install_file_actions
-from gui.grad_chart import GradChart
-from gui.import_dialog import import_code
-from gui.jacobian_view import JacobianView
+from gui.code.code_panel import CodePanel
+from gui.code.import_dialog import import_code
+from gui.files.file_actions import install as install_file_actions
+from gui.panels.error_banner import ErrorBanner
+from gui.panels.explain_pane import ExplainPane
+from gui.panels.jacobian_view import JacobianView
+from gui.replay.backward_replay import install as install_replay
 from gui.runner import RunController
-from gui.seed_form import SeedForm
+from gui.seed.grad_chart import GradChart
+from gui.seed.seed_form import SeedForm
 
 
 class MainWindow(QMainWindow):

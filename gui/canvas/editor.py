@@ -17,10 +17,7 @@ from shiboken6 import isValid
 
 from engine.document import Document, Edge
 from gui import style
-from gui.canvas.items import NODE_WIDTH, EdgeItem, NodeItem, PortItem
-from gui.canvas.palette import OP_MIME, QuickAdd
-from gui.canvas.scene import GraphScene
-from gui.commands import (
+from gui.canvas.commands import (
     AddNodeCommand,
     ConnectCommand,
     DisconnectCommand,
@@ -31,6 +28,9 @@ from gui.commands import (
     UpdateNodeCommand,
     push,
 )
+from gui.canvas.items import NODE_WIDTH, EdgeItem, NodeItem, PortItem
+from gui.canvas.palette import OP_MIME, QuickAdd
+from gui.canvas.scene import GraphScene
 
 Status = Callable[[str, int], None]
 

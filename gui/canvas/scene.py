@@ -29,7 +29,7 @@ class GraphScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[Edge, EdgeItem] = {}
         self.run: Run | None = None
-        # the backward replay (gui/animation.py) sets this to show a node's gradient as it
+        # the backward replay (gui/replay/animation.py) sets this to show a node's gradient as it
         # was at the replayed step instead of the run's final one; None = final
         self.grad_lines: Callable[[str], list[tuple[str, str]] | None] | None = None
         self.setBackgroundBrush(style.canvas_background())

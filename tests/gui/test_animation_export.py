@@ -9,7 +9,7 @@ from engine.examples import example_path
 from engine.fileformat import load
 from engine.run import run
 from gui.app import main
-from gui.gif import write_gif
+from gui.replay.gif import write_gif
 
 
 def pixels(image: QImage) -> np.ndarray:

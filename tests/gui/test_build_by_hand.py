@@ -7,7 +7,7 @@ import torch
 from PySide6.QtCore import QPointF, Qt
 
 from engine.document import Document
-from gui.commands import UpdateNodeCommand, push
+from gui.canvas.commands import UpdateNodeCommand, push
 from tests.gui.canvas_driver import click, drag
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gui.import_dialog import ImportDialog, import_code
+from gui.code.import_dialog import ImportDialog, import_code
 
 ARTICLE_3 = """import torch
 x = torch.tensor([2.0, 3.0], requires_grad=True)

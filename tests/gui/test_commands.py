@@ -8,7 +8,7 @@ from PySide6.QtGui import QUndoStack
 from engine.document import Document
 from engine.examples import example_path
 from engine.fileformat import dumps, load
-from gui.commands import (
+from gui.canvas.commands import (
     AddNodeCommand,
     ConnectCommand,
     DisconnectCommand,

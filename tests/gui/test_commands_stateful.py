@@ -16,7 +16,7 @@ from engine.document import Document
 from engine.fileformat import dumps
 from engine.layout import layered_positions
 from engine.ops import get_op
-from gui.commands import (
+from gui.canvas.commands import (
     AddNodeCommand,
     ConnectCommand,
     DisconnectCommand,

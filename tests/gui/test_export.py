@@ -9,8 +9,8 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.examples import example_path
-from gui import export
-from gui.export_cli import main as export_main
+from gui.files import image_export as export
+from gui.files.export_cli import main as export_main
 
 EXAMPLE = str(example_path("tour_07_linear_layer"))
 

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.examples import example_path, list_examples
 from engine.fileformat import dumps, load, save
-from gui import recovery
-from gui.file_actions import offer_recovery
+from gui.files import recovery
+from gui.files.file_actions import offer_recovery
 
 Button = QMessageBox.StandardButton
 
@@ -214,8 +214,8 @@ def test_clean_close_removes_recovery_and_stores_layout(qtbot, window):
 
 
 def test_layout_is_restored_on_the_next_start(qtbot, window):
+    from gui.files.settings import restore_window_state
     from gui.main_window import MainWindow
-    from gui.settings import restore_window_state
 
     window.chart_dock.hide()
     window.resize(700, 500)  # within the 800×600 offscreen screen
@@ -232,7 +232,7 @@ def test_layout_is_restored_on_the_next_start(qtbot, window):
 
 def test_theme_menu_switches_and_is_remembered(qtbot, window):
     from gui import style
-    from gui.theme import apply_theme, effective_theme, saved_theme
+    from gui.files.theme import apply_theme, effective_theme, saved_theme
 
     menu = next(a.menu() for a in window.view_menu.actions()
                 if a.menu() and "Theme" in a.text())
@@ -287,8 +287,8 @@ def test_launch_offers_recovery_and_restores_settings(qtbot, monkeypatch, tmp_pa
 
     monkeypatch.setattr(QApplication, "exec", fake_exec)
     # launch names the application; keep the names that point at this test's settings
-    monkeypatch.setattr("gui.settings.APPLICATION", QApplication.applicationName())
-    monkeypatch.setattr("gui.settings.ORGANISATION", QApplication.organizationName())
+    monkeypatch.setattr("gui.files.settings.APPLICATION", QApplication.applicationName())
+    monkeypatch.setattr("gui.files.settings.ORGANISATION", QApplication.organizationName())
     assert launch_module.launch([]) == 0
     assert len(opened) == 1
     started = opened[0]

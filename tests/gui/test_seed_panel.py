@@ -227,7 +227,7 @@ def test_scalar_output_has_one_cell_with_the_implicit_one(qtbot):
 
 
 def test_hovering_a_bar_shows_the_exact_value(qtbot, window, monkeypatch):
-    from gui import grad_chart
+    from gui.seed import grad_chart
 
     shown = []
     monkeypatch.setattr(grad_chart.QToolTip, "showText",

@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, QTimer
 
 from engine.document import Document
 from engine.fileformat import FileFormatError, load, save
-from gui.dirty import DirtyTracker
-from gui.settings import recovery_dir
+from gui.files.dirty import DirtyTracker
+from gui.files.settings import recovery_dir
 
 AUTOSAVE_MS = 60_000
 

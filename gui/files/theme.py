@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from gui import style
-from gui.settings import settings
+from gui.files.settings import settings
 
 THEMES = {"system": "Follow &system", "dark": "&Dark", "light": "&Light"}
 

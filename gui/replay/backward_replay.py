@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from gui.animation import ReplayAnimator
-from gui.autograd_view import AutogradView
-from gui.replay_controls import ReplayControls
+from gui.replay.animation import ReplayAnimator
+from gui.replay.autograd_view import AutogradView
+from gui.replay.replay_controls import ReplayControls
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -61,6 +61,6 @@ def _select(window: MainWindow, node_id: str) -> None:
 
 
 def _export_gif(window: MainWindow) -> None:
-    from gui.animation_export import export_gif_dialog
+    from gui.replay.animation_export import export_gif_dialog
 
     export_gif_dialog(window)

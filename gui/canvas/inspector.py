@@ -25,7 +25,7 @@ from engine.literal import LiteralError, format_literal, parse_literal, shape_of
 from engine.ops import DTYPES, LEAF, Param, check_param, get_op, is_source
 from engine.trace import Run
 from gui import style
-from gui.commands import UpdateNodeCommand, push
+from gui.canvas.commands import UpdateNodeCommand, push
 
 
 def parse_param(param: Param, text: str) -> Any:

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 from engine.document import Document
 from engine.examples import ExampleInfo, list_examples
 from engine.fileformat import FileFormatError, load, save
-from gui import recovery
-from gui.description_panel import DescriptionPanel
-from gui.dirty import DirtyTracker
-from gui.settings import add_recent, recent_files, remove_recent, save_window_state
+from gui.files import recovery
+from gui.files.dirty import DirtyTracker
+from gui.files.settings import add_recent, recent_files, remove_recent, save_window_state
+from gui.panels.description_panel import DescriptionPanel
 
 FILE_FILTER = "Gradflow graphs (*.json);;All files (*)"
 APP = "Gradflow Studio"
@@ -265,8 +265,8 @@ def offer_recovery(actions: FileActions) -> bool:
 
 def install(window: QMainWindow) -> FileActions:
     """Everything around files for a MainWindow: file menu, export, theme menu."""
-    from gui.export import install_export_actions
-    from gui.theme import install_theme_menu
+    from gui.files.image_export import install_export_actions
+    from gui.files.theme import install_theme_menu
 
     actions = FileActions(window)
     install_export_actions(window, window.file_menu, before=actions.export_separator)  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ WINDOW_SIZE = (1280, 760)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from gui.export import VIEWS
+    from gui.files.image_export import VIEWS
 
     parser = argparse.ArgumentParser(prog="gradflow export",
                                      description="Render a view of a graph to PNG or SVG.")
@@ -66,7 +66,7 @@ def _export(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from gui.export import ExportError, export_image, output_size, target_of
+    from gui.files.image_export import ExportError, export_image, output_size, target_of
     from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "gradflow"])

@@ -100,7 +100,7 @@ def write_frames(window: MainWindow, directory: str | Path) -> list[Path]:
 
 def gif_frames(window: MainWindow) -> tuple[list[np.ndarray], list[int]]:
     """Every step as an RGB array, each held as long as its event takes at 1× speed."""
-    from gui.animation import EVENT_MS, OTHER_EVENT_MS
+    from gui.replay.animation import EVENT_MS, OTHER_EVENT_MS
 
     animator = window.replay  # type: ignore[attr-defined]
     source = frame_rect(window)
@@ -118,7 +118,7 @@ def gif_frames(window: MainWindow) -> tuple[list[np.ndarray], list[int]]:
 
 
 def write_gif(window: MainWindow, path: str | Path) -> None:
-    from gui.gif import write_gif as encode
+    from gui.replay.gif import write_gif as encode
 
     frames, delays = gif_frames(window)
     encode(path, frames, delays)
@@ -164,7 +164,7 @@ def export_gif_dialog(window: MainWindow) -> None:
     done.finished.connect(report)
 
     def work() -> None:
-        from gui.gif import write_gif as encode
+        from gui.replay.gif import write_gif as encode
 
         try:
             encode(path, frames, delays)

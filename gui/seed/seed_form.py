@@ -34,7 +34,7 @@ from engine.literal import LiteralError, Nested, format_literal, parse_literal, 
 from engine.seeds import as_floats, backward_call, count, flat_raw, flatten, is_number, nest
 from engine.trace import Run
 from gui import style
-from gui.seed_commands import SetSeedCommand
+from gui.seed.seed_commands import SetSeedCommand
 
 MAX_CELLS = 64  # above this the block takes pasted lists only
 MAX_ONE_HOT_BUTTONS = 16

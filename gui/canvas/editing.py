@@ -12,9 +12,9 @@ from shiboken6 import isValid
 
 from engine.trace import Run
 from gui.canvas.editor import CanvasEditor
+from gui.canvas.inspector import Inspector
 from gui.canvas.items import NodeItem
 from gui.canvas.palette import Palette
-from gui.inspector import Inspector
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow

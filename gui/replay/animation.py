@@ -17,7 +17,7 @@ from engine.document import DocEvent
 from engine.format import element_labels, preview
 from engine.replay import Key, Replay
 from engine.trace import EDGE_GRAD, Run
-from gui.animation_overlay import CanvasOverlay
+from gui.replay.animation_overlay import CanvasOverlay
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.replay import Replay
-from gui.animation import SPEEDS, ReplayAnimator
-from gui.step_list import StepList
+from gui.replay.animation import SPEEDS, ReplayAnimator
+from gui.replay.step_list import StepList
 
 
 class ReplayControls(QWidget):
