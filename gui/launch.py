@@ -1,20 +1,26 @@
 """Start the window: paint first, then let the first run bring torch in.
 
 Restores the window layout and theme from the settings, and offers work a crashed session
-left in the recovery file."""
+left in the recovery file. Also builds the offscreen window the headless exports draw."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from engine.document import Document
 from engine.examples import example_path
 from engine.fileformat import FileFormatError, load
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+RUN_TIMEOUT_MS = 120_000
 
 
 def load_start_document(path: str | None) -> tuple[Document, str | None]:
@@ -76,3 +82,26 @@ def launch(argv: list[str]) -> int:
         QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Gradflow Studio", problem))
     QTimer.singleShot(0, lambda: offer_recovery(window.file_actions))
     return app.exec()
+
+
+def open_offscreen(doc: Document, size: tuple[int, int] | None = None) -> MainWindow:
+    """A window on `doc` (at `size`), shown offscreen, once its first run has finished (or
+    the wait timed out: then `runner.last` is None) and its panels are laid out."""
+    from gui.main_window import MainWindow
+
+    window = MainWindow(doc)
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    loop = QEventLoop()
+    window.runner.finished.connect(loop.quit)
+    QTimer.singleShot(RUN_TIMEOUT_MS, loop.quit)
+    window.runner.run_now()
+    if window.runner.last is None:
+        loop.exec()
+    QCoreApplication.processEvents()
+    window.view.fit_all()
+    for _ in range(3):  # pyqtgraph sizes its axes while painting, then lays out again
+        window.grab()
+        QCoreApplication.sendPostedEvents()
+    return window

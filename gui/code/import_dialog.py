@@ -3,8 +3,10 @@ run (engine/snippets/reader.py); on an error the line is marked and the text is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFontDatabase, QTextCursor, QTextFormat
+from PySide6.QtGui import QAction, QColor, QFontDatabase, QKeySequence, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -88,12 +90,23 @@ class ImportDialog(QDialog):
             self.message.setStyleSheet("")
 
 
-def import_code(window: QWidget) -> bool:
+OpenUntitled = Callable[[Document, str], bool]  # a new document and a status line; False: kept
+
+
+def import_code(parent: QWidget, open_untitled: OpenUntitled) -> bool:
     """Ask for a snippet; on success it replaces the document (asking to save first)."""
-    dialog = ImportDialog(window)
+    dialog = ImportDialog(parent)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.document is None:
         return False
     doc = dialog.document
     names = ", ".join(n.name for n in doc.outputs()) or "no output"
-    return window.file_actions.open_untitled(  # type: ignore[attr-defined]
-        doc, f"Imported {len(doc)} nodes from code; backward on {names}")
+    return open_untitled(doc, f"Imported {len(doc)} nodes from code; backward on {names}")
+
+
+def import_action(parent: QWidget, open_untitled: OpenUntitled) -> QAction:
+    """File → Import PyTorch code… (Ctrl+I)."""
+    action = QAction("&Import PyTorch code…", parent)
+    action.setShortcut(QKeySequence("Ctrl+I"))
+    action.setToolTip("Paste a PyTorch snippet and get its graph (it is never run)")
+    action.triggered.connect(lambda: import_code(parent, open_untitled))
+    return action

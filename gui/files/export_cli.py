@@ -10,11 +10,33 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from engine.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_TORCH, InputError, apply_gradients, load_any
+from engine.document import Document
 
-RUN_TIMEOUT_MS = 120_000
+if TYPE_CHECKING:
+    from gui.files.image_export import Target
+    from gui.runner import RunController
+
 WINDOW_SIZE = (1280, 760)
+
+
+class ExportWindow(Protocol):
+    """What a headless export needs of a window whose first run has finished."""
+
+    @property
+    def runner(self) -> RunController: ...
+
+    def export_targets(self) -> dict[str, Target | None]: ...
+
+    def discard_quietly(self) -> None:
+        """Close without the session's bookkeeping (layout, recovery file)."""
+
+
+# builds the window offscreen at a size and returns once its first run finished (or timed out)
+OpenWindow = Callable[[Document, tuple[int, int]], ExportWindow]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,20 +59,20 @@ def _needs_offscreen() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None, open_window: OpenWindow) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage and the problem
         return EXIT_OK if exc.code == 0 else EXIT_BAD_INPUT
     try:
-        return _export(args)
+        return _export(args, open_window)
     except InputError as exc:
         print(f"gradflow export: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
-def _export(args: argparse.Namespace) -> int:
+def _export(args: argparse.Namespace, open_window: OpenWindow) -> int:
     from pathlib import Path
 
     out = Path(args.output)
@@ -63,25 +85,18 @@ def _export(args: argparse.Namespace) -> int:
     if _needs_offscreen():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from gui.files.image_export import ExportError, export_image, output_size, target_of
-    from gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "gradflow"])
-    window = MainWindow(doc)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "gradflow"])  # noqa: F841, E501 - must exist
+    window = open_window(doc, WINDOW_SIZE)
     try:
-        window.resize(*WINDOW_SIZE)
-        window.show()
-        result = _run_and_wait(window, QEventLoop, QTimer)
+        result = window.runner.last
         if result is None:
             raise InputError("the run did not finish in time")
-        app.processEvents()
-        window.view.fit_all()
-        app.processEvents()
         try:
-            target = target_of(window, args.view)
+            target = target_of(window.export_targets(), args.view)
             output_size(target, args.scale, args.width)
             export_image(target, out, args.scale, args.width)
         except ExportError as exc:
@@ -89,10 +104,7 @@ def _export(args: argparse.Namespace) -> int:
     finally:
         # a headless export is not a session: it must not store its window layout or
         # remove a crashed session's recovery file, so it skips the close-time bookkeeping
-        window.removeEventFilter(window.file_actions)
-        window.file_actions.autosave.timer.stop()
-        window.close()
-        window.runner.shutdown()
+        window.discard_quietly()
     if result.error is not None:
         print(f"gradflow export: wrote {out}; the run failed: "
               f"{result.error.type}: {result.error.message}", file=sys.stderr)
@@ -100,23 +112,3 @@ def _export(args: argparse.Namespace) -> int:
     print(f"wrote {out}")
     return EXIT_OK
 
-
-def _run_and_wait(window, event_loop_type, timer_type):  # noqa: ANN001, ANN202
-    """Start the run and block (with a running event loop) until RunController.finished."""
-    loop = event_loop_type()
-    results = []
-
-    def done(run) -> None:  # noqa: ANN001
-        results.append(run)
-        loop.quit()
-
-    window.runner.finished.connect(done)
-    timer_type.singleShot(RUN_TIMEOUT_MS, loop.quit)
-    window.runner.run_now()
-    if not results:
-        loop.exec()
-    return results[-1] if results else None
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,20 +7,22 @@ be read leaves the open document exactly as it was and says why in one message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from engine.document import Document
 from engine.examples import ExampleInfo, list_examples
 from engine.fileformat import FileFormatError, load, save
 from gui.files import recovery
 from gui.files.dirty import DirtyTracker
-from gui.files.settings import add_recent, recent_files, remove_recent, save_window_state
+from gui.files.settings import add_recent, recent_files, remove_recent
 from gui.panels.description_panel import DescriptionPanel
+from gui.wiring import AddDock, ShowStatus
 
 FILE_FILTER = "Gradflow graphs (*.json);;All files (*)"
 APP = "Gradflow Studio"
@@ -28,26 +30,35 @@ Button = QMessageBox.StandardButton
 
 
 class FileActions(QObject):
-    def __init__(self, window: QMainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.doc: Document = window.doc  # type: ignore[attr-defined]
-        self.stack = window.undo_stack  # type: ignore[attr-defined]
+    """The File menu's document actions. `show_title` receives the window title (with Qt's
+    [*] placeholder) and whether the document is modified; the window's close event asks
+    `close_requested()`."""
+
+    document_replaced = Signal()  # New, Open, an example, an import or a recovery took over
+
+    def __init__(self, doc: Document, stack: QUndoStack, parent: QWidget, file_menu: QMenu,
+                 add_dock: AddDock, show_title: Callable[[str, bool], None],
+                 status: ShowStatus) -> None:
+        super().__init__(parent)
+        self.dialog_parent = parent
+        self.doc = doc
+        self.stack = stack
+        self._show_title = show_title
+        self._show_status = status
         self.path: Path | None = None
         self.tracker = DirtyTracker(self.doc, self.stack)
         self.tracker.changed.connect(self._on_dirty_changed)  # a slot Qt disconnects on delete
         self.autosave = recovery.Autosave(self.doc, self.tracker, parent=self)
         self.description = DescriptionPanel(self.doc)
-        self.description_dock = window.add_dock(  # type: ignore[attr-defined]
+        self.description_dock = add_dock(
             "About this graph", self.description, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._build_menu(window.file_menu)  # type: ignore[attr-defined]
-        window.installEventFilter(self)
+        self._build_menu(file_menu)
         self.refresh_title()
 
     # ---- menu -----------------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None,  # noqa: ANN001
                 tip: str = "") -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.dialog_parent)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         if tip:
@@ -60,9 +71,9 @@ class FileActions(QObject):
         keys = QKeySequence.StandardKey
         self.new_action = self._action("&New", self.new, keys.New, "Start an empty graph")
         self.open_action = self._action("&Open…", self.open, keys.Open, "Open a graph file")
-        self.recent_menu = QMenu("Open &Recent", self.window)
+        self.recent_menu = QMenu("Open &Recent", self.dialog_parent)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.examples_menu = QMenu("&Examples", self.window)
+        self.examples_menu = QMenu("&Examples", self.dialog_parent)
         for info in list_examples():
             action = self._action(info.title, lambda info=info: self.open_example(info),
                                   tip=info.description)
@@ -97,17 +108,16 @@ class FileActions(QObject):
 
     def _on_dirty_changed(self, _dirty: bool) -> None:
         # the undo stack may announce a change while the window is being torn down
-        if shiboken6.isValid(self.window):
+        if shiboken6.isValid(self.dialog_parent):
             self.refresh_title()
 
     def refresh_title(self) -> None:
         name = self.path.name if self.path else (self.doc.title or "untitled")
         # Qt shows "*" at the [*] placeholder while the window is modified
-        self.window.setWindowTitle(f"{name}[*] — {APP}")
-        self.window.setWindowModified(self.tracker.is_dirty())
+        self._show_title(f"{name}[*] — {APP}", self.tracker.is_dirty())
 
     def _status(self, text: str, ms: int = 8000) -> None:
-        self.window.statusBar().showMessage(text, ms)
+        self._show_status(text, ms)
 
     def _take(self, new: Document, path: Path | None) -> None:
         """Replace the open document (views rebuild on 'reset'); the result is clean."""
@@ -118,9 +128,7 @@ class FileActions(QObject):
         self.tracker.mark_clean()
         recovery.discard()
         self.refresh_title()
-        view = getattr(self.window, "view", None)
-        if view is not None:
-            QTimer.singleShot(0, view.fit_all)
+        self.document_replaced.emit()
 
     # ---- asking before work is lost -------------------------------------------------------
     def maybe_save(self) -> bool:
@@ -129,7 +137,7 @@ class FileActions(QObject):
             return True
         name = self.path.name if self.path else (self.doc.title or "this untitled graph")
         answer = QMessageBox.question(
-            self.window, APP, f"Save the changes to {name}?\n\n"
+            self.dialog_parent, APP, f"Save the changes to {name}?\n\n"
             "Without saving, your changes since the last save are lost.",
             Button.Save | Button.Discard | Button.Cancel, Button.Save)
         if answer == Button.Save:
@@ -146,7 +154,7 @@ class FileActions(QObject):
 
     def open(self) -> bool:
         start = str(self.path.parent) if self.path else ""
-        name, _ = QFileDialog.getOpenFileName(self.window, "Open graph", start, FILE_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Open graph", start, FILE_FILTER)
         return self.open_path(name) if name else False
 
     def open_path(self, path: str | Path) -> bool:
@@ -156,7 +164,7 @@ class FileActions(QObject):
         try:
             new = load(path)
         except FileFormatError as exc:
-            QMessageBox.warning(self.window, APP, f"Could not open {path.name}:\n\n{exc}")
+            QMessageBox.warning(self.dialog_parent, APP, f"Could not open {path.name}:\n\n{exc}")
             if not path.exists():
                 remove_recent(str(path.resolve()))
             return False
@@ -181,7 +189,7 @@ class FileActions(QObject):
         try:
             new = load(info.path)
         except FileFormatError as exc:
-            QMessageBox.warning(self.window, APP, f"Could not open the example:\n\n{exc}")
+            QMessageBox.warning(self.dialog_parent, APP, f"Could not open the example:\n\n{exc}")
             return False
         self._take(new, None)
         self.description_dock.show()
@@ -195,7 +203,8 @@ class FileActions(QObject):
 
     def save_as(self) -> bool:
         start = str(self.path) if self.path else (self.doc.title or "untitled")
-        name, _ = QFileDialog.getSaveFileName(self.window, "Save graph as", start, FILE_FILTER)
+        name, _ = QFileDialog.getSaveFileName(self.dialog_parent, "Save graph as", start,
+                                              FILE_FILTER)
         if not name:
             return False
         path = Path(name)
@@ -207,7 +216,7 @@ class FileActions(QObject):
         try:
             save(self.doc, path)
         except (OSError, ValueError) as exc:
-            QMessageBox.warning(self.window, APP, f"Could not save {path.name}:\n\n{exc}\n\n"
+            QMessageBox.warning(self.dialog_parent, APP, f"Could not save {path.name}:\n\n{exc}\n\n"
                                 "Your graph is still open and unchanged.")
             return False
         self.path = path.resolve()
@@ -232,15 +241,13 @@ class FileActions(QObject):
         self._status("Recovered unsaved work — save it to keep it")
 
     # ---- closing --------------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.window and event.type() == QEvent.Type.Close:
-            if not self.maybe_save():
-                event.ignore()
-                return True  # the window stays open, the document untouched
-            recovery.discard()
-            self.autosave.timer.stop()
-            save_window_state(self.window)
-        return False
+    def close_requested(self) -> bool:
+        """The window is asked to close: False keeps it open with the document untouched."""
+        if not self.maybe_save():
+            return False
+        recovery.discard()
+        self.autosave.timer.stop()
+        return True
 
 
 def offer_recovery(actions: FileActions) -> bool:
@@ -253,7 +260,7 @@ def offer_recovery(actions: FileActions) -> bool:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(found.saved_at))
     what = Path(found.source).name if found.source else (found.doc.title or "an untitled graph")
     answer = QMessageBox.question(
-        actions.window, APP,
+        actions.dialog_parent, APP,
         f"Gradflow Studio did not close normally. Unsaved work on {what} was kept at {when}.\n\n"
         "Recover it?", Button.Yes | Button.Discard, Button.Yes)
     if answer == Button.Yes:
@@ -262,13 +269,3 @@ def offer_recovery(actions: FileActions) -> bool:
     recovery.discard()
     return False
 
-
-def install(window: QMainWindow) -> FileActions:
-    """Everything around files for a MainWindow: file menu, export, theme menu."""
-    from gui.files.image_export import install_export_actions
-    from gui.files.theme import install_theme_menu
-
-    actions = FileActions(window)
-    install_export_actions(window, window.file_menu, before=actions.export_separator)  # type: ignore[attr-defined]
-    install_theme_menu(window)
-    return actions

@@ -4,6 +4,7 @@ clipboard. The canvas exports the whole graph, not just the part scrolled into v
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRectF, QSize, QSizeF, Qt
@@ -16,12 +17,13 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGraphicsScene,
-    QMainWindow,
     QMenu,
     QMessageBox,
     QSpinBox,
     QWidget,
 )
+
+from gui.wiring import ShowStatus
 
 VIEWS = {"window": "Whole window", "canvas": "Canvas (whole graph)",
          "chart": "Input-gradient chart", "jacobian": "Jacobian lens"}
@@ -34,19 +36,14 @@ class ExportError(Exception):
 
 
 Target = QWidget | QGraphicsScene
+# every exportable view by VIEWS key; absent ones (e.g. a lens not built into a window) are None
+Targets = dict[str, Target | None]
 
 
-def views(window: QMainWindow) -> dict[str, Target | None]:
-    """Every exportable view; absent ones (e.g. a lens not built into this window) are None."""
-    return {"window": window, "canvas": getattr(window, "scene", None),
-            "chart": getattr(window, "chart", None),
-            "jacobian": getattr(window, "jacobian", None)}
-
-
-def target_of(window: QMainWindow, name: str) -> Target:
+def target_of(targets: Targets, name: str) -> Target:
     if name not in VIEWS:
         raise ExportError(f"unknown view {name!r}; choose one of {', '.join(VIEWS)}")
-    target = views(window)[name]
+    target = targets.get(name)
     if target is None:
         raise ExportError(f"the {VIEWS[name]} is not part of this window, so it cannot be "
                           "exported")
@@ -157,13 +154,13 @@ def copy_image(target: Target, scale: float = 2.0) -> QImage:
 class ExportDialog(QDialog):
     """Which view and how big; the file name (and so PNG or SVG) is asked next."""
 
-    def __init__(self, window: QMainWindow, default_view: str = "canvas") -> None:
-        super().__init__(window)
+    def __init__(self, parent: QWidget, available: Targets,
+                 default_view: str = "canvas") -> None:
+        super().__init__(parent)
         self.setWindowTitle("Export image")
-        available = views(window)
         self.view = QComboBox()
         for key, label in VIEWS.items():
-            self.view.addItem(label if available[key] is not None else f"{label} (absent)", key)
+            self.view.addItem(label if available.get(key) is not None else f"{label} (absent)", key)
         self.view.setCurrentIndex(list(VIEWS).index(default_view))
         self.size_choice = QComboBox()
         self.size_choice.addItem("1× (screen size)", 1.0)
@@ -193,55 +190,58 @@ class ExportDialog(QDialog):
                 None if scale is not None else self.width_box.value())
 
     @staticmethod
-    def ask(window: QMainWindow) -> tuple[str, float | None, int | None] | None:
-        dialog = ExportDialog(window)
+    def ask(parent: QWidget, available: Targets) -> tuple[str, float | None, int | None] | None:
+        dialog = ExportDialog(parent, available)
         return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
-def export_interactive(window: QMainWindow) -> Path | None:
-    choice = ExportDialog.ask(window)
+def export_interactive(parent: QWidget, targets: Targets, status: ShowStatus) -> Path | None:
+    choice = ExportDialog.ask(parent, targets)
     if choice is None:
         return None
     view, scale, width = choice
     try:
-        target = target_of(window, view)
+        target = target_of(targets, view)
         output_size(target, scale, width)  # refuse a bad size before asking for a name
     except ExportError as exc:
-        QMessageBox.warning(window, "Export image", str(exc))
+        QMessageBox.warning(parent, "Export image", str(exc))
         return None
-    name, _ = QFileDialog.getSaveFileName(window, "Export image", f"{view}.png",
+    name, _ = QFileDialog.getSaveFileName(parent, "Export image", f"{view}.png",
                                           "PNG image (*.png);;SVG image (*.svg)")
     if not name:
         return None
     try:
         path = export_image(target, name, scale, width)
     except ExportError as exc:
-        QMessageBox.warning(window, "Export image", str(exc))
+        QMessageBox.warning(parent, "Export image", str(exc))
         return None
-    window.statusBar().showMessage(f"Exported {path.name}", 6000)
+    status(f"Exported {path.name}", 6000)
     return path
 
 
-def copy_interactive(window: QMainWindow, view: str = "canvas") -> bool:
+def copy_interactive(parent: QWidget, targets: Targets, status: ShowStatus,
+                     view: str = "canvas") -> bool:
     try:
-        copy_image(target_of(window, view))
+        copy_image(target_of(targets, view))
     except ExportError as exc:
-        QMessageBox.warning(window, "Copy image", str(exc))
+        QMessageBox.warning(parent, "Copy image", str(exc))
         return False
-    window.statusBar().showMessage(f"Copied the {VIEWS[view].lower()} as an image", 4000)
+    status(f"Copied the {VIEWS[view].lower()} as an image", 4000)
     return True
 
 
-def install_export_actions(window: QMainWindow, menu: QMenu,
-                           before: QAction | None = None) -> list[QAction]:
-    export = QAction("&Export image…", window)
+def add_export_actions(parent: QWidget, targets: Callable[[], Targets], status: ShowStatus,
+                       menu: QMenu, before: QAction | None = None) -> list[QAction]:
+    """"Export image…" and "Copy image" in `menu`; `targets` is asked at the moment of use."""
+    export = QAction("&Export image…", parent)
     export.setShortcut(QKeySequence("Ctrl+E"))
     export.setStatusTip("Save the window, canvas, chart or Jacobian lens as PNG or SVG")
-    export.triggered.connect(lambda _c=False: export_interactive(window))
-    copy_menu = QMenu("&Copy image", window)
+    export.triggered.connect(lambda _c=False: export_interactive(parent, targets(), status))
+    copy_menu = QMenu("&Copy image", parent)
     for key, label in VIEWS.items():
-        action = QAction(label, window)
-        action.triggered.connect(lambda _c=False, key=key: copy_interactive(window, key))
+        action = QAction(label, parent)
+        action.triggered.connect(
+            lambda _c=False, key=key: copy_interactive(parent, targets(), status, key))
         copy_menu.addAction(action)
     copy_menu.actions()[1].setShortcut(QKeySequence("Ctrl+Shift+C"))
     menu.insertAction(before, export)

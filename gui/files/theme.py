@@ -2,13 +2,15 @@
 
 The offscreen platform (and some desktops) report the colour scheme as Unknown: that is
 treated as light. Views read gui/style.py colours at paint time; the canvas background is
-set once, so it is refreshed here."""
+set once, so the window passes a refresh for it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QColor, QPalette
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication, QMenu
 
 from gui import style
 from gui.files.settings import settings
@@ -46,8 +48,9 @@ def dark_palette() -> QPalette:
     return p
 
 
-def apply_theme(choice: str, window: QMainWindow | None = None) -> str:
-    """Apply a theme choice; returns the effective theme ("dark" or "light")."""
+def apply_theme(choice: str, refresh: Callable[[], None] | None = None) -> str:
+    """Apply a theme choice; returns the effective theme ("dark" or "light"). `refresh`
+    redraws what caches a colour (the canvas background)."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return "light"
@@ -57,27 +60,19 @@ def apply_theme(choice: str, window: QMainWindow | None = None) -> str:
         app.setPalette(dark_palette())
     else:
         app.setPalette(app.style().standardPalette())
-    if window is not None:
-        refresh_views(window)
+    if refresh is not None:
+        refresh()
     return effective
 
 
-def refresh_views(window: QMainWindow) -> None:
-    scene = getattr(window, "scene", None)
-    if scene is not None:
-        scene.setBackgroundBrush(style.canvas_background())
-        scene.update()
-    for widget in window.findChildren(QMainWindow) + [window]:
-        widget.update()
-
-
-def install_theme_menu(window: QMainWindow) -> QActionGroup:
-    menu = window.view_menu.addMenu("&Theme")  # type: ignore[attr-defined]
-    group = QActionGroup(window)
+def add_theme_menu(view_menu: QMenu, parent: QObject, refresh: Callable[[], None]) -> QActionGroup:
+    """View → Theme: the three choices, the saved one checked; a choice is applied and kept."""
+    menu = view_menu.addMenu("&Theme")
+    group = QActionGroup(parent)
     group.setExclusive(True)
     current = saved_theme()
     for key, label in THEMES.items():
-        action = QAction(label, window, checkable=True)
+        action = QAction(label, parent, checkable=True)
         action.setData(key)
         action.setChecked(key == current)
         group.addAction(action)
@@ -85,7 +80,7 @@ def install_theme_menu(window: QMainWindow) -> QActionGroup:
 
     def chosen(action: QAction) -> None:
         settings().setValue("view/theme", action.data())
-        apply_theme(str(action.data()), window)
+        apply_theme(str(action.data()), refresh)
 
     group.triggered.connect(chosen)
     return group

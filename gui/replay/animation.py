@@ -9,18 +9,16 @@ fresh one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
-from engine.document import DocEvent
+from engine.document import DocEvent, Document
 from engine.format import element_labels, preview
 from engine.replay import Key, Replay
 from engine.trace import EDGE_GRAD, Run
+from gui.canvas.scene import GraphScene
 from gui.replay.animation_overlay import CanvasOverlay
-
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+from gui.runner import RunController
+from gui.seed.grad_chart import GradChart
 
 FRAME_MS = 16
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -34,11 +32,12 @@ class ReplayAnimator(QObject):
     playing_changed = Signal(bool)
     replay_changed = Signal(object)  # Replay | None (None while a new run is on its way)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.scene = window.scene
-        self.chart = window.chart
+    def __init__(self, doc: Document, runner: RunController, scene: GraphScene,
+                 chart: GradChart, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.scene = scene
+        self.chart = chart
         self.overlay = CanvasOverlay(self.scene)
         self.replay: Replay | None = None
         self.step = 0
@@ -50,11 +49,11 @@ class ReplayAnimator(QObject):
         self._timer.setInterval(FRAME_MS)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
-        window.runner.finished.connect(self.set_run)
-        window.doc.subscribe(self._on_doc_event)
+        runner.finished.connect(self.set_run)
+        doc.subscribe(self._on_doc_event)
         self.scene.node_moved.connect(self.overlay.follow_node)
-        if window.runner.last is not None:
-            self.set_run(window.runner.last)
+        if runner.last is not None:
+            self.set_run(runner.last)
 
     # ---- runs and edits -------------------------------------------------------------------
     def set_run(self, run: Run) -> None:
@@ -156,7 +155,7 @@ class ReplayAnimator(QObject):
         self.scene.grad_lines = None
         for node_id in list(self.scene.nodes):
             self.scene.refresh_node(node_id)
-        self.chart.show_run(self.window.runner.last)
+        self.chart.show_run(self.runner.last)
 
     def _show(self, keys: set[Key]) -> None:
         if self.replay is None:

@@ -16,51 +16,56 @@ import argparse
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
+from engine.document import Document
 from engine.trace import EDGE_GRAD
 from gui import style
+from gui.wiring import ShowStatus
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from PySide6.QtWidgets import QWidget
+
+    from gui.replay.animation import ReplayAnimator
+    from gui.runner import RunController
 
 CAPTION = 34
 MAX_CANVAS_WIDTH = 1100
 LAST_FRAME_MS = 2500
 
 
-def frame_rect(window: MainWindow) -> QRectF:
+def frame_rect(animator: ReplayAnimator) -> QRectF:
     """The canvas area every frame shows: all cards plus room for sums and edge labels."""
     rect = QRectF()
-    for item in window.scene.nodes.values():
+    for item in animator.scene.nodes.values():
         rect = rect.united(item.sceneBoundingRect())
     return rect.adjusted(-30, -40, 140, 70)  # room for seed tags (right) and sums (below)
 
 
-def render_frame(window: MainWindow, step: int, source: QRectF | None = None) -> QImage:
-    """The picture of the state after `step` events (moves the window's replay there)."""
-    animator = window.replay  # type: ignore[attr-defined]
+def render_frame(animator: ReplayAnimator, step: int, source: QRectF | None = None) -> QImage:
+    """The picture of the state after `step` events (moves the animator there)."""
     animator.pause()
     animator.go_to(step)
-    source = source or frame_rect(window)
+    source = source or frame_rect(animator)
     scale = min(1.5, MAX_CANVAS_WIDTH / max(source.width(), 1.0))  # small graphs: readable
     canvas_w, canvas_h = int(source.width() * scale), int(source.height() * scale)
-    chart = window.chart.grab()  # at its size in the window: resizing a docked widget fights
+    chart = animator.chart.grab()  # at its size in the window: resizing a docked widget fights
     height = max(canvas_h, chart.height()) + CAPTION  # the dock layout
     image = QImage(canvas_w + chart.width(), height, QImage.Format.Format_RGB32)
     image.fill(style.canvas_background())
     painter = QPainter(image)
     painter.setRenderHints(QPainter.RenderHint.Antialiasing
                            | QPainter.RenderHint.TextAntialiasing)
-    selected = window.scene.selectedItems()
+    selected = animator.scene.selectedItems()
     for item in selected:  # a selection outline is not part of the lesson
         item.setSelected(False)
-    window.scene.render(painter, QRectF(0, CAPTION, canvas_w, canvas_h), source)
+    animator.scene.render(painter, QRectF(0, CAPTION, canvas_w, canvas_h), source)
     for item in selected:
         item.setSelected(True)
     painter.drawPixmap(canvas_w, CAPTION, chart)
@@ -78,36 +83,35 @@ def render_frame(window: MainWindow, step: int, source: QRectF | None = None) ->
     return image
 
 
-def render_step(window: MainWindow, step: int, path: str | Path) -> None:
-    if not render_frame(window, step).save(str(path)):
+def render_step(animator: ReplayAnimator, step: int, path: str | Path) -> None:
+    if not render_frame(animator, step).save(str(path)):
         raise OSError(f"could not write {path}")
 
 
-def write_frames(window: MainWindow, directory: str | Path) -> list[Path]:
+def write_frames(animator: ReplayAnimator, directory: str | Path) -> list[Path]:
     """One PNG per step, step_000.png … step_NNN.png; returns their paths."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    source = frame_rect(window)
-    n = window.replay.steps()  # type: ignore[attr-defined]
+    source = frame_rect(animator)
+    n = animator.steps()
     paths = []
     for k in range(n + 1):
         path = out / f"step_{k:03d}.png"
-        if not render_frame(window, k, source).save(str(path)):
+        if not render_frame(animator, k, source).save(str(path)):
             raise OSError(f"could not write {path}")
         paths.append(path)
     return paths
 
 
-def gif_frames(window: MainWindow) -> tuple[list[np.ndarray], list[int]]:
+def gif_frames(animator: ReplayAnimator) -> tuple[list[np.ndarray], list[int]]:
     """Every step as an RGB array, each held as long as its event takes at 1× speed."""
     from gui.replay.animation import EVENT_MS, OTHER_EVENT_MS
 
-    animator = window.replay  # type: ignore[attr-defined]
-    source = frame_rect(window)
+    source = frame_rect(animator)
     frames, delays = [], []
     n = animator.steps()
     for k in range(n + 1):
-        frames.append(_rgb(render_frame(window, k, source)))
+        frames.append(_rgb(render_frame(animator, k, source)))
         following = animator.replay.events[k] if k < n else None
         if following is None:
             delays.append(LAST_FRAME_MS)
@@ -117,10 +121,10 @@ def gif_frames(window: MainWindow) -> tuple[list[np.ndarray], list[int]]:
     return frames, delays
 
 
-def write_gif(window: MainWindow, path: str | Path) -> None:
+def write_gif(animator: ReplayAnimator, path: str | Path) -> None:
     from gui.replay.gif import write_gif as encode
 
-    frames, delays = gif_frames(window)
+    frames, delays = gif_frames(animator)
     encode(path, frames, delays)
 
 
@@ -136,29 +140,28 @@ class _Done(QObject):
     finished = Signal(str)
 
 
-def export_gif_dialog(window: MainWindow) -> None:
+def export_gif_dialog(parent: QWidget, animator: ReplayAnimator, status: ShowStatus) -> None:
     """Ask for a file, render the frames here (they read the scene), encode in a thread."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    path, _ = QFileDialog.getSaveFileName(window, "Export replay as GIF", "backward.gif",
+    path, _ = QFileDialog.getSaveFileName(parent, "Export replay as GIF", "backward.gif",
                                           "GIF animation (*.gif)")
     if not path:
         return
-    animator = window.replay  # type: ignore[attr-defined]
     if not animator.steps():
-        QMessageBox.information(window, "Export replay", "This run has no backward to replay.")
+        QMessageBox.information(parent, "Export replay", "This run has no backward to replay.")
         return
     was_at = animator.step
-    frames, delays = gif_frames(window)
+    frames, delays = gif_frames(animator)
     animator.go_to(was_at)
-    done = _Done(window)
-    window.statusBar().showMessage("writing GIF…")
+    done = _Done(parent)
+    status("writing GIF…", 0)
 
     def report(error: str) -> None:
         if error:
-            QMessageBox.warning(window, "Export replay", f"Could not write {path}: {error}")
+            QMessageBox.warning(parent, "Export replay", f"Could not write {path}: {error}")
         else:
-            window.statusBar().showMessage(f"wrote {path} ({len(frames)} frames)", 6000)
+            status(f"wrote {path} ({len(frames)} frames)", 6000)
         done.deleteLater()
 
     done.finished.connect(report)
@@ -183,7 +186,18 @@ def wants_replay_export(argv: list[str]) -> bool:
                for a in argv)
 
 
-def main(argv: list[str]) -> int:
+class ReplayWindow(Protocol):
+    """What the headless replay export needs of a window whose first run has finished."""
+
+    @property
+    def runner(self) -> RunController: ...
+
+    @property
+    def replay(self) -> ReplayAnimator: ...
+
+
+def main(argv: list[str], open_window: Callable[[Document], ReplayWindow]) -> int:
+    """`open_window` builds the window offscreen and returns once its first run finished."""
     parser = argparse.ArgumentParser(
         prog="gradflow export", description="Render the backward replay headless.")
     parser.add_argument("file", help="a graph file")
@@ -206,21 +220,22 @@ def main(argv: list[str]) -> int:
         print(f"gradflow export: {exc}", file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - must exist
-    window = _window_with_run(doc)
+    window = open_window(doc)
+    animator = window.replay
     try:
         run = window.runner.last
         if run is not None and run.error is not None:
             print(f"gradflow export: {run.error_text()}", file=sys.stderr)
-        n = window.replay.steps()  # type: ignore[attr-defined]
+        n = animator.steps()
         if args.step is not None:
             if not 0 <= args.step <= n:
                 print(f"gradflow export: --step must be between 0 and {n}", file=sys.stderr)
                 return 2
-            render_step(window, args.step, args.output)
+            render_step(animator, args.step, args.output)
         elif args.frames:
-            write_frames(window, args.frames)
+            write_frames(animator, args.frames)
         else:
-            write_gif(window, args.gif)
+            write_gif(animator, args.gif)
     except OSError as exc:
         print(f"gradflow export: {exc}", file=sys.stderr)
         return 2
@@ -228,21 +243,3 @@ def main(argv: list[str]) -> int:
         window.runner.shutdown()
     return 1 if (run is not None and run.error is not None) else 0
 
-
-def _window_with_run(doc):  # noqa: ANN001, ANN202
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    from gui.main_window import MainWindow
-
-    window = MainWindow(doc)
-    window.show()
-    loop = QEventLoop()
-    window.runner.finished.connect(loop.quit)
-    QTimer.singleShot(60_000, loop.quit)
-    window.runner.run_now()
-    loop.exec()
-    window.view.fit_all()
-    for _ in range(3):  # pyqtgraph sizes its axes while painting, then lays out again
-        window.grab()
-        QCoreApplication.sendPostedEvents()
-    return window

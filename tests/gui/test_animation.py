@@ -122,7 +122,7 @@ def test_play_runs_to_the_end_and_an_edit_stops_it_for_the_new_run(qtbot, window
         win.doc.update_node(loss, seed=[0.0, 1.0])
         assert not win.replay.is_playing()
         assert win.replay.replay is None  # stale replay dropped at once
-        assert not win.replay_controls.play_action.isEnabled()
+        assert not win.backward_replay.controls.play_action.isEnabled()
     assert win.replay.replay.seeds[loss].tolist() == [0.0, 1.0]
     win.replay.go_to(0)
     win.replay.go_to(win.replay.steps())
@@ -131,20 +131,20 @@ def test_play_runs_to_the_end_and_an_edit_stops_it_for_the_new_run(qtbot, window
 
 def test_step_list_click_jumps_and_follows(window):
     win = window
-    steps = win.replay_controls.steps
+    steps = win.backward_replay.controls.steps
     assert steps.count() == win.replay.steps() + 1
     assert "MulBackward0" in steps.item(2).text()
     assert "AccumulateGrad" in steps.item(6).text()
     steps.step_clicked.emit(3)
     assert win.replay.step == 3
-    assert win.replay_controls.slider.value() == 3
-    win.replay_controls.slider.setValue(1)
+    assert win.backward_replay.controls.slider.value() == 3
+    win.backward_replay.controls.slider.setValue(1)
     assert win.replay.step == 1 and steps.currentRow() == 1
 
 
 def test_autograd_view_lights_in_step(window):
     win = window
-    view = win.autograd_view
+    view = win.backward_replay.autograd_view
     names = sorted(b.fn.name for b in view.boxes.values())
     assert names == ["AccumulateGrad", "MulBackward0"]
     mul = next(b for b in view.boxes.values() if b.fn.name == "MulBackward0")

@@ -44,8 +44,8 @@ def test_build_example_3_from_empty_canvas(qtbot, empty_window):
     assert leaf.op == "leaf" and leaf.name == "x"
 
     # 2. the palette: double-click "mul" adds it at the view centre, beside the leaf
-    tree = win.op_palette.tree
-    entry = win.op_palette.item_for("mul")
+    tree = win.editing.palette.tree
+    entry = win.editing.palette.item_for("mul")
     tree.scrollToItem(entry)
     spot = tree.visualItemRect(entry).center()
     qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=spot)  # select it

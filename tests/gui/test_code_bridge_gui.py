@@ -38,7 +38,7 @@ def test_import_replaces_the_document_and_the_bars_follow(qtbot, window, monkeyp
 
     monkeypatch.setattr(ImportDialog, "exec", accept)
     with qtbot.waitSignal(window.runner.finished, timeout=30_000):
-        assert import_code(window)
+        assert import_code(window, window.file_actions.open_untitled)
     expected = import_snippet(ARTICLE_3.replace("0.5", "0.25"))
     assert [n.name for n in window.doc.nodes()] == [n.name for n in expected.nodes()]
     assert window.bars_heights() == pytest.approx([4.0, 1.5])  # 2x · v = [4, 6] · [1, 0.25]

@@ -10,9 +10,15 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.examples import example_path
 from gui.files import image_export as export
-from gui.files.export_cli import main as export_main
+from gui.files.export_cli import main as export_cli_main
+from gui.launch import open_offscreen
 
 EXAMPLE = str(example_path("tour_07_linear_layer"))
+
+
+def export_main(argv: list[str]) -> int:
+    """`gradflow export ARGV` as gui/app.py runs it: the window built offscreen."""
+    return export_cli_main(argv, open_offscreen)
 
 
 def distinct_colours(image: QImage, step: int = 7) -> int:
@@ -97,13 +103,14 @@ def test_cli_chart_shows_the_given_gradient(qtbot, tmp_path, monkeypatch):
 
 
 def test_app_export_dialog_flow_and_clipboard(qtbot, window, tmp_path, monkeypatch):
-    monkeypatch.setattr(export.ExportDialog, "ask", staticmethod(lambda w: ("chart", 2.0, None)))
+    monkeypatch.setattr(export.ExportDialog, "ask", staticmethod(lambda *a: ("chart", 2.0, None)))
     target = tmp_path / "from_app.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(target), "")))
-    assert export.export_interactive(window) == target
+    assert export.export_interactive(window, window.export_targets(), window.show_status) == target
     assert QImage(str(target)).width() == 2 * window.chart.width()
-    assert export.copy_interactive(window, "canvas")
+    assert export.copy_interactive(window, window.export_targets(), window.show_status,
+                                   "canvas")
     assert not QGuiApplication.clipboard().image().isNull()
 
 
@@ -113,13 +120,13 @@ def test_app_export_of_an_absent_view_says_so(qtbot, window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning",
                         staticmethod(lambda parent, title, text, *a: shown.append(text)))
     monkeypatch.setattr(export.ExportDialog, "ask",
-                        staticmethod(lambda w: ("jacobian", 1.0, None)))
-    assert export.export_interactive(window) is None
+                        staticmethod(lambda *a: ("jacobian", 1.0, None)))
+    assert export.export_interactive(window, window.export_targets(), window.show_status) is None
     assert shown == ["the Jacobian lens is not part of this window, so it cannot be exported"]
 
 
 def test_export_dialog_reports_its_choice(qtbot, window):
-    dialog = export.ExportDialog(window)
+    dialog = export.ExportDialog(window, window.export_targets())
     qtbot.addWidget(dialog)
     assert dialog.choice() == ("canvas", 2.0, None)
     dialog.size_choice.setCurrentIndex(2)
