@@ -11,7 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QCursor, QKeySequence, QPainterPath, QPen, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QContextMenuEvent,
+    QCursor,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainterPath,
+    QPen,
+    QUndoStack,
+)
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsView, QMenu
 from shiboken6 import isValid
 
@@ -70,7 +83,8 @@ class CanvasEditor(QObject):
 
     # ---- actions --------------------------------------------------------------------------
     def _make_actions(self) -> dict[str, QAction]:
-        specs = [
+        specs: list[tuple[str, str, str | QKeySequence.StandardKey, str,
+                          Callable[[], object]]] = [
             ("add", "&Add node…", "Tab", "Search for an op and add it at the cursor (Tab)",
              self.open_quick_add),
             ("delete", "&Delete", QKeySequence.StandardKey.Delete, "Delete the selected nodes",
@@ -253,24 +267,27 @@ class CanvasEditor(QObject):
 
     def _view_event(self, event: QEvent) -> bool:
         kind = event.type()
+        if kind == QEvent.Type.FocusOut and not self.view.isInteractive():
+            # Space was released elsewhere: never leave the canvas stuck in pan mode
+            self.view.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+            self.view.setInteractive(True)
+            return False
+        if not isinstance(event, QKeyEvent):
+            return False
+        key = event.key()
         if kind == QEvent.Type.KeyPress:
-            key = event.key()  # type: ignore[attr-defined]
-            if key == Qt.Key.Key_Tab and not event.modifiers():  # type: ignore[attr-defined]
+            if key == Qt.Key.Key_Tab and not event.modifiers():
                 self.open_quick_add()
                 return True
-            if key == Qt.Key.Key_Space and not event.isAutoRepeat():  # type: ignore[attr-defined]
+            if key == Qt.Key.Key_Space and not event.isAutoRepeat():
                 self.view.setInteractive(False)  # Space+drag pans, even over a node
                 self.view.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
                 return True
             if key == Qt.Key.Key_Escape and self.wire is not None:
                 self._end_wire()
                 return True
-        elif kind == QEvent.Type.FocusOut and not self.view.isInteractive():
-            # Space was released elsewhere: never leave the canvas stuck in pan mode
-            self.view.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
-            self.view.setInteractive(True)
         elif kind == QEvent.Type.KeyRelease:
-            if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():  # type: ignore[attr-defined]
+            if key == Qt.Key.Key_Space and not event.isAutoRepeat():
                 self.view.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
                 self.view.setInteractive(True)
                 return True
@@ -278,35 +295,40 @@ class CanvasEditor(QObject):
 
     def _viewport_event(self, event: QEvent) -> bool:
         kind = event.type()
-        if kind == QEvent.Type.MouseButtonPress:
-            return self._press(event)  # type: ignore[arg-type]
+        if kind == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
+            return self._press(event)
         if self.wire is not None and not self._wire_alive():
             self._end_wire()  # an undo or a new document took its port away mid-drag
+        if isinstance(event, QMouseEvent):
+            return self._mouse_event(kind, event)
+        if isinstance(event, QContextMenuEvent):
+            self._context_menu(event.pos(), event.globalPos())
+            return True
+        if isinstance(event, QDragMoveEvent):  # DragEnter is a DragMove too
+            if event.mimeData().hasFormat(OP_MIME):
+                event.acceptProposedAction()
+                return True
+            return False
+        if isinstance(event, QDropEvent) and event.mimeData().hasFormat(OP_MIME):
+            op = bytes(event.mimeData().data(OP_MIME).data()).decode()
+            event.acceptProposedAction()
+            self.add_node(op, self.view.mapToScene(event.position().toPoint()))
+            return True
+        return False
+
+    def _mouse_event(self, kind: QEvent.Type, event: QMouseEvent) -> bool:
         if kind == QEvent.Type.MouseMove and self.wire is not None:
-            self._drag_wire(event.position())  # type: ignore[attr-defined]
+            self._drag_wire(event.position())
             return True
         if kind == QEvent.Type.MouseButtonRelease:
             if self.wire is not None:
-                self._release_wire(event.position())  # type: ignore[attr-defined]
+                self._release_wire(event.position())
                 return True
-            if event.button() == Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            if event.button() == Qt.MouseButton.LeftButton:
                 self._commit_moves()
             return False
         if kind == QEvent.Type.MouseButtonDblClick:
-            return self._double_click(event.position())  # type: ignore[attr-defined]
-        if kind == QEvent.Type.ContextMenu:
-            self._context_menu(event.pos(), event.globalPos())  # type: ignore[attr-defined]
-            return True
-        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
-            if event.mimeData().hasFormat(OP_MIME):  # type: ignore[attr-defined]
-                event.acceptProposedAction()  # type: ignore[attr-defined]
-                return True
-            return False
-        if kind == QEvent.Type.Drop and event.mimeData().hasFormat(OP_MIME):  # type: ignore[attr-defined]
-            op = bytes(event.mimeData().data(OP_MIME).data()).decode()  # type: ignore[attr-defined]
-            event.acceptProposedAction()  # type: ignore[attr-defined]
-            self.add_node(op, self.view.mapToScene(event.position().toPoint()))  # type: ignore[attr-defined]
-            return True
+            return self._double_click(event.position())
         return False
 
     def _item_at(self, pos: QPointF) -> QGraphicsItem | None:
@@ -322,10 +344,10 @@ class CanvasEditor(QObject):
             item = item.parentItem()
         return item
 
-    def _press(self, event: QEvent) -> bool:
-        if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+    def _press(self, event: QMouseEvent) -> bool:
+        if event.button() != Qt.MouseButton.LeftButton:
             return False
-        item = self._item_at(event.position())  # type: ignore[attr-defined]
+        item = self._item_at(event.position())
         if not isinstance(item, PortItem) or not self.view.isInteractive():
             return False
         picked: Edge | None = None
@@ -345,7 +367,7 @@ class CanvasEditor(QObject):
         line.setZValue(5)
         self.scene.addItem(line)
         self.wire = _Wire(fixed, picked, line)
-        self._drag_wire(event.position())  # type: ignore[attr-defined]
+        self._drag_wire(event.position())
         return True
 
     def _drag_wire(self, pos: QPointF) -> None:

@@ -93,8 +93,8 @@ class GraphScene(QGraphicsScene):
         self.run = run
         for item in self.nodes.values():
             self._refresh_lines(item)
-        for edge, item in self.edges.items():
-            item.set_carries_grad(run is None or edge.source in run.grad_nodes)
+        for edge, edge_item in self.edges.items():
+            edge_item.set_carries_grad(run is None or edge.source in run.grad_nodes)
 
     def refresh_node(self, node_id: str) -> None:
         if node_id in self.nodes:

@@ -56,7 +56,8 @@ class FileActions(QObject):
         self.refresh_title()
 
     # ---- menu -----------------------------------------------------------------------------
-    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None,  # noqa: ANN001
+    def _action(self, text: str, slot,  # noqa: ANN001
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
                 tip: str = "") -> QAction:
         action = QAction(text, self.dialog_parent)
         if shortcut is not None:
@@ -82,7 +83,7 @@ class FileActions(QObject):
         self.save_action = self._action("&Save", self.save, keys.Save, "Save the graph")
         self.save_as_action = self._action("Save &As…", self.save_as, "Ctrl+Shift+S",
                                            "Save the graph under a new name")
-        first = menu.actions()[0] if menu.actions() else None
+        first = menu.actions()[0]  # the window's Quit: the file actions go above it
         for item in (self.new_action, self.open_action):
             menu.insertAction(first, item)
         menu.insertMenu(first, self.recent_menu)

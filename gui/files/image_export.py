@@ -135,7 +135,8 @@ def export_image(target: Target, path: str | Path, scale: float | None = None,
     if suffix == ".svg":
         write_svg(target, path)
     elif suffix == ".png":
-        if not render_image(target, scale, width).save(str(path), "PNG"):
+        # Qt picks PNG by the suffix (the stubs want a bytes format, the binding a str)
+        if not render_image(target, scale, width).save(str(path)):
             raise ExportError(f"cannot write {path}")
     else:
         raise ExportError(f"{path.name}: choose a .png or .svg file name")
@@ -231,7 +232,7 @@ def copy_interactive(parent: QWidget, targets: Targets, status: ShowStatus,
 
 
 def add_export_actions(parent: QWidget, targets: Callable[[], Targets], status: ShowStatus,
-                       menu: QMenu, before: QAction | None = None) -> list[QAction]:
+                       menu: QMenu, before: QAction) -> list[QAction]:
     """"Export image…" and "Copy image" in `menu`; `targets` is asked at the moment of use."""
     export = QAction("&Export image…", parent)
     export.setShortcut(QKeySequence("Ctrl+E"))

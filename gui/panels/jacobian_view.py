@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPe
 from PySide6.QtWidgets import QWidget
 
 from engine.format import number, preview
+from engine.lens import Lens
 from engine.trace import Run
 from gui import style
 
@@ -32,7 +33,7 @@ class JacobianView(QWidget):
         super().__init__()
         self.setMouseTracking(True)
         self.setMinimumSize(260, 180)
-        self.lens = None
+        self.lens: Lens | None = None
         self.names: dict[str, str] = {}
         self.hover_row: int | None = None
         self.highlighted_row: int | None = None

@@ -109,10 +109,10 @@ def gif_frames(animator: ReplayAnimator) -> tuple[list[np.ndarray], list[int]]:
 
     source = frame_rect(animator)
     frames, delays = [], []
-    n = animator.steps()
+    replay, n = animator.replay, animator.steps()
     for k in range(n + 1):
         frames.append(_rgb(render_frame(animator, k, source)))
-        following = animator.replay.events[k] if k < n else None
+        following = replay.events[k] if replay is not None and k < n else None
         if following is None:
             delays.append(LAST_FRAME_MS)
         else:

@@ -120,17 +120,17 @@ class CanvasOverlay:
             else:
                 item.setOpacity(DIM)
                 self.dimmed.append(item)
-        for edge, item in self.scene.edges.items():
+        for edge, edge_item in self.scene.edges.items():
             if edge not in carried:
-                item.setOpacity(DIM)
-                self.dimmed.append(item)
+                edge_item.setOpacity(DIM)
+                self.dimmed.append(edge_item)
         for node_id, seed in replay.seeds.items():  # the seed waits at each output
-            item = self.scene.nodes.get(node_id)
-            if item is None or item.output_port is None:
+            output = self.scene.nodes.get(node_id)
+            if output is None or output.output_port is None:
                 continue
-            tag = Tag(item, centred=False)
+            tag = Tag(output, centred=False)
             tag.set_text(f"seed {preview(seed)}" if seed is not None else "bare backward()")
-            tag.setPos(item.output_port.pos() + QPointF(12, -22))
+            tag.setPos(output.output_port.pos() + QPointF(12, -22))
             tag.show()
             self.seeds.append(tag)
         r = 7.0

@@ -93,16 +93,16 @@ class AutogradView(QGraphicsView):
         self._scene.setBackgroundBrush(style.canvas_background())
         self.boxes: dict[int, FnBox] = {}
         self.replay: Replay | None = None
-        self._shown_step = None
-        self._current = None
+        self._shown_step: int | None = None
+        self._current: int | None = None
         self.node_clicked = self._scene.node_clicked
 
     def set_replay(self, replay: Replay | None) -> None:
         self._scene.clear()
         self.boxes = {}
         self.replay = replay
-        self._shown_step: int | None = None
-        self._current: int | None = None
+        self._shown_step = None
+        self._current = None
         if replay is None:
             return
         graph = replay.run.autograd

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,6 +22,9 @@ from engine.document import Document
 from engine.format import element_labels, number
 from engine.trace import Run
 from gui import style
+
+if TYPE_CHECKING:
+    from torch import Tensor  # annotations only: torch comes in through engine/
 
 GAP = 0.8  # extra space between two leaves' groups of bars
 BAR_WIDTH = 0.62
@@ -93,11 +97,11 @@ class GradChart(pg.PlotWidget):
             x += GAP
         return slots
 
-    def _leaves(self, run: Run) -> list[tuple[str, str, object, str]]:
+    def _leaves(self, run: Run) -> list[tuple[str, str, Tensor | None, str]]:
         """(leaf id, name, grad or None, why None) for every leaf, in document order."""
         bare_failed = run.error is not None
         why_default = "backward failed" if bare_failed else "no gradient reached it"
-        out = []
+        out: list[tuple[str, str, Tensor | None, str]] = []
         ids = list(run.leaf_grads)
         if self.doc is not None:
             doc_leaves = [n for n in self.doc.leaves() if n.id in run.names]

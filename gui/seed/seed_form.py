@@ -197,10 +197,9 @@ class SeedBlock(QGroupBox):
                 cell.setStyleSheet("")
         for button in self.one_hot_buttons:
             button.setEnabled(node.seed_enabled)
-        mismatch = (node.seed is not None and shape is not None
-                    and shape_of(node.seed) != shape)
-        if mismatch:
-            self._say(f"the stored gradient has shape {shape_text(shape_of(node.seed))} but "
+        stored = shape_of(node.seed) if node.seed is not None else None
+        if stored is not None and shape is not None and stored != shape:
+            self._say(f"the stored gradient has shape {shape_text(stored)} but "
                       f"{node.name} has shape {shape_text(shape)}: pick a preset or paste a "
                       "list of the right shape")
         elif not self.message.property("sticky"):
@@ -321,7 +320,7 @@ def _parses_to(text: str, value: float) -> bool:
         parsed = parse_literal(text)
     except LiteralError:
         return False
-    return is_number(parsed) and float(parsed) == value
+    return isinstance(parsed, int | float) and is_number(parsed) and float(parsed) == value
 
 
 class SeedForm(QScrollArea):
