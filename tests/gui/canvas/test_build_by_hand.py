@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from engine.document import Document
 from gui.canvas.commands import UpdateNodeCommand, push
-from tests.gui.canvas_driver import click, drag
+from tests.gui.canvas.canvas_driver import click, drag
 
 
 @pytest.fixture
@@ -179,7 +179,7 @@ def test_drag_of_many_nodes_is_one_undo_step(qtbot, empty_window):
 
 
 def test_undo_during_a_wire_drag_leaves_a_drawable_canvas(qtbot, empty_window):
-    from tests.gui.canvas_driver import LEFT, move
+    from tests.gui.canvas.canvas_driver import LEFT, move
 
     win = empty_window
     editor, view, scene = win.editor, win.view, win.scene

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from engine.document import Document
 from engine.fileformat import dumps
 from gui.canvas.palette import OP_MIME
-from tests.gui.canvas_driver import click, drag
+from tests.gui.canvas.canvas_driver import click, drag
 
 
 @pytest.fixture
