@@ -58,7 +58,7 @@ def launch(argv: list[str]) -> int:
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)
     from gui.files.file_actions import offer_recovery
-    from gui.files.settings import add_recent, restore_window_state
+    from gui.files.settings import restore_window_state
     from gui.files.theme import apply_theme, saved_theme
     from gui.main_window import MainWindow
 
@@ -70,10 +70,7 @@ def launch(argv: list[str]) -> int:
     if args.file and problem is None:
         from pathlib import Path
 
-        window.file_actions.path = Path(args.file).resolve()
-        window.file_actions.autosave.source = str(window.file_actions.path)
-        window.file_actions.refresh_title()
-        add_recent(args.file)
+        window.file_actions.opened_from(Path(args.file))
     restore_window_state(window)
     window.show()
     QTimer.singleShot(0, window.view.fit_all)

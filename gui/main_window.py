@@ -130,6 +130,10 @@ class MainWindow(QMainWindow):
         editing = self.editing
         # the inspector above the chart; the canvas keeps most of the width
         self.splitDockWidget(editing.inspector_dock, self.chart_dock, vertical)
+        self.resizeDocks([editing.inspector_dock, self.chart_dock], [280, 420], vertical)
+        self.resizeDocks([self.chart_dock], [380], horizontal)
+        self.resizeDocks([editing.ops_dock, editing.history_dock], [520, 200], vertical)
+        self.resizeDocks([editing.ops_dock], [210], horizontal)
         self.tabifyDockWidget(editing.ops_dock, editing.history_dock)
         editing.ops_dock.raise_()
         self.tabifyDockWidget(self.explain_dock, editing.inspector_dock)

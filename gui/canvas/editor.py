@@ -44,8 +44,7 @@ from gui.canvas.commands import (
 from gui.canvas.items import NODE_WIDTH, EdgeItem, NodeItem, PortItem
 from gui.canvas.palette import OP_MIME, QuickAdd
 from gui.canvas.scene import GraphScene
-
-Status = Callable[[str, int], None]
+from gui.wiring import ShowStatus
 
 
 class _Wire:
@@ -64,7 +63,7 @@ class CanvasEditor(QObject):
     rename_requested = Signal(str)  # node id
 
     def __init__(self, doc: Document, stack: QUndoStack, scene: GraphScene, view: QGraphicsView,
-                 status: Status) -> None:
+                 status: ShowStatus) -> None:
         super().__init__(view)
         self.doc, self.stack, self.scene, self.view = doc, stack, scene, view
         self.status = status

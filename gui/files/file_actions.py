@@ -230,6 +230,13 @@ class FileActions(QObject):
         self._status(f"Saved {path.name}")
         return True
 
+    def opened_from(self, path: Path) -> None:
+        """The open document was read from `path` before the window existed (the command line)."""
+        self.path = path.resolve()
+        self.autosave.source = str(self.path)
+        add_recent(self.path)
+        self.refresh_title()
+
     # ---- recovery -------------------------------------------------------------------------
     def restore(self, found: recovery.Recovered) -> None:
         """Take recovered work: it belongs to its old file but is not saved there yet."""
