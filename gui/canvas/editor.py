@@ -13,7 +13,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QAction,
-    QColor,
     QContextMenuEvent,
     QCursor,
     QDragMoveEvent,
@@ -21,15 +20,11 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
-    QPainterPath,
-    QPen,
     QUndoStack,
 )
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsView, QMenu
-from shiboken6 import isValid
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QMenu
 
-from engine.document import Document, Edge
-from gui import style
+from engine.document import Document
 from gui.canvas.commands import (
     AddNodeCommand,
     ConnectCommand,
@@ -44,19 +39,8 @@ from gui.canvas.commands import (
 from gui.canvas.items import NODE_WIDTH, EdgeItem, NodeItem, PortItem
 from gui.canvas.palette import OP_MIME, QuickAdd
 from gui.canvas.scene import GraphScene
+from gui.canvas.wire_drag import WireDrag
 from gui.wiring import ShowStatus
-
-
-class _Wire:
-    """A connection being dragged. `fixed` is the port the drag started from (for a picked-up
-    edge: its source's output port); `picked` is the existing edge being re-routed."""
-
-    def __init__(self, fixed: PortItem, picked: Edge | None, line: QGraphicsPathItem) -> None:
-        self.fixed, self.picked, self.line = fixed, picked, line
-
-    @property
-    def from_output(self) -> bool:
-        return self.fixed.port is None
 
 
 class CanvasEditor(QObject):
@@ -67,7 +51,7 @@ class CanvasEditor(QObject):
         super().__init__(view)
         self.doc, self.stack, self.scene, self.view = doc, stack, scene, view
         self.status = status
-        self.wire: _Wire | None = None
+        self.wire: WireDrag | None = None
         self.quick_add = QuickAdd(view)
         self._quick_at = QPointF()
         self.quick_add.chosen.connect(lambda op: self.add_node(op, self._quick_at))
@@ -296,7 +280,7 @@ class CanvasEditor(QObject):
         kind = event.type()
         if kind == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
             return self._press(event)
-        if self.wire is not None and not self._wire_alive():
+        if self.wire is not None and not self.wire.alive():
             self._end_wire()  # an undo or a new document took its port away mid-drag
         if isinstance(event, QMouseEvent):
             return self._mouse_event(kind, event)
@@ -317,11 +301,14 @@ class CanvasEditor(QObject):
 
     def _mouse_event(self, kind: QEvent.Type, event: QMouseEvent) -> bool:
         if kind == QEvent.Type.MouseMove and self.wire is not None:
-            self._drag_wire(event.position())
+            self.wire.drag(event.position(), self._item_at)
             return True
         if kind == QEvent.Type.MouseButtonRelease:
             if self.wire is not None:
-                self._release_wire(event.position())
+                wire = self.wire
+                target = wire.target(event.position(), self._item_at)  # the line still skipped
+                self._end_wire()
+                wire.apply(target, self.connect_ports)
                 return True
             if event.button() == Qt.MouseButton.LeftButton:
                 self._commit_moves()
@@ -349,94 +336,13 @@ class CanvasEditor(QObject):
         item = self._item_at(event.position())
         if not isinstance(item, PortItem) or not self.view.isInteractive():
             return False
-        picked: Edge | None = None
-        fixed = item
-        if item.port is not None:
-            picked = self.doc.in_edges(item.node_item.node_id).get(item.port)
-            if picked is not None:  # pick up the edge's loose end
-                source_item = self.scene.nodes[picked.source]
-                assert source_item.output_port is not None
-                fixed = source_item.output_port
-                edge_item = self.scene.edges.get(picked)
-                if edge_item is not None:
-                    edge_item.setVisible(False)
-        line = QGraphicsPathItem()
-        pen = QPen(style.grad_colour(), 2, Qt.PenStyle.DashLine)
-        line.setPen(pen)
-        line.setZValue(5)
-        self.scene.addItem(line)
-        self.wire = _Wire(fixed, picked, line)
-        self._drag_wire(event.position())
+        self.wire = WireDrag(self.doc, self.stack, self.scene, self.view, self.status, item)
+        self.wire.drag(event.position(), self._item_at)
         return True
-
-    def _drag_wire(self, pos: QPointF) -> None:
-        assert self.wire is not None
-        here = self.view.mapToScene(pos.toPoint())
-        start = self.wire.fixed.scene_centre()
-        a, b = (start, here) if self.wire.from_output else (here, start)
-        path = QPainterPath(a)
-        dx = max(40.0, abs(b.x() - a.x()) * 0.5)
-        path.cubicTo(a + QPointF(dx, 0), b - QPointF(dx, 0), b)
-        self.wire.line.setPath(path)
-        target = self._wire_target(pos)
-        colour = style.grad_colour()
-        if target is not None:
-            reason = self.doc.can_connect(*target)
-            self.status(f"Cannot connect: {reason}" if reason else "release to connect", 3000)
-            colour = QColor(style.VERMILLION if reason else style.GREEN)
-        if self.wire.line.pen().color() != colour:  # green: will connect; red: refused
-            self.wire.line.setPen(QPen(colour, 2.5, Qt.PenStyle.DashLine))
-
-    def _wire_target(self, pos: QPointF) -> tuple[str, str, str] | None:
-        """(source, target, port) the wire would make if released at `pos`, else None."""
-        assert self.wire is not None
-        item = self._item_at(pos)
-        if not isinstance(item, PortItem):
-            return None
-        fixed = self.wire.fixed
-        if self.wire.from_output and item.port is not None:
-            return fixed.node_item.node_id, item.node_item.node_id, item.port
-        if not self.wire.from_output and item.port is None:
-            assert fixed.port is not None
-            return item.node_item.node_id, fixed.node_item.node_id, fixed.port
-        return None
-
-    def _release_wire(self, pos: QPointF) -> None:
-        assert self.wire is not None
-        target = self._wire_target(pos)
-        picked = self.wire.picked
-        self._end_wire()
-        if picked is None:
-            if target is not None:
-                self.connect_ports(*target)
-            return
-        if target is None:
-            push(self.stack, DisconnectCommand(self.doc, picked.target, picked.port))
-            self.status("disconnected", 2000)
-        elif (target[1], target[2]) != (picked.target, picked.port):
-            reason = self.doc.can_connect(*target)
-            if reason:
-                self.status(f"Cannot connect: {reason}", 6000)
-                return
-            self.stack.beginMacro(f"Reconnect {self.doc.node(picked.source).name}")
-            push(self.stack, DisconnectCommand(self.doc, picked.target, picked.port))
-            push(self.stack, ConnectCommand(self.doc, *target))
-            self.stack.endMacro()
-
-    def _wire_alive(self) -> bool:
-        assert self.wire is not None
-        fixed = self.wire.fixed
-        return (isValid(fixed) and isValid(self.wire.line)
-                and self.scene.nodes.get(fixed.node_item.node_id) is fixed.node_item)
 
     def _end_wire(self) -> None:
         assert self.wire is not None
-        if isValid(self.wire.line) and self.wire.line.scene() is self.scene:
-            self.scene.removeItem(self.wire.line)
-        if self.wire.picked is not None:
-            edge_item = self.scene.edges.get(self.wire.picked)
-            if edge_item is not None:
-                edge_item.setVisible(True)
+        self.wire.end()
         self.wire = None
 
     def _commit_moves(self) -> None:
