@@ -28,7 +28,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine gui tests
-	$(BIN)/mypy engine
+	$(BIN)/mypy engine gui
 
 clean:
 	rm -rf $(VENV)

@@ -25,14 +25,15 @@ def main(argv: list[str] | None = None) -> int:
             from engine.webpage.cli import main as web_export
 
             return web_export(args[1:])
-        from gui.animation_export import main as replay_export
-        from gui.animation_export import wants_replay_export
+        from gui.launch import open_offscreen
+        from gui.replay.animation_export import main as replay_export
+        from gui.replay.animation_export import wants_replay_export
 
         if wants_replay_export(args[1:]):  # --step / --frames / --gif: the backward replay
-            return replay_export(args[1:])
-        from gui.export_cli import main as export_main
+            return replay_export(args[1:], open_offscreen)
+        from gui.files.export_cli import main as export_main
 
-        return export_main(args[1:])
+        return export_main(args[1:], open_offscreen)
     from gui.launch import launch
 
     return launch(args)

@@ -1,20 +1,26 @@
 """Start the window: paint first, then let the first run bring torch in.
 
 Restores the window layout and theme from the settings, and offers work a crashed session
-left in the recovery file."""
+left in the recovery file. Also builds the offscreen window the headless exports draw."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from engine.document import Document
 from engine.examples import example_path
 from engine.fileformat import FileFormatError, load
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+RUN_TIMEOUT_MS = 120_000
 
 
 def load_start_document(path: str | None) -> tuple[Document, str | None]:
@@ -47,14 +53,14 @@ def launch(argv: list[str]) -> int:
     parser.add_argument("file", nargs="?", help="a graph file to open")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from gui.settings import APPLICATION, ORGANISATION
+    from gui.files.settings import APPLICATION, ORGANISATION
 
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)
-    from gui.file_actions import offer_recovery
+    from gui.files.file_actions import offer_recovery
+    from gui.files.settings import restore_window_state
+    from gui.files.theme import apply_theme, saved_theme
     from gui.main_window import MainWindow
-    from gui.settings import add_recent, restore_window_state
-    from gui.theme import apply_theme, saved_theme
 
     apply_theme(saved_theme())
     doc, problem = load_start_document(args.file)
@@ -64,10 +70,7 @@ def launch(argv: list[str]) -> int:
     if args.file and problem is None:
         from pathlib import Path
 
-        window.file_actions.path = Path(args.file).resolve()
-        window.file_actions.autosave.source = str(window.file_actions.path)
-        window.file_actions.refresh_title()
-        add_recent(args.file)
+        window.file_actions.opened_from(Path(args.file))
     restore_window_state(window)
     window.show()
     QTimer.singleShot(0, window.view.fit_all)
@@ -76,3 +79,26 @@ def launch(argv: list[str]) -> int:
         QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Gradflow Studio", problem))
     QTimer.singleShot(0, lambda: offer_recovery(window.file_actions))
     return app.exec()
+
+
+def open_offscreen(doc: Document, size: tuple[int, int] | None = None) -> MainWindow:
+    """A window on `doc` (at `size`), shown offscreen, once its first run has finished (or
+    the wait timed out: then `runner.last` is None) and its panels are laid out."""
+    from gui.main_window import MainWindow
+
+    window = MainWindow(doc)
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    loop = QEventLoop()
+    window.runner.finished.connect(loop.quit)
+    QTimer.singleShot(RUN_TIMEOUT_MS, loop.quit)
+    window.runner.run_now()
+    if window.runner.last is None:
+        loop.exec()
+    QCoreApplication.processEvents()
+    window.view.fit_all()
+    for _ in range(3):  # pyqtgraph sizes its axes while painting, then lays out again
+        window.grab()
+        QCoreApplication.sendPostedEvents()
+    return window

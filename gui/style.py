@@ -3,7 +3,7 @@ dark and light backgrounds alike."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 BLUE = "#0072B2"  # leaves; positive gradients
@@ -22,9 +22,9 @@ KIND_COLOURS = {"leaf": BLUE, "constant": GREY, "op": GREEN, "output": PURPLE}
 
 def is_dark() -> bool:
     app = QApplication.instance()
-    if app is None:
+    if not isinstance(app, QGuiApplication):
         return False
-    window = app.palette().color(QPalette.ColorRole.Window)  # type: ignore[attr-defined]
+    window = app.palette().color(QPalette.ColorRole.Window)
     return window.lightness() < 128
 
 

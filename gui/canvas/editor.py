@@ -11,16 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QCursor, QKeySequence, QPainterPath, QPen, QUndoStack
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsView, QMenu
-from shiboken6 import isValid
+from PySide6.QtGui import (
+    QAction,
+    QContextMenuEvent,
+    QCursor,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QUndoStack,
+)
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QMenu
 
-from engine.document import Document, Edge
-from gui import style
-from gui.canvas.items import NODE_WIDTH, EdgeItem, NodeItem, PortItem
-from gui.canvas.palette import OP_MIME, QuickAdd
-from gui.canvas.scene import GraphScene
-from gui.commands import (
+from engine.document import Document
+from gui.canvas.commands import (
     AddNodeCommand,
     ConnectCommand,
     DisconnectCommand,
@@ -31,31 +36,22 @@ from gui.commands import (
     UpdateNodeCommand,
     push,
 )
-
-Status = Callable[[str, int], None]
-
-
-class _Wire:
-    """A connection being dragged. `fixed` is the port the drag started from (for a picked-up
-    edge: its source's output port); `picked` is the existing edge being re-routed."""
-
-    def __init__(self, fixed: PortItem, picked: Edge | None, line: QGraphicsPathItem) -> None:
-        self.fixed, self.picked, self.line = fixed, picked, line
-
-    @property
-    def from_output(self) -> bool:
-        return self.fixed.port is None
+from gui.canvas.items import NODE_WIDTH, EdgeItem, NodeItem, PortItem
+from gui.canvas.palette import OP_MIME, QuickAdd
+from gui.canvas.scene import GraphScene
+from gui.canvas.wire_drag import WireDrag
+from gui.wiring import ShowStatus
 
 
 class CanvasEditor(QObject):
     rename_requested = Signal(str)  # node id
 
     def __init__(self, doc: Document, stack: QUndoStack, scene: GraphScene, view: QGraphicsView,
-                 status: Status) -> None:
+                 status: ShowStatus) -> None:
         super().__init__(view)
         self.doc, self.stack, self.scene, self.view = doc, stack, scene, view
         self.status = status
-        self.wire: _Wire | None = None
+        self.wire: WireDrag | None = None
         self.quick_add = QuickAdd(view)
         self._quick_at = QPointF()
         self.quick_add.chosen.connect(lambda op: self.add_node(op, self._quick_at))
@@ -70,7 +66,8 @@ class CanvasEditor(QObject):
 
     # ---- actions --------------------------------------------------------------------------
     def _make_actions(self) -> dict[str, QAction]:
-        specs = [
+        specs: list[tuple[str, str, str | QKeySequence.StandardKey, str,
+                          Callable[[], object]]] = [
             ("add", "&Add node…", "Tab", "Search for an op and add it at the cursor (Tab)",
              self.open_quick_add),
             ("delete", "&Delete", QKeySequence.StandardKey.Delete, "Delete the selected nodes",
@@ -253,24 +250,27 @@ class CanvasEditor(QObject):
 
     def _view_event(self, event: QEvent) -> bool:
         kind = event.type()
+        if kind == QEvent.Type.FocusOut and not self.view.isInteractive():
+            # Space was released elsewhere: never leave the canvas stuck in pan mode
+            self.view.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+            self.view.setInteractive(True)
+            return False
+        if not isinstance(event, QKeyEvent):
+            return False
+        key = event.key()
         if kind == QEvent.Type.KeyPress:
-            key = event.key()  # type: ignore[attr-defined]
-            if key == Qt.Key.Key_Tab and not event.modifiers():  # type: ignore[attr-defined]
+            if key == Qt.Key.Key_Tab and not event.modifiers():
                 self.open_quick_add()
                 return True
-            if key == Qt.Key.Key_Space and not event.isAutoRepeat():  # type: ignore[attr-defined]
+            if key == Qt.Key.Key_Space and not event.isAutoRepeat():
                 self.view.setInteractive(False)  # Space+drag pans, even over a node
                 self.view.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
                 return True
             if key == Qt.Key.Key_Escape and self.wire is not None:
                 self._end_wire()
                 return True
-        elif kind == QEvent.Type.FocusOut and not self.view.isInteractive():
-            # Space was released elsewhere: never leave the canvas stuck in pan mode
-            self.view.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
-            self.view.setInteractive(True)
         elif kind == QEvent.Type.KeyRelease:
-            if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():  # type: ignore[attr-defined]
+            if key == Qt.Key.Key_Space and not event.isAutoRepeat():
                 self.view.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
                 self.view.setInteractive(True)
                 return True
@@ -278,35 +278,43 @@ class CanvasEditor(QObject):
 
     def _viewport_event(self, event: QEvent) -> bool:
         kind = event.type()
-        if kind == QEvent.Type.MouseButtonPress:
-            return self._press(event)  # type: ignore[arg-type]
-        if self.wire is not None and not self._wire_alive():
+        if kind == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
+            return self._press(event)
+        if self.wire is not None and not self.wire.alive():
             self._end_wire()  # an undo or a new document took its port away mid-drag
+        if isinstance(event, QMouseEvent):
+            return self._mouse_event(kind, event)
+        if isinstance(event, QContextMenuEvent):
+            self._context_menu(event.pos(), event.globalPos())
+            return True
+        if isinstance(event, QDragMoveEvent):  # DragEnter is a DragMove too
+            if event.mimeData().hasFormat(OP_MIME):
+                event.acceptProposedAction()
+                return True
+            return False
+        if isinstance(event, QDropEvent) and event.mimeData().hasFormat(OP_MIME):
+            op = bytes(event.mimeData().data(OP_MIME).data()).decode()
+            event.acceptProposedAction()
+            self.add_node(op, self.view.mapToScene(event.position().toPoint()))
+            return True
+        return False
+
+    def _mouse_event(self, kind: QEvent.Type, event: QMouseEvent) -> bool:
         if kind == QEvent.Type.MouseMove and self.wire is not None:
-            self._drag_wire(event.position())  # type: ignore[attr-defined]
+            self.wire.drag(event.position(), self._item_at)
             return True
         if kind == QEvent.Type.MouseButtonRelease:
             if self.wire is not None:
-                self._release_wire(event.position())  # type: ignore[attr-defined]
+                wire = self.wire
+                target = wire.target(event.position(), self._item_at)  # the line still skipped
+                self._end_wire()
+                wire.apply(target, self.connect_ports)
                 return True
-            if event.button() == Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            if event.button() == Qt.MouseButton.LeftButton:
                 self._commit_moves()
             return False
         if kind == QEvent.Type.MouseButtonDblClick:
-            return self._double_click(event.position())  # type: ignore[attr-defined]
-        if kind == QEvent.Type.ContextMenu:
-            self._context_menu(event.pos(), event.globalPos())  # type: ignore[attr-defined]
-            return True
-        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
-            if event.mimeData().hasFormat(OP_MIME):  # type: ignore[attr-defined]
-                event.acceptProposedAction()  # type: ignore[attr-defined]
-                return True
-            return False
-        if kind == QEvent.Type.Drop and event.mimeData().hasFormat(OP_MIME):  # type: ignore[attr-defined]
-            op = bytes(event.mimeData().data(OP_MIME).data()).decode()  # type: ignore[attr-defined]
-            event.acceptProposedAction()  # type: ignore[attr-defined]
-            self.add_node(op, self.view.mapToScene(event.position().toPoint()))  # type: ignore[attr-defined]
-            return True
+            return self._double_click(event.position())
         return False
 
     def _item_at(self, pos: QPointF) -> QGraphicsItem | None:
@@ -322,100 +330,19 @@ class CanvasEditor(QObject):
             item = item.parentItem()
         return item
 
-    def _press(self, event: QEvent) -> bool:
-        if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+    def _press(self, event: QMouseEvent) -> bool:
+        if event.button() != Qt.MouseButton.LeftButton:
             return False
-        item = self._item_at(event.position())  # type: ignore[attr-defined]
+        item = self._item_at(event.position())
         if not isinstance(item, PortItem) or not self.view.isInteractive():
             return False
-        picked: Edge | None = None
-        fixed = item
-        if item.port is not None:
-            picked = self.doc.in_edges(item.node_item.node_id).get(item.port)
-            if picked is not None:  # pick up the edge's loose end
-                source_item = self.scene.nodes[picked.source]
-                assert source_item.output_port is not None
-                fixed = source_item.output_port
-                edge_item = self.scene.edges.get(picked)
-                if edge_item is not None:
-                    edge_item.setVisible(False)
-        line = QGraphicsPathItem()
-        pen = QPen(style.grad_colour(), 2, Qt.PenStyle.DashLine)
-        line.setPen(pen)
-        line.setZValue(5)
-        self.scene.addItem(line)
-        self.wire = _Wire(fixed, picked, line)
-        self._drag_wire(event.position())  # type: ignore[attr-defined]
+        self.wire = WireDrag(self.doc, self.stack, self.scene, self.view, self.status, item)
+        self.wire.drag(event.position(), self._item_at)
         return True
-
-    def _drag_wire(self, pos: QPointF) -> None:
-        assert self.wire is not None
-        here = self.view.mapToScene(pos.toPoint())
-        start = self.wire.fixed.scene_centre()
-        a, b = (start, here) if self.wire.from_output else (here, start)
-        path = QPainterPath(a)
-        dx = max(40.0, abs(b.x() - a.x()) * 0.5)
-        path.cubicTo(a + QPointF(dx, 0), b - QPointF(dx, 0), b)
-        self.wire.line.setPath(path)
-        target = self._wire_target(pos)
-        colour = style.grad_colour()
-        if target is not None:
-            reason = self.doc.can_connect(*target)
-            self.status(f"Cannot connect: {reason}" if reason else "release to connect", 3000)
-            colour = QColor(style.VERMILLION if reason else style.GREEN)
-        if self.wire.line.pen().color() != colour:  # green: will connect; red: refused
-            self.wire.line.setPen(QPen(colour, 2.5, Qt.PenStyle.DashLine))
-
-    def _wire_target(self, pos: QPointF) -> tuple[str, str, str] | None:
-        """(source, target, port) the wire would make if released at `pos`, else None."""
-        assert self.wire is not None
-        item = self._item_at(pos)
-        if not isinstance(item, PortItem):
-            return None
-        fixed = self.wire.fixed
-        if self.wire.from_output and item.port is not None:
-            return fixed.node_item.node_id, item.node_item.node_id, item.port
-        if not self.wire.from_output and item.port is None:
-            assert fixed.port is not None
-            return item.node_item.node_id, fixed.node_item.node_id, fixed.port
-        return None
-
-    def _release_wire(self, pos: QPointF) -> None:
-        assert self.wire is not None
-        target = self._wire_target(pos)
-        picked = self.wire.picked
-        self._end_wire()
-        if picked is None:
-            if target is not None:
-                self.connect_ports(*target)
-            return
-        if target is None:
-            push(self.stack, DisconnectCommand(self.doc, picked.target, picked.port))
-            self.status("disconnected", 2000)
-        elif (target[1], target[2]) != (picked.target, picked.port):
-            reason = self.doc.can_connect(*target)
-            if reason:
-                self.status(f"Cannot connect: {reason}", 6000)
-                return
-            self.stack.beginMacro(f"Reconnect {self.doc.node(picked.source).name}")
-            push(self.stack, DisconnectCommand(self.doc, picked.target, picked.port))
-            push(self.stack, ConnectCommand(self.doc, *target))
-            self.stack.endMacro()
-
-    def _wire_alive(self) -> bool:
-        assert self.wire is not None
-        fixed = self.wire.fixed
-        return (isValid(fixed) and isValid(self.wire.line)
-                and self.scene.nodes.get(fixed.node_item.node_id) is fixed.node_item)
 
     def _end_wire(self) -> None:
         assert self.wire is not None
-        if isValid(self.wire.line) and self.wire.line.scene() is self.scene:
-            self.scene.removeItem(self.wire.line)
-        if self.wire.picked is not None:
-            edge_item = self.scene.edges.get(self.wire.picked)
-            if edge_item is not None:
-                edge_item.setVisible(True)
+        self.wire.end()
         self.wire = None
 
     def _commit_moves(self) -> None:

@@ -88,7 +88,7 @@ class NodeItem(QGraphicsItem):
         self._height = max(HEADER + 3 * LINE + 8, HEADER + len(ports) * 22 + 8)
         if tuple(self.input_ports) != ports:  # an op never changes: build ports once
             for item in list(self.input_ports.values()):
-                item.setParentItem(None)
+                item.setParentItem(None)  # type: ignore[arg-type]  # Qt takes None: detach
                 if item.scene():
                     item.scene().removeItem(item)
             self.input_ports = {}
@@ -111,9 +111,11 @@ class NodeItem(QGraphicsItem):
         self.update()
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:  # noqa: N802
-        if (change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged
-                and self.scene() is not None):
-            self.scene().node_moved.emit(self.node_id)  # type: ignore[attr-defined]
+        if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
+            # the GraphScene's signal; this module cannot import the scene (it imports us)
+            moved = getattr(self.scene(), "node_moved", None)
+            if moved is not None:
+                moved.emit(self.node_id)
         return super().itemChange(change, value)
 
     # ---- painting -------------------------------------------------------------------------

@@ -5,6 +5,8 @@ Both are driven by the op registry, so a new op appears here without touching th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -45,6 +47,11 @@ def ranked(query: str) -> list[OpSpec]:
                                        CATEGORIES.index(s.category)))
 
 
+
+def children(group: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    return [c for i in range(group.childCount()) if (c := group.child(i)) is not None]
+
+
 class _OpTree(QTreeWidget):
     """The tree drags the op's name, which the canvas turns into a node where it is dropped.
     Enter on an op adds it too (itemActivated would also fire on double-click: two nodes)."""
@@ -58,7 +65,7 @@ class _OpTree(QTreeWidget):
             return
         super().keyPressEvent(event)
 
-    def mimeData(self, items: list[QTreeWidgetItem]) -> QMimeData:  # noqa: N802
+    def mimeData(self, items: Sequence[QTreeWidgetItem]) -> QMimeData:  # noqa: N802
         data = QMimeData()
         ops = [i.data(0, OP_ROLE) for i in items if i.data(0, OP_ROLE)]
         if ops:
@@ -110,24 +117,23 @@ class Palette(QWidget):
     def item_for(self, op: str) -> QTreeWidgetItem:
         spec = OPS[op]
         group = self.groups[spec.category]
-        for i in range(group.childCount()):
-            if group.child(i).data(0, OP_ROLE) == op:
-                return group.child(i)
+        for child in children(group):
+            if child.data(0, OP_ROLE) == op:
+                return child
         raise KeyError(op)
 
     def filter(self, text: str) -> None:
         for group in self.groups.values():
             shown = 0
-            for i in range(group.childCount()):
-                child = group.child(i)
+            for child in children(group):
                 hide = not matches(OPS[child.data(0, OP_ROLE)], text)
                 child.setHidden(hide)
                 shown += not hide
             group.setHidden(shown == 0)
 
     def visible_ops(self) -> list[str]:
-        return [g.child(i).data(0, OP_ROLE) for g in self.groups.values() if not g.isHidden()
-                for i in range(g.childCount()) if not g.child(i).isHidden()]
+        return [c.data(0, OP_ROLE) for g in self.groups.values() if not g.isHidden()
+                for c in children(g) if not c.isHidden()]
 
     def _add_first_visible(self) -> None:
         ops = self.visible_ops()

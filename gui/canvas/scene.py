@@ -29,7 +29,7 @@ class GraphScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[Edge, EdgeItem] = {}
         self.run: Run | None = None
-        # the backward replay (gui/animation.py) sets this to show a node's gradient as it
+        # the backward replay (gui/replay/animation.py) sets this to show a node's gradient as it
         # was at the replayed step instead of the run's final one; None = final
         self.grad_lines: Callable[[str], list[tuple[str, str]] | None] | None = None
         self.setBackgroundBrush(style.canvas_background())
@@ -93,8 +93,8 @@ class GraphScene(QGraphicsScene):
         self.run = run
         for item in self.nodes.values():
             self._refresh_lines(item)
-        for edge, item in self.edges.items():
-            item.set_carries_grad(run is None or edge.source in run.grad_nodes)
+        for edge, edge_item in self.edges.items():
+            edge_item.set_carries_grad(run is None or edge.source in run.grad_nodes)
 
     def refresh_node(self, node_id: str) -> None:
         if node_id in self.nodes:

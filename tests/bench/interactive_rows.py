@@ -41,7 +41,7 @@ def seed_edit_ms(doc: Document, repeats: int = 30) -> float:
     """A seed edit as the form makes it (one undo command); stop when the run has been
     shown and painted."""
     from engine.literal import shape_of
-    from gui.commands import UpdateNodeCommand, push
+    from gui.canvas.commands import UpdateNodeCommand, push
 
     app, window = _window(doc)
     out = window.doc.outputs()[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gui.commands import UpdateNodeCommand, push
+from gui.canvas.commands import UpdateNodeCommand, push
 
 
 def torch_grad(x_value, seed):

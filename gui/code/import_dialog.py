@@ -1,0 +1,112 @@
+"""File → Import PyTorch code…: paste a snippet, get the graph. The snippet is read, never
+run (engine/snippets/reader.py); on an error the line is marked and the text is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QColor, QFontDatabase, QKeySequence, QTextCursor, QTextFormat
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.document import Document
+from gui import style
+
+PLACEHOLDER = """import torch
+
+x = torch.tensor([2.0, 3.0], requires_grad=True)
+y = x * x
+y.backward(gradient=torch.tensor([1.0, 0.5]))
+print(x.grad)"""
+
+
+class ImportDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None, text: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import PyTorch code")
+        self.resize(640, 480)
+        self.document: Document | None = None
+        self.editor = QPlainTextEdit(text)
+        self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.editor.setPlaceholderText(PLACEHOLDER)
+        self.editor.textChanged.connect(self._clear_error)
+        self.message = QLabel("Paste a PyTorch snippet. It is read, never run: tensors, the "
+                              "registry's ops and one backward call are understood.")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.import_button = buttons.addButton("Import",
+                                               QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button.setDefault(True)
+        self.import_button.setToolTip("Build the graph from this code (Ctrl+Enter)")
+        self.import_button.setShortcut("Ctrl+Return")
+        buttons.accepted.connect(self.try_import)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.editor)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    def try_import(self) -> bool:
+        # imported here: the importer brings torch in, which must not delay the first paint
+        from engine.snippets.reader import ImportError_, import_snippet
+
+        try:
+            self.document = import_snippet(self.editor.toPlainText())
+        except ImportError_ as exc:
+            self.show_error(str(exc), exc.line, exc.col)
+            return False
+        self.accept()
+        return True
+
+    def show_error(self, text: str, line: int | None, col: int | None) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(f"color: {style.VERMILLION}; font-weight: bold;")
+        if not line:
+            return
+        block = self.editor.document().findBlockByLineNumber(line - 1)
+        cursor = QTextCursor(block)
+        if col:
+            cursor.movePosition(QTextCursor.MoveOperation.Right, n=max(col - 1, 0))
+        self.editor.setTextCursor(cursor)
+        mark = QTextEdit.ExtraSelection()
+        mark.format.setBackground(QColor(style.VERMILLION).lighter(170))
+        mark.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+        mark.cursor = QTextCursor(block)
+        self.editor.setExtraSelections([mark])
+        self.editor.setFocus()
+
+    def _clear_error(self) -> None:
+        if self.editor.extraSelections():
+            self.editor.setExtraSelections([])
+            self.message.setStyleSheet("")
+
+
+OpenUntitled = Callable[[Document, str], bool]  # a new document and a status line; False: kept
+
+
+def import_code(parent: QWidget, open_untitled: OpenUntitled) -> bool:
+    """Ask for a snippet; on success it replaces the document (asking to save first)."""
+    dialog = ImportDialog(parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.document is None:
+        return False
+    doc = dialog.document
+    names = ", ".join(n.name for n in doc.outputs()) or "no output"
+    return open_untitled(doc, f"Imported {len(doc)} nodes from code; backward on {names}")
+
+
+def import_action(parent: QWidget, open_untitled: OpenUntitled) -> QAction:
+    """File → Import PyTorch code… (Ctrl+I)."""
+    action = QAction("&Import PyTorch code…", parent)
+    action.setShortcut(QKeySequence("Ctrl+I"))
+    action.setToolTip("Paste a PyTorch snippet and get its graph (it is never run)")
+    action.triggered.connect(lambda: import_code(parent, open_untitled))
+    return action

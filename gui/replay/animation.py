@@ -1,0 +1,221 @@
+"""Replays the backward pass of the newest run on the canvas and the chart.
+
+The order and every number come from the run's trace (real autograd hooks, engine/replay.py);
+this module only decides when to show the next event. A 16 ms timer moves a pulse along the
+edge of the event in flight; when the pulse arrives the step advances and only the items that
+step changed are redrawn. Any edit of the document stops the replay; the next run starts a
+fresh one.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+
+from engine.document import DocEvent, Document
+from engine.format import element_labels, preview
+from engine.replay import Key, Replay
+from engine.trace import EDGE_GRAD, Run
+from gui.canvas.scene import GraphScene
+from gui.replay.animation_overlay import CanvasOverlay
+from gui.runner import RunController
+from gui.seed.grad_chart import GradChart
+
+FRAME_MS = 16
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+# how long one event takes at 1×: a pulse needs time to be followed by the eye
+EVENT_MS = {EDGE_GRAD: 800}
+OTHER_EVENT_MS = 500
+
+
+class ReplayAnimator(QObject):
+    step_changed = Signal(int)
+    playing_changed = Signal(bool)
+    replay_changed = Signal(object)  # Replay | None (None while a new run is on its way)
+
+    def __init__(self, doc: Document, runner: RunController, scene: GraphScene,
+                 chart: GradChart, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.scene = scene
+        self.chart = chart
+        self.overlay = CanvasOverlay(self.scene)
+        self.replay: Replay | None = None
+        self.step = 0
+        self.speed = 1.0
+        self.active = False  # the canvas and chart show the replayed step, not the final run
+        self._phase_ms = 0.0
+        self._clock = QElapsedTimer()
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+        runner.finished.connect(self.set_run)
+        doc.subscribe(self._on_doc_event)
+        self.scene.node_moved.connect(self.overlay.follow_node)
+        if runner.last is not None:
+            self.set_run(runner.last)
+
+    # ---- runs and edits -------------------------------------------------------------------
+    def set_run(self, run: Run) -> None:
+        """A new run: stop, show its final state, and make it the one the next play replays."""
+        self.pause()
+        self.leave()
+        self.replay = Replay(run)
+        self.step = len(self.replay)
+        self.replay_changed.emit(self.replay)
+        self.step_changed.emit(self.step)
+
+    def _on_doc_event(self, event: DocEvent) -> None:
+        if event.kind == "node_changed" and event.fields == ("position",):
+            if event.node_id:
+                self.overlay.follow_node(event.node_id)
+            return
+        # the replayed run no longer matches what is on the canvas: stop cleanly
+        self.pause()
+        self.leave()
+        if self.replay is not None:
+            self.replay = None
+            self.replay_changed.emit(None)
+
+    # ---- transport ------------------------------------------------------------------------
+    def steps(self) -> int:
+        return len(self.replay) if self.replay else 0
+
+    def is_playing(self) -> bool:
+        return self._timer.isActive()
+
+    def play(self) -> None:
+        if self.replay is None or not len(self.replay):
+            return
+        if self.step >= len(self.replay):
+            self.go_to(0)
+        self.enter()
+        self._phase_ms = 0.0
+        self._clock.start()
+        if not self._timer.isActive():
+            self._timer.start()
+            self.playing_changed.emit(True)
+
+    def pause(self) -> None:
+        if self._timer.isActive():
+            self._timer.stop()
+            self.playing_changed.emit(False)
+        self.overlay.hide_pulse()
+
+    def toggle(self) -> None:
+        self.pause() if self.is_playing() else self.play()
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = max(SPEEDS[0], min(SPEEDS[-1], speed))
+
+    def forward(self) -> None:
+        self.pause()
+        self.go_to(self.step + 1)
+
+    def back(self) -> None:
+        self.pause()
+        self.go_to(self.step - 1)
+
+    def restart(self) -> None:
+        self.go_to(0)
+        self._phase_ms = 0.0
+
+    def go_to(self, step: int) -> None:
+        """Show the state after `step` events; redraws only what differs from the current."""
+        if self.replay is None:
+            return
+        step = self.replay.clamp(step)
+        if not self.active:
+            self.step = step  # enter() draws everything at this step
+            self.enter()
+        keys = self.replay.changed_keys(self.step, step)
+        self.step = step
+        self._phase_ms = 0.0
+        self.overlay.hide_pulse()
+        self._show(keys)
+        self.step_changed.emit(step)
+
+    # ---- showing --------------------------------------------------------------------------
+    def enter(self) -> None:
+        """Switch the canvas and chart from the final run to the replayed step."""
+        if self.active or self.replay is None:
+            return
+        self.active = True
+        self.overlay.build(self.replay)
+        self.scene.grad_lines = self._grad_lines
+        everything: set[Key] = {("node", n) for n in self.scene.nodes}
+        everything |= self.replay.changed_keys(0, len(self.replay))
+        self._show(everything)
+
+    def leave(self) -> None:
+        if not self.active:
+            return
+        self.active = False
+        self.overlay.clear()
+        self.scene.grad_lines = None
+        for node_id in list(self.scene.nodes):
+            self.scene.refresh_node(node_id)
+        self.chart.show_run(self.runner.last)
+
+    def _show(self, keys: set[Key]) -> None:
+        if self.replay is None:
+            return
+        self.overlay.apply(self.replay, self.step, keys)
+        if any(kind == "leaf" for kind, _ in keys):
+            labels, heights = self.chart_values(self.step)
+            self.chart.show_partial(labels, heights)
+
+    def chart_values(self, step: int) -> tuple[list[str], list[float | None]]:
+        """The bars at `step`: every leaf that ends with a .grad, with its .grad so far."""
+        assert self.replay is not None
+        run = self.replay.run
+        labels: list[str] = []
+        heights: list[float | None] = []
+        for leaf_id, final in run.leaf_grads.items():
+            if final is None:
+                continue
+            names = element_labels(run.names[leaf_id], tuple(final.shape))
+            labels.extend(names)
+            now = self.replay.leaf_grad_at(leaf_id, step)
+            if now is None:
+                heights.extend([None] * len(names))
+            else:
+                heights.extend(float(v) for v in now.reshape(-1).tolist())
+        return labels, heights
+
+    def _grad_lines(self, node_id: str) -> list[tuple[str, str]] | None:
+        """The gradient line of a node card at the replayed step (None: the usual text)."""
+        replay, k = self.replay, self.step
+        if replay is None or node_id not in replay.gradient_nodes:
+            return None
+        total = replay.node_grad_at(node_id, k)
+        if node_id in replay.run.leaf_grads:
+            done = replay.has_arrived(("leaf", node_id), k)
+            grad = replay.leaf_grad_at(node_id, k)
+            if done:
+                return [(f".grad {preview(grad)}", "grad")]
+            if total is not None:
+                return [(f"∇ {preview(total)} → .grad next", "grad")]
+            return [(f".grad {preview(grad)}", "muted")]
+        if total is not None:
+            return [(f"∇ {preview(total)}", "grad")]
+        if k == 0 and node_id in replay.seeds:
+            seed = replay.seeds[node_id]
+            return [(f"seed {preview(seed)}" if seed is not None
+                     else "seed: implicit (bare backward())", "grad")]
+        return [("∇ not yet", "muted")]
+
+    def _tick(self) -> None:
+        replay = self.replay
+        if replay is None or self.step >= len(replay):
+            self.pause()
+            return
+        self._phase_ms += self._clock.restart() * self.speed
+        event = replay.events[self.step]
+        duration = EVENT_MS.get(event.kind, OTHER_EVENT_MS)
+        if self._phase_ms < duration:
+            self.overlay.move_pulse(event, self._phase_ms / duration)
+            return
+        self.go_to(self.step + 1)  # resets the phase: at most one step per frame
+        if self.step >= len(replay):
+            self.pause()

@@ -1,0 +1,272 @@
+"""Bar chart of every leaf's .grad, element by element, grouped by leaf.
+
+One BarGraphItem for the grads (updated in place) and one for the ghost bars: the leaf grads
+torch gives for the all-ones seed (`.sum().backward()`), so the effect of v is visible. A leaf
+whose .grad is None gets a labelled "None" slot, never a zero bar. NaN/±Inf are drawn as
+hatched, marked bars at the edge of a finite axis (BarGraphItem breaks autorange on them).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QCursor
+from PySide6.QtWidgets import QToolTip
+
+from engine.document import Document
+from engine.format import element_labels, number
+from engine.trace import Run
+from gui import style
+
+if TYPE_CHECKING:
+    from torch import Tensor  # annotations only: torch comes in through engine/
+
+GAP = 0.8  # extra space between two leaves' groups of bars
+BAR_WIDTH = 0.62
+MAX_VALUE_LABELS = 40  # more bars than this: values only on hover
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One x position: a bar of a leaf element, or the None placeholder of a leaf."""
+
+    x: float
+    label: str
+    value: float | None  # None: the leaf's .grad is None
+    reference: float | None
+    why_none: str = ""
+
+
+class GradChart(pg.PlotWidget):
+    def __init__(self, doc: Document | None = None) -> None:
+        super().__init__()
+        self.doc = doc
+        self.setBackground(None)
+        self.showGrid(y=True, alpha=0.25)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        self.setMenuEnabled(False)
+        self.title = "x.grad = vᵀJ  (bars: your v · dashed: v = ones)"
+        self.getPlotItem().setTitle(self.title)
+        self.getPlotItem().setLabel("left", "gradient")
+        self.ghosts = pg.BarGraphItem(x=[], height=[], width=0.82, brush=None,
+                                      pen=pg.mkPen(style.GREY, width=1.5,
+                                                   style=Qt.PenStyle.DashLine))
+        self.ghosts.setToolTip("dashed: the grads for v = ones (.sum().backward())")
+        self.addItem(self.ghosts)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH, pen=pg.mkPen(None),
+                                    brush=QColor(style.POSITIVE))
+        self.addItem(self.bars)
+        self.zero_line = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(style.GREY))
+        self.addItem(self.zero_line)
+        self.value_labels: list[pg.TextItem] = []
+        self.none_labels: list[pg.TextItem] = []
+        self.separators: list[pg.InfiniteLine] = []
+        self.slots: list[Slot] = []
+        self.labels: list[str] = []  # one per bar (None slots excluded)
+        self.heights = np.zeros(0)  # the true values, NaN/Inf included
+        self.reference = np.zeros(0)  # ghost values (NaN where unknown)
+        self.none_leaves: list[str] = []
+        self.warning = ""
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    # ---- data -----------------------------------------------------------------------------
+    def _slots(self, run: Run | None) -> list[Slot]:
+        slots: list[Slot] = []
+        if run is None:
+            return slots
+        reference = run.reference_grads or {}
+        x = 0.0
+        for leaf_id, name, grad, why in self._leaves(run):
+            if grad is None:
+                slots.append(Slot(x, f"{name}: None", None, None, why))
+                x += 1 + GAP
+                continue
+            ref = reference.get(leaf_id)
+            ref_flat = ref.reshape(-1).tolist() if ref is not None and \
+                ref.shape == grad.shape else [None] * grad.numel()
+            for label, v, r in zip(element_labels(name, tuple(grad.shape)),
+                                   grad.reshape(-1).tolist(), ref_flat, strict=True):
+                slots.append(Slot(x, label, float(v), None if r is None else float(r)))
+                x += 1
+            x += GAP
+        return slots
+
+    def _leaves(self, run: Run) -> list[tuple[str, str, Tensor | None, str]]:
+        """(leaf id, name, grad or None, why None) for every leaf, in document order."""
+        bare_failed = run.error is not None
+        why_default = "backward failed" if bare_failed else "no gradient reached it"
+        out: list[tuple[str, str, Tensor | None, str]] = []
+        ids = list(run.leaf_grads)
+        if self.doc is not None:
+            doc_leaves = [n for n in self.doc.leaves() if n.id in run.names]
+            ids = [n.id for n in doc_leaves]
+        for leaf_id in ids:
+            if leaf_id in run.leaf_grads:
+                grad = run.leaf_grads[leaf_id]
+                out.append((leaf_id, run.names[leaf_id], grad, why_default))
+            else:
+                out.append((leaf_id, run.names[leaf_id], None, "requires_grad is off"))
+        return out
+
+    # ---- drawing --------------------------------------------------------------------------
+    def show_run(self, run: Run | None) -> None:
+        self.slots = slots = self._slots(run)
+        bars = [s for s in slots if s.value is not None]
+        self.labels = [s.label for s in bars]
+        self.none_leaves = [s.label.split(":")[0] for s in slots if s.value is None]
+        self.heights = np.asarray([s.value for s in bars], dtype=float)
+        self.reference = np.asarray([np.nan if s.reference is None else s.reference
+                                     for s in bars], dtype=float)
+        x = np.asarray([s.x for s in bars], dtype=float)
+        finite = np.concatenate([self.heights[np.isfinite(self.heights)],
+                                 self.reference[np.isfinite(self.reference)], [0.0]])
+        top, bottom = float(finite.max()), float(finite.min())
+        pad = (top - bottom) * 0.18 or 1.0
+        y_top = top + pad
+        y_bottom = bottom - (pad if bottom < 0 else 0)
+        shown = self.heights.copy()
+        shown[np.isposinf(shown)] = y_top  # marked bars that reach the edge of the axis
+        shown[np.isneginf(shown)] = y_bottom if y_bottom < 0 else -pad
+        shown[np.isnan(shown)] = y_top
+        y_bottom = min(y_bottom, float(shown.min(initial=0.0)))
+        brushes = [_brush(h) for h in self.heights]
+        # pyqtgraph fails on empty brush lists: give a single brush when there are no bars
+        self.bars.setOpts(x=x, height=shown, width=BAR_WIDTH, brushes=brushes or None,
+                          brush=QColor(style.POSITIVE), pen=pg.mkPen(None), pens=None)
+        ghost_ok = np.isfinite(self.reference)
+        self.ghosts.setOpts(x=x[ghost_ok], height=self.reference[ghost_ok], width=0.82)
+        self._shown_x, self._shown = x, shown
+        self._fit_labels()
+        self._set_none_labels([s for s in slots if s.value is None], pad)
+        self._set_separators(slots)
+        bad = [s.label for s in bars if s.value is not None and not math.isfinite(s.value)]
+        self.warning = (f"⚠ not finite: {', '.join(bad[:4])}{' …' if len(bad) > 4 else ''}"
+                        if bad else "")
+        title = self.title if not self.warning else f"{self.title}   {self.warning}"
+        colour = style.VERMILLION if self.warning else None
+        self.getPlotItem().setTitle(title, color=colour)
+        right = slots[-1].x + 0.7 if slots else 0.7
+        self.setXRange(-0.7, right, padding=0)
+        self.setYRange(y_bottom, y_top, padding=0)
+
+    def _fit_labels(self) -> None:
+        """Tick and value labels only as dense as the width allows (no overlapping text)."""
+        span = (self.slots[-1].x + 1.4) if self.slots else 1.4
+        px_per_bar = max(self.width() - 60, 1) / span
+        step = max(1, math.ceil(44 / px_per_bar))
+        ticks = [(s.x, s.label.split(":")[0] if s.value is None else s.label)
+                 for i, s in enumerate(self.slots) if i % step == 0 or s.value is None]
+        self.getAxis("bottom").setTicks([ticks])
+        self._set_value_labels(self._shown_x, self._shown, px_per_bar >= 42)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().resizeEvent(event)
+        if hasattr(self, "_shown"):
+            self._fit_labels()
+
+    def _set_value_labels(self, x: np.ndarray, shown: np.ndarray, room: bool) -> None:
+        n = len(self.heights) if room and len(self.heights) <= MAX_VALUE_LABELS else 0
+        while len(self.value_labels) < n:
+            label = pg.TextItem(anchor=(0.5, 1.0), color=style.text_colour())
+            self.addItem(label)
+            self.value_labels.append(label)
+        for i, label in enumerate(self.value_labels):
+            if i >= n:
+                label.hide()
+                continue
+            h = float(self.heights[i])
+            label.setText(number(h) if math.isfinite(h) else f"⚠ {number(h)}")
+            label.setColor(style.text_colour() if math.isfinite(h) else QColor(style.VERMILLION))
+            below = h < 0 or (math.isnan(h) is False and h == -math.inf)
+            label.setAnchor((0.5, 0.0) if below else (0.5, 1.0))
+            label.setPos(float(x[i]), float(shown[i]) if math.isfinite(h) else 0.0)
+            label.show()
+
+    def _set_none_labels(self, slots: list[Slot], pad: float) -> None:
+        while len(self.none_labels) < len(slots):
+            label = pg.TextItem(anchor=(0.5, 1.0), color=style.GREY)
+            self.addItem(label)
+            self.none_labels.append(label)
+        for i, label in enumerate(self.none_labels):
+            if i >= len(slots):
+                label.hide()
+                continue
+            label.setText(f"{slots[i].label.split(':')[0]}.grad\nNone")
+            label.setToolTip(f"{slots[i].label.split(':')[0]}.grad is None: {slots[i].why_none}")
+            label.setPos(slots[i].x, pad * 0.5)
+            label.show()
+
+    def _set_separators(self, slots: list[Slot]) -> None:
+        xs = [b.x - (1 + GAP) / 2 for a, b in zip(slots, slots[1:], strict=False)
+              if b.x - a.x > 1.01]
+        while len(self.separators) < len(xs):
+            line = pg.InfiniteLine(angle=90, pen=pg.mkPen(style.GREY, width=1,
+                                                          style=Qt.PenStyle.DotLine))
+            self.addItem(line)
+            self.separators.append(line)
+        for i, line in enumerate(self.separators):
+            line.setVisible(i < len(xs))
+            if i < len(xs):
+                line.setPos(xs[i])
+
+    # ---- replay ---------------------------------------------------------------------------
+    def show_partial(self, labels: list[str], heights: list[float | None]) -> None:
+        """The replay's view: the final run's bars, each leaf's .grad as far as backward has
+        got (None = no .grad yet: an empty bar marked —). The axes stay the final run's, so
+        the same step always looks the same and bars visibly grow."""
+        bars = [s for s in self.slots if s.value is not None]
+        x = np.asarray([s.x for s in bars] if [s.label for s in bars] == labels
+                       else range(len(labels)), dtype=float)
+        self.labels = list(labels)
+        self.heights = np.asarray([np.nan if h is None else h for h in heights], dtype=float)
+        y_bottom, y_top = self.getPlotItem().vb.viewRange()[1]
+        shown = np.nan_to_num(self.heights, nan=0.0, posinf=y_top, neginf=y_bottom)
+        brushes = [_brush(h) if h is not None else QBrush(Qt.BrushStyle.NoBrush)
+                   for h in heights]
+        self.bars.setOpts(x=x, height=shown, width=BAR_WIDTH, brushes=brushes or None,
+                          brush=QColor(style.POSITIVE), pen=pg.mkPen(None), pens=None)
+        self._shown_x, self._shown = x, shown
+        self._fit_labels()
+        for label, h in zip(self.value_labels, heights, strict=False):
+            if h is None:
+                label.setText("—")
+                label.setColor(QColor(style.GREY))
+        low, high = float(shown.min(initial=0.0)), float(shown.max(initial=0.0))
+        if low < y_bottom or high > y_top:  # an earlier, accumulated .grad lies outside
+            self.setYRange(min(y_bottom, low), max(y_top, high), padding=0)
+
+    # ---- hover ----------------------------------------------------------------------------
+    def tooltip_for(self, slot: Slot) -> str:
+        if slot.value is None:
+            name = slot.label.split(":")[0]
+            return f"{name}.grad is None ({slot.why_none})"
+        text = f"{slot.label}.grad = {slot.value!r}"
+        if slot.reference is not None:
+            text += f"\nwith v = ones: {slot.reference!r}"
+        if not math.isfinite(slot.value):
+            text += "\nnot a finite number: the bar is drawn at the edge of the axis"
+        return text
+
+    def slot_at(self, x: float) -> Slot | None:
+        best = min(self.slots, key=lambda s: abs(s.x - x), default=None)
+        return best if best is not None and abs(best.x - x) <= 0.5 else None
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        point = self.getPlotItem().vb.mapSceneToView(pos)
+        slot = self.slot_at(point.x())
+        if slot is None:
+            QToolTip.hideText()
+            return
+        QToolTip.showText(QCursor.pos(), self.tooltip_for(slot), self)
+
+
+def _brush(h: float) -> QBrush:
+    if not math.isfinite(h):
+        return QBrush(QColor(style.VERMILLION), Qt.BrushStyle.BDiagPattern)
+    return QBrush(QColor(style.POSITIVE if h >= 0 else style.NEGATIVE))
