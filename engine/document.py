@@ -16,6 +16,17 @@ from typing import Any
 
 import networkx as nx
 
+from engine.calls import (
+    CALL_FIELDS,
+    PRIMARY,
+    Call,
+    CallError,
+    check_call,
+    check_program,
+    mentions,
+    normalised,
+    without_node,
+)
 from engine.literal import LiteralError, Nested, check_rectangular
 from engine.ops import (
     CONSTANT,
@@ -80,12 +91,14 @@ class Node:
 @dataclass(frozen=True)
 class DocEvent:
     """kind: node_added | node_removed | node_changed | edge_added | edge_removed |
-    options_changed | reset (everything replaced)."""
+    options_changed | calls_changed (the program of calls; `call` is the index it concerns,
+    None for the whole list) | reset (everything replaced)."""
 
     kind: str
     node_id: str | None = None
     edge: Edge | None = None
     fields: tuple[str, ...] = ()
+    call: int | None = None
 
 
 @dataclass
@@ -103,6 +116,7 @@ class Document:
     def __init__(self) -> None:
         self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self.options = RunOptions()
+        self.calls: list[Call] = [PRIMARY]  # the program after the forward (engine/calls.py)
         self.title = ""
         self.description = ""
         self._listeners: list[Callable[[DocEvent], None]] = []
@@ -298,6 +312,9 @@ class Document:
             self.options.inputs = [i for i in self.options.inputs or [] if i != node_id]
         self.graph.remove_node(node_id)
         self._emit(DocEvent("node_removed", node_id))
+        if any(mentions(c, node_id) for c in self.calls):
+            self.calls = [without_node(c, node_id) for c in self.calls]
+            self._emit(DocEvent("calls_changed"))
         return node, edges
 
     def update_node(self, node_id: str, **fields: Any) -> dict[str, Any]:
@@ -353,10 +370,77 @@ class Document:
         self._emit(DocEvent("options_changed", fields=tuple(fields)))
         return old
 
+    # ---- the program of calls (engine/calls.py) ----------------------------------------------
+    def _node_op(self, node_id: str) -> str | None:
+        return self.graph.nodes[node_id]["node"].op if node_id in self.graph else None
+
+    def _checked_program(self, calls: list[Call]) -> list[Call]:
+        calls = [normalised(c) for c in calls]
+        try:
+            for call in calls:
+                check_call(call, self._node_op)
+            check_program(calls)
+        except CallError as exc:
+            raise GraphError(str(exc)) from None
+        return calls
+
+    def set_calls(self, calls: list[Call]) -> list[Call]:
+        """Replace the whole program; returns the old one (for undo)."""
+        new = self._checked_program(list(calls))
+        old, self.calls = self.calls, new
+        self._emit(DocEvent("calls_changed"))
+        return old
+
+    def add_call(self, call: Call, index: int | None = None) -> int:
+        """Insert a call (at the end by default); returns its index."""
+        index = len(self.calls) if index is None else index
+        if not 0 <= index <= len(self.calls):
+            raise GraphError(f"no place {index} in a program of {len(self.calls)} calls")
+        self.calls = self._checked_program([*self.calls[:index], call, *self.calls[index:]])
+        self._emit(DocEvent("calls_changed", call=index))
+        return index
+
+    def remove_call(self, index: int) -> Call:
+        """Remove a call; returns it so add_call(call, index) undoes the removal."""
+        self._call_at(index)
+        if self.calls[index].primary:
+            raise GraphError("the document's own backward call cannot be removed; "
+                             "it runs on the outputs marked on the graph")
+        removed = self.calls[index]
+        self.calls = self._checked_program(self.calls[:index] + self.calls[index + 1:])
+        self._emit(DocEvent("calls_changed", call=index))
+        return removed
+
+    def move_call(self, index: int, new_index: int) -> None:
+        """Move a call to another place; move_call(new_index, index) undoes it."""
+        call = self._call_at(index)
+        self._call_at(new_index)
+        rest = self.calls[:index] + self.calls[index + 1:]
+        self.calls = self._checked_program([*rest[:new_index], call, *rest[new_index:]])
+        self._emit(DocEvent("calls_changed", call=new_index))
+
+    def update_call(self, index: int, **fields: Any) -> dict[str, Any]:
+        """Change fields of a call; returns the old values of exactly those fields."""
+        current = self._call_at(index)
+        bad = set(fields) - set(CALL_FIELDS) | ({"kind", "primary"} & set(fields))
+        if bad:
+            raise GraphError(f"a call's {sorted(bad)[0]!r} cannot be changed this way")
+        candidate = replace(current, **copy.deepcopy(fields))
+        self.calls = self._checked_program([*self.calls[:index], candidate,
+                                            *self.calls[index + 1:]])
+        self._emit(DocEvent("calls_changed", call=index, fields=tuple(fields)))
+        return {k: getattr(current, k) for k in fields}
+
+    def _call_at(self, index: int) -> Call:
+        if not 0 <= index < len(self.calls):
+            raise GraphError(f"no call {index + 1}: the program has {len(self.calls)} calls")
+        return self.calls[index]
+
     def replace_with(self, other: Document) -> None:
         """Take over another document's content (open, new, import) and say so once."""
         self.graph = other.graph
         self.options = other.options
+        self.calls = other.calls
         self.title = other.title
         self.description = other.description
         self._next_id = 1
@@ -366,6 +450,7 @@ class Document:
         twin = Document()
         twin.graph = copy.deepcopy(self.graph)
         twin.options = copy.deepcopy(self.options)
+        twin.calls = list(self.calls)
         twin.title, twin.description = self.title, self.description
         return twin
 
