@@ -137,7 +137,8 @@ def report(doc: Document, result: Any) -> dict[str, Any]:
     error = None
     if result.error is not None:
         error = {"type": result.error.type, "message": result.error.message,
-                 "node": result.names.get(result.error.node_id)}
+                 "node": result.names.get(result.error.node_id),
+                 "call": None if result.error.call is None else result.error.call + 1}
     return {"outputs": outputs, "grads": {k: _tolist(v) for k, v in
                                           result.grads_by_name().items()},
             "error": error, "warnings": list(result.warnings),
@@ -172,6 +173,8 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
             lines.append(f"call {number}: {call['call']}{state}")
             for name, value in (call["results"] or {}).items():
                 lines.append(f"  returned for {name}: {value}")
+            for name, grad in (call["grads"] or {}).items():
+                lines.append(f"  then {name}.grad = {grad}")
     for name, grad in data["grads"].items():
         lines.append(f"{name}.grad = {grad}")
     for warning in data["warnings"]:
@@ -179,6 +182,8 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
     if data["error"]:
         err = data["error"]
         where = f" (at {err['node']})" if err.get("node") else ""
+        if err.get("call") and len(data["calls"]) > 1:
+            where = f" in call {err['call']}{where}"
         lines.append(f"error{where}: {err['type']}: {err['message']}")
     return "\n".join(lines)
 

@@ -17,6 +17,7 @@ import networkx as nx
 import torch
 
 from engine.calls import BACKWARD, GRAD, ZERO_GRAD, Call
+from engine.calls import backward as backward_call
 from engine.calls import describe as describe_call
 from engine.document import Document, Edge, Node, id_key
 from engine.literal import Nested, all_integers
@@ -254,7 +255,7 @@ class _Program:
     def run(self) -> None:
         failed = False
         for index, call in enumerate(self.doc.calls):
-            label = describe_call(call, lambda i: self.result.names.get(i, i))
+            label = describe_call(self._as_written(call), lambda i: self.result.names.get(i, i))
             done = CallResult(index, call.kind, label, call.primary)
             self.result.calls.append(done)
             done.grads_before = _grads(self.fwd)
@@ -275,6 +276,14 @@ class _Program:
                     self.result.error = self.result.error or done.error
             done.stop = len(self.result.events)
             done.grads_after = _grads(self.fwd)
+
+    def _as_written(self, call: Call) -> Call:
+        """The document's own backward call with its outputs and options filled in."""
+        outputs = [n.id for n in self.doc.outputs()]
+        if not call.primary or not outputs:
+            return call
+        options = self.doc.options
+        return backward_call(outputs, retain_graph=options.retain_graph, inputs=options.inputs)
 
     def _blame(self, call: Call, done: CallResult, message: str) -> str | None:
         if call.kind == ZERO_GRAD:
