@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.limits import CALLS
-from engine.literal import LiteralError, Nested, check_rectangular
+from engine.literal import LiteralError, Nested, check_rectangular, format_literal
 from engine.seeds import is_number
 
 BACKWARD = "backward"  # torch.autograd.backward(outputs, grad_tensors=seeds, ...)
@@ -172,7 +172,12 @@ def describe(call: Call, names: Callable[[str], str]) -> str:
     if call.primary:
         return "backward() on the marked outputs"
     outs = ", ".join(names(i) for i in call.outputs)
-    extra = ", retain_graph=True" if call.retain_graph else ""
+    extra = ""
+    if any(s is not None for s in call.seeds):
+        given = ", ".join("None" if s is None else format_literal(s) for s in call.seeds)
+        extra += f", {'grad_outputs' if call.kind == GRAD else 'grad_tensors'}=[{given}]"
+    if call.retain_graph:
+        extra += ", retain_graph=True"
     if call.kind == GRAD:
         ins = ", ".join(names(i) for i in call.inputs or ())
         return f"torch.autograd.grad([{outs}], [{ins}]{extra})"
