@@ -16,17 +16,7 @@ from typing import Any
 
 import networkx as nx
 
-from engine.calls import (
-    CALL_FIELDS,
-    PRIMARY,
-    Call,
-    CallError,
-    check_call,
-    check_program,
-    mentions,
-    normalised,
-    without_node,
-)
+from engine.calls import PRIMARY, Call, mentions, without_node
 from engine.literal import LiteralError, Nested, check_rectangular
 from engine.ops import (
     CONSTANT,
@@ -39,6 +29,7 @@ from engine.ops import (
     get_op,
     is_source,
 )
+from engine.program_edits import ProgramEdits
 
 
 class GraphError(ValueError):
@@ -112,7 +103,7 @@ NODE_FIELDS = ("op", "name", "params", "value", "requires_grad", "dtype", "posit
                "is_output", "seed", "seed_enabled")
 
 
-class Document:
+class Document(ProgramEdits):
     def __init__(self) -> None:
         self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self.options = RunOptions()
@@ -370,71 +361,11 @@ class Document:
         self._emit(DocEvent("options_changed", fields=tuple(fields)))
         return old
 
-    # ---- the program of calls (engine/calls.py) ----------------------------------------------
-    def _node_op(self, node_id: str) -> str | None:
-        return self.graph.nodes[node_id]["node"].op if node_id in self.graph else None
+    def _refusal(self, message: str) -> Exception:
+        return GraphError(message)
 
-    def _checked_program(self, calls: list[Call]) -> list[Call]:
-        calls = [normalised(c) for c in calls]
-        try:
-            for call in calls:
-                check_call(call, self._node_op)
-            check_program(calls)
-        except CallError as exc:
-            raise GraphError(str(exc)) from None
-        return calls
-
-    def set_calls(self, calls: list[Call]) -> list[Call]:
-        """Replace the whole program; returns the old one (for undo)."""
-        new = self._checked_program(list(calls))
-        old, self.calls = self.calls, new
-        self._emit(DocEvent("calls_changed"))
-        return old
-
-    def add_call(self, call: Call, index: int | None = None) -> int:
-        """Insert a call (at the end by default); returns its index."""
-        index = len(self.calls) if index is None else index
-        if not 0 <= index <= len(self.calls):
-            raise GraphError(f"no place {index} in a program of {len(self.calls)} calls")
-        self.calls = self._checked_program([*self.calls[:index], call, *self.calls[index:]])
-        self._emit(DocEvent("calls_changed", call=index))
-        return index
-
-    def remove_call(self, index: int) -> Call:
-        """Remove a call; returns it so add_call(call, index) undoes the removal."""
-        self._call_at(index)
-        if self.calls[index].primary:
-            raise GraphError("the document's own backward call cannot be removed; "
-                             "it runs on the outputs marked on the graph")
-        removed = self.calls[index]
-        self.calls = self._checked_program(self.calls[:index] + self.calls[index + 1:])
-        self._emit(DocEvent("calls_changed", call=index))
-        return removed
-
-    def move_call(self, index: int, new_index: int) -> None:
-        """Move a call to another place; move_call(new_index, index) undoes it."""
-        call = self._call_at(index)
-        self._call_at(new_index)
-        rest = self.calls[:index] + self.calls[index + 1:]
-        self.calls = self._checked_program([*rest[:new_index], call, *rest[new_index:]])
-        self._emit(DocEvent("calls_changed", call=new_index))
-
-    def update_call(self, index: int, **fields: Any) -> dict[str, Any]:
-        """Change fields of a call; returns the old values of exactly those fields."""
-        current = self._call_at(index)
-        bad = set(fields) - set(CALL_FIELDS) | ({"kind", "primary"} & set(fields))
-        if bad:
-            raise GraphError(f"a call's {sorted(bad)[0]!r} cannot be changed this way")
-        candidate = replace(current, **copy.deepcopy(fields))
-        self.calls = self._checked_program([*self.calls[:index], candidate,
-                                            *self.calls[index + 1:]])
-        self._emit(DocEvent("calls_changed", call=index, fields=tuple(fields)))
-        return {k: getattr(current, k) for k in fields}
-
-    def _call_at(self, index: int) -> Call:
-        if not 0 <= index < len(self.calls):
-            raise GraphError(f"no call {index + 1}: the program has {len(self.calls)} calls")
-        return self.calls[index]
+    def _calls_changed(self, index: int | None, fields: tuple[str, ...] = ()) -> None:
+        self._emit(DocEvent("calls_changed", call=index, fields=fields))
 
     def replace_with(self, other: Document) -> None:
         """Take over another document's content (open, new, import) and say so once."""
