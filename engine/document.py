@@ -94,6 +94,9 @@ class DocEvent:
 
 @dataclass
 class RunOptions:
+    """The options of the document's own backward call (the first backward call of its
+    program, on the marked outputs); other calls carry their own (engine/calls.py)."""
+
     retain_graph: bool = False
     accumulate: bool = False  # False: leaf grads reset before every run
     inputs: list[str] | None = None  # node ids for backward(inputs=...); None = all leaves

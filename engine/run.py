@@ -260,6 +260,7 @@ class _Program:
             self.result.calls.append(done)
             done.grads_before = _grads(self.fwd)
             done.start = len(self.result.events)
+            self.result.node_grads, self.result.edge_grads = {}, {}  # the hooks fill these
             if not failed:
                 try:
                     self._call(call, done)
@@ -276,6 +277,11 @@ class _Program:
                     self.result.error = self.result.error or done.error
             done.stop = len(self.result.events)
             done.grads_after = _grads(self.fwd)
+            done.node_grads, done.edge_grads = self.result.node_grads, self.result.edge_grads
+        # the Run's own totals and edge gradients are the document's own backward call's,
+        # to go with its seeds
+        primary = next(c for c in self.result.calls if c.primary)
+        self.result.node_grads, self.result.edge_grads = primary.node_grads, primary.edge_grads
 
     def _as_written(self, call: Call) -> Call:
         """The document's own backward call with its outputs and options filled in."""

@@ -83,6 +83,9 @@ class CallResult:
     grads_after: dict[str, Tensor | None] = field(default_factory=dict)  # leaf id -> .grad
     # autograd.grad only: what it returned, by input node id, in its inputs' order
     results: dict[str, Tensor | None] = field(default_factory=dict)
+    # what this call sent through the graph: node totals, and what each edge carried back
+    node_grads: dict[str, Tensor] = field(default_factory=dict)
+    edge_grads: dict[Edge, Tensor] = field(default_factory=dict)
     start: int = 0
     stop: int = 0
 
@@ -114,8 +117,8 @@ class Run:
     # what the replay shows until AccumulateGrad writes the new one
     grads_before: dict[str, Tensor | None] = field(default_factory=dict)
     # One entry per call of the document's program, in order (a one-call document: one).
-    # leaf_grads above is .grad after the last call that ran; seeds and output_ids are the
-    # document's own backward call's.
+    # leaf_grads above is .grad after the last call that ran; seeds, output_ids, node_grads
+    # and edge_grads are the document's own backward call's (each call has its own).
     calls: list[CallResult] = field(default_factory=list)
 
     def grads_by_name(self) -> dict[str, Tensor | None]:

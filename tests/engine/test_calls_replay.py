@@ -94,3 +94,21 @@ def test_a_call_that_failed_keeps_its_events_and_the_rest_have_none():
     assert failed.error is not None and "second time" in failed.error.message
     assert not skipped.ran and len(skipped.steps) == 0
     assert replay.describe(0).startswith("call 1 of 3: backward() called")
+
+
+def test_each_call_keeps_what_it_sent_and_the_run_keeps_the_first_backwards():
+    doc, result, replay, x, w, loss = program()
+    first, second, zeroing, answer = result.calls
+    sq = doc.node_by_name("sq").id
+    # call 2's seed is 2.0 where call 1's bare backward() used 1: twice every gradient
+    assert second.node_grads[loss].item() == 2.0 and first.node_grads[loss].item() == 1.0
+    torch.testing.assert_close(second.node_grads[sq], 2 * first.node_grads[sq])
+    assert second.edge_grads.keys() == first.edge_grads.keys()
+    for edge, grad in first.edge_grads.items():
+        torch.testing.assert_close(second.edge_grads[edge], 2 * grad)
+    assert zeroing.node_grads == {} and zeroing.edge_grads == {}
+    assert result.node_grads is first.node_grads and result.edge_grads is first.edge_grads
+    # what autograd.grad returned for w equals the gradient its edge into m carried back
+    m = doc.node_by_name("m").id
+    carried = [g for e, g in answer.edge_grads.items() if e.source == w and e.target == m]
+    torch.testing.assert_close(answer.results[w], carried[0])
