@@ -111,6 +111,9 @@ class Document(ProgramEdits):
         self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self.options = RunOptions()
         self.calls: list[Call] = [PRIMARY]  # the program after the forward (engine/calls.py)
+        # node id -> (calls before its removal dropped it, calls right after): inserting the
+        # node back while the program is still the latter brings its calls back (undo)
+        self._calls_without: dict[str, tuple[list[Call], list[Call]]] = {}
         self.title = ""
         self.description = ""
         self._listeners: list[Callable[[DocEvent], None]] = []
@@ -295,6 +298,10 @@ class Document(ProgramEdits):
             self.graph.remove_node(node.id)
             self._emit(DocEvent("node_removed", node.id))
             raise
+        before, after = self._calls_without.pop(node.id, (None, None))
+        if before is not None and after == self.calls:
+            self.calls = self._checked_program(before)
+            self._emit(DocEvent("calls_changed"))
 
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
         """Remove a node and its edges; returns both so the removal can be undone."""
@@ -307,7 +314,9 @@ class Document(ProgramEdits):
         self.graph.remove_node(node_id)
         self._emit(DocEvent("node_removed", node_id))
         if any(mentions(c, node_id) for c in self.calls):
+            before = self.calls
             self.calls = [without_node(c, node_id) for c in self.calls]
+            self._calls_without[node_id] = (before, self.calls)
             self._emit(DocEvent("calls_changed"))
         return node, edges
 
@@ -375,6 +384,7 @@ class Document(ProgramEdits):
         self.graph = other.graph
         self.options = other.options
         self.calls = other.calls
+        self._calls_without = {}
         self.title = other.title
         self.description = other.description
         self._next_id = 1

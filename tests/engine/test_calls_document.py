@@ -88,16 +88,27 @@ def test_refused_edits_name_the_problem_and_change_nothing(edit, words):
     assert doc.calls == before and seen == []
 
 
-def test_removing_a_node_drops_it_from_the_calls_and_set_calls_undoes_that():
+def test_removing_nodes_drops_them_from_the_calls_and_inserting_them_back_restores_them():
     doc, x, y, loss = graph()
     doc.add_call(calls.grad([loss, y], [x], [None, [1.0, 1.0]], retain_graph=True), 0)
     doc.add_call(calls.zero_grad([x]))
-    before = doc.set_calls(list(doc.calls))  # what an undo command keeps
-    node, edges = doc.remove_node(y)
+    program = list(doc.calls)
+    removed = [doc.remove_node(y), doc.remove_node(x)]  # a two-node delete
     assert doc.calls[0].outputs == (loss,) and doc.calls[0].seeds == (None,)
+    assert doc.calls[0].inputs == () and doc.calls[2].leaves == ()
+    for node, edges in reversed(removed):  # its undo
+        doc.insert_node(node, edges)
+    assert doc.calls == program
+
+
+def test_inserting_a_node_back_leaves_a_program_edited_since_alone():
+    doc, x, y, loss = graph()
+    doc.add_call(calls.zero_grad([x]))
+    node, edges = doc.remove_node(x)
+    doc.add_call(calls.zero_grad(set_to_none=True))
+    edited = list(doc.calls)
     doc.insert_node(node, edges)
-    doc.set_calls(before)
-    assert doc.calls[0].outputs == (loss, y)
+    assert doc.calls == edited
 
 
 def test_clone_and_replace_with_carry_the_calls():
