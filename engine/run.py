@@ -228,7 +228,8 @@ def run(doc: Document, previous: Run | None = None) -> Run:
                 t.grad = old.clone()
     result.grads_before = _grads(fwd)
     _Program(doc, fwd, result).run()
-    result.leaf_grads = _grads(fwd)
+    result.leaf_grads = dict(result.calls[-1].grads_after if result.calls else
+                             result.grads_before)
     return result
 
 
@@ -254,11 +255,12 @@ class _Program:
 
     def run(self) -> None:
         failed = False
+        grads = self.result.grads_before  # .grad now; copied only when a call ran
         for index, call in enumerate(self.doc.calls):
             label = describe_call(self._as_written(call), lambda i: self.result.names.get(i, i))
             done = CallResult(index, call.kind, label, call.primary)
             self.result.calls.append(done)
-            done.grads_before = _grads(self.fwd)
+            done.grads_before = grads
             done.start = len(self.result.events)
             self.result.node_grads, self.result.edge_grads = {}, {}  # the hooks fill these
             if not failed:
@@ -276,7 +278,7 @@ class _Program:
                                           "forward" if missing else phase, index)
                     self.result.error = self.result.error or done.error
             done.stop = len(self.result.events)
-            done.grads_after = _grads(self.fwd)
+            done.grads_after = grads = _grads(self.fwd) if done.ran else grads
             done.node_grads, done.edge_grads = self.result.node_grads, self.result.edge_grads
         # the Run's own totals and edge gradients are the document's own backward call's,
         # to go with its seeds

@@ -172,3 +172,12 @@ def test_version_1_files_open_and_run_exactly_as_before(name: str):
     assert data == EXPECTED[name]
     again = loads(dumps(doc))  # and once saved as version 2, still the same
     assert dumps(again) == dumps(doc)
+
+
+def test_a_version_2_file_without_calls_holds_the_one_backward_call():
+    doc, x, y, loss = graph()
+    data = json.loads(dumps(doc))
+    del data["calls"]
+    again = loads(json.dumps(data))
+    assert again.calls == [calls.PRIMARY]
+    assert run(again).leaf_grads[x].tolist() == [2.0, 4.0]  # d(x·x)/dx summed: 2x
