@@ -49,10 +49,24 @@ def load_any(path: str) -> Document:
 _NAMED = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(.*)$", re.S)
 
 
+_IN_CALL = re.compile(r"^\s*(\d+)\s*:\s*([A-Za-z_]\w*)\s*=(.*)$", re.S)
+
+
 def apply_gradients(doc: Document, specs: list[str]) -> None:
-    """Apply `--gradient LITERAL` / `--gradient NAME=LITERAL` to the document's outputs."""
+    """Apply `--gradient LITERAL` / `--gradient NAME=LITERAL` to the document's outputs (the
+    first backward call's) and `--gradient CALL:NAME=LITERAL` to call number CALL's."""
     outputs = doc.outputs()
     for spec in specs:
+        in_call = _IN_CALL.match(spec)
+        if in_call:
+            number = int(in_call.group(1))
+            if not 1 <= number <= len(doc.calls):
+                raise InputError(f"--gradient {spec!r}: there is no call {number}; this graph "
+                                 f"has {len(doc.calls)} call{'s' if len(doc.calls) > 1 else ''}")
+            if not doc.calls[number - 1].primary:
+                _apply_to_call(doc, spec, number, in_call.group(2), in_call.group(3))
+                continue
+            spec = spec.split(":", 1)[1]  # the document's own backward call, by its number
         match = _NAMED.match(spec)
         if match and not match.group(2).lstrip().startswith("="):
             name, text = match.group(1), match.group(2)
@@ -76,6 +90,25 @@ def apply_gradients(doc: Document, specs: list[str]) -> None:
             doc.update_node(node.id, seed=value, seed_enabled=True)
         except GraphError as exc:
             raise InputError(f"--gradient {spec!r}: {exc}") from None
+
+
+def _apply_to_call(doc: Document, spec: str, number: int, name: str, text: str) -> None:
+    call = doc.calls[number - 1]
+    ids = [i for i in call.outputs if doc.node(i).name == name]
+    if not ids:
+        names = ", ".join(doc.node(i).name for i in call.outputs) or "none"
+        raise InputError(f"--gradient {spec!r}: {name!r} is not an output of call {number} "
+                         f"(its outputs: {names})")
+    try:
+        value = parse_literal(text)
+    except LiteralError as exc:
+        raise InputError(f"--gradient {spec!r}: {exc}") from None
+    seeds = list(call.seeds)
+    seeds[call.outputs.index(ids[0])] = value
+    try:
+        doc.update_call(number - 1, seeds=tuple(seeds))
+    except GraphError as exc:
+        raise InputError(f"--gradient {spec!r}: {exc}") from None
 
 
 def _plain(value: Any) -> Any:
@@ -104,10 +137,28 @@ def report(doc: Document, result: Any) -> dict[str, Any]:
     error = None
     if result.error is not None:
         error = {"type": result.error.type, "message": result.error.message,
-                 "node": result.names.get(result.error.node_id)}
+                 "node": result.names.get(result.error.node_id),
+                 "call": None if result.error.call is None else result.error.call + 1}
     return {"outputs": outputs, "grads": {k: _tolist(v) for k, v in
                                           result.grads_by_name().items()},
-            "error": error, "warnings": list(result.warnings)}
+            "error": error, "warnings": list(result.warnings),
+            "calls": [_call_report(result, c) for c in result.calls]}
+
+
+def _call_report(result: Any, call: Any) -> dict[str, Any]:
+    """One call of the program: .grad of every leaf after it (null when it was not run),
+    torch's error if it raised, and what autograd.grad returned (by input name)."""
+    names = result.names
+    error = None
+    if call.error is not None:
+        error = {"type": call.error.type, "message": call.error.message,
+                 "node": names.get(call.error.node_id)}
+    return {"kind": call.kind, "call": call.label, "ran": call.ran,
+            "grads": {names[i]: _tolist(g) for i, g in call.grads_after.items()}
+            if call.ran else None,
+            "error": error,
+            "results": {names[i]: _tolist(g) for i, g in call.results.items()}
+            if call.kind == "grad" and call.ran else None}
 
 
 def _human(doc: Document, data: dict[str, Any]) -> str:
@@ -116,6 +167,14 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
         seed = out["gradient"]
         how = "backward()" if seed is None else f"backward(gradient={seed})"
         lines.append(f"output {name:<10} shape {out['shape']}  value {out['value']}  {how}")
+    if len(data["calls"]) > 1:
+        for number, call in enumerate(data["calls"], 1):
+            state = "" if call["ran"] else "  (not run)"
+            lines.append(f"call {number}: {call['call']}{state}")
+            for name, value in (call["results"] or {}).items():
+                lines.append(f"  returned for {name}: {value}")
+            for name, grad in (call["grads"] or {}).items():
+                lines.append(f"  then {name}.grad = {grad}")
     for name, grad in data["grads"].items():
         lines.append(f"{name}.grad = {grad}")
     for warning in data["warnings"]:
@@ -123,6 +182,8 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
     if data["error"]:
         err = data["error"]
         where = f" (at {err['node']})" if err.get("node") else ""
+        if err.get("call") and len(data["calls"]) > 1:
+            where = f" in call {err['call']}{where}"
         lines.append(f"error{where}: {err['type']}: {err['message']}")
     return "\n".join(lines)
 
@@ -158,8 +219,10 @@ def build_parser(prog: str = "gradflow") -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("compute", help="run forward and backward and print the gradients")
     p.add_argument("file", help="a graph file (.json) or a PyTorch snippet (.py)")
-    p.add_argument("--gradient", action="append", metavar="[NAME=]LITERAL",
-                   help="the gradient= of an output, e.g. '[1, 0.5]' or 'loss=[1, 0.5]'")
+    p.add_argument("--gradient", action="append", metavar="[[CALL:]NAME=]LITERAL",
+                   help="the gradient= of an output, e.g. '[1, 0.5]' or 'loss=[1, 0.5]'; "
+                   "'3:loss=[1, 0.5]' gives it to call 3 (counted from 1) instead of the "
+                   "first backward call")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=compute)
     c = sub.add_parser("code", help="print the graph as a runnable PyTorch snippet")

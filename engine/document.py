@@ -16,6 +16,7 @@ from typing import Any
 
 import networkx as nx
 
+from engine.calls import PRIMARY, Call, mentions, without_node
 from engine.literal import LiteralError, Nested, check_rectangular
 from engine.ops import (
     CONSTANT,
@@ -28,6 +29,7 @@ from engine.ops import (
     get_op,
     is_source,
 )
+from engine.program_edits import ProgramEdits
 
 
 class GraphError(ValueError):
@@ -80,16 +82,21 @@ class Node:
 @dataclass(frozen=True)
 class DocEvent:
     """kind: node_added | node_removed | node_changed | edge_added | edge_removed |
-    options_changed | reset (everything replaced)."""
+    options_changed | calls_changed (the program of calls; `call` is the index it concerns,
+    None for the whole list) | reset (everything replaced)."""
 
     kind: str
     node_id: str | None = None
     edge: Edge | None = None
     fields: tuple[str, ...] = ()
+    call: int | None = None
 
 
 @dataclass
 class RunOptions:
+    """The options of the document's own backward call (the first backward call of its
+    program, on the marked outputs); other calls carry their own (engine/calls.py)."""
+
     retain_graph: bool = False
     accumulate: bool = False  # False: leaf grads reset before every run
     inputs: list[str] | None = None  # node ids for backward(inputs=...); None = all leaves
@@ -99,10 +106,14 @@ NODE_FIELDS = ("op", "name", "params", "value", "requires_grad", "dtype", "posit
                "is_output", "seed", "seed_enabled")
 
 
-class Document:
+class Document(ProgramEdits):
     def __init__(self) -> None:
         self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self.options = RunOptions()
+        self.calls: list[Call] = [PRIMARY]  # the program after the forward (engine/calls.py)
+        # node id -> (calls before its removal dropped it, calls right after): inserting the
+        # node back while the program is still the latter brings its calls back (undo)
+        self._calls_without: dict[str, tuple[list[Call], list[Call]]] = {}
         self.title = ""
         self.description = ""
         self._listeners: list[Callable[[DocEvent], None]] = []
@@ -287,6 +298,10 @@ class Document:
             self.graph.remove_node(node.id)
             self._emit(DocEvent("node_removed", node.id))
             raise
+        before, after = self._calls_without.pop(node.id, (None, None))
+        if before is not None and after == self.calls:
+            self.calls = self._checked_program(before)
+            self._emit(DocEvent("calls_changed"))
 
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
         """Remove a node and its edges; returns both so the removal can be undone."""
@@ -298,6 +313,11 @@ class Document:
             self.options.inputs = [i for i in self.options.inputs or [] if i != node_id]
         self.graph.remove_node(node_id)
         self._emit(DocEvent("node_removed", node_id))
+        if any(mentions(c, node_id) for c in self.calls):
+            before = self.calls
+            self.calls = [without_node(c, node_id) for c in self.calls]
+            self._calls_without[node_id] = (before, self.calls)
+            self._emit(DocEvent("calls_changed"))
         return node, edges
 
     def update_node(self, node_id: str, **fields: Any) -> dict[str, Any]:
@@ -353,10 +373,18 @@ class Document:
         self._emit(DocEvent("options_changed", fields=tuple(fields)))
         return old
 
+    def _refusal(self, message: str) -> Exception:
+        return GraphError(message)
+
+    def _calls_changed(self, index: int | None, fields: tuple[str, ...] = ()) -> None:
+        self._emit(DocEvent("calls_changed", call=index, fields=fields))
+
     def replace_with(self, other: Document) -> None:
         """Take over another document's content (open, new, import) and say so once."""
         self.graph = other.graph
         self.options = other.options
+        self.calls = other.calls
+        self._calls_without = {}
         self.title = other.title
         self.description = other.description
         self._next_id = 1
@@ -366,6 +394,7 @@ class Document:
         twin = Document()
         twin.graph = copy.deepcopy(self.graph)
         twin.options = copy.deepcopy(self.options)
+        twin.calls = list(self.calls)
         twin.title, twin.description = self.title, self.description
         return twin
 

@@ -15,12 +15,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from engine.calls import CALL_FIELDS, KINDS, PRIMARY, Call
+from engine.calls import defaults as call_defaults
 from engine.document import Document, GraphError, Node, RunOptions
+from engine.limits import CALLS as CALLS_LIMIT
 from engine.literal import MAX_ELEMENTS, LiteralError, check_rectangular
 from engine.ops import OPS
 
 FORMAT = "gradflow-graph"
-VERSION = 1
+VERSION = 2  # 2: the program of calls ("calls"); a version-1 file has the one backward call
+READABLE_VERSIONS = (1, 2)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_NODES = 20_000
 MAX_DEPTH = 64
@@ -58,7 +62,22 @@ def to_dict(doc: Document) -> dict[str, Any]:
                     "inputs": opts.inputs},
         "nodes": nodes,
         "edges": edges,
+        "calls": [_call_to_dict(c) for c in doc.calls],
     }
+
+
+def _call_to_dict(call: Call) -> dict[str, Any]:
+    entry: dict[str, Any] = {"kind": call.kind}
+    if call.primary:  # its settings live on the nodes and in "options"
+        return {**entry, "primary": True}
+    for name in CALL_FIELDS[1:]:
+        if name not in _UNUSED[call.kind] and name != "primary":
+            value = getattr(call, name)
+            entry[name] = list(value) if isinstance(value, tuple) else value
+    return entry
+
+
+_UNUSED = {kind: set(call_defaults(kind)) for kind in KINDS}
 
 
 def dumps(doc: Document) -> str:
@@ -185,9 +204,11 @@ def from_dict(data: Any) -> Document:
         raise FileFormatError(f"not a Gradflow graph: \"format\" is {data.get('format')!r}, "
                               f"expected {FORMAT!r}")
     version = data.get("version")
-    if version != VERSION:
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise FileFormatError(f"unknown version {version!r}: this Gradflow Studio reads "
-                              f"version {VERSION}")
+                              f"versions {', '.join(map(str, READABLE_VERSIONS))}")
+    if version == 1:
+        data = _migrate_1_to_2(data)
     doc = Document()
     doc.title = _expect(data.get("title", ""), str, '"title"')
     doc.description = _expect(data.get("description", ""), str, '"description"')
@@ -222,7 +243,56 @@ def from_dict(data: Any) -> Document:
             raise FileFormatError(f"{where} ({doc.node(src).name} → {doc.node(dst).name}."
                                   f"{port}): {exc}") from None
     doc.options = _options_from(data.get("options", {}), doc)
+    try:
+        doc.set_calls(_calls_from(data.get("calls", [_call_to_dict(PRIMARY)]), doc))
+    except GraphError as exc:
+        raise FileFormatError(f'"calls": {exc}') from None
     return doc
+
+
+def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 held one backward call: the outputs marked on the graph, with the options."""
+    if "calls" in data:
+        raise FileFormatError('a version-1 file has no "calls"')
+    return {**data, "version": 2, "calls": [_call_to_dict(PRIMARY)]}
+
+
+def _calls_from(raw: Any, doc: Document) -> list[Call]:
+    calls = _expect(raw, list, '"calls"')
+    if CALLS_LIMIT.exceeded(len(calls)):
+        raise FileFormatError(f'"calls": {CALLS_LIMIT.message(len(calls))}')
+    out = []
+    for i, entry in enumerate(calls):
+        where = f"call {i + 1}"
+        _expect(entry, dict, where)
+        kind = _expect(entry.get("kind"), str, f'{where} "kind"')
+        if kind not in KINDS:
+            raise FileFormatError(f"{where}: unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+        fields: dict[str, Any] = {}
+        for name, value in entry.items():
+            if name == "kind":
+                continue
+            if name not in CALL_FIELDS or name in _UNUSED[kind]:
+                raise FileFormatError(f"{where}: a {kind} call has no {name!r}")
+            fields[name] = _call_field(name, value, f'{where} "{name}"')
+        out.append(Call(kind, **fields))
+    return out
+
+
+def _call_field(name: str, value: Any, where: str) -> Any:
+    if name in ("primary", "retain_graph", "set_to_none"):
+        return _expect(value, bool, where)
+    if value is None and name in ("inputs", "leaves"):
+        return None
+    items = _expect(value, list, where)
+    if name == "seeds":
+        for seed in items:
+            if seed is not None:
+                _check_value(seed, f"{where} gradient")
+        return tuple(items)
+    for node_id in items:
+        _expect(node_id, str, f"{where} node id")
+    return tuple(items)
 
 
 def _count(value: Any) -> int:

@@ -38,6 +38,7 @@ FILE_NESTING = Limit("levels of nesting in a graph file", 64)
 TEXT_CHARACTERS = Limit("characters in a title, description or name", 100_000)
 NAME_CHARACTERS = Limit("characters in a name", 200)
 JACOBIAN_ENTRIES = Limit("Jacobian entries shown in the lens", 64 * 64)
+CALLS = Limit("calls in a document's program", 100)
 IMAGE_SIDE = Limit("pixels on one side of an exported image", 16_000)
 
 ALL: tuple[Limit, ...] = tuple(v for v in globals().values() if isinstance(v, Limit))
