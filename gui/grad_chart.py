@@ -4,6 +4,10 @@ One BarGraphItem for the grads (updated in place) and one for the ghost bars: th
 torch gives for the all-ones seed (`.sum().backward()`), so the effect of v is visible. A leaf
 whose .grad is None gets a labelled "None" slot, never a zero bar. NaN/±Inf are drawn as
 hatched, marked bars at the edge of a finite axis (BarGraphItem breaks autorange on them).
+Text is measured before it is drawn: the y axis keeps plain numbers (no SI prefix, which turned
+0.62 into "600 (x0.001)"); bar labels are thinned only when they would collide, each leaf's name
+sits centred under its group, and a value label loses digits (then goes scientific) to fit its
+bar, as the Jacobian lens does.
 """
 
 from __future__ import annotations
@@ -14,17 +18,20 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QColor, QCursor
+from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QToolTip
 
 from engine.document import Document
-from engine.format import element_labels, number
+from engine.format import element_labels, fitted_number
 from engine.trace import Run
 from gui import style
 
 GAP = 0.8  # extra space between two leaves' groups of bars
 BAR_WIDTH = 0.62
 MAX_VALUE_LABELS = 40  # more bars than this: values only on hover
+X_PADDING = 0.75  # beyond the outermost bars' centres: the ghost bars (0.41) stay inside
+TICK_FONT_PX = 11
+LEGENDS = ("  (bars: your v · dashed: v = ones)", "  (dashed: v = ones)", "")
 
 
 @dataclass(frozen=True)
@@ -47,9 +54,19 @@ class GradChart(pg.PlotWidget):
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.setMenuEnabled(False)
-        self.title = "x.grad = vᵀJ  (bars: your v · dashed: v = ones)"
+        self.title = "x.grad = vᵀJ" + LEGENDS[0]
+        self.leaf_names: list[str] = []  # the leaves with bars, named in the title
         self.getPlotItem().setTitle(self.title)
         self.getPlotItem().setLabel("left", "gradient")
+        self.getAxis("left").enableAutoSIPrefix(False)  # 0.62 stays 0.62, not 620 (x0.001)
+        self.tick_font = QFont(self.font())
+        self.tick_font.setPixelSize(TICK_FONT_PX)
+        for side in ("left", "bottom"):
+            self.getAxis(side).setTickFont(self.tick_font)
+        # two text lines under the axis: bar labels, then each leaf's name under its group
+        line = QFontMetricsF(self.tick_font).height()
+        self.getAxis("bottom").setHeight(int(2 * line + 12))
+        self.getAxis("bottom").setStyle(tickLength=0)  # a group label's tick would sit between bars
         self.ghosts = pg.BarGraphItem(x=[], height=[], width=0.82, brush=None,
                                       pen=pg.mkPen(style.GREY, width=1.5,
                                                    style=Qt.PenStyle.DashLine))
@@ -61,6 +78,8 @@ class GradChart(pg.PlotWidget):
         self.zero_line = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(style.GREY))
         self.addItem(self.zero_line)
         self.value_labels: list[pg.TextItem] = []
+        self.value_texts: list[str] = []  # what the value labels say ([] = values on hover)
+        self.tick_texts: list[tuple[float, str]] = []  # bar labels and group labels on the axis
         self.none_labels: list[pg.TextItem] = []
         self.separators: list[pg.InfiniteLine] = []
         self.slots: list[Slot] = []
@@ -144,30 +163,84 @@ class GradChart(pg.PlotWidget):
         bad = [s.label for s in bars if s.value is not None and not math.isfinite(s.value)]
         self.warning = (f"⚠ not finite: {', '.join(bad[:4])}{' …' if len(bad) > 4 else ''}"
                         if bad else "")
-        title = self.title if not self.warning else f"{self.title}   {self.warning}"
-        colour = style.VERMILLION if self.warning else None
-        self.getPlotItem().setTitle(title, color=colour)
-        right = slots[-1].x + 0.7 if slots else 0.7
-        self.setXRange(-0.7, right, padding=0)
+        self.leaf_names = [name for _, name, grad, _ in self._leaves(run) if grad is not None] \
+            if run is not None else []
+        self._set_title()
+        right = slots[-1].x + X_PADDING if slots else X_PADDING
+        self.setXRange(-X_PADDING, right, padding=0)
         self.setYRange(y_bottom, y_top, padding=0)
 
+    def _set_title(self) -> None:
+        """`W.grad, b.grad = vᵀJ` naming the real leaves, shortened until it fits the width."""
+        names = [f"{n}.grad" for n in self.leaf_names]
+        lead = [", ".join(names)] if names else ["x.grad"]
+        if len(names) > 2:
+            lead += [f"{names[0]}, … {names[-1]} ({len(names)} leaves)",
+                     f"{len(names)} leaves' .grad"]
+        choices = [f"{t} = vᵀJ{legend}" for legend in LEGENDS for t in lead]
+        if self.warning:
+            choices = [f"{c}   {self.warning}" for c in choices] + choices
+        colour = style.VERMILLION if self.warning else None
+        label = self.getPlotItem().titleLabel
+        for choice in choices:  # measured as drawn: the title has its own size
+            self.title = choice
+            self.getPlotItem().setTitle(choice, color=colour)
+            if label.item.boundingRect().width() <= self.width() - 12:
+                break
+
+    def px_per_unit(self) -> float:
+        """Screen pixels per x unit (one bar's slot) at the current size."""
+        span = (self.slots[-1].x + 2 * X_PADDING) if self.slots else 2 * X_PADDING
+        return max(self.getPlotItem().vb.width(), 1.0) / span
+
     def _fit_labels(self) -> None:
-        """Tick and value labels only as dense as the width allows (no overlapping text)."""
-        span = (self.slots[-1].x + 1.4) if self.slots else 1.4
-        px_per_bar = max(self.width() - 60, 1) / span
-        step = max(1, math.ceil(44 / px_per_bar))
-        ticks = [(s.x, s.label.split(":")[0] if s.value is None else s.label)
-                 for i, s in enumerate(self.slots) if i % step == 0 or s.value is None]
+        """Bar labels as dense as the width allows (full, then indices, then every k-th) and
+        each leaf's name centred under its group on the second line; never overlapping."""
+        fm = QFontMetricsF(self.tick_font)
+        room = self.px_per_unit() - 6
+        groups = _groups(self.slots)
+        full = [s.label if s.value is not None else "" for s in self.slots]
+        short = [_index(s.label, name) for name, members in groups for s in members]
+        labels = full if max((fm.horizontalAdvance(t) for t in full), default=0) <= room \
+            else short
+        widest = max((fm.horizontalAdvance(t) for t in labels), default=0)
+        step = max(1, math.ceil((widest + 6) / max(self.px_per_unit(), 1.0)))
+        ticks: list[tuple[float, str]] = []
+        i = 0
+        for name, members in groups:
+            for k, slot in enumerate(members):
+                if k % step == 0 and labels[i]:
+                    ticks.append((slot.x, labels[i]))
+                i += 1
+            centre = (members[0].x + members[-1].x) / 2
+            width = (len(members) + GAP) * self.px_per_unit() - 6
+            group = fm.elidedText(name, Qt.TextElideMode.ElideRight, width)
+            ticks.append((centre, "\n" + group))  # the second line: the leaf's name
+        self.tick_texts = ticks
         self.getAxis("bottom").setTicks([ticks])
-        self._set_value_labels(self._shown_x, self._shown, px_per_bar >= 42)
+        self._set_value_labels(self._shown_x, self._shown)
 
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
         super().resizeEvent(event)
         if hasattr(self, "_shown"):
+            self._set_title()
             self._fit_labels()
 
-    def _set_value_labels(self, x: np.ndarray, shown: np.ndarray, room: bool) -> None:
-        n = len(self.heights) if room and len(self.heights) <= MAX_VALUE_LABELS else 0
+    def _set_value_labels(self, x: np.ndarray, shown: np.ndarray) -> None:
+        """A signed value on every bar when all of them fit their slot, else none (hover)."""
+        fm = QFontMetricsF(self.font())  # TextItem's font
+        room = self.px_per_unit() - 4
+
+        def fits(text: str) -> bool:
+            return fm.horizontalAdvance(text) <= room
+
+        texts = [fitted_number(float(h), fits) if math.isfinite(h) else
+                 fitted_number(float(h), lambda t: fits(f"⚠ {t}")) for h in self.heights]
+        if len(texts) > MAX_VALUE_LABELS or any(t is None for t in texts):
+            texts = []
+        self.value_texts = [t if math.isfinite(h) else f"⚠ {t}"
+                            for t, h in zip(texts, self.heights, strict=False) if t is not None]
+        n = len(self.value_texts)
         while len(self.value_labels) < n:
             label = pg.TextItem(anchor=(0.5, 1.0), color=style.text_colour())
             self.addItem(label)
@@ -177,7 +250,7 @@ class GradChart(pg.PlotWidget):
                 label.hide()
                 continue
             h = float(self.heights[i])
-            label.setText(number(h) if math.isfinite(h) else f"⚠ {number(h)}")
+            label.setText(self.value_texts[i])
             label.setColor(style.text_colour() if math.isfinite(h) else QColor(style.VERMILLION))
             below = h < 0 or (math.isnan(h) is False and h == -math.inf)
             label.setAnchor((0.5, 0.0) if below else (0.5, 1.0))
@@ -260,6 +333,23 @@ class GradChart(pg.PlotWidget):
             QToolTip.hideText()
             return
         QToolTip.showText(QCursor.pos(), self.tooltip_for(slot), self)
+
+
+def _groups(slots: list[Slot]) -> list[tuple[str, list[Slot]]]:
+    """Consecutive slots of one leaf (a gap wider than one slot starts the next leaf)."""
+    out: list[tuple[str, list[Slot]]] = []
+    for a, b in zip([None, *slots], slots, strict=False):
+        name = b.label.split(":")[0].split("[")[0]
+        if a is None or b.x - a.x > 1.01:
+            out.append((name, [b]))
+        else:
+            out[-1][1].append(b)
+    return out
+
+
+def _index(label: str, name: str) -> str:
+    """`W[0,1]` → `0,1`; a scalar leaf's bar and a None slot leave the name to the group."""
+    return label[len(name) + 1:-1] if label.startswith(name + "[") else ""
 
 
 def _brush(h: float) -> QBrush:
