@@ -80,6 +80,7 @@ class GradChart(pg.PlotWidget):
         self.value_labels: list[pg.TextItem] = []
         self.value_texts: list[str] = []  # what the value labels say ([] = values on hover)
         self.tick_texts: list[tuple[float, str]] = []  # bar labels and group labels on the axis
+        self.x_padding = (X_PADDING, X_PADDING)  # x units beyond the first and the last bar
         self.none_labels: list[pg.TextItem] = []
         self.separators: list[pg.InfiniteLine] = []
         self.slots: list[Slot] = []
@@ -157,7 +158,6 @@ class GradChart(pg.PlotWidget):
         ghost_ok = np.isfinite(self.reference)
         self.ghosts.setOpts(x=x[ghost_ok], height=self.reference[ghost_ok], width=0.82)
         self._shown_x, self._shown = x, shown
-        self._fit_labels()
         self._set_none_labels([s for s in slots if s.value is None], pad)
         self._set_separators(slots)
         bad = [s.label for s in bars if s.value is not None and not math.isfinite(s.value)]
@@ -166,8 +166,7 @@ class GradChart(pg.PlotWidget):
         self.leaf_names = [name for _, name, grad, _ in self._leaves(run) if grad is not None] \
             if run is not None else []
         self._set_title()
-        right = slots[-1].x + X_PADDING if slots else X_PADDING
-        self.setXRange(-X_PADDING, right, padding=0)
+        self._fit_labels()
         self.setYRange(y_bottom, y_top, padding=0)
 
     def _set_title(self) -> None:
@@ -177,34 +176,48 @@ class GradChart(pg.PlotWidget):
         if len(names) > 2:
             lead += [f"{names[0]}, … {names[-1]} ({len(names)} leaves)",
                      f"{len(names)} leaves' .grad"]
-        choices = [f"{t} = vᵀJ{legend}" for legend in LEGENDS for t in lead]
-        if self.warning:
-            choices = [f"{c}   {self.warning}" for c in choices] + choices
+        warnings = [f"   {self.warning}", "   ⚠ not finite", " ⚠"] if self.warning else [""]
+        choices = [f"{t} = vᵀJ{legend}{w}" for w in warnings for legend in LEGENDS for t in lead]
         colour = style.VERMILLION if self.warning else None
         label = self.getPlotItem().titleLabel
+        room = self.width() - self.getAxis("left").width() - 16  # the title spans the plot only
         for choice in choices:  # measured as drawn: the title has its own size
             self.title = choice
             self.getPlotItem().setTitle(choice, color=colour)
-            if label.item.boundingRect().width() <= self.width() - 12:
+            if label.item.boundingRect().width() <= room:
                 break
 
     def px_per_unit(self) -> float:
-        """Screen pixels per x unit (one bar's slot) at the current size."""
-        span = (self.slots[-1].x + 2 * X_PADDING) if self.slots else 2 * X_PADDING
+        """Screen pixels per x unit (one bar's slot) at the current size and padding."""
+        left, right = self.x_padding
+        span = (self.slots[-1].x if self.slots else 0.0) + left + right
         return max(self.getPlotItem().vb.width(), 1.0) / span
 
     def _fit_labels(self) -> None:
         """Bar labels as dense as the width allows (full, then indices, then every k-th) and
-        each leaf's name centred under its group on the second line; never overlapping."""
+        each leaf's name centred under its group on the second line; never overlapping, and
+        the x range padded so the outermost labels are not cut at the axis ends."""
+        self.getPlotItem().layout.activate()  # the view box's width at the current size
         fm = QFontMetricsF(self.tick_font)
-        room = self.px_per_unit() - 6
+        self.x_padding = (X_PADDING, X_PADDING)
+        for _ in range(3):  # the padding changes the scale a little: settle it
+            ticks = self._ticks(fm)
+            self.x_padding = self._padding(ticks, fm)
+        self.tick_texts = ticks
+        self.getAxis("bottom").setTicks([ticks])
+        last = self.slots[-1].x if self.slots else 0.0
+        self.setXRange(-self.x_padding[0], last + self.x_padding[1], padding=0)
+        self._set_value_labels(self._shown_x, self._shown)
+
+    def _ticks(self, fm: QFontMetricsF) -> list[tuple[float, str]]:
+        ppu = self.px_per_unit()
         groups = _groups(self.slots)
         full = [s.label if s.value is not None else "" for s in self.slots]
         short = [_index(s.label, name) for name, members in groups for s in members]
-        labels = full if max((fm.horizontalAdvance(t) for t in full), default=0) <= room \
+        labels = full if max((fm.horizontalAdvance(t) for t in full), default=0) <= ppu - 6 \
             else short
         widest = max((fm.horizontalAdvance(t) for t in labels), default=0)
-        step = max(1, math.ceil((widest + 6) / max(self.px_per_unit(), 1.0)))
+        step = max(1, math.ceil((widest + 6) / ppu))
         ticks: list[tuple[float, str]] = []
         i = 0
         for name, members in groups:
@@ -213,17 +226,27 @@ class GradChart(pg.PlotWidget):
                     ticks.append((slot.x, labels[i]))
                 i += 1
             centre = (members[0].x + members[-1].x) / 2
-            width = (len(members) + GAP) * self.px_per_unit() - 6
+            width = (len(members) + GAP) * ppu - 6
             group = fm.elidedText(name, Qt.TextElideMode.ElideRight, width)
             ticks.append((centre, "\n" + group))  # the second line: the leaf's name
-        self.tick_texts = ticks
-        self.getAxis("bottom").setTicks([ticks])
-        self._set_value_labels(self._shown_x, self._shown)
+        return ticks
+
+    def _padding(self, ticks: list[tuple[float, str]], fm: QFontMetricsF) -> tuple[float, float]:
+        """x units left of the first bar and right of the last that the labels need."""
+        ppu = self.px_per_unit()
+        first, last = (self.slots[0].x, self.slots[-1].x) if self.slots else (0.0, 0.0)
+        left = right = X_PADDING
+        for x, text in ticks:
+            half = (fm.horizontalAdvance(text.strip()) / 2 + 3) / ppu
+            left = max(left, half - (x - first))
+            right = max(right, half - (last - x))
+        return left, right
 
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        if hasattr(self, "_shown"):
+            self._set_title()  # first: a long title would hold the plot wider than the widget
         super().resizeEvent(event)
         if hasattr(self, "_shown"):
-            self._set_title()
             self._fit_labels()
 
     def _set_value_labels(self, x: np.ndarray, shown: np.ndarray) -> None:

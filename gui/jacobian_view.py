@@ -153,11 +153,12 @@ class JacobianView(QWidget):
         out.vjp_top = out.top + rows * out.cell_h + GAP
         out.status_top = out.vjp_top + out.cell_h + MARGIN
         self._place_headers(out, fm)
-        step = max(1, math.ceil(fm.height() / out.cell_h))
+        step = max(1, math.ceil((fm.height() + 1) / out.cell_h))  # thinned rows: no overlap
         for r in range(0, rows, step):
-            out.row_label_rects.append((QRectF(out.x0, out.top + r * out.cell_h, out.label_w - 4,
-                                               out.cell_h), fm.elidedText(
-                lens.row_labels[r], Qt.TextElideMode.ElideLeft, out.label_w - 6)))
+            text = fm.elidedText(lens.row_labels[r], Qt.TextElideMode.ElideLeft, out.label_w - 6)
+            out.row_label_rects.append((self._label_rect(out, out.top + r * out.cell_h, fm),
+                                        text))
+        out.row_label_rects.append((self._label_rect(out, out.vjp_top, fm), "vᵀJ"))
         if fm.height() <= out.cell_h:
             def fits(text: str) -> bool:
                 return fm.horizontalAdvance(text) <= out.cell_w - 4
@@ -175,6 +176,12 @@ class JacobianView(QWidget):
                 out.vjp_texts = [t or "" for t in vjp_texts]
         out.title = self._title(out.numbers, rows, cols)
         return out
+
+    @staticmethod
+    def _label_rect(out: Layout, row_top: float, fm: QFontMetricsF) -> QRectF:
+        """A row label's box: centred on its row, at least one text line tall."""
+        h = max(out.cell_h, fm.height())
+        return QRectF(out.x0, row_top + (out.cell_h - h) / 2, out.label_w - 4, h)
 
     def _title(self, numbers: bool, rows: int, cols: int) -> str:
         fm = QFontMetricsF(self.font())
@@ -342,8 +349,6 @@ class JacobianView(QWidget):
                 p.drawRect(QRectF(g.v_left, g.top + row * g.cell_h,
                                   g.left - g.v_left + g.cell_w * cols, g.cell_h))
         p.setPen(text)
-        p.drawText(QRectF(g.x0, g.vjp_top, g.label_w - 4, g.cell_h),
-                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "vᵀJ")
         if lens.vjp is not None:
             for c, value in enumerate(lens.vjp.tolist()):
                 self._draw_cell(p, QRectF(g.left + c * g.cell_w, g.vjp_top, g.cell_w, g.cell_h),
