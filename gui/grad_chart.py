@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -113,7 +114,7 @@ class GradChart(pg.PlotWidget):
             x += GAP
         return slots
 
-    def _leaves(self, run: Run) -> list[tuple[str, str, object, str]]:
+    def _leaves(self, run: Run) -> list[tuple[str, str, Any, str]]:  # Any: a torch.Tensor
         """(leaf id, name, grad or None, why None) for every leaf, in document order."""
         bare_failed = run.error is not None
         why_default = "backward failed" if bare_failed else "no gradient reached it"
@@ -243,10 +244,11 @@ class GradChart(pg.PlotWidget):
         return left, right
 
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
-        if hasattr(self, "_shown"):
+        shown = hasattr(self, "_shown") and self.getPlotItem() is not None  # None once closed
+        if shown:
             self._set_title()  # first: a long title would hold the plot wider than the widget
         super().resizeEvent(event)
-        if hasattr(self, "_shown"):
+        if shown:
             self._fit_labels()
 
     def _set_value_labels(self, x: np.ndarray, shown: np.ndarray) -> None:

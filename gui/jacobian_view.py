@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, Q
 from PySide6.QtWidgets import QWidget
 
 from engine.format import fitted_number, number, preview, shape_text
+from engine.lens import Lens
 from engine.trace import Run
 from gui import style
 
@@ -40,7 +41,7 @@ class JacobianView(QWidget):
         super().__init__()
         self.setMouseTracking(True)
         self.setMinimumSize(260, 180)
-        self.lens = None
+        self.lens: Lens | None = None
         self.names: dict[str, str] = {}
         self.hover_row: int | None = None
         self.highlighted_row: int | None = None
@@ -102,7 +103,7 @@ class JacobianView(QWidget):
                 f"{preview(lens.jacobian[i], 8)} = {preview(lens.contributions[i], 8)}")
 
     # ---- geometry -------------------------------------------------------------------------
-    def layout(self) -> Layout:
+    def placement(self) -> Layout:
         """Where everything goes at the current size (cached until the size or the run changes)."""
         lens = self.lens
         assert lens is not None and lens.jacobian is not None
@@ -117,9 +118,9 @@ class JacobianView(QWidget):
         base = QFontMetricsF(self.font())
         line = base.height()
         has_check = bool(self.check_text)
-        for status_lines in (2, 1):  # a one-line status before giving up the numbers
-            bottom = line * (status_lines + has_check) + 2 * MARGIN
-            for px in CELL_FONT_PX:
+        for px in CELL_FONT_PX:  # a one-line status before a smaller font
+            for status_lines in (2, 1):
+                bottom = line * (status_lines + has_check) + 2 * MARGIN
                 grid = self._grid(px, bottom, status_lines)
                 if grid.numbers:
                     return grid
@@ -153,7 +154,7 @@ class JacobianView(QWidget):
         out.vjp_top = out.top + rows * out.cell_h + GAP
         out.status_top = out.vjp_top + out.cell_h + MARGIN
         self._place_headers(out, fm)
-        step = max(1, math.ceil((fm.height() + 1) / out.cell_h))  # thinned rows: no overlap
+        step = max(1, math.ceil(fm.height() / out.cell_h))  # thinned rows: no overlap
         for r in range(0, rows, step):
             text = fm.elidedText(lens.row_labels[r], Qt.TextElideMode.ElideLeft, out.label_w - 6)
             out.row_label_rects.append((self._label_rect(out, out.top + r * out.cell_h, fm),
@@ -186,9 +187,8 @@ class JacobianView(QWidget):
     def _title(self, numbers: bool, rows: int, cols: int) -> str:
         fm = QFontMetricsF(self.font())
         room = self.width() - 2 * MARGIN
-        if numbers:
-            choices = TITLES
-        else:  # a heatmap: say where the numbers went
+        choices: tuple[str, ...] = TITLES
+        if not numbers:  # a heatmap: say where the numbers went
             size = shape_text((rows, cols))
             choices = (f"J ({size}): hover a cell for its value", f"J {size}: values on hover",
                        "values on hover")
@@ -243,11 +243,11 @@ class JacobianView(QWidget):
 
     def _cell(self) -> float:
         """The height of one row of J."""
-        return self.layout().cell_h
+        return self.placement().cell_h
 
     def _origin(self) -> tuple[float, float]:
         """The top-left corner of J's first cell."""
-        geometry = self.layout()
+        geometry = self.placement()
         return geometry.left, geometry.top
 
     def _row_at(self, y: float) -> int | None:
@@ -262,7 +262,7 @@ class JacobianView(QWidget):
         lens = self.lens
         if lens is None or lens.jacobian is None:
             return ""
-        g = self.layout()
+        g = self.placement()
         rows, cols = lens.jacobian.shape
         c = math.floor((at.x() - g.left) / g.cell_w)
         r = math.floor((at.y() - g.top) / g.cell_h)
@@ -304,7 +304,7 @@ class JacobianView(QWidget):
             p.drawText(self.rect().adjusted(10, 10, -10, -10), Qt.TextFlag.TextWordWrap,
                        self.status_text)
             return
-        g = self.layout()
+        g = self.placement()
         j = lens.jacobian.tolist()
         rows, cols = len(j), len(j[0]) if j else 0
         values = [x for r in j for x in r]
