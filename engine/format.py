@@ -61,6 +61,17 @@ def fitted_number(v: float, fits: Callable[[str], bool], digits: int = 4) -> str
     return next((text for text in number_forms(v, digits) if fits(text)), None)
 
 
+def fitted_numbers(values: list[float], fits: Callable[[str], bool]) -> list[str] | None:
+    """Each value in its most precise form that fits; None as soon as one does not fit."""
+    out = []
+    for value in values:
+        text = fitted_number(value, fits)
+        if text is None:
+            return None
+        out.append(text)
+    return out
+
+
 def _nested(value: Any, digits: int) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_nested(v, digits) for v in value) + "]"
@@ -94,3 +105,9 @@ def element_labels(name: str, shape: tuple[int, ...]) -> list[str]:
     for n in shape:
         labels = [f"{p},{i}" if p else str(i) for p in labels for i in range(n)]
     return [f"{name}[{idx}]" for idx in labels]
+
+
+def element_index(label: str, name: str) -> str | None:
+    """`W[0,1]` of leaf `W` → `0,1` (what is left under a group headed `W`); None for a
+    label that is not one of the leaf's elements (a scalar leaf's label is its name)."""
+    return label[len(name) + 1:-1] if label.startswith(name + "[") else None

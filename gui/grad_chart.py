@@ -23,7 +23,7 @@ from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QToolTip
 
 from engine.document import Document
-from engine.format import element_labels, fitted_number
+from engine.format import element_index, element_labels, fitted_number
 from engine.trace import Run
 from gui import style
 
@@ -214,7 +214,8 @@ class GradChart(pg.PlotWidget):
         ppu = self.px_per_unit()
         groups = _groups(self.slots)
         full = [s.label if s.value is not None else "" for s in self.slots]
-        short = [_index(s.label, name) for name, members in groups for s in members]
+        short = [element_index(s.label, name) or "" for name, members in groups
+                 for s in members]  # a scalar's and a None slot's name is the group's
         labels = full if max((fm.horizontalAdvance(t) for t in full), default=0) <= ppu - 6 \
             else short
         widest = max((fm.horizontalAdvance(t) for t in labels), default=0)
@@ -370,11 +371,6 @@ def _groups(slots: list[Slot]) -> list[tuple[str, list[Slot]]]:
         else:
             out[-1][1].append(b)
     return out
-
-
-def _index(label: str, name: str) -> str:
-    """`W[0,1]` → `0,1`; a scalar leaf's bar and a None slot leave the name to the group."""
-    return label[len(name) + 1:-1] if label.startswith(name + "[") else ""
 
 
 def _brush(h: float) -> QBrush:

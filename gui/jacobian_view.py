@@ -17,7 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
-from engine.format import fitted_number, number, preview, shape_text
+from engine.format import element_index, fitted_numbers, number, preview, shape_text
 from engine.lens import Lens
 from engine.trace import Run
 from gui import style
@@ -115,8 +115,7 @@ class JacobianView(QWidget):
     def _compute_layout(self) -> Layout:
         lens = self.lens
         assert lens is not None and lens.jacobian is not None
-        base = QFontMetricsF(self.font())
-        line = base.height()
+        line = QFontMetricsF(self.font()).height()
         has_check = bool(self.check_text)
         for px in CELL_FONT_PX:  # a one-line status before a smaller font
             for status_lines in (2, 1):
@@ -164,17 +163,14 @@ class JacobianView(QWidget):
             def fits(text: str) -> bool:
                 return fm.horizontalAdvance(text) <= out.cell_w - 4
 
-            texts = [[fitted_number(x, fits) for x in row] for row in j]
-            v_texts = [fitted_number(x, fits) for x in lens.v.tolist()] \
-                if lens.v is not None else []
-            vjp_texts = [fitted_number(x, fits) for x in lens.vjp.tolist()] \
-                if lens.vjp is not None else []
-            every = [t for row in texts for t in row] + v_texts + vjp_texts
-            if all(t is not None for t in every):
+            v = lens.v.tolist() if lens.v is not None else []
+            vjp = lens.vjp.tolist() if lens.vjp is not None else []
+            texts = fitted_numbers([x for row in j for x in row] + v + vjp, fits)
+            if texts is not None:
                 out.numbers = True
-                out.texts = [[t or "" for t in row] for row in texts]
-                out.v_texts = [t or "" for t in v_texts]
-                out.vjp_texts = [t or "" for t in vjp_texts]
+                out.texts = [texts[r * cols:(r + 1) * cols] for r in range(rows)]
+                out.v_texts = texts[rows * cols:rows * cols + len(v)]
+                out.vjp_texts = texts[rows * cols + len(v):]
         out.title = self._title(out.numbers, rows, cols)
         return out
 
@@ -203,7 +199,11 @@ class JacobianView(QWidget):
         if max((fm.horizontalAdvance(t) for t in full), default=0) <= room:
             out.col_headers = list(full)
             return fm.height() + 3
-        out.col_headers = _indices(full, lens.col_groups, self.names)
+        out.col_headers = list(full)  # under a group header: `W[0,1]` → `0,1`
+        for leaf_id, start, stop in lens.col_groups:
+            name = self.names.get(leaf_id, "")
+            for c in range(start, stop):
+                out.col_headers[c] = element_index(full[c], name) or full[c]
         out.grouped = True
         widest = max((fm.horizontalAdvance(t) for t in out.col_headers), default=0)
         if widest > room and fm.height() <= room:
@@ -410,18 +410,6 @@ class Layout:
     header_rects: list[tuple[QRectF, str]] = field(default_factory=list)
     group_rects: list[tuple[QRectF, str]] = field(default_factory=list)
     row_label_rects: list[tuple[QRectF, str]] = field(default_factory=list)
-
-
-def _indices(labels: list[str], groups: list[tuple[str, int, int]],
-             names: dict[str, str]) -> list[str]:
-    """`W[0,1]` → `0,1` under a group header `W`; a scalar leaf keeps its name."""
-    out = list(labels)
-    for leaf_id, start, stop in groups:
-        name = names.get(leaf_id, "")
-        for c in range(start, stop):
-            if name and out[c].startswith(name + "["):
-                out[c] = out[c][len(name) + 1:-1]
-    return out
 
 
 def _wrap(text: str, fm: QFontMetricsF, width: float, lines: int) -> list[str]:
