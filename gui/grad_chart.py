@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QToolTip
 
@@ -64,6 +64,7 @@ class GradChart(pg.PlotWidget):
         self.tick_font.setPixelSize(TICK_FONT_PX)
         for side in ("left", "bottom"):
             self.getAxis(side).setTickFont(self.tick_font)
+        self._apply_text_colour()
         # two text lines under the axis: bar labels, then each leaf's name under its group
         line = QFontMetricsF(self.tick_font).height()
         self.getAxis("bottom").setHeight(int(2 * line + 12))
@@ -179,7 +180,7 @@ class GradChart(pg.PlotWidget):
                      f"{len(names)} leaves' .grad"]
         warnings = [f"   {self.warning}", "   ⚠ not finite", " ⚠"] if self.warning else [""]
         choices = [f"{t} = vᵀJ{legend}{w}" for w in warnings for legend in LEGENDS for t in lead]
-        colour = style.VERMILLION if self.warning else None
+        colour = style.VERMILLION if self.warning else style.text_colour().name()
         label = self.getPlotItem().titleLabel
         room = self.width() - self.getAxis("left").width() - 16  # the title spans the plot only
         for choice in choices:  # measured as drawn: the title has its own size
@@ -187,6 +188,7 @@ class GradChart(pg.PlotWidget):
             self.getPlotItem().setTitle(choice, color=colour)
             if label.item.boundingRect().width() <= room:
                 break
+        self.getPlotItem().setGeometry(self.range)  # a longer title tried above had widened it
 
     def px_per_unit(self) -> float:
         """Screen pixels per x unit (one bar's slot) at the current size and padding."""
@@ -243,6 +245,21 @@ class GradChart(pg.PlotWidget):
             left = max(left, half - (x - first))
             right = max(right, half - (last - x))
         return left, right
+
+    def _apply_text_colour(self) -> None:
+        """Axis text in the theme's text colour: pyqtgraph's grey is faint at 11 px."""
+        for side in ("left", "bottom"):
+            self.getAxis(side).setTextPen(style.text_colour())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) \
+                and self.getPlotItem() is not None and hasattr(self, "tick_font"):
+            self.resetCachedContent()  # the cached background is the old theme's
+            self._apply_text_colour()
+            if hasattr(self, "_shown"):
+                self._set_title()
+                self._fit_labels()  # value labels in the new text colour
 
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
         shown = hasattr(self, "_shown") and self.getPlotItem() is not None  # None once closed

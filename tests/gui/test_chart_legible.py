@@ -79,9 +79,29 @@ def test_chart_reads_plainly(qtbot, monkeypatch, stem, size):
         assert value_fm.horizontalAdvance(text) <= ppu
     drawn = [label.toPlainText() for label in chart.value_labels if label.isVisible()]
     assert drawn == chart.value_texts
+    assert chart.getPlotItem().geometry().width() <= chart.width()  # nothing beyond the edge
     image = chart.grab()
     assert (image.width(), image.height()) == (chart.width(), chart.height())
     win.runner.shutdown()
+
+
+def test_axis_text_follows_the_theme(qtbot, monkeypatch):
+    from gui import style
+    from gui.theme import apply_theme
+
+    win, chart = _chart(qtbot, monkeypatch, "tour_07_linear_layer", (1366, 768))
+    try:
+        for theme in ("dark", "light"):
+            apply_theme(theme, win)
+            qtbot.wait(20)
+            expected = style.text_colour()
+            assert style.is_dark() == (theme == "dark")
+            assert chart.getAxis("bottom").textPen().color() == expected
+            visible = [label for label in chart.value_labels if label.isVisible()]
+            assert visible and all(label.color == expected for label in visible)
+    finally:
+        apply_theme("light")
+        win.runner.shutdown()
 
 
 def test_softmax_axis_is_not_scaled_by_an_si_prefix(qtbot, monkeypatch):
