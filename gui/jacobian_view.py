@@ -307,12 +307,12 @@ class JacobianView(QWidget):
         g = self.placement()
         j = lens.jacobian.tolist()
         rows, cols = len(j), len(j[0]) if j else 0
-        values = [x for r in j for x in r]
-        if lens.v is not None:
-            values += lens.v.tolist()
-        if lens.vjp is not None:
-            values += lens.vjp.tolist()
-        scale = max((abs(x) for x in values if math.isfinite(x)), default=1.0) or 1.0
+        v = lens.v.tolist() if lens.v is not None else []
+        vjp = lens.vjp.tolist() if lens.vjp is not None else []
+        # J, v and vᵀJ each shaded against their own largest entry: a v of ones would
+        # otherwise wash out a J of thousandths (the heatmap is all a large J shows)
+        scale = _largest([x for r in j for x in r])
+        v_scale, vjp_scale = _largest(v), _largest(vjp)
         p.drawText(QRectF(MARGIN, 0, self.width() - 2 * MARGIN, g.title_h),
                    Qt.AlignmentFlag.AlignCenter, g.title)
         p.setFont(g.font)
@@ -336,8 +336,8 @@ class JacobianView(QWidget):
         for r in range(rows):
             y = g.top + r * g.cell_h
             if lens.v is not None:
-                self._draw_cell(p, QRectF(g.v_left, y, g.cell_w, g.cell_h), float(lens.v[r]),
-                                scale, g.v_texts[r] if g.numbers else "")
+                self._draw_cell(p, QRectF(g.v_left, y, g.cell_w, g.cell_h), v[r], v_scale,
+                                g.v_texts[r] if g.numbers else "")
             for c in range(cols):
                 self._draw_cell(p, QRectF(g.left + c * g.cell_w, y, g.cell_w, g.cell_h),
                                 j[r][c], scale, g.texts[r][c] if g.numbers else "")
@@ -349,10 +349,9 @@ class JacobianView(QWidget):
                 p.drawRect(QRectF(g.v_left, g.top + row * g.cell_h,
                                   g.left - g.v_left + g.cell_w * cols, g.cell_h))
         p.setPen(text)
-        if lens.vjp is not None:
-            for c, value in enumerate(lens.vjp.tolist()):
-                self._draw_cell(p, QRectF(g.left + c * g.cell_w, g.vjp_top, g.cell_w, g.cell_h),
-                                value, scale, g.vjp_texts[c] if g.numbers else "")
+        for c, value in enumerate(vjp):
+            self._draw_cell(p, QRectF(g.left + c * g.cell_w, g.vjp_top, g.cell_w, g.cell_h),
+                            value, vjp_scale, g.vjp_texts[c] if g.numbers else "")
         p.setPen(text)
         p.setFont(self.font())
         fm = QFontMetricsF(self.font())
@@ -410,6 +409,10 @@ class Layout:
     header_rects: list[tuple[QRectF, str]] = field(default_factory=list)
     group_rects: list[tuple[QRectF, str]] = field(default_factory=list)
     row_label_rects: list[tuple[QRectF, str]] = field(default_factory=list)
+
+
+def _largest(values: list[float]) -> float:
+    return max((abs(x) for x in values if math.isfinite(x)), default=1.0) or 1.0
 
 
 def _wrap(text: str, fm: QFontMetricsF, width: float, lines: int) -> list[str]:
