@@ -37,6 +37,7 @@ FILE_BYTES = Limit("bytes in a graph file", 50 * 1024 * 1024)
 FILE_NESTING = Limit("levels of nesting in a graph file", 64)
 TEXT_CHARACTERS = Limit("characters in a title, description or name", 100_000)
 NAME_CHARACTERS = Limit("characters in a name", 200)
+NODE_ID_CHARACTERS = Limit("characters in a node id", 64)
 JACOBIAN_ENTRIES = Limit("Jacobian entries shown in the lens", 64 * 64)
 IMAGE_SIDE = Limit("pixels on one side of an exported image", 16_000)
 
