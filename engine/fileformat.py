@@ -15,15 +15,20 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from engine.boundedread import ReadRefused, read_bounded
 from engine.document import Document, GraphError, Node, RunOptions
-from engine.literal import MAX_ELEMENTS, LiteralError, check_rectangular
+from engine.limits import FILE_BYTES, FILE_NESTING, GRAPH_NODES, VALUE_ELEMENTS
+from engine.literal import LiteralError, check_rectangular
+from engine.names import shorten
 from engine.ops import OPS
 
 FORMAT = "gradflow-graph"
 VERSION = 1
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_NODES = 20_000
-MAX_DEPTH = 64
+# old names, kept for the modules that import them; the limits live in engine.limits
+MAX_FILE_BYTES = FILE_BYTES.value
+MAX_NODES = GRAPH_NODES.value
+MAX_DEPTH = FILE_NESTING.value
+_MOST_PORTS = max(len(spec.inputs) for spec in OPS.values())
 
 
 class FileFormatError(ValueError):
@@ -61,8 +66,14 @@ def to_dict(doc: Document) -> dict[str, Any]:
     }
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps(doc: Document) -> str:
-    return json.dumps(to_dict(doc), indent=1, allow_nan=False, ensure_ascii=False) + "\n"
+    text = json.dumps(to_dict(doc), indent=1, allow_nan=False, ensure_ascii=False) + "\n"
+    # A lone surrogate (a title read from a file's "\\ud800") cannot be written as UTF-8;
+    # as a JSON escape it is ASCII and reads back as the same string. Only strings hold them.
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def save(doc: Document, path: str | os.PathLike[str]) -> None:
@@ -103,19 +114,21 @@ def _finite_float(text: str) -> float:
 
 
 def _int(text: str) -> int:
+    # 19 digits hold every 64-bit integer; the document checks the exact range
     if len(text.lstrip("-")) > 19:
-        raise FileFormatError(f"the integer {text[:20]}... is too large")
+        raise FileFormatError(f"the integer {shorten(text, 20)} is too large for a "
+                              "64-bit integer")
     return int(text)
 
 
 def loads(text: str) -> Document:
-    if len(text) > MAX_FILE_BYTES:
-        raise FileFormatError(f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB")
+    if FILE_BYTES.exceeded(len(text)):
+        raise FileFormatError(f"the file is too large: {FILE_BYTES.message()}")
     if text.startswith("\ufeff"):
         text = text[1:]
     depth = _max_depth(text)
-    if depth > MAX_DEPTH:
-        raise FileFormatError(f"nested {depth} levels deep; at most {MAX_DEPTH} are allowed")
+    if FILE_NESTING.exceeded(depth):
+        raise FileFormatError(f"nested {depth} levels deep: {FILE_NESTING.message()}")
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant,
                           parse_float=_finite_float, parse_int=_int)
@@ -132,13 +145,9 @@ def loads(text: str) -> Document:
 def load(path: str | os.PathLike[str]) -> Document:
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FileFormatError(f"{p.name} is {size // 1024 // 1024} MB; the limit is "
-                                  f"{MAX_FILE_BYTES // 1024 // 1024} MB")
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise FileFormatError(f"cannot read {p}: {exc.strerror or exc}") from None
+        raw = read_bounded(p, FILE_BYTES)
+    except ReadRefused as exc:
+        raise FileFormatError(str(exc)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -146,7 +155,10 @@ def load(path: str | os.PathLike[str]) -> Document:
     return loads(text)
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+# A string runs to its closing quote or, unterminated, to the end of the text: either way the
+# match succeeds and is never retried from a later quote (a failing pattern would be retried
+# from every quote inside it: quadratic, minutes for a few MB of `"\"\"\"`).
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.S)
 _BRACKET = re.compile(r"[\[\]{}]")
 
 
@@ -189,24 +201,30 @@ def from_dict(data: Any) -> Document:
         raise FileFormatError(f"unknown version {version!r}: this Gradflow Studio reads "
                               f"version {VERSION}")
     doc = Document()
-    doc.title = _expect(data.get("title", ""), str, '"title"')
-    doc.description = _expect(data.get("description", ""), str, '"description"')
+    try:
+        doc.title = _expect(data.get("title", ""), str, '"title"')
+        doc.description = _expect(data.get("description", ""), str, '"description"')
+    except GraphError as exc:
+        raise FileFormatError(str(exc)) from None
     nodes = _expect(data.get("nodes"), list, '"nodes"')
     edges = _expect(data.get("edges", []), list, '"edges"')
-    if len(nodes) > MAX_NODES:
-        raise FileFormatError(f"{len(nodes)} nodes; at most {MAX_NODES} are allowed")
+    if GRAPH_NODES.exceeded(len(nodes)):
+        raise FileFormatError(f"{len(nodes):,} nodes: {GRAPH_NODES.message()}")
     total = 0
     for i, raw in enumerate(nodes):
         node = _node_from(raw, i)
         if node.value is not None:
             total += _count(node.value)
-            if total > MAX_ELEMENTS:
-                raise FileFormatError(f"node {node.name!r}: the values hold more than "
-                                      f"{MAX_ELEMENTS} elements in all")
+            if VALUE_ELEMENTS.exceeded(total):
+                raise FileFormatError(f"node {shorten(node.name)!r}: the values of all nodes "
+                                      f"together: {VALUE_ELEMENTS.message()}")
         try:
             doc.insert_node(node)
         except GraphError as exc:
-            raise FileFormatError(f"node {i} ({node.name!r}): {exc}") from None
+            raise FileFormatError(f"node {i} ({shorten(node.name)!r}): {exc}") from None
+    if len(edges) > _MOST_PORTS * len(nodes):  # each input port takes one edge
+        raise FileFormatError(f"{len(edges):,} edges for {len(nodes):,} nodes: "
+                              "each input port takes one edge")
     for i, raw in enumerate(edges):
         where = f"edge {i}"
         _expect(raw, dict, where)
@@ -215,12 +233,13 @@ def from_dict(data: Any) -> Document:
         port = _expect(raw.get("port"), str, f'{where} "port"')
         for end in (src, dst):
             if end not in doc.graph:
-                raise FileFormatError(f"{where} points to a node id {end!r} that does not exist")
+                raise FileFormatError(f"{where} points to a node id {shorten(end)!r} that "
+                                      "does not exist")
         try:
             doc.add_edge(src, dst, port)
         except GraphError as exc:
             raise FileFormatError(f"{where} ({doc.node(src).name} → {doc.node(dst).name}."
-                                  f"{port}): {exc}") from None
+                                  f"{shorten(port)}): {exc}") from None
     doc.options = _options_from(data.get("options", {}), doc)
     return doc
 
@@ -234,10 +253,10 @@ def _node_from(raw: Any, i: int) -> Node:
     _expect(raw, dict, where)
     node_id = _expect(raw.get("id"), str, f'{where} "id"')
     name = _expect(raw.get("name"), str, f'{where} "name"')
-    where = f"node {name!r}"
+    where = f"node {shorten(name)!r}"
     op = _expect(raw.get("op"), str, f'{where} "op"')
     if op not in OPS:
-        raise FileFormatError(f"{where}: unknown op {op!r}")
+        raise FileFormatError(f"{where}: unknown op {shorten(op)!r}")
     params = dict(_expect(raw.get("params", {}), dict, f'{where} "params"'))
     for p in OPS[op].params:
         if p.name in params and p.kind == "shape":
@@ -280,8 +299,8 @@ def _options_from(raw: Any, doc: Document) -> RunOptions:
         _expect(inputs, list, '"options" "inputs"')
         for node_id in inputs:
             if not isinstance(node_id, str) or node_id not in doc.graph:
-                raise FileFormatError(f'"options" "inputs" names a node id {node_id!r} '
-                                      "that does not exist")
+                raise FileFormatError(f'"options" "inputs" names a node id '
+                                      f"{shorten(repr(node_id))} that does not exist")
     return RunOptions(
         retain_graph=_expect(raw.get("retain_graph", False), bool, '"retain_graph"'),
         accumulate=_expect(raw.get("accumulate", False), bool, '"accumulate"'),

@@ -12,6 +12,7 @@ import pytest
 from engine import fileformat
 from engine.examples import example_path, list_examples
 from engine.fileformat import FileFormatError, dumps, load, loads, save
+from engine.limits import FILE_BYTES, Limit
 
 GOOD = json.loads(example_path("tour_05_fan_out").read_text(encoding="utf-8"))
 
@@ -84,7 +85,7 @@ def test_each_broken_file_names_its_problem(name):
 
 
 def test_huge_file_is_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr(fileformat, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(fileformat, "FILE_BYTES", Limit(FILE_BYTES.name, 1000))
     big = tmp_path / "big.json"
     big.write_text(" " * 2000 + json.dumps(GOOD))
     with pytest.raises(FileFormatError, match="limit"):
