@@ -109,7 +109,8 @@ def _refuse_constant(name: str) -> float:
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise FileFormatError(f"{text} is out of range: values must be finite numbers")
+        raise FileFormatError(f"{shorten(text, 20)} is out of range: values must be finite "
+                              "numbers")
     return value
 
 

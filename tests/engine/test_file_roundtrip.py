@@ -1,0 +1,163 @@
+"""Whatever the app can hold in a document, it writes and reads back the same."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.document import Document, GraphError
+from engine.fileformat import dumps, loads, save
+from engine.fileformat import load as load_file
+from engine.literal import INT64_MAX, INT64_MIN
+from engine.ops import OPS, get_op
+from tests.engine.helpers import const, leaf
+
+# Text with the characters that break things: line and paragraph separators, NEL, controls,
+# a lone surrogate, astral characters, combining marks, fullwidth letters, RTL marks.
+ODD = "\n\r\x0b\x0c\x85\u2028\u2029\x00\x1b\ud800\udfff\U0001f600\u0301ｘ\u202e\ufeff\"\\"
+_any_text = st.text(alphabet=st.one_of(st.characters(), st.sampled_from(ODD)), max_size=40)
+odd_text = st.builds(lambda a, odd, b: a + odd + b, _any_text, st.sampled_from(ODD), _any_text)
+names = st.from_regex(r"[A-Za-z_ｘαλ][A-Za-z0-9_ｘ²αλ]{0,12}", fullmatch=True)
+numbers = st.one_of(
+    st.integers(INT64_MIN, INT64_MAX),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+)
+
+
+@st.composite
+def values(draw: st.DrawFn) -> object:
+    """A rectangular nested list (or a number), up to 8 levels, up to 24 numbers."""
+    shape = draw(st.lists(st.integers(0, 3), max_size=8))
+    if len(shape) > 3:
+        shape = [min(n, 1) for n in shape]  # deep but small
+
+    def build(dims: list[int]) -> object:
+        if not dims:
+            return draw(numbers)
+        return [build(dims[1:]) for _ in range(dims[0])]
+    return build(shape)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> Document:
+    doc = Document()
+    doc.title = draw(odd_text)
+    doc.description = draw(odd_text)
+    ids: list[str] = []
+    for _ in range(draw(st.integers(0, 6))):
+        op = draw(st.sampled_from(sorted(OPS)))
+        name = draw(names)
+        fields: dict[str, object] = {
+            "position": (draw(st.floats(-1e6, 1e6)), draw(st.floats(-1e6, 1e6)))}
+        if op in ("leaf", "constant"):
+            fields["value"] = draw(values())
+            fields["dtype"] = draw(st.sampled_from(["float32", "float64", "int64", "bool"]))
+            if op == "leaf":
+                fields["requires_grad"] = fields["dtype"] in ("float32", "float64") and \
+                    draw(st.booleans())
+        params = {}
+        for p in get_op(op).params:
+            if p.kind == "int":
+                params[p.name] = draw(st.integers(INT64_MIN, INT64_MAX))
+            elif p.kind == "bool":
+                params[p.name] = draw(st.booleans())
+            elif p.kind == "choice":
+                params[p.name] = draw(st.sampled_from(p.choices))
+            elif p.kind == "dims":
+                params[p.name] = draw(st.one_of(st.none(), st.integers(-4, 4),
+                                                st.lists(st.integers(-4, 4), min_size=1,
+                                                         max_size=3)))
+            elif p.kind == "shape":
+                params[p.name] = draw(st.lists(st.integers(0, 10 ** 12), max_size=4))
+        fields["params"] = params
+        try:
+            node = doc.add_node(op, name, **fields)
+        except GraphError:
+            continue  # a duplicate name (also after NFKC): the document refused it, fine
+        ids.append(node.id)
+        if draw(st.booleans()):
+            seed = draw(st.one_of(st.none(), values()))
+            doc.update_node(node.id, is_output=True, seed=seed, seed_enabled=draw(st.booleans()))
+        for port in get_op(op).inputs:
+            if len(ids) > 1 and draw(st.booleans()):
+                doc.add_edge(draw(st.sampled_from(ids[:-1])), node.id, port)
+    if ids and draw(st.booleans()):
+        doc.set_options(inputs=draw(st.lists(st.sampled_from(ids), max_size=3)),
+                        retain_graph=draw(st.booleans()), accumulate=draw(st.booleans()))
+    return doc
+
+
+def _content(doc: Document) -> dict:
+    nodes = {n.id: n for n in doc.nodes()}
+    return {"title": doc.title, "description": doc.description, "options": doc.options,
+            "nodes": nodes, "edges": sorted((e.source, e.target, e.port) for e in doc.edges())}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents())
+def test_every_document_reads_back_equal(doc):
+    text = dumps(doc)
+    back = loads(text)
+    assert _content(back) == _content(doc)
+    assert dumps(back) == text
+    text.encode("utf-8")  # writable as UTF-8, lone surrogates included (escaped)
+
+
+def test_a_20_digit_integer_is_refused_when_set_not_when_reopened():
+    doc = Document()
+    with pytest.raises(GraphError, match="too large for a 64-bit integer"):
+        const(doc, "c", 10 ** 20, dtype="int64")
+    with pytest.raises(GraphError, match="too large for a 64-bit integer"):
+        const(doc, "c", [1, -(2 ** 63) - 1], dtype="int64")
+    const(doc, "c", [INT64_MAX, INT64_MIN], dtype="int64")  # the extremes fit and read back
+    assert loads(dumps(doc)).node_by_name("c").value == [INT64_MAX, INT64_MIN]  # type: ignore[union-attr]
+
+
+def test_a_value_nested_past_the_limit_is_refused_by_the_document():
+    deep: object = 1.0
+    for _ in range(62):
+        deep = [deep]
+    doc = Document()
+    with pytest.raises(GraphError, match="over the limit of 8 levels of nesting in one value"):
+        leaf(doc, "x", deep)
+    eight: object = 1.0
+    for _ in range(8):
+        eight = [eight]
+    leaf(doc, "x", eight)
+    assert loads(dumps(doc)).node_by_name("x").value == eight  # type: ignore[union-attr]
+
+
+def test_params_a_file_cannot_hold_are_refused():
+    doc = Document()
+    with pytest.raises(GraphError, match="dim0 must be an integer"):
+        doc.add_node("transpose", "t", params={"dim0": 10 ** 30})
+    with pytest.raises(GraphError, match="position"):
+        doc.add_node("exp", "e", position=(float("nan"), 0.0))
+
+
+def test_a_lone_surrogate_title_saves_and_reopens(tmp_path):
+    doc = loads(json.dumps({"format": "gradflow-graph", "version": 1,
+                            "title": "broken \ud800 half", "nodes": []}))
+    assert doc.title == "broken \ud800 half"
+    save(doc, tmp_path / "t.json")  # used to raise UnicodeEncodeError
+    assert load_file(tmp_path / "t.json").title == "broken \ud800 half"
+
+
+def test_text_over_the_limit_is_refused_in_the_document_and_the_file():
+    doc = Document()
+    with pytest.raises(GraphError, match="over the limit of 100,000 characters"):
+        doc.description = "x" * 100_001
+    text = json.dumps({"format": "gradflow-graph", "version": 1,
+                       "description": "x" * 49_000_000, "nodes": []})
+    from engine.fileformat import FileFormatError
+    with pytest.raises(FileFormatError, match=r"description is too long: over the limit of "
+                                              r"100,000 characters .*\(49,000,000\)"):
+        loads(text)
+    with pytest.raises(FileFormatError, match="over the limit of 200 characters in a name"):
+        loads(json.dumps({"format": "gradflow-graph", "version": 1,
+                          "nodes": [{"id": "1", "op": "leaf", "name": "x" * 5000,
+                                     "value": 1.0}]}))
