@@ -36,10 +36,10 @@ def normal_name(name: str) -> str:
         raise ValueError(f"{shown} is not a usable name: use letters, digits and _, "
                          "not starting with a digit")
     if keyword.iskeyword(normal):
-        raise ValueError(f"{shown} is a Python keyword and cannot be a name")
+        raise ValueError(f"{shown} is not a usable name: it is a Python keyword")
     if normal in RESERVED_NAMES:
-        raise ValueError(f"{shown} is used by the generated code "
-                         f"({', '.join(sorted(RESERVED_NAMES))}); choose another name")
+        raise ValueError(f"{shown} is not a usable name: the generated code uses it "
+                         f"({', '.join(sorted(RESERVED_NAMES))})")
     return normal
 
 

@@ -33,13 +33,13 @@ def test_fullwidth_x_is_x_to_python_and_to_the_document():
 
 
 @pytest.mark.parametrize(("name", "message"), [
-    ("ｉｆ", "'ｉｆ' (read by Python as 'if') is a Python keyword and cannot be a name"),
-    ("class", "'class' is a Python keyword and cannot be a name"),
+    ("ｉｆ", "'ｉｆ' (read by Python as 'if') is not a usable name: it is a Python keyword"),
+    ("class", "'class' is not a usable name: it is a Python keyword"),
     ("not a name", "'not a name' is not a usable name"),
     ("1x", "'1x' is not a usable name"),
     ("", "'' is not a usable name"),
-    ("print", "'print' is used by the generated code"),
-    ("torch", "'torch' is used by the generated code"),
+    ("print", "'print' is not a usable name: the generated code uses it"),
+    ("torch", "'torch' is not a usable name: the generated code uses it"),
     ("x" * 201, "the name is too long: over the limit of 200 characters in a name (201)"),
     ("ﷺ" * 12, "the name is too long: over the limit of 200 characters in a name (216)"),
 ])
