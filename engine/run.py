@@ -155,11 +155,11 @@ class _Forward:
                 inputs.append(source.value)  # the snippet's plain number, not a tensor
             else:
                 inputs.append(self._through_alias(edge))
-        self.budget.check_op(node.op, inputs, node.params, _label(node))
+        self.budget.check_op(node.op, inputs, node.params, node.name)
         out = spec.call(*inputs, **node.params)
         if not isinstance(out, torch.Tensor):
             raise TypeError(f"{node.op} returned {type(out).__name__}, not a tensor")
-        self.budget.add(out.numel(), _label(node))
+        self.budget.add(out.numel(), node.name, node.op)
         self._claim_grad_fns(out, node.id)
         return out
 
