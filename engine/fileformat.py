@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+
 from engine.boundedread import ReadRefused, read_bounded
 from engine.document import Document, GraphError, Node, RunOptions
 from engine.limits import FILE_BYTES, FILE_NESTING, GRAPH_NODES, VALUE_ELEMENTS
@@ -226,23 +228,50 @@ def from_dict(data: Any) -> Document:
     if len(edges) > _MOST_PORTS * len(nodes):  # each input port takes one edge
         raise FileFormatError(f"{len(edges):,} edges for {len(nodes):,} nodes: "
                               "each input port takes one edge")
-    for i, raw in enumerate(edges):
-        where = f"edge {i}"
-        _expect(raw, dict, where)
-        src = _expect(raw.get("source"), str, f'{where} "source"')
-        dst = _expect(raw.get("target"), str, f'{where} "target"')
-        port = _expect(raw.get("port"), str, f'{where} "port"')
-        for end in (src, dst):
-            if end not in doc.graph:
-                raise FileFormatError(f"{where} points to a node id {shorten(end)!r} that "
-                                      "does not exist")
+    parsed = [_edge_from(raw, i, doc) for i, raw in enumerate(edges)]
+    for i, src, dst, port in _cheap_order(parsed, doc):
         try:
             doc.add_edge(src, dst, port)
         except GraphError as exc:
-            raise FileFormatError(f"{where} ({doc.node(src).name} → {doc.node(dst).name}."
+            raise FileFormatError(f"edge {i} ({doc.node(src).name} → {doc.node(dst).name}."
                                   f"{shorten(port)}): {exc}") from None
     doc.options = _options_from(data.get("options", {}), doc)
     return doc
+
+
+def _edge_from(raw: Any, i: int, doc: Document) -> tuple[int, str, str, str]:
+    where = f"edge {i}"
+    _expect(raw, dict, where)
+    src = _expect(raw.get("source"), str, f'{where} "source"')
+    dst = _expect(raw.get("target"), str, f'{where} "target"')
+    port = _expect(raw.get("port"), str, f'{where} "port"')
+    for end in (src, dst):
+        if end not in doc.graph:
+            raise FileFormatError(f"{where} points to a node id {shorten(end)!r} that "
+                                  "does not exist")
+    return i, src, dst, port
+
+
+def _cheap_order(parsed: list[tuple[int, str, str, str]],
+                 doc: Document) -> list[tuple[int, str, str, str]]:
+    """The edges by the topological place of their target, so that when each is added its
+    target has no out-edges yet and the document's cycle check is instant: in file order,
+    a reversed 5000-node chain took 9 s (each check walks everything downstream).
+
+    A file with a cycle is refused here, naming it."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(doc.graph)
+    graph.add_edges_from((src, dst) for _, src, dst, _ in parsed)
+    try:
+        place = {node_id: k for k, node_id in enumerate(nx.topological_sort(graph))}
+    except nx.NetworkXUnfeasible:
+        cycle = [(u, v) for u, v in nx.find_cycle(graph)]
+        i, src, dst, port = max(e for e in parsed if (e[1], e[2]) in set(cycle))
+        names = shorten(" → ".join(doc.node(u).name for u, _ in [*cycle, cycle[0]]), 200)
+        raise FileFormatError(f"edge {i} ({doc.node(src).name} → {doc.node(dst).name}."
+                              f"{shorten(port)}): connecting {doc.node(src).name} → "
+                              f"{doc.node(dst).name} would make a cycle ({names})") from None
+    return sorted(parsed, key=lambda e: place[e[2]])
 
 
 def _count(value: Any) -> int:

@@ -161,3 +161,32 @@ def test_text_over_the_limit_is_refused_in_the_document_and_the_file():
         loads(json.dumps({"format": "gradflow-graph", "version": 1,
                           "nodes": [{"id": "1", "op": "leaf", "name": "x" * 5000,
                                      "value": 1.0}]}))
+
+
+def test_edges_in_any_order_read_back_the_same_graph():
+    """A long chain with its edges listed backwards (each cycle check used to walk the whole
+    chain below: quadratic) reads back equal."""
+    doc = Document()
+    node = leaf(doc, "x", [1.0, 2.0])
+    for i in range(2000):
+        node = doc.add_node("sin", f"s{i}").id
+        doc.add_edge(str(int(node) - 1), node, "input")
+    data = json.loads(dumps(doc))
+    data["edges"].reverse()
+    assert dumps(loads(json.dumps(data))) == dumps(doc)
+
+
+def test_a_cycle_in_a_file_is_named():
+    doc = Document()
+    x = leaf(doc, "x", 1.0)
+    a = doc.add_node("add", "a").id
+    b = doc.add_node("exp", "b").id
+    doc.add_edge(x, a, "input")
+    doc.add_edge(a, b, "input")
+    data = json.loads(dumps(doc))
+    data["edges"].append({"source": b, "target": a, "port": "other"})
+    from engine.fileformat import FileFormatError
+    with pytest.raises(FileFormatError) as info:
+        loads(json.dumps(data))
+    assert str(info.value) == ("edge 2 (b → a.other): connecting b → a would make a cycle "
+                               "(a → b → a)")
