@@ -17,6 +17,7 @@ from typing import Any
 
 import networkx as nx
 
+from engine.limits import GRAPH_NODES
 from engine.literal import LiteralError, Nested, check_rectangular
 from engine.names import check_node_id, check_text, id_key, normal_name
 from engine.ops import (
@@ -304,6 +305,8 @@ class Document:
         self._validate_node(node)
         if node.id in self.graph:
             raise GraphError(f"a node with id {node.id!r} already exists")
+        if GRAPH_NODES.exceeded(len(self.graph) + 1):
+            raise GraphError(f"cannot add {node.name}: {GRAPH_NODES.message()}")
         stored = node.copy()  # its position is two floats: _validate_node made it so
         self.graph.add_node(node.id, node=stored)
         self._by_name[stored.name] = node.id

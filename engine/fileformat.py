@@ -19,7 +19,7 @@ import networkx as nx
 
 from engine.boundedread import ReadRefused, read_bounded
 from engine.document import Document, GraphError, Node, RunOptions
-from engine.limits import FILE_BYTES, FILE_NESTING, GRAPH_NODES, VALUE_ELEMENTS
+from engine.limits import FILE_BYTES, FILE_NESTING, GRAPH_NODES, VALUE_ELEMENTS_ALL
 from engine.literal import LiteralError, check_rectangular
 from engine.names import shorten
 from engine.ops import OPS
@@ -82,6 +82,7 @@ def save(doc: Document, path: str | os.PathLike[str]) -> None:
     """Write atomically: a temp file in the same folder, then an atomic replace."""
     target = Path(path)
     text = dumps(doc)
+    _check_readable(doc, text)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -92,6 +93,20 @@ def save(doc: Document, path: str | os.PathLike[str]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _check_readable(doc: Document, text: str) -> None:
+    """Refuse to write a file the reader would refuse: whatever is saved reopens. (The
+    document itself keeps names, values and texts within the reader's rules; these limits
+    are about the whole file.)"""
+    size = len(text.encode("utf-8"))
+    if FILE_BYTES.exceeded(size):
+        raise FileFormatError(f"cannot save: the file would be {size:,} bytes, "
+                              f"{FILE_BYTES.message()}; the graph is still open")
+    total = sum(_count(n.value) for n in doc.nodes() if n.value is not None)
+    if VALUE_ELEMENTS_ALL.exceeded(total):
+        raise FileFormatError(f"cannot save: the values hold {total:,} numbers, "
+                              f"{VALUE_ELEMENTS_ALL.message()}; the graph is still open")
 
 
 # ---- reading ------------------------------------------------------------------------------
@@ -218,9 +233,9 @@ def from_dict(data: Any) -> Document:
         node = _node_from(raw, i)
         if node.value is not None:
             total += _count(node.value)
-            if VALUE_ELEMENTS.exceeded(total):
-                raise FileFormatError(f"node {shorten(node.name)!r}: the values of all nodes "
-                                      f"together: {VALUE_ELEMENTS.message()}")
+            if VALUE_ELEMENTS_ALL.exceeded(total):
+                raise FileFormatError(f"node {shorten(node.name)!r}: the values hold more "
+                                      f"numbers than allowed: {VALUE_ELEMENTS_ALL.message()}")
         try:
             doc.insert_node(node)
         except GraphError as exc:

@@ -26,6 +26,7 @@ class Limit:
 ELEMENTS_PER_TENSOR = Limit("elements in one tensor", 10_000_000)
 ELEMENTS_TOTAL = Limit("elements in all tensors of a graph", 100_000_000)
 VALUE_ELEMENTS = Limit("numbers written out in one value", 1_000_000)  # in files and snippets
+VALUE_ELEMENTS_ALL = Limit("numbers written out in all values of a graph file", 1_000_000)
 VALUE_NESTING = Limit("levels of nesting in one value", 8)
 GRAPH_NODES = Limit("graph nodes", 20_000)
 SNIPPET_STATEMENTS = Limit("statements run while reading a snippet", 100_000)

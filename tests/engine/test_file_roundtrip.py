@@ -190,3 +190,42 @@ def test_a_cycle_in_a_file_is_named():
         loads(json.dumps(data))
     assert str(info.value) == ("edge 2 (b → a.other): connecting b → a would make a cycle "
                                "(a → b → a)")
+
+
+def test_save_refuses_a_file_the_reader_would_refuse(tmp_path, monkeypatch):
+    from engine import fileformat
+    from engine.fileformat import FileFormatError
+    from engine.limits import FILE_BYTES, VALUE_ELEMENTS_ALL, Limit
+    monkeypatch.setattr(fileformat, "VALUE_ELEMENTS_ALL", Limit(VALUE_ELEMENTS_ALL.name, 100))
+    doc = Document()
+    leaf(doc, "a", [0.5] * 60)
+    leaf(doc, "b", [0.5] * 60)  # each value is within the limit, the two are not
+    target = tmp_path / "big.json"
+    with pytest.raises(FileFormatError) as info:
+        save(doc, target)
+    assert str(info.value) == ("cannot save: the values hold 120 numbers, over the limit of "
+                               "100 numbers written out in all values of a graph file; "
+                               "the graph is still open")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(FileFormatError):  # and indeed the reader refuses that text
+        loads(dumps(doc))
+    small = Document()
+    leaf(small, "x", [0.123456789] * 100)
+    monkeypatch.setattr(fileformat, "FILE_BYTES", Limit(FILE_BYTES.name, 1000))
+    with pytest.raises(FileFormatError, match=r"cannot save: the file would be [\d,]+ bytes, "
+                                              r"over the limit of 1,000 bytes in a graph file"):
+        save(small, target)
+    with pytest.raises(FileFormatError, match="over the limit of 1,000 bytes"):
+        loads(dumps(small))
+
+
+def test_the_document_holds_no_more_nodes_than_a_file_may(monkeypatch):
+    from engine import document
+    from engine.limits import GRAPH_NODES, Limit
+    monkeypatch.setattr(document, "GRAPH_NODES", Limit(GRAPH_NODES.name, 3))
+    doc = Document()
+    for name in "abc":
+        leaf(doc, name, 1.0)
+    with pytest.raises(GraphError, match="cannot add d: over the limit of 3 graph nodes"):
+        leaf(doc, "d", 1.0)
+    assert len(doc) == 3
