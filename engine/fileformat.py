@@ -37,6 +37,11 @@ class FileFormatError(ValueError):
     """A file that cannot be read as a document. The message says why."""
 
 
+class SaveRefused(OSError, FileFormatError):
+    """A document that would be written as a file the reader refuses. An OSError too (as
+    io.UnsupportedOperation is both), so whoever handles a failed write handles this."""
+
+
 # ---- writing ------------------------------------------------------------------------------
 def to_dict(doc: Document) -> dict[str, Any]:
     nodes = []
@@ -101,11 +106,11 @@ def _check_readable(doc: Document, text: str) -> None:
     are about the whole file.)"""
     size = len(text.encode("utf-8"))
     if FILE_BYTES.exceeded(size):
-        raise FileFormatError(f"cannot save: the file would be {size:,} bytes, "
+        raise SaveRefused(f"cannot save: the file would be {size:,} bytes, "
                               f"{FILE_BYTES.message()}; the graph is still open")
     total = sum(_count(n.value) for n in doc.nodes() if n.value is not None)
     if VALUE_ELEMENTS_ALL.exceeded(total):
-        raise FileFormatError(f"cannot save: the values hold {total:,} numbers, "
+        raise SaveRefused(f"cannot save: the values hold {total:,} numbers, "
                               f"{VALUE_ELEMENTS_ALL.message()}; the graph is still open")
 
 

@@ -207,6 +207,7 @@ def test_save_refuses_a_file_the_reader_would_refuse(tmp_path, monkeypatch):
                                "100 numbers written out in all values of a graph file; "
                                "the graph is still open")
     assert list(tmp_path.iterdir()) == []
+    assert isinstance(info.value, OSError)  # the autosave and Save handle a failed write
     with pytest.raises(FileFormatError):  # and indeed the reader refuses that text
         loads(dumps(doc))
     small = Document()
