@@ -116,7 +116,9 @@ def check_rectangular(value: Nested) -> tuple[int, ...]:
             ):
                 raise LiteralError(f"element {path or '[]'} is not a finite number")
             if isinstance(v, int) and not INT64_MIN <= v <= INT64_MAX:
-                raise LiteralError(f"element {path or '[]'} is too large for a 64-bit integer")
+                what = f"element {path}" if path else "the number"
+                raise LiteralError(f"{what} {_short_int(v)} is too large for a 64-bit integer; "
+                                   "write it with a decimal point to make it a float")
             return
         if not isinstance(v, list):
             raise LiteralError(f"element {path or '[]'} is a number where a list belongs")
@@ -129,6 +131,14 @@ def check_rectangular(value: Nested) -> tuple[int, ...]:
 
     walk(value, 0, "")
     return shape
+
+
+def _short_int(value: int) -> str:
+    if abs(value) < 10 ** 24:
+        return str(value)
+    # str() itself refuses past 4300 digits: count them without it
+    digits = len(str(abs(value))) if abs(value) < 10 ** 4000 else "over 4000"
+    return f"(an integer of {digits} digits)"
 
 
 def all_integers(value: Nested) -> bool:

@@ -80,11 +80,10 @@ class SizeBudget:
                 or ELEMENTS_TOTAL.exceeded(self.total + elements)):
             return
         what = name if op in ("", name) else f"{name} ({op})"
-        if shape:
-            what += f" (a {shape} tensor)"
         if ELEMENTS_PER_TENSOR.exceeded(elements):
-            raise LimitExceeded(f"{what} would hold {elements:,} elements: "
-                                f"{ELEMENTS_PER_TENSOR.message()}")
+            made = f"a {shape} tensor ({elements:,} elements)" if shape else \
+                f"{elements:,} elements"
+            raise LimitExceeded(f"{what} would make {made}: {ELEMENTS_PER_TENSOR.message()}")
         raise LimitExceeded(f"{what} would bring the graph to {self.total + elements:,} "
                             f"elements: {ELEMENTS_TOTAL.message()}")
 

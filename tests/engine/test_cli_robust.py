@@ -146,6 +146,6 @@ def test_a_broadcast_past_the_tensor_limit_is_refused_before_it_runs(tmp_path, c
     error = json.loads(capsys.readouterr().out)["error"]
     assert error["type"] == "LimitExceeded"
     assert error["message"] == (
-        "s (add) (a 35000×35000 tensor) would hold 1,225,000,000 elements: "
+        "s (add) would make a 35000×35000 tensor (1,225,000,000 elements): "
         f"over the limit of {ELEMENTS_PER_TENSOR.value:,} elements in one tensor")
     assert ELEMENTS_TOTAL.value  # named in the other refusal, tested in test_sizes

@@ -57,7 +57,7 @@ def test_matmul_past_the_tensor_limit_is_refused_before_torch_allocates():
     assert result.error is not None
     assert (result.error.type, result.error.node_id) == ("LimitExceeded", s)
     assert result.error.message == (
-        "s (matmul) (a 5000×5000 tensor) would hold 25,000,000 elements: "
+        "s (matmul) would make a 5000×5000 tensor (25,000,000 elements): "
         f"over the limit of {ELEMENTS_PER_TENSOR.value:,} elements in one tensor")
     assert s not in result.values
 
@@ -102,4 +102,4 @@ def test_every_broadcasting_op_is_checked(op_name):
     doc.update_node(s, is_output=True)
     result = run(doc)
     assert result.error is not None and result.error.type == "LimitExceeded"
-    assert "16,000,000 elements" in result.error.message
+    assert "a 4000×4000 tensor (16,000,000 elements)" in result.error.message
