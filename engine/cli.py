@@ -1,6 +1,8 @@
 """`gradflow compute` and `gradflow code`: headless, no Qt.
 
-Exit codes: 0 success, 1 torch raised (the error is reported), 2 bad input.
+Exit codes: 0 success, 1 torch raised (the error is reported), 2 bad input — including a
+graph the app itself refuses to run (an unconnected input, a tensor over a size limit): the
+error is reported the same way, under the app's own type name (engine.refusals).
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.boundedread import ReadRefused, read_bounded
 from engine.document import Document, GraphError
 from engine.fileformat import FileFormatError
+from engine.limits import FILE_BYTES
 from engine.literal import LiteralError, parse_literal
+from engine.refusals import KINDS as REFUSAL_KINDS
 
 EXIT_OK, EXIT_TORCH, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -31,9 +36,11 @@ def load_any(path: str) -> Document:
         from engine.snippets.reader import ImportError_, import_snippet
 
         try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {path}: {exc}") from None
+            text = read_bounded(p, FILE_BYTES).decode("utf-8")
+        except ReadRefused as exc:
+            raise InputError(str(exc)) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{p.name} is not UTF-8 text (byte {exc.start})") from None
         try:
             return import_snippet(text)
         except ImportError_ as exc:
@@ -196,10 +203,21 @@ def compute(args: argparse.Namespace) -> int:
     result = run(doc)
     data = report(doc, result)
     if args.json:
-        print(json.dumps(data, allow_nan=False))
+        _print(json.dumps(data, allow_nan=False))
     else:
-        print(_human(doc, data))
-    return EXIT_TORCH if result.error else EXIT_OK
+        _print(_human(doc, data))
+    if result.error is None:
+        return EXIT_OK
+    return EXIT_BAD_INPUT if result.error.type in REFUSAL_KINDS else EXIT_TORCH
+
+
+def _print(text: str, end: str = "\n", file: Any = None) -> None:
+    """Print any text, whatever the terminal's encoding: a lone surrogate in a title or a
+    name the console cannot show comes out as a backslash escape instead of a traceback."""
+    stream = file or sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    safe = (text + end).encode(encoding, "backslashreplace").decode(encoding, "replace")
+    stream.write(safe)
 
 
 def code(args: argparse.Namespace) -> int:
@@ -210,7 +228,7 @@ def code(args: argparse.Namespace) -> int:
         text = generate(doc)
     except CodegenError as exc:
         raise InputError(str(exc)) from None
-    print(text, end="")
+    _print(text, end="")
     return EXIT_OK
 
 
@@ -237,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except InputError as exc:
-        print(f"gradflow {args.command}: {exc}", file=sys.stderr)
+        _print(f"gradflow {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -9,7 +9,8 @@ subscriber with a plain-Python `DocEvent`. No torch here: a document is plain da
 from __future__ import annotations
 
 import copy
-import keyword
+import math
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,7 +18,9 @@ from typing import Any
 import networkx as nx
 
 from engine.calls import PRIMARY, Call, mentions, without_node
+from engine.limits import GRAPH_NODES
 from engine.literal import LiteralError, Nested, check_rectangular
+from engine.names import check_node_id, check_text, id_key, normal_name, shorten
 from engine.ops import (
     CONSTANT,
     DTYPES,
@@ -114,10 +117,29 @@ class Document(ProgramEdits):
         # node id -> (calls before its removal dropped it, calls right after): inserting the
         # node back while the program is still the latter brings its calls back (undo)
         self._calls_without: dict[str, tuple[list[Call], list[Call]]] = {}
-        self.title = ""
-        self.description = ""
+        self._title = ""
+        self._description = ""
         self._listeners: list[Callable[[DocEvent], None]] = []
         self._next_id = 1
+        # name -> node id, kept with every edit: lookups and name checks cost O(1), not a scan
+        self._by_name: dict[str, str] = {}
+
+    # ---- title and description: any text, within limits.TEXT_CHARACTERS --------------------
+    @property
+    def title(self) -> str:
+        return self._title
+
+    @title.setter
+    def title(self, text: str) -> None:
+        self._title = _checked_text("title", text)
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    @description.setter
+    def description(self, text: str) -> None:
+        self._description = _checked_text("description", text)
 
     # ---- events ---------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[DocEvent], None]) -> None:
@@ -154,10 +176,11 @@ class Document(ProgramEdits):
         return [Edge(s, d, p) for s, d, p in self.graph.out_edges(node_id, keys=True)]
 
     def node_by_name(self, name: str) -> Node | None:
-        for n in self.nodes():
-            if n.name == name:
-                return n
-        return None
+        """The node Python would take `name` to mean (names compare in NFKC form)."""
+        node_id = self._by_name.get(name)
+        if node_id is None and not name.isascii():
+            node_id = self._by_name.get(unicodedata.normalize("NFKC", name))
+        return None if node_id is None else self.node(node_id)
 
     def outputs(self) -> list[Node]:
         """Outputs in id order: the order backward() receives them in, which decides the
@@ -182,28 +205,39 @@ class Document(ProgramEdits):
         return str(self._next_id)
 
     def unique_name(self, base: str) -> str:
-        base = base if base.isidentifier() and not keyword.iskeyword(base) else "node"
-        taken = {n.name for n in self.nodes()}
-        if base not in taken:
+        try:
+            base = normal_name(base)
+        except ValueError:
+            base = "node"
+        if base not in self._by_name:
             return base
         i = 1
-        while f"{base}{i}" in taken:
+        while f"{base}{i}" in self._by_name:
             i += 1
         return f"{base}{i}"
 
-    def _check_name(self, name: str, node_id: str | None) -> None:
-        if not name.isidentifier() or keyword.iskeyword(name) or name in {"torch", "F", "nn"}:
-            raise BadNameError(f"{name!r} is not a usable name: use letters, digits and _, "
-                             "not starting with a digit, and not a Python keyword")
-        other = self.node_by_name(name)
-        if other is not None and other.id != node_id:
-            raise BadNameError(f"the name {name!r} is already used by another node")
+    def _check_name(self, name: str, node_id: str | None) -> str:
+        """The name in the form it is stored (NFKC), or BadNameError."""
+        try:
+            normal = normal_name(name)
+        except ValueError as exc:
+            raise BadNameError(str(exc)) from None
+        other = self._by_name.get(normal)
+        if other is not None and other != node_id:
+            same = "" if normal == name else f" (to Python, {name!r} is {normal!r})"
+            raise BadNameError(f"the name {normal!r} is already used by another node{same}")
+        return normal
 
     def _validate_node(self, node: Node) -> None:
         if node.op not in OPS:
             raise GraphError(f"unknown op {node.op!r}")
         spec = get_op(node.op)
-        self._check_name(node.name, node.id)
+        try:
+            check_node_id(node.id)
+        except ValueError as exc:
+            raise GraphError(str(exc)) from None
+        node.name = self._check_name(node.name, node.id)
+        node.position = _position(node.position)
         if node.dtype not in DTYPES:
             raise GraphError(f"unknown dtype {node.dtype!r}; use one of {', '.join(DTYPES)}")
         unknown = set(node.params) - {p.name for p in spec.params}
@@ -244,7 +278,7 @@ class Document(ProgramEdits):
         spec = get_op(target.op)
         if edge.port not in spec.inputs:
             ports = ", ".join(spec.inputs) or "none"
-            raise PortError(f"{target.name} ({target.op}) has no input port {edge.port!r}; "
+            raise PortError(f"{target.name} ({target.op}) has no input port {shorten(edge.port)!r}; "
                             f"its ports: {ports}")
         if edge.source == edge.target:
             raise CycleError(f"{target.name} cannot feed itself")
@@ -282,10 +316,11 @@ class Document(ProgramEdits):
         self._validate_node(node)
         if node.id in self.graph:
             raise GraphError(f"a node with id {node.id!r} already exists")
-        stored = node.copy()
-        # as update_node does: an int position must not differ from the same float one
-        stored.position = (float(node.position[0]), float(node.position[1]))
+        if GRAPH_NODES.exceeded(len(self.graph) + 1):
+            raise GraphError(f"cannot add {node.name}: {GRAPH_NODES.message()}")
+        stored = node.copy()  # its position is two floats: _validate_node made it so
         self.graph.add_node(node.id, node=stored)
+        self._by_name[stored.name] = node.id
         self._emit(DocEvent("node_added", node.id))
         added: list[Edge] = []
         try:
@@ -296,6 +331,7 @@ class Document(ProgramEdits):
             for edge in reversed(added):
                 self.remove_edge(edge.target, edge.port)
             self.graph.remove_node(node.id)
+            del self._by_name[stored.name]
             self._emit(DocEvent("node_removed", node.id))
             raise
         before, after = self._calls_without.pop(node.id, (None, None))
@@ -312,6 +348,7 @@ class Document(ProgramEdits):
         if node_id in (self.options.inputs or []):
             self.options.inputs = [i for i in self.options.inputs or [] if i != node_id]
         self.graph.remove_node(node_id)
+        del self._by_name[node.name]
         self._emit(DocEvent("node_removed", node_id))
         if any(mentions(c, node_id) for c in self.calls):
             before = self.calls
@@ -331,13 +368,16 @@ class Document(ProgramEdits):
         if "params" in fields:
             fields["params"] = {**get_op(current.op).default_params(), **fields["params"]}
         if "position" in fields:
-            fields["position"] = (float(fields["position"][0]), float(fields["position"][1]))
+            fields["position"] = _position(fields["position"])
         candidate = replace(current.copy(), **copy.deepcopy(fields))
         if candidate.op == CONSTANT:
             candidate.requires_grad = False
         self._validate_node(candidate)
         old = {k: copy.deepcopy(getattr(current, k)) for k in fields}
         self.graph.nodes[node_id]["node"] = candidate
+        if candidate.name != current.name:
+            del self._by_name[current.name]
+            self._by_name[candidate.name] = node_id
         self._emit(DocEvent("node_changed", node_id, fields=tuple(fields)))
         return old
 
@@ -387,6 +427,7 @@ class Document(ProgramEdits):
         self._calls_without = {}
         self.title = other.title
         self.description = other.description
+        self._by_name = dict(other._by_name)
         self._next_id = 1
         self._emit(DocEvent("reset"))
 
@@ -396,6 +437,7 @@ class Document(ProgramEdits):
         twin.options = copy.deepcopy(self.options)
         twin.calls = list(self.calls)
         twin.title, twin.description = self.title, self.description
+        twin._by_name = dict(self._by_name)
         return twin
 
 
@@ -403,6 +445,18 @@ def _default_name(op: str) -> str:
     return {LEAF: "x", CONSTANT: "c"}.get(op, op)
 
 
-def id_key(node_id: str) -> str:
-    # numeric ids sort numerically, others after them alphabetically
-    return f"{int(node_id):012d}" if node_id.isdigit() else f"~{node_id}"
+def _checked_text(what: str, text: str) -> str:
+    try:
+        return check_text(what, text)
+    except ValueError as exc:
+        raise GraphError(str(exc)) from None
+
+
+def _position(position: Any) -> tuple[float, float]:
+    try:
+        x, y = (float(v) for v in position if not isinstance(v, bool | str))
+    except (TypeError, ValueError, OverflowError):
+        raise GraphError("a position is two finite numbers") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise GraphError("a position is two finite numbers")
+    return (x, y)

@@ -6,6 +6,7 @@ Metadata only — no torch import here, so the window can appear before torch is
 
 from __future__ import annotations
 
+import math
 import operator as _operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -184,12 +185,13 @@ CATEGORIES = ("inputs", "arithmetic", "elementwise", "reductions", "shape", "los
 
 def check_param(param: Param, value: Any) -> Any:
     """Return `value` normalised for `param`, or raise ValueError saying what is wrong."""
-    def is_int(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
+    def is_int(v: Any) -> bool:  # within int64: what torch takes, and what a file reads back
+        return isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63
 
     if param.kind == "int" and is_int(value):
         return value
-    if param.kind == "float" and (is_int(value) or isinstance(value, float)):
+    if param.kind == "float" and (is_int(value) or isinstance(value, float)) \
+            and math.isfinite(value):
         return float(value)
     if param.kind == "bool" and isinstance(value, bool):
         return value

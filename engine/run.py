@@ -22,6 +22,8 @@ from engine.calls import describe as describe_call
 from engine.document import Document, Edge, Node, id_key
 from engine.literal import Nested, all_integers
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.refusals import GraphIncomplete, Refusal
+from engine.sizes import SizeBudget
 from engine.trace import (
     ACCUMULATE,
     EDGE_GRAD,
@@ -106,6 +108,7 @@ class _Forward:
         self.fn_owner: dict[Any, str | None] = {}  # grad_fn -> node id
         self.fn_ids: dict[Any, int] = {}  # grad_fn -> index in Run.autograd
         self.plumbing: set[Any] = set()  # the alias ViewBackward nodes we added
+        self.budget = SizeBudget()  # every op's output size is checked before it runs
 
     def compute(self) -> None:
         # one pass over the edges instead of a networkx query per node: runs are hot
@@ -120,6 +123,9 @@ class _Forward:
             try:
                 out = self._compute_node(node)
             except _Skip:
+                continue
+            except Refusal as exc:  # the app's own refusal, under its own name
+                self.run.node_errors[node.id] = RunError(exc.kind, str(exc), node.id, "forward")
                 continue
             except Exception as exc:  # torch's own error, kept verbatim
                 self.run.node_errors[node.id] = RunError(type(exc).__name__, str(exc),
@@ -136,6 +142,7 @@ class _Forward:
         if node.op in (LEAF, CONSTANT):
             assert node.value is not None
             t = make_tensor(node.value, node.dtype, node.op == LEAF and node.requires_grad)
+            self.budget.add(t.numel(), node.name)
             if t.requires_grad:
                 self.leaf_tensors[node.id] = t
                 t.register_post_accumulate_grad_hook(self.rec.accumulate_hook(node.id))
@@ -146,7 +153,7 @@ class _Forward:
         for port in spec.inputs:
             edge = edges.get(port)
             if edge is None:
-                raise _MissingInput(f"input {port!r} of {node.name} ({node.op}) is not connected")
+                raise GraphIncomplete(f"input {port!r} of {_label(node)} is not connected")
             if edge.source not in self.tensors:
                 raise _Skip()  # upstream failed; its own error is recorded there
             source = self.doc.node(edge.source)
@@ -154,9 +161,11 @@ class _Forward:
                 inputs.append(source.value)  # the snippet's plain number, not a tensor
             else:
                 inputs.append(self._through_alias(edge))
+        self.budget.check_op(node.op, inputs, node.params, node.name)
         out = spec.call(*inputs, **node.params)
         if not isinstance(out, torch.Tensor):
             raise TypeError(f"{node.op} returned {type(out).__name__}, not a tensor")
+        self.budget.add(out.numel(), node.name, node.op)
         self._claim_grad_fns(out, node.id)
         return out
 
@@ -201,8 +210,8 @@ class _Forward:
         return nodes
 
 
-class _MissingInput(Exception):
-    pass
+def _label(node: Node) -> str:
+    return node.name if node.name == node.op else f"{node.name} ({node.op})"
 
 
 class _Skip(Exception):

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from engine.calls import BACKWARD, ZERO_GRAD, Call
 from engine.document import Document, Node
 from engine.literal import Nested, all_integers, format_literal
+from engine.names import normal_name
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.snippets.tables import number_name
 
@@ -28,13 +29,14 @@ class CodegenError(ValueError):
 
 def generate(doc: Document) -> str:
     nodes = doc.topological_nodes()
+    _check_names(nodes)
     inline = _inlined_numbers(doc, nodes)
     nodes = [n for n in nodes if n.id not in inline]
     lines = ["import torch"]
     if any(n.op in _FUNCTIONAL for n in nodes):
         lines.append("import torch.nn.functional as F")
     if doc.title:
-        lines.insert(0, f"# {doc.title}")
+        lines.insert(0, comment(doc.title))
     lines.append("")
     for node in nodes:
         lines.append(f"{node.name} = {_expression(doc, node, inline)}")
@@ -45,6 +47,29 @@ def generate(doc: Document) -> str:
         if leaf.requires_grad:
             lines.append(f'print(f"{leaf.name}.grad = {{{leaf.name}.grad}}")')
     return "\n".join(lines) + "\n"
+
+
+def comment(text: str) -> str:
+    """`text` as one comment line that cannot end early.
+
+    Python ends a line at \\n and \\r, a form feed resets indentation, and editors (and
+    str.splitlines) also break at \\v, NEL, U+2028/U+2029: a title holding one of them would
+    become code. Every character that is not printable is written as its escape instead;
+    so is a lone surrogate, which could not be written to a UTF-8 file at all."""
+    return "# " + "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def _check_names(nodes: list[Node]) -> None:
+    """Names are written into the code as they are: each must be the identifier Python reads
+    (the document guarantees it; a document built around its checks is refused here)."""
+    for node in nodes:
+        try:
+            ok = normal_name(node.name) == node.name
+        except ValueError:
+            ok = False
+        if not ok:
+            raise CodegenError(f"the name {ascii(node.name[:40])} is not a Python identifier "
+                               "in normal form; rename the node")
 
 
 def _tensor(value: Nested, dtype: str, requires_grad: bool | None) -> str:
