@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import ast
 import math
-from dataclasses import dataclass
+from collections.abc import MutableMapping
 from typing import Any
 
 import torch
 
 from engine.document import Document, GraphError
 from engine.literal import Nested, shape_of
+from engine.limits import ELEMENTS_PER_TENSOR, ELEMENTS_TOTAL, GRAPH_NODES, NUMBER_DIGITS
 from engine.ops import CONSTANT, LEAF, NUMBER, check_param, get_op
-from engine.snippets.safety import ImportError_, error_at
+from engine.snippets.safety import ImportError_, error_at, raised_at
+from engine.snippets.values import Number, Pending, Py, Ref, Value
 from engine.snippets.tables import (
     CREATION,
     DTYPE_NAMES,
@@ -34,39 +36,16 @@ from engine.snippets.tables import (
     number_name,
     read_literal,
     tensor_literal,
+    too_many_digits,
 )
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
-                           ast.Pow: "pow", ast.MatMult: "matmul"}
+                           ast.Pow: "pow", ast.MatMult: "matmul", ast.FloorDiv: "floordiv",
+                           ast.Mod: "mod"}
 _SHORT = {"binary_cross_entropy_with_logits": "bce", "cross_entropy": "ce", "mse_loss": "mse"}
 _ALWAYS_TAKEN = {"torch", "F", "nn"}
 
 
-@dataclass
-class Pending:
-    value: Nested
-    dtype: str
-    requires_grad: bool | None  # None: not given, so a constant; True/False: a leaf
-    name: str | None = None
-    node_id: str | None = None
-    origin: ast.AST | None = None  # the creation call, where errors about it point
-    slot: str | None = None  # the node id kept for it where its name was bound
-
-
-@dataclass
-class Number:
-    value: int | float | bool
-    name: str | None = None
-    node_id: str | None = None
-    slot: str | None = None
-
-
-@dataclass
-class Ref:
-    node_id: str
-
-
-Value = Pending | Number | Ref
 
 
 class ExprReader:
@@ -75,11 +54,14 @@ class ExprReader:
         self.reserved = reserved
         self.generator = generator
         self.modules: dict[str, str] = {}
-        self.env: dict[str, Value] = {}
+        self.env: MutableMapping[str, Value] = {}
         self.meta: dict[str, Any] = {}  # node id → meta tensor, Python number, or None
         self.auto_named: set[str] = set()  # nodes named by the importer, not by a variable
         self.leaves_pending: list[Pending] = []
         self.next_id = 1
+        self.taken: set[str] = set(_ALWAYS_TAKEN)  # every node name, kept as nodes change
+        self.grad_enabled = True  # False inside `with torch.no_grad():`
+        self.elements = 0  # elements in all tensors made so far
 
     def take_id(self) -> str:
         # Ids follow the order names are bound in, so the document's topological order
@@ -91,13 +73,15 @@ class ExprReader:
 
     # ---- names ------------------------------------------------------------------------
     def unique(self, base: str, *, avoid_reserved: bool = True) -> str:
-        taken = {n.name for n in self.doc.nodes()} | _ALWAYS_TAKEN
-        if avoid_reserved:
-            taken |= self.reserved
         name, i = base, 2
-        while name in taken:
+        while name in self.taken or (avoid_reserved and name in self.reserved):
             name, i = f"{base}_{i}", i + 1
         return name
+
+    def rename(self, node_id: str, name: str) -> None:
+        self.taken.discard(self.doc.node(node_id).name)
+        self.doc.update_node(node_id, name=name)
+        self.taken.add(name)
 
     def claim(self, node_id: str, name: str) -> None:
         """Give node_id the variable name `name`, moving an older holder aside."""
@@ -108,8 +92,8 @@ class ExprReader:
         if holder is not None and holder.op == LEAF:
             name = self.unique(name)  # a leaf's name is its key in grads: it stays
         elif holder is not None:
-            self.doc.update_node(holder.id, name=self.unique(name))
-        self.doc.update_node(node_id, name=name)
+            self.rename(holder.id, self.unique(name))
+        self.rename(node_id, name)
         self.auto_named.discard(node_id)
 
     def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
@@ -159,6 +143,7 @@ class ExprReader:
             except GraphError as exc:
                 raise error_at(where, str(exc).split(": ", 1)[-1]) from None
             self.meta[node.id] = value.value
+            self.taken.add(node.name)
         else:
             op = LEAF if value.requires_grad is not None else CONSTANT
             name = self.unique(value.name or ("leaf" if op == LEAF else "c"),
@@ -170,6 +155,8 @@ class ExprReader:
                 raise error_at(value.origin or where, str(exc).split(": ", 1)[-1]) from None
             self.meta[node.id] = torch.empty(shape_of(value.value),
                                              dtype=TORCH_DTYPES[value.dtype], device="meta")
+            self.taken.add(node.name)
+            self.count_nodes(where)
         if value.name is None:
             self.auto_named.add(node.id)
         value.node_id = node.id
@@ -180,9 +167,17 @@ class ExprReader:
             if pending.requires_grad is not None and pending.node_id is None:
                 self.node_of(pending, ast.Pass())
 
-    def op_node(self, op: str, inputs: list[Value], params: dict[str, Any], where: ast.AST) -> Ref:
+    def count_nodes(self, where: ast.AST | None) -> None:
+        if GRAPH_NODES.exceeded(len(self.doc) + 1):
+            raise error_at(where or ast.Pass(), f"the snippet builds a graph {GRAPH_NODES.message()}")
+
+    def op_node(self, op: str, inputs: list[Value], params: dict[str, Any],
+                where: ast.AST) -> Value:
+        if not self.grad_enabled:
+            return self.computed_constant(op, inputs, params, where)
         ids = [self.node_of(v, where) for v in inputs]
         spec = get_op(op)
+        self.count_nodes(where)
         try:
             node = self.doc.add_node(op, self.unique(_SHORT.get(op, op)), node_id=self.take_id(),
                                      params=params)
@@ -191,6 +186,7 @@ class ExprReader:
         for port, source in zip(spec.inputs, ids, strict=True):
             self.doc.add_edge(source, node.id, port)
         self.auto_named.add(node.id)
+        self.taken.add(node.name)
         metas = [self.meta.get(i) for i in ids]
         self.meta[node.id] = None
         if all(m is not None for m in metas):
@@ -198,11 +194,35 @@ class ExprReader:
                 self.meta[node.id] = spec.call(*metas, **params)
             except Exception:  # noqa: BLE001 - torch will say it again, verbatim, at run time
                 pass
+        self.check_size(self.meta[node.id], where)
         return Ref(node.id)
 
-    def set_requires_grad(self, target: ast.expr, flag: bool) -> Value:
-        value = self.expr(target)
+    def check_size(self, meta: Any, where: ast.AST) -> None:
+        """Refuse a tensor past the element limits before anything computes it."""
+        if not isinstance(meta, torch.Tensor):
+            return
+        count = meta.numel()
+        if ELEMENTS_PER_TENSOR.exceeded(count):
+            raise error_at(where, f"{_short(where)} makes a tensor "
+                                  f"{ELEMENTS_PER_TENSOR.message(f'{count:,}')}")
+        self.elements += count
+        if ELEMENTS_TOTAL.exceeded(self.elements):
+            raise error_at(where, f"{_short(where)}: the snippet's tensors are "
+                                  f"{ELEMENTS_TOTAL.message()}")
+
+    def computed_constant(self, op: str, inputs: list[Value], params: dict[str, Any],
+                          where: ast.AST) -> Value:
+        """Overridden where concrete values are known (concrete.py)."""
+        raise error_at(where, "torch.no_grad() is not supported here")
+
+    def set_requires_grad(self, target: ast.expr, flag: bool, how: str = "method") -> Value:
+        return self.mark(self.expr(target), flag, target, how)
+
+    def mark(self, value: Value, flag: bool, target: ast.AST, how: str = "method") -> Value:
+        """t.requires_grad_(flag) (how="method") or t.requires_grad = flag ("attribute") on a
+        value already read; torch's own error where torch would raise one."""
         if isinstance(value, Pending) and value.node_id is None:
+            _probe(target, value.dtype, flag, how, leaf=True)
             value.requires_grad = flag
             if value not in self.leaves_pending:
                 self.leaves_pending.append(value)
@@ -212,10 +232,18 @@ class ExprReader:
         if isinstance(value, Ref | Pending):
             node = self.doc.node(self.node_of(value, target))
             if node.op == LEAF:
+                _probe(target, node.dtype, flag, how, leaf=True)
                 self.doc.update_node(node.id, requires_grad=flag)
+                self.flags_changed()
                 return value
+            if node.op != CONSTANT:
+                _probe(target, node.dtype, flag, how, leaf=False)
+                return value  # requires grad already: torch allows saying so again
         raise error_at(target, f"set requires_grad on {_short(target)} where it is made, "
                                "before using it: torch.tensor([...], requires_grad=True)")
+
+    def flags_changed(self) -> None:
+        """Overridden by the reader that caches which tensors require grad."""
 
     # ---- expressions ------------------------------------------------------------------
     def expr(self, node: ast.expr) -> Value:
@@ -226,6 +254,8 @@ class ExprReader:
         if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float):
             if isinstance(node.value, float) and not math.isfinite(node.value):
                 raise error_at(node, "this number is too large to be finite; write one that is")
+            if isinstance(node.value, int) and too_many_digits(node.value.bit_length()):
+                raise error_at(node, f"this integer is too large: {NUMBER_DIGITS.message()}")
             return Number(node.value)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             inner = self.expr(node.operand)
@@ -234,14 +264,27 @@ class ExprReader:
             if isinstance(inner, Number):
                 return Number(-inner.value)
             return self.op_node("neg", [inner], {}, node)
-        if isinstance(node, ast.BinOp) and type(node.op) in BINOPS:
-            return self.binop(node.op, self.expr(node.left), self.expr(node.right), node)
+        if isinstance(node, ast.BinOp):
+            return self.binop_chain(node)
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
             return self.transpose(node.value, node, strict=node.attr == "T")
+        return self.other_expr(node)
+
+    def other_expr(self, node: ast.expr) -> Value:
         raise error_at(node, f"{_short(node)} is not supported; use operators (+ - * / ** @) "
                              "and torch functions from Gradflow's op list")
+
+    def binop_chain(self, node: ast.BinOp) -> Value:
+        """a + b + c + ... read without recursion: a 2000-term sum is a 2000-deep tree."""
+        spine = [node]
+        while isinstance(spine[-1].left, ast.BinOp):
+            spine.append(spine[-1].left)  # type: ignore[arg-type]
+        value = self.expr(spine[-1].left)
+        for step in reversed(spine):
+            value = self.binop(step.op, value, self.expr(step.right), step)
+        return value
 
     def binop(self, op_node: ast.operator, left: Value, right: Value, where: ast.AST) -> Value:
         op = BINOPS.get(type(op_node))
@@ -249,13 +292,23 @@ class ExprReader:
             raise error_at(where, "this operator is not supported; use + - * / ** @")
         if isinstance(left, Number) and isinstance(right, Number):
             return Number(fold(op, left.value, right.value, where))
+        if isinstance(left, Py) or isinstance(right, Py):
+            return self.python_binop(op_node, left, right, where)
+        if op in ("floordiv", "mod"):
+            return self.python_binop(op_node, left, right, where)
         return self.op_node(op, [left, right], {}, where)
 
+    def python_binop(self, op_node: ast.operator, left: Value, right: Value,
+                     where: ast.AST) -> Value:
+        raise error_at(where, f"{_short(where)}: this operator needs numbers or tensors")
+
     def transpose(self, target: ast.expr, where: ast.AST, strict: bool) -> Value:
-        value = self.expr(target)
-        if isinstance(value, Number):
-            raise error_at(where, "a plain number has no transpose")
-        meta = self.meta.get(self.node_of(value, target))
+        return self.transpose_value(self.expr(target), where, strict)
+
+    def transpose_value(self, value: Value, where: ast.AST, strict: bool) -> Value:
+        if not isinstance(value, Pending | Ref):
+            raise error_at(where, "a plain value has no transpose")
+        meta = self.meta.get(self.node_of(value, where))
         ndim = meta.dim() if isinstance(meta, torch.Tensor) else 2
         if ndim < 2:
             return value  # torch gives the tensor itself for 0-d and 1-d
@@ -276,38 +329,24 @@ class ExprReader:
 
     def call(self, node: ast.Call) -> Value:
         path = self.module_path(node.func)
-        if path is not None:
-            short = path.removeprefix("torch.")
-            if short in CREATION:
-                return self.creation(short, node)
-            if short in TORCH_FUNCTIONS:
-                return self.op_call(TORCH_FUNCTIONS[short], None, node, path)
-            fn = path.removeprefix("torch.nn.functional.")
-            if fn != path and fn in FUNCTIONAL:
-                return self.op_call(FUNCTIONAL[fn], None, node, path)
-            raise error_at(node, f"{path} is not in Gradflow's op list; use one of: "
-                                 f"{', '.join(sorted(TORCH_FUNCTIONS))} (torch.), "
-                                 f"{', '.join(sorted(FUNCTIONAL))} (F.)")
-        func = node.func
-        if not isinstance(func, ast.Attribute):
-            raise error_at(node, f"{_short(func)}(...) is not supported here; call torch "
-                                 "functions or tensor methods")
-        if func.attr == "requires_grad_":
-            flag = self.literal(node.args[0]) if node.args else True
-            if not isinstance(flag, bool) or node.keywords or len(node.args) > 1:
-                raise error_at(node, "requires_grad_ takes True or False")
-            return self.set_requires_grad(func.value, flag)
-        if func.attr == "t" and not node.args and not node.keywords:
-            return self.transpose(func.value, node, strict=False)
-        if func.attr in METHODS:
-            receiver = self.expr(func.value)
-            if isinstance(receiver, Number):
-                raise error_at(node, "a plain number has no tensor methods; "
-                                     "make it a tensor with torch.tensor(...)")
-            return self.op_call(METHODS[func.attr], receiver, node,
-                                f"{_short(func.value)}.{func.attr}")
-        raise error_at(node, f".{func.attr}() is not in Gradflow's op list; use one of: "
-                             f"{', '.join(sorted(METHODS))}")
+        if path is None:
+            raise error_at(node, f"{_short(node.func)}(...) is not supported here; call "
+                                 "torch functions or tensor methods")
+        return self.torch_path_call(path, node)
+
+    def torch_path_call(self, path: str, node: ast.Call) -> Value:
+        short = path.removeprefix("torch.")
+        if short in CREATION:
+            return self.creation(short, node)
+        if short in TORCH_FUNCTIONS:
+            return self.op_call(TORCH_FUNCTIONS[short], None, node, path)
+        fn = path.removeprefix("torch.nn.functional.")
+        if fn != path and fn in FUNCTIONAL:
+            return self.op_call(FUNCTIONAL[fn], None, node, path)
+        raise error_at(node, f"{path} is not in Gradflow's op list; use one of: "
+                             f"{', '.join(sorted(TORCH_FUNCTIONS))} (torch.), "
+                             f"{', '.join(sorted(FUNCTIONAL))} (F.); tensors are made with "
+                             f"torch.{', torch.'.join(CREATION)}")
 
     def op_call(self, op: str, receiver: Value | None, node: ast.Call, what: str) -> Value:
         spec = get_op(op)
@@ -369,7 +408,9 @@ class ExprReader:
                 raise error_at(kw, "** arguments are not supported")
         try:
             if fn in ("tensor", "Tensor"):
-                value, dtype = tensor_literal(fn, node, kwargs)
+                if len(node.args) != 1:
+                    raise CreationError(f"write the numbers out, e.g. torch.{fn}([1.0, 2.0])")
+                value, dtype = tensor_literal(fn, self.literal(node.args[0]), kwargs)
             else:
                 like = None
                 if fn.endswith("_like"):
@@ -387,16 +428,20 @@ class ExprReader:
                     args = [self.literal(a) for a in node.args]
                 t = create(fn, args, kwargs, like, self.generator)
                 value, dtype = t.tolist(), dtype_name(t.dtype)
-        except (CreationError, RuntimeError, TypeError, ValueError) as exc:
+        except (CreationError, RuntimeError, TypeError, ValueError, OverflowError) as exc:
             if isinstance(exc, ImportError_):
                 raise
             raise error_at(node, f"torch.{fn}: {exc}") from None
+        if requires_grad:
+            _probe(node, dtype, True, "creation", leaf=True)
         pending = Pending(value, dtype, requires_grad, origin=node)
         if requires_grad is not None:
             self.leaves_pending.append(pending)
         return pending
 
-    literal = staticmethod(read_literal)
+    def literal(self, node: ast.expr) -> Any:
+        """A plain Python value (number, bool, None, string, nested lists) of an argument."""
+        return read_literal(node)
 
     def dtype(self, node: ast.expr) -> str:
         path = self.module_path(node)
@@ -412,3 +457,20 @@ def _short(node: ast.AST) -> str:
     text = ast.unparse(node)
     return text if len(text) <= 40 else text[:37] + "..."
 
+
+
+def _probe(where: ast.AST, dtype: str, flag: bool, how: str, leaf: bool) -> None:
+    """Ask torch itself, on an empty tensor of the same kind, whether it accepts the flag:
+    its refusal (an int tensor, a non-leaf) is raised with its own words at this line."""
+    probe = torch.empty(0, dtype=TORCH_DTYPES[dtype])
+    if not leaf:
+        probe = probe.float().requires_grad_() * 1
+    try:
+        if how == "creation":
+            torch.tensor([], dtype=probe.dtype, requires_grad=flag)
+        elif how == "method":
+            probe.requires_grad_(flag)
+        else:
+            probe.requires_grad = flag
+    except Exception as exc:  # noqa: BLE001 - torch's refusal, verbatim
+        raise raised_at(where, exc) from None

@@ -1,0 +1,278 @@
+"""Calls on tensors beyond the op registry's plain spellings: casts, indexing, `Variable`,
+the typed constructors (`torch.FloatTensor([...])`), `torch.randint`, and the methods that
+read values (`.item()`, `.size()`, `.norm()`) instead of building the graph.
+
+A call whose result carries no gradient is computed on concrete values (it becomes a
+constant, as it has no history in torch either); one that carries a gradient becomes a
+registry op (`index`, `to`) so its backward is torch's own.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import torch
+
+from engine.ops import format_index
+from engine.snippets.concrete import ConcreteReader
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.tables import CREATION, METHODS, TORCH_DTYPES, TORCH_FUNCTIONS, dtype_name
+from engine.snippets.values import Number, Pending, Py, Ref, Value
+
+TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
+                 "LongTensor": torch.int64, "BoolTensor": torch.bool}
+CASTS = {"float": torch.float32, "double": torch.float64, "long": torch.int64,
+         "int": torch.int32, "bool": torch.bool, "half": torch.float16}
+# Methods computed on concrete values when the tensor carries no gradient.
+VALUE_METHODS = frozenset({
+    "norm", "max", "min", "argmax", "argmin", "all", "any", "sign", "floor", "ceil", "round",
+    "clone", "std", "var", "prod", "cumsum", "numel", "eq", "ne", "gt", "lt", "ge", "le",
+    "allclose", "equal", "isclose", "clamp", "sort", "topk", "squeeze", "unsqueeze",
+    "expand", "repeat", "flip", "contiguous", "nonzero", "count_nonzero", "cpu",
+})
+# torch functions computed on concrete values when no argument carries a gradient.
+VALUE_FUNCTIONS = frozenset({
+    "max", "min", "argmax", "argmin", "norm", "all", "any", "allclose", "equal", "isclose",
+    "numel", "sign", "floor", "ceil", "round", "clamp", "where", "cat", "stack", "squeeze",
+    "unsqueeze", "flatten", "cumsum", "prod", "sort", "topk", "zeros_like", "ones_like",
+    "is_tensor", "is_floating_point", "from_numpy",
+})
+CREATION_HINT = ("torch.tensor([...]), torch.zeros, torch.ones, torch.full, torch.rand, "
+                 "torch.randn, torch.randint, torch.arange, torch.linspace, torch.eye")
+LATER = ("is a program of several steps (several backward calls, reading or zeroing .grad), "
+         "which Gradflow does not read yet; keep one backward call")
+
+
+class TensorCalls(ConcreteReader):
+    def arguments(self, node: ast.Call) -> tuple[list[Value], dict[str, Value]]:
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                kw.arg is None for kw in node.keywords):
+            raise error_at(node, "* and ** arguments are not supported; write them out")
+        return ([self.expr(a) for a in node.args],
+                {kw.arg: self.expr(kw.value) for kw in node.keywords if kw.arg is not None})
+
+    # ---- torch.<fn>(...) --------------------------------------------------------------
+    def torch_call(self, path: str, node: ast.Call) -> Value:
+        short = path.removeprefix("torch.")
+        if path == "torch.autograd.Variable":
+            return self.variable(node)
+        if short in TYPED_TENSORS:
+            return self.typed_tensor(short, node)
+        if short == "randint":
+            return self.randint(node)
+        if short in ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode"):
+            raise error_at(node, f"torch.{short}() is read as a with-block: "
+                                 f"with torch.{short}(): ...")
+        if short in ("autograd.grad", "autograd.functional.jacobian",
+                     "autograd.functional.hessian"):
+            raise error_at(node, f"torch.{short} {LATER}")
+        if short == "manual_seed":
+            raise error_at(node, "call torch.manual_seed(n) on a line of its own")
+        if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):
+            if short not in CREATION and short not in TORCH_FUNCTIONS and short in VALUE_FUNCTIONS:
+                return self.value_call(getattr(torch, short), short, node)
+        return self.torch_path_call(path, node)
+
+    def value_call(self, fn: Any, what: str, node: ast.Call, receiver: Value | None = None
+                   ) -> Value:
+        args, kwargs = self.arguments(node)
+        every = ([receiver] if receiver is not None else []) + args + list(kwargs.values())
+        for value in every:
+            for item in value.value if isinstance(value, Py) and isinstance(
+                    value.value, list | tuple) else [value]:
+                if self.grad_enabled and self.needs_grad(item):
+                    raise error_at(node, f"{what} on a tensor that requires grad is not in "
+                                         "Gradflow's op list; use the ops listed for torch.")
+        plain = [self.concrete(a, node) for a in args]
+        plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        try:
+            result = fn(*plain, **plain_kw)
+        except Exception as exc:  # noqa: BLE001 - torch's own words, at run time
+            raise raised_at(node, exc) from None
+        if isinstance(result, tuple) and hasattr(result, "values"):
+            result = tuple(result)  # torch.max(t, dim) → (values, indices)
+        return self.wrap(result, node)
+
+    def variable(self, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        if len(args) != 1 or set(kwargs) - {"requires_grad", "volatile"}:
+            raise error_at(node, "Variable takes a tensor and requires_grad=")
+        flag = self.plain(kwargs["requires_grad"], node) if "requires_grad" in kwargs else None
+        if flag is None:
+            return args[0]  # Variable(t) is t itself in today's torch
+        if not isinstance(flag, bool):
+            raise error_at(node, "requires_grad must be True or False")
+        t = self.concrete(args[0], node)
+        pending = self.from_tensor(t, node)
+        return self.mark(pending, flag, node)
+
+    def typed_tensor(self, kind: str, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        if kwargs or len(args) != 1 or isinstance(args[0], Number):
+            raise error_at(node, f"torch.{kind}(sizes) makes uninitialised memory; make the "
+                                 f"numbers with one of: {CREATION_HINT}")
+        value = self.plain(args[0], node)
+        try:
+            t = torch.tensor(value, dtype=TYPED_TENSORS[kind])
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return self.from_tensor(t, node)
+
+    def randint(self, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        plain = [self.plain(a, node) for a in args]
+        options: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            if key == "dtype":
+                options["dtype"] = self.plain(value, node)
+            elif key in ("low", "high", "size", "requires_grad"):
+                options[key] = self.plain(value, node)
+            else:
+                raise error_at(node, f"torch.randint has no supported argument {key}=")
+        size = options.get("size", plain[-1] if plain else None)
+        if isinstance(size, list):
+            count = 1
+            for n in size:
+                count *= n if isinstance(n, int) else 1
+            self.check_size(torch.empty(0, device="meta").expand(count) if count >= 0
+                            else torch.empty(0, device="meta"), node)
+            if "size" in options:
+                options["size"] = tuple(size)
+            else:
+                plain[-1] = tuple(size)
+        try:
+            t = torch.randint(*plain, generator=self.generator, **options)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return self.from_tensor(t, node, requires_grad=options.get("requires_grad"))
+
+    # ---- methods ----------------------------------------------------------------------
+    def registry_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        func = node.func
+        assert isinstance(func, ast.Attribute)
+        if attr == "requires_grad_":
+            args, kwargs = self.arguments(node)
+            flag = self.plain(args[0] if args else kwargs.get("requires_grad", Number(True)),
+                              node)
+            if not isinstance(flag, bool):
+                raise error_at(node, "requires_grad_ takes True or False")
+            return self.mark(receiver, flag, node)
+        if attr == "t" and not node.args and not node.keywords:
+            return self.transpose_value(receiver, node, strict=False)
+        return self.op_call(METHODS[attr], receiver, node, f"{_short(func.value)}.{attr}")
+
+    def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        if attr == "backward":
+            raise error_at(node, "call backward on a line of its own")
+        if attr == "item" or attr == "tolist":
+            t = self.concrete(receiver, node)
+            try:
+                return self.wrap(getattr(t, attr)(), node)
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+        if attr in ("size", "dim", "ndimension", "numel", "nelement"):
+            return self.shape_query(receiver, attr, node)
+        if attr in CASTS or attr in ("to", "type"):
+            return self.cast(receiver, attr, node)
+        if attr == "retain_grad":
+            return Py(None)  # the app shows every node's gradient anyway
+        if attr in ("register_hook", "register_post_accumulate_grad_hook"):
+            raise error_at(node, f".{attr}() is not supported yet; Gradflow shows every "
+                                 "node's gradient without hooks")
+        if attr.endswith("_") or attr in ("zero_", "fill_", "copy_"):
+            raise error_at(node, f"the in-place .{attr}() is not supported; write a new name, "
+                                 f"e.g. y = ... ")
+        if attr in VALUE_METHODS:
+            t = self.concrete(receiver, node)
+            return self.value_call(getattr(t, attr), f".{attr}()", node, receiver=receiver)
+        raise error_at(node, f".{attr}() is not in Gradflow's op list; use one of: "
+                             f"{', '.join(sorted(METHODS))}")
+
+    def shape_query(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        args, _ = self.arguments(node)
+        t = self.concrete(receiver, node)
+        try:
+            result = getattr(t, attr)(*[self.plain(a, node) for a in args])
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return self.wrap(tuple(result) if isinstance(result, torch.Size) else result, node)
+
+    def cast(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        if attr in CASTS:
+            dtype = CASTS[attr]
+        else:
+            target = args[0] if args else kwargs.get("dtype")
+            found = self.concrete(target, node) if target is not None else None
+            if isinstance(found, torch.Tensor):
+                dtype = found.dtype
+            elif isinstance(found, str):
+                kind = found.removeprefix("torch.")
+                if kind not in TYPED_TENSORS:
+                    raise error_at(node, f".type({found!r}) is not supported; use "
+                                         ".type(torch.float64) or .double()")
+                dtype = TYPED_TENSORS[kind]
+            elif isinstance(found, torch.dtype):
+                dtype = found
+            else:
+                raise error_at(node, f".{attr}(...) is read only with a dtype, e.g. "
+                                     f".{attr}(torch.float64)")
+        if dtype not in TORCH_DTYPES.values():
+            raise error_at(node, f"the dtype {str(dtype).removeprefix('torch.')} is not "
+                                 "supported; use float32, float64, int64 or bool")
+        current = self.concrete(receiver, node)
+        if current.dtype == dtype:
+            return receiver  # torch returns the tensor itself
+        if self.needs_grad(receiver) and self.grad_enabled:
+            return self.op_node("to", [receiver], {"dtype": dtype_name(dtype)}, node)
+        return self.from_tensor(current.to(dtype), node)
+
+    # ---- indexing ---------------------------------------------------------------------
+    def subscript(self, node: ast.Subscript) -> Value:
+        base = self.expr(node.value)
+        key = self.index_key(node.slice)
+        if isinstance(base, Py):
+            try:
+                found = base.value[key]
+            except Exception as exc:  # noqa: BLE001 - Python's own words
+                raise raised_at(node, exc) from None
+            return Py(found) if isinstance(found, list | tuple) and not isinstance(
+                base.value, range) else found if isinstance(
+                    found, Number | Pending | Ref | Py) else self.wrap(found, node)
+        if isinstance(base, Number):
+            raise raised_at(node, TypeError(f"'{type(base.value).__name__}' object is not "
+                                            "subscriptable"))
+        return self.index_value(base, key if isinstance(key, tuple) else (key,), node)
+
+    def index_key(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Tuple):
+            return tuple(self.index_key(e) for e in node.elts)
+        if isinstance(node, ast.Slice):
+            parts = [None if p is None else self.plain(self.expr(p), node)
+                     for p in (node.lower, node.upper, node.step)]
+            return slice(*parts)
+        value = self.expr(node)
+        if isinstance(value, Py) and value.value is Ellipsis:
+            return Ellipsis
+        return self.concrete(value, node) if isinstance(value, Pending | Ref) else \
+            self.plain(value, node)
+
+    def index_value(self, value: Value, key: tuple[Any, ...], where: ast.AST) -> Value:
+        t = self.concrete(value, where)
+        try:
+            picked = t[key]
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(where, exc) from None
+        if not (self.needs_grad(value) and self.grad_enabled):
+            return self.from_tensor(picked, where)
+        text = format_index(key)
+        if text is None:
+            raise error_at(where, "indexing a tensor that requires grad with a tensor or list "
+                                  "is not supported; use integers and slices, e.g. x[0, 1:3]")
+        return self.op_node("index", [value], {"index": text}, where)
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."
