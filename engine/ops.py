@@ -221,6 +221,8 @@ _SPECS: list[OpSpec] = [
            "the gradient comes back in the input's dtype", "shape",
            (Param("dtype", "dtype", "float64", DTYPES, "the dtype to convert to"),),
            target="Tensor.to"),
+    OpSpec("clone", "clone", ("input",), "clone", "a copy with its own memory; the "
+           "gradient passes through unchanged", "shape"),
     OpSpec("detach", "detach", ("input",), "detach",
            "same values, cut from the graph: no gradient flows back through it", "shape"),
     OpSpec("mse_loss", "mse_loss", ("input", "target"), "MSE", "mean squared error loss",

@@ -76,6 +76,14 @@ class ConcreteReader(ExprReader):
             stack.pop()
         return self.values[node_id]
 
+    def carries_grad(self, value: Value) -> bool:
+        return self.needs_grad(value)
+
+    def fresh_leaf(self, value: Value, where: ast.AST, flag: bool) -> Pending:
+        leaf = self.from_tensor(self.concrete(value, where), where, requires_grad=flag)
+        self.leaves_pending.append(leaf)
+        return leaf
+
     def needs_grad(self, value: Value) -> bool:
         """Whether the tensor requires grad, as `t.requires_grad` would say."""
         if isinstance(value, Pending):

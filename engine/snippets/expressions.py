@@ -128,6 +128,8 @@ class ExprReader:
         """The node a value stands for, creating it on first use."""
         if value is None or where is None:
             raise ImportError_("a tensor is missing here")
+        if isinstance(value, Pending) and value.no_graph is not None:
+            raise error_at(where, value.no_graph)
         if isinstance(value, Ref):
             return value.node_id
         if value.node_id is not None:
@@ -229,6 +231,12 @@ class ExprReader:
             if value.name is not None:
                 self.node_of(value, target)  # a leaf is a node even if nothing uses it
             return value
+        if isinstance(value, Ref | Pending) and not self.carries_grad(value):
+            node = self.doc.node(self.node_of(value, target))
+            if node.op != LEAF:
+                # a tensor computed without grad becomes a leaf of its own, as in torch;
+                # what was computed from it before keeps the old values without a graph
+                return self.relabel(value, self.fresh_leaf(value, target, flag), target)
         if isinstance(value, Ref | Pending):
             node = self.doc.node(self.node_of(value, target))
             if node.op == LEAF:
@@ -241,6 +249,22 @@ class ExprReader:
                 return value  # requires grad already: torch allows saying so again
         raise error_at(target, f"set requires_grad on {_short(target)} where it is made, "
                                "before using it: torch.tensor([...], requires_grad=True)")
+
+    def carries_grad(self, value: Value) -> bool:
+        """Overridden where requires_grad is followed (concrete.py)."""
+        return True
+
+    def fresh_leaf(self, value: Value, where: ast.AST, flag: bool) -> Pending:
+        raise error_at(where, "requires_grad_ on a computed tensor is not supported here")
+
+    def relabel(self, old: Value, new: Value, where: ast.AST) -> Value:
+        """Every name bound to `old` now names `new` (t.requires_grad_() changes t itself)."""
+        for name, bound in list(self.env.items()):
+            if bound is old or (isinstance(bound, Ref | Pending) and isinstance(old, Ref | Pending)
+                                and bound.node_id is not None and bound.node_id == old.node_id):
+                self.env[name] = new
+                self.claim(self.node_of(new, where), name)
+        return new
 
     def flags_changed(self) -> None:
         """Overridden by the reader that caches which tensors require grad."""
@@ -446,6 +470,10 @@ class ExprReader:
     def dtype(self, node: ast.expr) -> str:
         path = self.module_path(node)
         short = path.removeprefix("torch.") if path else None
+        if path is None and isinstance(node, ast.Name) and node.id in self.env:
+            found = self.env[node.id]  # dtype = torch.float; torch.ones(2, dtype=dtype)
+            if isinstance(found, Py) and isinstance(found.value, torch.dtype):
+                short = str(found.value).removeprefix("torch.")
         if short not in DTYPE_NAMES:
             raise error_at(node, f"dtype {_short(node)} is not supported; use torch.float32, "
                                  "torch.float64, torch.int64 or torch.bool")

@@ -49,6 +49,7 @@ class PythonReader(TensorCalls):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.env["__name__"] = Py("__main__")
+        self.module_values: dict[str, Value] = {}
 
     # ---- expressions beyond tensors ---------------------------------------------------
     def other_expr(self, node: ast.expr) -> Value:
@@ -170,6 +171,8 @@ class PythonReader(TensorCalls):
         return True
 
     def module_attribute(self, path: str, node: ast.AST) -> Value:
+        if path in self.module_values:
+            return self.module_values[path]
         if path.startswith("math."):
             name = path.removeprefix("math.")
             if name in MATH_CONSTANTS:

@@ -149,7 +149,8 @@ class _Importer(StatementRunner):
     def set_backward(self, call: ast.Call, outputs: list[tuple[str, Any, bool]],
                      args: dict[str, ast.expr]) -> None:
         if self.backward is not None:
-            raise error_at(call, "a second backward call is not supported yet; call "
+            raise error_at(call, "a second backward call is a program of several steps, not "
+                                 "supported yet; call "
                                  "torch.autograd.backward([y1, y2], grad_tensors=[g1, g2]) once")
         if "create_graph" in args and self.literal(args["create_graph"]) is not False:
             raise error_at(args["create_graph"], "create_graph=True is not supported; "

@@ -133,7 +133,9 @@ def scan(tree: ast.Module) -> None:
                                      "torch and its own variables")
             if node.id not in defined:
                 raise error_at(node, f"name {node.id!r} is not defined in the snippet; a "
-                                     "snippet may use only torch and its own variables")
+                                     "snippet may use only torch and its own variables "
+                                     "(models, optimizers, data loaders and files are "
+                                     "outside the computation Gradflow reads)")
         elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
             raise error_at(node, f"the attribute {node.attr} reaches outside torch; use "
                                  "torch's public functions")

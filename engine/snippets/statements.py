@@ -143,6 +143,9 @@ class StatementRunner(PythonReader):
             if not isinstance(flag, bool):
                 raise error_at(stmt, "requires_grad must be True or False")
             self.mark(self.expr(target.value), flag, target, how="attribute")
+        elif isinstance(target, ast.Attribute) and self.module_path(target) is not None:
+            # torch.pi = ... (d2l does this): the snippet's own name under torch
+            self.module_values[str(self.module_path(target))] = value
         elif isinstance(target, ast.Attribute) and target.attr in ("grad", "data"):
             raise error_at(target, f"assigning to .{target.attr} {LATER}")
         elif isinstance(target, ast.Subscript):

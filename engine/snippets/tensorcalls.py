@@ -31,8 +31,11 @@ VALUE_METHODS = frozenset({
     "allclose", "equal", "isclose", "clamp", "sort", "topk", "squeeze", "unsqueeze",
     "expand", "repeat", "flip", "contiguous", "nonzero", "count_nonzero", "cpu",
 })
+RANDOM_FUNCTIONS = frozenset({"normal", "randperm", "bernoulli", "multinomial", "poisson"})
 # torch functions computed on concrete values when no argument carries a gradient.
-VALUE_FUNCTIONS = frozenset({
+VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
+    "acos", "asin", "atan", "sinh", "cosh", "tan", "log2", "log10", "log1p", "expm1",
+    "erf", "reciprocal", "rsqrt", "minimum", "maximum", "full_like", "empty_like",
     "max", "min", "argmax", "argmin", "norm", "all", "any", "allclose", "equal", "isclose",
     "numel", "sign", "floor", "ceil", "round", "clamp", "where", "cat", "stack", "squeeze",
     "unsqueeze", "flatten", "cumsum", "prod", "sort", "topk", "zeros_like", "ones_like",
@@ -41,7 +44,7 @@ VALUE_FUNCTIONS = frozenset({
 CREATION_HINT = ("torch.tensor([...]), torch.zeros, torch.ones, torch.full, torch.rand, "
                  "torch.randn, torch.randint, torch.arange, torch.linspace, torch.eye")
 LATER = ("is a program of several steps (several backward calls, reading or zeroing .grad), "
-         "which Gradflow does not read yet; keep one backward call")
+         "not supported yet; keep one backward call")
 
 
 class TensorCalls(ConcreteReader):
@@ -71,28 +74,39 @@ class TensorCalls(ConcreteReader):
             raise error_at(node, "call torch.manual_seed(n) on a line of its own")
         if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):
             if short not in CREATION and short not in TORCH_FUNCTIONS and short in VALUE_FUNCTIONS:
-                return self.value_call(getattr(torch, short), short, node)
+                return self.value_call(getattr(torch, short), f"torch.{short}", node)
         return self.torch_path_call(path, node)
 
     def value_call(self, fn: Any, what: str, node: ast.Call, receiver: Value | None = None
                    ) -> Value:
         args, kwargs = self.arguments(node)
         every = ([receiver] if receiver is not None else []) + args + list(kwargs.values())
+        with_grad = False
         for value in every:
             for item in value.value if isinstance(value, Py) and isinstance(
                     value.value, list | tuple) else [value]:
-                if self.grad_enabled and self.needs_grad(item):
-                    raise error_at(node, f"{what} on a tensor that requires grad is not in "
-                                         "Gradflow's op list; use the ops listed for torch.")
+                with_grad = with_grad or (self.grad_enabled and self.needs_grad(item))
         plain = [self.concrete(a, node) for a in args]
         plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        if what.removeprefix("torch.") in RANDOM_FUNCTIONS:
+            plain_kw["generator"] = self.generator
         try:
             result = fn(*plain, **plain_kw)
         except Exception as exc:  # noqa: BLE001 - torch's own words, at run time
             raise raised_at(node, exc) from None
         if isinstance(result, tuple) and hasattr(result, "values"):
             result = tuple(result)  # torch.max(t, dim) → (values, indices)
-        return self.wrap(result, node)
+        out = self.wrap(result, node)
+        if with_grad:
+            # fine in a condition (while y.norm() < 1000); in the graph it would lose the
+            # gradient torch gives it, so it may not enter the graph
+            for item in out.value if isinstance(out, Py) and isinstance(
+                    out.value, list | tuple) else [out]:
+                if isinstance(item, Pending):
+                    item.no_graph = (f"{what} of a tensor that requires grad is not in "
+                                     "Gradflow's op list; its value may be read (in a "
+                                     "condition, with .item()) but not computed with")
+        return out
 
     def variable(self, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)

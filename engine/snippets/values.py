@@ -24,6 +24,7 @@ class Pending:
     node_id: str | None = None
     origin: ast.AST | None = None  # the creation call, where errors about it point
     slot: str | None = None  # the node id kept for it where its name was bound
+    no_graph: str | None = None  # why it may not enter the graph (a value read off a grad)
 
 
 @dataclass
