@@ -57,6 +57,17 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "binary_cross_entropy_with_logits": {
         "input": ("{g} · (σ({a}) − {b}) / {n}", "sigmoid of the logits minus the target"),
         "target": ("−{g} · {a} / {n}", "d/dt of the loss is minus the logit")},
+    "l1_loss": {"input": ("{g} · sign({a} − {b}) / {n}", "derivative of the absolute error"),
+                "target": ("−{g} · sign({a} − {b}) / {n}", "the same, negated")},
+    "binary_cross_entropy": {
+        "input": ("{g} · ({a} − {b}) / ({a} · (1 − {a})) / {n}", "d/dp of −t·log p − (1−t)·log(1−p)"),
+        "target": ("{g} · log((1 − {a}) / {a}) / {n}", "d/dt of the same")},
+    "nll_loss": {"input": ("−{g} at the target class / {n}", "only the target's log-probability "
+                           "counts"),
+                 "target": ("nothing", "class indices get no gradient")},
+    "linear": {"input": ("{g} @ {b}", "gradient times the weight"),
+               "weight": ("{g}ᵀ @ {a}", "gradient, transposed, times the input"),
+               "bias": ("{g} summed over the batch", "the bias is added to every row")},
     "cross_entropy": {
         "input": ("{g} · (softmax({a}) − onehot({b})) / {n}", "probabilities minus the target"),
         "target": ("−{g} · log_softmax({a}) / {n}", "for probability targets")},

@@ -16,8 +16,8 @@ import torch
 
 from engine.snippets.safety import ImportError_, error_at, raised_at
 from engine.snippets.tables import METHODS
-from engine.snippets.tensorcalls import TensorCalls
-from engine.snippets.values import Function, Number, Pending, Py, Ref, Value
+from engine.snippets.modules import ModuleReader
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
             ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
@@ -43,8 +43,7 @@ class AfterBackward(ImportError_):
     unless it changes the gradients, which the statement reader decides."""
 
 
-class PythonReader(TensorCalls):
-    backward_seen = False  # set by the reader once the backward call is read
+class PythonReader(ModuleReader):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,6 +135,8 @@ class PythonReader(TensorCalls):
             return self.module_attribute(path, node)
         value = self.expr(node.value)
         attr = node.attr
+        if isinstance(value, Py) and isinstance(value.value, Module):
+            return self.module_attribute_of(value.value, attr, node)
         if isinstance(value, Py) and attr in ("real", "imag") or not isinstance(
                 value, Pending | Ref):
             raise error_at(node, f"{_short(node)}: {attr} of a plain value is not supported")
@@ -190,19 +191,26 @@ class PythonReader(TensorCalls):
         func = node.func
         if isinstance(func, ast.Name) and func.id not in self.modules:
             if func.id in self.env:
-                target = self.env[func.id]
-                if isinstance(target, Py) and isinstance(target.value, Function):
-                    return self.call_function(target.value, node)
-                raise error_at(node, f"{func.id} is not a function")
+                return self.call_value(self.env[func.id], node)
             return self.builtin(func.id, node)
         path = self.module_path(func)
         if path is not None:
             if path.startswith("math."):
                 return self.math_call(path.removeprefix("math."), node)
+            if path.startswith("torch.nn.") and path.count(".") == 2:
+                return self.module(path.removeprefix("torch.nn."), node)
             return self.torch_call(path, node)
-        assert isinstance(func, ast.Attribute)
+        if not isinstance(func, ast.Attribute):
+            return self.call_value(self.expr(func), node)  # nn.MSELoss()(a, b)
         receiver = self.expr(func.value)
         return self.method(receiver, func.attr, node)
+
+    def call_value(self, target: Value, node: ast.Call) -> Value:
+        if isinstance(target, Py) and isinstance(target.value, Function):
+            return self.call_function(target.value, node)
+        if isinstance(target, Py) and isinstance(target.value, Module):
+            return self.call_module(target.value, node)
+        raise raised_at(node, TypeError(f"'{_type_name(target)}' object is not callable"))
 
     def call_function(self, fn: Function, node: ast.Call) -> Value:
         raise error_at(node, "calling functions is not supported here")  # statements.py
@@ -286,6 +294,8 @@ class PythonReader(TensorCalls):
         return self.wrap(result, node)
 
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        if isinstance(receiver, Py) and isinstance(receiver.value, Module):
+            return self.module_method(receiver.value, attr, node)
         if isinstance(receiver, Py):
             return self.list_method(receiver, attr, node)
         if isinstance(receiver, Number):
@@ -306,6 +316,14 @@ class PythonReader(TensorCalls):
         if receiver.value is None:
             raise raised_at(node, AttributeError(f"'NoneType' object has no attribute '{attr}'"))
         raise error_at(node, f".{attr}() on a {type(receiver.value).__name__} is not supported")
+
+
+def _type_name(value: Value) -> str:
+    if isinstance(value, Number):
+        return type(value.value).__name__
+    if isinstance(value, Py):
+        return type(value.value).__name__
+    return "Tensor"
 
 
 def _short(node: ast.AST) -> str:

@@ -19,7 +19,7 @@ from engine.limits import CALL_DEPTH, LOOP_ITERATIONS, SNIPPET_STATEMENTS
 from engine.snippets.pyexpr import AfterBackward, PythonReader
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, imported_names, raised_at
 from engine.snippets.tensorcalls import LATER
-from engine.snippets.values import Function, Number, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 _GRAD_MODES = {"torch.no_grad": False, "torch.enable_grad": True,
                "torch.inference_mode": False, "torch.autograd.no_grad": False,
@@ -168,6 +168,8 @@ class StatementRunner(PythonReader):
 
     def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
         if isinstance(value, Py):
+            if isinstance(value.value, Module):
+                self.name_parameters(value.value, name)
             self.env[name] = value
             return
         super().bind(name, value, stmt)

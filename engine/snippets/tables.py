@@ -27,8 +27,9 @@ DTYPE_NAMES = {
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
                 "bool": torch.bool}
 
-_LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy")
-_NOT_TORCH_LEVEL = (*_LOSSES, "leaf", "constant")
+_LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
+           "binary_cross_entropy", "nll_loss")
+_NOT_TORCH_LEVEL = (*_LOSSES, "leaf", "constant", "linear", "index", "to")
 
 # `torch.<name>(...)` → registry op
 TORCH_FUNCTIONS: dict[str, str] = {
@@ -39,7 +40,8 @@ TORCH_FUNCTIONS: dict[str, str] = {
 # `F.<name>(...)`, `nn.functional.<name>`, `torch.nn.functional.<name>`
 FUNCTIONAL: dict[str, str] = {
     **{name: name for name in _LOSSES},
-    **{name: name for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax")},
+    **{name: name for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax",
+                               "linear")},
 }
 # `x.<name>(...)`
 METHODS: dict[str, str] = {

@@ -18,7 +18,7 @@ from engine.ops import format_index
 from engine.snippets.concrete import ConcreteReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.tables import CREATION, METHODS, TORCH_DTYPES, TORCH_FUNCTIONS, dtype_name
-from engine.snippets.values import Number, Pending, Py, Ref, Value
+from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
 
 TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
                  "LongTensor": torch.int64, "BoolTensor": torch.bool}
@@ -246,6 +246,11 @@ class TensorCalls(ConcreteReader):
     def subscript(self, node: ast.Subscript) -> Value:
         base = self.expr(node.value)
         key = self.index_key(node.slice)
+        if isinstance(base, Py) and isinstance(base.value, Module):
+            try:
+                return Py(base.value.children[key])
+            except Exception as exc:  # noqa: BLE001 - Python's own words
+                raise raised_at(node, exc) from None
         if isinstance(base, Py):
             try:
                 found = base.value[key]

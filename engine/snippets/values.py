@@ -61,3 +61,15 @@ class Function:
 
 Value = Pending | Number | Ref | Py
 Tensorish = Pending | Ref
+
+
+@dataclass
+class Module:
+    """An nn module of the snippet: its parameters are leaves of the graph (`fc.weight` is
+    the leaf `fc_weight`: document names are identifiers, so the dot becomes `_`)."""
+
+    kind: str  # Linear, Sequential, ReLU, Tanh, Sigmoid, or a loss class name
+    params: dict[str, Pending] = field(default_factory=dict)
+    children: list[Module] = field(default_factory=list)
+    op: str = ""  # the registry op an activation or loss applies
+    options: dict[str, Any] = field(default_factory=dict)

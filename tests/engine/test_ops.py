@@ -44,6 +44,16 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "binary_cross_entropy_with_logits": (
         [(4,), (4,)], {"reduction": "sum"},
         lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction="sum")),
+    "index": ([(3, 4)], {"index": "1:, ::2"}, lambda t: t[1:, ::2]),
+    "to": ([(3,)], {"dtype": "float64"}, lambda t: t.to(torch.float64)),
+    "clone": ([(3,)], {}, torch.clone),
+    "l1_loss": ([(3,), (3,)], {"reduction": "sum"},
+                lambda a, b: F.l1_loss(a, b, reduction="sum")),
+    "binary_cross_entropy": ([(4,), (4,)], {"reduction": "mean"},
+                             lambda a, b: F.binary_cross_entropy(a, b, reduction="mean")),
+    "nll_loss": ([(2, 3), (2,)], {"reduction": "none"},
+                 lambda a, b: F.nll_loss(a, b, reduction="none")),
+    "linear": ([(2, 3), (4, 3), (4,)], {}, F.linear),
     "cross_entropy": ([(2, 3), (2, 3)], {"reduction": "mean"},
                       lambda a, b: F.cross_entropy(a, b, reduction="mean")),
 }
@@ -57,6 +67,11 @@ def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> l
     tensors = [torch.rand(s, generator=gen, dtype=torch.float64) + 0.5 for s in shapes]
     if name == "relu":
         tensors[0] = torch.tensor([-1.0, 0.5, 2.0, -0.25], dtype=torch.float64)
+    if name == "binary_cross_entropy":
+        tensors[0] = torch.sigmoid(tensors[0] - 1.0)  # probabilities
+        tensors[1] = tensors[1] - 0.5
+    if name == "nll_loss":
+        tensors[1] = torch.tensor([2, 0])  # class indices
     if name in ("binary_cross_entropy_with_logits", "cross_entropy"):
         tensors[1] = torch.softmax(tensors[1], dim=-1)  # probabilities as targets
     return tensors
@@ -67,12 +82,15 @@ def test_op_forward_and_vjp_match_torch(name: str):
     shapes, params, reference = CASES[name]
     gen = torch.Generator().manual_seed(sum(map(ord, name)))
     tensors = _inputs(name, shapes, gen)
-    differentiable = [not (name in ("binary_cross_entropy_with_logits", "cross_entropy",
-                                    "mse_loss") and i == 1) for i in range(len(tensors))]
+    losses = ("binary_cross_entropy_with_logits", "cross_entropy", "mse_loss", "l1_loss",
+              "binary_cross_entropy", "nll_loss")
+    differentiable = [not (name in losses and i == 1) for i in range(len(tensors))]
     doc = Document()
     ids = []
     for i, (t, diff) in enumerate(zip(tensors, differentiable, strict=True)):
-        ids.append(leaf(doc, f"a{i}", t.tolist()) if diff else const(doc, f"a{i}", t.tolist()))
+        kind = "int64" if t.dtype == torch.int64 else "float64"
+        ids.append(leaf(doc, f"a{i}", t.tolist()) if diff else
+                   const(doc, f"a{i}", t.tolist(), dtype=kind))
     out_id = op(doc, name, "out", *ids, params=params)
 
     expected_out = reference(*tensors)
