@@ -60,7 +60,8 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "l1_loss": {"input": ("{g} · sign({a} − {b}) / {n}", "derivative of the absolute error"),
                 "target": ("−{g} · sign({a} − {b}) / {n}", "the same, negated")},
     "binary_cross_entropy": {
-        "input": ("{g} · ({a} − {b}) / ({a} · (1 − {a})) / {n}", "d/dp of −t·log p − (1−t)·log(1−p)"),
+        "input": ("{g} · ({a} − {b}) / ({a} · (1 − {a})) / {n}",
+                  "d/dp of −t·log p − (1−t)·log(1−p)"),
         "target": ("{g} · log((1 − {a}) / {a}) / {n}", "d/dt of the same")},
     "nll_loss": {"input": ("−{g} at the target class / {n}", "only the target's log-probability "
                            "counts"),

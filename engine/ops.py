@@ -111,7 +111,7 @@ def format_index(key: tuple[Any, ...]) -> str | None:
             text = ":".join("" if e is None else str(e) for e in ends[:2])
             parts.append(text + (f":{item.step}" if item.step is not None else ""))
         else:
-            parts.append({None: "None", Ellipsis: "..."}.get(item, str(item)))
+            parts.append("None" if item is None else "..." if item is Ellipsis else str(item))
     return ", ".join(parts)
 
 

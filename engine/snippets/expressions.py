@@ -16,16 +16,14 @@ from typing import Any
 import torch
 
 from engine.document import Document, GraphError
-from engine.literal import Nested, shape_of
 from engine.limits import ELEMENTS_PER_TENSOR, ELEMENTS_TOTAL, GRAPH_NODES, NUMBER_DIGITS
+from engine.literal import shape_of
 from engine.ops import CONSTANT, LEAF, NUMBER, check_param, get_op
 from engine.snippets.safety import ImportError_, error_at, raised_at
-from engine.snippets.values import Number, Pending, Py, Ref, Value
 from engine.snippets.tables import (
     CREATION,
     DTYPE_NAMES,
     FUNCTIONAL,
-    METHODS,
     POSITIONAL_PARAMS,
     TORCH_DTYPES,
     TORCH_FUNCTIONS,
@@ -38,6 +36,7 @@ from engine.snippets.tables import (
     tensor_literal,
     too_many_digits,
 )
+from engine.snippets.values import Number, Pending, Py, Ref, Value
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
                            ast.Pow: "pow", ast.MatMult: "matmul", ast.FloorDiv: "floordiv",
@@ -97,6 +96,9 @@ class ExprReader:
         self.auto_named.discard(node_id)
 
     def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
+        if isinstance(value, Py):
+            self.env[name] = value
+            return
         if isinstance(value, Ref):
             node = self.doc.node(value.node_id)
             # a leaf keeps its own name: it is the key of grads
@@ -132,6 +134,8 @@ class ExprReader:
             raise error_at(where, value.no_graph)
         if isinstance(value, Ref):
             return value.node_id
+        if isinstance(value, Py):
+            raise error_at(where, f"a tensor is needed here, not {type(value.value).__name__}")
         if value.node_id is not None:
             return value.node_id
         node_id = value.slot or self.take_id()
@@ -171,7 +175,8 @@ class ExprReader:
 
     def count_nodes(self, where: ast.AST | None) -> None:
         if GRAPH_NODES.exceeded(len(self.doc) + 1):
-            raise error_at(where or ast.Pass(), f"the snippet builds a graph {GRAPH_NODES.message()}")
+            raise error_at(where or ast.Pass(),
+                           f"the snippet builds a graph {GRAPH_NODES.message()}")
 
     def op_node(self, op: str, inputs: list[Value], params: dict[str, Any],
                 where: ast.AST) -> Value:

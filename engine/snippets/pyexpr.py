@@ -10,13 +10,14 @@ from __future__ import annotations
 import ast
 import math
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
+from engine.snippets.modules import ModuleReader
 from engine.snippets.safety import ImportError_, error_at, raised_at
 from engine.snippets.tables import METHODS
-from engine.snippets.modules import ModuleReader
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
@@ -33,6 +34,9 @@ MATH_FUNCTIONS = frozenset({
     "acos", "floor", "ceil", "fabs", "pow", "isclose", "isfinite", "isnan", "factorial",
     "erf", "sinh", "cosh", "radians", "degrees", "hypot", "prod", "fsum", "gcd", "copysign",
 })
+_BUILTINS: dict[str, Callable[..., Any]] = {
+    "len": len, "range": range, "abs": abs, "min": min, "max": max, "float": float,
+    "int": int, "round": round, "bool": bool, "str": str, "repr": repr}
 BUILTIN_FUNCTIONS = frozenset({"len", "range", "abs", "min", "max", "float", "int", "round",
                                "bool", "list", "tuple", "enumerate", "zip", "reversed", "str",
                                "repr"})
@@ -251,8 +255,7 @@ class PythonReader(ModuleReader):
             return Py(tuple(out) if name == "tuple" else list(out))
         plain = [self.concrete(a, node) for a in args]
         plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
-        fn = {"len": len, "range": range, "abs": abs, "min": min, "max": max, "float": float,
-              "int": int, "round": round, "bool": bool, "str": str, "repr": repr}[name]
+        fn = _BUILTINS[name]
         if name in ("min", "max") and len(plain) == 1:
             plain = [list(self.items(args[0], node))]
             plain = [[self.concrete(v, node) for v in plain[0]]]

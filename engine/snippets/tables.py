@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
-from engine.literal import MAX_ELEMENTS, LiteralError, Nested, check_rectangular
 from engine.limits import NUMBER_DIGITS
+from engine.literal import MAX_ELEMENTS, LiteralError, Nested, check_rectangular
 from engine.ops import OPS
 from engine.snippets.safety import error_at, raised_at
 
