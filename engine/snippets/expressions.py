@@ -59,6 +59,8 @@ class ExprReader:
         self.leaves_pending: list[Pending] = []
         self.next_id = 1
         self.taken: set[str] = set(_ALWAYS_TAKEN)  # every node name, kept as nodes change
+        self.holders: dict[str, str] = {}  # node name → node id, the same way
+        self.suffix: dict[str, int] = {}  # base name → the next number to try after it
         self.grad_enabled = True  # False inside `with torch.no_grad():`
         self.elements = 0  # elements in all tensors made so far
 
@@ -72,22 +74,30 @@ class ExprReader:
 
     # ---- names ------------------------------------------------------------------------
     def unique(self, base: str, *, avoid_reserved: bool = True) -> str:
-        name, i = base, 2
-        while name in self.taken or (avoid_reserved and name in self.reserved):
-            name, i = f"{base}_{i}", i + 1
+        name, i = base, self.suffix.get(base, 2)
+        if name in self.taken or (avoid_reserved and name in self.reserved):
+            name = f"{base}_{i}"
+            while name in self.taken or (avoid_reserved and name in self.reserved):
+                i += 1
+                name = f"{base}_{i}"
+            self.suffix[base] = i + 1  # a loop naming y, y_2, y_3... stays linear
         return name
 
     def rename(self, node_id: str, name: str) -> None:
-        self.taken.discard(self.doc.node(node_id).name)
+        old = self.doc.node(node_id).name
+        self.taken.discard(old)
+        self.holders.pop(old, None)
         self.doc.update_node(node_id, name=name)
         self.taken.add(name)
+        self.holders[name] = node_id
 
     def claim(self, node_id: str, name: str) -> None:
         """Give node_id the variable name `name`, moving an older holder aside."""
         node = self.doc.node(node_id)
         if node.name == name:
             return
-        holder = self.doc.node_by_name(name)
+        holder_id = self.holders.get(name)
+        holder = self.doc.node(holder_id) if holder_id is not None else None
         if holder is not None and holder.op == LEAF:
             name = self.unique(name)  # a leaf's name is its key in grads: it stays
         elif holder is not None:
@@ -150,6 +160,7 @@ class ExprReader:
                 raise error_at(where, str(exc).split(": ", 1)[-1]) from None
             self.meta[node.id] = value.value
             self.taken.add(node.name)
+            self.holders[node.name] = node.id
         else:
             op = LEAF if value.requires_grad is not None else CONSTANT
             name = self.unique(value.name or ("leaf" if op == LEAF else "c"),
@@ -162,6 +173,7 @@ class ExprReader:
             self.meta[node.id] = torch.empty(shape_of(value.value),
                                              dtype=TORCH_DTYPES[value.dtype], device="meta")
             self.taken.add(node.name)
+            self.holders[node.name] = node.id
             self.count_nodes(where)
         if value.name is None:
             self.auto_named.add(node.id)
@@ -194,6 +206,7 @@ class ExprReader:
             self.doc.add_edge(source, node.id, port)
         self.auto_named.add(node.id)
         self.taken.add(node.name)
+        self.holders[node.name] = node.id
         metas = [self.meta.get(i) for i in ids]
         self.meta[node.id] = None
         if all(m is not None for m in metas):
@@ -206,9 +219,10 @@ class ExprReader:
 
     def check_size(self, meta: Any, where: ast.AST) -> None:
         """Refuse a tensor past the element limits before anything computes it."""
-        if not isinstance(meta, torch.Tensor):
-            return
-        count = meta.numel()
+        if isinstance(meta, torch.Tensor):
+            self.check_count(meta.numel(), where)
+
+    def check_count(self, count: int, where: ast.AST) -> None:
         if ELEMENTS_PER_TENSOR.exceeded(count):
             raise error_at(where, f"{_short(where)} makes a tensor "
                                   f"{ELEMENTS_PER_TENSOR.message(f'{count:,}')}")

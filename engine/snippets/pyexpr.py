@@ -37,7 +37,7 @@ MATH_FUNCTIONS = frozenset({
 _BUILTINS: dict[str, Callable[..., Any]] = {
     "len": len, "range": range, "abs": abs, "min": min, "max": max, "float": float,
     "int": int, "round": round, "bool": bool, "str": str, "repr": repr}
-BUILTIN_FUNCTIONS = frozenset({"len", "range", "abs", "min", "max", "float", "int", "round",
+BUILTIN_FUNCTIONS = frozenset({"len", "range", "abs", "min", "max", "float", "int", "round", "sum",
                                "bool", "list", "tuple", "enumerate", "zip", "reversed", "str",
                                "repr"})
 
@@ -84,13 +84,13 @@ class PythonReader(ModuleReader):
             return self.attribute(node)
         if isinstance(node, ast.Lambda):
             return Py(Function(node, [self.expr(d) for d in node.args.defaults]))
-        if isinstance(node, ast.ListComp):
+        if isinstance(node, ast.ListComp | ast.GeneratorExp):
             return self.comprehension(node)
         if isinstance(node, ast.JoinedStr):
             return Py("")  # an f-string: only ever printed
         return super().other_expr(node)
 
-    def comprehension(self, node: ast.ListComp) -> Value:
+    def comprehension(self, node: ast.ListComp | ast.GeneratorExp) -> Value:
         raise error_at(node, "list comprehensions are not supported here")  # statements.py
 
     def compare(self, node: ast.Compare) -> Value:

@@ -173,12 +173,32 @@ class _Importer(StatementRunner):
     # ---- the end ----------------------------------------------------------------------
     def finish(self) -> None:
         self.materialise_leaves()
+        self.final_leaf_names()
         b = self.backward
         if b is None:
             return
         for node_id, seed, enabled in b.outputs:
             self.doc.update_node(node_id, is_output=True, seed=seed, seed_enabled=enabled)
         self.doc.set_options(retain_graph=b.retain_graph, inputs=b.inputs)
+
+
+    def final_leaf_names(self) -> None:
+        """A leaf is known by the name the script ends with for it (`for x in xs` leaves `x`
+        naming the last one), as `x.grad` after the script reads it; a leaf no name holds at
+        the end keeps the name it was first given."""
+        named: set[str] = set()
+        for name, value in list(self.env.items()):
+            if not isinstance(value, Ref | Pending) or value.node_id is None:
+                continue
+            node = self.doc.node(value.node_id)
+            if node.op != "leaf" or node.id in named:
+                continue
+            named.add(node.id)
+            if node.name != name:
+                holder = self.holders.get(name)
+                if holder is not None:
+                    self.rename(holder, self.unique(name))
+                self.rename(node.id, name)
 
 
 def _arguments(call: ast.Call, names: tuple[str, ...], what: str) -> dict[str, ast.expr]:

@@ -46,7 +46,6 @@ _REFUSED: dict[type, tuple[str, str]] = {
     ast.NamedExpr: ("the := operator", "assign on a line of its own"),
     ast.SetComp: ("comprehensions", "write the list out"),
     ast.DictComp: ("comprehensions", "write the list out"),
-    ast.GeneratorExp: ("comprehensions", "write the list out"),
     ast.Match: ("match statements", "remove it"),
 }
 
@@ -87,7 +86,8 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
             if alias.name not in TORCH_MODULES or alias.name in IMPORTABLE_OBJECTS:
                 raise _foreign_import(node, alias.name)
             if alias.asname is None:
-                out[alias.name.split(".")[0]] = "torch"  # `import torch.nn` binds torch
+                top = alias.name.split(".")[0]
+                out[top] = top  # `import torch.nn` binds torch
             else:
                 out[alias.asname] = alias.name
         return out

@@ -228,7 +228,7 @@ class StatementRunner(PythonReader):
                 return
         self.run_block(stmt.orelse)
 
-    def comprehension(self, node: ast.ListComp) -> Value:
+    def comprehension(self, node: ast.ListComp | ast.GeneratorExp) -> Value:
         out: list[Value] = []
         saved = self.env
         self.env = ChainMap({}, self.env)
@@ -238,7 +238,8 @@ class StatementRunner(PythonReader):
             self.env = saved
         return Py(out)
 
-    def generate(self, node: ast.ListComp, level: int, out: list[Value]) -> None:
+    def generate(self, node: ast.ListComp | ast.GeneratorExp, level: int,
+                 out: list[Value]) -> None:
         if level == len(node.generators):
             out.append(self.expr(node.elt))
             return

@@ -146,6 +146,8 @@ def create(fn: str, args: list[Any], kwargs: dict[str, Any], like: torch.Tensor 
     if fn == "arange":
         return _arange(args, kwargs)
     if fn == "linspace":
+        if "steps" in kwargs:
+            args = [*args, kwargs.pop("steps")]
         if len(args) != 3 or not all(isinstance(a, int | float) for a in args):
             raise CreationError("torch.linspace needs start, end and steps: "
                                 "torch.linspace(0, 1, 5)")

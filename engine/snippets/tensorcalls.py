@@ -149,8 +149,7 @@ class TensorCalls(ConcreteReader):
             count = 1
             for n in size:
                 count *= n if isinstance(n, int) else 1
-            self.check_size(torch.empty(0, device="meta").expand(count) if count >= 0
-                            else torch.empty(0, device="meta"), node)
+            self.check_count(count, node)
             if "size" in options:
                 options["size"] = tuple(size)
             else:
