@@ -15,13 +15,13 @@ from typing import Any
 import torch
 
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
-from engine.snippets.expressions import ExprReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.tables import TORCH_DTYPES, CreationError, dtype_name
+from engine.snippets.torchcalls import TorchCallReader
 from engine.snippets.values import Number, Pending, Py, Ref, Value
 
 
-class ConcreteReader(ExprReader):
+class ConcreteReader(TorchCallReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.values: dict[str, Any] = {}  # node id → torch tensor or Python number
