@@ -49,6 +49,7 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "transpose": {"input": ("{g} transposed back", "only the layout changes")},
     "index": {"input": ("{g} put back into the picked places, zeros elsewhere",
                         "only the picked elements were used")},
+    "grad_hook": {"input": ("{g} · k", "the hook multiplies the gradient by its number")},
     "clone": {"input": ("{g}", "a copy passes the gradient through unchanged")},
     "to": {"input": ("{g} converted back to the dtype of {a}", "only the dtype changes")},
     "detach": {"input": ("nothing", "detach cuts the graph: no gradient flows back")},

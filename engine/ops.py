@@ -54,6 +54,8 @@ class OpSpec:
     # plain Python number: torch has a separate scalar path (`x ** 3` is not `x ** tensor(3)`
     # to the last bit), and `3 - x` only exists as an operator.
     operator: str = ""
+    # A function of this module computing the op, for ops torch has no single call for.
+    impl: Callable[..., Any] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -66,7 +68,7 @@ class OpSpec:
 
     def call(self, *inputs: Any, **params: Any) -> Any:
         """Run the op with real torch. Params missing from `params` take their defaults."""
-        fn = _resolve(self.target or self.torch_name)
+        fn = self.impl or _resolve(self.target or self.torch_name)
         if self.operator and any(isinstance(i, bool | int | float) for i in inputs):
             fn = getattr(_operator, self.operator)
         merged = {**self.default_params(), **params}
@@ -132,6 +134,13 @@ def parse_index(text: str) -> tuple[Any, ...]:
         else:
             key.append(int(part))
     return tuple(key)
+
+
+def scaled_gradient(tensor: Any, scale: float) -> Any:
+    """Forward: the same values. Backward: the gradient times `scale`, computed as torch
+    computes `g * k` in a hook `lambda g: g * k` (the product of the gradient and a number)."""
+    fixed = tensor.detach()
+    return fixed + (tensor - fixed) * scale
 
 
 _resolved: dict[str, Callable[..., Any]] = {}
@@ -223,6 +232,11 @@ _SPECS: list[OpSpec] = [
            target="Tensor.to"),
     OpSpec("clone", "clone", ("input",), "clone", "a copy with its own memory; the "
            "gradient passes through unchanged", "shape"),
+    OpSpec("grad_hook", "register_hook", ("input",), "hook ×k",
+           "the same values; a hook multiplies the gradient passing back by k "
+           "(x.register_hook(lambda g: g * k))", "shape",
+           (Param("scale", "float", 1.0, help="k: the number the hook multiplies by"),),
+           impl=scaled_gradient),
     OpSpec("detach", "detach", ("input",), "detach",
            "same values, cut from the graph: no gradient flows back through it", "shape"),
     OpSpec("mse_loss", "mse_loss", ("input", "target"), "MSE", "mean squared error loss",

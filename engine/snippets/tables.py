@@ -29,7 +29,7 @@ TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": tor
 
 _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
            "binary_cross_entropy", "nll_loss")
-_NOT_TORCH_LEVEL = (*_LOSSES, "leaf", "constant", "linear", "index", "to")
+_NOT_TORCH_LEVEL = (*_LOSSES, "leaf", "constant", "linear", "index", "to", "grad_hook")
 
 # `torch.<name>(...)` → registry op
 TORCH_FUNCTIONS: dict[str, str] = {

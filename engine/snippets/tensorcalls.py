@@ -10,6 +10,7 @@ registry op (`index`, `to`) so its backward is torch's own.
 from __future__ import annotations
 
 import ast
+from collections import ChainMap
 from typing import Any
 
 import torch
@@ -18,7 +19,7 @@ from engine.ops import format_index
 from engine.snippets.concrete import ConcreteReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.tables import CREATION, METHODS, TORCH_DTYPES, TORCH_FUNCTIONS, dtype_name
-from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
                  "LongTensor": torch.int64, "BoolTensor": torch.bool}
@@ -190,9 +191,11 @@ class TensorCalls(ConcreteReader):
             return self.cast(receiver, attr, node)
         if attr == "retain_grad":
             return Py(None)  # the app shows every node's gradient anyway
-        if attr in ("register_hook", "register_post_accumulate_grad_hook"):
-            raise error_at(node, f".{attr}() is not supported yet; Gradflow shows every "
-                                 "node's gradient without hooks")
+        if attr == "register_hook":
+            return self.register_hook(receiver, node)
+        if attr == "register_post_accumulate_grad_hook":
+            raise error_at(node, f".{attr}() is not supported; Gradflow shows every leaf's "
+                                 ".grad without hooks")
         if attr.endswith("_") or attr in ("zero_", "fill_", "copy_"):
             raise error_at(node, f"the in-place .{attr}() is not supported; write a new name, "
                                  f"e.g. y = ... ")
@@ -289,6 +292,81 @@ class TensorCalls(ConcreteReader):
             raise error_at(where, "indexing a tensor that requires grad with a tensor or list "
                                   "is not supported; use integers and slices, e.g. x[0, 1:3]")
         return self.op_node("index", [value], {"index": text}, where)
+
+
+    # ---- hooks ------------------------------------------------------------------------
+    def register_hook(self, receiver: Value, node: ast.Call) -> Value:
+        """`t.register_hook(lambda g: g * k)`: a grad_hook node between t and every use of
+        it (uses made before the hook too, as torch applies it to t's whole gradient)."""
+        args, kwargs = self.arguments(node)
+        if len(args) != 1 or kwargs or not (isinstance(args[0], Py) and isinstance(
+                args[0].value, Function)):
+            raise error_at(node, "register_hook is read with a lambda or def of the gradient, "
+                                 "e.g. x.register_hook(lambda g: g * 2)")
+        if not self.needs_grad(receiver):
+            try:
+                torch.zeros(1).register_hook(lambda g: g)
+            except RuntimeError as exc:  # torch's own words for this case
+                raise raised_at(node, exc) from None
+        scale = self.hook_scale(args[0].value, node)
+        if scale is None:
+            return Py(None)  # a hook that only prints leaves the gradient as it is
+        source = self.node_of(receiver, node)
+        consumers = self.doc.out_edges(source)
+        hooked = self.op_node("grad_hook", [receiver], {"scale": scale}, node)
+        assert isinstance(hooked, Ref)
+        for edge in consumers:
+            self.doc.remove_edge(edge.target, edge.port)
+            self.doc.add_edge(hooked.node_id, edge.target, edge.port)
+        self.relabel(receiver, hooked, node)
+        return Py(None)
+
+    def hook_scale(self, fn: Function, node: ast.AST) -> float | None:
+        """k of a hook that returns g * k, k * g, g / k, -g or g; None when it returns
+        nothing (prints)."""
+        params = fn.node.args.args
+        if isinstance(fn.node, ast.Lambda):
+            body: ast.expr | None = fn.node.body
+        else:
+            last = fn.node.body[-1]
+            body = last.value if isinstance(last, ast.Return | ast.Expr) else None
+            if isinstance(last, ast.Expr):
+                body = None if _prints(last.value) else body
+        if len(params) != 1:
+            raise error_at(node, "a hook takes one argument, the gradient")
+        g = params[0].arg
+        if body is None or _prints(body) or (isinstance(body, ast.Constant)
+                                             and body.value is None):
+            return None
+        if isinstance(body, ast.Name) and body.id == g:
+            return 1.0
+        if isinstance(body, ast.UnaryOp) and isinstance(body.op, ast.USub) and isinstance(
+                body.operand, ast.Name) and body.operand.id == g:
+            return -1.0
+        if isinstance(body, ast.BinOp) and isinstance(body.op, ast.Mult | ast.Div):
+            left_g = isinstance(body.left, ast.Name) and body.left.id == g
+            right_g = isinstance(body.right, ast.Name) and body.right.id == g
+            other = body.right if left_g else body.left if right_g else None
+            if other is not None and (isinstance(body.op, ast.Mult) or left_g):
+                factor = self.in_scope(fn, other)
+                if isinstance(factor, Number) and not isinstance(factor.value, bool):
+                    return float(factor.value) if isinstance(body.op, ast.Mult) \
+                        else 1.0 / factor.value
+        raise error_at(node, "a hook is read when it multiplies or divides the gradient by a "
+                             "number, e.g. lambda g: g * 2")
+
+    def in_scope(self, fn: Function, expr: ast.expr) -> Value:
+        saved = self.env
+        self.env = ChainMap({}, fn.scope if fn.scope is not None else self.env)
+        try:
+            return self.expr(expr)
+        finally:
+            self.env = saved
+
+
+def _prints(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+        node.func.id == "print"
 
 
 def _short(node: ast.AST) -> str:

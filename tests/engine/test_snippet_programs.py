@@ -185,6 +185,20 @@ a, b = x
 if x.item() > 0:
     y = x
 """,
+    "register_hook_lambda_and_def": H + """x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+w = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+a = x * w
+k = 3
+h = a.exp()
+a.register_hook(lambda g: g * k)
+x.register_hook(lambda grad: -grad)
+def halve(g):
+    return g / 2
+w.register_hook(halve)
+w.register_hook(lambda g: print(g))
+y = (h + a * 2).sum() + (x * x).sum()
+y.backward()
+""",
     "long_sum_chain": H + "x = torch.tensor([0.5, 2.0], requires_grad=True)\ny = "
     + " + ".join(["x"] * 2000) + "\ny.sum().backward()\n",
 }
