@@ -190,7 +190,10 @@ class StatementRunner(PythonReader):
                 raise raised_at(stmt, _leaf_in_place_error())
             raise error_at(stmt, f"updating the leaf {stmt.target.id} in place under "
                                  f"torch.no_grad() (an update step) {LATER}")
-        self.bind(stmt.target.id, self.binop(stmt.op, current, right, stmt), stmt)
+        result = self.binop(stmt.op, current, right, stmt)
+        if isinstance(current, Pending | Ref) and isinstance(result, Pending | Ref):
+            self.relabel(current, result, stmt)  # in place: every name for it sees the change
+        self.bind(stmt.target.id, result, stmt)
 
     # ---- control flow -----------------------------------------------------------------
     def turn(self, where: ast.AST) -> None:

@@ -19,6 +19,7 @@ from engine.ops import format_index
 from engine.snippets.concrete import ConcreteReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.tables import CREATION, METHODS, TORCH_DTYPES, TORCH_FUNCTIONS, dtype_name
+from engine.snippets.torchcalls import CREATION_HINT
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
@@ -42,8 +43,6 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
     "unsqueeze", "flatten", "cumsum", "prod", "sort", "topk", "zeros_like", "ones_like",
     "is_tensor", "is_floating_point", "from_numpy",
 })
-CREATION_HINT = ("torch.tensor([...]), torch.zeros, torch.ones, torch.full, torch.rand, "
-                 "torch.randn, torch.randint, torch.arange, torch.linspace, torch.eye")
 LATER = ("is a program of several steps (several backward calls, reading or zeroing .grad), "
          "not supported yet; keep one backward call")
 
@@ -280,12 +279,15 @@ class TensorCalls(ConcreteReader):
             self.plain(value, node)
 
     def index_value(self, value: Value, key: tuple[Any, ...], where: ast.AST) -> Value:
-        t = self.concrete(value, where)
+        graph = self.needs_grad(value) and self.grad_enabled
+        meta = self.meta.get(value.node_id) if isinstance(value, Ref) else None
+        # the shape alone tells whether the key fits: no need to compute the values
+        t = meta if graph and isinstance(meta, torch.Tensor) else self.concrete(value, where)
         try:
             picked = t[key]
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(where, exc) from None
-        if not (self.needs_grad(value) and self.grad_enabled):
+        if not graph:
             return self.from_tensor(picked, where)
         text = format_index(key)
         if text is None:

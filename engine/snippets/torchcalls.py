@@ -29,6 +29,10 @@ from engine.snippets.tables import (
 )
 from engine.snippets.values import Number, Pending, Py, Ref, Value
 
+CREATION_HINT = ("torch.tensor([...]), torch.zeros, torch.ones, torch.full, torch.rand, "
+                 "torch.randn, torch.randint, torch.arange, torch.linspace, torch.eye, "
+                 "torch.FloatTensor([...])")
+
 
 class TorchCallReader(ExprReader):
     def set_requires_grad(self, target: ast.expr, flag: bool, how: str = "method") -> Value:
@@ -102,7 +106,7 @@ class TorchCallReader(ExprReader):
         raise error_at(node, f"{path} is not in Gradflow's op list; use one of: "
                              f"{', '.join(sorted(TORCH_FUNCTIONS))} (torch.), "
                              f"{', '.join(sorted(FUNCTIONAL))} (F.); tensors are made with "
-                             f"torch.{', torch.'.join(CREATION)}")
+                             f"{CREATION_HINT}")
 
     def op_call(self, op: str, receiver: Value | None, node: ast.Call, what: str) -> Value:
         spec = get_op(op)
