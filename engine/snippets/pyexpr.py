@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from engine.limits import LOOP_ITERATIONS, VALUE_ELEMENTS
 from engine.snippets.modules import ModuleReader
 from engine.snippets.safety import ImportError_, error_at, raised_at
 from engine.snippets.tables import METHODS
@@ -118,10 +119,11 @@ class PythonReader(ModuleReader):
         if fn is None:
             raise error_at(where, "this operator is not supported; use + - * / ** @")
         a, b = self.concrete(left, where), self.concrete(right, where)
-        if isinstance(a, list | tuple) and isinstance(b, int) or isinstance(b, list | tuple):
+        if isinstance(a, list | tuple | str) or isinstance(b, list | tuple | str):
             count = b if isinstance(b, int) else a if isinstance(a, int) else 1
-            if isinstance(count, int) and count > 10_000:
-                raise error_at(where, "this repeated list is too long; write it out")
+            if isinstance(count, int) and count > VALUE_ELEMENTS.value:
+                raise error_at(where, f"this repeated list or text would be "
+                                      f"{VALUE_ELEMENTS.message(f'{count:,}')}")
             if isinstance(left, Py) and isinstance(right, Py):
                 try:
                     return Py(fn(left.value, right.value))
@@ -273,6 +275,9 @@ class PythonReader(ModuleReader):
             if isinstance(value.value, list | tuple):
                 return list(value.value)
             if isinstance(value.value, range | str):
+                if LOOP_ITERATIONS.exceeded(len(value.value)):
+                    raise error_at(where, f"this sequence is {LOOP_ITERATIONS.message()} "
+                                          f"({len(value.value):,} items)")
                 return [self.wrap(v, where) for v in value.value]
             raise error_at(where, f"cannot loop over {type(value.value).__name__}")
         if isinstance(value, Number):

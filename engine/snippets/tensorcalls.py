@@ -10,6 +10,7 @@ registry op (`index`, `to`) so its backward is torch's own.
 from __future__ import annotations
 
 import ast
+import math
 from collections import ChainMap
 from typing import Any
 
@@ -31,7 +32,7 @@ VALUE_METHODS = frozenset({
     "norm", "max", "min", "argmax", "argmin", "all", "any", "sign", "floor", "ceil", "round",
     "clone", "std", "var", "prod", "cumsum", "numel", "eq", "ne", "gt", "lt", "ge", "le",
     "allclose", "equal", "isclose", "clamp", "sort", "topk", "squeeze", "unsqueeze",
-    "expand", "repeat", "flip", "contiguous", "nonzero", "count_nonzero", "cpu",
+    "expand", "flip", "contiguous", "nonzero", "count_nonzero", "cpu",
 })
 RANDOM_FUNCTIONS = frozenset({"normal", "randperm", "bernoulli", "multinomial", "poisson"})
 # torch functions computed on concrete values when no argument carries a gradient.
@@ -88,6 +89,12 @@ class TensorCalls(ConcreteReader):
                 with_grad = with_grad or (self.grad_enabled and self.needs_grad(item))
         plain = [self.concrete(a, node) for a in args]
         plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        for size in [*plain, plain_kw.get("size")]:
+            if isinstance(size, tuple | list) and size and all(
+                    isinstance(n, int) and not isinstance(n, bool) for n in size):
+                self.check_count(math.prod(size), node)  # before torch allocates it
+        if what == "torch.randperm" and plain and isinstance(plain[0], int):
+            self.check_count(plain[0], node)
         if what.removeprefix("torch.") in RANDOM_FUNCTIONS:
             plain_kw["generator"] = self.generator
         try:

@@ -270,6 +270,12 @@ LIMITS = [
     ("x = torch.ones(2, requires_grad=True)\ny = torch.autograd.grad(x.sum(), x)\n",
      "torch.autograd.grad is a program of several steps"),
     ("x = torch.FloatTensor(2, 3)\n", "torch.rand"),
+    ("s = 'a' * 10 ** 9\n", "over the limit of 1,000,000 numbers written out in one value"),
+    ("n = list(range(10 ** 9))\n", "over the limit of 100,000 loop iterations"),
+    ("m = torch.normal(0, 1, size=(100000, 100000))\n",
+     "over the limit of 10,000,000 elements in one tensor"),
+    ("p = torch.randperm(10 ** 10)\n", "over the limit of 10,000,000 elements in one tensor"),
+    ("x = torch.ones(1000)\ny = x.repeat(10 ** 7)\n", ".repeat() is not in Gradflow's op list"),
 ]
 
 
