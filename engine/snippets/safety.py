@@ -32,8 +32,9 @@ BUILTINS = frozenset({
 _REFUSED: dict[type, tuple[str, str]] = {
     ast.AsyncFor: ("async for-loops", "use a plain for-loop"),
     ast.AsyncFunctionDef: ("async functions", "use a plain def"),
-    ast.ClassDef: ("classes", "classes are outside the pure computation Gradflow reads; "
-                   "write the computation out inline, e.g. y = x * w"),
+    ast.ClassDef: ("classes", "a class (an nn.Module subclass, a dataset) is outside the "
+                   "computation Gradflow reads; write its forward out with statements or a "
+                   "def, and nn.Linear / nn.Sequential for layers"),
     ast.AsyncWith: ("with-blocks", "remove the with-statement"),
     ast.Global: ("global statements", "remove it"),
     ast.Nonlocal: ("nonlocal statements", "remove it"),

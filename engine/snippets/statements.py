@@ -76,7 +76,8 @@ class StatementRunner(PythonReader):
     def one_statement(self, stmt: ast.stmt) -> None:
         self.statements_run += 1
         if SNIPPET_STATEMENTS.exceeded(self.statements_run):
-            raise error_at(stmt, f"the snippet runs {SNIPPET_STATEMENTS.message()}")
+            raise error_at(stmt, f"reading this statement goes {SNIPPET_STATEMENTS.message()} "
+                                 "(a loop that never ends?)")
         if isinstance(stmt, ast.Import | ast.ImportFrom):
             self.modules.update(imported_names(stmt))
         elif isinstance(stmt, ast.Assign):
