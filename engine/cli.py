@@ -33,7 +33,7 @@ def load_any(path: str) -> Document:
     """A graph file (.json) or a PyTorch snippet (.py)."""
     p = Path(path)
     if p.suffix == ".py":
-        from engine.snippets.reader import ImportError_, import_snippet
+        from engine.snippets.reader import ImportError_, TorchRaised, import_snippet
 
         try:
             text = read_bounded(p, FILE_BYTES).decode("utf-8")
@@ -43,6 +43,8 @@ def load_any(path: str) -> Document:
             raise InputError(f"{p.name} is not UTF-8 text (byte {exc.start})") from None
         try:
             return import_snippet(text)
+        except TorchRaised:
+            raise  # torch's own error at a line of the snippet: the run reports it
         except ImportError_ as exc:
             raise InputError(f"{p.name}: {exc}") from None
     from engine.fileformat import load
@@ -196,11 +198,21 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
 
 
 def compute(args: argparse.Namespace) -> int:
-    doc = load_any(args.file)
+    from engine.snippets.safety import TorchRaised
+
+    raised: TorchRaised | None = None
+    try:
+        doc = load_any(args.file)
+    except TorchRaised as exc:  # the snippet's statements before the error, then the error
+        assert isinstance(exc.document, Document)
+        doc, raised = exc.document, exc
     apply_gradients(doc, args.gradient or [])
     from engine.run import run  # torch comes in only when there is something to compute
+    from engine.trace import RunError
 
     result = run(doc)
+    if raised is not None and result.error is None:
+        result.error = RunError(raised.error_type, raised.torch_message, None, "forward")
     data = report(doc, result)
     if args.json:
         _print(json.dumps(data, allow_nan=False))
@@ -221,7 +233,12 @@ def _print(text: str, end: str = "\n", file: Any = None) -> None:
 
 
 def code(args: argparse.Namespace) -> int:
-    doc = load_any(args.file)
+    from engine.snippets.safety import TorchRaised
+
+    try:
+        doc = load_any(args.file)
+    except TorchRaised as exc:
+        raise InputError(f"{Path(args.file).name}: {exc}") from None
     from engine.snippets.codegen import CodegenError, generate
 
     try:
