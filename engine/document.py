@@ -278,8 +278,8 @@ class Document(ProgramEdits):
         spec = get_op(target.op)
         if edge.port not in spec.inputs:
             ports = ", ".join(spec.inputs) or "none"
-            raise PortError(f"{target.name} ({target.op}) has no input port {shorten(edge.port)!r}; "
-                            f"its ports: {ports}")
+            raise PortError(f"{target.name} ({target.op}) has no input port "
+                            f"{shorten(edge.port)!r}; its ports: {ports}")
         if edge.source == edge.target:
             raise CycleError(f"{target.name} cannot feed itself")
         if edge.port in self.in_edges(edge.target):
