@@ -254,4 +254,5 @@ def test_one_over_n_on_an_empty_output_sets_an_empty_v(qtbot, window):
     (x * x).backward(torch.tensor([]))
     assert window.chart.none_leaves == []
     assert window.runner.last is not None and window.runner.last.error is None
-    assert window.runner.last.leaf_grads[window.doc.node_by_name("x").id].tolist() == x.grad.tolist()
+    x_id = window.doc.node_by_name("x").id
+    assert window.runner.last.leaf_grads[x_id].tolist() == x.grad.tolist()
