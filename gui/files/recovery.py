@@ -204,7 +204,7 @@ def _write_atomic(path: Path, data: bytes) -> str:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        return f"could not write the recovery file {path}: {exc.strerror or exc}"
+        return f"could not write a recovery copy: {exc.strerror or exc} (in {path.parent})"
     return ""
 
 
@@ -282,7 +282,7 @@ class Autosave(QObject):
         try:
             data = self._payload()
         except (ValueError, RecursionError) as exc:  # e.g. a lone surrogate cannot be UTF-8
-            self._report(f"could not write the recovery file: {exc}")
+            self._report(f"could not write a recovery copy: {exc}")
             return False
         generation, path = self._generation, self.path
 
