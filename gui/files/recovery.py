@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -53,10 +54,10 @@ _MY_START = _start_time(os.getpid())
 
 
 def _pid_runs(pid: int) -> bool:
-    if os.name == "nt":  # os.kill would end the process there
+    if sys.platform == "win32":  # os.kill would end the process there
         import ctypes
 
-        kernel = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        kernel = ctypes.windll.kernel32
         handle = kernel.OpenProcess(0x00100000, False, pid)  # SYNCHRONIZE
         if not handle:
             return False

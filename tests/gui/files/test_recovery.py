@@ -150,18 +150,15 @@ def test_autosave_follows_the_last_edit_and_is_debounced(qtbot, window, monkeypa
     monkeypatch.setattr(recovery.time, "monotonic", lambda: clock[0])
     edit(qtbot, window, [1.0, 2.0])
     assert autosave.timer.isActive() and not autosave.path.exists()
-    autosave.timer.stop()
-    autosave.schedule()  # a later edit restarts the wait
-    assert autosave.timer.isActive()
-    qtbot.wait(20)
-    before = autosave.timer.remainingTime()
-    autosave.schedule()  # within MAX_WAIT_MS of the first edit: pushed back
-    assert autosave.timer.remainingTime() > before
+    starts = []
+    real_start = autosave.timer.start
+    autosave.timer.start = lambda *a: starts.append(clock[0]) or real_start(*a)
+    edit(qtbot, window, [3.0, 4.0])  # a later edit restarts the wait
+    assert starts == [100.0]
     clock[0] += recovery.MAX_WAIT_MS / 1000
-    qtbot.wait(20)
-    before = autosave.timer.remainingTime()
-    autosave.schedule()  # edits for too long: the running timer is not pushed back
-    assert autosave.timer.remainingTime() <= before
+    edit(qtbot, window, [1.0, 2.0])  # edits for too long: the running timer is not pushed back
+    assert starts == [100.0] and autosave.timer.isActive()
+    del autosave.timer.start
     autosave.timer.start(0)
     qtbot.waitUntil(autosave.path.exists, timeout=5000)
     assert recovery.read(autosave.path).doc.node_by_name("x").value == [1.0, 2.0]
