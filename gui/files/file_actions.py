@@ -11,6 +11,7 @@ never writes into the bundled examples: they are templates, saved under a new na
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -173,7 +174,8 @@ class FileActions(QObject):
         """True when it is fine to throw the current document away."""
         if not self.is_dirty():
             return True
-        name = self.path.name if self.path else (self.doc.title or "this untitled graph")
+        name = elide(self.path.name if self.path else (self.doc.title or "this untitled graph"),
+                     80)
         answer = QMessageBox.question(
             self.dialog_parent, APP, f"Save the changes to {name}?\n\n"
             "Without saving, your changes since the last save are lost.",
@@ -247,8 +249,11 @@ class FileActions(QObject):
         return self.save_to(self.path)
 
     def save_as(self) -> bool:
-        start = str(self.path) if self.path and not is_example(self.path) else \
-            str(Path.home() / f"{elide(self.doc.title, 60) or 'untitled'}.json")
+        if self.path and not is_example(self.path):
+            start = str(self.path)
+        else:  # a name from the title, in a folder of the user's (never among the examples)
+            stem = re.sub(r'[\\/:*?"<>|]', "_", elide(self.doc.title, 60).rstrip("…"))
+            start = str(Path.home() / f"{stem or 'untitled'}.json")
         name, _ = QFileDialog.getSaveFileName(self.dialog_parent, "Save graph as", start,
                                               FILE_FILTER)
         if not name:

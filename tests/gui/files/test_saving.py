@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -219,6 +220,7 @@ def test_an_edited_example_saves_under_a_new_name(qtbot, window, monkeypatch, tm
     asked = save_dialog(monkeypatch, "")
     window.file_actions.save_action.trigger()  # Ctrl+S
     assert len(asked) == 1 and "resources" not in asked[0]
+    assert os.path.dirname(asked[0]) == str(Path.home())  # a folder of the user's
     assert info.path.read_bytes() == before
     shown = warnings(monkeypatch)
     assert not window.file_actions.save_to(info.path)  # even chosen by name: refused
@@ -290,3 +292,22 @@ def test_an_export_that_cannot_be_written_says_why(qtbot, window, tmp_path):
         export_image(window.scene, tmp_path / "taken.png")
     message = str(caught.value)
     assert message != f"cannot write {tmp_path / 'taken.png'}" and "×" in message
+
+
+def test_the_editor_question_returns_the_clicked_button(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QWidget
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    for wanted in ["Overwrite", "Save As…", "Cancel"]:
+        def click(box, wanted=wanted):
+            texts = [b.text() for b in box.buttons()]
+            assert sorted(texts) == sorted(["Overwrite", "Save As…", "Cancel"])
+            assert box.defaultButton().text() == "Save As…"
+            assert box.escapeButton().text() == "Cancel"
+            next(b for b in box.buttons() if b.text() == wanted).click()
+            return 0
+
+        monkeypatch.setattr(QMessageBox, "exec", click)
+        assert ask.choose(parent, "changed on disk", ["Overwrite", "Save As…", "Cancel"],
+                          "Save As…") == wanted
