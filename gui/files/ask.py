@@ -3,6 +3,7 @@ buttons cannot name. One function, so tests can answer it without a modal dialog
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 APP = "Gradflow Studio"
@@ -29,7 +30,6 @@ def choose(parent: QWidget, text: str, choices: list[str], default: str = "Cance
 def warn_once(parent: QWidget, text: str) -> QMessageBox:
     """A warning that does not block the work (e.g. autosave failing while the user types)."""
     box = QMessageBox(QMessageBox.Icon.Warning, APP, text, QMessageBox.StandardButton.Ok, parent)
-    box.setWindowModality(box.windowModality().NonModal)
-    box.setModal(False)
+    box.setWindowModality(Qt.WindowModality.NonModal)
     box.show()
     return box
