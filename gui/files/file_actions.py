@@ -1,12 +1,18 @@
 """File menu: New, Open, Open Recent, Examples, Save, Save As — and no lost work.
 
-Unsaved changes are shown in the title (`*`), asked about before New, Open and closing
-(Save / Discard / Cancel), and written to a recovery file every minute. A file that cannot
-be read leaves the open document exactly as it was and says why in one message.
+Unsaved changes are shown in the title (`*`), asked about before New, Open, Import, an
+example and closing (Save / Discard / Cancel), and written to this window's recovery file a
+few seconds after each edit. A file that cannot be read leaves the open document exactly as
+it was and says why in one message. Saving keeps the file what it was (mode, symlink, hard
+links; see disk.py), asks before overwriting a file changed on disk since it was read, and
+never writes into the bundled examples: they are templates, saved under a new name.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,17 +22,25 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from engine.document import Document
-from engine.examples import ExampleInfo, list_examples
-from engine.fileformat import FileFormatError, load, save
-from gui.files import recovery
+from engine.examples import EXAMPLES_DIR, ExampleInfo, list_examples
+from engine.fileformat import FileFormatError, dumps, load
+from gui.files import ask, recovery
 from gui.files.dirty import DirtyTracker
+from gui.files.disk import DiskStamp, ReadOnlyFile, changed_since, stamp_of, write_file
 from gui.files.settings import add_recent, recent_files, remove_recent
-from gui.panels.description_panel import DescriptionPanel
+from gui.files.window_title import window_title
+from gui.panels.description_panel import DescriptionPanel, elide
 from gui.wiring import AddDock, ShowStatus
 
 FILE_FILTER = "Gradflow graphs (*.json);;All files (*)"
 APP = "Gradflow Studio"
 Button = QMessageBox.StandardButton
+STATUS_CHARS = 200
+
+
+def is_example(path: str | Path) -> bool:
+    """A bundled example: a template, never written to."""
+    return EXAMPLES_DIR.resolve() in Path(os.path.realpath(path)).parents
 
 
 class FileActions(QObject):
@@ -46,9 +60,13 @@ class FileActions(QObject):
         self._show_title = show_title
         self._show_status = status
         self.path: Path | None = None
+        self.stamp: DiskStamp | None = None  # how the file looked when last read or written
         self.tracker = DirtyTracker(self.doc, self.stack)
         self.tracker.changed.connect(self._on_dirty_changed)  # a slot Qt disconnects on delete
         self.autosave = recovery.Autosave(self.doc, self.tracker, parent=self)
+        self.autosave.failed.connect(self._on_autosave_failed)
+        self.autosave.written.connect(self._on_autosave_written)
+        self.autosave_warning: QMessageBox | None = None  # shown once per run of failures
         self.description = DescriptionPanel(self.doc)
         self.description_dock = add_dock(
             "About this graph", self.description, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -113,12 +131,32 @@ class FileActions(QObject):
             self.refresh_title()
 
     def refresh_title(self) -> None:
-        name = self.path.name if self.path else (self.doc.title or "untitled")
-        # Qt shows "*" at the [*] placeholder while the window is modified
-        self._show_title(f"{name}[*] — {APP}", self.tracker.is_dirty())
+        self._show_title(window_title(self.path, self.doc.title), self.tracker.is_dirty())
 
     def _status(self, text: str, ms: int = 8000) -> None:
-        self._show_status(text, ms)
+        self._show_status(elide(text, STATUS_CHARS), ms)
+
+    def _set_file(self, path: Path | None, stamp: DiskStamp | None) -> None:
+        """The file Save writes to from now on (None: Save asks), and how it looks."""
+        self.path = Path(os.path.abspath(path)) if path else None  # a symlink stays the link
+        self.stamp = stamp
+        self.autosave.source = str(self.path) if self.path else None
+        self.autosave.source_stamp = stamp
+        self.refresh_title()
+
+    # ---- autosave trouble -----------------------------------------------------------------
+    def _on_autosave_failed(self, error: str) -> None:
+        self._status(f"Unsaved work is not protected: {error}", 0)
+        if self.autosave_warning is None and shiboken6.isValid(self.dialog_parent):
+            self.autosave_warning = ask.warn_once(
+                self.dialog_parent, f"Gradflow Studio cannot keep a recovery copy of your "
+                f"unsaved work:\n\n{error}\n\nSave your graph to keep it. (This is shown "
+                "once; the status bar says when recovery copies work again.)")
+
+    def _on_autosave_written(self) -> None:
+        if self.autosave_warning is not None:
+            self.autosave_warning = None
+            self._status("Recovery copies of unsaved work are written again", 6000)
 
     def _take(self, new: Document, path: Path | None) -> None:
         """Replace the open document (views rebuild on 'reset'); the result is clean."""
@@ -127,7 +165,7 @@ class FileActions(QObject):
         self.path = path
         self.autosave.source = str(path) if path else None
         self.tracker.mark_clean()
-        recovery.discard()
+        self.autosave.discard()
         self.refresh_title()
         self.document_replaced.emit()
 
@@ -136,7 +174,8 @@ class FileActions(QObject):
         """True when it is fine to throw the current document away."""
         if not self.is_dirty():
             return True
-        name = self.path.name if self.path else (self.doc.title or "this untitled graph")
+        name = elide(self.path.name if self.path else (self.doc.title or "this untitled graph"),
+                     80)
         answer = QMessageBox.question(
             self.dialog_parent, APP, f"Save the changes to {name}?\n\n"
             "Without saving, your changes since the last save are lost.",
@@ -162,6 +201,7 @@ class FileActions(QObject):
         if not self.maybe_save():
             return False
         path = Path(path)
+        stamp = stamp_of(path)
         try:
             new = load(path)
         except FileFormatError as exc:
@@ -169,9 +209,14 @@ class FileActions(QObject):
             if not path.exists():
                 remove_recent(str(path.resolve()))
             return False
-        self._take(new, path.resolve())
         add_recent(path)
         self._fill_recent()
+        if is_example(path):  # a template, as from the Examples menu
+            self._take(new, None)
+            self._status(f"{new.title or path.name} — an example: Save asks for a new name")
+            return True
+        self._take(new, path)
+        self._set_file(path, stamp)
         self._status(f"Opened {path.name}" + (f" — {new.title}" if new.title else ""))
         return True
 
@@ -180,6 +225,7 @@ class FileActions(QObject):
         if not self.maybe_save():
             return False
         self._take(new, None)
+        self.tracker.mark_dirty()  # in no file yet: unsaved work, kept by the autosave
         self._status(status)
         return True
 
@@ -198,12 +244,16 @@ class FileActions(QObject):
         return True
 
     def save(self) -> bool:
-        if self.path is None:
+        if self.path is None or is_example(self.path):
             return self.save_as()
         return self.save_to(self.path)
 
     def save_as(self) -> bool:
-        start = str(self.path) if self.path else (self.doc.title or "untitled")
+        if self.path and not is_example(self.path):
+            start = str(self.path)
+        else:  # a name from the title, in a folder of the user's (never among the examples)
+            stem = re.sub(r'[\\/:*?"<>|]', "_", elide(self.doc.title, 60).rstrip("…"))
+            start = str(Path.home() / f"{stem or 'untitled'}.json")
         name, _ = QFileDialog.getSaveFileName(self.dialog_parent, "Save graph as", start,
                                               FILE_FILTER)
         if not name:
@@ -214,38 +264,66 @@ class FileActions(QObject):
         return self.save_to(path)
 
     def save_to(self, path: Path) -> bool:
-        try:
-            save(self.doc, path)
-        except (OSError, ValueError) as exc:
-            QMessageBox.warning(self.dialog_parent, APP, f"Could not save {path.name}:\n\n{exc}\n\n"
-                                "Your graph is still open and unchanged.")
+        path = Path(path)
+        if is_example(path):
+            QMessageBox.warning(self.dialog_parent, APP, f"{path.name} is a bundled example: "
+                                "examples are templates and stay as shipped.\n\n"
+                                "Save your graph under a new name in a folder of yours.")
             return False
-        self.path = path.resolve()
-        self.autosave.source = str(self.path)
+        answer = self._overwrite_answer(path)
+        if answer != "Overwrite":
+            return answer == "Save As…" and self.save_as()
+        try:
+            data = dumps(self.doc).encode("utf-8")
+            write_file(path, data)
+        except ReadOnlyFile:
+            answer = ask.choose(self.dialog_parent, f"{path.name} is read-only, so it was not "
+                                "changed.\n\nSave your graph under another name?",
+                                ["Save As…", "Cancel"], "Save As…")
+            return answer == "Save As…" and self.save_as()
+        except (OSError, ValueError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            QMessageBox.warning(self.dialog_parent, APP, f"Could not save {path.name}:\n\n{why}"
+                                "\n\nYour graph is still open and unchanged.")
+            return False
         self.tracker.mark_clean()
-        recovery.discard()
-        add_recent(self.path)
+        self.autosave.discard()
+        self._set_file(path, stamp_of(path, data))
+        add_recent(path)
         self._fill_recent()
-        self.refresh_title()
         self._status(f"Saved {path.name}")
         return True
 
+    def _overwrite_answer(self, path: Path) -> str:
+        """Writing over the open file that another program changed since we read it: ask.
+        "Overwrite" (also when there is nothing to ask), "Save As…" or "Cancel"."""
+        same = self.path is not None and os.path.realpath(path) == os.path.realpath(self.path)
+        if not same or not changed_since(path, self.stamp):
+            return "Overwrite"
+        return ask.choose(
+            self.dialog_parent, f"{path.name} was changed on disk since you opened or saved "
+            "it (by another program or another Gradflow Studio window).\n\n"
+            "Overwrite those changes with your graph, or save yours under another name?",
+            ["Overwrite", "Save As…", "Cancel"], "Save As…")
+
     def opened_from(self, path: Path) -> None:
         """The open document was read from `path` before the window existed (the command line)."""
-        self.path = path.resolve()
-        self.autosave.source = str(self.path)
-        add_recent(self.path)
-        self.refresh_title()
+        if is_example(path):
+            return  # a template, as from the Examples menu: Save asks for a name
+        self._set_file(path, stamp_of(path))
+        add_recent(path)
 
     # ---- recovery -------------------------------------------------------------------------
     def restore(self, found: recovery.Recovered) -> None:
         """Take recovered work: it belongs to its old file but is not saved there yet."""
         self.doc.replace_with(found.doc)
         self.stack.clear()
-        self.path = Path(found.source) if found.source else None
-        self.autosave.source = found.source
+        source = Path(found.source) if found.source else None
+        self._set_file(source if source and not is_example(source) else None,
+                       found.source_stamp)
         self.tracker.mark_dirty()
-        self.refresh_title()
+        if self.autosave.write():  # this window's own recovery file holds it now
+            recovery.remove(found)
         self._status("Recovered unsaved work — save it to keep it")
 
     # ---- closing --------------------------------------------------------------------------
@@ -253,27 +331,28 @@ class FileActions(QObject):
         """The window is asked to close: False keeps it open with the document untouched."""
         if not self.maybe_save():
             return False
-        recovery.discard()
-        self.autosave.timer.stop()
+        self.autosave.discard()
+        self.autosave.stop()
         return True
 
 
 def offer_recovery(actions: FileActions) -> bool:
-    """Ask whether to restore work a crashed session left; True if it was restored."""
-    found = recovery.pending_recovery()
-    if found is None:
-        return False
-    import time
-
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(found.saved_at))
-    what = Path(found.source).name if found.source else (found.doc.title or "an untitled graph")
-    answer = QMessageBox.question(
-        actions.dialog_parent, APP,
-        f"Gradflow Studio did not close normally. Unsaved work on {what} was kept at {when}.\n\n"
-        "Recover it?", Button.Yes | Button.Discard, Button.Yes)
-    if answer == Button.Yes:
-        actions.restore(found)
-        return True
-    recovery.discard()
+    """Offer work that windows which did not close normally left (newest first; one can be
+    taken); report recovery files that could not be read. True if work was restored."""
+    found = recovery.pending()
+    if found.set_aside:
+        QMessageBox.warning(actions.dialog_parent, APP, "A recovery file could not be read. "
+                            "It was kept, renamed, in case you want to look at it:\n\n"
+                            + "\n".join(str(p) for p in found.set_aside))
+    for item in found.recovered:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.saved_at))
+        what = Path(item.source).name if item.source else (item.doc.title or "an untitled graph")
+        answer = QMessageBox.question(
+            actions.dialog_parent, APP,
+            f"Gradflow Studio did not close normally. Unsaved work on {elide(what, 80)} was "
+            f"kept at {when}.\n\nRecover it?", Button.Yes | Button.Discard, Button.Yes)
+        if answer == Button.Yes:
+            actions.restore(item)
+            return True
+        recovery.remove(item)
     return False
-

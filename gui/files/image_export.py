@@ -8,7 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRectF, QSize, QSizeF, Qt
-from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QPainter
+from PySide6.QtGui import (
+    QAction,
+    QGuiApplication,
+    QImage,
+    QImageWriter,
+    QKeySequence,
+    QPainter,
+)
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -80,6 +87,10 @@ def output_size(target: Target, scale: float | None = None, width: int | None = 
     return size.expandedTo(QSize(1, 1))
 
 
+def image_megabytes(size: QSize) -> int:
+    return size.width() * size.height() * 4 // 1_000_000
+
+
 def paint(target: Target, painter: QPainter, size: QSizeF) -> None:
     """Draw the target filling `size` (device units) on an already active painter."""
     source = _source_rect(target)
@@ -100,6 +111,9 @@ def render_image(target: Target, scale: float | None = None,
                  width: int | None = None) -> QImage:
     size = output_size(target, scale, width)
     image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+    if image.isNull():
+        raise ExportError(f"a {size.width()}×{size.height()} image needs "
+                          f"{image_megabytes(size)} MB of memory, which could not be had")
     image.fill(QGuiApplication.palette().window().color())
     painter = QPainter(image)
     try:
@@ -136,8 +150,12 @@ def export_image(target: Target, path: str | Path, scale: float | None = None,
         write_svg(target, path)
     elif suffix == ".png":
         # Qt picks PNG by the suffix (the stubs want a bytes format, the binding a str)
-        if not render_image(target, scale, width).save(str(path)):
-            raise ExportError(f"cannot write {path}")
+        image = render_image(target, scale, width)
+        writer = QImageWriter(str(path), b"png")
+        if not writer.write(image):
+            why = (f"the folder {path.parent} does not exist" if not path.parent.is_dir()
+                   else f"{writer.errorString()} (a {image.width()}×{image.height()} PNG)")
+            raise ExportError(f"cannot write {path}: {why}")
     else:
         raise ExportError(f"{path.name}: choose a .png or .svg file name")
     if not path.exists():

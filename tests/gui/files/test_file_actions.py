@@ -48,6 +48,21 @@ def warnings(monkeypatch):
     return shown
 
 
+def recovery_files(window=None):
+    """The recovery files in the test's recovery folder (one window's, if given)."""
+    if window is not None:
+        path = window.file_actions.autosave.path
+        return [path] if path.exists() else []
+    folder = recovery.recovery_dir()
+    return sorted(folder.glob("recovery-*.json")) if folder.exists() else []
+
+
+def crash(window):
+    """What the window's process dying does to its recovery file: nothing. It has no owner."""
+    window.file_actions.autosave.stop()
+    window.discard_quietly()
+
+
 def edit_directly(qtbot, window):
     x = window.doc.node_by_name("x")
     window.doc.update_node(x.id, value=[5.0, 6.0])
@@ -59,10 +74,11 @@ def test_title_marks_direct_edits_and_save_clears_them(qtbot, window, tmp_path):
     assert not files.is_dirty() and not window.isWindowModified()
     edit_directly(qtbot, window)
     assert files.is_dirty() and window.isWindowModified()
-    assert window.windowTitle().endswith("[*] — Gradflow Studio")
+    title = "Seed example 3: tensor loss with gradient=[1.0, 0.5]"
+    assert window.windowTitle() == f"untitled[*] — {title} — Gradflow Studio"
     assert files.save_to(tmp_path / "mine.json")
     assert not files.is_dirty() and not window.isWindowModified()
-    assert window.windowTitle().startswith("mine.json")
+    assert window.windowTitle() == f"mine.json[*] — {title} — Gradflow Studio"
     assert load(tmp_path / "mine.json").node_by_name("x").value == [5.0, 6.0]
 
 
@@ -160,7 +176,8 @@ def test_every_example_opens_from_the_menu_with_its_description(qtbot, window):
         assert window.doc.title == info.title
         assert info.title in window.statusBar().currentMessage()
         assert window.file_actions.path is None  # an example opens as an untitled copy
-        assert html.escape(info.description) in window.file_actions.description.text()
+        shown = window.file_actions.description.text().replace("\u200b", "")
+        assert html.escape(info.description) in shown
     with qtbot.waitSignal(window.runner.finished, timeout=30_000):
         window.runner.run_now()
     assert window.runner.last.error is None
@@ -172,12 +189,12 @@ def test_autosave_and_recovery_after_a_crash(qtbot, window, tmp_path, monkeypatc
     mine = tmp_path / "work.json"
     assert window.file_actions.save_to(mine)
     assert not window.file_actions.autosave.write_if_dirty()  # clean: nothing written
-    assert not recovery.recovery_file().exists()
+    assert not recovery_files()
     edit_directly(qtbot, window)
     assert window.file_actions.autosave.write_if_dirty()
-    assert recovery.recovery_file().exists()
+    assert recovery_files() == [window.file_actions.autosave.path]
     unsaved = dumps(window.doc)
-    # the "crash": this window never closes; a new session starts on another document
+    crash(window)  # the window never closes normally
     second = MainWindow(load(example_path("tour_05_fan_out")))
     qtbot.addWidget(second)
     asked = answer(monkeypatch, Button.Yes)
@@ -185,31 +202,39 @@ def test_autosave_and_recovery_after_a_crash(qtbot, window, tmp_path, monkeypatc
     assert "did not close normally" in asked[0] and "work.json" in asked[0]
     assert dumps(second.doc) == unsaved
     assert second.file_actions.is_dirty() and second.file_actions.path == mine.resolve()
+    assert recovery_files() == [second.file_actions.autosave.path]  # taken over
     assert second.file_actions.save()
-    assert not recovery.recovery_file().exists()
+    assert not recovery_files()
     assert load(mine).node_by_name("x").value == [5.0, 6.0]
 
 
 def test_recovery_can_be_declined_and_is_removed(qtbot, window, monkeypatch):
+    from gui.main_window import MainWindow
+
     edit_directly(qtbot, window)
     window.file_actions.autosave.write()
-    before = dumps(window.doc)
+    crash(window)
+    second = MainWindow(load(example_path("tour_05_fan_out")))
+    qtbot.addWidget(second)
+    before = dumps(second.doc)
     answer(monkeypatch, Button.Discard)
-    assert not offer_recovery(window.file_actions)
-    assert not recovery.recovery_file().exists() and dumps(window.doc) == before
+    assert not offer_recovery(second.file_actions)
+    assert not recovery_files() and dumps(second.doc) == before
 
 
 def test_autosave_timer_fires_while_dirty(qtbot, window):
     window.file_actions.autosave.timer.setInterval(20)
     edit_directly(qtbot, window)
-    qtbot.waitUntil(recovery.recovery_file().exists, timeout=5000)
+    qtbot.waitUntil(lambda: bool(recovery_files(window)), timeout=5000)
+    assert recovery.read(recovery_files(window)[0]).doc.node_by_name("x").value == [5.0, 6.0]
 
 
 def test_clean_close_removes_recovery_and_stores_layout(qtbot, window):
     edit_directly(qtbot, window)
     window.file_actions.autosave.write()
+    assert recovery_files(window)
     assert window.close()  # Discard (fixture)
-    assert not recovery.recovery_file().exists()
+    assert not recovery_files()
     assert QSettings().value("window/geometry") is not None
 
 
@@ -270,7 +295,7 @@ def test_launch_offers_recovery_and_restores_settings(qtbot, monkeypatch, tmp_pa
     crashed.file_actions.tracker.mark_dirty()
     assert crashed.file_actions.autosave.write()
     expected = dumps(crashed.doc)
-    crashed.discard_quietly()  # it "crashes": no clean close
+    crash(crashed)
     answer(monkeypatch, Button.Yes)
     opened: list = []
     earlier = {id(w) for w in QApplication.topLevelWidgets()}
