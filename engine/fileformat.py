@@ -101,11 +101,18 @@ def dumps(doc: Document) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def file_text(doc: Document) -> str:
+    """The text a save writes; SaveRefused when the reader would refuse it, so that whatever
+    is saved (by `save` or by the app's own writer) reopens."""
+    text = dumps(doc)
+    _check_readable(doc, text)
+    return text
+
+
 def save(doc: Document, path: str | os.PathLike[str]) -> None:
     """Write atomically: a temp file in the same folder, then an atomic replace."""
     target = Path(path)
-    text = dumps(doc)
-    _check_readable(doc, text)
+    text = file_text(doc)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

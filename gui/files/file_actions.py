@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from engine.document import Document
 from engine.examples import EXAMPLES_DIR, ExampleInfo, list_examples
-from engine.fileformat import FileFormatError, dumps, load
+from engine.fileformat import FileFormatError, file_text, load
 from gui.files import ask, recovery
 from gui.files.dirty import DirtyTracker
 from gui.files.disk import DiskStamp, ReadOnlyFile, changed_since, stamp_of, write_file
@@ -274,7 +274,7 @@ class FileActions(QObject):
         if answer != "Overwrite":
             return answer == "Save As…" and self.save_as()
         try:
-            data = dumps(self.doc).encode("utf-8")
+            data = file_text(self.doc).encode("utf-8")
             write_file(path, data)
         except ReadOnlyFile:
             answer = ask.choose(self.dialog_parent, f"{path.name} is read-only, so it was not "

@@ -162,6 +162,22 @@ def test_a_full_disk_leaves_the_old_file_whole(qtbot, window, graph_file, tmp_pa
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+def test_a_graph_the_reader_would_refuse_is_not_saved(qtbot, window, graph_file, monkeypatch):
+    """Whatever the app saves reopens: past a whole-file limit, Save says which and writes
+    nothing."""
+    from engine import fileformat
+    from engine.limits import Limit
+
+    before = graph_file.read_bytes()
+    assert window.file_actions.open_path(graph_file)
+    edit(qtbot, window, [5.0, 6.0, 7.0])
+    monkeypatch.setattr(fileformat, "VALUE_ELEMENTS_ALL", Limit("numbers in a test file", 2))
+    shown = warnings(monkeypatch)
+    assert not window.file_actions.save()
+    assert "over the limit of 2 numbers in a test file" in shown[0]
+    assert graph_file.read_bytes() == before and window.file_actions.is_dirty()
+
+
 # ---- changed on disk since it was read ------------------------------------------------------
 def test_saving_over_a_file_changed_on_disk_asks(qtbot, window, graph_file, monkeypatch):
     assert window.file_actions.open_path(graph_file)
