@@ -26,6 +26,7 @@ from gui.panels.jacobian_view import JacobianView
 from gui.replay.backward_replay import BackwardReplay
 from gui.runner import RunController
 from gui.seed.grad_chart import GradChart
+from gui.seed.program_panel import ProgramPanel
 from gui.seed.seed_form import SeedForm
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self.chart = GradChart(doc)
         self.chart_dock = self.add_dock("Input gradients", self.chart, RIGHT)
         self.seed_form = SeedForm(doc, self.undo_stack)
+        self.program = ProgramPanel(self.seed_form)  # one section per call of the program
         self.seed_dock = self.add_dock("Gradient v (seed)", self.seed_form, LEFT)
         # panels that read the latest run
         self.jacobian = JacobianView()
@@ -173,6 +175,7 @@ class MainWindow(QMainWindow):
         self.scene.show_run(run)
         self.chart.show_run(run)
         self.seed_form.show_run(run)
+        self.program.show_run(run)
         self.jacobian.show_run(run)
         self.explain.show_run(run)
         self.banner.show_run(run)
