@@ -98,6 +98,7 @@ class ProgramPanel:
                 section.body.addWidget(form.primary)
             section.finish()
             layout.insertWidget(1 + index, section)
+            section.show()  # now, not at the next event loop turn: read at once after a run
             self.sections.append(section)
 
     def _show_results(self) -> None:
