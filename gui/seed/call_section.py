@@ -39,6 +39,14 @@ def heading(doc: Document, index: int) -> str:
     return f"call {index + 1}: {call_code(doc, index)}"
 
 
+def breakable(code: str) -> str:
+    """Code that may wrap inside its long words (after `(`, `.`, `=`, `,`) in a narrow dock:
+    a zero-width space marks each place; the words read the same."""
+    for mark in "(.=,":
+        code = code.replace(mark, mark + "\u200b")
+    return code
+
+
 class CallSection(QFrame):
     def __init__(self, form: SeedForm, index: int,
                  shape_of: Callable[[str], Shape | None]) -> None:
@@ -48,7 +56,7 @@ class CallSection(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName(f"call_{index + 1}")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 6)
+        layout.setContentsMargins(3, 3, 3, 4)  # the seed blocks inside need the width
         top = QHBoxLayout()
         self.title = QLabel()
         self.title.setWordWrap(True)
@@ -193,7 +201,9 @@ class CallSection(QFrame):
     def refresh(self) -> None:
         """Show the document's call again (after an edit of its fields or options)."""
         self.call = self.doc.calls[self.index]
-        self.title.setText(heading(self.doc, self.index))
+        self.heading_text = heading(self.doc, self.index)
+        self.title.setText(breakable(self.heading_text))
+        self.title.setToolTip(self.heading_text)
         call, options = self.call, self.doc.options
         values: dict[str, Any] = {"leaves": call.leaves, "set_to_none": call.set_to_none,
                                   "outputs": call.outputs, "inputs": call.inputs,

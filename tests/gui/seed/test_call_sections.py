@@ -71,7 +71,8 @@ def zero(x, loss):
 
 
 def shown(section):
-    return section.title.text()
+    assert section.title.text().replace("\u200b", "") == section.heading_text
+    return section.heading_text
 
 
 def test_tour_11_sections_headings_and_results(open_example):
@@ -272,3 +273,74 @@ def test_explain_reads_the_call_shown(qtbot, open_example):
     text = win.explain.plain_text()
     assert "numbers of call 2" in text
     assert "x.grad = [2, 4, 6] + [2, 4, 6] = [4, 8, 12]" in text
+
+
+def stacks(chart):
+    """What the chart draws: {call index: [(x, y0, height), ...]} and the total bars."""
+    drawn = {}
+    for call, item in chart.segments.items():
+        opts = item.opts
+        drawn[call] = list(zip([float(v) for v in opts["x"]], [float(v) for v in opts["y0"]],
+                               [float(v) for v in opts["height"]], strict=True))
+    return drawn
+
+
+def test_chart_stacks_each_calls_share_as_plain_torch_accumulates(qtbot, open_example):
+    win = open_example(TOUR_11)
+    chart = win.chart
+    history, error = x_history([1.0, 2.0, 3.0], [retained, retained, zero, freed])
+    assert error is None
+    assert chart.shown_call() == 3  # by default: after the last call
+    assert chart.selector.isVisible() and chart.selector.count() == 4
+    xs = [s.x for s in chart.slots]
+    for k, torch_grad in enumerate(history):
+        chart.selector.setCurrentIndex(k)  # the user picks "after call k + 1"
+        assert chart.shown_call() == k
+        assert win.bars_heights() == pytest.approx(torch_grad)
+        drawn = stacks(chart)
+        # the shares since the last reset, each plain torch's .grad difference
+        torch_before = [[0.0, 0.0, 0.0]] + history[:-1]
+        live = {0: [0], 1: [0, 1], 2: [], 3: [3]}[k]  # call 3 reset, call 4 restarted
+        assert sorted(drawn) == live
+        for call in live:
+            share = [a - b for a, b in zip(history[call], torch_before[call], strict=True)]
+            assert [h for _, _, h in drawn[call]] == pytest.approx(share)
+            assert [x for x, _, _ in drawn[call]] == xs
+        # stacked: each segment starts where the previous call's ended; tops are .grad
+        tops = [0.0] * 3
+        for call in live:
+            for i, (_, y0, h) in enumerate(drawn[call]):
+                assert y0 == pytest.approx(tops[i])
+                tops[i] += h
+        assert tops == pytest.approx(torch_grad)
+    # after zero_grad: no share, a reset marker, and the legend says so
+    chart.selector.setCurrentIndex(2)
+    assert stacks(chart) == {} and win.bars_heights() == [0.0, 0.0, 0.0]
+    assert [m.toPlainText() for m in chart.reset_marks] == ["⟲ reset by call 3"]
+    assert "call 3 reset" in chart.legend.text()
+    chart.selector.setCurrentIndex(1)
+    assert "call 1" in chart.legend.text() and "call 2" in chart.legend.text()
+    assert chart.title.startswith("x.grad after call 2")
+
+
+def test_chart_pick_drives_explain_and_one_call_keeps_the_plain_chart(qtbot, open_example):
+    win = open_example(TOUR_11)
+    win.explain.show_node(win.doc.node_by_name("x").id)
+    win.chart.selector.setCurrentIndex(1)
+    assert "numbers of call 2" in win.explain.plain_text()
+    plain = open_example("seed_3_tensor_loss_with_gradient")
+    assert not plain.chart.selector.isVisible() and plain.chart.segments == {}
+    assert plain.chart.title.startswith("x.grad = vᵀJ")
+
+
+def test_chart_after_the_fix_of_tour_12_matches_torch(qtbot, open_example):
+    win = open_example(TOUR_12)
+    assert sorted(stacks(win.chart)) == [0]  # call 2 raised: nothing added
+    assert "call 2 raised" in win.chart.legend.text()
+    edit(qtbot, win, win.program.sections[0].fields["retain_graph"].click)
+    history, _ = x_history([0.5, -1.0, 2.0], [retained, freed])
+    drawn = stacks(win.chart)
+    assert [h for _, _, h in drawn[0]] == pytest.approx(history[0])
+    assert [h for _, _, h in drawn[1]] == pytest.approx(
+        [a - b for a, b in zip(history[1], history[0], strict=True)])
+    assert win.bars_heights() == pytest.approx(history[1])
