@@ -33,8 +33,17 @@ def rows(replay: Replay) -> list[Row]:
             out.append(Row(0, replay.describe(0)))
         out.extend(Row(k, replay.describe(k)) for k in group.steps)
         if group.error is not None:
-            out.append(Row(None, f"✗ {group.error.type}: {group.error.message}",
-                           "torch raised this at this call; the calls after it are not run"))
+            text = f"{group.error.type}: {group.error.message}"
+            out.append(Row(None, f"✗ {_first_sentence(text)}",
+                           f"torch raised this at this call; the calls after it are not "
+                           f"run.\n{text}"))
         elif group.ran and not group.steps:
             out.append(Row(None, "(no autograd hook ran in this call)"))
     return out
+
+
+def _first_sentence(text: str, limit: int = 110) -> str:
+    """A long message's first sentence for one row (the tooltip has it whole)."""
+    cut = text.find(". ")
+    short = text if cut < 0 else text[: cut + 1]
+    return short if len(short) <= limit else short[: limit - 1] + "…"

@@ -137,6 +137,7 @@ class CallSection(QFrame):
             options = doc.options
             outputs = ", ".join(n.name for n in doc.outputs()) or "none marked yet"
             note = QLabel(f"on the outputs marked on the graph: {outputs}")
+            note.setToolTip("mark or unmark outputs on the canvas; each one's v is below")
             note.setWordWrap(True)
             layout.addWidget(note)
             self.fields["retain_graph"] = Flag(
@@ -160,8 +161,16 @@ class CallSection(QFrame):
             self.fields["retain_graph"] = Flag("retain_graph=True", retain_tip,
                                                call.retain_graph,
                                                lambda v: self._update("retain_graph", v))
+        flags = [self.fields[f] for f in ("retain_graph", "inputs") if f in self.fields]
         for widget in self.fields.values():
-            layout.addWidget(widget)
+            if widget not in flags:
+                layout.addWidget(widget)
+        if flags:  # one row: retain_graph, then inputs= with its leaves
+            row = QHBoxLayout()
+            for widget in flags:
+                row.addWidget(widget)
+            row.addStretch(1)
+            layout.addLayout(row)
 
     # ---- edits ------------------------------------------------------------------------
     def _push(self, command: DocCommand) -> None:

@@ -9,6 +9,7 @@ output's shape learnt) and refreshed in place otherwise, so a cell being typed i
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QMenu, QToolButton
 
 from engine.calls import BACKWARD, GRAD, Call, backward, grad, zero_grad
@@ -29,6 +30,7 @@ class ProgramPanel:
         self.shapes: dict[str, Shape] = {}
         self.sections: list[CallSection] = []
         self._keys: list[tuple[object, ...]] = []
+        self._shown_failure: int | None = None  # scrolled to once per new failure
         self.add_button = QToolButton()
         self.add_button.setText("+ Add call")
         self.add_button.setToolTip("Make another call after the forward: backward again, "
@@ -110,6 +112,20 @@ class ProgramPanel:
         failed = next((c.index for c in run.calls if c.error is not None), None)
         for section, result in zip(self.sections, run.calls, strict=True):
             section.show_result(result, run.names, failed)
+        if failed is not None and failed != self._shown_failure:
+            # the call that raised, in view: the banner names it, its section says it
+            QTimer.singleShot(0, self.form, lambda: self._scroll_to(failed))  # once laid out
+        self._shown_failure = failed
+
+    def _scroll_to(self, index: int) -> None:
+        """Scroll down (never sideways) to the section of the call that raised: all of it
+        if it fits, else down to its error line."""
+        if index >= len(self.sections):
+            return
+        section, room = self.sections[index], self.form.viewport().height()
+        bottom = section.y() + section.error.geometry().bottom() + 6
+        top = section.y()
+        self.form.verticalScrollBar().setValue(top if bottom - top <= room else bottom - room)
 
     # ---- adding ---------------------------------------------------------------------------
     def add(self, kind: str) -> None:

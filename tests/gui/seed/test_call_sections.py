@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from engine.examples import example_path
 from engine.fileformat import load
@@ -118,6 +118,15 @@ def test_tour_12_error_on_call_2_then_retain_graph_fixes_it(qtbot, open_example)
     assert second.error.isVisible() and second.error.text() == torch_text
     assert not first.error.isVisible()
     assert win.banner.isVisible() and win.banner.text() == f"call 2: {torch_text}"
+    # the seed panel scrolls (down, never sideways) until that error is in view
+    form = win.seed_form
+
+    def error_in_view():
+        top = second.error.mapTo(form.viewport(), QPoint(0, 0)).y()
+        return 0 <= top and top + second.error.height() <= form.viewport().height() + 1
+
+    qtbot.waitUntil(error_in_view, timeout=5_000)
+    assert form.horizontalScrollBar().value() == 0
     assert win.bars_heights() == pytest.approx(history[-1])  # call 1's .grad stays
     # a call after the failing one is not run, as in a script
     add = next(a for a in win.program.menu.actions() if a.text().startswith("zero_grad"))
