@@ -353,3 +353,50 @@ def test_chart_after_the_fix_of_tour_12_matches_torch(qtbot, open_example):
     assert [h for _, _, h in drawn[1]] == pytest.approx(
         [a - b for a, b in zip(history[1], history[0], strict=True)])
     assert win.bars_heights() == pytest.approx(history[1])
+
+
+def test_opening_another_document_rebuilds_the_sections(qtbot, open_example):
+    win = open_example(TOUR_11)
+    form = win.seed_form
+    edit(qtbot, win, lambda: win.doc.replace_with(load(example_path(
+        "seed_3_tensor_loss_with_gradient"))))
+    assert win.program.sections == []
+    assert form.primary.parent() is form.widget()  # the blocks back in the plain form
+    assert list(form.blocks) == [win.doc.node_by_name("loss").id]
+    assert not win.chart.selector.isVisible()
+    edit(qtbot, win, lambda: win.doc.replace_with(load(example_path(TOUR_12))))
+    assert [shown(s) for s in win.program.sections] == [
+        "call 1: loss.backward(gradient=torch.ones_like(loss))", "call 2: loss.backward()"]
+    assert form.primary.parent() is win.program.sections[0]
+    assert win.program.sections[1].error.text().startswith(
+        "RuntimeError: Trying to backward through the graph a second time")
+
+
+def test_a_grad_calls_outputs_and_inputs_are_toggles(qtbot, open_example):
+    win = open_example(TOUR_13)
+    section = win.program.sections[0]
+    x_id = win.doc.node_by_name("x").id
+    sq_id = win.doc.node_by_name("sq").id
+    # also ask for sq's gradient: grad_outputs gets an entry for it (none given yet)
+    box = section.fields["outputs"].boxes[section.fields["outputs"].ids.index(sq_id)]
+    edit(qtbot, win, box.click)
+    call = win.doc.calls[0]
+    assert call.outputs == (sq_id, win.doc.node_by_name("loss").id)  # in graph order
+    assert call.seeds == (None, None)
+    section = win.program.sections[0]
+    # sq is not a scalar: torch refuses a grad call with no grad_outputs for it, verbatim
+    x = torch.tensor([1.5, -0.5, 0.25], requires_grad=True)
+    sq = x * x
+    with pytest.raises(RuntimeError) as raised:
+        torch.autograd.grad([sq, sq.sum()], [x], retain_graph=True)
+    assert section.error.text() == f"RuntimeError: {raised.value}"
+    # giving sq a gradient through its block fixes it; the answer is plain torch's
+    block = next(b for b in section.blocks if b.node_id == sq_id)
+    edit(qtbot, win, block.check.click)  # pass grad_outputs=: ones of sq's shape
+    assert win.doc.calls[0].seeds == ([1.0, 1.0, 1.0], None)
+    (answer,) = torch.autograd.grad([sq, sq.sum()], [x], grad_outputs=[torch.ones(3), None],
+                                    retain_graph=True)
+    section = win.program.sections[0]
+    expected = "[" + ", ".join(f"{v:g}" for v in answer.tolist()) + "]"
+    assert section.result.text() == f"returns (tensor({expected}),)  ·  .grad untouched"
+    assert win.doc.calls[0].inputs == (x_id,)
