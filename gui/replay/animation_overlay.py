@@ -163,7 +163,9 @@ class CanvasOverlay:
             if output is None or output.output_port is None:
                 continue
             tag = Tag(output, centred=False)
-            text = f"seed {preview(seed)}" if seed is not None else "bare backward()"
+            bare = "implicit 1 (no grad_outputs=)" if several and \
+                replay.run.calls[call].kind == "grad" else "bare backward()"
+            text = f"seed {preview(seed)}" if seed is not None else bare
             tag.set_text(f"call {call + 1}: {text}" if several else text)
             tag.setPos(output.output_port.pos() + QPointF(12, -22))
             tag.show()

@@ -41,7 +41,7 @@ class CallsChart(GradChart):
         self.picked: int | None = None  # None: follow the last call
         self.segments: dict[int, pg.BarGraphItem] = {}  # call index -> its stacked shares
         self.reset_marks: list[pg.TextItem] = []
-        self.stack_title = ""
+        self.replaying = False  # the replay draws its own plain bars (show_partial)
         # the dock shows this panel: the selector and legend above the chart
         self.panel = QWidget()
         self.selector = QComboBox()
@@ -92,12 +92,11 @@ class CallsChart(GradChart):
 
     # ---- drawing --------------------------------------------------------------------------
     def show_run(self, run: Run | None) -> None:
-        self.full_run = run
+        self.full_run, self.replaying = run, False
         several = run is not None and len(run.calls) > 1
         self._show_selector(several)
         if run is None or not several:
             self._clear_stack()
-            self.stack_title = ""
             super().show_run(run)
             return
         k = self.shown_call()
@@ -115,6 +114,8 @@ class CallsChart(GradChart):
         k = self.shown_call() + 1
         choices = [f"{names} after call {k}  (each call's share stacked)",
                    f"{names} after call {k}", f".grad after call {k}"]
+        if self.replaying:
+            choices = [".grad so far in the replay", ".grad so far"]
         label = self.getPlotItem().titleLabel
         room = self.width() - self.getAxis("left").width() - 16
         for choice in choices:
@@ -223,3 +224,7 @@ class CallsChart(GradChart):
         """The replay draws plain bars as far as backward has got: no stacks meanwhile."""
         self._clear_stack()
         super().show_partial(labels, heights)
+        if self.full_run is not None and len(self.full_run.calls) > 1:
+            self.replaying = True
+            self.legend.setText("the replay: .grad as each call adds to it, step by step")
+            self._set_title()

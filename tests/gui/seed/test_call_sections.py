@@ -260,7 +260,7 @@ def test_replay_seed_tags_follow_the_call(qtbot, open_example):
     assert replay is not None
     animator.go_to(0)
     overlay = animator.overlay
-    assert [t.text for t in overlay.seeds] == ["call 1: bare backward()"]
+    assert [t.text for t in overlay.seeds] == ["call 1: implicit 1 (no grad_outputs=)"]
     second = replay.groups()[1]
     animator.go_to(second.steps.start)
     assert replay.call_at(second.steps.start) == 1
@@ -400,3 +400,16 @@ def test_a_grad_calls_outputs_and_inputs_are_toggles(qtbot, open_example):
     expected = "[" + ", ".join(f"{v:g}" for v in answer.tolist()) + "]"
     assert section.result.text() == f"returns (tensor({expected}),)  ·  .grad untouched"
     assert win.doc.calls[0].inputs == (x_id,)
+
+
+def test_replay_bars_grow_call_by_call_then_the_stack_returns(qtbot, open_example):
+    win = open_example(TOUR_11)
+    animator, replay, chart = win.replay, win.replay.replay, win.chart
+    history, _ = x_history([1.0, 2.0, 3.0], [retained, retained, zero, freed])
+    for group, grad in zip(replay.groups(), history, strict=True):
+        animator.go_to(group.steps.stop - 1)  # the last step of each call
+        assert chart.segments == {}  # the replay draws plain bars meanwhile
+        assert win.bars_heights() == pytest.approx(grad)
+    assert chart.title == ".grad so far in the replay"
+    animator.leave()
+    assert sorted(chart.segments) == [3] and chart.title.startswith("x.grad after call 4")
