@@ -4,6 +4,7 @@ its heading, one that was not run says that. A one-call run keeps the plain list
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.replay import Replay
@@ -21,14 +22,17 @@ def step_rows(replay: Replay) -> list[Row]:
     return [Row(k, replay.describe(k)) for k in range(len(replay) + 1)]
 
 
-def rows(replay: Replay) -> list[Row]:
+def rows(replay: Replay, words: Callable[[int], str | None] | None = None) -> list[Row]:
+    """`words(i)`: call i as the seed panel heads it (None: the run's own label)."""
     groups = replay.groups()
     if len(groups) <= 1:
         return step_rows(replay)
     out: list[Row] = []
     for group in groups:
         state = "" if group.ran else "  — not run"
-        out.append(Row(None, group.title + state, "the steps of this call follow", True))
+        said = words(group.index) if words is not None else None
+        title = f"call {group.index + 1}: {said}" if said else group.title
+        out.append(Row(None, title + state, "the steps of this call follow", True))
         if group.index == 0:
             out.append(Row(0, replay.describe(0)))
         out.extend(Row(k, replay.describe(k)) for k in group.steps)

@@ -7,6 +7,8 @@ follow a heading row (gui/replay/call_groups.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
@@ -41,12 +43,13 @@ class StepList(QListWidget):
         self.currentRowChanged.connect(self._on_row)
         self._quiet = False
         self.rows: list[Row] = []  # with several calls, heading rows sit between the steps
+        self.call_words: Callable[[int], str | None] | None = None  # headings' words
         self._row_of: dict[int, int] = {}
 
     def set_replay(self, replay: Replay | None) -> None:
         self._quiet = True
         self.clear()
-        self.rows = rows(replay) if replay is not None else []
+        self.rows = rows(replay, self.call_words) if replay is not None else []
         self._row_of = {r.step: i for i, r in enumerate(self.rows) if r.step is not None}
         for row in self.rows:
             k = row.step

@@ -237,13 +237,16 @@ def test_step_list_has_a_heading_per_call_and_steps_in_trace_order(open_example)
     replay = win.replay.replay
     assert replay is not None
     headings = [r for r in steps.rows if r.heading]
-    assert [r.text for r in headings] == [g.title for g in replay.groups()]
+    # in the seed panel's words, one per call of replay.groups()
+    assert [r.text for r in headings] == [shown(s) for s in win.program.sections]
+    assert [g.index for g in replay.groups()] == [0, 1, 2, 3]
     assert len(headings) == len(win.doc.calls) == 4
     order = [r.step for r in steps.rows if r.step is not None]
     assert order == list(range(len(replay) + 1))
     # each heading comes right before its call's first step
     for group in replay.groups():
-        at = next(i for i, r in enumerate(steps.rows) if r.heading and r.text == group.title)
+        at = next(i for i, r in enumerate(steps.rows)
+                  if r.heading and r.text.startswith(f"call {group.index + 1}:"))
         first = steps.rows[at + 1 + (group.index == 0)]
         assert first.step == group.steps.start
     # a heading row cannot be selected: clicking the list there goes nowhere
