@@ -133,28 +133,30 @@ def _incoming(doc: Document, run: Run, node_id: str) -> list[Line]:
     """Where this node's gradient came from: the seed, or the sum over its consumers."""
     node = doc.node(node_id)
     lines: list[Line] = []
-    if node.is_output:
+    # the outputs of the call shown (Run.at_call gives that call's outputs)
+    is_output = node_id in run.output_ids
+    if is_output:
         seed = run.seeds.get(node_id)
-        if not node.seed_enabled:
+        if seed is not None:
+            lines.append(Line(f"seed: grad_out = v = {preview(seed)}  (gradient=)", "numbers"))
+        elif not node.seed_enabled:
             lines.append(Line(f"{node.name}.backward() with no gradient=: torch needs a scalar "
                               "here and seeds it with 1.0", "text"))
-        elif seed is not None:
-            lines.append(Line(f"seed: grad_out = v = {preview(seed)}  (gradient=)", "numbers"))
         else:
             lines.append(Line("seed: the implicit 1.0 of a scalar output", "numbers"))
     sent = [(e, run.edge_grads[e]) for e in doc.out_edges(node_id) if e in run.edge_grads]
     total = run.node_grads.get(node_id) if node.op != LEAF else run.leaf_grads.get(node_id)
-    if len(sent) > 1 or (sent and node.is_output):
+    if len(sent) > 1 or (sent and is_output):
         parts = [f"{_edge_name(doc, e)} sent {preview(g)}" for e, g in sent]
         lines.append(Line(f"{node.name} feeds {len(sent)} consumer edges: " + "; ".join(parts)))
-        terms = ([f"{preview(run.seeds.get(node_id))}"] if node.is_output else [])
+        terms = ([f"{preview(run.seeds.get(node_id))}"] if is_output else [])
         terms += [preview(g) for _, g in sent]
         target = ".grad" if node.op == LEAF else "grad_out"
         lines.append(Line(f"{target} = " + " + ".join(terms) + f" = {preview(total)}", "result"))
     elif sent:
         lines.append(Line(f"grad_out = what {_edge_name(doc, sent[0][0])} sent = "
                           f"{preview(sent[0][1])}", "numbers"))
-    elif node.op != LEAF and total is None and not node.is_output:
+    elif node.op != LEAF and total is None and not is_output:
         lines.append(Line("no gradient reached this node", "muted"))
     return lines
 
@@ -170,6 +172,13 @@ def _leaf(doc: Document, run: Run, node_id: str) -> list[Line]:
     grad = run.leaf_grads.get(node_id)
     if grad is None:
         return [Line(".grad = None (no gradient reached it in this run)", "muted")]
+    before, added = run.grads_before.get(node_id), run.node_grads.get(node_id)
+    if before is not None and added is not None and before.tolist() != grad.tolist():
+        # a later backward call, or a run that accumulates: .grad adds up, it is not replaced
+        return [Line(f"AccumulateGrad adds this call's gradient to the .grad already there "
+                     f"({preview(before)})", "text"),
+                Line(f"{node.name}.grad = {preview(before)} + {preview(added)} = "
+                     f"{preview(grad)}", "result")]
     return [Line(f"AccumulateGrad: {node.name}.grad = {preview(grad)}", "result")]
 
 

@@ -5,7 +5,7 @@ A `Run` is the only thing views read after a run. Its tensors are detached CPU c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from engine.document import Edge
@@ -120,6 +120,17 @@ class Run:
     # leaf_grads above is .grad after the last call that ran; seeds, output_ids, node_grads
     # and edge_grads are the document's own backward call's (each call has its own).
     calls: list[CallResult] = field(default_factory=list)
+
+    def at_call(self, index: int) -> Run:
+        """This run as seen right after call `index`: its .grad then, and what that call sent
+        through the graph (node totals, edge gradients) with its own seeds and outputs. A
+        shallow copy; views that read one call (Explain) take it instead of mixing calls."""
+        if not 0 <= index < len(self.calls):
+            return self
+        call = self.calls[index]
+        return replace(self, node_grads=call.node_grads, edge_grads=call.edge_grads,
+                       leaf_grads=call.grads_after, seeds=call.seeds,
+                       output_ids=call.output_ids, grads_before=call.grads_before)
 
     def grads_by_name(self) -> dict[str, Tensor | None]:
         return {self.names[i]: g for i, g in self.leaf_grads.items()}

@@ -25,7 +25,8 @@ from gui.panels.explain_pane import ExplainPane
 from gui.panels.jacobian_view import JacobianView
 from gui.replay.backward_replay import BackwardReplay
 from gui.runner import RunController
-from gui.seed.grad_chart import GradChart
+from gui.seed.call_chart import CallsChart
+from gui.seed.program_panel import ProgramPanel
 from gui.seed.seed_form import SeedForm
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
@@ -48,14 +49,16 @@ class MainWindow(QMainWindow):
         self._set_central(self.banner, self.view)
         self._build_menus()
         # the seed v and what it produces
-        self.chart = GradChart(doc)
-        self.chart_dock = self.add_dock("Input gradients", self.chart, RIGHT)
+        self.chart = CallsChart(doc)  # with several calls: each call's share, stacked
+        self.chart_dock = self.add_dock("Input gradients", self.chart.panel, RIGHT)
         self.seed_form = SeedForm(doc, self.undo_stack)
+        self.program = ProgramPanel(self.seed_form)  # one section per call of the program
         self.seed_dock = self.add_dock("Gradient v (seed)", self.seed_form, LEFT)
         # panels that read the latest run
         self.jacobian = JacobianView()
         self.jacobian_dock = self.add_dock("Jacobian lens", self.jacobian, RIGHT)
         self.explain = ExplainPane(doc, self.scene)
+        self.chart.call_changed.connect(self.explain.show_call)  # one call's numbers in both
         self.explain_dock = self.add_dock("Explain", self.explain, LEFT)
         # editing: canvas editor, palette, inspector, history, Edit menu
         self.editing = CanvasEditing(doc, self.undo_stack, self.scene, self.view, self.runner,
@@ -173,6 +176,7 @@ class MainWindow(QMainWindow):
         self.scene.show_run(run)
         self.chart.show_run(run)
         self.seed_form.show_run(run)
+        self.program.show_run(run)
         self.jacobian.show_run(run)
         self.explain.show_run(run)
         self.banner.show_run(run)

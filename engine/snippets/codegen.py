@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.calls import BACKWARD, ZERO_GRAD, Call
+from engine.calls import BACKWARD, GRAD, ZERO_GRAD, Call
 from engine.document import Document, Node
 from engine.literal import Nested, all_integers, format_literal
 from engine.names import normal_name
@@ -226,6 +226,15 @@ def _program(doc: Document) -> list[str]:
     error = _free_name("error", taken)
     return [*lines, f"except (RuntimeError, AttributeError) as {error}:",
             f'    print(f"{{type({error}).__name__}}: {{{error}}}")']
+
+
+def call_code(doc: Document, index: int) -> str:
+    """Call `index` of the program as the line(s) a script would make, for its heading:
+    `loss.backward(retain_graph=True)`, `x.grad.zero_(); w.grad.zero_()`."""
+    lines = _call_lines(doc, doc.calls[index], index + 1, {n.name for n in doc.nodes()})
+    if doc.calls[index].kind == GRAD:  # the assignment and prints only matter in a script
+        return lines[0].split(" = ", 1)[1]
+    return "; ".join(lines)
 
 
 def _call_lines(doc: Document, call: Call, number: int, taken: set[str]) -> list[str]:

@@ -18,6 +18,9 @@ class ErrorBanner(QLabel):
 
     def show_run(self, run: Run | None) -> None:
         text = run.error_text() if run else None
+        if run is not None and run.error is not None and run.error.call is not None \
+                and len(run.calls) > 1:  # say which call of the program raised it
+            text = f"call {run.error.call + 1}: {run.error.type}: {run.error.message}"
         if text:
             self.setText(text)
             self.setToolTip(text)

@@ -23,12 +23,18 @@ class ExplainPane(QTextBrowser):
         self.scene = scene
         self.run: Run | None = None
         self.node_id: str | None = None
+        self.call: int | None = None  # the call shown (None: the last); see Run.at_call
         self.setOpenLinks(False)
         scene.selectionChanged.connect(self._on_selection)
         self._render()
 
     def show_run(self, run: Run | None) -> None:
         self.run = run
+        self._render()
+
+    def show_call(self, index: int | None) -> None:
+        """Explain with what call `index` sent and left (the chart's chosen call)."""
+        self.call = index
         self._render()
 
     def show_node(self, node_id: str | None) -> None:
@@ -56,8 +62,15 @@ class ExplainPane(QTextBrowser):
             self.setHtml(f"<p style='color:{style.GREY}'>Select one node on the canvas to see "
                          "its local backward rule with this run's numbers.</p>")
             return
+        run, note = self.run, ""
+        if run is not None and len(run.calls) > 1:  # one call's numbers, never a mix
+            index = min(len(run.calls) - 1 if self.call is None else self.call,
+                        len(run.calls) - 1)
+            note = (f"<p style='color:{style.GREY}'>numbers of call {index + 1}: "
+                    f"{html.escape(run.calls[index].label)}</p>")
+            run = run.at_call(index)
         try:
-            lines = explain(self.doc, self.run, node_id)
+            lines = explain(self.doc, run, node_id)
         except UnknownNodeError:
             self.node_id = None
             return self._render()
@@ -78,4 +91,4 @@ class ExplainPane(QTextBrowser):
                              f"font-weight:bold'>{text}</pre>")
             else:
                 parts.append(f"<p style='margin-top:8px; margin-bottom:0'>{text}</p>")
-        self.setHtml("".join(parts))
+        self.setHtml(note + "".join(parts))

@@ -199,8 +199,9 @@ class ReplayAnimator(QObject):
             return [(f".grad {preview(grad)}", "muted")]
         if total is not None:
             return [(f"∇ {preview(total)}", "grad")]
-        if k == 0 and node_id in replay.seeds:
-            seed = replay.seeds[node_id]
+        seeds = replay.seeds_at(k)  # the gradients given by the call this step belongs to
+        if k == 0 and node_id in seeds:
+            seed = seeds[node_id]
             return [(f"seed {preview(seed)}" if seed is not None
                      else "seed: implicit (bare backward())", "grad")]
         return [("∇ not yet", "muted")]

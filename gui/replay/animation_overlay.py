@@ -107,6 +107,7 @@ class CanvasOverlay:
         self.labels: dict[Edge, Tag] = {}
         self.dimmed: list[QGraphicsItem] = []
         self.seeds: list[Tag] = []
+        self.seed_call: int | None = None  # the call whose seeds the tags show
         self.pulse: QGraphicsEllipseItem | None = None
         self.current_node: str | None = None
 
@@ -124,15 +125,6 @@ class CanvasOverlay:
             if edge not in carried:
                 edge_item.setOpacity(DIM)
                 self.dimmed.append(edge_item)
-        for node_id, seed in replay.seeds.items():  # the seed waits at each output
-            output = self.scene.nodes.get(node_id)
-            if output is None or output.output_port is None:
-                continue
-            tag = Tag(output, centred=False)
-            tag.set_text(f"seed {preview(seed)}" if seed is not None else "bare backward()")
-            tag.setPos(output.output_port.pos() + QPointF(12, -22))
-            tag.show()
-            self.seeds.append(tag)
         r = 7.0
         self.pulse = QGraphicsEllipseItem(-r, -r, 2 * r, 2 * r)
         self.pulse.setBrush(QBrush(style.grad_colour()))
@@ -152,10 +144,35 @@ class CanvasOverlay:
             if item.scene() is not None:
                 item.scene().removeItem(item)
         self.halos, self.sums, self.labels, self.dimmed, self.seeds = {}, {}, {}, [], []
-        self.pulse, self.current_node = None, None
+        self.pulse, self.current_node, self.seed_call = None, None, None
 
     # ---- one step -------------------------------------------------------------------------
+    def _show_seeds(self, replay: Replay, step: int) -> None:
+        """The seeds wait at the outputs: those of the call this step belongs to."""
+        call = replay.call_at(step)
+        if call == self.seed_call:
+            return
+        self.seed_call = call
+        for old in self.seeds:
+            if old.scene() is not None:
+                old.scene().removeItem(old)
+        self.seeds = []
+        several = len(replay.run.calls) > 1
+        for node_id, seed in replay.seeds_at(step).items():
+            output = self.scene.nodes.get(node_id)
+            if output is None or output.output_port is None:
+                continue
+            tag = Tag(output, centred=False)
+            bare = "implicit 1 (no grad_outputs=)" if several and \
+                replay.run.calls[call].kind == "grad" else "bare backward()"
+            text = f"seed {preview(seed)}" if seed is not None else bare
+            tag.set_text(f"call {call + 1}: {text}" if several else text)
+            tag.setPos(output.output_port.pos() + QPointF(12, -22))
+            tag.show()
+            self.seeds.append(tag)
+
     def apply(self, replay: Replay, step: int, keys: set[Key]) -> None:
+        self._show_seeds(replay, step)
         event = replay.events[step - 1] if step else None
         current = _event_node(event)
         if current != self.current_node:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from engine.document import Document
+from engine.snippets.codegen import call_code
 from gui.canvas.scene import GraphScene
 from gui.canvas.view import GraphView
 from gui.replay.animation import ReplayAnimator
@@ -27,6 +28,11 @@ class BackwardReplay(QObject):
         self.scene, self.view = scene, view
         self.animator = ReplayAnimator(doc, runner, scene, chart, parent=self)
         self.controls = ReplayControls(self.animator)
+        # the step list heads each call in the seed panel's words (the run is the document's:
+        # any edit drops the replay until the next run)
+        self.controls.steps.call_words = lambda i: call_code(doc, i) \
+            if self.animator.replay is not None and \
+            len(doc.calls) == len(self.animator.replay.run.calls) else None
         self.controls.attach_shortcuts_to(view)
         self.dock = add_dock("Backward replay", self.controls,
                              Qt.DockWidgetArea.BottomDockWidgetArea)

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
 from engine.document import DocEvent, Document
 from engine.format import element_labels, number, shape_text
 from engine.literal import LiteralError, Nested, format_literal, parse_literal, shape_of
-from engine.seeds import as_floats, backward_call, count, flat_raw, flatten, is_number, nest
+from engine.seeds import as_floats, count, flat_raw, flatten, is_number, nest
 from engine.trace import Run
 from gui import style
-from gui.seed.seed_commands import SetSeedCommand
+from gui.seed.seed_target import NodeSeed, SeedTarget
 
 MAX_CELLS = 64  # above this the block takes pasted lists only
 MAX_ONE_HOT_BUTTONS = 16
@@ -44,17 +44,19 @@ _STRUCTURE_FIELDS = {"is_output", "name"}
 class SeedBlock(QGroupBox):
     """The seed of one output node."""
 
-    def __init__(self, form: SeedForm, node_id: str, shape: tuple[int, ...] | None) -> None:
+    def __init__(self, form: SeedForm, node_id: str, shape: tuple[int, ...] | None,
+                 target: SeedTarget | None = None) -> None:
         super().__init__()
         self.form = form
         self.node_id = node_id
         self.shape = shape
+        # the output's own seed, or its gradient in another call of the program
+        self.target = target or NodeSeed(form.doc, form.undo_stack, node_id)
         self.cells: list[QLineEdit] = []
         self.one_hot_buttons: list[QPushButton] = []
         self._session = itertools.count()
         self._edit_session = 0
-        node = form.doc.node(node_id)
-        self.setTitle(f"{node.name}  ·  v for {node.name}.backward")
+        self.setTitle(self.target.title())
         layout = QVBoxLayout(self)
 
         top = QHBoxLayout()
@@ -174,37 +176,37 @@ class SeedBlock(QGroupBox):
     # ---- state ----------------------------------------------------------------------------
     def current_flat(self) -> list[float]:
         """The seed in force, flat (ones where the document keeps the default)."""
-        node = self.form.doc.node(self.node_id)
+        seed = self.target.seed()
         n = count(self.shape) if self.shape is not None else 0
-        if node.seed is not None and (self.shape is None or shape_of(node.seed) == self.shape):
-            return flatten(node.seed)
+        if seed is not None and (self.shape is None or shape_of(seed) == self.shape):
+            return flatten(seed)
         return [1.0] * n
 
     def refresh(self) -> None:
-        node = self.form.doc.node(self.node_id)
+        seed, enabled, name = self.target.seed(), self.target.enabled(), self.target.name()
         self.check.blockSignals(True)
-        self.check.setChecked(node.seed_enabled)
+        self.check.setChecked(enabled)
         self.check.blockSignals(False)
         shape = self.shape
         self.shape_label.setText(f"shape {shape_text(shape)}" if shape is not None
                                  else "shape unknown")
         flat = self.current_flat()
         for i, cell in enumerate(self.cells):
-            cell.setEnabled(node.seed_enabled)
+            cell.setEnabled(enabled)
             if i < len(flat) and not (cell.hasFocus() and _parses_to(cell.text(), flat[i])):
-                implicit = node.seed is None and shape == ()
+                implicit = seed is None and shape == ()
                 cell.setText("1.0" if implicit else number(flat[i], 6))
                 cell.setStyleSheet("")
         for button in self.one_hot_buttons:
-            button.setEnabled(node.seed_enabled)
-        stored = shape_of(node.seed) if node.seed is not None else None
+            button.setEnabled(enabled)
+        stored = shape_of(seed) if seed is not None else None
         if stored is not None and shape is not None and stored != shape:
             self._say(f"the stored gradient has shape {shape_text(stored)} but "
-                      f"{node.name} has shape {shape_text(shape)}: pick a preset or paste a "
+                      f"{name} has shape {shape_text(shape)}: pick a preset or paste a "
                       "list of the right shape")
         elif not self.message.property("sticky"):
             self.message.hide()
-        self.code.setText(backward_call(node.name, node.seed, node.seed_enabled, shape))
+        self.code.setText(self.target.code(shape))
 
     def _say(self, text: str, sticky: bool = False) -> None:
         self.message.setText(text)
@@ -217,8 +219,9 @@ class SeedBlock(QGroupBox):
 
     # ---- edits ----------------------------------------------------------------------------
     def _push(self, seed: Nested | None, enabled: bool, text: str, merge_key: Any = None) -> None:
-        self.form.undo_stack.push(SetSeedCommand(self.form.doc, self.node_id, seed, enabled,
-                                                 text, merge_key))
+        refused = self.target.push(seed, enabled, text, merge_key)
+        if refused:
+            self._say(f"{refused} — refused; nothing changed", sticky=True)
 
     def _set_flat(self, flat: list[float], text: str, merge_key: Any = None) -> None:
         assert self.shape is not None
@@ -262,7 +265,7 @@ class SeedBlock(QGroupBox):
             if shape != self.shape:
                 if count(shape) != n or isinstance(value, int | float):
                     return self._refuse(widget, f"{count(shape)} numbers do not fit: "
-                                        f"{self.form.doc.node(self.node_id).name} has "
+                                        f"{self.target.name()} has "
                                         f"{n} element(s), shape {shape_text(self.shape)}; "
                                         "gradient= must have the output's shape (torch "
                                         "refuses others with 'Mismatch in shape')")
@@ -288,8 +291,7 @@ class SeedBlock(QGroupBox):
             self.paste.clear()
 
     def _on_toggled(self, on: bool) -> None:
-        node = self.form.doc.node(self.node_id)
-        self._push(node.seed, on, "Pass gradient=" if on else "Call bare backward()")
+        self._push(self.target.seed(), on, "Pass gradient=" if on else "Call bare backward()")
 
     def _preset(self, flat: list[float], text: str) -> None:
         if self.shape is None:
@@ -341,7 +343,14 @@ class SeedForm(QScrollArea):
                            "Mark a node as output to give it a seed.")
         self.hint.setWordWrap(True)
         self._layout.addWidget(self.hint)
+        # the blocks of the document's own backward call; with several calls this box sits
+        # inside that call's section, between the others (gui/seed/program_panel.py)
+        self.primary = QWidget()
+        self._blocks_layout = QVBoxLayout(self.primary)
+        self._blocks_layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.primary)
         self._layout.addStretch(1)
+        self.body_layout = self._layout
         self.setWidget(self._body)
         doc.subscribe(self._on_event)
         self.rebuild()
@@ -366,13 +375,13 @@ class SeedForm(QScrollArea):
 
     def rebuild(self) -> None:
         for block in self.blocks.values():
-            self._layout.removeWidget(block)
+            self._blocks_layout.removeWidget(block)
             block.deleteLater()
         self.blocks.clear()
         outputs = self.doc.outputs()
         for i, node in enumerate(outputs):
             block = SeedBlock(self, node.id, self._shape_for(node.id))
-            self._layout.insertWidget(1 + i, block)
+            self._blocks_layout.insertWidget(i, block)
             self.blocks[node.id] = block
         self.hint.setText("v weights each element of an output: x.grad = vᵀJ." if outputs else
                           "No output yet: mark a node as output to give it a seed v.")
