@@ -174,6 +174,8 @@ class Replay:
     def describe(self, step: int) -> str:
         """One line for the step list: what happened to reach `step`."""
         names = self.run.names
+        if step == 0 and not self.seeds:
+            return "no backward(): no node is marked as output"
         if step == 0:
             bare = "none (bare backward())"
             parts = [f"{names.get(i, i)} ← {preview(s) if s is not None else bare}"

@@ -22,6 +22,7 @@ from engine.trace import (
     ACCUMULATE,
     EDGE_GRAD,
     GRAD_FN,
+    INCOMPLETE,
     NODE_GRAD,
     AutogradNode,
     Run,
@@ -115,6 +116,10 @@ class _Forward:
                 out = self._compute_node(node)
             except _Skip:
                 continue
+            except _MissingInput as missing:  # still being built: a hint, not an error
+                self.run.node_errors[node.id] = RunError("MissingInput", str(missing), node.id,
+                                                         INCOMPLETE)
+                continue
             except Exception as exc:  # torch's own error, kept verbatim
                 self.run.node_errors[node.id] = RunError(type(exc).__name__, str(exc),
                                                          node.id, "forward")
@@ -140,7 +145,7 @@ class _Forward:
         for port in spec.inputs:
             edge = edges.get(port)
             if edge is None:
-                raise _MissingInput(f"input {port!r} of {node.name} ({node.op}) is not connected")
+                raise _MissingInput(f"connect input {port!r}")
             if edge.source not in self.tensors:
                 raise _Skip()  # upstream failed; its own error is recorded there
             source = self.doc.node(edge.source)

@@ -27,10 +27,12 @@ from gui.replay.backward_replay import BackwardReplay
 from gui.runner import RunController
 from gui.seed.grad_chart import GradChart
 from gui.seed.seed_form import SeedForm
+from gui.waiting import COMPUTING, waiting_label
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+LOADING_TORCH = "loading torch…"
 
 
 class MainWindow(QMainWindow):
@@ -85,6 +87,11 @@ class MainWindow(QMainWindow):
 
         self.runner.finished.connect(self.show_run)
         self.runner.busy.connect(self._on_busy)
+        self._torch_ready = False  # a first run has landed: torch is in
+        self.chart_waiting = waiting_label(self.chart)
+        # one owner of "the document was replaced": every view resets in reset_views' order
+        doc.subscribe(lambda event: self.reset_views() if event.kind == "reset" else None)
+        self.show_computing()
         self._arrange_docks()
 
     # ---- building -------------------------------------------------------------------------
@@ -168,8 +175,45 @@ class MainWindow(QMainWindow):
         return {"window": self, "canvas": self.scene, "chart": self.chart,
                 "jacobian": self.jacobian}
 
+    # ---- the document was replaced --------------------------------------------------------
+    def reset_views(self) -> None:
+        """New, Open, an example, an import, recovery, or a failed command put back: every
+        view lets go of the old document and its run, in this order. Each step runs even if
+        one before it failed; the first failure is raised afterwards (→ the error dialog)."""
+        steps = (
+            self.runner.forget,          # the old run, and any still in flight, never shows
+            self.replay.drop,            # replay stopped, overlay items off the live canvas
+            self.scene.rebuild,          # cards from the new document, "computing…"
+            self.inspector.reset,
+            self.seed_form.reset,
+            lambda: self.explain.show_node(None),
+            self.show_computing,         # chart, lens, explain, banner: no number yet
+            self.view.viewport().update,
+        )
+        failure: Exception | None = None
+        for step in steps:
+            try:
+                step()
+            except Exception as exc:  # noqa: BLE001 - raised after every view had its turn
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    def show_computing(self) -> None:
+        """Until the current document's first run lands: a neutral state, never a number
+        from a previous document or run."""
+        self.chart.show_run(None)
+        self.chart_waiting.show()
+        self.jacobian.show_run(None)
+        self.jacobian.status_text = COMPUTING
+        self.jacobian.update()
+        self.explain.show_run(None)
+        self.banner.show_run(None)
+
     # ---- runs -----------------------------------------------------------------------------
     def show_run(self, run: Run) -> None:
+        self._first_run_landed()
+        self.chart_waiting.hide()
         self.scene.show_run(run)
         self.chart.show_run(run)
         self.seed_form.show_run(run)
@@ -186,8 +230,16 @@ class MainWindow(QMainWindow):
         return [float(h) for h in self.chart.bars.opts["height"]]
 
     def _on_busy(self, busy: bool) -> None:
-        if busy and self.runner.last is None:
-            self.statusBar().showMessage("loading torch…")
+        status = self.statusBar()
+        if busy and not self._torch_ready:
+            status.showMessage(LOADING_TORCH)
+        elif not busy and status.currentMessage() == LOADING_TORCH:
+            status.clearMessage()  # the first run landed, or failed: either way, not loading
+
+    def _first_run_landed(self) -> None:
+        self._torch_ready = True
+        if self.statusBar().currentMessage() == LOADING_TORCH:
+            self.statusBar().clearMessage()
 
     # ---- closing --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

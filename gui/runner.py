@@ -46,7 +46,14 @@ class RunController(QObject):
         if event.kind == "node_changed" and event.fields == ("position",):
             return  # moving a node changes no number
         if event.kind == "reset":
-            self.last = None
+            return  # the window's reset order calls forget()
+        self.request()
+
+    def forget(self) -> None:
+        """The document was replaced: drop the last run and any run still on its way (its
+        generation is now stale, so it never wins), then run the new document."""
+        self._generation += 1
+        self.last = None
         self.request()
 
     def fast_enough(self) -> bool:

@@ -121,15 +121,22 @@ class FileActions(QObject):
         self._show_status(text, ms)
 
     def _take(self, new: Document, path: Path | None) -> None:
-        """Replace the open document (views rebuild on 'reset'); the result is clean."""
-        self.doc.replace_with(new)
-        self.stack.clear()
-        self.path = path
-        self.autosave.source = str(path) if path else None
-        self.tracker.mark_clean()
-        recovery.discard()
-        self.refresh_title()
-        self.document_replaced.emit()
+        """Replace the open document (views rebuild on 'reset'); the result is clean.
+
+        One transaction: the document, undo history, path, title, clean state and recovery
+        source switch together. `replace_with` has taken the new content before it tells the
+        views, so if a view fails to redraw the rest still switches (Save must never write
+        the new document over the old file) and the view's error is raised afterwards."""
+        try:
+            self.doc.replace_with(new)
+        finally:
+            self.stack.clear()
+            self.path = path
+            self.autosave.source = str(path) if path else None
+            self.tracker.mark_clean()
+            recovery.discard()
+            self.refresh_title()
+            self.document_replaced.emit()
 
     # ---- asking before work is lost -------------------------------------------------------
     def maybe_save(self) -> bool:
@@ -240,12 +247,15 @@ class FileActions(QObject):
     # ---- recovery -------------------------------------------------------------------------
     def restore(self, found: recovery.Recovered) -> None:
         """Take recovered work: it belongs to its old file but is not saved there yet."""
-        self.doc.replace_with(found.doc)
-        self.stack.clear()
-        self.path = Path(found.source) if found.source else None
-        self.autosave.source = found.source
-        self.tracker.mark_dirty()
-        self.refresh_title()
+        try:  # one transaction, as in _take
+            self.doc.replace_with(found.doc)
+        finally:
+            self.stack.clear()
+            self.path = Path(found.source) if found.source else None
+            self.autosave.source = found.source
+            self.tracker.mark_dirty()
+            self.refresh_title()
+            self.document_replaced.emit()
         self._status("Recovered unsaved work — save it to keep it")
 
     # ---- closing --------------------------------------------------------------------------

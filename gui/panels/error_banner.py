@@ -17,7 +17,8 @@ class ErrorBanner(QLabel):
         self.hide()
 
     def show_run(self, run: Run | None) -> None:
-        text = run.error_text() if run else None
+        # an input not connected yet is a hint on its card, not an alarm
+        text = run.error_text() if (run and run.error and not run.error.incomplete) else None
         if text:
             self.setText(text)
             self.setToolTip(text)

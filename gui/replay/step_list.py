@@ -6,7 +6,7 @@ so selecting line k shows the state after k events.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
 
@@ -41,7 +41,11 @@ class StepList(QListWidget):
     def set_replay(self, replay: Replay | None) -> None:
         self._quiet = True
         self.clear()
-        if replay is not None:
+        if replay is None:  # a run of the current document is on its way
+            waiting = QListWidgetItem("computing…")
+            waiting.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.addItem(waiting)
+        else:
             for k in range(len(replay) + 1):
                 event = replay.events[k - 1] if k else None
                 mark = _MARK.get(event.kind, "·") if event else "▶"

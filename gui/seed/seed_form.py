@@ -345,11 +345,15 @@ class SeedForm(QScrollArea):
         doc.subscribe(self._on_event)
         self.rebuild()
 
+    def reset(self) -> None:
+        """The document was replaced: blocks for its outputs, no shape from an older run."""
+        self.shapes.clear()
+        self.rebuild()
+
     def _on_event(self, event: DocEvent) -> None:
         if event.kind == "reset":
-            self.shapes.clear()
-            self.rebuild()
-        elif event.kind in ("node_added", "node_removed"):
+            return  # the window's reset order calls reset()
+        if event.kind in ("node_added", "node_removed"):
             self.rebuild()
         elif event.kind == "node_changed":
             if _STRUCTURE_FIELDS & set(event.fields):
