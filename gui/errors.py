@@ -58,7 +58,7 @@ class ErrorHook:
     stderr), recovery is written, and one dialog is shown at a time (errors raised while it
     is open are only printed)."""
 
-    def __init__(self, keep_work: Callable[[], None] | None = None,
+    def __init__(self, keep_work: Callable[[], object] | None = None,
                  parent: Callable[[], QWidget | None] | None = None) -> None:
         self.previous = sys.excepthook
         self.keep_work = keep_work
@@ -86,7 +86,7 @@ class ErrorHook:
             self.dialog = None
 
 
-def install(keep_work: Callable[[], None] | None = None,
+def install(keep_work: Callable[[], object] | None = None,
             parent: Callable[[], QWidget | None] | None = None) -> ErrorHook:
     hook = ErrorHook(keep_work, parent)
     sys.excepthook = hook

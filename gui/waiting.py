@@ -13,7 +13,7 @@ def waiting_label(view: QWidget) -> QLabel:
     """A centred label on `view` (on its viewport for a scrolling view), hidden at first: it
     floats over the view and takes no room from its layout."""
     host = view.viewport() if isinstance(view, QAbstractScrollArea) else view
-    layout = host.layout() or QVBoxLayout(host)
+    layout = QVBoxLayout(host)
     label = QLabel(COMPUTING)
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
