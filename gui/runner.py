@@ -34,6 +34,7 @@ class RunController(QObject):
         self._delay_ms = delay_ms
         self._generation = 0
         self._pending = 0
+        self._closed = False
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradflow-run")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -67,6 +68,8 @@ class RunController(QObject):
 
     def run_now(self) -> None:
         self._timer.stop()
+        if self._closed:
+            return  # a timer that fired after the window closed: nothing to show it on
         self._generation += 1
         generation = self._generation
         snapshot = self.doc.clone()
@@ -106,5 +109,6 @@ class RunController(QObject):
         self.finished.emit(result)
 
     def shutdown(self) -> None:
+        self._closed = True
         self._timer.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)
