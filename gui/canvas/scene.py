@@ -101,7 +101,8 @@ class GraphScene(QGraphicsScene):
             edge_item.set_carries_grad(run is None or edge.source in run.grad_nodes)
 
     def refresh_node(self, node_id: str) -> None:
-        if node_id in self.nodes:
+        # a card of a document just replaced is not redrawn: rebuild() is about to drop it
+        if node_id in self.nodes and node_id in self.doc.graph:
             self._refresh_lines(self.nodes[node_id])
 
     def _refresh_lines(self, item: NodeItem) -> None:

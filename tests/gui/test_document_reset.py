@@ -27,6 +27,7 @@ from tests.gui.screen_truth import card_texts, mismatches, wait_for_run
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_3 = ROOT / "resources/examples/seed_3_tensor_loss_with_gradient.json"
+FAN_OUT = ROOT / "resources/examples/tour_05_fan_out.json"
 
 
 def example_action(win, index: int):  # noqa: ANN001, ANN201
@@ -102,8 +103,9 @@ def test_replay_then_example_then_seed_edit_survives_in_a_subprocess(tmp_path):
     assert not any("[4, 3]" in line or "[1, 0.5]" in line for line in result["x"])
 
 
-def test_replay_then_example_shows_only_the_new_document(qtbot, window):
-    window.file_actions.open_path(SEED_3)
+@pytest.mark.parametrize("start", [SEED_3, FAN_OUT])  # fan-out has node ids example 1 lacks
+def test_replay_then_example_shows_only_the_new_document(qtbot, window, start):
+    window.file_actions.open_path(start)
     wait_for_run(qtbot, window)
     with qtbot.captureExceptions() as escaped:
         play_a_while(qtbot, window)

@@ -11,7 +11,13 @@ import os
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from engine.examples import example_path, list_examples
@@ -52,6 +58,13 @@ class Session(RuleBasedStateMachine):
             self.qtbot.wait(1)
             wait_for_run(self.qtbot, self.win)
         self.escaped.extend(escaped)
+
+    @initialize(k=st.integers(0, len(list_examples()) - 1), playing=st.booleans())
+    def start_from(self, k: int, playing: bool) -> None:
+        """Any example as the first document, the replay maybe already running."""
+        self.open_example(k)
+        if playing:
+            self.play()
 
     # ---- the transport --------------------------------------------------------------------
     @rule()
