@@ -175,7 +175,9 @@ class Replay:
         """One line for the step list: what happened to reach `step`."""
         names = self.run.names
         if step == 0 and not self.seeds:
-            return "no backward(): no node is marked as output"
+            if not self.run.output_ids:
+                return "no backward(): no node is marked as output"
+            return "no backward(): an output could not be computed"
         if step == 0:
             bare = "none (bare backward())"
             parts = [f"{names.get(i, i)} ← {preview(s) if s is not None else bare}"

@@ -224,6 +224,8 @@ class MainWindow(QMainWindow):
             self.show_status("; ".join(run.warnings), 8000)
         elif run.error is None:
             self.show_status("backward ran", 2000)
+        elif run.error.incomplete:  # a hint, in place of a previous run's message
+            self.show_status(run.error.describe(run.names), 8000)
 
     def bars_heights(self) -> list[float]:
         """The heights the chart's one BarGraphItem is drawing (what a user sees)."""

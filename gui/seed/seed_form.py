@@ -370,6 +370,7 @@ class SeedForm(QScrollArea):
     def rebuild(self) -> None:
         for block in self.blocks.values():
             self._layout.removeWidget(block)
+            block.hide()  # gone from sight now, not when the event loop deletes it
             block.deleteLater()
         self.blocks.clear()
         outputs = self.doc.outputs()

@@ -270,6 +270,10 @@ def test_an_unconnected_input_is_a_calm_hint(qtbot, window):
     assert window.banner.isHidden()
     visible = " ".join(t for lines in card_texts(window).values() for t in lines)
     assert "forward failed" not in visible and "_Missing" not in visible
+    assert window.statusBar().currentMessage() == "m: connect input 'other'"
+    steps = window.backward_replay.controls.steps
+    assert steps.item(0).text().endswith("no backward(): an output could not be computed")
+    assert window.jacobian.status_text.startswith("an input is not connected yet")
 
 
 def test_new_resets_the_zoom_and_shows_how_to_start(qtbot, window):
@@ -281,3 +285,27 @@ def test_new_resets_the_zoom_and_shows_how_to_start(qtbot, window):
     wait_for_run(qtbot, window)
     assert "backward() called" not in steps.item(0).text()
     assert "no node is marked as output" in steps.item(0).text()
+
+
+def test_loading_torch_goes_when_the_first_run_fails_and_never_comes_back(qtbot):
+    from gui.main_window import MainWindow
+
+    failing = list_examples()[1]  # a tensor loss with bare backward(): torch refuses
+    win = MainWindow(load(failing.path))
+    qtbot.addWidget(win)
+    win.show()
+    steps = win.backward_replay.controls.steps
+    assert win.chart_waiting.isVisible() and steps.item(0).text() == "computing…"
+    assert win.jacobian.status_text == "computing…"
+    win.runner.run_now()
+    assert win.statusBar().currentMessage() == "loading torch…"
+    wait_for_run(qtbot, win)
+    assert win.runner.last is not None and win.runner.last.error is not None
+    assert "grad can be implicitly created only for scalar outputs" in win.banner.text()
+    assert win.statusBar().currentMessage() != "loading torch…"
+    assert not win.chart_waiting.isVisible()
+    example_action(win, 1).trigger()  # the same example again: torch is in by now
+    assert win.statusBar().currentMessage() != "loading torch…"
+    wait_for_run(qtbot, win)
+    assert win.statusBar().currentMessage() != "loading torch…"
+    win.runner.shutdown()
