@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         self.chart_waiting = waiting_label(self.chart)
         # one owner of "the document was replaced": every view resets in reset_views' order
         doc.subscribe(lambda event: self.reset_views() if event.kind == "reset" else None)
-        self.show_computing()
+        self.show_computing(chart_has_bars=False)
         self._arrange_docks()
 
     # ---- building -------------------------------------------------------------------------
@@ -199,10 +199,12 @@ class MainWindow(QMainWindow):
         if failure is not None:
             raise failure
 
-    def show_computing(self) -> None:
+    def show_computing(self, chart_has_bars: bool = True) -> None:
         """Until the current document's first run lands: a neutral state, never a number
-        from a previous document or run."""
-        self.chart.show_run(None)
+        from a previous document or run. (A new chart has no bars to take down; drawing it
+        empty once more would lay its axes out differently from then on.)"""
+        if chart_has_bars:
+            self.chart.show_run(None)
         self.chart_waiting.show()
         self.jacobian.show_run(None)
         self.jacobian.status_text = COMPUTING
