@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
-INTRO = ("Something went wrong inside Gradflow Studio. The step that failed was not applied "
-         "and your work is kept in the recovery file; you can carry on or save now.")
+INTRO = ("Something went wrong inside Gradflow Studio. An edit that failed was undone, and "
+         "unsaved changes are kept in the recovery file: you can carry on, or save now.")
 
 
 def report(exc: BaseException) -> None:
