@@ -309,3 +309,25 @@ def test_loading_torch_goes_when_the_first_run_fails_and_never_comes_back(qtbot)
     wait_for_run(qtbot, win)
     assert win.statusBar().currentMessage() != "loading torch…"
     win.runner.shutdown()
+
+
+def test_a_run_of_the_replaced_document_never_lands(qtbot):
+    from gui.runner import RunController
+
+    doc = load(SEED_3)
+    runner = RunController(doc, delay_ms=60_000)  # the new document's run waits for us
+    landed: list = []
+    runner.finished.connect(landed.append)
+    runner.run_now()  # the first run goes to the worker: still on its way...
+    assert runner.last is None
+    new = load(list_examples()[0].path)
+    doc.replace_with(new)  # ...when the document is replaced
+    runner.forget()
+    qtbot.waitUntil(lambda: runner._pending == 0, timeout=30_000)  # the old run came back
+    assert landed == [] and runner.last is None  # and was dropped
+    runner.run_now()
+    qtbot.waitUntil(lambda: runner.last is not None, timeout=30_000)
+    assert [sorted(r.names.values()) for r in landed] == [["loss", "three", "x", "y"]]
+    x = doc.node_by_name("x")
+    assert x is not None and float(landed[0].leaf_grads[x.id]) == x_grad_torch(1.0)
+    runner.shutdown()
