@@ -149,8 +149,17 @@ class Document(ProgramEdits):
         self._listeners.remove(listener)
 
     def _emit(self, event: DocEvent) -> None:
+        # every listener hears every event, even when one of them fails: a view that raised
+        # must not leave the views after it showing the previous state. The first failure
+        # is raised once all have heard it.
+        failure: Exception | None = None
         for listener in list(self._listeners):
-            listener(event)
+            try:
+                listener(event)
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     # ---- reading --------------------------------------------------------------------------
     def node(self, node_id: str) -> Node:
@@ -420,7 +429,9 @@ class Document(ProgramEdits):
         self._emit(DocEvent("calls_changed", call=index, fields=fields))
 
     def replace_with(self, other: Document) -> None:
-        """Take over another document's content (open, new, import) and say so once."""
+        """Take over another document's content (open, new, import) and say so once. The
+        content is taken before anyone is told, so a failing listener cannot leave it half
+        replaced."""
         self.graph = other.graph
         self.options = other.options
         self.calls = other.calls

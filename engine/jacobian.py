@@ -126,7 +126,9 @@ def lens(doc: Document, run: Run, max_entries: int = MAX_ENTRIES) -> Lens:
         result.col_groups.append((leaf_id, start, len(result.col_labels)))
     shapes = [tuple(run.values[i].shape) if i in run.values else None for i in fwd.output_ids]
     if any(s is None for s in shapes):
-        result.note = "the forward pass failed: no Jacobian"
+        building = run.error is not None and run.error.incomplete
+        result.note = ("an input is not connected yet: no Jacobian" if building
+                       else "the forward pass failed: no Jacobian")
         return result
     rows = sum(_numel(s) for s in shapes if s is not None)
     cols = len(result.col_labels)

@@ -249,6 +249,10 @@ class Replay:
     def describe(self, step: int) -> str:
         """One line for the step list: what happened to reach `step`."""
         names = self.run.names
+        if step == 0 and not self.seeds:
+            if not self.run.output_ids:
+                return "no backward(): no node is marked as output"
+            return "no backward(): an output could not be computed"
         if step == 0:
             calls = self.run.calls
             if calls and not calls[0].primary:

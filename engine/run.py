@@ -28,6 +28,7 @@ from engine.trace import (
     ACCUMULATE,
     EDGE_GRAD,
     GRAD_FN,
+    INCOMPLETE,
     NODE_GRAD,
     AutogradNode,
     CallResult,
@@ -124,6 +125,10 @@ class _Forward:
                 out = self._compute_node(node)
             except _Skip:
                 continue
+            except GraphIncomplete as missing:  # still being built: a hint, not an error
+                self.run.node_errors[node.id] = RunError(missing.kind, str(missing), node.id,
+                                                         INCOMPLETE)
+                continue
             except Refusal as exc:  # the app's own refusal, under its own name
                 self.run.node_errors[node.id] = RunError(exc.kind, str(exc), node.id, "forward")
                 continue
@@ -153,7 +158,7 @@ class _Forward:
         for port in spec.inputs:
             edge = edges.get(port)
             if edge is None:
-                raise GraphIncomplete(f"input {port!r} of {_label(node)} is not connected")
+                raise GraphIncomplete(f"connect input {port!r}")
             if edge.source not in self.tensors:
                 raise _Skip()  # upstream failed; its own error is recorded there
             source = self.doc.node(edge.source)
@@ -208,10 +213,6 @@ class _Forward:
             nodes.append(AutogradNode(number, name, self.fn_owner.get(fn),
                                       tuple(_real_next(fn, self.plumbing, self.fn_ids))))
         return nodes
-
-
-def _label(node: Node) -> str:
-    return node.name if node.name == node.op else f"{node.name} ({node.op})"
 
 
 class _Skip(Exception):

@@ -46,12 +46,23 @@ class RunError:
     type: str
     message: str
     node_id: str | None
-    phase: str  # "forward" | "backward" | "grad" | "zero_grad"
+    phase: str  # "forward" | "backward" | "grad" | "zero_grad" | INCOMPLETE
     call: int | None = None  # the index in Run.calls of the call that raised it
+
+    @property
+    def incomplete(self) -> bool:
+        """Not an error but a graph still being built (an input not connected yet)."""
+        return self.phase == INCOMPLETE
 
     def describe(self, names: dict[str, str]) -> str:
         where = f" at {names.get(self.node_id, self.node_id)}" if self.node_id else ""
+        if self.incomplete:
+            return f"{names.get(self.node_id or '', 'a node')}: {self.message}"
         return f"{self.type}{where}: {self.message}"
+
+
+# the phase of a node whose input is not connected yet: a hint on its card, no alarm
+INCOMPLETE = "incomplete"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Start the window: paint first, then let the first run bring torch in.
 
-Restores the window layout and theme from the settings, and offers work a crashed session
-left in the recovery file. Also builds the offscreen window the headless exports draw."""
+Restores the window layout and theme from the settings, offers work a crashed session
+left in the recovery file, and routes unexpected errors to one calm dialog (gui/errors.py).
+Also builds the offscreen window the headless exports draw."""
 
 from __future__ import annotations
 
@@ -65,6 +66,11 @@ def launch(argv: list[str]) -> int:
     apply_theme(saved_theme())
     doc, problem = load_start_document(args.file)
     window = MainWindow(doc)
+    # an exception in a slot, a timer or an undo command: one calm dialog, the work kept in
+    # the recovery file, the process alive (tests keep pytest-qt's own hook instead)
+    from gui import errors
+
+    errors.install(keep_work=window.file_actions.autosave.write_if_dirty, parent=lambda: window)
     if os.environ.get("GRADFLOW_REPORT_FIRST_PAINT"):  # `make bench` times the cold start
         report_first_paint(window)
     if args.file and problem is None:

@@ -28,10 +28,12 @@ from gui.runner import RunController
 from gui.seed.call_chart import CallsChart
 from gui.seed.program_panel import ProgramPanel
 from gui.seed.seed_form import SeedForm
+from gui.waiting import COMPUTING, waiting_label
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+LOADING_TORCH = "loading torch…"
 
 
 class MainWindow(QMainWindow):
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
                                         self.add_dock, self._show_title, self.show_status)
         self.file_actions.document_replaced.connect(
             lambda: QTimer.singleShot(0, self.view.fit_all))
+        self.statusBar().addPermanentWidget(self.file_actions.protection)
         add_export_actions(self, self.export_targets, self.show_status, self.file_menu,
                            before=self.file_actions.export_separator)
         self.theme_group = add_theme_menu(self.view_menu, self, self.refresh_colours)
@@ -88,6 +91,11 @@ class MainWindow(QMainWindow):
 
         self.runner.finished.connect(self.show_run)
         self.runner.busy.connect(self._on_busy)
+        self._torch_ready = False  # a first run has landed: torch is in
+        self.chart_waiting = waiting_label(self.chart)
+        # one owner of "the document was replaced": every view resets in reset_views' order
+        doc.subscribe(lambda event: self.reset_views() if event.kind == "reset" else None)
+        self.show_computing(chart_has_bars=False)
         self._arrange_docks()
 
     # ---- building -------------------------------------------------------------------------
@@ -171,8 +179,47 @@ class MainWindow(QMainWindow):
         return {"window": self, "canvas": self.scene, "chart": self.chart,
                 "jacobian": self.jacobian}
 
+    # ---- the document was replaced --------------------------------------------------------
+    def reset_views(self) -> None:
+        """New, Open, an example, an import, recovery, or a failed command put back: every
+        view lets go of the old document and its run, in this order. Each step runs even if
+        one before it failed; the first failure is raised afterwards (→ the error dialog)."""
+        steps = (
+            self.runner.forget,          # the old run, and any still in flight, never shows
+            self.replay.drop,            # replay stopped, overlay items off the live canvas
+            self.scene.rebuild,          # cards from the new document, "computing…"
+            self.inspector.reset,
+            self.seed_form.reset,
+            lambda: self.explain.show_node(None),
+            self.show_computing,         # chart, lens, explain, banner: no number yet
+            self.view.viewport().update,
+        )
+        failure: Exception | None = None
+        for step in steps:
+            try:
+                step()
+            except Exception as exc:  # noqa: BLE001 - raised after every view had its turn
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    def show_computing(self, chart_has_bars: bool = True) -> None:
+        """Until the current document's first run lands: a neutral state, never a number
+        from a previous document or run. (A new chart has no bars to take down; drawing it
+        empty once more would lay its axes out differently from then on.)"""
+        if chart_has_bars:
+            self.chart.show_run(None)
+        self.chart_waiting.show()
+        self.jacobian.show_run(None)
+        self.jacobian.status_text = COMPUTING
+        self.jacobian.update()
+        self.explain.show_run(None)
+        self.banner.show_run(None)
+
     # ---- runs -----------------------------------------------------------------------------
     def show_run(self, run: Run) -> None:
+        self._first_run_landed()
+        self.chart_waiting.hide()
         self.scene.show_run(run)
         self.chart.show_run(run)
         self.seed_form.show_run(run)
@@ -184,14 +231,24 @@ class MainWindow(QMainWindow):
             self.show_status("; ".join(run.warnings), 8000)
         elif run.error is None:
             self.show_status("backward ran", 2000)
+        elif run.error.incomplete:  # a hint, in place of a previous run's message
+            self.show_status(run.error.describe(run.names), 8000)
 
     def bars_heights(self) -> list[float]:
         """The heights the chart's one BarGraphItem is drawing (what a user sees)."""
         return [float(h) for h in self.chart.bars.opts["height"]]
 
     def _on_busy(self, busy: bool) -> None:
-        if busy and self.runner.last is None:
-            self.statusBar().showMessage("loading torch…")
+        status = self.statusBar()
+        if busy and not self._torch_ready:
+            status.showMessage(LOADING_TORCH)
+        elif not busy and status.currentMessage() == LOADING_TORCH:
+            status.clearMessage()  # the first run landed, or failed: either way, not loading
+
+    def _first_run_landed(self) -> None:
+        self._torch_ready = True
+        if self.statusBar().currentMessage() == LOADING_TORCH:
+            self.statusBar().clearMessage()
 
     # ---- closing --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

@@ -34,6 +34,7 @@ class RunController(QObject):
         self._delay_ms = delay_ms
         self._generation = 0
         self._pending = 0
+        self._closed = False
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradflow-run")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -46,7 +47,14 @@ class RunController(QObject):
         if event.kind == "node_changed" and event.fields == ("position",):
             return  # moving a node changes no number
         if event.kind == "reset":
-            self.last = None
+            return  # the window's reset order calls forget()
+        self.request()
+
+    def forget(self) -> None:
+        """The document was replaced: drop the last run and any run still on its way (its
+        generation is now stale, so it never wins), then run the new document."""
+        self._generation += 1
+        self.last = None
         self.request()
 
     def fast_enough(self) -> bool:
@@ -60,6 +68,8 @@ class RunController(QObject):
 
     def run_now(self) -> None:
         self._timer.stop()
+        if self._closed:
+            return  # a timer that fired after the window closed: nothing to show it on
         self._generation += 1
         generation = self._generation
         snapshot = self.doc.clone()
@@ -99,5 +109,6 @@ class RunController(QObject):
         self.finished.emit(result)
 
     def shutdown(self) -> None:
+        self._closed = True
         self._timer.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)

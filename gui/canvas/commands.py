@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from engine.document import Document, Edge, GraphError, Node
 from engine.layout import layered_positions
+from gui.undo import AtomicCommand
 
 Position = tuple[float, float]
 
 
-class DocCommand(QUndoCommand):
-    """Base: runs `_do` once, catching the document's refusal."""
+class DocCommand(AtomicCommand):
+    """Base: runs `_do` once, catching the document's refusal (anything else: AtomicCommand
+    puts the document back)."""
 
     def __init__(self, doc: Document, text: str) -> None:
         super().__init__(text)

@@ -42,8 +42,8 @@ class CanvasEditing(QObject):
         scene.selectionChanged.connect(self._on_selection)
         self.editor.rename_requested.connect(self._rename)
         runner.finished.connect(self._on_run)
-        # after New/Open replaced the content, old commands would edit nodes that are gone
-        doc.subscribe(lambda event: stack.clear() if event.kind == "reset" else None)
+        # (after New/Open the file actions clear the stack: old commands would edit nodes
+        # that are gone. A command that failed and was put back keeps the history.)
         self._fill_menus(stack, edit_menu, view_menu)
 
     def _fill_menus(self, stack: QUndoStack, edit: QMenu, view_menu: QMenu) -> None:

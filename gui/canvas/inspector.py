@@ -110,9 +110,13 @@ class Inspector(QWidget):
         self.run = run
         self._show_result()
 
+    def reset(self) -> None:
+        """The document was replaced: no node selected, no run yet."""
+        self.run = None
+        self.set_node(None)
+
     def _on_event(self, event: DocEvent) -> None:
-        if event.kind == "reset" or (event.kind == "node_removed"
-                                     and event.node_id == self.node_id):
+        if event.kind == "node_removed" and event.node_id == self.node_id:
             self.set_node(None)
         elif event.kind == "node_changed" and event.node_id == self.node_id:
             if set(event.fields) - {"position"}:
@@ -236,7 +240,9 @@ class Inspector(QWidget):
         run = self.run
         if run is not None:
             error = run.node_errors.get(node.id)
-            if error is not None:
+            if error is not None and error.incomplete:
+                lines.append(_escape(error.message))
+            elif error is not None:
                 lines.append(f"<span style='color:{style.VERMILLION}'>"
                              f"{_escape(error.describe(run.names))}</span>")
             value = run.values.get(node.id)

@@ -22,6 +22,8 @@ from gui.canvas.items import EdgeItem, NodeItem
 
 class GraphScene(QGraphicsScene):
     node_moved = Signal(str)  # node id, while dragging
+    # before every item is deleted: whoever put items of their own on the scene takes them off
+    about_to_rebuild = Signal()
 
     def __init__(self, doc: Document) -> None:
         super().__init__()
@@ -39,6 +41,9 @@ class GraphScene(QGraphicsScene):
 
     # ---- document events ------------------------------------------------------------------
     def rebuild(self) -> None:
+        """Every item anew from the document, with no run yet ("computing…")."""
+        self.run = None
+        self.about_to_rebuild.emit()
         self.clear()
         self.nodes.clear()
         self.edges.clear()
@@ -49,9 +54,8 @@ class GraphScene(QGraphicsScene):
 
     def on_event(self, event: DocEvent) -> None:
         if event.kind == "reset":
-            self.run = None
-            self.rebuild()
-        elif event.kind == "node_added" and event.node_id:
+            return  # the window's reset order calls rebuild() once the replay let go
+        if event.kind == "node_added" and event.node_id:
             self._add_node(event.node_id)
         elif event.kind == "node_removed" and event.node_id in self.nodes:
             self.removeItem(self.nodes.pop(event.node_id))
@@ -97,7 +101,8 @@ class GraphScene(QGraphicsScene):
             edge_item.set_carries_grad(run is None or edge.source in run.grad_nodes)
 
     def refresh_node(self, node_id: str) -> None:
-        if node_id in self.nodes:
+        # a card of a document just replaced is not redrawn: rebuild() is about to drop it
+        if node_id in self.nodes and node_id in self.doc.graph:
             self._refresh_lines(self.nodes[node_id])
 
     def _refresh_lines(self, item: NodeItem) -> None:
@@ -112,10 +117,12 @@ class GraphScene(QGraphicsScene):
         elif is_source(node.op) and node.value is not None:
             lines.append((f"shape {shape_text(shape_of(node.value))}", "muted"))
             lines.append((f"= {_literal_preview(node.value)}", "value"))
+        elif error is not None and error.incomplete:
+            lines.append((error.message, "muted"))  # "connect input 'other'": a hint
         elif error is not None:
             lines.append(("forward failed", "error"))
         else:
-            lines.append(("not computed yet", "muted"))
+            lines.append(("computing…" if run is None else "not computed", "muted"))
         override = self.grad_lines(node.id) if (run is not None and self.grad_lines) else None
         if override is not None:
             lines.extend(override)
@@ -127,7 +134,10 @@ class GraphScene(QGraphicsScene):
                 lines.append((f"∇ {preview(run.node_grads[node.id])}", "grad"))
             elif node.id not in run.grad_nodes and value is not None:
                 lines.append(("no gradient", "muted"))
-        item.set_lines(lines, error.describe(run.names) if (error and run) else None)
+        elif self.doc.outputs():
+            lines.append(("∇ computing…", "muted"))  # never a number from a previous run
+        alarm = error is not None and run is not None and not error.incomplete
+        item.set_lines(lines, error.describe(run.names) if (alarm and error and run) else None)
 
 
 def _literal_preview(value: object) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtCore import QPoint, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView
 
+from gui import style
 from gui.canvas.scene import GraphScene
+
+EMPTY_HINT = "Drag an op from Ops, or press Tab\nFile → Import PyTorch code…"
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
 
@@ -20,6 +23,28 @@ class GraphView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self._pan_from: QPoint | None = None
+        self._was_empty = not scene.nodes
+        scene.changed.connect(self._on_scene_changed)
+
+    # ---- the hint on an empty canvas ------------------------------------------------------
+    def is_empty(self) -> bool:
+        scene = self.scene()
+        return isinstance(scene, GraphScene) and not scene.nodes
+
+    def _on_scene_changed(self) -> None:
+        if self.is_empty() != self._was_empty:  # the hint appears or goes: repaint it all
+            self._was_empty = self.is_empty()
+            self.viewport().update()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
+        super().drawForeground(painter, rect)
+        if not self.is_empty():
+            return
+        painter.save()
+        painter.resetTransform()  # in viewport pixels: centred whatever the zoom
+        painter.setPen(QColor(style.GREY))
+        painter.drawText(QRectF(self.viewport().rect()), Qt.AlignmentFlag.AlignCenter, EMPTY_HINT)
+        painter.restore()
 
     def zoom(self) -> float:
         return self.transform().m11()
@@ -32,6 +57,7 @@ class GraphView(QGraphicsView):
     def fit_all(self) -> None:
         scene = self.scene()
         if scene is None or not scene.items():
+            self.resetTransform()  # an empty canvas starts at 1:1 (e.g. after New)
             return
         rect = scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)

@@ -29,6 +29,7 @@ class WireDrag:
                  status: ShowStatus, port: PortItem) -> None:
         self.doc, self.stack, self.scene, self.view, self.status = doc, stack, scene, view, status
         self.picked: Edge | None = None
+        self.hinting = False  # "release to connect" is on the status bar
         self.fixed = port
         if port.port is not None:
             self.picked = doc.in_edges(port.node_item.node_id).get(port.port)
@@ -61,9 +62,17 @@ class WireDrag:
         if target is not None:
             reason = self.doc.can_connect(*target)
             self.status(f"Cannot connect: {reason}" if reason else "release to connect", 3000)
+            self.hinting = True
             colour = QColor(style.VERMILLION if reason else style.GREEN)
+        elif self.hinting:  # off the port again: the hint no longer holds
+            self._clear_hint()
         if self.line.pen().color() != colour:  # green: will connect; red: refused
             self.line.setPen(QPen(colour, 2.5, Qt.PenStyle.DashLine))
+
+    def _clear_hint(self) -> None:
+        if self.hinting:
+            self.hinting = False
+            self.status("", 0)
 
     def target(self, pos: QPointF, item_at: ItemAt) -> tuple[str, str, str] | None:
         """(source, target, port) the wire would make if released at `pos`, else None."""
@@ -80,6 +89,7 @@ class WireDrag:
     def apply(self, target: tuple[str, str, str] | None,
               connect: Callable[[str, str, str], bool]) -> None:
         """After `end()`: make what releasing over `target` (None: over nothing) means."""
+        self._clear_hint()
         picked = self.picked
         if picked is None:
             if target is not None:

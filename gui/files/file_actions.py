@@ -19,7 +19,7 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QWidget
 
 from engine.document import Document
 from engine.examples import EXAMPLES_DIR, ExampleInfo, list_examples
@@ -67,6 +67,11 @@ class FileActions(QObject):
         self.autosave.failed.connect(self._on_autosave_failed)
         self.autosave.written.connect(self._on_autosave_written)
         self.autosave_warning: QMessageBox | None = None  # shown once per run of failures
+        # stays on the status bar while recovery copies fail: transient messages ("backward
+        # ran") must not hide that unsaved work is unprotected
+        self.protection = QLabel()
+        self.protection.setStyleSheet("color: #D55E00; font-weight: bold")
+        self.protection.hide()
         self.description = DescriptionPanel(self.doc)
         self.description_dock = add_dock(
             "About this graph", self.description, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -147,6 +152,9 @@ class FileActions(QObject):
     # ---- autosave trouble -----------------------------------------------------------------
     def _on_autosave_failed(self, error: str) -> None:
         self._status(f"Unsaved work is not protected: {error}", 0)
+        self.protection.setText(elide("⚠ unsaved work not protected", STATUS_CHARS))
+        self.protection.setToolTip(f"Recovery copies cannot be written: {error}")
+        self.protection.show()
         if self.autosave_warning is None and shiboken6.isValid(self.dialog_parent):
             self.autosave_warning = ask.warn_once(
                 self.dialog_parent, f"Gradflow Studio cannot keep a recovery copy of your "
@@ -154,20 +162,28 @@ class FileActions(QObject):
                 "once; the status bar says when recovery copies work again.)")
 
     def _on_autosave_written(self) -> None:
+        self.protection.hide()
         if self.autosave_warning is not None:
             self.autosave_warning = None
             self._status("Recovery copies of unsaved work are written again", 6000)
 
     def _take(self, new: Document, path: Path | None) -> None:
-        """Replace the open document (views rebuild on 'reset'); the result is clean."""
-        self.doc.replace_with(new)
-        self.stack.clear()
-        self.path = path
-        self.autosave.source = str(path) if path else None
-        self.tracker.mark_clean()
-        self.autosave.discard()
-        self.refresh_title()
-        self.document_replaced.emit()
+        """Replace the open document (views rebuild on 'reset'); the result is clean.
+
+        One transaction: the document, undo history, path, title, clean state and recovery
+        source switch together. `replace_with` has taken the new content before it tells the
+        views, so if a view fails to redraw the rest still switches (Save must never write
+        the new document over the old file) and the view's error is raised afterwards."""
+        try:
+            self.doc.replace_with(new)
+        finally:
+            self.stack.clear()
+            self.path = path
+            self.autosave.source = str(path) if path else None
+            self.tracker.mark_clean()
+            self.autosave.discard()
+            self.refresh_title()
+            self.document_replaced.emit()
 
     # ---- asking before work is lost -------------------------------------------------------
     def maybe_save(self) -> bool:
@@ -316,12 +332,16 @@ class FileActions(QObject):
     # ---- recovery -------------------------------------------------------------------------
     def restore(self, found: recovery.Recovered) -> None:
         """Take recovered work: it belongs to its old file but is not saved there yet."""
-        self.doc.replace_with(found.doc)
-        self.stack.clear()
-        source = Path(found.source) if found.source else None
-        self._set_file(source if source and not is_example(source) else None,
-                       found.source_stamp)
-        self.tracker.mark_dirty()
+        try:  # one transaction, as in _take
+            self.doc.replace_with(found.doc)
+        finally:
+            self.stack.clear()
+            source = Path(found.source) if found.source else None
+            self._set_file(source if source and not is_example(source) else None,
+                           found.source_stamp)
+            self.tracker.mark_dirty()
+            self.refresh_title()
+            self.document_replaced.emit()
         if self.autosave.write():  # this window's own recovery file holds it now
             recovery.remove(found)
         self._status("Recovered unsaved work — save it to keep it")

@@ -17,8 +17,9 @@ class ErrorBanner(QLabel):
         self.hide()
 
     def show_run(self, run: Run | None) -> None:
-        text = run.error_text() if run else None
-        if run is not None and run.error is not None and run.error.call is not None \
+        # an input not connected yet is a hint on its card, not an alarm
+        text = run.error_text() if (run and run.error and not run.error.incomplete) else None
+        if text and run is not None and run.error is not None and run.error.call is not None \
                 and len(run.calls) > 1:  # say which call of the program raised it
             text = f"call {run.error.call + 1}: {run.error.type}: {run.error.message}"
         if text:

@@ -52,6 +52,7 @@ class ReplayAnimator(QObject):
         runner.finished.connect(self.set_run)
         doc.subscribe(self._on_doc_event)
         self.scene.node_moved.connect(self.overlay.follow_node)
+        self.scene.about_to_rebuild.connect(self.drop)  # its items go with the scene's
         if runner.last is not None:
             self.set_run(runner.last)
 
@@ -66,15 +67,24 @@ class ReplayAnimator(QObject):
         self.step_changed.emit(self.step)
 
     def _on_doc_event(self, event: DocEvent) -> None:
+        if event.kind == "reset":
+            return  # the window's reset order calls drop() before the scene clears
         if event.kind == "node_changed" and event.fields == ("position",):
             if event.node_id:
                 self.overlay.follow_node(event.node_id)
             return
         # the replayed run no longer matches what is on the canvas: stop cleanly
+        self.drop()
+
+    def drop(self) -> None:
+        """Stop, take the overlay's items off the canvas while they still exist, and forget
+        the replay: the next run starts a fresh one."""
         self.pause()
         self.leave()
+        self.overlay.clear()
         if self.replay is not None:
             self.replay = None
+            self.step = 0
             self.replay_changed.emit(None)
 
     # ---- transport ------------------------------------------------------------------------

@@ -103,7 +103,7 @@ class ReplayControls(QWidget):
             w.setEnabled(usable)
         self.slider.setEnabled(usable)
         if replay is None:
-            self.position.setText("running…")
+            self.position.setText("computing…")
         elif not n:
             self.position.setText("no backward")
 

@@ -49,6 +49,10 @@ class StepList(QListWidget):
     def set_replay(self, replay: Replay | None) -> None:
         self._quiet = True
         self.clear()
+        if replay is None:  # a run of the current document is on its way
+            waiting = QListWidgetItem("computing…")
+            waiting.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.addItem(waiting)
         self.rows = rows(replay, self.call_words) if replay is not None else []
         self._row_of = {r.step: i for i, r in enumerate(self.rows) if r.step is not None}
         for row in self.rows:

@@ -8,11 +8,12 @@ from PySide6.QtGui import QUndoCommand
 
 from engine.document import Document
 from engine.literal import Nested
+from gui.undo import AtomicCommand
 
 _MERGE_ID = 5001
 
 
-class SetSeedCommand(QUndoCommand):
+class SetSeedCommand(AtomicCommand):
     """doc.update_node(id, seed=..., seed_enabled=...) and back.
 
     Typing several characters into the same cell (`0`, `0.`, `0.5`) is one edit: commands with

@@ -355,11 +355,15 @@ class SeedForm(QScrollArea):
         doc.subscribe(self._on_event)
         self.rebuild()
 
+    def reset(self) -> None:
+        """The document was replaced: blocks for its outputs, no shape from an older run."""
+        self.shapes.clear()
+        self.rebuild()
+
     def _on_event(self, event: DocEvent) -> None:
         if event.kind == "reset":
-            self.shapes.clear()
-            self.rebuild()
-        elif event.kind in ("node_added", "node_removed"):
+            return  # the window's reset order calls reset()
+        if event.kind in ("node_added", "node_removed"):
             self.rebuild()
         elif event.kind == "node_changed":
             if _STRUCTURE_FIELDS & set(event.fields):
@@ -376,6 +380,7 @@ class SeedForm(QScrollArea):
     def rebuild(self) -> None:
         for block in self.blocks.values():
             self._blocks_layout.removeWidget(block)
+            block.hide()  # gone from sight now, not when the event loop deletes it
             block.deleteLater()
         self.blocks.clear()
         outputs = self.doc.outputs()

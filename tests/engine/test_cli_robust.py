@@ -115,10 +115,10 @@ def test_an_unconnected_input_is_the_apps_message_and_bad_input(tmp_path, capsys
     assert main(["compute", path, "--json"]) == 2
     data = json.loads(capsys.readouterr().out)
     assert data["error"] == {"type": "GraphIncomplete", "node": "mul", "call": None,
-                             "message": "input 'other' of mul is not connected"}
+                             "message": "connect input 'other'"}
     assert main(["compute", path]) == 2
     out = capsys.readouterr().out
-    assert "error (at mul): GraphIncomplete: input 'other' of mul is not connected" in out
+    assert "error (at mul): GraphIncomplete: connect input 'other'" in out
     assert "_MissingInput" not in out
 
 

@@ -167,7 +167,9 @@ def test_unconnected_input_is_an_error_on_that_node():
     doc.add_edge(a, m, "input")
     result = run(doc)
     assert result.error is not None and result.error.node_id == m
-    assert "'other'" in result.error.message and "not connected" in result.error.message
+    # a graph still being built: a hint for the card, not an alarm, and no internal name
+    assert result.error.incomplete and result.error.message == "connect input 'other'"
+    assert "_" not in result.error.describe(result.names)
 
 
 def test_output_without_graph_gives_torchs_text():

@@ -177,10 +177,13 @@ def test_a_full_disk_is_shown_once_without_a_dialog_per_edit(qtbot, window, monk
     monkeypatch.setattr(recovery.os, "fsync", no_space)
     autosave = window.file_actions.autosave
     autosave.timer.setInterval(0)
-    edit(qtbot, window, [1.0, 2.0])
+    with qtbot.waitSignal(window.runner.finished, timeout=30_000):  # its "backward ran" first
+        edit(qtbot, window, [1.0, 2.0])
     qtbot.waitUntil(lambda: autosave.last_error is not None, timeout=5000)
     assert "No space left on device" in autosave.last_error
-    assert "No space left on device" in window.statusBar().currentMessage()
+    protection = window.file_actions.protection  # stays while transient messages come and go
+    assert protection.isVisible() and "not protected" in protection.text()
+    assert "No space left on device" in protection.toolTip()
     box = window.file_actions.autosave_warning
     assert box is not None and box.isVisible() and not box.isModal()
     assert "No space left on device" in box.text()
@@ -191,6 +194,7 @@ def test_a_full_disk_is_shown_once_without_a_dialog_per_edit(qtbot, window, monk
     monkeypatch.setattr(recovery.os, "fsync", real_fsync)
     assert autosave.write()
     assert window.file_actions.autosave_warning is None
+    assert not protection.isVisible()
     assert "written again" in window.statusBar().currentMessage()
     box.close()
 
