@@ -89,6 +89,7 @@ def open_offscreen(doc: Document, size: tuple[int, int] | None = None) -> MainWi
     window = MainWindow(doc)
     if size is not None:
         window.resize(*size)
+        window.size_docks()
     window.show()
     loop = QEventLoop()
     window.runner.finished.connect(loop.quit)

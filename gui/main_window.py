@@ -122,31 +122,47 @@ class MainWindow(QMainWindow):
         return dock
 
     def _arrange_docks(self) -> None:
-        """The first-start layout (saved layouts replace it): the canvas gets the room,
-        related panels share a tab, the replay strip stays low."""
+        """The first-start layout (saved layouts replace it), made for learning: the canvas
+        gets most of the window; one column on the left shows the seed form above the
+        input-gradient chart; the replay transport runs under the canvas. Every other panel
+        is a tab beside one of these, one click away."""
         screen = self.screen().availableGeometry()
         self.resize(min(1480, int(screen.width() * 0.95)), min(920, int(screen.height() * 0.92)))
+        self.setCorner(Qt.Corner.TopLeftCorner, LEFT)
+        self.setCorner(Qt.Corner.BottomLeftCorner, LEFT)  # the column runs the full height
+        editing, replay = self.editing, self.backward_replay
+        groups = (
+            (LEFT, [self.seed_dock, editing.ops_dock, editing.history_dock]),
+            (LEFT, [self.chart_dock, self.jacobian_dock, editing.inspector_dock]),
+            (BOTTOM, [replay.dock, self.explain_dock, self.file_actions.description_dock,
+                      replay.autograd_dock, self.code_dock]),
+        )
+        # every dock goes straight to its place: a dock moved between areas after a tabify
+        # leaves an empty tab bar behind, drawn as a second row of the same tabs
+        shown = {dock: not dock.isHidden() for _, docks in groups for dock in docks}
+        for _, docks in groups:
+            for dock in docks:
+                self.removeDockWidget(dock)
+        for area, docks in groups:
+            self.addDockWidget(area, docks[0])
+            for dock in docks[1:]:
+                self.tabifyDockWidget(docks[0], dock)
+            for dock in docks:
+                dock.setVisible(shown[dock])
+        for _, docks in groups:
+            docks[0].raise_()
+        self.size_docks()
+
+    def size_docks(self) -> None:
+        """Dock sizes for the window's current size: the left column as narrow as the seed
+        form allows, the chart below it, the replay strip just tall enough for its list."""
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
-        editing = self.editing
-        # the inspector above the chart; the canvas keeps most of the width
-        self.splitDockWidget(editing.inspector_dock, self.chart_dock, vertical)
-        self.resizeDocks([editing.inspector_dock, self.chart_dock], [280, 420], vertical)
-        self.resizeDocks([self.chart_dock], [380], horizontal)
-        self.resizeDocks([editing.ops_dock, editing.history_dock], [520, 200], vertical)
-        self.resizeDocks([editing.ops_dock], [210], horizontal)
-        self.tabifyDockWidget(editing.ops_dock, editing.history_dock)
-        editing.ops_dock.raise_()
-        self.tabifyDockWidget(self.explain_dock, editing.inspector_dock)
-        editing.inspector_dock.raise_()
-        self.tabifyDockWidget(self.jacobian_dock, self.file_actions.description_dock)
-        self.jacobian_dock.raise_()
-        self.tabifyDockWidget(self.backward_replay.dock, self.code_dock)
-        self.backward_replay.dock.raise_()
-        self.resizeDocks([self.seed_dock, self.explain_dock], [380, 300], vertical)
-        self.resizeDocks([editing.ops_dock, self.seed_dock, self.chart_dock], [190, 370, 400],
-                         horizontal)
-        self.resizeDocks([self.chart_dock, self.jacobian_dock], [330, 300], vertical)
-        self.resizeDocks([self.backward_replay.dock], [190], vertical)
+        width, height = self.width(), self.height()
+        column = max(370, min(440, int(width * 0.25)))
+        self.resizeDocks([self.seed_dock], [column], horizontal)
+        self.resizeDocks([self.seed_dock, self.chart_dock],
+                         [int(height * 0.52), int(height * 0.48)], vertical)
+        self.resizeDocks([self.backward_replay.dock], [max(150, int(height * 0.2))], vertical)
 
     # ---- what features call back ----------------------------------------------------------
     def show_status(self, text: str, ms: int) -> None:

@@ -25,12 +25,17 @@ from engine.document import Node
 from engine.ops import LEAF, get_op, is_source
 from gui import style
 
-NODE_WIDTH = 190.0
-HEADER = 24.0
-LINE = 17.0
+# Sizes in scene units. The fonts are large for a card so that the default view (which never
+# zooms below READABLE_ZOOM, gui/canvas/view.py) shows card text at 10 px or more and port
+# names at 9 px or more on screen.
+NODE_WIDTH = 180.0
+HEADER = 26.0
+LINE = 19.0
 PORT_RADIUS = 5.5
+PORT_GAP = 26.0  # between input ports: a port name fits between two wires
 PORT_LABEL_WIDTH = 50.0  # room left of a card for its input ports' names
 TEXT_MIN_ZOOM = 0.4  # below this zoom, cards are drawn without text
+TITLE_PT, BODY_PT, PORT_PT = 10.5, 10.0, 9.0
 
 
 def node_kind(node: Node) -> str:
@@ -85,7 +90,7 @@ class NodeItem(QGraphicsItem):
         spec = get_op(node.op)
         ports = spec.inputs
         self.prepareGeometryChange()
-        self._height = max(HEADER + 3 * LINE + 8, HEADER + len(ports) * 22 + 8)
+        self._height = max(HEADER + 3 * LINE + 8, HEADER + len(ports) * PORT_GAP + 8)
         if tuple(self.input_ports) != ports:  # an op never changes: build ports once
             for item in list(self.input_ports.values()):
                 item.setParentItem(None)  # type: ignore[arg-type]  # Qt takes None: detach
@@ -93,7 +98,8 @@ class NodeItem(QGraphicsItem):
                     item.scene().removeItem(item)
             self.input_ports = {}
             for i, port in enumerate(ports):
-                self.input_ports[port] = PortItem(self, port, QPointF(0, HEADER + 12 + i * 22))
+                self.input_ports[port] = PortItem(self, port,
+                                                  QPointF(0, HEADER + 14 + i * PORT_GAP))
         if self.output_port is None:
             self.output_port = PortItem(self, None, QPointF(NODE_WIDTH, HEADER / 2 + 10))
         kind = node_kind(node)
@@ -159,15 +165,19 @@ class NodeItem(QGraphicsItem):
         title = self.node.name
         if self._kind == "output":
             title += "  (output)"
-        symbol = spec.symbol if not is_source(self.node.op) else self.node.op
-        symbol_width = title_metrics.horizontalAdvance(symbol) + 4
-        title_width = NODE_WIDTH - symbol_width - 20
+        badge = _badge_text(self.node.op, spec.symbol)
+        badge_rect = _badge_rect(badge, body_metrics)
+        title_width = badge_rect.left() - 12
         painter.drawText(QRectF(8, 0, title_width, HEADER), Qt.AlignmentFlag.AlignVCenter,
                          title_metrics.elidedText(title, Qt.TextElideMode.ElideRight,
                                                   title_width))
-        painter.drawText(QRectF(NODE_WIDTH - symbol_width - 8, 0, symbol_width, HEADER),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, symbol)
+        # the op as a rounded pill ("mul ×"): a bare × at the corner read as a close button
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 215))
+        painter.drawRoundedRect(badge_rect, badge_rect.height() / 2, badge_rect.height() / 2)
         painter.setFont(body_font)
+        painter.setPen(colour.darker(150))
+        painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
         left = 14 if spec.inputs else 8
         y = HEADER + 3
         for text, role in self.lines:
@@ -181,8 +191,9 @@ class NodeItem(QGraphicsItem):
             painter.setFont(_port_font())
             painter.setPen(QColor(style.GREY))
             for port, item in self.input_ports.items():
+                # above its port, where the wire runs straight (EdgeItem): never crossed
                 y = item.pos().y()
-                painter.drawText(QRectF(-PORT_LABEL_WIDTH, y - 15, PORT_LABEL_WIDTH - 6, 11),
+                painter.drawText(QRectF(-PORT_LABEL_WIDTH, y - 17, PORT_LABEL_WIDTH - 6, 13),
                                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                                  port)
         if self.error:
@@ -203,10 +214,10 @@ def _fonts() -> tuple[QFont, QFontMetricsF, QFont, QFontMetricsF]:
     global _FONTS
     if _FONTS is None:
         title = QFont()
-        title.setPointSizeF(9.5)
+        title.setPointSizeF(TITLE_PT)
         title.setBold(True)
         body = QFont()
-        body.setPointSizeF(8.5)
+        body.setPointSizeF(BODY_PT)
         _FONTS = (title, QFontMetricsF(title), body, QFontMetricsF(body))
     return _FONTS
 
@@ -218,8 +229,17 @@ def _port_font() -> QFont:
     global _PORT_FONT
     if _PORT_FONT is None:
         _PORT_FONT = QFont()
-        _PORT_FONT.setPointSizeF(7)
+        _PORT_FONT.setPointSizeF(PORT_PT)
     return _PORT_FONT
+
+
+def _badge_text(op: str, symbol: str) -> str:
+    return op if symbol in ("", op) or is_source(op) else f"{op} {symbol}"
+
+
+def _badge_rect(text: str, metrics: QFontMetricsF) -> QRectF:
+    width = min(metrics.horizontalAdvance(text) + 12, NODE_WIDTH * 0.55)
+    return QRectF(NODE_WIDTH - width - 5, 4, width, HEADER - 8)
 
 
 def _header_path() -> QPainterPath:
@@ -268,13 +288,22 @@ class EdgeItem(QGraphicsPathItem):
         start = self.source.output_port.scene_centre()
         target_port = self.target.input_ports.get(self.port)
         end = target_port.scene_centre() if target_port else self.target.scenePos()
-        path = QPainterPath(start)
-        dx = max(40.0, abs(end.x() - start.x()) * 0.5)
-        path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
-        self.setPath(path)
+        self.setPath(edge_path(start, end))
         pen = QPen(style.text_colour() if self.carries_grad else QColor(style.GREY), 1.8)
         if not self.carries_grad:
             pen.setStyle(Qt.PenStyle.DashLine)
         self.setPen(pen)
         self.setToolTip(f"{self.source.node.name} → {self.target.node.name}.{self.port}"
                         + ("" if self.carries_grad else " (carries no gradient)"))
+
+
+def edge_path(start: QPointF, end: QPointF) -> QPainterPath:
+    """A bezier that ends in a straight run as long as the port names are wide: the name sits
+    just above that run, so no wire crosses it."""
+    path = QPainterPath(start)
+    run_in = min(PORT_LABEL_WIDTH, max(0.0, end.x() - start.x() - 20))
+    bend_end = end - QPointF(run_in, 0)
+    dx = max(40.0, abs(bend_end.x() - start.x()) * 0.5)
+    path.cubicTo(start + QPointF(dx, 0), bend_end - QPointF(dx, 0), bend_end)
+    path.lineTo(end)
+    return path

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QFontInfo, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView
 
+from gui.canvas import items
 from gui.canvas.scene import GraphScene
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
+CARD_TEXT_PX, PORT_LABEL_PX = 10.0, 9.0  # the smallest text a learner reads without effort
+
+
+def readable_zoom() -> float:
+    """The zoom at which card text is CARD_TEXT_PX and port names PORT_LABEL_PX on screen."""
+    _, _, body, _ = items._fonts()
+    card = CARD_TEXT_PX / QFontInfo(body).pixelSize()
+    port = PORT_LABEL_PX / QFontInfo(items._port_font()).pixelSize()
+    return max(card, port) * 1.001  # a hair above: a float product must not land below
 
 
 class GraphView(QGraphicsView):
@@ -20,6 +30,15 @@ class GraphView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self._pan_from: QPoint | None = None
+        scene.sceneRectChanged.connect(self._follow_scene_rect)
+
+    def _follow_scene_rect(self) -> None:
+        """The scrollable area: the cards (GraphScene's rect) and what is on screen now, so a
+        card dragged or added near the edge never shifts the view under the mouse."""
+        scene = self.scene()
+        if scene is not None:
+            shown = self.mapToScene(self.viewport().rect()).boundingRect()
+            self.setSceneRect(scene.sceneRect().united(shown))
 
     def zoom(self) -> float:
         return self.transform().m11()
@@ -30,15 +49,28 @@ class GraphView(QGraphicsView):
         self.scale(factor, factor)
 
     def fit_all(self) -> None:
+        """Show the whole graph, but never smaller than readable: a graph too big for the
+        view at that zoom scrolls, starting at its leaves (where the gradients arrive)."""
         scene = self.scene()
         if scene is None or not scene.items():
             return
-        rect = scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
+        rect = scene.sceneRect()  # the cards and a margin (GraphScene keeps it)
+        self.setSceneRect(rect)
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom() > 1.5:  # a tiny graph should not be blown up past readable
+        floor = readable_zoom()
+        if self.zoom() < floor:
+            self.resetTransform()
+            self.scale(floor, floor)
+            seen_w = self.viewport().width() / floor
+            seen_h = self.viewport().height() / floor
+            x = rect.left() + seen_w / 2 if rect.width() > seen_w else rect.center().x()
+            y = rect.top() + seen_h / 2 if rect.height() > seen_h else rect.center().y()
+            self.centerOn(QPointF(x, y))
+        elif self.zoom() > 1.5:  # a tiny graph should not be blown up past readable
             self.resetTransform()
             self.scale(1.5, 1.5)
             self.centerOn(rect.center())
+        self._follow_scene_rect()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         self.zoom_by(1.0015 ** event.angleDelta().y())
