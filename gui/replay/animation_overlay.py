@@ -78,9 +78,11 @@ class Tag(QGraphicsItem):
             return
         self.prepareGeometryChange()
         self.text = text
-        width = QFontMetricsF(self.font).horizontalAdvance(text) + 12
+        metrics = QFontMetricsF(self.font)
+        lines = text.split("\n")
+        width = max(metrics.horizontalAdvance(line) for line in lines) + 12
         left = -width / 2 if self.centred else 0.0
-        self._rect = QRectF(left, -10, width, 20)
+        self._rect = QRectF(left, -10, width, 20 + (len(lines) - 1) * metrics.lineSpacing())
         self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802
@@ -178,8 +180,9 @@ class CanvasOverlay:
         parts = replay.contributions(node_id, step)
         shown = [g for _, g in parts if g is not None]
         if len(parts) >= 2 and shown:
-            text = " + ".join(preview(g) for g in shown)
-            text += f" = {preview(total)}" if total is not None else " + …"
+            # one term a line: a long sum stays as narrow as a card, clear of the wires
+            text = "\n+ ".join(preview(g) for g in shown)
+            text += f"\n= {preview(total)}" if total is not None else "\n+ …"
             tag = self.sums.get(node_id)
             if tag is None:
                 tag = self.sums[node_id] = Tag(halo.node, centred=False)

@@ -19,7 +19,7 @@ BLOCKED = 1000.0  # a wire, a port, a port's name, another label, or outside the
 
 def cost(scene: QGraphicsScene, rect: QRectF, labels: set[QGraphicsItem]) -> float:
     """How much a label at `rect` (scene coordinates) would hide."""
-    total = 0.0 if scene.sceneRect().contains(rect) else BLOCKED
+    total = 0.0 if _room(scene).contains(rect) else BLOCKED
     for item in scene.items(rect):
         if item in labels and item.isVisible():
             total += BLOCKED
@@ -35,6 +35,14 @@ def cost(scene: QGraphicsScene, rect: QRectF, labels: set[QGraphicsItem]) -> flo
                     rect.intersects(name) for name in _port_names(item)):
                 total += BLOCKED
     return total
+
+
+def _room(scene: QGraphicsScene) -> QRectF:
+    """The scene rect and what the views show: a label there is on screen without scrolling."""
+    room = scene.sceneRect()
+    for view in scene.views():
+        room = room.united(view.mapToScene(view.viewport().rect()).boundingRect())
+    return room
 
 
 def _port_names(item: NodeItem) -> Iterable[QRectF]:
@@ -59,20 +67,22 @@ def best(scene: QGraphicsScene, size: QRectF, spots: Iterable[QPointF],
 def beside_wire(path: QPainterPath, size: QRectF) -> Iterable[QPointF]:
     """Spots off the wire's middle, on either side, moving out towards its ends."""
     half = size.height() / 2 + 5
-    for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
-        point = path.pointAtPercent(t)
-        angle = math.radians(path.angleAtPercent(t))
-        normal = QPointF(-math.sin(angle), -math.cos(angle))  # Qt's angles run anticlockwise
-        for distance in (half, half + 14):
-            for side in (1, -1):
-                yield point + normal * (side * distance)
+    for distance in (half, half + 14, half + 30, half + 48):
+        for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+            point = path.pointAtPercent(t)
+            angle = math.radians(path.angleAtPercent(t))
+            normal = QPointF(-math.sin(angle), -math.cos(angle))  # Qt's angles: anticlockwise
+            for shift in (0.0, -size.width() / 3, size.width() / 3):
+                for side in (1, -1):
+                    yield point + normal * (side * distance) + QPointF(shift, 0)
 
 
 def around_card(item: NodeItem, size: QRectF) -> Iterable[QPointF]:
     """Spots (scene coordinates of the label's origin) above, below and beside a card."""
-    top, bottom = -size.bottom() - 4, item.height() - size.top() + 4
-    right_aligned = NODE_WIDTH - size.right()
-    for local in (QPointF(right_aligned, top), QPointF(-size.left(), top),
-                  QPointF(right_aligned, bottom), QPointF(-size.left(), bottom),
-                  QPointF(NODE_WIDTH + 12 - size.left(), top)):
-        yield item.mapToScene(local)
+    right_aligned, left_aligned = NODE_WIDTH - size.right(), -size.left()
+    for extra in (0.0, 16.0, 34.0, 56.0, 80.0):
+        top, bottom = -size.bottom() - 4 - extra, item.height() - size.top() + 4 + extra
+        for local in (QPointF(right_aligned, top), QPointF(left_aligned, top),
+                      QPointF(right_aligned, bottom), QPointF(left_aligned, bottom),
+                      QPointF(NODE_WIDTH + 12 - size.left(), top)):
+            yield item.mapToScene(local)
