@@ -80,12 +80,15 @@ class Node:
 @dataclass(frozen=True)
 class DocEvent:
     """kind: node_added | node_removed | node_changed | edge_added | edge_removed |
-    options_changed | reset (everything replaced)."""
+    options_changed | reset (everything replaced). A move of several nodes at once (a
+    layout, a drag of a selection) is one node_changed with fields ("position",), node_id
+    None and the moved ids in node_ids."""
 
     kind: str
     node_id: str | None = None
     edge: Edge | None = None
     fields: tuple[str, ...] = ()
+    node_ids: tuple[str, ...] = ()
 
 
 @dataclass
@@ -319,6 +322,20 @@ class Document:
         old = {k: copy.deepcopy(getattr(current, k)) for k in fields}
         self.graph.nodes[node_id]["node"] = candidate
         self._emit(DocEvent("node_changed", node_id, fields=tuple(fields)))
+        return old
+
+    def move_nodes(self, positions: dict[str, tuple[float, float]]
+                   ) -> dict[str, tuple[float, float]]:
+        """Move many nodes as one change (one event); returns their old positions."""
+        old = {i: self.node(i).position for i in positions}  # unknown ids raise first
+        moved = []
+        for node_id, (x, y) in positions.items():
+            new = (float(x), float(y))
+            if new != old[node_id]:
+                self.graph.nodes[node_id]["node"] = replace(self.node(node_id), position=new)
+                moved.append(node_id)
+        if moved:
+            self._emit(DocEvent("node_changed", fields=("position",), node_ids=tuple(moved)))
         return old
 
     def add_edge(self, source: str, target: str, port: str) -> Edge:

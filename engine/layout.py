@@ -181,7 +181,5 @@ def wire_points(doc: Document, positions: dict[str, tuple[float, float]], source
 
 
 def apply_layout(doc: Document) -> None:
-    """Move every node to its layered position."""
-    for node_id, pos in layered_positions(doc).items():
-        if doc.node(node_id).position != pos:
-            doc.update_node(node_id, position=pos)
+    """Move every node to its layered position: one document change."""
+    doc.move_nodes(layered_positions(doc))

@@ -62,6 +62,10 @@ class GraphScene(QGraphicsScene):
         elif event.kind == "node_removed" and event.node_id in self.nodes:
             self.removeItem(self.nodes.pop(event.node_id))
             self.fit_scene_rect()
+        elif event.kind == "node_changed" and event.node_ids:  # many moved at once
+            for node_id in event.node_ids:
+                if node_id in self.nodes:
+                    self.nodes[node_id].set_node(self.doc.node(node_id))  # node_moved follows
         elif event.kind == "node_changed" and event.node_id in self.nodes:
             item = self.nodes[event.node_id]
             item.set_node(self.doc.node(event.node_id))

@@ -67,8 +67,8 @@ class ReplayAnimator(QObject):
 
     def _on_doc_event(self, event: DocEvent) -> None:
         if event.kind == "node_changed" and event.fields == ("position",):
-            if event.node_id:
-                self.overlay.follow_node(event.node_id)
+            for node_id in event.node_ids or ((event.node_id,) if event.node_id else ()):
+                self.overlay.follow_node(node_id)
             return
         # the replayed run no longer matches what is on the canvas: stop cleanly
         self.pause()

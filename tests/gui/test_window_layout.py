@@ -107,3 +107,31 @@ def test_a_tag_on_a_wire_would_be_caught(first_start):
     middle = item.path().pointAtPercent(0.5)
     assert cost(scene, QRectF(middle - QPointF(20, 8), middle + QPointF(20, 8)),
                 set()) >= BLOCKED
+
+
+def test_a_layout_saved_by_an_earlier_version_gives_way_to_the_first_start_one(qtbot):
+    from PySide6.QtCore import QSettings
+
+    from gui.files.settings import restore_window_state
+    from gui.main_window import MainWindow
+
+    old = MainWindow(load(EXAMPLES[0].path))
+    qtbot.addWidget(old)
+    old.chart_dock.hide()
+    QSettings().setValue("window/state", old.saveState())  # what version 1 stored
+    new = MainWindow(load(EXAMPLES[0].path))
+    qtbot.addWidget(new)
+    assert not restore_window_state(new)
+    new.show()
+    assert not new.chart_dock.isHidden()  # the old layout's choice was not applied
+    # the current version's layout does come back
+    new.chart_dock.hide()
+    from gui.files.settings import save_window_state
+
+    save_window_state(new)
+    again = MainWindow(load(EXAMPLES[0].path))
+    qtbot.addWidget(again)
+    assert restore_window_state(again)
+    assert again.chart_dock.isHidden()
+    for win in (old, new, again):
+        win.discard_quietly()
