@@ -71,8 +71,10 @@ def launch(argv: list[str]) -> int:
         from pathlib import Path
 
         window.file_actions.opened_from(Path(args.file))
-    restore_window_state(window)
+    restored = restore_window_state(window)
     window.show()
+    if not restored:  # first start: the learning layout, sized for this window
+        QTimer.singleShot(0, window.size_docks)
     QTimer.singleShot(0, window.view.fit_all)
     QTimer.singleShot(0, window.runner.run_now)  # after the first paint: torch loads then
     if problem:
@@ -89,8 +91,9 @@ def open_offscreen(doc: Document, size: tuple[int, int] | None = None) -> MainWi
     window = MainWindow(doc)
     if size is not None:
         window.resize(*size)
-        window.size_docks()
     window.show()
+    QCoreApplication.processEvents()
+    window.size_docks()  # dock sizes hold once the window is laid out at its size
     loop = QEventLoop()
     window.runner.finished.connect(loop.quit)
     QTimer.singleShot(RUN_TIMEOUT_MS, loop.quit)

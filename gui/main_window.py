@@ -127,15 +127,18 @@ class MainWindow(QMainWindow):
         input-gradient chart; the replay transport runs under the canvas. Every other panel
         is a tab beside one of these, one click away."""
         screen = self.screen().availableGeometry()
-        self.resize(min(1480, int(screen.width() * 0.95)), min(920, int(screen.height() * 0.92)))
+        # a laptop screen is used whole: every pixel of the canvas counts there
+        self.resize(min(1480, screen.width()), min(920, screen.height()))
         self.setCorner(Qt.Corner.TopLeftCorner, LEFT)
         self.setCorner(Qt.Corner.BottomLeftCorner, LEFT)  # the column runs the full height
         editing, replay = self.editing, self.backward_replay
         groups = (
-            (LEFT, [self.seed_dock, editing.ops_dock, editing.history_dock]),
-            (LEFT, [self.chart_dock, self.jacobian_dock, editing.inspector_dock]),
-            (BOTTOM, [replay.dock, self.explain_dock, self.file_actions.description_dock,
-                      replay.autograd_dock, self.code_dock]),
+            (LEFT, [self.seed_dock, editing.ops_dock, editing.history_dock,
+                    self.file_actions.description_dock]),
+            (LEFT, [self.chart_dock, self.jacobian_dock, editing.inspector_dock,
+                    self.explain_dock]),
+            # alone until View shows one of the on-demand panels: no tab bar eats the canvas
+            (BOTTOM, [replay.dock, replay.autograd_dock, self.code_dock]),
         )
         # every dock goes straight to its place: a dock moved between areas after a tabify
         # leaves an empty tab bar behind, drawn as a second row of the same tabs
@@ -158,11 +161,11 @@ class MainWindow(QMainWindow):
         form allows, the chart below it, the replay strip just tall enough for its list."""
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
         width, height = self.width(), self.height()
-        column = max(370, min(440, int(width * 0.25)))
+        column = max(410, min(440, int(width * 0.25)))  # the chart's title needs ~400 px
         self.resizeDocks([self.seed_dock], [column], horizontal)
         self.resizeDocks([self.seed_dock, self.chart_dock],
                          [int(height * 0.52), int(height * 0.48)], vertical)
-        self.resizeDocks([self.backward_replay.dock], [max(150, int(height * 0.2))], vertical)
+        self.resizeDocks([self.backward_replay.dock], [max(130, int(height * 0.16))], vertical)
 
     # ---- what features call back ----------------------------------------------------------
     def show_status(self, text: str, ms: int) -> None:

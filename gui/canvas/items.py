@@ -79,6 +79,8 @@ class NodeItem(QGraphicsItem):
         self.input_ports: dict[str, PortItem] = {}
         self.output_port: PortItem | None = None
         self.lines: list[tuple[str, str]] = []  # (text, role) role: value|grad|error|muted
+        self._rows: list[tuple[str, str]] = []  # the lines wrapped to the card's width
+        self._ports_height = HEADER + 3 * LINE + 8
         self.error: str | None = None
         self._height = HEADER + 3 * LINE + 8
         self.set_node(node)
@@ -90,7 +92,8 @@ class NodeItem(QGraphicsItem):
         spec = get_op(node.op)
         ports = spec.inputs
         self.prepareGeometryChange()
-        self._height = max(HEADER + 3 * LINE + 8, HEADER + len(ports) * PORT_GAP + 8)
+        self._ports_height = max(HEADER + 3 * LINE + 8, HEADER + len(ports) * PORT_GAP + 8)
+        self._height = max(self._ports_height, HEADER + len(self._rows) * LINE + 8)
         if tuple(self.input_ports) != ports:  # an op never changes: build ports once
             for item in list(self.input_ports.values()):
                 item.setParentItem(None)  # type: ignore[arg-type]  # Qt takes None: detach
@@ -110,6 +113,12 @@ class NodeItem(QGraphicsItem):
     def set_lines(self, lines: list[tuple[str, str]], error: str | None = None) -> None:
         self.lines = lines
         self.error = error
+        width = NODE_WIDTH - _text_left(self.node) - 8
+        self._rows = [(row, role) for text, role in lines for row in _wrap(text, width)]
+        height = max(self._ports_height, HEADER + len(self._rows) * LINE + 8)
+        if height != self._height:
+            self.prepareGeometryChange()
+            self._height = height
         if error:
             self.setToolTip(f"{self.node.name}: {error}")
         else:
@@ -178,9 +187,9 @@ class NodeItem(QGraphicsItem):
         painter.setFont(body_font)
         painter.setPen(colour.darker(150))
         painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
-        left = 14 if spec.inputs else 8
+        left = _text_left(self.node)
         y = HEADER + 3
-        for text, role in self.lines:
+        for text, role in self._rows:
             painter.setPen(_role_colour(role))
             painter.drawText(QRectF(left, y, NODE_WIDTH - left - 8, LINE),
                              Qt.AlignmentFlag.AlignVCenter,
@@ -231,6 +240,36 @@ def _port_font() -> QFont:
         _PORT_FONT = QFont()
         _PORT_FONT.setPointSizeF(PORT_PT)
     return _PORT_FONT
+
+
+def _text_left(node: Node) -> float:
+    return 14.0 if get_op(node.op).inputs else 8.0
+
+
+MAX_ROWS = 3  # of one value: a longer one ends in "…"
+
+
+def _wrap(text: str, width: float) -> list[str]:
+    """A value too wide for the card continues on the next row, broken after a comma, so a
+    learner reads every number of a small tensor instead of its first half."""
+    metrics = _fonts()[3]
+    if metrics.horizontalAdvance(text) <= width:
+        return [text]
+    rows: list[str] = []
+    rest = text
+    while rest and len(rows) < MAX_ROWS - 1 and metrics.horizontalAdvance(rest) > width:
+        cut = row_end = -1  # the last comma that fits, and the last one that ends a row "],"
+        for i, char in enumerate(rest):
+            if char == "," and metrics.horizontalAdvance(rest[:i + 1]) <= width:
+                cut = i + 1
+                row_end = i + 1 if rest[i - 1] == "]" else row_end
+        cut = row_end if row_end > 0 else cut
+        if cut <= 0:
+            break
+        rows.append(rest[:cut])
+        rest = "  " + rest[cut:].lstrip()
+    rows.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+    return rows
 
 
 def _badge_text(op: str, symbol: str) -> str:
