@@ -272,12 +272,20 @@ def _wrap(text: str, width: float) -> list[str]:
     return rows
 
 
+BADGE_MAX = NODE_WIDTH * 0.5  # the name keeps the other half of the header
+
+
 def _badge_text(op: str, symbol: str) -> str:
-    return op if symbol in ("", op) or is_source(op) else f"{op} {symbol}"
+    """"mul ×"; a long name gives way to its short symbol ("BCE"); elided as a last resort."""
+    metrics = _fonts()[3]
+    for text in (op if symbol in ("", op) or is_source(op) else f"{op} {symbol}", symbol):
+        if metrics.horizontalAdvance(text) + 12 <= BADGE_MAX:
+            return text
+    return metrics.elidedText(op, Qt.TextElideMode.ElideRight, BADGE_MAX - 12)
 
 
 def _badge_rect(text: str, metrics: QFontMetricsF) -> QRectF:
-    width = min(metrics.horizontalAdvance(text) + 12, NODE_WIDTH * 0.55)
+    width = min(metrics.horizontalAdvance(text) + 12, BADGE_MAX)
     return QRectF(NODE_WIDTH - width - 5, 4, width, HEADER - 8)
 
 

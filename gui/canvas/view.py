@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QFontInfo, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QFontInfo, QMouseEvent, QPainter, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView
 
 from gui.canvas import items
@@ -30,20 +30,35 @@ class GraphView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self._pan_from: QPoint | None = None
-        scene.sceneRectChanged.connect(self._follow_scene_rect)
+        # True from a fit until the user zooms or scrolls: while it holds, a resize (the
+        # docks settling at start, a window resize) fits again instead of leaving scroll bars
+        self.fitted = False
+        self._fitted_size = self.size()
+        scene.sceneRectChanged.connect(self._on_scene_rect)
+        for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
+            bar.actionTriggered.connect(self._user_moved)
 
-    def _follow_scene_rect(self) -> None:
+    def _user_moved(self) -> None:
+        self.fitted = False
+
+    def _on_scene_rect(self, _rect: QRectF) -> None:
+        self._follow_scene_rect()
+
+    def _follow_scene_rect(self, inset_px: float = 0.0) -> None:
         """The scrollable area: the cards (GraphScene's rect) and what is on screen now, so a
         card dragged or added near the edge never shifts the view under the mouse."""
         scene = self.scene()
         if scene is not None:
             shown = self.mapToScene(self.viewport().rect()).boundingRect()
-            self.setSceneRect(scene.sceneRect().united(shown))
+            margin = inset_px / max(self.zoom(), 1e-6)
+            self.setSceneRect(scene.sceneRect().united(shown.adjusted(margin, margin,
+                                                                      -margin, -margin)))
 
     def zoom(self) -> float:
         return self.transform().m11()
 
     def zoom_by(self, factor: float) -> None:
+        self.fitted = False
         target = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom() * factor))
         factor = target / self.zoom()
         self.scale(factor, factor)
@@ -70,7 +85,14 @@ class GraphView(QGraphicsView):
             self.resetTransform()
             self.scale(1.5, 1.5)
             self.centerOn(rect.center())
-        self._follow_scene_rect()
+        self._follow_scene_rect(inset_px=2)  # a rounding pixel must not add a scroll bar
+        self.fitted, self._fitted_size = True, self.size()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        # the widget itself, not a scroll bar coming or going (that resizes only the viewport)
+        if self.fitted and self.size() != self._fitted_size:
+            self.fit_all()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         self.zoom_by(1.0015 ** event.angleDelta().y())
@@ -78,6 +100,7 @@ class GraphView(QGraphicsView):
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.MiddleButton:
             self._pan_from = event.position().toPoint()
+            self.fitted = False
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
             return
         super().mousePressEvent(event)
