@@ -58,22 +58,20 @@ def launch(argv: list[str]) -> int:
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)
     from gui.files.file_actions import offer_recovery
-    from gui.files.settings import restore_window_state
     from gui.files.theme import apply_theme, saved_theme
     from gui.main_window import MainWindow
 
     apply_theme(saved_theme())
     doc, problem = load_start_document(args.file)
-    window = MainWindow(doc)
+    window = MainWindow(doc, restore_layout=True)
     if os.environ.get("GRADFLOW_REPORT_FIRST_PAINT"):  # `make bench` times the cold start
         report_first_paint(window)
     if args.file and problem is None:
         from pathlib import Path
 
         window.file_actions.opened_from(Path(args.file))
-    restored = restore_window_state(window)
     window.show()
-    if not restored:  # first start: the learning layout, sized for this window
+    if not window.layout_restored:  # first start: the learning layout, sized for the window
         QTimer.singleShot(0, window.size_docks)
     QTimer.singleShot(0, window.view.fit_all)
     QTimer.singleShot(0, window.runner.run_now)  # after the first paint: torch loads then

@@ -18,7 +18,7 @@ from gui.code.code_panel import CodePanel
 from gui.code.import_dialog import import_action
 from gui.files.file_actions import FileActions
 from gui.files.image_export import Targets, add_export_actions
-from gui.files.settings import save_window_state
+from gui.files.settings import restore_window_state, save_window_state
 from gui.files.theme import add_theme_menu
 from gui.panels.error_banner import ErrorBanner
 from gui.panels.explain_pane import ExplainPane
@@ -34,7 +34,7 @@ BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, restore_layout: bool = False) -> None:
         super().__init__()
         # the model, its history, and the runner that turns it into Runs off the GUI thread
         self.doc = doc
@@ -85,7 +85,11 @@ class MainWindow(QMainWindow):
 
         self.runner.finished.connect(self.show_run)
         self.runner.busy.connect(self._on_busy)
-        self._arrange_docks()
+        # the saved layout if asked (the app's start), else the first-start one. Never both:
+        # restoring over tabified docks leaves the old tab bars drawn under the new ones
+        self.layout_restored = restore_layout and restore_window_state(self)
+        if not self.layout_restored:
+            self._arrange_docks()
 
     # ---- building -------------------------------------------------------------------------
     def _set_central(self, *widgets: QWidget) -> None:

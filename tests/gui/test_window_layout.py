@@ -109,29 +109,37 @@ def test_a_tag_on_a_wire_would_be_caught(first_start):
                 set()) >= BLOCKED
 
 
-def test_a_layout_saved_by_an_earlier_version_gives_way_to_the_first_start_one(qtbot):
+def _tab_rows(window) -> list[tuple[str, ...]]:
+    from PySide6.QtWidgets import QTabBar
+
+    return [tuple(bar.tabText(i) for i in range(bar.count()))
+            for bar in window.findChildren(QTabBar) if bar.isVisible() and bar.count()]
+
+
+def test_a_saved_layout_comes_back_once_and_an_earlier_versions_gives_way(qtbot):
     from PySide6.QtCore import QSettings
 
-    from gui.files.settings import restore_window_state
+    from gui.files.settings import save_window_state
     from gui.main_window import MainWindow
 
-    old = MainWindow(load(EXAMPLES[0].path))
-    qtbot.addWidget(old)
-    old.chart_dock.hide()
-    QSettings().setValue("window/state", old.saveState())  # what version 1 stored
-    new = MainWindow(load(EXAMPLES[0].path))
-    qtbot.addWidget(new)
-    assert not restore_window_state(new)
-    new.show()
-    assert not new.chart_dock.isHidden()  # the old layout's choice was not applied
-    # the current version's layout does come back
-    new.chart_dock.hide()
-    from gui.files.settings import save_window_state
+    def start() -> MainWindow:
+        window = MainWindow(load(EXAMPLES[0].path), restore_layout=True)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
 
-    save_window_state(new)
-    again = MainWindow(load(EXAMPLES[0].path))
-    qtbot.addWidget(again)
-    assert restore_window_state(again)
-    assert again.chart_dock.isHidden()
-    for win in (old, new, again):
-        win.discard_quietly()
+    first = start()
+    assert not first.layout_restored  # nothing saved yet: the first-start layout
+    first.chart_dock.hide()
+    save_window_state(first)
+    second = start()
+    assert second.layout_restored and second.chart_dock.isHidden()
+    rows = _tab_rows(second)
+    assert rows and len(rows) == len(set(rows))  # each tab group drawn once, no ghost bars
+    QSettings().setValue("window/state", first.saveState())  # what version 1 stored
+    third = start()
+    assert not third.layout_restored
+    assert not third.chart_dock.isHidden()  # the old layout's choice was not applied
+    for window in (first, second, third):
+        window.discard_quietly()
