@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -25,6 +25,10 @@ bench: $(STAMP)
 	$(BIN)/python -c "import torchviz" 2>/dev/null || $(BIN)/python -m pip install --quiet torchviz
 	command -v dot >/dev/null || { apt-get update -qq && apt-get install -y -qq graphviz; }
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.bench.run
+
+screenshots: $(STAMP)
+	# every example at 1366×768 and 1920×1080, first-start layout, into screenshots/
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.screenshots screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine gui tests

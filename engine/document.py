@@ -86,13 +86,16 @@ class Node:
 class DocEvent:
     """kind: node_added | node_removed | node_changed | edge_added | edge_removed |
     options_changed | calls_changed (the program of calls; `call` is the index it concerns,
-    None for the whole list) | reset (everything replaced)."""
+    None for the whole list) | reset (everything replaced). A move of several nodes at once (a
+    layout, a drag of a selection) is one node_changed with fields ("position",), node_id
+    None and the moved ids in node_ids."""
 
     kind: str
     node_id: str | None = None
     edge: Edge | None = None
     fields: tuple[str, ...] = ()
     call: int | None = None
+    node_ids: tuple[str, ...] = ()
 
 
 @dataclass
@@ -388,6 +391,20 @@ class Document(ProgramEdits):
             del self._by_name[current.name]
             self._by_name[candidate.name] = node_id
         self._emit(DocEvent("node_changed", node_id, fields=tuple(fields)))
+        return old
+
+    def move_nodes(self, positions: dict[str, tuple[float, float]]
+                   ) -> dict[str, tuple[float, float]]:
+        """Move many nodes as one change (one event); returns their old positions."""
+        old = {i: self.node(i).position for i in positions}  # unknown ids raise first
+        moved = []
+        for node_id, (x, y) in positions.items():
+            new = (float(x), float(y))
+            if new != old[node_id]:
+                self.graph.nodes[node_id]["node"] = replace(self.node(node_id), position=new)
+                moved.append(node_id)
+        if moved:
+            self._emit(DocEvent("node_changed", fields=("position",), node_ids=tuple(moved)))
         return old
 
     def add_edge(self, source: str, target: str, port: str) -> Edge:

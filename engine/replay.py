@@ -272,7 +272,8 @@ def describe_event(event: TraceEvent, names: dict[str, str]) -> str:
     if event.kind == NODE_GRAD:
         return f"∇ {name(event.node_id)} = {preview(event.grad)}  (total)"
     if event.kind == EDGE_GRAD and event.edge is not None:
-        return (f"edge {name(event.edge.source)} → {name(event.edge.target)}.{event.edge.port}"
+        # the arrow points the way the gradient travels: from the consumer back to the source
+        return (f"edge {name(event.edge.target)}.{event.edge.port} ← {name(event.edge.source)}"
                 f" carried back {preview(event.grad)}")
     if event.kind == GRAD_FN:
         grads_in = ", ".join(preview(g) for g in event.grads_in)

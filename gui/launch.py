@@ -59,13 +59,12 @@ def launch(argv: list[str]) -> int:
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)
     from gui.files.file_actions import offer_recovery
-    from gui.files.settings import restore_window_state
     from gui.files.theme import apply_theme, saved_theme
     from gui.main_window import MainWindow
 
     apply_theme(saved_theme())
     doc, problem = load_start_document(args.file)
-    window = MainWindow(doc)
+    window = MainWindow(doc, restore_layout=True)
     # an exception in a slot, a timer or an undo command: one calm dialog, the work kept in
     # the recovery file, the process alive (tests keep pytest-qt's own hook instead)
     from gui import errors
@@ -77,8 +76,9 @@ def launch(argv: list[str]) -> int:
         from pathlib import Path
 
         window.file_actions.opened_from(Path(args.file))
-    restore_window_state(window)
     window.show()
+    if not window.layout_restored:  # first start: the learning layout, sized for the window
+        QTimer.singleShot(0, window.size_docks)
     QTimer.singleShot(0, window.view.fit_all)
     QTimer.singleShot(0, window.runner.run_now)  # after the first paint: torch loads then
     if problem:
@@ -96,6 +96,8 @@ def open_offscreen(doc: Document, size: tuple[int, int] | None = None) -> MainWi
     if size is not None:
         window.resize(*size)
     window.show()
+    QCoreApplication.processEvents()
+    window.size_docks()  # dock sizes hold once the window is laid out at its size
     loop = QEventLoop()
     window.runner.finished.connect(loop.quit)
     QTimer.singleShot(RUN_TIMEOUT_MS, loop.quit)

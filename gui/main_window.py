@@ -18,7 +18,7 @@ from gui.code.code_panel import CodePanel
 from gui.code.import_dialog import import_action
 from gui.files.file_actions import FileActions
 from gui.files.image_export import Targets, add_export_actions
-from gui.files.settings import save_window_state
+from gui.files.settings import restore_window_state, save_window_state
 from gui.files.theme import add_theme_menu
 from gui.panels.error_banner import ErrorBanner
 from gui.panels.explain_pane import ExplainPane
@@ -37,7 +37,7 @@ LOADING_TORCH = "loading torch…"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, restore_layout: bool = False) -> None:
         super().__init__()
         # the model, its history, and the runner that turns it into Runs off the GUI thread
         self.doc = doc
@@ -96,7 +96,11 @@ class MainWindow(QMainWindow):
         # one owner of "the document was replaced": every view resets in reset_views' order
         doc.subscribe(lambda event: self.reset_views() if event.kind == "reset" else None)
         self.show_computing(chart_has_bars=False)
-        self._arrange_docks()
+        # the saved layout if asked (the app's start), else the first-start one. Never both:
+        # restoring over tabified docks leaves the old tab bars drawn under the new ones
+        self.layout_restored = restore_layout and restore_window_state(self)
+        if not self.layout_restored:
+            self._arrange_docks()
 
     # ---- building -------------------------------------------------------------------------
     def _set_central(self, *widgets: QWidget) -> None:
@@ -133,31 +137,50 @@ class MainWindow(QMainWindow):
         return dock
 
     def _arrange_docks(self) -> None:
-        """The first-start layout (saved layouts replace it): the canvas gets the room,
-        related panels share a tab, the replay strip stays low."""
+        """The first-start layout (saved layouts replace it), made for learning: the canvas
+        gets most of the window; one column on the left shows the seed form above the
+        input-gradient chart; the replay transport runs under the canvas. Every other panel
+        is a tab beside one of these, one click away."""
         screen = self.screen().availableGeometry()
-        self.resize(min(1480, int(screen.width() * 0.95)), min(920, int(screen.height() * 0.92)))
+        # a laptop screen is used whole: every pixel of the canvas counts there
+        self.resize(min(1480, screen.width()), min(920, screen.height()))
+        self.setCorner(Qt.Corner.TopLeftCorner, LEFT)
+        self.setCorner(Qt.Corner.BottomLeftCorner, LEFT)  # the column runs the full height
+        editing, replay = self.editing, self.backward_replay
+        groups = (
+            (LEFT, [self.seed_dock, editing.ops_dock, editing.history_dock,
+                    self.file_actions.description_dock]),
+            (LEFT, [self.chart_dock, self.jacobian_dock, editing.inspector_dock,
+                    self.explain_dock]),
+            # alone until View shows one of the on-demand panels: no tab bar eats the canvas
+            (BOTTOM, [replay.dock, replay.autograd_dock, self.code_dock]),
+        )
+        # every dock goes straight to its place: a dock moved between areas after a tabify
+        # leaves an empty tab bar behind, drawn as a second row of the same tabs
+        shown = {dock: not dock.isHidden() for _, docks in groups for dock in docks}
+        for _, docks in groups:
+            for dock in docks:
+                self.removeDockWidget(dock)
+        for area, docks in groups:
+            self.addDockWidget(area, docks[0])
+            for dock in docks[1:]:
+                self.tabifyDockWidget(docks[0], dock)
+            for dock in docks:
+                dock.setVisible(shown[dock])
+        for _, docks in groups:
+            docks[0].raise_()
+        self.size_docks()
+
+    def size_docks(self) -> None:
+        """Dock sizes for the window's current size: the left column as narrow as the seed
+        form allows, the chart below it, the replay strip just tall enough for its list."""
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
-        editing = self.editing
-        # the inspector above the chart; the canvas keeps most of the width
-        self.splitDockWidget(editing.inspector_dock, self.chart_dock, vertical)
-        self.resizeDocks([editing.inspector_dock, self.chart_dock], [280, 420], vertical)
-        self.resizeDocks([self.chart_dock], [380], horizontal)
-        self.resizeDocks([editing.ops_dock, editing.history_dock], [520, 200], vertical)
-        self.resizeDocks([editing.ops_dock], [210], horizontal)
-        self.tabifyDockWidget(editing.ops_dock, editing.history_dock)
-        editing.ops_dock.raise_()
-        self.tabifyDockWidget(self.explain_dock, editing.inspector_dock)
-        editing.inspector_dock.raise_()
-        self.tabifyDockWidget(self.jacobian_dock, self.file_actions.description_dock)
-        self.jacobian_dock.raise_()
-        self.tabifyDockWidget(self.backward_replay.dock, self.code_dock)
-        self.backward_replay.dock.raise_()
-        self.resizeDocks([self.seed_dock, self.explain_dock], [380, 300], vertical)
-        self.resizeDocks([editing.ops_dock, self.seed_dock, self.chart_dock], [190, 370, 400],
-                         horizontal)
-        self.resizeDocks([self.chart_dock, self.jacobian_dock], [330, 300], vertical)
-        self.resizeDocks([self.backward_replay.dock], [190], vertical)
+        width, height = self.width(), self.height()
+        column = max(410, min(440, int(width * 0.25)))  # the chart's title needs ~400 px
+        self.resizeDocks([self.seed_dock], [column], horizontal)
+        self.resizeDocks([self.seed_dock, self.chart_dock],
+                         [int(height * 0.52), int(height * 0.48)], vertical)
+        self.resizeDocks([self.backward_replay.dock], [max(130, int(height * 0.16))], vertical)
 
     # ---- what features call back ----------------------------------------------------------
     def show_status(self, text: str, ms: int) -> None:

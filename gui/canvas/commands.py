@@ -120,13 +120,11 @@ class MoveNodesCommand(DocCommand):
         super().__init__(doc, text)
         self.moves = dict(moves)
 
-    def _redo(self) -> None:
-        for node_id, (_, new) in self.moves.items():
-            self.doc.update_node(node_id, position=new)
+    def _redo(self) -> None:  # one document change, however many nodes move
+        self.doc.move_nodes({node_id: new for node_id, (_, new) in self.moves.items()})
 
     def undo(self) -> None:
-        for node_id, (old, _) in self.moves.items():
-            self.doc.update_node(node_id, position=old)
+        self.doc.move_nodes({node_id: old for node_id, (old, _) in self.moves.items()})
 
 
 class LayoutCommand(MoveNodesCommand):

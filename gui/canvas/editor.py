@@ -133,7 +133,7 @@ class CanvasEditor(QObject):
             spot = QRectF(x, y, NODE_WIDTH, 80)
             if not any(isinstance(i, NodeItem) for i in self.scene.items(spot)):
                 break
-            x += NODE_WIDTH + 50
+            x += NODE_WIDTH + 70  # the gap holds the next card's port names
         command = AddNodeCommand(self.doc, op, (x, y))
         reason = push(self.stack, command)
         if reason:

@@ -25,12 +25,17 @@ from engine.document import Node
 from engine.ops import LEAF, get_op, is_source
 from gui import style
 
-NODE_WIDTH = 190.0
-HEADER = 24.0
-LINE = 17.0
+# Sizes in scene units. The fonts are large for a card so that the default view (which never
+# zooms below READABLE_ZOOM, gui/canvas/view.py) shows card text at 10 px or more and port
+# names at 9 px or more on screen.
+NODE_WIDTH = 180.0
+HEADER = 26.0
+LINE = 19.0
 PORT_RADIUS = 5.5
+PORT_GAP = 26.0  # between input ports: a port name fits between two wires
 PORT_LABEL_WIDTH = 50.0  # room left of a card for its input ports' names
 TEXT_MIN_ZOOM = 0.4  # below this zoom, cards are drawn without text
+TITLE_PT, BODY_PT, PORT_PT = 10.5, 10.0, 9.0
 
 
 def node_kind(node: Node) -> str:
@@ -74,6 +79,8 @@ class NodeItem(QGraphicsItem):
         self.input_ports: dict[str, PortItem] = {}
         self.output_port: PortItem | None = None
         self.lines: list[tuple[str, str]] = []  # (text, role) role: value|grad|error|muted
+        self._rows: list[tuple[str, str]] = []  # the lines wrapped to the card's width
+        self._ports_height = HEADER + 3 * LINE + 8
         self.error: str | None = None
         self._height = HEADER + 3 * LINE + 8
         self.set_node(node)
@@ -85,7 +92,8 @@ class NodeItem(QGraphicsItem):
         spec = get_op(node.op)
         ports = spec.inputs
         self.prepareGeometryChange()
-        self._height = max(HEADER + 3 * LINE + 8, HEADER + len(ports) * 22 + 8)
+        self._ports_height = max(HEADER + 3 * LINE + 8, HEADER + len(ports) * PORT_GAP + 8)
+        self._height = max(self._ports_height, HEADER + len(self._rows) * LINE + 8)
         if tuple(self.input_ports) != ports:  # an op never changes: build ports once
             for item in list(self.input_ports.values()):
                 item.setParentItem(None)  # type: ignore[arg-type]  # Qt takes None: detach
@@ -93,7 +101,8 @@ class NodeItem(QGraphicsItem):
                     item.scene().removeItem(item)
             self.input_ports = {}
             for i, port in enumerate(ports):
-                self.input_ports[port] = PortItem(self, port, QPointF(0, HEADER + 12 + i * 22))
+                self.input_ports[port] = PortItem(self, port,
+                                                  QPointF(0, HEADER + 14 + i * PORT_GAP))
         if self.output_port is None:
             self.output_port = PortItem(self, None, QPointF(NODE_WIDTH, HEADER / 2 + 10))
         kind = node_kind(node)
@@ -104,6 +113,12 @@ class NodeItem(QGraphicsItem):
     def set_lines(self, lines: list[tuple[str, str]], error: str | None = None) -> None:
         self.lines = lines
         self.error = error
+        width = NODE_WIDTH - _text_left(self.node) - 8
+        self._rows = [(row, role) for text, role in lines for row in _wrap(text, width)]
+        height = max(self._ports_height, HEADER + len(self._rows) * LINE + 8)
+        if height != self._height:
+            self.prepareGeometryChange()
+            self._height = height
         if error:
             self.setToolTip(f"{self.node.name}: {error}")
         else:
@@ -159,18 +174,22 @@ class NodeItem(QGraphicsItem):
         title = self.node.name
         if self._kind == "output":
             title += "  (output)"
-        symbol = spec.symbol if not is_source(self.node.op) else self.node.op
-        symbol_width = title_metrics.horizontalAdvance(symbol) + 4
-        title_width = NODE_WIDTH - symbol_width - 20
+        badge = _badge_text(self.node.op, spec.symbol)
+        badge_rect = _badge_rect(badge, body_metrics)
+        title_width = badge_rect.left() - 12
         painter.drawText(QRectF(8, 0, title_width, HEADER), Qt.AlignmentFlag.AlignVCenter,
                          title_metrics.elidedText(title, Qt.TextElideMode.ElideRight,
                                                   title_width))
-        painter.drawText(QRectF(NODE_WIDTH - symbol_width - 8, 0, symbol_width, HEADER),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, symbol)
+        # the op as a rounded pill ("mul ×"): a bare × at the corner read as a close button
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 215))
+        painter.drawRoundedRect(badge_rect, badge_rect.height() / 2, badge_rect.height() / 2)
         painter.setFont(body_font)
-        left = 14 if spec.inputs else 8
+        painter.setPen(colour.darker(150))
+        painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
+        left = _text_left(self.node)
         y = HEADER + 3
-        for text, role in self.lines:
+        for text, role in self._rows:
             painter.setPen(_role_colour(role))
             painter.drawText(QRectF(left, y, NODE_WIDTH - left - 8, LINE),
                              Qt.AlignmentFlag.AlignVCenter,
@@ -181,8 +200,9 @@ class NodeItem(QGraphicsItem):
             painter.setFont(_port_font())
             painter.setPen(QColor(style.GREY))
             for port, item in self.input_ports.items():
+                # above its port, where the wire runs straight (EdgeItem): never crossed
                 y = item.pos().y()
-                painter.drawText(QRectF(-PORT_LABEL_WIDTH, y - 15, PORT_LABEL_WIDTH - 6, 11),
+                painter.drawText(QRectF(-PORT_LABEL_WIDTH, y - 17, PORT_LABEL_WIDTH - 6, 13),
                                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                                  port)
         if self.error:
@@ -203,10 +223,10 @@ def _fonts() -> tuple[QFont, QFontMetricsF, QFont, QFontMetricsF]:
     global _FONTS
     if _FONTS is None:
         title = QFont()
-        title.setPointSizeF(9.5)
+        title.setPointSizeF(TITLE_PT)
         title.setBold(True)
         body = QFont()
-        body.setPointSizeF(8.5)
+        body.setPointSizeF(BODY_PT)
         _FONTS = (title, QFontMetricsF(title), body, QFontMetricsF(body))
     return _FONTS
 
@@ -218,8 +238,55 @@ def _port_font() -> QFont:
     global _PORT_FONT
     if _PORT_FONT is None:
         _PORT_FONT = QFont()
-        _PORT_FONT.setPointSizeF(7)
+        _PORT_FONT.setPointSizeF(PORT_PT)
     return _PORT_FONT
+
+
+def _text_left(node: Node) -> float:
+    return 14.0 if get_op(node.op).inputs else 8.0
+
+
+MAX_ROWS = 3  # of one value: a longer one ends in "…"
+
+
+def _wrap(text: str, width: float) -> list[str]:
+    """A value too wide for the card continues on the next row, broken after a comma, so a
+    learner reads every number of a small tensor instead of its first half."""
+    metrics = _fonts()[3]
+    if metrics.horizontalAdvance(text) <= width:
+        return [text]
+    rows: list[str] = []
+    rest = text
+    while rest and len(rows) < MAX_ROWS - 1 and metrics.horizontalAdvance(rest) > width:
+        cut = row_end = -1  # the last comma that fits, and the last one that ends a row "],"
+        for i, char in enumerate(rest):
+            if char == "," and metrics.horizontalAdvance(rest[:i + 1]) <= width:
+                cut = i + 1
+                row_end = i + 1 if rest[i - 1] == "]" else row_end
+        cut = row_end if row_end > 0 else cut
+        if cut <= 0:
+            break
+        rows.append(rest[:cut])
+        rest = "  " + rest[cut:].lstrip()
+    rows.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+    return rows
+
+
+BADGE_MAX = NODE_WIDTH * 0.5  # the name keeps the other half of the header
+
+
+def _badge_text(op: str, symbol: str) -> str:
+    """"mul ×"; a long name gives way to its short symbol ("BCE"); elided as a last resort."""
+    metrics = _fonts()[3]
+    for text in (op if symbol in ("", op) or is_source(op) else f"{op} {symbol}", symbol):
+        if metrics.horizontalAdvance(text) + 12 <= BADGE_MAX:
+            return text
+    return metrics.elidedText(op, Qt.TextElideMode.ElideRight, BADGE_MAX - 12)
+
+
+def _badge_rect(text: str, metrics: QFontMetricsF) -> QRectF:
+    width = min(metrics.horizontalAdvance(text) + 12, BADGE_MAX)
+    return QRectF(NODE_WIDTH - width - 5, 4, width, HEADER - 8)
 
 
 def _header_path() -> QPainterPath:
@@ -268,13 +335,22 @@ class EdgeItem(QGraphicsPathItem):
         start = self.source.output_port.scene_centre()
         target_port = self.target.input_ports.get(self.port)
         end = target_port.scene_centre() if target_port else self.target.scenePos()
-        path = QPainterPath(start)
-        dx = max(40.0, abs(end.x() - start.x()) * 0.5)
-        path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
-        self.setPath(path)
+        self.setPath(edge_path(start, end))
         pen = QPen(style.text_colour() if self.carries_grad else QColor(style.GREY), 1.8)
         if not self.carries_grad:
             pen.setStyle(Qt.PenStyle.DashLine)
         self.setPen(pen)
         self.setToolTip(f"{self.source.node.name} → {self.target.node.name}.{self.port}"
                         + ("" if self.carries_grad else " (carries no gradient)"))
+
+
+def edge_path(start: QPointF, end: QPointF) -> QPainterPath:
+    """A bezier that ends in a straight run as long as the port names are wide: the name sits
+    just above that run, so no wire crosses it."""
+    path = QPainterPath(start)
+    run_in = min(PORT_LABEL_WIDTH, max(0.0, end.x() - start.x() - 20))
+    bend_end = end - QPointF(run_in, 0)
+    dx = max(40.0, abs(bend_end.x() - start.x()) * 0.5)
+    path.cubicTo(start + QPointF(dx, 0), bend_end - QPointF(dx, 0), bend_end)
+    path.lineTo(end)
+    return path

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
 from engine.document import DocEvent, Document, Edge
@@ -18,6 +18,10 @@ from engine.ops import is_source
 from engine.trace import Run
 from gui import style
 from gui.canvas.items import EdgeItem, NodeItem
+
+# Room around the cards in the scene rect: a wire's bend and the replay's seed label fit in it.
+# The rect follows the cards only, so the replay's labels never grow it (no scrollbars, no jump).
+MARGIN = 32.0
 
 
 class GraphScene(QGraphicsScene):
@@ -36,6 +40,7 @@ class GraphScene(QGraphicsScene):
         self.grad_lines: Callable[[str], list[tuple[str, str]] | None] | None = None
         self.setBackgroundBrush(style.canvas_background())
         self.node_moved.connect(self.refresh_edges_of)
+        self.node_moved.connect(self._include)
         doc.subscribe(self.on_event)
         self.rebuild()
 
@@ -51,6 +56,7 @@ class GraphScene(QGraphicsScene):
             self._add_node(node.id)
         for edge in self.doc.edges():
             self._add_edge(edge)
+        self.fit_scene_rect()
 
     def on_event(self, event: DocEvent) -> None:
         if event.kind == "reset":
@@ -59,6 +65,11 @@ class GraphScene(QGraphicsScene):
             self._add_node(event.node_id)
         elif event.kind == "node_removed" and event.node_id in self.nodes:
             self.removeItem(self.nodes.pop(event.node_id))
+            self.fit_scene_rect()
+        elif event.kind == "node_changed" and event.node_ids:  # many moved at once
+            for node_id in event.node_ids:
+                if node_id in self.nodes:
+                    self.nodes[node_id].set_node(self.doc.node(node_id))  # node_moved follows
         elif event.kind == "node_changed" and event.node_id in self.nodes:
             item = self.nodes[event.node_id]
             item.set_node(self.doc.node(event.node_id))
@@ -75,6 +86,22 @@ class GraphScene(QGraphicsScene):
         self.addItem(item)
         self.nodes[node_id] = item
         self._refresh_lines(item)
+        self._include(node_id)
+
+    # ---- the scene rect: the cards and a margin -------------------------------------------
+    def fit_scene_rect(self) -> None:
+        rect = QRectF()
+        for item in self.nodes.values():
+            rect = rect.united(item.sceneBoundingRect())
+        self.setSceneRect(rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN) if self.nodes
+                          else QRectF(0, 0, 1, 1))
+
+    def _include(self, node_id: str) -> None:
+        """Grow the scene rect to a moved or added card (a drag stays cheap: no full scan)."""
+        item = self.nodes.get(node_id)
+        if item is not None:
+            card = item.sceneBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+            self.setSceneRect(card if len(self.nodes) == 1 else self.sceneRect().united(card))
 
     def _add_edge(self, edge: Edge) -> None:
         item = EdgeItem(self.nodes[edge.source], self.nodes[edge.target], edge.port)

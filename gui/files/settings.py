@@ -13,6 +13,10 @@ from PySide6.QtWidgets import QMainWindow
 ORGANISATION = "Gradflow"
 APPLICATION = "Gradflow Studio"
 MAX_RECENT = 8
+# The dock layout's version: a saved layout of another version is not restored. 2: the
+# learning layout (canvas first; seed form over the chart), so a layout saved by an earlier
+# version, with its small canvas, gives way to it once.
+LAYOUT_VERSION = 2
 
 
 def settings() -> QSettings:
@@ -52,7 +56,7 @@ def recovery_dir() -> Path:
 def save_window_state(window: QMainWindow) -> None:
     store = settings()
     store.setValue("window/geometry", window.saveGeometry())
-    store.setValue("window/state", window.saveState())
+    store.setValue("window/state", window.saveState(LAYOUT_VERSION))
 
 
 def restore_window_state(window: QMainWindow) -> bool:
@@ -63,5 +67,5 @@ def restore_window_state(window: QMainWindow) -> bool:
     if geometry is not None:
         restored = window.restoreGeometry(geometry)
     if state is not None:
-        restored = window.restoreState(state) and restored
+        restored = window.restoreState(state, LAYOUT_VERSION) and restored
     return restored

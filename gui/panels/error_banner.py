@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from engine.trace import Run
@@ -12,8 +13,8 @@ class ErrorBanner(QLabel):
     def __init__(self) -> None:
         super().__init__()
         self.setWordWrap(True)
-        self.setStyleSheet(f"background: {style.VERMILLION}; color: white; padding: 6px;"
-                           "font-weight: bold;")
+        self.setTextFormat(Qt.TextFormat.PlainText)  # torch's words, never read as markup
+        self.setStyleSheet(f"background: {style.VERMILLION}; color: white; padding: 3px 8px;")
         self.hide()
 
     def show_run(self, run: Run | None) -> None:

@@ -70,8 +70,8 @@ class ReplayAnimator(QObject):
         if event.kind == "reset":
             return  # the window's reset order calls drop() before the scene clears
         if event.kind == "node_changed" and event.fields == ("position",):
-            if event.node_id:
-                self.overlay.follow_node(event.node_id)
+            for node_id in event.node_ids or ((event.node_id,) if event.node_id else ()):
+                self.overlay.follow_node(node_id)
             return
         # the replayed run no longer matches what is on the canvas: stop cleanly
         self.drop()

@@ -8,7 +8,7 @@ Items are made once per replay and then only updated for the keys a step changed
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
@@ -24,6 +24,7 @@ from engine.trace import EDGE_GRAD, TraceEvent
 from gui import style
 from gui.canvas.items import NODE_WIDTH, NodeItem
 from gui.canvas.scene import GraphScene
+from gui.replay.tag_spots import around_card, beside_wire, best
 
 DIM = 0.3  # opacity of what receives no gradient
 
@@ -65,7 +66,7 @@ class Tag(QGraphicsItem):
         self.text = ""
         self.centred = centred
         self.font = QFont()
-        self.font.setPointSizeF(8.5)
+        self.font.setPointSizeF(9.5)
         self._rect = QRectF()
         self.setZValue(5)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -77,9 +78,11 @@ class Tag(QGraphicsItem):
             return
         self.prepareGeometryChange()
         self.text = text
-        width = QFontMetricsF(self.font).horizontalAdvance(text) + 12
+        metrics = QFontMetricsF(self.font)
+        lines = text.split("\n")
+        width = max(metrics.horizontalAdvance(line) for line in lines) + 12
         left = -width / 2 if self.centred else 0.0
-        self._rect = QRectF(left, -9, width, 18)
+        self._rect = QRectF(left, -10, width, 20 + (len(lines) - 1) * metrics.lineSpacing())
         self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802
@@ -167,7 +170,7 @@ class CanvasOverlay:
                 replay.run.calls[call].kind == "grad" else "bare backward()"
             text = f"seed {preview(seed)}" if seed is not None else bare
             tag.set_text(f"call {call + 1}: {text}" if several else text)
-            tag.setPos(output.output_port.pos() + QPointF(12, -22))
+            self._beside_card(tag, output)  # inside the view, off wires, ports and labels
             tag.show()
             self.seeds.append(tag)
 
@@ -194,13 +197,14 @@ class CanvasOverlay:
         parts = replay.contributions(node_id, step)
         shown = [g for _, g in parts if g is not None]
         if len(parts) >= 2 and shown:
-            text = " + ".join(preview(g) for g in shown)
-            text += f" = {preview(total)}" if total is not None else " + …"
+            # one term a line: a long sum stays as narrow as a card, clear of the wires
+            text = "\n+ ".join(preview(g) for g in shown)
+            text += f"\n= {preview(total)}" if total is not None else "\n+ …"
             tag = self.sums.get(node_id)
             if tag is None:
                 tag = self.sums[node_id] = Tag(halo.node, centred=False)
-                tag.setPos(0, halo.node.height() + 16)
             tag.set_text(f"Σ {text}")
+            self._beside_card(tag, halo.node)
             tag.show()
         elif node_id in self.sums:
             self.sums[node_id].hide()
@@ -211,21 +215,39 @@ class CanvasOverlay:
             if tag is not None:
                 tag.hide()
             return
+        new = tag is None
         if tag is None:
             tag = self.labels[edge] = Tag()
             self.scene.addItem(tag)
-            self._place(edge)
         tag.set_text(preview(grad))
+        if new:
+            self._place(edge)
         tag.show()
 
     def _place(self, edge: Edge) -> None:
         item, tag = self.scene.edges.get(edge), self.labels.get(edge)
         if item is None or tag is None:
             return
-        # two edges between the same nodes (x * x) run side by side: stagger by port
-        ports = list(item.target.input_ports)
-        spread = (ports.index(edge.port) - (len(ports) - 1) / 2) * 24 if edge.port in ports else 0
-        tag.setPos(item.path().pointAtPercent(0.5) + QPointF(0, spread))
+        # beside its wire, clear of ports, port names and other labels (x * x: two wires)
+        visible = tag.isVisible()
+        tag.hide()  # not in its own way
+        spot = best(self.scene, tag.boundingRect(), beside_wire(item.path(), tag.boundingRect()),
+                    self._labels())
+        if spot is not None:
+            tag.setPos(spot)
+        tag.setVisible(visible)
+
+    def _beside_card(self, tag: Tag, card: NodeItem) -> None:
+        visible = tag.isVisible()
+        tag.hide()
+        spot = best(self.scene, tag.boundingRect(), around_card(card, tag.boundingRect()),
+                    self._labels())
+        if spot is not None:
+            tag.setPos(card.mapFromScene(spot))
+        tag.setVisible(visible)
+
+    def _labels(self) -> set[QGraphicsItem]:
+        return {*self.labels.values(), *self.sums.values(), *self.seeds}
 
     def follow_node(self, node_id: str) -> None:
         for edge in self.labels:

@@ -87,6 +87,7 @@ class SeedBlock(QGroupBox):
             button = QPushButton(label)
             button.setToolTip(tip)
             button.clicked.connect(fn)
+            _fit_text(button)
             self.presets.addWidget(button)
         layout.addLayout(self.presets)
         self.one_hot_row = QHBoxLayout()
@@ -107,6 +108,7 @@ class SeedBlock(QGroupBox):
         layout.addWidget(self.message)
 
         self.code = QLabel()
+        self.code.setTextFormat(Qt.TextFormat.PlainText)  # keeps the indent of line two
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.code.setWordWrap(True)
         mono = QFont("monospace")
@@ -206,7 +208,7 @@ class SeedBlock(QGroupBox):
                       "list of the right shape")
         elif not self.message.property("sticky"):
             self.message.hide()
-        self.code.setText(self.target.code(shape))
+        self.code.setText(_two_lines(self.target.code(shape)))
 
     def _say(self, text: str, sticky: bool = False) -> None:
         self.message.setText(text)
@@ -316,6 +318,18 @@ class SeedBlock(QGroupBox):
     def _one_hot(self, index: int) -> None:
         n = count(self.shape or ())
         self._preset([1.0 if i == index else 0.0 for i in range(n)], "Gradient: one-hot")
+
+
+def _fit_text(button: QPushButton) -> None:
+    """As narrow as the button's text allows (the style's 80 px minimum would push four
+    presets past a narrow dock's edge)."""
+    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 18)
+
+
+def _two_lines(call: str) -> str:
+    """The call with its argument on a line of its own: still valid Python when copied, and
+    the long `gradient=torch.tensor([...])` can wrap between numbers instead of being cut."""
+    return call.replace(".backward(gradient=", ".backward(\n    gradient=", 1)
 
 
 def _parses_to(text: str, value: float) -> bool:

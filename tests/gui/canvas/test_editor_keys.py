@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QApplication
 
 from engine.document import Document
 from engine.fileformat import dumps
+from engine.layout import COLUMN_WIDTH
+from gui.canvas.items import NODE_WIDTH
 from gui.canvas.palette import OP_MIME
 from tests.gui.canvas.canvas_driver import click, drag
 
@@ -55,7 +57,9 @@ def test_delete_duplicate_layout_by_keys_each_one_undo_step(qtbot, win):
 
     doc_positions = {n.id: n.position for n in doc.nodes()}
     key(qtbot, win, Qt.Key.Key_L)
-    assert doc.node(a).position == (0.0, 0.0) and doc.node(b).position == (240.0, 0.0)
+    # a chain: one column each, side by side on one row
+    assert doc.node(a).position[0] == 0.0 and doc.node(b).position[0] == COLUMN_WIDTH
+    assert doc.node(a).position[1] == doc.node(b).position[1]
     assert stack.undoText() == "Auto-layout"
     stack.undo()
     assert {n.id: n.position for n in doc.nodes()} == doc_positions
@@ -123,7 +127,7 @@ def test_drop_from_palette_adds_where_dropped(qtbot, win):
     QApplication.sendEvent(viewport, QDropEvent(QPointF(spot), *args))
     (node,) = list(win.doc.nodes())
     assert node.op == "sigmoid"
-    assert node.position[0] == pytest.approx(scene_spot.x() - 95)
+    assert node.position[0] == pytest.approx(scene_spot.x() - NODE_WIDTH / 2)
 
 
 def test_inspector_refuses_bad_text_and_keeps_last_value(qtbot, win):

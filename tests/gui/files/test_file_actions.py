@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import sys
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -298,7 +299,8 @@ def test_launch_offers_recovery_and_restores_settings(qtbot, monkeypatch, tmp_pa
     crash(crashed)
     answer(monkeypatch, Button.Yes)
     opened: list = []
-    earlier = {id(w) for w in QApplication.topLevelWidgets()}
+    alive = QApplication.topLevelWidgets()  # held, so no new window can reuse one's id
+    earlier = {id(w) for w in alive}
 
     def new_windows():
         return [w for w in QApplication.topLevelWidgets()
@@ -306,11 +308,12 @@ def test_launch_offers_recovery_and_restores_settings(qtbot, monkeypatch, tmp_pa
 
     def fake_exec(*_args):
         qtbot.waitUntil(lambda: any(w.file_actions.is_dirty() for w in new_windows()),
-                        timeout=5000)
+                        timeout=30_000)
         opened.extend(new_windows())
         return 0
 
     monkeypatch.setattr(QApplication, "exec", fake_exec)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # launch installs the error dialog
     # launch names the application; keep the names that point at this test's settings
     monkeypatch.setattr("gui.files.settings.APPLICATION", QApplication.applicationName())
     monkeypatch.setattr("gui.files.settings.ORGANISATION", QApplication.organizationName())

@@ -73,9 +73,9 @@ def test_fan_in_shows_contributions_adding_up(window):
     win.replay.go_to(4)  # both edges of x * x have carried x·v back
     texts = sorted(t.text for t in win.replay.overlay.labels.values() if t.isVisible())
     assert texts == ["[2, 1.5]", "[2, 1.5]"]
-    assert win.replay.overlay.sums[x].text == "Σ [2, 1.5] + [2, 1.5] + …"
+    assert win.replay.overlay.sums[x].text == "Σ [2, 1.5]\n+ [2, 1.5]\n+ …"
     win.replay.go_to(5)  # x's tensor hook: the total
-    assert win.replay.overlay.sums[x].text == "Σ [2, 1.5] + [2, 1.5] = [4, 3]"
+    assert win.replay.overlay.sums[x].text == "Σ [2, 1.5]\n+ [2, 1.5]\n= [4, 3]"
     assert win.scene.nodes[x].lines[-1] == ("∇ [4, 3] → .grad next", "grad")
     win.replay.go_to(6)
     assert win.scene.nodes[x].lines[-1] == (".grad [4, 3]", "grad")

@@ -39,7 +39,7 @@ def test_cells_drive_the_bars(qtbot, window):
     assert window.doc.node_by_name("loss").seed == [1.0, 1.0]
     assert window.bars_heights() == pytest.approx(_expected([1.0, 1.0]))  # [4, 6]
     assert window.bars_heights() == pytest.approx([4.0, 6.0])
-    assert block.code.text() == "loss.backward(gradient=torch.tensor([1.0, 1.0]))"
+    assert block.code.text() == "loss.backward(\n    gradient=torch.tensor([1.0, 1.0]))"
 
 
 def test_one_hot_picks_a_row_of_j(qtbot, window):
@@ -220,7 +220,7 @@ def test_scalar_output_has_one_cell_with_the_implicit_one(qtbot):
     (x * x * 3).backward()
     assert win.bars_heights() == pytest.approx([x.grad.item()])  # 12
     _type(qtbot, win, block.cells[0], "2")
-    assert block.code.text() == "loss.backward(gradient=torch.tensor(2.0))"
+    assert block.code.text() == "loss.backward(\n    gradient=torch.tensor(2.0))"
     assert win.bars_heights() == pytest.approx([2 * x.grad.item()])
     assert "loss = mul" in win.explain.plain_text()  # nothing selected: the output is explained
     win.runner.shutdown()
