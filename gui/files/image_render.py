@@ -52,8 +52,8 @@ def _view_contents(view: QGraphicsView) -> QRectF:
     shown = view.mapToScene(view.viewport().rect()).boundingRect()
     items = view.scene().itemsBoundingRect()
     grown = shown.united(items)
-    bound = shown.adjusted(-shown.width() / 2, -shown.height() / 2,
-                           shown.width() / 2, shown.height() / 2)
+    dx, dy = max(shown.width(), 400.0), max(shown.height(), 400.0)  # a title's width
+    bound = shown.adjusted(-dx, -dy, dx, dy)
     return grown.intersected(bound)
 
 

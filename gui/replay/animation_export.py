@@ -100,7 +100,8 @@ def render_frame(animator: ReplayAnimator, step: int,
     painter.drawText(QRectF(10, 0, image.width() - 20, CAPTION),
                      Qt.AlignmentFlag.AlignVCenter, text)
     painter.setPen(QColor(style.GREY))
-    painter.drawLine(QPointF(0, CAPTION - 1), QPointF(image.width(), CAPTION - 1))
+    # inset like the caption text, so the frame's border stays background (nothing cut)
+    painter.drawLine(QPointF(10, CAPTION - 1), QPointF(image.width() - 10, CAPTION - 1))
     painter.end()
     return image
 
