@@ -15,10 +15,9 @@ import torch
 from PySide6.QtGui import QColor, QGuiApplication, QImage
 
 from engine.examples import example_path
-from engine.fileformat import load, save
+from engine.fileformat import save
 from engine.format import preview
 from engine.limits import IMAGE_SIDE
-from engine.run import run
 from gui import style
 from gui.app import main
 from gui.files import image_export as export

@@ -8,8 +8,8 @@ from PySide6.QtGui import QImage, QImageReader
 from engine.examples import example_path
 from engine.fileformat import load
 from engine.run import run
-from gui.app import main
 from gui import style
+from gui.app import main
 from gui.replay.animation_export import LAST_FRAME_MS
 from gui.replay.encoders import video_repeats
 
