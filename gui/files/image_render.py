@@ -154,7 +154,7 @@ def _widget_svg(widget: QWidget, counter: list[int]) -> str:
     prefix = f"w{counter[0]}_"
     flags = QWidget.RenderFlag.DrawWindowBackground
     parts = [_fragment(lambda p: QWidget.render(widget, p, QPoint(0, 0), QRegion(), flags),
-                       size, prefix)]
+                       size, prefix, clips=True)]
     if isinstance(widget, QGraphicsView) and widget.scene() is not None:
         viewport = widget.viewport()
         at = viewport.geometry()
@@ -188,13 +188,18 @@ def _nested(x: int, y: int, size: QSize, body: str) -> str:
 _ID = re.compile(r'(id="|url\(#|href="#)([^")]+)')
 
 
-def _fragment(draw: Callable[[QPainter], None], size: QSize, prefix: str) -> str:
+def _fragment(draw: Callable[[QPainter], None], size: QSize, prefix: str,
+              clips: bool = False) -> str:
     """What `draw` paints, as SVG elements without the document wrapper; ids are prefixed so
-    fragments can share one document."""
+    fragments can share one document. `clips`: write the painter's clipping (SVG 1.1), which
+    a widget's own painting needs (the menu bar fills its empty area through a clip); scenes
+    are drawn without it, as Qt misplaces 1.1 clip paths under a painter transform (the
+    chart's grid and axis lines vanished)."""
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    generator = QSvgGenerator(QSvgGenerator.SvgVersion.Svg11)
+    generator = QSvgGenerator(QSvgGenerator.SvgVersion.Svg11 if clips
+                              else QSvgGenerator.SvgVersion.SvgTiny12)
     generator.setOutputDevice(buffer)
     generator.setResolution(SVG_DPI)
     generator.setSize(size)
