@@ -1,6 +1,8 @@
 """`gradflow compute` and `gradflow code`: headless, no Qt.
 
-Exit codes: 0 success, 1 torch raised (the error is reported), 2 bad input.
+Exit codes: 0 success, 1 torch raised (the error is reported), 2 bad input — including a
+graph the app itself refuses to run (an unconnected input, a tensor over a size limit): the
+error is reported the same way, under the app's own type name (engine.refusals).
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+from engine.boundedread import ReadRefused, read_bounded
 from engine.document import Document, GraphError
 from engine.fileformat import FileFormatError
+from engine.limits import FILE_BYTES
 from engine.literal import LiteralError, parse_literal
+from engine.refusals import KINDS as REFUSAL_KINDS
 
 EXIT_OK, EXIT_TORCH, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -29,14 +34,18 @@ def load_any(path: str) -> Document:
     """A graph file (.json) or a PyTorch snippet (.py)."""
     p = Path(path)
     if p.suffix == ".py":
-        from engine.snippets.reader import ImportError_, import_snippet
+        from engine.snippets.reader import ImportError_, TorchRaised, import_snippet
 
         try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {path}: {exc}") from None
+            text = read_bounded(p, FILE_BYTES).decode("utf-8")
+        except ReadRefused as exc:
+            raise InputError(str(exc)) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{p.name} is not UTF-8 text (byte {exc.start})") from None
         try:
             return import_snippet(text)
+        except TorchRaised:
+            raise  # torch's own error at a line of the snippet: the run reports it
         except ImportError_ as exc:
             raise InputError(f"{p.name}: {exc}") from None
     from engine.fileformat import load
@@ -50,10 +59,24 @@ def load_any(path: str) -> Document:
 _NAMED = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(.*)$", re.S)
 
 
+_IN_CALL = re.compile(r"^\s*(\d+)\s*:\s*([A-Za-z_]\w*)\s*=(.*)$", re.S)
+
+
 def apply_gradients(doc: Document, specs: list[str]) -> None:
-    """Apply `--gradient LITERAL` / `--gradient NAME=LITERAL` to the document's outputs."""
+    """Apply `--gradient LITERAL` / `--gradient NAME=LITERAL` to the document's outputs (the
+    first backward call's) and `--gradient CALL:NAME=LITERAL` to call number CALL's."""
     outputs = doc.outputs()
     for spec in specs:
+        in_call = _IN_CALL.match(spec)
+        if in_call:
+            number = int(in_call.group(1))
+            if not 1 <= number <= len(doc.calls):
+                raise InputError(f"--gradient {spec!r}: there is no call {number}; this graph "
+                                 f"has {len(doc.calls)} call{'s' if len(doc.calls) > 1 else ''}")
+            if not doc.calls[number - 1].primary:
+                _apply_to_call(doc, spec, number, in_call.group(2), in_call.group(3))
+                continue
+            spec = spec.split(":", 1)[1]  # the document's own backward call, by its number
         match = _NAMED.match(spec)
         if match and not match.group(2).lstrip().startswith("="):
             name, text = match.group(1), match.group(2)
@@ -77,6 +100,25 @@ def apply_gradients(doc: Document, specs: list[str]) -> None:
             doc.update_node(node.id, seed=value, seed_enabled=True)
         except GraphError as exc:
             raise InputError(f"--gradient {spec!r}: {exc}") from None
+
+
+def _apply_to_call(doc: Document, spec: str, number: int, name: str, text: str) -> None:
+    call = doc.calls[number - 1]
+    ids = [i for i in call.outputs if doc.node(i).name == name]
+    if not ids:
+        names = ", ".join(doc.node(i).name for i in call.outputs) or "none"
+        raise InputError(f"--gradient {spec!r}: {name!r} is not an output of call {number} "
+                         f"(its outputs: {names})")
+    try:
+        value = parse_literal(text)
+    except LiteralError as exc:
+        raise InputError(f"--gradient {spec!r}: {exc}") from None
+    seeds = list(call.seeds)
+    seeds[call.outputs.index(ids[0])] = value
+    try:
+        doc.update_call(number - 1, seeds=tuple(seeds))
+    except GraphError as exc:
+        raise InputError(f"--gradient {spec!r}: {exc}") from None
 
 
 def _plain(value: Any) -> Any:
@@ -105,10 +147,28 @@ def report(doc: Document, result: Any) -> dict[str, Any]:
     error = None
     if result.error is not None:
         error = {"type": result.error.type, "message": result.error.message,
-                 "node": result.names.get(result.error.node_id)}
+                 "node": result.names.get(result.error.node_id),
+                 "call": None if result.error.call is None else result.error.call + 1}
     return {"outputs": outputs, "grads": {k: _tolist(v) for k, v in
                                           result.grads_by_name().items()},
-            "error": error, "warnings": list(result.warnings)}
+            "error": error, "warnings": list(result.warnings),
+            "calls": [_call_report(result, c) for c in result.calls]}
+
+
+def _call_report(result: Any, call: Any) -> dict[str, Any]:
+    """One call of the program: .grad of every leaf after it (null when it was not run),
+    torch's error if it raised, and what autograd.grad returned (by input name)."""
+    names = result.names
+    error = None
+    if call.error is not None:
+        error = {"type": call.error.type, "message": call.error.message,
+                 "node": names.get(call.error.node_id)}
+    return {"kind": call.kind, "call": call.label, "ran": call.ran,
+            "grads": {names[i]: _tolist(g) for i, g in call.grads_after.items()}
+            if call.ran else None,
+            "error": error,
+            "results": {names[i]: _tolist(g) for i, g in call.results.items()}
+            if call.kind == "grad" and call.ran else None}
 
 
 def _human(doc: Document, data: dict[str, Any]) -> str:
@@ -117,6 +177,14 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
         seed = out["gradient"]
         how = "backward()" if seed is None else f"backward(gradient={seed})"
         lines.append(f"output {name:<10} shape {out['shape']}  value {out['value']}  {how}")
+    if len(data["calls"]) > 1:
+        for number, call in enumerate(data["calls"], 1):
+            state = "" if call["ran"] else "  (not run)"
+            lines.append(f"call {number}: {call['call']}{state}")
+            for name, value in (call["results"] or {}).items():
+                lines.append(f"  returned for {name}: {value}")
+            for name, grad in (call["grads"] or {}).items():
+                lines.append(f"  then {name}.grad = {grad}")
     for name, grad in data["grads"].items():
         lines.append(f"{name}.grad = {grad}")
     for warning in data["warnings"]:
@@ -124,33 +192,61 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
     if data["error"]:
         err = data["error"]
         where = f" (at {err['node']})" if err.get("node") else ""
+        if err.get("call") and len(data["calls"]) > 1:
+            where = f" in call {err['call']}{where}"
         lines.append(f"error{where}: {err['type']}: {err['message']}")
     return "\n".join(lines)
 
 
 def compute(args: argparse.Namespace) -> int:
-    doc = load_any(args.file)
+    from engine.snippets.safety import TorchRaised
+
+    raised: TorchRaised | None = None
+    try:
+        doc = load_any(args.file)
+    except TorchRaised as exc:  # the snippet's statements before the error, then the error
+        assert isinstance(exc.document, Document)
+        doc, raised = exc.document, exc
     apply_gradients(doc, args.gradient or [])
     from engine.run import run  # torch comes in only when there is something to compute
+    from engine.trace import RunError
 
     result = run(doc)
+    if raised is not None and result.error is None:
+        result.error = RunError(raised.error_type, raised.torch_message, None, "forward")
     data = report(doc, result)
     if args.json:
-        print(json.dumps(data, allow_nan=False))
+        _print(json.dumps(data, allow_nan=False))
     else:
-        print(_human(doc, data))
-    return EXIT_TORCH if result.error else EXIT_OK
+        _print(_human(doc, data))
+    if result.error is None:
+        return EXIT_OK
+    return EXIT_BAD_INPUT if result.error.type in REFUSAL_KINDS else EXIT_TORCH
+
+
+def _print(text: str, end: str = "\n", file: Any = None) -> None:
+    """Print any text, whatever the terminal's encoding: a lone surrogate in a title or a
+    name the console cannot show comes out as a backslash escape instead of a traceback."""
+    stream = file or sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    safe = (text + end).encode(encoding, "backslashreplace").decode(encoding, "replace")
+    stream.write(safe)
 
 
 def code(args: argparse.Namespace) -> int:
-    doc = load_any(args.file)
+    from engine.snippets.safety import TorchRaised
+
+    try:
+        doc = load_any(args.file)
+    except TorchRaised as exc:
+        raise InputError(f"{Path(args.file).name}: {exc}") from None
     from engine.snippets.codegen import CodegenError, generate
 
     try:
         text = generate(doc)
     except CodegenError as exc:
         raise InputError(str(exc)) from None
-    print(text, end="")
+    _print(text, end="")
     return EXIT_OK
 
 
@@ -188,8 +284,10 @@ def build_parser(prog: str = "gradflow") -> argparse.ArgumentParser:
                        description="Run forward and backward headless and print every "
                                    "output and .grad.")
     p.add_argument("file", help="a graph file (.json) or a PyTorch snippet (.py)")
-    p.add_argument("--gradient", action="append", metavar="[NAME=]LITERAL",
-                   help="the gradient= of an output, e.g. '[1, 0.5]' or 'loss=[1, 0.5]'")
+    p.add_argument("--gradient", action="append", metavar="[[CALL:]NAME=]LITERAL",
+                   help="the gradient= of an output, e.g. '[1, 0.5]' or 'loss=[1, 0.5]'; "
+                   "'3:loss=[1, 0.5]' gives it to call 3 (counted from 1) instead of the "
+                   "first backward call")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object, for every exit code (errors under 'error')")
     p.set_defaults(handler=compute)
@@ -225,15 +323,15 @@ def main(argv: list[str] | None = None, qt_export: QtExport | None = None) -> in
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except UsageError as exc:
         if as_json:
-            print(_json_error("UsageError", str(exc)))
+            _print(_json_error("UsageError", str(exc)))
         else:
-            print(f"{exc.usage}{exc}", file=sys.stderr)
+            _print(f"{exc.usage}{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except InputError as exc:
         if as_json:
-            print(_json_error("UsageError", str(exc)))
+            _print(_json_error("UsageError", str(exc)))
         else:
-            print(f"gradflow {args.command}: {exc}", file=sys.stderr)
+            _print(f"gradflow {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

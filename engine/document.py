@@ -9,14 +9,18 @@ subscriber with a plain-Python `DocEvent`. No torch here: a document is plain da
 from __future__ import annotations
 
 import copy
-import keyword
+import math
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
 
+from engine.calls import PRIMARY, Call, mentions, without_node
+from engine.limits import GRAPH_NODES
 from engine.literal import LiteralError, Nested, check_rectangular
+from engine.names import check_node_id, check_text, id_key, normal_name, shorten
 from engine.ops import (
     CONSTANT,
     DTYPES,
@@ -28,6 +32,7 @@ from engine.ops import (
     get_op,
     is_source,
 )
+from engine.program_edits import ProgramEdits
 
 
 class GraphError(ValueError):
@@ -80,16 +85,21 @@ class Node:
 @dataclass(frozen=True)
 class DocEvent:
     """kind: node_added | node_removed | node_changed | edge_added | edge_removed |
-    options_changed | reset (everything replaced)."""
+    options_changed | calls_changed (the program of calls; `call` is the index it concerns,
+    None for the whole list) | reset (everything replaced)."""
 
     kind: str
     node_id: str | None = None
     edge: Edge | None = None
     fields: tuple[str, ...] = ()
+    call: int | None = None
 
 
 @dataclass
 class RunOptions:
+    """The options of the document's own backward call (the first backward call of its
+    program, on the marked outputs); other calls carry their own (engine/calls.py)."""
+
     retain_graph: bool = False
     accumulate: bool = False  # False: leaf grads reset before every run
     inputs: list[str] | None = None  # node ids for backward(inputs=...); None = all leaves
@@ -99,14 +109,37 @@ NODE_FIELDS = ("op", "name", "params", "value", "requires_grad", "dtype", "posit
                "is_output", "seed", "seed_enabled")
 
 
-class Document:
+class Document(ProgramEdits):
     def __init__(self) -> None:
         self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self.options = RunOptions()
-        self.title = ""
-        self.description = ""
+        self.calls: list[Call] = [PRIMARY]  # the program after the forward (engine/calls.py)
+        # node id -> (calls before its removal dropped it, calls right after): inserting the
+        # node back while the program is still the latter brings its calls back (undo)
+        self._calls_without: dict[str, tuple[list[Call], list[Call]]] = {}
+        self._title = ""
+        self._description = ""
         self._listeners: list[Callable[[DocEvent], None]] = []
         self._next_id = 1
+        # name -> node id, kept with every edit: lookups and name checks cost O(1), not a scan
+        self._by_name: dict[str, str] = {}
+
+    # ---- title and description: any text, within limits.TEXT_CHARACTERS --------------------
+    @property
+    def title(self) -> str:
+        return self._title
+
+    @title.setter
+    def title(self, text: str) -> None:
+        self._title = _checked_text("title", text)
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    @description.setter
+    def description(self, text: str) -> None:
+        self._description = _checked_text("description", text)
 
     # ---- events ---------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[DocEvent], None]) -> None:
@@ -143,10 +176,11 @@ class Document:
         return [Edge(s, d, p) for s, d, p in self.graph.out_edges(node_id, keys=True)]
 
     def node_by_name(self, name: str) -> Node | None:
-        for n in self.nodes():
-            if n.name == name:
-                return n
-        return None
+        """The node Python would take `name` to mean (names compare in NFKC form)."""
+        node_id = self._by_name.get(name)
+        if node_id is None and not name.isascii():
+            node_id = self._by_name.get(unicodedata.normalize("NFKC", name))
+        return None if node_id is None else self.node(node_id)
 
     def outputs(self) -> list[Node]:
         """Outputs in id order: the order backward() receives them in, which decides the
@@ -171,28 +205,39 @@ class Document:
         return str(self._next_id)
 
     def unique_name(self, base: str) -> str:
-        base = base if base.isidentifier() and not keyword.iskeyword(base) else "node"
-        taken = {n.name for n in self.nodes()}
-        if base not in taken:
+        try:
+            base = normal_name(base)
+        except ValueError:
+            base = "node"
+        if base not in self._by_name:
             return base
         i = 1
-        while f"{base}{i}" in taken:
+        while f"{base}{i}" in self._by_name:
             i += 1
         return f"{base}{i}"
 
-    def _check_name(self, name: str, node_id: str | None) -> None:
-        if not name.isidentifier() or keyword.iskeyword(name) or name in {"torch", "F", "nn"}:
-            raise BadNameError(f"{name!r} is not a usable name: use letters, digits and _, "
-                             "not starting with a digit, and not a Python keyword")
-        other = self.node_by_name(name)
-        if other is not None and other.id != node_id:
-            raise BadNameError(f"the name {name!r} is already used by another node")
+    def _check_name(self, name: str, node_id: str | None) -> str:
+        """The name in the form it is stored (NFKC), or BadNameError."""
+        try:
+            normal = normal_name(name)
+        except ValueError as exc:
+            raise BadNameError(str(exc)) from None
+        other = self._by_name.get(normal)
+        if other is not None and other != node_id:
+            same = "" if normal == name else f" (to Python, {name!r} is {normal!r})"
+            raise BadNameError(f"the name {normal!r} is already used by another node{same}")
+        return normal
 
     def _validate_node(self, node: Node) -> None:
         if node.op not in OPS:
             raise GraphError(f"unknown op {node.op!r}")
         spec = get_op(node.op)
-        self._check_name(node.name, node.id)
+        try:
+            check_node_id(node.id)
+        except ValueError as exc:
+            raise GraphError(str(exc)) from None
+        node.name = self._check_name(node.name, node.id)
+        node.position = _position(node.position)
         if node.dtype not in DTYPES:
             raise GraphError(f"unknown dtype {node.dtype!r}; use one of {', '.join(DTYPES)}")
         unknown = set(node.params) - {p.name for p in spec.params}
@@ -233,8 +278,8 @@ class Document:
         spec = get_op(target.op)
         if edge.port not in spec.inputs:
             ports = ", ".join(spec.inputs) or "none"
-            raise PortError(f"{target.name} ({target.op}) has no input port {edge.port!r}; "
-                            f"its ports: {ports}")
+            raise PortError(f"{target.name} ({target.op}) has no input port "
+                            f"{shorten(edge.port)!r}; its ports: {ports}")
         if edge.source == edge.target:
             raise CycleError(f"{target.name} cannot feed itself")
         if edge.port in self.in_edges(edge.target):
@@ -271,10 +316,11 @@ class Document:
         self._validate_node(node)
         if node.id in self.graph:
             raise GraphError(f"a node with id {node.id!r} already exists")
-        stored = node.copy()
-        # as update_node does: an int position must not differ from the same float one
-        stored.position = (float(node.position[0]), float(node.position[1]))
+        if GRAPH_NODES.exceeded(len(self.graph) + 1):
+            raise GraphError(f"cannot add {node.name}: {GRAPH_NODES.message()}")
+        stored = node.copy()  # its position is two floats: _validate_node made it so
         self.graph.add_node(node.id, node=stored)
+        self._by_name[stored.name] = node.id
         self._emit(DocEvent("node_added", node.id))
         added: list[Edge] = []
         try:
@@ -285,8 +331,13 @@ class Document:
             for edge in reversed(added):
                 self.remove_edge(edge.target, edge.port)
             self.graph.remove_node(node.id)
+            del self._by_name[stored.name]
             self._emit(DocEvent("node_removed", node.id))
             raise
+        before, after = self._calls_without.pop(node.id, (None, None))
+        if before is not None and after == self.calls:
+            self.calls = self._checked_program(before)
+            self._emit(DocEvent("calls_changed"))
 
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
         """Remove a node and its edges; returns both so the removal can be undone."""
@@ -297,7 +348,13 @@ class Document:
         if node_id in (self.options.inputs or []):
             self.options.inputs = [i for i in self.options.inputs or [] if i != node_id]
         self.graph.remove_node(node_id)
+        del self._by_name[node.name]
         self._emit(DocEvent("node_removed", node_id))
+        if any(mentions(c, node_id) for c in self.calls):
+            before = self.calls
+            self.calls = [without_node(c, node_id) for c in self.calls]
+            self._calls_without[node_id] = (before, self.calls)
+            self._emit(DocEvent("calls_changed"))
         return node, edges
 
     def update_node(self, node_id: str, **fields: Any) -> dict[str, Any]:
@@ -311,13 +368,16 @@ class Document:
         if "params" in fields:
             fields["params"] = {**get_op(current.op).default_params(), **fields["params"]}
         if "position" in fields:
-            fields["position"] = (float(fields["position"][0]), float(fields["position"][1]))
+            fields["position"] = _position(fields["position"])
         candidate = replace(current.copy(), **copy.deepcopy(fields))
         if candidate.op == CONSTANT:
             candidate.requires_grad = False
         self._validate_node(candidate)
         old = {k: copy.deepcopy(getattr(current, k)) for k in fields}
         self.graph.nodes[node_id]["node"] = candidate
+        if candidate.name != current.name:
+            del self._by_name[current.name]
+            self._by_name[candidate.name] = node_id
         self._emit(DocEvent("node_changed", node_id, fields=tuple(fields)))
         return old
 
@@ -353,12 +413,21 @@ class Document:
         self._emit(DocEvent("options_changed", fields=tuple(fields)))
         return old
 
+    def _refusal(self, message: str) -> Exception:
+        return GraphError(message)
+
+    def _calls_changed(self, index: int | None, fields: tuple[str, ...] = ()) -> None:
+        self._emit(DocEvent("calls_changed", call=index, fields=fields))
+
     def replace_with(self, other: Document) -> None:
         """Take over another document's content (open, new, import) and say so once."""
         self.graph = other.graph
         self.options = other.options
+        self.calls = other.calls
+        self._calls_without = {}
         self.title = other.title
         self.description = other.description
+        self._by_name = dict(other._by_name)
         self._next_id = 1
         self._emit(DocEvent("reset"))
 
@@ -366,7 +435,9 @@ class Document:
         twin = Document()
         twin.graph = copy.deepcopy(self.graph)
         twin.options = copy.deepcopy(self.options)
+        twin.calls = list(self.calls)
         twin.title, twin.description = self.title, self.description
+        twin._by_name = dict(self._by_name)
         return twin
 
 
@@ -374,6 +445,18 @@ def _default_name(op: str) -> str:
     return {LEAF: "x", CONSTANT: "c"}.get(op, op)
 
 
-def id_key(node_id: str) -> str:
-    # numeric ids sort numerically, others after them alphabetically
-    return f"{int(node_id):012d}" if node_id.isdigit() else f"~{node_id}"
+def _checked_text(what: str, text: str) -> str:
+    try:
+        return check_text(what, text)
+    except ValueError as exc:
+        raise GraphError(str(exc)) from None
+
+
+def _position(position: Any) -> tuple[float, float]:
+    try:
+        x, y = (float(v) for v in position if not isinstance(v, bool | str))
+    except (TypeError, ValueError, OverflowError):
+        raise GraphError("a position is two finite numbers") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise GraphError("a position is two finite numbers")
+    return (x, y)

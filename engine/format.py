@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
+
+MINUS = "\u2212"  # −: as wide as a digit, so the sign of a small label is never missed
 
 
 def number(v: float, digits: int = 4) -> str:
@@ -20,6 +23,53 @@ def number(v: float, digits: int = 4) -> str:
         return str(int(v))
     text = f"{v:.{digits}g}"
     return text
+
+
+def number_forms(v: float, digits: int = 4) -> list[str]:
+    """Ways to write v on a label, most significant digits first and each narrower than the
+    one before: `−0.08812`, `−0.0881`, `−0.088`, `−0.09`; scientific notation where it is
+    the narrower way (`1.2e-4` before `0.00012`). Every form keeps the sign as a typographic
+    minus; a view shows the first form that fits its box (`fitted_number`)."""
+    if isinstance(v, bool | int) or not math.isfinite(v) or (v == int(v) and abs(v) < 1e6):
+        return [number(v).replace("-", MINUS, 1)]
+    sign, size = (MINUS if v < 0 else ""), abs(v)
+    candidates = []  # (significant digits, width, text)
+    for d in range(digits, 0, -1):
+        for text in (f"{size:.{d}g}", _short_exponent(f"{size:.{d - 1}e}")):
+            text = _short_exponent(text)
+            candidates.append((d, len(text), sign + text))
+    out: list[str] = []
+    for _, width, text in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        if not out or width < len(out[-1]) - len(sign):
+            out.append(text)
+    return out
+
+
+def _short_exponent(text: str) -> str:
+    """`1.200e+06` → `1.2e6`, `3e-05` → `3e-5`: padding costs width, not meaning."""
+    mantissa, e, exponent = text.partition("e")
+    if not e:
+        return text
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    sign = "-" if exponent.startswith("-") else ""
+    return f"{mantissa}e{sign}{int(exponent.lstrip('+-'))}"
+
+
+def fitted_number(v: float, fits: Callable[[str], bool], digits: int = 4) -> str | None:
+    """The most precise form of v (see `number_forms`) that `fits`; None if none does."""
+    return next((text for text in number_forms(v, digits) if fits(text)), None)
+
+
+def fitted_numbers(values: list[float], fits: Callable[[str], bool]) -> list[str] | None:
+    """Each value in its most precise form that fits; None as soon as one does not fit."""
+    out = []
+    for value in values:
+        text = fitted_number(value, fits)
+        if text is None:
+            return None
+        out.append(text)
+    return out
 
 
 def _nested(value: Any, digits: int) -> str:
@@ -55,3 +105,9 @@ def element_labels(name: str, shape: tuple[int, ...]) -> list[str]:
     for n in shape:
         labels = [f"{p},{i}" if p else str(i) for p in labels for i in range(n)]
     return [f"{name}[{idx}]" for idx in labels]
+
+
+def element_index(label: str, name: str) -> str | None:
+    """`W[0,1]` of leaf `W` → `0,1` (what is left under a group headed `W`); None for a
+    label that is not one of the leaf's elements (a scalar leaf's label is its name)."""
+    return label[len(name) + 1:-1] if label.startswith(name + "[") else None

@@ -15,12 +15,13 @@ import torch
 from engine.document import Document
 from engine.format import element_labels
 from engine.lens import Lens
+from engine.limits import JACOBIAN_ENTRIES, Limit
 from engine.ops import CONSTANT, LEAF, get_op
 from engine.run import make_tensor
 from engine.run import run as run_document
 from engine.trace import Run
 
-MAX_ENTRIES = 64 * 64  # above this the lens says so instead of freezing
+MAX_ENTRIES = JACOBIAN_ENTRIES.value  # above this the lens says so instead of freezing
 
 
 class ForwardError(Exception):
@@ -130,8 +131,8 @@ def lens(doc: Document, run: Run, max_entries: int = MAX_ENTRIES) -> Lens:
     rows = sum(_numel(s) for s in shapes if s is not None)
     cols = len(result.col_labels)
     if rows * cols > max_entries:
-        result.note = (f"J would be {rows}×{cols} = {rows * cols} entries; the lens shows up to "
-                       f"{max_entries} (e.g. 64×64)")
+        limit = Limit(JACOBIAN_ENTRIES.name, max_entries)
+        result.note = f"J would be {rows}×{cols}: " + limit.message(f"{rows * cols:,}")
         return result
     leaves = [t.requires_grad_(True) for t in values]
     try:

@@ -10,10 +10,13 @@ import ast
 import math
 from typing import Any
 
+from engine.limits import VALUE_ELEMENTS, VALUE_NESTING
+
 Nested = float | int | bool | list[Any]
 
-MAX_ELEMENTS = 1_000_000
-MAX_DEPTH = 8
+MAX_ELEMENTS = VALUE_ELEMENTS.value  # old names, kept for the modules that import them
+MAX_DEPTH = VALUE_NESTING.value
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what torch.tensor takes as an integer
 
 
 class LiteralError(ValueError):
@@ -30,14 +33,14 @@ def parse_literal(text: str) -> Nested:
     if not stripped:
         raise LiteralError("empty: type a number or a list such as [1, 0.5]")
     if len(stripped) > 20 * MAX_ELEMENTS:
-        raise LiteralError(f"too long: more than {MAX_ELEMENTS} elements")
+        raise LiteralError(f"too long: {VALUE_ELEMENTS.message()}")
     try:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
         col = (exc.offset - 1) if exc.offset else None
         raise LiteralError(f"not a number literal: {exc.msg} at column {exc.offset}", col) from None
     except RecursionError:
-        raise LiteralError(f"nested deeper than {MAX_DEPTH} levels") from None
+        raise LiteralError(f"nested too deep: {VALUE_NESTING.message()}") from None
     value = _convert(tree.body, stripped, 0)
     check_rectangular(value)
     return value
@@ -45,7 +48,7 @@ def parse_literal(text: str) -> Nested:
 
 def _convert(node: ast.AST, text: str, depth: int) -> Nested:
     if depth > MAX_DEPTH:
-        raise LiteralError(f"nested deeper than {MAX_DEPTH} levels")
+        raise LiteralError(f"nested too deep: {VALUE_NESTING.message(depth)}")
     if isinstance(node, ast.List | ast.Tuple):
         return [_convert(elt, text, depth + 1) for elt in node.elts]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
@@ -58,8 +61,10 @@ def _convert(node: ast.AST, text: str, depth: int) -> Nested:
         if isinstance(value, float) and not math.isfinite(value):
             raise LiteralError(f"{_segment(node, text)} is not a finite number",
                                getattr(node, "col_offset", None))
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**63 - 1:
-            raise LiteralError(f"{_segment(node, text)} is too large", node.col_offset)
+        if isinstance(value, int) and not isinstance(value, bool) and not (
+                INT64_MIN <= value <= INT64_MAX):
+            raise LiteralError(f"{_segment(node, text)} is too large for a 64-bit integer",
+                               node.col_offset)
         return value
     raise _bad(node, text)
 
@@ -90,13 +95,17 @@ def shape_of(value: Nested) -> tuple[int, ...]:
 
 
 def check_rectangular(value: Nested) -> tuple[int, ...]:
-    """Raise LiteralError if rows differ in length or the element count is over the cap."""
+    """Raise LiteralError if rows differ in length, the nesting or element count is over its
+    limit, or an integer does not fit in 64 bits (torch could not hold it, and a file could
+    not be read back)."""
     shape = shape_of(value)
+    if VALUE_NESTING.exceeded(len(shape)):
+        raise LiteralError(f"nested too deep: {VALUE_NESTING.message(len(shape))}")
     count = 1
     for n in shape:
         count *= n
-    if count > MAX_ELEMENTS:
-        raise LiteralError(f"{count} elements is over the limit of {MAX_ELEMENTS}")
+    if VALUE_ELEMENTS.exceeded(count):
+        raise LiteralError(f"{count:,} elements: {VALUE_ELEMENTS.message()}")
 
     def walk(v: Nested, depth: int, path: str) -> None:
         if depth == len(shape):
@@ -106,6 +115,10 @@ def check_rectangular(value: Nested) -> tuple[int, ...]:
                 isinstance(v, float) and not math.isfinite(v)
             ):
                 raise LiteralError(f"element {path or '[]'} is not a finite number")
+            if isinstance(v, int) and not INT64_MIN <= v <= INT64_MAX:
+                what = f"element {path}" if path else "the number"
+                raise LiteralError(f"{what} {_short_int(v)} is too large for a 64-bit integer; "
+                                   "write it with a decimal point to make it a float")
             return
         if not isinstance(v, list):
             raise LiteralError(f"element {path or '[]'} is a number where a list belongs")
@@ -118,6 +131,14 @@ def check_rectangular(value: Nested) -> tuple[int, ...]:
 
     walk(value, 0, "")
     return shape
+
+
+def _short_int(value: int) -> str:
+    if abs(value) < 10 ** 24:
+        return str(value)
+    # str() itself refuses past 4300 digits: count them without it
+    digits = len(str(abs(value))) if abs(value) < 10 ** 4000 else "over 4000"
+    return f"(an integer of {digits} digits)"
 
 
 def all_integers(value: Nested) -> bool:

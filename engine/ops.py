@@ -6,6 +6,7 @@ Metadata only — no torch import here, so the window can appear before torch is
 
 from __future__ import annotations
 
+import math
 import operator as _operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ class Param:
     """One keyword argument of an op.
 
     kind: "int", "float", "bool", "choice", "dims" (None, an int, or a tuple of ints),
-    "shape" (a tuple of ints, -1 allowed once).
+    "shape" (a tuple of ints, -1 allowed once), "dtype" (a dtype name), "index" (the text
+    between the brackets of x[...]: integers, slices, None, ...).
     """
 
     name: str
@@ -53,6 +55,8 @@ class OpSpec:
     # plain Python number: torch has a separate scalar path (`x ** 3` is not `x ** tensor(3)`
     # to the last bit), and `3 - x` only exists as an operator.
     operator: str = ""
+    # A function of this module computing the op, for ops torch has no single call for.
+    impl: Callable[..., Any] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -65,11 +69,12 @@ class OpSpec:
 
     def call(self, *inputs: Any, **params: Any) -> Any:
         """Run the op with real torch. Params missing from `params` take their defaults."""
-        fn = _resolve(self.target or self.torch_name)
+        fn = self.impl or _resolve(self.target or self.torch_name)
         if self.operator and any(isinstance(i, bool | int | float) for i in inputs):
             fn = getattr(_operator, self.operator)
         merged = {**self.default_params(), **params}
-        positional = [merged.pop(name) for name in self.positional_params]
+        positional = [_to_torch_arg(self.param(name), merged.pop(name))
+                      for name in self.positional_params]
         if merged.get("dim", 0) is None and not merged.get("keepdim", False):
             # x.sum() and x.sum(dim=None) build different autograd nodes (SumBackward0 vs 1);
             # call torch the way people write it, so the autograd view shows what they expect
@@ -80,11 +85,63 @@ class OpSpec:
 
 
 def _to_torch_arg(param: Param, value: Any) -> Any:
+    if param.kind == "index":
+        return parse_index(value)
+    if param.kind == "dtype":
+        import torch  # deferred: see the module docstring
+
+        return getattr(torch, value)
     if param.kind == "dims" and isinstance(value, list):
         return tuple(value)
     if param.kind == "shape":
         return tuple(value)
     return value
+
+
+def format_index(key: tuple[Any, ...]) -> str | None:
+    """`x[0, :, 1:3]`'s key as the text between the brackets, or None when it holds more
+    than integers, slices, None and `...` (tensors and lists index by value)."""
+    parts = []
+    for item in key:
+        if isinstance(item, bool) or not (item is None or item is Ellipsis or isinstance(
+                item, int | slice)):
+            return None
+        if isinstance(item, slice):
+            ends = (item.start, item.stop, item.step)
+            if not all(e is None or (isinstance(e, int) and not isinstance(e, bool))
+                       for e in ends):
+                return None
+            text = ":".join("" if e is None else str(e) for e in ends[:2])
+            parts.append(text + (f":{item.step}" if item.step is not None else ""))
+        else:
+            parts.append("None" if item is None else "..." if item is Ellipsis else str(item))
+    return ", ".join(parts)
+
+
+def parse_index(text: str) -> tuple[Any, ...]:
+    """The key `format_index` wrote: ints, slices (a:b:c), None and '...'. ValueError else."""
+    key: list[Any] = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if part == "None":
+            key.append(None)
+        elif part == "...":
+            key.append(Ellipsis)
+        elif ":" in part:
+            ends = part.split(":")
+            if len(ends) > 3:
+                raise ValueError(f"{part!r} is not a slice")
+            key.append(slice(*(int(e) if e.strip() else None for e in ends)))
+        else:
+            key.append(int(part))
+    return tuple(key)
+
+
+def scaled_gradient(tensor: Any, scale: float) -> Any:
+    """Forward: the same values. Backward: the gradient times `scale`, computed as torch
+    computes `g * k` in a hook `lambda g: g * k` (the product of the gradient and a number)."""
+    fixed = tensor.detach()
+    return fixed + (tensor - fixed) * scale
 
 
 _resolved: dict[str, Callable[..., Any]] = {}
@@ -166,6 +223,21 @@ _SPECS: list[OpSpec] = [
     OpSpec("transpose", "transpose", ("input",), "ᵀ", "swap two dimensions", "shape",
            (Param("dim0", "int", 0), Param("dim1", "int", 1)),
            positional_params=("dim0", "dim1")),
+    OpSpec("index", "index", ("input",), "[ ]", "elements picked by integers and slices, "
+           "x[0, 1:3]; the gradient flows back into the picked places", "shape",
+           (Param("index", "index", "0", help="what goes between the brackets: 0, :, 1:3"),),
+           target="Tensor.__getitem__", positional_params=("index",)),
+    OpSpec("to", "to", ("input",), "cast", "the same numbers in another dtype (x.double()); "
+           "the gradient comes back in the input's dtype", "shape",
+           (Param("dtype", "dtype", "float64", DTYPES, "the dtype to convert to"),),
+           target="Tensor.to"),
+    OpSpec("clone", "clone", ("input",), "clone", "a copy with its own memory; the "
+           "gradient passes through unchanged", "shape"),
+    OpSpec("grad_hook", "register_hook", ("input",), "hook ×k",
+           "the same values; a hook multiplies the gradient passing back by k "
+           "(x.register_hook(lambda g: g * k))", "shape",
+           (Param("scale", "float", 1.0, help="k: the number the hook multiplies by"),),
+           impl=scaled_gradient),
     OpSpec("detach", "detach", ("input",), "detach",
            "same values, cut from the graph: no gradient flows back through it", "shape"),
     OpSpec("mse_loss", "mse_loss", ("input", "target"), "MSE", "mean squared error loss",
@@ -173,6 +245,17 @@ _SPECS: list[OpSpec] = [
     OpSpec("binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits",
            ("input", "target"), "BCE", "binary cross-entropy on logits (multi-label)", "losses",
            (_reduction(),), target="nn.functional.binary_cross_entropy_with_logits"),
+    OpSpec("l1_loss", "l1_loss", ("input", "target"), "L1", "mean absolute error loss",
+           "losses", (_reduction(),), target="nn.functional.l1_loss"),
+    OpSpec("binary_cross_entropy", "binary_cross_entropy", ("input", "target"), "BCE(p)",
+           "binary cross-entropy on probabilities in [0, 1]", "losses", (_reduction(),),
+           target="nn.functional.binary_cross_entropy"),
+    OpSpec("nll_loss", "nll_loss", ("input", "target"), "NLL",
+           "negative log-likelihood of log-probabilities at the target classes", "losses",
+           (_reduction(),), target="nn.functional.nll_loss"),
+    OpSpec("linear", "linear", ("input", "weight", "bias"), "Wx+b",
+           "a linear layer: input @ weightᵀ + bias (nn.Linear)", "arithmetic",
+           target="nn.functional.linear"),
     OpSpec("cross_entropy", "cross_entropy", ("input", "target"), "CE",
            "cross-entropy of logits against class indices or probabilities", "losses",
            (_reduction(),), target="nn.functional.cross_entropy"),
@@ -184,17 +267,23 @@ CATEGORIES = ("inputs", "arithmetic", "elementwise", "reductions", "shape", "los
 
 def check_param(param: Param, value: Any) -> Any:
     """Return `value` normalised for `param`, or raise ValueError saying what is wrong."""
-    def is_int(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
+    def is_int(v: Any) -> bool:  # within int64: what torch takes, and what a file reads back
+        return isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63
 
     if param.kind == "int" and is_int(value):
         return value
-    if param.kind == "float" and (is_int(value) or isinstance(value, float)):
+    if param.kind == "float" and (is_int(value) or isinstance(value, float)) \
+            and math.isfinite(value):
         return float(value)
     if param.kind == "bool" and isinstance(value, bool):
         return value
-    if param.kind == "choice" and value in param.choices:
+    if param.kind in ("choice", "dtype") and value in param.choices:
         return value
+    if param.kind == "index" and isinstance(value, str):
+        try:
+            return format_index(parse_index(value)) or value
+        except (ValueError, TypeError):
+            pass
     if param.kind == "dims":
         if value is None or is_int(value):
             return value
@@ -206,6 +295,8 @@ def check_param(param: Param, value: Any) -> Any:
     expected = {
         "int": "an integer", "float": "a number", "bool": "true or false",
         "choice": "one of " + ", ".join(param.choices),
+        "dtype": "one of " + ", ".join(param.choices),
+        "index": "integers and slices as written between brackets, e.g. '0, 1:3'",
         "dims": "None, an integer or a list of integers",
         "shape": "a list of integers (one -1 allowed)",
     }[param.kind]

@@ -8,6 +8,12 @@ Step len(events) is the end of the run: the state equals the run's final grads.
 Views animate by asking what changed between two steps (`changed_keys`) and reading the
 value of just those keys at the new step (`value_at`), so a frame touches only what moved
 and stepping back restores the earlier state exactly.
+
+A document with several calls (backward, zero_grad, autograd.grad) has one trace: call 1's
+events, then call 2's... (`Run.calls` gives each call's range). Leaf `.grad`s carry over from
+call to call, as in torch; what a call sends through the graph (node totals, edge gradients,
+autograd nodes that ran, contributions) is shown for the current call only: the call of the
+event that led to the step. `groups()` lists the calls with the steps that belong to each.
 """
 
 from __future__ import annotations
@@ -18,7 +24,16 @@ from typing import TYPE_CHECKING, Any
 
 from engine.document import Edge
 from engine.format import preview
-from engine.trace import ACCUMULATE, EDGE_GRAD, GRAD_FN, NODE_GRAD, Run, TraceEvent
+from engine.trace import (
+    ACCUMULATE,
+    EDGE_GRAD,
+    GRAD_FN,
+    NODE_GRAD,
+    ZERO_GRAD,
+    Run,
+    RunError,
+    TraceEvent,
+)
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -39,11 +54,34 @@ class ReplayState:
     current: TraceEvent | None = None  # the event that led to this step (None at step 0)
 
 
+@dataclass(frozen=True)
+class CallGroup:
+    """One call of the program, for a step list grouped by call: its events lead to the steps
+    in `steps` (empty when the call sent nothing through the graph or was not run)."""
+
+    index: int  # into Run.calls; shown as call index + 1
+    kind: str
+    title: str  # "call 2: backward([y], retain_graph=True)"
+    steps: range
+    ran: bool
+    error: RunError | None
+
+
+# keys whose value belongs to one call: a new call starts with none of them arrived
+_PER_CALL = ("node", "edge", "fn")
+
+
 class Replay:
     def __init__(self, run: Run) -> None:
         self.run = run
         self.events = run.events
-        self.seeds = run.seeds
+        self.seeds = run.seeds  # the document's own backward call's (the first backward)
+        # call index of each event, and where each call's events start
+        self._call_of = [0] * len(run.events)
+        self._starts = [c.start for c in run.calls] or [0]
+        for call in run.calls:
+            for i in call.events:
+                self._call_of[i] = call.index
         self._accumulate_fn = {n.node_id: n.id for n in run.autograd
                                if n.name == "AccumulateGrad" and n.node_id is not None}
         # key -> ([event index, ...], [value, ...]) in arrival order
@@ -84,6 +122,9 @@ class Replay:
             self._add(keys[-1], i, True)
             if event.node_id is not None:
                 keys.append(("node", event.node_id))
+        elif event.kind == ZERO_GRAD and event.node_id is not None:
+            keys.append(("leaf", event.node_id))
+            self._add(keys[-1], i, event.grad)
         elif event.kind == ACCUMULATE and event.node_id is not None:
             keys.append(("leaf", event.node_id))
             self._add(keys[-1], i, event.grad)
@@ -98,13 +139,34 @@ class Replay:
     def clamp(self, step: int) -> int:
         return max(0, min(len(self.events), step))
 
+    def call_at(self, step: int) -> int:
+        """The call a step belongs to: that of the event leading to it (step 0: the first)."""
+        step = self.clamp(step)
+        return self._call_of[step - 1] if step else 0
+
+    def _window(self, step: int) -> int:
+        """The first event of the call `step` belongs to."""
+        call = self.call_at(step)
+        return self._starts[call] if call < len(self._starts) else 0
+
+    def seeds_at(self, step: int) -> dict[str, Tensor | None]:
+        """The gradients given to the outputs by the call `step` belongs to."""
+        calls = self.run.calls
+        return calls[self.call_at(step)].seeds if calls else self.seeds
+
+    def groups(self) -> list[CallGroup]:
+        """The program's calls in order, each with the steps its events lead to."""
+        return [CallGroup(c.index, c.kind, f"call {c.index + 1}: {c.label}",
+                          range(c.start + 1, c.stop + 1), c.ran, c.error)
+                for c in self.run.calls]
+
     def value_at(self, key: Key, step: int) -> Any:
         """The key's value after `step` events: its last arrival before then, else its start."""
         history = self._history.get(key)
         if history is not None:
             indices, values = history
             n = bisect_left(indices, step)  # arrivals with index < step
-            if n:
+            if n and (key[0] not in _PER_CALL or indices[n - 1] >= self._window(step)):
                 return values[n - 1]
         if key[0] == "leaf":
             return self.run.grads_before.get(key[1])
@@ -113,7 +175,10 @@ class Replay:
     def has_arrived(self, key: Key, step: int) -> bool:
         """Whether an event for `key` is among the first `step` events."""
         history = self._history.get(key)
-        return history is not None and history[0][0] < step
+        if history is None:
+            return False
+        n = bisect_left(history[0], step)
+        return n > 0 and (key[0] not in _PER_CALL or history[0][n - 1] >= self._window(step))
 
     def node_grad_at(self, node_id: str, step: int) -> Tensor | None:
         return self.value_at(("node", node_id), step)
@@ -134,6 +199,8 @@ class Replay:
     def changed_keys(self, a: int, b: int) -> set[Key]:
         """Every key whose value can differ between step a and step b."""
         lo, hi = sorted((self.clamp(a), self.clamp(b)))
+        if self.call_at(lo) != self.call_at(hi):  # what lo's call had sent is gone at hi
+            lo = min(lo, self._window(lo))
         keys: set[Key] = set()
         for i in range(lo, hi):
             keys.update(self._keys_of[i])
@@ -143,12 +210,16 @@ class Replay:
         """What has arrived at a node so far, in arrival order: its seed if it is an output
         (("seed", v); v None for a bare backward()), then each edge's gradient (port, grad)."""
         parts: list[tuple[str, Tensor | None]] = []
-        if node_id in self.seeds:
-            parts.append(("seed", self.seeds[node_id]))
+        seeds = self.seeds_at(step)
+        if node_id in seeds:
+            parts.append(("seed", seeds[node_id]))
         arrived = self._edges_out.get(node_id, [])
+        window = self._window(step)
         for index, edge, grad in arrived:
             if index >= step:
                 break
+            if index < window:
+                continue
             parts.append((f"{self.run.names.get(edge.target, edge.target)}.{edge.port}", grad))
         return parts
 
@@ -157,7 +228,11 @@ class Replay:
         step = self.clamp(step)
         state = ReplayState(step, leaf_grads=dict(self.run.grads_before))
         for event in self.events[:step]:
-            if event.kind == NODE_GRAD and event.node_id is not None and event.grad is not None:
+            if event.index == self._window(event.index + 1):  # a new call: nothing sent yet
+                state.node_grads, state.edge_grads, state.finished_fns = {}, {}, set()
+            if event.kind == ZERO_GRAD and event.node_id is not None:
+                state.leaf_grads[event.node_id] = event.grad
+            elif event.kind == NODE_GRAD and event.node_id is not None and event.grad is not None:
                 state.node_grads[event.node_id] = event.grad
             elif event.kind == EDGE_GRAD and event.edge is not None and event.grad is not None:
                 state.edge_grads[event.edge] = event.grad
@@ -175,10 +250,14 @@ class Replay:
         """One line for the step list: what happened to reach `step`."""
         names = self.run.names
         if step == 0:
+            calls = self.run.calls
+            if calls and not calls[0].primary:
+                return f"call 1 of {len(calls)}: {calls[0].label}"
             bare = "none (bare backward())"
             parts = [f"{names.get(i, i)} ← {preview(s) if s is not None else bare}"
                      for i, s in self.seeds.items()]
-            return "backward() called; seed " + ("; ".join(parts) if parts else "none")
+            text = "backward() called; seed " + ("; ".join(parts) if parts else "none")
+            return f"call 1 of {len(calls)}: {text}" if len(calls) > 1 else text
         return describe_event(self.events[step - 1], names)
 
 
@@ -197,4 +276,8 @@ def describe_event(event: TraceEvent, names: dict[str, str]) -> str:
         return f"{event.autograd_name} ({name(event.node_id)}): in {grads_in} → out {grads_out}"
     if event.kind == ACCUMULATE:
         return f"AccumulateGrad ({name(event.node_id)}): .grad = {preview(event.grad)}"
+    if event.kind == ZERO_GRAD:
+        if event.grad is None:
+            return f"{name(event.node_id)}.grad = None"
+        return f"{name(event.node_id)}.grad.zero_(): .grad = {preview(event.grad)}"
     return event.kind

@@ -10,24 +10,32 @@ the real engine made it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import networkx as nx
 import torch
 
+from engine.calls import BACKWARD, GRAD, ZERO_GRAD, Call
+from engine.calls import backward as backward_call
+from engine.calls import describe as describe_call
 from engine.document import Document, Edge, Node, id_key
 from engine.literal import Nested, all_integers
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.refusals import GraphIncomplete, Refusal
+from engine.sizes import SizeBudget
 from engine.trace import (
     ACCUMULATE,
     EDGE_GRAD,
     GRAD_FN,
     NODE_GRAD,
     AutogradNode,
+    CallResult,
     Run,
     RunError,
     TraceEvent,
 )
+from engine.trace import ZERO_GRAD as ZEROED
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
            "bool": torch.bool}
@@ -100,6 +108,7 @@ class _Forward:
         self.fn_owner: dict[Any, str | None] = {}  # grad_fn -> node id
         self.fn_ids: dict[Any, int] = {}  # grad_fn -> index in Run.autograd
         self.plumbing: set[Any] = set()  # the alias ViewBackward nodes we added
+        self.budget = SizeBudget()  # every op's output size is checked before it runs
 
     def compute(self) -> None:
         # one pass over the edges instead of a networkx query per node: runs are hot
@@ -114,6 +123,9 @@ class _Forward:
             try:
                 out = self._compute_node(node)
             except _Skip:
+                continue
+            except Refusal as exc:  # the app's own refusal, under its own name
+                self.run.node_errors[node.id] = RunError(exc.kind, str(exc), node.id, "forward")
                 continue
             except Exception as exc:  # torch's own error, kept verbatim
                 self.run.node_errors[node.id] = RunError(type(exc).__name__, str(exc),
@@ -130,6 +142,7 @@ class _Forward:
         if node.op in (LEAF, CONSTANT):
             assert node.value is not None
             t = make_tensor(node.value, node.dtype, node.op == LEAF and node.requires_grad)
+            self.budget.add(t.numel(), node.name)
             if t.requires_grad:
                 self.leaf_tensors[node.id] = t
                 t.register_post_accumulate_grad_hook(self.rec.accumulate_hook(node.id))
@@ -140,7 +153,7 @@ class _Forward:
         for port in spec.inputs:
             edge = edges.get(port)
             if edge is None:
-                raise _MissingInput(f"input {port!r} of {node.name} ({node.op}) is not connected")
+                raise GraphIncomplete(f"input {port!r} of {_label(node)} is not connected")
             if edge.source not in self.tensors:
                 raise _Skip()  # upstream failed; its own error is recorded there
             source = self.doc.node(edge.source)
@@ -148,9 +161,11 @@ class _Forward:
                 inputs.append(source.value)  # the snippet's plain number, not a tensor
             else:
                 inputs.append(self._through_alias(edge))
+        self.budget.check_op(node.op, inputs, node.params, node.name)
         out = spec.call(*inputs, **node.params)
         if not isinstance(out, torch.Tensor):
             raise TypeError(f"{node.op} returned {type(out).__name__}, not a tensor")
+        self.budget.add(out.numel(), node.name, node.op)
         self._claim_grad_fns(out, node.id)
         return out
 
@@ -195,8 +210,8 @@ class _Forward:
         return nodes
 
 
-class _MissingInput(Exception):
-    pass
+def _label(node: Node) -> str:
+    return node.name if node.name == node.op else f"{node.name} ({node.op})"
 
 
 class _Skip(Exception):
@@ -204,7 +219,7 @@ class _Skip(Exception):
 
 
 def run(doc: Document, previous: Run | None = None) -> Run:
-    """Forward and backward of `doc` with its seeds and options. Never raises for torch errors."""
+    """Forward, then the document's calls in order. Never raises for torch errors."""
     result = Run(names={n.id: n.name for n in doc.nodes()})
     recorder = _Recorder(result)
     fwd = _Forward(doc, result, recorder)
@@ -212,20 +227,142 @@ def run(doc: Document, previous: Run | None = None) -> Run:
     result.autograd = fwd.autograd_graph()
     if result.node_errors:
         result.error = next(iter(result.node_errors.values()))
-    outputs = doc.outputs()
-    result.output_ids = [n.id for n in outputs]
+    result.output_ids = [n.id for n in doc.outputs()]
     for leaf_id in fwd.leaf_tensors:
         result.leaf_grads[leaf_id] = None
-    if not outputs:
-        result.warnings.append("no output is marked: mark a node as output to run backward")
-        return result
-    if any(n.id not in fwd.tensors for n in outputs):
-        if result.error is None:
-            result.error = RunError("RuntimeError", "an output could not be computed",
-                                    outputs[0].id, "forward")
-        return result
-    _backward(doc, fwd, result, outputs, previous)
+    if doc.options.accumulate and previous is not None:
+        for leaf_id, t in fwd.leaf_tensors.items():
+            old = previous.leaf_grads.get(leaf_id)
+            if old is not None and old.shape == t.shape and old.dtype == t.dtype:
+                t.grad = old.clone()
+    result.grads_before = _grads(fwd)
+    _Program(doc, fwd, result).run()
+    result.leaf_grads = dict(result.calls[-1].grads_after if result.calls else
+                             result.grads_before)
     return result
+
+
+def _grads(fwd: _Forward) -> dict[str, torch.Tensor | None]:
+    return {i: _copy(t.grad) for i, t in fwd.leaf_tensors.items()}
+
+
+class _NotRun(Exception):
+    """A call with nothing to call it on (no output marked): a warning, not torch's error."""
+
+
+class _Unavailable(Exception):
+    """A tensor the call needs was not computed: the forward's own error says why."""
+
+
+class _Program:
+    """The document's calls, in order, on the one forward graph: torch accumulates, frees
+    buffers and raises exactly as it would in a script, which stops at the first error."""
+
+    def __init__(self, doc: Document, fwd: _Forward, result: Run) -> None:
+        self.doc, self.fwd, self.result = doc, fwd, result
+        self._zeroing: str | None = None  # the leaf a zero_grad call is at
+
+    def run(self) -> None:
+        failed = False
+        grads = self.result.grads_before  # .grad now; copied only when a call ran
+        for index, call in enumerate(self.doc.calls):
+            label = describe_call(self._as_written(call), lambda i: self.result.names.get(i, i))
+            done = CallResult(index, call.kind, label, call.primary)
+            self.result.calls.append(done)
+            done.grads_before = grads
+            done.start = len(self.result.events)
+            self.result.node_grads, self.result.edge_grads = {}, {}  # the hooks fill these
+            if not failed:
+                try:
+                    self._call(call, done)
+                    done.ran = True
+                except _NotRun as why:
+                    self.result.warnings.append(str(why))
+                except Exception as exc:  # torch's own error, verbatim, at this call
+                    done.ran, failed = True, True
+                    missing = isinstance(exc, _Unavailable)
+                    phase = "backward" if call.kind == BACKWARD else call.kind
+                    done.error = RunError("RuntimeError" if missing else type(exc).__name__,
+                                          str(exc), self._blame(call, done, str(exc)),
+                                          "forward" if missing else phase, index)
+                    self.result.error = self.result.error or done.error
+            done.stop = len(self.result.events)
+            done.grads_after = grads = _grads(self.fwd) if done.ran else grads
+            done.node_grads, done.edge_grads = self.result.node_grads, self.result.edge_grads
+        # the Run's own totals and edge gradients are the document's own backward call's,
+        # to go with its seeds
+        primary = next(c for c in self.result.calls if c.primary)
+        self.result.node_grads, self.result.edge_grads = primary.node_grads, primary.edge_grads
+
+    def _as_written(self, call: Call) -> Call:
+        """The document's own backward call with its outputs and options filled in."""
+        outputs = [n.id for n in self.doc.outputs()]
+        if not call.primary or not outputs:
+            return call
+        options = self.doc.options
+        return backward_call(outputs, retain_graph=options.retain_graph, inputs=options.inputs)
+
+    def _blame(self, call: Call, done: CallResult, message: str) -> str | None:
+        if call.kind == ZERO_GRAD:
+            return self._zeroing
+        outputs = [self.doc.node(i) for i in done.output_ids if i in self.doc.graph]
+        return _blamed_output(message, outputs) if outputs else None
+
+    def _tensors(self, ids: Sequence[str]) -> list[torch.Tensor]:
+        missing = [i for i in ids if i not in self.fwd.tensors]
+        if missing:
+            raise _Unavailable(f"{self.result.names.get(missing[0], missing[0])} could not "
+                               "be computed")
+        return [self.fwd.tensors[i] for i in ids]
+
+    def _call(self, call: Call, done: CallResult) -> None:
+        if call.kind == ZERO_GRAD:
+            self._zero_grad(call)
+            return
+        if call.primary:
+            outputs = self.doc.outputs()
+            if not outputs:
+                raise _NotRun("no output is marked: mark a node as output to run backward")
+            done.output_ids = [n.id for n in outputs]
+            if any(n.id not in self.fwd.tensors for n in outputs):
+                raise _Unavailable("an output could not be computed")
+            tensors = self._tensors(done.output_ids)
+            seeds = [_seed_for(n, t, self.result.warnings)
+                     for n, t in zip(outputs, tensors, strict=True)]
+            retain, inputs = self.doc.options.retain_graph, self.doc.options.inputs
+            self.result.seeds = {n.id: _copy(s) for n, s in zip(outputs, seeds, strict=True)}
+        else:
+            done.output_ids = list(call.outputs)
+            tensors = self._tensors(call.outputs)
+            seeds = [None if v is None else _cast_seed(v, self.doc.node(i).name, t,
+                                                       self.result.warnings)
+                     for i, v, t in zip(call.outputs, call.seeds, tensors, strict=True)]
+            retain, inputs = call.retain_graph, None if call.inputs is None else list(call.inputs)
+        done.seeds = {i: _copy(s) for i, s in zip(done.output_ids, seeds, strict=True)}
+        kwargs: dict[str, Any] = {"retain_graph": retain}
+        if call.kind == GRAD:
+            assert inputs is not None  # the document refuses a grad call without inputs
+            answers = torch.autograd.grad(tensors, self._tensors(inputs), grad_outputs=seeds,
+                                          **kwargs)
+            done.results = {i: _copy(g) for i, g in zip(inputs, answers, strict=True)}
+            return
+        if inputs is not None:
+            kwargs["inputs"] = [self.fwd.tensors[i] for i in inputs if i in self.fwd.tensors]
+        torch.autograd.backward(tensors, grad_tensors=seeds, **kwargs)
+
+    def _zero_grad(self, call: Call) -> None:
+        leaves = call.leaves
+        if leaves is None:
+            leaves = tuple(n.id for n in self.doc.leaves() if n.requires_grad)
+        for leaf_id in leaves:
+            self._zeroing = leaf_id
+            (t,) = self._tensors([leaf_id])
+            if call.set_to_none:
+                t.grad = None
+            else:
+                grad: Any = t.grad  # on None: Python's own AttributeError, as in a script
+                grad.zero_()
+            self.fwd.rec.add(ZEROED, leaf_id, grad=_copy(t.grad))
 
 
 def _seed_for(node: Node, out: torch.Tensor, warnings: list[str]) -> torch.Tensor | None:
@@ -233,39 +370,18 @@ def _seed_for(node: Node, out: torch.Tensor, warnings: list[str]) -> torch.Tenso
         return None
     if node.seed is None:
         return None if out.dim() == 0 else torch.ones_like(out)
-    seed = torch.tensor(node.seed)
+    return _cast_seed(node.seed, node.name, out, warnings)
+
+
+def _cast_seed(value: Nested, name: str, out: torch.Tensor,
+               warnings: list[str]) -> torch.Tensor:
+    seed = torch.tensor(value)
     if seed.dtype != out.dtype:
-        kind = "integers" if all_integers(node.seed) else str(seed.dtype).replace("torch.", "")
-        warnings.append(f"the gradient for {node.name} was given as {kind}; "
+        kind = "integers" if all_integers(value) else str(seed.dtype).replace("torch.", "")
+        warnings.append(f"the gradient for {name} was given as {kind}; "
                         f"converted to the output's dtype {str(out.dtype).replace('torch.', '')}")
         seed = seed.to(out.dtype)
     return seed
-
-
-def _backward(doc: Document, fwd: _Forward, result: Run, outputs: list[Node],
-              previous: Run | None) -> None:
-    tensors = [fwd.tensors[n.id] for n in outputs]
-    seeds = [_seed_for(n, t, result.warnings) for n, t in zip(outputs, tensors, strict=True)]
-    result.seeds = {n.id: _copy(s) for n, s in zip(outputs, seeds, strict=True)}
-    if doc.options.accumulate and previous is not None:
-        for leaf_id, t in fwd.leaf_tensors.items():
-            old = previous.leaf_grads.get(leaf_id)
-            if old is not None and old.shape == t.shape and old.dtype == t.dtype:
-                t.grad = old.clone()
-    result.grads_before = {i: _copy(t.grad) for i, t in fwd.leaf_tensors.items()}
-    inputs = None
-    if doc.options.inputs is not None:
-        inputs = [fwd.tensors[i] for i in doc.options.inputs if i in fwd.tensors]
-    try:
-        kwargs: dict[str, Any] = {"retain_graph": doc.options.retain_graph}
-        if inputs is not None:
-            kwargs["inputs"] = inputs
-        torch.autograd.backward(tensors, grad_tensors=seeds, **kwargs)
-    except Exception as exc:  # torch's message, verbatim, on the output it names
-        node_id = _blamed_output(str(exc), outputs)
-        result.error = result.error or RunError(type(exc).__name__, str(exc), node_id, "backward")
-    for leaf_id, t in fwd.leaf_tensors.items():
-        result.leaf_grads[leaf_id] = _copy(t.grad)
 
 
 def _blamed_output(message: str, outputs: list[Node]) -> str:

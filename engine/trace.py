@@ -20,6 +20,7 @@ NODE_GRAD = "node_grad"  # a tensor hook on a node's output: the node's total gr
 EDGE_GRAD = "edge_grad"  # a tensor hook on an edge's alias: what that edge carried back
 GRAD_FN = "grad_fn"  # an autograd Node finished: gradient in, gradients out
 ACCUMULATE = "accumulate"  # AccumulateGrad wrote a leaf's .grad (post-accumulate hook)
+ZERO_GRAD = "zero_grad"  # a zero_grad call reset a leaf's .grad (grad: zeros, or None)
 
 
 @dataclass(slots=True)  # not frozen: a frozen __init__ is several times slower, and runs are hot
@@ -29,6 +30,7 @@ class TraceEvent:
     node_id: str | None
     edge: Edge | None = None
     # NODE_GRAD / EDGE_GRAD: the gradient; ACCUMULATE: the leaf's .grad after accumulating.
+    # ZERO_GRAD: the leaf's .grad after the reset (None after `.grad = None`).
     grad: Tensor | None = None
     # GRAD_FN: torch's name of the autograd node ("MulBackward0"); ACCUMULATE: AccumulateGrad.
     autograd_name: str | None = None
@@ -44,7 +46,8 @@ class RunError:
     type: str
     message: str
     node_id: str | None
-    phase: str  # "forward" | "backward"
+    phase: str  # "forward" | "backward" | "grad" | "zero_grad"
+    call: int | None = None  # the index in Run.calls of the call that raised it
 
     def describe(self, names: dict[str, str]) -> str:
         where = f" at {names.get(self.node_id, self.node_id)}" if self.node_id else ""
@@ -59,6 +62,36 @@ class AutogradNode:
     name: str  # "MulBackward0", "AccumulateGrad", ...
     node_id: str | None  # the document node it belongs to
     next_ids: tuple[int, ...]  # autograd nodes it sends gradients to (plumbing skipped)
+
+
+@dataclass
+class CallResult:
+    """What one call of the document's program did. Its events are
+    Run.events[start:stop]; a call that was not run has an empty range."""
+
+    index: int  # place in the document's program, from 0 (shown to people as index + 1)
+    kind: str  # engine.calls.BACKWARD | ZERO_GRAD | GRAD
+    label: str  # one line in torch's words, for a heading (engine.calls.describe)
+    primary: bool = False  # the document's own backward: outputs marked on the graph
+    output_ids: list[str] = field(default_factory=list)
+    # by output id: the gradient= (backward) or grad_outputs= (grad) given; None = none
+    seeds: dict[str, Tensor | None] = field(default_factory=dict)
+    # False: not run, because an earlier call raised or there was nothing to call it on
+    ran: bool = False
+    error: RunError | None = None
+    grads_before: dict[str, Tensor | None] = field(default_factory=dict)  # leaf id -> .grad
+    grads_after: dict[str, Tensor | None] = field(default_factory=dict)  # leaf id -> .grad
+    # autograd.grad only: what it returned, by input node id, in its inputs' order
+    results: dict[str, Tensor | None] = field(default_factory=dict)
+    # what this call sent through the graph: node totals, and what each edge carried back
+    node_grads: dict[str, Tensor] = field(default_factory=dict)
+    edge_grads: dict[Edge, Tensor] = field(default_factory=dict)
+    start: int = 0
+    stop: int = 0
+
+    @property
+    def events(self) -> range:
+        return range(self.start, self.stop)
 
 
 @dataclass
@@ -83,6 +116,10 @@ class Run:
     # each leaf's .grad just before backward (kept from the previous run when accumulating):
     # what the replay shows until AccumulateGrad writes the new one
     grads_before: dict[str, Tensor | None] = field(default_factory=dict)
+    # One entry per call of the document's program, in order (a one-call document: one).
+    # leaf_grads above is .grad after the last call that ran; seeds, output_ids, node_grads
+    # and edge_grads are the document's own backward call's (each call has its own).
+    calls: list[CallResult] = field(default_factory=list)
 
     def grads_by_name(self) -> dict[str, Tensor | None]:
         return {self.names[i]: g for i, g in self.leaf_grads.items()}

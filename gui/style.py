@@ -17,6 +17,8 @@ SKY = "#56B4E9"  # gradient text on dark backgrounds
 POSITIVE = BLUE
 NEGATIVE = ORANGE
 
+MIN_TEXT_PX = 10  # no label is drawn smaller: below this a learner cannot read it
+
 KIND_COLOURS = {"leaf": BLUE, "constant": GREY, "op": GREEN, "output": PURPLE}
 
 

@@ -1,7 +1,12 @@
-"""PyTorch code ↔ documents: read a pasted snippet into a graph (never running it) and
+"""PyTorch code ↔ documents: read a pasted snippet into a graph (Python never runs it) and
 write any graph back as a runnable snippet.
 
-`reader.import_snippet` is the way in, `codegen.generate` the way out; `safety` is the pass
-that refuses anything reaching outside torch, `expressions` and `tables` are the reader's
-halves for expressions and torch spellings.
+`reader.import_snippet` is the way in, `codegen.generate` the way out. The reader is a
+stack of small readers, each with one job: `safety` (the pass that refuses anything reaching
+outside torch), `expressions` (values, names, nodes, operators), `torchcalls` (torch
+spellings of registry ops, creation calls, requires_grad), `concrete` (values computed on
+demand for control flow and no_grad), `tensorcalls` (casts, indexing, Variable, value-reading
+methods), `modules` (nn.Linear, Sequential, losses), `pyexpr` (comparisons, builtins, math,
+attributes), `statements` (assignment, loops, def, with, try) and `reader` (backward calls).
+`tables` holds the spellings, `values` the kinds of value.
 """

@@ -1,15 +1,20 @@
 """Document → a PyTorch snippet that runs as-is with plain torch.
 
-The snippet builds the same graph (one line per node, named as in the document), calls
-backward with the same seeds — a bare `backward()` sits in try/except RuntimeError, since
-torch refuses it for non-scalar outputs — and prints every leaf's `.grad`. Importing the
-snippet with engine.snippets.reader gives the document back.
+The snippet builds the same graph (one line per node, named as in the document), then makes
+the document's calls in order. One call: backward with the same seeds, a bare `backward()`
+in try/except RuntimeError since torch refuses it for non-scalar outputs. Several calls: all
+in one try block, since a script stops at the first error. Then it prints every leaf's
+`.grad`. Importing a one-call snippet with engine.snippets.reader gives the document back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from engine.calls import BACKWARD, ZERO_GRAD, Call
 from engine.document import Document, Node
 from engine.literal import Nested, all_integers, format_literal
+from engine.names import normal_name
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.snippets.tables import number_name
 
@@ -24,13 +29,14 @@ class CodegenError(ValueError):
 
 def generate(doc: Document) -> str:
     nodes = doc.topological_nodes()
+    _check_names(nodes)
     inline = _inlined_numbers(doc, nodes)
     nodes = [n for n in nodes if n.id not in inline]
     lines = ["import torch"]
     if any(n.op in _FUNCTIONAL for n in nodes):
         lines.append("import torch.nn.functional as F")
     if doc.title:
-        lines.insert(0, f"# {doc.title}")
+        lines.insert(0, comment(doc.title))
     lines.append("")
     for node in nodes:
         lines.append(f"{node.name} = {_expression(doc, node, inline)}")
@@ -41,6 +47,29 @@ def generate(doc: Document) -> str:
         if leaf.requires_grad:
             lines.append(f'print(f"{leaf.name}.grad = {{{leaf.name}.grad}}")')
     return "\n".join(lines) + "\n"
+
+
+def comment(text: str) -> str:
+    """`text` as one comment line that cannot end early.
+
+    Python ends a line at \\n and \\r, a form feed resets indentation, and editors (and
+    str.splitlines) also break at \\v, NEL, U+2028/U+2029: a title holding one of them would
+    become code. Every character that is not printable is written as its escape instead;
+    so is a lone surrogate, which could not be written to a UTF-8 file at all."""
+    return "# " + "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def _check_names(nodes: list[Node]) -> None:
+    """Names are written into the code as they are: each must be the identifier Python reads
+    (the document guarantees it; a document built around its checks is refused here)."""
+    for node in nodes:
+        try:
+            ok = normal_name(node.name) == node.name
+        except ValueError:
+            ok = False
+        if not ok:
+            raise CodegenError(f"the name {ascii(node.name[:40])} is not a Python identifier "
+                               "in normal form; rename the node")
 
 
 def _tensor(value: Nested, dtype: str, requires_grad: bool | None) -> str:
@@ -150,33 +179,83 @@ def _python(value: object) -> str:
 
 
 def _backward(doc: Document) -> list[str]:
+    if len(doc.calls) > 1:
+        return _program(doc)
     outputs = doc.outputs()
     if not outputs:
         return ["# no output is marked: mark one to call backward on it"]
-    extra = ""
-    if doc.options.retain_graph:
-        extra += ", retain_graph=True"
-    if doc.options.inputs is not None:
-        names = ", ".join(doc.node(i).name for i in doc.options.inputs)
-        extra += f", inputs=[{names}]"
     seeds = [_seed(n) for n in outputs]
-    if len(outputs) == 1:
-        out = outputs[0]
-        call = f"{out.name}.backward({'' if seeds[0] is None else 'gradient=' + seeds[0]}"
-        call = call + extra.removeprefix(", ") if seeds[0] is None else call + extra
-        call += ")"
-    else:
-        tensors = ", ".join(n.name for n in outputs)
-        grads = ", ".join("None" if s is None else s for s in seeds)
-        call = f"torch.autograd.backward([{tensors}], grad_tensors=[{grads}]{extra})"
+    call = _backward_line(doc, [n.name for n in outputs], seeds, doc.options.retain_graph,
+                          doc.options.inputs)
     if all(s is not None for s in seeds):
         return [call]
     # torch refuses a bare backward on a non-scalar; show its message instead of a traceback
-    taken = {n.name for n in doc.nodes()}
-    error = next(name for name in ("error", *(f"error_{i}" for i in range(2, len(taken) + 3)))
-                 if name not in taken)
+    error = _free_name("error", {n.name for n in doc.nodes()})
     return ["try:", f"    {call}", f"except RuntimeError as {error}:",
             f'    print(f"RuntimeError: {{{error}}}")']
+
+
+def _backward_line(doc: Document, names: list[str], seeds: list[str | None], retain: bool,
+                   inputs: Sequence[str] | None) -> str:
+    extra = ""
+    if retain:
+        extra += ", retain_graph=True"
+    if inputs is not None:
+        extra += f", inputs=[{', '.join(doc.node(i).name for i in inputs)}]"
+    if len(names) == 1:
+        call = f"{names[0]}.backward({'' if seeds[0] is None else 'gradient=' + seeds[0]}"
+        call = call + extra.removeprefix(", ") if seeds[0] is None else call + extra
+        return call + ")"
+    grads = ", ".join("None" if s is None else s for s in seeds)
+    return f"torch.autograd.backward([{', '.join(names)}], grad_tensors=[{grads}]{extra})"
+
+
+def _free_name(base: str, taken: set[str]) -> str:
+    return next(name for name in (base, *(f"{base}_{i}" for i in range(2, len(taken) + 3)))
+                if name not in taken)
+
+
+def _program(doc: Document) -> list[str]:
+    """Several calls, in order, as a script makes them: the first error stops the rest, and
+    its message is printed instead of a traceback."""
+    taken = {n.name for n in doc.nodes()}
+    lines = ["try:"]
+    for number, call in enumerate(doc.calls, 1):
+        lines.append(f"    # call {number}")
+        lines.extend("    " + line for line in _call_lines(doc, call, number, taken))
+    error = _free_name("error", taken)
+    return [*lines, f"except (RuntimeError, AttributeError) as {error}:",
+            f'    print(f"{{type({error}).__name__}}: {{{error}}}")']
+
+
+def _call_lines(doc: Document, call: Call, number: int, taken: set[str]) -> list[str]:
+    if call.kind == ZERO_GRAD:
+        leaves = call.leaves if call.leaves is not None else \
+            [n.id for n in doc.leaves() if n.requires_grad]
+        how = ".grad = None" if call.set_to_none else ".grad.zero_()"
+        return [f"{doc.node(i).name}{how}" for i in leaves] or ["pass  # no leaf to reset"]
+    if call.primary:
+        outputs = doc.outputs()
+        if not outputs:
+            return ["pass  # no output is marked"]
+        return [_backward_line(doc, [n.name for n in outputs], [_seed(n) for n in outputs],
+                               doc.options.retain_graph, doc.options.inputs)]
+    names = [doc.node(i).name for i in call.outputs]
+    seeds = [None if v is None else _tensor(v, _inferred_dtype(v), None) for v in call.seeds]
+    if call.kind == BACKWARD:
+        return [_backward_line(doc, names, seeds, call.retain_graph, call.inputs)]
+    result = _free_name(f"grads_{number}", taken)
+    taken.add(result)
+    inputs = [doc.node(i).name for i in call.inputs or ()]
+    extra = ""
+    if any(s is not None for s in seeds):
+        extra += f", grad_outputs=[{', '.join('None' if s is None else s for s in seeds)}]"
+    if call.retain_graph:
+        extra += ", retain_graph=True"
+    line = (f"{result} = torch.autograd.grad([{', '.join(names)}], [{', '.join(inputs)}]"
+            f"{extra})")
+    return [line, *(f'print(f"call {number}: grad for {name} = {{{result}[{k}]}}")'
+                    for k, name in enumerate(inputs))]
 
 
 def _seed(node: Node) -> str | None:

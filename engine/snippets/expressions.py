@@ -10,63 +10,31 @@ from __future__ import annotations
 
 import ast
 import math
-from dataclasses import dataclass
+from collections.abc import MutableMapping
 from typing import Any
 
 import torch
 
 from engine.document import Document, GraphError
-from engine.literal import Nested, shape_of
-from engine.ops import CONSTANT, LEAF, NUMBER, check_param, get_op
+from engine.limits import ELEMENTS_PER_TENSOR, ELEMENTS_TOTAL, GRAPH_NODES, NUMBER_DIGITS
+from engine.literal import shape_of
+from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.snippets.safety import ImportError_, error_at
 from engine.snippets.tables import (
-    CREATION,
-    DTYPE_NAMES,
-    FUNCTIONAL,
-    METHODS,
-    POSITIONAL_PARAMS,
     TORCH_DTYPES,
-    TORCH_FUNCTIONS,
-    CreationError,
-    create,
-    dtype_name,
     fold,
     number_name,
-    read_literal,
-    tensor_literal,
+    too_many_digits,
 )
+from engine.snippets.values import Number, Pending, Py, Ref, Value
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
-                           ast.Pow: "pow", ast.MatMult: "matmul"}
+                           ast.Pow: "pow", ast.MatMult: "matmul", ast.FloorDiv: "floordiv",
+                           ast.Mod: "mod"}
 _SHORT = {"binary_cross_entropy_with_logits": "bce", "cross_entropy": "ce", "mse_loss": "mse"}
 _ALWAYS_TAKEN = {"torch", "F", "nn"}
 
 
-@dataclass
-class Pending:
-    value: Nested
-    dtype: str
-    requires_grad: bool | None  # None: not given, so a constant; True/False: a leaf
-    name: str | None = None
-    node_id: str | None = None
-    origin: ast.AST | None = None  # the creation call, where errors about it point
-    slot: str | None = None  # the node id kept for it where its name was bound
-
-
-@dataclass
-class Number:
-    value: int | float | bool
-    name: str | None = None
-    node_id: str | None = None
-    slot: str | None = None
-
-
-@dataclass
-class Ref:
-    node_id: str
-
-
-Value = Pending | Number | Ref
 
 
 class ExprReader:
@@ -75,11 +43,16 @@ class ExprReader:
         self.reserved = reserved
         self.generator = generator
         self.modules: dict[str, str] = {}
-        self.env: dict[str, Value] = {}
+        self.env: MutableMapping[str, Value] = {}
         self.meta: dict[str, Any] = {}  # node id → meta tensor, Python number, or None
         self.auto_named: set[str] = set()  # nodes named by the importer, not by a variable
         self.leaves_pending: list[Pending] = []
         self.next_id = 1
+        self.taken: set[str] = set(_ALWAYS_TAKEN)  # every node name, kept as nodes change
+        self.holders: dict[str, str] = {}  # node name → node id, the same way
+        self.suffix: dict[str, int] = {}  # base name → the next number to try after it
+        self.grad_enabled = True  # False inside `with torch.no_grad():`
+        self.elements = 0  # elements in all tensors made so far
 
     def take_id(self) -> str:
         # Ids follow the order names are bound in, so the document's topological order
@@ -91,28 +64,41 @@ class ExprReader:
 
     # ---- names ------------------------------------------------------------------------
     def unique(self, base: str, *, avoid_reserved: bool = True) -> str:
-        taken = {n.name for n in self.doc.nodes()} | _ALWAYS_TAKEN
-        if avoid_reserved:
-            taken |= self.reserved
-        name, i = base, 2
-        while name in taken:
-            name, i = f"{base}_{i}", i + 1
+        name, i = base, self.suffix.get(base, 2)
+        if name in self.taken or (avoid_reserved and name in self.reserved):
+            name = f"{base}_{i}"
+            while name in self.taken or (avoid_reserved and name in self.reserved):
+                i += 1
+                name = f"{base}_{i}"
+            self.suffix[base] = i + 1  # a loop naming y, y_2, y_3... stays linear
         return name
+
+    def rename(self, node_id: str, name: str) -> None:
+        old = self.doc.node(node_id).name
+        self.taken.discard(old)
+        self.holders.pop(old, None)
+        self.doc.update_node(node_id, name=name)
+        self.taken.add(name)
+        self.holders[name] = node_id
 
     def claim(self, node_id: str, name: str) -> None:
         """Give node_id the variable name `name`, moving an older holder aside."""
         node = self.doc.node(node_id)
         if node.name == name:
             return
-        holder = self.doc.node_by_name(name)
+        holder_id = self.holders.get(name)
+        holder = self.doc.node(holder_id) if holder_id is not None else None
         if holder is not None and holder.op == LEAF:
             name = self.unique(name)  # a leaf's name is its key in grads: it stays
         elif holder is not None:
-            self.doc.update_node(holder.id, name=self.unique(name))
-        self.doc.update_node(node_id, name=name)
+            self.rename(holder.id, self.unique(name))
+        self.rename(node_id, name)
         self.auto_named.discard(node_id)
 
     def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
+        if isinstance(value, Py):
+            self.env[name] = value
+            return
         if isinstance(value, Ref):
             node = self.doc.node(value.node_id)
             # a leaf keeps its own name: it is the key of grads
@@ -144,8 +130,12 @@ class ExprReader:
         """The node a value stands for, creating it on first use."""
         if value is None or where is None:
             raise ImportError_("a tensor is missing here")
+        if isinstance(value, Pending) and value.no_graph is not None:
+            raise error_at(where, value.no_graph)
         if isinstance(value, Ref):
             return value.node_id
+        if isinstance(value, Py):
+            raise error_at(where, f"a tensor is needed here, not {type(value.value).__name__}")
         if value.node_id is not None:
             return value.node_id
         node_id = value.slot or self.take_id()
@@ -159,6 +149,8 @@ class ExprReader:
             except GraphError as exc:
                 raise error_at(where, str(exc).split(": ", 1)[-1]) from None
             self.meta[node.id] = value.value
+            self.taken.add(node.name)
+            self.holders[node.name] = node.id
         else:
             op = LEAF if value.requires_grad is not None else CONSTANT
             name = self.unique(value.name or ("leaf" if op == LEAF else "c"),
@@ -170,6 +162,9 @@ class ExprReader:
                 raise error_at(value.origin or where, str(exc).split(": ", 1)[-1]) from None
             self.meta[node.id] = torch.empty(shape_of(value.value),
                                              dtype=TORCH_DTYPES[value.dtype], device="meta")
+            self.taken.add(node.name)
+            self.holders[node.name] = node.id
+            self.count_nodes(where)
         if value.name is None:
             self.auto_named.add(node.id)
         value.node_id = node.id
@@ -180,9 +175,18 @@ class ExprReader:
             if pending.requires_grad is not None and pending.node_id is None:
                 self.node_of(pending, ast.Pass())
 
-    def op_node(self, op: str, inputs: list[Value], params: dict[str, Any], where: ast.AST) -> Ref:
+    def count_nodes(self, where: ast.AST | None) -> None:
+        if GRAPH_NODES.exceeded(len(self.doc) + 1):
+            raise error_at(where or ast.Pass(),
+                           f"the snippet builds a graph {GRAPH_NODES.message()}")
+
+    def op_node(self, op: str, inputs: list[Value], params: dict[str, Any],
+                where: ast.AST) -> Value:
+        if not self.grad_enabled:
+            return self.computed_constant(op, inputs, params, where)
         ids = [self.node_of(v, where) for v in inputs]
         spec = get_op(op)
+        self.count_nodes(where)
         try:
             node = self.doc.add_node(op, self.unique(_SHORT.get(op, op)), node_id=self.take_id(),
                                      params=params)
@@ -191,6 +195,8 @@ class ExprReader:
         for port, source in zip(spec.inputs, ids, strict=True):
             self.doc.add_edge(source, node.id, port)
         self.auto_named.add(node.id)
+        self.taken.add(node.name)
+        self.holders[node.name] = node.id
         metas = [self.meta.get(i) for i in ids]
         self.meta[node.id] = None
         if all(m is not None for m in metas):
@@ -198,24 +204,27 @@ class ExprReader:
                 self.meta[node.id] = spec.call(*metas, **params)
             except Exception:  # noqa: BLE001 - torch will say it again, verbatim, at run time
                 pass
+        self.check_size(self.meta[node.id], where)
         return Ref(node.id)
 
-    def set_requires_grad(self, target: ast.expr, flag: bool) -> Value:
-        value = self.expr(target)
-        if isinstance(value, Pending) and value.node_id is None:
-            value.requires_grad = flag
-            if value not in self.leaves_pending:
-                self.leaves_pending.append(value)
-            if value.name is not None:
-                self.node_of(value, target)  # a leaf is a node even if nothing uses it
-            return value
-        if isinstance(value, Ref | Pending):
-            node = self.doc.node(self.node_of(value, target))
-            if node.op == LEAF:
-                self.doc.update_node(node.id, requires_grad=flag)
-                return value
-        raise error_at(target, f"set requires_grad on {_short(target)} where it is made, "
-                               "before using it: torch.tensor([...], requires_grad=True)")
+    def check_size(self, meta: Any, where: ast.AST) -> None:
+        """Refuse a tensor past the element limits before anything computes it."""
+        if isinstance(meta, torch.Tensor):
+            self.check_count(meta.numel(), where)
+
+    def check_count(self, count: int, where: ast.AST) -> None:
+        if ELEMENTS_PER_TENSOR.exceeded(count):
+            raise error_at(where, f"{_short(where)} makes a tensor "
+                                  f"{ELEMENTS_PER_TENSOR.message(f'{count:,}')}")
+        self.elements += count
+        if ELEMENTS_TOTAL.exceeded(self.elements):
+            raise error_at(where, f"{_short(where)}: the snippet's tensors are "
+                                  f"{ELEMENTS_TOTAL.message()}")
+
+    def computed_constant(self, op: str, inputs: list[Value], params: dict[str, Any],
+                          where: ast.AST) -> Value:
+        """Overridden where concrete values are known (concrete.py)."""
+        raise error_at(where, "torch.no_grad() is not supported here")
 
     # ---- expressions ------------------------------------------------------------------
     def expr(self, node: ast.expr) -> Value:
@@ -226,6 +235,8 @@ class ExprReader:
         if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float):
             if isinstance(node.value, float) and not math.isfinite(node.value):
                 raise error_at(node, "this number is too large to be finite; write one that is")
+            if isinstance(node.value, int) and too_many_digits(node.value.bit_length()):
+                raise error_at(node, f"this integer is too large: {NUMBER_DIGITS.message()}")
             return Number(node.value)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             inner = self.expr(node.operand)
@@ -234,14 +245,27 @@ class ExprReader:
             if isinstance(inner, Number):
                 return Number(-inner.value)
             return self.op_node("neg", [inner], {}, node)
-        if isinstance(node, ast.BinOp) and type(node.op) in BINOPS:
-            return self.binop(node.op, self.expr(node.left), self.expr(node.right), node)
+        if isinstance(node, ast.BinOp):
+            return self.binop_chain(node)
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
             return self.transpose(node.value, node, strict=node.attr == "T")
+        return self.other_expr(node)
+
+    def other_expr(self, node: ast.expr) -> Value:
         raise error_at(node, f"{_short(node)} is not supported; use operators (+ - * / ** @) "
                              "and torch functions from Gradflow's op list")
+
+    def binop_chain(self, node: ast.BinOp) -> Value:
+        """a + b + c + ... read without recursion: a 2000-term sum is a 2000-deep tree."""
+        spine = [node]
+        while isinstance(spine[-1].left, ast.BinOp):
+            spine.append(spine[-1].left)  # type: ignore[arg-type]
+        value = self.expr(spine[-1].left)
+        for step in reversed(spine):
+            value = self.binop(step.op, value, self.expr(step.right), step)
+        return value
 
     def binop(self, op_node: ast.operator, left: Value, right: Value, where: ast.AST) -> Value:
         op = BINOPS.get(type(op_node))
@@ -249,13 +273,20 @@ class ExprReader:
             raise error_at(where, "this operator is not supported; use + - * / ** @")
         if isinstance(left, Number) and isinstance(right, Number):
             return Number(fold(op, left.value, right.value, where))
+        if isinstance(left, Py) or isinstance(right, Py):
+            return self.python_binop(op_node, left, right, where)
+        if op in ("floordiv", "mod"):
+            return self.python_binop(op_node, left, right, where)
         return self.op_node(op, [left, right], {}, where)
 
-    def transpose(self, target: ast.expr, where: ast.AST, strict: bool) -> Value:
-        value = self.expr(target)
-        if isinstance(value, Number):
-            raise error_at(where, "a plain number has no transpose")
-        meta = self.meta.get(self.node_of(value, target))
+    def python_binop(self, op_node: ast.operator, left: Value, right: Value,
+                     where: ast.AST) -> Value:
+        raise error_at(where, f"{_short(where)}: this operator needs numbers or tensors")
+
+    def transpose_value(self, value: Value, where: ast.AST, strict: bool) -> Value:
+        if not isinstance(value, Pending | Ref):
+            raise error_at(where, "a plain value has no transpose")
+        meta = self.meta.get(self.node_of(value, where))
         ndim = meta.dim() if isinstance(meta, torch.Tensor) else 2
         if ndim < 2:
             return value  # torch gives the tensor itself for 0-d and 1-d
@@ -275,140 +306,14 @@ class ExprReader:
         return ".".join([self.modules[node.id], *reversed(parts)])
 
     def call(self, node: ast.Call) -> Value:
-        path = self.module_path(node.func)
-        if path is not None:
-            short = path.removeprefix("torch.")
-            if short in CREATION:
-                return self.creation(short, node)
-            if short in TORCH_FUNCTIONS:
-                return self.op_call(TORCH_FUNCTIONS[short], None, node, path)
-            fn = path.removeprefix("torch.nn.functional.")
-            if fn != path and fn in FUNCTIONAL:
-                return self.op_call(FUNCTIONAL[fn], None, node, path)
-            raise error_at(node, f"{path} is not in Gradflow's op list; use one of: "
-                                 f"{', '.join(sorted(TORCH_FUNCTIONS))} (torch.), "
-                                 f"{', '.join(sorted(FUNCTIONAL))} (F.)")
-        func = node.func
-        if not isinstance(func, ast.Attribute):
-            raise error_at(node, f"{_short(func)}(...) is not supported here; call torch "
-                                 "functions or tensor methods")
-        if func.attr == "requires_grad_":
-            flag = self.literal(node.args[0]) if node.args else True
-            if not isinstance(flag, bool) or node.keywords or len(node.args) > 1:
-                raise error_at(node, "requires_grad_ takes True or False")
-            return self.set_requires_grad(func.value, flag)
-        if func.attr == "t" and not node.args and not node.keywords:
-            return self.transpose(func.value, node, strict=False)
-        if func.attr in METHODS:
-            receiver = self.expr(func.value)
-            if isinstance(receiver, Number):
-                raise error_at(node, "a plain number has no tensor methods; "
-                                     "make it a tensor with torch.tensor(...)")
-            return self.op_call(METHODS[func.attr], receiver, node,
-                                f"{_short(func.value)}.{func.attr}")
-        raise error_at(node, f".{func.attr}() is not in Gradflow's op list; use one of: "
-                             f"{', '.join(sorted(METHODS))}")
+        raise error_at(node, f"{_short(node.func)}(...) is not supported here")  # torchcalls.py
 
-    def op_call(self, op: str, receiver: Value | None, node: ast.Call, what: str) -> Value:
-        spec = get_op(op)
-        args: list[ast.expr] = list(node.args)
-        tensors: list[Value | None] = [receiver] if receiver is not None else []
-        while len(tensors) < len(spec.inputs) and args:
-            tensors.append(self.expr(args.pop(0)))
-        params: dict[str, Any] = {}
-        positional = POSITIONAL_PARAMS.get(op, ())
-        if op == "reshape" and args:
-            shape = [self.literal(a) for a in args]
-            params["shape"] = shape[0] if len(shape) == 1 and isinstance(shape[0], list) else shape
-        elif op == "reshape" and what.endswith("flatten"):
-            params["shape"] = [-1]
-        else:
-            if len(args) > len(positional):
-                raise error_at(node, f"{what} takes at most {len(positional)} arguments after "
-                                     "its tensors; name the others, e.g. dim=0")
-            for name, arg in zip(positional, args, strict=False):
-                params[name] = self.literal(arg)
-        for kw in node.keywords:
-            if kw.arg in spec.inputs:
-                index = spec.inputs.index(kw.arg)
-                tensors.extend([None] * (index + 1 - len(tensors)))
-                tensors[index] = self.expr(kw.value)
-            elif kw.arg in {p.name for p in spec.params} and kw.arg not in params:
-                params[kw.arg] = self.literal(kw.value)
-            else:
-                raise error_at(kw, f"{what} has no supported argument {kw.arg}=")
-        if len(tensors) != len(spec.inputs) or any(t is None for t in tensors):
-            raise error_at(node, f"{what} needs {len(spec.inputs)} tensor(s): "
-                                 f"{', '.join(spec.inputs)}")
-        for i, t in enumerate(tensors):
-            if isinstance(t, Number) and (i == 0 or spec.operator in ("", "matmul")):
-                raise error_at(node, f"{what} needs a tensor, not the number {t.value}; "
-                                     "write torch.tensor(...)")
-        for name, value in params.items():
-            try:
-                params[name] = check_param(spec.param(name), value)
-            except ValueError as exc:
-                raise error_at(node, f"{what}: {exc}") from None
-        return self.op_node(op, [t for t in tensors if t is not None], params, node)
+    def mark(self, value: Value, flag: bool, target: ast.AST, how: str = "method") -> Value:
+        raise error_at(target, "requires_grad is read in torchcalls.py")  # overridden
 
-    # ---- tensors made from numbers ----------------------------------------------------
-    def creation(self, fn: str, node: ast.Call) -> Value:
-        kwargs: dict[str, Any] = {}
-        requires_grad: bool | None = None
-        for kw in node.keywords:
-            if kw.arg == "requires_grad":
-                flag = self.literal(kw.value)
-                if not isinstance(flag, bool):
-                    raise error_at(kw, "requires_grad must be True or False")
-                requires_grad = flag
-            elif kw.arg == "dtype":
-                kwargs["dtype"] = self.dtype(kw.value)
-            elif kw.arg is not None:
-                kwargs[kw.arg] = self.literal(kw.value)
-            else:
-                raise error_at(kw, "** arguments are not supported")
-        try:
-            if fn in ("tensor", "Tensor"):
-                value, dtype = tensor_literal(fn, node, kwargs)
-            else:
-                like = None
-                if fn.endswith("_like"):
-                    if not node.args:
-                        raise CreationError(f"torch.{fn} needs a tensor")
-                    like_value = self.expr(node.args[0])
-                    if isinstance(like_value, Number):
-                        raise CreationError(f"torch.{fn} needs a tensor, not a number")
-                    like = self.meta.get(self.node_of(like_value, node))
-                    if not isinstance(like, torch.Tensor):
-                        raise CreationError(f"the shape of {_short(node.args[0])} is unknown "
-                                            "(computing it fails)")
-                    args = []
-                else:
-                    args = [self.literal(a) for a in node.args]
-                t = create(fn, args, kwargs, like, self.generator)
-                value, dtype = t.tolist(), dtype_name(t.dtype)
-        except (CreationError, RuntimeError, TypeError, ValueError) as exc:
-            if isinstance(exc, ImportError_):
-                raise
-            raise error_at(node, f"torch.{fn}: {exc}") from None
-        pending = Pending(value, dtype, requires_grad, origin=node)
-        if requires_grad is not None:
-            self.leaves_pending.append(pending)
-        return pending
-
-    literal = staticmethod(read_literal)
-
-    def dtype(self, node: ast.expr) -> str:
-        path = self.module_path(node)
-        short = path.removeprefix("torch.") if path else None
-        if short not in DTYPE_NAMES:
-            raise error_at(node, f"dtype {_short(node)} is not supported; use torch.float32, "
-                                 "torch.float64, torch.int64 or torch.bool")
-        return DTYPE_NAMES[short]
-
-
+    def transpose(self, target: ast.expr, where: ast.AST, strict: bool) -> Value:
+        return self.transpose_value(self.expr(target), where, strict)
 
 def _short(node: ast.AST) -> str:
     text = ast.unparse(node)
     return text if len(text) <= 40 else text[:37] + "..."
-

@@ -1,9 +1,11 @@
 """The safety pass over a pasted snippet, before the importer looks at its meaning.
 
-Nothing in a snippet is ever run. This pass still refuses, for the whole text at once and
-before any torch call the importer makes, everything that reaches outside torch: names the
-snippet does not define (`os`, `open`, `__import__`), private or dunder attributes, imports
-of anything but torch, and the constructs that hide code (def, lambda, class, loops...).
+Nothing in a snippet is ever run by Python: the importer evaluates the statements itself.
+This pass still refuses, for the whole text at once and before any torch call the importer
+makes, everything that reaches outside torch: names the snippet does not define (`os`,
+`open`, `__import__`), private or dunder attributes, imports of anything but torch and math,
+and the constructs outside plain computation (classes, generators, async, del, raise...).
+Loops, def, lambda and `with torch.no_grad()` are read by the importer (statements.py).
 """
 
 from __future__ import annotations
@@ -13,25 +15,26 @@ import ast
 MAX_SNIPPET_CHARS = 200_000
 
 # The torch modules a snippet may import, by dotted name.
-TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd")
+TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd", "math")
+# Objects a snippet may import by name: `from torch.autograd import Variable`.
+IMPORTABLE_OBJECTS = ("torch.autograd.Variable",)
+ACCEPTED_IMPORTS = "torch, torch.nn, torch.nn.functional, torch.autograd (Variable) and math"
 
-# Builtins a snippet may mention. They appear in print(...) and except clauses only; the
-# importer refuses them anywhere else.
+# Builtins a snippet may mention; the importer evaluates the ones on plain values
+# (builtins.py) and ignores print/display.
 BUILTINS = frozenset({
     "print", "len", "str", "repr", "float", "int", "round", "abs", "bool", "list", "tuple",
-    "isinstance", "type", "RuntimeError", "Exception", "ValueError", "TypeError",
+    "isinstance", "type", "RuntimeError", "Exception", "ValueError", "TypeError", "range",
+    "min", "max", "sum", "enumerate", "zip", "display", "reversed",
 })
 
 # (construct, advice) for statements and expressions that are never supported.
 _REFUSED: dict[type, tuple[str, str]] = {
-    ast.For: ("for-loops", "unroll the loop or build the graph on the canvas"),
-    ast.AsyncFor: ("for-loops", "unroll the loop or build the graph on the canvas"),
-    ast.While: ("while-loops", "unroll the loop or build the graph on the canvas"),
-    ast.FunctionDef: ("function definitions (def)", "write the computation out inline"),
-    ast.AsyncFunctionDef: ("function definitions (def)", "write the computation out inline"),
-    ast.Lambda: ("lambdas", "write the computation out inline"),
-    ast.ClassDef: ("classes", "write the computation out inline, e.g. y = x * w"),
-    ast.With: ("with-blocks", "remove the with-statement; the graph is built with grad on"),
+    ast.AsyncFor: ("async for-loops", "use a plain for-loop"),
+    ast.AsyncFunctionDef: ("async functions", "use a plain def"),
+    ast.ClassDef: ("classes", "a class (an nn.Module subclass, a dataset) is outside the "
+                   "computation Gradflow reads; write its forward out with statements or a "
+                   "def, and nn.Linear / nn.Sequential for layers"),
     ast.AsyncWith: ("with-blocks", "remove the with-statement"),
     ast.Global: ("global statements", "remove it"),
     ast.Nonlocal: ("nonlocal statements", "remove it"),
@@ -42,11 +45,8 @@ _REFUSED: dict[type, tuple[str, str]] = {
     ast.Yield: ("yield", "remove it"),
     ast.YieldFrom: ("yield", "remove it"),
     ast.NamedExpr: ("the := operator", "assign on a line of its own"),
-    ast.ListComp: ("comprehensions", "write the list out"),
     ast.SetComp: ("comprehensions", "write the list out"),
     ast.DictComp: ("comprehensions", "write the list out"),
-    ast.GeneratorExp: ("comprehensions", "write the list out"),
-    ast.Starred: ("* unpacking", "write the arguments out"),
     ast.Match: ("match statements", "remove it"),
 }
 
@@ -84,17 +84,18 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
     out: dict[str, str] = {}
     if isinstance(node, ast.Import):
         for alias in node.names:
-            if alias.name not in TORCH_MODULES:
+            if alias.name not in TORCH_MODULES or alias.name in IMPORTABLE_OBJECTS:
                 raise _foreign_import(node, alias.name)
             if alias.asname is None:
-                out[alias.name.split(".")[0]] = "torch"  # `import torch.nn` binds torch
+                top = alias.name.split(".")[0]
+                out[top] = top  # `import torch.nn` binds torch
             else:
                 out[alias.asname] = alias.name
         return out
     module = node.module or ""
     for alias in node.names:
         full = f"{module}.{alias.name}"
-        if node.level or alias.name == "*" or full not in TORCH_MODULES:
+        if node.level or alias.name == "*" or full not in TORCH_MODULES + IMPORTABLE_OBJECTS:
             raise _foreign_import(node, full if module else alias.name)
         out[alias.asname or alias.name] = full
     return out
@@ -102,7 +103,8 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
 
 def _foreign_import(node: ast.AST, name: str) -> ImportError_:
     return error_at(node, f"importing {name} is not supported; a snippet may import only "
-                          "torch, torch.nn and torch.nn.functional")
+                          f"{ACCEPTED_IMPORTS} (files, data sets and other libraries are "
+                          "outside the computation Gradflow reads)")
 
 
 def scan(tree: ast.Module) -> None:
@@ -115,20 +117,26 @@ def scan(tree: ast.Module) -> None:
             defined.update(imported_names(node))
         elif isinstance(node, ast.ExceptHandler) and node.name:
             defined.add(node.name)
+        elif isinstance(node, ast.arg):
+            defined.add(node.arg)
+        elif isinstance(node, ast.FunctionDef):
+            defined.add(node.name)
     for node in _in_source_order(tree):
         refused = _REFUSED.get(type(node))
         if refused is not None:
             construct, advice = refused
             raise error_at(node, f"{construct} are not supported; {advice}")
         if isinstance(node, ast.Name):
+            if node.id == "__name__" and isinstance(node.ctx, ast.Load):
+                continue  # if __name__ == "__main__": reads as the script it is
             if node.id.startswith("__"):
                 raise error_at(node, f"{node.id} reaches outside torch; a snippet may use only "
                                      "torch and its own variables")
-            if node.id in BUILTINS and isinstance(node.ctx, ast.Store):
-                raise error_at(node, f"{node.id} is a Python builtin; pick another name")
             if node.id not in defined:
                 raise error_at(node, f"name {node.id!r} is not defined in the snippet; a "
-                                     "snippet may use only torch and its own variables")
+                                     "snippet may use only torch and its own variables "
+                                     "(models, optimizers, data loaders and files are "
+                                     "outside the computation Gradflow reads)")
         elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
             raise error_at(node, f"the attribute {node.attr} reaches outside torch; use "
                                  "torch's public functions")
@@ -138,3 +146,20 @@ def _in_source_order(tree: ast.AST) -> list[ast.AST]:
     """Every node, sorted so that the error reported is the first one in the text."""
     nodes = [n for n in ast.walk(tree) if hasattr(n, "lineno")]
     return sorted(nodes, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+
+
+class TorchRaised(ImportError_):
+    """torch (or Python) raised while the importer evaluated a statement, as the plain script
+    would at that line. `document` holds what the statements before it built; the run reports
+    `error_type: torch_message` verbatim, so `gradflow compute` fails the way python does."""
+
+    def __init__(self, error_type: str, message: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(f"{error_type}: {message}", line, col)
+        self.error_type = error_type
+        self.torch_message = message
+        self.document: object | None = None
+
+
+def raised_at(node: ast.AST, exc: BaseException) -> TorchRaised:
+    return TorchRaised(type(exc).__name__, str(exc), getattr(node, "lineno", 1),
+                       getattr(node, "col_offset", 0) + 1)

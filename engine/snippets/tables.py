@@ -14,9 +14,10 @@ from typing import Any
 
 import torch
 
+from engine.limits import NUMBER_DIGITS
 from engine.literal import MAX_ELEMENTS, LiteralError, Nested, check_rectangular
 from engine.ops import OPS
-from engine.snippets.safety import error_at
+from engine.snippets.safety import error_at, raised_at
 
 # torch spelling → registry dtype name
 DTYPE_NAMES = {
@@ -26,8 +27,9 @@ DTYPE_NAMES = {
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
                 "bool": torch.bool}
 
-_LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy")
-_NOT_TORCH_LEVEL = (*_LOSSES, "leaf", "constant")
+_LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
+           "binary_cross_entropy", "nll_loss")
+_NOT_TORCH_LEVEL = (*_LOSSES, "leaf", "constant", "linear", "index", "to", "grad_hook")
 
 # `torch.<name>(...)` → registry op
 TORCH_FUNCTIONS: dict[str, str] = {
@@ -38,7 +40,8 @@ TORCH_FUNCTIONS: dict[str, str] = {
 # `F.<name>(...)`, `nn.functional.<name>`, `torch.nn.functional.<name>`
 FUNCTIONAL: dict[str, str] = {
     **{name: name for name in _LOSSES},
-    **{name: name for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax")},
+    **{name: name for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax",
+                               "linear")},
 }
 # `x.<name>(...)`
 METHODS: dict[str, str] = {
@@ -59,7 +62,8 @@ CREATION = ("tensor", "Tensor", "ones", "zeros", "full", "arange", "linspace", "
 
 
 _FOLD = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
-         "div": operator.truediv, "pow": operator.pow}
+         "div": operator.truediv, "pow": operator.pow, "floordiv": operator.floordiv,
+         "mod": operator.mod}
 
 
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -142,6 +146,8 @@ def create(fn: str, args: list[Any], kwargs: dict[str, Any], like: torch.Tensor 
     if fn == "arange":
         return _arange(args, kwargs)
     if fn == "linspace":
+        if "steps" in kwargs:
+            args = [*args, kwargs.pop("steps")]
         if len(args) != 3 or not all(isinstance(a, int | float) for a in args):
             raise CreationError("torch.linspace needs start, end and steps: "
                                 "torch.linspace(0, 1, 5)")
@@ -191,27 +197,46 @@ def read_literal(node: ast.expr) -> Any:
                          "out as numbers here")
 
 
+_BITS_PER_DIGIT = math.log2(10)
+
+
+def too_many_digits(bits: float) -> bool:
+    return NUMBER_DIGITS.exceeded(int(bits / _BITS_PER_DIGIT))
+
+
+def _result_bits(op: str, a: Any, b: Any) -> float:
+    """An upper bound on the size in bits of an integer result, found without computing it:
+    `999999 ** 64` squared 16 times must be refused before Python spends hours on it."""
+    if not (isinstance(a, int) and isinstance(b, int)):
+        return 0.0
+    bits_a, bits_b = max(abs(a).bit_length(), 1), max(abs(b).bit_length(), 1)
+    if op == "mul":
+        return bits_a + bits_b
+    if op == "pow" and b > 0:
+        return float(bits_a) * b if abs(a) > 1 else 1.0
+    return float(max(bits_a, bits_b) + 1)
+
+
 def fold(op: str, a: Any, b: Any, where: ast.AST) -> int | float | bool:
-    if op == "pow" and (abs(b) > 64 or abs(a) > 1e6):
-        raise error_at(where, "this power of plain numbers is too large; write the result")
+    if too_many_digits(_result_bits(op, a, b)):
+        raise error_at(where, f"this arithmetic on plain numbers makes an integer too large: "
+                              f"{NUMBER_DIGITS.message()}")
     fn = _FOLD.get(op)
     try:
         result = fn(a, b) if fn else None
-    except (ZeroDivisionError, OverflowError) as exc:
-        raise error_at(where, f"{exc}; write the number you mean") from None
+    except (ZeroDivisionError, OverflowError, ValueError) as exc:
+        raise raised_at(where, exc) from None  # Python's own error, at run time
     if not isinstance(result, int | float) or isinstance(result, complex):
         raise error_at(where, "this arithmetic on plain numbers is not supported")
     if isinstance(result, float) and not math.isfinite(result):
-        raise error_at(where, "this arithmetic on plain numbers is not a finite number")
+        raise error_at(where, "this arithmetic on plain numbers is too large to be a finite number")
     return result
 
 
-def tensor_literal(fn: str, node: ast.Call,
-                   kwargs: dict[str, Any]) -> tuple[Nested, str]:
-    if len(node.args) != 1 or set(kwargs) - {"dtype"}:
+def tensor_literal(fn: str, value: Any, kwargs: dict[str, Any]) -> tuple[Nested, str]:
+    if set(kwargs) - {"dtype"}:
         raise CreationError(f"write the numbers out, e.g. torch.{fn}([1.0, 2.0]), with "
                             "only dtype= and requires_grad=")
-    value = read_literal(node.args[0])
     if fn == "Tensor" and not isinstance(value, list):
         raise CreationError("torch.Tensor(n) makes uninitialised memory; "
                             "use torch.zeros(n) or torch.tensor([...])")

@@ -4,6 +4,10 @@ One BarGraphItem for the grads (updated in place) and one for the ghost bars: th
 torch gives for the all-ones seed (`.sum().backward()`), so the effect of v is visible. A leaf
 whose .grad is None gets a labelled "None" slot, never a zero bar. NaN/±Inf are drawn as
 hatched, marked bars at the edge of a finite axis (BarGraphItem breaks autorange on them).
+Text is measured before it is drawn: the y axis keeps plain numbers (no SI prefix, which turned
+0.62 into "600 (x0.001)"); bar labels are thinned only when they would collide, each leaf's name
+sits centred under its group, and a value label loses digits (then goes scientific) to fit its
+bar, as the Jacobian lens does.
 """
 
 from __future__ import annotations
@@ -14,12 +18,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QColor, QCursor
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QToolTip
 
 from engine.document import Document
-from engine.format import element_labels, number
+from engine.format import element_index, element_labels, fitted_number
 from engine.trace import Run
 from gui import style
 
@@ -29,6 +33,9 @@ if TYPE_CHECKING:
 GAP = 0.8  # extra space between two leaves' groups of bars
 BAR_WIDTH = 0.62
 MAX_VALUE_LABELS = 40  # more bars than this: values only on hover
+X_PADDING = 0.75  # beyond the outermost bars' centres: the ghost bars (0.41) stay inside
+TICK_FONT_PX = 11
+LEGENDS = ("  (bars: your v · dashed: v = ones)", "  (dashed: v = ones)", "")
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,20 @@ class GradChart(pg.PlotWidget):
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.setMenuEnabled(False)
-        self.title = "x.grad = vᵀJ  (bars: your v · dashed: v = ones)"
+        self.title = "x.grad = vᵀJ" + LEGENDS[0]
+        self.leaf_names: list[str] = []  # the leaves with bars, named in the title
         self.getPlotItem().setTitle(self.title)
         self.getPlotItem().setLabel("left", "gradient")
+        self.getAxis("left").enableAutoSIPrefix(False)  # 0.62 stays 0.62, not 620 (x0.001)
+        self.tick_font = QFont(self.font())
+        self.tick_font.setPixelSize(TICK_FONT_PX)
+        for side in ("left", "bottom"):
+            self.getAxis(side).setTickFont(self.tick_font)
+        self._apply_text_colour()
+        # two text lines under the axis: bar labels, then each leaf's name under its group
+        line = QFontMetricsF(self.tick_font).height()
+        self.getAxis("bottom").setHeight(int(2 * line + 12))
+        self.getAxis("bottom").setStyle(tickLength=0)  # a group label's tick would sit between bars
         self.ghosts = pg.BarGraphItem(x=[], height=[], width=0.82, brush=None,
                                       pen=pg.mkPen(style.GREY, width=1.5,
                                                    style=Qt.PenStyle.DashLine))
@@ -65,6 +83,9 @@ class GradChart(pg.PlotWidget):
         self.zero_line = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(style.GREY))
         self.addItem(self.zero_line)
         self.value_labels: list[pg.TextItem] = []
+        self.value_texts: list[str] = []  # what the value labels say ([] = values on hover)
+        self.tick_texts: list[tuple[float, str]] = []  # bar labels and group labels on the axis
+        self.x_padding = (X_PADDING, X_PADDING)  # x units beyond the first and the last bar
         self.none_labels: list[pg.TextItem] = []
         self.separators: list[pg.InfiniteLine] = []
         self.slots: list[Slot] = []
@@ -142,36 +163,130 @@ class GradChart(pg.PlotWidget):
         ghost_ok = np.isfinite(self.reference)
         self.ghosts.setOpts(x=x[ghost_ok], height=self.reference[ghost_ok], width=0.82)
         self._shown_x, self._shown = x, shown
-        self._fit_labels()
         self._set_none_labels([s for s in slots if s.value is None], pad)
         self._set_separators(slots)
         bad = [s.label for s in bars if s.value is not None and not math.isfinite(s.value)]
         self.warning = (f"⚠ not finite: {', '.join(bad[:4])}{' …' if len(bad) > 4 else ''}"
                         if bad else "")
-        title = self.title if not self.warning else f"{self.title}   {self.warning}"
-        colour = style.VERMILLION if self.warning else None
-        self.getPlotItem().setTitle(title, color=colour)
-        right = slots[-1].x + 0.7 if slots else 0.7
-        self.setXRange(-0.7, right, padding=0)
+        self.leaf_names = [name for _, name, grad, _ in self._leaves(run) if grad is not None] \
+            if run is not None else []
+        self._set_title()
+        self._fit_labels()
         self.setYRange(y_bottom, y_top, padding=0)
 
+    def _set_title(self) -> None:
+        """`W.grad, b.grad = vᵀJ` naming the real leaves, shortened until it fits the width."""
+        names = [f"{n}.grad" for n in self.leaf_names]
+        lead = [", ".join(names)] if names else ["x.grad"]
+        if len(names) > 2:
+            lead += [f"{names[0]}, … {names[-1]} ({len(names)} leaves)",
+                     f"{len(names)} leaves' .grad"]
+        warnings = [f"   {self.warning}", "   ⚠ not finite", " ⚠"] if self.warning else [""]
+        choices = [f"{t} = vᵀJ{legend}{w}" for w in warnings for legend in LEGENDS for t in lead]
+        colour = style.VERMILLION if self.warning else style.text_colour().name()
+        label = self.getPlotItem().titleLabel
+        room = self.width() - self.getAxis("left").width() - 16  # the title spans the plot only
+        for choice in choices:  # measured as drawn: the title has its own size
+            self.title = choice
+            self.getPlotItem().setTitle(choice, color=colour)
+            if label.item.boundingRect().width() <= room:
+                break
+        self.getPlotItem().setGeometry(self.range)  # a longer title tried above had widened it
+
+    def px_per_unit(self) -> float:
+        """Screen pixels per x unit (one bar's slot) at the current size and padding."""
+        left, right = self.x_padding
+        span = (self.slots[-1].x if self.slots else 0.0) + left + right
+        return max(self.getPlotItem().vb.width(), 1.0) / span
+
     def _fit_labels(self) -> None:
-        """Tick and value labels only as dense as the width allows (no overlapping text)."""
-        span = (self.slots[-1].x + 1.4) if self.slots else 1.4
-        px_per_bar = max(self.width() - 60, 1) / span
-        step = max(1, math.ceil(44 / px_per_bar))
-        ticks = [(s.x, s.label.split(":")[0] if s.value is None else s.label)
-                 for i, s in enumerate(self.slots) if i % step == 0 or s.value is None]
+        """Bar labels as dense as the width allows (full, then indices, then every k-th) and
+        each leaf's name centred under its group on the second line; never overlapping, and
+        the x range padded so the outermost labels are not cut at the axis ends."""
+        self.getPlotItem().layout.activate()  # the view box's width at the current size
+        fm = QFontMetricsF(self.tick_font)
+        self.x_padding = (X_PADDING, X_PADDING)
+        for _ in range(3):  # the padding changes the scale a little: settle it
+            ticks = self._ticks(fm)
+            self.x_padding = self._padding(ticks, fm)
+        self.tick_texts = ticks
         self.getAxis("bottom").setTicks([ticks])
-        self._set_value_labels(self._shown_x, self._shown, px_per_bar >= 42)
+        last = self.slots[-1].x if self.slots else 0.0
+        self.setXRange(-self.x_padding[0], last + self.x_padding[1], padding=0)
+        self._set_value_labels(self._shown_x, self._shown)
+
+    def _ticks(self, fm: QFontMetricsF) -> list[tuple[float, str]]:
+        ppu = self.px_per_unit()
+        groups = _groups(self.slots)
+        full = [s.label if s.value is not None else "" for s in self.slots]
+        short = [element_index(s.label, name) or "" for name, members in groups
+                 for s in members]  # a scalar's and a None slot's name is the group's
+        labels = full if max((fm.horizontalAdvance(t) for t in full), default=0) <= ppu - 6 \
+            else short
+        widest = max((fm.horizontalAdvance(t) for t in labels), default=0)
+        step = max(1, math.ceil((widest + 6) / ppu))
+        ticks: list[tuple[float, str]] = []
+        i = 0
+        for name, members in groups:
+            for k, slot in enumerate(members):
+                if k % step == 0 and labels[i]:
+                    ticks.append((slot.x, labels[i]))
+                i += 1
+            centre = (members[0].x + members[-1].x) / 2
+            width = (len(members) + GAP) * ppu - 6
+            group = fm.elidedText(name, Qt.TextElideMode.ElideRight, width)
+            ticks.append((centre, "\n" + group))  # the second line: the leaf's name
+        return ticks
+
+    def _padding(self, ticks: list[tuple[float, str]], fm: QFontMetricsF) -> tuple[float, float]:
+        """x units left of the first bar and right of the last that the labels need."""
+        ppu = self.px_per_unit()
+        first, last = (self.slots[0].x, self.slots[-1].x) if self.slots else (0.0, 0.0)
+        left = right = X_PADDING
+        for x, text in ticks:
+            half = (fm.horizontalAdvance(text.strip()) / 2 + 3) / ppu
+            left = max(left, half - (x - first))
+            right = max(right, half - (last - x))
+        return left, right
+
+    def _apply_text_colour(self) -> None:
+        """Axis text in the theme's text colour: pyqtgraph's grey is faint at 11 px."""
+        for side in ("left", "bottom"):
+            self.getAxis(side).setTextPen(style.text_colour())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) \
+                and self.getPlotItem() is not None and hasattr(self, "tick_font"):
+            self.resetCachedContent()  # the cached background is the old theme's
+            self._apply_text_colour()
+            if hasattr(self, "_shown"):
+                self._set_title()
+                self._fit_labels()  # value labels in the new text colour
 
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        shown = hasattr(self, "_shown") and self.getPlotItem() is not None  # None once closed
+        if shown:
+            self._set_title()  # first: a long title would hold the plot wider than the widget
         super().resizeEvent(event)
-        if hasattr(self, "_shown"):
+        if shown:
             self._fit_labels()
 
-    def _set_value_labels(self, x: np.ndarray, shown: np.ndarray, room: bool) -> None:
-        n = len(self.heights) if room and len(self.heights) <= MAX_VALUE_LABELS else 0
+    def _set_value_labels(self, x: np.ndarray, shown: np.ndarray) -> None:
+        """A signed value on every bar when all of them fit their slot, else none (hover)."""
+        fm = QFontMetricsF(self.font())  # TextItem's font
+        room = self.px_per_unit() - 4
+
+        def fits(text: str) -> bool:
+            return fm.horizontalAdvance(text) <= room
+
+        texts = [fitted_number(float(h), fits) if math.isfinite(h) else
+                 fitted_number(float(h), lambda t: fits(f"⚠ {t}")) for h in self.heights]
+        if len(texts) > MAX_VALUE_LABELS or any(t is None for t in texts):
+            texts = []
+        self.value_texts = [t if math.isfinite(h) else f"⚠ {t}"
+                            for t, h in zip(texts, self.heights, strict=False) if t is not None]
+        n = len(self.value_texts)
         while len(self.value_labels) < n:
             label = pg.TextItem(anchor=(0.5, 1.0), color=style.text_colour())
             self.addItem(label)
@@ -181,7 +296,7 @@ class GradChart(pg.PlotWidget):
                 label.hide()
                 continue
             h = float(self.heights[i])
-            label.setText(number(h) if math.isfinite(h) else f"⚠ {number(h)}")
+            label.setText(self.value_texts[i])
             label.setColor(style.text_colour() if math.isfinite(h) else QColor(style.VERMILLION))
             below = h < 0 or (math.isnan(h) is False and h == -math.inf)
             label.setAnchor((0.5, 0.0) if below else (0.5, 1.0))
@@ -264,6 +379,18 @@ class GradChart(pg.PlotWidget):
             QToolTip.hideText()
             return
         QToolTip.showText(QCursor.pos(), self.tooltip_for(slot), self)
+
+
+def _groups(slots: list[Slot]) -> list[tuple[str, list[Slot]]]:
+    """Consecutive slots of one leaf (a gap wider than one slot starts the next leaf)."""
+    out: list[tuple[str, list[Slot]]] = []
+    for a, b in zip([None, *slots], slots, strict=False):
+        name = b.label.split(":")[0].split("[")[0]
+        if a is None or b.x - a.x > 1.01:
+            out.append((name, [b]))
+        else:
+            out[-1][1].append(b)
+    return out
 
 
 def _brush(h: float) -> QBrush:

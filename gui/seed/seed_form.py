@@ -304,7 +304,8 @@ class SeedBlock(QGroupBox):
 
     def _uniform(self) -> None:
         n = count(self.shape or ())
-        self._preset([1.0 / n] * n, "Gradient: 1/n")
+        # an empty output (shape 0) has no element to weight: v is empty, as .mean() would need
+        self._preset([1.0 / n] * n if n else [], "Gradient: 1/n")
 
     def _random(self) -> None:
         n = count(self.shape or ())

@@ -15,6 +15,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
+from engine import calls  # noqa: E402
 from engine.document import Document  # noqa: E402
 from engine.fileformat import save  # noqa: E402
 from engine.layout import apply_layout  # noqa: E402
@@ -139,6 +140,63 @@ def mean_vs_sum() -> Document:
     return doc
 
 
+def _id(doc: Document, name: str) -> str:
+    node = doc.node_by_name(name)
+    assert node is not None
+    return node.id
+
+
+def _square_sum(doc: Document, value: list[float]) -> None:
+    """loss = (x²).sum(): square saves x for its backward, so a freed graph is noticed."""
+    doc.add_node("leaf", "x", value=value)
+    _op(doc, "square", "sq", {"input": "x"})
+    _op(doc, "sum", "loss", {"input": "sq"})
+    _output(doc, "loss", None)
+
+
+def accumulate_then_zero_grad() -> Document:
+    doc = _doc(
+        "Two backward calls add up; zero_grad starts over",
+        "loss = (x²).sum(), so one backward gives x.grad = 2x = [2, 4, 6]. Call 1 keeps the "
+        "graph (retain_graph=True) and call 2 runs backward again: autograd adds into .grad, "
+        "it does not replace it, so x.grad = 4x = [4, 8, 12]. This is why training loops call "
+        "zero_grad: call 3 runs x.grad.zero_() (x.grad = [0, 0, 0], not None), and call 4's "
+        "backward gives 2x again. Step through the calls and watch AccumulateGrad add.")
+    _square_sum(doc, [1.0, 2.0, 3.0])
+    doc.set_options(retain_graph=True)
+    loss, x = _id(doc, "loss"), _id(doc, "x")
+    doc.add_call(calls.backward([loss], retain_graph=True))
+    doc.add_call(calls.zero_grad([x]))
+    doc.add_call(calls.backward([loss]))
+    return doc
+
+
+def retain_graph_error() -> Document:
+    doc = _doc(
+        "A second backward through a freed graph",
+        "loss = (x²).sum(). Call 1, loss.backward(), frees the values autograd saved for the "
+        "backward (square keeps x), so call 2, a second loss.backward(), raises torch's own "
+        "error: 'Trying to backward through the graph a second time'. call 1's x.grad = 2x = "
+        "[1, -2, 4] stays. The fix: tick retain_graph for call 1 (the run options); then "
+        "call 2 runs and x.grad becomes 4x = [2, -4, 8], the two calls added up.")
+    _square_sum(doc, [0.5, -1.0, 2.0])
+    doc.add_call(calls.backward([_id(doc, "loss")]))
+    return doc
+
+
+def grad_vs_backward() -> Document:
+    doc = _doc(
+        "autograd.grad answers; backward writes .grad",
+        "Same loss = (x²).sum(), two ways to ask for its gradient. Call 1, "
+        "torch.autograd.grad(loss, x, retain_graph=True), returns (2x,) = ([3, -1, 0.5],) "
+        "and leaves x.grad None: nothing is accumulated. Call 2, loss.backward(), writes "
+        "x.grad = 2x. autograd.grad frees the graph too unless retain_graph=True: untick it "
+        "on call 1 and call 2 fails.")
+    _square_sum(doc, [1.5, -0.5, 0.25])
+    doc.add_call(calls.grad([_id(doc, "loss")], [_id(doc, "x")], retain_graph=True), 0)
+    return doc
+
+
 BUILDERS: dict[str, Callable[[], Document]] = {
     "tour_04_multilabel_bce": multilabel_bce,
     "tour_05_fan_out": fan_out,
@@ -147,6 +205,9 @@ BUILDERS: dict[str, Callable[[], Document]] = {
     "tour_08_broadcasting": broadcasting,
     "tour_09_detach": detach_cuts,
     "tour_10_mean_vs_sum": mean_vs_sum,
+    "tour_11_accumulate_then_zero_grad": accumulate_then_zero_grad,
+    "tour_12_retain_graph_error": retain_graph_error,
+    "tour_13_grad_vs_backward": grad_vs_backward,
 }
 
 

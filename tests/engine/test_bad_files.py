@@ -12,6 +12,7 @@ import pytest
 from engine import fileformat
 from engine.examples import example_path, list_examples
 from engine.fileformat import FileFormatError, dumps, load, loads, save
+from engine.limits import FILE_BYTES, Limit
 
 GOOD = json.loads(example_path("tour_05_fan_out").read_text(encoding="utf-8"))
 
@@ -84,7 +85,7 @@ def test_each_broken_file_names_its_problem(name):
 
 
 def test_huge_file_is_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr(fileformat, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(fileformat, "FILE_BYTES", Limit(FILE_BYTES.name, 1000))
     big = tmp_path / "big.json"
     big.write_text(" " * 2000 + json.dumps(GOOD))
     with pytest.raises(FileFormatError, match="limit"):
@@ -151,19 +152,68 @@ def _damage(rng: random.Random, text: str) -> str:
     return json.dumps(data)
 
 
+def _swap_a_type(rng: random.Random, text: str) -> str:
+    """Replace one JSON value anywhere in the file by a value of another type."""
+    data = json.loads(text)
+    spots: list[tuple[object, object]] = []
+    stack: list[object] = [data]
+    while stack:
+        item = stack.pop()
+        keys = (range(len(item)) if isinstance(item, list)
+                else list(item) if isinstance(item, dict) else [])
+        for key in keys:
+            spots.append((item, key))
+            stack.append(item[key])  # type: ignore[index]
+    if not spots:
+        return text
+    holder, key = rng.choice(spots)
+    holder[key] = rng.choice([None, True, 0, -7, 2.5, 10 ** 19, "", "x" * 300, "²", "\ud800",
+                              [], [None], {}, {"id": 1}, [[[[[[[[[[1]]]]]]]]]]])  # type: ignore[index]
+    return json.dumps(data)
+
+
+def _splice(rng: random.Random, text: str, other: str) -> str:
+    a, b = sorted(rng.randrange(len(text)) for _ in range(2))
+    c, d = sorted(rng.randrange(len(other)) for _ in range(2))
+    return text[:a] + other[c:d] + text[b:]
+
+
+HOSTILE = [
+    '"' + '\\"' * 200_000,  # every quote starts a string that never ends
+    '"\\\n' * 100_000,
+    "[" * 5000 + "]" * 4999,
+    '{"format": "gradflow-graph", "version": 1, "nodes": [' + '{"id": "1"},' * 50_000 + "1]}",
+    "\ufeff" * 3 + "{}",
+    "9" * 4400,
+    "-" + "0" * 5000,
+    "1e" + "9" * 5000,
+]
+
+
 def test_fuzzed_files_only_ever_raise_file_format_error():
     rng = random.Random(1234)
     texts = [dumps(load(info.path)) for info in list_examples()]
     outcomes = {"refused": 0, "loaded": 0}
-    for _ in range(400):
-        text = _damage(rng, rng.choice(texts))
+    cases = list(HOSTILE)
+    for i in range(1200):
+        text = rng.choice(texts)
+        kind = i % 4
+        if kind < 2:
+            cases.append(_damage(rng, text))
+        elif kind == 2:
+            cases.append(_swap_a_type(rng, text))
+        else:
+            cases.append(_splice(rng, text, rng.choice(texts)))
+    for text in cases:
         try:
             loads(text)
             outcomes["loaded"] += 1  # some damage is harmless (e.g. a dropped optional key)
         except FileFormatError as exc:
             assert str(exc)
+            assert len(str(exc)) < 400  # a message, not the file repeated back
             outcomes["refused"] += 1
-    assert outcomes["refused"] > 200
+    assert outcomes["refused"] > 600
+    assert outcomes["loaded"] > 50  # the mutations are not all trivially fatal
 
 
 def test_loading_a_bad_file_leaves_an_open_document_unchanged(tmp_path: Path):

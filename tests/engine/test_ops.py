@@ -44,9 +44,28 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "binary_cross_entropy_with_logits": (
         [(4,), (4,)], {"reduction": "sum"},
         lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction="sum")),
+    "index": ([(3, 4)], {"index": "1:, ::2"}, lambda t: t[1:, ::2]),
+    "to": ([(3,)], {"dtype": "float64"}, lambda t: t.to(torch.float64)),
+    "clone": ([(3,)], {}, torch.clone),
+    "grad_hook": ([(3,)], {"scale": 2.5}, lambda t: _hooked(t, 2.5)),
+    "l1_loss": ([(3,), (3,)], {"reduction": "sum"},
+                lambda a, b: F.l1_loss(a, b, reduction="sum")),
+    "binary_cross_entropy": ([(4,), (4,)], {"reduction": "mean"},
+                             lambda a, b: F.binary_cross_entropy(a, b, reduction="mean")),
+    "nll_loss": ([(2, 3), (2,)], {"reduction": "none"},
+                 lambda a, b: F.nll_loss(a, b, reduction="none")),
+    "linear": ([(2, 3), (4, 3), (4,)], {}, F.linear),
     "cross_entropy": ([(2, 3), (2, 3)], {"reduction": "mean"},
                       lambda a, b: F.cross_entropy(a, b, reduction="mean")),
 }
+
+
+def _hooked(t: torch.Tensor, k: float) -> torch.Tensor:
+    """The reference: torch's own hook on an identity view of t."""
+    out = t.view_as(t)
+    if out.requires_grad:
+        out.register_hook(lambda g: g * k)
+    return out
 
 
 def test_every_registry_op_has_a_case():
@@ -57,6 +76,11 @@ def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> l
     tensors = [torch.rand(s, generator=gen, dtype=torch.float64) + 0.5 for s in shapes]
     if name == "relu":
         tensors[0] = torch.tensor([-1.0, 0.5, 2.0, -0.25], dtype=torch.float64)
+    if name == "binary_cross_entropy":
+        tensors[0] = torch.sigmoid(tensors[0] - 1.0)  # probabilities
+        tensors[1] = tensors[1] - 0.5
+    if name == "nll_loss":
+        tensors[1] = torch.tensor([2, 0])  # class indices
     if name in ("binary_cross_entropy_with_logits", "cross_entropy"):
         tensors[1] = torch.softmax(tensors[1], dim=-1)  # probabilities as targets
     return tensors
@@ -67,12 +91,15 @@ def test_op_forward_and_vjp_match_torch(name: str):
     shapes, params, reference = CASES[name]
     gen = torch.Generator().manual_seed(sum(map(ord, name)))
     tensors = _inputs(name, shapes, gen)
-    differentiable = [not (name in ("binary_cross_entropy_with_logits", "cross_entropy",
-                                    "mse_loss") and i == 1) for i in range(len(tensors))]
+    losses = ("binary_cross_entropy_with_logits", "cross_entropy", "mse_loss", "l1_loss",
+              "binary_cross_entropy", "nll_loss")
+    differentiable = [not (name in losses and i == 1) for i in range(len(tensors))]
     doc = Document()
     ids = []
     for i, (t, diff) in enumerate(zip(tensors, differentiable, strict=True)):
-        ids.append(leaf(doc, f"a{i}", t.tolist()) if diff else const(doc, f"a{i}", t.tolist()))
+        kind = "int64" if t.dtype == torch.int64 else "float64"
+        ids.append(leaf(doc, f"a{i}", t.tolist()) if diff else
+                   const(doc, f"a{i}", t.tolist(), dtype=kind))
     out_id = op(doc, name, "out", *ids, params=params)
 
     expected_out = reference(*tensors)
@@ -98,6 +125,8 @@ def test_op_forward_and_vjp_match_torch(name: str):
     leaf_ids = [i for i, d in zip(ids, differentiable, strict=True) if d]
     for leaf_id, expected in zip(leaf_ids, expected_grads, strict=True):
         torch.testing.assert_close(result.leaf_grads[leaf_id], expected)
+    if name == "grad_hook":
+        return  # a hook changes the gradient on purpose: finite differences cannot agree
     # the reference itself is right: finite differences agree with autograd
     assert torch.autograd.gradcheck(fn, [t.clone().requires_grad_() for t in diff_inputs])
 

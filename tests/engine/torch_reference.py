@@ -30,7 +30,7 @@ def plain(value: Any) -> Any:
 
 
 def run_one(code: str) -> dict[str, Any]:
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__name__": "__main__"}  # as `python snippet.py` runs it
     out = io.StringIO()
     error = None
     with contextlib.redirect_stdout(out):

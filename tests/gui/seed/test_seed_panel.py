@@ -239,3 +239,20 @@ def test_hovering_a_bar_shows_the_exact_value(qtbot, window, monkeypatch):
     scene_pos = vb.mapViewToScene(QPointF(chart.slots[1].x + 0.2, 1.0))
     chart.scene().sigMouseMoved.emit(scene_pos)
     assert shown[-1] == "x[1].grad = 3.0\nwith v = ones: 6.0"
+
+
+def test_one_over_n_on_an_empty_output_sets_an_empty_v(qtbot, window):
+    """An output with no elements: 1/n has nothing to weight, and torch takes an empty v."""
+    with qtbot.waitSignal(window.runner.finished, timeout=30_000):
+        window.doc.update_node(window.doc.node_by_name("x").id, value=[])
+        window.doc.update_node(window.doc.node_by_name("loss").id, seed=None)
+    button = _block(window).presets.itemAt(1).widget()
+    with qtbot.waitSignal(window.runner.finished, timeout=30_000):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.doc.node_by_name("loss").seed == []
+    x = torch.tensor([], requires_grad=True)
+    (x * x).backward(torch.tensor([]))
+    assert window.chart.none_leaves == []
+    assert window.runner.last is not None and window.runner.last.error is None
+    x_id = window.doc.node_by_name("x").id
+    assert window.runner.last.leaf_grads[x_id].tolist() == x.grad.tolist()

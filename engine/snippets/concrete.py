@@ -1,0 +1,176 @@
+"""Concrete values of a snippet's tensors, for the places Python needs them while reading.
+
+The graph is built from shapes alone (meta tensors), but control flow needs numbers: `while
+y.norm() < 1000`, `for v in x`, `if loss.item() > 0`, and `with torch.no_grad():` makes
+plain values. Those evaluate the nodes involved with real torch, on demand and once per node,
+with grad off (the values equal the graph's). torch's errors become `TorchRaised` at the
+statement, with torch's own text, as the plain script would raise them.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import torch
+
+from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.tables import TORCH_DTYPES, CreationError, dtype_name
+from engine.snippets.torchcalls import TorchCallReader
+from engine.snippets.values import Number, Pending, Py, Ref, Value
+
+
+class ConcreteReader(TorchCallReader):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.values: dict[str, Any] = {}  # node id → torch tensor or Python number
+        self.grad_memo: dict[str, bool] = {}
+
+    # ---- values ---------------------------------------------------------------------------
+    def concrete(self, value: Value, where: ast.AST) -> Any:
+        """The value as plain torch/Python: a tensor, a number, a list, None..."""
+        if isinstance(value, Number):
+            return value.value
+        if isinstance(value, Pending):
+            if value.node_id is not None:
+                return self.evaluate(value.node_id, where)
+            return torch.tensor(value.value, dtype=TORCH_DTYPES[value.dtype])
+        if isinstance(value, Ref):
+            return self.evaluate(value.node_id, where)
+        if isinstance(value.value, list | tuple):
+            items = [self.concrete(v, where) for v in value.value]
+            return items if isinstance(value.value, list) else tuple(items)
+        return value.value
+
+    def evaluate(self, node_id: str, where: ast.AST) -> Any:
+        """A node's value, computing its unevaluated ancestors first (no recursion)."""
+        stack = [node_id]
+        while stack:
+            current = stack[-1]
+            if current in self.values:
+                stack.pop()
+                continue
+            node = self.doc.node(current)
+            if node.op in (LEAF, CONSTANT):
+                if node.params.get(NUMBER):
+                    self.values[current] = node.value
+                else:
+                    self.values[current] = torch.tensor(node.value,
+                                                        dtype=TORCH_DTYPES[node.dtype])
+                stack.pop()
+                continue
+            spec = get_op(node.op)
+            edges = self.doc.in_edges(current)
+            sources = [edges[port].source for port in spec.inputs]
+            missing = [s for s in sources if s not in self.values]
+            if missing:
+                stack.extend(missing)
+                continue
+            try:
+                with torch.no_grad():
+                    self.values[current] = spec.call(*(self.values[s] for s in sources),
+                                                     **node.params)
+            except Exception as exc:  # noqa: BLE001 - torch's error, at this statement
+                raise raised_at(where, exc) from None
+            stack.pop()
+        return self.values[node_id]
+
+    def carries_grad(self, value: Value) -> bool:
+        return self.needs_grad(value)
+
+    def fresh_leaf(self, value: Value, where: ast.AST, flag: bool) -> Pending:
+        leaf = self.from_tensor(self.concrete(value, where), where, requires_grad=flag)
+        self.leaves_pending.append(leaf)
+        return leaf
+
+    def needs_grad(self, value: Value) -> bool:
+        """Whether the tensor requires grad, as `t.requires_grad` would say."""
+        if isinstance(value, Pending):
+            if value.node_id is None:
+                return bool(value.requires_grad)
+            return self.node_needs_grad(value.node_id)
+        if isinstance(value, Ref):
+            return self.node_needs_grad(value.node_id)
+        return False
+
+    def node_needs_grad(self, node_id: str) -> bool:
+        stack = [node_id]
+        while stack:
+            current = stack[-1]
+            if current in self.grad_memo:
+                stack.pop()
+                continue
+            node = self.doc.node(current)
+            if node.op in (LEAF, CONSTANT) or node.op == "detach":
+                self.grad_memo[current] = node.op == LEAF and node.requires_grad
+                stack.pop()
+                continue
+            sources = [e.source for e in self.doc.in_edges(current).values()]
+            missing = [s for s in sources if s not in self.grad_memo]
+            if missing:
+                stack.extend(missing)
+                continue
+            self.grad_memo[current] = any(self.grad_memo[s] for s in sources)
+            stack.pop()
+        return self.grad_memo[node_id]
+
+    def from_tensor(self, t: torch.Tensor, where: ast.AST,
+                    requires_grad: bool | None = None) -> Pending:
+        """A tensor torch computed, as a new tensor of numbers with no history."""
+        try:
+            dtype = dtype_name(t.dtype)
+        except CreationError as exc:
+            raise error_at(where, str(exc)) from None
+        self.check_size(torch.empty(t.shape, device="meta"), where)
+        return Pending(t.detach().tolist(), dtype, requires_grad, origin=where)
+
+    def wrap(self, obj: Any, where: ast.AST) -> Value:
+        """A plain torch/Python result back into a snippet value."""
+        if isinstance(obj, torch.Tensor):
+            return self.from_tensor(obj, where)
+        if isinstance(obj, bool | int | float):
+            return Number(obj)
+        if isinstance(obj, list | tuple):
+            items = [self.wrap(o, where) for o in obj]
+            return Py(items if isinstance(obj, list) else tuple(items))
+        return Py(obj)
+
+    def computed_constant(self, op: str, inputs: list[Value], params: dict[str, Any],
+                          where: ast.AST) -> Value:
+        """Under torch.no_grad(): the op's result is a plain tensor with no history."""
+        spec = get_op(op)
+        args = [self.concrete(v, where) for v in inputs]
+        try:
+            with torch.no_grad():
+                out = spec.call(*args, **params)
+        except Exception as exc:  # noqa: BLE001 - torch's error, at this statement
+            raise raised_at(where, exc) from None
+        return self.wrap(out, where)
+
+    def truth(self, value: Value, where: ast.AST) -> bool:
+        """bool(value) as Python gives it (a tensor of several elements raises torch's error)."""
+        obj = self.concrete(value, where)
+        try:
+            return bool(obj)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(where, exc) from None
+
+    def literal(self, node: ast.expr) -> Any:
+        return self.plain(self.expr(node), node)
+
+    def flags_changed(self) -> None:
+        self.grad_memo.clear()
+
+    def plain(self, value: Value, where: ast.AST) -> Any:
+        """A value as plain Python data: numbers, nested lists, None, strings."""
+        obj = self.concrete(value, where)
+        return _plain(obj)
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, torch.Tensor):
+        return obj.tolist()
+    if isinstance(obj, list | tuple):
+        return [_plain(o) for o in obj]
+    return obj

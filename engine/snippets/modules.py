@@ -1,0 +1,138 @@
+"""nn modules in a snippet: `nn.Linear`, `nn.Sequential` of Linear/ReLU/Tanh/Sigmoid, and the
+loss modules. Parameters are made by torch itself, from the snippet's random generator, so
+`torch.manual_seed(0); fc = nn.Linear(3, 2)` holds exactly the numbers torch would; they
+become leaves named `fc_weight`, `fc_bias` (`model_0_weight` inside a Sequential).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import torch
+
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.tensorcalls import TensorCalls
+from engine.snippets.values import Module, Number, Pending, Py, Value
+
+ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid"}
+LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
+          "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss":
+          "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss"}
+MODULES = ("Linear", "Sequential", *ACTIVATIONS, *LOSSES)
+
+
+class ModuleReader(TensorCalls):
+    def module(self, kind: str, node: ast.Call) -> Value:
+        if kind not in MODULES:
+            raise error_at(node, f"nn.{kind} is not supported; the modules read are "
+                                 f"{', '.join(MODULES)} (custom nn.Module classes are outside "
+                                 "the computation Gradflow reads)")
+        args, kwargs = self.arguments(node)
+        if kind == "Sequential":
+            children = [a.value for a in args if isinstance(a, Py)]
+            if len(children) != len(args) or not all(isinstance(c, Module) for c in children):
+                raise error_at(node, "nn.Sequential takes modules, e.g. nn.Linear(2, 3)")
+            return Py(Module("Sequential", children=children))
+        if kind in ACTIVATIONS:
+            return Py(Module(kind, op=ACTIVATIONS[kind]))
+        if kind in LOSSES:
+            if args or set(kwargs) - {"reduction"}:
+                raise error_at(node, f"nn.{kind} is read with reduction= only")
+            reduction = self.plain(kwargs.get("reduction", Py("mean")), node)
+            return Py(Module(kind, op=LOSSES[kind], options={"reduction": reduction}))
+        return self.linear(node, args, kwargs)
+
+    def linear(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value]) -> Value:
+        plain = [self.plain(a, node) for a in args]
+        options = {k: self.plain(v, node) for k, v in kwargs.items()}
+        if "dtype" in kwargs:
+            options["dtype"] = self.concrete(kwargs["dtype"], node)
+        if set(options) - {"in_features", "out_features", "bias", "dtype"}:
+            raise error_at(node, "nn.Linear is read with in_features, out_features, bias= "
+                                 "and dtype=")
+        sizes = [n for n in plain[:2] if isinstance(n, int)]
+        if len(sizes) == 2 and sizes[0] * sizes[1] > 10_000_000:
+            raise error_at(node, "this nn.Linear is too large")
+        # torch draws the parameters from its default generator: lend it ours, then take
+        # back the advanced state, leaving the process's own generator untouched
+        with torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(self.generator.get_state())
+            try:
+                layer = torch.nn.Linear(*plain, **options)
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+            self.generator.set_state(torch.get_rng_state())
+        params = {name: self.from_tensor(p.detach(), node, requires_grad=True)
+                  for name, p in layer.named_parameters()}
+        self.leaves_pending.extend(params.values())
+        return Py(Module("Linear", params=params))
+
+    def name_parameters(self, module: Module, prefix: str) -> None:
+        """Leaves of a module bound to `prefix`: prefix_weight, prefix_0_bias..."""
+        for key, param in module.params.items():
+            if param.name is None:
+                param.name = f"{prefix}_{key}"
+                self.node_of(param, ast.Pass())
+        for i, child in enumerate(module.children):
+            self.name_parameters(child, f"{prefix}_{i}")
+
+    def call_module(self, module: Module, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        if kwargs:
+            raise error_at(node, "call a module with its inputs only")
+        if module.kind in LOSSES:
+            if len(args) != 2:
+                raise error_at(node, f"nn.{module.kind} takes the input and the target")
+            return self.op_node(module.op, args, dict(module.options), node)
+        if len(args) != 1:
+            raise error_at(node, f"nn.{module.kind} takes one input")
+        value = args[0]
+        if module.kind == "Sequential":
+            for child in module.children:
+                value = self.apply(child, value, node)
+            return value
+        return self.apply(module, value, node)
+
+    def apply(self, module: Module, value: Value, node: ast.Call) -> Value:
+        if isinstance(value, Number | Py):
+            raise error_at(node, "a module needs a tensor input")
+        if module.kind in ACTIVATIONS:
+            return self.op_node(module.op, [value], {}, node)
+        if module.kind == "Linear":
+            weight, bias = module.params["weight"], module.params.get("bias")
+            if bias is None:
+                return self.op_node("matmul", [value, self.transpose_value(weight, node, False)],
+                                    {}, node)
+            return self.op_node("linear", [value, weight, bias], {}, node)
+        return self.call_module(module, node)
+
+    def module_attribute_of(self, module: Module, attr: str, node: ast.AST) -> Value:
+        if attr in module.params:
+            return module.params[attr]
+        raise error_at(node, f"nn.{module.kind} has no attribute .{attr} read here; use "
+                             ".weight or .bias")
+
+    def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
+        if attr == "parameters":
+            return Py(list(_parameters(module)))
+        if attr in ("train", "eval", "zero_grad"):
+            if attr == "zero_grad" and self.backward_seen:
+                raise error_at(node, "zero_grad after backward is a program of several "
+                                     "steps, not supported yet; keep one backward call")
+            return Py(module)
+        if attr == "forward":
+            return self.call_module(module, node)
+        raise error_at(node, f".{attr}() of nn.{module.kind} is not supported")
+
+    backward_seen = False
+
+
+def _parameters(module: Module) -> list[Any]:
+    out: list[Any] = list(module.params.values())
+    for child in module.children:
+        out.extend(_parameters(child))
+    return out
+
+
+__all__ = ["MODULES", "ModuleReader", "Pending"]

@@ -1,0 +1,339 @@
+"""The plain-Python side of a snippet's expressions: comparisons, and/or, conditional
+expressions, lists and tuples, subscripts, attributes such as `.shape` and `.data`,
+builtins (len, range, min, max, ...), `math`, and the tensor methods that read values
+(`.item()`, `.norm()`) rather than build the graph. Each is evaluated by the importer on
+concrete values with a fixed table of allowed functions; nothing is handed to Python's eval.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from engine.limits import LOOP_ITERATIONS, VALUE_ELEMENTS
+from engine.snippets.modules import ModuleReader
+from engine.snippets.safety import ImportError_, error_at, raised_at
+from engine.snippets.tables import METHODS
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
+
+_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
+            ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+            ast.Is: operator.is_, ast.IsNot: operator.is_not,
+            ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b}
+_PY_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+              ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv,
+              ast.Mod: operator.mod, ast.Pow: operator.pow}
+MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf,
+                  "nan": math.nan}
+MATH_FUNCTIONS = frozenset({
+    "sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "tanh", "atan", "asin",
+    "acos", "floor", "ceil", "fabs", "pow", "isclose", "isfinite", "isnan", "factorial",
+    "erf", "sinh", "cosh", "radians", "degrees", "hypot", "prod", "fsum", "gcd", "copysign",
+})
+_BUILTINS: dict[str, Callable[..., Any]] = {
+    "len": len, "range": range, "abs": abs, "min": min, "max": max, "float": float,
+    "int": int, "round": round, "bool": bool, "str": str, "repr": repr}
+BUILTIN_FUNCTIONS = frozenset({"len", "range", "abs", "min", "max", "float", "int", "round", "sum",
+                               "bool", "list", "tuple", "enumerate", "zip", "reversed", "str",
+                               "repr"})
+
+
+class AfterBackward(ImportError_):
+    """A statement after the backward call reads a .grad: it only reports (a print, a check)
+    unless it changes the gradients, which the statement reader decides."""
+
+
+class PythonReader(ModuleReader):
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.env["__name__"] = Py("__main__")
+        self.module_values: dict[str, Value] = {}
+
+    # ---- expressions beyond tensors ---------------------------------------------------
+    def other_expr(self, node: ast.expr) -> Value:
+        if isinstance(node, ast.Constant):
+            return Py(node.value)  # a string, None, ...
+        if isinstance(node, ast.List | ast.Tuple):
+            if any(isinstance(e, ast.Starred) for e in node.elts):
+                raise error_at(node, "* unpacking is not supported; write the items out")
+            items = [self.expr(e) for e in node.elts]
+            return Py(items if isinstance(node, ast.List) else tuple(items))
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        if isinstance(node, ast.BoolOp):
+            value = self.expr(node.values[0])
+            for operand in node.values[1:]:
+                truth = self.truth(value, node)
+                if truth == isinstance(node.op, ast.Or):
+                    return value
+                value = self.expr(operand)
+            return value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return Number(not self.truth(self.expr(node.operand), node))
+        if isinstance(node, ast.IfExp):
+            chosen = node.body if self.truth(self.expr(node.test), node) else node.orelse
+            return self.expr(chosen)
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(node)
+        if isinstance(node, ast.Lambda):
+            return Py(Function(node, [self.expr(d) for d in node.args.defaults]))
+        if isinstance(node, ast.ListComp | ast.GeneratorExp):
+            return self.comprehension(node)
+        if isinstance(node, ast.JoinedStr):
+            return Py("")  # an f-string: only ever printed
+        return super().other_expr(node)
+
+    def comprehension(self, node: ast.ListComp | ast.GeneratorExp) -> Value:
+        raise error_at(node, "list comprehensions are not supported here")  # statements.py
+
+    def compare(self, node: ast.Compare) -> Value:
+        left = self.concrete(self.expr(node.left), node)
+        result: Any = True
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = self.concrete(self.expr(right_node), node)
+            try:
+                step = _COMPARE[type(op)](left, right)
+            except Exception as exc:  # noqa: BLE001 - torch's or Python's own words
+                raise raised_at(node, exc) from None
+            if len(node.ops) == 1:
+                return self.wrap(step, node)
+            if not self.truth(self.wrap(step, node), node):
+                return Number(False)
+            result, left = step, right
+        return self.wrap(result, node)
+
+    def python_binop(self, op_node: ast.operator, left: Value, right: Value,
+                     where: ast.AST) -> Value:
+        if self.needs_grad(left) or self.needs_grad(right):
+            raise error_at(where, f"{_short(where)}: this operator is not in Gradflow's op "
+                                  "list for tensors that require grad; use + - * / ** @")
+        fn = _PY_BINOPS.get(type(op_node))
+        if fn is None:
+            raise error_at(where, "this operator is not supported; use + - * / ** @")
+        a, b = self.concrete(left, where), self.concrete(right, where)
+        if isinstance(a, list | tuple | str) or isinstance(b, list | tuple | str):
+            count = b if isinstance(b, int) else a if isinstance(a, int) else 1
+            if isinstance(count, int) and count > VALUE_ELEMENTS.value:
+                raise error_at(where, f"this repeated list or text would be "
+                                      f"{VALUE_ELEMENTS.message(f'{count:,}')}")
+            if isinstance(left, Py) and isinstance(right, Py):
+                try:
+                    return Py(fn(left.value, right.value))
+                except TypeError as exc:
+                    raise raised_at(where, exc) from None
+        try:
+            return self.wrap(fn(a, b), where)
+        except Exception as exc:  # noqa: BLE001 - torch's or Python's own words
+            raise raised_at(where, exc) from None
+
+    # ---- attributes -------------------------------------------------------------------
+    def attribute(self, node: ast.Attribute) -> Value:
+        path = self.module_path(node)
+        if path is not None:
+            return self.module_attribute(path, node)
+        value = self.expr(node.value)
+        attr = node.attr
+        if isinstance(value, Py) and isinstance(value.value, Module):
+            return self.module_attribute_of(value.value, attr, node)
+        if isinstance(value, Py) and attr in ("real", "imag") or not isinstance(
+                value, Pending | Ref):
+            raise error_at(node, f"{_short(node)}: {attr} of a plain value is not supported")
+        if attr == "grad":
+            if self.backward_seen:
+                raise AfterBackward("reading .grad after backward to compute with it (an "
+                                    "update step, a second pass) is a program of several "
+                                    "steps, not supported yet; Gradflow shows every .grad "
+                                    "after the run", node.lineno, node.col_offset + 1)
+            return Py(None)  # no backward has run yet: torch says None too
+        if attr == "data":
+            return self.from_tensor(self.concrete(value, node), node)
+        if attr == "requires_grad":
+            return Number(self.needs_grad(value))
+        if attr == "is_leaf":
+            return Number(self.is_leaf(value))
+        if attr == "grad_fn":
+            return Py(None if self.is_leaf(value) or not self.needs_grad(value) else "grad_fn")
+        if attr in ("shape", "ndim", "dtype", "device"):
+            t = self.concrete(value, node)
+            found = {"shape": lambda: tuple(t.shape), "ndim": lambda: t.dim(),
+                     "dtype": lambda: t.dtype, "device": lambda: str(t.device)}[attr]()
+            return self.wrap(found, node)
+        raise error_at(node, f"the attribute .{attr} is not supported; use .shape, .data, "
+                             ".grad, .requires_grad, .T")
+
+    def is_leaf(self, value: Value) -> bool:
+        if isinstance(value, Pending):
+            return value.node_id is None or self.doc.node(value.node_id).op != "transpose"
+        if isinstance(value, Ref):
+            node = self.doc.node(value.node_id)
+            return node.op in ("leaf", "constant") or not self.needs_grad(value)
+        return True
+
+    def module_attribute(self, path: str, node: ast.AST) -> Value:
+        if path in self.module_values:
+            return self.module_values[path]
+        if path.startswith("math."):
+            name = path.removeprefix("math.")
+            if name in MATH_CONSTANTS:
+                return Number(MATH_CONSTANTS[name])
+        if path in ("torch.pi", "torch.e", "torch.inf", "torch.nan"):
+            return Number(MATH_CONSTANTS[path.removeprefix("torch.")])
+        dtype = getattr(torch, path.removeprefix("torch."), None) if path.startswith(
+            "torch.") and "." not in path.removeprefix("torch.") else None
+        if isinstance(dtype, torch.dtype):
+            return Py(dtype)
+        raise error_at(node, f"{path} is not supported here")
+
+    # ---- calls ------------------------------------------------------------------------
+    def call(self, node: ast.Call) -> Value:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id not in self.modules:
+            if func.id in self.env:
+                return self.call_value(self.env[func.id], node)
+            return self.builtin(func.id, node)
+        path = self.module_path(func)
+        if path is not None:
+            if path.startswith("math."):
+                return self.math_call(path.removeprefix("math."), node)
+            if path.startswith("torch.nn.") and path.count(".") == 2:
+                return self.module(path.removeprefix("torch.nn."), node)
+            return self.torch_call(path, node)
+        if not isinstance(func, ast.Attribute):
+            return self.call_value(self.expr(func), node)  # nn.MSELoss()(a, b)
+        receiver = self.expr(func.value)
+        return self.method(receiver, func.attr, node)
+
+    def call_value(self, target: Value, node: ast.Call) -> Value:
+        if isinstance(target, Py) and isinstance(target.value, Function):
+            return self.call_function(target.value, node)
+        if isinstance(target, Py) and isinstance(target.value, Module):
+            return self.call_module(target.value, node)
+        raise raised_at(node, TypeError(f"'{_type_name(target)}' object is not callable"))
+
+    def call_function(self, fn: Function, node: ast.Call) -> Value:
+        raise error_at(node, "calling functions is not supported here")  # statements.py
+
+    def arguments(self, node: ast.Call) -> tuple[list[Value], dict[str, Value]]:
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                kw.arg is None for kw in node.keywords):
+            raise error_at(node, "* and ** arguments are not supported; write them out")
+        return ([self.expr(a) for a in node.args],
+                {kw.arg: self.expr(kw.value) for kw in node.keywords if kw.arg is not None})
+
+    def builtin(self, name: str, node: ast.Call) -> Value:
+        if name in ("print", "display"):
+            return Py(None)  # output of the script; the app shows every value
+        if name not in BUILTIN_FUNCTIONS:
+            raise error_at(node, f"{name}(...) is not supported; the builtins read are "
+                                 f"{', '.join(sorted(BUILTIN_FUNCTIONS))}")
+        args, kwargs = self.arguments(node)
+        if name == "sum" and args:
+            items = self.items(args[0], node)
+            total = kwargs.get("start", args[1] if len(args) > 1 else Number(0))
+            for item in items:
+                total = self.binop(ast.Add(), total, item, node)
+            return total
+        if name == "abs" and len(args) == 1 and isinstance(args[0], Pending | Ref):
+            return self.op_node("abs", args, {}, node)
+        if name in ("list", "tuple", "enumerate", "zip", "reversed"):
+            seqs = [self.items(a, node) for a in args]
+            if name == "enumerate":
+                start = self.plain(kwargs.get("start", Number(0)), node)
+                out: list[Value] = [Py((Number(i + start), v)) for i, v in enumerate(seqs[0])]
+            elif name == "zip":
+                out = [Py(tuple(group)) for group in zip(*seqs, strict=False)]
+            elif name == "reversed":
+                out = list(reversed(seqs[0]))
+            else:
+                out = seqs[0] if seqs else []
+            return Py(tuple(out) if name == "tuple" else list(out))
+        plain = [self.concrete(a, node) for a in args]
+        plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        fn = _BUILTINS[name]
+        if name in ("min", "max") and len(plain) == 1:
+            plain = [list(self.items(args[0], node))]
+            plain = [[self.concrete(v, node) for v in plain[0]]]
+        try:
+            result = fn(*plain, **plain_kw)
+        except Exception as exc:  # noqa: BLE001 - Python's own words, at run time
+            raise raised_at(node, exc) from None
+        if isinstance(result, int) and not isinstance(result, bool):
+            return Number(result)
+        return self.wrap(result, node)
+
+    def items(self, value: Value, where: ast.AST) -> list[Value]:
+        """What `for v in value` visits, as snippet values."""
+        if isinstance(value, Py):
+            if isinstance(value.value, list | tuple):
+                return list(value.value)
+            if isinstance(value.value, range | str):
+                if LOOP_ITERATIONS.exceeded(len(value.value)):
+                    raise error_at(where, f"this sequence is {LOOP_ITERATIONS.message()} "
+                                          f"({len(value.value):,} items)")
+                return [self.wrap(v, where) for v in value.value]
+            raise error_at(where, f"cannot loop over {type(value.value).__name__}")
+        if isinstance(value, Number):
+            raise raised_at(where, TypeError(f"'{type(value.value).__name__}' object is not "
+                                             "iterable"))
+        t = self.concrete(value, where)
+        if t.dim() == 0:
+            raise raised_at(where, TypeError("iteration over a 0-d tensor"))
+        return [self.index_value(value, (i,), where) for i in range(t.shape[0])]
+
+    def math_call(self, name: str, node: ast.Call) -> Value:
+        if name not in MATH_FUNCTIONS:
+            raise error_at(node, f"math.{name} is not supported; use one of "
+                                 f"{', '.join(sorted(MATH_FUNCTIONS))}")
+        args, kwargs = self.arguments(node)
+        plain = [self.plain(a, node) for a in args]
+        try:
+            result = getattr(math, name)(*plain, **{k: self.plain(v, node)
+                                                    for k, v in kwargs.items()})
+        except Exception as exc:  # noqa: BLE001 - Python's own words, at run time
+            raise raised_at(node, exc) from None
+        return self.wrap(result, node)
+
+    def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        if isinstance(receiver, Py) and isinstance(receiver.value, Module):
+            return self.module_method(receiver.value, attr, node)
+        if isinstance(receiver, Py):
+            return self.list_method(receiver, attr, node)
+        if isinstance(receiver, Number):
+            raise error_at(node, "a plain number has no tensor methods; make it a tensor "
+                                 "with torch.tensor(...)")
+        if attr in METHODS or attr in ("t", "requires_grad_"):
+            return self.registry_method(receiver, attr, node)
+        return self.tensor_method(receiver, attr, node)
+
+    def list_method(self, receiver: Py, attr: str, node: ast.Call) -> Value:
+        args, _ = self.arguments(node)
+        if isinstance(receiver.value, list) and attr in ("append", "extend") and len(args) == 1:
+            if attr == "append":
+                receiver.value.append(args[0])
+            else:
+                receiver.value.extend(self.items(args[0], node))
+            return Py(None)
+        if receiver.value is None:
+            raise raised_at(node, AttributeError(f"'NoneType' object has no attribute '{attr}'"))
+        raise error_at(node, f".{attr}() on a {type(receiver.value).__name__} is not supported")
+
+
+def _type_name(value: Value) -> str:
+    if isinstance(value, Number):
+        return type(value.value).__name__
+    if isinstance(value, Py):
+        return type(value.value).__name__
+    return "Tensor"
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,394 @@
+"""A snippet's statements, evaluated by the importer itself on concrete values.
+
+Control flow resolves as it does in Python: `for` over ranges, lists and tensors and `while`
+with a condition on concrete values are unrolled into graph nodes; `if` takes the branch
+its condition's value picks; a `def` or lambda is inlined at each call; `with
+torch.no_grad():` computes plain values with no graph. Every statement, loop turn, call
+depth and graph node counts against the limits in engine/limits.py.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import ChainMap
+from typing import Any
+
+import torch
+
+from engine.limits import CALL_DEPTH, LOOP_ITERATIONS, SNIPPET_STATEMENTS
+from engine.snippets.pyexpr import AfterBackward, PythonReader
+from engine.snippets.safety import ImportError_, TorchRaised, error_at, imported_names, raised_at
+from engine.snippets.tensorcalls import LATER
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
+
+_GRAD_MODES = {"torch.no_grad": False, "torch.enable_grad": True,
+               "torch.inference_mode": False, "torch.autograd.no_grad": False,
+               "torch.autograd.enable_grad": True}
+_EXCEPTIONS = {"Exception": Exception, "RuntimeError": RuntimeError, "TypeError": TypeError,
+               "ValueError": ValueError, "IndexError": IndexError,
+               "AttributeError": AttributeError, "ZeroDivisionError": ZeroDivisionError}
+
+
+class _Return(Exception):  # noqa: N818 - control flow, not an error
+    def __init__(self, value: Value) -> None:
+        self.value = value
+
+
+class _Break(Exception):  # noqa: N818
+    pass
+
+
+class _Continue(Exception):  # noqa: N818
+    pass
+
+
+def _leaf_in_place_error() -> RuntimeError:
+    """torch's own refusal of `x += 1` on a leaf that requires grad, asked of torch."""
+    probe = torch.zeros(1, requires_grad=True)
+    try:
+        probe.add_(1)
+    except RuntimeError as exc:
+        return exc
+    return RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                        "operation.")
+
+
+class StatementRunner(PythonReader):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.statements_run = 0
+        self.iterations = 0
+        self.depth = 0
+
+    def run_block(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self.statement(stmt)
+
+    def statement(self, stmt: ast.stmt) -> None:
+        try:
+            self.one_statement(stmt)
+        except AfterBackward:
+            if _changes_gradients(stmt):
+                raise
+            # after the backward call and only reporting on .grad (print, if x.grad is
+            # None: ...): the run shows every .grad, and nothing here changes them
+
+    def one_statement(self, stmt: ast.stmt) -> None:
+        self.statements_run += 1
+        if SNIPPET_STATEMENTS.exceeded(self.statements_run):
+            raise error_at(stmt, f"reading this statement goes {SNIPPET_STATEMENTS.message()} "
+                                 "(a loop that never ends?)")
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            self.modules.update(imported_names(stmt))
+        elif isinstance(stmt, ast.Assign):
+            value = self.expr(stmt.value)
+            for target in stmt.targets:
+                self.assign(target, value, stmt)
+        elif isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None:
+                self.assign(stmt.target, self.expr(stmt.value), stmt)
+        elif isinstance(stmt, ast.AugAssign):
+            self.aug_assign(stmt)
+        elif isinstance(stmt, ast.Expr):
+            self.expression_statement(stmt.value)
+        elif isinstance(stmt, ast.If):
+            self.run_block(stmt.body if self.truth(self.expr(stmt.test), stmt.test)
+                           else stmt.orelse)
+        elif isinstance(stmt, ast.For):
+            self.for_loop(stmt)
+        elif isinstance(stmt, ast.While):
+            self.while_loop(stmt)
+        elif isinstance(stmt, ast.FunctionDef):
+            self.define(stmt)
+        elif isinstance(stmt, ast.Return):
+            raise _Return(self.expr(stmt.value) if stmt.value is not None else Py(None))
+        elif isinstance(stmt, ast.Break):
+            raise _Break()
+        elif isinstance(stmt, ast.Continue):
+            raise _Continue()
+        elif isinstance(stmt, ast.With):
+            self.with_block(stmt)
+        elif isinstance(stmt, ast.Try):
+            self.try_block(stmt)
+        elif not isinstance(stmt, ast.Pass):
+            raise error_at(stmt, f"the statement {_short(stmt)} is not supported; it is "
+                                 "outside the plain computation Gradflow reads")
+
+    def expression_statement(self, node: ast.expr) -> None:
+        """Overridden by the reader for backward and manual_seed; here: a display line (a
+        bare `x.grad` or `y` in a notebook) does nothing, and other calls are evaluated."""
+        if not isinstance(node, ast.Call):
+            return
+        if isinstance(node.func, ast.Name) and node.func.id in ("print", "display"):
+            return
+        self.expr(node)
+
+    # ---- assignment -------------------------------------------------------------------
+    def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            self.bind(target.id, value, stmt)
+        elif isinstance(target, ast.Tuple | ast.List):
+            items = self.items(value, stmt)
+            if any(isinstance(t, ast.Starred) for t in target.elts):
+                raise error_at(target, "* in an assignment is not supported; name each item")
+            if len(items) != len(target.elts):
+                expected = len(target.elts)
+                text = (f"too many values to unpack (expected {expected})"
+                        if len(items) > expected else
+                        f"not enough values to unpack (expected {expected}, got {len(items)})")
+                raise raised_at(stmt, ValueError(text))
+            for sub, item in zip(target.elts, items, strict=True):
+                self.assign(sub, item, stmt)
+        elif isinstance(target, ast.Attribute) and target.attr == "requires_grad":
+            flag = self.plain(value, stmt)
+            if not isinstance(flag, bool):
+                raise error_at(stmt, "requires_grad must be True or False")
+            self.mark(self.expr(target.value), flag, target, how="attribute")
+        elif isinstance(target, ast.Attribute) and self.module_path(target) is not None:
+            # torch.pi = ... (d2l does this): the snippet's own name under torch
+            self.module_values[str(self.module_path(target))] = value
+        elif isinstance(target, ast.Attribute) and target.attr in ("grad", "data"):
+            raise error_at(target, f"assigning to .{target.attr} {LATER}")
+        elif isinstance(target, ast.Subscript):
+            self.item_assign(target, value, stmt)
+        else:
+            raise error_at(target, f"assigning to {_short(target)} is not supported; assign "
+                                   "to a plain name")
+
+    def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
+        base = self.expr(target.value)
+        if isinstance(base, Py) and isinstance(base.value, list):
+            key = self.index_key(target.slice)
+            try:
+                base.value[key] = value
+            except Exception as exc:  # noqa: BLE001 - Python's own words
+                raise raised_at(stmt, exc) from None
+            return
+        raise error_at(target, f"changing {_short(target)} in place is not supported; build "
+                               "a new tensor, e.g. with torch.where or torch.cat")
+
+    def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
+        if isinstance(value, Py):
+            if isinstance(value.value, Module):
+                self.name_parameters(value.value, name)
+            self.env[name] = value
+            return
+        super().bind(name, value, stmt)
+
+    def aug_assign(self, stmt: ast.AugAssign) -> None:
+        if not isinstance(stmt.target, ast.Name):
+            raise error_at(stmt, f"the in-place update of {_short(stmt.target)} {LATER}"
+                           if isinstance(stmt.target, ast.Attribute) else
+                           "in-place updates are supported only on plain names")
+        current = self.lookup(stmt.target)
+        right = self.expr(stmt.value)
+        if isinstance(current, Py) and isinstance(current.value, list) and isinstance(
+                stmt.op, ast.Add):
+            current.value.extend(self.items(right, stmt))
+            return
+        if isinstance(current, Pending | Ref) and self.is_grad_leaf(current):
+            if self.grad_enabled:
+                raise raised_at(stmt, _leaf_in_place_error())
+            raise error_at(stmt, f"updating the leaf {stmt.target.id} in place under "
+                                 f"torch.no_grad() (an update step) {LATER}")
+        result = self.binop(stmt.op, current, right, stmt)
+        if isinstance(current, Pending | Ref) and isinstance(result, Pending | Ref):
+            self.relabel(current, result, stmt)  # in place: every name for it sees the change
+        self.bind(stmt.target.id, result, stmt)
+
+    # ---- control flow -----------------------------------------------------------------
+    def turn(self, where: ast.AST) -> None:
+        self.iterations += 1
+        if LOOP_ITERATIONS.exceeded(self.iterations):
+            raise error_at(where, f"this loop goes {LOOP_ITERATIONS.message()}; shorten it")
+
+    def body_of_loop(self, body: list[ast.stmt]) -> bool:
+        """Run one turn; False when the loop breaks."""
+        try:
+            self.run_block(body)
+        except _Break:
+            return False
+        except _Continue:
+            pass
+        return True
+
+    def for_loop(self, stmt: ast.For) -> None:
+        iterable = self.expr(stmt.iter)
+        if isinstance(iterable, Py) and isinstance(iterable.value, range):
+            items: Any = (Number(i) for i in iterable.value)
+        else:
+            items = self.items(iterable, stmt.iter)
+        for item in items:
+            self.turn(stmt)
+            self.assign(stmt.target, item, stmt)
+            if not self.body_of_loop(stmt.body):
+                return
+        self.run_block(stmt.orelse)
+
+    def while_loop(self, stmt: ast.While) -> None:
+        while self.truth(self.expr(stmt.test), stmt.test):
+            self.turn(stmt)
+            if not self.body_of_loop(stmt.body):
+                return
+        self.run_block(stmt.orelse)
+
+    def comprehension(self, node: ast.ListComp | ast.GeneratorExp) -> Value:
+        out: list[Value] = []
+        saved = self.env
+        self.env = ChainMap({}, self.env)
+        try:
+            self.generate(node, 0, out)
+        finally:
+            self.env = saved
+        return Py(out)
+
+    def generate(self, node: ast.ListComp | ast.GeneratorExp, level: int,
+                 out: list[Value]) -> None:
+        if level == len(node.generators):
+            out.append(self.expr(node.elt))
+            return
+        gen = node.generators[level]
+        for item in self.items(self.expr(gen.iter), gen.iter):
+            self.turn(node)
+            self.assign(gen.target, item, node)
+            if all(self.truth(self.expr(cond), cond) for cond in gen.ifs):
+                self.generate(node, level + 1, out)
+
+    # ---- functions --------------------------------------------------------------------
+    def define(self, stmt: ast.FunctionDef) -> None:
+        fn = Function(stmt, [self.expr(d) for d in stmt.args.defaults], scope=self.env)
+        for decorator in stmt.decorator_list:
+            path = self.module_path(decorator.func if isinstance(decorator, ast.Call)
+                                    else decorator)
+            if path not in _GRAD_MODES:
+                raise error_at(decorator, "decorators other than @torch.no_grad() are not "
+                                          "supported; remove it")
+            fn.grad_enabled = _GRAD_MODES[path]
+        self.env[stmt.name] = Py(fn)
+
+    def call_function(self, fn: Function, node: ast.Call) -> Value:
+        if CALL_DEPTH.exceeded(self.depth + 1):
+            raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
+        args, kwargs = self.arguments(node)
+        spec = fn.node.args
+        if spec.vararg or spec.kwarg or spec.kwonlyargs or spec.posonlyargs:
+            raise error_at(fn.node, "*args, **kwargs and keyword-only parameters are not "
+                                    "supported; list the parameters")
+        names = [a.arg for a in spec.args]
+        local: dict[str, Value] = {}
+        if len(args) > len(names):
+            raise raised_at(node, TypeError(f"{fn.name}() takes {len(names)} positional "
+                                            f"arguments but {len(args)} were given"))
+        local.update(zip(names, args, strict=False))
+        for key, value in kwargs.items():
+            if key not in names:
+                raise raised_at(node, TypeError(f"{fn.name}() got an unexpected keyword "
+                                                f"argument '{key}'"))
+            local[key] = value
+        defaults = dict(zip(names[len(names) - len(fn.defaults):], fn.defaults, strict=True))
+        missing = [n for n in names if n not in local and n not in defaults]
+        if missing:
+            raise raised_at(node, TypeError(f"{fn.name}() missing {len(missing)} required "
+                                            f"positional argument: '{missing[0]}'"))
+        for n in names:
+            local.setdefault(n, defaults.get(n, Py(None)))
+        saved, saved_grad = self.env, self.grad_enabled
+        self.env = ChainMap(local, fn.scope if fn.scope is not None else self.env)
+        if fn.grad_enabled is not None:
+            self.grad_enabled = fn.grad_enabled
+        self.depth += 1
+        try:
+            if isinstance(fn.node, ast.Lambda):
+                return self.expr(fn.node.body)
+            self.run_block(fn.node.body)
+            return Py(None)
+        except _Return as done:
+            return done.value
+        except (_Break, _Continue):
+            raise error_at(node, "break or continue outside a loop") from None
+        finally:
+            self.env, self.grad_enabled = saved, saved_grad
+            self.depth -= 1
+
+    # ---- with / try -------------------------------------------------------------------
+    def with_block(self, stmt: ast.With) -> None:
+        if len(stmt.items) != 1 or stmt.items[0].optional_vars is not None:
+            raise error_at(stmt, "only `with torch.no_grad():` and `with torch.enable_grad():` "
+                                 "are read; files and other contexts are outside the "
+                                 "computation Gradflow reads")
+        context = stmt.items[0].context_expr
+        func = context.func if isinstance(context, ast.Call) else context
+        path = self.module_path(func)
+        if path == "torch.set_grad_enabled" and isinstance(context, ast.Call):
+            flag = self.plain(self.expr(context.args[0]), context) if context.args else None
+            if not isinstance(flag, bool):
+                raise error_at(context, "torch.set_grad_enabled takes True or False")
+            mode = flag
+        elif path in _GRAD_MODES:
+            mode = _GRAD_MODES[path]
+        else:
+            raise error_at(stmt, f"with {_short(context)} is not supported; only "
+                                 "torch.no_grad() and torch.enable_grad() are read (files and "
+                                 "other contexts are outside the computation Gradflow reads)")
+        saved = self.grad_enabled
+        self.grad_enabled = mode
+        try:
+            self.run_block(stmt.body)
+        finally:
+            self.grad_enabled = saved
+
+    def try_block(self, stmt: ast.Try) -> None:
+        try:
+            self.run_block(stmt.body)
+        except TorchRaised as exc:
+            handler = self.handler_for(stmt, exc.error_type)
+            if handler is None:
+                raise
+            if handler.name:
+                self.env[handler.name] = Py(exc.torch_message)
+            self.run_block(handler.body)
+        else:
+            self.run_block(stmt.orelse)
+        finally:
+            pass
+        self.run_block(stmt.finalbody)
+
+    def handler_for(self, stmt: ast.Try, error_type: str) -> ast.ExceptHandler | None:
+        for handler in stmt.handlers:
+            if handler.type is None:
+                return handler
+            names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            for name in names:
+                if not isinstance(name, ast.Name) or name.id not in _EXCEPTIONS:
+                    raise error_at(name, f"except {_short(name)} is not supported; use "
+                                         f"{', '.join(_EXCEPTIONS)}")
+                kind = _EXCEPTIONS.get(error_type)
+                if kind is not None and issubclass(kind, _EXCEPTIONS[name.id]):
+                    return handler
+                if kind is None and name.id in ("Exception", "RuntimeError"):
+                    return handler
+        return None
+
+
+_GRAD_CHANGING_CALLS = ("backward", "zero_", "zero_grad", "step", "grad")
+
+
+def _changes_gradients(stmt: ast.stmt) -> bool:
+    """Whether a statement may change .grad or call backward again."""
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr in _GRAD_CHANGING_CALLS:
+            return True
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if \
+            isinstance(node, ast.AugAssign) else []
+        if any(isinstance(t, ast.Attribute) and t.attr in ("grad", "data") for t in targets):
+            return True
+    return False
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+__all__ = ["ImportError_", "StatementRunner"]

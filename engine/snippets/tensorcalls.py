@@ -1,0 +1,383 @@
+"""Calls on tensors beyond the op registry's plain spellings: casts, indexing, `Variable`,
+the typed constructors (`torch.FloatTensor([...])`), `torch.randint`, and the methods that
+read values (`.item()`, `.size()`, `.norm()`) instead of building the graph.
+
+A call whose result carries no gradient is computed on concrete values (it becomes a
+constant, as it has no history in torch either); one that carries a gradient becomes a
+registry op (`index`, `to`) so its backward is torch's own.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections import ChainMap
+from typing import Any
+
+import torch
+
+from engine.ops import format_index
+from engine.snippets.concrete import ConcreteReader
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.tables import CREATION, METHODS, TORCH_DTYPES, TORCH_FUNCTIONS, dtype_name
+from engine.snippets.torchcalls import CREATION_HINT
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
+
+TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
+                 "LongTensor": torch.int64, "BoolTensor": torch.bool}
+CASTS = {"float": torch.float32, "double": torch.float64, "long": torch.int64,
+         "int": torch.int32, "bool": torch.bool, "half": torch.float16}
+# Methods computed on concrete values when the tensor carries no gradient.
+VALUE_METHODS = frozenset({
+    "norm", "max", "min", "argmax", "argmin", "all", "any", "sign", "floor", "ceil", "round",
+    "clone", "std", "var", "prod", "cumsum", "numel", "eq", "ne", "gt", "lt", "ge", "le",
+    "allclose", "equal", "isclose", "clamp", "sort", "topk", "squeeze", "unsqueeze",
+    "expand", "flip", "contiguous", "nonzero", "count_nonzero", "cpu",
+})
+RANDOM_FUNCTIONS = frozenset({"normal", "randperm", "bernoulli", "multinomial", "poisson"})
+# torch functions computed on concrete values when no argument carries a gradient.
+VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
+    "acos", "asin", "atan", "sinh", "cosh", "tan", "log2", "log10", "log1p", "expm1",
+    "erf", "reciprocal", "rsqrt", "minimum", "maximum", "full_like", "empty_like",
+    "max", "min", "argmax", "argmin", "norm", "all", "any", "allclose", "equal", "isclose",
+    "numel", "sign", "floor", "ceil", "round", "clamp", "where", "cat", "stack", "squeeze",
+    "unsqueeze", "flatten", "cumsum", "prod", "sort", "topk", "zeros_like", "ones_like",
+    "is_tensor", "is_floating_point", "from_numpy",
+})
+LATER = ("is a program of several steps (several backward calls, reading or zeroing .grad), "
+         "not supported yet; keep one backward call")
+
+
+class TensorCalls(ConcreteReader):
+    def arguments(self, node: ast.Call) -> tuple[list[Value], dict[str, Value]]:
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                kw.arg is None for kw in node.keywords):
+            raise error_at(node, "* and ** arguments are not supported; write them out")
+        return ([self.expr(a) for a in node.args],
+                {kw.arg: self.expr(kw.value) for kw in node.keywords if kw.arg is not None})
+
+    # ---- torch.<fn>(...) --------------------------------------------------------------
+    def torch_call(self, path: str, node: ast.Call) -> Value:
+        short = path.removeprefix("torch.")
+        if path == "torch.autograd.Variable":
+            return self.variable(node)
+        if short in TYPED_TENSORS:
+            return self.typed_tensor(short, node)
+        if short == "randint":
+            return self.randint(node)
+        if short in ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode"):
+            raise error_at(node, f"torch.{short}() is read as a with-block: "
+                                 f"with torch.{short}(): ...")
+        if short in ("autograd.grad", "autograd.functional.jacobian",
+                     "autograd.functional.hessian"):
+            raise error_at(node, f"torch.{short} {LATER}")
+        if short == "manual_seed":
+            raise error_at(node, "call torch.manual_seed(n) on a line of its own")
+        if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):
+            if short not in CREATION and short not in TORCH_FUNCTIONS and short in VALUE_FUNCTIONS:
+                return self.value_call(getattr(torch, short), f"torch.{short}", node)
+        return self.torch_path_call(path, node)
+
+    def value_call(self, fn: Any, what: str, node: ast.Call, receiver: Value | None = None
+                   ) -> Value:
+        args, kwargs = self.arguments(node)
+        every = ([receiver] if receiver is not None else []) + args + list(kwargs.values())
+        with_grad = False
+        for value in every:
+            for item in value.value if isinstance(value, Py) and isinstance(
+                    value.value, list | tuple) else [value]:
+                with_grad = with_grad or (self.grad_enabled and self.needs_grad(item))
+        plain = [self.concrete(a, node) for a in args]
+        plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        for size in [*plain, plain_kw.get("size")]:
+            if isinstance(size, tuple | list) and size and all(
+                    isinstance(n, int) and not isinstance(n, bool) for n in size):
+                self.check_count(math.prod(size), node)  # before torch allocates it
+        if what == "torch.randperm" and plain and isinstance(plain[0], int):
+            self.check_count(plain[0], node)
+        if what.removeprefix("torch.") in RANDOM_FUNCTIONS:
+            plain_kw["generator"] = self.generator
+        try:
+            result = fn(*plain, **plain_kw)
+        except Exception as exc:  # noqa: BLE001 - torch's own words, at run time
+            raise raised_at(node, exc) from None
+        if isinstance(result, tuple) and hasattr(result, "values"):
+            result = tuple(result)  # torch.max(t, dim) → (values, indices)
+        out = self.wrap(result, node)
+        if with_grad:
+            # fine in a condition (while y.norm() < 1000); in the graph it would lose the
+            # gradient torch gives it, so it may not enter the graph
+            for item in out.value if isinstance(out, Py) and isinstance(
+                    out.value, list | tuple) else [out]:
+                if isinstance(item, Pending):
+                    item.no_graph = (f"{what} of a tensor that requires grad is not in "
+                                     "Gradflow's op list; its value may be read (in a "
+                                     "condition, with .item()) but not computed with")
+        return out
+
+    def variable(self, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        if len(args) != 1 or set(kwargs) - {"requires_grad", "volatile"}:
+            raise error_at(node, "Variable takes a tensor and requires_grad=")
+        flag = self.plain(kwargs["requires_grad"], node) if "requires_grad" in kwargs else None
+        if flag is None:
+            return args[0]  # Variable(t) is t itself in today's torch
+        if not isinstance(flag, bool):
+            raise error_at(node, "requires_grad must be True or False")
+        t = self.concrete(args[0], node)
+        pending = self.from_tensor(t, node)
+        return self.mark(pending, flag, node)
+
+    def typed_tensor(self, kind: str, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        if kwargs or len(args) != 1 or isinstance(args[0], Number):
+            raise error_at(node, f"torch.{kind}(sizes) makes uninitialised memory; make the "
+                                 f"numbers with one of: {CREATION_HINT}")
+        value = self.plain(args[0], node)
+        try:
+            t = torch.tensor(value, dtype=TYPED_TENSORS[kind])
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return self.from_tensor(t, node)
+
+    def randint(self, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        plain = [self.plain(a, node) for a in args]
+        options: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            if key == "dtype":
+                options["dtype"] = self.plain(value, node)
+            elif key in ("low", "high", "size", "requires_grad"):
+                options[key] = self.plain(value, node)
+            else:
+                raise error_at(node, f"torch.randint has no supported argument {key}=")
+        size = options.get("size", plain[-1] if plain else None)
+        if isinstance(size, list):
+            count = 1
+            for n in size:
+                count *= n if isinstance(n, int) else 1
+            self.check_count(count, node)
+            if "size" in options:
+                options["size"] = tuple(size)
+            else:
+                plain[-1] = tuple(size)
+        try:
+            t = torch.randint(*plain, generator=self.generator, **options)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return self.from_tensor(t, node, requires_grad=options.get("requires_grad"))
+
+    # ---- methods ----------------------------------------------------------------------
+    def registry_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        func = node.func
+        assert isinstance(func, ast.Attribute)
+        if attr == "requires_grad_":
+            args, kwargs = self.arguments(node)
+            flag = self.plain(args[0] if args else kwargs.get("requires_grad", Number(True)),
+                              node)
+            if not isinstance(flag, bool):
+                raise error_at(node, "requires_grad_ takes True or False")
+            return self.mark(receiver, flag, node)
+        if attr == "t" and not node.args and not node.keywords:
+            return self.transpose_value(receiver, node, strict=False)
+        return self.op_call(METHODS[attr], receiver, node, f"{_short(func.value)}.{attr}")
+
+    def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        if attr == "backward":
+            raise error_at(node, "call backward on a line of its own")
+        if attr == "item" or attr == "tolist":
+            t = self.concrete(receiver, node)
+            try:
+                return self.wrap(getattr(t, attr)(), node)
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+        if attr in ("size", "dim", "ndimension", "numel", "nelement"):
+            return self.shape_query(receiver, attr, node)
+        if attr in CASTS or attr in ("to", "type"):
+            return self.cast(receiver, attr, node)
+        if attr == "retain_grad":
+            return Py(None)  # the app shows every node's gradient anyway
+        if attr == "register_hook":
+            return self.register_hook(receiver, node)
+        if attr == "register_post_accumulate_grad_hook":
+            raise error_at(node, f".{attr}() is not supported; Gradflow shows every leaf's "
+                                 ".grad without hooks")
+        if attr.endswith("_") or attr in ("zero_", "fill_", "copy_"):
+            raise error_at(node, f"the in-place .{attr}() is not supported; write a new name, "
+                                 f"e.g. y = ... ")
+        if attr in VALUE_METHODS:
+            t = self.concrete(receiver, node)
+            return self.value_call(getattr(t, attr), f".{attr}()", node, receiver=receiver)
+        raise error_at(node, f".{attr}() is not in Gradflow's op list; use one of: "
+                             f"{', '.join(sorted(METHODS))}")
+
+    def shape_query(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        args, _ = self.arguments(node)
+        t = self.concrete(receiver, node)
+        try:
+            result = getattr(t, attr)(*[self.plain(a, node) for a in args])
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return self.wrap(tuple(result) if isinstance(result, torch.Size) else result, node)
+
+    def cast(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        if attr in CASTS:
+            dtype = CASTS[attr]
+        else:
+            target = args[0] if args else kwargs.get("dtype")
+            found = self.concrete(target, node) if target is not None else None
+            if isinstance(found, torch.Tensor):
+                dtype = found.dtype
+            elif isinstance(found, str):
+                kind = found.removeprefix("torch.")
+                if kind not in TYPED_TENSORS:
+                    raise error_at(node, f".type({found!r}) is not supported; use "
+                                         ".type(torch.float64) or .double()")
+                dtype = TYPED_TENSORS[kind]
+            elif isinstance(found, torch.dtype):
+                dtype = found
+            else:
+                raise error_at(node, f".{attr}(...) is read only with a dtype, e.g. "
+                                     f".{attr}(torch.float64)")
+        if dtype not in TORCH_DTYPES.values():
+            raise error_at(node, f"the dtype {str(dtype).removeprefix('torch.')} is not "
+                                 "supported; use float32, float64, int64 or bool")
+        current = self.concrete(receiver, node)
+        if current.dtype == dtype:
+            return receiver  # torch returns the tensor itself
+        if self.needs_grad(receiver) and self.grad_enabled:
+            return self.op_node("to", [receiver], {"dtype": dtype_name(dtype)}, node)
+        return self.from_tensor(current.to(dtype), node)
+
+    # ---- indexing ---------------------------------------------------------------------
+    def subscript(self, node: ast.Subscript) -> Value:
+        base = self.expr(node.value)
+        key = self.index_key(node.slice)
+        if isinstance(base, Py) and isinstance(base.value, Module):
+            try:
+                return Py(base.value.children[key])
+            except Exception as exc:  # noqa: BLE001 - Python's own words
+                raise raised_at(node, exc) from None
+        if isinstance(base, Py):
+            try:
+                found = base.value[key]
+            except Exception as exc:  # noqa: BLE001 - Python's own words
+                raise raised_at(node, exc) from None
+            return Py(found) if isinstance(found, list | tuple) and not isinstance(
+                base.value, range) else found if isinstance(
+                    found, Number | Pending | Ref | Py) else self.wrap(found, node)
+        if isinstance(base, Number):
+            raise raised_at(node, TypeError(f"'{type(base.value).__name__}' object is not "
+                                            "subscriptable"))
+        return self.index_value(base, key if isinstance(key, tuple) else (key,), node)
+
+    def index_key(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Tuple):
+            return tuple(self.index_key(e) for e in node.elts)
+        if isinstance(node, ast.Slice):
+            parts = [None if p is None else self.plain(self.expr(p), node)
+                     for p in (node.lower, node.upper, node.step)]
+            return slice(*parts)
+        value = self.expr(node)
+        if isinstance(value, Py) and value.value is Ellipsis:
+            return Ellipsis
+        return self.concrete(value, node) if isinstance(value, Pending | Ref) else \
+            self.plain(value, node)
+
+    def index_value(self, value: Value, key: tuple[Any, ...], where: ast.AST) -> Value:
+        graph = self.needs_grad(value) and self.grad_enabled
+        meta = self.meta.get(value.node_id) if isinstance(value, Ref) else None
+        # the shape alone tells whether the key fits: no need to compute the values
+        t = meta if graph and isinstance(meta, torch.Tensor) else self.concrete(value, where)
+        try:
+            picked = t[key]
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(where, exc) from None
+        if not graph:
+            return self.from_tensor(picked, where)
+        text = format_index(key)
+        if text is None:
+            raise error_at(where, "indexing a tensor that requires grad with a tensor or list "
+                                  "is not supported; use integers and slices, e.g. x[0, 1:3]")
+        return self.op_node("index", [value], {"index": text}, where)
+
+
+    # ---- hooks ------------------------------------------------------------------------
+    def register_hook(self, receiver: Value, node: ast.Call) -> Value:
+        """`t.register_hook(lambda g: g * k)`: a grad_hook node between t and every use of
+        it (uses made before the hook too, as torch applies it to t's whole gradient)."""
+        args, kwargs = self.arguments(node)
+        if len(args) != 1 or kwargs or not (isinstance(args[0], Py) and isinstance(
+                args[0].value, Function)):
+            raise error_at(node, "register_hook is read with a lambda or def of the gradient, "
+                                 "e.g. x.register_hook(lambda g: g * 2)")
+        if not self.needs_grad(receiver):
+            try:
+                torch.zeros(1).register_hook(lambda g: g)
+            except RuntimeError as exc:  # torch's own words for this case
+                raise raised_at(node, exc) from None
+        scale = self.hook_scale(args[0].value, node)
+        if scale is None:
+            return Py(None)  # a hook that only prints leaves the gradient as it is
+        source = self.node_of(receiver, node)
+        consumers = self.doc.out_edges(source)
+        hooked = self.op_node("grad_hook", [receiver], {"scale": scale}, node)
+        assert isinstance(hooked, Ref)
+        for edge in consumers:
+            self.doc.remove_edge(edge.target, edge.port)
+            self.doc.add_edge(hooked.node_id, edge.target, edge.port)
+        self.relabel(receiver, hooked, node)
+        return Py(None)
+
+    def hook_scale(self, fn: Function, node: ast.AST) -> float | None:
+        """k of a hook that returns g * k, k * g, g / k, -g or g; None when it returns
+        nothing (prints)."""
+        params = fn.node.args.args
+        if isinstance(fn.node, ast.Lambda):
+            body: ast.expr | None = fn.node.body
+        else:
+            last = fn.node.body[-1]
+            body = last.value if isinstance(last, ast.Return | ast.Expr) else None
+            if isinstance(last, ast.Expr):
+                body = None if _prints(last.value) else body
+        if len(params) != 1:
+            raise error_at(node, "a hook takes one argument, the gradient")
+        g = params[0].arg
+        if body is None or _prints(body) or (isinstance(body, ast.Constant)
+                                             and body.value is None):
+            return None
+        if isinstance(body, ast.Name) and body.id == g:
+            return 1.0
+        if isinstance(body, ast.UnaryOp) and isinstance(body.op, ast.USub) and isinstance(
+                body.operand, ast.Name) and body.operand.id == g:
+            return -1.0
+        if isinstance(body, ast.BinOp) and isinstance(body.op, ast.Mult | ast.Div):
+            left_g = isinstance(body.left, ast.Name) and body.left.id == g
+            right_g = isinstance(body.right, ast.Name) and body.right.id == g
+            other = body.right if left_g else body.left if right_g else None
+            if other is not None and (isinstance(body.op, ast.Mult) or left_g):
+                factor = self.in_scope(fn, other)
+                if isinstance(factor, Number) and not isinstance(factor.value, bool):
+                    return float(factor.value) if isinstance(body.op, ast.Mult) \
+                        else 1.0 / factor.value
+        raise error_at(node, "a hook is read when it multiplies or divides the gradient by a "
+                             "number, e.g. lambda g: g * 2")
+
+    def in_scope(self, fn: Function, expr: ast.expr) -> Value:
+        saved = self.env
+        self.env = ChainMap({}, fn.scope if fn.scope is not None else self.env)
+        try:
+            return self.expr(expr)
+        finally:
+            self.env = saved
+
+
+def _prints(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+        node.func.id == "print"
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,233 @@
+"""torch spellings read into the graph: `torch.f(...)`, `F.f(...)` and the registry's tensor
+methods become op nodes (`op_call`); creation calls (`torch.rand(3)`) are evaluated with real
+torch into tensors of numbers (`creation`); `requires_grad` flags follow torch's rules, and
+torch's refusals are asked of torch itself (`_probe`) so their words are its own.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import torch
+
+from engine.ops import CONSTANT, LEAF, check_param, get_op
+from engine.snippets.expressions import ExprReader, _short
+from engine.snippets.safety import ImportError_, error_at, raised_at
+from engine.snippets.tables import (
+    CREATION,
+    DTYPE_NAMES,
+    FUNCTIONAL,
+    POSITIONAL_PARAMS,
+    TORCH_DTYPES,
+    TORCH_FUNCTIONS,
+    CreationError,
+    create,
+    dtype_name,
+    read_literal,
+    tensor_literal,
+)
+from engine.snippets.values import Number, Pending, Py, Ref, Value
+
+CREATION_HINT = ("torch.tensor([...]), torch.zeros, torch.ones, torch.full, torch.rand, "
+                 "torch.randn, torch.randint, torch.arange, torch.linspace, torch.eye, "
+                 "torch.FloatTensor([...])")
+
+
+class TorchCallReader(ExprReader):
+    def set_requires_grad(self, target: ast.expr, flag: bool, how: str = "method") -> Value:
+        return self.mark(self.expr(target), flag, target, how)
+
+    def mark(self, value: Value, flag: bool, target: ast.AST, how: str = "method") -> Value:
+        """t.requires_grad_(flag) (how="method") or t.requires_grad = flag ("attribute") on a
+        value already read; torch's own error where torch would raise one."""
+        if isinstance(value, Pending) and value.node_id is None:
+            _probe(target, value.dtype, flag, how, leaf=True)
+            value.requires_grad = flag
+            if value not in self.leaves_pending:
+                self.leaves_pending.append(value)
+            if value.name is not None:
+                self.node_of(value, target)  # a leaf is a node even if nothing uses it
+            return value
+        if isinstance(value, Ref | Pending) and not self.carries_grad(value):
+            node = self.doc.node(self.node_of(value, target))
+            if node.op != LEAF:
+                # a tensor computed without grad becomes a leaf of its own, as in torch;
+                # what was computed from it before keeps the old values without a graph
+                return self.relabel(value, self.fresh_leaf(value, target, flag), target)
+        if isinstance(value, Ref | Pending):
+            node = self.doc.node(self.node_of(value, target))
+            if node.op == LEAF:
+                _probe(target, node.dtype, flag, how, leaf=True)
+                self.doc.update_node(node.id, requires_grad=flag)
+                self.flags_changed()
+                return value
+            if node.op != CONSTANT:
+                _probe(target, node.dtype, flag, how, leaf=False)
+                return value  # requires grad already: torch allows saying so again
+        raise error_at(target, f"set requires_grad on {_short(target)} where it is made, "
+                               "before using it: torch.tensor([...], requires_grad=True)")
+
+    def carries_grad(self, value: Value) -> bool:
+        """Overridden where requires_grad is followed (concrete.py)."""
+        return True
+
+    def fresh_leaf(self, value: Value, where: ast.AST, flag: bool) -> Pending:
+        raise error_at(where, "requires_grad_ on a computed tensor is not supported here")
+
+    def relabel(self, old: Value, new: Value, where: ast.AST) -> Value:
+        """Every name bound to `old` now names `new` (t.requires_grad_() changes t itself)."""
+        for name, bound in list(self.env.items()):
+            if bound is old or (isinstance(bound, Ref | Pending) and isinstance(old, Ref | Pending)
+                                and bound.node_id is not None and bound.node_id == old.node_id):
+                self.env[name] = new
+                self.claim(self.node_of(new, where), name)
+        return new
+
+    def flags_changed(self) -> None:
+        """Overridden by the reader that caches which tensors require grad."""
+
+    def call(self, node: ast.Call) -> Value:
+        path = self.module_path(node.func)
+        if path is None:
+            raise error_at(node, f"{_short(node.func)}(...) is not supported here; call "
+                                 "torch functions or tensor methods")
+        return self.torch_path_call(path, node)
+
+    def torch_path_call(self, path: str, node: ast.Call) -> Value:
+        short = path.removeprefix("torch.")
+        if short in CREATION:
+            return self.creation(short, node)
+        if short in TORCH_FUNCTIONS:
+            return self.op_call(TORCH_FUNCTIONS[short], None, node, path)
+        fn = path.removeprefix("torch.nn.functional.")
+        if fn != path and fn in FUNCTIONAL:
+            return self.op_call(FUNCTIONAL[fn], None, node, path)
+        raise error_at(node, f"{path} is not in Gradflow's op list; use one of: "
+                             f"{', '.join(sorted(TORCH_FUNCTIONS))} (torch.), "
+                             f"{', '.join(sorted(FUNCTIONAL))} (F.); tensors are made with "
+                             f"{CREATION_HINT}")
+
+    def op_call(self, op: str, receiver: Value | None, node: ast.Call, what: str) -> Value:
+        spec = get_op(op)
+        args: list[ast.expr] = list(node.args)
+        tensors: list[Value | None] = [receiver] if receiver is not None else []
+        while len(tensors) < len(spec.inputs) and args:
+            tensors.append(self.expr(args.pop(0)))
+        params: dict[str, Any] = {}
+        positional = POSITIONAL_PARAMS.get(op, ())
+        if op == "reshape" and args:
+            shape = [self.literal(a) for a in args]
+            params["shape"] = shape[0] if len(shape) == 1 and isinstance(shape[0], list) else shape
+        elif op == "reshape" and what.endswith("flatten"):
+            params["shape"] = [-1]
+        else:
+            if len(args) > len(positional):
+                raise error_at(node, f"{what} takes at most {len(positional)} arguments after "
+                                     "its tensors; name the others, e.g. dim=0")
+            for name, arg in zip(positional, args, strict=False):
+                params[name] = self.literal(arg)
+        for kw in node.keywords:
+            if kw.arg in spec.inputs:
+                index = spec.inputs.index(kw.arg)
+                tensors.extend([None] * (index + 1 - len(tensors)))
+                tensors[index] = self.expr(kw.value)
+            elif kw.arg in {p.name for p in spec.params} and kw.arg not in params:
+                params[kw.arg] = self.literal(kw.value)
+            else:
+                raise error_at(kw, f"{what} has no supported argument {kw.arg}=")
+        if len(tensors) != len(spec.inputs) or any(t is None for t in tensors):
+            raise error_at(node, f"{what} needs {len(spec.inputs)} tensor(s): "
+                                 f"{', '.join(spec.inputs)}")
+        for i, t in enumerate(tensors):
+            if isinstance(t, Number) and (i == 0 or spec.operator in ("", "matmul")):
+                raise error_at(node, f"{what} needs a tensor, not the number {t.value}; "
+                                     "write torch.tensor(...)")
+        for name, value in params.items():
+            try:
+                params[name] = check_param(spec.param(name), value)
+            except ValueError as exc:
+                raise error_at(node, f"{what}: {exc}") from None
+        return self.op_node(op, [t for t in tensors if t is not None], params, node)
+
+    # ---- tensors made from numbers ----------------------------------------------------
+    def creation(self, fn: str, node: ast.Call) -> Value:
+        kwargs: dict[str, Any] = {}
+        requires_grad: bool | None = None
+        for kw in node.keywords:
+            if kw.arg == "requires_grad":
+                flag = self.literal(kw.value)
+                if not isinstance(flag, bool):
+                    raise error_at(kw, "requires_grad must be True or False")
+                requires_grad = flag
+            elif kw.arg == "dtype":
+                kwargs["dtype"] = self.dtype(kw.value)
+            elif kw.arg is not None:
+                kwargs[kw.arg] = self.literal(kw.value)
+            else:
+                raise error_at(kw, "** arguments are not supported")
+        try:
+            if fn in ("tensor", "Tensor"):
+                if len(node.args) != 1:
+                    raise CreationError(f"write the numbers out, e.g. torch.{fn}([1.0, 2.0])")
+                value, dtype = tensor_literal(fn, self.literal(node.args[0]), kwargs)
+            else:
+                like = None
+                if fn.endswith("_like"):
+                    if not node.args:
+                        raise CreationError(f"torch.{fn} needs a tensor")
+                    like_value = self.expr(node.args[0])
+                    if isinstance(like_value, Number):
+                        raise CreationError(f"torch.{fn} needs a tensor, not a number")
+                    like = self.meta.get(self.node_of(like_value, node))
+                    if not isinstance(like, torch.Tensor):
+                        raise CreationError(f"the shape of {_short(node.args[0])} is unknown "
+                                            "(computing it fails)")
+                    args = []
+                else:
+                    args = [self.literal(a) for a in node.args]
+                t = create(fn, args, kwargs, like, self.generator)
+                value, dtype = t.tolist(), dtype_name(t.dtype)
+        except (CreationError, RuntimeError, TypeError, ValueError, OverflowError) as exc:
+            if isinstance(exc, ImportError_):
+                raise
+            raise error_at(node, f"torch.{fn}: {exc}") from None
+        if requires_grad:
+            _probe(node, dtype, True, "creation", leaf=True)
+        pending = Pending(value, dtype, requires_grad, origin=node)
+        if requires_grad is not None:
+            self.leaves_pending.append(pending)
+        return pending
+
+    def literal(self, node: ast.expr) -> Any:
+        """A plain Python value (number, bool, None, string, nested lists) of an argument."""
+        return read_literal(node)
+
+    def dtype(self, node: ast.expr) -> str:
+        path = self.module_path(node)
+        short = path.removeprefix("torch.") if path else None
+        if path is None and isinstance(node, ast.Name) and node.id in self.env:
+            found = self.env[node.id]  # dtype = torch.float; torch.ones(2, dtype=dtype)
+            if isinstance(found, Py) and isinstance(found.value, torch.dtype):
+                short = str(found.value).removeprefix("torch.")
+        if short not in DTYPE_NAMES:
+            raise error_at(node, f"dtype {_short(node)} is not supported; use torch.float32, "
+                                 "torch.float64, torch.int64 or torch.bool")
+        return DTYPE_NAMES[short]
+
+
+def _probe(where: ast.AST, dtype: str, flag: bool, how: str, leaf: bool) -> None:
+    """Ask torch itself, on an empty tensor of the same kind, whether it accepts the flag:
+    its refusal (an int tensor, a non-leaf) is raised with its own words at this line."""
+    probe = torch.empty(0, dtype=TORCH_DTYPES[dtype])
+    if not leaf:
+        probe = probe.float().requires_grad_() * 1
+    try:
+        if how == "creation":
+            torch.tensor([], dtype=probe.dtype, requires_grad=flag)
+        elif how == "method":
+            probe.requires_grad_(flag)
+        else:
+            probe.requires_grad = flag
+    except Exception as exc:  # noqa: BLE001 - torch's refusal, verbatim
+        raise raised_at(where, exc) from None

@@ -1,0 +1,75 @@
+"""What a snippet's expressions evaluate to while the importer reads it.
+
+`Ref`: a document node (a tensor computed in the graph). `Pending`: a tensor made from
+numbers that becomes a node only when the graph uses it. `Number`: a plain Python number.
+`Py`: any other plain Python value the snippet computes with (a list or tuple of values, a
+range, a string, None, a dtype, a function defined in the snippet).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.literal import Nested
+
+
+@dataclass
+class Pending:
+    value: Nested
+    dtype: str
+    requires_grad: bool | None  # None: not given, so a constant; True/False: a leaf
+    name: str | None = None
+    node_id: str | None = None
+    origin: ast.AST | None = None  # the creation call, where errors about it point
+    slot: str | None = None  # the node id kept for it where its name was bound
+    no_graph: str | None = None  # why it may not enter the graph (a value read off a grad)
+
+
+@dataclass
+class Number:
+    value: int | float | bool
+    name: str | None = None
+    node_id: str | None = None
+    slot: str | None = None
+
+
+@dataclass
+class Ref:
+    node_id: str
+
+
+@dataclass
+class Py:
+    value: Any
+
+
+@dataclass
+class Function:
+    """A def or lambda of the snippet; inlined at each call."""
+
+    node: ast.FunctionDef | ast.Lambda
+    defaults: list[Value] = field(default_factory=list)
+    scope: Any = None  # the names it sees besides its own: where it was defined
+    grad_enabled: bool | None = None  # False under @torch.no_grad()
+
+    @property
+    def name(self) -> str:
+        return self.node.name if isinstance(self.node, ast.FunctionDef) else "<lambda>"
+
+
+Value = Pending | Number | Ref | Py
+Tensorish = Pending | Ref
+
+
+@dataclass
+class Module:
+    """An nn module of the snippet: its parameters are leaves of the graph (`fc.weight` is
+    the leaf `fc_weight`: document names are identifiers, so the dot becomes `_`)."""
+
+    kind: str  # Linear, Sequential, ReLU, Tanh, Sigmoid, or a loss class name
+    params: dict[str, Pending] = field(default_factory=dict)
+    children: list[Module] = field(default_factory=list)
+    op: str = ""  # the registry op an activation or loss applies
+    options: dict[str, Any] = field(default_factory=dict)

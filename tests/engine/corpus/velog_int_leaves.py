@@ -1,0 +1,7 @@
+# source: https://velog.io/@jsyeon/Autograd자동미분 — changes: as posted (integer tensors with requires_grad)
+import torch
+a = torch.tensor([2,3], requires_grad=True)
+b = torch.tensor([6,4], requires_grad=True)
+Q = 3*a**3-b**2
+external_grad = torch.tensor([1,1])
+Q.backward(gradient=external_grad)
