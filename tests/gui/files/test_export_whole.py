@@ -102,9 +102,12 @@ def test_canvas_and_chart_svg_are_vector_with_the_numbers_as_text(qtbot, tmp_pat
     assert f".grad {preview(W.grad)}" in texts and f".grad {preview(b.grad)}" in texts
     assert not list(ET.parse(canvas).getroot().iter(f"{SVG}image"))  # no bitmap cards
     chart_texts = svg_texts(chart)
-    assert any(t.endswith("dashed: v = ones)") for t in chart_texts)  # the whole title
-    for tick in ("W[0,0]", "W[1,1]", "b[0]", "-5", "0"):
+    assert any(t.endswith("(dashed: v = ones)") for t in chart_texts)  # the whole title
+    for tick in ("0,0", "1,2", "W", "b", "-5", "0"):  # x ticks (the last one too) and y ticks
         assert tick in chart_texts
+    bar_values = {f"{v:g}".replace("-", "−") for v in [*W.grad.flatten().tolist(),
+                                                       *b.grad.tolist()]}
+    assert bar_values <= set(chart_texts)  # every bar's value label, the rightmost too
     assert 'font-family="Sans Serif"' not in canvas.read_text()  # a family browsers know
     # Qt places SVG 1.1 clip paths wrongly under a painter transform (grid and axis lines
     # vanished): scenes are written without clipping, the SVG viewport is the only clip
