@@ -77,7 +77,10 @@ def render_frame(animator: ReplayAnimator, step: int,
     source = layout.canvas
     scale = min(1.5, MAX_CANVAS_WIDTH / max(source.width(), 1.0))  # small graphs: readable
     canvas_w, canvas_h = int(source.width() * scale), int(source.height() * scale)
-    chart = render_image(animator.chart, layout.chart, transparent=True)
+    # the chart as tall as the canvas (up to 2×): its numbers are what the frame is about
+    grow = min(2.0, max(1.0, canvas_h / max(layout.chart.height(), 1)))
+    chart_size = QSize(round(layout.chart.width() * grow), round(layout.chart.height() * grow))
+    chart = render_image(animator.chart, chart_size, transparent=True)
     height = max(canvas_h, chart.height()) + CAPTION
     image = QImage(canvas_w + chart.width(), height, QImage.Format.Format_RGB32)
     image.fill(style.canvas_background())
