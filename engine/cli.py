@@ -12,8 +12,9 @@ import json
 import math
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from engine.boundedread import ReadRefused, read_bounded
 from engine.document import Document, GraphError
@@ -249,31 +250,105 @@ def code(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class UsageError(Exception):
+    """A command line argparse refuses; exit 2 (as JSON under --json)."""
+
+    def __init__(self, message: str, usage: str = "") -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class _Parser(argparse.ArgumentParser):
+    """Reports a bad command line by raising, so `--json` can still answer in JSON."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}", self.format_usage())
+
+
+# runs a parsed `gradflow export` that needs Qt (all but .html); given by gui/app.py
+QtExport = Callable[[argparse.Namespace, str], int]
+
+
 def build_parser(prog: str = "gradflow") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Gradflow Studio, headless.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("compute", help="run forward and backward and print the gradients")
+    from engine.export_options import add_export_arguments
+
+    parser = _Parser(
+        prog=prog, usage=f"{prog} [FILE]\n       {prog} {{compute,code,export}} ...",
+        description="Gradflow Studio: build or paste a computation, edit the gradient v of "
+                    "tensor.backward(gradient=v) and watch real autograd carry it back. "
+                    "Without a command, opens FILE (a graph .json or a PyTorch .py) in "
+                    "the window.")
+    sub = parser.add_subparsers(dest="command", required=True, title="commands",
+                                metavar="{compute,code,export}")
+    p = sub.add_parser("compute", help="run forward and backward and print the gradients",
+                       description="Run forward and backward headless and print every "
+                                   "output and .grad.")
     p.add_argument("file", help="a graph file (.json) or a PyTorch snippet (.py)")
     p.add_argument("--gradient", action="append", metavar="[[CALL:]NAME=]LITERAL",
                    help="the gradient= of an output, e.g. '[1, 0.5]' or 'loss=[1, 0.5]'; "
                    "'3:loss=[1, 0.5]' gives it to call 3 (counted from 1) instead of the "
                    "first backward call")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object, for every exit code (errors under 'error')")
     p.set_defaults(handler=compute)
-    c = sub.add_parser("code", help="print the graph as a runnable PyTorch snippet")
+    c = sub.add_parser("code", help="print the graph as a runnable PyTorch snippet",
+                       description="Print the graph as a runnable PyTorch snippet.")
     c.add_argument("file", help="a graph file (.json) or a PyTorch snippet (.py)")
     c.set_defaults(handler=code)
+    e = sub.add_parser("export", help="write a picture, the replay (PNG steps, GIF, video) "
+                                      "or a web page, headless",
+                       description="Render offscreen, no display needed. Exit 0 written, "
+                                   "1 torch raised (the file still shows the error), 2 bad "
+                                   "input.")
+    add_export_arguments(e)
+    e.set_defaults(handler=None)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def _json_error(type_: str, message: str) -> str:
+    return json.dumps({"outputs": {}, "grads": {},
+                       "error": {"type": type_, "message": message}, "warnings": []})
+
+
+def main(argv: list[str] | None = None, qt_export: QtExport | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv  # known before parsing, so a parse error can answer in JSON
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
+        if args.command == "export":
+            return _export(args, qt_export)
         return int(args.handler(args))
-    except InputError as exc:
-        _print(f"gradflow {args.command}: {exc}", file=sys.stderr)
+    except SystemExit as exc:  # --help printed; argparse's own errors are UsageError above
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except UsageError as exc:
+        if as_json:
+            _print(_json_error("UsageError", str(exc)))
+        else:
+            _print(f"{exc.usage}{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except InputError as exc:
+        if as_json:
+            _print(_json_error("UsageError", str(exc)))
+        else:
+            _print(f"gradflow {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _export(args: argparse.Namespace, qt_export: QtExport | None) -> int:
+    from engine.export_options import ExportUsageError, export_kind
+
+    try:
+        kind = export_kind(args)
+    except ExportUsageError as exc:
+        raise UsageError(f"gradflow export: {exc}") from None
+    if kind == "web":  # the web page needs no Qt
+        from engine.webpage.cli import export
+
+        return export(args.file, Path(args.output), args.gradient or [])
+    if qt_export is None:
+        raise InputError("this export draws with Qt: run it as `gradflow export`")
+    return qt_export(args, kind)
 
 
 if __name__ == "__main__":

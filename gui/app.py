@@ -1,42 +1,40 @@
 """The `gradflow` entry point.
 
-`compute` and `code` go to engine/cli.py without importing Qt, and so does `export -o X.html`
-(engine/webpage/cli.py); other exports and the window need Qt. Torch is imported only after
-the window has been painted.
+`gradflow [FILE]` opens the window; `gradflow compute|code|export ...` and `gradflow --help`
+go to the one command-line parser in engine/cli.py. `compute`, `code` and `export -o X.html`
+never import Qt; the other exports import it only once the command line is known good. Torch
+is imported only after the window has been painted.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-HEADLESS_COMMANDS = ("compute", "code")
+COMMANDS = ("compute", "code", "export", "-h", "--help")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in HEADLESS_COMMANDS:
+    if args and args[0] in COMMANDS:
         from engine.cli import main as cli_main
 
-        return cli_main(args)
-    if args and args[0] == "export":
-        from engine.webpage.cli import wants_web_export
-
-        if wants_web_export(args[1:]):  # -o OUT.html: the replay as a web page, no Qt
-            from engine.webpage.cli import main as web_export
-
-            return web_export(args[1:])
-        from gui.launch import open_offscreen
-        from gui.replay.animation_export import main as replay_export
-        from gui.replay.animation_export import wants_replay_export
-
-        if wants_replay_export(args[1:]):  # --step / --frames / --gif: the backward replay
-            return replay_export(args[1:], open_offscreen)
-        from gui.files.export_cli import main as export_main
-
-        return export_main(args[1:], open_offscreen)
+        return cli_main(args, qt_export=_qt_export)
     from gui.launch import launch
 
     return launch(args)
+
+
+def _qt_export(args: argparse.Namespace, kind: str) -> int:
+    """A parsed `gradflow export` that draws: a view as PNG/SVG or the replay."""
+    from gui.files.export_cli import export_view
+    from gui.launch import open_offscreen
+
+    if kind == "image":
+        return export_view(args, open_offscreen)
+    from gui.replay.animation_export import export_replay
+
+    return export_replay(args, kind, open_offscreen)
 
 
 if __name__ == "__main__":

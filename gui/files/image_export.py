@@ -1,48 +1,46 @@
 """Pictures of the window, the canvas, the chart or the Jacobian lens: PNG at 1×, 2× or a
-chosen width, SVG through QSvgGenerator (pyqtgraph 0.14's SVGExporter is broken), or the
-clipboard. The canvas exports the whole graph, not just the part scrolled into view."""
+chosen width, vector SVG (pyqtgraph 0.14's SVGExporter is broken; see image_render.py), or the
+clipboard. Each shows the whole view: the canvas its whole graph, the chart every label.
+
+A PNG larger than the limit on a side (engine/limits.py) is scaled down to fit when no size
+was asked for, with a one-line note; an asked-for size over the limit is refused, naming the
+largest size possible."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRectF, QSize, QSizeF, Qt
-from PySide6.QtGui import (
-    QAction,
-    QGuiApplication,
-    QImage,
-    QImageWriter,
-    QKeySequence,
-    QPainter,
-)
-from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtCore import QSize, QSizeF
+from PySide6.QtGui import QAction, QGuiApplication, QImage, QImageWriter, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QGraphicsScene,
     QMenu,
     QMessageBox,
     QSpinBox,
     QWidget,
 )
 
+from engine.export_options import EXPORT_VIEWS
+from engine.limits import IMAGE_SIDE
+from gui.files.image_render import Target, render_image, source_rect, svg_document
 from gui.wiring import ShowStatus
 
-VIEWS = {"window": "Whole window", "canvas": "Canvas (whole graph)",
-         "chart": "Input-gradient chart", "jacobian": "Jacobian lens"}
-MAX_SIDE = 16_000  # pixels: a bigger image is almost surely a typo and costs gigabytes
-CANVAS_MARGIN = 30.0
+# the views the command line offers (engine/cli.py), with their names in the dialog
+VIEWS = dict(zip(EXPORT_VIEWS, ("Whole window", "Canvas (whole graph)", "Input-gradient chart",
+                                "Jacobian lens"), strict=True))
+MAX_SIDE = IMAGE_SIDE.value
 
 
 class ExportError(Exception):
     """Why a picture cannot be made. The message is for the user."""
 
 
-Target = QWidget | QGraphicsScene
 # every exportable view by VIEWS key; absent ones (e.g. a lens not built into a window) are None
 Targets = dict[str, Target | None]
 
@@ -57,21 +55,23 @@ def target_of(targets: Targets, name: str) -> Target:
     return target
 
 
-def _source_rect(target: Target) -> QRectF:
-    if isinstance(target, QGraphicsScene):
-        rect = target.itemsBoundingRect()
-        if rect.isEmpty():
-            rect = QRectF(0, 0, 400, 300)
-        return rect.adjusted(-CANVAS_MARGIN, -CANVAS_MARGIN, CANVAS_MARGIN, CANVAS_MARGIN)
-    return QRectF(0, 0, max(target.width(), 1), max(target.height(), 1))
-
-
 def natural_size(target: Target) -> QSizeF:
-    return _source_rect(target).size()
+    return source_rect(target).size()
 
 
-def output_size(target: Target, scale: float | None = None, width: int | None = None) -> QSize:
+@dataclass(frozen=True)
+class Sizing:
+    size: QSize
+    note: str = ""  # set when the picture was scaled down to fit the limit
+
+
+def plan_size(target: Target, scale: float | None = None, width: int | None = None,
+              fit: bool | None = None) -> Sizing:
+    """The PNG size for these options. `fit` (default: no size asked for) scales a picture
+    over the limit down to fit; otherwise such a size is refused naming the largest one."""
     base = natural_size(target)
+    if fit is None:
+        fit = scale is None and width is None
     if width is not None:
         if width < 1:
             raise ExportError(f"the width must be at least 1 pixel, not {width}")
@@ -80,77 +80,59 @@ def output_size(target: Target, scale: float | None = None, width: int | None = 
         factor = 1.0 if scale is None else scale
         if not factor > 0:
             raise ExportError(f"the scale must be above 0, not {scale}")
-    size = QSize(round(base.width() * factor), round(base.height() * factor))
-    if max(size.width(), size.height()) > MAX_SIDE:
-        raise ExportError(f"{size.width()}×{size.height()} pixels is over the limit of "
-                          f"{MAX_SIDE} on a side")
-    return size.expandedTo(QSize(1, 1))
+    largest = MAX_SIDE / max(base.width(), base.height())  # the factor that just fits
+    note = ""
+    if factor > largest:
+        w, h = round(base.width() * factor), round(base.height() * factor)
+        if not fit:
+            raise ExportError(
+                f"{w}×{h} pixels is {IMAGE_SIDE.message()}; the largest possible is "
+                f"--scale {int(largest * 100) / 100:g} (--width "
+                f"{int(base.width() * largest)})")
+        factor = largest
+        note = (f"note: scaled to {factor:.3g}× ({round(base.width() * factor)}×"
+                f"{round(base.height() * factor)} pixels) to stay within "
+                f"{IMAGE_SIDE.value:,} {IMAGE_SIDE.name}")
+    size = QSize(min(MAX_SIDE, round(base.width() * factor)),
+                 min(MAX_SIDE, round(base.height() * factor)))
+    return Sizing(size.expandedTo(QSize(1, 1)), note)
 
 
-def image_megabytes(size: QSize) -> int:
-    return size.width() * size.height() * 4 // 1_000_000
+def output_size(target: Target, scale: float | None = None, width: int | None = None) -> QSize:
+    return plan_size(target, scale, width).size
 
 
-def paint(target: Target, painter: QPainter, size: QSizeF) -> None:
-    """Draw the target filling `size` (device units) on an already active painter."""
-    source = _source_rect(target)
-    painter.setRenderHints(QPainter.RenderHint.Antialiasing
-                           | QPainter.RenderHint.TextAntialiasing
-                           | QPainter.RenderHint.SmoothPixmapTransform)
-    if isinstance(target, QGraphicsScene):
-        target.render(painter, QRectF(0, 0, size.width(), size.height()), source,
-                      Qt.AspectRatioMode.IgnoreAspectRatio)
-        return
-    painter.scale(size.width() / source.width(), size.height() / source.height())
-    # QWidget.render explicitly: a QGraphicsView (the chart) overrides render() with another
-    # meaning (its scene only), and the window must be drawn with all its children
-    QWidget.render(target, painter, QPoint(0, 0))
-
-
-def render_image(target: Target, scale: float | None = None,
-                 width: int | None = None) -> QImage:
-    size = output_size(target, scale, width)
-    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-    if image.isNull():
-        raise ExportError(f"a {size.width()}×{size.height()} image needs "
-                          f"{image_megabytes(size)} MB of memory, which could not be had")
-    image.fill(QGuiApplication.palette().window().color())
-    painter = QPainter(image)
-    try:
-        paint(target, painter, QSizeF(size))
-    finally:
-        painter.end()
-    return image
+def image_of(target: Target, scale: float | None = None, width: int | None = None,
+             fit: bool | None = None) -> QImage:
+    sizing = plan_size(target, scale, width, fit)
+    return render_image(target, sizing.size)
 
 
 def write_svg(target: Target, path: Path, title: str = "Gradflow Studio") -> None:
-    size = natural_size(target).toSize()
-    generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    # the screen's 96 dpi, not QSvgGenerator's default 90: text then keeps its on-screen size
-    generator.setResolution(96)
-    generator.setSize(size)
-    generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
-    generator.setTitle(title)
-    painter = QPainter()
-    if not painter.begin(generator):
-        raise ExportError(f"cannot write {path}")
     try:
-        paint(target, painter, QSizeF(size))
-    finally:
-        painter.end()
+        path.write_text(svg_document(target, title), encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def export_image(target: Target, path: str | Path, scale: float | None = None,
-                 width: int | None = None) -> Path:
-    """Write PNG or SVG by the file's suffix. Raises ExportError with a user message."""
+                 width: int | None = None, fit: bool | None = None) -> str:
+    """Write PNG or SVG by the file's suffix; returns the note of a scaled-down picture ("" if
+    none). Raises ExportError with a user message."""
     path = Path(path)
     suffix = path.suffix.lower()
+    note = ""
     if suffix == ".svg":
         write_svg(target, path)
     elif suffix == ".png":
+        sizing = plan_size(target, scale, width, fit)
+        note = sizing.note
         # Qt picks PNG by the suffix (the stubs want a bytes format, the binding a str)
-        image = render_image(target, scale, width)
+        image = render_image(target, sizing.size)
+        if image.isNull():
+            raise ExportError(f"a {sizing.size.width()}×{sizing.size.height()} image needs "
+                              f"{sizing.size.width() * sizing.size.height() * 4 // 1_000_000} "
+                              "MB of memory, which could not be had")
         writer = QImageWriter(str(path), b"png")
         if not writer.write(image):
             why = (f"the folder {path.parent} does not exist" if not path.parent.is_dir()
@@ -160,11 +142,11 @@ def export_image(target: Target, path: str | Path, scale: float | None = None,
         raise ExportError(f"{path.name}: choose a .png or .svg file name")
     if not path.exists():
         raise ExportError(f"cannot write {path}")
-    return path
+    return note
 
 
 def copy_image(target: Target, scale: float = 2.0) -> QImage:
-    image = render_image(target, scale)
+    image = image_of(target, scale, fit=True)
     QGuiApplication.clipboard().setImage(image)
     return image
 
@@ -221,7 +203,7 @@ def export_interactive(parent: QWidget, targets: Targets, status: ShowStatus) ->
     view, scale, width = choice
     try:
         target = target_of(targets, view)
-        output_size(target, scale, width)  # refuse a bad size before asking for a name
+        plan_size(target, scale, width, fit=width is None)  # refuse before asking a name
     except ExportError as exc:
         QMessageBox.warning(parent, "Export image", str(exc))
         return None
@@ -230,11 +212,14 @@ def export_interactive(parent: QWidget, targets: Targets, status: ShowStatus) ->
     if not name:
         return None
     try:
-        path = export_image(target, name, scale, width)
+        # the 1× and 2× presets fit a big graph into the limit; a typed width is refused
+        note = export_image(target, name, scale, width, fit=width is None)
     except ExportError as exc:
         QMessageBox.warning(parent, "Export image", str(exc))
         return None
-    status(f"Exported {path.name}", 6000)
+    path = Path(name)
+    status(f"Exported {path.name}" + (f" ({note.removeprefix('note: ')})" if note else ""),
+           6000)
     return path
 
 

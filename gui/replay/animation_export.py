@@ -1,43 +1,51 @@
-"""The backward replay as pictures for slides: one step, every step, or an animated GIF.
+"""The backward replay as pictures for slides: one step, every step, an animated GIF or a
+video.
 
 A frame is the canvas at that step (cards, edge gradients, sums, glow) beside the chart of
 .grad so far, under a caption naming the event — the same items the window shows, rendered
-offscreen. All frames of one export have the same size.
+offscreen, whole (the chart is drawn from its scene, not grabbed from a dock that may crop it).
+All frames of one export have the same size.
 
-CLI (routed here by gui/app.py when `export` has --step, --frames or --gif):
+CLI (parsed in engine/cli.py; routed here by gui/app.py):
     gradflow export FILE --step K -o out.png
     gradflow export FILE --frames DIR
-    gradflow export FILE --gif out.gif
+    gradflow export FILE --gif out.gif       (or -o out.gif)
+    gradflow export FILE --video out.mp4     (or -o out.mp4 / out.webm)
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-import threading
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
-from engine.document import Document
 from engine.trace import EDGE_GRAD
 from gui import style
+from gui.files.image_render import render_image, source_rect
 from gui.wiring import ShowStatus
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from gui.files.export_cli import OpenWindow
     from gui.replay.animation import ReplayAnimator
-    from gui.runner import RunController
 
 CAPTION = 34
 MAX_CANVAS_WIDTH = 1100
 LAST_FRAME_MS = 2500
+
+
+@dataclass(frozen=True)
+class FrameLayout:
+    """The areas every frame of one export shows, so all frames have one size."""
+
+    canvas: QRectF  # scene coordinates
+    chart: QSize  # pixels: the chart's whole drawing (every label), at 1×
 
 
 def frame_rect(animator: ReplayAnimator) -> QRectF:
@@ -48,15 +56,32 @@ def frame_rect(animator: ReplayAnimator) -> QRectF:
     return rect.adjusted(-30, -40, 140, 70)  # room for seed tags (right) and sums (below)
 
 
-def render_frame(animator: ReplayAnimator, step: int, source: QRectF | None = None) -> QImage:
+def frame_layout(animator: ReplayAnimator) -> FrameLayout:
+    """Measured at the first and the last step: the chart's labels differ between them."""
+    was_at = animator.step
+    sizes = []
+    for step in (0, animator.steps()):
+        animator.pause()
+        animator.go_to(step)
+        sizes.append(source_rect(animator.chart).size().toSize())
+    animator.go_to(was_at)
+    return FrameLayout(frame_rect(animator), sizes[0].expandedTo(sizes[1]))
+
+
+def render_frame(animator: ReplayAnimator, step: int,
+                 layout: FrameLayout | None = None) -> QImage:
     """The picture of the state after `step` events (moves the animator there)."""
+    layout = layout or frame_layout(animator)
     animator.pause()
     animator.go_to(step)
-    source = source or frame_rect(animator)
+    source = layout.canvas
     scale = min(1.5, MAX_CANVAS_WIDTH / max(source.width(), 1.0))  # small graphs: readable
     canvas_w, canvas_h = int(source.width() * scale), int(source.height() * scale)
-    chart = animator.chart.grab()  # at its size in the window: resizing a docked widget fights
-    height = max(canvas_h, chart.height()) + CAPTION  # the dock layout
+    # the chart as tall as the canvas (up to 2×): its numbers are what the frame is about
+    grow = min(2.0, max(1.0, canvas_h / max(layout.chart.height(), 1)))
+    chart_size = QSize(round(layout.chart.width() * grow), round(layout.chart.height() * grow))
+    chart = render_image(animator.chart, chart_size, transparent=True)
+    height = max(canvas_h, chart.height()) + CAPTION
     image = QImage(canvas_w + chart.width(), height, QImage.Format.Format_RGB32)
     image.fill(style.canvas_background())
     painter = QPainter(image)
@@ -68,7 +93,7 @@ def render_frame(animator: ReplayAnimator, step: int, source: QRectF | None = No
     animator.scene.render(painter, QRectF(0, CAPTION, canvas_w, canvas_h), source)
     for item in selected:
         item.setSelected(True)
-    painter.drawPixmap(canvas_w, CAPTION, chart)
+    painter.drawImage(canvas_w, CAPTION, chart)
     font = QFont(painter.font())
     font.setPointSizeF(11)
     painter.setFont(font)
@@ -78,7 +103,8 @@ def render_frame(animator: ReplayAnimator, step: int, source: QRectF | None = No
     painter.drawText(QRectF(10, 0, image.width() - 20, CAPTION),
                      Qt.AlignmentFlag.AlignVCenter, text)
     painter.setPen(QColor(style.GREY))
-    painter.drawLine(QPointF(0, CAPTION - 1), QPointF(image.width(), CAPTION - 1))
+    # inset like the caption text, so the frame's border stays background (nothing cut)
+    painter.drawLine(QPointF(10, CAPTION - 1), QPointF(image.width() - 10, CAPTION - 1))
     painter.end()
     return image
 
@@ -92,26 +118,25 @@ def write_frames(animator: ReplayAnimator, directory: str | Path) -> list[Path]:
     """One PNG per step, step_000.png … step_NNN.png; returns their paths."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    source = frame_rect(animator)
-    n = animator.steps()
+    layout = frame_layout(animator)
     paths = []
-    for k in range(n + 1):
+    for k in range(animator.steps() + 1):
         path = out / f"step_{k:03d}.png"
-        if not render_frame(animator, k, source).save(str(path)):
+        if not render_frame(animator, k, layout).save(str(path)):
             raise OSError(f"could not write {path}")
         paths.append(path)
     return paths
 
 
-def gif_frames(animator: ReplayAnimator) -> tuple[list[np.ndarray], list[int]]:
+def timed_frames(animator: ReplayAnimator) -> tuple[list[np.ndarray], list[int]]:
     """Every step as an RGB array, each held as long as its event takes at 1× speed."""
     from gui.replay.animation import EVENT_MS, OTHER_EVENT_MS
 
-    source = frame_rect(animator)
+    layout = frame_layout(animator)
     frames, delays = [], []
     replay, n = animator.replay, animator.steps()
     for k in range(n + 1):
-        frames.append(_rgb(render_frame(animator, k, source)))
+        frames.append(_rgb(render_frame(animator, k, layout)))
         following = replay.events[k] if replay is not None and k < n else None
         if following is None:
             delays.append(LAST_FRAME_MS)
@@ -119,13 +144,6 @@ def gif_frames(animator: ReplayAnimator) -> tuple[list[np.ndarray], list[int]]:
             delays.append(EVENT_MS.get(following.kind, OTHER_EVENT_MS)
                           if following.kind == EDGE_GRAD else OTHER_EVENT_MS)
     return frames, delays
-
-
-def write_gif(animator: ReplayAnimator, path: str | Path) -> None:
-    from gui.replay.gif import write_gif as encode
-
-    frames, delays = gif_frames(animator)
-    encode(path, frames, delays)
 
 
 def _rgb(image: QImage) -> np.ndarray:
@@ -136,110 +154,61 @@ def _rgb(image: QImage) -> np.ndarray:
 
 
 # ---- from the window ----------------------------------------------------------------------
-class _Done(QObject):
-    finished = Signal(str)
-
-
-def export_gif_dialog(parent: QWidget, animator: ReplayAnimator, status: ShowStatus) -> None:
-    """Ask for a file, render the frames here (they read the scene), encode in a thread."""
+def export_animation_dialog(parent: QWidget, animator: ReplayAnimator, status: ShowStatus,
+                            video: bool = False) -> None:
+    """Ask for a file, render the frames here (they read the scene), encode on the pool."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    path, _ = QFileDialog.getSaveFileName(parent, "Export replay as GIF", "backward.gif",
-                                          "GIF animation (*.gif)")
+    from gui.replay.background_write import write_in_background
+    from gui.replay.encoders import write_gif, write_video
+
+    title = "Export replay as video" if video else "Export replay as GIF"
+    default, kinds = (("backward.mp4", "MP4 video (*.mp4);;WebM video (*.webm)") if video
+                      else ("backward.gif", "GIF animation (*.gif)"))
+    path, _ = QFileDialog.getSaveFileName(parent, title, default, kinds)
     if not path:
         return
     if not animator.steps():
-        QMessageBox.information(parent, "Export replay", "This run has no backward to replay.")
+        QMessageBox.information(parent, title, "This run has no backward to replay.")
         return
     was_at = animator.step
-    frames, delays = gif_frames(animator)
+    frames, delays = timed_frames(animator)
     animator.go_to(was_at)
-    done = _Done(parent)
-    status("writing GIF…", 0)
 
-    def report(error: str) -> None:
-        if error:
-            QMessageBox.warning(parent, "Export replay", f"Could not write {path}: {error}")
-        else:
-            status(f"wrote {path} ({len(frames)} frames)", 6000)
-        done.deleteLater()
+    def work() -> str:
+        (write_video if video else write_gif)(path, frames, delays)
+        return f"wrote {path} ({len(frames)} steps)"
 
-    done.finished.connect(report)
-
-    def work() -> None:
-        from gui.replay.gif import write_gif as encode
-
-        try:
-            encode(path, frames, delays)
-            done.finished.emit("")
-        except OSError as exc:
-            done.finished.emit(str(exc))
-
-    threading.Thread(target=work, name="gradflow-gif", daemon=True).start()
+    write_in_background(parent, title, work, status,
+                        "writing video…" if video else "writing GIF…")
 
 
 # ---- headless ----------------------------------------------------------------------------
-def wants_replay_export(argv: list[str]) -> bool:
-    """Whether `gradflow export` arguments ask for the replay (routed here by gui/app.py)."""
-    return any(a in ("--step", "--frames", "--gif") or a.startswith(("--step=", "--frames=",
-                                                                      "--gif="))
-               for a in argv)
+def export_replay(args: argparse.Namespace, kind: str, open_window: OpenWindow) -> int:
+    """`gradflow export` with --step, --frames, --gif or --video (parsed in engine/cli.py)."""
+    from engine.cli import InputError
+    from gui.files.export_cli import finish, open_headless
+    from gui.replay.encoders import write_gif, write_video
 
-
-class ReplayWindow(Protocol):
-    """What the headless replay export needs of a window whose first run has finished."""
-
-    @property
-    def runner(self) -> RunController: ...
-
-    @property
-    def replay(self) -> ReplayAnimator: ...
-
-
-def main(argv: list[str], open_window: Callable[[Document], ReplayWindow]) -> int:
-    """`open_window` builds the window offscreen and returns once its first run finished."""
-    parser = argparse.ArgumentParser(
-        prog="gradflow export", description="Render the backward replay headless.")
-    parser.add_argument("file", help="a graph file")
-    what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument("--step", type=int, metavar="K", help="the state after K events (-o)")
-    what.add_argument("--frames", metavar="DIR", help="one PNG per step into DIR")
-    what.add_argument("--gif", metavar="OUT", help="an animated GIF of the whole replay")
-    parser.add_argument("-o", "--output", help="the PNG to write (with --step)")
-    args = parser.parse_args(argv)
-    if args.step is not None and not args.output:
-        parser.error("--step needs -o OUT.png")
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    from engine.fileformat import FileFormatError, load
-
+    window = open_headless(args, open_window)
+    animator: ReplayAnimator = window.replay
     try:
-        doc = load(args.file)
-    except (FileFormatError, OSError) as exc:
-        print(f"gradflow export: {exc}", file=sys.stderr)
-        return 2
-    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - must exist
-    window = open_window(doc)
-    animator = window.replay
-    try:
-        run = window.runner.last
-        if run is not None and run.error is not None:
-            print(f"gradflow export: {run.error_text()}", file=sys.stderr)
         n = animator.steps()
-        if args.step is not None:
+        if kind == "step":
             if not 0 <= args.step <= n:
-                print(f"gradflow export: --step must be between 0 and {n}", file=sys.stderr)
-                return 2
+                raise InputError(f"--step must be between 0 and {n} (this run has {n} "
+                                 "events)")
             render_step(animator, args.step, args.output)
-        elif args.frames:
-            write_frames(animator, args.frames)
+            written = args.output
+        elif kind == "frames":
+            written = f"{len(write_frames(animator, args.frames))} frames into {args.frames}"
         else:
-            write_gif(animator, args.gif)
+            frames, delays = timed_frames(animator)
+            out = args.gif if kind == "gif" else args.video
+            (write_gif if kind == "gif" else write_video)(out, frames, delays)
+            written = f"{out} ({len(frames)} steps)"
     except OSError as exc:
-        print(f"gradflow export: {exc}", file=sys.stderr)
-        return 2
+        raise InputError(f"cannot write: {exc.strerror or exc}") from None
     finally:
-        window.runner.shutdown()
-    return 1 if (run is not None and run.error is not None) else 0
-
+        window.discard_quietly()
+    return finish(window, written)

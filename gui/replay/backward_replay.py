@@ -1,6 +1,6 @@
 """The backward replay as one feature: the animator, the replay panel (transport + step list)
-and the autograd-graph panel as docks, their View-menu toggles, and "Export replay as GIF…"
-in the File menu. The window builds one `BackwardReplay` and keeps it."""
+and the autograd-graph panel as docks, their View-menu toggles, and the File menu's replay
+exports (GIF, video, web page). The window builds one `BackwardReplay` and keeps it."""
 
 from __future__ import annotations
 
@@ -55,10 +55,19 @@ class BackwardReplay(QObject):
             autograd.set_replay(animator.replay)
             autograd.set_step(animator.step)
 
+        self.doc, self.runner = doc, runner
+        quit_action = file_menu.actions()[-1]
         gif = QAction("Export replay as &GIF…", dialog_parent)
         gif.setToolTip("An animated GIF of the whole backward replay, one frame per event")
-        gif.triggered.connect(lambda: _export_gif(dialog_parent, animator, status))
-        file_menu.insertAction(file_menu.actions()[-1], gif)  # above Quit
+        gif.triggered.connect(lambda: _export_animation(dialog_parent, animator, status, False))
+        video = QAction("Export replay as &video…", dialog_parent)
+        video.setToolTip("An MP4 or WebM video of the whole backward replay")
+        video.triggered.connect(lambda: _export_animation(dialog_parent, animator, status, True))
+        page = QAction("Export replay as &web page…", dialog_parent)
+        page.setToolTip("One self-contained .html file that replays the backward in a browser")
+        page.triggered.connect(lambda: self.export_web_page(dialog_parent, status))
+        for action in (gif, video, page):
+            file_menu.insertAction(quit_action, action)  # above Quit
 
     def select_node(self, node_id: str) -> None:
         item = self.scene.nodes.get(node_id)
@@ -69,7 +78,33 @@ class BackwardReplay(QObject):
         self.view.ensureVisible(item)
 
 
-def _export_gif(parent: QWidget, animator: ReplayAnimator, status: ShowStatus) -> None:
-    from gui.replay.animation_export import export_gif_dialog
+    def export_web_page(self, parent: QWidget, status: ShowStatus) -> None:
+        """The latest run as a web page, written on the thread pool (building the page reads
+        every step of the trace)."""
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    export_gif_dialog(parent, animator, status)
+        from engine.webpage.page import write_replay_page
+        from gui.replay.background_write import write_in_background
+
+        title = "Export replay as web page"
+        run = self.runner.last
+        if run is None:
+            QMessageBox.information(parent, title, "There is no run yet to replay.")
+            return
+        name, _ = QFileDialog.getSaveFileName(parent, title, "backward.html",
+                                              "Web page (*.html)")
+        if not name:
+            return
+        doc = self.doc.clone()  # the worker must not read what the user edits meanwhile
+
+        def work() -> str:
+            return f"wrote {write_replay_page(doc, run, name)}: open it in a browser"
+
+        write_in_background(parent, title, work, status, "writing web page…")
+
+
+def _export_animation(parent: QWidget, animator: ReplayAnimator, status: ShowStatus,
+                      video: bool) -> None:
+    from gui.replay.animation_export import export_animation_dialog
+
+    export_animation_dialog(parent, animator, status, video)

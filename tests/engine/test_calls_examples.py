@@ -152,7 +152,8 @@ def test_gradient_for_a_call_refuses_bad_input_with_exit_2(spec, words, tmp_path
     path = tmp_path / "program.json"
     save(program(), path)
     assert main(["compute", str(path), "--json", "--gradient", spec]) == 2
-    assert words in capsys.readouterr().err
+    error = json.loads(capsys.readouterr().out)["error"]  # --json answers in JSON on exit 2
+    assert error["type"] == "UsageError" and words in error["message"]
 
 
 def test_gradient_with_the_first_backward_calls_number_sets_the_marked_seed(tmp_path, capsys):

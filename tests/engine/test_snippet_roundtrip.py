@@ -151,7 +151,9 @@ def test_compute_refuses_a_bad_snippet_with_exit_2(tmp_path: Path,
     path = tmp_path / "bad.py"
     path.write_text("import torch\nimport os\n", encoding="utf-8")
     assert cli.main(["compute", str(path), "--json"]) == 2
-    assert "bad.py: line 2, column 1: importing os is not supported" in capsys.readouterr().err
+    error = json.loads(capsys.readouterr().out)["error"]  # --json answers in JSON, exit 2 too
+    assert error["type"] == "UsageError"
+    assert "bad.py: line 2, column 1: importing os is not supported" in error["message"]
 
 
 def test_compute_gradient_flag_overrides_a_snippets_seed(

@@ -9,16 +9,15 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.examples import example_path
+from gui.app import main
 from gui.files import image_export as export
-from gui.files.export_cli import main as export_cli_main
-from gui.launch import open_offscreen
 
 EXAMPLE = str(example_path("tour_07_linear_layer"))
 
 
 def export_main(argv: list[str]) -> int:
-    """`gradflow export ARGV` as gui/app.py runs it: the window built offscreen."""
-    return export_cli_main(argv, open_offscreen)
+    """`gradflow export ARGV` through the entry point: the window built offscreen."""
+    return main(["export", *argv])
 
 
 def distinct_colours(image: QImage, step: int = 7) -> int:
@@ -60,10 +59,14 @@ def test_cli_exports_the_jacobian_lens(qtbot, tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["missing.json", "-o", "x.png"], "cannot read"),
-    ([EXAMPLE, "-o", "x.gif"], "must end in .png or .svg"),
+    ([EXAMPLE, "-o", "x.bmp"], "must end in .png, .svg, .html, .gif, .mp4, .webm"),
     ([EXAMPLE, "-o", "x.png", "--gradient", "y=[1, 2, 3"], "--gradient"),
     ([EXAMPLE, "-o", "x.png", "--gradient", "nope=[1, 2]"], "is not an output"),
-    ([EXAMPLE, "-o", "x.png", "--width", "99999"], "over the limit"),
+    ([EXAMPLE, "-o", "x.png", "--width", "99999"], "the largest possible is --scale"),
+    ([EXAMPLE, "-o", "x.png", "--scale", "0"], "the scale must be above 0"),
+    ([EXAMPLE, "--step", "2", "-o", "x.svg"], "--step K needs -o OUT.png"),
+    ([EXAMPLE, "--gif", "x.png"], "must end in .gif"),
+    ([EXAMPLE, "--view", "chart"], "say what to write"),
 ])
 def test_cli_bad_input_exits_2_with_one_message(qtbot, tmp_path, capsys, monkeypatch,
                                                  argv, message):
@@ -108,7 +111,9 @@ def test_app_export_dialog_flow_and_clipboard(qtbot, window, tmp_path, monkeypat
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(target), "")))
     assert export.export_interactive(window, window.export_targets(), window.show_status) == target
-    assert QImage(str(target)).width() == 2 * window.chart.width()
+    natural = export.natural_size(window.chart).width()
+    assert QImage(str(target)).width() == round(2 * natural)
+    assert natural > window.chart.width()  # the chart's whole drawing, with a margin
     assert export.copy_interactive(window, window.export_targets(), window.show_status,
                                    "canvas")
     assert not QGuiApplication.clipboard().image().isNull()
