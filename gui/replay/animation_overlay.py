@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from engine.document import Edge
 from engine.format import preview
 from engine.replay import Key, Replay
+from engine.replay_view import seed_tags
 from engine.trace import EDGE_GRAD, TraceEvent
 from gui import style
 from gui.canvas.items import NODE_WIDTH, NodeItem
@@ -157,16 +158,12 @@ class CanvasOverlay:
             if old.scene() is not None:
                 old.scene().removeItem(old)
         self.seeds = []
-        several = len(replay.run.calls) > 1
-        for node_id, seed in replay.seeds_at(step).items():
+        for node_id, text in seed_tags(replay, step).items():
             output = self.scene.nodes.get(node_id)
             if output is None or output.output_port is None:
                 continue
             tag = Tag(output, centred=False)
-            bare = "implicit 1 (no grad_outputs=)" if several and \
-                replay.run.calls[call].kind == "grad" else "bare backward()"
-            text = f"seed {preview(seed)}" if seed is not None else bare
-            tag.set_text(f"call {call + 1}: {text}" if several else text)
+            tag.set_text(text)
             tag.setPos(output.output_port.pos() + QPointF(12, -22))
             tag.show()
             self.seeds.append(tag)
