@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from engine import calls
-from engine.document import Document
 from engine.format import preview
 from engine.replay import Replay
 from engine.replay_view import chart_values
@@ -17,9 +16,16 @@ from engine.run import run
 from engine.snippets.codegen import call_code
 from engine.trace import ZERO_GRAD
 from engine.webpage import replay_page
-from tests.engine.helpers import leaf, op
 from tests.engine.plain_calls import run_program
+from tests.engine.test_lens_calls import two_seeds
 from tests.engine.webpage_helpers import embedded, example, track_at
+
+
+def page_data(doc):
+    """The document, its run, and what the page for that run embeds."""
+    result = run(doc)
+    return doc, result, embedded(replay_page(doc, result))
+
 
 TOURS = ["tour_11_accumulate_then_zero_grad", "tour_12_retain_graph_error",
          "tour_13_grad_vs_backward"]
@@ -40,9 +46,7 @@ def torch_bars(grads: dict[str, torch.Tensor | None], names: dict[str, str],
 
 @pytest.mark.parametrize("stem", TOURS)
 def test_bars_after_each_call_are_plain_torchs_grad(stem):
-    doc = example(stem)
-    result = run(doc)
-    data = embedded(replay_page(doc, result))
+    doc, result, data = page_data(example(stem))
     plain = run_program(doc)
     names = result.names
     shown = {b["leaf"] for b in data["bars"]}
@@ -53,9 +57,7 @@ def test_bars_after_each_call_are_plain_torchs_grad(stem):
 
 
 def test_tour_11_accumulates_then_zero_grad_is_a_step():
-    doc = example("tour_11_accumulate_then_zero_grad")
-    result = run(doc)
-    data = embedded(replay_page(doc, result))
+    doc, result, data = page_data(example("tour_11_accumulate_then_zero_grad"))
     zeroed = [k for k, s in enumerate(data["steps"]) if s["kind"] == ZERO_GRAD]
     assert len(zeroed) == 1 and data["steps"][zeroed[0]]["call"] == 2
     x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -98,9 +100,7 @@ def test_tour_12_shows_torchs_error_under_the_call_that_raised():
 
 
 def test_tour_13_grad_call_leaves_no_bar_then_backward_writes_it():
-    doc = example("tour_13_grad_vs_backward")
-    result = run(doc)
-    data = embedded(replay_page(doc, result))
+    doc, result, data = page_data(example("tour_13_grad_vs_backward"))
     first, second = result.calls
     assert first.kind == calls.GRAD and first.stop > first.start
     assert bars_at(data, result.names, first.stop)["x"] == [None, None, None]
@@ -115,23 +115,9 @@ def test_tour_13_grad_call_leaves_no_bar_then_backward_writes_it():
     assert track_at(data, f"seed:{key}", second.stop) == "call 2: bare backward()"
 
 
-def vector_program() -> tuple[Document, str]:
-    """y = x * w (a vector) with two backward calls of different seeds: call 2's bars are
-    the sum of both vᵀJ, and its seed tag is its own."""
-    doc = Document()
-    x = leaf(doc, "x", [1.0, -2.0, 0.5])
-    w = leaf(doc, "w", [0.3, 0.7, -1.1])
-    y = op(doc, "mul", "y", x, w)
-    doc.update_node(y, is_output=True, seed=[1.0, 0.5, -2.0])
-    doc.set_options(retain_graph=True)
-    doc.add_call(calls.backward([y], [[3.0, -1.0, 0.25]]))
-    return doc, y
-
-
 def test_two_seeds_add_up_and_each_call_tags_its_own():
-    doc, y = vector_program()
-    result = run(doc)
-    data = embedded(replay_page(doc, result))
+    doc, _, _, y = two_seeds()  # y = x * w: call 1 seeds [1, 0.5, -2], call 2 [3, -1, 0.25]
+    _, result, data = page_data(doc)
     xt = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64, requires_grad=True)
     wt = torch.tensor([0.3, 0.7, -1.1], dtype=torch.float64, requires_grad=True)
     yt = xt * wt
@@ -158,9 +144,7 @@ def test_two_seeds_add_up_and_each_call_tags_its_own():
 @pytest.mark.parametrize("stem", [*TOURS, "tour_07_linear_layer"])
 def test_every_steps_bars_are_the_apps(stem):
     """The page and the app's replay chart read the same function at every step."""
-    doc = example(stem)
-    result = run(doc)
-    data = embedded(replay_page(doc, result))
+    doc, result, data = page_data(example(stem))
     replay = Replay(result)
     for k in range(len(replay) + 1):
         labels, heights = chart_values(replay, k)

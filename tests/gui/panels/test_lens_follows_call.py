@@ -5,19 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from engine.examples import example_path
-from engine.fileformat import load
-
-
-def open_window(qtbot, stem):
-    from gui.main_window import MainWindow
-
-    win = MainWindow(load(example_path(stem)))
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.runner.finished, timeout=30_000):
-        win.runner.run_now()
-    return win
+from tests.gui.replay.test_animation import open_window
 
 
 def test_lens_follows_the_call_picked_on_the_chart(qtbot):
