@@ -17,7 +17,7 @@ from engine.calls import GRAD
 from engine.format import element_labels, preview, shape_text
 from engine.ops import LEAF, is_source
 from engine.replay import Replay
-from engine.trace import ACCUMULATE, EDGE_GRAD, GRAD_FN, NODE_GRAD, ZERO_GRAD
+from engine.trace import ACCUMULATE, EDGE_GRAD, GRAD_FN, NODE_GRAD, ZERO_GRAD, TraceEvent
 
 if TYPE_CHECKING:
     from engine.document import Node
@@ -88,6 +88,13 @@ def sum_text(replay: Replay, node_id: str, k: int) -> str | None:
     total = replay.node_grad_at(node_id, k)
     text = " + ".join(preview(g) for g in shown)
     return "Σ " + text + (f" = {preview(total)}" if total is not None else " + …")
+
+
+def event_node(event: TraceEvent | None) -> str | None:
+    """The node the event happened at (its card glows brighter); an edge's event has none."""
+    if event is None or event.kind == EDGE_GRAD:
+        return None
+    return event.node_id
 
 
 def seed_tags(replay: Replay, k: int) -> dict[str, str]:

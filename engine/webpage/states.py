@@ -20,8 +20,8 @@ from typing import Any
 from engine.document import Edge
 from engine.format import number, preview
 from engine.replay import Key, Replay
-from engine.replay_view import Bar, grad_line, leaf_values, seed_tags, sum_text
-from engine.trace import EDGE_GRAD, TraceEvent
+from engine.replay_view import Bar, event_node, grad_line, leaf_values, seed_tags, sum_text
+from engine.trace import EDGE_GRAD
 
 # How long one event lasts when playing at 1×: the app's timings (gui/animation.py)
 EVENT_MS = {EDGE_GRAD: 800}
@@ -57,13 +57,6 @@ def bar_text(value: float | None) -> str:
     if value is None:
         return "—"
     return number(value) if math.isfinite(value) else f"⚠ {number(value)}"
-
-
-def event_node(event: TraceEvent | None) -> str | None:
-    """The node the event happened at (its card glows brighter); edges have none."""
-    if event is None or event.kind == EDGE_GRAD:
-        return None
-    return event.node_id
 
 
 def build_tracks(replay: Replay, node_keys: dict[str, str], edges: dict[Edge, str],

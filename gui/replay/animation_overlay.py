@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from engine.document import Edge
 from engine.format import preview
 from engine.replay import Key, Replay
-from engine.replay_view import seed_tags
+from engine.replay_view import event_node, seed_tags, sum_text
 from engine.trace import EDGE_GRAD, TraceEvent
 from gui import style
 from gui.canvas.items import NODE_WIDTH, NodeItem
@@ -171,7 +171,7 @@ class CanvasOverlay:
     def apply(self, replay: Replay, step: int, keys: set[Key]) -> None:
         self._show_seeds(replay, step)
         event = replay.events[step - 1] if step else None
-        current = _event_node(event)
+        current = event_node(event)
         if current != self.current_node:
             keys = keys | {("node", n) for n in (current, self.current_node) if n}
             self.current_node = current
@@ -188,16 +188,13 @@ class CanvasOverlay:
             return
         total = replay.node_grad_at(node_id, step)
         halo.set_state(total is not None, node_id == self.current_node)
-        parts = replay.contributions(node_id, step)
-        shown = [g for _, g in parts if g is not None]
-        if len(parts) >= 2 and shown:
-            text = " + ".join(preview(g) for g in shown)
-            text += f" = {preview(total)}" if total is not None else " + …"
+        text = sum_text(replay, node_id, step)  # Σ a + b = c, as the web page has it
+        if text is not None:
             tag = self.sums.get(node_id)
             if tag is None:
                 tag = self.sums[node_id] = Tag(halo.node, centred=False)
                 tag.setPos(0, halo.node.height() + 16)
-            tag.set_text(f"Σ {text}")
+            tag.set_text(text)
             tag.show()
         elif node_id in self.sums:
             self.sums[node_id].hide()
@@ -251,8 +248,3 @@ def _alpha(colour: QColor, alpha: int) -> QColor:
     colour.setAlpha(alpha)
     return colour
 
-
-def _event_node(event: TraceEvent | None) -> str | None:
-    if event is None or event.kind == EDGE_GRAD:
-        return None
-    return event.node_id
