@@ -159,7 +159,11 @@ def _seeded(run: Run) -> list[str]:
 
 
 def _row_data(row: Row) -> dict[str, Any]:
-    return {"step": row.step, "text": row.text, "heading": row.heading, "error": row.error}
+    """A row of the step list: a step by its number (its text is the step's), or a heading,
+    note or error row with its text."""
+    if row.step is not None:
+        return {"step": row.step}
+    return {"step": None, "text": row.text, "heading": row.heading, "error": row.error}
 
 
 def _step_list(steps: list[dict[str, Any]], list_rows: list[dict[str, Any]]) -> str:
@@ -168,18 +172,18 @@ def _step_list(steps: list[dict[str, Any]], list_rows: list[dict[str, Any]]) -> 
     items = []
     for row in list_rows:
         k = row["step"]
-        if row["heading"]:
-            items.append(f'<li class="call">{escape(row["text"])}</li>')
-        elif row["error"]:
-            items.append(f'<li class="raised" title="torch raised this at this call; the calls '
-                         f'after it are not run">✗ {escape(row["error"])}</li>')
-        elif k is None:
-            items.append(f'<li class="note">{escape(row["text"])}</li>')
-        else:
+        if k is not None:
             step = steps[k]
             items.append(f'<li id="s-{k}" data-step="{k}"><span class="num">{k}</span>'
                          f'<span class="mark">{escape(step["mark"])}</span>'
                          f"{escape(step['text'])}</li>")
+        elif row["heading"]:
+            items.append(f'<li class="call">{escape(row["text"])}</li>')
+        elif row["error"]:
+            items.append(f'<li class="raised" title="torch raised this at this call; the calls '
+                         f'after it are not run">✗ {escape(row["error"])}</li>')
+        else:
+            items.append(f'<li class="note">{escape(row["text"])}</li>')
     return "\n".join(items)
 
 
