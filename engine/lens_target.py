@@ -17,6 +17,7 @@ import torch
 from engine.calls import GRAD
 from engine.document import Document
 from engine.lens import Lens
+from engine.snippets.codegen import call_code
 from engine.trace import CallResult, Run
 
 
@@ -24,7 +25,7 @@ from engine.trace import CallResult, Run
 class CallTarget:
     index: int
     kind: str
-    label: str  # "call 2: backward([loss])"; empty for a one-call program
+    label: str  # "call 2: loss.backward()"; empty for a one-call program
     output_ids: list[str]
     input_ids: list[str] | None  # autograd.grad: its inputs; backward: None (every leaf)
     asked: list[str] | None  # backward(inputs=...): the leaves it was asked to fill
@@ -40,7 +41,8 @@ class CallTarget:
         spec = doc.calls[index]
         done = run.calls[index] if index < len(run.calls) else None
         several = len(doc.calls) > 1
-        label = f"call {index + 1}: {done.label}" if several and done is not None else ""
+        # headed in the seed panel's words, as the chart's selector and the step list
+        label = f"call {index + 1}: {call_code(doc, index)}" if several else ""
         if spec.primary:
             outputs = doc.outputs()
             output_ids, asked = [n.id for n in outputs], doc.options.inputs
