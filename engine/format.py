@@ -111,3 +111,32 @@ def element_index(label: str, name: str) -> str | None:
     """`W[0,1]` of leaf `W` → `0,1` (what is left under a group headed `W`); None for a
     label that is not one of the leaf's elements (a scalar leaf's label is its name)."""
     return label[len(name) + 1:-1] if label.startswith(name + "[") else None
+
+
+CHART_LEGENDS = ("  (bars: your v · dashed: v = ones)", "  (dashed: v = ones)", "")
+
+
+def chart_titles(leaf_names: list[str], warning: str = "",
+                 legends: tuple[str, ...] = CHART_LEGENDS) -> list[str]:
+    """The input-gradient chart's title, naming the real leaves (`W.grad, b.grad = vᵀJ`),
+    longest first: a view shows the first one that fits its width."""
+    warnings = [f"   {warning}", "   ⚠ not finite", " ⚠"] if warning else [""]
+    return [f"{t} = vᵀJ{legend}{w}" for w in warnings for legend in legends
+            for t in _grad_names(leaf_names)]
+
+
+def replay_chart_titles(leaf_names: list[str]) -> list[str]:
+    """The chart's title while a replay of several calls shows .grad adding up (after call 2
+    it is no longer vᵀJ of one call), longest first."""
+    return [f"{t} so far in the replay" for t in _grad_names(leaf_names)] + \
+        [".grad so far in the replay", ".grad so far"]
+
+
+def _grad_names(leaf_names: list[str]) -> list[str]:
+    """`W.grad, b.grad`, then shorter ways to say the same."""
+    names = [f"{n}.grad" for n in leaf_names]
+    lead = [", ".join(names)] if names else ["x.grad"]
+    if len(names) > 2:
+        lead += [f"{names[0]}, … {names[-1]} ({len(names)} leaves)",
+                 f"{len(names)} leaves' .grad"]
+    return lead

@@ -7,14 +7,16 @@ job calls after the real backward so the views get J and the ghost bars off the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
 
+from engine.calls import BACKWARD, GRAD
 from engine.document import Document
 from engine.format import element_labels
 from engine.lens import Lens
+from engine.lens_target import CallTarget, compare
 from engine.limits import JACOBIAN_ENTRIES, Limit
 from engine.ops import CONSTANT, LEAF, get_op
 from engine.run import make_tensor
@@ -35,14 +37,6 @@ class PureForward:
     doc: Document
     leaf_ids: list[str]
     output_ids: list[str]
-
-    def leaf_values(self) -> list[torch.Tensor]:
-        out = []
-        for leaf_id in self.leaf_ids:
-            node = self.doc.node(leaf_id)
-            assert node.value is not None
-            out.append(make_tensor(node.value, node.dtype))
-        return out
 
     def __call__(self, *leaves: torch.Tensor) -> tuple[torch.Tensor, ...]:
         tensors: dict[str, torch.Tensor] = dict(zip(self.leaf_ids, leaves, strict=True))
@@ -69,18 +63,34 @@ class PureForward:
         return tuple(tensors[i] for i in self.output_ids)
 
 
-def pure_forward(doc: Document) -> PureForward:
-    leaves = [n.id for n in doc.leaves() if n.requires_grad]
-    return PureForward(doc.clone(), leaves, [n.id for n in doc.outputs()])
+def pure_forward(doc: Document, output_ids: list[str] | None = None,
+                 input_ids: list[str] | None = None) -> PureForward:
+    """outputs = f(*inputs); by default the marked outputs of every leaf that requires grad.
+    An input may be an inner node (autograd.grad by it): the function then starts there."""
+    leaves = [n.id for n in doc.leaves() if n.requires_grad] if input_ids is None \
+        else list(input_ids)
+    outputs = [n.id for n in doc.outputs()] if output_ids is None else list(output_ids)
+    return PureForward(doc.clone(), leaves, outputs)
 
 
-def _seed_vector(run: Run, output_id: str, out: torch.Tensor) -> torch.Tensor | None:
-    seed = run.seeds.get(output_id)
+def _input_values(fwd: PureForward, run: Run) -> list[torch.Tensor]:
+    """Each input's value: a leaf's own literal, an inner node's value in the run."""
+    out = []
+    for node_id in fwd.leaf_ids:
+        node = fwd.doc.node(node_id)
+        if node.value is not None:
+            out.append(make_tensor(node.value, node.dtype))
+        else:
+            out.append(run.values[node_id].detach().clone())
+    return out
+
+
+def _seed_vector(seed: torch.Tensor | None, out: torch.Tensor) -> torch.Tensor | None:
+    """v for one output: the gradient given, the implicit 1 of a scalar, or None (torch
+    refuses a non-scalar output given no gradient)."""
     if seed is not None:
         return seed.reshape(-1).to(out.dtype)
-    if out.dim() == 0:
-        return torch.ones(1, dtype=out.dtype)  # backward() on a scalar: the implicit 1.0
-    return None  # bare backward() on a non-scalar: torch refused it
+    return torch.ones(1, dtype=out.dtype) if out.dim() == 0 else None
 
 
 def _jacobian_rows(outputs: tuple[torch.Tensor, ...], leaves: list[torch.Tensor]) -> torch.Tensor:
@@ -109,23 +119,64 @@ def _jacobian_rows(outputs: tuple[torch.Tensor, ...], leaves: list[torch.Tensor]
         return torch.stack(rows)
 
 
-def lens(doc: Document, run: Run, max_entries: int = MAX_ENTRIES) -> Lens:
-    """J, v and vᵀJ for the document's current seeds, checked against `run`'s leaf grads."""
+JacobianCache = dict[tuple[Any, ...], Lens]
+
+
+def lens(doc: Document, run: Run, call: int | None = None, max_entries: int = MAX_ENTRIES,
+         cache: JacobianCache | None = None) -> Lens:
+    """J and v of one backward or autograd.grad call of the program (by default the first
+    backward call, the one the seed form edits) and vᵀJ, checked against what that call
+    itself produced: its own share of .grad, or what autograd.grad returned. `cache` keeps
+    J between calls with the same outputs and inputs."""
+    target = CallTarget.of(doc, run, call)
+    if target.kind not in (BACKWARD, GRAD):
+        return Lens(call=target.index, label=target.label,
+                    note=f"{target.label or 'this call'} is not a backward or "
+                         "autograd.grad call: it has no J")
+    key = (tuple(target.output_ids), None if target.input_ids is None
+           else tuple(target.input_ids))
+    part = cache.get(key) if cache is not None else None
+    if part is None:
+        part = _jacobian(doc, run, pure_forward(doc, target.output_ids, target.input_ids),
+                         max_entries)
+        if cache is not None:
+            cache[key] = part
+    result = replace(part, call=target.index, label=target.label,
+                     compared_with=target.compared_with(), others={})
+    if result.jacobian is None:
+        return result
+    seeds = [_seed_vector(target.seeds.get(i), run.values[i]) for i, _, _ in result.row_groups]
+    if any(s is None for s in seeds):
+        result.note = "backward() without gradient= on a non-scalar output: torch has no v"
+        return result
+    v = torch.cat([s for s in seeds if s is not None]).to(result.jacobian.dtype)
+    if v.numel() != result.jacobian.shape[0]:
+        result.note = "the seed's shape does not match the output's: torch refused it"
+        return result
+    result.v = v
+    result.vjp = v @ result.jacobian
+    result.contributions = v[:, None] * result.jacobian
+    compare(target, result)
+    return result
+
+
+def _jacobian(doc: Document, run: Run, fwd: PureForward, max_entries: int) -> Lens:
+    """J of `fwd` at the run's values, with its row and column labels (or a note why not)."""
     result = Lens()
-    fwd = pure_forward(doc)
     if not fwd.output_ids:
         result.note = "no output is marked"
         return result
     if not fwd.leaf_ids:
         result.note = "no leaf requires grad: J has no columns"
         return result
-    values = fwd.leaf_values()
-    for leaf_id, t in zip(fwd.leaf_ids, values, strict=True):
+    known = all(i in run.values or fwd.doc.node(i).value is not None for i in fwd.leaf_ids)
+    values = _input_values(fwd, run) if known else []
+    for input_id, t in zip(fwd.leaf_ids, values, strict=True):
         start = len(result.col_labels)
-        result.col_labels += element_labels(doc.node(leaf_id).name, tuple(t.shape))
-        result.col_groups.append((leaf_id, start, len(result.col_labels)))
+        result.col_labels += element_labels(doc.node(input_id).name, tuple(t.shape))
+        result.col_groups.append((input_id, start, len(result.col_labels)))
     shapes = [tuple(run.values[i].shape) if i in run.values else None for i in fwd.output_ids]
-    if any(s is None for s in shapes):
+    if not known or any(s is None for s in shapes):
         building = run.error is not None and run.error.incomplete
         result.note = ("an input is not connected yet: no Jacobian" if building
                        else "the forward pass failed: no Jacobian")
@@ -147,59 +198,7 @@ def lens(doc: Document, run: Run, max_entries: int = MAX_ENTRIES) -> Lens:
         result.row_labels += element_labels(doc.node(out_id).name, tuple(out.shape))
         result.row_groups.append((out_id, start, len(result.row_labels)))
     result.jacobian = _jacobian_rows(outputs, leaves).detach()
-    seeds = [_seed_vector(run, i, o) for i, o in zip(fwd.output_ids, outputs, strict=True)]
-    if any(s is None for s in seeds):
-        result.note = "backward() without gradient= on a non-scalar output: torch has no v"
-        return result
-    v = torch.cat([s for s in seeds if s is not None]).to(result.jacobian.dtype)
-    if v.numel() != result.jacobian.shape[0]:
-        result.note = "the seed's shape does not match the output's: torch refused it"
-        return result
-    result.v = v
-    result.vjp = v @ result.jacobian
-    result.contributions = v[:, None] * result.jacobian
-    _check(doc, run, result, fwd.leaf_ids)
     return result
-
-
-def _check(doc: Document, run: Run, result: Lens, leaf_ids: list[str]) -> None:
-    """Does vᵀJ equal the .grad the real backward left? Leaves without a grad must be zero."""
-    if run.error is not None:
-        result.note = "the backward run failed, so there is no .grad to compare with"
-        return
-    if doc.options.accumulate:
-        result.note = "accumulating: .grad includes earlier runs, so it is not vᵀJ alone"
-        return
-    assert result.vjp is not None
-    expected = []
-    asked = doc.options.inputs
-    for leaf_id, start, stop in result.col_groups:
-        grad = run.leaf_grads.get(leaf_id)
-        if asked is not None and leaf_id not in asked:
-            # backward(inputs=...) left this leaf alone: nothing to compare
-            expected.append(result.vjp[start:stop])
-        elif grad is None:
-            expected.append(torch.zeros(stop - start, dtype=result.vjp.dtype))
-        else:
-            expected.append(grad.reshape(-1).to(result.vjp.dtype))
-    got = torch.cat(expected)
-    diff = (got - result.vjp).abs()
-    same_nan = got.isnan() & result.vjp.isnan()
-    same_inf = (got == result.vjp) & got.isinf()
-    diff = torch.where(same_nan | same_inf, torch.zeros_like(diff), diff)
-    diff = torch.nan_to_num(diff, nan=float("inf"))
-    scale = 1.0 + float(result.vjp.abs().nan_to_num(posinf=0.0).max())
-    result.max_difference = float(diff.max()) if diff.numel() else 0.0
-    result.worst_column = int(diff.argmax()) if diff.numel() else None
-    tolerance = (1e-5 if result.vjp.dtype == torch.float32 else 1e-10) * scale
-    result.matches = result.max_difference <= tolerance
-    assert result.jacobian is not None
-    if not result.matches and not bool(torch.isfinite(result.jacobian).all()):
-        # e.g. J = [[-inf], [inf]], v = [1, 1]: the product gives nan, while backward's chain
-        # rule met the infinity at a different step. Neither is wrong; there is nothing to check.
-        result.matches = None
-        result.note = ("J has NaN/Inf entries: vᵀJ as a product (−inf + inf = nan) can differ "
-                       "from the backward's chain rule, so the two are not compared")
 
 
 def _numel(shape: tuple[int, ...]) -> int:
@@ -220,13 +219,19 @@ def reference_grads(doc: Document) -> dict[str, torch.Tensor | None]:
 
 
 def analyse(doc: Document, run: Run) -> None:
-    """Attach the reference grads and the lens to `run` (called inside the run job)."""
+    """Attach the reference grads and the lens to `run` (called inside the run job): the
+    lens of the first backward call, and that of every other backward or autograd.grad
+    call in `run.lens.others` (the lens follows the call a view picks)."""
     try:
         run.reference_grads = reference_grads(doc)
     except Exception as exc:  # a bug, not torch: keep the main result usable
         run.warnings.append(f"reference gradients unavailable: {exc}")
+    cache: JacobianCache = {}
     try:
-        run.lens = lens(doc, run)
+        run.lens = lens(doc, run, cache=cache)
+        for done in run.calls:
+            if done.index != run.lens.call and done.kind in (BACKWARD, GRAD):
+                run.lens.others[done.index] = lens(doc, run, done.index, cache=cache)
     except Exception as exc:
         run.lens = Lens(note=f"{type(exc).__name__}: {exc}")
 

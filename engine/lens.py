@@ -30,3 +30,16 @@ class Lens:
     max_difference: float = 0.0
     worst_column: int | None = None
     note: str = ""  # why something is missing or what to keep in mind
+    # the call of the program whose J and v these are (index into Run.calls), its heading
+    # ("call 2: backward([loss])", empty for a one-call program) and what vᵀJ was checked
+    # against (".grad of the backward run", "call 2's own share of .grad", ...)
+    call: int | None = None
+    label: str = ""
+    compared_with: str = ""
+    # the run's lens (that of the first backward call) also holds every other backward or
+    # autograd.grad call's, by call index: a view that shows one call picks it (`for_call`)
+    others: dict[int, Lens] = field(default_factory=dict)
+
+    def for_call(self, index: int | None) -> Lens:
+        """The lens of call `index` (None, or a call with no J of its own: this one)."""
+        return self.others.get(index, self) if index is not None else self

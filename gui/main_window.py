@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.jacobian_dock = self.add_dock("Jacobian lens", self.jacobian, RIGHT)
         self.explain = ExplainPane(doc, self.scene)
         self.chart.call_changed.connect(self.explain.show_call)  # one call's numbers in both
+        self.chart.call_changed.connect(self.jacobian.show_call)  # and the lens: that call's J
         self.explain_dock = self.add_dock("Explain", self.explain, LEFT)
         # editing: canvas editor, palette, inspector, history, Edit menu
         self.editing = CanvasEditing(doc, self.undo_stack, self.scene, self.view, self.runner,

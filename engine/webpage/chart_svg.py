@@ -17,7 +17,8 @@ from html import escape
 from typing import Any
 
 from engine.format import number
-from engine.webpage.states import Bar, bar_text
+from engine.replay_view import Bar
+from engine.webpage.states import bar_text
 
 PLOT_HEIGHT = 260.0
 TOP, BOTTOM, LEFT, RIGHT = 44.0, 64.0, 64.0, 20.0

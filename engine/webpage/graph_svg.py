@@ -10,14 +10,12 @@ canvas scrolls rather than shrinking it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 
 from engine.document import Document, Edge, Node
-from engine.format import preview
 from engine.ops import get_op, is_source
-from engine.webpage.states import Line
+from engine.replay_view import Line
 
 HEADER = 26.0
 LINE = 19.0
@@ -59,9 +57,11 @@ class Placed:
 class GraphPicture:
     """Card geometry for a document, and the SVG of everything that does not change."""
 
-    def __init__(self, doc: Document, keys: dict[str, str], longest: dict[str, int]) -> None:
+    def __init__(self, doc: Document, keys: dict[str, str], longest: dict[str, int],
+                 seed_chars: dict[str, int] | None = None) -> None:
         """`keys`: node id -> the node's name on the page (ids come from files: never used
-        in the page as they are); `longest`: the longest line each card will show."""
+        in the page as they are); `longest`: the longest line each card will show;
+        `seed_chars`: the longest seed tag of each output (the page is wide enough for it)."""
         self.doc = doc
         self.keys = keys
         nodes = list(doc.nodes())
@@ -81,7 +81,9 @@ class GraphPicture:
                 {p: HEADER + 14 + i * PORT_GAP for i, p in enumerate(ports)})
         right = max((p.x + self.widths[i] for i, p in self.placed.items()), default=0.0)
         bottom = max((p.y + p.height for p in self.placed.values()), default=0.0)
-        self.width = right + MARGIN[2]
+        tags = [self.placed[i].x + self.widths[i] + 12 + n * CHAR_PX + 20
+                for i, n in (seed_chars or {}).items() if i in self.placed]
+        self.width = max([right + MARGIN[2], *tags])
         self.height = bottom + MARGIN[3]
 
     def _columns(self, nodes: list[Node]) -> dict[str, float]:
@@ -220,7 +222,3 @@ def _tag(item_id: str, x: float, y: float, text: str, centred: bool = False,
             f'<rect y="-11" height="22" rx="6"/><text y="4.5" text-anchor="{anchor}">'
             f"{escape(text)}</text></g>")
 
-
-def seed_texts(seeds: Mapping[str, object]) -> dict[str, str]:
-    return {node_id: (f"seed {preview(s)}" if s is not None else "bare backward()")
-            for node_id, s in seeds.items()}

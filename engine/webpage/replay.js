@@ -34,6 +34,7 @@
       el.classList.toggle("lit", v === "lit"); el.classList.toggle("current", v === "current");
     } else if (kind === "sum") { setTag("t-sum-" + key, v);
     } else if (kind === "edge") { setTag("t-edge-" + key, v);
+    } else if (kind === "seed") { setTag("t-seed-" + key, v);
     } else if (kind === "bar") {
       el = $("b-" + key);
       el.setAttribute("y", v.y); el.setAttribute("height", v.h); el.setAttribute("class", "bar " + v.c);

@@ -12,9 +12,7 @@ from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
 from engine.document import DocEvent, Document, Edge
-from engine.format import preview, shape_text
-from engine.literal import shape_of
-from engine.ops import is_source
+from engine.replay_view import final_grad_line, value_lines
 from engine.trace import Run
 from gui import style
 from gui.canvas.items import EdgeItem, NodeItem
@@ -135,39 +133,15 @@ class GraphScene(QGraphicsScene):
     def _refresh_lines(self, item: NodeItem) -> None:
         node = self.doc.node(item.node_id)
         run = self.run
-        lines: list[tuple[str, str]] = []
-        value = run.values.get(node.id) if run else None
         error = run.node_errors.get(node.id) if run else None
-        if value is not None:
-            lines.append((f"shape {shape_text(tuple(value.shape))}", "muted"))
-            lines.append((f"= {preview(value)}", "value"))
-        elif is_source(node.op) and node.value is not None:
-            lines.append((f"shape {shape_text(shape_of(node.value))}", "muted"))
-            lines.append((f"= {_literal_preview(node.value)}", "value"))
-        elif error is not None and error.incomplete:
-            lines.append((error.message, "muted"))  # "connect input 'other'": a hint
-        elif error is not None:
-            lines.append(("forward failed", "error"))
-        else:
-            lines.append(("computing…" if run is None else "not computed", "muted"))
+        lines = value_lines(node, run)
         override = self.grad_lines(node.id) if (run is not None and self.grad_lines) else None
         if override is not None:
             lines.extend(override)
-        elif run is not None:
-            if node.op == "leaf" and node.id in run.leaf_grads:
-                grad = run.leaf_grads[node.id]
-                lines.append((f".grad {preview(grad)}", "grad" if grad is not None else "muted"))
-            elif node.id in run.node_grads:
-                lines.append((f"∇ {preview(run.node_grads[node.id])}", "grad"))
-            elif node.id not in run.grad_nodes and value is not None:
-                lines.append(("no gradient", "muted"))
-        elif self.doc.outputs():
+        elif run is not None and (last := final_grad_line(node, run)) is not None:
+            lines.append(last)
+        elif run is None and self.doc.outputs():
             lines.append(("∇ computing…", "muted"))  # never a number from a previous run
         alarm = error is not None and run is not None and not error.incomplete
         item.set_lines(lines, error.describe(run.names) if (alarm and error and run) else None)
 
-
-def _literal_preview(value: object) -> str:
-    import numpy as np  # cheap; keeps previews identical to tensor ones
-
-    return preview(np.asarray(value))

@@ -47,6 +47,8 @@ class JacobianView(QWidget):
         self.highlighted_row: int | None = None
         self.check_text = ""
         self.status_text = "run the graph to see J"
+        self.run: Run | None = None
+        self.call: int | None = None  # the call picked elsewhere (None: the first backward)
         self._layout_cache: tuple[tuple[int, int, int], Layout] | None = None
 
     def sizeHint(self) -> QSize:  # noqa: N802
@@ -54,7 +56,9 @@ class JacobianView(QWidget):
 
     # ---- data -----------------------------------------------------------------------------
     def show_run(self, run: Run | None) -> None:
-        self.lens = run.lens if run else None
+        self.run = run
+        lens = run.lens if run else None
+        self.lens = lens.for_call(self.call) if lens is not None else None
         self.names = run.names if run else {}
         self.hover_row = None
         self.highlighted_row = self._one_hot_row()
@@ -62,6 +66,12 @@ class JacobianView(QWidget):
         self.status_text = self._default_status()
         self._layout_cache = None
         self.update()
+
+    def show_call(self, index: int | None) -> None:
+        """J and v of call `index` (the chart's chosen call; a call with no J of its own, such
+        as a zero_grad: the first backward call's)."""
+        self.call = index
+        self.show_run(self.run)
 
     def matrix(self) -> list[list[float]] | None:
         lens = self.lens
@@ -79,21 +89,24 @@ class JacobianView(QWidget):
         lens = self.lens
         if lens is None or lens.vjp is None or lens.matches is None:
             return ""
+        against = lens.compared_with or ".grad of the backward run"
         if lens.matches:
-            return "vᵀJ = .grad of the backward run  ✓"
+            return f"vᵀJ = {against}  ✓"
         where = lens.col_labels[lens.worst_column] if lens.worst_column is not None else "?"
-        return f"vᵀJ ≠ .grad: largest difference {number(lens.max_difference)} at {where}"
+        return f"vᵀJ ≠ {against}: largest difference {number(lens.max_difference)} at {where}"
 
     def _default_status(self) -> str:
         lens = self.lens
         if lens is None:
             return "run the graph to see J"
+        which = f"{lens.label} · " if lens.label else ""  # with several calls: which one
         if lens.jacobian is None:
-            return lens.note
+            return which + lens.note
         if self.highlighted_row is not None:
-            return (f"v is one-hot at {lens.row_labels[self.highlighted_row]}: "
+            return (f"{which}v is one-hot at {lens.row_labels[self.highlighted_row]}: "
                     f"vᵀJ picks row {self.highlighted_row} of J")
-        return lens.note or "hover a row: vᵢ·Jᵢ is what that output element contributes"
+        return which + (lens.note or "hover a row: vᵢ·Jᵢ is what that output element "
+                        "contributes")
 
     def row_text(self, i: int) -> str:
         lens = self.lens

@@ -12,8 +12,8 @@ from __future__ import annotations
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
 from engine.document import DocEvent, Document
-from engine.format import element_labels, preview
 from engine.replay import Key, Replay
+from engine.replay_view import chart_values, grad_line
 from engine.trace import EDGE_GRAD, Run
 from gui.canvas.scene import GraphScene
 from gui.replay.animation_overlay import CanvasOverlay
@@ -176,45 +176,14 @@ class ReplayAnimator(QObject):
             self.chart.show_partial(labels, heights)
 
     def chart_values(self, step: int) -> tuple[list[str], list[float | None]]:
-        """The bars at `step`: every leaf that ends with a .grad, with its .grad so far."""
+        """The bars at `step`: every leaf with a .grad in the run, with its .grad so far."""
         assert self.replay is not None
-        run = self.replay.run
-        labels: list[str] = []
-        heights: list[float | None] = []
-        for leaf_id, final in run.leaf_grads.items():
-            if final is None:
-                continue
-            names = element_labels(run.names[leaf_id], tuple(final.shape))
-            labels.extend(names)
-            now = self.replay.leaf_grad_at(leaf_id, step)
-            if now is None:
-                heights.extend([None] * len(names))
-            else:
-                heights.extend(float(v) for v in now.reshape(-1).tolist())
-        return labels, heights
+        return chart_values(self.replay, step)
 
     def _grad_lines(self, node_id: str) -> list[tuple[str, str]] | None:
         """The gradient line of a node card at the replayed step (None: the usual text)."""
-        replay, k = self.replay, self.step
-        if replay is None or node_id not in replay.gradient_nodes:
-            return None
-        total = replay.node_grad_at(node_id, k)
-        if node_id in replay.run.leaf_grads:
-            done = replay.has_arrived(("leaf", node_id), k)
-            grad = replay.leaf_grad_at(node_id, k)
-            if done:
-                return [(f".grad {preview(grad)}", "grad")]
-            if total is not None:
-                return [(f"∇ {preview(total)} → .grad next", "grad")]
-            return [(f".grad {preview(grad)}", "muted")]
-        if total is not None:
-            return [(f"∇ {preview(total)}", "grad")]
-        seeds = replay.seeds_at(k)  # the gradients given by the call this step belongs to
-        if k == 0 and node_id in seeds:
-            seed = seeds[node_id]
-            return [(f"seed {preview(seed)}" if seed is not None
-                     else "seed: implicit (bare backward())", "grad")]
-        return [("∇ not yet", "muted")]
+        line = grad_line(self.replay, node_id, self.step) if self.replay is not None else None
+        return None if line is None else [line]
 
     def _tick(self) -> None:
         replay = self.replay

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from engine.document import Edge
 from engine.format import preview
 from engine.replay import Key, Replay
+from engine.replay_view import event_node, seed_tags, sum_text
 from engine.trace import EDGE_GRAD, TraceEvent
 from gui import style
 from gui.canvas.items import NODE_WIDTH, NodeItem
@@ -160,16 +161,12 @@ class CanvasOverlay:
             if old.scene() is not None:
                 old.scene().removeItem(old)
         self.seeds = []
-        several = len(replay.run.calls) > 1
-        for node_id, seed in replay.seeds_at(step).items():
+        for node_id, text in seed_tags(replay, step).items():
             output = self.scene.nodes.get(node_id)
             if output is None or output.output_port is None:
                 continue
             tag = Tag(output, centred=False)
-            bare = "implicit 1 (no grad_outputs=)" if several and \
-                replay.run.calls[call].kind == "grad" else "bare backward()"
-            text = f"seed {preview(seed)}" if seed is not None else bare
-            tag.set_text(f"call {call + 1}: {text}" if several else text)
+            tag.set_text(text)
             self._beside_card(tag, output)  # inside the view, off wires, ports and labels
             tag.show()
             self.seeds.append(tag)
@@ -177,7 +174,7 @@ class CanvasOverlay:
     def apply(self, replay: Replay, step: int, keys: set[Key]) -> None:
         self._show_seeds(replay, step)
         event = replay.events[step - 1] if step else None
-        current = _event_node(event)
+        current = event_node(event)
         if current != self.current_node:
             keys = keys | {("node", n) for n in (current, self.current_node) if n}
             self.current_node = current
@@ -194,16 +191,14 @@ class CanvasOverlay:
             return
         total = replay.node_grad_at(node_id, step)
         halo.set_state(total is not None, node_id == self.current_node)
-        parts = replay.contributions(node_id, step)
-        shown = [g for _, g in parts if g is not None]
-        if len(parts) >= 2 and shown:
-            # one term a line: a long sum stays as narrow as a card, clear of the wires
-            text = "\n+ ".join(preview(g) for g in shown)
-            text += f"\n= {preview(total)}" if total is not None else "\n+ …"
+        # Σ a + b = c, as the web page has it, one term a line: a long sum stays as narrow as
+        # a card, clear of the wires
+        text = sum_text(replay, node_id, step, one_per_line=True)
+        if text is not None:
             tag = self.sums.get(node_id)
             if tag is None:
                 tag = self.sums[node_id] = Tag(halo.node, centred=False)
-            tag.set_text(f"Σ {text}")
+            tag.set_text(text)
             self._beside_card(tag, halo.node)
             tag.show()
         elif node_id in self.sums:
@@ -276,8 +271,3 @@ def _alpha(colour: QColor, alpha: int) -> QColor:
     colour.setAlpha(alpha)
     return colour
 
-
-def _event_node(event: TraceEvent | None) -> str | None:
-    if event is None or event.kind == EDGE_GRAD:
-        return None
-    return event.node_id

@@ -2,7 +2,7 @@
 
 Line 0 is the call to backward (the seeds); line k is the k-th hook real autograd called,
 so selecting line k shows the state after k events. With several calls each call's steps
-follow a heading row (gui/replay/call_groups.py).
+follow a heading row (engine/replay_view.py).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
 
 from engine.replay import Replay
+from engine.replay_view import MARKS, Row, rows
 from engine.trace import ACCUMULATE, EDGE_GRAD, GRAD_FN, NODE_GRAD, ZERO_GRAD
-from gui.replay.call_groups import Row, rows
 
-_MARK = {NODE_GRAD: "●", EDGE_GRAD: "←", GRAD_FN: "ƒ", ACCUMULATE: "Σ", ZERO_GRAD: "0"}
+_MARK = MARKS
 _TIP = {NODE_GRAD: "a node's total gradient (tensor hook on its output)",
         EDGE_GRAD: "the gradient one edge carried back (hook on that edge's alias)",
         GRAD_FN: "an autograd node ran its backward: gradient in → gradients out",

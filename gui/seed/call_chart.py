@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from engine.accumulation import BEFORE, leaf_history
 from engine.calls import BACKWARD, GRAD, ZERO_GRAD
 from engine.document import Document
+from engine.format import replay_chart_titles
 from engine.snippets.codegen import call_code
 from engine.trace import Run
 from gui import style
@@ -115,7 +116,7 @@ class CallsChart(GradChart):
         choices = [f"{names} after call {k}  (each call's share stacked)",
                    f"{names} after call {k}", f".grad after call {k}"]
         if self.replaying:
-            choices = [".grad so far in the replay", ".grad so far"]
+            choices = replay_chart_titles(self.leaf_names)
         label = self.getPlotItem().titleLabel
         room = self.width() - self.getAxis("left").width() - 16
         for choice in choices:

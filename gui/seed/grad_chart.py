@@ -23,7 +23,7 @@ from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QToolTip
 
 from engine.document import Document
-from engine.format import element_index, element_labels, fitted_number
+from engine.format import CHART_LEGENDS, chart_titles, element_index, element_labels, fitted_number
 from engine.trace import Run
 from gui import style
 
@@ -35,7 +35,7 @@ BAR_WIDTH = 0.62
 MAX_VALUE_LABELS = 40  # more bars than this: values only on hover
 X_PADDING = 0.75  # beyond the outermost bars' centres: the ghost bars (0.41) stay inside
 TICK_FONT_PX = 11
-LEGENDS = ("  (bars: your v · dashed: v = ones)", "  (dashed: v = ones)", "")
+LEGENDS = CHART_LEGENDS
 
 
 @dataclass(frozen=True)
@@ -176,13 +176,7 @@ class GradChart(pg.PlotWidget):
 
     def _set_title(self) -> None:
         """`W.grad, b.grad = vᵀJ` naming the real leaves, shortened until it fits the width."""
-        names = [f"{n}.grad" for n in self.leaf_names]
-        lead = [", ".join(names)] if names else ["x.grad"]
-        if len(names) > 2:
-            lead += [f"{names[0]}, … {names[-1]} ({len(names)} leaves)",
-                     f"{len(names)} leaves' .grad"]
-        warnings = [f"   {self.warning}", "   ⚠ not finite", " ⚠"] if self.warning else [""]
-        choices = [f"{t} = vᵀJ{legend}{w}" for w in warnings for legend in LEGENDS for t in lead]
+        choices = chart_titles(self.leaf_names, self.warning)
         colour = style.VERMILLION if self.warning else style.text_colour().name()
         label = self.getPlotItem().titleLabel
         room = self.width() - self.getAxis("left").width() - 16  # the title spans the plot only

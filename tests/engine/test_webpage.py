@@ -58,7 +58,13 @@ def test_steps_are_the_replays(stem):
     assert [s["text"] for s in data["steps"]] == [replay.describe(k)
                                                   for k in range(len(replay) + 1)]
     assert [s["kind"] for s in data["steps"][1:]] == [e.kind for e in result.events]
-    assert data["calls"] == [0] and {s["call"] for s in data["steps"]} == {0}
+    # each step's call is the one whose event range (Run.calls) holds the step's event
+    expected = [0] * len(data["steps"])
+    for call in result.calls:
+        for k in range(call.start + 1, call.stop + 1):
+            expected[k] = call.index
+    assert [s["call"] for s in data["steps"]] == expected
+    assert data["calls"] == sorted(set(expected))
     assert len(data["changes"]) == len(data["steps"])
 
 
@@ -217,12 +223,3 @@ def test_a_forward_error_is_marked_with_torchs_words():
     assert re.search(r"<g class=\"node output( dim)? error\" id=\"n-2\"", html)
     assert "forward failed" in html
 
-
-def test_steps_of_several_backward_calls_are_grouped():
-    from engine.webpage.page import _step_list
-
-    steps = [{"call": c, "mark": "·", "text": f"t{i}"} for i, c in enumerate([0, 0, 1, 1])]
-    html = _step_list(steps)
-    assert html.index("backward call 1") < html.index('id="s-0"')
-    assert html.index('id="s-1"') < html.index("backward call 2") < html.index('id="s-2"')
-    assert "backward call" not in _step_list(steps[:2])

@@ -95,3 +95,27 @@ def test_a_hostile_title_stays_text_in_the_browser(tmp_path):
         assert browser.evaluate("document.title") == doc.title
         assert browser.evaluate('document.querySelector("h1").textContent') == doc.title
         assert browser.evaluate('document.querySelectorAll("script, b").length') == 2
+
+
+def test_several_calls_in_the_browser(tmp_path):
+    """tour_11: bars add up over calls 1 and 2, the zero_grad step empties them, and the
+    seed tag at the output names the call of the step shown."""
+    import torch
+
+    browser, n, _ = open_page(tmp_path, "tour_11_accumulate_then_zero_grad", "#step=16")
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward(retain_graph=True)
+    loss.backward(retain_graph=True)
+    assert x.grad is not None
+    seed = 'document.querySelector("[id^=t-seed-]:not(.hidden) text").textContent'
+    with browser:
+        assert browser.evaluate(COUNTER) == f"step 16 / {n}"
+        assert browser.evaluate(BAR_TEXTS) == [number(v) for v in x.grad.tolist()]
+        assert browser.evaluate(seed) == "call 2: bare backward()"
+        browser.press("ArrowRight")  # x.grad.zero_()
+        x.grad.zero_()
+        assert browser.evaluate(BAR_TEXTS) == [number(v) for v in x.grad.tolist()]
+        assert browser.evaluate('document.querySelectorAll("#steps li.call").length') == 4
+        browser.press("End")
+        assert browser.evaluate(seed) == "call 4: bare backward()"

@@ -413,6 +413,6 @@ def test_replay_bars_grow_call_by_call_then_the_stack_returns(qtbot, open_exampl
         animator.go_to(group.steps.stop - 1)  # the last step of each call
         assert chart.segments == {}  # the replay draws plain bars meanwhile
         assert win.bars_heights() == pytest.approx(grad)
-    assert chart.title == ".grad so far in the replay"
+    assert chart.title == "x.grad so far in the replay"  # names the real leaf
     animator.leave()
     assert sorted(chart.segments) == [3] and chart.title.startswith("x.grad after call 4")
