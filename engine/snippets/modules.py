@@ -116,16 +116,19 @@ class ModuleReader(TensorCalls):
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
         if attr == "parameters":
             return Py(list(_parameters(module)))
-        if attr in ("train", "eval", "zero_grad"):
-            if attr == "zero_grad" and self.backward_seen:
-                raise error_at(node, "zero_grad after backward is a program of several "
-                                     "steps, not supported yet; keep one backward call")
+        if attr == "zero_grad":
+            self.module_zero_grad(module, node)
+            return Py(None)
+        if attr in ("train", "eval"):
             return Py(module)
         if attr == "forward":
             return self.call_module(module, node)
         raise error_at(node, f".{attr}() of nn.{module.kind} is not supported")
 
     backward_seen = False
+
+    def module_zero_grad(self, module: Module, where: ast.AST) -> None:
+        raise NotImplementedError  # the program reader records it as a call
 
 
 def _parameters(module: Module) -> list[Any]:

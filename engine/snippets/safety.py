@@ -17,8 +17,10 @@ MAX_SNIPPET_CHARS = 200_000
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd", "math")
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
-IMPORTABLE_OBJECTS = ("torch.autograd.Variable",)
-ACCEPTED_IMPORTS = "torch, torch.nn, torch.nn.functional, torch.autograd (Variable) and math"
+IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
+                      "torch.autograd.backward")
+ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.autograd (Variable, grad, "
+                    "backward) and math")
 
 # Builtins a snippet may mention; the importer evaluates the ones on plain values
 # (builtins.py) and ignores print/display.
