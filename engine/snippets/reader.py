@@ -4,7 +4,8 @@ The importer evaluates the snippet's statements itself (statements.py: loops, de
 with torch.no_grad()) and builds the document the code describes: variables become node
 names, tensors made with `requires_grad` become leaves (their names are the keys of
 `grads`), plain numbers become 'number' constants, and the first backward call becomes the
-outputs and their seeds; later calls (program.py) become the document's program. Tensor-creation calls (`torch.rand(3)` after `torch.manual_seed(0)`) are
+outputs and their seeds; later calls (program.py) become the document's program.
+Tensor-creation calls (`torch.rand(3)` after `torch.manual_seed(0)`) are
 evaluated with real torch so the document holds the numbers torch would make. A construct
 outside the subset is refused with one `ImportError_` naming the line, the column, the
 construct and what to do instead; an error torch itself raises (an int tensor with
