@@ -27,7 +27,8 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.autograd (Varia
 BUILTINS = frozenset({
     "print", "len", "str", "repr", "float", "int", "round", "abs", "bool", "list", "tuple",
     "isinstance", "type", "RuntimeError", "Exception", "ValueError", "TypeError", "range",
-    "min", "max", "sum", "enumerate", "zip", "display", "reversed",
+    "min", "max", "sum", "enumerate", "zip", "display", "reversed", "AttributeError",
+    "IndexError", "ZeroDivisionError",
 })
 
 # (construct, advice) for statements and expressions that are never supported.
