@@ -15,6 +15,7 @@ requires_grad) is a `TorchRaised` with torch's words, which the run reports.
 from __future__ import annotations
 
 import ast
+import gc
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,13 +32,24 @@ __all__ = ["ImportError_", "TorchRaised", "import_snippet"]
 
 
 def import_snippet(text: str) -> Document:
+    """The document a PyTorch snippet describes, laid out (see _import)."""
+    # Reading makes many small objects that hold no cycles worth collecting mid-way; the
+    # cyclic collector's passes cost 15-25% of a long snippet's import. Bounded by the limits.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _import(text)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _import(text: str) -> Document:
     """The document a PyTorch snippet describes, laid out. Raises ImportError_; a
     `TorchRaised` (torch refused a statement, as the plain script would) carries the document
     of the statements before it in `.document`."""
     tree = parse(text)
-    scan(tree)  # refuses anything outside torch before any torch call below
-    reserved = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
-                and isinstance(n.ctx, ast.Store)}
+    reserved = scan(tree)  # refuses anything outside torch before any torch call below
     importer = _Importer(reserved)
     try:
         importer.run_block(tree.body)
