@@ -115,7 +115,7 @@ class ModuleReader(TensorCalls):
 
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
         if attr == "parameters":
-            return Py(list(_parameters(module)))
+            return Py(list(parameters_of(module)))
         if attr == "zero_grad":
             self.module_zero_grad(module, node)
             return Py(None)
@@ -131,10 +131,10 @@ class ModuleReader(TensorCalls):
         raise NotImplementedError  # the program reader records it as a call
 
 
-def _parameters(module: Module) -> list[Any]:
+def parameters_of(module: Module) -> list[Any]:
     out: list[Any] = list(module.params.values())
     for child in module.children:
-        out.extend(_parameters(child))
+        out.extend(parameters_of(child))
     return out
 
 

@@ -22,6 +22,7 @@ from engine import calls
 from engine.calls import Call
 from engine.limits import CALLS
 from engine.ops import LEAF
+from engine.snippets.modules import parameters_of
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.statements import StatementRunner
@@ -122,8 +123,28 @@ class ProgramReader(StatementRunner):
         """`model.zero_grad()`: .grad = None on every parameter (torch's default)."""
         if not (self.backward_seen or self.program):
             return
-        leaves = [self.node_of(p, where) for p in _parameters(module)]
+        leaves = [self.node_of(p, where) for p in parameters_of(module)]
         self.add_call(calls.zero_grad(leaves, set_to_none=True), where)
+
+    def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:
+        """`x += 1` on a leaf under torch.no_grad() before anything uses it: the leaf starts
+        with the new numbers. Once the graph uses it, it is an update step."""
+        node_id = self.node_of(leaf, stmt)
+        name = ast.unparse(stmt.target)
+        if self.doc.out_edges(node_id) or self.backward_seen:
+            raise error_at(stmt, f"updating the leaf {name} in place under torch.no_grad() "
+                                 "after the graph used it is a training step, outside the "
+                                 "computation Gradflow reads")
+        old = self.concrete(leaf, stmt)
+        new = self.concrete(self.binop(stmt.op, leaf, right, stmt), stmt)
+        try:
+            old.copy_(new)  # torch's own broadcasting and casting rules for an in-place op
+        except RuntimeError as exc:
+            raise raised_at(stmt, exc) from None
+        self.doc.update_node(node_id, value=old.tolist())
+        self.values.pop(node_id, None)
+        if isinstance(leaf, Pending):
+            leaf.value = old.tolist()
 
     # ---- torch.autograd.grad ----------------------------------------------------------
     def autograd_grad(self, node: ast.Call) -> Value:
@@ -277,13 +298,6 @@ def _ones(shape: tuple[int, ...]) -> Any:
         value = [value] * size if not isinstance(value, list) else \
             [list(value) for _ in range(size)]
     return value
-
-
-def _parameters(module: Module) -> list[Pending]:
-    out = list(module.params.values())
-    for child in module.children:
-        out.extend(_parameters(child))
-    return out
 
 
 def _short(node: ast.AST) -> str:

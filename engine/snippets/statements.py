@@ -200,24 +200,7 @@ class StatementRunner(PythonReader):
         self.bind(stmt.target.id, result, stmt)
 
     def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:
-        """`x += 1` on a leaf under torch.no_grad() before anything uses it: the leaf starts
-        with the new numbers. Once the graph uses it, it is an update step."""
-        node_id = self.node_of(leaf, stmt)
-        name = ast.unparse(stmt.target)
-        if self.doc.out_edges(node_id) or self.backward_seen:
-            raise error_at(stmt, f"updating the leaf {name} in place under torch.no_grad() "
-                                 "after the graph used it is a training step, outside the "
-                                 "computation Gradflow reads")
-        old = self.concrete(leaf, stmt)
-        new = self.concrete(self.binop(stmt.op, leaf, right, stmt), stmt)
-        try:
-            old.copy_(new)  # torch's own broadcasting and casting rules for an in-place op
-        except RuntimeError as exc:
-            raise raised_at(stmt, exc) from None
-        self.doc.update_node(node_id, value=old.tolist())
-        self.values.pop(node_id, None)
-        if isinstance(leaf, Pending):
-            leaf.value = old.tolist()
+        raise NotImplementedError  # the program reader: a leaf's new numbers, or a refusal
 
     # ---- control flow -----------------------------------------------------------------
     def turn(self, where: ast.AST) -> None:
