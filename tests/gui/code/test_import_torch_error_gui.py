@@ -40,3 +40,33 @@ def test_torch_error_loads_the_graph_and_the_banner_shows_it(qtbot, window, monk
         n.name for n in dialog.document.nodes())
     assert "x" in [n.name for n in window.doc.nodes()]
     assert window.banner.isVisibleTo(window) and torch_says() in window.banner.text()
+
+
+SEVERAL_CALLS = """import torch
+x = torch.arange(4.0, requires_grad=True)
+y = 2 * torch.dot(x, x)
+y.backward()
+x.grad.zero_()
+y = x.sum()
+y.backward()
+print(x.grad)
+"""
+
+
+def test_several_calls_import_and_the_bars_show_grad_after_the_last(qtbot, window,
+                                                                     monkeypatch):
+    import torch
+
+    def accept(self):
+        self.editor.setPlainText(SEVERAL_CALLS)
+        return 1 if self.try_import() else 0
+
+    monkeypatch.setattr(ImportDialog, "exec", accept)
+    with qtbot.waitSignal(window.runner.finished, timeout=30_000):
+        assert import_code(window, window.file_actions.open_untitled)
+    assert [c.kind for c in window.doc.calls] == ["backward", "zero_grad", "backward"]
+    x = torch.arange(4.0, requires_grad=True)  # the same calls in plain torch
+    (2 * torch.dot(x, x)).backward()
+    x.grad.zero_()
+    x.sum().backward()
+    assert window.bars_heights() == x.grad.tolist()
