@@ -17,6 +17,7 @@ import torch
 from engine.limits import ELEMENTS_PER_TENSOR, ELEMENTS_TOTAL
 from engine.ops import get_op
 from engine.refusals import LimitExceeded
+from engine.shape_rules import ASK_TORCH, broadcast, rule_shape
 
 # Ops whose output has the broadcast shape of their inputs.
 _BROADCASTING = frozenset({"add", "sub", "mul", "div", "pow", "mse_loss",
@@ -42,7 +43,10 @@ def output_shape(op: str, inputs: Sequence[Any],
     shapes = [_shape(v) for v in inputs]
     try:
         if op in _BROADCASTING:
-            return _broadcast(shapes)
+            return broadcast(shapes)
+        told = rule_shape(op, shapes, params)  # matmul, linear...: no meta call, no sympy
+        if told is not ASK_TORCH:
+            return told  # type: ignore[no-any-return]
         meta = [torch.empty(_shape(v), dtype=v.dtype if isinstance(v, torch.Tensor)
                             else torch.float32, device="meta")
                 if isinstance(v, torch.Tensor | tuple) else v for v in inputs]
@@ -50,20 +54,6 @@ def output_shape(op: str, inputs: Sequence[Any],
     except (RuntimeError, ValueError, TypeError, IndexError, NotImplementedError):
         return None
     return tuple(out.shape) if isinstance(out, torch.Tensor) else None
-
-
-def _broadcast(shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
-    """torch's broadcasting rule on plain tuples (torch.broadcast_shapes costs ~40 µs a call,
-    and runs are hot); None where torch would refuse."""
-    ndim = max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
-    for shape in shapes:
-        for i, n in enumerate(shape, ndim - len(shape)):
-            if n != 1:
-                if out[i] not in (1, n):
-                    return None
-                out[i] = n
-    return tuple(out)
 
 
 class SizeBudget:

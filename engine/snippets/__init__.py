@@ -7,6 +7,7 @@ outside torch), `expressions` (values, names, nodes, operators), `torchcalls` (t
 spellings of registry ops, creation calls, requires_grad), `concrete` (values computed on
 demand for control flow and no_grad), `tensorcalls` (casts, indexing, Variable, value-reading
 methods), `modules` (nn.Linear, Sequential, losses), `pyexpr` (comparisons, builtins, math,
-attributes), `statements` (assignment, loops, def, with, try) and `reader` (backward calls).
+attributes), `statements` (assignment, loops, def, with, try), `program` (the calls after the graph:
+a second backward, .grad resets, autograd.grad) and `reader` (backward calls).
 `tables` holds the spellings, `values` the kinds of value.
 """

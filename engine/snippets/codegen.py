@@ -9,6 +9,7 @@ in one try block, since a script stops at the first error. Then it prints every 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from engine.calls import BACKWARD, GRAD, ZERO_GRAD, Call
@@ -19,7 +20,10 @@ from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.snippets.tables import number_name
 
 _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
-_FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy")
+_FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
+               "binary_cross_entropy", "nll_loss", "linear")
+# Ops written as a method of their first input: `x.clone()`, `x.detach()`.
+_METHODS = ("clone", "detach")
 _NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
 
 
@@ -40,6 +44,10 @@ def generate(doc: Document) -> str:
     lines.append("")
     for node in nodes:
         lines.append(f"{node.name} = {_expression(doc, node, inline)}")
+        if node.op == "grad_hook":  # a copy whose gradient the hook scales: only this path
+            scale = float(node.params.get("scale", 1.0))
+            factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
+            lines.append(f"{node.name}.register_hook(lambda g: g * {factor})")
     lines.append("")
     lines.extend(_backward(doc))
     lines.append("")
@@ -150,8 +158,14 @@ def _expression(doc: Document, node: Node, inline: set[str]) -> str:
         return f"{args[0]} {_OPERATORS[node.op]} {args[1]}"
     if node.op == "neg":
         return f"-{args[0]}"
-    if node.op == "detach":
-        return f"{args[0]}.detach()"
+    if node.op in _METHODS:
+        return f"{args[0]}.{node.op}()"
+    if node.op == "grad_hook":
+        return f"{args[0]}.clone()"
+    if node.op == "index":
+        return f"{args[0]}[{node.params.get('index', '0')}]"
+    if node.op == "to":
+        return f"{args[0]}.to(torch.{node.params.get('dtype', 'float64')})"
     if node.op == "transpose":
         return f"torch.transpose({args[0]}, {node.params['dim0']}, {node.params['dim1']})"
     if node.op == "reshape":
@@ -224,8 +238,10 @@ def _program(doc: Document) -> list[str]:
         lines.append(f"    # call {number}")
         lines.extend("    " + line for line in _call_lines(doc, call, number, taken))
     error = _free_name("error", taken)
-    return [*lines, f"except (RuntimeError, AttributeError) as {error}:",
-            f'    print(f"{{type({error}).__name__}}: {{{error}}}")']
+    # one handler per kind (no type(e).__name__: the importer reads no dunder names)
+    return [*lines, *(line for kind in ("RuntimeError", "AttributeError")
+                      for line in (f"except {kind} as {error}:",
+                                   f'    print(f"{kind}: {{{error}}}")'))]
 
 
 def call_code(doc: Document, index: int) -> str:

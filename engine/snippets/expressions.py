@@ -20,6 +20,7 @@ from engine.limits import ELEMENTS_PER_TENSOR, ELEMENTS_TOTAL, GRAPH_NODES, NUMB
 from engine.literal import shape_of
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.snippets.safety import ImportError_, error_at
+from engine.snippets.shapes import ASK_TORCH, output_meta
 from engine.snippets.tables import (
     TORCH_DTYPES,
     fold,
@@ -200,10 +201,14 @@ class ExprReader:
         metas = [self.meta.get(i) for i in ids]
         self.meta[node.id] = None
         if all(m is not None for m in metas):
-            try:
-                self.meta[node.id] = spec.call(*metas, **params)
-            except Exception:  # noqa: BLE001 - torch will say it again, verbatim, at run time
-                pass
+            known = output_meta(op, metas, params)
+            if known is not ASK_TORCH:
+                self.meta[node.id] = known
+            else:
+                try:
+                    self.meta[node.id] = spec.call(*metas, **params)
+                except Exception:  # noqa: BLE001 - torch will say it again at run time
+                    pass
         self.check_size(self.meta[node.id], where)
         return Ref(node.id)
 

@@ -115,11 +115,11 @@ class ModuleReader(TensorCalls):
 
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
         if attr == "parameters":
-            return Py(list(_parameters(module)))
-        if attr in ("train", "eval", "zero_grad"):
-            if attr == "zero_grad" and self.backward_seen:
-                raise error_at(node, "zero_grad after backward is a program of several "
-                                     "steps, not supported yet; keep one backward call")
+            return Py(list(parameters_of(module)))
+        if attr == "zero_grad":
+            self.module_zero_grad(module, node)
+            return Py(None)
+        if attr in ("train", "eval"):
             return Py(module)
         if attr == "forward":
             return self.call_module(module, node)
@@ -127,11 +127,14 @@ class ModuleReader(TensorCalls):
 
     backward_seen = False
 
+    def module_zero_grad(self, module: Module, where: ast.AST) -> None:
+        raise NotImplementedError  # the program reader records it as a call
 
-def _parameters(module: Module) -> list[Any]:
+
+def parameters_of(module: Module) -> list[Any]:
     out: list[Any] = list(module.params.values())
     for child in module.children:
-        out.extend(_parameters(child))
+        out.extend(parameters_of(child))
     return out
 
 

@@ -148,10 +148,8 @@ class PythonReader(ModuleReader):
             raise error_at(node, f"{_short(node)}: {attr} of a plain value is not supported")
         if attr == "grad":
             if self.backward_seen:
-                raise AfterBackward("reading .grad after backward to compute with it (an "
-                                    "update step, a second pass) is a program of several "
-                                    "steps, not supported yet; Gradflow shows every .grad "
-                                    "after the run", node.lineno, node.col_offset + 1)
+                raise AfterBackward("reads .grad after a backward call", node.lineno,
+                                    node.col_offset + 1)
             return Py(None)  # no backward has run yet: torch says None too
         if attr == "data":
             return self.from_tensor(self.concrete(value, node), node)

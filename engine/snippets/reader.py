@@ -3,8 +3,9 @@
 The importer evaluates the snippet's statements itself (statements.py: loops, def, if,
 with torch.no_grad()) and builds the document the code describes: variables become node
 names, tensors made with `requires_grad` become leaves (their names are the keys of
-`grads`), plain numbers become 'number' constants, and the backward call becomes the outputs
-and their seeds. Tensor-creation calls (`torch.rand(3)` after `torch.manual_seed(0)`) are
+`grads`), plain numbers become 'number' constants, and the first backward call becomes the
+outputs and their seeds; later calls (program.py) become the document's program.
+Tensor-creation calls (`torch.rand(3)` after `torch.manual_seed(0)`) are
 evaluated with real torch so the document holds the numbers torch would make. A construct
 outside the subset is refused with one `ImportError_` naming the line, the column, the
 construct and what to do instead; an error torch itself raises (an int tensor with
@@ -14,28 +15,41 @@ requires_grad) is a `TorchRaised` with torch's words, which the run reports.
 from __future__ import annotations
 
 import ast
+import gc
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from engine.document import Document
+from engine import calls
+from engine.document import Document, GraphError
 from engine.layout import apply_layout
+from engine.snippets.program import ProgramReader
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, parse, scan
-from engine.snippets.statements import StatementRunner
 from engine.snippets.values import Number, Pending, Ref
 
 __all__ = ["ImportError_", "TorchRaised", "import_snippet"]
 
 
 def import_snippet(text: str) -> Document:
+    """The document a PyTorch snippet describes, laid out (see _import)."""
+    # Reading makes many small objects that hold no cycles worth collecting mid-way; the
+    # cyclic collector's passes cost 15-25% of a long snippet's import. Bounded by the limits.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _import(text)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _import(text: str) -> Document:
     """The document a PyTorch snippet describes, laid out. Raises ImportError_; a
     `TorchRaised` (torch refused a statement, as the plain script would) carries the document
     of the statements before it in `.document`."""
     tree = parse(text)
-    scan(tree)  # refuses anything outside torch before any torch call below
-    reserved = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
-                and isinstance(n.ctx, ast.Store)}
+    reserved = scan(tree)  # refuses anything outside torch before any torch call below
     importer = _Importer(reserved)
     try:
         importer.run_block(tree.body)
@@ -58,7 +72,7 @@ class _Backward:
     inputs: list[str] | None
 
 
-class _Importer(StatementRunner):
+class _Importer(ProgramReader):
     def __init__(self, reserved: set[str]) -> None:
         super().__init__(Document(), reserved, torch.Generator())
         self.generator.seed()  # no manual_seed: fresh random numbers, as torch would give
@@ -94,7 +108,7 @@ class _Importer(StatementRunner):
     # ---- backward ---------------------------------------------------------------------
     def method_backward(self, call: ast.Call, func: ast.Attribute) -> None:
         names = ("gradient", "retain_graph", "create_graph", "inputs")
-        args = _arguments(call, names, "backward")
+        args = self.call_arguments(call, names, "backward")
         target = self.output_id(func.value)
         seed, enabled = self.seed(args.get("gradient"), target)
         self.set_backward(call, [(target, seed, enabled)], args)
@@ -102,7 +116,7 @@ class _Importer(StatementRunner):
     def autograd_backward(self, call: ast.Call) -> None:
         names = ("tensors", "grad_tensors", "retain_graph", "create_graph", "grad_variables",
                  "inputs")
-        args = _arguments(call, names, "torch.autograd.backward")
+        args = self.call_arguments(call, names, "torch.autograd.backward")
         if "grad_variables" in args:
             raise error_at(call, "grad_variables is gone from torch; use grad_tensors=")
         if "tensors" not in args:
@@ -148,26 +162,24 @@ class _Importer(StatementRunner):
 
     def set_backward(self, call: ast.Call, outputs: list[tuple[str, Any, bool]],
                      args: dict[str, ast.expr]) -> None:
-        if self.backward is not None:
-            raise error_at(call, "a second backward call is a program of several steps, not "
-                                 "supported yet; call "
-                                 "torch.autograd.backward([y1, y2], grad_tensors=[g1, g2]) once")
         if "create_graph" in args and self.literal(args["create_graph"]) is not False:
             raise error_at(args["create_graph"], "create_graph=True is not supported; "
                                                  "Gradflow shows first-order gradients")
-        retain = False
-        if "retain_graph" in args:
-            flag = self.literal(args["retain_graph"])
-            if flag is not None and not isinstance(flag, bool):
-                raise error_at(args["retain_graph"], "retain_graph must be True or False")
-            retain = bool(flag)
+        retain = self.flag(args.get("retain_graph"))
         inputs = None
         if "inputs" in args:
             inputs = [self.node_of(self.expr(n), n) for n in _items(args["inputs"])
                       if n is not None]
         if len({o[0] for o in outputs}) != len(outputs):
             raise error_at(call, "the same tensor appears twice among the outputs")
-        self.backward = _Backward(outputs, retain, inputs)
+        if self.backward is None:  # the document's own call: outputs marked on the graph
+            self.backward = _Backward(outputs, retain, inputs)
+            self.add_call(calls.PRIMARY, call)
+        else:
+            seeds = [self.seed_numbers(node_id, seed, enabled, call)
+                     for node_id, seed, enabled in outputs]
+            self.add_call(calls.backward([o[0] for o in outputs], seeds, retain_graph=retain,
+                                         inputs=inputs), call)
         self.backward_seen = True
 
     # ---- the end ----------------------------------------------------------------------
@@ -175,11 +187,16 @@ class _Importer(StatementRunner):
         self.materialise_leaves()
         self.final_leaf_names()
         b = self.backward
-        if b is None:
-            return
-        for node_id, seed, enabled in b.outputs:
-            self.doc.update_node(node_id, is_output=True, seed=seed, seed_enabled=enabled)
-        self.doc.set_options(retain_graph=b.retain_graph, inputs=b.inputs)
+        if b is not None:
+            for node_id, seed, enabled in b.outputs:
+                self.doc.update_node(node_id, is_output=True, seed=seed, seed_enabled=enabled)
+            self.doc.set_options(retain_graph=b.retain_graph, inputs=b.inputs)
+        program = self.final_program()
+        if program is not None:
+            try:
+                self.doc.set_calls(program)
+            except GraphError as exc:
+                raise ImportError_(str(exc)) from None
 
 
     def final_leaf_names(self) -> None:
@@ -199,6 +216,11 @@ class _Importer(StatementRunner):
                 if holder is not None:
                     self.rename(holder, self.unique(name))
                 self.rename(node.id, name)
+
+
+    def call_arguments(self, call: ast.Call, names: tuple[str, ...],
+                       what: str) -> dict[str, ast.expr]:
+        return _arguments(call, names, what)
 
 
 def _arguments(call: ast.Call, names: tuple[str, ...], what: str) -> dict[str, ast.expr]:

@@ -17,15 +17,18 @@ MAX_SNIPPET_CHARS = 200_000
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd", "math")
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
-IMPORTABLE_OBJECTS = ("torch.autograd.Variable",)
-ACCEPTED_IMPORTS = "torch, torch.nn, torch.nn.functional, torch.autograd (Variable) and math"
+IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
+                      "torch.autograd.backward")
+ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.autograd (Variable, grad, "
+                    "backward) and math")
 
 # Builtins a snippet may mention; the importer evaluates the ones on plain values
 # (builtins.py) and ignores print/display.
 BUILTINS = frozenset({
     "print", "len", "str", "repr", "float", "int", "round", "abs", "bool", "list", "tuple",
     "isinstance", "type", "RuntimeError", "Exception", "ValueError", "TypeError", "range",
-    "min", "max", "sum", "enumerate", "zip", "display", "reversed",
+    "min", "max", "sum", "enumerate", "zip", "display", "reversed", "AttributeError",
+    "IndexError", "ZeroDivisionError",
 })
 
 # (construct, advice) for statements and expressions that are never supported.
@@ -107,12 +110,19 @@ def _foreign_import(node: ast.AST, name: str) -> ImportError_:
                           "outside the computation Gradflow reads)")
 
 
-def scan(tree: ast.Module) -> None:
-    """Refuse the first construct that reaches outside torch or hides code. Never runs any."""
+def scan(tree: ast.Module) -> set[str]:
+    """Refuse the first construct (in the text) that reaches outside torch or hides code.
+    Never runs any. Returns the names the snippet assigns. One walk: the defined names are
+    known only at its end, so names are checked afterwards, and only refused constructs are
+    sorted to find the first."""
     defined = set(BUILTINS)
+    stored: set[str] = set()
+    suspects: list[ast.AST] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            defined.add(node.id)
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                stored.add(node.id)
+            suspects.append(node)
         elif isinstance(node, ast.Import | ast.ImportFrom):
             defined.update(imported_names(node))
         elif isinstance(node, ast.ExceptHandler) and node.name:
@@ -121,31 +131,37 @@ def scan(tree: ast.Module) -> None:
             defined.add(node.arg)
         elif isinstance(node, ast.FunctionDef):
             defined.add(node.name)
-    for node in _in_source_order(tree):
-        refused = _REFUSED.get(type(node))
-        if refused is not None:
-            construct, advice = refused
-            raise error_at(node, f"{construct} are not supported; {advice}")
-        if isinstance(node, ast.Name):
-            if node.id == "__name__" and isinstance(node.ctx, ast.Load):
-                continue  # if __name__ == "__main__": reads as the script it is
-            if node.id.startswith("__"):
-                raise error_at(node, f"{node.id} reaches outside torch; a snippet may use only "
-                                     "torch and its own variables")
-            if node.id not in defined:
-                raise error_at(node, f"name {node.id!r} is not defined in the snippet; a "
-                                     "snippet may use only torch and its own variables "
-                                     "(models, optimizers, data loaders and files are "
-                                     "outside the computation Gradflow reads)")
-        elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
-            raise error_at(node, f"the attribute {node.attr} reaches outside torch; use "
-                                 "torch's public functions")
+        elif type(node) in _REFUSED or (isinstance(node, ast.Attribute)
+                                        and node.attr.startswith("_")):
+            suspects.append(node)
+    defined |= stored
+    refused = [n for n in suspects if hasattr(n, "lineno") and _refusal(n, defined) is not None]
+    if refused:
+        first = min(refused, key=lambda n: (getattr(n, "lineno", 0),
+                                            getattr(n, "col_offset", 0)))
+        raise error_at(first, str(_refusal(first, defined)))
+    return stored
 
 
-def _in_source_order(tree: ast.AST) -> list[ast.AST]:
-    """Every node, sorted so that the error reported is the first one in the text."""
-    nodes = [n for n in ast.walk(tree) if hasattr(n, "lineno")]
-    return sorted(nodes, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+def _refusal(node: ast.AST, defined: set[str]) -> str | None:
+    """Why this node is refused, or None."""
+    refused = _REFUSED.get(type(node))
+    if refused is not None:
+        construct, advice = refused
+        return f"{construct} are not supported; {advice}"
+    if isinstance(node, ast.Name):
+        if node.id == "__name__" and isinstance(node.ctx, ast.Load):
+            return None  # if __name__ == "__main__": reads as the script it is
+        if node.id.startswith("__"):
+            return (f"{node.id} reaches outside torch; a snippet may use only torch and its "
+                    "own variables")
+        if node.id not in defined:
+            return (f"name {node.id!r} is not defined in the snippet; a snippet may use only "
+                    "torch and its own variables (models, optimizers, data loaders and files "
+                    "are outside the computation Gradflow reads)")
+    elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+        return f"the attribute {node.attr} reaches outside torch; use torch's public functions"
+    return None
 
 
 class TorchRaised(ImportError_):

@@ -18,7 +18,6 @@ import torch
 from engine.limits import CALL_DEPTH, LOOP_ITERATIONS, SNIPPET_STATEMENTS
 from engine.snippets.pyexpr import AfterBackward, PythonReader
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, imported_names, raised_at
-from engine.snippets.tensorcalls import LATER
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 _GRAD_MODES = {"torch.no_grad": False, "torch.enable_grad": True,
@@ -148,7 +147,9 @@ class StatementRunner(PythonReader):
             # torch.pi = ... (d2l does this): the snippet's own name under torch
             self.module_values[str(self.module_path(target))] = value
         elif isinstance(target, ast.Attribute) and target.attr in ("grad", "data"):
-            raise error_at(target, f"assigning to .{target.attr} {LATER}")
+            raise error_at(target, f"assigning to .{target.attr} is a training step (an "
+                                   "update of a tensor in place), outside the computation "
+                                   "Gradflow reads")
         elif isinstance(target, ast.Subscript):
             self.item_assign(target, value, stmt)
         else:
@@ -177,7 +178,9 @@ class StatementRunner(PythonReader):
 
     def aug_assign(self, stmt: ast.AugAssign) -> None:
         if not isinstance(stmt.target, ast.Name):
-            raise error_at(stmt, f"the in-place update of {_short(stmt.target)} {LATER}"
+            raise error_at(stmt, f"the in-place update of {_short(stmt.target)} is a training "
+                                 "step (an update of a tensor in place), outside the "
+                                 "computation Gradflow reads"
                            if isinstance(stmt.target, ast.Attribute) else
                            "in-place updates are supported only on plain names")
         current = self.lookup(stmt.target)
@@ -189,12 +192,15 @@ class StatementRunner(PythonReader):
         if isinstance(current, Pending | Ref) and self.is_grad_leaf(current):
             if self.grad_enabled:
                 raise raised_at(stmt, _leaf_in_place_error())
-            raise error_at(stmt, f"updating the leaf {stmt.target.id} in place under "
-                                 f"torch.no_grad() (an update step) {LATER}")
+            self.set_leaf_in_place(stmt, current, right)
+            return
         result = self.binop(stmt.op, current, right, stmt)
         if isinstance(current, Pending | Ref) and isinstance(result, Pending | Ref):
             self.relabel(current, result, stmt)  # in place: every name for it sees the change
         self.bind(stmt.target.id, result, stmt)
+
+    def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:
+        raise NotImplementedError  # the program reader: a leaf's new numbers, or a refusal
 
     # ---- control flow -----------------------------------------------------------------
     def turn(self, where: ast.AST) -> None:

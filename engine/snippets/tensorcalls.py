@@ -44,8 +44,6 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
     "unsqueeze", "flatten", "cumsum", "prod", "sort", "topk", "zeros_like", "ones_like",
     "is_tensor", "is_floating_point", "from_numpy",
 })
-LATER = ("is a program of several steps (several backward calls, reading or zeroing .grad), "
-         "not supported yet; keep one backward call")
 
 
 class TensorCalls(ConcreteReader):
@@ -55,6 +53,9 @@ class TensorCalls(ConcreteReader):
             raise error_at(node, "* and ** arguments are not supported; write them out")
         return ([self.expr(a) for a in node.args],
                 {kw.arg: self.expr(kw.value) for kw in node.keywords if kw.arg is not None})
+
+    def autograd_grad(self, node: ast.Call) -> Value:
+        raise NotImplementedError  # the program reader records it as a call
 
     # ---- torch.<fn>(...) --------------------------------------------------------------
     def torch_call(self, path: str, node: ast.Call) -> Value:
@@ -68,9 +69,11 @@ class TensorCalls(ConcreteReader):
         if short in ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode"):
             raise error_at(node, f"torch.{short}() is read as a with-block: "
                                  f"with torch.{short}(): ...")
-        if short in ("autograd.grad", "autograd.functional.jacobian",
-                     "autograd.functional.hessian"):
-            raise error_at(node, f"torch.{short} {LATER}")
+        if short == "autograd.grad":
+            return self.autograd_grad(node)
+        if short in ("autograd.functional.jacobian", "autograd.functional.hessian"):
+            raise error_at(node, f"torch.{short} is not read; the Jacobian lens shows J of "
+                                 "the graph's outputs")
         if short == "manual_seed":
             raise error_at(node, "call torch.manual_seed(n) on a line of its own")
         if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):

@@ -1,5 +1,8 @@
 """File → Import PyTorch code…: paste a snippet, get the graph. The snippet is read, never
-run (engine/snippets/reader.py); on an error the line is marked and the text is kept."""
+run (engine/snippets/reader.py); on a refusal the line is marked and the text is kept. When
+torch itself raised at a line (`TorchRaised`), that is the snippet's own error, not a refusal:
+the graph of the statements before it is loaded, as far as plain python gets, and torch's
+words go with it."""
 
 from __future__ import annotations
 
@@ -34,12 +37,14 @@ class ImportDialog(QDialog):
         self.setWindowTitle("Import PyTorch code")
         self.resize(640, 480)
         self.document: Document | None = None
+        self.raised: str | None = None  # torch's error at a line, as python would print it
         self.editor = QPlainTextEdit(text)
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.editor.setPlaceholderText(PLACEHOLDER)
         self.editor.textChanged.connect(self._clear_error)
         self.message = QLabel("Paste a PyTorch snippet. It is read, never run: tensors, the "
-                              "registry's ops and one backward call are understood.")
+                              "registry's ops, backward calls, .grad.zero_() and "
+                              "torch.autograd.grad are understood.")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -57,10 +62,15 @@ class ImportDialog(QDialog):
 
     def try_import(self) -> bool:
         # imported here: the importer brings torch in, which must not delay the first paint
-        from engine.snippets.reader import ImportError_, import_snippet
+        from engine.snippets.reader import ImportError_, TorchRaised, import_snippet
 
         try:
             self.document = import_snippet(self.editor.toPlainText())
+            self.raised = None
+        except TorchRaised as exc:  # the snippet's own error: python stops there too
+            assert isinstance(exc.document, Document)
+            self.document = exc.document
+            self.raised = f"line {exc.line}: {exc.error_type}: {exc.torch_message}"
         except ImportError_ as exc:
             self.show_error(str(exc), exc.line, exc.col)
             return False
@@ -99,8 +109,13 @@ def import_code(parent: QWidget, open_untitled: OpenUntitled) -> bool:
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.document is None:
         return False
     doc = dialog.document
+    if dialog.raised is not None:
+        return open_untitled(doc, f"Imported {len(doc)} nodes, up to where torch raised at "
+                                  f"{dialog.raised}")
     names = ", ".join(n.name for n in doc.outputs()) or "no output"
-    return open_untitled(doc, f"Imported {len(doc)} nodes from code; backward on {names}")
+    calls = f" and {len(doc.calls) - 1} more calls" if len(doc.calls) > 1 else ""
+    return open_untitled(doc, f"Imported {len(doc)} nodes from code; backward on "
+                              f"{names}{calls}")
 
 
 def import_action(parent: QWidget, open_untitled: OpenUntitled) -> QAction:

@@ -41,9 +41,10 @@ def print_table(rows: list[Row]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip the largest sizes")
-    parser.add_argument("--only", help="comma-separated row groups: engine,process,gui")
+    parser.add_argument("--only",
+                        help="comma-separated row groups: engine,process,snippet,gui")
     args = parser.parse_args(argv)
-    groups = set((args.only or "engine,process,gui").split(","))
+    groups = set((args.only or "engine,process,snippet,gui").split(","))
     rows: list[Row] = []
     if "engine" in groups:
         from tests.bench.engine_rows import run_rows
@@ -55,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
 
         rows += compute_rows()
         rows += startup_rows()
+    if "snippet" in groups:
+        from tests.bench.snippet_rows import import_rows, process_rows
+
+        rows += import_rows()
+        rows += process_rows()
     if "gui" in groups:
         from tests.bench.gui_rows import gui_rows
         from tests.bench.interactive_rows import frame_rows, seed_rows

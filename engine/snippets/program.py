@@ -1,0 +1,308 @@
+"""The calls a snippet makes after building its graph, read into the document's program
+(engine/calls.py): a second backward, `x.grad.zero_()`, `x.grad = None`,
+`torch.autograd.grad(...)`, `model.zero_grad()`, in the order the snippet makes them.
+
+The graph is one forward graph and the calls run on it in order, as the script runs them:
+the calls never change a tensor's value, so building every node first and calling afterwards
+gives what the script gives, torch's errors included (a second backward through freed
+buffers raises at that call). What stays outside is a training step: a statement that uses a
+`.grad` (or what `autograd.grad` returned) in a later computation. Statements that only report
+on a `.grad` (a print, a bare display line, an `if x.grad is None: print(...)`) are skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from engine import calls
+from engine.calls import Call
+from engine.limits import CALLS
+from engine.ops import LEAF
+from engine.snippets.modules import parameters_of
+from engine.snippets.pyexpr import AfterBackward
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.statements import StatementRunner
+from engine.snippets.values import Module, Pending, Py, Ref, Value
+
+TRAINING_STEP = ("uses a .grad in a later computation: that is a training step (an update "
+                 "with the gradients), outside the computation Gradflow reads; Gradflow shows "
+                 "every .grad after each call")
+_REPORTING = (ast.Expr, ast.If, ast.Assert, ast.Pass)
+_READS = ("clone", "detach", "item", "tolist", "numpy", "cpu")
+_WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.Return, ast.For,
+           ast.While, ast.With, ast.Try)
+
+
+@dataclass(frozen=True)
+class GradAnswer:
+    """What `torch.autograd.grad` returned, bound to a name: it may be displayed, not used."""
+
+    call_number: int
+
+
+class ProgramReader(StatementRunner):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.program: list[Call] = []  # in the snippet's order; PRIMARY is the first backward
+
+    # ---- the program ------------------------------------------------------------------
+    def add_call(self, call: Call, where: ast.AST) -> None:
+        last = self.program[-1] if self.program else None
+        if (call.kind == calls.ZERO_GRAD and last is not None and last.kind == calls.ZERO_GRAD
+                and last.set_to_none == call.set_to_none and last.leaves is not None
+                and call.leaves is not None):
+            # `a.grad.zero_(); b.grad.zero_()` is one call on a and b: torch does the same
+            self.program[-1] = calls.zero_grad([*last.leaves, *call.leaves],
+                                               set_to_none=call.set_to_none)
+            return
+        if CALLS.exceeded(len(self.program) + 1):
+            raise error_at(where, f"this call goes {CALLS.message()}; make fewer calls")
+        self.program.append(call)
+
+    def final_program(self) -> list[Call] | None:
+        """The program to give the document, or None when it is the default [PRIMARY]."""
+        program = list(self.program)
+        if calls.PRIMARY not in program:
+            program.append(calls.PRIMARY)
+        return None if program == [calls.PRIMARY] else program
+
+    # ---- statements that reset .grad --------------------------------------------------
+    def expression_statement(self, node: ast.expr) -> None:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr.endswith("_") and _grad_holder(node.func.value) is None \
+                and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "data":
+            raise error_at(node, f"{_short(node)} changes .data in place: that is a training "
+                                 "step, outside the computation Gradflow reads")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "zero_" and not node.args and not node.keywords:
+            holder = _grad_holder(node.func.value)
+            if holder is not None:
+                self.zero_grad_of(holder, node, set_to_none=False)
+                return
+        super().expression_statement(node)
+
+    def zero_grad_of(self, holder: ast.expr, where: ast.AST, *, set_to_none: bool) -> None:
+        leaf = self.leaf_id(self.expr(holder), holder)
+        if leaf is None:  # .grad of a non-leaf or of a tensor without grad is None
+            if set_to_none:
+                return
+            raise raised_at(where, AttributeError("'NoneType' object has no attribute 'zero_'"))
+        self.add_call(calls.zero_grad([leaf], set_to_none=set_to_none), where)
+
+    def leaf_id(self, value: Value, where: ast.AST) -> str | None:
+        """The node id of a leaf that requires grad, or None for any other tensor."""
+        if not isinstance(value, Pending | Ref):
+            raise error_at(where, f"{_short(where)} is not a tensor; .grad belongs to tensors")
+        node_id = self.node_of(value, where)
+        node = self.doc.node(node_id)
+        return node_id if node.op == LEAF and node.requires_grad else None
+
+    def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
+        if isinstance(target, ast.Attribute) and target.attr == "grad":
+            if isinstance(value, Py) and value.value is None:
+                if self.backward_seen or self.program:  # before any call .grad is None anyway
+                    self.zero_grad_of(target.value, stmt, set_to_none=True)
+                return
+            if not isinstance(value, Pending | Ref):
+                kind = type(value.value).__name__
+                raise raised_at(stmt, TypeError("assigned grad expected to be a Tensor or None "
+                                                f"but got grad of type {kind}"))
+            raise error_at(stmt, f"{_short(stmt)}: setting .grad to a tensor is a training "
+                                 "step, outside the computation Gradflow reads")
+        if isinstance(target, ast.Attribute) and target.attr == "data":
+            raise error_at(stmt, f"{_short(stmt)}: changing .data is a training step (an "
+                                 "update of a tensor in place), outside the computation "
+                                 "Gradflow reads")
+        super().assign(target, value, stmt)
+
+    def module_zero_grad(self, module: Module, where: ast.AST) -> None:
+        """`model.zero_grad()`: .grad = None on every parameter (torch's default)."""
+        if not (self.backward_seen or self.program):
+            return
+        leaves = [self.node_of(p, where) for p in parameters_of(module)]
+        self.add_call(calls.zero_grad(leaves, set_to_none=True), where)
+
+    def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:
+        """`x += 1` on a leaf under torch.no_grad() before anything uses it: the leaf starts
+        with the new numbers. Once the graph uses it, it is an update step."""
+        node_id = self.node_of(leaf, stmt)
+        name = ast.unparse(stmt.target)
+        if self.doc.out_edges(node_id) or self.backward_seen:
+            raise error_at(stmt, f"updating the leaf {name} in place under torch.no_grad() "
+                                 "after the graph used it is a training step, outside the "
+                                 "computation Gradflow reads")
+        old = self.concrete(leaf, stmt)
+        new = self.concrete(self.binop(stmt.op, leaf, right, stmt), stmt)
+        try:
+            old.copy_(new)  # torch's own broadcasting and casting rules for an in-place op
+        except RuntimeError as exc:
+            raise raised_at(stmt, exc) from None
+        self.doc.update_node(node_id, value=old.tolist())
+        self.values.pop(node_id, None)
+        if isinstance(leaf, Pending):
+            leaf.value = old.tolist()
+
+    # ---- torch.autograd.grad ----------------------------------------------------------
+    def autograd_grad(self, node: ast.Call) -> Value:
+        names = ("outputs", "inputs", "grad_outputs", "retain_graph", "create_graph",
+                 "only_inputs", "allow_unused", "is_grads_batched", "materialize_grads")
+        args = self.call_arguments(node, names, "torch.autograd.grad")
+        for flag in ("create_graph", "allow_unused", "is_grads_batched", "materialize_grads"):
+            if flag in args and self.literal(args[flag]) not in (False, None):
+                raise error_at(args[flag], f"{flag}=True is not supported; Gradflow shows "
+                                           "first-order gradients of tensors the graph uses")
+        if "outputs" not in args or "inputs" not in args:
+            raise error_at(node, "torch.autograd.grad needs outputs and inputs")
+        outputs = [self.output_id(t) for t in _elements(args["outputs"])]
+        inputs = [self.node_of(self.expr(t), t) for t in _elements(args["inputs"])]
+        given = _elements(args["grad_outputs"]) if "grad_outputs" in args else \
+            [None] * len(outputs)
+        if len(given) != len(outputs):
+            raise raised_at(node, RuntimeError(f"grad requires one gradient per output: "
+                                               f"{len(outputs)} outputs, {len(given)} given"))
+        seeds = [self.call_seed(g, o) for g, o in zip(given, outputs, strict=True)]
+        retain = self.flag(args.get("retain_graph"))
+        if len(set(outputs)) != len(outputs):
+            raise error_at(node, "the same tensor appears twice among the outputs")
+        self.add_call(calls.grad(outputs, inputs, seeds, retain_graph=retain), node)
+        answer = Py(GradAnswer(len(self.program)))
+        return Py(tuple(answer for _ in inputs))
+
+    def call_seed(self, node: ast.expr | None, target: str) -> Any:
+        """A later call's gradient for one output, as numbers (None: no gradient)."""
+        return self.seed_numbers(target, *self.seed(node, target), node or ast.Pass())
+
+    def seed_numbers(self, target: str, seed: Any, enabled: bool, where: ast.AST) -> Any:
+        if not enabled:
+            return None
+        if seed is None:  # torch.ones_like(y): written out, since a call holds numbers
+            meta = self.meta.get(target)
+            shape = tuple(meta.shape) if isinstance(meta, torch.Tensor) else \
+                tuple(torch.as_tensor(self.concrete(Ref(target), where)).shape)
+            return _ones(shape)
+        return seed
+
+    def flag(self, node: ast.expr | None) -> bool:
+        if node is None:
+            return False
+        value = self.literal(node)
+        if value is not None and not isinstance(value, bool):
+            raise error_at(node, "retain_graph must be True or False")
+        return bool(value)
+
+    # ---- reading a .grad between calls ------------------------------------------------
+    def lookup(self, node: ast.Name) -> Value:
+        value = super().lookup(node)
+        if _answer(value):
+            raise AfterBackward("reads what torch.autograd.grad returned", node.lineno,
+                                node.col_offset + 1)
+        return value
+
+    def statement(self, stmt: ast.stmt) -> None:
+        try:
+            self.one_statement(stmt)
+        except AfterBackward as exc:
+            self.reading_grad(stmt, exc)
+
+    def reading_grad(self, stmt: ast.stmt, exc: AfterBackward) -> None:
+        """A statement read a .grad (or an autograd.grad answer): a name bound to it may be
+        displayed later, a report is skipped, any other use is a training step."""
+        if isinstance(stmt, ast.Assign) and all(_plain_names(t) for t in stmt.targets) \
+                and _only_reads(stmt.value):
+            for target in stmt.targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        self.env[name.id] = Py(GradAnswer(len(self.program)))
+            return
+        if isinstance(stmt, _REPORTING) and _only_reports(stmt):
+            return
+        raise error_at(stmt, f"{_short(stmt)} {TRAINING_STEP}") from exc
+
+    # ---- provided by the reader -------------------------------------------------------
+    def output_id(self, node: ast.expr) -> str:
+        raise NotImplementedError
+
+    def seed(self, node: ast.expr | None, target: str) -> tuple[Any, bool]:
+        raise NotImplementedError
+
+    def call_arguments(self, call: ast.Call, names: tuple[str, ...],
+                       what: str) -> dict[str, ast.expr]:
+        raise NotImplementedError
+
+
+def _answer(value: Value) -> bool:
+    """What autograd.grad returned, or one of its items."""
+    if not isinstance(value, Py):
+        return False
+    if isinstance(value.value, tuple) and value.value:
+        return all(_answer(v) for v in value.value)
+    return isinstance(value.value, GradAnswer)
+
+
+def _grad_holder(node: ast.expr) -> ast.expr | None:
+    """`x` of `x.grad` or `x.grad.data`, else None."""
+    if isinstance(node, ast.Attribute) and node.attr == "data":
+        node = node.value
+    if isinstance(node, ast.Attribute) and node.attr == "grad":
+        return node.value
+    return None
+
+
+def _plain_names(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return True
+    return isinstance(target, ast.Tuple | ast.List) and all(_plain_names(t) for t in target.elts)
+
+
+def _only_reads(node: ast.expr) -> bool:
+    """`x.grad`, `g[0]`, `x.grad.clone()`: a gradient taken as it is, not computed with."""
+    while True:
+        if isinstance(node, ast.Name):
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in _READS and not node.args and not node.keywords:
+            node = node.func.value
+        elif isinstance(node, ast.Attribute):
+            node = node.value
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            node = node.value
+        else:
+            return False
+
+
+def _only_reports(stmt: ast.stmt) -> bool:
+    """Nothing in it assigns, loops or changes a tensor in place: it only looks."""
+    for node in ast.walk(stmt):
+        if isinstance(node, _WRITES):
+            return False
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+                node.func.attr.endswith("_") or node.func.attr in
+                ("backward", "zero_grad", "step", "grad")):
+            return False
+    return True
+
+
+def _elements(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.List | ast.Tuple):
+        return list(node.elts)
+    return [node]
+
+
+def _ones(shape: tuple[int, ...]) -> Any:
+    value: Any = 1.0
+    for size in reversed(shape):
+        value = [value] * size if not isinstance(value, list) else \
+            [list(value) for _ in range(size)]
+    return value
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+__all__ = ["GradAnswer", "ProgramReader", "TRAINING_STEP"]

@@ -1,0 +1,73 @@
+"""The importer's shape rules (engine/snippets/shapes.py) against torch on the meta device:
+for every registry op and a spread of shapes, the same shape and dtype, and None exactly
+where torch refuses."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+import torch
+
+from engine.ops import CONSTANT, LEAF, OPS
+from engine.snippets.shapes import ASK_TORCH, output_meta
+
+SHAPES = [(), (3,), (2, 3), (3, 2), (1, 3), (2, 1), (3, 3), (2, 3, 4)]
+PARAMS: dict[str, list[dict[str, Any]]] = {
+    "sum": [{}, {"dim": 1}, {"dim": -1, "keepdim": True}, {"dim": [0, 1]}, {"dim": 3}],
+    "mean": [{}, {"dim": 0}, {"keepdim": True, "dim": None}],
+    "softmax": [{"dim": -1}, {"dim": 0}, {"dim": 2}],
+    "log_softmax": [{"dim": 1}],
+    "reshape": [{"shape": (-1,)}, {"shape": (3, -1)}, {"shape": (6,)}, {"shape": (4, -1)}],
+    "transpose": [{"dim0": 0, "dim1": 1}, {"dim0": -1, "dim1": 0}, {"dim0": 0, "dim1": 2}],
+    "mse_loss": [{"reduction": "mean"}, {"reduction": "none"}],
+    "cross_entropy": [{"reduction": "mean"}], "nll_loss": [{"reduction": "sum"}],
+}
+
+
+def meta(shape: tuple[int, ...], dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    return torch.empty(shape, dtype=dtype, device="meta")
+
+
+def cases() -> list[tuple[str, list[Any], dict[str, Any]]]:
+    out = []
+    for op, spec in sorted(OPS.items()):
+        if op in (LEAF, CONSTANT, "index", "to"):
+            continue
+        for params in PARAMS.get(op, [{}]):
+            for shapes in itertools.product(SHAPES, repeat=len(spec.inputs)):
+                inputs: list[Any] = [meta(s) for s in shapes]
+                if op in ("cross_entropy", "nll_loss"):
+                    inputs[1] = meta(shapes[1], torch.int64)
+                out.append((op, inputs, params))
+            if len(spec.inputs) == 2:
+                out.append((op, [meta((2, 3)), 2.5], params))
+                out.append((op, [meta((2, 3)), meta((2, 3), torch.float64)], params))
+    return out
+
+
+CASES = cases()
+
+
+def test_the_rules_answer_most_cases_themselves() -> None:
+    answered = [c for c in CASES if output_meta(*c) is not ASK_TORCH]
+    assert len(answered) > 0.4 * len(CASES)
+
+
+@pytest.mark.parametrize("op", sorted({c[0] for c in CASES}))
+def test_rules_agree_with_torch_on_the_meta_device(op: str) -> None:
+    for _, inputs, params in [c for c in CASES if c[0] == op]:
+        ours = output_meta(op, inputs, params)
+        if ours is ASK_TORCH:
+            continue
+        try:
+            theirs = OPS[op].call(*inputs, **params)
+        except Exception:  # noqa: BLE001 - torch refused: the rules must say None
+            theirs = None
+        where = (op, [getattr(i, "shape", i) for i in inputs], params)
+        if theirs is None:
+            assert ours is None, where
+        else:
+            assert ours is not None, where
+            assert (tuple(ours.shape), ours.dtype) == (tuple(theirs.shape), theirs.dtype), where
