@@ -21,7 +21,7 @@ from hypothesis.stateful import (
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from engine.examples import example_path, list_examples
-from engine.fileformat import load
+from engine.fileformat import dumps, file_text, load, loads
 from gui.code import import_dialog
 from gui.files import image_export
 from tests.gui.screen_truth import mismatches, wait_for_run
@@ -159,6 +159,12 @@ class Session(RuleBasedStateMachine):
     def the_screen_equals_a_fresh_run(self) -> None:
         assert mismatches(self.win) == []
 
+    @invariant()
+    def the_document_saves_and_reloads_equal(self) -> None:
+        """Whatever the session made, Save writes a file that reads back as the same graph."""
+        text = file_text(self.win.doc)
+        assert dumps(loads(text)) == text
+
     def teardown(self) -> None:
         self.win.discard_quietly()
 
@@ -166,6 +172,6 @@ class Session(RuleBasedStateMachine):
 def test_random_sessions_show_only_the_current_document(qtbot, tmp_path):
     Session.qtbot, Session.tmp = qtbot, tmp_path
     run_state_machine_as_test(Session, settings=settings(
-        max_examples=200 if FUZZ else 12, stateful_step_count=40 if FUZZ else 10,
+        max_examples=200 if FUZZ else 20, stateful_step_count=40 if FUZZ else 12,
         deadline=None, derandomize=not FUZZ,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
