@@ -256,3 +256,22 @@ def test_one_over_n_on_an_empty_output_sets_an_empty_v(qtbot, window):
     assert window.runner.last is not None and window.runner.last.error is None
     x_id = window.doc.node_by_name("x").id
     assert window.runner.last.leaf_grads[x_id].tolist() == x.grad.tolist()
+
+
+def test_a_leaf_of_many_elements_is_drawn_as_an_outline_with_the_same_numbers(qtbot, window):
+    """One rectangle per element costs seconds a frame past a few thousand (a 10⁶-element leaf
+    took minutes to export): the chart draws their outline instead, same numbers."""
+    from gui.seed.grad_chart import MANY_BARS
+
+    n = MANY_BARS + 1000
+    values = [float(k % 7) - 3.0 for k in range(n)]
+    with qtbot.waitSignal(window.runner.finished, timeout=30_000):
+        window.doc.update_node(window.doc.node_by_name("x").id, value=values)
+        window.doc.update_node(window.doc.node_by_name("loss").id, seed=[1.0] * n)
+    x = torch.tensor(values, requires_grad=True)
+    (x * x).backward(torch.ones(n))
+    chart = window.chart
+    assert not chart.bars.isVisible() and chart.envelope.isVisible()
+    drawn = chart.envelope.getOriginalDataset()[1]
+    assert drawn is not None and drawn.tolist() == pytest.approx(x.grad.tolist())
+    assert window.bars_heights() == pytest.approx(x.grad.tolist())
