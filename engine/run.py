@@ -1,10 +1,14 @@
 """Forward in topological order, backward with the user's seeds, and the trace of both.
 
-The runner never differentiates by hand. It builds real torch tensors, feeds every edge
-through its own alias (`t.view_as(t)`) so that a hook on the alias sees exactly what that
-edge carries back, hooks each node's output (its total gradient) and each leaf's
+The runner never differentiates by hand. It builds real torch tensors, hooks every autograd
+node forward builds (a post-hook sees the node's total gradient and what it sends along each
+edge: engine/edge_slots.py maps those slots to document edges) and each leaf's
 AccumulateGrad, then calls `torch.autograd.backward` and keeps every hook call in the order
 the real engine made it.
+
+Two levels: FULL records every event (the replay, exports); GRADS keeps only what cards and
+the chart read (leaf .grad, node totals, edge gradients, per call) and is what a live seed
+edit runs. The same document gives the same numbers at both levels.
 """
 
 from __future__ import annotations
@@ -13,15 +17,16 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import networkx as nx
 import torch
 
 from engine.calls import BACKWARD, GRAD, ZERO_GRAD, Call
 from engine.calls import backward as backward_call
 from engine.calls import describe as describe_call
-from engine.document import Document, Edge, Node, id_key
+from engine.document import Document, Edge, Node
+from engine.edge_slots import edge_slots, gradient_key
 from engine.literal import Nested, all_integers
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.order import id_order
 from engine.trace import (
     ACCUMULATE,
     EDGE_GRAD,
@@ -34,6 +39,9 @@ from engine.trace import (
     TraceEvent,
 )
 from engine.trace import ZERO_GRAD as ZEROED
+
+FULL = "full"  # every hook call as an event: the replay's trace
+GRADS = "grads"  # leaf .grad, node totals and edge gradients only: no events
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
            "bool": torch.bool}
@@ -55,11 +63,13 @@ class _Recorder:
     holding the object keeps it intact, and a run's cost does not grow with copies.
     """
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run, level: str = FULL) -> None:
         self.run = run
+        self.full = level == FULL
 
     def add(self, kind: str, node_id: str | None, **fields: Any) -> None:
-        self.run.events.append(TraceEvent(len(self.run.events), kind, node_id, **fields))
+        if self.full:
+            self.run.events.append(TraceEvent(len(self.run.events), kind, node_id, **fields))
 
     def node_hook(self, node_id: str):  # noqa: ANN201 - torch hook signature
         def hook(grad: torch.Tensor) -> None:
@@ -75,17 +85,34 @@ class _Recorder:
         return hook
 
     def grad_fn_hook(self, node_id: str | None, name: str, autograd_id: int,
-                     output_nr: int | None):  # noqa: ANN201
+                     output_nr: int | None, edges: tuple[tuple[int, Edge], ...]):  # noqa: ANN201
         # For the autograd node that made a document node's output, grad_outputs holds that
         # node's total gradient: the same tensor a hook on the output would see, at the same
         # moment, so one hook reports both (a second Python hook per node halves the speed).
+        # grad_inputs[slot] is what the node sends back along a document edge: all of them
+        # leave at once, when the node has run, in the order of its next_functions.
+        run = self.run
+        if not self.full:
+            def grads_only(grad_inputs: tuple, grad_outputs: tuple) -> None:
+                if output_nr is not None and node_id is not None:
+                    run.node_grads[node_id] = grad_outputs[output_nr]
+                for slot, edge in edges:
+                    if grad_inputs[slot] is not None:
+                        run.edge_grads[edge] = grad_inputs[slot]
+            return grads_only
+
         def hook(grad_inputs: tuple, grad_outputs: tuple) -> None:
             if output_nr is not None and node_id is not None:
                 grad = grad_outputs[output_nr]
-                self.run.node_grads[node_id] = grad
+                run.node_grads[node_id] = grad
                 self.add(NODE_GRAD, node_id, grad=grad)
             self.add(GRAD_FN, node_id, autograd_name=name, autograd_id=autograd_id,
                      grads_in=tuple(grad_outputs), grads_out=tuple(grad_inputs))
+            for slot, edge in edges:
+                grad = grad_inputs[slot]
+                if grad is not None:  # not needed by this call (inputs=): nothing sent
+                    run.edge_grads[edge] = grad
+                    self.add(EDGE_GRAD, edge.source, edge=edge, grad=grad)
         return hook
 
     def accumulate_hook(self, node_id: str):  # noqa: ANN201
@@ -105,18 +132,20 @@ class _Forward:
         self.leaf_tensors: dict[str, torch.Tensor] = {}
         self.fn_owner: dict[Any, str | None] = {}  # grad_fn -> node id
         self.fn_ids: dict[Any, int] = {}  # grad_fn -> index in Run.autograd
-        self.plumbing: set[Any] = set()  # the alias ViewBackward nodes we added
+        # alias ViewBackward nodes added for the few edges no slot can stand for
+        self.plumbing: set[Any] = set()
 
     def compute(self) -> None:
         # one pass over the edges instead of a networkx query per node: runs are hot
         self.in_edges: dict[str, dict[str, Edge]] = {}
-        for src, dst, port in self.doc.graph.edges(keys=True):
-            self.in_edges.setdefault(dst, {})[port] = Edge(src, dst, port)
         graph = self.doc.graph
-        # Id order where the graph allows: autograd orders its work by creation, so building
-        # nodes in the snippet's order makes float sums come out bit-for-bit like the snippet.
-        for node_id in nx.lexicographical_topological_sort(graph, key=id_key):
-            node: Node = graph.nodes[node_id]["node"]
+        pairs = []
+        for src, dst, port in graph.edges(keys=True):
+            self.in_edges.setdefault(dst, {})[port] = Edge(src, dst, port)
+            pairs.append((src, dst))
+        nodes = graph.nodes
+        for node_id in id_order(nodes, pairs):
+            node: Node = nodes[node_id]["node"]
             try:
                 out = self._compute_node(node)
             except _Skip:
@@ -138,11 +167,13 @@ class _Forward:
             t = make_tensor(node.value, node.dtype, node.op == LEAF and node.requires_grad)
             if t.requires_grad:
                 self.leaf_tensors[node.id] = t
-                t.register_post_accumulate_grad_hook(self.rec.accumulate_hook(node.id))
+                if self.rec.full:
+                    t.register_post_accumulate_grad_hook(self.rec.accumulate_hook(node.id))
             return t
         spec = get_op(node.op)
         edges = self.in_edges.get(node.id, {})
         inputs: list[Any] = []
+        watched: list[tuple[int, Edge]] = []  # inputs that carry a gradient back
         for port in spec.inputs:
             edge = edges.get(port)
             if edge is None:
@@ -152,42 +183,68 @@ class _Forward:
             source = self.doc.node(edge.source)
             if source.op == CONSTANT and source.params.get(NUMBER):
                 inputs.append(source.value)  # the snippet's plain number, not a tensor
-            else:
-                inputs.append(self._through_alias(edge))
+                continue
+            tensor = self.tensors[edge.source]
+            if tensor.requires_grad:
+                self._number_accumulate(edge.source, tensor)
+                watched.append((len(inputs), edge))
+            inputs.append(tensor)
         out = spec.call(*inputs, **node.params)
         if not isinstance(out, torch.Tensor):
             raise TypeError(f"{node.op} returned {type(out).__name__}, not a tensor")
-        self._claim_grad_fns(out, node.id)
+        region = self._region(out)
+        slots = edge_slots(out, region, inputs, watched) if watched else {}
+        if slots is None:  # no slot per edge: watch these edges through aliases instead
+            for position, edge in watched:
+                inputs[position] = self._through_alias(edge)
+            out = spec.call(*inputs, **node.params)
+            region, slots = self._region(out), {}
+        self._claim_grad_fns(out, node.id, region, slots)
         return out
+
+    def _number_accumulate(self, leaf_id: str, tensor: torch.Tensor) -> None:
+        """A leaf's AccumulateGrad gets its number for the autograd view when first used."""
+        if tensor.grad_fn is None:
+            accumulate = gradient_key(tensor)[0]
+            if accumulate not in self.fn_ids:
+                self.fn_ids[accumulate] = len(self.fn_ids)
+                self.fn_owner[accumulate] = leaf_id
 
     def _through_alias(self, edge: Edge) -> torch.Tensor:
         source = self.tensors[edge.source]
-        if not source.requires_grad:
-            return source  # carries no gradient: nothing to watch
         alias = source.view_as(source)
         view_fn: Any = alias.grad_fn
         self.plumbing.add(view_fn)
         view_fn.register_prehook(self.rec.edge_prehook(edge))
-        if source.grad_fn is None:  # a leaf: number its AccumulateGrad for the autograd view
-            accumulate = view_fn.next_functions[0][0]
-            if accumulate not in self.fn_ids:
-                self.fn_ids[accumulate] = len(self.fn_ids)
-                self.fn_owner[accumulate] = edge.source
         return alias
 
-    def _claim_grad_fns(self, out: torch.Tensor, node_id: str) -> None:
-        """Every autograd node between this output and its input aliases belongs to node_id;
-        each gets a number and a hook."""
+    def _region(self, out: torch.Tensor) -> list[Any]:
+        """The autograd nodes forward built for this op: from its output down to its inputs'
+        own nodes (already claimed) or our aliases."""
+        region: list[Any] = []
+        seen: set[Any] = set()
         stack: list[Any] = [out.grad_fn] if out.grad_fn is not None else []
         while stack:
             fn = stack.pop()
-            if fn is None or fn in self.plumbing or fn in self.fn_owner:
+            if fn is None or fn in seen or fn in self.plumbing or fn in self.fn_owner:
                 continue
+            seen.add(fn)
+            region.append(fn)
+            stack.extend(nxt for nxt, _ in fn.next_functions)
+        return region
+
+    def _claim_grad_fns(self, out: torch.Tensor, node_id: str, region: list[Any],
+                        slots: dict[Any, tuple[tuple[int, Edge], ...]]) -> None:
+        """Every autograd node of the op's region belongs to node_id; each gets a number,
+        and a hook (at the GRADS level only the nodes that report a total or an edge)."""
+        for fn in region:
             self.fn_owner[fn] = node_id
             self.fn_ids[fn] = number = len(self.fn_ids)
             output_nr = out.output_nr if fn is out.grad_fn else None
-            fn.register_hook(self.rec.grad_fn_hook(node_id, fn.name(), number, output_nr))
-            stack.extend(nxt for nxt, _ in fn.next_functions)
+            edges = slots.get(fn, ())
+            if self.rec.full or output_nr is not None or edges:
+                fn.register_hook(self.rec.grad_fn_hook(node_id, fn.name(), number, output_nr,
+                                                       edges))
 
     def autograd_graph(self) -> list[AutogradNode]:
         """The grad_fn graph autograd built, our alias nodes skipped, in numbering order."""
@@ -209,13 +266,15 @@ class _Skip(Exception):
     pass
 
 
-def run(doc: Document, previous: Run | None = None) -> Run:
-    """Forward, then the document's calls in order. Never raises for torch errors."""
-    result = Run(names={n.id: n.name for n in doc.nodes()})
-    recorder = _Recorder(result)
+def run(doc: Document, previous: Run | None = None, level: str = FULL) -> Run:
+    """Forward, then the document's calls in order. Never raises for torch errors.
+    level GRADS leaves Run.events and Run.autograd empty (see the module docstring)."""
+    result = Run(names={n.id: n.name for n in doc.nodes()}, level=level)
+    recorder = _Recorder(result, level)
     fwd = _Forward(doc, result, recorder)
     fwd.compute()
-    result.autograd = fwd.autograd_graph()
+    if recorder.full:
+        result.autograd = fwd.autograd_graph()
     if result.node_errors:
         result.error = next(iter(result.node_errors.values()))
     result.output_ids = [n.id for n in doc.outputs()]

@@ -15,7 +15,7 @@ from engine.trace import ACCUMULATE, EDGE_GRAD, GRAD_FN, NODE_GRAD
 
 _MARK = {NODE_GRAD: "●", EDGE_GRAD: "←", GRAD_FN: "ƒ", ACCUMULATE: "Σ"}
 _TIP = {NODE_GRAD: "a node's total gradient (tensor hook on its output)",
-        EDGE_GRAD: "the gradient one edge carried back (hook on that edge's alias)",
+        EDGE_GRAD: "the gradient one edge carried back (its consumer's grad_fn hook)",
         GRAD_FN: "an autograd node ran its backward: gradient in → gradients out",
         ACCUMULATE: "AccumulateGrad wrote the leaf's .grad"}
 
