@@ -16,7 +16,7 @@ from engine.document import Document
 from engine.format import element_labels
 from engine.lens import Lens
 from engine.ops import CONSTANT, LEAF, get_op
-from engine.run import make_tensor
+from engine.run import GRADS, make_tensor
 from engine.run import run as run_document
 from engine.trace import Run
 
@@ -144,19 +144,26 @@ def lens(doc: Document, run: Run, max_entries: int = MAX_ENTRIES) -> Lens:
         result.row_labels += element_labels(doc.node(out_id).name, tuple(out.shape))
         result.row_groups.append((out_id, start, len(result.row_labels)))
     result.jacobian = _jacobian_rows(outputs, leaves).detach()
-    seeds = [_seed_vector(run, i, o) for i, o in zip(fwd.output_ids, outputs, strict=True)]
+    _finish(doc, run, result, fwd.leaf_ids, list(zip(fwd.output_ids, outputs, strict=True)))
+    return result
+
+
+def _finish(doc: Document, run: Run, result: Lens, leaf_ids: list[str],
+            outputs: list[tuple[str, torch.Tensor]]) -> None:
+    """v from the run's seeds, vᵀJ, each vᵢ·Jᵢ, and the check against the run's .grad."""
+    assert result.jacobian is not None
+    seeds = [_seed_vector(run, i, o) for i, o in outputs]
     if any(s is None for s in seeds):
         result.note = "backward() without gradient= on a non-scalar output: torch has no v"
-        return result
+        return
     v = torch.cat([s for s in seeds if s is not None]).to(result.jacobian.dtype)
     if v.numel() != result.jacobian.shape[0]:
         result.note = "the seed's shape does not match the output's: torch refused it"
-        return result
+        return
     result.v = v
     result.vjp = v @ result.jacobian
     result.contributions = v[:, None] * result.jacobian
-    _check(doc, run, result, fwd.leaf_ids)
-    return result
+    _check(doc, run, result, leaf_ids)
 
 
 def _check(doc: Document, run: Run, result: Lens, leaf_ids: list[str]) -> None:
@@ -213,11 +220,22 @@ def reference_grads(doc: Document) -> dict[str, torch.Tensor | None]:
     for node in twin.outputs():
         twin.update_node(node.id, seed=None, seed_enabled=True)
     twin.set_options(accumulate=False)
-    return run_document(twin).leaf_grads
+    return run_document(twin, level=GRADS).leaf_grads
 
 
-def analyse(doc: Document, run: Run) -> None:
-    """Attach the reference grads and the lens to `run` (called inside the run job)."""
+def analyse(doc: Document, run: Run, basis: Run | None = None) -> None:
+    """Attach the reference grads and the lens to `run` (called inside the run job).
+
+    basis: an earlier run of the same document up to its seeds. Neither J nor the ghost
+    bars (the all-ones seed) depend on the seeds, so they are taken from it; only v, vᵀJ
+    and the check against this run's .grad are new."""
+    if basis is not None and basis.lens is not None and basis.reference_grads is not None:
+        run.reference_grads = basis.reference_grads
+        try:
+            run.lens = with_seeds(doc, run, basis.lens)
+        except Exception as exc:
+            run.lens = Lens(note=f"{type(exc).__name__}: {exc}")
+        return
     try:
         run.reference_grads = reference_grads(doc)
     except Exception as exc:  # a bug, not torch: keep the main result usable
@@ -226,6 +244,18 @@ def analyse(doc: Document, run: Run) -> None:
         run.lens = lens(doc, run)
     except Exception as exc:
         run.lens = Lens(note=f"{type(exc).__name__}: {exc}")
+
+
+def with_seeds(doc: Document, run: Run, earlier: Lens) -> Lens:
+    """`earlier`'s J (a run of the same graph and values) with this run's v, vᵀJ and check."""
+    if earlier.jacobian is None:
+        return lens(doc, run)  # no J to reuse: whatever stopped it is rechecked
+    result = Lens(row_labels=earlier.row_labels, col_labels=earlier.col_labels,
+                  col_groups=earlier.col_groups, row_groups=earlier.row_groups,
+                  jacobian=earlier.jacobian)
+    _finish(doc, run, result, [leaf_id for leaf_id, _, _ in earlier.col_groups],
+            [(out_id, run.values[out_id]) for out_id, _, _ in earlier.row_groups])
+    return result
 
 
 def as_lists(t: torch.Tensor | None) -> Any:

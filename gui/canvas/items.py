@@ -260,8 +260,9 @@ class EdgeItem(QGraphicsPathItem):
         return stroker.createStroke(self.path())
 
     def set_carries_grad(self, carries: bool) -> None:
-        self.carries_grad = carries
-        self.refresh()
+        if carries != self.carries_grad:  # every run sets it: redraw only what changed
+            self.carries_grad = carries
+            self.refresh()
 
     def refresh(self) -> None:
         assert self.source.output_port is not None

@@ -148,6 +148,8 @@ def export_gif_dialog(parent: QWidget, animator: ReplayAnimator, status: ShowSta
                                           "GIF animation (*.gif)")
     if not path:
         return
+    if animator.replay is None:
+        animator.runner.trace_now()  # the events of the run on screen (emitted: `traced`)
     if not animator.steps():
         QMessageBox.information(parent, "Export replay", "This run has no backward to replay.")
         return
