@@ -68,6 +68,8 @@ class OpSpec:
         fn = _resolve(self.target or self.torch_name)
         if self.operator and any(isinstance(i, bool | int | float) for i in inputs):
             fn = getattr(_operator, self.operator)
+        if not self.params:  # most ops: nothing to merge (a run calls this for every node)
+            return fn(*inputs)
         merged = {**self.default_params(), **params}
         positional = [merged.pop(name) for name in self.positional_params]
         if merged.get("dim", 0) is None and not merged.get("keepdim", False):

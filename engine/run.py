@@ -222,6 +222,10 @@ class _Forward:
     def _region(self, out: torch.Tensor) -> list[Any]:
         """The autograd nodes forward built for this op: from its output down to its inputs'
         own nodes (already claimed) or our aliases."""
+        fn, owned = out.grad_fn, self.fn_owner
+        if fn is not None and fn not in owned and \
+                all(nxt is None or nxt in owned for nxt, _ in fn.next_functions):
+            return [fn]  # the common case: one autograd node per op
         region: list[Any] = []
         seen: set[Any] = set()
         stack: list[Any] = [out.grad_fn] if out.grad_fn is not None else []

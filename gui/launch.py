@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from engine.document import Document
 from engine.examples import example_path
 from engine.fileformat import FileFormatError, load
+from gui.files.settings import restore_window_state
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -31,6 +33,20 @@ def load_start_document(path: str | None) -> tuple[Document, str | None]:
         except FileFormatError as exc:
             return load(example_path()), f"Could not open {path}: {exc}"
     return load(example_path()), None
+
+
+def after_first_paint(window: QWidget, then: Callable[[], None]) -> None:
+    """Call `then` from the event loop once the window has painted for the first time."""
+
+    class Watcher(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                obj.removeEventFilter(self)
+                QTimer.singleShot(0, then)
+            return False
+
+    watcher = Watcher(window)
+    window.installEventFilter(watcher)
 
 
 def report_first_paint(window: QWidget) -> None:
@@ -57,28 +73,37 @@ def launch(argv: list[str]) -> int:
 
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)
-    from gui.files.file_actions import offer_recovery
-    from gui.files.settings import restore_window_state
     from gui.files.theme import apply_theme, saved_theme
     from gui.main_window import MainWindow
 
     apply_theme(saved_theme())
     doc, problem = load_start_document(args.file)
-    window = MainWindow(doc)
+    # the canvas first; its docks right after the first paint (finish_start)
+    window = MainWindow(doc, panels=False)
     if os.environ.get("GRADFLOW_REPORT_FIRST_PAINT"):  # `make bench` times the cold start
         report_first_paint(window)
-    if args.file and problem is None:
-        from pathlib import Path
-
-        window.file_actions.opened_from(Path(args.file))
-    restore_window_state(window)
+    restore_window_state(window, docks=False)
     window.show()
     QTimer.singleShot(0, window.view.fit_all)
-    QTimer.singleShot(0, window.runner.run_now)  # after the first paint: torch loads then
+    after_first_paint(window, lambda: finish_start(window, args.file, problem))
+    return app.exec()
+
+
+def finish_start(window: MainWindow, path: str | None, problem: str | None) -> None:
+    """After the first paint: the docks, their saved arrangement, the first run (torch
+    loads then), and what the start has to tell."""
+    from gui.files.file_actions import offer_recovery
+
+    window.build_panels()
+    if path and problem is None:
+        from pathlib import Path
+
+        window.file_actions.opened_from(Path(path))
+    restore_window_state(window, geometry=False)
+    QTimer.singleShot(0, window.runner.run_now)
     if problem:
         QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Gradflow Studio", problem))
     QTimer.singleShot(0, lambda: offer_recovery(window.file_actions))
-    return app.exec()
 
 
 def open_offscreen(doc: Document, size: tuple[int, int] | None = None) -> MainWindow:

@@ -1,8 +1,14 @@
-"""The main window. `__init__` is the table of contents: each feature is built with the few
-things it needs and kept in a typed attribute; features talk back through callables and
-signals, never through the window."""
+"""The main window. `__init__` and `build_panels` are the table of contents: each feature is
+built with the few things it needs and kept in a typed attribute; features talk back through
+callables and signals, never through the window.
+
+`__init__` builds what the first paint shows (the canvas with its banner, the menu bar);
+`build_panels` the docks around it. The app start calls it right after the first paint, so
+the window appears sooner (and imports pyqtgraph's chart, the replay... only then)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
@@ -11,22 +17,21 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 from engine.document import Document
 from engine.trace import Run
 from gui import style
-from gui.canvas.editing import CanvasEditing
 from gui.canvas.scene import GraphScene
 from gui.canvas.view import GraphView
-from gui.code.code_panel import CodePanel
-from gui.code.import_dialog import import_action
-from gui.files.file_actions import FileActions
-from gui.files.image_export import Targets, add_export_actions
-from gui.files.settings import save_window_state
-from gui.files.theme import add_theme_menu
 from gui.panels.error_banner import ErrorBanner
-from gui.panels.explain_pane import ExplainPane
-from gui.panels.jacobian_view import JacobianView
-from gui.replay.backward_replay import BackwardReplay
 from gui.runner import RunController
-from gui.seed.grad_chart import GradChart
-from gui.seed.seed_form import SeedForm
+
+if TYPE_CHECKING:
+    from gui.canvas.editing import CanvasEditing
+    from gui.code.code_panel import CodePanel
+    from gui.files.file_actions import FileActions
+    from gui.files.image_export import Targets
+    from gui.panels.explain_pane import ExplainPane
+    from gui.panels.jacobian_view import JacobianView
+    from gui.replay.backward_replay import BackwardReplay
+    from gui.seed.grad_chart import GradChart
+    from gui.seed.seed_form import SeedForm
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -34,11 +39,22 @@ BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, doc: Document) -> None:
+    # built by build_panels
+    chart: GradChart
+    seed_form: SeedForm
+    jacobian: JacobianView
+    explain: ExplainPane
+    editing: CanvasEditing
+    backward_replay: BackwardReplay
+    file_actions: FileActions
+    code_panel: CodePanel
+
+    def __init__(self, doc: Document, panels: bool = True) -> None:
         super().__init__()
         # the model, its history, and the runner that turns it into Runs off the GUI thread
         self.doc = doc
         self._session = True  # closing stores the layout and settles unsaved work
+        self.panels_built = False
         self.undo_stack = QUndoStack(self)
         self.runner = RunController(doc)
         # the canvas, with the banner that names a failed run above it
@@ -47,6 +63,25 @@ class MainWindow(QMainWindow):
         self.banner = ErrorBanner()
         self._set_central(self.banner, self.view)
         self._build_menus()
+        self._first_size()
+        if panels:
+            self.build_panels()
+
+    def build_panels(self) -> None:
+        """The docks around the canvas and the menu entries that come with them."""
+        from gui.canvas.editing import CanvasEditing
+        from gui.code.code_panel import CodePanel
+        from gui.code.import_dialog import import_action
+        from gui.files.file_actions import FileActions
+        from gui.files.image_export import add_export_actions
+        from gui.files.theme import add_theme_menu
+        from gui.panels.explain_pane import ExplainPane
+        from gui.panels.jacobian_view import JacobianView
+        from gui.replay.backward_replay import BackwardReplay
+        from gui.seed.grad_chart import GradChart
+        from gui.seed.seed_form import SeedForm
+
+        doc = self.doc
         # the seed v and what it produces
         self.chart = GradChart(doc)
         self.chart_dock = self.add_dock("Input gradients", self.chart, RIGHT)
@@ -86,6 +121,7 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self.show_run)
         self.runner.busy.connect(self._on_busy)
         self._arrange_docks()
+        self.panels_built = True
 
     # ---- building -------------------------------------------------------------------------
     def _set_central(self, *widgets: QWidget) -> None:
@@ -124,8 +160,7 @@ class MainWindow(QMainWindow):
     def _arrange_docks(self) -> None:
         """The first-start layout (saved layouts replace it): the canvas gets the room,
         related panels share a tab, the replay strip stays low."""
-        screen = self.screen().availableGeometry()
-        self.resize(min(1480, int(screen.width() * 0.95)), min(920, int(screen.height() * 0.92)))
+        self._first_size()
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
         editing = self.editing
         # the inspector above the chart; the canvas keeps most of the width
@@ -147,6 +182,10 @@ class MainWindow(QMainWindow):
                          horizontal)
         self.resizeDocks([self.chart_dock, self.jacobian_dock], [330, 300], vertical)
         self.resizeDocks([self.backward_replay.dock], [190], vertical)
+
+    def _first_size(self) -> None:
+        screen = self.screen().availableGeometry()
+        self.resize(min(1480, int(screen.width() * 0.95)), min(920, int(screen.height() * 0.92)))
 
     # ---- what features call back ----------------------------------------------------------
     def show_status(self, text: str, ms: int) -> None:
@@ -191,10 +230,16 @@ class MainWindow(QMainWindow):
 
     # ---- closing --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.panels_built:  # closed before the first paint was over: nothing to settle
+            self.runner.shutdown()
+            super().closeEvent(event)
+            return
         if self._session and not self.file_actions.close_requested():
             event.ignore()  # the window stays open, the document untouched
             return
         if self._session:
+            from gui.files.settings import save_window_state
+
             save_window_state(self)
         self.runner.shutdown()
         super().closeEvent(event)

@@ -232,3 +232,31 @@ def test_several_backward_calls_each_carry_their_own_edge_gradients():
     assert_same_edges(third.edge_grads, alias_reference(doc, [loss], [torch.tensor(
         3.0, dtype=torch.float64)], inputs=[x]))
     assert_same_numbers(result, run(doc, level=GRADS))
+
+
+@pytest.mark.parametrize("name", ["seed_3_tensor_loss_with_gradient", "tour_06_softmax_jacobian",
+                                  "tour_07_linear_layer", "seed_1_scalar_loss"])
+def test_a_seed_edit_reuses_j_and_gets_the_lens_of_a_fresh_analysis(name):
+    from engine.jacobian import analyse
+
+    doc = load(example_path(name))
+    before = run(doc)
+    analyse(doc, before)
+    out = doc.outputs()[0]
+    shape = tuple(before.values[out.id].shape)
+    doc.update_node(out.id, seed=(torch.arange(1, 1 + torch.Size(shape).numel(),
+                                               dtype=torch.float64) * 0.5 - 1).reshape(shape)
+                    .tolist() if shape else 2.5)
+    reused, fresh = run(doc, level=GRADS), run(doc)
+    analyse(doc, reused, basis=before)
+    analyse(doc, fresh)
+    assert reused.lens is not None and fresh.lens is not None
+    assert reused.lens.jacobian is before.lens.jacobian  # not recomputed
+    for field in ("jacobian", "v", "vjp", "contributions"):
+        a, b = getattr(reused.lens, field), getattr(fresh.lens, field)
+        assert (a is None and b is None) or torch.equal(a, b), field
+    assert (reused.lens.matches, reused.lens.note) == (fresh.lens.matches, fresh.lens.note)
+    assert reused.lens.matches is True
+    assert reused.reference_grads.keys() == fresh.reference_grads.keys()
+    for key, grad in fresh.reference_grads.items():
+        assert torch.equal(reused.reference_grads[key], grad)
