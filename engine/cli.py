@@ -191,9 +191,9 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
 def compute(args: argparse.Namespace) -> int:
     doc = load_any(args.file)
     apply_gradients(doc, args.gradient or [])
-    from engine.run import run  # torch comes in only when there is something to compute
+    from engine.run import GRADS, run  # torch comes in only when there is something to compute
 
-    result = run(doc)
+    result = run(doc, level=GRADS)  # numbers only: the report has no events
     data = report(doc, result)
     if args.json:
         print(json.dumps(data, allow_nan=False))
