@@ -28,18 +28,9 @@ from engine.edge_slots import edge_slots, gradient_key
 from engine.literal import Nested, all_integers
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.order import id_order
-from engine.trace import (
-    ACCUMULATE,
-    EDGE_GRAD,
-    GRAD_FN,
-    NODE_GRAD,
-    AutogradNode,
-    CallResult,
-    Run,
-    RunError,
-    TraceEvent,
-)
+from engine.recorder import Recorder, copy_grad
 from engine.trace import ZERO_GRAD as ZEROED
+from engine.trace import AutogradNode, CallResult, Run, RunError
 
 FULL = "full"  # every hook call as an event: the replay's trace
 GRADS = "grads"  # leaf .grad, node totals and edge gradients only: no events
@@ -52,82 +43,10 @@ def make_tensor(value: Nested, dtype: str, requires_grad: bool = False) -> torch
     return torch.tensor(value, dtype=_DTYPES[dtype], requires_grad=requires_grad)
 
 
-def _copy(t: torch.Tensor | None) -> torch.Tensor | None:
-    return None if t is None else t.detach().clone()
-
-
-class _Recorder:
-    """Collects hook calls into Run.events in arrival order.
-
-    Gradients are kept as the very tensors autograd handed over, not copies: autograd only
-    accumulates in place into a buffer nobody else references (it checks the use count), so
-    holding the object keeps it intact, and a run's cost does not grow with copies.
-    """
-
-    def __init__(self, run: Run, level: str = FULL) -> None:
-        self.run = run
-        self.full = level == FULL
-
-    def add(self, kind: str, node_id: str | None, **fields: Any) -> None:
-        if self.full:
-            self.run.events.append(TraceEvent(len(self.run.events), kind, node_id, **fields))
-
-    def node_hook(self, node_id: str):  # noqa: ANN201 - torch hook signature
-        def hook(grad: torch.Tensor) -> None:
-            self.run.node_grads[node_id] = grad
-            self.add(NODE_GRAD, node_id, grad=grad)
-        return hook
-
-    def edge_prehook(self, edge: Edge):  # noqa: ANN201
-        def hook(grad_outputs: tuple) -> None:
-            grad = grad_outputs[0]
-            self.run.edge_grads[edge] = grad
-            self.add(EDGE_GRAD, edge.source, edge=edge, grad=grad)
-        return hook
-
-    def grad_fn_hook(self, node_id: str | None, name: str, autograd_id: int,
-                     output_nr: int | None, edges: tuple[tuple[int, Edge], ...]):  # noqa: ANN201
-        # For the autograd node that made a document node's output, grad_outputs holds that
-        # node's total gradient: the same tensor a hook on the output would see, at the same
-        # moment, so one hook reports both (a second Python hook per node halves the speed).
-        # grad_inputs[slot] is what the node sends back along a document edge: all of them
-        # leave at once, when the node has run, in the order of its next_functions.
-        run = self.run
-        if not self.full:
-            def grads_only(grad_inputs: tuple, grad_outputs: tuple) -> None:
-                if output_nr is not None and node_id is not None:
-                    run.node_grads[node_id] = grad_outputs[output_nr]
-                for slot, edge in edges:
-                    if grad_inputs[slot] is not None:
-                        run.edge_grads[edge] = grad_inputs[slot]
-            return grads_only
-
-        def hook(grad_inputs: tuple, grad_outputs: tuple) -> None:
-            if output_nr is not None and node_id is not None:
-                grad = grad_outputs[output_nr]
-                run.node_grads[node_id] = grad
-                self.add(NODE_GRAD, node_id, grad=grad)
-            self.add(GRAD_FN, node_id, autograd_name=name, autograd_id=autograd_id,
-                     grads_in=tuple(grad_outputs), grads_out=tuple(grad_inputs))
-            for slot, edge in edges:
-                grad = grad_inputs[slot]
-                if grad is not None:  # not needed by this call (inputs=): nothing sent
-                    run.edge_grads[edge] = grad
-                    self.add(EDGE_GRAD, edge.source, edge=edge, grad=grad)
-        return hook
-
-    def accumulate_hook(self, node_id: str):  # noqa: ANN201
-        def hook(tensor: torch.Tensor) -> None:
-            # .grad itself is accumulated into in place by later backward calls: copy it
-            self.add(ACCUMULATE, node_id, autograd_name="AccumulateGrad",
-                     grad=_copy(tensor.grad))
-        return hook
-
-
 class _Forward:
     """One forward pass: tensors per node, plus the maps the autograd view needs."""
 
-    def __init__(self, doc: Document, run: Run, recorder: _Recorder) -> None:
+    def __init__(self, doc: Document, run: Run, recorder: Recorder) -> None:
         self.doc, self.run, self.rec = doc, run, recorder
         self.tensors: dict[str, torch.Tensor] = {}
         self.leaf_tensors: dict[str, torch.Tensor] = {}
@@ -288,7 +207,7 @@ def run(doc: Document, previous: Run | None = None, level: str = FULL) -> Run:
 
 def _run(doc: Document, previous: Run | None, level: str) -> Run:
     result = Run(names={n.id: n.name for n in doc.nodes()}, level=level)
-    recorder = _Recorder(result, level)
+    recorder = Recorder(result, level == FULL)
     fwd = _Forward(doc, result, recorder)
     fwd.compute()
     if recorder.full:
@@ -311,7 +230,7 @@ def _run(doc: Document, previous: Run | None, level: str) -> Run:
 
 
 def _grads(fwd: _Forward) -> dict[str, torch.Tensor | None]:
-    return {i: _copy(t.grad) for i, t in fwd.leaf_tensors.items()}
+    return {i: copy_grad(t.grad) for i, t in fwd.leaf_tensors.items()}
 
 
 class _NotRun(Exception):
@@ -398,7 +317,7 @@ class _Program:
             seeds = [_seed_for(n, t, self.result.warnings)
                      for n, t in zip(outputs, tensors, strict=True)]
             retain, inputs = self.doc.options.retain_graph, self.doc.options.inputs
-            self.result.seeds = {n.id: _copy(s) for n, s in zip(outputs, seeds, strict=True)}
+            self.result.seeds = {n.id: copy_grad(s) for n, s in zip(outputs, seeds, strict=True)}
         else:
             done.output_ids = list(call.outputs)
             tensors = self._tensors(call.outputs)
@@ -406,13 +325,13 @@ class _Program:
                                                        self.result.warnings)
                      for i, v, t in zip(call.outputs, call.seeds, tensors, strict=True)]
             retain, inputs = call.retain_graph, None if call.inputs is None else list(call.inputs)
-        done.seeds = {i: _copy(s) for i, s in zip(done.output_ids, seeds, strict=True)}
+        done.seeds = {i: copy_grad(s) for i, s in zip(done.output_ids, seeds, strict=True)}
         kwargs: dict[str, Any] = {"retain_graph": retain}
         if call.kind == GRAD:
             assert inputs is not None  # the document refuses a grad call without inputs
             answers = torch.autograd.grad(tensors, self._tensors(inputs), grad_outputs=seeds,
                                           **kwargs)
-            done.results = {i: _copy(g) for i, g in zip(inputs, answers, strict=True)}
+            done.results = {i: copy_grad(g) for i, g in zip(inputs, answers, strict=True)}
             return
         if inputs is not None:
             kwargs["inputs"] = [self.fwd.tensors[i] for i in inputs if i in self.fwd.tensors]
@@ -430,7 +349,7 @@ class _Program:
             else:
                 grad: Any = t.grad  # on None: Python's own AttributeError, as in a script
                 grad.zero_()
-            self.fwd.rec.add(ZEROED, leaf_id, grad=_copy(t.grad))
+            self.fwd.rec.add(ZEROED, leaf_id, grad=copy_grad(t.grad))
 
 
 def _seed_for(node: Node, out: torch.Tensor, warnings: list[str]) -> torch.Tensor | None:

@@ -74,6 +74,7 @@ class NodeItem(QGraphicsItem):
         self.input_ports: dict[str, PortItem] = {}
         self.output_port: PortItem | None = None
         self.lines: list[tuple[str, str]] = []  # (text, role) role: value|grad|error|muted
+        self._shown: tuple[object, ...] = ()  # what set_lines last drew, to skip a repeat
         self.error: str | None = None
         self._height = HEADER + 3 * LINE + 8
         self.set_node(node)
@@ -102,12 +103,16 @@ class NodeItem(QGraphicsItem):
         self.update()
 
     def set_lines(self, lines: list[tuple[str, str]], error: str | None = None) -> None:
+        shown = (lines, error, self.node.name, self.toolTip())
+        if shown == self._shown:
+            return  # every run sets every card: repaint only the ones that changed
         self.lines = lines
         self.error = error
         if error:
             self.setToolTip(f"{self.node.name}: {error}")
         else:
             self.setToolTip(f"{self.node.name}: {get_op(self.node.op).description}")
+        self._shown = (lines, error, self.node.name, self.toolTip())
         self.update()
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:  # noqa: N802

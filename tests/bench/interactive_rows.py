@@ -99,9 +99,12 @@ def seed_rows() -> list[Row]:
     cases: list[tuple[str, Callable[[], Document], float | None]] = [
         ("Example 1 (3 nodes, scalar)", lambda: load(example_path("seed_1_scalar_loss")), 16),
         ("Example 3 (2 nodes)", lambda: load(example_path()), 16),
-        ("50-node DAG", lambda: dag_document(50, 2), None),
-        ("200-node DAG", lambda: dag_document(200, 2), 33),
-        ("1000-node DAG", lambda: dag_document(1000, 2), None),
+        # laid out, as a graph is on screen; the window at its first-start size, 1:1
+        ("50-node DAG", lambda: dag_document(50, 2, layout=True), None),
+        ("200-node DAG", lambda: dag_document(200, 2, layout=True), 33),
+        ("1000-node DAG", lambda: dag_document(1000, 2, layout=True), None),
+        # the same 200 nodes with every card at one point: all 200 cards repainted
+        ("200-node DAG, all cards stacked", lambda: dag_document(200, 2), None),
     ]
     for label, make, target in cases:
         ours = seed_edit_ms(make())
