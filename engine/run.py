@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -196,8 +197,11 @@ def run(doc: Document, previous: Run | None = None, level: str = FULL) -> Run:
     # A run allocates thousands of small objects that live until it returns: the cyclic
     # collector would scan the whole heap (torch's modules included) again and again for
     # none of them. It is paused for the run, not turned off: re-enabled on the way out.
-    paused = gc.isenabled()
-    gc.disable()
+    # Only on the main thread: the switch is process-wide, and a collection must not be
+    # moved into a worker thread (it could finalize Qt objects there).
+    paused = gc.isenabled() and threading.current_thread() is threading.main_thread()
+    if paused:
+        gc.disable()
     try:
         return _run(doc, previous, level)
     finally:
