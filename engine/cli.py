@@ -208,10 +208,10 @@ def compute(args: argparse.Namespace) -> int:
         assert isinstance(exc.document, Document)
         doc, raised = exc.document, exc
     apply_gradients(doc, args.gradient or [])
-    from engine.run import run  # torch comes in only when there is something to compute
+    from engine.run import GRADS, run  # torch comes in only when there is something to compute
     from engine.trace import RunError
 
-    result = run(doc)
+    result = run(doc, level=GRADS)  # numbers only: the report has no events
     if raised is not None and result.error is None:
         result.error = RunError(raised.error_type, raised.torch_message, None, "forward")
     data = report(doc, result)

@@ -200,7 +200,8 @@ class Document(ProgramEdits):
         return sorted((n for n in self.nodes() if n.is_output), key=lambda n: id_key(n.id))
 
     def leaves(self) -> list[Node]:
-        return [n for n in self.topological_nodes() if n.op == LEAF]
+        # a leaf has no inputs, so the topological order (ties by id) puts leaves in id order
+        return sorted((n for n in self.nodes() if n.op == LEAF), key=lambda n: id_key(n.id))
 
     def topological_nodes(self) -> list[Node]:
         """Nodes in a deterministic topological order (ties broken by id)."""
@@ -458,6 +459,17 @@ class Document(ProgramEdits):
         self._by_name = dict(other._by_name)
         self._next_id = 1
         self._emit(DocEvent("reset"))
+
+    def snapshot(self) -> Document:
+        """A copy for a run to read while this document goes on being edited: its own graph,
+        options and calls, sharing the Node objects (a change always stores a new Node,
+        never edits one in place), so a snapshot costs no deep copy of every value."""
+        twin = Document()
+        twin.graph = self.graph.copy()
+        twin.options = copy.deepcopy(self.options)
+        twin.calls = list(self.calls)
+        twin.title, twin.description = self.title, self.description
+        return twin
 
     def clone(self) -> Document:
         twin = Document()

@@ -19,7 +19,7 @@ from engine.lens import Lens
 from engine.lens_target import CallTarget, compare
 from engine.limits import JACOBIAN_ENTRIES, Limit
 from engine.ops import CONSTANT, LEAF, get_op
-from engine.run import make_tensor
+from engine.run import GRADS, make_tensor
 from engine.run import run as run_document
 from engine.trace import Run
 
@@ -133,8 +133,7 @@ def lens(doc: Document, run: Run, call: int | None = None, max_entries: int = MA
         return Lens(call=target.index, label=target.label,
                     note=f"{target.label or 'this call'} is not a backward or "
                          "autograd.grad call: it has no J")
-    key = (tuple(target.output_ids), None if target.input_ids is None
-           else tuple(target.input_ids))
+    key = _cache_key(target)
     part = cache.get(key) if cache is not None else None
     if part is None:
         part = _jacobian(doc, run, pure_forward(doc, target.output_ids, target.input_ids),
@@ -158,6 +157,11 @@ def lens(doc: Document, run: Run, call: int | None = None, max_entries: int = MA
     result.contributions = v[:, None] * result.jacobian
     compare(target, result)
     return result
+
+
+def _cache_key(target: CallTarget) -> tuple[Any, ...]:
+    return (tuple(target.output_ids), None if target.input_ids is None
+            else tuple(target.input_ids))
 
 
 def _jacobian(doc: Document, run: Run, fwd: PureForward, max_entries: int) -> Lens:
@@ -215,18 +219,26 @@ def reference_grads(doc: Document) -> dict[str, torch.Tensor | None]:
     for node in twin.outputs():
         twin.update_node(node.id, seed=None, seed_enabled=True)
     twin.set_options(accumulate=False)
-    return run_document(twin).leaf_grads
+    return run_document(twin, level=GRADS).leaf_grads
 
 
-def analyse(doc: Document, run: Run) -> None:
+def analyse(doc: Document, run: Run, basis: Run | None = None) -> None:
     """Attach the reference grads and the lens to `run` (called inside the run job): the
     lens of the first backward call, and that of every other backward or autograd.grad
-    call in `run.lens.others` (the lens follows the call a view picks)."""
-    try:
-        run.reference_grads = reference_grads(doc)
-    except Exception as exc:  # a bug, not torch: keep the main result usable
-        run.warnings.append(f"reference gradients unavailable: {exc}")
+    call in `run.lens.others` (the lens follows the call a view picks).
+
+    basis: an earlier run of the same document up to its seeds. Neither J nor the ghost
+    bars (the all-ones seed) depend on the seeds, so they are taken from it; only v, vᵀJ
+    and each call's check are new."""
     cache: JacobianCache = {}
+    if basis is not None and basis.lens is not None and basis.reference_grads is not None:
+        run.reference_grads = basis.reference_grads
+        cache = _known_jacobians(doc, run, basis.lens)
+    else:
+        try:
+            run.reference_grads = reference_grads(doc)
+        except Exception as exc:  # a bug, not torch: keep the main result usable
+            run.warnings.append(f"reference gradients unavailable: {exc}")
     try:
         run.lens = lens(doc, run, cache=cache)
         for done in run.calls:
@@ -234,6 +246,20 @@ def analyse(doc: Document, run: Run) -> None:
                 run.lens.others[done.index] = lens(doc, run, done.index, cache=cache)
     except Exception as exc:
         run.lens = Lens(note=f"{type(exc).__name__}: {exc}")
+
+
+def _known_jacobians(doc: Document, run: Run, earlier: Lens) -> JacobianCache:
+    """The J of every call `earlier` (a run of the same graph and values) computed, keyed as
+    `lens` looks them up; a call whose J failed is not kept, so it is rechecked."""
+    cache: JacobianCache = {}
+    for done in [earlier, *earlier.others.values()]:
+        if done.jacobian is None:
+            continue
+        key = _cache_key(CallTarget.of(doc, run, done.call))
+        cache[key] = Lens(row_labels=done.row_labels, col_labels=done.col_labels,
+                          col_groups=done.col_groups, row_groups=done.row_groups,
+                          jacobian=done.jacobian)
+    return cache
 
 
 def as_lists(t: torch.Tensor | None) -> Any:

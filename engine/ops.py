@@ -72,6 +72,8 @@ class OpSpec:
         fn = self.impl or _resolve(self.target or self.torch_name)
         if self.operator and any(isinstance(i, bool | int | float) for i in inputs):
             fn = getattr(_operator, self.operator)
+        if not self.params:  # most ops: nothing to merge (a run calls this for every node)
+            return fn(*inputs)
         merged = {**self.default_params(), **params}
         positional = [_to_torch_arg(self.param(name), merged.pop(name))
                       for name in self.positional_params]

@@ -1,42 +1,42 @@
 """Forward in topological order, backward with the user's seeds, and the trace of both.
 
-The runner never differentiates by hand. It builds real torch tensors, feeds every edge
-through its own alias (`t.view_as(t)`) so that a hook on the alias sees exactly what that
-edge carries back, hooks each node's output (its total gradient) and each leaf's
+The runner never differentiates by hand. It builds real torch tensors, hooks every autograd
+node forward builds (a post-hook sees the node's total gradient and what it sends along each
+edge: engine/edge_slots.py maps those slots to document edges) and each leaf's
 AccumulateGrad, then calls `torch.autograd.backward` and keeps every hook call in the order
 the real engine made it.
+
+Two levels: FULL records every event (the replay, exports); GRADS keeps only what cards and
+the chart read (leaf .grad, node totals, edge gradients, per call) and is what a live seed
+edit runs. The same document gives the same numbers at both levels.
 """
 
 from __future__ import annotations
 
+import gc
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any
 
-import networkx as nx
 import torch
 
 from engine.calls import BACKWARD, GRAD, ZERO_GRAD, Call
 from engine.calls import backward as backward_call
 from engine.calls import describe as describe_call
-from engine.document import Document, Edge, Node, id_key
+from engine.document import Document, Edge, Node
+from engine.edge_slots import edge_slots, gradient_key
 from engine.literal import Nested, all_integers
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.order import id_order
+from engine.recorder import Recorder, copy_grad
 from engine.refusals import GraphIncomplete, Refusal
 from engine.sizes import SizeBudget
-from engine.trace import (
-    ACCUMULATE,
-    EDGE_GRAD,
-    GRAD_FN,
-    INCOMPLETE,
-    NODE_GRAD,
-    AutogradNode,
-    CallResult,
-    Run,
-    RunError,
-    TraceEvent,
-)
+from engine.trace import INCOMPLETE, AutogradNode, CallResult, Run, RunError
 from engine.trace import ZERO_GRAD as ZEROED
+
+FULL = "full"  # every hook call as an event: the replay's trace
+GRADS = "grads"  # leaf .grad, node totals and edge gradients only: no events
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
            "bool": torch.bool}
@@ -46,81 +46,30 @@ def make_tensor(value: Nested, dtype: str, requires_grad: bool = False) -> torch
     return torch.tensor(value, dtype=_DTYPES[dtype], requires_grad=requires_grad)
 
 
-def _copy(t: torch.Tensor | None) -> torch.Tensor | None:
-    return None if t is None else t.detach().clone()
-
-
-class _Recorder:
-    """Collects hook calls into Run.events in arrival order.
-
-    Gradients are kept as the very tensors autograd handed over, not copies: autograd only
-    accumulates in place into a buffer nobody else references (it checks the use count), so
-    holding the object keeps it intact, and a run's cost does not grow with copies.
-    """
-
-    def __init__(self, run: Run) -> None:
-        self.run = run
-
-    def add(self, kind: str, node_id: str | None, **fields: Any) -> None:
-        self.run.events.append(TraceEvent(len(self.run.events), kind, node_id, **fields))
-
-    def node_hook(self, node_id: str):  # noqa: ANN201 - torch hook signature
-        def hook(grad: torch.Tensor) -> None:
-            self.run.node_grads[node_id] = grad
-            self.add(NODE_GRAD, node_id, grad=grad)
-        return hook
-
-    def edge_prehook(self, edge: Edge):  # noqa: ANN201
-        def hook(grad_outputs: tuple) -> None:
-            grad = grad_outputs[0]
-            self.run.edge_grads[edge] = grad
-            self.add(EDGE_GRAD, edge.source, edge=edge, grad=grad)
-        return hook
-
-    def grad_fn_hook(self, node_id: str | None, name: str, autograd_id: int,
-                     output_nr: int | None):  # noqa: ANN201
-        # For the autograd node that made a document node's output, grad_outputs holds that
-        # node's total gradient: the same tensor a hook on the output would see, at the same
-        # moment, so one hook reports both (a second Python hook per node halves the speed).
-        def hook(grad_inputs: tuple, grad_outputs: tuple) -> None:
-            if output_nr is not None and node_id is not None:
-                grad = grad_outputs[output_nr]
-                self.run.node_grads[node_id] = grad
-                self.add(NODE_GRAD, node_id, grad=grad)
-            self.add(GRAD_FN, node_id, autograd_name=name, autograd_id=autograd_id,
-                     grads_in=tuple(grad_outputs), grads_out=tuple(grad_inputs))
-        return hook
-
-    def accumulate_hook(self, node_id: str):  # noqa: ANN201
-        def hook(tensor: torch.Tensor) -> None:
-            # .grad itself is accumulated into in place by later backward calls: copy it
-            self.add(ACCUMULATE, node_id, autograd_name="AccumulateGrad",
-                     grad=_copy(tensor.grad))
-        return hook
-
-
 class _Forward:
     """One forward pass: tensors per node, plus the maps the autograd view needs."""
 
-    def __init__(self, doc: Document, run: Run, recorder: _Recorder) -> None:
+    def __init__(self, doc: Document, run: Run, recorder: Recorder) -> None:
         self.doc, self.run, self.rec = doc, run, recorder
         self.tensors: dict[str, torch.Tensor] = {}
         self.leaf_tensors: dict[str, torch.Tensor] = {}
         self.fn_owner: dict[Any, str | None] = {}  # grad_fn -> node id
         self.fn_ids: dict[Any, int] = {}  # grad_fn -> index in Run.autograd
-        self.plumbing: set[Any] = set()  # the alias ViewBackward nodes we added
+        # alias ViewBackward nodes added for the few edges no slot can stand for
+        self.plumbing: set[Any] = set()
         self.budget = SizeBudget()  # every op's output size is checked before it runs
 
     def compute(self) -> None:
         # one pass over the edges instead of a networkx query per node: runs are hot
         self.in_edges: dict[str, dict[str, Edge]] = {}
-        for src, dst, port in self.doc.graph.edges(keys=True):
-            self.in_edges.setdefault(dst, {})[port] = Edge(src, dst, port)
         graph = self.doc.graph
-        # Id order where the graph allows: autograd orders its work by creation, so building
-        # nodes in the snippet's order makes float sums come out bit-for-bit like the snippet.
-        for node_id in nx.lexicographical_topological_sort(graph, key=id_key):
-            node: Node = graph.nodes[node_id]["node"]
+        pairs = []
+        for src, dst, port in graph.edges(keys=True):
+            self.in_edges.setdefault(dst, {})[port] = Edge(src, dst, port)
+            pairs.append((src, dst))
+        nodes = graph.nodes
+        for node_id in id_order(nodes, pairs):
+            node: Node = nodes[node_id]["node"]
             try:
                 out = self._compute_node(node)
             except _Skip:
@@ -150,11 +99,13 @@ class _Forward:
             self.budget.add(t.numel(), node.name)
             if t.requires_grad:
                 self.leaf_tensors[node.id] = t
-                t.register_post_accumulate_grad_hook(self.rec.accumulate_hook(node.id))
+                if self.rec.full:
+                    t.register_post_accumulate_grad_hook(self.rec.accumulate_hook(node.id))
             return t
         spec = get_op(node.op)
         edges = self.in_edges.get(node.id, {})
         inputs: list[Any] = []
+        watched: list[tuple[int, Edge]] = []  # inputs that carry a gradient back
         for port in spec.inputs:
             edge = edges.get(port)
             if edge is None:
@@ -164,44 +115,74 @@ class _Forward:
             source = self.doc.node(edge.source)
             if source.op == CONSTANT and source.params.get(NUMBER):
                 inputs.append(source.value)  # the snippet's plain number, not a tensor
-            else:
-                inputs.append(self._through_alias(edge))
+                continue
+            tensor = self.tensors[edge.source]
+            if tensor.requires_grad:
+                self._number_accumulate(edge.source, tensor)
+                watched.append((len(inputs), edge))
+            inputs.append(tensor)
         self.budget.check_op(node.op, inputs, node.params, node.name)
         out = spec.call(*inputs, **node.params)
         if not isinstance(out, torch.Tensor):
             raise TypeError(f"{node.op} returned {type(out).__name__}, not a tensor")
+        region = self._region(out)
+        slots = edge_slots(out, region, inputs, watched) if watched else {}
+        if slots is None:  # no slot per edge: watch these edges through aliases instead
+            for position, edge in watched:
+                inputs[position] = self._through_alias(edge)
+            out = spec.call(*inputs, **node.params)
+            region, slots = self._region(out), {}
         self.budget.add(out.numel(), node.name, node.op)
-        self._claim_grad_fns(out, node.id)
+        self._claim_grad_fns(out, node.id, region, slots)
         return out
+
+    def _number_accumulate(self, leaf_id: str, tensor: torch.Tensor) -> None:
+        """A leaf's AccumulateGrad gets its number for the autograd view when first used."""
+        if tensor.grad_fn is None:
+            accumulate = gradient_key(tensor)[0]
+            if accumulate not in self.fn_ids:
+                self.fn_ids[accumulate] = len(self.fn_ids)
+                self.fn_owner[accumulate] = leaf_id
 
     def _through_alias(self, edge: Edge) -> torch.Tensor:
         source = self.tensors[edge.source]
-        if not source.requires_grad:
-            return source  # carries no gradient: nothing to watch
         alias = source.view_as(source)
         view_fn: Any = alias.grad_fn
         self.plumbing.add(view_fn)
         view_fn.register_prehook(self.rec.edge_prehook(edge))
-        if source.grad_fn is None:  # a leaf: number its AccumulateGrad for the autograd view
-            accumulate = view_fn.next_functions[0][0]
-            if accumulate not in self.fn_ids:
-                self.fn_ids[accumulate] = len(self.fn_ids)
-                self.fn_owner[accumulate] = edge.source
         return alias
 
-    def _claim_grad_fns(self, out: torch.Tensor, node_id: str) -> None:
-        """Every autograd node between this output and its input aliases belongs to node_id;
-        each gets a number and a hook."""
+    def _region(self, out: torch.Tensor) -> list[Any]:
+        """The autograd nodes forward built for this op: from its output down to its inputs'
+        own nodes (already claimed) or our aliases."""
+        fn, owned = out.grad_fn, self.fn_owner
+        if fn is not None and fn not in owned and \
+                all(nxt is None or nxt in owned for nxt, _ in fn.next_functions):
+            return [fn]  # the common case: one autograd node per op
+        region: list[Any] = []
+        seen: set[Any] = set()
         stack: list[Any] = [out.grad_fn] if out.grad_fn is not None else []
         while stack:
             fn = stack.pop()
-            if fn is None or fn in self.plumbing or fn in self.fn_owner:
+            if fn is None or fn in seen or fn in self.plumbing or fn in self.fn_owner:
                 continue
+            seen.add(fn)
+            region.append(fn)
+            stack.extend(nxt for nxt, _ in fn.next_functions)
+        return region
+
+    def _claim_grad_fns(self, out: torch.Tensor, node_id: str, region: list[Any],
+                        slots: dict[Any, tuple[tuple[int, Edge], ...]]) -> None:
+        """Every autograd node of the op's region belongs to node_id; each gets a number,
+        and a hook (at the GRADS level only the nodes that report a total or an edge)."""
+        for fn in region:
             self.fn_owner[fn] = node_id
             self.fn_ids[fn] = number = len(self.fn_ids)
             output_nr = out.output_nr if fn is out.grad_fn else None
-            fn.register_hook(self.rec.grad_fn_hook(node_id, fn.name(), number, output_nr))
-            stack.extend(nxt for nxt, _ in fn.next_functions)
+            edges = slots.get(fn, ())
+            if self.rec.full or output_nr is not None or edges:
+                fn.register_hook(self.rec.grad_fn_hook(node_id, fn.name(), number, output_nr,
+                                                       edges))
 
     def autograd_graph(self) -> list[AutogradNode]:
         """The grad_fn graph autograd built, our alias nodes skipped, in numbering order."""
@@ -219,13 +200,31 @@ class _Skip(Exception):
     pass
 
 
-def run(doc: Document, previous: Run | None = None) -> Run:
-    """Forward, then the document's calls in order. Never raises for torch errors."""
-    result = Run(names={n.id: n.name for n in doc.nodes()})
-    recorder = _Recorder(result)
+def run(doc: Document, previous: Run | None = None, level: str = FULL) -> Run:
+    """Forward, then the document's calls in order. Never raises for torch errors.
+    level GRADS leaves Run.events and Run.autograd empty (see the module docstring)."""
+    # A run allocates thousands of small objects that live until it returns: the cyclic
+    # collector would scan the whole heap (torch's modules included) again and again for
+    # none of them. It is paused for the run, not turned off: re-enabled on the way out.
+    # Only on the main thread: the switch is process-wide, and a collection must not be
+    # moved into a worker thread (it could finalize Qt objects there).
+    paused = gc.isenabled() and threading.current_thread() is threading.main_thread()
+    if paused:
+        gc.disable()
+    try:
+        return _run(doc, previous, level)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _run(doc: Document, previous: Run | None, level: str) -> Run:
+    result = Run(names={n.id: n.name for n in doc.nodes()}, level=level)
+    recorder = Recorder(result, level == FULL)
     fwd = _Forward(doc, result, recorder)
     fwd.compute()
-    result.autograd = fwd.autograd_graph()
+    if recorder.full:
+        result.autograd = fwd.autograd_graph()
     if result.node_errors:
         result.error = next(iter(result.node_errors.values()))
     result.output_ids = [n.id for n in doc.outputs()]
@@ -244,7 +243,7 @@ def run(doc: Document, previous: Run | None = None) -> Run:
 
 
 def _grads(fwd: _Forward) -> dict[str, torch.Tensor | None]:
-    return {i: _copy(t.grad) for i, t in fwd.leaf_tensors.items()}
+    return {i: copy_grad(t.grad) for i, t in fwd.leaf_tensors.items()}
 
 
 class _NotRun(Exception):
@@ -331,7 +330,7 @@ class _Program:
             seeds = [_seed_for(n, t, self.result.warnings)
                      for n, t in zip(outputs, tensors, strict=True)]
             retain, inputs = self.doc.options.retain_graph, self.doc.options.inputs
-            self.result.seeds = {n.id: _copy(s) for n, s in zip(outputs, seeds, strict=True)}
+            self.result.seeds = {n.id: copy_grad(s) for n, s in zip(outputs, seeds, strict=True)}
         else:
             done.output_ids = list(call.outputs)
             tensors = self._tensors(call.outputs)
@@ -339,13 +338,13 @@ class _Program:
                                                        self.result.warnings)
                      for i, v, t in zip(call.outputs, call.seeds, tensors, strict=True)]
             retain, inputs = call.retain_graph, None if call.inputs is None else list(call.inputs)
-        done.seeds = {i: _copy(s) for i, s in zip(done.output_ids, seeds, strict=True)}
+        done.seeds = {i: copy_grad(s) for i, s in zip(done.output_ids, seeds, strict=True)}
         kwargs: dict[str, Any] = {"retain_graph": retain}
         if call.kind == GRAD:
             assert inputs is not None  # the document refuses a grad call without inputs
             answers = torch.autograd.grad(tensors, self._tensors(inputs), grad_outputs=seeds,
                                           **kwargs)
-            done.results = {i: _copy(g) for i, g in zip(inputs, answers, strict=True)}
+            done.results = {i: copy_grad(g) for i, g in zip(inputs, answers, strict=True)}
             return
         if inputs is not None:
             kwargs["inputs"] = [self.fwd.tensors[i] for i in inputs if i in self.fwd.tensors]
@@ -363,7 +362,7 @@ class _Program:
             else:
                 grad: Any = t.grad  # on None: Python's own AttributeError, as in a script
                 grad.zero_()
-            self.fwd.rec.add(ZEROED, leaf_id, grad=_copy(t.grad))
+            self.fwd.rec.add(ZEROED, leaf_id, grad=copy_grad(t.grad))
 
 
 def _seed_for(node: Node, out: torch.Tensor, warnings: list[str]) -> torch.Tensor | None:

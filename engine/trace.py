@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # Event kinds, in the words of the step list.
 NODE_GRAD = "node_grad"  # a tensor hook on a node's output: the node's total gradient
-EDGE_GRAD = "edge_grad"  # a tensor hook on an edge's alias: what that edge carried back
+EDGE_GRAD = "edge_grad"  # what one edge carried back (a slot of its consumer's grad_inputs)
 GRAD_FN = "grad_fn"  # an autograd Node finished: gradient in, gradients out
 ACCUMULATE = "accumulate"  # AccumulateGrad wrote a leaf's .grad (post-accumulate hook)
 ZERO_GRAD = "zero_grad"  # a zero_grad call reset a leaf's .grad (grad: zeros, or None)
@@ -131,6 +131,12 @@ class Run:
     # leaf_grads above is .grad after the last call that ran; seeds, output_ids, node_grads
     # and edge_grads are the document's own backward call's (each call has its own).
     calls: list[CallResult] = field(default_factory=list)
+    # engine.run.FULL: events and autograd recorded; GRADS: numbers only (events empty)
+    level: str = "full"
+
+    @property
+    def traced(self) -> bool:
+        return self.level == "full"
 
     def at_call(self, index: int) -> Run:
         """This run as seen right after call `index`: its .grad then, and what that call sent

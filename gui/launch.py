@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
@@ -32,6 +33,20 @@ def load_start_document(path: str | None) -> tuple[Document, str | None]:
         except FileFormatError as exc:
             return load(example_path()), f"Could not open {path}: {exc}"
     return load(example_path()), None
+
+
+def after_first_paint(window: QWidget, then: Callable[[], None]) -> None:
+    """Call `then` from the event loop once the window has painted for the first time."""
+
+    class Watcher(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                obj.removeEventFilter(self)
+                QTimer.singleShot(0, then)
+            return False
+
+    watcher = Watcher(window)
+    window.installEventFilter(watcher)
 
 
 def report_first_paint(window: QWidget) -> None:
@@ -58,33 +73,49 @@ def launch(argv: list[str]) -> int:
 
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)
-    from gui.files.file_actions import offer_recovery
     from gui.files.theme import apply_theme, saved_theme
     from gui.main_window import MainWindow
 
     apply_theme(saved_theme())
     doc, problem = load_start_document(args.file)
-    window = MainWindow(doc, restore_layout=True)
+    # the canvas first (at its saved size); its docks right after the first paint
+    window = MainWindow(doc, panels=False, restore_layout=True)
     # an exception in a slot, a timer or an undo command: one calm dialog, the work kept in
-    # the recovery file, the process alive (tests keep pytest-qt's own hook instead)
+    # the recovery file (once the file actions exist, right after the first paint), the
+    # process alive (tests keep pytest-qt's own hook instead)
     from gui import errors
 
-    errors.install(keep_work=window.file_actions.autosave.write_if_dirty, parent=lambda: window)
+    errors.install(keep_work=lambda: keep_work(window), parent=lambda: window)
     if os.environ.get("GRADFLOW_REPORT_FIRST_PAINT"):  # `make bench` times the cold start
         report_first_paint(window)
-    if args.file and problem is None:
-        from pathlib import Path
-
-        window.file_actions.opened_from(Path(args.file))
     window.show()
+    QTimer.singleShot(0, window.view.fit_all)
+    after_first_paint(window, lambda: finish_start(window, args.file, problem))
+    return app.exec()
+
+
+def keep_work(window: MainWindow) -> None:
+    """What the error dialog saves first: the unsaved document, once the file actions exist."""
+    if window.panels_built:
+        window.file_actions.autosave.write_if_dirty()
+
+
+def finish_start(window: MainWindow, path: str | None, problem: str | None) -> None:
+    """After the first paint: the docks, their saved arrangement, the first run (torch
+    loads then), and what the start has to tell."""
+    from gui.files.file_actions import offer_recovery
+
+    window.build_panels()  # with the saved dock layout, or else the first-start one
     if not window.layout_restored:  # first start: the learning layout, sized for the window
         QTimer.singleShot(0, window.size_docks)
-    QTimer.singleShot(0, window.view.fit_all)
-    QTimer.singleShot(0, window.runner.run_now)  # after the first paint: torch loads then
+    if path and problem is None:
+        from pathlib import Path
+
+        window.file_actions.opened_from(Path(path))
+    QTimer.singleShot(0, window.runner.run_now)
     if problem:
         QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Gradflow Studio", problem))
     QTimer.singleShot(0, lambda: offer_recovery(window.file_actions))
-    return app.exec()
 
 
 def open_offscreen(doc: Document, size: tuple[int, int] | None = None) -> MainWindow:

@@ -1,8 +1,15 @@
-"""The main window. `__init__` is the table of contents: each feature is built with the few
-things it needs and kept in a typed attribute; features talk back through callables and
-signals, never through the window."""
+"""The main window. `__init__` and `build_panels` are the table of contents: each feature is
+built with the few things it needs and kept in a typed attribute; features talk back through
+callables and signals, never through the window.
+
+`__init__` builds what the first paint shows (the canvas with its banner, the menu bar);
+`build_panels` the docks around it. The app start calls it right after the first paint, so
+the window appears sooner (and imports pyqtgraph's chart, the replay... only then)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
@@ -11,24 +18,23 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 from engine.document import Document
 from engine.trace import Run
 from gui import style
-from gui.canvas.editing import CanvasEditing
 from gui.canvas.scene import GraphScene
 from gui.canvas.view import GraphView
-from gui.code.code_panel import CodePanel
-from gui.code.import_dialog import import_action
-from gui.files.file_actions import FileActions
-from gui.files.image_export import Targets, add_export_actions
-from gui.files.settings import restore_window_state, save_window_state
-from gui.files.theme import add_theme_menu
 from gui.panels.error_banner import ErrorBanner
-from gui.panels.explain_pane import ExplainPane
-from gui.panels.jacobian_view import JacobianView
-from gui.replay.backward_replay import BackwardReplay
 from gui.runner import RunController
-from gui.seed.call_chart import CallsChart
-from gui.seed.program_panel import ProgramPanel
-from gui.seed.seed_form import SeedForm
-from gui.waiting import COMPUTING, waiting_label
+from gui.waiting import COMPUTING
+
+if TYPE_CHECKING:
+    from gui.canvas.editing import CanvasEditing
+    from gui.code.code_panel import CodePanel
+    from gui.files.file_actions import FileActions
+    from gui.files.image_export import Targets
+    from gui.panels.explain_pane import ExplainPane
+    from gui.panels.jacobian_view import JacobianView
+    from gui.replay.backward_replay import BackwardReplay
+    from gui.seed.call_chart import CallsChart
+    from gui.seed.program_panel import ProgramPanel
+    from gui.seed.seed_form import SeedForm
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -37,11 +43,25 @@ LOADING_TORCH = "loading torch…"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, doc: Document, restore_layout: bool = False) -> None:
+    # built by build_panels
+    chart: CallsChart
+    program: ProgramPanel
+    seed_form: SeedForm
+    jacobian: JacobianView
+    explain: ExplainPane
+    editing: CanvasEditing
+    backward_replay: BackwardReplay
+    file_actions: FileActions
+    code_panel: CodePanel
+
+    def __init__(self, doc: Document, panels: bool = True, restore_layout: bool = False) -> None:
+        """panels=False: the canvas only, `build_panels` later (the app's start).
+        restore_layout: the saved dock layout if there is one, else the first-start one."""
         super().__init__()
         # the model, its history, and the runner that turns it into Runs off the GUI thread
         self.doc = doc
         self._session = True  # closing stores the layout and settles unsaved work
+        self.panels_built = False
         self.undo_stack = QUndoStack(self)
         self.runner = RunController(doc)
         # the canvas, with the banner that names a failed run above it
@@ -50,6 +70,38 @@ class MainWindow(QMainWindow):
         self.banner = ErrorBanner()
         self._set_central(self.banner, self.view)
         self._build_menus()
+        self._first_size()
+        self._restore_layout = restore_layout
+        self.layout_restored = False
+        self._geometry_restored = False
+        if restore_layout:  # the saved size before the first paint; the docks once built
+            from gui.files.settings import restore_window_state
+
+            self._geometry_restored = restore_window_state(self, docks=False)
+        self._torch_ready = False  # a first run has landed: torch is in
+        # one owner of "the document was replaced": every view resets in reset_views' order
+        doc.subscribe(lambda event: self.reset_views() if event.kind == "reset" else None)
+        if panels:
+            self.build_panels()
+
+    def build_panels(self) -> None:
+        """The docks around the canvas and the menu entries that come with them."""
+        from gui.canvas.editing import CanvasEditing
+        from gui.code.code_panel import CodePanel
+        from gui.code.import_dialog import import_action
+        from gui.files.file_actions import FileActions
+        from gui.files.image_export import add_export_actions
+        from gui.files.settings import restore_window_state
+        from gui.files.theme import add_theme_menu
+        from gui.panels.explain_pane import ExplainPane
+        from gui.panels.jacobian_view import JacobianView
+        from gui.replay.backward_replay import BackwardReplay
+        from gui.seed.call_chart import CallsChart
+        from gui.seed.program_panel import ProgramPanel
+        from gui.seed.seed_form import SeedForm
+        from gui.waiting import waiting_label
+
+        doc = self.doc
         # the seed v and what it produces
         self.chart = CallsChart(doc)  # with several calls: each call's share, stacked
         self.chart_dock = self.add_dock("Input gradients", self.chart.panel, RIGHT)
@@ -92,16 +144,15 @@ class MainWindow(QMainWindow):
 
         self.runner.finished.connect(self.show_run)
         self.runner.busy.connect(self._on_busy)
-        self._torch_ready = False  # a first run has landed: torch is in
         self.chart_waiting = waiting_label(self.chart)
-        # one owner of "the document was replaced": every view resets in reset_views' order
-        doc.subscribe(lambda event: self.reset_views() if event.kind == "reset" else None)
         self.show_computing(chart_has_bars=False)
         # the saved layout if asked (the app's start), else the first-start one. Never both:
         # restoring over tabified docks leaves the old tab bars drawn under the new ones
-        self.layout_restored = restore_layout and restore_window_state(self)
+        self.layout_restored = (self._restore_layout and self._geometry_restored
+                                and restore_window_state(self, geometry=False))
         if not self.layout_restored:
             self._arrange_docks()
+        self.panels_built = True
 
     # ---- building -------------------------------------------------------------------------
     def _set_central(self, *widgets: QWidget) -> None:
@@ -142,9 +193,7 @@ class MainWindow(QMainWindow):
         gets most of the window; one column on the left shows the seed form above the
         input-gradient chart; the replay transport runs under the canvas. Every other panel
         is a tab beside one of these, one click away."""
-        screen = self.screen().availableGeometry()
-        # a laptop screen is used whole: every pixel of the canvas counts there
-        self.resize(min(1480, screen.width()), min(920, screen.height()))
+        self._first_size()
         self.setCorner(Qt.Corner.TopLeftCorner, LEFT)
         self.setCorner(Qt.Corner.BottomLeftCorner, LEFT)  # the column runs the full height
         editing, replay = self.editing, self.backward_replay
@@ -183,6 +232,11 @@ class MainWindow(QMainWindow):
                          [int(height * 0.52), int(height * 0.48)], vertical)
         self.resizeDocks([self.backward_replay.dock], [max(130, int(height * 0.16))], vertical)
 
+    def _first_size(self) -> None:
+        screen = self.screen().availableGeometry()
+        # a laptop screen is used whole: every pixel of the canvas counts there
+        self.resize(min(1480, screen.width()), min(920, screen.height()))
+
     # ---- what features call back ----------------------------------------------------------
     def show_status(self, text: str, ms: int) -> None:
         self.statusBar().showMessage(text, ms)
@@ -208,16 +262,19 @@ class MainWindow(QMainWindow):
         """New, Open, an example, an import, recovery, or a failed command put back: every
         view lets go of the old document and its run, in this order. Each step runs even if
         one before it failed; the first failure is raised afterwards (→ the error dialog)."""
-        steps = (
-            self.runner.forget,          # the old run, and any still in flight, never shows
-            self.replay.drop,            # replay stopped, overlay items off the live canvas
-            self.scene.rebuild,          # cards from the new document, "computing…"
-            self.inspector.reset,
-            self.seed_form.reset,
-            lambda: self.explain.show_node(None),
-            self.show_computing,         # chart, lens, explain, banner: no number yet
-            self.view.viewport().update,
-        )
+        steps: tuple[Callable[[], object], ...] = (
+            self.runner.forget, self.scene.rebuild, self.view.viewport().update)
+        if self.panels_built:  # before the docks exist, only the canvas shows the document
+            steps = (
+                self.runner.forget,          # the old run, and any still in flight, never shows
+                self.replay.drop,            # replay stopped, overlay items off the live canvas
+                self.scene.rebuild,          # cards from the new document, "computing…"
+                self.inspector.reset,
+                self.seed_form.reset,
+                lambda: self.explain.show_node(None),
+                self.show_computing,         # chart, lens, explain, banner: no number yet
+                self.view.viewport().update,
+            )
         failure: Exception | None = None
         for step in steps:
             try:
@@ -276,10 +333,16 @@ class MainWindow(QMainWindow):
 
     # ---- closing --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.panels_built:  # closed before the first paint was over: nothing to settle
+            self.runner.shutdown()
+            super().closeEvent(event)
+            return
         if self._session and not self.file_actions.close_requested():
             event.ignore()  # the window stays open, the document untouched
             return
         if self._session:
+            from gui.files.settings import save_window_state
+
             save_window_state(self)
         self.runner.shutdown()
         super().closeEvent(event)
@@ -288,6 +351,7 @@ class MainWindow(QMainWindow):
         """Close without the session's bookkeeping: a headless export is not a session, so it
         neither stores its layout nor removes a crashed session's recovery file."""
         self._session = False
-        self.file_actions.autosave.timer.stop()
+        if self.panels_built:  # before the docks there is no autosave to stop
+            self.file_actions.autosave.timer.stop()
         self.close()
         self.runner.shutdown()

@@ -81,6 +81,7 @@ class NodeItem(QGraphicsItem):
         self.lines: list[tuple[str, str]] = []  # (text, role) role: value|grad|error|muted
         self._rows: list[tuple[str, str]] = []  # the lines wrapped to the card's width
         self._ports_height = HEADER + 3 * LINE + 8
+        self._shown: tuple[object, ...] = ()  # what set_lines last drew, to skip a repeat
         self.error: str | None = None
         self._height = HEADER + 3 * LINE + 8
         self.set_node(node)
@@ -111,6 +112,9 @@ class NodeItem(QGraphicsItem):
         self.update()
 
     def set_lines(self, lines: list[tuple[str, str]], error: str | None = None) -> None:
+        shown = (lines, error, self.node.name, self.toolTip())
+        if shown == self._shown:
+            return  # every run sets every card: repaint only the ones that changed
         self.lines = lines
         self.error = error
         width = NODE_WIDTH - _text_left(self.node) - 8
@@ -123,6 +127,7 @@ class NodeItem(QGraphicsItem):
             self.setToolTip(f"{self.node.name}: {error}")
         else:
             self.setToolTip(f"{self.node.name}: {get_op(self.node.op).description}")
+        self._shown = (lines, error, self.node.name, self.toolTip())
         self.update()
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:  # noqa: N802
@@ -327,8 +332,9 @@ class EdgeItem(QGraphicsPathItem):
         return stroker.createStroke(self.path())
 
     def set_carries_grad(self, carries: bool) -> None:
-        self.carries_grad = carries
-        self.refresh()
+        if carries != self.carries_grad:  # every run sets it: redraw only what changed
+            self.carries_grad = carries
+            self.refresh()
 
     def refresh(self) -> None:
         assert self.source.output_port is not None

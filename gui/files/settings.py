@@ -59,13 +59,14 @@ def save_window_state(window: QMainWindow) -> None:
     store.setValue("window/state", window.saveState(LAYOUT_VERSION))
 
 
-def restore_window_state(window: QMainWindow) -> bool:
-    """Put the window and its docks back where the user left them; False if nothing saved."""
+def restore_window_state(window: QMainWindow, geometry: bool = True, docks: bool = True) -> bool:
+    """Put the window and its docks back where the user left them; False if nothing saved.
+    The app start restores the geometry before the first paint, the docks once built."""
     store = settings()
-    geometry, state = store.value("window/geometry"), store.value("window/state")
+    saved, state = store.value("window/geometry"), store.value("window/state")
     restored = False
-    if geometry is not None:
-        restored = window.restoreGeometry(geometry)
-    if state is not None:
-        restored = window.restoreState(state, LAYOUT_VERSION) and restored
+    if geometry and saved is not None:
+        restored = window.restoreGeometry(saved)
+    if docks and state is not None:
+        restored = window.restoreState(state, LAYOUT_VERSION) and (restored or not geometry)
     return restored

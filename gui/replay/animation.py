@@ -5,9 +5,15 @@ this module only decides when to show the next event. A 16 ms timer moves a puls
 edge of the event in flight; when the pulse arrives the step advances and only the items that
 step changed are redrawn. Any edit of the document stops the replay; the next run starts a
 fresh one.
+
+A run made after a seed edit has no events (the GRADS level): the replay then asks the
+runner for the same run's FULL level when it is wanted (`wants_trace`: its panels are
+shown), and only ever replays the newest run's trace.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
@@ -49,12 +55,34 @@ class ReplayAnimator(QObject):
         self._timer.setInterval(FRAME_MS)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
-        runner.finished.connect(self.set_run)
+        self.wants_trace: Callable[[], bool] = lambda: True
+        self._play_when_traced = False
+        runner.finished.connect(self._on_finished)
+        runner.traced.connect(self.set_run)
         doc.subscribe(self._on_doc_event)
         self.scene.node_moved.connect(self.overlay.follow_node)
         self.scene.about_to_rebuild.connect(self.drop)  # its items go with the scene's
         if runner.last is not None:
-            self.set_run(runner.last)
+            self._on_finished(runner.last)
+            if runner.last.traced:
+                self.set_run(runner.last)
+
+    def _on_finished(self, run: Run) -> None:
+        """A run without events: nothing to replay until its trace comes (`traced`)."""
+        if run.traced:
+            return  # `traced` follows with this very run
+        self.pause()
+        self.leave()
+        if self.replay is not None:
+            self.replay = None
+            self.replay_changed.emit(None)
+        if self.wants_trace() or self._play_when_traced:
+            self.runner.request_trace()
+
+    def need_trace(self) -> None:
+        """The replay has just been shown: make sure the newest run's events are coming."""
+        if self.replay is None:
+            self.runner.request_trace()
 
     # ---- runs and edits -------------------------------------------------------------------
     def set_run(self, run: Run) -> None:
@@ -65,6 +93,9 @@ class ReplayAnimator(QObject):
         self.step = len(self.replay)
         self.replay_changed.emit(self.replay)
         self.step_changed.emit(self.step)
+        if self._play_when_traced:
+            self._play_when_traced = False
+            self.play()
 
     def _on_doc_event(self, event: DocEvent) -> None:
         if event.kind == "reset":
@@ -95,6 +126,10 @@ class ReplayAnimator(QObject):
         return self._timer.isActive()
 
     def play(self) -> None:
+        if self.replay is None and self.runner.last is not None:
+            self._play_when_traced = True  # played as soon as the events are here
+            self.runner.request_trace()
+            return
         if self.replay is None or not len(self.replay):
             return
         if self.step >= len(self.replay):

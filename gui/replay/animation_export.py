@@ -168,6 +168,8 @@ def export_animation_dialog(parent: QWidget, animator: ReplayAnimator, status: S
     path, _ = QFileDialog.getSaveFileName(parent, title, default, kinds)
     if not path:
         return
+    if animator.replay is None:
+        animator.runner.trace_now()  # the events of the run on screen (emitted: `traced`)
     if not animator.steps():
         QMessageBox.information(parent, title, "This run has no backward to replay.")
         return

@@ -48,6 +48,11 @@ class BackwardReplay(QObject):
         view_menu.addAction(toggle)
 
         animator, autograd = self.animator, self.autograd_view
+        # the trace (the run's FULL level) is made only while something shows it
+        animator.wants_trace = lambda: self.dock.isVisible() or self.autograd_dock.isVisible()
+        for dock in (self.dock, self.autograd_dock):
+            dock.visibilityChanged.connect(
+                lambda shown: animator.need_trace() if shown else None)
         animator.replay_changed.connect(autograd.set_replay)
         animator.step_changed.connect(autograd.set_step)
         autograd.node_clicked.connect(self.select_node)

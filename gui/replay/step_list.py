@@ -19,7 +19,7 @@ from engine.trace import ACCUMULATE, EDGE_GRAD, GRAD_FN, NODE_GRAD, ZERO_GRAD
 
 _MARK = MARKS
 _TIP = {NODE_GRAD: "a node's total gradient (tensor hook on its output)",
-        EDGE_GRAD: "the gradient one edge carried back (hook on that edge's alias)",
+        EDGE_GRAD: "the gradient one edge carried back (its consumer's grad_fn hook)",
         GRAD_FN: "an autograd node ran its backward: gradient in → gradients out",
         ACCUMULATE: "AccumulateGrad wrote the leaf's .grad",
         ZERO_GRAD: "a zero_grad call reset the leaf's .grad"}

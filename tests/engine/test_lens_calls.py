@@ -150,3 +150,27 @@ def test_grad_by_an_inner_node():
     assert shown.col_labels == ["h[0]", "h[1]", "h[2]"]
     assert shown.vjp.tolist() == pytest.approx(by_h.tolist())
     assert shown.matches is True
+
+
+def test_a_seed_edit_reuses_every_calls_j_and_checks_each_call_against_plain_torch():
+    """Seed edits take J from the last run (it does not depend on v) for every call, not only
+    the first: each call's v, vᵀJ and check are those of a fresh analysis and of torch."""
+    doc = example("tour_11_accumulate_then_zero_grad")
+    before = analysed(doc)
+    out = doc.outputs()[0]
+    doc.update_node(out.id, seed=2.5)
+    reused, fresh = run(doc), analysed(doc)
+    analyse(doc, reused, basis=before)
+    assert reused.lens is not None and fresh.lens is not None
+    plain = run_program(doc)
+    for k in (0, 1, 3):
+        mine, new = reused.lens.for_call(k), fresh.lens.for_call(k)
+        assert mine.call == k and mine.jacobian is before.lens.for_call(k).jacobian
+        assert torch.equal(mine.jacobian, new.jacobian)
+        assert torch.equal(mine.v, new.v) and torch.equal(mine.vjp, new.vjp)
+        assert (mine.matches, mine.note, mine.compared_with) == \
+            (new.matches, new.note, new.compared_with)
+        assert mine.matches is True
+        before_k = plain[k - 1].grads["1"] if k else None
+        assert mine.vjp.tolist() == pytest.approx(torch_share(before_k, plain[k].grads["1"]))
+    assert reused.lens.for_call(0).v.tolist() == [2.5]  # the edited seed, not the old one

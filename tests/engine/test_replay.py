@@ -36,19 +36,17 @@ class HookLog:
             t.register_post_accumulate_grad_hook(acc)
         return t
 
-    def edge(self, t: torch.Tensor, label: str) -> torch.Tensor:
-        alias = t.view_as(t)
-
-        def hook(g):
-            self.log.append((EDGE_GRAD, label))
-            self.grads.append(g.clone())
-        alias.register_hook(hook)
-        return alias
-
-    def fn(self, t: torch.Tensor, name: str) -> None:
+    def fn(self, t: torch.Tensor, name: str, edges: tuple[str | None, ...] = ()) -> None:
+        """GRAD_FN when t's grad_fn has run, then what it sent back along each labelled slot
+        of its next_functions (None: a slot that is no edge of the document): real autograd
+        hands a node's input gradients on all at once, in that order."""
         def hook(grad_inputs, grad_outputs):
             self.log.append((GRAD_FN, name, t.grad_fn.name()))
             self.grads.append(None)
+            for label, g in zip(edges, grad_inputs, strict=True):
+                if label is not None:
+                    self.log.append((EDGE_GRAD, label))
+                    self.grads.append(g.clone())
         t.grad_fn.register_hook(hook)
 
 
@@ -79,9 +77,9 @@ def test_example_3_order_equals_plain_torch_hooks():
     assert result.error is None
     h = HookLog()
     x = h.node(torch.tensor([2.0, 3.0], requires_grad=True), "x")
-    loss = h.edge(x, "x->loss.input") * h.edge(x, "x->loss.other")
+    loss = x * x  # two slots of one MulBackward0, one per edge
     h.node(loss, "loss")
-    h.fn(loss, "loss")
+    h.fn(loss, "loss", ("x->loss.input", "x->loss.other"))
     loss.backward(torch.tensor([1.0, 0.5]))
     log, grads = engine_log(result)
     assert log == h.log
@@ -114,21 +112,27 @@ def test_fan_out_order_equals_plain_torch_hooks():
     result = run(fan_out_doc())
     assert result.error is None
     h = HookLog()
-    # the same forward order as the document's topological order (by id), one alias per edge
+    # the same forward order as the document's topological order (by id)
     x = h.node(torch.tensor([1.0, 2.0], requires_grad=True), "x")
     w = h.node(torch.tensor([3.0, -1.0], requires_grad=True), "w")
     c = torch.tensor(2.0)
-    a = h.node(h.edge(x, "x->a.input") * h.edge(w, "w->a.other"), "a")
-    b = h.node(torch.sin(h.edge(x, "x->b.input")), "b")
-    d = h.node(h.edge(x, "x->d.input") * c, "d")
-    g = torch.detach(h.edge(a, "a->g.input"))
-    s = h.node(h.edge(a, "a->s.input") + h.edge(b, "b->s.other"), "s")
-    t = h.node(h.edge(s, "s->t.input") + h.edge(d, "d->t.other"), "t")
-    u = h.node(h.edge(t, "t->u.input") + g, "u")
-    out = h.node(torch.sum(h.edge(u, "u->out.input")), "out")
-    for tensor, name in [(a, "a"), (b, "b"), (d, "d"), (s, "s"), (t, "t"), (u, "u"),
-                         (out, "out")]:
-        h.fn(tensor, name)
+    a = h.node(x * w, "a")
+    b = h.node(torch.sin(x), "b")
+    d = h.node(x * c, "d")
+    g = torch.detach(a)  # the edge a -> g never carries a gradient
+    s = h.node(a + b, "s")
+    t = h.node(s + d, "t")
+    u = h.node(t + g, "u")
+    out = h.node(torch.sum(u), "out")
+    # each grad_fn's next_functions slots, labelled with the document edge they stand for
+    for tensor, name, edges in [(a, "a", ("x->a.input", "w->a.other")),
+                                (b, "b", ("x->b.input",)),
+                                (d, "d", ("x->d.input", None)),  # c needs no gradient
+                                (s, "s", ("a->s.input", "b->s.other")),
+                                (t, "t", ("s->t.input", "d->t.other")),
+                                (u, "u", ("t->u.input", None)),
+                                (out, "out", ("u->out.input",))]:
+        h.fn(tensor, name, edges)
     out.backward()
     log, grads = engine_log(result)
     assert log == h.log

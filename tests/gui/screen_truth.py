@@ -16,9 +16,13 @@ from engine.trace import Run
 
 
 def settled(win) -> bool:  # noqa: ANN001 - the MainWindow
-    """No run requested, none on its way, and the newest one shown."""
+    """No run requested, none on its way, and the newest one shown; while the replay is
+    shown, also its events (after a seed edit they follow as the run's FULL level)."""
     runner = win.runner
-    return runner._pending == 0 and not runner._timer.isActive() and runner.last is not None
+    if runner._pending or runner._timer.isActive() or runner.last is None:
+        return False
+    replay = getattr(win, "replay", None)  # the docks (and the replay) come after the canvas
+    return runner.last.traced or replay is None or not replay.wants_trace()
 
 
 def wait_for_run(qtbot, win, timeout: int = 30_000) -> None:  # noqa: ANN001

@@ -307,8 +307,9 @@ def test_launch_offers_recovery_and_restores_settings(qtbot, monkeypatch, tmp_pa
                 if isinstance(w, MainWindow) and id(w) not in earlier]
 
     def fake_exec(*_args):
-        qtbot.waitUntil(lambda: any(w.file_actions.is_dirty() for w in new_windows()),
-                        timeout=30_000)
+        # the docks (and the file actions with them) come right after the first paint
+        qtbot.waitUntil(lambda: any(w.panels_built and w.file_actions.is_dirty()
+                                    for w in new_windows()), timeout=30_000)
         opened.extend(new_windows())
         return 0
 

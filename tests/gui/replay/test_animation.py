@@ -118,7 +118,8 @@ def test_play_runs_to_the_end_and_an_edit_stops_it_for_the_new_run(qtbot, window
     win.replay.play()
     qtbot.waitUntil(lambda: win.replay.step >= 1, timeout=5_000)
     loss = win.doc.node_by_name("loss").id
-    with qtbot.waitSignal(win.runner.finished, timeout=30_000):
+    # a seed edit: the cards get the numbers first, the replay then gets that run's events
+    with qtbot.waitSignal(win.runner.traced, timeout=30_000):
         win.doc.update_node(loss, seed=[0.0, 1.0])
         assert not win.replay.is_playing()
         assert win.replay.replay is None  # stale replay dropped at once
