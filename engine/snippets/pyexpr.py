@@ -219,13 +219,6 @@ class PythonReader(ModuleReader):
     def call_function(self, fn: Function, node: ast.Call) -> Value:
         raise error_at(node, "calling functions is not supported here")  # statements.py
 
-    def arguments(self, node: ast.Call) -> tuple[list[Value], dict[str, Value]]:
-        if any(isinstance(a, ast.Starred) for a in node.args) or any(
-                kw.arg is None for kw in node.keywords):
-            raise error_at(node, "* and ** arguments are not supported; write them out")
-        return ([self.expr(a) for a in node.args],
-                {kw.arg: self.expr(kw.value) for kw in node.keywords if kw.arg is not None})
-
     def builtin(self, name: str, node: ast.Call) -> Value:
         if name in ("print", "display"):
             return Py(None)  # output of the script; the app shows every value
