@@ -61,6 +61,7 @@ class GradChart(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.title = "x.grad = vᵀJ" + LEGENDS[0]
         self.leaf_names: list[str] = []  # the leaves with bars, named in the title
+        self.has_ghosts = True  # dashed v = ones bars drawn: the title's legend names them
         self.getPlotItem().setTitle(self.title)
         self.getPlotItem().setLabel("left", "gradient")
         self.getAxis("left").enableAutoSIPrefix(False)  # 0.62 stays 0.62, not 620 (x0.001)
@@ -181,6 +182,7 @@ class GradChart(pg.PlotWidget):
         self._draw_bars(x, shown, brushes)
         ghost_ok = np.isfinite(self.reference) & (len(x) <= MANY_BARS)
         self.ghosts.setOpts(x=x[ghost_ok], height=self.reference[ghost_ok], width=0.82)
+        self.has_ghosts = bool(ghost_ok.any())  # the title's legend names only what is drawn
         self._shown_x, self._shown = x, shown
         self._set_none_labels([s for s in slots if s.value is None], pad)
         self._set_separators(slots)
@@ -195,7 +197,8 @@ class GradChart(pg.PlotWidget):
 
     def _set_title(self) -> None:
         """`W.grad, b.grad = vᵀJ` naming the real leaves, shortened until it fits the width."""
-        choices = chart_titles(self.leaf_names, self.warning)
+        choices = chart_titles(self.leaf_names, self.warning,
+                               LEGENDS if self.has_ghosts else ("",))
         colour = style.VERMILLION if self.warning else style.text_colour().name()
         label = self.getPlotItem().titleLabel
         room = self.width() - self.getAxis("left").width() - 16  # the title spans the plot only
