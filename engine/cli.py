@@ -152,12 +152,14 @@ def report(doc: Document, result: Any) -> dict[str, Any]:
     return {"outputs": outputs, "grads": {k: _tolist(v) for k, v in
                                           result.grads_by_name().items()},
             "error": error, "warnings": list(result.warnings),
-            "calls": [_call_report(result, c) for c in result.calls]}
+            "calls": [_call_report(result, c, doc.calls[c.index]) for c in result.calls]}
 
 
-def _call_report(result: Any, call: Any) -> dict[str, Any]:
+def _call_report(result: Any, call: Any, spec: Any) -> dict[str, Any]:
     """One call of the program: .grad of every leaf after it (null when it was not run),
-    torch's error if it raised, and what autograd.grad returned (by input name)."""
+    torch's error if it raised, what autograd.grad returned (by input name), and what
+    torch.autograd.functional.jacobian returned (nested as torch nests it: a tuple per
+    output when f returns a tuple, in it a tuple per input when the inputs are a tuple)."""
     names = result.names
     error = None
     if call.error is not None:
@@ -168,7 +170,16 @@ def _call_report(result: Any, call: Any) -> dict[str, Any]:
             if call.ran else None,
             "error": error,
             "results": {names[i]: _tolist(g) for i, g in call.results.items()}
-            if call.kind == "grad" and call.ran else None}
+            if call.kind == "grad" and call.ran else None,
+            **({"jacobian": _jacobian_report(call, spec)} if call.kind == "jacobian" else {})}
+
+
+def _jacobian_report(call: Any, spec: Any) -> Any:
+    if not call.jacobian:
+        return None
+    rows = [[_tolist(call.jacobian[(o, i)]) for i in spec.inputs] for o in spec.outputs]
+    per_output = [row if spec.tuple_inputs else row[0] for row in rows]
+    return per_output if spec.tuple_outputs else per_output[0]
 
 
 def _human(doc: Document, data: dict[str, Any]) -> str:
@@ -183,6 +194,8 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
             lines.append(f"call {number}: {call['call']}{state}")
             for name, value in (call["results"] or {}).items():
                 lines.append(f"  returned for {name}: {value}")
+            if call.get("jacobian") is not None:
+                lines.append(f"  returned J = {call['jacobian']}")
             for name, grad in (call["grads"] or {}).items():
                 lines.append(f"  then {name}.grad = {grad}")
     for name, grad in data["grads"].items():

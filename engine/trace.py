@@ -81,7 +81,7 @@ class CallResult:
     Run.events[start:stop]; a call that was not run has an empty range."""
 
     index: int  # place in the document's program, from 0 (shown to people as index + 1)
-    kind: str  # engine.calls.BACKWARD | ZERO_GRAD | GRAD
+    kind: str  # engine.calls.BACKWARD | ZERO_GRAD | GRAD | JACOBIAN
     label: str  # one line in torch's words, for a heading (engine.calls.describe)
     primary: bool = False  # the document's own backward: outputs marked on the graph
     output_ids: list[str] = field(default_factory=list)
@@ -94,6 +94,9 @@ class CallResult:
     grads_after: dict[str, Tensor | None] = field(default_factory=dict)  # leaf id -> .grad
     # autograd.grad only: what it returned, by input node id, in its inputs' order
     results: dict[str, Tensor | None] = field(default_factory=dict)
+    # jacobian only: what torch.autograd.functional.jacobian returned, block by block:
+    # (output id, input id) -> a tensor of shape output.shape + input.shape
+    jacobian: dict[tuple[str, str], Tensor] = field(default_factory=dict)
     # what this call sent through the graph: node totals, and what each edge carried back
     node_grads: dict[str, Tensor] = field(default_factory=dict)
     edge_grads: dict[Edge, Tensor] = field(default_factory=dict)

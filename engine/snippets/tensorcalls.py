@@ -57,6 +57,9 @@ class TensorCalls(ConcreteReader):
     def autograd_grad(self, node: ast.Call) -> Value:
         raise NotImplementedError  # the program reader records it as a call
 
+    def functional_jacobian(self, node: ast.Call) -> Value:
+        raise NotImplementedError  # the program reader records it as a call (jacobian_call.py)
+
     # ---- torch.<fn>(...) --------------------------------------------------------------
     def torch_call(self, path: str, node: ast.Call) -> Value:
         short = path.removeprefix("torch.")
@@ -71,9 +74,12 @@ class TensorCalls(ConcreteReader):
                                  f"with torch.{short}(): ...")
         if short == "autograd.grad":
             return self.autograd_grad(node)
-        if short in ("autograd.functional.jacobian", "autograd.functional.hessian"):
-            raise error_at(node, f"torch.{short} is not read; the Jacobian lens shows J of "
-                                 "the graph's outputs")
+        if short == "autograd.functional.jacobian":
+            return self.functional_jacobian(node)
+        if short.startswith("autograd.functional."):
+            raise error_at(node, f"torch.{short} is not read: Gradflow shows first-order "
+                                 "gradients; torch.autograd.functional.jacobian is read, and "
+                                 "the Jacobian lens shows its J")
         if short == "manual_seed":
             raise error_at(node, "call torch.manual_seed(n) on a line of its own")
         if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):
