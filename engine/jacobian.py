@@ -12,11 +12,11 @@ from typing import Any
 
 import torch
 
-from engine.calls import BACKWARD, GRAD
+from engine.calls import BACKWARD, GRAD, JACOBIAN
 from engine.document import Document
 from engine.format import element_labels
 from engine.lens import Lens
-from engine.lens_target import CallTarget, compare
+from engine.lens_target import CallTarget, compare, compare_jacobian
 from engine.limits import JACOBIAN_ENTRIES, Limit
 from engine.pure_forward import (
     ForwardError,
@@ -50,10 +50,10 @@ def lens(doc: Document, run: Run, call: int | None = None, max_entries: int = MA
     itself produced: its own share of .grad, or what autograd.grad returned. `cache` keeps
     J between calls with the same outputs and inputs."""
     target = CallTarget.of(doc, run, call)
-    if target.kind not in (BACKWARD, GRAD):
+    if target.kind not in (BACKWARD, GRAD, JACOBIAN):
         return Lens(call=target.index, label=target.label,
-                    note=f"{target.label or 'this call'} is not a backward or "
-                         "autograd.grad call: it has no J")
+                    note=f"{target.label or 'this call'} is not a backward, autograd.grad "
+                         "or jacobian call: it has no J")
     key = _cache_key(target)
     part = cache.get(key) if cache is not None else None
     if part is None:
@@ -64,6 +64,10 @@ def lens(doc: Document, run: Run, call: int | None = None, max_entries: int = MA
     result = replace(part, call=target.index, label=target.label,
                      compared_with=target.compared_with(), others={})
     if result.jacobian is None:
+        return result
+    if target.kind == JACOBIAN:
+        result.note = "torch.autograd.functional.jacobian gives all of J at once: no v, no vᵀJ"
+        compare_jacobian(target, result)
         return result
     seeds = [_seed_vector(target.seeds.get(i), run.values[i]) for i, _, _ in result.row_groups]
     if any(s is None for s in seeds):
@@ -163,7 +167,7 @@ def analyse(doc: Document, run: Run, basis: Run | None = None) -> None:
     try:
         run.lens = lens(doc, run, cache=cache)
         for done in run.calls:
-            if done.index != run.lens.call and done.kind in (BACKWARD, GRAD):
+            if done.index != run.lens.call and done.kind in (BACKWARD, GRAD, JACOBIAN):
                 run.lens.others[done.index] = lens(doc, run, done.index, cache=cache)
     except Exception as exc:
         run.lens = Lens(note=f"{type(exc).__name__}: {exc}")

@@ -5,6 +5,9 @@ the document's calls in order. One call: backward with the same seeds, a bare `b
 in try/except RuntimeError since torch refuses it for non-scalar outputs. Several calls: all
 in one try block, since a script stops at the first error. Then it prints every leaf's
 `.grad`. Importing a one-call snippet with engine.snippets.reader gives the document back.
+A jacobian call is written as a def of its inputs that computes its outputs, handed to
+`torch.autograd.functional.jacobian`; nodes only that call uses are written inside the def
+alone, as a learner writes f, so the snippet imports back to the same graph.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from engine.calls import BACKWARD, GRAD, ZERO_GRAD, Call
+import networkx as nx
+
+from engine.calls import BACKWARD, GRAD, JACOBIAN, ZERO_GRAD, Call, jacobian_text, mentions
 from engine.document import Document, Node
 from engine.literal import Nested, all_integers, format_literal
 from engine.names import normal_name
@@ -35,6 +40,7 @@ def generate(doc: Document) -> str:
     nodes = doc.topological_nodes()
     _check_names(nodes)
     inline = _inlined_numbers(doc, nodes)
+    private = set().union(*_private_nodes(doc).values())
     nodes = [n for n in nodes if n.id not in inline]
     lines = ["import torch"]
     if any(n.op in _FUNCTIONAL for n in nodes):
@@ -43,11 +49,8 @@ def generate(doc: Document) -> str:
         lines.insert(0, comment(doc.title))
     lines.append("")
     for node in nodes:
-        lines.append(f"{node.name} = {_expression(doc, node, inline)}")
-        if node.op == "grad_hook":  # a copy whose gradient the hook scales: only this path
-            scale = float(node.params.get("scale", 1.0))
-            factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
-            lines.append(f"{node.name}.register_hook(lambda g: g * {factor})")
+        if node.id not in private:
+            lines.extend(_node_lines(doc, node, inline))
     lines.append("")
     lines.extend(_backward(doc))
     lines.append("")
@@ -55,6 +58,15 @@ def generate(doc: Document) -> str:
         if leaf.requires_grad:
             lines.append(f'print(f"{leaf.name}.grad = {{{leaf.name}.grad}}")')
     return "\n".join(lines) + "\n"
+
+
+def _node_lines(doc: Document, node: Node, inline: set[str]) -> list[str]:
+    lines = [f"{node.name} = {_expression(doc, node, inline)}"]
+    if node.op == "grad_hook":  # a copy whose gradient the hook scales: only this path
+        scale = float(node.params.get("scale", 1.0))
+        factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
+        lines.append(f"{node.name}.register_hook(lambda g: g * {factor})")
+    return lines
 
 
 def comment(text: str) -> str:
@@ -250,6 +262,8 @@ def call_code(doc: Document, index: int) -> str:
     lines = _call_lines(doc, doc.calls[index], index + 1, {n.name for n in doc.nodes()})
     if doc.calls[index].kind == GRAD:  # the assignment and prints only matter in a script
         return lines[0].split(" = ", 1)[1]
+    if doc.calls[index].kind == JACOBIAN:  # f as a lambda of the graph's names, on one line
+        return jacobian_text(doc.calls[index], lambda i: doc.node(i).name)
     return "; ".join(lines)
 
 
@@ -265,6 +279,8 @@ def _call_lines(doc: Document, call: Call, number: int, taken: set[str]) -> list
             return ["pass  # no output is marked"]
         return [_backward_line(doc, [n.name for n in outputs], [_seed(n) for n in outputs],
                                doc.options.retain_graph, doc.options.inputs)]
+    if call.kind == JACOBIAN:
+        return _jacobian_lines(doc, call, number, taken)
     names = [doc.node(i).name for i in call.outputs]
     seeds = [None if v is None else _tensor(v, _inferred_dtype(v), None) for v in call.seeds]
     if call.kind == BACKWARD:
@@ -289,3 +305,51 @@ def _seed(node: Node) -> str | None:
     if node.seed is None:
         return f"torch.ones_like({node.name})"
     return _tensor(node.seed, _inferred_dtype(node.seed), None)
+
+
+def _jacobian_lines(doc: Document, call: Call, number: int, taken: set[str]) -> list[str]:
+    """`def f_3(x, w): ...; return y` and `jacobian_3 = jacobian(f_3, (x, w))`."""
+    fn, result = _free_name(f"f_{number}", taken), _free_name(f"jacobian_{number}", taken)
+    taken |= {fn, result}
+    inputs = [doc.node(i).name for i in call.inputs or ()]
+    outputs = [doc.node(o).name for o in call.outputs]
+    inline = _inlined_numbers(doc, doc.topological_nodes())
+    own = _private_nodes(doc).get(number - 1, set())
+    body = [line for n in doc.topological_nodes() if n.id in own
+            for line in _node_lines(doc, n, inline)]
+    returned = _as_tuple(outputs) if call.tuple_outputs else outputs[0]
+    given = _as_tuple(inputs) if call.tuple_inputs else inputs[0]
+    return [f"def {fn}({', '.join(inputs)}):", *("    " + line for line in body),
+            f"    return {returned}",
+            f"{result} = torch.autograd.functional.jacobian({fn}, {given})",
+            f'print(f"call {number}: J = {{{result}}}")']
+
+
+def _as_tuple(names: list[str]) -> str:
+    return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
+
+
+def _private_nodes(doc: Document) -> dict[int, set[str]]:
+    """By jacobian call index: the nodes only f computes (downstream of its inputs, upstream
+    of its outputs, used by nothing else, marked as no output, named by no other call).
+    They are written inside f alone; every other node is written once at the top."""
+    found: dict[int, set[str]] = {}
+    claimed: set[str] = set()
+    for index, call in enumerate(doc.calls):
+        if call.kind != JACOBIAN or not call.inputs or not call.outputs:
+            continue
+        inputs = set(call.inputs)
+        down = set().union(*(nx.descendants(doc.graph, i) for i in inputs)) - inputs
+        up = set(call.outputs).union(*(nx.ancestors(doc.graph, o) for o in call.outputs))
+        own = {n for n in (down & up) - claimed if not doc.node(n).is_output and not any(
+            mentions(c, n) for k, c in enumerate(doc.calls) if k != index)}
+        changed = True
+        while changed:  # a node something outside f uses is computed at the top
+            changed = False
+            for n in list(own):
+                if any(e.target not in own for e in doc.out_edges(n)):
+                    own.discard(n)
+                    changed = True
+        found[index] = own
+        claimed |= own
+    return found
