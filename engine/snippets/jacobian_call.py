@@ -66,7 +66,8 @@ class JacobianReader(ProgramReader):
         if len(set(inputs)) != len(inputs):
             raise error_at(args["inputs"], "the same tensor is given twice as an input; give "
                                            "each input once (or a copy: x.clone())")
-        returned = self._inline(fn.value, inputs, node)
+        before = set(self.doc.graph.nodes)
+        copies, returned = self._inline(fn.value, inputs, node)
         outs = _tuple_items(returned)
         tuple_outputs = outs is not None
         if outs is None:
@@ -77,6 +78,7 @@ class JacobianReader(ProgramReader):
         outputs = [self.node_of(v, node) for v in outs]
         if len(set(outputs)) != len(outputs):
             raise error_at(node, "f returns the same tensor twice; return each output once")
+        inputs, outputs = self._settle(inputs, copies, outputs, before)
         self.add_call(calls.jacobian(outputs, inputs, tuple_inputs=tuple_inputs,
                                      tuple_outputs=tuple_outputs), node)
         return Py(GradAnswer(len(self.program), JACOBIAN_ANSWER))
@@ -94,20 +96,47 @@ class JacobianReader(ProgramReader):
             raise error_at(args["strategy"], "only strategy='reverse-mode' (the default) is "
                                              "read; remove it")
 
-    def _inline(self, fn: Function, inputs: list[str], node: ast.Call) -> Value:
-        """f read on the input nodes, counted as requiring grad, with grad mode on (torch's
-        jacobian enables it)."""
+    def _inline(self, fn: Function, inputs: list[str], node: ast.Call
+                ) -> tuple[list[str], Value]:
+        """f read on copies of the inputs (`x.detach()`, as torch's jacobian makes them),
+        counted as requiring grad, with grad mode on (torch's jacobian enables it)."""
         if CALL_DEPTH.exceeded(self.depth + 1):
             raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
         saved, saved_grad = set(self.differentiated), self.grad_enabled
-        self.differentiated |= set(inputs)
         self.grad_enabled = True
-        self.flags_changed()
         try:
-            return self.inline(fn, [Ref(i) for i in inputs], {}, node)
+            copies = [self.node_of(self.op_node("detach", [Ref(i)], {}, node), node)
+                      for i in inputs]
+            self.differentiated |= set(copies)
+            self.flags_changed()
+            return copies, self.inline(fn, [Ref(c) for c in copies], {}, node)
         finally:
             self.differentiated, self.grad_enabled = saved, saved_grad
             self.flags_changed()
+
+    def _settle(self, inputs: list[str], copies: list[str], outputs: list[str],
+                before: set[str]) -> tuple[list[str], list[str]]:
+        """Each copy goes away again, f reading the input itself, unless f also reads the
+        input some other way (a global `x` next to the parameter): torch then treats that
+        use as a constant, and only the copy is differentiated, so the copy stays."""
+        settled = []
+        for original, copy in zip(inputs, copies, strict=True):
+            others = [e for e in self.doc.out_edges(original)
+                      if e.target not in before and e.target != copy]
+            if others or original in outputs:
+                self.rename(copy, self.unique(f"{self.doc.node(original).name}_detached"))
+                settled.append(copy)
+                continue
+            for edge in list(self.doc.out_edges(copy)):
+                self.doc.remove_edge(edge.target, edge.port)
+                self.doc.add_edge(original, edge.target, edge.port)
+            outputs = [original if o == copy else o for o in outputs]
+            name = self.doc.node(copy).name
+            self.taken.discard(name)
+            self.holders.pop(name, None)
+            self.doc.remove_node(copy)
+            settled.append(original)
+        return settled, outputs
 
     def _torch_refuses(self, node: ast.Call, given: Value, f: Any,
                        as_tuple: bool = True) -> Exception:
