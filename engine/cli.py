@@ -148,7 +148,8 @@ def report(doc: Document, result: Any) -> dict[str, Any]:
     if result.error is not None:
         error = {"type": result.error.type, "message": result.error.message,
                  "node": result.names.get(result.error.node_id),
-                 "call": None if result.error.call is None else result.error.call + 1}
+                 "call": None if result.error.call is None else result.error.call + 1,
+                 **({"line": result.error.line} if result.error.line is not None else {})}
     return {"outputs": outputs, "grads": {k: _tolist(v) for k, v in
                                           result.grads_by_name().items()},
             "error": error, "warnings": list(result.warnings),
@@ -226,7 +227,8 @@ def compute(args: argparse.Namespace) -> int:
 
     result = run(doc, level=GRADS)  # numbers only: the report has no events
     if raised is not None and result.error is None:
-        result.error = RunError(raised.error_type, raised.torch_message, None, "forward")
+        result.error = RunError(raised.error_type, raised.torch_message, None, "forward",
+                                line=raised.line)
     data = report(doc, result)
     if args.json:
         _print(json.dumps(data, allow_nan=False))

@@ -48,6 +48,9 @@ class RunError:
     node_id: str | None
     phase: str  # "forward" | "backward" | "grad" | "zero_grad" | INCOMPLETE
     call: int | None = None  # the index in Run.calls of the call that raised it
+    # the line of an imported snippet where torch raised while it was read (TorchRaised):
+    # the document holds the statements before it, and the error is the snippet's
+    line: int | None = None
 
     @property
     def incomplete(self) -> bool:
@@ -56,6 +59,8 @@ class RunError:
 
     def describe(self, names: dict[str, str]) -> str:
         where = f" at {names.get(self.node_id, self.node_id)}" if self.node_id else ""
+        if self.line is not None:
+            where = f" at line {self.line} of the snippet"
         if self.incomplete:
             return f"{names.get(self.node_id or '', 'a node')}: {self.message}"
         return f"{self.type}{where}: {self.message}"

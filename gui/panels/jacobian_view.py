@@ -87,6 +87,8 @@ class JacobianView(QWidget):
 
     def _check(self) -> str:
         lens = self.lens
+        if lens is not None and lens.v is None and lens.matches is not None:
+            return self._jacobian_check(lens)  # a jacobian call returned J itself
         if lens is None or lens.vjp is None or lens.matches is None:
             return ""
         against = lens.compared_with or ".grad of the backward run"
@@ -94,6 +96,14 @@ class JacobianView(QWidget):
             return f"vᵀJ = {against}  ✓"
         where = lens.col_labels[lens.worst_column] if lens.worst_column is not None else "?"
         return f"vᵀJ ≠ {against}: largest difference {number(lens.max_difference)} at {where}"
+
+    @staticmethod
+    def _jacobian_check(lens: Lens) -> str:
+        if lens.matches:
+            return f"J = {lens.compared_with}  ✓"
+        where = lens.col_labels[lens.worst_column] if lens.worst_column is not None else "?"
+        return (f"J ≠ {lens.compared_with}: largest difference "
+                f"{number(lens.max_difference)} in column {where}")
 
     def _default_status(self) -> str:
         lens = self.lens
