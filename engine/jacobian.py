@@ -61,7 +61,7 @@ def lens(doc: Document, run: Run, call: int | None = None, max_entries: int = MA
                          max_entries)
         if cache is not None:
             cache[key] = part
-    result = replace(part, call=target.index, label=target.label,
+    result = replace(part, call=target.index, kind=target.kind, label=target.label,
                      compared_with=target.compared_with(), others={})
     if result.jacobian is None:
         return result

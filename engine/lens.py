@@ -34,6 +34,7 @@ class Lens:
     # ("call 2: backward([loss])", empty for a one-call program) and what vᵀJ was checked
     # against (".grad of the backward run", "call 2's own share of .grad", ...)
     call: int | None = None
+    kind: str = ""  # that call's kind (engine.calls): "jacobian" has J only, no v
     label: str = ""
     compared_with: str = ""
     # the run's lens (that of the first backward call) also holds every other backward or

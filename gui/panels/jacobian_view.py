@@ -87,7 +87,7 @@ class JacobianView(QWidget):
 
     def _check(self) -> str:
         lens = self.lens
-        if lens is not None and lens.v is None and lens.matches is not None:
+        if lens is not None and self._whole_j() and lens.matches is not None:
             return self._jacobian_check(lens)  # a jacobian call returned J itself
         if lens is None or lens.vjp is None or lens.matches is None:
             return ""
@@ -96,6 +96,10 @@ class JacobianView(QWidget):
             return f"vᵀJ = {against}  ✓"
         where = lens.col_labels[lens.worst_column] if lens.worst_column is not None else "?"
         return f"vᵀJ ≠ {against}: largest difference {number(lens.max_difference)} at {where}"
+
+    def _whole_j(self) -> bool:
+        """The lens shows a jacobian call: J by its inputs, with no v and no vᵀJ."""
+        return self.lens is not None and self.lens.kind == "jacobian"
 
     @staticmethod
     def _jacobian_check(lens: Lens) -> str:
@@ -181,7 +185,8 @@ class JacobianView(QWidget):
             text = fm.elidedText(lens.row_labels[r], Qt.TextElideMode.ElideLeft, out.label_w - 6)
             out.row_label_rects.append((self._label_rect(out, out.top + r * out.cell_h, fm),
                                         text))
-        out.row_label_rects.append((self._label_rect(out, out.vjp_top, fm), "vᵀJ"))
+        if not self._whole_j():  # a jacobian call has no vᵀJ row to name
+            out.row_label_rects.append((self._label_rect(out, out.vjp_top, fm), "vᵀJ"))
         if fm.height() <= out.cell_h:
             def fits(text: str) -> bool:
                 return fm.horizontalAdvance(text) <= out.cell_w - 4
@@ -207,6 +212,9 @@ class JacobianView(QWidget):
         fm = QFontMetricsF(self.font())
         room = self.width() - 2 * MARGIN
         choices: tuple[str, ...] = TITLES
+        if self._whole_j():  # J by the call's inputs, whatever their requires_grad
+            choices = tuple(t.replace("leaf elements", "input elements")
+                            .replace("leaves", "inputs") for t in TITLES)
         if not numbers:  # a heatmap: say where the numbers went
             size = shape_text((rows, cols))
             choices = (f"J ({size}): hover a cell for its value", f"J {size}: values on hover",

@@ -197,3 +197,16 @@ def test_the_call_is_checked_and_dropping_an_input_leaves_a_runnable_program() -
 def test_close_compares_nested_j() -> None:
     assert close([[1.0, [2.0]]], [[1.0, [2.0000001]]])
     assert not close([[1.0, [2.0]]], [[1.0, [2.1]]])
+
+
+def test_the_web_page_heads_the_jacobian_call_and_says_it_has_no_steps(tmp_path: Path) -> None:
+    from engine.webpage.cli import export
+
+    snippet = tmp_path / "j.py"
+    snippet.write_text(SNIPPETS["leaf_requiring_grad_then_backward"], encoding="utf-8")
+    out = tmp_path / "j.html"
+    assert export(str(snippet), out, []) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.count("call 1: torch.autograd.functional.jacobian(lambda w, x: mul, (w, x))") \
+        >= 1
+    assert "no steps: torch.autograd.functional.jacobian works on copies" in page
