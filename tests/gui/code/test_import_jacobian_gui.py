@@ -88,3 +88,26 @@ def test_the_calls_section_step_list_and_an_undoable_edit(qtbot, window, monkeyp
     with qtbot.waitSignal(window.runner.finished, timeout=30_000):
         window.undo_stack.undo()
     assert len(window.doc.calls[0].inputs or ()) == 2
+
+
+def test_add_call_makes_a_jacobian_call_by_every_leaf(qtbot, window):
+    """The default example (loss = x * x): + Add call → jacobian gives J of the marked output
+    by x, equal to torch's functional.jacobian, in one undoable step."""
+    doc = window.doc
+    depth = window.undo_stack.count()
+    with qtbot.waitSignal(window.runner.finished, timeout=30_000):
+        window.program.add(JACOBIAN)
+    assert window.undo_stack.count() == depth + 1
+    index = next(i for i, c in enumerate(doc.calls) if c.kind == JACOBIAN)
+    call = doc.calls[index]
+    (out,) = call.outputs
+    window.chart.pick(index)
+    lens = window.jacobian
+    assert lens.lens.call == index and lens.check_text.endswith("✓")
+    # the example is `loss = x * x` at x = [2, 3]: plain torch's J of it
+    assert doc.node(out).name == "loss" and [doc.node(i).name for i in call.inputs] == ["x"]
+    expected = torch.autograd.functional.jacobian(lambda x: x * x, torch.tensor([2.0, 3.0]))
+    assert torch.tensor(lens.matrix()).tolist() == expected.tolist() == [[4.0, 0.0],
+                                                                        [0.0, 6.0]]
+    window.undo_stack.undo()
+    assert all(c.kind != JACOBIAN for c in doc.calls)
