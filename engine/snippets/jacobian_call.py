@@ -81,7 +81,10 @@ class JacobianReader(ProgramReader):
         inputs, outputs = self._settle(inputs, copies, outputs, before)
         self.add_call(calls.jacobian(outputs, inputs, tuple_inputs=tuple_inputs,
                                      tuple_outputs=tuple_outputs), node)
-        return Py(GradAnswer(len(self.program), JACOBIAN_ANSWER))
+        # nested as torch nests its answer, so `jx, jy = jacobian(f, (x, y))` unpacks
+        answer = Py(GradAnswer(len(self.program), JACOBIAN_ANSWER))
+        row = Py(tuple(answer for _ in inputs)) if tuple_inputs else answer
+        return Py(tuple(row for _ in outputs)) if tuple_outputs else row
 
     def _options(self, args: dict[str, ast.expr]) -> None:
         """create_graph and strict change what torch returns or raises: refused. vectorize

@@ -52,6 +52,14 @@ J2 = jacobian(lambda a: a.pow(3), w)
 loss2 = (w * w).sum()
 loss2.backward()
 """,
+    "unpacked_and_in_a_loop": H + """x = torch.tensor([1., 2.])
+y = torch.tensor([3., 4.])
+jx, jy = jacobian(lambda a, b: a * b, (x, y))
+print(jx, jy)
+print(jacobian(lambda a: a.exp(), x).shape)
+for t in [x, y]:
+    print(jacobian(lambda a: a ** 2, t))
+""",
     "inner_node_as_input": H + """a = torch.tensor([1., 2.], requires_grad=True)
 h = a * 3
 J = jacobian(lambda t: t.sigmoid() * h, h)
