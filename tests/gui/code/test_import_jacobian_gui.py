@@ -111,3 +111,26 @@ def test_add_call_makes_a_jacobian_call_by_every_leaf(qtbot, window):
                                                                         [0.0, 6.0]]
     window.undo_stack.undo()
     assert all(c.kind != JACOBIAN for c in doc.calls)
+
+
+ONLY_JACOBIAN = """import torch
+from torch.autograd.functional import jacobian
+def func(x):
+    return x**3 + 4*x - 10
+J = jacobian(func, torch.tensor([2., 3.]))
+"""
+
+
+def test_a_program_of_only_a_jacobian_call_replays_nothing_calmly(qtbot, window, monkeypatch):
+    import_through_the_menu(qtbot, window, monkeypatch, ONLY_JACOBIAN)
+    lens = window.jacobian  # nothing is marked: the lens shows the jacobian call by itself
+    assert lens.lens.call == 0 and lens.matrix() == [[16.0, 0.0], [0.0, 31.0]]
+    assert not window.banner.isVisibleTo(window)
+    animator = window.backward_replay.animator
+    animator.play()  # nothing to play: no error, no step
+    animator.go_to(0)
+    assert animator.steps() == 0
+    steps = window.backward_replay.controls.steps
+    texts = [steps.item(i).text() for i in range(steps.count())]
+    assert any("no steps: torch.autograd.functional.jacobian" in t for t in texts), texts
+    assert window.bars_heights() == []  # no leaf, no .grad: no bar
