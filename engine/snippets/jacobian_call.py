@@ -2,10 +2,10 @@
 
 torch calls f on detached copies of the inputs that require grad, whatever the inputs' own
 requires_grad, and returns J; no `.grad` changes. The reader does the same on the graph:
-it inlines f on the input nodes (a def or a lambda, as at any call), with the inputs
-counted as requiring grad while f is read (so `x.requires_grad` inside f is True, and a
-value torch would differentiate is never folded into a constant), and records a jacobian
-call from those inputs to the nodes f returned (engine/calls.py). The inputs stay what the
+it inlines f (a def, a lambda or an nn module, as at any call) on copies of the input
+nodes, counted as requiring grad while f is read (so `x.requires_grad` inside f is True,
+and a value torch would differentiate is never folded into a constant), and records a
+jacobian call from those inputs to the nodes f returned (engine/calls.py). The inputs stay what the
 snippet made them (a constant stays a constant): a later backward gives torch's `.grad`.
 The engine computes J with torch's own function on the graph (engine/pure_forward.py).
 """
@@ -21,7 +21,7 @@ from engine import calls
 from engine.limits import CALL_DEPTH
 from engine.snippets.program import JACOBIAN_ANSWER, GradAnswer, ProgramReader
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.values import Function, Number, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 JACOBIAN = "torch.autograd.functional.jacobian"
 _NAMES = ("func", "inputs", "create_graph", "strict", "vectorize", "strategy")
@@ -52,9 +52,10 @@ class JacobianReader(ProgramReader):
                                             "arguments: 'func' and 'inputs'"))
         self._options(args)
         fn = self.expr(args["func"])
-        if not (isinstance(fn, Py) and isinstance(fn.value, Function)):
-            raise error_at(args["func"], "jacobian's f must be a def or a lambda of the "
-                                         "snippet, so Gradflow can read what it computes")
+        if not (isinstance(fn, Py) and isinstance(fn.value, Function | Module)):
+            raise error_at(args["func"], "jacobian's f must be a def, a lambda or an nn "
+                                         "module of the snippet, so Gradflow can read what it "
+                                         "computes")
         given = self.expr(args["inputs"])
         items = _tuple_items(given)
         tuple_inputs = items is not None
@@ -99,11 +100,11 @@ class JacobianReader(ProgramReader):
             raise error_at(args["strategy"], "only strategy='reverse-mode' (the default) is "
                                              "read; remove it")
 
-    def _inline(self, fn: Function, inputs: list[str], node: ast.Call
+    def _inline(self, fn: Function | Module, inputs: list[str], node: ast.Call
                 ) -> tuple[list[str], Value]:
         """f read on copies of the inputs (`x.detach()`, as torch's jacobian makes them),
         counted as requiring grad, with grad mode on (torch's jacobian enables it)."""
-        if CALL_DEPTH.exceeded(self.depth + 1):
+        if isinstance(fn, Function) and CALL_DEPTH.exceeded(self.depth + 1):
             raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
         saved, saved_grad = set(self.differentiated), self.grad_enabled
         self.grad_enabled = True
@@ -112,7 +113,10 @@ class JacobianReader(ProgramReader):
                       for i in inputs]
             self.differentiated |= set(copies)
             self.flags_changed()
-            return copies, self.inline(fn, [Ref(c) for c in copies], {}, node)
+            given: list[Value] = [Ref(c) for c in copies]
+            if isinstance(fn, Module):  # its parameters are constants of f: J is by x only
+                return copies, self.module_on(fn, given, {}, node)
+            return copies, self.inline(fn, given, {}, node)
         finally:
             self.differentiated, self.grad_enabled = saved, saved_grad
             self.flags_changed()

@@ -60,6 +60,14 @@ print(jacobian(lambda a: a.exp(), x).shape)
 for t in [x, y]:
     print(jacobian(lambda a: a ** 2, t))
 """,
+    "an_nn_module_as_f": H + """import torch.nn as nn
+model = nn.Sequential(nn.Linear(3, 2), nn.Tanh())
+x = torch.randn(3)
+J = jacobian(model, x)
+loss = model(x).sum()
+loss.backward()
+w, b = model[0].weight, model[0].bias
+""",
     "inner_node_as_input": H + """a = torch.tensor([1., 2.], requires_grad=True)
 h = a * 3
 J = jacobian(lambda t: t.sigmoid() * h, h)
