@@ -60,12 +60,16 @@ def generate(doc: Document) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _node_lines(doc: Document, node: Node, inline: set[str]) -> list[str]:
-    lines = [f"{node.name} = {_expression(doc, node, inline)}"]
+def _node_lines(doc: Document, node: Node, inline: set[str],
+                names: dict[str, str] | None = None) -> list[str]:
+    """`name = expression`; `names` renames nodes (a node f computes again, under its own
+    local name)."""
+    name = (names or {}).get(node.id, node.name)
+    lines = [f"{name} = {_expression(doc, node, inline, names)}"]
     if node.op == "grad_hook":  # a copy whose gradient the hook scales: only this path
         scale = float(node.params.get("scale", 1.0))
         factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
-        lines.append(f"{node.name}.register_hook(lambda g: g * {factor})")
+        lines.append(f"{name}.register_hook(lambda g: g * {factor})")
     return lines
 
 
@@ -150,7 +154,8 @@ def _importer_name(base: str, taken: set[str]) -> str:
     return name
 
 
-def _expression(doc: Document, node: Node, inline: set[str]) -> str:
+def _expression(doc: Document, node: Node, inline: set[str],
+                names: dict[str, str] | None = None) -> str:
     if node.op == LEAF:
         assert node.value is not None
         return _tensor(node.value, node.dtype, node.requires_grad)
@@ -165,7 +170,7 @@ def _expression(doc: Document, node: Node, inline: set[str]) -> str:
     if missing:
         raise CodegenError(f"input {missing[0]!r} of {node.name} ({node.op}) is not connected; "
                            "connect it before generating code")
-    args = [_operand(doc.node(edges[p].source), inline) for p in spec.inputs]
+    args = [_operand(doc.node(edges[p].source), inline, names) for p in spec.inputs]
     if node.op in _OPERATORS:
         return f"{args[0]} {_OPERATORS[node.op]} {args[1]}"
     if node.op == "neg":
@@ -190,9 +195,9 @@ def _expression(doc: Document, node: Node, inline: set[str]) -> str:
     return f"{prefix}.{spec.torch_name}({', '.join(args)})"
 
 
-def _operand(source: Node, inline: set[str]) -> str:
+def _operand(source: Node, inline: set[str], names: dict[str, str] | None = None) -> str:
     if source.id not in inline:
-        return source.name
+        return (names or {}).get(source.id, source.name)
     text = format_literal(source.value if source.value is not None else 0)
     return f"({text})" if text.startswith("-") else text
 
@@ -308,15 +313,23 @@ def _seed(node: Node) -> str | None:
 
 
 def _jacobian_lines(doc: Document, call: Call, number: int, taken: set[str]) -> list[str]:
-    """`def f_3(x, w): ...; return y` and `jacobian_3 = jacobian(f_3, (x, w))`."""
+    """`def f_3(x, w): ...; return y` and `jacobian_3 = jacobian(f_3, (x, w))`. f computes
+    every node from its inputs to its outputs: a node only f uses under its own name (it is
+    not written at the top), one the graph also uses again under a local name, since torch
+    differentiates f's own computation on its parameters, not the one at the top."""
     fn, result = _free_name(f"f_{number}", taken), _free_name(f"jacobian_{number}", taken)
     taken |= {fn, result}
     inputs = [doc.node(i).name for i in call.inputs or ()]
-    outputs = [doc.node(o).name for o in call.outputs]
     inline = _inlined_numbers(doc, doc.topological_nodes())
+    path = _path_nodes(doc, call)
     own = _private_nodes(doc).get(number - 1, set())
-    body = [line for n in doc.topological_nodes() if n.id in own
-            for line in _node_lines(doc, n, inline)]
+    local: dict[str, str] = {}
+    for node_id in sorted(path - own):
+        local[node_id] = _free_name(f"{doc.node(node_id).name}_in_f", taken)
+        taken.add(local[node_id])
+    body = [line for n in doc.topological_nodes() if n.id in path
+            for line in _node_lines(doc, n, inline, local)]
+    outputs = [local.get(o, doc.node(o).name) for o in call.outputs]
     returned = _as_tuple(outputs) if call.tuple_outputs else outputs[0]
     given = _as_tuple(inputs) if call.tuple_inputs else inputs[0]
     return [f"def {fn}({', '.join(inputs)}):", *("    " + line for line in body),
@@ -329,20 +342,30 @@ def _as_tuple(names: list[str]) -> str:
     return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
 
 
+def _path_nodes(doc: Document, call: Call) -> set[str]:
+    """The nodes f computes: downstream of its inputs and upstream of its outputs, where a
+    path stops at an input (f is given it: what computed it at the top does not count)."""
+    inputs = set(call.inputs or ())
+    if not inputs or not call.outputs:
+        return set()
+    graph = doc.graph.copy()
+    graph.remove_edges_from(list(graph.in_edges(inputs, keys=True)))
+    down = set().union(*(nx.descendants(graph, i) for i in inputs))
+    up = set(call.outputs).union(*(nx.ancestors(graph, o) for o in call.outputs))
+    return (down & up) - inputs
+
+
 def _private_nodes(doc: Document) -> dict[int, set[str]]:
-    """By jacobian call index: the nodes only f computes (downstream of its inputs, upstream
-    of its outputs, used by nothing else, marked as no output, named by no other call).
-    They are written inside f alone; every other node is written once at the top."""
+    """By jacobian call index: the nodes only f computes (on its path, used by nothing else,
+    marked as no output, named by no other call). They are written inside f alone; every
+    other node is written once at the top."""
     found: dict[int, set[str]] = {}
     claimed: set[str] = set()
     for index, call in enumerate(doc.calls):
-        if call.kind != JACOBIAN or not call.inputs or not call.outputs:
+        if call.kind != JACOBIAN:
             continue
-        inputs = set(call.inputs)
-        down = set().union(*(nx.descendants(doc.graph, i) for i in inputs)) - inputs
-        up = set(call.outputs).union(*(nx.ancestors(doc.graph, o) for o in call.outputs))
-        own = {n for n in (down & up) - claimed if not doc.node(n).is_output and not any(
-            mentions(c, n) for k, c in enumerate(doc.calls) if k != index)}
+        own = {n for n in _path_nodes(doc, call) - claimed if not doc.node(n).is_output
+               and not any(mentions(c, n) for k, c in enumerate(doc.calls) if k != index)}
         changed = True
         while changed:  # a node something outside f uses is computed at the top
             changed = False

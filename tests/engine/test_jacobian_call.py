@@ -226,3 +226,23 @@ def test_the_web_page_heads_the_jacobian_call_and_says_it_has_no_steps(tmp_path:
     assert page.count("call 1: torch.autograd.functional.jacobian(lambda w, x: mul, (w, x))") \
         >= 1
     assert "no steps: torch.autograd.functional.jacobian works on copies" in page
+
+
+def test_code_of_a_jacobian_call_on_nodes_the_graph_shares_recomputes_them_inside_f() -> None:
+    """A jacobian call made in the app on the marked output: f must compute the output from
+    its parameter (torch differentiates f's own computation), so the shared nodes are
+    computed again inside f under local names; the code then reads back to a stable text."""
+    from engine.examples import example_path
+
+    doc = fileformat.load(example_path())  # loss = x * x, x = [2, 3], backward on loss
+    x, loss = doc.node_by_name("x").id, doc.node_by_name("loss").id
+    doc.add_call(jacobian([loss], [x]))
+    ours = run(doc).calls[-1].jacobian[(loss, x)]
+    code = generate(doc)
+    assert "loss_in_f = x * x" in code
+    (theirs,) = in_subprocess([code])
+    assert theirs["error"] is None
+    assert theirs["jacobians"] == [ours.tolist()] == [[[4.0, 0.0], [0.0, 6.0]]]
+    assert theirs["grads"] == {"x": [4.0, 3.0]}  # the backward's, untouched by jacobian
+    again = generate(import_snippet(code))
+    assert generate(import_snippet(again)) == again
