@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import networkx as nx
 import torch
 
 from engine import calls
@@ -124,13 +125,16 @@ class JacobianReader(ProgramReader):
     def _settle(self, inputs: list[str], copies: list[str], outputs: list[str],
                 before: set[str]) -> tuple[list[str], list[str]]:
         """Each copy goes away again, f reading the input itself, unless f also reads the
-        input some other way (a global `x` next to the parameter): torch then treats that
-        use as a constant, and only the copy is differentiated, so the copy stays."""
+        input some other way (a global `x` next to the parameter, or a global `h` computed
+        from x): torch treats those as constants and differentiates the copy only, so the
+        copy stays (the graph from it to the outputs is then exactly f's)."""
         settled = []
+        graph = self.doc.graph
         for original, copy in zip(inputs, copies, strict=True):
-            others = [e for e in self.doc.out_edges(original)
-                      if e.target not in before and e.target != copy]
-            if others or original in outputs:
+            reach = ({original} | nx.descendants(graph, original)) & before
+            others = [src for src, dst in graph.edges()
+                      if src in reach and dst not in before and dst != copy]
+            if others or any(o in reach for o in outputs):
                 self.rename(copy, self.unique(f"{self.doc.node(original).name}_detached"))
                 settled.append(copy)
                 continue

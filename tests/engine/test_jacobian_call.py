@@ -68,6 +68,11 @@ loss = model(x).sum()
 loss.backward()
 w, b = model[0].weight, model[0].bias
 """,
+    "f_reads_a_global_computed_from_its_input": H + """x = torch.tensor([1., 2.])
+h = x * 2
+J = jacobian(lambda a: a * h, x)
+J2 = jacobian(lambda a: h, x)
+""",
     "inner_node_as_input": H + """a = torch.tensor([1., 2.], requires_grad=True)
 h = a * 3
 J = jacobian(lambda t: t.sigmoid() * h, h)
