@@ -48,22 +48,26 @@ class JacobianReader(ProgramReader):
 
     def functional_jacobian(self, node: ast.Call) -> Value:
         args = self.call_arguments(node, _NAMES, "torch.autograd.functional.jacobian")
-        if "func" not in args or "inputs" not in args:
-            raise raised_at(node, TypeError("jacobian() missing required positional "
-                                            "arguments: 'func' and 'inputs'"))
+        if "func" not in args or "inputs" not in args:  # Python's own words for it
+            given: dict[str, Any] = {k: None for k in ("func", "inputs") if k in args}
+            try:
+                torch.autograd.functional.jacobian(**given)
+            except TypeError as exc:
+                raise raised_at(node, exc) from None
+            raise error_at(node, "jacobian needs f and its inputs")
         self._options(args)
         fn = self.expr(args["func"])
         if not (isinstance(fn, Py) and isinstance(fn.value, Function | Module)):
             raise error_at(args["func"], "jacobian's f must be a def, a lambda or an nn "
                                          "module of the snippet, so Gradflow can read what it "
                                          "computes")
-        given = self.expr(args["inputs"])
-        items = _tuple_items(given)
+        inputs_given = self.expr(args["inputs"])
+        items = _tuple_items(inputs_given)
         tuple_inputs = items is not None
         if items is None:
-            items = [given]
+            items = [inputs_given]
         if not items or not all(isinstance(v, Pending | Ref) for v in items):
-            raise self._torch_refuses(node, given, lambda *a: a[0])
+            raise self._torch_refuses(node, inputs_given, lambda *a: a[0])
         inputs = [self.node_of(v, args["inputs"]) for v in items]
         if len(set(inputs)) != len(inputs):
             raise error_at(args["inputs"], "the same tensor is given twice as an input; give "
