@@ -56,6 +56,21 @@ def load_any(path: str) -> Document:
         raise InputError(f"{p.name}: {exc}") from None
 
 
+def load_for_run(path: str) -> tuple[Document, Any]:
+    """The document to run, and torch's error at a line of a snippet (a RunError every run
+    of it reports: the document holds the statements before that line), or None."""
+    from engine.snippets.safety import TorchRaised
+
+    try:
+        return load_any(path), None
+    except TorchRaised as exc:
+        from engine.trace import RunError
+
+        assert isinstance(exc.document, Document)
+        return exc.document, RunError(exc.error_type, exc.torch_message, None, "forward",
+                                      line=exc.line)
+
+
 _NAMED = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(.*)$", re.S)
 
 
@@ -213,22 +228,13 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
 
 
 def compute(args: argparse.Namespace) -> int:
-    from engine.snippets.safety import TorchRaised
-
-    raised: TorchRaised | None = None
-    try:
-        doc = load_any(args.file)
-    except TorchRaised as exc:  # the snippet's statements before the error, then the error
-        assert isinstance(exc.document, Document)
-        doc, raised = exc.document, exc
+    doc, raised = load_for_run(args.file)  # a snippet's statements before torch raised
     apply_gradients(doc, args.gradient or [])
     from engine.run import GRADS, run  # torch comes in only when there is something to compute
-    from engine.trace import RunError
 
     result = run(doc, level=GRADS)  # numbers only: the report has no events
     if raised is not None and result.error is None:
-        result.error = RunError(raised.error_type, raised.torch_message, None, "forward",
-                                line=raised.line)
+        result.error = raised
     data = report(doc, result)
     if args.json:
         _print(json.dumps(data, allow_nan=False))

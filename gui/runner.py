@@ -74,9 +74,12 @@ class RunController(QObject):
         doc.subscribe(self._on_doc_event)
 
     def carry(self, error: RunError) -> None:
-        """The document was imported from a snippet torch raised in: runs report that."""
+        """The document was imported from a snippet torch raised in: its runs report that,
+        the last one (if this document has one) at once."""
         self.snippet_error = error
-        self.request()
+        if self.last is not None:
+            self.last = self._with_snippet_error(self.last)
+            self.finished.emit(self.last)
 
     def _with_snippet_error(self, result: Run) -> Run:
         if result.error is None and self.snippet_error is not None:

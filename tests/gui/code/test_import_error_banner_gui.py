@@ -65,3 +65,19 @@ def test_the_cli_reports_the_same_text_and_line(tmp_path, capsys):
     error = json.loads(capsys.readouterr().out)["error"]
     kind, message = torch_says(INT_LEAF)
     assert (error["type"], error["message"], error["line"]) == (kind, message, 3)
+
+
+def test_export_of_such_a_snippet_draws_the_banner_and_exits_1(qtbot, tmp_path, capsys):
+    """`gradflow export snippet.py` (the window offscreen, and the web page) where torch
+    raised while the snippet was read: written, exit 1 with torch's words, no traceback."""
+    from gui.app import main
+
+    path = tmp_path / "s.py"
+    path.write_text(INT_LEAF, encoding="utf-8")
+    kind, message = torch_says(INT_LEAF)
+    assert main(["export", str(path), "-o", str(tmp_path / "w.png"), "--view", "window"]) == 1
+    assert (tmp_path / "w.png").stat().st_size > 0
+    assert f"{kind}: {message}" in capsys.readouterr().err
+    assert main(["export", str(path), "-o", str(tmp_path / "w.html")]) == 1
+    page = (tmp_path / "w.html").read_text(encoding="utf-8")
+    assert message in page and f"{kind}: {message}" in capsys.readouterr().err
