@@ -119,6 +119,9 @@ def apply_gradients(doc: Document, specs: list[str]) -> None:
 
 def _apply_to_call(doc: Document, spec: str, number: int, name: str, text: str) -> None:
     call = doc.calls[number - 1]
+    if call.kind not in ("backward", "grad"):
+        raise InputError(f"--gradient {spec!r}: call {number} is a {call.kind} call; it "
+                         "takes no gradient")
     ids = [i for i in call.outputs if doc.node(i).name == name]
     if not ids:
         names = ", ".join(doc.node(i).name for i in call.outputs) or "none"

@@ -251,3 +251,14 @@ def test_code_of_a_jacobian_call_on_nodes_the_graph_shares_recomputes_them_insid
     assert theirs["grads"] == {"x": [4.0, 3.0]}  # the backward's, untouched by jacobian
     again = generate(import_snippet(code))
     assert generate(import_snippet(again)) == again
+
+
+def test_cli_refuses_a_gradient_for_a_jacobian_call(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli import main
+
+    path = tmp_path / "j.py"
+    path.write_text(SNIPPETS["def_on_a_constant"], encoding="utf-8")
+    assert main(["compute", str(path), "--gradient", "1:add=[1, 1, 1]", "--json"]) == 2
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["message"].endswith("call 1 is a jacobian call; it takes no gradient")
