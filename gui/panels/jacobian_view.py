@@ -86,28 +86,11 @@ class JacobianView(QWidget):
         return nonzero[0] if len(nonzero) == 1 and len(v) > 1 and v[nonzero[0]] == 1 else None
 
     def _check(self) -> str:
-        lens = self.lens
-        if lens is not None and self._whole_j() and lens.matches is not None:
-            return self._jacobian_check(lens)  # a jacobian call returned J itself
-        if lens is None or lens.vjp is None or lens.matches is None:
-            return ""
-        against = lens.compared_with or ".grad of the backward run"
-        if lens.matches:
-            return f"vᵀJ = {against}  ✓"
-        where = lens.col_labels[lens.worst_column] if lens.worst_column is not None else "?"
-        return f"vᵀJ ≠ {against}: largest difference {number(lens.max_difference)} at {where}"
+        return self.lens.check_line() if self.lens is not None else ""
 
     def _whole_j(self) -> bool:
         """The lens shows a jacobian call: J by its inputs, with no v and no vᵀJ."""
-        return self.lens is not None and self.lens.kind == "jacobian"
-
-    @staticmethod
-    def _jacobian_check(lens: Lens) -> str:
-        if lens.matches:
-            return f"J = {lens.compared_with}  ✓"
-        where = lens.col_labels[lens.worst_column] if lens.worst_column is not None else "?"
-        return (f"J ≠ {lens.compared_with}: largest difference "
-                f"{number(lens.max_difference)} in column {where}")
+        return self.lens is not None and self.lens.whole_j
 
     def _default_status(self) -> str:
         lens = self.lens
