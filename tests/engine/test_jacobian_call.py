@@ -262,3 +262,14 @@ def test_cli_refuses_a_gradient_for_a_jacobian_call(tmp_path: Path,
     assert main(["compute", str(path), "--gradient", "1:add=[1, 1, 1]", "--json"]) == 2
     error = json.loads(capsys.readouterr().out)["error"]
     assert error["message"].endswith("call 1 is a jacobian call; it takes no gradient")
+
+
+def test_explain_gives_a_jacobian_calls_outputs_no_seed() -> None:
+    from engine.explain import explain
+
+    doc = import_snippet(SNIPPETS["def_on_a_constant"])
+    result = run(doc)
+    (out,) = doc.calls[0].outputs
+    texts = [line.text for line in explain(doc, result.at_call(0), out)]
+    assert not any("seed" in t for t in texts), texts
+    assert "no gradient reached this node" in texts
