@@ -2,7 +2,8 @@
 
 Learners meet autograd across several calls: `.grad` accumulates, a second backward through
 a freed graph raises, `x.grad.zero_()` resets, `torch.autograd.grad` answers without touching
-`.grad`. A document holds an ordered list of `Call`s; the runner makes them in order on one
+`.grad`, `torch.autograd.functional.jacobian` gives the whole J and never touches
+`.grad` either. A document holds an ordered list of `Call`s; the runner makes them in order on one
 forward graph. No torch here.
 
 The document's own backward (the nodes marked as output, the seed on each, retain_graph and
@@ -24,9 +25,11 @@ from engine.seeds import is_number
 BACKWARD = "backward"  # torch.autograd.backward(outputs, grad_tensors=seeds, ...)
 ZERO_GRAD = "zero_grad"  # leaf.grad.zero_() or leaf.grad = None, leaf by leaf
 GRAD = "grad"  # torch.autograd.grad(outputs, inputs, grad_outputs=seeds, ...)
-KINDS = (BACKWARD, ZERO_GRAD, GRAD)
+# torch.autograd.functional.jacobian(f, inputs): f is the graph from inputs to outputs
+JACOBIAN = "jacobian"
+KINDS = (BACKWARD, ZERO_GRAD, GRAD, JACOBIAN)
 CALL_FIELDS = ("kind", "primary", "outputs", "seeds", "retain_graph", "inputs", "leaves",
-               "set_to_none")
+               "set_to_none", "tuple_inputs", "tuple_outputs")
 
 
 class CallError(ValueError):
@@ -47,6 +50,10 @@ class Call:
     inputs: tuple[str, ...] | None = None
     leaves: tuple[str, ...] | None = None  # zero_grad: None = every leaf that requires grad
     set_to_none: bool = False  # zero_grad: `.grad = None` instead of `.grad.zero_()`
+    # jacobian: inputs given as a tuple / f returning a tuple. torch then answers with a
+    # tuple (per input, per output) even of one; several are always a tuple.
+    tuple_inputs: bool = False
+    tuple_outputs: bool = False
 
 
 PRIMARY = Call(BACKWARD, primary=True)
@@ -71,6 +78,15 @@ def grad(outputs: Sequence[str], inputs: Sequence[str],
                 retain_graph=retain_graph)
 
 
+def jacobian(outputs: Sequence[str], inputs: Sequence[str], *,
+             tuple_inputs: bool | None = None, tuple_outputs: bool | None = None) -> Call:
+    """`torch.autograd.functional.jacobian(f, inputs)` with f the graph from inputs to
+    outputs; the tuple flags default to what the counts say (several: a tuple)."""
+    return Call(JACOBIAN, outputs=tuple(outputs), inputs=tuple(inputs),
+                tuple_inputs=len(inputs) > 1 if tuple_inputs is None else tuple_inputs,
+                tuple_outputs=len(outputs) > 1 if tuple_outputs is None else tuple_outputs)
+
+
 def normalised(call: Call) -> Call:
     """The same call with lists turned into tuples (callers may pass lists)."""
     def tup(v: Sequence[Any] | None) -> tuple[Any, ...] | None:
@@ -91,6 +107,9 @@ def check_call(call: Call, exists: Callable[[str], str | None]) -> None:
         if call != PRIMARY:
             raise CallError("the document's own backward call takes its settings from the "
                             "graph: edit the outputs' gradients and the run options instead")
+        return
+    if call.kind == JACOBIAN:
+        _check_jacobian(call, exists)
         return
     if call.kind in (BACKWARD, GRAD):
         if not call.outputs:
@@ -118,6 +137,21 @@ def check_call(call: Call, exists: Callable[[str], str | None]) -> None:
             raise CallError(f"zero_grad resets leaves only; node id {wrong[0]!r} is not a leaf")
 
 
+def _check_jacobian(call: Call, exists: Callable[[str], str | None]) -> None:
+    if not call.outputs:
+        raise CallError("a jacobian call needs at least one output of f")
+    if not call.inputs:
+        raise CallError("a jacobian call needs at least one input")
+    for ids, what in ((call.outputs, "output"), (call.inputs, "input")):
+        if len(set(ids)) != len(ids):
+            raise CallError(f"a jacobian call names the same {what} twice")
+        _check_ids(ids, exists, what)
+    if len(call.inputs) > 1 and not call.tuple_inputs:
+        raise CallError("several inputs of a jacobian call are a tuple: set tuple_inputs")
+    if len(call.outputs) > 1 and not call.tuple_outputs:
+        raise CallError("several outputs of a jacobian call are a tuple: set tuple_outputs")
+
+
 def check_program(calls: Sequence[Call]) -> None:
     """The rules on the whole list: the primary call is there once, as the first backward."""
     if CALLS.exceeded(len(calls)):
@@ -135,10 +169,12 @@ def check_program(calls: Sequence[Call]) -> None:
 def defaults(kind: str) -> dict[str, Any]:
     """Fields a call of this kind must leave at their defaults."""
     unused = {"primary": False, "outputs": (), "seeds": (), "retain_graph": False,
-              "inputs": None, "leaves": None, "set_to_none": False}
+              "inputs": None, "leaves": None, "set_to_none": False, "tuple_inputs": False,
+              "tuple_outputs": False}
     used = {BACKWARD: ("primary", "outputs", "seeds", "retain_graph", "inputs"),
             GRAD: ("outputs", "seeds", "retain_graph", "inputs"),
-            ZERO_GRAD: ("leaves", "set_to_none")}[kind]
+            ZERO_GRAD: ("leaves", "set_to_none"),
+            JACOBIAN: ("outputs", "inputs", "tuple_inputs", "tuple_outputs")}[kind]
     return {k: v for k, v in unused.items() if k not in used}
 
 
@@ -171,6 +207,8 @@ def describe(call: Call, names: Callable[[str], str]) -> str:
         return f"{how} on {leaves}"
     if call.primary:
         return "backward() on the marked outputs"
+    if call.kind == JACOBIAN:
+        return jacobian_text(call, names)
     outs = ", ".join(names(i) for i in call.outputs)
     extra = ""
     if any(s is not None for s in call.seeds):
@@ -184,3 +222,19 @@ def describe(call: Call, names: Callable[[str], str]) -> str:
     if call.inputs is not None:
         extra += f", inputs=[{', '.join(names(i) for i in call.inputs)}]"
     return f"backward([{outs}]{extra})"
+
+
+def jacobian_text(call: Call, names: Callable[[str], str]) -> str:
+    """`torch.autograd.functional.jacobian(lambda x, w: (y, z), (x, w))`: f is written as
+    the function of the inputs that gives the outputs, in the graph's names."""
+    ins = [names(i) for i in call.inputs or ()]
+    outs = [names(o) for o in call.outputs]
+    given = _tuple_text(ins, call.tuple_inputs)
+    returned = _tuple_text(outs, call.tuple_outputs)
+    return f"torch.autograd.functional.jacobian(lambda {', '.join(ins)}: {returned}, {given})"
+
+
+def _tuple_text(items: list[str], as_tuple: bool) -> str:
+    if not as_tuple:
+        return items[0]
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"

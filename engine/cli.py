@@ -56,6 +56,21 @@ def load_any(path: str) -> Document:
         raise InputError(f"{p.name}: {exc}") from None
 
 
+def load_for_run(path: str) -> tuple[Document, Any]:
+    """The document to run, and torch's error at a line of a snippet (a RunError every run
+    of it reports: the document holds the statements before that line), or None."""
+    from engine.snippets.safety import TorchRaised
+
+    try:
+        return load_any(path), None
+    except TorchRaised as exc:
+        from engine.trace import RunError
+
+        assert isinstance(exc.document, Document)
+        return exc.document, RunError(exc.error_type, exc.torch_message, None, "forward",
+                                      line=exc.line)
+
+
 _NAMED = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(.*)$", re.S)
 
 
@@ -104,6 +119,9 @@ def apply_gradients(doc: Document, specs: list[str]) -> None:
 
 def _apply_to_call(doc: Document, spec: str, number: int, name: str, text: str) -> None:
     call = doc.calls[number - 1]
+    if call.kind not in ("backward", "grad"):
+        raise InputError(f"--gradient {spec!r}: call {number} is a {call.kind} call; it "
+                         "takes no gradient")
     ids = [i for i in call.outputs if doc.node(i).name == name]
     if not ids:
         names = ", ".join(doc.node(i).name for i in call.outputs) or "none"
@@ -148,16 +166,19 @@ def report(doc: Document, result: Any) -> dict[str, Any]:
     if result.error is not None:
         error = {"type": result.error.type, "message": result.error.message,
                  "node": result.names.get(result.error.node_id),
-                 "call": None if result.error.call is None else result.error.call + 1}
+                 "call": None if result.error.call is None else result.error.call + 1,
+                 **({"line": result.error.line} if result.error.line is not None else {})}
     return {"outputs": outputs, "grads": {k: _tolist(v) for k, v in
                                           result.grads_by_name().items()},
             "error": error, "warnings": list(result.warnings),
-            "calls": [_call_report(result, c) for c in result.calls]}
+            "calls": [_call_report(result, c, doc.calls[c.index]) for c in result.calls]}
 
 
-def _call_report(result: Any, call: Any) -> dict[str, Any]:
+def _call_report(result: Any, call: Any, spec: Any) -> dict[str, Any]:
     """One call of the program: .grad of every leaf after it (null when it was not run),
-    torch's error if it raised, and what autograd.grad returned (by input name)."""
+    torch's error if it raised, what autograd.grad returned (by input name), and what
+    torch.autograd.functional.jacobian returned (nested as torch nests it: a tuple per
+    output when f returns a tuple, in it a tuple per input when the inputs are a tuple)."""
     names = result.names
     error = None
     if call.error is not None:
@@ -168,7 +189,16 @@ def _call_report(result: Any, call: Any) -> dict[str, Any]:
             if call.ran else None,
             "error": error,
             "results": {names[i]: _tolist(g) for i, g in call.results.items()}
-            if call.kind == "grad" and call.ran else None}
+            if call.kind == "grad" and call.ran else None,
+            **({"jacobian": _jacobian_report(call, spec)} if call.kind == "jacobian" else {})}
+
+
+def _jacobian_report(call: Any, spec: Any) -> Any:
+    if not call.jacobian:
+        return None
+    rows = [[_tolist(call.jacobian[(o, i)]) for i in spec.inputs] for o in spec.outputs]
+    per_output = [row if spec.tuple_inputs else row[0] for row in rows]
+    return per_output if spec.tuple_outputs else per_output[0]
 
 
 def _human(doc: Document, data: dict[str, Any]) -> str:
@@ -183,6 +213,8 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
             lines.append(f"call {number}: {call['call']}{state}")
             for name, value in (call["results"] or {}).items():
                 lines.append(f"  returned for {name}: {value}")
+            if call.get("jacobian") is not None:
+                lines.append(f"  returned J = {call['jacobian']}")
             for name, grad in (call["grads"] or {}).items():
                 lines.append(f"  then {name}.grad = {grad}")
     for name, grad in data["grads"].items():
@@ -199,21 +231,13 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
 
 
 def compute(args: argparse.Namespace) -> int:
-    from engine.snippets.safety import TorchRaised
-
-    raised: TorchRaised | None = None
-    try:
-        doc = load_any(args.file)
-    except TorchRaised as exc:  # the snippet's statements before the error, then the error
-        assert isinstance(exc.document, Document)
-        doc, raised = exc.document, exc
+    doc, raised = load_for_run(args.file)  # a snippet's statements before torch raised
     apply_gradients(doc, args.gradient or [])
     from engine.run import GRADS, run  # torch comes in only when there is something to compute
-    from engine.trace import RunError
 
     result = run(doc, level=GRADS)  # numbers only: the report has no events
     if raised is not None and result.error is None:
-        result.error = RunError(raised.error_type, raised.torch_message, None, "forward")
+        result.error = raised
     data = report(doc, result)
     if args.json:
         _print(json.dumps(data, allow_nan=False))

@@ -133,8 +133,9 @@ def _incoming(doc: Document, run: Run, node_id: str) -> list[Line]:
     """Where this node's gradient came from: the seed, or the sum over its consumers."""
     node = doc.node(node_id)
     lines: list[Line] = []
-    # the outputs of the call shown (Run.at_call gives that call's outputs)
-    is_output = node_id in run.output_ids
+    # the outputs of the call shown (Run.at_call gives that call's outputs) that it gave a
+    # gradient (or none) to: a jacobian call's outputs get no seed
+    is_output = node_id in run.output_ids and node_id in run.seeds
     if is_output:
         seed = run.seeds.get(node_id)
         if seed is not None:

@@ -28,7 +28,10 @@ from engine.names import shorten
 from engine.ops import OPS
 
 FORMAT = "gradflow-graph"
-VERSION = 2  # 2: the program of calls ("calls"); a version-1 file has the one backward call
+# 2: the program of calls ("calls"); a version-1 file has the one backward call. A jacobian
+# call (kind "jacobian", with "tuple_inputs"/"tuple_outputs") came later within version 2:
+# older files all still read; an older app names the kind it does not know.
+VERSION = 2
 READABLE_VERSIONS = (1, 2)
 # old names, kept for the modules that import them; the limits live in engine.limits
 MAX_FILE_BYTES = FILE_BYTES.value
@@ -320,7 +323,7 @@ def _calls_from(raw: Any, doc: Document) -> list[Call]:
 
 
 def _call_field(name: str, value: Any, where: str) -> Any:
-    if name in ("primary", "retain_graph", "set_to_none"):
+    if name in ("primary", "retain_graph", "set_to_none", "tuple_inputs", "tuple_outputs"):
         return _expect(value, bool, where)
     if value is None and name in ("inputs", "leaves"):
         return None

@@ -7,82 +7,29 @@ job calls after the real backward so the views get J and the ghost bars off the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import torch
 
-from engine.calls import BACKWARD, GRAD
+from engine.calls import BACKWARD, GRAD, JACOBIAN
 from engine.document import Document
 from engine.format import element_labels
 from engine.lens import Lens
-from engine.lens_target import CallTarget, compare
+from engine.lens_target import CallTarget, compare, compare_jacobian
 from engine.limits import JACOBIAN_ENTRIES, Limit
-from engine.ops import CONSTANT, LEAF, get_op
-from engine.run import GRADS, make_tensor
+from engine.pure_forward import (
+    ForwardError,
+    PureForward,
+    input_values,
+    jacobian_rows,
+    pure_forward,
+)
+from engine.run import GRADS
 from engine.run import run as run_document
 from engine.trace import Run
 
 MAX_ENTRIES = JACOBIAN_ENTRIES.value  # above this the lens says so instead of freezing
-
-
-class ForwardError(Exception):
-    """The forward function could not be built or evaluated (torch's message inside)."""
-
-
-@dataclass
-class PureForward:
-    """outputs = forward(*leaves): the document as a function of its grad-requiring leaves."""
-
-    doc: Document
-    leaf_ids: list[str]
-    output_ids: list[str]
-
-    def __call__(self, *leaves: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        tensors: dict[str, torch.Tensor] = dict(zip(self.leaf_ids, leaves, strict=True))
-        for node in self.doc.topological_nodes():
-            if node.id in tensors:
-                continue
-            if node.op in (LEAF, CONSTANT):
-                assert node.value is not None
-                tensors[node.id] = make_tensor(node.value, node.dtype)
-                continue
-            edges = self.doc.in_edges(node.id)
-            spec = get_op(node.op)
-            try:
-                args = [tensors[edges[port].source] for port in spec.inputs]
-            except KeyError:
-                continue  # unconnected or upstream failed: only matters if an output needs it
-            try:
-                tensors[node.id] = spec.call(*args, **node.params)
-            except Exception as exc:
-                raise ForwardError(f"{type(exc).__name__} at {node.name}: {exc}") from exc
-        missing = [i for i in self.output_ids if i not in tensors]
-        if missing:
-            raise ForwardError(f"{self.doc.node(missing[0]).name} could not be computed")
-        return tuple(tensors[i] for i in self.output_ids)
-
-
-def pure_forward(doc: Document, output_ids: list[str] | None = None,
-                 input_ids: list[str] | None = None) -> PureForward:
-    """outputs = f(*inputs); by default the marked outputs of every leaf that requires grad.
-    An input may be an inner node (autograd.grad by it): the function then starts there."""
-    leaves = [n.id for n in doc.leaves() if n.requires_grad] if input_ids is None \
-        else list(input_ids)
-    outputs = [n.id for n in doc.outputs()] if output_ids is None else list(output_ids)
-    return PureForward(doc.clone(), leaves, outputs)
-
-
-def _input_values(fwd: PureForward, run: Run) -> list[torch.Tensor]:
-    """Each input's value: a leaf's own literal, an inner node's value in the run."""
-    out = []
-    for node_id in fwd.leaf_ids:
-        node = fwd.doc.node(node_id)
-        if node.value is not None:
-            out.append(make_tensor(node.value, node.dtype))
-        else:
-            out.append(run.values[node_id].detach().clone())
-    return out
 
 
 def _seed_vector(seed: torch.Tensor | None, out: torch.Tensor) -> torch.Tensor | None:
@@ -91,32 +38,6 @@ def _seed_vector(seed: torch.Tensor | None, out: torch.Tensor) -> torch.Tensor |
     if seed is not None:
         return seed.reshape(-1).to(out.dtype)
     return torch.ones(1, dtype=out.dtype) if out.dim() == 0 else None
-
-
-def _jacobian_rows(outputs: tuple[torch.Tensor, ...], leaves: list[torch.Tensor]) -> torch.Tensor:
-    """All rows of J with one batched autograd.grad call (a loop if vmap cannot do an op)."""
-    flat = torch.cat([o.reshape(-1) for o in outputs])
-    cols = sum(t.numel() for t in leaves)
-    if flat.numel() == 0 or cols == 0:
-        return torch.zeros(flat.numel(), cols, dtype=flat.dtype)
-    if not flat.requires_grad:
-        return torch.zeros(flat.numel(), cols, dtype=flat.dtype)
-    eye = torch.eye(flat.numel(), dtype=flat.dtype)
-    try:
-        grads = torch.autograd.grad(flat, leaves, eye, retain_graph=True, allow_unused=True,
-                                    is_grads_batched=True)
-        parts = [torch.zeros(flat.numel(), t.numel(), dtype=flat.dtype) if g is None
-                 else g.reshape(flat.numel(), -1).to(flat.dtype) for g, t in zip(grads, leaves,
-                                                                               strict=True)]
-        return torch.cat(parts, dim=1)
-    except RuntimeError:
-        rows = []
-        for i in range(flat.numel()):
-            gs = torch.autograd.grad(flat[i], leaves, retain_graph=True, allow_unused=True)
-            rows.append(torch.cat([torch.zeros(t.numel(), dtype=flat.dtype) if g is None
-                                   else g.reshape(-1).to(flat.dtype)
-                                   for g, t in zip(gs, leaves, strict=True)]))
-        return torch.stack(rows)
 
 
 JacobianCache = dict[tuple[Any, ...], Lens]
@@ -129,10 +50,10 @@ def lens(doc: Document, run: Run, call: int | None = None, max_entries: int = MA
     itself produced: its own share of .grad, or what autograd.grad returned. `cache` keeps
     J between calls with the same outputs and inputs."""
     target = CallTarget.of(doc, run, call)
-    if target.kind not in (BACKWARD, GRAD):
+    if target.kind not in (BACKWARD, GRAD, JACOBIAN):
         return Lens(call=target.index, label=target.label,
-                    note=f"{target.label or 'this call'} is not a backward or "
-                         "autograd.grad call: it has no J")
+                    note=f"{target.label or 'this call'} is not a backward, autograd.grad "
+                         "or jacobian call: it has no J")
     key = _cache_key(target)
     part = cache.get(key) if cache is not None else None
     if part is None:
@@ -140,9 +61,13 @@ def lens(doc: Document, run: Run, call: int | None = None, max_entries: int = MA
                          max_entries)
         if cache is not None:
             cache[key] = part
-    result = replace(part, call=target.index, label=target.label,
+    result = replace(part, call=target.index, kind=target.kind, label=target.label,
                      compared_with=target.compared_with(), others={})
     if result.jacobian is None:
+        return result
+    if target.kind == JACOBIAN:
+        result.note = "torch.autograd.functional.jacobian gives all of J at once: no v, no vᵀJ"
+        compare_jacobian(target, result)
         return result
     seeds = [_seed_vector(target.seeds.get(i), run.values[i]) for i, _, _ in result.row_groups]
     if any(s is None for s in seeds):
@@ -174,7 +99,7 @@ def _jacobian(doc: Document, run: Run, fwd: PureForward, max_entries: int) -> Le
         result.note = "no leaf requires grad: J has no columns"
         return result
     known = all(i in run.values or fwd.doc.node(i).value is not None for i in fwd.leaf_ids)
-    values = _input_values(fwd, run) if known else []
+    values = input_values(fwd, run) if known else []
     for input_id, t in zip(fwd.leaf_ids, values, strict=True):
         start = len(result.col_labels)
         result.col_labels += element_labels(doc.node(input_id).name, tuple(t.shape))
@@ -201,7 +126,7 @@ def _jacobian(doc: Document, run: Run, fwd: PureForward, max_entries: int) -> Le
         start = len(result.row_labels)
         result.row_labels += element_labels(doc.node(out_id).name, tuple(out.shape))
         result.row_groups.append((out_id, start, len(result.row_labels)))
-    result.jacobian = _jacobian_rows(outputs, leaves).detach()
+    result.jacobian = jacobian_rows(outputs, leaves).detach()
     return result
 
 
@@ -242,7 +167,7 @@ def analyse(doc: Document, run: Run, basis: Run | None = None) -> None:
     try:
         run.lens = lens(doc, run, cache=cache)
         for done in run.calls:
-            if done.index != run.lens.call and done.kind in (BACKWARD, GRAD):
+            if done.index != run.lens.call and done.kind in (BACKWARD, GRAD, JACOBIAN):
                 run.lens.others[done.index] = lens(doc, run, done.index, cache=cache)
     except Exception as exc:
         run.lens = Lens(note=f"{type(exc).__name__}: {exc}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from engine.format import number
+
 if TYPE_CHECKING:
     import torch
 
@@ -34,11 +36,30 @@ class Lens:
     # ("call 2: backward([loss])", empty for a one-call program) and what vᵀJ was checked
     # against (".grad of the backward run", "call 2's own share of .grad", ...)
     call: int | None = None
+    kind: str = ""  # that call's kind (engine.calls): "jacobian" has J only, no v
     label: str = ""
     compared_with: str = ""
     # the run's lens (that of the first backward call) also holds every other backward or
     # autograd.grad call's, by call index: a view that shows one call picks it (`for_call`)
     others: dict[int, Lens] = field(default_factory=dict)
+
+    @property
+    def whole_j(self) -> bool:
+        """A jacobian call's lens: J by its inputs, no v, no vᵀJ (it returned J itself)."""
+        return self.kind == "jacobian"
+
+    def check_line(self) -> str:
+        """The check in words: `vᵀJ = call 2's own share of .grad  ✓`, `J = what call 1's
+        torch.autograd.functional.jacobian returned  ✓`, where they differ, or nothing."""
+        if self.matches is None or (self.vjp is None and not self.whole_j):
+            return ""
+        what = "J" if self.whole_j else "vᵀJ"
+        against = self.compared_with or ".grad of the backward run"
+        if self.matches:
+            return f"{what} = {against}  ✓"
+        where = self.col_labels[self.worst_column] if self.worst_column is not None else "?"
+        return (f"{what} ≠ {against}: largest difference {number(self.max_difference)} "
+                f"{'in column' if self.whole_j else 'at'} {where}")
 
     def for_call(self, index: int | None) -> Lens:
         """The lens of call `index` (None, or a call with no J of its own: this one)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.calls import GRAD
+from engine.calls import GRAD, JACOBIAN
 from engine.document import Document
 from engine.lens import Lens
 from engine.snippets.codegen import call_code
@@ -37,6 +37,9 @@ class CallTarget:
     def of(cls, doc: Document, run: Run, call: int | None) -> CallTarget:
         """Call `call` of `doc`'s program as `run` made it; None: the first backward call."""
         primary = next((i for i, c in enumerate(doc.calls) if c.primary), 0)
+        if not doc.outputs():  # nothing marked: a jacobian call is what there is to show
+            primary = next((i for i, c in enumerate(doc.calls) if c.kind == JACOBIAN),
+                           primary)
         index = primary if call is None or not 0 <= call < len(doc.calls) else call
         spec = doc.calls[index]
         done = run.calls[index] if index < len(run.calls) else None
@@ -50,11 +53,12 @@ class CallTarget:
         else:
             output_ids = list(spec.outputs)
             asked = None if spec.inputs is None else list(spec.inputs)
-            planned = {i: None if v is None else torch.tensor(v)
-                       for i, v in zip(spec.outputs, spec.seeds, strict=True)}
+            planned = {i: None if v is None else torch.tensor(v)  # a jacobian call: none
+                       for i, v in zip(spec.outputs, spec.seeds or [None] * len(spec.outputs),
+                                       strict=True)}
         seeds = done.seeds if done is not None and done.seeds else planned
         return cls(index, spec.kind, label, output_ids,
-                   asked if spec.kind == GRAD else None,
+                   asked if spec.kind in (GRAD, JACOBIAN) else None,
                    None if asked is None else list(asked), seeds, done, several)
 
     def compared_with(self) -> str:
@@ -62,6 +66,9 @@ class CallTarget:
             return ".grad of the backward run"
         if self.kind == GRAD:
             return f"what call {self.index + 1}'s autograd.grad returned"
+        if self.kind == JACOBIAN:
+            return (f"what call {self.index + 1}'s torch.autograd.functional.jacobian "
+                    "returned")
         return f"call {self.index + 1}'s own share of .grad"
 
     def expected(self, input_id: str, numel: int, like: torch.Tensor) -> torch.Tensor:
@@ -135,3 +142,31 @@ def compare(target: CallTarget, result: Lens) -> None:
         result.matches = None
         result.note = ("J has NaN/Inf entries: vᵀJ as a product (−inf + inf = nan) can differ "
                        "from the backward's chain rule, so the two are not compared")
+
+
+def compare_jacobian(target: CallTarget, result: Lens) -> None:
+    """A jacobian call returned J itself: is it the lens's J (two torch computations, one
+    by torch.autograd.functional.jacobian, one by batched autograd.grad)?"""
+    assert result.jacobian is not None
+    done = target.done
+    if done is None or not done.ran or done.error is not None:
+        why = "was not run" if done is None or not done.ran else \
+            f"raised {done.error.type if done.error else ''}"
+        result.note += f"; call {target.index + 1} {why}, so it returned no J to compare with"
+        return
+    blocks = []
+    for out_id, start, stop in result.row_groups:
+        row = [done.jacobian[(out_id, in_id)].reshape(stop - start, c_stop - c_start)
+               for in_id, c_start, c_stop in result.col_groups]
+        blocks.append(torch.cat(row, dim=1))
+    got = torch.cat(blocks).to(result.jacobian.dtype)
+    diff = (got - result.jacobian).abs()
+    same = (got == result.jacobian) | (got.isnan() & result.jacobian.isnan())
+    diff = torch.nan_to_num(torch.where(same, torch.zeros_like(diff), diff), nan=float("inf"))
+    result.max_difference = float(diff.max()) if diff.numel() else 0.0
+    flat = int(diff.argmax()) if diff.numel() else None
+    result.worst_column = None if flat is None else flat % diff.shape[1]
+    scale = 1.0 + float(result.jacobian.abs().nan_to_num(posinf=0.0, neginf=0.0).max()) \
+        if result.jacobian.numel() else 1.0
+    tolerance = (1e-5 if result.jacobian.dtype == torch.float32 else 1e-10) * scale
+    result.matches = result.max_difference <= tolerance

@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from engine.calls import BACKWARD, GRAD, ZERO_GRAD, Call
+from engine.calls import BACKWARD, GRAD, JACOBIAN, ZERO_GRAD, Call
 from engine.calls import backward as backward_call
 from engine.calls import describe as describe_call
 from engine.document import Document, Edge, Node
@@ -29,6 +29,7 @@ from engine.edge_slots import edge_slots, gradient_key
 from engine.literal import Nested, all_integers
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.order import id_order
+from engine.pure_forward import functional_jacobian, make_tensor
 from engine.recorder import Recorder, copy_grad
 from engine.refusals import GraphIncomplete, Refusal
 from engine.sizes import SizeBudget
@@ -37,14 +38,6 @@ from engine.trace import ZERO_GRAD as ZEROED
 
 FULL = "full"  # every hook call as an event: the replay's trace
 GRADS = "grads"  # leaf .grad, node totals and edge gradients only: no events
-
-_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
-           "bool": torch.bool}
-
-
-def make_tensor(value: Nested, dtype: str, requires_grad: bool = False) -> torch.Tensor:
-    return torch.tensor(value, dtype=_DTYPES[dtype], requires_grad=requires_grad)
-
 
 class _Forward:
     """One forward pass: tensors per node, plus the maps the autograd view needs."""
@@ -319,6 +312,9 @@ class _Program:
         if call.kind == ZERO_GRAD:
             self._zero_grad(call)
             return
+        if call.kind == JACOBIAN:
+            self._jacobian(call, done)
+            return
         if call.primary:
             outputs = self.doc.outputs()
             if not outputs:
@@ -349,6 +345,16 @@ class _Program:
         if inputs is not None:
             kwargs["inputs"] = [self.fwd.tensors[i] for i in inputs if i in self.fwd.tensors]
         torch.autograd.backward(tensors, grad_tensors=seeds, **kwargs)
+
+    def _jacobian(self, call: Call, done: CallResult) -> None:
+        """torch.autograd.functional.jacobian on copies of the inputs: no hook, no .grad."""
+        if not call.outputs or not call.inputs:
+            raise _NotRun("the jacobian call has no output or no input left")
+        done.output_ids = list(call.outputs)
+        self._tensors(call.outputs)  # an output that could not be computed: say so first
+        values = [t.detach() for t in self._tensors(call.inputs)]
+        done.jacobian = functional_jacobian(self.doc, list(call.outputs), list(call.inputs),
+                                            values, call.tuple_inputs, call.tuple_outputs)
 
     def _zero_grad(self, call: Call) -> None:
         leaves = call.leaves

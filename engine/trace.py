@@ -48,6 +48,9 @@ class RunError:
     node_id: str | None
     phase: str  # "forward" | "backward" | "grad" | "zero_grad" | INCOMPLETE
     call: int | None = None  # the index in Run.calls of the call that raised it
+    # the line of an imported snippet where torch raised while it was read (TorchRaised):
+    # the document holds the statements before it, and the error is the snippet's
+    line: int | None = None
 
     @property
     def incomplete(self) -> bool:
@@ -56,6 +59,8 @@ class RunError:
 
     def describe(self, names: dict[str, str]) -> str:
         where = f" at {names.get(self.node_id, self.node_id)}" if self.node_id else ""
+        if self.line is not None:
+            where = f" at line {self.line} of the snippet"
         if self.incomplete:
             return f"{names.get(self.node_id or '', 'a node')}: {self.message}"
         return f"{self.type}{where}: {self.message}"
@@ -81,7 +86,7 @@ class CallResult:
     Run.events[start:stop]; a call that was not run has an empty range."""
 
     index: int  # place in the document's program, from 0 (shown to people as index + 1)
-    kind: str  # engine.calls.BACKWARD | ZERO_GRAD | GRAD
+    kind: str  # engine.calls.BACKWARD | ZERO_GRAD | GRAD | JACOBIAN
     label: str  # one line in torch's words, for a heading (engine.calls.describe)
     primary: bool = False  # the document's own backward: outputs marked on the graph
     output_ids: list[str] = field(default_factory=list)
@@ -94,6 +99,9 @@ class CallResult:
     grads_after: dict[str, Tensor | None] = field(default_factory=dict)  # leaf id -> .grad
     # autograd.grad only: what it returned, by input node id, in its inputs' order
     results: dict[str, Tensor | None] = field(default_factory=dict)
+    # jacobian only: what torch.autograd.functional.jacobian returned, block by block:
+    # (output id, input id) -> a tensor of shape output.shape + input.shape
+    jacobian: dict[tuple[str, str], Tensor] = field(default_factory=dict)
     # what this call sent through the graph: node totals, and what each edge carried back
     node_grads: dict[str, Tensor] = field(default_factory=dict)
     edge_grads: dict[Edge, Tensor] = field(default_factory=dict)

@@ -140,7 +140,8 @@ class MainWindow(QMainWindow):
         self.code_dock = self.add_dock("Code", self.code_panel, BOTTOM)
         self.code_dock.hide()  # on demand: View → Code
         self.file_menu.insertAction(self.file_actions.save_action,
-                                    import_action(self, self.file_actions.open_untitled))
+                                    import_action(self, self.file_actions.open_untitled,
+                                                  self.runner.carry))
 
         self.runner.finished.connect(self.show_run)
         self.runner.busy.connect(self._on_busy)

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.document import DocEvent, Document
-from engine.trace import Run
+from engine.trace import Run, RunError
 
 # A graph whose last run job took under SYNC_MAX_MS of CPU runs on the GUI thread with no debounce:
 # typing a seed then redraws within one frame (the thread hop, the debounce and the worker
@@ -68,7 +68,23 @@ class RunController(QObject):
         self._trace_timer.setSingleShot(True)
         self._trace_timer.setInterval(TRACE_DELAY_MS)
         self._trace_timer.timeout.connect(self._start_trace)
+        # torch's error at a line of the imported snippet (its statements before that line
+        # are the document): every run of this document reports it, as `gradflow compute`
+        self.snippet_error: RunError | None = None
         doc.subscribe(self._on_doc_event)
+
+    def carry(self, error: RunError) -> None:
+        """The document was imported from a snippet torch raised in: its runs report that,
+        the last one (if this document has one) at once."""
+        self.snippet_error = error
+        if self.last is not None:
+            self.last = self._with_snippet_error(self.last)
+            self.finished.emit(self.last)
+
+    def _with_snippet_error(self, result: Run) -> Run:
+        if result.error is None and self.snippet_error is not None:
+            result.error = self.snippet_error
+        return result
 
     def _on_doc_event(self, event: DocEvent) -> None:
         if event.kind == "node_changed" and event.fields == ("position",):
@@ -88,6 +104,7 @@ class RunController(QObject):
         document at the FULL level (nothing of the old J or ghost bars is reused)."""
         self._generation += 1
         self.last = None
+        self.snippet_error = None  # the imported snippet's, if any: the window carries it again
         self._job = None
         self._structure += 1
         self._seeds_only = False
@@ -162,7 +179,7 @@ class RunController(QObject):
             self.busy.emit(False)
         if generation != self._generation:
             return  # a newer request is on its way
-        self.last = result
+        self.last = result = self._with_snippet_error(result)
         self._last_structure = structure
         self.finished.emit(result)
         if result.traced:
@@ -207,7 +224,7 @@ class RunController(QObject):
     def _on_trace_delivered(self, result: Run, generation: int) -> None:
         if generation != self._generation:
             return  # the document changed since: that run's trace is not wanted
-        self.last = result
+        self.last = result = self._with_snippet_error(result)
         self.traced.emit(result)
 
     def shutdown(self) -> None:

@@ -5,6 +5,9 @@ the document's calls in order. One call: backward with the same seeds, a bare `b
 in try/except RuntimeError since torch refuses it for non-scalar outputs. Several calls: all
 in one try block, since a script stops at the first error. Then it prints every leaf's
 `.grad`. Importing a one-call snippet with engine.snippets.reader gives the document back.
+A jacobian call is written as a def of its inputs that computes its outputs, handed to
+`torch.autograd.functional.jacobian`; nodes only that call uses are written inside the def
+alone, as a learner writes f, so the snippet imports back to the same graph.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from engine.calls import BACKWARD, GRAD, ZERO_GRAD, Call
+import networkx as nx
+
+from engine.calls import BACKWARD, GRAD, JACOBIAN, ZERO_GRAD, Call, jacobian_text, mentions
 from engine.document import Document, Node
 from engine.literal import Nested, all_integers, format_literal
 from engine.names import normal_name
@@ -35,6 +40,7 @@ def generate(doc: Document) -> str:
     nodes = doc.topological_nodes()
     _check_names(nodes)
     inline = _inlined_numbers(doc, nodes)
+    private = set().union(*_private_nodes(doc).values())
     nodes = [n for n in nodes if n.id not in inline]
     lines = ["import torch"]
     if any(n.op in _FUNCTIONAL for n in nodes):
@@ -43,11 +49,8 @@ def generate(doc: Document) -> str:
         lines.insert(0, comment(doc.title))
     lines.append("")
     for node in nodes:
-        lines.append(f"{node.name} = {_expression(doc, node, inline)}")
-        if node.op == "grad_hook":  # a copy whose gradient the hook scales: only this path
-            scale = float(node.params.get("scale", 1.0))
-            factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
-            lines.append(f"{node.name}.register_hook(lambda g: g * {factor})")
+        if node.id not in private:
+            lines.extend(_node_lines(doc, node, inline))
     lines.append("")
     lines.extend(_backward(doc))
     lines.append("")
@@ -55,6 +58,19 @@ def generate(doc: Document) -> str:
         if leaf.requires_grad:
             lines.append(f'print(f"{leaf.name}.grad = {{{leaf.name}.grad}}")')
     return "\n".join(lines) + "\n"
+
+
+def _node_lines(doc: Document, node: Node, inline: set[str],
+                names: dict[str, str] | None = None) -> list[str]:
+    """`name = expression`; `names` renames nodes (a node f computes again, under its own
+    local name)."""
+    name = (names or {}).get(node.id, node.name)
+    lines = [f"{name} = {_expression(doc, node, inline, names)}"]
+    if node.op == "grad_hook":  # a copy whose gradient the hook scales: only this path
+        scale = float(node.params.get("scale", 1.0))
+        factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
+        lines.append(f"{name}.register_hook(lambda g: g * {factor})")
+    return lines
 
 
 def comment(text: str) -> str:
@@ -138,7 +154,8 @@ def _importer_name(base: str, taken: set[str]) -> str:
     return name
 
 
-def _expression(doc: Document, node: Node, inline: set[str]) -> str:
+def _expression(doc: Document, node: Node, inline: set[str],
+                names: dict[str, str] | None = None) -> str:
     if node.op == LEAF:
         assert node.value is not None
         return _tensor(node.value, node.dtype, node.requires_grad)
@@ -153,7 +170,7 @@ def _expression(doc: Document, node: Node, inline: set[str]) -> str:
     if missing:
         raise CodegenError(f"input {missing[0]!r} of {node.name} ({node.op}) is not connected; "
                            "connect it before generating code")
-    args = [_operand(doc.node(edges[p].source), inline) for p in spec.inputs]
+    args = [_operand(doc.node(edges[p].source), inline, names) for p in spec.inputs]
     if node.op in _OPERATORS:
         return f"{args[0]} {_OPERATORS[node.op]} {args[1]}"
     if node.op == "neg":
@@ -178,9 +195,9 @@ def _expression(doc: Document, node: Node, inline: set[str]) -> str:
     return f"{prefix}.{spec.torch_name}({', '.join(args)})"
 
 
-def _operand(source: Node, inline: set[str]) -> str:
+def _operand(source: Node, inline: set[str], names: dict[str, str] | None = None) -> str:
     if source.id not in inline:
-        return source.name
+        return (names or {}).get(source.id, source.name)
     text = format_literal(source.value if source.value is not None else 0)
     return f"({text})" if text.startswith("-") else text
 
@@ -250,6 +267,8 @@ def call_code(doc: Document, index: int) -> str:
     lines = _call_lines(doc, doc.calls[index], index + 1, {n.name for n in doc.nodes()})
     if doc.calls[index].kind == GRAD:  # the assignment and prints only matter in a script
         return lines[0].split(" = ", 1)[1]
+    if doc.calls[index].kind == JACOBIAN:  # f as a lambda of the graph's names, on one line
+        return jacobian_text(doc.calls[index], lambda i: doc.node(i).name)
     return "; ".join(lines)
 
 
@@ -265,6 +284,8 @@ def _call_lines(doc: Document, call: Call, number: int, taken: set[str]) -> list
             return ["pass  # no output is marked"]
         return [_backward_line(doc, [n.name for n in outputs], [_seed(n) for n in outputs],
                                doc.options.retain_graph, doc.options.inputs)]
+    if call.kind == JACOBIAN:
+        return _jacobian_lines(doc, call, number, taken)
     names = [doc.node(i).name for i in call.outputs]
     seeds = [None if v is None else _tensor(v, _inferred_dtype(v), None) for v in call.seeds]
     if call.kind == BACKWARD:
@@ -289,3 +310,69 @@ def _seed(node: Node) -> str | None:
     if node.seed is None:
         return f"torch.ones_like({node.name})"
     return _tensor(node.seed, _inferred_dtype(node.seed), None)
+
+
+def _jacobian_lines(doc: Document, call: Call, number: int, taken: set[str]) -> list[str]:
+    """`def f_3(x, w): ...; return y` and `jacobian_3 = jacobian(f_3, (x, w))`. f computes
+    every node from its inputs to its outputs: a node only f uses under its own name (it is
+    not written at the top), one the graph also uses again under a local name, since torch
+    differentiates f's own computation on its parameters, not the one at the top."""
+    fn, result = _free_name(f"f_{number}", taken), _free_name(f"jacobian_{number}", taken)
+    taken |= {fn, result}
+    inputs = [doc.node(i).name for i in call.inputs or ()]
+    inline = _inlined_numbers(doc, doc.topological_nodes())
+    path = _path_nodes(doc, call)
+    own = _private_nodes(doc).get(number - 1, set())
+    local: dict[str, str] = {}
+    for node_id in sorted(path - own):
+        local[node_id] = _free_name(f"{doc.node(node_id).name}_in_f", taken)
+        taken.add(local[node_id])
+    body = [line for n in doc.topological_nodes() if n.id in path
+            for line in _node_lines(doc, n, inline, local)]
+    outputs = [local.get(o, doc.node(o).name) for o in call.outputs]
+    returned = _as_tuple(outputs) if call.tuple_outputs else outputs[0]
+    given = _as_tuple(inputs) if call.tuple_inputs else inputs[0]
+    return [f"def {fn}({', '.join(inputs)}):", *("    " + line for line in body),
+            f"    return {returned}",
+            f"{result} = torch.autograd.functional.jacobian({fn}, {given})",
+            f'print(f"call {number}: J = {{{result}}}")']
+
+
+def _as_tuple(names: list[str]) -> str:
+    return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
+
+
+def _path_nodes(doc: Document, call: Call) -> set[str]:
+    """The nodes f computes: downstream of its inputs and upstream of its outputs, where a
+    path stops at an input (f is given it: what computed it at the top does not count)."""
+    inputs = set(call.inputs or ())
+    if not inputs or not call.outputs:
+        return set()
+    graph = doc.graph.copy()
+    graph.remove_edges_from(list(graph.in_edges(inputs, keys=True)))
+    down = set().union(*(nx.descendants(graph, i) for i in inputs))
+    up = set(call.outputs).union(*(nx.ancestors(graph, o) for o in call.outputs))
+    return (down & up) - inputs
+
+
+def _private_nodes(doc: Document) -> dict[int, set[str]]:
+    """By jacobian call index: the nodes only f computes (on its path, used by nothing else,
+    marked as no output, named by no other call). They are written inside f alone; every
+    other node is written once at the top."""
+    found: dict[int, set[str]] = {}
+    claimed: set[str] = set()
+    for index, call in enumerate(doc.calls):
+        if call.kind != JACOBIAN:
+            continue
+        own = {n for n in _path_nodes(doc, call) - claimed if not doc.node(n).is_output
+               and not any(mentions(c, n) for k, c in enumerate(doc.calls) if k != index)}
+        changed = True
+        while changed:  # a node something outside f uses is computed at the top
+            changed = False
+            for n in list(own):
+                if any(e.target not in own for e in doc.out_edges(n)):
+                    own.discard(n)
+                    changed = True
+        found[index] = own
+        claimed |= own
+    return found

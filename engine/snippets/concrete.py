@@ -26,6 +26,8 @@ class ConcreteReader(TorchCallReader):
         super().__init__(*args, **kwargs)
         self.values: dict[str, Any] = {}  # node id → torch tensor or Python number
         self.grad_memo: dict[str, bool] = {}
+        # nodes torch differentiates by while a jacobian's f is read: they require grad there
+        self.differentiated: set[str] = set()
 
     # ---- values ---------------------------------------------------------------------------
     def concrete(self, value: Value, where: ast.AST) -> Any:
@@ -102,6 +104,10 @@ class ConcreteReader(TorchCallReader):
                 stack.pop()
                 continue
             node = self.doc.node(current)
+            if current in self.differentiated:
+                self.grad_memo[current] = True
+                stack.pop()
+                continue
             if node.op in (LEAF, CONSTANT) or node.op == "detach":
                 self.grad_memo[current] = node.op == LEAF and node.requires_grad
                 stack.pop()

@@ -78,7 +78,11 @@ class ModuleReader(TensorCalls):
             self.name_parameters(child, f"{prefix}_{i}")
 
     def call_module(self, module: Module, node: ast.Call) -> Value:
-        args, kwargs = self.arguments(node)
+        return self.module_on(module, *self.arguments(node), node)
+
+    def module_on(self, module: Module, args: list[Value], kwargs: dict[str, Value],
+                  node: ast.Call) -> Value:
+        """The module applied to these values (`model(x)`, or torch's jacobian calling it)."""
         if kwargs:
             raise error_at(node, "call a module with its inputs only")
         if module.kind in LOSSES:

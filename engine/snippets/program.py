@@ -28,6 +28,7 @@ from engine.snippets.safety import error_at, raised_at
 from engine.snippets.statements import StatementRunner
 from engine.snippets.values import Module, Pending, Py, Ref, Value
 
+JACOBIAN_ANSWER = "torch.autograd.functional.jacobian"
 TRAINING_STEP = ("uses a .grad in a later computation: that is a training step (an update "
                  "with the gradients), outside the computation Gradflow reads; Gradflow shows "
                  "every .grad after each call")
@@ -39,9 +40,11 @@ _WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.Return, ast
 
 @dataclass(frozen=True)
 class GradAnswer:
-    """What `torch.autograd.grad` returned, bound to a name: it may be displayed, not used."""
+    """What `torch.autograd.grad` (or `what`) returned, bound to a name: it may be
+    displayed, not used."""
 
     call_number: int
+    what: str = "torch.autograd.grad"
 
 
 class ProgramReader(StatementRunner):
@@ -198,7 +201,7 @@ class ProgramReader(StatementRunner):
     def lookup(self, node: ast.Name) -> Value:
         value = super().lookup(node)
         if _answer(value):
-            raise AfterBackward("reads what torch.autograd.grad returned", node.lineno,
+            raise AfterBackward(f"reads what {_answer_of(value)} returned", node.lineno,
                                 node.col_offset + 1)
         return value
 
@@ -211,15 +214,20 @@ class ProgramReader(StatementRunner):
     def reading_grad(self, stmt: ast.stmt, exc: AfterBackward) -> None:
         """A statement read a .grad (or an autograd.grad answer): a name bound to it may be
         displayed later, a report is skipped, any other use is a training step."""
+        what = JACOBIAN_ANSWER if JACOBIAN_ANSWER in exc.reason else "torch.autograd.grad"
         if isinstance(stmt, ast.Assign) and all(_plain_names(t) for t in stmt.targets) \
                 and _only_reads(stmt.value):
             for target in stmt.targets:
                 for name in ast.walk(target):
                     if isinstance(name, ast.Name):
-                        self.env[name.id] = Py(GradAnswer(len(self.program)))
+                        self.env[name.id] = Py(GradAnswer(len(self.program), what))
             return
         if isinstance(stmt, _REPORTING) and _only_reports(stmt):
             return
+        if JACOBIAN_ANSWER in exc.reason:
+            raise error_at(stmt, f"{_short(stmt)} computes with what {JACOBIAN_ANSWER} "
+                                 "returned: Gradflow shows that J in the Jacobian lens but "
+                                 "does not compute with it") from exc
         raise error_at(stmt, f"{_short(stmt)} {TRAINING_STEP}") from exc
 
     # ---- provided by the reader -------------------------------------------------------
@@ -241,6 +249,14 @@ def _answer(value: Value) -> bool:
     if isinstance(value.value, tuple) and value.value:
         return all(_answer(v) for v in value.value)
     return isinstance(value.value, GradAnswer)
+
+
+def _answer_of(value: Value) -> str:
+    """Which call returned an answer (`_answer(value)` is true)."""
+    inner = value.value if isinstance(value, Py) else None
+    while isinstance(inner, tuple):
+        inner = inner[0].value
+    return inner.what if isinstance(inner, GradAnswer) else "torch.autograd.grad"
 
 
 def _grad_holder(node: ast.expr) -> ast.expr | None:
@@ -305,4 +321,4 @@ def _short(node: ast.AST) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-__all__ = ["GradAnswer", "ProgramReader", "TRAINING_STEP"]
+__all__ = ["GradAnswer", "JACOBIAN_ANSWER", "ProgramReader", "TRAINING_STEP"]

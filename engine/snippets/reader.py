@@ -24,7 +24,7 @@ import torch
 from engine import calls
 from engine.document import Document, GraphError
 from engine.layout import apply_layout
-from engine.snippets.program import ProgramReader
+from engine.snippets.jacobian_call import JacobianReader
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, parse, scan
 from engine.snippets.values import Number, Pending, Ref
 
@@ -72,7 +72,7 @@ class _Backward:
     inputs: list[str] | None
 
 
-class _Importer(ProgramReader):
+class _Importer(JacobianReader):
     def __init__(self, reserved: set[str]) -> None:
         super().__init__(Document(), reserved, torch.Generator())
         self.generator.seed()  # no manual_seed: fresh random numbers, as torch would give

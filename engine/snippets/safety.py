@@ -15,12 +15,14 @@ import ast
 MAX_SNIPPET_CHARS = 200_000
 
 # The torch modules a snippet may import, by dotted name.
-TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd", "math")
+TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
+                 "torch.autograd.functional", "math")
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
-                      "torch.autograd.backward")
+                      "torch.autograd.backward", "torch.autograd.functional.jacobian",
+                      "torch.autograd.functional.hessian")
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.autograd (Variable, grad, "
-                    "backward) and math")
+                    "backward), torch.autograd.functional (jacobian) and math")
 
 # Builtins a snippet may mention; the importer evaluates the ones on plain values
 # (builtins.py) and ignores print/display.

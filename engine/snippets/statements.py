@@ -275,7 +275,11 @@ class StatementRunner(PythonReader):
     def call_function(self, fn: Function, node: ast.Call) -> Value:
         if CALL_DEPTH.exceeded(self.depth + 1):
             raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
-        args, kwargs = self.arguments(node)
+        return self.inline(fn, *self.arguments(node), node)
+
+    def inline(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
+               node: ast.Call) -> Value:
+        """The function's body read with its parameters bound to these values."""
         spec = fn.node.args
         if spec.vararg or spec.kwarg or spec.kwonlyargs or spec.posonlyargs:
             raise error_at(fn.node, "*args, **kwargs and keyword-only parameters are not "

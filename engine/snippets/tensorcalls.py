@@ -46,6 +46,15 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
 })
 
 
+_SECOND_ORDER = ("{} is second-order: Gradflow shows first-order gradients "
+                 "(torch.autograd.functional.jacobian is read, and the Jacobian lens shows J)")
+_FUNCTIONAL_ADVICE = {
+    "hessian": _SECOND_ORDER, "hvp": _SECOND_ORDER, "vhp": _SECOND_ORDER,
+    "vjp": ("{} is not read; write vᵀJ as y = f(x); y.backward(gradient=v) (or "
+            "torch.autograd.grad(y, x, grad_outputs=v)): that is what Gradflow shows"),
+}
+
+
 class TensorCalls(ConcreteReader):
     def arguments(self, node: ast.Call) -> tuple[list[Value], dict[str, Value]]:
         if any(isinstance(a, ast.Starred) for a in node.args) or any(
@@ -56,6 +65,9 @@ class TensorCalls(ConcreteReader):
 
     def autograd_grad(self, node: ast.Call) -> Value:
         raise NotImplementedError  # the program reader records it as a call
+
+    def functional_jacobian(self, node: ast.Call) -> Value:
+        raise NotImplementedError  # the program reader records it as a call (jacobian_call.py)
 
     # ---- torch.<fn>(...) --------------------------------------------------------------
     def torch_call(self, path: str, node: ast.Call) -> Value:
@@ -71,9 +83,12 @@ class TensorCalls(ConcreteReader):
                                  f"with torch.{short}(): ...")
         if short == "autograd.grad":
             return self.autograd_grad(node)
-        if short in ("autograd.functional.jacobian", "autograd.functional.hessian"):
-            raise error_at(node, f"torch.{short} is not read; the Jacobian lens shows J of "
-                                 "the graph's outputs")
+        if short == "autograd.functional.jacobian":
+            return self.functional_jacobian(node)
+        if short.startswith("autograd.functional."):
+            raise error_at(node, _FUNCTIONAL_ADVICE.get(short.rsplit(".", 1)[1], (
+                f"torch.{short} is not read; torch.autograd.functional.jacobian is, and the "
+                "Jacobian lens shows its J")).format(f"torch.{short}"))
         if short == "manual_seed":
             raise error_at(node, "call torch.manual_seed(n) on a line of its own")
         if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):

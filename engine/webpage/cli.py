@@ -11,7 +11,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_TORCH, InputError, apply_gradients, load_any
+from engine.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_TORCH,
+    InputError,
+    apply_gradients,
+    load_for_run,
+)
 
 SUFFIXES = (".html", ".htm")
 
@@ -59,13 +66,15 @@ def export(file: str, out: Path, gradients: list[str]) -> int:
         raise InputError(f"{out.name}: a web page must end in .html")
     if not out.parent.exists():
         raise InputError(f"the folder {out.parent} does not exist")
-    doc = load_any(file)
+    doc, raised = load_for_run(file)  # a snippet's statements before torch raised
     apply_gradients(doc, gradients)
     from engine.jacobian import reference_grads  # torch only once the input is known good
     from engine.run import run
     from engine.webpage.page import write_replay_page
 
     result = run(doc)
+    if result.error is None and raised is not None:
+        result.error = raised  # torch's error at its line of the snippet, as compute says
     if result.error is None:
         try:  # the chart's dashed bars (v = ones), as the app's run job attaches them
             result.reference_grads = reference_grads(doc)

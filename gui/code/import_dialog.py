@@ -2,7 +2,8 @@
 run (engine/snippets/reader.py); on a refusal the line is marked and the text is kept. When
 torch itself raised at a line (`TorchRaised`), that is the snippet's own error, not a refusal:
 the graph of the statements before it is loaded, as far as plain python gets, and torch's
-words go with it."""
+words go with it: every run of that document reports them (the error banner, as for any
+torch error), as `gradflow compute` does."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.document import Document
+from engine.trace import RunError
 from gui import style
 
 PLACEHOLDER = """import torch
@@ -38,6 +40,7 @@ class ImportDialog(QDialog):
         self.resize(640, 480)
         self.document: Document | None = None
         self.raised: str | None = None  # torch's error at a line, as python would print it
+        self.raised_error: RunError | None = None  # the same, as the runs report it
         self.editor = QPlainTextEdit(text)
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.editor.setPlaceholderText(PLACEHOLDER)
@@ -66,11 +69,13 @@ class ImportDialog(QDialog):
 
         try:
             self.document = import_snippet(self.editor.toPlainText())
-            self.raised = None
+            self.raised, self.raised_error = None, None
         except TorchRaised as exc:  # the snippet's own error: python stops there too
             assert isinstance(exc.document, Document)
             self.document = exc.document
             self.raised = f"line {exc.line}: {exc.error_type}: {exc.torch_message}"
+            self.raised_error = RunError(exc.error_type, exc.torch_message, None, "forward",
+                                         line=exc.line)
         except ImportError_ as exc:
             self.show_error(str(exc), exc.line, exc.col)
             return False
@@ -101,27 +106,37 @@ class ImportDialog(QDialog):
 
 
 OpenUntitled = Callable[[Document, str], bool]  # a new document and a status line; False: kept
+Carry = Callable[[RunError], None]  # the runs of the new document report this error
 
 
-def import_code(parent: QWidget, open_untitled: OpenUntitled) -> bool:
-    """Ask for a snippet; on success it replaces the document (asking to save first)."""
-    dialog = ImportDialog(parent)
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.document is None:
+def import_code(parent: QWidget, open_untitled: OpenUntitled, carry: Carry | None = None,
+                dialog: ImportDialog | None = None) -> bool:
+    """Ask for a snippet; on success it replaces the document (asking to save first).
+    `dialog`: one already filled in and accepted (tests), else a new one is shown."""
+    if dialog is None:
+        dialog = ImportDialog(parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+    if dialog.document is None:
         return False
     doc = dialog.document
     if dialog.raised is not None:
-        return open_untitled(doc, f"Imported {len(doc)} nodes, up to where torch raised at "
-                                  f"{dialog.raised}")
+        opened = open_untitled(doc, f"Imported {len(doc)} nodes, up to where torch raised "
+                                    f"at {dialog.raised}")
+        if opened and carry is not None and dialog.raised_error is not None:
+            carry(dialog.raised_error)  # after the new document's reset, before its run
+        return opened
     names = ", ".join(n.name for n in doc.outputs()) or "no output"
     calls = f" and {len(doc.calls) - 1} more calls" if len(doc.calls) > 1 else ""
     return open_untitled(doc, f"Imported {len(doc)} nodes from code; backward on "
                               f"{names}{calls}")
 
 
-def import_action(parent: QWidget, open_untitled: OpenUntitled) -> QAction:
+def import_action(parent: QWidget, open_untitled: OpenUntitled,
+                  carry: Carry | None = None) -> QAction:
     """File → Import PyTorch code… (Ctrl+I)."""
     action = QAction("&Import PyTorch code…", parent)
     action.setShortcut(QKeySequence("Ctrl+I"))
     action.setToolTip("Paste a PyTorch snippet and get its graph (it is never run)")
-    action.triggered.connect(lambda: import_code(parent, open_untitled))
+    action.triggered.connect(lambda: import_code(parent, open_untitled, carry))
     return action

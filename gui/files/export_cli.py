@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from engine.cli import EXIT_OK, EXIT_TORCH, InputError, apply_gradients, load_any
+from engine.cli import EXIT_OK, EXIT_TORCH, InputError, apply_gradients, load_for_run
 from engine.document import Document
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def open_headless(args: argparse.Namespace, open_window: OpenWindow) -> Any:
     """The document of `args.file` with its --gradient values, in a window built offscreen
     whose first run has finished. Raises InputError for bad input (before Qt starts)."""
     global _app
-    doc = load_any(args.file)
+    doc, raised = load_for_run(args.file)  # a snippet's statements before torch raised
     apply_gradients(doc, args.gradient or [])
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -74,6 +74,8 @@ def open_headless(args: argparse.Namespace, open_window: OpenWindow) -> Any:
     if window.runner.last is None:
         window.discard_quietly()
         raise InputError("the run did not finish in time")
+    if raised is not None:
+        window.runner.carry(raised)  # on the banner, as in the window
     return window
 
 

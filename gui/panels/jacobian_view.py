@@ -86,14 +86,11 @@ class JacobianView(QWidget):
         return nonzero[0] if len(nonzero) == 1 and len(v) > 1 and v[nonzero[0]] == 1 else None
 
     def _check(self) -> str:
-        lens = self.lens
-        if lens is None or lens.vjp is None or lens.matches is None:
-            return ""
-        against = lens.compared_with or ".grad of the backward run"
-        if lens.matches:
-            return f"vᵀJ = {against}  ✓"
-        where = lens.col_labels[lens.worst_column] if lens.worst_column is not None else "?"
-        return f"vᵀJ ≠ {against}: largest difference {number(lens.max_difference)} at {where}"
+        return self.lens.check_line() if self.lens is not None else ""
+
+    def _whole_j(self) -> bool:
+        """The lens shows a jacobian call: J by its inputs, with no v and no vᵀJ."""
+        return self.lens is not None and self.lens.whole_j
 
     def _default_status(self) -> str:
         lens = self.lens
@@ -171,7 +168,8 @@ class JacobianView(QWidget):
             text = fm.elidedText(lens.row_labels[r], Qt.TextElideMode.ElideLeft, out.label_w - 6)
             out.row_label_rects.append((self._label_rect(out, out.top + r * out.cell_h, fm),
                                         text))
-        out.row_label_rects.append((self._label_rect(out, out.vjp_top, fm), "vᵀJ"))
+        if not self._whole_j():  # a jacobian call has no vᵀJ row to name
+            out.row_label_rects.append((self._label_rect(out, out.vjp_top, fm), "vᵀJ"))
         if fm.height() <= out.cell_h:
             def fits(text: str) -> bool:
                 return fm.horizontalAdvance(text) <= out.cell_w - 4
@@ -197,6 +195,9 @@ class JacobianView(QWidget):
         fm = QFontMetricsF(self.font())
         room = self.width() - 2 * MARGIN
         choices: tuple[str, ...] = TITLES
+        if self._whole_j():  # J by the call's inputs, whatever their requires_grad
+            choices = tuple(t.replace("leaf elements", "input elements")
+                            .replace("leaves", "inputs") for t in TITLES)
         if not numbers:  # a heatmap: say where the numbers went
             size = shape_text((rows, cols))
             choices = (f"J ({size}): hover a cell for its value", f"J {size}: values on hover",

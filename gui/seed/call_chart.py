@@ -17,7 +17,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.accumulation import BEFORE, leaf_history
-from engine.calls import BACKWARD, GRAD, ZERO_GRAD
+from engine.calls import BACKWARD, GRAD, JACOBIAN, ZERO_GRAD
 from engine.document import Document
 from engine.format import replay_chart_titles
 from engine.snippets.codegen import call_code
@@ -215,8 +215,9 @@ class CallsChart(GradChart):
                 items.append(f"<span style='color:{call_colour(call.index)}'>■</span> {name}")
             elif call.kind == ZERO_GRAD and call.index in resets:
                 items.append(f"⟲ {name} reset")
-            elif call.kind == GRAD and call.ran:
-                items.append(f"<span style='color:{style.GREY}'>{name}: grad, no .grad</span>")
+            elif call.kind in (GRAD, JACOBIAN) and call.ran:
+                items.append(f"<span style='color:{style.GREY}'>{name}: {call.kind}, no "
+                             ".grad</span>")
         self.legend.setText("  ".join(items))
         self.legend.setToolTip("<br>".join(html.escape(f"call {c.index + 1}: {c.label}")
                                            for c in run.calls))

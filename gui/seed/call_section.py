@@ -1,6 +1,7 @@
 """One call of the program in the seed panel: a heading in torch's words, its options, a v
 form per output (the seed form's own blocks), what the call did in the latest run (the
-.grad it left, what autograd.grad returned, torch's error verbatim, or "not run"), and
+.grad it left, what autograd.grad or functional.jacobian returned, torch's error verbatim,
+or "not run"), and
 buttons to move or remove it. Every edit is one undoable command on the document's calls
 API; a refusal is shown here and changes nothing."""
 
@@ -13,10 +14,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout
 
-from engine.calls import BACKWARD, GRAD, ZERO_GRAD, Call
+from engine.calls import BACKWARD, GRAD, JACOBIAN, ZERO_GRAD, Call
 from engine.document import Document
 from engine.format import preview
-from engine.ops import CONSTANT, LEAF
+from engine.ops import CONSTANT, LEAF, NUMBER
 from engine.snippets.codegen import call_code
 from engine.trace import CallResult
 from gui import style
@@ -133,6 +134,8 @@ class CallSection(QFrame):
                                                tip="the leaves whose .grad this call resets")
             self.fields["set_to_none"] = ResetHow(
                 call.set_to_none, lambda v: self._update("set_to_none", v, "Reset how"))
+        elif call.kind == JACOBIAN:
+            self._jacobian_fields(layout, results)
         elif call.primary:
             options = doc.options
             outputs = ", ".join(n.name for n in doc.outputs()) or "none marked yet"
@@ -172,6 +175,21 @@ class CallSection(QFrame):
             row.addStretch(1)
             layout.addLayout(row)
 
+    def _jacobian_fields(self, layout: QVBoxLayout, results: list[tuple[str, str]]) -> None:
+        """f's outputs and the inputs it is differentiated by; any tensor may be an input
+        (torch differentiates a copy of it, whatever its requires_grad)."""
+        note = QLabel("J of f, the graph from the inputs to the outputs; .grad untouched")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        tensors = [(n.id, n.name) for n in self.doc.topological_nodes()
+                   if not n.params.get(NUMBER)]
+        self.fields["outputs"] = NodeChecks(
+            "f returns", results, self.call.outputs, lambda v: self._jacobian("outputs", v),
+            tip="the tensors f returns: J has a row per element of each")
+        self.fields["inputs"] = NodeChecks(
+            "inputs", tensors, self.call.inputs, lambda v: self._jacobian("inputs", v),
+            tip="the tensors J is taken by: a column per element of each")
+
     # ---- edits ------------------------------------------------------------------------
     def _push(self, command: DocCommand) -> None:
         refused = push(self.form.undo_stack, command)
@@ -195,6 +213,14 @@ class CallSection(QFrame):
         self._push(UpdateCallCommand(self.doc, self.index, f"Outputs of call {self.index + 1}",
                                      outputs=tuple(ids),
                                      seeds=tuple(old.get(i) for i in ids)))
+
+    def _jacobian(self, field: str, ids: list[str] | None) -> None:
+        """New outputs or inputs of a jacobian call; several are a tuple, as torch gives them."""
+        ids = ids or []
+        flag = f"tuple_{field}"
+        self._push(UpdateCallCommand(self.doc, self.index, f"{field.capitalize()} of call "
+                                     f"{self.index + 1}", **{field: tuple(ids), flag:
+                                     bool(getattr(self.call, flag) or len(ids) > 1)}))
 
     def _options(self, field: str, value: Any) -> None:
         self._push(SetRunOptionsCommand(self.doc, f"{field} of call {self.index + 1}",
@@ -251,6 +277,10 @@ def _result_text(result: CallResult, names: dict[str, str], failed_at: int | Non
         answers = ", ".join(f"tensor({preview(g)})" if g is not None else "None"
                             for g in result.results.values())
         return f"returns ({answers},)  ·  .grad untouched"
+    if result.kind == JACOBIAN:
+        blocks = "; ".join(f"∂{names.get(o, o)}/∂{names.get(i, i)} = {preview(j)}"
+                           for (o, i), j in result.jacobian.items())
+        return f"returns J: {blocks}  ·  .grad untouched (J is in the Jacobian lens)"
     changed = [f"{names.get(i, i)}.grad = {preview(g)}" for i, g in result.grads_after.items()
                if not _same(g, result.grads_before.get(i))]
     if not changed:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QMenu, QToolButton
 
-from engine.calls import BACKWARD, GRAD, Call, backward, grad, zero_grad
+from engine.calls import BACKWARD, GRAD, JACOBIAN, Call, backward, grad, jacobian, zero_grad
 from engine.document import DocEvent
-from engine.ops import CONSTANT, LEAF
+from engine.ops import CONSTANT, LEAF, NUMBER
 from engine.seeds import count, nest
 from engine.trace import Run
 from gui.canvas.commands import push
@@ -34,12 +34,14 @@ class ProgramPanel:
         self.add_button = QToolButton()
         self.add_button.setText("+ Add call")
         self.add_button.setToolTip("Make another call after the forward: backward again, "
-                                   "reset .grad, or ask autograd.grad")
+                                   "reset .grad, ask autograd.grad, or take the whole J")
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu = QMenu(self.add_button)
         self.menu.addAction("backward again", lambda: self.add(BACKWARD))
         self.menu.addAction("zero_grad (reset .grad)", lambda: self.add("zero_grad"))
         self.menu.addAction("torch.autograd.grad", lambda: self.add(GRAD))
+        self.menu.addAction("torch.autograd.functional.jacobian",
+                            lambda: self.add(JACOBIAN))
         self.add_button.setMenu(self.menu)
         self.refusal = QLabel()
         self.refusal.setWordWrap(True)
@@ -146,4 +148,7 @@ class ProgramPanel:
             return backward(outputs, seeds)
         if kind == GRAD:
             return grad(outputs, [n.id for n in doc.leaves() if n.requires_grad], seeds)
+        if kind == JACOBIAN:  # by every leaf, else every tensor made of numbers
+            return jacobian(outputs, [n.id for n in doc.leaves()] or [
+                n.id for n in doc.nodes() if n.op == CONSTANT and not n.params.get(NUMBER)])
         return zero_grad()

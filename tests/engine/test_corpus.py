@@ -1,6 +1,7 @@
 """Real learner snippets (tests/engine/corpus/, each with its source on the first line) read
 by the importer and run by the engine, against the same snippet run by plain torch in a
-subprocess: the same leaf gradients (rtol 1e-5) and the same error text."""
+subprocess: the same leaf gradients (rtol 1e-5), the same J from every
+torch.autograd.functional.jacobian call, and the same error text."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.py"))
 SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_gradients",
                  "wizard_second_backward", "polish_so_loop",
                  "youssef_second_backward_then_accumulate", "jason_d2l_zero_detach",
-                 "so_jacobian_one_hot_backward", "gfg_backward_then_autograd_grad"}
+                 "so_jacobian_one_hot_backward", "gfg_backward_then_autograd_grad",
+                 "tutorialspoint_jacobian_func", "pytorch_docs_jacobian_examples",
+                 "crackedai_jacobian_then_backward"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training"}
 # Outside the pure computation Gradflow reads: models, optimizers, data loops.
@@ -67,6 +70,13 @@ def agrees(ours: dict[str, Any], theirs: dict[str, Any]) -> str | None:
             return f"no leaf {name} (leaves: {sorted(ours['grads'])})"
         if not close(ours["grads"][name], grad):
             return f"{name}.grad {ours['grads'][name]} != torch's {grad}"
+    mine = [c["jacobian"] for c in ours["calls"]
+            if c["kind"] == "jacobian" and c["ran"] and c["error"] is None]
+    if len(mine) != len(theirs["jacobians"]):
+        return f"{len(mine)} jacobian answers != torch's {len(theirs['jacobians'])}"
+    for number, (j, want) in enumerate(zip(mine, theirs["jacobians"], strict=True), 1):
+        if not close(j, want):
+            return f"jacobian {number}: {j} != torch's {want}"
     error = ours["error"]
     if theirs["error"] is not None:
         want = (theirs["error"]["type"], theirs["error"]["message"])
@@ -97,7 +107,7 @@ def test_snippet_agrees_with_plain_torch_or_is_refused_as_expected(
         assert agrees(ours, reference[path.stem]) is None, agrees(ours, reference[path.stem])
 
 
-B, Z, G = "backward", "zero_grad", "grad"
+B, Z, G, J = "backward", "zero_grad", "grad", "jacobian"
 PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by hand
     "d2l_autograd_chapter": [B, Z, B],
     "basics_jacobian_product": [B, B, Z, B],
@@ -108,7 +118,24 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "jason_d2l_zero_detach": [B, Z, B, Z, B, Z, B, Z, B, B],
     "so_jacobian_one_hot_backward": [B, Z] * 3,
     "gfg_backward_then_autograd_grad": [B, G],
+    # a snippet with no backward still has the document's own call (nothing marked: not run)
+    "tutorialspoint_jacobian_func": [J, J, J, B],
+    "pytorch_docs_jacobian_examples": [J, J, J, B],
+    "crackedai_jacobian_then_backward": [J, B],
 }
+
+
+def test_every_jacobian_call_of_the_corpus_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    """The three jacobian snippets give torch 7 answers, and the engine the same 7."""
+    stems = ("tutorialspoint_jacobian_func", "pytorch_docs_jacobian_examples",
+             "crackedai_jacobian_then_backward")
+    assert sum(len(reference[s]["jacobians"]) for s in stems) == 7
+    assert reference["crackedai_jacobian_then_backward"]["jacobians"] == [[[2.0, 3.0],
+                                                                            [1.0, 4.0]]]
+    for stem in stems:
+        code = (Path(__file__).parent / "corpus" / f"{stem}.py").read_text(encoding="utf-8")
+        assert agrees(engine_side(code), reference[stem]) is None, stem
 
 
 @pytest.mark.parametrize("stem", sorted(SEVERAL_CALLS))

@@ -3,7 +3,8 @@
 The independent side of the snippet tests: it knows nothing of Gradflow. Reads a JSON list
 of snippets on stdin, runs each in a fresh namespace, and prints one JSON list with, per
 snippet, the grads of the tensors that are leaves requiring grad, what the snippet printed,
-and the exception it raised, if any.
+the exception it raised, if any, and what each `torch.autograd.functional.jacobian` call
+that returned gave (in call order, nested as lists the way torch nests its tuples).
 """
 
 from __future__ import annotations
@@ -29,19 +30,37 @@ def plain(value: Any) -> Any:
     return value
 
 
+def nested(answer: Any) -> Any:
+    """A jacobian's answer as lists: a tensor's tolist(), a tuple's items in a list."""
+    if isinstance(answer, tuple):
+        return [nested(a) for a in answer]
+    return plain(answer.tolist())
+
+
 def run_one(code: str) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "__main__"}  # as `python snippet.py` runs it
     out = io.StringIO()
     error = None
+    jacobians: list[Any] = []
+    original = torch.autograd.functional.jacobian
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:  # torch's own, its answers noted
+        answer = original(*args, **kwargs)
+        jacobians.append(nested(answer))
+        return answer
+
+    torch.autograd.functional.jacobian = recorded  # also what `from ... import` then binds
     with contextlib.redirect_stdout(out):
         try:
             exec(code, namespace)  # the test's own generated code, never user input
         except Exception as exc:  # noqa: BLE001 - reported to the test
             error = {"type": type(exc).__name__, "message": str(exc)}
+        finally:
+            torch.autograd.functional.jacobian = original
     grads = {name: None if v.grad is None else plain(v.grad.tolist())
              for name, v in namespace.items()
              if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad}
-    return {"grads": grads, "stdout": out.getvalue(), "error": error}
+    return {"grads": grads, "stdout": out.getvalue(), "error": error, "jacobians": jacobians}
 
 
 def in_subprocess(snippets: list[str]) -> list[dict[str, Any]]:

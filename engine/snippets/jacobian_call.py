@@ -1,0 +1,176 @@
+"""`torch.autograd.functional.jacobian(f, inputs)` read into the document's program.
+
+torch calls f on detached copies of the inputs that require grad, whatever the inputs' own
+requires_grad, and returns J; no `.grad` changes. The reader does the same on the graph:
+it inlines f (a def, a lambda or an nn module, as at any call) on copies of the input
+nodes, counted as requiring grad while f is read (so `x.requires_grad` inside f is True,
+and a value torch would differentiate is never folded into a constant), and records a
+jacobian call from those inputs to the nodes f returned (engine/calls.py). The inputs stay what the
+snippet made them (a constant stays a constant): a later backward gives torch's `.grad`.
+The engine computes J with torch's own function on the graph (engine/pure_forward.py).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import networkx as nx
+import torch
+
+from engine import calls
+from engine.limits import CALL_DEPTH
+from engine.snippets.program import JACOBIAN_ANSWER, GradAnswer, ProgramReader
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
+
+JACOBIAN = "torch.autograd.functional.jacobian"
+_NAMES = ("func", "inputs", "create_graph", "strict", "vectorize", "strategy")
+
+
+class JacobianReader(ProgramReader):
+    def expression_statement(self, node: ast.expr) -> None:
+        self.jacobians_shown(node)
+        super().expression_statement(node)
+
+    def builtin(self, name: str, node: ast.Call) -> Value:
+        self.jacobians_shown(node)
+        return super().builtin(name, node)
+
+    def jacobians_shown(self, node: ast.expr) -> None:
+        """`print(jacobian(f, x))` shows J, and still makes the call: read it (a print's
+        arguments are otherwise skipped)."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("print", "display") and node.func.id not in self.env:
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call) and self.module_path(inner.func) == JACOBIAN:
+                    self.expr(inner)
+
+    def functional_jacobian(self, node: ast.Call) -> Value:
+        args = self.call_arguments(node, _NAMES, "torch.autograd.functional.jacobian")
+        if "func" not in args or "inputs" not in args:  # Python's own words for it
+            given: dict[str, Any] = {k: None for k in ("func", "inputs") if k in args}
+            try:
+                torch.autograd.functional.jacobian(**given)
+            except TypeError as exc:
+                raise raised_at(node, exc) from None
+            raise error_at(node, "jacobian needs f and its inputs")
+        self._options(args)
+        fn = self.expr(args["func"])
+        if not (isinstance(fn, Py) and isinstance(fn.value, Function | Module)):
+            raise error_at(args["func"], "jacobian's f must be a def, a lambda or an nn "
+                                         "module of the snippet, so Gradflow can read what it "
+                                         "computes")
+        inputs_given = self.expr(args["inputs"])
+        items = _tuple_items(inputs_given)
+        tuple_inputs = items is not None
+        if items is None:
+            items = [inputs_given]
+        if not items or not all(isinstance(v, Pending | Ref) for v in items):
+            raise self._torch_refuses(node, inputs_given, lambda *a: a[0])
+        inputs = [self.node_of(v, args["inputs"]) for v in items]
+        if len(set(inputs)) != len(inputs):
+            raise error_at(args["inputs"], "the same tensor is given twice as an input; give "
+                                           "each input once (or a copy: x.clone())")
+        before = set(self.doc.graph.nodes)
+        copies, returned = self._inline(fn.value, inputs, node)
+        outs = _tuple_items(returned)
+        tuple_outputs = outs is not None
+        if outs is None:
+            outs = [returned]
+        if not all(isinstance(v, Pending | Ref) for v in outs) or not outs:
+            raise self._torch_refuses(node, Py(tuple(items)), lambda *a: self.concrete(
+                returned, node), tuple_inputs)
+        outputs = [self.node_of(v, node) for v in outs]
+        if len(set(outputs)) != len(outputs):
+            raise error_at(node, "f returns the same tensor twice; return each output once")
+        inputs, outputs = self._settle(inputs, copies, outputs, before)
+        self.add_call(calls.jacobian(outputs, inputs, tuple_inputs=tuple_inputs,
+                                     tuple_outputs=tuple_outputs), node)
+        # nested as torch nests its answer, so `jx, jy = jacobian(f, (x, y))` unpacks
+        answer = Py(GradAnswer(len(self.program), JACOBIAN_ANSWER))
+        row = Py(tuple(answer for _ in inputs)) if tuple_inputs else answer
+        return Py(tuple(row for _ in outputs)) if tuple_outputs else row
+
+    def _options(self, args: dict[str, ast.expr]) -> None:
+        """create_graph and strict change what torch returns or raises: refused. vectorize
+        and the default strategy change only how torch computes the same J."""
+        for flag in ("create_graph", "strict"):
+            if flag in args and self.literal(args[flag]) not in (False, None):
+                raise error_at(args[flag], f"{flag}=True is not supported; Gradflow shows J "
+                                           "of first-order gradients (remove it)")
+        if "vectorize" in args and not isinstance(self.literal(args["vectorize"]), bool):
+            raise error_at(args["vectorize"], "vectorize must be True or False")
+        if "strategy" in args and self.literal(args["strategy"]) != "reverse-mode":
+            raise error_at(args["strategy"], "only strategy='reverse-mode' (the default) is "
+                                             "read; remove it")
+
+    def _inline(self, fn: Function | Module, inputs: list[str], node: ast.Call
+                ) -> tuple[list[str], Value]:
+        """f read on copies of the inputs (`x.detach()`, as torch's jacobian makes them),
+        counted as requiring grad, with grad mode on (torch's jacobian enables it)."""
+        if isinstance(fn, Function) and CALL_DEPTH.exceeded(self.depth + 1):
+            raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
+        saved, saved_grad = set(self.differentiated), self.grad_enabled
+        self.grad_enabled = True
+        try:
+            copies = [self.node_of(self.op_node("detach", [Ref(i)], {}, node), node)
+                      for i in inputs]
+            self.differentiated |= set(copies)
+            self.flags_changed()
+            given: list[Value] = [Ref(c) for c in copies]
+            if isinstance(fn, Module):  # its parameters are constants of f: J is by x only
+                return copies, self.module_on(fn, given, {}, node)
+            return copies, self.inline(fn, given, {}, node)
+        finally:
+            self.differentiated, self.grad_enabled = saved, saved_grad
+            self.flags_changed()
+
+    def _settle(self, inputs: list[str], copies: list[str], outputs: list[str],
+                before: set[str]) -> tuple[list[str], list[str]]:
+        """Each copy goes away again, f reading the input itself, unless f also reads the
+        input some other way (a global `x` next to the parameter, or a global `h` computed
+        from x): torch treats those as constants and differentiates the copy only, so the
+        copy stays (the graph from it to the outputs is then exactly f's)."""
+        settled = []
+        graph = self.doc.graph
+        for original, copy in zip(inputs, copies, strict=True):
+            reach = ({original} | nx.descendants(graph, original)) & before
+            others = [src for src, dst in graph.edges()
+                      if src in reach and dst not in before and dst != copy]
+            if others or any(o in reach for o in outputs):
+                self.rename(copy, self.unique(f"{self.doc.node(original).name}_detached"))
+                settled.append(copy)
+                continue
+            for edge in list(self.doc.out_edges(copy)):
+                self.doc.remove_edge(edge.target, edge.port)
+                self.doc.add_edge(original, edge.target, edge.port)
+            outputs = [original if o == copy else o for o in outputs]
+            name = self.doc.node(copy).name
+            self.taken.discard(name)
+            self.holders.pop(name, None)
+            self.doc.remove_node(copy)
+            settled.append(original)
+        return settled, outputs
+
+    def _torch_refuses(self, node: ast.Call, given: Value, f: Any,
+                       as_tuple: bool = True) -> Exception:
+        """torch's own error for inputs or outputs that are not tensors, from torch's
+        jacobian itself on the plain values."""
+        plain: Any = self.concrete(given, node) if not isinstance(given, Number) else \
+            given.value
+        if not as_tuple and isinstance(plain, tuple):
+            plain = plain[0]
+        try:
+            torch.autograd.functional.jacobian(f, plain)
+        except Exception as exc:  # noqa: BLE001 - torch's own words, at this line
+            return raised_at(node, exc)
+        return error_at(node, "jacobian's inputs and f's outputs must be tensors or tuples "
+                              "of tensors")
+
+
+def _tuple_items(value: Value) -> list[Value] | None:
+    """The items of a tuple (torch's way of giving several tensors), else None."""
+    if isinstance(value, Py) and isinstance(value.value, tuple):
+        return list(value.value)
+    return None
