@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+EXPLICITLY_SHOWN_OR_HIDDEN = Qt.WidgetAttribute.WA_WState_ExplicitShowHide
 LOADING_TORCH = "loading torch…"
 
 
@@ -208,7 +209,10 @@ class MainWindow(QMainWindow):
         )
         # every dock goes straight to its place: a dock moved between areas after a tabify
         # leaves an empty tab bar behind, drawn as a second row of the same tabs
-        shown = {dock: not dock.isHidden() for _, docks in groups for dock in docks}
+        # shown unless a feature hid it on purpose: a dock added to a window already on
+        # screen (the app's start builds them after the first paint) is hidden until shown
+        shown = {dock: not (dock.isHidden() and dock.testAttribute(EXPLICITLY_SHOWN_OR_HIDDEN))
+                 for _, docks in groups for dock in docks}
         for _, docks in groups:
             for dock in docks:
                 self.removeDockWidget(dock)

@@ -146,3 +146,34 @@ def test_a_saved_layout_comes_back_once_and_an_earlier_versions_gives_way(qtbot)
     assert not third.chart_dock.isHidden()  # the old layout's choice was not applied
     for window in (first, second, third):
         window.discard_quietly()
+
+
+@pytest.mark.parametrize("saved", [False, True], ids=["first-start", "saved-layout"])
+def test_the_apps_own_start_shows_the_learning_panels(qtbot, saved):
+    """The app paints the canvas first and builds its docks after that paint
+    (gui/launch.py): docks added to a window already on screen must still come up, in the
+    first-start layout and in a saved one."""
+    from gui.files.settings import save_window_state
+    from gui.launch import finish_start
+    from gui.main_window import MainWindow
+
+    if saved:
+        earlier = MainWindow(load(EXAMPLES[0].path), restore_layout=True)
+        qtbot.addWidget(earlier)
+        earlier.show()
+        qtbot.waitExposed(earlier)
+        save_window_state(earlier)
+        earlier.discard_quietly()
+    window = MainWindow(load(EXAMPLES[0].path), panels=False, restore_layout=True)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    finish_start(window, None, None)
+    qtbot.waitUntil(lambda: window.runner.last is not None, timeout=60_000)
+    assert window.layout_restored == saved
+    for dock in (window.seed_dock, window.chart_dock, window.backward_replay.dock):
+        assert dock.isVisible(), dock.windowTitle()
+        assert dock.width() > 200 and dock.height() > 100, dock.windowTitle()
+    assert not window.code_dock.isVisible()  # on demand: View → Code
+    assert not window.backward_replay.autograd_dock.isVisible()
+    window.discard_quietly()
