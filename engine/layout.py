@@ -31,7 +31,7 @@ CARD_WIDTH = 180.0
 CARD_HEIGHT = 91.0  # three text lines under the header; more ports make a card taller
 HEADER = 26.0
 PORT_GAP = 26.0
-PORT_LABEL_WIDTH = 50.0
+PORT_LABEL_WIDTH = 64.0  # the names left of a card's ports, as gui/canvas/items.py draws them
 
 COLUMN_WIDTH = CARD_WIDTH + 100.0  # room for the port names and the wire's bend
 ROW_GAP = 50.0  # between two cards of a column

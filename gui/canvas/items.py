@@ -33,7 +33,7 @@ HEADER = 26.0
 LINE = 19.0
 PORT_RADIUS = 5.5
 PORT_GAP = 26.0  # between input ports: a port name fits between two wires
-PORT_LABEL_WIDTH = 50.0  # room left of a card for its input ports' names
+PORT_LABEL_WIDTH = 64.0  # room left of a card for its input ports' names ("exponent")
 TEXT_MIN_ZOOM = 0.4  # below this zoom, cards are drawn without text
 TITLE_PT, BODY_PT, PORT_PT = 10.5, 10.0, 9.0
 
