@@ -36,12 +36,7 @@ def load_any(path: str) -> Document:
     if p.suffix == ".py":
         from engine.snippets.reader import ImportError_, TorchRaised, import_snippet
 
-        try:
-            text = read_bounded(p, FILE_BYTES).decode("utf-8")
-        except ReadRefused as exc:
-            raise InputError(str(exc)) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{p.name} is not UTF-8 text (byte {exc.start})") from None
+        text = snippet_text(p)
         try:
             return import_snippet(text)
         except TorchRaised:
@@ -54,6 +49,16 @@ def load_any(path: str) -> Document:
         return load(p)
     except FileFormatError as exc:
         raise InputError(f"{p.name}: {exc}") from None
+
+
+def snippet_text(path: Path) -> str:
+    """A snippet file's text; InputError (why, in a sentence) for what cannot be read."""
+    try:
+        return read_bounded(path, FILE_BYTES).decode("utf-8")
+    except ReadRefused as exc:
+        raise InputError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path.name} is not UTF-8 text (byte {exc.start})") from None
 
 
 def load_for_run(path: str) -> tuple[Document, Any]:

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
@@ -27,6 +28,8 @@ RUN_TIMEOUT_MS = 120_000
 
 def load_start_document(path: str | None) -> tuple[Document, str | None]:
     """The document to open and, if the asked-for file failed, why."""
+    if path and path.endswith(".py"):  # a snippet: read after the first paint (torch loads)
+        return Document(), None
     if path:
         try:
             return load(path), None
@@ -66,7 +69,7 @@ def report_first_paint(window: QWidget) -> None:
 
 def launch(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="gradflow", description="Gradflow Studio")
-    parser.add_argument("file", nargs="?", help="a graph file to open")
+    parser.add_argument("file", nargs="?", help="a graph (.json) or a PyTorch snippet (.py) to open")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from gui.files.settings import APPLICATION, ORGANISATION
@@ -108,9 +111,12 @@ def finish_start(window: MainWindow, path: str | None, problem: str | None) -> N
     window.build_panels()  # with the saved dock layout, or else the first-start one
     if not window.layout_restored:  # first start: the learning layout, sized for the window
         QTimer.singleShot(0, window.size_docks)
-    if path and problem is None:
-        from pathlib import Path
+    if path and path.endswith(".py"):  # imported like File → Import: Save asks where
+        from gui.code.import_dialog import import_file
 
+        QTimer.singleShot(0, lambda: import_file(window, Path(path), window.file_actions
+                                                 .open_untitled, window.runner.carry))
+    elif path and problem is None:
         window.file_actions.opened_from(Path(path))
     QTimer.singleShot(0, window.runner.run_now)
     if problem:

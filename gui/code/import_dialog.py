@@ -8,6 +8,7 @@ torch error), as `gradflow compute` does."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QFontDatabase, QKeySequence, QTextCursor, QTextFormat
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QTextEdit,
     QVBoxLayout,
@@ -140,3 +142,20 @@ def import_action(parent: QWidget, open_untitled: OpenUntitled,
     action.setToolTip("Paste a PyTorch snippet and get its graph (it is never run)")
     action.triggered.connect(lambda: import_code(parent, open_untitled, carry))
     return action
+
+
+def import_file(parent: QWidget, path: Path, open_untitled: OpenUntitled,
+                carry: Carry | None = None) -> bool:
+    """`gradflow snippet.py`: the snippet read as File → Import reads pasted code. A snippet
+    the importer refuses opens in the import dialog with its line marked, nothing lost."""
+    from engine.cli import InputError, snippet_text
+
+    try:
+        text = snippet_text(path)
+    except InputError as exc:
+        QMessageBox.warning(parent, "Gradflow Studio", f"Could not open {path}: {exc}")
+        return False
+    dialog = ImportDialog(parent, text)
+    if not dialog.try_import() and dialog.exec() != QDialog.DialogCode.Accepted:
+        return False
+    return import_code(parent, open_untitled, carry, dialog=dialog)
