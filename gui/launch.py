@@ -69,7 +69,8 @@ def report_first_paint(window: QWidget) -> None:
 
 def launch(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="gradflow", description="Gradflow Studio")
-    parser.add_argument("file", nargs="?", help="a graph (.json) or a PyTorch snippet (.py) to open")
+    parser.add_argument("file", nargs="?",
+                        help="a graph (.json) or a PyTorch snippet (.py) to open")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from gui.files.settings import APPLICATION, ORGANISATION
