@@ -270,7 +270,9 @@ class _Program:
                     self._call(call, done)
                     done.ran = True
                 except _NotRun as why:
-                    self.result.warnings.append(str(why))
+                    # an unmarked graph is worth a note only when no other call ran on it
+                    if not (call.primary and len(self.doc.calls) > 1):
+                        self.result.warnings.append(str(why))
                 except Exception as exc:  # torch's own error, verbatim, at this call
                     done.ran, failed = True, True
                     missing = isinstance(exc, _Unavailable)
