@@ -294,11 +294,11 @@ class Forward:
     def hook_grads(self, read_back: bool, output_ids: list[str]) -> None:
         """The GRADS level's hooks, once forward has ended and every edge is known.
 
-        read_back (a program of one backward call over every leaf): a node's total is
-        kept by autograd itself (`retain_grad`, no Python call per node), and an edge that
-        is its source's only way back carries exactly its source's total, so it is read
-        from there after backward (`read_grads`): only the other edges need a Python hook.
-        An output's total also holds its seed, so its edges are always hooked."""
+        read_back (a program of one backward call over every leaf): an edge that is its
+        source's only way back carries exactly its source's total, so it is read from there
+        after backward (`read_grads`); only the other edges need a Python hook, and a node
+        with no such edge has its total kept by autograd itself (`retain_grad`, no Python
+        call). An output's total also holds its seed, so its edges are always hooked."""
         rec = self.rec
         if not read_back:
             for fn, node_id, out, edges in self.pending:
@@ -310,16 +310,18 @@ class Forward:
                  if count == 1 and i in self.keys and self.keys[i] not in outputs}
         retained, derived = self.retained, self.derived
         for fn, node_id, out, edges in self.pending:
-            if out is not None:
-                out.retain_grad()
-                retained.append((node_id, out))
             if len(edges) == 1 and edges[0][1].source in alone:  # most ops
                 derived.append(edges[0][1])
-                continue
-            hooked = tuple((slot, e) for slot, e in edges if e.source not in alone)
-            derived.extend(e for _, e in edges if e.source in alone)
-            if hooked:
-                fn.register_hook(rec.grads_hook(node_id, None, hooked))
+                hooked: tuple[tuple[int, Edge], ...] = ()
+            else:
+                hooked = tuple((slot, e) for slot, e in edges if e.source not in alone)
+                derived.extend(e for _, e in edges if e.source in alone)
+            if hooked:  # a hook it needs anyway reports its total too
+                fn.register_hook(rec.grads_hook(node_id, None if out is None else
+                                                out.output_nr, hooked))
+            elif out is not None:
+                out.retain_grad()
+                retained.append((node_id, out))
 
     def read_grads(self, run: Run) -> None:
         """After the backward call: the totals autograd retained, and the edges that carry
