@@ -63,6 +63,7 @@ class Forward:
         # document edges into each node that carry a gradient back, by source node, and
         # what backward leaves to be read (read_grads)
         self.pending: list[tuple[Any, str, torch.Tensor | None, tuple[tuple[int, Edge], ...]]] = []
+        self.leaf_hooked: set[str] = set()  # tensors without grad_fn with a total hook
         self.fanout: dict[str, int] = {}  # node id -> edges out of it (engine/plan.py)
         self.retained: list[tuple[str, torch.Tensor]] = []
         self.derived: list[Edge] = []
@@ -108,6 +109,7 @@ class Forward:
                 fn = out.grad_fn
                 if fn is None:  # a leaf: its total arrives before AccumulateGrad
                     out.register_hook(self.rec.node_hook(node_id))
+                    self.leaf_hooked.add(node_id)
                     keys[node_id] = gradient_key(out)
                 else:
                     keys[node_id] = (fn, out.output_nr)
@@ -306,8 +308,11 @@ class Forward:
                                                 out.output_nr, edges))
             return
         outputs = {self.keys[i] for i in output_ids if i in self.keys}
+        # the nodes whose total is reported: by their output's autograd node, or a leaf's hook
+        totals = self.leaf_hooked.union(node_id for _, node_id, out, _ in self.pending
+                                        if out is not None)
         alone = {i for i, count in self.fanout.items()
-                 if count == 1 and i in self.keys and self.keys[i] not in outputs}
+                 if count == 1 and i in totals and self.keys[i] not in outputs}
         retained, derived = self.retained, self.derived
         for fn, node_id, out, edges in self.pending:
             if len(edges) == 1 and edges[0][1].source in alone:  # most ops

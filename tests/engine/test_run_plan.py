@@ -94,3 +94,19 @@ def test_fan_out_edges_each_keep_their_own_gradient_at_the_grads_level():
     assert set(grads.edge_grads) == set(reference)
     for edge, grad in reference.items():
         assert torch.equal(grads.edge_grads[edge], grad), edge
+
+
+def test_an_op_that_hands_its_input_back_keeps_its_consumers_edge_at_the_grads_level():
+    # x.to(float64) of a float64 tensor is the tensor itself: the op has no autograd node
+    # and no total of its own, so the edge after it cannot be read from that total
+    doc = Document()
+    x = leaf(doc, "x", [0.5, 1.5])
+    h = op(doc, "mul", "h", x, x)
+    t = op(doc, "to", "t", h, params={"dtype": "float64"})
+    y = op(doc, "sin", "y", t, is_output=True, seed=[1.0, -2.0])
+    full, grads = run(doc, level=FULL), run(doc, level=GRADS)
+    assert_same_numbers(full, grads)
+    reference = alias_reference(doc, [y], [full.seeds[y]])
+    assert Edge(t, y, "input") in reference
+    for edge, grad in reference.items():
+        assert torch.equal(grads.edge_grads[edge], grad), edge
