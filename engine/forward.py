@@ -220,9 +220,14 @@ class Forward:
             self.fn_owner[fn] = node.id
             fn_ids[fn] = number = len(fn_ids)
             if self.rec.full:
-                if all(k[0] is None or k[0] in fn_ids for k in expected):
-                    self.next_ids[fn] = tuple(fn_ids[k[0]] for k in expected
-                                              if k[0] is not None)
+                next_ids: list[int] = []
+                for nxt, _ in expected:
+                    if nxt is not None:
+                        if nxt not in fn_ids:
+                            break  # one of our aliases: autograd_graph looks through it
+                        next_ids.append(fn_ids[nxt])
+                else:
+                    self.next_ids[fn] = tuple(next_ids)
                 fn.register_hook(self.rec.grad_fn_hook(node.id, fn.name(), number,
                                                        out.output_nr, tuple(watched)))
             else:
