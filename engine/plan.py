@@ -2,8 +2,9 @@
 
 A live seed edit runs the same graph again and again: the build order (engine/order.py) and
 which edge feeds which port of each node do not change, only numbers do. A `Plan` holds
-exactly that, and nothing else: node ids, ops' port lists and Edge objects, never a value, a
-seed, a parameter or a tensor, so a plan can never carry a number from one run into another.
+exactly that, and nothing else: node ids, ops (their registry entries and torch callables),
+Edge objects and edge counts; never a value, a seed, a parameter or a tensor, so a plan can
+never carry a number from one run into another.
 It is keyed by the node ids with their ops and the full edge list, so any structural change
 (a node or edge added or removed, a node replaced by another op under the same id) misses
 the cache and builds a new plan.
