@@ -8,7 +8,8 @@ the real engine made it.
 
 Two levels: FULL records every event (the replay, exports); GRADS keeps only what cards and
 the chart read (leaf .grad, node totals, edge gradients, per call) and is what a live seed
-edit runs. The same document gives the same numbers at both levels.
+edit runs: for a one-call program it reads most of them back after backward instead of
+hooking them (Forward.hook_grads). The same document gives the same numbers at both levels.
 """
 
 from __future__ import annotations
