@@ -67,12 +67,18 @@ class OpSpec:
     def default_params(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
 
+    def function(self, with_numbers: bool = False) -> Callable[..., Any]:
+        """The callable `call` runs: the snippet's Python operator when an input is a plain
+        number (`with_numbers`), else the torch function. An op without params is exactly
+        this called on its inputs (a run calls it directly: it is hot)."""
+        if with_numbers and self.operator:
+            return getattr(_operator, self.operator)  # type: ignore[no-any-return]
+        return self.impl or _resolve(self.target or self.torch_name)
+
     def call(self, *inputs: Any, **params: Any) -> Any:
         """Run the op with real torch. Params missing from `params` take their defaults."""
-        fn = self.impl or _resolve(self.target or self.torch_name)
-        if self.operator and any(isinstance(i, bool | int | float) for i in inputs):
-            fn = getattr(_operator, self.operator)
-        if not self.params:  # most ops: nothing to merge (a run calls this for every node)
+        fn = self.function(any(isinstance(i, bool | int | float) for i in inputs))
+        if not self.params:  # most ops: nothing to merge
             return fn(*inputs)
         merged = {**self.default_params(), **params}
         positional = [_to_torch_arg(self.param(name), merged.pop(name))

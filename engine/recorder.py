@@ -44,6 +44,32 @@ class Recorder:
             self.add(EDGE_GRAD, edge.source, edge=edge, grad=grad)
         return hook
 
+    def grads_hook(self, node_id: str, output_nr: int | None,
+                   edges: tuple[tuple[int, Edge], ...]):  # noqa: ANN201 - torch hook signature
+        """The GRADS level's post-hook: the numbers of grad_fn_hook, no event."""
+        run = self.run
+        if output_nr is None:
+            def edges_only(grad_inputs: tuple, grad_outputs: tuple) -> None:
+                for slot, edge in edges:
+                    if grad_inputs[slot] is not None:
+                        run.edge_grads[edge] = grad_inputs[slot]
+            return edges_only
+        if len(edges) == 1:  # one argument carries a gradient: most ops
+            ((slot, edge),) = edges
+
+            def one_edge(grad_inputs: tuple, grad_outputs: tuple) -> None:
+                run.node_grads[node_id] = grad_outputs[output_nr]
+                if grad_inputs[slot] is not None:
+                    run.edge_grads[edge] = grad_inputs[slot]
+            return one_edge
+
+        def total_and_edges(grad_inputs: tuple, grad_outputs: tuple) -> None:
+            run.node_grads[node_id] = grad_outputs[output_nr]
+            for slot, edge in edges:
+                if grad_inputs[slot] is not None:
+                    run.edge_grads[edge] = grad_inputs[slot]
+        return total_and_edges
+
     def grad_fn_hook(self, node_id: str | None, name: str, autograd_id: int,
                      output_nr: int | None, edges: tuple[tuple[int, Edge], ...]):  # noqa: ANN201
         # For the autograd node that made a document node's output, grad_outputs holds that
@@ -51,28 +77,21 @@ class Recorder:
         # moment, so one hook reports both (a second Python hook per node halves the speed).
         # grad_inputs[slot] is what the node sends back along a document edge: all of them
         # leave at once, when the node has run, in the order of its next_functions.
-        run = self.run
-        if not self.full:
-            def grads_only(grad_inputs: tuple, grad_outputs: tuple) -> None:
-                if output_nr is not None and node_id is not None:
-                    run.node_grads[node_id] = grad_outputs[output_nr]
-                for slot, edge in edges:
-                    if grad_inputs[slot] is not None:
-                        run.edge_grads[edge] = grad_inputs[slot]
-            return grads_only
+        # Events are made here with positional fields: this runs once per autograd node.
+        run, events = self.run, self.run.events
 
         def hook(grad_inputs: tuple, grad_outputs: tuple) -> None:
             if output_nr is not None and node_id is not None:
                 grad = grad_outputs[output_nr]
                 run.node_grads[node_id] = grad
-                self.add(NODE_GRAD, node_id, grad=grad)
-            self.add(GRAD_FN, node_id, autograd_name=name, autograd_id=autograd_id,
-                     grads_in=tuple(grad_outputs), grads_out=tuple(grad_inputs))
+                events.append(TraceEvent(len(events), NODE_GRAD, node_id, None, grad))
+            events.append(TraceEvent(len(events), GRAD_FN, node_id, None, None, name,
+                                     tuple(grad_outputs), tuple(grad_inputs), autograd_id))
             for slot, edge in edges:
                 grad = grad_inputs[slot]
                 if grad is not None:  # not needed by this call (inputs=): nothing sent
                     run.edge_grads[edge] = grad
-                    self.add(EDGE_GRAD, edge.source, edge=edge, grad=grad)
+                    events.append(TraceEvent(len(events), EDGE_GRAD, edge.source, edge, grad))
         return hook
 
     def accumulate_hook(self, node_id: str):  # noqa: ANN201

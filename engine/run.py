@@ -8,7 +8,8 @@ the real engine made it.
 
 Two levels: FULL records every event (the replay, exports); GRADS keeps only what cards and
 the chart read (leaf .grad, node totals, edge gradients, per call) and is what a live seed
-edit runs. The same document gives the same numbers at both levels.
+edit runs: for a one-call program it reads most of them back after backward instead of
+hooking them (Forward.hook_grads). The same document gives the same numbers at both levels.
 """
 
 from __future__ import annotations
@@ -24,173 +25,18 @@ import torch
 from engine.calls import BACKWARD, GRAD, JACOBIAN, ZERO_GRAD, Call
 from engine.calls import backward as backward_call
 from engine.calls import describe as describe_call
-from engine.document import Document, Edge, Node
-from engine.edge_slots import edge_slots, gradient_key
+from engine.document import Document, Node
+from engine.forward import Forward
 from engine.literal import Nested, all_integers
-from engine.ops import CONSTANT, LEAF, NUMBER, get_op
-from engine.order import id_order
-from engine.pure_forward import functional_jacobian, make_tensor
+from engine.names import id_key
+from engine.pure_forward import functional_jacobian
+from engine.pure_forward import make_tensor as make_tensor  # where callers have long found it
 from engine.recorder import Recorder, copy_grad
-from engine.refusals import GraphIncomplete, Refusal
-from engine.sizes import SizeBudget
-from engine.trace import INCOMPLETE, AutogradNode, CallResult, Run, RunError
 from engine.trace import ZERO_GRAD as ZEROED
+from engine.trace import CallResult, Run, RunError
 
 FULL = "full"  # every hook call as an event: the replay's trace
 GRADS = "grads"  # leaf .grad, node totals and edge gradients only: no events
-
-class _Forward:
-    """One forward pass: tensors per node, plus the maps the autograd view needs."""
-
-    def __init__(self, doc: Document, run: Run, recorder: Recorder) -> None:
-        self.doc, self.run, self.rec = doc, run, recorder
-        self.tensors: dict[str, torch.Tensor] = {}
-        self.leaf_tensors: dict[str, torch.Tensor] = {}
-        self.fn_owner: dict[Any, str | None] = {}  # grad_fn -> node id
-        self.fn_ids: dict[Any, int] = {}  # grad_fn -> index in Run.autograd
-        # alias ViewBackward nodes added for the few edges no slot can stand for
-        self.plumbing: set[Any] = set()
-        self.budget = SizeBudget()  # every op's output size is checked before it runs
-
-    def compute(self) -> None:
-        # one pass over the edges instead of a networkx query per node: runs are hot
-        self.in_edges: dict[str, dict[str, Edge]] = {}
-        graph = self.doc.graph
-        pairs = []
-        for src, dst, port in graph.edges(keys=True):
-            self.in_edges.setdefault(dst, {})[port] = Edge(src, dst, port)
-            pairs.append((src, dst))
-        nodes = graph.nodes
-        for node_id in id_order(nodes, pairs):
-            node: Node = nodes[node_id]["node"]
-            try:
-                out = self._compute_node(node)
-            except _Skip:
-                continue
-            except GraphIncomplete as missing:  # still being built: a hint, not an error
-                self.run.node_errors[node.id] = RunError(missing.kind, str(missing), node.id,
-                                                         INCOMPLETE)
-                continue
-            except Refusal as exc:  # the app's own refusal, under its own name
-                self.run.node_errors[node.id] = RunError(exc.kind, str(exc), node.id, "forward")
-                continue
-            except Exception as exc:  # torch's own error, kept verbatim
-                self.run.node_errors[node.id] = RunError(type(exc).__name__, str(exc),
-                                                         node.id, "forward")
-                continue
-            self.tensors[node.id] = out
-            self.run.values[node.id] = out.detach()
-            if out.requires_grad:
-                self.run.grad_nodes.add(node.id)
-                if out.grad_fn is None:  # a leaf: its total arrives before AccumulateGrad
-                    out.register_hook(self.rec.node_hook(node.id))
-
-    def _compute_node(self, node: Node) -> torch.Tensor:
-        if node.op in (LEAF, CONSTANT):
-            assert node.value is not None
-            t = make_tensor(node.value, node.dtype, node.op == LEAF and node.requires_grad)
-            self.budget.add(t.numel(), node.name)
-            if t.requires_grad:
-                self.leaf_tensors[node.id] = t
-                if self.rec.full:
-                    t.register_post_accumulate_grad_hook(self.rec.accumulate_hook(node.id))
-            return t
-        spec = get_op(node.op)
-        edges = self.in_edges.get(node.id, {})
-        inputs: list[Any] = []
-        watched: list[tuple[int, Edge]] = []  # inputs that carry a gradient back
-        for port in spec.inputs:
-            edge = edges.get(port)
-            if edge is None:
-                raise GraphIncomplete(f"connect input {port!r}")
-            if edge.source not in self.tensors:
-                raise _Skip()  # upstream failed; its own error is recorded there
-            source = self.doc.node(edge.source)
-            if source.op == CONSTANT and source.params.get(NUMBER):
-                inputs.append(source.value)  # the snippet's plain number, not a tensor
-                continue
-            tensor = self.tensors[edge.source]
-            if tensor.requires_grad:
-                self._number_accumulate(edge.source, tensor)
-                watched.append((len(inputs), edge))
-            inputs.append(tensor)
-        self.budget.check_op(node.op, inputs, node.params, node.name)
-        out = spec.call(*inputs, **node.params)
-        if not isinstance(out, torch.Tensor):
-            raise TypeError(f"{node.op} returned {type(out).__name__}, not a tensor")
-        region = self._region(out)
-        slots = edge_slots(out, region, inputs, watched) if watched else {}
-        if slots is None:  # no slot per edge: watch these edges through aliases instead
-            for position, edge in watched:
-                inputs[position] = self._through_alias(edge)
-            out = spec.call(*inputs, **node.params)
-            region, slots = self._region(out), {}
-        self.budget.add(out.numel(), node.name, node.op)
-        self._claim_grad_fns(out, node.id, region, slots)
-        return out
-
-    def _number_accumulate(self, leaf_id: str, tensor: torch.Tensor) -> None:
-        """A leaf's AccumulateGrad gets its number for the autograd view when first used."""
-        if tensor.grad_fn is None:
-            accumulate = gradient_key(tensor)[0]
-            if accumulate not in self.fn_ids:
-                self.fn_ids[accumulate] = len(self.fn_ids)
-                self.fn_owner[accumulate] = leaf_id
-
-    def _through_alias(self, edge: Edge) -> torch.Tensor:
-        source = self.tensors[edge.source]
-        alias = source.view_as(source)
-        view_fn: Any = alias.grad_fn
-        self.plumbing.add(view_fn)
-        view_fn.register_prehook(self.rec.edge_prehook(edge))
-        return alias
-
-    def _region(self, out: torch.Tensor) -> list[Any]:
-        """The autograd nodes forward built for this op: from its output down to its inputs'
-        own nodes (already claimed) or our aliases."""
-        fn, owned = out.grad_fn, self.fn_owner
-        if fn is not None and fn not in owned and \
-                all(nxt is None or nxt in owned for nxt, _ in fn.next_functions):
-            return [fn]  # the common case: one autograd node per op
-        region: list[Any] = []
-        seen: set[Any] = set()
-        stack: list[Any] = [out.grad_fn] if out.grad_fn is not None else []
-        while stack:
-            fn = stack.pop()
-            if fn is None or fn in seen or fn in self.plumbing or fn in self.fn_owner:
-                continue
-            seen.add(fn)
-            region.append(fn)
-            stack.extend(nxt for nxt, _ in fn.next_functions)
-        return region
-
-    def _claim_grad_fns(self, out: torch.Tensor, node_id: str, region: list[Any],
-                        slots: dict[Any, tuple[tuple[int, Edge], ...]]) -> None:
-        """Every autograd node of the op's region belongs to node_id; each gets a number,
-        and a hook (at the GRADS level only the nodes that report a total or an edge)."""
-        for fn in region:
-            self.fn_owner[fn] = node_id
-            self.fn_ids[fn] = number = len(self.fn_ids)
-            output_nr = out.output_nr if fn is out.grad_fn else None
-            edges = slots.get(fn, ())
-            if self.rec.full or output_nr is not None or edges:
-                fn.register_hook(self.rec.grad_fn_hook(node_id, fn.name(), number, output_nr,
-                                                       edges))
-
-    def autograd_graph(self) -> list[AutogradNode]:
-        """The grad_fn graph autograd built, our alias nodes skipped, in numbering order."""
-        nodes = []
-        for fn, number in self.fn_ids.items():
-            name = fn.name()
-            if name == "torch::autograd::AccumulateGrad":
-                name = "AccumulateGrad"
-            nodes.append(AutogradNode(number, name, self.fn_owner.get(fn),
-                                      tuple(_real_next(fn, self.plumbing, self.fn_ids))))
-        return nodes
-
-
-class _Skip(Exception):
-    pass
 
 
 def run(doc: Document, previous: Run | None = None, level: str = FULL) -> Run:
@@ -212,15 +58,20 @@ def run(doc: Document, previous: Run | None = None, level: str = FULL) -> Run:
 
 
 def _run(doc: Document, previous: Run | None, level: str) -> Run:
-    result = Run(names={n.id: n.name for n in doc.nodes()}, level=level)
+    nodes: dict[str, Node] = dict(doc.graph.nodes(data="node"))  # once: runs are hot
+    result = Run(names={i: n.name for i, n in nodes.items()}, level=level)
     recorder = Recorder(result, level == FULL)
-    fwd = _Forward(doc, result, recorder)
-    fwd.compute()
+    fwd = Forward(doc, result, recorder)
+    fwd.compute(nodes)
     if recorder.full:
         result.autograd = fwd.autograd_graph()
     if result.node_errors:
         result.error = next(iter(result.node_errors.values()))
-    result.output_ids = [n.id for n in doc.outputs()]
+    # in id order, as Document.outputs gives them; the document does not change during a run
+    outputs = sorted((n for n in nodes.values() if n.is_output), key=lambda n: id_key(n.id))
+    result.output_ids = [n.id for n in outputs]
+    if not recorder.full:
+        fwd.hook_grads(_read_back(doc), result.output_ids)
     for leaf_id in fwd.leaf_tensors:
         result.leaf_grads[leaf_id] = None
     if doc.options.accumulate and previous is not None:
@@ -229,13 +80,19 @@ def _run(doc: Document, previous: Run | None, level: str) -> Run:
             if old is not None and old.shape == t.shape and old.dtype == t.dtype:
                 t.grad = old.clone()
     result.grads_before = _grads(fwd)
-    _Program(doc, fwd, result).run()
+    _Program(doc, fwd, result, outputs).run()
     result.leaf_grads = dict(result.calls[-1].grads_after if result.calls else
                              result.grads_before)
     return result
 
 
-def _grads(fwd: _Forward) -> dict[str, torch.Tensor | None]:
+def _read_back(doc: Document) -> bool:
+    """A program of one backward call over every leaf: each node's total and most edges'
+    gradients can be read back after it (Forward.hook_grads) instead of hooked."""
+    return len(doc.calls) == 1 and doc.calls[0].primary and doc.options.inputs is None
+
+
+def _grads(fwd: Forward) -> dict[str, torch.Tensor | None]:
     return {i: copy_grad(t.grad) for i, t in fwd.leaf_tensors.items()}
 
 
@@ -251,8 +108,8 @@ class _Program:
     """The document's calls, in order, on the one forward graph: torch accumulates, frees
     buffers and raises exactly as it would in a script, which stops at the first error."""
 
-    def __init__(self, doc: Document, fwd: _Forward, result: Run) -> None:
-        self.doc, self.fwd, self.result = doc, fwd, result
+    def __init__(self, doc: Document, fwd: Forward, result: Run, outputs: list[Node]) -> None:
+        self.doc, self.fwd, self.result, self.outputs = doc, fwd, result, outputs
         self._zeroing: str | None = None  # the leaf a zero_grad call is at
 
     def run(self) -> None:
@@ -267,7 +124,10 @@ class _Program:
             self.result.node_grads, self.result.edge_grads = {}, {}  # the hooks fill these
             if not failed:
                 try:
-                    self._call(call, done)
+                    try:
+                        self._call(call, done)
+                    finally:
+                        self.fwd.read_grads(self.result)  # what backward left (GRADS level)
                     done.ran = True
                 except _NotRun as why:
                     # an unmarked graph is worth a note only when no other call ran on it
@@ -291,7 +151,7 @@ class _Program:
 
     def _as_written(self, call: Call) -> Call:
         """The document's own backward call with its outputs and options filled in."""
-        outputs = [n.id for n in self.doc.outputs()]
+        outputs = [n.id for n in self.outputs]
         if not call.primary or not outputs:
             return call
         options = self.doc.options
@@ -318,7 +178,7 @@ class _Program:
             self._jacobian(call, done)
             return
         if call.primary:
-            outputs = self.doc.outputs()
+            outputs = self.outputs
             if not outputs:
                 raise _NotRun("no output is marked: mark a node as output to run backward")
             done.output_ids = [n.id for n in outputs]
@@ -400,14 +260,3 @@ def _blamed_output(message: str, outputs: list[Node]) -> str:
         return next((n.id for n in outputs if not n.seed_enabled), outputs[0].id)
     return outputs[min(index, len(outputs) - 1)].id
 
-
-def _real_next(fn: Any, plumbing: set[Any], ids: dict[Any, int]) -> list[int]:
-    out: list[int] = []
-    for nxt, _ in fn.next_functions:
-        if nxt is None:
-            continue
-        if nxt in plumbing:
-            out.extend(_real_next(nxt, plumbing, ids))
-        elif nxt in ids:
-            out.append(ids[nxt])
-    return out
