@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
+from engine.calls import BACKWARD, GRAD, JACOBIAN
 from engine.document import Document
 from engine.trace import Run
 from gui import style
@@ -316,7 +317,7 @@ class MainWindow(QMainWindow):
         if run.error is None and run.warnings:
             self.show_status("; ".join(run.warnings), 8000)
         elif run.error is None:
-            self.show_status("backward ran", 2000)
+            self.show_status(_what_ran(run), 2000)
         elif run.error.incomplete:  # a hint, in place of a previous run's message
             self.show_status(run.error.describe(run.names), 8000)
 
@@ -360,3 +361,11 @@ class MainWindow(QMainWindow):
             self.file_actions.autosave.timer.stop()
         self.close()
         self.runner.shutdown()
+
+
+def _what_ran(run: Run) -> str:
+    """The status line after a run without error: what kind of call it made."""
+    kinds = {call.kind for call in run.calls if call.ran}
+    if kinds & {BACKWARD, GRAD}:
+        return "backward ran"
+    return "torch.autograd.functional.jacobian ran" if JACOBIAN in kinds else "forward ran"

@@ -26,6 +26,7 @@ from engine.document import Document
 from engine.format import CHART_LEGENDS, chart_titles, element_index, element_labels, fitted_number
 from engine.trace import Run
 from gui import style
+from gui.waiting import WaitingLabel
 
 if TYPE_CHECKING:
     from torch import Tensor  # annotations only: torch comes in through engine/
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 GAP = 0.8  # extra space between two leaves' groups of bars
 BAR_WIDTH = 0.62
 MAX_VALUE_LABELS = 40  # more bars than this: values only on hover
+NO_LEAVES = ("No leaf in this graph, so no .grad to chart: .grad belongs to tensors made "
+             "with requires_grad=True")
 MANY_BARS = 5_000  # more elements than this: drawn as their outline, not one rectangle each
 X_PADDING = 0.75  # beyond the outermost bars' centres: the ghost bars (0.41) stay inside
 TICK_FONT_PX = 11
@@ -64,6 +67,9 @@ class GradChart(pg.PlotWidget):
         self.has_ghosts = True  # dashed v = ones bars drawn: the title's legend names them
         self.getPlotItem().setTitle(self.title)
         self.getPlotItem().setLabel("left", "gradient")
+        self.no_leaves = WaitingLabel(self)  # over an empty plot: why there is nothing to draw
+        self.no_leaves.setText(NO_LEAVES)
+        self.no_leaves.setWordWrap(True)  # a narrow dock wraps it instead of cutting it
         self.getAxis("left").enableAutoSIPrefix(False)  # 0.62 stays 0.62, not 620 (x0.001)
         self.tick_font = QFont(self.font())
         self.tick_font.setPixelSize(TICK_FONT_PX)
@@ -160,6 +166,7 @@ class GradChart(pg.PlotWidget):
 
     def show_run(self, run: Run | None) -> None:
         self.slots = slots = self._slots(run)
+        self.no_leaves.setVisible(run is not None and not slots)
         bars = [s for s in slots if s.value is not None]
         self.labels = [s.label for s in bars]
         self.none_leaves = [s.label.split(":")[0] for s in slots if s.value is None]

@@ -134,3 +134,25 @@ def test_a_program_of_only_a_jacobian_call_replays_nothing_calmly(qtbot, window,
     texts = [steps.item(i).text() for i in range(steps.count())]
     assert any("no steps: torch.autograd.functional.jacobian" in t for t in texts), texts
     assert window.bars_heights() == []  # no leaf, no .grad: no bar
+
+
+ONLY_J = """import torch
+def f(x):
+    return x ** 2 + 3 * x
+x = torch.tensor([1., 2., 3.])
+J = torch.autograd.functional.jacobian(f, x)
+"""
+
+
+def test_a_graph_with_no_leaf_says_why_its_chart_is_empty(qtbot, window, monkeypatch):
+    assert not window.chart.no_leaves.isVisibleTo(window.chart)  # the example has leaf x
+    messages: list[str] = []
+    window.statusBar().messageChanged.connect(messages.append)
+    import_through_the_menu(qtbot, window, monkeypatch, ONLY_J)
+    assert window.chart.slots == [] and window.chart.no_leaves.isVisibleTo(window.chart)
+    assert "No leaf in this graph" in window.chart.no_leaves.text()
+    assert "torch.autograd.functional.jacobian ran" in messages  # not "backward ran"
+    assert "backward ran" not in messages[-1:]
+    x = torch.tensor([1., 2., 3.])
+    j = torch.autograd.functional.jacobian(lambda t: t ** 2 + 3 * t, x)
+    assert torch.allclose(torch.tensor(window.jacobian.matrix()), j)
