@@ -6,6 +6,7 @@ Metadata only — no torch import here, so the window can appear before torch is
 
 from __future__ import annotations
 
+import json
 import math
 import operator as _operator
 from collections.abc import Callable
@@ -102,9 +103,18 @@ def _to_torch_arg(param: Param, value: Any) -> Any:
 
 def format_index(key: tuple[Any, ...]) -> str | None:
     """`x[0, :, 1:3]`'s key as the text between the brackets, or None when it holds more
-    than integers, slices, None and `...` (tensors and lists index by value)."""
+    than integers, slices, None, `...` and lists of integers (`y_hat[[0, 1], y]`: an integer
+    tensor in the key is written as the list of its values)."""
     parts = []
     for item in key:
+        if hasattr(item, "tolist") and not item.is_floating_point() and \
+                not item.is_complex() and str(item.dtype) != "torch.bool":
+            item = item.tolist()
+        if isinstance(item, list):
+            if not _int_lists(item):
+                return None
+            parts.append(json.dumps(item))
+            continue
         if isinstance(item, bool) or not (item is None or item is Ellipsis or isinstance(
                 item, int | slice)):
             return None
@@ -120,12 +130,37 @@ def format_index(key: tuple[Any, ...]) -> str | None:
     return ", ".join(parts)
 
 
+def _int_lists(item: Any) -> bool:
+    """Whether item is a non-empty list of integers, or of such lists."""
+    if isinstance(item, list):
+        return bool(item) and all(_int_lists(i) for i in item)
+    return isinstance(item, int) and not isinstance(item, bool)
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """text split at the commas outside brackets: '[0, 1], 2' → ['[0, 1]', ' 2']."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "[") - (ch == "]")
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
 def parse_index(text: str) -> tuple[Any, ...]:
-    """The key `format_index` wrote: ints, slices (a:b:c), None and '...'. ValueError else."""
+    """The key `format_index` wrote: ints, slices (a:b:c), None, '...' and lists of ints
+    ('[0, 1]'). ValueError else."""
     key: list[Any] = []
-    for part in str(text).split(","):
+    for part in _top_level_parts(str(text)):
         part = part.strip()
-        if part == "None":
+        if part.startswith("["):
+            items = json.loads(part)  # JSON, never Python: numbers and brackets only
+            if not _int_lists(items):
+                raise ValueError(f"{part!r} is not a list of integers")
+            key.append(items)
+        elif part == "None":
             key.append(None)
         elif part == "...":
             key.append(Ellipsis)
@@ -225,9 +260,11 @@ _SPECS: list[OpSpec] = [
     OpSpec("transpose", "transpose", ("input",), "ᵀ", "swap two dimensions", "shape",
            (Param("dim0", "int", 0), Param("dim1", "int", 1)),
            positional_params=("dim0", "dim1")),
-    OpSpec("index", "index", ("input",), "[ ]", "elements picked by integers and slices, "
-           "x[0, 1:3]; the gradient flows back into the picked places", "shape",
-           (Param("index", "index", "0", help="what goes between the brackets: 0, :, 1:3"),),
+    OpSpec("index", "index", ("input",), "[ ]", "elements picked by integers, slices and lists "
+           "of integers, x[0, 1:3], p[[0, 1], [2, 0]]; the gradient flows back into the "
+           "picked places (added up where one is picked twice)", "shape",
+           (Param("index", "index", "0",
+                  help="what goes between the brackets: 0, :, 1:3, [0, 2]"),),
            target="Tensor.__getitem__", positional_params=("index",)),
     OpSpec("to", "to", ("input",), "cast", "the same numbers in another dtype (x.double()); "
            "the gradient comes back in the input's dtype", "shape",
@@ -298,7 +335,8 @@ def check_param(param: Param, value: Any) -> Any:
         "int": "an integer", "float": "a number", "bool": "true or false",
         "choice": "one of " + ", ".join(param.choices),
         "dtype": "one of " + ", ".join(param.choices),
-        "index": "integers and slices as written between brackets, e.g. '0, 1:3'",
+        "index": "integers, slices and lists of integers as written between brackets, "
+                 "e.g. '0, 1:3' or '[0, 1], [2, 0]'",
         "dims": "None, an integer or a list of integers",
         "shape": "a list of integers (one -1 allowed)",
     }[param.kind]

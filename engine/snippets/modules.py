@@ -24,6 +24,8 @@ MODULES = ("Linear", "Sequential", *ACTIVATIONS, *LOSSES)
 
 class ModuleReader(TensorCalls):
     def module(self, kind: str, node: ast.Call) -> Value:
+        if kind == "Parameter":
+            return self.parameter(node)
         if kind not in MODULES:
             raise error_at(node, f"nn.{kind} is not supported; the modules read are "
                                  f"{', '.join(MODULES)} (custom nn.Module classes are outside "
@@ -42,6 +44,28 @@ class ModuleReader(TensorCalls):
             reduction = self.plain(kwargs.get("reduction", Py("mean")), node)
             return Py(Module(kind, op=LOSSES[kind], options={"reduction": reduction}))
         return self.linear(node, args, kwargs)
+
+    def parameter(self, node: ast.Call) -> Value:
+        """nn.Parameter(t): a new leaf holding t's numbers, requiring grad even under
+        no_grad (torch makes it so), with no history of how t was computed."""
+        args, kwargs = self.arguments(node)
+        if len(args) > 2 or set(kwargs) - {"data", "requires_grad"}:
+            raise error_at(node, "nn.Parameter is read with a tensor and requires_grad=")
+        data = args[0] if args else kwargs.get("data")
+        flag = self.plain(args[1] if len(args) > 1 else kwargs.get("requires_grad", Py(True)),
+                          node)
+        if data is None or isinstance(data, Number | Py) or not isinstance(flag, bool):
+            raise error_at(node, "nn.Parameter takes a tensor, e.g. "
+                                 "nn.Parameter(torch.randn(3, 2))")
+        t = self.concrete(data, node).detach()
+        if flag and not (t.is_floating_point() or t.is_complex()):
+            try:
+                torch.nn.Parameter(t)
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+        leaf = self.from_tensor(t, node, requires_grad=flag)
+        self.leaves_pending.append(leaf)
+        return leaf
 
     def linear(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value]) -> Value:
         plain = [self.plain(a, node) for a in args]

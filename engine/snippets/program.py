@@ -28,9 +28,12 @@ from engine.snippets.safety import error_at, raised_at
 from engine.snippets.statements import StatementRunner
 from engine.snippets.values import Module, Pending, Py, Ref, Value
 
-TRAINING_STEP = ("uses a .grad in a later computation: that is a training step (an update "
-                 "with the gradients), outside the computation Gradflow reads; Gradflow shows "
-                 "every .grad after each call")
+# What a refused training step is told Gradflow shows instead.
+SHOWN_INSTEAD = ("Gradflow runs the calls on one forward graph and shows every leaf's .grad "
+                 "after each backward: remove the update (and the loop around it) to see them")
+TRAINING_STEP = ("uses a .grad in a later computation: that is a training step (weights "
+                 "updated from their gradients, as a training loop does), outside the "
+                 f"computation Gradflow reads; {SHOWN_INSTEAD}")
 _REPORTING = (ast.Expr, ast.If, ast.Assert, ast.Pass)
 _READS = ("clone", "detach", "item", "tolist", "numpy", "cpu")
 _WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.Return, ast.For,
@@ -48,6 +51,7 @@ class ProgramReader(StatementRunner):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program: list[Call] = []  # in the snippet's order; PRIMARY is the first backward
+        self.hook_removed_at: ast.AST | None = None  # h.remove() after a call used the hook
 
     # ---- the program ------------------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
@@ -59,9 +63,20 @@ class ProgramReader(StatementRunner):
             self.program[-1] = calls.zero_grad([*last.leaves, *call.leaves],
                                                set_to_none=call.set_to_none)
             return
+        if self.hook_removed_at is not None and call.kind in (calls.BACKWARD, calls.GRAD):
+            raise error_at(where, "a call after the hook's .remove() (line "
+                                  f"{getattr(self.hook_removed_at, 'lineno', 1)}) is not read: "
+                                  "the document's hook acts on all its calls; split the "
+                                  "snippet at the .remove()")
         if CALLS.exceeded(len(self.program) + 1):
             raise error_at(where, f"this call goes {CALLS.message()}; make fewer calls")
         self.program.append(call)
+
+    def calls_made(self) -> int:
+        return len(self.program)
+
+    def hook_removed(self, node: ast.Call) -> None:
+        self.hook_removed_at = node
 
     def final_program(self) -> list[Call] | None:
         """The program to give the document, or None when it is the default [PRIMARY]."""
@@ -134,7 +149,7 @@ class ProgramReader(StatementRunner):
         if self.doc.out_edges(node_id) or self.backward_seen:
             raise error_at(stmt, f"updating the leaf {name} in place under torch.no_grad() "
                                  "after the graph used it is a training step, outside the "
-                                 "computation Gradflow reads")
+                                 f"computation Gradflow reads; {SHOWN_INSTEAD}")
         old = self.concrete(leaf, stmt)
         new = self.concrete(self.binop(stmt.op, leaf, right, stmt), stmt)
         try:

@@ -17,9 +17,9 @@ import torch
 
 from engine.limits import LOOP_ITERATIONS, VALUE_ELEMENTS
 from engine.snippets.modules import ModuleReader
-from engine.snippets.safety import ImportError_, error_at, raised_at
+from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside
 from engine.snippets.tables import METHODS
-from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
+from engine.snippets.values import Function, HookHandle, Module, Number, Pending, Py, Ref, Value
 
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
             ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
@@ -176,6 +176,7 @@ class PythonReader(ModuleReader):
         return True
 
     def module_attribute(self, path: str, node: ast.AST) -> Value:
+        refuse_outside(path, node)
         if path in self.module_values:
             return self.module_values[path]
         if path.startswith("math."):
@@ -199,6 +200,7 @@ class PythonReader(ModuleReader):
             return self.builtin(func.id, node)
         path = self.module_path(func)
         if path is not None:
+            refuse_outside(path, node)
             if path.startswith("math."):
                 return self.math_call(path.removeprefix("math."), node)
             if path.startswith("torch.nn.") and path.count(".") == 2:
@@ -305,6 +307,8 @@ class PythonReader(ModuleReader):
         return self.tensor_method(receiver, attr, node)
 
     def list_method(self, receiver: Py, attr: str, node: ast.Call) -> Value:
+        if isinstance(receiver.value, HookHandle) and attr == "remove":
+            return self.remove_hook(receiver.value, node)
         args, _ = self.arguments(node)
         if isinstance(receiver.value, list) and attr in ("append", "extend") and len(args) == 1:
             if attr == "append":

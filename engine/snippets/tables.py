@@ -57,6 +57,9 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "log_softmax": ("dim",), "transpose": ("dim0", "dim1"), "reshape": ("shape",),
 }
 
+# The numpy spellings torch also takes: x.sum(axis=0, keepdims=True) (d2l writes them).
+KEYWORD_ALIASES = {"keepdims": "keepdim", "axis": "dim"}
+
 CREATION = ("tensor", "Tensor", "ones", "zeros", "full", "arange", "linspace", "eye",
             "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like", "empty")
 

@@ -21,7 +21,16 @@ from engine.snippets.concrete import ConcreteReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.tables import CREATION, METHODS, TORCH_DTYPES, TORCH_FUNCTIONS, dtype_name
 from engine.snippets.torchcalls import CREATION_HINT
-from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
+from engine.snippets.values import (
+    Function,
+    HookHandle,
+    Module,
+    Number,
+    Pending,
+    Py,
+    Ref,
+    Value,
+)
 
 TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
                  "LongTensor": torch.int64, "BoolTensor": torch.bool}
@@ -301,8 +310,9 @@ class TensorCalls(ConcreteReader):
             return self.from_tensor(picked, where)
         text = format_index(key)
         if text is None:
-            raise error_at(where, "indexing a tensor that requires grad with a tensor or list "
-                                  "is not supported; use integers and slices, e.g. x[0, 1:3]")
+            raise error_at(where, "indexing a tensor that requires grad is read with integers, "
+                                  "slices and integer lists or tensors, e.g. x[0, 1:3] or "
+                                  "p[[0, 1], y]; a boolean mask is not read")
         return self.op_node("index", [value], {"index": text}, where)
 
 
@@ -321,8 +331,8 @@ class TensorCalls(ConcreteReader):
             except RuntimeError as exc:  # torch's own words for this case
                 raise raised_at(node, exc) from None
         scale = self.hook_scale(args[0].value, node)
-        if scale is None:
-            return Py(None)  # a hook that only prints leaves the gradient as it is
+        if scale is None:  # a hook that only prints leaves the gradient as it is
+            return Py(HookHandle(None, self.calls_made()))
         source = self.node_of(receiver, node)
         consumers = self.doc.out_edges(source)
         hooked = self.op_node("grad_hook", [receiver], {"scale": scale}, node)
@@ -331,7 +341,25 @@ class TensorCalls(ConcreteReader):
             self.doc.remove_edge(edge.target, edge.port)
             self.doc.add_edge(hooked.node_id, edge.target, edge.port)
         self.relabel(receiver, hooked, node)
+        return Py(HookHandle(hooked.node_id, self.calls_made()))
+
+    def calls_made(self) -> int:
+        """The backward and grad calls read so far (program.py keeps them)."""
+        return 0
+
+    def remove_hook(self, handle: HookHandle, node: ast.Call) -> Value:
+        """`h.remove()`: before any call, the hook never ran, so it multiplies by 1; after a
+        call, the calls before keep it (program.py refuses a call after)."""
+        if self.arguments(node) != ([], {}):
+            raise raised_at(node, TypeError("RemovableHandle.remove() takes no arguments"))
+        if handle.node_id is not None and handle.calls_before == self.calls_made():
+            self.doc.update_node(handle.node_id, params={"scale": 1.0})
+        elif handle.node_id is not None:
+            self.hook_removed(node)
         return Py(None)
+
+    def hook_removed(self, node: ast.Call) -> None:
+        """Overridden by the program reader, which refuses a later call."""
 
     def hook_scale(self, fn: Function, node: ast.AST) -> float | None:
         """k of a hook that returns g * k, k * g, g / k, -g or g; None when it returns

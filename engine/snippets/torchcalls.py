@@ -18,6 +18,7 @@ from engine.snippets.tables import (
     CREATION,
     DTYPE_NAMES,
     FUNCTIONAL,
+    KEYWORD_ALIASES,
     POSITIONAL_PARAMS,
     TORCH_DTYPES,
     TORCH_FUNCTIONS,
@@ -128,12 +129,13 @@ class TorchCallReader(ExprReader):
             for name, arg in zip(positional, args, strict=False):
                 params[name] = self.literal(arg)
         for kw in node.keywords:
+            keyword = KEYWORD_ALIASES.get(kw.arg or "", kw.arg or "")
             if kw.arg in spec.inputs:
                 index = spec.inputs.index(kw.arg)
                 tensors.extend([None] * (index + 1 - len(tensors)))
                 tensors[index] = self.expr(kw.value)
-            elif kw.arg in {p.name for p in spec.params} and kw.arg not in params:
-                params[kw.arg] = self.literal(kw.value)
+            elif keyword in {p.name for p in spec.params} and keyword not in params:
+                params[keyword] = self.literal(kw.value)
             else:
                 raise error_at(kw, f"{what} has no supported argument {kw.arg}=")
         if len(tensors) != len(spec.inputs) or any(t is None for t in tensors):

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.document import Document
-from engine.ops import OPS, SOURCE_OPS
+from engine.ops import OPS, SOURCE_OPS, format_index, parse_index
 from engine.run import run
 from tests.engine.helpers import const, leaf, op
 
@@ -146,3 +146,25 @@ def test_cross_entropy_with_class_indices():
                                                                        dtype=torch.float64))
     torch.testing.assert_close(result.leaf_grads[a], x.grad)
     assert result.values[out].shape == (2,)
+
+
+
+@pytest.mark.parametrize("key", [([0, 1], [2, 0]), ([1, 1],), (0, [0, 2]),
+                                 (slice(None), [[0], [2]])])
+def test_index_by_integer_lists_keeps_torchs_gradient(key: tuple) -> None:
+    """p[[0, 1], y] (d2l's cross-entropy): the key survives the text the document stores,
+    and the run's gradient is torch's own, added up where one place is picked twice."""
+    text = format_index(key)
+    assert text is not None and parse_index(text) == key
+    values = [[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]
+    doc = Document()
+    p = leaf(doc, "p", values)
+    out_id = op(doc, "index", "out", p, params={"index": text})
+    picked = torch.tensor(values, dtype=torch.float64)[key]
+    seed = torch.arange(1.0, picked.numel() + 1, dtype=torch.float64).reshape(picked.shape)
+    doc.update_node(out_id, is_output=True, seed=seed.tolist())
+    result = run(doc)
+    expected = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    expected[key].backward(seed)
+    assert result.error is None, result.error
+    torch.testing.assert_close(result.leaf_grads[p], expected.grad)
