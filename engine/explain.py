@@ -28,6 +28,14 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
             "exponent": ("{g} · {out} · ln {a}", "d(aᵇ)/db = aᵇ · ln a")},
     "matmul": {"input": ("{g} @ {b}ᵀ", "gradient times the other matrix, transposed"),
                "other": ("{a}ᵀ @ {g}", "the first matrix, transposed, times the gradient")},
+    "maximum": {"input": ("{g} · [{a} > {b}]", "the larger input gets the gradient "
+                          "(each gets half where they are equal)"),
+                "other": ("{g} · [{b} > {a}]", "the larger input gets the gradient "
+                          "(each gets half where they are equal)")},
+    "minimum": {"input": ("{g} · [{a} < {b}]", "the smaller input gets the gradient "
+                          "(each gets half where they are equal)"),
+                "other": ("{g} · [{b} < {a}]", "the smaller input gets the gradient "
+                          "(each gets half where they are equal)")},
     "neg": {"input": ("−{g}", "negation flips the gradient's sign")},
     "exp": {"input": ("{g} · {out}", "eˣ is its own derivative: gradient times the output")},
     "log": {"input": ("{g} / {a}", "d(log a)/da = 1/a")},

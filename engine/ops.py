@@ -236,6 +236,10 @@ _SPECS: list[OpSpec] = [
     _binary("div", "÷", "elementwise quotient a / b (broadcasts)", "truediv"),
     _binary("pow", "^", "elementwise power a ** b (broadcasts)", "pow", second="exponent"),
     _binary("matmul", "@", "matrix product a @ b", "matmul"),
+    OpSpec("maximum", "maximum", ("input", "other"), "max", "elementwise larger of a and b "
+           "(broadcasts); torch.max(a, b) too", "arithmetic"),
+    OpSpec("minimum", "minimum", ("input", "other"), "min", "elementwise smaller of a and b "
+           "(broadcasts); torch.min(a, b) too", "arithmetic"),
     _unary("neg", "−x", "negation −x"),
     _unary("exp", "exp", "elementwise eˣ"),
     _unary("log", "log", "elementwise natural logarithm"),

@@ -47,7 +47,7 @@ RANDOM_FUNCTIONS = frozenset({"normal", "randperm", "bernoulli", "multinomial", 
 # torch functions computed on concrete values when no argument carries a gradient.
 VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
     "acos", "asin", "atan", "sinh", "cosh", "tan", "log2", "log10", "log1p", "expm1",
-    "erf", "reciprocal", "rsqrt", "minimum", "maximum", "full_like", "empty_like",
+    "erf", "reciprocal", "rsqrt", "full_like", "empty_like",
     "max", "min", "argmax", "argmin", "norm", "all", "any", "allclose", "equal", "isclose",
     "numel", "sign", "floor", "ceil", "round", "clamp", "where", "cat", "stack", "squeeze",
     "unsqueeze", "flatten", "cumsum", "prod", "sort", "topk", "zeros_like", "ones_like",
@@ -85,14 +85,28 @@ class TensorCalls(ConcreteReader):
                                  "the graph's outputs")
         if short == "manual_seed":
             raise error_at(node, "call torch.manual_seed(n) on a line of its own")
+        if short in ("max", "min") and len(node.args) == 2 and not node.keywords:
+            return self.max_or_min(short, None, node, f"torch.{short}")
         if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):
             if short not in CREATION and short not in TORCH_FUNCTIONS and short in VALUE_FUNCTIONS:
                 return self.value_call(getattr(torch, short), f"torch.{short}", node)
         return self.torch_path_call(path, node)
 
-    def value_call(self, fn: Any, what: str, node: ast.Call, receiver: Value | None = None
+    def max_or_min(self, short: str, receiver: Value | None, node: ast.Call, what: str
                    ) -> Value:
+        """torch.max(a, b) / a.max(b) of two tensors is the elementwise maximum, an op of
+        the graph; torch.max(a, 1) gives (values, indices), read as values."""
         args, kwargs = self.arguments(node)
+        every = ([receiver] if receiver is not None else []) + args
+        if len(every) == 2 and all(isinstance(v, Pending | Ref) for v in every):
+            return self.op_node("maximum" if short == "max" else "minimum", every, {}, node)
+        fn = getattr(self.concrete(receiver, node), short) if receiver is not None else \
+            getattr(torch, short)
+        return self.value_call(fn, what, node, receiver=receiver, evaluated=(args, kwargs))
+
+    def value_call(self, fn: Any, what: str, node: ast.Call, receiver: Value | None = None,
+                   evaluated: tuple[list[Value], dict[str, Value]] | None = None) -> Value:
+        args, kwargs = evaluated if evaluated is not None else self.arguments(node)
         every = ([receiver] if receiver is not None else []) + args + list(kwargs.values())
         with_grad = False
         for value in every:
@@ -217,6 +231,8 @@ class TensorCalls(ConcreteReader):
         if attr.endswith("_") or attr in ("zero_", "fill_", "copy_"):
             raise error_at(node, f"the in-place .{attr}() is not supported; write a new name, "
                                  f"e.g. y = ... ")
+        if attr in ("max", "min") and len(node.args) == 1 and not node.keywords:
+            return self.max_or_min(attr, receiver, node, f".{attr}()")
         if attr in VALUE_METHODS:
             t = self.concrete(receiver, node)
             return self.value_call(getattr(t, attr), f".{attr}()", node, receiver=receiver)

@@ -20,6 +20,8 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "div": ([(3,), (3,)], {}, torch.div),
     "pow": ([(3,), (3,)], {}, torch.pow),
     "matmul": ([(2, 3), (3, 4)], {}, torch.matmul),
+    "maximum": ([(2, 3), (3,)], {}, torch.maximum),
+    "minimum": ([(3,), (2, 3)], {}, torch.minimum),
     "neg": ([(3,)], {}, torch.neg),
     "exp": ([(3,)], {}, torch.exp),
     "log": ([(3,)], {}, torch.log),
