@@ -11,8 +11,8 @@ from typing import Any
 
 import torch
 
+from engine.snippets.hooks import HookCalls
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.tensorcalls import TensorCalls
 from engine.snippets.values import Module, Number, Pending, Py, Value
 
 ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid"}
@@ -22,7 +22,7 @@ LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross
 MODULES = ("Linear", "Sequential", *ACTIVATIONS, *LOSSES)
 
 
-class ModuleReader(TensorCalls):
+class ModuleReader(HookCalls):
     def module(self, kind: str, node: ast.Call) -> Value:
         if kind == "Parameter":
             return self.parameter(node)

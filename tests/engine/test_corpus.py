@@ -22,11 +22,27 @@ CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.py"))
 SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_gradients",
                  "wizard_second_backward", "polish_so_loop",
                  "youssef_second_backward_then_accumulate", "jason_d2l_zero_detach",
-                 "so_jacobian_one_hot_backward", "gfg_backward_then_autograd_grad"}
+                 "so_jacobian_one_hot_backward", "gfg_backward_then_autograd_grad",
+                 "d2l_mlp_activation_grads", "lighttimesound_autograd_cells",
+                 "lighttimesound_autograd_fixed", "pe_autograd_parts", "discuss_loss_grad_cases",
+                 "alsanad_ones_like_seed"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
-TRAINING = {"polynomial_training"}
-# Outside the pure computation Gradflow reads: models, optimizers, data loops.
-OUTSIDE = {"velog_training_loop"}
+TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
+            "pe_autograd_whole"}
+# Outside the pure computation Gradflow reads: model classes, optimizers, data loops, and
+# other libraries' arrays and plots (numpy, matplotlib).
+OUTSIDE = {"velog_training_loop", "introyt_tiny_model", "neuralbase_adam_step",
+           "introyt_sine_with_plots", "pe_softmax_numpy"}
+
+
+# Judged snippets the engine does not yet agree on, with what differs; each is asserted to
+# still differ that way (fixing one fails its test until it moves out of here) and counts as
+# not agreeing in the 90% measure.
+KNOWN_GAPS = {
+    # torch stops at the second z.backward(); the importer reads the whole script, so the
+    # leaf named x is the one the last cell makes (x_3 holds torch's x, with its grad)
+    "lighttimesound_autograd_cells": "x.grad None != torch's [12.0]",
+}
 
 
 def engine_side(code: str) -> dict[str, Any]:
@@ -93,6 +109,8 @@ def test_snippet_agrees_with_plain_torch_or_is_refused_as_expected(
         assert "refused" in ours and "training step" in ours["refused"], ours
     elif path.stem in OUTSIDE:
         assert "refused" in ours and "outside" in ours["refused"], ours
+    elif path.stem in KNOWN_GAPS:
+        assert KNOWN_GAPS[path.stem] in str(agrees(ours, reference[path.stem])), ours
     else:
         assert agrees(ours, reference[path.stem]) is None, agrees(ours, reference[path.stem])
 
@@ -108,6 +126,12 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "jason_d2l_zero_detach": [B, Z, B, Z, B, Z, B, Z, B, B],
     "so_jacobian_one_hot_backward": [B, Z] * 3,
     "gfg_backward_then_autograd_grad": [B, G],
+    "d2l_mlp_activation_grads": [B, Z, B, Z, B],
+    "lighttimesound_autograd_cells": [B, B, Z, B],
+    "lighttimesound_autograd_fixed": [B, B, Z, B],
+    "pe_autograd_parts": [B, B],
+    "discuss_loss_grad_cases": [B, B],
+    "alsanad_ones_like_seed": [B, B],
 }
 
 
