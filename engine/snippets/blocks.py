@@ -30,9 +30,30 @@ class BlockReader(PythonReader):
         (with the message's text) at this line, as the script stops there."""
         if self.truth(self.expr(stmt.test), stmt.test):
             return
-        message = "" if stmt.msg is None else self.plain(self.expr(stmt.msg), stmt.msg)
-        raise raised_at(stmt, AssertionError(message) if stmt.msg is not None
-                        else AssertionError())
+        if stmt.msg is None:
+            raise raised_at(stmt, AssertionError())
+        raise raised_at(stmt, AssertionError(self.text_of(stmt.msg)))
+
+    def text_of(self, node: ast.expr) -> str:
+        """The text of an assert's message: a string, or an f-string of numbers and strings
+        (a tensor in it is shown as its numbers, without torch's grad_fn suffix)."""
+        if not isinstance(node, ast.JoinedStr):
+            return str(self.plain(self.expr(node), node))
+        parts: list[str] = []
+        for piece in node.values:
+            if isinstance(piece, ast.Constant):
+                parts.append(str(piece.value))
+                continue
+            assert isinstance(piece, ast.FormattedValue)
+            value = self.concrete(self.expr(piece.value), piece)
+            value = {-1: value, 115: str(value), 114: repr(value), 97: ascii(value)}[
+                piece.conversion]
+            spec = self.text_of(piece.format_spec) if piece.format_spec is not None else ""
+            try:
+                parts.append(format(value, spec))
+            except (TypeError, ValueError) as exc:
+                raise raised_at(piece, exc) from None
+        return "".join(parts)
 
     # ---- with / try -------------------------------------------------------------------
     def with_block(self, stmt: ast.With) -> None:

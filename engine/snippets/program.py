@@ -22,10 +22,10 @@ from engine import calls
 from engine.calls import Call
 from engine.limits import CALLS
 from engine.ops import LEAF
+from engine.snippets.inplace import InPlaceReader
 from engine.snippets.modules import parameters_of
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.statements import StatementRunner
 from engine.snippets.values import Module, Pending, Py, Ref, Value
 
 # What a refused training step is told Gradflow shows instead.
@@ -47,7 +47,7 @@ class GradAnswer:
     call_number: int
 
 
-class ProgramReader(StatementRunner):
+class ProgramReader(InPlaceReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program: list[Call] = []  # in the snippet's order; PRIMARY is the first backward
@@ -183,6 +183,7 @@ class ProgramReader(StatementRunner):
         retain = self.flag(args.get("retain_graph"))
         if len(set(outputs)) != len(outputs):
             raise error_at(node, "the same tensor appears twice among the outputs")
+        self.check_in_place(outputs, node)
         self.add_call(calls.grad(outputs, inputs, seeds, retain_graph=retain), node)
         answer = Py(GradAnswer(len(self.program)))
         return Py(tuple(answer for _ in inputs))

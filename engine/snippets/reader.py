@@ -172,6 +172,7 @@ class _Importer(ProgramReader):
                       if n is not None]
         if len({o[0] for o in outputs}) != len(outputs):
             raise error_at(call, "the same tensor appears twice among the outputs")
+        self.check_in_place([o[0] for o in outputs], call)
         if self.backward is None:  # the document's own call: outputs marked on the graph
             self.backward = _Backward(outputs, retain, inputs)
             self.add_call(calls.PRIMARY, call)

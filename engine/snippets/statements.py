@@ -20,6 +20,7 @@ from engine.limits import CALL_DEPTH, LOOP_ITERATIONS, SNIPPET_STATEMENTS
 from engine.snippets.blocks import GRAD_MODES, BlockReader
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, error_at, imported_names, raised_at
+from engine.snippets.tensorcalls import IN_PLACE_METHODS
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 # torch functions and methods that draw from the random generator
@@ -221,10 +222,39 @@ class StatementRunner(BlockReader):
                 raise raised_at(stmt, _leaf_in_place_error())
             self.set_leaf_in_place(stmt, current, right)
             return
+        if self.detached_in_place(stmt, stmt.op, current, right):
+            return
         result = self.binop(stmt.op, current, right, stmt)
+        self.in_place(stmt, stmt.op, current, right, result)
         if isinstance(current, Pending | Ref) and isinstance(result, Pending | Ref):
             self.relabel(current, result, stmt)  # in place: every name for it sees the change
         self.bind(stmt.target.id, result, stmt)
+
+    def in_place_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        """`y.add_(b)` as `y += b`; it returns y itself."""
+        op = IN_PLACE_METHODS[attr]()
+        right = self.expr(node.args[0])
+        if not isinstance(receiver, Pending | Ref):
+            raise error_at(node, f".{attr}() needs a tensor")
+        if self.is_grad_leaf(receiver):
+            if self.grad_enabled:
+                raise raised_at(node, _leaf_in_place_error())
+            raise error_at(node, f"the in-place .{attr}() of a leaf is read as `x += ...` "
+                                 "under torch.no_grad(); write it that way")
+        if self.detached_in_place(node, op, receiver, right):
+            return receiver
+        result = self.binop(op, receiver, right, node)
+        self.in_place(node, op, receiver, right, result)
+        return self.relabel(receiver, result, node) if isinstance(result, Pending | Ref) \
+            else result
+
+    def detached_in_place(self, stmt: ast.AST, op: ast.operator, current: Value,
+                          right: Value) -> bool:
+        return False  # inplace.py
+
+    def in_place(self, stmt: ast.AST, op: ast.operator, current: Value, right: Value,
+                 result: Value) -> None:
+        """The program reader replays it on torch's version counter (inplace.py)."""
 
     def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:
         raise NotImplementedError  # the program reader: a leaf's new numbers, or a refusal

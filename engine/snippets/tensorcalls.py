@@ -40,6 +40,9 @@ VALUE_METHODS = frozenset({
     "allclose", "equal", "isclose", "clamp", "sort", "topk", "squeeze", "unsqueeze",
     "expand", "flip", "contiguous", "nonzero", "count_nonzero", "cpu",
 })
+# y.add_(b) and friends: read as y += b (statements.py)
+IN_PLACE_METHODS = {"add_": ast.Add, "sub_": ast.Sub, "mul_": ast.Mult, "div_": ast.Div,
+                    "pow_": ast.Pow}
 RANDOM_FUNCTIONS = frozenset({"normal", "randperm", "bernoulli", "multinomial", "poisson"})
 # torch functions computed on concrete values when no argument carries a gradient.
 VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
@@ -234,6 +237,8 @@ class TensorCalls(ConcreteReader):
         if attr == "register_post_accumulate_grad_hook":
             raise error_at(node, f".{attr}() is not supported; Gradflow shows every leaf's "
                                  ".grad without hooks")
+        if attr in IN_PLACE_METHODS and len(node.args) == 1 and not node.keywords:
+            return self.in_place_method(receiver, attr, node)
         if attr.endswith("_") or attr in ("zero_", "fill_", "copy_"):
             raise error_at(node, f"the in-place .{attr}() is not supported; write a new name, "
                                  f"e.g. y = ... ")
@@ -340,6 +345,9 @@ class TensorCalls(ConcreteReader):
 
     def register_hook(self, receiver: Value, node: ast.Call) -> Value:
         raise NotImplementedError  # hooks.py
+
+    def in_place_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        raise NotImplementedError  # statements.py, as `y += 1`
 
 
 def _short(node: ast.AST) -> str:

@@ -1,0 +1,186 @@
+"""In-place updates of a tensor the graph already uses: `y += 1`, `w *= 2`, `y.add_(1)`.
+
+The document reads `y += 1` as a new node that every name of y then means, which gives
+torch's values. What it cannot show is torch's version counter: an op that saved y for its
+backward (sigmoid saves its output, `x * w` saves w) finds y changed and the backward that
+reaches it raises "one of the variables needed for gradient computation has been modified by
+an inplace operation". So each such update is replayed on a small real torch graph (the
+tensor's own op and the ops that used it, on the same numbers), and a backward call whose
+outputs reach one of those ops raises torch's own error there, versions included. An
+in-place update of a view (`x[0]`, `x.view(...)`, `x.t()`, `x.detach()`) would change the
+tensor viewed, which the document cannot hold: that is refused.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import torch
+
+from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.statements import StatementRunner
+from engine.snippets.values import Pending, Ref, Value
+
+_IN_PLACE = {ast.Add: "add_", ast.Sub: "sub_", ast.Mult: "mul_", ast.Div: "div_",
+             ast.Pow: "pow_"}
+_VIEWS = ("index", "reshape", "transpose", "detach")
+
+
+@dataclass
+class _Storage:
+    """The real tensor standing for one tensor of the snippet across its in-place updates
+    (one version counter), and the ops that saved it: (doc node, their output, leaves)."""
+
+    tensor: torch.Tensor
+    leaves: list[torch.Tensor] = field(default_factory=list)
+    savers: list[tuple[str, torch.Tensor, list[torch.Tensor]]] = field(default_factory=list)
+    probed: set[str] = field(default_factory=set)  # consumers already replayed
+
+
+class InPlaceReader(StatementRunner):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.storages: dict[str, _Storage] = {}  # doc node id → its storage
+
+    def in_place(self, stmt: ast.AST, op: ast.operator, current: Value, right: Value,
+                 result: Value) -> None:
+        """Replay `current op= right` (result is the node the document made for it)."""
+        if not isinstance(current, Pending | Ref) or current.node_id is None:
+            return  # nothing has used it yet: a new node is all it is
+        method = _IN_PLACE.get(type(op))
+        node = self.doc.node(current.node_id)
+        if method is None or (node.op == LEAF and node.requires_grad):
+            return
+        if node.op in _VIEWS:
+            raise error_at(stmt, f"this in-place update changes a view ({node.op} of another "
+                                 "tensor) and so the tensor it views; Gradflow reads in-place "
+                                 "updates of a tensor of its own, and of x.detach() while x "
+                                 "is used by nothing else: write a new name, e.g. y = y + 1")
+        storage = self.storages.get(node.id) or self.new_storage(node.id, stmt)
+        if isinstance(result, Pending | Ref) and result.node_id is not None:
+            storage.probed.add(result.node_id)  # the update itself, not a use before it
+        self.replay_consumers(storage, node.id, stmt)
+        other = self.concrete(right, stmt)
+        if isinstance(other, torch.Tensor) and isinstance(right, Pending | Ref) and \
+                self.needs_grad(right):
+            other = other.detach().requires_grad_()
+            storage.leaves.append(other)
+        try:
+            with torch.set_grad_enabled(self.grad_enabled):
+                getattr(storage.tensor, method)(other)
+        except RuntimeError as exc:  # broadcasting into a smaller tensor, int by float...
+            raise raised_at(stmt, exc) from None
+        if isinstance(result, Pending | Ref) and result.node_id is not None:
+            self.storages[result.node_id] = storage
+
+    def detached_in_place(self, stmt: ast.AST, op: ast.operator, current: Value,
+                          right: Value) -> bool:
+        """`d = c.detach(); d += 1` changes c's numbers too (they share memory). While c is
+        a tensor of numbers nothing but detach() has used, c simply starts with the new
+        numbers, as the plain script's c has them by the time anything uses it."""
+        if not isinstance(current, Pending | Ref) or current.node_id is None or \
+                self.doc.node(current.node_id).op != "detach":
+            return False
+        source = self.doc.in_edges(current.node_id)["input"].source
+        held = self.doc.node(source)
+        users = [self.doc.node(e.target) for e in self.doc.out_edges(source)]
+        if held.op not in (LEAF, CONSTANT) or held.params.get(NUMBER) or \
+                any(u.op != "detach" for u in users):
+            return False
+        method = _IN_PLACE.get(type(op))
+        if method is None:
+            return False
+        numbers = self.evaluate(source, stmt).detach().clone()
+        try:
+            getattr(numbers, method)(self.concrete(right, stmt))
+        except RuntimeError as exc:
+            raise raised_at(stmt, exc) from None
+        self.doc.update_node(source, value=numbers.tolist())
+        for node_id in [source, *(u.id for u in users)]:
+            self.values.pop(node_id, None)
+        for bound in self.env.values():
+            if isinstance(bound, Pending) and bound.node_id == source:
+                bound.value = numbers.tolist()
+        return True
+
+    def new_storage(self, node_id: str, where: ast.AST) -> _Storage:
+        """The tensor made again by its own op, from leaves holding its inputs' numbers."""
+        node = self.doc.node(node_id)
+        if node.op in (LEAF, CONSTANT):
+            value = self.evaluate(node_id, where)
+            tensor = value.clone() if isinstance(value, torch.Tensor) else torch.tensor(value)
+            return _Storage(tensor)
+        inputs, leaves = self.inputs_of(node_id, {}, where)
+        with torch.enable_grad():
+            tensor = get_op(node.op).call(*inputs, **node.params)
+        storage = _Storage(tensor, leaves)
+        if tensor.grad_fn is not None:
+            storage.savers.append((node_id, tensor, leaves))  # sigmoid saves its output
+        return storage
+
+    def replay_consumers(self, storage: _Storage, node_id: str, where: ast.AST) -> None:
+        """The ops that used the tensor before this update, on the storage's tensor."""
+        for edge in self.doc.out_edges(node_id):
+            if edge.target in storage.probed:
+                continue
+            storage.probed.add(edge.target)
+            spec = get_op(self.doc.node(edge.target).op)
+            ports = {e.port for e in self.doc.in_edges(edge.target).values()
+                     if e.source == node_id}
+            inputs, leaves = self.inputs_of(edge.target, dict.fromkeys(ports, storage.tensor),
+                                            where)
+            try:
+                with torch.enable_grad():
+                    out = spec.call(*inputs, **self.doc.node(edge.target).params)
+            except Exception:  # noqa: BLE001 - the run reports it; no saved tensor here
+                continue
+            if isinstance(out, torch.Tensor) and out.grad_fn is not None:
+                storage.savers.append((edge.target, out, [*storage.leaves, *leaves]))
+
+    def inputs_of(self, node_id: str, given: dict[str, torch.Tensor], where: ast.AST
+                  ) -> tuple[list[Any], list[torch.Tensor]]:
+        """node's inputs as real values: `given` at their ports, the rest as fresh leaves
+        (requiring grad as the graph's do) holding the numbers the graph computes."""
+        spec = get_op(self.doc.node(node_id).op)
+        edges = self.doc.in_edges(node_id)
+        inputs: list[Any] = []
+        leaves: list[torch.Tensor] = []
+        for port in spec.inputs:
+            if port in given:
+                inputs.append(given[port])
+                continue
+            source = edges[port].source
+            value = self.evaluate(source, where)
+            if isinstance(value, torch.Tensor) and self.node_needs_grad(source) and \
+                    not self.doc.node(source).params.get(NUMBER):
+                value = value.detach().clone().requires_grad_()
+                leaves.append(value)
+            inputs.append(value)
+        return inputs, leaves
+
+    def check_in_place(self, outputs: list[str], where: ast.AST) -> None:
+        """Raise torch's error where a backward from `outputs` reaches an op whose saved
+        tensor an in-place update changed."""
+        if not self.storages:
+            return
+        reached: set[str] = set(outputs)
+        for output in outputs:
+            reached |= nx.ancestors(self.doc.graph, output)
+        savers = {id(s): s for s in self.storages.values()}
+        # torch's engine runs the later-made ops first: the first to find its saved tensor
+        # changed raises
+        for saver, out, leaves in sorted((s for st in savers.values() for s in st.savers),
+                                         key=lambda s: -int(s[0]) if s[0].isdigit() else 0):
+            wanted = [t for t in leaves if t.requires_grad]
+            if saver not in reached or not wanted or out.grad_fn is None:
+                continue
+            try:
+                torch.autograd.grad(out, wanted, torch.ones_like(out), retain_graph=True,
+                                    allow_unused=True)
+            except RuntimeError as exc:
+                raise raised_at(where, exc) from None
+

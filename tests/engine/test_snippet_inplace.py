@@ -1,0 +1,111 @@
+"""In-place updates, asserts, hooks' handles and the other statements learners write around
+their computation, each against plain torch in a subprocess: the same leaf grads and torch's
+own error text (the snippets are this test's own code, written after real learner code)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_corpus import agrees, engine_side
+from torch_reference import in_subprocess
+
+SNIPPETS = {
+    # sigmoid saves its output: the backward finds it changed
+    "saved_output_changed": """import torch
+x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+y = x.sigmoid()
+y += 1
+y.sum().backward()
+""",
+    # x * w saved w; two updates of exp's output: torch names the later-made op, version 2
+    "saved_input_changed_twice": """import torch
+x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+w = torch.ones(3)
+y = x * w
+w += 1
+z = x.exp()
+z *= 2
+z.add_(1)
+(y.sum() + z.sum()).backward()
+""",
+    # add saves nothing: the update is harmless and the grads are torch's
+    "harmless_update": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x * 3
+y.add_(1)
+z = y.add_(2)
+(z * y).sum().backward()
+""",
+    # the update does not reach the output's backward: no error
+    "update_off_the_path": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x.exp()
+out = (x * 2).sum()
+y += 1
+out.backward()
+""",
+    "broadcast_into_smaller": """import torch
+x = torch.ones(3, requires_grad=True)
+y = x * 1
+y += torch.ones(2, 3)
+""",
+    "detach_shares_memory": """import torch
+c = torch.tensor([1.0, 2.0], requires_grad=True)
+d = c.detach()
+d += 1
+(c * c).sum().backward()
+""",
+    "assert_fails": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (x * x).sum()
+assert y.shape == (), "not a scalar"
+assert y > 100, f"too small: {y.item()}"
+y.backward()
+""",
+    "hook_removed_before_backward": """import torch
+v = torch.tensor([0., 0., 0.], requires_grad=True)
+h = v.register_hook(lambda grad: grad * 2)
+h.remove()
+v.backward(torch.tensor([1., 2., 3.]))
+""",
+    "parameter_and_max": """import torch
+from torch import nn
+torch.manual_seed(0)
+W = nn.Parameter(torch.randn(3, 2) * 0.1)
+X = torch.randn(4, 3)
+H = torch.max(X @ W, torch.zeros(4, 2))
+H.min(torch.ones(4, 2)).sum().backward()
+""",
+    "set_grad_enabled_call": """import torch
+x = torch.tensor([1.0], requires_grad=True)
+_ = torch.set_grad_enabled(False)
+y = x * 2
+_ = torch.set_grad_enabled(True)
+y.backward()
+""",
+    "print_draws_random": """import torch
+torch.manual_seed(0)
+def noisy(t):
+    return t + torch.randn(t.shape)
+x = torch.ones(3, requires_grad=True)
+print(noisy(x))
+w = torch.randn(3)
+(x * w).sum().backward()
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, dict[str, Any]]:
+    return dict(zip(SNIPPETS, in_subprocess(list(SNIPPETS.values())), strict=True))
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]) -> None:
+    theirs = reference[name]
+    ours = engine_side(SNIPPETS[name])
+    assert agrees(ours, theirs) is None, agrees(ours, theirs)
+    if name in ("saved_output_changed", "saved_input_changed_twice", "broadcast_into_smaller",
+                "assert_fails", "set_grad_enabled_call"):
+        assert theirs["error"] is not None  # the case is the error torch raises
