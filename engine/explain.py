@@ -47,6 +47,8 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "sqrt": {"input": ("{g} / (2 · {out})", "d√a/da = 1 / (2√a)")},
     "abs": {"input": ("{g} · sign({a})", "d|a|/da = sign(a)")},
     "square": {"input": ("{g} · 2 · {a}", "d(a²)/da = 2a")},
+    "clamp": {"input": ("{g} · [min ≤ {a} ≤ max]", "clamp lets the gradient through where "
+                        "it did not cut a")},
     "sum": {"input": ("{g} copied to every summed element of {a}",
                       "every summed element counts once")},
     "mean": {"input": ("{g} / {n}, copied to every averaged element of {a}",

@@ -29,7 +29,8 @@ class Param:
 
     kind: "int", "float", "bool", "choice", "dims" (None, an int, or a tuple of ints),
     "shape" (a tuple of ints, -1 allowed once), "dtype" (a dtype name), "index" (the text
-    between the brackets of x[...]: integers, slices, None, ...).
+    between the brackets of x[...]: integers, slices, None, ...), "bound" (None or a number:
+    clamp's min and max).
     """
 
     name: str
@@ -251,6 +252,10 @@ _SPECS: list[OpSpec] = [
     _unary("sqrt", "√", "elementwise square root"),
     _unary("abs", "|x|", "elementwise absolute value"),
     _unary("square", "x²", "elementwise square"),
+    OpSpec("clamp", "clamp", ("input",), "clamp", "elementwise x limited to [min, max] "
+           "(x.clamp(min=0) is a ReLU whose gradient passes at 0 too)", "elementwise",
+           (Param("min", "bound", 0.0, help="lower bound; None = none"),
+            Param("max", "bound", None, help="upper bound; None = none"))),
     OpSpec("sum", "sum", ("input",), "Σ", "sum of elements (over dim, or all)", "reductions",
            (_dims(), _KEEPDIM)),
     OpSpec("mean", "mean", ("input",), "μ", "mean of elements (over dim, or all)", "reductions",
@@ -320,6 +325,9 @@ def check_param(param: Param, value: Any) -> Any:
         return float(value)
     if param.kind == "bool" and isinstance(value, bool):
         return value
+    if param.kind == "bound" and (value is None or ((is_int(value) or isinstance(value, float))
+                                                    and math.isfinite(value))):
+        return None if value is None else float(value)
     if param.kind in ("choice", "dtype") and value in param.choices:
         return value
     if param.kind == "index" and isinstance(value, str):
@@ -337,6 +345,7 @@ def check_param(param: Param, value: Any) -> Any:
             return tuple(value)
     expected = {
         "int": "an integer", "float": "a number", "bool": "true or false",
+        "bound": "None or a number",
         "choice": "one of " + ", ".join(param.choices),
         "dtype": "one of " + ", ".join(param.choices),
         "index": "integers, slices and lists of integers as written between brackets, "

@@ -172,7 +172,8 @@ def _expression(doc: Document, node: Node, inline: set[str]) -> str:
         return f"torch.reshape({args[0]}, {_python(node.params['shape'])})"
     for p in spec.params:
         value = node.params.get(p.name, p.default)
-        if p.name == "dim" and node.op in ("softmax", "log_softmax") or value != p.default:
+        if p.name == "dim" and node.op in ("softmax", "log_softmax") or value != p.default \
+                or (node.op == "clamp" and value is not None):
             args.append(f"{p.name}={_python(value)}")
     prefix = "F" if node.op in _FUNCTIONAL else "torch"
     return f"{prefix}.{spec.torch_name}({', '.join(args)})"

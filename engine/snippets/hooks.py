@@ -18,17 +18,20 @@ from engine.snippets.values import Function, HookHandle, Number, Py, Ref, Value
 class HookCalls(TensorCalls):
     def register_hook(self, receiver: Value, node: ast.Call) -> Value:
         """`t.register_hook(lambda g: g * k)`: a grad_hook node between t and every use of
-        it (uses made before the hook too, as torch applies it to t's whole gradient)."""
+        it (uses made before the hook too, as torch applies it to t's whole gradient).
+        `t.register_hook(print)` only prints: the gradient stays as it is."""
+        if len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Name) \
+                and node.args[0].id == "print" and "print" not in self.env:
+            if not self.needs_grad(receiver):
+                self.hook_needs_grad(node)
+            return Py(HookHandle(None, self.calls_made()))
         args, kwargs = self.arguments(node)
         if len(args) != 1 or kwargs or not (isinstance(args[0], Py) and isinstance(
                 args[0].value, Function)):
             raise error_at(node, "register_hook is read with a lambda or def of the gradient, "
                                  "e.g. x.register_hook(lambda g: g * 2)")
         if not self.needs_grad(receiver):
-            try:
-                torch.zeros(1).register_hook(lambda g: g)
-            except RuntimeError as exc:  # torch's own words for this case
-                raise raised_at(node, exc) from None
+            self.hook_needs_grad(node)
         scale = self.hook_scale(args[0].value, node)
         if scale is None:  # a hook that only prints leaves the gradient as it is
             return Py(HookHandle(None, self.calls_made()))
@@ -41,6 +44,12 @@ class HookCalls(TensorCalls):
             self.doc.add_edge(hooked.node_id, edge.target, edge.port)
         self.relabel(receiver, hooked, node)
         return Py(HookHandle(hooked.node_id, self.calls_made()))
+
+    def hook_needs_grad(self, node: ast.Call) -> None:
+        try:
+            torch.zeros(1).register_hook(lambda g: g)
+        except RuntimeError as exc:  # torch's own words for a tensor without grad
+            raise raised_at(node, exc) from None
 
     def calls_made(self) -> int:
         """The backward and grad calls read so far (program.py keeps them)."""

@@ -35,7 +35,7 @@ _NOT_TORCH_LEVEL = (*_LOSSES, "leaf", "constant", "linear", "index", "to", "grad
 TORCH_FUNCTIONS: dict[str, str] = {
     **{name: name for name in OPS if name not in _NOT_TORCH_LEVEL},
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "subtract": "sub", "multiply": "mul",
-    "divide": "div", "true_divide": "div", "negative": "neg",
+    "divide": "div", "true_divide": "div", "negative": "neg", "clip": "clamp",
 }
 # `F.<name>(...)`, `nn.functional.<name>`, `torch.nn.functional.<name>`
 FUNCTIONAL: dict[str, str] = {
@@ -48,13 +48,14 @@ METHODS: dict[str, str] = {
     **{name: name for name in OPS if name not in _NOT_TORCH_LEVEL},
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "view": "reshape", "t": "transpose",
     "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
-    "negative": "neg", "flatten": "reshape",
+    "negative": "neg", "flatten": "reshape", "clip": "clamp",
 }
 # Ops whose params may be given by position after the tensor inputs, in this order. Losses
 # take keywords only: their third positional argument is the deprecated size_average.
 POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "sum": ("dim", "keepdim"), "mean": ("dim", "keepdim"), "softmax": ("dim",),
     "log_softmax": ("dim",), "transpose": ("dim0", "dim1"), "reshape": ("shape",),
+    "clamp": ("min", "max"),
 }
 
 # The numpy spellings torch also takes: x.sum(axis=0, keepdims=True) (d2l writes them).

@@ -81,6 +81,10 @@ class TensorCalls(ConcreteReader):
                 raise error_at(node, "torch.set_grad_enabled takes True or False")
             self.grad_enabled = flag  # as a call, it holds for the statements after it
             return Py(None)
+        if short == "device":
+            return Py(self.device_of(node))
+        if short == "cuda.is_available" and not node.args and not node.keywords:
+            return Number(False)  # Gradflow computes on the CPU, whatever the machine has
         if short == "set_printoptions":
             self.arguments(node)
             return Py(None)  # how torch prints; the computation is the same

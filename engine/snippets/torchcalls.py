@@ -145,6 +145,8 @@ class TorchCallReader(ExprReader):
             if isinstance(t, Number) and (i == 0 or spec.operator in ("", "matmul")):
                 raise error_at(node, f"{what} needs a tensor, not the number {t.value}; "
                                      "write torch.tensor(...)")
+        if op == "clamp":  # a bound not given is None, not the palette's default min=0
+            params = {"min": None, "max": None, **params}
         for name, value in params.items():
             try:
                 params[name] = check_param(spec.param(name), value)
@@ -164,6 +166,8 @@ class TorchCallReader(ExprReader):
                 requires_grad = flag
             elif kw.arg == "dtype":
                 kwargs["dtype"] = self.dtype(kw.value)
+            elif kw.arg == "device":
+                self.cpu_only(self.expr(kw.value), kw)
             elif kw.arg is not None:
                 kwargs[kw.arg] = self.literal(kw.value)
             else:
@@ -200,6 +204,29 @@ class TorchCallReader(ExprReader):
         if requires_grad is not None:
             self.leaves_pending.append(pending)
         return pending
+
+    def device_of(self, node: ast.Call) -> torch.device:
+        """torch.device('cpu'): made by torch (it only parses the name)."""
+        if len(node.args) != 1 or node.keywords:
+            raise error_at(node, "torch.device is read with one name, e.g. torch.device('cpu')")
+        name = self.literal_value(self.expr(node.args[0]), node)
+        try:
+            return torch.device(name)
+        except (RuntimeError, TypeError) as exc:
+            raise raised_at(node, exc) from None
+
+    def cpu_only(self, device: Value, where: ast.AST) -> None:
+        """device= of a new tensor: the CPU, where Gradflow computes."""
+        found = device.value if isinstance(device, Py) else None
+        kind = found.type if isinstance(found, torch.device) else found
+        if kind != "cpu":
+            raise error_at(where, f"device={found!s} is not read: Gradflow computes on the CPU; "
+                                  "write device='cpu' (or torch.device('cpu'))")
+
+    def literal_value(self, value: Value, where: ast.AST) -> Any:
+        if isinstance(value, Py | Number):
+            return value.value
+        raise error_at(where, "write a name or a number here")
 
     def literal(self, node: ast.expr) -> Any:
         """A plain Python value (number, bool, None, string, nested lists) of an argument."""

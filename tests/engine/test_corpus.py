@@ -28,7 +28,7 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "alsanad_ones_like_seed"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
-            "pe_autograd_whole"}
+            "pe_autograd_whole", "two_layer_net_training"}
 # Outside the pure computation Gradflow reads: model classes, optimizers, data loops, and
 # other libraries' arrays and plots (numpy, matplotlib).
 OUTSIDE = {"velog_training_loop", "introyt_tiny_model", "neuralbase_adam_step",

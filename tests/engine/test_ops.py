@@ -33,6 +33,7 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "sqrt": ([(3,)], {}, torch.sqrt),
     "abs": ([(3,)], {}, torch.abs),
     "square": ([(3,)], {}, torch.square),
+    "clamp": ([(4,)], {"min": 0.7, "max": 1.2}, lambda t: torch.clamp(t, min=0.7, max=1.2)),
     "sum": ([(2, 3)], {"dim": 1, "keepdim": True},
             lambda t: torch.sum(t, dim=1, keepdim=True)),
     "mean": ([(2, 3)], {"dim": [0, 1]}, lambda t: torch.mean(t, dim=(0, 1))),

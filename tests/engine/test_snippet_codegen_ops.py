@@ -35,7 +35,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "sum": {"dim": 1}, "mean": {"dim": 0, "keepdim": True}, "softmax": {"dim": 0},
     "reshape": {"shape": [3, 2]}, "index": {"index": "1, 0:2"}, "to": {"dtype": "float64"},
     "grad_hook": {"scale": -2.5}, "transpose": {"dim0": 1, "dim1": 0},
-    "mse_loss": {"reduction": "sum"},
+    "mse_loss": {"reduction": "sum"}, "clamp": {"min": -0.3, "max": None},
 }
 OP_NAMES = sorted(n for n in OPS if n not in (LEAF, CONSTANT))
 
