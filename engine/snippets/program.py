@@ -13,6 +13,7 @@ on a `.grad` (a print, a bare display line, an `if x.grad is None: print(...)`) 
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,9 @@ class ProgramReader(InPlaceReader):
         super().__init__(*args, **kwargs)
         self.program: list[Call] = []  # in the snippet's order; PRIMARY is the first backward
         self.hook_removed_at: ast.AST | None = None  # h.remove() after a call used the hook
+        # what each name meant when each call was read: the script stops at a call that
+        # raises, and its names are the ones it had there
+        self.names_at_call: list[dict[str, Value]] = []
 
     # ---- the program ------------------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
@@ -62,6 +66,7 @@ class ProgramReader(InPlaceReader):
             # `a.grad.zero_(); b.grad.zero_()` is one call on a and b: torch does the same
             self.program[-1] = calls.zero_grad([*last.leaves, *call.leaves],
                                                set_to_none=call.set_to_none)
+            self.names_at_call[-1] = dict(self.env)
             return
         if self.hook_removed_at is not None and call.kind in (calls.BACKWARD, calls.GRAD):
             raise error_at(where, "a call after the hook's .remove() (line "
@@ -71,6 +76,28 @@ class ProgramReader(InPlaceReader):
         if CALLS.exceeded(len(self.program) + 1):
             raise error_at(where, f"this call goes {CALLS.message()}; make fewer calls")
         self.program.append(call)
+        self.names_at_call.append(dict(self.env))
+
+    def names_where_the_script_stops(self) -> None:
+        """A call that raises stops the plain script there, so its leaves are known by the
+        names they had at that call (a later cell's `x` never exists). Only when some leaf's
+        name changes after a call does the importer need a trial run to find that call."""
+        def leaf_names(env: Mapping[str, Value]) -> dict[str, str]:
+            return {name: v.node_id for name, v in env.items() if isinstance(v, Pending | Ref)
+                    and v.node_id is not None and self.doc.node(v.node_id).op == LEAF}
+
+        final = leaf_names(self.env)
+        if all(leaf_names(names) == final for names in self.names_at_call):
+            return
+        from engine.run import run  # only here: reading a snippet needs no run otherwise
+
+        error = run(self.doc).error
+        if error is not None and error.call is not None and \
+                error.call < len(self.names_at_call):
+            self.final_leaf_names(self.names_at_call[error.call])
+
+    def final_leaf_names(self, env: Mapping[str, Value] | None = None) -> None:
+        raise NotImplementedError  # reader.py
 
     def calls_made(self) -> int:
         return len(self.program)

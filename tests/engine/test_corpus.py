@@ -35,16 +35,6 @@ OUTSIDE = {"velog_training_loop", "introyt_tiny_model", "neuralbase_adam_step",
            "introyt_sine_with_plots", "pe_softmax_numpy"}
 
 
-# Judged snippets the engine does not yet agree on, with what differs; each is asserted to
-# still differ that way (fixing one fails its test until it moves out of here) and counts as
-# not agreeing in the 90% measure.
-KNOWN_GAPS = {
-    # torch stops at the second z.backward(); the importer reads the whole script, so the
-    # leaf named x is the one the last cell makes (x_3 holds torch's x, with its grad)
-    "lighttimesound_autograd_cells": "x.grad None != torch's [12.0]",
-}
-
-
 def engine_side(code: str) -> dict[str, Any]:
     """What `gradflow compute --json` reports for the snippet, or the refusal."""
     raised: TorchRaised | None = None
@@ -109,8 +99,6 @@ def test_snippet_agrees_with_plain_torch_or_is_refused_as_expected(
         assert "refused" in ours and "training step" in ours["refused"], ours
     elif path.stem in OUTSIDE:
         assert "refused" in ours and "outside" in ours["refused"], ours
-    elif path.stem in KNOWN_GAPS:
-        assert KNOWN_GAPS[path.stem] in str(agrees(ours, reference[path.stem])), ours
     else:
         assert agrees(ours, reference[path.stem]) is None, agrees(ours, reference[path.stem])
 

@@ -84,6 +84,14 @@ y = x * 2
 _ = torch.set_grad_enabled(True)
 y.backward()
 """,
+    # the script stops at the first backward: x is the first x, not the later cell's
+    "error_then_a_later_cell": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x * 2
+y.backward()
+x = torch.tensor([3.0], requires_grad=True)
+(x * x).sum().backward()
+""",
     "print_draws_random": """import torch
 torch.manual_seed(0)
 def noisy(t):
@@ -107,5 +115,5 @@ def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]
     ours = engine_side(SNIPPETS[name])
     assert agrees(ours, theirs) is None, agrees(ours, theirs)
     if name in ("saved_output_changed", "saved_input_changed_twice", "broadcast_into_smaller",
-                "assert_fails", "set_grad_enabled_call"):
+                "assert_fails", "set_grad_enabled_call", "error_then_a_later_cell"):
         assert theirs["error"] is not None  # the case is the error torch raises
