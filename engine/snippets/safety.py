@@ -31,6 +31,12 @@ OUTSIDE_LIBRARIES = {
     "torch.utils.data": "data sets and data loaders (torch.utils.data) are outside the "
                         "computation Gradflow reads; make the tensors of one batch with "
                         "torch.tensor(...) or torch.randn(...)",
+    "torch.save": "saving to a file is outside the computation Gradflow reads; remove it "
+                  "(Gradflow saves the graph itself)",
+    "torch.load": "reading a file is outside the computation Gradflow reads; make the "
+                  "tensors with torch.tensor(...)",
+    "random": "Python's random module is outside the computation Gradflow reads (its numbers "
+              "are not torch's); use torch.randperm, torch.rand or torch.randint",
     "numpy": "numpy arrays are outside the computation Gradflow reads (it follows torch "
              "tensors); write this with torch, e.g. torch.exp for np.exp, torch.tensor for "
              "np.array",
@@ -60,8 +66,11 @@ _REFUSED: dict[type, tuple[str, str]] = {
     ast.Delete: ("del statements", "remove it"),
     ast.Raise: ("raise statements", "remove it"),
     ast.Await: ("await", "remove it"),
-    ast.Yield: ("yield", "remove it"),
-    ast.YieldFrom: ("yield", "remove it"),
+    ast.Yield: ("generators (yield)", "a generator feeding batches (a data loader) is outside "
+                "the computation Gradflow reads; make the tensors of one batch with "
+                "torch.tensor(...) or torch.randn(...)"),
+    ast.YieldFrom: ("generators (yield from)", "a generator is outside the computation "
+                    "Gradflow reads; make the tensors it would give with torch.tensor(...)"),
     ast.NamedExpr: ("the := operator", "assign on a line of its own"),
     ast.SetComp: ("comprehensions", "write the list out"),
     ast.DictComp: ("comprehensions", "write the list out"),

@@ -143,6 +143,9 @@ class TensorCalls(ConcreteReader):
         if isinstance(result, tuple) and hasattr(result, "values"):
             result = tuple(result)  # torch.max(t, dim) → (values, indices)
         out = self.wrap(result, node)
+        if isinstance(out, Pending) and plain_kw.get("requires_grad") is True:
+            out.requires_grad = True  # torch.normal(0, 1, size=(2, 1), requires_grad=True)
+            self.leaves_pending.append(out)
         if with_grad:
             # fine in a condition (while y.norm() < 1000); in the graph it would lose the
             # gradient torch gives it, so it may not enter the graph

@@ -25,14 +25,16 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "so_jacobian_one_hot_backward", "gfg_backward_then_autograd_grad",
                  "d2l_mlp_activation_grads", "lighttimesound_autograd_cells",
                  "lighttimesound_autograd_fixed", "pe_autograd_parts", "discuss_loss_grad_cases",
-                 "alsanad_ones_like_seed"}
+                 "alsanad_ones_like_seed", "pt_leaf_nonleaf_tutorial", "cofca_grads",
+                 "porterjenkins_retain_graph"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training"}
 # Outside the pure computation Gradflow reads: model classes, optimizers, data loops, and
 # other libraries' arrays and plots (numpy, matplotlib).
 OUTSIDE = {"velog_training_loop", "introyt_tiny_model", "neuralbase_adam_step",
-           "introyt_sine_with_plots", "pe_softmax_numpy"}
+           "introyt_sine_with_plots", "pe_softmax_numpy", "discuss_propagation_optim",
+           "d2l_zh_linreg_scratch"}
 
 
 def engine_side(code: str) -> dict[str, Any]:
@@ -120,6 +122,9 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "pe_autograd_parts": [B, B],
     "discuss_loss_grad_cases": [B, B],
     "alsanad_ones_like_seed": [B, B],
+    "pt_leaf_nonleaf_tutorial": [B, Z, B],
+    "cofca_grads": [B, B, B],
+    "porterjenkins_retain_graph": [B, B],
 }
 
 
