@@ -177,6 +177,8 @@ class PythonReader(ModuleReader):
 
     def module_attribute(self, path: str, node: ast.AST) -> Value:
         refuse_outside(path, node)
+        if path == "torch.__version__":
+            return Py(str(torch.__version__))
         if path in self.module_values:
             return self.module_values[path]
         if path.startswith("math."):

@@ -175,7 +175,8 @@ def scan(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.FunctionDef):
             defined.add(node.name)
         elif type(node) in _REFUSED or (isinstance(node, ast.Attribute)
-                                        and node.attr.startswith("_")):
+                                        and node.attr.startswith("_")
+                                        and not _torch_version(node)):
             suspects.append(node)
     defined |= stored
     refused = [n for n in suspects if hasattr(n, "lineno") and _refusal(n, defined) is not None]
@@ -184,6 +185,12 @@ def scan(tree: ast.Module) -> set[str]:
                                             getattr(n, "col_offset", 0)))
         raise error_at(first, str(_refusal(first, defined)))
     return stored
+
+
+def _torch_version(node: ast.Attribute) -> bool:
+    """`torch.__version__`, which learners print first: a string, read as one."""
+    return node.attr == "__version__" and isinstance(node.value, ast.Name) and \
+        node.value.id == "torch"
 
 
 def _refusal(node: ast.AST, defined: set[str]) -> str | None:

@@ -244,6 +244,9 @@ class TensorCalls(ConcreteReader):
         if attr == "register_post_accumulate_grad_hook":
             raise error_at(node, f".{attr}() is not supported; Gradflow shows every leaf's "
                                  ".grad without hooks")
+        if attr in ("cpu", "cuda") and not node.args and not node.keywords:
+            self.cpu_only(Py(attr), node)  # .cpu() of a CPU tensor is the tensor itself
+            return receiver
         if attr in IN_PLACE_METHODS and len(node.args) == 1 and not node.keywords:
             return self.in_place_method(receiver, attr, node)
         if attr.endswith("_") or attr in ("zero_", "fill_", "copy_"):
@@ -271,8 +274,12 @@ class TensorCalls(ConcreteReader):
         if attr in CASTS:
             dtype = CASTS[attr]
         else:
-            target = args[0] if args else kwargs.get("dtype")
+            target = args[0] if args else kwargs.get("dtype", kwargs.get("device"))
             found = self.concrete(target, node) if target is not None else None
+            if attr == "to" and (isinstance(found, torch.device) or isinstance(found, str) and
+                                 found.removeprefix("torch.") not in TYPED_TENSORS):
+                self.cpu_only(Py(found), node)  # x.to(device): the CPU, x itself
+                return receiver
             if isinstance(found, torch.Tensor):
                 dtype = found.dtype
             elif isinstance(found, str):

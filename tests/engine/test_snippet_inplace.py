@@ -92,6 +92,22 @@ y.backward()
 x = torch.tensor([3.0], requires_grad=True)
 (x * x).sum().backward()
 """,
+    # what learners print and check around the computation: none of it changes a gradient
+    "harmless_statements": """import torch
+print(torch.__version__)
+device = 'cuda' if torch.cuda.is_available() else 'cpu'
+x = torch.randn(3, requires_grad=True, device=device)
+y = x.to(device) * 2
+z = y.cpu().sum()
+print(x.size(), x.dtype, x.device, type(x), x.shape[0], len(x), x.ndim, x.numel())
+print(y.grad_fn.name(), y.grad_fn.next_functions)
+torch.set_printoptions(precision=3)
+print(f"{z.item():.3f}", x.requires_grad, y.is_leaf)
+assert x.shape == (3,) and not y.is_leaf
+if x.requires_grad:
+    z.backward()
+print(x.grad.numpy(), x.grad.tolist())
+""",
     "print_draws_random": """import torch
 torch.manual_seed(0)
 def noisy(t):
