@@ -53,6 +53,12 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                       "every summed element counts once")},
     "mean": {"input": ("{g} / {n}, copied to every averaged element of {a}",
                        "every averaged element counts 1/n")},
+    "norm": {"input": ("{g} · {a} / {out} (p = 2)", "each element gets the gradient times "
+                       "its share of the length")},
+    "amax": {"input": ("{g} at the largest element of {a}", "only the maximum counts (shared "
+                       "evenly where several are equal)")},
+    "amin": {"input": ("{g} at the smallest element of {a}", "only the minimum counts (shared "
+                       "evenly where several are equal)")},
     "softmax": {"input": ("{out} · ({g} − Σ {g} · {out})", "the softmax Jacobian, applied")},
     "log_softmax": {"input": ("{g} − softmax({a}) · Σ {g}", "the log-softmax Jacobian, applied")},
     "reshape": {"input": ("{g} reshaped back to the shape of {a}", "only the layout changes")},
@@ -229,7 +235,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
         note = ""
         grad_out = run.node_grads.get(node_id)
         if result is not None and grad_out is not None and result.shape != grad_out.shape \
-                and node.op not in ("sum", "mean", "matmul", "reshape", "transpose") \
+                and node.op not in ("sum", "mean", "matmul", "reshape", "transpose", "norm",
+                                    "amax", "amin") \
                 and "loss" not in node.op and node.op != "cross_entropy":
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))

@@ -260,6 +260,14 @@ _SPECS: list[OpSpec] = [
            (_dims(), _KEEPDIM)),
     OpSpec("mean", "mean", ("input",), "μ", "mean of elements (over dim, or all)", "reductions",
            (_dims(), _KEEPDIM)),
+    OpSpec("norm", "norm", ("input",), "‖x‖", "the p-norm of the elements (over dim, or all); "
+           "x.norm()", "reductions", (Param("p", "float", 2.0, help="which norm: 2 is the "
+                                            "length, 1 the sum of |x|"), _dims(), _KEEPDIM),
+           positional_params=()),
+    OpSpec("amax", "amax", ("input",), "max", "the largest element (over dim, or all); x.max() "
+           "of the whole tensor", "reductions", (_dims(), _KEEPDIM)),
+    OpSpec("amin", "amin", ("input",), "min", "the smallest element (over dim, or all); x.min() "
+           "of the whole tensor", "reductions", (_dims(), _KEEPDIM)),
     OpSpec("softmax", "softmax", ("input",), "softmax", "exp(x) / Σ exp(x) along dim",
            "elementwise", (_SOFTMAX_DIM,)),
     OpSpec("log_softmax", "log_softmax", ("input",), "log softmax",

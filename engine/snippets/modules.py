@@ -140,6 +140,8 @@ class ModuleReader(HookCalls):
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
         if attr == "parameters":
             return Py(list(parameters_of(module)))
+        if attr == "named_parameters":  # for name, p in model.named_parameters(): ...
+            return Py([Py((Py(name), param)) for name, param in named_parameters_of(module)])
         if attr == "zero_grad":
             self.module_zero_grad(module, node)
             return Py(None)
@@ -153,6 +155,14 @@ class ModuleReader(HookCalls):
 
     def module_zero_grad(self, module: Module, where: ast.AST) -> None:
         raise NotImplementedError  # the program reader records it as a call
+
+
+def named_parameters_of(module: Module, prefix: str = "") -> list[tuple[str, Any]]:
+    """torch's names: weight, bias; 0.weight, 2.bias inside a Sequential."""
+    out: list[tuple[str, Any]] = [(prefix + name, p) for name, p in module.params.items()]
+    for i, child in enumerate(module.children):
+        out.extend(named_parameters_of(child, f"{prefix}{i}."))
+    return out
 
 
 def parameters_of(module: Module) -> list[Any]:

@@ -55,7 +55,8 @@ METHODS: dict[str, str] = {
 POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "sum": ("dim", "keepdim"), "mean": ("dim", "keepdim"), "softmax": ("dim",),
     "log_softmax": ("dim",), "transpose": ("dim0", "dim1"), "reshape": ("shape",),
-    "clamp": ("min", "max"),
+    "clamp": ("min", "max"), "norm": ("p", "dim", "keepdim"), "amax": ("dim", "keepdim"),
+    "amin": ("dim", "keepdim"),
 }
 
 # The numpy spellings torch also takes: x.sum(axis=0, keepdims=True) (d2l writes them).

@@ -40,6 +40,8 @@ VALUE_METHODS = frozenset({
     "allclose", "equal", "isclose", "clamp", "sort", "topk", "squeeze", "unsqueeze",
     "expand", "flip", "contiguous", "nonzero", "count_nonzero", "cpu",
 })
+# views read as a reshape to the shape torch gives
+RESHAPING = ("unsqueeze", "squeeze")
 # y.add_(b) and friends: read as y += b (statements.py)
 IN_PLACE_METHODS = {"add_": ast.Add, "sub_": ast.Sub, "mul_": ast.Mult, "div_": ast.Div,
                     "pow_": ast.Pow}
@@ -98,12 +100,30 @@ class TensorCalls(ConcreteReader):
                                  "the graph's outputs")
         if short == "manual_seed":
             raise error_at(node, "call torch.manual_seed(n) on a line of its own")
-        if short in ("max", "min") and len(node.args) == 2 and not node.keywords:
+        if short in RESHAPING and node.args:
+            args, kwargs = self.arguments(node)
+            if self.needs_grad(args[0]) and self.grad_enabled:
+                return self.reshaped(short, args[0], args[1:], kwargs, node)
+            return self.value_call(getattr(torch, short), f"torch.{short}", node,
+                                   evaluated=(args, kwargs))
+        if short in ("max", "min") and len(node.args) in (1, 2) and not node.keywords:
             return self.max_or_min(short, None, node, f"torch.{short}")
         if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):
             if short not in CREATION and short not in TORCH_FUNCTIONS and short in VALUE_FUNCTIONS:
                 return self.value_call(getattr(torch, short), f"torch.{short}", node)
         return self.torch_path_call(path, node)
+
+    def reshaped(self, fn: str, receiver: Value, args: list[Value], kwargs: dict[str, Value],
+                 node: ast.Call) -> Value:
+        """x.unsqueeze(0), x.squeeze(1) of a tensor with grad: the reshape to the shape torch
+        gives (the same view, the same backward: the gradient reshaped back)."""
+        t = self.concrete(receiver, node)
+        try:
+            shaped = getattr(t, fn)(*[self.plain(a, node) for a in args],
+                                    **{k: self.plain(v, node) for k, v in kwargs.items()})
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return self.op_node("reshape", [receiver], {"shape": list(shaped.shape)}, node)
 
     def max_or_min(self, short: str, receiver: Value | None, node: ast.Call, what: str
                    ) -> Value:
@@ -113,6 +133,9 @@ class TensorCalls(ConcreteReader):
         every = ([receiver] if receiver is not None else []) + args
         if len(every) == 2 and all(isinstance(v, Pending | Ref) for v in every):
             return self.op_node("maximum" if short == "max" else "minimum", every, {}, node)
+        if len(every) == 1 and not kwargs and isinstance(every[0], Pending | Ref) and \
+                self.needs_grad(every[0]) and self.grad_enabled:
+            return self.op_node("a" + short, every, {}, node)  # x.max(): the whole tensor's
         fn = getattr(self.concrete(receiver, node), short) if receiver is not None else \
             getattr(torch, short)
         return self.value_call(fn, what, node, receiver=receiver, evaluated=(args, kwargs))
@@ -252,7 +275,10 @@ class TensorCalls(ConcreteReader):
         if attr.endswith("_") or attr in ("zero_", "fill_", "copy_"):
             raise error_at(node, f"the in-place .{attr}() is not supported; write a new name, "
                                  f"e.g. y = ... ")
-        if attr in ("max", "min") and len(node.args) == 1 and not node.keywords:
+        if attr in RESHAPING and self.needs_grad(receiver) and self.grad_enabled:
+            args, kwargs = self.arguments(node)
+            return self.reshaped(attr, receiver, args, kwargs, node)
+        if attr in ("max", "min") and len(node.args) <= 1 and not node.keywords:
             return self.max_or_min(attr, receiver, node, f".{attr}()")
         if attr in VALUE_METHODS:
             t = self.concrete(receiver, node)

@@ -108,6 +108,17 @@ if x.requires_grad:
     z.backward()
 print(x.grad.numpy(), x.grad.tolist())
 """,
+    "reductions_and_views": """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+x = torch.randn(4, 2, requires_grad=True)
+out = model(x).squeeze(1)
+loss = out.max() + out.min() + x.norm() + torch.norm(x, dim=1).sum() + x.unsqueeze(0).sum()
+loss.backward()
+for name, p in model.named_parameters():
+    print(name, p.grad)
+""",
     "print_draws_random": """import torch
 torch.manual_seed(0)
 def noisy(t):
