@@ -66,6 +66,8 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "index": {"input": ("{g} put back into the picked places, zeros elsewhere",
                         "only the picked elements were used")},
     "grad_hook": {"input": ("{g} · k", "the hook multiplies the gradient by its number")},
+    "cat": {"input": ("the first part of {g} along dim", "each joined tensor gets its part"),
+            "other": ("the second part of {g} along dim", "each joined tensor gets its part")},
     "clone": {"input": ("{g}", "a copy passes the gradient through unchanged")},
     "to": {"input": ("{g} converted back to the dtype of {a}", "only the dtype changes")},
     "detach": {"input": ("nothing", "detach cuts the graph: no gradient flows back")},

@@ -182,6 +182,13 @@ def scaled_gradient(tensor: Any, scale: float) -> Any:
     return fixed + (tensor - fixed) * scale
 
 
+def concatenated(first: Any, second: Any, dim: int = 0) -> Any:
+    """torch.cat([first, second], dim): the binary step of a torch.cat of several tensors."""
+    import torch  # deferred: see the module docstring
+
+    return torch.cat([first, second], dim)
+
+
 _resolved: dict[str, Callable[..., Any]] = {}
 
 
@@ -287,6 +294,9 @@ _SPECS: list[OpSpec] = [
            "the gradient comes back in the input's dtype", "shape",
            (Param("dtype", "dtype", "float64", DTYPES, "the dtype to convert to"),),
            target="Tensor.to"),
+    OpSpec("cat", "cat", ("input", "other"), "cat", "the two tensors one after the other along "
+           "dim (torch.cat, torch.stack); each gets its own part of the gradient", "shape",
+           (Param("dim", "int", 0, help="the dimension to join along"),), impl=concatenated),
     OpSpec("clone", "clone", ("input",), "clone", "a copy with its own memory; the "
            "gradient passes through unchanged", "shape"),
     OpSpec("grad_hook", "register_hook", ("input",), "hook ×k",

@@ -162,6 +162,8 @@ def _expression(doc: Document, node: Node, inline: set[str]) -> str:
         return f"{args[0]}.{node.op}()"
     if node.op == "grad_hook":
         return f"{args[0]}.clone()"
+    if node.op == "cat":
+        return f"torch.cat([{args[0]}, {args[1]}], dim={node.params.get('dim', 0)})"
     if node.op == "index":
         return f"{args[0]}[{node.params.get('index', '0')}]"
     if node.op == "to":

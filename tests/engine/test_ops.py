@@ -21,6 +21,7 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "pow": ([(3,), (3,)], {}, torch.pow),
     "matmul": ([(2, 3), (3, 4)], {}, torch.matmul),
     "maximum": ([(2, 3), (3,)], {}, torch.maximum),
+    "cat": ([(2, 3), (2, 1)], {"dim": 1}, lambda a, b: torch.cat([a, b], 1)),
     "minimum": ([(3,), (2, 3)], {}, torch.minimum),
     "neg": ([(3,)], {}, torch.neg),
     "exp": ([(3,)], {}, torch.exp),

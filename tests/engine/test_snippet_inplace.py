@@ -119,6 +119,14 @@ loss.backward()
 for name, p in model.named_parameters():
     print(name, p.grad)
 """,
+    "cat_and_stack": """import torch
+a = torch.tensor([[1.0, 2.0]], requires_grad=True)
+b = torch.ones(2, 2)
+c = torch.cat((a, b, a * 3), dim=0)
+d = torch.stack([a[0], a[0] * 2], -1)
+(c.sum(0) * torch.tensor([1.0, 2.0])).sum().backward(retain_graph=True)
+(d ** 2).sum().backward()
+""",
     "print_draws_random": """import torch
 torch.manual_seed(0)
 def noisy(t):
