@@ -44,6 +44,12 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "tanh": {"input": ("{g} · (1 − {out}²)", "d(tanh a)/da = 1 − tanh²a")},
     "sigmoid": {"input": ("{g} · {out} · (1 − {out})", "dσ/da = σ(a)(1 − σ(a))")},
     "relu": {"input": ("{g} · [{a} > 0]", "ReLU lets the gradient through where a > 0")},
+    "leaky_relu": {"input": ("{g} · (1 if {a} > 0 else negative_slope)",
+                             "the slope of the side a is on")},
+    "elu": {"input": ("{g} · (1 if {a} > 0 else {out} + alpha)", "the slope of the side a "
+                      "is on")},
+    "softplus": {"input": ("{g} · σ(beta · {a})", "softplus' slope is a sigmoid")},
+    "gelu": {"input": ("{g} · (Φ({a}) + {a} · φ({a}))", "product rule on x · Φ(x)")},
     "sqrt": {"input": ("{g} / (2 · {out})", "d√a/da = 1 / (2√a)")},
     "abs": {"input": ("{g} · sign({a})", "d|a|/da = sign(a)")},
     "square": {"input": ("{g} · 2 · {a}", "d(a²)/da = 2a")},

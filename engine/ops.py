@@ -256,6 +256,22 @@ _SPECS: list[OpSpec] = [
     _unary("tanh", "tanh", "elementwise hyperbolic tangent"),
     _unary("sigmoid", "σ", "elementwise logistic sigmoid 1 / (1 + e⁻ˣ)"),
     _unary("relu", "ReLU", "elementwise max(x, 0)"),
+    OpSpec("leaky_relu", "leaky_relu", ("input",), "LReLU", "elementwise x where x > 0, "
+           "negative_slope · x elsewhere", "elementwise",
+           (Param("negative_slope", "float", 0.01, help="the slope for x < 0"),),
+           target="nn.functional.leaky_relu"),
+    OpSpec("elu", "elu", ("input",), "ELU", "elementwise x where x > 0, alpha · (eˣ − 1) "
+           "elsewhere", "elementwise", (Param("alpha", "float", 1.0),),
+           target="nn.functional.elu"),
+    OpSpec("softplus", "softplus", ("input",), "softplus", "elementwise log(1 + e^(beta·x)) "
+           "/ beta, a smooth ReLU", "elementwise",
+           (Param("beta", "float", 1.0), Param("threshold", "float", 20.0,
+                                               help="above beta·x > threshold: x itself")),
+           target="nn.functional.softplus"),
+    OpSpec("gelu", "gelu", ("input",), "GELU", "elementwise x · Φ(x), Φ the normal "
+           "distribution function", "elementwise",
+           (Param("approximate", "choice", "none", ("none", "tanh")),),
+           target="nn.functional.gelu"),
     _unary("sqrt", "√", "elementwise square root"),
     _unary("abs", "|x|", "elementwise absolute value"),
     _unary("square", "x²", "elementwise square"),

@@ -13,7 +13,8 @@ from typing import Any
 
 ASK_TORCH: Any = object()  # the rules here do not cover this case
 _SAME = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs",
-                   "square", "clone", "detach", "grad_hook", "clamp"})
+                   "square", "clone", "detach", "grad_hook", "clamp", "leaky_relu", "elu",
+                   "softplus", "gelu"})
 ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum"})
 _PAIR_LOSSES = frozenset({"mse_loss", "l1_loss", "binary_cross_entropy",
                           "binary_cross_entropy_with_logits"})

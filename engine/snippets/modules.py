@@ -15,7 +15,11 @@ from engine.snippets.hooks import HookCalls
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Module, Number, Pending, Py, Value
 
-ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid"}
+ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU": "leaky_relu",
+               "ELU": "elu", "Softplus": "softplus", "GELU": "gelu"}
+# the options an activation module takes, in torch's order (inplace= changes nothing read here)
+ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
+                      "Softplus": ("beta", "threshold"), "GELU": ("approximate",)}
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
           "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss":
           "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss"}
@@ -37,7 +41,13 @@ class ModuleReader(HookCalls):
                 raise error_at(node, "nn.Sequential takes modules, e.g. nn.Linear(2, 3)")
             return Py(Module("Sequential", children=children))
         if kind in ACTIVATIONS:
-            return Py(Module(kind, op=ACTIVATIONS[kind]))
+            names = ACTIVATION_OPTIONS.get(kind, ())
+            options = {n: self.plain(v, node) for n, v in zip(names, args, strict=False)}
+            options.update({k: self.plain(v, node) for k, v in kwargs.items() if k != "inplace"})
+            if len(args) > len(names) or set(options) - set(names):
+                raise error_at(node, f"nn.{kind} is read with {', '.join(names) or 'no'} "
+                                     "options")
+            return Py(Module(kind, op=ACTIVATIONS[kind], options=options))
         if kind in LOSSES:
             if args or set(kwargs) - {"reduction"}:
                 raise error_at(node, f"nn.{kind} is read with reduction= only")
@@ -122,7 +132,7 @@ class ModuleReader(HookCalls):
         if isinstance(value, Number | Py):
             raise error_at(node, "a module needs a tensor input")
         if module.kind in ACTIVATIONS:
-            return self.op_node(module.op, [value], {}, node)
+            return self.op_node(module.op, [value], dict(module.options), node)
         if module.kind == "Linear":
             weight, bias = module.params["weight"], module.params.get("bias")
             if bias is None:

@@ -29,7 +29,9 @@ TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": tor
 
 _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
            "binary_cross_entropy", "nll_loss")
-_NOT_TORCH_LEVEL = (*_LOSSES, "leaf", "constant", "linear", "index", "to", "grad_hook")
+_ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu")  # F.<name> only
+_NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, "leaf", "constant", "linear", "index", "to",
+                    "grad_hook")
 
 # `torch.<name>(...)` → registry op
 TORCH_FUNCTIONS: dict[str, str] = {
@@ -41,7 +43,7 @@ TORCH_FUNCTIONS: dict[str, str] = {
 FUNCTIONAL: dict[str, str] = {
     **{name: name for name in _LOSSES},
     **{name: name for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax",
-                               "linear")},
+                               "linear", *_ACTIVATIONS)},
 }
 # `x.<name>(...)`
 METHODS: dict[str, str] = {
@@ -56,7 +58,8 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "sum": ("dim", "keepdim"), "mean": ("dim", "keepdim"), "softmax": ("dim",),
     "log_softmax": ("dim",), "transpose": ("dim0", "dim1"), "reshape": ("shape",),
     "clamp": ("min", "max"), "norm": ("p", "dim", "keepdim"), "amax": ("dim", "keepdim"),
-    "amin": ("dim", "keepdim"),
+    "amin": ("dim", "keepdim"), "leaky_relu": ("negative_slope",), "elu": ("alpha",),
+    "softplus": ("beta", "threshold"),
 }
 
 # The numpy spellings torch also takes: x.sum(axis=0, keepdims=True) (d2l writes them).

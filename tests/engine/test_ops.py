@@ -32,6 +32,11 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "sigmoid": ([(3,)], {}, torch.sigmoid),
     "relu": ([(4,)], {}, torch.relu),
     "sqrt": ([(3,)], {}, torch.sqrt),
+    "leaky_relu": ([(4,)], {"negative_slope": 0.2},
+                   lambda t: F.leaky_relu(t, negative_slope=0.2)),
+    "elu": ([(4,)], {"alpha": 0.5}, lambda t: F.elu(t, alpha=0.5)),
+    "softplus": ([(4,)], {"beta": 2.0}, lambda t: F.softplus(t, beta=2.0)),
+    "gelu": ([(4,)], {"approximate": "tanh"}, lambda t: F.gelu(t, approximate="tanh")),
     "abs": ([(3,)], {}, torch.abs),
     "square": ([(3,)], {}, torch.square),
     "clamp": ([(4,)], {"min": 0.7, "max": 1.2}, lambda t: torch.clamp(t, min=0.7, max=1.2)),
@@ -81,7 +86,7 @@ def test_every_registry_op_has_a_case():
 
 def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> list[torch.Tensor]:
     tensors = [torch.rand(s, generator=gen, dtype=torch.float64) + 0.5 for s in shapes]
-    if name == "relu":
+    if name in ("relu", "leaky_relu", "elu", "softplus", "gelu"):  # both sides of zero
         tensors[0] = torch.tensor([-1.0, 0.5, 2.0, -0.25], dtype=torch.float64)
     if name == "binary_cross_entropy":
         tensors[0] = torch.sigmoid(tensors[0] - 1.0)  # probabilities

@@ -127,6 +127,14 @@ d = torch.stack([a[0], a[0] * 2], -1)
 (c.sum(0) * torch.tensor([1.0, 2.0])).sum().backward(retain_graph=True)
 (d ** 2).sum().backward()
 """,
+    "more_activations": """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+x = torch.tensor([-2.0, 0.5, 3.0], requires_grad=True)
+m = nn.Sequential(nn.LeakyReLU(0.2), nn.ELU(alpha=0.5), nn.GELU(), nn.Softplus(beta=2))
+y = F.leaky_relu(x, 0.1) + F.gelu(x, approximate="tanh") + F.softplus(x) + F.elu(x) + m(x)
+y.sum().backward()
+""",
     "print_draws_random": """import torch
 torch.manual_seed(0)
 def noisy(t):
