@@ -310,6 +310,9 @@ _SPECS: list[OpSpec] = [
            "the gradient comes back in the input's dtype", "shape",
            (Param("dtype", "dtype", "float64", DTYPES, "the dtype to convert to"),),
            target="Tensor.to"),
+    OpSpec("where", "where", ("condition", "input", "other"), "where", "input where the "
+           "condition holds, other elsewhere (broadcasts); each gets the gradient of its "
+           "places", "arithmetic"),
     OpSpec("cat", "cat", ("input", "other"), "cat", "the two tensors one after the other along "
            "dim (torch.cat, torch.stack); each gets its own part of the gradient", "shape",
            (Param("dim", "int", 0, help="the dimension to join along"),), impl=concatenated),

@@ -20,7 +20,8 @@ from engine.refusals import LimitExceeded
 from engine.shape_rules import ASK_TORCH, broadcast, rule_shape
 
 # Ops whose output has the broadcast shape of their inputs.
-_BROADCASTING = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum", "mse_loss",
+_BROADCASTING = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum", "where",
+                           "mse_loss",
                            "binary_cross_entropy_with_logits"})
 # Ops whose output never has more elements than their largest input: no estimate needed.
 _NOT_GROWING = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt",

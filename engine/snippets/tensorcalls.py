@@ -91,6 +91,8 @@ class TensorCalls(ValueCalls):
                                  "the graph's outputs")
         if short == "manual_seed":
             raise error_at(node, "call torch.manual_seed(n) on a line of its own")
+        if short == "where":
+            return self.where(node)
         if short in ("cat", "stack", "concat", "concatenate") and node.args:
             return self.joined(short, node)
         if short in RESHAPING and node.args:

@@ -30,6 +30,24 @@ class ValueCalls(ConcreteReader):
     def items(self, value: Value, where: ast.AST) -> list[Value]:
         raise NotImplementedError  # pyexpr.py: what `for v in value` visits
 
+    def where(self, node: ast.Call) -> Value:
+        """torch.where(cond, a, b) with grad in a or b: the where op (a number in a or b as
+        a 0-d tensor of the other's dtype, which is what torch computes with)."""
+        args, kwargs = self.arguments(node)
+        if len(args) != 3 or kwargs:
+            return self.value_call(torch.where, "torch.where", node, evaluated=(args, kwargs))
+        cond, first, second = args
+        if not self.grad_enabled or not (self.needs_grad(first) or self.needs_grad(second)):
+            return self.value_call(torch.where, "torch.where", node, evaluated=(args, kwargs))
+        try:  # torch's own checks (a condition of booleans, shapes that broadcast)
+            torch.where(*(self.concrete(a, node) for a in args))
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        dtype = self.concrete(first if isinstance(first, Pending | Ref) else second, node).dtype
+        tensors = [self.from_tensor(torch.tensor(a.value, dtype=dtype), node)
+                   if isinstance(a, Number) else a for a in (first, second)]
+        return self.op_node("where", [cond, *tensors], {}, node)
+
     def joined(self, short: str, node: ast.Call) -> Value:
         """torch.cat([a, b, c], dim) with grad: cat(cat(a, b), c), each step an op of the
         graph (torch.stack: each first unsqueezed at dim); without grad, computed."""

@@ -22,6 +22,7 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "matmul": ([(2, 3), (3, 4)], {}, torch.matmul),
     "maximum": ([(2, 3), (3,)], {}, torch.maximum),
     "cat": ([(2, 3), (2, 1)], {"dim": 1}, lambda a, b: torch.cat([a, b], 1)),
+    "where": ([(2, 3), (2, 3), (3,)], {}, torch.where),
     "minimum": ([(3,), (2, 3)], {}, torch.minimum),
     "neg": ([(3,)], {}, torch.neg),
     "exp": ([(3,)], {}, torch.exp),
@@ -91,6 +92,8 @@ def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> l
     if name == "binary_cross_entropy":
         tensors[0] = torch.sigmoid(tensors[0] - 1.0)  # probabilities
         tensors[1] = tensors[1] - 0.5
+    if name == "where":
+        tensors[0] = tensors[0] > 1.0  # a condition of booleans
     if name == "nll_loss":
         tensors[1] = torch.tensor([2, 0])  # class indices
     if name in ("binary_cross_entropy_with_logits", "cross_entropy"):
@@ -105,11 +108,12 @@ def test_op_forward_and_vjp_match_torch(name: str):
     tensors = _inputs(name, shapes, gen)
     losses = ("binary_cross_entropy_with_logits", "cross_entropy", "mse_loss", "l1_loss",
               "binary_cross_entropy", "nll_loss")
-    differentiable = [not (name in losses and i == 1) for i in range(len(tensors))]
+    differentiable = [not (name in losses and i == 1) and not (name == "where" and i == 0)
+                      for i in range(len(tensors))]
     doc = Document()
     ids = []
     for i, (t, diff) in enumerate(zip(tensors, differentiable, strict=True)):
-        kind = "int64" if t.dtype == torch.int64 else "float64"
+        kind = {torch.int64: "int64", torch.bool: "bool"}.get(t.dtype, "float64")
         ids.append(leaf(doc, f"a{i}", t.tolist()) if diff else
                    const(doc, f"a{i}", t.tolist(), dtype=kind))
     out_id = op(doc, name, "out", *ids, params=params)

@@ -30,6 +30,8 @@ SPECIAL: dict[str, list[tuple[str, Any, str, bool]]] = {
     "cross_entropy": [("a", A, "float32", True), ("t", [1, 2], "int64", False)],
     "pow": [("a", A, "float32", True), ("e", B, "float32", True)],
     "binary_cross_entropy": [("a", A, "float32", True), ("t", B, "float32", False)],
+    "where": [("c", [[True, False, True], [False, True, True]], "bool", False),
+              ("a", A, "float32", True), ("b", B, "float32", True)],
 }
 PARAMS: dict[str, dict[str, Any]] = {
     "sum": {"dim": 1}, "mean": {"dim": 0, "keepdim": True}, "softmax": {"dim": 0},

@@ -135,6 +135,12 @@ m = nn.Sequential(nn.LeakyReLU(0.2), nn.ELU(alpha=0.5), nn.GELU(), nn.Softplus(b
 y = F.leaky_relu(x, 0.1) + F.gelu(x, approximate="tanh") + F.softplus(x) + F.elu(x) + m(x)
 y.sum().backward()
 """,
+    "where_with_numbers": """import torch
+x = torch.tensor([-1.0, 2.0], requires_grad=True)
+y = torch.where(x > 0, x, x * 0.1)
+z = torch.where(x < 0, 0.0, x ** 2)
+(y.sum() + z.sum()).backward()
+""",
     "print_draws_random": """import torch
 torch.manual_seed(0)
 def noisy(t):
