@@ -75,6 +75,8 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "where": {"condition": ("nothing", "a condition gets no gradient"),
               "input": ("{g} where the condition holds, 0 elsewhere", "only its places count"),
               "other": ("{g} where the condition fails, 0 elsewhere", "only its places count")},
+    "setitem": {"input": ("{g} with zeros at the set places", "those places were overwritten"),
+                "values": ("{g} at the set places", "each value gets its place's gradient")},
     "cat": {"input": ("the first part of {g} along dim", "each joined tensor gets its part"),
             "other": ("the second part of {g} along dim", "each joined tensor gets its part")},
     "clone": {"input": ("{g}", "a copy passes the gradient through unchanged")},

@@ -1,6 +1,6 @@
 """The text of an `index` node's key, `x[0, 1:3]` → "0, 1:3", and back: what the document
 stores (files hold it as a string) and what the run gives torch. Integers, slices, None,
-`...` and lists of integers (an integer tensor in a key is written as its list).
+`...`, lists of integers and masks of booleans (a tensor in a key is written as its list).
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ def format_index(key: tuple[Any, ...]) -> str | None:
     tensor in the key is written as the list of its values)."""
     parts = []
     for item in key:
-        if hasattr(item, "tolist") and not item.is_floating_point() and \
-                not item.is_complex() and str(item.dtype) != "torch.bool":
+        if hasattr(item, "tolist") and not item.is_floating_point() and not item.is_complex():
             item = item.tolist()
         if isinstance(item, list):
-            if not _int_lists(item):
+            if not (_int_lists(item) or _bool_lists(item)):
                 return None
-            parts.append(json.dumps(item))
+            parts.append(json.dumps(item).replace("true", "True").replace("false", "False"))
             continue
         if isinstance(item, bool) or not (item is None or item is Ellipsis or isinstance(
                 item, int | slice)):
@@ -45,6 +44,13 @@ def _int_lists(item: Any) -> bool:
     return isinstance(item, int) and not isinstance(item, bool)
 
 
+def _bool_lists(item: Any) -> bool:
+    """Whether item is a non-empty list of booleans (a mask), or of such lists."""
+    if isinstance(item, list):
+        return bool(item) and all(_bool_lists(i) for i in item)
+    return isinstance(item, bool)
+
+
 def _top_level_parts(text: str) -> list[str]:
     """text split at the commas outside brackets: '[0, 1], 2' → ['[0, 1]', ' 2']."""
     parts, depth, start = [], 0, 0
@@ -64,9 +70,10 @@ def parse_index(text: str) -> tuple[Any, ...]:
     for part in _top_level_parts(str(text)):
         part = part.strip()
         if part.startswith("["):
-            items = json.loads(part)  # JSON, never Python: numbers and brackets only
-            if not _int_lists(items):
-                raise ValueError(f"{part!r} is not a list of integers")
+            # JSON, never Python: numbers, True/False and brackets only
+            items = json.loads(part.replace("True", "true").replace("False", "false"))
+            if not (_int_lists(items) or _bool_lists(items)):
+                raise ValueError(f"{part!r} is not a list of integers or booleans")
             key.append(items)
         elif part == "None":
             key.append(None)

@@ -110,6 +110,14 @@ def scaled_gradient(tensor: Any, scale: float) -> Any:
     return fixed + (tensor - fixed) * scale
 
 
+def assigned(input: Any, values: Any, index: Any) -> Any:  # noqa: A002 - torch's name
+    """`out[index] = values` on a copy of out: the gradient of out is zero at the set places,
+    and values get those places' gradient, as torch's CopySlices gives them."""
+    out = input.clone()
+    out[index] = values
+    return out
+
+
 def concatenated(first: Any, second: Any, dim: int = 0) -> Any:
     """torch.cat([first, second], dim): the binary step of a torch.cat of several tensors."""
     import torch  # deferred: see the module docstring
@@ -228,9 +236,9 @@ _SPECS: list[OpSpec] = [
     OpSpec("transpose", "transpose", ("input",), "ᵀ", "swap two dimensions", "shape",
            (Param("dim0", "int", 0), Param("dim1", "int", 1)),
            positional_params=("dim0", "dim1")),
-    OpSpec("index", "index", ("input",), "[ ]", "elements picked by integers, slices and lists "
-           "of integers, x[0, 1:3], p[[0, 1], [2, 0]]; the gradient flows back into the "
-           "picked places (added up where one is picked twice)", "shape",
+    OpSpec("index", "index", ("input",), "[ ]", "elements picked by integers, slices, lists of "
+           "integers and boolean masks, x[0, 1:3], p[[0, 1], [2, 0]], x[x > 0]; the gradient "
+           "flows back into the picked places (added up where one is picked twice)", "shape",
            (Param("index", "index", "0",
                   help="what goes between the brackets: 0, :, 1:3, [0, 2]"),),
            target="Tensor.__getitem__", positional_params=("index",)),
@@ -244,6 +252,10 @@ _SPECS: list[OpSpec] = [
     OpSpec("cat", "cat", ("input", "other"), "cat", "the two tensors one after the other along "
            "dim (torch.cat, torch.stack); each gets its own part of the gradient", "shape",
            (Param("dim", "int", 0, help="the dimension to join along"),), impl=concatenated),
+    OpSpec("setitem", "setitem", ("input", "values"), "[ ]=", "input with the picked places "
+           "set to values (out[0] = v); the gradient of those places goes to values",
+           "shape", (Param("index", "index", "0", help="what goes between the brackets"),),
+           impl=assigned),
     OpSpec("clone", "clone", ("input",), "clone", "a copy with its own memory; the "
            "gradient passes through unchanged", "shape"),
     OpSpec("grad_hook", "register_hook", ("input",), "hook ×k",
@@ -313,8 +325,8 @@ def check_param(param: Param, value: Any) -> Any:
         "bound": "None or a number",
         "choice": "one of " + ", ".join(param.choices),
         "dtype": "one of " + ", ".join(param.choices),
-        "index": "integers, slices and lists of integers as written between brackets, "
-                 "e.g. '0, 1:3' or '[0, 1], [2, 0]'",
+        "index": "integers, slices, lists of integers and masks of booleans as written "
+                 "between brackets, e.g. '0, 1:3' or '[0, 1], [2, 0]' or '[True, False]'",
         "dims": "None, an integer or a list of integers",
         "shape": "a list of integers (one -1 allowed)",
     }[param.kind]

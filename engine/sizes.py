@@ -28,7 +28,7 @@ _NOT_GROWING = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", 
                           "abs", "square", "clamp", "leaky_relu", "elu", "softplus", "gelu",
                           "sum", "mean", "norm", "amax", "amin",
                           "softmax", "log_softmax",
-                          "reshape", "transpose", "detach", "cross_entropy"})
+                          "reshape", "transpose", "detach", "cross_entropy", "setitem"})
 
 
 def _shape(value: Any) -> tuple[int, ...]:

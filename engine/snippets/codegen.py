@@ -45,6 +45,9 @@ def generate(doc: Document) -> str:
     lines.append("")
     for node in nodes:
         lines.append(f"{node.name} = {_expression(doc, node, inline)}")
+        if node.op == "setitem":  # out[index] = values on the copy made above
+            values = _operand(doc.node(doc.in_edges(node.id)["values"].source), inline)
+            lines.append(f"{node.name}[{node.params.get('index', '0')}] = {values}")
         if node.op == "grad_hook":  # a copy whose gradient the hook scales: only this path
             scale = float(node.params.get("scale", 1.0))
             factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
@@ -161,7 +164,7 @@ def _expression(doc: Document, node: Node, inline: set[str]) -> str:
         return f"-{args[0]}"
     if node.op in _METHODS:
         return f"{args[0]}.{node.op}()"
-    if node.op == "grad_hook":
+    if node.op in ("grad_hook", "setitem"):
         return f"{args[0]}.clone()"
     if node.op == "cat":
         return f"torch.cat([{args[0]}, {args[1]}], dim={node.params.get('dim', 0)})"

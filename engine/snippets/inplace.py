@@ -1,4 +1,5 @@
-"""In-place updates of a tensor the graph already uses: `y += 1`, `w *= 2`, `y.add_(1)`.
+"""In-place updates of a tensor the graph already uses: `y += 1`, `w *= 2`, `y.add_(1)`,
+`out[0] = v` (a setitem node).
 
 The document reads `y += 1` as a new node that every name of y then means, which gives
 torch's values. What it cannot show is torch's version counter: an op that saved y for its
@@ -20,10 +21,11 @@ from typing import Any
 import networkx as nx
 import torch
 
-from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.ops import CONSTANT, LEAF, NUMBER, format_index, get_op
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.statements import StatementRunner
-from engine.snippets.values import Pending, Ref, Value
+from engine.snippets.statements import StatementRunner, leaf_in_place_error
+from engine.snippets.tensorcalls import IN_PLACE_METHODS
+from engine.snippets.values import Number, Pending, Ref, Value
 
 _IN_PLACE = {ast.Add: "add_", ast.Sub: "sub_", ast.Mult: "mul_", ast.Div: "div_",
              ast.Pow: "pow_"}
@@ -46,12 +48,13 @@ class InPlaceReader(StatementRunner):
         super().__init__(*args, **kwargs)
         self.storages: dict[str, _Storage] = {}  # doc node id → its storage
 
-    def in_place(self, stmt: ast.AST, op: ast.operator, current: Value, right: Value,
-                 result: Value) -> None:
-        """Replay `current op= right` (result is the node the document made for it)."""
+    def in_place(self, stmt: ast.AST, op: ast.operator | None, current: Value, right: Value,
+                 result: Value, key: Any = None) -> None:
+        """Replay `current op= right`, or `current[key] = right` when op is None (result is
+        the node the document made for it)."""
         if not isinstance(current, Pending | Ref) or current.node_id is None:
             return  # nothing has used it yet: a new node is all it is
-        method = _IN_PLACE.get(type(op))
+        method = "__setitem__" if op is None else _IN_PLACE.get(type(op))
         node = self.doc.node(current.node_id)
         if method is None or (node.op == LEAF and node.requires_grad):
             return
@@ -71,11 +74,65 @@ class InPlaceReader(StatementRunner):
             storage.leaves.append(other)
         try:
             with torch.set_grad_enabled(self.grad_enabled):
-                getattr(storage.tensor, method)(other)
+                if op is None:
+                    storage.tensor[key] = other
+                else:
+                    getattr(storage.tensor, method)(other)
         except RuntimeError as exc:  # broadcasting into a smaller tensor, int by float...
             raise raised_at(stmt, exc) from None
         if isinstance(result, Pending | Ref) and result.node_id is not None:
             self.storages[result.node_id] = storage
+
+    def in_place_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        """`y.add_(b)` as `y += b`; it returns y itself."""
+        op = IN_PLACE_METHODS[attr]()
+        right = self.expr(node.args[0])
+        if not isinstance(receiver, Pending | Ref):
+            raise error_at(node, f".{attr}() needs a tensor")
+        if self.is_grad_leaf(receiver):
+            if self.grad_enabled:
+                raise raised_at(node, leaf_in_place_error())
+            raise error_at(node, f"the in-place .{attr}() of a leaf is read as `x += ...` "
+                                 "under torch.no_grad(); write it that way")
+        if self.detached_in_place(node, op, receiver, right):
+            return receiver
+        result = self.binop(op, receiver, right, node)
+        self.in_place(node, op, receiver, right, result)
+        return self.relabel(receiver, result, node) if isinstance(result, Pending | Ref) \
+            else result
+
+    def tensor_item_assign(self, target: ast.Subscript, base: Pending | Ref, value: Value,
+                           stmt: ast.AST) -> None:
+        """`out[0] = x[0] * 2`: torch writes into out in place; the document holds a
+        setitem node (a copy of out with those places set), which every name of out then
+        means, and torch's version counter is followed as for `out += ...` (inplace.py)."""
+        key = self.index_key(target.slice)
+        key = key if isinstance(key, tuple) else (key,)
+        numbers = self.concrete(base, stmt).clone()
+        if self.is_grad_leaf(base) and self.grad_enabled:
+            probe = torch.zeros(numbers.shape, dtype=numbers.dtype, requires_grad=True)
+            try:  # torch's words for it ("a view of a leaf Variable...")
+                probe[key] = self.concrete(value, stmt)
+            except RuntimeError as exc:
+                raise raised_at(stmt, exc) from None
+        try:
+            numbers[key] = self.concrete(value, stmt)
+        except Exception as exc:  # noqa: BLE001 - torch's own words (shapes, dtypes)
+            raise raised_at(stmt, exc) from None
+        graph = self.grad_enabled and (self.needs_grad(base) or self.needs_grad(value))
+        text = format_index(key)
+        if not graph or text is None:
+            if self.needs_grad(base) or (self.grad_enabled and self.needs_grad(value)):
+                raise error_at(target, f"setting {_short(target)} is read with integers, "
+                                       "slices, integer lists and boolean masks, e.g. "
+                                       "out[0] = ..., out[1:3] = ... or y[y < 0] = 0")
+            result: Value = self.from_tensor(numbers, stmt)
+        else:
+            if isinstance(value, Number):
+                value = self.from_tensor(torch.tensor(value.value, dtype=numbers.dtype), stmt)
+            result = self.op_node("setitem", [base, value], {"index": text}, stmt)
+        self.in_place(stmt, None, base, value, result, key=key)
+        self.relabel(base, result, stmt)
 
     def detached_in_place(self, stmt: ast.AST, op: ast.operator, current: Value,
                           right: Value) -> bool:
@@ -184,3 +241,7 @@ class InPlaceReader(StatementRunner):
             except RuntimeError as exc:
                 raise raised_at(where, exc) from None
 
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."

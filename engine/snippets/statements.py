@@ -20,7 +20,6 @@ from engine.limits import CALL_DEPTH, LOOP_ITERATIONS, SNIPPET_STATEMENTS
 from engine.snippets.blocks import GRAD_MODES, BlockReader
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, error_at, imported_names, raised_at
-from engine.snippets.tensorcalls import IN_PLACE_METHODS
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 # torch functions and methods that draw from the random generator
@@ -42,7 +41,7 @@ class _Continue(Exception):  # noqa: N818
     pass
 
 
-def _leaf_in_place_error() -> RuntimeError:
+def leaf_in_place_error() -> RuntimeError:
     """torch's own refusal of `x += 1` on a leaf that requires grad, asked of torch."""
     probe = torch.zeros(1, requires_grad=True)
     try:
@@ -193,8 +192,15 @@ class StatementRunner(BlockReader):
             except Exception as exc:  # noqa: BLE001 - Python's own words
                 raise raised_at(stmt, exc) from None
             return
+        if isinstance(base, Pending | Ref) and not isinstance(value, Py):
+            self.tensor_item_assign(target, base, value, stmt)
+            return
         raise error_at(target, f"changing {_short(target)} in place is not supported; build "
                                "a new tensor, e.g. with torch.where or torch.cat")
+
+    def tensor_item_assign(self, target: ast.Subscript, base: Pending | Ref, value: Value,
+                           stmt: ast.AST) -> None:
+        raise NotImplementedError  # inplace.py
 
     def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
         if isinstance(value, Py):
@@ -219,7 +225,7 @@ class StatementRunner(BlockReader):
             return
         if isinstance(current, Pending | Ref) and self.is_grad_leaf(current):
             if self.grad_enabled:
-                raise raised_at(stmt, _leaf_in_place_error())
+                raise raised_at(stmt, leaf_in_place_error())
             self.set_leaf_in_place(stmt, current, right)
             return
         if self.detached_in_place(stmt, stmt.op, current, right):
@@ -230,30 +236,12 @@ class StatementRunner(BlockReader):
             self.relabel(current, result, stmt)  # in place: every name for it sees the change
         self.bind(stmt.target.id, result, stmt)
 
-    def in_place_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
-        """`y.add_(b)` as `y += b`; it returns y itself."""
-        op = IN_PLACE_METHODS[attr]()
-        right = self.expr(node.args[0])
-        if not isinstance(receiver, Pending | Ref):
-            raise error_at(node, f".{attr}() needs a tensor")
-        if self.is_grad_leaf(receiver):
-            if self.grad_enabled:
-                raise raised_at(node, _leaf_in_place_error())
-            raise error_at(node, f"the in-place .{attr}() of a leaf is read as `x += ...` "
-                                 "under torch.no_grad(); write it that way")
-        if self.detached_in_place(node, op, receiver, right):
-            return receiver
-        result = self.binop(op, receiver, right, node)
-        self.in_place(node, op, receiver, right, result)
-        return self.relabel(receiver, result, node) if isinstance(result, Pending | Ref) \
-            else result
-
     def detached_in_place(self, stmt: ast.AST, op: ast.operator, current: Value,
                           right: Value) -> bool:
         return False  # inplace.py
 
-    def in_place(self, stmt: ast.AST, op: ast.operator, current: Value, right: Value,
-                 result: Value) -> None:
+    def in_place(self, stmt: ast.AST, op: ast.operator | None, current: Value, right: Value,
+                 result: Value, key: Any = None) -> None:
         """The program reader replays it on torch's version counter (inplace.py)."""
 
     def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:

@@ -31,7 +31,7 @@ _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_
            "binary_cross_entropy", "nll_loss")
 _ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu")  # F.<name> only
 _NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, "leaf", "constant", "linear", "index", "to",
-                    "grad_hook")
+                    "grad_hook", "setitem", "cat", "where")
 
 # `torch.<name>(...)` → registry op
 TORCH_FUNCTIONS: dict[str, str] = {

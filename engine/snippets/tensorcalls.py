@@ -306,8 +306,8 @@ class TensorCalls(ValueCalls):
         text = format_index(key)
         if text is None:
             raise error_at(where, "indexing a tensor that requires grad is read with integers, "
-                                  "slices and integer lists or tensors, e.g. x[0, 1:3] or "
-                                  "p[[0, 1], y]; a boolean mask is not read")
+                                  "slices, integer lists or tensors and boolean masks, e.g. "
+                                  "x[0, 1:3], p[[0, 1], y] or x[x > 0]")
         return self.op_node("index", [value], {"index": text}, where)
 
 

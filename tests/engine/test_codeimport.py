@@ -218,8 +218,6 @@ UNSUPPORTED = [
      "over the limit of 100,000 statements run while reading a snippet"),
     ("import torch\nx = [i for i in range(10 ** 6)]\n", 2, 17,
      "over the limit of 100,000 loop iterations"),
-    ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x[torch.tensor([True, False])]\n",
-     3, 5, "a boolean mask is not read"),
     ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x.cumsum(0).sum()\n", 3, 5,
      ".cumsum() of a tensor that requires grad is not in Gradflow's op list"),
     ("import torch\ny = torch.special.erf(torch.ones(2))\n", 2, 5,

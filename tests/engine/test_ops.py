@@ -23,6 +23,7 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "maximum": ([(2, 3), (3,)], {}, torch.maximum),
     "cat": ([(2, 3), (2, 1)], {"dim": 1}, lambda a, b: torch.cat([a, b], 1)),
     "where": ([(2, 3), (2, 3), (3,)], {}, torch.where),
+    "setitem": ([(2, 3), (3,)], {"index": "1"}, lambda a, v: torch.cat([a[:1], v[None]])),
     "minimum": ([(3,), (2, 3)], {}, torch.minimum),
     "neg": ([(3,)], {}, torch.neg),
     "exp": ([(3,)], {}, torch.exp),

@@ -30,6 +30,7 @@ SPECIAL: dict[str, list[tuple[str, Any, str, bool]]] = {
     "cross_entropy": [("a", A, "float32", True), ("t", [1, 2], "int64", False)],
     "pow": [("a", A, "float32", True), ("e", B, "float32", True)],
     "binary_cross_entropy": [("a", A, "float32", True), ("t", B, "float32", False)],
+    "setitem": [("a", A, "float32", True), ("v", [1.0, -2.0, 0.5], "float32", True)],
     "where": [("c", [[True, False, True], [False, True, True]], "bool", False),
               ("a", A, "float32", True), ("b", B, "float32", True)],
 }

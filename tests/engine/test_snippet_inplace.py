@@ -141,6 +141,27 @@ y = torch.where(x > 0, x, x * 0.1)
 z = torch.where(x < 0, 0.0, x ** 2)
 (y.sum() + z.sum()).backward()
 """,
+    "setting_places": """import torch
+x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+out = torch.zeros(3)
+out[0] = x[0] * 2
+out[1:] = x[1:] ** 2
+y = x * 1
+y[y < 0] = 0
+pos = x[x > 0]
+(out.sum() + (y * x).sum() + (pos ** 2).sum()).backward()
+""",
+    "setting_a_saved_tensor": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x * 2
+z = y * y
+y[0] = 5.0
+z.sum().backward()
+""",
+    "setting_a_leaf": """import torch
+w = torch.ones(3, requires_grad=True)
+w[0] = 2.0
+""",
     "print_draws_random": """import torch
 torch.manual_seed(0)
 def noisy(t):
@@ -164,5 +185,6 @@ def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]
     ours = engine_side(SNIPPETS[name])
     assert agrees(ours, theirs) is None, agrees(ours, theirs)
     if name in ("saved_output_changed", "saved_input_changed_twice", "broadcast_into_smaller",
-                "assert_fails", "set_grad_enabled_call", "error_then_a_later_cell"):
+                "assert_fails", "set_grad_enabled_call", "error_then_a_later_cell",
+                "setting_a_saved_tensor", "setting_a_leaf"):
         assert theirs["error"] is not None  # the case is the error torch raises
