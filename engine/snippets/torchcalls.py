@@ -60,6 +60,10 @@ class TorchCallReader(ExprReader):
             node = self.doc.node(self.node_of(value, target))
             if node.op == LEAF:
                 _probe(target, node.dtype, flag, how, leaf=True)
+                if node.requires_grad != flag and self.doc.out_edges(node.id):
+                    # the ops made before keep the flag they saw, as torch recorded them:
+                    # from here on the name holds a leaf of its own with the new flag
+                    return self.relabel(value, self.fresh_leaf(value, target, flag), target)
                 self.doc.update_node(node.id, requires_grad=flag)
                 self.flags_changed()
                 return value

@@ -162,6 +162,19 @@ z.sum().backward()
 w = torch.ones(3, requires_grad=True)
 w[0] = 2.0
 """,
+    # a flag changed after ops used the tensor: those ops keep the flag they saw
+    "requires_grad_after_use": """import torch
+x = torch.ones(2)
+y = x * 2
+x.requires_grad_()
+z = x * 3
+(y + z).sum().backward()
+w = torch.ones(2, requires_grad=True)
+(w * 2).sum().backward()
+w.requires_grad_(False)
+v = w * 3
+print(v.requires_grad)
+""",
     "print_draws_random": """import torch
 torch.manual_seed(0)
 def noisy(t):
