@@ -61,6 +61,11 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                        "every averaged element counts 1/n")},
     "norm": {"input": ("{g} · {a} / {out} (p = 2)", "each element gets the gradient times "
                        "its share of the length")},
+    "var": {"input": ("{g} · 2 · ({a} − mean) / (n − correction)", "derivative of the "
+                      "squared deviations")},
+    "std": {"input": ("{g} · ({a} − mean) / ((n − correction) · {out})", "the variance's "
+                      "gradient over 2·std")},
+    "permute": {"input": ("{g} permuted back", "only the layout changes")},
     "amax": {"input": ("{g} at the largest element of {a}", "only the maximum counts (shared "
                        "evenly where several are equal)")},
     "amin": {"input": ("{g} at the smallest element of {a}", "only the minimum counts (shared "
@@ -249,7 +254,7 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
         grad_out = run.node_grads.get(node_id)
         if result is not None and grad_out is not None and result.shape != grad_out.shape \
                 and node.op not in ("sum", "mean", "matmul", "reshape", "transpose", "norm",
-                                    "amax", "amin") \
+                                    "amax", "amin", "var", "std", "permute") \
                 and "loss" not in node.op and node.op != "cross_entropy":
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))

@@ -223,6 +223,14 @@ _SPECS: list[OpSpec] = [
            "x.norm()", "reductions", (Param("p", "float", 2.0, help="which norm: 2 is the "
                                             "length, 1 the sum of |x|"), _dims(), _KEEPDIM),
            positional_params=()),
+    OpSpec("var", "var", ("input",), "var", "the variance of the elements (over dim, or all); "
+           "divides by n − correction", "reductions",
+           (_dims(), Param("correction", "int", 1, help="1: unbiased (n − 1), 0: by n"),
+            _KEEPDIM)),
+    OpSpec("std", "std", ("input",), "std", "the standard deviation of the elements (over "
+           "dim, or all): √var", "reductions",
+           (_dims(), Param("correction", "int", 1, help="1: unbiased (n − 1), 0: by n"),
+            _KEEPDIM)),
     OpSpec("amax", "amax", ("input",), "max", "the largest element (over dim, or all); x.max() "
            "of the whole tensor", "reductions", (_dims(), _KEEPDIM)),
     OpSpec("amin", "amin", ("input",), "min", "the smallest element (over dim, or all); x.min() "
@@ -249,6 +257,9 @@ _SPECS: list[OpSpec] = [
     OpSpec("where", "where", ("condition", "input", "other"), "where", "input where the "
            "condition holds, other elsewhere (broadcasts); each gets the gradient of its "
            "places", "arithmetic"),
+    OpSpec("permute", "permute", ("input",), "permute", "the dimensions in a new order "
+           "(x.permute(2, 0, 1)); the gradient is put back in the old order", "shape",
+           (Param("dims", "dims", (0,), help="the new order of the dimensions"),)),
     OpSpec("cat", "cat", ("input", "other"), "cat", "the two tensors one after the other along "
            "dim (torch.cat, torch.stack); each gets its own part of the gradient", "shape",
            (Param("dim", "int", 0, help="the dimension to join along"),), impl=concatenated),

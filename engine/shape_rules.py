@@ -45,7 +45,7 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         if not shapes[0] or not _dim_ok(params.get("dim", -1), len(shapes[0])):
             return ASK_TORCH  # the meta device is more lenient here than the CPU
         return shapes[0]
-    if op in ("sum", "mean", "norm", "amax", "amin"):
+    if op in ("sum", "mean", "norm", "amax", "amin", "var", "std"):
         return _reduced(shapes[0], params.get("dim"), bool(params.get("keepdim", False)))
     if op == "matmul":
         return _matmul(shapes[0], shapes[1])

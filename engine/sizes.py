@@ -28,7 +28,8 @@ _NOT_GROWING = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", 
                           "abs", "square", "clamp", "leaky_relu", "elu", "softplus", "gelu",
                           "sum", "mean", "norm", "amax", "amin",
                           "softmax", "log_softmax",
-                          "reshape", "transpose", "detach", "cross_entropy", "setitem"})
+                          "reshape", "transpose", "detach", "cross_entropy", "setitem", "var",
+                          "std", "permute"})
 
 
 def _shape(value: Any) -> tuple[int, ...]:

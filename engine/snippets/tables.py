@@ -37,7 +37,7 @@ _NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, "leaf", "constant", "linear", "inde
 TORCH_FUNCTIONS: dict[str, str] = {
     **{name: name for name in OPS if name not in _NOT_TORCH_LEVEL},
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "subtract": "sub", "multiply": "mul",
-    "divide": "div", "true_divide": "div", "negative": "neg", "clip": "clamp",
+    "divide": "div", "true_divide": "div", "negative": "neg", "clip": "clamp", "bmm": "matmul",
 }
 # `F.<name>(...)`, `nn.functional.<name>`, `torch.nn.functional.<name>`
 FUNCTIONAL: dict[str, str] = {
@@ -59,7 +59,7 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "log_softmax": ("dim",), "transpose": ("dim0", "dim1"), "reshape": ("shape",),
     "clamp": ("min", "max"), "norm": ("p", "dim", "keepdim"), "amax": ("dim", "keepdim"),
     "amin": ("dim", "keepdim"), "leaky_relu": ("negative_slope",), "elu": ("alpha",),
-    "softplus": ("beta", "threshold"),
+    "softplus": ("beta", "threshold"), "var": ("dim",), "std": ("dim",),
 }
 
 # The numpy spellings torch also takes: x.sum(axis=0, keepdims=True) (d2l writes them).

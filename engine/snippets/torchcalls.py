@@ -126,6 +126,9 @@ class TorchCallReader(ExprReader):
             params["shape"] = shape[0] if len(shape) == 1 and isinstance(shape[0], list) else shape
         elif op == "reshape" and what.endswith("flatten"):
             params["shape"] = [-1]
+        elif op == "permute" and args:  # x.permute(2, 0, 1) or x.permute((2, 0, 1))
+            dims = [self.literal(a) for a in args]
+            params["dims"] = dims[0] if len(dims) == 1 and isinstance(dims[0], list) else dims
         else:
             if len(args) > len(positional):
                 raise error_at(node, f"{what} takes at most {len(positional)} arguments after "
@@ -134,6 +137,9 @@ class TorchCallReader(ExprReader):
                 params[name] = self.literal(arg)
         for kw in node.keywords:
             keyword = KEYWORD_ALIASES.get(kw.arg or "", kw.arg or "")
+            if op in ("var", "std") and kw.arg == "unbiased":  # the older spelling
+                params["correction"] = 1 if self.literal(kw.value) else 0
+                continue
             if kw.arg in spec.inputs:
                 index = spec.inputs.index(kw.arg)
                 tensors.extend([None] * (index + 1 - len(tensors)))

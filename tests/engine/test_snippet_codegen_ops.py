@@ -39,6 +39,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "reshape": {"shape": [3, 2]}, "index": {"index": "1, 0:2"}, "to": {"dtype": "float64"},
     "grad_hook": {"scale": -2.5}, "transpose": {"dim0": 1, "dim1": 0},
     "mse_loss": {"reduction": "sum"}, "clamp": {"min": -0.3, "max": None},
+    "permute": {"dims": [1, 0]},
 }
 OP_NAMES = sorted(n for n in OPS if n not in (LEAF, CONSTANT))
 

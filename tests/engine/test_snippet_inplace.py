@@ -175,6 +175,15 @@ w.requires_grad_(False)
 v = w * 3
 print(v.requires_grad)
 """,
+    "statistics_and_layout": """import torch
+torch.manual_seed(0)
+x = torch.randn(2, 4, requires_grad=True)
+y = (x - x.mean(dim=-1, keepdim=True)) / (x.std(dim=-1, keepdim=True) + 1e-5)
+v = x.var(unbiased=False) + torch.std(x, 0).sum()
+p = x.reshape(2, 2, 2).permute(2, 0, 1)
+b = torch.bmm(p, torch.ones(2, 2, 3))
+((y * torch.arange(4.0)).sum() + v + b.sum()).backward()
+""",
     "print_draws_random": """import torch
 torch.manual_seed(0)
 def noisy(t):
