@@ -37,6 +37,10 @@ OUTSIDE_LIBRARIES = {
                   "tensors with torch.tensor(...)",
     "random": "Python's random module is outside the computation Gradflow reads (its numbers "
               "are not torch's); use torch.randperm, torch.rand or torch.randint",
+    "torchvision": "data sets, transforms and trained models (torchvision) are outside the "
+                   "computation Gradflow reads; make the tensors with torch.tensor(...)",
+    "pandas": "data frames (pandas) are outside the computation Gradflow reads; make the "
+              "tensors with torch.tensor(...)",
     "numpy": "numpy arrays are outside the computation Gradflow reads (it follows torch "
              "tensors); write this with torch, e.g. torch.exp for np.exp, torch.tensor for "
              "np.array",
