@@ -49,7 +49,7 @@ class InPlaceReader(StatementRunner):
         self.storages: dict[str, _Storage] = {}  # doc node id → its storage
 
     def in_place(self, stmt: ast.AST, op: ast.operator | None, current: Value, right: Value,
-                 result: Value, key: Any = None) -> None:
+                 result: Value, key: Any = None, method_name: str | None = None) -> None:
         """Replay `current op= right`, or `current[key] = right` when op is None (result is
         the node the document made for it)."""
         if not isinstance(current, Pending | Ref) or current.node_id is None:
@@ -74,7 +74,11 @@ class InPlaceReader(StatementRunner):
             storage.leaves.append(other)
         try:
             with torch.set_grad_enabled(self.grad_enabled):
-                if op is None:
+                if method_name == "zero_":
+                    storage.tensor.zero_()  # torch names this op in its error: Zero
+                elif method_name == "fill_":
+                    storage.tensor.fill_(other)
+                elif op is None:
                     storage.tensor[key] = other
                 else:
                     getattr(storage.tensor, method)(other)
@@ -84,7 +88,15 @@ class InPlaceReader(StatementRunner):
             self.storages[result.node_id] = storage
 
     def in_place_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
-        """`y.add_(b)` as `y += b`; it returns y itself."""
+        """`y.add_(b)` as `y += b`; `a.zero_()`, `a.fill_(v)` as `a[...] = 0 / v`; each
+        returns the tensor itself."""
+        if attr in ("zero_", "fill_"):
+            if not isinstance(receiver, Pending | Ref):
+                raise error_at(node, f".{attr}() needs a tensor")
+            if self.is_grad_leaf(receiver) and self.grad_enabled:
+                raise raised_at(node, leaf_in_place_error())
+            fill = self.expr(node.args[0]) if attr == "fill_" else Number(0)
+            return self.set_places(node, receiver, (Ellipsis,), fill, node, method_name=attr)
         op = IN_PLACE_METHODS[attr]()
         right = self.expr(node.args[0])
         if not isinstance(receiver, Pending | Ref):
@@ -107,7 +119,11 @@ class InPlaceReader(StatementRunner):
         setitem node (a copy of out with those places set), which every name of out then
         means, and torch's version counter is followed as for `out += ...` (inplace.py)."""
         key = self.index_key(target.slice)
-        key = key if isinstance(key, tuple) else (key,)
+        self.set_places(target, base, key if isinstance(key, tuple) else (key,), value, stmt)
+
+    def set_places(self, target: ast.expr, base: Pending | Ref, key: tuple[Any, ...],
+                   value: Value, stmt: ast.AST, method_name: str | None = None) -> Value:
+        """base[key] = value, in place; `target` names it in a refusal."""
         numbers = self.concrete(base, stmt).clone()
         if self.is_grad_leaf(base) and self.grad_enabled:
             probe = torch.zeros(numbers.shape, dtype=numbers.dtype, requires_grad=True)
@@ -131,8 +147,8 @@ class InPlaceReader(StatementRunner):
             if isinstance(value, Number):
                 value = self.from_tensor(torch.tensor(value.value, dtype=numbers.dtype), stmt)
             result = self.op_node("setitem", [base, value], {"index": text}, stmt)
-        self.in_place(stmt, None, base, value, result, key=key)
-        self.relabel(base, result, stmt)
+        self.in_place(stmt, None, base, value, result, key=key, method_name=method_name)
+        return self.relabel(base, result, stmt)
 
     def detached_in_place(self, stmt: ast.AST, op: ast.operator, current: Value,
                           right: Value) -> bool:

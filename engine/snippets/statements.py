@@ -241,7 +241,7 @@ class StatementRunner(BlockReader):
         return False  # inplace.py
 
     def in_place(self, stmt: ast.AST, op: ast.operator | None, current: Value, right: Value,
-                 result: Value, key: Any = None) -> None:
+                 result: Value, key: Any = None, method_name: str | None = None) -> None:
         """The program reader replays it on torch's version counter (inplace.py)."""
 
     def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:

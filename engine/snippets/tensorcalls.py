@@ -198,7 +198,8 @@ class TensorCalls(ValueCalls):
         if attr in ("cpu", "cuda") and not node.args and not node.keywords:
             self.cpu_only(Py(attr), node)  # .cpu() of a CPU tensor is the tensor itself
             return receiver
-        if attr in IN_PLACE_METHODS and len(node.args) == 1 and not node.keywords:
+        if (attr in IN_PLACE_METHODS and len(node.args) == 1 or attr == "zero_" and not node.args
+                or attr == "fill_" and len(node.args) == 1) and not node.keywords:
             return self.in_place_method(receiver, attr, node)
         if attr.endswith("_") or attr in ("zero_", "fill_", "copy_"):
             raise error_at(node, f"the in-place .{attr}() is not supported; write a new name, "

@@ -184,6 +184,15 @@ p = x.reshape(2, 2, 2).permute(2, 0, 1)
 b = torch.bmm(p, torch.ones(2, 2, 3))
 ((y * torch.arange(4.0)).sum() + v + b.sum()).backward()
 """,
+    "zero_and_fill": """import torch
+b = torch.ones(3)
+b.fill_(2.0)
+x = torch.ones(3, requires_grad=True)
+y = x * 2
+z = y * y
+y.zero_()
+(z.sum() + (x * b).sum()).backward()
+""",
     "print_draws_random": """import torch
 torch.manual_seed(0)
 def noisy(t):
@@ -208,5 +217,5 @@ def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]
     assert agrees(ours, theirs) is None, agrees(ours, theirs)
     if name in ("saved_output_changed", "saved_input_changed_twice", "broadcast_into_smaller",
                 "assert_fails", "set_grad_enabled_call", "error_then_a_later_cell",
-                "setting_a_saved_tensor", "setting_a_leaf"):
+                "setting_a_saved_tensor", "setting_a_leaf", "zero_and_fill"):
         assert theirs["error"] is not None  # the case is the error torch raises
