@@ -183,13 +183,18 @@ class InPlaceReader(StatementRunner):
     def new_storage(self, node_id: str, where: ast.AST) -> _Storage:
         """The tensor made again by its own op, from leaves holding its inputs' numbers."""
         node = self.doc.node(node_id)
+        value = self.evaluate(node_id, where)
+        plain = value.clone() if isinstance(value, torch.Tensor) else torch.tensor(value)
         if node.op in (LEAF, CONSTANT):
-            value = self.evaluate(node_id, where)
-            tensor = value.clone() if isinstance(value, torch.Tensor) else torch.tensor(value)
-            return _Storage(tensor)
-        inputs, leaves = self.inputs_of(node_id, {}, where)
-        with torch.enable_grad():
-            tensor = get_op(node.op).call(*inputs, **node.params)
+            return _Storage(plain)
+        try:
+            inputs, leaves = self.inputs_of(node_id, {}, where)
+            with torch.enable_grad():
+                tensor = get_op(node.op).call(*inputs, **node.params)
+        except Exception:  # noqa: BLE001 - not replayable: its numbers, nothing saved
+            return _Storage(plain)
+        if not isinstance(tensor, torch.Tensor):
+            return _Storage(plain)
         storage = _Storage(tensor, leaves)
         if tensor.grad_fn is not None:
             storage.savers.append((node_id, tensor, leaves))  # sigmoid saves its output
@@ -204,9 +209,9 @@ class InPlaceReader(StatementRunner):
             spec = get_op(self.doc.node(edge.target).op)
             ports = {e.port for e in self.doc.in_edges(edge.target).values()
                      if e.source == node_id}
-            inputs, leaves = self.inputs_of(edge.target, dict.fromkeys(ports, storage.tensor),
-                                            where)
             try:
+                inputs, leaves = self.inputs_of(edge.target,
+                                                dict.fromkeys(ports, storage.tensor), where)
                 with torch.enable_grad():
                     out = spec.call(*inputs, **self.doc.node(edge.target).params)
             except Exception:  # noqa: BLE001 - the run reports it; no saved tensor here
@@ -255,7 +260,8 @@ class InPlaceReader(StatementRunner):
                 torch.autograd.grad(out, wanted, torch.ones_like(out), retain_graph=True,
                                     allow_unused=True)
             except RuntimeError as exc:
-                raise raised_at(where, exc) from None
+                if "modified by an inplace operation" in str(exc):
+                    raise raised_at(where, exc) from None
 
 
 def _short(node: ast.AST) -> str:
