@@ -64,6 +64,14 @@ class PythonReader(ModuleReader):
                 raise error_at(node, "* unpacking is not supported; write the items out")
             items = [self.expr(e) for e in node.elts]
             return Py(items if isinstance(node, ast.List) else tuple(items))
+        if isinstance(node, ast.Dict):  # {'w': w, 'b': b}: keys are plain values
+            if any(k is None for k in node.keys):
+                raise error_at(node, "** in a dict is not supported; write the items out")
+            try:
+                return Py({self.plain(self.expr(k), k): self.expr(v)  # type: ignore[arg-type]
+                           for k, v in zip(node.keys, node.values, strict=True)})
+            except TypeError as exc:  # an unhashable key, in Python's words
+                raise raised_at(node, exc) from None
         if isinstance(node, ast.Compare):
             return self.compare(node)
         if isinstance(node, ast.BoolOp):
@@ -269,6 +277,8 @@ class PythonReader(ModuleReader):
         if isinstance(value, Py):
             if isinstance(value.value, list | tuple):
                 return list(value.value)
+            if isinstance(value.value, dict):  # for k in d: its keys
+                return [self.wrap(k, where) for k in value.value]
             if isinstance(value.value, range | str):
                 if LOOP_ITERATIONS.exceeded(len(value.value)):
                     raise error_at(where, f"this sequence is {LOOP_ITERATIONS.message()} "
@@ -318,6 +328,12 @@ class PythonReader(ModuleReader):
             else:
                 receiver.value.extend(self.items(args[0], node))
             return Py(None)
+        if isinstance(receiver.value, dict) and attr in ("keys", "values", "items") and not args:
+            found = receiver.value
+            listed = {"keys": lambda: [self.wrap(k, node) for k in found],
+                      "values": lambda: list(found.values()),
+                      "items": lambda: [Py((self.wrap(k, node), v)) for k, v in found.items()]}
+            return Py(listed[attr]())
         if receiver.value is None:
             raise raised_at(node, AttributeError(f"'NoneType' object has no attribute '{attr}'"))
         raise error_at(node, f".{attr}() on a {type(receiver.value).__name__} is not supported")

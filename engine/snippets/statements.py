@@ -185,7 +185,7 @@ class StatementRunner(BlockReader):
 
     def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
         base = self.expr(target.value)
-        if isinstance(base, Py) and isinstance(base.value, list):
+        if isinstance(base, Py) and isinstance(base.value, list | dict):
             key = self.index_key(target.slice)
             try:
                 base.value[key] = value

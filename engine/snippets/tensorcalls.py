@@ -173,7 +173,14 @@ class TensorCalls(ValueCalls):
             return self.mark(receiver, flag, node)
         if attr == "t" and not node.args and not node.keywords:
             return self.transpose_value(receiver, node, strict=False)
-        return self.op_call(METHODS[attr], receiver, node, f"{_short(func.value)}.{attr}")
+        out = self.op_call(METHODS[attr], receiver, node, f"{_short(func.value)}.{attr}")
+        if attr == "view" and isinstance(out, Pending | Ref):
+            shape = self.doc.node(self.node_of(out, node)).params.get("shape")
+            try:  # a view needs memory laid out for it: x.t().view(6) raises in torch
+                self.concrete(receiver, node).view(*(shape or ()))
+            except RuntimeError as exc:
+                raise raised_at(node, exc) from None
+        return out
 
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if attr == "backward":
@@ -195,6 +202,13 @@ class TensorCalls(ValueCalls):
         if attr == "register_post_accumulate_grad_hook":
             raise error_at(node, f".{attr}() is not supported; Gradflow shows every leaf's "
                                  ".grad without hooks")
+        if attr == "numpy" and not node.args and not node.keywords:
+            if self.needs_grad(receiver):
+                try:  # torch's own refusal, with its advice (detach first)
+                    torch.zeros(1, requires_grad=True).numpy()
+                except RuntimeError as exc:
+                    raise raised_at(node, exc) from None
+            return self.from_tensor(self.concrete(receiver, node), node)  # its numbers
         if attr in ("cpu", "cuda") and not node.args and not node.keywords:
             self.cpu_only(Py(attr), node)  # .cpu() of a CPU tensor is the tensor itself
             return receiver

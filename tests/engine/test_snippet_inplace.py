@@ -193,6 +193,25 @@ z = y * y
 y.zero_()
 (z.sum() + (x * b).sum()).backward()
 """,
+    "dict_of_weights": """import torch
+w = {'a': torch.tensor(1.0, requires_grad=True), 'b': torch.tensor(2.0, requires_grad=True)}
+loss = w['a'] * w['b'] ** 2
+for name in w:
+    loss = loss + w[name]
+loss = loss + sum(w.values())
+print(list(w.keys()), len(w))
+loss.backward()
+a, b = w['a'], w['b']
+""",
+    "numpy_of_a_tensor_with_grad": """import torch
+x = torch.ones(3, requires_grad=True)
+print(x.detach().numpy())
+y = x.numpy()
+""",
+    "view_of_a_transpose": """import torch
+x = torch.ones(2, 3, requires_grad=True)
+y = x.t().view(6)
+""",
     "print_draws_random": """import torch
 torch.manual_seed(0)
 def noisy(t):
@@ -217,5 +236,6 @@ def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]
     assert agrees(ours, theirs) is None, agrees(ours, theirs)
     if name in ("saved_output_changed", "saved_input_changed_twice", "broadcast_into_smaller",
                 "assert_fails", "set_grad_enabled_call", "error_then_a_later_cell",
-                "setting_a_saved_tensor", "setting_a_leaf", "zero_and_fill"):
+                "setting_a_saved_tensor", "setting_a_leaf", "zero_and_fill",
+                "numpy_of_a_tensor_with_grad", "view_of_a_transpose"):
         assert theirs["error"] is not None  # the case is the error torch raises
