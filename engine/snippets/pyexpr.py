@@ -328,6 +328,11 @@ class PythonReader(ModuleReader):
             else:
                 receiver.value.extend(self.items(args[0], node))
             return Py(None)
+        if isinstance(receiver.value, str) and attr in _STR_METHODS and \
+                all(isinstance(a, Py) and isinstance(a.value, str) for a in args):
+            # "a b".split(): plain text methods, on strings only (never str.format)
+            texts = [a.value for a in args if isinstance(a, Py)]
+            return self.wrap(getattr(receiver.value, attr)(*texts), node)
         if isinstance(receiver.value, dict) and attr in ("keys", "values", "items") and not args:
             found = receiver.value
             listed = {"keys": lambda: [self.wrap(k, node) for k in found],
@@ -337,6 +342,10 @@ class PythonReader(ModuleReader):
         if receiver.value is None:
             raise raised_at(node, AttributeError(f"'NoneType' object has no attribute '{attr}'"))
         raise error_at(node, f".{attr}() on a {type(receiver.value).__name__} is not supported")
+
+
+_STR_METHODS = frozenset({"split", "lower", "upper", "strip", "replace", "startswith",
+                          "endswith"})
 
 
 def _type_name(value: Value) -> str:

@@ -211,6 +211,11 @@ class StatementRunner(BlockReader):
         super().bind(name, value, stmt)
 
     def aug_assign(self, stmt: ast.AugAssign) -> None:
+        if isinstance(stmt.target, ast.Subscript):  # vec[i] += 1: read, compute, set back
+            target = stmt.target
+            updated = self.binop(stmt.op, self.expr(target), self.expr(stmt.value), stmt)
+            self.item_assign(target, updated, stmt)
+            return
         if not isinstance(stmt.target, ast.Name):
             raise error_at(stmt, f"the in-place update of {_short(stmt.target)} is a training "
                                  "step (an update of a tensor in place), outside the "

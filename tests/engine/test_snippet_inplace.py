@@ -212,6 +212,17 @@ y = x.numpy()
 x = torch.ones(2, 3, requires_grad=True)
 y = x.t().view(6)
 """,
+    "counting_into_a_tensor": """import torch
+word_to_ix = {'a': 0, 'b': 1, 'c': 2}
+vec = torch.zeros(len(word_to_ix))
+for word in "a b a c".split():
+    vec[word_to_ix[word]] += 1
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+out = torch.zeros(2)
+out[0] += x[0] * 2
+out[1] -= x[2]
+(out.sum() + (x * vec).sum()).backward()
+""",
     "print_draws_random": """import torch
 torch.manual_seed(0)
 def noisy(t):
