@@ -32,8 +32,8 @@ from engine.snippets.values import Module, Pending, Py, Ref, Value
 # What a refused training step is told Gradflow shows instead.
 SHOWN_INSTEAD = ("Gradflow runs the calls on one forward graph and shows every leaf's .grad "
                  "after each backward: remove the update (and the loop around it) to see them")
-TRAINING_STEP = ("uses a .grad in a later computation, as a training step does (weights "
-                 "updated from their gradients), outside the computation Gradflow reads; "
+TRAINING_STEP = ("uses a .grad in a later computation, as a training loop does to update "
+                 "weights (a training step), outside the computation Gradflow reads; "
                  f"{SHOWN_INSTEAD}")
 _REPORTING = (ast.Expr, ast.If, ast.Assert, ast.Pass)
 _READS = ("clone", "detach", "item", "tolist", "numpy", "cpu")
