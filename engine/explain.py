@@ -28,6 +28,14 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
             "exponent": ("{g} · {out} · ln {a}", "d(aᵇ)/db = aᵇ · ln a")},
     "matmul": {"input": ("{g} @ {b}ᵀ", "gradient times the other matrix, transposed"),
                "other": ("{a}ᵀ @ {g}", "the first matrix, transposed, times the gradient")},
+    "maximum": {"input": ("{g} · [{a} > {b}]", "the larger input gets the gradient "
+                          "(each gets half where they are equal)"),
+                "other": ("{g} · [{b} > {a}]", "the larger input gets the gradient "
+                          "(each gets half where they are equal)")},
+    "minimum": {"input": ("{g} · [{a} < {b}]", "the smaller input gets the gradient "
+                          "(each gets half where they are equal)"),
+                "other": ("{g} · [{b} < {a}]", "the smaller input gets the gradient "
+                          "(each gets half where they are equal)")},
     "neg": {"input": ("−{g}", "negation flips the gradient's sign")},
     "exp": {"input": ("{g} · {out}", "eˣ is its own derivative: gradient times the output")},
     "log": {"input": ("{g} / {a}", "d(log a)/da = 1/a")},
@@ -36,13 +44,32 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "tanh": {"input": ("{g} · (1 − {out}²)", "d(tanh a)/da = 1 − tanh²a")},
     "sigmoid": {"input": ("{g} · {out} · (1 − {out})", "dσ/da = σ(a)(1 − σ(a))")},
     "relu": {"input": ("{g} · [{a} > 0]", "ReLU lets the gradient through where a > 0")},
+    "leaky_relu": {"input": ("{g} · (1 if {a} > 0 else negative_slope)",
+                             "the slope of the side a is on")},
+    "elu": {"input": ("{g} · (1 if {a} > 0 else {out} + alpha)", "the slope of the side a "
+                      "is on")},
+    "softplus": {"input": ("{g} · σ(beta · {a})", "softplus' slope is a sigmoid")},
+    "gelu": {"input": ("{g} · (Φ({a}) + {a} · φ({a}))", "product rule on x · Φ(x)")},
     "sqrt": {"input": ("{g} / (2 · {out})", "d√a/da = 1 / (2√a)")},
     "abs": {"input": ("{g} · sign({a})", "d|a|/da = sign(a)")},
     "square": {"input": ("{g} · 2 · {a}", "d(a²)/da = 2a")},
+    "clamp": {"input": ("{g} · [min ≤ {a} ≤ max]", "clamp lets the gradient through where "
+                        "it did not cut a")},
     "sum": {"input": ("{g} copied to every summed element of {a}",
                       "every summed element counts once")},
     "mean": {"input": ("{g} / {n}, copied to every averaged element of {a}",
                        "every averaged element counts 1/n")},
+    "norm": {"input": ("{g} · {a} / {out} (p = 2)", "each element gets the gradient times "
+                       "its share of the length")},
+    "var": {"input": ("{g} · 2 · ({a} − mean) / (n − correction)", "derivative of the "
+                      "squared deviations")},
+    "std": {"input": ("{g} · ({a} − mean) / ((n − correction) · {out})", "the variance's "
+                      "gradient over 2·std")},
+    "permute": {"input": ("{g} permuted back", "only the layout changes")},
+    "amax": {"input": ("{g} at the largest element of {a}", "only the maximum counts (shared "
+                       "evenly where several are equal)")},
+    "amin": {"input": ("{g} at the smallest element of {a}", "only the minimum counts (shared "
+                       "evenly where several are equal)")},
     "softmax": {"input": ("{out} · ({g} − Σ {g} · {out})", "the softmax Jacobian, applied")},
     "log_softmax": {"input": ("{g} − softmax({a}) · Σ {g}", "the log-softmax Jacobian, applied")},
     "reshape": {"input": ("{g} reshaped back to the shape of {a}", "only the layout changes")},
@@ -50,6 +77,13 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "index": {"input": ("{g} put back into the picked places, zeros elsewhere",
                         "only the picked elements were used")},
     "grad_hook": {"input": ("{g} · k", "the hook multiplies the gradient by its number")},
+    "where": {"condition": ("nothing", "a condition gets no gradient"),
+              "input": ("{g} where the condition holds, 0 elsewhere", "only its places count"),
+              "other": ("{g} where the condition fails, 0 elsewhere", "only its places count")},
+    "setitem": {"input": ("{g} with zeros at the set places", "those places were overwritten"),
+                "values": ("{g} at the set places", "each value gets its place's gradient")},
+    "cat": {"input": ("the first part of {g} along dim", "each joined tensor gets its part"),
+            "other": ("the second part of {g} along dim", "each joined tensor gets its part")},
     "clone": {"input": ("{g}", "a copy passes the gradient through unchanged")},
     "to": {"input": ("{g} converted back to the dtype of {a}", "only the dtype changes")},
     "detach": {"input": ("nothing", "detach cuts the graph: no gradient flows back")},
@@ -220,7 +254,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
         note = ""
         grad_out = run.node_grads.get(node_id)
         if result is not None and grad_out is not None and result.shape != grad_out.shape \
-                and node.op not in ("sum", "mean", "matmul", "reshape", "transpose") \
+                and node.op not in ("sum", "mean", "matmul", "reshape", "transpose", "norm",
+                                    "amax", "amin", "var", "std", "permute") \
                 and "loss" not in node.op and node.op != "cross_entropy":
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))

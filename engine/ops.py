@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.index_text import format_index, parse_index
+
 # Kinds of node that hold a value instead of computing one.
 LEAF = "leaf"
 CONSTANT = "constant"
@@ -28,7 +30,8 @@ class Param:
 
     kind: "int", "float", "bool", "choice", "dims" (None, an int, or a tuple of ints),
     "shape" (a tuple of ints, -1 allowed once), "dtype" (a dtype name), "index" (the text
-    between the brackets of x[...]: integers, slices, None, ...).
+    between the brackets of x[...]: integers, slices, None, ...), "bound" (None or a number:
+    clamp's min and max).
     """
 
     name: str
@@ -106,50 +109,26 @@ def _to_torch_arg(param: Param, value: Any) -> Any:
     return value
 
 
-def format_index(key: tuple[Any, ...]) -> str | None:
-    """`x[0, :, 1:3]`'s key as the text between the brackets, or None when it holds more
-    than integers, slices, None and `...` (tensors and lists index by value)."""
-    parts = []
-    for item in key:
-        if isinstance(item, bool) or not (item is None or item is Ellipsis or isinstance(
-                item, int | slice)):
-            return None
-        if isinstance(item, slice):
-            ends = (item.start, item.stop, item.step)
-            if not all(e is None or (isinstance(e, int) and not isinstance(e, bool))
-                       for e in ends):
-                return None
-            text = ":".join("" if e is None else str(e) for e in ends[:2])
-            parts.append(text + (f":{item.step}" if item.step is not None else ""))
-        else:
-            parts.append("None" if item is None else "..." if item is Ellipsis else str(item))
-    return ", ".join(parts)
-
-
-def parse_index(text: str) -> tuple[Any, ...]:
-    """The key `format_index` wrote: ints, slices (a:b:c), None and '...'. ValueError else."""
-    key: list[Any] = []
-    for part in str(text).split(","):
-        part = part.strip()
-        if part == "None":
-            key.append(None)
-        elif part == "...":
-            key.append(Ellipsis)
-        elif ":" in part:
-            ends = part.split(":")
-            if len(ends) > 3:
-                raise ValueError(f"{part!r} is not a slice")
-            key.append(slice(*(int(e) if e.strip() else None for e in ends)))
-        else:
-            key.append(int(part))
-    return tuple(key)
-
-
 def scaled_gradient(tensor: Any, scale: float) -> Any:
     """Forward: the same values. Backward: the gradient times `scale`, computed as torch
     computes `g * k` in a hook `lambda g: g * k` (the product of the gradient and a number)."""
     fixed = tensor.detach()
     return fixed + (tensor - fixed) * scale
+
+
+def assigned(input: Any, values: Any, index: Any) -> Any:  # noqa: A002 - torch's name
+    """`out[index] = values` on a copy of out: the gradient of out is zero at the set places,
+    and values get those places' gradient, as torch's CopySlices gives them."""
+    out = input.clone()
+    out[index] = values
+    return out
+
+
+def concatenated(first: Any, second: Any, dim: int = 0) -> Any:
+    """torch.cat([first, second], dim): the binary step of a torch.cat of several tensors."""
+    import torch  # deferred: see the module docstring
+
+    return torch.cat([first, second], dim)
 
 
 _resolved: dict[str, Callable[..., Any]] = {}
@@ -207,6 +186,10 @@ _SPECS: list[OpSpec] = [
     _binary("div", "÷", "elementwise quotient a / b (broadcasts)", "truediv"),
     _binary("pow", "^", "elementwise power a ** b (broadcasts)", "pow", second="exponent"),
     _binary("matmul", "@", "matrix product a @ b", "matmul"),
+    OpSpec("maximum", "maximum", ("input", "other"), "max", "elementwise larger of a and b "
+           "(broadcasts); torch.max(a, b) too", "arithmetic"),
+    OpSpec("minimum", "minimum", ("input", "other"), "min", "elementwise smaller of a and b "
+           "(broadcasts); torch.min(a, b) too", "arithmetic"),
     _unary("neg", "−x", "negation −x"),
     _unary("exp", "exp", "elementwise eˣ"),
     _unary("log", "log", "elementwise natural logarithm"),
@@ -215,13 +198,49 @@ _SPECS: list[OpSpec] = [
     _unary("tanh", "tanh", "elementwise hyperbolic tangent"),
     _unary("sigmoid", "σ", "elementwise logistic sigmoid 1 / (1 + e⁻ˣ)"),
     _unary("relu", "ReLU", "elementwise max(x, 0)"),
+    OpSpec("leaky_relu", "leaky_relu", ("input",), "LReLU", "elementwise x where x > 0, "
+           "negative_slope · x elsewhere", "elementwise",
+           (Param("negative_slope", "float", 0.01, help="the slope for x < 0"),),
+           target="nn.functional.leaky_relu"),
+    OpSpec("elu", "elu", ("input",), "ELU", "elementwise x where x > 0, alpha · (eˣ − 1) "
+           "elsewhere", "elementwise", (Param("alpha", "float", 1.0),),
+           target="nn.functional.elu"),
+    OpSpec("softplus", "softplus", ("input",), "softplus", "elementwise log(1 + e^(beta·x)) "
+           "/ beta, a smooth ReLU", "elementwise",
+           (Param("beta", "float", 1.0), Param("threshold", "float", 20.0,
+                                               help="above beta·x > threshold: x itself")),
+           target="nn.functional.softplus"),
+    OpSpec("gelu", "gelu", ("input",), "GELU", "elementwise x · Φ(x), Φ the normal "
+           "distribution function", "elementwise",
+           (Param("approximate", "choice", "none", ("none", "tanh")),),
+           target="nn.functional.gelu"),
     _unary("sqrt", "√", "elementwise square root"),
     _unary("abs", "|x|", "elementwise absolute value"),
     _unary("square", "x²", "elementwise square"),
+    OpSpec("clamp", "clamp", ("input",), "clamp", "elementwise x limited to [min, max] "
+           "(x.clamp(min=0) is a ReLU whose gradient passes at 0 too)", "elementwise",
+           (Param("min", "bound", 0.0, help="lower bound; None = none"),
+            Param("max", "bound", None, help="upper bound; None = none"))),
     OpSpec("sum", "sum", ("input",), "Σ", "sum of elements (over dim, or all)", "reductions",
            (_dims(), _KEEPDIM)),
     OpSpec("mean", "mean", ("input",), "μ", "mean of elements (over dim, or all)", "reductions",
            (_dims(), _KEEPDIM)),
+    OpSpec("norm", "norm", ("input",), "‖x‖", "the p-norm of the elements (over dim, or all); "
+           "x.norm()", "reductions", (Param("p", "float", 2.0, help="which norm: 2 is the "
+                                            "length, 1 the sum of |x|"), _dims(), _KEEPDIM),
+           positional_params=()),
+    OpSpec("var", "var", ("input",), "var", "the variance of the elements (over dim, or all); "
+           "divides by n − correction", "reductions",
+           (_dims(), Param("correction", "int", 1, help="1: unbiased (n − 1), 0: by n"),
+            _KEEPDIM)),
+    OpSpec("std", "std", ("input",), "std", "the standard deviation of the elements (over "
+           "dim, or all): √var", "reductions",
+           (_dims(), Param("correction", "int", 1, help="1: unbiased (n − 1), 0: by n"),
+            _KEEPDIM)),
+    OpSpec("amax", "amax", ("input",), "max", "the largest element (over dim, or all); x.max() "
+           "of the whole tensor", "reductions", (_dims(), _KEEPDIM)),
+    OpSpec("amin", "amin", ("input",), "min", "the smallest element (over dim, or all); x.min() "
+           "of the whole tensor", "reductions", (_dims(), _KEEPDIM)),
     OpSpec("softmax", "softmax", ("input",), "softmax", "exp(x) / Σ exp(x) along dim",
            "elementwise", (_SOFTMAX_DIM,)),
     OpSpec("log_softmax", "log_softmax", ("input",), "log softmax",
@@ -231,14 +250,29 @@ _SPECS: list[OpSpec] = [
     OpSpec("transpose", "transpose", ("input",), "ᵀ", "swap two dimensions", "shape",
            (Param("dim0", "int", 0), Param("dim1", "int", 1)),
            positional_params=("dim0", "dim1")),
-    OpSpec("index", "index", ("input",), "[ ]", "elements picked by integers and slices, "
-           "x[0, 1:3]; the gradient flows back into the picked places", "shape",
-           (Param("index", "index", "0", help="what goes between the brackets: 0, :, 1:3"),),
+    OpSpec("index", "index", ("input",), "[ ]", "elements picked by integers, slices, lists of "
+           "integers and boolean masks, x[0, 1:3], p[[0, 1], [2, 0]], x[x > 0]; the gradient "
+           "flows back into the picked places (added up where one is picked twice)", "shape",
+           (Param("index", "index", "0",
+                  help="what goes between the brackets: 0, :, 1:3, [0, 2]"),),
            target="Tensor.__getitem__", positional_params=("index",)),
     OpSpec("to", "to", ("input",), "cast", "the same numbers in another dtype (x.double()); "
            "the gradient comes back in the input's dtype", "shape",
            (Param("dtype", "dtype", "float64", DTYPES, "the dtype to convert to"),),
            target="Tensor.to"),
+    OpSpec("where", "where", ("condition", "input", "other"), "where", "input where the "
+           "condition holds, other elsewhere (broadcasts); each gets the gradient of its "
+           "places", "arithmetic"),
+    OpSpec("permute", "permute", ("input",), "permute", "the dimensions in a new order "
+           "(x.permute(2, 0, 1)); the gradient is put back in the old order", "shape",
+           (Param("dims", "dims", (0,), help="the new order of the dimensions"),)),
+    OpSpec("cat", "cat", ("input", "other"), "cat", "the two tensors one after the other along "
+           "dim (torch.cat, torch.stack); each gets its own part of the gradient", "shape",
+           (Param("dim", "int", 0, help="the dimension to join along"),), impl=concatenated),
+    OpSpec("setitem", "setitem", ("input", "values"), "[ ]=", "input with the picked places "
+           "set to values (out[0] = v); the gradient of those places goes to values",
+           "shape", (Param("index", "index", "0", help="what goes between the brackets"),),
+           impl=assigned),
     OpSpec("clone", "clone", ("input",), "clone", "a copy with its own memory; the "
            "gradient passes through unchanged", "shape"),
     OpSpec("grad_hook", "register_hook", ("input",), "hook ×k",
@@ -285,6 +319,9 @@ def check_param(param: Param, value: Any) -> Any:
         return float(value)
     if param.kind == "bool" and isinstance(value, bool):
         return value
+    if param.kind == "bound" and (value is None or ((is_int(value) or isinstance(value, float))
+                                                    and math.isfinite(value))):
+        return None if value is None else float(value)
     if param.kind in ("choice", "dtype") and value in param.choices:
         return value
     if param.kind == "index" and isinstance(value, str):
@@ -302,9 +339,11 @@ def check_param(param: Param, value: Any) -> Any:
             return tuple(value)
     expected = {
         "int": "an integer", "float": "a number", "bool": "true or false",
+        "bound": "None or a number",
         "choice": "one of " + ", ".join(param.choices),
         "dtype": "one of " + ", ".join(param.choices),
-        "index": "integers and slices as written between brackets, e.g. '0, 1:3'",
+        "index": "integers, slices, lists of integers and masks of booleans as written "
+                 "between brackets, e.g. '0, 1:3' or '[0, 1], [2, 0]' or '[True, False]'",
         "dims": "None, an integer or a list of integers",
         "shape": "a list of integers (one -1 allowed)",
     }[param.kind]

@@ -13,8 +13,9 @@ from typing import Any
 
 ASK_TORCH: Any = object()  # the rules here do not cover this case
 _SAME = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs",
-                   "square", "clone", "detach", "grad_hook"})
-ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "pow"})
+                   "square", "clone", "detach", "grad_hook", "clamp", "leaky_relu", "elu",
+                   "softplus", "gelu"})
+ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum"})
 _PAIR_LOSSES = frozenset({"mse_loss", "l1_loss", "binary_cross_entropy",
                           "binary_cross_entropy_with_logits"})
 CLASS_LOSSES = frozenset({"cross_entropy", "nll_loss"})
@@ -44,7 +45,7 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         if not shapes[0] or not _dim_ok(params.get("dim", -1), len(shapes[0])):
             return ASK_TORCH  # the meta device is more lenient here than the CPU
         return shapes[0]
-    if op in ("sum", "mean"):
+    if op in ("sum", "mean", "norm", "amax", "amin", "var", "std"):
         return _reduced(shapes[0], params.get("dim"), bool(params.get("keepdim", False)))
     if op == "matmul":
         return _matmul(shapes[0], shapes[1])

@@ -20,12 +20,16 @@ from engine.refusals import LimitExceeded
 from engine.shape_rules import ASK_TORCH, broadcast, rule_shape
 
 # Ops whose output has the broadcast shape of their inputs.
-_BROADCASTING = frozenset({"add", "sub", "mul", "div", "pow", "mse_loss",
+_BROADCASTING = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum", "where",
+                           "mse_loss",
                            "binary_cross_entropy_with_logits"})
 # Ops whose output never has more elements than their largest input: no estimate needed.
 _NOT_GROWING = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt",
-                          "abs", "square", "sum", "mean", "softmax", "log_softmax", "reshape",
-                          "transpose", "detach", "cross_entropy"})
+                          "abs", "square", "clamp", "leaky_relu", "elu", "softplus", "gelu",
+                          "sum", "mean", "norm", "amax", "amin",
+                          "softmax", "log_softmax",
+                          "reshape", "transpose", "detach", "cross_entropy", "setitem", "var",
+                          "std", "permute"})
 
 
 def _shape(value: Any) -> tuple[int, ...]:

@@ -5,9 +5,12 @@ write any graph back as a runnable snippet.
 stack of small readers, each with one job: `safety` (the pass that refuses anything reaching
 outside torch), `expressions` (values, names, nodes, operators), `torchcalls` (torch
 spellings of registry ops, creation calls, requires_grad), `concrete` (values computed on
-demand for control flow and no_grad), `tensorcalls` (casts, indexing, Variable, value-reading
-methods), `modules` (nn.Linear, Sequential, losses), `pyexpr` (comparisons, builtins, math,
-attributes), `statements` (assignment, loops, def, with, try), `program` (the calls after the graph:
-a second backward, .grad resets, autograd.grad) and `reader` (backward calls).
-`tables` holds the spellings, `values` the kinds of value.
+demand for control flow and no_grad), `valuecalls` (calls computed on values; max/min,
+cat/stack, unsqueeze as graph ops with grad), `tensorcalls` (casts, indexing, Variable,
+value-reading methods), `hooks` (register_hook and its handle), `modules` (nn.Linear,
+Sequential, losses, nn.Parameter), `pyexpr` (comparisons, builtins, math, attributes),
+`statements` (assignment, loops, def), `blocks` (with, try, assert), `inplace` (y += 1
+against torch's version counter), `program` (the calls after the graph: a second backward,
+.grad resets, autograd.grad) and `reader` (backward calls). `tables` holds the spellings,
+`values` the kinds of value.
 """

@@ -26,7 +26,8 @@ from engine.snippets.tables import number_name
 
 _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
 _FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
-               "binary_cross_entropy", "nll_loss", "linear")
+               "binary_cross_entropy", "nll_loss", "linear", "leaky_relu", "elu", "softplus",
+               "gelu")
 # Ops written as a method of their first input: `x.clone()`, `x.detach()`.
 _METHODS = ("clone", "detach")
 _NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
@@ -66,6 +67,9 @@ def _node_lines(doc: Document, node: Node, inline: set[str],
     local name)."""
     name = (names or {}).get(node.id, node.name)
     lines = [f"{name} = {_expression(doc, node, inline, names)}"]
+    if node.op == "setitem":  # out[index] = values on the copy made above
+        values = _operand(doc.node(doc.in_edges(node.id)["values"].source), inline, names)
+        lines.append(f"{name}[{node.params.get('index', '0')}] = {values}")
     if node.op == "grad_hook":  # a copy whose gradient the hook scales: only this path
         scale = float(node.params.get("scale", 1.0))
         factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
@@ -177,8 +181,10 @@ def _expression(doc: Document, node: Node, inline: set[str],
         return f"-{args[0]}"
     if node.op in _METHODS:
         return f"{args[0]}.{node.op}()"
-    if node.op == "grad_hook":
+    if node.op in ("grad_hook", "setitem"):
         return f"{args[0]}.clone()"
+    if node.op == "cat":
+        return f"torch.cat([{args[0]}, {args[1]}], dim={node.params.get('dim', 0)})"
     if node.op == "index":
         return f"{args[0]}[{node.params.get('index', '0')}]"
     if node.op == "to":
@@ -189,7 +195,8 @@ def _expression(doc: Document, node: Node, inline: set[str],
         return f"torch.reshape({args[0]}, {_python(node.params['shape'])})"
     for p in spec.params:
         value = node.params.get(p.name, p.default)
-        if p.name == "dim" and node.op in ("softmax", "log_softmax") or value != p.default:
+        if p.name == "dim" and node.op in ("softmax", "log_softmax") or value != p.default \
+                or (node.op == "clamp" and value is not None):
             args.append(f"{p.name}={_python(value)}")
     prefix = "F" if node.op in _FUNCTIONAL else "torch"
     return f"{prefix}.{spec.torch_name}({', '.join(args)})"

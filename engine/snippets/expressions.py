@@ -19,7 +19,7 @@ from engine.document import Document, GraphError
 from engine.limits import ELEMENTS_PER_TENSOR, ELEMENTS_TOTAL, GRAPH_NODES, NUMBER_DIGITS
 from engine.literal import shape_of
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
-from engine.snippets.safety import ImportError_, error_at
+from engine.snippets.safety import ImportError_, error_at, refuse_outside
 from engine.snippets.shapes import ASK_TORCH, output_meta
 from engine.snippets.tables import (
     TORCH_DTYPES,
@@ -235,6 +235,7 @@ class ExprReader:
     def expr(self, node: ast.expr) -> Value:
         if isinstance(node, ast.Name):
             if node.id in self.modules:
+                refuse_outside(self.modules[node.id], node)
                 raise error_at(node, f"{node.id} is a module, not a tensor")
             return self.lookup(node)
         if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float):

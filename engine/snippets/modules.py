@@ -11,19 +11,25 @@ from typing import Any
 
 import torch
 
+from engine.snippets.hooks import HookCalls
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.tensorcalls import TensorCalls
 from engine.snippets.values import Module, Number, Pending, Py, Value
 
-ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid"}
+ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU": "leaky_relu",
+               "ELU": "elu", "Softplus": "softplus", "GELU": "gelu"}
+# the options an activation module takes, in torch's order (inplace= changes nothing read here)
+ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
+                      "Softplus": ("beta", "threshold"), "GELU": ("approximate",)}
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
           "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss":
           "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss"}
 MODULES = ("Linear", "Sequential", *ACTIVATIONS, *LOSSES)
 
 
-class ModuleReader(TensorCalls):
+class ModuleReader(HookCalls):
     def module(self, kind: str, node: ast.Call) -> Value:
+        if kind == "Parameter":
+            return self.parameter(node)
         if kind not in MODULES:
             raise error_at(node, f"nn.{kind} is not supported; the modules read are "
                                  f"{', '.join(MODULES)} (custom nn.Module classes are outside "
@@ -35,13 +41,41 @@ class ModuleReader(TensorCalls):
                 raise error_at(node, "nn.Sequential takes modules, e.g. nn.Linear(2, 3)")
             return Py(Module("Sequential", children=children))
         if kind in ACTIVATIONS:
-            return Py(Module(kind, op=ACTIVATIONS[kind]))
+            names = ACTIVATION_OPTIONS.get(kind, ())
+            options = {n: self.plain(v, node) for n, v in zip(names, args, strict=False)}
+            options.update({k: self.plain(v, node) for k, v in kwargs.items() if k != "inplace"})
+            if len(args) > len(names) or set(options) - set(names):
+                raise error_at(node, f"nn.{kind} is read with {', '.join(names) or 'no'} "
+                                     "options")
+            return Py(Module(kind, op=ACTIVATIONS[kind], options=options))
         if kind in LOSSES:
             if args or set(kwargs) - {"reduction"}:
                 raise error_at(node, f"nn.{kind} is read with reduction= only")
             reduction = self.plain(kwargs.get("reduction", Py("mean")), node)
             return Py(Module(kind, op=LOSSES[kind], options={"reduction": reduction}))
         return self.linear(node, args, kwargs)
+
+    def parameter(self, node: ast.Call) -> Value:
+        """nn.Parameter(t): a new leaf holding t's numbers, requiring grad even under
+        no_grad (torch makes it so), with no history of how t was computed."""
+        args, kwargs = self.arguments(node)
+        if len(args) > 2 or set(kwargs) - {"data", "requires_grad"}:
+            raise error_at(node, "nn.Parameter is read with a tensor and requires_grad=")
+        data = args[0] if args else kwargs.get("data")
+        flag = self.plain(args[1] if len(args) > 1 else kwargs.get("requires_grad", Py(True)),
+                          node)
+        if data is None or isinstance(data, Number | Py) or not isinstance(flag, bool):
+            raise error_at(node, "nn.Parameter takes a tensor, e.g. "
+                                 "nn.Parameter(torch.randn(3, 2))")
+        t = self.concrete(data, node).detach()
+        if flag and not (t.is_floating_point() or t.is_complex()):
+            try:
+                torch.nn.Parameter(t)
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+        leaf = self.from_tensor(t, node, requires_grad=flag)
+        self.leaves_pending.append(leaf)
+        return leaf
 
     def linear(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value]) -> Value:
         plain = [self.plain(a, node) for a in args]
@@ -102,7 +136,7 @@ class ModuleReader(TensorCalls):
         if isinstance(value, Number | Py):
             raise error_at(node, "a module needs a tensor input")
         if module.kind in ACTIVATIONS:
-            return self.op_node(module.op, [value], {}, node)
+            return self.op_node(module.op, [value], dict(module.options), node)
         if module.kind == "Linear":
             weight, bias = module.params["weight"], module.params.get("bias")
             if bias is None:
@@ -120,6 +154,8 @@ class ModuleReader(TensorCalls):
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
         if attr == "parameters":
             return Py(list(parameters_of(module)))
+        if attr == "named_parameters":  # for name, p in model.named_parameters(): ...
+            return Py([Py((Py(name), param)) for name, param in named_parameters_of(module)])
         if attr == "zero_grad":
             self.module_zero_grad(module, node)
             return Py(None)
@@ -133,6 +169,14 @@ class ModuleReader(TensorCalls):
 
     def module_zero_grad(self, module: Module, where: ast.AST) -> None:
         raise NotImplementedError  # the program reader records it as a call
+
+
+def named_parameters_of(module: Module, prefix: str = "") -> list[tuple[str, Any]]:
+    """torch's names: weight, bias; 0.weight, 2.bias inside a Sequential."""
+    out: list[tuple[str, Any]] = [(prefix + name, p) for name, p in module.params.items()]
+    for i, child in enumerate(module.children):
+        out.extend(named_parameters_of(child, f"{prefix}{i}."))
+    return out
 
 
 def parameters_of(module: Module) -> list[Any]:

@@ -13,6 +13,7 @@ on a `.grad` (a print, a bare display line, an `if x.grad is None: print(...)`) 
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,16 +23,19 @@ from engine import calls
 from engine.calls import Call
 from engine.limits import CALLS
 from engine.ops import LEAF
+from engine.snippets.inplace import InPlaceReader
 from engine.snippets.modules import parameters_of
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.statements import StatementRunner
 from engine.snippets.values import Module, Pending, Py, Ref, Value
 
 JACOBIAN_ANSWER = "torch.autograd.functional.jacobian"
-TRAINING_STEP = ("uses a .grad in a later computation: that is a training step (an update "
-                 "with the gradients), outside the computation Gradflow reads; Gradflow shows "
-                 "every .grad after each call")
+# What a refused training step is told Gradflow shows instead.
+SHOWN_INSTEAD = ("Gradflow runs the calls on one forward graph and shows every leaf's .grad "
+                 "after each backward: remove the update (and the loop around it) to see them")
+TRAINING_STEP = ("uses a .grad in a later computation, as a training loop does to update "
+                 "weights (a training step), outside the computation Gradflow reads; "
+                 f"{SHOWN_INSTEAD}")
 _REPORTING = (ast.Expr, ast.If, ast.Assert, ast.Pass)
 _READS = ("clone", "detach", "item", "tolist", "numpy", "cpu")
 _WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.Return, ast.For,
@@ -47,10 +51,14 @@ class GradAnswer:
     what: str = "torch.autograd.grad"
 
 
-class ProgramReader(StatementRunner):
+class ProgramReader(InPlaceReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program: list[Call] = []  # in the snippet's order; PRIMARY is the first backward
+        self.hook_removed_at: ast.AST | None = None  # h.remove() after a call used the hook
+        # what each name meant when each call was read: the script stops at a call that
+        # raises, and its names are the ones it had there
+        self.names_at_call: list[dict[str, Value]] = []
 
     # ---- the program ------------------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
@@ -61,10 +69,44 @@ class ProgramReader(StatementRunner):
             # `a.grad.zero_(); b.grad.zero_()` is one call on a and b: torch does the same
             self.program[-1] = calls.zero_grad([*last.leaves, *call.leaves],
                                                set_to_none=call.set_to_none)
+            self.names_at_call[-1] = dict(self.env)
             return
+        if self.hook_removed_at is not None and call.kind in (calls.BACKWARD, calls.GRAD):
+            raise error_at(where, "a call after the hook's .remove() (line "
+                                  f"{getattr(self.hook_removed_at, 'lineno', 1)}) is not read: "
+                                  "the document's hook acts on all its calls; split the "
+                                  "snippet at the .remove()")
         if CALLS.exceeded(len(self.program) + 1):
             raise error_at(where, f"this call goes {CALLS.message()}; make fewer calls")
         self.program.append(call)
+        self.names_at_call.append(dict(self.env))
+
+    def names_where_the_script_stops(self) -> None:
+        """A call that raises stops the plain script there, so its leaves are known by the
+        names they had at that call (a later cell's `x` never exists). Only when some leaf's
+        name changes after a call does the importer need a trial run to find that call."""
+        def leaf_names(env: Mapping[str, Value]) -> dict[str, str]:
+            return {name: v.node_id for name, v in env.items() if isinstance(v, Pending | Ref)
+                    and v.node_id is not None and self.doc.node(v.node_id).op == LEAF}
+
+        final = leaf_names(self.env)
+        if all(leaf_names(names) == final for names in self.names_at_call):
+            return
+        from engine.run import run  # only here: reading a snippet needs no run otherwise
+
+        error = run(self.doc).error
+        if error is not None and error.call is not None and \
+                error.call < len(self.names_at_call):
+            self.final_leaf_names(self.names_at_call[error.call])
+
+    def final_leaf_names(self, env: Mapping[str, Value] | None = None) -> None:
+        raise NotImplementedError  # reader.py
+
+    def calls_made(self) -> int:
+        return len(self.program)
+
+    def hook_removed(self, node: ast.Call) -> None:
+        self.hook_removed_at = node
 
     def final_program(self) -> list[Call] | None:
         """The program to give the document, or None when it is the default [PRIMARY]."""
@@ -137,7 +179,7 @@ class ProgramReader(StatementRunner):
         if self.doc.out_edges(node_id) or self.backward_seen:
             raise error_at(stmt, f"updating the leaf {name} in place under torch.no_grad() "
                                  "after the graph used it is a training step, outside the "
-                                 "computation Gradflow reads")
+                                 f"computation Gradflow reads; {SHOWN_INSTEAD}")
         old = self.concrete(leaf, stmt)
         new = self.concrete(self.binop(stmt.op, leaf, right, stmt), stmt)
         try:
@@ -171,6 +213,7 @@ class ProgramReader(StatementRunner):
         retain = self.flag(args.get("retain_graph"))
         if len(set(outputs)) != len(outputs):
             raise error_at(node, "the same tensor appears twice among the outputs")
+        self.check_in_place(outputs, node)
         self.add_call(calls.grad(outputs, inputs, seeds, retain_graph=retain), node)
         answer = Py(GradAnswer(len(self.program)))
         return Py(tuple(answer for _ in inputs))

@@ -17,9 +17,9 @@ import torch
 
 from engine.limits import LOOP_ITERATIONS, VALUE_ELEMENTS
 from engine.snippets.modules import ModuleReader
-from engine.snippets.safety import ImportError_, error_at, raised_at
+from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside
 from engine.snippets.tables import METHODS
-from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
+from engine.snippets.values import Function, HookHandle, Module, Number, Pending, Py, Ref, Value
 
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
             ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
@@ -64,6 +64,14 @@ class PythonReader(ModuleReader):
                 raise error_at(node, "* unpacking is not supported; write the items out")
             items = [self.expr(e) for e in node.elts]
             return Py(items if isinstance(node, ast.List) else tuple(items))
+        if isinstance(node, ast.Dict):  # {'w': w, 'b': b}: keys are plain values
+            if any(k is None for k in node.keys):
+                raise error_at(node, "** in a dict is not supported; write the items out")
+            try:
+                return Py({self.plain(self.expr(k), k): self.expr(v)  # type: ignore[arg-type]
+                           for k, v in zip(node.keys, node.values, strict=True)})
+            except TypeError as exc:  # an unhashable key, in Python's words
+                raise raised_at(node, exc) from None
         if isinstance(node, ast.Compare):
             return self.compare(node)
         if isinstance(node, ast.BoolOp):
@@ -176,6 +184,9 @@ class PythonReader(ModuleReader):
         return True
 
     def module_attribute(self, path: str, node: ast.AST) -> Value:
+        refuse_outside(path, node)
+        if path == "torch.__version__":
+            return Py(str(torch.__version__))
         if path in self.module_values:
             return self.module_values[path]
         if path.startswith("math."):
@@ -199,6 +210,7 @@ class PythonReader(ModuleReader):
             return self.builtin(func.id, node)
         path = self.module_path(func)
         if path is not None:
+            refuse_outside(path, node)
             if path.startswith("math."):
                 return self.math_call(path.removeprefix("math."), node)
             if path.startswith("torch.nn.") and path.count(".") == 2:
@@ -265,6 +277,8 @@ class PythonReader(ModuleReader):
         if isinstance(value, Py):
             if isinstance(value.value, list | tuple):
                 return list(value.value)
+            if isinstance(value.value, dict):  # for k in d: its keys
+                return [self.wrap(k, where) for k in value.value]
             if isinstance(value.value, range | str):
                 if LOOP_ITERATIONS.exceeded(len(value.value)):
                     raise error_at(where, f"this sequence is {LOOP_ITERATIONS.message()} "
@@ -305,6 +319,8 @@ class PythonReader(ModuleReader):
         return self.tensor_method(receiver, attr, node)
 
     def list_method(self, receiver: Py, attr: str, node: ast.Call) -> Value:
+        if isinstance(receiver.value, HookHandle) and attr == "remove":
+            return self.remove_hook(receiver.value, node)
         args, _ = self.arguments(node)
         if isinstance(receiver.value, list) and attr in ("append", "extend") and len(args) == 1:
             if attr == "append":
@@ -312,9 +328,24 @@ class PythonReader(ModuleReader):
             else:
                 receiver.value.extend(self.items(args[0], node))
             return Py(None)
+        if isinstance(receiver.value, str) and attr in _STR_METHODS and \
+                all(isinstance(a, Py) and isinstance(a.value, str) for a in args):
+            # "a b".split(): plain text methods, on strings only (never str.format)
+            texts = [a.value for a in args if isinstance(a, Py)]
+            return self.wrap(getattr(receiver.value, attr)(*texts), node)
+        if isinstance(receiver.value, dict) and attr in ("keys", "values", "items") and not args:
+            found = receiver.value
+            listed = {"keys": lambda: [self.wrap(k, node) for k in found],
+                      "values": lambda: list(found.values()),
+                      "items": lambda: [Py((self.wrap(k, node), v)) for k, v in found.items()]}
+            return Py(listed[attr]())
         if receiver.value is None:
             raise raised_at(node, AttributeError(f"'NoneType' object has no attribute '{attr}'"))
         raise error_at(node, f".{attr}() on a {type(receiver.value).__name__} is not supported")
+
+
+_STR_METHODS = frozenset({"split", "lower", "upper", "strip", "replace", "startswith",
+                          "endswith"})
 
 
 def _type_name(value: Value) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import gc
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ from engine.document import Document, GraphError
 from engine.layout import apply_layout
 from engine.snippets.jacobian_call import JacobianReader
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, parse, scan
-from engine.snippets.values import Number, Pending, Ref
+from engine.snippets.values import Number, Pending, Ref, Value
 
 __all__ = ["ImportError_", "TorchRaised", "import_snippet"]
 
@@ -172,6 +173,7 @@ class _Importer(JacobianReader):
                       if n is not None]
         if len({o[0] for o in outputs}) != len(outputs):
             raise error_at(call, "the same tensor appears twice among the outputs")
+        self.check_in_place([o[0] for o in outputs], call)
         if self.backward is None:  # the document's own call: outputs marked on the graph
             self.backward = _Backward(outputs, retain, inputs)
             self.add_call(calls.PRIMARY, call)
@@ -197,14 +199,16 @@ class _Importer(JacobianReader):
                 self.doc.set_calls(program)
             except GraphError as exc:
                 raise ImportError_(str(exc)) from None
+            self.names_where_the_script_stops()
 
 
-    def final_leaf_names(self) -> None:
+    def final_leaf_names(self, env: Mapping[str, Value] | None = None) -> None:
         """A leaf is known by the name the script ends with for it (`for x in xs` leaves `x`
         naming the last one), as `x.grad` after the script reads it; a leaf no name holds at
-        the end keeps the name it was first given."""
+        the end keeps the name it was first given. `env`: the names where the script stops
+        instead (program.py)."""
         named: set[str] = set()
-        for name, value in list(self.env.items()):
+        for name, value in list((self.env if env is None else env).items()):
             if not isinstance(value, Ref | Pending) or value.node_id is None:
                 continue
             node = self.doc.node(value.node_id)

@@ -3,7 +3,8 @@
 Nothing in a snippet is ever run by Python: the importer evaluates the statements itself.
 This pass still refuses, for the whole text at once and before any torch call the importer
 makes, everything that reaches outside torch: names the snippet does not define (`os`,
-`open`, `__import__`), private or dunder attributes, imports of anything but torch and math,
+`open`, `__import__`), private or dunder attributes, imports of anything but torch and math
+(numpy, matplotlib and torch.optim may be imported; a use of one is refused where it is read),
 and the constructs outside plain computation (classes, generators, async, del, raise...).
 Loops, def, lambda and `with torch.no_grad()` are read by the importer (statements.py).
 """
@@ -23,6 +24,31 @@ IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.functional.hessian")
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.autograd (Variable, grad, "
                     "backward), torch.autograd.functional (jacobian) and math")
+# Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
+# nothing; using one is refused there, with why it is outside the computation Gradflow reads.
+OUTSIDE_LIBRARIES = {
+    "torch.optim": "an optimizer (torch.optim) updates the weights from their .grad: that is "
+                   "a training step, outside the computation Gradflow reads; remove the "
+                   "optimizer lines: Gradflow shows every leaf's .grad after each backward call",
+    "torch.utils.data": "data sets and data loaders (torch.utils.data) are outside the "
+                        "computation Gradflow reads; make the tensors of one batch with "
+                        "torch.tensor(...) or torch.randn(...)",
+    "torch.save": "saving to a file is outside the computation Gradflow reads; remove it "
+                  "(Gradflow saves the graph itself)",
+    "torch.load": "reading a file is outside the computation Gradflow reads; make the "
+                  "tensors with torch.tensor(...)",
+    "random": "Python's random module is outside the computation Gradflow reads (its numbers "
+              "are not torch's); use torch.randperm, torch.rand or torch.randint",
+    "torchvision": "data sets, transforms and trained models (torchvision) are outside the "
+                   "computation Gradflow reads; make the tensors with torch.tensor(...)",
+    "pandas": "data frames (pandas) are outside the computation Gradflow reads; make the "
+              "tensors with torch.tensor(...)",
+    "numpy": "numpy arrays are outside the computation Gradflow reads (it follows torch "
+             "tensors); write this with torch, e.g. torch.exp for np.exp, torch.tensor for "
+             "np.array",
+    "matplotlib": "plots (matplotlib) are outside the computation Gradflow reads; remove the "
+                  "plot lines: Gradflow draws the values and the gradients itself",
+}
 
 # Builtins a snippet may mention; the importer evaluates the ones on plain values
 # (builtins.py) and ignores print/display.
@@ -45,10 +71,12 @@ _REFUSED: dict[type, tuple[str, str]] = {
     ast.Nonlocal: ("nonlocal statements", "remove it"),
     ast.Delete: ("del statements", "remove it"),
     ast.Raise: ("raise statements", "remove it"),
-    ast.Assert: ("assert statements", "remove it"),
     ast.Await: ("await", "remove it"),
-    ast.Yield: ("yield", "remove it"),
-    ast.YieldFrom: ("yield", "remove it"),
+    ast.Yield: ("generators (yield)", "a generator feeding batches (a data loader) is outside "
+                "the computation Gradflow reads; make the tensors of one batch with "
+                "torch.tensor(...) or torch.randn(...)"),
+    ast.YieldFrom: ("generators (yield from)", "a generator is outside the computation "
+                    "Gradflow reads; make the tensors it would give with torch.tensor(...)"),
     ast.NamedExpr: ("the := operator", "assign on a line of its own"),
     ast.SetComp: ("comprehensions", "write the list out"),
     ast.DictComp: ("comprehensions", "write the list out"),
@@ -89,7 +117,8 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
     out: dict[str, str] = {}
     if isinstance(node, ast.Import):
         for alias in node.names:
-            if alias.name not in TORCH_MODULES or alias.name in IMPORTABLE_OBJECTS:
+            known = alias.name in TORCH_MODULES or outside_library(alias.name) is not None
+            if not known or alias.name in IMPORTABLE_OBJECTS:
                 raise _foreign_import(node, alias.name)
             if alias.asname is None:
                 top = alias.name.split(".")[0]
@@ -100,10 +129,28 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
     module = node.module or ""
     for alias in node.names:
         full = f"{module}.{alias.name}"
-        if node.level or alias.name == "*" or full not in TORCH_MODULES + IMPORTABLE_OBJECTS:
+        known = full in TORCH_MODULES + IMPORTABLE_OBJECTS or outside_library(full) is not None
+        if node.level or alias.name == "*" or not known:
             raise _foreign_import(node, full if module else alias.name)
         out[alias.asname or alias.name] = full
     return out
+
+
+def outside_library(dotted: str) -> str | None:
+    """Why a name from a library outside the computation is refused where it is used, or
+    None when `dotted` (`numpy.exp`, `torch.optim.SGD`) is not from one."""
+    for library, why in OUTSIDE_LIBRARIES.items():
+        if dotted == library or dotted.startswith(library + "."):
+            return why
+    return None
+
+
+def refuse_outside(dotted: str | None, node: ast.AST) -> None:
+    """Raise the refusal of a use of an outside library (see OUTSIDE_LIBRARIES)."""
+    why = outside_library(dotted) if dotted is not None else None
+    if why is not None:
+        text = ast.unparse(node)
+        raise error_at(node, f"{text if len(text) <= 40 else text[:37] + '...'}: {why}")
 
 
 def _foreign_import(node: ast.AST, name: str) -> ImportError_:
@@ -134,7 +181,8 @@ def scan(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.FunctionDef):
             defined.add(node.name)
         elif type(node) in _REFUSED or (isinstance(node, ast.Attribute)
-                                        and node.attr.startswith("_")):
+                                        and node.attr.startswith("_")
+                                        and not _torch_version(node)):
             suspects.append(node)
     defined |= stored
     refused = [n for n in suspects if hasattr(n, "lineno") and _refusal(n, defined) is not None]
@@ -143,6 +191,12 @@ def scan(tree: ast.Module) -> set[str]:
                                             getattr(n, "col_offset", 0)))
         raise error_at(first, str(_refusal(first, defined)))
     return stored
+
+
+def _torch_version(node: ast.Attribute) -> bool:
+    """`torch.__version__`, which learners print first: a string, read as one."""
+    return node.attr == "__version__" and isinstance(node.value, ast.Name) and \
+        node.value.id == "torch"
 
 
 def _refusal(node: ast.AST, defined: set[str]) -> str | None:

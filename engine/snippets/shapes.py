@@ -28,6 +28,8 @@ def output_meta(op: str, inputs: list[Any], params: Mapping[str, Any]) -> Any:
     if not tensors or any(isinstance(m, bool) or not isinstance(m, torch.Tensor | int | float)
                           for m in inputs):
         return ASK_TORCH
+    if op in ("maximum", "minimum") and len(tensors) != len(inputs):
+        return None  # torch.maximum takes tensors only
     dtype = tensors[0].dtype
     if not dtype.is_floating_point or any(t.dtype != dtype for t in tensors):
         return ASK_TORCH

@@ -3,8 +3,9 @@
 Control flow resolves as it does in Python: `for` over ranges, lists and tensors and `while`
 with a condition on concrete values are unrolled into graph nodes; `if` takes the branch
 its condition's value picks; a `def` or lambda is inlined at each call; `with
-torch.no_grad():` computes plain values with no graph. Every statement, loop turn, call
-depth and graph node counts against the limits in engine/limits.py.
+torch.no_grad():` computes plain values with no graph (blocks.py reads `with`, `try` and
+`assert`). Every statement, loop turn, call depth and graph node counts against the limits
+in engine/limits.py.
 """
 
 from __future__ import annotations
@@ -16,16 +17,15 @@ from typing import Any
 import torch
 
 from engine.limits import CALL_DEPTH, LOOP_ITERATIONS, SNIPPET_STATEMENTS
-from engine.snippets.pyexpr import AfterBackward, PythonReader
-from engine.snippets.safety import ImportError_, TorchRaised, error_at, imported_names, raised_at
+from engine.snippets.blocks import GRAD_MODES, BlockReader
+from engine.snippets.pyexpr import AfterBackward
+from engine.snippets.safety import ImportError_, error_at, imported_names, raised_at
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
-_GRAD_MODES = {"torch.no_grad": False, "torch.enable_grad": True,
-               "torch.inference_mode": False, "torch.autograd.no_grad": False,
-               "torch.autograd.enable_grad": True}
-_EXCEPTIONS = {"Exception": Exception, "RuntimeError": RuntimeError, "TypeError": TypeError,
-               "ValueError": ValueError, "IndexError": IndexError,
-               "AttributeError": AttributeError, "ZeroDivisionError": ZeroDivisionError}
+# torch functions and methods that draw from the random generator
+_RANDOM_DRAWS = frozenset({"rand", "randn", "randint", "rand_like", "randn_like",
+                           "randint_like", "randperm", "normal", "bernoulli", "multinomial",
+                           "dropout", "uniform_", "normal_", "random_", "bernoulli_"})
 
 
 class _Return(Exception):  # noqa: N818 - control flow, not an error
@@ -41,7 +41,7 @@ class _Continue(Exception):  # noqa: N818
     pass
 
 
-def _leaf_in_place_error() -> RuntimeError:
+def leaf_in_place_error() -> RuntimeError:
     """torch's own refusal of `x += 1` on a leaf that requires grad, asked of torch."""
     probe = torch.zeros(1, requires_grad=True)
     try:
@@ -52,7 +52,7 @@ def _leaf_in_place_error() -> RuntimeError:
                         "operation.")
 
 
-class StatementRunner(PythonReader):
+class StatementRunner(BlockReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.statements_run = 0
@@ -109,6 +109,8 @@ class StatementRunner(PythonReader):
             self.with_block(stmt)
         elif isinstance(stmt, ast.Try):
             self.try_block(stmt)
+        elif isinstance(stmt, ast.Assert):
+            self.assert_statement(stmt)
         elif not isinstance(stmt, ast.Pass):
             raise error_at(stmt, f"the statement {_short(stmt)} is not supported; it is "
                                  "outside the plain computation Gradflow reads")
@@ -119,8 +121,33 @@ class StatementRunner(PythonReader):
         if not isinstance(node, ast.Call):
             return
         if isinstance(node.func, ast.Name) and node.func.id in ("print", "display"):
+            for call in self.calls_with_effects(node.args):
+                self.expr(call)
             return
         self.expr(node)
+
+    def calls_with_effects(self, nodes: list[ast.expr]) -> list[ast.Call]:
+        """The calls inside a print's arguments that change what follows (they draw random
+        numbers, or run one of the snippet's functions), outermost first, in source order:
+        `print(dropout(X, 0.5))` draws its mask as the script does. The rest of what a print
+        shows is the app's to show."""
+        found: list[ast.Call] = []
+        stack: list[ast.AST] = list(reversed(nodes))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Call) and self.has_effects(node):
+                found.append(node)
+                continue
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        return found
+
+    def has_effects(self, call: ast.Call) -> bool:
+        func = call.func
+        if isinstance(func, ast.Name) and func.id not in self.modules:
+            bound = self.env.get(func.id)
+            return isinstance(bound, Py) and isinstance(bound.value, Function)
+        name = self.module_path(func) or (func.attr if isinstance(func, ast.Attribute) else "")
+        return name.rsplit(".", 1)[-1] in _RANDOM_DRAWS
 
     # ---- assignment -------------------------------------------------------------------
     def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
@@ -158,15 +185,22 @@ class StatementRunner(PythonReader):
 
     def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
         base = self.expr(target.value)
-        if isinstance(base, Py) and isinstance(base.value, list):
+        if isinstance(base, Py) and isinstance(base.value, list | dict):
             key = self.index_key(target.slice)
             try:
                 base.value[key] = value
             except Exception as exc:  # noqa: BLE001 - Python's own words
                 raise raised_at(stmt, exc) from None
             return
+        if isinstance(base, Pending | Ref) and not isinstance(value, Py):
+            self.tensor_item_assign(target, base, value, stmt)
+            return
         raise error_at(target, f"changing {_short(target)} in place is not supported; build "
                                "a new tensor, e.g. with torch.where or torch.cat")
+
+    def tensor_item_assign(self, target: ast.Subscript, base: Pending | Ref, value: Value,
+                           stmt: ast.AST) -> None:
+        raise NotImplementedError  # inplace.py
 
     def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
         if isinstance(value, Py):
@@ -177,6 +211,11 @@ class StatementRunner(PythonReader):
         super().bind(name, value, stmt)
 
     def aug_assign(self, stmt: ast.AugAssign) -> None:
+        if isinstance(stmt.target, ast.Subscript):  # vec[i] += 1: read, compute, set back
+            target = stmt.target
+            updated = self.binop(stmt.op, self.expr(target), self.expr(stmt.value), stmt)
+            self.item_assign(target, updated, stmt)
+            return
         if not isinstance(stmt.target, ast.Name):
             raise error_at(stmt, f"the in-place update of {_short(stmt.target)} is a training "
                                  "step (an update of a tensor in place), outside the "
@@ -191,13 +230,24 @@ class StatementRunner(PythonReader):
             return
         if isinstance(current, Pending | Ref) and self.is_grad_leaf(current):
             if self.grad_enabled:
-                raise raised_at(stmt, _leaf_in_place_error())
+                raise raised_at(stmt, leaf_in_place_error())
             self.set_leaf_in_place(stmt, current, right)
             return
+        if self.detached_in_place(stmt, stmt.op, current, right):
+            return
         result = self.binop(stmt.op, current, right, stmt)
+        self.in_place(stmt, stmt.op, current, right, result)
         if isinstance(current, Pending | Ref) and isinstance(result, Pending | Ref):
             self.relabel(current, result, stmt)  # in place: every name for it sees the change
         self.bind(stmt.target.id, result, stmt)
+
+    def detached_in_place(self, stmt: ast.AST, op: ast.operator, current: Value,
+                          right: Value) -> bool:
+        return False  # inplace.py
+
+    def in_place(self, stmt: ast.AST, op: ast.operator | None, current: Value, right: Value,
+                 result: Value, key: Any = None, method_name: str | None = None) -> None:
+        """The program reader replays it on torch's version counter (inplace.py)."""
 
     def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:
         raise NotImplementedError  # the program reader: a leaf's new numbers, or a refusal
@@ -266,10 +316,10 @@ class StatementRunner(PythonReader):
         for decorator in stmt.decorator_list:
             path = self.module_path(decorator.func if isinstance(decorator, ast.Call)
                                     else decorator)
-            if path not in _GRAD_MODES:
+            if path not in GRAD_MODES:
                 raise error_at(decorator, "decorators other than @torch.no_grad() are not "
                                           "supported; remove it")
-            fn.grad_enabled = _GRAD_MODES[path]
+            fn.grad_enabled = GRAD_MODES[path]
         self.env[stmt.name] = Py(fn)
 
     def call_function(self, fn: Function, node: ast.Call) -> Value:
@@ -319,66 +369,6 @@ class StatementRunner(PythonReader):
         finally:
             self.env, self.grad_enabled = saved, saved_grad
             self.depth -= 1
-
-    # ---- with / try -------------------------------------------------------------------
-    def with_block(self, stmt: ast.With) -> None:
-        if len(stmt.items) != 1 or stmt.items[0].optional_vars is not None:
-            raise error_at(stmt, "only `with torch.no_grad():` and `with torch.enable_grad():` "
-                                 "are read; files and other contexts are outside the "
-                                 "computation Gradflow reads")
-        context = stmt.items[0].context_expr
-        func = context.func if isinstance(context, ast.Call) else context
-        path = self.module_path(func)
-        if path == "torch.set_grad_enabled" and isinstance(context, ast.Call):
-            flag = self.plain(self.expr(context.args[0]), context) if context.args else None
-            if not isinstance(flag, bool):
-                raise error_at(context, "torch.set_grad_enabled takes True or False")
-            mode = flag
-        elif path in _GRAD_MODES:
-            mode = _GRAD_MODES[path]
-        else:
-            raise error_at(stmt, f"with {_short(context)} is not supported; only "
-                                 "torch.no_grad() and torch.enable_grad() are read (files and "
-                                 "other contexts are outside the computation Gradflow reads)")
-        saved = self.grad_enabled
-        self.grad_enabled = mode
-        try:
-            self.run_block(stmt.body)
-        finally:
-            self.grad_enabled = saved
-
-    def try_block(self, stmt: ast.Try) -> None:
-        try:
-            self.run_block(stmt.body)
-        except TorchRaised as exc:
-            handler = self.handler_for(stmt, exc.error_type)
-            if handler is None:
-                raise
-            if handler.name:
-                self.env[handler.name] = Py(exc.torch_message)
-            self.run_block(handler.body)
-        else:
-            self.run_block(stmt.orelse)
-        finally:
-            pass
-        self.run_block(stmt.finalbody)
-
-    def handler_for(self, stmt: ast.Try, error_type: str) -> ast.ExceptHandler | None:
-        for handler in stmt.handlers:
-            if handler.type is None:
-                return handler
-            names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-            for name in names:
-                if not isinstance(name, ast.Name) or name.id not in _EXCEPTIONS:
-                    raise error_at(name, f"except {_short(name)} is not supported; use "
-                                         f"{', '.join(_EXCEPTIONS)}")
-                kind = _EXCEPTIONS.get(error_type)
-                if kind is not None and issubclass(kind, _EXCEPTIONS[name.id]):
-                    return handler
-                if kind is None and name.id in ("Exception", "RuntimeError"):
-                    return handler
-        return None
-
 
 _GRAD_CHANGING_CALLS = ("backward", "zero_", "zero_grad", "step", "grad")
 

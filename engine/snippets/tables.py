@@ -29,33 +29,41 @@ TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": tor
 
 _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
            "binary_cross_entropy", "nll_loss")
-_NOT_TORCH_LEVEL = (*_LOSSES, "leaf", "constant", "linear", "index", "to", "grad_hook")
+_ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu")  # F.<name> only
+_NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, "leaf", "constant", "linear", "index", "to",
+                    "grad_hook", "setitem", "cat", "where")
 
 # `torch.<name>(...)` → registry op
 TORCH_FUNCTIONS: dict[str, str] = {
     **{name: name for name in OPS if name not in _NOT_TORCH_LEVEL},
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "subtract": "sub", "multiply": "mul",
-    "divide": "div", "true_divide": "div", "negative": "neg",
+    "divide": "div", "true_divide": "div", "negative": "neg", "clip": "clamp", "bmm": "matmul",
 }
 # `F.<name>(...)`, `nn.functional.<name>`, `torch.nn.functional.<name>`
 FUNCTIONAL: dict[str, str] = {
     **{name: name for name in _LOSSES},
     **{name: name for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax",
-                               "linear")},
+                               "linear", *_ACTIVATIONS)},
 }
 # `x.<name>(...)`
 METHODS: dict[str, str] = {
     **{name: name for name in OPS if name not in _NOT_TORCH_LEVEL},
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "view": "reshape", "t": "transpose",
     "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
-    "negative": "neg", "flatten": "reshape",
+    "negative": "neg", "flatten": "reshape", "clip": "clamp",
 }
 # Ops whose params may be given by position after the tensor inputs, in this order. Losses
 # take keywords only: their third positional argument is the deprecated size_average.
 POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "sum": ("dim", "keepdim"), "mean": ("dim", "keepdim"), "softmax": ("dim",),
     "log_softmax": ("dim",), "transpose": ("dim0", "dim1"), "reshape": ("shape",),
+    "clamp": ("min", "max"), "norm": ("p", "dim", "keepdim"), "amax": ("dim", "keepdim"),
+    "amin": ("dim", "keepdim"), "leaky_relu": ("negative_slope",), "elu": ("alpha",),
+    "softplus": ("beta", "threshold"), "var": ("dim",), "std": ("dim",),
 }
+
+# The numpy spellings torch also takes: x.sum(axis=0, keepdims=True) (d2l writes them).
+KEYWORD_ALIASES = {"keepdims": "keepdim", "axis": "dim"}
 
 CREATION = ("tensor", "Tensor", "ones", "zeros", "full", "arange", "linspace", "eye",
             "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like", "empty")

@@ -10,18 +10,23 @@ registry op (`index`, `to`) so its backward is torch's own.
 from __future__ import annotations
 
 import ast
-import math
-from collections import ChainMap
 from typing import Any
 
 import torch
 
 from engine.ops import format_index
-from engine.snippets.concrete import ConcreteReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.tables import CREATION, METHODS, TORCH_DTYPES, TORCH_FUNCTIONS, dtype_name
 from engine.snippets.torchcalls import CREATION_HINT
-from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
+from engine.snippets.valuecalls import RANDOM_FUNCTIONS, ValueCalls
+from engine.snippets.values import (
+    Module,
+    Number,
+    Pending,
+    Py,
+    Ref,
+    Value,
+)
 
 TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
                  "LongTensor": torch.int64, "BoolTensor": torch.bool}
@@ -34,11 +39,15 @@ VALUE_METHODS = frozenset({
     "allclose", "equal", "isclose", "clamp", "sort", "topk", "squeeze", "unsqueeze",
     "expand", "flip", "contiguous", "nonzero", "count_nonzero", "cpu",
 })
-RANDOM_FUNCTIONS = frozenset({"normal", "randperm", "bernoulli", "multinomial", "poisson"})
+# views read as a reshape to the shape torch gives
+RESHAPING = ("unsqueeze", "squeeze")
+# y.add_(b) and friends: read as y += b (statements.py)
+IN_PLACE_METHODS = {"add_": ast.Add, "sub_": ast.Sub, "mul_": ast.Mult, "div_": ast.Div,
+                    "pow_": ast.Pow}
 # torch functions computed on concrete values when no argument carries a gradient.
 VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
     "acos", "asin", "atan", "sinh", "cosh", "tan", "log2", "log10", "log1p", "expm1",
-    "erf", "reciprocal", "rsqrt", "minimum", "maximum", "full_like", "empty_like",
+    "erf", "reciprocal", "rsqrt", "full_like", "empty_like",
     "max", "min", "argmax", "argmin", "norm", "all", "any", "allclose", "equal", "isclose",
     "numel", "sign", "floor", "ceil", "round", "clamp", "where", "cat", "stack", "squeeze",
     "unsqueeze", "flatten", "cumsum", "prod", "sort", "topk", "zeros_like", "ones_like",
@@ -55,14 +64,7 @@ _FUNCTIONAL_ADVICE = {
 }
 
 
-class TensorCalls(ConcreteReader):
-    def arguments(self, node: ast.Call) -> tuple[list[Value], dict[str, Value]]:
-        if any(isinstance(a, ast.Starred) for a in node.args) or any(
-                kw.arg is None for kw in node.keywords):
-            raise error_at(node, "* and ** arguments are not supported; write them out")
-        return ([self.expr(a) for a in node.args],
-                {kw.arg: self.expr(kw.value) for kw in node.keywords if kw.arg is not None})
-
+class TensorCalls(ValueCalls):
     def autograd_grad(self, node: ast.Call) -> Value:
         raise NotImplementedError  # the program reader records it as a call
 
@@ -78,6 +80,19 @@ class TensorCalls(ConcreteReader):
             return self.typed_tensor(short, node)
         if short == "randint":
             return self.randint(node)
+        if short == "set_grad_enabled" and len(node.args) == 1 and not node.keywords:
+            flag = self.plain(self.expr(node.args[0]), node)
+            if not isinstance(flag, bool):
+                raise error_at(node, "torch.set_grad_enabled takes True or False")
+            self.grad_enabled = flag  # as a call, it holds for the statements after it
+            return Py(None)
+        if short == "device":
+            return Py(self.device_of(node))
+        if short == "cuda.is_available" and not node.args and not node.keywords:
+            return Number(False)  # Gradflow computes on the CPU, whatever the machine has
+        if short == "set_printoptions":
+            self.arguments(node)
+            return Py(None)  # how torch prints; the computation is the same
         if short in ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode"):
             raise error_at(node, f"torch.{short}() is read as a with-block: "
                                  f"with torch.{short}(): ...")
@@ -91,47 +106,22 @@ class TensorCalls(ConcreteReader):
                 "Jacobian lens shows its J")).format(f"torch.{short}"))
         if short == "manual_seed":
             raise error_at(node, "call torch.manual_seed(n) on a line of its own")
+        if short == "where":
+            return self.where(node)
+        if short in ("cat", "stack", "concat", "concatenate") and node.args:
+            return self.joined(short, node)
+        if short in RESHAPING and node.args:
+            args, kwargs = self.arguments(node)
+            if self.needs_grad(args[0]) and self.grad_enabled:
+                return self.reshaped(short, args[0], args[1:], kwargs, node)
+            return self.value_call(getattr(torch, short), f"torch.{short}", node,
+                                   evaluated=(args, kwargs))
+        if short in ("max", "min") and len(node.args) in (1, 2) and not node.keywords:
+            return self.max_or_min(short, None, node, f"torch.{short}")
         if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):
             if short not in CREATION and short not in TORCH_FUNCTIONS and short in VALUE_FUNCTIONS:
                 return self.value_call(getattr(torch, short), f"torch.{short}", node)
         return self.torch_path_call(path, node)
-
-    def value_call(self, fn: Any, what: str, node: ast.Call, receiver: Value | None = None
-                   ) -> Value:
-        args, kwargs = self.arguments(node)
-        every = ([receiver] if receiver is not None else []) + args + list(kwargs.values())
-        with_grad = False
-        for value in every:
-            for item in value.value if isinstance(value, Py) and isinstance(
-                    value.value, list | tuple) else [value]:
-                with_grad = with_grad or (self.grad_enabled and self.needs_grad(item))
-        plain = [self.concrete(a, node) for a in args]
-        plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
-        for size in [*plain, plain_kw.get("size")]:
-            if isinstance(size, tuple | list) and size and all(
-                    isinstance(n, int) and not isinstance(n, bool) for n in size):
-                self.check_count(math.prod(size), node)  # before torch allocates it
-        if what == "torch.randperm" and plain and isinstance(plain[0], int):
-            self.check_count(plain[0], node)
-        if what.removeprefix("torch.") in RANDOM_FUNCTIONS:
-            plain_kw["generator"] = self.generator
-        try:
-            result = fn(*plain, **plain_kw)
-        except Exception as exc:  # noqa: BLE001 - torch's own words, at run time
-            raise raised_at(node, exc) from None
-        if isinstance(result, tuple) and hasattr(result, "values"):
-            result = tuple(result)  # torch.max(t, dim) → (values, indices)
-        out = self.wrap(result, node)
-        if with_grad:
-            # fine in a condition (while y.norm() < 1000); in the graph it would lose the
-            # gradient torch gives it, so it may not enter the graph
-            for item in out.value if isinstance(out, Py) and isinstance(
-                    out.value, list | tuple) else [out]:
-                if isinstance(item, Pending):
-                    item.no_graph = (f"{what} of a tensor that requires grad is not in "
-                                     "Gradflow's op list; its value may be read (in a "
-                                     "condition, with .item()) but not computed with")
-        return out
 
     def variable(self, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)
@@ -198,7 +188,14 @@ class TensorCalls(ConcreteReader):
             return self.mark(receiver, flag, node)
         if attr == "t" and not node.args and not node.keywords:
             return self.transpose_value(receiver, node, strict=False)
-        return self.op_call(METHODS[attr], receiver, node, f"{_short(func.value)}.{attr}")
+        out = self.op_call(METHODS[attr], receiver, node, f"{_short(func.value)}.{attr}")
+        if attr == "view" and isinstance(out, Pending | Ref):
+            shape = self.doc.node(self.node_of(out, node)).params.get("shape")
+            try:  # a view needs memory laid out for it: x.t().view(6) raises in torch
+                self.concrete(receiver, node).view(*(shape or ()))
+            except RuntimeError as exc:
+                raise raised_at(node, exc) from None
+        return out
 
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if attr == "backward":
@@ -220,9 +217,27 @@ class TensorCalls(ConcreteReader):
         if attr == "register_post_accumulate_grad_hook":
             raise error_at(node, f".{attr}() is not supported; Gradflow shows every leaf's "
                                  ".grad without hooks")
+        if attr == "numpy" and not node.args and not node.keywords:
+            if self.needs_grad(receiver):
+                try:  # torch's own refusal, with its advice (detach first)
+                    torch.zeros(1, requires_grad=True).numpy()
+                except RuntimeError as exc:
+                    raise raised_at(node, exc) from None
+            return self.from_tensor(self.concrete(receiver, node), node)  # its numbers
+        if attr in ("cpu", "cuda") and not node.args and not node.keywords:
+            self.cpu_only(Py(attr), node)  # .cpu() of a CPU tensor is the tensor itself
+            return receiver
+        if (attr in IN_PLACE_METHODS and len(node.args) == 1 or attr == "zero_" and not node.args
+                or attr == "fill_" and len(node.args) == 1) and not node.keywords:
+            return self.in_place_method(receiver, attr, node)
         if attr.endswith("_") or attr in ("zero_", "fill_", "copy_"):
             raise error_at(node, f"the in-place .{attr}() is not supported; write a new name, "
                                  f"e.g. y = ... ")
+        if attr in RESHAPING and self.needs_grad(receiver) and self.grad_enabled:
+            args, kwargs = self.arguments(node)
+            return self.reshaped(attr, receiver, args, kwargs, node)
+        if attr in ("max", "min") and len(node.args) <= 1 and not node.keywords:
+            return self.max_or_min(attr, receiver, node, f".{attr}()")
         if attr in VALUE_METHODS:
             t = self.concrete(receiver, node)
             return self.value_call(getattr(t, attr), f".{attr}()", node, receiver=receiver)
@@ -243,8 +258,12 @@ class TensorCalls(ConcreteReader):
         if attr in CASTS:
             dtype = CASTS[attr]
         else:
-            target = args[0] if args else kwargs.get("dtype")
+            target = args[0] if args else kwargs.get("dtype", kwargs.get("device"))
             found = self.concrete(target, node) if target is not None else None
+            if attr == "to" and (isinstance(found, torch.device) or isinstance(found, str) and
+                                 found.removeprefix("torch.") not in TYPED_TENSORS):
+                self.cpu_only(Py(found), node)  # x.to(device): the CPU, x itself
+                return receiver
             if isinstance(found, torch.Tensor):
                 dtype = found.dtype
             elif isinstance(found, str):
@@ -316,84 +335,18 @@ class TensorCalls(ConcreteReader):
             return self.from_tensor(picked, where)
         text = format_index(key)
         if text is None:
-            raise error_at(where, "indexing a tensor that requires grad with a tensor or list "
-                                  "is not supported; use integers and slices, e.g. x[0, 1:3]")
+            raise error_at(where, "indexing a tensor that requires grad is read with integers, "
+                                  "slices, integer lists or tensors and boolean masks, e.g. "
+                                  "x[0, 1:3], p[[0, 1], y] or x[x > 0]")
         return self.op_node("index", [value], {"index": text}, where)
 
 
-    # ---- hooks ------------------------------------------------------------------------
     def register_hook(self, receiver: Value, node: ast.Call) -> Value:
-        """`t.register_hook(lambda g: g * k)`: a grad_hook node between t and every use of
-        it (uses made before the hook too, as torch applies it to t's whole gradient)."""
-        args, kwargs = self.arguments(node)
-        if len(args) != 1 or kwargs or not (isinstance(args[0], Py) and isinstance(
-                args[0].value, Function)):
-            raise error_at(node, "register_hook is read with a lambda or def of the gradient, "
-                                 "e.g. x.register_hook(lambda g: g * 2)")
-        if not self.needs_grad(receiver):
-            try:
-                torch.zeros(1).register_hook(lambda g: g)
-            except RuntimeError as exc:  # torch's own words for this case
-                raise raised_at(node, exc) from None
-        scale = self.hook_scale(args[0].value, node)
-        if scale is None:
-            return Py(None)  # a hook that only prints leaves the gradient as it is
-        source = self.node_of(receiver, node)
-        consumers = self.doc.out_edges(source)
-        hooked = self.op_node("grad_hook", [receiver], {"scale": scale}, node)
-        assert isinstance(hooked, Ref)
-        for edge in consumers:
-            self.doc.remove_edge(edge.target, edge.port)
-            self.doc.add_edge(hooked.node_id, edge.target, edge.port)
-        self.relabel(receiver, hooked, node)
-        return Py(None)
+        raise NotImplementedError  # hooks.py
 
-    def hook_scale(self, fn: Function, node: ast.AST) -> float | None:
-        """k of a hook that returns g * k, k * g, g / k, -g or g; None when it returns
-        nothing (prints)."""
-        params = fn.node.args.args
-        if isinstance(fn.node, ast.Lambda):
-            body: ast.expr | None = fn.node.body
-        else:
-            last = fn.node.body[-1]
-            body = last.value if isinstance(last, ast.Return | ast.Expr) else None
-            if isinstance(last, ast.Expr):
-                body = None if _prints(last.value) else body
-        if len(params) != 1:
-            raise error_at(node, "a hook takes one argument, the gradient")
-        g = params[0].arg
-        if body is None or _prints(body) or (isinstance(body, ast.Constant)
-                                             and body.value is None):
-            return None
-        if isinstance(body, ast.Name) and body.id == g:
-            return 1.0
-        if isinstance(body, ast.UnaryOp) and isinstance(body.op, ast.USub) and isinstance(
-                body.operand, ast.Name) and body.operand.id == g:
-            return -1.0
-        if isinstance(body, ast.BinOp) and isinstance(body.op, ast.Mult | ast.Div):
-            left_g = isinstance(body.left, ast.Name) and body.left.id == g
-            right_g = isinstance(body.right, ast.Name) and body.right.id == g
-            other = body.right if left_g else body.left if right_g else None
-            if other is not None and (isinstance(body.op, ast.Mult) or left_g):
-                factor = self.in_scope(fn, other)
-                if isinstance(factor, Number) and not isinstance(factor.value, bool):
-                    return float(factor.value) if isinstance(body.op, ast.Mult) \
-                        else 1.0 / factor.value
-        raise error_at(node, "a hook is read when it multiplies or divides the gradient by a "
-                             "number, e.g. lambda g: g * 2")
+    def in_place_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        raise NotImplementedError  # statements.py, as `y += 1`
 
-    def in_scope(self, fn: Function, expr: ast.expr) -> Value:
-        saved = self.env
-        self.env = ChainMap({}, fn.scope if fn.scope is not None else self.env)
-        try:
-            return self.expr(expr)
-        finally:
-            self.env = saved
-
-
-def _prints(node: ast.expr) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-        node.func.id == "print"
 
 
 def _short(node: ast.AST) -> str:

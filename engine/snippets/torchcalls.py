@@ -18,6 +18,7 @@ from engine.snippets.tables import (
     CREATION,
     DTYPE_NAMES,
     FUNCTIONAL,
+    KEYWORD_ALIASES,
     POSITIONAL_PARAMS,
     TORCH_DTYPES,
     TORCH_FUNCTIONS,
@@ -59,6 +60,10 @@ class TorchCallReader(ExprReader):
             node = self.doc.node(self.node_of(value, target))
             if node.op == LEAF:
                 _probe(target, node.dtype, flag, how, leaf=True)
+                if node.requires_grad != flag and self.doc.out_edges(node.id):
+                    # the ops made before keep the flag they saw, as torch recorded them:
+                    # from here on the name holds a leaf of its own with the new flag
+                    return self.relabel(value, self.fresh_leaf(value, target, flag), target)
                 self.doc.update_node(node.id, requires_grad=flag)
                 self.flags_changed()
                 return value
@@ -121,6 +126,9 @@ class TorchCallReader(ExprReader):
             params["shape"] = shape[0] if len(shape) == 1 and isinstance(shape[0], list) else shape
         elif op == "reshape" and what.endswith("flatten"):
             params["shape"] = [-1]
+        elif op == "permute" and args:  # x.permute(2, 0, 1) or x.permute((2, 0, 1))
+            dims = [self.literal(a) for a in args]
+            params["dims"] = dims[0] if len(dims) == 1 and isinstance(dims[0], list) else dims
         else:
             if len(args) > len(positional):
                 raise error_at(node, f"{what} takes at most {len(positional)} arguments after "
@@ -128,12 +136,16 @@ class TorchCallReader(ExprReader):
             for name, arg in zip(positional, args, strict=False):
                 params[name] = self.literal(arg)
         for kw in node.keywords:
+            keyword = KEYWORD_ALIASES.get(kw.arg or "", kw.arg or "")
+            if op in ("var", "std") and kw.arg == "unbiased":  # the older spelling
+                params["correction"] = 1 if self.literal(kw.value) else 0
+                continue
             if kw.arg in spec.inputs:
                 index = spec.inputs.index(kw.arg)
                 tensors.extend([None] * (index + 1 - len(tensors)))
                 tensors[index] = self.expr(kw.value)
-            elif kw.arg in {p.name for p in spec.params} and kw.arg not in params:
-                params[kw.arg] = self.literal(kw.value)
+            elif keyword in {p.name for p in spec.params} and keyword not in params:
+                params[keyword] = self.literal(kw.value)
             else:
                 raise error_at(kw, f"{what} has no supported argument {kw.arg}=")
         if len(tensors) != len(spec.inputs) or any(t is None for t in tensors):
@@ -143,6 +155,8 @@ class TorchCallReader(ExprReader):
             if isinstance(t, Number) and (i == 0 or spec.operator in ("", "matmul")):
                 raise error_at(node, f"{what} needs a tensor, not the number {t.value}; "
                                      "write torch.tensor(...)")
+        if op == "clamp":  # a bound not given is None, not the palette's default min=0
+            params = {"min": None, "max": None, **params}
         for name, value in params.items():
             try:
                 params[name] = check_param(spec.param(name), value)
@@ -162,6 +176,8 @@ class TorchCallReader(ExprReader):
                 requires_grad = flag
             elif kw.arg == "dtype":
                 kwargs["dtype"] = self.dtype(kw.value)
+            elif kw.arg == "device":
+                self.cpu_only(self.expr(kw.value), kw)
             elif kw.arg is not None:
                 kwargs[kw.arg] = self.literal(kw.value)
             else:
@@ -198,6 +214,29 @@ class TorchCallReader(ExprReader):
         if requires_grad is not None:
             self.leaves_pending.append(pending)
         return pending
+
+    def device_of(self, node: ast.Call) -> torch.device:
+        """torch.device('cpu'): made by torch (it only parses the name)."""
+        if len(node.args) != 1 or node.keywords:
+            raise error_at(node, "torch.device is read with one name, e.g. torch.device('cpu')")
+        name = self.literal_value(self.expr(node.args[0]), node)
+        try:
+            return torch.device(name)
+        except (RuntimeError, TypeError) as exc:
+            raise raised_at(node, exc) from None
+
+    def cpu_only(self, device: Value, where: ast.AST) -> None:
+        """device= of a new tensor: the CPU, where Gradflow computes."""
+        found = device.value if isinstance(device, Py) else None
+        kind = found.type if isinstance(found, torch.device) else found
+        if kind != "cpu":
+            raise error_at(where, f"device={found!s} is not read: Gradflow computes on the CPU; "
+                                  "write device='cpu' (or torch.device('cpu'))")
+
+    def literal_value(self, value: Value, where: ast.AST) -> Any:
+        if isinstance(value, Py | Number):
+            return value.value
+        raise error_at(where, "write a name or a number here")
 
     def literal(self, node: ast.expr) -> Any:
         """A plain Python value (number, bool, None, string, nested lists) of an argument."""

@@ -59,6 +59,14 @@ class Function:
         return self.node.name if isinstance(self.node, ast.FunctionDef) else "<lambda>"
 
 
+@dataclass
+class HookHandle:
+    """What `t.register_hook(...)` returns: `.remove()` undoes the hook for later calls."""
+
+    node_id: str | None  # the grad_hook node; None for a hook that only prints
+    calls_before: int  # the calls the snippet had made when it registered the hook
+
+
 Value = Pending | Number | Ref | Py
 Tensorish = Pending | Ref
 

@@ -31,7 +31,7 @@ from gui.canvas.commands import UpdateNodeCommand, push
 def parse_param(param: Param, text: str) -> Any:
     """Text typed for `param` → its value; ValueError with a readable reason otherwise."""
     stripped = text.strip()
-    if param.kind == "dims" and stripped in ("", "None", "none"):
+    if param.kind in ("dims", "bound") and stripped in ("", "None", "none"):
         return None
     try:
         value = parse_literal(stripped)

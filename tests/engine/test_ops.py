@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.document import Document
-from engine.ops import OPS, SOURCE_OPS
+from engine.ops import OPS, SOURCE_OPS, format_index, parse_index
 from engine.run import run
 from tests.engine.helpers import const, leaf, op
 
@@ -20,6 +20,11 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "div": ([(3,), (3,)], {}, torch.div),
     "pow": ([(3,), (3,)], {}, torch.pow),
     "matmul": ([(2, 3), (3, 4)], {}, torch.matmul),
+    "maximum": ([(2, 3), (3,)], {}, torch.maximum),
+    "cat": ([(2, 3), (2, 1)], {"dim": 1}, lambda a, b: torch.cat([a, b], 1)),
+    "where": ([(2, 3), (2, 3), (3,)], {}, torch.where),
+    "setitem": ([(2, 3), (3,)], {"index": "1"}, lambda a, v: torch.cat([a[:1], v[None]])),
+    "minimum": ([(3,), (2, 3)], {}, torch.minimum),
     "neg": ([(3,)], {}, torch.neg),
     "exp": ([(3,)], {}, torch.exp),
     "log": ([(3,)], {}, torch.log),
@@ -29,11 +34,23 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "sigmoid": ([(3,)], {}, torch.sigmoid),
     "relu": ([(4,)], {}, torch.relu),
     "sqrt": ([(3,)], {}, torch.sqrt),
+    "leaky_relu": ([(4,)], {"negative_slope": 0.2},
+                   lambda t: F.leaky_relu(t, negative_slope=0.2)),
+    "elu": ([(4,)], {"alpha": 0.5}, lambda t: F.elu(t, alpha=0.5)),
+    "softplus": ([(4,)], {"beta": 2.0}, lambda t: F.softplus(t, beta=2.0)),
+    "gelu": ([(4,)], {"approximate": "tanh"}, lambda t: F.gelu(t, approximate="tanh")),
     "abs": ([(3,)], {}, torch.abs),
     "square": ([(3,)], {}, torch.square),
+    "clamp": ([(4,)], {"min": 0.7, "max": 1.2}, lambda t: torch.clamp(t, min=0.7, max=1.2)),
     "sum": ([(2, 3)], {"dim": 1, "keepdim": True},
             lambda t: torch.sum(t, dim=1, keepdim=True)),
     "mean": ([(2, 3)], {"dim": [0, 1]}, lambda t: torch.mean(t, dim=(0, 1))),
+    "norm": ([(2, 3)], {"p": 3.0, "dim": 1}, lambda t: torch.norm(t, p=3.0, dim=1)),
+    "amax": ([(2, 3)], {"dim": 0, "keepdim": True}, lambda t: torch.amax(t, 0, keepdim=True)),
+    "amin": ([(2, 3)], {}, torch.amin),
+    "var": ([(2, 3)], {"dim": 1, "correction": 0}, lambda t: torch.var(t, dim=1, correction=0)),
+    "std": ([(2, 3)], {}, torch.std),
+    "permute": ([(2, 3, 4)], {"dims": [2, 0, 1]}, lambda t: t.permute(2, 0, 1)),
     "softmax": ([(2, 3)], {"dim": 0}, lambda t: torch.softmax(t, dim=0)),
     "log_softmax": ([(2, 3)], {"dim": 1}, lambda t: torch.log_softmax(t, dim=1)),
     "reshape": ([(2, 3)], {"shape": [3, -1]}, lambda t: torch.reshape(t, (3, -1))),
@@ -74,11 +91,13 @@ def test_every_registry_op_has_a_case():
 
 def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> list[torch.Tensor]:
     tensors = [torch.rand(s, generator=gen, dtype=torch.float64) + 0.5 for s in shapes]
-    if name == "relu":
+    if name in ("relu", "leaky_relu", "elu", "softplus", "gelu"):  # both sides of zero
         tensors[0] = torch.tensor([-1.0, 0.5, 2.0, -0.25], dtype=torch.float64)
     if name == "binary_cross_entropy":
         tensors[0] = torch.sigmoid(tensors[0] - 1.0)  # probabilities
         tensors[1] = tensors[1] - 0.5
+    if name == "where":
+        tensors[0] = tensors[0] > 1.0  # a condition of booleans
     if name == "nll_loss":
         tensors[1] = torch.tensor([2, 0])  # class indices
     if name in ("binary_cross_entropy_with_logits", "cross_entropy"):
@@ -93,11 +112,12 @@ def test_op_forward_and_vjp_match_torch(name: str):
     tensors = _inputs(name, shapes, gen)
     losses = ("binary_cross_entropy_with_logits", "cross_entropy", "mse_loss", "l1_loss",
               "binary_cross_entropy", "nll_loss")
-    differentiable = [not (name in losses and i == 1) for i in range(len(tensors))]
+    differentiable = [not (name in losses and i == 1) and not (name == "where" and i == 0)
+                      for i in range(len(tensors))]
     doc = Document()
     ids = []
     for i, (t, diff) in enumerate(zip(tensors, differentiable, strict=True)):
-        kind = "int64" if t.dtype == torch.int64 else "float64"
+        kind = {torch.int64: "int64", torch.bool: "bool"}.get(t.dtype, "float64")
         ids.append(leaf(doc, f"a{i}", t.tolist()) if diff else
                    const(doc, f"a{i}", t.tolist(), dtype=kind))
     out_id = op(doc, name, "out", *ids, params=params)
@@ -146,3 +166,25 @@ def test_cross_entropy_with_class_indices():
                                                                        dtype=torch.float64))
     torch.testing.assert_close(result.leaf_grads[a], x.grad)
     assert result.values[out].shape == (2,)
+
+
+
+@pytest.mark.parametrize("key", [([0, 1], [2, 0]), ([1, 1],), (0, [0, 2]),
+                                 (slice(None), [[0], [2]])])
+def test_index_by_integer_lists_keeps_torchs_gradient(key: tuple) -> None:
+    """p[[0, 1], y] (d2l's cross-entropy): the key survives the text the document stores,
+    and the run's gradient is torch's own, added up where one place is picked twice."""
+    text = format_index(key)
+    assert text is not None and parse_index(text) == key
+    values = [[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]
+    doc = Document()
+    p = leaf(doc, "p", values)
+    out_id = op(doc, "index", "out", p, params={"index": text})
+    picked = torch.tensor(values, dtype=torch.float64)[key]
+    seed = torch.arange(1.0, picked.numel() + 1, dtype=torch.float64).reshape(picked.shape)
+    doc.update_node(out_id, is_output=True, seed=seed.tolist())
+    result = run(doc)
+    expected = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    expected[key].backward(seed)
+    assert result.error is None, result.error
+    torch.testing.assert_close(result.leaf_grads[p], expected.grad)

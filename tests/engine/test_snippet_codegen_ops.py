@@ -30,12 +30,16 @@ SPECIAL: dict[str, list[tuple[str, Any, str, bool]]] = {
     "cross_entropy": [("a", A, "float32", True), ("t", [1, 2], "int64", False)],
     "pow": [("a", A, "float32", True), ("e", B, "float32", True)],
     "binary_cross_entropy": [("a", A, "float32", True), ("t", B, "float32", False)],
+    "setitem": [("a", A, "float32", True), ("v", [1.0, -2.0, 0.5], "float32", True)],
+    "where": [("c", [[True, False, True], [False, True, True]], "bool", False),
+              ("a", A, "float32", True), ("b", B, "float32", True)],
 }
 PARAMS: dict[str, dict[str, Any]] = {
     "sum": {"dim": 1}, "mean": {"dim": 0, "keepdim": True}, "softmax": {"dim": 0},
     "reshape": {"shape": [3, 2]}, "index": {"index": "1, 0:2"}, "to": {"dtype": "float64"},
     "grad_hook": {"scale": -2.5}, "transpose": {"dim0": 1, "dim1": 0},
-    "mse_loss": {"reduction": "sum"},
+    "mse_loss": {"reduction": "sum"}, "clamp": {"min": -0.3, "max": None},
+    "permute": {"dims": [1, 0]},
 }
 OP_NAMES = sorted(n for n in OPS if n not in (LEAF, CONSTANT))
 

@@ -50,7 +50,9 @@ def run_one(code: str) -> dict[str, Any]:
         return answer
 
     torch.autograd.functional.jacobian = recorded  # also what `from ... import` then binds
-    with contextlib.redirect_stdout(out):
+    # enable_grad() restores grad mode afterwards: a snippet ending in
+    # torch.set_grad_enabled(False) does not switch it off for the next one
+    with contextlib.redirect_stdout(out), torch.enable_grad():
         try:
             exec(code, namespace)  # the test's own generated code, never user input
         except Exception as exc:  # noqa: BLE001 - reported to the test

@@ -1,0 +1,120 @@
+"""The statements that open a block or check one: `with torch.no_grad():` (and
+enable_grad, set_grad_enabled), `try`/`except` around a call torch refuses, and `assert`.
+Read by the importer on concrete values, as Python would run them (statements.py runs the
+blocks' bodies).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from engine.snippets.pyexpr import PythonReader
+from engine.snippets.safety import TorchRaised, error_at, raised_at
+from engine.snippets.values import Py
+
+GRAD_MODES = {"torch.no_grad": False, "torch.enable_grad": True,
+              "torch.inference_mode": False, "torch.autograd.no_grad": False,
+              "torch.autograd.enable_grad": True}
+_EXCEPTIONS = {"Exception": Exception, "RuntimeError": RuntimeError, "TypeError": TypeError,
+               "ValueError": ValueError, "IndexError": IndexError,
+               "AttributeError": AttributeError, "ZeroDivisionError": ZeroDivisionError,
+               "AssertionError": AssertionError}
+
+
+class BlockReader(PythonReader):
+    def run_block(self, body: list[ast.stmt]) -> None:
+        raise NotImplementedError  # statements.py
+
+    def assert_statement(self, stmt: ast.Assert) -> None:
+        """`assert cond, message`: nothing when cond holds, else Python's AssertionError
+        (with the message's text) at this line, as the script stops there."""
+        if self.truth(self.expr(stmt.test), stmt.test):
+            return
+        if stmt.msg is None:
+            raise raised_at(stmt, AssertionError())
+        raise raised_at(stmt, AssertionError(self.text_of(stmt.msg)))
+
+    def text_of(self, node: ast.expr) -> str:
+        """The text of an assert's message: a string, or an f-string of numbers and strings
+        (a tensor in it is shown as its numbers, without torch's grad_fn suffix)."""
+        if not isinstance(node, ast.JoinedStr):
+            return str(self.plain(self.expr(node), node))
+        parts: list[str] = []
+        for piece in node.values:
+            if isinstance(piece, ast.Constant):
+                parts.append(str(piece.value))
+                continue
+            assert isinstance(piece, ast.FormattedValue)
+            value = self.concrete(self.expr(piece.value), piece)
+            value = {-1: value, 115: str(value), 114: repr(value), 97: ascii(value)}[
+                piece.conversion]
+            spec = self.text_of(piece.format_spec) if piece.format_spec is not None else ""
+            try:
+                parts.append(format(value, spec))
+            except (TypeError, ValueError) as exc:
+                raise raised_at(piece, exc) from None
+        return "".join(parts)
+
+    # ---- with / try -------------------------------------------------------------------
+    def with_block(self, stmt: ast.With) -> None:
+        if len(stmt.items) != 1 or stmt.items[0].optional_vars is not None:
+            raise error_at(stmt, "only `with torch.no_grad():` and `with torch.enable_grad():` "
+                                 "are read; files and other contexts are outside the "
+                                 "computation Gradflow reads")
+        context = stmt.items[0].context_expr
+        func = context.func if isinstance(context, ast.Call) else context
+        path = self.module_path(func)
+        if path == "torch.set_grad_enabled" and isinstance(context, ast.Call):
+            flag = self.plain(self.expr(context.args[0]), context) if context.args else None
+            if not isinstance(flag, bool):
+                raise error_at(context, "torch.set_grad_enabled takes True or False")
+            mode = flag
+        elif path in GRAD_MODES:
+            mode = GRAD_MODES[path]
+        else:
+            raise error_at(stmt, f"with {_short(context)} is not supported; only "
+                                 "torch.no_grad() and torch.enable_grad() are read (files and "
+                                 "other contexts are outside the computation Gradflow reads)")
+        saved = self.grad_enabled
+        self.grad_enabled = mode
+        try:
+            self.run_block(stmt.body)
+        finally:
+            self.grad_enabled = saved
+
+    def try_block(self, stmt: ast.Try) -> None:
+        try:
+            self.run_block(stmt.body)
+        except TorchRaised as exc:
+            handler = self.handler_for(stmt, exc.error_type)
+            if handler is None:
+                raise
+            if handler.name:
+                self.env[handler.name] = Py(exc.torch_message)
+            self.run_block(handler.body)
+        else:
+            self.run_block(stmt.orelse)
+        finally:
+            pass
+        self.run_block(stmt.finalbody)
+
+    def handler_for(self, stmt: ast.Try, error_type: str) -> ast.ExceptHandler | None:
+        for handler in stmt.handlers:
+            if handler.type is None:
+                return handler
+            names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            for name in names:
+                if not isinstance(name, ast.Name) or name.id not in _EXCEPTIONS:
+                    raise error_at(name, f"except {_short(name)} is not supported; use "
+                                         f"{', '.join(_EXCEPTIONS)}")
+                kind = _EXCEPTIONS.get(error_type)
+                if kind is not None and issubclass(kind, _EXCEPTIONS[name.id]):
+                    return handler
+                if kind is None and name.id in ("Exception", "RuntimeError"):
+                    return handler
+        return None
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."

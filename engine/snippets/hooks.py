@@ -1,0 +1,122 @@
+"""Gradient hooks in a snippet: `t.register_hook(lambda g: g * k)` becomes a grad_hook node
+between t and its uses (a hook that only prints changes nothing), and the handle it returns
+reads `.remove()`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import ChainMap
+
+import torch
+
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.tensorcalls import TensorCalls
+from engine.snippets.values import Function, HookHandle, Number, Py, Ref, Value
+
+
+class HookCalls(TensorCalls):
+    def register_hook(self, receiver: Value, node: ast.Call) -> Value:
+        """`t.register_hook(lambda g: g * k)`: a grad_hook node between t and every use of
+        it (uses made before the hook too, as torch applies it to t's whole gradient).
+        `t.register_hook(print)` only prints: the gradient stays as it is."""
+        if len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Name) \
+                and node.args[0].id == "print" and "print" not in self.env:
+            if not self.needs_grad(receiver):
+                self.hook_needs_grad(node)
+            return Py(HookHandle(None, self.calls_made()))
+        args, kwargs = self.arguments(node)
+        if len(args) != 1 or kwargs or not (isinstance(args[0], Py) and isinstance(
+                args[0].value, Function)):
+            raise error_at(node, "register_hook is read with a lambda or def of the gradient, "
+                                 "e.g. x.register_hook(lambda g: g * 2)")
+        if not self.needs_grad(receiver):
+            self.hook_needs_grad(node)
+        scale = self.hook_scale(args[0].value, node)
+        if scale is None:  # a hook that only prints leaves the gradient as it is
+            return Py(HookHandle(None, self.calls_made()))
+        source = self.node_of(receiver, node)
+        consumers = self.doc.out_edges(source)
+        hooked = self.op_node("grad_hook", [receiver], {"scale": scale}, node)
+        assert isinstance(hooked, Ref)
+        for edge in consumers:
+            self.doc.remove_edge(edge.target, edge.port)
+            self.doc.add_edge(hooked.node_id, edge.target, edge.port)
+        self.relabel(receiver, hooked, node)
+        return Py(HookHandle(hooked.node_id, self.calls_made()))
+
+    def hook_needs_grad(self, node: ast.Call) -> None:
+        try:
+            torch.zeros(1).register_hook(lambda g: g)
+        except RuntimeError as exc:  # torch's own words for a tensor without grad
+            raise raised_at(node, exc) from None
+
+    def calls_made(self) -> int:
+        """The backward and grad calls read so far (program.py keeps them)."""
+        return 0
+
+    def remove_hook(self, handle: HookHandle, node: ast.Call) -> Value:
+        """`h.remove()`: before any call, the hook never ran, so it multiplies by 1; after a
+        call, the calls before keep it (program.py refuses a call after)."""
+        if self.arguments(node) != ([], {}):
+            raise raised_at(node, TypeError("RemovableHandle.remove() takes no arguments"))
+        if handle.node_id is not None and handle.calls_before == self.calls_made():
+            self.doc.update_node(handle.node_id, params={"scale": 1.0})
+        elif handle.node_id is not None:
+            self.hook_removed(node)
+        return Py(None)
+
+    def hook_removed(self, node: ast.Call) -> None:
+        """Overridden by the program reader, which refuses a later call."""
+
+    def hook_scale(self, fn: Function, node: ast.AST) -> float | None:
+        """k of a hook that returns g * k, k * g, g / k, -g or g; None when it returns
+        nothing (prints)."""
+        params = fn.node.args.args
+        if isinstance(fn.node, ast.Lambda):
+            body: ast.expr | None = fn.node.body
+        else:
+            last = fn.node.body[-1]
+            body = last.value if isinstance(last, ast.Return | ast.Expr) else None
+            if isinstance(last, ast.Expr):
+                body = None if _prints(last.value) else body
+        if len(params) != 1:
+            raise error_at(node, "a hook takes one argument, the gradient")
+        g = params[0].arg
+        if body is None or _prints(body) or (isinstance(body, ast.Constant)
+                                             and body.value is None):
+            return None
+        if isinstance(body, ast.Name) and body.id == g:
+            return 1.0
+        if isinstance(body, ast.UnaryOp) and isinstance(body.op, ast.USub) and isinstance(
+                body.operand, ast.Name) and body.operand.id == g:
+            return -1.0
+        if isinstance(body, ast.BinOp) and isinstance(body.op, ast.Mult | ast.Div):
+            left_g = isinstance(body.left, ast.Name) and body.left.id == g
+            right_g = isinstance(body.right, ast.Name) and body.right.id == g
+            other = body.right if left_g else body.left if right_g else None
+            if other is not None and (isinstance(body.op, ast.Mult) or left_g):
+                factor = self.in_scope(fn, other)
+                if isinstance(factor, Number) and not isinstance(factor.value, bool):
+                    return float(factor.value) if isinstance(body.op, ast.Mult) \
+                        else 1.0 / factor.value
+        raise error_at(node, "a hook is read when it multiplies or divides the gradient by a "
+                             "number, e.g. lambda g: g * 2")
+
+    def in_scope(self, fn: Function, expr: ast.expr) -> Value:
+        saved = self.env
+        self.env = ChainMap({}, fn.scope if fn.scope is not None else self.env)
+        try:
+            return self.expr(expr)
+        finally:
+            self.env = saved
+
+
+def _prints(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+        node.func.id == "print"
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."

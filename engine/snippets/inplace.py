@@ -1,0 +1,269 @@
+"""In-place updates of a tensor the graph already uses: `y += 1`, `w *= 2`, `y.add_(1)`,
+`out[0] = v` (a setitem node).
+
+The document reads `y += 1` as a new node that every name of y then means, which gives
+torch's values. What it cannot show is torch's version counter: an op that saved y for its
+backward (sigmoid saves its output, `x * w` saves w) finds y changed and the backward that
+reaches it raises "one of the variables needed for gradient computation has been modified by
+an inplace operation". So each such update is replayed on a small real torch graph (the
+tensor's own op and the ops that used it, on the same numbers), and a backward call whose
+outputs reach one of those ops raises torch's own error there, versions included. An
+in-place update of a view (`x[0]`, `x.view(...)`, `x.t()`, `x.detach()`) would change the
+tensor viewed, which the document cannot hold: that is refused.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import torch
+
+from engine.ops import CONSTANT, LEAF, NUMBER, format_index, get_op
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.statements import StatementRunner, leaf_in_place_error
+from engine.snippets.tensorcalls import IN_PLACE_METHODS
+from engine.snippets.values import Number, Pending, Ref, Value
+
+_IN_PLACE = {ast.Add: "add_", ast.Sub: "sub_", ast.Mult: "mul_", ast.Div: "div_",
+             ast.Pow: "pow_"}
+_VIEWS = ("index", "reshape", "transpose", "detach")
+
+
+@dataclass
+class _Storage:
+    """The real tensor standing for one tensor of the snippet across its in-place updates
+    (one version counter), and the ops that saved it: (doc node, their output, leaves)."""
+
+    tensor: torch.Tensor
+    leaves: list[torch.Tensor] = field(default_factory=list)
+    savers: list[tuple[str, torch.Tensor, list[torch.Tensor]]] = field(default_factory=list)
+    probed: set[str] = field(default_factory=set)  # consumers already replayed
+
+
+class InPlaceReader(StatementRunner):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.storages: dict[str, _Storage] = {}  # doc node id → its storage
+
+    def in_place(self, stmt: ast.AST, op: ast.operator | None, current: Value, right: Value,
+                 result: Value, key: Any = None, method_name: str | None = None) -> None:
+        """Replay `current op= right`, or `current[key] = right` when op is None (result is
+        the node the document made for it)."""
+        if not isinstance(current, Pending | Ref) or current.node_id is None:
+            return  # nothing has used it yet: a new node is all it is
+        method = "__setitem__" if op is None else _IN_PLACE.get(type(op))
+        node = self.doc.node(current.node_id)
+        if method is None or (node.op == LEAF and node.requires_grad):
+            return
+        if node.op in _VIEWS:
+            raise error_at(stmt, f"this in-place update changes a view ({node.op} of another "
+                                 "tensor) and so the tensor it views; Gradflow reads in-place "
+                                 "updates of a tensor of its own, and of x.detach() while x "
+                                 "is used by nothing else: write a new name, e.g. y = y + 1")
+        storage = self.storages.get(node.id) or self.new_storage(node.id, stmt)
+        if isinstance(result, Pending | Ref) and result.node_id is not None:
+            storage.probed.add(result.node_id)  # the update itself, not a use before it
+        self.replay_consumers(storage, node.id, stmt)
+        other = self.concrete(right, stmt)
+        if isinstance(other, torch.Tensor) and isinstance(right, Pending | Ref) and \
+                self.needs_grad(right):
+            other = other.detach().requires_grad_()
+            storage.leaves.append(other)
+        try:
+            with torch.set_grad_enabled(self.grad_enabled):
+                if method_name == "zero_":
+                    storage.tensor.zero_()  # torch names this op in its error: Zero
+                elif method_name == "fill_":
+                    storage.tensor.fill_(other)
+                elif op is None:
+                    storage.tensor[key] = other
+                else:
+                    getattr(storage.tensor, method)(other)
+        except RuntimeError as exc:  # broadcasting into a smaller tensor, int by float...
+            raise raised_at(stmt, exc) from None
+        if isinstance(result, Pending | Ref) and result.node_id is not None:
+            self.storages[result.node_id] = storage
+
+    def in_place_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        """`y.add_(b)` as `y += b`; `a.zero_()`, `a.fill_(v)` as `a[...] = 0 / v`; each
+        returns the tensor itself."""
+        if attr in ("zero_", "fill_"):
+            if not isinstance(receiver, Pending | Ref):
+                raise error_at(node, f".{attr}() needs a tensor")
+            if self.is_grad_leaf(receiver) and self.grad_enabled:
+                raise raised_at(node, leaf_in_place_error())
+            fill = self.expr(node.args[0]) if attr == "fill_" else Number(0)
+            return self.set_places(node, receiver, (Ellipsis,), fill, node, method_name=attr)
+        op = IN_PLACE_METHODS[attr]()
+        right = self.expr(node.args[0])
+        if not isinstance(receiver, Pending | Ref):
+            raise error_at(node, f".{attr}() needs a tensor")
+        if self.is_grad_leaf(receiver):
+            if self.grad_enabled:
+                raise raised_at(node, leaf_in_place_error())
+            raise error_at(node, f"the in-place .{attr}() of a leaf is read as `x += ...` "
+                                 "under torch.no_grad(); write it that way")
+        if self.detached_in_place(node, op, receiver, right):
+            return receiver
+        result = self.binop(op, receiver, right, node)
+        self.in_place(node, op, receiver, right, result)
+        return self.relabel(receiver, result, node) if isinstance(result, Pending | Ref) \
+            else result
+
+    def tensor_item_assign(self, target: ast.Subscript, base: Pending | Ref, value: Value,
+                           stmt: ast.AST) -> None:
+        """`out[0] = x[0] * 2`: torch writes into out in place; the document holds a
+        setitem node (a copy of out with those places set), which every name of out then
+        means, and torch's version counter is followed as for `out += ...` (inplace.py)."""
+        key = self.index_key(target.slice)
+        self.set_places(target, base, key if isinstance(key, tuple) else (key,), value, stmt)
+
+    def set_places(self, target: ast.expr, base: Pending | Ref, key: tuple[Any, ...],
+                   value: Value, stmt: ast.AST, method_name: str | None = None) -> Value:
+        """base[key] = value, in place; `target` names it in a refusal."""
+        numbers = self.concrete(base, stmt).clone()
+        if self.is_grad_leaf(base) and self.grad_enabled:
+            probe = torch.zeros(numbers.shape, dtype=numbers.dtype, requires_grad=True)
+            try:  # torch's words for it ("a view of a leaf Variable...")
+                probe[key] = self.concrete(value, stmt)
+            except RuntimeError as exc:
+                raise raised_at(stmt, exc) from None
+        try:
+            numbers[key] = self.concrete(value, stmt)
+        except Exception as exc:  # noqa: BLE001 - torch's own words (shapes, dtypes)
+            raise raised_at(stmt, exc) from None
+        graph = self.grad_enabled and (self.needs_grad(base) or self.needs_grad(value))
+        text = format_index(key)
+        if not graph or text is None:
+            if self.needs_grad(base) or (self.grad_enabled and self.needs_grad(value)):
+                raise error_at(target, f"setting {_short(target)} is read with integers, "
+                                       "slices, integer lists and boolean masks, e.g. "
+                                       "out[0] = ..., out[1:3] = ... or y[y < 0] = 0")
+            result: Value = self.from_tensor(numbers, stmt)
+        else:
+            if isinstance(value, Number):
+                value = self.from_tensor(torch.tensor(value.value, dtype=numbers.dtype), stmt)
+            result = self.op_node("setitem", [base, value], {"index": text}, stmt)
+        self.in_place(stmt, None, base, value, result, key=key, method_name=method_name)
+        return self.relabel(base, result, stmt)
+
+    def detached_in_place(self, stmt: ast.AST, op: ast.operator, current: Value,
+                          right: Value) -> bool:
+        """`d = c.detach(); d += 1` changes c's numbers too (they share memory). While c is
+        a tensor of numbers nothing but detach() has used, c simply starts with the new
+        numbers, as the plain script's c has them by the time anything uses it."""
+        if not isinstance(current, Pending | Ref) or current.node_id is None or \
+                self.doc.node(current.node_id).op != "detach":
+            return False
+        source = self.doc.in_edges(current.node_id)["input"].source
+        held = self.doc.node(source)
+        users = [self.doc.node(e.target) for e in self.doc.out_edges(source)]
+        if held.op not in (LEAF, CONSTANT) or held.params.get(NUMBER) or \
+                any(u.op != "detach" for u in users):
+            return False
+        method = _IN_PLACE.get(type(op))
+        if method is None:
+            return False
+        numbers = self.evaluate(source, stmt).detach().clone()
+        try:
+            getattr(numbers, method)(self.concrete(right, stmt))
+        except RuntimeError as exc:
+            raise raised_at(stmt, exc) from None
+        self.doc.update_node(source, value=numbers.tolist())
+        for node_id in [source, *(u.id for u in users)]:
+            self.values.pop(node_id, None)
+        for bound in self.env.values():
+            if isinstance(bound, Pending) and bound.node_id == source:
+                bound.value = numbers.tolist()
+        return True
+
+    def new_storage(self, node_id: str, where: ast.AST) -> _Storage:
+        """The tensor made again by its own op, from leaves holding its inputs' numbers."""
+        node = self.doc.node(node_id)
+        value = self.evaluate(node_id, where)
+        plain = value.clone() if isinstance(value, torch.Tensor) else torch.tensor(value)
+        if node.op in (LEAF, CONSTANT):
+            return _Storage(plain)
+        try:
+            inputs, leaves = self.inputs_of(node_id, {}, where)
+            with torch.enable_grad():
+                tensor = get_op(node.op).call(*inputs, **node.params)
+        except Exception:  # noqa: BLE001 - not replayable: its numbers, nothing saved
+            return _Storage(plain)
+        if not isinstance(tensor, torch.Tensor):
+            return _Storage(plain)
+        storage = _Storage(tensor, leaves)
+        if tensor.grad_fn is not None:
+            storage.savers.append((node_id, tensor, leaves))  # sigmoid saves its output
+        return storage
+
+    def replay_consumers(self, storage: _Storage, node_id: str, where: ast.AST) -> None:
+        """The ops that used the tensor before this update, on the storage's tensor."""
+        for edge in self.doc.out_edges(node_id):
+            if edge.target in storage.probed:
+                continue
+            storage.probed.add(edge.target)
+            spec = get_op(self.doc.node(edge.target).op)
+            ports = {e.port for e in self.doc.in_edges(edge.target).values()
+                     if e.source == node_id}
+            try:
+                inputs, leaves = self.inputs_of(edge.target,
+                                                dict.fromkeys(ports, storage.tensor), where)
+                with torch.enable_grad():
+                    out = spec.call(*inputs, **self.doc.node(edge.target).params)
+            except Exception:  # noqa: BLE001 - the run reports it; no saved tensor here
+                continue
+            if isinstance(out, torch.Tensor) and out.grad_fn is not None:
+                storage.savers.append((edge.target, out, [*storage.leaves, *leaves]))
+
+    def inputs_of(self, node_id: str, given: dict[str, torch.Tensor], where: ast.AST
+                  ) -> tuple[list[Any], list[torch.Tensor]]:
+        """node's inputs as real values: `given` at their ports, the rest as fresh leaves
+        (requiring grad as the graph's do) holding the numbers the graph computes."""
+        spec = get_op(self.doc.node(node_id).op)
+        edges = self.doc.in_edges(node_id)
+        inputs: list[Any] = []
+        leaves: list[torch.Tensor] = []
+        for port in spec.inputs:
+            if port in given:
+                inputs.append(given[port])
+                continue
+            source = edges[port].source
+            value = self.evaluate(source, where)
+            if isinstance(value, torch.Tensor) and self.node_needs_grad(source) and \
+                    not self.doc.node(source).params.get(NUMBER):
+                value = value.detach().clone().requires_grad_()
+                leaves.append(value)
+            inputs.append(value)
+        return inputs, leaves
+
+    def check_in_place(self, outputs: list[str], where: ast.AST) -> None:
+        """Raise torch's error where a backward from `outputs` reaches an op whose saved
+        tensor an in-place update changed."""
+        if not self.storages:
+            return
+        reached: set[str] = set(outputs)
+        for output in outputs:
+            reached |= nx.ancestors(self.doc.graph, output)
+        savers = {id(s): s for s in self.storages.values()}
+        # torch's engine runs the later-made ops first: the first to find its saved tensor
+        # changed raises
+        for saver, out, leaves in sorted((s for st in savers.values() for s in st.savers),
+                                         key=lambda s: -int(s[0]) if s[0].isdigit() else 0):
+            wanted = [t for t in leaves if t.requires_grad]
+            if saver not in reached or not wanted or out.grad_fn is None:
+                continue
+            try:
+                torch.autograd.grad(out, wanted, torch.ones_like(out), retain_graph=True,
+                                    allow_unused=True)
+            except RuntimeError as exc:
+                if "modified by an inplace operation" in str(exc):
+                    raise raised_at(where, exc) from None
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."

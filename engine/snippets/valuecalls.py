@@ -1,0 +1,142 @@
+"""torch calls computed on concrete values, and the ones that become graph ops only when a
+tensor with grad takes part: torch.max/min (elementwise of two tensors, or of the whole
+tensor), unsqueeze/squeeze (a reshape), torch.cat/stack (binary cat ops). What carries no
+gradient is computed here, as torch computes it, and comes back as a tensor of numbers.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Any
+
+import torch
+
+from engine.snippets.concrete import ConcreteReader
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.values import Number, Pending, Py, Ref, Value
+
+RANDOM_FUNCTIONS = frozenset({"normal", "randperm", "bernoulli", "multinomial", "poisson"})
+
+
+class ValueCalls(ConcreteReader):
+    def arguments(self, node: ast.Call) -> tuple[list[Value], dict[str, Value]]:
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                kw.arg is None for kw in node.keywords):
+            raise error_at(node, "* and ** arguments are not supported; write them out")
+        return ([self.expr(a) for a in node.args],
+                {kw.arg: self.expr(kw.value) for kw in node.keywords if kw.arg is not None})
+
+    def items(self, value: Value, where: ast.AST) -> list[Value]:
+        raise NotImplementedError  # pyexpr.py: what `for v in value` visits
+
+    def where(self, node: ast.Call) -> Value:
+        """torch.where(cond, a, b) with grad in a or b: the where op (a number in a or b as
+        a 0-d tensor of the other's dtype, which is what torch computes with)."""
+        args, kwargs = self.arguments(node)
+        if len(args) != 3 or kwargs:
+            return self.value_call(torch.where, "torch.where", node, evaluated=(args, kwargs))
+        cond, first, second = args
+        if not self.grad_enabled or not (self.needs_grad(first) or self.needs_grad(second)):
+            return self.value_call(torch.where, "torch.where", node, evaluated=(args, kwargs))
+        try:  # torch's own checks (a condition of booleans, shapes that broadcast)
+            torch.where(*(self.concrete(a, node) for a in args))
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        dtype = self.concrete(first if isinstance(first, Pending | Ref) else second, node).dtype
+        tensors = [self.from_tensor(torch.tensor(a.value, dtype=dtype), node)
+                   if isinstance(a, Number) else a for a in (first, second)]
+        return self.op_node("where", [cond, *tensors], {}, node)
+
+    def joined(self, short: str, node: ast.Call) -> Value:
+        """torch.cat([a, b, c], dim) with grad: cat(cat(a, b), c), each step an op of the
+        graph (torch.stack: each first unsqueezed at dim); without grad, computed."""
+        args, kwargs = self.arguments(node)
+        if len(args) > 2 or set(kwargs) - {"dim", "axis", "tensors"}:
+            raise error_at(node, f"torch.{short} is read with a list of tensors and dim=")
+        listed = args[0] if args else kwargs.get("tensors")
+        parts = self.items(listed, node) if listed is not None else []
+        dim_value = args[1] if len(args) > 1 else kwargs.get("dim", kwargs.get("axis", Number(0)))
+        if not any(self.needs_grad(p) for p in parts) or not self.grad_enabled:
+            return self.value_call(getattr(torch, short), f"torch.{short}", node,
+                                   evaluated=(args, kwargs))
+        dim = self.plain(dim_value, node)
+        try:  # torch's own checks (shapes, dim range) on the numbers
+            getattr(torch, short)([self.concrete(p, node) for p in parts], dim)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        if short == "stack":
+            parts = [self.reshaped("unsqueeze", p, [Number(dim)], {}, node) for p in parts]
+        if dim < 0:
+            dim += len(self.concrete(parts[0], node).shape)
+        value = parts[0]
+        for part in parts[1:]:
+            value = self.op_node("cat", [value, part], {"dim": dim}, node)
+        return value
+
+    def reshaped(self, fn: str, receiver: Value, args: list[Value], kwargs: dict[str, Value],
+                 node: ast.Call) -> Value:
+        """x.unsqueeze(0), x.squeeze(1) of a tensor with grad: the reshape to the shape torch
+        gives (the same view, the same backward: the gradient reshaped back)."""
+        t = self.concrete(receiver, node)
+        try:
+            shaped = getattr(t, fn)(*[self.plain(a, node) for a in args],
+                                    **{k: self.plain(v, node) for k, v in kwargs.items()})
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return self.op_node("reshape", [receiver], {"shape": list(shaped.shape)}, node)
+
+    def max_or_min(self, short: str, receiver: Value | None, node: ast.Call, what: str
+                   ) -> Value:
+        """torch.max(a, b) / a.max(b) of two tensors is the elementwise maximum, an op of
+        the graph; torch.max(a, 1) gives (values, indices), read as values."""
+        args, kwargs = self.arguments(node)
+        every = ([receiver] if receiver is not None else []) + args
+        if len(every) == 2 and all(isinstance(v, Pending | Ref) for v in every):
+            return self.op_node("maximum" if short == "max" else "minimum", every, {}, node)
+        if len(every) == 1 and not kwargs and isinstance(every[0], Pending | Ref) and \
+                self.needs_grad(every[0]) and self.grad_enabled:
+            return self.op_node("a" + short, every, {}, node)  # x.max(): the whole tensor's
+        fn = getattr(self.concrete(receiver, node), short) if receiver is not None else \
+            getattr(torch, short)
+        return self.value_call(fn, what, node, receiver=receiver, evaluated=(args, kwargs))
+
+    def value_call(self, fn: Any, what: str, node: ast.Call, receiver: Value | None = None,
+                   evaluated: tuple[list[Value], dict[str, Value]] | None = None) -> Value:
+        args, kwargs = evaluated if evaluated is not None else self.arguments(node)
+        every = ([receiver] if receiver is not None else []) + args + list(kwargs.values())
+        with_grad = False
+        for value in every:
+            for item in value.value if isinstance(value, Py) and isinstance(
+                    value.value, list | tuple) else [value]:
+                with_grad = with_grad or (self.grad_enabled and self.needs_grad(item))
+        plain = [self.concrete(a, node) for a in args]
+        plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        for size in [*plain, plain_kw.get("size")]:
+            if isinstance(size, tuple | list) and size and all(
+                    isinstance(n, int) and not isinstance(n, bool) for n in size):
+                self.check_count(math.prod(size), node)  # before torch allocates it
+        if what == "torch.randperm" and plain and isinstance(plain[0], int):
+            self.check_count(plain[0], node)
+        if what.removeprefix("torch.") in RANDOM_FUNCTIONS:
+            plain_kw["generator"] = self.generator
+        try:
+            result = fn(*plain, **plain_kw)
+        except Exception as exc:  # noqa: BLE001 - torch's own words, at run time
+            raise raised_at(node, exc) from None
+        if isinstance(result, tuple) and hasattr(result, "values"):
+            result = tuple(result)  # torch.max(t, dim) → (values, indices)
+        out = self.wrap(result, node)
+        if isinstance(out, Pending) and plain_kw.get("requires_grad") is True:
+            out.requires_grad = True  # torch.normal(0, 1, size=(2, 1), requires_grad=True)
+            self.leaves_pending.append(out)
+        if with_grad:
+            # fine in a condition (while y.norm() < 1000); in the graph it would lose the
+            # gradient torch gives it, so it may not enter the graph
+            for item in out.value if isinstance(out, Py) and isinstance(
+                    out.value, list | tuple) else [out]:
+                if isinstance(item, Pending):
+                    item.no_graph = (f"{what} of a tensor that requires grad is not in "
+                                     "Gradflow's op list; its value may be read (in a "
+                                     "condition, with .item()) but not computed with")
+        return out

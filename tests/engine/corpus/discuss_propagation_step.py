@@ -1,0 +1,13 @@
+# source: https://discuss.pytorch.org/t/requires-grad-propagation/93792 — changes: the optimizer and the loop removed (one iteration's forward and backward); torch.manual_seed(0) added
+import torch
+torch.manual_seed(0)
+cte1 = torch.rand(5, 3).requires_grad_(False)
+cte2 = torch.rand(5, 5).requires_grad_(False)
+tensor = torch.ones(3, 5).requires_grad_()
+print(f'Initial tensor'
+      f'{tensor}')
+output = cte1 @ tensor + cte2
+print(f'Requires grad? {output.requires_grad}')
+output.sum().backward()
+print(f'Tensor gradients \n'
+      f' {tensor.grad}')
