@@ -113,10 +113,7 @@ def finish_start(window: MainWindow, path: str | None, problem: str | None) -> N
     if not window.layout_restored:  # first start: the learning layout, sized for the window
         QTimer.singleShot(0, window.size_docks)
     if path and path.endswith(".py"):  # imported like File → Import: Save asks where
-        from gui.code.import_dialog import import_file
-
-        QTimer.singleShot(0, lambda: import_file(window, Path(path), window.file_actions
-                                                 .open_untitled, window.runner.carry))
+        QTimer.singleShot(0, lambda: window.file_actions.open_path(path))
     elif path and problem is None:
         window.file_actions.opened_from(Path(path))
     QTimer.singleShot(0, window.runner.run_now)

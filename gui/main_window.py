@@ -130,7 +130,8 @@ class MainWindow(QMainWindow):
         self.replay = self.backward_replay.animator
         # files: New/Open/Save, recovery, the graph's description; image export; theme
         self.file_actions = FileActions(doc, self.undo_stack, self, self.file_menu,
-                                        self.add_dock, self._show_title, self.show_status)
+                                        self.add_dock, self._show_title, self.show_status,
+                                        self.runner.carry)
         self.file_actions.document_replaced.connect(
             lambda: QTimer.singleShot(0, self.view.fit_all))
         self.statusBar().addPermanentWidget(self.file_actions.protection)

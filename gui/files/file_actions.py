@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QWidget
 from engine.document import Document
 from engine.examples import EXAMPLES_DIR, ExampleInfo, list_examples
 from engine.fileformat import FileFormatError, file_text, load
+from gui.code.import_dialog import Carry
 from gui.files import ask, recovery
 from gui.files.dirty import DirtyTracker
 from gui.files.disk import DiskStamp, ReadOnlyFile, changed_since, stamp_of, write_file
@@ -32,7 +33,7 @@ from gui.files.window_title import window_title
 from gui.panels.description_panel import DescriptionPanel, elide
 from gui.wiring import AddDock, ShowStatus
 
-FILE_FILTER = "Gradflow graphs (*.json);;All files (*)"
+FILE_FILTER = "Gradflow graphs (*.json);;PyTorch code (*.py);;All files (*)"
 APP = "Gradflow Studio"
 Button = QMessageBox.StandardButton
 STATUS_CHARS = 200
@@ -52,9 +53,10 @@ class FileActions(QObject):
 
     def __init__(self, doc: Document, stack: QUndoStack, parent: QWidget, file_menu: QMenu,
                  add_dock: AddDock, show_title: Callable[[str, bool], None],
-                 status: ShowStatus) -> None:
+                 status: ShowStatus, carry: Carry | None = None) -> None:
         super().__init__(parent)
         self.dialog_parent = parent
+        self.carry = carry  # a snippet's torch error, handed to the runs of its document
         self.doc = doc
         self.stack = stack
         self._show_title = show_title
@@ -214,9 +216,13 @@ class FileActions(QObject):
         return self.open_path(name) if name else False
 
     def open_path(self, path: str | Path) -> bool:
+        path = Path(path)
+        if path.suffix == ".py":  # code, read as File → Import reads it: Save asks where
+            from gui.code.import_dialog import import_file
+
+            return import_file(self.dialog_parent, path, self.open_untitled, self.carry)
         if not self.maybe_save():
             return False
-        path = Path(path)
         stamp = stamp_of(path)
         try:
             new = load(path)

@@ -98,3 +98,18 @@ def test_an_unreadable_snippet_file_is_a_message(qtbot, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: bool(said), timeout=60_000)
     assert said == [f"Could not open {path}: latin1.py is not UTF-8 text (byte 5)"]
     window.discard_quietly()
+
+
+def test_file_open_reads_a_snippet_as_code(qtbot, window, tmp_path):
+    """File → Open on a .py (its filter lists PyTorch code) imports it instead of reading it
+    as a graph file; the graph file stays what Save writes."""
+    path = tmp_path / "snippet.py"
+    path.write_text(SNIPPET, encoding="utf-8")
+    with qtbot.waitSignal(window.runner.finished, timeout=30_000):
+        assert window.file_actions.open_path(path)
+    assert {n.name for n in window.doc.nodes()} >= {"x", "y"}
+    assert window.file_actions.path is None
+    x = torch.tensor([2.0, -3.0, 0.5], requires_grad=True)
+    (torch.sin(x) * x).backward(gradient=torch.tensor([1.0, 0.5, -2.0]))
+    assert window.runner.last.leaf_grads[window.doc.node_by_name("x").id].tolist() == \
+        pytest.approx(x.grad.tolist())
