@@ -30,8 +30,9 @@ class InputError(Exception):
     """Bad input on the command line or in a file: exit 2 with this message."""
 
 
-def load_any(path: str) -> Document:
-    """A graph file (.json) or a PyTorch snippet (.py)."""
+def load_any(path: str, layout: bool = True) -> Document:
+    """A graph file (.json) or a PyTorch snippet (.py); a snippet is laid out only if
+    `layout` (a command that never draws the graph has no use for card positions)."""
     p = Path(path)
     if p.suffix == ".py":
         from engine.snippets.reader import ImportError_, TorchRaised, import_snippet
@@ -43,7 +44,7 @@ def load_any(path: str) -> Document:
         except UnicodeDecodeError as exc:
             raise InputError(f"{p.name} is not UTF-8 text (byte {exc.start})") from None
         try:
-            return import_snippet(text)
+            return import_snippet(text, layout=layout)
         except TorchRaised:
             raise  # torch's own error at a line of the snippet: the run reports it
         except ImportError_ as exc:
@@ -203,7 +204,7 @@ def compute(args: argparse.Namespace) -> int:
 
     raised: TorchRaised | None = None
     try:
-        doc = load_any(args.file)
+        doc = load_any(args.file, layout=False)
     except TorchRaised as exc:  # the snippet's statements before the error, then the error
         assert isinstance(exc.document, Document)
         doc, raised = exc.document, exc
@@ -237,7 +238,7 @@ def code(args: argparse.Namespace) -> int:
     from engine.snippets.safety import TorchRaised
 
     try:
-        doc = load_any(args.file)
+        doc = load_any(args.file, layout=False)
     except TorchRaised as exc:
         raise InputError(f"{Path(args.file).name}: {exc}") from None
     from engine.snippets.codegen import CodegenError, generate
