@@ -154,22 +154,19 @@ def _clear_wires(doc: Document, order: dict[int, list[str]], heights: dict[str, 
     changed (one of their ends moved, or a card moved in a column they are sampled in): the
     others would find nothing again. A long snippet pushes thousands of times."""
     columns = _Columns(order, heights, positions)
-    span = columns.column_of
+    col = columns.column_of
     wires = [(s, t, p) for s, t, p in doc.graph.edges(keys=True)
-             if abs(span[t] - span[s]) <= LONG_WIRE]
-    in_column: dict[int, set[int]] = defaultdict(set)  # column → wires sampled in it
+             if abs(col[t] - col[s]) <= LONG_WIRE]
+    spans = [(min(col[s], col[t]), max(col[s], col[t])) for s, t, _ in wires]
+    in_column: dict[int, set[int]] = defaultdict(set)  # column → wires that span it
     at_node: dict[str, list[int]] = defaultdict(list)  # card → wires that end at it
-    sampled: list[tuple[Any, list[tuple[float, float]]]] = []
-    lookups: list[list[tuple[int, int]]] = []  # per wire: (point, column) pairs to test
-    for w, (source, target, port) in enumerate(wires):
-        points = wire_points(doc, positions, source, target, port)
-        sampled.append(((positions[source], positions[target]), points))
-        lookups.append(columns.lookups(points, min(span[source], span[target]),
-                                       max(span[source], span[target])))
-        for _, c in lookups[w]:
+    for w, ((source, target, _), (low, high)) in enumerate(zip(wires, spans, strict=True)):
+        for c in range(low, high + 1):
             in_column[c].add(w)
         at_node[source].append(w)
         at_node[target].append(w)
+    sampled: dict[int, tuple[Any, list[tuple[float, float]]]] = {}
+    lookups: dict[int, list[tuple[int, int]]] = {}  # per wire: (point, column) pairs to test
     todo = list(range(len(wires)))
     for _ in range(4 * len(positions)):  # each push moves a card down; this ends
         queued, later = set(todo), set()
@@ -177,9 +174,17 @@ def _clear_wires(doc: Document, order: dict[int, list[str]], heights: dict[str, 
             w = heapq.heappop(todo)
             queued.discard(w)
             source, target, port = wires[w]
+            start, end = _wire_ends(doc, positions, source, target, port)
+            # the wire's y stays between its ends' (a bezier with flat tangents): no card
+            # near that band, nothing to sample
+            if not columns.near(*spans[w], min(start[1], end[1]), max(start[1], end[1]),
+                                (source, target)):
+                continue
             ends = (positions[source], positions[target])
-            if sampled[w][0] != ends:
+            if w not in sampled or sampled[w][0] != ends:
                 sampled[w] = (ends, wire_points(doc, positions, source, target, port))
+                if w not in lookups:
+                    lookups[w] = columns.lookups(sampled[w][1], *spans[w])
             hit = columns.first_hit(sampled[w][1], lookups[w], (source, target))
             if hit is None:
                 continue
@@ -207,6 +212,19 @@ class _Columns:
         self.column_of = {i: c for c, ids in self.cards.items() for i in ids}
         self.tops = {c: [positions[i][1] for i in ids] for c, ids in self.cards.items()}
         self.xs = {c: positions[ids[0]][0] for c, ids in self.cards.items() if ids}
+
+    def near(self, low: int, high: int, y0: float, y1: float, ends: tuple[str, str]) -> bool:
+        """Whether a card of columns low..high, other than the wire's ends, comes within
+        CLEARANCE of the band y0..y1 (widened by a hair for rounding)."""
+        y0, y1 = y0 - 1e-6, y1 + 1e-6
+        for c in range(low, high + 1):
+            tops, cards = self.tops.get(c, []), self.cards.get(c, [])
+            k = bisect.bisect_right(tops, y1 + CLEARANCE) - 1
+            while k >= 0 and tops[k] + self.heights[cards[k]] + CLEARANCE >= y0:
+                if cards[k] not in ends:
+                    return True
+                k -= 1
+        return False
 
     def lookups(self, points: list[tuple[float, float]], low: int,
                 high: int) -> list[tuple[int, int]]:
@@ -249,15 +267,21 @@ class _Columns:
         return moved
 
 
+def _wire_ends(doc: Document, positions: dict[str, tuple[float, float]], source: str,
+               target: str, port: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where the wire leaves its source's output port and meets the target's input port."""
+    sx, sy = positions[source]
+    tx, ty = positions[target]
+    ports = get_op(doc.node(target).op).inputs
+    return ((sx + CARD_WIDTH, sy + HEADER / 2 + 10),
+            (tx, ty + HEADER + 14 + (ports.index(port) if port in ports else 0) * PORT_GAP))
+
+
 def wire_points(doc: Document, positions: dict[str, tuple[float, float]], source: str,
                 target: str, port: str, samples: int = 40) -> list[tuple[float, float]]:
     """Points along the wire as gui/canvas/items.py draws it: a bezier, then a straight run
     into the port under its name."""
-    sx, sy = positions[source]
-    tx, ty = positions[target]
-    ports = get_op(doc.node(target).op).inputs
-    start = (sx + CARD_WIDTH, sy + HEADER / 2 + 10)
-    end = (tx, ty + HEADER + 14 + (ports.index(port) if port in ports else 0) * PORT_GAP)
+    start, end = _wire_ends(doc, positions, source, target, port)
     run_in = min(PORT_LABEL_WIDTH, max(0.0, end[0] - start[0] - 20))
     bend = (end[0] - run_in, end[1])
     dx = max(40.0, abs(bend[0] - start[0]) * 0.5)
