@@ -165,6 +165,7 @@ def _clear_wires(doc: Document, order: dict[int, list[str]], heights: dict[str, 
             in_column[c].add(w)
         at_node[source].append(w)
         at_node[target].append(w)
+    port_y = [_port_y(doc, target, port) for _, target, port in wires]
     sampled: dict[int, tuple[Any, list[tuple[float, float]]]] = {}
     lookups: dict[int, list[tuple[int, int]]] = {}  # per wire: (point, column) pairs to test
     todo = list(range(len(wires)))
@@ -174,11 +175,10 @@ def _clear_wires(doc: Document, order: dict[int, list[str]], heights: dict[str, 
             w = heapq.heappop(todo)
             queued.discard(w)
             source, target, port = wires[w]
-            start, end = _wire_ends(doc, positions, source, target, port)
             # the wire's y stays between its ends' (a bezier with flat tangents): no card
             # near that band, nothing to sample
-            if not columns.near(*spans[w], min(start[1], end[1]), max(start[1], end[1]),
-                                (source, target)):
+            y0, y1 = positions[source][1] + OUT_Y, positions[target][1] + port_y[w]
+            if not columns.near(*spans[w], min(y0, y1), max(y0, y1), (source, target)):
                 continue
             ends = (positions[source], positions[target])
             if w not in sampled or sampled[w][0] != ends:
@@ -230,11 +230,12 @@ class _Columns:
                 high: int) -> list[tuple[int, int]]:
         """(point index, column) of each point within a card's width in columns low..high:
         x only, which pushing cards down never changes."""
+        xs = self.xs
         found = []
         for k, (px, _) in enumerate(points):
             c = math.floor((px + PORT_LABEL_WIDTH) / COLUMN_WIDTH)
-            if low <= c <= high and c in self.xs \
-                    and self.xs[c] - PORT_LABEL_WIDTH <= px <= self.xs[c] + CARD_WIDTH + 8:
+            if low <= c <= high and c in xs \
+                    and xs[c] - PORT_LABEL_WIDTH <= px <= xs[c] + CARD_WIDTH + 8:
                 found.append((k, c))
         return found
 
@@ -267,14 +268,21 @@ class _Columns:
         return moved
 
 
+OUT_Y = HEADER / 2 + 10  # the output port, below a card's top
+
+
+def _port_y(doc: Document, target: str, port: str) -> float:
+    """How far below its card's top an input port is."""
+    ports = get_op(doc.node(target).op).inputs
+    return HEADER + 14 + (ports.index(port) if port in ports else 0) * PORT_GAP
+
+
 def _wire_ends(doc: Document, positions: dict[str, tuple[float, float]], source: str,
                target: str, port: str) -> tuple[tuple[float, float], tuple[float, float]]:
     """Where the wire leaves its source's output port and meets the target's input port."""
     sx, sy = positions[source]
     tx, ty = positions[target]
-    ports = get_op(doc.node(target).op).inputs
-    return ((sx + CARD_WIDTH, sy + HEADER / 2 + 10),
-            (tx, ty + HEADER + 14 + (ports.index(port) if port in ports else 0) * PORT_GAP))
+    return (sx + CARD_WIDTH, sy + OUT_Y), (tx, ty + _port_y(doc, target, port))
 
 
 def wire_points(doc: Document, positions: dict[str, tuple[float, float]], source: str,

@@ -359,14 +359,18 @@ class EdgeItem(QGraphicsPathItem):
         super().__init__()
         self.source, self.target, self.port = source, target, port
         self.carries_grad = True
+        self._stroke: QPainterPath | None = None  # shape(), until the path changes
         self.setZValue(-1)
         self.refresh()
 
     def shape(self) -> QPainterPath:
-        # the stroke only: the area a bezier encloses must stay empty canvas for clicks
-        stroker = QPainterPathStroker()
-        stroker.setWidth(8)
-        return stroker.createStroke(self.path())
+        # the stroke only: the area a bezier encloses must stay empty canvas for clicks.
+        # Qt asks for it of every wire on the first paint and on hit tests: once per path
+        if self._stroke is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(8)
+            self._stroke = stroker.createStroke(self.path())
+        return self._stroke
 
     def set_carries_grad(self, carries: bool) -> None:
         if carries != self.carries_grad:  # every run sets it: redraw only what changed
@@ -379,6 +383,7 @@ class EdgeItem(QGraphicsPathItem):
         target_port = self.target.input_ports.get(self.port)
         end = target_port.scene_centre() if target_port else self.target.scenePos()
         self.setPath(edge_path(start, end))
+        self._stroke = None
         pen = QPen(style.text_colour() if self.carries_grad else QColor(style.GREY), 1.8)
         if not self.carries_grad:
             pen.setStyle(Qt.PenStyle.DashLine)
