@@ -29,6 +29,7 @@ from typing import Any
 
 import networkx as nx
 
+from engine.collector import collector_paused
 from engine.document import Document
 from engine.ops import get_op
 
@@ -67,6 +68,7 @@ def columns_of(graph: nx.MultiDiGraph) -> dict[str, int]:
     return column
 
 
+@collector_paused()  # thousands of placeholders and samples, all alive until it returns
 def layered_positions(doc: Document) -> dict[str, tuple[float, float]]:
     """Top-left corner of every card."""
     graph = doc.graph

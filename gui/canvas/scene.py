@@ -11,6 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
+from engine.collector import collector_paused
 from engine.document import DocEvent, Document, Edge
 from engine.replay_view import final_grad_line, value_lines
 from engine.trace import Run
@@ -43,6 +44,7 @@ class GraphScene(QGraphicsScene):
         self.rebuild()
 
     # ---- document events ------------------------------------------------------------------
+    @collector_paused()  # a card is a dozen objects, all kept: nothing to collect
     def rebuild(self) -> None:
         """Every item anew from the document, with no run yet ("computing…")."""
         self.run = None
