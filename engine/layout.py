@@ -119,6 +119,8 @@ def _order(layers: dict[int, list[str]],
     for _ in range(SWEEPS):
         for sweep, neighbours in ((cols[1:], left_of), (cols[-2::-1], right_of)):
             for c in sweep:
+                if len(order[c]) < 2:
+                    continue  # nothing to order
                 index = {i: k for side in (c - 1, c + 1) for k, i in enumerate(order.get(side, []))}
                 order[c] = _by_barycenter(order[c], neighbours, index)
     return order
@@ -180,14 +182,15 @@ def _clear_wires(doc: Document, order: dict[int, list[str]], heights: dict[str, 
             # the wire's y stays between its ends' (a bezier with flat tangents): no card
             # near that band, nothing to sample
             y0, y1 = positions[source][1] + OUT_Y, positions[target][1] + port_y[w]
-            if not columns.near(*spans[w], min(y0, y1), max(y0, y1), (source, target)):
+            near = columns.near(*spans[w], min(y0, y1), max(y0, y1), (source, target))
+            if not near:
                 continue
             ends = (positions[source], positions[target])
             if w not in sampled or sampled[w][0] != ends:
                 sampled[w] = (ends, wire_points(doc, positions, source, target, port))
                 if w not in lookups:
                     lookups[w] = columns.lookups(sampled[w][1], *spans[w])
-            hit = columns.first_hit(sampled[w][1], lookups[w], (source, target))
+            hit = columns.first_hit(sampled[w][1], lookups[w], near)
             if hit is None:
                 continue
             moved = columns.push(*hit)
@@ -215,18 +218,22 @@ class _Columns:
         self.tops = {c: [positions[i][1] for i in ids] for c, ids in self.cards.items()}
         self.xs = {c: positions[ids[0]][0] for c, ids in self.cards.items() if ids}
 
-    def near(self, low: int, high: int, y0: float, y1: float, ends: tuple[str, str]) -> bool:
-        """Whether a card of columns low..high, other than the wire's ends, comes within
-        CLEARANCE of the band y0..y1 (widened by a hair for rounding)."""
+    def near(self, low: int, high: int, y0: float, y1: float,
+             ends: tuple[str, str]) -> list[tuple[int, int]]:
+        """The cards (column, index; first column first, then top to bottom) of columns
+        low..high, other than the wire's ends, that come within CLEARANCE of the band y0..y1
+        (widened by a hair for rounding): the only ones a wire in that band can pass under."""
         y0, y1 = y0 - 1e-6, y1 + 1e-6
+        found: list[tuple[int, int]] = []
         for c in range(low, high + 1):
             tops, cards = self.tops.get(c, []), self.cards.get(c, [])
             k = bisect.bisect_right(tops, y1 + CLEARANCE) - 1
+            first = len(found)
             while k >= 0 and tops[k] + self.heights[cards[k]] + CLEARANCE >= y0:
                 if cards[k] not in ends:
-                    return True
+                    found.insert(first, (c, k))
                 k -= 1
-        return False
+        return found
 
     def lookups(self, points: list[tuple[float, float]], low: int,
                 high: int) -> list[tuple[int, int]]:
@@ -242,24 +249,17 @@ class _Columns:
         return found
 
     def first_hit(self, points: list[tuple[float, float]], lookups: list[tuple[int, int]],
-                  ends: tuple[str, str]) -> tuple[int, int, float] | None:
-        """The first card (by column, then top to bottom), other than the wire's ends, that
-        a point passes under: (column, index, how far to push)."""
-        under: dict[tuple[int, int], float] = {}
-        for point, c in lookups:
-            py = points[point][1]
-            tops = self.tops[c]
-            k = bisect.bisect_right(tops, py + CLEARANCE) - 1
-            if k < 0:
-                continue
-            node_id = self.cards[c][k]
-            if node_id in ends or py > tops[k] + self.heights[node_id] + CLEARANCE:
-                continue
-            under[(c, k)] = max(py, under.get((c, k), py))
-        if not under:
-            return None
-        c, k = min(under)
-        return c, k, under[(c, k)] - self.tops[c][k] + CLEARANCE + 1
+                  near: list[tuple[int, int]]) -> tuple[int, int, float] | None:
+        """The first of the cards `near` that a point passes under: (column, index, how far
+        to push)."""
+        for c, k in near:
+            top = self.tops[c][k]
+            bottom = top + self.heights[self.cards[c][k]] + CLEARANCE
+            under = [py for point, column in lookups if column == c
+                     for py in (points[point][1],) if top <= py + CLEARANCE and py <= bottom]
+            if under:
+                return c, k, max(under) - top + CLEARANCE + 1
+        return None
 
     def push(self, c: int, k: int, overlap: float) -> list[str]:
         """Move card k of column c and those below it down; the cards moved."""
