@@ -70,15 +70,10 @@ class PortItem(QGraphicsEllipseItem):
         return self.mapToScene(QPointF(0, 0))
 
 
-_PORT_PAINT: tuple[QBrush, QPen] | None = None
-
-
+@functools.cache
 def _port_paint() -> tuple[QBrush, QPen]:
     """One brush and pen for every port (a thousand-card graph has thousands of ports)."""
-    global _PORT_PAINT
-    if _PORT_PAINT is None:
-        _PORT_PAINT = (QBrush(QColor(style.GREY)), QPen(QColor("#555555"), 1))
-    return _PORT_PAINT
+    return QBrush(QColor(style.GREY)), QPen(QColor("#555555"), 1)
 
 
 class NodeItem(QGraphicsItem):
@@ -87,9 +82,8 @@ class NodeItem(QGraphicsItem):
     def __init__(self, node: Node) -> None:
         super().__init__()
         self.node_id = node.id
-        # No itemChange override: Qt would call it into Python for every change of every
-        # card (flags, tooltip, children, scene: ~10 per card, a third of building a
-        # 1000-card scene). A move is told from set_node and from a drag (mouseMoveEvent).
+        # No itemChange override: Qt would call it into Python ~10 times per card (a third
+        # of building 1000 cards). A move is told from set_node and mouseMoveEvent.
         flag = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flag.ItemIsSelectable | flag.ItemIsMovable)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
