@@ -30,15 +30,16 @@ class InputError(Exception):
     """Bad input on the command line or in a file: exit 2 with this message."""
 
 
-def load_any(path: str) -> Document:
-    """A graph file (.json) or a PyTorch snippet (.py)."""
+def load_any(path: str, layout: bool = True) -> Document:
+    """A graph file (.json) or a PyTorch snippet (.py); a snippet is laid out only if
+    `layout` (a command that never draws the graph has no use for card positions)."""
     p = Path(path)
     if p.suffix == ".py":
         from engine.snippets.reader import ImportError_, TorchRaised, import_snippet
 
         text = snippet_text(p)
         try:
-            return import_snippet(text)
+            return import_snippet(text, layout=layout)
         except TorchRaised:
             raise  # torch's own error at a line of the snippet: the run reports it
         except ImportError_ as exc:
@@ -61,13 +62,14 @@ def snippet_text(path: Path) -> str:
         raise InputError(f"{path.name} is not UTF-8 text (byte {exc.start})") from None
 
 
-def load_for_run(path: str) -> tuple[Document, Any]:
+def load_for_run(path: str, layout: bool = True) -> tuple[Document, Any]:
     """The document to run, and torch's error at a line of a snippet (a RunError every run
-    of it reports: the document holds the statements before that line), or None."""
+    of it reports: the document holds the statements before that line), or None.
+    layout=False: a snippet's nodes are not laid out (a command that never draws them)."""
     from engine.snippets.safety import TorchRaised
 
     try:
-        return load_any(path), None
+        return load_any(path, layout=layout), None
     except TorchRaised as exc:
         from engine.trace import RunError
 
@@ -236,7 +238,7 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
 
 
 def compute(args: argparse.Namespace) -> int:
-    doc, raised = load_for_run(args.file)  # a snippet's statements before torch raised
+    doc, raised = load_for_run(args.file, layout=False)  # the statements before torch raised
     apply_gradients(doc, args.gradient or [])
     from engine.run import GRADS, run  # torch comes in only when there is something to compute
 
@@ -266,7 +268,7 @@ def code(args: argparse.Namespace) -> int:
     from engine.snippets.safety import TorchRaised
 
     try:
-        doc = load_any(args.file)
+        doc = load_any(args.file, layout=False)
     except TorchRaised as exc:
         raise InputError(f"{Path(args.file).name}: {exc}") from None
     from engine.snippets.codegen import CodegenError, generate

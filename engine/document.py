@@ -9,7 +9,6 @@ subscriber with a plain-Python `DocEvent`. No torch here: a document is plain da
 from __future__ import annotations
 
 import copy
-import math
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -31,6 +30,8 @@ from engine.document_types import (
     PortError,
     RunOptions,
     UnknownNodeError,
+    checked_position,
+    fresh,
 )
 from engine.limits import GRAPH_NODES
 from engine.literal import LiteralError, check_rectangular
@@ -187,7 +188,7 @@ class Document(ProgramEdits):
         except ValueError as exc:
             raise GraphError(str(exc)) from None
         node.name = self._check_name(node.name, node.id)
-        node.position = _position(node.position)
+        node.position = checked_position(node.position)
         if node.dtype not in DTYPES:
             raise GraphError(f"unknown dtype {node.dtype!r}; use one of {', '.join(DTYPES)}")
         unknown = set(node.params) - {p.name for p in spec.params}
@@ -232,10 +233,13 @@ class Document(ProgramEdits):
                             f"{shorten(edge.port)!r}; its ports: {ports}")
         if edge.source == edge.target:
             raise CycleError(f"{target.name} cannot feed itself")
-        if edge.port in self.in_edges(edge.target):
-            src = self.node(self.in_edges(edge.target)[edge.port].source)
-            raise PortError(f"input {edge.port!r} of {target.name} is already fed by {src.name}")
-        if nx.has_path(self.graph, edge.target, edge.source):
+        fed = self.in_edges(edge.target).get(edge.port)
+        if fed is not None:
+            raise PortError(f"input {edge.port!r} of {target.name} is already fed by "
+                            f"{self.node(fed.source).name}")
+        # a node that feeds nothing yet (one just added) closes no cycle: no search needed
+        if self.graph.out_degree(edge.target) and nx.has_path(self.graph, edge.target,
+                                                              edge.source):
             raise CycleError(f"connecting {self.node(edge.source).name} → {target.name} "
                              "would make a cycle")
 
@@ -318,12 +322,14 @@ class Document(ProgramEdits):
         if "params" in fields:
             fields["params"] = {**get_op(current.op).default_params(), **fields["params"]}
         if "position" in fields:
-            fields["position"] = _position(fields["position"])
-        candidate = replace(current.copy(), **copy.deepcopy(fields))
+            fields["position"] = checked_position(fields["position"])
+        # shares unchanged fields with the stored node (neither is edited in place); its own
+        # params: validation normalises them in place
+        candidate = replace(current, **{"params": dict(current.params)} | fresh(fields))
         if candidate.op == CONSTANT:
             candidate.requires_grad = False
         self._validate_node(candidate)
-        old = {k: copy.deepcopy(getattr(current, k)) for k in fields}
+        old = {k: fresh(getattr(current, k)) for k in fields}
         self.graph.nodes[node_id]["node"] = candidate
         if candidate.name != current.name:
             del self._by_name[current.name]
@@ -428,12 +434,3 @@ def _checked_text(what: str, text: str) -> str:
     except ValueError as exc:
         raise GraphError(str(exc)) from None
 
-
-def _position(position: Any) -> tuple[float, float]:
-    try:
-        x, y = (float(v) for v in position if not isinstance(v, bool | str))
-    except (TypeError, ValueError, OverflowError):
-        raise GraphError("a position is two finite numbers") from None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise GraphError("a position is two finite numbers")
-    return (x, y)

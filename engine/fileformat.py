@@ -20,6 +20,7 @@ import networkx as nx
 from engine.boundedread import ReadRefused, read_bounded
 from engine.calls import CALL_FIELDS, KINDS, PRIMARY, Call
 from engine.calls import defaults as call_defaults
+from engine.collector import collector_paused
 from engine.document import Document, GraphError, Node, RunOptions
 from engine.limits import CALLS as CALLS_LIMIT
 from engine.limits import FILE_BYTES, FILE_NESTING, GRAPH_NODES, VALUE_ELEMENTS_ALL
@@ -172,6 +173,7 @@ def _int(text: str) -> int:
     return int(text)
 
 
+@collector_paused()  # a 1000-node file makes thousands of objects, all kept
 def loads(text: str) -> Document:
     if FILE_BYTES.exceeded(len(text)):
         raise FileFormatError(f"the file is too large: {FILE_BYTES.message()}")

@@ -3,14 +3,15 @@
 1. Columns: a node's column is its depth (longest path from a source); a source (leaf,
    constant) moves right to sit just before its first consumer, so `b` in `W @ x + b` is
    not stranded two columns away from the `+` it feeds.
-2. An edge that spans several columns gets a placeholder in every column it crosses: the
-   placeholder takes a slot, so no card is put where the wire has to pass.
+2. A source whose wires span several columns gets a lane: a placeholder in every column up
+   to its farthest consumer, shared by its wires. The placeholder takes a slot, so no card
+   is put where the wires have to pass.
 3. Order inside a column: barycenter sweeps (left to right, then right to left, a few
    times), which is what removes most crossings; an input port's rank breaks ties so the
    source of `input` sits above the source of `other`.
 4. Rows: each column is stacked and centred; then every wire is sampled as the canvas draws
    it, and a card it would pass under is pushed down (with the rest of its column) until
-   none is.
+   none is; a wire across more than LONG_WIRE columns runs behind the cards instead.
 
 Compared with networkx's multipartite_layout (columns only, order as given: the linear
 layer's `b → y` ran under `Wx`) and grandalf (a full Sugiyama, but one more dependency for
@@ -19,10 +20,16 @@ graphs of a few dozen nodes), this is ~150 lines with no dependency beyond netwo
 
 from __future__ import annotations
 
+import bisect
+import functools
+import heapq
+import math
 from collections import defaultdict
+from typing import Any
 
 import networkx as nx
 
+from engine.collector import collector_paused
 from engine.document import Document
 from engine.ops import get_op
 
@@ -38,6 +45,10 @@ ROW_GAP = 50.0  # between two cards of a column
 SLOT = 40.0  # the height a passing wire's placeholder takes
 SWEEPS = 4
 CLEARANCE = 10.0  # a wire passes a card at least this far away
+# A wire across more columns than this is not kept clear of cards (it runs behind them):
+# a leaf that every statement of a long snippet uses would push the cards of each column
+# down in turn, a staircase whose cost grows with the square of the snippet.
+LONG_WIRE = 8
 
 Slot = tuple[str, int]  # (node id, 0) for a card; (edge key, k) for a placeholder
 
@@ -57,6 +68,7 @@ def columns_of(graph: nx.MultiDiGraph) -> dict[str, int]:
     return column
 
 
+@collector_paused()  # thousands of placeholders and samples, all alive until it returns
 def layered_positions(doc: Document) -> dict[str, tuple[float, float]]:
     """Top-left corner of every card."""
     graph = doc.graph
@@ -66,19 +78,26 @@ def layered_positions(doc: Document) -> dict[str, tuple[float, float]]:
     layers: dict[int, list[str]] = defaultdict(list)
     for node_id in sorted(graph, key=lambda i: (doc.node(i).position[1], i)):
         layers[column[node_id]].append(node_id)
-    # placeholders: a chain of slots for each edge that skips columns
+    # placeholders: each source that feeds a later column gets one lane of slots up to its
+    # farthest consumer, shared by all its wires (a leaf used by every statement of a long
+    # snippet would otherwise need a slot per wire per column: quadratic)
     links: list[tuple[str, str, float]] = []  # (left slot, right slot, port rank of the right)
+    lanes: dict[str, int] = {}  # source → the last column its lane reaches
+    for source, target in graph.edges():
+        lanes[source] = max(lanes.get(source, column[source]), column[target] - 1)
+    for source, last in lanes.items():
+        left = source
+        for c in range(column[source] + 1, last + 1):
+            slot = f"{source}>#{c}"
+            layers[c].append(slot)
+            links.append((left, slot, 0.0))
+            left = slot
     for source, target, port in graph.edges(keys=True):
         ports = get_op(doc.node(target).op).inputs
         rank = ports.index(port) / max(1, len(ports)) if port in ports else 0.0
-        chain = [source]
-        for c in range(column[source] + 1, column[target]):
-            slot = f"{source}>{target}.{port}#{c}"
-            layers[c].append(slot)
-            chain.append(slot)
-        chain.append(target)
-        for left, right in zip(chain, chain[1:], strict=False):
-            links.append((left, right, rank if right == target else 0.0))
+        before = column[target] - 1
+        links.append((source if before == column[source] else f"{source}>#{before}", target,
+                      rank))
     order = _order(layers, links)
     heights = {i: (card_height(doc, i) if i in graph else SLOT) for c in order for i in order[c]}
     ys = _stack(order, heights)
@@ -100,6 +119,8 @@ def _order(layers: dict[int, list[str]],
     for _ in range(SWEEPS):
         for sweep, neighbours in ((cols[1:], left_of), (cols[-2::-1], right_of)):
             for c in sweep:
+                if len(order[c]) < 2:
+                    continue  # nothing to order
                 index = {i: k for side in (c - 1, c + 1) for k, i in enumerate(order.get(side, []))}
                 order[c] = _by_barycenter(order[c], neighbours, index)
     return order
@@ -129,79 +150,168 @@ def _clear_wires(doc: Document, order: dict[int, list[str]], heights: dict[str, 
                  positions: dict[str, tuple[float, float]]) -> None:
     """Push a card down, with the cards below it, while some wire passes under it.
 
-    Passes over every wire until one pass pushes nothing; a wire is only tested against the
-    cards of the columns it spans, and only sampled when one of them is within its height
-    range, so a 1000-node graph takes a fraction of a second, not minutes."""
-    column_of = {i: c for c, ids in order.items() for i in ids if i in positions}
-    cards = {c: [i for i in ids if i in positions] for c, ids in order.items()}
+    Passes over the wires, in edge order, until one pass pushes nothing. A wire is tested
+    where it is sampled: each point looks up the one card around it (the column from x, the
+    card by bisection on the column's tops), so a wire across a thousand columns costs its
+    samples, not its span. A wire's samples keep their x when cards move down, so the
+    columns it is tested in are known once; a pass re-tests only the wires a push could have
+    changed (one of their ends moved, or a card moved in a column they are sampled in): the
+    others would find nothing again. A long snippet pushes thousands of times."""
+    columns = _Columns(order, heights, positions)
+    col = columns.column_of
+    wires = [(s, t, p) for s, t, p in doc.graph.edges(keys=True)
+             if abs(col[t] - col[s]) <= LONG_WIRE]
+    spans = [(min(col[s], col[t]), max(col[s], col[t])) for s, t, _ in wires]
+    in_column: dict[int, set[int]] = defaultdict(set)  # column → wires that span it
+    at_node: dict[str, list[int]] = defaultdict(list)  # card → wires that end at it
+    for w, ((source, target, _), (low, high)) in enumerate(zip(wires, spans, strict=True)):
+        for c in range(low, high + 1):
+            in_column[c].add(w)
+        at_node[source].append(w)
+        at_node[target].append(w)
+    port_y = [_port_y(doc, target, port) for _, target, port in wires]
+    sampled: dict[int, tuple[Any, list[tuple[float, float]]]] = {}
+    lookups: dict[int, list[tuple[int, int]]] = {}  # per wire: (point, column) pairs to test
+    todo = list(range(len(wires)))
     for _ in range(4 * len(positions)):  # each push moves a card down; this ends
-        pushed = False
-        for source, target, port in doc.graph.edges(keys=True):
-            hit = _first_hit(doc, positions, heights, source, target, port,
-                             _spanned(cards, column_of[source], column_of[target]))
+        queued, later = set(todo), set()
+        while todo:
+            w = heapq.heappop(todo)
+            queued.discard(w)
+            source, target, port = wires[w]
+            # the wire's y stays between its ends' (a bezier with flat tangents): no card
+            # near that band, nothing to sample
+            y0, y1 = positions[source][1] + OUT_Y, positions[target][1] + port_y[w]
+            near = columns.near(*spans[w], min(y0, y1), max(y0, y1), (source, target))
+            if not near:
+                continue
+            ends = (positions[source], positions[target])
+            if w not in sampled or sampled[w][0] != ends:
+                sampled[w] = (ends, wire_points(doc, positions, source, target, port))
+                if w not in lookups:
+                    lookups[w] = columns.lookups(sampled[w][1], *spans[w])
+            hit = columns.first_hit(sampled[w][1], lookups[w], near)
             if hit is None:
                 continue
-            node_id, overlap = hit
-            column = cards[column_of[node_id]]
-            for other in column[column.index(node_id):]:
-                positions[other] = (positions[other][0], positions[other][1] + overlap)
-            pushed = True
-        if not pushed:
+            moved = columns.push(*hit)
+            touched = set(in_column[hit[0]]).union(*(at_node[i] for i in moved))
+            for other in touched:
+                if other > w and other not in queued:
+                    heapq.heappush(todo, other)
+                    queued.add(other)
+                elif other <= w:
+                    later.add(other)
+        if not later:
             return
+        todo = sorted(later)
 
 
-def _spanned(cards: dict[int, list[str]], first: int, last: int) -> list[str]:
-    low, high = min(first, last), max(first, last)
-    return [i for c in range(low, high + 1) for i in cards.get(c, ())]
+class _Columns:
+    """The cards of each column, top to bottom, with their tops kept sorted for bisection
+    (a push moves a card and all below it by the same amount, so the order stays)."""
+
+    def __init__(self, order: dict[int, list[str]], heights: dict[str, float],
+                 positions: dict[str, tuple[float, float]]) -> None:
+        self.positions, self.heights = positions, heights
+        self.cards = {c: [i for i in ids if i in positions] for c, ids in order.items()}
+        self.column_of = {i: c for c, ids in self.cards.items() for i in ids}
+        self.tops = {c: [positions[i][1] for i in ids] for c, ids in self.cards.items()}
+        self.xs = {c: positions[ids[0]][0] for c, ids in self.cards.items() if ids}
+
+    def near(self, low: int, high: int, y0: float, y1: float,
+             ends: tuple[str, str]) -> list[tuple[int, int]]:
+        """The cards (column, index; first column first, then top to bottom) of columns
+        low..high, other than the wire's ends, that come within CLEARANCE of the band y0..y1
+        (widened by a hair for rounding): the only ones a wire in that band can pass under."""
+        y0, y1 = y0 - 1e-6, y1 + 1e-6
+        found: list[tuple[int, int]] = []
+        for c in range(low, high + 1):
+            tops, cards = self.tops.get(c, []), self.cards.get(c, [])
+            k = bisect.bisect_right(tops, y1 + CLEARANCE) - 1
+            first = len(found)
+            while k >= 0 and tops[k] + self.heights[cards[k]] + CLEARANCE >= y0:
+                if cards[k] not in ends:
+                    found.insert(first, (c, k))
+                k -= 1
+        return found
+
+    def lookups(self, points: list[tuple[float, float]], low: int,
+                high: int) -> list[tuple[int, int]]:
+        """(point index, column) of each point within a card's width in columns low..high:
+        x only, which pushing cards down never changes."""
+        xs = self.xs
+        found = []
+        for k, (px, _) in enumerate(points):
+            c = math.floor((px + PORT_LABEL_WIDTH) / COLUMN_WIDTH)
+            if low <= c <= high and c in xs \
+                    and xs[c] - PORT_LABEL_WIDTH <= px <= xs[c] + CARD_WIDTH + 8:
+                found.append((k, c))
+        return found
+
+    def first_hit(self, points: list[tuple[float, float]], lookups: list[tuple[int, int]],
+                  near: list[tuple[int, int]]) -> tuple[int, int, float] | None:
+        """The first of the cards `near` that a point passes under: (column, index, how far
+        to push)."""
+        for c, k in near:
+            top = self.tops[c][k]
+            bottom = top + self.heights[self.cards[c][k]] + CLEARANCE
+            under = [py for point, column in lookups if column == c
+                     for py in (points[point][1],) if top <= py + CLEARANCE and py <= bottom]
+            if under:
+                return c, k, max(under) - top + CLEARANCE + 1
+        return None
+
+    def push(self, c: int, k: int, overlap: float) -> list[str]:
+        """Move card k of column c and those below it down; the cards moved."""
+        tops, moved = self.tops[c], self.cards[c][k:]
+        for j, other in enumerate(moved, k):
+            tops[j] += overlap
+            self.positions[other] = (self.positions[other][0], tops[j])
+        return moved
 
 
-def _first_hit(doc: Document, positions: dict[str, tuple[float, float]],
-               heights: dict[str, float], source: str, target: str, port: str,
-               candidates: list[str]) -> tuple[str, float] | None:
-    """The first card the wire source → target.port passes under, and by how much."""
-    points: list[tuple[float, float]] | None = None
-    low = high = 0.0
-    for node_id in candidates:
-        if node_id in (source, target):
-            continue
-        if points is None:
-            points = wire_points(doc, positions, source, target, port)
-            low, high = min(p[1] for p in points), max(p[1] for p in points)
-        x, y = positions[node_id]
-        h = heights[node_id]
-        if high < y - CLEARANCE or low > y + h + CLEARANCE:
-            continue  # the wire stays above or below this card
-        left, right = x - PORT_LABEL_WIDTH, x + CARD_WIDTH + 8
-        under = [py for px, py in points if left <= px <= right
-                 and y - CLEARANCE <= py <= y + h + CLEARANCE]
-        if under:
-            return node_id, max(under) - y + CLEARANCE + 1
-    return None
+OUT_Y = HEADER / 2 + 10  # the output port, below a card's top
+
+
+def _port_y(doc: Document, target: str, port: str) -> float:
+    """How far below its card's top an input port is."""
+    ports = get_op(doc.node(target).op).inputs
+    return HEADER + 14 + (ports.index(port) if port in ports else 0) * PORT_GAP
+
+
+def _wire_ends(doc: Document, positions: dict[str, tuple[float, float]], source: str,
+               target: str, port: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where the wire leaves its source's output port and meets the target's input port."""
+    sx, sy = positions[source]
+    tx, ty = positions[target]
+    return (sx + CARD_WIDTH, sy + OUT_Y), (tx, ty + _port_y(doc, target, port))
 
 
 def wire_points(doc: Document, positions: dict[str, tuple[float, float]], source: str,
                 target: str, port: str, samples: int = 40) -> list[tuple[float, float]]:
     """Points along the wire as gui/canvas/items.py draws it: a bezier, then a straight run
     into the port under its name."""
-    sx, sy = positions[source]
-    tx, ty = positions[target]
-    ports = get_op(doc.node(target).op).inputs
-    start = (sx + CARD_WIDTH, sy + HEADER / 2 + 10)
-    end = (tx, ty + HEADER + 14 + (ports.index(port) if port in ports else 0) * PORT_GAP)
+    start, end = _wire_ends(doc, positions, source, target, port)
     run_in = min(PORT_LABEL_WIDTH, max(0.0, end[0] - start[0] - 20))
     bend = (end[0] - run_in, end[1])
     dx = max(40.0, abs(bend[0] - start[0]) * 0.5)
     c1, c2 = (start[0] + dx, start[1]), (bend[0] - dx, bend[1])
-    points = []
+    points = [(b0 * start[0] + b1 * c1[0] + b2 * c2[0] + b3 * bend[0],
+               b0 * start[1] + b1 * c1[1] + b2 * c2[1] + b3 * bend[1])
+              for b0, b1, b2, b3 in _bernstein(samples)]
+    points.extend((bend[0] + run_in * k / 8, end[1]) for k in range(9))
+    return points
+
+
+@functools.cache
+def _bernstein(samples: int) -> tuple[tuple[float, float, float, float], ...]:
+    """The cubic bezier's four weights at each of samples + 1 evenly spaced t."""
+    weights = []
     for k in range(samples + 1):
         t = k / samples
         u = 1 - t
-        points.append((u**3 * start[0] + 3 * u * u * t * c1[0] + 3 * u * t * t * c2[0]
-                       + t**3 * bend[0],
-                       u**3 * start[1] + 3 * u * u * t * c1[1] + 3 * u * t * t * c2[1]
-                       + t**3 * bend[1]))
-    points.extend((bend[0] + run_in * k / 8, end[1]) for k in range(9))
-    return points
+        weights.append((u**3, 3 * u * u * t, 3 * u * t * t, t**3))
+    return tuple(weights)
 
 
 def apply_layout(doc: Document) -> None:

@@ -9,6 +9,7 @@ is imported only after the window has been painted.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 COMMANDS = ("compute", "code", "export", "-h", "--help")
@@ -17,6 +18,10 @@ COMMANDS = ("compute", "code", "export", "-h", "--help")
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in COMMANDS:
+        if args[0] in ("compute", "code"):
+            # one-shot commands: the cyclic collector would only rescan torch's and
+            # networkx's import-time objects (≈ 0.2 s of a 1.2 s run); exit frees it all
+            gc.disable()
         from engine.cli import main as cli_main
 
         return cli_main(args, qt_export=_qt_export)

@@ -32,21 +32,22 @@ from engine.snippets.values import Number, Pending, Ref, Value
 __all__ = ["ImportError_", "TorchRaised", "import_snippet"]
 
 
-def import_snippet(text: str) -> Document:
-    """The document a PyTorch snippet describes, laid out (see _import)."""
+def import_snippet(text: str, layout: bool = True) -> Document:
+    """The document a PyTorch snippet describes (see _import); laid out unless `layout` is
+    False (a headless command that never draws it: `gradflow compute`, `gradflow code`)."""
     # Reading makes many small objects that hold no cycles worth collecting mid-way; the
     # cyclic collector's passes cost 15-25% of a long snippet's import. Bounded by the limits.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _import(text)
+        return _import(text, layout)
     finally:
         if collecting:
             gc.enable()
 
 
-def _import(text: str) -> Document:
-    """The document a PyTorch snippet describes, laid out. Raises ImportError_; a
+def _import(text: str, layout: bool = True) -> Document:
+    """The document a PyTorch snippet describes, laid out if asked. Raises ImportError_; a
     `TorchRaised` (torch refused a statement, as the plain script would) carries the document
     of the statements before it in `.document`."""
     tree = parse(text)
@@ -56,13 +57,15 @@ def _import(text: str) -> Document:
         importer.run_block(tree.body)
     except TorchRaised as exc:
         importer.finish()
-        apply_layout(importer.doc)
+        if layout:
+            apply_layout(importer.doc)
         exc.document = importer.doc
         raise
     except RecursionError:
         raise ImportError_("the code is nested too deeply; simplify it") from None
     importer.finish()
-    apply_layout(importer.doc)
+    if layout:
+        apply_layout(importer.doc)
     return importer.doc
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsPathItem,
+    QGraphicsSceneMouseEvent,
     QStyleOptionGraphicsItem,
     QWidget,
 )
@@ -57,13 +60,20 @@ class PortItem(QGraphicsEllipseItem):
         self.node_item = parent
         self.port = port
         self.setPos(centre)
-        self.setBrush(QBrush(QColor(style.GREY)))
-        self.setPen(QPen(QColor("#555555"), 1))
+        brush, pen = _port_paint()
+        self.setBrush(brush)
+        self.setPen(pen)
         self.setToolTip(f"input {port}" if port else "output: drag to an input port")
         self.setZValue(2)
 
     def scene_centre(self) -> QPointF:
         return self.mapToScene(QPointF(0, 0))
+
+
+@functools.cache
+def _port_paint() -> tuple[QBrush, QPen]:
+    """One brush and pen for every port (a thousand-card graph has thousands of ports)."""
+    return QBrush(QColor(style.GREY)), QPen(QColor("#555555"), 1)
 
 
 class NodeItem(QGraphicsItem):
@@ -72,9 +82,10 @@ class NodeItem(QGraphicsItem):
     def __init__(self, node: Node) -> None:
         super().__init__()
         self.node_id = node.id
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges)
+        # No itemChange override: Qt would call it into Python ~10 times per card (a third
+        # of building 1000 cards). A move is told from set_node and mouseMoveEvent.
+        flag = QGraphicsItem.GraphicsItemFlag
+        self.setFlags(flag.ItemIsSelectable | flag.ItemIsMovable)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.input_ports: dict[str, PortItem] = {}
         self.output_port: PortItem | None = None
@@ -84,12 +95,16 @@ class NodeItem(QGraphicsItem):
         self._shown: tuple[object, ...] = ()  # what set_lines last drew, to skip a repeat
         self.error: str | None = None
         self._height = HEADER + 3 * LINE + 8
+        self._tip = ""
         self.set_node(node)
 
     # ---- content --------------------------------------------------------------------------
     def set_node(self, node: Node) -> None:
         self.node = node
-        self.setPos(QPointF(*node.position))
+        position = QPointF(*node.position)
+        if position != self.pos():
+            self.setPos(position)
+            self._tell_moved()
         spec = get_op(node.op)
         ports = spec.inputs
         self.prepareGeometryChange()
@@ -107,12 +122,12 @@ class NodeItem(QGraphicsItem):
         if self.output_port is None:
             self.output_port = PortItem(self, None, QPointF(NODE_WIDTH, HEADER / 2 + 10))
         kind = node_kind(node)
-        self.setToolTip(f"{node.name}: {spec.description}")
+        self._set_tip(f"{node.name}: {spec.description}")
         self._kind = kind
         self.update()
 
     def set_lines(self, lines: list[tuple[str, str]], error: str | None = None) -> None:
-        shown = (lines, error, self.node.name, self.toolTip())
+        shown = (lines, error, self.node.name, self._tip)
         if shown == self._shown:
             return  # every run sets every card: repaint only the ones that changed
         self.lines = lines
@@ -124,19 +139,32 @@ class NodeItem(QGraphicsItem):
             self.prepareGeometryChange()
             self._height = height
         if error:
-            self.setToolTip(f"{self.node.name}: {error}")
+            self._set_tip(f"{self.node.name}: {error}")
         else:
-            self.setToolTip(f"{self.node.name}: {get_op(self.node.op).description}")
-        self._shown = (lines, error, self.node.name, self.toolTip())
+            self._set_tip(f"{self.node.name}: {get_op(self.node.op).description}")
+        self._shown = (lines, error, self.node.name, self._tip)
         self.update()
 
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:  # noqa: N802
-        if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
-            # the GraphScene's signal; this module cannot import the scene (it imports us)
-            moved = getattr(self.scene(), "node_moved", None)
-            if moved is not None:
-                moved.emit(self.node_id)
-        return super().itemChange(change, value)
+    def _set_tip(self, tip: str) -> None:
+        if tip != self._tip:
+            self._tip = tip
+            self.setToolTip(tip)
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        # Qt's drag moves this card and every other selected movable one
+        scene = self.scene()
+        dragged = [i for i in scene.selectedItems() if isinstance(i, NodeItem)] if scene else []
+        before = [(item, item.pos()) for item in {self, *dragged}]
+        super().mouseMoveEvent(event)
+        for item, position in before:
+            if item.pos() != position:
+                item._tell_moved()
+
+    def _tell_moved(self) -> None:
+        # the GraphScene's signal; this module cannot import the scene (it imports us)
+        moved = getattr(self.scene(), "node_moved", None)
+        if moved is not None:
+            moved.emit(self.node_id)
 
     # ---- painting -------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt API
@@ -254,12 +282,15 @@ def _text_left(node: Node) -> float:
 MAX_ROWS = 3  # of one value: a longer one ends in "…"
 
 
-def _wrap(text: str, width: float) -> list[str]:
+# many cards show the same text ("∇ computing…", equal values), and the fonts, once built,
+# never change: each text is measured once
+@functools.lru_cache(maxsize=4096)
+def _wrap(text: str, width: float) -> tuple[str, ...]:
     """A value too wide for the card continues on the next row, broken after a comma, so a
     learner reads every number of a small tensor instead of its first half."""
     metrics = _fonts()[3]
     if metrics.horizontalAdvance(text) <= width:
-        return [text]
+        return (text,)
     rows: list[str] = []
     rest = text
     while rest and len(rows) < MAX_ROWS - 1 and metrics.horizontalAdvance(rest) > width:
@@ -274,7 +305,7 @@ def _wrap(text: str, width: float) -> list[str]:
         rows.append(rest[:cut])
         rest = "  " + rest[cut:].lstrip()
     rows.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
-    return rows
+    return tuple(rows)
 
 
 BADGE_MAX = NODE_WIDTH * 0.5  # the name keeps the other half of the header
@@ -322,14 +353,18 @@ class EdgeItem(QGraphicsPathItem):
         super().__init__()
         self.source, self.target, self.port = source, target, port
         self.carries_grad = True
+        self._stroke: QPainterPath | None = None  # shape(), until the path changes
         self.setZValue(-1)
         self.refresh()
 
     def shape(self) -> QPainterPath:
-        # the stroke only: the area a bezier encloses must stay empty canvas for clicks
-        stroker = QPainterPathStroker()
-        stroker.setWidth(8)
-        return stroker.createStroke(self.path())
+        # the stroke only: the area a bezier encloses must stay empty canvas for clicks.
+        # Qt asks for it of every wire on the first paint and on hit tests: once per path
+        if self._stroke is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(8)
+            self._stroke = stroker.createStroke(self.path())
+        return self._stroke
 
     def set_carries_grad(self, carries: bool) -> None:
         if carries != self.carries_grad:  # every run sets it: redraw only what changed
@@ -342,6 +377,7 @@ class EdgeItem(QGraphicsPathItem):
         target_port = self.target.input_ports.get(self.port)
         end = target_port.scene_centre() if target_port else self.target.scenePos()
         self.setPath(edge_path(start, end))
+        self._stroke = None
         pen = QPen(style.text_colour() if self.carries_grad else QColor(style.GREY), 1.8)
         if not self.carries_grad:
             pen.setStyle(Qt.PenStyle.DashLine)

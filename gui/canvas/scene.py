@@ -11,6 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
+from engine.collector import collector_paused
 from engine.document import DocEvent, Document, Edge
 from engine.replay_view import final_grad_line, value_lines
 from engine.trace import Run
@@ -43,6 +44,7 @@ class GraphScene(QGraphicsScene):
         self.rebuild()
 
     # ---- document events ------------------------------------------------------------------
+    @collector_paused()  # a card is a dozen objects, all kept: nothing to collect
     def rebuild(self) -> None:
         """Every item anew from the document, with no run yet ("computing…")."""
         self.run = None
@@ -50,8 +52,12 @@ class GraphScene(QGraphicsScene):
         self.clear()
         self.nodes.clear()
         self.edges.clear()
+        has_outputs = self._has_outputs()  # once, not once per card
         for node in self.doc.nodes():
-            self._add_node(node.id)
+            item = NodeItem(node)
+            self.addItem(item)
+            self.nodes[node.id] = item
+            self._refresh_lines(item, has_outputs)
         for edge in self.doc.edges():
             self._add_edge(edge)
         self.fit_scene_rect()
@@ -120,8 +126,9 @@ class GraphScene(QGraphicsScene):
     # ---- run results ----------------------------------------------------------------------
     def show_run(self, run: Run | None) -> None:
         self.run = run
+        has_outputs = self._has_outputs()
         for item in self.nodes.values():
-            self._refresh_lines(item)
+            self._refresh_lines(item, has_outputs)
         for edge, edge_item in self.edges.items():
             edge_item.set_carries_grad(run is None or edge.source in run.grad_nodes)
 
@@ -130,7 +137,11 @@ class GraphScene(QGraphicsScene):
         if node_id in self.nodes and node_id in self.doc.graph:
             self._refresh_lines(self.nodes[node_id])
 
-    def _refresh_lines(self, item: NodeItem) -> None:
+    def _has_outputs(self) -> bool:
+        return any(node.is_output for node in self.doc.nodes())
+
+    def _refresh_lines(self, item: NodeItem, has_outputs: bool | None = None) -> None:
+        """has_outputs: whether the document has an output (asked of it when not given)."""
         node = self.doc.node(item.node_id)
         run = self.run
         error = run.node_errors.get(node.id) if run else None
@@ -140,7 +151,7 @@ class GraphScene(QGraphicsScene):
             lines.extend(override)
         elif run is not None and (last := final_grad_line(node, run)) is not None:
             lines.append(last)
-        elif run is None and self.doc.outputs():
+        elif run is None and (self._has_outputs() if has_outputs is None else has_outputs):
             lines.append(("∇ computing…", "muted"))  # never a number from a previous run
         alarm = error is not None and run is not None and not error.incomplete
         item.set_lines(lines, error.describe(run.names) if (alarm and error and run) else None)

@@ -98,3 +98,30 @@ def test_x_times_x_is_two_edges_between_the_same_nodes():
     x = leaf(doc, "x", [2.0, 3.0])
     y = op(doc, "mul", "y", x, x)
     assert sorted(e.port for e in doc.edges() if e.target == y) == ["input", "other"]
+
+
+def test_values_given_to_or_taken_from_the_document_do_not_alias_its_state():
+    doc = Document()
+    value, seed = [[1.0, 2.0], [3.0, 4.0]], [1.0, 0.5]
+    leaf = doc.add_node("leaf", "a", value=value)
+    out = doc.add_node("sum", "s", params={"dim": [0]})
+    doc.add_edge(leaf.id, out.id, "input")
+    value[0][0] = 99.0  # the caller's list, after handing it over
+    leaf.value[1][1] = 99.0  # the node add_node returned
+    assert doc.node(leaf.id).value == [[1.0, 2.0], [3.0, 4.0]]
+    old = doc.update_node(out.id, is_output=True, seed=seed)
+    seed[0] = 7.0
+    assert doc.node(out.id).seed == [1.0, 0.5] and old == {"is_output": False, "seed": None}
+    old = doc.update_node(out.id, seed=[2.0, 2.0])
+    old["seed"][0] = 7.0  # the old value handed back for undo
+    copy = doc.node(leaf.id).copy()
+    copy.value[0][1] = 7.0
+    copy.params["x"] = 1
+    assert doc.node(leaf.id).value == [[1.0, 2.0], [3.0, 4.0]]
+    assert "x" not in doc.node(leaf.id).params
+    assert doc.node(out.id).seed == [2.0, 2.0] and doc.node(out.id).params["dim"] == (0,)
+    # an update that does not touch a field still leaves the stored node untouched
+    before = doc.node(leaf.id)
+    doc.update_node(leaf.id, name="b")
+    assert before.name == "a" and doc.node(leaf.id).name == "b"
+    assert doc.node(leaf.id).value == before.value

@@ -13,12 +13,15 @@ from engine.fileformat import load
 from engine.layout import (
     CARD_WIDTH,
     COLUMN_WIDTH,
+    LONG_WIRE,
     PORT_LABEL_WIDTH,
     apply_layout,
     card_height,
     layered_positions,
     wire_points,
 )
+from engine.snippets.reader import import_snippet
+from tests.bench.snippet_rows import snippet
 
 
 def _doc(edges: list[tuple[str, str, str]], ops: dict[str, str]) -> Document:
@@ -115,3 +118,26 @@ def test_apply_layout_is_one_document_change_and_undoes_as_one():
     old = doc.move_nodes(before)
     assert {n.id: n.position for n in doc.nodes()} == before
     assert set(old) == set(before) and len(events) == 2
+
+
+def test_long_snippet_keeps_every_short_wire_clear_and_no_cards_overlap():
+    # every statement uses the leaves x and w: their wires span the whole graph, and only
+    # those run behind cards (LONG_WIRE)
+    doc = import_snippet(snippet(30))
+    pos = layered_positions(doc)
+    column = {i: round(x / COLUMN_WIDTH) for i, (x, _) in pos.items()}
+    short = [(s, t, p) for s, t, p in doc.graph.edges(keys=True)
+             if column[t] - column[s] <= LONG_WIRE]
+    long_ = [(s, t) for s, t in doc.graph.edges() if column[t] - column[s] > LONG_WIRE]
+    assert short and long_
+    for source, target, port in short:
+        points = wire_points(doc, pos, source, target, port)
+        for node_id, (x, y) in pos.items():
+            if node_id in (source, target):
+                continue
+            h = card_height(doc, node_id)
+            assert not any(x - PORT_LABEL_WIDTH <= px <= x + CARD_WIDTH and y <= py <= y + h
+                           for px, py in points), (doc.node(node_id).name, source, target)
+    for a, b in itertools.combinations(pos, 2):
+        if pos[a][0] == pos[b][0]:
+            assert abs(pos[a][1] - pos[b][1]) >= min(card_height(doc, a), card_height(doc, b))

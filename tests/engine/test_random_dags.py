@@ -82,7 +82,9 @@ def test_leaf_grads_equal_vjp_of_jacobian(case):
     for k, leaf_id in enumerate(leaf_ids):
         expected = torch.zeros_like(start[leaf_id])
         for j, out in enumerate(outputs):
-            v = torch.tensor(doc.node(out).seed, dtype=torch.float64)
+            # the seed as the program writes it, `gradient=torch.tensor(seed)`: float32,
+            # which backward casts to the output's float64 (a float64 v differs by ~1e-7)
+            v = torch.tensor(doc.node(out).seed).to(torch.float64)
             block = jac[j][k]  # shape: out.shape + leaf.shape
             expected = expected + torch.tensordot(v, block, dims=v.dim())
         grad = result.leaf_grads[leaf_id]

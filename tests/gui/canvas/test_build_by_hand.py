@@ -245,3 +245,31 @@ def test_build_example_1_scalar_loss_by_keyboard_and_mouse(qtbot, empty_window):
     qtbot.waitUntil(lambda: win.bars_heights() == pytest.approx([t.grad.item()]),
                     timeout=30_000)
     assert t.grad.item() == 12.0
+
+
+def test_wires_and_scene_follow_the_cards_while_they_are_dragged(qtbot, empty_window):
+    from tests.gui.canvas.canvas_driver import LEFT, move, viewport_point
+
+    win = empty_window
+    editor, doc, view, scene = win.editor, win.doc, win.view, win.scene
+    a = editor.add_node("leaf", QPointF(0, 0))
+    b = editor.add_node("exp", QPointF(300, 0))
+    c = editor.add_node("leaf", QPointF(0, 200))
+    doc.add_edge(a, b, "input")
+    editor.select([b, c])  # c is dragged along with b
+    wire = scene.edges[next(iter(doc.edges()))]
+    start = header(scene.nodes[b])
+    b_before, c_before = doc.node(b).position, doc.node(c).position
+    viewport = view.viewport()
+    qtbot.mousePress(viewport, LEFT, pos=viewport_point(view, start))
+    move(view, viewport_point(view, start + QPointF(60, 250)))
+    # mid-drag: the document has not changed yet, the picture has
+    assert doc.node(b).position == b_before
+    assert scene.nodes[b].pos().y() == pytest.approx(b_before[1] + 250, abs=2)
+    assert scene.nodes[c].pos().y() == pytest.approx(c_before[1] + 250, abs=2)
+    port = scene.nodes[b].input_ports["input"].scene_centre()
+    end = wire.path().pointAtPercent(1.0)
+    assert (end.x(), end.y()) == pytest.approx((port.x(), port.y()), abs=0.5)
+    assert scene.sceneRect().contains(scene.nodes[c].sceneBoundingRect())
+    qtbot.mouseRelease(viewport, LEFT, pos=viewport_point(view, start + QPointF(60, 250)))
+    assert doc.node(b).position[1] == pytest.approx(b_before[1] + 250, abs=2)
