@@ -31,6 +31,9 @@ _FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", 
 # Ops written as a method of their first input: `x.clone()`, `x.detach()`.
 _METHODS = ("clone", "detach")
 _NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
+# Params torch requires, written even at the registry's default (torch.flip(x) raises).
+_ALWAYS_WRITTEN = {("softmax", "dim"), ("log_softmax", "dim"), ("cumsum", "dim"),
+                   ("logsumexp", "dim"), ("flip", "dims")}
 
 
 class CodegenError(ValueError):
@@ -193,9 +196,12 @@ def _expression(doc: Document, node: Node, inline: set[str],
         return f"torch.transpose({args[0]}, {node.params['dim0']}, {node.params['dim1']})"
     if node.op == "reshape":
         return f"torch.reshape({args[0]}, {_python(node.params['shape'])})"
+    if node.op in ("expand", "repeat"):  # methods only: torch has no torch.expand
+        sizes = node.params.get("size" if node.op == "expand" else "repeats", (1,))
+        return f"{args[0]}.{node.op}({_python(sizes)})"
     for p in spec.params:
         value = node.params.get(p.name, p.default)
-        if p.name == "dim" and node.op in ("softmax", "log_softmax") or value != p.default \
+        if (node.op, p.name) in _ALWAYS_WRITTEN or value != p.default \
                 or (node.op == "clamp" and value is not None):
             args.append(f"{p.name}={_python(value)}")
     prefix = "F" if node.op in _FUNCTIONAL else "torch"

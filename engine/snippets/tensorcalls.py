@@ -188,6 +188,8 @@ class TensorCalls(ValueCalls):
             return self.mark(receiver, flag, node)
         if attr == "t" and not node.args and not node.keywords:
             return self.transpose_value(receiver, node, strict=False)
+        if attr in ("expand", "expand_as"):
+            return self.expanded(receiver, attr, node)
         out = self.op_call(METHODS[attr], receiver, node, f"{_short(func.value)}.{attr}")
         if attr == "view" and isinstance(out, Pending | Ref):
             shape = self.doc.node(self.node_of(out, node)).params.get("shape")
@@ -196,6 +198,22 @@ class TensorCalls(ValueCalls):
             except RuntimeError as exc:
                 raise raised_at(node, exc) from None
         return out
+
+    def expanded(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        """x.expand(2, -1), x.expand_as(y): the expand op to the size torch gives (a -1
+        keeps that dim), so the document holds the size itself."""
+        args, kwargs = self.arguments(node)
+        t = self.concrete(receiver, node)
+        try:
+            if attr == "expand_as":
+                shaped = t.expand_as(*[self.concrete(a, node) for a in args],
+                                     **{k: self.concrete(v, node) for k, v in kwargs.items()})
+            else:
+                shaped = t.expand(*[self.plain(a, node) for a in args],
+                                  **{k: self.plain(v, node) for k, v in kwargs.items()})
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return self.op_node("expand", [receiver], {"size": list(shaped.shape)}, node)
 
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if attr == "backward":

@@ -126,7 +126,11 @@ class TorchCallReader(ExprReader):
             params["shape"] = shape[0] if len(shape) == 1 and isinstance(shape[0], list) else shape
         elif op == "reshape" and what.endswith("flatten"):
             params["shape"] = [-1]
-        elif op == "permute" and args:  # x.permute(2, 0, 1) or x.permute((2, 0, 1))
+        elif op in ("permute", "repeat") and args:  # x.permute(2, 0, 1), x.repeat((2, 1))
+            dims = [self.literal(a) for a in args]
+            params["dims" if op == "permute" else "repeats"] = \
+                dims[0] if len(dims) == 1 and isinstance(dims[0], list) else dims
+        elif op == "flip" and args and receiver is not None:  # x.flip(0), x.flip([0, 1])
             dims = [self.literal(a) for a in args]
             params["dims"] = dims[0] if len(dims) == 1 and isinstance(dims[0], list) else dims
         else:

@@ -34,6 +34,31 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "sigmoid": ([(3,)], {}, torch.sigmoid),
     "relu": ([(4,)], {}, torch.relu),
     "sqrt": ([(3,)], {}, torch.sqrt),
+    "sign": ([(3,)], {}, torch.sign),
+    "reciprocal": ([(3,)], {}, torch.reciprocal),
+    "rsqrt": ([(3,)], {}, torch.rsqrt),
+    "tan": ([(3,)], {}, torch.tan),
+    "atan": ([(3,)], {}, torch.atan),
+    "asin": ([(3,)], {}, torch.asin),
+    "acos": ([(3,)], {}, torch.acos),
+    "sinh": ([(3,)], {}, torch.sinh),
+    "cosh": ([(3,)], {}, torch.cosh),
+    "erf": ([(3,)], {}, torch.erf),
+    "log1p": ([(3,)], {}, torch.log1p),
+    "expm1": ([(3,)], {}, torch.expm1),
+    "log2": ([(3,)], {}, torch.log2),
+    "log10": ([(3,)], {}, torch.log10),
+    "outer": ([(3,), (2,)], {}, torch.outer),
+    "prod": ([(2, 3)], {"dim": 1, "keepdim": True}, lambda t: torch.prod(t, 1, keepdim=True)),
+    "logsumexp": ([(2, 3)], {"dim": 1}, lambda t: torch.logsumexp(t, 1)),
+    "cumsum": ([(2, 3)], {"dim": 1}, lambda t: torch.cumsum(t, 1)),
+    "trace": ([(3, 3)], {}, torch.trace),
+    "expand": ([(2, 1)], {"size": [2, 3]}, lambda t: t.expand(2, 3)),
+    "repeat": ([(2,)], {"repeats": [3, 2]}, lambda t: t.repeat(3, 2)),
+    "flip": ([(2, 3)], {"dims": [1]}, lambda t: torch.flip(t, (1,))),
+    "diag": ([(3,)], {"diagonal": 1}, lambda t: torch.diag(t, 1)),
+    "tril": ([(3, 3)], {}, torch.tril),
+    "triu": ([(3, 3)], {"diagonal": 1}, lambda t: torch.triu(t, 1)),
     "leaky_relu": ([(4,)], {"negative_slope": 0.2},
                    lambda t: F.leaky_relu(t, negative_slope=0.2)),
     "elu": ([(4,)], {"alpha": 0.5}, lambda t: F.elu(t, alpha=0.5)),
@@ -93,6 +118,8 @@ def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> l
     tensors = [torch.rand(s, generator=gen, dtype=torch.float64) + 0.5 for s in shapes]
     if name in ("relu", "leaky_relu", "elu", "softplus", "gelu"):  # both sides of zero
         tensors[0] = torch.tensor([-1.0, 0.5, 2.0, -0.25], dtype=torch.float64)
+    if name in ("asin", "acos"):  # inside (-1, 1)
+        tensors[0] = tensors[0] - 0.6
     if name == "binary_cross_entropy":
         tensors[0] = torch.sigmoid(tensors[0] - 1.0)  # probabilities
         tensors[1] = tensors[1] - 0.5
