@@ -49,7 +49,8 @@ class InPlaceReader(StatementRunner):
         self.storages: dict[str, _Storage] = {}  # doc node id → its storage
 
     def in_place(self, stmt: ast.AST, op: ast.operator | None, current: Value, right: Value,
-                 result: Value, key: Any = None, method_name: str | None = None) -> None:
+                 result: Value, key: Any = None, method_name: str | None = None,
+                 unary: tuple[str, dict[str, Any]] | None = None) -> None:
         """Replay `current op= right`, or `current[key] = right` when op is None (result is
         the node the document made for it)."""
         if not isinstance(current, Pending | Ref) or current.node_id is None:
@@ -74,7 +75,9 @@ class InPlaceReader(StatementRunner):
             storage.leaves.append(other)
         try:
             with torch.set_grad_enabled(self.grad_enabled):
-                if method_name == "zero_":
+                if unary is not None:
+                    _unary_in_place(storage.tensor, *unary)
+                elif method_name == "zero_":
                     storage.tensor.zero_()  # torch names this op in its error: Zero
                 elif method_name == "fill_":
                     storage.tensor.fill_(other)
@@ -110,6 +113,25 @@ class InPlaceReader(StatementRunner):
             return receiver
         result = self.binop(op, receiver, right, node)
         self.in_place(node, op, receiver, right, result)
+        return self.relabel(receiver, result, node) if isinstance(result, Pending | Ref) \
+            else result
+
+    def unary_in_place(self, receiver: Value, op: str, params: dict[str, Any],
+                       node: ast.Call) -> Value:
+        """`h.relu_()`, `F.relu(h, inplace=True)`, `nn.ReLU(inplace=True)(h)`: the op's node,
+        which every name of h then means, with torch's version counter followed as for
+        `h += 1` (an op that saved h finds it changed; the op's own backward saves its
+        output, so a later update of h breaks it too)."""
+        if not isinstance(receiver, Pending | Ref):
+            raise error_at(node, f"the in-place {op} needs a tensor")
+        if self.is_grad_leaf(receiver):
+            if self.grad_enabled:
+                raise raised_at(node, leaf_in_place_error())
+            raise error_at(node, f"the in-place {op} of a leaf under torch.no_grad() changes "
+                                 "the leaf itself, an update step outside the computation "
+                                 f"Gradflow reads; write a new name, e.g. y = torch.{op}(x)")
+        result = self.op_node(op, [receiver], params, node)
+        self.in_place(node, None, receiver, Number(0), result, unary=(op, params))
         return self.relabel(receiver, result, node) if isinstance(result, Pending | Ref) \
             else result
 
@@ -262,6 +284,14 @@ class InPlaceReader(StatementRunner):
             except RuntimeError as exc:
                 if "modified by an inplace operation" in str(exc):
                     raise raised_at(where, exc) from None
+
+
+def _unary_in_place(tensor: torch.Tensor, op: str, params: dict[str, Any]) -> None:
+    """torch's own in-place form of the op on the stand-in tensor (its version counter)."""
+    if op in ("leaky_relu", "elu"):
+        getattr(torch.nn.functional, op)(tensor, inplace=True, **params)
+    else:
+        getattr(tensor, f"{op}_")()
 
 
 def _short(node: ast.AST) -> str:

@@ -196,14 +196,24 @@ class ProgramReader(InPlaceReader):
         names = ("outputs", "inputs", "grad_outputs", "retain_graph", "create_graph",
                  "only_inputs", "allow_unused", "is_grads_batched", "materialize_grads")
         args = self.call_arguments(node, names, "torch.autograd.grad")
-        for flag in ("create_graph", "allow_unused", "is_grads_batched", "materialize_grads"):
+        for flag in ("create_graph", "is_grads_batched"):
             if flag in args and self.literal(args[flag]) not in (False, None):
                 raise error_at(args[flag], f"{flag}=True is not supported; Gradflow shows "
                                            "first-order gradients of tensors the graph uses")
+        unused = {f: self.literal(args[f]) if f in args else None
+                  for f in ("allow_unused", "materialize_grads")}
+        if unused["materialize_grads"] and unused["allow_unused"] is False:
+            raise raised_at(node, ValueError(
+                "Expected allow_unused to be True or not passed when materialize_grads=True, "
+                "but got: allow_unused=False."))
         if "outputs" not in args or "inputs" not in args:
             raise error_at(node, "torch.autograd.grad needs outputs and inputs")
         outputs = [self.output_id(t) for t in _elements(args["outputs"])]
         inputs = [self.node_of(self.expr(t), t) for t in _elements(args["inputs"])]
+        # allow_unused / materialize_grads: torch answers None (zeros) for an input that
+        # requires grad and that no output depends on; the call differentiates the others
+        skipped = {i for i in inputs if self.node_needs_grad(i)
+                   and not self.reaches(i, outputs)} if any(unused.values()) else set()
         given = _elements(args["grad_outputs"]) if "grad_outputs" in args else \
             [None] * len(outputs)
         if len(given) != len(outputs):
@@ -214,9 +224,30 @@ class ProgramReader(InPlaceReader):
         if len(set(outputs)) != len(outputs):
             raise error_at(node, "the same tensor appears twice among the outputs")
         self.check_in_place(outputs, node)
-        self.add_call(calls.grad(outputs, inputs, seeds, retain_graph=retain), node)
+        if len(skipped) < len(inputs):  # with none left torch runs nothing: no call
+            self.add_call(calls.grad(outputs, [i for i in inputs if i not in skipped], seeds,
+                                     retain_graph=retain), node)
         answer = Py(GradAnswer(len(self.program)))
-        return Py(tuple(answer for _ in inputs))
+        return Py(tuple(answer if i not in skipped else Py(None)
+                        if not unused["materialize_grads"] else
+                        self.from_tensor(torch.zeros_like(self.concrete(Ref(i), node)), node)
+                        for i in inputs))
+
+    def reaches(self, source: str, outputs: list[str]) -> bool:
+        """Whether a gradient of the outputs can reach `source`: a path through the graph
+        that no detach (and no where's condition) cuts."""
+        seen, todo = {source}, [source]
+        while todo:
+            for edge in self.doc.out_edges(todo.pop()):
+                target = edge.target
+                if target in seen or edge.port == "condition" or \
+                        self.doc.node(target).op == "detach":
+                    continue
+                if target in outputs:
+                    return True
+                seen.add(target)
+                todo.append(target)
+        return source in outputs
 
     def call_seed(self, node: ast.expr | None, target: str) -> Any:
         """A later call's gradient for one output, as numbers (None: no gradient)."""

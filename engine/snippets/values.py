@@ -81,3 +81,4 @@ class Module:
     children: list[Module] = field(default_factory=list)
     op: str = ""  # the registry op an activation or loss applies
     options: dict[str, Any] = field(default_factory=dict)
+    in_place: bool = False  # nn.ReLU(inplace=True): changes its input, as torch does
