@@ -205,6 +205,12 @@ _SPECS: list[OpSpec] = [
     _unary("abs", "|x|", "elementwise absolute value"),
     _unary("square", "x²", "elementwise square"),
     _unary("sign", "sign", "elementwise −1, 0 or 1 by the sign of x; its gradient is 0"),
+    OpSpec("round", "round", ("input",), "round", "elementwise nearest integer (decimals= "
+           "places); flat between the steps: its gradient is 0", "elementwise",
+           (Param("decimals", "int", 0, help="decimal places to keep"),)),
+    _unary("floor", "⌊x⌋", "elementwise largest integer ≤ x; its gradient is 0"),
+    _unary("ceil", "⌈x⌉", "elementwise smallest integer ≥ x; its gradient is 0"),
+    _unary("trunc", "trunc", "elementwise integer part (towards 0); its gradient is 0"),
     _unary("reciprocal", "1/x", "elementwise 1 / x"),
     _unary("rsqrt", "1/√", "elementwise 1 / √x"),
     _unary("tan", "tan", "elementwise tangent"),
