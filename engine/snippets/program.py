@@ -24,7 +24,7 @@ from engine.ops import LEAF
 from engine.snippets.inplace import InPlaceReader
 from engine.snippets.modules import parameters_of
 from engine.snippets.pyexpr import AfterBackward
-from engine.snippets.safety import error_at, raised_at
+from engine.snippets.safety import ImportError_, error_at, raised_at
 from engine.snippets.values import Module, Pending, Py, Ref, Value
 
 JACOBIAN_ANSWER = "torch.autograd.functional.jacobian"
@@ -57,6 +57,8 @@ class ProgramReader(InPlaceReader):
         # what each name meant when each call was read: the script stops at a call that
         # raises, and its names are the ones it had there
         self.names_at_call: list[dict[str, Value]] = []
+        # `assert` statements on a .grad: (statement, calls made before it, names there)
+        self.grad_asserts: list[tuple[ast.Assert, int, dict[str, Value]]] = []
 
     # ---- the program ------------------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
@@ -78,6 +80,34 @@ class ProgramReader(InPlaceReader):
             raise error_at(where, f"this call goes {CALLS.message()}; make fewer calls")
         self.program.append(call)
         self.names_at_call.append(dict(self.env))
+
+    def check_grad_asserts(self) -> None:
+        """`assert torch.allclose(x.grad, 2 * x)` after a backward: the grads are known only
+        once the document runs, so each assert is checked then, on the .grad values and the
+        names the script had at its line. One that fails stops the plain script there: the
+        calls after it are dropped and Python's AssertionError is raised at its line."""
+        if not self.grad_asserts:
+            return
+        from engine.run import run  # only here: reading a snippet needs no run otherwise
+
+        result = run(self.doc)
+        for stmt, made, names in self.grad_asserts:
+            error = result.error
+            if error is not None and (error.call is None or error.call < made):
+                return  # the script stopped before this line
+            env, self.env = self.env, names
+            self.known_grads = dict(result.calls[made - 1].grads_after)
+            try:
+                holds = self.truth(self.expr(stmt.test), stmt.test)
+                message = None if holds or stmt.msg is None else self.text_of(stmt.msg)
+            except (AfterBackward, ImportError_):
+                continue  # it reads what it cannot be given here: left unchecked
+            finally:
+                self.env, self.known_grads = env, None
+            if not holds:
+                self.doc.set_calls(list(self.doc.calls[:made]))
+                raise raised_at(stmt, AssertionError() if message is None else
+                                AssertionError(message))
 
     def names_where_the_script_stops(self) -> None:
         """A call that raises stops the plain script there, so its leaves are known by the
@@ -214,6 +244,9 @@ class ProgramReader(InPlaceReader):
                     if isinstance(name, ast.Name):
                         self.env[name.id] = Py(GradAnswer(len(self.program), what))
             return
+        if isinstance(stmt, ast.Assert) and _only_reports(stmt):
+            self.grad_asserts.append((stmt, len(self.program), dict(self.env)))
+            return  # checked once the run knows the grads (check_grad_asserts)
         if isinstance(stmt, _REPORTING) and _only_reports(stmt):
             return
         if isinstance(stmt, ast.Return) and stmt.value is not None and _only_reads(stmt.value):

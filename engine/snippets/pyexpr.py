@@ -59,6 +59,8 @@ class AfterBackward(ImportError_):
 
 
 class PythonReader(ModuleReader):
+    known_grads: dict[str, torch.Tensor | None] | None = None  # leaf id → .grad, when known
+
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -165,6 +167,9 @@ class PythonReader(ModuleReader):
                 value, Pending | Ref):
             raise error_at(node, f"{_short(node)}: {attr} of a plain value is not supported")
         if attr == "grad":
+            if self.known_grads is not None:  # an assert checked after the run (program.py)
+                grad = self.known_grads.get(self.node_of(value, node))
+                return Py(None) if grad is None else self.from_tensor(grad.clone(), node)
             if self.backward_seen:
                 raise AfterBackward("reads .grad after a backward call", node.lineno,
                                     node.col_offset + 1)

@@ -62,6 +62,12 @@ def _import(text: str) -> Document:
     except RecursionError:
         raise ImportError_("the code is nested too deeply; simplify it") from None
     importer.finish()
+    try:
+        importer.check_grad_asserts()
+    except TorchRaised as exc:  # an assert on a .grad failed: the script stops there
+        apply_layout(importer.doc)
+        exc.document = importer.doc
+        raise
     apply_layout(importer.doc)
     return importer.doc
 

@@ -298,6 +298,27 @@ x = torch.tensor([1.0, 2.0], requires_grad=True)
 y = (x * x).sum()
 g = torch.autograd.grad(y, [x], materialize_grads=True, allow_unused=False)
 """,
+    "grad_asserts_that_hold": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (x * x).sum()
+y.backward()
+assert torch.allclose(x.grad, 2 * x), "wrong"
+assert x.grad is not None
+g = x.grad
+x.grad.zero_()
+z = (x ** 3).sum()
+z.backward()
+assert torch.allclose(x.grad, 3 * x ** 2)
+""",
+    "grad_assert_that_fails": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (x * x).sum()
+y.backward(retain_graph=True)
+assert torch.equal(x.grad, torch.tensor([2.0, 4.0])), f"grad is {x.grad}"
+y.backward()
+assert x.grad[0].item() == 2.0, f"accumulated: {x.grad[0].item()}"
+y.backward()
+""",
 }
 
 
@@ -317,7 +338,7 @@ def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]
                 "numpy_of_a_tensor_with_grad", "view_of_a_transpose",
                 "relu_in_place_of_a_saved_output", "relu_in_place_after_a_use",
                 "relu_in_place_of_a_leaf", "update_after_relu_in_place",
-                "materialize_with_allow_unused_false"):
+                "materialize_with_allow_unused_false", "grad_assert_that_fails"):
         assert theirs["error"] is not None  # the case is the error torch raises
 
 
@@ -333,3 +354,14 @@ def test_allow_unused_answers_for_the_used_inputs_only() -> None:
     assert [c["call"] for c in grads] == ["torch.autograd.grad([y], [x], retain_graph=True)"] * 2
     assert all(c["results"] == {"x": want.tolist()} for c in grads)
     assert [c["kind"] for c in calls] == ["grad", "grad", "backward"]  # [w] alone: no call
+
+
+def test_a_failing_assert_on_a_grad_stops_the_program_there(
+        reference: dict[str, dict[str, Any]]) -> None:
+    """torch's script stops at the assert: the third backward never runs, and the grads are
+    those after the second (x.grad = 2x + 2x)."""
+    ours = engine_side(SNIPPETS["grad_assert_that_fails"])
+    assert [c["kind"] for c in ours["calls"]] == ["backward", "backward"]
+    assert ours["error"]["type"] == "AssertionError" == reference[
+        "grad_assert_that_fails"]["error"]["type"]
+    assert ours["grads"]["x"] == [4.0, 8.0]
