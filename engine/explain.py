@@ -117,6 +117,9 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                 "values": ("{g} at the set places", "each value gets its place's gradient")},
     "cat": {"input": ("the first part of {g} along dim", "each joined tensor gets its part"),
             "other": ("the second part of {g} along dim", "each joined tensor gets its part")},
+    "overwritten": {"input": ("{g}", "numbers written through .detach() leave the gradient "
+                              "as it was"),
+                    "values": ("nothing", "numbers written through .detach() get no gradient")},
     "clone": {"input": ("{g}", "a copy passes the gradient through unchanged")},
     "to": {"input": ("{g} converted back to the dtype of {a}", "only the dtype changes")},
     "detach": {"input": ("nothing", "detach cuts the graph: no gradient flows back")},

@@ -109,6 +109,17 @@ def assigned(input: Any, values: Any, index: Any) -> Any:  # noqa: A002 - torch'
     return out
 
 
+def overwritten(input: Any, values: Any) -> Any:  # noqa: A002 - torch's name
+    """input with its numbers replaced by values, its gradient passed through unchanged: what
+    `input.detach().copy_(values)` (or `d = input.detach(); d *= 3`) leaves in input."""
+    import torch  # deferred: see the module docstring
+
+    out = input.clone()
+    with torch.no_grad():
+        out.copy_(values)
+    return out
+
+
 def concatenated(first: Any, second: Any, dim: int = 0) -> Any:
     """torch.cat([first, second], dim): the binary step of a torch.cat of several tensors."""
     import torch  # deferred: see the module docstring
@@ -307,6 +318,9 @@ _SPECS: list[OpSpec] = [
            "set to values (out[0] = v); the gradient of those places goes to values",
            "shape", (Param("index", "index", "0", help="what goes between the brackets"),),
            impl=assigned),
+    OpSpec("overwritten", "overwritten", ("input", "values"), "≔", "input holding new "
+           "numbers written through input.detach() (d *= 3, d.copy_(v)); the gradient "
+           "passes to input unchanged, values get none", "shape", impl=overwritten),
     OpSpec("clone", "clone", ("input",), "clone", "a copy with its own memory; the "
            "gradient passes through unchanged", "shape"),
     OpSpec("grad_hook", "register_hook", ("input",), "hook ×k",

@@ -32,7 +32,8 @@ _NOT_GROWING = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", 
                           "std", "permute", "sign", "reciprocal", "rsqrt", "tan", "atan",
                           "asin", "acos", "sinh", "cosh", "erf", "log1p", "expm1", "log2",
                           "log10", "prod", "logsumexp", "cumsum", "trace", "flip", "tril",
-                          "triu", "round", "floor", "ceil", "trunc"})
+                          "triu", "round", "floor", "ceil", "trunc",
+                          "overwritten"})
 
 
 def _shape(value: Any) -> tuple[int, ...]:

@@ -73,6 +73,9 @@ def _node_lines(doc: Document, node: Node, inline: set[str],
     if node.op == "setitem":  # out[index] = values on the copy made above
         values = _operand(doc.node(doc.in_edges(node.id)["values"].source), inline, names)
         lines.append(f"{name}[{node.params.get('index', '0')}] = {values}")
+    if node.op == "overwritten":  # new numbers written through a detached view
+        values = _operand(doc.node(doc.in_edges(node.id)["values"].source), inline, names)
+        lines.append(f"{name}.detach().copy_({values})")
     if node.op == "grad_hook":  # a copy whose gradient the hook scales: only this path
         scale = float(node.params.get("scale", 1.0))
         factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
@@ -184,7 +187,7 @@ def _expression(doc: Document, node: Node, inline: set[str],
         return f"-{args[0]}"
     if node.op in _METHODS:
         return f"{args[0]}.{node.op}()"
-    if node.op in ("grad_hook", "setitem"):
+    if node.op in ("grad_hook", "setitem", "overwritten"):
         return f"{args[0]}.clone()"
     if node.op == "cat":
         return f"torch.cat([{args[0]}, {args[1]}], dim={node.params.get('dim', 0)})"

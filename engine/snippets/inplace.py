@@ -100,6 +100,15 @@ class InPlaceReader(StatementRunner):
                 raise raised_at(node, leaf_in_place_error())
             fill = self.expr(node.args[0]) if attr == "fill_" else Number(0)
             return self.set_places(node, receiver, (Ellipsis,), fill, node, method_name=attr)
+        if attr == "copy_":  # z.copy_(v) of z = y.detach(), y computed: y's numbers are v
+            right = self.expr(node.args[0])
+            if isinstance(receiver, Pending | Ref) and receiver.node_id is not None and \
+                    self.doc.node(receiver.node_id).op == "detach":
+                source = self.doc.in_edges(receiver.node_id)["input"].source
+                if self.doc.node(source).op not in (LEAF, CONSTANT, *_VIEWS):
+                    return self.through_detach(node, "copy_", receiver, source, right)
+            raise error_at(node, "the in-place .copy_() is read as y.detach().copy_(v) of a "
+                                 "computed y; write a new name, e.g. y = v.clone()")
         op = IN_PLACE_METHODS[attr]()
         right = self.expr(node.args[0])
         if not isinstance(receiver, Pending | Ref):
@@ -183,10 +192,13 @@ class InPlaceReader(StatementRunner):
         source = self.doc.in_edges(current.node_id)["input"].source
         held = self.doc.node(source)
         users = [self.doc.node(e.target) for e in self.doc.out_edges(source)]
+        method = _IN_PLACE.get(type(op))
+        if method is not None and held.op not in (LEAF, CONSTANT) and held.op not in _VIEWS:
+            self.through_detach(stmt, method, current, source, right)
+            return True
         if held.op not in (LEAF, CONSTANT) or held.params.get(NUMBER) or \
                 any(u.op != "detach" for u in users):
             return False
-        method = _IN_PLACE.get(type(op))
         if method is None:
             return False
         numbers = self.evaluate(source, stmt).detach().clone()
@@ -201,6 +213,28 @@ class InPlaceReader(StatementRunner):
             if isinstance(bound, Pending) and bound.node_id == source:
                 bound.value = numbers.tolist()
         return True
+
+    def through_detach(self, stmt: ast.AST, method: str, detached: Pending | Ref, source: str,
+                       right: Value) -> Value:
+        """`z = y.detach(); z *= 3` (or `z.copy_(v)`) of a computed y: y's numbers change
+        under its unchanged gradient (they share memory, not the graph). Every name of y then
+        means an `overwritten` node (y with the new numbers, its gradient passed through),
+        every name of z its detach, and torch's version counter of the shared memory is
+        followed as for `y *= 3`: an op that saved y raises at the backward."""
+        numbers = self.evaluate(source, stmt).detach().clone()
+        try:
+            getattr(numbers, method)(self.concrete(right, stmt))
+        except RuntimeError as exc:
+            raise raised_at(stmt, exc) from None
+        held = Ref(source)
+        new = self.op_node("overwritten", [held, self.from_tensor(numbers, stmt)], {}, stmt)
+        enabled, self.grad_enabled = self.grad_enabled, False  # torch records no op for it
+        try:
+            self.in_place(stmt, None, held, self.from_tensor(numbers, stmt), new, key=...)
+        finally:
+            self.grad_enabled = enabled
+        self.relabel(held, new, stmt)
+        return self.relabel(detached, self.op_node("detach", [new], {}, stmt), stmt)
 
     def new_storage(self, node_id: str, where: ast.AST) -> _Storage:
         """The tensor made again by its own op, from leaves holding its inputs' numbers."""

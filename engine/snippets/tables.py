@@ -31,7 +31,7 @@ _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_
            "binary_cross_entropy", "nll_loss")
 _ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu")  # F.<name> only
 _NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, "leaf", "constant", "linear", "index", "to",
-                    "grad_hook", "setitem", "cat", "where")
+                    "grad_hook", "setitem", "cat", "where", "overwritten")
 
 _METHOD_ONLY = ("expand", "repeat")  # x.expand(2, 3); torch has no torch.expand
 

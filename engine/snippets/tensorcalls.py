@@ -266,7 +266,7 @@ class TensorCalls(ValueCalls):
             self.cpu_only(Py(attr), node)  # .cpu() of a CPU tensor is the tensor itself
             return receiver
         if (attr in IN_PLACE_METHODS and len(node.args) == 1 or attr == "zero_" and not node.args
-                or attr == "fill_" and len(node.args) == 1) and not node.keywords:
+                or attr in ("fill_", "copy_") and len(node.args) == 1) and not node.keywords:
             return self.in_place_method(receiver, attr, node)
         if attr.endswith("_") and attr[:-1] in IN_PLACE_UNARY and not node.args and \
                 not node.keywords and attr[:-1] not in ("leaky_relu", "elu"):

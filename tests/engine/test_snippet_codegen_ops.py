@@ -32,6 +32,7 @@ SPECIAL: dict[str, list[tuple[str, Any, str, bool]]] = {
     "binary_cross_entropy": [("a", A, "float32", True), ("t", B, "float32", False)],
     "setitem": [("a", A, "float32", True), ("v", [1.0, -2.0, 0.5], "float32", True)],
     "outer": [("a", A[0], "float32", True), ("b", B[0][:2], "float32", True)],
+    "overwritten": [("a", A, "float32", True), ("v", B, "float32", False)],
     "where": [("c", [[True, False, True], [False, True, True]], "bool", False),
               ("a", A, "float32", True), ("b", B, "float32", True)],
 }

@@ -319,6 +319,37 @@ y.backward()
 assert x.grad[0].item() == 2.0, f"accumulated: {x.grad[0].item()}"
 y.backward()
 """,
+    "through_detach_of_a_saved_output": """import torch
+x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+y = x.exp()
+z = y.detach()
+z *= 2
+y.sum().backward()
+""",
+    "through_detach_then_used": """import torch
+x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+y = x ** 2
+z = y.detach()
+z += 1
+print(y, z)
+w = y * 3
+(w * y).sum().backward()
+""",
+    "copy_through_detach": """import torch
+x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+y = x * 2
+y.detach().copy_(torch.ones(3))
+print(y)
+(y * y).sum().backward()
+""",
+    "through_detach_of_a_saved_input": """import torch
+x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+y = x * 2
+s = y * y
+z = y.detach()
+z -= 1
+(s + y).sum().backward()
+""",
 }
 
 
@@ -338,7 +369,8 @@ def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]
                 "numpy_of_a_tensor_with_grad", "view_of_a_transpose",
                 "relu_in_place_of_a_saved_output", "relu_in_place_after_a_use",
                 "relu_in_place_of_a_leaf", "update_after_relu_in_place",
-                "materialize_with_allow_unused_false", "grad_assert_that_fails"):
+                "materialize_with_allow_unused_false", "grad_assert_that_fails",
+                "through_detach_of_a_saved_output", "through_detach_of_a_saved_input"):
         assert theirs["error"] is not None  # the case is the error torch raises
 
 
