@@ -53,6 +53,39 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "sqrt": {"input": ("{g} / (2 · {out})", "d√a/da = 1 / (2√a)")},
     "abs": {"input": ("{g} · sign({a})", "d|a|/da = sign(a)")},
     "square": {"input": ("{g} · 2 · {a}", "d(a²)/da = 2a")},
+    "sign": {"input": ("0", "sign is flat wherever it is defined: torch gives 0")},
+    "round": {"input": ("0", "rounding is flat between its steps: torch gives 0")},
+    "floor": {"input": ("0", "floor is flat between its steps: torch gives 0")},
+    "ceil": {"input": ("0", "ceil is flat between its steps: torch gives 0")},
+    "trunc": {"input": ("0", "trunc is flat between its steps: torch gives 0")},
+    "reciprocal": {"input": ("−{g} · {out}²", "d(1/a)/da = −1/a²")},
+    "rsqrt": {"input": ("−{g} · {out}³ / 2", "d(a^−½)/da = −½ a^−³ᐟ²")},
+    "tan": {"input": ("{g} · (1 + {out}²)", "d(tan a)/da = 1 + tan²a")},
+    "atan": {"input": ("{g} / (1 + {a}²)", "d(atan a)/da = 1 / (1 + a²)")},
+    "asin": {"input": ("{g} / √(1 − {a}²)", "d(asin a)/da = 1 / √(1 − a²)")},
+    "acos": {"input": ("−{g} / √(1 − {a}²)", "d(acos a)/da = −1 / √(1 − a²)")},
+    "sinh": {"input": ("{g} · cosh({a})", "d(sinh a)/da = cosh a")},
+    "cosh": {"input": ("{g} · sinh({a})", "d(cosh a)/da = sinh a")},
+    "erf": {"input": ("{g} · 2/√π · exp(−{a}²)", "erf's slope is the scaled normal density")},
+    "log1p": {"input": ("{g} / (1 + {a})", "d log(1 + a)/da = 1 / (1 + a)")},
+    "expm1": {"input": ("{g} · ({out} + 1)", "d(eᵃ − 1)/da = eᵃ")},
+    "log2": {"input": ("{g} / ({a} · ln 2)", "d(log₂ a)/da = 1 / (a ln 2)")},
+    "log10": {"input": ("{g} / ({a} · ln 10)", "d(log₁₀ a)/da = 1 / (a ln 10)")},
+    "outer": {"input": ("{g} @ {b}", "each row's gradient times the other vector"),
+              "vec2": ("{g}ᵀ @ {a}", "each column's gradient times the first vector")},
+    "prod": {"input": ("{g} · {out} / {a} (the product of the other elements)",
+                       "each element gets the gradient times the product of the others")},
+    "logsumexp": {"input": ("{g} · softmax({a})", "the slope of log Σ exp is the softmax")},
+    "cumsum": {"input": ("{g} summed from the end (reverse cumsum)", "element i is in every "
+                         "running sum from i on")},
+    "trace": {"input": ("{g} on the diagonal, 0 elsewhere", "only the diagonal is summed")},
+    "expand": {"input": ("{g} summed over the expanded dimensions", "every copy sends its "
+                         "gradient back to the one element it shows")},
+    "repeat": {"input": ("{g} summed over the tiles", "every tile sends its gradient back")},
+    "flip": {"input": ("{g} flipped back", "only the order changes")},
+    "diag": {"input": ("{g} at the diagonal places", "only the diagonal takes part")},
+    "tril": {"input": ("{g} on and below the diagonal, 0 above", "the zeroed places get none")},
+    "triu": {"input": ("{g} on and above the diagonal, 0 below", "the zeroed places get none")},
     "clamp": {"input": ("{g} · [min ≤ {a} ≤ max]", "clamp lets the gradient through where "
                         "it did not cut a")},
     "sum": {"input": ("{g} copied to every summed element of {a}",
@@ -84,6 +117,9 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                 "values": ("{g} at the set places", "each value gets its place's gradient")},
     "cat": {"input": ("the first part of {g} along dim", "each joined tensor gets its part"),
             "other": ("the second part of {g} along dim", "each joined tensor gets its part")},
+    "overwritten": {"input": ("{g}", "numbers written through .detach() leave the gradient "
+                              "as it was"),
+                    "values": ("nothing", "numbers written through .detach() get no gradient")},
     "clone": {"input": ("{g}", "a copy passes the gradient through unchanged")},
     "to": {"input": ("{g} converted back to the dtype of {a}", "only the dtype changes")},
     "detach": {"input": ("nothing", "detach cuts the graph: no gradient flows back")},
@@ -255,7 +291,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
         grad_out = run.node_grads.get(node_id)
         if result is not None and grad_out is not None and result.shape != grad_out.shape \
                 and node.op not in ("sum", "mean", "matmul", "reshape", "transpose", "norm",
-                                    "amax", "amin", "var", "std", "permute") \
+                                    "amax", "amin", "var", "std", "permute", "outer", "prod",
+                                    "logsumexp", "trace", "expand", "repeat", "diag") \
                 and "loss" not in node.op and node.op != "cross_entropy":
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))

@@ -6,13 +6,15 @@ Metadata only — no torch import here, so the window can appear before torch is
 
 from __future__ import annotations
 
-import math
 import operator as _operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.index_text import format_index, parse_index
+from engine.index_text import format_index as format_index  # re-exported: the index key's text
+from engine.index_text import parse_index
+from engine.op_params import Param as Param
+from engine.op_params import check_param as check_param
 
 # Kinds of node that hold a value instead of computing one.
 LEAF = "leaf"
@@ -22,23 +24,6 @@ SOURCE_OPS = (LEAF, CONSTANT)
 DTYPES = ("float32", "float64", "int64", "bool")
 FLOAT_DTYPES = ("float32", "float64")
 REDUCTIONS = ("mean", "sum", "none")
-
-
-@dataclass(frozen=True)
-class Param:
-    """One keyword argument of an op.
-
-    kind: "int", "float", "bool", "choice", "dims" (None, an int, or a tuple of ints),
-    "shape" (a tuple of ints, -1 allowed once), "dtype" (a dtype name), "index" (the text
-    between the brackets of x[...]: integers, slices, None, ...), "bound" (None or a number:
-    clamp's min and max).
-    """
-
-    name: str
-    kind: str
-    default: Any
-    choices: tuple[str, ...] = ()
-    help: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,6 +109,17 @@ def assigned(input: Any, values: Any, index: Any) -> Any:  # noqa: A002 - torch'
     return out
 
 
+def overwritten(input: Any, values: Any) -> Any:  # noqa: A002 - torch's name
+    """input with its numbers replaced by values, its gradient passed through unchanged: what
+    `input.detach().copy_(values)` (or `d = input.detach(); d *= 3`) leaves in input."""
+    import torch  # deferred: see the module docstring
+
+    out = input.clone()
+    with torch.no_grad():
+        out.copy_(values)
+    return out
+
+
 def concatenated(first: Any, second: Any, dim: int = 0) -> Any:
     """torch.cat([first, second], dim): the binary step of a torch.cat of several tensors."""
     import torch  # deferred: see the module docstring
@@ -186,6 +182,8 @@ _SPECS: list[OpSpec] = [
     _binary("div", "÷", "elementwise quotient a / b (broadcasts)", "truediv"),
     _binary("pow", "^", "elementwise power a ** b (broadcasts)", "pow", second="exponent"),
     _binary("matmul", "@", "matrix product a @ b", "matmul"),
+    OpSpec("outer", "outer", ("input", "vec2"), "⊗", "outer product of two vectors: "
+           "out[i, j] = a[i] · b[j]", "arithmetic"),
     OpSpec("maximum", "maximum", ("input", "other"), "max", "elementwise larger of a and b "
            "(broadcasts); torch.max(a, b) too", "arithmetic"),
     OpSpec("minimum", "minimum", ("input", "other"), "min", "elementwise smaller of a and b "
@@ -217,6 +215,26 @@ _SPECS: list[OpSpec] = [
     _unary("sqrt", "√", "elementwise square root"),
     _unary("abs", "|x|", "elementwise absolute value"),
     _unary("square", "x²", "elementwise square"),
+    _unary("sign", "sign", "elementwise −1, 0 or 1 by the sign of x; its gradient is 0"),
+    OpSpec("round", "round", ("input",), "round", "elementwise nearest integer (decimals= "
+           "places); flat between the steps: its gradient is 0", "elementwise",
+           (Param("decimals", "int", 0, help="decimal places to keep"),)),
+    _unary("floor", "⌊x⌋", "elementwise largest integer ≤ x; its gradient is 0"),
+    _unary("ceil", "⌈x⌉", "elementwise smallest integer ≥ x; its gradient is 0"),
+    _unary("trunc", "trunc", "elementwise integer part (towards 0); its gradient is 0"),
+    _unary("reciprocal", "1/x", "elementwise 1 / x"),
+    _unary("rsqrt", "1/√", "elementwise 1 / √x"),
+    _unary("tan", "tan", "elementwise tangent"),
+    _unary("atan", "atan", "elementwise inverse tangent"),
+    _unary("asin", "asin", "elementwise inverse sine"),
+    _unary("acos", "acos", "elementwise inverse cosine"),
+    _unary("sinh", "sinh", "elementwise hyperbolic sine"),
+    _unary("cosh", "cosh", "elementwise hyperbolic cosine"),
+    _unary("erf", "erf", "elementwise error function 2/√π ∫₀ˣ e^(−t²) dt"),
+    _unary("log1p", "log1p", "elementwise log(1 + x), exact for small x"),
+    _unary("expm1", "expm1", "elementwise eˣ − 1, exact for small x"),
+    _unary("log2", "log₂", "elementwise base-2 logarithm"),
+    _unary("log10", "log₁₀", "elementwise base-10 logarithm"),
     OpSpec("clamp", "clamp", ("input",), "clamp", "elementwise x limited to [min, max] "
            "(x.clamp(min=0) is a ReLU whose gradient passes at 0 too)", "elementwise",
            (Param("min", "bound", 0.0, help="lower bound; None = none"),
@@ -241,6 +259,15 @@ _SPECS: list[OpSpec] = [
            "of the whole tensor", "reductions", (_dims(), _KEEPDIM)),
     OpSpec("amin", "amin", ("input",), "min", "the smallest element (over dim, or all); x.min() "
            "of the whole tensor", "reductions", (_dims(), _KEEPDIM)),
+    OpSpec("prod", "prod", ("input",), "Π", "product of elements (over dim, or all)",
+           "reductions", (Param("dim", "dims", None, help="the dimension to multiply along; "
+                                "None = all"), _KEEPDIM)),
+    OpSpec("logsumexp", "logsumexp", ("input",), "logΣexp", "log Σ exp(x) along dim, "
+           "computed stably", "reductions", (_dims(0), _KEEPDIM)),
+    OpSpec("cumsum", "cumsum", ("input",), "cumsum", "running sums along dim: element i is "
+           "the sum of elements 0..i", "reductions",
+           (Param("dim", "int", 0, help="the dimension to add along"),)),
+    OpSpec("trace", "trace", ("input",), "tr", "the sum of a matrix's diagonal", "reductions"),
     OpSpec("softmax", "softmax", ("input",), "softmax", "exp(x) / Σ exp(x) along dim",
            "elementwise", (_SOFTMAX_DIM,)),
     OpSpec("log_softmax", "log_softmax", ("input",), "log softmax",
@@ -266,6 +293,24 @@ _SPECS: list[OpSpec] = [
     OpSpec("permute", "permute", ("input",), "permute", "the dimensions in a new order "
            "(x.permute(2, 0, 1)); the gradient is put back in the old order", "shape",
            (Param("dims", "dims", (0,), help="the new order of the dimensions"),)),
+    OpSpec("expand", "expand", ("input",), "expand", "the same tensor seen at a larger size "
+           "(x.expand(2, 3), x.expand_as(y)); the gradient is summed over the copies", "shape",
+           (Param("size", "shape", (1,), help="the new size; dims of size 1 grow"),),
+           target="Tensor.expand", positional_params=("size",)),
+    OpSpec("repeat", "repeat", ("input",), "repeat", "the tensor tiled (x.repeat(2, 1)); the "
+           "gradient is summed over the tiles", "shape",
+           (Param("repeats", "shape", (1,), help="how many times along each dim"),),
+           target="Tensor.repeat", positional_params=("repeats",)),
+    OpSpec("flip", "flip", ("input",), "flip", "the elements in reverse order along dims; "
+           "the gradient is flipped back", "shape",
+           (Param("dims", "dims", (0,), help="the dimensions to reverse"),)),
+    OpSpec("diag", "diag", ("input",), "diag", "a vector's diagonal matrix, or a matrix's "
+           "diagonal as a vector", "shape", (Param("diagonal", "int", 0, help="which "
+                                                   "diagonal: 0 the main, > 0 above"),)),
+    OpSpec("tril", "tril", ("input",), "tril", "the matrix with the places above the "
+           "diagonal set to 0", "shape", (Param("diagonal", "int", 0),)),
+    OpSpec("triu", "triu", ("input",), "triu", "the matrix with the places below the "
+           "diagonal set to 0", "shape", (Param("diagonal", "int", 0),)),
     OpSpec("cat", "cat", ("input", "other"), "cat", "the two tensors one after the other along "
            "dim (torch.cat, torch.stack); each gets its own part of the gradient", "shape",
            (Param("dim", "int", 0, help="the dimension to join along"),), impl=concatenated),
@@ -273,6 +318,9 @@ _SPECS: list[OpSpec] = [
            "set to values (out[0] = v); the gradient of those places goes to values",
            "shape", (Param("index", "index", "0", help="what goes between the brackets"),),
            impl=assigned),
+    OpSpec("overwritten", "overwritten", ("input", "values"), "≔", "input holding new "
+           "numbers written through input.detach() (d *= 3, d.copy_(v)); the gradient "
+           "passes to input unchanged, values get none", "shape", impl=overwritten),
     OpSpec("clone", "clone", ("input",), "clone", "a copy with its own memory; the "
            "gradient passes through unchanged", "shape"),
     OpSpec("grad_hook", "register_hook", ("input",), "hook ×k",
@@ -305,49 +353,6 @@ _SPECS: list[OpSpec] = [
 
 OPS: dict[str, OpSpec] = {spec.name: spec for spec in _SPECS}
 CATEGORIES = ("inputs", "arithmetic", "elementwise", "reductions", "shape", "losses")
-
-
-def check_param(param: Param, value: Any) -> Any:
-    """Return `value` normalised for `param`, or raise ValueError saying what is wrong."""
-    def is_int(v: Any) -> bool:  # within int64: what torch takes, and what a file reads back
-        return isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63
-
-    if param.kind == "int" and is_int(value):
-        return value
-    if param.kind == "float" and (is_int(value) or isinstance(value, float)) \
-            and math.isfinite(value):
-        return float(value)
-    if param.kind == "bool" and isinstance(value, bool):
-        return value
-    if param.kind == "bound" and (value is None or ((is_int(value) or isinstance(value, float))
-                                                    and math.isfinite(value))):
-        return None if value is None else float(value)
-    if param.kind in ("choice", "dtype") and value in param.choices:
-        return value
-    if param.kind == "index" and isinstance(value, str):
-        try:
-            return format_index(parse_index(value)) or value
-        except (ValueError, TypeError):
-            pass
-    if param.kind == "dims":
-        if value is None or is_int(value):
-            return value
-        if isinstance(value, list | tuple) and value and all(is_int(v) for v in value):
-            return tuple(value)
-    if param.kind == "shape" and isinstance(value, list | tuple) and all(is_int(v) for v in value):
-        if sum(1 for v in value if v == -1) <= 1 and all(v >= -1 for v in value):
-            return tuple(value)
-    expected = {
-        "int": "an integer", "float": "a number", "bool": "true or false",
-        "bound": "None or a number",
-        "choice": "one of " + ", ".join(param.choices),
-        "dtype": "one of " + ", ".join(param.choices),
-        "index": "integers, slices, lists of integers and masks of booleans as written "
-                 "between brackets, e.g. '0, 1:3' or '[0, 1], [2, 0]' or '[True, False]'",
-        "dims": "None, an integer or a list of integers",
-        "shape": "a list of integers (one -1 allowed)",
-    }[param.kind]
-    raise ValueError(f"{param.name} must be {expected}, not {value!r}")
 
 
 def get_op(name: str) -> OpSpec:

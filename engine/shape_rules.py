@@ -14,7 +14,9 @@ from typing import Any
 ASK_TORCH: Any = object()  # the rules here do not cover this case
 _SAME = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs",
                    "square", "clone", "detach", "grad_hook", "clamp", "leaky_relu", "elu",
-                   "softplus", "gelu"})
+                   "softplus", "gelu", "sign", "reciprocal", "rsqrt", "tan", "atan", "asin",
+                   "acos", "sinh", "cosh", "erf", "log1p", "expm1", "log2", "log10", "round",
+                   "floor", "ceil", "trunc"})
 ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum"})
 _PAIR_LOSSES = frozenset({"mse_loss", "l1_loss", "binary_cross_entropy",
                           "binary_cross_entropy_with_logits"})
@@ -45,10 +47,13 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         if not shapes[0] or not _dim_ok(params.get("dim", -1), len(shapes[0])):
             return ASK_TORCH  # the meta device is more lenient here than the CPU
         return shapes[0]
-    if op in ("sum", "mean", "norm", "amax", "amin", "var", "std"):
-        return _reduced(shapes[0], params.get("dim"), bool(params.get("keepdim", False)))
+    if op in ("sum", "mean", "norm", "amax", "amin", "var", "std", "prod", "logsumexp"):
+        dim = params.get("dim", 0 if op == "logsumexp" else None)  # the registry's defaults
+        return _reduced(shapes[0], dim, bool(params.get("keepdim", False)))
     if op == "matmul":
         return _matmul(shapes[0], shapes[1])
+    if op in ("cumsum", "flip", "tril", "triu", "trace", "outer"):
+        return _kept(op, shapes, params)
     if op == "transpose":
         return _transposed(shapes[0], params.get("dim0", 0), params.get("dim1", 1))
     if op == "reshape":
@@ -86,6 +91,22 @@ def _reduced(shape: tuple[int, ...], dim: Any, keepdim: bool) -> Any:
         return ()
     return tuple(1 if i in picked else n for i, n in enumerate(shape)
                  if keepdim or i not in picked)
+
+
+def _kept(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]) -> Any:
+    """cumsum, flip, tril, triu keep the shape; trace and outer: a matrix's and two vectors'."""
+    shape = shapes[0]
+    if op == "cumsum":
+        return shape if _dim_ok(params.get("dim", 0), len(shape)) else None
+    if op == "flip":
+        dims = params.get("dims", (0,))
+        dims = list(dims) if isinstance(dims, list | tuple) else [dims]
+        return shape if all(_dim_ok(d, len(shape)) for d in dims) and shape else ASK_TORCH
+    if op == "outer":
+        return (shape[0], shapes[1][0]) if len(shape) == 1 and len(shapes[1]) == 1 else ASK_TORCH
+    if op == "trace":
+        return () if len(shape) == 2 else None
+    return shape if len(shape) >= 2 else None  # tril, triu
 
 
 def _matmul(a: tuple[int, ...], b: tuple[int, ...]) -> Any:

@@ -29,7 +29,11 @@ _NOT_GROWING = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", 
                           "sum", "mean", "norm", "amax", "amin",
                           "softmax", "log_softmax",
                           "reshape", "transpose", "detach", "cross_entropy", "setitem", "var",
-                          "std", "permute"})
+                          "std", "permute", "sign", "reciprocal", "rsqrt", "tan", "atan",
+                          "asin", "acos", "sinh", "cosh", "erf", "log1p", "expm1", "log2",
+                          "log10", "prod", "logsumexp", "cumsum", "trace", "flip", "tril",
+                          "triu", "round", "floor", "ceil", "trunc",
+                          "overwritten"})
 
 
 def _shape(value: Any) -> tuple[int, ...]:

@@ -31,6 +31,9 @@ _FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", 
 # Ops written as a method of their first input: `x.clone()`, `x.detach()`.
 _METHODS = ("clone", "detach")
 _NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
+# Params torch requires, written even at the registry's default (torch.flip(x) raises).
+_ALWAYS_WRITTEN = {("softmax", "dim"), ("log_softmax", "dim"), ("cumsum", "dim"),
+                   ("logsumexp", "dim"), ("flip", "dims")}
 
 
 class CodegenError(ValueError):
@@ -70,6 +73,9 @@ def _node_lines(doc: Document, node: Node, inline: set[str],
     if node.op == "setitem":  # out[index] = values on the copy made above
         values = _operand(doc.node(doc.in_edges(node.id)["values"].source), inline, names)
         lines.append(f"{name}[{node.params.get('index', '0')}] = {values}")
+    if node.op == "overwritten":  # new numbers written through a detached view
+        values = _operand(doc.node(doc.in_edges(node.id)["values"].source), inline, names)
+        lines.append(f"{name}.detach().copy_({values})")
     if node.op == "grad_hook":  # a copy whose gradient the hook scales: only this path
         scale = float(node.params.get("scale", 1.0))
         factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
@@ -181,7 +187,7 @@ def _expression(doc: Document, node: Node, inline: set[str],
         return f"-{args[0]}"
     if node.op in _METHODS:
         return f"{args[0]}.{node.op}()"
-    if node.op in ("grad_hook", "setitem"):
+    if node.op in ("grad_hook", "setitem", "overwritten"):
         return f"{args[0]}.clone()"
     if node.op == "cat":
         return f"torch.cat([{args[0]}, {args[1]}], dim={node.params.get('dim', 0)})"
@@ -193,9 +199,12 @@ def _expression(doc: Document, node: Node, inline: set[str],
         return f"torch.transpose({args[0]}, {node.params['dim0']}, {node.params['dim1']})"
     if node.op == "reshape":
         return f"torch.reshape({args[0]}, {_python(node.params['shape'])})"
+    if node.op in ("expand", "repeat"):  # methods only: torch has no torch.expand
+        sizes = node.params.get("size" if node.op == "expand" else "repeats", (1,))
+        return f"{args[0]}.{node.op}({_python(sizes)})"
     for p in spec.params:
         value = node.params.get(p.name, p.default)
-        if p.name == "dim" and node.op in ("softmax", "log_softmax") or value != p.default \
+        if (node.op, p.name) in _ALWAYS_WRITTEN or value != p.default \
                 or (node.op == "clamp" and value is not None):
             args.append(f"{p.name}={_python(value)}")
     prefix = "F" if node.op in _FUNCTIONAL else "torch"

@@ -49,7 +49,8 @@ class InPlaceReader(StatementRunner):
         self.storages: dict[str, _Storage] = {}  # doc node id → its storage
 
     def in_place(self, stmt: ast.AST, op: ast.operator | None, current: Value, right: Value,
-                 result: Value, key: Any = None, method_name: str | None = None) -> None:
+                 result: Value, key: Any = None, method_name: str | None = None,
+                 unary: tuple[str, dict[str, Any]] | None = None) -> None:
         """Replay `current op= right`, or `current[key] = right` when op is None (result is
         the node the document made for it)."""
         if not isinstance(current, Pending | Ref) or current.node_id is None:
@@ -74,7 +75,9 @@ class InPlaceReader(StatementRunner):
             storage.leaves.append(other)
         try:
             with torch.set_grad_enabled(self.grad_enabled):
-                if method_name == "zero_":
+                if unary is not None:
+                    _unary_in_place(storage.tensor, *unary)
+                elif method_name == "zero_":
                     storage.tensor.zero_()  # torch names this op in its error: Zero
                 elif method_name == "fill_":
                     storage.tensor.fill_(other)
@@ -97,6 +100,15 @@ class InPlaceReader(StatementRunner):
                 raise raised_at(node, leaf_in_place_error())
             fill = self.expr(node.args[0]) if attr == "fill_" else Number(0)
             return self.set_places(node, receiver, (Ellipsis,), fill, node, method_name=attr)
+        if attr == "copy_":  # z.copy_(v) of z = y.detach(), y computed: y's numbers are v
+            right = self.expr(node.args[0])
+            if isinstance(receiver, Pending | Ref) and receiver.node_id is not None and \
+                    self.doc.node(receiver.node_id).op == "detach":
+                source = self.doc.in_edges(receiver.node_id)["input"].source
+                if self.doc.node(source).op not in (LEAF, CONSTANT, *_VIEWS):
+                    return self.through_detach(node, "copy_", receiver, source, right)
+            raise error_at(node, "the in-place .copy_() is read as y.detach().copy_(v) of a "
+                                 "computed y; write a new name, e.g. y = v.clone()")
         op = IN_PLACE_METHODS[attr]()
         right = self.expr(node.args[0])
         if not isinstance(receiver, Pending | Ref):
@@ -110,6 +122,25 @@ class InPlaceReader(StatementRunner):
             return receiver
         result = self.binop(op, receiver, right, node)
         self.in_place(node, op, receiver, right, result)
+        return self.relabel(receiver, result, node) if isinstance(result, Pending | Ref) \
+            else result
+
+    def unary_in_place(self, receiver: Value, op: str, params: dict[str, Any],
+                       node: ast.Call) -> Value:
+        """`h.relu_()`, `F.relu(h, inplace=True)`, `nn.ReLU(inplace=True)(h)`: the op's node,
+        which every name of h then means, with torch's version counter followed as for
+        `h += 1` (an op that saved h finds it changed; the op's own backward saves its
+        output, so a later update of h breaks it too)."""
+        if not isinstance(receiver, Pending | Ref):
+            raise error_at(node, f"the in-place {op} needs a tensor")
+        if self.is_grad_leaf(receiver):
+            if self.grad_enabled:
+                raise raised_at(node, leaf_in_place_error())
+            raise error_at(node, f"the in-place {op} of a leaf under torch.no_grad() changes "
+                                 "the leaf itself, an update step outside the computation "
+                                 f"Gradflow reads; write a new name, e.g. y = torch.{op}(x)")
+        result = self.op_node(op, [receiver], params, node)
+        self.in_place(node, None, receiver, Number(0), result, unary=(op, params))
         return self.relabel(receiver, result, node) if isinstance(result, Pending | Ref) \
             else result
 
@@ -161,10 +192,13 @@ class InPlaceReader(StatementRunner):
         source = self.doc.in_edges(current.node_id)["input"].source
         held = self.doc.node(source)
         users = [self.doc.node(e.target) for e in self.doc.out_edges(source)]
+        method = _IN_PLACE.get(type(op))
+        if method is not None and held.op not in (LEAF, CONSTANT) and held.op not in _VIEWS:
+            self.through_detach(stmt, method, current, source, right)
+            return True
         if held.op not in (LEAF, CONSTANT) or held.params.get(NUMBER) or \
                 any(u.op != "detach" for u in users):
             return False
-        method = _IN_PLACE.get(type(op))
         if method is None:
             return False
         numbers = self.evaluate(source, stmt).detach().clone()
@@ -179,6 +213,28 @@ class InPlaceReader(StatementRunner):
             if isinstance(bound, Pending) and bound.node_id == source:
                 bound.value = numbers.tolist()
         return True
+
+    def through_detach(self, stmt: ast.AST, method: str, detached: Pending | Ref, source: str,
+                       right: Value) -> Value:
+        """`z = y.detach(); z *= 3` (or `z.copy_(v)`) of a computed y: y's numbers change
+        under its unchanged gradient (they share memory, not the graph). Every name of y then
+        means an `overwritten` node (y with the new numbers, its gradient passed through),
+        every name of z its detach, and torch's version counter of the shared memory is
+        followed as for `y *= 3`: an op that saved y raises at the backward."""
+        numbers = self.evaluate(source, stmt).detach().clone()
+        try:
+            getattr(numbers, method)(self.concrete(right, stmt))
+        except RuntimeError as exc:
+            raise raised_at(stmt, exc) from None
+        held = Ref(source)
+        new = self.op_node("overwritten", [held, self.from_tensor(numbers, stmt)], {}, stmt)
+        enabled, self.grad_enabled = self.grad_enabled, False  # torch records no op for it
+        try:
+            self.in_place(stmt, None, held, self.from_tensor(numbers, stmt), new, key=...)
+        finally:
+            self.grad_enabled = enabled
+        self.relabel(held, new, stmt)
+        return self.relabel(detached, self.op_node("detach", [new], {}, stmt), stmt)
 
     def new_storage(self, node_id: str, where: ast.AST) -> _Storage:
         """The tensor made again by its own op, from leaves holding its inputs' numbers."""
@@ -262,6 +318,14 @@ class InPlaceReader(StatementRunner):
             except RuntimeError as exc:
                 if "modified by an inplace operation" in str(exc):
                     raise raised_at(where, exc) from None
+
+
+def _unary_in_place(tensor: torch.Tensor, op: str, params: dict[str, Any]) -> None:
+    """torch's own in-place form of the op on the stand-in tensor (its version counter)."""
+    if op in ("leaky_relu", "elu"):
+        getattr(torch.nn.functional, op)(tensor, inplace=True, **params)
+    else:
+        getattr(tensor, f"{op}_")()
 
 
 def _short(node: ast.AST) -> str:

@@ -20,7 +20,8 @@ import torch
 
 from engine import calls
 from engine.limits import CALL_DEPTH
-from engine.snippets.program import JACOBIAN_ANSWER, GradAnswer, ProgramReader
+from engine.snippets.gradcall import GradCallReader
+from engine.snippets.program import JACOBIAN_ANSWER, GradAnswer
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
@@ -28,7 +29,7 @@ JACOBIAN = "torch.autograd.functional.jacobian"
 _NAMES = ("func", "inputs", "create_graph", "strict", "vectorize", "strategy")
 
 
-class JacobianReader(ProgramReader):
+class JacobianReader(GradCallReader):
     def expression_statement(self, node: ast.expr) -> None:
         self.jacobians_shown(node)
         super().expression_statement(node)

@@ -13,11 +13,12 @@ import torch
 
 from engine.snippets.hooks import HookCalls
 from engine.snippets.safety import error_at, raised_at
+from engine.snippets.torchcalls import IN_PLACE_UNARY
 from engine.snippets.values import Module, Number, Pending, Py, Value
 
 ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU": "leaky_relu",
                "ELU": "elu", "Softplus": "softplus", "GELU": "gelu"}
-# the options an activation module takes, in torch's order (inplace= changes nothing read here)
+# the options an activation module takes, in torch's order (inplace= is read apart)
 ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
                       "Softplus": ("beta", "threshold"), "GELU": ("approximate",)}
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
@@ -44,10 +45,12 @@ class ModuleReader(HookCalls):
             names = ACTIVATION_OPTIONS.get(kind, ())
             options = {n: self.plain(v, node) for n, v in zip(names, args, strict=False)}
             options.update({k: self.plain(v, node) for k, v in kwargs.items() if k != "inplace"})
+            in_place = self.plain(kwargs["inplace"], node) if "inplace" in kwargs else False
             if len(args) > len(names) or set(options) - set(names):
                 raise error_at(node, f"nn.{kind} is read with {', '.join(names) or 'no'} "
                                      "options")
-            return Py(Module(kind, op=ACTIVATIONS[kind], options=options))
+            return Py(Module(kind, op=ACTIVATIONS[kind], options=options,
+                             in_place=in_place is True and ACTIVATIONS[kind] in IN_PLACE_UNARY))
         if kind in LOSSES:
             if args or set(kwargs) - {"reduction"}:
                 raise error_at(node, f"nn.{kind} is read with reduction= only")
@@ -135,6 +138,8 @@ class ModuleReader(HookCalls):
     def apply(self, module: Module, value: Value, node: ast.Call) -> Value:
         if isinstance(value, Number | Py):
             raise error_at(node, "a module needs a tensor input")
+        if module.kind in ACTIVATIONS and module.in_place:
+            return self.unary_in_place(value, module.op, dict(module.options), node)
         if module.kind in ACTIVATIONS:
             return self.op_node(module.op, [value], dict(module.options), node)
         if module.kind == "Linear":

@@ -17,8 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-
 from engine import calls
 from engine.calls import Call
 from engine.limits import CALLS
@@ -26,7 +24,7 @@ from engine.ops import LEAF
 from engine.snippets.inplace import InPlaceReader
 from engine.snippets.modules import parameters_of
 from engine.snippets.pyexpr import AfterBackward
-from engine.snippets.safety import error_at, raised_at
+from engine.snippets.safety import ImportError_, error_at, raised_at
 from engine.snippets.values import Module, Pending, Py, Ref, Value
 
 JACOBIAN_ANSWER = "torch.autograd.functional.jacobian"
@@ -59,6 +57,8 @@ class ProgramReader(InPlaceReader):
         # what each name meant when each call was read: the script stops at a call that
         # raises, and its names are the ones it had there
         self.names_at_call: list[dict[str, Value]] = []
+        # `assert` statements on a .grad: (statement, calls made before it, names there)
+        self.grad_asserts: list[tuple[ast.Assert, int, dict[str, Value]]] = []
 
     # ---- the program ------------------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
@@ -80,6 +80,34 @@ class ProgramReader(InPlaceReader):
             raise error_at(where, f"this call goes {CALLS.message()}; make fewer calls")
         self.program.append(call)
         self.names_at_call.append(dict(self.env))
+
+    def check_grad_asserts(self) -> None:
+        """`assert torch.allclose(x.grad, 2 * x)` after a backward: the grads are known only
+        once the document runs, so each assert is checked then, on the .grad values and the
+        names the script had at its line. One that fails stops the plain script there: the
+        calls after it are dropped and Python's AssertionError is raised at its line."""
+        if not self.grad_asserts:
+            return
+        from engine.run import run  # only here: reading a snippet needs no run otherwise
+
+        result = run(self.doc)
+        for stmt, made, names in self.grad_asserts:
+            error = result.error
+            if error is not None and (error.call is None or error.call < made):
+                return  # the script stopped before this line
+            env, self.env = self.env, names
+            self.known_grads = dict(result.calls[made - 1].grads_after)
+            try:
+                holds = self.truth(self.expr(stmt.test), stmt.test)
+                message = None if holds or stmt.msg is None else self.text_of(stmt.msg)
+            except (AfterBackward, ImportError_):
+                continue  # it reads what it cannot be given here: left unchecked
+            finally:
+                self.env, self.known_grads = env, None
+            if not holds:
+                self.doc.set_calls(list(self.doc.calls[:made]))
+                raise raised_at(stmt, AssertionError() if message is None else
+                                AssertionError(message))
 
     def names_where_the_script_stops(self) -> None:
         """A call that raises stops the plain script there, so its leaves are known by the
@@ -191,55 +219,6 @@ class ProgramReader(InPlaceReader):
         if isinstance(leaf, Pending):
             leaf.value = old.tolist()
 
-    # ---- torch.autograd.grad ----------------------------------------------------------
-    def autograd_grad(self, node: ast.Call) -> Value:
-        names = ("outputs", "inputs", "grad_outputs", "retain_graph", "create_graph",
-                 "only_inputs", "allow_unused", "is_grads_batched", "materialize_grads")
-        args = self.call_arguments(node, names, "torch.autograd.grad")
-        for flag in ("create_graph", "allow_unused", "is_grads_batched", "materialize_grads"):
-            if flag in args and self.literal(args[flag]) not in (False, None):
-                raise error_at(args[flag], f"{flag}=True is not supported; Gradflow shows "
-                                           "first-order gradients of tensors the graph uses")
-        if "outputs" not in args or "inputs" not in args:
-            raise error_at(node, "torch.autograd.grad needs outputs and inputs")
-        outputs = [self.output_id(t) for t in _elements(args["outputs"])]
-        inputs = [self.node_of(self.expr(t), t) for t in _elements(args["inputs"])]
-        given = _elements(args["grad_outputs"]) if "grad_outputs" in args else \
-            [None] * len(outputs)
-        if len(given) != len(outputs):
-            raise raised_at(node, RuntimeError(f"grad requires one gradient per output: "
-                                               f"{len(outputs)} outputs, {len(given)} given"))
-        seeds = [self.call_seed(g, o) for g, o in zip(given, outputs, strict=True)]
-        retain = self.flag(args.get("retain_graph"))
-        if len(set(outputs)) != len(outputs):
-            raise error_at(node, "the same tensor appears twice among the outputs")
-        self.check_in_place(outputs, node)
-        self.add_call(calls.grad(outputs, inputs, seeds, retain_graph=retain), node)
-        answer = Py(GradAnswer(len(self.program)))
-        return Py(tuple(answer for _ in inputs))
-
-    def call_seed(self, node: ast.expr | None, target: str) -> Any:
-        """A later call's gradient for one output, as numbers (None: no gradient)."""
-        return self.seed_numbers(target, *self.seed(node, target), node or ast.Pass())
-
-    def seed_numbers(self, target: str, seed: Any, enabled: bool, where: ast.AST) -> Any:
-        if not enabled:
-            return None
-        if seed is None:  # torch.ones_like(y): written out, since a call holds numbers
-            meta = self.meta.get(target)
-            shape = tuple(meta.shape) if isinstance(meta, torch.Tensor) else \
-                tuple(torch.as_tensor(self.concrete(Ref(target), where)).shape)
-            return _ones(shape)
-        return seed
-
-    def flag(self, node: ast.expr | None) -> bool:
-        if node is None:
-            return False
-        value = self.literal(node)
-        if value is not None and not isinstance(value, bool):
-            raise error_at(node, "retain_graph must be True or False")
-        return bool(value)
-
     # ---- reading a .grad between calls ------------------------------------------------
     def lookup(self, node: ast.Name) -> Value:
         value = super().lookup(node)
@@ -265,24 +244,18 @@ class ProgramReader(InPlaceReader):
                     if isinstance(name, ast.Name):
                         self.env[name.id] = Py(GradAnswer(len(self.program), what))
             return
+        if isinstance(stmt, ast.Assert) and _only_reports(stmt):
+            self.grad_asserts.append((stmt, len(self.program), dict(self.env)))
+            return  # checked once the run knows the grads (check_grad_asserts)
         if isinstance(stmt, _REPORTING) and _only_reports(stmt):
             return
+        if isinstance(stmt, ast.Return) and stmt.value is not None and _only_reads(stmt.value):
+            self.return_value(Py(GradAnswer(len(self.program), what)))  # return x.grad
         if JACOBIAN_ANSWER in exc.reason:
             raise error_at(stmt, f"{_short(stmt)} computes with what {JACOBIAN_ANSWER} "
                                  "returned: Gradflow shows that J in the Jacobian lens but "
                                  "does not compute with it") from exc
         raise error_at(stmt, f"{_short(stmt)} {TRAINING_STEP}") from exc
-
-    # ---- provided by the reader -------------------------------------------------------
-    def output_id(self, node: ast.expr) -> str:
-        raise NotImplementedError
-
-    def seed(self, node: ast.expr | None, target: str) -> tuple[Any, bool]:
-        raise NotImplementedError
-
-    def call_arguments(self, call: ast.Call, names: tuple[str, ...],
-                       what: str) -> dict[str, ast.expr]:
-        raise NotImplementedError
 
 
 def _answer(value: Value) -> bool:
@@ -343,20 +316,6 @@ def _only_reports(stmt: ast.stmt) -> bool:
                 ("backward", "zero_grad", "step", "grad")):
             return False
     return True
-
-
-def _elements(node: ast.expr) -> list[ast.expr]:
-    if isinstance(node, ast.List | ast.Tuple):
-        return list(node.elts)
-    return [node]
-
-
-def _ones(shape: tuple[int, ...]) -> Any:
-    value: Any = 1.0
-    for size in reversed(shape):
-        value = [value] * size if not isinstance(value, list) else \
-            [list(value) for _ in range(size)]
-    return value
 
 
 def _short(node: ast.AST) -> str:

@@ -18,8 +18,18 @@ import torch
 from engine.limits import LOOP_ITERATIONS, VALUE_ELEMENTS
 from engine.snippets.modules import ModuleReader
 from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside
-from engine.snippets.tables import METHODS
-from engine.snippets.values import Function, HookHandle, Module, Number, Pending, Py, Ref, Value
+from engine.snippets.tables import FUNCTIONAL, METHODS, TORCH_FUNCTIONS
+from engine.snippets.values import (
+    Function,
+    HookHandle,
+    Module,
+    Number,
+    Pending,
+    Py,
+    Ref,
+    TorchFunction,
+    Value,
+)
 
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
             ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
@@ -49,6 +59,8 @@ class AfterBackward(ImportError_):
 
 
 class PythonReader(ModuleReader):
+    known_grads: dict[str, torch.Tensor | None] | None = None  # leaf id → .grad, when known
+
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -155,6 +167,9 @@ class PythonReader(ModuleReader):
                 value, Pending | Ref):
             raise error_at(node, f"{_short(node)}: {attr} of a plain value is not supported")
         if attr == "grad":
+            if self.known_grads is not None:  # an assert checked after the run (program.py)
+                grad = self.known_grads.get(self.node_of(value, node))
+                return Py(None) if grad is None else self.from_tensor(grad.clone(), node)
             if self.backward_seen:
                 raise AfterBackward("reads .grad after a backward call", node.lineno,
                                     node.col_offset + 1)
@@ -199,6 +214,10 @@ class PythonReader(ModuleReader):
             "torch.") and "." not in path.removeprefix("torch.") else None
         if isinstance(dtype, torch.dtype):
             return Py(dtype)
+        short = path.removeprefix("torch.")
+        if short.removeprefix("Tensor.") in METHODS and short.startswith("Tensor.") or \
+                short in TORCH_FUNCTIONS or short.removeprefix("nn.functional.") in FUNCTIONAL:
+            return Py(TorchFunction(path))  # called later: torch.Tensor.tanh(x), fn(x)
         raise error_at(node, f"{path} is not supported here")
 
     # ---- calls ------------------------------------------------------------------------
@@ -226,6 +245,19 @@ class PythonReader(ModuleReader):
             return self.call_function(target.value, node)
         if isinstance(target, Py) and isinstance(target.value, Module):
             return self.call_module(target.value, node)
+        if isinstance(target, Py) and isinstance(target.value, TorchFunction):
+            path = target.value.path
+            if not path.startswith("torch.Tensor."):
+                return self.torch_call(path, node)
+            if not node.args:
+                raise raised_at(node, TypeError(f"{path.removeprefix('torch.')}() needs a "
+                                                "tensor as its first argument"))
+            attr = path.rsplit(".", 1)[1]
+            method = ast.copy_location(ast.Call(  # torch.Tensor.exp(x) is x.exp()
+                func=ast.copy_location(ast.Attribute(value=node.args[0], attr=attr,
+                                                     ctx=ast.Load()), node),
+                args=node.args[1:], keywords=node.keywords), node)
+            return self.method(self.expr(node.args[0]), attr, method)
         raise raised_at(node, TypeError(f"'{_type_name(target)}' object is not callable"))
 
     def call_function(self, fn: Function, node: ast.Call) -> Value:

@@ -64,6 +64,13 @@ def _import(text: str, layout: bool = True) -> Document:
     except RecursionError:
         raise ImportError_("the code is nested too deeply; simplify it") from None
     importer.finish()
+    try:
+        importer.check_grad_asserts()
+    except TorchRaised as exc:  # an assert on a .grad failed: the script stops there
+        if layout:
+            apply_layout(importer.doc)
+        exc.document = importer.doc
+        raise
     if layout:
         apply_layout(importer.doc)
     return importer.doc

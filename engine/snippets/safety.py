@@ -37,6 +37,10 @@ OUTSIDE_LIBRARIES = {
                   "(Gradflow saves the graph itself)",
     "torch.load": "reading a file is outside the computation Gradflow reads; make the "
                   "tensors with torch.tensor(...)",
+    "torch.autograd.Function": "a custom autograd Function (a class with its own forward "
+                               "and backward) is outside the computation Gradflow reads; "
+                               "write its forward with torch ops: autograd gives their "
+                               "backward",
     "random": "Python's random module is outside the computation Gradflow reads (its numbers "
               "are not torch's); use torch.randperm, torch.rand or torch.randint",
     "torchvision": "data sets, transforms and trained models (torchvision) are outside the "

@@ -53,6 +53,9 @@ def leaf_in_place_error() -> RuntimeError:
 
 
 class StatementRunner(BlockReader):
+    def return_value(self, value: Value) -> None:
+        raise _Return(value)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.statements_run = 0
@@ -100,7 +103,7 @@ class StatementRunner(BlockReader):
         elif isinstance(stmt, ast.FunctionDef):
             self.define(stmt)
         elif isinstance(stmt, ast.Return):
-            raise _Return(self.expr(stmt.value) if stmt.value is not None else Py(None))
+            self.return_value(self.expr(stmt.value) if stmt.value is not None else Py(None))
         elif isinstance(stmt, ast.Break):
             raise _Break()
         elif isinstance(stmt, ast.Continue):

@@ -31,13 +31,16 @@ _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_
            "binary_cross_entropy", "nll_loss")
 _ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu")  # F.<name> only
 _NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, "leaf", "constant", "linear", "index", "to",
-                    "grad_hook", "setitem", "cat", "where")
+                    "grad_hook", "setitem", "cat", "where", "overwritten")
+
+_METHOD_ONLY = ("expand", "repeat")  # x.expand(2, 3); torch has no torch.expand
 
 # `torch.<name>(...)` → registry op
 TORCH_FUNCTIONS: dict[str, str] = {
-    **{name: name for name in OPS if name not in _NOT_TORCH_LEVEL},
+    **{name: name for name in OPS if name not in (*_NOT_TORCH_LEVEL, *_METHOD_ONLY)},
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "subtract": "sub", "multiply": "mul",
     "divide": "div", "true_divide": "div", "negative": "neg", "clip": "clamp", "bmm": "matmul",
+    "ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
 }
 # `F.<name>(...)`, `nn.functional.<name>`, `torch.nn.functional.<name>`
 FUNCTIONAL: dict[str, str] = {
@@ -50,7 +53,8 @@ METHODS: dict[str, str] = {
     **{name: name for name in OPS if name not in _NOT_TORCH_LEVEL},
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "view": "reshape", "t": "transpose",
     "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
-    "negative": "neg", "flatten": "reshape", "clip": "clamp",
+    "negative": "neg", "flatten": "reshape", "clip": "clamp", "expand_as": "expand",
+    "ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
 }
 # Ops whose params may be given by position after the tensor inputs, in this order. Losses
 # take keywords only: their third positional argument is the deprecated size_average.
@@ -60,6 +64,8 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "clamp": ("min", "max"), "norm": ("p", "dim", "keepdim"), "amax": ("dim", "keepdim"),
     "amin": ("dim", "keepdim"), "leaky_relu": ("negative_slope",), "elu": ("alpha",),
     "softplus": ("beta", "threshold"), "var": ("dim",), "std": ("dim",),
+    "prod": ("dim", "keepdim"), "logsumexp": ("dim", "keepdim"), "cumsum": ("dim",),
+    "diag": ("diagonal",), "tril": ("diagonal",), "triu": ("diagonal",),
 }
 
 # The numpy spellings torch also takes: x.sum(axis=0, keepdims=True) (d2l writes them).

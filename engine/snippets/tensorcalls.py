@@ -14,10 +14,17 @@ from typing import Any
 
 import torch
 
-from engine.ops import format_index
+from engine.ops import format_index, get_op
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.tables import CREATION, METHODS, TORCH_DTYPES, TORCH_FUNCTIONS, dtype_name
-from engine.snippets.torchcalls import CREATION_HINT
+from engine.snippets.tables import (
+    CREATION,
+    METHODS,
+    POSITIONAL_PARAMS,
+    TORCH_DTYPES,
+    TORCH_FUNCTIONS,
+    dtype_name,
+)
+from engine.snippets.torchcalls import CREATION_HINT, IN_PLACE_UNARY
 from engine.snippets.valuecalls import RANDOM_FUNCTIONS, ValueCalls
 from engine.snippets.values import (
     Module,
@@ -108,6 +115,9 @@ class TensorCalls(ValueCalls):
             raise error_at(node, "call torch.manual_seed(n) on a line of its own")
         if short == "where":
             return self.where(node)
+        fn = short.removeprefix("nn.functional.")
+        if fn.endswith("_") and fn[:-1] in IN_PLACE_UNARY and node.args:
+            return self.in_place_call(fn[:-1], path, node)  # torch.relu_(h), F.elu_(h)
         if short in ("cat", "stack", "concat", "concatenate") and node.args:
             return self.joined(short, node)
         if short in RESHAPING and node.args:
@@ -122,6 +132,16 @@ class TensorCalls(ValueCalls):
             if short not in CREATION and short not in TORCH_FUNCTIONS and short in VALUE_FUNCTIONS:
                 return self.value_call(getattr(torch, short), f"torch.{short}", node)
         return self.torch_path_call(path, node)
+
+    def in_place_call(self, op: str, path: str, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        names = POSITIONAL_PARAMS.get(op, ())
+        params = {**{n: self.plain(a, node) for n, a in zip(names, args[1:], strict=False)},
+                  **{k: self.plain(v, node) for k, v in kwargs.items()}}
+        if len(args) - 1 > len(names) or set(params) - {p.name for p in get_op(op).params}:
+            raise error_at(node, f"{path} is read with the tensor and "
+                                 f"{', '.join(names) or 'nothing else'}")
+        return self.unary_in_place(args[0], op, params, node)
 
     def variable(self, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)
@@ -188,6 +208,8 @@ class TensorCalls(ValueCalls):
             return self.mark(receiver, flag, node)
         if attr == "t" and not node.args and not node.keywords:
             return self.transpose_value(receiver, node, strict=False)
+        if attr in ("expand", "expand_as"):
+            return self.expanded(receiver, attr, node)
         out = self.op_call(METHODS[attr], receiver, node, f"{_short(func.value)}.{attr}")
         if attr == "view" and isinstance(out, Pending | Ref):
             shape = self.doc.node(self.node_of(out, node)).params.get("shape")
@@ -196,6 +218,22 @@ class TensorCalls(ValueCalls):
             except RuntimeError as exc:
                 raise raised_at(node, exc) from None
         return out
+
+    def expanded(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        """x.expand(2, -1), x.expand_as(y): the expand op to the size torch gives (a -1
+        keeps that dim), so the document holds the size itself."""
+        args, kwargs = self.arguments(node)
+        t = self.concrete(receiver, node)
+        try:
+            if attr == "expand_as":
+                shaped = t.expand_as(*[self.concrete(a, node) for a in args],
+                                     **{k: self.concrete(v, node) for k, v in kwargs.items()})
+            else:
+                shaped = t.expand(*[self.plain(a, node) for a in args],
+                                  **{k: self.plain(v, node) for k, v in kwargs.items()})
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return self.op_node("expand", [receiver], {"size": list(shaped.shape)}, node)
 
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if attr == "backward":
@@ -228,8 +266,11 @@ class TensorCalls(ValueCalls):
             self.cpu_only(Py(attr), node)  # .cpu() of a CPU tensor is the tensor itself
             return receiver
         if (attr in IN_PLACE_METHODS and len(node.args) == 1 or attr == "zero_" and not node.args
-                or attr == "fill_" and len(node.args) == 1) and not node.keywords:
+                or attr in ("fill_", "copy_") and len(node.args) == 1) and not node.keywords:
             return self.in_place_method(receiver, attr, node)
+        if attr.endswith("_") and attr[:-1] in IN_PLACE_UNARY and not node.args and \
+                not node.keywords and attr[:-1] not in ("leaky_relu", "elu"):
+            return self.unary_in_place(receiver, attr[:-1], {}, node)  # h.relu_()
         if attr.endswith("_") or attr in ("zero_", "fill_", "copy_"):
             raise error_at(node, f"the in-place .{attr}() is not supported; write a new name, "
                                  f"e.g. y = ... ")

@@ -30,6 +30,12 @@ from engine.snippets.tables import (
 )
 from engine.snippets.values import Number, Pending, Py, Ref, Value
 
+# Ops torch also computes in place: x.relu_(), torch.exp_(x), F.relu(x, inplace=True).
+IN_PLACE_UNARY = frozenset({"relu", "leaky_relu", "elu", "sigmoid", "tanh", "exp", "log",
+                            "sqrt", "abs", "neg", "sin", "cos", "square", "reciprocal"})
+# F.<op>(x, ..., inplace=True): the activations whose functional form takes inplace=
+_INPLACE_KEYWORD = ("relu", "leaky_relu", "elu")
+
 CREATION_HINT = ("torch.tensor([...]), torch.zeros, torch.ones, torch.full, torch.rand, "
                  "torch.randn, torch.randint, torch.arange, torch.linspace, torch.eye, "
                  "torch.FloatTensor([...])")
@@ -121,12 +127,19 @@ class TorchCallReader(ExprReader):
             tensors.append(self.expr(args.pop(0)))
         params: dict[str, Any] = {}
         positional = POSITIONAL_PARAMS.get(op, ())
+        functional = what.startswith(("torch.nn.functional.", "F.", "nn.functional."))
+        if op in _INPLACE_KEYWORD and functional:  # F.relu(x, inplace=True), F.elu(x, 1.0, True)
+            positional = (*positional, "inplace")
         if op == "reshape" and args:
             shape = [self.literal(a) for a in args]
             params["shape"] = shape[0] if len(shape) == 1 and isinstance(shape[0], list) else shape
         elif op == "reshape" and what.endswith("flatten"):
             params["shape"] = [-1]
-        elif op == "permute" and args:  # x.permute(2, 0, 1) or x.permute((2, 0, 1))
+        elif op in ("permute", "repeat") and args:  # x.permute(2, 0, 1), x.repeat((2, 1))
+            dims = [self.literal(a) for a in args]
+            params["dims" if op == "permute" else "repeats"] = \
+                dims[0] if len(dims) == 1 and isinstance(dims[0], list) else dims
+        elif op == "flip" and args and receiver is not None:  # x.flip(0), x.flip([0, 1])
             dims = [self.literal(a) for a in args]
             params["dims"] = dims[0] if len(dims) == 1 and isinstance(dims[0], list) else dims
         else:
@@ -144,7 +157,8 @@ class TorchCallReader(ExprReader):
                 index = spec.inputs.index(kw.arg)
                 tensors.extend([None] * (index + 1 - len(tensors)))
                 tensors[index] = self.expr(kw.value)
-            elif keyword in {p.name for p in spec.params} and keyword not in params:
+            elif keyword in {p.name for p in spec.params} and keyword not in params or \
+                    keyword == "inplace" and op in _INPLACE_KEYWORD and functional:
                 params[keyword] = self.literal(kw.value)
             else:
                 raise error_at(kw, f"{what} has no supported argument {kw.arg}=")
@@ -157,12 +171,23 @@ class TorchCallReader(ExprReader):
                                      "write torch.tensor(...)")
         if op == "clamp":  # a bound not given is None, not the palette's default min=0
             params = {"min": None, "max": None, **params}
+        in_place = params.pop("inplace", False) if op in _INPLACE_KEYWORD and functional \
+            else False
         for name, value in params.items():
             try:
                 params[name] = check_param(spec.param(name), value)
             except ValueError as exc:
                 raise error_at(node, f"{what}: {exc}") from None
+        if in_place is True:
+            assert tensors[0] is not None
+            return self.unary_in_place(tensors[0], op, params, node)
+        if in_place is not False:
+            raise error_at(node, f"{what}: inplace must be True or False")
         return self.op_node(op, [t for t in tensors if t is not None], params, node)
+
+    def unary_in_place(self, receiver: Value, op: str, params: dict[str, Any],
+                       node: ast.Call) -> Value:
+        raise NotImplementedError  # inplace.py
 
     # ---- tensors made from numbers ----------------------------------------------------
     def creation(self, fn: str, node: ast.Call) -> Value:

@@ -59,6 +59,14 @@ class Function:
         return self.node.name if isinstance(self.node, ast.FunctionDef) else "<lambda>"
 
 
+@dataclass(frozen=True)
+class TorchFunction:
+    """`torch.tanh` or `torch.Tensor.exp` named without a call (`for fn in [torch.sin, ...]`):
+    calling it reads as the call written out."""
+
+    path: str
+
+
 @dataclass
 class HookHandle:
     """What `t.register_hook(...)` returns: `.remove()` undoes the hook for later calls."""
@@ -81,3 +89,4 @@ class Module:
     children: list[Module] = field(default_factory=list)
     op: str = ""  # the registry op an activation or loss applies
     options: dict[str, Any] = field(default_factory=dict)
+    in_place: bool = False  # nn.ReLU(inplace=True): changes its input, as torch does

@@ -31,6 +31,8 @@ SPECIAL: dict[str, list[tuple[str, Any, str, bool]]] = {
     "pow": [("a", A, "float32", True), ("e", B, "float32", True)],
     "binary_cross_entropy": [("a", A, "float32", True), ("t", B, "float32", False)],
     "setitem": [("a", A, "float32", True), ("v", [1.0, -2.0, 0.5], "float32", True)],
+    "outer": [("a", A[0], "float32", True), ("b", B[0][:2], "float32", True)],
+    "overwritten": [("a", A, "float32", True), ("v", B, "float32", False)],
     "where": [("c", [[True, False, True], [False, True, True]], "bool", False),
               ("a", A, "float32", True), ("b", B, "float32", True)],
 }
@@ -39,7 +41,8 @@ PARAMS: dict[str, dict[str, Any]] = {
     "reshape": {"shape": [3, 2]}, "index": {"index": "1, 0:2"}, "to": {"dtype": "float64"},
     "grad_hook": {"scale": -2.5}, "transpose": {"dim0": 1, "dim1": 0},
     "mse_loss": {"reduction": "sum"}, "clamp": {"min": -0.3, "max": None},
-    "permute": {"dims": [1, 0]},
+    "permute": {"dims": [1, 0]}, "expand": {"size": [2, 2, 3]}, "repeat": {"repeats": [2, 1]},
+    "cumsum": {"dim": 1}, "flip": {"dims": [0, 1]}, "prod": {"dim": 0}, "triu": {"diagonal": 1},
 }
 OP_NAMES = sorted(n for n in OPS if n not in (LEAF, CONSTANT))
 

@@ -232,6 +232,124 @@ print(noisy(x))
 w = torch.randn(3)
 (x * w).sum().backward()
 """,
+    "relu_in_place": """import torch
+x = torch.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+h = x * 2
+h.relu_()
+y = (h * h).sum()
+y.backward()
+""",
+    "relu_in_place_of_a_saved_output": """import torch
+x = torch.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+h = torch.sigmoid(x)
+h.relu_()
+y = h.sum()
+y.backward()
+""",
+    "relu_in_place_after_a_use": """import torch
+x = torch.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+h = x * 2
+y = (h * h).sum()
+h.relu_()
+y.backward()
+""",
+    "relu_in_place_of_a_leaf": """import torch
+x = torch.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+x.relu_()
+""",
+    "update_after_relu_in_place": """import torch
+x = torch.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+h = x * 2
+h.relu_()
+h += 1
+y = h.sum()
+y.backward()
+""",
+    "in_place_activation_spellings": """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+torch.manual_seed(0)
+x = torch.randn(4, 3, requires_grad=True)
+model = nn.Sequential(nn.Linear(3, 5), nn.ReLU(inplace=True), nn.Linear(5, 1))
+out = model(x)
+h = x * 3
+F.leaky_relu(h, 0.1, True)
+z = F.relu(x * 1.5, inplace=True)
+e = torch.exp_(x * 0.5)
+t = (x + 1).tanh_()
+loss = out.sum() + h.sum() + z.sum() + e.sum() + t.sum()
+loss.backward()
+""",
+    "autograd_grad_allow_unused": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+w = torch.tensor([3.0, 4.0], requires_grad=True)
+y = (x * x).sum()
+gx, gw = torch.autograd.grad(y, [x, w], allow_unused=True, retain_graph=True)
+print(gx, gw)
+if gw is None:
+    print("w is not used")
+gx2, gw2 = torch.autograd.grad(y, (x, w), materialize_grads=True, retain_graph=True)
+print(gw2)
+(g,) = torch.autograd.grad(y, [w], allow_unused=True)
+y.backward()
+""",
+    "materialize_with_allow_unused_false": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (x * x).sum()
+g = torch.autograd.grad(y, [x], materialize_grads=True, allow_unused=False)
+""",
+    "grad_asserts_that_hold": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (x * x).sum()
+y.backward()
+assert torch.allclose(x.grad, 2 * x), "wrong"
+assert x.grad is not None
+g = x.grad
+x.grad.zero_()
+z = (x ** 3).sum()
+z.backward()
+assert torch.allclose(x.grad, 3 * x ** 2)
+""",
+    "grad_assert_that_fails": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (x * x).sum()
+y.backward(retain_graph=True)
+assert torch.equal(x.grad, torch.tensor([2.0, 4.0])), f"grad is {x.grad}"
+y.backward()
+assert x.grad[0].item() == 2.0, f"accumulated: {x.grad[0].item()}"
+y.backward()
+""",
+    "through_detach_of_a_saved_output": """import torch
+x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+y = x.exp()
+z = y.detach()
+z *= 2
+y.sum().backward()
+""",
+    "through_detach_then_used": """import torch
+x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+y = x ** 2
+z = y.detach()
+z += 1
+print(y, z)
+w = y * 3
+(w * y).sum().backward()
+""",
+    "copy_through_detach": """import torch
+x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+y = x * 2
+y.detach().copy_(torch.ones(3))
+print(y)
+(y * y).sum().backward()
+""",
+    "through_detach_of_a_saved_input": """import torch
+x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+y = x * 2
+s = y * y
+z = y.detach()
+z -= 1
+(s + y).sum().backward()
+""",
 }
 
 
@@ -248,5 +366,34 @@ def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]
     if name in ("saved_output_changed", "saved_input_changed_twice", "broadcast_into_smaller",
                 "assert_fails", "set_grad_enabled_call", "error_then_a_later_cell",
                 "setting_a_saved_tensor", "setting_a_leaf", "zero_and_fill",
-                "numpy_of_a_tensor_with_grad", "view_of_a_transpose"):
+                "numpy_of_a_tensor_with_grad", "view_of_a_transpose",
+                "relu_in_place_of_a_saved_output", "relu_in_place_after_a_use",
+                "relu_in_place_of_a_leaf", "update_after_relu_in_place",
+                "materialize_with_allow_unused_false", "grad_assert_that_fails",
+                "through_detach_of_a_saved_output", "through_detach_of_a_saved_input"):
         assert theirs["error"] is not None  # the case is the error torch raises
+
+
+def test_allow_unused_answers_for_the_used_inputs_only() -> None:
+    """torch answers None for w (zeros with materialize_grads): the calls differentiate x,
+    and their answers are torch's own for it."""
+    import torch
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    (want,) = torch.autograd.grad((x * x).sum(), [x])
+    calls = engine_side(SNIPPETS["autograd_grad_allow_unused"])["calls"]
+    grads = [c for c in calls if c["kind"] == "grad"]
+    assert [c["call"] for c in grads] == ["torch.autograd.grad([y], [x], retain_graph=True)"] * 2
+    assert all(c["results"] == {"x": want.tolist()} for c in grads)
+    assert [c["kind"] for c in calls] == ["grad", "grad", "backward"]  # [w] alone: no call
+
+
+def test_a_failing_assert_on_a_grad_stops_the_program_there(
+        reference: dict[str, dict[str, Any]]) -> None:
+    """torch's script stops at the assert: the third backward never runs, and the grads are
+    those after the second (x.grad = 2x + 2x)."""
+    ours = engine_side(SNIPPETS["grad_assert_that_fails"])
+    assert [c["kind"] for c in ours["calls"]] == ["backward", "backward"]
+    assert ours["error"]["type"] == "AssertionError" == reference[
+        "grad_assert_that_fails"]["error"]["type"]
+    assert ours["grads"]["x"] == [4.0, 8.0]

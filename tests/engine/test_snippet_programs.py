@@ -281,7 +281,9 @@ LIMITS = [
     ("m = torch.normal(0, 1, size=(100000, 100000))\n",
      "over the limit of 10,000,000 elements in one tensor"),
     ("p = torch.randperm(10 ** 10)\n", "over the limit of 10,000,000 elements in one tensor"),
-    ("x = torch.ones(1000)\ny = x.repeat(10 ** 7)\n", ".repeat() is not in Gradflow's op list"),
+    ("x = torch.ones(1000)\ny = x.repeat(10 ** 7)\n",
+     "over the limit of 10,000,000 elements in one tensor"),
+    ("x = torch.ones(2)\ny = x.cumprod(0)\n", ".cumprod() is not in Gradflow's op list"),
 ]
 
 

@@ -2,7 +2,8 @@
 
 The independent side of the snippet tests: it knows nothing of Gradflow. Reads a JSON list
 of snippets on stdin, runs each in a fresh namespace, and prints one JSON list with, per
-snippet, the grads of the tensors that are leaves requiring grad, what the snippet printed,
+snippet, the grads of the tensors that are leaves requiring grad (and which names are a later
+name of the same tensor: `xpt = x`), what the snippet printed,
 the exception it raised, if any, and what each `torch.autograd.functional.jacobian` call
 that returned gave (in call order, nested as lists the way torch nests its tuples).
 """
@@ -62,7 +63,12 @@ def run_one(code: str) -> dict[str, Any]:
     grads = {name: None if v.grad is None else plain(v.grad.tolist())
              for name, v in namespace.items()
              if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad}
-    return {"grads": grads, "stdout": out.getvalue(), "error": error, "jacobians": jacobians}
+    # `xpt = x`: one leaf under two names; each later name points to the first one
+    first: dict[int, str] = {}
+    aliases = {name: first.setdefault(id(namespace[name]), name) for name in grads}
+    aliases = {name: to for name, to in aliases.items() if name != to}
+    return {"grads": grads, "aliases": aliases, "stdout": out.getvalue(), "error": error,
+            "jacobians": jacobians}
 
 
 def in_subprocess(snippets: list[str]) -> list[dict[str, Any]]:

@@ -1,0 +1,70 @@
+"""One keyword argument of a registry op (`Param`) and the check of a value given for it,
+used by the registry, the snippet importer and the inspector alike."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from engine.index_text import format_index, parse_index
+
+
+@dataclass(frozen=True)
+class Param:
+    """One keyword argument of an op.
+
+    kind: "int", "float", "bool", "choice", "dims" (None, an int, or a tuple of ints),
+    "shape" (a tuple of ints, -1 allowed once), "dtype" (a dtype name), "index" (the text
+    between the brackets of x[...]: integers, slices, None, ...), "bound" (None or a number:
+    clamp's min and max).
+    """
+
+    name: str
+    kind: str
+    default: Any
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+def check_param(param: Param, value: Any) -> Any:
+    """Return `value` normalised for `param`, or raise ValueError saying what is wrong."""
+    def is_int(v: Any) -> bool:  # within int64: what torch takes, and what a file reads back
+        return isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63
+
+    if param.kind == "int" and is_int(value):
+        return value
+    if param.kind == "float" and (is_int(value) or isinstance(value, float)) \
+            and math.isfinite(value):
+        return float(value)
+    if param.kind == "bool" and isinstance(value, bool):
+        return value
+    if param.kind == "bound" and (value is None or ((is_int(value) or isinstance(value, float))
+                                                    and math.isfinite(value))):
+        return None if value is None else float(value)
+    if param.kind in ("choice", "dtype") and value in param.choices:
+        return value
+    if param.kind == "index" and isinstance(value, str):
+        try:
+            return format_index(parse_index(value)) or value
+        except (ValueError, TypeError):
+            pass
+    if param.kind == "dims":
+        if value is None or is_int(value):
+            return value
+        if isinstance(value, list | tuple) and value and all(is_int(v) for v in value):
+            return tuple(value)
+    if param.kind == "shape" and isinstance(value, list | tuple) and all(is_int(v) for v in value):
+        if sum(1 for v in value if v == -1) <= 1 and all(v >= -1 for v in value):
+            return tuple(value)
+    expected = {
+        "int": "an integer", "float": "a number", "bool": "true or false",
+        "bound": "None or a number",
+        "choice": "one of " + ", ".join(param.choices),
+        "dtype": "one of " + ", ".join(param.choices),
+        "index": "integers, slices, lists of integers and masks of booleans as written "
+                 "between brackets, e.g. '0, 1:3' or '[0, 1], [2, 0]' or '[True, False]'",
+        "dims": "None, an integer or a list of integers",
+        "shape": "a list of integers (one -1 allowed)",
+    }[param.kind]
+    raise ValueError(f"{param.name} must be {expected}, not {value!r}")

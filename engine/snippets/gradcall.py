@@ -1,0 +1,122 @@
+"""`torch.autograd.grad(...)` read into a call of the program: its outputs, inputs,
+grad_outputs and retain_graph; with allow_unused=True (materialize_grads=True) the inputs no
+output reaches get torch's answer, None (zeros), and the call differentiates the others."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import torch
+
+from engine import calls
+from engine.snippets.program import GradAnswer, ProgramReader
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.values import Py, Ref, Value
+
+
+class GradCallReader(ProgramReader):
+    # ---- torch.autograd.grad ----------------------------------------------------------
+    def autograd_grad(self, node: ast.Call) -> Value:
+        names = ("outputs", "inputs", "grad_outputs", "retain_graph", "create_graph",
+                 "only_inputs", "allow_unused", "is_grads_batched", "materialize_grads")
+        args = self.call_arguments(node, names, "torch.autograd.grad")
+        for flag in ("create_graph", "is_grads_batched"):
+            if flag in args and self.literal(args[flag]) not in (False, None):
+                raise error_at(args[flag], f"{flag}=True is not supported; Gradflow shows "
+                                           "first-order gradients of tensors the graph uses")
+        unused = {f: self.literal(args[f]) if f in args else None
+                  for f in ("allow_unused", "materialize_grads")}
+        if unused["materialize_grads"] and unused["allow_unused"] is False:
+            raise raised_at(node, ValueError(
+                "Expected allow_unused to be True or not passed when materialize_grads=True, "
+                "but got: allow_unused=False."))
+        if "outputs" not in args or "inputs" not in args:
+            raise error_at(node, "torch.autograd.grad needs outputs and inputs")
+        outputs = [self.output_id(t) for t in _elements(args["outputs"])]
+        inputs = [self.node_of(self.expr(t), t) for t in _elements(args["inputs"])]
+        # allow_unused / materialize_grads: torch answers None (zeros) for an input that
+        # requires grad and that no output depends on; the call differentiates the others
+        skipped = {i for i in inputs if self.node_needs_grad(i)
+                   and not self.reaches(i, outputs)} if any(unused.values()) else set()
+        given = _elements(args["grad_outputs"]) if "grad_outputs" in args else \
+            [None] * len(outputs)
+        if len(given) != len(outputs):
+            raise raised_at(node, RuntimeError(f"grad requires one gradient per output: "
+                                               f"{len(outputs)} outputs, {len(given)} given"))
+        seeds = [self.call_seed(g, o) for g, o in zip(given, outputs, strict=True)]
+        retain = self.flag(args.get("retain_graph"))
+        if len(set(outputs)) != len(outputs):
+            raise error_at(node, "the same tensor appears twice among the outputs")
+        self.check_in_place(outputs, node)
+        if len(skipped) < len(inputs):  # with none left torch runs nothing: no call
+            self.add_call(calls.grad(outputs, [i for i in inputs if i not in skipped], seeds,
+                                     retain_graph=retain), node)
+        answer = Py(GradAnswer(len(self.program)))
+        return Py(tuple(answer if i not in skipped else Py(None)
+                        if not unused["materialize_grads"] else
+                        self.from_tensor(torch.zeros_like(self.concrete(Ref(i), node)), node)
+                        for i in inputs))
+
+    def reaches(self, source: str, outputs: list[str]) -> bool:
+        """Whether a gradient of the outputs can reach `source`: a path through the graph
+        that no detach (and no where's condition) cuts."""
+        seen, todo = {source}, [source]
+        while todo:
+            for edge in self.doc.out_edges(todo.pop()):
+                target = edge.target
+                if target in seen or edge.port == "condition" or \
+                        self.doc.node(target).op == "detach":
+                    continue
+                if target in outputs:
+                    return True
+                seen.add(target)
+                todo.append(target)
+        return source in outputs
+
+    def call_seed(self, node: ast.expr | None, target: str) -> Any:
+        """A later call's gradient for one output, as numbers (None: no gradient)."""
+        return self.seed_numbers(target, *self.seed(node, target), node or ast.Pass())
+
+    def seed_numbers(self, target: str, seed: Any, enabled: bool, where: ast.AST) -> Any:
+        if not enabled:
+            return None
+        if seed is None:  # torch.ones_like(y): written out, since a call holds numbers
+            meta = self.meta.get(target)
+            shape = tuple(meta.shape) if isinstance(meta, torch.Tensor) else \
+                tuple(torch.as_tensor(self.concrete(Ref(target), where)).shape)
+            return _ones(shape)
+        return seed
+
+    def flag(self, node: ast.expr | None) -> bool:
+        if node is None:
+            return False
+        value = self.literal(node)
+        if value is not None and not isinstance(value, bool):
+            raise error_at(node, "retain_graph must be True or False")
+        return bool(value)
+
+    # ---- provided by the reader -------------------------------------------------------
+    def output_id(self, node: ast.expr) -> str:
+        raise NotImplementedError
+
+    def seed(self, node: ast.expr | None, target: str) -> tuple[Any, bool]:
+        raise NotImplementedError
+
+    def call_arguments(self, call: ast.Call, names: tuple[str, ...],
+                       what: str) -> dict[str, ast.expr]:
+        raise NotImplementedError
+
+
+def _elements(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.List | ast.Tuple):
+        return list(node.elts)
+    return [node]
+
+
+def _ones(shape: tuple[int, ...]) -> Any:
+    value: Any = 1.0
+    for size in reversed(shape):
+        value = [value] * size if not isinstance(value, list) else \
+            [list(value) for _ in range(size)]
+    return value
