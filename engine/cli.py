@@ -18,7 +18,6 @@ from typing import Any, NoReturn
 
 from engine.boundedread import ReadRefused, read_bounded
 from engine.document import Document, GraphError
-from engine.fileformat import FileFormatError
 from engine.limits import FILE_BYTES
 from engine.literal import LiteralError, parse_literal
 from engine.refusals import KINDS as REFUSAL_KINDS
@@ -44,7 +43,7 @@ def load_any(path: str, layout: bool = True) -> Document:
             raise  # torch's own error at a line of the snippet: the run reports it
         except ImportError_ as exc:
             raise InputError(f"{p.name}: {exc}") from None
-    from engine.fileformat import load
+    from engine.fileformat import FileFormatError, load  # here: a snippet never needs it
 
     try:
         return load(p)

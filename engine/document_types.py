@@ -59,7 +59,16 @@ class Node:
         """A copy that shares nothing mutable with this node (what copy.deepcopy gives, at a
         fraction of its cost: the fields are numbers, strings and nested lists of them)."""
         twin = object.__new__(Node)
-        twin.__dict__.update({k: fresh(v) for k, v in self.__dict__.items()})
+        twin.__dict__.update({k: v if type(v) in _ATOMS else fresh(v)
+                              for k, v in self.__dict__.items()})
+        return twin
+
+
+    def renamed(self, name: str) -> Node:
+        """This node under another name, with its own params dict; the other fields are
+        shared (a stored node is never edited in place, so a rename need not copy them)."""
+        twin = object.__new__(Node)
+        twin.__dict__.update(self.__dict__, name=name, params=dict(self.params))
         return twin
 
 
@@ -114,6 +123,9 @@ NODE_FIELDS = ("op", "name", "params", "value", "requires_grad", "dtype", "posit
 
 def checked_position(position: Any) -> tuple[float, float]:
     """A position as two finite floats, or GraphError."""
+    if type(position) is tuple and len(position) == 2 and type(position[0]) is float \
+            and type(position[1]) is float and math.isfinite(position[0] + position[1]):
+        return position  # already what it must be (every stored node's): nothing to convert
     try:
         x, y = (float(v) for v in position if not isinstance(v, bool | str))
     except (TypeError, ValueError, OverflowError):

@@ -27,20 +27,28 @@ def normal_name(name: str) -> str:
     if not isinstance(name, str):
         raise ValueError(f"a name must be text, not {type(name).__name__}")
     _check_length("the name", name, NAME_CHARACTERS)
-    normal = unicodedata.normalize("NFKC", name)
-    _check_length("the name", normal, NAME_CHARACTERS)  # NFKC can lengthen (ﷺ → 18 chars)
+    if not name.isascii():  # NFKC leaves ASCII as it is
+        normal = unicodedata.normalize("NFKC", name)
+        _check_length("the name", normal, NAME_CHARACTERS)  # NFKC can lengthen (ﷺ → 18 chars)
+    else:
+        normal = name
+    if not normal.isidentifier():
+        raise ValueError(f"{_shown(name, normal)} is not a usable name: use letters, digits "
+                         "and _, not starting with a digit")
+    if keyword.iskeyword(normal):
+        raise ValueError(f"{_shown(name, normal)} is not a usable name: it is a Python keyword")
+    if normal in RESERVED_NAMES:
+        raise ValueError(f"{_shown(name, normal)} is not a usable name: the generated code "
+                         f"uses it ({', '.join(sorted(RESERVED_NAMES))})")
+    return normal
+
+
+def _shown(name: str, normal: str) -> str:
+    """`name` as a refusal quotes it (built only when refusing: reading checks every name)."""
     shown = repr(shorten(name))
     if normal != name:
         shown += f" (read by Python as {shorten(normal)!r})"
-    if not normal.isidentifier():
-        raise ValueError(f"{shown} is not a usable name: use letters, digits and _, "
-                         "not starting with a digit")
-    if keyword.iskeyword(normal):
-        raise ValueError(f"{shown} is not a usable name: it is a Python keyword")
-    if normal in RESERVED_NAMES:
-        raise ValueError(f"{shown} is not a usable name: the generated code uses it "
-                         f"({', '.join(sorted(RESERVED_NAMES))})")
-    return normal
+    return shown
 
 
 def check_text(what: str, text: object) -> str:

@@ -24,7 +24,6 @@ import torch
 
 from engine import calls
 from engine.document import Document, GraphError
-from engine.layout import apply_layout
 from engine.snippets.jacobian_call import JacobianReader
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, parse, scan
 from engine.snippets.values import Number, Pending, Ref, Value
@@ -58,7 +57,7 @@ def _import(text: str, layout: bool = True) -> Document:
     except TorchRaised as exc:
         importer.finish()
         if layout:
-            apply_layout(importer.doc)
+            _lay_out(importer.doc)
         exc.document = importer.doc
         raise
     except RecursionError:
@@ -68,12 +67,18 @@ def _import(text: str, layout: bool = True) -> Document:
         importer.check_grad_asserts()
     except TorchRaised as exc:  # an assert on a .grad failed: the script stops there
         if layout:
-            apply_layout(importer.doc)
+            _lay_out(importer.doc)
         exc.document = importer.doc
         raise
     if layout:
-        apply_layout(importer.doc)
+        _lay_out(importer.doc)
     return importer.doc
+
+
+def _lay_out(doc: Document) -> None:
+    from engine.layout import apply_layout  # here: commands that never draw skip its import
+
+    apply_layout(doc)
 
 
 @dataclass

@@ -171,7 +171,7 @@ def scan(tree: ast.Module) -> set[str]:
     defined = set(BUILTINS)
     stored: set[str] = set()
     suspects: list[ast.AST] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Store):
                 stored.add(node.id)
@@ -195,6 +195,20 @@ def scan(tree: ast.Module) -> set[str]:
                                             getattr(n, "col_offset", 0)))
         raise error_at(first, str(_refusal(first, defined)))
     return stored
+
+
+def walk(tree: ast.AST) -> list[ast.AST]:
+    """Every node of the tree in ast.walk's order (breadth first), at half its cost: one list
+    that grows while it is read, no generator per node."""
+    todo = [tree]
+    for node in todo:
+        for name in node._fields:
+            child = getattr(node, name, None)
+            if isinstance(child, ast.AST):
+                todo.append(child)
+            elif isinstance(child, list):
+                todo.extend([c for c in child if isinstance(c, ast.AST)])
+    return todo
 
 
 def _torch_version(node: ast.Attribute) -> bool:
