@@ -135,7 +135,7 @@ def replay_chart_titles(leaf_names: list[str]) -> list[str]:
 def _grad_names(leaf_names: list[str]) -> list[str]:
     """`W.grad, b.grad`, then shorter ways to say the same."""
     names = [f"{n}.grad" for n in leaf_names]
-    lead = [", ".join(names)] if names else ["x.grad"]
+    lead = [", ".join(names)] if names else [".grad"]  # no leaf: no name to give
     if len(names) > 2:
         lead += [f"{names[0]}, … {names[-1]} ({len(names)} leaves)",
                  f"{len(names)} leaves' .grad"]
