@@ -157,10 +157,16 @@ def refuse_outside(dotted: str | None, node: ast.AST) -> None:
         raise error_at(node, f"{text if len(text) <= 40 else text[:37] + '...'}: {why}")
 
 
+FILE_FUNCTIONS = ("torch.save", "torch.load")
+
+
 def _foreign_import(node: ast.AST, name: str) -> ImportError_:
-    return error_at(node, f"importing {name} is not supported; a snippet may import only "
-                          f"{ACCEPTED_IMPORTS} (files, data sets and other libraries are "
-                          "outside the computation Gradflow reads)")
+    # the modules among them (torch.save and torch.load are functions)
+    harmless = ", ".join(sorted(k for k in OUTSIDE_LIBRARIES if k not in FILE_FUNCTIONS))
+    return error_at(node, f"importing {name} is not supported; a snippet may import "
+                          f"{ACCEPTED_IMPORTS}; {harmless} may be imported but not used "
+                          "(files, data sets and other libraries are outside the "
+                          "computation Gradflow reads)")
 
 
 def scan(tree: ast.Module) -> set[str]:
