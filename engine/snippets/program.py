@@ -21,7 +21,7 @@ from engine import calls
 from engine.calls import Call
 from engine.limits import CALLS
 from engine.ops import LEAF
-from engine.snippets.inplace import InPlaceReader
+from engine.snippets.caught import CaughtCalls
 from engine.snippets.modules import parameters_of
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, error_at, raised_at
@@ -49,7 +49,7 @@ class GradAnswer:
     what: str = "torch.autograd.grad"
 
 
-class ProgramReader(InPlaceReader):
+class ProgramReader(CaughtCalls):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program: list[Call] = []  # in the snippet's order; PRIMARY is the first backward
@@ -62,6 +62,7 @@ class ProgramReader(InPlaceReader):
 
     # ---- the program ------------------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
+        number = self.attempt_call(where)  # raises torch's error where a trial run found one
         last = self.program[-1] if self.program else None
         if (call.kind == calls.ZERO_GRAD and last is not None and last.kind == calls.ZERO_GRAD
                 and last.set_to_none == call.set_to_none and last.leaves is not None
@@ -78,6 +79,7 @@ class ProgramReader(InPlaceReader):
                                   "snippet at the .remove()")
         if CALLS.exceeded(len(self.program) + 1):
             raise error_at(where, f"this call goes {CALLS.message()}; make fewer calls")
+        self.note_guarded(len(self.program), number, where)
         self.program.append(call)
         self.names_at_call.append(dict(self.env))
 

@@ -25,6 +25,7 @@ import torch
 from engine import calls
 from engine.document import Document, GraphError
 from engine.layout import apply_layout
+from engine.snippets.caught import Caught
 from engine.snippets.jacobian_call import JacobianReader
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, parse, scan
 from engine.snippets.values import Number, Pending, Ref, Value
@@ -52,18 +53,17 @@ def _import(text: str, layout: bool = True) -> Document:
     of the statements before it in `.document`."""
     tree = parse(text)
     reserved = scan(tree)  # refuses anything outside torch before any torch call below
-    importer = _Importer(reserved)
-    try:
-        importer.run_block(tree.body)
-    except TorchRaised as exc:
-        importer.finish()
-        if layout:
-            apply_layout(importer.doc)
-        exc.document = importer.doc
-        raise
-    except RecursionError:
-        raise ImportError_("the code is nested too deeply; simplify it") from None
-    importer.finish()
+    caught: dict[int, Caught] = {}
+    seed = torch.Generator().seed()  # the same random numbers on every reading
+    importer = _read(tree, reserved, seed, caught, layout)
+    while True:  # again while a call inside a try raises on trial (caught.py)
+        found = importer.newly_caught()
+        if found is None or found[0] in caught:
+            break
+        again = _read(tree, reserved, seed, {**caught, found[0]: found[1]}, layout)
+        if again.attempts == found[0] + 1:
+            break  # the script's last call: it stays, with torch's error shown on it
+        importer, caught[found[0]] = again, found[1]
     try:
         importer.check_grad_asserts()
     except TorchRaised as exc:  # an assert on a .grad failed: the script stops there
@@ -76,6 +76,23 @@ def _import(text: str, layout: bool = True) -> Document:
     return importer.doc
 
 
+def _read(tree: ast.Module, reserved: set[str], seed: int, caught: dict[int, Caught],
+          layout: bool) -> _Importer:
+    importer = _Importer(reserved, seed, caught)
+    try:
+        importer.run_block(tree.body)
+    except TorchRaised as exc:
+        importer.finish()
+        if layout:
+            apply_layout(importer.doc)
+        exc.document = importer.doc
+        raise
+    except RecursionError:
+        raise ImportError_("the code is nested too deeply; simplify it") from None
+    importer.finish()
+    return importer
+
+
 @dataclass
 class _Backward:
     outputs: list[tuple[str, Any, bool]]  # (node id, seed, seed_enabled)
@@ -84,9 +101,10 @@ class _Backward:
 
 
 class _Importer(JacobianReader):
-    def __init__(self, reserved: set[str]) -> None:
-        super().__init__(Document(), reserved, torch.Generator())
-        self.generator.seed()  # no manual_seed: fresh random numbers, as torch would give
+    def __init__(self, reserved: set[str], seed: int, caught: dict[int, Caught]) -> None:
+        super().__init__(Document(), reserved, torch.Generator(), caught=caught)
+        # no manual_seed: fresh random numbers, as torch would give
+        self.generator.manual_seed(seed)
         self.backward: _Backward | None = None
 
     # ---- statements -------------------------------------------------------------------
@@ -185,8 +203,8 @@ class _Importer(JacobianReader):
             raise error_at(call, "the same tensor appears twice among the outputs")
         self.check_in_place([o[0] for o in outputs], call)
         if self.backward is None:  # the document's own call: outputs marked on the graph
+            self.add_call(calls.PRIMARY, call)  # first: it raises where the script catches
             self.backward = _Backward(outputs, retain, inputs)
-            self.add_call(calls.PRIMARY, call)
         else:
             seeds = [self.seed_numbers(node_id, seed, enabled, call)
                      for node_id, seed, enabled in outputs]
