@@ -182,10 +182,9 @@ class _Importer(JacobianReader):
         value = self.expr(node)
         if isinstance(value, Pending):
             return value.value, True
-        if isinstance(value, Ref) and not self.needs_grad(value):
-            return self.plain(value, node), True
-        kind = "a plain number" if isinstance(value, Number) else "computed from the graph"
-        raise error_at(node, f"the gradient {_short(node)} is {kind}; pass a tensor of "
+        if isinstance(value, Ref):  # y.backward(y): torch takes the numbers it holds now;
+            return self.plain(value, node), True  # without create_graph its graph plays no part
+        raise error_at(node, f"the gradient {_short(node)} is a plain number; pass a tensor of "
                              "numbers such as torch.tensor([1.0, 0.5]) or "
                              "torch.ones_like(y)")
 
