@@ -25,6 +25,7 @@ import torch
 from engine import calls
 from engine.document import Document, GraphError
 from engine.layout import apply_layout
+from engine.names import RESERVED_NAMES
 from engine.snippets.caught import Caught
 from engine.snippets.jacobian_call import JacobianReader
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, parse, scan
@@ -239,8 +240,8 @@ class _Importer(JacobianReader):
             if not isinstance(value, Ref | Pending) or value.node_id is None:
                 continue
             node = self.doc.node(value.node_id)
-            if node.op != "leaf" or node.id in named:
-                continue
+            if node.op != "leaf" or node.id in named or name in RESERVED_NAMES:
+                continue  # `F = torch.ones(2)` keeps the F_ it was given (expressions.py)
             named.add(node.id)
             if node.name != name:
                 holder = self.holders.get(name)
