@@ -28,7 +28,14 @@ from engine.layout import apply_layout
 from engine.names import RESERVED_NAMES
 from engine.snippets.caught import Caught
 from engine.snippets.jacobian_call import JacobianReader
-from engine.snippets.safety import ImportError_, TorchRaised, error_at, parse, scan
+from engine.snippets.safety import (
+    SECOND_ORDER_GRAPH,
+    ImportError_,
+    TorchRaised,
+    error_at,
+    parse,
+    scan,
+)
 from engine.snippets.values import Number, Pending, Ref, Value
 
 __all__ = ["ImportError_", "TorchRaised", "import_snippet"]
@@ -192,8 +199,7 @@ class _Importer(JacobianReader):
     def set_backward(self, call: ast.Call, outputs: list[tuple[str, Any, bool]],
                      args: dict[str, ast.expr]) -> None:
         if "create_graph" in args and self.literal(args["create_graph"]) is not False:
-            raise error_at(args["create_graph"], "create_graph=True is not supported; "
-                                                 "Gradflow shows first-order gradients")
+            raise error_at(args["create_graph"], SECOND_ORDER_GRAPH)
         retain = self.flag(args.get("retain_graph"))
         inputs = None
         if "inputs" in args:

@@ -38,7 +38,8 @@ TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
 # other libraries' arrays and plots (numpy, matplotlib).
 OUTSIDE = {"velog_training_loop", "introyt_tiny_model", "neuralbase_adam_step",
            "introyt_sine_with_plots", "pe_softmax_numpy", "discuss_propagation_optim",
-           "d2l_zh_linreg_scratch", "yunjey_basics_with_step"}
+           "d2l_zh_linreg_scratch", "yunjey_basics_with_step",
+           "linkedin_second_derivative"}
 
 
 def engine_side(code: str) -> dict[str, Any]:
