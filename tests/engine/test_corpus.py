@@ -35,7 +35,7 @@ TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
             "mlkatas_manual_gd_step"}
 # Outside the pure computation Gradflow reads: model classes, optimizers, data loops, and
-# other libraries' arrays and plots (numpy, matplotlib).
+# other libraries' arrays and plots (numpy, matplotlib), second-order derivatives (create_graph).
 OUTSIDE = {"velog_training_loop", "introyt_tiny_model", "neuralbase_adam_step",
            "introyt_sine_with_plots", "pe_softmax_numpy", "discuss_propagation_optim",
            "d2l_zh_linreg_scratch", "yunjey_basics_with_step",
