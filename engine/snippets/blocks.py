@@ -7,9 +7,10 @@ blocks' bodies).
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from engine.snippets.pyexpr import PythonReader
-from engine.snippets.safety import TorchRaised, error_at, raised_at
+from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at
 from engine.snippets.values import Py
 
 GRAD_MODES = {"torch.no_grad": False, "torch.enable_grad": True,
@@ -20,8 +21,24 @@ _EXCEPTIONS = {"Exception": Exception, "RuntimeError": RuntimeError, "TypeError"
                "AttributeError": AttributeError, "ZeroDivisionError": ZeroDivisionError,
                "AssertionError": AssertionError}
 
+# torch raises this one while the backward runs, after other branches may have accumulated
+_IN_PLACE_ERROR = "one of the variables needed for gradient computation has been modified"
+
+
+def caught_half_way(line: int, col: int, error_type: str, message: str) -> ImportError_:
+    """A backward caught by `except` after part of its gradients may have accumulated: which
+    part depends on torch's order of work, so Gradflow refuses instead of guessing."""
+    return ImportError_(f"this call raised inside try after changing some .grad or while it "
+                        f"could have ({error_type}: {message.splitlines()[0][:120]}); Gradflow "
+                        "shows calls that succeed or raise before any gradient accumulates: "
+                        "remove the try to see torch's error, then fix the call", line, col)
+
 
 class BlockReader(PythonReader):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_tries: list[ast.Try] = []  # the try statements around the one being read
+
     def run_block(self, body: list[ast.stmt]) -> None:
         raise NotImplementedError  # statements.py
 
@@ -84,11 +101,18 @@ class BlockReader(PythonReader):
 
     def try_block(self, stmt: ast.Try) -> None:
         try:
-            self.run_block(stmt.body)
+            self.open_tries.append(stmt)
+            try:
+                self.run_block(stmt.body)
+            finally:
+                self.open_tries.pop()
         except TorchRaised as exc:
             handler = self.handler_for(stmt, exc.error_type)
             if handler is None:
                 raise
+            if exc.torch_message.startswith(_IN_PLACE_ERROR):  # raised during a backward
+                raise caught_half_way(exc.line, exc.col, exc.error_type,
+                                      exc.torch_message) from None
             if handler.name:
                 self.env[handler.name] = Py(exc.torch_message)
             self.run_block(handler.body)

@@ -18,6 +18,7 @@ import torch
 from engine.document import Document, GraphError
 from engine.limits import ELEMENTS_PER_TENSOR, ELEMENTS_TOTAL, GRAPH_NODES, NUMBER_DIGITS
 from engine.literal import shape_of
+from engine.names import RESERVED_NAMES
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.snippets.safety import ImportError_, error_at, refuse_outside
 from engine.snippets.shapes import ASK_TORCH, output_meta
@@ -89,7 +90,9 @@ class ExprReader:
             return
         holder_id = self.holders.get(name)
         holder = self.doc.node(holder_id) if holder_id is not None else None
-        if holder is not None and holder.op == LEAF:
+        if name in RESERVED_NAMES:  # `F = a * b`: the generated code's F is torch's
+            name = self.unique(f"{name}_")
+        elif holder is not None and holder.op == LEAF:
             name = self.unique(name)  # a leaf's name is its key in grads: it stays
         elif holder is not None:
             self.rename(holder.id, self.unique(name))

@@ -11,7 +11,7 @@ import torch
 
 from engine import calls
 from engine.snippets.program import GradAnswer, ProgramReader
-from engine.snippets.safety import error_at, raised_at
+from engine.snippets.safety import SECOND_ORDER_GRAPH, error_at, raised_at
 from engine.snippets.values import Py, Ref, Value
 
 
@@ -23,8 +23,9 @@ class GradCallReader(ProgramReader):
         args = self.call_arguments(node, names, "torch.autograd.grad")
         for flag in ("create_graph", "is_grads_batched"):
             if flag in args and self.literal(args[flag]) not in (False, None):
-                raise error_at(args[flag], f"{flag}=True is not supported; Gradflow shows "
-                                           "first-order gradients of tensors the graph uses")
+                raise error_at(args[flag], SECOND_ORDER_GRAPH if flag == "create_graph" else
+                               f"{flag}=True is not supported; Gradflow shows first-order "
+                               "gradients of tensors the graph uses")
         unused = {f: self.literal(args[f]) if f in args else None
                   for f in ("allow_unused", "materialize_grads")}
         if unused["materialize_grads"] and unused["allow_unused"] is False:

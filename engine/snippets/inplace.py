@@ -22,8 +22,8 @@ import networkx as nx
 import torch
 
 from engine.ops import CONSTANT, LEAF, NUMBER, format_index, get_op
-from engine.snippets.safety import error_at, raised_at
-from engine.snippets.statements import StatementRunner, leaf_in_place_error
+from engine.snippets.safety import error_at, leaf_in_place_error, raised_at
+from engine.snippets.statements import StatementRunner
 from engine.snippets.tensorcalls import IN_PLACE_METHODS
 from engine.snippets.values import Number, Pending, Ref, Value
 
@@ -152,6 +152,26 @@ class InPlaceReader(StatementRunner):
         key = self.index_key(target.slice)
         self.set_places(target, base, key if isinstance(key, tuple) else (key,), value, stmt)
 
+    def leaf_item_update(self, target: ast.Subscript, stmt: ast.AST) -> None:
+        """`c[:] += 1`, `c[0] -= x` on a leaf that requires grad: Python takes c[key] (a view
+        for ints and slices), updates it in place, then sets it back; torch refuses at the
+        first step that touches the leaf, and its words differ (a view of a leaf, or the leaf
+        itself for a mask), so the same steps are asked of torch on a probe."""
+        base = self.expr(target.value)
+        if not (isinstance(base, Pending | Ref) and self.is_grad_leaf(base) and
+                self.grad_enabled):
+            return
+        key = self.index_key(target.slice)
+        probe = torch.zeros(self.concrete(base, stmt).shape, requires_grad=True)
+        try:
+            part = probe[key]
+            part.add_(0)
+            probe[key] = part
+        except RuntimeError as exc:
+            raise raised_at(stmt, exc) from None
+        except (IndexError, TypeError):
+            return  # a bad index: the steps that follow give torch's own error
+
     def set_places(self, target: ast.expr, base: Pending | Ref, key: tuple[Any, ...],
                    value: Value, stmt: ast.AST, method_name: str | None = None) -> Value:
         """base[key] = value, in place; `target` names it in a refusal."""
@@ -167,6 +187,9 @@ class InPlaceReader(StatementRunner):
         except Exception as exc:  # noqa: BLE001 - torch's own words (shapes, dtypes)
             raise raised_at(stmt, exc) from None
         graph = self.grad_enabled and (self.needs_grad(base) or self.needs_grad(value))
+        if not graph and self.is_grad_leaf(base):  # c[:, 0] += 1 under torch.no_grad()
+            self.set_leaf_numbers(stmt, base, numbers, _short(target))
+            return base
         text = format_index(key)
         if not graph or text is None:
             if self.needs_grad(base) or (self.grad_enabled and self.needs_grad(value)):
@@ -180,6 +203,10 @@ class InPlaceReader(StatementRunner):
             result = self.op_node("setitem", [base, value], {"index": text}, stmt)
         self.in_place(stmt, None, base, value, result, key=key, method_name=method_name)
         return self.relabel(base, result, stmt)
+
+    def set_leaf_numbers(self, stmt: ast.AST, leaf: Pending | Ref, numbers: torch.Tensor,
+                         name: str) -> None:
+        raise NotImplementedError  # program.py
 
     def detached_in_place(self, stmt: ast.AST, op: ast.operator, current: Value,
                           right: Value) -> bool:

@@ -17,11 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import torch
+
 from engine import calls
 from engine.calls import Call
 from engine.limits import CALLS
 from engine.ops import LEAF
-from engine.snippets.inplace import InPlaceReader
+from engine.snippets.caught import CaughtCalls
 from engine.snippets.modules import parameters_of
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, error_at, raised_at
@@ -49,7 +51,7 @@ class GradAnswer:
     what: str = "torch.autograd.grad"
 
 
-class ProgramReader(InPlaceReader):
+class ProgramReader(CaughtCalls):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program: list[Call] = []  # in the snippet's order; PRIMARY is the first backward
@@ -62,6 +64,7 @@ class ProgramReader(InPlaceReader):
 
     # ---- the program ------------------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
+        number = self.attempt_call(where)  # raises torch's error where a trial run found one
         last = self.program[-1] if self.program else None
         if (call.kind == calls.ZERO_GRAD and last is not None and last.kind == calls.ZERO_GRAD
                 and last.set_to_none == call.set_to_none and last.leaves is not None
@@ -78,6 +81,7 @@ class ProgramReader(InPlaceReader):
                                   "snippet at the .remove()")
         if CALLS.exceeded(len(self.program) + 1):
             raise error_at(where, f"this call goes {CALLS.message()}; make fewer calls")
+        self.note_guarded(len(self.program), number, where)
         self.program.append(call)
         self.names_at_call.append(dict(self.env))
 
@@ -202,22 +206,27 @@ class ProgramReader(InPlaceReader):
     def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:
         """`x += 1` on a leaf under torch.no_grad() before anything uses it: the leaf starts
         with the new numbers. Once the graph uses it, it is an update step."""
+        old = self.concrete(leaf, stmt)
+        new = self.concrete(self.binop(stmt.op, leaf, right, stmt), stmt)
+        try:
+            old = old.clone().copy_(new)  # torch's broadcasting and casting for an in-place op
+        except RuntimeError as exc:
+            raise raised_at(stmt, exc) from None
+        self.set_leaf_numbers(stmt, leaf, old, ast.unparse(stmt.target))
+
+    def set_leaf_numbers(self, stmt: ast.AST, leaf: Pending | Ref, numbers: torch.Tensor,
+                         name: str) -> None:
+        """A leaf changed in place under torch.no_grad() (`x += 1`, `x[0] = 2`): before the
+        graph uses it, the leaf simply starts with the new numbers."""
         node_id = self.node_of(leaf, stmt)
-        name = ast.unparse(stmt.target)
         if self.doc.out_edges(node_id) or self.backward_seen:
             raise error_at(stmt, f"updating the leaf {name} in place under torch.no_grad() "
                                  "after the graph used it is a training step, outside the "
                                  f"computation Gradflow reads; {SHOWN_INSTEAD}")
-        old = self.concrete(leaf, stmt)
-        new = self.concrete(self.binop(stmt.op, leaf, right, stmt), stmt)
-        try:
-            old.copy_(new)  # torch's own broadcasting and casting rules for an in-place op
-        except RuntimeError as exc:
-            raise raised_at(stmt, exc) from None
-        self.doc.update_node(node_id, value=old.tolist())
+        self.doc.update_node(node_id, value=numbers.tolist())
         self.values.pop(node_id, None)
         if isinstance(leaf, Pending):
-            leaf.value = old.tolist()
+            leaf.value = numbers.tolist()
 
     # ---- reading a .grad between calls ------------------------------------------------
     def lookup(self, node: ast.Name) -> Value:

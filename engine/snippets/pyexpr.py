@@ -19,6 +19,7 @@ from engine.limits import LOOP_ITERATIONS, VALUE_ELEMENTS
 from engine.snippets.modules import ModuleReader
 from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside
 from engine.snippets.tables import FUNCTIONAL, METHODS, TORCH_FUNCTIONS
+from engine.snippets.typecheck import is_instance, kinds_of, method_refused, type_of
 from engine.snippets.values import (
     Function,
     HookHandle,
@@ -212,7 +213,7 @@ class PythonReader(ModuleReader):
             return Number(MATH_CONSTANTS[path.removeprefix("torch.")])
         dtype = getattr(torch, path.removeprefix("torch."), None) if path.startswith(
             "torch.") and "." not in path.removeprefix("torch.") else None
-        if isinstance(dtype, torch.dtype):
+        if isinstance(dtype, torch.dtype) or dtype is torch.Tensor:  # type(y) == torch.Tensor
             return Py(dtype)
         short = path.removeprefix("torch.")
         if short.removeprefix("Tensor.") in METHODS and short.startswith("Tensor.") or \
@@ -266,9 +267,14 @@ class PythonReader(ModuleReader):
     def builtin(self, name: str, node: ast.Call) -> Value:
         if name in ("print", "display"):
             return Py(None)  # output of the script; the app shows every value
+        if name == "type" and len(node.args) == 1 and not node.keywords:
+            return Py(type_of(self.expr(node.args[0])))
+        if name == "isinstance" and len(node.args) == 2 and not node.keywords:
+            value = self.expr(node.args[0])
+            return Py(is_instance(value, kinds_of(node.args[1], self.module_path)))
         if name not in BUILTIN_FUNCTIONS:
             raise error_at(node, f"{name}(...) is not supported; the builtins read are "
-                                 f"{', '.join(sorted(BUILTIN_FUNCTIONS))}")
+                                 f"{', '.join(sorted(BUILTIN_FUNCTIONS | {'isinstance', 'type'}))}")
         args, kwargs = self.arguments(node)
         if name == "sum" and args:
             items = self.items(args[0], node)
@@ -373,7 +379,7 @@ class PythonReader(ModuleReader):
             return Py(listed[attr]())
         if receiver.value is None:
             raise raised_at(node, AttributeError(f"'NoneType' object has no attribute '{attr}'"))
-        raise error_at(node, f".{attr}() on a {type(receiver.value).__name__} is not supported")
+        raise method_refused(receiver, attr, node)
 
 
 _STR_METHODS = frozenset({"split", "lower", "upper", "strip", "replace", "startswith",

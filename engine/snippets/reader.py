@@ -24,8 +24,17 @@ import torch
 
 from engine import calls
 from engine.document import Document, GraphError
+from engine.names import RESERVED_NAMES
+from engine.snippets.caught import Caught
 from engine.snippets.jacobian_call import JacobianReader
-from engine.snippets.safety import ImportError_, TorchRaised, error_at, parse, scan
+from engine.snippets.safety import (
+    SECOND_ORDER_GRAPH,
+    ImportError_,
+    TorchRaised,
+    error_at,
+    parse,
+    scan,
+)
 from engine.snippets.values import Number, Pending, Ref, Value
 
 __all__ = ["ImportError_", "TorchRaised", "import_snippet"]
@@ -51,18 +60,17 @@ def _import(text: str, layout: bool = True) -> Document:
     of the statements before it in `.document`."""
     tree = parse(text)
     reserved = scan(tree)  # refuses anything outside torch before any torch call below
-    importer = _Importer(reserved)
-    try:
-        importer.run_block(tree.body)
-    except TorchRaised as exc:
-        importer.finish()
-        if layout:
-            _lay_out(importer.doc)
-        exc.document = importer.doc
-        raise
-    except RecursionError:
-        raise ImportError_("the code is nested too deeply; simplify it") from None
-    importer.finish()
+    caught: dict[int, Caught] = {}
+    seed = torch.Generator().seed()  # the same random numbers on every reading
+    importer = _read(tree, reserved, seed, caught, layout)
+    while True:  # again while a call inside a try raises on trial (caught.py)
+        found = importer.newly_caught()
+        if found is None or found[0] in caught:
+            break
+        again = _read(tree, reserved, seed, {**caught, found[0]: found[1]}, layout)
+        if again.attempts == found[0] + 1:
+            break  # the script's last call: it stays, with torch's error shown on it
+        importer, caught[found[0]] = again, found[1]
     try:
         importer.check_grad_asserts()
     except TorchRaised as exc:  # an assert on a .grad failed: the script stops there
@@ -81,6 +89,23 @@ def _lay_out(doc: Document) -> None:
     apply_layout(doc)
 
 
+def _read(tree: ast.Module, reserved: set[str], seed: int, caught: dict[int, Caught],
+          layout: bool) -> _Importer:
+    importer = _Importer(reserved, seed, caught)
+    try:
+        importer.run_block(tree.body)
+    except TorchRaised as exc:
+        importer.finish()
+        if layout:
+            _lay_out(importer.doc)
+        exc.document = importer.doc
+        raise
+    except RecursionError:
+        raise ImportError_("the code is nested too deeply; simplify it") from None
+    importer.finish()
+    return importer
+
+
 @dataclass
 class _Backward:
     outputs: list[tuple[str, Any, bool]]  # (node id, seed, seed_enabled)
@@ -89,9 +114,10 @@ class _Backward:
 
 
 class _Importer(JacobianReader):
-    def __init__(self, reserved: set[str]) -> None:
-        super().__init__(Document(), reserved, torch.Generator())
-        self.generator.seed()  # no manual_seed: fresh random numbers, as torch would give
+    def __init__(self, reserved: set[str], seed: int, caught: dict[int, Caught]) -> None:
+        super().__init__(Document(), reserved, torch.Generator(), caught=caught)
+        # no manual_seed: fresh random numbers, as torch would give
+        self.generator.manual_seed(seed)
         self.backward: _Backward | None = None
 
     # ---- statements -------------------------------------------------------------------
@@ -169,18 +195,16 @@ class _Importer(JacobianReader):
         value = self.expr(node)
         if isinstance(value, Pending):
             return value.value, True
-        if isinstance(value, Ref) and not self.needs_grad(value):
-            return self.plain(value, node), True
-        kind = "a plain number" if isinstance(value, Number) else "computed from the graph"
-        raise error_at(node, f"the gradient {_short(node)} is {kind}; pass a tensor of "
+        if isinstance(value, Ref):  # y.backward(y): torch takes the numbers it holds now;
+            return self.plain(value, node), True  # without create_graph its graph plays no part
+        raise error_at(node, f"the gradient {_short(node)} is a plain number; pass a tensor of "
                              "numbers such as torch.tensor([1.0, 0.5]) or "
                              "torch.ones_like(y)")
 
     def set_backward(self, call: ast.Call, outputs: list[tuple[str, Any, bool]],
                      args: dict[str, ast.expr]) -> None:
         if "create_graph" in args and self.literal(args["create_graph"]) is not False:
-            raise error_at(args["create_graph"], "create_graph=True is not supported; "
-                                                 "Gradflow shows first-order gradients")
+            raise error_at(args["create_graph"], SECOND_ORDER_GRAPH)
         retain = self.flag(args.get("retain_graph"))
         inputs = None
         if "inputs" in args:
@@ -190,8 +214,8 @@ class _Importer(JacobianReader):
             raise error_at(call, "the same tensor appears twice among the outputs")
         self.check_in_place([o[0] for o in outputs], call)
         if self.backward is None:  # the document's own call: outputs marked on the graph
+            self.add_call(calls.PRIMARY, call)  # first: it raises where the script catches
             self.backward = _Backward(outputs, retain, inputs)
-            self.add_call(calls.PRIMARY, call)
         else:
             seeds = [self.seed_numbers(node_id, seed, enabled, call)
                      for node_id, seed, enabled in outputs]
@@ -227,8 +251,8 @@ class _Importer(JacobianReader):
             if not isinstance(value, Ref | Pending) or value.node_id is None:
                 continue
             node = self.doc.node(value.node_id)
-            if node.op != "leaf" or node.id in named:
-                continue
+            if node.op != "leaf" or node.id in named or name in RESERVED_NAMES:
+                continue  # `F = torch.ones(2)` keeps the F_ it was given (expressions.py)
             named.add(node.id)
             if node.name != name:
                 holder = self.holders.get(name)

@@ -256,6 +256,26 @@ class TorchRaised(ImportError_):
         self.document: object | None = None
 
 
+def leaf_in_place_error() -> RuntimeError:
+    """torch's own refusal of `x += 1` on a leaf that requires grad, asked of torch."""
+    import torch  # only here: the checks above run before torch is needed
+
+    probe = torch.zeros(1, requires_grad=True)
+    try:
+        probe.add_(1)
+    except RuntimeError as exc:
+        return exc
+    return RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                        "operation.")
+
+
+# create_graph=True on backward or torch.autograd.grad: said where it is, why, what instead
+SECOND_ORDER_GRAPH = ("create_graph=True is not supported: it records the gradient's own graph "
+                      "for a second-order derivative (a grad of a grad), outside the "
+                      "computation Gradflow reads, which shows first-order gradients; remove "
+                      "create_graph=True and the call that differentiates the gradient")
+
+
 def raised_at(node: ast.AST, exc: BaseException) -> TorchRaised:
     return TorchRaised(type(exc).__name__, str(exc), getattr(node, "lineno", 1),
                        getattr(node, "col_offset", 0) + 1)

@@ -14,12 +14,16 @@ import ast
 from collections import ChainMap
 from typing import Any
 
-import torch
-
 from engine.limits import CALL_DEPTH, LOOP_ITERATIONS, SNIPPET_STATEMENTS
 from engine.snippets.blocks import GRAD_MODES, BlockReader
 from engine.snippets.pyexpr import AfterBackward
-from engine.snippets.safety import ImportError_, error_at, imported_names, raised_at
+from engine.snippets.safety import (
+    ImportError_,
+    error_at,
+    imported_names,
+    leaf_in_place_error,
+    raised_at,
+)
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 # torch functions and methods that draw from the random generator
@@ -39,17 +43,6 @@ class _Break(Exception):  # noqa: N818
 
 class _Continue(Exception):  # noqa: N818
     pass
-
-
-def leaf_in_place_error() -> RuntimeError:
-    """torch's own refusal of `x += 1` on a leaf that requires grad, asked of torch."""
-    probe = torch.zeros(1, requires_grad=True)
-    try:
-        probe.add_(1)
-    except RuntimeError as exc:
-        return exc
-    return RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                        "operation.")
 
 
 class StatementRunner(BlockReader):
@@ -216,7 +209,9 @@ class StatementRunner(BlockReader):
     def aug_assign(self, stmt: ast.AugAssign) -> None:
         if isinstance(stmt.target, ast.Subscript):  # vec[i] += 1: read, compute, set back
             target = stmt.target
-            updated = self.binop(stmt.op, self.expr(target), self.expr(stmt.value), stmt)
+            current, right = self.expr(target), self.expr(stmt.value)
+            self.leaf_item_update(target, stmt)  # torch's refusal on a leaf, in its words
+            updated = self.binop(stmt.op, current, right, stmt)
             self.item_assign(target, updated, stmt)
             return
         if not isinstance(stmt.target, ast.Name):
@@ -251,6 +246,9 @@ class StatementRunner(BlockReader):
     def in_place(self, stmt: ast.AST, op: ast.operator | None, current: Value, right: Value,
                  result: Value, key: Any = None, method_name: str | None = None) -> None:
         """The program reader replays it on torch's version counter (inplace.py)."""
+
+    def leaf_item_update(self, target: ast.Subscript, stmt: ast.AST) -> None:
+        """inplace.py: `c[:] += 1` on a leaf that requires grad raises."""
 
     def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:
         raise NotImplementedError  # the program reader: a leaf's new numbers, or a refusal

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from engine.ops import format_index, get_op
-from engine.snippets.safety import error_at, raised_at
+from engine.snippets.safety import error_at, leaf_in_place_error, raised_at
 from engine.snippets.tables import (
     CREATION,
     METHODS,
@@ -271,6 +271,11 @@ class TensorCalls(ValueCalls):
         if attr.endswith("_") and attr[:-1] in IN_PLACE_UNARY and not node.args and \
                 not node.keywords and attr[:-1] not in ("leaky_relu", "elu"):
             return self.unary_in_place(receiver, attr[:-1], {}, node)  # h.relu_()
+        if attr.endswith("_") and hasattr(torch.Tensor, attr) and self.grad_enabled and \
+                isinstance(receiver, Pending | Ref) and self.is_grad_leaf(receiver):
+            for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+                self.expr(arg)  # Python reads the arguments (random ones too) first
+            raise raised_at(node, leaf_in_place_error())  # torch refuses before it computes
         if attr.endswith("_") or attr in ("zero_", "fill_", "copy_"):
             raise error_at(node, f"the in-place .{attr}() is not supported; write a new name, "
                                  f"e.g. y = ... ")

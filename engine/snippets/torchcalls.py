@@ -36,6 +36,9 @@ IN_PLACE_UNARY = frozenset({"relu", "leaky_relu", "elu", "sigmoid", "tanh", "exp
 # F.<op>(x, ..., inplace=True): the activations whose functional form takes inplace=
 _INPLACE_KEYWORD = ("relu", "leaky_relu", "elu")
 
+# torch.f(..., out=t) names the aten function in its refusal: these spellings are aliases
+_OUT_NAMES = {"multiply": "mul", "subtract": "sub", "divide": "div", "true_divide": "div"}
+
 CREATION_HINT = ("torch.tensor([...]), torch.zeros, torch.ones, torch.full, torch.rand, "
                  "torch.randn, torch.randint, torch.arange, torch.linspace, torch.eye, "
                  "torch.FloatTensor([...])")
@@ -148,8 +151,12 @@ class TorchCallReader(ExprReader):
                                      "its tensors; name the others, e.g. dim=0")
             for name, arg in zip(positional, args, strict=False):
                 params[name] = self.literal(arg)
+        out: ast.keyword | None = None
         for kw in node.keywords:
             keyword = KEYWORD_ALIASES.get(kw.arg or "", kw.arg or "")
+            if kw.arg == "out":
+                out = kw
+                continue
             if op in ("var", "std") and kw.arg == "unbiased":  # the older spelling
                 params["correction"] = 1 if self.literal(kw.value) else 0
                 continue
@@ -169,6 +176,8 @@ class TorchCallReader(ExprReader):
             if isinstance(t, Number) and (i == 0 or spec.operator in ("", "matmul")):
                 raise error_at(node, f"{what} needs a tensor, not the number {t.value}; "
                                      "write torch.tensor(...)")
+        if out is not None:
+            self.out_argument(what, tensors, out)
         if op == "clamp":  # a bound not given is None, not the palette's default min=0
             params = {"min": None, "max": None, **params}
         in_place = params.pop("inplace", False) if op in _INPLACE_KEYWORD and functional \
@@ -184,6 +193,20 @@ class TorchCallReader(ExprReader):
         if in_place is not False:
             raise error_at(node, f"{what}: inplace must be True or False")
         return self.op_node(op, [t for t in tensors if t is not None], params, node)
+
+    def out_argument(self, what: str, tensors: list[Value | None], kw: ast.keyword) -> None:
+        """`torch.add(c, 1, out=c)`: torch refuses it when an argument requires grad (its
+        words name the aten function); otherwise it writes into an existing tensor, which
+        is an update in place Gradflow does not read."""
+        name = what.removeprefix("torch.")
+        if self.grad_enabled and "." not in name and any(
+                t is not None and self.carries_grad(t) for t in tensors):
+            name = _OUT_NAMES.get(name, name)
+            raise raised_at(kw, RuntimeError(
+                f"{name}(): functions with out=... arguments don't support automatic "
+                "differentiation, but one of the arguments requires grad."))
+        raise error_at(kw, f"{what}(..., out=...) writes into an existing tensor; write "
+                           f"`result = {what}(...)` instead")
 
     def unary_in_place(self, receiver: Value, op: str, params: dict[str, Any],
                        node: ast.Call) -> Value:

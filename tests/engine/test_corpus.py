@@ -32,12 +32,14 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "porterjenkins_retain_graph"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
-            "pe_autograd_whole", "two_layer_net_training"}
+            "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
+            "mlkatas_manual_gd_step"}
 # Outside the pure computation Gradflow reads: model classes, optimizers, data loops, and
-# other libraries' arrays and plots (numpy, matplotlib).
+# other libraries' arrays and plots (numpy, matplotlib), second-order derivatives (create_graph).
 OUTSIDE = {"velog_training_loop", "introyt_tiny_model", "neuralbase_adam_step",
            "introyt_sine_with_plots", "pe_softmax_numpy", "discuss_propagation_optim",
-           "d2l_zh_linreg_scratch", "yunjey_basics_with_step"}
+           "d2l_zh_linreg_scratch", "yunjey_basics_with_step",
+           "linkedin_second_derivative"}
 
 
 def engine_side(code: str) -> dict[str, Any]:

@@ -1,0 +1,61 @@
+"""`type(v)` and `isinstance(v, T)` on the snippet's values, as Python answers them: a tensor
+is a torch.Tensor, `y.grad_fn` a torch.autograd.graph.Node, a number an int, float or bool.
+Only these kinds are named; another class in isinstance is refused with what is read."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+import torch
+
+from engine.snippets.safety import ImportError_, error_at
+from engine.snippets.values import Number, Pending, Py, Ref, Value
+
+_PLAIN_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str,
+                                 "list": list, "tuple": tuple, "dict": dict}
+_TORCH_TYPES: dict[str, type] = {"torch.Tensor": torch.Tensor,
+                                 "torch.autograd.graph.Node": torch.autograd.graph.Node}
+
+
+def type_of(value: Value) -> type:
+    """The class Python's type() gives for the value in the plain script."""
+    if isinstance(value, Pending | Ref):
+        return torch.Tensor
+    if isinstance(value, Py) and value.value == "grad_fn":  # what y.grad_fn is read as
+        return torch.autograd.graph.Node
+    inner = value.value if isinstance(value, Number | Py) else value
+    if isinstance(inner, list) and isinstance(value, Py):
+        return list
+    return type(inner)
+
+
+def kinds_of(node: ast.expr, module_path: Callable[[ast.expr], str | None]) -> tuple[type, ...]:
+    """The classes an isinstance call names: int, float, ..., torch.Tensor, or a tuple."""
+    if isinstance(node, ast.Tuple):
+        return tuple(k for e in node.elts for k in kinds_of(e, module_path))
+    if isinstance(node, ast.Name) and node.id in _PLAIN_TYPES:
+        return (_PLAIN_TYPES[node.id],)
+    path = module_path(node)
+    if path in _TORCH_TYPES:
+        return (_TORCH_TYPES[path],)
+    names = ", ".join([*_PLAIN_TYPES, *_TORCH_TYPES])
+    raise error_at(node, f"isinstance with {ast.unparse(node)[:40]} is not read; the classes "
+                         f"read are {names}")
+
+
+def is_instance(value: Value, kinds: tuple[type, ...]) -> bool:
+    kind = type_of(value)
+    return any(issubclass(kind, k) for k in kinds)
+
+
+def method_refused(receiver: Py, attr: str, node: ast.AST) -> ImportError_:
+    """A method the importer does not read on a plain value, said with what to do."""
+    if receiver.value == "grad_fn":  # what y.grad_fn is read as
+        return error_at(node, f".grad_fn.{attr}() is not read: Gradflow reads the tensors, "
+                              "not the backward nodes; hook the tensor instead, e.g. "
+                              "y.register_hook(lambda g: g * 2)")
+    return error_at(node, f".{attr}() on a {type_of(receiver).__name__} is not supported")
+
+
+__all__ = ["is_instance", "kinds_of", "method_refused", "type_of"]
