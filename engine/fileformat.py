@@ -2,7 +2,9 @@
 
 Every problem a file can have raises the one `FileFormatError`, whose message names the
 problem (and the node or line where it can). Python's json is made strict: NaN, Infinity,
-`1e999` and duplicate keys are refused; nothing is ever evaluated or unpickled.
+`1e999` and duplicate keys are refused; nothing is ever evaluated or unpickled. Each field's
+own checks live in `engine.filefields`; the whole file's (JSON, version, sizes, the order
+edges are added in) here.
 """
 
 from __future__ import annotations
@@ -15,16 +17,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from engine.boundedread import ReadRefused, read_bounded
-from engine.calls import CALL_FIELDS, KINDS, PRIMARY, Call
-from engine.calls import defaults as call_defaults
+from engine.calls import CALL_FIELDS, PRIMARY, Call
 from engine.collector import collector_paused
-from engine.document import Document, GraphError, Node, RunOptions
-from engine.limits import CALLS as CALLS_LIMIT
+from engine.document import Document, GraphError
+from engine.filefields import (
+    UNUSED_FIELDS,
+    calls_from,
+    cheap_order,
+    edge_from,
+    expect,
+    node_from,
+    options_from,
+)
+from engine.filefields import FileFormatError as FileFormatError  # the app imports it from here
 from engine.limits import FILE_BYTES, FILE_NESTING, GRAPH_NODES, VALUE_ELEMENTS_ALL
-from engine.literal import LiteralError, check_rectangular
 from engine.names import shorten
 from engine.ops import OPS
 
@@ -39,10 +46,6 @@ MAX_FILE_BYTES = FILE_BYTES.value
 MAX_NODES = GRAPH_NODES.value
 MAX_DEPTH = FILE_NESTING.value
 _MOST_PORTS = max(len(spec.inputs) for spec in OPS.values())
-
-
-class FileFormatError(ValueError):
-    """A file that cannot be read as a document. The message says why."""
 
 
 class SaveRefused(OSError, FileFormatError):
@@ -87,13 +90,11 @@ def _call_to_dict(call: Call) -> dict[str, Any]:
     if call.primary:  # its settings live on the nodes and in "options"
         return {**entry, "primary": True}
     for name in CALL_FIELDS[1:]:
-        if name not in _UNUSED[call.kind] and name != "primary":
+        if name not in UNUSED_FIELDS[call.kind] and name != "primary":
             value = getattr(call, name)
             entry[name] = list(value) if isinstance(value, tuple) else value
     return entry
 
-
-_UNUSED = {kind: set(call_defaults(kind)) for kind in KINDS}
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -230,22 +231,8 @@ def _max_depth(text: str) -> int:
     return best
 
 
-def _expect(value: Any, kind: type, where: str) -> Any:
-    # bool is an int in Python; a file's true is not a number
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise FileFormatError(f"{where} must be {_article(kind.__name__)}, "
-                              f"not {type(value).__name__}")
-    return value
-
-
-def _article(name: str) -> str:
-    words = {"dict": "an object", "list": "a list", "str": "a string", "bool": "true or false",
-             "int": "an integer", "float": "a number"}
-    return " or ".join(words.get(w, w) for w in name.split(" or "))
-
-
 def from_dict(data: Any) -> Document:
-    _expect(data, dict, "the file")
+    expect(data, dict, "the file")
     if data.get("format") != FORMAT:
         raise FileFormatError(f"not a Gradflow graph: \"format\" is {data.get('format')!r}, "
                               f"expected {FORMAT!r}")
@@ -257,17 +244,17 @@ def from_dict(data: Any) -> Document:
         data = _migrate_1_to_2(data)
     doc = Document()
     try:
-        doc.title = _expect(data.get("title", ""), str, '"title"')
-        doc.description = _expect(data.get("description", ""), str, '"description"')
+        doc.title = expect(data.get("title", ""), str, '"title"')
+        doc.description = expect(data.get("description", ""), str, '"description"')
     except GraphError as exc:
         raise FileFormatError(str(exc)) from None
-    nodes = _expect(data.get("nodes"), list, '"nodes"')
-    edges = _expect(data.get("edges", []), list, '"edges"')
+    nodes = expect(data.get("nodes"), list, '"nodes"')
+    edges = expect(data.get("edges", []), list, '"edges"')
     if GRAPH_NODES.exceeded(len(nodes)):
         raise FileFormatError(f"{len(nodes):,} nodes: {GRAPH_NODES.message()}")
     total = 0
     for i, raw in enumerate(nodes):
-        node = _node_from(raw, i)
+        node = node_from(raw, i)
         if node.value is not None:
             total += _count(node.value)
             if VALUE_ELEMENTS_ALL.exceeded(total):
@@ -280,16 +267,16 @@ def from_dict(data: Any) -> Document:
     if len(edges) > _MOST_PORTS * len(nodes):  # each input port takes one edge
         raise FileFormatError(f"{len(edges):,} edges for {len(nodes):,} nodes: "
                               "each input port takes one edge")
-    parsed = [_edge_from(raw, i, doc) for i, raw in enumerate(edges)]
-    for i, src, dst, port in _cheap_order(parsed, doc):
+    parsed = [edge_from(raw, i, doc) for i, raw in enumerate(edges)]
+    for i, src, dst, port in cheap_order(parsed, doc):
         try:
             doc.add_edge(src, dst, port)
         except GraphError as exc:
             raise FileFormatError(f"edge {i} ({doc.node(src).name} → {doc.node(dst).name}."
                                   f"{shorten(port)}): {exc}") from None
-    doc.options = _options_from(data.get("options", {}), doc)
+    doc.options = options_from(data.get("options", {}), doc)
     try:
-        doc.set_calls(_calls_from(data.get("calls", [_call_to_dict(PRIMARY)]), doc))
+        doc.set_calls(calls_from(data.get("calls", [_call_to_dict(PRIMARY)]), doc))
     except GraphError as exc:
         raise FileFormatError(f'"calls": {exc}') from None
     return doc
@@ -302,138 +289,5 @@ def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "version": 2, "calls": [_call_to_dict(PRIMARY)]}
 
 
-def _calls_from(raw: Any, doc: Document) -> list[Call]:
-    calls = _expect(raw, list, '"calls"')
-    if CALLS_LIMIT.exceeded(len(calls)):
-        raise FileFormatError(f'"calls": {CALLS_LIMIT.message(len(calls))}')
-    out = []
-    for i, entry in enumerate(calls):
-        where = f"call {i + 1}"
-        _expect(entry, dict, where)
-        kind = _expect(entry.get("kind"), str, f'{where} "kind"')
-        if kind not in KINDS:
-            raise FileFormatError(f"{where}: unknown kind {kind!r}; use one of {', '.join(KINDS)}")
-        fields: dict[str, Any] = {}
-        for name, value in entry.items():
-            if name == "kind":
-                continue
-            if name not in CALL_FIELDS or name in _UNUSED[kind]:
-                raise FileFormatError(f"{where}: a {kind} call has no {name!r}")
-            fields[name] = _call_field(name, value, f'{where} "{name}"')
-        out.append(Call(kind, **fields))
-    return out
-
-
-def _call_field(name: str, value: Any, where: str) -> Any:
-    if name in ("primary", "retain_graph", "set_to_none", "tuple_inputs", "tuple_outputs"):
-        return _expect(value, bool, where)
-    if value is None and name in ("inputs", "leaves"):
-        return None
-    items = _expect(value, list, where)
-    if name == "seeds":
-        for seed in items:
-            if seed is not None:
-                _check_value(seed, f"{where} gradient")
-        return tuple(items)
-    for node_id in items:
-        _expect(node_id, str, f"{where} node id")
-    return tuple(items)
-
-
-def _edge_from(raw: Any, i: int, doc: Document) -> tuple[int, str, str, str]:
-    where = f"edge {i}"
-    _expect(raw, dict, where)
-    src = _expect(raw.get("source"), str, f'{where} "source"')
-    dst = _expect(raw.get("target"), str, f'{where} "target"')
-    port = _expect(raw.get("port"), str, f'{where} "port"')
-    for end in (src, dst):
-        if end not in doc.graph:
-            raise FileFormatError(f"{where} points to a node id {shorten(end)!r} that "
-                                  "does not exist")
-    return i, src, dst, port
-
-
-def _cheap_order(parsed: list[tuple[int, str, str, str]],
-                 doc: Document) -> list[tuple[int, str, str, str]]:
-    """The edges by the topological place of their target, so that when each is added its
-    target has no out-edges yet and the document's cycle check is instant: in file order,
-    a reversed 5000-node chain took 9 s (each check walks everything downstream).
-
-    A file with a cycle is refused here, naming it."""
-    graph = nx.DiGraph()
-    graph.add_nodes_from(doc.graph)
-    graph.add_edges_from((src, dst) for _, src, dst, _ in parsed)
-    try:
-        place = {node_id: k for k, node_id in enumerate(nx.topological_sort(graph))}
-    except nx.NetworkXUnfeasible:
-        cycle = [(u, v) for u, v in nx.find_cycle(graph)]
-        i, src, dst, port = max(e for e in parsed if (e[1], e[2]) in set(cycle))
-        names = shorten(" → ".join(doc.node(u).name for u, _ in [*cycle, cycle[0]]), 200)
-        raise FileFormatError(f"edge {i} ({doc.node(src).name} → {doc.node(dst).name}."
-                              f"{shorten(port)}): connecting {doc.node(src).name} → "
-                              f"{doc.node(dst).name} would make a cycle ({names})") from None
-    return sorted(parsed, key=lambda e: place[e[2]])
-
-
 def _count(value: Any) -> int:
     return sum(_count(v) for v in value) if isinstance(value, list) else 1
-
-
-def _node_from(raw: Any, i: int) -> Node:
-    where = f"node {i}"
-    _expect(raw, dict, where)
-    node_id = _expect(raw.get("id"), str, f'{where} "id"')
-    name = _expect(raw.get("name"), str, f'{where} "name"')
-    where = f"node {shorten(name)!r}"
-    op = _expect(raw.get("op"), str, f'{where} "op"')
-    if op not in OPS:
-        raise FileFormatError(f"{where}: unknown op {shorten(op)!r}")
-    params = dict(_expect(raw.get("params", {}), dict, f'{where} "params"'))
-    for p in OPS[op].params:
-        if p.name in params and p.kind == "shape":
-            params[p.name] = tuple(_expect(params[p.name], list, f'{where} param "shape"'))
-    position = _expect(raw.get("position", [0, 0]), list, f'{where} "position"')
-    if len(position) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool)
-                                     for v in position):
-        raise FileFormatError(f'{where}: "position" must be two numbers')
-    value = raw.get("value")
-    if value is not None:
-        _check_value(value, f"{where} value")
-    node = Node(id=node_id, op=op, name=name, params=params, value=value,
-                requires_grad=_expect(raw.get("requires_grad", False), bool,
-                                      f'{where} "requires_grad"'),
-                dtype=_expect(raw.get("dtype", "float32"), str, f'{where} "dtype"'),
-                position=(float(position[0]), float(position[1])))
-    output = raw.get("output")
-    if output is not None:
-        _expect(output, dict, f'{where} "output"')
-        node.is_output = True
-        node.seed = output.get("seed")
-        if node.seed is not None:
-            _check_value(node.seed, f"{where} seed")
-        node.seed_enabled = _expect(output.get("pass_gradient", True), bool,
-                                    f'{where} "pass_gradient"')
-    return node
-
-
-def _check_value(value: Any, where: str) -> None:
-    try:
-        check_rectangular(value)
-    except LiteralError as exc:
-        raise FileFormatError(f"{where}: {exc}") from None
-
-
-def _options_from(raw: Any, doc: Document) -> RunOptions:
-    _expect(raw, dict, '"options"')
-    inputs = raw.get("inputs")
-    if inputs is not None:
-        _expect(inputs, list, '"options" "inputs"')
-        for node_id in inputs:
-            if not isinstance(node_id, str) or node_id not in doc.graph:
-                raise FileFormatError(f'"options" "inputs" names a node id '
-                                      f"{shorten(repr(node_id))} that does not exist")
-    return RunOptions(
-        retain_graph=_expect(raw.get("retain_graph", False), bool, '"retain_graph"'),
-        accumulate=_expect(raw.get("accumulate", False), bool, '"accumulate"'),
-        inputs=inputs,
-    )
