@@ -2,13 +2,14 @@
 write any graph back as a runnable snippet.
 
 `reader.import_snippet` is the way in, `codegen.generate` the way out. The reader is a
-stack of small readers, each with one job: `safety` (the pass that refuses anything reaching
-outside torch), `expressions` (values, names, nodes, operators), `torchcalls` (torch
-spellings of registry ops, creation calls, requires_grad), `concrete` (values computed on
-demand for control flow and no_grad), `valuecalls` (calls computed on values; max/min,
-cat/stack, unsqueeze as graph ops with grad), `tensorcalls` (casts, indexing, Variable,
-value-reading methods), `hooks` (register_hook and its handle), `modules` (nn.Linear,
-Sequential, losses, nn.Parameter), `pyexpr` (comparisons, builtins, math, attributes),
+stack of small readers, each with one job: `safety` (the pass that refuses anything
+reaching outside torch), `expressions` (values, names, nodes, operators), `torchcalls`
+(torch spellings of registry ops, creation calls, requires_grad), `concrete` (values
+computed on demand for control flow and no_grad), `valuecalls` (calls computed on values;
+max/min, cat/stack, unsqueeze as graph ops with grad), `indexing` (subscripts of tensors
+and lists), `tensorcalls` (casts, Variable, value-reading methods), `hooks` (register_hook
+and its handle), `modules` (nn.Linear, Sequential, losses, nn.Parameter), `pybuiltins`
+(builtins, math, what a for loop visits), `pyexpr` (comparisons, attributes, methods),
 `statements` (assignment, loops, def), `blocks` (with, try, assert), `inplace` (y += 1
 against torch's version counter), `program` (the calls after the graph: a second backward,
 .grad resets, autograd.grad) and `reader` (backward calls). `tables` holds the spellings,

@@ -1,7 +1,7 @@
 """The plain-Python side of a snippet's expressions: comparisons, and/or, conditional
-expressions, lists and tuples, subscripts, attributes such as `.shape` and `.data`,
-builtins (len, range, min, max, ...), `math`, and the tensor methods that read values
-(`.item()`, `.norm()`) rather than build the graph. Each is evaluated by the importer on
+expressions, lists and tuples, subscripts, attributes such as `.shape` and `.data`, and
+the tensor methods that read values (`.item()`, `.norm()`) rather than build the graph
+(builtins and `math`: pybuiltins.py). Each is evaluated by the importer on
 concrete values with a fixed table of allowed functions; nothing is handed to Python's eval.
 """
 
@@ -10,16 +10,15 @@ from __future__ import annotations
 import ast
 import math
 import operator
-from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from engine.limits import LOOP_ITERATIONS, VALUE_ELEMENTS
-from engine.snippets.modules import ModuleReader
+from engine.limits import VALUE_ELEMENTS
+from engine.snippets.pybuiltins import BuiltinCalls
 from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside
 from engine.snippets.tables import FUNCTIONAL, METHODS, TORCH_FUNCTIONS
-from engine.snippets.typecheck import is_instance, kinds_of, method_refused, type_of
+from engine.snippets.typecheck import method_refused
 from engine.snippets.values import (
     Function,
     HookHandle,
@@ -41,17 +40,6 @@ _PY_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.m
               ast.Mod: operator.mod, ast.Pow: operator.pow}
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf,
                   "nan": math.nan}
-MATH_FUNCTIONS = frozenset({
-    "sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "tanh", "atan", "asin",
-    "acos", "floor", "ceil", "fabs", "pow", "isclose", "isfinite", "isnan", "factorial",
-    "erf", "sinh", "cosh", "radians", "degrees", "hypot", "prod", "fsum", "gcd", "copysign",
-})
-_BUILTINS: dict[str, Callable[..., Any]] = {
-    "len": len, "range": range, "abs": abs, "min": min, "max": max, "float": float,
-    "int": int, "round": round, "bool": bool, "str": str, "repr": repr}
-BUILTIN_FUNCTIONS = frozenset({"len", "range", "abs", "min", "max", "float", "int", "round", "sum",
-                               "bool", "list", "tuple", "enumerate", "zip", "reversed", "str",
-                               "repr"})
 
 
 class AfterBackward(ImportError_):
@@ -59,7 +47,7 @@ class AfterBackward(ImportError_):
     unless it changes the gradients, which the statement reader decides."""
 
 
-class PythonReader(ModuleReader):
+class PythonReader(BuiltinCalls):
     known_grads: dict[str, torch.Tensor | None] | None = None  # leaf id → .grad, when known
 
 
@@ -263,86 +251,6 @@ class PythonReader(ModuleReader):
 
     def call_function(self, fn: Function, node: ast.Call) -> Value:
         raise error_at(node, "calling functions is not supported here")  # statements.py
-
-    def builtin(self, name: str, node: ast.Call) -> Value:
-        if name in ("print", "display"):
-            return Py(None)  # output of the script; the app shows every value
-        if name == "type" and len(node.args) == 1 and not node.keywords:
-            return Py(type_of(self.expr(node.args[0])))
-        if name == "isinstance" and len(node.args) == 2 and not node.keywords:
-            value = self.expr(node.args[0])
-            return Py(is_instance(value, kinds_of(node.args[1], self.module_path)))
-        if name not in BUILTIN_FUNCTIONS:
-            raise error_at(node, f"{name}(...) is not supported; the builtins read are "
-                                 f"{', '.join(sorted(BUILTIN_FUNCTIONS | {'isinstance', 'type'}))}")
-        args, kwargs = self.arguments(node)
-        if name == "sum" and args:
-            items = self.items(args[0], node)
-            total = kwargs.get("start", args[1] if len(args) > 1 else Number(0))
-            for item in items:
-                total = self.binop(ast.Add(), total, item, node)
-            return total
-        if name == "abs" and len(args) == 1 and isinstance(args[0], Pending | Ref):
-            return self.op_node("abs", args, {}, node)
-        if name in ("list", "tuple", "enumerate", "zip", "reversed"):
-            seqs = [self.items(a, node) for a in args]
-            if name == "enumerate":
-                start = self.plain(kwargs.get("start", Number(0)), node)
-                out: list[Value] = [Py((Number(i + start), v)) for i, v in enumerate(seqs[0])]
-            elif name == "zip":
-                out = [Py(tuple(group)) for group in zip(*seqs, strict=False)]
-            elif name == "reversed":
-                out = list(reversed(seqs[0]))
-            else:
-                out = seqs[0] if seqs else []
-            return Py(tuple(out) if name == "tuple" else list(out))
-        plain = [self.concrete(a, node) for a in args]
-        plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
-        fn = _BUILTINS[name]
-        if name in ("min", "max") and len(plain) == 1:
-            plain = [list(self.items(args[0], node))]
-            plain = [[self.concrete(v, node) for v in plain[0]]]
-        try:
-            result = fn(*plain, **plain_kw)
-        except Exception as exc:  # noqa: BLE001 - Python's own words, at run time
-            raise raised_at(node, exc) from None
-        if isinstance(result, int) and not isinstance(result, bool):
-            return Number(result)
-        return self.wrap(result, node)
-
-    def items(self, value: Value, where: ast.AST) -> list[Value]:
-        """What `for v in value` visits, as snippet values."""
-        if isinstance(value, Py):
-            if isinstance(value.value, list | tuple):
-                return list(value.value)
-            if isinstance(value.value, dict):  # for k in d: its keys
-                return [self.wrap(k, where) for k in value.value]
-            if isinstance(value.value, range | str):
-                if LOOP_ITERATIONS.exceeded(len(value.value)):
-                    raise error_at(where, f"this sequence is {LOOP_ITERATIONS.message()} "
-                                          f"({len(value.value):,} items)")
-                return [self.wrap(v, where) for v in value.value]
-            raise error_at(where, f"cannot loop over {type(value.value).__name__}")
-        if isinstance(value, Number):
-            raise raised_at(where, TypeError(f"'{type(value.value).__name__}' object is not "
-                                             "iterable"))
-        t = self.concrete(value, where)
-        if t.dim() == 0:
-            raise raised_at(where, TypeError("iteration over a 0-d tensor"))
-        return [self.index_value(value, (i,), where) for i in range(t.shape[0])]
-
-    def math_call(self, name: str, node: ast.Call) -> Value:
-        if name not in MATH_FUNCTIONS:
-            raise error_at(node, f"math.{name} is not supported; use one of "
-                                 f"{', '.join(sorted(MATH_FUNCTIONS))}")
-        args, kwargs = self.arguments(node)
-        plain = [self.plain(a, node) for a in args]
-        try:
-            result = getattr(math, name)(*plain, **{k: self.plain(v, node)
-                                                    for k, v in kwargs.items()})
-        except Exception as exc:  # noqa: BLE001 - Python's own words, at run time
-            raise raised_at(node, exc) from None
-        return self.wrap(result, node)
 
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if isinstance(receiver, Py) and isinstance(receiver.value, Module):

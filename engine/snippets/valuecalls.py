@@ -28,7 +28,7 @@ class ValueCalls(ConcreteReader):
                 {kw.arg: self.expr(kw.value) for kw in node.keywords if kw.arg is not None})
 
     def items(self, value: Value, where: ast.AST) -> list[Value]:
-        raise NotImplementedError  # pyexpr.py: what `for v in value` visits
+        raise NotImplementedError  # pybuiltins.py: what `for v in value` visits
 
     def where(self, node: ast.Call) -> Value:
         """torch.where(cond, a, b) with grad in a or b: the where op (a number in a or b as

@@ -1,0 +1,73 @@
+"""Indexing: `x[0, 1:3]`, `p[[0, 1], y]`, `x[x > 0]`, and subscripts of Python lists,
+tuples and `nn.Sequential`.
+
+A tensor that carries a gradient is indexed by the registry's `index` op (its backward is
+torch's own); one that does not is indexed on its concrete values and comes back as a
+constant. torch decides whether a key fits, on the tensor's shape, and its words are quoted.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import torch
+
+from engine.ops import format_index
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.valuecalls import ValueCalls
+from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
+
+
+class IndexingCalls(ValueCalls):
+    def subscript(self, node: ast.Subscript) -> Value:
+        base = self.expr(node.value)
+        key = self.index_key(node.slice)
+        if isinstance(base, Py) and isinstance(base.value, Module):
+            try:
+                return Py(base.value.children[key])
+            except Exception as exc:  # noqa: BLE001 - Python's own words
+                raise raised_at(node, exc) from None
+        if isinstance(base, Py):
+            try:
+                found = base.value[key]
+            except Exception as exc:  # noqa: BLE001 - Python's own words
+                raise raised_at(node, exc) from None
+            return Py(found) if isinstance(found, list | tuple) and not isinstance(
+                base.value, range) else found if isinstance(
+                    found, Number | Pending | Ref | Py) else self.wrap(found, node)
+        if isinstance(base, Number):
+            raise raised_at(node, TypeError(f"'{type(base.value).__name__}' object is not "
+                                            "subscriptable"))
+        return self.index_value(base, key if isinstance(key, tuple) else (key,), node)
+
+    def index_key(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Tuple):
+            return tuple(self.index_key(e) for e in node.elts)
+        if isinstance(node, ast.Slice):
+            parts = [None if p is None else self.plain(self.expr(p), node)
+                     for p in (node.lower, node.upper, node.step)]
+            return slice(*parts)
+        value = self.expr(node)
+        if isinstance(value, Py) and value.value is Ellipsis:
+            return Ellipsis
+        return self.concrete(value, node) if isinstance(value, Pending | Ref) else \
+            self.plain(value, node)
+
+    def index_value(self, value: Value, key: tuple[Any, ...], where: ast.AST) -> Value:
+        graph = self.needs_grad(value) and self.grad_enabled
+        meta = self.meta.get(value.node_id) if isinstance(value, Ref) else None
+        # the shape alone tells whether the key fits: no need to compute the values
+        t = meta if graph and isinstance(meta, torch.Tensor) else self.concrete(value, where)
+        try:
+            picked = t[key]
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(where, exc) from None
+        if not graph:
+            return self.from_tensor(picked, where)
+        text = format_index(key)
+        if text is None:
+            raise error_at(where, "indexing a tensor that requires grad is read with integers, "
+                                  "slices, integer lists or tensors and boolean masks, e.g. "
+                                  "x[0, 1:3], p[[0, 1], y] or x[x > 0]")
+        return self.op_node("index", [value], {"index": text}, where)

@@ -1,0 +1,111 @@
+"""Python's builtins (len, range, min, max, sum, zip, ...), `type`/`isinstance`, `math`, and
+what `for v in value` visits. Each is evaluated by the importer on concrete values with a
+fixed table of allowed functions; nothing is handed to Python's eval.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable
+from typing import Any
+
+from engine.limits import LOOP_ITERATIONS
+from engine.snippets.modules import ModuleReader
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.typecheck import is_instance, kinds_of, type_of
+from engine.snippets.values import Number, Pending, Py, Ref, Value
+
+MATH_FUNCTIONS = frozenset({
+    "sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "tanh", "atan", "asin",
+    "acos", "floor", "ceil", "fabs", "pow", "isclose", "isfinite", "isnan", "factorial",
+    "erf", "sinh", "cosh", "radians", "degrees", "hypot", "prod", "fsum", "gcd", "copysign",
+})
+_BUILTINS: dict[str, Callable[..., Any]] = {
+    "len": len, "range": range, "abs": abs, "min": min, "max": max, "float": float,
+    "int": int, "round": round, "bool": bool, "str": str, "repr": repr}
+BUILTIN_FUNCTIONS = frozenset({"len", "range", "abs", "min", "max", "float", "int", "round", "sum",
+                               "bool", "list", "tuple", "enumerate", "zip", "reversed", "str",
+                               "repr"})
+
+
+class BuiltinCalls(ModuleReader):
+    def builtin(self, name: str, node: ast.Call) -> Value:
+        if name in ("print", "display"):
+            return Py(None)  # output of the script; the app shows every value
+        if name == "type" and len(node.args) == 1 and not node.keywords:
+            return Py(type_of(self.expr(node.args[0])))
+        if name == "isinstance" and len(node.args) == 2 and not node.keywords:
+            value = self.expr(node.args[0])
+            return Py(is_instance(value, kinds_of(node.args[1], self.module_path)))
+        if name not in BUILTIN_FUNCTIONS:
+            raise error_at(node, f"{name}(...) is not supported; the builtins read are "
+                                 f"{', '.join(sorted(BUILTIN_FUNCTIONS | {'isinstance', 'type'}))}")
+        args, kwargs = self.arguments(node)
+        if name == "sum" and args:
+            items = self.items(args[0], node)
+            total = kwargs.get("start", args[1] if len(args) > 1 else Number(0))
+            for item in items:
+                total = self.binop(ast.Add(), total, item, node)
+            return total
+        if name == "abs" and len(args) == 1 and isinstance(args[0], Pending | Ref):
+            return self.op_node("abs", args, {}, node)
+        if name in ("list", "tuple", "enumerate", "zip", "reversed"):
+            seqs = [self.items(a, node) for a in args]
+            if name == "enumerate":
+                start = self.plain(kwargs.get("start", Number(0)), node)
+                out: list[Value] = [Py((Number(i + start), v)) for i, v in enumerate(seqs[0])]
+            elif name == "zip":
+                out = [Py(tuple(group)) for group in zip(*seqs, strict=False)]
+            elif name == "reversed":
+                out = list(reversed(seqs[0]))
+            else:
+                out = seqs[0] if seqs else []
+            return Py(tuple(out) if name == "tuple" else list(out))
+        plain = [self.concrete(a, node) for a in args]
+        plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        fn = _BUILTINS[name]
+        if name in ("min", "max") and len(plain) == 1:
+            plain = [list(self.items(args[0], node))]
+            plain = [[self.concrete(v, node) for v in plain[0]]]
+        try:
+            result = fn(*plain, **plain_kw)
+        except Exception as exc:  # noqa: BLE001 - Python's own words, at run time
+            raise raised_at(node, exc) from None
+        if isinstance(result, int) and not isinstance(result, bool):
+            return Number(result)
+        return self.wrap(result, node)
+
+    def items(self, value: Value, where: ast.AST) -> list[Value]:
+        """What `for v in value` visits, as snippet values."""
+        if isinstance(value, Py):
+            if isinstance(value.value, list | tuple):
+                return list(value.value)
+            if isinstance(value.value, dict):  # for k in d: its keys
+                return [self.wrap(k, where) for k in value.value]
+            if isinstance(value.value, range | str):
+                if LOOP_ITERATIONS.exceeded(len(value.value)):
+                    raise error_at(where, f"this sequence is {LOOP_ITERATIONS.message()} "
+                                          f"({len(value.value):,} items)")
+                return [self.wrap(v, where) for v in value.value]
+            raise error_at(where, f"cannot loop over {type(value.value).__name__}")
+        if isinstance(value, Number):
+            raise raised_at(where, TypeError(f"'{type(value.value).__name__}' object is not "
+                                             "iterable"))
+        t = self.concrete(value, where)
+        if t.dim() == 0:
+            raise raised_at(where, TypeError("iteration over a 0-d tensor"))
+        return [self.index_value(value, (i,), where) for i in range(t.shape[0])]
+
+    def math_call(self, name: str, node: ast.Call) -> Value:
+        if name not in MATH_FUNCTIONS:
+            raise error_at(node, f"math.{name} is not supported; use one of "
+                                 f"{', '.join(sorted(MATH_FUNCTIONS))}")
+        args, kwargs = self.arguments(node)
+        plain = [self.plain(a, node) for a in args]
+        try:
+            result = getattr(math, name)(*plain, **{k: self.plain(v, node)
+                                                    for k, v in kwargs.items()})
+        except Exception as exc:  # noqa: BLE001 - Python's own words, at run time
+            raise raised_at(node, exc) from None
+        return self.wrap(result, node)
