@@ -10,8 +10,8 @@ max/min, cat/stack, unsqueeze as graph ops with grad), `indexing` (subscripts of
 and lists), `tensorcalls` (casts, Variable, value-reading methods), `hooks` (register_hook
 and its handle), `modules` (nn.Linear, Sequential, losses, nn.Parameter), `pybuiltins`
 (builtins, math, what a for loop visits), `pyexpr` (comparisons, attributes, methods),
-`statements` (assignment, loops, def), `blocks` (with, try, assert), `inplace` (y += 1
-against torch's version counter), `program` (the calls after the graph: a second backward,
-.grad resets, autograd.grad) and `reader` (backward calls). `tables` holds the spellings,
-`values` the kinds of value.
+`functions` (def and lambda, inlined at each call), `statements` (assignment, if, loops),
+`blocks` (with, try, assert), `inplace` (y += 1 against torch's version counter), `program`
+(the calls after the graph: a second backward, .grad resets, autograd.grad) and `reader`
+(backward calls). `tables` holds the spellings, `values` the kinds of value.
 """

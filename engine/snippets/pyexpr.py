@@ -250,7 +250,7 @@ class PythonReader(BuiltinCalls):
         raise raised_at(node, TypeError(f"'{_type_name(target)}' object is not callable"))
 
     def call_function(self, fn: Function, node: ast.Call) -> Value:
-        raise error_at(node, "calling functions is not supported here")  # statements.py
+        raise error_at(node, "calling functions is not supported here")  # functions.py
 
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if isinstance(receiver, Py) and isinstance(receiver.value, Module):

@@ -2,7 +2,7 @@
 
 Control flow resolves as it does in Python: `for` over ranges, lists and tensors and `while`
 with a condition on concrete values are unrolled into graph nodes; `if` takes the branch
-its condition's value picks; a `def` or lambda is inlined at each call; `with
+its condition's value picks; a `def` or lambda is inlined at each call (functions.py); `with
 torch.no_grad():` computes plain values with no graph (blocks.py reads `with`, `try` and
 `assert`). Every statement, loop turn, call depth and graph node counts against the limits
 in engine/limits.py.
@@ -14,8 +14,8 @@ import ast
 from collections import ChainMap
 from typing import Any
 
-from engine.limits import CALL_DEPTH, LOOP_ITERATIONS, SNIPPET_STATEMENTS
-from engine.snippets.blocks import GRAD_MODES, BlockReader
+from engine.limits import LOOP_ITERATIONS, SNIPPET_STATEMENTS
+from engine.snippets.functions import FunctionCalls, LoopBreak, LoopContinue
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import (
     ImportError_,
@@ -32,28 +32,11 @@ _RANDOM_DRAWS = frozenset({"rand", "randn", "randint", "rand_like", "randn_like"
                            "dropout", "uniform_", "normal_", "random_", "bernoulli_"})
 
 
-class _Return(Exception):  # noqa: N818 - control flow, not an error
-    def __init__(self, value: Value) -> None:
-        self.value = value
-
-
-class _Break(Exception):  # noqa: N818
-    pass
-
-
-class _Continue(Exception):  # noqa: N818
-    pass
-
-
-class StatementRunner(BlockReader):
-    def return_value(self, value: Value) -> None:
-        raise _Return(value)
-
+class StatementRunner(FunctionCalls):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.statements_run = 0
         self.iterations = 0
-        self.depth = 0
 
     def run_block(self, body: list[ast.stmt]) -> None:
         for stmt in body:
@@ -98,9 +81,9 @@ class StatementRunner(BlockReader):
         elif isinstance(stmt, ast.Return):
             self.return_value(self.expr(stmt.value) if stmt.value is not None else Py(None))
         elif isinstance(stmt, ast.Break):
-            raise _Break()
+            raise LoopBreak()
         elif isinstance(stmt, ast.Continue):
-            raise _Continue()
+            raise LoopContinue()
         elif isinstance(stmt, ast.With):
             self.with_block(stmt)
         elif isinstance(stmt, ast.Try):
@@ -263,9 +246,9 @@ class StatementRunner(BlockReader):
         """Run one turn; False when the loop breaks."""
         try:
             self.run_block(body)
-        except _Break:
+        except LoopBreak:
             return False
-        except _Continue:
+        except LoopContinue:
             pass
         return True
 
@@ -310,66 +293,6 @@ class StatementRunner(BlockReader):
             self.assign(gen.target, item, node)
             if all(self.truth(self.expr(cond), cond) for cond in gen.ifs):
                 self.generate(node, level + 1, out)
-
-    # ---- functions --------------------------------------------------------------------
-    def define(self, stmt: ast.FunctionDef) -> None:
-        fn = Function(stmt, [self.expr(d) for d in stmt.args.defaults], scope=self.env)
-        for decorator in stmt.decorator_list:
-            path = self.module_path(decorator.func if isinstance(decorator, ast.Call)
-                                    else decorator)
-            if path not in GRAD_MODES:
-                raise error_at(decorator, "decorators other than @torch.no_grad() are not "
-                                          "supported; remove it")
-            fn.grad_enabled = GRAD_MODES[path]
-        self.env[stmt.name] = Py(fn)
-
-    def call_function(self, fn: Function, node: ast.Call) -> Value:
-        if CALL_DEPTH.exceeded(self.depth + 1):
-            raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
-        return self.inline(fn, *self.arguments(node), node)
-
-    def inline(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
-               node: ast.Call) -> Value:
-        """The function's body read with its parameters bound to these values."""
-        spec = fn.node.args
-        if spec.vararg or spec.kwarg or spec.kwonlyargs or spec.posonlyargs:
-            raise error_at(fn.node, "*args, **kwargs and keyword-only parameters are not "
-                                    "supported; list the parameters")
-        names = [a.arg for a in spec.args]
-        local: dict[str, Value] = {}
-        if len(args) > len(names):
-            raise raised_at(node, TypeError(f"{fn.name}() takes {len(names)} positional "
-                                            f"arguments but {len(args)} were given"))
-        local.update(zip(names, args, strict=False))
-        for key, value in kwargs.items():
-            if key not in names:
-                raise raised_at(node, TypeError(f"{fn.name}() got an unexpected keyword "
-                                                f"argument '{key}'"))
-            local[key] = value
-        defaults = dict(zip(names[len(names) - len(fn.defaults):], fn.defaults, strict=True))
-        missing = [n for n in names if n not in local and n not in defaults]
-        if missing:
-            raise raised_at(node, TypeError(f"{fn.name}() missing {len(missing)} required "
-                                            f"positional argument: '{missing[0]}'"))
-        for n in names:
-            local.setdefault(n, defaults.get(n, Py(None)))
-        saved, saved_grad = self.env, self.grad_enabled
-        self.env = ChainMap(local, fn.scope if fn.scope is not None else self.env)
-        if fn.grad_enabled is not None:
-            self.grad_enabled = fn.grad_enabled
-        self.depth += 1
-        try:
-            if isinstance(fn.node, ast.Lambda):
-                return self.expr(fn.node.body)
-            self.run_block(fn.node.body)
-            return Py(None)
-        except _Return as done:
-            return done.value
-        except (_Break, _Continue):
-            raise error_at(node, "break or continue outside a loop") from None
-        finally:
-            self.env, self.grad_enabled = saved, saved_grad
-            self.depth -= 1
 
 _GRAD_CHANGING_CALLS = ("backward", "zero_", "zero_grad", "step", "grad")
 
