@@ -23,6 +23,7 @@ from engine.format import replay_chart_titles
 from engine.snippets.codegen import call_code
 from engine.trace import Run
 from gui import style
+from gui.seed.chart_slots import leaf_grads
 from gui.seed.grad_chart import BAR_WIDTH, GradChart
 
 # Okabe–Ito hues in turn, one per backward call (vermillion stays the colour of errors)
@@ -196,7 +197,7 @@ class CallsChart(GradChart):
         shown = run.at_call(self.shown_call())
         slots = iter(self.slots)
         out: dict[str, list[float]] = {}
-        for leaf_id, _name, grad, _why in self._leaves(shown):
+        for leaf_id, _name, grad, _why in leaf_grads(self.doc, shown):
             if grad is None:
                 next(slots, None)
                 continue

@@ -29,7 +29,8 @@ from gui.seed.call_commands import (
     UpdateCallCommand,
 )
 from gui.seed.call_fields import Flag, NodeChecks, ResetHow
-from gui.seed.seed_form import SeedBlock, SeedForm
+from gui.seed.seed_block import SeedBlock
+from gui.seed.seed_form import SeedForm
 from gui.seed.seed_target import CallSeed
 
 Shape = tuple[int, ...]

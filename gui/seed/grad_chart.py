@@ -4,17 +4,13 @@ One BarGraphItem for the grads (updated in place) and one for the ghost bars: th
 torch gives for the all-ones seed (`.sum().backward()`), so the effect of v is visible. A leaf
 whose .grad is None gets a labelled "None" slot, never a zero bar. NaN/±Inf are drawn as
 hatched, marked bars at the edge of a finite axis (BarGraphItem breaks autorange on them).
-Text is measured before it is drawn: the y axis keeps plain numbers (no SI prefix, which turned
-0.62 into "600 (x0.001)"); bar labels are thinned only when they would collide, each leaf's name
-sits centred under its group, and a value label loses digits (then goes scientific) to fit its
-bar, as the Jacobian lens does.
+The y axis keeps plain numbers (no SI prefix, which turned 0.62 into "600 (x0.001)"). What the
+bars are is gui/seed/chart_slots.py; how their text fits the width, gui/seed/chart_ticks.py.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -23,34 +19,19 @@ from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QToolTip
 
 from engine.document import Document
-from engine.format import CHART_LEGENDS, chart_titles, element_index, element_labels, fitted_number
+from engine.format import CHART_LEGENDS, chart_titles
 from engine.trace import Run
 from gui import style
+from gui.seed.chart_slots import GAP, Slot, chart_slots, leaf_grads, slot_at, slot_text
+from gui.seed.chart_ticks import X_PADDING, fit_ticks, label_padding, value_texts
 from gui.waiting import WaitingLabel
 
-if TYPE_CHECKING:
-    from torch import Tensor  # annotations only: torch comes in through engine/
-
-GAP = 0.8  # extra space between two leaves' groups of bars
 BAR_WIDTH = 0.62
-MAX_VALUE_LABELS = 40  # more bars than this: values only on hover
 NO_LEAVES = ("No leaf in this graph, so no .grad to chart: .grad belongs to tensors made "
              "with requires_grad=True")
 MANY_BARS = 5_000  # more elements than this: drawn as their outline, not one rectangle each
-X_PADDING = 0.75  # beyond the outermost bars' centres: the ghost bars (0.41) stay inside
 TICK_FONT_PX = 11
 LEGENDS = CHART_LEGENDS
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One x position: a bar of a leaf element, or the None placeholder of a leaf."""
-
-    x: float
-    label: str
-    value: float | None  # None: the leaf's .grad is None
-    reference: float | None
-    why_none: str = ""
 
 
 class GradChart(pg.PlotWidget):
@@ -111,45 +92,6 @@ class GradChart(pg.PlotWidget):
         self.warning = ""
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
-    # ---- data -----------------------------------------------------------------------------
-    def _slots(self, run: Run | None) -> list[Slot]:
-        slots: list[Slot] = []
-        if run is None:
-            return slots
-        reference = run.reference_grads or {}
-        x = 0.0
-        for leaf_id, name, grad, why in self._leaves(run):
-            if grad is None:
-                slots.append(Slot(x, f"{name}: None", None, None, why))
-                x += 1 + GAP
-                continue
-            ref = reference.get(leaf_id)
-            ref_flat = ref.reshape(-1).tolist() if ref is not None and \
-                ref.shape == grad.shape else [None] * grad.numel()
-            for label, v, r in zip(element_labels(name, tuple(grad.shape)),
-                                   grad.reshape(-1).tolist(), ref_flat, strict=True):
-                slots.append(Slot(x, label, float(v), None if r is None else float(r)))
-                x += 1
-            x += GAP
-        return slots
-
-    def _leaves(self, run: Run) -> list[tuple[str, str, Tensor | None, str]]:
-        """(leaf id, name, grad or None, why None) for every leaf, in document order."""
-        bare_failed = run.error is not None
-        why_default = "backward failed" if bare_failed else "no gradient reached it"
-        out: list[tuple[str, str, Tensor | None, str]] = []
-        ids = list(run.leaf_grads)
-        if self.doc is not None:
-            doc_leaves = [n for n in self.doc.leaves() if n.id in run.names]
-            ids = [n.id for n in doc_leaves]
-        for leaf_id in ids:
-            if leaf_id in run.leaf_grads:
-                grad = run.leaf_grads[leaf_id]
-                out.append((leaf_id, run.names[leaf_id], grad, why_default))
-            else:
-                out.append((leaf_id, run.names[leaf_id], None, "requires_grad is off"))
-        return out
-
     # ---- drawing --------------------------------------------------------------------------
     def _draw_bars(self, x: np.ndarray, shown: np.ndarray, brushes: list[QBrush]) -> None:
         """One bar per element, or past MANY_BARS the outline of them (the bars keep the
@@ -165,7 +107,7 @@ class GradChart(pg.PlotWidget):
             self.envelope.setData([], [])
 
     def show_run(self, run: Run | None) -> None:
-        self.slots = slots = self._slots(run)
+        self.slots = slots = chart_slots(self.doc, run)
         self.no_leaves.setVisible(run is not None and not slots)
         bars = [s for s in slots if s.value is not None]
         self.labels = [s.label for s in bars]
@@ -196,8 +138,8 @@ class GradChart(pg.PlotWidget):
         bad = [s.label for s in bars if s.value is not None and not math.isfinite(s.value)]
         self.warning = (f"⚠ not finite: {', '.join(bad[:4])}{' …' if len(bad) > 4 else ''}"
                         if bad else "")
-        self.leaf_names = [name for _, name, grad, _ in self._leaves(run) if grad is not None] \
-            if run is not None else []
+        self.leaf_names = [name for _, name, grad, _ in leaf_grads(self.doc, run)
+                           if grad is not None] if run is not None else []
         self._set_title()
         self._fit_labels()
         self.setYRange(y_bottom, y_top, padding=0)
@@ -230,47 +172,13 @@ class GradChart(pg.PlotWidget):
         fm = QFontMetricsF(self.tick_font)
         self.x_padding = (X_PADDING, X_PADDING)
         for _ in range(3):  # the padding changes the scale a little: settle it
-            ticks = self._ticks(fm)
-            self.x_padding = self._padding(ticks, fm)
+            ticks = fit_ticks(self.slots, self.px_per_unit(), fm)
+            self.x_padding = label_padding(self.slots, ticks, self.px_per_unit(), fm)
         self.tick_texts = ticks
         self.getAxis("bottom").setTicks([ticks])
         last = self.slots[-1].x if self.slots else 0.0
         self.setXRange(-self.x_padding[0], last + self.x_padding[1], padding=0)
         self._set_value_labels(self._shown_x, self._shown)
-
-    def _ticks(self, fm: QFontMetricsF) -> list[tuple[float, str]]:
-        ppu = self.px_per_unit()
-        groups = _groups(self.slots)
-        full = [s.label if s.value is not None else "" for s in self.slots]
-        short = [element_index(s.label, name) or "" for name, members in groups
-                 for s in members]  # a scalar's and a None slot's name is the group's
-        labels = full if max((fm.horizontalAdvance(t) for t in full), default=0) <= ppu - 6 \
-            else short
-        widest = max((fm.horizontalAdvance(t) for t in labels), default=0)
-        step = max(1, math.ceil((widest + 6) / ppu))
-        ticks: list[tuple[float, str]] = []
-        i = 0
-        for name, members in groups:
-            for k, slot in enumerate(members):
-                if k % step == 0 and labels[i]:
-                    ticks.append((slot.x, labels[i]))
-                i += 1
-            centre = (members[0].x + members[-1].x) / 2
-            width = (len(members) + GAP) * ppu - 6
-            group = fm.elidedText(name, Qt.TextElideMode.ElideRight, width)
-            ticks.append((centre, "\n" + group))  # the second line: the leaf's name
-        return ticks
-
-    def _padding(self, ticks: list[tuple[float, str]], fm: QFontMetricsF) -> tuple[float, float]:
-        """x units left of the first bar and right of the last that the labels need."""
-        ppu = self.px_per_unit()
-        first, last = (self.slots[0].x, self.slots[-1].x) if self.slots else (0.0, 0.0)
-        left = right = X_PADDING
-        for x, text in ticks:
-            half = (fm.horizontalAdvance(text.strip()) / 2 + 3) / ppu
-            left = max(left, half - (x - first))
-            right = max(right, half - (last - x))
-        return left, right
 
     def _apply_text_colour(self) -> None:
         """Axis text in the theme's text colour: pyqtgraph's grey is faint at 11 px."""
@@ -298,17 +206,7 @@ class GradChart(pg.PlotWidget):
     def _set_value_labels(self, x: np.ndarray, shown: np.ndarray) -> None:
         """A signed value on every bar when all of them fit their slot, else none (hover)."""
         fm = QFontMetricsF(self.font())  # TextItem's font
-        room = self.px_per_unit() - 4
-
-        def fits(text: str) -> bool:
-            return fm.horizontalAdvance(text) <= room
-
-        texts = [fitted_number(float(h), fits) if math.isfinite(h) else
-                 fitted_number(float(h), lambda t: fits(f"⚠ {t}")) for h in self.heights]
-        if len(texts) > MAX_VALUE_LABELS or any(t is None for t in texts):
-            texts = []
-        self.value_texts = [t if math.isfinite(h) else f"⚠ {t}"
-                            for t, h in zip(texts, self.heights, strict=False) if t is not None]
+        self.value_texts = value_texts(self.heights, fm, self.px_per_unit() - 4)
         n = len(self.value_texts)
         while len(self.value_labels) < n:
             label = pg.TextItem(anchor=(0.5, 1.0), color=style.text_colour())
@@ -380,39 +278,15 @@ class GradChart(pg.PlotWidget):
 
     # ---- hover ----------------------------------------------------------------------------
     def tooltip_for(self, slot: Slot) -> str:
-        if slot.value is None:
-            name = slot.label.split(":")[0]
-            return f"{name}.grad is None ({slot.why_none})"
-        text = f"{slot.label}.grad = {slot.value!r}"
-        if slot.reference is not None:
-            text += f"\nwith v = ones: {slot.reference!r}"
-        if not math.isfinite(slot.value):
-            text += "\nnot a finite number: the bar is drawn at the edge of the axis"
-        return text
-
-    def slot_at(self, x: float) -> Slot | None:
-        best = min(self.slots, key=lambda s: abs(s.x - x), default=None)
-        return best if best is not None and abs(best.x - x) <= 0.5 else None
+        return slot_text(slot)
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         point = self.getPlotItem().vb.mapSceneToView(pos)
-        slot = self.slot_at(point.x())
+        slot = slot_at(self.slots, point.x())
         if slot is None:
             QToolTip.hideText()
             return
         QToolTip.showText(QCursor.pos(), self.tooltip_for(slot), self)
-
-
-def _groups(slots: list[Slot]) -> list[tuple[str, list[Slot]]]:
-    """Consecutive slots of one leaf (a gap wider than one slot starts the next leaf)."""
-    out: list[tuple[str, list[Slot]]] = []
-    for a, b in zip([None, *slots], slots, strict=False):
-        name = b.label.split(":")[0].split("[")[0]
-        if a is None or b.x - a.x > 1.01:
-            out.append((name, [b]))
-        else:
-            out[-1][1].append(b)
-    return out
 
 
 def _brush(h: float) -> QBrush:
