@@ -125,7 +125,7 @@ def test_tour_12_error_on_call_2_then_retain_graph_fixes_it(qtbot, open_example)
         top = second.error.mapTo(form.viewport(), QPoint(0, 0)).y()
         return 0 <= top and top + second.error.height() <= form.viewport().height() + 1
 
-    qtbot.waitUntil(error_in_view, timeout=5_000)
+    qtbot.waitUntil(error_in_view, timeout=15_000)
     assert form.horizontalScrollBar().value() == 0
     assert win.bars_heights() == pytest.approx(history[-1])  # call 1's .grad stays
     # a call after the failing one is not run, as in a script
