@@ -41,8 +41,7 @@ class ImportDialog(QDialog):
         self.setWindowTitle("Import PyTorch code")
         self.resize(640, 480)
         self.document: Document | None = None
-        self.raised: str | None = None  # torch's error at a line, as python would print it
-        self.raised_error: RunError | None = None  # the same, as the runs report it
+        self.raised_error: RunError | None = None  # torch's error at a line, for the runs
         self.editor = QPlainTextEdit(text)
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.editor.setPlaceholderText(PLACEHOLDER)
@@ -71,11 +70,10 @@ class ImportDialog(QDialog):
 
         try:
             self.document = import_snippet(self.editor.toPlainText())
-            self.raised, self.raised_error = None, None
+            self.raised_error = None
         except TorchRaised as exc:  # the snippet's own error: python stops there too
             assert isinstance(exc.document, Document)
             self.document = exc.document
-            self.raised = f"line {exc.line}: {exc.error_type}: {exc.torch_message}"
             self.raised_error = RunError(exc.error_type, exc.torch_message, None, "forward",
                                          line=exc.line)
         except ImportError_ as exc:
@@ -83,6 +81,12 @@ class ImportDialog(QDialog):
             return False
         self.accept()
         return True
+
+    @property
+    def raised(self) -> str | None:
+        """torch's error at a line, as python would print it."""
+        error = self.raised_error
+        return None if error is None else f"line {error.line}: {error.type}: {error.message}"
 
     def show_error(self, text: str, line: int | None, col: int | None) -> None:
         self.message.setText(text)
@@ -122,10 +126,10 @@ def import_code(parent: QWidget, open_untitled: OpenUntitled, carry: Carry | Non
     if dialog.document is None:
         return False
     doc = dialog.document
-    if dialog.raised is not None:
+    if dialog.raised_error is not None:
         opened = open_untitled(doc, f"Imported {len(doc)} nodes, up to where torch raised "
                                     f"at {dialog.raised}")
-        if opened and carry is not None and dialog.raised_error is not None:
+        if opened and carry is not None:
             carry(dialog.raised_error)  # after the new document's reset, before its run
         return opened
     names = ", ".join(n.name for n in doc.outputs()) or "no output"
