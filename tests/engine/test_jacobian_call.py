@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import torch
 from test_corpus import agrees, close, engine_side
-from torch_reference import in_subprocess
+from torch_reference import by_name, in_subprocess
 
 from engine import fileformat
 from engine.calls import JACOBIAN, CallError, check_call, jacobian
@@ -83,7 +83,7 @@ J = jacobian(lambda t: t.sigmoid() * h, h)
 
 @pytest.fixture(scope="module")
 def reference() -> dict[str, dict[str, Any]]:
-    return dict(zip(SNIPPETS, in_subprocess(list(SNIPPETS.values())), strict=True))
+    return by_name(SNIPPETS)
 
 
 @pytest.mark.parametrize("name", list(SNIPPETS))

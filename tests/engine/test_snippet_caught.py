@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from test_corpus import agrees, engine_side
-from torch_reference import in_subprocess
+from torch_reference import by_name
 
 H = "import torch\ntorch.manual_seed(0)\n"
 SNIPPETS = {
@@ -63,7 +63,7 @@ print(x.grad)
 
 @pytest.fixture(scope="module")
 def reference() -> dict[str, dict[str, Any]]:
-    return dict(zip(SNIPPETS, in_subprocess(list(SNIPPETS.values())), strict=True))
+    return by_name(SNIPPETS)
 
 
 @pytest.mark.parametrize("name", sorted(SNIPPETS))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from test_corpus import agrees, engine_side
-from torch_reference import in_subprocess
+from torch_reference import by_name
 
 SNIPPETS = {
     # sigmoid saves its output: the backward finds it changed
@@ -355,7 +355,7 @@ z -= 1
 
 @pytest.fixture(scope="module")
 def reference() -> dict[str, dict[str, Any]]:
-    return dict(zip(SNIPPETS, in_subprocess(list(SNIPPETS.values())), strict=True))
+    return by_name(SNIPPETS)
 
 
 @pytest.mark.parametrize("name", sorted(SNIPPETS))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from test_corpus import agrees, engine_side
-from torch_reference import in_subprocess
+from torch_reference import by_name
 
 H = "import torch\ntorch.manual_seed(0)\nc = torch.randn(2, 3, requires_grad=True)\n"
 SNIPPETS = {
@@ -48,7 +48,7 @@ torch.autograd.backward([y], grad_tensors=[z * 2])
 
 @pytest.fixture(scope="module")
 def reference() -> dict[str, dict[str, Any]]:
-    return dict(zip(SNIPPETS, in_subprocess(list(SNIPPETS.values())), strict=True))
+    return by_name(SNIPPETS)
 
 
 @pytest.mark.parametrize("name", sorted(SNIPPETS))

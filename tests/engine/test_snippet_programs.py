@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from test_corpus import close, engine_side
-from torch_reference import in_subprocess
+from torch_reference import by_name
 
 from engine import cli
 from engine.snippets.reader import ImportError_, TorchRaised, import_snippet
@@ -206,7 +206,7 @@ y.backward()
 
 @pytest.fixture(scope="module")
 def reference() -> dict[str, dict[str, Any]]:
-    return dict(zip(PROGRAMS, in_subprocess(list(PROGRAMS.values())), strict=True))
+    return by_name(PROGRAMS)
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))

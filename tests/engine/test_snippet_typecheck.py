@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from test_corpus import agrees, engine_side
-from torch_reference import in_subprocess
+from torch_reference import by_name
 
 H = "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\ny = (x * x).sum()\n"
 SNIPPETS = {
@@ -32,7 +32,7 @@ y.backward()
 
 @pytest.fixture(scope="module")
 def reference() -> dict[str, dict[str, Any]]:
-    return dict(zip(SNIPPETS, in_subprocess(list(SNIPPETS.values())), strict=True))
+    return by_name(SNIPPETS)
 
 
 @pytest.mark.parametrize("name", sorted(SNIPPETS))

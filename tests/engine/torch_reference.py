@@ -79,6 +79,11 @@ def in_subprocess(snippets: list[str]) -> list[dict[str, Any]]:
     return json.loads(done.stdout)
 
 
+def by_name(snippets: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """`in_subprocess` for named snippets: each name's plain-torch result."""
+    return dict(zip(snippets, in_subprocess(list(snippets.values())), strict=True))
+
+
 def main() -> None:
     snippets = json.load(sys.stdin)
     print(json.dumps([run_one(code) for code in snippets]))
