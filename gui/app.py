@@ -18,17 +18,19 @@ COMMANDS = ("compute", "code", "export", "-h", "--help")
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in COMMANDS:
-        if args[0] in ("compute", "code"):
-            # one-shot commands: the cyclic collector would only rescan torch's and
-            # networkx's import-time objects (≈ 0.2 s of a 1.2 s run); exit frees it all
+        # a one-shot process (the console script: no argv given) running compute or code;
+        # a caller in process (tests) keeps its collector as it was
+        one_shot = argv is None and args[0] in ("compute", "code")
+        if one_shot:
+            # the cyclic collector would only rescan torch's and networkx's import-time
+            # objects (≈ 0.2 s of a 1.2 s run); exit frees it all
             gc.disable()
         from engine.cli import main as cli_main
 
         code = cli_main(args, qt_export=_qt_export)
-        if argv is None and args[0] in ("compute", "code"):
-            # the process (the console script: no argv given) ends here: the interpreter's
-            # last full collection would scan every object torch made (≈ 0.2 s) to free what
-            # exit frees anyway; frozen, they are skipped
+        if one_shot:
+            # the interpreter's last full collection would scan every object torch made
+            # (≈ 0.2 s) to free what exit frees anyway; frozen, they are skipped
             gc.freeze()
         return code
     from gui.launch import launch
