@@ -21,6 +21,7 @@ from engine.trace import Run
 from gui import style
 from gui.canvas.scene import GraphScene
 from gui.canvas.view import GraphView
+from gui.gui_thread_gc import collect_on_gui_thread
 from gui.panels.error_banner import ErrorBanner
 from gui.runner import RunController
 from gui.waiting import COMPUTING
@@ -60,6 +61,9 @@ class MainWindow(QMainWindow):
         """panels=False: the canvas only, `build_panels` later (the app's start).
         restore_layout: the saved dock layout if there is one, else the first-start one."""
         super().__init__()
+        # Python's cyclic collector runs on this thread only: a collection started in a worker
+        # would delete the Qt objects it finds there, and Qt crashes
+        collect_on_gui_thread()
         # the model, its history, and the runner that turns it into Runs off the GUI thread
         self.doc = doc
         self._session = True  # closing stores the layout and settles unsaved work
