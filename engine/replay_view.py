@@ -198,9 +198,10 @@ def rows(replay: Replay, words: Callable[[int], str | None] | None = None) -> li
                            f"torch raised this at this call; the calls after it are not "
                            f"run.\n{text}", error=text))
         elif group.ran and group.kind == JACOBIAN:
+            # the app's tooltip names the lens; the web page (no lens) shows the text alone
             out.append(Row(None, "(no steps: torch.autograd.functional.jacobian works on "
-                                 "copies of its inputs and changes no .grad; its J is in "
-                                 "the Jacobian lens)"))
+                                 "copies of its inputs and changes no .grad)",
+                           "its J is in the Jacobian lens"))
         elif group.ran and not group.steps:
             out.append(Row(None, "(no autograd hook ran in this call)"))
     return out

@@ -233,6 +233,7 @@ def test_the_web_page_heads_the_jacobian_call_and_says_it_has_no_steps(tmp_path:
     assert page.count("call 1: torch.autograd.functional.jacobian(lambda w, x: mul, (w, x))") \
         >= 1
     assert "no steps: torch.autograd.functional.jacobian works on copies" in page
+    assert "lens" not in page.lower()  # the page has no Jacobian lens to send a reader to
 
 
 def test_code_of_a_jacobian_call_on_nodes_the_graph_shares_recomputes_them_inside_f() -> None:

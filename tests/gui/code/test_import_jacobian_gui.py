@@ -73,6 +73,8 @@ def test_the_calls_section_step_list_and_an_undoable_edit(qtbot, window, monkeyp
     steps = window.backward_replay.controls.steps  # the import's first run is traced
     texts = [steps.item(i).text() for i in range(steps.count())]
     assert any("no steps: torch.autograd.functional.jacobian" in t for t in texts), texts
+    note = next(steps.item(i) for i in range(steps.count()) if "no steps:" in texts[i])
+    assert note.toolTip() == "its J is in the Jacobian lens"  # the app has one; the page not
     # untick the input x: one undoable edit, and the lens's J loses x's columns
     inputs = section.fields["inputs"]
     x_box = next(b for b in inputs.boxes if b.text() == "x")
