@@ -145,6 +145,8 @@ def create(fn: str, args: list[Any], kwargs: dict[str, Any], like: torch.Tensor 
         if base in ("rand", "randn"):
             return getattr(torch, base)(tuple(like.shape), dtype=dtype, generator=generator)
         return getattr(torch, base)(tuple(like.shape), dtype=dtype)
+    if fn == "empty":  # its numbers are whatever memory held: zeros are as good as any
+        return torch.zeros(_shape(args, kwargs, fn), **_options(kwargs, fn))
     if fn in ("ones", "zeros", "rand", "randn"):
         shape = _shape(args, kwargs, fn)
         opts = _options(kwargs, fn)

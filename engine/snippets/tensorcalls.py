@@ -111,8 +111,9 @@ class TensorCalls(IndexingCalls):
             raise error_at(node, _FUNCTIONAL_ADVICE.get(short.rsplit(".", 1)[1], (
                 f"torch.{short} is not read; torch.autograd.functional.jacobian is, and the "
                 "Jacobian lens shows its J")).format(f"torch.{short}"))
-        if short == "manual_seed":
-            raise error_at(node, "call torch.manual_seed(n) on a line of its own")
+        if short == "manual_seed":  # `_ = torch.manual_seed(0)` seeds all the same
+            self.manual_seed(node)
+            return Py(None)  # torch's Generator; nothing computes with it
         if short == "where":
             return self.where(node)
         fn = short.removeprefix("nn.functional.")
@@ -235,6 +236,28 @@ class TensorCalls(IndexingCalls):
             raise raised_at(node, exc) from None
         return self.op_node("expand", [receiver], {"size": list(shaped.shape)}, node)
 
+    def random_fill(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        """`torch.empty(3, dtype=torch.long).random_(5)`, `torch.empty(2, 3).uniform_(-1, 1)`:
+        a tensor just made gets the snippet generator's draws, the numbers torch would draw."""
+        if not isinstance(receiver, Pending) or receiver.node_id is not None or \
+                receiver.requires_grad:
+            raise error_at(node, f".{attr}() is read on a tensor just made, before anything "
+                                 "uses it, e.g. torch.empty(3).uniform_(-1, 1)")
+        args, kwargs = self.arguments(node)
+        plain = [self.plain(a, node) for a in args]
+        plain_kw = {k: self.plain(v, node) for k, v in kwargs.items()}
+        try:
+            t = getattr(self.concrete(receiver, node).clone(), attr)(
+                *plain, **plain_kw, generator=self.generator)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        receiver.value = t.tolist()
+        return receiver
+
+    def manual_seed(self, node: ast.Call) -> None:
+        """Set the seed of the numbers drawn next (reader.py)."""
+        raise error_at(node, "call torch.manual_seed(n) on a line of its own")
+
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if attr == "backward":
             raise error_at(node, "call backward on a line of its own")
@@ -248,7 +271,14 @@ class TensorCalls(IndexingCalls):
             return self.shape_query(receiver, attr, node)
         if attr in CASTS or attr in ("to", "type"):
             return self.cast(receiver, attr, node)
+        if attr in ("random_", "uniform_", "normal_"):
+            return self.random_fill(receiver, attr, node)
         if attr == "retain_grad":
+            if not self.needs_grad(receiver):
+                try:  # torch's own words for a tensor outside the graph
+                    torch.zeros(1).retain_grad()
+                except RuntimeError as exc:
+                    raise raised_at(node, exc) from None
             return Py(None)  # the app shows every node's gradient anyway
         if attr == "register_hook":
             return self.register_hook(receiver, node)
