@@ -84,6 +84,8 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "repeat": {"input": ("{g} summed over the tiles", "every tile sends its gradient back")},
     "flip": {"input": ("{g} flipped back", "only the order changes")},
     "diag": {"input": ("{g} at the diagonal places", "only the diagonal takes part")},
+    "diagflat": {"input": ("{g}'s diagonal, in the input's shape",
+                           "each number gets the gradient of its diagonal place")},
     "tril": {"input": ("{g} on and below the diagonal, 0 above", "the zeroed places get none")},
     "triu": {"input": ("{g} on and above the diagonal, 0 below", "the zeroed places get none")},
     "clamp": {"input": ("{g} · [min ≤ {a} ≤ max]", "clamp lets the gradient through where "
@@ -292,7 +294,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
         if result is not None and grad_out is not None and result.shape != grad_out.shape \
                 and node.op not in ("sum", "mean", "matmul", "reshape", "transpose", "norm",
                                     "amax", "amin", "var", "std", "permute", "outer", "prod",
-                                    "logsumexp", "trace", "expand", "repeat", "diag") \
+                                    "logsumexp", "trace", "expand", "repeat", "diag",
+                                    "diagflat") \
                 and "loss" not in node.op and node.op != "cross_entropy":
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))

@@ -307,6 +307,9 @@ _SPECS: list[OpSpec] = [
     OpSpec("diag", "diag", ("input",), "diag", "a vector's diagonal matrix, or a matrix's "
            "diagonal as a vector", "shape", (Param("diagonal", "int", 0, help="which "
                                                    "diagonal: 0 the main, > 0 above"),)),
+    OpSpec("diagflat", "diagflat", ("input",), "diagflat", "the numbers, flattened, on a "
+           "matrix's diagonal (0 elsewhere)", "shape", (Param("offset", "int", 0, help="which "
+                                                        "diagonal: 0 the main, > 0 above"),)),
     OpSpec("tril", "tril", ("input",), "tril", "the matrix with the places above the "
            "diagonal set to 0", "shape", (Param("diagonal", "int", 0),)),
     OpSpec("triu", "triu", ("input",), "triu", "the matrix with the places below the "

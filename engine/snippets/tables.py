@@ -65,7 +65,7 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "amin": ("dim", "keepdim"), "leaky_relu": ("negative_slope",), "elu": ("alpha",),
     "softplus": ("beta", "threshold"), "var": ("dim",), "std": ("dim",),
     "prod": ("dim", "keepdim"), "logsumexp": ("dim", "keepdim"), "cumsum": ("dim",),
-    "diag": ("diagonal",), "tril": ("diagonal",), "triu": ("diagonal",),
+    "diag": ("diagonal",), "diagflat": ("offset",), "tril": ("diagonal",), "triu": ("diagonal",),
 }
 
 # The numpy spellings torch also takes: x.sum(axis=0, keepdims=True) (d2l writes them).

@@ -63,6 +63,7 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "repeat": ([(2,)], {"repeats": [3, 2]}, lambda t: t.repeat(3, 2)),
     "flip": ([(2, 3)], {"dims": [1]}, lambda t: torch.flip(t, (1,))),
     "diag": ([(3,)], {"diagonal": 1}, lambda t: torch.diag(t, 1)),
+    "diagflat": ([(2, 2)], {"offset": -1}, lambda t: torch.diagflat(t, -1)),
     "tril": ([(3, 3)], {}, torch.tril),
     "triu": ([(3, 3)], {"diagonal": 1}, lambda t: torch.triu(t, 1)),
     "leaky_relu": ([(4,)], {"negative_slope": 0.2},

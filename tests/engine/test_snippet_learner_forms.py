@@ -2,7 +2,7 @@
 subprocess): a value computed from a .grad that is only displayed, a loop printing what
 torch.autograd.grad returned, retain_grad() on a tensor outside the graph, `_ =
 torch.manual_seed(0)`, torch.empty(...) filled by .random_/.uniform_/.normal_, an unused
-`from functools import partial`. And the refusals that stay, with why."""
+`from functools import partial`, torch.diagflat. And the refusals that stay, with why."""
 
 from __future__ import annotations
 
@@ -64,6 +64,13 @@ n = torch.empty(2, 5).normal_(0.0, 2.0)
 loss = nn.CrossEntropyLoss()(input * w, target) + (n @ w).sum()
 loss.backward()
 """,
+    "diagflat_of_a_leaf": """import torch
+p = torch.tensor([[0.2, 0.3], [0.5, 0.9]], requires_grad=True)
+J = torch.diagflat(p) - torch.outer(p.flatten(), p.flatten())
+K = torch.diagflat(p[0], 1)
+(J * torch.arange(16.).reshape(4, 4)).sum().backward(retain_graph=True)
+(K * K).sum().backward()
+""",
     "functools_imported_unused": """import torch
 from functools import partial
 x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -89,6 +96,7 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["grad_compared_and_printed"]["grads"]["w"] == 6.0
     assert reference["grad_compared_and_printed"]["stdout"] == "equal: True\n"
     assert reference["grad_answers_printed_in_a_loop"]["grads"]["x"] == [2.0]
+    assert reference["diagflat_of_a_leaf"]["grads"]["p"][0][0] != 0.0
     assert reference["retain_grad_outside_the_graph"]["error"] == {
         "type": "RuntimeError",
         "message": "can't retain_grad on Tensor that has requires_grad=False"}
