@@ -36,7 +36,8 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "hotohoto_quadratic_form", "jerry_flowmatching_partials",
                  "krishnagauss_pow_sin", "pythonkb_sum_squares_twice", "rasbt_manual_grad_calls",
                  "rasbt_manual_grad_tuple", "rentainhe_with_and_without_detach",
-                 "sourander_basics_sigmoid", "xiemeigongzi_mse_grad_error"}
+                 "sourander_basics_sigmoid", "xiemeigongzi_mse_grad_error",
+                 "kwhou_max_abs_where_grads", "miaokee_jacobian_exp_sum"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
@@ -49,7 +50,8 @@ OUTSIDE = {"velog_training_loop", "introyt_tiny_model", "neuralbase_adam_step",
            "d2l_zh_linreg_scratch", "yunjey_basics_with_step",
            "linkedin_second_derivative", "elsieyin_second_order_grad",
            "codegenes_disable_backprop_layer", "pytorch_docs_node_register_hook",
-           "runebook_node_prehook", "redfish_jacobian_rows_autograd_grad"}
+           "runebook_node_prehook", "redfish_jacobian_rows_autograd_grad",
+           "dsplog_softmax_jacobian_numpy"}
 
 
 def engine_side(code: str) -> dict[str, Any]:
@@ -173,6 +175,8 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "rentainhe_with_and_without_detach": [B, B],
     "sourander_basics_sigmoid": [B, B, B],
     "xiemeigongzi_mse_grad_error": [G, B],
+    "kwhou_max_abs_where_grads": [B, B, B],
+    "miaokee_jacobian_exp_sum": [J, B],
 }
 
 
