@@ -2,7 +2,8 @@
 subprocess): a value computed from a .grad that is only displayed, a loop printing what
 torch.autograd.grad returned, retain_grad() on a tensor outside the graph, `_ =
 torch.manual_seed(0)`, torch.empty(...) filled by .random_/.uniform_/.normal_, an unused
-`from functools import partial`, torch.diagflat. And the refusals that stay, with why."""
+`from functools import partial`, torch.diagflat, torch's error inside a print. And the
+refusals that stay, with why."""
 
 from __future__ import annotations
 
@@ -71,6 +72,13 @@ K = torch.diagflat(p[0], 1)
 (J * torch.arange(16.).reshape(4, 4)).sum().backward(retain_graph=True)
 (K * K).sum().backward()
 """,
+    # torch's refusal inside a print's arguments stops the script there
+    "numpy_of_a_leaf_printed": """import torch
+a = torch.tensor([1, 2, 3.], requires_grad=True)
+(a * a).sum().backward()
+print(a.detach().numpy())
+print("several numbers", torch.tensor([1.0, 2.0]).item())
+""",
     "functools_imported_unused": """import torch
 from functools import partial
 x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -97,6 +105,8 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["grad_compared_and_printed"]["stdout"] == "equal: True\n"
     assert reference["grad_answers_printed_in_a_loop"]["grads"]["x"] == [2.0]
     assert reference["diagflat_of_a_leaf"]["grads"]["p"][0][0] != 0.0
+    assert reference["numpy_of_a_leaf_printed"]["error"]["message"].startswith(
+        "a Tensor with 2 elements cannot be converted to Scalar")
     assert reference["retain_grad_outside_the_graph"]["error"] == {
         "type": "RuntimeError",
         "message": "can't retain_grad on Tensor that has requires_grad=False"}
