@@ -41,7 +41,7 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
-            "mlkatas_manual_gd_step"}
+            "mlkatas_manual_gd_step", "d2l_max_likelihood_descent"}
 # Outside the pure computation Gradflow reads: model classes, optimizers, data loops, and
 # other libraries' arrays and plots (numpy, matplotlib), second-order derivatives (create_graph),
 # hooks on autograd's backward nodes, computing with what torch.autograd.grad returned.
