@@ -123,6 +123,7 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                               "as it was"),
                     "values": ("nothing", "numbers written through .detach() get no gradient")},
     "clone": {"input": ("{g}", "a copy passes the gradient through unchanged")},
+    "contiguous": {"input": ("{g}", "a copy in order passes the gradient through unchanged")},
     "to": {"input": ("{g} converted back to the dtype of {a}", "only the dtype changes")},
     "detach": {"input": ("nothing", "detach cuts the graph: no gradient flows back")},
     "mse_loss": {"input": ("{g} · 2 · ({a} − {b}) / {n}", "derivative of the squared error"),

@@ -326,6 +326,9 @@ _SPECS: list[OpSpec] = [
            "passes to input unchanged, values get none", "shape", impl=overwritten),
     OpSpec("clone", "clone", ("input",), "clone", "a copy with its own memory; the "
            "gradient passes through unchanged", "shape"),
+    OpSpec("contiguous", "contiguous", ("input",), "contig", "the same numbers laid out in "
+           "order in memory (x.t().contiguous().view(-1)); the gradient passes through "
+           "unchanged", "shape", target="Tensor.contiguous"),
     OpSpec("grad_hook", "register_hook", ("input",), "hook ×k",
            "the same values; a hook multiplies the gradient passing back by k "
            "(x.register_hook(lambda g: g * k))", "shape",

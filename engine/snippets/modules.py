@@ -1,5 +1,6 @@
-"""nn modules in a snippet: `nn.Linear`, `nn.Sequential` of Linear/ReLU/Tanh/Sigmoid, and the
-loss modules. Parameters are made by torch itself, from the snippet's random generator, so
+"""nn modules in a snippet: `nn.Linear`, `nn.Sequential` of Linear, the activations (ReLU,
+Tanh, Sigmoid, Softmax...), Flatten, Identity, Dropout, and the loss modules. Parameters are
+made by torch itself, from the snippet's random generator, so
 `torch.manual_seed(0); fc = nn.Linear(3, 2)` holds exactly the numbers torch would; they
 become leaves named `fc_weight`, `fc_bias` (`model_0_weight` inside a Sequential).
 """
@@ -17,14 +18,21 @@ from engine.snippets.torchcalls import IN_PLACE_UNARY
 from engine.snippets.values import Module, Number, Pending, Py, Value
 
 ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU": "leaky_relu",
-               "ELU": "elu", "Softplus": "softplus", "GELU": "gelu"}
+               "ELU": "elu", "Softplus": "softplus", "GELU": "gelu", "Softmax": "softmax",
+               "LogSoftmax": "log_softmax"}
 # the options an activation module takes, in torch's order (inplace= is read apart)
 ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
-                      "Softplus": ("beta", "threshold"), "GELU": ("approximate",)}
+                      "Softplus": ("beta", "threshold"), "GELU": ("approximate",),
+                      "Softmax": ("dim",), "LogSoftmax": ("dim",)}
+# the arguments a layer is read with, in torch's order
+_LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
+                  "Embedding": ("num_embeddings", "embedding_dim", "dtype")}
+# modules that only rearrange or pass their input: the options each takes, in torch's order
+SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace")}
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
           "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss":
           "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss"}
-MODULES = ("Linear", "Sequential", *ACTIVATIONS, *LOSSES)
+MODULES = ("Linear", "Embedding", "Sequential", *ACTIVATIONS, *SHAPING, *LOSSES)
 
 
 class ModuleReader(HookCalls):
@@ -51,12 +59,19 @@ class ModuleReader(HookCalls):
                                      "options")
             return Py(Module(kind, op=ACTIVATIONS[kind], options=options,
                              in_place=in_place is True and ACTIVATIONS[kind] in IN_PLACE_UNARY))
+        if kind in SHAPING:
+            names = SHAPING[kind]
+            options = {n: self.plain(v, node) for n, v in zip(names, args, strict=False)}
+            options.update({k: self.plain(v, node) for k, v in kwargs.items()})
+            if kind != "Identity" and (len(args) > 2 or set(options) - set(names)):
+                raise error_at(node, f"nn.{kind} is read with {' and '.join(names)}")
+            return Py(Module(kind, options=options))  # nn.Identity takes any, uses none
         if kind in LOSSES:
             if args or set(kwargs) - {"reduction"}:
                 raise error_at(node, f"nn.{kind} is read with reduction= only")
             reduction = self.plain(kwargs.get("reduction", Py("mean")), node)
             return Py(Module(kind, op=LOSSES[kind], options={"reduction": reduction}))
-        return self.linear(node, args, kwargs)
+        return self.layer(kind, node, args, kwargs)
 
     def parameter(self, node: ast.Call) -> Value:
         """nn.Parameter(t): a new leaf holding t's numbers, requiring grad even under
@@ -80,30 +95,31 @@ class ModuleReader(HookCalls):
         self.leaves_pending.append(leaf)
         return leaf
 
-    def linear(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value]) -> Value:
+    def layer(self, kind: str, node: ast.Call, args: list[Value],
+              kwargs: dict[str, Value]) -> Value:
+        """nn.Linear(3, 2) or nn.Embedding(10, 3), its parameters drawn by torch itself."""
         plain = [self.plain(a, node) for a in args]
         options = {k: self.plain(v, node) for k, v in kwargs.items()}
         if "dtype" in kwargs:
             options["dtype"] = self.concrete(kwargs["dtype"], node)
-        if set(options) - {"in_features", "out_features", "bias", "dtype"}:
-            raise error_at(node, "nn.Linear is read with in_features, out_features, bias= "
-                                 "and dtype=")
+        if set(options) - set(_LAYER_OPTIONS[kind]) or len(plain) > len(_LAYER_OPTIONS[kind]):
+            raise error_at(node, f"nn.{kind} is read with {', '.join(_LAYER_OPTIONS[kind])}")
         sizes = [n for n in plain[:2] if isinstance(n, int)]
         if len(sizes) == 2 and sizes[0] * sizes[1] > 10_000_000:
-            raise error_at(node, "this nn.Linear is too large")
+            raise error_at(node, f"this nn.{kind} is too large")
         # torch draws the parameters from its default generator: lend it ours, then take
         # back the advanced state, leaving the process's own generator untouched
         with torch.random.fork_rng(devices=[]):
             torch.set_rng_state(self.generator.get_state())
             try:
-                layer = torch.nn.Linear(*plain, **options)
+                layer = getattr(torch.nn, kind)(*plain, **options)
             except Exception as exc:  # noqa: BLE001 - torch's own words
                 raise raised_at(node, exc) from None
             self.generator.set_state(torch.get_rng_state())
         params = {name: self.from_tensor(p.detach(), node, requires_grad=True)
                   for name, p in layer.named_parameters()}
         self.leaves_pending.extend(params.values())
-        return Py(Module("Linear", params=params))
+        return Py(Module(kind, params=params))
 
     def name_parameters(self, module: Module, prefix: str) -> None:
         """Leaves of a module bound to `prefix`: prefix_weight, prefix_0_bias..."""
@@ -140,8 +156,26 @@ class ModuleReader(HookCalls):
             raise error_at(node, "a module needs a tensor input")
         if module.kind in ACTIVATIONS and module.in_place:
             return self.unary_in_place(value, module.op, dict(module.options), node)
+        if module.kind in ACTIVATIONS and module.op in ("softmax", "log_softmax") and \
+                module.options.get("dim") is None:  # torch's implicit dim (it warns)
+            ndim = self.concrete(value, node).dim()
+            return self.op_node(module.op, [value], {"dim": 0 if ndim in (0, 1, 3) else 1}, node)
         if module.kind in ACTIVATIONS:
             return self.op_node(module.op, [value], dict(module.options), node)
+        if module.kind == "Identity":
+            return value
+        if module.kind == "Flatten":
+            return self.flattened(value, module.options, node)
+        if module.kind == "Dropout":
+            return self.dropped(value, module.options.get("p", 0.5),
+                                module.options.get("training", True), node)
+        if module.kind == "Embedding":  # the rows of its weight the indices pick
+            index = self.concrete(value, node)
+            try:
+                torch.nn.functional.embedding(index, self.concrete(module.params["weight"], node))
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+            return self.index_value(module.params["weight"], (index,), node)
         if module.kind == "Linear":
             weight, bias = module.params["weight"], module.params.get("bias")
             if bias is None:
@@ -149,6 +183,39 @@ class ModuleReader(HookCalls):
                                     {}, node)
             return self.op_node("linear", [value, weight, bias], {}, node)
         return self.call_module(module, node)
+
+    def flattened(self, value: Value, options: dict[str, Any], node: ast.Call) -> Value:
+        """nn.Flatten(start_dim=1, end_dim=-1): a reshape to the shape torch gives."""
+        t = self.concrete(value, node)
+        try:
+            shape = torch.nn.Flatten(**options)(t).shape
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return self.op_node("reshape", [value], {"shape": list(shape)}, node)
+
+    def torch_call(self, path: str, node: ast.Call) -> Value:
+        if path.removeprefix("torch.") in ("nn.functional.dropout", "dropout"):
+            args, kwargs = self.arguments(node)  # F.dropout(x, p=0.5, training=True)
+            named = dict(zip(("input", "p", "training"), args, strict=False)) | kwargs
+            if "input" not in named or set(named) - {"input", "p", "training", "inplace"}:
+                raise error_at(node, "F.dropout is read with the input, p= and training=")
+            return self.dropped(named["input"], self.plain(named.get("p", Number(0.5)), node),
+                                self.plain(named.get("training", Number(True)), node), node)
+        return super().torch_call(path, node)
+
+    def dropped(self, value: Value, p: Any, training: Any, node: ast.Call) -> Value:
+        """Dropout in training: the input times torch's own mask, drawn from the snippet's
+        generator as torch draws it (bernoulli(1 - p) / (1 - p)); p = 0 or evaluation mode
+        gives the input itself and draws nothing, as torch does."""
+        if not isinstance(p, int | float) or not 0 <= p <= 1:
+            raise raised_at(node, ValueError(f"dropout probability has to be between 0 and 1, "
+                                             f"but got {p}"))
+        if not training or p == 0:
+            return value
+        t = self.concrete(value, node)
+        noise = torch.zeros_like(t) if p == 1 else \
+            torch.empty_like(t).bernoulli_(1 - p, generator=self.generator).div_(1 - p)
+        return self.op_node("mul", [value, self.from_tensor(noise, node)], {}, node)
 
     def module_attribute_of(self, module: Module, attr: str, node: ast.AST) -> Value:
         if attr in module.params:
@@ -164,7 +231,10 @@ class ModuleReader(HookCalls):
         if attr == "zero_grad":
             self.module_zero_grad(module, node)
             return Py(None)
-        if attr in ("train", "eval"):
+        if attr in ("train", "eval"):  # dropout draws only in training, as in torch
+            args = self.arguments(node)[0]
+            training = attr == "train" and (not args or self.plain(args[0], node) is not False)
+            _set_training(module, training)
             return Py(module)
         if attr == "forward":
             return self.call_module(module, node)
@@ -174,6 +244,12 @@ class ModuleReader(HookCalls):
 
     def module_zero_grad(self, module: Module, where: ast.AST) -> None:
         raise NotImplementedError  # the program reader records it as a call
+
+
+def _set_training(module: Module, training: bool) -> None:
+    module.options["training"] = training
+    for child in module.children:
+        _set_training(child, training)
 
 
 def named_parameters_of(module: Module, prefix: str = "") -> list[tuple[str, Any]]:

@@ -33,7 +33,7 @@ _ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu")  # F.<name> only
 _NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, "leaf", "constant", "linear", "index", "to",
                     "grad_hook", "setitem", "cat", "where", "overwritten")
 
-_METHOD_ONLY = ("expand", "repeat")  # x.expand(2, 3); torch has no torch.expand
+_METHOD_ONLY = ("expand", "repeat", "contiguous")  # x.expand(2, 3); no torch.expand
 
 # `torch.<name>(...)` → registry op
 TORCH_FUNCTIONS: dict[str, str] = {

@@ -15,8 +15,8 @@ from typing import Any
 import torch
 
 from engine.ops import get_op
-from engine.snippets.indexing import IndexingCalls
 from engine.snippets.safety import error_at, leaf_in_place_error, raised_at
+from engine.snippets.selecting import SELECTING, SelectingCalls
 from engine.snippets.tables import (
     CREATION,
     METHODS,
@@ -44,7 +44,7 @@ VALUE_METHODS = frozenset({
     "norm", "max", "min", "argmax", "argmin", "all", "any", "sign", "floor", "ceil", "round",
     "clone", "std", "var", "prod", "cumsum", "numel", "eq", "ne", "gt", "lt", "ge", "le",
     "allclose", "equal", "isclose", "clamp", "sort", "topk", "squeeze", "unsqueeze",
-    "expand", "flip", "contiguous", "nonzero", "count_nonzero", "cpu",
+    "expand", "flip", "nonzero", "count_nonzero", "cpu", *SELECTING,
 })
 # views read as a reshape to the shape torch gives
 RESHAPING = ("unsqueeze", "squeeze")
@@ -58,7 +58,7 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
     "max", "min", "argmax", "argmin", "norm", "all", "any", "allclose", "equal", "isclose",
     "numel", "sign", "floor", "ceil", "round", "clamp", "where", "cat", "stack", "squeeze",
     "unsqueeze", "flatten", "cumsum", "prod", "sort", "topk", "zeros_like", "ones_like",
-    "is_tensor", "is_floating_point", "from_numpy",
+    "is_tensor", "is_floating_point", "from_numpy", *SELECTING,
 })
 
 
@@ -71,7 +71,7 @@ _FUNCTIONAL_ADVICE = {
 }
 
 
-class TensorCalls(IndexingCalls):
+class TensorCalls(SelectingCalls):
     def autograd_grad(self, node: ast.Call) -> Value:
         raise NotImplementedError  # the program reader records it as a call
 
@@ -127,7 +127,12 @@ class TensorCalls(IndexingCalls):
                 return self.reshaped(short, args[0], args[1:], kwargs, node)
             return self.value_call(getattr(torch, short), f"torch.{short}", node,
                                    evaluated=(args, kwargs))
-        if short in ("max", "min") and len(node.args) in (1, 2) and not node.keywords:
+        if short in SELECTING and node.args and self.grad_enabled:
+            args, kwargs = self.arguments(node)
+            if self.needs_grad(args[0]):  # torch.gather(x, 1, idx) of a tensor with grad
+                return self.selecting(short, args[0], args[1:], kwargs, node)
+            return self.value_call(getattr(torch, short), path, node, evaluated=(args, kwargs))
+        if short in ("max", "min") and len(node.args) in (1, 2) and _dim_keywords(node):
             return self.max_or_min(short, None, node, f"torch.{short}")
         if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):
             if short not in CREATION and short not in TORCH_FUNCTIONS and short in VALUE_FUNCTIONS:
@@ -312,7 +317,16 @@ class TensorCalls(IndexingCalls):
         if attr in RESHAPING and self.needs_grad(receiver) and self.grad_enabled:
             args, kwargs = self.arguments(node)
             return self.reshaped(attr, receiver, args, kwargs, node)
-        if attr in ("max", "min") and len(node.args) <= 1 and not node.keywords:
+        if attr == "contiguous" and not node.args and not node.keywords:
+            t = self.concrete(receiver, node)
+            if t.is_contiguous():
+                return receiver  # torch gives the tensor itself
+            if not (self.needs_grad(receiver) and self.grad_enabled):
+                return self.from_tensor(t.contiguous(), node)
+            return self.op_node("contiguous", [receiver], {}, node)
+        if attr in SELECTING and self.needs_grad(receiver) and self.grad_enabled:
+            return self.selecting(attr, receiver, *self.arguments(node), node)
+        if attr in ("max", "min") and len(node.args) <= 1 and _dim_keywords(node):
             return self.max_or_min(attr, receiver, node, f".{attr}()")
         if attr in VALUE_METHODS:
             t = self.concrete(receiver, node)
@@ -374,3 +388,8 @@ class TensorCalls(IndexingCalls):
 def _short(node: ast.AST) -> str:
     text = ast.unparse(node)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _dim_keywords(node: ast.Call) -> bool:
+    """torch.max(x, dim=1, keepdim=True): only the keywords of a reduction along a dim."""
+    return all(kw.arg in ("dim", "keepdim") for kw in node.keywords)

@@ -96,6 +96,7 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "index": ([(3, 4)], {"index": "1:, ::2"}, lambda t: t[1:, ::2]),
     "to": ([(3,)], {"dtype": "float64"}, lambda t: t.to(torch.float64)),
     "clone": ([(3,)], {}, torch.clone),
+    "contiguous": ([(2, 3)], {}, lambda t: t.t().contiguous().t()),
     "grad_hook": ([(3,)], {"scale": 2.5}, lambda t: _hooked(t, 2.5)),
     "l1_loss": ([(3,), (3,)], {"reduction": "sum"},
                 lambda a, b: F.l1_loss(a, b, reduction="sum")),
