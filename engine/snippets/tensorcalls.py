@@ -62,7 +62,8 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
 })
 
 
-_SECOND_ORDER = ("{} is second-order: Gradflow shows first-order gradients "
+_SECOND_ORDER = ("{} is second-order, outside the computation Gradflow reads: it shows "
+                 "first-order gradients "
                  "(torch.autograd.functional.jacobian is read, and the Jacobian lens shows J)")
 _FUNCTIONAL_ADVICE = {
     "hessian": _SECOND_ORDER, "hvp": _SECOND_ORDER, "vhp": _SECOND_ORDER,

@@ -2,8 +2,8 @@
 subprocess): a value computed from a .grad that is only displayed, a loop printing what
 torch.autograd.grad returned, retain_grad() on a tensor outside the graph, `_ =
 torch.manual_seed(0)`, torch.empty(...) filled by .random_/.uniform_/.normal_, an unused
-`from functools import partial`, torch.diagflat, torch's error inside a print. And the
-refusals that stay, with why."""
+`from functools import partial`, torch.diagflat, torch's error inside a print, hooks that
+only look. And the refusals that stay, with why."""
 
 from __future__ import annotations
 
@@ -79,6 +79,25 @@ a = torch.tensor([1, 2, 3.], requires_grad=True)
 print(a.detach().numpy())
 print("several numbers", torch.tensor([1.0, 2.0]).item())
 """,
+    # hooks that only look: a tensor hook storing the gradient, module hooks printing
+    "hooks_that_only_look": """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+grads = []
+fc = nn.Linear(2, 2)
+def fwd(module, inp, out):
+    print("forward", out)
+def bwd(module, grad_input, grad_output):
+    print("backward", grad_input, grad_output)
+h1 = fc.register_forward_hook(fwd)
+h2 = fc.register_full_backward_hook(bwd)
+x = torch.randn(1, 2, requires_grad=True)
+y = fc(x) * 3
+y.register_hook(lambda g: grads.append(g))
+y.sum().backward()
+h1.remove()
+h2.remove()
+""",
     "functools_imported_unused": """import torch
 from functools import partial
 x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -105,6 +124,7 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["grad_compared_and_printed"]["stdout"] == "equal: True\n"
     assert reference["grad_answers_printed_in_a_loop"]["grads"]["x"] == [2.0]
     assert reference["diagflat_of_a_leaf"]["grads"]["p"][0][0] != 0.0
+    assert "backward" in reference["hooks_that_only_look"]["stdout"]
     assert reference["numpy_of_a_leaf_printed"]["error"]["message"].startswith(
         "a Tensor with 2 elements cannot be converted to Scalar")
     assert reference["retain_grad_outside_the_graph"]["error"] == {
@@ -140,6 +160,12 @@ H = "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\ny = (x * x)
      "a hook on a backward node works inside autograd's own machinery, outside the "
      "computation Gradflow reads"),
     ("t = (x * 2).uniform_(0, 1)\n", ".uniform_() is read on a tensor just made"),
+    ("from torch.autograd.functional import hessian\n"
+     "print(hessian(lambda v: (v ** 3).sum(), x.detach()))\n",
+     "hessian is second-order, outside the computation Gradflow reads"),
+    ("fc = torch.nn.Linear(2, 2)\ndef bigger(m, i, o):\n    return o * 2\n"
+     "fc.register_forward_hook(bigger)\n",
+     "a hook of .register_forward_hook() that returns a replacement is not read"),
 ])
 def test_what_stays_refused_says_why(body: str, said: str) -> None:
     refused = engine_side(H + body).get("refused", "")
