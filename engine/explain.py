@@ -133,6 +133,13 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
         "target": ("−{g} · {a} / {n}", "d/dt of the loss is minus the logit")},
     "l1_loss": {"input": ("{g} · sign({a} − {b}) / {n}", "derivative of the absolute error"),
                 "target": ("−{g} · sign({a} − {b}) / {n}", "the same, negated")},
+    "smooth_l1_loss": {"input": ("{g} · clamp(({a} − {b}) / β, −1, 1) / {n}",
+                                 "the error over beta, capped at ±1"),
+                       "target": ("−{g} · clamp(({a} − {b}) / β, −1, 1) / {n}",
+                                  "the same, negated")},
+    "huber_loss": {"input": ("{g} · clamp({a} − {b}, −δ, δ) / {n}",
+                             "the error, capped at ±delta"),
+                   "target": ("−{g} · clamp({a} − {b}, −δ, δ) / {n}", "the same, negated")},
     "binary_cross_entropy": {
         "input": ("{g} · ({a} − {b}) / ({a} · (1 − {a})) / {n}",
                   "d/dp of −t·log p − (1−t)·log(1−p)"),

@@ -343,6 +343,14 @@ _SPECS: list[OpSpec] = [
            (_reduction(),), target="nn.functional.binary_cross_entropy_with_logits"),
     OpSpec("l1_loss", "l1_loss", ("input", "target"), "L1", "mean absolute error loss",
            "losses", (_reduction(),), target="nn.functional.l1_loss"),
+    OpSpec("smooth_l1_loss", "smooth_l1_loss", ("input", "target"), "SmoothL1", "squared "
+           "error below beta, absolute error above (nn.SmoothL1Loss)", "losses",
+           (_reduction(), Param("beta", "float", 1.0, help="where the square turns linear")),
+           target="nn.functional.smooth_l1_loss"),
+    OpSpec("huber_loss", "huber_loss", ("input", "target"), "Huber", "squared error below "
+           "delta, delta × absolute error above (nn.HuberLoss)", "losses",
+           (_reduction(), Param("delta", "float", 1.0, help="where the square turns linear")),
+           target="nn.functional.huber_loss"),
     OpSpec("binary_cross_entropy", "binary_cross_entropy", ("input", "target"), "BCE(p)",
            "binary cross-entropy on probabilities in [0, 1]", "losses", (_reduction(),),
            target="nn.functional.binary_cross_entropy"),

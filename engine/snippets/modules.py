@@ -31,7 +31,10 @@ _LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
 SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace")}
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
           "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss":
-          "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss"}
+          "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss",
+          "SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss"}
+# what a loss module takes besides reduction=
+_LOSS_OPTIONS = {"SmoothL1Loss": "beta", "HuberLoss": "delta"}
 MODULES = ("Linear", "Embedding", "Sequential", *ACTIVATIONS, *SHAPING, *LOSSES)
 
 
@@ -67,10 +70,12 @@ class ModuleReader(HookCalls):
                 raise error_at(node, f"nn.{kind} is read with {' and '.join(names)}")
             return Py(Module(kind, options=options))  # nn.Identity takes any, uses none
         if kind in LOSSES:
-            if args or set(kwargs) - {"reduction"}:
-                raise error_at(node, f"nn.{kind} is read with reduction= only")
-            reduction = self.plain(kwargs.get("reduction", Py("mean")), node)
-            return Py(Module(kind, op=LOSSES[kind], options={"reduction": reduction}))
+            extra = _LOSS_OPTIONS.get(kind)
+            if args or set(kwargs) - {"reduction", extra}:
+                raise error_at(node, f"nn.{kind} is read with reduction="
+                                     f"{f' and {extra}=' if extra else ' only'}")
+            options = {k: self.plain(v, node) for k, v in kwargs.items()}
+            return Py(Module(kind, op=LOSSES[kind], options={"reduction": "mean", **options}))
         return self.layer(kind, node, args, kwargs)
 
     def parameter(self, node: ast.Call) -> Value:
@@ -194,7 +199,12 @@ class ModuleReader(HookCalls):
         return self.op_node("reshape", [value], {"shape": list(shape)}, node)
 
     def torch_call(self, path: str, node: ast.Call) -> Value:
-        if path.removeprefix("torch.") in ("nn.functional.dropout", "dropout"):
+        short = path.removeprefix("torch.")
+        if short in ("nn.functional.normalize", "linalg.norm"):
+            return self.normed(short, node)
+        if short == "nn.functional.one_hot":  # integer classes: never carries a gradient
+            return self.value_call(torch.nn.functional.one_hot, path, node)
+        if short in ("nn.functional.dropout", "dropout"):
             args, kwargs = self.arguments(node)  # F.dropout(x, p=0.5, training=True)
             named = dict(zip(("input", "p", "training"), args, strict=False)) | kwargs
             if "input" not in named or set(named) - {"input", "p", "training", "inplace"}:
@@ -202,6 +212,41 @@ class ModuleReader(HookCalls):
             return self.dropped(named["input"], self.plain(named.get("p", Number(0.5)), node),
                                 self.plain(named.get("training", Number(True)), node), node)
         return super().torch_call(path, node)
+
+    def normed(self, short: str, node: ast.Call) -> Value:
+        """F.normalize(x, p, dim, eps) as torch writes it (x / x.norm(p, dim,
+        keepdim=True).clamp_min(eps)), and torch.linalg.norm(x, ord, dim) of a vector norm
+        as the norm op; torch checks the arguments first and its words are quoted."""
+        args, kwargs = self.arguments(node)
+        plain = [self.plain(a, node) for a in args[1:]]
+        plain_kw = {k: self.plain(v, node) for k, v in kwargs.items()}
+        fn = torch.nn.functional.normalize if short.endswith("normalize") else torch.linalg.norm
+        if not args:
+            raise error_at(node, f"torch.{short} needs a tensor")
+        try:
+            fn(self.concrete(args[0], node), *plain, **plain_kw)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        names = ("p", "dim", "eps") if fn is torch.nn.functional.normalize else (
+            "ord", "dim", "keepdim")
+        given = dict(zip(names, plain, strict=False)) | plain_kw
+        if fn is torch.nn.functional.normalize:
+            norm = self.op_node("norm", [args[0]], {"p": float(given.get("p", 2.0)),
+                                                    "dim": given.get("dim", 1),
+                                                    "keepdim": True}, node)
+            floor = self.op_node("clamp", [norm], {"min": float(given.get("eps", 1e-12)),
+                                                   "max": None}, node)
+            return self.op_node("div", [args[0], floor], {}, node)
+        order = given.get("ord")
+        if set(given) - {"ord", "dim", "keepdim"} or not (
+                order is None or isinstance(order, int | float) and (
+                    isinstance(given.get("dim"), int) or self.concrete(args[0], node).dim() == 1)):
+            raise error_at(node, "torch.linalg.norm is read as a vector norm: ord= a number "
+                                 "over one dim (or of a vector), or no ord")
+        return self.op_node("norm", [args[0]], {"p": 2.0 if order is None else float(order),
+                                                "dim": given.get("dim"),
+                                                "keepdim": bool(given.get("keepdim", False))},
+                            node)
 
     def dropped(self, value: Value, p: Any, training: Any, node: ast.Call) -> Value:
         """Dropout in training: the input times torch's own mask, drawn from the snippet's

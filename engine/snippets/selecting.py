@@ -18,7 +18,11 @@ from engine.snippets.indexing import IndexingCalls
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Number, Pending, Py, Ref, Value
 
-SELECTING = frozenset({"gather", "index_select", "masked_fill"})
+# selections torch computes as views or copies of some places: each result is read as the
+# input's places that torch's own function picks from an arange of the same shape
+ARANGED = frozenset({"split", "chunk", "unbind", "narrow", "diagonal", "roll",
+                     "repeat_interleave"})
+SELECTING = frozenset({"gather", "index_select", "masked_fill", *ARANGED})
 
 
 class SelectingCalls(IndexingCalls):
@@ -29,9 +33,11 @@ class SelectingCalls(IndexingCalls):
         plain = [self.concrete(a, node) for a in args]
         plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
         try:  # torch's own checks, and the numbers the picks must reproduce
-            want = getattr(t, attr)(*plain, **plain_kw)
+            want = getattr(torch, attr)(t, *plain, **plain_kw)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
+        if attr in ARANGED:
+            return self.picked(attr, receiver, t, plain, plain_kw, node)
         named = dict(zip(("dim", "index") if attr != "masked_fill" else ("mask", "value"),
                          plain, strict=False)) | plain_kw
         if attr == "masked_fill":
@@ -47,6 +53,19 @@ class SelectingCalls(IndexingCalls):
         else:
             key = _gather_key(index, dim)
         return self.index_value(receiver, key, node)
+
+    def picked(self, attr: str, receiver: Value, t: torch.Tensor, plain: list[Any],
+               plain_kw: dict[str, Any], node: ast.Call) -> Value:
+        """torch.split(x, 2), x.unbind(0), x.diagonal(), torch.roll(x, 1)...: torch's own
+        function applied to the places' numbers 0..n-1 tells which places each result
+        holds; each is the flattened input indexed there (the backward adds the gradient
+        back at those places, as the function's own backward does)."""
+        places = getattr(torch, attr)(torch.arange(t.numel()).reshape(t.shape), *plain,
+                                      **plain_kw)
+        flat = self.op_node("reshape", [receiver], {"shape": [-1]}, node)
+        if isinstance(places, tuple | list):
+            return Py(tuple(self.index_value(flat, (p,), node) for p in places))
+        return self.index_value(flat, (places,), node)
 
     def max_along(self, short: str, receiver: Value, dim: int, keepdim: bool,
                   node: ast.Call) -> Value:

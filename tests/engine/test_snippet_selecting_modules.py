@@ -1,8 +1,10 @@
 """Picks and small modules learners use, read through the registry's ops and compared with
-plain torch: gather, index_select, masked_fill, max/min along a dim, contiguous (in a
-subprocess, on the grads of the snippet's leaves), and nn.Softmax/LogSoftmax, Flatten,
-Identity, Dropout (train and eval), Embedding and F.dropout (the input's grad in a subprocess,
-the parameters' grads against the same lines run by torch here)."""
+plain torch: gather, index_select, masked_fill, max/min along a dim, contiguous, split, chunk,
+unbind, narrow, diagonal, roll, repeat_interleave, F.normalize, torch.linalg.norm, one_hot,
+SmoothL1Loss/HuberLoss (in a subprocess, on the grads of the snippet's leaves), and
+nn.Softmax/LogSoftmax, Flatten, Identity, Dropout (train and eval), Embedding and F.dropout
+(the input's grad in a subprocess, the parameters' grads against the same lines run by torch
+here)."""
 
 from __future__ import annotations
 
@@ -44,6 +46,39 @@ top = x.max(1, keepdim=True).values if False else torch.max(x, dim=1)[0]
 x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
 y = x.t().contiguous().view(-1) * torch.tensor([1.0, 2.0, 3.0, 4.0])
 y.sum().backward()
+""",
+    "split_chunk_unbind_narrow": """import torch
+x = torch.arange(12.0).reshape(3, 4).requires_grad_()
+a, b = torch.split(x, [1, 3], dim=1)
+c, d = x.chunk(2, dim=0)
+e = x.unbind(1)[2]
+f = x.narrow(0, 1, 2)
+(a.sum() * 2 + (b * b).sum() + c.sum() * 3 + d.mean() + e.sum() + f.pow(3).sum()).backward()
+""",
+    "diagonal_roll_repeat": """import torch
+x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], requires_grad=True)
+d = x.diagonal()
+r = torch.roll(x, 1, 1) * torch.arange(9.0).reshape(3, 3)
+t = x.repeat_interleave(2, dim=0)
+(d * d).sum().backward(retain_graph=True)
+(r.sum() + t.pow(2).sum() + torch.diagonal(x, 1).sum()).backward()
+""",
+    "normalize_and_linalg_norm": """import torch
+import torch.nn.functional as F
+x = torch.tensor([[3.0, 4.0], [0.0, 0.0], [1.0, -2.0]], requires_grad=True)
+u = F.normalize(x, dim=1)
+v = F.normalize(x, p=1.0, dim=0)
+n = torch.linalg.norm(x) + torch.linalg.norm(x, ord=1, dim=1).sum()
+(u[:, 0].sum() + (v * v).sum() + n).backward()
+""",
+    "one_hot_and_smooth_losses": """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+x = torch.tensor([[0.2, -1.5, 3.0], [0.9, 0.1, -0.4]], requires_grad=True)
+t = F.one_hot(torch.tensor([2, 0]), 3).float()
+loss = nn.SmoothL1Loss(beta=0.5)(x, t) + nn.HuberLoss(delta=0.3, reduction="sum")(x, t)
+loss = loss + F.smooth_l1_loss(x, t) + F.huber_loss(x * 2, t)
+loss.backward()
 """,
     "softmax_modules": """import torch
 import torch.nn as nn
