@@ -44,7 +44,7 @@ VALUE_METHODS = frozenset({
     "norm", "max", "min", "argmax", "argmin", "all", "any", "sign", "floor", "ceil", "round",
     "clone", "std", "var", "prod", "cumsum", "numel", "eq", "ne", "gt", "lt", "ge", "le",
     "allclose", "equal", "isclose", "clamp", "sort", "topk", "squeeze", "unsqueeze",
-    "expand", "flip", "nonzero", "count_nonzero", "cpu", *SELECTING,
+    "expand", "flip", "nonzero", "count_nonzero", "cpu", "scatter", "scatter_add", *SELECTING,
 })
 # views read as a reshape to the shape torch gives
 RESHAPING = ("unsqueeze", "squeeze")

@@ -1,10 +1,10 @@
 """Picks and small modules learners use, read through the registry's ops and compared with
 plain torch: gather, index_select, masked_fill, max/min along a dim, contiguous, split, chunk,
 unbind, narrow, diagonal, roll, repeat_interleave, F.normalize, torch.linalg.norm, one_hot,
-SmoothL1Loss/HuberLoss (in a subprocess, on the grads of the snippet's leaves), and
-nn.Softmax/LogSoftmax, Flatten, Identity, Dropout (train and eval), Embedding and F.dropout
-(the input's grad in a subprocess, the parameters' grads against the same lines run by torch
-here)."""
+SmoothL1Loss/HuberLoss, a scatter of constants (in a subprocess, on the grads of the
+snippet's leaves), and nn.Softmax/LogSoftmax, Flatten, Identity, Dropout (train and eval),
+Embedding and F.dropout (the input's grad in a subprocess, the parameters' grads against the
+same lines run by torch here)."""
 
 from __future__ import annotations
 
@@ -79,6 +79,11 @@ t = F.one_hot(torch.tensor([2, 0]), 3).float()
 loss = nn.SmoothL1Loss(beta=0.5)(x, t) + nn.HuberLoss(delta=0.3, reduction="sum")(x, t)
 loss = loss + F.smooth_l1_loss(x, t) + F.huber_loss(x * 2, t)
 loss.backward()
+""",
+    "scatter_one_hot_constant": """import torch
+x = torch.tensor([[0.5, 1.5, -2.0], [3.0, 0.0, 1.0]], requires_grad=True)
+oh = torch.zeros(2, 3).scatter(1, torch.tensor([[2], [0]]), 1.0)
+(x * oh * torch.tensor([2.0, 3.0, 4.0])).sum().backward()
 """,
     "softmax_modules": """import torch
 import torch.nn as nn
