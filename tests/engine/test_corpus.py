@@ -37,7 +37,8 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "krishnagauss_pow_sin", "pythonkb_sum_squares_twice", "rasbt_manual_grad_calls",
                  "rasbt_manual_grad_tuple", "rentainhe_with_and_without_detach",
                  "sourander_basics_sigmoid", "xiemeigongzi_mse_grad_error",
-                 "kwhou_max_abs_where_grads", "miaokee_jacobian_exp_sum"}
+                 "kwhou_max_abs_where_grads", "miaokee_jacobian_exp_sum",
+                 "discuss_ce_vs_nll_linear"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
@@ -177,6 +178,7 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "xiemeigongzi_mse_grad_error": [G, B],
     "kwhou_max_abs_where_grads": [B, B, B],
     "miaokee_jacobian_exp_sum": [J, B],
+    "discuss_ce_vs_nll_linear": [B, Z, B],
 }
 
 
