@@ -172,8 +172,7 @@ class ModuleReader(HookCalls):
         if module.kind == "Flatten":
             return self.flattened(value, module.options, node)
         if module.kind == "Dropout":
-            return self.dropped(value, module.options.get("p", 0.5),
-                                module.options.get("training", True), node)
+            return self.dropped(value, module.options.get("p", 0.5), module.training, node)
         if module.kind == "Embedding":  # the rows of its weight the indices pick
             index = self.concrete(value, node)
             try:
@@ -323,7 +322,7 @@ def _looks(node: ast.expr) -> bool:
 
 
 def _set_training(module: Module, training: bool) -> None:
-    module.options["training"] = training
+    module.training = training
     for child in module.children:
         _set_training(child, training)
 

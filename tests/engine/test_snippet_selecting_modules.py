@@ -115,6 +115,17 @@ c = F.dropout(x, 0.5) + F.dropout(x, p=0.2, training=False)
 w = torch.rand(3, requires_grad=True)  # the draws after the masks are torch's too
 w.sum().backward()
 """,
+    # eval() turns the dropout off in the whole Sequential, train() on again
+    "eval_then_train_sequential": """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.Dropout(0.5), nn.Softmax(dim=1))
+x = torch.randn(2, 2, 2, requires_grad=True)
+net.eval()
+net(x)[:, 0].sum().backward()
+net.train()
+net(x)[:, 1].sum().backward()
+""",
     "embedding_rows": """import torch
 import torch.nn as nn
 torch.manual_seed(0)
