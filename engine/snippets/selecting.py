@@ -41,6 +41,9 @@ class SelectingCalls(IndexingCalls):
         named = dict(zip(("dim", "index") if attr != "masked_fill" else ("mask", "value"),
                          plain, strict=False)) | plain_kw
         if attr == "masked_fill":
+            if any(self.needs_grad(v) for v in [*args[1:], *kwargs.values()]):
+                raise error_at(node, ".masked_fill() is read with a plain number or a tensor "
+                                     "without grad as the value")
             return self.masked(receiver, args[0] if args else kwargs["mask"],
                                named["value"], want, node)
         dim, index = named.get("dim"), named.get("index")

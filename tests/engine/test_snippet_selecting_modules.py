@@ -181,6 +181,8 @@ def test_module_parameters_get_torchs_grads() -> None:
     ("y = x.masked_fill(torch.tensor([[1, 0, 1], [0, 0, 0]]), 0.0)\n",
      "masked_fill_ only supports boolean masks"),
     ("y = nn.Dropout(1.5)(x)\n", "dropout probability has to be between 0 and 1"),
+    ("y = x.masked_fill(x > 2, x.sum())\n",  # its gradient would be lost: refused
+     ".masked_fill() is read with a plain number or a tensor without grad as the value"),
     ("y = nn.Embedding(3, 2, padding_idx=0)\n",
      "nn.Embedding is read with num_embeddings, embedding_dim, dtype"),
 ])
