@@ -170,3 +170,26 @@ H = "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\ny = (x * x)
 def test_what_stays_refused_says_why(body: str, said: str) -> None:
     refused = engine_side(H + body).get("refused", "")
     assert said in refused, refused
+
+
+HOOKED = """import torch
+grads = []
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x * 2
+z = y * 3
+y.register_hook(lambda g: grads.append(g))
+z.register_hook(lambda g: grads.append(g))
+z.sum().backward()
+print(grads)
+"""
+
+
+def test_a_list_a_hook_fills_is_shown_but_not_computed_with() -> None:
+    """torch fills `grads` while backward runs; the reader does not, so computing with it
+    would answer from an empty list (an IndexError plain python never raises)."""
+    (theirs,) = by_name({"hooked": HOOKED}).values()
+    assert agrees(engine_side(HOOKED), theirs) is None  # two hooks, one list, printed: read
+    refused = engine_side(HOOKED + "first = grads[0] * 2\n")["refused"]
+    assert refused.startswith("line 10, column 9: grads is filled by the hooks on y and z "
+                              "while backward runs: computing with it is outside the "
+                              "computation Gradflow reads")
