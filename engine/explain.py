@@ -84,6 +84,8 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "repeat": {"input": ("{g} summed over the tiles", "every tile sends its gradient back")},
     "flip": {"input": ("{g} flipped back", "only the order changes")},
     "diag": {"input": ("{g} at the diagonal places", "only the diagonal takes part")},
+    "diagflat": {"input": ("{g}'s diagonal, in the input's shape",
+                           "each number gets the gradient of its diagonal place")},
     "tril": {"input": ("{g} on and below the diagonal, 0 above", "the zeroed places get none")},
     "triu": {"input": ("{g} on and above the diagonal, 0 below", "the zeroed places get none")},
     "clamp": {"input": ("{g} · [min ≤ {a} ≤ max]", "clamp lets the gradient through where "
@@ -121,6 +123,7 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                               "as it was"),
                     "values": ("nothing", "numbers written through .detach() get no gradient")},
     "clone": {"input": ("{g}", "a copy passes the gradient through unchanged")},
+    "contiguous": {"input": ("{g}", "a copy in order passes the gradient through unchanged")},
     "to": {"input": ("{g} converted back to the dtype of {a}", "only the dtype changes")},
     "detach": {"input": ("nothing", "detach cuts the graph: no gradient flows back")},
     "mse_loss": {"input": ("{g} · 2 · ({a} − {b}) / {n}", "derivative of the squared error"),
@@ -130,6 +133,13 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
         "target": ("−{g} · {a} / {n}", "d/dt of the loss is minus the logit")},
     "l1_loss": {"input": ("{g} · sign({a} − {b}) / {n}", "derivative of the absolute error"),
                 "target": ("−{g} · sign({a} − {b}) / {n}", "the same, negated")},
+    "smooth_l1_loss": {"input": ("{g} · clamp(({a} − {b}) / β, −1, 1) / {n}",
+                                 "the error over beta, capped at ±1"),
+                       "target": ("−{g} · clamp(({a} − {b}) / β, −1, 1) / {n}",
+                                  "the same, negated")},
+    "huber_loss": {"input": ("{g} · clamp({a} − {b}, −δ, δ) / {n}",
+                             "the error, capped at ±delta"),
+                   "target": ("−{g} · clamp({a} − {b}, −δ, δ) / {n}", "the same, negated")},
     "binary_cross_entropy": {
         "input": ("{g} · ({a} − {b}) / ({a} · (1 − {a})) / {n}",
                   "d/dp of −t·log p − (1−t)·log(1−p)"),
@@ -292,7 +302,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
         if result is not None and grad_out is not None and result.shape != grad_out.shape \
                 and node.op not in ("sum", "mean", "matmul", "reshape", "transpose", "norm",
                                     "amax", "amin", "var", "std", "permute", "outer", "prod",
-                                    "logsumexp", "trace", "expand", "repeat", "diag") \
+                                    "logsumexp", "trace", "expand", "repeat", "diag",
+                                    "diagflat") \
                 and "loss" not in node.op and node.op != "cross_entropy":
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))

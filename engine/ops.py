@@ -307,6 +307,9 @@ _SPECS: list[OpSpec] = [
     OpSpec("diag", "diag", ("input",), "diag", "a vector's diagonal matrix, or a matrix's "
            "diagonal as a vector", "shape", (Param("diagonal", "int", 0, help="which "
                                                    "diagonal: 0 the main, > 0 above"),)),
+    OpSpec("diagflat", "diagflat", ("input",), "diagflat", "the numbers, flattened, on a "
+           "matrix's diagonal (0 elsewhere)", "shape", (Param("offset", "int", 0, help="which "
+                                                        "diagonal: 0 the main, > 0 above"),)),
     OpSpec("tril", "tril", ("input",), "tril", "the matrix with the places above the "
            "diagonal set to 0", "shape", (Param("diagonal", "int", 0),)),
     OpSpec("triu", "triu", ("input",), "triu", "the matrix with the places below the "
@@ -323,6 +326,9 @@ _SPECS: list[OpSpec] = [
            "passes to input unchanged, values get none", "shape", impl=overwritten),
     OpSpec("clone", "clone", ("input",), "clone", "a copy with its own memory; the "
            "gradient passes through unchanged", "shape"),
+    OpSpec("contiguous", "contiguous", ("input",), "contig", "the same numbers laid out in "
+           "order in memory (x.t().contiguous().view(-1)); the gradient passes through "
+           "unchanged", "shape", target="Tensor.contiguous"),
     OpSpec("grad_hook", "register_hook", ("input",), "hook ×k",
            "the same values; a hook multiplies the gradient passing back by k "
            "(x.register_hook(lambda g: g * k))", "shape",
@@ -337,6 +343,14 @@ _SPECS: list[OpSpec] = [
            (_reduction(),), target="nn.functional.binary_cross_entropy_with_logits"),
     OpSpec("l1_loss", "l1_loss", ("input", "target"), "L1", "mean absolute error loss",
            "losses", (_reduction(),), target="nn.functional.l1_loss"),
+    OpSpec("smooth_l1_loss", "smooth_l1_loss", ("input", "target"), "SmoothL1", "squared "
+           "error below beta, absolute error above (nn.SmoothL1Loss)", "losses",
+           (_reduction(), Param("beta", "float", 1.0, help="where the square turns linear")),
+           target="nn.functional.smooth_l1_loss"),
+    OpSpec("huber_loss", "huber_loss", ("input", "target"), "Huber", "squared error below "
+           "delta, delta × absolute error above (nn.HuberLoss)", "losses",
+           (_reduction(), Param("delta", "float", 1.0, help="where the square turns linear")),
+           target="nn.functional.huber_loss"),
     OpSpec("binary_cross_entropy", "binary_cross_entropy", ("input", "target"), "BCE(p)",
            "binary cross-entropy on probabilities in [0, 1]", "losses", (_reduction(),),
            target="nn.functional.binary_cross_entropy"),

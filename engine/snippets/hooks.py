@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 from collections import ChainMap
+from typing import Any
 
 import torch
 
@@ -16,6 +17,25 @@ from engine.snippets.values import Function, HookHandle, Number, Py, Ref, Value
 
 
 class HookCalls(TensorCalls):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # lists a hook appends the gradient to (`grads.append(g)`), by id, with the list kept
+        # alive and the hooked tensor's name: torch fills them while backward runs, the
+        # reader does not, so reading one is refused rather than answered from an empty list
+        self.hook_filled: dict[int, tuple[list[Any], list[str]]] = {}
+        self._noting = False  # reading a hook's own body, where the list is only named
+
+    def lookup(self, node: ast.Name) -> Value:
+        value = super().lookup(node)
+        if isinstance(value, Py) and id(value.value) in self.hook_filled and not self._noting:
+            tensors = " and ".join(self.hook_filled[id(value.value)][1])
+            hooks = "hooks" if " and " in tensors else "hook"
+            raise error_at(node, f"{node.id} is filled by the {hooks} on {tensors} while "
+                                 "backward runs: computing with it is outside the computation "
+                                 f"Gradflow reads (the gradient a hook sees is the ∇ line on "
+                                 f"its tensor's card; print({node.id}) is fine)")
+        return value
+
     def register_hook(self, receiver: Value, node: ast.Call) -> Value:
         """`t.register_hook(lambda g: g * k)`: a grad_hook node between t and every use of
         it (uses made before the hook too, as torch applies it to t's whole gradient).
@@ -34,6 +54,7 @@ class HookCalls(TensorCalls):
             self.hook_needs_grad(node)
         scale = self.hook_scale(args[0].value, node)
         if scale is None:  # a hook that only prints leaves the gradient as it is
+            self.note_filled_lists(args[0].value, node)
             return Py(HookHandle(None, self.calls_made()))
         source = self.node_of(receiver, node)
         consumers = self.doc.out_edges(source)
@@ -44,6 +65,24 @@ class HookCalls(TensorCalls):
             self.doc.add_edge(hooked.node_id, edge.target, edge.port)
         self.relabel(receiver, hooked, node)
         return Py(HookHandle(hooked.node_id, self.calls_made()))
+
+    def note_filled_lists(self, fn: Function, node: ast.Call) -> None:
+        """The lists the hook appends to (`grads.append(g)`): see `lookup`."""
+        body = [fn.node.body] if isinstance(fn.node, ast.Lambda) else [
+            s.value for s in fn.node.body if isinstance(s, ast.Expr)]
+        receiver = node.func.value if isinstance(node.func, ast.Attribute) else node.func
+        for expr in body:
+            if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
+                    and expr.func.attr == "append":
+                self._noting = True
+                try:
+                    target = self.in_scope(fn, expr.func.value)
+                finally:
+                    self._noting = False
+                if isinstance(target, Py) and isinstance(target.value, list):
+                    _, names = self.hook_filled.setdefault(id(target.value), (target.value, []))
+                    if ast.unparse(receiver) not in names:
+                        names.append(ast.unparse(receiver))
 
     def hook_needs_grad(self, node: ast.Call) -> None:
         try:
@@ -113,8 +152,10 @@ class HookCalls(TensorCalls):
 
 
 def _prints(node: ast.expr) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-        node.func.id == "print"
+    """print(g), or grads.append(g): the hook returns None and the gradient stays."""
+    return isinstance(node, ast.Call) and (
+        isinstance(node.func, ast.Name) and node.func.id == "print"
+        or isinstance(node.func, ast.Attribute) and node.func.attr == "append")
 
 
 def _short(node: ast.AST) -> str:

@@ -40,11 +40,13 @@ class JacobianReader(GradCallReader):
 
     def jacobians_shown(self, node: ast.expr) -> None:
         """`print(jacobian(f, x))` shows J, and still makes the call: read it (a print's
-        arguments are otherwise skipped)."""
+        arguments are otherwise skipped); `print(hessian(f, x))` is refused as it would be
+        on a line of its own."""
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                 and node.func.id in ("print", "display") and node.func.id not in self.env:
             for inner in ast.walk(node):
-                if isinstance(inner, ast.Call) and self.module_path(inner.func) == JACOBIAN:
+                if isinstance(inner, ast.Call) and (self.module_path(inner.func) or "").startswith(
+                        "torch.autograd.functional."):
                     self.expr(inner)
 
     def functional_jacobian(self, node: ast.Call) -> Value:

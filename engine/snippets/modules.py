@@ -1,5 +1,6 @@
-"""nn modules in a snippet: `nn.Linear`, `nn.Sequential` of Linear/ReLU/Tanh/Sigmoid, and the
-loss modules. Parameters are made by torch itself, from the snippet's random generator, so
+"""nn modules in a snippet: `nn.Linear`, `nn.Sequential` of Linear, the activations (ReLU,
+Tanh, Sigmoid, Softmax...), Flatten, Identity, Dropout, and the loss modules. Parameters are
+made by torch itself, from the snippet's random generator, so
 `torch.manual_seed(0); fc = nn.Linear(3, 2)` holds exactly the numbers torch would; they
 become leaves named `fc_weight`, `fc_bias` (`model_0_weight` inside a Sequential).
 """
@@ -14,17 +15,27 @@ import torch
 from engine.snippets.hooks import HookCalls
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.torchcalls import IN_PLACE_UNARY
-from engine.snippets.values import Module, Number, Pending, Py, Value
+from engine.snippets.values import Function, HookHandle, Module, Number, Pending, Py, Value
 
 ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU": "leaky_relu",
-               "ELU": "elu", "Softplus": "softplus", "GELU": "gelu"}
+               "ELU": "elu", "Softplus": "softplus", "GELU": "gelu", "Softmax": "softmax",
+               "LogSoftmax": "log_softmax"}
 # the options an activation module takes, in torch's order (inplace= is read apart)
 ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
-                      "Softplus": ("beta", "threshold"), "GELU": ("approximate",)}
+                      "Softplus": ("beta", "threshold"), "GELU": ("approximate",),
+                      "Softmax": ("dim",), "LogSoftmax": ("dim",)}
+# the arguments a layer is read with, in torch's order
+_LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
+                  "Embedding": ("num_embeddings", "embedding_dim", "dtype")}
+# modules that only rearrange or pass their input: the options each takes, in torch's order
+SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace")}
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
           "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss":
-          "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss"}
-MODULES = ("Linear", "Sequential", *ACTIVATIONS, *LOSSES)
+          "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss",
+          "SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss"}
+# what a loss module takes besides reduction=
+_LOSS_OPTIONS = {"SmoothL1Loss": "beta", "HuberLoss": "delta"}
+MODULES = ("Linear", "Embedding", "Sequential", *ACTIVATIONS, *SHAPING, *LOSSES)
 
 
 class ModuleReader(HookCalls):
@@ -51,12 +62,21 @@ class ModuleReader(HookCalls):
                                      "options")
             return Py(Module(kind, op=ACTIVATIONS[kind], options=options,
                              in_place=in_place is True and ACTIVATIONS[kind] in IN_PLACE_UNARY))
+        if kind in SHAPING:
+            names = SHAPING[kind]
+            options = {n: self.plain(v, node) for n, v in zip(names, args, strict=False)}
+            options.update({k: self.plain(v, node) for k, v in kwargs.items()})
+            if kind != "Identity" and (len(args) > 2 or set(options) - set(names)):
+                raise error_at(node, f"nn.{kind} is read with {' and '.join(names)}")
+            return Py(Module(kind, options=options))  # nn.Identity takes any, uses none
         if kind in LOSSES:
-            if args or set(kwargs) - {"reduction"}:
-                raise error_at(node, f"nn.{kind} is read with reduction= only")
-            reduction = self.plain(kwargs.get("reduction", Py("mean")), node)
-            return Py(Module(kind, op=LOSSES[kind], options={"reduction": reduction}))
-        return self.linear(node, args, kwargs)
+            extra = _LOSS_OPTIONS.get(kind)
+            if args or set(kwargs) - {"reduction", extra}:
+                raise error_at(node, f"nn.{kind} is read with reduction="
+                                     f"{f' and {extra}=' if extra else ' only'}")
+            options = {k: self.plain(v, node) for k, v in kwargs.items()}
+            return Py(Module(kind, op=LOSSES[kind], options={"reduction": "mean", **options}))
+        return self.layer(kind, node, args, kwargs)
 
     def parameter(self, node: ast.Call) -> Value:
         """nn.Parameter(t): a new leaf holding t's numbers, requiring grad even under
@@ -80,30 +100,31 @@ class ModuleReader(HookCalls):
         self.leaves_pending.append(leaf)
         return leaf
 
-    def linear(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value]) -> Value:
+    def layer(self, kind: str, node: ast.Call, args: list[Value],
+              kwargs: dict[str, Value]) -> Value:
+        """nn.Linear(3, 2) or nn.Embedding(10, 3), its parameters drawn by torch itself."""
         plain = [self.plain(a, node) for a in args]
         options = {k: self.plain(v, node) for k, v in kwargs.items()}
         if "dtype" in kwargs:
             options["dtype"] = self.concrete(kwargs["dtype"], node)
-        if set(options) - {"in_features", "out_features", "bias", "dtype"}:
-            raise error_at(node, "nn.Linear is read with in_features, out_features, bias= "
-                                 "and dtype=")
+        if set(options) - set(_LAYER_OPTIONS[kind]) or len(plain) > len(_LAYER_OPTIONS[kind]):
+            raise error_at(node, f"nn.{kind} is read with {', '.join(_LAYER_OPTIONS[kind])}")
         sizes = [n for n in plain[:2] if isinstance(n, int)]
         if len(sizes) == 2 and sizes[0] * sizes[1] > 10_000_000:
-            raise error_at(node, "this nn.Linear is too large")
+            raise error_at(node, f"this nn.{kind} is too large")
         # torch draws the parameters from its default generator: lend it ours, then take
         # back the advanced state, leaving the process's own generator untouched
         with torch.random.fork_rng(devices=[]):
             torch.set_rng_state(self.generator.get_state())
             try:
-                layer = torch.nn.Linear(*plain, **options)
+                layer = getattr(torch.nn, kind)(*plain, **options)
             except Exception as exc:  # noqa: BLE001 - torch's own words
                 raise raised_at(node, exc) from None
             self.generator.set_state(torch.get_rng_state())
         params = {name: self.from_tensor(p.detach(), node, requires_grad=True)
                   for name, p in layer.named_parameters()}
         self.leaves_pending.extend(params.values())
-        return Py(Module("Linear", params=params))
+        return Py(Module(kind, params=params))
 
     def name_parameters(self, module: Module, prefix: str) -> None:
         """Leaves of a module bound to `prefix`: prefix_weight, prefix_0_bias..."""
@@ -140,8 +161,25 @@ class ModuleReader(HookCalls):
             raise error_at(node, "a module needs a tensor input")
         if module.kind in ACTIVATIONS and module.in_place:
             return self.unary_in_place(value, module.op, dict(module.options), node)
+        if module.kind in ACTIVATIONS and module.op in ("softmax", "log_softmax") and \
+                module.options.get("dim") is None:  # torch's implicit dim (it warns)
+            ndim = self.concrete(value, node).dim()
+            return self.op_node(module.op, [value], {"dim": 0 if ndim in (0, 1, 3) else 1}, node)
         if module.kind in ACTIVATIONS:
             return self.op_node(module.op, [value], dict(module.options), node)
+        if module.kind == "Identity":
+            return value
+        if module.kind == "Flatten":
+            return self.flattened(value, module.options, node)
+        if module.kind == "Dropout":
+            return self.dropped(value, module.options.get("p", 0.5), module.training, node)
+        if module.kind == "Embedding":  # the rows of its weight the indices pick
+            index = self.concrete(value, node)
+            try:
+                torch.nn.functional.embedding(index, self.concrete(module.params["weight"], node))
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+            return self.index_value(module.params["weight"], (index,), node)
         if module.kind == "Linear":
             weight, bias = module.params["weight"], module.params.get("bias")
             if bias is None:
@@ -149,6 +187,96 @@ class ModuleReader(HookCalls):
                                     {}, node)
             return self.op_node("linear", [value, weight, bias], {}, node)
         return self.call_module(module, node)
+
+    def flattened(self, value: Value, options: dict[str, Any], node: ast.Call) -> Value:
+        """nn.Flatten(start_dim=1, end_dim=-1): a reshape to the shape torch gives."""
+        t = self.concrete(value, node)
+        try:
+            shape = torch.nn.Flatten(**options)(t).shape
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return self.op_node("reshape", [value], {"shape": list(shape)}, node)
+
+    def torch_call(self, path: str, node: ast.Call) -> Value:
+        short = path.removeprefix("torch.")
+        if short in ("nn.functional.normalize", "linalg.norm"):
+            return self.normed(short, node)
+        if short == "nn.functional.one_hot":  # integer classes: never carries a gradient
+            return self.value_call(torch.nn.functional.one_hot, path, node)
+        if short in ("nn.functional.dropout", "dropout"):
+            args, kwargs = self.arguments(node)  # F.dropout(x, p=0.5, training=True)
+            named = dict(zip(("input", "p", "training"), args, strict=False)) | kwargs
+            if "input" not in named or set(named) - {"input", "p", "training", "inplace"}:
+                raise error_at(node, "F.dropout is read with the input, p= and training=")
+            return self.dropped(named["input"], self.plain(named.get("p", Number(0.5)), node),
+                                self.plain(named.get("training", Number(True)), node), node)
+        return super().torch_call(path, node)
+
+    def normed(self, short: str, node: ast.Call) -> Value:
+        """F.normalize(x, p, dim, eps) as torch writes it (x / x.norm(p, dim,
+        keepdim=True).clamp_min(eps)), and torch.linalg.norm(x, ord, dim) of a vector norm
+        as the norm op; torch checks the arguments first and its words are quoted."""
+        args, kwargs = self.arguments(node)
+        plain = [self.plain(a, node) for a in args[1:]]
+        plain_kw = {k: self.plain(v, node) for k, v in kwargs.items()}
+        fn = torch.nn.functional.normalize if short.endswith("normalize") else torch.linalg.norm
+        if not args:
+            raise error_at(node, f"torch.{short} needs a tensor")
+        try:
+            fn(self.concrete(args[0], node), *plain, **plain_kw)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        names = ("p", "dim", "eps") if fn is torch.nn.functional.normalize else (
+            "ord", "dim", "keepdim")
+        given = dict(zip(names, plain, strict=False)) | plain_kw
+        if fn is torch.nn.functional.normalize:
+            norm = self.op_node("norm", [args[0]], {"p": float(given.get("p", 2.0)),
+                                                    "dim": given.get("dim", 1),
+                                                    "keepdim": True}, node)
+            floor = self.op_node("clamp", [norm], {"min": float(given.get("eps", 1e-12)),
+                                                   "max": None}, node)
+            return self.op_node("div", [args[0], floor], {}, node)
+        order = given.get("ord")
+        if set(given) - {"ord", "dim", "keepdim"} or not (
+                order is None or isinstance(order, int | float) and (
+                    isinstance(given.get("dim"), int) or self.concrete(args[0], node).dim() == 1)):
+            raise error_at(node, "torch.linalg.norm is read as a vector norm: ord= a number "
+                                 "over one dim (or of a vector), or no ord")
+        return self.op_node("norm", [args[0]], {"p": 2.0 if order is None else float(order),
+                                                "dim": given.get("dim"),
+                                                "keepdim": bool(given.get("keepdim", False))},
+                            node)
+
+    def dropped(self, value: Value, p: Any, training: Any, node: ast.Call) -> Value:
+        """Dropout in training: the input times torch's own mask, drawn from the snippet's
+        generator as torch draws it (bernoulli(1 - p) / (1 - p)); p = 0 or evaluation mode
+        gives the input itself and draws nothing, as torch does."""
+        if not isinstance(p, int | float) or not 0 <= p <= 1:
+            raise raised_at(node, ValueError(f"dropout probability has to be between 0 and 1, "
+                                             f"but got {p}"))
+        if not training or p == 0:
+            return value
+        t = self.concrete(value, node)
+        noise = torch.zeros_like(t) if p == 1 else \
+            torch.empty_like(t).bernoulli_(1 - p, generator=self.generator).div_(1 - p)
+        return self.op_node("mul", [value, self.from_tensor(noise, node)], {}, node)
+
+    def module_hook(self, module: Module, attr: str, node: ast.Call) -> Value:
+        """A module hook that only looks (prints or stores what it is given, returns
+        nothing) changes nothing torch computes: read as a handle. One that returns a
+        replacement is refused."""
+        args, kwargs = self.arguments(node)
+        fn = args[0].value if len(args) == 1 and isinstance(args[0], Py) else None
+        if not isinstance(fn, Function) or kwargs:
+            raise error_at(node, f".{attr}() is read with a def of the hook")
+        body = [fn.node.body] if isinstance(fn.node, ast.Lambda) else fn.node.body
+        returns = [n for part in body for n in ast.walk(part) if isinstance(n, ast.Return)
+                   and n.value is not None and not (isinstance(n.value, ast.Constant)
+                                                    and n.value.value is None)]
+        if returns or isinstance(fn.node, ast.Lambda) and not _looks(fn.node.body):
+            raise error_at(node, f"a hook of .{attr}() that returns a replacement is not "
+                                 "read; a hook that only prints what it is given is")
+        return Py(HookHandle(None, self.calls_made()))
 
     def module_attribute_of(self, module: Module, attr: str, node: ast.AST) -> Value:
         if attr in module.params:
@@ -164,16 +292,39 @@ class ModuleReader(HookCalls):
         if attr == "zero_grad":
             self.module_zero_grad(module, node)
             return Py(None)
-        if attr in ("train", "eval"):
+        if attr in ("train", "eval"):  # dropout draws only in training, as in torch
+            args = self.arguments(node)[0]
+            training = attr == "train" and (not args or self.plain(args[0], node) is not False)
+            _set_training(module, training)
             return Py(module)
         if attr == "forward":
             return self.call_module(module, node)
+        if attr in _MODULE_HOOKS:
+            return self.module_hook(module, attr, node)
         raise error_at(node, f".{attr}() of nn.{module.kind} is not supported")
 
     backward_seen = False
 
     def module_zero_grad(self, module: Module, where: ast.AST) -> None:
         raise NotImplementedError  # the program reader records it as a call
+
+
+_MODULE_HOOKS = ("register_forward_hook", "register_forward_pre_hook",
+                 "register_full_backward_hook", "register_backward_hook",
+                 "register_full_backward_pre_hook")
+
+
+def _looks(node: ast.expr) -> bool:
+    """A lambda body that prints or stores, returning None."""
+    return isinstance(node, ast.Call) and (
+        isinstance(node.func, ast.Name) and node.func.id == "print"
+        or isinstance(node.func, ast.Attribute) and node.func.attr == "append")
+
+
+def _set_training(module: Module, training: bool) -> None:
+    module.training = training
+    for child in module.children:
+        _set_training(child, training)
 
 
 def named_parameters_of(module: Module, prefix: str = "") -> list[tuple[str, Any]]:

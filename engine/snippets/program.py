@@ -27,7 +27,7 @@ from engine.snippets.caught import CaughtCalls
 from engine.snippets.modules import parameters_of
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, error_at, raised_at
-from engine.snippets.values import Module, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Module, Pending, Py, Ref, Value
 
 JACOBIAN_ANSWER = "torch.autograd.functional.jacobian"
 # What a refused training step is told Gradflow shows instead.
@@ -253,6 +253,8 @@ class ProgramReader(CaughtCalls):
                     if isinstance(name, ast.Name):
                         self.env[name.id] = Py(GradAnswer(len(self.program), what))
             return
+        if JACOBIAN_ANSWER not in exc.reason and self.only_displayed(stmt):
+            return
         if isinstance(stmt, ast.Assert) and _only_reports(stmt):
             self.grad_asserts.append((stmt, len(self.program), dict(self.env)))
             return  # checked once the run knows the grads (check_grad_asserts)
@@ -264,14 +266,49 @@ class ProgramReader(CaughtCalls):
             raise error_at(stmt, f"{_short(stmt)} computes with what {JACOBIAN_ANSWER} "
                                  "returned: Gradflow shows that J in the Jacobian lens but "
                                  "does not compute with it") from exc
+        if isinstance(stmt, ast.Return) and "reads what torch.autograd.grad" in exc.reason:
+            raise error_at(stmt, f"{_short(stmt)} computes with what torch.autograd.grad "
+                                 "returned, outside the computation Gradflow reads (one "
+                                 "forward graph and the calls on it): it shows each call's "
+                                 "answer but does not compute with it; for a Jacobian built "
+                                 "row by row, "
+                                 "torch.autograd.functional.jacobian gives it whole and the "
+                                 "Jacobian lens shows it") from exc
         raise error_at(stmt, f"{_short(stmt)} {TRAINING_STEP}") from exc
+
+
+    def only_displayed(self, stmt: ast.stmt) -> bool:
+        """A value computed from a .grad under a new name (`same = torch.isclose(x.grad,
+        g).item()`), or a loop that only prints gradients (`for n, g in zip(names, grads):
+        print(n, g)`): its names may be displayed later, never computed with (a later use is
+        read again here). Rebinding a tensor's name with it is an update step."""
+        looks: list[ast.AST]
+        if isinstance(stmt, ast.Assign):
+            targets, looks = stmt.targets, [stmt.value]
+        elif isinstance(stmt, ast.For) and all(isinstance(s, _REPORTING) for s in stmt.body) \
+                and not stmt.orelse:
+            targets, looks = [stmt.target], [stmt.iter, *stmt.body]
+        else:
+            return False
+        names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+        called = [self.env.get(n.func.id) for node in looks for n in ast.walk(node)
+                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+        calls_own = any(isinstance(f, Py) and isinstance(f.value, Function) for f in called)
+        # a def it calls may call backward itself: such a statement is not skipped
+        if calls_own or not all(_plain_names(t) for t in targets) or any(
+                isinstance(self.env.get(name), Pending | Ref) for name in names) or not all(
+                _only_reports(node) for node in looks):
+            return False
+        for name in names:
+            self.env[name] = Py(GradAnswer(len(self.program), "a value computed from a .grad"))
+        return True
 
 
 def _answer(value: Value) -> bool:
     """What autograd.grad returned, or one of its items."""
     if not isinstance(value, Py):
         return False
-    if isinstance(value.value, tuple) and value.value:
+    if isinstance(value.value, tuple | list) and value.value:
         return all(_answer(v) for v in value.value)
     return isinstance(value.value, GradAnswer)
 
@@ -279,7 +316,7 @@ def _answer(value: Value) -> bool:
 def _answer_of(value: Value) -> str:
     """Which call returned an answer (`_answer(value)` is true)."""
     inner = value.value if isinstance(value, Py) else None
-    while isinstance(inner, tuple):
+    while isinstance(inner, tuple | list):
         inner = inner[0].value
     return inner.what if isinstance(inner, GradAnswer) else "torch.autograd.grad"
 
@@ -315,7 +352,7 @@ def _only_reads(node: ast.expr) -> bool:
             return False
 
 
-def _only_reports(stmt: ast.stmt) -> bool:
+def _only_reports(stmt: ast.AST) -> bool:
     """Nothing in it assigns, loops or changes a tensor in place: it only looks."""
     for node in ast.walk(stmt):
         if isinstance(node, _WRITES):

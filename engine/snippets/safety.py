@@ -50,6 +50,9 @@ OUTSIDE_LIBRARIES = {
     "numpy": "numpy arrays are outside the computation Gradflow reads (it follows torch "
              "tensors); write this with torch, e.g. torch.exp for np.exp, torch.tensor for "
              "np.array",
+    "functools": "functools (partial, reduce, caches) wraps functions instead of computing, "
+                 "outside the computation Gradflow reads; call the function with all its "
+                 "arguments written out",
     "matplotlib": "plots (matplotlib) are outside the computation Gradflow reads; remove the "
                   "plot lines: Gradflow draws the values and the gradients itself",
 }

@@ -26,6 +26,9 @@ from engine.snippets.safety import (
 )
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
+# Tensor methods whose refusal is torch's own (x.numpy() of a tensor that requires grad,
+# .item() of several numbers): print(x.numpy()) raises there as the script does.
+_MAY_RAISE = frozenset({"numpy", "item"})
 # torch functions and methods that draw from the random generator
 _RANDOM_DRAWS = frozenset({"rand", "randn", "randint", "rand_like", "randn_like",
                            "randint_like", "randperm", "normal", "bernoulli", "multinomial",
@@ -107,7 +110,8 @@ class StatementRunner(FunctionCalls):
 
     def calls_with_effects(self, nodes: list[ast.expr]) -> list[ast.Call]:
         """The calls inside a print's arguments that change what follows (they draw random
-        numbers, or run one of the snippet's functions), outermost first, in source order:
+        numbers, run one of the snippet's functions, or raise torch's error), outermost first,
+        in source order:
         `print(dropout(X, 0.5))` draws its mask as the script does. The rest of what a print
         shows is the app's to show."""
         found: list[ast.Call] = []
@@ -126,7 +130,8 @@ class StatementRunner(FunctionCalls):
             bound = self.env.get(func.id)
             return isinstance(bound, Py) and isinstance(bound.value, Function)
         name = self.module_path(func) or (func.attr if isinstance(func, ast.Attribute) else "")
-        return name.rsplit(".", 1)[-1] in _RANDOM_DRAWS
+        return name.rsplit(".", 1)[-1] in _RANDOM_DRAWS or (
+            isinstance(func, ast.Attribute) and func.attr in _MAY_RAISE and not call.args)
 
     # ---- assignment -------------------------------------------------------------------
     def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:

@@ -28,12 +28,12 @@ TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": tor
                 "bool": torch.bool}
 
 _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
-           "binary_cross_entropy", "nll_loss")
+           "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss")
 _ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu")  # F.<name> only
 _NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, "leaf", "constant", "linear", "index", "to",
                     "grad_hook", "setitem", "cat", "where", "overwritten")
 
-_METHOD_ONLY = ("expand", "repeat")  # x.expand(2, 3); torch has no torch.expand
+_METHOD_ONLY = ("expand", "repeat", "contiguous")  # x.expand(2, 3); no torch.expand
 
 # `torch.<name>(...)` → registry op
 TORCH_FUNCTIONS: dict[str, str] = {
@@ -65,7 +65,7 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "amin": ("dim", "keepdim"), "leaky_relu": ("negative_slope",), "elu": ("alpha",),
     "softplus": ("beta", "threshold"), "var": ("dim",), "std": ("dim",),
     "prod": ("dim", "keepdim"), "logsumexp": ("dim", "keepdim"), "cumsum": ("dim",),
-    "diag": ("diagonal",), "tril": ("diagonal",), "triu": ("diagonal",),
+    "diag": ("diagonal",), "diagflat": ("offset",), "tril": ("diagonal",), "triu": ("diagonal",),
 }
 
 # The numpy spellings torch also takes: x.sum(axis=0, keepdims=True) (d2l writes them).
@@ -145,6 +145,8 @@ def create(fn: str, args: list[Any], kwargs: dict[str, Any], like: torch.Tensor 
         if base in ("rand", "randn"):
             return getattr(torch, base)(tuple(like.shape), dtype=dtype, generator=generator)
         return getattr(torch, base)(tuple(like.shape), dtype=dtype)
+    if fn == "empty":  # its numbers are whatever memory held: zeros are as good as any
+        return torch.zeros(_shape(args, kwargs, fn), **_options(kwargs, fn))
     if fn in ("ones", "zeros", "rand", "randn"):
         shape = _shape(args, kwargs, fn)
         opts = _options(kwargs, fn)

@@ -15,8 +15,8 @@ from typing import Any
 import torch
 
 from engine.ops import get_op
-from engine.snippets.indexing import IndexingCalls
 from engine.snippets.safety import error_at, leaf_in_place_error, raised_at
+from engine.snippets.selecting import SELECTING, SelectingCalls
 from engine.snippets.tables import (
     CREATION,
     METHODS,
@@ -44,7 +44,7 @@ VALUE_METHODS = frozenset({
     "norm", "max", "min", "argmax", "argmin", "all", "any", "sign", "floor", "ceil", "round",
     "clone", "std", "var", "prod", "cumsum", "numel", "eq", "ne", "gt", "lt", "ge", "le",
     "allclose", "equal", "isclose", "clamp", "sort", "topk", "squeeze", "unsqueeze",
-    "expand", "flip", "contiguous", "nonzero", "count_nonzero", "cpu",
+    "expand", "flip", "nonzero", "count_nonzero", "cpu", "scatter", "scatter_add", *SELECTING,
 })
 # views read as a reshape to the shape torch gives
 RESHAPING = ("unsqueeze", "squeeze")
@@ -58,11 +58,12 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
     "max", "min", "argmax", "argmin", "norm", "all", "any", "allclose", "equal", "isclose",
     "numel", "sign", "floor", "ceil", "round", "clamp", "where", "cat", "stack", "squeeze",
     "unsqueeze", "flatten", "cumsum", "prod", "sort", "topk", "zeros_like", "ones_like",
-    "is_tensor", "is_floating_point", "from_numpy",
+    "is_tensor", "is_floating_point", "from_numpy", *SELECTING,
 })
 
 
-_SECOND_ORDER = ("{} is second-order: Gradflow shows first-order gradients "
+_SECOND_ORDER = ("{} is second-order, outside the computation Gradflow reads: it shows "
+                 "first-order gradients "
                  "(torch.autograd.functional.jacobian is read, and the Jacobian lens shows J)")
 _FUNCTIONAL_ADVICE = {
     "hessian": _SECOND_ORDER, "hvp": _SECOND_ORDER, "vhp": _SECOND_ORDER,
@@ -71,7 +72,7 @@ _FUNCTIONAL_ADVICE = {
 }
 
 
-class TensorCalls(IndexingCalls):
+class TensorCalls(SelectingCalls):
     def autograd_grad(self, node: ast.Call) -> Value:
         raise NotImplementedError  # the program reader records it as a call
 
@@ -111,8 +112,9 @@ class TensorCalls(IndexingCalls):
             raise error_at(node, _FUNCTIONAL_ADVICE.get(short.rsplit(".", 1)[1], (
                 f"torch.{short} is not read; torch.autograd.functional.jacobian is, and the "
                 "Jacobian lens shows its J")).format(f"torch.{short}"))
-        if short == "manual_seed":
-            raise error_at(node, "call torch.manual_seed(n) on a line of its own")
+        if short == "manual_seed":  # `_ = torch.manual_seed(0)` seeds all the same
+            self.manual_seed(node)
+            return Py(None)  # torch's Generator; nothing computes with it
         if short == "where":
             return self.where(node)
         fn = short.removeprefix("nn.functional.")
@@ -126,7 +128,12 @@ class TensorCalls(IndexingCalls):
                 return self.reshaped(short, args[0], args[1:], kwargs, node)
             return self.value_call(getattr(torch, short), f"torch.{short}", node,
                                    evaluated=(args, kwargs))
-        if short in ("max", "min") and len(node.args) in (1, 2) and not node.keywords:
+        if short in SELECTING and node.args and self.grad_enabled:
+            args, kwargs = self.arguments(node)
+            if self.needs_grad(args[0]):  # torch.gather(x, 1, idx) of a tensor with grad
+                return self.selecting(short, args[0], args[1:], kwargs, node)
+            return self.value_call(getattr(torch, short), path, node, evaluated=(args, kwargs))
+        if short in ("max", "min") and len(node.args) in (1, 2) and _dim_keywords(node):
             return self.max_or_min(short, None, node, f"torch.{short}")
         if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):
             if short not in CREATION and short not in TORCH_FUNCTIONS and short in VALUE_FUNCTIONS:
@@ -235,6 +242,28 @@ class TensorCalls(IndexingCalls):
             raise raised_at(node, exc) from None
         return self.op_node("expand", [receiver], {"size": list(shaped.shape)}, node)
 
+    def random_fill(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        """`torch.empty(3, dtype=torch.long).random_(5)`, `torch.empty(2, 3).uniform_(-1, 1)`:
+        a tensor just made gets the snippet generator's draws, the numbers torch would draw."""
+        if not isinstance(receiver, Pending) or receiver.node_id is not None or \
+                receiver.requires_grad:
+            raise error_at(node, f".{attr}() is read on a tensor just made, before anything "
+                                 "uses it, e.g. torch.empty(3).uniform_(-1, 1)")
+        args, kwargs = self.arguments(node)
+        plain = [self.plain(a, node) for a in args]
+        plain_kw = {k: self.plain(v, node) for k, v in kwargs.items()}
+        try:
+            t = getattr(self.concrete(receiver, node).clone(), attr)(
+                *plain, **plain_kw, generator=self.generator)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        receiver.value = t.tolist()
+        return receiver
+
+    def manual_seed(self, node: ast.Call) -> None:
+        """Set the seed of the numbers drawn next (reader.py)."""
+        raise error_at(node, "call torch.manual_seed(n) on a line of its own")
+
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if attr == "backward":
             raise error_at(node, "call backward on a line of its own")
@@ -248,7 +277,14 @@ class TensorCalls(IndexingCalls):
             return self.shape_query(receiver, attr, node)
         if attr in CASTS or attr in ("to", "type"):
             return self.cast(receiver, attr, node)
+        if attr in ("random_", "uniform_", "normal_"):
+            return self.random_fill(receiver, attr, node)
         if attr == "retain_grad":
+            if not self.needs_grad(receiver):
+                try:  # torch's own words for a tensor outside the graph
+                    torch.zeros(1).retain_grad()
+                except RuntimeError as exc:
+                    raise raised_at(node, exc) from None
             return Py(None)  # the app shows every node's gradient anyway
         if attr == "register_hook":
             return self.register_hook(receiver, node)
@@ -282,7 +318,16 @@ class TensorCalls(IndexingCalls):
         if attr in RESHAPING and self.needs_grad(receiver) and self.grad_enabled:
             args, kwargs = self.arguments(node)
             return self.reshaped(attr, receiver, args, kwargs, node)
-        if attr in ("max", "min") and len(node.args) <= 1 and not node.keywords:
+        if attr == "contiguous" and not node.args and not node.keywords:
+            t = self.concrete(receiver, node)
+            if t.is_contiguous():
+                return receiver  # torch gives the tensor itself
+            if not (self.needs_grad(receiver) and self.grad_enabled):
+                return self.from_tensor(t.contiguous(), node)
+            return self.op_node("contiguous", [receiver], {}, node)
+        if attr in SELECTING and self.needs_grad(receiver) and self.grad_enabled:
+            return self.selecting(attr, receiver, *self.arguments(node), node)
+        if attr in ("max", "min") and len(node.args) <= 1 and _dim_keywords(node):
             return self.max_or_min(attr, receiver, node, f".{attr}()")
         if attr in VALUE_METHODS:
             t = self.concrete(receiver, node)
@@ -344,3 +389,8 @@ class TensorCalls(IndexingCalls):
 def _short(node: ast.AST) -> str:
     text = ast.unparse(node)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _dim_keywords(node: ast.Call) -> bool:
+    """torch.max(x, dim=1, keepdim=True): only the keywords of a reduction along a dim."""
+    return all(kw.arg in ("dim", "keepdim") for kw in node.keywords)

@@ -51,10 +51,15 @@ def is_instance(value: Value, kinds: tuple[type, ...]) -> bool:
 
 def method_refused(receiver: Py, attr: str, node: ast.AST) -> ImportError_:
     """A method the importer does not read on a plain value, said with what to do."""
+    if receiver.value == "grad_fn" and attr.startswith("register_"):
+        return error_at(node, f".grad_fn.{attr}() is not read: a hook on a backward node "
+                              "works inside autograd's own machinery, outside the computation "
+                              "Gradflow reads (it reads the tensors and draws their backward "
+                              "nodes itself); hook the tensor instead, e.g. "
+                              "y.register_hook(lambda g: g * 2)")
     if receiver.value == "grad_fn":  # what y.grad_fn is read as
         return error_at(node, f".grad_fn.{attr}() is not read: Gradflow reads the tensors, "
-                              "not the backward nodes; hook the tensor instead, e.g. "
-                              "y.register_hook(lambda g: g * 2)")
+                              "not the backward nodes")
     return error_at(node, f".{attr}() on a {type_of(receiver).__name__} is not supported")
 
 

@@ -94,12 +94,32 @@ class ValueCalls(ConcreteReader):
         every = ([receiver] if receiver is not None else []) + args
         if len(every) == 2 and all(isinstance(v, Pending | Ref) for v in every):
             return self.op_node("maximum" if short == "max" else "minimum", every, {}, node)
+        along = self.dim_asked(every, kwargs, node)
+        if along is not None and isinstance(every[0], Pending | Ref) and \
+                self.needs_grad(every[0]) and self.grad_enabled:  # x.max(dim=1): (values, indices)
+            return self.max_along(short, every[0], along[0], along[1], node)
         if len(every) == 1 and not kwargs and isinstance(every[0], Pending | Ref) and \
                 self.needs_grad(every[0]) and self.grad_enabled:
             return self.op_node("a" + short, every, {}, node)  # x.max(): the whole tensor's
         fn = getattr(self.concrete(receiver, node), short) if receiver is not None else \
             getattr(torch, short)
         return self.value_call(fn, what, node, receiver=receiver, evaluated=(args, kwargs))
+
+    def dim_asked(self, every: list[Value], kwargs: dict[str, Value], node: ast.Call
+                  ) -> tuple[int, bool] | None:
+        """(dim, keepdim) of torch.max(x, 1) / x.max(dim=1, keepdim=True), else None."""
+        dims = [v for v in (*every[1:], kwargs.get("dim")) if v is not None]
+        if len(dims) != 1 or not isinstance(dims[0], Number) or len(every) > 2:
+            return None
+        keep = self.plain(kwargs["keepdim"], node) if "keepdim" in kwargs else False
+        dim = dims[0].value
+        if not isinstance(dim, int) or isinstance(dim, bool) or not isinstance(keep, bool):
+            return None
+        return dim, keep
+
+    def max_along(self, short: str, receiver: Value, dim: int, keepdim: bool,
+                  node: ast.Call) -> Value:
+        raise NotImplementedError  # selecting.py
 
     def value_call(self, fn: Any, what: str, node: ast.Call, receiver: Value | None = None,
                    evaluated: tuple[list[Value], dict[str, Value]] | None = None) -> Value:

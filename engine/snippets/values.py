@@ -90,3 +90,4 @@ class Module:
     op: str = ""  # the registry op an activation or loss applies
     options: dict[str, Any] = field(default_factory=dict)
     in_place: bool = False  # nn.ReLU(inplace=True): changes its input, as torch does
+    training: bool = True  # model.eval() turns it off: nn.Dropout then passes its input

@@ -29,17 +29,30 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "d2l_mlp_activation_grads", "lighttimesound_autograd_cells",
                  "lighttimesound_autograd_fixed", "pe_autograd_parts", "discuss_loss_grad_cases",
                  "alsanad_ones_like_seed", "pt_leaf_nonleaf_tutorial", "cofca_grads",
-                 "porterjenkins_retain_graph"}
+                 "porterjenkins_retain_graph", "adiezsanchez_backward_exercise",
+                 "bobosamson_activation_grads", "devgem_two_outputs_second_backward",
+                 "elsieyin_retain_graph_twice", "elsieyin_zero_in_loop",
+                 "grantmcclure_three_examples", "guokejie_sigmoid_grad",
+                 "hotohoto_quadratic_form", "jerry_flowmatching_partials",
+                 "krishnagauss_pow_sin", "pythonkb_sum_squares_twice", "rasbt_manual_grad_calls",
+                 "rasbt_manual_grad_tuple", "rentainhe_with_and_without_detach",
+                 "sourander_basics_sigmoid", "xiemeigongzi_mse_grad_error",
+                 "kwhou_max_abs_where_grads", "miaokee_jacobian_exp_sum",
+                 "discuss_ce_vs_nll_linear"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
-            "mlkatas_manual_gd_step"}
+            "mlkatas_manual_gd_step", "d2l_max_likelihood_descent"}
 # Outside the pure computation Gradflow reads: model classes, optimizers, data loops, and
-# other libraries' arrays and plots (numpy, matplotlib), second-order derivatives (create_graph).
+# other libraries' arrays and plots (numpy, matplotlib), second-order derivatives (create_graph),
+# hooks on autograd's backward nodes, computing with what torch.autograd.grad returned.
 OUTSIDE = {"velog_training_loop", "introyt_tiny_model", "neuralbase_adam_step",
            "introyt_sine_with_plots", "pe_softmax_numpy", "discuss_propagation_optim",
            "d2l_zh_linreg_scratch", "yunjey_basics_with_step",
-           "linkedin_second_derivative"}
+           "linkedin_second_derivative", "elsieyin_second_order_grad",
+           "codegenes_disable_backprop_layer", "pytorch_docs_node_register_hook",
+           "runebook_node_prehook", "redfish_jacobian_rows_autograd_grad",
+           "dsplog_softmax_jacobian_numpy"}
 
 
 def engine_side(code: str) -> dict[str, Any]:
@@ -146,6 +159,26 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "pt_leaf_nonleaf_tutorial": [B, Z, B],
     "cofca_grads": [B, B, B],
     "porterjenkins_retain_graph": [B, B],
+    "adiezsanchez_backward_exercise": [B, B],
+    "bobosamson_activation_grads": [B, Z, B, Z, B],
+    "devgem_two_outputs_second_backward": [B, B],
+    "elsieyin_retain_graph_twice": [B, B],
+    "elsieyin_zero_in_loop": [B, Z] * 4,
+    "grantmcclure_three_examples": [B, B, B],
+    "guokejie_sigmoid_grad": [B, B],
+    "hotohoto_quadratic_form": [B, B, B],
+    "jerry_flowmatching_partials": [B, B],
+    "krishnagauss_pow_sin": [B, B],
+    # the script stops at the second backward; the rest is still read as its calls
+    "pythonkb_sum_squares_twice": [B, B, B, B],
+    "rasbt_manual_grad_calls": [G] * 5 + [B],
+    "rasbt_manual_grad_tuple": [G, B],
+    "rentainhe_with_and_without_detach": [B, B],
+    "sourander_basics_sigmoid": [B, B, B],
+    "xiemeigongzi_mse_grad_error": [G, B],
+    "kwhou_max_abs_where_grads": [B, B, B],
+    "miaokee_jacobian_exp_sum": [J, B],
+    "discuss_ce_vs_nll_linear": [B, Z, B],
 }
 
 

@@ -63,6 +63,7 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "repeat": ([(2,)], {"repeats": [3, 2]}, lambda t: t.repeat(3, 2)),
     "flip": ([(2, 3)], {"dims": [1]}, lambda t: torch.flip(t, (1,))),
     "diag": ([(3,)], {"diagonal": 1}, lambda t: torch.diag(t, 1)),
+    "diagflat": ([(2, 2)], {"offset": -1}, lambda t: torch.diagflat(t, -1)),
     "tril": ([(3, 3)], {}, torch.tril),
     "triu": ([(3, 3)], {"diagonal": 1}, lambda t: torch.triu(t, 1)),
     "leaky_relu": ([(4,)], {"negative_slope": 0.2},
@@ -95,9 +96,14 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "index": ([(3, 4)], {"index": "1:, ::2"}, lambda t: t[1:, ::2]),
     "to": ([(3,)], {"dtype": "float64"}, lambda t: t.to(torch.float64)),
     "clone": ([(3,)], {}, torch.clone),
+    "contiguous": ([(2, 3)], {}, lambda t: t.t().contiguous().t()),
     "grad_hook": ([(3,)], {"scale": 2.5}, lambda t: _hooked(t, 2.5)),
     "l1_loss": ([(3,), (3,)], {"reduction": "sum"},
                 lambda a, b: F.l1_loss(a, b, reduction="sum")),
+    "smooth_l1_loss": ([(4,), (4,)], {"beta": 0.5},
+                       lambda a, b: F.smooth_l1_loss(a, b, beta=0.5)),
+    "huber_loss": ([(4,), (4,)], {"reduction": "sum", "delta": 0.3},
+                   lambda a, b: F.huber_loss(a, b, reduction="sum", delta=0.3)),
     "binary_cross_entropy": ([(4,), (4,)], {"reduction": "mean"},
                              lambda a, b: F.binary_cross_entropy(a, b, reduction="mean")),
     "nll_loss": ([(2, 3), (2,)], {"reduction": "none"},
@@ -139,6 +145,8 @@ def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> l
         tensors[0] = tensors[0] > 1.0  # a condition of booleans
     if name == "nll_loss":
         tensors[1] = torch.tensor([2, 0])  # class indices
+    if name in ("smooth_l1_loss", "huber_loss"):  # errors on both sides of beta / delta
+        tensors[0] = tensors[1] + torch.tensor([-1.2, -0.1, 0.2, 1.5], dtype=torch.float64)
     if name in ("binary_cross_entropy_with_logits", "cross_entropy"):
         tensors[1] = torch.softmax(tensors[1], dim=-1)  # probabilities as targets
     return tensors
@@ -150,7 +158,7 @@ def test_op_forward_and_vjp_match_torch(name: str):
     gen = torch.Generator().manual_seed(sum(map(ord, name)))
     tensors = _inputs(name, shapes, gen)
     losses = ("binary_cross_entropy_with_logits", "cross_entropy", "mse_loss", "l1_loss",
-              "binary_cross_entropy", "nll_loss")
+              "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss")
     differentiable = [not (name in losses and i == 1) and not (name == "where" and i == 0)
                       and not (name == "overwritten" and i == 1) for i in range(len(tensors))]
     doc = Document()

@@ -132,8 +132,10 @@ TRAINING_STEPS = [
     "w = torch.ones(2, requires_grad=True)\nfor t in range(3):\n    loss = (w * w).sum()\n"
     "    loss.backward()\n    w.data = w.data - 0.1 * w.grad\n    w.grad.zero_()\n",
     "x = torch.ones(2, requires_grad=True)\n(dx,) = torch.autograd.grad(x.sum(), x)\n"
-    "y = (x * dx).sum()\n",
-    "x = torch.ones(2, requires_grad=True)\nx.sum().backward()\ng = x.grad\nh = g * 2\n",
+    "y = (x * dx).sum()\ny.backward()\n",
+    "x = torch.ones(2, requires_grad=True)\nx.sum().backward()\ng = x.grad\nh = g * 2\n"
+    "h.sum().backward()\n",
+    "x = torch.ones(2, requires_grad=True)\nx.sum().backward()\nx = x - 0.1 * x.grad\n",
 ]
 
 

@@ -56,6 +56,10 @@ def document_with(op: str) -> Document:
     ids = [doc.add_node(LEAF if grad else CONSTANT, name, value=value, dtype=dtype,
                         requires_grad=grad).id for name, value, dtype, grad in inputs]
     node = doc.add_node(op, "y", params=PARAMS.get(op, {}))
+    if op == "contiguous":  # of a contiguous tensor torch gives the tensor itself: transpose
+        turned = doc.add_node("transpose", "at", params={"dim0": 1, "dim1": 0})
+        doc.add_edge(ids[0], turned.id, "input")
+        ids = [turned.id]
     for port, source in zip(spec.inputs, ids, strict=True):
         doc.add_edge(source, node.id, port)
     if op == "detach":  # nothing flows back through y: b's use of it makes the output
