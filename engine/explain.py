@@ -105,6 +105,11 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                        "evenly where several are equal)")},
     "amin": {"input": ("{g} at the smallest element of {a}", "only the minimum counts (shared "
                        "evenly where several are equal)")},
+    "cosine_similarity": {
+        "x1": ("{g} · ({b} / (‖{a}‖·‖{b}‖) − {out} · {a} / ‖{a}‖²)", "x1 is pushed toward "
+               "x2's direction, minus the part along x1 itself: its length does not count"),
+        "x2": ("{g} · ({a} / (‖{a}‖·‖{b}‖) − {out} · {b} / ‖{b}‖²)", "x2 is pushed toward "
+               "x1's direction, minus the part along x2 itself: its length does not count")},
     "softmax": {"input": ("{out} · ({g} − Σ {g} · {out})", "the softmax Jacobian, applied")},
     "log_softmax": {"input": ("{g} − softmax({a}) · Σ {g}", "the log-softmax Jacobian, applied")},
     "reshape": {"input": ("{g} reshaped back to the shape of {a}", "only the layout changes")},
@@ -303,7 +308,7 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
                 and node.op not in ("sum", "mean", "matmul", "reshape", "transpose", "norm",
                                     "amax", "amin", "var", "std", "permute", "outer", "prod",
                                     "logsumexp", "trace", "expand", "repeat", "diag",
-                                    "diagflat") \
+                                    "diagflat", "cosine_similarity") \
                 and "loss" not in node.op and node.op != "cross_entropy":
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))

@@ -268,6 +268,11 @@ _SPECS: list[OpSpec] = [
            "the sum of elements 0..i", "reductions",
            (Param("dim", "int", 0, help="the dimension to add along"),)),
     OpSpec("trace", "trace", ("input",), "tr", "the sum of a matrix's diagonal", "reductions"),
+    OpSpec("cosine_similarity", "cosine_similarity", ("x1", "x2"), "cos∠", "the cosine of "
+           "the angle between x1 and x2 along dim (broadcasts): x1·x2 / (‖x1‖·‖x2‖)",
+           "reductions", (Param("dim", "int", 1, help="the dimension the vectors lie along"),
+                          Param("eps", "float", 1e-8, help="the smallest length divided by")),
+           target="nn.functional.cosine_similarity"),
     OpSpec("softmax", "softmax", ("input",), "softmax", "exp(x) / Σ exp(x) along dim",
            "elementwise", (_SOFTMAX_DIM,)),
     OpSpec("log_softmax", "log_softmax", ("input",), "log softmax",

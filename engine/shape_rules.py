@@ -54,6 +54,12 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         return _matmul(shapes[0], shapes[1])
     if op in ("cumsum", "flip", "tril", "triu", "trace", "outer"):
         return _kept(op, shapes, params)
+    if op == "cosine_similarity":  # broadcast, then the vectors' dim is summed away
+        joint = broadcast(shapes)
+        dim = params.get("dim", 1)
+        if not all(shapes) or joint is None or not _dim_ok(dim, len(joint)):
+            return ASK_TORCH  # a number, a 0-d tensor: left to torch's own checks
+        return joint[:dim % len(joint)] + joint[dim % len(joint) + 1:]
     if op == "transpose":
         return _transposed(shapes[0], params.get("dim0", 0), params.get("dim1", 1))
     if op == "reshape":

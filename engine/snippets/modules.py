@@ -1,6 +1,6 @@
 """nn modules in a snippet: `nn.Linear`, `nn.Sequential` of Linear, the activations (ReLU,
-Tanh, Sigmoid, Softmax...), Flatten, Identity, Dropout, and the loss modules. Parameters are
-made by torch itself, from the snippet's random generator, so
+Tanh, Sigmoid, Softmax...), Flatten, Identity, Dropout, CosineSimilarity and the loss
+modules. Parameters are made by torch itself, from the snippet's random generator, so
 `torch.manual_seed(0); fc = nn.Linear(3, 2)` holds exactly the numbers torch would; they
 become leaves named `fc_weight`, `fc_bias` (`model_0_weight` inside a Sequential).
 """
@@ -35,7 +35,9 @@ LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross
           "SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss"}
 # what a loss module takes besides reduction=
 _LOSS_OPTIONS = {"SmoothL1Loss": "beta", "HuberLoss": "delta"}
-MODULES = ("Linear", "Embedding", "Sequential", *ACTIVATIONS, *SHAPING, *LOSSES)
+# modules of two inputs that are not losses: the op and its options, in torch's order
+PAIRED = {"CosineSimilarity": ("cosine_similarity", ("dim", "eps"))}
+MODULES = ("Linear", "Embedding", "Sequential", *ACTIVATIONS, *SHAPING, *LOSSES, *PAIRED)
 
 
 class ModuleReader(HookCalls):
@@ -62,6 +64,13 @@ class ModuleReader(HookCalls):
                                      "options")
             return Py(Module(kind, op=ACTIVATIONS[kind], options=options,
                              in_place=in_place is True and ACTIVATIONS[kind] in IN_PLACE_UNARY))
+        if kind in PAIRED:
+            op, names = PAIRED[kind]
+            options = {n: self.plain(v, node) for n, v in zip(names, args, strict=False)}
+            options.update({k: self.plain(v, node) for k, v in kwargs.items()})
+            if len(args) > len(names) or set(options) - set(names):
+                raise error_at(node, f"nn.{kind} is read with {' and '.join(names)}")
+            return Py(Module(kind, op=op, options=options))
         if kind in SHAPING:
             names = SHAPING[kind]
             options = {n: self.plain(v, node) for n, v in zip(names, args, strict=False)}
@@ -143,9 +152,11 @@ class ModuleReader(HookCalls):
         """The module applied to these values (`model(x)`, or torch's jacobian calling it)."""
         if kwargs:
             raise error_at(node, "call a module with its inputs only")
-        if module.kind in LOSSES:
+        if module.kind in LOSSES or module.kind in PAIRED:
             if len(args) != 2:
-                raise error_at(node, f"nn.{module.kind} takes the input and the target")
+                raise error_at(node, f"nn.{module.kind} takes the input and the target"
+                               if module.kind in LOSSES else f"nn.{module.kind} takes two "
+                               "tensors")
             return self.op_node(module.op, args, dict(module.options), node)
         if len(args) != 1:
             raise error_at(node, f"nn.{module.kind} takes one input")

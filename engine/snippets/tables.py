@@ -30,8 +30,10 @@ TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": tor
 _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
            "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss")
 _ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu")  # F.<name> only
-_NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, "leaf", "constant", "linear", "index", "to",
-                    "grad_hook", "setitem", "cat", "where", "overwritten")
+# F.<name> and torch.<name> alike, never a tensor method (no x.cosine_similarity)
+_FUNCTIONS_ONLY = ("cosine_similarity",)
+_NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, *_FUNCTIONS_ONLY, "leaf", "constant", "linear",
+                    "index", "to", "grad_hook", "setitem", "cat", "where", "overwritten")
 
 _METHOD_ONLY = ("expand", "repeat", "contiguous")  # x.expand(2, 3); no torch.expand
 
@@ -41,12 +43,13 @@ TORCH_FUNCTIONS: dict[str, str] = {
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "subtract": "sub", "multiply": "mul",
     "divide": "div", "true_divide": "div", "negative": "neg", "clip": "clamp", "bmm": "matmul",
     "ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
+    **{name: name for name in _FUNCTIONS_ONLY},
 }
 # `F.<name>(...)`, `nn.functional.<name>`, `torch.nn.functional.<name>`
 FUNCTIONAL: dict[str, str] = {
     **{name: name for name in _LOSSES},
     **{name: name for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax",
-                               "linear", *_ACTIVATIONS)},
+                               "linear", *_ACTIVATIONS, *_FUNCTIONS_ONLY)},
 }
 # `x.<name>(...)`
 METHODS: dict[str, str] = {
@@ -66,6 +69,7 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "softplus": ("beta", "threshold"), "var": ("dim",), "std": ("dim",),
     "prod": ("dim", "keepdim"), "logsumexp": ("dim", "keepdim"), "cumsum": ("dim",),
     "diag": ("diagonal",), "diagflat": ("offset",), "tril": ("diagonal",), "triu": ("diagonal",),
+    "cosine_similarity": ("dim", "eps"),
 }
 
 # The numpy spellings torch also takes: x.sum(axis=0, keepdims=True) (d2l writes them).

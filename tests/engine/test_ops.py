@@ -83,6 +83,8 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "var": ([(2, 3)], {"dim": 1, "correction": 0}, lambda t: torch.var(t, dim=1, correction=0)),
     "std": ([(2, 3)], {}, torch.std),
     "permute": ([(2, 3, 4)], {"dims": [2, 0, 1]}, lambda t: t.permute(2, 0, 1)),
+    "cosine_similarity": ([(2, 1, 4), (3, 4)], {"dim": -1, "eps": 1e-6},
+                          lambda a, b: F.cosine_similarity(a, b, dim=-1, eps=1e-6)),
     "softmax": ([(2, 3)], {"dim": 0}, lambda t: torch.softmax(t, dim=0)),
     "log_softmax": ([(2, 3)], {"dim": 1}, lambda t: torch.log_softmax(t, dim=1)),
     "reshape": ([(2, 3)], {"shape": [3, -1]}, lambda t: torch.reshape(t, (3, -1))),

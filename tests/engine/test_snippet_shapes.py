@@ -23,6 +23,7 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
     "transpose": [{"dim0": 0, "dim1": 1}, {"dim0": -1, "dim1": 0}, {"dim0": 0, "dim1": 2}],
     "mse_loss": [{"reduction": "mean"}, {"reduction": "none"}],
     "cross_entropy": [{"reduction": "mean"}], "nll_loss": [{"reduction": "sum"}],
+    "cosine_similarity": [{"dim": 1}, {"dim": -1}, {"dim": 0}, {"dim": 2}],
 }
 
 
