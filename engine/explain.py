@@ -145,6 +145,9 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "huber_loss": {"input": ("{g} · clamp({a} − {b}, −δ, δ) / {n}",
                              "the error, capped at ±delta"),
                    "target": ("−{g} · clamp({a} − {b}, −δ, δ) / {n}", "the same, negated")},
+    "kl_div": {"input": ("−{g} · {b} / {n}", "each log-probability is pulled up by its "
+                         "target probability"),
+               "target": ("{g} · (log {b} + 1 − {a}) / {n}", "d/dt of t · (log t − input)")},
     "binary_cross_entropy": {
         "input": ("{g} · ({a} − {b}) / ({a} · (1 − {a})) / {n}",
                   "d/dp of −t·log p − (1−t)·log(1−p)"),
@@ -159,6 +162,11 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
         "input": ("{g} · (softmax({a}) − onehot({b})) / {n}", "probabilities minus the target"),
         "target": ("−{g} · log_softmax({a}) / {n}", "for probability targets")},
 }
+# kl_div(log_target=True): the target holds log-probabilities, its terms are e^t · (t − input)
+_KL_LOG_TARGET = {"input": ("−{g} · exp({b}) / {n}", "each log-probability is pulled up by "
+                            "its target probability, e^t"),
+                  "target": ("{g} · exp({b}) · ({b} + 1 − {a}) / {n}",
+                             "d/dt of e^t · (t − input)")}
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,8 @@ def _count(run: Run, op: str, node_id: str, source: str, reduction: str | None) 
         return "n"
     if reduction in ("sum", "none"):
         return "1"
+    if reduction == "batchmean":  # kl_div: the sum over the batch size
+        return str(value.shape[0]) if value.dim() else "1"
     if op == "cross_entropy":
         return str(value.shape[0]) if value.dim() >= 2 else "1"
     return str(max(value.numel() // max(out.numel(), 1), 1))
@@ -286,6 +296,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
         return [Line("no gradient reached this node in this run", "muted")]
     for port, source in zip(spec.inputs, sources, strict=True):
         rule = RULES.get(node.op, {}).get(port)
+        if node.op == "kl_div" and node.params.get("log_target"):
+            rule = _KL_LOG_TARGET.get(port)
         if source is None:
             continue
         edge = edges[port]
@@ -308,7 +320,7 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
                 and node.op not in ("sum", "mean", "matmul", "reshape", "transpose", "norm",
                                     "amax", "amin", "var", "std", "permute", "outer", "prod",
                                     "logsumexp", "trace", "expand", "repeat", "diag",
-                                    "diagflat", "cosine_similarity") \
+                                    "diagflat", "cosine_similarity", "kl_div") \
                 and "loss" not in node.op and node.op != "cross_entropy":
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))

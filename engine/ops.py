@@ -356,6 +356,12 @@ _SPECS: list[OpSpec] = [
            "delta, delta × absolute error above (nn.HuberLoss)", "losses",
            (_reduction(), Param("delta", "float", 1.0, help="where the square turns linear")),
            target="nn.functional.huber_loss"),
+    OpSpec("kl_div", "kl_div", ("input", "target"), "KL", "Kullback-Leibler divergence "
+           "Σ target · (log target − input): input holds log-probabilities (nn.KLDivLoss)",
+           "losses", (Param("reduction", "choice", "mean", (*REDUCTIONS, "batchmean"),
+                            "how the terms combine; batchmean: the sum over the batch size"),
+                      Param("log_target", "bool", False, help="the target holds "
+                            "log-probabilities too")), target="nn.functional.kl_div"),
     OpSpec("binary_cross_entropy", "binary_cross_entropy", ("input", "target"), "BCE(p)",
            "binary cross-entropy on probabilities in [0, 1]", "losses", (_reduction(),),
            target="nn.functional.binary_cross_entropy"),

@@ -19,7 +19,8 @@ _SAME = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
                    "floor", "ceil", "trunc"})
 ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum"})
 _PAIR_LOSSES = frozenset({"mse_loss", "l1_loss", "binary_cross_entropy",
-                          "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss"})
+                          "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",
+                          "kl_div"})
 CLASS_LOSSES = frozenset({"cross_entropy", "nll_loss"})
 
 

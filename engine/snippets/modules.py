@@ -32,9 +32,9 @@ SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p",
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
           "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss":
           "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss",
-          "SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss"}
+          "SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss", "KLDivLoss": "kl_div"}
 # what a loss module takes besides reduction=
-_LOSS_OPTIONS = {"SmoothL1Loss": "beta", "HuberLoss": "delta"}
+_LOSS_OPTIONS = {"SmoothL1Loss": "beta", "HuberLoss": "delta", "KLDivLoss": "log_target"}
 # modules of two inputs that are not losses: the op and its options, in torch's order
 PAIRED = {"CosineSimilarity": ("cosine_similarity", ("dim", "eps"))}
 MODULES = ("Linear", "Embedding", "Sequential", *ACTIVATIONS, *SHAPING, *LOSSES, *PAIRED)

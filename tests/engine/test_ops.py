@@ -106,6 +106,9 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
                        lambda a, b: F.smooth_l1_loss(a, b, beta=0.5)),
     "huber_loss": ([(4,), (4,)], {"reduction": "sum", "delta": 0.3},
                    lambda a, b: F.huber_loss(a, b, reduction="sum", delta=0.3)),
+    # both ports take part: a target that requires grad gets torch's gradient too
+    "kl_div": ([(2, 3), (2, 3)], {"reduction": "batchmean"},
+               lambda a, b: F.kl_div(a, b, reduction="batchmean")),
     "binary_cross_entropy": ([(4,), (4,)], {"reduction": "mean"},
                              lambda a, b: F.binary_cross_entropy(a, b, reduction="mean")),
     "nll_loss": ([(2, 3), (2,)], {"reduction": "none"},
@@ -149,6 +152,9 @@ def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> l
         tensors[1] = torch.tensor([2, 0])  # class indices
     if name in ("smooth_l1_loss", "huber_loss"):  # errors on both sides of beta / delta
         tensors[0] = tensors[1] + torch.tensor([-1.2, -0.1, 0.2, 1.5], dtype=torch.float64)
+    if name == "kl_div":  # log-probabilities against probabilities
+        tensors[0] = torch.log_softmax(tensors[0], dim=-1)
+        tensors[1] = torch.softmax(tensors[1], dim=-1)
     if name in ("binary_cross_entropy_with_logits", "cross_entropy"):
         tensors[1] = torch.softmax(tensors[1], dim=-1)  # probabilities as targets
     return tensors

@@ -42,6 +42,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "grad_hook": {"scale": -2.5}, "transpose": {"dim0": 1, "dim1": 0},
     "mse_loss": {"reduction": "sum"}, "clamp": {"min": -0.3, "max": None},
     "permute": {"dims": [1, 0]}, "expand": {"size": [2, 2, 3]}, "repeat": {"repeats": [2, 1]},
+    "kl_div": {"reduction": "batchmean", "log_target": True},
     "cumsum": {"dim": 1}, "flip": {"dims": [0, 1]}, "prod": {"dim": 0}, "triu": {"diagonal": 1},
 }
 OP_NAMES = sorted(n for n in OPS if n not in (LEAF, CONSTANT))

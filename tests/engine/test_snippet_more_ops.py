@@ -1,15 +1,22 @@
 """More torch functions and nn modules learners use, read as registry ops with torch's own
 backward and compared with plain torch in a subprocess on the grads of the snippet's leaves,
 over several shapes and options: F.cosine_similarity / torch.cosine_similarity and
-nn.CosineSimilarity. What torch refuses is said in its words."""
+nn.CosineSimilarity; F.kl_div and nn.KLDivLoss (each reduction, log_target, a target that
+requires grad). What torch refuses is said in its words."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+import torch
 from test_corpus import agrees, engine_side
 from torch_reference import by_name
+
+from engine.explain import explain
+from engine.format import preview
+from engine.run import run
+from engine.snippets.reader import import_snippet
 
 HEAD = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
 
@@ -43,6 +50,28 @@ cos(p, q).sum().backward()
 loss = (1 - nn.CosineSimilarity()(p, q * 2)).mean()
 loss.backward()
 """,
+    # the usual distillation form: log-probabilities against probabilities, batchmean
+    "kl_div_batchmean_of_log_softmax": HEAD + """
+logits = torch.tensor([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]], requires_grad=True)
+target = torch.tensor([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])
+loss = F.kl_div(F.log_softmax(logits, dim=1), target, reduction="batchmean")
+loss.backward()
+""",
+    # torch's default reduction='mean' (it warns; the numbers are what it computes)
+    "kl_div_module_default_and_sum": HEAD + """
+x = torch.tensor([[-1.2, -0.4], [-0.7, -2.0], [-0.1, -3.0]], requires_grad=True)
+t = torch.tensor([[0.3, 0.7], [0.5, 0.5], [0.9, 0.1]], requires_grad=True)
+loss = nn.KLDivLoss()(x, t) + nn.KLDivLoss(reduction="sum")(x * 2, t)
+loss.backward()
+""",
+    "kl_div_log_target_none": HEAD + """
+p = torch.tensor([[-0.5, -1.5, -2.0]], requires_grad=True)
+q = torch.log(torch.tensor([[0.25, 0.25, 0.5]])).requires_grad_()
+terms = F.kl_div(p, q, reduction="none", log_target=True)
+terms.backward(torch.tensor([[1.0, 2.0, 3.0]]))
+m = nn.KLDivLoss(reduction="batchmean", log_target=True)(p, q)
+m.backward()
+""",
 }
 
 
@@ -51,6 +80,7 @@ def reference() -> dict[str, dict[str, Any]]:
     return by_name(SNIPPETS)
 
 
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides the total loss")  # torch's
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_matches_plain_torch(name: str, reference: dict[str, dict[str, Any]]) -> None:
     ours = engine_side(SNIPPETS[name])
@@ -72,6 +102,11 @@ a = torch.ones(2, 3, requires_grad=True)
 s = nn.CosineSimilarity()(a, torch.ones(2, 4))
 s.sum().backward()
 """,
+    "kl_div_sizes_differ": HEAD + """
+x = torch.zeros(2, 3, requires_grad=True)
+loss = F.kl_div(x, torch.full((2, 4), 0.25), reduction="sum")
+loss.backward()
+""",
 }
 
 
@@ -90,3 +125,42 @@ def test_what_torch_refuses_is_said_in_its_words(
     assert ours["error"] is not None, ours
     assert (ours["error"]["type"], ours["error"]["message"]) == (
         theirs["error"]["type"], theirs["error"]["message"])
+
+
+def _explained(code: str, op: str) -> list[str]:
+    doc = import_snippet(code)
+    result = run(doc)
+    node = next(n for n in doc.nodes() if n.op == op)
+    return [line.text for line in explain(doc, result, node.id)]
+
+
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_explains_the_rule_of_its_target_form(log_target: bool) -> None:
+    """The words and formula follow log_target, and the numbers after the last `=` are
+    torch's own gradient."""
+    x = torch.tensor([[-1.2, -0.4], [-0.7, -2.0]], requires_grad=True)
+    t = torch.tensor([[0.3, 0.7], [0.5, 0.5]], requires_grad=True)
+    torch.nn.functional.kl_div(x, t, reduction="sum", log_target=log_target).backward()
+    texts = _explained(HEAD + f"""
+x = torch.tensor([[-1.2, -0.4], [-0.7, -2.0]], requires_grad=True)
+t = torch.tensor([[0.3, 0.7], [0.5, 0.5]], requires_grad=True)
+loss = F.kl_div(x, t, reduction="sum", log_target={log_target})
+loss.backward()
+""", "kl_div")
+    assert ("  = −grad_out · exp(t) / n" in texts) is log_target
+    assert ("  = −grad_out · t / n" in texts) is not log_target
+    assert f"  = {preview(x.grad)}" in texts and f"  = {preview(t.grad)}" in texts
+
+
+def test_cosine_similarity_explains_both_vectors() -> None:
+    a = torch.tensor([[1.0, 2.0]], requires_grad=True)
+    b = torch.tensor([[3.0, 1.0]], requires_grad=True)
+    torch.nn.functional.cosine_similarity(a, b).sum().backward()
+    texts = _explained(HEAD + """
+a = torch.tensor([[1.0, 2.0]], requires_grad=True)
+b = torch.tensor([[3.0, 1.0]], requires_grad=True)
+F.cosine_similarity(a, b).sum().backward()
+""", "cosine_similarity")
+    assert any("· (b / (‖a‖·‖b‖) − " in t for t in texts)
+    assert any("· (a / (‖a‖·‖b‖) − " in t for t in texts)
+    assert f"  = {preview(a.grad)}" in texts and f"  = {preview(b.grad)}" in texts

@@ -24,6 +24,7 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
     "mse_loss": [{"reduction": "mean"}, {"reduction": "none"}],
     "cross_entropy": [{"reduction": "mean"}], "nll_loss": [{"reduction": "sum"}],
     "cosine_similarity": [{"dim": 1}, {"dim": -1}, {"dim": 0}, {"dim": 2}],
+    "kl_div": [{"reduction": "none"}, {"reduction": "batchmean", "log_target": True}],
 }
 
 
