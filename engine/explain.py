@@ -86,6 +86,9 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "diag": {"input": ("{g} at the diagonal places", "only the diagonal takes part")},
     "diagflat": {"input": ("{g}'s diagonal, in the input's shape",
                            "each number gets the gradient of its diagonal place")},
+    "pad": {"input": ("{g} with the border cut off", "the border holds a constant: the "
+                      "input's own places get their gradient back (places a negative pad "
+                      "cut get 0)")},
     "tril": {"input": ("{g} on and below the diagonal, 0 above", "the zeroed places get none")},
     "triu": {"input": ("{g} on and above the diagonal, 0 below", "the zeroed places get none")},
     "clamp": {"input": ("{g} · [min ≤ {a} ≤ max]", "clamp lets the gradient through where "
@@ -320,7 +323,7 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
                 and node.op not in ("sum", "mean", "matmul", "reshape", "transpose", "norm",
                                     "amax", "amin", "var", "std", "permute", "outer", "prod",
                                     "logsumexp", "trace", "expand", "repeat", "diag",
-                                    "diagflat", "cosine_similarity", "kl_div") \
+                                    "diagflat", "cosine_similarity", "kl_div", "pad") \
                 and "loss" not in node.op and node.op != "cross_entropy":
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))

@@ -15,7 +15,8 @@ class Param:
     """One keyword argument of an op.
 
     kind: "int", "float", "bool", "choice", "dims" (None, an int, or a tuple of ints),
-    "shape" (a tuple of ints, -1 allowed once), "dtype" (a dtype name), "index" (the text
+    "shape" (a tuple of ints, -1 allowed once), "ints" (a list of ints of any sign: F.pad's
+    pad), "dtype" (a dtype name), "index" (the text
     between the brackets of x[...]: integers, slices, None, ...), "bound" (None or a number:
     clamp's min and max).
     """
@@ -54,6 +55,8 @@ def check_param(param: Param, value: Any) -> Any:
             return value
         if isinstance(value, list | tuple) and value and all(is_int(v) for v in value):
             return tuple(value)
+    if param.kind == "ints" and isinstance(value, list | tuple) and all(is_int(v) for v in value):
+        return list(value)
     if param.kind == "shape" and isinstance(value, list | tuple) and all(is_int(v) for v in value):
         if sum(1 for v in value if v == -1) <= 1 and all(v >= -1 for v in value):
             return tuple(value)
@@ -66,5 +69,6 @@ def check_param(param: Param, value: Any) -> Any:
                  "between brackets, e.g. '0, 1:3' or '[0, 1], [2, 0]' or '[True, False]'",
         "dims": "None, an integer or a list of integers",
         "shape": "a list of integers (one -1 allowed)",
+        "ints": "a list of integers",
     }[param.kind]
     raise ValueError(f"{param.name} must be {expected}, not {value!r}")

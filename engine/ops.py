@@ -319,6 +319,11 @@ _SPECS: list[OpSpec] = [
            "diagonal set to 0", "shape", (Param("diagonal", "int", 0),)),
     OpSpec("triu", "triu", ("input",), "triu", "the matrix with the places below the "
            "diagonal set to 0", "shape", (Param("diagonal", "int", 0),)),
+    OpSpec("pad", "pad", ("input",), "pad", "the tensor inside a border of value (F.pad, "
+           "constant mode); a negative count cuts instead", "shape",
+           (Param("pad", "ints", [0, 0], help="(before, after) counts, the last dim first"),
+            Param("value", "float", 0.0, help="the number the border holds")),
+           target="nn.functional.pad"),
     OpSpec("cat", "cat", ("input", "other"), "cat", "the two tensors one after the other along "
            "dim (torch.cat, torch.stack); each gets its own part of the gradient", "shape",
            (Param("dim", "int", 0, help="the dimension to join along"),), impl=concatenated),

@@ -61,6 +61,8 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         if not all(shapes) or joint is None or not _dim_ok(dim, len(joint)):
             return ASK_TORCH  # a number, a 0-d tensor: left to torch's own checks
         return joint[:dim % len(joint)] + joint[dim % len(joint) + 1:]
+    if op == "pad":
+        return _padded(shapes[0], list(params.get("pad", [0, 0])))
     if op == "transpose":
         return _transposed(shapes[0], params.get("dim0", 0), params.get("dim1", 1))
     if op == "reshape":
@@ -114,6 +116,16 @@ def _kept(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]) -> 
     if op == "trace":
         return () if len(shape) == 2 else None
     return shape if len(shape) >= 2 else None  # tril, triu
+
+
+def _padded(shape: tuple[int, ...], pad: list[int]) -> Any:
+    """F.pad's constant mode: (before, after) pairs from the last dim back."""
+    if len(pad) % 2 or len(pad) > 2 * len(shape):
+        return None  # torch: divisible by 2, at most two times the input dimension
+    out = list(shape)
+    for i in range(len(pad) // 2):
+        out[-1 - i] += pad[2 * i] + pad[2 * i + 1]
+    return tuple(out) if all(n > 0 for n in out) else ASK_TORCH  # cut to 0 or less: torch's
 
 
 def _matmul(a: tuple[int, ...], b: tuple[int, ...]) -> Any:

@@ -27,13 +27,13 @@ from engine.snippets.tables import number_name
 _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
 _FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
                "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss", "linear",
-               "leaky_relu", "elu", "softplus", "gelu", "cosine_similarity", "kl_div")
+               "leaky_relu", "elu", "softplus", "gelu", "cosine_similarity", "kl_div", "pad")
 # Ops written as a method of their first input: `x.clone()`, `x.detach()`.
 _METHODS = ("clone", "contiguous", "detach")
 _NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
 # Params torch requires, written even at the registry's default (torch.flip(x) raises).
 _ALWAYS_WRITTEN = {("softmax", "dim"), ("log_softmax", "dim"), ("cumsum", "dim"),
-                   ("logsumexp", "dim"), ("flip", "dims")}
+                   ("logsumexp", "dim"), ("flip", "dims"), ("pad", "pad")}
 
 
 class CodegenError(ValueError):

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from engine.snippets.hooks import HookCalls
+from engine.snippets.functionals import FunctionalCalls
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.torchcalls import IN_PLACE_UNARY
 from engine.snippets.values import Function, HookHandle, Module, Number, Pending, Py, Value
@@ -40,7 +40,7 @@ PAIRED = {"CosineSimilarity": ("cosine_similarity", ("dim", "eps"))}
 MODULES = ("Linear", "Embedding", "Sequential", *ACTIVATIONS, *SHAPING, *LOSSES, *PAIRED)
 
 
-class ModuleReader(HookCalls):
+class ModuleReader(FunctionalCalls):
     def module(self, kind: str, node: ast.Call) -> Value:
         if kind == "Parameter":
             return self.parameter(node)

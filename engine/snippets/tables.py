@@ -32,8 +32,11 @@ _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_
 _ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu")  # F.<name> only
 # F.<name> and torch.<name> alike, never a tensor method (no x.cosine_similarity)
 _FUNCTIONS_ONLY = ("cosine_similarity",)
-_NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, *_FUNCTIONS_ONLY, "leaf", "constant", "linear",
-                    "index", "to", "grad_hook", "setitem", "cat", "where", "overwritten")
+# F.<name> with arguments the registry does not hold (mode=): read by functionals.py
+READ_APART = ("pad",)
+_NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, *_FUNCTIONS_ONLY, *READ_APART, "leaf", "constant",
+                    "linear", "index", "to", "grad_hook", "setitem", "cat", "where",
+                    "overwritten")
 
 _METHOD_ONLY = ("expand", "repeat", "contiguous")  # x.expand(2, 3); no torch.expand
 

@@ -73,6 +73,8 @@ def documents(draw: st.DrawFn) -> Document:
                                                          max_size=3)))
             elif p.kind == "shape":
                 params[p.name] = draw(st.lists(st.integers(0, 10 ** 12), max_size=4))
+            elif p.kind == "ints":  # F.pad's counts: any sign
+                params[p.name] = draw(st.lists(st.integers(INT64_MIN, INT64_MAX), max_size=6))
         fields["params"] = params
         try:
             node = doc.add_node(op, name, **fields)

@@ -64,6 +64,8 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "flip": ([(2, 3)], {"dims": [1]}, lambda t: torch.flip(t, (1,))),
     "diag": ([(3,)], {"diagonal": 1}, lambda t: torch.diag(t, 1)),
     "diagflat": ([(2, 2)], {"offset": -1}, lambda t: torch.diagflat(t, -1)),
+    "pad": ([(2, 3)], {"pad": [1, -1, 2, 0], "value": 0.5},
+            lambda t: F.pad(t, (1, -1, 2, 0), value=0.5)),
     "tril": ([(3, 3)], {}, torch.tril),
     "triu": ([(3, 3)], {"diagonal": 1}, lambda t: torch.triu(t, 1)),
     "leaky_relu": ([(4,)], {"negative_slope": 0.2},

@@ -43,6 +43,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "mse_loss": {"reduction": "sum"}, "clamp": {"min": -0.3, "max": None},
     "permute": {"dims": [1, 0]}, "expand": {"size": [2, 2, 3]}, "repeat": {"repeats": [2, 1]},
     "kl_div": {"reduction": "batchmean", "log_target": True},
+    "pad": {"pad": [1, 0, 0, 2], "value": 0.5},
     "cumsum": {"dim": 1}, "flip": {"dims": [0, 1]}, "prod": {"dim": 0}, "triu": {"diagonal": 1},
 }
 OP_NAMES = sorted(n for n in OPS if n not in (LEAF, CONSTANT))

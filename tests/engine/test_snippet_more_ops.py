@@ -2,7 +2,8 @@
 backward and compared with plain torch in a subprocess on the grads of the snippet's leaves,
 over several shapes and options: F.cosine_similarity / torch.cosine_similarity and
 nn.CosineSimilarity; F.kl_div and nn.KLDivLoss (each reduction, log_target, a target that
-requires grad). What torch refuses is said in its words."""
+requires grad); F.pad in constant mode (negative counts too). What torch refuses is said in
+its words, and the modes not read are refused by name."""
 
 from __future__ import annotations
 
@@ -72,6 +73,21 @@ terms.backward(torch.tensor([[1.0, 2.0, 3.0]]))
 m = nn.KLDivLoss(reduction="batchmean", log_target=True)(p, q)
 m.backward()
 """,
+    "pad_last_dim_and_two_dims": HEAD + """
+x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+a = F.pad(x, (1, 2))
+b = F.pad(x, [0, 1, 2, 0], "constant", 0.5)
+c = F.pad(x, pad=(1, 1, 1, 1), mode="constant", value=-1.0)
+(a * torch.arange(12.0).reshape(2, 6)).sum().backward(retain_graph=True)
+(b.pow(2).sum() + c.exp().sum()).backward()
+""",
+    # a negative count cuts: the cut places get no gradient
+    "pad_negative_crops_a_batch": HEAD + """
+img = torch.arange(24.0).reshape(2, 3, 4).requires_grad_()
+inner = F.pad(img, (-1, -1, 0, -1))
+border = F.pad(inner, (2, 0), value=3.0)
+(border * border).mean().backward()
+""",
 }
 
 
@@ -106,6 +122,21 @@ s.sum().backward()
 x = torch.zeros(2, 3, requires_grad=True)
 loss = F.kl_div(x, torch.full((2, 4), 0.25), reduction="sum")
 loss.backward()
+""",
+    "pad_odd_length": HEAD + """
+x = torch.ones(2, 3, requires_grad=True)
+y = F.pad(x, (1, 2, 3))
+y.sum().backward()
+""",
+    "pad_longer_than_the_dims": HEAD + """
+x = torch.ones(3, requires_grad=True)
+y = F.pad(x, [1, 1, 1, 1])
+y.sum().backward()
+""",
+    "pad_mode_torch_does_not_know": HEAD + """
+x = torch.ones(1, 2, 3, requires_grad=True)
+y = F.pad(x, (1, 1), mode="mirror")
+y.sum().backward()
 """,
 }
 
@@ -164,3 +195,15 @@ F.cosine_similarity(a, b).sum().backward()
     assert any("· (b / (‖a‖·‖b‖) − " in t for t in texts)
     assert any("· (a / (‖a‖·‖b‖) − " in t for t in texts)
     assert f"  = {preview(a.grad)}" in texts and f"  = {preview(b.grad)}" in texts
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_pad_modes_other_than_constant_are_refused_by_name(mode: str) -> None:
+    ours = engine_side(HEAD + f"""
+x = torch.arange(6.0).reshape(1, 2, 3).requires_grad_()
+y = F.pad(x, (1, 1), mode="{mode}")
+y.sum().backward()
+""")
+    assert ours.get("refused", "").endswith(
+        "F.pad is read in mode='constant' only; its modes 'reflect', 'replicate', 'circular' "
+        "are not read"), ours

@@ -1,0 +1,62 @@
+"""torch.nn.functional calls whose arguments the registry's op does not hold one to one:
+F.pad (its mode= is read, constant only). torch checks the arguments first, on the
+concrete tensor, so a refusal is in its own words at the snippet's line."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import torch
+
+from engine.ops import check_param, get_op
+from engine.snippets.hooks import HookCalls
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.values import Value
+
+_PAD_MODES_NOT_READ = ("reflect", "replicate", "circular")
+
+
+class FunctionalCalls(HookCalls):
+    def torch_call(self, path: str, node: ast.Call) -> Value:
+        if path == "torch.nn.functional.pad":
+            return self.padded(node)
+        return super().torch_call(path, node)
+
+    def named_arguments(self, what: str, names: tuple[str, ...],
+                        node: ast.Call) -> dict[str, Value]:
+        """The call's arguments by torch's parameter names (positional ones in this order)."""
+        args, kwargs = self.arguments(node)
+        if len(args) > len(names) or set(kwargs) - set(names) or \
+                set(kwargs) & set(names[:len(args)]):
+            raise error_at(node, f"{what} is read with {', '.join(names)}")
+        named = dict(zip(names, args, strict=False)) | kwargs
+        if names[0] not in named:
+            raise error_at(node, f"{what} needs a tensor")
+        return named
+
+    def checked(self, op: str, params: dict[str, Any], node: ast.Call) -> dict[str, Any]:
+        spec = get_op(op)
+        try:
+            return {k: check_param(spec.param(k), v) for k, v in params.items()}
+        except ValueError as exc:
+            raise error_at(node, f"F.{op}: {exc}") from None
+
+    def padded(self, node: ast.Call) -> Value:
+        """F.pad(x, pad, mode='constant', value=0): the pad op; torch's other modes are
+        refused by name (torch's own error for a mode it does not know)."""
+        named = self.named_arguments("F.pad", ("input", "pad", "mode", "value"), node)
+        plain = {k: self.plain(v, node) for k, v in named.items() if k != "input"}
+        try:
+            torch.nn.functional.pad(self.concrete(named["input"], node), **plain)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        mode = plain.pop("mode", "constant")
+        if mode != "constant":
+            raise error_at(node, f"F.pad is read in mode='constant' only; its modes "
+                                 f"{', '.join(repr(m) for m in _PAD_MODES_NOT_READ)} are not "
+                                 "read")
+        value = plain.get("value")
+        params = self.checked("pad", {"pad": plain.get("pad"),
+                                      "value": 0.0 if value is None else value}, node)
+        return self.op_node("pad", [named["input"]], params, node)
