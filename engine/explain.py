@@ -113,6 +113,13 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                "x2's direction, minus the part along x1 itself: its length does not count"),
         "x2": ("{g} · ({a} / (‖{a}‖·‖{b}‖) − {out} · {b} / ‖{b}‖²)", "x2 is pushed toward "
                "x1's direction, minus the part along x2 itself: its length does not count")},
+    "layer_norm": {
+        "input": ("({g}·{b} − mean({g}·{b}) − x̂ · mean({g}·{b}·x̂)) / σ,  x̂ = ({a} − mean) / σ",
+                  "the gradient times the weight, less its mean and its part along x̂, over "
+                  "σ: moving or scaling a row does not change its output"),
+        "weight": ("{g} · x̂ summed over the rows", "each weight scales its place of x̂ "
+                   "in every row"),
+        "bias": ("{g} summed over the rows", "the bias is added to every row")},
     "softmax": {"input": ("{out} · ({g} − Σ {g} · {out})", "the softmax Jacobian, applied")},
     "log_softmax": {"input": ("{g} − softmax({a}) · Σ {g}", "the log-softmax Jacobian, applied")},
     "reshape": {"input": ("{g} reshaped back to the shape of {a}", "only the layout changes")},
@@ -323,7 +330,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
                 and node.op not in ("sum", "mean", "matmul", "reshape", "transpose", "norm",
                                     "amax", "amin", "var", "std", "permute", "outer", "prod",
                                     "logsumexp", "trace", "expand", "repeat", "diag",
-                                    "diagflat", "cosine_similarity", "kl_div", "pad") \
+                                    "diagflat", "cosine_similarity", "kl_div", "pad",
+                                    "layer_norm") \
                 and "loss" not in node.op and node.op != "cross_entropy":
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))

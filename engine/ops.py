@@ -127,6 +127,12 @@ def concatenated(first: Any, second: Any, dim: int = 0) -> Any:
     return torch.cat([first, second], dim)
 
 
+def layer_normed(input: Any, weight: Any, bias: Any,  # noqa: A002 - torch's name
+                 normalized_shape: Any = (1,), eps: float = 1e-5) -> Any:
+    """F.layer_norm with the tensors first, as a node's ports come."""
+    return _resolve("nn.functional.layer_norm")(input, normalized_shape, weight, bias, eps)
+
+
 _resolved: dict[str, Callable[..., Any]] = {}
 
 
@@ -273,6 +279,11 @@ _SPECS: list[OpSpec] = [
            "reductions", (Param("dim", "int", 1, help="the dimension the vectors lie along"),
                           Param("eps", "float", 1e-8, help="the smallest length divided by")),
            target="nn.functional.cosine_similarity"),
+    OpSpec("layer_norm", "layer_norm", ("input", "weight", "bias"), "LayerNorm", "each "
+           "row's last dims normalized to mean 0, variance 1, times weight plus bias "
+           "(nn.LayerNorm)", "reductions",
+           (Param("normalized_shape", "shape", (1,), help="the last dims normalized over"),
+            Param("eps", "float", 1e-5, help="added to the variance")), impl=layer_normed),
     OpSpec("softmax", "softmax", ("input",), "softmax", "exp(x) / Σ exp(x) along dim",
            "elementwise", (_SOFTMAX_DIM,)),
     OpSpec("log_softmax", "log_softmax", ("input",), "log softmax",

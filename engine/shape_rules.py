@@ -61,6 +61,12 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         if not all(shapes) or joint is None or not _dim_ok(dim, len(joint)):
             return ASK_TORCH  # a number, a 0-d tensor: left to torch's own checks
         return joint[:dim % len(joint)] + joint[dim % len(joint) + 1:]
+    if op == "layer_norm":  # the input's shape, when it ends in the normalized one
+        norm = tuple(params.get("normalized_shape", (1,)))
+        if not norm or len(norm) > len(shapes[0]):
+            return ASK_TORCH
+        ok = shapes[0][len(shapes[0]) - len(norm):] == norm == shapes[1] == shapes[2]
+        return shapes[0] if ok else None  # torch: weight, bias and input's end must match
     if op == "pad":
         return _padded(shapes[0], list(params.get("pad", [0, 0])))
     if op == "transpose":

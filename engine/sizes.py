@@ -33,7 +33,7 @@ _NOT_GROWING = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", 
                           "asin", "acos", "sinh", "cosh", "erf", "log1p", "expm1", "log2",
                           "log10", "prod", "logsumexp", "cumsum", "trace", "flip", "tril",
                           "triu", "round", "floor", "ceil", "trunc",
-                          "overwritten"})
+                          "overwritten", "layer_norm"})
 
 
 def _shape(value: Any) -> tuple[int, ...]:

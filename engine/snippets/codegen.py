@@ -27,7 +27,8 @@ from engine.snippets.tables import number_name
 _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
 _FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
                "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss", "linear",
-               "leaky_relu", "elu", "softplus", "gelu", "cosine_similarity", "kl_div", "pad")
+               "leaky_relu", "elu", "softplus", "gelu", "cosine_similarity", "kl_div", "pad",
+               "layer_norm")
 # Ops written as a method of their first input: `x.clone()`, `x.detach()`.
 _METHODS = ("clone", "contiguous", "detach")
 _NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
@@ -199,6 +200,10 @@ def _expression(doc: Document, node: Node, inline: set[str],
         return f"torch.transpose({args[0]}, {node.params['dim0']}, {node.params['dim1']})"
     if node.op == "reshape":
         return f"torch.reshape({args[0]}, {_python(node.params['shape'])})"
+    if node.op == "layer_norm":  # torch's order: the shape comes before weight and bias
+        eps = node.params.get("eps", 1e-5)
+        return (f"F.layer_norm({args[0]}, {_python(node.params.get('normalized_shape', (1,)))}, "
+                f"{args[1]}, {args[2]}{'' if eps == 1e-5 else f', eps={eps!r}'})")
     if node.op in ("expand", "repeat"):  # methods only: torch has no torch.expand
         sizes = node.params.get("size" if node.op == "expand" else "repeats", (1,))
         return f"{args[0]}.{node.op}({_python(sizes)})"

@@ -1,5 +1,6 @@
 """torch.nn.functional calls whose arguments the registry's op does not hold one to one:
-F.pad (its mode= is read, constant only). torch checks the arguments first, on the
+F.pad (its mode= is read, constant only), F.layer_norm and nn.LayerNorm (weight and bias
+optional: the registry op takes both; torch checks the arguments first, on the
 concrete tensor, so a refusal is in its own words at the snippet's line."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import torch
 from engine.ops import check_param, get_op
 from engine.snippets.hooks import HookCalls
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.values import Value
+from engine.snippets.values import Number, Py, Value
 
 _PAD_MODES_NOT_READ = ("reflect", "replicate", "circular")
 
@@ -21,6 +22,14 @@ class FunctionalCalls(HookCalls):
     def torch_call(self, path: str, node: ast.Call) -> Value:
         if path == "torch.nn.functional.pad":
             return self.padded(node)
+        if path == "torch.nn.functional.layer_norm":
+            named = self.named_arguments("F.layer_norm", ("input", "normalized_shape", "weight",
+                                                          "bias", "eps"), node)
+            if "normalized_shape" not in named:
+                raise error_at(node, "F.layer_norm needs the normalized shape")
+            eps = self.plain(named["eps"], node) if "eps" in named else 1e-5
+            return self.layer_normed(named["input"], self.plain(named["normalized_shape"], node),
+                                     named.get("weight"), named.get("bias"), eps, node)
         return super().torch_call(path, node)
 
     def named_arguments(self, what: str, names: tuple[str, ...],
@@ -60,3 +69,26 @@ class FunctionalCalls(HookCalls):
         params = self.checked("pad", {"pad": plain.get("pad"),
                                       "value": 0.0 if value is None else value}, node)
         return self.op_node("pad", [named["input"]], params, node)
+
+    def layer_normed(self, value: Value, shape: Any, weight: Value | None, bias: Value | None,
+                     eps: Any, node: ast.Call) -> Value:
+        """The layer_norm op; a weight or bias not given is torch's identity (ones, zeros: the
+        same numbers and gradients as none, since x̂ · 1 + 0 is x̂ to the last bit)."""
+        if isinstance(value, Number | Py):
+            raise error_at(node, "F.layer_norm needs a tensor input")
+        x = self.concrete(value, node)
+        w, b = (None if t is None or isinstance(t, Py) and t.value is None else t
+                for t in (weight, bias))
+        try:
+            torch.nn.functional.layer_norm(
+                x, shape, weight=None if w is None else self.concrete(w, node),
+                bias=None if b is None else self.concrete(b, node), eps=eps)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        norm = list(shape)  # torch took it: a list or tuple of ints
+        if w is None:
+            w = self.from_tensor(torch.ones(norm, dtype=x.dtype), node)
+        if b is None:
+            b = self.from_tensor(torch.zeros(norm, dtype=x.dtype), node)
+        params = self.checked("layer_norm", {"normalized_shape": norm, "eps": eps}, node)
+        return self.op_node("layer_norm", [value, w, b], params, node)

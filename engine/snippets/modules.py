@@ -1,4 +1,4 @@
-"""nn modules in a snippet: `nn.Linear`, `nn.Sequential` of Linear, the activations (ReLU,
+"""nn modules in a snippet: `nn.Linear`, `nn.LayerNorm`, `nn.Sequential`, the activations (ReLU,
 Tanh, Sigmoid, Softmax...), Flatten, Identity, Dropout, CosineSimilarity and the loss
 modules. Parameters are made by torch itself, from the snippet's random generator, so
 `torch.manual_seed(0); fc = nn.Linear(3, 2)` holds exactly the numbers torch would; they
@@ -26,6 +26,7 @@ ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
                       "Softmax": ("dim",), "LogSoftmax": ("dim",)}
 # the arguments a layer is read with, in torch's order
 _LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
+                  "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias", "dtype"),
                   "Embedding": ("num_embeddings", "embedding_dim", "dtype")}
 # modules that only rearrange or pass their input: the options each takes, in torch's order
 SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace")}
@@ -37,7 +38,8 @@ LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross
 _LOSS_OPTIONS = {"SmoothL1Loss": "beta", "HuberLoss": "delta", "KLDivLoss": "log_target"}
 # modules of two inputs that are not losses: the op and its options, in torch's order
 PAIRED = {"CosineSimilarity": ("cosine_similarity", ("dim", "eps"))}
-MODULES = ("Linear", "Embedding", "Sequential", *ACTIVATIONS, *SHAPING, *LOSSES, *PAIRED)
+MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", *ACTIVATIONS, *SHAPING, *LOSSES,
+           *PAIRED)
 
 
 class ModuleReader(FunctionalCalls):
@@ -133,7 +135,9 @@ class ModuleReader(FunctionalCalls):
         params = {name: self.from_tensor(p.detach(), node, requires_grad=True)
                   for name, p in layer.named_parameters()}
         self.leaves_pending.extend(params.values())
-        return Py(Module(kind, params=params))
+        norm = {"normalized_shape": list(layer.normalized_shape), "eps": layer.eps} \
+            if isinstance(layer, torch.nn.LayerNorm) else {}
+        return Py(Module(kind, params=params, options=norm))
 
     def name_parameters(self, module: Module, prefix: str) -> None:
         """Leaves of a module bound to `prefix`: prefix_weight, prefix_0_bias..."""
@@ -191,6 +195,10 @@ class ModuleReader(FunctionalCalls):
             except Exception as exc:  # noqa: BLE001 - torch's own words
                 raise raised_at(node, exc) from None
             return self.index_value(module.params["weight"], (index,), node)
+        if module.kind == "LayerNorm":  # its weight and bias are leaves: ln_weight, ln_bias
+            return self.layer_normed(value, module.options["normalized_shape"],
+                                     module.params.get("weight"), module.params.get("bias"),
+                                     module.options["eps"], node)
         if module.kind == "Linear":
             weight, bias = module.params["weight"], module.params.get("bias")
             if bias is None:

@@ -87,6 +87,8 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "permute": ([(2, 3, 4)], {"dims": [2, 0, 1]}, lambda t: t.permute(2, 0, 1)),
     "cosine_similarity": ([(2, 1, 4), (3, 4)], {"dim": -1, "eps": 1e-6},
                           lambda a, b: F.cosine_similarity(a, b, dim=-1, eps=1e-6)),
+    "layer_norm": ([(2, 3, 4), (3, 4), (3, 4)], {"normalized_shape": [3, 4], "eps": 1e-3},
+                   lambda x, w, b: F.layer_norm(x, (3, 4), w, b, eps=1e-3)),
     "softmax": ([(2, 3)], {"dim": 0}, lambda t: torch.softmax(t, dim=0)),
     "log_softmax": ([(2, 3)], {"dim": 1}, lambda t: torch.log_softmax(t, dim=1)),
     "reshape": ([(2, 3)], {"shape": [3, -1]}, lambda t: torch.reshape(t, (3, -1))),

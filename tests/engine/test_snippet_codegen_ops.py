@@ -31,6 +31,8 @@ SPECIAL: dict[str, list[tuple[str, Any, str, bool]]] = {
     "pow": [("a", A, "float32", True), ("e", B, "float32", True)],
     "binary_cross_entropy": [("a", A, "float32", True), ("t", B, "float32", False)],
     "setitem": [("a", A, "float32", True), ("v", [1.0, -2.0, 0.5], "float32", True)],
+    "layer_norm": [("a", A, "float32", True), ("w", [1.5, -0.5, 0.8], "float32", True),
+                   ("b", [0.1, 0.0, -0.3], "float32", True)],
     "outer": [("a", A[0], "float32", True), ("b", B[0][:2], "float32", True)],
     "overwritten": [("a", A, "float32", True), ("v", B, "float32", False)],
     "where": [("c", [[True, False, True], [False, True, True]], "bool", False),
@@ -44,6 +46,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "permute": {"dims": [1, 0]}, "expand": {"size": [2, 2, 3]}, "repeat": {"repeats": [2, 1]},
     "kl_div": {"reduction": "batchmean", "log_target": True},
     "pad": {"pad": [1, 0, 0, 2], "value": 0.5},
+    "layer_norm": {"normalized_shape": [3], "eps": 1e-3},
     "cumsum": {"dim": 1}, "flip": {"dims": [0, 1]}, "prod": {"dim": 0}, "triu": {"diagonal": 1},
 }
 OP_NAMES = sorted(n for n in OPS if n not in (LEAF, CONSTANT))

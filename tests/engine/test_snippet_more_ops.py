@@ -2,8 +2,9 @@
 backward and compared with plain torch in a subprocess on the grads of the snippet's leaves,
 over several shapes and options: F.cosine_similarity / torch.cosine_similarity and
 nn.CosineSimilarity; F.kl_div and nn.KLDivLoss (each reduction, log_target, a target that
-requires grad); F.pad in constant mode (negative counts too). What torch refuses is said in
-its words, and the modes not read are refused by name."""
+requires grad); F.pad in constant mode (negative counts too); nn.LayerNorm (its weight and
+bias leaves, compared with the same lines run by torch here) and F.layer_norm. What torch
+refuses is said in its words, and the modes not read are refused by name."""
 
 from __future__ import annotations
 
@@ -88,6 +89,26 @@ inner = F.pad(img, (-1, -1, 0, -1))
 border = F.pad(inner, (2, 0), value=3.0)
 (border * border).mean().backward()
 """,
+    "layer_norm_functional_forms": HEAD + """
+x = torch.tensor([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]], requires_grad=True)
+w = torch.tensor([1.5, -0.5, 0.8], requires_grad=True)
+b = torch.tensor([0.1, 0.0, -0.3], requires_grad=True)
+y = F.layer_norm(x, (3,), w, b) + F.layer_norm(x, [3], eps=1e-2) + F.layer_norm(x, (3,), weight=w)
+(y * torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])).sum().backward()
+""",
+    "layer_norm_module_2d_shape": HEAD + """
+torch.manual_seed(0)
+x = torch.randn(2, 2, 3, requires_grad=True)
+ln = nn.LayerNorm([2, 3], eps=1e-4)
+z = ln(x)
+(z * torch.arange(12.0).reshape(2, 2, 3)).sum().backward()
+""",
+    "layer_norm_without_affine_in_a_sequential": HEAD + """
+torch.manual_seed(3)
+net = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4, elementwise_affine=False), nn.Tanh())
+x = torch.randn(5, 3, requires_grad=True)
+net(x).pow(2).mean().backward()
+""",
 }
 
 
@@ -136,6 +157,21 @@ y.sum().backward()
     "pad_mode_torch_does_not_know": HEAD + """
 x = torch.ones(1, 2, 3, requires_grad=True)
 y = F.pad(x, (1, 1), mode="mirror")
+y.sum().backward()
+""",
+    "layer_norm_shape_not_at_the_end": HEAD + """
+x = torch.ones(2, 3, requires_grad=True)
+y = nn.LayerNorm(2)(x)
+y.sum().backward()
+""",
+    "layer_norm_shape_as_an_int": HEAD + """
+x = torch.ones(2, 3, requires_grad=True)
+y = F.layer_norm(x, 3)
+y.sum().backward()
+""",
+    "layer_norm_weight_of_another_shape": HEAD + """
+x = torch.ones(2, 3, requires_grad=True)
+y = F.layer_norm(x, (3,), torch.ones(4))
 y.sum().backward()
 """,
 }
@@ -207,3 +243,29 @@ y.sum().backward()
     assert ours.get("refused", "").endswith(
         "F.pad is read in mode='constant' only; its modes 'reflect', 'replicate', 'circular' "
         "are not read"), ours
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    ("4", ["ln_bias", "ln_weight"]), ("4, bias=False", ["ln_weight"]),
+    ("4, elementwise_affine=False", [])])
+def test_layer_norm_parameters_are_leaves_named_by_torch(options: str,
+                                                         named: list[str]) -> None:
+    """ln.weight and ln.bias are the leaves ln_weight and ln_bias (not names of the script,
+    so compared here with the same lines run by torch); the ones torch leaves out are none."""
+    code = HEAD + f"""
+torch.manual_seed(1)
+x = torch.randn(3, 4, requires_grad=True)
+ln = nn.LayerNorm({options})
+y = ln(x * 2.0)
+(y * torch.arange(12.0).reshape(3, 4)).sum().backward()
+"""
+    ours = engine_side(code)["grads"]
+    torch.manual_seed(1)
+    x = torch.randn(3, 4, requires_grad=True)
+    ln = eval(f"torch.nn.LayerNorm({options})")  # noqa: S307 - the test's own text
+    (ln(x * 2.0) * torch.arange(12.0).reshape(3, 4)).sum().backward()
+    assert sorted(k for k in ours if k.startswith("ln_")) == named
+    assert torch.allclose(torch.tensor(ours["x"]), x.grad, atol=1e-6)
+    for name, param in ln.named_parameters():
+        assert param.grad is not None
+        assert torch.allclose(torch.tensor(ours[f"ln_{name}"]), param.grad, atol=1e-6), name
