@@ -71,6 +71,12 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "expm1": {"input": ("{g} · ({out} + 1)", "d(eᵃ − 1)/da = eᵃ")},
     "log2": {"input": ("{g} / ({a} · ln 2)", "d(log₂ a)/da = 1 / (a ln 2)")},
     "log10": {"input": ("{g} / ({a} · ln 10)", "d(log₁₀ a)/da = 1 / (a ln 10)")},
+    "einsum": {"input": ("einsum of {g} and {b}, back to the indices of {a}", "each operand "
+                         "gets the gradient contracted with the other operand (ij,jk->ik: "
+                         "grad_out @ bᵀ)"),
+               "other": ("einsum of {a} and {g}, back to the indices of {b}", "each operand "
+                         "gets the gradient contracted with the other operand (ij,jk->ik: "
+                         "aᵀ @ grad_out)")},
     "outer": {"input": ("{g} @ {b}", "each row's gradient times the other vector"),
               "vec2": ("{g}ᵀ @ {a}", "each column's gradient times the first vector")},
     "prod": {"input": ("{g} · {out} / {a} (the product of the other elements)",
@@ -331,7 +337,7 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
                                     "amax", "amin", "var", "std", "permute", "outer", "prod",
                                     "logsumexp", "trace", "expand", "repeat", "diag",
                                     "diagflat", "cosine_similarity", "kl_div", "pad",
-                                    "layer_norm") \
+                                    "layer_norm", "einsum") \
                 and "loss" not in node.op and node.op != "cross_entropy":
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))

@@ -18,7 +18,7 @@ class Param:
     "shape" (a tuple of ints, -1 allowed once), "ints" (a list of ints of any sign: F.pad's
     pad), "dtype" (a dtype name), "index" (the text
     between the brackets of x[...]: integers, slices, None, ...), "bound" (None or a number:
-    clamp's min and max).
+    clamp's min and max), "text" (a string of up to 100 characters: einsum's equation).
     """
 
     name: str
@@ -55,6 +55,8 @@ def check_param(param: Param, value: Any) -> Any:
             return value
         if isinstance(value, list | tuple) and value and all(is_int(v) for v in value):
             return tuple(value)
+    if param.kind == "text" and isinstance(value, str) and 0 < len(value.strip()) <= 100:
+        return value.strip()
     if param.kind == "ints" and isinstance(value, list | tuple) and all(is_int(v) for v in value):
         return list(value)
     if param.kind == "shape" and isinstance(value, list | tuple) and all(is_int(v) for v in value):
@@ -70,5 +72,6 @@ def check_param(param: Param, value: Any) -> Any:
         "dims": "None, an integer or a list of integers",
         "shape": "a list of integers (one -1 allowed)",
         "ints": "a list of integers",
+        "text": "a text of 1 to 100 characters",
     }[param.kind]
     raise ValueError(f"{param.name} must be {expected}, not {value!r}")

@@ -133,6 +133,11 @@ def layer_normed(input: Any, weight: Any, bias: Any,  # noqa: A002 - torch's nam
     return _resolve("nn.functional.layer_norm")(input, normalized_shape, weight, bias, eps)
 
 
+def einsum_of_two(input: Any, other: Any, equation: str = "ij,jk->ik") -> Any:  # noqa: A002
+    """torch.einsum(equation, input, other), the operands as a node's ports come."""
+    return _resolve("einsum")(equation, input, other)
+
+
 _resolved: dict[str, Callable[..., Any]] = {}
 
 
@@ -188,6 +193,10 @@ _SPECS: list[OpSpec] = [
     _binary("div", "÷", "elementwise quotient a / b (broadcasts)", "truediv"),
     _binary("pow", "^", "elementwise power a ** b (broadcasts)", "pow", second="exponent"),
     _binary("matmul", "@", "matrix product a @ b", "matmul"),
+    OpSpec("einsum", "einsum", ("input", "other"), "einsum", "torch.einsum of two tensors: "
+           "the equation names each one's indices; those missing after -> are summed",
+           "arithmetic", (Param("equation", "text", "ij,jk->ik", help="e.g. ij,jk->ik (a "
+                                "matrix product), i,i-> (a dot product)"),), impl=einsum_of_two),
     OpSpec("outer", "outer", ("input", "vec2"), "⊗", "outer product of two vectors: "
            "out[i, j] = a[i] · b[j]", "arithmetic"),
     OpSpec("maximum", "maximum", ("input", "other"), "max", "elementwise larger of a and b "

@@ -200,6 +200,8 @@ def _expression(doc: Document, node: Node, inline: set[str],
         return f"torch.transpose({args[0]}, {node.params['dim0']}, {node.params['dim1']})"
     if node.op == "reshape":
         return f"torch.reshape({args[0]}, {_python(node.params['shape'])})"
+    if node.op == "einsum":
+        return f"torch.einsum({node.params.get('equation', 'ij,jk->ik')!r}, {args[0]}, {args[1]})"
     if node.op == "layer_norm":  # torch's order: the shape comes before weight and bias
         eps = node.params.get("eps", 1e-5)
         return (f"F.layer_norm({args[0]}, {_python(node.params.get('normalized_shape', (1,)))}, "

@@ -1,7 +1,7 @@
-"""torch.nn.functional calls whose arguments the registry's op does not hold one to one:
-F.pad (its mode= is read, constant only), F.layer_norm and nn.LayerNorm (weight and bias
-optional: the registry op takes both; torch checks the arguments first, on the
-concrete tensor, so a refusal is in its own words at the snippet's line."""
+"""torch functions whose arguments a registry op does not hold one to one: F.pad (its
+mode= is read, constant only), F.layer_norm and nn.LayerNorm (weight and bias optional; the
+registry op takes both), torch.einsum of two tensors (the equation first). torch checks the
+arguments first, on the concrete tensors, so a refusal is in its own words at the line."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class FunctionalCalls(HookCalls):
     def torch_call(self, path: str, node: ast.Call) -> Value:
         if path == "torch.nn.functional.pad":
             return self.padded(node)
+        if path == "torch.einsum":
+            return self.einsum(node)
         if path == "torch.nn.functional.layer_norm":
             named = self.named_arguments("F.layer_norm", ("input", "normalized_shape", "weight",
                                                           "bias", "eps"), node)
@@ -92,3 +94,28 @@ class FunctionalCalls(HookCalls):
             b = self.from_tensor(torch.zeros(norm, dtype=x.dtype), node)
         params = self.checked("layer_norm", {"normalized_shape": norm, "eps": eps}, node)
         return self.op_node("layer_norm", [value, w, b], params, node)
+
+    def einsum(self, node: ast.Call) -> Value:
+        """torch.einsum('ij,jk->ik', a, b) or (..., [a, b]): the einsum op of two tensors;
+        torch's own error for an equation it refuses."""
+        args, kwargs = self.arguments(node)
+        if args and len(args) == 2 and isinstance(args[1], Py) and \
+                isinstance(args[1].value, list | tuple):
+            args = [args[0], *args[1].value]
+        equation = self.plain(args[0], node) if args else None
+        if kwargs or not isinstance(equation, str):
+            raise error_at(node, "torch.einsum is read with an equation and its tensors, "
+                                 "e.g. torch.einsum('ij,jk->ik', a, b)")
+        operands = args[1:]
+        if any(isinstance(t, Number | Py) for t in operands):
+            raise error_at(node, "torch.einsum needs tensors after its equation")
+        try:
+            torch.einsum(equation, *(self.concrete(t, node) for t in operands))
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        if len(operands) != 2:
+            raise error_at(node, f"torch.einsum is read with two tensors, not "
+                                 f"{len(operands)}; write one tensor's as x.sum(), x.trace(), "
+                                 "x.diagonal() or x.permute(), three as two einsums")
+        params = self.checked("einsum", {"equation": equation}, node)
+        return self.op_node("einsum", operands, params, node)

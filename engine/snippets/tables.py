@@ -33,7 +33,7 @@ _ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu")  # F.<name> only
 # F.<name> and torch.<name> alike, never a tensor method (no x.cosine_similarity)
 _FUNCTIONS_ONLY = ("cosine_similarity",)
 # F.<name> with arguments the registry does not hold (mode=): read by functionals.py
-READ_APART = ("pad", "layer_norm")
+READ_APART = ("pad", "layer_norm", "einsum")
 _NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, *_FUNCTIONS_ONLY, *READ_APART, "leaf", "constant",
                     "linear", "index", "to", "grad_hook", "setitem", "cat", "where",
                     "overwritten")

@@ -75,6 +75,9 @@ def documents(draw: st.DrawFn) -> Document:
                 params[p.name] = draw(st.lists(st.integers(0, 10 ** 12), max_size=4))
             elif p.kind == "ints":  # F.pad's counts: any sign
                 params[p.name] = draw(st.lists(st.integers(INT64_MIN, INT64_MAX), max_size=6))
+            elif p.kind == "text":  # einsum's equation, kept as written (JSON escapes it)
+                params[p.name] = draw(st.text(min_size=1, max_size=100).filter(
+                    lambda t: t.strip() == t and t))
         fields["params"] = params
         try:
             node = doc.add_node(op, name, **fields)

@@ -55,6 +55,8 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "log2": ([(3,)], {}, torch.log2),
     "log10": ([(3,)], {}, torch.log10),
     "outer": ([(3,), (2,)], {}, torch.outer),
+    "einsum": ([(2, 3, 4), (2, 4)], {"equation": "bij,bj->bi"},
+               lambda a, b: torch.einsum("bij,bj->bi", a, b)),
     "prod": ([(2, 3)], {"dim": 1, "keepdim": True}, lambda t: torch.prod(t, 1, keepdim=True)),
     "logsumexp": ([(2, 3)], {"dim": 1}, lambda t: torch.logsumexp(t, 1)),
     "cumsum": ([(2, 3)], {"dim": 1}, lambda t: torch.cumsum(t, 1)),

@@ -45,7 +45,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "mse_loss": {"reduction": "sum"}, "clamp": {"min": -0.3, "max": None},
     "permute": {"dims": [1, 0]}, "expand": {"size": [2, 2, 3]}, "repeat": {"repeats": [2, 1]},
     "kl_div": {"reduction": "batchmean", "log_target": True},
-    "pad": {"pad": [1, 0, 0, 2], "value": 0.5},
+    "pad": {"pad": [1, 0, 0, 2], "value": 0.5}, "einsum": {"equation": "ij,ij->i"},
     "layer_norm": {"normalized_shape": [3], "eps": 1e-3},
     "cumsum": {"dim": 1}, "flip": {"dims": [0, 1]}, "prod": {"dim": 0}, "triu": {"diagonal": 1},
 }

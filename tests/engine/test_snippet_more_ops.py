@@ -4,7 +4,8 @@ over several shapes and options: F.cosine_similarity / torch.cosine_similarity a
 nn.CosineSimilarity; F.kl_div and nn.KLDivLoss (each reduction, log_target, a target that
 requires grad); F.pad in constant mode (negative counts too); nn.LayerNorm (its weight and
 bias leaves, compared with the same lines run by torch here) and F.layer_norm. What torch
-refuses is said in its words, and the modes not read are refused by name."""
+refuses is said in its words, and the modes not read are refused by name. torch.einsum of
+two tensors (several equations, the list form)."""
 
 from __future__ import annotations
 
@@ -109,6 +110,24 @@ net = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4, elementwise_affine=False), 
 x = torch.randn(5, 3, requires_grad=True)
 net(x).pow(2).mean().backward()
 """,
+    "einsum_products": HEAD + """
+a = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+b = torch.tensor([[0.5, -1.0], [2.0, 0.0], [1.0, 3.0]], requires_grad=True)
+v = torch.tensor([1.0, -2.0, 0.5], requires_grad=True)
+m = torch.einsum("ij,jk->ik", a, b)
+d = torch.einsum("i,i->", v, v)
+o = torch.einsum("i,j->ij", v, v)
+r = torch.einsum("ij,j->i", [a, v])
+(m.sum() * 2 + d + (o * o).sum() + r.pow(2).sum()).backward()
+""",
+    "einsum_batched_and_elementwise": HEAD + """
+torch.manual_seed(0)
+q = torch.randn(2, 3, 4, requires_grad=True)
+k = torch.randn(2, 5, 4, requires_grad=True)
+scores = torch.einsum("bqd,bkd->bqk", q, k) / 2.0
+both = torch.einsum("bqd,bqd->bqd", q, q)
+(scores.softmax(dim=-1)[:, :, 0].sum() + both.mean()).backward()
+""",
 }
 
 
@@ -172,6 +191,16 @@ y.sum().backward()
     "layer_norm_weight_of_another_shape": HEAD + """
 x = torch.ones(2, 3, requires_grad=True)
 y = F.layer_norm(x, (3,), torch.ones(4))
+y.sum().backward()
+""",
+    "einsum_sizes_differ": HEAD + """
+a = torch.ones(2, 3, requires_grad=True)
+y = torch.einsum("ij,jk->ik", a, torch.ones(4, 2))
+y.sum().backward()
+""",
+    "einsum_equation_of_three": HEAD + """
+a = torch.ones(2, 3, requires_grad=True)
+y = torch.einsum("ij,jk,kl->il", a, torch.ones(3, 2))
 y.sum().backward()
 """,
 }
@@ -269,3 +298,15 @@ y = ln(x * 2.0)
     for name, param in ln.named_parameters():
         assert param.grad is not None
         assert torch.allclose(torch.tensor(ours[f"ln_{name}"]), param.grad, atol=1e-6), name
+
+
+@pytest.mark.parametrize(("call", "count"), [
+    ('torch.einsum("ii->", a)', 1), ('torch.einsum("ij,jk,kl->il", a, a, a)', 3)])
+def test_einsum_of_one_or_three_tensors_is_refused_with_what_to_write(call: str,
+                                                                      count: int) -> None:
+    ours = engine_side(HEAD + f"""
+a = torch.eye(3, requires_grad=True)
+y = {call}
+y.sum().backward()
+""")
+    assert f"torch.einsum is read with two tensors, not {count}" in ours.get("refused", ""), ours

@@ -25,6 +25,7 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
     "cross_entropy": [{"reduction": "mean"}], "nll_loss": [{"reduction": "sum"}],
     "cosine_similarity": [{"dim": 1}, {"dim": -1}, {"dim": 0}, {"dim": 2}],
     "kl_div": [{"reduction": "none"}, {"reduction": "batchmean", "log_target": True}],
+    "einsum": [{"equation": "ij,jk->ik"}],
     "layer_norm": [{"normalized_shape": (3,)}, {"normalized_shape": (2, 3)},
                    {"normalized_shape": (3, 3), "eps": 0.1}],
     "pad": [{"pad": [1, 1]}, {"pad": [0, 1, 2, 0]}, {"pad": [1]}, {"pad": [-1, -1]},
