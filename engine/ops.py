@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.index_text import format_index as format_index  # re-exported: the index key's text
 from engine.index_text import parse_index
+from engine.op_impls import einsum_of_two, layer_normed
 from engine.op_params import Param as Param
 from engine.op_params import check_param as check_param
 
@@ -125,17 +126,6 @@ def concatenated(first: Any, second: Any, dim: int = 0) -> Any:
     import torch  # deferred: see the module docstring
 
     return torch.cat([first, second], dim)
-
-
-def layer_normed(input: Any, weight: Any, bias: Any,  # noqa: A002 - torch's name
-                 normalized_shape: Any = (1,), eps: float = 1e-5) -> Any:
-    """F.layer_norm with the tensors first, as a node's ports come."""
-    return _resolve("nn.functional.layer_norm")(input, normalized_shape, weight, bias, eps)
-
-
-def einsum_of_two(input: Any, other: Any, equation: str = "ij,jk->ik") -> Any:  # noqa: A002
-    """torch.einsum(equation, input, other), the operands as a node's ports come."""
-    return _resolve("einsum")(equation, input, other)
 
 
 _resolved: dict[str, Callable[..., Any]] = {}
