@@ -242,6 +242,10 @@ def _torch_version(node: ast.Attribute) -> bool:
 def _refusal(node: ast.AST, defined: set[str]) -> str | None:
     """Why this node is refused, or None."""
     refused = _REFUSED.get(type(node))
+    if isinstance(node, ast.ClassDef) and any(
+            ast.unparse(base).split(".")[-1] == "Function" for base in node.bases):
+        # class MyAdd(torch.autograd.Function): said as importing it is
+        return f"classes are not supported; {OUTSIDE_LIBRARIES['torch.autograd.Function']}"
     if refused is not None:
         construct, advice = refused
         return f"{construct} are not supported; {advice}"
