@@ -40,7 +40,8 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "kwhou_max_abs_where_grads", "miaokee_jacobian_exp_sum",
                  "discuss_ce_vs_nll_linear", "dsgiitr_activation_grads_cells",
                  "meiqiguo_nograd_requires_grad_detach", "so_backward_tensor_one_mean",
-                 "zhangyang_accumulate_two_outputs", "tingshua_hook_on_scalar_output"}
+                 "zhangyang_accumulate_two_outputs", "tingshua_hook_on_scalar_output",
+                 "atcold_requires_grad_and_no_grad"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
@@ -60,7 +61,8 @@ OUTSIDE = {"velog_training_loop", "introyt_tiny_model", "neuralbase_adam_step",
            "dsplog_abs_gradient_numpy_plot", "ecomnet_data_zero_then_backward",
            "elliotwaite_hook_in_place_grad", "elliotwaite_module_class_hooks",
            "mrdbourke_workflow_model_training", "pytorch_notes_threads_train_fn",
-           "tingshua_grad_fn_called_by_hand"}
+           "tingshua_grad_fn_called_by_hand", "atcold_custom_grads_function",
+           "ddong_unused_module_class"}
 
 
 def engine_side(code: str) -> dict[str, Any]:
@@ -193,6 +195,8 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "so_backward_tensor_one_mean": [B, B, B],
     "zhangyang_accumulate_two_outputs": [B, B, B, B, B, Z, B],
     "tingshua_hook_on_scalar_output": [B, B],
+    # the third backward, of a tensor made under no_grad, raises inside a try
+    "atcold_requires_grad_and_no_grad": [B, B, B],
 }
 
 
