@@ -55,6 +55,9 @@ class ExprReader:
         self.suffix: dict[str, int] = {}  # base name → the next number to try after it
         self.grad_enabled = True  # False inside `with torch.no_grad():`
         self.elements = 0  # elements in all tensors made so far
+        # nodes of an index/reshape op that stand for a new tensor in torch, not a view
+        # (the values of x.max(dim)): an in-place update of one changes nothing else
+        self.fresh_tensors: set[str] = set()
 
     def take_id(self) -> str:
         # Ids follow the order names are bound in, so the document's topological order

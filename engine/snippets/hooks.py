@@ -122,6 +122,13 @@ class HookCalls(TensorCalls):
         if len(params) != 1:
             raise error_at(node, "a hook takes one argument, the gradient")
         g = params[0].arg
+        changed = _changes_in_place(fn.node, g)
+        if changed is not None:
+            raise error_at(node, f"the hook changes the gradient it is given in place "
+                                 f"({changed}): torch then changes every gradient sharing its "
+                                 "memory, not only this tensor's, which is outside the "
+                                 "computation Gradflow reads; return a new gradient instead, "
+                                 f"e.g. return {g} * 100")
         if body is None or _prints(body) or (isinstance(body, ast.Constant)
                                              and body.value is None):
             return None
@@ -149,6 +156,23 @@ class HookCalls(TensorCalls):
             return self.expr(expr)
         finally:
             self.env = saved
+
+
+def _changes_in_place(fn: ast.FunctionDef | ast.Lambda, g: str) -> str | None:
+    """The statement of a hook that changes its gradient argument in place (`g *= 100`,
+    `g[0] = 0`, `g.mul_(2)`), or None."""
+    def is_g(node: ast.expr) -> bool:
+        return isinstance(node, ast.Name) and node.id == g
+
+    for node in ast.walk(fn):
+        if isinstance(node, ast.AugAssign) and is_g(node.target) or isinstance(
+                node, ast.Assign) and any(isinstance(t, ast.Subscript) and is_g(t.value)
+                                          for t in node.targets):
+            return _short(node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                is_g(node.func.value) and node.func.attr.endswith("_"):
+            return _short(node)
+    return None
 
 
 def _prints(node: ast.expr) -> bool:

@@ -15,6 +15,7 @@ tensor viewed, which the document cannot hold: that is refused.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,13 +54,19 @@ class InPlaceReader(StatementRunner):
                  unary: tuple[str, dict[str, Any]] | None = None) -> None:
         """Replay `current op= right`, or `current[key] = right` when op is None (result is
         the node the document made for it)."""
+        if id(current) in self.data_copies and self.data_copies[id(current)][0] is current:
+            data = self.data_copies[id(current)][1]
+            raise error_at(stmt, f"this in-place update changes {data}, which shares "
+                                 f"{data.removesuffix('.data')}'s memory behind autograd's "
+                                 "back, outside the computation Gradflow reads; for numbers "
+                                 "of your own write .detach().clone()")
         if not isinstance(current, Pending | Ref) or current.node_id is None:
             return  # nothing has used it yet: a new node is all it is
         method = "__setitem__" if op is None else _IN_PLACE.get(type(op))
         node = self.doc.node(current.node_id)
         if method is None or (node.op == LEAF and node.requires_grad):
             return
-        if node.op in _VIEWS:
+        if node.op in _VIEWS and node.id not in self.fresh_tensors:
             raise error_at(stmt, f"this in-place update changes a view ({node.op} of another "
                                  "tensor) and so the tensor it views; Gradflow reads in-place "
                                  "updates of a tensor of its own, and of x.detach() while x "
@@ -89,6 +96,9 @@ class InPlaceReader(StatementRunner):
             raise raised_at(stmt, exc) from None
         if isinstance(result, Pending | Ref) and result.node_id is not None:
             self.storages[result.node_id] = storage
+        else:  # new numbers without a node yet (`m[1] = 2.` of a constant): the ops that
+            # saved m before still find it changed at the backward (check_in_place)
+            self.storages[f"before:{len(self.storages)}"] = storage
 
     def in_place_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         """`y.add_(b)` as `y += b`; `a.zero_()`, `a.fill_(v)` as `a[...] = 0 / v`; each
@@ -99,14 +109,16 @@ class InPlaceReader(StatementRunner):
             if self.is_grad_leaf(receiver) and self.grad_enabled:
                 raise raised_at(node, leaf_in_place_error())
             fill = self.expr(node.args[0]) if attr == "fill_" else Number(0)
+            source = self.detached_from_computed(receiver)
+            if source is not None and isinstance(receiver, Pending | Ref):
+                # c = out.detach(); c.zero_(): out's numbers are zeros
+                return self.through_detach(node, "fill_", receiver, source, fill)
             return self.set_places(node, receiver, (Ellipsis,), fill, node, method_name=attr)
         if attr == "copy_":  # z.copy_(v) of z = y.detach(), y computed: y's numbers are v
             right = self.expr(node.args[0])
-            if isinstance(receiver, Pending | Ref) and receiver.node_id is not None and \
-                    self.doc.node(receiver.node_id).op == "detach":
-                source = self.doc.in_edges(receiver.node_id)["input"].source
-                if self.doc.node(source).op not in (LEAF, CONSTANT, *_VIEWS):
-                    return self.through_detach(node, "copy_", receiver, source, right)
+            source = self.detached_from_computed(receiver)
+            if source is not None and isinstance(receiver, Pending | Ref):
+                return self.through_detach(node, "copy_", receiver, source, right)
             raise error_at(node, "the in-place .copy_() is read as y.detach().copy_(v) of a "
                                  "computed y; write a new name, e.g. y = v.clone()")
         op = IN_PLACE_METHODS[attr]()
@@ -124,6 +136,35 @@ class InPlaceReader(StatementRunner):
         self.in_place(node, op, receiver, right, result)
         return self.relabel(receiver, result, node) if isinstance(result, Pending | Ref) \
             else result
+
+    def numbers_in_place(self, receiver: Pending | Ref, attr: str, node: ast.Call) -> Value:
+        """`y.scatter_(1, i, 1)` (any in-place method) of a tensor without gradient, with
+        arguments without gradient: torch's own method on y's numbers gives the new numbers,
+        read as `y[...] = those numbers` (so what used y before keeps its old numbers)."""
+        args, kwargs = self.arguments(node)
+        if any(isinstance(v, Pending | Ref) and self.needs_grad(v)
+               for v in [*args, *kwargs.values()]):
+            raise error_at(node, f"the in-place .{attr}() of a tensor with a value that "
+                                 "carries a gradient is not supported; write a new name, e.g. "
+                                 f"y = y.{attr.removesuffix('_')}(...)")
+        def plain(v: Value) -> Any:
+            return self.concrete(v, node) if isinstance(v, Pending | Ref) else v.value
+
+        numbers = self.concrete(receiver, node).clone()
+        try:
+            getattr(numbers, attr)(*map(plain, args), **{k: plain(v) for k, v in kwargs.items()})
+        except Exception as exc:  # noqa: BLE001 - torch's own words (shapes, dtypes, index)
+            raise raised_at(node, exc) from None
+        return self.set_places(node, receiver, (Ellipsis,), self.from_tensor(numbers, node),
+                               node)
+
+    def detached_from_computed(self, value: Value) -> str | None:
+        """The node id of y when value is y.detach() of a computed (not leaf, not view) y."""
+        if not isinstance(value, Pending | Ref) or value.node_id is None or \
+                self.doc.node(value.node_id).op != "detach":
+            return None
+        source = self.doc.in_edges(value.node_id)["input"].source
+        return None if self.doc.node(source).op in (LEAF, CONSTANT, *_VIEWS) else source
 
     def unary_in_place(self, receiver: Value, op: str, params: dict[str, Any],
                        node: ast.Call) -> Value:
@@ -175,6 +216,11 @@ class InPlaceReader(StatementRunner):
     def set_places(self, target: ast.expr, base: Pending | Ref, key: tuple[Any, ...],
                    value: Value, stmt: ast.AST, method_name: str | None = None) -> Value:
         """base[key] = value, in place; `target` names it in a refusal."""
+        def put(numbers: torch.Tensor) -> None:
+            numbers[key] = self.concrete(value, stmt)
+
+        if self.renumber_detached_leaf(stmt, base, put):  # y = x.detach(); y[0] = 2.
+            return base
         numbers = self.concrete(base, stmt).clone()
         if self.is_grad_leaf(base) and self.grad_enabled:
             probe = torch.zeros(numbers.shape, dtype=numbers.dtype, requires_grad=True)
@@ -217,21 +263,34 @@ class InPlaceReader(StatementRunner):
                 self.doc.node(current.node_id).op != "detach":
             return False
         source = self.doc.in_edges(current.node_id)["input"].source
-        held = self.doc.node(source)
-        users = [self.doc.node(e.target) for e in self.doc.out_edges(source)]
         method = _IN_PLACE.get(type(op))
-        if method is not None and held.op not in (LEAF, CONSTANT) and held.op not in _VIEWS:
+        if method is not None and self.doc.node(source).op not in (LEAF, CONSTANT, *_VIEWS):
             self.through_detach(stmt, method, current, source, right)
             return True
+        if method is None:
+            return False
+        return self.renumber_detached_leaf(
+            stmt, current, lambda numbers: getattr(numbers, method)(self.concrete(right, stmt)))
+
+    def renumber_detached_leaf(self, stmt: ast.AST, current: Value,
+                               change: Callable[[torch.Tensor], object]) -> bool:
+        """`d = c.detach(); d[0] = 2.` (or `d += 1`) changes c's numbers too (they share
+        memory). While c is a tensor of numbers nothing but detach() has used, c simply
+        starts with the new numbers, as the plain script's c has them by the time anything
+        uses it. False (nothing done) for any other tensor."""
+        if not isinstance(current, Pending | Ref) or current.node_id is None or \
+                self.doc.node(current.node_id).op != "detach":
+            return False
+        source = self.doc.in_edges(current.node_id)["input"].source
+        held = self.doc.node(source)
+        users = [self.doc.node(e.target) for e in self.doc.out_edges(source)]
         if held.op not in (LEAF, CONSTANT) or held.params.get(NUMBER) or \
                 any(u.op != "detach" for u in users):
             return False
-        if method is None:
-            return False
         numbers = self.evaluate(source, stmt).detach().clone()
         try:
-            getattr(numbers, method)(self.concrete(right, stmt))
-        except RuntimeError as exc:
+            change(numbers)
+        except (RuntimeError, IndexError, TypeError) as exc:  # torch's own words
             raise raised_at(stmt, exc) from None
         self.doc.update_node(source, value=numbers.tolist())
         for node_id in [source, *(u.id for u in users)]:
@@ -278,6 +337,8 @@ class InPlaceReader(StatementRunner):
             return _Storage(plain)
         if not isinstance(tensor, torch.Tensor):
             return _Storage(plain)
+        if node_id in self.fresh_tensors:  # torch's tensor of its own, not a view of a leaf
+            tensor = tensor.clone()
         storage = _Storage(tensor, leaves)
         if tensor.grad_fn is not None:
             storage.savers.append((node_id, tensor, leaves))  # sigmoid saves its output

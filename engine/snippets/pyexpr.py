@@ -55,6 +55,9 @@ class PythonReader(BuiltinCalls):
         super().__init__(*args, **kwargs)
         self.env["__name__"] = Py("__main__")
         self.module_values: dict[str, Value] = {}
+        # `c = out.data`: c is read as a copy of out's numbers, but in torch it shares out's
+        # memory; an in-place update of it is refused (inplace.py) instead of read wrongly
+        self.data_copies: dict[int, tuple[Value, str]] = {}
 
     # ---- expressions beyond tensors ---------------------------------------------------
     def other_expr(self, node: ast.expr) -> Value:
@@ -164,7 +167,9 @@ class PythonReader(BuiltinCalls):
                                     node.col_offset + 1)
             return Py(None)  # no backward has run yet: torch says None too
         if attr == "data":
-            return self.from_tensor(self.concrete(value, node), node)
+            copy = self.from_tensor(self.concrete(value, node), node)
+            self.data_copies[id(copy)] = (copy, _short(node))
+            return copy
         if attr == "requires_grad":
             return Number(self.needs_grad(value))
         if attr == "is_leaf":
@@ -247,6 +252,11 @@ class PythonReader(BuiltinCalls):
                                                      ctx=ast.Load()), node),
                 args=node.args[1:], keywords=node.keywords), node)
             return self.method(self.expr(node.args[0]), attr, method)
+        if isinstance(target, Py) and target.value == "grad_fn":  # what y.grad_fn is read as
+            raise error_at(node, f"{_short(node)} calls a backward node by hand: that runs "
+                                 "autograd's own machinery, outside the computation Gradflow "
+                                 "reads (it draws the backward nodes and runs them itself); "
+                                 "call y.backward() or torch.autograd.grad instead")
         raise raised_at(node, TypeError(f"'{_type_name(target)}' object is not callable"))
 
     def call_function(self, fn: Function, node: ast.Call) -> Value:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ast
 
+import torch
+
 MAX_SNIPPET_CHARS = 200_000
 
 # The torch modules a snippet may import, by dotted name.
@@ -22,8 +24,9 @@ TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.backward", "torch.autograd.functional.jacobian",
                       "torch.autograd.functional.hessian")
-ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.autograd (Variable, grad, "
-                    "backward), torch.autograd.functional (jacobian) and math")
+ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
+                    "torch.autograd (Variable, grad, backward), torch.autograd.functional "
+                    "(jacobian) and math")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 OUTSIDE_LIBRARIES = {
@@ -63,7 +66,7 @@ BUILTINS = frozenset({
     "print", "len", "str", "repr", "float", "int", "round", "abs", "bool", "list", "tuple",
     "isinstance", "type", "RuntimeError", "Exception", "ValueError", "TypeError", "range",
     "min", "max", "sum", "enumerate", "zip", "display", "reversed", "AttributeError",
-    "IndexError", "ZeroDivisionError",
+    "IndexError", "ZeroDivisionError", "vars",
 })
 
 # (construct, advice) for statements and expressions that are never supported.
@@ -136,11 +139,21 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
     module = node.module or ""
     for alias in node.names:
         full = f"{module}.{alias.name}"
-        known = full in TORCH_MODULES + IMPORTABLE_OBJECTS or outside_library(full) is not None
+        known = (full in TORCH_MODULES + IMPORTABLE_OBJECTS or outside_library(full) is not None
+                 or _torch_function(module, alias.name))
         if node.level or alias.name == "*" or not known:
             raise _foreign_import(node, full if module else alias.name)
         out[alias.asname or alias.name] = full
     return out
+
+
+def _torch_function(module: str, name: str) -> bool:
+    """`from torch import tensor, zeros`: a public name of torch (or torch.nn, torch.nn.functional)
+    is read exactly as torch.<name> would be, so it reaches nothing torch.<name> does not."""
+    if module not in ("torch", "torch.nn", "torch.nn.functional") or name.startswith("_"):
+        return False
+    owner = {"torch": torch, "torch.nn": torch.nn, "torch.nn.functional": torch.nn.functional}
+    return hasattr(owner[module], name)
 
 
 def outside_library(dotted: str) -> str | None:
@@ -229,6 +242,10 @@ def _torch_version(node: ast.Attribute) -> bool:
 def _refusal(node: ast.AST, defined: set[str]) -> str | None:
     """Why this node is refused, or None."""
     refused = _REFUSED.get(type(node))
+    if isinstance(node, ast.ClassDef) and any(
+            ast.unparse(base).split(".")[-1] == "Function" for base in node.bases):
+        # class MyAdd(torch.autograd.Function): said as importing it is
+        return f"classes are not supported; {OUTSIDE_LIBRARIES['torch.autograd.Function']}"
     if refused is not None:
         construct, advice = refused
         return f"{construct} are not supported; {advice}"

@@ -85,6 +85,8 @@ class SelectingCalls(IndexingCalls):
         if not keepdim:
             values = self.reshaped_to(values, tuple(found.values.squeeze(dim).shape), node)
             indices = indices.squeeze(dim)
+        if isinstance(values, Ref | Pending) and values.node_id is not None:
+            self.fresh_tensors.add(values.node_id)  # torch's values are a tensor of their own
         return Py((values, self.from_tensor(indices, node)))
 
     def masked(self, receiver: Value, mask: Value, value: Any, want: torch.Tensor,

@@ -102,7 +102,8 @@ class StatementRunner(FunctionCalls):
         bare `x.grad` or `y` in a notebook) does nothing, and other calls are evaluated."""
         if not isinstance(node, ast.Call):
             return
-        if isinstance(node.func, ast.Name) and node.func.id in ("print", "display"):
+        if isinstance(node.func, ast.Name) and node.func.id in ("print", "display", "vars"):
+            # a bare `vars(layer)` in a notebook shows the layer's attributes: a display too
             for call in self.calls_with_effects(node.args):
                 self.expr(call)
             return

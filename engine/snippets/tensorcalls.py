@@ -161,7 +161,7 @@ class TensorCalls(SelectingCalls):
             raise error_at(node, "requires_grad must be True or False")
         t = self.concrete(args[0], node)
         pending = self.from_tensor(t, node)
-        return self.mark(pending, flag, node)
+        return self.mark(pending, flag, node, "creation")  # torch's words for Variable(...)
 
     def typed_tensor(self, kind: str, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)
@@ -312,6 +312,9 @@ class TensorCalls(SelectingCalls):
             for arg in [*node.args, *(kw.value for kw in node.keywords)]:
                 self.expr(arg)  # Python reads the arguments (random ones too) first
             raise raised_at(node, leaf_in_place_error())  # torch refuses before it computes
+        if attr.endswith("_") and hasattr(torch.Tensor, attr) and attr not in _DRAWS and \
+                isinstance(receiver, Pending | Ref) and not self.needs_grad(receiver):
+            return self.numbers_in_place(receiver, attr, node)  # y_onehot.scatter_(1, i, 1)
         if attr.endswith("_") or attr in ("zero_", "fill_", "copy_"):
             raise error_at(node, f"the in-place .{attr}() is not supported; write a new name, "
                                  f"e.g. y = ... ")
@@ -384,6 +387,14 @@ class TensorCalls(SelectingCalls):
     def in_place_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         raise NotImplementedError  # statements.py, as `y += 1`
 
+    def numbers_in_place(self, receiver: Pending | Ref, attr: str, node: ast.Call) -> Value:
+        raise NotImplementedError  # inplace.py
+
+
+
+# in-place methods that draw random numbers: torch's generator would not be followed
+_DRAWS = frozenset({"bernoulli_", "exponential_", "geometric_", "cauchy_", "log_normal_",
+                    "random_", "uniform_", "normal_"})
 
 
 def _short(node: ast.AST) -> str:

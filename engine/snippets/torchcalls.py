@@ -128,6 +128,12 @@ class TorchCallReader(ExprReader):
         tensors: list[Value | None] = [receiver] if receiver is not None else []
         while len(tensors) < len(spec.inputs) and args:
             tensors.append(self.expr(args.pop(0)))
+        first = tensors[0] if tensors else None
+        if op == "reshape" and what.endswith("flatten") and not args and not node.keywords \
+                and isinstance(first, Pending | Ref):
+            meta = self.meta.get(self.node_of(first, node))
+            if isinstance(meta, torch.Tensor) and meta.dim() == 1:
+                return first  # torch gives the 1-d tensor itself: x.flatten() is x
         params: dict[str, Any] = {}
         positional = POSITIONAL_PARAMS.get(op, ())
         functional = what.startswith(("torch.nn.functional.", "F.", "nn.functional."))

@@ -38,21 +38,31 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "rasbt_manual_grad_tuple", "rentainhe_with_and_without_detach",
                  "sourander_basics_sigmoid", "xiemeigongzi_mse_grad_error",
                  "kwhou_max_abs_where_grads", "miaokee_jacobian_exp_sum",
-                 "discuss_ce_vs_nll_linear"}
+                 "discuss_ce_vs_nll_linear", "dsgiitr_activation_grads_cells",
+                 "meiqiguo_nograd_requires_grad_detach", "so_backward_tensor_one_mean",
+                 "zhangyang_accumulate_two_outputs", "tingshua_hook_on_scalar_output",
+                 "atcold_requires_grad_and_no_grad"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
             "mlkatas_manual_gd_step", "d2l_max_likelihood_descent"}
 # Outside the pure computation Gradflow reads: model classes, optimizers, data loops, and
 # other libraries' arrays and plots (numpy, matplotlib), second-order derivatives (create_graph),
-# hooks on autograd's backward nodes, computing with what torch.autograd.grad returned.
+# hooks on autograd's backward nodes, computing with what torch.autograd.grad returned,
+# backward nodes called by hand, hooks that change their gradient in place, updates of
+# `.data` (memory shared behind autograd's back), threads.
 OUTSIDE = {"velog_training_loop", "introyt_tiny_model", "neuralbase_adam_step",
            "introyt_sine_with_plots", "pe_softmax_numpy", "discuss_propagation_optim",
            "d2l_zh_linreg_scratch", "yunjey_basics_with_step",
            "linkedin_second_derivative", "elsieyin_second_order_grad",
            "codegenes_disable_backprop_layer", "pytorch_docs_node_register_hook",
            "runebook_node_prehook", "redfish_jacobian_rows_autograd_grad",
-           "dsplog_softmax_jacobian_numpy"}
+           "dsplog_softmax_jacobian_numpy", "discuss_jacobian_rows_accumulate",
+           "dsplog_abs_gradient_numpy_plot", "ecomnet_data_zero_then_backward",
+           "elliotwaite_hook_in_place_grad", "elliotwaite_module_class_hooks",
+           "mrdbourke_workflow_model_training", "pytorch_notes_threads_train_fn",
+           "tingshua_grad_fn_called_by_hand", "atcold_custom_grads_function",
+           "ddong_unused_module_class"}
 
 
 def engine_side(code: str) -> dict[str, Any]:
@@ -179,6 +189,14 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "kwhou_max_abs_where_grads": [B, B, B],
     "miaokee_jacobian_exp_sum": [J, B],
     "discuss_ce_vs_nll_linear": [B, Z, B],
+    "dsgiitr_activation_grads_cells": [B, B, B],
+    "meiqiguo_nograd_requires_grad_detach": [B, B, B, B],
+    # the third backward's seed has the wrong shape: torch stops there
+    "so_backward_tensor_one_mean": [B, B, B],
+    "zhangyang_accumulate_two_outputs": [B, B, B, B, B, Z, B],
+    "tingshua_hook_on_scalar_output": [B, B],
+    # the third backward, of a tensor made under no_grad, raises inside a try
+    "atcold_requires_grad_and_no_grad": [B, B, B],
 }
 
 
