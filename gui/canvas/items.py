@@ -279,7 +279,9 @@ def _text_left(node: Node) -> float:
     return 14.0 if get_op(node.op).inputs else 8.0
 
 
-MAX_ROWS = 3  # of one value: a longer one ends in "…"
+MAX_ROWS = 2  # of one value: a longer one ends in "…". With the shape line, a card is at most
+# five rows (129 units) high: the layout stacks cards 91 + 50 apart (engine/layout.py), so a
+# card never reaches the next one in its column
 
 
 # many cards show the same text ("∇ computing…", equal values), and the fonts, once built,

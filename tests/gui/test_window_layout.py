@@ -56,6 +56,12 @@ def test_the_learning_panels_are_on_screen_and_nothing_is_clipped(first_start):
     assert clipped_texts(window) == []
 
 
+def test_no_card_covers_another(first_start):
+    from tests.gui.canvas.test_cards_apart import overlapping_cards
+
+    assert overlapping_cards(first_start) == []
+
+
 def _wire_points(item, samples=60):
     path = item.path()
     return [path.pointAtPercent(k / samples) for k in range(samples + 1)]
