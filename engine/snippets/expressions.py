@@ -224,11 +224,15 @@ class ExprReader:
             self.check_count(meta.numel(), where)
 
     def check_count(self, count: int, where: ast.AST) -> None:
+        self.check_fits(count, where)
+        self.elements += count
+
+    def check_fits(self, count: int, where: ast.AST) -> None:
+        """Refuse a tensor of `count` elements before torch is asked to make it."""
         if ELEMENTS_PER_TENSOR.exceeded(count):
             raise error_at(where, f"{_short(where)} makes a tensor "
                                   f"{ELEMENTS_PER_TENSOR.message(f'{count:,}')}")
-        self.elements += count
-        if ELEMENTS_TOTAL.exceeded(self.elements):
+        if ELEMENTS_TOTAL.exceeded(self.elements + count):
             raise error_at(where, f"{_short(where)}: the snippet's tensors are "
                                   f"{ELEMENTS_TOTAL.message()}")
 

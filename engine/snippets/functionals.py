@@ -1,11 +1,13 @@
 """torch functions whose arguments a registry op does not hold one to one: F.pad (its
 mode= is read, constant only), F.layer_norm and nn.LayerNorm (weight and bias optional; the
 registry op takes both), torch.einsum of two tensors (the equation first). torch checks the
-arguments first, on the concrete tensors, so a refusal is in its own words at the line."""
+arguments first (`torch_checks`: a result over the size limits is refused before any memory
+is taken for it), so a refusal is in its own words at the line."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -46,6 +48,22 @@ class FunctionalCalls(HookCalls):
             raise error_at(node, f"{what} needs a tensor")
         return named
 
+    def torch_checks(self, call: Callable[[Callable[[Any], Any]], Any], node: ast.Call) -> None:
+        """`call(as_)` runs the torch function on its tensors passed through `as_`: first on
+        meta tensors (shapes only), whose result's size is checked against the limits before
+        torch computes anything, then on the concrete tensors, so that a refusal is torch's
+        own words (a few differ on meta)."""
+        try:
+            told = call(_meta)
+        except Exception:  # noqa: BLE001 - the concrete call below says it in torch's words
+            told = None
+        if isinstance(told, torch.Tensor):
+            self.check_fits(told.numel(), node)
+        try:
+            call(lambda value: value)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+
     def checked(self, op: str, params: dict[str, Any], node: ast.Call) -> dict[str, Any]:
         spec = get_op(op)
         try:
@@ -58,10 +76,8 @@ class FunctionalCalls(HookCalls):
         refused by name (torch's own error for a mode it does not know)."""
         named = self.named_arguments("F.pad", ("input", "pad", "mode", "value"), node)
         plain = {k: self.plain(v, node) for k, v in named.items() if k != "input"}
-        try:
-            torch.nn.functional.pad(self.concrete(named["input"], node), **plain)
-        except Exception as exc:  # noqa: BLE001 - torch's own words
-            raise raised_at(node, exc) from None
+        x = self.concrete(named["input"], node)
+        self.torch_checks(lambda as_: torch.nn.functional.pad(as_(x), **plain), node)
         mode = plain.pop("mode", "constant")
         if mode != "constant":
             raise error_at(node, f"F.pad is read in mode='constant' only; its modes "
@@ -109,13 +125,17 @@ class FunctionalCalls(HookCalls):
         operands = args[1:]
         if any(isinstance(t, Number | Py) for t in operands):
             raise error_at(node, "torch.einsum needs tensors after its equation")
-        try:
-            torch.einsum(equation, *(self.concrete(t, node) for t in operands))
-        except Exception as exc:  # noqa: BLE001 - torch's own words
-            raise raised_at(node, exc) from None
+        tensors = [self.concrete(t, node) for t in operands]
+        self.torch_checks(lambda as_: torch.einsum(equation, *map(as_, tensors)), node)
         if len(operands) != 2:
             raise error_at(node, f"torch.einsum is read with two tensors, not "
                                  f"{len(operands)}; write one tensor's as x.sum(), x.trace(), "
                                  "x.diagonal() or x.permute(), three as two einsums")
         params = self.checked("einsum", {"equation": equation}, node)
         return self.op_node("einsum", operands, params, node)
+
+
+def _meta(value: Any) -> Any:
+    """A tensor's shape and dtype without its numbers: torch checks arguments and tells the
+    result's size on these without computing (or allocating) anything."""
+    return value.to("meta") if isinstance(value, torch.Tensor) else value

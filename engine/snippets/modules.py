@@ -120,9 +120,12 @@ class ModuleReader(FunctionalCalls):
             options["dtype"] = self.concrete(kwargs["dtype"], node)
         if set(options) - set(_LAYER_OPTIONS[kind]) or len(plain) > len(_LAYER_OPTIONS[kind]):
             raise error_at(node, f"nn.{kind} is read with {', '.join(_LAYER_OPTIONS[kind])}")
-        sizes = [n for n in plain[:2] if isinstance(n, int)]
-        if len(sizes) == 2 and sizes[0] * sizes[1] > 10_000_000:
-            raise error_at(node, f"this nn.{kind} is too large")
+        try:  # its parameters' sizes, told on the meta device: nothing allocated yet
+            shell = getattr(torch.nn, kind)(*plain, **options, device="meta")
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        for p in shell.parameters():
+            self.check_fits(p.numel(), node)
         # torch draws the parameters from its default generator: lend it ours, then take
         # back the advanced state, leaving the process's own generator untouched
         with torch.random.fork_rng(devices=[]):

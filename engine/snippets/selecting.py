@@ -32,6 +32,9 @@ class SelectingCalls(IndexingCalls):
         t = self.concrete(receiver, node)
         plain = [self.concrete(a, node) for a in args]
         plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        grown = _grown_elements(attr, t, plain, plain_kw)
+        if grown is not None:  # refused before torch is asked to make it
+            self.check_fits(grown, node)
         try:  # torch's own checks, and the numbers the picks must reproduce
             want = getattr(torch, attr)(t, *plain, **plain_kw)
         except Exception as exc:  # noqa: BLE001 - torch's own words
@@ -101,6 +104,32 @@ class SelectingCalls(IndexingCalls):
         if not isinstance(value, Pending | Ref):
             return value
         return self.op_node("reshape", [value], {"shape": list(shape)}, node)
+
+
+def _grown_elements(attr: str, t: torch.Tensor, args: list[Any],
+                    kwargs: dict[str, Any]) -> int | None:
+    """The elements of a selection that can be larger than its input (repeat_interleave,
+    index_select, gather), told from the arguments; None for the others, or for arguments
+    torch will refuse in its own words."""
+    names = {"repeat_interleave": ("repeats", "dim"), "index_select": ("dim", "index"),
+             "gather": ("dim", "index")}.get(attr)
+    if names is None:
+        return None
+    named = dict(zip(names, args, strict=False)) | kwargs
+    try:
+        if attr == "gather":
+            return int(named["index"].numel())
+        dim = named.get("dim")
+        rows = t.numel() if dim is None else t.shape[dim]
+        rest = 1 if dim is None else t.numel() // max(rows, 1)
+        if attr == "index_select":
+            return int(named["index"].numel()) * rest
+        repeats = named["repeats"]
+        total = int(repeats.sum()) if isinstance(repeats, torch.Tensor) and repeats.numel() > 1 \
+            else int(repeats) * rows
+        return total * rest
+    except (KeyError, IndexError, TypeError, ValueError, RuntimeError, AttributeError):
+        return None
 
 
 def _gather_key(index: torch.Tensor, dim: int) -> tuple[torch.Tensor, ...]:

@@ -138,6 +138,10 @@ class ValueCalls(ConcreteReader):
                 self.check_count(math.prod(size), node)  # before torch allocates it
         if what == "torch.randperm" and plain and isinstance(plain[0], int):
             self.check_count(plain[0], node)
+        if what.endswith("one_hot") and plain and isinstance(plain[0], torch.Tensor):
+            classes = plain[1] if len(plain) > 1 else plain_kw.get("num_classes", -1)
+            if isinstance(classes, int) and classes > 0:  # else torch counts them itself
+                self.check_fits(plain[0].numel() * classes, node)
         if what.removeprefix("torch.") in RANDOM_FUNCTIONS:
             plain_kw["generator"] = self.generator
         try:
