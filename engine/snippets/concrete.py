@@ -14,11 +14,13 @@ from typing import Any
 
 import torch
 
+from engine.limits import VALUE_ELEMENTS
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.snippets.expressions import _short
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.tables import TORCH_DTYPES, CreationError, dtype_name
 from engine.snippets.torchcalls import TorchCallReader
-from engine.snippets.values import Number, Pending, Py, Ref, Value
+from engine.snippets.values import Number, Pending, Py, Ref, Value, numbers_in
 
 
 class ConcreteReader(TorchCallReader):
@@ -171,6 +173,10 @@ class ConcreteReader(TorchCallReader):
     def plain(self, value: Value, where: ast.AST) -> Any:
         """A value as plain Python data: numbers, nested lists, None, strings."""
         obj = self.concrete(value, where)
+        count = numbers_in(obj)
+        if VALUE_ELEMENTS.exceeded(count):  # `[[0] * 10**4] * 10**4` shares one row
+            raise error_at(where, f"{_short(where)} holds {count:,} numbers: "
+                                  f"{VALUE_ELEMENTS.message()}")
         return _plain(obj)
 
 

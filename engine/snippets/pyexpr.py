@@ -29,6 +29,7 @@ from engine.snippets.values import (
     Ref,
     TorchFunction,
     Value,
+    numbers_in,
 )
 
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
@@ -132,9 +133,9 @@ class PythonReader(BuiltinCalls):
             raise error_at(where, "this operator is not supported; use + - * / ** @")
         a, b = self.concrete(left, where), self.concrete(right, where)
         if isinstance(a, list | tuple | str) or isinstance(b, list | tuple | str):
-            count = b if isinstance(b, int) else a if isinstance(a, int) else 1
-            if isinstance(count, int) and count > VALUE_ELEMENTS.value:
-                raise error_at(where, f"this repeated list or text would be "
+            count = _written_out(a, b)
+            if count > VALUE_ELEMENTS.value:
+                raise error_at(where, f"this list or text would be "
                                       f"{VALUE_ELEMENTS.message(f'{count:,}')}")
             if isinstance(left, Py) and isinstance(right, Py):
                 try:
@@ -310,6 +311,18 @@ def _type_name(value: Value) -> str:
     if isinstance(value, Py):
         return type(value.value).__name__
     return "Tensor"
+
+
+def _written_out(a: Any, b: Any) -> int:
+    """The numbers (or characters) `a op b` holds when one side is a list or text: a repeat
+    (`[[0] * 10**4] * 10**4` is 10**8, its row shared) or a concatenation."""
+    def size(part: Any) -> int:
+        return len(part) if isinstance(part, str) else numbers_in(part)
+
+    for times, part in ((b, a), (a, b)):
+        if isinstance(times, int) and not isinstance(times, bool):
+            return times * size(part)
+    return size(a) + size(b)
 
 
 def _short(node: ast.AST) -> str:

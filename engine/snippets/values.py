@@ -91,3 +91,14 @@ class Module:
     options: dict[str, Any] = field(default_factory=dict)
     in_place: bool = False  # nn.ReLU(inplace=True): changes its input, as torch does
     training: bool = True  # model.eval() turns it off: nn.Dropout then passes its input
+
+
+def numbers_in(obj: Any, seen: dict[int, int] | None = None) -> int:
+    """The numbers a nested list would hold written out, each shared list counted once (a
+    row repeated by reference, `[[0] * 10**4] * 10**4`, is one step, not walked again)."""
+    if not isinstance(obj, list | tuple):
+        return 1
+    seen = {} if seen is None else seen
+    if id(obj) not in seen:
+        seen[id(obj)] = sum(numbers_in(item, seen) for item in obj)
+    return seen[id(obj)]

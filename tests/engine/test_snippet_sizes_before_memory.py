@@ -52,6 +52,32 @@ def refusals() -> dict[str, str]:
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
+# Python lists: a repeated row is shared, so each step is small, but written out (as
+# torch.tensor(l) or a display would) it is 10**8 numbers
+LISTS = {
+    "row_repeated_by_reference": ("l = [[0] * 10**4] * 10**4\nt = torch.tensor(l)\n", 4),
+    "doubled_by_concatenation": ("a = [0.0]\nfor i in range(40):\n    a = a + a\n", 6),
+}
+
+
+@pytest.fixture(scope="module")
+def list_refusals() -> dict[str, str]:
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", CAPPED], input=json.dumps(
+        {name: H + code for name, (code, _) in LISTS.items()}), capture_output=True,
+        text=True, timeout=300, check=True, cwd=root)
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_a_list_too_long_written_out_is_refused_where_it_is_made(
+        name: str, list_refusals: dict[str, str]) -> None:
+    message = list_refusals[name]
+    assert message.startswith(f"line {LISTS[name][1]}, column "), message
+    assert "this list or text would be over the limit of 1,000,000 numbers written out in " \
+           "one value" in message, message
+
+
 @pytest.mark.parametrize("name", sorted(HUGE))
 def test_refused_at_its_line_before_memory_is_taken(name: str,
                                                      refusals: dict[str, str]) -> None:
