@@ -304,6 +304,8 @@ class ClassReader(OptimizerReader):
         return self.method_call(model, fn, args, kwargs, node)
 
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
+        if attr in ("to", "cpu") and (module.cls is None or attr not in module.cls.methods):
+            return self.on_the_cpu(module, node)
         if module.cls is None:
             return super().module_method(module, attr, node)
         fn = module.cls.methods.get(attr)
@@ -320,6 +322,21 @@ class ClassReader(OptimizerReader):
             raise error_at(node, f".{attr}() of the model {module.kind} is {OUTSIDE}; the "
                                  f"model is read with {', '.join(sorted(_MODULE_METHODS))}")
         return super().module_method(module, attr, node)
+
+    def on_the_cpu(self, module: Module, node: ast.Call) -> Value:
+        """`model.to(device)` with the CPU's device, `model.cpu()`: the model itself, where
+        Gradflow computes; float32, the dtype its parameters have, changes nothing either."""
+        args, kwargs = self.arguments(node)
+        for value in [*args, *kwargs.values()]:
+            found = value.value if isinstance(value, Py) else None
+            if isinstance(found, torch.dtype) and found is not torch.float32:
+                raise error_at(node, f"{ast.unparse(node)} changes the dtype of the "
+                                     f"parameters torch made, {OUTSIDE}; give the layers "
+                                     "dtype= where they are made, e.g. nn.Linear(2, 3, "
+                                     "dtype=torch.float64)")
+            if found is not torch.float32:
+                self.cpu_only(value, node)
+        return Py(module)
 
     def register(self, model: Module, node: ast.Call, names: tuple[str, ...]) -> Value:
         """register_buffer(name, tensor): a tensor attribute that is no parameter;

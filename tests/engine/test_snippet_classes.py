@@ -204,6 +204,20 @@ optimizer = torch.optim.SGD(filter(lambda p: p.requires_grad, model.parameters()
 optimizer.zero_grad()
 model(torch.randn(3, 2)).sum().backward()
 """,
+    "moved_to_the_cpu": """
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+    def forward(self, x):
+        return self.fc(x)
+model = Net().to(device)
+lin = nn.Linear(2, 2).to("cpu").cpu()
+model.eval()
+y = lin(model(torch.randn(4, 3).to(device))).sum()
+y.backward()
+""",
     # torch's own errors, at the line that raises them
     "module_before_super_init": """
 class Net(nn.Module):
@@ -353,6 +367,13 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 model(torch.ones(2)).sum().backward()
 optimizer.zero_grad(set_to_none=False)
 """, 8, "set_to_none=True"),
+    "model_to_float64": ("""
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+model = Net().to(torch.float64)
+""", 9, "changes the dtype of the parameters torch made"),
     "scheduler": ("""
 model = nn.Linear(2, 1)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
