@@ -48,8 +48,8 @@ class ModuleReader(FunctionalCalls):
             return self.parameter(node)
         if kind not in MODULES:
             raise error_at(node, f"nn.{kind} is not supported; the modules read are "
-                                 f"{', '.join(MODULES)} (custom nn.Module classes are outside "
-                                 "the computation Gradflow reads)")
+                                 f"{', '.join(MODULES)}, and a class of the snippet's own "
+                                 "deriving from nn.Module")
         args, kwargs = self.arguments(node)
         if kind == "Sequential":
             children = [a.value for a in args if isinstance(a, Py)]
@@ -143,13 +143,16 @@ class ModuleReader(FunctionalCalls):
         return Py(Module(kind, params=params, options=norm))
 
     def name_parameters(self, module: Module, prefix: str) -> None:
-        """Leaves of a module bound to `prefix`: prefix_weight, prefix_0_bias..."""
-        for key, param in module.params.items():
+        """Leaves of a module bound to `prefix`: prefix_weight, prefix_0_bias, prefix_fc1_weight
+        (and a model's tensor attributes that are leaves: prefix_w)..."""
+        tensors = [(k, v) for k, v in module.attrs.items()
+                   if isinstance(v, Pending) and v.requires_grad is not None]
+        for key, param in [*module.params.items(), *tensors]:
             if param.name is None:
                 param.name = f"{prefix}_{key}"
                 self.node_of(param, ast.Pass())
-        for i, child in enumerate(module.children):
-            self.name_parameters(child, f"{prefix}_{i}")
+        for name, child in zip(child_names(module), module.children, strict=True):
+            self.name_parameters(child, f"{prefix}_{name}")
 
     def call_module(self, module: Module, node: ast.Call) -> Value:
         return self.module_on(module, *self.arguments(node), node)
@@ -343,25 +346,35 @@ def _looks(node: ast.expr) -> bool:
         or isinstance(node.func, ast.Attribute) and node.func.attr == "append")
 
 
+def child_names(module: Module) -> list[str]:
+    """fc1, act in a model of the snippet's class; 0, 1, ... in a Sequential."""
+    return module.names or [str(i) for i in range(len(module.children))]
+
+
 def _set_training(module: Module, training: bool) -> None:
     module.training = training
     for child in module.children:
         _set_training(child, training)
 
 
-def named_parameters_of(module: Module, prefix: str = "") -> list[tuple[str, Any]]:
-    """torch's names: weight, bias; 0.weight, 2.bias inside a Sequential."""
-    out: list[tuple[str, Any]] = [(prefix + name, p) for name, p in module.params.items()]
-    for i, child in enumerate(module.children):
-        out.extend(named_parameters_of(child, f"{prefix}{i}."))
+def named_parameters_of(module: Module, prefix: str = "",
+                        seen: set[int] | None = None) -> list[tuple[str, Any]]:
+    """torch's names in torch's order: weight, bias; 0.weight, 2.bias inside a Sequential;
+    fc1.weight in a model class (its own parameters first, then each child's in the order
+    they were assigned). A parameter met twice (one layer used twice) is named once."""
+    seen = set() if seen is None else seen
+    out: list[tuple[str, Any]] = []
+    for name, p in module.params.items():
+        if id(p) not in seen:
+            seen.add(id(p))
+            out.append((prefix + name, p))
+    for name, child in zip(child_names(module), module.children, strict=True):
+        out.extend(named_parameters_of(child, f"{prefix}{name}.", seen))
     return out
 
 
 def parameters_of(module: Module) -> list[Any]:
-    out: list[Any] = list(module.params.values())
-    for child in module.children:
-        out.extend(parameters_of(child))
-    return out
+    return [p for _, p in named_parameters_of(module)]
 
 
 __all__ = ["MODULES", "ModuleReader", "Pending"]

@@ -198,9 +198,14 @@ class ProgramReader(CaughtCalls):
 
     def module_zero_grad(self, module: Module, where: ast.AST) -> None:
         """`model.zero_grad()`: .grad = None on every parameter (torch's default)."""
+        self.parameters_zero_grad(parameters_of(module), where)
+
+    def parameters_zero_grad(self, params: list[Value], where: ast.AST) -> None:
+        """.grad = None on each of these tensors (`model.zero_grad()`, `optimizer.zero_grad()`
+        with torch 2's default set_to_none=True); before any call every .grad is None."""
         if not (self.backward_seen or self.program):
             return
-        leaves = [self.node_of(p, where) for p in parameters_of(module)]
+        leaves = [self.node_of(p, where) for p in params]
         self.add_call(calls.zero_grad(leaves, set_to_none=True), where)
 
     def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:

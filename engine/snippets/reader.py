@@ -26,7 +26,7 @@ from engine import calls
 from engine.document import Document, GraphError
 from engine.names import RESERVED_NAMES
 from engine.snippets.caught import Caught
-from engine.snippets.jacobian_call import JacobianReader
+from engine.snippets.classes import ClassReader
 from engine.snippets.safety import (
     SECOND_ORDER_GRAPH,
     ImportError_,
@@ -113,7 +113,7 @@ class _Backward:
     inputs: list[str] | None
 
 
-class _Importer(JacobianReader):
+class _Importer(ClassReader):
     def __init__(self, reserved: set[str], seed: int, caught: dict[int, Caught]) -> None:
         super().__init__(Document(), reserved, torch.Generator(), caught=caught)
         # no manual_seed: fresh random numbers, as torch would give

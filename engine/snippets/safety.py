@@ -5,8 +5,9 @@ This pass still refuses, for the whole text at once and before any torch call th
 makes, everything that reaches outside torch: names the snippet does not define (`os`,
 `open`, `__import__`), private or dunder attributes, imports of anything but torch and math
 (numpy, matplotlib and torch.optim may be imported; a use of one is refused where it is read),
-and the constructs outside plain computation (classes, generators, async, del, raise...).
-Loops, def, lambda and `with torch.no_grad()` are read by the importer (statements.py).
+and the constructs outside plain computation (generators, async, del, raise...).
+Loops, def, lambda, `with torch.no_grad()` (statements.py) and nn.Module classes (classes.py)
+are read by the importer.
 """
 
 from __future__ import annotations
@@ -66,16 +67,14 @@ BUILTINS = frozenset({
     "print", "len", "str", "repr", "float", "int", "round", "abs", "bool", "list", "tuple",
     "isinstance", "type", "RuntimeError", "Exception", "ValueError", "TypeError", "range",
     "min", "max", "sum", "enumerate", "zip", "display", "reversed", "AttributeError",
-    "IndexError", "ZeroDivisionError", "vars",
+    "IndexError", "ZeroDivisionError", "vars", "super", "filter",
+    "property", "staticmethod", "classmethod",
 })
 
 # (construct, advice) for statements and expressions that are never supported.
 _REFUSED: dict[type, tuple[str, str]] = {
     ast.AsyncFor: ("async for-loops", "use a plain for-loop"),
     ast.AsyncFunctionDef: ("async functions", "use a plain def"),
-    ast.ClassDef: ("classes", "a class (an nn.Module subclass, a dataset) is outside the "
-                   "computation Gradflow reads; write its forward out with statements or a "
-                   "def, and nn.Linear / nn.Sequential for layers"),
     ast.AsyncWith: ("with-blocks", "remove the with-statement"),
     ast.Global: ("global statements", "remove it"),
     ast.Nonlocal: ("nonlocal statements", "remove it"),
@@ -206,6 +205,9 @@ def scan(tree: ast.Module) -> set[str]:
             defined.add(node.arg)
         elif isinstance(node, ast.FunctionDef):
             defined.add(node.name)
+        elif isinstance(node, ast.ClassDef):  # read where it is used (classes.py)
+            defined.add(node.name)
+            suspects.append(node)  # a custom autograd Function is refused here
         elif type(node) in _REFUSED or (isinstance(node, ast.Attribute)
                                         and node.attr.startswith("_")
                                         and not _torch_version(node)):
@@ -259,7 +261,8 @@ def _refusal(node: ast.AST, defined: set[str]) -> str | None:
             return (f"name {node.id!r} is not defined in the snippet; a snippet may use only "
                     "torch and its own variables (models, optimizers, data loaders and files "
                     "are outside the computation Gradflow reads)")
-    elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+    elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and \
+            node.attr != "__init__":  # super().__init__(): the importer reads only that form
         return f"the attribute {node.attr} reaches outside torch; use torch's public functions"
     return None
 

@@ -91,6 +91,13 @@ class Module:
     options: dict[str, Any] = field(default_factory=dict)
     in_place: bool = False  # nn.ReLU(inplace=True): changes its input, as torch does
     training: bool = True  # model.eval() turns it off: nn.Dropout then passes its input
+    # a model of the snippet's own class (classes.py): its children's attribute names (fc1,
+    # act; empty for a Sequential, whose children are 0, 1, ...), its other attributes
+    # (tensors, numbers, buffers), the class, and whether super().__init__() has run
+    names: list[str] = field(default_factory=list)
+    attrs: dict[str, Value] = field(default_factory=dict)
+    cls: Any = None
+    ready: bool = True
 
 
 def numbers_in(obj: Any, seen: dict[int, int] | None = None) -> int:

@@ -213,7 +213,8 @@ def test_random_values_equal_torchs_own() -> None:
 
 
 UNSUPPORTED = [
-    ("import torch\nclass A:\n    pass\n", 2, 1, "classes are not supported"),
+    ("import torch\nclass A:\n    pass\na = A()\n", 2, 1,
+     "the class A does not derive from nn.Module alone"),
     ("import torch\nx = torch.ones(2)\nwhile True:\n    pass\n", 4, 5,
      "over the limit of 100,000 statements run while reading a snippet"),
     ("import torch\nx = [i for i in range(10 ** 6)]\n", 2, 17,
@@ -263,7 +264,11 @@ HOSTILE = [
     ("open('{marker}', 'w').write('x')", "name 'open' is not defined"),
     ("import os\nos.system('touch {marker}')", "importing os is not supported"),
     ("f = lambda: open('{marker}', 'w')\nf()", "name 'open' is not defined"),
-    ("class A:\n    x = open('{marker}', 'w')", "classes are not supported"),
+    ("class A:\n    x = open('{marker}', 'w')", "name 'open' is not defined"),
+    ("class A(torch.nn.Module):\n    x = torch.os.system('touch {marker}')\nA()",
+     "torch.os.system is not in Gradflow's op list"),
+    ("class A(torch.nn.Module):\n    def forward(self):\n        return open('{marker}', 'w')"
+     "\nA()()", "name 'open' is not defined"),
     ("def f():\n    open('{marker}', 'w')\nf()", "name 'open' is not defined"),
     ("def f():\n    return __builtins__['open']('{marker}', 'w')\nf()",
      "__builtins__ reaches outside torch"),

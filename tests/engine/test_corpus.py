@@ -45,24 +45,27 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
-            "mlkatas_manual_gd_step", "d2l_max_likelihood_descent"}
-# Outside the pure computation Gradflow reads: model classes, optimizers, data loops, and
-# other libraries' arrays and plots (numpy, matplotlib), second-order derivatives (create_graph),
-# hooks on autograd's backward nodes, computing with what torch.autograd.grad returned,
+            "mlkatas_manual_gd_step", "d2l_max_likelihood_descent",
+            # a model class or tensors read up to the optimizer's step, which is refused
+            "introyt_tiny_model", "neuralbase_adam_step", "discuss_propagation_optim",
+            "yunjey_basics_with_step", "mrdbourke_workflow_model_training"}
+# Outside the pure computation Gradflow reads: classes that are no plain nn.Module model (a
+# custom autograd Function, a static forward), data loops, and other libraries' arrays and
+# plots (numpy, matplotlib), second-order derivatives (create_graph), hooks on autograd's
+# backward nodes, computing with what torch.autograd.grad returned,
 # backward nodes called by hand, hooks that change their gradient in place, updates of
 # `.data` (memory shared behind autograd's back), threads.
-OUTSIDE = {"velog_training_loop", "introyt_tiny_model", "neuralbase_adam_step",
-           "introyt_sine_with_plots", "pe_softmax_numpy", "discuss_propagation_optim",
-           "d2l_zh_linreg_scratch", "yunjey_basics_with_step",
+OUTSIDE = {"velog_training_loop",
+           "introyt_sine_with_plots", "pe_softmax_numpy",
+           "d2l_zh_linreg_scratch",
            "linkedin_second_derivative", "elsieyin_second_order_grad",
-           "codegenes_disable_backprop_layer", "pytorch_docs_node_register_hook",
+           "pytorch_docs_node_register_hook",
            "runebook_node_prehook", "redfish_jacobian_rows_autograd_grad",
            "dsplog_softmax_jacobian_numpy", "discuss_jacobian_rows_accumulate",
            "dsplog_abs_gradient_numpy_plot", "ecomnet_data_zero_then_backward",
            "elliotwaite_hook_in_place_grad", "elliotwaite_module_class_hooks",
-           "mrdbourke_workflow_model_training", "pytorch_notes_threads_train_fn",
-           "tingshua_grad_fn_called_by_hand", "atcold_custom_grads_function",
-           "ddong_unused_module_class"}
+           "pytorch_notes_threads_train_fn",
+           "tingshua_grad_fn_called_by_hand", "atcold_custom_grads_function"}
 
 
 def engine_side(code: str) -> dict[str, Any]:

@@ -267,8 +267,12 @@ LIMITS = [
     ("import os\n", "importing os is not supported"),
     ("import numpy as np\nx = torch.tensor(np.ones(3))\n",
      "np.ones(3): numpy arrays are outside the computation Gradflow reads"),
-    ("from torch import optim\nw = torch.ones(2, requires_grad=True)\no = optim.SGD([w], lr=0.1)\n",
-     "optim.SGD([w], lr=0.1): an optimizer (torch.optim) updates the weights"),
+    ("from torch import optim\nw = torch.ones(2, requires_grad=True)\no = optim.SGD([w], lr=0.1)\n"
+     "w.sum().backward()\no.step()\n",
+     "o.step() uses a .grad in a later computation, as a training loop does"),
+    ("from torch import optim\nw = torch.ones(2, requires_grad=True)\no = optim.SGD([w], lr=0.1)\n"
+     "s = optim.lr_scheduler.StepLR(o, 1)\n",
+     "optim.lr_scheduler.StepLR(o, 1): an optimizer (torch.optim) updates the weights"),
     ("import matplotlib.pyplot as plt\nplt.show()\n",
      "plt.show(): plots (matplotlib) are outside the computation Gradflow reads"),
     ("x = torch.ones(2, requires_grad=True)\ny = x.sum()\ny.backward()\nx = x - x.grad\n",

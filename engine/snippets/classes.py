@@ -1,0 +1,378 @@
+"""The snippet's own nn.Module classes.
+
+`class Net(nn.Module)` is read when its statement is reached, as Python runs a class body:
+its constants and methods are kept, nothing else happens; what cannot be read in a class is
+refused only where the class is used, so a class that is never used changes nothing.
+
+`Net(...)` reads `__init__` with `self` bound to a new model (a `Module` of kind "Net"):
+`self.fc1 = nn.Linear(2, 4)` draws the layer's numbers from the snippet's generator as torch
+would, in the same order; `model(x)` and `model.forward(x)` inline `forward` (and any helper
+method it calls) like a def. Its parameters become leaves named as torch names them with the
+model's name in front (`model_fc1_weight` for `fc1.weight`).
+
+Optimizers over a model's parameters are read in optimizers.py.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import ChainMap
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from engine.limits import CALL_DEPTH
+from engine.snippets.optimizers import OUTSIDE, OptimizerReader
+from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
+
+# methods that never run here (Python calls them to print the object), so they change nothing
+_SHOWING = frozenset({"__init__", "__repr__", "__str__", "extra_repr"})
+# what torch's nn.Module gives a model that the importer reads (modules.py)
+_MODULE_METHODS = frozenset({"parameters", "named_parameters", "zero_grad", "train", "eval",
+                             "forward", "register_forward_hook", "register_forward_pre_hook",
+                             "register_full_backward_hook", "register_backward_hook",
+                             "register_full_backward_pre_hook"})
+
+
+@dataclass
+class ModelClass:
+    """A class statement of the snippet; `refusal` says where and why it cannot be used."""
+
+    node: ast.ClassDef
+    scope: Any  # the names its methods see: where the class is defined
+    refusal: ImportError_ | None = None  # raised where the class is used
+    constants: dict[str, Value] = field(default_factory=dict)
+    methods: dict[str, Function] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+
+class ClassReader(OptimizerReader):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.building: list[Module] = []  # models whose __init__ is being read
+        self.parameter_ids: set[int] = set()  # what nn.Parameter(...) made (kept alive)
+
+    # ---- the class statement -----------------------------------------------------------
+    def one_statement(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.ClassDef):
+            self.statements_run += 1
+            self.define_class(stmt)
+            return
+        super().one_statement(stmt)
+
+    def define_class(self, stmt: ast.ClassDef) -> None:
+        cls = ModelClass(stmt, scope=self.env)
+        found = self.class_refusal(stmt)
+        cls.refusal = None if found is None else error_at(*found)
+        if cls.refusal is None:  # the body runs now, as Python runs it: constants, methods
+            saved, self.env = self.env, ChainMap(cls.constants, self.env)
+            try:
+                for item in stmt.body:
+                    if isinstance(item, ast.FunctionDef):
+                        self.define(item)
+                    elif isinstance(item, ast.Assign | ast.AnnAssign):
+                        self.statement(item)
+            except TorchRaised:
+                raise  # the script stops here too
+            except ImportError_ as exc:
+                cls.refusal = exc
+            finally:
+                self.env = saved
+            for item in stmt.body:
+                if not isinstance(item, ast.FunctionDef):
+                    continue
+                bound = cls.constants.pop(item.name, None)
+                if isinstance(bound, Py) and isinstance(bound.value, Function):
+                    bound.value.scope = cls.scope  # a method sees the module's names only
+                    cls.methods[item.name] = bound.value
+        self.env[stmt.name] = Py(cls)
+
+    def class_refusal(self, stmt: ast.ClassDef) -> tuple[ast.AST, str] | None:
+        """Where and why this class cannot be used, or None when it is read."""
+        name = stmt.name
+        read = ("Gradflow reads a class deriving from nn.Module, with an __init__ that makes "
+                "its layers and a forward (and helper methods)")
+        if stmt.decorator_list or stmt.keywords:
+            where = stmt.decorator_list[0] if stmt.decorator_list else stmt.keywords[0]
+            return where, f"the class {name} has a decorator or a metaclass, {OUTSIDE}; {read}"
+        bases = stmt.bases
+        own = [b for b in bases if isinstance(b, ast.Name) and _is_class(self.env.get(b.id))]
+        if own:
+            return own[0], (f"the class {name} inherits from the snippet's own class "
+                            f"{ast.unparse(own[0])}: inheritance between the snippet's classes "
+                            f"is {OUTSIDE}; write one class deriving from nn.Module")
+        if len(bases) != 1 or self.module_path(bases[0]) != "torch.nn.Module":
+            return stmt, (f"the class {name} does not derive from nn.Module alone: a class "
+                          f"of its own (a data set, a helper object) is {OUTSIDE}; {read}; "
+                          "write this one's computation as a def")
+        for item in stmt.body:
+            if isinstance(item, ast.Pass) or isinstance(item, ast.Expr) and isinstance(
+                    item.value, ast.Constant):
+                continue  # a docstring
+            if isinstance(item, ast.Assign | ast.AnnAssign) and all(
+                    isinstance(t, ast.Name) for t in (
+                        item.targets if isinstance(item, ast.Assign) else [item.target])):
+                continue  # a class constant
+            if not isinstance(item, ast.FunctionDef):
+                return item, (f"this statement in the class {name} is {OUTSIDE}; a model "
+                              "class is read with its methods and constants (NAME = value)")
+            for decorator in item.decorator_list:
+                path = self.module_path(decorator.func if isinstance(decorator, ast.Call)
+                                        else decorator)
+                if path is None or not path.endswith("no_grad"):
+                    return decorator, (f"{ast.unparse(decorator)} on {name}.{item.name}: "
+                                       f"properties, static and class methods are {OUTSIDE}; "
+                                       "write a plain method (def name(self, ...))")
+            if item.name.startswith("__") and item.name not in _SHOWING:
+                return item, (f"{name}.{item.name} changes how Python treats the model, "
+                              f"{OUTSIDE}; a model class is read with __init__, forward and "
+                              "plain methods")
+        return None
+
+    # ---- making a model ----------------------------------------------------------------
+    def call_value(self, target: Value, node: ast.Call) -> Value:
+        if isinstance(target, Py) and isinstance(target.value, ModelClass):
+            return self.instantiate(target.value, node)
+        return super().call_value(target, node)
+
+    def instantiate(self, cls: ModelClass, node: ast.Call) -> Value:
+        if cls.refusal is not None:
+            raise cls.refusal
+        args, kwargs = self.arguments(node)
+        model = Module(cls.name, cls=cls, ready=False)
+        init = cls.methods.get("__init__")
+        if init is None:
+            if args or kwargs:
+                raise raised_at(node, TypeError(f"{cls.name}.__init__() takes 1 positional "
+                                                f"argument but {len(args) + 1} were given"))
+            model.ready = True
+            return Py(model)
+        self.building.append(model)
+        try:
+            returned = self.method_call(model, init, args, kwargs, node)
+        finally:
+            self.building.pop()
+        if not (isinstance(returned, Py) and returned.value is None):
+            raise raised_at(node, TypeError("__init__() should return None"))
+        return Py(model)
+
+    def method_call(self, model: Module, fn: Function, args: list[Value],
+                    kwargs: dict[str, Value], node: ast.Call) -> Value:
+        """A method's body inlined with `self` bound to the model."""
+        if CALL_DEPTH.exceeded(self.depth + 1):
+            raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
+        return self.inline(fn, [Py(model), *args], kwargs, node)
+
+    def call(self, node: ast.Call) -> Value:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "__init__":
+            return self.super_init(func, node)
+        if isinstance(func, ast.Name) and func.id == "super" and func.id not in self.env:
+            raise error_at(node, f"super() is read only as super().__init__() in a model "
+                                 f"class's __init__; inheritance from the snippet's own "
+                                 f"classes is {OUTSIDE}")
+        return super().call(node)
+
+    def super_init(self, func: ast.Attribute, node: ast.Call) -> Value:
+        """super().__init__(), super(Net, self).__init__() or nn.Module.__init__(self)."""
+        owner = func.value
+        plain_super = isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and \
+            owner.func.id == "super" and len(owner.args) in (0, 2) and not owner.keywords
+        by_path = self.module_path(owner) == "torch.nn.Module" and len(node.args) == 1
+        if not self.building or not (plain_super or by_path):
+            raise error_at(node, "__init__ is read only as super().__init__() inside a model "
+                                 "class's __init__")
+        if (node.args and not by_path) or node.keywords:
+            raise error_at(node, "super().__init__() is read without arguments")
+        self.building[-1].ready = True
+        return Py(None)
+
+    def parameter(self, node: ast.Call) -> Value:
+        leaf = super().parameter(node)
+        self.parameter_ids.add(id(leaf))
+        return leaf
+
+    # ---- a model's attributes ----------------------------------------------------------
+    def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and \
+                target.attr not in ("requires_grad", "grad", "data") and \
+                self.module_path(target) is None:
+            owner = self.expr(target.value)
+            if isinstance(owner, Py) and isinstance(owner.value, Module) and \
+                    owner.value.cls is not None:
+                self.set_attribute(owner.value, target.attr, value, stmt)
+                return
+        super().assign(target, value, stmt)
+
+    def set_attribute(self, model: Module, attr: str, value: Value, stmt: ast.AST) -> None:
+        """`self.fc1 = nn.Linear(2, 4)`, `self.w = nn.Parameter(...)`, `self.k = 2`, as
+        torch's nn.Module.__setattr__ files them: layers, parameters, the rest."""
+        is_module = isinstance(value, Py) and isinstance(value.value, Module)
+        is_param = isinstance(value, Pending | Ref) and id(value) in self.parameter_ids
+        if (is_module or is_param) and not model.ready:
+            kind = "module" if is_module else "parameter"
+            raise raised_at(stmt, AttributeError(f"cannot assign {kind} before "
+                                                 "Module.__init__() call"))
+        if (is_module or is_param) and not any(m is model for m in self.building):
+            raise error_at(stmt, f"adding a layer or parameter to {model.kind} outside its "
+                                 f"__init__ is {OUTSIDE}; make every layer in __init__")
+        if attr in model.params and not is_param or attr in model.names and not is_module:
+            _torch_refuses(attr, model, value, self.plain_or_tensor(value, stmt), stmt)
+        model.params.pop(attr, None)
+        model.attrs.pop(attr, None)
+        if attr in model.names and not is_module:
+            del model.children[model.names.index(attr)]
+            model.names.remove(attr)
+        if is_module:
+            assert isinstance(value, Py)
+            if attr in model.names:
+                model.children[model.names.index(attr)] = value.value
+            else:
+                model.names.append(attr)
+                model.children.append(value.value)
+        elif is_param:
+            assert isinstance(value, Pending | Ref)
+            model.params[attr] = value  # type: ignore[assignment]
+        else:
+            model.attrs[attr] = value
+
+    def plain_or_tensor(self, value: Value, where: ast.AST) -> Any:
+        if isinstance(value, Pending | Ref):
+            return self.concrete(value, where)
+        return self.plain(value, where) if isinstance(value, Number) else value.value
+
+    def instance_attribute(self, model: Module, attr: str) -> Value | None:
+        if attr in model.params:
+            return model.params[attr]
+        if attr in model.names:
+            return Py(model.children[model.names.index(attr)])
+        if attr in model.attrs:
+            return model.attrs[attr]
+        assert model.cls is not None
+        return model.cls.constants.get(attr)
+
+    def module_attribute_of(self, module: Module, attr: str, node: ast.AST) -> Value:
+        if module.cls is None:
+            return super().module_attribute_of(module, attr, node)
+        found = self.instance_attribute(module, attr)
+        if found is not None:
+            return found
+        if attr == "training":
+            return Number(module.training)
+        if attr in module.cls.methods:
+            raise error_at(node, f"the method {module.kind}.{attr} taken without calling it "
+                                 f"is not read; call it: self.{attr}(...)")
+        raise raised_at(node, AttributeError(f"'{module.kind}' object has no attribute "
+                                             f"'{attr}'"))
+
+    def attribute(self, node: ast.Attribute) -> Value:
+        if self.module_path(node) is None and isinstance(node.value, ast.Name):
+            owner = self.env.get(node.value.id)
+            if isinstance(owner, Py) and isinstance(owner.value, ModelClass):  # Net.HIDDEN
+                if node.attr in owner.value.constants:
+                    return owner.value.constants[node.attr]
+                raise error_at(node, f"{ast.unparse(node)}: only a class's constants are "
+                                     "read from the class itself")
+        return super().attribute(node)
+
+    # ---- calling a model ---------------------------------------------------------------
+    def module_on(self, module: Module, args: list[Value], kwargs: dict[str, Value],
+                  node: ast.Call) -> Value:
+        if module.cls is not None:
+            return self.forward(module, args, kwargs, node)
+        return super().module_on(module, args, kwargs, node)
+
+    def apply(self, module: Module, value: Value, node: ast.Call) -> Value:
+        if module.cls is not None:  # a model inside an nn.Sequential
+            return self.forward(module, [value], {}, node)
+        return super().apply(module, value, node)
+
+    def forward(self, model: Module, args: list[Value], kwargs: dict[str, Value],
+                node: ast.Call) -> Value:
+        assert model.cls is not None
+        if not model.ready:
+            raise error_at(node, f"{model.kind}.__init__ must call super().__init__() first")
+        fn = model.cls.methods.get("forward")
+        if fn is None:
+            raise raised_at(node, NotImplementedError(
+                f'Module [{model.kind}] is missing the required "forward" function'))
+        return self.method_call(model, fn, args, kwargs, node)
+
+    def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
+        if attr in ("to", "cpu") and (module.cls is None or attr not in module.cls.methods):
+            return self.on_the_cpu(module, node)
+        if module.cls is None:
+            return super().module_method(module, attr, node)
+        fn = module.cls.methods.get(attr)
+        if fn is not None:
+            return self.method_call(module, fn, *self.arguments(node), node)
+        found = self.instance_attribute(module, attr)
+        if found is not None:  # self.fc1(x), self.act(h)
+            return self.call_value(found, node)
+        if attr == "register_buffer":
+            return self.register(module, node, ("name", "tensor", "persistent"))
+        if attr == "register_parameter":
+            return self.register(module, node, ("name", "param"))
+        if attr not in _MODULE_METHODS:
+            raise error_at(node, f".{attr}() of the model {module.kind} is {OUTSIDE}; the "
+                                 f"model is read with {', '.join(sorted(_MODULE_METHODS))}")
+        return super().module_method(module, attr, node)
+
+    def on_the_cpu(self, module: Module, node: ast.Call) -> Value:
+        """`model.to(device)` with the CPU's device, `model.cpu()`: the model itself, where
+        Gradflow computes; float32, the dtype its parameters have, changes nothing either."""
+        args, kwargs = self.arguments(node)
+        for value in [*args, *kwargs.values()]:
+            found = value.value if isinstance(value, Py) else None
+            if isinstance(found, torch.dtype) and found is not torch.float32:
+                raise error_at(node, f"{ast.unparse(node)} changes the dtype of the "
+                                     f"parameters torch made, {OUTSIDE}; give the layers "
+                                     "dtype= where they are made, e.g. nn.Linear(2, 3, "
+                                     "dtype=torch.float64)")
+            if found is not torch.float32:
+                self.cpu_only(value, node)
+        return Py(module)
+
+    def register(self, model: Module, node: ast.Call, names: tuple[str, ...]) -> Value:
+        """register_buffer(name, tensor): a tensor attribute that is no parameter;
+        register_parameter(name, nn.Parameter(...)): a parameter."""
+        args, kwargs = self.arguments(node)
+        given = dict(zip(names, args, strict=False)) | kwargs
+        name = self.plain(given.get("name", Py(None)), node) if "name" in given else None
+        value = given.get(names[1])
+        if not isinstance(name, str) or value is None or set(given) - set(names):
+            raise error_at(node, f"{ast.unparse(node.func)} is read with a name and a tensor")
+        if names[1] == "param" and not (isinstance(value, Pending | Ref)
+                                        and id(value) in self.parameter_ids):
+            raise error_at(node, "register_parameter is read with nn.Parameter(...)")
+        if names[1] == "tensor" and not isinstance(value, Pending | Ref):
+            raise error_at(node, "register_buffer is read with a tensor")
+        if not any(m is model for m in self.building):
+            raise error_at(node, f"registering on {model.kind} outside its __init__ is "
+                                 f"{OUTSIDE}; register in __init__")
+        self.set_attribute(model, name, value, node)
+        return Py(None)
+
+def _is_class(value: Value | None) -> bool:
+    return isinstance(value, Py) and isinstance(value.value, ModelClass)
+
+
+def _torch_refuses(attr: str, model: Module, value: Value, plain: Any, stmt: ast.AST) -> None:
+    """torch's own TypeError for a plain value assigned over a parameter or a layer."""
+    probe = torch.nn.Module()
+    if attr in model.params:
+        probe.register_parameter(attr, torch.nn.Parameter(torch.zeros(1)))
+    else:
+        probe.add_module(attr, torch.nn.Identity())
+    try:
+        setattr(probe, attr, plain)
+    except Exception as exc:  # noqa: BLE001 - torch's own words
+        raise raised_at(stmt, exc) from None
+
+
+__all__ = ["ClassReader", "ModelClass"]

@@ -1,0 +1,131 @@
+"""torch.optim optimizers, read without stepping: `torch.optim.SGD(model.parameters(), lr=0.1)`
+(any torch.optim optimizer, parameter groups too) is read as the list of tensors it was given.
+`optimizer.zero_grad()` is the zero_grad call over them (torch 2's set_to_none=True);
+`optimizer.step()` updates the weights from their .grad, a training step, and is refused.
+`filter(lambda p: p.requires_grad, model.parameters())`, often passed to one, is read too.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from engine.snippets.jacobian_call import JacobianReader
+from engine.snippets.program import TRAINING_STEP
+from engine.snippets.safety import OUTSIDE_LIBRARIES, error_at, raised_at
+from engine.snippets.values import Function, Number, Pending, Py, Ref, Value
+
+OUTSIDE = "outside the computation Gradflow reads"
+
+
+@dataclass
+class Optimizer:
+    """A torch.optim optimizer: only the tensors it was given matter here."""
+
+    kind: str
+    params: list[Value]
+
+
+class OptimizerReader(JacobianReader):
+    def call(self, node: ast.Call) -> Value:
+        path = self.module_path(node.func)
+        if path is not None and _optimizer(path):
+            return self.optimizer(path, node)
+        return super().call(node)
+
+    def attribute(self, node: ast.Attribute) -> Value:
+        owner = self.env.get(node.value.id) if isinstance(node.value, ast.Name) else None
+        if isinstance(owner, Py) and isinstance(owner.value, Optimizer):  # .param_groups
+            raise error_at(node, f"{ast.unparse(node)}: {OUTSIDE_LIBRARIES['torch.optim']}")
+        return super().attribute(node)
+
+    # ---- optimizers --------------------------------------------------------------------
+    def optimizer(self, path: str, node: ast.Call) -> Value:
+        """torch.optim.SGD(params, lr=...): torch checks the options (its words on a bad lr)
+        on stand-in tensors; what is kept is which tensors it was given."""
+        kind = path.rsplit(".", 1)[1]
+        args, kwargs = self.arguments(node)
+        given = args[0] if args else kwargs.get("params")
+        if given is None:
+            raise raised_at(node, TypeError(f"{kind}.__init__() missing 1 required positional "
+                                            "argument: 'params'"))
+        params: list[Value] = []
+        groups: list[Any] = []
+        for item in self.items(given, node):
+            group = item.value if isinstance(item, Py) and isinstance(item.value, dict) else None
+            members = self.items(group["params"], node) if group and "params" in group else [
+                item]
+            for member in members:
+                if not isinstance(member, Pending | Ref):
+                    raise error_at(node, f"torch.optim.{kind} is read with the model's "
+                                         "parameters or a list of tensors")
+                if not self.is_leaf(member):
+                    raise raised_at(node, ValueError("can't optimize a non-leaf Tensor"))
+            params.extend(members)
+            stand_ins = [torch.zeros(1, requires_grad=True) for _ in members]
+            groups.append(stand_ins if group is None else
+                          {**{k: self.plain(v, node) for k, v in group.items() if k != "params"},
+                           "params": stand_ins})
+        flat = [g for g in groups if not isinstance(g, dict)]
+        options = [self.plain(a, node) for a in args[1:]]
+        named = {k: self.plain(v, node) for k, v in kwargs.items() if k != "params"}
+        try:
+            getattr(torch.optim, kind)([s for g in flat for s in g] if len(flat) == len(groups)
+                                       else groups, *options, **named)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return Py(Optimizer(kind, params))
+
+    def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        if isinstance(receiver, Py) and isinstance(receiver.value, Optimizer):
+            return self.optimizer_method(receiver.value, attr, node)
+        return super().method(receiver, attr, node)
+
+    def optimizer_method(self, optimizer: Optimizer, attr: str, node: ast.Call) -> Value:
+        if attr == "step":
+            raise error_at(node, f"{ast.unparse(node)} {TRAINING_STEP}")
+        if attr != "zero_grad":
+            raise error_at(node, f"{ast.unparse(node)}: {OUTSIDE_LIBRARIES['torch.optim']}")
+        args, kwargs = self.arguments(node)
+        given = args[0] if args else kwargs.get("set_to_none", Number(True))
+        if set(kwargs) - {"set_to_none"} or len(args) > 1 or \
+                self.plain(given, node) is not True:
+            raise error_at(node, f"{ast.unparse(node)} is {OUTSIDE}: it reads torch 2's "
+                                 "default, set_to_none=True (each .grad becomes None); write "
+                                 "optimizer.zero_grad()")
+        self.parameters_zero_grad(optimizer.params, node)
+        return Py(None)
+
+    # ---- filter(lambda p: p.requires_grad, model.parameters()) -------------------------
+    def builtin(self, name: str, node: ast.Call) -> Value:
+        if name != "filter":
+            return super().builtin(name, node)
+        args, kwargs = self.arguments(node)
+        if len(args) != 2 or kwargs:
+            raise raised_at(node, TypeError(f"filter expected 2 arguments, got {len(args)}"))
+        test, kept = args[0], []
+        for item in self.items(args[1], node):
+            if isinstance(test, Py) and test.value is None:
+                verdict = item
+            elif isinstance(test, Py) and isinstance(test.value, Function):
+                verdict = self.inline(test.value, [item], {}, node)
+            else:
+                raise error_at(node, "filter is read with a def or lambda and a list")
+            if self.truth(verdict, node):
+                kept.append(item)
+        return Py(kept)
+
+
+
+def _optimizer(path: str) -> bool:
+    """torch.optim.SGD, torch.optim.Adam...: a class of torch's optimizers."""
+    short = path.removeprefix("torch.optim.")
+    found = getattr(torch.optim, short, None) if short != path and "." not in short else None
+    return isinstance(found, type) and issubclass(found, torch.optim.Optimizer) and \
+        found is not torch.optim.Optimizer
+
+
+__all__ = ["OUTSIDE", "Optimizer", "OptimizerReader"]
