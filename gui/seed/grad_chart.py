@@ -83,6 +83,7 @@ class GradChart(pg.PlotWidget):
         self.tick_texts: list[tuple[float, str]] = []  # bar labels and group labels on the axis
         self.x_padding = (X_PADDING, X_PADDING)  # x units beyond the first and the last bar
         self.none_labels: list[pg.TextItem] = []
+        self.none_names: list[str] = []  # the leaf of each None label in use
         self.separators: list[pg.InfiniteLine] = []
         self.slots: list[Slot] = []
         self.labels: list[str] = []  # one per bar (None slots excluded)
@@ -179,6 +180,7 @@ class GradChart(pg.PlotWidget):
         last = self.slots[-1].x if self.slots else 0.0
         self.setXRange(-self.x_padding[0], last + self.x_padding[1], padding=0)
         self._set_value_labels(self._shown_x, self._shown)
+        self._fit_none_labels()
 
     def _apply_text_colour(self) -> None:
         """Axis text in the theme's text colour: pyqtgraph's grey is faint at 11 px."""
@@ -233,10 +235,32 @@ class GradChart(pg.PlotWidget):
             if i >= len(slots):
                 label.hide()
                 continue
-            label.setText(f"{slots[i].label.split(':')[0]}.grad\nNone")
             label.setToolTip(f"{slots[i].label.split(':')[0]}.grad is None: {slots[i].why_none}")
             label.setPos(slots[i].x, pad * 0.5)
-            label.show()
+        self.none_names = [s.label.split(":")[0] for s in slots]  # fitted by _fit_none_labels
+
+    def _fit_none_labels(self) -> None:
+        """A None slot says "name.grad / None" where its slot is that wide, else the same
+        written upwards on one line, else "None" upwards; nothing where even that is wider than
+        the slot (its hover says it). Beside many bars a slot is a few pixels wide."""
+        fm = QFontMetricsF(self.font())  # TextItem's font
+        unit = self.px_per_unit()
+        room = unit * 0.95
+        for label, name in zip(self.none_labels, self.none_names, strict=False):
+            lines = (f"{name}.grad", "None")
+            if max(fm.horizontalAdvance(t) for t in lines) <= room:
+                label.setText("\n".join(lines))
+                label.setAngle(0)
+                label.setAnchor((0.5, 1.0))
+                label.show()
+            elif fm.capHeight() + 4 <= unit:  # upwards from just above the zero line: the
+                # name where a line's whole height fits, else "None" alone (ink: cap height)
+                label.setText(" ".join(lines) if fm.height() <= room else "None")
+                label.setAngle(90)
+                label.setAnchor((0.0, 0.5))
+                label.show()
+            else:
+                label.hide()
 
     def _set_separators(self, slots: list[Slot]) -> None:
         xs = [b.x - (1 + GAP) / 2 for a, b in zip(slots, slots[1:], strict=False)

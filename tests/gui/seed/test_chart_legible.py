@@ -164,3 +164,54 @@ def test_many_leaves_abbreviate_the_title_and_keep_a_name_per_leaf(qtbot):
         assert shown == name or (shown.endswith("…") and name.startswith(shown[:-1]))
     assert chart.getPlotItem().geometry().width() <= chart.width()
     win.runner.shutdown()
+
+
+FROZEN_FIRST_LAYER = """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+fc1 = nn.Linear(10, 20)
+fc2 = nn.Linear(20, 1)
+fc1.weight.requires_grad = False
+fc1.bias.requires_grad = False
+x = torch.randn(1, 10)
+loss = fc2(torch.relu(fc1(x))).sum()
+loss.backward()
+"""
+
+
+@pytest.mark.parametrize("width", [400, 1000])
+def test_a_leaf_whose_grad_is_none_is_labelled_inside_its_slot(qtbot, width):
+    """Frozen layers beside 20 bars: each None slot says so (over two lines, upwards, or
+    "None" upwards, as its width allows) without running into the next one."""
+    from engine.snippets.reader import import_snippet
+    from gui.launch import open_offscreen
+
+    win = open_offscreen(import_snippet(FROZEN_FIRST_LAYER))
+    qtbot.addWidget(win)
+    chart = win.chart
+    chart.setParent(None)
+    qtbot.addWidget(chart)
+    chart.resize(width, 260)
+    chart.show()
+    qtbot.wait(20)
+    assert chart.none_names == ["fc1_weight", "fc1_bias"]
+    unit = chart.px_per_unit()
+    shown = [label for label in chart.none_labels[:2] if label.isVisible()]
+    assert len(shown) == 2
+    view = chart.getPlotItem().vb
+    for label, name in zip(shown, chart.none_names, strict=True):
+        assert "None" in label.textItem.toPlainText()
+        if width == 1000:  # room for the name
+            assert name in label.textItem.toPlainText()
+        box = view.mapSceneToView(label.sceneBoundingRect()).boundingRect()
+        assert box.center().x() == pytest.approx(label.pos().x(), abs=0.1)  # on its own slot
+        # across the slot: two lines' widths, or upwards a line's height ("None" alone: its
+        # letters' height, having no descender)
+        fm = QFontMetricsF(label.textItem.font())
+        text = label.textItem.toPlainText()
+        if label.angle == 0:
+            across = max(fm.horizontalAdvance(t) for t in text.split("\n"))
+        else:
+            across = fm.capHeight() if text == "None" else fm.height()
+        assert across <= unit
+    win.runner.shutdown()
