@@ -10,7 +10,7 @@ import ast
 from typing import Any
 
 from engine.snippets.pyexpr import PythonReader
-from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at
+from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at, short_text
 from engine.snippets.values import Py
 
 GRAD_MODES = {"torch.no_grad": False, "torch.enable_grad": True,
@@ -89,7 +89,7 @@ class BlockReader(PythonReader):
         elif path in GRAD_MODES:
             mode = GRAD_MODES[path]
         else:
-            raise error_at(stmt, f"with {_short(context)} is not supported; only "
+            raise error_at(stmt, f"with {short_text(context)} is not supported; only "
                                  "torch.no_grad() and torch.enable_grad() are read (files and "
                                  "other contexts are outside the computation Gradflow reads)")
         saved = self.grad_enabled
@@ -129,7 +129,7 @@ class BlockReader(PythonReader):
             names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
             for name in names:
                 if not isinstance(name, ast.Name) or name.id not in _EXCEPTIONS:
-                    raise error_at(name, f"except {_short(name)} is not supported; use "
+                    raise error_at(name, f"except {short_text(name)} is not supported; use "
                                          f"{', '.join(_EXCEPTIONS)}")
                 kind = _EXCEPTIONS.get(error_type)
                 if kind is not None and issubclass(kind, _EXCEPTIONS[name.id]):
@@ -138,7 +138,3 @@ class BlockReader(PythonReader):
                     return handler
         return None
 
-
-def _short(node: ast.AST) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= 40 else text[:37] + "..."

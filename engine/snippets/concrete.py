@@ -16,8 +16,7 @@ import torch
 
 from engine.limits import VALUE_ELEMENTS
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
-from engine.snippets.expressions import _short
-from engine.snippets.safety import error_at, raised_at
+from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.tables import TORCH_DTYPES, CreationError, dtype_name
 from engine.snippets.torchcalls import TorchCallReader
 from engine.snippets.values import Number, Pending, Py, Ref, Value, numbers_in
@@ -175,7 +174,7 @@ class ConcreteReader(TorchCallReader):
         obj = self.concrete(value, where)
         count = numbers_in(obj)
         if VALUE_ELEMENTS.exceeded(count):  # `[[0] * 10**4] * 10**4` shares one row
-            raise error_at(where, f"{_short(where)} holds {count:,} numbers: "
+            raise error_at(where, f"{short_text(where)} holds {count:,} numbers: "
                                   f"{VALUE_ELEMENTS.message()}")
         return _plain(obj)
 

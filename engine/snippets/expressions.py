@@ -20,7 +20,7 @@ from engine.limits import ELEMENTS_PER_TENSOR, ELEMENTS_TOTAL, GRAPH_NODES, NUMB
 from engine.literal import shape_of
 from engine.names import RESERVED_NAMES
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
-from engine.snippets.safety import ImportError_, error_at, refuse_outside
+from engine.snippets.safety import ImportError_, error_at, refuse_outside, short_text
 from engine.snippets.shapes import ASK_TORCH, output_meta
 from engine.snippets.tables import (
     TORCH_DTYPES,
@@ -230,10 +230,10 @@ class ExprReader:
     def check_fits(self, count: int, where: ast.AST) -> None:
         """Refuse a tensor of `count` elements before torch is asked to make it."""
         if ELEMENTS_PER_TENSOR.exceeded(count):
-            raise error_at(where, f"{_short(where)} makes a tensor "
+            raise error_at(where, f"{short_text(where)} makes a tensor "
                                   f"{ELEMENTS_PER_TENSOR.message(f'{count:,}')}")
         if ELEMENTS_TOTAL.exceeded(self.elements + count):
-            raise error_at(where, f"{_short(where)}: the snippet's tensors are "
+            raise error_at(where, f"{short_text(where)}: the snippet's tensors are "
                                   f"{ELEMENTS_TOTAL.message()}")
 
     def computed_constant(self, op: str, inputs: list[Value], params: dict[str, Any],
@@ -270,7 +270,7 @@ class ExprReader:
         return self.other_expr(node)
 
     def other_expr(self, node: ast.expr) -> Value:
-        raise error_at(node, f"{_short(node)} is not supported; use operators (+ - * / ** @) "
+        raise error_at(node, f"{short_text(node)} is not supported; use operators (+ - * / ** @) "
                              "and torch functions from Gradflow's op list")
 
     def binop_chain(self, node: ast.BinOp) -> Value:
@@ -297,7 +297,7 @@ class ExprReader:
 
     def python_binop(self, op_node: ast.operator, left: Value, right: Value,
                      where: ast.AST) -> Value:
-        raise error_at(where, f"{_short(where)}: this operator needs numbers or tensors")
+        raise error_at(where, f"{short_text(where)}: this operator needs numbers or tensors")
 
     def transpose_value(self, value: Value, where: ast.AST, strict: bool) -> Value:
         if not isinstance(value, Pending | Ref):
@@ -307,7 +307,7 @@ class ExprReader:
         if ndim < 2:
             return value  # torch gives the tensor itself for 0-d and 1-d
         if ndim > 2 and strict:
-            raise error_at(where, f"{_short(where)} reverses {ndim} dimensions; use "
+            raise error_at(where, f"{short_text(where)} reverses {ndim} dimensions; use "
                                   "torch.transpose(x, dim0, dim1)")
         return self.op_node("transpose", [value], {"dim0": 0, "dim1": 1}, where)
 
@@ -322,14 +322,10 @@ class ExprReader:
         return ".".join([self.modules[node.id], *reversed(parts)])
 
     def call(self, node: ast.Call) -> Value:
-        raise error_at(node, f"{_short(node.func)}(...) is not supported here")  # torchcalls.py
+        raise error_at(node, f"{short_text(node.func)}(...) is not supported here")  # torchcalls.py
 
     def mark(self, value: Value, flag: bool, target: ast.AST, how: str = "method") -> Value:
         raise error_at(target, "requires_grad is read in torchcalls.py")  # overridden
 
     def transpose(self, target: ast.expr, where: ast.AST, strict: bool) -> Value:
         return self.transpose_value(self.expr(target), where, strict)
-
-def _short(node: ast.AST) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= 40 else text[:37] + "..."

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from engine.snippets.safety import error_at, raised_at
+from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.tensorcalls import TensorCalls
 from engine.snippets.values import Function, HookHandle, Number, Py, Ref, Value
 
@@ -168,10 +168,10 @@ def _changes_in_place(fn: ast.FunctionDef | ast.Lambda, g: str) -> str | None:
         if isinstance(node, ast.AugAssign) and is_g(node.target) or isinstance(
                 node, ast.Assign) and any(isinstance(t, ast.Subscript) and is_g(t.value)
                                           for t in node.targets):
-            return _short(node)
+            return short_text(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                 is_g(node.func.value) and node.func.attr.endswith("_"):
-            return _short(node)
+            return short_text(node)
     return None
 
 
@@ -181,7 +181,3 @@ def _prints(node: ast.expr) -> bool:
         isinstance(node.func, ast.Name) and node.func.id == "print"
         or isinstance(node.func, ast.Attribute) and node.func.attr == "append")
 
-
-def _short(node: ast.AST) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= 40 else text[:37] + "..."

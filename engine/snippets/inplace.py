@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import torch
 
-from engine.ops import CONSTANT, LEAF, NUMBER, format_index, get_op
-from engine.snippets.safety import error_at, leaf_in_place_error, raised_at
-from engine.snippets.statements import StatementRunner
+from engine.ops import CONSTANT, LEAF, NUMBER, format_index
+from engine.snippets.safety import error_at, leaf_in_place_error, raised_at, short_text
+from engine.snippets.storage_replay import StorageReplay
 from engine.snippets.tensorcalls import IN_PLACE_METHODS
 from engine.snippets.values import Number, Pending, Ref, Value
 
@@ -33,21 +31,7 @@ _IN_PLACE = {ast.Add: "add_", ast.Sub: "sub_", ast.Mult: "mul_", ast.Div: "div_"
 _VIEWS = ("index", "reshape", "transpose", "detach")
 
 
-@dataclass
-class _Storage:
-    """The real tensor standing for one tensor of the snippet across its in-place updates
-    (one version counter), and the ops that saved it: (doc node, their output, leaves)."""
-
-    tensor: torch.Tensor
-    leaves: list[torch.Tensor] = field(default_factory=list)
-    savers: list[tuple[str, torch.Tensor, list[torch.Tensor]]] = field(default_factory=list)
-    probed: set[str] = field(default_factory=set)  # consumers already replayed
-
-
-class InPlaceReader(StatementRunner):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.storages: dict[str, _Storage] = {}  # doc node id → its storage
+class InPlaceReader(StorageReplay):
 
     def in_place(self, stmt: ast.AST, op: ast.operator | None, current: Value, right: Value,
                  result: Value, key: Any = None, method_name: str | None = None,
@@ -234,12 +218,12 @@ class InPlaceReader(StatementRunner):
             raise raised_at(stmt, exc) from None
         graph = self.grad_enabled and (self.needs_grad(base) or self.needs_grad(value))
         if not graph and self.is_grad_leaf(base):  # c[:, 0] += 1 under torch.no_grad()
-            self.set_leaf_numbers(stmt, base, numbers, _short(target))
+            self.set_leaf_numbers(stmt, base, numbers, short_text(target))
             return base
         text = format_index(key)
         if not graph or text is None:
             if self.needs_grad(base) or (self.grad_enabled and self.needs_grad(value)):
-                raise error_at(target, f"setting {_short(target)} is read with integers, "
+                raise error_at(target, f"setting {short_text(target)} is read with integers, "
                                        "slices, integer lists and boolean masks, e.g. "
                                        "out[0] = ..., out[1:3] = ... or y[y < 0] = 0")
             result: Value = self.from_tensor(numbers, stmt)
@@ -322,91 +306,6 @@ class InPlaceReader(StatementRunner):
         self.relabel(held, new, stmt)
         return self.relabel(detached, self.op_node("detach", [new], {}, stmt), stmt)
 
-    def new_storage(self, node_id: str, where: ast.AST) -> _Storage:
-        """The tensor made again by its own op, from leaves holding its inputs' numbers."""
-        node = self.doc.node(node_id)
-        value = self.evaluate(node_id, where)
-        plain = value.clone() if isinstance(value, torch.Tensor) else torch.tensor(value)
-        if node.op in (LEAF, CONSTANT):
-            return _Storage(plain)
-        try:
-            inputs, leaves = self.inputs_of(node_id, {}, where)
-            with torch.enable_grad():
-                tensor = get_op(node.op).call(*inputs, **node.params)
-        except Exception:  # noqa: BLE001 - not replayable: its numbers, nothing saved
-            return _Storage(plain)
-        if not isinstance(tensor, torch.Tensor):
-            return _Storage(plain)
-        if node_id in self.fresh_tensors:  # torch's tensor of its own, not a view of a leaf
-            tensor = tensor.clone()
-        storage = _Storage(tensor, leaves)
-        if tensor.grad_fn is not None:
-            storage.savers.append((node_id, tensor, leaves))  # sigmoid saves its output
-        return storage
-
-    def replay_consumers(self, storage: _Storage, node_id: str, where: ast.AST) -> None:
-        """The ops that used the tensor before this update, on the storage's tensor."""
-        for edge in self.doc.out_edges(node_id):
-            if edge.target in storage.probed:
-                continue
-            storage.probed.add(edge.target)
-            spec = get_op(self.doc.node(edge.target).op)
-            ports = {e.port for e in self.doc.in_edges(edge.target).values()
-                     if e.source == node_id}
-            try:
-                inputs, leaves = self.inputs_of(edge.target,
-                                                dict.fromkeys(ports, storage.tensor), where)
-                with torch.enable_grad():
-                    out = spec.call(*inputs, **self.doc.node(edge.target).params)
-            except Exception:  # noqa: BLE001 - the run reports it; no saved tensor here
-                continue
-            if isinstance(out, torch.Tensor) and out.grad_fn is not None:
-                storage.savers.append((edge.target, out, [*storage.leaves, *leaves]))
-
-    def inputs_of(self, node_id: str, given: dict[str, torch.Tensor], where: ast.AST
-                  ) -> tuple[list[Any], list[torch.Tensor]]:
-        """node's inputs as real values: `given` at their ports, the rest as fresh leaves
-        (requiring grad as the graph's do) holding the numbers the graph computes."""
-        spec = get_op(self.doc.node(node_id).op)
-        edges = self.doc.in_edges(node_id)
-        inputs: list[Any] = []
-        leaves: list[torch.Tensor] = []
-        for port in spec.inputs:
-            if port in given:
-                inputs.append(given[port])
-                continue
-            source = edges[port].source
-            value = self.evaluate(source, where)
-            if isinstance(value, torch.Tensor) and self.node_needs_grad(source) and \
-                    not self.doc.node(source).params.get(NUMBER):
-                value = value.detach().clone().requires_grad_()
-                leaves.append(value)
-            inputs.append(value)
-        return inputs, leaves
-
-    def check_in_place(self, outputs: list[str], where: ast.AST) -> None:
-        """Raise torch's error where a backward from `outputs` reaches an op whose saved
-        tensor an in-place update changed."""
-        if not self.storages:
-            return
-        reached: set[str] = set(outputs)
-        for output in outputs:
-            reached |= nx.ancestors(self.doc.graph, output)
-        savers = {id(s): s for s in self.storages.values()}
-        # torch's engine runs the later-made ops first: the first to find its saved tensor
-        # changed raises
-        for saver, out, leaves in sorted((s for st in savers.values() for s in st.savers),
-                                         key=lambda s: -int(s[0]) if s[0].isdigit() else 0):
-            wanted = [t for t in leaves if t.requires_grad]
-            if saver not in reached or not wanted or out.grad_fn is None:
-                continue
-            try:
-                torch.autograd.grad(out, wanted, torch.ones_like(out), retain_graph=True,
-                                    allow_unused=True)
-            except RuntimeError as exc:
-                if "modified by an inplace operation" in str(exc):
-                    raise raised_at(where, exc) from None
-
 
 def _unary_in_place(tensor: torch.Tensor, op: str, params: dict[str, Any]) -> None:
     """torch's own in-place form of the op on the stand-in tensor (its version counter)."""
@@ -415,7 +314,3 @@ def _unary_in_place(tensor: torch.Tensor, op: str, params: dict[str, Any]) -> No
     else:
         getattr(tensor, f"{op}_")()
 
-
-def _short(node: ast.AST) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= 40 else text[:37] + "..."

@@ -26,7 +26,7 @@ from engine.ops import LEAF
 from engine.snippets.caught import CaughtCalls
 from engine.snippets.modules import parameters_of
 from engine.snippets.pyexpr import AfterBackward
-from engine.snippets.safety import ImportError_, error_at, raised_at
+from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
 from engine.snippets.values import Function, Module, Pending, Py, Ref, Value
 
 JACOBIAN_ANSWER = "torch.autograd.functional.jacobian"
@@ -152,7 +152,7 @@ class ProgramReader(CaughtCalls):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr.endswith("_") and _grad_holder(node.func.value) is None \
                 and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "data":
-            raise error_at(node, f"{_short(node)} changes .data in place: that is a training "
+            raise error_at(node, f"{short_text(node)} changes .data in place: that is a training "
                                  "step, outside the computation Gradflow reads")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr == "zero_" and not node.args and not node.keywords:
@@ -173,7 +173,7 @@ class ProgramReader(CaughtCalls):
     def leaf_id(self, value: Value, where: ast.AST) -> str | None:
         """The node id of a leaf that requires grad, or None for any other tensor."""
         if not isinstance(value, Pending | Ref):
-            raise error_at(where, f"{_short(where)} is not a tensor; .grad belongs to tensors")
+            raise error_at(where, f"{short_text(where)} is not a tensor; .grad belongs to tensors")
         node_id = self.node_of(value, where)
         node = self.doc.node(node_id)
         return node_id if node.op == LEAF and node.requires_grad else None
@@ -188,10 +188,10 @@ class ProgramReader(CaughtCalls):
                 kind = type(value.value).__name__
                 raise raised_at(stmt, TypeError("assigned grad expected to be a Tensor or None "
                                                 f"but got grad of type {kind}"))
-            raise error_at(stmt, f"{_short(stmt)}: setting .grad to a tensor is a training "
+            raise error_at(stmt, f"{short_text(stmt)}: setting .grad to a tensor is a training "
                                  "step, outside the computation Gradflow reads")
         if isinstance(target, ast.Attribute) and target.attr == "data":
-            raise error_at(stmt, f"{_short(stmt)}: changing .data is a training step (an "
+            raise error_at(stmt, f"{short_text(stmt)}: changing .data is a training step (an "
                                  "update of a tensor in place), outside the computation "
                                  "Gradflow reads")
         super().assign(target, value, stmt)
@@ -268,18 +268,18 @@ class ProgramReader(CaughtCalls):
         if isinstance(stmt, ast.Return) and stmt.value is not None and _only_reads(stmt.value):
             self.return_value(Py(GradAnswer(len(self.program), what)))  # return x.grad
         if JACOBIAN_ANSWER in exc.reason:
-            raise error_at(stmt, f"{_short(stmt)} computes with what {JACOBIAN_ANSWER} "
+            raise error_at(stmt, f"{short_text(stmt)} computes with what {JACOBIAN_ANSWER} "
                                  "returned: Gradflow shows that J in the Jacobian lens but "
                                  "does not compute with it") from exc
         if isinstance(stmt, ast.Return) and "reads what torch.autograd.grad" in exc.reason:
-            raise error_at(stmt, f"{_short(stmt)} computes with what torch.autograd.grad "
+            raise error_at(stmt, f"{short_text(stmt)} computes with what torch.autograd.grad "
                                  "returned, outside the computation Gradflow reads (one "
                                  "forward graph and the calls on it): it shows each call's "
                                  "answer but does not compute with it; for a Jacobian built "
                                  "row by row, "
                                  "torch.autograd.functional.jacobian gives it whole and the "
                                  "Jacobian lens shows it") from exc
-        raise error_at(stmt, f"{_short(stmt)} {TRAINING_STEP}") from exc
+        raise error_at(stmt, f"{short_text(stmt)} {TRAINING_STEP}") from exc
 
 
     def only_displayed(self, stmt: ast.stmt) -> bool:
@@ -368,10 +368,6 @@ def _only_reports(stmt: ast.AST) -> bool:
             return False
     return True
 
-
-def _short(node: ast.AST) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 __all__ = ["GradAnswer", "JACOBIAN_ANSWER", "ProgramReader", "TRAINING_STEP"]

@@ -16,7 +16,7 @@ import torch
 
 from engine.limits import VALUE_ELEMENTS
 from engine.snippets.pybuiltins import BuiltinCalls
-from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside
+from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside, short_text
 from engine.snippets.tables import FUNCTIONAL, METHODS, TORCH_FUNCTIONS
 from engine.snippets.typecheck import method_refused
 from engine.snippets.values import (
@@ -126,7 +126,7 @@ class PythonReader(BuiltinCalls):
     def python_binop(self, op_node: ast.operator, left: Value, right: Value,
                      where: ast.AST) -> Value:
         if self.needs_grad(left) or self.needs_grad(right):
-            raise error_at(where, f"{_short(where)}: this operator is not in Gradflow's op "
+            raise error_at(where, f"{short_text(where)}: this operator is not in Gradflow's op "
                                   "list for tensors that require grad; use + - * / ** @")
         fn = _PY_BINOPS.get(type(op_node))
         if fn is None:
@@ -158,7 +158,7 @@ class PythonReader(BuiltinCalls):
             return self.module_attribute_of(value.value, attr, node)
         if isinstance(value, Py) and attr in ("real", "imag") or not isinstance(
                 value, Pending | Ref):
-            raise error_at(node, f"{_short(node)}: {attr} of a plain value is not supported")
+            raise error_at(node, f"{short_text(node)}: {attr} of a plain value is not supported")
         if attr == "grad":
             if self.known_grads is not None:  # an assert checked after the run (program.py)
                 grad = self.known_grads.get(self.node_of(value, node))
@@ -169,7 +169,7 @@ class PythonReader(BuiltinCalls):
             return Py(None)  # no backward has run yet: torch says None too
         if attr == "data":
             copy = self.from_tensor(self.concrete(value, node), node)
-            self.data_copies[id(copy)] = (copy, _short(node))
+            self.data_copies[id(copy)] = (copy, short_text(node))
             return copy
         if attr == "requires_grad":
             return Number(self.needs_grad(value))
@@ -254,7 +254,7 @@ class PythonReader(BuiltinCalls):
                 args=node.args[1:], keywords=node.keywords), node)
             return self.method(self.expr(node.args[0]), attr, method)
         if isinstance(target, Py) and target.value == "grad_fn":  # what y.grad_fn is read as
-            raise error_at(node, f"{_short(node)} calls a backward node by hand: that runs "
+            raise error_at(node, f"{short_text(node)} calls a backward node by hand: that runs "
                                  "autograd's own machinery, outside the computation Gradflow "
                                  "reads (it draws the backward nodes and runs them itself); "
                                  "call y.backward() or torch.autograd.grad instead")
@@ -324,7 +324,3 @@ def _written_out(a: Any, b: Any) -> int:
             return times * size(part)
     return size(a) + size(b)
 
-
-def _short(node: ast.AST) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= 40 else text[:37] + "..."

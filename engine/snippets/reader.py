@@ -34,6 +34,7 @@ from engine.snippets.safety import (
     error_at,
     parse,
     scan,
+    short_text,
 )
 from engine.snippets.values import Number, Pending, Ref, Value
 
@@ -190,14 +191,14 @@ class _Importer(ClassReader):
             if isinstance(like, Ref) and like.node_id == target:
                 return None, True  # the default seed: ones of the output's shape
         if isinstance(node, ast.List | ast.Tuple | ast.Constant):
-            raise error_at(node, f"the gradient {_short(node)} is a plain Python value; pass a "
-                                 f"tensor of numbers: torch.tensor({_short(node)})")
+            raise error_at(node, f"the gradient {short_text(node)} is a plain Python value; pass a "
+                                 f"tensor of numbers: torch.tensor({short_text(node)})")
         value = self.expr(node)
         if isinstance(value, Pending):
             return value.value, True
         if isinstance(value, Ref):  # y.backward(y): torch takes the numbers it holds now;
             return self.plain(value, node), True  # without create_graph its graph plays no part
-        raise error_at(node, f"the gradient {_short(node)} is a plain number; pass a tensor of "
+        raise error_at(node, f"the gradient {short_text(node)} is a plain number; pass a tensor of "
                              "numbers such as torch.tensor([1.0, 0.5]) or "
                              "torch.ones_like(y)")
 
@@ -286,8 +287,4 @@ def _items(node: ast.expr) -> list[ast.expr | None]:
         return [None if isinstance(e, ast.Constant) and e.value is None else e for e in node.elts]
     return [node]
 
-
-def _short(node: ast.AST) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= 40 else text[:37] + "..."
 

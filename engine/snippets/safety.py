@@ -107,6 +107,12 @@ def error_at(node: ast.AST, message: str) -> ImportError_:
     return ImportError_(message, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
 
 
+def short_text(node: ast.AST) -> str:
+    """The code of `node` as a message quotes it: cut to 40 characters."""
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def parse(text: str) -> ast.Module:
     """ast.parse with every failure turned into an ImportError_."""
     if len(text) > MAX_SNIPPET_CHARS:

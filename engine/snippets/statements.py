@@ -23,6 +23,7 @@ from engine.snippets.safety import (
     imported_names,
     leaf_in_place_error,
     raised_at,
+    short_text,
 )
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
@@ -94,7 +95,7 @@ class StatementRunner(FunctionCalls):
         elif isinstance(stmt, ast.Assert):
             self.assert_statement(stmt)
         elif not isinstance(stmt, ast.Pass):
-            raise error_at(stmt, f"the statement {_short(stmt)} is not supported; it is "
+            raise error_at(stmt, f"the statement {short_text(stmt)} is not supported; it is "
                                  "outside the plain computation Gradflow reads")
 
     def expression_statement(self, node: ast.expr) -> None:
@@ -165,7 +166,7 @@ class StatementRunner(FunctionCalls):
         elif isinstance(target, ast.Subscript):
             self.item_assign(target, value, stmt)
         else:
-            raise error_at(target, f"assigning to {_short(target)} is not supported; assign "
+            raise error_at(target, f"assigning to {short_text(target)} is not supported; assign "
                                    "to a plain name")
 
     def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
@@ -180,7 +181,7 @@ class StatementRunner(FunctionCalls):
         if isinstance(base, Pending | Ref) and not isinstance(value, Py):
             self.tensor_item_assign(target, base, value, stmt)
             return
-        raise error_at(target, f"changing {_short(target)} in place is not supported; build "
+        raise error_at(target, f"changing {short_text(target)} in place is not supported; build "
                                "a new tensor, e.g. with torch.where or torch.cat")
 
     def tensor_item_assign(self, target: ast.Subscript, base: Pending | Ref, value: Value,
@@ -204,7 +205,7 @@ class StatementRunner(FunctionCalls):
             self.item_assign(target, updated, stmt)
             return
         if not isinstance(stmt.target, ast.Name):
-            raise error_at(stmt, f"the in-place update of {_short(stmt.target)} is a training "
+            raise error_at(stmt, f"the in-place update of {short_text(stmt.target)} is a training "
                                  "step (an update of a tensor in place), outside the "
                                  "computation Gradflow reads"
                            if isinstance(stmt.target, ast.Attribute) else
@@ -315,10 +316,6 @@ def _changes_gradients(stmt: ast.stmt) -> bool:
             return True
     return False
 
-
-def _short(node: ast.AST) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 __all__ = ["ImportError_", "StatementRunner"]

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from engine.ops import get_op
-from engine.snippets.safety import error_at, leaf_in_place_error, raised_at
+from engine.snippets.safety import error_at, leaf_in_place_error, raised_at, short_text
 from engine.snippets.selecting import SELECTING, SelectingCalls
 from engine.snippets.tables import (
     CREATION,
@@ -217,7 +217,7 @@ class TensorCalls(SelectingCalls):
             return self.transpose_value(receiver, node, strict=False)
         if attr in ("expand", "expand_as"):
             return self.expanded(receiver, attr, node)
-        out = self.op_call(METHODS[attr], receiver, node, f"{_short(func.value)}.{attr}")
+        out = self.op_call(METHODS[attr], receiver, node, f"{short_text(func.value)}.{attr}")
         if attr == "view" and isinstance(out, Pending | Ref):
             shape = self.doc.node(self.node_of(out, node)).params.get("shape")
             try:  # a view needs memory laid out for it: x.t().view(6) raises in torch
@@ -396,10 +396,6 @@ class TensorCalls(SelectingCalls):
 _DRAWS = frozenset({"bernoulli_", "exponential_", "geometric_", "cauchy_", "log_normal_",
                     "random_", "uniform_", "normal_"})
 
-
-def _short(node: ast.AST) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _dim_keywords(node: ast.Call) -> bool:

@@ -12,8 +12,8 @@ from typing import Any
 import torch
 
 from engine.ops import CONSTANT, LEAF, check_param, get_op
-from engine.snippets.expressions import ExprReader, _short
-from engine.snippets.safety import ImportError_, error_at, raised_at
+from engine.snippets.expressions import ExprReader
+from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
 from engine.snippets.tables import (
     CREATION,
     DTYPE_NAMES,
@@ -79,7 +79,7 @@ class TorchCallReader(ExprReader):
             if node.op != CONSTANT:
                 _probe(target, node.dtype, flag, how, leaf=False)
                 return value  # requires grad already: torch allows saying so again
-        raise error_at(target, f"set requires_grad on {_short(target)} where it is made, "
+        raise error_at(target, f"set requires_grad on {short_text(target)} where it is made, "
                                "before using it: torch.tensor([...], requires_grad=True)")
 
     def carries_grad(self, value: Value) -> bool:
@@ -104,7 +104,7 @@ class TorchCallReader(ExprReader):
     def call(self, node: ast.Call) -> Value:
         path = self.module_path(node.func)
         if path is None:
-            raise error_at(node, f"{_short(node.func)}(...) is not supported here; call "
+            raise error_at(node, f"{short_text(node.func)}(...) is not supported here; call "
                                  "torch functions or tensor methods")
         return self.torch_path_call(path, node)
 
@@ -251,7 +251,7 @@ class TorchCallReader(ExprReader):
                         raise CreationError(f"torch.{fn} needs a tensor, not a number")
                     like = self.meta.get(self.node_of(like_value, node))
                     if not isinstance(like, torch.Tensor):
-                        raise CreationError(f"the shape of {_short(node.args[0])} is unknown "
+                        raise CreationError(f"the shape of {short_text(node.args[0])} is unknown "
                                             "(computing it fails)")
                     args = []
                 else:
@@ -304,7 +304,7 @@ class TorchCallReader(ExprReader):
             if isinstance(found, Py) and isinstance(found.value, torch.dtype):
                 short = str(found.value).removeprefix("torch.")
         if short not in DTYPE_NAMES:
-            raise error_at(node, f"dtype {_short(node)} is not supported; use torch.float32, "
+            raise error_at(node, f"dtype {short_text(node)} is not supported; use torch.float32, "
                                  "torch.float64, torch.int64 or torch.bool")
         return DTYPE_NAMES[short]
 
