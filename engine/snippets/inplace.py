@@ -26,6 +26,7 @@ from engine.snippets.storage_replay import StorageReplay
 from engine.snippets.tensorcalls import IN_PLACE_METHODS
 from engine.snippets.values import Number, Pending, Ref, Value
 
+_OUT_OF_PLACE = {"resize_": "reshape"}  # Tensor.resize is deprecated
 _IN_PLACE = {ast.Add: "add_", ast.Sub: "sub_", ast.Mult: "mul_", ast.Div: "div_",
              ast.Pow: "pow_"}
 _VIEWS = ("index", "reshape", "transpose", "detach")
@@ -135,12 +136,27 @@ class InPlaceReader(StorageReplay):
             return self.concrete(v, node) if isinstance(v, Pending | Ref) else v.value
 
         numbers = self.concrete(receiver, node).clone()
+        shape = numbers.shape
         try:
             getattr(numbers, attr)(*map(plain, args), **{k: plain(v) for k, v in kwargs.items()})
         except Exception as exc:  # noqa: BLE001 - torch's own words (shapes, dtypes, index)
             raise raised_at(node, exc) from None
+        if numbers.shape != shape:  # images.resize_(64, 784): y itself has a new shape now
+            return self.reshaped_in_place(receiver, attr, numbers, node)
         return self.set_places(node, receiver, (Ellipsis,), self.from_tensor(numbers, node),
                                node)
+
+    def reshaped_in_place(self, receiver: Pending | Ref, attr: str, numbers: torch.Tensor,
+                          node: ast.Call) -> Value:
+        """`y.resize_(...)`, `y.unsqueeze_(0)` of a tensor without gradient: every name of y
+        names the new numbers (not `y[...] = numbers`, which would broadcast them into y's old
+        shape). Refused once the graph uses y: torch's version counter would then decide."""
+        if receiver.node_id is not None and self.doc.out_edges(receiver.node_id):
+            raise error_at(node, f"the in-place .{attr}() changes the shape of a tensor the "
+                                 "graph already uses; write a new name, e.g. "
+                                 f"y = y.{_OUT_OF_PLACE.get(attr, attr.removesuffix('_'))}(...)")
+        flag = receiver.requires_grad if isinstance(receiver, Pending) else None
+        return self.relabel(receiver, self.from_tensor(numbers, node, flag), node)
 
     def detached_from_computed(self, value: Value) -> str | None:
         """The node id of y when value is y.detach() of a computed (not leaf, not view) y."""

@@ -1,0 +1,124 @@
+"""Forms met in a seventh round of learner snippets, each read as plain torch runs it (in a
+subprocess): an in-place method that changes a constant's shape (`images.resize_(64, 784)`
+after a view of an MNIST batch, `m.unsqueeze_(0)`), torch.autograd.grad over a list of
+tensors held by a name (`params`, `model.parameters()`); and the refusals that replace a
+silent wrong answer or a wrong error, with why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+from test_corpus import agrees, engine_side
+from torch_reference import by_name
+
+MODEL = """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
+x = torch.randn(4, 3)
+w0 = model[0].weight
+b2 = model[2].bias
+"""
+
+SNIPPETS = {
+    # was: torch's broadcasting error of [64, 784] numbers into the old [64, 1, 28, 28]
+    "resize_of_a_batch_before_the_model": """import torch
+torch.manual_seed(0)
+images = torch.rand(4, 1, 2, 2)
+images.resize_(4, 4)
+lin = torch.nn.Linear(4, 2)
+out = lin(images).pow(2).sum()
+out.backward()
+w = lin.weight
+""",
+    "unsqueeze_and_t_of_a_constant": """import torch
+w = torch.ones(3, 2, requires_grad=True)
+m = torch.arange(3.)
+m.unsqueeze_(0)
+m.t_()
+y = (w * m).pow(2).sum()
+y.backward()
+""",
+    "resize_shrinks_a_constant": """import torch
+w = torch.ones(2, requires_grad=True)
+m = torch.arange(6.) + 1
+m.resize_(2)
+n = m
+y = (w * n).pow(2).sum()
+y.backward()
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, dict[str, Any]]:
+    return by_name(SNIPPETS)
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_read_as_plain_torch_runs_it(name: str, reference: dict[str, dict[str, Any]]) -> None:
+    ours = engine_side(SNIPPETS[name])
+    assert agrees(ours, reference[name]) is None, agrees(ours, reference[name])
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    """Not vacuous: the new shapes reach the gradients torch gave."""
+    assert reference["resize_of_a_batch_before_the_model"]["error"] is None
+    assert len(reference["resize_of_a_batch_before_the_model"]["grads"]["w"][0]) == 4
+    # m is [[0.], [1.], [2.]] after unsqueeze_ and t_: row i of w.grad is 2 * i * i
+    assert reference["unsqueeze_and_t_of_a_constant"]["grads"]["w"] == [
+        [0.0, 0.0], [2.0, 2.0], [8.0, 8.0]]
+    assert reference["resize_shrinks_a_constant"]["grads"]["w"] == [2.0, 8.0]
+
+
+@pytest.mark.parametrize("inputs", ["params", "params[:2]", "list(model.parameters())",
+                                    "model.parameters()", "tuple(params)"])
+def test_autograd_grad_over_a_list_held_by_a_name(inputs: str) -> None:
+    """Was refused ("a tensor is needed here, not list"); torch takes any sequence."""
+    code = MODEL + (f"params = list(model.parameters())\nloss = model(x).sum()\n"
+                    f"grads = torch.autograd.grad(loss, {inputs})\n")
+    (call,) = engine_side(code)["calls"][:1]
+    assert call["kind"] == "grad" and call["error"] is None, call
+    torch.manual_seed(0)  # the same model, by plain torch
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    x = torch.randn(4, 3)
+    params = list(model.parameters())
+    want = torch.autograd.grad(model(x).sum(), params[:2] if inputs == "params[:2]" else params)
+    got = list(call["results"].values())
+    assert len(got) == len(want)
+    for mine, theirs in zip(got, want, strict=True):
+        assert torch.allclose(torch.tensor(mine), theirs, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    # torch keeps zeros where a .grad exists: shown as None before (a silent wrong answer)
+    ("loss = model(x).sum()\nloss.backward()\nmodel.zero_grad(set_to_none=False)\n",
+     "line 10, column 1: model.zero_grad(set_to_none=False) is outside the computation "
+     "Gradflow reads: it reads torch 2's default, set_to_none=True (each .grad becomes None); "
+     "write model.zero_grad()"),
+    ("loss = model(x).sum()\nloss.backward()\nmodel.zero_grad(False)\n",
+     "write model.zero_grad()"),
+    # torch's version counter decides then (the mul saved m): not read as a new tensor
+    ("m = torch.ones(3)\na = (model(x).sum() * m).sum()\nm.unsqueeze_(0)\n",
+     "line 10, column 1: the in-place .unsqueeze_() changes the shape of a tensor the graph "
+     "already uses; write a new name, e.g. y = y.unsqueeze(...)"),
+    ("m = torch.ones(4)\nv = m.view(2, 2)\nm.resize_(2, 2)\n",
+     "the in-place .resize_() changes the shape of a tensor the graph already uses; write a "
+     "new name, e.g. y = y.reshape(...)"),
+])
+def test_what_stays_refused_says_why(body: str, said: str) -> None:
+    refused = engine_side(MODEL + body).get("refused", "")
+    assert said in refused, refused
+
+
+def test_the_zero_grad_refusal_replaces_a_wrong_answer() -> None:
+    """torch's answer the app could not show: zeros, not None."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    model(torch.randn(4, 3)).sum().backward()
+    model.zero_grad(set_to_none=False)
+    grad = model[0].weight.grad
+    assert grad is not None and torch.equal(grad, torch.zeros(2, 3))
