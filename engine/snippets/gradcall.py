@@ -35,7 +35,7 @@ class GradCallReader(ProgramReader):
         if "outputs" not in args or "inputs" not in args:
             raise error_at(node, "torch.autograd.grad needs outputs and inputs")
         outputs = [self.output_id(t) for t in _elements(args["outputs"])]
-        inputs = [self.node_of(self.expr(t), t) for t in _elements(args["inputs"])]
+        inputs = [self.node_of(value, where) for value, where in self.input_values(args["inputs"])]
         # allow_unused / materialize_grads: torch answers None (zeros) for an input that
         # requires grad and that no output depends on; the call differentiates the others
         skipped = {i for i in inputs if self.node_needs_grad(i)
@@ -58,6 +58,16 @@ class GradCallReader(ProgramReader):
                         if not unused["materialize_grads"] else
                         self.from_tensor(torch.zeros_like(self.concrete(Ref(i), node)), node)
                         for i in inputs))
+
+    def input_values(self, node: ast.expr) -> list[tuple[Value, ast.expr]]:
+        """The tensors of inputs=: written out (`[w, b]`), or a list of them held by a name
+        (`params`, `params[:2]`, `model.parameters()`), as torch takes any sequence."""
+        if isinstance(node, ast.List | ast.Tuple):
+            return [(self.expr(t), t) for t in node.elts]
+        value = self.expr(node)
+        if isinstance(value, Py) and isinstance(value.value, list | tuple):
+            return [(item, node) for item in value.value]
+        return [(value, node)]
 
     def reaches(self, source: str, outputs: list[str]) -> bool:
         """Whether a gradient of the outputs can reach `source`: a path through the graph

@@ -16,7 +16,7 @@ import torch
 from engine.snippets.jacobian_call import JacobianReader
 from engine.snippets.program import TRAINING_STEP
 from engine.snippets.safety import OUTSIDE_LIBRARIES, error_at, raised_at
-from engine.snippets.values import Function, Number, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 OUTSIDE = "outside the computation Gradflow reads"
 
@@ -89,15 +89,28 @@ class OptimizerReader(JacobianReader):
             raise error_at(node, f"{ast.unparse(node)} {TRAINING_STEP}")
         if attr != "zero_grad":
             raise error_at(node, f"{ast.unparse(node)}: {OUTSIDE_LIBRARIES['torch.optim']}")
+        self.zero_grad_to_none(node)
+        self.parameters_zero_grad(optimizer.params, node)
+        return Py(None)
+
+    def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
+        if attr == "zero_grad":  # model.zero_grad(set_to_none=False) keeps zeros, not None
+            self.zero_grad_to_none(node)
+        return super().module_method(module, attr, node)
+
+    def zero_grad_to_none(self, node: ast.Call) -> None:
+        """`optimizer.zero_grad()` / `model.zero_grad()` read as torch 2's default,
+        set_to_none=True; set_to_none=False (zeros kept where a .grad exists, None where
+        none does yet) is refused rather than shown as None."""
         args, kwargs = self.arguments(node)
         given = args[0] if args else kwargs.get("set_to_none", Number(True))
         if set(kwargs) - {"set_to_none"} or len(args) > 1 or \
                 self.plain(given, node) is not True:
+            owner = ast.unparse(node.func.value) if isinstance(node.func, ast.Attribute) \
+                else "optimizer"
             raise error_at(node, f"{ast.unparse(node)} is {OUTSIDE}: it reads torch 2's "
                                  "default, set_to_none=True (each .grad becomes None); write "
-                                 "optimizer.zero_grad()")
-        self.parameters_zero_grad(optimizer.params, node)
-        return Py(None)
+                                 f"{owner}.zero_grad()")
 
     # ---- filter(lambda p: p.requires_grad, model.parameters()) -------------------------
     def builtin(self, name: str, node: ast.Call) -> Value:
