@@ -135,7 +135,34 @@ class _Importer(ClassReader):
             if isinstance(func, ast.Attribute) and path is None and func.attr == "backward":
                 self.method_backward(node, func)
                 return
+            if isinstance(func, ast.Name) and func.id in ("print", "display") \
+                    and func.id not in self.env and self.backward_shown(node):
+                return
         super().expression_statement(node)
+
+    def backward_shown(self, node: ast.Call) -> bool:
+        """`print(y.backward())` runs the backward (and prints None): each argument is read
+        as a line of its own, in order. A backward deeper inside a print's argument is
+        refused at its line rather than skipped as a display."""
+        def is_backward(c: ast.AST) -> bool:
+            return isinstance(c, ast.Call) and (
+                self.module_path(c.func) == "torch.autograd.backward" or isinstance(
+                    c.func, ast.Attribute) and self.module_path(c.func) is None
+                and c.func.attr == "backward")
+
+        if not any(is_backward(c) for arg in node.args for c in ast.walk(arg)):
+            return False
+        for arg in node.args:
+            if is_backward(arg):
+                self.expression_statement(arg)
+                continue
+            inner = next((c for c in ast.walk(arg) if is_backward(c)), None)
+            if inner is not None:
+                raise error_at(inner, f"{short_text(inner)} inside a print is read on a line of "
+                                      "its own; write it before the print")
+            self.expression_statement(ast.copy_location(
+                ast.Call(func=node.func, args=[arg], keywords=[]), node))
+        return True
 
     def manual_seed(self, node: ast.Call) -> None:
         if len(node.args) != 1 or node.keywords:

@@ -30,6 +30,8 @@ from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, V
 # Tensor methods whose refusal is torch's own (x.numpy() of a tensor that requires grad,
 # .item() of several numbers): print(x.numpy()) raises there as the script does.
 _MAY_RAISE = frozenset({"numpy", "item"})
+# calls that compute gradients: the program's calls, wherever they are written
+_GRADIENT_CALLS = frozenset({"torch.autograd.grad"})
 # torch functions and methods that draw from the random generator
 _RANDOM_DRAWS = frozenset({"rand", "randn", "randint", "rand_like", "randn_like",
                            "randint_like", "randperm", "normal", "bernoulli", "multinomial",
@@ -131,7 +133,10 @@ class StatementRunner(FunctionCalls):
         if isinstance(func, ast.Name) and func.id not in self.modules:
             bound = self.env.get(func.id)
             return isinstance(bound, Py) and isinstance(bound.value, Function)
-        name = self.module_path(func) or (func.attr if isinstance(func, ast.Attribute) else "")
+        path = self.module_path(func)
+        if path in _GRADIENT_CALLS:  # print(torch.autograd.grad(y, x)): a call of the program
+            return True
+        name = path or (func.attr if isinstance(func, ast.Attribute) else "")
         return name.rsplit(".", 1)[-1] in _RANDOM_DRAWS or (
             isinstance(func, ast.Attribute) and func.attr in _MAY_RAISE and not call.args)
 

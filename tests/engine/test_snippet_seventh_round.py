@@ -49,6 +49,20 @@ n = m
 y = (w * n).pow(2).sum()
 y.backward()
 """,
+    # was: the print's arguments skipped as a display, so x.grad stayed None
+    "backward_inside_print": """import torch
+x = torch.tensor([1., 2.], requires_grad=True)
+y = (x * x).sum()
+print(y.backward())
+z = (x ** 3).sum()
+print("z:", z.backward(), x.grad)
+""",
+    "second_backward_inside_print_raises": """import torch
+x = torch.tensor([1., 2.], requires_grad=True)
+y = (x * x).sum()
+print("first:", y.backward())
+print("second:", y.backward())
+""",
 }
 
 
@@ -72,6 +86,27 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["unsqueeze_and_t_of_a_constant"]["grads"]["w"] == [
         [0.0, 0.0], [2.0, 2.0], [8.0, 8.0]]
     assert reference["resize_shrinks_a_constant"]["grads"]["w"] == [2.0, 8.0]
+    assert reference["backward_inside_print"]["grads"]["x"] == [5.0, 16.0]
+    assert "a second time" in reference["second_backward_inside_print_raises"]["error"]["message"]
+
+
+def test_autograd_grad_inside_print_is_a_call() -> None:
+    """`print(torch.autograd.grad(y, x))` was skipped as a display: no call, no answer."""
+    code = ("import torch\nx = torch.tensor([1., 2.], requires_grad=True)\n"
+            "y = (x * x * x).sum()\nprint(torch.autograd.grad(y, x, retain_graph=True)[0])\n"
+            "print('dy/dx', torch.autograd.grad(y, x))\n")
+    grads = [c for c in engine_side(code)["calls"] if c["kind"] == "grad"]
+    x = torch.tensor([1., 2.], requires_grad=True)
+    (want,) = torch.autograd.grad((x * x * x).sum(), x)
+    assert [c["results"]["x"] for c in grads] == [want.tolist()] * 2
+
+
+def test_a_backward_deeper_inside_a_print_is_refused_not_skipped() -> None:
+    code = ("import torch\nx = torch.tensor([1., 2.], requires_grad=True)\n"
+            "y = (x * x).sum()\nprint(f\"{y.backward()}\")\n")
+    assert engine_side(code)["refused"] == (
+        "line 4, column 10: y.backward() inside a print is read on a line of its own; write it "
+        "before the print")
 
 
 @pytest.mark.parametrize("inputs", ["params", "params[:2]", "list(model.parameters())",
