@@ -41,14 +41,19 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "discuss_ce_vs_nll_linear", "dsgiitr_activation_grads_cells",
                  "meiqiguo_nograd_requires_grad_detach", "so_backward_tensor_one_mean",
                  "zhangyang_accumulate_two_outputs", "tingshua_hook_on_scalar_output",
-                 "atcold_requires_grad_and_no_grad"}
+                 "atcold_requires_grad_and_no_grad", "androidkt_detach_accumulate_56",
+                 "docs_crossentropyloss_two_targets", "docs_f_cross_entropy_examples",
+                 "gurusarath_float64_backward_twice", "pytorch_issue_8474_view_rebinds_name",
+                 "xinyooo_requires_grad_leaves", "zedali_dot_then_sum_zero",
+                 "pytorch_issue_8626_expand_grads", "pytorch_issue_8626_narrow_of_expand"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
             "mlkatas_manual_gd_step", "d2l_max_likelihood_descent",
             # a model class or tensors read up to the optimizer's step, which is refused
             "introyt_tiny_model", "neuralbase_adam_step", "discuss_propagation_optim",
-            "yunjey_basics_with_step", "mrdbourke_workflow_model_training"}
+            "yunjey_basics_with_step", "mrdbourke_workflow_model_training",
+            "udacity_sequential_optimizer_step"}
 # Outside the pure computation Gradflow reads: classes that are no plain nn.Module model (a
 # custom autograd Function, a static forward), data loops, and other libraries' arrays and
 # plots (numpy, matplotlib), second-order derivatives (create_graph), hooks on autograd's
@@ -65,7 +70,8 @@ OUTSIDE = {"velog_training_loop",
            "dsplog_abs_gradient_numpy_plot", "ecomnet_data_zero_then_backward",
            "elliotwaite_hook_in_place_grad", "elliotwaite_module_class_hooks",
            "pytorch_notes_threads_train_fn",
-           "tingshua_grad_fn_called_by_hand", "atcold_custom_grads_function"}
+           "tingshua_grad_fn_called_by_hand", "atcold_custom_grads_function",
+           "docs_functional_hessian_example"}
 
 
 def engine_side(code: str) -> dict[str, Any]:
@@ -200,6 +206,17 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "tingshua_hook_on_scalar_output": [B, B],
     # the third backward, of a tensor made under no_grad, raises inside a try
     "atcold_requires_grad_and_no_grad": [B, B, B],
+    # pq.backward(retain_graph=True) and w.backward(), twice
+    "androidkt_detach_accumulate_56": [B, B, B, B],
+    "docs_crossentropyloss_two_targets": [B, B],
+    "docs_f_cross_entropy_examples": [B, B],
+    "gurusarath_float64_backward_twice": [B, B],
+    "pytorch_issue_8474_view_rebinds_name": [B, B],
+    "xinyooo_requires_grad_leaves": [B, B],
+    "zedali_dot_then_sum_zero": [B, Z, B],
+    # autograd.grad inside print(...), then the document's own call (nothing marked)
+    "pytorch_issue_8626_expand_grads": [G, G, B],
+    "pytorch_issue_8626_narrow_of_expand": [G, G, G, B],
 }
 
 
