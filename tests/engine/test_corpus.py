@@ -1,7 +1,8 @@
 """Real learner snippets (tests/engine/corpus/, each with its source on the first line) read
 by the importer and run by the engine, against the same snippet run by plain torch in a
 subprocess: the same leaf gradients (rtol 1e-5), the same J from every
-torch.autograd.functional.jacobian call, and the same error text."""
+torch.autograd.functional.jacobian call, the same answer from every torch.autograd.grad call,
+and the same error text."""
 
 from __future__ import annotations
 
@@ -121,6 +122,14 @@ def agrees(ours: dict[str, Any], theirs: dict[str, Any]) -> str | None:
     for number, (j, want) in enumerate(zip(mine, theirs["jacobians"], strict=True), 1):
         if not close(j, want):
             return f"jacobian {number}: {j} != torch's {want}"
+    wanted = theirs.get("grad_answers")  # None with allow_unused: test_snippet_inplace's
+    answers = [list(c["results"].values()) for c in ours["calls"]
+               if c["kind"] == "grad" and c["ran"] and c["error"] is None]
+    if wanted is not None and len(answers) != len(wanted):
+        return f"{len(answers)} autograd.grad answers != torch's {len(wanted)}"
+    for number, (mine, want) in enumerate(zip(answers, wanted or [], strict=False), 1):
+        if not close(mine, want):
+            return f"autograd.grad answer {number}: {mine} != torch's {want}"
     error = ours["error"]
     if theirs["error"] is not None:
         want = (theirs["error"]["type"], theirs["error"]["message"])

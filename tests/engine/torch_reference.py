@@ -5,7 +5,9 @@ of snippets on stdin, runs each in a fresh namespace, and prints one JSON list w
 snippet, the grads of the tensors that are leaves requiring grad (and which names are a later
 name of the same tensor: `xpt = x`), what the snippet printed,
 the exception it raised, if any, and what each `torch.autograd.functional.jacobian` call
-that returned gave (in call order, nested as lists the way torch nests its tuples).
+that returned gave (in call order, nested as lists the way torch nests its tuples), and each
+`torch.autograd.grad` call's answer (None for a snippet with allow_unused/materialize_grads,
+whose inputs no output reaches get no call in the app).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def nested(answer: Any) -> Any:
     """A jacobian's answer as lists: a tensor's tolist(), a tuple's items in a list."""
     if isinstance(answer, tuple):
         return [nested(a) for a in answer]
-    return plain(answer.tolist())
+    return None if answer is None else plain(answer.tolist())
 
 
 def run_one(code: str) -> dict[str, Any]:
@@ -43,14 +45,30 @@ def run_one(code: str) -> dict[str, Any]:
     out = io.StringIO()
     error = None
     jacobians: list[Any] = []
-    original = torch.autograd.functional.jacobian
+    answers: list[Any] = []  # what each torch.autograd.grad call of the snippet returned
+    original, original_grad = torch.autograd.functional.jacobian, torch.autograd.grad
+    inside: list[bool] = []  # torch's jacobian calls autograd.grad itself: not the snippet's
 
     def recorded(*args: Any, **kwargs: Any) -> Any:  # torch's own, its answers noted
-        answer = original(*args, **kwargs)
+        inside.append(True)
+        try:
+            answer = original(*args, **kwargs)
+        finally:
+            inside.pop()
         jacobians.append(nested(answer))
         return answer
 
+    unused: list[bool] = []  # allow_unused / materialize_grads: answers not compared
+
+    def recorded_grad(*args: Any, **kwargs: Any) -> Any:
+        answer = original_grad(*args, **kwargs)
+        if not inside:
+            answers.append(nested(tuple(answer)))
+            unused.append(bool(kwargs.get("allow_unused") or kwargs.get("materialize_grads")))
+        return answer
+
     torch.autograd.functional.jacobian = recorded  # also what `from ... import` then binds
+    torch.autograd.grad = recorded_grad
     # enable_grad() restores grad mode afterwards: a snippet ending in
     # torch.set_grad_enabled(False) does not switch it off for the next one
     with contextlib.redirect_stdout(out), torch.enable_grad():
@@ -60,6 +78,7 @@ def run_one(code: str) -> dict[str, Any]:
             error = {"type": type(exc).__name__, "message": str(exc)}
         finally:
             torch.autograd.functional.jacobian = original
+            torch.autograd.grad = original_grad
     grads = {name: None if v.grad is None else plain(v.grad.tolist())
              for name, v in namespace.items()
              if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad}
@@ -68,7 +87,7 @@ def run_one(code: str) -> dict[str, Any]:
     aliases = {name: first.setdefault(id(namespace[name]), name) for name in grads}
     aliases = {name: to for name, to in aliases.items() if name != to}
     return {"grads": grads, "aliases": aliases, "stdout": out.getvalue(), "error": error,
-            "jacobians": jacobians}
+            "jacobians": jacobians, "grad_answers": None if any(unused) else answers}
 
 
 def in_subprocess(snippets: list[str]) -> list[dict[str, Any]]:
