@@ -241,6 +241,16 @@ class ProgramReader(CaughtCalls):
                                 node.col_offset + 1)
         return value
 
+    def binop(self, op_node: ast.operator, left: Value, right: Value, where: ast.AST) -> Value:
+        """`torch.autograd.grad(y, x)[0] * 2`: the answer used with no name in between is
+        read as `g = ...[0]; g * 2` is (not handed to Python's `*`)."""
+        for value in (left, right):
+            if _answer(value):
+                raise AfterBackward(f"reads what {_answer_of(value)} returned",
+                                    getattr(where, "lineno", 1),
+                                    getattr(where, "col_offset", 0) + 1)
+        return super().binop(op_node, left, right, where)
+
     def statement(self, stmt: ast.stmt) -> None:
         try:
             self.one_statement(stmt)
@@ -271,7 +281,10 @@ class ProgramReader(CaughtCalls):
             raise error_at(stmt, f"{short_text(stmt)} computes with what {JACOBIAN_ANSWER} "
                                  "returned: Gradflow shows that J in the Jacobian lens but "
                                  "does not compute with it") from exc
-        if isinstance(stmt, ast.Return) and "reads what torch.autograd.grad" in exc.reason:
+        inline = any(isinstance(c, ast.Call) and self.module_path(c.func) == "torch.autograd.grad"
+                     for c in ast.walk(stmt))  # torch.autograd.grad(y, x)[0] * 2
+        if (isinstance(stmt, ast.Return) or inline) and \
+                "reads what torch.autograd.grad" in exc.reason:
             raise error_at(stmt, f"{short_text(stmt)} computes with what torch.autograd.grad "
                                  "returned, outside the computation Gradflow reads (one "
                                  "forward graph and the calls on it): it shows each call's "

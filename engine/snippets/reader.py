@@ -123,6 +123,15 @@ class _Importer(ClassReader):
 
     # ---- statements -------------------------------------------------------------------
     def expression_statement(self, node: ast.expr) -> None:
+        if not isinstance(node, ast.Call):  # a display line, unless it computes gradients
+            for inner in (c for c in ast.walk(node) if self.is_gradient_call(c)):
+                if isinstance(inner, ast.Call) and \
+                        self.module_path(inner.func) == "torch.autograd.grad":
+                    self.expr(inner)  # a notebook's `torch.autograd.grad(y, x)[0]`: its answer
+                    continue
+                raise error_at(inner, f"{short_text(inner)} inside an expression is read on a "
+                                      "line of its own; write it that way")  # [y.backward()]
+            return
         if isinstance(node, ast.Call):
             func = node.func
             path = self.module_path(func)
@@ -145,10 +154,8 @@ class _Importer(ClassReader):
         as a line of its own, in order. A backward deeper inside a print's argument is
         refused at its line rather than skipped as a display."""
         def is_backward(c: ast.AST) -> bool:
-            return isinstance(c, ast.Call) and (
-                self.module_path(c.func) == "torch.autograd.backward" or isinstance(
-                    c.func, ast.Attribute) and self.module_path(c.func) is None
-                and c.func.attr == "backward")
+            return self.is_gradient_call(c) and not (isinstance(c, ast.Call) and self.module_path(
+                c.func) == "torch.autograd.grad")
 
         if not any(is_backward(c) for arg in node.args for c in ast.walk(arg)):
             return False
@@ -163,6 +170,14 @@ class _Importer(ClassReader):
             self.expression_statement(ast.copy_location(
                 ast.Call(func=node.func, args=[arg], keywords=[]), node))
         return True
+
+    def is_gradient_call(self, node: ast.AST) -> bool:
+        """y.backward(...), torch.autograd.backward(...) or torch.autograd.grad(...)."""
+        if not isinstance(node, ast.Call):
+            return False
+        path = self.module_path(node.func)
+        return path in ("torch.autograd.backward", "torch.autograd.grad") or isinstance(
+            node.func, ast.Attribute) and path is None and node.func.attr == "backward"
 
     def manual_seed(self, node: ast.Call) -> None:
         if len(node.args) != 1 or node.keywords:

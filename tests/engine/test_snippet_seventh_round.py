@@ -157,3 +157,30 @@ def test_the_zero_grad_refusal_replaces_a_wrong_answer() -> None:
     model.zero_grad(set_to_none=False)
     grad = model[0].weight.grad
     assert grad is not None and torch.equal(grad, torch.zeros(2, 3))
+
+
+def test_a_notebook_line_showing_an_autograd_grad_answer_makes_the_call() -> None:
+    """`torch.autograd.grad(y, x)[0]` alone on a line was skipped as a display: no call."""
+    code = ("import torch\nx = torch.tensor([1., 2.], requires_grad=True)\n"
+            "y = (x * x * x).sum()\ntorch.autograd.grad(y, x, retain_graph=True)[0]\n")
+    (call,) = [c for c in engine_side(code)["calls"] if c["kind"] == "grad"]
+    x = torch.tensor([1., 2.], requires_grad=True)
+    assert call["results"]["x"] == torch.autograd.grad((x * x * x).sum(), x)[0].tolist()
+
+
+G = "import torch\nx = torch.tensor([1., 2.], requires_grad=True)\ny = (x * x).sum()\n"
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    # skipped as display lines before: x.grad stayed None where torch had [2., 4.]
+    ("[y.backward()]", "line 4, column 2: y.backward() inside an expression is read on a line "
+                       "of its own; write it that way"),
+    ("y.backward() if True else None", "line 4, column 1: y.backward() inside an expression"),
+    # was: Python's TypeError about a GradAnswer, shown as if torch had raised it
+    ("g = torch.autograd.grad(y, x)[0] * 2", "line 4, column 1: g = torch.autograd.grad(y, "
+     "x)[0] * 2 computes with what torch.autograd.grad returned, outside the computation "
+     "Gradflow reads"),
+])
+def test_gradients_inside_an_expression_are_refused_not_skipped(line: str, said: str) -> None:
+    refused = engine_side(G + line + "\n").get("refused", "")
+    assert said in refused, refused
