@@ -48,6 +48,9 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                              "the slope of the side a is on")},
     "elu": {"input": ("{g} · (1 if {a} > 0 else {out} + alpha)", "the slope of the side a "
                       "is on")},
+    "hardtanh": {"input": ("{g} · [min_val < {a} < max_val]", "the gradient passes strictly "
+                           "inside the bounds (0 on them, unlike clamp)")},
+    "relu6": {"input": ("{g} · [0 < {a} < 6]", "the gradient passes strictly inside 0..6")},
     "softplus": {"input": ("{g} · σ(beta · {a})", "softplus' slope is a sigmoid")},
     "gelu": {"input": ("{g} · (Φ({a}) + {a} · φ({a}))", "product rule on x · Φ(x)")},
     "sqrt": {"input": ("{g} / (2 · {out})", "d√a/da = 1 / (2√a)")},

@@ -208,6 +208,12 @@ _SPECS: list[OpSpec] = [
     OpSpec("elu", "elu", ("input",), "ELU", "elementwise x where x > 0, alpha · (eˣ − 1) "
            "elsewhere", "elementwise", (Param("alpha", "float", 1.0),),
            target="nn.functional.elu"),
+    OpSpec("hardtanh", "hardtanh", ("input",), "HardTanh", "elementwise x limited to "
+           "[min_val, max_val]; its gradient is 0 at the bounds (clamp's passes there)",
+           "elementwise", (Param("min_val", "float", -1.0), Param("max_val", "float", 1.0)),
+           target="nn.functional.hardtanh"),
+    OpSpec("relu6", "relu6", ("input",), "ReLU6", "elementwise x limited to [0, 6]; its "
+           "gradient is 0 at 0 and 6", "elementwise", target="nn.functional.relu6"),
     OpSpec("softplus", "softplus", ("input",), "softplus", "elementwise log(1 + e^(beta·x)) "
            "/ beta, a smooth ReLU", "elementwise",
            (Param("beta", "float", 1.0), Param("threshold", "float", 20.0,

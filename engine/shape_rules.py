@@ -14,9 +14,9 @@ from typing import Any
 ASK_TORCH: Any = object()  # the rules here do not cover this case
 _SAME = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs",
                    "square", "clone", "contiguous", "detach", "grad_hook", "clamp", "leaky_relu",
-                   "elu", "softplus", "gelu", "sign", "reciprocal", "rsqrt", "tan", "atan", "asin",
-                   "acos", "sinh", "cosh", "erf", "log1p", "expm1", "log2", "log10", "round",
-                   "floor", "ceil", "trunc"})
+                   "hardtanh", "relu6", "elu", "softplus", "gelu", "sign", "reciprocal", "rsqrt",
+                   "tan", "atan", "asin", "acos", "sinh", "cosh", "erf", "log1p", "expm1",
+                   "log2", "log10", "round", "floor", "ceil", "trunc"})
 ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum"})
 _PAIR_LOSSES = frozenset({"mse_loss", "l1_loss", "binary_cross_entropy",
                           "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",

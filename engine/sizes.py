@@ -25,7 +25,8 @@ _BROADCASTING = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimu
                            "binary_cross_entropy_with_logits"})
 # Ops whose output never has more elements than their largest input: no estimate needed.
 _NOT_GROWING = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt",
-                          "abs", "square", "clamp", "leaky_relu", "elu", "softplus", "gelu",
+                          "abs", "square", "clamp", "leaky_relu", "elu", "hardtanh", "relu6",
+                          "softplus", "gelu",
                           "sum", "mean", "norm", "amax", "amin",
                           "softmax", "log_softmax",
                           "reshape", "transpose", "detach", "cross_entropy", "setitem", "var",

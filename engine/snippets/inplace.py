@@ -24,6 +24,7 @@ from engine.ops import CONSTANT, LEAF, NUMBER, format_index
 from engine.snippets.safety import error_at, leaf_in_place_error, raised_at, short_text
 from engine.snippets.storage_replay import StorageReplay
 from engine.snippets.tensorcalls import IN_PLACE_METHODS
+from engine.snippets.torchcalls import FUNCTIONAL_IN_PLACE
 from engine.snippets.values import Number, Pending, Ref, Value
 
 _OUT_OF_PLACE = {"resize_": "reshape"}  # Tensor.resize is deprecated
@@ -325,7 +326,7 @@ class InPlaceReader(StorageReplay):
 
 def _unary_in_place(tensor: torch.Tensor, op: str, params: dict[str, Any]) -> None:
     """torch's own in-place form of the op on the stand-in tensor (its version counter)."""
-    if op in ("leaky_relu", "elu"):
+    if op in FUNCTIONAL_IN_PLACE:
         getattr(torch.nn.functional, op)(tensor, inplace=True, **params)
     else:
         getattr(tensor, f"{op}_")()

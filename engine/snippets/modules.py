@@ -19,11 +19,12 @@ from engine.snippets.values import Function, HookHandle, Module, Number, Pending
 
 ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU": "leaky_relu",
                "ELU": "elu", "Softplus": "softplus", "GELU": "gelu", "Softmax": "softmax",
-               "LogSoftmax": "log_softmax"}
+               "LogSoftmax": "log_softmax", "Hardtanh": "hardtanh", "ReLU6": "relu6"}
 # the options an activation module takes, in torch's order (inplace= is read apart)
 ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
                       "Softplus": ("beta", "threshold"), "GELU": ("approximate",),
-                      "Softmax": ("dim",), "LogSoftmax": ("dim",)}
+                      "Softmax": ("dim",), "LogSoftmax": ("dim",),
+                      "Hardtanh": ("min_val", "max_val")}
 # the arguments a layer is read with, in torch's order
 _LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
                   "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias", "dtype"),
@@ -64,6 +65,11 @@ class ModuleReader(FunctionalCalls):
             if len(args) > len(names) or set(options) - set(names):
                 raise error_at(node, f"nn.{kind} is read with {', '.join(names) or 'no'} "
                                      "options")
+            if kind == "Hardtanh":  # torch checks its bounds as it makes the module
+                try:
+                    torch.nn.Hardtanh(**options)
+                except (AssertionError, ValueError, TypeError) as exc:
+                    raise raised_at(node, exc) from None
             return Py(Module(kind, op=ACTIVATIONS[kind], options=options,
                              in_place=in_place is True and ACTIVATIONS[kind] in IN_PLACE_UNARY))
         if kind in PAIRED:

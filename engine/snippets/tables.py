@@ -29,7 +29,7 @@ TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": tor
 
 _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
            "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss", "kl_div")
-_ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu")  # F.<name> only
+_ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu", "hardtanh", "relu6")  # F.<name> only
 # F.<name> and torch.<name> alike, never a tensor method (no x.cosine_similarity)
 _FUNCTIONS_ONLY = ("cosine_similarity",)
 # F.<name> with arguments the registry does not hold (mode=): read by functionals.py
@@ -72,7 +72,7 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "softplus": ("beta", "threshold"), "var": ("dim",), "std": ("dim",),
     "prod": ("dim", "keepdim"), "logsumexp": ("dim", "keepdim"), "cumsum": ("dim",),
     "diag": ("diagonal",), "diagflat": ("offset",), "tril": ("diagonal",), "triu": ("diagonal",),
-    "cosine_similarity": ("dim", "eps"),
+    "cosine_similarity": ("dim", "eps"), "hardtanh": ("min_val", "max_val"),
 }
 
 # The numpy spellings torch also takes: x.sum(axis=0, keepdims=True) (d2l writes them).

@@ -25,7 +25,7 @@ from engine.snippets.tables import (
     TORCH_FUNCTIONS,
     dtype_name,
 )
-from engine.snippets.torchcalls import CREATION_HINT, IN_PLACE_UNARY
+from engine.snippets.torchcalls import CREATION_HINT, FUNCTIONAL_IN_PLACE, IN_PLACE_UNARY
 from engine.snippets.valuecalls import RANDOM_FUNCTIONS
 from engine.snippets.values import (
     Number,
@@ -305,7 +305,7 @@ class TensorCalls(SelectingCalls):
                 or attr in ("fill_", "copy_") and len(node.args) == 1) and not node.keywords:
             return self.in_place_method(receiver, attr, node)
         if attr.endswith("_") and attr[:-1] in IN_PLACE_UNARY and not node.args and \
-                not node.keywords and attr[:-1] not in ("leaky_relu", "elu"):
+                not node.keywords and attr[:-1] not in FUNCTIONAL_IN_PLACE:
             return self.unary_in_place(receiver, attr[:-1], {}, node)  # h.relu_()
         if attr.endswith("_") and hasattr(torch.Tensor, attr) and self.grad_enabled and \
                 isinstance(receiver, Pending | Ref) and self.is_grad_leaf(receiver):

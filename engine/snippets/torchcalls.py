@@ -32,9 +32,12 @@ from engine.snippets.values import Number, Pending, Py, Ref, Value
 
 # Ops torch also computes in place: x.relu_(), torch.exp_(x), F.relu(x, inplace=True).
 IN_PLACE_UNARY = frozenset({"relu", "leaky_relu", "elu", "sigmoid", "tanh", "exp", "log",
-                            "sqrt", "abs", "neg", "sin", "cos", "square", "reciprocal"})
+                            "sqrt", "abs", "neg", "sin", "cos", "square", "reciprocal",
+                            "hardtanh", "relu6"})
 # F.<op>(x, ..., inplace=True): the activations whose functional form takes inplace=
-_INPLACE_KEYWORD = ("relu", "leaky_relu", "elu")
+_INPLACE_KEYWORD = ("relu", "leaky_relu", "elu", "hardtanh", "relu6")
+# of these, the ones torch computes in place only through F.<op>(x, inplace=True)
+FUNCTIONAL_IN_PLACE = ("leaky_relu", "elu", "hardtanh", "relu6")
 
 # torch.f(..., out=t) names the aten function in its refusal: these spellings are aliases
 _OUT_NAMES = {"multiply": "mul", "subtract": "sub", "divide": "div", "true_divide": "div"}

@@ -66,6 +66,9 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "flip": ([(2, 3)], {"dims": [1]}, lambda t: torch.flip(t, (1,))),
     "diag": ([(3,)], {"diagonal": 1}, lambda t: torch.diag(t, 1)),
     "diagflat": ([(2, 2)], {"offset": -1}, lambda t: torch.diagflat(t, -1)),
+    "hardtanh": ([(3, 4)], {"min_val": 0.7, "max_val": 1.2},
+                 lambda t: F.hardtanh(t, 0.7, 1.2)),
+    "relu6": ([(4,)], {}, F.relu6),
     "pad": ([(2, 3)], {"pad": [1, -1, 2, 0], "value": 0.5},
             lambda t: F.pad(t, (1, -1, 2, 0), value=0.5)),
     "tril": ([(3, 3)], {}, torch.tril),
@@ -145,7 +148,7 @@ def test_every_registry_op_has_a_case():
 
 def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> list[torch.Tensor]:
     tensors = [torch.rand(s, generator=gen, dtype=torch.float64) + 0.5 for s in shapes]
-    if name in ("relu", "leaky_relu", "elu", "softplus", "gelu"):  # both sides of zero
+    if name in ("relu", "leaky_relu", "elu", "softplus", "gelu", "relu6"):  # both sides of zero
         tensors[0] = torch.tensor([-1.0, 0.5, 2.0, -0.25], dtype=torch.float64)
     if name in ("asin", "acos"):  # inside (-1, 1)
         tensors[0] = tensors[0] - 0.6
