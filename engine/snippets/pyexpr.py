@@ -25,6 +25,7 @@ from engine.snippets.values import (
     Module,
     Number,
     Pending,
+    Picks,
     Py,
     Ref,
     TorchFunction,
@@ -156,6 +157,9 @@ class PythonReader(BuiltinCalls):
         attr = node.attr
         if isinstance(value, Py) and isinstance(value.value, Module):
             return self.module_attribute_of(value.value, attr, node)
+        if isinstance(value, Py) and isinstance(value.value, Picks) and \
+                attr in ("values", "indices"):
+            return getattr(value.value, attr)  # x.sort(1).values
         if isinstance(value, Py) and attr in ("real", "imag") or not isinstance(
                 value, Pending | Ref):
             raise error_at(node, f"{short_text(node)}: {attr} of a plain value is not supported")

@@ -16,13 +16,16 @@ import torch
 
 from engine.snippets.indexing import IndexingCalls
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.values import Number, Pending, Py, Ref, Value
+from engine.snippets.values import Number, Pending, Picks, Py, Ref, Value
 
 # selections torch computes as views or copies of some places: each result is read as the
 # input's places that torch's own function picks from an arange of the same shape
 ARANGED = frozenset({"split", "chunk", "unbind", "narrow", "diagonal", "roll",
                      "repeat_interleave"})
 SELECTING = frozenset({"gather", "index_select", "masked_fill", *ARANGED})
+# functions giving (values, indices) of the places they pick: their params in torch's order
+ALONG = {"sort": ("dim", "descending"), "topk": ("k", "dim", "largest", "sorted"),
+         "median": ("dim", "keepdim"), "max": ("dim", "keepdim"), "min": ("dim", "keepdim")}
 
 
 class SelectingCalls(IndexingCalls):
@@ -75,22 +78,47 @@ class SelectingCalls(IndexingCalls):
 
     def max_along(self, short: str, receiver: Value, dim: int, keepdim: bool,
                   node: ast.Call) -> Value:
-        """x.max(dim=1) of a tensor that carries a gradient: (values, indices), the values
-        picked at torch's own indices."""
+        """x.max(dim=1) of a tensor that carries a gradient: (values, indices)."""
+        return self.picks_along(short, receiver, [Number(dim)], {"keepdim": Number(keepdim)},
+                                node)
+
+    def picks_along(self, short: str, receiver: Value, args: list[Value],
+                    kwargs: dict[str, Value], node: ast.Call) -> Value:
+        """x.sort(1), x.topk(2), x.median(0), x.max(dim=1) of a tensor that carries a
+        gradient: (values, indices), the values picked at torch's own indices (its backward
+        sends the gradient to exactly those places, as these functions' own backward does)."""
         t = self.concrete(receiver, node)
-        try:
-            found = getattr(t, short)(dim, keepdim=True)
+        plain = [self.concrete(a, node) for a in args]
+        plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        try:  # torch's own checks, and the indices the picks are read at
+            found = getattr(torch, short)(t, *plain, **plain_kw)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
-        dim = dim % max(t.dim(), 1)
-        values = self.index_value(receiver, _gather_key(found.indices, dim), node)
-        indices = found.indices
-        if not keepdim:
-            values = self.reshaped_to(values, tuple(found.values.squeeze(dim).shape), node)
-            indices = indices.squeeze(dim)
+        if isinstance(found, torch.Tensor):  # torch.median(x): one number of the whole
+            return self.median_of_all(receiver, t, found, node)
+        if t.dim() == 0:
+            raise error_at(node, f".{short}() is read of a tensor of one dimension or more")
+        named = dict(zip(ALONG[short], plain, strict=False)) | plain_kw
+        dim = named.get("dim", -1) % t.dim()
+        kept = short in ("sort", "topk") or named.get("keepdim", False)
+        key = found.indices if kept else found.indices.unsqueeze(dim)
+        values = self.index_value(receiver, _gather_key(key, dim), node)
+        if not kept:
+            values = self.reshaped_to(values, tuple(found.values.shape), node)
         if isinstance(values, Ref | Pending) and values.node_id is not None:
             self.fresh_tensors.add(values.node_id)  # torch's values are a tensor of their own
-        return Py((values, self.from_tensor(indices, node)))
+        return Py(Picks(values, self.from_tensor(found.indices, node)))
+
+    def median_of_all(self, receiver: Value, t: torch.Tensor, found: torch.Tensor,
+                      node: ast.Call) -> Value:
+        """torch.median(x): torch's backward shares the gradient evenly among the places
+        holding the median, as amax's does among its equal places: amax of those places."""
+        if bool(torch.isnan(found)):
+            raise error_at(node, "torch.median of a tensor holding NaN is not read")
+        places = (t.reshape(-1) == found).nonzero().squeeze(1)
+        flat = self.op_node("reshape", [receiver], {"shape": [-1]}, node)
+        tied = self.index_value(flat, (places,), node)
+        return self.op_node("amax", [tied], {"dim": None, "keepdim": False}, node)
 
     def masked(self, receiver: Value, mask: Value, value: Any, want: torch.Tensor,
                node: ast.Call) -> Value:
@@ -139,4 +167,4 @@ def _gather_key(index: torch.Tensor, dim: int) -> tuple[torch.Tensor, ...]:
     return tuple(index if d == dim else grids[d] for d in range(index.dim()))
 
 
-__all__ = ["SELECTING", "SelectingCalls"]
+__all__ = ["ALONG", "SELECTING", "SelectingCalls"]

@@ -43,7 +43,7 @@ CASTS = {"float": torch.float32, "double": torch.float64, "long": torch.int64,
 VALUE_METHODS = frozenset({
     "norm", "max", "min", "argmax", "argmin", "all", "any", "sign", "floor", "ceil", "round",
     "clone", "std", "var", "prod", "cumsum", "numel", "eq", "ne", "gt", "lt", "ge", "le",
-    "allclose", "equal", "isclose", "clamp", "sort", "topk", "squeeze", "unsqueeze",
+    "allclose", "equal", "isclose", "clamp", "sort", "topk", "median", "squeeze", "unsqueeze",
     "expand", "flip", "nonzero", "count_nonzero", "cpu", "scatter", "scatter_add", *SELECTING,
 })
 # views read as a reshape to the shape torch gives
@@ -57,7 +57,8 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
     "erf", "reciprocal", "rsqrt", "full_like", "empty_like",
     "max", "min", "argmax", "argmin", "norm", "all", "any", "allclose", "equal", "isclose",
     "numel", "sign", "floor", "ceil", "round", "clamp", "where", "cat", "stack", "squeeze",
-    "unsqueeze", "flatten", "cumsum", "prod", "sort", "topk", "zeros_like", "ones_like",
+    "unsqueeze", "flatten", "cumsum", "prod", "sort", "topk", "median", "zeros_like",
+    "ones_like",
     "is_tensor", "is_floating_point", "from_numpy", *SELECTING,
 })
 
@@ -132,6 +133,11 @@ class TensorCalls(SelectingCalls):
             args, kwargs = self.arguments(node)
             if self.needs_grad(args[0]):  # torch.gather(x, 1, idx) of a tensor with grad
                 return self.selecting(short, args[0], args[1:], kwargs, node)
+            return self.value_call(getattr(torch, short), path, node, evaluated=(args, kwargs))
+        if short in ("sort", "topk", "median") and node.args and self.grad_enabled:
+            args, kwargs = self.arguments(node)
+            if self.needs_grad(args[0]):  # torch.sort(x, 1) of a tensor with grad
+                return self.picks_along(short, args[0], args[1:], kwargs, node)
             return self.value_call(getattr(torch, short), path, node, evaluated=(args, kwargs))
         if short in ("max", "min") and len(node.args) in (1, 2) and _dim_keywords(node):
             return self.max_or_min(short, None, node, f"torch.{short}")
@@ -330,6 +336,9 @@ class TensorCalls(SelectingCalls):
             return self.op_node("contiguous", [receiver], {}, node)
         if attr in SELECTING and self.needs_grad(receiver) and self.grad_enabled:
             return self.selecting(attr, receiver, *self.arguments(node), node)
+        if attr in ("sort", "topk", "median") and self.needs_grad(receiver) and \
+                self.grad_enabled:
+            return self.picks_along(attr, receiver, *self.arguments(node), node)
         if attr in ("max", "min") and len(node.args) <= 1 and _dim_keywords(node):
             return self.max_or_min(attr, receiver, node, f".{attr}()")
         if attr in VALUE_METHODS:

@@ -14,7 +14,7 @@ import torch
 
 from engine.snippets.concrete import ConcreteReader
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.values import Number, Pending, Py, Ref, Value
+from engine.snippets.values import Number, Pending, Picks, Py, Ref, Value
 
 RANDOM_FUNCTIONS = frozenset({"normal", "randperm", "bernoulli", "multinomial", "poisson"})
 
@@ -148,9 +148,12 @@ class ValueCalls(ConcreteReader):
             result = fn(*plain, **plain_kw)
         except Exception as exc:  # noqa: BLE001 - torch's own words, at run time
             raise raised_at(node, exc) from None
+        picks = isinstance(result, tuple) and hasattr(result, "indices") and len(result) == 2
         if isinstance(result, tuple) and hasattr(result, "values"):
             result = tuple(result)  # torch.max(t, dim) → (values, indices)
         out = self.wrap(result, node)
+        if picks and isinstance(out, Py) and isinstance(out.value, tuple):
+            out = Py(Picks(*out.value))  # .values and .indices, as torch's return types have
         if isinstance(out, Pending) and plain_kw.get("requires_grad") is True:
             out.requires_grad = True  # torch.normal(0, 1, size=(2, 1), requires_grad=True)
             self.leaves_pending.append(out)

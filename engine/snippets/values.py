@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.literal import Nested
 
@@ -43,6 +43,14 @@ class Ref:
 @dataclass
 class Py:
     value: Any
+
+
+class Picks(NamedTuple):
+    """What torch.sort, topk, median(dim) and max(dim) return (torch.return_types): a pair
+    that unpacks, indexes and has .values and .indices."""
+
+    values: Any
+    indices: Any
 
 
 @dataclass
