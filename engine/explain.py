@@ -87,6 +87,8 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "logsumexp": {"input": ("{g} · softmax({a})", "the slope of log Σ exp is the softmax")},
     "cumsum": {"input": ("{g} summed from the end (reverse cumsum)", "element i is in every "
                          "running sum from i on")},
+    "cumprod": {"input": ("Σ over j ≥ i of {g}ⱼ · {out}ⱼ / {a}ᵢ (torch's way where {a}ᵢ = 0)",
+                          "element i is a factor of every running product from i on")},
     "trace": {"input": ("{g} on the diagonal, 0 elsewhere", "only the diagonal is summed")},
     "expand": {"input": ("{g} summed over the expanded dimensions", "every copy sends its "
                          "gradient back to the one element it shows")},

@@ -278,6 +278,9 @@ _SPECS: list[OpSpec] = [
     OpSpec("cumsum", "cumsum", ("input",), "cumsum", "running sums along dim: element i is "
            "the sum of elements 0..i", "reductions",
            (Param("dim", "int", 0, help="the dimension to add along"),)),
+    OpSpec("cumprod", "cumprod", ("input",), "cumprod", "running products along dim: "
+           "element i is the product of elements 0..i", "reductions",
+           (Param("dim", "int", 0, help="the dimension to multiply along"),)),
     OpSpec("trace", "trace", ("input",), "tr", "the sum of a matrix's diagonal", "reductions"),
     OpSpec("cosine_similarity", "cosine_similarity", ("x1", "x2"), "cos∠", "the cosine of "
            "the angle between x1 and x2 along dim (broadcasts): x1·x2 / (‖x1‖·‖x2‖)",

@@ -53,7 +53,7 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         return _reduced(shapes[0], dim, bool(params.get("keepdim", False)))
     if op == "matmul":
         return _matmul(shapes[0], shapes[1])
-    if op in ("cumsum", "flip", "tril", "triu", "trace", "outer"):
+    if op in ("cumsum", "cumprod", "flip", "tril", "triu", "trace", "outer"):
         return _kept(op, shapes, params)
     if op == "cosine_similarity":  # broadcast, then the vectors' dim is summed away
         joint = broadcast(shapes)
@@ -109,9 +109,10 @@ def _reduced(shape: tuple[int, ...], dim: Any, keepdim: bool) -> Any:
 
 
 def _kept(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]) -> Any:
-    """cumsum, flip, tril, triu keep the shape; trace and outer: a matrix's and two vectors'."""
+    """cumsum, cumprod, flip, tril, triu keep the shape; trace and outer: a matrix's and two
+    vectors'."""
     shape = shapes[0]
-    if op == "cumsum":
+    if op in ("cumsum", "cumprod"):
         return shape if _dim_ok(params.get("dim", 0), len(shape)) else None
     if op == "flip":
         dims = params.get("dims", (0,))

@@ -32,8 +32,8 @@ _NOT_GROWING = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", 
                           "reshape", "transpose", "detach", "cross_entropy", "setitem", "var",
                           "std", "permute", "sign", "reciprocal", "rsqrt", "tan", "atan",
                           "asin", "acos", "sinh", "cosh", "erf", "log1p", "expm1", "log2",
-                          "log10", "prod", "logsumexp", "cumsum", "trace", "flip", "tril",
-                          "triu", "round", "floor", "ceil", "trunc",
+                          "log10", "prod", "logsumexp", "cumsum", "cumprod", "trace", "flip",
+                          "tril", "triu", "round", "floor", "ceil", "trunc",
                           "overwritten", "layer_norm"})
 
 

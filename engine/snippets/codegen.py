@@ -34,7 +34,7 @@ _METHODS = ("clone", "contiguous", "detach")
 _NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
 # Params torch requires, written even at the registry's default (torch.flip(x) raises).
 _ALWAYS_WRITTEN = {("softmax", "dim"), ("log_softmax", "dim"), ("cumsum", "dim"),
-                   ("logsumexp", "dim"), ("flip", "dims"), ("pad", "pad")}
+                   ("cumprod", "dim"), ("logsumexp", "dim"), ("flip", "dims"), ("pad", "pad")}
 
 
 class CodegenError(ValueError):

@@ -71,6 +71,7 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "amin": ("dim", "keepdim"), "leaky_relu": ("negative_slope",), "elu": ("alpha",),
     "softplus": ("beta", "threshold"), "var": ("dim",), "std": ("dim",),
     "prod": ("dim", "keepdim"), "logsumexp": ("dim", "keepdim"), "cumsum": ("dim",),
+    "cumprod": ("dim",),
     "diag": ("diagonal",), "diagflat": ("offset",), "tril": ("diagonal",), "triu": ("diagonal",),
     "cosine_similarity": ("dim", "eps"), "hardtanh": ("min_val", "max_val"),
 }

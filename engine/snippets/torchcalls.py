@@ -187,6 +187,11 @@ class TorchCallReader(ExprReader):
                                      "write torch.tensor(...)")
         if out is not None:
             self.out_argument(what, tensors, out)
+        if op in ("cumsum", "cumprod") and "dim" not in params:  # torch requires a dim
+            try:  # torch's own words for the call without one (it refuses any tensor)
+                getattr(torch, op)(torch.zeros(1))
+            except TypeError as exc:
+                raise raised_at(node, exc) from None
         if op == "clamp":  # a bound not given is None, not the palette's default min=0
             params = {"min": None, "max": None, **params}
         in_place = params.pop("inplace", False) if op in _INPLACE_KEYWORD and functional \

@@ -60,6 +60,7 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "prod": ([(2, 3)], {"dim": 1, "keepdim": True}, lambda t: torch.prod(t, 1, keepdim=True)),
     "logsumexp": ([(2, 3)], {"dim": 1}, lambda t: torch.logsumexp(t, 1)),
     "cumsum": ([(2, 3)], {"dim": 1}, lambda t: torch.cumsum(t, 1)),
+    "cumprod": ([(2, 3)], {"dim": -1}, lambda t: torch.cumprod(t, -1)),
     "trace": ([(3, 3)], {}, torch.trace),
     "expand": ([(2, 1)], {"size": [2, 3]}, lambda t: t.expand(2, 3)),
     "repeat": ([(2,)], {"repeats": [3, 2]}, lambda t: t.repeat(3, 2)),

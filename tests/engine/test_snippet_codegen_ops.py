@@ -47,6 +47,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "kl_div": {"reduction": "batchmean", "log_target": True},
     "pad": {"pad": [1, 0, 0, 2], "value": 0.5}, "einsum": {"equation": "ij,ij->i"},
     "layer_norm": {"normalized_shape": [3], "eps": 1e-3},
+    "cumprod": {"dim": 1},
     "cumsum": {"dim": 1}, "flip": {"dims": [0, 1]}, "prod": {"dim": 0}, "triu": {"diagonal": 1},
 }
 OP_NAMES = sorted(n for n in OPS if n not in (LEAF, CONSTANT))
