@@ -189,6 +189,18 @@ _KL_LOG_TARGET = {"input": ("−{g} · exp({b}) / {n}", "each log-probability is
                   "target": ("{g} · exp({b}) · ({b} + 1 − {a}) / {n}",
                              "d/dt of e^t · (t − input)")}
 
+# cross_entropy with weight= or label_smoothing=: t' the smoothed target (1 − ε)·t + ε/C, w the
+# class weights (1 when none); a mean divides by the targets' weights summed, N
+_CE_WEIGHTED = {"input": ("{g} · ((Σ w·t') · softmax({a}) − w·t') / N",
+                          "probabilities minus the smoothed target, weighted by class"),
+                "target": ("−{g} · (1 − ε) · w · log_softmax({a}) / N", "for probability "
+                           "targets")}
+# binary_cross_entropy_with_logits with pos_weight=: the positive term weighted by pw
+_BCE_POS_WEIGHT = {"input": ("{g} · ((1 + (pw − 1)·{b}) · σ({a}) − pw·{b}) / {n}",
+                             "the positive term counts pos_weight times"),
+                   "target": ("{g} · (log(1 − σ({a})) − pw · log σ({a})) / {n}",
+                              "d/dt of −(pw·t·log σ + (1 − t)·log(1 − σ))")}
+
 
 @dataclass(frozen=True)
 class Line:
@@ -319,6 +331,11 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
         rule = RULES.get(node.op, {}).get(port)
         if node.op == "kl_div" and node.params.get("log_target"):
             rule = _KL_LOG_TARGET.get(port)
+        if node.op == "cross_entropy" and (node.params.get("weight") or
+                                           node.params.get("label_smoothing")):
+            rule = _CE_WEIGHTED.get(port)
+        if node.op == "binary_cross_entropy_with_logits" and node.params.get("pos_weight"):
+            rule = _BCE_POS_WEIGHT.get(port)
         if source is None:
             continue
         edge = edges[port]

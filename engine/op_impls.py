@@ -15,6 +15,30 @@ def layer_normed(input: Any, weight: Any, bias: Any,  # noqa: A002 - torch's nam
     return F.layer_norm(input, normalized_shape, weight, bias, eps)
 
 
+def cross_entropy_weighted(input: Any, target: Any,  # noqa: A002 - torch's name
+                           reduction: str = "mean", weight: Any = (),
+                           label_smoothing: float = 0.0) -> Any:
+    """F.cross_entropy with weight= given as the numbers of a tensor of the input's dtype
+    (none when empty)."""
+    import torch
+    import torch.nn.functional as F  # noqa: N812 - torch's own short name
+
+    return F.cross_entropy(input, target, reduction=reduction, label_smoothing=label_smoothing,
+                           weight=torch.tensor(weight, dtype=input.dtype) if weight else None)
+
+
+def bce_with_logits_weighted(input: Any, target: Any,  # noqa: A002 - torch's name
+                             reduction: str = "mean", pos_weight: Any = ()) -> Any:
+    """F.binary_cross_entropy_with_logits with pos_weight= as the numbers of a tensor of the
+    input's dtype (none when empty)."""
+    import torch
+    import torch.nn.functional as F  # noqa: N812 - torch's own short name
+
+    weights = torch.tensor(pos_weight, dtype=input.dtype) if pos_weight else None
+    return F.binary_cross_entropy_with_logits(input, target, reduction=reduction,
+                                              pos_weight=weights)
+
+
 def einsum_of_two(input: Any, other: Any, equation: str = "ij,jk->ik") -> Any:  # noqa: A002
     """torch.einsum(equation, input, other)."""
     import torch

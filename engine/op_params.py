@@ -18,7 +18,8 @@ class Param:
     "shape" (a tuple of ints, -1 allowed once), "ints" (a list of ints of any sign: F.pad's
     pad), "dtype" (a dtype name), "index" (the text
     between the brackets of x[...]: integers, slices, None, ...), "bound" (None or a number:
-    clamp's min and max), "text" (a string of up to 100 characters: einsum's equation).
+    clamp's min and max), "text" (a string of up to 100 characters: einsum's equation),
+    "numbers" (a list of numbers, a 1-d tensor's, [] for none: a loss's class weights).
     """
 
     name: str
@@ -59,6 +60,9 @@ def check_param(param: Param, value: Any) -> Any:
         return value.strip()
     if param.kind == "ints" and isinstance(value, list | tuple) and all(is_int(v) for v in value):
         return list(value)
+    if param.kind == "numbers" and isinstance(value, list | tuple) and all(
+            (is_int(v) or isinstance(v, float)) and math.isfinite(v) for v in value):
+        return [float(v) for v in value]
     if param.kind == "shape" and isinstance(value, list | tuple) and all(is_int(v) for v in value):
         if sum(1 for v in value if v == -1) <= 1 and all(v >= -1 for v in value):
             return tuple(value)
@@ -72,6 +76,7 @@ def check_param(param: Param, value: Any) -> Any:
         "dims": "None, an integer or a list of integers",
         "shape": "a list of integers (one -1 allowed)",
         "ints": "a list of integers",
+        "numbers": "a list of numbers ([] for none)",
         "text": "a text of 1 to 100 characters",
     }[param.kind]
     raise ValueError(f"{param.name} must be {expected}, not {value!r}")

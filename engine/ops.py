@@ -13,7 +13,12 @@ from typing import Any
 
 from engine.index_text import format_index as format_index  # re-exported: the index key's text
 from engine.index_text import parse_index
-from engine.op_impls import einsum_of_two, layer_normed
+from engine.op_impls import (
+    bce_with_logits_weighted,
+    cross_entropy_weighted,
+    einsum_of_two,
+    layer_normed,
+)
 from engine.op_params import Param as Param
 from engine.op_params import check_param as check_param
 
@@ -369,7 +374,8 @@ _SPECS: list[OpSpec] = [
            "losses", (_reduction(),), target="nn.functional.mse_loss"),
     OpSpec("binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits",
            ("input", "target"), "BCE", "binary cross-entropy on logits (multi-label)", "losses",
-           (_reduction(),), target="nn.functional.binary_cross_entropy_with_logits"),
+           (_reduction(), Param("pos_weight", "numbers", [], help="a weight of the positive "
+                                "term per class; [] for none")), impl=bce_with_logits_weighted),
     OpSpec("l1_loss", "l1_loss", ("input", "target"), "L1", "mean absolute error loss",
            "losses", (_reduction(),), target="nn.functional.l1_loss"),
     OpSpec("smooth_l1_loss", "smooth_l1_loss", ("input", "target"), "SmoothL1", "squared "
@@ -397,7 +403,9 @@ _SPECS: list[OpSpec] = [
            target="nn.functional.linear"),
     OpSpec("cross_entropy", "cross_entropy", ("input", "target"), "CE",
            "cross-entropy of logits against class indices or probabilities", "losses",
-           (_reduction(),), target="nn.functional.cross_entropy"),
+           (_reduction(), Param("weight", "numbers", [], help="a weight per class; [] for none"),
+            Param("label_smoothing", "float", 0.0, help="the share spread over all classes")),
+           impl=cross_entropy_weighted),
 ]
 
 OPS: dict[str, OpSpec] = {spec.name: spec for spec in _SPECS}

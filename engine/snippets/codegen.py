@@ -213,7 +213,9 @@ def _expression(doc: Document, node: Node, inline: set[str],
         value = node.params.get(p.name, p.default)
         if (node.op, p.name) in _ALWAYS_WRITTEN or value != p.default \
                 or (node.op == "clamp" and value is not None):
-            args.append(f"{p.name}={_python(value)}")
+            args.append(f"{p.name}=torch.tensor({format_literal(list(value))}, dtype="
+                        f"{args[0]}.dtype)" if p.kind == "numbers" else
+                        f"{p.name}={_python(value)}")
     prefix = "F" if node.op in _FUNCTIONAL else "torch"
     return f"{prefix}.{spec.torch_name}({', '.join(args)})"
 

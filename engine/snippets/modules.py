@@ -13,9 +13,10 @@ from typing import Any
 import torch
 
 from engine.snippets.functionals import FunctionalCalls
+from engine.snippets.loss_weights import TENSOR_OPTIONS, weights_as_numbers
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.torchcalls import IN_PLACE_UNARY
-from engine.snippets.values import Function, HookHandle, Module, Number, Pending, Py, Value
+from engine.snippets.values import Function, HookHandle, Module, Number, Pending, Py, Ref, Value
 
 ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU": "leaky_relu",
                "ELU": "elu", "Softplus": "softplus", "GELU": "gelu", "Softmax": "softmax",
@@ -36,7 +37,9 @@ LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross
           "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss",
           "SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss", "KLDivLoss": "kl_div"}
 # what a loss module takes besides reduction=
-_LOSS_OPTIONS = {"SmoothL1Loss": "beta", "HuberLoss": "delta", "KLDivLoss": "log_target"}
+_LOSS_OPTIONS = {"SmoothL1Loss": ("beta",), "HuberLoss": ("delta",),
+                 "KLDivLoss": ("log_target",), "CrossEntropyLoss": ("weight", "label_smoothing"),
+                 "BCEWithLogitsLoss": ("pos_weight",)}
 # modules of two inputs that are not losses: the op and its options, in torch's order
 PAIRED = {"CosineSimilarity": ("cosine_similarity", ("dim", "eps"))}
 MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", *ACTIVATIONS, *SHAPING, *LOSSES,
@@ -87,13 +90,29 @@ class ModuleReader(FunctionalCalls):
                 raise error_at(node, f"nn.{kind} is read with {' and '.join(names)}")
             return Py(Module(kind, options=options))  # nn.Identity takes any, uses none
         if kind in LOSSES:
-            extra = _LOSS_OPTIONS.get(kind)
-            if args or set(kwargs) - {"reduction", extra}:
+            extra = _LOSS_OPTIONS.get(kind, ())
+            if args or set(kwargs) - {"reduction", *extra}:
                 raise error_at(node, f"nn.{kind} is read with reduction="
-                                     f"{f' and {extra}=' if extra else ' only'}")
-            options = {k: self.plain(v, node) for k, v in kwargs.items()}
+                                     f"{''.join(f' and {e}=' for e in extra) or ' only'}")
+            tensor_option = TENSOR_OPTIONS.get(LOSSES[kind])
+            options = {k: v if k == tensor_option else self.plain(v, node)
+                       for k, v in kwargs.items()}  # the tensor is read as the loss is used
             return Py(Module(kind, op=LOSSES[kind], options={"reduction": "mean", **options}))
         return self.layer(kind, node, args, kwargs)
+
+    def loss_options(self, op: str, inputs: list[Value], params: dict[str, Any],
+                     node: ast.AST) -> dict[str, Any]:
+        """A loss's options with its weight tensor (weight=, pos_weight=) as its numbers;
+        one that requires grad is refused: its gradient would be lost."""
+        name = TENSOR_OPTIONS.get(op)
+        given = params.get(name) if name else None
+        if name is None or not isinstance(given, Pending | Ref | Number | Py):
+            return params
+        if self.needs_grad(given):
+            raise error_at(node, f"a {name}= tensor that requires grad is not read: its "
+                                 "gradient would be lost (give it .detach())")
+        plain = {**params, name: self.concrete(given, node)}
+        return weights_as_numbers(op, [self.concrete(v, node) for v in inputs], plain, node)
 
     def parameter(self, node: ast.Call) -> Value:
         """nn.Parameter(t): a new leaf holding t's numbers, requiring grad even under
@@ -173,7 +192,8 @@ class ModuleReader(FunctionalCalls):
                 raise error_at(node, f"nn.{module.kind} takes the input and the target"
                                if module.kind in LOSSES else f"nn.{module.kind} takes two "
                                "tensors")
-            return self.op_node(module.op, args, dict(module.options), node)
+            params = self.loss_options(module.op, args, dict(module.options), node)
+            return self.op_node(module.op, args, params, node)
         if len(args) != 1:
             raise error_at(node, f"nn.{module.kind} takes one input")
         value = args[0]

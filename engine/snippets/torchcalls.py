@@ -13,6 +13,7 @@ import torch
 
 from engine.ops import CONSTANT, LEAF, check_param, get_op
 from engine.snippets.expressions import ExprReader
+from engine.snippets.loss_weights import TENSOR_OPTIONS
 from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
 from engine.snippets.tables import (
     CREATION,
@@ -169,7 +170,9 @@ class TorchCallReader(ExprReader):
             if op in ("var", "std") and kw.arg == "unbiased":  # the older spelling
                 params["correction"] = 1 if self.literal(kw.value) else 0
                 continue
-            if kw.arg in spec.inputs:
+            if keyword == TENSOR_OPTIONS.get(op):  # weight=torch.tensor([...]): read apart
+                params[keyword] = self.expr(kw.value)
+            elif kw.arg in spec.inputs:
                 index = spec.inputs.index(kw.arg)
                 tensors.extend([None] * (index + 1 - len(tensors)))
                 tensors[index] = self.expr(kw.value)
@@ -187,6 +190,8 @@ class TorchCallReader(ExprReader):
                                      "write torch.tensor(...)")
         if out is not None:
             self.out_argument(what, tensors, out)
+        if op in TENSOR_OPTIONS:
+            params = self.loss_options(op, [t for t in tensors if t is not None], params, node)
         if op in ("cumsum", "cumprod") and "dim" not in params:  # torch requires a dim
             try:  # torch's own words for the call without one (it refuses any tensor)
                 getattr(torch, op)(torch.zeros(1))
@@ -295,6 +300,10 @@ class TorchCallReader(ExprReader):
             raise error_at(where, f"device={found!s} is not read: Gradflow computes on the CPU; "
                                   "write device='cpu' (or torch.device('cpu'))")
 
+    def loss_options(self, op: str, inputs: list[Value], params: dict[str, Any],
+                     node: ast.AST) -> dict[str, Any]:
+        raise NotImplementedError  # modules.py
+
     def literal_value(self, value: Value, where: ast.AST) -> Any:
         if isinstance(value, Py | Number):
             return value.value
@@ -309,6 +318,10 @@ class TorchCallReader(ExprReader):
         short = path.removeprefix("torch.") if path else None
         if path is None and isinstance(node, ast.Name) and node.id in self.env:
             found = self.env[node.id]  # dtype = torch.float; torch.ones(2, dtype=dtype)
+            if isinstance(found, Py) and isinstance(found.value, torch.dtype):
+                short = str(found.value).removeprefix("torch.")
+        if path is None and isinstance(node, ast.Attribute) and node.attr == "dtype":
+            found = self.expr(node)  # torch.tensor([...], dtype=logits.dtype)
             if isinstance(found, Py) and isinstance(found.value, torch.dtype):
                 short = str(found.value).removeprefix("torch.")
         if short not in DTYPE_NAMES:

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.document import Document
-from engine.ops import OPS, SOURCE_OPS, format_index, parse_index
+from engine.ops import OPS, SOURCE_OPS, check_param, format_index, parse_index
 from engine.run import run
 from tests.engine.helpers import const, leaf, op
 
@@ -103,8 +103,9 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "mse_loss": ([(3,), (3,)], {"reduction": "none"},
                  lambda a, b: F.mse_loss(a, b, reduction="none")),
     "binary_cross_entropy_with_logits": (
-        [(4,), (4,)], {"reduction": "sum"},
-        lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction="sum")),
+        [(4,), (4,)], {"reduction": "sum", "pos_weight": [2.0, 0.5, 1.0, 3.0]},
+        lambda a, b: F.binary_cross_entropy_with_logits(
+            a, b, reduction="sum", pos_weight=torch.tensor([2.0, 0.5, 1.0, 3.0], dtype=a.dtype))),
     "index": ([(3, 4)], {"index": "1:, ::2"}, lambda t: t[1:, ::2]),
     "to": ([(3,)], {"dtype": "float64"}, lambda t: t.to(torch.float64)),
     "clone": ([(3,)], {}, torch.clone),
@@ -124,8 +125,11 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
     "nll_loss": ([(2, 3), (2,)], {"reduction": "none"},
                  lambda a, b: F.nll_loss(a, b, reduction="none")),
     "linear": ([(2, 3), (4, 3), (4,)], {}, F.linear),
-    "cross_entropy": ([(2, 3), (2, 3)], {"reduction": "mean"},
-                      lambda a, b: F.cross_entropy(a, b, reduction="mean")),
+    "cross_entropy": ([(2, 3), (2, 3)], {"reduction": "mean", "weight": [0.5, 2.0, 1.0],
+                                         "label_smoothing": 0.1},
+                      lambda a, b: F.cross_entropy(a, b, reduction="mean", label_smoothing=0.1,
+                                                   weight=torch.tensor([0.5, 2.0, 1.0],
+                                                                       dtype=a.dtype))),
 }
 
 
@@ -253,3 +257,11 @@ def test_index_by_integer_lists_keeps_torchs_gradient(key: tuple) -> None:
     expected[key].backward(seed)
     assert result.error is None, result.error
     torch.testing.assert_close(result.leaf_grads[p], expected.grad)
+
+
+def test_a_weights_param_holds_finite_numbers_or_none() -> None:
+    spec = OPS["cross_entropy"].param("weight")
+    assert check_param(spec, []) == [] and check_param(spec, [1, 2.5]) == [1.0, 2.5]
+    for bad in ([float("nan")], [[1.0]], 3.0, None, [True]):
+        with pytest.raises(ValueError, match="a list of numbers"):
+            check_param(spec, bad)

@@ -48,6 +48,8 @@ PARAMS: dict[str, dict[str, Any]] = {
     "pad": {"pad": [1, 0, 0, 2], "value": 0.5}, "einsum": {"equation": "ij,ij->i"},
     "layer_norm": {"normalized_shape": [3], "eps": 1e-3},
     "cumprod": {"dim": 1},
+    "cross_entropy": {"weight": [0.5, 2.0, 1.25], "label_smoothing": 0.2},
+    "binary_cross_entropy_with_logits": {"pos_weight": [1.5, 0.5, 3.0]},
     "cumsum": {"dim": 1}, "flip": {"dims": [0, 1]}, "prod": {"dim": 0}, "triu": {"diagonal": 1},
 }
 OP_NAMES = sorted(n for n in OPS if n not in (LEAF, CONSTANT))
