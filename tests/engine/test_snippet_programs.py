@@ -288,7 +288,7 @@ LIMITS = [
     ("p = torch.randperm(10 ** 10)\n", "over the limit of 10,000,000 elements in one tensor"),
     ("x = torch.ones(1000)\ny = x.repeat(10 ** 7)\n",
      "over the limit of 10,000,000 elements in one tensor"),
-    ("x = torch.ones(2)\ny = x.cumprod(0)\n", ".cumprod() is not in Gradflow's op list"),
+    ("x = torch.ones(2)\ny = x.cummax(0)\n", ".cummax() is not in Gradflow's op list"),
 ]
 
 
