@@ -1,6 +1,8 @@
-"""torch calls whose argument order is not a registry node's (tensors in port order, then
-params as keywords): each takes the tensors first and calls torch in its own order. torch is
-imported on first call, as in engine/ops.py, so the window can appear before it loads."""
+"""torch calls of registry ops that are not one torch function: those whose argument order is
+not a registry node's (tensors in port order, then params as keywords), which take the tensors
+first and call torch in its own order, and the few ops made of two torch steps (a hook's
+scaling, an assignment into a copy). torch is imported on first call, as in engine/ops.py, so
+the window can appear before it loads."""
 
 from __future__ import annotations
 
@@ -44,3 +46,36 @@ def einsum_of_two(input: Any, other: Any, equation: str = "ij,jk->ik") -> Any:  
     import torch
 
     return torch.einsum(equation, input, other)
+
+
+def scaled_gradient(tensor: Any, scale: float) -> Any:
+    """Forward: the same values. Backward: the gradient times `scale`, computed as torch
+    computes `g * k` in a hook `lambda g: g * k` (the product of the gradient and a number)."""
+    fixed = tensor.detach()
+    return fixed + (tensor - fixed) * scale
+
+
+def assigned(input: Any, values: Any, index: Any) -> Any:  # noqa: A002 - torch's name
+    """`out[index] = values` on a copy of out: the gradient of out is zero at the set places,
+    and values get those places' gradient, as torch's CopySlices gives them."""
+    out = input.clone()
+    out[index] = values
+    return out
+
+
+def overwritten(input: Any, values: Any) -> Any:  # noqa: A002 - torch's name
+    """input with its numbers replaced by values, its gradient passed through unchanged: what
+    `input.detach().copy_(values)` (or `d = input.detach(); d *= 3`) leaves in input."""
+    import torch  # deferred: see the module docstring
+
+    out = input.clone()
+    with torch.no_grad():
+        out.copy_(values)
+    return out
+
+
+def concatenated(first: Any, second: Any, dim: int = 0) -> Any:
+    """torch.cat([first, second], dim): the binary step of a torch.cat of several tensors."""
+    import torch  # deferred: see the module docstring
+
+    return torch.cat([first, second], dim)

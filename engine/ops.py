@@ -14,10 +14,14 @@ from typing import Any
 from engine.index_text import format_index as format_index  # re-exported: the index key's text
 from engine.index_text import parse_index
 from engine.op_impls import (
+    assigned,
     bce_with_logits_weighted,
+    concatenated,
     cross_entropy_weighted,
     einsum_of_two,
     layer_normed,
+    overwritten,
+    scaled_gradient,
 )
 from engine.op_params import Param as Param
 from engine.op_params import check_param as check_param
@@ -98,39 +102,6 @@ def _to_torch_arg(param: Param, value: Any) -> Any:
     if param.kind == "shape":
         return tuple(value)
     return value
-
-
-def scaled_gradient(tensor: Any, scale: float) -> Any:
-    """Forward: the same values. Backward: the gradient times `scale`, computed as torch
-    computes `g * k` in a hook `lambda g: g * k` (the product of the gradient and a number)."""
-    fixed = tensor.detach()
-    return fixed + (tensor - fixed) * scale
-
-
-def assigned(input: Any, values: Any, index: Any) -> Any:  # noqa: A002 - torch's name
-    """`out[index] = values` on a copy of out: the gradient of out is zero at the set places,
-    and values get those places' gradient, as torch's CopySlices gives them."""
-    out = input.clone()
-    out[index] = values
-    return out
-
-
-def overwritten(input: Any, values: Any) -> Any:  # noqa: A002 - torch's name
-    """input with its numbers replaced by values, its gradient passed through unchanged: what
-    `input.detach().copy_(values)` (or `d = input.detach(); d *= 3`) leaves in input."""
-    import torch  # deferred: see the module docstring
-
-    out = input.clone()
-    with torch.no_grad():
-        out.copy_(values)
-    return out
-
-
-def concatenated(first: Any, second: Any, dim: int = 0) -> Any:
-    """torch.cat([first, second], dim): the binary step of a torch.cat of several tensors."""
-    import torch  # deferred: see the module docstring
-
-    return torch.cat([first, second], dim)
 
 
 _resolved: dict[str, Callable[..., Any]] = {}
