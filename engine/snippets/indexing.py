@@ -25,7 +25,10 @@ class IndexingCalls(ValueCalls):
         key = self.index_key(node.slice)
         if isinstance(base, Py) and isinstance(base.value, Module):
             try:
-                return Py(base.value.children[key])
+                found = base.value.children[key]
+                if isinstance(found, list):  # a slice is a container of the same kind
+                    return Py(Module(base.value.kind, children=found))
+                return Py(found)
             except Exception as exc:  # noqa: BLE001 - Python's own words
                 raise raised_at(node, exc) from None
         if isinstance(base, Py):

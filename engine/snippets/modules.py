@@ -42,8 +42,10 @@ _LOSS_OPTIONS = {"SmoothL1Loss": ("beta",), "HuberLoss": ("delta",),
                  "BCEWithLogitsLoss": ("pos_weight",)}
 # modules of two inputs that are not losses: the op and its options, in torch's order
 PAIRED = {"CosineSimilarity": ("cosine_similarity", ("dim", "eps"))}
-MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", *ACTIVATIONS, *SHAPING, *LOSSES,
-           *PAIRED)
+MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", "ModuleList", *ACTIVATIONS,
+           *SHAPING, *LOSSES, *PAIRED)
+# modules that hold others in order, named 0, 1, ... (indexed, iterated, len())
+CONTAINERS = ("Sequential", "ModuleList")
 
 
 class ModuleReader(FunctionalCalls):
@@ -60,6 +62,15 @@ class ModuleReader(FunctionalCalls):
             if len(children) != len(args) or not all(isinstance(c, Module) for c in children):
                 raise error_at(node, "nn.Sequential takes modules, e.g. nn.Linear(2, 3)")
             return Py(Module("Sequential", children=children))
+        if kind == "ModuleList":  # nn.ModuleList([fc1, fc2]) or nn.ModuleList()
+            given = args[0].value if len(args) == 1 and isinstance(args[0], Py) else []
+            members = [m.value if isinstance(m, Py) else m for m in given] \
+                if isinstance(given, list | tuple) else None
+            if len(args) > 1 or kwargs or members is None or (args and not isinstance(
+                    args[0], Py)) or not all(isinstance(m, Module) for m in members):
+                raise error_at(node, "nn.ModuleList takes a list of modules, e.g. "
+                                     "nn.ModuleList([nn.Linear(2, 3), nn.Linear(3, 1)])")
+            return Py(Module("ModuleList", children=list(members)))
         if kind in ACTIVATIONS:
             names = ACTIVATION_OPTIONS.get(kind, ())
             options = {n: self.plain(v, node) for n, v in zip(names, args, strict=False)}
@@ -194,6 +205,9 @@ class ModuleReader(FunctionalCalls):
                                "tensors")
             params = self.loss_options(module.op, args, dict(module.options), node)
             return self.op_node(module.op, args, params, node)
+        if module.kind == "ModuleList":  # torch's own words: it has no forward
+            raise raised_at(node, NotImplementedError(
+                'Module [ModuleList] is missing the required "forward" function'))
         if len(args) != 1:
             raise error_at(node, f"nn.{module.kind} takes one input")
         value = args[0]

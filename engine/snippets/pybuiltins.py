@@ -11,10 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.limits import LOOP_ITERATIONS
-from engine.snippets.modules import ModuleReader
+from engine.snippets.modules import CONTAINERS, ModuleReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.typecheck import is_instance, kinds_of, type_of
-from engine.snippets.values import Number, Pending, Py, Ref, Value
+from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
 
 MATH_FUNCTIONS = frozenset({
     "sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "tanh", "atan", "asin",
@@ -62,6 +62,9 @@ class BuiltinCalls(ModuleReader):
             else:
                 out = seqs[0] if seqs else []
             return Py(tuple(out) if name == "tuple" else list(out))
+        if name == "len" and len(args) == 1 and isinstance(args[0], Py) and isinstance(
+                args[0].value, Module) and args[0].value.kind in CONTAINERS:
+            return Number(len(args[0].value.children))
         plain = [self.concrete(a, node) for a in args]
         plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
         fn = _BUILTINS[name]
@@ -81,6 +84,8 @@ class BuiltinCalls(ModuleReader):
         if isinstance(value, Py):
             if isinstance(value.value, list | tuple):
                 return list(value.value)
+            if isinstance(value.value, Module) and value.value.kind in CONTAINERS:
+                return [Py(child) for child in value.value.children]
             if isinstance(value.value, dict):  # for k in d: its keys
                 return [self.wrap(k, where) for k in value.value]
             if isinstance(value.value, range | str):
