@@ -29,7 +29,7 @@ ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
 # the arguments a layer is read with, in torch's order
 _LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
                   "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias", "dtype"),
-                  "Embedding": ("num_embeddings", "embedding_dim", "dtype")}
+                  "Embedding": ("num_embeddings", "embedding_dim", "padding_idx", "dtype")}
 # modules that only rearrange or pass their input: the options each takes, in torch's order
 SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace")}
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
@@ -174,9 +174,12 @@ class ModuleReader(FunctionalCalls):
         params = {name: self.from_tensor(p.detach(), node, requires_grad=True)
                   for name, p in layer.named_parameters()}
         self.leaves_pending.extend(params.values())
-        norm = {"normalized_shape": list(layer.normalized_shape), "eps": layer.eps} \
+        kept: dict[str, Any] = {"normalized_shape": list(layer.normalized_shape),
+                                "eps": layer.eps} \
             if isinstance(layer, torch.nn.LayerNorm) else {}
-        return Py(Module(kind, params=params, options=norm))
+        if isinstance(layer, torch.nn.Embedding):  # torch's row, a negative one counted back
+            kept = {"padding_idx": layer.padding_idx}
+        return Py(Module(kind, params=params, options=kept))
 
     def name_parameters(self, module: Module, prefix: str) -> None:
         """Leaves of a module bound to `prefix`: prefix_weight, prefix_0_bias, prefix_fc1_weight
@@ -234,13 +237,9 @@ class ModuleReader(FunctionalCalls):
             return self.flattened(value, module.options, node)
         if module.kind == "Dropout":
             return self.dropped(value, module.options.get("p", 0.5), module.training, node)
-        if module.kind == "Embedding":  # the rows of its weight the indices pick
-            index = self.concrete(value, node)
-            try:
-                torch.nn.functional.embedding(index, self.concrete(module.params["weight"], node))
-            except Exception as exc:  # noqa: BLE001 - torch's own words
-                raise raised_at(node, exc) from None
-            return self.index_value(module.params["weight"], (index,), node)
+        if module.kind == "Embedding":
+            return self.embedded(value, module.params["weight"],
+                                 module.options.get("padding_idx"), node)
         if module.kind == "LayerNorm":  # its weight and bias are leaves: ln_weight, ln_bias
             return self.layer_normed(value, module.options["normalized_shape"],
                                      module.params.get("weight"), module.params.get("bias"),
@@ -252,6 +251,24 @@ class ModuleReader(FunctionalCalls):
                                     {}, node)
             return self.op_node("linear", [value, weight, bias], {}, node)
         return self.call_module(module, node)
+
+    def embedded(self, indices: Value, weight: Value, padding_idx: Any,
+                 node: ast.Call) -> Value:
+        """The rows of the weight the indices pick (nn.Embedding, F.embedding). torch gives
+        the padding_idx row no gradient: the rows are picked from where(that row, its
+        detached numbers, weight), which holds the same numbers with the row's gradient cut."""
+        index, table = self.concrete(indices, node), self.concrete(weight, node)
+        try:
+            torch.nn.functional.embedding(index, table, padding_idx=padding_idx)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        if padding_idx is not None and self.needs_grad(weight) and self.grad_enabled:
+            row = torch.zeros(table.shape[0], *[1] * (table.dim() - 1), dtype=torch.bool)
+            row[padding_idx] = True  # torch has checked it is a row of the weight
+            frozen = self.op_node("detach", [weight], {}, node)
+            weight = self.op_node("where", [self.from_tensor(row, node), frozen, weight], {},
+                                  node)
+        return self.index_value(weight, (index,), node)
 
     def flattened(self, value: Value, options: dict[str, Any], node: ast.Call) -> Value:
         """nn.Flatten(start_dim=1, end_dim=-1): a reshape to the shape torch gives."""
@@ -268,6 +285,15 @@ class ModuleReader(FunctionalCalls):
             return self.normed(short, node)
         if short == "nn.functional.one_hot":  # integer classes: never carries a gradient
             return self.value_call(torch.nn.functional.one_hot, path, node)
+        if short == "nn.functional.embedding":  # F.embedding(input, weight, padding_idx=)
+            args, kwargs = self.arguments(node)
+            named = dict(zip(("input", "weight", "padding_idx"), args, strict=False)) | kwargs
+            if {"input", "weight"} - set(named) or set(named) - {"input", "weight",
+                                                                   "padding_idx"}:
+                raise error_at(node, "F.embedding is read with the input, the weight and "
+                                     "padding_idx=")
+            return self.embedded(named["input"], named["weight"],
+                                 self.plain(named.get("padding_idx", Py(None)), node), node)
         if short in ("nn.functional.dropout", "dropout"):
             args, kwargs = self.arguments(node)  # F.dropout(x, p=0.5, training=True)
             named = dict(zip(("input", "p", "training"), args, strict=False)) | kwargs

@@ -183,8 +183,8 @@ def test_module_parameters_get_torchs_grads() -> None:
     ("y = nn.Dropout(1.5)(x)\n", "dropout probability has to be between 0 and 1"),
     ("y = x.masked_fill(x > 2, x.sum())\n",  # its gradient would be lost: refused
      ".masked_fill() is read with a plain number or a tensor without grad as the value"),
-    ("y = nn.Embedding(3, 2, padding_idx=0)\n",
-     "nn.Embedding is read with num_embeddings, embedding_dim, dtype"),
+    ("y = nn.Embedding(3, 2, max_norm=1.0)\n",
+     "nn.Embedding is read with num_embeddings, embedding_dim, padding_idx, dtype"),
 ])
 def test_what_torch_refuses_is_said_in_its_words(body: str, said: str) -> None:
     head = ("import torch\nimport torch.nn as nn\n"
