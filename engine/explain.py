@@ -176,6 +176,14 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "nll_loss": {"input": ("−{g} at the target class / {n}", "only the target's log-probability "
                            "counts"),
                  "target": ("nothing", "class indices get no gradient")},
+    "margin_ranking_loss": {
+        "input1": ("−{g} · {c} · [{c} · ({a} − {b}) ≤ 0] / {n}", "only pairs ranked the "
+                   "wrong way (or tied) pull, input1 toward target's side"),
+        "input2": ("{g} · {c} · [{c} · ({a} − {b}) ≤ 0] / {n}", "the same, negated"),
+        "target": ("−{g} · ({a} − {b}) · [{c} · ({a} − {b}) ≤ 0] / {n}",
+                   "d/dt of max(0, −t · (x1 − x2))")},
+    "poisson_nll_loss": {"input": ("{g} · (exp({a}) − {b}) / {n}", "the rate minus the count"),
+                         "target": ("−{g} · {a} / {n}", "d/dt of −t · input")},
     "linear": {"input": ("{g} @ {b}", "gradient times the weight"),
                "weight": ("{g}ᵀ @ {a}", "gradient, transposed, times the input"),
                "bias": ("{g} summed over the batch", "the bias is added to every row")},
@@ -318,7 +326,7 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
     sources = [edges[p].source if p in edges else None for p in spec.inputs]
     names = {"g": "grad_out", "out": node.name, "n": "n"}
     numbers = {"g": preview(run.node_grads.get(node_id)), "out": preview(run.values.get(node_id))}
-    for key, source in zip(("a", "b"), sources, strict=False):
+    for key, source in zip(("a", "b", "c"), sources, strict=False):
         if source is not None:
             names[key] = doc.node(source).name
             numbers[key] = preview(run.values.get(source))

@@ -28,7 +28,8 @@ _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matm
 _FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
                "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss", "linear",
                "leaky_relu", "elu", "softplus", "gelu", "cosine_similarity", "kl_div", "pad",
-               "layer_norm", "hardtanh", "relu6")
+               "layer_norm", "hardtanh", "relu6", "margin_ranking_loss",
+               "poisson_nll_loss")
 # Ops written as a method of their first input: `x.clone()`, `x.detach()`.
 _METHODS = ("clone", "contiguous", "detach")
 _NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}

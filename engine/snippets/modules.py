@@ -35,7 +35,9 @@ SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p",
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
           "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss":
           "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss",
-          "SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss", "KLDivLoss": "kl_div"}
+          "SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss", "KLDivLoss": "kl_div",
+          "MarginRankingLoss": "margin_ranking_loss", "PoissonNLLLoss": "poisson_nll_loss"}
+_THREE_INPUTS = ("MarginRankingLoss",)  # input1, input2 and the target
 # what a loss module takes besides reduction=
 _LOSS_OPTIONS = {"SmoothL1Loss": ("beta",), "HuberLoss": ("delta",),
                  "KLDivLoss": ("log_target",), "CrossEntropyLoss": ("weight", "label_smoothing"),
@@ -202,7 +204,9 @@ class ModuleReader(FunctionalCalls):
         if kwargs:
             raise error_at(node, "call a module with its inputs only")
         if module.kind in LOSSES or module.kind in PAIRED:
-            if len(args) != 2:
+            if module.kind in _THREE_INPUTS and len(args) != 3:
+                raise error_at(node, f"nn.{module.kind} takes input1, input2 and the target")
+            if len(args) != 2 and module.kind not in _THREE_INPUTS:
                 raise error_at(node, f"nn.{module.kind} takes the input and the target"
                                if module.kind in LOSSES else f"nn.{module.kind} takes two "
                                "tensors")

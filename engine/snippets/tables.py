@@ -28,7 +28,8 @@ TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": tor
                 "bool": torch.bool}
 
 _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
-           "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss", "kl_div")
+           "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss", "kl_div",
+           "margin_ranking_loss", "poisson_nll_loss")
 _ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu", "hardtanh", "relu6")  # F.<name> only
 # F.<name> and torch.<name> alike, never a tensor method (no x.cosine_similarity)
 _FUNCTIONS_ONLY = ("cosine_similarity",)

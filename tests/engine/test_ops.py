@@ -124,6 +124,10 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
                              lambda a, b: F.binary_cross_entropy(a, b, reduction="mean")),
     "nll_loss": ([(2, 3), (2,)], {"reduction": "none"},
                  lambda a, b: F.nll_loss(a, b, reduction="none")),
+    "margin_ranking_loss": ([(4,), (4,), (4,)], {"reduction": "none"},
+                            lambda a, b, t: F.margin_ranking_loss(a, b, t, reduction="none")),
+    "poisson_nll_loss": ([(2, 3), (2, 3)], {"reduction": "sum"},
+                         lambda a, b: F.poisson_nll_loss(a, b, reduction="sum")),
     "linear": ([(2, 3), (4, 3), (4,)], {}, F.linear),
     "cross_entropy": ([(2, 3), (2, 3)], {"reduction": "mean", "weight": [0.5, 2.0, 1.0],
                                          "label_smoothing": 0.1},
@@ -169,6 +173,8 @@ def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> l
     if name == "kl_div":  # log-probabilities against probabilities
         tensors[0] = torch.log_softmax(tensors[0], dim=-1)
         tensors[1] = torch.softmax(tensors[1], dim=-1)
+    if name == "margin_ranking_loss":  # pairs ranked both ways, targets of ±1
+        tensors[2] = torch.tensor([1.0, -1.0, 1.0, -1.0], dtype=torch.float64)
     if name in ("binary_cross_entropy_with_logits", "cross_entropy"):
         tensors[1] = torch.softmax(tensors[1], dim=-1)  # probabilities as targets
     return tensors

@@ -35,6 +35,10 @@ SPECIAL: dict[str, list[tuple[str, Any, str, bool]]] = {
                    ("b", [0.1, 0.0, -0.3], "float32", True)],
     "outer": [("a", A[0], "float32", True), ("b", B[0][:2], "float32", True)],
     "overwritten": [("a", A, "float32", True), ("v", B, "float32", False)],
+    "margin_ranking_loss": [("a", A, "float32", True), ("b", B, "float32", True),
+                            ("t", [[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]], "float32", True)],
+    "poisson_nll_loss": [("a", A, "float32", True), ("t", [[0.0, 2.0, 1.0], [3.0, 1.0, 0.0]],
+                                                      "float32", True)],
     "where": [("c", [[True, False, True], [False, True, True]], "bool", False),
               ("a", A, "float32", True), ("b", B, "float32", True)],
 }
