@@ -14,40 +14,24 @@ import torch
 
 from engine.snippets.functionals import FunctionalCalls
 from engine.snippets.loss_weights import TENSOR_OPTIONS, weights_as_numbers
+from engine.snippets.module_kinds import (
+    ACTIVATION_OPTIONS,
+    ACTIVATIONS,
+    LAYER_OPTIONS,
+    LOSS_OPTIONS,
+    LOSSES,
+    MODULES,
+    PAIRED,
+    SHAPING,
+    THREE_INPUTS,
+    child_names,
+    named_parameters_of,
+    parameters_of,
+    set_training,
+)
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.torchcalls import IN_PLACE_UNARY
 from engine.snippets.values import Function, HookHandle, Module, Number, Pending, Py, Ref, Value
-
-ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU": "leaky_relu",
-               "ELU": "elu", "Softplus": "softplus", "GELU": "gelu", "Softmax": "softmax",
-               "LogSoftmax": "log_softmax", "Hardtanh": "hardtanh", "ReLU6": "relu6"}
-# the options an activation module takes, in torch's order (inplace= is read apart)
-ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
-                      "Softplus": ("beta", "threshold"), "GELU": ("approximate",),
-                      "Softmax": ("dim",), "LogSoftmax": ("dim",),
-                      "Hardtanh": ("min_val", "max_val")}
-# the arguments a layer is read with, in torch's order
-_LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
-                  "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias", "dtype"),
-                  "Embedding": ("num_embeddings", "embedding_dim", "padding_idx", "dtype")}
-# modules that only rearrange or pass their input: the options each takes, in torch's order
-SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace")}
-LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
-          "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss":
-          "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss",
-          "SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss", "KLDivLoss": "kl_div",
-          "MarginRankingLoss": "margin_ranking_loss", "PoissonNLLLoss": "poisson_nll_loss"}
-_THREE_INPUTS = ("MarginRankingLoss",)  # input1, input2 and the target
-# what a loss module takes besides reduction=
-_LOSS_OPTIONS = {"SmoothL1Loss": ("beta",), "HuberLoss": ("delta",),
-                 "KLDivLoss": ("log_target",), "CrossEntropyLoss": ("weight", "label_smoothing"),
-                 "BCEWithLogitsLoss": ("pos_weight",)}
-# modules of two inputs that are not losses: the op and its options, in torch's order
-PAIRED = {"CosineSimilarity": ("cosine_similarity", ("dim", "eps"))}
-MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", "ModuleList", *ACTIVATIONS,
-           *SHAPING, *LOSSES, *PAIRED)
-# modules that hold others in order, named 0, 1, ... (indexed, iterated, len())
-CONTAINERS = ("Sequential", "ModuleList")
 
 
 class ModuleReader(FunctionalCalls):
@@ -103,7 +87,7 @@ class ModuleReader(FunctionalCalls):
                 raise error_at(node, f"nn.{kind} is read with {' and '.join(names)}")
             return Py(Module(kind, options=options))  # nn.Identity takes any, uses none
         if kind in LOSSES:
-            extra = _LOSS_OPTIONS.get(kind, ())
+            extra = LOSS_OPTIONS.get(kind, ())
             if args or set(kwargs) - {"reduction", *extra}:
                 raise error_at(node, f"nn.{kind} is read with reduction="
                                      f"{''.join(f' and {e}=' for e in extra) or ' only'}")
@@ -156,8 +140,8 @@ class ModuleReader(FunctionalCalls):
         options = {k: self.plain(v, node) for k, v in kwargs.items()}
         if "dtype" in kwargs:
             options["dtype"] = self.concrete(kwargs["dtype"], node)
-        if set(options) - set(_LAYER_OPTIONS[kind]) or len(plain) > len(_LAYER_OPTIONS[kind]):
-            raise error_at(node, f"nn.{kind} is read with {', '.join(_LAYER_OPTIONS[kind])}")
+        if set(options) - set(LAYER_OPTIONS[kind]) or len(plain) > len(LAYER_OPTIONS[kind]):
+            raise error_at(node, f"nn.{kind} is read with {', '.join(LAYER_OPTIONS[kind])}")
         try:  # its parameters' sizes, told on the meta device: nothing allocated yet
             shell = getattr(torch.nn, kind)(*plain, **options, device="meta")
         except Exception as exc:  # noqa: BLE001 - torch's own words
@@ -204,9 +188,9 @@ class ModuleReader(FunctionalCalls):
         if kwargs:
             raise error_at(node, "call a module with its inputs only")
         if module.kind in LOSSES or module.kind in PAIRED:
-            if module.kind in _THREE_INPUTS and len(args) != 3:
+            if module.kind in THREE_INPUTS and len(args) != 3:
                 raise error_at(node, f"nn.{module.kind} takes input1, input2 and the target")
-            if len(args) != 2 and module.kind not in _THREE_INPUTS:
+            if len(args) != 2 and module.kind not in THREE_INPUTS:
                 raise error_at(node, f"nn.{module.kind} takes the input and the target"
                                if module.kind in LOSSES else f"nn.{module.kind} takes two "
                                "tensors")
@@ -390,7 +374,7 @@ class ModuleReader(FunctionalCalls):
         if attr in ("train", "eval"):  # dropout draws only in training, as in torch
             args = self.arguments(node)[0]
             training = attr == "train" and (not args or self.plain(args[0], node) is not False)
-            _set_training(module, training)
+            set_training(module, training)
             return Py(module)
         if attr == "forward":
             return self.call_module(module, node)
@@ -414,37 +398,6 @@ def _looks(node: ast.expr) -> bool:
     return isinstance(node, ast.Call) and (
         isinstance(node.func, ast.Name) and node.func.id == "print"
         or isinstance(node.func, ast.Attribute) and node.func.attr == "append")
-
-
-def child_names(module: Module) -> list[str]:
-    """fc1, act in a model of the snippet's class; 0, 1, ... in a Sequential."""
-    return module.names or [str(i) for i in range(len(module.children))]
-
-
-def _set_training(module: Module, training: bool) -> None:
-    module.training = training
-    for child in module.children:
-        _set_training(child, training)
-
-
-def named_parameters_of(module: Module, prefix: str = "",
-                        seen: set[int] | None = None) -> list[tuple[str, Any]]:
-    """torch's names in torch's order: weight, bias; 0.weight, 2.bias inside a Sequential;
-    fc1.weight in a model class (its own parameters first, then each child's in the order
-    they were assigned). A parameter met twice (one layer used twice) is named once."""
-    seen = set() if seen is None else seen
-    out: list[tuple[str, Any]] = []
-    for name, p in module.params.items():
-        if id(p) not in seen:
-            seen.add(id(p))
-            out.append((prefix + name, p))
-    for name, child in zip(child_names(module), module.children, strict=True):
-        out.extend(named_parameters_of(child, f"{prefix}{name}.", seen))
-    return out
-
-
-def parameters_of(module: Module) -> list[Any]:
-    return [p for _, p in named_parameters_of(module)]
 
 
 __all__ = ["MODULES", "ModuleReader", "Pending"]

@@ -24,7 +24,7 @@ from engine.calls import Call
 from engine.limits import CALLS
 from engine.ops import LEAF
 from engine.snippets.caught import CaughtCalls
-from engine.snippets.modules import parameters_of
+from engine.snippets.module_kinds import parameters_of
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
 from engine.snippets.values import Function, Module, Pending, Py, Ref, Value

@@ -13,7 +13,7 @@ from test_corpus import agrees, engine_side
 from torch_reference import by_name, in_subprocess
 
 from engine.snippets.codegen import generate
-from engine.snippets.modules import named_parameters_of
+from engine.snippets.module_kinds import named_parameters_of
 from engine.snippets.reader import _read, import_snippet
 from engine.snippets.safety import scan
 from engine.snippets.values import Module, Py

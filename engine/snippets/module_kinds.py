@@ -1,0 +1,72 @@
+"""The nn modules the snippet reader knows, by kind (the activations, shaping modules and
+losses with the registry op each applies, and the options each takes), and walking a
+module's tree as torch does: its children's names, its parameters in torch's order and under
+torch's names (engine/snippets/modules.py reads the modules themselves)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.snippets.values import Module
+
+ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU": "leaky_relu",
+               "ELU": "elu", "Softplus": "softplus", "GELU": "gelu", "Softmax": "softmax",
+               "LogSoftmax": "log_softmax", "Hardtanh": "hardtanh", "ReLU6": "relu6"}
+# the options an activation module takes, in torch's order (inplace= is read apart)
+ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
+                      "Softplus": ("beta", "threshold"), "GELU": ("approximate",),
+                      "Softmax": ("dim",), "LogSoftmax": ("dim",),
+                      "Hardtanh": ("min_val", "max_val")}
+# the arguments a layer is read with, in torch's order
+LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
+                  "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias", "dtype"),
+                  "Embedding": ("num_embeddings", "embedding_dim", "padding_idx", "dtype")}
+# modules that only rearrange or pass their input: the options each takes, in torch's order
+SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace")}
+LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
+          "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss":
+          "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss",
+          "SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss", "KLDivLoss": "kl_div",
+          "MarginRankingLoss": "margin_ranking_loss", "PoissonNLLLoss": "poisson_nll_loss"}
+THREE_INPUTS = ("MarginRankingLoss",)  # input1, input2 and the target
+# what a loss module takes besides reduction=
+LOSS_OPTIONS = {"SmoothL1Loss": ("beta",), "HuberLoss": ("delta",),
+                 "KLDivLoss": ("log_target",), "CrossEntropyLoss": ("weight", "label_smoothing"),
+                 "BCEWithLogitsLoss": ("pos_weight",)}
+# modules of two inputs that are not losses: the op and its options, in torch's order
+PAIRED = {"CosineSimilarity": ("cosine_similarity", ("dim", "eps"))}
+MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", "ModuleList", *ACTIVATIONS,
+           *SHAPING, *LOSSES, *PAIRED)
+# modules that hold others in order, named 0, 1, ... (indexed, iterated, len())
+CONTAINERS = ("Sequential", "ModuleList")
+
+
+def child_names(module: Module) -> list[str]:
+    """fc1, act in a model of the snippet's class; 0, 1, ... in a Sequential."""
+    return module.names or [str(i) for i in range(len(module.children))]
+
+
+def set_training(module: Module, training: bool) -> None:
+    module.training = training
+    for child in module.children:
+        set_training(child, training)
+
+
+def named_parameters_of(module: Module, prefix: str = "",
+                        seen: set[int] | None = None) -> list[tuple[str, Any]]:
+    """torch's names in torch's order: weight, bias; 0.weight, 2.bias inside a Sequential;
+    fc1.weight in a model class (its own parameters first, then each child's in the order
+    they were assigned). A parameter met twice (one layer used twice) is named once."""
+    seen = set() if seen is None else seen
+    out: list[tuple[str, Any]] = []
+    for name, p in module.params.items():
+        if id(p) not in seen:
+            seen.add(id(p))
+            out.append((prefix + name, p))
+    for name, child in zip(child_names(module), module.children, strict=True):
+        out.extend(named_parameters_of(child, f"{prefix}{name}.", seen))
+    return out
+
+
+def parameters_of(module: Module) -> list[Any]:
+    return [p for _, p in named_parameters_of(module)]
