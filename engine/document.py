@@ -335,6 +335,14 @@ class Document(ProgramEdits, DocumentChecks):
         twin.title, twin.description = self.title, self.description
         return twin
 
+    def twin(self) -> Document:
+        """A copy to go on editing apart from this one, at a snapshot's cost: an edit stores
+        a new Node in the edited document only, so the two never share a change."""
+        twin = self.snapshot()
+        twin._by_name = dict(self._by_name)
+        twin._next_id = self._next_id
+        return twin
+
     def clone(self) -> Document:
         twin = Document()
         twin.graph = copy.deepcopy(self.graph)

@@ -88,6 +88,14 @@ class DocumentChecks:
                                  "dtype can require gradients")
         elif node.value is not None:
             raise GraphError(f"{node.name}: only leaves and constants hold a value")
+        if node.grad is not None:
+            if node.op != LEAF or not node.requires_grad:
+                raise GraphError(f"{node.name}: only a leaf that requires grad starts with "
+                                 "a .grad")
+            try:
+                check_rectangular(node.grad)
+            except LiteralError as exc:
+                raise GraphError(f"{node.name}: .grad {exc}") from None
         if node.seed is not None:
             try:
                 check_rectangular(node.seed)

@@ -54,6 +54,9 @@ class Node:
     seed: Nested | None = None
     # False: call bare backward() on this output (torch then needs it to be a scalar).
     seed_enabled: bool = True
+    # Leaves only: the .grad it holds before the first call. A training loop's earlier steps
+    # (run while a snippet was read) leave one behind; None: no .grad yet, as torch starts.
+    grad: Nested | None = None
 
     def copy(self) -> Node:
         """A copy that shares nothing mutable with this node (what copy.deepcopy gives, at a
@@ -118,7 +121,7 @@ class RunOptions:
 
 
 NODE_FIELDS = ("op", "name", "params", "value", "requires_grad", "dtype", "position",
-               "is_output", "seed", "seed_enabled")
+               "is_output", "seed", "seed_enabled", "grad")
 
 
 def checked_position(position: Any) -> tuple[float, float]:

@@ -140,6 +140,10 @@ def node_from(raw: Any, i: int) -> Node:
                                       f'{where} "requires_grad"'),
                 dtype=expect(raw.get("dtype", "float32"), str, f'{where} "dtype"'),
                 position=(float(position[0]), float(position[1])))
+    grad = raw.get("grad")
+    if grad is not None:
+        check_value(grad, f"{where} grad")
+        node.grad = grad
     output = raw.get("output")
     if output is not None:
         expect(output, dict, f'{where} "output"')

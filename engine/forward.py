@@ -118,6 +118,9 @@ class Forward:
         t = make_tensor(node.value, node.dtype, node.op == LEAF and node.requires_grad)
         self.budget.add(t.numel(), node.name)
         if t.requires_grad:
+            if node.grad is not None:  # what a training loop's earlier steps left in .grad
+                t.grad = make_tensor(node.grad, node.dtype)
+                self.budget.add(t.grad.numel(), node.name)
             self.leaf_tensors[node.id] = t
             if self.rec.full:
                 t.register_post_accumulate_grad_hook(self.rec.accumulate_hook(node.id))

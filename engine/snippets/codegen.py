@@ -72,6 +72,8 @@ def _node_lines(doc: Document, node: Node, inline: set[str],
     local name)."""
     name = (names or {}).get(node.id, node.name)
     lines = [f"{name} = {_expression(doc, node, inline, names)}"]
+    if node.op == LEAF and node.grad is not None:  # the .grad earlier steps left behind
+        lines.append(f"{name}.grad = {_tensor(node.grad, node.dtype, None)}")
     if node.op == "setitem":  # out[index] = values on the copy made above
         values = _operand(doc.node(doc.in_edges(node.id)["values"].source), inline, names)
         lines.append(f"{name}[{node.params.get('index', '0')}] = {values}")

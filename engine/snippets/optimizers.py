@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -23,10 +23,29 @@ OUTSIDE = "outside the computation Gradflow reads"
 
 @dataclass
 class Optimizer:
-    """A torch.optim optimizer: only the tensors it was given matter here."""
+    """A torch.optim optimizer: the tensors it was given, and how torch makes it (its
+    class, options and parameter groups), for step() to make the real one (training.py)."""
 
     kind: str
     params: list[Value]
+    torch_class: Any = None
+    options: list[Any] = field(default_factory=list)
+    named: dict[str, Any] = field(default_factory=dict)
+    # per group: its options (a dict given by the snippet) or None (a plain list), and size
+    groups: list[tuple[dict[str, Any] | None, int]] = field(default_factory=list)
+
+    def make_groups(self, tensors: list[Any]) -> list[Any]:
+        """The snippet's params argument again, over these tensors."""
+        made: list[Any] = []
+        start = 0
+        for options, size in self.groups:
+            members = tensors[start:start + size]
+            start += size
+            if options is None:
+                made.extend(members)
+            else:
+                made.append({**options, "params": members})
+        return made if any(o is not None for o, _ in self.groups) else tensors
 
 
 class OptimizerReader(JacobianReader):
@@ -54,6 +73,7 @@ class OptimizerReader(JacobianReader):
                                             "argument: 'params'"))
         params: list[Value] = []
         groups: list[Any] = []
+        shapes: list[tuple[dict[str, Any] | None, int]] = []
         for item in self.items(given, node):
             group = item.value if isinstance(item, Py) and isinstance(item.value, dict) else None
             members = self.items(group["params"], node) if group and "params" in group else [
@@ -65,6 +85,9 @@ class OptimizerReader(JacobianReader):
                 if not self.is_leaf(member):
                     raise raised_at(node, ValueError("can't optimize a non-leaf Tensor"))
             params.extend(members)
+            shapes.append((None if group is None else {
+                k: self.plain(v, node) for k, v in group.items() if k != "params"},
+                len(members)))
             stand_ins = [torch.zeros(1, requires_grad=True) for _ in members]
             groups.append(stand_ins if group is None else
                           {**{k: self.plain(v, node) for k, v in group.items() if k != "params"},
@@ -77,7 +100,7 @@ class OptimizerReader(JacobianReader):
                                        else groups, *options, **named)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
-        return Py(Optimizer(kind, params))
+        return Py(Optimizer(kind, params, getattr(torch.optim, kind), options, named, shapes))
 
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if isinstance(receiver, Py) and isinstance(receiver.value, Optimizer):

@@ -118,8 +118,8 @@ class ProgramReader(CaughtCalls):
         names they had at that call (a later cell's `x` never exists). Only when some leaf's
         name changes after a call does the importer need a trial run to find that call."""
         def leaf_names(env: Mapping[str, Value]) -> dict[str, str]:
-            return {name: v.node_id for name, v in env.items() if isinstance(v, Pending | Ref)
-                    and v.node_id is not None and self.doc.node(v.node_id).op == LEAF}
+            return {name: str(v.node_id) for name, v in env.items() if isinstance(v, Pending | Ref)
+                    and v.node_id in self.doc.graph and self.doc.node(str(v.node_id)).op == LEAF}
 
         final = leaf_names(self.env)
         if all(leaf_names(names) == final for names in self.names_at_call):
@@ -292,8 +292,11 @@ class ProgramReader(CaughtCalls):
                                  "row by row, "
                                  "torch.autograd.functional.jacobian gives it whole and the "
                                  "Jacobian lens shows it") from exc
-        raise error_at(stmt, f"{short_text(stmt)} {TRAINING_STEP}") from exc
+        self.training_step(stmt, exc)
 
+    def training_step(self, stmt: ast.stmt, exc: AfterBackward) -> None:
+        """training.py reads the update with the grads torch gives there."""
+        raise error_at(stmt, f"{short_text(stmt)} {TRAINING_STEP}") from exc
 
     def only_displayed(self, stmt: ast.stmt) -> bool:
         """A value computed from a .grad under a new name (`same = torch.isclose(x.grad,

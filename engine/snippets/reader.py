@@ -36,6 +36,7 @@ from engine.snippets.safety import (
     scan,
     short_text,
 )
+from engine.snippets.training import ScriptStopped
 from engine.snippets.values import Number, Pending, Ref, Value
 
 __all__ = ["ImportError_", "TorchRaised", "import_snippet"]
@@ -95,6 +96,8 @@ def _read(tree: ast.Module, reserved: set[str], seed: int, caught: dict[int, Cau
     importer = _Importer(reserved, seed, caught)
     try:
         importer.run_block(tree.body)
+    except ScriptStopped:
+        pass  # a call raised before a training step: the script stops at that call
     except TorchRaised as exc:
         importer.finish()
         if layout:
@@ -268,20 +271,29 @@ class _Importer(ClassReader):
 
     # ---- the end ----------------------------------------------------------------------
     def finish(self) -> None:
+        self.last_step_shown()
         self.materialise_leaves()
         self.final_leaf_names()
+        if self.mark_program(self.doc):
+            self.names_where_the_script_stops()
+
+    def mark_program(self, doc: Document) -> bool:
+        """The outputs of the first backward, its options and the calls, set on `doc` (the
+        document itself, or a copy run to know the grads at a training step). True when
+        the program is more than the document's own call."""
         b = self.backward
         if b is not None:
             for node_id, seed, enabled in b.outputs:
-                self.doc.update_node(node_id, is_output=True, seed=seed, seed_enabled=enabled)
-            self.doc.set_options(retain_graph=b.retain_graph, inputs=b.inputs)
+                doc.update_node(node_id, is_output=True, seed=seed, seed_enabled=enabled)
+            doc.set_options(retain_graph=b.retain_graph, inputs=b.inputs)
         program = self.final_program()
-        if program is not None:
-            try:
-                self.doc.set_calls(program)
-            except GraphError as exc:
-                raise ImportError_(str(exc)) from None
-            self.names_where_the_script_stops()
+        if program is None:
+            return False
+        try:
+            doc.set_calls(program)
+        except GraphError as exc:
+            raise ImportError_(str(exc)) from None
+        return True
 
 
     def final_leaf_names(self, env: Mapping[str, Value] | None = None) -> None:
@@ -291,9 +303,9 @@ class _Importer(ClassReader):
         instead (program.py)."""
         named: set[str] = set()
         for name, value in list((self.env if env is None else env).items()):
-            if not isinstance(value, Ref | Pending) or value.node_id is None:
-                continue
-            node = self.doc.node(value.node_id)
+            if not isinstance(value, Ref | Pending) or value.node_id not in self.doc.graph:
+                continue  # no tensor, or one of a training step the document no longer holds
+            node = self.doc.node(str(value.node_id))
             if node.op != "leaf" or node.id in named or name in RESERVED_NAMES:
                 continue  # `F = torch.ones(2)` keeps the F_ it was given (expressions.py)
             named.add(node.id)

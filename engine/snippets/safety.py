@@ -127,6 +127,23 @@ def parse(text: str) -> ast.Module:
         raise ImportError_("the code is nested too deeply; simplify it") from None
 
 
+def missing_module(node: ast.Import | ast.ImportFrom) -> str | None:
+    """The top-level module of an import this Python does not have (`import matplotlib`
+    where it is not installed), which the script's import raises ModuleNotFoundError for.
+    Only a library already named by OUTSIDE_LIBRARIES is looked up, and looking up runs
+    none of it."""
+    import importlib.util
+
+    names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+        [node.module or ""]
+    for name in names:
+        top = name.split(".")[0]
+        if top not in ("torch", "math") and top in OUTSIDE_LIBRARIES and \
+                importlib.util.find_spec(top) is None:
+            return top
+    return None
+
+
 def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
     """{local name: dotted torch module} of an import, or an error for anything else."""
     out: dict[str, str] = {}

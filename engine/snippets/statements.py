@@ -22,6 +22,7 @@ from engine.snippets.safety import (
     error_at,
     imported_names,
     leaf_in_place_error,
+    missing_module,
     raised_at,
     short_text,
 )
@@ -64,6 +65,9 @@ class StatementRunner(FunctionCalls):
                                  "(a loop that never ends?)")
         if isinstance(stmt, ast.Import | ast.ImportFrom):
             self.modules.update(imported_names(stmt))
+            missing = missing_module(stmt)
+            if missing is not None:  # the script's import fails here, in Python's words
+                raise raised_at(stmt, ModuleNotFoundError(f"No module named '{missing}'"))
         elif isinstance(stmt, ast.Assign):
             value = self.expr(stmt.value)
             for target in stmt.targets:

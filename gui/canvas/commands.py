@@ -209,7 +209,7 @@ class DuplicateCommand(DocCommand):
                 position=(original.position[0] + self.OFFSET[0],
                           original.position[1] + self.OFFSET[1]),
                 is_output=original.is_output, seed=original.seed,
-                seed_enabled=original.seed_enabled)
+                seed_enabled=original.seed_enabled, grad=original.grad)
             mapping[source_id] = fresh.id
             self.copies.append(fresh.copy())
         for source_id in self.source_ids:

@@ -146,8 +146,11 @@ class Inspector(QWidget):
             if node.op == LEAF:
                 box = QCheckBox("requires_grad")
                 box.setToolTip("With requires_grad, backward fills this tensor's .grad")
-                box.toggled.connect(lambda on: self._commit("requires_grad", on))
+                box.toggled.connect(self._commit_requires_grad)
                 self._add_row("requires_grad", "", box)
+                self._add_line("grad", "Starts with .grad",
+                               "The .grad this leaf holds before the first call, as a training "
+                               "loop's earlier steps left it; empty: no .grad, as torch starts")
         for param in spec.params:
             self._add_param(param)
         output = QCheckBox("output (backward target)")
@@ -227,7 +230,7 @@ class Inspector(QWidget):
     def _text_of(node: Node, key: str, value: Any) -> str:
         if key == "name":
             return node.name
-        if key == "value":
+        if key in ("value", "grad"):
             return format_literal(value) if value is not None else ""
         return param_text(value)
 
@@ -273,6 +276,8 @@ class Inspector(QWidget):
                 value: Any = text.strip()
             elif key == "value":
                 value = parse_literal(text)
+            elif key == "grad":
+                value = parse_literal(text) if text.strip() else None
             else:
                 param = get_op(node.op).param(key.split(":", 1)[1])
                 self._commit_param(param, parse_param(param, text))
@@ -281,6 +286,22 @@ class Inspector(QWidget):
             field.show_error(str(exc))
             return
         self._commit(key, value)
+
+    def _commit_requires_grad(self, on: bool) -> None:
+        """Turning requires_grad off also drops the .grad the leaf started with (only a
+        tensor that requires grad holds one): one step, undone together."""
+        if self.node_id is None:
+            return
+        node = self.doc.node(self.node_id)
+        if on or node.grad is None:
+            self._commit("requires_grad", on)
+            return
+        reason = push(self.stack, UpdateNodeCommand(
+            self.doc, node.id, f"Set {node.name}.requires_grad = False", requires_grad=False,
+            grad=None))
+        self.fields["requires_grad"].show_error(reason)
+        if reason:
+            self._revert_toggle(self.fields["requires_grad"])
 
     def _commit_param(self, param: Param, value: Any) -> None:
         if self.node_id is None:

@@ -227,8 +227,6 @@ UNSUPPORTED = [
     ("import torch\nx = torch.ones(2)\ny = z * x\n", 3, 5, "name 'z' is not defined"),
     ("import torch\nx = torch.ones(2, requires_grad=True)\nx.grad = torch.ones(2)\n", 3, 1,
      "setting .grad to a tensor is a training step"),
-    ("import torch\nx = torch.ones(2, requires_grad=True)\nx.sum().backward()\n"
-     "x.data -= 0.1 * x.grad\n", 4, 1, "the in-place update of x.data is a training step"),
     ("import torch\nx = torch.ones(2, requires_grad=True)\nx.backward([1.0, 2.0])\n", 3, 12,
      "pass a tensor of numbers: torch.tensor([1.0, 2.0])"),
     ("import torch\nx = torch.tensor([1, 2], requires_grad=True)\n", 2, 5,

@@ -124,18 +124,12 @@ def test_a_zero_grad_before_backward_raises_what_python_raises() -> None:
         "AttributeError", "'NoneType' object has no attribute 'zero_'")
 
 
+# (updates of the weights from their .grad are read: tests/engine/test_snippet_training.py)
 TRAINING_STEPS = [
-    "x = torch.ones(2, requires_grad=True)\ny = (x * x).sum()\ny.backward()\n"
-    "with torch.no_grad():\n    x -= 0.1 * x.grad\n",
-    "x = torch.ones(2, requires_grad=True)\ny = (x * x).sum()\ny.backward()\n"
-    "x.data.sub_(0.1 * x.grad)\n",
-    "w = torch.ones(2, requires_grad=True)\nfor t in range(3):\n    loss = (w * w).sum()\n"
-    "    loss.backward()\n    w.data = w.data - 0.1 * w.grad\n    w.grad.zero_()\n",
     "x = torch.ones(2, requires_grad=True)\n(dx,) = torch.autograd.grad(x.sum(), x)\n"
     "y = (x * dx).sum()\ny.backward()\n",
     "x = torch.ones(2, requires_grad=True)\nx.sum().backward()\ng = x.grad\nh = g * 2\n"
     "h.sum().backward()\n",
-    "x = torch.ones(2, requires_grad=True)\nx.sum().backward()\nx = x - 0.1 * x.grad\n",
 ]
 
 

@@ -355,12 +355,6 @@ class Net(nn.Module):
 model = Net()
 y = model(torch.ones(2))
 """, 9, "outside its __init__"),
-    "optimizer_step": ("""
-model = nn.Linear(2, 1)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-model(torch.ones(2)).sum().backward()
-optimizer.step()
-""", 8, "training step"),
     "optimizer_zero_grad_keeping_tensors": ("""
 model = nn.Linear(2, 1)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)

@@ -1,0 +1,425 @@
+"""Training steps: a snippet that updates its weights from their .grad and goes on.
+
+`with torch.no_grad(): w -= lr * w.grad`, `w.data.sub_(lr * w.grad)`, `optimizer.step()`:
+the update needs the .grad torch computed, so the reader runs the document built so far
+(engine.run, real torch) where the update stands, and computes the new weights with torch
+from those grads, as the script does. Then the step is over: the graph of that step leaves the
+document (what the script computed from the old weights becomes plain numbers, kept for
+display), each leaf starts the next step with its new numbers and with the .grad it holds
+(Node.grad), and the calls start afresh. The document the reader gives is the last step
+that called backward, with the calls after it that only reset .grad: every earlier step ran
+with torch while the snippet was read, and its description says so.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from engine import calls
+from engine.calls import Call
+from engine.document import Document
+from engine.document_types import UnknownNodeError
+from engine.ops import LEAF
+from engine.snippets.optimizers import Optimizer, OptimizerReader
+from engine.snippets.program import TRAINING_STEP
+from engine.snippets.pyexpr import AfterBackward
+from engine.snippets.safety import error_at, raised_at, short_text
+from engine.snippets.tables import dtype_name
+from engine.snippets.values import Function, Module, Number, Pending, Picks, Py, Ref, Value
+
+# In-place methods on `w.data` an update step uses, computed by torch on the numbers.
+_DATA_METHODS = frozenset({"sub_", "add_", "mul_", "div_", "copy_", "zero_", "fill_",
+                           "clamp_", "clamp_min_", "clamp_max_", "addcmul_", "addcdiv_",
+                           "neg_", "abs_", "pow_", "sqrt_", "exp_", "lerp_", "sign_"})
+_RANDOM_DATA_METHODS = frozenset({"normal_", "uniform_"})
+_OPERATORS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul,
+    ast.Div: operator.itruediv, ast.Pow: operator.ipow}
+
+
+@dataclass
+class _Step:
+    """A step that called backward, as it stood right before the update that ended it."""
+
+    doc: Document
+    program: list[Call]
+    backward: Any
+    names_at_call: list[dict[str, Value]]
+    update_line: int
+
+
+@dataclass
+class _Update:
+    leaf: Pending | Ref
+    numbers: torch.Tensor
+
+
+@dataclass
+class _RealOptimizer:
+    """The torch optimizer a snippet's optimizer stands for, on tensors of its own: its
+    state (momentum, Adam's moments) lasts from step to step, as in the script."""
+
+    optimizer: torch.optim.Optimizer
+    tensors: list[torch.Tensor] = field(default_factory=list)
+
+
+class TrainingReader(OptimizerReader):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.updates: dict[str, _Update] = {}  # leaf id → its new numbers, this statement
+        self.step_grads: dict[str, torch.Tensor | None] | None = None  # grads this statement
+        self.shown: _Step | None = None  # the latest step that called backward
+        self.resets_since: list[Call] = []  # calls of the steps after it: .grad resets only
+        self.update_lines: list[int] = []
+        self.real_optimizers: dict[int, _RealOptimizer] = {}
+        self.backward: Any = None  # reader.py: the first backward of the step being read
+
+    # ---- where a .grad is read to update ----------------------------------------------
+    def training_step(self, stmt: ast.stmt, exc: AfterBackward) -> None:
+        """A statement computes with a .grad: read it again with the grads torch gives at
+        this point of the script."""
+        refusal = self.not_trainable(stmt)
+        if refusal is not None:
+            raise error_at(stmt, f"{short_text(stmt)} {refusal}") from exc
+        grads = self.grads_here(stmt)
+        made = len(self.program)
+        self.known_grads = grads
+        try:
+            self.one_statement(stmt)
+        except AfterBackward as again:  # a value computed from a .grad earlier, by name
+            raise error_at(stmt, f"{short_text(stmt)} {TRAINING_STEP}") from again
+        finally:
+            self.known_grads = None
+        if len(self.program) != made:
+            raise error_at(stmt, f"{short_text(stmt)} reads a .grad and calls backward in one "
+                                 "statement; write them on lines of their own")
+
+    def not_trainable(self, stmt: ast.AST) -> str | None:
+        """Why this update cannot be read as a training step here, or None."""
+        if self.open_tries or self.guarded or self.caught:
+            return f"inside a try: {TRAINING_STEP}"
+        if self.grad_asserts:
+            return (f"comes after an assert on a .grad: {TRAINING_STEP}")
+        if any(n.op == "grad_hook" for n in self.doc.nodes()):
+            return f"comes after a hook on a gradient: {TRAINING_STEP}"
+        return None
+
+    def grads_here(self, where: ast.AST) -> dict[str, torch.Tensor | None]:
+        """Every leaf's .grad at this point of the script: the document built so far, run
+        by torch (the same run the app makes), once per statement."""
+        if self.step_grads is not None:
+            return self.step_grads
+        if not self.program:  # no call since the last step: the .grad each leaf kept
+            grads = {n.id: None if n.grad is None else torch.tensor(n.grad, dtype=t.dtype)
+                     for n in self.doc.leaves() if n.requires_grad
+                     for t in [self.concrete(Ref(n.id), where)]}
+        else:
+            from engine.run import GRADS, run  # only here: reading needs no run otherwise
+
+            self.materialise_leaves()
+            twin = self.doc.twin()
+            self.mark_program(twin)
+            result = run(twin, level=GRADS)
+            if result.error is not None and result.error.call is not None:
+                raise ScriptStopped()  # a call raised: the script stops there, torch's error
+            grads = dict(result.leaf_grads)
+        self.step_grads = grads
+        return grads
+
+    def mark_program(self, doc: Document) -> bool:
+        raise NotImplementedError  # reader.py: outputs, options and calls as finish() sets
+
+    # ---- updates ------------------------------------------------------------------------
+    def set_leaf_numbers(self, stmt: ast.AST, leaf: Pending | Ref, numbers: torch.Tensor,
+                         name: str) -> None:
+        node_id = self.node_of(leaf, stmt)
+        if not (self.doc.out_edges(node_id) or self.backward_seen):
+            super().set_leaf_numbers(stmt, leaf, numbers, name)  # before any use: its start
+            return
+        refusal = self.not_trainable(stmt)
+        if refusal is not None:
+            raise error_at(stmt, f"updating the leaf {name} in place {refusal}")
+        self.grads_here(stmt)  # the grads before the update (the graph used the old numbers)
+        self.updates[node_id] = _Update(leaf, numbers)
+
+    def aug_assign(self, stmt: ast.AugAssign) -> None:
+        target = stmt.target
+        if not (isinstance(target, ast.Attribute) and target.attr == "data"):
+            super().aug_assign(stmt)
+            return
+        leaf = self.updated_leaf(target, stmt)  # w.data -= lr * w.grad
+        right = self.expr(stmt.value)
+        numbers = self.concrete(leaf, stmt).clone()
+        try:
+            _OPERATORS[type(stmt.op)](numbers, self.plain_or_tensor(right, stmt))
+        except KeyError:
+            raise error_at(stmt, f"{short_text(stmt)}: this update is read with +=, -=, *=, "
+                                 "/= and **=") from None
+        except Exception as exc:  # noqa: BLE001 - torch's own words (shapes, dtypes)
+            raise raised_at(stmt, exc) from None
+        self.set_leaf_numbers(stmt, leaf, numbers, short_text(target))
+
+    def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
+        if not (isinstance(target, ast.Attribute) and target.attr == "data"):
+            super().assign(target, value, stmt)
+            return
+        leaf = self.updated_leaf(target, stmt)  # w.data = w.data - lr * w.grad
+        old = self.concrete(leaf, stmt)
+        numbers = self.plain_or_tensor(value, stmt)
+        if not isinstance(numbers, torch.Tensor) or numbers.dtype != old.dtype:
+            raise error_at(stmt, f"{short_text(stmt)}: .data is given a tensor of the same "
+                                 f"dtype ({dtype_name(old.dtype)}) here")
+        self.set_leaf_numbers(stmt, leaf, numbers.clone(), short_text(target))
+
+    def expression_statement(self, node: ast.expr) -> None:
+        func = node.func if isinstance(node, ast.Call) else None
+        if isinstance(node, ast.Call) and isinstance(func, ast.Attribute) \
+                and isinstance(func.value, ast.Attribute) and func.value.attr == "data" \
+                and not (isinstance(func.value.value, ast.Attribute)
+                         and func.value.value.attr == "grad"):
+            self.data_method(node, func)  # w.data.sub_(lr * w.grad)
+            return
+        super().expression_statement(node)
+
+    def data_method(self, node: ast.Call, func: ast.Attribute) -> None:
+        assert isinstance(func.value, ast.Attribute)
+        method = func.attr
+        if method not in _DATA_METHODS | _RANDOM_DATA_METHODS:
+            raise error_at(node, f"{short_text(node)} changes .data in place: an update "
+                                 f"step is read with {', '.join(sorted(_DATA_METHODS))}")
+        leaf = self.updated_leaf(func.value, node)
+        args, kwargs = self.arguments(node)
+        plain_args = [self.plain_or_tensor(a, node) for a in args]
+        plain_kwargs = {k: self.plain_or_tensor(v, node) for k, v in kwargs.items()}
+        if method in _RANDOM_DATA_METHODS:
+            plain_kwargs["generator"] = self.generator  # the snippet's manual_seed
+        numbers = self.concrete(leaf, node).clone()
+        try:
+            getattr(numbers, method)(*plain_args, **plain_kwargs)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        self.set_leaf_numbers(node, leaf, numbers, short_text(func.value))
+
+    def updated_leaf(self, target: ast.Attribute, where: ast.AST) -> Pending | Ref:
+        """`w` of `w.data`: a leaf that requires grad, or a refusal."""
+        holder = self.expr(target.value)
+        if isinstance(holder, Pending | Ref) and self.is_grad_leaf(holder):
+            return holder
+        raise error_at(where, f"{short_text(where)} changes .data of a tensor that is no leaf "
+                              "requiring grad: memory shared behind autograd's back, outside "
+                              "the computation Gradflow reads")
+
+    def plain_or_tensor(self, value: Value, where: ast.AST) -> Any:
+        if isinstance(value, Pending | Ref):
+            return self.concrete(value, where)
+        return self.plain(value, where)
+
+    # ---- optimizer.step() -----------------------------------------------------------------
+    def optimizer_method(self, optimizer: Optimizer, attr: str, node: ast.Call) -> Value:
+        if attr != "step":
+            return super().optimizer_method(optimizer, attr, node)
+        if node.args or node.keywords:
+            raise error_at(node, f"{ast.unparse(node)}: step() is read without a closure")
+        refusal = self.not_trainable(node)
+        if refusal is not None:
+            raise error_at(node, f"{ast.unparse(node)} {refusal}")
+        grads = self.grads_here(node)
+        real = self.real_optimizer(optimizer, node)
+        ids = [self.node_of(p, node) for p in optimizer.params]
+        with torch.no_grad():
+            for t, param, leaf_id in zip(real.tensors, optimizer.params, ids, strict=True):
+                numbers = self.concrete(param, node)
+                if numbers.shape != t.shape:
+                    raise error_at(node, f"{ast.unparse(node)}: a parameter changed shape "
+                                         "since the optimizer was made")
+                t.copy_(numbers)
+                grad = grads.get(leaf_id)
+                t.grad = None if grad is None else grad.clone()
+        try:
+            real.optimizer.step()
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        for t, param, leaf_id in zip(real.tensors, optimizer.params, ids, strict=True):
+            if t.grad is not None and leaf_id not in self.updates and \
+                    isinstance(param, Pending | Ref):
+                self.set_leaf_numbers(node, param, t.detach().clone(),
+                                      self.doc.node(leaf_id).name)
+        return Py(None)
+
+    def real_optimizer(self, optimizer: Optimizer, where: ast.AST) -> _RealOptimizer:
+        found = self.real_optimizers.get(id(optimizer))
+        if found is not None:
+            return found
+        tensors = [self.concrete(p, where).detach().clone().requires_grad_(True)
+                   for p in optimizer.params]
+        groups = optimizer.make_groups(tensors)
+        try:
+            made = optimizer.torch_class(groups, *optimizer.options, **optimizer.named)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(where, exc) from None
+        real = _RealOptimizer(made, tensors)
+        self.real_optimizers[id(optimizer)] = real
+        return real
+
+    # ---- the end of a step ----------------------------------------------------------------
+    def statement(self, stmt: ast.stmt) -> None:
+        try:
+            super().statement(stmt)
+        except UnknownNodeError:
+            if not self.update_lines:
+                raise
+            raise error_at(stmt, f"{short_text(stmt)} uses a tensor computed before the "
+                                 f"update at line {self.update_lines[-1]}; compute it again "
+                                 "after the update") from None
+        finally:
+            if not self.updates:
+                self.step_grads = None
+        if self.updates:
+            self.next_step(stmt)
+
+    def next_step(self, stmt: ast.stmt) -> None:
+        """The weights were updated: the step's graph leaves the document (its values stay
+        as plain numbers for display) and every leaf starts the next step with its new
+        numbers and the .grad it holds now."""
+        grads = self.step_grads if self.step_grads is not None else self.grads_here(stmt)
+        updates, self.updates, self.step_grads = self.updates, {}, None
+        line = getattr(stmt, "lineno", 1)
+        if any(c.kind != calls.ZERO_GRAD for c in self.program):  # as backward saw it
+            self.shown = _Step(self.doc.twin(), list(self.program), self.backward,
+                               list(self.names_at_call), line)
+            self.resets_since = []
+        else:
+            self.resets_since.extend(self.program)
+        gone = self.finished_nodes()
+        self.keep_as_numbers(set(gone), line, stmt)
+        for node_id in reversed(gone):
+            name = self.doc.remove_node(node_id)[0].name
+            if self.holders.get(name) == node_id:  # the name is free for the next step
+                del self.holders[name]
+                self.taken.discard(name)
+            self.auto_named.discard(node_id)
+            for memo in (self.values, self.grad_memo, self.meta):
+                memo.pop(node_id, None)
+        for node_id, update in updates.items():
+            self.doc.update_node(node_id, value=update.numbers.tolist())
+            self.values[node_id] = update.numbers
+            if isinstance(update.leaf, Pending):
+                update.leaf.value = update.numbers.tolist()
+        for leaf in self.doc.leaves():
+            grad = grads.get(leaf.id) if leaf.requires_grad else None
+            held = None if grad is None else grad.tolist()
+            if held != leaf.grad:
+                self.doc.update_node(leaf.id, grad=held)
+        self.grad_memo.clear()
+        self.program, self.names_at_call, self.backward = [], [], None
+        self.update_lines.append(line)
+
+    def finished_nodes(self) -> list[str]:
+        """The nodes the next step no longer needs, in graph order: every computed node that
+        carries a gradient (its graph is the finished step's), and every other node no
+        name, list or module holds (the constants the step made). Leaves stay."""
+        held = self.held_node_ids()
+        graph = self.doc.graph
+        keep: set[str] = set()
+        stack = [i for i in held if i in graph and not self.node_needs_grad(i)]
+        while stack:
+            node_id = stack.pop()
+            if node_id not in keep:
+                keep.add(node_id)
+                stack.extend(graph.predecessors(node_id))
+        return [n.id for n in self.doc.topological_nodes()
+                if n.op != LEAF and n.id not in keep]
+
+    def held_node_ids(self) -> set[str]:
+        """Every node a value of the snippet still holds: names, lists, modules,
+        optimizers, a function's defaults."""
+        held: set[str] = set()
+        seen: set[int] = set()
+        stack: list[Any] = [dict(m) for m in getattr(self.env, "maps", [self.env])]
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, Pending | Ref | Number):
+                if obj.node_id is not None:
+                    held.add(obj.node_id)
+            elif isinstance(obj, Py):
+                stack.append(obj.value)
+            elif isinstance(obj, list | tuple | set):
+                stack.extend(obj)
+            elif isinstance(obj, dict):
+                stack.extend(obj.values())
+            elif isinstance(obj, Module):
+                stack.extend([*obj.params.values(), *obj.children, *obj.attrs.values()])
+            elif isinstance(obj, Optimizer):
+                stack.extend(obj.params)
+            elif isinstance(obj, Function):
+                stack.extend(obj.defaults)
+            elif isinstance(obj, Picks):
+                stack.extend([obj.values, obj.indices])
+        return held
+
+    def keep_as_numbers(self, gone: set[str], line: int, where: ast.AST) -> None:
+        """Names (and lists) holding a tensor of the finished step keep its numbers, to be
+        printed or .item()'d; computing a new graph from them is refused."""
+        def kept(value: Value) -> Value:
+            if isinstance(value, Ref | Pending) and value.node_id in gone:
+                t = self.concrete(value, where)
+                return Pending(t.tolist(), dtype_name(t.dtype), None, no_graph=(
+                    f"this tensor was computed before the update at line {line}, from the "
+                    "weights as they were; compute it again after the update"))
+            if isinstance(value, Py) and isinstance(value.value, list):
+                value.value[:] = [kept(v) for v in value.value]
+            elif isinstance(value, Py) and isinstance(value.value, tuple):
+                return Py(tuple(kept(v) for v in value.value))
+            elif isinstance(value, Py) and isinstance(value.value, dict):
+                value.value.update({k: kept(v) for k, v in value.value.items()})
+            return value
+
+        maps: list[MutableMapping[str, Value]] = list(getattr(self.env, "maps", [self.env]))
+        for mapping in maps:
+            for name, value in list(mapping.items()):
+                mapping[name] = kept(value)
+
+    def last_step_shown(self) -> None:
+        """At the end: the last step that called backward is what the document shows, with
+        the calls after it that only reset .grad; an update after the last backward changes
+        numbers the graph no longer uses."""
+        if not self.update_lines:
+            return
+        self.materialise_leaves()
+        shown = self.shown
+        if shown is not None and not any(c.kind != calls.ZERO_GRAD for c in self.program) \
+                and {n.id for n in self.doc.leaves()} <= {n.id for n in shown.doc.leaves()}:
+            trailing = [*self.resets_since, *self.program]
+            self.doc, self.backward = shown.doc, shown.backward
+            self.program = [*shown.program, *trailing]
+            self.names_at_call = [*shown.names_at_call, *[dict(self.env)] * len(trailing)]
+            after = (f", then updated the weights at line {self.update_lines[-1]}"
+                     if shown.update_line == self.update_lines[-1] else "")
+        else:
+            after = ""
+        steps = len(self.update_lines)
+        lines = sorted(set(self.update_lines))
+        where = f"line {lines[0]}" if len(lines) == 1 else \
+            f"lines {', '.join(str(n) for n in lines[:5])}{'…' if len(lines) > 5 else ''}"
+        self.doc.description = (
+            f"A training loop: {steps} weight update{'s' if steps != 1 else ''} ({where}) "
+            "ran with torch while the snippet was read, each from the .grad torch computed. "
+            "This graph is the last step that called backward: the weights as the earlier "
+            f"updates left them, each leaf starting with the .grad it held{after}.")
+
+
+class ScriptStopped(Exception):  # noqa: N818 - a stop, not an error
+    """A call made before a training step raised: the script stops there, with torch's
+    error on that call, so nothing after it is read."""
+
+
+__all__ = ["ScriptStopped", "TrainingReader"]
