@@ -20,7 +20,7 @@ from engine.limits import ELEMENTS_PER_TENSOR, ELEMENTS_TOTAL, GRAPH_NODES, NUMB
 from engine.literal import shape_of
 from engine.names import RESERVED_NAMES
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
-from engine.snippets.safety import ImportError_, error_at, refuse_outside, short_text
+from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside, short_text
 from engine.snippets.shapes import ASK_TORCH, output_meta
 from engine.snippets.tables import (
     TORCH_DTYPES,
@@ -124,7 +124,7 @@ class ExprReader:
         try:
             return self.env[node.id]
         except KeyError:
-            raise error_at(node, f"{node.id} is used before it is assigned") from None
+            raise raised_at(node, NameError(f"name {node.id!r} is not defined")) from None
 
     def is_grad_leaf(self, value: Pending | Ref) -> bool:
         if isinstance(value, Pending):

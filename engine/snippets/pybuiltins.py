@@ -6,6 +6,7 @@ fixed table of allowed functions; nothing is handed to Python's eval.
 from __future__ import annotations
 
 import ast
+import builtins
 import math
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,8 @@ class BuiltinCalls(ModuleReader):
         if name == "isinstance" and len(node.args) == 2 and not node.keywords:
             value = self.expr(node.args[0])
             return Py(is_instance(value, kinds_of(node.args[1], self.module_path)))
+        if name not in BUILTIN_FUNCTIONS and not hasattr(builtins, name):
+            raise raised_at(node, NameError(f"name {name!r} is not defined"))  # as Python
         if name not in BUILTIN_FUNCTIONS:
             raise error_at(node, f"{name}(...) is not supported; the builtins read are "
                                  f"{', '.join(sorted(BUILTIN_FUNCTIONS | {'isinstance', 'type'}))}")

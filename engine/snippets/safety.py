@@ -13,6 +13,7 @@ are read by the importer.
 from __future__ import annotations
 
 import ast
+import builtins
 
 import torch
 
@@ -264,6 +265,9 @@ def _torch_version(node: ast.Attribute) -> bool:
         node.value.id == "torch"
 
 
+_PYTHON_BUILTINS = frozenset(dir(builtins))
+
+
 def _refusal(node: ast.AST, defined: set[str]) -> str | None:
     """Why this node is refused, or None."""
     refused = _REFUSED.get(type(node))
@@ -280,10 +284,12 @@ def _refusal(node: ast.AST, defined: set[str]) -> str | None:
         if node.id.startswith("__"):
             return (f"{node.id} reaches outside torch; a snippet may use only torch and its "
                     "own variables")
-        if node.id not in defined:
+        if node.id not in defined and node.id in _PYTHON_BUILTINS:
             return (f"name {node.id!r} is not defined in the snippet; a snippet may use only "
                     "torch and its own variables (models, optimizers, data loaders and files "
                     "are outside the computation Gradflow reads)")
+        # a name nothing defines: Python's NameError where the script reaches it
+        # (expressions.py), as a sketch that names its `model` or `epochs` raises
     elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and \
             node.attr != "__init__":  # super().__init__(): the importer reads only that form
         return f"the attribute {node.attr} reaches outside torch; use torch's public functions"
