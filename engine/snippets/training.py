@@ -1,6 +1,7 @@
 """Training steps: a snippet that updates its weights from their .grad and goes on.
 
-`with torch.no_grad(): w -= lr * w.grad`, `w.data.sub_(lr * w.grad)`, `optimizer.step()`:
+`with torch.no_grad(): w -= lr * w.grad`, `w.data.sub_(lr * w.grad)`, `optimizer.step()`
+(optimizer_steps.py):
 the update needs the .grad torch computed, so the reader runs the document built so far
 (engine.run, real torch) where the update stands, and computes the new weights with torch
 from those grads, as the script does. Then the step is over: the graph of that step leaves the
@@ -16,7 +17,7 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -60,15 +61,6 @@ class _Update:
     numbers: torch.Tensor
 
 
-@dataclass
-class _RealOptimizer:
-    """The torch optimizer a snippet's optimizer stands for, on tensors of its own: its
-    state (momentum, Adam's moments) lasts from step to step, as in the script."""
-
-    optimizer: torch.optim.Optimizer
-    tensors: list[torch.Tensor] = field(default_factory=list)
-
-
 class TrainingReader(OptimizerReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,7 +69,6 @@ class TrainingReader(OptimizerReader):
         self.shown: _Step | None = None  # the latest step that called backward
         self.resets_since: list[Call] = []  # calls of the steps after it: .grad resets only
         self.update_lines: list[int] = []
-        self.real_optimizers: dict[int, _RealOptimizer] = {}
         self.backward: Any = None  # reader.py: the first backward of the step being read
 
     # ---- where a .grad is read to update ----------------------------------------------
@@ -219,53 +210,6 @@ class TrainingReader(OptimizerReader):
         if isinstance(value, Pending | Ref):
             return self.concrete(value, where)
         return self.plain(value, where)
-
-    # ---- optimizer.step() -----------------------------------------------------------------
-    def optimizer_method(self, optimizer: Optimizer, attr: str, node: ast.Call) -> Value:
-        if attr != "step":
-            return super().optimizer_method(optimizer, attr, node)
-        if node.args or node.keywords:
-            raise error_at(node, f"{ast.unparse(node)}: step() is read without a closure")
-        refusal = self.not_trainable(node)
-        if refusal is not None:
-            raise error_at(node, f"{ast.unparse(node)} {refusal}")
-        grads = self.grads_here(node)
-        real = self.real_optimizer(optimizer, node)
-        ids = [self.node_of(p, node) for p in optimizer.params]
-        with torch.no_grad():
-            for t, param, leaf_id in zip(real.tensors, optimizer.params, ids, strict=True):
-                numbers = self.concrete(param, node)
-                if numbers.shape != t.shape:
-                    raise error_at(node, f"{ast.unparse(node)}: a parameter changed shape "
-                                         "since the optimizer was made")
-                t.copy_(numbers)
-                grad = grads.get(leaf_id)
-                t.grad = None if grad is None else grad.clone()
-        try:
-            real.optimizer.step()
-        except Exception as exc:  # noqa: BLE001 - torch's own words
-            raise raised_at(node, exc) from None
-        for t, param, leaf_id in zip(real.tensors, optimizer.params, ids, strict=True):
-            if t.grad is not None and leaf_id not in self.updates and \
-                    isinstance(param, Pending | Ref):
-                self.set_leaf_numbers(node, param, t.detach().clone(),
-                                      self.doc.node(leaf_id).name)
-        return Py(None)
-
-    def real_optimizer(self, optimizer: Optimizer, where: ast.AST) -> _RealOptimizer:
-        found = self.real_optimizers.get(id(optimizer))
-        if found is not None:
-            return found
-        tensors = [self.concrete(p, where).detach().clone().requires_grad_(True)
-                   for p in optimizer.params]
-        groups = optimizer.make_groups(tensors)
-        try:
-            made = optimizer.torch_class(groups, *optimizer.options, **optimizer.named)
-        except Exception as exc:  # noqa: BLE001 - torch's own words
-            raise raised_at(where, exc) from None
-        real = _RealOptimizer(made, tensors)
-        self.real_optimizers[id(optimizer)] = real
-        return real
 
     # ---- the end of a step ----------------------------------------------------------------
     def statement(self, stmt: ast.stmt) -> None:

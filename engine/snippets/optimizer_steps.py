@@ -1,0 +1,82 @@
+"""`optimizer.step()` read as a training step (training.py): the real torch optimizer the
+snippet's optimizer stands for steps on tensors holding the weights and the grads torch gives
+at that point of the script, and the weights it leaves are the leaves' new numbers.
+`step()` with a closure (LBFGS) is refused."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from engine.snippets.optimizers import Optimizer
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.training import TrainingReader
+from engine.snippets.values import Pending, Py, Ref, Value
+
+
+@dataclass
+class _RealOptimizer:
+    """The torch optimizer a snippet's optimizer stands for, on tensors of its own: its
+    state (momentum, Adam's moments) lasts from step to step, as in the script."""
+
+    optimizer: torch.optim.Optimizer
+    tensors: list[torch.Tensor] = field(default_factory=list)
+
+
+class OptimizerSteps(TrainingReader):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.real_optimizers: dict[int, _RealOptimizer] = {}
+
+    # ---- optimizer.step() -----------------------------------------------------------------
+    def optimizer_method(self, optimizer: Optimizer, attr: str, node: ast.Call) -> Value:
+        if attr != "step":
+            return super().optimizer_method(optimizer, attr, node)
+        if node.args or node.keywords:
+            raise error_at(node, f"{ast.unparse(node)}: step() is read without a closure")
+        refusal = self.not_trainable(node)
+        if refusal is not None:
+            raise error_at(node, f"{ast.unparse(node)} {refusal}")
+        grads = self.grads_here(node)
+        real = self.real_optimizer(optimizer, node)
+        ids = [self.node_of(p, node) for p in optimizer.params]
+        with torch.no_grad():
+            for t, param, leaf_id in zip(real.tensors, optimizer.params, ids, strict=True):
+                numbers = self.concrete(param, node)
+                if numbers.shape != t.shape:
+                    raise error_at(node, f"{ast.unparse(node)}: a parameter changed shape "
+                                         "since the optimizer was made")
+                t.copy_(numbers)
+                grad = grads.get(leaf_id)
+                t.grad = None if grad is None else grad.clone()
+        try:
+            real.optimizer.step()
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        for t, param, leaf_id in zip(real.tensors, optimizer.params, ids, strict=True):
+            if t.grad is not None and leaf_id not in self.updates and \
+                    isinstance(param, Pending | Ref):
+                self.set_leaf_numbers(node, param, t.detach().clone(),
+                                      self.doc.node(leaf_id).name)
+        return Py(None)
+
+    def real_optimizer(self, optimizer: Optimizer, where: ast.AST) -> _RealOptimizer:
+        found = self.real_optimizers.get(id(optimizer))
+        if found is not None:
+            return found
+        tensors = [self.concrete(p, where).detach().clone().requires_grad_(True)
+                   for p in optimizer.params]
+        groups = optimizer.make_groups(tensors)
+        try:
+            made = optimizer.torch_class(groups, *optimizer.options, **optimizer.named)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(where, exc) from None
+        real = _RealOptimizer(made, tensors)
+        self.real_optimizers[id(optimizer)] = real
+        return real
+
+
+__all__ = ["OptimizerSteps"]
