@@ -36,27 +36,29 @@ from engine.snippets.safety import (
     scan,
     short_text,
 )
+from engine.snippets.statements import ReadWatch
 from engine.snippets.training import ScriptStopped
 from engine.snippets.values import Number, Pending, Ref, Value
 
-__all__ = ["ImportError_", "TorchRaised", "import_snippet"]
+__all__ = ["ImportError_", "ReadWatch", "TorchRaised", "import_snippet"]
 
 
-def import_snippet(text: str, layout: bool = True) -> Document:
+def import_snippet(text: str, layout: bool = True, watch: ReadWatch | None = None) -> Document:
     """The document a PyTorch snippet describes (see _import); laid out unless `layout` is
-    False (a headless command that never draws it: `gradflow compute`, `gradflow code`)."""
+    False (a headless command that never draws it: `gradflow compute`, `gradflow code`).
+    `watch`: for a reading in another thread, its progress and a way to stop it."""
     # Reading makes many small objects that hold no cycles worth collecting mid-way; the
     # cyclic collector's passes cost 15-25% of a long snippet's import. Bounded by the limits.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _import(text, layout)
+        return _import(text, layout, watch)
     finally:
         if collecting:
             gc.enable()
 
 
-def _import(text: str, layout: bool = True) -> Document:
+def _import(text: str, layout: bool = True, watch: ReadWatch | None = None) -> Document:
     """The document a PyTorch snippet describes, laid out if asked. Raises ImportError_; a
     `TorchRaised` (torch refused a statement, as the plain script would) carries the document
     of the statements before it in `.document`."""
@@ -64,12 +66,12 @@ def _import(text: str, layout: bool = True) -> Document:
     reserved = scan(tree)  # refuses anything outside torch before any torch call below
     caught: dict[int, Caught] = {}
     seed = torch.Generator().seed()  # the same random numbers on every reading
-    importer = _read(tree, reserved, seed, caught, layout)
+    importer = _read(tree, reserved, seed, caught, layout, watch)
     while True:  # again while a call inside a try raises on trial (caught.py)
         found = importer.newly_caught()
         if found is None or found[0] in caught:
             break
-        again = _read(tree, reserved, seed, {**caught, found[0]: found[1]}, layout)
+        again = _read(tree, reserved, seed, {**caught, found[0]: found[1]}, layout, watch)
         if again.attempts == found[0] + 1:
             break  # the script's last call: it stays, with torch's error shown on it
         importer, caught[found[0]] = again, found[1]
@@ -92,8 +94,9 @@ def _lay_out(doc: Document) -> None:
 
 
 def _read(tree: ast.Module, reserved: set[str], seed: int, caught: dict[int, Caught],
-          layout: bool) -> _Importer:
+          layout: bool, watch: ReadWatch | None = None) -> _Importer:
     importer = _Importer(reserved, seed, caught)
+    importer.watch = watch
     try:
         importer.run_block(tree.body)
     except ScriptStopped:

@@ -11,7 +11,9 @@ in engine/limits.py.
 from __future__ import annotations
 
 import ast
+import threading
 from collections import ChainMap
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.limits import LOOP_ITERATIONS, SNIPPET_STATEMENTS
@@ -39,11 +41,22 @@ _RANDOM_DRAWS = frozenset({"rand", "randn", "randint", "rand_like", "randn_like"
                            "dropout", "uniform_", "normal_", "random_", "bernoulli_"})
 
 
+@dataclass
+class ReadWatch:
+    """Shared with a reading that runs in another thread (the app's import): how far it got,
+    and a request to stop, honoured at the next statement."""
+
+    statements: int = 0
+    line: int = 0
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
 class StatementRunner(FunctionCalls):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.statements_run = 0
         self.iterations = 0
+        self.watch: ReadWatch | None = None
 
     def run_block(self, body: list[ast.stmt]) -> None:
         for stmt in body:
@@ -60,6 +73,11 @@ class StatementRunner(FunctionCalls):
 
     def one_statement(self, stmt: ast.stmt) -> None:
         self.statements_run += 1
+        watch = self.watch
+        if watch is not None:
+            watch.statements, watch.line = self.statements_run, stmt.lineno
+            if watch.stop.is_set():
+                raise error_at(stmt, "reading stopped here, as asked; nothing was imported")
         if SNIPPET_STATEMENTS.exceeded(self.statements_run):
             raise error_at(stmt, f"reading this statement goes {SNIPPET_STATEMENTS.message()} "
                                  "(a loop that never ends?)")
@@ -327,4 +345,4 @@ def _changes_gradients(stmt: ast.stmt) -> bool:
 
 
 
-__all__ = ["ImportError_", "StatementRunner"]
+__all__ = ["ImportError_", "ReadWatch", "StatementRunner"]

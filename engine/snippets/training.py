@@ -261,6 +261,7 @@ class TrainingReader(OptimizerReader):
             if held != leaf.grad:
                 self.doc.update_node(leaf.id, grad=held)
         self.grad_memo.clear()
+        self.suffix.clear()  # names freed above are given again (linear, not linear_5)
         self.program, self.names_at_call, self.backward = [], [], None
         self.update_lines.append(line)
 

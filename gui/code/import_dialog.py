@@ -7,10 +7,11 @@ torch error), as `gradflow compute` does."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QFontDatabase, QKeySequence, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QDialog,
@@ -58,7 +59,8 @@ class ImportDialog(QDialog):
         self.import_button.setToolTip("Build the graph from this code (Ctrl+Enter)")
         self.import_button.setShortcut("Ctrl+Return")
         buttons.accepted.connect(self.try_import)
-        buttons.rejected.connect(self.reject)
+        buttons.rejected.connect(self.cancel)
+        self.reading: Reading | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(self.editor)
         layout.addWidget(self.message)
@@ -68,8 +70,20 @@ class ImportDialog(QDialog):
         # imported here: the importer brings torch in, which must not delay the first paint
         from engine.snippets.reader import ImportError_, TorchRaised, import_snippet
 
+        reading = self.reading = Reading(import_snippet, self.editor.toPlainText())
+        if not reading.finish_within(0.05):  # a long read (a training loop): show how far
+            self.import_button.setEnabled(False)
+            self.editor.setReadOnly(True)
+            if not self.isVisible():  # a file opened from the command line: show the reading
+                self.show()
+            try:
+                reading.wait_showing(self.message)
+            finally:
+                self.import_button.setEnabled(True)
+                self.editor.setReadOnly(False)
+        self.reading = None
         try:
-            self.document = import_snippet(self.editor.toPlainText())
+            self.document = reading.result()
             self.raised_error = None
         except TorchRaised as exc:  # the snippet's own error: python stops there too
             assert isinstance(exc.document, Document)
@@ -81,6 +95,19 @@ class ImportDialog(QDialog):
             return False
         self.accept()
         return True
+
+    def cancel(self) -> None:
+        """Cancel stops a reading under way (the text stays to edit), else closes."""
+        if self.reading is not None:
+            self.reading.watch.stop.set()
+        else:
+            self.reject()
+
+    def reject(self) -> None:  # Esc too
+        if self.reading is not None:
+            self.reading.watch.stop.set()
+            return
+        super().reject()
 
     @property
     def raised(self) -> str | None:
@@ -109,6 +136,66 @@ class ImportDialog(QDialog):
         if self.editor.extraSelections():
             self.editor.setExtraSelections([])
             self.message.setStyleSheet("")
+
+
+class Reading:
+    """One snippet read by the importer in a thread of its own, so the window stays alive
+    while a long snippet (a training loop of thousands of steps) is read: its progress is
+    shown and Cancel stops it at the next statement."""
+
+    def __init__(self, read: Callable[..., Document], text: str) -> None:
+        from engine.snippets.reader import ReadWatch
+
+        self.watch = ReadWatch()
+        self._outcome: Document | BaseException | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._work, args=(read, text),
+                                        name="gradflow-import", daemon=True)
+        self._thread.start()
+
+    def _work(self, read: Callable[..., Document], text: str) -> None:
+        try:
+            self._outcome = read(text, watch=self.watch)
+        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread as it is
+            self._outcome = exc
+        finally:
+            self._done.set()
+
+    def finish_within(self, seconds: float) -> bool:
+        return self._done.wait(seconds)
+
+    def wait_showing(self, label: QLabel) -> None:
+        """Until the reading ends, with the GUI's events going on and its progress on
+        `label` (restored after)."""
+        before, style_before = label.text(), label.styleSheet()
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.setInterval(100)
+
+        def tick() -> None:
+            if self._done.is_set():
+                loop.quit()
+                return
+            stopping = " — stopping…" if self.watch.stop.is_set() else " (Cancel stops it)"
+            label.setText(f"Reading… {self.watch.statements:,} statements so far, line "
+                          f"{self.watch.line}{stopping}")
+
+        timer.timeout.connect(tick)
+        timer.start()
+        tick()
+        if not self._done.is_set():
+            loop.exec()
+        timer.stop()
+        label.setText(before)
+        label.setStyleSheet(style_before)
+
+    def result(self) -> Document:
+        self._done.wait()
+        outcome = self._outcome
+        if isinstance(outcome, BaseException):
+            raise outcome
+        assert outcome is not None
+        return outcome
 
 
 OpenUntitled = Callable[[Document, str], bool]  # a new document and a status line; False: kept
