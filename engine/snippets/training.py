@@ -20,6 +20,7 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 import torch
 
 from engine import calls
@@ -269,8 +270,10 @@ class TrainingReader(OptimizerReader):
         """The nodes the next step no longer needs, in graph order: every computed node that
         carries a gradient (its graph is the finished step's), and every other node no
         name, list or module holds (the constants the step made). Leaves stay."""
-        held = self.held_node_ids()
         graph = self.doc.graph
+        if all(self.doc.node(i).op == LEAF for i in graph):
+            return []  # a second update in a row: nothing of a step is left
+        held = self.held_node_ids()
         keep: set[str] = set()
         stack = [i for i in held if i in graph and not self.node_needs_grad(i)]
         while stack:
@@ -278,8 +281,8 @@ class TrainingReader(OptimizerReader):
             if node_id not in keep:
                 keep.add(node_id)
                 stack.extend(graph.predecessors(node_id))
-        return [n.id for n in self.doc.topological_nodes()
-                if n.op != LEAF and n.id not in keep]
+        gone = {i for i in graph if i not in keep and self.doc.node(i).op != LEAF}
+        return [i for i in nx.topological_sort(graph) if i in gone] if gone else []
 
     def held_node_ids(self) -> set[str]:
         """Every node a value of the snippet still holds: names, lists, modules,

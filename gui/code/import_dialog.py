@@ -221,8 +221,10 @@ def import_code(parent: QWidget, open_untitled: OpenUntitled, carry: Carry | Non
         return opened
     names = ", ".join(n.name for n in doc.outputs()) or "no output"
     calls = f" and {len(doc.calls) - 1} more calls" if len(doc.calls) > 1 else ""
+    about = f" — {doc.description.split(':')[0].lower()}: see About this graph" \
+        if doc.description else ""  # a training loop: which step the graph is
     return open_untitled(doc, f"Imported {len(doc)} nodes from code; backward on "
-                              f"{names}{calls}")
+                              f"{names}{calls}{about}")
 
 
 def import_action(parent: QWidget, open_untitled: OpenUntitled,

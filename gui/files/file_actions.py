@@ -248,6 +248,9 @@ class FileActions(QObject):
             return False
         self._take(new, None)
         self.tracker.mark_dirty()  # in no file yet: unsaved work, kept by the autosave
+        if new.description:  # an imported training loop says which step the graph is
+            self.description_dock.show()
+            self.description_dock.raise_()
         self._status(status)
         return True
 
