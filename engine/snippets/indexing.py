@@ -62,8 +62,8 @@ class IndexingCalls(ValueCalls):
         meta = self.meta.get(value.node_id) if isinstance(value, Ref) else None
         # the shape alone tells whether the key fits: no need to compute the values
         t = meta if graph and isinstance(meta, torch.Tensor) else self.concrete(value, where)
-        try:
-            picked = t[key]
+        try:  # t[0], not t[(0,)]: torch words their errors apart (a 0-dim tensor's)
+            picked = t[key[0]] if len(key) == 1 else t[key]
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(where, exc) from None
         if not graph:

@@ -88,6 +88,7 @@ class ModuleReader(FunctionalCalls):
             return Py(Module(kind, options=options))  # nn.Identity takes any, uses none
         if kind in LOSSES:
             extra = LOSS_OPTIONS.get(kind, ())
+            kwargs = self.legacy_reduction(kwargs, node)
             if args or set(kwargs) - {"reduction", *extra}:
                 raise error_at(node, f"nn.{kind} is read with reduction="
                                      f"{''.join(f' and {e}=' for e in extra) or ' only'}")
@@ -96,6 +97,20 @@ class ModuleReader(FunctionalCalls):
                        for k, v in kwargs.items()}  # the tensor is read as the loss is used
             return Py(Module(kind, op=LOSSES[kind], options={"reduction": "mean", **options}))
         return self.layer(kind, node, args, kwargs)
+
+    def legacy_reduction(self, kwargs: dict[str, Value], node: ast.Call) -> dict[str, Value]:
+        """`nn.MSELoss(size_average=False)` (old tutorials): torch's own mapping of
+        size_average= and reduce= to reduction=, which they override, as torch does."""
+        legacy = {k: self.plain(kwargs[k], node) for k in ("size_average", "reduce")
+                  if k in kwargs}
+        if not legacy:
+            return kwargs
+        from torch.nn import _reduction  # torch's mapping of the deprecated arguments
+
+        reduction = _reduction.legacy_get_string(legacy.get("size_average"),
+                                                 legacy.get("reduce"), emit_warning=False)
+        kept = {k: v for k, v in kwargs.items() if k not in legacy}
+        return {**kept, "reduction": Py(reduction)}
 
     def loss_options(self, op: str, inputs: list[Value], params: dict[str, Any],
                      node: ast.AST) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from engine.snippets.functions import FunctionCalls, LoopBreak, LoopContinue
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import (
     ImportError_,
+    TorchRaised,
     error_at,
     imported_names,
     leaf_in_place_error,
@@ -131,8 +132,30 @@ class StatementRunner(FunctionCalls):
             # a bare `vars(layer)` in a notebook shows the layer's attributes: a display too
             for call in self.calls_with_effects(node.args):
                 self.expr(call)
+            self.shown_items(node.args)
             return
         self.expr(node)
+
+    def shown_items(self, nodes: list[ast.expr]) -> None:
+        """`print(t, loss.data[0])`: an item a print takes raises torch's error there (a 0-dim
+        tensor indexed, an index out of range), as Python evaluates it; taken without a
+        graph. What the reader cannot evaluate is only shown, so it is let be."""
+        items = [n for arg in nodes for n in ast.walk(arg) if isinstance(n, ast.Subscript)
+                 and not any(isinstance(c, ast.Call) for c in ast.walk(n))]
+        if not items:
+            return
+        enabled, self.grad_enabled = self.grad_enabled, False
+        try:
+            for item in items:
+                try:  # a tensor's item only: a list or dict a hook fills is full only later
+                    if isinstance(self.expr(item.value), Pending | Ref):
+                        self.expr(item)
+                except TorchRaised:
+                    raise
+                except ImportError_:
+                    continue
+        finally:
+            self.grad_enabled = enabled
 
     def calls_with_effects(self, nodes: list[ast.expr]) -> list[ast.Call]:
         """The calls inside a print's arguments that change what follows (they draw random
