@@ -1,4 +1,5 @@
-"""Python's builtins (len, range, min, max, sum, zip, ...), `type`/`isinstance`, `math`, and
+"""Python's builtins (len, range, min, max, sum, zip, ...), `type`/`isinstance`, `math`,
+`itertools.product`, and
 what `for v in value` visits. Each is evaluated by the importer on concrete values with a
 fixed table of allowed functions; nothing is handed to Python's eval.
 """
@@ -6,6 +7,7 @@ fixed table of allowed functions; nothing is handed to Python's eval.
 from __future__ import annotations
 
 import ast
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -115,3 +117,30 @@ class BuiltinCalls(ModuleReader):
         except Exception as exc:  # noqa: BLE001 - Python's own words, at run time
             raise raised_at(node, exc) from None
         return self.wrap(result, node)
+
+    def itertools_call(self, name: str, node: ast.Call) -> Value:
+        """itertools.product(*ranges): the tuples it gives, as a list, bounded as a loop is."""
+        if name != "product":
+            raise error_at(node, f"itertools.{name} is not supported; itertools.product is")
+        starred = [a for a in node.args if isinstance(a, ast.Starred)]
+        if starred:  # product(*ranges): each sequence of the list, as Python unpacks it
+            args = [v for a in node.args for v in (
+                self.items(self.expr(a.value), a) if isinstance(a, ast.Starred)
+                else [self.expr(a)])]
+            _, kwargs = self.arguments(ast.Call(func=node.func, args=[],
+                                                keywords=node.keywords))
+        else:
+            args, kwargs = self.arguments(node)
+        repeat = self.plain(kwargs.pop("repeat", Number(1)), node)
+        if kwargs:
+            raise error_at(node, f"itertools.product(..., {next(iter(kwargs))}=) is not "
+                                 "supported; it takes sequences and repeat=")
+        seqs = [self.items(a, node) for a in args]
+        try:  # a repeat= that is no count: Python's own error, before any item is made
+            itertools.product((), repeat=repeat)
+        except Exception as exc:  # noqa: BLE001 - Python's own words, at run time
+            raise raised_at(node, exc) from None
+        count = math.prod(len(s) for s in seqs) ** repeat
+        if LOOP_ITERATIONS.exceeded(count):
+            raise error_at(node, f"this product is {LOOP_ITERATIONS.message()} ({count:,} items)")
+        return Py([Py(tuple(group)) for group in itertools.product(*seqs, repeat=repeat)])

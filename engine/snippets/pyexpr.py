@@ -221,6 +221,7 @@ class PythonReader(BuiltinCalls):
 
     # ---- calls ------------------------------------------------------------------------
     def call(self, node: ast.Call) -> Value:
+        node = self.unpacked_numbers(node)
         func = node.func
         if isinstance(func, ast.Name) and func.id not in self.modules:
             if func.id in self.env:
@@ -231,6 +232,8 @@ class PythonReader(BuiltinCalls):
             refuse_outside(path, node)
             if path.startswith("math."):
                 return self.math_call(path.removeprefix("math."), node)
+            if path.startswith("itertools."):
+                return self.itertools_call(path.removeprefix("itertools."), node)
             if path.startswith("torch.nn.") and path.count(".") == 2:
                 return self.module(path.removeprefix("torch.nn."), node)
             return self.torch_call(path, node)
@@ -238,6 +241,27 @@ class PythonReader(BuiltinCalls):
             return self.call_value(self.expr(func), node)  # nn.MSELoss()(a, b)
         receiver = self.expr(func.value)
         return self.method(receiver, func.attr, node)
+
+    def unpacked_numbers(self, node: ast.Call) -> ast.Call:
+        """`x.view(*y.shape)`, `torch.zeros(*size)`: a starred sequence of plain numbers is
+        written out as those numbers, as Python unpacks it; any other `*` is left to the
+        call that reads it (itertools.product) or refused there."""
+        if not any(isinstance(a, ast.Starred) for a in node.args):
+            return node
+        args: list[ast.expr] = []
+        for a in node.args:
+            if not isinstance(a, ast.Starred):
+                args.append(a)
+                continue
+            if any(isinstance(n, ast.Call) for n in ast.walk(a.value)):
+                return node  # read once, where the call reads it (a call may draw numbers)
+            items = self.items(self.expr(a.value), a)
+            if not all(isinstance(v, Number) and v.node_id is None for v in items):
+                return node
+            args.extend(ast.copy_location(ast.Constant(v.value), a) for v in items
+                        if isinstance(v, Number))
+        return ast.copy_location(ast.Call(func=node.func, args=args, keywords=node.keywords),
+                                 node)
 
     def call_value(self, target: Value, node: ast.Call) -> Value:
         if isinstance(target, Py) and isinstance(target.value, Function):

@@ -3,8 +3,8 @@
 Nothing in a snippet is ever run by Python: the importer evaluates the statements itself.
 This pass still refuses, for the whole text at once and before any torch call the importer
 makes, everything that reaches outside torch: names the snippet does not define (`os`,
-`open`, `__import__`), private or dunder attributes, imports of anything but torch and math
-(numpy, matplotlib and torch.optim may be imported; a use of one is refused where it is read),
+`open`, `__import__`), private or dunder attributes, imports of anything but torch, math and
+itertools (numpy, matplotlib and torch.optim may be imported; a use of one is refused where it is read),
 and the constructs outside plain computation (generators, async, del, raise...).
 Loops, def, lambda, `with torch.no_grad()` (statements.py) and nn.Module classes (classes.py)
 are read by the importer.
@@ -20,14 +20,14 @@ MAX_SNIPPET_CHARS = 200_000
 
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-                 "torch.autograd.functional", "math")
+                 "torch.autograd.functional", "math", "itertools")
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.backward", "torch.autograd.functional.jacobian",
-                      "torch.autograd.functional.hessian")
+                      "torch.autograd.functional.hessian", "itertools.product")
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
                     "torch.autograd (Variable, grad, backward), torch.autograd.functional "
-                    "(jacobian) and math")
+                    "(jacobian), math and itertools (product)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 OUTSIDE_LIBRARIES = {
