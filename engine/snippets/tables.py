@@ -47,6 +47,7 @@ TORCH_FUNCTIONS: dict[str, str] = {
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "subtract": "sub", "multiply": "mul",
     "divide": "div", "true_divide": "div", "negative": "neg", "clip": "clamp", "bmm": "matmul",
     "ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
+    "clamp_min": "clamp", "clamp_max": "clamp",
     **{name: name for name in _FUNCTIONS_ONLY},
 }
 # `F.<name>(...)`, `nn.functional.<name>`, `torch.nn.functional.<name>`
@@ -62,7 +63,10 @@ METHODS: dict[str, str] = {
     "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
     "negative": "neg", "flatten": "reshape", "clip": "clamp", "expand_as": "expand",
     "ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
+    "clamp_min": "clamp", "clamp_max": "clamp",
 }
+# clamp_min(x, m) is clamp(x, min=m): torch computes both (and their backward) alike
+ONE_BOUND = {"clamp_min": "min", "clamp_max": "max"}
 # Ops whose params may be given by position after the tensor inputs, in this order. Losses
 # take keywords only: their third positional argument is the deprecated size_average.
 POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {

@@ -20,6 +20,7 @@ from engine.snippets.tables import (
     DTYPE_NAMES,
     FUNCTIONAL,
     KEYWORD_ALIASES,
+    ONE_BOUND,
     POSITIONAL_PARAMS,
     TORCH_DTYPES,
     TORCH_FUNCTIONS,
@@ -140,6 +141,9 @@ class TorchCallReader(ExprReader):
                 return first  # torch gives the 1-d tensor itself: x.flatten() is x
         params: dict[str, Any] = {}
         positional = POSITIONAL_PARAMS.get(op, ())
+        bound = ONE_BOUND.get(what.rsplit(".", 1)[-1])
+        if bound is not None:  # x.clamp_min(0) is x.clamp(min=0); its other bound is none
+            positional = (bound,)
         functional = what.startswith(("torch.nn.functional.", "F.", "nn.functional."))
         if op in _INPLACE_KEYWORD and functional:  # F.relu(x, inplace=True), F.elu(x, 1.0, True)
             positional = (*positional, "inplace")
@@ -197,6 +201,13 @@ class TorchCallReader(ExprReader):
                 getattr(torch, op)(torch.zeros(1))
             except TypeError as exc:
                 raise raised_at(node, exc) from None
+        if bound is not None and bound not in params:
+            try:  # torch's own words for the call without its bound
+                getattr(torch, what.rsplit(".", 1)[-1])(torch.zeros(1))
+            except TypeError as exc:
+                raise raised_at(node, exc) from None
+        if bound is not None and set(params) != {bound}:
+            raise error_at(node, f"{what} takes the tensor and {bound}")
         if op == "clamp":  # a bound not given is None, not the palette's default min=0
             params = {"min": None, "max": None, **params}
         in_place = params.pop("inplace", False) if op in _INPLACE_KEYWORD and functional \
