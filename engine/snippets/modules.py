@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from engine.snippets import param_containers
 from engine.snippets.functionals import FunctionalCalls
 from engine.snippets.loss_weights import TENSOR_OPTIONS, weights_as_numbers
 from engine.snippets.module_kinds import (
@@ -29,6 +30,7 @@ from engine.snippets.module_kinds import (
     parameters_of,
     set_training,
 )
+from engine.snippets.param_containers import PARAM_CONTAINERS
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.torchcalls import IN_PLACE_UNARY
 from engine.snippets.values import Function, HookHandle, Module, Number, Pending, Py, Ref, Value
@@ -38,6 +40,9 @@ class ModuleReader(FunctionalCalls):
     def module(self, kind: str, node: ast.Call) -> Value:
         if kind == "Parameter":
             return self.parameter(node)
+        if kind in PARAM_CONTAINERS:  # nn.ParameterList([...]), nn.ParameterDict({...})
+            return Py(param_containers.make(kind, *self.arguments(node), self.as_parameter,
+                                            node))
         if kind not in MODULES:
             raise error_at(node, f"nn.{kind} is not supported; the modules read are "
                                  f"{', '.join(MODULES)}, and a class of the snippet's own "
@@ -110,6 +115,9 @@ class ModuleReader(FunctionalCalls):
                                  "gradient would be lost (give it .detach())")
         plain = {**params, name: self.concrete(given, node)}
         return weights_as_numbers(op, [self.concrete(v, node) for v in inputs], plain, node)
+
+    def as_parameter(self, value: Value, where: ast.AST) -> Pending:
+        raise NotImplementedError  # classes.py, which knows what nn.Parameter made
 
     def parameter(self, node: ast.Call) -> Value:
         """nn.Parameter(t): a new leaf holding t's numbers, requiring grad even under
@@ -196,6 +204,8 @@ class ModuleReader(FunctionalCalls):
                                "tensors")
             params = self.loss_options(module.op, args, dict(module.options), node)
             return self.op_node(module.op, args, params, node)
+        if module.kind in PARAM_CONTAINERS:
+            param_containers.called(module, node)
         if module.kind == "ModuleList":  # torch's own words: it has no forward
             raise raised_at(node, NotImplementedError(
                 'Module [ModuleList] is missing the required "forward" function'))
@@ -364,6 +374,9 @@ class ModuleReader(FunctionalCalls):
                              ".weight or .bias")
 
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
+        if module.kind in PARAM_CONTAINERS and attr in ("append", "extend", "update"):
+            return param_containers.change(module, attr, self.arguments(node)[0],
+                                           self.as_parameter, node)
         if attr == "parameters":
             return Py(list(parameters_of(module)))
         if attr == "named_parameters":  # for name, p in model.named_parameters(): ...

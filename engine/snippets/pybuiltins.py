@@ -13,8 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.limits import LOOP_ITERATIONS
+from engine.snippets import param_containers
 from engine.snippets.module_kinds import CONTAINERS
 from engine.snippets.modules import ModuleReader
+from engine.snippets.param_containers import PARAM_CONTAINERS
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.typecheck import is_instance, kinds_of, type_of
 from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
@@ -68,6 +70,9 @@ class BuiltinCalls(ModuleReader):
         if name == "len" and len(args) == 1 and isinstance(args[0], Py) and isinstance(
                 args[0].value, Module) and args[0].value.kind in CONTAINERS:
             return Number(len(args[0].value.children))
+        if name == "len" and len(args) == 1 and isinstance(args[0], Py) and isinstance(
+                args[0].value, Module) and args[0].value.kind in PARAM_CONTAINERS:
+            return Number(len(args[0].value.params))
         plain = [self.concrete(a, node) for a in args]
         plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
         fn = _BUILTINS[name]
@@ -89,6 +94,8 @@ class BuiltinCalls(ModuleReader):
                 return list(value.value)
             if isinstance(value.value, Module) and value.value.kind in CONTAINERS:
                 return [Py(child) for child in value.value.children]
+            if isinstance(value.value, Module) and value.value.kind in PARAM_CONTAINERS:
+                return param_containers.members(value.value)
             if isinstance(value.value, dict):  # for k in d: its keys
                 return [self.wrap(k, where) for k in value.value]
             if isinstance(value.value, range | str):
