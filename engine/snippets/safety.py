@@ -25,6 +25,8 @@ TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.backward", "torch.autograd.functional.jacobian",
                       "torch.autograd.functional.hessian", "itertools.product")
+# Older spellings of an importable object: `from torch.autograd.variable import Variable`
+_OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable"}
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
                     "torch.autograd (Variable, grad, backward), torch.autograd.functional "
                     "(jacobian), math and itertools (product)")
@@ -146,6 +148,8 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
         full = f"{module}.{alias.name}"
         known = (full in TORCH_MODULES + IMPORTABLE_OBJECTS or outside_library(full) is not None
                  or _torch_function(module, alias.name))
+        full = _OLD_PATHS.get(full, full)
+        known = known or full in IMPORTABLE_OBJECTS
         if node.level or alias.name == "*" or not known:
             raise _foreign_import(node, full if module else alias.name)
         out[alias.asname or alias.name] = full

@@ -139,7 +139,8 @@ class TensorCalls(SelectingCalls):
             if self.needs_grad(args[0]):  # torch.sort(x, 1) of a tensor with grad
                 return self.picks_along(short, args[0], args[1:], kwargs, node)
             return self.value_call(getattr(torch, short), path, node, evaluated=(args, kwargs))
-        if short in ("max", "min") and len(node.args) in (1, 2) and _dim_keywords(node):
+        if short in ("max", "min") and 1 <= len(node.args) + len(node.keywords) and \
+                len(node.args) <= 2 and _dim_keywords(node):
             return self.max_or_min(short, None, node, f"torch.{short}")
         if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):
             if short not in CREATION and short not in TORCH_FUNCTIONS and short in VALUE_FUNCTIONS:
@@ -408,5 +409,6 @@ _DRAWS = frozenset({"bernoulli_", "exponential_", "geometric_", "cauchy_", "log_
 
 
 def _dim_keywords(node: ast.Call) -> bool:
-    """torch.max(x, dim=1, keepdim=True): only the keywords of a reduction along a dim."""
-    return all(kw.arg in ("dim", "keepdim") for kw in node.keywords)
+    """torch.max(x, dim=1, keepdim=True), torch.max(input=x, other=y): only the keywords of
+    a reduction along a dim or of the elementwise form."""
+    return all(kw.arg in ("dim", "keepdim", "input", "other") for kw in node.keywords)

@@ -91,8 +91,12 @@ class ValueCalls(ConcreteReader):
         """torch.max(a, b) / a.max(b) of two tensors is the elementwise maximum, an op of
         the graph; torch.max(a, 1) gives (values, indices), read as values."""
         args, kwargs = self.arguments(node)
+        if "input" in kwargs and receiver is None and not args:  # torch.max(input=x, ...)
+            args = [kwargs.pop("input")]
+        if "other" in kwargs and len(args) + (receiver is not None) == 1:  # other=y
+            args = [*args, kwargs.pop("other")]
         every = ([receiver] if receiver is not None else []) + args
-        if len(every) == 2 and all(isinstance(v, Pending | Ref) for v in every):
+        if len(every) == 2 and not kwargs and all(isinstance(v, Pending | Ref) for v in every):
             return self.op_node("maximum" if short == "max" else "minimum", every, {}, node)
         along = self.dim_asked(every, kwargs, node)
         if along is not None and isinstance(every[0], Pending | Ref) and \
