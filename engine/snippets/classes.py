@@ -187,7 +187,11 @@ class ClassReader(OptimizerReader):
         if not self.building or not (plain_super or by_path):
             raise error_at(node, "__init__ is read only as super().__init__() inside a model "
                                  "class's __init__")
-        if (node.args and not by_path) or node.keywords:
+        spread = [kw for kw in node.keywords if kw.arg is None]  # (**kwargs) of an __init__
+        passed = {k: v for kw in spread for k, v in self.spread_dict(kw.value, node).items()}
+        if passed:  # torch's own words for what nn.Module.__init__ does not take
+            _ask_module_init(passed, node)
+        if (node.args and not by_path) or len(spread) != len(node.keywords):
             raise error_at(node, "super().__init__() is read without arguments")
         self.building[-1].ready = True
         return Py(None)
@@ -395,3 +399,11 @@ def _torch_refuses(attr: str, model: Module, value: Value, plain: Any, stmt: ast
 
 
 __all__ = ["ClassReader", "ModelClass"]
+
+
+def _ask_module_init(passed: dict[str, Value], where: ast.AST) -> None:
+    """nn.Module.__init__(**kwargs) with keywords: torch's own TypeError."""
+    try:
+        torch.nn.Module.__init__(torch.nn.Module(), **dict.fromkeys(passed))
+    except TypeError as exc:
+        raise raised_at(where, exc) from None

@@ -98,7 +98,9 @@ class PythonReader(BuiltinCalls):
         if isinstance(node, ast.Attribute):
             return self.attribute(node)
         if isinstance(node, ast.Lambda):
-            return Py(Function(node, [self.expr(d) for d in node.args.defaults]))
+            return Py(Function(node, [self.expr(d) for d in node.args.defaults],
+                               kw_defaults=[None if d is None else self.expr(d)
+                                            for d in node.args.kw_defaults]))
         if isinstance(node, ast.ListComp | ast.GeneratorExp):
             return self.comprehension(node)
         if isinstance(node, ast.JoinedStr):
@@ -324,6 +326,12 @@ class PythonReader(BuiltinCalls):
                       "values": lambda: list(found.values()),
                       "items": lambda: [Py((self.wrap(k, node), v)) for k, v in found.items()]}
             return Py(listed[attr]())
+        if isinstance(receiver.value, dict) and attr == "get" and len(args) in (1, 2):
+            key = self.plain(args[0], node)  # opts.get("square", False)
+            try:
+                return receiver.value.get(key, args[1] if len(args) == 2 else Py(None))
+            except TypeError as exc:  # an unhashable key: Python's own words
+                raise raised_at(node, exc) from None
         if receiver.value is None:
             raise raised_at(node, AttributeError(f"'NoneType' object has no attribute '{attr}'"))
         raise method_refused(receiver, attr, node)
