@@ -225,6 +225,9 @@ class TensorCalls(SelectingCalls):
         if attr in ("expand", "expand_as"):
             return self.expanded(receiver, attr, node)
         out = self.op_call(METHODS[attr], receiver, node, f"{short_text(func.value)}.{attr}")
+        if attr == "detach" and _of_a_clone(func.value) and isinstance(out, Pending | Ref) and \
+                out.node_id is not None:  # x.clone().detach(): memory no name can reach
+            self.fresh_tensors.add(out.node_id)
         if attr == "view" and isinstance(out, Pending | Ref):
             shape = self.doc.node(self.node_of(out, node)).params.get("shape")
             try:  # a view needs memory laid out for it: x.t().view(6) raises in torch
@@ -406,6 +409,12 @@ class TensorCalls(SelectingCalls):
 _DRAWS = frozenset({"bernoulli_", "exponential_", "geometric_", "cauchy_", "log_normal_",
                     "random_", "uniform_", "normal_"})
 
+
+
+def _of_a_clone(node: ast.expr) -> bool:
+    """`x.clone()` or `torch.clone(x)` written in place: its result has no name."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+        node.func.attr == "clone"
 
 
 def _dim_keywords(node: ast.Call) -> bool:
