@@ -4,8 +4,8 @@ Nothing in a snippet is ever run by Python: the importer evaluates the statement
 This pass still refuses, for the whole text at once and before any torch call the importer
 makes, everything that reaches outside torch: names the snippet does not define (`os`,
 `open`, `__import__`), private or dunder attributes, imports of anything but torch, math and
-itertools (numpy, matplotlib and torch.optim may be imported; a use of one is refused where it is read),
-and the constructs outside plain computation (generators, async, del, raise...).
+itertools (numpy, matplotlib and torch.optim may be imported; a use of one is refused where
+it is read), and the constructs outside plain computation (generators, async, del, raise...).
 Loops, def, lambda, `with torch.no_grad()` (statements.py) and nn.Module classes (classes.py)
 are read by the importer.
 """

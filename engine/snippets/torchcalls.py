@@ -203,7 +203,7 @@ class TorchCallReader(ExprReader):
                 raise raised_at(node, exc) from None
         if bound is not None and bound not in params:
             try:  # torch's own words for the call without its bound
-                getattr(torch, what.rsplit(".", 1)[-1])(torch.zeros(1))
+                getattr(torch, what.rsplit(".", 1)[-1])(torch.zeros(1), **params)
             except TypeError as exc:
                 raise raised_at(node, exc) from None
         if bound is not None and set(params) != {bound}:
