@@ -55,7 +55,6 @@ class ClassReader(OptimizerReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.building: list[Module] = []  # models whose __init__ is being read
-        self.parameter_ids: set[int] = set()  # what nn.Parameter(...) made (kept alive)
 
     # ---- the class statement -----------------------------------------------------------
     def one_statement(self, stmt: ast.stmt) -> None:
@@ -195,30 +194,6 @@ class ClassReader(OptimizerReader):
             raise error_at(node, "super().__init__() is read without arguments")
         self.building[-1].ready = True
         return Py(None)
-
-    def parameter(self, node: ast.Call) -> Value:
-        leaf = super().parameter(node)
-        self.parameter_ids.add(id(leaf))
-        return leaf
-
-    def as_parameter(self, value: Value, where: ast.AST) -> Pending:
-        """A member of an nn.ParameterList/Dict: an nn.Parameter is itself; any other tensor
-        becomes a new leaf of its numbers (torch wraps it in a Parameter)."""
-        if isinstance(value, Pending) and id(value) in self.parameter_ids:
-            return value
-        if not isinstance(value, Pending | Ref):
-            raise error_at(where, "nn.ParameterList and nn.ParameterDict are read with "
-                                  "tensors, e.g. nn.Parameter(torch.randn(3, 2))")
-        t = self.concrete(value, where).detach()
-        try:  # torch's own words for an integer tensor
-            torch.nn.Parameter(t)
-        except Exception as exc:  # noqa: BLE001 - torch's own words
-            raise raised_at(where, exc) from None
-        leaf = self.from_tensor(t, where, requires_grad=True)
-        assert isinstance(leaf, Pending)
-        self.leaves_pending.append(leaf)
-        self.parameter_ids.add(id(leaf))
-        return leaf
 
     # ---- a model's attributes ----------------------------------------------------------
     def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:

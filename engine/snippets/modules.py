@@ -13,7 +13,6 @@ from typing import Any
 import torch
 
 from engine.snippets import param_containers
-from engine.snippets.functionals import FunctionalCalls
 from engine.snippets.loss_weights import TENSOR_OPTIONS, weights_as_numbers
 from engine.snippets.module_kinds import (
     ACTIVATION_OPTIONS,
@@ -31,18 +30,18 @@ from engine.snippets.module_kinds import (
     set_training,
 )
 from engine.snippets.param_containers import PARAM_CONTAINERS
+from engine.snippets.parameters import ParameterReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.torchcalls import IN_PLACE_UNARY
 from engine.snippets.values import Function, HookHandle, Module, Number, Pending, Py, Ref, Value
 
 
-class ModuleReader(FunctionalCalls):
+class ModuleReader(ParameterReader):
     def module(self, kind: str, node: ast.Call) -> Value:
         if kind == "Parameter":
             return self.parameter(node)
         if kind in PARAM_CONTAINERS:  # nn.ParameterList([...]), nn.ParameterDict({...})
-            return Py(param_containers.make(kind, *self.arguments(node), self.as_parameter,
-                                            node))
+            return self.parameter_container(kind, node)
         if kind not in MODULES:
             raise error_at(node, f"nn.{kind} is not supported; the modules read are "
                                  f"{', '.join(MODULES)}, and a class of the snippet's own "
@@ -115,31 +114,6 @@ class ModuleReader(FunctionalCalls):
                                  "gradient would be lost (give it .detach())")
         plain = {**params, name: self.concrete(given, node)}
         return weights_as_numbers(op, [self.concrete(v, node) for v in inputs], plain, node)
-
-    def as_parameter(self, value: Value, where: ast.AST) -> Pending:
-        raise NotImplementedError  # classes.py, which knows what nn.Parameter made
-
-    def parameter(self, node: ast.Call) -> Value:
-        """nn.Parameter(t): a new leaf holding t's numbers, requiring grad even under
-        no_grad (torch makes it so), with no history of how t was computed."""
-        args, kwargs = self.arguments(node)
-        if len(args) > 2 or set(kwargs) - {"data", "requires_grad"}:
-            raise error_at(node, "nn.Parameter is read with a tensor and requires_grad=")
-        data = args[0] if args else kwargs.get("data")
-        flag = self.plain(args[1] if len(args) > 1 else kwargs.get("requires_grad", Py(True)),
-                          node)
-        if data is None or isinstance(data, Number | Py) or not isinstance(flag, bool):
-            raise error_at(node, "nn.Parameter takes a tensor, e.g. "
-                                 "nn.Parameter(torch.randn(3, 2))")
-        t = self.concrete(data, node).detach()
-        if flag and not (t.is_floating_point() or t.is_complex()):
-            try:
-                torch.nn.Parameter(t)
-            except Exception as exc:  # noqa: BLE001 - torch's own words
-                raise raised_at(node, exc) from None
-        leaf = self.from_tensor(t, node, requires_grad=flag)
-        self.leaves_pending.append(leaf)
-        return leaf
 
     def layer(self, kind: str, node: ast.Call, args: list[Value],
               kwargs: dict[str, Value]) -> Value:

@@ -32,7 +32,7 @@ def stand_in(module: Module) -> Any:
                                    for k in module.params})
 
 
-def _ask_torch(action: Callable[[], Any], where: ast.AST) -> None:
+def ask_torch(action: Callable[[], Any], where: ast.AST) -> None:
     try:
         action()
     except Exception as exc:  # noqa: BLE001 - torch's own words
@@ -81,7 +81,7 @@ def change(module: Module, attr: str, args: list[Value], as_parameter: AsParamet
 
 def pick(module: Module, key: Any, node: ast.AST) -> Value:
     """container[key]: a parameter, or a ParameterList of a slice."""
-    _ask_torch(lambda: stand_in(module)[key], node)
+    ask_torch(lambda: stand_in(module)[key], node)
     values = list(module.params.values())
     if module.kind == "ParameterDict":
         return module.params[key]
@@ -100,4 +100,4 @@ def members(module: Module) -> list[Value]:
 
 def called(module: Module, node: ast.AST) -> None:
     """Calling a container: torch's own error."""
-    _ask_torch(lambda: stand_in(module)(torch.zeros(1)), node)
+    ask_torch(lambda: stand_in(module)(torch.zeros(1)), node)

@@ -21,12 +21,10 @@ from engine.snippets.tables import (
     CREATION,
     METHODS,
     POSITIONAL_PARAMS,
-    TORCH_DTYPES,
     TORCH_FUNCTIONS,
-    dtype_name,
 )
 from engine.snippets.torchcalls import CREATION_HINT, FUNCTIONAL_IN_PLACE, IN_PLACE_UNARY
-from engine.snippets.valuecalls import RANDOM_FUNCTIONS
+from engine.snippets.valuecalls import CASTS, RANDOM_FUNCTIONS, TYPED_TENSORS
 from engine.snippets.values import (
     Number,
     Pending,
@@ -35,10 +33,6 @@ from engine.snippets.values import (
     Value,
 )
 
-TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
-                 "LongTensor": torch.int64, "BoolTensor": torch.bool}
-CASTS = {"float": torch.float32, "double": torch.float64, "long": torch.int64,
-         "int": torch.int32, "bool": torch.bool, "half": torch.float16}
 # Methods computed on concrete values when the tensor carries no gradient.
 VALUE_METHODS = frozenset({
     "norm", "max", "min", "argmax", "argmin", "all", "any", "sign", "floor", "ceil", "round",
@@ -359,40 +353,6 @@ class TensorCalls(SelectingCalls):
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
         return self.wrap(tuple(result) if isinstance(result, torch.Size) else result, node)
-
-    def cast(self, receiver: Value, attr: str, node: ast.Call) -> Value:
-        args, kwargs = self.arguments(node)
-        if attr in CASTS:
-            dtype = CASTS[attr]
-        else:
-            target = args[0] if args else kwargs.get("dtype", kwargs.get("device"))
-            found = self.concrete(target, node) if target is not None else None
-            if attr == "to" and (isinstance(found, torch.device) or isinstance(found, str) and
-                                 found.removeprefix("torch.") not in TYPED_TENSORS):
-                self.cpu_only(Py(found), node)  # x.to(device): the CPU, x itself
-                return receiver
-            if isinstance(found, torch.Tensor):
-                dtype = found.dtype
-            elif isinstance(found, str):
-                kind = found.removeprefix("torch.")
-                if kind not in TYPED_TENSORS:
-                    raise error_at(node, f".type({found!r}) is not supported; use "
-                                         ".type(torch.float64) or .double()")
-                dtype = TYPED_TENSORS[kind]
-            elif isinstance(found, torch.dtype):
-                dtype = found
-            else:
-                raise error_at(node, f".{attr}(...) is read only with a dtype, e.g. "
-                                     f".{attr}(torch.float64)")
-        if dtype not in TORCH_DTYPES.values():
-            raise error_at(node, f"the dtype {str(dtype).removeprefix('torch.')} is not "
-                                 "supported; use float32, float64, int64 or bool")
-        current = self.concrete(receiver, node)
-        if current.dtype == dtype:
-            return receiver  # torch returns the tensor itself
-        if self.needs_grad(receiver) and self.grad_enabled:
-            return self.op_node("to", [receiver], {"dtype": dtype_name(dtype)}, node)
-        return self.from_tensor(current.to(dtype), node)
 
     def register_hook(self, receiver: Value, node: ast.Call) -> Value:
         raise NotImplementedError  # hooks.py

@@ -1,6 +1,7 @@
 """torch calls computed on concrete values, and the ones that become graph ops only when a
 tensor with grad takes part: torch.max/min (elementwise of two tensors, or of the whole
-tensor), unsqueeze/squeeze (a reshape), torch.cat/stack (binary cat ops). What carries no
+tensor), unsqueeze/squeeze (a reshape), torch.cat/stack (binary cat ops), and casts
+(x.double(), x.to(torch.float64), x.type(...)). What carries no
 gradient is computed here, as torch computes it, and comes back as a tensor of numbers.
 """
 
@@ -14,9 +15,14 @@ import torch
 
 from engine.snippets.concrete import ConcreteReader
 from engine.snippets.safety import error_at, raised_at
+from engine.snippets.tables import TORCH_DTYPES, dtype_name
 from engine.snippets.values import Number, Pending, Picks, Py, Ref, Value
 
 RANDOM_FUNCTIONS = frozenset({"normal", "randperm", "bernoulli", "multinomial", "poisson"})
+TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
+                 "LongTensor": torch.int64, "BoolTensor": torch.bool}
+CASTS = {"float": torch.float32, "double": torch.float64, "long": torch.int64,
+         "int": torch.int32, "bool": torch.bool, "half": torch.float16}
 
 
 class ValueCalls(ConcreteReader):
@@ -171,3 +177,37 @@ class ValueCalls(ConcreteReader):
                                      "Gradflow's op list; its value may be read (in a "
                                      "condition, with .item()) but not computed with")
         return out
+
+    def cast(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        if attr in CASTS:
+            dtype = CASTS[attr]
+        else:
+            target = args[0] if args else kwargs.get("dtype", kwargs.get("device"))
+            found = self.concrete(target, node) if target is not None else None
+            if attr == "to" and (isinstance(found, torch.device) or isinstance(found, str) and
+                                 found.removeprefix("torch.") not in TYPED_TENSORS):
+                self.cpu_only(Py(found), node)  # x.to(device): the CPU, x itself
+                return receiver
+            if isinstance(found, torch.Tensor):
+                dtype = found.dtype
+            elif isinstance(found, str):
+                kind = found.removeprefix("torch.")
+                if kind not in TYPED_TENSORS:
+                    raise error_at(node, f".type({found!r}) is not supported; use "
+                                         ".type(torch.float64) or .double()")
+                dtype = TYPED_TENSORS[kind]
+            elif isinstance(found, torch.dtype):
+                dtype = found
+            else:
+                raise error_at(node, f".{attr}(...) is read only with a dtype, e.g. "
+                                     f".{attr}(torch.float64)")
+        if dtype not in TORCH_DTYPES.values():
+            raise error_at(node, f"the dtype {str(dtype).removeprefix('torch.')} is not "
+                                 "supported; use float32, float64, int64 or bool")
+        current = self.concrete(receiver, node)
+        if current.dtype == dtype:
+            return receiver  # torch returns the tensor itself
+        if self.needs_grad(receiver) and self.grad_enabled:
+            return self.op_node("to", [receiver], {"dtype": dtype_name(dtype)}, node)
+        return self.from_tensor(current.to(dtype), node)
