@@ -241,7 +241,8 @@ class PythonReader(BuiltinCalls):
             return self.torch_call(path, node)
         if not isinstance(func, ast.Attribute):
             return self.call_value(self.expr(func), node)  # nn.MSELoss()(a, b)
-        receiver = self.expr(func.value)
+        filled = self.filled_later(func.value) if func.attr in _FILLS else None
+        receiver = filled if filled is not None else self.expr(func.value)
         return self.method(receiver, func.attr, node)
 
     def unpacked_numbers(self, node: ast.Call) -> ast.Call:
@@ -337,6 +338,8 @@ class PythonReader(BuiltinCalls):
         raise method_refused(receiver, attr, node)
 
 
+# methods that overwrite every number of their tensor: torch.FloatTensor(2, 3).zero_()
+_FILLS = ("zero_", "fill_", "uniform_", "normal_")
 _STR_METHODS = frozenset({"split", "lower", "upper", "strip", "replace", "startswith",
                           "endswith"})
 

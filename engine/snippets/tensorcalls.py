@@ -10,6 +10,7 @@ registry op (`to`; indexing.py: `index`) so its backward is torch's own.
 from __future__ import annotations
 
 import ast
+import math
 from typing import Any
 
 import torch
@@ -163,6 +164,22 @@ class TensorCalls(SelectingCalls):
         t = self.concrete(args[0], node)
         pending = self.from_tensor(t, node)
         return self.mark(pending, flag, node, "creation")  # torch's words for Variable(...)
+
+    def filled_later(self, node: ast.expr) -> Value | None:
+        """`torch.FloatTensor(16, 3).zero_()`: memory of those sizes that the method called
+        on it fills at once, so its first numbers never show; read as zeros of torch's dtype
+        (the fill then runs as written). None when `node` is no such creation."""
+        path = self.module_path(node.func) if isinstance(node, ast.Call) else None
+        kind = path.removeprefix("torch.") if path else None
+        if not isinstance(node, ast.Call) or kind not in (*TYPED_TENSORS, "Tensor") or \
+                node.keywords or not node.args:
+            return None
+        sizes = [self.plain(self.expr(a), node) for a in node.args]
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes):
+            return None
+        self.check_count(math.prod(sizes), node)
+        dtype = TYPED_TENSORS.get(kind or "", torch.get_default_dtype())
+        return self.from_tensor(torch.zeros(sizes, dtype=dtype), node)
 
     def typed_tensor(self, kind: str, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)

@@ -54,7 +54,8 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "pytorch_issue_108618_where_vs_loop", "pytorch_issue_16317_where_zero_denominator",
                  "pytorch_issue_184572_max_zero_formulations",
                  "pytorch_issue_52248_where_divide_by_zero", "pytorch_issue_7002_clamp_border",
-                 "runebook_retain_grad_relu", "shusentang_autograd_concepts"}
+                 "runebook_retain_grad_relu", "shusentang_autograd_concepts",
+                 "alleinx_blitz_detach_no_grad", "pytorch_issue_6394_sqrt_of_pow_zero"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
@@ -84,7 +85,9 @@ OUTSIDE = {"velog_training_loop",
            "tingshua_grad_fn_called_by_hand", "atcold_custom_grads_function",
            "docs_functional_hessian_example",
            # x.data *= 100 after y = 2 * x: the numbers change behind autograd's back
-           "shusentang_data_times_hundred"}
+           "shusentang_data_times_hundred",
+           # a grad of grads (create_graph=True); a plain class holding tensors
+           "qap_grad_create_graph_sum", "razmik_plain_class_autograd_net"}
 
 
 def engine_side(code: str) -> dict[str, Any]:
@@ -255,6 +258,8 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "pytorch_issue_7002_clamp_border": [G, G, G, B],
     "runebook_retain_grad_relu": [B, B],
     "shusentang_autograd_concepts": [B, B, Z, B],
+    "alleinx_blitz_detach_no_grad": [B, B],
+    "pytorch_issue_6394_sqrt_of_pow_zero": [B, B],
 }
 
 

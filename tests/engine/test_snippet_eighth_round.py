@@ -2,8 +2,9 @@
 subprocess): Python's types as a dtype (`dtype=float` is float64), itertools.product and a
 starred sequence of numbers in a call, clamp_min/clamp_max, nn.ParameterList/ParameterDict,
 torch.max(input=, other=), a def's *args/**kwargs/keyword-only parameters, the older
-`torch.autograd.variable` import path, and an in-place update of x.clone().detach(); the
-errors are torch's (or Python's) own words."""
+`torch.autograd.variable` import path, an in-place update of x.clone().detach(), and
+`torch.FloatTensor(sizes)` filled at once (`.zero_()`); the errors are torch's (or Python's)
+own words."""
 
 from __future__ import annotations
 
@@ -143,6 +144,18 @@ for i in range(len(x2)):
         y2[i] = 2*x2[i]
 y2.sum().backward()
 """,
+    # uninitialised memory filled at once: its first numbers never show
+    "typed_tensor_sizes_then_filled": """import torch
+from torch.autograd.variable import Variable
+torch.manual_seed(0)
+a = Variable(torch.FloatTensor(4, 3, 2).zero_(), requires_grad=True)
+b = torch.Tensor(4, 3, 2).fill_(2.0)
+c = torch.DoubleTensor(3).uniform_(-1, 1)
+d = torch.FloatTensor(4, 3, 2).normal_()
+e = (a * b + d).std(dim=0).mean() + (a + 1).norm()
+e.backward()
+k = (c * 2).sum()
+""",
 }
 
 
@@ -257,3 +270,16 @@ def test_a_starred_call_is_read_once() -> None:
     assert agrees(engine_side(code), want) is None
     called = engine_side(code.replace("*[2]", "*list(range(2, 3))"))
     assert "*list(range(2, 3)) is not supported" in called["refused"]
+
+
+def test_typed_tensor_sizes_alone_are_still_refused() -> None:
+    """torch.FloatTensor(2, 3) not filled at once would show whatever memory held."""
+    ours = engine_side("import torch\na = torch.FloatTensor(2, 3)\n")
+    assert "makes uninitialised memory" in ours["refused"]
+    listed = engine_side("import torch\nw = torch.FloatTensor([2, 3]).zero_()\n"
+                         "x = torch.ones(2, requires_grad=True)\n(x * w).sum().backward()\n")
+    (want,) = by_name({"w": "import torch\nw = torch.FloatTensor([2, 3]).zero_()\n"
+                            "x = torch.ones(2, requires_grad=True)\n"
+                            "(x * w).sum().backward()\n"}).values()
+    assert agrees(listed, want) is None
+
