@@ -87,7 +87,9 @@ OUTSIDE = {"velog_training_loop",
            # x.data *= 100 after y = 2 * x: the numbers change behind autograd's back
            "shusentang_data_times_hundred",
            # a grad of grads (create_graph=True); a plain class holding tensors
-           "qap_grad_create_graph_sum", "razmik_plain_class_autograd_net"}
+           "qap_grad_create_graph_sum", "razmik_plain_class_autograd_net",
+           # hooks on the tensors autograd saves (a context of torch.autograd.graph)
+           "docs_saved_tensors_hooks_example"}
 
 
 def engine_side(code: str) -> dict[str, Any]:
