@@ -351,6 +351,9 @@ class ModuleReader(ParameterReader):
         if module.kind in PARAM_CONTAINERS and attr in ("append", "extend", "update"):
             return param_containers.change(module, attr, self.arguments(node)[0],
                                            self.as_parameter, node)
+        if module.kind in PARAM_CONTAINERS and attr in ("keys", "values", "items") and \
+                not node.args and not node.keywords:
+            return param_containers.listed(module, attr, node)
         if attr == "parameters":
             return Py(list(parameters_of(module)))
         if attr == "named_parameters":  # for name, p in model.named_parameters(): ...

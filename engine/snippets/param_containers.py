@@ -79,6 +79,17 @@ def change(module: Module, attr: str, args: list[Value], as_parameter: AsParamet
                          f"{what}")
 
 
+def listed(module: Module, attr: str, node: ast.AST) -> Value:
+    """A ParameterDict's keys(), values() or items(), in its order."""
+    if module.kind != "ParameterDict":
+        raise error_at(node, f".{attr}() of nn.{module.kind} is not supported")
+    if attr == "keys":
+        return Py([Py(k) for k in module.params])
+    if attr == "values":
+        return Py(list(module.params.values()))
+    return Py([Py((Py(k), p)) for k, p in module.params.items()])
+
+
 def pick(module: Module, key: Any, node: ast.AST) -> Value:
     """container[key]: a parameter, or a ParameterList of a slice."""
     ask_torch(lambda: stand_in(module)[key], node)

@@ -103,7 +103,11 @@ class Dict(nn.Module):
 net = Dict()
 x = torch.ones(1, 4)
 names = [k for k in net.params]
-(net(x, names[0]).sum() + net(x, 'linear3').pow(2).sum()).backward()
+keys = list(net.params.keys())
+total = sum(p.sum() for p in net.params.values())
+for name, p in net.params.items():
+    total = total + p.mean() * len(name)
+(net(x, names[0]).sum() + net(x, keys[2]).pow(2).sum() + total).backward()
 w1 = net.params['linear1']
 w3 = net.params['linear3']
 """,
