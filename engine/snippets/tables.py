@@ -24,6 +24,8 @@ DTYPE_NAMES = {
     "float32": "float32", "float": "float32", "float64": "float64", "double": "float64",
     "int64": "int64", "long": "int64", "bool": "bool",
 }
+# Python's own types as a dtype: torch reads float as float64 (not torch.float, float32)
+PYTHON_DTYPES = {"float": "float64", "int": "int64", "bool": "bool"}
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
                 "bool": torch.bool}
 

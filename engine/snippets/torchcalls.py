@@ -22,6 +22,7 @@ from engine.snippets.tables import (
     KEYWORD_ALIASES,
     ONE_BOUND,
     POSITIONAL_PARAMS,
+    PYTHON_DTYPES,
     TORCH_DTYPES,
     TORCH_FUNCTIONS,
     CreationError,
@@ -335,17 +336,13 @@ class TorchCallReader(ExprReader):
             found = self.expr(node)  # torch.tensor([...], dtype=logits.dtype)
             if isinstance(found, Py) and isinstance(found.value, torch.dtype):
                 short = str(found.value).removeprefix("torch.")
-        if (path is None and isinstance(node, ast.Name) and node.id in _PYTHON_DTYPES
+        if (path is None and isinstance(node, ast.Name) and node.id in PYTHON_DTYPES
                 and node.id not in self.env):  # dtype=float is torch.float64, as torch reads it
-            short = _PYTHON_DTYPES[node.id]
+            short = PYTHON_DTYPES[node.id]
         if short not in DTYPE_NAMES:
             raise error_at(node, f"dtype {short_text(node)} is not supported; use torch.float32, "
                                  "torch.float64, torch.int64 or torch.bool")
         return DTYPE_NAMES[short]
-
-
-# Python's own types as a dtype: torch reads float as float64 (not torch.float, float32)
-_PYTHON_DTYPES = {"float": "float64", "int": "int64", "bool": "bool"}
 
 
 def _probe(where: ast.AST, dtype: str, flag: bool, how: str, leaf: bool) -> None:

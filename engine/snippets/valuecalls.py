@@ -15,7 +15,7 @@ import torch
 
 from engine.snippets.concrete import ConcreteReader
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.tables import TORCH_DTYPES, dtype_name
+from engine.snippets.tables import PYTHON_DTYPES, TORCH_DTYPES, dtype_name
 from engine.snippets.values import Number, Pending, Picks, Py, Ref, Value
 
 RANDOM_FUNCTIONS = frozenset({"normal", "randperm", "bernoulli", "multinomial", "poisson"})
@@ -179,10 +179,24 @@ class ValueCalls(ConcreteReader):
         return out
 
     def cast(self, receiver: Value, attr: str, node: ast.Call) -> Value:
-        args, kwargs = self.arguments(node)
+        given = node.args[0] if node.args else next(
+            (kw.value for kw in node.keywords if kw.arg == "dtype"), None)
+        python_type = given.id if isinstance(given, ast.Name) and given.id in PYTHON_DTYPES \
+            and given.id not in self.env and len(node.args) + len(node.keywords) == 1 else None
         if attr in CASTS:
+            args, kwargs = self.arguments(node)
             dtype = CASTS[attr]
+        elif python_type is not None and attr == "type":  # torch refuses x.type(float)
+            builtin = {"float": float, "int": int, "bool": bool}[python_type]
+            try:
+                torch.zeros(1).type(builtin)  # type: ignore[call-overload]
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+            dtype = TORCH_DTYPES[PYTHON_DTYPES[python_type]]  # (should torch take it)
+        elif python_type is not None:  # x.to(float): float64, as torch reads Python's float
+            dtype = TORCH_DTYPES[PYTHON_DTYPES[python_type]]
         else:
+            args, kwargs = self.arguments(node)
             target = args[0] if args else kwargs.get("dtype", kwargs.get("device"))
             found = self.concrete(target, node) if target is not None else None
             if attr == "to" and (isinstance(found, torch.device) or isinstance(found, str) and

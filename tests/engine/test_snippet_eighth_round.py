@@ -23,6 +23,22 @@ k = torch.ones(2, dtype=int)
 y = (x * x * w * k).sum(1)
 y.backward(torch.ones_like(y))
 """,
+    "python_types_in_every_creation_and_cast": """import torch
+torch.manual_seed(0)
+a = torch.zeros(3, dtype=float, requires_grad=True)
+b = torch.ones(3, dtype=float)
+c = torch.tensor([1, 2, 3], dtype=float)
+d = torch.arange(3, dtype=float)
+e = torch.full((3,), 2, dtype=float)
+f = torch.linspace(0, 1, 3, dtype=float)
+g = torch.rand(3, dtype=float)
+h = torch.ones_like(a, dtype=float)
+k = torch.tensor([1.5, 2.5], dtype=int)
+x = torch.tensor([1.5, 2.0], requires_grad=True)
+m = x.to(float) * x.to(dtype=float) + x.to(int) + x.to(bool)
+y = ((a + 1.1) * b * c * d * e * f * g * h).sum() + (a[:2] * k).sum() + m.sum()
+y.backward()
+""",
     "itertools_product_seeds": """import torch
 import itertools
 from itertools import product
@@ -286,4 +302,11 @@ def test_typed_tensor_sizes_alone_are_still_refused() -> None:
                             "x = torch.ones(2, requires_grad=True)\n"
                             "(x * w).sum().backward()\n"}).values()
     assert agrees(listed, want) is None
+
+
+def test_x_type_of_a_python_type_is_torchs_error() -> None:
+    ours = engine_side("import torch\nx = torch.ones(2, requires_grad=True)\n"
+                       "y = x.type(float)\n")
+    want = _torch_error(lambda: torch.ones(1).type(float))  # type: ignore[call-overload]
+    assert said(ours) == want and ours["error"]["type"] == "ValueError"
 
