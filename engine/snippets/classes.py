@@ -56,7 +56,6 @@ class ClassReader(OptimizerSteps):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.building: list[Module] = []  # models whose __init__ is being read
-        self.parameter_ids: set[int] = set()  # what nn.Parameter(...) made (kept alive)
 
     # ---- the class statement -----------------------------------------------------------
     def one_statement(self, stmt: ast.stmt) -> None:
@@ -188,15 +187,14 @@ class ClassReader(OptimizerSteps):
         if not self.building or not (plain_super or by_path):
             raise error_at(node, "__init__ is read only as super().__init__() inside a model "
                                  "class's __init__")
-        if (node.args and not by_path) or node.keywords:
+        spread = [kw for kw in node.keywords if kw.arg is None]  # (**kwargs) of an __init__
+        passed = {k: v for kw in spread for k, v in self.spread_dict(kw.value, node).items()}
+        if passed:  # torch's own words for what nn.Module.__init__ does not take
+            _ask_module_init(passed, node)
+        if (node.args and not by_path) or len(spread) != len(node.keywords):
             raise error_at(node, "super().__init__() is read without arguments")
         self.building[-1].ready = True
         return Py(None)
-
-    def parameter(self, node: ast.Call) -> Value:
-        leaf = super().parameter(node)
-        self.parameter_ids.add(id(leaf))
-        return leaf
 
     # ---- a model's attributes ----------------------------------------------------------
     def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
@@ -377,3 +375,11 @@ def _torch_refuses(attr: str, model: Module, value: Value, plain: Any, stmt: ast
 
 
 __all__ = ["ClassReader", "ModelClass"]
+
+
+def _ask_module_init(passed: dict[str, Value], where: ast.AST) -> None:
+    """nn.Module.__init__(**kwargs) with keywords: torch's own TypeError."""
+    try:
+        torch.nn.Module.__init__(torch.nn.Module(), **dict.fromkeys(passed))
+    except TypeError as exc:
+        raise raised_at(where, exc) from None

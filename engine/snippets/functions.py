@@ -40,7 +40,9 @@ class FunctionCalls(BlockReader):
         raise FunctionReturn(value)
 
     def define(self, stmt: ast.FunctionDef) -> None:
-        fn = Function(stmt, [self.expr(d) for d in stmt.args.defaults], scope=self.env)
+        fn = Function(stmt, [self.expr(d) for d in stmt.args.defaults], scope=self.env,
+                      kw_defaults=[None if d is None else self.expr(d)
+                                   for d in stmt.args.kw_defaults])
         for decorator in stmt.decorator_list:
             path = self.module_path(decorator.func if isinstance(decorator, ast.Call)
                                     else decorator)
@@ -53,33 +55,82 @@ class FunctionCalls(BlockReader):
     def call_function(self, fn: Function, node: ast.Call) -> Value:
         if CALL_DEPTH.exceeded(self.depth + 1):
             raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
-        return self.inline(fn, *self.arguments(node), node)
+        if not any(isinstance(a, ast.Starred) for a in node.args) and all(
+                kw.arg is not None for kw in node.keywords):
+            return self.inline(fn, *self.arguments(node), node)
+        args = [v for a in node.args for v in (  # f(*args, **kwargs), as Python spreads them
+            self.items(self.expr(a.value), a) if isinstance(a, ast.Starred) else [self.expr(a)])]
+        kwargs: dict[str, Value] = {}
+        for kw in node.keywords:
+            given = {kw.arg: self.expr(kw.value)} if kw.arg is not None else \
+                self.spread_dict(kw.value, node)
+            for key, value in given.items():
+                if key in kwargs:
+                    raise raised_at(node, TypeError(f"{fn.name}() got multiple values for "
+                                                    f"keyword argument '{key}'"))
+                kwargs[key] = value
+        return self.inline(fn, args, kwargs, node)
 
-    def inline(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
-               node: ast.Call) -> Value:
-        """The function's body read with its parameters bound to these values."""
+    def spread_dict(self, node: ast.expr, where: ast.AST) -> dict[str, Value]:
+        """The dict of a `**kwargs` argument, its keys strings as Python requires."""
+        value = self.expr(node)
+        if not isinstance(value, Py) or not isinstance(value.value, dict):
+            raise raised_at(where, TypeError(f"argument after ** must be a mapping, not "
+                                             f"{type(value).__name__}"))
+        if not all(isinstance(k, str) for k in value.value):
+            raise raised_at(where, TypeError("keywords must be strings"))
+        return value.value
+
+    def bound(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
+              node: ast.Call) -> dict[str, Value]:
+        """The parameters bound as Python binds them: positional, *args (a tuple), keyword,
+        keyword-only, **kwargs (a dict), defaults; Python's own TypeError otherwise."""
         spec = fn.node.args
-        if spec.vararg or spec.kwarg or spec.kwonlyargs or spec.posonlyargs:
-            raise error_at(fn.node, "*args, **kwargs and keyword-only parameters are not "
-                                    "supported; list the parameters")
+        if spec.posonlyargs:
+            raise error_at(fn.node, "positional-only parameters (before /) are not supported; "
+                                    "list the parameters")
         names = [a.arg for a in spec.args]
+        kwonly = [a.arg for a in spec.kwonlyargs]
         local: dict[str, Value] = {}
-        if len(args) > len(names):
+        if len(args) > len(names) and spec.vararg is None:
             raise raised_at(node, TypeError(f"{fn.name}() takes {len(names)} positional "
                                             f"arguments but {len(args)} were given"))
         local.update(zip(names, args, strict=False))
+        if spec.vararg is not None:
+            local[spec.vararg.arg] = Py(tuple(args[len(names):]))
+        extra: dict[str, Value] = {}
         for key, value in kwargs.items():
-            if key not in names:
+            if key in local and key in names:
+                raise raised_at(node, TypeError(f"{fn.name}() got multiple values for "
+                                                f"argument '{key}'"))
+            if key in names or key in kwonly:
+                local[key] = value
+            elif spec.kwarg is not None:
+                extra[key] = value
+            else:
                 raise raised_at(node, TypeError(f"{fn.name}() got an unexpected keyword "
                                                 f"argument '{key}'"))
-            local[key] = value
+        if spec.kwarg is not None:
+            local[spec.kwarg.arg] = Py(extra)
         defaults = dict(zip(names[len(names) - len(fn.defaults):], fn.defaults, strict=True))
+        defaults.update({n: d for n, d in zip(kwonly, fn.kw_defaults, strict=False)
+                         if d is not None})
         missing = [n for n in names if n not in local and n not in defaults]
         if missing:
             raise raised_at(node, TypeError(f"{fn.name}() missing {len(missing)} required "
                                             f"positional argument: '{missing[0]}'"))
-        for n in names:
+        missing = [n for n in kwonly if n not in local and n not in defaults]
+        if missing:
+            raise raised_at(node, TypeError(f"{fn.name}() missing {len(missing)} required "
+                                            f"keyword-only argument: '{missing[0]}'"))
+        for n in names + kwonly:
             local.setdefault(n, defaults.get(n, Py(None)))
+        return local
+
+    def inline(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
+               node: ast.Call) -> Value:
+        """The function's body read with its parameters bound to these values."""
+        local = self.bound(fn, args, kwargs, node)
         saved, saved_grad = self.env, self.grad_enabled
         self.env = ChainMap(local, fn.scope if fn.scope is not None else self.env)
         if fn.grad_enabled is not None:

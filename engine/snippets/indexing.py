@@ -1,5 +1,5 @@
 """Indexing: `x[0, 1:3]`, `p[[0, 1], y]`, `x[x > 0]`, and subscripts of Python lists,
-tuples and `nn.Sequential`.
+tuples, `nn.Sequential` and nn.ParameterList/Dict.
 
 A tensor that carries a gradient is indexed by the registry's `index` op (its backward is
 torch's own); one that does not is indexed on its concrete values and comes back as a
@@ -14,6 +14,8 @@ from typing import Any
 import torch
 
 from engine.ops import format_index
+from engine.snippets import param_containers
+from engine.snippets.param_containers import PARAM_CONTAINERS
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.valuecalls import ValueCalls
 from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
@@ -23,6 +25,9 @@ class IndexingCalls(ValueCalls):
     def subscript(self, node: ast.Subscript) -> Value:
         base = self.expr(node.value)
         key = self.index_key(node.slice)
+        if isinstance(base, Py) and isinstance(base.value, Module) and \
+                base.value.kind in PARAM_CONTAINERS:
+            return param_containers.pick(base.value, key, node)
         if isinstance(base, Py) and isinstance(base.value, Module):
             try:
                 found = base.value.children[key]

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from engine.snippets.functionals import FunctionalCalls
+from engine.snippets import param_containers
 from engine.snippets.loss_weights import TENSOR_OPTIONS, weights_as_numbers
 from engine.snippets.module_kinds import (
     ACTIVATION_OPTIONS,
@@ -29,15 +29,19 @@ from engine.snippets.module_kinds import (
     parameters_of,
     set_training,
 )
+from engine.snippets.param_containers import PARAM_CONTAINERS
+from engine.snippets.parameters import ParameterReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.torchcalls import IN_PLACE_UNARY
 from engine.snippets.values import Function, HookHandle, Module, Number, Pending, Py, Ref, Value
 
 
-class ModuleReader(FunctionalCalls):
+class ModuleReader(ParameterReader):
     def module(self, kind: str, node: ast.Call) -> Value:
         if kind == "Parameter":
             return self.parameter(node)
+        if kind in PARAM_CONTAINERS:  # nn.ParameterList([...]), nn.ParameterDict({...})
+            return self.parameter_container(kind, node)
         if kind not in MODULES:
             raise error_at(node, f"nn.{kind} is not supported; the modules read are "
                                  f"{', '.join(MODULES)}, and a class of the snippet's own "
@@ -126,28 +130,6 @@ class ModuleReader(FunctionalCalls):
         plain = {**params, name: self.concrete(given, node)}
         return weights_as_numbers(op, [self.concrete(v, node) for v in inputs], plain, node)
 
-    def parameter(self, node: ast.Call) -> Value:
-        """nn.Parameter(t): a new leaf holding t's numbers, requiring grad even under
-        no_grad (torch makes it so), with no history of how t was computed."""
-        args, kwargs = self.arguments(node)
-        if len(args) > 2 or set(kwargs) - {"data", "requires_grad"}:
-            raise error_at(node, "nn.Parameter is read with a tensor and requires_grad=")
-        data = args[0] if args else kwargs.get("data")
-        flag = self.plain(args[1] if len(args) > 1 else kwargs.get("requires_grad", Py(True)),
-                          node)
-        if data is None or isinstance(data, Number | Py) or not isinstance(flag, bool):
-            raise error_at(node, "nn.Parameter takes a tensor, e.g. "
-                                 "nn.Parameter(torch.randn(3, 2))")
-        t = self.concrete(data, node).detach()
-        if flag and not (t.is_floating_point() or t.is_complex()):
-            try:
-                torch.nn.Parameter(t)
-            except Exception as exc:  # noqa: BLE001 - torch's own words
-                raise raised_at(node, exc) from None
-        leaf = self.from_tensor(t, node, requires_grad=flag)
-        self.leaves_pending.append(leaf)
-        return leaf
-
     def layer(self, kind: str, node: ast.Call, args: list[Value],
               kwargs: dict[str, Value]) -> Value:
         """nn.Linear(3, 2) or nn.Embedding(10, 3), its parameters drawn by torch itself."""
@@ -211,6 +193,8 @@ class ModuleReader(FunctionalCalls):
                                "tensors")
             params = self.loss_options(module.op, args, dict(module.options), node)
             return self.op_node(module.op, args, params, node)
+        if module.kind in PARAM_CONTAINERS:
+            param_containers.called(module, node)
         if module.kind == "ModuleList":  # torch's own words: it has no forward
             raise raised_at(node, NotImplementedError(
                 'Module [ModuleList] is missing the required "forward" function'))
@@ -379,6 +363,12 @@ class ModuleReader(FunctionalCalls):
                              ".weight or .bias")
 
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
+        if module.kind in PARAM_CONTAINERS and attr in ("append", "extend", "update"):
+            return param_containers.change(module, attr, self.arguments(node)[0],
+                                           self.as_parameter, node)
+        if module.kind in PARAM_CONTAINERS and attr in ("keys", "values", "items") and \
+                not node.args and not node.keywords:
+            return param_containers.listed(module, attr, node)
         if attr == "parameters":
             return Py(list(parameters_of(module)))
         if attr == "named_parameters":  # for name, p in model.named_parameters(): ...

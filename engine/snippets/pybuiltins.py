@@ -1,4 +1,5 @@
-"""Python's builtins (len, range, min, max, sum, zip, ...), `type`/`isinstance`, `math`, and
+"""Python's builtins (len, range, min, max, sum, zip, ...), `type`/`isinstance`, `math`,
+`itertools.product`, and
 what `for v in value` visits. Each is evaluated by the importer on concrete values with a
 fixed table of allowed functions; nothing is handed to Python's eval.
 """
@@ -7,13 +8,16 @@ from __future__ import annotations
 
 import ast
 import builtins
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
 
 from engine.limits import LOOP_ITERATIONS
+from engine.snippets import param_containers
 from engine.snippets.module_kinds import CONTAINERS
 from engine.snippets.modules import ModuleReader
+from engine.snippets.param_containers import PARAM_CONTAINERS
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.typecheck import is_instance, kinds_of, type_of
 from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
@@ -69,6 +73,9 @@ class BuiltinCalls(ModuleReader):
         if name == "len" and len(args) == 1 and isinstance(args[0], Py) and isinstance(
                 args[0].value, Module) and args[0].value.kind in CONTAINERS:
             return Number(len(args[0].value.children))
+        if name == "len" and len(args) == 1 and isinstance(args[0], Py) and isinstance(
+                args[0].value, Module) and args[0].value.kind in PARAM_CONTAINERS:
+            return Number(len(args[0].value.params))
         plain = [self.concrete(a, node) for a in args]
         plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
         fn = _BUILTINS[name]
@@ -90,6 +97,8 @@ class BuiltinCalls(ModuleReader):
                 return list(value.value)
             if isinstance(value.value, Module) and value.value.kind in CONTAINERS:
                 return [Py(child) for child in value.value.children]
+            if isinstance(value.value, Module) and value.value.kind in PARAM_CONTAINERS:
+                return param_containers.members(value.value)
             if isinstance(value.value, dict):  # for k in d: its keys
                 return [self.wrap(k, where) for k in value.value]
             if isinstance(value.value, range | str):
@@ -118,3 +127,30 @@ class BuiltinCalls(ModuleReader):
         except Exception as exc:  # noqa: BLE001 - Python's own words, at run time
             raise raised_at(node, exc) from None
         return self.wrap(result, node)
+
+    def itertools_call(self, name: str, node: ast.Call) -> Value:
+        """itertools.product(*ranges): the tuples it gives, as a list, bounded as a loop is."""
+        if name != "product":
+            raise error_at(node, f"itertools.{name} is not supported; itertools.product is")
+        starred = [a for a in node.args if isinstance(a, ast.Starred)]
+        if starred:  # product(*ranges): each sequence of the list, as Python unpacks it
+            args = [v for a in node.args for v in (
+                self.items(self.expr(a.value), a) if isinstance(a, ast.Starred)
+                else [self.expr(a)])]
+            _, kwargs = self.arguments(ast.Call(func=node.func, args=[],
+                                                keywords=node.keywords))
+        else:
+            args, kwargs = self.arguments(node)
+        repeat = self.plain(kwargs.pop("repeat", Number(1)), node)
+        if kwargs:
+            raise error_at(node, f"itertools.product(..., {next(iter(kwargs))}=) is not "
+                                 "supported; it takes sequences and repeat=")
+        seqs = [self.items(a, node) for a in args]
+        try:  # a repeat= that is no count: Python's own error, before any item is made
+            itertools.product((), repeat=repeat)
+        except Exception as exc:  # noqa: BLE001 - Python's own words, at run time
+            raise raised_at(node, exc) from None
+        count = math.prod(len(s) for s in seqs) ** repeat
+        if LOOP_ITERATIONS.exceeded(count):
+            raise error_at(node, f"this product is {LOOP_ITERATIONS.message()} ({count:,} items)")
+        return Py([Py(tuple(group)) for group in itertools.product(*seqs, repeat=repeat)])

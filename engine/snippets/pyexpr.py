@@ -98,7 +98,9 @@ class PythonReader(BuiltinCalls):
         if isinstance(node, ast.Attribute):
             return self.attribute(node)
         if isinstance(node, ast.Lambda):
-            return Py(Function(node, [self.expr(d) for d in node.args.defaults]))
+            return Py(Function(node, [self.expr(d) for d in node.args.defaults],
+                               kw_defaults=[None if d is None else self.expr(d)
+                                            for d in node.args.kw_defaults]))
         if isinstance(node, ast.ListComp | ast.GeneratorExp):
             return self.comprehension(node)
         if isinstance(node, ast.JoinedStr):
@@ -221,6 +223,7 @@ class PythonReader(BuiltinCalls):
 
     # ---- calls ------------------------------------------------------------------------
     def call(self, node: ast.Call) -> Value:
+        node = self.unpacked_numbers(node)
         func = node.func
         if isinstance(func, ast.Name) and func.id not in self.modules:
             if func.id in self.env:
@@ -231,13 +234,37 @@ class PythonReader(BuiltinCalls):
             refuse_outside(path, node)
             if path.startswith("math."):
                 return self.math_call(path.removeprefix("math."), node)
+            if path.startswith("itertools."):
+                return self.itertools_call(path.removeprefix("itertools."), node)
             if path.startswith("torch.nn.") and path.count(".") == 2:
                 return self.module(path.removeprefix("torch.nn."), node)
             return self.torch_call(path, node)
         if not isinstance(func, ast.Attribute):
             return self.call_value(self.expr(func), node)  # nn.MSELoss()(a, b)
-        receiver = self.expr(func.value)
+        filled = self.filled_later(func.value) if func.attr in _FILLS else None
+        receiver = filled if filled is not None else self.expr(func.value)
         return self.method(receiver, func.attr, node)
+
+    def unpacked_numbers(self, node: ast.Call) -> ast.Call:
+        """`x.view(*y.shape)`, `torch.zeros(*size)`: a starred sequence of plain numbers is
+        written out as those numbers, as Python unpacks it; any other `*` is left to the
+        call that reads it (itertools.product) or refused there."""
+        if not any(isinstance(a, ast.Starred) for a in node.args):
+            return node
+        args: list[ast.expr] = []
+        for a in node.args:
+            if not isinstance(a, ast.Starred):
+                args.append(a)
+                continue
+            if any(isinstance(n, ast.Call) for n in ast.walk(a.value)):
+                return node  # read once, where the call reads it (a call may draw numbers)
+            items = self.items(self.expr(a.value), a)
+            if not all(isinstance(v, Number) and v.node_id is None for v in items):
+                return node
+            args.extend(ast.copy_location(ast.Constant(v.value), a) for v in items
+                        if isinstance(v, Number))
+        return ast.copy_location(ast.Call(func=node.func, args=args, keywords=node.keywords),
+                                 node)
 
     def call_value(self, target: Value, node: ast.Call) -> Value:
         if isinstance(target, Py) and isinstance(target.value, Function):
@@ -300,11 +327,19 @@ class PythonReader(BuiltinCalls):
                       "values": lambda: list(found.values()),
                       "items": lambda: [Py((self.wrap(k, node), v)) for k, v in found.items()]}
             return Py(listed[attr]())
+        if isinstance(receiver.value, dict) and attr == "get" and len(args) in (1, 2):
+            key = self.plain(args[0], node)  # opts.get("square", False)
+            try:
+                return receiver.value.get(key, args[1] if len(args) == 2 else Py(None))
+            except TypeError as exc:  # an unhashable key: Python's own words
+                raise raised_at(node, exc) from None
         if receiver.value is None:
             raise raised_at(node, AttributeError(f"'NoneType' object has no attribute '{attr}'"))
         raise method_refused(receiver, attr, node)
 
 
+# methods that overwrite every number of their tensor: torch.FloatTensor(2, 3).zero_()
+_FILLS = ("zero_", "fill_", "uniform_", "normal_")
 _STR_METHODS = frozenset({"split", "lower", "upper", "strip", "replace", "startswith",
                           "endswith"})
 

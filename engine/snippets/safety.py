@@ -3,9 +3,9 @@
 Nothing in a snippet is ever run by Python: the importer evaluates the statements itself.
 This pass still refuses, for the whole text at once and before any torch call the importer
 makes, everything that reaches outside torch: names the snippet does not define (`os`,
-`open`, `__import__`), private or dunder attributes, imports of anything but torch and math
-(numpy, matplotlib and torch.optim may be imported; a use of one is refused where it is read),
-and the constructs outside plain computation (generators, async, del, raise...).
+`open`, `__import__`), private or dunder attributes, imports of anything but torch, math and
+itertools (numpy, matplotlib and torch.optim may be imported; a use of one is refused where
+it is read), and the constructs outside plain computation (generators, async, del, raise...).
 Loops, def, lambda, `with torch.no_grad()` (statements.py) and nn.Module classes (classes.py)
 are read by the importer.
 """
@@ -21,14 +21,16 @@ MAX_SNIPPET_CHARS = 200_000
 
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-                 "torch.autograd.functional", "math")
+                 "torch.autograd.functional", "math", "itertools")
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.backward", "torch.autograd.functional.jacobian",
-                      "torch.autograd.functional.hessian")
+                      "torch.autograd.functional.hessian", "itertools.product")
+# Older spellings of an importable object: `from torch.autograd.variable import Variable`
+_OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable"}
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
                     "torch.autograd (Variable, grad, backward), torch.autograd.functional "
-                    "(jacobian) and math")
+                    "(jacobian), math and itertools (product)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 OUTSIDE_LIBRARIES = {
@@ -164,6 +166,8 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
         full = f"{module}.{alias.name}"
         known = (full in TORCH_MODULES + IMPORTABLE_OBJECTS or outside_library(full) is not None
                  or _torch_function(module, alias.name))
+        full = _OLD_PATHS.get(full, full)
+        known = known or full in IMPORTABLE_OBJECTS
         if node.level or alias.name == "*" or not known:
             raise _foreign_import(node, full if module else alias.name)
         out[alias.asname or alias.name] = full

@@ -22,7 +22,7 @@ from engine.snippets.values import Number, Pending, Picks, Py, Ref, Value
 # input's places that torch's own function picks from an arange of the same shape
 ARANGED = frozenset({"split", "chunk", "unbind", "narrow", "diagonal", "roll",
                      "repeat_interleave"})
-SELECTING = frozenset({"gather", "index_select", "masked_fill", *ARANGED})
+SELECTING: frozenset[str] = frozenset({"gather", "index_select", "masked_fill", *ARANGED})
 # functions giving (values, indices) of the places they pick: their params in torch's order
 ALONG = {"sort": ("dim", "descending"), "topk": ("k", "dim", "largest", "sorted"),
          "median": ("dim", "keepdim"), "max": ("dim", "keepdim"), "min": ("dim", "keepdim")}

@@ -24,6 +24,8 @@ DTYPE_NAMES = {
     "float32": "float32", "float": "float32", "float64": "float64", "double": "float64",
     "int64": "int64", "long": "int64", "bool": "bool",
 }
+# Python's own types as a dtype: torch reads float as float64 (not torch.float, float32)
+PYTHON_DTYPES = {"float": "float64", "int": "int64", "bool": "bool"}
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
                 "bool": torch.bool}
 
@@ -47,6 +49,7 @@ TORCH_FUNCTIONS: dict[str, str] = {
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "subtract": "sub", "multiply": "mul",
     "divide": "div", "true_divide": "div", "negative": "neg", "clip": "clamp", "bmm": "matmul",
     "ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
+    "clamp_min": "clamp", "clamp_max": "clamp",
     **{name: name for name in _FUNCTIONS_ONLY},
 }
 # `F.<name>(...)`, `nn.functional.<name>`, `torch.nn.functional.<name>`
@@ -62,7 +65,10 @@ METHODS: dict[str, str] = {
     "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
     "negative": "neg", "flatten": "reshape", "clip": "clamp", "expand_as": "expand",
     "ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
+    "clamp_min": "clamp", "clamp_max": "clamp",
 }
+# clamp_min(x, m) is clamp(x, min=m): torch computes both (and their backward) alike
+ONE_BOUND = {"clamp_min": "min", "clamp_max": "max"}
 # Ops whose params may be given by position after the tensor inputs, in this order. Losses
 # take keywords only: their third positional argument is the deprecated size_average.
 POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {

@@ -10,6 +10,7 @@ registry op (`to`; indexing.py: `index`) so its backward is torch's own.
 from __future__ import annotations
 
 import ast
+import math
 from typing import Any
 
 import torch
@@ -21,12 +22,10 @@ from engine.snippets.tables import (
     CREATION,
     METHODS,
     POSITIONAL_PARAMS,
-    TORCH_DTYPES,
     TORCH_FUNCTIONS,
-    dtype_name,
 )
 from engine.snippets.torchcalls import CREATION_HINT, FUNCTIONAL_IN_PLACE, IN_PLACE_UNARY
-from engine.snippets.valuecalls import RANDOM_FUNCTIONS
+from engine.snippets.valuecalls import CASTS, RANDOM_FUNCTIONS, TYPED_TENSORS
 from engine.snippets.values import (
     Number,
     Pending,
@@ -35,10 +34,6 @@ from engine.snippets.values import (
     Value,
 )
 
-TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
-                 "LongTensor": torch.int64, "BoolTensor": torch.bool}
-CASTS = {"float": torch.float32, "double": torch.float64, "long": torch.int64,
-         "int": torch.int32, "bool": torch.bool, "half": torch.float16}
 # Methods computed on concrete values when the tensor carries no gradient.
 VALUE_METHODS = frozenset({
     "norm", "max", "min", "argmax", "argmin", "all", "any", "sign", "floor", "ceil", "round",
@@ -139,7 +134,8 @@ class TensorCalls(SelectingCalls):
             if self.needs_grad(args[0]):  # torch.sort(x, 1) of a tensor with grad
                 return self.picks_along(short, args[0], args[1:], kwargs, node)
             return self.value_call(getattr(torch, short), path, node, evaluated=(args, kwargs))
-        if short in ("max", "min") and len(node.args) in (1, 2) and _dim_keywords(node):
+        if short in ("max", "min") and 1 <= len(node.args) + len(node.keywords) and \
+                len(node.args) <= 2 and _dim_keywords(node):
             return self.max_or_min(short, None, node, f"torch.{short}")
         if short in CREATION or short in TORCH_FUNCTIONS or not short.startswith("nn"):
             if short not in CREATION and short not in TORCH_FUNCTIONS and short in VALUE_FUNCTIONS:
@@ -168,6 +164,22 @@ class TensorCalls(SelectingCalls):
         t = self.concrete(args[0], node)
         pending = self.from_tensor(t, node)
         return self.mark(pending, flag, node, "creation")  # torch's words for Variable(...)
+
+    def filled_later(self, node: ast.expr) -> Value | None:
+        """`torch.FloatTensor(16, 3).zero_()`: memory of those sizes that the method called
+        on it fills at once, so its first numbers never show; read as zeros of torch's dtype
+        (the fill then runs as written). None when `node` is no such creation."""
+        path = self.module_path(node.func) if isinstance(node, ast.Call) else None
+        kind = path.removeprefix("torch.") if path else None
+        if not isinstance(node, ast.Call) or kind not in (*TYPED_TENSORS, "Tensor") or \
+                node.keywords or not node.args:
+            return None
+        sizes = [self.plain(self.expr(a), node) for a in node.args]
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes):
+            return None
+        self.check_count(math.prod(sizes), node)
+        dtype = TYPED_TENSORS.get(kind or "", torch.get_default_dtype())
+        return self.from_tensor(torch.zeros(sizes, dtype=dtype), node)
 
     def typed_tensor(self, kind: str, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)
@@ -224,6 +236,9 @@ class TensorCalls(SelectingCalls):
         if attr in ("expand", "expand_as"):
             return self.expanded(receiver, attr, node)
         out = self.op_call(METHODS[attr], receiver, node, f"{short_text(func.value)}.{attr}")
+        if attr == "detach" and _of_a_clone(func.value) and isinstance(out, Pending | Ref) and \
+                out.node_id is not None:  # x.clone().detach(): memory no name can reach
+            self.fresh_tensors.add(out.node_id)
         if attr == "view" and isinstance(out, Pending | Ref):
             shape = self.doc.node(self.node_of(out, node)).params.get("shape")
             try:  # a view needs memory laid out for it: x.t().view(6) raises in torch
@@ -356,40 +371,6 @@ class TensorCalls(SelectingCalls):
             raise raised_at(node, exc) from None
         return self.wrap(tuple(result) if isinstance(result, torch.Size) else result, node)
 
-    def cast(self, receiver: Value, attr: str, node: ast.Call) -> Value:
-        args, kwargs = self.arguments(node)
-        if attr in CASTS:
-            dtype = CASTS[attr]
-        else:
-            target = args[0] if args else kwargs.get("dtype", kwargs.get("device"))
-            found = self.concrete(target, node) if target is not None else None
-            if attr == "to" and (isinstance(found, torch.device) or isinstance(found, str) and
-                                 found.removeprefix("torch.") not in TYPED_TENSORS):
-                self.cpu_only(Py(found), node)  # x.to(device): the CPU, x itself
-                return receiver
-            if isinstance(found, torch.Tensor):
-                dtype = found.dtype
-            elif isinstance(found, str):
-                kind = found.removeprefix("torch.")
-                if kind not in TYPED_TENSORS:
-                    raise error_at(node, f".type({found!r}) is not supported; use "
-                                         ".type(torch.float64) or .double()")
-                dtype = TYPED_TENSORS[kind]
-            elif isinstance(found, torch.dtype):
-                dtype = found
-            else:
-                raise error_at(node, f".{attr}(...) is read only with a dtype, e.g. "
-                                     f".{attr}(torch.float64)")
-        if dtype not in TORCH_DTYPES.values():
-            raise error_at(node, f"the dtype {str(dtype).removeprefix('torch.')} is not "
-                                 "supported; use float32, float64, int64 or bool")
-        current = self.concrete(receiver, node)
-        if current.dtype == dtype:
-            return receiver  # torch returns the tensor itself
-        if self.needs_grad(receiver) and self.grad_enabled:
-            return self.op_node("to", [receiver], {"dtype": dtype_name(dtype)}, node)
-        return self.from_tensor(current.to(dtype), node)
-
     def register_hook(self, receiver: Value, node: ast.Call) -> Value:
         raise NotImplementedError  # hooks.py
 
@@ -407,6 +388,13 @@ _DRAWS = frozenset({"bernoulli_", "exponential_", "geometric_", "cauchy_", "log_
 
 
 
+def _of_a_clone(node: ast.expr) -> bool:
+    """`x.clone()` or `torch.clone(x)` written in place: its result has no name."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+        node.func.attr == "clone"
+
+
 def _dim_keywords(node: ast.Call) -> bool:
-    """torch.max(x, dim=1, keepdim=True): only the keywords of a reduction along a dim."""
-    return all(kw.arg in ("dim", "keepdim") for kw in node.keywords)
+    """torch.max(x, dim=1, keepdim=True), torch.max(input=x, other=y): only the keywords of
+    a reduction along a dim or of the elementwise form."""
+    return all(kw.arg in ("dim", "keepdim", "input", "other") for kw in node.keywords)

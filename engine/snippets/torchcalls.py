@@ -20,7 +20,9 @@ from engine.snippets.tables import (
     DTYPE_NAMES,
     FUNCTIONAL,
     KEYWORD_ALIASES,
+    ONE_BOUND,
     POSITIONAL_PARAMS,
+    PYTHON_DTYPES,
     TORCH_DTYPES,
     TORCH_FUNCTIONS,
     CreationError,
@@ -140,6 +142,9 @@ class TorchCallReader(ExprReader):
                 return first  # torch gives the 1-d tensor itself: x.flatten() is x
         params: dict[str, Any] = {}
         positional = POSITIONAL_PARAMS.get(op, ())
+        bound = ONE_BOUND.get(what.rsplit(".", 1)[-1])
+        if bound is not None:  # x.clamp_min(0) is x.clamp(min=0); its other bound is none
+            positional = (bound,)
         functional = what.startswith(("torch.nn.functional.", "F.", "nn.functional."))
         if op in _INPLACE_KEYWORD and functional:  # F.relu(x, inplace=True), F.elu(x, 1.0, True)
             positional = (*positional, "inplace")
@@ -197,6 +202,13 @@ class TorchCallReader(ExprReader):
                 getattr(torch, op)(torch.zeros(1))
             except TypeError as exc:
                 raise raised_at(node, exc) from None
+        if bound is not None and bound not in params:
+            try:  # torch's own words for the call without its bound
+                getattr(torch, what.rsplit(".", 1)[-1])(torch.zeros(1), **params)
+            except TypeError as exc:
+                raise raised_at(node, exc) from None
+        if bound is not None and set(params) != {bound}:
+            raise error_at(node, f"{what} takes the tensor and {bound}")
         if op == "clamp":  # a bound not given is None, not the palette's default min=0
             params = {"min": None, "max": None, **params}
         in_place = params.pop("inplace", False) if op in _INPLACE_KEYWORD and functional \
@@ -324,6 +336,9 @@ class TorchCallReader(ExprReader):
             found = self.expr(node)  # torch.tensor([...], dtype=logits.dtype)
             if isinstance(found, Py) and isinstance(found.value, torch.dtype):
                 short = str(found.value).removeprefix("torch.")
+        if (path is None and isinstance(node, ast.Name) and node.id in PYTHON_DTYPES
+                and node.id not in self.env):  # dtype=float is torch.float64, as torch reads it
+            short = PYTHON_DTYPES[node.id]
         if short not in DTYPE_NAMES:
             raise error_at(node, f"dtype {short_text(node)} is not supported; use torch.float32, "
                                  "torch.float64, torch.int64 or torch.bool")

@@ -1,6 +1,7 @@
 """torch calls computed on concrete values, and the ones that become graph ops only when a
 tensor with grad takes part: torch.max/min (elementwise of two tensors, or of the whole
-tensor), unsqueeze/squeeze (a reshape), torch.cat/stack (binary cat ops). What carries no
+tensor), unsqueeze/squeeze (a reshape), torch.cat/stack (binary cat ops), and casts
+(x.double(), x.to(torch.float64), x.type(...)). What carries no
 gradient is computed here, as torch computes it, and comes back as a tensor of numbers.
 """
 
@@ -14,9 +15,14 @@ import torch
 
 from engine.snippets.concrete import ConcreteReader
 from engine.snippets.safety import error_at, raised_at
+from engine.snippets.tables import PYTHON_DTYPES, TORCH_DTYPES, dtype_name
 from engine.snippets.values import Number, Pending, Picks, Py, Ref, Value
 
 RANDOM_FUNCTIONS = frozenset({"normal", "randperm", "bernoulli", "multinomial", "poisson"})
+TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
+                 "LongTensor": torch.int64, "BoolTensor": torch.bool}
+CASTS = {"float": torch.float32, "double": torch.float64, "long": torch.int64,
+         "int": torch.int32, "bool": torch.bool, "half": torch.float16}
 
 
 class ValueCalls(ConcreteReader):
@@ -91,8 +97,12 @@ class ValueCalls(ConcreteReader):
         """torch.max(a, b) / a.max(b) of two tensors is the elementwise maximum, an op of
         the graph; torch.max(a, 1) gives (values, indices), read as values."""
         args, kwargs = self.arguments(node)
+        if "input" in kwargs and receiver is None and not args:  # torch.max(input=x, ...)
+            args = [kwargs.pop("input")]
+        if "other" in kwargs and len(args) + (receiver is not None) == 1:  # other=y
+            args = [*args, kwargs.pop("other")]
         every = ([receiver] if receiver is not None else []) + args
-        if len(every) == 2 and all(isinstance(v, Pending | Ref) for v in every):
+        if len(every) == 2 and not kwargs and all(isinstance(v, Pending | Ref) for v in every):
             return self.op_node("maximum" if short == "max" else "minimum", every, {}, node)
         along = self.dim_asked(every, kwargs, node)
         if along is not None and isinstance(every[0], Pending | Ref) and \
@@ -167,3 +177,51 @@ class ValueCalls(ConcreteReader):
                                      "Gradflow's op list; its value may be read (in a "
                                      "condition, with .item()) but not computed with")
         return out
+
+    def cast(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        given = node.args[0] if node.args else next(
+            (kw.value for kw in node.keywords if kw.arg == "dtype"), None)
+        python_type = given.id if isinstance(given, ast.Name) and given.id in PYTHON_DTYPES \
+            and given.id not in self.env and len(node.args) + len(node.keywords) == 1 else None
+        if attr in CASTS:
+            args, kwargs = self.arguments(node)
+            dtype = CASTS[attr]
+        elif python_type is not None and attr == "type":  # torch refuses x.type(float)
+            builtin = {"float": float, "int": int, "bool": bool}[python_type]
+            try:
+                torch.zeros(1).type(builtin)  # type: ignore[call-overload]
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+            dtype = TORCH_DTYPES[PYTHON_DTYPES[python_type]]  # (should torch take it)
+        elif python_type is not None:  # x.to(float): float64, as torch reads Python's float
+            dtype = TORCH_DTYPES[PYTHON_DTYPES[python_type]]
+        else:
+            args, kwargs = self.arguments(node)
+            target = args[0] if args else kwargs.get("dtype", kwargs.get("device"))
+            found = self.concrete(target, node) if target is not None else None
+            if attr == "to" and (isinstance(found, torch.device) or isinstance(found, str) and
+                                 found.removeprefix("torch.") not in TYPED_TENSORS):
+                self.cpu_only(Py(found), node)  # x.to(device): the CPU, x itself
+                return receiver
+            if isinstance(found, torch.Tensor):
+                dtype = found.dtype
+            elif isinstance(found, str):
+                kind = found.removeprefix("torch.")
+                if kind not in TYPED_TENSORS:
+                    raise error_at(node, f".type({found!r}) is not supported; use "
+                                         ".type(torch.float64) or .double()")
+                dtype = TYPED_TENSORS[kind]
+            elif isinstance(found, torch.dtype):
+                dtype = found
+            else:
+                raise error_at(node, f".{attr}(...) is read only with a dtype, e.g. "
+                                     f".{attr}(torch.float64)")
+        if dtype not in TORCH_DTYPES.values():
+            raise error_at(node, f"the dtype {str(dtype).removeprefix('torch.')} is not "
+                                 "supported; use float32, float64, int64 or bool")
+        current = self.concrete(receiver, node)
+        if current.dtype == dtype:
+            return receiver  # torch returns the tensor itself
+        if self.needs_grad(receiver) and self.grad_enabled:
+            return self.op_node("to", [receiver], {"dtype": dtype_name(dtype)}, node)
+        return self.from_tensor(current.to(dtype), node)

@@ -61,6 +61,7 @@ class Function:
     defaults: list[Value] = field(default_factory=list)
     scope: Any = None  # the names it sees besides its own: where it was defined
     grad_enabled: bool | None = None  # False under @torch.no_grad()
+    kw_defaults: list[Value | None] = field(default_factory=list)  # of keyword-only ones
 
     @property
     def name(self) -> str:

@@ -46,7 +46,16 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "docs_crossentropyloss_two_targets", "docs_f_cross_entropy_examples",
                  "gurusarath_float64_backward_twice", "pytorch_issue_8474_view_rebinds_name",
                  "xinyooo_requires_grad_leaves", "zedali_dot_then_sum_zero",
-                 "pytorch_issue_8626_expand_grads", "pytorch_issue_8626_narrow_of_expand"}
+                 "pytorch_issue_8626_expand_grads", "pytorch_issue_8626_narrow_of_expand",
+                 "choffrut_itertools_product_seeds", "choffrut_one_element_no_seed",
+                 "choffrut_rows_sum_stack", "choffrut_stack_two_seeds",
+                 "choffrut_sum_and_square_sum", "developpaper_hook_and_retain_grad",
+                 "edisonchan_activation_grads_arange", "edisonchan_vector_function_setitem",
+                 "pytorch_issue_108618_where_vs_loop", "pytorch_issue_16317_where_zero_denominator",
+                 "pytorch_issue_184572_max_zero_formulations",
+                 "pytorch_issue_52248_where_divide_by_zero", "pytorch_issue_7002_clamp_border",
+                 "runebook_retain_grad_relu", "shusentang_autograd_concepts",
+                 "alleinx_blitz_detach_no_grad", "pytorch_issue_6394_sqrt_of_pow_zero"}
 # Training steps (a .grad used to update the weights: `w -= lr * w.grad`, `w.data = ...`,
 # `optimizer.step()`) are read as training.py reads them and judged like the rest:
 # "polynomial_training", "airoads_training_loop", "neuralbase_adam_step"... agree.
@@ -66,7 +75,13 @@ OUTSIDE = {"velog_training_loop", "pe_softmax_numpy",
            "elliotwaite_hook_in_place_grad", "elliotwaite_module_class_hooks",
            "pytorch_notes_threads_train_fn",
            "tingshua_grad_fn_called_by_hand", "atcold_custom_grads_function",
-           "docs_functional_hessian_example"}
+           "docs_functional_hessian_example",
+           # x.data *= 100 after y = 2 * x: the numbers change behind autograd's back
+           "shusentang_data_times_hundred",
+           # a grad of grads (create_graph=True); a plain class holding tensors
+           "qap_grad_create_graph_sum", "razmik_plain_class_autograd_net",
+           # hooks on the tensors autograd saves (a context of torch.autograd.graph)
+           "docs_saved_tensors_hooks_example"}
 
 
 def engine_side(code: str) -> dict[str, Any]:
@@ -216,6 +231,25 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     # autograd.grad inside print(...), then the document's own call (nothing marked)
     "pytorch_issue_8626_expand_grads": [G, G, B],
     "pytorch_issue_8626_narrow_of_expand": [G, G, G, B],
+    "choffrut_itertools_product_seeds": [B, Z, B],
+    "choffrut_one_element_no_seed": [B, B],
+    "choffrut_rows_sum_stack": [B, Z, B],
+    "choffrut_stack_two_seeds": [B, Z, B],
+    "choffrut_sum_and_square_sum": [B, Z, B],
+    "developpaper_hook_and_retain_grad": [B, B],
+    "edisonchan_activation_grads_arange": [B, Z, B, Z, B],
+    "edisonchan_vector_function_setitem": [B, B],
+    "pytorch_issue_108618_where_vs_loop": [B, B],
+    "pytorch_issue_16317_where_zero_denominator": [B, B],
+    # one backward for each of the four formulations, in the loop
+    "pytorch_issue_184572_max_zero_formulations": [B] * 4,
+    # autograd.grad inside print(...), then the document's own call (nothing marked)
+    "pytorch_issue_52248_where_divide_by_zero": [G, B],
+    "pytorch_issue_7002_clamp_border": [G, G, G, B],
+    "runebook_retain_grad_relu": [B, B],
+    "shusentang_autograd_concepts": [B, B, Z, B],
+    "alleinx_blitz_detach_no_grad": [B, B],
+    "pytorch_issue_6394_sqrt_of_pow_zero": [B, B],
 }
 
 
