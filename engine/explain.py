@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from engine.document import Document, Edge
 from engine.format import preview
+from engine.loss_ops import LOSS_NAMES, ROW_LOSSES, loss_rule
 from engine.ops import CONSTANT, LEAF, get_op
 from engine.trace import Run
 
@@ -233,7 +234,7 @@ def _count(run: Run, op: str, node_id: str, source: str, reduction: str | None) 
         return "1"
     if reduction == "batchmean":  # kl_div: the sum over the batch size
         return str(value.shape[0]) if value.dim() else "1"
-    if op == "cross_entropy":
+    if op == "cross_entropy" or op in ROW_LOSSES:  # the mean is over the rows
         return str(value.shape[0]) if value.dim() >= 2 else "1"
     return str(max(value.numel() // max(out.numel(), 1), 1))
 
@@ -344,6 +345,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
             rule = _CE_WEIGHTED.get(port)
         if node.op == "binary_cross_entropy_with_logits" and node.params.get("pos_weight"):
             rule = _BCE_POS_WEIGHT.get(port)
+        if node.op in LOSS_NAMES:  # engine/loss_ops.py, following the node's options
+            rule = loss_rule(node.op, node.params, port)
         if source is None:
             continue
         edge = edges[port]
