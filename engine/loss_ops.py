@@ -175,7 +175,8 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
         "target": ("−{g} · ({a} − {b}) / {c} / {n}", "the same, negated"),
         "var": ("{g} · ½ · (1 / {c} − ({a} − {b})² / {c}²) / {n}", "d/dvar of ½ (log var + "
                 "error² / var): a variance below the squared error is pushed up, one above it "
-                "down (summed where var broadcasts)")},
+                "down (summed where var broadcasts; below eps torch clamps var under no_grad, "
+                "so the gradient still flows, at eps)")},
     "multilabel_margin_loss": {
         "input": ("{g} · Σ_(j target, i not, {a}[i] > {a}[j] − 1) (e_i − e_j) / C / {n}",
                   "each target class j not 1 above a non-target class i is pulled up and "
