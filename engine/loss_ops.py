@@ -70,6 +70,8 @@ ROW_LOSSES = frozenset({"triplet_margin_loss", "multilabel_margin_loss", "multi_
                         "cosine_embedding_loss", "multilabel_soft_margin_loss"})
 # the class-index targets (int64): they never take a gradient
 INDEX_TARGETS = frozenset({"multilabel_margin_loss", "multi_margin_loss"})
+# inputs torch also takes as a plain number: gaussian_nll_loss' var (a float: var · ones)
+NUMBER_INPUTS = frozenset({("gaussian_nll_loss", 2)})
 # F.<name>(tensors..., a, b): torch's positional options after the tensors, in its order
 FUNCTIONAL_POSITIONAL = {"triplet_margin_loss": ("margin", "p", "eps", "swap"),
                          "gaussian_nll_loss": ("full", "eps", "reduction"),

@@ -46,7 +46,8 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "docs_crossentropyloss_two_targets", "docs_f_cross_entropy_examples",
                  "gurusarath_float64_backward_twice", "pytorch_issue_8474_view_rebinds_name",
                  "xinyooo_requires_grad_leaves", "zedali_dot_then_sum_zero",
-                 "pytorch_issue_8626_expand_grads", "pytorch_issue_8626_narrow_of_expand"}
+                 "pytorch_issue_8626_expand_grads", "pytorch_issue_8626_narrow_of_expand",
+                 "docs_gaussiannllloss_examples"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
@@ -226,6 +227,7 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     # autograd.grad inside print(...), then the document's own call (nothing marked)
     "pytorch_issue_8626_expand_grads": [G, G, B],
     "pytorch_issue_8626_narrow_of_expand": [G, G, G, B],
+    "docs_gaussiannllloss_examples": [B, B],  # the heteroscedastic, then homoscedastic loss
 }
 
 

@@ -70,6 +70,9 @@ SNIPPETS = {
                                     ".backward()\n",
     "gaussian_functional_var_column": GAUSS + "s = torch.rand(3, 1, requires_grad=True)\n"
                                               "F.gaussian_nll_loss(mu, y, s).backward()\n",
+    # a float var is torch's var · ones_like(input)
+    "gaussian_float_var": GAUSS + "F.gaussian_nll_loss(mu, y, 0.5).backward()\n"
+                                  "nn.GaussianNLLLoss(reduction='sum')(mu * 2, y, 2.0).backward()\n",
     **_three("MultiLabelMarginLoss", SCORES + MULTILABEL, "x, y"),
     "multilabel_margin_functional": SCORES + MULTILABEL + "F.multilabel_margin_loss(x.tanh(), "
                                                           "y).backward()\n",
@@ -99,6 +102,8 @@ REFUSED = {
     "gaussian_negative_var": GAUSS + "F.gaussian_nll_loss(mu, y, -var).backward()\n",
     "gaussian_var_size": GAUSS + "F.gaussian_nll_loss(mu, y, var[:, :1].sum(1)[:2])"
                                  ".backward()\n",
+    "gaussian_int_var": GAUSS + "F.gaussian_nll_loss(mu, y, 1).backward()\n",
+    "gaussian_negative_float_var": GAUSS + "F.gaussian_nll_loss(mu, y, -1.0).backward()\n",
     "multilabel_float_target": SCORES + "nn.MultiLabelMarginLoss()(x, x.detach()).backward()\n",
     "multi_margin_out_of_range": SCORES + "F.multi_margin_loss(x, torch.tensor([0, 1, 4]))"
                                           ".backward()\n",
