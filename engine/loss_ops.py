@@ -56,11 +56,11 @@ LOSS_FIELDS: list[dict[str, Any]] = [
      "symbol": "CosEmbed", "description": "1 − cos(input1, input2) where target is 1, "
      "max(0, cos − margin) where −1, row by row (nn.CosineEmbeddingLoss)",
      "params": (_REDUCTION, _margin(0.0))},
-    {"name": "hinge_embedding_loss", "inputs": ("input", "target"), "symbol": "HingeEmbed",
+    {"name": "hinge_embedding_loss", "inputs": ("input", "target"), "symbol": "Hinge",
      "description": "input where target is 1, max(0, margin − input) where −1 "
      "(nn.HingeEmbeddingLoss)", "params": (_REDUCTION, _margin(1.0))},
     {"name": "multilabel_soft_margin_loss", "inputs": ("input", "target"),
-     "symbol": "MLSoftMargin", "description": "the binary cross-entropy of each class's logit "
+     "symbol": "MLSoftMarg", "description": "the binary cross-entropy of each class's logit "
      "against its 0/1 target, averaged over the C classes (nn.MultiLabelSoftMarginLoss)",
      "params": (_REDUCTION, _weight("class")), "impl_name": "multilabel_soft_margin_weighted"},
 ]
