@@ -178,11 +178,11 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                            "counts"),
                  "target": ("nothing", "class indices get no gradient")},
     "margin_ranking_loss": {
-        "input1": ("−{g} · {c} · [{c} · ({a} − {b}) ≤ 0] / {n}", "only pairs ranked the "
-                   "wrong way (or tied) pull, input1 toward target's side"),
-        "input2": ("{g} · {c} · [{c} · ({a} − {b}) ≤ 0] / {n}", "the same, negated"),
-        "target": ("−{g} · ({a} − {b}) · [{c} · ({a} − {b}) ≤ 0] / {n}",
-                   "d/dt of max(0, −t · (x1 − x2))")},
+        "input1": ("−{g} · {c} · [{c} · ({a} − {b}) ≤ margin] / {n}", "only pairs not "
+                   "ranked margin apart the right way pull, input1 toward target's side"),
+        "input2": ("{g} · {c} · [{c} · ({a} − {b}) ≤ margin] / {n}", "the same, negated"),
+        "target": ("−{g} · ({a} − {b}) · [{c} · ({a} − {b}) ≤ margin] / {n}",
+                   "d/dt of max(0, −t · (x1 − x2) + margin)")},
     "poisson_nll_loss": {"input": ("{g} · (exp({a}) − {b}) / {n}", "the rate minus the count"),
                          "target": ("−{g} · {a} / {n}", "d/dt of −t · input")},
     "linear": {"input": ("{g} @ {b}", "gradient times the weight"),

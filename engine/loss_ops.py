@@ -73,7 +73,8 @@ INDEX_TARGETS = frozenset({"multilabel_margin_loss", "multi_margin_loss"})
 # inputs torch also takes as a plain number: gaussian_nll_loss' var (a float: var · ones)
 NUMBER_INPUTS = frozenset({("gaussian_nll_loss", 2)})
 # F.<name>(tensors..., a, b): torch's positional options after the tensors, in its order
-FUNCTIONAL_POSITIONAL = {"triplet_margin_loss": ("margin", "p", "eps", "swap"),
+FUNCTIONAL_POSITIONAL = {"margin_ranking_loss": ("margin",),
+                         "triplet_margin_loss": ("margin", "p", "eps", "swap"),
                          "gaussian_nll_loss": ("full", "eps", "reduction"),
                          "multi_margin_loss": ("p", "margin", "weight"),
                          "cosine_embedding_loss": ("margin",),

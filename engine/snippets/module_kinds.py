@@ -40,13 +40,14 @@ THREE_INPUTS = ("MarginRankingLoss", "TripletMarginLoss", "GaussianNLLLoss",
 # what a loss module takes besides reduction=
 LOSS_OPTIONS = {"SmoothL1Loss": ("beta",), "HuberLoss": ("delta",),
                  "KLDivLoss": ("log_target",), "CrossEntropyLoss": ("weight", "label_smoothing"),
-                 "BCEWithLogitsLoss": ("pos_weight",),
+                 "BCEWithLogitsLoss": ("pos_weight",), "MarginRankingLoss": ("margin",),
                  "TripletMarginLoss": ("margin", "p", "eps", "swap"),
                  "GaussianNLLLoss": ("full", "eps"), "MultiMarginLoss": ("p", "margin", "weight"),
                  "CosineEmbeddingLoss": ("margin",), "HingeEmbeddingLoss": ("margin",),
                  "MultiLabelSoftMarginLoss": ("weight",)}
 # the loss modules whose first arguments are options, not size_average: those, in order
-LOSS_POSITIONAL = {"TripletMarginLoss": ("margin", "p", "eps", "swap"),
+LOSS_POSITIONAL = {"MarginRankingLoss": ("margin",),
+                   "TripletMarginLoss": ("margin", "p", "eps", "swap"),
                    "MultiMarginLoss": ("p", "margin", "weight"),
                    "CosineEmbeddingLoss": ("margin",), "HingeEmbeddingLoss": ("margin",),
                    "MultiLabelSoftMarginLoss": ("weight",)}

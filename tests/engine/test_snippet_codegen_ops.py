@@ -72,6 +72,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "binary_cross_entropy_with_logits": {"pos_weight": [1.5, 0.5, 3.0]},
     "cumsum": {"dim": 1}, "flip": {"dims": [0, 1]}, "prod": {"dim": 0}, "triu": {"diagonal": 1},
     "triplet_margin_loss": {"margin": 2.0, "p": 1.0, "swap": True},
+    "margin_ranking_loss": {"margin": 0.25},
     "gaussian_nll_loss": {"full": True, "reduction": "sum"},
     "multi_margin_loss": {"p": 2, "margin": 0.5, "weight": [1.0, 2.0, 0.5]},
     "cosine_embedding_loss": {"margin": -0.5, "reduction": "none"},

@@ -72,7 +72,8 @@ SNIPPETS = {
                                               "F.gaussian_nll_loss(mu, y, s).backward()\n",
     # a float var is torch's var · ones_like(input)
     "gaussian_float_var": GAUSS + "F.gaussian_nll_loss(mu, y, 0.5).backward()\n"
-                                  "nn.GaussianNLLLoss(reduction='sum')(mu * 2, y, 2.0).backward()\n",
+                                  "nn.GaussianNLLLoss(reduction='sum')(mu * 2, y, 2.0)"
+                                  ".backward()\n",
     **_three("MultiLabelMarginLoss", SCORES + MULTILABEL, "x, y"),
     "multilabel_margin_functional": SCORES + MULTILABEL + "F.multilabel_margin_loss(x.tanh(), "
                                                           "y).backward()\n",
