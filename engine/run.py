@@ -22,7 +22,8 @@ from typing import Any
 
 import torch
 
-from engine.calls import BACKWARD, GRAD, JACOBIAN, ZERO_GRAD, Call
+from engine.autograd_functional import functional_answer
+from engine.calls import BACKWARD, FUNCTIONAL, GRAD, JACOBIAN, ZERO_GRAD, Call
 from engine.calls import backward as backward_call
 from engine.calls import describe as describe_call
 from engine.document import Document, Node
@@ -176,6 +177,14 @@ class _Program:
             return
         if call.kind == JACOBIAN:
             self._jacobian(call, done)
+            return
+        if call.kind == FUNCTIONAL:  # vjp, jvp, vhp, hvp, hessian: torch's own function
+            if not call.outputs or not call.inputs:
+                raise _NotRun(f"the {call.function} call has no output or no input left")
+            done.output_ids = list(call.outputs)
+            made = self._tensors(call.outputs)
+            values = [t.detach() for t in self._tensors(call.inputs)]
+            done.answer = functional_answer(self.doc, call, values, made)
             return
         if call.primary:
             outputs = self.outputs

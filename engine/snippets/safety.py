@@ -23,11 +23,12 @@ TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
                  "torch.autograd.functional", "math")
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
-                      "torch.autograd.backward", "torch.autograd.functional.jacobian",
-                      "torch.autograd.functional.hessian")
+                      "torch.autograd.backward",
+                      *(f"torch.autograd.functional.{name}" for name in (
+                          "jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")))
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
                     "torch.autograd (Variable, grad, backward), torch.autograd.functional "
-                    "(jacobian) and math")
+                    "(jacobian, hessian, vjp, jvp, vhp, hvp) and math")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 OUTSIDE_LIBRARIES = {

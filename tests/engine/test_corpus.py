@@ -1,7 +1,8 @@
 """Real learner snippets (tests/engine/corpus/, each with its source on the first line) read
 by the importer and run by the engine, against the same snippet run by plain torch in a
 subprocess: the same leaf gradients (rtol 1e-5), the same J from every
-torch.autograd.functional.jacobian call, the same answer from every torch.autograd.grad call,
+torch.autograd.functional.jacobian call, the same answer from every vjp, jvp, vhp, hvp and
+hessian call, the same answer from every torch.autograd.grad call,
 and the same error text."""
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "gurusarath_float64_backward_twice", "pytorch_issue_8474_view_rebinds_name",
                  "xinyooo_requires_grad_leaves", "zedali_dot_then_sum_zero",
                  "pytorch_issue_8626_expand_grads", "pytorch_issue_8626_narrow_of_expand",
-                 "docs_gaussiannllloss_examples"}
+                 "docs_gaussiannllloss_examples", "docs_functional_hessian_example"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
@@ -72,8 +73,7 @@ OUTSIDE = {"velog_training_loop",
            "dsplog_abs_gradient_numpy_plot", "ecomnet_data_zero_then_backward",
            "elliotwaite_hook_in_place_grad", "elliotwaite_module_class_hooks",
            "pytorch_notes_threads_train_fn",
-           "tingshua_grad_fn_called_by_hand", "atcold_custom_grads_function",
-           "docs_functional_hessian_example"}
+           "tingshua_grad_fn_called_by_hand", "atcold_custom_grads_function"}
 
 
 def engine_side(code: str) -> dict[str, Any]:
@@ -123,6 +123,16 @@ def agrees(ours: dict[str, Any], theirs: dict[str, Any]) -> str | None:
     for number, (j, want) in enumerate(zip(mine, theirs["jacobians"], strict=True), 1):
         if not close(j, want):
             return f"jacobian {number}: {j} != torch's {want}"
+    functionals = [(c["function"], c["answer"]) for c in ours["calls"]
+                   if c["kind"] == "functional" and c["ran"] and c["error"] is None]
+    theirs_functional = [(f["function"], f["answer"]) for f in theirs.get("functionals", [])]
+    if len(functionals) != len(theirs_functional):
+        return (f"{len(functionals)} torch.autograd.functional answers != torch's "
+                f"{len(theirs_functional)}")
+    for number, ((name, got), (want_name, want)) in enumerate(
+            zip(functionals, theirs_functional, strict=True), 1):
+        if name != want_name or not close(got, want):
+            return f"{name} answer {number}: {got} != torch's {want_name} {want}"
     wanted = theirs.get("grad_answers")  # None with allow_unused: test_snippet_inplace's
     answers = [list(c["results"].values()) for c in ours["calls"]
                if c["kind"] == "grad" and c["ran"] and c["error"] is None]
@@ -228,6 +238,8 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "pytorch_issue_8626_expand_grads": [G, G, B],
     "pytorch_issue_8626_narrow_of_expand": [G, G, G, B],
     "docs_gaussiannllloss_examples": [B, B],  # the heteroscedastic, then homoscedastic loss
+    # hessian(f, x): torch computes H; then the document's own call (nothing marked)
+    "docs_functional_hessian_example": ["functional", B],
 }
 
 
