@@ -15,6 +15,7 @@ import torch
 
 from engine.calls import Call, vectors_per
 from engine.document import Document
+from engine.format import preview
 from engine.pure_forward import PureForward
 
 
@@ -61,3 +62,20 @@ def flat_tensors(answer: Any) -> list[torch.Tensor]:
     if isinstance(answer, tuple):
         return [t for a in answer for t in flat_tensors(a)]
     return [answer] if isinstance(answer, torch.Tensor) else []
+
+
+# what the second part of each answer is, in the words of its docs
+PRODUCT = {"vjp": "vᵀJ", "jvp": "Jv", "vhp": "vᵀH", "hvp": "Hv"}
+
+
+def answer_text(function: str, answer: Any) -> str:
+    """One line for what the call returned: `(f(x) = [..], vᵀJ = [..])`, `H = [..]`."""
+    def shown(part: Any) -> str:
+        if isinstance(part, tuple):
+            return "(" + ", ".join(shown(p) for p in part) + ("," if len(part) == 1 else "") \
+                + ")"
+        return preview(part) if isinstance(part, torch.Tensor) else str(part)
+
+    if function == "hessian" or not isinstance(answer, tuple) or len(answer) != 2:
+        return f"H = {shown(answer)}"
+    return f"(f(inputs) = {shown(answer[0])}, {PRODUCT[function]} = {shown(answer[1])})"

@@ -14,7 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout
 
-from engine.calls import BACKWARD, GRAD, JACOBIAN, ZERO_GRAD, Call
+from engine.autograd_functional import answer_text
+from engine.calls import BACKWARD, FUNCTIONAL, GRAD, JACOBIAN, ZERO_GRAD, Call
 from engine.document import Document
 from engine.format import preview
 from engine.ops import CONSTANT, LEAF, NUMBER
@@ -137,6 +138,12 @@ class CallSection(QFrame):
                 call.set_to_none, lambda v: self._update("set_to_none", v, "Reset how"))
         elif call.kind == JACOBIAN:
             self._jacobian_fields(layout, results)
+        elif call.kind == FUNCTIONAL:  # f and v as the code gave them: edited there
+            note = QLabel(f"torch.autograd.functional.{call.function} of f, the graph from "
+                          "the inputs to the outputs, with v as the code gives it; .grad "
+                          "untouched (change f or v in the code)")
+            note.setWordWrap(True)
+            layout.addWidget(note)
         elif call.primary:
             options = doc.options
             outputs = ", ".join(n.name for n in doc.outputs()) or "none marked yet"
@@ -263,11 +270,12 @@ class CallSection(QFrame):
             self.error.show()
         else:
             self.error.hide()
-        self.result.setText(_result_text(result, names, failed_at))
+        self.result.setText(_result_text(result, names, failed_at, self.call.function))
         self.result.setVisible(bool(self.result.text()))
 
 
-def _result_text(result: CallResult, names: dict[str, str], failed_at: int | None) -> str:
+def _result_text(result: CallResult, names: dict[str, str], failed_at: int | None,
+                 function: str = "") -> str:
     if not result.ran:
         if failed_at is not None and failed_at < result.index:
             return f"not run: call {failed_at + 1} raised an error, and a script stops there"
@@ -282,6 +290,8 @@ def _result_text(result: CallResult, names: dict[str, str], failed_at: int | Non
         blocks = "; ".join(f"∂{names.get(o, o)}/∂{names.get(i, i)} = {preview(j)}"
                            for (o, i), j in result.jacobian.items())
         return f"returns J: {blocks}  ·  .grad untouched (J is in the Jacobian lens)"
+    if result.kind == FUNCTIONAL:
+        return f"returns {answer_text(function, result.answer)}  ·  .grad untouched"
     changed = [f"{names.get(i, i)}.grad = {preview(g)}" for i, g in result.grads_after.items()
                if not _same(g, result.grads_before.get(i))]
     if not changed:
