@@ -48,7 +48,10 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "gurusarath_float64_backward_twice", "pytorch_issue_8474_view_rebinds_name",
                  "xinyooo_requires_grad_leaves", "zedali_dot_then_sum_zero",
                  "pytorch_issue_8626_expand_grads", "pytorch_issue_8626_narrow_of_expand",
-                 "docs_gaussiannllloss_examples", "docs_functional_hessian_example"}
+                 "docs_gaussiannllloss_examples", "docs_functional_hessian_example",
+                 "docs_functional_vjp_examples", "docs_functional_jvp_examples",
+                 "docs_functional_vhp_examples", "docs_functional_hvp_examples",
+                 "docs_functional_hessian_two_inputs"}
 # Training steps (a .grad used to update the weights): outside the computation Gradflow reads.
 TRAINING = {"polynomial_training", "airoads_training_loop", "pe_backprop_step",
             "pe_autograd_whole", "two_layer_net_training", "houchenll_linreg_data_update",
@@ -174,7 +177,7 @@ def test_snippet_agrees_with_plain_torch_or_is_refused_as_expected(
         assert agrees(ours, reference[path.stem]) is None, agrees(ours, reference[path.stem])
 
 
-B, Z, G, J = "backward", "zero_grad", "grad", "jacobian"
+B, Z, G, J, FN = "backward", "zero_grad", "grad", "jacobian", "functional"
 PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by hand
     "d2l_autograd_chapter": [B, Z, B],
     "basics_jacobian_product": [B, B, Z, B],
@@ -239,8 +242,25 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "pytorch_issue_8626_narrow_of_expand": [G, G, G, B],
     "docs_gaussiannllloss_examples": [B, B],  # the heteroscedastic, then homoscedastic loss
     # hessian(f, x): torch computes H; then the document's own call (nothing marked)
-    "docs_functional_hessian_example": ["functional", B],
+    "docs_functional_hessian_example": [FN, B],
+    # vjp, jvp, vhp, hvp: the docs' example of one input, then of two (a tuple)
+    **{f"docs_functional_{name}_examples": [FN, FN, B] for name in ("vjp", "jvp", "vhp", "hvp")},
+    "docs_functional_hessian_two_inputs": [FN, B],
 }
+
+
+def test_every_functional_answer_of_the_corpus_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    """The docs' vjp, jvp, vhp, hvp and hessian examples give torch 10 answers, and the
+    engine the same 10, made by the same functions in the same order."""
+    stems = [s for s in PROGRAMS if s.startswith("docs_functional_")]
+    assert sum(len(reference[s]["functionals"]) for s in stems) == 10
+    for stem in stems:
+        code = (Path(__file__).parent / "corpus" / f"{stem}.py").read_text(encoding="utf-8")
+        ours = engine_side(code)
+        assert agrees(ours, reference[stem]) is None, stem
+        assert [c["function"] for c in ours["calls"] if c["kind"] == FN] == \
+            [f["function"] for f in reference[stem]["functionals"]]
 
 
 def test_every_jacobian_call_of_the_corpus_is_compared(
