@@ -139,9 +139,10 @@ class CallSection(QFrame):
         elif call.kind == JACOBIAN:
             self._jacobian_fields(layout, results)
         elif call.kind == FUNCTIONAL:  # f and v as the code gave them: edited there
+            given = "" if call.function == "hessian" else ", with v as the code gives it"
             note = QLabel(f"torch.autograd.functional.{call.function} of f, the graph from "
-                          "the inputs to the outputs, with v as the code gives it; .grad "
-                          "untouched (change f or v in the code)")
+                          f"the inputs to the outputs{given}; .grad untouched (change f"
+                          f"{'' if call.function == 'hessian' else ' or v'} in the code)")
             note.setWordWrap(True)
             layout.addWidget(note)
         elif call.primary:
