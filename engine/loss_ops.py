@@ -8,7 +8,7 @@ engine/ops.py: the window appears before torch loads."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.op_params import Param
@@ -125,35 +125,50 @@ def spec_fields() -> list[dict[str, Any]]:
     return out
 
 
-def loss_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]) -> Any:
-    """The output shape of one of these losses on inputs of these shapes; None where the
-    shapes are none torch takes here (it says so at run time), else the first input's own
-    rule. Shapes the rules do not cover: ASK (the caller's ASK_TORCH)."""
+def loss_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any],
+               broadcast: Callable[[list[tuple[int, ...]]], tuple[int, ...] | None]) -> Any:
+    """The output shape of one of these losses on inputs of these shapes (`broadcast`:
+    torch's rule on tuples), None where torch refuses them (it says so at run time, in its
+    words), ASK where the rules here do not tell (the class-index targets: int64)."""
     reduced = params.get("reduction", "mean") != "none"
-    first = shapes[0]
-    if op in ("soft_margin_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss",
-              "gaussian_nll_loss") and shapes[1] != first:
+    if op in INDEX_TARGETS or () in shapes:  # a 0-d shape may be a plain number here
         return ASK
-    if op == "gaussian_nll_loss":  # var: the input's shape, or one fewer (or 1) at the end
-        var = shapes[2]
-        if var != first and var != first[:-1] and var != (*first[:-1], 1):
-            return ASK
-        return () if reduced else first
-    if op in ("soft_margin_loss", "hinge_embedding_loss"):
-        return () if reduced else first
-    if len(first) not in (1, 2):
-        return ASK
-    rows = first[:1] if len(first) == 2 else ()
-    if op in ("triplet_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss"):
-        if any(s != first for s in shapes[1:]):
-            return ASK
-    elif op == "cosine_embedding_loss":
-        if shapes[1] != first or shapes[2] != rows:
-            return ASK
-    elif op == "multi_margin_loss" and shapes[1] != rows:
-        return ASK
-    return () if reduced else rows
+    told = _unreduced(op, shapes, broadcast)
+    return told if told is None or told is ASK or not reduced else ()
 
+
+def _unreduced(op: str, shapes: list[tuple[int, ...]],
+               broadcast: Callable[[list[tuple[int, ...]]], tuple[int, ...] | None]) -> Any:
+    first = shapes[0]
+    if op in ("soft_margin_loss", "hinge_embedding_loss"):  # elementwise, broadcast
+        return broadcast(shapes)
+    if op == "gaussian_nll_loss":  # var: the input's shape, one fewer dim, or a 1 in one
+        var = shapes[2]
+        if var != first and var == first[:-1]:
+            var = (*var, 1)
+        elif var != first and (len(var) != len(first) or sum(
+                v for n, v in zip(first, var, strict=True) if n != v) != 1):
+            return None  # torch: var is of incorrect size
+        return broadcast([first, shapes[1], var])
+    if op == "triplet_margin_loss":  # the distance of each row: the last dim summed away
+        if len({len(s) for s in shapes}) != 1:
+            return None
+        joint = broadcast(shapes)
+        return None if joint is None else joint[:-1]
+    if op == "multilabel_soft_margin_loss":  # the mean over the input's last dim
+        joint = broadcast(shapes)
+        if not first or joint is None:
+            return None  # torch sums over dim input.dim() - 1 of the broadcast loss
+        last = len(first) - 1
+        return joint[:last] + joint[last + 1:]
+    if op == "cosine_embedding_loss":  # rows of 2-d inputs with a 1-d target, or vectors
+        target = shapes[2]
+        wanted = {1: 2, 0: 1}.get(len(target))
+        if wanted is None or len(first) != wanted or len(shapes[1]) != wanted:
+            return None
+        joint = broadcast(shapes[:2])
+        return None if joint is None else broadcast([joint[:-1], target])
+    return ASK
 
 
 # op → port → (formula, words), placeholders as in engine/explain.py: {g} the gradient at

@@ -89,7 +89,7 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         if (len(x) == 2 and target == x[:1]) or (len(x) == 1 and target == ()):
             return ()
     if op in LOSS_NAMES:  # engine/loss_ops.py
-        told = loss_shape(op, shapes, params)
+        told = loss_shape(op, shapes, params, broadcast)
         return ASK_TORCH if told is ASK else told
     return ASK_TORCH
 
