@@ -16,6 +16,7 @@ import torch
 from engine.calls import Call, vectors_per
 from engine.document import Document
 from engine.format import preview
+from engine.limits import ANSWER_ENTRIES
 from engine.pure_forward import PureForward
 
 
@@ -79,3 +80,13 @@ def answer_text(function: str, answer: Any) -> str:
     if function == "hessian" or not isinstance(answer, tuple) or len(answer) != 2:
         return f"H = {shown(answer)}"
     return f"(f(inputs) = {shown(answer[0])}, {PRODUCT[function]} = {shown(answer[1])})"
+
+
+def too_large(function: str, output_numel: int, input_numel: int) -> str | None:
+    """Why a jacobian or hessian call is refused before torch computes it (J has an entry
+    per output and input element, H per pair of input elements), or None."""
+    entries = input_numel * (input_numel if function == "hessian" else output_numel)
+    if function not in ("jacobian", "hessian") or not ANSWER_ENTRIES.exceeded(entries):
+        return None
+    return (f"torch.autograd.functional.{function} would return {entries:,} entries: "
+            f"{ANSWER_ENTRIES.message()}")

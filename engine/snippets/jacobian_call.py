@@ -19,6 +19,7 @@ import networkx as nx
 import torch
 
 from engine import calls
+from engine.autograd_functional import too_large
 from engine.limits import CALL_DEPTH
 from engine.snippets.gradcall import GradCallReader
 from engine.snippets.program import JACOBIAN_ANSWER, GradAnswer
@@ -98,6 +99,11 @@ class JacobianReader(GradCallReader):
         if len(set(outputs)) != len(outputs):
             raise error_at(node, "f returns the same tensor twice; return each output once")
         inputs, outputs = self._settle(inputs, copies, outputs, before)
+        sizes = [sum(m.numel() for m in (self.meta.get(i) for i in ids)
+                     if isinstance(m, torch.Tensor)) for ids in (outputs, inputs)]
+        why = too_large(function, *sizes)
+        if why is not None:  # before torch computes it, row by row
+            raise error_at(node, why)
         if function != "jacobian":
             vectors = self._vectors(function, args.get("v"), len(outputs), len(inputs),
                                     tuple_outputs if function == "vjp" else tuple_inputs, node)

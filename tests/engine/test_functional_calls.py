@@ -154,3 +154,21 @@ def test_the_lens_checks_a_vjp_against_what_it_returned() -> None:
     assert "torch.autograd.functional.vjp returned" in shown.compared_with
     other = lens(doc, result, 4)  # the hessian: J of f, and where its own answer is
     assert other.matches is None and "hessian returned is under its call" in other.note
+
+
+def test_a_jacobian_or_hessian_past_the_limit_is_refused_before_torch_computes_it() -> None:
+    """torch computes J and H row by row: one backward pass per row. Past the limit the
+    snippet is refused at its line, and a document's call at run time, naming the limit."""
+    ok = HEAD + "x = torch.ones(1000)\nH = hessian(lambda t: (t ** 3).sum(), x)\n"
+    at_limit = import_snippet(ok)
+    assert len(report(at_limit, run(at_limit))["calls"][0]["answer"]) == 1000
+    with pytest.raises(ImportError_, match="1,002,001 entries: over the limit of 1,000,000 "
+                                           "entries a jacobian or hessian call returns"):
+        import_snippet(HEAD + "x = torch.ones(1001)\nH = hessian(lambda t: (t ** 3).sum(), x)\n")
+    doc = Document()
+    x = leaf(doc, "x", [1.0] * 1001)
+    y = op(doc, "exp", "y", x)
+    doc.set_calls([calls.PRIMARY, calls.jacobian([y], [x])])
+    error = run(doc).calls[1].error
+    assert error is not None and error.type == "LimitExceeded"
+    assert "jacobian would return 1,002,001 entries: over the limit" in error.message
