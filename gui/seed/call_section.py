@@ -15,7 +15,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout
 
 from engine.autograd_functional import answer_text
-from engine.calls import BACKWARD, FUNCTIONAL, GRAD, JACOBIAN, ZERO_GRAD, Call
+from engine.calls import BACKWARD, FUNCTIONAL, GRAD, JACOBIAN, ZERO_GRAD, Call, vectors_per
 from engine.document import Document
 from engine.format import preview
 from engine.ops import CONSTANT, LEAF, NUMBER
@@ -83,8 +83,10 @@ class CallSection(QFrame):
         self.fields: dict[str, Any] = {}
         self._add_fields(layout)
         self.blocks: list[SeedBlock] = []
-        if self.call.kind in (BACKWARD, GRAD) and not self.call.primary:
-            for k, node_id in enumerate(self.call.outputs):
+        if self.call.kind in (BACKWARD, GRAD, FUNCTIONAL) and not self.call.primary:
+            given = vectors_per(self.call) if self.call.kind == FUNCTIONAL else \
+                self.call.outputs  # a functional call's v: per output (vjp) or input
+            for k, node_id in enumerate(given):
                 shape = shape_of(node_id)
                 target = CallSeed(self.doc, form.undo_stack, index, k, shape)
                 block = SeedBlock(form, node_id, shape, target)
@@ -139,10 +141,11 @@ class CallSection(QFrame):
         elif call.kind == JACOBIAN:
             self._jacobian_fields(layout, results)
         elif call.kind == FUNCTIONAL:  # f and v as the code gave them: edited there
-            given = "" if call.function == "hessian" else ", with v as the code gives it"
+            given = "" if call.function == "hessian" else \
+                f", with v (below) per {'output' if call.function == 'vjp' else 'input'}"
             note = QLabel(f"torch.autograd.functional.{call.function} of f, the graph from "
-                          f"the inputs to the outputs{given}; .grad untouched (change f"
-                          f"{'' if call.function == 'hessian' else ' or v'} in the code)")
+                          f"the inputs to the outputs{given}; .grad untouched (f is changed "
+                          "in the code)")
             note.setWordWrap(True)
             layout.addWidget(note)
         elif call.primary:
