@@ -145,8 +145,9 @@ class ProgramPanel:
 
     # ---- adding ---------------------------------------------------------------------------
     def add(self, kind: str) -> None:
+        word = "vjp" if kind == FUNCTIONAL else kind
         refused = push(self.form.undo_stack, AddCallCommand(self.doc, self._new_call(kind),
-                                                            text=f"Add {'vjp' if kind == FUNCTIONAL else kind} call"))
+                                                            text=f"Add {word} call"))
         self.refusal.setText(f"not added: {refused}" if refused else "")
         self.refusal.setVisible(bool(refused))
 
