@@ -27,9 +27,14 @@ ZERO_GRAD = "zero_grad"  # leaf.grad.zero_() or leaf.grad = None, leaf by leaf
 GRAD = "grad"  # torch.autograd.grad(outputs, inputs, grad_outputs=seeds, ...)
 # torch.autograd.functional.jacobian(f, inputs): f is the graph from inputs to outputs
 JACOBIAN = "jacobian"
-KINDS = (BACKWARD, ZERO_GRAD, GRAD, JACOBIAN)
+# torch.autograd.functional.vjp / jvp / vhp / hvp / hessian(f, inputs[, v]): f as for jacobian;
+# `function` names which one, `seeds` holds v (per output for vjp, per input for jvp, vhp
+# and hvp, none for hessian). torch computes the answer; no .grad changes.
+FUNCTIONAL = "functional"
+FUNCTIONS = ("vjp", "jvp", "vhp", "hvp", "hessian")
+KINDS = (BACKWARD, ZERO_GRAD, GRAD, JACOBIAN, FUNCTIONAL)
 CALL_FIELDS = ("kind", "primary", "outputs", "seeds", "retain_graph", "inputs", "leaves",
-               "set_to_none", "tuple_inputs", "tuple_outputs")
+               "set_to_none", "tuple_inputs", "tuple_outputs", "function")
 
 
 class CallError(ValueError):
@@ -54,6 +59,7 @@ class Call:
     # tuple (per input, per output) even of one; several are always a tuple.
     tuple_inputs: bool = False
     tuple_outputs: bool = False
+    function: str = ""  # functional: one of FUNCTIONS
 
 
 PRIMARY = Call(BACKWARD, primary=True)
@@ -87,6 +93,27 @@ def jacobian(outputs: Sequence[str], inputs: Sequence[str], *,
                 tuple_outputs=len(outputs) > 1 if tuple_outputs is None else tuple_outputs)
 
 
+def functional(function: str, outputs: Sequence[str], inputs: Sequence[str],
+               vectors: Sequence[Nested | None] | None = None, *,
+               tuple_inputs: bool | None = None, tuple_outputs: bool | None = None) -> Call:
+    """`torch.autograd.functional.<function>(f, inputs, v)`, f the graph from inputs to
+    outputs, v one per output (vjp) or per input (jvp, vhp, hvp); None: no v given."""
+    per = () if function == "hessian" else outputs if function == "vjp" else inputs
+    vectors = list(vectors) if vectors is not None else [None] * len(per)
+    return Call(FUNCTIONAL, function=function, outputs=tuple(outputs), inputs=tuple(inputs),
+                seeds=tuple(vectors),
+                tuple_inputs=len(inputs) > 1 if tuple_inputs is None else tuple_inputs,
+                tuple_outputs=len(outputs) > 1 if tuple_outputs is None else tuple_outputs)
+
+
+def vectors_per(call: Call) -> tuple[str, ...]:
+    """The nodes a functional call's v goes with: its outputs (vjp), its inputs (jvp, vhp,
+    hvp), none (hessian)."""
+    if call.function == "hessian":
+        return ()
+    return call.outputs if call.function == "vjp" else call.inputs or ()
+
+
 def normalised(call: Call) -> Call:
     """The same call with lists turned into tuples (callers may pass lists)."""
     def tup(v: Sequence[Any] | None) -> tuple[Any, ...] | None:
@@ -108,8 +135,10 @@ def check_call(call: Call, exists: Callable[[str], str | None]) -> None:
             raise CallError("the document's own backward call takes its settings from the "
                             "graph: edit the outputs' gradients and the run options instead")
         return
-    if call.kind == JACOBIAN:
+    if call.kind in (JACOBIAN, FUNCTIONAL):
         _check_jacobian(call, exists)
+        if call.kind == FUNCTIONAL:
+            _check_functional(call)
         return
     if call.kind in (BACKWARD, GRAD):
         if not call.outputs:
@@ -138,18 +167,37 @@ def check_call(call: Call, exists: Callable[[str], str | None]) -> None:
 
 
 def _check_jacobian(call: Call, exists: Callable[[str], str | None]) -> None:
+    kind = call.function or "jacobian"
     if not call.outputs:
-        raise CallError("a jacobian call needs at least one output of f")
+        raise CallError(f"a {kind} call needs at least one output of f")
     if not call.inputs:
-        raise CallError("a jacobian call needs at least one input")
+        raise CallError(f"a {kind} call needs at least one input")
     for ids, what in ((call.outputs, "output"), (call.inputs, "input")):
         if len(set(ids)) != len(ids):
-            raise CallError(f"a jacobian call names the same {what} twice")
+            raise CallError(f"a {kind} call names the same {what} twice")
         _check_ids(ids, exists, what)
     if len(call.inputs) > 1 and not call.tuple_inputs:
-        raise CallError("several inputs of a jacobian call are a tuple: set tuple_inputs")
+        raise CallError(f"several inputs of a {kind} call are a tuple: set tuple_inputs")
     if len(call.outputs) > 1 and not call.tuple_outputs:
-        raise CallError("several outputs of a jacobian call are a tuple: set tuple_outputs")
+        raise CallError(f"several outputs of a {kind} call are a tuple: set tuple_outputs")
+
+
+def _check_functional(call: Call) -> None:
+    if call.function not in FUNCTIONS:
+        raise CallError(f"unknown torch.autograd.functional function {call.function!r}; use "
+                        f"one of {', '.join(FUNCTIONS)}")
+    per = vectors_per(call)
+    if len(call.seeds) != len(per):
+        what = "output" if call.function == "vjp" else "input"
+        raise CallError(f"a {call.function} call takes no v" if not per else
+                        f"{len(per)} {what}s but {len(call.seeds)} vectors: give one v per "
+                        f"{what} (None for none)")
+    for vector in call.seeds:
+        if vector is not None and not is_number(vector):
+            try:
+                check_rectangular(vector)
+            except LiteralError as exc:
+                raise CallError(f"v {exc}") from None
 
 
 def check_program(calls: Sequence[Call]) -> None:
@@ -170,11 +218,13 @@ def defaults(kind: str) -> dict[str, Any]:
     """Fields a call of this kind must leave at their defaults."""
     unused = {"primary": False, "outputs": (), "seeds": (), "retain_graph": False,
               "inputs": None, "leaves": None, "set_to_none": False, "tuple_inputs": False,
-              "tuple_outputs": False}
+              "tuple_outputs": False, "function": ""}
     used = {BACKWARD: ("primary", "outputs", "seeds", "retain_graph", "inputs"),
             GRAD: ("outputs", "seeds", "retain_graph", "inputs"),
             ZERO_GRAD: ("leaves", "set_to_none"),
-            JACOBIAN: ("outputs", "inputs", "tuple_inputs", "tuple_outputs")}[kind]
+            JACOBIAN: ("outputs", "inputs", "tuple_inputs", "tuple_outputs"),
+            FUNCTIONAL: ("function", "outputs", "seeds", "inputs", "tuple_inputs",
+                         "tuple_outputs")}[kind]
     return {k: v for k, v in unused.items() if k not in used}
 
 
@@ -187,9 +237,12 @@ def _check_ids(ids: Sequence[str], exists: Callable[[str], str | None], what: st
 def without_node(call: Call, node_id: str) -> Call:
     """The call with every mention of a removed node dropped."""
     keep = [k for k, o in enumerate(call.outputs) if o != node_id]
+    seeds = tuple(call.seeds[k] for k in keep) if call.seeds else ()
+    if call.kind == FUNCTIONAL and call.function != "vjp":  # v goes with the inputs
+        seeds = tuple(v for i, v in zip(call.inputs or (), call.seeds, strict=False)
+                      if i != node_id)
     return replace(
-        call, outputs=tuple(call.outputs[k] for k in keep),
-        seeds=tuple(call.seeds[k] for k in keep) if call.seeds else (),
+        call, outputs=tuple(call.outputs[k] for k in keep), seeds=seeds,
         inputs=None if call.inputs is None else tuple(i for i in call.inputs if i != node_id),
         leaves=None if call.leaves is None else tuple(i for i in call.leaves if i != node_id))
 
@@ -209,6 +262,8 @@ def describe(call: Call, names: Callable[[str], str]) -> str:
         return "backward() on the marked outputs"
     if call.kind == JACOBIAN:
         return jacobian_text(call, names)
+    if call.kind == FUNCTIONAL:
+        return functional_text(call, names)
     outs = ", ".join(names(i) for i in call.outputs)
     extra = ""
     if any(s is not None for s in call.seeds):
@@ -232,6 +287,16 @@ def jacobian_text(call: Call, names: Callable[[str], str]) -> str:
     given = _tuple_text(ins, call.tuple_inputs)
     returned = _tuple_text(outs, call.tuple_outputs)
     return f"torch.autograd.functional.jacobian(lambda {', '.join(ins)}: {returned}, {given})"
+
+
+def functional_text(call: Call, names: Callable[[str], str]) -> str:
+    """`torch.autograd.functional.vjp(lambda x: y, x, v=[1.0, 2.0])`, as jacobian_text."""
+    text = jacobian_text(call, names).replace(".jacobian(", f".{call.function}(", 1)[:-1]
+    if any(v is not None for v in call.seeds):
+        vs = ["None" if v is None else format_literal(v) for v in call.seeds]
+        per_tuple = call.tuple_outputs if call.function == "vjp" else call.tuple_inputs
+        text += f", v={_tuple_text(vs, per_tuple)}"
+    return text + ")"
 
 
 def _tuple_text(items: list[str], as_tuple: bool) -> str:

@@ -158,6 +158,11 @@ def _tolist(t: Any) -> Any:
     return None if t is None else _plain(t.tolist())
 
 
+def _nested(answer: Any) -> Any:
+    """A torch.autograd.functional answer as lists: a tuple's items in a list."""
+    return [_nested(a) for a in answer] if isinstance(answer, tuple) else _tolist(answer)
+
+
 def report(doc: Document, result: Any) -> dict[str, Any]:
     """The JSON object of the CLI contract (DESIGN.md)."""
     outputs = {}
@@ -196,7 +201,9 @@ def _call_report(result: Any, call: Any, spec: Any) -> dict[str, Any]:
             "error": error,
             "results": {names[i]: _tolist(g) for i, g in call.results.items()}
             if call.kind == "grad" and call.ran else None,
-            **({"jacobian": _jacobian_report(call, spec)} if call.kind == "jacobian" else {})}
+            **({"jacobian": _jacobian_report(call, spec)} if call.kind == "jacobian" else {}),
+            **({"function": spec.function, "answer": _nested(call.answer)}
+               if call.kind == "functional" else {})}
 
 
 def _jacobian_report(call: Any, spec: Any) -> Any:
@@ -221,6 +228,8 @@ def _human(doc: Document, data: dict[str, Any]) -> str:
                 lines.append(f"  returned for {name}: {value}")
             if call.get("jacobian") is not None:
                 lines.append(f"  returned J = {call['jacobian']}")
+            if call.get("answer") is not None:
+                lines.append(f"  returned {call['answer']}")
             for name, grad in (call["grads"] or {}).items():
                 lines.append(f"  then {name}.grad = {grad}")
     for name, grad in data["grads"].items():

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from engine.document import Document, Edge
 from engine.format import preview
+from engine.loss_ops import LOSS_NAMES, ROW_LOSSES, loss_rule
+from engine.loss_ops import RULES as LOSS_RULES
 from engine.ops import CONSTANT, LEAF, get_op
 from engine.trace import Run
 
@@ -177,11 +179,11 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                            "counts"),
                  "target": ("nothing", "class indices get no gradient")},
     "margin_ranking_loss": {
-        "input1": ("−{g} · {c} · [{c} · ({a} − {b}) ≤ 0] / {n}", "only pairs ranked the "
-                   "wrong way (or tied) pull, input1 toward target's side"),
-        "input2": ("{g} · {c} · [{c} · ({a} − {b}) ≤ 0] / {n}", "the same, negated"),
-        "target": ("−{g} · ({a} − {b}) · [{c} · ({a} − {b}) ≤ 0] / {n}",
-                   "d/dt of max(0, −t · (x1 − x2))")},
+        "input1": ("−{g} · {c} · [{c} · ({a} − {b}) ≤ margin] / {n}", "only pairs not "
+                   "ranked margin apart the right way pull, input1 toward target's side"),
+        "input2": ("{g} · {c} · [{c} · ({a} − {b}) ≤ margin] / {n}", "the same, negated"),
+        "target": ("−{g} · ({a} − {b}) · [{c} · ({a} − {b}) ≤ margin] / {n}",
+                   "d/dt of max(0, −t · (x1 − x2) + margin)")},
     "poisson_nll_loss": {"input": ("{g} · (exp({a}) − {b}) / {n}", "the rate minus the count"),
                          "target": ("−{g} · {a} / {n}", "d/dt of −t · input")},
     "linear": {"input": ("{g} @ {b}", "gradient times the weight"),
@@ -191,6 +193,7 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
         "input": ("{g} · (softmax({a}) − onehot({b})) / {n}", "probabilities minus the target"),
         "target": ("−{g} · log_softmax({a}) / {n}", "for probability targets")},
 }
+RULES.update(LOSS_RULES)  # the margin, embedding and likelihood losses (engine/loss_ops.py)
 # kl_div(log_target=True): the target holds log-probabilities, its terms are e^t · (t − input)
 _KL_LOG_TARGET = {"input": ("−{g} · exp({b}) / {n}", "each log-probability is pulled up by "
                             "its target probability, e^t"),
@@ -233,7 +236,7 @@ def _count(run: Run, op: str, node_id: str, source: str, reduction: str | None) 
         return "1"
     if reduction == "batchmean":  # kl_div: the sum over the batch size
         return str(value.shape[0]) if value.dim() else "1"
-    if op == "cross_entropy":
+    if op == "cross_entropy" or op in ROW_LOSSES:  # the mean is over the rows
         return str(value.shape[0]) if value.dim() >= 2 else "1"
     return str(max(value.numel() // max(out.numel(), 1), 1))
 
@@ -344,6 +347,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
             rule = _CE_WEIGHTED.get(port)
         if node.op == "binary_cross_entropy_with_logits" and node.params.get("pos_weight"):
             rule = _BCE_POS_WEIGHT.get(port)
+        if node.op in LOSS_NAMES:  # engine/loss_ops.py, following the node's options
+            rule = loss_rule(node.op, node.params, port)
         if source is None:
             continue
         edge = edges[port]

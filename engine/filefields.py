@@ -67,6 +67,8 @@ def calls_from(raw: Any, doc: Document) -> list[Call]:
 def _call_field(name: str, value: Any, where: str) -> Any:
     if name in ("primary", "retain_graph", "set_to_none", "tuple_inputs", "tuple_outputs"):
         return expect(value, bool, where)
+    if name == "function":  # a functional call's torch function: checked with the program
+        return expect(value, str, where)
     if value is None and name in ("inputs", "leaves"):
         return None
     items = expect(value, list, where)

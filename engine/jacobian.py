@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from engine.calls import BACKWARD, GRAD, JACOBIAN
+from engine.calls import BACKWARD, FUNCTIONAL, GRAD, JACOBIAN
 from engine.document import Document
 from engine.format import element_labels
 from engine.lens import Lens
@@ -50,7 +50,7 @@ def lens(doc: Document, run: Run, call: int | None = None, max_entries: int = MA
     itself produced: its own share of .grad, or what autograd.grad returned. `cache` keeps
     J between calls with the same outputs and inputs."""
     target = CallTarget.of(doc, run, call)
-    if target.kind not in (BACKWARD, GRAD, JACOBIAN):
+    if target.kind not in (BACKWARD, GRAD, JACOBIAN, FUNCTIONAL):
         return Lens(call=target.index, label=target.label,
                     note=f"{target.label or 'this call'} is not a backward, autograd.grad "
                          "or jacobian call: it has no J")
@@ -68,6 +68,10 @@ def lens(doc: Document, run: Run, call: int | None = None, max_entries: int = MA
     if target.kind == JACOBIAN:
         result.note = "torch.autograd.functional.jacobian gives all of J at once: no v, no vᵀJ"
         compare_jacobian(target, result)
+        return result
+    if target.kind == FUNCTIONAL and target.function != "vjp":
+        result.note = (f"J of f; what torch.autograd.functional.{target.function} returned is "
+                       "under its call in the seed panel")
         return result
     seeds = [_seed_vector(target.seeds.get(i), run.values[i]) for i, _, _ in result.row_groups]
     if any(s is None for s in seeds):
@@ -167,7 +171,8 @@ def analyse(doc: Document, run: Run, basis: Run | None = None) -> None:
     try:
         run.lens = lens(doc, run, cache=cache)
         for done in run.calls:
-            if done.index != run.lens.call and done.kind in (BACKWARD, GRAD, JACOBIAN):
+            if done.index != run.lens.call and done.kind in (BACKWARD, GRAD, JACOBIAN,
+                                                             FUNCTIONAL):
                 run.lens.others[done.index] = lens(doc, run, done.index, cache=cache)
     except Exception as exc:
         run.lens = Lens(note=f"{type(exc).__name__}: {exc}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.calls import GRAD, JACOBIAN
+from engine.calls import FUNCTIONAL, GRAD, JACOBIAN
 from engine.document import Document
 from engine.lens import Lens
 from engine.snippets.codegen import call_code
@@ -32,14 +32,15 @@ class CallTarget:
     seeds: dict[str, torch.Tensor | None]  # the gradient given to each output (None: none)
     done: CallResult | None  # what the run recorded for it (None: no record)
     several: bool
+    function: str = ""  # a functional call's torch function (vjp: v and vᵀJ are its own)
 
     @classmethod
     def of(cls, doc: Document, run: Run, call: int | None) -> CallTarget:
         """Call `call` of `doc`'s program as `run` made it; None: the first backward call."""
         primary = next((i for i, c in enumerate(doc.calls) if c.primary), 0)
-        if not doc.outputs():  # nothing marked: a jacobian call is what there is to show
-            primary = next((i for i, c in enumerate(doc.calls) if c.kind == JACOBIAN),
-                           primary)
+        if not doc.outputs():  # nothing marked: a jacobian (or vjp...) call is what there is
+            primary = next((i for i, c in enumerate(doc.calls)
+                            if c.kind in (JACOBIAN, FUNCTIONAL)), primary)
         index = primary if call is None or not 0 <= call < len(doc.calls) else call
         spec = doc.calls[index]
         done = run.calls[index] if index < len(run.calls) else None
@@ -53,13 +54,15 @@ class CallTarget:
         else:
             output_ids = list(spec.outputs)
             asked = None if spec.inputs is None else list(spec.inputs)
+            per_output = spec.seeds if spec.kind != FUNCTIONAL or spec.function == "vjp" \
+                else ()  # jvp, vhp, hvp: v goes with the inputs, not the outputs
             planned = {i: None if v is None else torch.tensor(v)  # a jacobian call: none
-                       for i, v in zip(spec.outputs, spec.seeds or [None] * len(spec.outputs),
+                       for i, v in zip(spec.outputs, per_output or [None] * len(spec.outputs),
                                        strict=True)}
         seeds = done.seeds if done is not None and done.seeds else planned
         return cls(index, spec.kind, label, output_ids,
-                   asked if spec.kind in (GRAD, JACOBIAN) else None,
-                   None if asked is None else list(asked), seeds, done, several)
+                   asked if spec.kind in (GRAD, JACOBIAN, FUNCTIONAL) else None,
+                   None if asked is None else list(asked), seeds, done, several, spec.function)
 
     def compared_with(self) -> str:
         if not self.several:
@@ -69,6 +72,9 @@ class CallTarget:
         if self.kind == JACOBIAN:
             return (f"what call {self.index + 1}'s torch.autograd.functional.jacobian "
                     "returned")
+        if self.kind == FUNCTIONAL:
+            return (f"what call {self.index + 1}'s torch.autograd.functional.{self.function} "
+                    "returned")
         return f"call {self.index + 1}'s own share of .grad"
 
     def expected(self, input_id: str, numel: int, like: torch.Tensor) -> torch.Tensor:
@@ -76,6 +82,12 @@ class CallTarget:
         leaf the call was not asked to fill)."""
         done = self.done
         assert done is not None
+        if self.kind == FUNCTIONAL:  # vjp: (f(inputs), vᵀJ), a part per input
+            product = done.answer[1]
+            parts = product if isinstance(product, tuple) else (product,)
+            got = dict(zip(self.input_ids or (), parts, strict=False)).get(input_id)
+            return torch.zeros(numel, dtype=like.dtype) if got is None \
+                else got.reshape(-1).to(like.dtype)
         if self.kind == GRAD:
             got = done.results.get(input_id)
             return torch.zeros(numel, dtype=like.dtype) if got is None \

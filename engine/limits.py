@@ -41,6 +41,8 @@ NAME_CHARACTERS = Limit("characters in a name", 200)
 NODE_ID_CHARACTERS = Limit("characters in a node id", 64)
 JACOBIAN_ENTRIES = Limit("Jacobian entries shown in the lens", 64 * 64)
 CALLS = Limit("calls in a document's program", 100)
+# torch computes a jacobian (or hessian) row by row: one backward pass per row
+ANSWER_ENTRIES = Limit("entries a jacobian or hessian call returns", 1_000_000)
 IMAGE_SIDE = Limit("pixels on one side of an exported image", 16_000)
 
 ALL: tuple[Limit, ...] = tuple(v for v in globals().values() if isinstance(v, Limit))

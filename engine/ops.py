@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.index_text import format_index as format_index  # re-exported: the index key's text
 from engine.index_text import parse_index
+from engine.loss_ops import spec_fields as _loss_spec_fields
 from engine.op_impls import (
     assigned,
     bce_with_logits_weighted,
@@ -370,9 +371,11 @@ _SPECS: list[OpSpec] = [
            "negative log-likelihood of log-probabilities at the target classes", "losses",
            (_reduction(),), target="nn.functional.nll_loss"),
     OpSpec("margin_ranking_loss", "margin_ranking_loss", ("input1", "input2", "target"),
-           "MarginRank", "max(0, −target · (input1 − input2)): input1 ranked above input2 "
-           "where target is 1, below where −1 (nn.MarginRankingLoss)", "losses",
-           (_reduction(),), target="nn.functional.margin_ranking_loss"),
+           "MarginRank", "max(0, −target · (input1 − input2) + margin): input1 ranked above "
+           "input2 where target is 1, below where −1 (nn.MarginRankingLoss)", "losses",
+           (_reduction(), Param("margin", "float", 0.0, help="how far apart the pair must be "
+                                "ranked to cost nothing")),
+           target="nn.functional.margin_ranking_loss"),
     OpSpec("poisson_nll_loss", "poisson_nll_loss", ("input", "target"), "PoissonNLL",
            "Poisson negative log-likelihood of log-rates: exp(input) − target · input "
            "(nn.PoissonNLLLoss)", "losses", (_reduction(),),
@@ -386,6 +389,7 @@ _SPECS: list[OpSpec] = [
             Param("label_smoothing", "float", 0.0, help="the share spread over all classes")),
            impl=cross_entropy_weighted),
 ]
+_SPECS.extend(OpSpec(**fields) for fields in _loss_spec_fields())  # engine/loss_ops.py
 
 OPS: dict[str, OpSpec] = {spec.name: spec for spec in _SPECS}
 CATEGORIES = ("inputs", "arithmetic", "elementwise", "reductions", "shape", "losses")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from engine.calls import GRAD, JACOBIAN
+from engine.calls import FUNCTIONAL, GRAD, JACOBIAN
 from engine.format import element_labels, preview, shape_text
 from engine.ops import LEAF, is_source
 from engine.replay import Replay
@@ -197,6 +197,10 @@ def rows(replay: Replay, words: Callable[[int], str | None] | None = None) -> li
             out.append(Row(None, f"✗ {first_sentence(text)}",
                            f"torch raised this at this call; the calls after it are not "
                            f"run.\n{text}", error=text))
+        elif group.ran and group.kind == FUNCTIONAL:
+            out.append(Row(None, "(no steps: torch.autograd.functional works on copies of its "
+                                 "inputs and changes no .grad)",
+                           "what it returned is under the call in the seed panel"))
         elif group.ran and group.kind == JACOBIAN:
             # the app's tooltip names the lens; the web page (no lens) shows the text alone
             out.append(Row(None, "(no steps: torch.autograd.functional.jacobian works on "

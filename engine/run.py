@@ -22,7 +22,8 @@ from typing import Any
 
 import torch
 
-from engine.calls import BACKWARD, GRAD, JACOBIAN, ZERO_GRAD, Call
+from engine.autograd_functional import functional_answer, too_large
+from engine.calls import BACKWARD, FUNCTIONAL, GRAD, JACOBIAN, ZERO_GRAD, Call
 from engine.calls import backward as backward_call
 from engine.calls import describe as describe_call
 from engine.document import Document, Node
@@ -32,6 +33,7 @@ from engine.names import id_key
 from engine.pure_forward import functional_jacobian
 from engine.pure_forward import make_tensor as make_tensor  # where callers have long found it
 from engine.recorder import Recorder, copy_grad
+from engine.refusals import LimitExceeded
 from engine.trace import ZERO_GRAD as ZEROED
 from engine.trace import CallResult, Run, RunError
 
@@ -177,6 +179,15 @@ class _Program:
         if call.kind == JACOBIAN:
             self._jacobian(call, done)
             return
+        if call.kind == FUNCTIONAL:  # vjp, jvp, vhp, hvp, hessian: torch's own function
+            if not call.outputs or not call.inputs:
+                raise _NotRun(f"the {call.function} call has no output or no input left")
+            done.output_ids = list(call.outputs)
+            made = self._tensors(call.outputs)
+            values = [t.detach() for t in self._tensors(call.inputs)]
+            _refuse_if_too_large(call.function, made, values)
+            done.answer = functional_answer(self.doc, call, values, made)
+            return
         if call.primary:
             outputs = self.outputs
             if not outputs:
@@ -213,8 +224,9 @@ class _Program:
         if not call.outputs or not call.inputs:
             raise _NotRun("the jacobian call has no output or no input left")
         done.output_ids = list(call.outputs)
-        self._tensors(call.outputs)  # an output that could not be computed: say so first
+        made = self._tensors(call.outputs)  # an output that could not be computed: say so first
         values = [t.detach() for t in self._tensors(call.inputs)]
+        _refuse_if_too_large("jacobian", made, values)
         done.jacobian = functional_jacobian(self.doc, list(call.outputs), list(call.inputs),
                                             values, call.tuple_inputs, call.tuple_outputs)
 
@@ -231,6 +243,13 @@ class _Program:
                 grad: Any = t.grad  # on None: Python's own AttributeError, as in a script
                 grad.zero_()
             self.fwd.rec.add(ZEROED, leaf_id, grad=copy_grad(t.grad))
+
+
+def _refuse_if_too_large(function: str, outputs: list[torch.Tensor],
+                         inputs: list[torch.Tensor]) -> None:
+    why = too_large(function, sum(t.numel() for t in outputs), sum(t.numel() for t in inputs))
+    if why is not None:
+        raise LimitExceeded(why)
 
 
 def _seed_for(node: Node, out: torch.Tensor, warnings: list[str]) -> torch.Tensor | None:

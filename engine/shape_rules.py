@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.loss_ops import ASK, LOSS_NAMES, loss_shape
+
 ASK_TORCH: Any = object()  # the rules here do not cover this case
 _SAME = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs",
                    "square", "clone", "contiguous", "detach", "grad_hook", "clamp", "leaky_relu",
@@ -86,6 +88,9 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         (x, target) = shapes
         if (len(x) == 2 and target == x[:1]) or (len(x) == 1 and target == ()):
             return ()
+    if op in LOSS_NAMES:  # engine/loss_ops.py
+        told = loss_shape(op, shapes, params, broadcast)
+        return ASK_TORCH if told is ASK else told
     return ASK_TORCH
 
 

@@ -6,7 +6,7 @@ A `Run` is the only thing views read after a run. Its tensors are detached CPU c
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.document import Edge
 
@@ -86,7 +86,7 @@ class CallResult:
     Run.events[start:stop]; a call that was not run has an empty range."""
 
     index: int  # place in the document's program, from 0 (shown to people as index + 1)
-    kind: str  # engine.calls.BACKWARD | ZERO_GRAD | GRAD | JACOBIAN
+    kind: str  # engine.calls.BACKWARD | ZERO_GRAD | GRAD | JACOBIAN | FUNCTIONAL
     label: str  # one line in torch's words, for a heading (engine.calls.describe)
     primary: bool = False  # the document's own backward: outputs marked on the graph
     output_ids: list[str] = field(default_factory=list)
@@ -102,6 +102,9 @@ class CallResult:
     # jacobian only: what torch.autograd.functional.jacobian returned, block by block:
     # (output id, input id) -> a tensor of shape output.shape + input.shape
     jacobian: dict[tuple[str, str], Tensor] = field(default_factory=dict)
+    # functional only: what torch.autograd.functional.vjp / jvp / vhp / hvp / hessian
+    # returned, nested as torch nests it (engine/autograd_functional.py)
+    answer: Any = None
     # what this call sent through the graph: node totals, and what each edge carried back
     node_grads: dict[str, Tensor] = field(default_factory=dict)
     edge_grads: dict[Edge, Tensor] = field(default_factory=dict)

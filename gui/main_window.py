@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
-from engine.calls import BACKWARD, GRAD, JACOBIAN
+from engine.calls import BACKWARD, FUNCTIONAL, GRAD, JACOBIAN
 from engine.document import Document
 from engine.trace import Run
 from gui import style
@@ -373,4 +373,6 @@ def _what_ran(run: Run) -> str:
     kinds = {call.kind for call in run.calls if call.ran}
     if kinds & {BACKWARD, GRAD}:
         return "backward ran"
-    return "torch.autograd.functional.jacobian ran" if JACOBIAN in kinds else "forward ran"
+    if JACOBIAN in kinds:
+        return "torch.autograd.functional.jacobian ran"
+    return "torch.autograd.functional ran" if FUNCTIONAL in kinds else "forward ran"

@@ -17,9 +17,20 @@ from collections.abc import Sequence
 
 import networkx as nx
 
-from engine.calls import BACKWARD, GRAD, JACOBIAN, ZERO_GRAD, Call, jacobian_text, mentions
+from engine.calls import (
+    BACKWARD,
+    FUNCTIONAL,
+    GRAD,
+    JACOBIAN,
+    ZERO_GRAD,
+    Call,
+    functional_text,
+    jacobian_text,
+    mentions,
+)
 from engine.document import Document, Node
 from engine.literal import Nested, all_integers, format_literal
+from engine.loss_ops import LOSS_NAMES
 from engine.names import normal_name
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.snippets.tables import number_name
@@ -29,7 +40,7 @@ _FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", 
                "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss", "linear",
                "leaky_relu", "elu", "softplus", "gelu", "cosine_similarity", "kl_div", "pad",
                "layer_norm", "hardtanh", "relu6", "margin_ranking_loss",
-               "poisson_nll_loss")
+               "poisson_nll_loss", *LOSS_NAMES)
 # Ops written as a method of their first input: `x.clone()`, `x.detach()`.
 _METHODS = ("clone", "contiguous", "detach")
 _NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
@@ -297,6 +308,8 @@ def call_code(doc: Document, index: int) -> str:
         return lines[0].split(" = ", 1)[1]
     if doc.calls[index].kind == JACOBIAN:  # f as a lambda of the graph's names, on one line
         return jacobian_text(doc.calls[index], lambda i: doc.node(i).name)
+    if doc.calls[index].kind == FUNCTIONAL:
+        return functional_text(doc.calls[index], lambda i: doc.node(i).name)
     return "; ".join(lines)
 
 
@@ -312,7 +325,7 @@ def _call_lines(doc: Document, call: Call, number: int, taken: set[str]) -> list
             return ["pass  # no output is marked"]
         return [_backward_line(doc, [n.name for n in outputs], [_seed(n) for n in outputs],
                                doc.options.retain_graph, doc.options.inputs)]
-    if call.kind == JACOBIAN:
+    if call.kind in (JACOBIAN, FUNCTIONAL):
         return _jacobian_lines(doc, call, number, taken)
     names = [doc.node(i).name for i in call.outputs]
     seeds = [None if v is None else _tensor(v, _inferred_dtype(v), None) for v in call.seeds]
@@ -345,7 +358,8 @@ def _jacobian_lines(doc: Document, call: Call, number: int, taken: set[str]) -> 
     every node from its inputs to its outputs: a node only f uses under its own name (it is
     not written at the top), one the graph also uses again under a local name, since torch
     differentiates f's own computation on its parameters, not the one at the top."""
-    fn, result = _free_name(f"f_{number}", taken), _free_name(f"jacobian_{number}", taken)
+    what = call.function or "jacobian"  # a functional call: vjp, jvp, vhp, hvp, hessian
+    fn, result = _free_name(f"f_{number}", taken), _free_name(f"{what}_{number}", taken)
     taken |= {fn, result}
     inputs = [doc.node(i).name for i in call.inputs or ()]
     inline = _inlined_numbers(doc, doc.topological_nodes())
@@ -360,10 +374,15 @@ def _jacobian_lines(doc: Document, call: Call, number: int, taken: set[str]) -> 
     outputs = [local.get(o, doc.node(o).name) for o in call.outputs]
     returned = _as_tuple(outputs) if call.tuple_outputs else outputs[0]
     given = _as_tuple(inputs) if call.tuple_inputs else inputs[0]
+    vectors = ""
+    if any(v is not None for v in call.seeds):  # v: one per output (vjp) or input
+        vs = ["None" if v is None else _tensor(v, _inferred_dtype(v), None) for v in call.seeds]
+        per_tuple = call.tuple_outputs if call.function == "vjp" else call.tuple_inputs
+        vectors = f", {_as_tuple(vs) if per_tuple else vs[0]}"
     return [f"def {fn}({', '.join(inputs)}):", *("    " + line for line in body),
             f"    return {returned}",
-            f"{result} = torch.autograd.functional.jacobian({fn}, {given})",
-            f'print(f"call {number}: J = {{{result}}}")']
+            f"{result} = torch.autograd.functional.{what}({fn}, {given}{vectors})",
+            f'print(f"call {number}: {"J" if what == "jacobian" else what} = {{{result}}}")']
 
 
 def _as_tuple(names: list[str]) -> str:
@@ -390,7 +409,7 @@ def _private_nodes(doc: Document) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     claimed: set[str] = set()
     for index, call in enumerate(doc.calls):
-        if call.kind != JACOBIAN:
+        if call.kind not in (JACOBIAN, FUNCTIONAL):
             continue
         own = {n for n in _path_nodes(doc, call) - claimed if not doc.node(n).is_output
                and not any(mentions(c, n) for k, c in enumerate(doc.calls) if k != index)}

@@ -19,6 +19,7 @@ import networkx as nx
 import torch
 
 from engine import calls
+from engine.autograd_functional import too_large
 from engine.limits import CALL_DEPTH
 from engine.snippets.gradcall import GradCallReader
 from engine.snippets.program import JACOBIAN_ANSWER, GradAnswer
@@ -27,6 +28,12 @@ from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, V
 
 JACOBIAN = "torch.autograd.functional.jacobian"
 _NAMES = ("func", "inputs", "create_graph", "strict", "vectorize", "strategy")
+# torch.autograd.functional's other functions of f, read the same way (engine/calls.py's
+# functional call): their arguments in torch's order
+_SIGNATURES = {**{name: ("func", "inputs", "v", "create_graph", "strict")
+                  for name in ("vjp", "jvp", "vhp", "hvp")},
+               "hessian": ("func", "inputs", "create_graph", "strict", "vectorize",
+                           "outer_jacobian_strategy")}
 
 
 class JacobianReader(GradCallReader):
@@ -50,18 +57,22 @@ class JacobianReader(GradCallReader):
                     self.expr(inner)
 
     def functional_jacobian(self, node: ast.Call) -> Value:
-        args = self.call_arguments(node, _NAMES, "torch.autograd.functional.jacobian")
+        """torch.autograd.functional.jacobian, or vjp / jvp / vhp / hvp / hessian."""
+        name = (self.module_path(node.func) or "").rsplit(".", 1)[-1]
+        function = name if name in _SIGNATURES else "jacobian"
+        names = _SIGNATURES.get(function, _NAMES)
+        args = self.call_arguments(node, names, f"torch.autograd.functional.{function}")
         if "func" not in args or "inputs" not in args:  # Python's own words for it
             given: dict[str, Any] = {k: None for k in ("func", "inputs") if k in args}
             try:
-                torch.autograd.functional.jacobian(**given)
+                getattr(torch.autograd.functional, function)(**given)
             except TypeError as exc:
                 raise raised_at(node, exc) from None
-            raise error_at(node, "jacobian needs f and its inputs")
+            raise error_at(node, f"{function} needs f and its inputs")
         self._options(args)
         fn = self.expr(args["func"])
         if not (isinstance(fn, Py) and isinstance(fn.value, Function | Module)):
-            raise error_at(args["func"], "jacobian's f must be a def, a lambda or an nn "
+            raise error_at(args["func"], f"{function}'s f must be a def, a lambda or an nn "
                                          "module of the snippet, so Gradflow can read what it "
                                          "computes")
         inputs_given = self.expr(args["inputs"])
@@ -88,12 +99,45 @@ class JacobianReader(GradCallReader):
         if len(set(outputs)) != len(outputs):
             raise error_at(node, "f returns the same tensor twice; return each output once")
         inputs, outputs = self._settle(inputs, copies, outputs, before)
+        sizes = [sum(m.numel() for m in (self.meta.get(i) for i in ids)
+                     if isinstance(m, torch.Tensor)) for ids in (outputs, inputs)]
+        why = too_large(function, *sizes)
+        if why is not None:  # before torch computes it, row by row
+            raise error_at(node, why)
+        if function != "jacobian":
+            vectors = self._vectors(function, args.get("v"), len(outputs), len(inputs),
+                                    tuple_outputs if function == "vjp" else tuple_inputs, node)
+            self.add_call(calls.functional(function, outputs, inputs, vectors,
+                                           tuple_inputs=tuple_inputs,
+                                           tuple_outputs=tuple_outputs), node)
+            return answer_of(function, len(self.program), len(inputs), len(outputs),
+                             tuple_inputs, tuple_outputs)
         self.add_call(calls.jacobian(outputs, inputs, tuple_inputs=tuple_inputs,
                                      tuple_outputs=tuple_outputs), node)
         # nested as torch nests its answer, so `jx, jy = jacobian(f, (x, y))` unpacks
         answer = Py(GradAnswer(len(self.program), JACOBIAN_ANSWER))
         row = Py(tuple(answer for _ in inputs)) if tuple_inputs else answer
         return Py(tuple(row for _ in outputs)) if tuple_outputs else row
+
+    def _vectors(self, function: str, given: ast.expr | None, outputs: int, inputs: int,
+                 as_tuple: bool, node: ast.Call) -> list[Any] | None:
+        """v as numbers, one per output (vjp) or per input (jvp, vhp, hvp): torch takes a
+        tensor, or a tuple of them as the outputs / inputs are a tuple; None: no v."""
+        if given is None:
+            return None
+        value = self.expr(given)
+        if isinstance(value, Py) and value.value is None:
+            return None
+        items = _tuple_items(value)
+        count = outputs if function == "vjp" else inputs
+        if items is None and not as_tuple:
+            items = [value]
+        if items is None or len(items) != count or not all(
+                isinstance(v, Pending | Ref) for v in items):
+            what = "f's outputs" if function == "vjp" else "the inputs"
+            raise error_at(given, f"{function}'s v is a tensor per tensor of {what}, given as "
+                                  f"{what} are (a tuple when they are a tuple)")
+        return [self.concrete(v, given).detach().tolist() for v in items]
 
     def _options(self, args: dict[str, ast.expr]) -> None:
         """create_graph and strict change what torch returns or raises: refused. vectorize
@@ -104,9 +148,10 @@ class JacobianReader(GradCallReader):
                                            "of first-order gradients (remove it)")
         if "vectorize" in args and not isinstance(self.literal(args["vectorize"]), bool):
             raise error_at(args["vectorize"], "vectorize must be True or False")
-        if "strategy" in args and self.literal(args["strategy"]) != "reverse-mode":
-            raise error_at(args["strategy"], "only strategy='reverse-mode' (the default) is "
-                                             "read; remove it")
+        for strategy in ("strategy", "outer_jacobian_strategy"):
+            if strategy in args and self.literal(args[strategy]) != "reverse-mode":
+                raise error_at(args[strategy], f"only {strategy}='reverse-mode' (the default) "
+                                               "is read; remove it")
 
     def _inline(self, fn: Function | Module, inputs: list[str], node: ast.Call
                 ) -> tuple[list[str], Value]:
@@ -170,6 +215,21 @@ class JacobianReader(GradCallReader):
             return raised_at(node, exc)
         return error_at(node, "jacobian's inputs and f's outputs must be tensors or tuples "
                               "of tensors")
+
+
+def answer_of(function: str, number: int, inputs: int, outputs: int, tuple_inputs: bool,
+              tuple_outputs: bool) -> Value:
+    """What the snippet gets back, nested as torch nests it (so `out, g = vjp(f, x, v)`
+    unpacks): (f(inputs), the product) for vjp, jvp, vhp and hvp, H for hessian."""
+    answer = Py(GradAnswer(number, f"torch.autograd.functional.{function}"))
+
+    def nest(count: int, as_tuple: bool, item: Value = answer) -> Value:
+        return Py(tuple(item for _ in range(count))) if as_tuple else item
+
+    if function == "hessian":
+        return nest(inputs, tuple_inputs, nest(inputs, tuple_inputs))
+    product = nest(outputs, tuple_outputs) if function == "jvp" else nest(inputs, tuple_inputs)
+    return Py((nest(outputs, tuple_outputs), product))
 
 
 def _tuple_items(value: Value) -> list[Value] | None:

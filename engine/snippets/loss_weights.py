@@ -12,7 +12,8 @@ import torch
 from engine.snippets.safety import error_at, raised_at
 
 # the ops taking a tensor option, and its name
-TENSOR_OPTIONS = {"cross_entropy": "weight", "binary_cross_entropy_with_logits": "pos_weight"}
+TENSOR_OPTIONS = {"cross_entropy": "weight", "binary_cross_entropy_with_logits": "pos_weight",
+                  "multi_margin_loss": "weight", "multilabel_soft_margin_loss": "weight"}
 
 
 def weights_as_numbers(op: str, inputs: list[Any], params: dict[str, Any],

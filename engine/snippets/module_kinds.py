@@ -27,12 +27,30 @@ LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross
           "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss":
           "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss",
           "SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss", "KLDivLoss": "kl_div",
-          "MarginRankingLoss": "margin_ranking_loss", "PoissonNLLLoss": "poisson_nll_loss"}
-THREE_INPUTS = ("MarginRankingLoss",)  # input1, input2 and the target
+          "MarginRankingLoss": "margin_ranking_loss", "PoissonNLLLoss": "poisson_nll_loss",
+          # engine/loss_ops.py
+          "TripletMarginLoss": "triplet_margin_loss", "GaussianNLLLoss": "gaussian_nll_loss",
+          "MultiLabelMarginLoss": "multilabel_margin_loss", "MultiMarginLoss": "multi_margin_loss",
+          "SoftMarginLoss": "soft_margin_loss", "CosineEmbeddingLoss": "cosine_embedding_loss",
+          "HingeEmbeddingLoss": "hinge_embedding_loss",
+          "MultiLabelSoftMarginLoss": "multilabel_soft_margin_loss"}
+# losses of three tensors (input1, input2 and the target; anchor, positive, negative...)
+THREE_INPUTS = ("MarginRankingLoss", "TripletMarginLoss", "GaussianNLLLoss",
+                "CosineEmbeddingLoss")
 # what a loss module takes besides reduction=
 LOSS_OPTIONS = {"SmoothL1Loss": ("beta",), "HuberLoss": ("delta",),
                  "KLDivLoss": ("log_target",), "CrossEntropyLoss": ("weight", "label_smoothing"),
-                 "BCEWithLogitsLoss": ("pos_weight",)}
+                 "BCEWithLogitsLoss": ("pos_weight",), "MarginRankingLoss": ("margin",),
+                 "TripletMarginLoss": ("margin", "p", "eps", "swap"),
+                 "GaussianNLLLoss": ("full", "eps"), "MultiMarginLoss": ("p", "margin", "weight"),
+                 "CosineEmbeddingLoss": ("margin",), "HingeEmbeddingLoss": ("margin",),
+                 "MultiLabelSoftMarginLoss": ("weight",)}
+# the loss modules whose first arguments are options, not size_average: those, in order
+LOSS_POSITIONAL = {"MarginRankingLoss": ("margin",),
+                   "TripletMarginLoss": ("margin", "p", "eps", "swap"),
+                   "MultiMarginLoss": ("p", "margin", "weight"),
+                   "CosineEmbeddingLoss": ("margin",), "HingeEmbeddingLoss": ("margin",),
+                   "MultiLabelSoftMarginLoss": ("weight",)}
 # modules of two inputs that are not losses: the op and its options, in torch's order
 PAIRED = {"CosineSimilarity": ("cosine_similarity", ("dim", "eps"))}
 MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", "ModuleList", *ACTIVATIONS,

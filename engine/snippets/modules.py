@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from engine.ops import get_op
 from engine.snippets import param_containers
 from engine.snippets.loss_weights import TENSOR_OPTIONS, weights_as_numbers
 from engine.snippets.module_kinds import (
@@ -19,6 +20,7 @@ from engine.snippets.module_kinds import (
     ACTIVATIONS,
     LAYER_OPTIONS,
     LOSS_OPTIONS,
+    LOSS_POSITIONAL,
     LOSSES,
     MODULES,
     PAIRED,
@@ -93,12 +95,19 @@ class ModuleReader(ParameterReader):
         if kind in LOSSES:
             extra = LOSS_OPTIONS.get(kind, ())
             kwargs = self.legacy_reduction(kwargs, node)
-            if args or set(kwargs) - {"reduction", *extra}:
+            given = dict(zip(LOSS_POSITIONAL.get(kind, ()), args, strict=False))
+            if len(args) > len(given) or set(given) & set(kwargs) or \
+                    set(kwargs) - {"reduction", *extra}:
                 raise error_at(node, f"nn.{kind} is read with reduction="
                                      f"{''.join(f' and {e}=' for e in extra) or ' only'}")
             tensor_option = TENSOR_OPTIONS.get(LOSSES[kind])
             options = {k: v if k == tensor_option else self.plain(v, node)
-                       for k, v in kwargs.items()}  # the tensor is read as the loss is used
+                       for k, v in (given | kwargs).items()}  # the tensor: as the loss is used
+            try:  # torch checks some options as it makes the module (MultiMarginLoss' p)
+                getattr(torch.nn, kind)(**{k: v for k, v in options.items()
+                                           if k != tensor_option})
+            except (ValueError, TypeError) as exc:
+                raise raised_at(node, exc) from None
             return Py(Module(kind, op=LOSSES[kind], options={"reduction": "mean", **options}))
         return self.layer(kind, node, args, kwargs)
 
@@ -186,7 +195,8 @@ class ModuleReader(ParameterReader):
             raise error_at(node, "call a module with its inputs only")
         if module.kind in LOSSES or module.kind in PAIRED:
             if module.kind in THREE_INPUTS and len(args) != 3:
-                raise error_at(node, f"nn.{module.kind} takes input1, input2 and the target")
+                raise error_at(node, f"nn.{module.kind} takes "
+                                     f"{', '.join(get_op(module.op).inputs)}")
             if len(args) != 2 and module.kind not in THREE_INPUTS:
                 raise error_at(node, f"nn.{module.kind} takes the input and the target"
                                if module.kind in LOSSES else f"nn.{module.kind} takes two "

@@ -24,13 +24,14 @@ TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
                  "torch.autograd.functional", "math", "itertools")
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
-                      "torch.autograd.backward", "torch.autograd.functional.jacobian",
-                      "torch.autograd.functional.hessian", "itertools.product")
+                      "torch.autograd.backward", "itertools.product",
+                      *(f"torch.autograd.functional.{name}" for name in (
+                          "jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")))
 # Older spellings of an importable object: `from torch.autograd.variable import Variable`
 _OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable"}
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
                     "torch.autograd (Variable, grad, backward), torch.autograd.functional "
-                    "(jacobian), math and itertools (product)")
+                    "(jacobian, hessian, vjp, jvp, vhp, hvp), math and itertools (product)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 OUTSIDE_LIBRARIES = {

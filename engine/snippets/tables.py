@@ -16,6 +16,7 @@ import torch
 
 from engine.limits import NUMBER_DIGITS
 from engine.literal import MAX_ELEMENTS, LiteralError, Nested, check_rectangular
+from engine.loss_ops import FUNCTIONAL_POSITIONAL, LOSS_NAMES
 from engine.ops import OPS
 from engine.snippets.safety import error_at, raised_at
 
@@ -31,7 +32,7 @@ TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": tor
 
 _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
            "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss", "kl_div",
-           "margin_ranking_loss", "poisson_nll_loss")
+           "margin_ranking_loss", "poisson_nll_loss", *LOSS_NAMES)
 _ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu", "hardtanh", "relu6")  # F.<name> only
 # F.<name> and torch.<name> alike, never a tensor method (no x.cosine_similarity)
 _FUNCTIONS_ONLY = ("cosine_similarity",)
@@ -81,6 +82,7 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "cumprod": ("dim",),
     "diag": ("diagonal",), "diagflat": ("offset",), "tril": ("diagonal",), "triu": ("diagonal",),
     "cosine_similarity": ("dim", "eps"), "hardtanh": ("min_val", "max_val"),
+    **FUNCTIONAL_POSITIONAL,  # the losses of engine/loss_ops.py whose options come first
 }
 
 # The numpy spellings torch also takes: x.sum(axis=0, keepdims=True) (d2l writes them).

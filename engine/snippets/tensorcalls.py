@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from engine.calls import FUNCTIONS
 from engine.ops import get_op
 from engine.snippets.safety import error_at, leaf_in_place_error, raised_at, short_text
 from engine.snippets.selecting import SELECTING, SelectingCalls
@@ -58,14 +59,6 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
 })
 
 
-_SECOND_ORDER = ("{} is second-order, outside the computation Gradflow reads: it shows "
-                 "first-order gradients "
-                 "(torch.autograd.functional.jacobian is read, and the Jacobian lens shows J)")
-_FUNCTIONAL_ADVICE = {
-    "hessian": _SECOND_ORDER, "hvp": _SECOND_ORDER, "vhp": _SECOND_ORDER,
-    "vjp": ("{} is not read; write vᵀJ as y = f(x); y.backward(gradient=v) (or "
-            "torch.autograd.grad(y, x, grad_outputs=v)): that is what Gradflow shows"),
-}
 
 
 class TensorCalls(SelectingCalls):
@@ -102,12 +95,11 @@ class TensorCalls(SelectingCalls):
                                  f"with torch.{short}(): ...")
         if short == "autograd.grad":
             return self.autograd_grad(node)
-        if short == "autograd.functional.jacobian":
-            return self.functional_jacobian(node)
+        if short.removeprefix("autograd.functional.") in ("jacobian", *FUNCTIONS):
+            return self.functional_jacobian(node)  # jacobian_call.py: each as a call
         if short.startswith("autograd.functional."):
-            raise error_at(node, _FUNCTIONAL_ADVICE.get(short.rsplit(".", 1)[1], (
-                f"torch.{short} is not read; torch.autograd.functional.jacobian is, and the "
-                "Jacobian lens shows its J")).format(f"torch.{short}"))
+            raise error_at(node, f"torch.{short} is not read; torch.autograd.functional."
+                                 "jacobian, vjp, jvp, vhp, hvp and hessian are")
         if short == "manual_seed":  # `_ = torch.manual_seed(0)` seeds all the same
             self.manual_seed(node)
             return Py(None)  # torch's Generator; nothing computes with it

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from engine.loss_ops import NUMBER_INPUTS
 from engine.ops import CONSTANT, LEAF, check_param, get_op
 from engine.snippets.expressions import ExprReader
 from engine.snippets.loss_weights import TENSOR_OPTIONS
@@ -190,7 +191,8 @@ class TorchCallReader(ExprReader):
             raise error_at(node, f"{what} needs {len(spec.inputs)} tensor(s): "
                                  f"{', '.join(spec.inputs)}")
         for i, t in enumerate(tensors):
-            if isinstance(t, Number) and (i == 0 or spec.operator in ("", "matmul")):
+            if isinstance(t, Number) and (i == 0 or spec.operator in ("", "matmul")) and \
+                    (op, i) not in NUMBER_INPUTS:
                 raise error_at(node, f"{what} needs a tensor, not the number {t.value}; "
                                      "write torch.tensor(...)")
         if out is not None:

@@ -17,7 +17,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.accumulation import BEFORE, leaf_history
-from engine.calls import BACKWARD, GRAD, JACOBIAN, ZERO_GRAD
+from engine.calls import BACKWARD, FUNCTIONAL, GRAD, JACOBIAN, ZERO_GRAD
 from engine.document import Document
 from engine.format import replay_chart_titles
 from engine.snippets.codegen import call_code
@@ -216,8 +216,10 @@ class CallsChart(GradChart):
                 items.append(f"<span style='color:{call_colour(call.index)}'>■</span> {name}")
             elif call.kind == ZERO_GRAD and call.index in resets:
                 items.append(f"⟲ {name} reset")
-            elif call.kind in (GRAD, JACOBIAN) and call.ran:
-                items.append(f"<span style='color:{style.GREY}'>{name}: {call.kind}, no "
+            elif call.kind in (GRAD, JACOBIAN, FUNCTIONAL) and call.ran:
+                kind = call.kind if call.kind != FUNCTIONAL else \
+                    call.label.split("(", 1)[0].rsplit(".", 1)[-1]  # vjp, hessian...
+                items.append(f"<span style='color:{style.GREY}'>{name}: {kind}, no "
                              ".grad</span>")
         self.legend.setText("  ".join(items))
         self.legend.setToolTip("<br>".join(html.escape(f"call {c.index + 1}: {c.label}")

@@ -14,7 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout
 
-from engine.calls import BACKWARD, GRAD, JACOBIAN, ZERO_GRAD, Call
+from engine.autograd_functional import answer_text
+from engine.calls import BACKWARD, FUNCTIONAL, GRAD, JACOBIAN, ZERO_GRAD, Call, vectors_per
 from engine.document import Document
 from engine.format import preview
 from engine.ops import CONSTANT, LEAF, NUMBER
@@ -82,8 +83,10 @@ class CallSection(QFrame):
         self.fields: dict[str, Any] = {}
         self._add_fields(layout)
         self.blocks: list[SeedBlock] = []
-        if self.call.kind in (BACKWARD, GRAD) and not self.call.primary:
-            for k, node_id in enumerate(self.call.outputs):
+        if self.call.kind in (BACKWARD, GRAD, FUNCTIONAL) and not self.call.primary:
+            given = vectors_per(self.call) if self.call.kind == FUNCTIONAL else \
+                self.call.outputs  # a functional call's v: per output (vjp) or input
+            for k, node_id in enumerate(given):
                 shape = shape_of(node_id)
                 target = CallSeed(self.doc, form.undo_stack, index, k, shape)
                 block = SeedBlock(form, node_id, shape, target)
@@ -137,6 +140,14 @@ class CallSection(QFrame):
                 call.set_to_none, lambda v: self._update("set_to_none", v, "Reset how"))
         elif call.kind == JACOBIAN:
             self._jacobian_fields(layout, results)
+        elif call.kind == FUNCTIONAL:  # f and v as the code gave them: edited there
+            given = "" if call.function == "hessian" else \
+                f", with v (below) per {'output' if call.function == 'vjp' else 'input'}"
+            note = QLabel(f"torch.autograd.functional.{call.function} of f, the graph from "
+                          f"the inputs to the outputs{given}; .grad untouched (f is changed "
+                          "in the code)")
+            note.setWordWrap(True)
+            layout.addWidget(note)
         elif call.primary:
             options = doc.options
             outputs = ", ".join(n.name for n in doc.outputs()) or "none marked yet"
@@ -263,11 +274,12 @@ class CallSection(QFrame):
             self.error.show()
         else:
             self.error.hide()
-        self.result.setText(_result_text(result, names, failed_at))
+        self.result.setText(_result_text(result, names, failed_at, self.call.function))
         self.result.setVisible(bool(self.result.text()))
 
 
-def _result_text(result: CallResult, names: dict[str, str], failed_at: int | None) -> str:
+def _result_text(result: CallResult, names: dict[str, str], failed_at: int | None,
+                 function: str = "") -> str:
     if not result.ran:
         if failed_at is not None and failed_at < result.index:
             return f"not run: call {failed_at + 1} raised an error, and a script stops there"
@@ -282,6 +294,8 @@ def _result_text(result: CallResult, names: dict[str, str], failed_at: int | Non
         blocks = "; ".join(f"∂{names.get(o, o)}/∂{names.get(i, i)} = {preview(j)}"
                            for (o, i), j in result.jacobian.items())
         return f"returns J: {blocks}  ·  .grad untouched (J is in the Jacobian lens)"
+    if result.kind == FUNCTIONAL:
+        return f"returns {answer_text(function, result.answer)}  ·  .grad untouched"
     changed = [f"{names.get(i, i)}.grad = {preview(g)}" for i, g in result.grads_after.items()
                if not _same(g, result.grads_before.get(i))]
     if not changed:

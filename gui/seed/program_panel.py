@@ -12,7 +12,18 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QMenu, QToolButton
 
-from engine.calls import BACKWARD, GRAD, JACOBIAN, Call, backward, grad, jacobian, zero_grad
+from engine.calls import (
+    BACKWARD,
+    FUNCTIONAL,
+    GRAD,
+    JACOBIAN,
+    Call,
+    backward,
+    functional,
+    grad,
+    jacobian,
+    zero_grad,
+)
 from engine.document import DocEvent
 from engine.ops import CONSTANT, LEAF, NUMBER
 from engine.seeds import count, nest
@@ -34,7 +45,8 @@ class ProgramPanel:
         self.add_button = QToolButton()
         self.add_button.setText("+ Add call")
         self.add_button.setToolTip("Make another call after the forward: backward again, "
-                                   "reset .grad, ask autograd.grad, or take the whole J")
+                                   "reset .grad, ask autograd.grad, take the whole J, or "
+                                   "torch's vjp of the graph")
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu = QMenu(self.add_button)
         self.menu.addAction("backward again", lambda: self.add(BACKWARD))
@@ -42,6 +54,8 @@ class ProgramPanel:
         self.menu.addAction("torch.autograd.grad", lambda: self.add(GRAD))
         self.menu.addAction("torch.autograd.functional.jacobian",
                             lambda: self.add(JACOBIAN))
+        self.menu.addAction("torch.autograd.functional.vjp (vᵀJ, v editable)",
+                            lambda: self.add(FUNCTIONAL))
         self.add_button.setMenu(self.menu)
         self.refusal = QLabel()
         self.refusal.setWordWrap(True)
@@ -131,8 +145,9 @@ class ProgramPanel:
 
     # ---- adding ---------------------------------------------------------------------------
     def add(self, kind: str) -> None:
+        word = "vjp" if kind == FUNCTIONAL else kind
         refused = push(self.form.undo_stack, AddCallCommand(self.doc, self._new_call(kind),
-                                                            text=f"Add {kind} call"))
+                                                            text=f"Add {word} call"))
         self.refusal.setText(f"not added: {refused}" if refused else "")
         self.refusal.setVisible(bool(refused))
 
@@ -148,7 +163,10 @@ class ProgramPanel:
             return backward(outputs, seeds)
         if kind == GRAD:
             return grad(outputs, [n.id for n in doc.leaves() if n.requires_grad], seeds)
-        if kind == JACOBIAN:  # by every leaf, else every tensor made of numbers
-            return jacobian(outputs, [n.id for n in doc.leaves()] or [
-                n.id for n in doc.nodes() if n.op == CONSTANT and not n.params.get(NUMBER)])
+        inputs = [n.id for n in doc.leaves()] or [  # every leaf, else every tensor of numbers
+            n.id for n in doc.nodes() if n.op == CONSTANT and not n.params.get(NUMBER)]
+        if kind == JACOBIAN:
+            return jacobian(outputs, inputs)
+        if kind == FUNCTIONAL:  # vjp(f, inputs, v): v of ones per output, as backward's
+            return functional("vjp", outputs, inputs, seeds)
         return zero_grad()

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from PySide6.QtGui import QUndoStack
 
-from engine.calls import GRAD
+from engine.calls import FUNCTIONAL, GRAD, vectors_per
 from engine.document import Document
 from engine.literal import Nested, format_literal
 from engine.seeds import as_floats, backward_call, count, nest
@@ -60,19 +60,22 @@ class NodeSeed:
 
 class CallSeed:
     """Output `position` of call `index`: its gradient= (backward) or grad_outputs= (grad)
-    entry; None there means no gradient given (torch then needs a scalar)."""
+    entry; None there means no gradient given (torch then needs a scalar). For a functional
+    call (vjp, jvp, vhp, hvp): its v for that output (vjp) or input (the others)."""
 
     def __init__(self, doc: Document, undo_stack: QUndoStack, index: int, position: int,
                  shape: tuple[int, ...] | None) -> None:
         self.doc, self.undo_stack = doc, undo_stack
         self.index, self.position, self.shape = index, position, shape
-        self.node_id = doc.calls[index].outputs[position]
+        call = doc.calls[index]
+        self.node_id = (vectors_per(call) if call.kind == FUNCTIONAL else call.outputs)[position]
 
     def name(self) -> str:
         return self.doc.node(self.node_id).name
 
     def _word(self) -> str:
-        return "grad_outputs" if self.doc.calls[self.index].kind == GRAD else "gradient"
+        kind = self.doc.calls[self.index].kind
+        return "grad_outputs" if kind == GRAD else "v" if kind == FUNCTIONAL else "gradient"
 
     def title(self) -> str:
         return f"{self.name()}  ·  {self._word()}= in call {self.index + 1}"
@@ -86,7 +89,8 @@ class CallSeed:
     def code(self, shape: tuple[int, ...] | None) -> str:
         seed = self.seed()
         if seed is None:
-            return f"no {self._word()}= for {self.name()}: torch needs a scalar and uses 1"
+            return f"no {self._word()}= for {self.name()}: torch needs a single element and " \
+                "uses 1"
         return f"{self._word()}: torch.tensor({format_literal(as_floats(seed))})"
 
     def push(self, seed: Nested | None, enabled: bool, text: str,

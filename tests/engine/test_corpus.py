@@ -1,7 +1,8 @@
 """Real learner snippets (tests/engine/corpus/, each with its source on the first line) read
 by the importer and run by the engine, against the same snippet run by plain torch in a
 subprocess: the same leaf gradients (rtol 1e-5), the same J from every
-torch.autograd.functional.jacobian call, the same answer from every torch.autograd.grad call,
+torch.autograd.functional.jacobian call, the same answer from every vjp, jvp, vhp, hvp and
+hessian call, the same answer from every torch.autograd.grad call,
 and the same error text."""
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "pytorch_issue_184572_max_zero_formulations",
                  "pytorch_issue_52248_where_divide_by_zero", "pytorch_issue_7002_clamp_border",
                  "runebook_retain_grad_relu", "shusentang_autograd_concepts",
-                 "alleinx_blitz_detach_no_grad", "pytorch_issue_6394_sqrt_of_pow_zero"}
+                 "alleinx_blitz_detach_no_grad", "pytorch_issue_6394_sqrt_of_pow_zero",
+                 "docs_gaussiannllloss_examples", "docs_functional_hessian_example",
+                 "docs_functional_vjp_examples", "docs_functional_jvp_examples",
+                 "docs_functional_vhp_examples", "docs_functional_hvp_examples",
+                 "docs_functional_hessian_two_inputs"}
 # Training steps (a .grad used to update the weights: `w -= lr * w.grad`, `w.data = ...`,
 # `optimizer.step()`) are read as training.py reads them and judged like the rest:
 # "polynomial_training", "airoads_training_loop", "neuralbase_adam_step"... agree.
@@ -75,7 +80,6 @@ OUTSIDE = {"velog_training_loop", "pe_softmax_numpy",
            "elliotwaite_hook_in_place_grad", "elliotwaite_module_class_hooks",
            "pytorch_notes_threads_train_fn",
            "tingshua_grad_fn_called_by_hand", "atcold_custom_grads_function",
-           "docs_functional_hessian_example",
            # x.data *= 100 after y = 2 * x: the numbers change behind autograd's back
            "shusentang_data_times_hundred",
            # a grad of grads (create_graph=True); a plain class holding tensors
@@ -131,6 +135,16 @@ def agrees(ours: dict[str, Any], theirs: dict[str, Any]) -> str | None:
     for number, (j, want) in enumerate(zip(mine, theirs["jacobians"], strict=True), 1):
         if not close(j, want):
             return f"jacobian {number}: {j} != torch's {want}"
+    functionals = [(c["function"], c["answer"]) for c in ours["calls"]
+                   if c["kind"] == "functional" and c["ran"] and c["error"] is None]
+    theirs_functional = [(f["function"], f["answer"]) for f in theirs.get("functionals", [])]
+    if len(functionals) != len(theirs_functional):
+        return (f"{len(functionals)} torch.autograd.functional answers != torch's "
+                f"{len(theirs_functional)}")
+    for number, ((name, got), (want_name, want)) in enumerate(
+            zip(functionals, theirs_functional, strict=True), 1):
+        if name != want_name or not close(got, want):
+            return f"{name} answer {number}: {got} != torch's {want_name} {want}"
     wanted = theirs.get("grad_answers")  # None with allow_unused: test_snippet_inplace's
     answers = [list(c["results"].values()) for c in ours["calls"]
                if c["kind"] == "grad" and c["ran"] and c["error"] is None]
@@ -168,7 +182,7 @@ def test_snippet_agrees_with_plain_torch_or_is_refused_as_expected(
         assert agrees(ours, reference[path.stem]) is None, agrees(ours, reference[path.stem])
 
 
-B, Z, G, J = "backward", "zero_grad", "grad", "jacobian"
+B, Z, G, J, FN = "backward", "zero_grad", "grad", "jacobian", "functional"
 PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by hand
     "d2l_autograd_chapter": [B, Z, B],
     "basics_jacobian_product": [B, B, Z, B],
@@ -250,7 +264,27 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     "shusentang_autograd_concepts": [B, B, Z, B],
     "alleinx_blitz_detach_no_grad": [B, B],
     "pytorch_issue_6394_sqrt_of_pow_zero": [B, B],
+    "docs_gaussiannllloss_examples": [B, B],  # the heteroscedastic, then homoscedastic loss
+    # hessian(f, x): torch computes H; then the document's own call (nothing marked)
+    "docs_functional_hessian_example": [FN, B],
+    # vjp, jvp, vhp, hvp: the docs' example of one input, then of two (a tuple)
+    **{f"docs_functional_{name}_examples": [FN, FN, B] for name in ("vjp", "jvp", "vhp", "hvp")},
+    "docs_functional_hessian_two_inputs": [FN, B],
 }
+
+
+def test_every_functional_answer_of_the_corpus_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    """The docs' vjp, jvp, vhp, hvp and hessian examples give torch 10 answers, and the
+    engine the same 10, made by the same functions in the same order."""
+    stems = [s for s in PROGRAMS if s.startswith("docs_functional_")]
+    assert sum(len(reference[s]["functionals"]) for s in stems) == 10
+    for stem in stems:
+        code = (Path(__file__).parent / "corpus" / f"{stem}.py").read_text(encoding="utf-8")
+        ours = engine_side(code)
+        assert agrees(ours, reference[stem]) is None, stem
+        assert [c["function"] for c in ours["calls"] if c["kind"] == FN] == \
+            [f["function"] for f in reference[stem]["functionals"]]
 
 
 def test_every_jacobian_call_of_the_corpus_is_compared(

@@ -124,8 +124,9 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
                              lambda a, b: F.binary_cross_entropy(a, b, reduction="mean")),
     "nll_loss": ([(2, 3), (2,)], {"reduction": "none"},
                  lambda a, b: F.nll_loss(a, b, reduction="none")),
-    "margin_ranking_loss": ([(4,), (4,), (4,)], {"reduction": "none"},
-                            lambda a, b, t: F.margin_ranking_loss(a, b, t, reduction="none")),
+    "margin_ranking_loss": ([(4,), (4,), (4,)], {"reduction": "none", "margin": 0.3},
+                            lambda a, b, t: F.margin_ranking_loss(a, b, t, margin=0.3,
+                                                                  reduction="none")),
     "poisson_nll_loss": ([(2, 3), (2, 3)], {"reduction": "sum"},
                          lambda a, b: F.poisson_nll_loss(a, b, reduction="sum")),
     "linear": ([(2, 3), (4, 3), (4,)], {}, F.linear),
@@ -134,7 +135,35 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
                       lambda a, b: F.cross_entropy(a, b, reduction="mean", label_smoothing=0.1,
                                                    weight=torch.tensor([0.5, 2.0, 1.0],
                                                                        dtype=a.dtype))),
+    # engine/loss_ops.py: each with an option away from torch's default
+    "triplet_margin_loss": ([(2, 3), (2, 3), (2, 3)], {"reduction": "none", "margin": 2.0,
+                                                       "p": 3.0},
+                            lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=2.0, p=3.0,
+                                                                  reduction="none")),
+    "gaussian_nll_loss": ([(2, 3), (2, 3), (2, 1)], {"full": True, "eps": 0.1},
+                          lambda a, t, v: F.gaussian_nll_loss(a, t, v, full=True, eps=0.1)),
+    "multilabel_margin_loss": ([(2, 3), (2, 3)], {"reduction": "none"},
+                               lambda a, t: F.multilabel_margin_loss(a, t, reduction="none")),
+    "multi_margin_loss": ([(2, 3), (2,)], {"p": 2, "margin": 1.5, "weight": [0.5, 2.0, 1.0]},
+                          lambda a, t: F.multi_margin_loss(
+                              a, t, p=2, margin=1.5,
+                              weight=torch.tensor([0.5, 2.0, 1.0], dtype=a.dtype))),
+    "soft_margin_loss": ([(2, 3), (2, 3)], {"reduction": "none"},
+                         lambda a, t: F.soft_margin_loss(a, t, reduction="none")),
+    "cosine_embedding_loss": ([(3, 4), (3, 4), (3,)], {"margin": 0.5, "reduction": "sum"},
+                              lambda a, b, t: F.cosine_embedding_loss(a, b, t, margin=0.5,
+                                                                      reduction="sum")),
+    "hinge_embedding_loss": ([(4,), (4,)], {"margin": 1.6},
+                             lambda a, t: F.hinge_embedding_loss(a, t, margin=1.6)),
+    "multilabel_soft_margin_loss": ([(2, 3), (2, 3)], {"weight": [0.5, 2.0, 1.0]},
+                                    lambda a, t: F.multilabel_soft_margin_loss(
+                                        a, t, weight=torch.tensor([0.5, 2.0, 1.0],
+                                                                  dtype=a.dtype))),
 }
+# the targets of engine/loss_ops.py's losses that take no gradient: class indices, and
+# the ±1 targets torch picks by value or refuses to differentiate
+_FIXED_TARGETS = {"multilabel_margin_loss": 1, "multi_margin_loss": 1, "soft_margin_loss": 1,
+                  "cosine_embedding_loss": 2, "hinge_embedding_loss": 1}
 
 
 def _through_detach(a: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -177,6 +206,25 @@ def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> l
         tensors[2] = torch.tensor([1.0, -1.0, 1.0, -1.0], dtype=torch.float64)
     if name in ("binary_cross_entropy_with_logits", "cross_entropy"):
         tensors[1] = torch.softmax(tensors[1], dim=-1)  # probabilities as targets
+    if name in _FIXED_TARGETS or name == "multilabel_soft_margin_loss":
+        tensors = _loss_inputs(name, tensors)
+    return tensors
+
+
+def _loss_inputs(name: str, tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Scores on both sides of each margin, and the targets each loss takes."""
+    tensors[0] = tensors[0] - 1.0
+    signs = torch.tensor([1.0, -1.0, -1.0, 1.0, -1.0, 1.0], dtype=torch.float64)
+    if name == "multilabel_margin_loss":
+        tensors[1] = torch.tensor([[2, 0, -1], [1, -1, 0]])
+    if name == "multi_margin_loss":
+        tensors[1] = torch.tensor([2, 0])
+    if name in ("soft_margin_loss", "hinge_embedding_loss"):
+        tensors[1] = signs[:tensors[0].numel()].reshape(tensors[0].shape)
+    if name == "cosine_embedding_loss":
+        tensors[2] = signs[:3]
+    if name == "multilabel_soft_margin_loss":
+        tensors[1] = (tensors[1] > 1.0).to(torch.float64)
     return tensors
 
 
@@ -188,6 +236,7 @@ def test_op_forward_and_vjp_match_torch(name: str):
     losses = ("binary_cross_entropy_with_logits", "cross_entropy", "mse_loss", "l1_loss",
               "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss")
     differentiable = [not (name in losses and i == 1) and not (name == "where" and i == 0)
+                      and _FIXED_TARGETS.get(name) != i
                       and not (name == "overwritten" and i == 1) for i in range(len(tensors))]
     doc = Document()
     ids = []

@@ -39,6 +39,22 @@ SPECIAL: dict[str, list[tuple[str, Any, str, bool]]] = {
                             ("t", [[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]], "float32", True)],
     "poisson_nll_loss": [("a", A, "float32", True), ("t", [[0.0, 2.0, 1.0], [3.0, 1.0, 0.0]],
                                                       "float32", True)],
+    # engine/loss_ops.py
+    "triplet_margin_loss": [("a", A, "float32", True), ("p", B, "float32", True),
+                            ("n", [[0.3, 0.9, 0.1], [0.7, 0.2, 0.9]], "float32", True)],
+    "gaussian_nll_loss": [("a", A, "float32", True), ("t", B, "float32", True),
+                          ("v", [[0.3, 0.5, 1.2], [0.8, 0.2, 0.6]], "float32", True)],
+    "multilabel_margin_loss": [("a", A, "float32", True),
+                               ("t", [[2, 0, -1], [1, -1, 0]], "int64", False)],
+    "multi_margin_loss": [("a", A, "float32", True), ("t", [2, 0], "int64", False)],
+    "soft_margin_loss": [("a", A, "float32", True),
+                         ("t", [[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]], "float32", False)],
+    "cosine_embedding_loss": [("a", A, "float32", True), ("b", B, "float32", True),
+                              ("t", [1.0, -1.0], "float32", False)],
+    "hinge_embedding_loss": [("a", A, "float32", True),
+                             ("t", [[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]], "float32", False)],
+    "multilabel_soft_margin_loss": [("a", A, "float32", True),
+                                    ("t", [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]], "float32", True)],
     "where": [("c", [[True, False, True], [False, True, True]], "bool", False),
               ("a", A, "float32", True), ("b", B, "float32", True)],
 }
@@ -55,6 +71,13 @@ PARAMS: dict[str, dict[str, Any]] = {
     "cross_entropy": {"weight": [0.5, 2.0, 1.25], "label_smoothing": 0.2},
     "binary_cross_entropy_with_logits": {"pos_weight": [1.5, 0.5, 3.0]},
     "cumsum": {"dim": 1}, "flip": {"dims": [0, 1]}, "prod": {"dim": 0}, "triu": {"diagonal": 1},
+    "triplet_margin_loss": {"margin": 2.0, "p": 1.0, "swap": True},
+    "margin_ranking_loss": {"margin": 0.25},
+    "gaussian_nll_loss": {"full": True, "reduction": "sum"},
+    "multi_margin_loss": {"p": 2, "margin": 0.5, "weight": [1.0, 2.0, 0.5]},
+    "cosine_embedding_loss": {"margin": -0.5, "reduction": "none"},
+    "hinge_embedding_loss": {"margin": 0.5}, "multilabel_margin_loss": {"reduction": "none"},
+    "multilabel_soft_margin_loss": {"weight": [1.0, 2.0, 0.5]},
 }
 OP_NAMES = sorted(n for n in OPS if n not in (LEAF, CONSTANT))
 

@@ -30,6 +30,10 @@ SNIPPETS = {
     **{f"ranking_module_{r}": RANKING + f"loss = nn.MarginRankingLoss(reduction='{r}')"
        f"(x1, x2, y)\nloss.sum().backward()\n" for r in ("mean", "sum", "none")},
     "ranking_functional": RANKING + "F.margin_ranking_loss(x1 * 2, x2, y).backward()\n",
+    # a margin: pairs ranked the right way but closer than it pull too
+    "ranking_module_margin": RANKING + "nn.MarginRankingLoss(0.5)(x1, x2, y).backward()\n",
+    "ranking_functional_margin": RANKING + "F.margin_ranking_loss(x1, x2, y, margin=1.5, "
+                                           "reduction='sum').backward()\n",
     **{f"poisson_module_{r}": POISSON + f"loss = nn.PoissonNLLLoss(reduction='{r}')"
        f"(rate, counts)\n(loss * 3).sum().backward()\n" for r in ("mean", "sum", "none")},
     "poisson_functional": POISSON + "F.poisson_nll_loss(rate.tanh(), counts).backward()\n",
@@ -60,7 +64,7 @@ def _flat(v: Any) -> list[float]:
 
 
 def test_the_losses_are_explained() -> None:
-    said = {"ranking_functional": "−grad_out · y · [y · (mul − x2) ≤ 0] / n",
+    said = {"ranking_functional": "−grad_out · y · [y · (mul − x2) ≤ margin] / n",
             "poisson_functional": "grad_out · (exp(tanh) − counts) / n"}
     for name in ("ranking_functional", "poisson_functional"):
         doc = import_snippet(HEAD + SNIPPETS[name])

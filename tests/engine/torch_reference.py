@@ -5,7 +5,8 @@ of snippets on stdin, runs each in a fresh namespace, and prints one JSON list w
 snippet, the grads of the tensors that are leaves requiring grad (and which names are a later
 name of the same tensor: `xpt = x`), what the snippet printed,
 the exception it raised, if any, and what each `torch.autograd.functional.jacobian` call
-that returned gave (in call order, nested as lists the way torch nests its tuples), and each
+that returned gave (in call order, nested as lists the way torch nests its tuples), the same
+for each vjp, jvp, vhp, hvp and hessian call (with its name), and each
 `torch.autograd.grad` call's answer (None for a snippet with allow_unused/materialize_grads,
 whose inputs no output reaches get no call in the app).
 """
@@ -40,6 +41,9 @@ def nested(answer: Any) -> Any:
     return None if answer is None else plain(answer.tolist())
 
 
+_FUNCTIONS = ("vjp", "jvp", "vhp", "hvp", "hessian")  # torch.autograd.functional's others
+
+
 def run_one(code: str) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "__main__"}  # as `python snippet.py` runs it
     out = io.StringIO()
@@ -50,13 +54,31 @@ def run_one(code: str) -> dict[str, Any]:
     inside: list[bool] = []  # torch's jacobian calls autograd.grad itself: not the snippet's
 
     def recorded(*args: Any, **kwargs: Any) -> Any:  # torch's own, its answers noted
+        outer = not inside  # torch's hessian calls jacobian itself: not the snippet's
         inside.append(True)
         try:
             answer = original(*args, **kwargs)
         finally:
             inside.pop()
-        jacobians.append(nested(answer))
+        if outer:
+            jacobians.append(nested(answer))
         return answer
+
+    functionals: list[dict[str, Any]] = []  # vjp, jvp, vhp, hvp, hessian: name and answer
+    originals = {name: getattr(torch.autograd.functional, name) for name in _FUNCTIONS}
+
+    def recording(name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            outer = not inside
+            inside.append(True)
+            try:
+                answer = originals[name](*args, **kwargs)
+            finally:
+                inside.pop()
+            if outer:
+                functionals.append({"function": name, "answer": nested(answer)})
+            return answer
+        return call
 
     unused: list[bool] = []  # allow_unused / materialize_grads: answers not compared
 
@@ -69,6 +91,8 @@ def run_one(code: str) -> dict[str, Any]:
 
     torch.autograd.functional.jacobian = recorded  # also what `from ... import` then binds
     torch.autograd.grad = recorded_grad
+    for name in _FUNCTIONS:
+        setattr(torch.autograd.functional, name, recording(name))
     # enable_grad() restores grad mode afterwards: a snippet ending in
     # torch.set_grad_enabled(False) does not switch it off for the next one
     with contextlib.redirect_stdout(out), torch.enable_grad():
@@ -79,6 +103,8 @@ def run_one(code: str) -> dict[str, Any]:
         finally:
             torch.autograd.functional.jacobian = original
             torch.autograd.grad = original_grad
+            for name, fn in originals.items():
+                setattr(torch.autograd.functional, name, fn)
     grads = {name: None if v.grad is None else plain(v.grad.tolist())
              for name, v in namespace.items()
              if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad}
@@ -87,7 +113,8 @@ def run_one(code: str) -> dict[str, Any]:
     aliases = {name: first.setdefault(id(namespace[name]), name) for name in grads}
     aliases = {name: to for name, to in aliases.items() if name != to}
     return {"grads": grads, "aliases": aliases, "stdout": out.getvalue(), "error": error,
-            "jacobians": jacobians, "grad_answers": None if any(unused) else answers}
+            "jacobians": jacobians, "grad_answers": None if any(unused) else answers,
+            "functionals": functionals}
 
 
 def in_subprocess(snippets: list[str]) -> list[dict[str, Any]]:

@@ -1,0 +1,15 @@
+# source: https://pytorch.org/docs/stable/generated/torch.autograd.functional.hvp.html — changes: the docs' examples with their >>> prompts removed, the create_graph=True one left out; torch.manual_seed(0) and the imports added; each answer printed
+import torch
+from torch.autograd.functional import hvp
+torch.manual_seed(0)
+def pow_reducer(x):
+    return x.pow(3).sum()
+inputs = torch.rand(2, 2)
+v = torch.ones(2, 2)
+print(hvp(pow_reducer, inputs, v))
+
+def pow_adder_reducer(x, y):
+    return (2 * x.pow(2) + 3 * y.pow(2)).sum()
+inputs = (torch.rand(2), torch.rand(2))
+v = (torch.zeros(2), torch.ones(2))
+print(hvp(pow_adder_reducer, inputs, v))

@@ -1,0 +1,9 @@
+# source: https://pytorch.org/docs/stable/generated/torch.nn.HingeEmbeddingLoss.html — changes: the docs' example with its >>> prompts removed; torch.manual_seed(0) and the imports added
+import torch
+import torch.nn as nn
+torch.manual_seed(0)
+loss = nn.HingeEmbeddingLoss()
+input = torch.randn(3, 5, requires_grad=True)
+target = torch.randn(3, 5).sign()
+output = loss(input, target)
+output.backward()
