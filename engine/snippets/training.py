@@ -88,7 +88,7 @@ class TrainingReader(OptimizerReader):
             raise error_at(stmt, f"{short_text(stmt)} {TRAINING_STEP}") from again
         finally:
             self.known_grads = None
-        if len(self.program) != made:
+        if any(c.kind != calls.ZERO_GRAD for c in self.program[made:]):
             raise error_at(stmt, f"{short_text(stmt)} reads a .grad and calls backward in one "
                                  "statement; write them on lines of their own")
 

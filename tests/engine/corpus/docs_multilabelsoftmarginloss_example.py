@@ -1,4 +1,4 @@
-# source: https://pytorch.org/docs/stable/generated/torch.nn.MultiLabelSoftMarginLoss.html — changes: the docs' example with its >>> prompts removed; torch.manual_seed(0) and the imports added
+# source: https://pytorch.org/docs/stable/generated/torch.nn.MultiLabelSoftMarginLoss.html — changes: the docs' Examples block with its >>> prompts removed; torch.manual_seed(0) and the imports added
 import torch
 import torch.nn as nn
 torch.manual_seed(0)
