@@ -76,7 +76,7 @@ class DocumentChecks:
             if node.value is None:
                 raise GraphError(f"{node.name}: a {node.op} needs a value")
             try:
-                check_rectangular(node.value)
+                check_rectangular(node.value, finite=False)
             except LiteralError as exc:
                 raise GraphError(f"{node.name}: {exc}") from None
             if node.op == CONSTANT and node.params.get(NUMBER) and isinstance(node.value, list):
@@ -93,7 +93,7 @@ class DocumentChecks:
                 raise GraphError(f"{node.name}: only a leaf that requires grad starts with "
                                  "a .grad")
             try:
-                check_rectangular(node.grad)
+                check_rectangular(node.grad, finite=False)
             except LiteralError as exc:
                 raise GraphError(f"{node.name}: .grad {exc}") from None
         if node.seed is not None:

@@ -15,7 +15,7 @@ from engine.calls import CALL_FIELDS, KINDS, Call
 from engine.calls import defaults as call_defaults
 from engine.document import Document, Node, RunOptions
 from engine.limits import CALLS as CALLS_LIMIT
-from engine.literal import LiteralError, check_rectangular
+from engine.literal import LiteralError, check_rectangular, from_json_numbers
 from engine.names import shorten
 from engine.ops import OPS
 
@@ -134,17 +134,17 @@ def node_from(raw: Any, i: int) -> Node:
     if len(position) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool)
                                      for v in position):
         raise FileFormatError(f'{where}: "position" must be two numbers')
-    value = raw.get("value")
+    value = from_json_numbers(raw.get("value"))
     if value is not None:
-        check_value(value, f"{where} value")
+        check_value(value, f"{where} value", finite=False)
     node = Node(id=node_id, op=op, name=name, params=params, value=value,
                 requires_grad=expect(raw.get("requires_grad", False), bool,
                                       f'{where} "requires_grad"'),
                 dtype=expect(raw.get("dtype", "float32"), str, f'{where} "dtype"'),
                 position=(float(position[0]), float(position[1])))
-    grad = raw.get("grad")
+    grad = from_json_numbers(raw.get("grad"))
     if grad is not None:
-        check_value(grad, f"{where} grad")
+        check_value(grad, f"{where} grad", finite=False)
         node.grad = grad
     output = raw.get("output")
     if output is not None:
@@ -158,9 +158,9 @@ def node_from(raw: Any, i: int) -> Node:
     return node
 
 
-def check_value(value: Any, where: str) -> None:
+def check_value(value: Any, where: str, finite: bool = True) -> None:
     try:
-        check_rectangular(value)
+        check_rectangular(value, finite)
     except LiteralError as exc:
         raise FileFormatError(f"{where}: {exc}") from None
 

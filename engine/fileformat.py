@@ -32,6 +32,7 @@ from engine.filefields import (
 )
 from engine.filefields import FileFormatError as FileFormatError  # the app imports it from here
 from engine.limits import FILE_BYTES, FILE_NESTING, GRAPH_NODES, VALUE_ELEMENTS_ALL
+from engine.literal import to_json_numbers
 from engine.names import shorten
 from engine.ops import OPS
 
@@ -63,11 +64,11 @@ def to_dict(doc: Document) -> dict[str, Any]:
             entry["params"] = {k: list(v) if isinstance(v, tuple) else v
                                for k, v in n.params.items()}
         if n.value is not None:
-            entry["value"] = n.value
+            entry["value"] = to_json_numbers(n.value)
             entry["dtype"] = n.dtype
             entry["requires_grad"] = n.requires_grad
         if n.grad is not None:
-            entry["grad"] = n.grad
+            entry["grad"] = to_json_numbers(n.grad)
         if n.is_output:
             entry["output"] = {"seed": n.seed, "pass_gradient": n.seed_enabled}
         nodes.append(entry)

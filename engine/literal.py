@@ -94,10 +94,11 @@ def shape_of(value: Nested) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def check_rectangular(value: Nested) -> tuple[int, ...]:
+def check_rectangular(value: Nested, finite: bool = True) -> tuple[int, ...]:
     """Raise LiteralError if rows differ in length, the nesting or element count is over its
     limit, or an integer does not fit in 64 bits (torch could not hold it, and a file could
-    not be read back)."""
+    not be read back). `finite=False`: inf and nan are numbers too (a tensor's values read
+    from code, `torch.tensor([0.0, math.inf])`); what a user types stays finite."""
     shape = shape_of(value)
     if VALUE_NESTING.exceeded(len(shape)):
         raise LiteralError(f"nested too deep: {VALUE_NESTING.message(len(shape))}")
@@ -112,7 +113,7 @@ def check_rectangular(value: Nested) -> tuple[int, ...]:
             if isinstance(v, list):
                 raise LiteralError(f"element {path or '[]'} is a list where a number belongs")
             if not isinstance(v, bool | int | float) or (
-                isinstance(v, float) and not math.isfinite(v)
+                finite and isinstance(v, float) and not math.isfinite(v)
             ):
                 raise LiteralError(f"element {path or '[]'} is not a finite number")
             if isinstance(v, int) and not INT64_MIN <= v <= INT64_MAX:
@@ -145,6 +146,28 @@ def all_integers(value: Nested) -> bool:
     if isinstance(value, list):
         return all(all_integers(v) for v in value)
     return isinstance(value, int)
+
+
+NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def to_json_numbers(value: Nested) -> Any:
+    """A value for a JSON file: inf and nan spelled "Infinity", "-Infinity", "NaN" (JSON has
+    no such numbers), as `gradflow compute --json` spells them."""
+    if isinstance(value, list):
+        return [to_json_numbers(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def from_json_numbers(value: Any) -> Any:
+    """The inverse of to_json_numbers; anything else is left for the checks to refuse."""
+    if isinstance(value, list):
+        return [from_json_numbers(v) for v in value]
+    if isinstance(value, str) and value in NON_FINITE:
+        return NON_FINITE[value]
+    return value
 
 
 def format_literal(value: Nested) -> str:

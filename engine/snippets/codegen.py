@@ -13,6 +13,7 @@ alone, as a learner writes f, so the snippet imports back to the same graph.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import networkx as nx
@@ -121,8 +122,16 @@ def _check_names(nodes: list[Node]) -> None:
                                "in normal form; rename the node")
 
 
+def _code_literal(value: Nested) -> str:
+    """format_literal, with inf and nan written as Python reads them back."""
+    text = format_literal(value)
+    if "inf" not in text and "nan" not in text:
+        return text
+    return re.sub(r"-?\b(inf|nan)\b", lambda m: f"float('{m.group()}')", text)
+
+
 def _tensor(value: Nested, dtype: str, requires_grad: bool | None) -> str:
-    args = [format_literal(value)]
+    args = [_code_literal(value)]
     if dtype != _inferred_dtype(value):
         args.append(f"dtype=torch.{dtype}")
     if requires_grad is not None:

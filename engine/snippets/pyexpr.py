@@ -90,6 +90,8 @@ class PythonReader(BuiltinCalls):
             return value
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return Number(not self.truth(self.expr(node.operand), node))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+            return self.inverted(self.expr(node.operand), node)
         if isinstance(node, ast.IfExp):
             chosen = node.body if self.truth(self.expr(node.test), node) else node.orelse
             return self.expr(chosen)
@@ -149,6 +151,18 @@ class PythonReader(BuiltinCalls):
             return self.wrap(fn(a, b), where)
         except Exception as exc:  # noqa: BLE001 - torch's or Python's own words
             raise raised_at(where, exc) from None
+
+    def inverted(self, value: Value, node: ast.UnaryOp) -> Value:
+        """`~mask` of a mask (or ~n of an integer): torch's own bitwise not, on numbers that
+        carry no gradient (torch has no gradient for it either)."""
+        if isinstance(value, Number) and isinstance(value.value, int):
+            return Number(~value.value)
+        if isinstance(value, Pending | Ref) and not self.needs_grad(value):
+            try:
+                return self.from_tensor(~self.concrete(value, node), node)
+            except Exception as exc:  # noqa: BLE001 - torch's own words (~ of a float)
+                raise raised_at(node, exc) from None
+        raise error_at(node, f"{short_text(node)}: ~ is read on a boolean mask or an integer")
 
     # ---- attributes -------------------------------------------------------------------
     def attribute(self, node: ast.Attribute) -> Value:

@@ -274,7 +274,7 @@ def tensor_literal(fn: str, value: Any, kwargs: dict[str, Any]) -> tuple[Nested,
         raise CreationError("torch.Tensor(n) makes uninitialised memory; "
                             "use torch.zeros(n) or torch.tensor([...])")
     try:
-        check_rectangular(value)
+        check_rectangular(value, finite=False)  # torch.tensor([0.0, math.inf]) is a tensor
     except LiteralError as exc:
         raise CreationError(str(exc)) from None
     dtype = kwargs.get("dtype", "float32" if fn == "Tensor" else None)
