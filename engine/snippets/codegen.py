@@ -16,8 +16,6 @@ import math
 import re
 from collections.abc import Sequence
 
-import networkx as nx
-
 from engine.calls import (
     BACKWARD,
     FUNCTIONAL,
@@ -27,13 +25,13 @@ from engine.calls import (
     Call,
     functional_text,
     jacobian_text,
-    mentions,
 )
 from engine.document import Document, Node
 from engine.literal import Nested, all_integers, format_literal
 from engine.loss_ops import LOSS_NAMES
 from engine.names import normal_name
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.snippets.codegen_paths import path_nodes, private_nodes
 from engine.snippets.tables import number_name
 
 _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
@@ -58,7 +56,7 @@ def generate(doc: Document) -> str:
     nodes = doc.topological_nodes()
     _check_names(nodes)
     inline = _inlined_numbers(doc, nodes)
-    private = set().union(*_private_nodes(doc).values())
+    private = set().union(*private_nodes(doc).values())
     nodes = [n for n in nodes if n.id not in inline]
     lines = ["import torch"]
     if any(n.op in _FUNCTIONAL for n in nodes):
@@ -372,8 +370,8 @@ def _jacobian_lines(doc: Document, call: Call, number: int, taken: set[str]) -> 
     taken |= {fn, result}
     inputs = [doc.node(i).name for i in call.inputs or ()]
     inline = _inlined_numbers(doc, doc.topological_nodes())
-    path = _path_nodes(doc, call)
-    own = _private_nodes(doc).get(number - 1, set())
+    path = path_nodes(doc, call)
+    own = private_nodes(doc).get(number - 1, set())
     local: dict[str, str] = {}
     for node_id in sorted(path - own):
         local[node_id] = _free_name(f"{doc.node(node_id).name}_in_f", taken)
@@ -396,39 +394,3 @@ def _jacobian_lines(doc: Document, call: Call, number: int, taken: set[str]) -> 
 
 def _as_tuple(names: list[str]) -> str:
     return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
-
-
-def _path_nodes(doc: Document, call: Call) -> set[str]:
-    """The nodes f computes: downstream of its inputs and upstream of its outputs, where a
-    path stops at an input (f is given it: what computed it at the top does not count)."""
-    inputs = set(call.inputs or ())
-    if not inputs or not call.outputs:
-        return set()
-    graph = doc.graph.copy()
-    graph.remove_edges_from(list(graph.in_edges(inputs, keys=True)))
-    down = set().union(*(nx.descendants(graph, i) for i in inputs))
-    up = set(call.outputs).union(*(nx.ancestors(graph, o) for o in call.outputs))
-    return (down & up) - inputs
-
-
-def _private_nodes(doc: Document) -> dict[int, set[str]]:
-    """By jacobian call index: the nodes only f computes (on its path, used by nothing else,
-    marked as no output, named by no other call). They are written inside f alone; every
-    other node is written once at the top."""
-    found: dict[int, set[str]] = {}
-    claimed: set[str] = set()
-    for index, call in enumerate(doc.calls):
-        if call.kind not in (JACOBIAN, FUNCTIONAL):
-            continue
-        own = {n for n in _path_nodes(doc, call) - claimed if not doc.node(n).is_output
-               and not any(mentions(c, n) for k, c in enumerate(doc.calls) if k != index)}
-        changed = True
-        while changed:  # a node something outside f uses is computed at the top
-            changed = False
-            for n in list(own):
-                if any(e.target not in own for e in doc.out_edges(n)):
-                    own.discard(n)
-                    changed = True
-        found[index] = own
-        claimed |= own
-    return found

@@ -5,11 +5,13 @@ given there becomes its list of numbers once torch has seen it with the loss's i
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
 from engine.snippets.safety import error_at, raised_at
+from engine.snippets.values import Py, Value
 
 # the ops taking a tensor option, and its name
 TENSOR_OPTIONS = {"cross_entropy": "weight", "binary_cross_entropy_with_logits": "pos_weight",
@@ -40,3 +42,17 @@ def weights_as_numbers(op: str, inputs: list[Any], params: dict[str, Any],
         raise error_at(node, f"{name}= is read as a 1-d tensor of the input's dtype{dtype}")
     out[name] = given.tolist()
     return out
+
+
+def legacy_reduction(kwargs: dict[str, Value], plain: Callable[[Value], Any]
+                     ) -> dict[str, Value]:
+    """`nn.MSELoss(size_average=False)` (old tutorials): torch's own mapping of the
+    deprecated size_average= and reduce= to reduction=, which they override, as in torch."""
+    legacy = {k: plain(kwargs[k]) for k in ("size_average", "reduce") if k in kwargs}
+    if not legacy:
+        return kwargs
+    from torch.nn import _reduction  # torch's mapping of the deprecated arguments
+
+    reduction = _reduction.legacy_get_string(legacy.get("size_average"),
+                                             legacy.get("reduce"), emit_warning=False)
+    return {**{k: v for k, v in kwargs.items() if k not in legacy}, "reduction": Py(reduction)}

@@ -14,7 +14,7 @@ import torch
 
 from engine.ops import get_op
 from engine.snippets import param_containers
-from engine.snippets.loss_weights import TENSOR_OPTIONS, weights_as_numbers
+from engine.snippets.loss_weights import TENSOR_OPTIONS, legacy_reduction, weights_as_numbers
 from engine.snippets.module_kinds import (
     ACTIVATION_OPTIONS,
     ACTIVATIONS,
@@ -94,7 +94,7 @@ class ModuleReader(ParameterReader):
             return Py(Module(kind, options=options))  # nn.Identity takes any, uses none
         if kind in LOSSES:
             extra = LOSS_OPTIONS.get(kind, ())
-            kwargs = self.legacy_reduction(kwargs, node)
+            kwargs = legacy_reduction(kwargs, lambda v: self.plain(v, node))
             given = dict(zip(LOSS_POSITIONAL.get(kind, ()), args, strict=False))
             if len(args) > len(given) or set(given) & set(kwargs) or \
                     set(kwargs) - {"reduction", *extra}:
@@ -110,20 +110,6 @@ class ModuleReader(ParameterReader):
                 raise raised_at(node, exc) from None
             return Py(Module(kind, op=LOSSES[kind], options={"reduction": "mean", **options}))
         return self.layer(kind, node, args, kwargs)
-
-    def legacy_reduction(self, kwargs: dict[str, Value], node: ast.Call) -> dict[str, Value]:
-        """`nn.MSELoss(size_average=False)` (old tutorials): torch's own mapping of
-        size_average= and reduce= to reduction=, which they override, as torch does."""
-        legacy = {k: self.plain(kwargs[k], node) for k in ("size_average", "reduce")
-                  if k in kwargs}
-        if not legacy:
-            return kwargs
-        from torch.nn import _reduction  # torch's mapping of the deprecated arguments
-
-        reduction = _reduction.legacy_get_string(legacy.get("size_average"),
-                                                 legacy.get("reduce"), emit_warning=False)
-        kept = {k: v for k, v in kwargs.items() if k not in legacy}
-        return {**kept, "reduction": Py(reduction)}
 
     def loss_options(self, op: str, inputs: list[Value], params: dict[str, Any],
                      node: ast.AST) -> dict[str, Any]:
