@@ -29,6 +29,19 @@ b = a * later
 later = 2.0
 """,
 }
+# id() tells the same object apart from another, as Python's does (a layer used twice)
+SHARED = """import torch
+from torch import nn
+torch.manual_seed(0)
+linear = nn.Linear(1, 1, bias=False)
+net = nn.Sequential(linear, linear)
+same = id(net[0].weight) == id(net[1].weight)
+other = id(net[0]) == id(nn.Linear(1, 1))
+if same and not other:
+    y = net(torch.ones(1, 1)).sum()
+    y.backward()
+w = net[0].weight
+"""
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +54,12 @@ def test_read_as_plain_python_runs_it(name: str, reference: dict[str, dict[str, 
     ours = engine_side(SNIPPETS[name])
     assert agrees(ours, reference[name]) is None, agrees(ours, reference[name])
     assert reference[name]["error"]["type"] == "NameError"
+
+
+def test_id_tells_the_same_object_apart() -> None:
+    theirs = by_name({"shared": SHARED})["shared"]
+    assert theirs["grads"]["w"] is not None
+    assert agrees(engine_side(SHARED), theirs) is None
 
 
 def test_a_builtin_outside_the_computation_is_still_refused() -> None:
