@@ -13,6 +13,7 @@ from engine.document import Document, Edge
 from engine.format import preview
 from engine.loss_ops import LOSS_NAMES, ROW_LOSSES, loss_rule
 from engine.loss_ops import RULES as LOSS_RULES
+from engine.more_ops import RULES as MORE_RULES
 from engine.ops import CONSTANT, LEAF, get_op
 from engine.trace import Run
 
@@ -194,6 +195,7 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
         "target": ("−{g} · log_softmax({a}) / {n}", "for probability targets")},
 }
 RULES.update(LOSS_RULES)  # the margin, embedding and likelihood losses (engine/loss_ops.py)
+RULES.update(MORE_RULES)  # activations, elementwise and matrix functions (engine/more_ops.py)
 # kl_div(log_target=True): the target holds log-probabilities, its terms are e^t · (t − input)
 _KL_LOG_TARGET = {"input": ("−{g} · exp({b}) / {n}", "each log-probability is pulled up by "
                             "its target probability, e^t"),

@@ -14,6 +14,7 @@ from typing import Any
 from engine.index_text import format_index as format_index  # re-exported: the index key's text
 from engine.index_text import parse_index
 from engine.loss_ops import spec_fields as _loss_spec_fields
+from engine.more_ops import spec_fields as _more_spec_fields
 from engine.op_impls import (
     assigned,
     bce_with_logits_weighted,
@@ -390,6 +391,7 @@ _SPECS: list[OpSpec] = [
            impl=cross_entropy_weighted),
 ]
 _SPECS.extend(OpSpec(**fields) for fields in _loss_spec_fields())  # engine/loss_ops.py
+_SPECS.extend(OpSpec(**fields) for fields in _more_spec_fields())  # engine/more_ops.py
 
 OPS: dict[str, OpSpec] = {spec.name: spec for spec in _SPECS}
 CATEGORIES = ("inputs", "arithmetic", "elementwise", "reductions", "shape", "losses")

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.loss_ops import ASK, LOSS_NAMES, loss_shape
+from engine.more_ops import NAMES as MORE_OPS
+from engine.more_ops import shape as more_shape
 
 ASK_TORCH: Any = object()  # the rules here do not cover this case
 _SAME = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs",
@@ -88,6 +90,9 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         (x, target) = shapes
         if (len(x) == 2 and target == x[:1]) or (len(x) == 1 and target == ()):
             return ()
+    if op in MORE_OPS:  # engine/more_ops.py; a matrix op of a non-square input: torch's words
+        found = more_shape(op, shapes)
+        return ASK_TORCH if found is None else found
     if op in LOSS_NAMES:  # engine/loss_ops.py
         told = loss_shape(op, shapes, params, broadcast)
         return ASK_TORCH if told is ASK else told

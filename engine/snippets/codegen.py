@@ -29,6 +29,7 @@ from engine.calls import (
 from engine.document import Document, Node
 from engine.literal import Nested, all_integers, format_literal
 from engine.loss_ops import LOSS_NAMES
+from engine.more_ops import ACTIVATIONS as MORE_ACTIVATIONS
 from engine.names import normal_name
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.snippets.codegen_paths import path_nodes, private_nodes
@@ -39,7 +40,7 @@ _FUNCTIONAL = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", 
                "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss", "linear",
                "leaky_relu", "elu", "softplus", "gelu", "cosine_similarity", "kl_div", "pad",
                "layer_norm", "hardtanh", "relu6", "margin_ranking_loss",
-               "poisson_nll_loss", *LOSS_NAMES)
+               "poisson_nll_loss", *LOSS_NAMES, *MORE_ACTIVATIONS)
 # Ops written as a method of their first input: `x.clone()`, `x.detach()`.
 _METHODS = ("clone", "contiguous", "detach")
 _NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}

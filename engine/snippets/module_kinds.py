@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.more_ops import ACTIVATION_MODULE_OPTIONS, ACTIVATION_MODULES
 from engine.snippets.values import Module
 
 ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU": "leaky_relu",
                "ELU": "elu", "Softplus": "softplus", "GELU": "gelu", "Softmax": "softmax",
-               "LogSoftmax": "log_softmax", "Hardtanh": "hardtanh", "ReLU6": "relu6"}
+               "LogSoftmax": "log_softmax", "Hardtanh": "hardtanh", "ReLU6": "relu6",
+               **ACTIVATION_MODULES}  # engine/more_ops.py
 # the options an activation module takes, in torch's order (inplace= is read apart)
 ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
                       "Softplus": ("beta", "threshold"), "GELU": ("approximate",),
                       "Softmax": ("dim",), "LogSoftmax": ("dim",),
-                      "Hardtanh": ("min_val", "max_val")}
+                      "Hardtanh": ("min_val", "max_val"), **ACTIVATION_MODULE_OPTIONS}
 # the arguments a layer is read with, in torch's order
 LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
                   "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias", "dtype"),

@@ -17,6 +17,8 @@ import torch
 from engine.limits import NUMBER_DIGITS
 from engine.literal import MAX_ELEMENTS, LiteralError, Nested, check_rectangular
 from engine.loss_ops import FUNCTIONAL_POSITIONAL, LOSS_NAMES
+from engine.more_ops import ACTIVATIONS as MORE_ACTIVATIONS
+from engine.more_ops import LINALG
 from engine.ops import OPS
 from engine.snippets.safety import error_at, raised_at
 
@@ -33,7 +35,8 @@ TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": tor
 _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
            "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss", "kl_div",
            "margin_ranking_loss", "poisson_nll_loss", *LOSS_NAMES)
-_ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu", "hardtanh", "relu6")  # F.<name> only
+_ACTIVATIONS = ("leaky_relu", "elu", "softplus", "gelu", "hardtanh", "relu6",
+                *MORE_ACTIVATIONS)  # F.<name> only
 # F.<name> and torch.<name> alike, never a tensor method (no x.cosine_similarity)
 _FUNCTIONS_ONLY = ("cosine_similarity",)
 # F.<name> with arguments the registry does not hold (mode=): read by functionals.py
@@ -51,7 +54,7 @@ TORCH_FUNCTIONS: dict[str, str] = {
     "divide": "div", "true_divide": "div", "negative": "neg", "clip": "clamp", "bmm": "matmul",
     "ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
     "clamp_min": "clamp", "clamp_max": "clamp",
-    **{name: name for name in _FUNCTIONS_ONLY},
+    **{name: name for name in _FUNCTIONS_ONLY}, **LINALG,
 }
 # `F.<name>(...)`, `nn.functional.<name>`, `torch.nn.functional.<name>`
 FUNCTIONAL: dict[str, str] = {
@@ -81,7 +84,7 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "prod": ("dim", "keepdim"), "logsumexp": ("dim", "keepdim"), "cumsum": ("dim",),
     "cumprod": ("dim",),
     "diag": ("diagonal",), "diagflat": ("offset",), "tril": ("diagonal",), "triu": ("diagonal",),
-    "cosine_similarity": ("dim", "eps"), "hardtanh": ("min_val", "max_val"),
+    "cosine_similarity": ("dim", "eps"), "hardtanh": ("min_val", "max_val"), "celu": ("alpha",),
     **FUNCTIONAL_POSITIONAL,  # the losses of engine/loss_ops.py whose options come first
 }
 

@@ -7,6 +7,9 @@ import torch
 import torch.nn.functional as F
 
 from engine.document import Document
+from engine.more_ops import ACTIVATIONS as MORE_ACTIVATIONS
+from engine.more_ops import ELEMENTWISE as MORE_ELEMENTWISE
+from engine.more_ops import MATRIX
 from engine.ops import OPS, SOURCE_OPS, check_param, format_index, parse_index
 from engine.run import run
 from tests.engine.helpers import const, leaf, op
@@ -160,6 +163,12 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
                                         a, t, weight=torch.tensor([0.5, 2.0, 1.0],
                                                                   dtype=a.dtype))),
 }
+# engine/more_ops.py: activations as F.<name>, elementwise and matrix functions as torch.<name>
+CASES.update({name: ([(4,)], {}, getattr(F, name)) for name in MORE_ACTIVATIONS})
+CASES["celu"] = ([(4,)], {"alpha": 0.5}, lambda t: F.celu(t, alpha=0.5))
+CASES.update({name: ([(3,)], {}, getattr(torch, name)) for name in MORE_ELEMENTWISE})
+CASES.update({"det": ([(3, 3)], {}, torch.det), "inverse": ([(3, 3)], {}, torch.linalg.inv),
+              "logdet": ([(3, 3)], {}, torch.logdet)})
 # the targets of engine/loss_ops.py's losses that take no gradient: class indices, and
 # the ±1 targets torch picks by value or refuses to differentiate
 _FIXED_TARGETS = {"multilabel_margin_loss": 1, "multi_margin_loss": 1, "soft_margin_loss": 1,
@@ -186,8 +195,14 @@ def test_every_registry_op_has_a_case():
 
 def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> list[torch.Tensor]:
     tensors = [torch.rand(s, generator=gen, dtype=torch.float64) + 0.5 for s in shapes]
-    if name in ("relu", "leaky_relu", "elu", "softplus", "gelu", "relu6"):  # both sides of zero
-        tensors[0] = torch.tensor([-1.0, 0.5, 2.0, -0.25], dtype=torch.float64)
+    if name in ("relu", "leaky_relu", "elu", "softplus", "gelu", "relu6", *MORE_ACTIVATIONS):
+        tensors[0] = torch.tensor([-1.0, 0.5, 2.0, -0.25], dtype=torch.float64)  # both sides
+    if name == "acosh":  # x ≥ 1
+        tensors[0] = tensors[0] + 1.0
+    if name in ("atanh", "logit"):  # inside (-1, 1), or (0, 1)
+        tensors[0] = tensors[0] - (0.6 if name == "atanh" else 0.45)
+    if name in MATRIX:  # well away from singular, with a positive determinant
+        tensors[0] = tensors[0] @ tensors[0].T + torch.eye(3, dtype=torch.float64)
     if name in ("asin", "acos"):  # inside (-1, 1)
         tensors[0] = tensors[0] - 0.6
     if name == "binary_cross_entropy":

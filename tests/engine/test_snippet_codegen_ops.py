@@ -57,6 +57,9 @@ SPECIAL: dict[str, list[tuple[str, Any, str, bool]]] = {
                                     ("t", [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]], "float32", True)],
     "where": [("c", [[True, False, True], [False, True, True]], "bool", False),
               ("a", A, "float32", True), ("b", B, "float32", True)],
+    # engine/more_ops.py's matrix functions take a square matrix
+    **{name: [("a", [[2.0, 0.5, 0.1], [0.3, 1.5, 0.2], [0.1, 0.4, 1.8]], "float32", True)]
+       for name in ("det", "inverse", "logdet")},
 }
 PARAMS: dict[str, dict[str, Any]] = {
     "sum": {"dim": 1}, "mean": {"dim": 0, "keepdim": True}, "softmax": {"dim": 0},

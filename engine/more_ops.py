@@ -1,0 +1,114 @@
+"""More functions of the registry that learners' snippets use: activations (F.silu, nn.SiLU,
+Mish, SELU, CELU, LogSigmoid, Softsign, Hardsigmoid, Hardswish, Tanhshrink), elementwise
+functions (asinh, acosh, atanh, erfc, exp2, sinc, frac, lgamma, digamma, logit) and the
+determinant and inverse of a square matrix. Each is torch's own function, so torch's
+backward is the one that runs. Here: the fields of their registry entries (engine/ops.py
+makes the OpSpecs), their shape rule and their backward rule in words for the explain panel.
+No torch import at module level, as in engine/ops.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.op_params import Param
+
+# F.<name> and nn.<Module>: name → (symbol, description, module class, params)
+ACTIVATIONS: dict[str, tuple[str, str, str, tuple[Param, ...]]] = {
+    "silu": ("SiLU", "elementwise x · σ(x), the swish activation", "SiLU", ()),
+    "mish": ("Mish", "elementwise x · tanh(softplus(x))", "Mish", ()),
+    "selu": ("SELU", "elementwise scale · (x if x > 0, else α(eˣ − 1)), torch's fixed "
+             "scale and α", "SELU", ()),
+    "celu": ("CELU", "elementwise x if x > 0, else α(e^(x/α) − 1)", "CELU",
+             (Param("alpha", "float", 1.0, help="α: the level the negative side tends to"),)),
+    "logsigmoid": ("log σ", "elementwise log σ(x) = −softplus(−x)", "LogSigmoid", ()),
+    "softsign": ("softsign", "elementwise x / (1 + |x|)", "Softsign", ()),
+    "hardsigmoid": ("hσ", "elementwise clamp(x/6 + ½, 0, 1), a piecewise-linear sigmoid",
+                    "Hardsigmoid", ()),
+    "hardswish": ("hswish", "elementwise x · hardsigmoid(x)", "Hardswish", ()),
+    "tanhshrink": ("x−tanh", "elementwise x − tanh(x)", "Tanhshrink", ()),
+}
+# torch.<name>(x) and x.<name>(): name → (symbol, description)
+ELEMENTWISE: dict[str, tuple[str, str]] = {
+    "asinh": ("asinh", "elementwise inverse hyperbolic sine"),
+    "acosh": ("acosh", "elementwise inverse hyperbolic cosine (x ≥ 1)"),
+    "atanh": ("atanh", "elementwise inverse hyperbolic tangent (|x| < 1)"),
+    "erfc": ("erfc", "elementwise 1 − erf(x)"),
+    "exp2": ("2ˣ", "elementwise 2 to the power x"),
+    "sinc": ("sinc", "elementwise sin(πx) / (πx), 1 at 0"),
+    "frac": ("frac", "elementwise fractional part x − trunc(x); its gradient is 1"),
+    "lgamma": ("lnΓ", "elementwise log |Γ(x)|"),
+    "digamma": ("ψ", "elementwise digamma, the derivative of log Γ"),
+    "logit": ("logit", "elementwise log(x / (1 − x)), the inverse of the sigmoid"),
+}
+# torch.<name>(A) and A.<name>() of a square matrix (or a batch of them)
+MATRIX: dict[str, tuple[str, str]] = {
+    "det": ("det", "the determinant of a square matrix"),
+    "inverse": ("A⁻¹", "the inverse of a square matrix (torch.linalg.inv)"),
+    "logdet": ("log det", "the log of the determinant of a square matrix"),
+}
+NAMES = frozenset({*ACTIVATIONS, *ELEMENTWISE, *MATRIX})
+ACTIVATION_MODULES = {module: name for name, (_, _, module, _) in ACTIVATIONS.items()}
+ACTIVATION_MODULE_OPTIONS = {module: tuple(p.name for p in params)
+                             for _, (_, _, module, params) in ACTIVATIONS.items() if params}
+# torch.linalg.<name> spellings of the matrix ops
+LINALG = {"linalg.det": "det", "linalg.inv": "inverse"}
+
+RULES: dict[str, dict[str, tuple[str, str]]] = {
+    "silu": {"input": ("{g} · σ({a}) · (1 + {a} · (1 − σ({a})))", "d(a σ(a))/da = σ(a) + a "
+                       "σ(a)(1 − σ(a))")},
+    "mish": {"input": ("{g} · d(a tanh(softplus a))/da", "tanh(softplus a) + a sech²(softplus "
+                       "a) σ(a)")},
+    "selu": {"input": ("{g} · scale · (1 if {a} > 0 else α e^{a})", "the slope of each side, "
+                       "times torch's scale")},
+    "celu": {"input": ("{g} · (1 if {a} > 0 else e^({a}/α))", "the slope of each side")},
+    "logsigmoid": {"input": ("{g} · (1 − σ({a}))", "d log σ(a)/da = 1 − σ(a)")},
+    "softsign": {"input": ("{g} / (1 + |{a}|)²", "d(a / (1 + |a|))/da = 1 / (1 + |a|)²")},
+    "hardsigmoid": {"input": ("{g} / 6 where −3 < {a} < 3, else 0", "the line's slope inside, "
+                              "flat outside")},
+    "hardswish": {"input": ("{g} · (2{a} + 3) / 6 where −3 < {a} < 3, 0 below, {g} above",
+                            "the product rule on the middle piece")},
+    "tanhshrink": {"input": ("{g} · tanh²({a})", "d(a − tanh a)/da = 1 − (1 − tanh² a)")},
+    "asinh": {"input": ("{g} / √({a}² + 1)", "d(asinh a)/da = 1 / √(a² + 1)")},
+    "acosh": {"input": ("{g} / √({a}² − 1)", "d(acosh a)/da = 1 / √(a² − 1)")},
+    "atanh": {"input": ("{g} / (1 − {a}²)", "d(atanh a)/da = 1 / (1 − a²)")},
+    "erfc": {"input": ("−{g} · 2/√π · exp(−{a}²)", "erfc's slope is minus erf's")},
+    "exp2": {"input": ("{g} · {out} · ln 2", "d(2ᵃ)/da = 2ᵃ ln 2")},
+    "sinc": {"input": ("{g} · (cos(πa) − sinc(a)) / a", "the quotient rule (0 at a = 0)")},
+    "frac": {"input": ("{g}", "frac moves with a between its steps: torch gives 1")},
+    "lgamma": {"input": ("{g} · ψ({a})", "d log Γ(a)/da = ψ(a), the digamma function")},
+    "digamma": {"input": ("{g} · ψ′({a})", "the trigamma function ψ′(a)")},
+    "logit": {"input": ("{g} / ({a} (1 − {a}))", "d log(a / (1 − a))/da = 1 / (a(1 − a))")},
+    "det": {"input": ("{g} · det({a}) · {a}⁻ᵀ", "Jacobi's formula: d det A = det A · A⁻ᵀ")},
+    "inverse": {"input": ("−{a}⁻ᵀ · {g} · {a}⁻ᵀ", "d(A⁻¹) = −A⁻¹ dA A⁻¹")},
+    "logdet": {"input": ("{g} · {a}⁻ᵀ", "d log det A = tr(A⁻¹ dA): the gradient is A⁻ᵀ")},
+}
+
+
+def spec_fields() -> list[dict[str, Any]]:
+    """The OpSpec keyword arguments of each function here."""
+    out: list[dict[str, Any]] = []
+    for name, (symbol, description, _, params) in ACTIVATIONS.items():
+        out.append({"name": name, "torch_name": name, "inputs": ("input",), "symbol": symbol,
+                    "description": description, "category": "elementwise", "params": params,
+                    "target": f"nn.functional.{name}"})
+    for name, (symbol, description) in ELEMENTWISE.items():
+        out.append({"name": name, "torch_name": name, "inputs": ("input",), "symbol": symbol,
+                    "description": description, "category": "elementwise"})
+    for name, (symbol, description) in MATRIX.items():
+        out.append({"name": name, "torch_name": name, "inputs": ("input",), "symbol": symbol,
+                    "description": description, "category": "arithmetic"})
+    return out
+
+
+def shape(op: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    """The output shape, or None where torch refuses (a matrix op of a non-square input)."""
+    (a,) = shapes
+    if op not in MATRIX:
+        return a
+    if len(a) < 2 or a[-1] != a[-2]:
+        return None
+    return a if op == "inverse" else a[:-2]
+
+
+__all__ = ["ACTIVATIONS", "ACTIVATION_MODULES", "ACTIVATION_MODULE_OPTIONS", "ELEMENTWISE",
+           "LINALG", "MATRIX", "NAMES", "RULES", "shape", "spec_fields"]
