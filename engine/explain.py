@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.document import Document, Edge
+from engine.explain_layers import LAYER_RULES
 from engine.format import preview
 from engine.ops import CONSTANT, LEAF, get_op
 from engine.trace import Run
@@ -191,6 +192,7 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
         "input": ("{g} · (softmax({a}) − onehot({b})) / {n}", "probabilities minus the target"),
         "target": ("−{g} · log_softmax({a}) / {n}", "for probability targets")},
 }
+RULES.update(LAYER_RULES)  # convolutions, pools, batch norm: engine/explain_layers.py
 # kl_div(log_target=True): the target holds log-probabilities, its terms are e^t · (t − input)
 _KL_LOG_TARGET = {"input": ("−{g} · exp({b}) / {n}", "each log-probability is pulled up by "
                             "its target probability, e^t"),
@@ -368,7 +370,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
                                     "logsumexp", "trace", "expand", "repeat", "diag",
                                     "diagflat", "cosine_similarity", "kl_div", "pad",
                                     "layer_norm", "einsum") \
-                and "loss" not in node.op and node.op != "cross_entropy":
+                and "loss" not in node.op and node.op != "cross_entropy" \
+                and node.op not in LAYER_RULES:
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))
     return lines

@@ -22,6 +22,7 @@ from engine.document import Document, Node
 from engine.literal import Nested, all_integers, format_literal
 from engine.names import normal_name
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.snippets.codegen_layers import LAYER_FUNCTIONAL, layer_expression
 from engine.snippets.tables import number_name
 
 _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
@@ -49,7 +50,7 @@ def generate(doc: Document) -> str:
     private = set().union(*_private_nodes(doc).values())
     nodes = [n for n in nodes if n.id not in inline]
     lines = ["import torch"]
-    if any(n.op in _FUNCTIONAL for n in nodes):
+    if any(n.op in _FUNCTIONAL or n.op in LAYER_FUNCTIONAL for n in nodes):
         lines.append("import torch.nn.functional as F")
     if doc.title:
         lines.insert(0, comment(doc.title))
@@ -185,6 +186,9 @@ def _expression(doc: Document, node: Node, inline: set[str],
     args = [_operand(doc.node(edges[p].source), inline, names) for p in spec.inputs]
     if node.op in _OPERATORS:
         return f"{args[0]} {_OPERATORS[node.op]} {args[1]}"
+    layer = layer_expression(node.op, args, node.params)  # engine/snippets/codegen_layers.py
+    if layer is not None:
+        return layer
     if node.op == "neg":
         return f"-{args[0]}"
     if node.op in _METHODS:
