@@ -33,7 +33,7 @@ _SHOWING = frozenset({"__init__", "__repr__", "__str__", "extra_repr"})
 _MODULE_METHODS = frozenset({"parameters", "named_parameters", "zero_grad", "train", "eval",
                              "forward", "register_forward_hook", "register_forward_pre_hook",
                              "register_full_backward_hook", "register_backward_hook",
-                             "register_full_backward_pre_hook"})
+                             "register_full_backward_pre_hook", "apply"})
 
 
 @dataclass

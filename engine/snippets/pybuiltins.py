@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.limits import LOOP_ITERATIONS
 from engine.snippets.module_kinds import CONTAINERS
-from engine.snippets.layers import LayerModules
+from engine.snippets.layer_setup import LayerSetup
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.typecheck import is_instance, kinds_of, type_of
 from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
@@ -30,7 +30,7 @@ BUILTIN_FUNCTIONS = frozenset({"len", "range", "abs", "min", "max", "float", "in
                                "repr"})
 
 
-class BuiltinCalls(LayerModules):
+class BuiltinCalls(LayerSetup):
     def builtin(self, name: str, node: ast.Call) -> Value:
         if name in ("print", "display"):
             return Py(None)  # output of the script; the app shows every value

@@ -1,0 +1,130 @@
+"""Setting a model up: the initialisers of nn.init (zeros_, normal_, xavier_uniform_, ...) on
+parameters and other tensors, a container's growth (nn.ModuleList .append/.extend,
+nn.Sequential .append/.add_module) and model.apply(fn), which calls fn on every module,
+children first, as torch does.
+
+An initialiser runs torch's own function on a copy of the tensor's numbers, drawing from the
+snippet's generator (`generator=`), so the numbers are torch's under manual_seed and later
+draws follow on as in the plain script; the tensor then simply starts with those numbers. It
+is read before the graph uses the tensor (torch.no_grad() updates of a leaf are refused the
+same way after, as a training step)."""
+
+from __future__ import annotations
+
+import ast
+
+import torch
+
+from engine.snippets.layers import LayerModules
+from engine.snippets.module_kinds import CONTAINERS
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.values import Function, Module, Pending, Py, Ref, Value
+
+# nn.init's functions read, and those that draw random numbers (they take generator=)
+INITS = ("zeros_", "ones_", "constant_", "normal_", "uniform_", "xavier_uniform_",
+         "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "eye_", "trunc_normal_",
+         "orthogonal_", "dirac_")
+_DRAWING = frozenset({"normal_", "uniform_", "xavier_uniform_", "xavier_normal_",
+                      "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_"})
+
+
+class LayerSetup(LayerModules):
+    def torch_call(self, path: str, node: ast.Call) -> Value:
+        name = path.removeprefix("torch.nn.init.")
+        if name != path:
+            return self.initialized(name, node)
+        return super().torch_call(path, node)
+
+    def initialized(self, name: str, node: ast.Call) -> Value:
+        """nn.init.NAME(tensor, ...): torch's own function on a copy of its numbers."""
+        if name not in INITS:
+            raise error_at(node, f"nn.init.{name} is not read; the initialisers read are "
+                                 f"{', '.join(INITS)}")
+        args, kwargs = self.arguments(node)
+        target = args[0] if args else kwargs.get("tensor")
+        if not isinstance(target, Pending | Ref):
+            raise error_at(node, f"nn.init.{name} takes a tensor, e.g. "
+                                 f"nn.init.{name}(self.fc.weight)")
+        plain = [self.plain(a, node) for a in args[1:]]
+        plain_kw = {k: self.plain(v, node) for k, v in kwargs.items() if k != "tensor"}
+        if "generator" in plain_kw:
+            raise error_at(node, f"nn.init.{name} is read with the default generator (the "
+                                 "one torch.manual_seed sets)")
+        numbers = self.concrete(target, node).detach().clone()
+        if name in _DRAWING:
+            plain_kw["generator"] = self.generator
+        try:
+            getattr(torch.nn.init, name)(numbers, *plain, **plain_kw)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        if isinstance(target, Pending) and target.node_id is None:
+            target.value = numbers.tolist()  # not in the graph yet: it starts with these
+        elif self.is_grad_leaf(target) or isinstance(target, Pending):
+            self.set_leaf_numbers(node, target, numbers, ast.unparse(node.args[0])
+                                  if node.args else "tensor")
+        else:
+            raise error_at(node, f"nn.init.{name} of a tensor computed in the graph is not "
+                                 "read; initialise a parameter or a tensor just made")
+        return target
+
+    def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
+        if module.kind in CONTAINERS and attr in ("append", "extend", "add_module"):
+            return self.grown(module, attr, node)
+        if attr == "apply":
+            self.applied(module, self.applied_function(node), node)
+            return Py(module)
+        return super().module_method(module, attr, node)
+
+    def applied_function(self, node: ast.Call) -> tuple[Function, list[Value]]:
+        """What model.apply(fn) calls: a def of one module, or a model's method
+        (self.apply(self.init_weights)), which gets the model first."""
+        given = node.args[0] if len(node.args) == 1 and not node.keywords else None
+        if isinstance(given, ast.Attribute):
+            owner = self.expr(given.value)
+            model = owner.value if isinstance(owner, Py) else None
+            if isinstance(model, Module) and model.cls is not None and \
+                    given.attr in model.cls.methods:
+                return model.cls.methods[given.attr], [Py(model)]
+        fn = self.expr(given) if given is not None else None
+        if not (isinstance(fn, Py) and isinstance(fn.value, Function)):
+            raise error_at(node, ".apply() is read with a def taking a module, e.g. "
+                                 "model.apply(init_weights)")
+        return fn.value, []
+
+    def applied(self, module: Module, fn: tuple[Function, list[Value]],
+                node: ast.Call) -> None:
+        """torch's Module.apply: every child's subtree first, then the module itself."""
+        for child in module.children:
+            self.applied(child, fn, node)
+        self.inline(fn[0], [*fn[1], Py(module)], {}, node)
+
+    def grown(self, module: Module, attr: str, node: ast.Call) -> Value:
+        """layers.append(m), layers.extend([m1, m2]), seq.append(m), seq.add_module('n', m):
+        the module joins in torch's order (a ModuleList has no add_module name of its own
+        here: its children are 0, 1, ...)."""
+        args, kwargs = self.arguments(node)
+        if kwargs or len(args) != (2 if attr == "add_module" else 1):
+            raise error_at(node, f".{attr}() is read with "
+                                 f"{'a name and a module' if attr == 'add_module' else 'one argument'}")
+        given = args[-1].value if isinstance(args[-1], Py) else None
+        added = [m.value if isinstance(m, Py) else m for m in given] \
+            if attr == "extend" and isinstance(given, list | tuple) else [given]
+        if not all(isinstance(m, Module) for m in added):
+            raise error_at(node, f".{attr}() takes modules, e.g. layers.{attr}("
+                                 f"{'[nn.Linear(2, 3)]' if attr == 'extend' else 'nn.Linear(2, 3)'})")
+        if attr == "add_module":
+            name = self.plain(args[0], node)
+            if name != str(len(module.children)):
+                raise error_at(node, "add_module is read with the next index as its name, "
+                                     f"'{len(module.children)}'; name the layer in a model "
+                                     "class instead")
+        if module.names:  # a model's container is named as it goes: its children follow
+            raise error_at(node, f".{attr}() on a named container is not read")
+        module.children.extend(added)  # type: ignore[arg-type]
+        for bound, value in list(self.env.items()):  # bound already: the new leaves named
+            if isinstance(value, Py) and value.value is module:
+                self.name_parameters(module, bound)
+        return Py(None) if attr != "extend" else Py(module)
+
+
+__all__ = ["INITS", "LayerSetup"]
