@@ -277,10 +277,10 @@ class LayerModules(ModuleReader):
                 raise raised_at(node, exc) from None
         return self.flattened(value, plain, node)
 
-    def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
-        if attr == "flatten" and isinstance(receiver, Pending | Ref):
+    def registry_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        if attr == "flatten" and (node.args or node.keywords):  # x.flatten(1), x.flatten(2)
             return self.flatten_call(receiver, *self.arguments(node), node)
-        return super().tensor_method(receiver, attr, node)
+        return super().registry_method(receiver, attr, node)
 
     def torch_call(self, path: str, node: ast.Call) -> Value:
         if path == "torch.flatten":
