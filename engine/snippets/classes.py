@@ -134,6 +134,10 @@ class ClassReader(OptimizerReader):
                               "plain methods")
         return None
 
+    def expression_statement(self, node: ast.expr) -> None:
+        if not self.data_initialised(node):  # m.bias.data.fill_(0.01): layer_setup.py
+            super().expression_statement(node)
+
     # ---- making a model ----------------------------------------------------------------
     def call_value(self, target: Value, node: ast.Call) -> Value:
         if isinstance(target, Py) and isinstance(target.value, ModelClass):

@@ -16,7 +16,7 @@ import ast
 import torch
 
 from engine.snippets.layers import LayerModules
-from engine.snippets.module_kinds import CONTAINERS
+from engine.snippets.module_kinds import CONTAINERS, child_names
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Function, Module, Pending, Py, Ref, Value
 
@@ -26,6 +26,9 @@ INITS = ("zeros_", "ones_", "constant_", "normal_", "uniform_", "xavier_uniform_
          "orthogonal_", "dirac_")
 _DRAWING = frozenset({"normal_", "uniform_", "xavier_uniform_", "xavier_normal_",
                       "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_"})
+
+# what `p.data.NAME_(...)` is read as: the same numbers as nn.init's
+_DATA_INITS = ("fill_", "zero_", "normal_", "uniform_")
 
 
 class LayerSetup(LayerModules):
@@ -67,6 +70,38 @@ class LayerSetup(LayerModules):
                                  "read; initialise a parameter or a tensor just made")
         return target
 
+    def data_initialised(self, node: ast.expr) -> bool:
+        """`m.bias.data.fill_(0.01)`, `.zero_()`, `.normal_(0, 0.02)`, `.uniform_(-a, a)` on
+        a line of its own: nn.init's constant_, zeros_, normal_, uniform_ (torch's Tensor
+        methods draw as nn.init does), read where nn.init would be. False for any other
+        statement, or a tensor the graph has used (a training step: refused elsewhere)."""
+        func = node.func if isinstance(node, ast.Call) else None
+        if not (isinstance(node, ast.Call) and isinstance(func, ast.Attribute)
+                and func.attr in _DATA_INITS and isinstance(func.value, ast.Attribute)
+                and func.value.attr == "data"):
+            return False
+        target = self.expr(func.value.value)
+        if not isinstance(target, Pending | Ref) or not (
+                isinstance(target, Pending) and target.node_id is None
+                or self.is_grad_leaf(target)
+                and not self.doc.out_edges(self.node_of(target, node))):
+            return False
+        args, kwargs = self.arguments(node)
+        numbers = self.concrete(target, node).detach().clone()
+        plain = [self.plain(a, node) for a in args]
+        plain_kw = {k: self.plain(v, node) for k, v in kwargs.items()}
+        if func.attr in _DRAWING:
+            plain_kw["generator"] = self.generator
+        try:
+            getattr(numbers, func.attr)(*plain, **plain_kw)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        if isinstance(target, Pending) and target.node_id is None:
+            target.value = numbers.tolist()
+        else:
+            self.set_leaf_numbers(node, target, numbers, ast.unparse(func.value))
+        return True
+
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
         if module.kind in CONTAINERS and attr in ("append", "extend", "add_module"):
             return self.grown(module, attr, node)
@@ -100,8 +135,8 @@ class LayerSetup(LayerModules):
 
     def grown(self, module: Module, attr: str, node: ast.Call) -> Value:
         """layers.append(m), layers.extend([m1, m2]), seq.append(m), seq.add_module('n', m):
-        the module joins in torch's order (a ModuleList has no add_module name of its own
-        here: its children are 0, 1, ...)."""
+        the module joins in torch's order under its index (or the name given), replacing a
+        module of the same name in its place as torch does."""
         args, kwargs = self.arguments(node)
         if kwargs or len(args) != (2 if attr == "add_module" else 1):
             raise error_at(node, f".{attr}() is read with "
@@ -112,15 +147,22 @@ class LayerSetup(LayerModules):
         if not all(isinstance(m, Module) for m in added):
             raise error_at(node, f".{attr}() takes modules, e.g. layers.{attr}("
                                  f"{'[nn.Linear(2, 3)]' if attr == 'extend' else 'nn.Linear(2, 3)'})")
-        if attr == "add_module":
+        names, name = list(child_names(module)), None
+        if attr == "add_module":  # torch's own checks of the name
             name = self.plain(args[0], node)
-            if name != str(len(module.children)):
-                raise error_at(node, "add_module is read with the next index as its name, "
-                                     f"'{len(module.children)}'; name the layer in a model "
-                                     "class instead")
-        if module.names:  # a model's container is named as it goes: its children follow
-            raise error_at(node, f".{attr}() on a named container is not read")
-        module.children.extend(added)  # type: ignore[arg-type]
+            try:
+                torch.nn.Module().add_module(name, torch.nn.Identity())
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+        for child in added:  # append and extend name each by its index, as torch does
+            key = name if isinstance(name, str) else str(len(module.children))
+            if key in names:  # torch replaces the module of that name, in its place
+                module.children[names.index(key)] = child  # type: ignore[assignment]
+                continue
+            module.children.append(child)  # type: ignore[arg-type]
+            names.append(key)
+        if names != [str(i) for i in range(len(module.children))]:
+            module.names = names  # a name of its own (seq.add_module('fc', ...))
         for bound, value in list(self.env.items()):  # bound already: the new leaves named
             if isinstance(value, Py) and value.value is module:
                 self.name_parameters(module, bound)

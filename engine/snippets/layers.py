@@ -104,6 +104,8 @@ class LayerModules(ModuleReader):
         if module.cls is None and module.kind in NORMS and attr in _STATS:
             stat = module.options[attr]
             return Py(None) if stat is None else self.from_tensor(stat.clone(), node)
+        if module.cls is None and attr in module.names:  # seq.add_module('fc', ...); seq.fc
+            return Py(module.children[module.names.index(attr)])
         return super().module_attribute_of(module, attr, node)
 
     # ---- convolutions --------------------------------------------------------------------
