@@ -50,7 +50,7 @@ class LayerSetup(LayerModules):
                                  f"nn.init.{name}(self.fc.weight)")
         plain = [self.plain(a, node) for a in args[1:]]
         plain_kw = {k: self.plain(v, node) for k, v in kwargs.items() if k != "tensor"}
-        if "generator" in plain_kw:
+        if plain_kw.pop("generator", None) is not None:
             raise error_at(node, f"nn.init.{name} is read with the default generator (the "
                                  "one torch.manual_seed sets)")
         numbers = self.concrete(target, node).detach().clone()
