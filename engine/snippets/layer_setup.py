@@ -139,14 +139,14 @@ class LayerSetup(LayerModules):
         module of the same name in its place as torch does."""
         args, kwargs = self.arguments(node)
         if kwargs or len(args) != (2 if attr == "add_module" else 1):
-            raise error_at(node, f".{attr}() is read with "
-                                 f"{'a name and a module' if attr == 'add_module' else 'one argument'}")
+            given_as = "a name and a module" if attr == "add_module" else "one argument"
+            raise error_at(node, f".{attr}() is read with {given_as}")
         given = args[-1].value if isinstance(args[-1], Py) else None
         added = [m.value if isinstance(m, Py) else m for m in given] \
             if attr == "extend" and isinstance(given, list | tuple) else [given]
         if not all(isinstance(m, Module) for m in added):
-            raise error_at(node, f".{attr}() takes modules, e.g. layers.{attr}("
-                                 f"{'[nn.Linear(2, 3)]' if attr == 'extend' else 'nn.Linear(2, 3)'})")
+            example = "[nn.Linear(2, 3)]" if attr == "extend" else "nn.Linear(2, 3)"
+            raise error_at(node, f".{attr}() takes modules, e.g. layers.{attr}({example})")
         names, name = list(child_names(module)), None
         if attr == "add_module":  # torch's own checks of the name
             name = self.plain(args[0], node)
@@ -167,6 +167,14 @@ class LayerSetup(LayerModules):
             if isinstance(value, Py) and value.value is module:
                 self.name_parameters(module, bound)
         return Py(None) if attr != "extend" else Py(module)
+
+    def set_leaf_numbers(self, stmt: ast.AST, leaf: Pending | Ref, numbers: torch.Tensor,
+                         name: str) -> None:
+        raise NotImplementedError  # program.py
+
+    def inline(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
+               node: ast.Call) -> Value:
+        raise NotImplementedError  # functions.py
 
 
 __all__ = ["INITS", "LayerSetup"]

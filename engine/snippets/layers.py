@@ -228,38 +228,37 @@ class LayerModules(ModuleReader):
         named = self.named_arguments("F.batch_norm", _BN_ARGS, node)
         if "running_mean" not in named or "running_var" not in named:
             raise error_at(node, "F.batch_norm needs the input, running_mean and running_var")
-        given = {k: None if isinstance(v, Py) and v.value is None else v
-                 for k, v in named.items()}
-        plain = {k: self.plain(given[k], node) if given[k] is not None else None
-                 for k in ("training", "momentum", "eps") if k in given}
-        training = bool(plain.get("training") or False)
-        eps = plain.get("eps", 1e-5)
-        tensors = {k: None if given.get(k) is None else self.concrete(given[k], node)  # type: ignore[arg-type]
-                   for k in ("input", "running_mean", "running_var", "weight", "bias")}
-        stats = [given["running_mean"], given["running_var"]]
+        given: dict[str, Value] = {k: v for k, v in named.items()
+                                   if not (isinstance(v, Py) and v.value is None)}
+        training = bool(self.plain(given["training"], node)) if "training" in given else False
+        momentum = self.plain(given["momentum"], node) if "momentum" in given else 0.1
+        eps = self.plain(given["eps"], node) if "eps" in given else 1e-5
+        stats = [given.get("running_mean"), given.get("running_var")]
         if any(s is not None and self.needs_grad(s) for s in stats):
             raise error_at(node, "F.batch_norm's running statistics are read without grad")
-        copies = {k: None if t is None else t.detach().clone() for k, t in tensors.items()}
+        copies: dict[str, Any] = {k: self.concrete(given[k], node).detach().clone()
+                                  if k in given else None
+                                  for k in ("input", "running_mean", "running_var", "weight",
+                                            "bias")}
+        kept: dict[str, Any] = {k: None if t is None else t.clone() for k, t in copies.items()}
         try:
             with torch.no_grad():
                 torch.nn.functional.batch_norm(
                     copies["input"], copies["running_mean"], copies["running_var"],
-                    copies["weight"], copies["bias"], training,
-                    0.1 if plain.get("momentum") is None else plain["momentum"], eps)
+                    copies["weight"], copies["bias"], training, momentum, eps)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
-        if training and any(s is not None for s in stats):
-            for key, stat in zip(("running_mean", "running_var"), stats, strict=True):
+        for key, stat in zip(("running_mean", "running_var"), stats, strict=True):
+            if training and stat is not None:
                 if not isinstance(stat, Pending) or stat.node_id is not None:
                     raise error_at(node, "F.batch_norm in training updates its running "
                                          "statistics in place: it is read on tensors just "
                                          "made, before anything else uses them")
-                stat.value = copies[key].tolist()  # type: ignore[union-attr]
-        numbers = {} if training else {
-            "running_mean": tensors["running_mean"].tolist(),  # type: ignore[union-attr]
-            "running_var": tensors["running_var"].tolist()}  # type: ignore[union-attr]
-        return self.batch_norm_node(given["input"], given.get("weight"),  # type: ignore[arg-type]
-                                    given.get("bias"), training, numbers, eps, node)
+                stat.value = copies[key].tolist()
+        numbers = {} if training else {k: kept[k].tolist()
+                                       for k in ("running_mean", "running_var")}
+        return self.batch_norm_node(given["input"], given.get("weight"), given.get("bias"),
+                                    training, numbers, eps, node)
 
     def flatten_call(self, value: Value, args: list[Value], kwargs: dict[str, Value],
                      node: ast.Call) -> Value:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.limits import LOOP_ITERATIONS
-from engine.snippets.module_kinds import CONTAINERS
 from engine.snippets.layer_setup import LayerSetup
+from engine.snippets.module_kinds import CONTAINERS
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.typecheck import is_instance, kinds_of, type_of
 from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
