@@ -80,7 +80,11 @@ class LayerSetup(LayerModules):
                 and func.attr in _DATA_INITS and isinstance(func.value, ast.Attribute)
                 and func.value.attr == "data"):
             return False
-        target = self.expr(func.value.value)
+        owner = func.value.value  # m.bias, not x.grad (a .grad's reset is program.py's)
+        if any(isinstance(n, ast.Call) or isinstance(n, ast.Attribute) and n.attr == "grad"
+               for n in ast.walk(owner)):
+            return False
+        target = self.expr(owner)
         if not isinstance(target, Pending | Ref) or not (
                 isinstance(target, Pending) and target.node_id is None
                 or self.is_grad_leaf(target)
