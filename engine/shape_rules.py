@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.shape_rules_layers import layer_shape
+
 ASK_TORCH: Any = object()  # the rules here do not cover this case
 _SAME = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs",
                    "square", "clone", "contiguous", "detach", "grad_hook", "clamp", "leaky_relu",
@@ -86,7 +88,7 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         (x, target) = shapes
         if (len(x) == 2 and target == x[:1]) or (len(x) == 1 and target == ()):
             return ()
-    return ASK_TORCH
+    return layer_shape(op, shapes, params, ASK_TORCH)  # convolutions, pools, batch norm
 
 
 def _dim_ok(dim: Any, ndim: int) -> bool:

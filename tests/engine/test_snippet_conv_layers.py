@@ -246,3 +246,58 @@ y.sum().backward()
     w = torch.randn(2, 1, 2, 2, requires_grad=True)
     torch.nn.functional.conv2d(x, w).sum().backward()
     assert w.grad is not None and torch.equal(result.leaf_grads[weight.id], w.grad)
+
+
+LAYER_SHAPES = {
+    "conv2d": ([(2, 4, 7, 6), (4, 7, 6), (1, 4, 2, 2)], [(6, 2, 3, 2), (6, 4, 3, 3), (6, 4, 8, 1)],
+               [(6,), (3,)], [{}, {"stride": [2, 1], "padding": [1, 0], "dilation": [1, 2],
+                                   "groups": 2}, {"padding_same": True, "dilation": [2, 2]},
+                              {"padding_same": True, "stride": [2, 2]}]),
+    "conv1d": ([(2, 4, 9), (4, 9), (4, 2)], [(3, 4, 3), (4, 2, 2)], [(3,), (4,)],
+               [{}, {"stride": [3], "padding": [2], "dilation": [2]}, {"groups": 2}]),
+}
+POOL_SHAPES = [(2, 3, 7, 6), (3, 5, 5), (1, 3, 9), (3, 2), (4, 1, 1, 1)]
+POOL_PARAMS = {
+    "max_pool2d": [{}, {"kernel_size": [3, 2], "stride": [2, 1], "padding": [1, 1],
+                        "dilation": [2, 1], "ceil_mode": True}, {"kernel_size": [5, 5]}],
+    "avg_pool2d": [{}, {"kernel_size": [3, 3], "stride": [2, 2], "padding": [1, 1],
+                        "ceil_mode": True, "count_include_pad": False}],
+    "max_pool1d": [{}, {"kernel_size": [3], "stride": [2], "padding": [1], "ceil_mode": True}],
+    "avg_pool1d": [{"kernel_size": [4], "stride": [1]}],
+    "adaptive_avg_pool2d": [{"output_size": [2, 3]}, {"output_size": [1, 1]}],
+    "batch_norm": [{}, {"training": False, "running_mean": [0.0] * 3, "running_var": [1.0] * 3}],
+}
+
+
+def _told(op: str, shapes: list[tuple[int, ...]], params: dict[str, Any]) -> Any:
+    from engine.ops import get_op
+    from engine.snippets.shapes import ASK_TORCH, output_meta
+    metas = [torch.empty(s, device="meta") for s in shapes]
+    ours = output_meta(op, metas, params)
+    try:
+        theirs = get_op(op).call(*metas, **params)
+    except Exception:  # noqa: BLE001 - torch refused: the rules must say None or ask
+        theirs = None
+    return ours is ASK_TORCH, ours, theirs
+
+
+def test_the_layer_shape_rules_agree_with_torch_on_the_meta_device() -> None:
+    answered = 0
+    cases: list[tuple[str, list[tuple[int, ...]], dict[str, Any]]] = []
+    for op, (xs, ws, bs, params) in LAYER_SHAPES.items():
+        cases += [(op, [x, w, b], p) for x in xs for w in ws for b in bs for p in params]
+    for op, params in POOL_PARAMS.items():
+        for x in POOL_SHAPES:
+            extra = [[(x[1],), (x[1],)]] if op == "batch_norm" and len(x) > 1 else []
+            cases += [(op, [x, *e], p) for e in (extra or [[]]) for p in params
+                      if op != "batch_norm" or extra]
+    for op, shapes, params in cases:
+        asked, ours, theirs = _told(op, shapes, params)
+        if asked:
+            continue
+        answered += 1
+        where = (op, shapes, params)
+        assert (ours is None) == (theirs is None), where
+        if ours is not None:
+            assert tuple(ours.shape) == tuple(theirs.shape), where
+    assert answered > 0.6 * len(cases), (answered, len(cases))  # a misfit bias: torch says
