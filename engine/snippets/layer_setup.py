@@ -109,6 +109,9 @@ class LayerSetup(LayerModules):
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
         if module.kind in CONTAINERS and attr in ("append", "extend", "add_module"):
             return self.grown(module, attr, node)
+        if attr in ("modules", "children") and not node.args and not node.keywords:
+            found = _walked(module) if attr == "modules" else module.children
+            return Py([Py(m) for m in found])  # for m in self.modules(): isinstance(m, ...)
         if attr == "apply":
             self.applied(module, self.applied_function(node), node)
             return Py(module)
@@ -179,6 +182,15 @@ class LayerSetup(LayerModules):
     def inline(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
                node: ast.Call) -> Value:
         raise NotImplementedError  # functions.py
+
+
+def _walked(module: Module, seen: set[int] | None = None) -> list[Module]:
+    """torch's Module.modules(): the module, then every descendant depth first, each once."""
+    seen = set() if seen is None else seen
+    if id(module) in seen:
+        return []
+    seen.add(id(module))
+    return [module, *(m for child in module.children for m in _walked(child, seen))]
 
 
 __all__ = ["INITS", "LayerSetup"]

@@ -39,6 +39,11 @@ _CONV_ARGS = ("input", "weight", "bias", "stride", "padding", "dilation", "group
 _BN_ARGS = ("input", "running_mean", "running_var", "weight", "bias", "training", "momentum",
             "eps")
 _STATS = ("running_mean", "running_var", "num_batches_tracked")
+# a layer's settings a snippet may read (self.conv1.out_channels), kept under this key
+_SHOWN = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
+          "groups", "in_features", "out_features", "num_features", "eps", "momentum",
+          "num_embeddings", "embedding_dim", "normalized_shape", "output_size", "ceil_mode")
+_SHOWN_KEY = "shown"
 
 
 def _dims(op: str) -> int:
@@ -63,7 +68,12 @@ class LayerModules(ModuleReader):
         return super().module(kind, node)
 
     def kept_options(self, layer: torch.nn.Module) -> dict[str, Any]:
-        """What the module computes with besides its parameters, as torch made it."""
+        """What the module computes with besides its parameters, as torch made it, and the
+        settings a snippet reads off it (conv.out_channels, fc.in_features)."""
+        shown = {name: getattr(layer, name) for name in _SHOWN if hasattr(layer, name)}
+        return {**self.layer_options(layer), _SHOWN_KEY: shown}
+
+    def layer_options(self, layer: torch.nn.Module) -> dict[str, Any]:
         if isinstance(layer, torch.nn.Conv1d | torch.nn.Conv2d):
             return {"stride": list(layer.stride), "padding": layer.padding,
                     "dilation": list(layer.dilation), "groups": layer.groups,
@@ -71,8 +81,9 @@ class LayerModules(ModuleReader):
         if isinstance(layer, torch.nn.BatchNorm1d | torch.nn.BatchNorm2d):
             stats = {name: getattr(layer, name) for name in _STATS}
             return {"num_features": layer.num_features, "eps": layer.eps,
-                    "momentum": layer.momentum, "dtype": layer.weight.dtype
-                    if layer.affine else torch.get_default_dtype(),
+                    "momentum": layer.momentum, "dtype": next(
+                        (t.dtype for t in (layer.weight, layer.running_mean) if t is not None),
+                        torch.get_default_dtype()),
                     **{k: None if v is None else v.clone() for k, v in stats.items()}}
         return super().kept_options(layer)
 
@@ -88,14 +99,16 @@ class LayerModules(ModuleReader):
             raise raised_at(node, exc) from None
         op = POOLS[kind]
         kept = {name: getattr(made, name) for name in _POOL_ARGS[op]}
-        return Py(Module(kind, op=op, options=kept))
+        shown = {name: getattr(made, name) for name in _SHOWN if hasattr(made, name)}
+        return Py(Module(kind, op=op, options={**kept, _SHOWN_KEY: shown}))
 
     def apply(self, module: Module, value: Value, node: ast.Call) -> Value:
         if module.cls is None and module.kind in CONVOLUTIONS:
             return self.convolved(CONVOLUTIONS[module.kind], value, module.params["weight"],
                                   module.params.get("bias"), module.options, node)
         if module.cls is None and module.kind in POOLS:
-            return self.pooled(module.op, value, dict(module.options), node)
+            return self.pooled(module.op, value, {k: v for k, v in module.options.items()
+                                                  if k != _SHOWN_KEY}, node)
         if module.cls is None and module.kind in NORMS:
             return self.batch_normed_module(module, value, node)
         return super().apply(module, value, node)
@@ -106,6 +119,10 @@ class LayerModules(ModuleReader):
             return Py(None) if stat is None else self.from_tensor(stat.clone(), node)
         if module.cls is None and attr in module.names:  # seq.add_module('fc', ...); seq.fc
             return Py(module.children[module.names.index(attr)])
+        shown = module.options.get(_SHOWN_KEY, {}) if module.cls is None else {}
+        if attr in shown:  # conv.out_channels, fc.in_features, pool.kernel_size
+            value = shown[attr]
+            return self.wrap(list(value) if isinstance(value, list) else value, node)
         return super().module_attribute_of(module, attr, node)
 
     # ---- convolutions --------------------------------------------------------------------

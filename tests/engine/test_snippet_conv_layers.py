@@ -98,6 +98,20 @@ net.eval()
 out = net(x)
 (out * torch.tensor([1.0, -2.0])).sum().backward()
 """,
+    "batch_norm_train_eval_train_again": """
+net = nn.Sequential(nn.Conv1d(2, 4, kernel_size=3, padding=1), nn.BatchNorm1d(4), nn.ReLU(),
+                      nn.AdaptiveAvgPool2d((4, 1)), nn.Flatten(), nn.Linear(4, 1))
+x = torch.randn(8, 2, 10)
+for _ in range(5):
+    out = net(x)
+net.eval()
+with torch.no_grad():
+    print(net(x)[:2])
+net.train()
+y = net(x[:4]).mean()
+y.backward()
+w, g, b = net[0].weight, net[1].weight, net[1].bias
+""",
     "batch_norm_training_backward": """
 bn = nn.BatchNorm1d(3, momentum=None, eps=1e-3)
 bn_weight, bn_bias = bn.weight, bn.bias

@@ -110,6 +110,30 @@ model = Net()
 x = torch.randn(5, 2)
 model(x).sum().backward()
 """,
+    "modules_loop_and_layer_settings": """
+class SmallCNN(nn.Module):
+    def __init__(self, num_classes=3):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels=1, out_channels=4, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(self.conv1.out_channels, 8, kernel_size=3, padding=1)
+        self.bn2 = nn.BatchNorm2d(self.conv2.out_channels)
+        self.fc = nn.Linear(8 * 2 * 2, num_classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_uniform_(m.weight, a=0.5)
+        for child in self.children():
+            if isinstance(child, nn.Linear):
+                nn.init.normal_(child.weight, 0, 0.01 * child.in_features)
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), kernel_size=2)
+        x = F.max_pool2d(F.relu(self.bn2(self.conv2(x))), 2)
+        x = x.view(x.size(0), -1)
+        return self.fc(x)
+model = SmallCNN()
+images = torch.randn(4, 1, 8, 8)
+loss = nn.CrossEntropyLoss()(model(images), torch.tensor([0, 1, 2, 1]))
+loss.backward()
+""",
     "sequential_grown_at_top_level": """
 net = nn.Sequential(nn.Linear(2, 3))
 net.append(nn.Sigmoid())
