@@ -75,6 +75,22 @@ k = torch.randn(4, 1, 2, requires_grad=True)
 t = F.conv1d(s, k, None, 1, 0, 1, 2)
 (y.sum() + (z * z).mean() + t.tanh().sum()).backward()
 """,
+    "blocks_made_by_a_def_with_starred_layers": """
+def vgg_block(num_convs, in_channels, out_channels):
+    layers = []
+    for _ in range(num_convs):
+        layers.append(nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1))
+        layers.append(nn.ReLU())
+        in_channels = out_channels
+    layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+    return nn.Sequential(*layers)
+cfg = {"kernel_size": 1, "bias": False}
+net = nn.Sequential(vgg_block(2, 1, 3), nn.Conv2d(3, 2, **cfg), nn.AdaptiveAvgPool2d(1),
+                    nn.Flatten())
+w0, w2, w_last = net[0][0].weight, net[0][2].weight, net[1].weight
+X = torch.randn(1, 1, 8, 8)
+nn.CrossEntropyLoss()(net(X), torch.tensor([1])).backward()
+""",
     "pools_of_every_kind": """
 x = torch.randn(2, 3, 7, 7, requires_grad=True)
 a = nn.MaxPool2d(3, stride=2, padding=1)(x)
