@@ -230,6 +230,10 @@ REFUSED_BY_TORCH = {
     "batch_norm_2d_on_3d": "bn = nn.BatchNorm2d(3)\ny = bn(torch.randn(2, 3, 4))\n",
     "batch_norm_one_value_per_channel": "bn = nn.BatchNorm1d(3)\ny = bn(torch.randn(1, 3))\n",
     "pool_padding_too_large": "y = F.max_pool2d(torch.randn(1, 1, 4, 4), 2, padding=2)\n",
+    "functional_batch_norm_eval_without_statistics":
+        "y = F.batch_norm(torch.randn(3, 2, requires_grad=True), None, None)\n",
+    "running_statistics_of_another_size":
+        "y = F.batch_norm(torch.randn(3, 2), torch.zeros(3), torch.ones(3))\n",
 }
 
 

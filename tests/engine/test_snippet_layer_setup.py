@@ -205,8 +205,11 @@ def test_what_is_not_read_is_refused_with_what_to_do(code: str, words: str) -> N
     assert words in ours.get("refused", ""), ours
 
 
-def test_torchs_own_error_for_an_initialiser_it_refuses() -> None:
-    code = HEAD + "w = torch.empty(3, requires_grad=True)\nnn.init.xavier_uniform_(w)\n"
+@pytest.mark.parametrize("line", ["w = torch.empty(3, requires_grad=True)\n"
+                                  "nn.init.xavier_uniform_(w)\n",
+                                  "net = nn.Sequential()\nnet.add_module('a.b', nn.ReLU())\n"])
+def test_torchs_own_error_for_a_setup_it_refuses(line: str) -> None:
+    code = HEAD + line
     (theirs,) = by_name({"fan": code}).values()
     ours = engine_side(code)
     assert theirs["error"] is not None and ours["error"] is not None, ours
