@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.document import Document, Edge
+from engine.explain_layers import LAYER_RULES
 from engine.format import preview
 from engine.loss_ops import LOSS_NAMES, ROW_LOSSES, loss_rule
 from engine.loss_ops import RULES as LOSS_RULES
@@ -196,6 +197,7 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
 }
 RULES.update(LOSS_RULES)  # the margin, embedding and likelihood losses (engine/loss_ops.py)
 RULES.update(MORE_RULES)  # activations, elementwise and matrix functions (engine/more_ops.py)
+RULES.update(LAYER_RULES)  # convolutions, pools, batch norm: engine/explain_layers.py
 # kl_div(log_target=True): the target holds log-probabilities, its terms are e^t · (t − input)
 _KL_LOG_TARGET = {"input": ("−{g} · exp({b}) / {n}", "each log-probability is pulled up by "
                             "its target probability, e^t"),
@@ -375,7 +377,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
                                     "logsumexp", "trace", "expand", "repeat", "diag",
                                     "diagflat", "cosine_similarity", "kl_div", "pad",
                                     "layer_norm", "einsum") \
-                and "loss" not in node.op and node.op != "cross_entropy":
+                and "loss" not in node.op and node.op != "cross_entropy" \
+                and node.op not in LAYER_RULES:
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))
     return lines

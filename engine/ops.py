@@ -27,6 +27,7 @@ from engine.op_impls import (
 )
 from engine.op_params import Param as Param
 from engine.op_params import check_param as check_param
+from engine.ops_layers import layer_specs
 
 # Kinds of node that hold a value instead of computing one.
 LEAF = "leaf"
@@ -406,3 +407,7 @@ def get_op(name: str) -> OpSpec:
 
 def is_source(op: str) -> bool:
     return op in SOURCE_OPS
+
+
+# the layer ops (convolutions, pools, batch norm, einsum of one or three): engine/ops_layers.py
+OPS.update({spec.name: spec for spec in layer_specs()})

@@ -14,6 +14,7 @@ from typing import Any
 from engine.loss_ops import ASK, LOSS_NAMES, loss_shape
 from engine.more_ops import NAMES as MORE_OPS
 from engine.more_ops import shape as more_shape
+from engine.shape_rules_layers import layer_shape
 
 ASK_TORCH: Any = object()  # the rules here do not cover this case
 _SAME = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs",
@@ -96,7 +97,7 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
     if op in LOSS_NAMES:  # engine/loss_ops.py
         told = loss_shape(op, shapes, params, broadcast)
         return ASK_TORCH if told is ASK else told
-    return ASK_TORCH
+    return layer_shape(op, shapes, params, ASK_TORCH)  # convolutions, pools, batch norm
 
 
 def _dim_ok(dim: Any, ndim: int) -> bool:

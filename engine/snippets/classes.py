@@ -34,7 +34,8 @@ _SHOWING = frozenset({"__init__", "__repr__", "__str__", "extra_repr"})
 _MODULE_METHODS = frozenset({"parameters", "named_parameters", "zero_grad", "train", "eval",
                              "forward", "register_forward_hook", "register_forward_pre_hook",
                              "register_full_backward_hook", "register_backward_hook",
-                             "register_full_backward_pre_hook"})
+                             "register_full_backward_pre_hook", "apply", "modules",
+                             "children"})
 
 
 @dataclass
@@ -134,6 +135,10 @@ class ClassReader(OptimizerSteps):
                               "plain methods")
         return None
 
+    def expression_statement(self, node: ast.expr) -> None:
+        if not self.data_initialised(node):  # m.bias.data.fill_(0.01): layer_setup.py
+            super().expression_statement(node)
+
     # ---- making a model ----------------------------------------------------------------
     def call_value(self, target: Value, node: ast.Call) -> Value:
         if isinstance(target, Py) and isinstance(target.value, ModelClass):
@@ -160,6 +165,12 @@ class ClassReader(OptimizerSteps):
         if not (isinstance(returned, Py) and returned.value is None):
             raise raised_at(node, TypeError("__init__() should return None"))
         return Py(model)
+
+    def name_parameters(self, module: Module, prefix: str) -> None:
+        """Inside a model's __init__ a local name (`for m in self.modules()`) is not where
+        its layers live: their leaves are named when the model itself is bound."""
+        if not self.building:
+            super().name_parameters(module, prefix)
 
     def method_call(self, model: Module, fn: Function, args: list[Value],
                     kwargs: dict[str, Value], node: ast.Call) -> Value:

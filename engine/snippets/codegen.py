@@ -32,6 +32,7 @@ from engine.loss_ops import LOSS_NAMES
 from engine.more_ops import ACTIVATIONS as MORE_ACTIVATIONS
 from engine.names import normal_name
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.snippets.codegen_layers import LAYER_FUNCTIONAL, layer_expression
 from engine.snippets.codegen_paths import path_nodes, private_nodes
 from engine.snippets.tables import number_name
 
@@ -60,7 +61,7 @@ def generate(doc: Document) -> str:
     private = set().union(*private_nodes(doc).values())
     nodes = [n for n in nodes if n.id not in inline]
     lines = ["import torch"]
-    if any(n.op in _FUNCTIONAL for n in nodes):
+    if any(n.op in _FUNCTIONAL or n.op in LAYER_FUNCTIONAL for n in nodes):
         lines.append("import torch.nn.functional as F")
     if doc.title:
         lines.insert(0, comment(doc.title))
@@ -206,6 +207,9 @@ def _expression(doc: Document, node: Node, inline: set[str],
     args = [_operand(doc.node(edges[p].source), inline, names) for p in spec.inputs]
     if node.op in _OPERATORS:
         return f"{args[0]} {_OPERATORS[node.op]} {args[1]}"
+    layer = layer_expression(node.op, args, node.params)  # engine/snippets/codegen_layers.py
+    if layer is not None:
+        return layer
     if node.op == "neg":
         return f"-{args[0]}"
     if node.op in _METHODS:

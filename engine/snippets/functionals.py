@@ -1,6 +1,6 @@
 """torch functions whose arguments a registry op does not hold one to one: F.pad (its
 mode= is read, constant only), F.layer_norm and nn.LayerNorm (weight and bias optional; the
-registry op takes both), torch.einsum of two tensors (the equation first). torch checks the
+registry op takes both), torch.einsum of one to three tensors (the equation first). torch checks the
 arguments first (`torch_checks`: a result over the size limits is refused before any memory
 is taken for it), so a refusal is in its own words at the line."""
 
@@ -112,7 +112,7 @@ class FunctionalCalls(HookCalls):
         return self.op_node("layer_norm", [value, w, b], params, node)
 
     def einsum(self, node: ast.Call) -> Value:
-        """torch.einsum('ij,jk->ik', a, b) or (..., [a, b]): the einsum op of two tensors;
+        """torch.einsum('ij,jk->ik', a, b) or (..., [a, b]): the einsum op of one to three tensors;
         torch's own error for an equation it refuses."""
         args, kwargs = self.arguments(node)
         if args and len(args) == 2 and isinstance(args[1], Py) and \
@@ -127,12 +127,12 @@ class FunctionalCalls(HookCalls):
             raise error_at(node, "torch.einsum needs tensors after its equation")
         tensors = [self.concrete(t, node) for t in operands]
         self.torch_checks(lambda as_: torch.einsum(equation, *map(as_, tensors)), node)
-        if len(operands) != 2:
-            raise error_at(node, f"torch.einsum is read with two tensors, not "
-                                 f"{len(operands)}; write one tensor's as x.sum(), x.trace(), "
-                                 "x.diagonal() or x.permute(), three as two einsums")
-        params = self.checked("einsum", {"equation": equation}, node)
-        return self.op_node("einsum", operands, params, node)
+        op = {1: "einsum_one", 2: "einsum", 3: "einsum_three"}.get(len(operands))
+        if op is None:
+            raise error_at(node, f"torch.einsum is read with one to three tensors, not "
+                                 f"{len(operands)}; write more as several einsums")
+        params = self.checked(op, {"equation": equation}, node)
+        return self.op_node(op, operands, params, node)
 
 
 def _meta(value: Any) -> Any:

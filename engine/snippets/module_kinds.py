@@ -22,7 +22,15 @@ ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
 # the arguments a layer is read with, in torch's order
 LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
                   "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias", "dtype"),
-                  "Embedding": ("num_embeddings", "embedding_dim", "padding_idx", "dtype")}
+                  "Embedding": ("num_embeddings", "embedding_dim", "padding_idx", "dtype"),
+                  **{f"Conv{n}d": ("in_channels", "out_channels", "kernel_size", "stride",
+                                   "padding", "dilation", "groups", "bias", "padding_mode",
+                                   "dtype") for n in (1, 2)},
+                  **{f"BatchNorm{n}d": ("num_features", "eps", "momentum", "affine",
+                                        "track_running_stats", "dtype") for n in (1, 2)}}
+# the layers of engine/snippets/layers.py: convolutions, pools, batch norm
+LAYERS = ("Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+          "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d")
 # modules that only rearrange or pass their input: the options each takes, in torch's order
 SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace")}
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
@@ -55,7 +63,8 @@ LOSS_POSITIONAL = {"MarginRankingLoss": ("margin",),
                    "MultiLabelSoftMarginLoss": ("weight",)}
 # modules of two inputs that are not losses: the op and its options, in torch's order
 PAIRED = {"CosineSimilarity": ("cosine_similarity", ("dim", "eps"))}
-MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", "ModuleList", *ACTIVATIONS,
+MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", "ModuleList", *LAYERS,
+           *ACTIVATIONS,
            *SHAPING, *LOSSES, *PAIRED)
 # modules that hold others in order, named 0, 1, ... (indexed, iterated, len())
 CONTAINERS = ("Sequential", "ModuleList")

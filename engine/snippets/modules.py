@@ -152,12 +152,15 @@ class ModuleReader(ParameterReader):
         params = {name: self.from_tensor(p.detach(), node, requires_grad=True)
                   for name, p in layer.named_parameters()}
         self.leaves_pending.extend(params.values())
-        kept: dict[str, Any] = {"normalized_shape": list(layer.normalized_shape),
-                                "eps": layer.eps} \
-            if isinstance(layer, torch.nn.LayerNorm) else {}
+        return Py(Module(kind, params=params, options=self.kept_options(layer)))
+
+    def kept_options(self, layer: torch.nn.Module) -> dict[str, Any]:
+        """What the module computes with besides its parameters, as torch made it."""
+        if isinstance(layer, torch.nn.LayerNorm):
+            return {"normalized_shape": list(layer.normalized_shape), "eps": layer.eps}
         if isinstance(layer, torch.nn.Embedding):  # torch's row, a negative one counted back
-            kept = {"padding_idx": layer.padding_idx}
-        return Py(Module(kind, params=params, options=kept))
+            return {"padding_idx": layer.padding_idx}
+        return {}
 
     def name_parameters(self, module: Module, prefix: str) -> None:
         """Leaves of a module bound to `prefix`: prefix_weight, prefix_0_bias, prefix_fc1_weight

@@ -229,6 +229,10 @@ class PythonReader(BuiltinCalls):
             "torch.") and "." not in path.removeprefix("torch.") else None
         if isinstance(dtype, torch.dtype) or dtype is torch.Tensor:  # type(y) == torch.Tensor
             return Py(dtype)
+        layer = getattr(torch.nn, path.removeprefix("torch.nn."), None) if path.startswith(
+            "torch.nn.") and "." not in path.removeprefix("torch.nn.") else None
+        if isinstance(layer, type) and issubclass(layer, torch.nn.Module):
+            return Py(layer)  # type(m) == nn.Linear (typecheck.py gives a layer its class)
         short = path.removeprefix("torch.")
         if short.removeprefix("Tensor.") in METHODS and short.startswith("Tensor.") or \
                 short in TORCH_FUNCTIONS or short.removeprefix("nn.functional.") in FUNCTIONAL:

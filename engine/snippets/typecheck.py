@@ -1,5 +1,7 @@
 """`type(v)` and `isinstance(v, T)` on the snippet's values, as Python answers them: a tensor
-is a torch.Tensor, `y.grad_fn` a torch.autograd.graph.Node, a number an int, float or bool.
+is a torch.Tensor, `y.grad_fn` a torch.autograd.graph.Node, a number an int, float or bool,
+an nn layer its torch.nn class (isinstance(m, nn.Linear)), a model of the snippet's class an
+nn.Module.
 Only these kinds are named; another class in isinstance is refused with what is read."""
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Callable
 import torch
 
 from engine.snippets.safety import ImportError_, error_at
-from engine.snippets.values import Number, Pending, Py, Ref, Value
+from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
 
 _PLAIN_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str,
                                  "list": list, "tuple": tuple, "dict": dict}
@@ -25,6 +27,8 @@ def type_of(value: Value) -> type:
     if isinstance(value, Py) and value.value == "grad_fn":  # what y.grad_fn is read as
         return torch.autograd.graph.Node
     inner = value.value if isinstance(value, Number | Py) else value
+    if isinstance(inner, Module):  # nn.Linear is an nn.Linear; a model class an nn.Module
+        return _nn_class(inner.kind) if inner.cls is None else torch.nn.Module
     if isinstance(inner, list) and isinstance(value, Py):
         return list
     return type(inner)
@@ -39,9 +43,21 @@ def kinds_of(node: ast.expr, module_path: Callable[[ast.expr], str | None]) -> t
     path = module_path(node)
     if path in _TORCH_TYPES:
         return (_TORCH_TYPES[path],)
+    if path is not None and path.startswith("torch.nn.") and \
+            _nn_class(path.removeprefix("torch.nn.")) is not torch.nn.Module:
+        return (_nn_class(path.removeprefix("torch.nn.")),)  # isinstance(m, nn.Conv2d)
+    if path == "torch.nn.Module":
+        return (torch.nn.Module,)
     names = ", ".join([*_PLAIN_TYPES, *_TORCH_TYPES])
     raise error_at(node, f"isinstance with {ast.unparse(node)[:40]} is not read; the classes "
                          f"read are {names}")
+
+
+def _nn_class(name: str) -> type:
+    """torch.nn's module class of this name (nn.Module for one it does not have)."""
+    found = getattr(torch.nn, name, None) if name.isidentifier() else None
+    return found if isinstance(found, type) and issubclass(found, torch.nn.Module) \
+        else torch.nn.Module
 
 
 def is_instance(value: Value, kinds: tuple[type, ...]) -> bool:

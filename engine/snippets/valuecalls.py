@@ -27,11 +27,26 @@ CASTS = {"float": torch.float32, "double": torch.float64, "long": torch.int64,
 
 class ValueCalls(ConcreteReader):
     def arguments(self, node: ast.Call) -> tuple[list[Value], dict[str, Value]]:
-        if any(isinstance(a, ast.Starred) for a in node.args) or any(
-                kw.arg is None for kw in node.keywords):
-            raise error_at(node, "* and ** arguments are not supported; write them out")
-        return ([self.expr(a) for a in node.args],
-                {kw.arg: self.expr(kw.value) for kw in node.keywords if kw.arg is not None})
+        """The call's arguments in Python's order; `*layers` unpacks what `for` visits
+        (nn.Sequential(*layers)), `**options` a dict of str keys."""
+        args: list[Value] = []
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                args.extend(self.items(self.expr(a.value), a))
+            else:
+                args.append(self.expr(a))
+        kwargs: dict[str, Value] = {}
+        for kw in node.keywords:
+            if kw.arg is not None:
+                kwargs[kw.arg] = self.expr(kw.value)
+                continue
+            given = self.expr(kw.value)
+            if not (isinstance(given, Py) and isinstance(given.value, dict)
+                    and all(isinstance(k, str) for k in given.value)):
+                raise error_at(node, "** arguments are read from a dict of names, e.g. "
+                                     "f(**{'dim': 0})")
+            kwargs.update(given.value)
+        return args, kwargs
 
     def items(self, value: Value, where: ast.AST) -> list[Value]:
         raise NotImplementedError  # pybuiltins.py: what `for v in value` visits

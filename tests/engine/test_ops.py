@@ -174,6 +174,31 @@ CASES.update({"det": ([(3, 3)], {}, torch.det), "inverse": ([(3, 3)], {}, torch.
 _FIXED_TARGETS = {"multilabel_margin_loss": 1, "multi_margin_loss": 1, "soft_margin_loss": 1,
                   "cosine_embedding_loss": 2, "hinge_embedding_loss": 1}
 
+# the layer ops (engine/ops_layers.py), against torch.nn.functional called directly
+CASES.update({
+    "conv1d": ([(2, 2, 6), (3, 2, 3), (3,)], {"stride": [2], "padding": [1]},
+               lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1)),
+    "conv2d": ([(1, 4, 5, 5), (2, 2, 3, 3), (2,)],
+               {"groups": 2, "padding_same": True, "dilation": [2, 1]},
+               lambda x, w, b: F.conv2d(x, w, b, padding="same", dilation=(2, 1), groups=2)),
+    "max_pool1d": ([(1, 2, 7)], {"kernel_size": [3], "stride": [2], "padding": [1]},
+                   lambda x: F.max_pool1d(x, 3, 2, 1)),
+    "max_pool2d": ([(1, 2, 5, 5)], {"kernel_size": [2, 2], "stride": [1, 2], "ceil_mode": True},
+                   lambda x: F.max_pool2d(x, 2, (1, 2), ceil_mode=True)),
+    "avg_pool1d": ([(2, 1, 6)], {"kernel_size": [2], "stride": [2]},
+                   lambda x: F.avg_pool1d(x, 2)),
+    "avg_pool2d": ([(1, 2, 5, 5)], {"kernel_size": [3, 3], "stride": [2, 2], "padding": [1, 1],
+                                    "count_include_pad": False},
+                   lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)),
+    "adaptive_avg_pool2d": ([(1, 2, 5, 4)], {"output_size": [3, 2]},
+                            lambda x: F.adaptive_avg_pool2d(x, (3, 2))),
+    "batch_norm": ([(4, 3, 2), (3,), (3,)], {"training": True, "eps": 1e-3},
+                   lambda x, w, b: F.batch_norm(x, None, None, w, b, True, 0.1, 1e-3)),
+    "einsum_one": ([(3, 3)], {"equation": "ii->i"}, lambda a: torch.einsum("ii->i", a)),
+    "einsum_three": ([(2, 3), (3, 4), (4,)], {"equation": "ij,jk,k->i"},
+                     lambda a, b, c: torch.einsum("ij,jk,k->i", a, b, c)),
+})
+
 
 def _through_detach(a: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     out = a.clone()

@@ -5,9 +5,11 @@ import gives back a document with the same leaves, the op, and the same grads.""
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
+import torch
 from test_corpus import close
 from torch_reference import in_subprocess
 
@@ -82,6 +84,41 @@ PARAMS: dict[str, dict[str, Any]] = {
     "hinge_embedding_loss": {"margin": 0.5}, "multilabel_margin_loss": {"reduction": "none"},
     "multilabel_soft_margin_loss": {"weight": [1.0, 2.0, 0.5]},
 }
+
+
+def _numbers(*shape: int) -> Any:
+    """Distinct numbers of this shape, positive and negative, for the layer ops' inputs."""
+    return torch.arange(math.prod(shape), dtype=torch.float32).mul(0.37).sin().reshape(
+        shape).tolist()
+
+
+# the layer ops (engine/ops_layers.py): an image batch, a kernel, a bias per output channel
+SPECIAL.update({
+    "conv1d": [("a", _numbers(1, 2, 5), "float32", True), ("w", _numbers(3, 2, 2), "float32",
+                                                              True), ("b", B[0], "float32", True)],
+    "conv2d": [("a", _numbers(1, 2, 4, 4), "float32", True),
+               ("w", _numbers(2, 1, 3, 3), "float32", True), ("b", B[0][:2], "float32", True)],
+    **{op: [("a", _numbers(1, 2, 4, 4), "float32", True)]
+       for op in ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d")},
+    **{op: [("a", _numbers(1, 2, 5), "float32", True)] for op in ("max_pool1d", "avg_pool1d")},
+    "batch_norm": [("a", _numbers(3, 2), "float32", True), ("w", [1.5, -0.5], "float32", True),
+                   ("b", [0.1, 0.3], "float32", True)],
+    "einsum_one": [("a", _numbers(3, 3), "float32", True)],
+    "einsum_three": [("a", A, "float32", True), ("b", _numbers(3, 2), "float32", True),
+                     ("c", _numbers(2, 2), "float32", True)],
+})
+PARAMS.update({
+    "conv1d": {"stride": [2], "padding": [1]},
+    "conv2d": {"groups": 2, "padding_same": True, "dilation": [1, 2]},
+    "max_pool2d": {"kernel_size": [3, 3], "stride": [1, 2], "padding": [1, 1]},
+    "avg_pool2d": {"kernel_size": [3, 3], "stride": [2, 2], "padding": [1, 1],
+                   "ceil_mode": True, "count_include_pad": False},
+    "max_pool1d": {"kernel_size": [2], "stride": [1], "dilation": [2]},
+    "avg_pool1d": {"kernel_size": [3], "stride": [1]},
+    "adaptive_avg_pool2d": {"output_size": [3, 2]},
+    "batch_norm": {"training": False, "running_mean": [0.1, -0.2], "running_var": [1.5, 0.5]},
+    "einsum_one": {"equation": "ij->j"},
+})
 OP_NAMES = sorted(n for n in OPS if n not in (LEAF, CONSTANT))
 
 

@@ -22,6 +22,12 @@ HUGE = {
     "one_hot": "t = torch.tensor([1, 2])\no = F.one_hot(t, num_classes=10**9)\n",
     "layer_norm_module": "ln = nn.LayerNorm(10**9)\n",
     "embedding_module": "e = nn.Embedding(10**8, 100)\n",
+    "conv_module": "c = nn.Conv2d(10**5, 10**5, 3)\n",
+    "batch_norm_module": "bn = nn.BatchNorm2d(10**9)\n",
+    "conv_output": "x = torch.ones(1, 1, 4, 4, requires_grad=True)\n"
+                   "w = torch.ones(10**6, 1, 1, 1)\ny = F.conv2d(x, w, padding=1000)\n",
+    "adaptive_pool_output": "x = torch.ones(1, 1, 4, 4, requires_grad=True)\n"
+                            "y = F.adaptive_avg_pool2d(x, 10**5)\n",
     "index_select": "x = torch.ones(3, requires_grad=True)\n"
                     "idx = torch.zeros(10**6, dtype=torch.long)\n"
                     "y = x.index_select(0, idx)\nz = y.repeat_interleave(100)\n",
