@@ -76,7 +76,7 @@ def layer_specs() -> list[OpSpec]:
         _max_pool(2),
         _avg_pool(1),
         _avg_pool(2),
-        OpSpec("adaptive_avg_pool2d", "adaptive_avg_pool2d", ("input",), "adaptive avg",
+        OpSpec("adaptive_avg_pool2d", "adaptive_avg_pool2d", ("input",), "AdaptAvg",
                "the mean of each of output_size windows that tile the last two dims "
                "(nn.AdaptiveAvgPool2d)", "reductions",
                (_ints("output_size", [1, 1], "the output's height and width"),),

@@ -113,8 +113,12 @@ def test_random_dags_edge_values_and_order_equal_independent_torch(case):
     assert_same_edges(result.edge_grads, alias_reference(doc, outputs, seeds_of(result, outputs)))
     ours, theirs = engine_order(result), hook_order(doc, outputs, seeds_of(result, outputs))
     assert [(k, w) for k, w, _ in ours] == [(k, w) for k, w, _ in theirs]
+    # plain torch without the engine's alias views may add a node's uses in another order:
+    # the same numbers to the last bit or one (the values themselves are compared exactly
+    # against torch with the same aliases just above)
     for (_, _, a), (_, _, b) in zip(ours, theirs, strict=True):
-        assert (a is None) == (b is None) and (a is None or torch.equal(a, b))
+        assert (a is None) == (b is None) and (
+            a is None or torch.allclose(a, b, rtol=1e-12, atol=1e-15))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
