@@ -1,6 +1,7 @@
 """More functions of the registry that learners' snippets use: activations (F.silu, nn.SiLU,
 Mish, SELU, CELU, LogSigmoid, Softsign, Hardsigmoid, Hardswish, Tanhshrink), elementwise
-functions (asinh, acosh, atanh, erfc, exp2, sinc, frac, lgamma, digamma, logit) and the
+functions (asinh, acosh, atanh, erfc, exp2, sinc, frac, lgamma, digamma, logit; atan2,
+hypot, xlogy of two tensors) and the
 determinant and inverse of a square matrix. Each is torch's own function, so torch's
 backward is the one that runs. Here: the fields of their registry entries (engine/ops.py
 makes the OpSpecs), their shape rule and their backward rule in words for the explain panel.
@@ -8,6 +9,7 @@ No torch import at module level, as in engine/ops.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from engine.op_params import Param
@@ -40,13 +42,20 @@ ELEMENTWISE: dict[str, tuple[str, str]] = {
     "digamma": ("ψ", "elementwise digamma, the derivative of log Γ"),
     "logit": ("logit", "elementwise log(x / (1 − x)), the inverse of the sigmoid"),
 }
+# torch.<name>(a, b) and a.<name>(b), broadcasting as torch does
+BINARY: dict[str, tuple[str, str]] = {
+    "atan2": ("atan2", "elementwise angle of the point (other, input): atan(input / other) in "
+              "the right quadrant"),
+    "hypot": ("hypot", "elementwise √(input² + other²)"),
+    "xlogy": ("x log y", "elementwise input · log(other), 0 where input is 0"),
+}
 # torch.<name>(A) and A.<name>() of a square matrix (or a batch of them)
 MATRIX: dict[str, tuple[str, str]] = {
     "det": ("det", "the determinant of a square matrix"),
     "inverse": ("A⁻¹", "the inverse of a square matrix (torch.linalg.inv)"),
     "logdet": ("log det", "the log of the determinant of a square matrix"),
 }
-NAMES = frozenset({*ACTIVATIONS, *ELEMENTWISE, *MATRIX})
+NAMES = frozenset({*ACTIVATIONS, *ELEMENTWISE, *BINARY, *MATRIX})
 ACTIVATION_MODULES = {module: name for name, (_, _, module, _) in ACTIVATIONS.items()}
 ACTIVATION_MODULE_OPTIONS = {module: tuple(p.name for p in params)
                              for _, (_, _, module, params) in ACTIVATIONS.items() if params}
@@ -78,6 +87,12 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "lgamma": {"input": ("{g} · ψ({a})", "d log Γ(a)/da = ψ(a), the digamma function")},
     "digamma": {"input": ("{g} · ψ′({a})", "the trigamma function ψ′(a)")},
     "logit": {"input": ("{g} / ({a} (1 − {a}))", "d log(a / (1 − a))/da = 1 / (a(1 − a))")},
+    "atan2": {"input": ("{g} · {b} / ({a}² + {b}²)", "∂ atan2(a, b)/∂a = b / (a² + b²)"),
+              "other": ("−{g} · {a} / ({a}² + {b}²)", "∂ atan2(a, b)/∂b = −a / (a² + b²)")},
+    "hypot": {"input": ("{g} · {a} / {out}", "∂√(a² + b²)/∂a = a / √(a² + b²)"),
+              "other": ("{g} · {b} / {out}", "∂√(a² + b²)/∂b = b / √(a² + b²)")},
+    "xlogy": {"input": ("{g} · log({b})", "∂(a log b)/∂a = log b"),
+              "other": ("{g} · {a} / {b}", "∂(a log b)/∂b = a / b")},
     "det": {"input": ("{g} · det({a}) · {a}⁻ᵀ", "Jacobi's formula: d det A = det A · A⁻ᵀ")},
     "inverse": {"input": ("−{a}⁻ᵀ · {g} · {a}⁻ᵀ", "d(A⁻¹) = −A⁻¹ dA A⁻¹")},
     "logdet": {"input": ("{g} · {a}⁻ᵀ", "d log det A = tr(A⁻¹ dA): the gradient is A⁻ᵀ")},
@@ -94,15 +109,23 @@ def spec_fields() -> list[dict[str, Any]]:
     for name, (symbol, description) in ELEMENTWISE.items():
         out.append({"name": name, "torch_name": name, "inputs": ("input",), "symbol": symbol,
                     "description": description, "category": "elementwise"})
+    for name, (symbol, description) in BINARY.items():
+        out.append({"name": name, "torch_name": name, "inputs": ("input", "other"),
+                    "symbol": symbol, "description": description, "category": "arithmetic"})
     for name, (symbol, description) in MATRIX.items():
         out.append({"name": name, "torch_name": name, "inputs": ("input",), "symbol": symbol,
                     "description": description, "category": "arithmetic"})
     return out
 
 
-def shape(op: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
-    """The output shape, or None where torch refuses (a matrix op of a non-square input)."""
-    (a,) = shapes
+def shape(op: str, shapes: list[tuple[int, ...]],
+          broadcast: Callable[[list[tuple[int, ...]]], tuple[int, ...] | None]
+          ) -> tuple[int, ...] | None:
+    """The output shape, or None where torch refuses (a matrix op of a non-square input,
+    shapes that do not broadcast)."""
+    if op in BINARY:
+        return broadcast(shapes)
+    a = shapes[0]
     if op not in MATRIX:
         return a
     if len(a) < 2 or a[-1] != a[-2]:
@@ -110,5 +133,6 @@ def shape(op: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
     return a if op == "inverse" else a[:-2]
 
 
-__all__ = ["ACTIVATIONS", "ACTIVATION_MODULES", "ACTIVATION_MODULE_OPTIONS", "ELEMENTWISE",
+__all__ = ["ACTIVATIONS", "ACTIVATION_MODULES", "ACTIVATION_MODULE_OPTIONS", "BINARY",
+           "ELEMENTWISE",
            "LINALG", "MATRIX", "NAMES", "RULES", "shape", "spec_fields"]

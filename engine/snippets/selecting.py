@@ -21,7 +21,7 @@ from engine.snippets.values import Number, Pending, Picks, Py, Ref, Value
 # selections torch computes as views or copies of some places: each result is read as the
 # input's places that torch's own function picks from an arange of the same shape
 ARANGED = frozenset({"split", "chunk", "unbind", "narrow", "diagonal", "roll",
-                     "repeat_interleave"})
+                     "repeat_interleave", "masked_select"})
 SELECTING: frozenset[str] = frozenset({"gather", "index_select", "masked_fill", *ARANGED})
 # functions giving (values, indices) of the places they pick: their params in torch's order
 ALONG = {"sort": ("dim", "descending"), "topk": ("k", "dim", "largest", "sorted"),

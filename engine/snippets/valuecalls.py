@@ -240,3 +240,20 @@ class ValueCalls(ConcreteReader):
         if self.needs_grad(receiver) and self.grad_enabled:
             return self.op_node("to", [receiver], {"dtype": dtype_name(dtype)}, node)
         return self.from_tensor(current.to(dtype), node)
+
+    def made_like(self, attr: str, receiver: Value, node: ast.Call) -> Value:
+        """`y.new_tensor([1, 2])`, `y.new_zeros(3)`: a new tensor with y's dtype and none of
+        its history, as torch makes it; requires_grad=True makes it a leaf."""
+        args, kwargs = self.arguments(node)
+        wants = kwargs.pop("requires_grad", None)
+        plain = [self.plain(a, node) for a in args]
+        plain_kw = {k: self.plain(v, node) for k, v in kwargs.items()}
+        t = self.concrete(receiver, node).detach()
+        try:  # its size first, on the meta device: nothing is allocated past the limits
+            sized = getattr(t.to("meta"), attr)(*plain, **plain_kw)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        self.check_size(sized, node)
+        made = getattr(t, attr)(*plain, **plain_kw)
+        leaf = wants is not None and self.plain(wants, node) is True
+        return self.from_tensor(made, node, requires_grad=True if leaf else None)

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from engine.document import Document
 from engine.more_ops import ACTIVATIONS as MORE_ACTIVATIONS
+from engine.more_ops import BINARY as MORE_BINARY
 from engine.more_ops import ELEMENTWISE as MORE_ELEMENTWISE
 from engine.more_ops import MATRIX
 from engine.ops import OPS, SOURCE_OPS, check_param, format_index, parse_index
@@ -167,6 +168,7 @@ CASES: dict[str, tuple[list[tuple[int, ...]], dict, object]] = {
 CASES.update({name: ([(4,)], {}, getattr(F, name)) for name in MORE_ACTIVATIONS})
 CASES["celu"] = ([(4,)], {"alpha": 0.5}, lambda t: F.celu(t, alpha=0.5))
 CASES.update({name: ([(3,)], {}, getattr(torch, name)) for name in MORE_ELEMENTWISE})
+CASES.update({name: ([(2, 3), (3,)], {}, getattr(torch, name)) for name in MORE_BINARY})
 CASES.update({"det": ([(3, 3)], {}, torch.det), "inverse": ([(3, 3)], {}, torch.linalg.inv),
               "logdet": ([(3, 3)], {}, torch.logdet)})
 # the targets of engine/loss_ops.py's losses that take no gradient: class indices, and

@@ -1,7 +1,7 @@
-"""The activations, elementwise and matrix functions of engine/more_ops.py read from code as
-learners write them (F.silu, nn.SiLU(), nn.CELU(alpha=...), torch.asinh, x.logit(),
-torch.det, torch.linalg.inv, A.inverse()), each against the same snippet run by plain
-torch in a subprocess."""
+"""The activations, elementwise, two-tensor and matrix functions of engine/more_ops.py
+read from code as learners write them (F.silu, nn.SiLU(), nn.CELU(alpha=...), torch.asinh,
+x.logit(), torch.det, torch.linalg.inv, A.inverse(), torch.atan2), masked_select and
+x.new_tensor/new_zeros, each against the same snippet run by plain torch in a subprocess."""
 
 from __future__ import annotations
 
@@ -36,6 +36,19 @@ d = torch.det(A)
 inv = torch.linalg.inv(A)
 out = d * 2 + inv.sum() + A.inverse().trace() + torch.logdet(A) + torch.linalg.det(A)
 out.backward()
+""",
+    "two_tensor_functions": """import torch
+x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+y = torch.tensor([0.5, -2.0], requires_grad=True)
+s = torch.atan2(x, y).sum() + torch.hypot(x, y).sum() + torch.xlogy(x, y.abs()).sum()
+s.backward()
+""",
+    "masked_select_and_new_tensors": """import torch
+x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+picked = torch.masked_select(x, x > 1.5) * x.masked_select(torch.tensor([True, False]))[:3]
+z = x.new_tensor([3., 4.], requires_grad=True)
+q = x.new_zeros(2) + x.new_ones((2,)) + x.new_full((2,), 3.0)
+(picked.sum() + (x * z * q).sum()).backward()
 """,
     "det_of_a_non_square_matrix_raises_torchs_error": """import torch
 A = torch.ones(2, 3, requires_grad=True)
