@@ -16,6 +16,9 @@ from engine.snippets.safety import error_at, raised_at
 from engine.snippets.training import TrainingReader
 from engine.snippets.values import Pending, Py, Ref, Value
 
+# torch.nn.utils functions that change each .grad in place (a training step's clipping)
+CLIPPING = ("torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_")
+
 
 @dataclass
 class _RealOptimizer:
@@ -30,6 +33,47 @@ class OptimizerSteps(TrainingReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.real_optimizers: dict[int, _RealOptimizer] = {}
+
+    def call(self, node: ast.Call) -> Value:
+        path = self.module_path(node.func)
+        if path in CLIPPING:
+            return self.clipped(path, node)
+        return super().call(node)
+
+    def clipped(self, path: str, node: ast.Call) -> Value:
+        """torch.nn.utils.clip_grad_norm_(params, max_norm) / clip_grad_value_: torch's own
+        function on tensors holding the grads torch gives here; the .grad it leaves is what
+        the leaves start the next step with (training.py), and its answer (the total norm)
+        is torch's."""
+        refusal = self.not_trainable(node)
+        if refusal is not None:
+            raise error_at(node, f"{ast.unparse(node)} {refusal}")
+        args, kwargs = self.arguments(node)
+        given = args[0] if args else kwargs.pop("parameters", None)
+        if given is None:
+            raise error_at(node, f"{ast.unparse(node.func)} is read with the parameters first")
+        params = self.items(given, node) if isinstance(given, Py) else [given]
+        if not all(isinstance(p, Pending | Ref) for p in params):
+            raise error_at(node, f"{ast.unparse(node.func)} is read with tensors")
+        grads = self.grads_here(node)
+        ids = [self.node_of(p, node) for p in params]
+        tensors = []
+        for param, leaf_id in zip(params, ids, strict=True):
+            t = self.concrete(param, node).detach().clone().requires_grad_(True)
+            grad = grads.get(leaf_id)
+            t.grad = None if grad is None else grad.clone()
+            tensors.append(t)
+        options = [self.plain(a, node) for a in args[1:]]
+        named = {k: self.plain(v, node) for k, v in kwargs.items()}
+        try:
+            answer = getattr(torch.nn.utils, path.rsplit(".", 1)[1])(tensors, *options, **named)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        for t, leaf_id in zip(tensors, ids, strict=True):
+            if t.grad is not None:
+                self.grad_updates[leaf_id] = t.grad
+        self.clipped_at = node
+        return Py(None) if answer is None else self.from_tensor(answer, node)
 
     # ---- optimizer.step() -----------------------------------------------------------------
     def optimizer_method(self, optimizer: Optimizer, attr: str, node: ast.Call) -> Value:

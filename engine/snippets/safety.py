@@ -25,6 +25,7 @@ TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.backward", "itertools.product",
+                      "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_",
                       *(f"torch.autograd.functional.{name}" for name in (
                           "jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")))
 # Older spellings of an importable object: `from torch.autograd.variable import Variable`

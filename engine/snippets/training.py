@@ -54,6 +54,7 @@ class _Step:
     backward: Any
     names_at_call: list[dict[str, Value]]
     update_line: int
+    clipped: bool = False  # its .grad was clipped after its backward: no call shows that
 
 
 @dataclass
@@ -66,6 +67,9 @@ class TrainingReader(OptimizerReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.updates: dict[str, _Update] = {}  # leaf id → its new numbers, this statement
+        # leaf id → its .grad as clipping left it, until the weights are updated from it
+        self.grad_updates: dict[str, torch.Tensor] = {}
+        self.clipped_at: ast.AST | None = None
         self.step_grads: dict[str, torch.Tensor | None] | None = None  # grads this statement
         self.shown: _Step | None = None  # the latest step that called backward
         self.resets_since: list[Call] = []  # calls of the steps after it: .grad resets only
@@ -106,7 +110,7 @@ class TrainingReader(OptimizerReader):
         """Every leaf's .grad at this point of the script: the document built so far, run
         by torch (the same run the app makes), once per statement."""
         if self.step_grads is not None:
-            return self.step_grads
+            return {**self.step_grads, **self.grad_updates}
         if not self.program:  # no call since the last step: the .grad each leaf kept
             grads = {n.id: None if n.grad is None else torch.tensor(n.grad, dtype=t.dtype)
                      for n in self.doc.leaves() if n.requires_grad
@@ -122,7 +126,7 @@ class TrainingReader(OptimizerReader):
                 raise ScriptStopped()  # a call raised: the script stops there, torch's error
             grads = dict(result.leaf_grads)
         self.step_grads = grads
-        return grads
+        return {**grads, **self.grad_updates}  # clipped in place by torch
 
     def mark_program(self, doc: Document) -> bool:
         raise NotImplementedError  # reader.py: outputs, options and calls as finish() sets
@@ -240,12 +244,14 @@ class TrainingReader(OptimizerReader):
         """The weights were updated: the step's graph leaves the document (its values stay
         as plain numbers for display) and every leaf starts the next step with its new
         numbers and the .grad it holds now."""
-        grads = self.step_grads if self.step_grads is not None else self.grads_here(stmt)
+        grads = self.grads_here(stmt)
+        clipped = bool(self.grad_updates)
         updates, self.updates, self.step_grads = self.updates, {}, None
+        self.grad_updates = {}
         line = getattr(stmt, "lineno", 1)
         if any(c.kind != calls.ZERO_GRAD for c in self.program):  # as backward saw it
             self.shown = _Step(self.doc.twin(), list(self.program), self.backward,
-                               list(self.names_at_call), line)
+                               list(self.names_at_call), line, clipped)
             self.resets_since = []
         else:
             self.resets_since.extend(self.program)
@@ -348,12 +354,17 @@ class TrainingReader(OptimizerReader):
         """At the end: the last step that called backward is what the document shows, with
         the calls after it that only reset .grad; an update after the last backward changes
         numbers the graph no longer uses."""
+        clipped_last = self.clipped_at is not None and bool(self.grad_updates)
+        if clipped_last:  # .grad clipped after the last backward: the leaves hold that .grad
+            self.next_step(self.clipped_at)  # type: ignore[arg-type]
         if not self.update_lines:
             return
         self.materialise_leaves()
-        shown = self.shown
-        if shown is not None and not any(c.kind != calls.ZERO_GRAD for c in self.program) \
+        shown = None if clipped_last or (self.shown and self.shown.clipped) else self.shown
+        a_step = any(c.kind != calls.ZERO_GRAD for c in self.program)  # the last one is here
+        if shown is not None and not a_step \
                 and {n.id for n in self.doc.leaves()} <= {n.id for n in shown.doc.leaves()}:
+            a_step = True
             trailing = [*self.resets_since, *self.program]
             self.doc, self.backward = shown.doc, shown.backward
             self.program = [*shown.program, *trailing]
@@ -366,11 +377,17 @@ class TrainingReader(OptimizerReader):
         lines = sorted(set(self.update_lines))
         where = f"line {lines[0]}" if len(lines) == 1 else \
             f"lines {', '.join(str(n) for n in lines[:5])}{'…' if len(lines) > 5 else ''}"
+        if a_step:
+            what = ("This graph is the last step that called backward: the weights as the "
+                    f"earlier updates left them, each leaf starting with the .grad it held{after}.")
+        else:  # no step to show, or its .grad was clipped (no call of the program clips)
+            what = ("The leaves hold the weights and the .grad the loop ended with"
+                    f"{', its .grad clipped by torch' if self.clipped_at is not None else ''}; "
+                    "the graph is what the script built after its last update.")
         self.doc.description = (
             f"A training loop: {steps} weight update{'s' if steps != 1 else ''} ({where}) "
-            "ran with torch while the snippet was read, each from the .grad torch computed. "
-            "This graph is the last step that called backward: the weights as the earlier "
-            f"updates left them, each leaf starting with the .grad it held{after}.")
+            f"ran with torch while the snippet was read, each from the .grad torch computed. "
+            f"{what}")
 
 
 class ScriptStopped(Exception):  # noqa: N818 - a stop, not an error

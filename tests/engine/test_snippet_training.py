@@ -1,9 +1,9 @@
 """Training steps read as the script runs them (engine/snippets/training.py): an update of
 the weights from their .grad (`w -= lr * w.grad` under torch.no_grad(), `w.data = ...`,
-`w.data.sub_(...)`, `optimizer.step()` of SGD with momentum or Adam) runs with torch while
-the snippet is read, and the document is the last step that called backward, each leaf
-starting with the numbers and the .grad the earlier steps left. Everything is compared with
-the same snippet run by plain torch in a subprocess."""
+`w.data.sub_(...)`, `optimizer.step()` of SGD with momentum or Adam, gradient clipping) runs
+with torch while the snippet is read, and the document is the last step that called
+backward, each leaf starting with the numbers and the .grad the earlier steps left.
+Everything is compared with the same snippet run by plain torch in a subprocess."""
 
 from __future__ import annotations
 
@@ -125,6 +125,39 @@ for _ in range(3):
     x = (x - 0.25 * x.grad).detach().requires_grad_(True)
 z = (x ** 3).sum()
 z.backward()
+""",
+    # clipping: inside the loop before the step (the step updates from the clipped .grad),
+    # then after the last backward (the leaves keep the clipped .grad)
+    "clip_grad_norm_then_step_then_clip_value": """import torch
+import torch.nn as nn
+from torch.nn.utils import clip_grad_value_
+torch.manual_seed(0)
+model = nn.Linear(3, 2)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x = torch.randn(4, 3) * 10
+for step in range(3):
+    opt.zero_grad()
+    loss = model(x).pow(2).sum()
+    loss.backward()
+    norm = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    print(step, norm.item())
+    opt.step()
+loss = model(x).pow(2).sum()
+loss.backward()
+clip_grad_value_(model.parameters(), 0.5)
+w = model.weight
+b = model.bias
+""",
+    "clip_in_the_loop_only": """import torch
+torch.manual_seed(0)
+w = torch.randn(3, requires_grad=True)
+opt = torch.optim.Adam([w], lr=0.5)
+for _ in range(4):
+    opt.zero_grad()
+    loss = (w ** 4).sum()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_([w], 0.1)
+    opt.step()
 """,
 }
 
