@@ -50,6 +50,8 @@ class ExprReader:
         self.auto_named: set[str] = set()  # nodes named by the importer, not by a variable
         self.leaves_pending: list[Pending] = []
         self.next_id = 1
+        # node id → the detached name its numbers were changed through in place (inplace.py)
+        self.changed_through: dict[str, str] = {}
         self.taken: set[str] = set(_ALWAYS_TAKEN)  # every node name, kept as nodes change
         self.holders: dict[str, str] = {}  # node name → node id, the same way
         self.suffix: dict[str, int] = {}  # base name → the next number to try after it
@@ -192,6 +194,12 @@ class ExprReader:
         if not self.grad_enabled:
             return self.computed_constant(op, inputs, params, where)
         ids = [self.node_of(v, where) for v in inputs]
+        for node_id in ids:
+            if node_id in self.changed_through:
+                raise error_at(where, f"{self.doc.node(node_id).name} had its numbers changed "
+                                      f"in place through {self.changed_through[node_id]} (a "
+                                      "detach shares its memory): computing with it again is "
+                                      "outside the computation Gradflow reads; clone it first")
         spec = get_op(op)
         self.count_nodes(where)
         try:

@@ -52,7 +52,8 @@ class InPlaceReader(StorageReplay):
         node = self.doc.node(current.node_id)
         if method is None or (node.op == LEAF and node.requires_grad):
             return
-        if node.op in _VIEWS and node.id not in self.fresh_tensors:
+        if node.op in _VIEWS and node.id not in self.fresh_tensors \
+                and not self.sole_detach(node.id):
             raise error_at(stmt, f"this in-place update changes a view ({node.op} of another "
                                  "tensor) and so the tensor it views; Gradflow reads in-place "
                                  "updates of a tensor of its own, and of x.detach() while x "
@@ -250,6 +251,18 @@ class InPlaceReader(StorageReplay):
             result = self.op_node("setitem", [base, value], {"index": text}, stmt)
         self.in_place(stmt, None, base, value, result, key=key, method_name=method_name)
         return self.relabel(base, result, stmt)
+
+    def sole_detach(self, node_id: str) -> bool:
+        """`m = torch.softmax(z, 1).detach(); m[i, t] -= 1`: a detach of a tensor nothing
+        else uses; what it changes is then seen through it alone."""
+        node = self.doc.node(node_id)
+        if node.op != "detach":
+            return False
+        source = self.doc.in_edges(node_id)["input"].source
+        if len(self.doc.out_edges(source)) != 1 or self.doc.node(source).is_output:
+            return False
+        self.changed_through[source] = node.name  # a later use would see other numbers
+        return True
 
     def set_leaf_numbers(self, stmt: ast.AST, leaf: Pending | Ref, numbers: torch.Tensor,
                          name: str) -> None:
