@@ -27,7 +27,16 @@ LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
                                    "padding", "dilation", "groups", "bias", "padding_mode",
                                    "dtype") for n in (1, 2)},
                   **{f"BatchNorm{n}d": ("num_features", "eps", "momentum", "affine",
-                                        "track_running_stats", "dtype") for n in (1, 2)}}
+                                        "track_running_stats", "dtype") for n in (1, 2)},
+                  # recurrent layers, unrolled over time (recurrent.py)
+                  "RNN": ("input_size", "hidden_size", "num_layers", "nonlinearity", "bias",
+                          "batch_first", "dropout", "bidirectional", "dtype"),
+                  **{kind: ("input_size", "hidden_size", "num_layers", "bias", "batch_first",
+                            "dropout", "bidirectional", "proj_size", "dtype")
+                     for kind in ("LSTM", "GRU")},
+                  "RNNCell": ("input_size", "hidden_size", "bias", "nonlinearity", "dtype"),
+                  **{kind: ("input_size", "hidden_size", "bias", "dtype")
+                     for kind in ("LSTMCell", "GRUCell")}}
 # the layers of engine/snippets/layers.py: convolutions, pools, batch norm
 LAYERS = ("Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
           "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d")
@@ -64,6 +73,7 @@ LOSS_POSITIONAL = {"MarginRankingLoss": ("margin",),
 # modules of two inputs that are not losses: the op and its options, in torch's order
 PAIRED = {"CosineSimilarity": ("cosine_similarity", ("dim", "eps"))}
 MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", "ModuleList", *LAYERS,
+           "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
            *ACTIVATIONS,
            *SHAPING, *LOSSES, *PAIRED)
 # modules that hold others in order, named 0, 1, ... (indexed, iterated, len())

@@ -15,9 +15,9 @@ from typing import Any
 
 from engine.limits import LOOP_ITERATIONS
 from engine.snippets import param_containers
-from engine.snippets.layer_setup import LayerSetup
 from engine.snippets.module_kinds import CONTAINERS
 from engine.snippets.param_containers import PARAM_CONTAINERS
+from engine.snippets.recurrent import RecurrentLayers
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.typecheck import is_instance, kinds_of, type_of
 from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
@@ -35,7 +35,7 @@ BUILTIN_FUNCTIONS = frozenset({"len", "range", "abs", "min", "max", "float", "in
                                "repr"})
 
 
-class BuiltinCalls(LayerSetup):
+class BuiltinCalls(RecurrentLayers):
     @staticmethod
     def identity(value: Value) -> int:
         """What id() tells apart: the same module, list or tensor gives the same number
