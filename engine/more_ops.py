@@ -9,7 +9,6 @@ No torch import at module level, as in engine/ops.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from engine.op_params import Param
@@ -118,13 +117,11 @@ def spec_fields() -> list[dict[str, Any]]:
     return out
 
 
-def shape(op: str, shapes: list[tuple[int, ...]],
-          broadcast: Callable[[list[tuple[int, ...]]], tuple[int, ...] | None]
-          ) -> tuple[int, ...] | None:
-    """The output shape, or None where torch refuses (a matrix op of a non-square input,
-    shapes that do not broadcast)."""
-    if op in BINARY:
-        return broadcast(shapes)
+def shape(op: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    """The output shape, or None where torch is asked (a matrix op of a non-square input,
+    the two-tensor functions)."""
+    if op in BINARY:  # torch's own check: some take a plain number as other, some not
+        return None
     a = shapes[0]
     if op not in MATRIX:
         return a

@@ -92,7 +92,7 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         if (len(x) == 2 and target == x[:1]) or (len(x) == 1 and target == ()):
             return ()
     if op in MORE_OPS:  # engine/more_ops.py; a matrix op of a non-square input: torch's words
-        found = more_shape(op, shapes, broadcast)
+        found = more_shape(op, shapes)
         return ASK_TORCH if found is None else found
     if op in LOSS_NAMES:  # engine/loss_ops.py
         told = loss_shape(op, shapes, params, broadcast)
