@@ -108,6 +108,16 @@ class InPlaceReader(StorageReplay):
             raise error_at(node, "the in-place .copy_() is read as y.detach().copy_(v) of a "
                                  "computed y; write a new name, e.g. y = v.clone()")
         op = IN_PLACE_METHODS[attr]()
+        if isinstance(receiver, Pending | Ref) and self.is_grad_leaf(receiver) \
+                and not self.grad_enabled and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and len(node.args) == 1 \
+                and not node.keywords:
+            # `a.sub_(lr * a.grad)` under torch.no_grad() is `a -= lr * a.grad`
+            stmt = ast.copy_location(ast.AugAssign(
+                target=ast.Name(id=node.func.value.id, ctx=ast.Store()), op=op,
+                value=node.args[0]), node)
+            self.aug_assign(stmt)
+            return self.lookup(node.func.value)
         right = self.expr(node.args[0])
         if not isinstance(receiver, Pending | Ref):
             raise error_at(node, f".{attr}() needs a tensor")

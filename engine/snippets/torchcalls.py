@@ -249,7 +249,12 @@ class TorchCallReader(ExprReader):
     def creation(self, fn: str, node: ast.Call) -> Value:
         kwargs: dict[str, Any] = {}
         requires_grad: bool | None = None
+        # torch.tensor(data=7.) is torch.tensor(7.)
+        args = [*node.args, *(kw.value for kw in node.keywords
+                               if kw.arg == "data" and fn == "tensor")]
         for kw in node.keywords:
+            if kw.arg == "data" and fn == "tensor":
+                continue
             if kw.arg == "requires_grad":
                 flag = self.literal(kw.value)
                 if not isinstance(flag, bool):
@@ -265,9 +270,9 @@ class TorchCallReader(ExprReader):
                 raise error_at(kw, "** arguments are not supported")
         try:
             if fn in ("tensor", "Tensor"):
-                if len(node.args) != 1:
+                if len(args) != 1:
                     raise CreationError(f"write the numbers out, e.g. torch.{fn}([1.0, 2.0])")
-                value, dtype = tensor_literal(fn, self.literal(node.args[0]), kwargs)
+                value, dtype = tensor_literal(fn, self.literal(args[0]), kwargs)
             else:
                 like = None
                 if fn.endswith("_like"):
