@@ -258,8 +258,12 @@ class TensorCalls(SelectingCalls):
     def random_fill(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         """`torch.empty(3, dtype=torch.long).random_(5)`, `torch.empty(2, 3).uniform_(-1, 1)`:
         a tensor just made gets the snippet generator's draws, the numbers torch would draw."""
+        source = node.func.value if isinstance(node.func, ast.Attribute) else None
+        # x.view(4).uniform_() fills x through a view: not a tensor just made
+        of_a_name = isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute) \
+            and self.module_path(source.func) is None
         if not isinstance(receiver, Pending) or receiver.node_id is not None or \
-                receiver.requires_grad:
+                receiver.requires_grad or of_a_name:
             raise error_at(node, f".{attr}() is read on a tensor just made, before anything "
                                  "uses it, e.g. torch.empty(3).uniform_(-1, 1)")
         args, kwargs = self.arguments(node)
@@ -271,7 +275,12 @@ class TensorCalls(SelectingCalls):
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
         receiver.value = t.tolist()
+        if isinstance(source, ast.Subscript):  # x[:, 0].uniform_(-1, 1) fills x's column
+            self.item_assign(source, receiver, node)
         return receiver
+
+    def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
+        raise NotImplementedError  # statements.py: x[key] = value
 
     def manual_seed(self, node: ast.Call) -> None:
         """Set the seed of the numbers drawn next (reader.py)."""
