@@ -173,7 +173,8 @@ class ProgramReader(CaughtCalls):
         if leaf is None:  # .grad of a non-leaf or of a tensor without grad is None
             if set_to_none:
                 return
-            raise raised_at(where, AttributeError(f"'NoneType' object has no attribute '{missing}'"))
+            raise raised_at(where, AttributeError(
+                f"'NoneType' object has no attribute '{missing}'"))
         self.add_call(calls.zero_grad([leaf], set_to_none=set_to_none), where)
 
     def leaf_id(self, value: Value, where: ast.AST) -> str | None:

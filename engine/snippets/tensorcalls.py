@@ -77,6 +77,8 @@ class TensorCalls(SelectingCalls):
             return self.typed_tensor(short, node)
         if short == "randint":
             return self.randint(node)
+        if short == "Generator" and not node.args and not node.keywords:
+            return Py(torch.Generator())  # karpathy's g = torch.Generator().manual_seed(n)
         if short == "set_grad_enabled" and len(node.args) == 1 and not node.keywords:
             flag = self.plain(self.expr(node.args[0]), node)
             if not isinstance(flag, bool):
@@ -194,6 +196,8 @@ class TensorCalls(SelectingCalls):
                 options["dtype"] = self.plain(value, node)
             elif key in ("low", "high", "size", "requires_grad"):
                 options[key] = self.plain(value, node)
+            elif key == "generator":
+                options[key] = self.own_generator(value, node)
             else:
                 raise error_at(node, f"torch.randint has no supported argument {key}=")
         size = options.get("size", plain[-1] if plain else None)
@@ -207,7 +211,7 @@ class TensorCalls(SelectingCalls):
             else:
                 plain[-1] = tuple(size)
         try:
-            t = torch.randint(*plain, generator=self.generator, **options)
+            t = torch.randint(*plain, **{"generator": self.generator, **options})
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
         return self.from_tensor(t, node, requires_grad=options.get("requires_grad"))

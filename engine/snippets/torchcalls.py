@@ -245,6 +245,12 @@ class TorchCallReader(ExprReader):
                        node: ast.Call) -> Value:
         raise NotImplementedError  # inplace.py
 
+    def own_generator(self, value: Value, node: ast.AST) -> torch.Generator:
+        """The snippet's own `g = torch.Generator().manual_seed(n)` given as generator=g."""
+        if isinstance(value, Py) and isinstance(value.value, torch.Generator):
+            return value.value
+        raise error_at(node, "generator= takes a torch.Generator() made in the snippet")
+
     # ---- tensors made from numbers ----------------------------------------------------
     def creation(self, fn: str, node: ast.Call) -> Value:
         kwargs: dict[str, Any] = {}
@@ -252,8 +258,12 @@ class TorchCallReader(ExprReader):
         # torch.tensor(data=7.) is torch.tensor(7.)
         args = [*node.args, *(kw.value for kw in node.keywords
                                if kw.arg == "data" and fn == "tensor")]
+        generator = self.generator
         for kw in node.keywords:
             if kw.arg == "data" and fn == "tensor":
+                continue
+            if kw.arg == "generator" and fn in ("rand", "randn", "rand_like", "randn_like"):
+                generator = self.own_generator(self.expr(kw.value), kw)
                 continue
             if kw.arg == "requires_grad":
                 flag = self.literal(kw.value)
@@ -288,7 +298,7 @@ class TorchCallReader(ExprReader):
                     args = []
                 else:
                     args = [self.literal(a) for a in node.args]
-                t = create(fn, args, kwargs, like, self.generator)
+                t = create(fn, args, kwargs, like, generator)
                 value, dtype = t.tolist(), dtype_name(t.dtype)
         except (CreationError, RuntimeError, TypeError, ValueError, OverflowError) as exc:
             if isinstance(exc, ImportError_):

@@ -1,7 +1,8 @@
 """Forms met in a ninth round of learner snippets, each read as plain torch runs it (in a
 subprocess): `torch.manual_seed(seed=...)`, `torch.tensor(data=...)`, Python's
 `random.seed(...)` next to torch's own seed, `a.sub_(...)` of a leaf under torch.no_grad()
-(fast.ai's update), `x[range(n), y]` (the nn tutorial's nll), a column filled in place
+(fast.ai's update), `x[range(n), y]` (the nn tutorial's nll), karpathy's own
+`g = torch.Generator().manual_seed(n)` given as generator=g, a column filled in place
 (`x[:, 0].uniform_(-1, 1)`, `.zero_()`, `.fill_()`) and `W.grad.data.zero_()`
 before any backward, which fails with Python's own words at `.data`."""
 
@@ -62,6 +63,20 @@ x[1:3, 2].fill_(4.)
 x[4].normal_()
 a = torch.tensor([-5., 5., 2.], requires_grad=True)
 loss = (x @ a).pow(2).sum()
+loss.backward()
+""",
+    "a_generator_of_the_snippets_own": """import torch
+import torch.nn.functional as F
+torch.manual_seed(0)
+g = torch.Generator().manual_seed(2147483647)
+xs = torch.randint(0, 27, (12,), generator=g)
+ys = torch.randint(0, 27, (12,), generator=g)
+W = torch.randn((27, 27), generator=g, requires_grad=True)
+b = torch.rand(27, generator=g)
+noise = torch.randn(27)
+xenc = F.one_hot(xs, num_classes=27).float()
+logits = xenc @ W + b + noise
+loss = F.cross_entropy(logits, ys) + 0.01 * (W ** 2).mean()
 loss.backward()
 """,
     "indexing_with_a_range": """import torch
