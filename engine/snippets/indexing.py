@@ -59,8 +59,11 @@ class IndexingCalls(ValueCalls):
         value = self.expr(node)
         if isinstance(value, Py) and value.value is Ellipsis:
             return Ellipsis
-        return self.concrete(value, node) if isinstance(value, Pending | Ref) else \
-            self.plain(value, node)
+        if isinstance(value, Pending | Ref):
+            return self.concrete(value, node)
+        plain = self.plain(value, node)
+        # x[range(n), y] (the nn tutorial's nll): torch takes a range as its integer list
+        return list(plain) if isinstance(plain, range) else plain
 
     def index_value(self, value: Value, key: tuple[Any, ...], where: ast.AST) -> Value:
         graph = self.needs_grad(value) and self.grad_enabled

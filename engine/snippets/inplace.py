@@ -90,12 +90,19 @@ class InPlaceReader(StorageReplay):
     def in_place_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         """`y.add_(b)` as `y += b`; `a.zero_()`, `a.fill_(v)` as `a[...] = 0 / v`; each
         returns the tensor itself."""
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Subscript):
+            refuse_write_through_a_copy(node.func.value.value, receiver, node)
         if attr in ("zero_", "fill_"):
             if not isinstance(receiver, Pending | Ref):
                 raise error_at(node, f".{attr}() needs a tensor")
             if self.is_grad_leaf(receiver) and self.grad_enabled:
                 raise raised_at(node, leaf_in_place_error())
             fill = self.expr(node.args[0]) if attr == "fill_" else Number(0)
+            target = node.func.value if isinstance(node.func, ast.Attribute) else None
+            if isinstance(target, ast.Subscript) and isinstance(receiver, Pending) and \
+                    receiver.node_id is None and not receiver.requires_grad:
+                self.item_assign(target, fill, node)  # x[:, 0].zero_() is x[:, 0] = 0
+                return self.expr(target)
             source = self.detached_from_computed(receiver)
             if source is not None and isinstance(receiver, Pending | Ref):
                 # c = out.detach(); c.zero_(): out's numbers are zeros
@@ -109,6 +116,16 @@ class InPlaceReader(StorageReplay):
             raise error_at(node, "the in-place .copy_() is read as y.detach().copy_(v) of a "
                                  "computed y; write a new name, e.g. y = v.clone()")
         op = IN_PLACE_METHODS[attr]()
+        if isinstance(receiver, Pending | Ref) and self.is_grad_leaf(receiver) \
+                and not self.grad_enabled and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and len(node.args) == 1 \
+                and not node.keywords:
+            # `a.sub_(lr * a.grad)` under torch.no_grad() is `a -= lr * a.grad`
+            stmt = ast.copy_location(ast.AugAssign(
+                target=ast.Name(id=node.func.value.id, ctx=ast.Store()), op=op,
+                value=node.args[0]), node)
+            self.aug_assign(stmt)
+            return self.lookup(node.func.value)
         right = self.expr(node.args[0])
         if not isinstance(receiver, Pending | Ref):
             raise error_at(node, f".{attr}() needs a tensor")
@@ -192,6 +209,7 @@ class InPlaceReader(StorageReplay):
         """`out[0] = x[0] * 2`: torch writes into out in place; the document holds a
         setitem node (a copy of out with those places set), which every name of out then
         means, and torch's version counter is followed as for `out += ...` (inplace.py)."""
+        refuse_write_through_a_copy(target.value, base, stmt)
         key = self.index_key(target.slice)
         self.set_places(target, base, key if isinstance(key, tuple) else (key,), value, stmt)
 
@@ -344,3 +362,16 @@ def _unary_in_place(tensor: torch.Tensor, op: str, params: dict[str, Any]) -> No
     else:
         getattr(tensor, f"{op}_")()
 
+
+
+def refuse_write_through_a_copy(base: ast.expr, value: Value, where: ast.AST) -> None:
+    """`x[0][1] = 3`, `x.t()[0].mul_(3)` on a tensor outside the graph: torch writes into x
+    through views of views, while the reader's x[0] or x.t() is a copy of the numbers; rather
+    than change the copy, the write is refused with the form that is read."""
+    chained = isinstance(base, ast.Subscript | ast.Call) or (
+        isinstance(base, ast.Attribute) and base.attr in ("T", "mT", "H", "mH"))
+    if chained and isinstance(value, Pending) and value.node_id is None \
+            and not value.requires_grad:
+        raise error_at(where, f"{short_text(where)} writes into a tensor through a view of a "
+                              "view; write the places on the tensor's own name, e.g. "
+                              "x[0, 1] = 3 for x[0][1] = 3")

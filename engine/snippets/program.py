@@ -158,16 +158,23 @@ class ProgramReader(CaughtCalls):
                 and node.func.attr == "zero_" and not node.args and not node.keywords:
             holder = _grad_holder(node.func.value)
             if holder is not None:
-                self.zero_grad_of(holder, node, set_to_none=False)
+                # `x.grad.data.zero_()` with no grad fails at .data, as torch words it
+                missing = "data" if isinstance(node.func.value, ast.Attribute) \
+                    and node.func.value.attr == "data" else "zero_"
+                self.zero_grad_of(holder, node, set_to_none=False, missing=missing)
                 return
         super().expression_statement(node)
 
-    def zero_grad_of(self, holder: ast.expr, where: ast.AST, *, set_to_none: bool) -> None:
+    def zero_grad_of(self, holder: ast.expr, where: ast.AST, *, set_to_none: bool,
+                     missing: str = "zero_") -> None:
         leaf = self.leaf_id(self.expr(holder), holder)
+        if missing == "data" and not self.backward_seen:
+            leaf = None  # before any backward .grad is None: torch fails at .data already
         if leaf is None:  # .grad of a non-leaf or of a tensor without grad is None
             if set_to_none:
                 return
-            raise raised_at(where, AttributeError("'NoneType' object has no attribute 'zero_'"))
+            raise raised_at(where, AttributeError(
+                f"'NoneType' object has no attribute '{missing}'"))
         self.add_call(calls.zero_grad([leaf], set_to_none=set_to_none), where)
 
     def leaf_id(self, value: Value, where: ast.AST) -> str | None:

@@ -327,6 +327,12 @@ class PythonReader(BuiltinCalls):
     def list_method(self, receiver: Py, attr: str, node: ast.Call) -> Value:
         if isinstance(receiver.value, HookHandle) and attr == "remove":
             return self.remove_hook(receiver.value, node)
+        if isinstance(receiver.value, torch.Generator) and attr == "manual_seed":
+            seed = self.plain(self.expr(node.args[0]), node) if len(node.args) == 1 else None
+            if not isinstance(seed, int) or isinstance(seed, bool) or node.keywords:
+                raise error_at(node, "Generator.manual_seed takes one whole number")
+            receiver.value.manual_seed(seed)
+            return receiver  # torch returns the generator itself
         args, _ = self.arguments(node)
         if isinstance(receiver.value, list) and attr in ("append", "extend") and len(args) == 1:
             if attr == "append":

@@ -144,6 +144,12 @@ class _Importer(ClassReader):
             if path == "torch.manual_seed":
                 self.manual_seed(node)
                 return
+            if path == "random.seed" and len(node.args) <= 1 and not node.keywords:
+                # seeding Python's generator leaves torch's numbers as they are; a use of
+                # that generator is still refused where it draws
+                if node.args:
+                    self.literal(node.args[0])
+                return
             if path == "torch.autograd.backward":
                 self.autograd_backward(node)
                 return
@@ -186,9 +192,11 @@ class _Importer(ClassReader):
             node.func, ast.Attribute) and path is None and node.func.attr == "backward"
 
     def manual_seed(self, node: ast.Call) -> None:
-        if len(node.args) != 1 or node.keywords:
+        # torch.manual_seed(seed=7) is the same call as torch.manual_seed(7)
+        given = [*node.args, *(kw.value for kw in node.keywords if kw.arg == "seed")]
+        if len(given) != 1 or any(kw.arg != "seed" for kw in node.keywords):
             raise error_at(node, "torch.manual_seed takes one whole number")
-        seed = self.literal(node.args[0])
+        seed = self.literal(given[0])
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise error_at(node, "torch.manual_seed takes one whole number")
         try:

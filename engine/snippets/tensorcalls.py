@@ -77,6 +77,8 @@ class TensorCalls(SelectingCalls):
             return self.typed_tensor(short, node)
         if short == "randint":
             return self.randint(node)
+        if short == "Generator" and not node.args and not node.keywords:
+            return Py(torch.Generator())  # karpathy's g = torch.Generator().manual_seed(n)
         if short == "set_grad_enabled" and len(node.args) == 1 and not node.keywords:
             flag = self.plain(self.expr(node.args[0]), node)
             if not isinstance(flag, bool):
@@ -194,6 +196,8 @@ class TensorCalls(SelectingCalls):
                 options["dtype"] = self.plain(value, node)
             elif key in ("low", "high", "size", "requires_grad"):
                 options[key] = self.plain(value, node)
+            elif key == "generator":
+                options[key] = self.own_generator(value, node)
             else:
                 raise error_at(node, f"torch.randint has no supported argument {key}=")
         size = options.get("size", plain[-1] if plain else None)
@@ -207,7 +211,7 @@ class TensorCalls(SelectingCalls):
             else:
                 plain[-1] = tuple(size)
         try:
-            t = torch.randint(*plain, generator=self.generator, **options)
+            t = torch.randint(*plain, **{"generator": self.generator, **options})
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
         return self.from_tensor(t, node, requires_grad=options.get("requires_grad"))
@@ -258,8 +262,12 @@ class TensorCalls(SelectingCalls):
     def random_fill(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         """`torch.empty(3, dtype=torch.long).random_(5)`, `torch.empty(2, 3).uniform_(-1, 1)`:
         a tensor just made gets the snippet generator's draws, the numbers torch would draw."""
+        source = node.func.value if isinstance(node.func, ast.Attribute) else None
+        # x.view(4).uniform_() fills x through a view: not a tensor just made
+        of_a_name = isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute) \
+            and self.module_path(source.func) is None
         if not isinstance(receiver, Pending) or receiver.node_id is not None or \
-                receiver.requires_grad:
+                receiver.requires_grad or of_a_name:
             raise error_at(node, f".{attr}() is read on a tensor just made, before anything "
                                  "uses it, e.g. torch.empty(3).uniform_(-1, 1)")
         args, kwargs = self.arguments(node)
@@ -271,7 +279,12 @@ class TensorCalls(SelectingCalls):
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
         receiver.value = t.tolist()
+        if isinstance(source, ast.Subscript):  # x[:, 0].uniform_(-1, 1) fills x's column
+            self.item_assign(source, receiver, node)
         return receiver
+
+    def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
+        raise NotImplementedError  # statements.py: x[key] = value
 
     def manual_seed(self, node: ast.Call) -> None:
         """Set the seed of the numbers drawn next (reader.py)."""

@@ -245,11 +245,26 @@ class TorchCallReader(ExprReader):
                        node: ast.Call) -> Value:
         raise NotImplementedError  # inplace.py
 
+    def own_generator(self, value: Value, node: ast.AST) -> torch.Generator:
+        """The snippet's own `g = torch.Generator().manual_seed(n)` given as generator=g."""
+        if isinstance(value, Py) and isinstance(value.value, torch.Generator):
+            return value.value
+        raise error_at(node, "generator= takes a torch.Generator() made in the snippet")
+
     # ---- tensors made from numbers ----------------------------------------------------
     def creation(self, fn: str, node: ast.Call) -> Value:
         kwargs: dict[str, Any] = {}
         requires_grad: bool | None = None
+        # torch.tensor(data=7.) is torch.tensor(7.)
+        args = [*node.args, *(kw.value for kw in node.keywords
+                               if kw.arg == "data" and fn == "tensor")]
+        generator = self.generator
         for kw in node.keywords:
+            if kw.arg == "data" and fn == "tensor":
+                continue
+            if kw.arg == "generator" and fn in ("rand", "randn", "rand_like", "randn_like"):
+                generator = self.own_generator(self.expr(kw.value), kw)
+                continue
             if kw.arg == "requires_grad":
                 flag = self.literal(kw.value)
                 if not isinstance(flag, bool):
@@ -265,9 +280,9 @@ class TorchCallReader(ExprReader):
                 raise error_at(kw, "** arguments are not supported")
         try:
             if fn in ("tensor", "Tensor"):
-                if len(node.args) != 1:
+                if len(args) != 1:
                     raise CreationError(f"write the numbers out, e.g. torch.{fn}([1.0, 2.0])")
-                value, dtype = tensor_literal(fn, self.literal(node.args[0]), kwargs)
+                value, dtype = tensor_literal(fn, self.literal(args[0]), kwargs)
             else:
                 like = None
                 if fn.endswith("_like"):
@@ -283,7 +298,7 @@ class TorchCallReader(ExprReader):
                     args = []
                 else:
                     args = [self.literal(a) for a in node.args]
-                t = create(fn, args, kwargs, like, self.generator)
+                t = create(fn, args, kwargs, like, generator)
                 value, dtype = t.tolist(), dtype_name(t.dtype)
         except (CreationError, RuntimeError, TypeError, ValueError, OverflowError) as exc:
             if isinstance(exc, ImportError_):

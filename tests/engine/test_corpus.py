@@ -60,7 +60,9 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
                  "docs_gaussiannllloss_examples", "docs_functional_hessian_example",
                  "docs_functional_vjp_examples", "docs_functional_jvp_examples",
                  "docs_functional_vhp_examples", "docs_functional_hvp_examples",
-                 "docs_functional_hessian_two_inputs"}
+                 "docs_functional_hessian_two_inputs", "godoy_step_by_step_autograd",
+                 "greghilston_autograd_params", "issue_23395_where_sqrt_inf",
+                 "pinn_requires_grad_and_grad", "zakilbaki_d2l_autograd"}
 # Training steps (a .grad used to update the weights: `w -= lr * w.grad`, `w.data = ...`,
 # `optimizer.step()`) are read as training.py reads them and judged like the rest:
 # "polynomial_training", "airoads_training_loop", "neuralbase_adam_step"... agree.
@@ -270,6 +272,12 @@ PROGRAMS = {  # the calls each snippet makes, in order, as read from its code by
     # vjp, jvp, vhp, hvp: the docs' example of one input, then of two (a tuple)
     **{f"docs_functional_{name}_examples": [FN, FN, B] for name in ("vjp", "jvp", "vhp", "hvp")},
     "docs_functional_hessian_two_inputs": [FN, B],
+    "godoy_step_by_step_autograd": [B, B],
+    "greghilston_autograd_params": [B, Z],
+    # three torch.autograd.grad calls; no backward: the document's own call, nothing marked
+    "issue_23395_where_sqrt_inf": [G, G, G, B],
+    "pinn_requires_grad_and_grad": [G, G, B],
+    "zakilbaki_d2l_autograd": [B, Z, B, Z, B, Z, B, B],
 }
 
 
