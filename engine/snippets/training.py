@@ -277,6 +277,9 @@ class TrainingReader(OptimizerReader):
                 self.doc.update_node(leaf.id, grad=held)
         self.grad_memo.clear()
         self.suffix.clear()  # names freed above are given again (linear, not linear_5)
+        # the element limit counts the graph the document holds: the finished step's is gone
+        self.elements = sum(int(m.numel()) for i in self.doc.graph
+                            if isinstance(m := self.meta.get(i), torch.Tensor))
         self.program, self.names_at_call, self.backward = [], [], None
         self.update_lines.append(line)
 

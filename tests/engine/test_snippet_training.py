@@ -266,3 +266,29 @@ except RuntimeError:
     with pytest.raises(ImportError_) as info:
         import_snippet(code)
     assert "inside a try" in str(info.value) and "training step" in str(info.value)
+
+
+def test_the_element_limit_counts_the_graph_the_document_holds(monkeypatch) -> None:
+    """Each step's graph leaves the document, so a long loop of small steps stays inside the
+    limit on all tensors of a graph (here lowered to 400 elements: a step holds about 100),
+    while a single step past it is still refused."""
+    from engine.limits import Limit
+    from engine.snippets import expressions
+
+    monkeypatch.setattr(expressions, "ELEMENTS_TOTAL", Limit("elements in all tensors of a "
+                                                             "graph", 400))
+    loop = """import torch
+torch.manual_seed(0)
+x = torch.randn(4, 5)
+w = torch.randn(5, 3, requires_grad=True)
+for _ in range(30):
+    loss = (x @ w).pow(2).sum()
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.001 * w.grad
+        w.grad.zero_()
+"""
+    doc = import_snippet(loop)
+    assert "30 weight updates" in doc.description
+    with pytest.raises(ImportError_, match="over the limit of 400 elements in all tensors"):
+        import_snippet(loop.replace("torch.randn(4, 5)", "torch.randn(80, 5)"))
