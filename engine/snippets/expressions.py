@@ -39,6 +39,10 @@ _ALWAYS_TAKEN = {"torch", "F", "nn"}
 
 
 
+# what a tensor of a finished training step is told when a graph would use it (training.py)
+STALE = "was computed before the update at line"
+
+
 class ExprReader:
     def __init__(self, doc: Document, reserved: set[str], generator: torch.Generator) -> None:
         self.doc = doc
@@ -193,6 +197,13 @@ class ExprReader:
                 where: ast.AST) -> Value:
         if not self.grad_enabled:
             return self.computed_constant(op, inputs, params, where)
+        stale = next((v.no_graph for v in inputs if isinstance(v, Pending) and v.no_graph
+                      and STALE in v.no_graph), None)
+        if stale is not None:  # `loss.log10().item()` of a finished training step: numbers
+            made = self.computed_constant(op, inputs, params, where)
+            if isinstance(made, Pending):
+                made.no_graph = stale  # that still may not enter a graph
+            return made
         ids = [self.node_of(v, where) for v in inputs]
         for node_id in ids:
             if node_id in self.changed_through:

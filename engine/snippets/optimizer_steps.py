@@ -14,7 +14,7 @@ import torch
 from engine.snippets.optimizers import Optimizer
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.training import TrainingReader
-from engine.snippets.values import Pending, Py, Ref, Value
+from engine.snippets.values import Module, Pending, Py, Ref, Value
 
 # torch.nn.utils functions that change each .grad in place (a training step's clipping)
 CLIPPING = ("torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_")
@@ -36,8 +36,8 @@ class OptimizerSteps(TrainingReader):
 
     def call(self, node: ast.Call) -> Value:
         path = self.module_path(node.func)
-        if path in CLIPPING:
-            return self.clipped(path, node)
+        if path is not None and path.replace(".clip_grad.", ".") in CLIPPING:
+            return self.clipped(path.replace(".clip_grad.", "."), node)
         return super().call(node)
 
     def clipped(self, path: str, node: ast.Call) -> Value:
@@ -52,6 +52,8 @@ class OptimizerSteps(TrainingReader):
         given = args[0] if args else kwargs.pop("parameters", None)
         if given is None:
             raise error_at(node, f"{ast.unparse(node.func)} is read with the parameters first")
+        if isinstance(given, Py) and isinstance(given.value, Module):  # torch's own words
+            raise raised_at(node, TypeError(f"'{given.value.kind}' object is not iterable"))
         params = self.items(given, node) if isinstance(given, Py) else [given]
         if not all(isinstance(p, Pending | Ref) for p in params):
             raise error_at(node, f"{ast.unparse(node.func)} is read with tensors")

@@ -275,6 +275,8 @@ class ProgramReader(CaughtCalls):
                     if isinstance(name, ast.Name):
                         self.env[name.id] = Py(GradAnswer(len(self.program), what))
             return
+        if "reads .grad after" in exc.reason and self.computed_from_grads(stmt):
+            return  # `n = p.grad.norm()`: a new tensor of the numbers torch gives there
         if JACOBIAN_ANSWER not in exc.reason and self.only_displayed(stmt):
             return
         if isinstance(stmt, ast.Assert) and _only_reports(stmt):
@@ -300,6 +302,10 @@ class ProgramReader(CaughtCalls):
                                  "torch.autograd.functional.jacobian gives it whole and the "
                                  "Jacobian lens shows it") from exc
         self.training_step(stmt, exc)
+
+    def computed_from_grads(self, stmt: ast.stmt) -> bool:
+        """training.py: a new value computed from .grad, read with the grads of this point."""
+        return False
 
     def training_step(self, stmt: ast.stmt, exc: AfterBackward) -> None:
         """training.py reads the update with the grads torch gives there."""

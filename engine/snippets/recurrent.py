@@ -21,13 +21,17 @@ CELLS = ("RNNCell", "LSTMCell", "GRUCell")
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
 
+class _NotRead(Exception):  # noqa: N818 - a form of the layer that is not read
+    pass
+
+
 class RecurrentLayers(LayerSetup):
     def kept_options(self, layer: torch.nn.Module) -> dict[str, Any]:
         if isinstance(layer, torch.nn.RNNBase | torch.nn.RNNCellBase):
             layers = int(getattr(layer, "num_layers", 1))
             if getattr(layer, "bidirectional", False) or getattr(layer, "proj_size", 0) or (
                     getattr(layer, "dropout", 0) and layers > 1):
-                raise ValueError("bidirectional=, dropout= and proj_size= are not read")
+                raise _NotRead("bidirectional=, dropout= and proj_size= are not read")
             return {"hidden_size": layer.hidden_size, "num_layers": layers,
                     "batch_first": getattr(layer, "batch_first", False),
                     "nonlinearity": getattr(layer, "nonlinearity", "tanh"), "bias": layer.bias}
@@ -37,7 +41,7 @@ class RecurrentLayers(LayerSetup):
               kwargs: dict[str, Value]) -> Value:
         try:
             return super().layer(kind, node, args, kwargs)
-        except ValueError as exc:  # kept_options: a form not read
+        except _NotRead as exc:  # kept_options: a form not read
             raise error_at(node, f"nn.{kind}: {exc}") from None
 
     def module_on(self, module: Module, args: list[Value], kwargs: dict[str, Value],

@@ -69,7 +69,8 @@ OUTSIDE_LIBRARIES = {
 # Builtins a snippet may mention; the importer evaluates the ones on plain values
 # (builtins.py) and ignores print/display.
 BUILTINS = frozenset({
-    "print", "len", "str", "repr", "id", "float", "int", "round", "abs", "bool", "list", "tuple",
+    "print", "len", "str", "repr", "id", "dict", "float", "int", "round", "abs", "bool", "list",
+    "tuple",
     "isinstance", "type", "RuntimeError", "Exception", "ValueError", "TypeError", "range",
     "min", "max", "sum", "enumerate", "zip", "display", "reversed", "AttributeError",
     "IndexError", "ZeroDivisionError", "vars", "super", "filter",

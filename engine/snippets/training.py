@@ -28,6 +28,7 @@ from engine.calls import Call
 from engine.document import Document
 from engine.document_types import UnknownNodeError
 from engine.ops import LEAF
+from engine.snippets.expressions import STALE
 from engine.snippets.optimizers import Optimizer, OptimizerReader
 from engine.snippets.program import TRAINING_STEP
 from engine.snippets.pyexpr import AfterBackward
@@ -95,6 +96,23 @@ class TrainingReader(OptimizerReader):
         if any(c.kind != calls.ZERO_GRAD for c in self.program[made:]):
             raise error_at(stmt, f"{short_text(stmt)} reads a .grad and calls backward in one "
                                  "statement; write them on lines of their own")
+
+    def computed_from_grads(self, stmt: ast.stmt) -> bool:
+        """`param_norm = p.grad.norm(2)`: a new tensor computed from .grad (not the .grad
+        itself, which later calls change in place) is the numbers torch gives here."""
+        if not (isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name)
+                                                     for t in stmt.targets)) \
+                or _plain_read(stmt.value) or self.not_trainable(stmt) is not None:
+            return False
+        made = len(self.program)
+        self.known_grads = self.grads_here(stmt)
+        try:
+            self.one_statement(stmt)
+        except AfterBackward:
+            return False
+        finally:
+            self.known_grads = None
+        return len(self.program) == made
 
     def not_trainable(self, stmt: ast.AST) -> str | None:
         """Why this update cannot be read as a training step here, or None."""
@@ -338,8 +356,8 @@ class TrainingReader(OptimizerReader):
             if isinstance(value, Ref | Pending) and value.node_id in gone:
                 t = self.concrete(value, where)
                 return Pending(t.tolist(), dtype_name(t.dtype), None, no_graph=(
-                    f"this tensor was computed before the update at line {line}, from the "
-                    "weights as they were; compute it again after the update"))
+                    f"this tensor {STALE} {line}, from the weights as they were; compute "
+                    "it again after the update"))
             if isinstance(value, Py) and isinstance(value.value, list):
                 value.value[:] = [kept(v) for v in value.value]
             elif isinstance(value, Py) and isinstance(value.value, tuple):
@@ -397,5 +415,19 @@ class ScriptStopped(Exception):  # noqa: N818 - a stop, not an error
     """A call made before a training step raised: the script stops there, with torch's
     error on that call, so nothing after it is read."""
 
+
+def _plain_read(node: ast.expr) -> bool:
+    """`x.grad`, `x.grad.data`, `x.grad.clone()`...: the .grad itself (an alias of it)."""
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Call):
+            if node.args or node.keywords or not isinstance(node.func, ast.Attribute) or \
+                    node.func.attr not in ("detach", "data"):
+                return False
+            node = node.func.value
+        elif node.attr in ("grad", "data"):
+            node = node.value
+        else:
+            return False
+    return isinstance(node, ast.Name)
 
 __all__ = ["ScriptStopped", "TrainingReader"]
