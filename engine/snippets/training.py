@@ -29,12 +29,13 @@ from engine.document import Document
 from engine.document_types import UnknownNodeError
 from engine.ops import LEAF
 from engine.snippets.expressions import STALE
-from engine.snippets.optimizers import Optimizer, OptimizerReader
+from engine.snippets.held import held_node_ids, plain_read
+from engine.snippets.optimizers import OptimizerReader
 from engine.snippets.program import TRAINING_STEP
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.tables import dtype_name
-from engine.snippets.values import Function, Module, Number, Pending, Picks, Py, Ref, Value
+from engine.snippets.values import Pending, Py, Ref, Value
 
 # In-place methods on `w.data` an update step uses, computed by torch on the numbers.
 _DATA_METHODS = frozenset({"sub_", "add_", "mul_", "div_", "copy_", "zero_", "fill_",
@@ -102,7 +103,7 @@ class TrainingReader(OptimizerReader):
         itself, which later calls change in place) is the numbers torch gives here."""
         if not (isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name)
                                                      for t in stmt.targets)) \
-                or _plain_read(stmt.value) or self.not_trainable(stmt) is not None:
+                or plain_read(stmt.value) or self.not_trainable(stmt) is not None:
             return False
         made = len(self.program)
         self.known_grads = self.grads_here(stmt)
@@ -308,7 +309,7 @@ class TrainingReader(OptimizerReader):
         graph = self.doc.graph
         if all(self.doc.node(i).op == LEAF for i in graph):
             return []  # a second update in a row: nothing of a step is left
-        held = self.held_node_ids()
+        held = held_node_ids(self.env)
         keep: set[str] = set()
         stack = [i for i in held if i in graph and not self.node_needs_grad(i)]
         while stack:
@@ -318,36 +319,6 @@ class TrainingReader(OptimizerReader):
                 stack.extend(graph.predecessors(node_id))
         gone = {i for i in graph if i not in keep and self.doc.node(i).op != LEAF}
         return [i for i in nx.topological_sort(graph) if i in gone] if gone else []
-
-    def held_node_ids(self) -> set[str]:
-        """Every node a value of the snippet still holds: names, lists, modules,
-        optimizers, a function's defaults."""
-        held: set[str] = set()
-        seen: set[int] = set()
-        stack: list[Any] = [dict(m) for m in getattr(self.env, "maps", [self.env])]
-        while stack:
-            obj = stack.pop()
-            if id(obj) in seen:
-                continue
-            seen.add(id(obj))
-            if isinstance(obj, Pending | Ref | Number):
-                if obj.node_id is not None:
-                    held.add(obj.node_id)
-            elif isinstance(obj, Py):
-                stack.append(obj.value)
-            elif isinstance(obj, list | tuple | set):
-                stack.extend(obj)
-            elif isinstance(obj, dict):
-                stack.extend(obj.values())
-            elif isinstance(obj, Module):
-                stack.extend([*obj.params.values(), *obj.children, *obj.attrs.values()])
-            elif isinstance(obj, Optimizer):
-                stack.extend(obj.params)
-            elif isinstance(obj, Function):
-                stack.extend(obj.defaults)
-            elif isinstance(obj, Picks):
-                stack.extend([obj.values, obj.indices])
-        return held
 
     def keep_as_numbers(self, gone: set[str], line: int, where: ast.AST) -> None:
         """Names (and lists) holding a tensor of the finished step keep its numbers, to be
@@ -415,19 +386,5 @@ class ScriptStopped(Exception):  # noqa: N818 - a stop, not an error
     """A call made before a training step raised: the script stops there, with torch's
     error on that call, so nothing after it is read."""
 
-
-def _plain_read(node: ast.expr) -> bool:
-    """`x.grad`, `x.grad.data`, `x.grad.clone()`...: the .grad itself (an alias of it)."""
-    while isinstance(node, ast.Attribute | ast.Call):
-        if isinstance(node, ast.Call):
-            if node.args or node.keywords or not isinstance(node.func, ast.Attribute) or \
-                    node.func.attr not in ("detach", "data"):
-                return False
-            node = node.func.value
-        elif node.attr in ("grad", "data"):
-            node = node.value
-        else:
-            return False
-    return isinstance(node, ast.Name)
 
 __all__ = ["ScriptStopped", "TrainingReader"]

@@ -1,0 +1,59 @@
+"""What a snippet's values still hold, for a training step (training.py) to know which nodes
+of the finished step the next one needs, and which reads of a .grad are the .grad itself."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from typing import Any
+
+from engine.snippets.optimizers import Optimizer
+from engine.snippets.values import Function, Module, Number, Pending, Picks, Py, Ref, Value
+
+
+def held_node_ids(env: Mapping[str, Value]) -> set[str]:
+    """Every node a value of the snippet still holds: names, lists, modules, optimizers, a
+    function's defaults."""
+    held: set[str] = set()
+    seen: set[int] = set()
+    stack: list[Any] = [dict(m) for m in getattr(env, "maps", [env])]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, Pending | Ref | Number):
+            if obj.node_id is not None:
+                held.add(obj.node_id)
+        elif isinstance(obj, Py):
+            stack.append(obj.value)
+        elif isinstance(obj, list | tuple | set):
+            stack.extend(obj)
+        elif isinstance(obj, dict):
+            stack.extend(obj.values())
+        elif isinstance(obj, Module):
+            stack.extend([*obj.params.values(), *obj.children, *obj.attrs.values()])
+        elif isinstance(obj, Optimizer):
+            stack.extend(obj.params)
+        elif isinstance(obj, Function):
+            stack.extend(obj.defaults)
+        elif isinstance(obj, Picks):
+            stack.extend([obj.values, obj.indices])
+    return held
+
+def plain_read(node: ast.expr) -> bool:
+    """`x.grad`, `x.grad.data`, `x.grad.clone()`...: the .grad itself (an alias of it)."""
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Call):
+            if node.args or node.keywords or not isinstance(node.func, ast.Attribute) or \
+                    node.func.attr not in ("detach", "data"):
+                return False
+            node = node.func.value
+        elif node.attr in ("grad", "data"):
+            node = node.value
+        else:
+            return False
+    return isinstance(node, ast.Name)
+
+
+__all__ = ["held_node_ids", "plain_read"]
