@@ -85,18 +85,10 @@ class TrainingReader(OptimizerReader):
         refusal = self.not_trainable(stmt)
         if refusal is not None:
             raise error_at(stmt, f"{short_text(stmt)} {refusal}") from exc
-        grads = self.grads_here(stmt)
-        made = len(self.program)
-        self.known_grads = grads
         try:
-            self.one_statement(stmt)
+            self.read_with_grads(stmt)
         except AfterBackward as again:  # a value computed from a .grad earlier, by name
             raise error_at(stmt, f"{short_text(stmt)} {TRAINING_STEP}") from again
-        finally:
-            self.known_grads = None
-        if any(c.kind != calls.ZERO_GRAD for c in self.program[made:]):
-            raise error_at(stmt, f"{short_text(stmt)} reads a .grad and calls backward in one "
-                                 "statement; write them on lines of their own")
 
     def computed_from_grads(self, stmt: ast.stmt) -> bool:
         """`param_norm = p.grad.norm(2)`: a new tensor computed from .grad (not the .grad
@@ -105,15 +97,24 @@ class TrainingReader(OptimizerReader):
                                                      for t in stmt.targets)) \
                 or plain_read(stmt.value) or self.not_trainable(stmt) is not None:
             return False
+        try:
+            self.read_with_grads(stmt)
+        except AfterBackward:
+            return False
+        return True
+
+    def read_with_grads(self, stmt: ast.stmt) -> None:
+        """The statement read again, each .grad it reads being the one torch gives here; one
+        that also calls backward is refused (its .grad would change under it)."""
         made = len(self.program)
         self.known_grads = self.grads_here(stmt)
         try:
             self.one_statement(stmt)
-        except AfterBackward:
-            return False
         finally:
             self.known_grads = None
-        return len(self.program) == made
+        if any(c.kind != calls.ZERO_GRAD for c in self.program[made:]):
+            raise error_at(stmt, f"{short_text(stmt)} reads a .grad and calls backward in one "
+                                 "statement; write them on lines of their own")
 
     def not_trainable(self, stmt: ast.AST) -> str | None:
         """Why this update cannot be read as a training step here, or None."""
