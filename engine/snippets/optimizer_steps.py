@@ -6,8 +6,6 @@ at that point of the script, and the weights it leaves are the leaves' new numbe
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 
@@ -20,20 +18,7 @@ from engine.snippets.values import Module, Pending, Py, Ref, Value
 CLIPPING = ("torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_")
 
 
-@dataclass
-class _RealOptimizer:
-    """The torch optimizer a snippet's optimizer stands for, on tensors of its own: its
-    state (momentum, Adam's moments) lasts from step to step, as in the script."""
-
-    optimizer: torch.optim.Optimizer
-    tensors: list[torch.Tensor] = field(default_factory=list)
-
-
 class OptimizerSteps(TrainingReader):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.real_optimizers: dict[int, _RealOptimizer] = {}
-
     def call(self, node: ast.Call) -> Value:
         path = self.module_path(node.func)
         if path is not None and path.replace(".clip_grad.", ".") in CLIPPING:
@@ -87,10 +72,10 @@ class OptimizerSteps(TrainingReader):
         if refusal is not None:
             raise error_at(node, f"{ast.unparse(node)} {refusal}")
         grads = self.grads_here(node)
-        real = self.real_optimizer(optimizer, node)
+        tensors = self.real_tensors(optimizer, node)
         ids = [self.node_of(p, node) for p in optimizer.params]
         with torch.no_grad():
-            for t, param, leaf_id in zip(real.tensors, optimizer.params, ids, strict=True):
+            for t, param, leaf_id in zip(tensors, optimizer.params, ids, strict=True):
                 numbers = self.concrete(param, node)
                 if numbers.shape != t.shape:
                     raise error_at(node, f"{ast.unparse(node)}: a parameter changed shape "
@@ -99,30 +84,28 @@ class OptimizerSteps(TrainingReader):
                 grad = grads.get(leaf_id)
                 t.grad = None if grad is None else grad.clone()
         try:
-            real.optimizer.step()
+            optimizer.real.step()
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
-        for t, param, leaf_id in zip(real.tensors, optimizer.params, ids, strict=True):
+        for t, param, leaf_id in zip(tensors, optimizer.params, ids, strict=True):
             if t.grad is not None and leaf_id not in self.updates and \
                     isinstance(param, Pending | Ref):
                 self.set_leaf_numbers(node, param, t.detach().clone(),
                                       self.doc.node(leaf_id).name)
         return Py(None)
 
-    def real_optimizer(self, optimizer: Optimizer, where: ast.AST) -> _RealOptimizer:
-        found = self.real_optimizers.get(id(optimizer))
-        if found is not None:
-            return found
-        tensors = [self.concrete(p, where).detach().clone().requires_grad_(True)
-                   for p in optimizer.params]
-        groups = optimizer.make_groups(tensors)
-        try:
-            made = optimizer.torch_class(groups, *optimizer.options, **optimizer.named)
-        except Exception as exc:  # noqa: BLE001 - torch's own words
-            raise raised_at(where, exc) from None
-        real = _RealOptimizer(made, tensors)
-        self.real_optimizers[id(optimizer)] = real
-        return real
+    def real_tensors(self, optimizer: Optimizer, where: ast.AST) -> list[torch.Tensor]:
+        """The tensors of the real torch optimizer, made at the first step on the weights
+        as they are then, with the snippet's options and parameter groups."""
+        if optimizer.real is None:
+            tensors = [self.concrete(p, where).detach().clone().requires_grad_(True)
+                       for p in optimizer.params]
+            try:
+                optimizer.real = optimizer.torch_class(optimizer.make_groups(tensors),
+                                                       *optimizer.options, **optimizer.named)
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(where, exc) from None
+        return [t for group in optimizer.real.param_groups for t in group["params"]]
 
 
 __all__ = ["OptimizerSteps"]

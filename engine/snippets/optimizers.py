@@ -33,6 +33,9 @@ class Optimizer:
     named: dict[str, Any] = field(default_factory=dict)
     # per group: its options (a dict given by the snippet) or None (a plain list), and size
     groups: list[tuple[dict[str, Any] | None, int]] = field(default_factory=list)
+    # the real torch optimizer, made at its first step (optimizer_steps.py); its state
+    # (momentum, Adam's moments) lasts from step to step, as in the script
+    real: Any = None
 
     def make_groups(self, tensors: list[Any]) -> list[Any]:
         """The snippet's params argument again, over these tensors."""
