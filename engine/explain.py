@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from engine.document import Document, Edge
 from engine.explain_layers import LAYER_RULES
 from engine.format import preview
+from engine.grad_op import RULES as GRAD_RULES
 from engine.loss_ops import LOSS_NAMES, ROW_LOSSES, loss_rule
 from engine.loss_ops import RULES as LOSS_RULES
 from engine.more_ops import RULES as MORE_RULES
@@ -198,6 +199,7 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
 RULES.update(LOSS_RULES)  # the margin, embedding and likelihood losses (engine/loss_ops.py)
 RULES.update(MORE_RULES)  # activations, elementwise and matrix functions (engine/more_ops.py)
 RULES.update(LAYER_RULES)  # convolutions, pools, batch norm: engine/explain_layers.py
+RULES.update(GRAD_RULES)  # the gradient kept as a graph (create_graph=True): engine/grad_op.py
 # kl_div(log_target=True): the target holds log-probabilities, its terms are e^t · (t − input)
 _KL_LOG_TARGET = {"input": ("−{g} · exp({b}) / {n}", "each log-probability is pulled up by "
                             "its target probability, e^t"),

@@ -18,6 +18,7 @@ import torch
 from engine import sizes
 from engine.document import Document, Edge, Node
 from engine.edge_slots import edge_slots, gradient_key
+from engine.grad_op import GRAD_OP
 from engine.ops import CONSTANT, LEAF, NUMBER, OpSpec, get_op
 from engine.plan import plan_for
 from engine.pure_forward import make_tensor
@@ -61,6 +62,9 @@ class Forward:
         self.fanout: dict[str, int] = {}  # node id -> edges out of it (engine/plan.py)
         self.retained: list[tuple[str, torch.Tensor]] = []
         self.derived: list[Edge] = []
+        # a gradient kept as a graph (engine/grad_op.py) sends gradients into earlier ops
+        # from its own autograd nodes, past every edge: no edge's gradient can be read back
+        self.has_gradient_nodes = False
         self.budget = sizes.SizeBudget()  # every op's output size is checked before it runs
         # the budget's limits, read once per run: an output under both needs no call
         self.per_tensor = sizes.ELEMENTS_PER_TENSOR.value
@@ -160,6 +164,8 @@ class Forward:
             # (an op that never grows is counted after it ran, as check_op would leave it;
             # inputs of one shape broadcast to that shape: `_count` refuses as this would)
             self.budget.check_op(node.op, inputs, node.params, node.name)
+        if node.op == GRAD_OP:
+            return self._gradient(node, spec, inputs, watched)
         if spec.params:
             out = spec.call(*inputs, **node.params)
         else:  # what spec.call does for an op without params, without its checks
@@ -169,6 +175,24 @@ class Forward:
                 function = _FUNCTIONS[fn_key] = spec.function(with_numbers)
             out = function(*inputs)
         return self._finish(node, spec, out, inputs, watched, expected)
+
+    def _gradient(self, node: Node, spec: OpSpec, inputs: list[Any],
+                  watched: list[tuple[int, Edge]]) -> torch.Tensor:
+        """The gradient kept as a graph (engine/grad_op.py). torch differentiates `output`
+        here, during forward, and the hooks already on its autograd nodes fire: what they
+        record belongs to no call of the program, so it is taken back. Every autograd node
+        torch recorded for the answer is this node's; an edge of its own carries what one of
+        them sends straight to that input (a tensor a formula saved), where exactly one does
+        (`_finish`): the rest of its gradient reaches earlier ops past every edge."""
+        events, mark = self.run.events, len(self.run.events)
+        node_grads, edge_grads = dict(self.run.node_grads), dict(self.run.edge_grads)
+        try:
+            out = spec.call(*inputs)
+        finally:
+            del events[mark:]
+            self.run.node_grads, self.run.edge_grads = node_grads, edge_grads
+        self.has_gradient_nodes = True
+        return self._finish(node, spec, out, inputs, watched, [])
 
     def _quick(self, node: Node, function: Callable[..., Any],
                edges: tuple[Edge | None, ...]) -> torch.Tensor | None:
@@ -235,6 +259,8 @@ class Forward:
             return out  # nothing flows back through this op
         region = self._region(out)
         slots = edge_slots(out, region, inputs, watched) if watched else {}
+        if slots is None and node.op == GRAD_OP:
+            slots = {}  # its graph reaches its inputs in several places: no edge says it
         if slots is None:  # no slot per edge: watch these edges through aliases instead
             for position, watched_edge in watched:
                 inputs[position] = self._through_alias(watched_edge)
@@ -304,7 +330,7 @@ class Forward:
         with no such edge has its total kept by autograd itself (`retain_grad`, no Python
         call). An output's total also holds its seed, so its edges are always hooked."""
         rec = self.rec
-        if not read_back:
+        if not read_back or self.has_gradient_nodes:
             for fn, node_id, out, edges in self.pending:
                 fn.register_hook(rec.grads_hook(node_id, None if out is None else
                                                 out.output_nr, edges))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.grad_op import spec_fields as _grad_spec_fields
 from engine.index_text import format_index as format_index  # re-exported: the index key's text
 from engine.index_text import parse_index
 from engine.loss_ops import spec_fields as _loss_spec_fields
@@ -393,9 +394,11 @@ _SPECS: list[OpSpec] = [
 ]
 _SPECS.extend(OpSpec(**fields) for fields in _loss_spec_fields())  # engine/loss_ops.py
 _SPECS.extend(OpSpec(**fields) for fields in _more_spec_fields())  # engine/more_ops.py
+_SPECS.extend(OpSpec(**fields) for fields in _grad_spec_fields())  # engine/grad_op.py
 
 OPS: dict[str, OpSpec] = {spec.name: spec for spec in _SPECS}
-CATEGORIES = ("inputs", "arithmetic", "elementwise", "reductions", "shape", "losses")
+CATEGORIES = ("inputs", "arithmetic", "elementwise", "reductions", "shape", "losses",
+              "gradients")
 
 
 def get_op(name: str) -> OpSpec:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.document import Edge, Node
+from engine.grad_op import GRAD_OP
 from engine.ops import OPS, SOURCE_OPS, OpSpec
 from engine.order import id_order
 
@@ -65,6 +66,7 @@ def _build(nodes: dict[str, Node], edges: tuple[tuple[str, str, str], ...]) -> P
         if spec is not None and node.op not in SOURCE_OPS:
             connected = into.get(node_id, {})
             steps[node_id] = (spec, tuple(connected.get(p) for p in spec.inputs),
-                              None if spec.params else spec.function(False))
+                              None if spec.params or node.op == GRAD_OP
+                              else spec.function(False))
     order = id_order(nodes, ((src, dst) for src, dst, _ in edges))
     return Plan(tuple(order), steps, fanout)

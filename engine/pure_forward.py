@@ -9,12 +9,15 @@ any `.grad`: the Jacobian lens (engine/jacobian.py) and a program's jacobian cal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import networkx as nx
 import torch
 
 from engine.document import Document
+from engine.grad_op import GRAD_OP
 from engine.literal import Nested
-from engine.ops import CONSTANT, LEAF, get_op
+from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.trace import Run
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
@@ -39,12 +42,17 @@ class PureForward:
 
     def __call__(self, *leaves: torch.Tensor) -> tuple[torch.Tensor, ...]:
         tensors: dict[str, torch.Tensor] = dict(zip(self.leaf_ids, leaves, strict=True))
-        for node in self.doc.topological_nodes():
+        nodes = self.doc.topological_nodes()
+        # a gradient kept as a graph differentiates by its input: a leaf it reaches must
+        # require grad here as in the document, or torch has nothing to differentiate by
+        graded = any(node.op == GRAD_OP for node in nodes)
+        for node in nodes:
             if node.id in tensors:
                 continue
             if node.op in (LEAF, CONSTANT):
                 assert node.value is not None
-                tensors[node.id] = make_tensor(node.value, node.dtype)
+                tensors[node.id] = make_tensor(node.value, node.dtype,
+                                               graded and node.op == LEAF and node.requires_grad)
                 continue
             edges = self.doc.in_edges(node.id)
             spec = get_op(node.op)
@@ -60,6 +68,28 @@ class PureForward:
         if missing:
             raise ForwardError(f"{self.doc.node(missing[0]).name} could not be computed")
         return tuple(tensors[i] for i in self.output_ids)
+
+
+def graph_value(doc: Document, node_id: str) -> torch.Tensor:
+    """A node's value computed with autograd on, from its ancestors alone, each leaf
+    requiring grad as the document says: what a gradient kept as a graph needs (the
+    snippet reader's own values are computed with grad off). torch's errors propagate."""
+    wanted = nx.ancestors(doc.graph, node_id) | {node_id}
+    values: dict[str, Any] = {}
+    for node in doc.topological_nodes():
+        if node.id not in wanted:
+            continue
+        if node.op in (LEAF, CONSTANT):
+            assert node.value is not None
+            values[node.id] = node.value if node.params.get(NUMBER) else make_tensor(
+                node.value, node.dtype, node.op == LEAF and node.requires_grad)
+            continue
+        edges = doc.in_edges(node.id)
+        spec = get_op(node.op)
+        with torch.enable_grad():
+            values[node.id] = spec.call(*(values[edges[p].source] for p in spec.inputs),
+                                        **node.params)
+    return values[node_id]  # type: ignore[no-any-return]
 
 
 def pure_forward(doc: Document, output_ids: list[str] | None = None,

@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.grad_op import GRAD_OP
+from engine.grad_op import shape as grad_shape
 from engine.loss_ops import ASK, LOSS_NAMES, loss_shape
 from engine.more_ops import NAMES as MORE_OPS
 from engine.more_ops import shape as more_shape
@@ -91,6 +93,8 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         (x, target) = shapes
         if (len(x) == 2 and target == x[:1]) or (len(x) == 1 and target == ()):
             return ()
+    if op == GRAD_OP:  # engine/grad_op.py
+        return grad_shape(shapes)
     if op in MORE_OPS:  # engine/more_ops.py; a matrix op of a non-square input: torch's words
         found = more_shape(op, shapes)
         return ASK_TORCH if found is None else found

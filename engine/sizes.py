@@ -34,7 +34,7 @@ _NOT_GROWING = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", 
                           "asin", "acos", "sinh", "cosh", "erf", "log1p", "expm1", "log2",
                           "log10", "prod", "logsumexp", "cumsum", "cumprod", "trace", "flip",
                           "tril", "triu", "round", "floor", "ceil", "trunc",
-                          "overwritten", "layer_norm"})
+                          "overwritten", "layer_norm", "grad"})
 
 
 def _shape(value: Any) -> tuple[int, ...]:

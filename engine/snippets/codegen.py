@@ -27,6 +27,8 @@ from engine.calls import (
     jacobian_text,
 )
 from engine.document import Document, Node
+from engine.grad_op import GRAD_OP
+from engine.grad_op import code as gradient_code
 from engine.literal import Nested, all_integers, format_literal
 from engine.loss_ops import LOSS_NAMES
 from engine.more_ops import ACTIVATIONS as MORE_ACTIVATIONS
@@ -210,6 +212,8 @@ def _expression(doc: Document, node: Node, inline: set[str],
     layer = layer_expression(node.op, args, node.params)  # engine/snippets/codegen_layers.py
     if layer is not None:
         return layer
+    if node.op == GRAD_OP:
+        return gradient_code(args)
     if node.op == "neg":
         return f"-{args[0]}"
     if node.op in _METHODS:

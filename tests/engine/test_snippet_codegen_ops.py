@@ -15,6 +15,7 @@ from torch_reference import in_subprocess
 
 from engine import calls, cli
 from engine.document import Document
+from engine.grad_op import GRAD_OP
 from engine.ops import CONSTANT, LEAF, OPS
 from engine.run import run
 from engine.snippets.codegen import generate
@@ -104,6 +105,7 @@ SPECIAL.update({
     "batch_norm": [("a", _numbers(3, 2), "float32", True), ("w", [1.5, -0.5], "float32", True),
                    ("b", [0.1, 0.3], "float32", True)],
     "einsum_one": [("a", _numbers(3, 3), "float32", True)],
+    GRAD_OP: [("a", A, "float32", True), ("b", B, "float32", True)],
     "einsum_three": [("a", A, "float32", True), ("b", _numbers(3, 2), "float32", True),
                      ("c", _numbers(2, 2), "float32", True)],
 })
@@ -135,6 +137,17 @@ def document_with(op: str) -> Document:
         turned = doc.add_node("transpose", "at", params={"dim0": 1, "dim1": 0})
         doc.add_edge(ids[0], turned.id, "input")
         ids = [turned.id]
+    if op == GRAD_OP:  # ∂(Σ a·a·b)/∂a = 2ab, kept as a graph: loss's grads are 2b and 2a
+        square = doc.add_node("mul", "aa")
+        doc.add_edge(ids[0], square.id, "input")
+        doc.add_edge(ids[0], square.id, "other")
+        times = doc.add_node("mul", "aab")
+        doc.add_edge(square.id, times.id, "input")
+        doc.add_edge(ids[1], times.id, "other")
+        total = doc.add_node("sum", "s")
+        doc.add_edge(times.id, total.id, "input")
+        seed = doc.add_node(CONSTANT, "v", value=1.0, dtype="float32")
+        ids = [total.id, ids[0], seed.id]
     for port, source in zip(spec.inputs, ids, strict=True):
         doc.add_edge(source, node.id, port)
     if op == "detach":  # nothing flows back through y: b's use of it makes the output
