@@ -14,8 +14,10 @@ from typing import Any
 
 import torch
 
+from engine.grad_op import GRAD_OP
 from engine.limits import VALUE_ELEMENTS
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.pure_forward import graph_value
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.tables import TORCH_DTYPES, CreationError, dtype_name
 from engine.snippets.torchcalls import TorchCallReader
@@ -29,6 +31,8 @@ class ConcreteReader(TorchCallReader):
         self.grad_memo: dict[str, bool] = {}
         # nodes torch differentiates by while a jacobian's f is read: they require grad there
         self.differentiated: set[str] = set()
+        # a gradient kept as a graph: whether torch's answer requires grad (graph_numbers)
+        self.graph_requires: dict[str, bool] = {}
 
     # ---- values ---------------------------------------------------------------------------
     def concrete(self, value: Value, where: ast.AST) -> Any:
@@ -63,6 +67,10 @@ class ConcreteReader(TorchCallReader):
                                                         dtype=TORCH_DTYPES[node.dtype])
                 stack.pop()
                 continue
+            if node.op == GRAD_OP:  # it differentiates: computed with grad on, from scratch
+                self.values[current] = self.graph_numbers(current, where)
+                stack.pop()
+                continue
             spec = get_op(node.op)
             edges = self.doc.in_edges(current)
             sources = [edges[port].source for port in spec.inputs]
@@ -78,6 +86,17 @@ class ConcreteReader(TorchCallReader):
                 raise raised_at(where, exc) from None
             stack.pop()
         return self.values[node_id]
+
+    def graph_numbers(self, node_id: str, where: ast.AST) -> Any:
+        """A gradient kept as a graph (engine/grad_op.py), computed by torch with autograd
+        on; whether torch's answer requires grad is kept too (a gradient of a linear function
+        does not, and torch refuses to differentiate it again)."""
+        try:
+            answer = graph_value(self.doc, node_id)
+        except Exception as exc:  # noqa: BLE001 - torch's error, at this statement
+            raise raised_at(where, exc) from None
+        self.graph_requires[node_id] = answer.requires_grad
+        return answer.detach()
 
     def carries_grad(self, value: Value) -> bool:
         return self.needs_grad(value)
@@ -107,6 +126,10 @@ class ConcreteReader(TorchCallReader):
             node = self.doc.node(current)
             if current in self.differentiated:
                 self.grad_memo[current] = True
+                stack.pop()
+                continue
+            if node.op == GRAD_OP:
+                self.grad_memo[current] = self.graph_requires.get(current, True)
                 stack.pop()
                 continue
             if node.op in (LEAF, CONSTANT) or node.op == "detach":

@@ -10,22 +10,24 @@ from typing import Any
 import torch
 
 from engine import calls
-from engine.snippets.program import GradAnswer, ProgramReader
-from engine.snippets.safety import SECOND_ORDER_GRAPH, error_at, raised_at
+from engine.snippets.graphed_grads import SEVERAL_OUTPUTS, GraphedGradReader
+from engine.snippets.program import GradAnswer
+from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Py, Ref, Value
 
 
-class GradCallReader(ProgramReader):
+class GradCallReader(GraphedGradReader):
     # ---- torch.autograd.grad ----------------------------------------------------------
     def autograd_grad(self, node: ast.Call) -> Value:
         names = ("outputs", "inputs", "grad_outputs", "retain_graph", "create_graph",
                  "only_inputs", "allow_unused", "is_grads_batched", "materialize_grads")
         args = self.call_arguments(node, names, "torch.autograd.grad")
-        for flag in ("create_graph", "is_grads_batched"):
-            if flag in args and self.literal(args[flag]) not in (False, None):
-                raise error_at(args[flag], SECOND_ORDER_GRAPH if flag == "create_graph" else
-                               f"{flag}=True is not supported; Gradflow shows first-order "
-                               "gradients of tensors the graph uses")
+        if "is_grads_batched" in args and \
+                self.literal(args["is_grads_batched"]) not in (False, None):
+            raise error_at(args["is_grads_batched"], "is_grads_batched=True is not supported; "
+                           "Gradflow shows the gradients of one seed per call")
+        graphed = "create_graph" in args and \
+            self.literal(args["create_graph"]) not in (False, None)
         unused = {f: self.literal(args[f]) if f in args else None
                   for f in ("allow_unused", "materialize_grads")}
         if unused["materialize_grads"] and unused["allow_unused"] is False:
@@ -46,7 +48,9 @@ class GradCallReader(ProgramReader):
             raise raised_at(node, RuntimeError(f"grad requires one gradient per output: "
                                                f"{len(outputs)} outputs, {len(given)} given"))
         seeds = [self.call_seed(g, o) for g, o in zip(given, outputs, strict=True)]
-        retain = self.flag(args.get("retain_graph"))
+        # torch's default: the graph is kept when the gradient keeps one of its own
+        retain = self.flag(args.get("retain_graph")) if _given(args.get("retain_graph")) \
+            else graphed
         if len(set(outputs)) != len(outputs):
             raise error_at(node, "the same tensor appears twice among the outputs")
         self.check_in_place(outputs, node)
@@ -54,6 +58,16 @@ class GradCallReader(ProgramReader):
             self.add_call(calls.grad(outputs, [i for i in inputs if i not in skipped], seeds,
                                      retain_graph=retain), node)
         answer = Py(GradAnswer(len(self.program)))
+        if graphed:  # an answer later ops may differentiate again: nodes of the graph
+            if len(outputs) != 1:
+                raise error_at(node, SEVERAL_OUTPUTS)
+            kept = self.gradient_nodes(outputs[0], [i for i in inputs if i not in skipped],
+                                       given[0], node)
+            answer = Py(None)  # (only an input no output reaches has no node)
+            return Py(tuple(kept.get(i, answer) if not unused["materialize_grads"] or
+                            i in kept else
+                            self.from_tensor(torch.zeros_like(self.concrete(Ref(i), node)),
+                                             node) for i in inputs))
         return Py(tuple(answer if i not in skipped else Py(None)
                         if not unused["materialize_grads"] else
                         self.from_tensor(torch.zeros_like(self.concrete(Ref(i), node)), node)
@@ -117,6 +131,11 @@ class GradCallReader(ProgramReader):
     def call_arguments(self, call: ast.Call, names: tuple[str, ...],
                        what: str) -> dict[str, ast.expr]:
         raise NotImplementedError
+
+
+def _given(node: ast.expr | None) -> bool:
+    """An argument written with a value other than None."""
+    return node is not None and not (isinstance(node, ast.Constant) and node.value is None)
 
 
 def _elements(node: ast.expr) -> list[ast.expr]:

@@ -183,6 +183,9 @@ class PythonReader(BuiltinCalls):
             if self.known_grads is not None:  # an assert checked after the run (program.py)
                 grad = self.known_grads.get(self.node_of(value, node))
                 return Py(None) if grad is None else self.from_tensor(grad.clone(), node)
+            graphed = self.graphed_grad(value)
+            if graphed is not None:  # a gradient with a graph of its own (create_graph=True)
+                return graphed
             if self.backward_seen:
                 raise AfterBackward("reads .grad after a backward call", node.lineno,
                                     node.col_offset + 1)
@@ -204,6 +207,10 @@ class PythonReader(BuiltinCalls):
             return self.wrap(found, node)
         raise error_at(node, f"the attribute .{attr} is not supported; use .shape, .data, "
                              ".grad, .requires_grad, .T")
+
+    def graphed_grad(self, tensor: Value) -> Ref | None:
+        """`x.grad` as a node of the graph (engine/snippets/graphed_grads.py), or None."""
+        return None
 
     def is_leaf(self, value: Value) -> bool:
         if isinstance(value, Pending):

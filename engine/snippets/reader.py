@@ -28,7 +28,6 @@ from engine.names import RESERVED_NAMES
 from engine.snippets.caught import Caught
 from engine.snippets.classes import ClassReader
 from engine.snippets.safety import (
-    SECOND_ORDER_GRAPH,
     ImportError_,
     TorchRaised,
     error_at,
@@ -260,9 +259,13 @@ class _Importer(ClassReader):
 
     def set_backward(self, call: ast.Call, outputs: list[tuple[str, Any, bool]],
                      args: dict[str, ast.expr]) -> None:
-        if "create_graph" in args and self.literal(args["create_graph"]) is not False:
-            raise error_at(args["create_graph"], SECOND_ORDER_GRAPH)
-        retain = self.flag(args.get("retain_graph"))
+        graphed = "create_graph" in args and \
+            self.literal(args["create_graph"]) not in (False, None)
+        before: dict[str, torch.Tensor | None] = {}
+        if graphed and (self.program or any(n.grad is not None for n in self.doc.leaves())):
+            before, self.step_grads = self.grads_here(call), None  # .grad before this call
+        # torch's default: the graph is kept when the gradient keeps one of its own
+        retain = self.flag(args.get("retain_graph")) if "retain_graph" in args else graphed
         inputs = None
         if "inputs" in args:
             inputs = [self.node_of(self.expr(n), n) for n in _items(args["inputs"])
@@ -279,6 +282,8 @@ class _Importer(ClassReader):
             self.add_call(calls.backward([o[0] for o in outputs], seeds, retain_graph=retain,
                                          inputs=inputs), call)
         self.backward_seen = True
+        if graphed:  # engine/snippets/graphed_grads.py
+            self.keep_graphed_grads(outputs, inputs, before, call)
 
     # ---- the end ----------------------------------------------------------------------
     def finish(self) -> None:

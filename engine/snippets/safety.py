@@ -328,13 +328,6 @@ def leaf_in_place_error() -> RuntimeError:
                         "operation.")
 
 
-# create_graph=True on backward or torch.autograd.grad: said where it is, why, what instead
-SECOND_ORDER_GRAPH = ("create_graph=True is not supported: it records the gradient's own graph "
-                      "for a second-order derivative (a grad of a grad), outside the "
-                      "computation Gradflow reads, which shows first-order gradients; remove "
-                      "create_graph=True and the call that differentiates the gradient")
-
-
 def raised_at(node: ast.AST, exc: BaseException) -> TorchRaised:
     return TorchRaised(type(exc).__name__, str(exc), getattr(node, "lineno", 1),
                        getattr(node, "col_offset", 0) + 1)

@@ -378,9 +378,13 @@ class TrainingReader(OptimizerReader):
                     f"{', its .grad clipped by torch' if self.clipped_at is not None else ''}; "
                     "the graph is what the script built after its last update.")
         self.doc.description = (
-            f"A training loop: {steps} weight update{'s' if steps != 1 else ''} ({where}) "
+            f"{TRAINING_LOOP} {steps} weight update{'s' if steps != 1 else ''} ({where}) "
             f"ran with torch while the snippet was read, each from the .grad torch computed. "
             f"{what}")
+
+
+# how the description of a document read from a training loop begins
+TRAINING_LOOP = "A training loop:"
 
 
 class ScriptStopped(Exception):  # noqa: N818 - a stop, not an error
@@ -388,4 +392,4 @@ class ScriptStopped(Exception):  # noqa: N818 - a stop, not an error
     error on that call, so nothing after it is read."""
 
 
-__all__ = ["ScriptStopped", "TrainingReader"]
+__all__ = ["TRAINING_LOOP", "ScriptStopped", "TrainingReader"]
