@@ -86,6 +86,21 @@ class GraphedGradReader(ProgramReader):
             self.graphed[leaf] = node.node_id if held is None else \
                 self.node_of(self.op_node("add", [held, node], {}, where), where)
 
+    def describe_gradient_nodes(self) -> None:
+        """At the end: "About this graph" says which nodes are gradients with a graph of
+        their own, and that the call beside each shows the same gradient flowing back."""
+        made = [n.name for n in self.doc.nodes() if n.op == GRAD_OP]
+        if not made:
+            return
+        listed = ", ".join(made[:4]) + ("…" if len(made) > 4 else "")
+        text = (f"{listed} {'is a gradient' if len(made) == 1 else 'are gradients'} computed "
+                "with create_graph=True (∂ nodes: torch.autograd.grad(output, input, v, "
+                "create_graph=True)[0]), kept as a graph of "
+                f"{'its' if len(made) == 1 else 'their'} own so later ops differentiate "
+                "again; the call the snippet made is in the program too, first-order, "
+                "showing the same gradient flow back.")
+        self.doc.description = f"{self.doc.description} {text}".strip()
+
     def graphed_grad(self, tensor: Value) -> Ref | None:
         """`x.grad` while it is a gradient with a graph of its own."""
         node_id = tensor.node_id if isinstance(tensor, Ref | Pending) else None

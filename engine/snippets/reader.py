@@ -288,6 +288,7 @@ class _Importer(ClassReader):
     # ---- the end ----------------------------------------------------------------------
     def finish(self) -> None:
         self.last_step_shown()
+        self.describe_gradient_nodes()
         self.materialise_leaves()
         self.final_leaf_names()
         if self.mark_program(self.doc):

@@ -182,3 +182,11 @@ def test_several_outputs_with_create_graph_are_refused_with_what_to_write() -> N
     message = engine_side(code)["refused"]
     assert message.startswith("line 3, column 5: create_graph=True with several outputs")
     assert "one output per call" in message
+
+
+def test_about_this_graph_names_the_gradient_nodes() -> None:
+    from engine.snippets.reader import import_snippet
+
+    doc = import_snippet(SNIPPETS["mixed_partial_with_the_graph_kept"])
+    assert doc.description.startswith("da, db are gradients computed with create_graph=True")
+    assert sorted(n.name for n in doc.nodes() if n.op == "grad") == ["da", "db"]
