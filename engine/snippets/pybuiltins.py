@@ -20,7 +20,7 @@ from engine.snippets.param_containers import PARAM_CONTAINERS
 from engine.snippets.recurrent import RecurrentLayers
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.typecheck import is_instance, kinds_of, type_of
-from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 MATH_FUNCTIONS = frozenset({
     "sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "tanh", "atan", "asin",
@@ -32,7 +32,9 @@ _BUILTINS: dict[str, Callable[..., Any]] = {
     "int": int, "round": round, "bool": bool, "str": str, "repr": repr}
 BUILTIN_FUNCTIONS = frozenset({"len", "range", "abs", "min", "max", "float", "int", "round", "sum",
                                "bool", "list", "tuple", "enumerate", "zip", "reversed", "str",
-                               "repr"})
+                               "repr", "map", "filter", "any", "all", "sorted"})
+# the builtins that call a function of the snippet (a def, a lambda) or one of the above
+_APPLYING = ("map", "filter", "sorted")
 
 
 class BuiltinCalls(RecurrentLayers):
@@ -60,7 +62,12 @@ class BuiltinCalls(RecurrentLayers):
         if name not in BUILTIN_FUNCTIONS:
             raise error_at(node, f"{name}(...) is not supported; the builtins read are "
                                  f"{', '.join(sorted(BUILTIN_FUNCTIONS | {'isinstance', 'type'}))}")
+        if name in _APPLYING:
+            return self.applying(name, node)
         args, kwargs = self.arguments(node)
+        if name in ("any", "all") and len(args) == 1 and not kwargs:
+            truths = (self.truth(item, node) for item in self.items(args[0], node))
+            return Number(any(truths) if name == "any" else all(truths))
         if name == "sum" and args:
             items = self.items(args[0], node)
             total = kwargs.get("start", args[1] if len(args) > 1 else Number(0))
@@ -100,6 +107,55 @@ class BuiltinCalls(RecurrentLayers):
         if isinstance(result, int) and not isinstance(result, bool):
             return Number(result)
         return self.wrap(result, node)
+
+    def applying(self, name: str, node: ast.Call) -> Value:
+        """map(f, xs, ...), filter(f, xs), sorted(xs, key=f, reverse=...): f a def or lambda
+        of the snippet (read at each item, as Python calls it), a builtin read here, or None
+        (filter's truth, sorted's own order); the result is a list, as list(...) gives it."""
+        takes = {"map": 1, "filter": 1, "sorted": 0}[name]
+        given = [kw.arg for kw in node.keywords]
+        if len(node.args) < takes + 1 or (name == "sorted" and len(node.args) != 1) or \
+                (name != "sorted" and given) or not set(given) <= {"key", "reverse"}:
+            raise error_at(node, f"{name}(...) is read as {name}(function, items) or "
+                                 "sorted(items, key=function, reverse=flag)")
+        keywords = {kw.arg: kw.value for kw in node.keywords}
+        fn_node = node.args[0] if name != "sorted" else keywords.get("key")
+        seqs = [self.items(self.expr(a), node) for a in node.args[takes:]]
+
+        def apply(values: list[Value]) -> Value:
+            if fn_node is None or isinstance(fn_node, ast.Constant) and fn_node.value is None:
+                return values[0]
+            if isinstance(fn_node, ast.Name) and fn_node.id in BUILTIN_FUNCTIONS and \
+                    fn_node.id not in self.env:
+                call = ast.Call(func=fn_node, args=[ast.Name(id="_item", ctx=ast.Load())],
+                                keywords=[])
+                ast.copy_location(call, node)
+                self.env["_item"] = values[0]
+                try:
+                    return self.builtin(fn_node.id, call)
+                finally:
+                    del self.env["_item"]
+            fn = self.expr(fn_node)
+            if not (isinstance(fn, Py) and isinstance(fn.value, Function)):
+                raise error_at(fn_node, f"{name}(...) takes a def or lambda of the snippet here")
+            return self.inline(fn.value, values, {}, node)
+
+        if name == "map":
+            return Py([apply(list(group)) for group in zip(*seqs, strict=False)])
+        if name == "filter":
+            return Py([item for item in seqs[0] if self.truth(apply([item]), node)])
+        keys = [self.plain(apply([item]), node) for item in seqs[0]]
+        reverse = bool(self.plain(self.expr(keywords["reverse"]), node)) \
+            if "reverse" in keywords else False
+        try:
+            order = sorted(range(len(keys)), key=lambda i: keys[i], reverse=reverse)
+        except TypeError as exc:  # items Python cannot order, in its own words
+            raise raised_at(node, exc) from None
+        return Py([seqs[0][i] for i in order])
+
+    def inline(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
+               node: ast.Call) -> Value:
+        raise NotImplementedError  # functions.py
 
     def items(self, value: Value, where: ast.AST) -> list[Value]:
         """What `for v in value` visits, as snippet values."""

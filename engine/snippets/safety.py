@@ -73,7 +73,8 @@ BUILTINS = frozenset({
     "tuple",
     "isinstance", "type", "RuntimeError", "Exception", "ValueError", "TypeError", "range",
     "min", "max", "sum", "enumerate", "zip", "display", "reversed", "AttributeError",
-    "IndexError", "ZeroDivisionError", "vars", "super", "filter",
+    "IndexError", "ZeroDivisionError", "vars", "super", "filter", "map", "any", "all",
+    "sorted",
     "property", "staticmethod", "classmethod",
 })
 
@@ -93,8 +94,7 @@ _REFUSED: dict[type, tuple[str, str]] = {
     ast.YieldFrom: ("generators (yield from)", "a generator is outside the computation "
                     "Gradflow reads; make the tensors it would give with torch.tensor(...)"),
     ast.NamedExpr: ("the := operator", "assign on a line of its own"),
-    ast.SetComp: ("comprehensions", "write the list out"),
-    ast.DictComp: ("comprehensions", "write the list out"),
+    ast.SetComp: ("set comprehensions", "write a list comprehension"),
     ast.Match: ("match statements", "remove it"),
 }
 

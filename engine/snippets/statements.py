@@ -140,7 +140,7 @@ class StatementRunner(FunctionCalls):
         """`print(t, loss.data[0])`: an item a print takes raises torch's error there (a 0-dim
         tensor indexed, an index out of range), as Python evaluates it; taken without a
         graph. What the reader cannot evaluate is only shown, so it is let be."""
-        items = [n for arg in nodes for n in ast.walk(arg) if isinstance(n, ast.Subscript)
+        items = [n for arg in nodes for n in _own_scope(arg) if isinstance(n, ast.Subscript)
                  and not any(isinstance(c, ast.Call) for c in ast.walk(n))]
         if not items:
             return
@@ -157,18 +157,23 @@ class StatementRunner(FunctionCalls):
         finally:
             self.grad_enabled = enabled
 
-    def calls_with_effects(self, nodes: list[ast.expr]) -> list[ast.Call]:
+    def calls_with_effects(self, nodes: list[ast.expr]) -> list[ast.expr]:
         """The calls inside a print's arguments that change what follows (they draw random
         numbers, run one of the snippet's functions, or raise torch's error), outermost first,
         in source order:
         `print(dropout(X, 0.5))` draws its mask as the script does. The rest of what a print
-        shows is the app's to show."""
-        found: list[ast.Call] = []
+        shows is the app's to show. A comprehension holding one is taken whole, as its names
+        are its own (`print([w.grad.item() for w in ws])`)."""
+        found: list[ast.expr] = []
         stack: list[ast.AST] = list(reversed(nodes))
         while stack:
             node = stack.pop()
             if isinstance(node, ast.Call) and self.has_effects(node):
                 found.append(node)
+                continue
+            if isinstance(node, _SCOPES):
+                if any(isinstance(c, ast.Call) and self.has_effects(c) for c in ast.walk(node)):
+                    found.append(node)  # type: ignore[arg-type]
                 continue
             stack.extend(reversed(list(ast.iter_child_nodes(node))))
         return found
@@ -329,20 +334,27 @@ class StatementRunner(FunctionCalls):
                 return
         self.run_block(stmt.orelse)
 
-    def comprehension(self, node: ast.ListComp | ast.GeneratorExp) -> Value:
-        out: list[Value] = []
+    def comprehension(self, node: ast.ListComp | ast.GeneratorExp | ast.DictComp) -> Value:
+        """A list (a generator is read as one), or a dict `{n: p.grad for n, p in ...}`."""
+        out: list[Any] = []
         saved = self.env
         self.env = ChainMap({}, self.env)
         try:
             self.generate(node, 0, out)
         finally:
             self.env = saved
+        if isinstance(node, ast.DictComp):
+            try:
+                return Py({self.plain(k, node.key): v for k, v in out})
+            except TypeError as exc:  # an unhashable key, in Python's words
+                raise raised_at(node, exc) from None
         return Py(out)
 
-    def generate(self, node: ast.ListComp | ast.GeneratorExp, level: int,
-                 out: list[Value]) -> None:
+    def generate(self, node: ast.ListComp | ast.GeneratorExp | ast.DictComp, level: int,
+                 out: list[Any]) -> None:
         if level == len(node.generators):
-            out.append(self.expr(node.elt))
+            out.append((self.expr(node.key), self.expr(node.value))
+                       if isinstance(node, ast.DictComp) else self.expr(node.elt))
             return
         gen = node.generators[level]
         for item in self.items(self.expr(gen.iter), gen.iter):
@@ -350,6 +362,21 @@ class StatementRunner(FunctionCalls):
             self.assign(gen.target, item, node)
             if all(self.truth(self.expr(cond), cond) for cond in gen.ifs):
                 self.generate(node, level + 1, out)
+
+# the expressions with names of their own
+_SCOPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
+
+
+def _own_scope(node: ast.AST) -> list[ast.AST]:
+    """ast.walk, without going into a comprehension or lambda (their names are theirs)."""
+    out, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        if not isinstance(current, _SCOPES):
+            stack.extend(ast.iter_child_nodes(current))
+    return out
+
 
 _GRAD_CHANGING_CALLS = ("backward", "zero_", "zero_grad", "step", "grad")
 
