@@ -133,6 +133,9 @@ def agrees(ours: dict[str, Any], theirs: dict[str, Any]) -> str | None:
             return f"no leaf {name} (leaves: {sorted(ours['grads'])})"
         if not close(ours["grads"][name], grad):
             return f"{name}.grad {ours['grads'][name]} != torch's {grad}"
+    unmatched = _unmatched(theirs.get("every_leaf_grad", []), list(ours["grads"].values()))
+    if unmatched is not None:
+        return f"torch has a leaf with .grad {unmatched} that no leaf of the app has"
     mine = [c["jacobian"] for c in ours["calls"]
             if c["kind"] == "jacobian" and c["ran"] and c["error"] is None]
     if len(mine) != len(theirs["jacobians"]):
@@ -167,6 +170,19 @@ def agrees(ours: dict[str, Any], theirs: dict[str, Any]) -> str | None:
             return f"error {error} != torch's {want}"
     elif error is not None and error["message"] not in theirs["stdout"]:
         return f"error {error} where torch raised none"
+    return None
+
+
+def _unmatched(theirs: list[Any], ours: list[Any]) -> Any:
+    """The first of torch's leaf grads (every leaf the script still reaches, by any path)
+    that no leaf grad of the app's matches one to one, or None when each has its own."""
+    left = list(ours)
+    for grad in sorted(theirs, key=lambda g: g is None):  # numbers first: None matches None
+        found = next((i for i, mine in enumerate(left)
+                      if (mine is None) == (grad is None) and close(mine, grad)), None)
+        if found is None:
+            return grad
+        left.pop(found)
     return None
 
 

@@ -108,13 +108,38 @@ def run_one(code: str) -> dict[str, Any]:
     grads = {name: None if v.grad is None else plain(v.grad.tolist())
              for name, v in namespace.items()
              if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad}
+    # every leaf the script can still reach, by any path: its own names, the items of its
+    # lists, tuples and dicts, a module's parameters, an optimizer's: compared by value
+    # (the app names a parameter model_0_weight, a list's item by its own name)
+    reached: dict[int, torch.Tensor] = {}
+    for value in namespace.values():
+        for t in _tensors_in(value):
+            if t.is_leaf and t.requires_grad:
+                reached.setdefault(id(t), t)
+    every = [None if t.grad is None else plain(t.grad.tolist()) for t in reached.values()]
     # `xpt = x`: one leaf under two names; each later name points to the first one
     first: dict[int, str] = {}
     aliases = {name: first.setdefault(id(namespace[name]), name) for name in grads}
     aliases = {name: to for name, to in aliases.items() if name != to}
     return {"grads": grads, "aliases": aliases, "stdout": out.getvalue(), "error": error,
             "jacobians": jacobians, "grad_answers": None if any(unused) else answers,
-            "functionals": functionals}
+            "functionals": functionals, "every_leaf_grad": every}
+
+
+def _tensors_in(value: Any) -> list[torch.Tensor]:
+    """The tensors a name holds: itself, a list's, tuple's or dict's items (one level down,
+    a module's among them), a module's or an optimizer's parameters."""
+    items = list(value.values()) if isinstance(value, dict) else \
+        list(value) if isinstance(value, list | tuple) else [value]
+    out: list[torch.Tensor] = []
+    for item in items:
+        if isinstance(item, torch.Tensor):
+            out.append(item)
+        elif isinstance(item, torch.nn.Module):
+            out.extend(item.parameters())
+        elif isinstance(item, torch.optim.Optimizer):
+            out.extend(p for group in item.param_groups for p in group["params"])
+    return out
 
 
 def in_subprocess(snippets: list[str]) -> list[dict[str, Any]]:

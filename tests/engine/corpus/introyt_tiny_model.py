@@ -1,5 +1,6 @@
-# source: https://github.com/pytorch/tutorials/blob/main/beginner_source/introyt/autogradyt_tutorial.py — changes: the "Autograd in Training" cells joined as posted (a model class and an optimizer)
+# source: https://github.com/pytorch/tutorials/blob/main/beginner_source/introyt/autogradyt_tutorial.py — changes: the "Autograd in Training" cells joined as posted (a model class and an optimizer); torch.manual_seed(0) added after the import
 import torch
+torch.manual_seed(0)
 
 BATCH_SIZE = 16
 DIM_IN = 1000
