@@ -35,7 +35,7 @@ _MODULE_METHODS = frozenset({"parameters", "named_parameters", "zero_grad", "tra
                              "forward", "register_forward_hook", "register_forward_pre_hook",
                              "register_full_backward_hook", "register_backward_hook",
                              "register_full_backward_pre_hook", "apply", "modules",
-                             "children"})
+                             "children", "state_dict"})
 
 
 @dataclass

@@ -210,6 +210,10 @@ class ValueCalls(ConcreteReader):
             dtype = TORCH_DTYPES[PYTHON_DTYPES[python_type]]  # (should torch take it)
         elif python_type is not None:  # x.to(float): float64, as torch reads Python's float
             dtype = TORCH_DTYPES[PYTHON_DTYPES[python_type]]
+        elif attr == "type" and given is not None and (self.module_path(given) or "").startswith(
+                "torch.") and str(self.module_path(given)).removeprefix("torch.") in TYPED_TENSORS:
+            # x.type(torch.FloatTensor): the tensor class itself, as torch takes it
+            dtype = TYPED_TENSORS[str(self.module_path(given)).removeprefix("torch.")]
         else:
             args, kwargs = self.arguments(node)
             target = args[0] if args else kwargs.get("dtype", kwargs.get("device"))
