@@ -1,7 +1,8 @@
 """torch.optim optimizers, read without stepping: `torch.optim.SGD(model.parameters(), lr=0.1)`
 (any torch.optim optimizer, parameter groups too) is read as the list of tensors it was given.
 `optimizer.zero_grad()` is the zero_grad call over them (torch 2's set_to_none=True);
-`optimizer.step()` updates the weights from their .grad, a training step, and is refused.
+`optimizer.step()` updates the weights from their .grad, a training step that
+optimizer_steps.py reads (and schedulers.py the lr schedulers made on it).
 `filter(lambda p: p.requires_grad, model.parameters())`, often passed to one, is read too.
 """
 
