@@ -144,7 +144,8 @@ def missing_module(node: ast.Import | ast.ImportFrom) -> str | None:
         [node.module or ""]
     for name in names:
         top = name.split(".")[0]
-        if top not in ("torch", "math") and top in OUTSIDE_LIBRARIES and \
+        # plots read as nothing whether or not matplotlib is installed (plots.py)
+        if top not in ("torch", "math", "matplotlib") and top in OUTSIDE_LIBRARIES and \
                 importlib.util.find_spec(top) is None:
             return top
     return None
