@@ -44,7 +44,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "dot": np.dot, "matmul": np.matmul, "outer": np.outer, "inner": np.inner,
     "transpose": np.transpose, "reshape": np.reshape, "squeeze": np.squeeze,
     "expand_dims": np.expand_dims, "ravel": np.ravel, "concatenate": np.concatenate,
-    "stack": np.stack, "vstack": np.vstack, "hstack": np.hstack, "sort": np.sort,
+    "stack": np.stack, "vstack": np.vstack, "hstack": np.hstack, "append": np.append,
+    "sort": np.sort,
     "argsort": np.argsort, "shape": np.shape, "ndim": np.ndim, "size": np.size,
     # comparing
     "allclose": np.allclose, "isclose": np.isclose, "array_equal": np.array_equal,
@@ -133,7 +134,7 @@ def planned_elements(name: str, args: list[Any], kwargs: dict[str, Any]) -> int:
             return 0  # numpy says what is wrong with them
     if name in ("permutation",) and args and isinstance(args[0], int):
         return _count(args[0])
-    shapes = [np.shape(a) for a in [*args, *kwargs.values()]
+    shapes = [_shape(a) for a in [*args, *kwargs.values()]
               if isinstance(a, np.ndarray | np.generic | list | tuple)]
     sizes = [math.prod(s) for s in shapes]
     if name == "outer":
@@ -160,6 +161,15 @@ def _product_size(a: tuple[int, ...], b: tuple[int, ...]) -> int:
     except ValueError:
         batch = 0
     return batch * (a[-2] if len(a) >= 2 else 1) * (b[-1] if len(b) >= 2 else 1)
+
+
+def _shape(data: Any) -> tuple[int, ...]:
+    """The shape numpy gives data; a list of arrays of different shapes (concatenate's)
+    as one row of all their elements."""
+    try:
+        return tuple(np.shape(data))
+    except (ValueError, TypeError):
+        return (sum(math.prod(_shape(part)) for part in data),)
 
 
 def _count(shape: Any) -> int:
