@@ -5,7 +5,8 @@ This pass still refuses, for the whole text at once and before any torch call th
 makes, everything that reaches outside torch: names the snippet does not define (`os`,
 `open`, `__import__`), private or dunder attributes, imports of anything but torch, math and
 itertools (numpy, matplotlib and torch.optim may be imported: numpy arrays are read as plain
-data (numpy_reader.py), plots as nothing (plots.py), other uses are refused where read), and the constructs outside plain computation (generators, async, del, raise...).
+data (numpy_reader.py), plots as nothing (plots.py), other uses are refused where read),
+and the constructs outside plain computation (generators, async, del, raise...).
 Loops, def, lambda, `with torch.no_grad()` (statements.py) and nn.Module classes (classes.py)
 are read by the importer.
 """
