@@ -52,8 +52,8 @@ class NumpyReader(PlotReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.np_random = np.random.RandomState(0)  # seeded per reading (seed_numpy)
-        # arrays sharing memory with a tensor, and how they came to
-        self.shared_arrays: list[tuple[np.ndarray, str]] = []
+        # arrays sharing memory with a tensor, by the array owning that memory: how they came to
+        self.shared_arrays: dict[int, tuple[np.ndarray, str]] = {}
 
     def seed_numpy(self, seed: int) -> None:
         """Fresh numbers for a script that never seeds numpy, the same on every reading."""
@@ -105,14 +105,18 @@ class NumpyReader(PlotReader):
             return self.from_tensor(result.detach(), where)
         return self.wrap(result, where)
 
+    def share(self, array: np.ndarray, how: str) -> None:
+        owner = _owner(array)
+        self.shared_arrays[id(owner)] = (owner, how)  # kept: its id stays its own
+
     def refuse_shared(self, array: Any, where: ast.AST) -> None:
-        for shared, how in self.shared_arrays:
-            if isinstance(array, np.ndarray) and np.may_share_memory(array, shared):
-                raise error_at(where, f"{short_text(where)} changes an array in place that "
-                                      f"shares its memory with a tensor ({how}): the tensor "
-                                      "would change with it behind the graph Gradflow reads; "
-                                      "copy the array first (a.copy()) or make the tensor "
-                                      "with torch.tensor(a)")
+        if isinstance(array, np.ndarray) and id(_owner(array)) in self.shared_arrays:
+            how = self.shared_arrays[id(_owner(array))][1]
+            raise error_at(where, f"{short_text(where)} changes an array in place that "
+                                  f"shares its memory with a tensor ({how}): the tensor would "
+                                  "change with it behind the graph Gradflow reads; copy the "
+                                  "array first (a.copy()) or make the tensor with "
+                                  "torch.tensor(a)")
 
     # ---- np.<name>(...) -------------------------------------------------------------------
     def call(self, node: ast.Call) -> Value:
@@ -325,15 +329,22 @@ class NumpyReader(PlotReader):
         if isinstance(data, np.ndarray) and isinstance(made, Pending):
             probe = fn(data, **options)  # the same call again: does torch share the memory?
             if isinstance(probe, torch.Tensor) and np.may_share_memory(probe.numpy(), data):
-                self.shared_arrays.append((data, f"{short_text(node)} shares it"))
+                self.share(data, f"{short_text(node)} shares it")
         return made
 
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if attr != "numpy" or node.args or node.keywords or self.needs_grad(receiver):
             return super().tensor_method(receiver, attr, node)  # torch's refusal with grad
         array = self.concrete(receiver, node).numpy().copy()
-        self.shared_arrays.append((array, f"{short_text(node)} shares the tensor's memory"))
+        self.share(array, f"{short_text(node)} shares the tensor's memory")
         return self.wrap(array, node)
+
+
+def _owner(array: np.ndarray) -> np.ndarray:
+    """The array whose memory a view (a[1], a.T, a.reshape(...)) uses."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
 
 
 def _of_scalar(fn: Callable[..., Any]) -> Callable[..., Any]:
