@@ -277,7 +277,7 @@ class ProgramReader(CaughtCalls):
             return
         if "reads .grad after" in exc.reason and self.computed_from_grads(stmt):
             return  # `n = p.grad.norm()`: a new tensor of the numbers torch gives there
-        if JACOBIAN_ANSWER not in exc.reason and self.only_displayed(stmt):
+        if self.only_displayed(stmt, JACOBIAN_ANSWER in exc.reason):
             return
         if isinstance(stmt, ast.Assert) and _only_reports(stmt):
             self.grad_asserts.append((stmt, len(self.program), dict(self.env)))
@@ -311,7 +311,7 @@ class ProgramReader(CaughtCalls):
         """training.py reads the update with the grads torch gives there."""
         raise error_at(stmt, f"{short_text(stmt)} {TRAINING_STEP}") from exc
 
-    def only_displayed(self, stmt: ast.stmt) -> bool:
+    def only_displayed(self, stmt: ast.stmt, from_jacobian: bool = False) -> bool:
         """A value computed from a .grad under a new name (`same = torch.isclose(x.grad,
         g).item()`), or a loop that only prints gradients (`for n, g in zip(names, grads):
         print(n, g)`): its names may be displayed later, never computed with (a later use is
@@ -334,7 +334,9 @@ class ProgramReader(CaughtCalls):
                 _only_reports(node) for node in looks):
             return False
         for name in names:
-            self.env[name] = Py(GradAnswer(len(self.program), "a value computed from a .grad"))
+            self.env[name] = Py(GradAnswer(len(self.program), (
+                f"a value computed from what {JACOBIAN_ANSWER}" if from_jacobian
+                else "a value computed from a .grad")))
         return True
 
 

@@ -176,6 +176,9 @@ class PythonReader(BuiltinCalls):
         if isinstance(value, Py) and isinstance(value.value, Picks) and \
                 attr in ("values", "indices"):
             return getattr(value.value, attr)  # x.sort(1).values
+        found = self.plain_attribute(value, attr, node) if isinstance(value, Py) else None
+        if found is not None:  # a numpy array's (numpy_reader.py), a plot's (plots.py)
+            return found
         if isinstance(value, Py) and attr in ("real", "imag") or not isinstance(
                 value, Pending | Ref):
             raise error_at(node, f"{short_text(node)}: {attr} of a plain value is not supported")
@@ -207,6 +210,10 @@ class PythonReader(BuiltinCalls):
             return self.wrap(found, node)
         raise error_at(node, f"the attribute .{attr} is not supported; use .shape, .data, "
                              ".grad, .requires_grad, .T")
+
+    def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
+        """An attribute of a plain value read elsewhere, or None."""
+        return None
 
     def graphed_grad(self, tensor: Value) -> Ref | None:
         """`x.grad` as a node of the graph (engine/snippets/graphed_grads.py), or None."""

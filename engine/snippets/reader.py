@@ -26,7 +26,7 @@ from engine import calls
 from engine.document import Document, GraphError
 from engine.names import RESERVED_NAMES
 from engine.snippets.caught import Caught
-from engine.snippets.classes import ClassReader
+from engine.snippets.numpy_reader import NumpyReader
 from engine.snippets.safety import (
     ImportError_,
     TorchRaised,
@@ -119,11 +119,12 @@ class _Backward:
     inputs: list[str] | None
 
 
-class _Importer(ClassReader):
+class _Importer(NumpyReader):
     def __init__(self, reserved: set[str], seed: int, caught: dict[int, Caught]) -> None:
         super().__init__(Document(), reserved, torch.Generator(), caught=caught)
         # no manual_seed: fresh random numbers, as torch would give
         self.generator.manual_seed(seed)
+        self.seed_numpy(seed)
         self.backward: _Backward | None = None
 
     # ---- statements -------------------------------------------------------------------

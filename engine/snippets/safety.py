@@ -4,8 +4,9 @@ Nothing in a snippet is ever run by Python: the importer evaluates the statement
 This pass still refuses, for the whole text at once and before any torch call the importer
 makes, everything that reaches outside torch: names the snippet does not define (`os`,
 `open`, `__import__`), private or dunder attributes, imports of anything but torch, math and
-itertools (numpy, matplotlib and torch.optim may be imported; a use of one is refused where
-it is read), and the constructs outside plain computation (generators, async, del, raise...).
+itertools (numpy, matplotlib and torch.optim may be imported: numpy arrays are read as plain
+data (numpy_reader.py), plots as nothing (plots.py), other uses are refused where read),
+and the constructs outside plain computation (generators, async, del, raise...).
 Loops, def, lambda, `with torch.no_grad()` (statements.py) and nn.Module classes (classes.py)
 are read by the importer.
 """
@@ -56,9 +57,9 @@ OUTSIDE_LIBRARIES = {
                    "computation Gradflow reads; make the tensors with torch.tensor(...)",
     "pandas": "data frames (pandas) are outside the computation Gradflow reads; make the "
               "tensors with torch.tensor(...)",
-    "numpy": "numpy arrays are outside the computation Gradflow reads (it follows torch "
-             "tensors); write this with torch, e.g. torch.exp for np.exp, torch.tensor for "
-             "np.array",
+    "numpy": "numpy is read through calls of its functions (np.exp(a)) and arrays' methods; "
+             "this use of it is outside the computation Gradflow reads; write it as such a "
+             "call or with torch",
     "functools": "functools (partial, reduce, caches) wraps functions instead of computing, "
                  "outside the computation Gradflow reads; call the function with all its "
                  "arguments written out",
@@ -144,7 +145,8 @@ def missing_module(node: ast.Import | ast.ImportFrom) -> str | None:
         [node.module or ""]
     for name in names:
         top = name.split(".")[0]
-        if top not in ("torch", "math") and top in OUTSIDE_LIBRARIES and \
+        # plots read as nothing whether or not matplotlib is installed (plots.py)
+        if top not in ("torch", "math", "matplotlib") and top in OUTSIDE_LIBRARIES and \
                 importlib.util.find_spec(top) is None:
             return top
     return None

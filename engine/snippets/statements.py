@@ -236,12 +236,19 @@ class StatementRunner(FunctionCalls):
         if isinstance(base, Pending | Ref) and not isinstance(value, Py):
             self.tensor_item_assign(target, base, value, stmt)
             return
+        if isinstance(base, Py) and self.plain_item_assign(base, target, value, stmt):
+            return  # a numpy array's item (numpy_reader.py)
         raise error_at(target, f"changing {short_text(target)} in place is not supported; build "
                                "a new tensor, e.g. with torch.where or torch.cat")
 
     def tensor_item_assign(self, target: ast.Subscript, base: Pending | Ref, value: Value,
                            stmt: ast.AST) -> None:
         raise NotImplementedError  # inplace.py
+
+    def plain_item_assign(self, base: Py, target: ast.Subscript, value: Value,
+                          stmt: ast.AST) -> bool:
+        """True when the item of a plain value was set (numpy_reader.py)."""
+        return False
 
     def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
         if isinstance(value, Py):

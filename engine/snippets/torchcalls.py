@@ -282,7 +282,7 @@ class TorchCallReader(ExprReader):
             if fn in ("tensor", "Tensor"):
                 if len(args) != 1:
                     raise CreationError(f"write the numbers out, e.g. torch.{fn}([1.0, 2.0])")
-                value, dtype = tensor_literal(fn, self.literal(args[0]), kwargs)
+                value, dtype = self.tensor_data(fn, self.literal(args[0]), kwargs)
             else:
                 like = None
                 if fn.endswith("_like"):
@@ -310,6 +310,10 @@ class TorchCallReader(ExprReader):
         if requires_grad is not None:
             self.leaves_pending.append(pending)
         return pending
+
+    def tensor_data(self, fn: str, data: Any, kwargs: dict[str, Any]) -> tuple[Any, str]:
+        """The numbers and dtype of torch.tensor(data) (numpy_reader.py reads arrays)."""
+        return tensor_literal(fn, data, kwargs)
 
     def device_of(self, node: ast.Call) -> torch.device:
         """torch.device('cpu'): made by torch (it only parses the name)."""

@@ -279,7 +279,7 @@ HOSTILE = [
      "__globals__ reaches outside torch"),
     ("torch.save(torch.ones(1), '{marker}')", "saving to a file is outside the computation"),
     ("x = torch.ones(1)\nfor m in [x]:\n    m.numpy().tofile('{marker}')",
-     ".tofile() is not in Gradflow's op list"),
+     ".tofile() of a numpy array is not among the methods Gradflow reads"),
     ("'{{0.__class__}}'.format(torch.ones(1))\nopen('{marker}', 'w')",
      "name 'open' is not defined"),
     ("print(eval(\"open('{marker}', 'w')\"))", "name 'eval' is not defined"),

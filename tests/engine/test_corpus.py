@@ -68,17 +68,15 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
 # `optimizer.step()`) are read as training.py reads them and judged like the rest:
 # "polynomial_training", "airoads_training_loop", "neuralbase_adam_step"... agree.
 # Outside the pure computation Gradflow reads: classes that are no plain nn.Module model (a
-# custom autograd Function, a static forward), data loops, and other libraries' arrays and
-# plots (numpy, matplotlib), hooks on autograd's
+# custom autograd Function, a static forward), data loops, hooks on autograd's
 # backward nodes, computing with what torch.autograd.grad returned,
 # backward nodes called by hand, hooks that change their gradient in place, updates of
 # `.data` (memory shared behind autograd's back), threads.
-OUTSIDE = {"velog_training_loop", "pe_softmax_numpy",
+OUTSIDE = {"velog_training_loop",
            "d2l_zh_linreg_scratch",
            "pytorch_docs_node_register_hook",
            "runebook_node_prehook", "redfish_jacobian_rows_autograd_grad",
-           "dsplog_softmax_jacobian_numpy",
-           "dsplog_abs_gradient_numpy_plot", "ecomnet_data_zero_then_backward",
+           "ecomnet_data_zero_then_backward",
            "elliotwaite_hook_in_place_grad", "elliotwaite_module_class_hooks",
            "pytorch_notes_threads_train_fn",
            "tingshua_grad_fn_called_by_hand", "atcold_custom_grads_function",

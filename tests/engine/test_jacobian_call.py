@@ -187,7 +187,10 @@ def test_refusals_and_torchs_own_errors() -> None:
         raised.value.torch_message
     with pytest.raises(ImportError_, match="does not compute with it"):
         import_snippet(H + "x = torch.ones(2)\nJ = jacobian(lambda a: a * 2, x)\n"
-                           "v = J @ torch.ones(2)\n")
+                           "v = J @ torch.ones(2)\nv.sum().backward()\n")
+    # a value computed from J and only displayed (a check against a hand-made J) is read
+    import_snippet(H + "x = torch.ones(2)\nJ = jacobian(lambda a: a * 2, x)\n"
+                       "gap = (J - 2 * torch.eye(2)).abs().max()\nprint(gap)\n")
 
 
 def test_an_integer_input_raises_torchs_error_at_the_call() -> None:
