@@ -54,7 +54,7 @@ class CustomFunctions(ClassReader):
         super().__init__(*args, **kwargs)
         self.custom_applications: list[Application] = []  # still in the document, to check
         self.custom_checked: list[Application] = []  # gone from it (a finished training step)
-        self.call_lines: dict[int, int] = {}  # id(call) -> the line of its latest reading
+        self.call_lines: dict[int, int] = {}  # id(call) (-1: PRIMARY) -> its latest line
 
     # ---- the class statement -----------------------------------------------------------
     def define_class(self, stmt: ast.ClassDef) -> None:
@@ -270,31 +270,32 @@ class CustomFunctions(ClassReader):
     # ---- checking the backward ---------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
         super().add_call(call, where)
-        self.call_lines[id(call)] = getattr(where, "lineno", 1)
+        self.call_lines[-1 if call.primary else id(call)] = getattr(where, "lineno", 1)
 
-    def step_ran(self, run: Any) -> None:
+    def step_ran(self, doc: Any, run: Any) -> None:
         """The document was run where a training step reads .grad: every Function a call of
         it reached is checked on the gradients that call sent."""
-        self.check_applications(run)
+        self.check_applications(doc, run)
 
-    def check_applications(self, run: Any) -> None:
+    def check_applications(self, doc: Any, run: Any) -> None:
         graph = self.doc.graph
+        # the document's own backward is one call object in every step: its latest line
+        lines = [self.call_lines.get(-1 if c.primary else id(c)) for c in doc.calls]
         for app in list(self.custom_applications):
             if any(i not in graph for i in app.inside):  # a finished step's: checked then
                 self.custom_applications.remove(app)
                 self.custom_checked.append(app)
                 continue
-            lines = [self.call_lines.get(id(c)) for c in self.doc.calls] \
-                if run.calls and len(self.doc.calls) == len(run.calls) else []
             check_run(self, app, run, lines)
 
     def functions_checked(self) -> None:
         """At the end of the snippet: the Functions still in the document are checked on
         the calls not checked yet, and the description says what was read and checked."""
-        if any(app.unchecked_calls(len(self.doc.calls)) for app in self.custom_applications):
+        if any(app.unchecked_calls(self.doc.calls) for app in self.custom_applications):
             from engine.run import GRADS, run  # only here: reading needs no run otherwise
 
-            self.check_applications(run(self.doc.twin(), level=GRADS))
+            twin = self.doc.twin()
+            self.check_applications(twin, run(twin, level=GRADS))
         note = described([*self.custom_checked, *self.custom_applications])
         if note:
             self.doc.description = f"{self.doc.description} {note}".strip()

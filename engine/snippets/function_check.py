@@ -66,8 +66,10 @@ class Application:
     checked_calls: set[int] = field(default_factory=set)
     reached: int = 0  # calls whose gradient reached it (each one checked)
 
-    def unchecked_calls(self, count: int) -> bool:
-        return any(i not in self.checked_calls for i in range(count))
+    def unchecked_calls(self, calls: list[Any]) -> bool:
+        """Whether a backward or grad call of these was not checked yet."""
+        return any(i not in self.checked_calls and c.kind in (BACKWARD, GRAD)
+                   for i, c in enumerate(calls))
 
 
 def check_run(reader: Any, app: Application, run: Any, lines: list[int | None]) -> None:

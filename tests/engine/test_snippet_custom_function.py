@@ -172,6 +172,64 @@ net = Net()
 batch = torch.randn(4, 3, requires_grad=True)
 net(batch).mean().backward()
 """,
+    "two_outputs_without_materialized_grads": """import torch
+from torch.autograd.function import once_differentiable
+class Split(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(t)
+        return t.sin(), t.cos()
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, ga, gb):
+        t, = ctx.saved_tensors
+        out = torch.zeros_like(t)
+        if ga is not None:
+            out = out + ga * t.cos()
+        if gb is not None:
+            out = out - gb * t.sin()
+        return out
+x = torch.linspace(0, 1, 4, requires_grad=True)
+s, c = Split.apply(x)
+(s * 2).sum().backward()
+y = torch.linspace(-1, 1, 3, requires_grad=True)
+s2, c2 = Split.apply(y)
+(s2 + c2 * c2).sum().backward()
+""",
+    "an_output_marked_non_differentiable": """import torch
+class MaxIdx(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        big = t * 2
+        mask = (t > 0).float()
+        ctx.mark_non_differentiable(mask)
+        return big, mask
+    @staticmethod
+    def backward(ctx, gbig, gmask):
+        return gbig * 2
+x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+b, m = MaxIdx.apply(x)
+print(m.requires_grad)
+(b * m).sum().backward()
+""",
+    "an_autograd_grad_call_and_a_backward": """import torch
+class Sq(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t * t
+    @staticmethod
+    def backward(ctx, g):
+        t, = ctx.saved_tensors
+        return 2 * t * g
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = Sq.apply(x).sum()
+gx, = torch.autograd.grad(y, x)
+print(gx)
+z = Sq.apply(x * 3).mean()
+z.backward()
+""",
 }
 
 STRAIGHT_THROUGH = HEAD + """
@@ -383,3 +441,36 @@ def test_a_function_without_forward_is_torchs_error_at_apply() -> None:
     assert (ours["error"]["type"], ours["error"]["message"]) == (
         "NotImplementedError", "You must implement the forward function for custom "
         "autograd.Function."), ours
+
+
+def test_a_wrong_backward_in_a_training_loop_is_refused_at_its_step() -> None:
+    """The loop's second step is where the backward first differs: the check runs where
+    the update reads .grad, on the gradient that step's backward call sent."""
+    code = HEAD + """
+class Clipped(Function):
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t * t
+
+    @staticmethod
+    def backward(ctx, upstream):
+        t, = ctx.saved_tensors
+        return (2 * t * upstream).clamp(max=1.0)
+
+p = torch.tensor([0.2, 0.3], requires_grad=True)
+for step in range(3):
+    loss = Clipped.apply(p).sum()
+    loss.backward()
+    with torch.no_grad():
+        p += 0.5 * p.grad
+        p.grad.zero_()
+"""
+    with pytest.raises(ImportError_) as raised:
+        import_snippet(code, layout=False)
+    # step 1: p = [0.2, 0.3], 2p < 1 agrees; step 2: p = [0.4, 0.6], 2 * 0.6 is clipped
+    assert str(raised.value).startswith(
+        "line 18, column 12: Clipped.backward returns something other than the derivative "
+        "of its forward: for the gradient the backward call at line 19 sends to "
+        "Clipped.apply, it gives t 1 at [1] where autograd's derivative of the forward's "
+        "ops gives 1.2 (1 of 2 numbers differ)"), str(raised.value)
