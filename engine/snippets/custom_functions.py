@@ -124,7 +124,25 @@ class CustomFunctions(ClassReader):
                                  f"call {receiver.value.name}.apply(...)")
         if isinstance(receiver, Py) and isinstance(receiver.value, Ctx):
             return self.ctx_method(receiver.value, attr, node)
+        if attr in ("view_as", "reshape_as") and isinstance(receiver, Pending | Ref) and \
+                isinstance(node.func, ast.Attribute):
+            return self.shaped_as(receiver, attr, node, node.func)
         return super().method(receiver, attr, node)
+
+    def shaped_as(self, receiver: Value, attr: str, node: ast.Call,
+                  func: ast.Attribute) -> Value:
+        """`x.view_as(y)` (a gradient reversal's forward), `x.reshape_as(y)`: read as
+        x.view(*y.shape) and x.reshape(*y.shape), the calls torch makes of them."""
+        args, kwargs = self.arguments(node)
+        if len(args) != 1 or kwargs or not isinstance(args[0], Pending | Ref):
+            raise raised_at(node, TypeError(f"{attr}() takes one tensor"))
+        shape = self.concrete(args[0], node).shape
+        written = ast.copy_location(ast.Call(
+            func=ast.copy_location(ast.Attribute(value=func.value, attr=attr[:-3],
+                                                 ctx=ast.Load()), func),
+            args=[ast.copy_location(ast.Constant(int(d)), node) for d in shape],
+            keywords=[]), node)
+        return super().method(receiver, attr[:-3], written)
 
     def call_value(self, target: Value, node: ast.Call) -> Value:
         if isinstance(target, Py) and isinstance(target.value, Apply):
@@ -241,10 +259,9 @@ class CustomFunctions(ClassReader):
                                      "Function")
             outputs.append(node_id)
             given.append(value)
-        graph = self.doc.graph
-        order = [n for n in nx.topological_sort(graph.subgraph(inside))]
-        self.custom_applications.append(Application(cls, ctx, node, inputs, names, input_ids,
-                                             outputs, order))
+        order = list(nx.topological_sort(self.doc.graph.subgraph(inside)))
+        self.custom_applications.append(Application(cls, ctx, node, inputs, names,
+                                                    input_ids, outputs, order))
         return Py(tuple(given)) if many else given[0]
 
     def refuse_outer_grads(self, cls: FunctionClass, inside: list[str], inputs: set[str],

@@ -387,6 +387,13 @@ def test_a_backward_no_gradient_reaches_is_not_checked(
 
 
 @pytest.mark.parametrize(("body", "expected"), [
+    ("class Reverse(Function):\n    @staticmethod\n    def forward(ctx, t, lam):\n"
+     "        ctx.lam = lam\n        return t.view_as(t)\n    @staticmethod\n"
+     "    def backward(ctx, g):\n        return g.neg() * ctx.lam, None\n"
+     "x = torch.ones(2, requires_grad=True)\n(Reverse.apply(x, 0.5) * 3).sum().backward()\n",
+     "Reverse.backward returns something other than the derivative of its forward: for the "
+     "gradient the backward call at line 12 sends to Reverse.apply, it gives t -1.5 at [0] "
+     "where autograd's derivative of the forward's ops gives 3 (2 of 2 numbers differ)"),
     ("class Flip(Function):\n    @staticmethod\n    def forward(ctx, t):\n"
      "        return t\n    @staticmethod\n    def backward(ctx, g):\n"
      "        return -g\nx = torch.ones(2, requires_grad=True)\n"
@@ -474,3 +481,11 @@ for step in range(3):
         "of its forward: for the gradient the backward call at line 19 sends to "
         "Clipped.apply, it gives t 1 at [1] where autograd's derivative of the forward's "
         "ops gives 1.2 (1 of 2 numbers differ)"), str(raised.value)
+
+
+def test_view_as_and_reshape_as_read_as_torch_reads_them(
+        reference: dict[str, dict[str, Any]]) -> None:
+    code = ("import torch\nx = torch.arange(6.0, requires_grad=True)\nm = torch.ones(2, 3)\n"
+            "y = (x.view_as(m) * torch.arange(6.0).reshape_as(m)).sum()\ny.backward()\n")
+    assert run(import_snippet(code, layout=False)).grads_by_name()["x"].tolist() == \
+        [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
