@@ -26,7 +26,7 @@ from engine import calls
 from engine.document import Document, GraphError
 from engine.names import RESERVED_NAMES
 from engine.snippets.caught import Caught
-from engine.snippets.numpy_reader import NumpyReader
+from engine.snippets.custom_functions import CustomFunctions
 from engine.snippets.safety import (
     ImportError_,
     TorchRaised,
@@ -119,7 +119,7 @@ class _Backward:
     inputs: list[str] | None
 
 
-class _Importer(NumpyReader):
+class _Importer(CustomFunctions):
     def __init__(self, reserved: set[str], seed: int, caught: dict[int, Caught]) -> None:
         super().__init__(Document(), reserved, torch.Generator(), caught=caught)
         # no manual_seed: fresh random numbers, as torch would give
@@ -294,6 +294,7 @@ class _Importer(NumpyReader):
         self.final_leaf_names()
         if self.mark_program(self.doc):
             self.names_where_the_script_stops()
+        self.functions_checked()
 
     def mark_program(self, doc: Document) -> bool:
         """The outputs of the first backward, its options and the calls, set on `doc` (the

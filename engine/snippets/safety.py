@@ -7,7 +7,8 @@ makes, everything that reaches outside torch: names the snippet does not define 
 itertools (numpy, matplotlib and torch.optim may be imported: numpy arrays are read as plain
 data (numpy_reader.py), plots as nothing (plots.py), other uses are refused where read),
 and the constructs outside plain computation (generators, async, del, raise...).
-Loops, def, lambda, `with torch.no_grad()` (statements.py) and nn.Module classes (classes.py)
+Loops, def, lambda, `with torch.no_grad()` (statements.py), nn.Module classes (classes.py) and
+custom autograd Functions (custom_functions.py)
 are read by the importer.
 """
 
@@ -26,13 +27,16 @@ TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.backward", "itertools.product",
+                      "torch.autograd.Function", "torch.autograd.function.Function",
+                      "torch.autograd.function.once_differentiable",
                       "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_",
                       *(f"torch.autograd.functional.{name}" for name in (
                           "jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")))
 # Older spellings of an importable object: `from torch.autograd.variable import Variable`
 _OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable"}
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
-                    "torch.autograd (Variable, grad, backward), torch.autograd.functional "
+                    "torch.autograd (Variable, grad, backward, Function, "
+                    "once_differentiable), torch.autograd.functional "
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), math and itertools (product)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
@@ -47,10 +51,6 @@ OUTSIDE_LIBRARIES = {
                   "(Gradflow saves the graph itself)",
     "torch.load": "reading a file is outside the computation Gradflow reads; make the "
                   "tensors with torch.tensor(...)",
-    "torch.autograd.Function": "a custom autograd Function (a class with its own forward "
-                               "and backward) is outside the computation Gradflow reads; "
-                               "write its forward with torch ops: autograd gives their "
-                               "backward",
     "random": "Python's random module is outside the computation Gradflow reads (its numbers "
               "are not torch's); use torch.randperm, torch.rand or torch.randint",
     "torchvision": "data sets, transforms and trained models (torchvision) are outside the "
@@ -240,7 +240,6 @@ def scan(tree: ast.Module) -> set[str]:
             defined.add(node.name)
         elif isinstance(node, ast.ClassDef):  # read where it is used (classes.py)
             defined.add(node.name)
-            suspects.append(node)  # a custom autograd Function is refused here
         elif type(node) in _REFUSED or (isinstance(node, ast.Attribute)
                                         and node.attr.startswith("_")
                                         and not _torch_version(node)):
@@ -280,10 +279,6 @@ _PYTHON_BUILTINS = frozenset(dir(builtins))
 def _refusal(node: ast.AST, defined: set[str]) -> str | None:
     """Why this node is refused, or None."""
     refused = _REFUSED.get(type(node))
-    if isinstance(node, ast.ClassDef) and any(
-            ast.unparse(base).split(".")[-1] == "Function" for base in node.bases):
-        # class MyAdd(torch.autograd.Function): said as importing it is
-        return f"classes are not supported; {OUTSIDE_LIBRARIES['torch.autograd.Function']}"
     if refused is not None:
         construct, advice = refused
         return f"{construct} are not supported; {advice}"

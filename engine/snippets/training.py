@@ -144,9 +144,13 @@ class TrainingReader(OptimizerReader):
             result = run(twin, level=GRADS)
             if result.error is not None and result.error.call is not None:
                 raise ScriptStopped()  # a call raised: the script stops there, torch's error
+            self.step_ran(twin, result)
             grads = dict(result.leaf_grads)
         self.step_grads = grads
         return {**grads, **self.grad_updates}  # clipped in place by torch
+
+    def step_ran(self, doc: Document, result: Any) -> None:
+        """The run of the document built so far, made here: custom_functions.py checks it."""
 
     def mark_program(self, doc: Document) -> bool:
         raise NotImplementedError  # reader.py: outputs, options and calls as finish() sets

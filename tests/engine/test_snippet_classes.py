@@ -379,15 +379,21 @@ def test_what_is_not_read_is_refused_where_it_is(name: str) -> None:
     assert words in message and "outside the computation Gradflow reads" in message, message
 
 
-def test_a_custom_autograd_function_keeps_its_own_refusal() -> None:
+def test_a_custom_autograd_function_without_backward_fails_as_torch_fails() -> None:
+    """Read as its forward's ops (test_snippet_custom_function.py); a backward that reaches
+    it gets torch's own NotImplementedError, said at the Function's call."""
     code = HEAD + """
 class Square(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):
         return x * x
+x = torch.ones(2, requires_grad=True)
+Square.apply(x).sum().backward()
 """
     message = engine_side(code)["refused"]
-    assert message.startswith("line 5, column 1") and "custom autograd Function" in message
+    assert message.startswith("line 10, column 1: Square.apply (at the backward call of line "
+                              "10): NotImplementedError: You must implement either the "
+                              "backward or vjp method"), message
 
 
 def test_an_unused_class_changes_nothing() -> None:
