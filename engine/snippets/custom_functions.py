@@ -23,7 +23,6 @@ import networkx as nx
 
 from engine.calls import Call
 from engine.ops import LEAF
-from engine.snippets.numpy_reader import NumpyReader
 from engine.snippets.function_check import (
     Application,
     Ctx,
@@ -31,6 +30,7 @@ from engine.snippets.function_check import (
     check_run,
     described,
 )
+from engine.snippets.numpy_reader import NumpyReader
 from engine.snippets.optimizers import OUTSIDE
 from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
 from engine.snippets.tables import dtype_name
