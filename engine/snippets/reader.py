@@ -27,7 +27,7 @@ from engine.document import Document, GraphError
 from engine.names import RESERVED_NAMES
 from engine.snippets.caught import Caught
 from engine.snippets.classes import ClassReader
-from engine.snippets.forward_ad import ForwardADReader
+from engine.snippets.gradcheck_call import GradcheckReader
 from engine.snippets.safety import (
     SECOND_ORDER_GRAPH,
     ImportError_,
@@ -121,7 +121,7 @@ class _Backward:
     inputs: list[str] | None
 
 
-class _Importer(ForwardADReader, ClassReader):
+class _Importer(GradcheckReader, ClassReader):
     def __init__(self, reserved: set[str], seed: int, caught: dict[int, Caught]) -> None:
         super().__init__(Document(), reserved, torch.Generator(), caught=caught)
         # no manual_seed: fresh random numbers, as torch would give
