@@ -10,6 +10,7 @@ never computed with."""
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import Any, NamedTuple
 
 import torch.autograd.forward_ad as fwad
@@ -73,10 +74,12 @@ class ForwardADReader(FuncTransformReader):
         primal, tangent = args
         p, t = self.concrete(primal, node), self.concrete(tangent, node)
         try:  # torch's own checks, and whether it keeps the tangent itself or a copy
-            if not self.dual_levels:
-                fwad.make_dual(p, t)  # raises: no level
-            with fwad.dual_level():
-                kept = fwad.unpack_dual(fwad.make_dual(p, t)).tangent is t
+            with warnings.catch_warnings():  # torch's notes on its internals, not the snippet's
+                warnings.simplefilter("ignore")
+                if not self.dual_levels:
+                    fwad.make_dual(p, t)  # raises: no level
+                with fwad.dual_level():
+                    kept = fwad.unpack_dual(fwad.make_dual(p, t)).tangent is t
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
         saved = self.grad_enabled
