@@ -72,7 +72,11 @@ class FuncReading(JacobianReader):
         outputs = [self.node_of(v, node) for v in items]
         if len(set(outputs)) != len(outputs):
             raise error_at(node, "f returns the same tensor twice; return each output once")
+        originals = list(inputs)
         inputs, outputs = self._settle(inputs, copies, outputs, before)
+        # the aux may hold a copy that went away again: it is the input itself then
+        gone = {c: o for c, o, kept in zip(copies, originals, inputs, strict=True) if kept != c}
+        aux = _remapped(aux, gone)
         sizes = [sum(m.numel() for m in (self.meta.get(i) for i in ids)
                      if isinstance(m, torch.Tensor)) for ids in (outputs, inputs)]
         why = too_large(answer, *sizes)  # J or H before torch computes it
@@ -158,6 +162,15 @@ class FuncReading(JacobianReader):
             return list(value.value)
         raise error_at(node, f"{what} must be a tuple of tensors, as torch.func takes them")
 
+
+
+def _remapped(value: Value, gone: dict[str, str]) -> Value:
+    if isinstance(value, Ref) and value.node_id in gone:
+        return Ref(gone[value.node_id])
+    if isinstance(value, Py) and isinstance(value.value, tuple | list):
+        items = [_remapped(v, gone) for v in value.value]
+        return Py(tuple(items) if isinstance(value.value, tuple) else items)
+    return value
 
 
 def relabelled(answer: Value, what: str) -> Py:

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 
 from engine import calls
-from engine.snippets.func_names import transform_name
+from engine.snippets.func_names import TRANSFORM_MODULES, TRANSFORMS, transform_name
 from engine.snippets.func_reading import Transform, relabelled
 from engine.snippets.func_vjp import VjpFunction, VjpVmapReader
 from engine.snippets.jacobian_call import answer_of
@@ -34,6 +34,7 @@ from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.values import Pending, Py, Ref, Value
 
 _FIRST_ORDER = ("grad", "grad_and_value", "jacrev", "jacfwd")
+_ANSWERS = ("torch.func", "torch.autograd.forward_ad")  # what the answers here are made by
 # the options each transform takes besides f; the ones changing only how torch computes
 # the same numbers are accepted (chunk_size), the others refused where they are
 _OPTIONS = {"grad": ("argnums", "has_aux"), "grad_and_value": ("argnums", "has_aux"),
@@ -54,6 +55,9 @@ class FuncTransformReader(VjpVmapReader):
     # ---- hooks into the reader ----------------------------------------------------------
     def torch_call(self, path: str, node: ast.Call) -> Value:
         name = transform_name(path)
+        if name is None and path.rpartition(".")[0] in TRANSFORM_MODULES:
+            raise error_at(node, f"{path} is not read; of torch.func, Gradflow reads "
+                                 f"{', '.join(TRANSFORMS)}")
         if name is None:
             return super().torch_call(path, node)
         if name in ("vjp", "jvp"):
@@ -125,6 +129,22 @@ class FuncTransformReader(VjpVmapReader):
         if isinstance(stmt, ast.Assert) and "reads what torch.func" in exc.reason:
             return
         super().reading_grad(stmt, exc)
+
+    def concrete(self, value: Value, where: ast.AST) -> Any:
+        """What a transform returned, used in a computation with no name in between
+        (`torch.allclose(grad(f)(x), c)`): read as a use of the named answer is."""
+        self.not_an_answer(value, where)
+        return super().concrete(value, where)
+
+    def node_of(self, value: Value | None, where: ast.AST | None) -> str:
+        self.not_an_answer(value, where)
+        return super().node_of(value, where)
+
+    def not_an_answer(self, value: Value | None, where: ast.AST | None) -> None:
+        if isinstance(value, Py) and isinstance(value.value, GradAnswer) and \
+                value.value.what.startswith(_ANSWERS):
+            raise AfterBackward(f"reads what {value.value.what} returned",
+                                getattr(where, "lineno", 1), getattr(where, "col_offset", 0) + 1)
 
     def training_step(self, stmt: ast.stmt, exc: AfterBackward) -> None:
         if "torch.func" in exc.reason or "forward_ad" in exc.reason:
