@@ -129,6 +129,22 @@ after = torch.randn(2, requires_grad=True)
 (after * 2).sum().backward()
 gradcheck(lambda t: t.sin() * t, (z,))
 """,
+    "aux_holds_the_input_and_is_used_after": """import torch
+from torch.func import grad
+def fit(target, guess):
+    err = (guess - target) ** 2
+    return err.mean(), (guess, err)
+target = torch.tensor([1.0, 0.0, -1.0])
+guess = torch.tensor([0.5, 0.5, 0.5], requires_grad=True)
+(gt, gg), (same, err) = grad(fit, argnums=(0, 1), has_aux=True)(target, guess)
+err.sum().backward()
+""",
+    "transforms_inside_asserts": """import torch
+from torch.func import grad, jacrev
+x = torch.tensor([0.3, 0.9])
+assert torch.allclose(grad(lambda t: t.sin().sum())(x), x.cos())
+assert torch.allclose(torch.diag(x.cos()), jacrev(torch.sin)(x))
+""",
     "grad_of_grad_of_a_vector_is_torchs_error": """import torch
 from torch.func import grad
 x = torch.tensor([1.0, 2.0])
@@ -169,7 +185,9 @@ def test_every_transform_is_a_compared_answer(reference: dict[str, dict[str, Any
             "vjp_of_two_outputs_asked_twice": ["vjp", "vjp"],
             "jvp_pushes_two_tangents": ["jvp"],
             "functorch_names": ["jacobian", "jacobian"],
-            "forward_mode_by_two_duals": ["jvp", "jvp"]}
+            "forward_mode_by_two_duals": ["jvp", "jvp"],
+            "aux_holds_the_input_and_is_used_after": ["jacobian"],
+            "transforms_inside_asserts": ["jacobian", "jacobian"]}
     for name, kinds in want.items():
         theirs = reference[name]
         assert len(theirs["jacobians"]) + len(theirs["functionals"]) == len(kinds), name
@@ -195,6 +213,8 @@ def test_the_numbers_are_torchs(reference: dict[str, dict[str, Any]]) -> None:
     assert grads["w"] == pytest.approx(reference["vmap_of_a_plain_function_then_backward"]
                                        ["grads"]["w"], rel=1e-5)
     assert any(g != 0 for g in grads["w"])
+    aux = engine_side(SNIPPETS["aux_holds_the_input_and_is_used_after"])["grads"]
+    assert aux["guess"] == pytest.approx([-1.0, 1.0, 3.0])  # d/dguess of Σ(guess - target)²
 
 
 def test_gradcheck_is_torchs_own_answer(reference: dict[str, dict[str, Any]]) -> None:
