@@ -31,8 +31,6 @@ class Transform:
     out_dims: int = 0  # vmap only
 
 
-
-
 class FuncReading(JacobianReader):
     def read_f(self, fn: Value, args: list[Value], kwargs: dict[str, Value],
                positions: list[int], has_aux: bool, what: str, node: ast.Call,
@@ -161,7 +159,6 @@ class FuncReading(JacobianReader):
         if isinstance(value, Py) and isinstance(value.value, tuple | list):
             return list(value.value)
         raise error_at(node, f"{what} must be a tuple of tensors, as torch.func takes them")
-
 
 
 def _remapped(value: Value, gone: dict[str, str]) -> Value:

@@ -24,7 +24,6 @@ class VjpFunction:
     tuple_outputs: bool
 
 
-
 class VjpVmapReader(FuncReading):
     # ---- vjp and jvp ---------------------------------------------------------------------
     def vjp_or_jvp(self, name: str, path: str, node: ast.Call) -> Value:
