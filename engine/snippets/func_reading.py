@@ -5,7 +5,9 @@ jacobian_call.py reads torch.autograd.functional's f, and the answer nested as t
 from __future__ import annotations
 
 import ast
+import warnings
 from collections import ChainMap
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,10 +40,9 @@ class FuncReading(JacobianReader):
         """f read on copies of the inputs at `positions`, counted as requiring grad (as
         jacobian_call.py reads f): (the inputs' ids, f's output ids, what f returned
         without its aux, the aux or Py(None))."""
-        for p in positions:
-            if not -len(args) <= p < len(args):
-                raise error_at(node, f"{what}: argnums {p} is out of range for the "
-                                     f"{len(args)} positional inputs given")
+        if any(not -len(args) <= p < len(args) for p in positions):  # torch's own words
+            self.stand_in_check(node, lambda: torch.func.jacrev(
+                lambda *a: torch.zeros(()), argnums=tuple(positions))(*args))
         chosen = [args[p] for p in positions]
         if not all(isinstance(v, Pending | Ref) for v in chosen):
             raise error_at(node, f"{what} differentiates tensors: each input its argnums "
@@ -152,6 +153,15 @@ class FuncReading(JacobianReader):
                                  "hessian); sum the output or use jacfwd(jacrev(f)) by hand")
         try:
             torch.func.grad(probe)(torch.zeros(()))
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+
+    def stand_in_check(self, node: ast.AST, check: Callable[[], Any]) -> None:
+        """Raise torch's own error, at the line, when torch refuses the stand-in `check`."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                check()
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 import ast
 from collections import ChainMap
 from dataclasses import dataclass
+from typing import Any
+
+import torch
 
 from engine import calls
 from engine.snippets.func_reading import FuncReading, Transform, relabelled
 from engine.snippets.jacobian_call import answer_of
 from engine.snippets.safety import error_at
-from engine.snippets.values import Number, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Number, Pending, Py, Ref, Value
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,10 @@ class VjpVmapReader(FuncReading):
         if name == "vjp":
             made = VjpFunction(tuple(outputs), tuple(inputs), tuple_outputs)
             return Py((returned, Py(made), *extra))
-        vectors = [self.concrete(t, node).detach().tolist() for t in tangents]
+        given = [self.concrete(t, node) for t in tangents]
+        at = [torch.zeros_like(self.concrete(Ref(i), node)) for i in inputs]
+        self.stand_in_check(node, lambda: torch.func.jvp(lambda *p: p[0], tuple(at), tuple(given)))
+        vectors = [t.detach().tolist() for t in given]
         self.add_call(calls.functional("jvp", outputs, inputs, vectors, tuple_inputs=True,
                                        tuple_outputs=tuple_outputs), node)
         answer = relabelled(answer_of("jvp", len(self.program), len(inputs), len(outputs),
@@ -70,14 +76,20 @@ class VjpVmapReader(FuncReading):
         if len(given) != len(fn.outputs) or not all(isinstance(v, Pending | Ref) for v in given):
             raise error_at(node, "vjp_fn's v is a tensor per output of f, given as f's "
                                  "outputs are (a tuple when they are a tuple)")
-        vectors = [self.concrete(v, node).detach().tolist() for v in given]
+        vs = [self.concrete(v, node) for v in given]
+        outs = [torch.zeros_like(self.concrete(Ref(o), node)) for o in fn.outputs]
+
+        def same_check() -> Any:  # torch.func's own check of v against f's outputs
+            pull = torch.func.vjp(lambda *o: o if fn.tuple_outputs else o[0], *outs)[1]
+            return pull(tuple(vs) if fn.tuple_outputs else vs[0])
+        self.stand_in_check(node, same_check)
+        vectors = [v.detach().tolist() for v in vs]
         self.add_call(calls.functional("vjp", fn.outputs, fn.inputs, vectors, tuple_inputs=True,
                                        tuple_outputs=fn.tuple_outputs), node)
         answer = relabelled(answer_of("vjp", len(self.program), len(fn.inputs),
                                        len(fn.outputs), True, fn.tuple_outputs), "torch.func.vjp")
         assert isinstance(answer.value, tuple)
         return answer.value[1]
-
 
     # ---- vmap ------------------------------------------------------------------------------
     def vmapped(self, t: Transform, args: list[Value], kwargs: dict[str, Value],
@@ -89,6 +101,9 @@ class VjpVmapReader(FuncReading):
                                  "derivative per sample) is not read: Gradflow reads one call "
                                  "per derivative; make the call for each sample on its own "
                                  f"line, e.g. {t.fn.value.name}(f)(x[0])")
+        self.stand_in_check(node, lambda: torch.func.vmap(
+            _stand_in(t.fn), tuple(t.in_dims) if isinstance(t.in_dims, list) else t.in_dims)(
+                *(self.concrete(a, node) for a in args)))
         dims = t.in_dims if isinstance(t.in_dims, list | tuple) else [t.in_dims] * len(args)
         if len(dims) != len(args) or any(d not in (0, None) for d in dims) or t.out_dims != 0:
             raise error_at(node, "torch.func.vmap is read with in_dims of 0 or None per input "
@@ -131,3 +146,13 @@ class VjpVmapReader(FuncReading):
             self.env = saved
 
 
+
+
+def _stand_in(fn: Value) -> Any:
+    """A function of f's name for torch's own checks of vmap's inputs (its words name f)."""
+    def stand_in(*args: Any) -> torch.Tensor:
+        return torch.zeros(())
+    name = fn.value.name if isinstance(fn, Py) and isinstance(fn.value, Function) else \
+        getattr(getattr(fn, "value", None), "path", "f").rsplit(".", 1)[-1]
+    stand_in.__name__ = stand_in.__qualname__ = name
+    return stand_in

@@ -145,6 +145,32 @@ x = torch.tensor([0.3, 0.9])
 assert torch.allclose(grad(lambda t: t.sin().sum())(x), x.cos())
 assert torch.allclose(torch.diag(x.cos()), jacrev(torch.sin)(x))
 """,
+    "vjp_fn_with_a_v_of_the_wrong_shape": """import torch
+from torch.func import vjp
+w = torch.ones(3)
+out, pull = vjp(lambda t: t * 2, w)
+g = pull(torch.ones(4))
+""",
+    "jvp_with_a_tangent_of_the_wrong_shape": """import torch
+from torch.func import jvp
+w = torch.ones(3)
+value, pushed = jvp(lambda t: t * 2, (w,), (torch.ones(4),))
+""",
+    "argnums_past_the_inputs": """import torch
+from torch.func import jacrev
+w = torch.ones(3)
+J = jacrev(lambda t: t * 2, argnums=1)(w)
+""",
+    "vmap_of_inputs_of_two_sizes": """import torch
+from torch.func import vmap
+def plus(a, b):
+    return a + b
+z = vmap(plus)(torch.ones(3, 2), torch.ones(4, 2))
+""",
+    "make_dual_outside_a_level": """import torch
+import torch.autograd.forward_ad as fwAD
+d = fwAD.make_dual(torch.ones(2), torch.ones(2))
+""",
     "grad_of_grad_of_a_vector_is_torchs_error": """import torch
 from torch.func import grad
 x = torch.tensor([1.0, 2.0])
@@ -228,6 +254,16 @@ def test_gradcheck_is_torchs_own_answer(reference: dict[str, dict[str, Any]]) ->
 
 
 def test_errors_torch_raises_are_its_own_words(reference: dict[str, dict[str, Any]]) -> None:
+    """Each of these raises in plain torch (test_read_as_plain_torch_runs_it compares the
+    text): the engine says it in torch.func's words, not torch.autograd.functional's."""
+    raised = {"vjp_fn_with_a_v_of_the_wrong_shape": "Mismatch in shape",
+              "jvp_with_a_tangent_of_the_wrong_shape": "different size",
+              "argnums_past_the_inputs": "Got argnum=1",
+              "vmap_of_inputs_of_two_sizes": "same size in the mapped dimension",
+              "make_dual_outside_a_level": "no level exists"}
+    for name, says in raised.items():
+        assert says in reference[name]["error"]["message"], name
+        assert says in engine_side(SNIPPETS[name])["error"]["message"], name
     for name in ("grad_of_grad_of_a_vector_is_torchs_error",
                  "grad_of_a_vector_output_is_torchs_error"):
         assert "Expected f(*args) to return a scalar Tensor" in \
