@@ -61,7 +61,8 @@ class FuncTransformReader(VjpVmapReader):
         if name is None:
             return super().torch_call(path, node)
         if name in ("vjp", "jvp"):
-            return self.vjp_or_jvp(name, path, node)
+            cached = self.read_early.pop(id(node), None)  # read already, before its assert
+            return cached if cached is not None else self.vjp_or_jvp(name, path, node)
         args, kwargs = self.arguments(node)
         if not args and "func" not in kwargs:
             raise raised_at(node, TypeError(f"{name}() missing 1 required positional argument: "

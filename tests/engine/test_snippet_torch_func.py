@@ -140,10 +140,11 @@ guess = torch.tensor([0.5, 0.5, 0.5], requires_grad=True)
 err.sum().backward()
 """,
     "transforms_inside_asserts": """import torch
-from torch.func import grad, jacrev
+from torch.func import grad, jacrev, jvp
 x = torch.tensor([0.3, 0.9])
 assert torch.allclose(grad(lambda t: t.sin().sum())(x), x.cos())
 assert torch.allclose(torch.diag(x.cos()), jacrev(torch.sin)(x))
+assert torch.allclose(jvp(torch.sin, (x,), (torch.ones(2),))[1], x.cos())
 """,
     "vjp_fn_with_a_v_of_the_wrong_shape": """import torch
 from torch.func import vjp
@@ -213,7 +214,7 @@ def test_every_transform_is_a_compared_answer(reference: dict[str, dict[str, Any
             "functorch_names": ["jacobian", "jacobian"],
             "forward_mode_by_two_duals": ["jvp", "jvp"],
             "aux_holds_the_input_and_is_used_after": ["jacobian"],
-            "transforms_inside_asserts": ["jacobian", "jacobian"]}
+            "transforms_inside_asserts": ["jacobian", "jacobian", "jvp"]}
     for name, kinds in want.items():
         theirs = reference[name]
         assert len(theirs["jacobians"]) + len(theirs["functionals"]) == len(kinds), name
