@@ -55,7 +55,9 @@ class FuncReading(JacobianReader):
         made = len(self.program)
         copies, returned = self.on_copies(fn, args, kwargs, positions, node)
         if len(self.program) != made:
-            raise error_at(node, f"{what}'s f makes a call of its own (a backward or grad): "
+            raise error_at(node, f"{what}'s f makes a call of its own (a backward, a grad or "
+                                 "a transform of torch.func: a derivative of a derivative "
+                                 "when it differentiates what f computes): "
                                  "Gradflow reads f as a plain computation")
         aux: Value = Py(None)
         if has_aux:

@@ -274,6 +274,9 @@ def test_errors_torch_raises_are_its_own_words(reference: dict[str, dict[str, An
 @pytest.mark.parametrize(("code", "line", "col", "says"), [
     ("import torch\nfrom torch.func import grad\nx = torch.tensor(1.0)\n"
      "g = grad(grad(grad(torch.sin)))(x)\n", 4, 5, "derivative of a derivative"),
+    ("import torch\nfrom torch.func import grad\ndef slope(t):\n"
+     "    return grad(lambda u: u.sin())(t)\ng2 = grad(slope)(torch.tensor(0.4))\n", 5, 6,
+     "a derivative of a derivative"),
     ("import torch\nfrom torch.func import vmap, grad\nxs = torch.ones(3, 2)\n"
      "g = vmap(grad(lambda t: t.sum()))(xs)\n", 4, 5, "torch.func.vmap of torch.func.grad"),
     ("import torch\nfrom torch.func import hessian\nx = torch.ones(2)\n"
