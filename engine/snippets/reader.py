@@ -27,6 +27,7 @@ from engine.document import Document, GraphError
 from engine.names import RESERVED_NAMES
 from engine.snippets.caught import Caught
 from engine.snippets.custom_functions import CustomFunctions
+from engine.snippets.gradcheck_call import GradcheckReader
 from engine.snippets.safety import (
     ImportError_,
     TorchRaised,
@@ -119,7 +120,7 @@ class _Backward:
     inputs: list[str] | None
 
 
-class _Importer(CustomFunctions):
+class _Importer(GradcheckReader, CustomFunctions):
     def __init__(self, reserved: set[str], seed: int, caught: dict[int, Caught]) -> None:
         super().__init__(Document(), reserved, torch.Generator(), caught=caught)
         # no manual_seed: fresh random numbers, as torch would give

@@ -19,11 +19,13 @@ import builtins
 
 import torch
 
+from engine.snippets.func_names import FUNC_MODULES, FUNC_OBJECTS
+
 MAX_SNIPPET_CHARS = 200_000
 
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-                 "torch.autograd.functional", "math", "itertools")
+                 "torch.autograd.functional", "math", "itertools", *FUNC_MODULES)
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.backward", "itertools.product",
@@ -31,13 +33,19 @@ IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.function.once_differentiable",
                       "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_",
                       *(f"torch.autograd.functional.{name}" for name in (
-                          "jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")))
+                          "jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")),
+                      *FUNC_OBJECTS)
 # Older spellings of an importable object: `from torch.autograd.variable import Variable`
-_OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable"}
+_OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable",
+              "torch.autograd.gradcheck.gradcheck": "torch.autograd.gradcheck",
+              "torch.autograd.gradcheck.gradgradcheck": "torch.autograd.gradgradcheck"}
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
                     "torch.autograd (Variable, grad, backward, Function, "
                     "once_differentiable), torch.autograd.functional "
-                    "(jacobian, hessian, vjp, jvp, vhp, hvp), math and itertools (product)")
+                    "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
+                    "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap), "
+                    "torch.autograd.forward_ad, torch.autograd.gradcheck, math and itertools "
+                    "(product)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 OUTSIDE_LIBRARIES = {

@@ -9,6 +9,13 @@ that returned gave (in call order, nested as lists the way torch nests its tuple
 for each vjp, jvp, vhp, hvp and hessian call (with its name), and each
 `torch.autograd.grad` call's answer (None for a snippet with allow_unused/materialize_grads,
 whose inputs no output reaches get no call in the app).
+
+torch.func's transforms (and functorch's, and forward-mode AD) answer with the numbers of one
+of those calls, and are recorded with them, in call order (torch_func_reference.py):
+grad, grad_and_value (its gradient), jacrev and jacfwd of a function are a jacobian answer;
+hessian, and a transform of a transform, a hessian answer; each `vjp_fn(v)` of torch.func.vjp
+a vjp answer [f(x), vjp_fn(v)]; torch.func.jvp a jvp answer; forward AD's
+`unpack_dual(y)` of a computed y with a tangent a jvp answer [primal, tangent].
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch_func_reference import recording_transforms
 
 
 def plain(value: Any) -> Any:
@@ -89,6 +97,7 @@ def run_one(code: str) -> dict[str, Any]:
             unused.append(bool(kwargs.get("allow_unused") or kwargs.get("materialize_grads")))
         return answer
 
+    restore = recording_transforms(inside, jacobians, functionals, nested)
     torch.autograd.functional.jacobian = recorded  # also what `from ... import` then binds
     torch.autograd.grad = recorded_grad
     for name in _FUNCTIONS:
@@ -105,6 +114,7 @@ def run_one(code: str) -> dict[str, Any]:
             torch.autograd.grad = original_grad
             for name, fn in originals.items():
                 setattr(torch.autograd.functional, name, fn)
+            restore()
     grads = {name: None if v.grad is None else plain(v.grad.tolist())
              for name, v in namespace.items()
              if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad}
