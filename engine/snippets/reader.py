@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -93,10 +94,18 @@ def _lay_out(doc: Document) -> None:
     apply_layout(doc)
 
 
+# Python frames a reading may take: CALL_DEPTH nested calls of the snippet's functions
+_FRAMES = 8000
+
+
 def _read(tree: ast.Module, reserved: set[str], seed: int, caught: dict[int, Caught],
           layout: bool, watch: ReadWatch | None = None) -> _Importer:
     importer = _Importer(reserved, seed, caught)
     importer.watch = watch
+    # a snippet's nested call passes through every reading layer (Python frames, no C
+    # stack): CALL_DEPTH, not Python's default of 1000 frames, is the limit a snippet meets
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _FRAMES))
     try:
         importer.run_block(tree.body)
     except ScriptStopped:
@@ -109,6 +118,8 @@ def _read(tree: ast.Module, reserved: set[str], seed: int, caught: dict[int, Cau
         raise
     except RecursionError:
         raise ImportError_("the code is nested too deeply; simplify it") from None
+    finally:
+        sys.setrecursionlimit(limit)
     importer.finish()
     return importer
 
