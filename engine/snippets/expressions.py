@@ -109,6 +109,7 @@ class ExprReader:
         self.auto_named.discard(node_id)
 
     def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
+        self.modules.pop(name, None)  # `loss = criterion(...)` after `from ... import loss`
         if isinstance(value, Py):
             self.env[name] = value
             return

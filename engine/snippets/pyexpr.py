@@ -103,13 +103,13 @@ class PythonReader(BuiltinCalls):
             return Py(Function(node, [self.expr(d) for d in node.args.defaults],
                                kw_defaults=[None if d is None else self.expr(d)
                                             for d in node.args.kw_defaults]))
-        if isinstance(node, ast.ListComp | ast.GeneratorExp):
+        if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.DictComp):
             return self.comprehension(node)
         if isinstance(node, ast.JoinedStr):
             return Py("")  # an f-string: only ever printed
         return super().other_expr(node)
 
-    def comprehension(self, node: ast.ListComp | ast.GeneratorExp) -> Value:
+    def comprehension(self, node: ast.ListComp | ast.GeneratorExp | ast.DictComp) -> Value:
         raise error_at(node, "list comprehensions are not supported here")  # statements.py
 
     def compare(self, node: ast.Compare) -> Value:
@@ -202,6 +202,8 @@ class PythonReader(BuiltinCalls):
             found = {"shape": lambda: tuple(t.shape), "ndim": lambda: t.dim(),
                      "dtype": lambda: t.dtype, "device": lambda: str(t.device)}[attr]()
             return self.wrap(found, node)
+        if not hasattr(torch.Tensor, attr):  # y.creator of old tutorials: Python's own error
+            raise raised_at(node, AttributeError(f"'Tensor' object has no attribute '{attr}'"))
         raise error_at(node, f"the attribute .{attr} is not supported; use .shape, .data, "
                              ".grad, .requires_grad, .T")
 

@@ -30,11 +30,18 @@ IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                           "jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")))
 # Older spellings of an importable object: `from torch.autograd.variable import Variable`
 _OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable"}
+# Modules torch.nn gathers its classes from: `from torch.nn.modules import loss` binds a module
+# whose every public name torch.nn itself has, so it reads as torch.nn.
+_NN_SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in ("", ".loss", ".linear",
+                                                                     ".activation")}
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
                     "torch.autograd (Variable, grad, backward), torch.autograd.functional "
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), math and itertools (product)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
+# functions of the outside libraries that read a file (refused as such where they are used)
+FILE_READERS = ("numpy.loadtxt", "numpy.genfromtxt", "numpy.load", "numpy.fromfile",
+                "pandas.read_csv", "pandas.read_excel", "pandas.read_json")
 OUTSIDE_LIBRARIES = {
     "torch.optim": "an optimizer (torch.optim) updates the weights from their .grad: that is "
                    "a training step, outside the computation Gradflow reads; remove the "
@@ -56,6 +63,9 @@ OUTSIDE_LIBRARIES = {
                    "computation Gradflow reads; make the tensors with torch.tensor(...)",
     "pandas": "data frames (pandas) are outside the computation Gradflow reads; make the "
               "tensors with torch.tensor(...)",
+    **{reader: "reading a file is outside the computation Gradflow reads; make the tensors "
+               "with torch.tensor(...) (a few rows of the file written out)"
+       for reader in FILE_READERS},
     "numpy": "numpy arrays are outside the computation Gradflow reads (it follows torch "
              "tensors); write this with torch, e.g. torch.exp for np.exp, torch.tensor for "
              "np.array",
@@ -94,7 +104,6 @@ _REFUSED: dict[type, tuple[str, str]] = {
                     "Gradflow reads; make the tensors it would give with torch.tensor(...)"),
     ast.NamedExpr: ("the := operator", "assign on a line of its own"),
     ast.SetComp: ("comprehensions", "write the list out"),
-    ast.DictComp: ("comprehensions", "write the list out"),
     ast.Match: ("match statements", "remove it"),
 }
 
@@ -165,10 +174,17 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
                 out[alias.asname] = alias.name
         return out
     module = node.module or ""
+    if module == "__future__" and not node.level:
+        return out  # `from __future__ import print_function`: Python 3 has it already
     for alias in node.names:
-        full = f"{module}.{alias.name}"
+        if f"{module}.{alias.name}" in _NN_SUBMODULES:
+            out[alias.asname or alias.name] = "torch.nn"
+            continue
+        # from torch.nn.modules.loss import MSELoss: torch.nn.MSELoss
+        owner = _NN_SUBMODULES.get(module, module)
+        full = f"{owner}.{alias.name}"
         known = (full in TORCH_MODULES + IMPORTABLE_OBJECTS or outside_library(full) is not None
-                 or _torch_function(module, alias.name))
+                 or _torch_function(owner, alias.name))
         full = _OLD_PATHS.get(full, full)
         known = known or full in IMPORTABLE_OBJECTS
         if node.level or alias.name == "*" or not known:
@@ -203,7 +219,7 @@ def refuse_outside(dotted: str | None, node: ast.AST) -> None:
         raise error_at(node, f"{text if len(text) <= 40 else text[:37] + '...'}: {why}")
 
 
-FILE_FUNCTIONS = ("torch.save", "torch.load")
+FILE_FUNCTIONS = ("torch.save", "torch.load", *FILE_READERS)
 
 
 def _foreign_import(node: ast.AST, name: str) -> ImportError_:
