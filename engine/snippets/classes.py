@@ -23,9 +23,9 @@ from typing import Any
 import torch
 
 from engine.limits import CALL_DEPTH
-from engine.snippets.optimizer_steps import OptimizerSteps
 from engine.snippets.optimizers import OUTSIDE
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at
+from engine.snippets.schedulers import SchedulerReader
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 # methods that never run here (Python calls them to print the object), so they change nothing
@@ -53,7 +53,7 @@ class ModelClass:
         return self.node.name
 
 
-class ClassReader(OptimizerSteps):
+class ClassReader(SchedulerReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.building: list[Module] = []  # models whose __init__ is being read

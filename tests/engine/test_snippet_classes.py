@@ -368,11 +368,6 @@ class Net(nn.Module):
         self.fc = nn.Linear(3, 2)
 model = Net().to(torch.float64)
 """, 9, "changes the dtype of the parameters torch made"),
-    "scheduler": ("""
-model = nn.Linear(2, 1)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-s = torch.optim.lr_scheduler.StepLR(optimizer, 1)
-""", 7, "torch.optim"),
 }
 
 

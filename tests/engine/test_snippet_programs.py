@@ -268,8 +268,8 @@ LIMITS = [
     ("import numpy as np\nx = torch.tensor(np.ones(3))\n",
      "np.ones(3): numpy arrays are outside the computation Gradflow reads"),
     ("from torch import optim\nw = torch.ones(2, requires_grad=True)\no = optim.SGD([w], lr=0.1)\n"
-     "s = optim.lr_scheduler.StepLR(o, 1)\n",
-     "optim.lr_scheduler.StepLR(o, 1): an optimizer (torch.optim) updates the weights"),
+     "s = o.state_dict()\n",
+     "o.state_dict(): an optimizer (torch.optim) updates the weights"),
     ("x = torch.ones(2, requires_grad=True)\ng = torch.autograd.grad(x.sum(), x)\nz = g[0] * 2\n"
      "z.sum().backward()\n",
      "z.sum().backward() uses a .grad in a later computation, as a training loop does"),
