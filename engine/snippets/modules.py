@@ -15,6 +15,7 @@ import torch
 from engine.ops import get_op
 from engine.snippets import param_containers
 from engine.snippets.loss_weights import TENSOR_OPTIONS, legacy_reduction, weights_as_numbers
+from engine.snippets.module_hooks import MODULE_HOOKS, ModuleHooks
 from engine.snippets.module_kinds import (
     ACTIVATION_OPTIONS,
     ACTIVATIONS,
@@ -32,13 +33,12 @@ from engine.snippets.module_kinds import (
     set_training,
 )
 from engine.snippets.param_containers import PARAM_CONTAINERS
-from engine.snippets.parameters import ParameterReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.torchcalls import IN_PLACE_UNARY
-from engine.snippets.values import Function, HookHandle, Module, Number, Pending, Py, Ref, Value
+from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
 
 
-class ModuleReader(ParameterReader):
+class ModuleReader(ModuleHooks):
     def module(self, kind: str, node: ast.Call) -> Value:
         if kind == "Parameter":
             return self.parameter(node)
@@ -338,23 +338,6 @@ class ModuleReader(ParameterReader):
             torch.empty_like(t).bernoulli_(1 - p, generator=self.generator).div_(1 - p)
         return self.op_node("mul", [value, self.from_tensor(noise, node)], {}, node)
 
-    def module_hook(self, module: Module, attr: str, node: ast.Call) -> Value:
-        """A module hook that only looks (prints or stores what it is given, returns
-        nothing) changes nothing torch computes: read as a handle. One that returns a
-        replacement is refused."""
-        args, kwargs = self.arguments(node)
-        fn = args[0].value if len(args) == 1 and isinstance(args[0], Py) else None
-        if not isinstance(fn, Function) or kwargs:
-            raise error_at(node, f".{attr}() is read with a def of the hook")
-        body = [fn.node.body] if isinstance(fn.node, ast.Lambda) else fn.node.body
-        returns = [n for part in body for n in ast.walk(part) if isinstance(n, ast.Return)
-                   and n.value is not None and not (isinstance(n.value, ast.Constant)
-                                                    and n.value.value is None)]
-        if returns or isinstance(fn.node, ast.Lambda) and not _looks(fn.node.body):
-            raise error_at(node, f"a hook of .{attr}() that returns a replacement is not "
-                                 "read; a hook that only prints what it is given is")
-        return Py(HookHandle(None, self.calls_made()))
-
     def module_attribute_of(self, module: Module, attr: str, node: ast.AST) -> Value:
         if attr in module.params:
             return module.params[attr]
@@ -382,7 +365,7 @@ class ModuleReader(ParameterReader):
             return Py(module)
         if attr == "forward":
             return self.call_module(module, node)
-        if attr in _MODULE_HOOKS:
+        if attr in MODULE_HOOKS:
             return self.module_hook(module, attr, node)
         raise error_at(node, f".{attr}() of nn.{module.kind} is not supported")
 
@@ -390,18 +373,6 @@ class ModuleReader(ParameterReader):
 
     def module_zero_grad(self, module: Module, where: ast.AST) -> None:
         raise NotImplementedError  # the program reader records it as a call
-
-
-_MODULE_HOOKS = ("register_forward_hook", "register_forward_pre_hook",
-                 "register_full_backward_hook", "register_backward_hook",
-                 "register_full_backward_pre_hook")
-
-
-def _looks(node: ast.expr) -> bool:
-    """A lambda body that prints or stores, returning None."""
-    return isinstance(node, ast.Call) and (
-        isinstance(node.func, ast.Name) and node.func.id == "print"
-        or isinstance(node.func, ast.Attribute) and node.func.attr == "append")
 
 
 __all__ = ["MODULES", "ModuleReader", "Pending"]
