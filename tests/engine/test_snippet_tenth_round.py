@@ -309,3 +309,41 @@ def test_a_forward_hook_returning_a_changed_output_is_still_refused() -> None:
     code = HOOKED_MODULES["forward_hook_giving_its_output_back"].replace(
         "    return result", "    result = result * 2\n    return result")
     assert "returns a replacement is not read" in engine_side(code)["refused"]
+
+
+# ---- zero_grad(set_to_none=False) ----------------------------------------------------------
+KEEPING_ZEROS = {
+    "optimizer_keeps_zeros_where_a_grad_exists": """import torch
+a = torch.tensor([1.0, 2.0], requires_grad=True)
+b = torch.tensor([3.0, -1.0], requires_grad=True)
+c = torch.tensor([0.5], requires_grad=True)
+opt = torch.optim.SGD([a, b, c], lr=0.1)
+(a * b).sum().backward()
+opt.zero_grad(set_to_none=False)
+(a * a).sum().backward()
+""",
+    "model_keeps_zeros_positionally": """import torch
+from torch import nn
+torch.manual_seed(6)
+first = nn.Linear(2, 2)
+second = nn.Linear(2, 1)
+w1, w2 = first.weight, second.weight
+x = torch.randn(3, 2)
+second(first(x)).sum().backward()
+second.zero_grad(False)
+first(x).sum().backward()
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEEPING_ZEROS))
+def test_zero_grad_keeping_tensors_gives_torchs_zeros_and_nones(name: str) -> None:
+    theirs = by_name({name: KEEPING_ZEROS[name]})[name]
+    ours = engine_side(KEEPING_ZEROS[name])
+    assert agrees(ours, theirs) is None, agrees(ours, theirs)
+    grads = theirs["grads"]
+    if name.startswith("optimizer"):  # b kept zeros (set_to_none=True would make it None)
+        assert grads["b"] == [0.0, 0.0] and grads["c"] is None
+        assert ours["grads"]["b"] == [0.0, 0.0] and ours["grads"]["c"] is None
+    else:
+        assert grads["w2"] == [[0.0, 0.0]] and ours["grads"]["w2"] == [[0.0, 0.0]]
