@@ -15,7 +15,7 @@ import torch
 
 from engine.snippets.optimizers import Optimizer
 from engine.snippets.plain_steps import PlainSteps
-from engine.snippets.safety import error_at, raised_at
+from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at
 from engine.snippets.values import Function, Number, Py, Value
 
 _PATH = "torch.optim.lr_scheduler."
@@ -46,6 +46,8 @@ class SchedulerReader(PlainSteps):
         named = {k: self.for_torch(v, node) for k, v in kwargs.items()}
         try:
             real = getattr(torch.optim.lr_scheduler, kind)(optimizer.real, *options, **named)
+        except (ImportError_, TorchRaised):
+            raise  # the script's own lambda refused or raised, in its own words
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
         return Py(Scheduler(kind, real))
@@ -73,6 +75,8 @@ class SchedulerReader(PlainSteps):
             answer = getattr(scheduler.real, attr)(
                 *(self.plain(a, node) for a in args),
                 **{k: self.plain(v, node) for k, v in kwargs.items()})
+        except (ImportError_, TorchRaised):
+            raise
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
         return Py(None) if answer is None else self.wrap(answer, node)

@@ -347,3 +347,16 @@ def test_zero_grad_keeping_tensors_gives_torchs_zeros_and_nones(name: str) -> No
         assert ours["grads"]["b"] == [0.0, 0.0] and ours["grads"]["c"] is None
     else:
         assert grads["w2"] == [[0.0, 0.0]] and ours["grads"]["w2"] == [[0.0, 0.0]]
+
+
+def test_a_scheduler_lambda_that_raises_raises_pythons_error_there() -> None:
+    code = """import torch
+p = torch.tensor([2.0], requires_grad=True)
+opt = torch.optim.SGD([p], lr=0.3)
+s = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1 / e)
+(p * p).sum().backward()
+"""
+    theirs = by_name({"raising": code})["raising"]
+    assert theirs["error"] == {"type": "ZeroDivisionError", "message": "division by zero"}
+    ours = engine_side(code)
+    assert agrees(ours, theirs) is None, agrees(ours, theirs)
