@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import torch
 from test_corpus import agrees, engine_side
 from torch_reference import by_name
 
@@ -360,3 +361,35 @@ s = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1 / e)
     assert theirs["error"] == {"type": "ZeroDivisionError", "message": "division by zero"}
     ours = engine_side(code)
     assert agrees(ours, theirs) is None, agrees(ours, theirs)
+
+
+# ---- nn.Embedding(scale_grad_by_freq=True) -------------------------------------------------
+BY_FREQUENCY = {
+    "embedding_module_with_padding": """import torch
+from torch import nn
+torch.manual_seed(10)
+table = nn.Embedding(5, 3, padding_idx=0, scale_grad_by_freq=True)
+W = table.weight
+words = torch.tensor([[4, 1, 0, 4], [4, 2, 2, 0]])
+(table(words) * torch.arange(3.0)).sum().backward()
+""",
+    "functional_embedding": """import torch
+import torch.nn.functional as F
+torch.manual_seed(11)
+W = torch.randn(4, 2, requires_grad=True)
+picks = torch.tensor([3, 3, 1, 3])
+F.embedding(picks, W, scale_grad_by_freq=True).pow(2).sum().backward()
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BY_FREQUENCY))
+def test_embedding_gradients_scaled_by_frequency_are_torchs(name: str) -> None:
+    theirs = by_name({name: BY_FREQUENCY[name],
+                      "unscaled": BY_FREQUENCY[name].replace("scale_grad_by_freq=True",
+                                                             "scale_grad_by_freq=False")})
+    # the rows picked several times really get a different gradient than unscaled
+    assert not torch.allclose(torch.tensor(theirs[name]["grads"]["W"]),
+                              torch.tensor(theirs["unscaled"]["grads"]["W"]))
+    ours = engine_side(BY_FREQUENCY[name])
+    assert agrees(ours, theirs[name]) is None, agrees(ours, theirs[name])
