@@ -130,8 +130,31 @@ def check_rectangular(value: Nested, finite: bool = True) -> tuple[int, ...]:
         for i, item in enumerate(v):
             walk(item, depth + 1, f"{path}[{i}]")
 
-    walk(value, 0, "")
+    if not _plain_rectangle(value, shape, finite):
+        walk(value, 0, "")  # which element is wrong, named by its path (the slow way)
     return shape
+
+
+def _plain_rectangle(value: Nested, shape: tuple[int, ...], finite: bool) -> bool:
+    """Whether `value` is a rectangle of this shape of finite (or, finite=False, any) floats,
+    ints in 64 bits and bools: the common case, checked without naming each element's path
+    (a 100,000-number tensor in milliseconds, not tenths of a second)."""
+    rows: list[Any] = [value]
+    for size in shape:
+        if not all(type(r) is list and len(r) == size for r in rows):
+            return False
+        rows = [x for r in rows for x in r]
+    for x in rows:
+        kind = type(x)
+        if kind is float:
+            if finite and not math.isfinite(x):
+                return False
+        elif kind is int:
+            if not INT64_MIN <= x <= INT64_MAX:
+                return False
+        elif kind is not bool:
+            return False
+    return True
 
 
 def _short_int(value: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+from collections import ChainMap
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -109,6 +110,8 @@ class ExprReader:
         self.auto_named.discard(node_id)
 
     def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
+        if not isinstance(self.env, ChainMap):  # the script's own level, not a function's:
+            self.modules.pop(name, None)  # `loss = criterion(...)` after `import ... loss`
         if isinstance(value, Py):
             self.env[name] = value
             return

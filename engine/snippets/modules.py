@@ -156,7 +156,8 @@ class ModuleReader(ModuleMethods):
         if isinstance(layer, torch.nn.LayerNorm):
             return {"normalized_shape": list(layer.normalized_shape), "eps": layer.eps}
         if isinstance(layer, torch.nn.Embedding):  # torch's row, a negative one counted back
-            return {"padding_idx": layer.padding_idx}
+            return {"padding_idx": layer.padding_idx,
+                    "scale_grad_by_freq": layer.scale_grad_by_freq}
         return {}
 
     def name_parameters(self, module: Module, prefix: str) -> None:
@@ -222,7 +223,8 @@ class ModuleReader(ModuleMethods):
             return self.dropped(value, module.options.get("p", 0.5), module.training, node)
         if module.kind == "Embedding":
             return self.embedded(value, module.params["weight"],
-                                 module.options.get("padding_idx"), node)
+                                 module.options.get("padding_idx"), node,
+                                 bool(module.options.get("scale_grad_by_freq", False)))
         if module.kind == "LayerNorm":  # its weight and bias are leaves: ln_weight, ln_bias
             return self.layer_normed(value, module.options["normalized_shape"],
                                      module.params.get("weight"), module.params.get("bias"),
@@ -236,10 +238,13 @@ class ModuleReader(ModuleMethods):
         return self.call_module(module, node)
 
     def embedded(self, indices: Value, weight: Value, padding_idx: Any,
-                 node: ast.Call) -> Value:
+                 node: ast.Call, by_freq: bool = False) -> Value:
         """The rows of the weight the indices pick (nn.Embedding, F.embedding). torch gives
         the padding_idx row no gradient: the rows are picked from where(that row, its
-        detached numbers, weight), which holds the same numbers with the row's gradient cut."""
+        detached numbers, weight), which holds the same numbers with the row's gradient cut.
+        scale_grad_by_freq divides each row's gradient by how often the indices pick it: each
+        pick is rows + (rows - rows.detach()) * (1 / count) - the same numbers, the gradient
+        of a pick scaled by one over its row's count."""
         index, table = self.concrete(indices, node), self.concrete(weight, node)
         try:
             torch.nn.functional.embedding(index, table, padding_idx=padding_idx)
@@ -251,7 +256,15 @@ class ModuleReader(ModuleMethods):
             frozen = self.op_node("detach", [weight], {}, node)
             weight = self.op_node("where", [self.from_tensor(row, node), frozen, weight], {},
                                   node)
-        return self.index_value(weight, (index,), node)
+        picked = self.index_value(weight, (index,), node)
+        if not (by_freq and self.needs_grad(weight) and self.grad_enabled):
+            return picked
+        counts = torch.bincount(index.flatten(), minlength=table.shape[0])[index]
+        share = (1.0 / counts.to(table.dtype)).unsqueeze(-1)
+        frozen = self.op_node("detach", [picked], {}, node)
+        moving = self.op_node("sub", [picked, frozen], {}, node)
+        scaled = self.op_node("mul", [moving, self.from_tensor(share, node)], {}, node)
+        return self.op_node("add", [frozen, scaled], {}, node)
 
     def flattened(self, value: Value, options: dict[str, Any], node: ast.Call) -> Value:
         """nn.Flatten(start_dim=1, end_dim=-1): a reshape to the shape torch gives."""
@@ -271,12 +284,14 @@ class ModuleReader(ModuleMethods):
         if short == "nn.functional.embedding":  # F.embedding(input, weight, padding_idx=)
             args, kwargs = self.arguments(node)
             named = dict(zip(("input", "weight", "padding_idx"), args, strict=False)) | kwargs
-            if {"input", "weight"} - set(named) or set(named) - {"input", "weight",
-                                                                   "padding_idx"}:
-                raise error_at(node, "F.embedding is read with the input, the weight and "
-                                     "padding_idx=")
+            if {"input", "weight"} - set(named) or set(named) - {
+                    "input", "weight", "padding_idx", "scale_grad_by_freq"}:
+                raise error_at(node, "F.embedding is read with the input, the weight, "
+                                     "padding_idx= and scale_grad_by_freq=")
             return self.embedded(named["input"], named["weight"],
-                                 self.plain(named.get("padding_idx", Py(None)), node), node)
+                                 self.plain(named.get("padding_idx", Py(None)), node), node,
+                                 bool(self.plain(named.get("scale_grad_by_freq", Number(False)),
+                                                 node)))
         if short in ("nn.functional.dropout", "dropout"):
             args, kwargs = self.arguments(node)  # F.dropout(x, p=0.5, training=True)
             named = dict(zip(("input", "p", "training"), args, strict=False)) | kwargs

@@ -9,6 +9,7 @@ import ast
 
 import torch
 
+from engine import calls
 from engine.snippets.optimizers import Optimizer
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.training import TrainingReader
@@ -61,6 +62,16 @@ class OptimizerSteps(TrainingReader):
                 self.grad_updates[leaf_id] = t.grad
         self.clipped_at = node
         return Py(None) if answer is None else self.from_tensor(answer, node)
+
+    def parameters_zero_kept(self, params: list[Value], where: ast.AST) -> None:
+        """`zero_grad(set_to_none=False)`: torch zeroes each .grad that exists and leaves
+        None where there is none yet; which exist is what torch gives at this point."""
+        if not (self.backward_seen or self.program):
+            return  # before any backward every .grad is None
+        grads = self.grads_here(where)
+        leaves = [i for p in params if grads.get(i := self.node_of(p, where)) is not None]
+        if leaves:
+            self.add_call(calls.zero_grad(leaves, set_to_none=False), where)
 
     # ---- optimizer.step() -----------------------------------------------------------------
     def optimizer_method(self, optimizer: Optimizer, attr: str, node: ast.Call) -> Value:

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from engine.snippets.jacobian_call import JacobianReader
+from engine.snippets.module_kinds import parameters_of
 from engine.snippets.program import TRAINING_STEP
 from engine.snippets.safety import OUTSIDE_LIBRARIES, error_at, raised_at
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
@@ -116,28 +117,34 @@ class OptimizerReader(JacobianReader):
             raise error_at(node, f"{ast.unparse(node)} {TRAINING_STEP}")
         if attr != "zero_grad":
             raise error_at(node, f"{ast.unparse(node)}: {OUTSIDE_LIBRARIES['torch.optim']}")
-        self.zero_grad_to_none(node)
-        self.parameters_zero_grad(optimizer.params, node)
+        if self.zero_grad_to_none(node):
+            self.parameters_zero_grad(optimizer.params, node)
+        else:
+            self.parameters_zero_kept(optimizer.params, node)
         return Py(None)
 
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
-        if attr == "zero_grad":  # model.zero_grad(set_to_none=False) keeps zeros, not None
-            self.zero_grad_to_none(node)
+        if attr == "zero_grad" and not self.zero_grad_to_none(node):
+            self.parameters_zero_kept(parameters_of(module), node)
+            return Py(None)
         return super().module_method(module, attr, node)
 
-    def zero_grad_to_none(self, node: ast.Call) -> None:
-        """`optimizer.zero_grad()` / `model.zero_grad()` read as torch 2's default,
-        set_to_none=True; set_to_none=False (zeros kept where a .grad exists, None where
-        none does yet) is refused rather than shown as None."""
+    def zero_grad_to_none(self, node: ast.Call) -> bool:
+        """Whether `optimizer.zero_grad(...)` / `model.zero_grad(...)` sets each .grad to
+        None (torch 2's default, set_to_none=True) or zeroes the ones that exist
+        (set_to_none=False)."""
         args, kwargs = self.arguments(node)
         given = args[0] if args else kwargs.get("set_to_none", Number(True))
-        if set(kwargs) - {"set_to_none"} or len(args) > 1 or \
-                self.plain(given, node) is not True:
+        flag = self.plain(given, node)
+        if set(kwargs) - {"set_to_none"} or len(args) > 1 or not isinstance(flag, bool):
             owner = ast.unparse(node.func.value) if isinstance(node.func, ast.Attribute) \
                 else "optimizer"
-            raise error_at(node, f"{ast.unparse(node)} is {OUTSIDE}: it reads torch 2's "
-                                 "default, set_to_none=True (each .grad becomes None); write "
-                                 f"{owner}.zero_grad()")
+            raise error_at(node, f"{ast.unparse(node)} is {OUTSIDE}: it is read with "
+                                 f"set_to_none=True or False only; write {owner}.zero_grad()")
+        return flag
+
+    def parameters_zero_kept(self, params: list[Value], where: ast.AST) -> None:
+        raise NotImplementedError  # optimizer_steps.py: it needs the grads torch gives here
 
     # ---- filter(lambda p: p.requires_grad, model.parameters()) -------------------------
     def builtin(self, name: str, node: ast.Call) -> Value:

@@ -208,6 +208,8 @@ class PythonReader(BuiltinCalls):
             found = {"shape": lambda: tuple(t.shape), "ndim": lambda: t.dim(),
                      "dtype": lambda: t.dtype, "device": lambda: str(t.device)}[attr]()
             return self.wrap(found, node)
+        if not hasattr(torch.Tensor, attr):  # y.creator of old tutorials: Python's own error
+            raise raised_at(node, AttributeError(f"'Tensor' object has no attribute '{attr}'"))
         raise error_at(node, f"the attribute .{attr} is not supported; use .shape, .data, "
                              ".grad, .requires_grad, .T")
 

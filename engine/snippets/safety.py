@@ -39,6 +39,10 @@ IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
 _OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable",
               "torch.autograd.gradcheck.gradcheck": "torch.autograd.gradcheck",
               "torch.autograd.gradcheck.gradgradcheck": "torch.autograd.gradgradcheck"}
+# Modules torch.nn gathers its classes from: `from torch.nn.modules import loss` binds a module
+# whose every public name torch.nn itself has, so it reads as torch.nn.
+_NN_SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in ("", ".loss", ".linear",
+                                                                     ".activation")}
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
                     "torch.autograd (Variable, grad, backward, Function, "
                     "once_differentiable), torch.autograd.functional "
@@ -48,6 +52,9 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions b
                     "(product)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
+# functions of the outside libraries that read a file (refused as such where they are used)
+FILE_READERS = ("numpy.loadtxt", "numpy.genfromtxt", "numpy.load", "numpy.fromfile",
+                "pandas.read_csv", "pandas.read_excel", "pandas.read_json")
 OUTSIDE_LIBRARIES = {
     "torch.optim": "an optimizer (torch.optim) updates the weights from their .grad: that is "
                    "a training step, outside the computation Gradflow reads; remove the "
@@ -65,6 +72,9 @@ OUTSIDE_LIBRARIES = {
                    "computation Gradflow reads; make the tensors with torch.tensor(...)",
     "pandas": "data frames (pandas) are outside the computation Gradflow reads; make the "
               "tensors with torch.tensor(...)",
+    **{reader: "reading a file is outside the computation Gradflow reads; make the tensors "
+               "with torch.tensor(...) (a few rows of the file written out)"
+       for reader in FILE_READERS},
     "numpy": "numpy is read through calls of its functions (np.exp(a)) and arrays' methods; "
              "this use of it is outside the computation Gradflow reads; write it as such a "
              "call or with torch",
@@ -175,10 +185,17 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
                 out[alias.asname] = alias.name
         return out
     module = node.module or ""
+    if module == "__future__" and not node.level:
+        return out  # `from __future__ import print_function`: Python 3 has it already
     for alias in node.names:
-        full = f"{module}.{alias.name}"
+        if f"{module}.{alias.name}" in _NN_SUBMODULES:
+            out[alias.asname or alias.name] = "torch.nn"
+            continue
+        # from torch.nn.modules.loss import MSELoss: torch.nn.MSELoss
+        owner = _NN_SUBMODULES.get(module, module)
+        full = f"{owner}.{alias.name}"
         known = (full in TORCH_MODULES + IMPORTABLE_OBJECTS or outside_library(full) is not None
-                 or _torch_function(module, alias.name))
+                 or _torch_function(owner, alias.name))
         full = _OLD_PATHS.get(full, full)
         known = known or full in IMPORTABLE_OBJECTS
         if node.level or alias.name == "*" or not known:
@@ -213,7 +230,7 @@ def refuse_outside(dotted: str | None, node: ast.AST) -> None:
         raise error_at(node, f"{text if len(text) <= 40 else text[:37] + '...'}: {why}")
 
 
-FILE_FUNCTIONS = ("torch.save", "torch.load")
+FILE_FUNCTIONS = ("torch.save", "torch.load", *FILE_READERS)
 
 
 def _foreign_import(node: ast.AST, name: str) -> ImportError_:

@@ -16,6 +16,8 @@ from collections import ChainMap
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
+
 from engine.limits import LOOP_ITERATIONS, SNIPPET_STATEMENTS
 from engine.snippets.functions import FunctionCalls, LoopBreak, LoopContinue
 from engine.snippets.pyexpr import AfterBackward
@@ -140,8 +142,13 @@ class StatementRunner(FunctionCalls):
         """`print(t, loss.data[0])`: an item a print takes raises torch's error there (a 0-dim
         tensor indexed, an index out of range), as Python evaluates it; taken without a
         graph. What the reader cannot evaluate is only shown, so it is let be."""
-        items = [n for arg in nodes for n in _own_scope(arg) if isinstance(n, ast.Subscript)
-                 and not any(isinstance(c, ast.Call) for c in ast.walk(n))]
+        items: list[ast.Subscript | ast.Attribute] = [
+            n for arg in nodes for n in _own_scope(arg) if isinstance(n, ast.Subscript)
+            and not any(isinstance(c, ast.Call) for c in ast.walk(n))]
+        # `print(y.creator)` of an old tutorial: no tensor has it, Python raises there
+        items += [n for arg in nodes for n in _own_scope(arg) if isinstance(n, ast.Attribute)
+                  and isinstance(n.value, ast.Name) and not hasattr(torch.Tensor, n.attr)
+                  and isinstance(self.env.get(n.value.id), Pending | Ref)]
         if not items:
             return
         enabled, self.grad_enabled = self.grad_enabled, False

@@ -355,12 +355,6 @@ class Net(nn.Module):
 model = Net()
 y = model(torch.ones(2))
 """, 9, "outside its __init__"),
-    "optimizer_zero_grad_keeping_tensors": ("""
-model = nn.Linear(2, 1)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-model(torch.ones(2)).sum().backward()
-optimizer.zero_grad(set_to_none=False)
-""", 8, "set_to_none=True"),
     "model_to_float64": ("""
 class Net(nn.Module):
     def __init__(self):

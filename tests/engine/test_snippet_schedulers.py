@@ -82,4 +82,4 @@ def test_the_reference_trains_with_the_schedule(reference: dict[str, dict[str, A
 def test_other_scheduler_methods_are_refused_with_what_is_read() -> None:
     code = SNIPPETS["step_lr_halves_every_two_epochs"] + "sched.state_dict()\n"
     message = engine_side(code)["refused"]
-    assert "its step() and get_last_lr() are" in message
+    assert "a scheduler is read with .step(), .get_last_lr(), .get_lr()" in message

@@ -1,0 +1,53 @@
+"""Hooks on nn modules (`layer.register_forward_hook(fn)` and the others): a hook that only
+looks (prints or stores what it is given, returns nothing, or gives back unchanged the value
+torch would replace) changes nothing torch computes and is read as a handle; one that
+returns a replacement is refused."""
+
+from __future__ import annotations
+
+import ast
+
+from engine.snippets.parameters import ParameterReader
+from engine.snippets.safety import error_at
+from engine.snippets.values import Function, HookHandle, Module, Py, Value
+
+
+class ModuleHooks(ParameterReader):
+    def module_hook(self, module: Module, attr: str, node: ast.Call) -> Value:
+        """A hook that only looks is a handle; one returning a replacement is refused."""
+        args, kwargs = self.arguments(node)
+        given = [*args, *([kwargs.pop("hook")] if "hook" in kwargs else [])]
+        fn = given[0].value if len(given) == 1 and isinstance(given[0], Py) else None
+        if not isinstance(fn, Function) or kwargs:
+            raise error_at(node, f".{attr}() is read with a def of the hook")
+        body = [fn.node.body] if isinstance(fn.node, ast.Lambda) else fn.node.body
+        # `return output` of a forward hook (the value torch would replace, given back as
+        # it is) replaces nothing
+        params = [a.arg for a in fn.node.args.args]
+        same = params[2 if attr == "register_forward_hook" else 1] if len(params) == 3 else None
+        if any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == same
+               for part in body for n in ast.walk(part)):
+            same = None  # `output = output * 2; return output` is a replacement
+        returns = [n for part in body for n in ast.walk(part) if isinstance(n, ast.Return)
+                   and n.value is not None and not (isinstance(n.value, ast.Constant)
+                                                    and n.value.value is None)
+                   and not (isinstance(n.value, ast.Name) and n.value.id == same)]
+        if returns or isinstance(fn.node, ast.Lambda) and not _looks(fn.node.body):
+            raise error_at(node, f"a hook of .{attr}() that returns a replacement is not "
+                                 "read; a hook that only prints what it is given is")
+        return Py(HookHandle(None, self.calls_made()))
+
+
+MODULE_HOOKS = ("register_forward_hook", "register_forward_pre_hook",
+                "register_full_backward_hook", "register_backward_hook",
+                "register_full_backward_pre_hook")
+
+
+def _looks(node: ast.expr) -> bool:
+    """A lambda body that prints or stores, returning None."""
+    return isinstance(node, ast.Call) and (
+        isinstance(node.func, ast.Name) and node.func.id == "print"
+        or isinstance(node.func, ast.Attribute) and node.func.attr == "append")
+
+
+__all__ = ["MODULE_HOOKS", "ModuleHooks"]
