@@ -26,7 +26,7 @@ from engine.limits import LOOP_ITERATIONS
 from engine.ops import get_op
 from engine.snippets import numpy_values as npv
 from engine.snippets.plots import PlotReader
-from engine.snippets.safety import error_at, raised_at, short_text
+from engine.snippets.safety import FILE_READERS, error_at, raised_at, refuse_outside, short_text
 from engine.snippets.tables import TORCH_DTYPES, CreationError, dtype_name
 from engine.snippets.values import Number, Pending, Py, Ref, Value
 
@@ -126,6 +126,8 @@ class NumpyReader(PlotReader):
         return super().call(node)
 
     def numpy_call(self, name: str, node: ast.Call) -> Value:
+        if f"numpy.{name}" in FILE_READERS:  # np.loadtxt(...): a file, said as such
+            refuse_outside(f"numpy.{name}", node)
         state: Any = None
         short = name.removeprefix("random.")
         if name == "random.default_rng" or name == "random.RandomState":

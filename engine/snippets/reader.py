@@ -156,10 +156,10 @@ class _Importer(GradcheckReader, CustomFunctions):
             if path == "torch.manual_seed":
                 self.manual_seed(node)
                 return
-            if path in ("random.seed", "numpy.random.seed") and len(node.args) <= 1 \
-                    and not node.keywords:
-                # seeding Python's (or numpy's) generator leaves torch's numbers as they are;
-                # a use of that generator is still refused where it draws
+            if path == "random.seed" and len(node.args) <= 1 and not node.keywords:
+                # seeding Python's generator leaves torch's numbers as they are; a use of
+                # that generator is still refused where it draws (numpy's own seed is read
+                # by numpy_reader.py, whose draws follow it)
                 if node.args:
                     self.literal(node.args[0])
                 return
