@@ -9,6 +9,7 @@ any `.grad`: the Jacobian lens (engine/jacobian.py) and a program's jacobian cal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -40,13 +41,17 @@ class PureForward:
     leaf_ids: list[str]
     output_ids: list[str]
 
+    @cached_property
+    def graded(self) -> bool:
+        """A gradient kept as a graph differentiates by its input: a leaf it reaches must
+        require grad here as in the document, or torch has nothing to differentiate by.
+        Told once: the function is called again and again on one document (J row by row)."""
+        return any(node.op == GRAD_OP for node in self.doc.nodes())
+
     def __call__(self, *leaves: torch.Tensor) -> tuple[torch.Tensor, ...]:
         tensors: dict[str, torch.Tensor] = dict(zip(self.leaf_ids, leaves, strict=True))
-        nodes = self.doc.topological_nodes()
-        # a gradient kept as a graph differentiates by its input: a leaf it reaches must
-        # require grad here as in the document, or torch has nothing to differentiate by
-        graded = any(node.op == GRAD_OP for node in nodes)
-        for node in nodes:
+        graded = self.graded
+        for node in self.doc.topological_nodes():
             if node.id in tensors:
                 continue
             if node.op in (LEAF, CONSTANT):
