@@ -1,5 +1,6 @@
 """The statements that open a block or check one: `with torch.no_grad():` (and
-enable_grad, set_grad_enabled), `try`/`except` around a call torch refuses, and `assert`.
+enable_grad, set_grad_enabled, inference_mode), `try`/`except` around a call torch refuses,
+and `assert`.
 Read by the importer on concrete values, as Python would run them (statements.py runs the
 blocks' bodies).
 """
@@ -9,9 +10,12 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import torch
+
+from engine.ops import get_op
 from engine.snippets.pyexpr import PythonReader
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at, short_text
-from engine.snippets.values import Py
+from engine.snippets.values import Pending, Py, Value
 
 GRAD_MODES = {"torch.no_grad": False, "torch.enable_grad": True,
               "torch.inference_mode": False, "torch.autograd.no_grad": False,
@@ -81,7 +85,12 @@ class BlockReader(PythonReader):
         context = stmt.items[0].context_expr
         func = context.func if isinstance(context, ast.Call) else context
         path = self.module_path(func)
-        if path == "torch.set_grad_enabled" and isinstance(context, ast.Call):
+        inference = path == "torch.inference_mode"
+        if inference and isinstance(context, ast.Call) and (context.args or context.keywords):
+            given = context.args[0] if context.args else context.keywords[0].value
+            inference = self.plain(self.expr(given), given) is not False
+            mode = not inference
+        elif path == "torch.set_grad_enabled" and isinstance(context, ast.Call):
             flag = self.plain(self.expr(context.args[0]), context) if context.args else None
             if not isinstance(flag, bool):
                 raise error_at(context, "torch.set_grad_enabled takes True or False")
@@ -92,12 +101,38 @@ class BlockReader(PythonReader):
             raise error_at(stmt, f"with {short_text(context)} is not supported; only "
                                  "torch.no_grad() and torch.enable_grad() are read (files and "
                                  "other contexts are outside the computation Gradflow reads)")
-        saved = self.grad_enabled
-        self.grad_enabled = mode
+        saved = self.grad_enabled, self.inference
+        self.grad_enabled, self.inference = mode, inference
         try:
             self.run_block(stmt.body)
         finally:
-            self.grad_enabled = saved
+            self.grad_enabled, self.inference = saved
+
+    def op_node(self, op: str, inputs: list[Value], params: dict[str, Any],
+                where: ast.AST) -> Value:
+        """A tensor made under torch.inference_mode() may enter a graph only where the op
+        does not save it for backward (x + z, not x * z): asked of torch on the values."""
+        if self.grad_enabled and any(isinstance(v, Pending) and v.inference for v in inputs) \
+                and any(self.needs_grad(v) for v in inputs):
+            self.try_with_inference_tensors(op, inputs, params, where)
+        return super().op_node(op, inputs, params, where)
+
+    def try_with_inference_tensors(self, op: str, inputs: list[Value], params: dict[str, Any],
+                                   where: ast.AST) -> None:
+        args: list[Any] = []
+        for value in inputs:
+            t = self.concrete(value, where)
+            if isinstance(value, Pending) and value.inference and isinstance(t, torch.Tensor):
+                with torch.inference_mode():
+                    t = t.clone()
+            elif isinstance(t, torch.Tensor):
+                t = t.detach().requires_grad_(self.needs_grad(value))
+            args.append(t)
+        try:
+            get_op(op).call(*args, **params)
+        except RuntimeError as exc:
+            if "Inference tensors" in str(exc):
+                raise raised_at(where, exc) from None
 
     def try_block(self, stmt: ast.Try) -> None:
         try:

@@ -153,7 +153,8 @@ class ConcreteReader(TorchCallReader):
         except CreationError as exc:
             raise error_at(where, str(exc)) from None
         self.check_size(torch.empty(t.shape, device="meta"), where)
-        return Pending(t.detach().tolist(), dtype, requires_grad, origin=where)
+        return Pending(t.detach().tolist(), dtype, requires_grad, origin=where,
+                       inference=self.inference)
 
     def wrap(self, obj: Any, where: ast.AST) -> Value:
         """A plain torch/Python result back into a snippet value."""

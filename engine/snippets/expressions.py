@@ -61,6 +61,7 @@ class ExprReader:
         self.holders: dict[str, str] = {}  # node name → node id, the same way
         self.suffix: dict[str, int] = {}  # base name → the next number to try after it
         self.grad_enabled = True  # False inside `with torch.no_grad():`
+        self.inference = False  # inside `with torch.inference_mode():` (tensors made are marked)
         self.elements = 0  # elements in all tensors made so far
         # nodes of an index/reshape op that stand for a new tensor in torch, not a view
         # (the values of x.max(dim)): an in-place update of one changes nothing else

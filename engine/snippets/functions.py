@@ -50,6 +50,7 @@ class FunctionCalls(BlockReader):
                 raise error_at(decorator, "decorators other than @torch.no_grad() are not "
                                           "supported; remove it")
             fn.grad_enabled = GRAD_MODES[path]
+            fn.inference = path == "torch.inference_mode"
         self.env[stmt.name] = Py(fn)
 
     def call_function(self, fn: Function, node: ast.Call) -> Value:
@@ -131,10 +132,10 @@ class FunctionCalls(BlockReader):
                node: ast.Call) -> Value:
         """The function's body read with its parameters bound to these values."""
         local = self.bound(fn, args, kwargs, node)
-        saved, saved_grad = self.env, self.grad_enabled
+        saved, saved_grad, saved_inference = self.env, self.grad_enabled, self.inference
         self.env = ChainMap(local, fn.scope if fn.scope is not None else self.env)
         if fn.grad_enabled is not None:
-            self.grad_enabled = fn.grad_enabled
+            self.grad_enabled, self.inference = fn.grad_enabled, fn.inference
         self.depth += 1
         try:
             if isinstance(fn.node, ast.Lambda):
@@ -146,5 +147,5 @@ class FunctionCalls(BlockReader):
         except (LoopBreak, LoopContinue):
             raise error_at(node, "break or continue outside a loop") from None
         finally:
-            self.env, self.grad_enabled = saved, saved_grad
+            self.env, self.grad_enabled, self.inference = saved, saved_grad, saved_inference
             self.depth -= 1

@@ -306,7 +306,7 @@ class TorchCallReader(ExprReader):
             raise error_at(node, f"torch.{fn}: {exc}") from None
         if requires_grad:
             _probe(node, dtype, True, "creation", leaf=True)
-        pending = Pending(value, dtype, requires_grad, origin=node)
+        pending = Pending(value, dtype, requires_grad, origin=node, inference=self.inference)
         if requires_grad is not None:
             self.leaves_pending.append(pending)
         return pending

@@ -25,6 +25,7 @@ class Pending:
     origin: ast.AST | None = None  # the creation call, where errors about it point
     slot: str | None = None  # the node id kept for it where its name was bound
     no_graph: str | None = None  # why it may not enter the graph (a value read off a grad)
+    inference: bool = False  # made under torch.inference_mode(): torch will not save it
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Function:
     defaults: list[Value] = field(default_factory=list)
     scope: Any = None  # the names it sees besides its own: where it was defined
     grad_enabled: bool | None = None  # False under @torch.no_grad()
+    inference: bool = False  # under @torch.inference_mode()
     kw_defaults: list[Value | None] = field(default_factory=list)  # of keyword-only ones
 
     @property
