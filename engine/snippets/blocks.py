@@ -1,6 +1,6 @@
 """The statements that open a block or check one: `with torch.no_grad():` (and
 enable_grad, set_grad_enabled, inference_mode), `try`/`except` around a call torch refuses,
-and `assert`.
+`assert`, and torch's anomaly mode (`set_detect_anomaly(True)`, `with detect_anomaly():`).
 Read by the importer on concrete values, as Python would run them (statements.py runs the
 blocks' bodies).
 """
@@ -8,6 +8,7 @@ blocks' bodies).
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import Any
 
 import torch
@@ -24,6 +25,10 @@ _EXCEPTIONS = {"Exception": Exception, "RuntimeError": RuntimeError, "TypeError"
                "ValueError": ValueError, "IndexError": IndexError,
                "AttributeError": AttributeError, "ZeroDivisionError": ZeroDivisionError,
                "AssertionError": AssertionError}
+
+ANOMALY_MODES = ("torch.autograd.set_detect_anomaly", "torch.autograd.detect_anomaly",
+                 "torch.autograd.anomaly_mode.set_detect_anomaly",
+                 "torch.autograd.anomaly_mode.detect_anomaly")
 
 # torch raises this one while the backward runs, after other branches may have accumulated
 _IN_PLACE_ERROR = "one of the variables needed for gradient computation has been modified"
@@ -42,6 +47,9 @@ class BlockReader(PythonReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.open_tries: list[ast.Try] = []  # the try statements around the one being read
+        # where the snippet turned torch's anomaly mode on: a backward computing NaN then
+        # raises, which the reader checks once the document is whole (check_anomaly)
+        self.anomaly_at: ast.AST | None = None
 
     def run_block(self, body: list[ast.stmt]) -> None:
         raise NotImplementedError  # statements.py
@@ -85,6 +93,10 @@ class BlockReader(PythonReader):
         context = stmt.items[0].context_expr
         func = context.func if isinstance(context, ast.Call) else context
         path = self.module_path(func)
+        if path in ANOMALY_MODES and isinstance(context, ast.Call):
+            self.anomaly_mode(context)
+            self.run_block(stmt.body)
+            return
         inference = path == "torch.inference_mode"
         if inference and isinstance(context, ast.Call) and (context.args or context.keywords):
             given = context.args[0] if context.args else context.keywords[0].value
@@ -107,6 +119,42 @@ class BlockReader(PythonReader):
             self.run_block(stmt.body)
         finally:
             self.grad_enabled, self.inference = saved
+
+    def torch_call(self, path: str, node: ast.Call) -> Value:
+        if path in ANOMALY_MODES:
+            self.anomaly_mode(node)
+            return Py(None)
+        return super().torch_call(path, node)
+
+    def anomaly_mode(self, node: ast.Call) -> None:
+        """Anomaly mode changes no number: only a backward that computes NaN raises in it."""
+        args, kwargs = self.arguments(node)
+        given = args[0] if args else kwargs.get("mode", Py(True))
+        on = self.plain(given, node)
+        if not isinstance(on, bool) or len(args) > 2 or set(kwargs) - {"mode", "check_nan"}:
+            raise error_at(node, f"{short_text(node)}: anomaly mode is read as "
+                                 "set_detect_anomaly(True) or set_detect_anomaly(False)")
+        if "check_nan" in kwargs or len(args) == 2:
+            on = on and self.plain(kwargs.get("check_nan", args[-1]), node) is not False
+        if on and self.anomaly_at is None:
+            self.anomaly_at = node
+
+    def check_anomaly(self) -> None:
+        """Refuse a snippet whose backward computes NaN with anomaly mode on: torch stops
+        there (naming the backward function), which the document's calls do not do."""
+        if self.anomaly_at is None:
+            return
+        from engine.run import run  # only here: reading a snippet needs no run otherwise
+
+        with warnings.catch_warnings():  # torch's notes on stderr say nothing to the user
+            warnings.simplefilter("ignore")
+            with torch.autograd.detect_anomaly(check_nan=True):
+                error = run(self.doc).error
+        if error is not None and "returned nan values" in error.message:
+            raise error_at(self.anomaly_at, f"{short_text(self.anomaly_at)} makes torch raise "
+                                            f"at a backward that computes NaN ({error.message}"
+                                            "); Gradflow shows the NaN gradients only with "
+                                            "anomaly mode off: remove this line to see them")
 
     def op_node(self, op: str, inputs: list[Value], params: dict[str, Any],
                 where: ast.AST) -> Value:

@@ -78,6 +78,7 @@ def _import(text: str, layout: bool = True, watch: ReadWatch | None = None) -> D
         importer, caught[found[0]] = again, found[1]
     try:
         importer.check_grad_asserts()
+        importer.check_anomaly()
     except TorchRaised as exc:  # an assert on a .grad failed: the script stops there
         if layout:
             _lay_out(importer.doc)
