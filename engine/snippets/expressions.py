@@ -259,6 +259,9 @@ class ExprReader:
             raise error_at(where, f"{short_text(where)}: the snippet's tensors are "
                                   f"{ELEMENTS_TOTAL.message()}")
 
+    def module_attribute(self, path: str, node: ast.AST) -> Value:
+        raise NotImplementedError  # pyexpr.py
+
     def computed_constant(self, op: str, inputs: list[Value], params: dict[str, Any],
                           where: ast.AST) -> Value:
         """Overridden where concrete values are known (concrete.py)."""
@@ -268,7 +271,10 @@ class ExprReader:
     def expr(self, node: ast.expr) -> Value:
         if isinstance(node, ast.Name):
             if node.id in self.modules:
-                refuse_outside(self.modules[node.id], node)
+                path = self.modules[node.id]
+                refuse_outside(path, node)
+                if path.startswith(("math.", "torch.")) and path.count(".") == 1:
+                    return self.module_attribute(path, node)  # `from math import pi`
                 raise error_at(node, f"{node.id} is a module, not a tensor")
             return self.lookup(node)
         if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float):

@@ -10,6 +10,7 @@ import ast
 import builtins
 import itertools
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,8 @@ MATH_FUNCTIONS = frozenset({
     "acos", "floor", "ceil", "fabs", "pow", "isclose", "isfinite", "isnan", "factorial",
     "erf", "sinh", "cosh", "radians", "degrees", "hypot", "prod", "fsum", "gcd", "copysign",
 })
+CLOCKS = frozenset({"time", "perf_counter", "monotonic", "process_time", "time_ns",
+                    "perf_counter_ns", "monotonic_ns", "process_time_ns"})
 _BUILTINS: dict[str, Callable[..., Any]] = {
     "len": len, "range": range, "abs": abs, "min": min, "max": max, "float": float,
     "int": int, "round": round, "bool": bool, "str": str, "repr": repr}
@@ -194,6 +197,22 @@ class BuiltinCalls(RecurrentLayers):
         except Exception as exc:  # noqa: BLE001 - Python's own words, at run time
             raise raised_at(node, exc) from None
         return self.wrap(result, node)
+
+    def time_call(self, name: str, node: ast.Call) -> Value:
+        """time.time(), time.perf_counter(): the clock, as the script would print it (no
+        number of the computation depends on it); time.sleep() waits for nothing."""
+        if name not in CLOCKS and name != "sleep":
+            raise error_at(node, f"time.{name} is not supported; time.sleep and the clocks "
+                                 f"({', '.join(sorted(CLOCKS))}) are")
+        args, kwargs = self.arguments(node)
+        if name == "sleep":
+            if len(args) != 1 or kwargs or not isinstance(self.plain(args[0], node), int | float):
+                raise error_at(node, "time.sleep takes a number of seconds")
+            return Py(None)
+        if args or kwargs:
+            raise raised_at(node, TypeError(f"time.{name}() takes no arguments "
+                                            f"({len(args) + len(kwargs)} given)"))
+        return Number(getattr(time, name)())
 
     def itertools_call(self, name: str, node: ast.Call) -> Value:
         """itertools.product(*ranges): the tuples it gives, as a list, bounded as a loop is."""

@@ -268,6 +268,8 @@ class PythonReader(BuiltinCalls):
             refuse_outside(path, node)
             if path.startswith("math."):
                 return self.math_call(path.removeprefix("math."), node)
+            if path.startswith("time."):
+                return self.time_call(path.removeprefix("time."), node)
             if path.startswith("itertools."):
                 return self.itertools_call(path.removeprefix("itertools."), node)
             if path.startswith("torch.nn.") and path.count(".") == 2:

@@ -3,9 +3,10 @@
 Nothing in a snippet is ever run by Python: the importer evaluates the statements itself.
 This pass still refuses, for the whole text at once and before any torch call the importer
 makes, everything that reaches outside torch: names the snippet does not define (`os`,
-`open`, `__import__`), private or dunder attributes, imports of anything but torch, math and
-itertools (numpy, matplotlib and torch.optim may be imported: numpy arrays are read as plain
-data (numpy_reader.py), plots as nothing (plots.py), other uses are refused where read),
+`open`, `__import__`), private or dunder attributes, imports of anything but torch, math,
+time and itertools (numpy, matplotlib and torch.optim may be imported: numpy arrays are read
+as plain data (numpy_reader.py), plots as nothing (plots.py), other uses are refused where
+read),
 and the constructs outside plain computation (generators, async, del, raise...).
 Loops, def, lambda, `with torch.no_grad()` (statements.py), nn.Module classes (classes.py) and
 custom autograd Functions (custom_functions.py)
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import math
+import time
 
 import torch
 
@@ -25,7 +28,9 @@ MAX_SNIPPET_CHARS = 200_000
 
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-                 "torch.autograd.functional", "math", "itertools", *FUNC_MODULES)
+                 "torch.autograd.functional", "math", "itertools", "time", *FUNC_MODULES)
+# Python's modules whose public names a snippet may import by name: `from math import pi`
+_PYTHON_MODULES = {"math": math, "time": time}
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.backward", "itertools.product",
@@ -48,8 +53,8 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions b
                     "once_differentiable), torch.autograd.functional "
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
                     "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap), "
-                    "torch.autograd.forward_ad, torch.autograd.gradcheck, math and itertools "
-                    "(product)")
+                    "torch.autograd.forward_ad, torch.autograd.gradcheck, math, time (its "
+                    "clocks) and itertools (product)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 # functions of the outside libraries that read a file (refused as such where they are used)
@@ -195,7 +200,9 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
         owner = _NN_SUBMODULES.get(module, module)
         full = f"{owner}.{alias.name}"
         known = (full in TORCH_MODULES + IMPORTABLE_OBJECTS or outside_library(full) is not None
-                 or _torch_function(owner, alias.name))
+                 or _torch_function(owner, alias.name)
+                 or owner in _PYTHON_MODULES and not alias.name.startswith("_")
+                 and hasattr(_PYTHON_MODULES[owner], alias.name))
         full = _OLD_PATHS.get(full, full)
         known = known or full in IMPORTABLE_OBJECTS
         if node.level or alias.name == "*" or not known:

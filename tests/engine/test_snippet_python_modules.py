@@ -1,0 +1,66 @@
+"""Python's own modules as learners import them, read as plain Python runs them (in a
+subprocess): `from math import pi, sqrt` binds math's names, and `time`'s clocks time a
+training loop (no number of the computation depends on them; time.sleep waits for
+nothing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_corpus import agrees, engine_side
+from torch_reference import by_name
+
+SNIPPETS = {
+    "from_math_import_names": """import torch
+from math import pi, sqrt, exp as e_to
+x = torch.tensor([0.25, 2.0], requires_grad=True)
+y = (torch.sin(x * pi) * sqrt(2) + x * e_to(1.0)).sum()
+y.backward()
+""",
+    "a_timed_training_loop": """import time
+import torch
+from time import perf_counter
+torch.manual_seed(0)
+w = torch.randn(3, requires_grad=True)
+X = torch.randn(8, 3)
+t0 = time.time()
+start = perf_counter()
+for step in range(5):
+    loss = (X @ w - 1).pow(2).mean()
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+        w.grad.zero_()
+    time.sleep(0.01)
+print(f"took {time.time() - t0:.3f} s", perf_counter() - start >= 0)
+loss = (X @ w - 1).pow(2).mean()
+loss.backward()
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, dict[str, Any]]:
+    return by_name(SNIPPETS)
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]) -> None:
+    verdict = agrees(engine_side(SNIPPETS[name]), reference[name])
+    assert verdict is None, verdict
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    import math
+
+    grad = reference["from_math_import_names"]["grads"]["x"]
+    want = [math.cos(v * math.pi) * math.pi * math.sqrt(2) + math.e for v in (0.25, 2.0)]
+    assert grad == pytest.approx(want, rel=1e-6)
+    assert reference["a_timed_training_loop"]["grads"]["w"] is not None
+
+
+def test_other_names_of_time_are_refused_by_name() -> None:
+    refused = engine_side("import time\nimport torch\nt = time.localtime()\n")["refused"]
+    assert "time.localtime is not supported" in refused
