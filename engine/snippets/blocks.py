@@ -14,8 +14,8 @@ from typing import Any
 import torch
 
 from engine.ops import get_op
-from engine.snippets.pyexpr import PythonReader
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at, short_text
+from engine.snippets.setup_calls import SetupCalls
 from engine.snippets.values import Pending, Py, Value
 
 GRAD_MODES = {"torch.no_grad": False, "torch.enable_grad": True,
@@ -43,7 +43,7 @@ def caught_half_way(line: int, col: int, error_type: str, message: str) -> Impor
                         "remove the try to see torch's error, then fix the call", line, col)
 
 
-class BlockReader(PythonReader):
+class BlockReader(SetupCalls):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.open_tries: list[ast.Try] = []  # the try statements around the one being read

@@ -1,5 +1,5 @@
 """Python's builtins (len, range, min, max, sum, zip, ...), `type`/`isinstance`, `math`,
-`itertools.product`, and
+`time`'s clocks, `random` (python_random.py), `itertools.product`, and
 what `for v in value` visits. Each is evaluated by the importer on concrete values with a
 fixed table of allowed functions; nothing is handed to Python's eval.
 """
@@ -18,6 +18,7 @@ from engine.limits import LOOP_ITERATIONS
 from engine.snippets import param_containers
 from engine.snippets.module_kinds import CONTAINERS
 from engine.snippets.param_containers import PARAM_CONTAINERS
+from engine.snippets.python_random import PythonRandom
 from engine.snippets.recurrent import RecurrentLayers
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.typecheck import is_instance, kinds_of, type_of
@@ -41,6 +42,15 @@ _APPLYING = ("map", "filter", "sorted")
 
 
 class BuiltinCalls(RecurrentLayers):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.py_random = PythonRandom(0)  # Python's random module (the importer seeds it)
+
+    def random_call(self, name: str, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        return self.py_random.call(name, args, kwargs, lambda v: self.plain(v, node),
+                                   lambda v: self.items(v, node), node)
+
     @staticmethod
     def identity(value: Value) -> int:
         """What id() tells apart: the same module, list or tensor gives the same number

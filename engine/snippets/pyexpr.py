@@ -265,6 +265,8 @@ class PythonReader(BuiltinCalls):
             return self.builtin(func.id, node)
         path = self.module_path(func)
         if path is not None:
+            if path.startswith("random."):
+                return self.random_call(path.removeprefix("random."), node)
             refuse_outside(path, node)
             if path.startswith("math."):
                 return self.math_call(path.removeprefix("math."), node)

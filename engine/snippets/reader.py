@@ -29,6 +29,7 @@ from engine.names import RESERVED_NAMES
 from engine.snippets.caught import Caught
 from engine.snippets.custom_functions import CustomFunctions
 from engine.snippets.gradcheck_call import GradcheckReader
+from engine.snippets.python_random import PythonRandom
 from engine.snippets.safety import (
     ImportError_,
     TorchRaised,
@@ -138,6 +139,7 @@ class _Importer(GradcheckReader, CustomFunctions):
         # no manual_seed: fresh random numbers, as torch would give
         self.generator.manual_seed(seed)
         self.seed_numpy(seed)
+        self.py_random = PythonRandom(seed)
         self.backward: _Backward | None = None
 
     # ---- statements -------------------------------------------------------------------
@@ -156,13 +158,6 @@ class _Importer(GradcheckReader, CustomFunctions):
             path = self.module_path(func)
             if path == "torch.manual_seed":
                 self.manual_seed(node)
-                return
-            if path == "random.seed" and len(node.args) <= 1 and not node.keywords:
-                # seeding Python's generator leaves torch's numbers as they are; a use of
-                # that generator is still refused where it draws (numpy's own seed is read
-                # by numpy_reader.py, whose draws follow it)
-                if node.args:
-                    self.literal(node.args[0])
                 return
             if path == "torch.autograd.backward":
                 self.autograd_backward(node)

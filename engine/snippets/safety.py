@@ -4,7 +4,7 @@ Nothing in a snippet is ever run by Python: the importer evaluates the statement
 This pass still refuses, for the whole text at once and before any torch call the importer
 makes, everything that reaches outside torch: names the snippet does not define (`os`,
 `open`, `__import__`), private or dunder attributes, imports of anything but torch, math,
-time and itertools (numpy, matplotlib and torch.optim may be imported: numpy arrays are read
+random, time and itertools (numpy, matplotlib and torch.optim may be imported: numpy arrays are read
 as plain data (numpy_reader.py), plots as nothing (plots.py), other uses are refused where
 read),
 and the constructs outside plain computation (generators, async, del, raise...).
@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import builtins
 import math
+import random
 import time
 
 import torch
@@ -28,9 +29,10 @@ MAX_SNIPPET_CHARS = 200_000
 
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-                 "torch.autograd.functional", "math", "itertools", "time", *FUNC_MODULES)
+                 "torch.autograd.functional", "math", "itertools", "time", "random",
+                 *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
-_PYTHON_MODULES = {"math": math, "time": time}
+_PYTHON_MODULES = {"math": math, "time": time, "random": random}
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.backward", "itertools.product",
@@ -53,8 +55,8 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions b
                     "once_differentiable), torch.autograd.functional "
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
                     "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap), "
-                    "torch.autograd.forward_ad, torch.autograd.gradcheck, math, time (its "
-                    "clocks) and itertools (product)")
+                    "torch.autograd.forward_ad, torch.autograd.gradcheck, math, random, time "
+                    "(its clocks) and itertools (product)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 # functions of the outside libraries that read a file (refused as such where they are used)
@@ -71,8 +73,6 @@ OUTSIDE_LIBRARIES = {
                   "(Gradflow saves the graph itself)",
     "torch.load": "reading a file is outside the computation Gradflow reads; make the "
                   "tensors with torch.tensor(...)",
-    "random": "Python's random module is outside the computation Gradflow reads (its numbers "
-              "are not torch's); use torch.randperm, torch.rand or torch.randint",
     "torchvision": "data sets, transforms and trained models (torchvision) are outside the "
                    "computation Gradflow reads; make the tensors with torch.tensor(...)",
     "pandas": "data frames (pandas) are outside the computation Gradflow reads; make the "
