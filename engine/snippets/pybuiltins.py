@@ -225,9 +225,18 @@ class BuiltinCalls(RecurrentLayers):
         return Number(getattr(time, name)())
 
     def itertools_call(self, name: str, node: ast.Call) -> Value:
-        """itertools.product(*ranges): the tuples it gives, as a list, bounded as a loop is."""
+        """itertools.product(*ranges): the tuples it gives, as a list, bounded as a loop is;
+        itertools.count(start, step): counted by a for loop, turn by turn, until it breaks."""
+        if name == "count":
+            args, kwargs = self.arguments(node)
+            try:
+                return Py(itertools.count(*(self.plain(a, node) for a in args),
+                                          **{k: self.plain(v, node) for k, v in kwargs.items()}))
+            except TypeError as exc:
+                raise raised_at(node, exc) from None
         if name != "product":
-            raise error_at(node, f"itertools.{name} is not supported; itertools.product is")
+            raise error_at(node, f"itertools.{name} is not supported; itertools.product and "
+                                 "itertools.count are")
         starred = [a for a in node.args if isinstance(a, ast.Starred)]
         if starred:  # product(*ranges): each sequence of the list, as Python unpacks it
             args = [v for a in node.args for v in (

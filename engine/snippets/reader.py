@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import inspect
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from engine.snippets.safety import (
     TorchRaised,
     error_at,
     parse,
+    raised_at,
     scan,
     short_text,
 )
@@ -349,6 +351,15 @@ class _Importer(GradcheckReader, CustomFunctions):
         return _arguments(call, names, what)
 
 
+# the functions whose arguments _arguments reads, by the name it is given: a keyword the real
+# function does not have is Python's TypeError when the script runs (`retain_variables=`)
+_TORCH_FUNCTIONS: dict[str, Any] = {
+    "backward": torch.Tensor.backward, "torch.autograd.backward": torch.autograd.backward,
+    "torch.autograd.grad": torch.autograd.grad,
+    **{f"torch.autograd.functional.{name}": getattr(torch.autograd.functional, name)
+       for name in ("jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")}}
+
+
 def _arguments(call: ast.Call, names: tuple[str, ...], what: str) -> dict[str, ast.expr]:
     """Positional and keyword arguments of a call, by parameter name."""
     if len(call.args) > len(names):
@@ -356,6 +367,11 @@ def _arguments(call: ast.Call, names: tuple[str, ...], what: str) -> dict[str, a
     out = dict(zip(names, call.args, strict=False))
     for kw in call.keywords:
         if kw.arg is None or kw.arg not in names:
+            function = _TORCH_FUNCTIONS.get(what)
+            if kw.arg is not None and function is not None and \
+                    kw.arg not in inspect.signature(function).parameters:
+                raise raised_at(kw, TypeError(f"{function.__qualname__}() got an unexpected "
+                                              f"keyword argument '{kw.arg}'"))
             raise error_at(kw, f"{what} has no argument {kw.arg}=; it takes "
                                f"{', '.join(names)}")
         if kw.arg in out:

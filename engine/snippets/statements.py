@@ -11,6 +11,7 @@ in engine/limits.py.
 from __future__ import annotations
 
 import ast
+import itertools
 import threading
 from collections import ChainMap
 from dataclasses import dataclass, field
@@ -82,8 +83,8 @@ class StatementRunner(FunctionCalls):
             if watch.stop.is_set():
                 raise error_at(stmt, "reading stopped here, as asked; nothing was imported")
         if SNIPPET_STATEMENTS.exceeded(self.statements_run):
-            raise error_at(stmt, f"reading this statement goes {SNIPPET_STATEMENTS.message()} "
-                                 "(a loop that never ends?)")
+            raise error_at(stmt, f"reading this statement goes {SNIPPET_STATEMENTS.message()}; "
+                                 "make the loops shorter (fewer steps show the same graph)")
         if isinstance(stmt, ast.Import | ast.ImportFrom):
             self.modules.update(imported_names(stmt))
             missing = missing_module(stmt)
@@ -330,8 +331,8 @@ class StatementRunner(FunctionCalls):
 
     def for_loop(self, stmt: ast.For) -> None:
         iterable = self.expr(stmt.iter)
-        if isinstance(iterable, Py) and isinstance(iterable.value, range):
-            items: Any = (Number(i) for i in iterable.value)
+        if isinstance(iterable, Py) and isinstance(iterable.value, range | itertools.count):
+            items: Any = (Number(i) for i in iterable.value)  # turn by turn: count never ends
         else:
             items = self.items(iterable, stmt.iter)
         for item in items:

@@ -215,8 +215,11 @@ def test_random_values_equal_torchs_own() -> None:
 UNSUPPORTED = [
     ("import torch\nclass A:\n    pass\na = A()\n", 2, 1,
      "the class A does not derive from nn.Module alone"),
-    ("import torch\nx = torch.ones(2)\nwhile True:\n    pass\n", 4, 5,
-     "over the limit of 100,000 statements run while reading a snippet"),
+    ("import torch\nx = torch.ones(2)\nwhile True:\n    pass\n", 3, 1,
+     "over the limit of 100,000 loop iterations"),
+    ("import torch\nx = torch.ones(2)\nfor i in range(99_999):\n" + "    a = i\n" * 11,
+     13, 5, "over the limit of 1,000,000 statements run while reading a snippet; make the "
+     "loops shorter"),
     ("import torch\nx = [i for i in range(10 ** 6)]\n", 2, 17,
      "over the limit of 100,000 loop iterations"),
     ("import torch\nx = torch.ones(2, requires_grad=True)\n"

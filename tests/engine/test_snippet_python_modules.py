@@ -1,7 +1,8 @@
 """Python's own modules as learners import them, read as plain Python runs them (in a
 subprocess): `from math import pi, sqrt` binds math's names, and `time`'s clocks time a
 training loop (no number of the computation depends on them; time.sleep waits for
-nothing)."""
+nothing), `itertools.count` counts a loop until it breaks, and a keyword torch's function
+does not have is Python's TypeError where the script stops."""
 
 from __future__ import annotations
 
@@ -17,6 +18,25 @@ from math import pi, sqrt, exp as e_to
 x = torch.tensor([0.25, 2.0], requires_grad=True)
 y = (torch.sin(x * pi) * sqrt(2) + x * e_to(1.0)).sum()
 y.backward()
+""",
+    "a_loop_over_itertools_count": """import torch
+from itertools import count
+w = torch.tensor([1.0, -2.0], requires_grad=True)
+for step in count(1):
+    loss = (w ** 2).sum() * step
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.05 * w.grad
+        w.grad.zero_()
+    if loss.item() < 1.0:
+        break
+loss = (w ** 3).sum()
+loss.backward()
+""",
+    "a_keyword_backward_no_longer_has": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (x * 3).sum()
+y.backward(retain_variables=True)
 """,
     "a_timed_training_loop": """import time
 import torch
@@ -59,6 +79,10 @@ def test_the_reference_really_computes_what_is_compared(
     want = [math.cos(v * math.pi) * math.pi * math.sqrt(2) + math.e for v in (0.25, 2.0)]
     assert grad == pytest.approx(want, rel=1e-6)
     assert reference["a_timed_training_loop"]["grads"]["w"] is not None
+    assert reference["a_loop_over_itertools_count"]["grads"]["w"] is not None
+    assert reference["a_keyword_backward_no_longer_has"]["error"] == {
+        "type": "TypeError",
+        "message": "Tensor.backward() got an unexpected keyword argument 'retain_variables'"}
 
 
 def test_other_names_of_time_are_refused_by_name() -> None:
