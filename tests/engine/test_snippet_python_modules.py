@@ -1,7 +1,8 @@
 """Python's own modules as learners import them, read as plain Python runs them (in a
 subprocess): `from math import pi, sqrt` binds math's names, and `time`'s clocks time a
 training loop (no number of the computation depends on them; time.sleep waits for
-nothing), `itertools.count` counts a loop until it breaks, and a keyword torch's function
+nothing), `itertools.count` counts a loop until it breaks, float("inf") and overflow to inf are
+Python's, and a keyword torch's function
 does not have is Python's TypeError where the script stops."""
 
 from __future__ import annotations
@@ -32,6 +33,29 @@ for step in count(1):
         break
 loss = (w ** 3).sum()
 loss.backward()
+""",
+    "early_stopping_from_infinity": """import torch
+torch.manual_seed(0)
+w = torch.nn.Parameter(torch.randn(3))
+x = torch.arange(1., 7.).reshape(2, 3)
+best = float("inf")
+patience = 0
+for epoch in range(100):
+    loss = ((x @ w) - 1).pow(2).mean()
+    if loss.item() < best - 1e-4:
+        best = loss.item()
+        patience = 0
+    else:
+        patience += 1
+        if patience > 3:
+            break
+    w.grad = None
+    loss.backward()
+    with torch.no_grad():
+        w.sub_(0.01 * w.grad)
+big = 1e308 * 10
+z = (w * (big - big)).sum()
+z.backward()
 """,
     "a_keyword_backward_no_longer_has": """import torch
 x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -80,6 +104,8 @@ def test_the_reference_really_computes_what_is_compared(
     assert grad == pytest.approx(want, rel=1e-6)
     assert reference["a_timed_training_loop"]["grads"]["w"] is not None
     assert reference["a_loop_over_itertools_count"]["grads"]["w"] is not None
+    assert all(str(g) in ("NaN", "nan")  # inf - inf, as Python computes it
+               for g in reference["early_stopping_from_infinity"]["every_leaf_grad"][0])
     assert reference["a_keyword_backward_no_longer_has"]["error"] == {
         "type": "TypeError",
         "message": "Tensor.backward() got an unexpected keyword argument 'retain_variables'"}
