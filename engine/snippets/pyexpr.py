@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import string
 from typing import Any
 
 import torch
@@ -353,7 +354,10 @@ class PythonReader(BuiltinCalls):
                 raise error_at(node, "Generator.manual_seed takes one whole number")
             receiver.value.manual_seed(seed)
             return receiver  # torch returns the generator itself
-        args, _ = self.arguments(node)
+        args, kwargs = self.arguments(node)
+        if isinstance(receiver.value, str) and attr == "format":
+            return Py(formatted(receiver.value, [self.concrete(a, node) for a in args],
+                                {k: self.concrete(v, node) for k, v in kwargs.items()}, node))
         if isinstance(receiver.value, list) and attr in ("append", "extend") and len(args) == 1:
             if attr == "append":
                 receiver.value.append(args[0])
@@ -362,7 +366,7 @@ class PythonReader(BuiltinCalls):
             return Py(None)
         if isinstance(receiver.value, str) and attr in _STR_METHODS and \
                 all(isinstance(a, Py) and isinstance(a.value, str) for a in args):
-            # "a b".split(): plain text methods, on strings only (never str.format)
+            # "a b".split(): plain text methods, on strings only
             texts = [a.value for a in args if isinstance(a, Py)]
             return self.wrap(getattr(receiver.value, attr)(*texts), node)
         if isinstance(receiver.value, dict) and attr in ("keys", "values", "items") and not args:
@@ -386,6 +390,39 @@ class PythonReader(BuiltinCalls):
 _FILLS = ("zero_", "fill_", "uniform_", "normal_")
 _STR_METHODS = frozenset({"split", "lower", "upper", "strip", "replace", "startswith",
                           "endswith"})
+
+
+def formatted(template: str, args: list[Any], kwargs: dict[str, Any], where: ast.AST) -> str:
+    """`"{}: {:.4f}".format(step, loss)` as Python gives it, field by field: a field that
+    reaches into its value (`{0.grad}`, `{0[1]}`) or a nested one is refused, as str.format
+    would then read attributes of whatever it is given."""
+    out: list[str] = []
+    automatic = 0  # the next automatic field's number; -1 once one is numbered by hand
+    try:
+        for literal, field, spec, conversion in string.Formatter().parse(template):
+            out.append(literal)
+            if field is None:
+                continue
+            if "." in field or "[" in field or (spec and "{" in spec):
+                raise error_at(where, f"str.format with the field {{{field}}} is not "
+                                      "supported; write the value itself, e.g. {} or {0}")
+            if field == "" and automatic < 0 or field.isdigit() and automatic > 0:
+                raise ValueError("cannot switch from " + (
+                    "manual field specification to automatic field numbering" if field == ""
+                    else "automatic field numbering to manual field specification"))
+            if field == "":
+                field, automatic = str(automatic), automatic + 1
+            elif field.isdigit():
+                automatic = -1  # numbered by hand from here on
+            value = args[int(field)] if field.isdigit() else kwargs[field]
+            value = {None: value, "s": str(value), "r": repr(value), "a": ascii(value)}[
+                conversion]
+            out.append(format(value, spec or ""))
+    except ImportError_:
+        raise
+    except (IndexError, KeyError, ValueError, TypeError) as exc:
+        raise raised_at(where, exc) from None  # Python's own words, where the script stops
+    return "".join(out)
 
 
 def _type_name(value: Value) -> str:

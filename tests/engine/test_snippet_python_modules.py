@@ -1,9 +1,9 @@
 """Python's own modules as learners import them, read as plain Python runs them (in a
 subprocess): `from math import pi, sqrt` binds math's names, and `time`'s clocks time a
 training loop (no number of the computation depends on them; time.sleep waits for
-nothing), `itertools.count` counts a loop until it breaks, float("inf") and overflow to inf are
-Python's, and a keyword torch's function
-does not have is Python's TypeError where the script stops."""
+nothing), `itertools.count` counts a loop until it breaks, float("inf") and overflow to inf
+are Python's, str.format is Python's own (a field reaching into its value is refused), and a
+keyword torch's function does not have is Python's TypeError where the script stops."""
 
 from __future__ import annotations
 
@@ -57,6 +57,18 @@ big = 1e308 * 10
 z = (w * (big - big)).sum()
 z.backward()
 """,
+    "str_format_of_numbers_and_tensors": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+loss = (x ** 2).sum()
+loss.backward()
+title = "loss={:.4f} step {} {name!r}".format(loss.item(), 3, name="a")
+again = "{1} {0} {1}".format(2, 1)
+assert again == "1 2 1"
+shown = "{:.3f} / {}".format(loss, x.grad)
+assert title == "loss=5.0000 step 3 'a'", title
+assert shown == "5.000 / tensor([2., 4.])", shown
+bad = "{:.3f}".format(x.grad)
+""",
     "a_keyword_backward_no_longer_has": """import torch
 x = torch.tensor([1.0, 2.0], requires_grad=True)
 y = (x * 3).sum()
@@ -106,9 +118,16 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["a_loop_over_itertools_count"]["grads"]["w"] is not None
     assert all(str(g) in ("NaN", "nan")  # inf - inf, as Python computes it
                for g in reference["early_stopping_from_infinity"]["every_leaf_grad"][0])
+    assert reference["str_format_of_numbers_and_tensors"]["error"] == {
+        "type": "TypeError", "message": "unsupported format string passed to Tensor.__format__"}
     assert reference["a_keyword_backward_no_longer_has"]["error"] == {
         "type": "TypeError",
         "message": "Tensor.backward() got an unexpected keyword argument 'retain_variables'"}
+
+
+def test_a_format_field_that_reaches_into_its_value_is_refused() -> None:
+    refused = engine_side("import torch\nx = torch.ones(2)\ns = '{0.grad}'.format(x)\n")
+    assert "str.format with the field {0.grad} is not supported" in refused["refused"]
 
 
 def test_other_names_of_time_are_refused_by_name() -> None:
