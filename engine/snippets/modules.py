@@ -235,7 +235,9 @@ class ModuleReader(ModuleMethods):
                 return self.op_node("matmul", [value, self.transpose_value(weight, node, False)],
                                     {}, node)
             return self.op_node("linear", [value, weight, bias], {}, node)
-        return self.call_module(module, node)
+        # a Sequential (or another container) inside a Sequential: on the value it is given,
+        # not on the outer call's own arguments
+        return self.module_on(module, [value], {}, node)
 
     def embedded(self, indices: Value, weight: Value, padding_idx: Any,
                  node: ast.Call, by_freq: bool = False) -> Value:

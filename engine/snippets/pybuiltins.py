@@ -36,7 +36,7 @@ _BUILTINS: dict[str, Callable[..., Any]] = {
     "int": int, "round": round, "bool": bool, "str": str, "repr": repr}
 BUILTIN_FUNCTIONS = frozenset({"len", "range", "abs", "min", "max", "float", "int", "round", "sum",
                                "bool", "list", "tuple", "enumerate", "zip", "reversed", "str",
-                               "repr", "map", "filter", "any", "all", "sorted"})
+                               "repr", "map", "filter", "any", "all", "sorted", "dict"})
 # the builtins that call a function of the snippet (a def, a lambda) or one of the above
 _APPLYING = ("map", "filter", "sorted")
 
@@ -89,6 +89,16 @@ class BuiltinCalls(RecurrentLayers):
             return total
         if name == "abs" and len(args) == 1 and isinstance(args[0], Pending | Ref):
             return self.op_node("abs", args, {}, node)
+        if name == "dict" and len(args) <= 1:  # dict(), dict(a=1), dict(pairs), dict(other)
+            made: dict[Any, Value] = {}
+            if args and isinstance(args[0], Py) and isinstance(args[0].value, dict):
+                made.update(args[0].value)
+            elif args:
+                for pair in self.items(args[0], node):
+                    key, value = self.items(pair, node)
+                    made[self.plain(key, node)] = value
+            made.update(kwargs)
+            return Py(made)
         if name in ("list", "tuple", "enumerate", "zip", "reversed"):
             seqs = [self.items(a, node) for a in args]
             if name == "enumerate":

@@ -310,6 +310,11 @@ class PythonReader(BuiltinCalls):
             return self.call_function(target.value, node)
         if isinstance(target, Py) and isinstance(target.value, Module):
             return self.call_module(target.value, node)
+        layer = target.value if isinstance(target, Py) else None
+        if isinstance(layer, type) and issubclass(layer, torch.nn.Module):
+            name = layer.__name__
+            if getattr(torch.nn, name, None) is layer:
+                return self.module(name, node)  # norm_layer = nn.Identity; norm_layer(8)
         if isinstance(target, Py) and isinstance(target.value, TorchFunction):
             path = target.value.path
             if not path.startswith("torch.Tensor."):
