@@ -10,12 +10,26 @@ from __future__ import annotations
 
 import ast
 from collections import ChainMap
+from collections.abc import MutableMapping
 from typing import Any
 
 from engine.limits import CALL_DEPTH
 from engine.snippets.blocks import GRAD_MODES, BlockReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Function, Py, Value
+
+
+def _own_statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements of a function body, in its blocks too, but not in nested defs."""
+    out: list[ast.stmt] = []
+    for stmt in body:
+        out.append(stmt)
+        if not isinstance(stmt, ast.FunctionDef | ast.ClassDef):
+            for field in ("body", "orelse", "finalbody"):
+                out.extend(_own_statements(getattr(stmt, field, [])))
+            for handler in getattr(stmt, "handlers", []):
+                out.extend(_own_statements(handler.body))
+    return out
 
 
 class FunctionReturn(Exception):  # noqa: N818 - control flow, not an error
@@ -31,10 +45,40 @@ class LoopContinue(Exception):  # noqa: N818
     pass
 
 
+class Scope(dict[str, Value]):
+    """A call's own names; those its `global`/`nonlocal` statements name live in the
+    module's names or the enclosing function's, and are read and bound there."""
+
+    def __init__(self, local: dict[str, Value],
+                 elsewhere: dict[str, MutableMapping[str, Value]]) -> None:
+        super().__init__(local)
+        self.elsewhere = elsewhere
+
+    def __getitem__(self, name: str) -> Value:
+        if name in self.elsewhere:
+            return self.elsewhere[name][name]
+        return super().__getitem__(name)
+
+    def __setitem__(self, name: str, value: Value) -> None:
+        if name in self.elsewhere:
+            self.elsewhere[name][name] = value
+        else:
+            super().__setitem__(name, value)
+
+    def __contains__(self, name: object) -> bool:
+        if name in self.elsewhere:
+            return name in self.elsewhere[name]  # type: ignore[index]
+        return super().__contains__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[name] if name in self else default
+
+
 class FunctionCalls(BlockReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.depth = 0  # calls being inlined, one inside the other
+        self.module_names = self.env  # what `global` statements name
 
     def return_value(self, value: Value) -> None:
         raise FunctionReturn(value)
@@ -128,10 +172,32 @@ class FunctionCalls(BlockReader):
             local.setdefault(n, defaults.get(n, Py(None)))
         return local
 
+    def declared_elsewhere(self, fn: Function) -> dict[str, MutableMapping[str, Value]]:
+        """The names the function's `global` and `nonlocal` statements name, each with the
+        names it lives in: the module's, or the nearest enclosing function's that has it."""
+        out: dict[str, MutableMapping[str, Value]] = {}
+        if isinstance(fn.node, ast.Lambda):
+            return out
+        enclosing = list(getattr(fn.scope, "maps", [fn.scope]))
+        for stmt in _own_statements(fn.node.body):
+            if isinstance(stmt, ast.Global):
+                out.update(dict.fromkeys(stmt.names, self.module_names))
+            elif isinstance(stmt, ast.Nonlocal):
+                for name in stmt.names:
+                    found = next((m for m in enclosing if m is not self.module_names
+                                  and name in m), None)
+                    if found is None:  # Python refuses it before running anything
+                        raise error_at(stmt, f"no binding for nonlocal '{name}' found")
+                    out[name] = found
+        return out
+
     def inline(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
                node: ast.Call) -> Value:
         """The function's body read with its parameters bound to these values."""
         local = self.bound(fn, args, kwargs, node)
+        declared = self.declared_elsewhere(fn)
+        if declared:
+            local = Scope(local, declared)
         saved, saved_grad, saved_inference = self.env, self.grad_enabled, self.inference
         self.env = ChainMap(local, fn.scope if fn.scope is not None else self.env)
         if fn.grad_enabled is not None:

@@ -20,7 +20,7 @@ from engine.snippets.module_kinds import CONTAINERS
 from engine.snippets.param_containers import PARAM_CONTAINERS
 from engine.snippets.python_random import PythonRandom
 from engine.snippets.recurrent import RecurrentLayers
-from engine.snippets.safety import error_at, raised_at
+from engine.snippets.safety import TorchRaised, error_at, raised_at
 from engine.snippets.typecheck import is_instance, kinds_of, type_of
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
@@ -33,10 +33,14 @@ CLOCKS = frozenset({"time", "perf_counter", "monotonic", "process_time", "time_n
                     "perf_counter_ns", "monotonic_ns", "process_time_ns"})
 _BUILTINS: dict[str, Callable[..., Any]] = {
     "len": len, "range": range, "abs": abs, "min": min, "max": max, "float": float,
-    "int": int, "round": round, "bool": bool, "str": str, "repr": repr}
+    "int": int, "round": round, "bool": bool, "str": str, "repr": repr, "divmod": divmod,
+    "pow": pow, "set": set, "chr": chr, "ord": ord, "hex": hex, "bin": bin, "oct": oct,
+    "format": format}
 BUILTIN_FUNCTIONS = frozenset({"len", "range", "abs", "min", "max", "float", "int", "round", "sum",
                                "bool", "list", "tuple", "enumerate", "zip", "reversed", "str",
-                               "repr", "map", "filter", "any", "all", "sorted", "dict"})
+                               "repr", "map", "filter", "any", "all", "sorted", "dict",
+                               "divmod", "pow", "set", "chr", "ord", "hex", "bin", "oct", "format",
+                               "getattr", "hasattr", "setattr"})
 # the builtins that call a function of the snippet (a def, a lambda) or one of the above
 _APPLYING = ("map", "filter", "sorted")
 
@@ -75,8 +79,11 @@ class BuiltinCalls(RecurrentLayers):
         if name not in BUILTIN_FUNCTIONS:
             raise error_at(node, f"{name}(...) is not supported; the builtins read are "
                                  f"{', '.join(sorted(BUILTIN_FUNCTIONS | {'isinstance', 'type'}))}")
-        if name in _APPLYING:
+        if name in _APPLYING or name in ("min", "max") and any(
+                kw.arg == "key" for kw in node.keywords):
             return self.applying(name, node)
+        if name in ("getattr", "hasattr", "setattr"):
+            return self.by_attribute_name(name, node)
         args, kwargs = self.arguments(node)
         if name in ("any", "all") and len(args) == 1 and not kwargs:
             truths = (self.truth(item, node) for item in self.items(args[0], node))
@@ -131,19 +138,54 @@ class BuiltinCalls(RecurrentLayers):
             return Number(result)
         return self.wrap(result, node)
 
+    def by_attribute_name(self, name: str, node: ast.Call) -> Value:
+        """getattr(obj, "weight"[, default]), hasattr(obj, "grad"), setattr(obj, "lr", 0.1):
+        read as `obj.weight` and `obj.lr = 0.1` are, so the same attributes are reachable (a
+        private or dunder name is refused there)."""
+        takes = {"getattr": (2, 3), "hasattr": (2, 2), "setattr": (3, 3)}[name]
+        if node.keywords or not takes[0] <= len(node.args) <= takes[1]:
+            raise error_at(node, f"{name} takes {takes[0]} arguments"
+                                 + (" and a default" if name == "getattr" else ""))
+        attr = self.plain(self.expr(node.args[1]), node.args[1])
+        if not isinstance(attr, str) or not attr.isidentifier() or attr.startswith("_"):
+            raise error_at(node.args[1], f"{name} is read with a public attribute's name "
+                                         "written as a string, e.g. getattr(model, 'fc')")
+        reached = ast.copy_location(ast.Attribute(value=node.args[0], attr=attr,
+                                                  ctx=ast.Load()), node)
+        if name == "setattr":
+            reached.ctx = ast.Store()
+            stmt = ast.copy_location(ast.Assign(targets=[reached], value=node.args[2]), node)
+            self.assign(reached, self.expr(node.args[2]), stmt)
+            return Py(None)
+        try:
+            found = self.expr(reached)
+        except TorchRaised as exc:
+            if exc.error_type != "AttributeError":
+                raise
+            if name == "hasattr":
+                return Number(False)
+            if len(node.args) == 3:
+                return self.expr(node.args[2])
+            raise
+        return Number(True) if name == "hasattr" else found
+
     def applying(self, name: str, node: ast.Call) -> Value:
         """map(f, xs, ...), filter(f, xs), sorted(xs, key=f, reverse=...): f a def or lambda
         of the snippet (read at each item, as Python calls it), a builtin read here, or None
         (filter's truth, sorted's own order); the result is a list, as list(...) gives it."""
-        takes = {"map": 1, "filter": 1, "sorted": 0}[name]
+        takes = {"map": 1, "filter": 1}.get(name, 0)
         given = [kw.arg for kw in node.keywords]
+        ranked = name in ("sorted", "min", "max")
         if len(node.args) < takes + 1 or (name == "sorted" and len(node.args) != 1) or \
-                (name != "sorted" and given) or not set(given) <= {"key", "reverse"}:
+                (not ranked and given) or not set(given) <= {"key", "reverse", "default"}:
             raise error_at(node, f"{name}(...) is read as {name}(function, items) or "
-                                 "sorted(items, key=function, reverse=flag)")
+                                 f"{name}(items, key=function)")
         keywords = {kw.arg: kw.value for kw in node.keywords}
-        fn_node = node.args[0] if name != "sorted" else keywords.get("key")
-        seqs = [self.items(self.expr(a), node) for a in node.args[takes:]]
+        fn_node = node.args[0] if not ranked else keywords.get("key")
+        if name in ("min", "max") and len(node.args) > 1:  # max(a, b, key=f)
+            seqs = [[self.expr(a) for a in node.args]]
+        else:
+            seqs = [self.items(self.expr(a), node) for a in node.args[takes:]]
 
         def apply(values: list[Value]) -> Value:
             if fn_node is None or isinstance(fn_node, ast.Constant) and fn_node.value is None:
@@ -168,6 +210,15 @@ class BuiltinCalls(RecurrentLayers):
         if name == "filter":
             return Py([item for item in seqs[0] if self.truth(apply([item]), node)])
         keys = [self.plain(apply([item]), node) for item in seqs[0]]
+        if name in ("min", "max"):  # the first of the smallest (largest) keys, as Python
+            if not keys and "default" in keywords:
+                return self.expr(keywords["default"])
+            try:
+                pick = (min if name == "min" else max)(range(len(keys)), key=lambda i: keys[i])
+            except (TypeError, ValueError) as exc:
+                raise raised_at(node, ValueError(f"{name}() iterable argument is empty")
+                                if not keys else exc) from None
+            return seqs[0][pick]
         reverse = bool(self.plain(self.expr(keywords["reverse"]), node)) \
             if "reverse" in keywords else False
         try:
@@ -179,6 +230,9 @@ class BuiltinCalls(RecurrentLayers):
     def inline(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
                node: ast.Call) -> Value:
         raise NotImplementedError  # functions.py
+
+    def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
+        raise NotImplementedError  # statements.py
 
     def items(self, value: Value, where: ast.AST) -> list[Value]:
         """What `for v in value` visits, as snippet values."""

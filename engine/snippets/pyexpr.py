@@ -71,6 +71,11 @@ class PythonReader(BuiltinCalls):
                 raise error_at(node, "* unpacking is not supported; write the items out")
             items = [self.expr(e) for e in node.elts]
             return Py(items if isinstance(node, ast.List) else tuple(items))
+        if isinstance(node, ast.Set):  # {1, 2}: of plain values, as Python hashes them
+            try:
+                return Py({self.plain(self.expr(e), e) for e in node.elts})
+            except TypeError as exc:
+                raise raised_at(node, exc) from None
         if isinstance(node, ast.Dict):  # {'w': w, 'b': b}: keys are plain values
             if any(k is None for k in node.keys):
                 raise error_at(node, "** in a dict is not supported; write the items out")

@@ -98,7 +98,8 @@ BUILTINS = frozenset({
     "isinstance", "type", "RuntimeError", "Exception", "ValueError", "TypeError", "range",
     "min", "max", "sum", "enumerate", "zip", "display", "reversed", "AttributeError",
     "IndexError", "ZeroDivisionError", "vars", "super", "filter", "map", "any", "all",
-    "sorted",
+    "sorted", "divmod", "pow", "set", "chr", "ord", "hex", "bin", "oct", "format", "getattr",
+    "hasattr", "setattr",
     "property", "staticmethod", "classmethod",
 })
 
@@ -107,8 +108,6 @@ _REFUSED: dict[type, tuple[str, str]] = {
     ast.AsyncFor: ("async for-loops", "use a plain for-loop"),
     ast.AsyncFunctionDef: ("async functions", "use a plain def"),
     ast.AsyncWith: ("with-blocks", "remove the with-statement"),
-    ast.Global: ("global statements", "remove it"),
-    ast.Nonlocal: ("nonlocal statements", "remove it"),
     ast.Delete: ("del statements", "remove it"),
     ast.Raise: ("raise statements", "remove it"),
     ast.Await: ("await", "remove it"),

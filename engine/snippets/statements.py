@@ -122,7 +122,7 @@ class StatementRunner(FunctionCalls):
             self.try_block(stmt)
         elif isinstance(stmt, ast.Assert):
             self.assert_statement(stmt)
-        elif not isinstance(stmt, ast.Pass):
+        elif not isinstance(stmt, ast.Pass | ast.Global | ast.Nonlocal):  # functions.py
             raise error_at(stmt, f"the statement {short_text(stmt)} is not supported; it is "
                                  "outside the plain computation Gradflow reads")
 
