@@ -76,6 +76,11 @@ class OptimizerReader(JacobianReader):
         if given is None:
             raise raised_at(node, TypeError(f"{kind}.__init__() missing 1 required positional "
                                             "argument: 'params'"))
+        if isinstance(given, Pending | Ref):  # SGD(w, lr=...) of one tensor: torch's words
+            try:
+                getattr(torch.optim, kind)(self.concrete(given, node), lr=0.1)
+            except (TypeError, ValueError) as exc:
+                raise raised_at(node, exc) from None
         params: list[Value] = []
         groups: list[Any] = []
         shapes: list[tuple[dict[str, Any] | None, int]] = []

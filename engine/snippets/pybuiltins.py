@@ -67,6 +67,8 @@ class BuiltinCalls(RecurrentLayers):
     def builtin(self, name: str, node: ast.Call) -> Value:
         if name in ("print", "display"):
             return Py(None)  # output of the script; the app shows every value
+        if name == "breakpoint" and not node.args and not node.keywords:
+            return Py(None)  # a debugger stop: the reading goes on
         if name == "id" and len(node.args) == 1 and not node.keywords:
             return Number(self.identity(self.expr(node.args[0])))
         if name == "type" and len(node.args) == 1 and not node.keywords:

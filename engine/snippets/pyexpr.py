@@ -20,6 +20,7 @@ from engine.snippets.pybuiltins import BuiltinCalls
 from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside, short_text
 from engine.snippets.tables import FUNCTIONAL, METHODS, TORCH_FUNCTIONS
 from engine.snippets.typecheck import method_refused
+from engine.snippets.valuecalls import TYPED_TENSORS
 from engine.snippets.values import (
     Function,
     HookHandle,
@@ -251,6 +252,8 @@ class PythonReader(BuiltinCalls):
             "torch.") and "." not in path.removeprefix("torch.") else None
         if isinstance(dtype, torch.dtype) or dtype is torch.Tensor:  # type(y) == torch.Tensor
             return Py(dtype)
+        if path.removeprefix("torch.") in TYPED_TENSORS:  # dtype = torch.FloatTensor
+            return Py(getattr(torch, path.removeprefix("torch.")))
         layer = getattr(torch.nn, path.removeprefix("torch.nn."), None) if path.startswith(
             "torch.nn.") and "." not in path.removeprefix("torch.nn.") else None
         if isinstance(layer, type) and issubclass(layer, torch.nn.Module):
@@ -273,6 +276,11 @@ class PythonReader(BuiltinCalls):
         if path is not None:
             if path.startswith("random."):
                 return self.random_call(path.removeprefix("random."), node)
+            if path == "pdb.set_trace" and not node.args and not node.keywords:
+                return Py(None)  # a debugger stop: the reading goes on, as a script run
+            if path.startswith("pdb."):
+                raise error_at(node, f"{path} is not supported; pdb.set_trace() is read as "
+                                     "a line that does nothing")
             refuse_outside(path, node)
             if path.startswith("math."):
                 return self.math_call(path.removeprefix("math."), node)

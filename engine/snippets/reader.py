@@ -218,8 +218,12 @@ class _Importer(GradcheckReader, CustomFunctions):
     # ---- backward ---------------------------------------------------------------------
     def method_backward(self, call: ast.Call, func: ast.Attribute) -> None:
         names = ("gradient", "retain_graph", "create_graph", "inputs")
+        receiver = self.expr(func.value)  # Python looks .backward up before the arguments
+        if isinstance(receiver, Number):  # loss.item().backward()
+            raise raised_at(func, AttributeError(f"'{type(receiver.value).__name__}' object "
+                                                 "has no attribute 'backward'"))
         args = self.call_arguments(call, names, "backward")
-        target = self.output_id(func.value)
+        target = self.output_id(func.value, receiver)
         seed, enabled = self.seed(args.get("gradient"), target)
         self.set_backward(call, [(target, seed, enabled)], args)
 
@@ -242,8 +246,8 @@ class _Importer(GradcheckReader, CustomFunctions):
             outputs.append((target, *self.seed(g, target)))
         self.set_backward(call, outputs, args)
 
-    def output_id(self, node: ast.expr) -> str:
-        value = self.expr(node)
+    def output_id(self, node: ast.expr, value: Value | None = None) -> str:
+        value = self.expr(node) if value is None else value
         if isinstance(value, Number):
             raise error_at(node, "backward needs a tensor, not a plain number")
         return self.node_of(value, node)

@@ -232,6 +232,8 @@ class ValueCalls(ConcreteReader):
                 dtype = TYPED_TENSORS[kind]
             elif isinstance(found, torch.dtype):
                 dtype = found
+            elif isinstance(found, type) and found.__name__ in TYPED_TENSORS:
+                dtype = TYPED_TENSORS[found.__name__]  # dtype = torch.FloatTensor; x.type(dtype)
             else:
                 raise error_at(node, f".{attr}(...) is read only with a dtype, e.g. "
                                      f".{attr}(torch.float64)")

@@ -1,0 +1,84 @@
+"""Forms met in a twelfth round of learner snippets, each read as plain torch runs it (in a
+subprocess): a tensor type kept in a name (`dtype = torch.FloatTensor`, then
+`.type(dtype)`), a debugger stop (`pdb.set_trace()`, `breakpoint()`) that the reading goes
+past, and two learners' mistakes torch and Python stop at with their own words:
+`loss.item().backward()` and an optimizer given one tensor instead of a list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_corpus import agrees, engine_side
+from torch_reference import by_name
+
+READ = {
+    "a_tensor_type_in_a_name": """import numpy as np
+import torch
+dtype = torch.FloatTensor
+x = torch.from_numpy(np.array([[1.0, 2.0], [3.0, 4.0]])).type(dtype)
+w = torch.tensor([0.5, -1.0], requires_grad=True)
+loss = (x @ w).pow(2).sum()
+loss.backward()
+""",
+}
+# a debugger stop waits for a person at a terminal (plain torch in a pipe quits there): the
+# reading goes past it, and gives what the same script gives without the stops
+WITH_STOPS = """import pdb
+import torch
+w = torch.tensor(1.0, requires_grad=True)
+for step in range(3):
+    loss = (w * 2 - 4) ** 2
+    loss.backward()
+    pdb.set_trace()
+    breakpoint()
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+    w.grad.zero_()
+"""
+WITHOUT_STOPS = WITH_STOPS.replace("    pdb.set_trace()\n    breakpoint()\n", "")
+RAISED = {
+    "backward_of_a_python_number": """import torch
+x = torch.tensor([1.0], requires_grad=True)
+y = torch.sin(x)
+z = y.item()
+z.backward()
+""",
+    "an_optimizer_of_one_tensor": """import torch
+weights = torch.ones(4, requires_grad=True)
+for epoch in range(2):
+    out = (weights * 3).sum()
+    out.backward()
+    optimizer = torch.optim.SGD(weights, lr=0.01)
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, dict[str, Any]]:
+    return by_name({**READ, **RAISED, "without_stops": WITHOUT_STOPS})
+
+
+@pytest.mark.parametrize("name", sorted({**READ, **RAISED}))
+def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]) -> None:
+    verdict = agrees(engine_side({**READ, **RAISED}[name]), reference[name])
+    assert verdict is None, verdict
+
+
+def test_a_debugger_stop_is_read_as_nothing(reference: dict[str, dict[str, Any]]) -> None:
+    assert "set_trace" not in WITHOUT_STOPS
+    verdict = agrees(engine_side(WITH_STOPS), reference["without_stops"])
+    assert verdict is None, verdict
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    # d/dw sum((x @ w)^2) = 2 x^T (x @ w); x @ w = [-1.5, -2.5]
+    assert reference["a_tensor_type_in_a_name"]["grads"]["w"] == [-18.0, -26.0]
+    assert reference["without_stops"]["error"] is None
+    assert reference["without_stops"]["grads"]["w"] == 0.0  # zeroed after its last step
+    assert reference["backward_of_a_python_number"]["error"] == {
+        "type": "AttributeError", "message": "'float' object has no attribute 'backward'"}
+    assert reference["an_optimizer_of_one_tensor"]["error"]["type"] == "TypeError"
+    assert "should be an iterable of Tensors or dicts, but got torch.FloatTensor" in \
+        reference["an_optimizer_of_one_tensor"]["error"]["message"]
