@@ -11,16 +11,15 @@ in engine/limits.py.
 from __future__ import annotations
 
 import ast
-import itertools
 import threading
-from collections import ChainMap
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
-from engine.limits import LOOP_ITERATIONS, SNIPPET_STATEMENTS
-from engine.snippets.functions import FunctionCalls, LoopBreak, LoopContinue
+from engine.limits import SNIPPET_STATEMENTS
+from engine.snippets.functions import LoopBreak, LoopContinue
+from engine.snippets.loops import LoopRunner
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import (
     ImportError_,
@@ -55,11 +54,10 @@ class ReadWatch:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-class StatementRunner(FunctionCalls):
+class StatementRunner(LoopRunner):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.statements_run = 0
-        self.iterations = 0
         self.watch: ReadWatch | None = None
 
     def run_block(self, body: list[ast.stmt]) -> None:
@@ -233,6 +231,7 @@ class StatementRunner(FunctionCalls):
                                    "to a plain name")
 
     def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
+        target = self.one_index(target)
         base = self.expr(target.value)
         if isinstance(base, Py) and isinstance(base.value, list | dict):
             key = self.index_key(target.slice)
@@ -248,6 +247,31 @@ class StatementRunner(FunctionCalls):
             return  # a numpy array's item (numpy_reader.py)
         raise error_at(target, f"changing {short_text(target)} in place is not supported; build "
                                "a new tensor, e.g. with torch.where or torch.cat")
+
+    def one_index(self, target: ast.Subscript) -> ast.Subscript:
+        """`x[i][j] = v` with i a whole number is `x[i, j] = v` (torch writes into x through
+        the view x[i]); any other chain is left as written (x[mask][j] writes into a copy)."""
+        inner = target.value
+        if not isinstance(inner, ast.Subscript) or isinstance(inner.slice, ast.Slice | ast.Tuple):
+            return target
+        inner = self.one_index(inner)
+        root = inner.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or isinstance(inner.slice, ast.Tuple) and any(
+                isinstance(e, ast.Slice) for e in inner.slice.elts):
+            return target
+        first = inner.slice.elts if isinstance(inner.slice, ast.Tuple) else [inner.slice]
+        numbers = [self.expr(e) for e in first]
+        if not all(isinstance(n, Number) and type(n.value) is int for n in numbers) or \
+                not isinstance(self.expr(inner.value), Pending | Ref):
+            return target
+        rest = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+        written = [ast.copy_location(ast.Constant(int(self.plain(n, e))), e)
+                   for n, e in zip(numbers, first, strict=True)]
+        index = ast.copy_location(ast.Tuple(elts=[*written, *rest], ctx=ast.Load()), target)
+        return ast.copy_location(ast.Subscript(value=inner.value, slice=index,
+                                               ctx=target.ctx), target)
 
     def tensor_item_assign(self, target: ast.Subscript, base: Pending | Ref, value: Value,
                            stmt: ast.AST) -> None:
@@ -313,70 +337,6 @@ class StatementRunner(FunctionCalls):
     def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:
         raise NotImplementedError  # the program reader: a leaf's new numbers, or a refusal
 
-    # ---- control flow -----------------------------------------------------------------
-    def turn(self, where: ast.AST) -> None:
-        self.iterations += 1
-        if LOOP_ITERATIONS.exceeded(self.iterations):
-            raise error_at(where, f"this loop goes {LOOP_ITERATIONS.message()}; shorten it")
-
-    def body_of_loop(self, body: list[ast.stmt]) -> bool:
-        """Run one turn; False when the loop breaks."""
-        try:
-            self.run_block(body)
-        except LoopBreak:
-            return False
-        except LoopContinue:
-            pass
-        return True
-
-    def for_loop(self, stmt: ast.For) -> None:
-        iterable = self.expr(stmt.iter)
-        if isinstance(iterable, Py) and isinstance(iterable.value, range | itertools.count):
-            items: Any = (Number(i) for i in iterable.value)  # turn by turn: count never ends
-        else:
-            items = self.items(iterable, stmt.iter)
-        for item in items:
-            self.turn(stmt)
-            self.assign(stmt.target, item, stmt)
-            if not self.body_of_loop(stmt.body):
-                return
-        self.run_block(stmt.orelse)
-
-    def while_loop(self, stmt: ast.While) -> None:
-        while self.truth(self.expr(stmt.test), stmt.test):
-            self.turn(stmt)
-            if not self.body_of_loop(stmt.body):
-                return
-        self.run_block(stmt.orelse)
-
-    def comprehension(self, node: ast.ListComp | ast.GeneratorExp | ast.DictComp) -> Value:
-        """A list (a generator is read as one), or a dict `{n: p.grad for n, p in ...}`."""
-        out: list[Any] = []
-        saved = self.env
-        self.env = ChainMap({}, self.env)
-        try:
-            self.generate(node, 0, out)
-        finally:
-            self.env = saved
-        if isinstance(node, ast.DictComp):
-            try:
-                return Py({self.plain(k, node.key): v for k, v in out})
-            except TypeError as exc:  # an unhashable key, in Python's words
-                raise raised_at(node, exc) from None
-        return Py(out)
-
-    def generate(self, node: ast.ListComp | ast.GeneratorExp | ast.DictComp, level: int,
-                 out: list[Any]) -> None:
-        if level == len(node.generators):
-            out.append((self.expr(node.key), self.expr(node.value))
-                       if isinstance(node, ast.DictComp) else self.expr(node.elt))
-            return
-        gen = node.generators[level]
-        for item in self.items(self.expr(gen.iter), gen.iter):
-            self.turn(node)
-            self.assign(gen.target, item, node)
-            if all(self.truth(self.expr(cond), cond) for cond in gen.ifs):
-                self.generate(node, level + 1, out)
 
 # the expressions with names of their own
 _SCOPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)

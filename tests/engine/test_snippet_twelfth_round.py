@@ -1,7 +1,8 @@
 """Forms met in a twelfth round of learner snippets, each read as plain torch runs it (in a
 subprocess): a tensor type kept in a name (`dtype = torch.FloatTensor`, then
 `.type(dtype)`), a debugger stop (`pdb.set_trace()`, `breakpoint()`) that the reading goes
-past, and two learners' mistakes torch and Python stop at with their own words:
+past, a place written as two indexes (`x[i][j] = v`, torch writes into x through x[i]),
+and two learners' mistakes torch and Python stop at with their own words:
 `loss.item().backward()` and an optimizer given one tensor instead of a list."""
 
 from __future__ import annotations
@@ -20,6 +21,19 @@ x = torch.from_numpy(np.array([[1.0, 2.0], [3.0, 4.0]])).type(dtype)
 w = torch.tensor([0.5, -1.0], requires_grad=True)
 loss = (x @ w).pow(2).sum()
 loss.backward()
+""",
+    "a_place_written_as_two_indexes": """import torch
+torch.manual_seed(0)
+x = torch.randn(3, 4).requires_grad_(True)
+for i in range(3):
+    for j in range(4):
+        with torch.no_grad():
+            x[i][j] = i + j
+z = torch.zeros(2, 3, 4)
+z[1][2][3] = 5.0
+z[0][1] = torch.tensor([1.0, 2.0, 3.0, 4.0])
+y = (x ** 2).sum() + (z * x).sum()
+y.backward()
 """,
 }
 # a debugger stop waits for a person at a terminal (plain torch in a pipe quits there): the
@@ -75,6 +89,11 @@ def test_the_reference_really_computes_what_is_compared(
         reference: dict[str, dict[str, Any]]) -> None:
     # d/dw sum((x @ w)^2) = 2 x^T (x @ w); x @ w = [-1.5, -2.5]
     assert reference["a_tensor_type_in_a_name"]["grads"]["w"] == [-18.0, -26.0]
+    # x[i][j] = i + j, so d/dx of sum(x^2) + sum(z * x) is 2(i + j) + z, z nonzero at 3 places
+    want = [[2.0 * (i + j) for j in range(4)] for i in range(3)]
+    want[1] = [2.0 * (1 + j) + j + 1 for j in range(4)]  # z[0][1] = [1, 2, 3, 4]
+    want[2][3] = 2.0 * 5 + 5  # z[1][2][3] = 5
+    assert reference["a_place_written_as_two_indexes"]["grads"]["x"] == want
     assert reference["without_stops"]["error"] is None
     assert reference["without_stops"]["grads"]["w"] == 0.0  # zeroed after its last step
     assert reference["backward_of_a_python_number"]["error"] == {
