@@ -74,7 +74,8 @@ def test_each_dtype_reads_back_from_a_file_as_the_same_tensor(dtype: str,
 
 @pytest.mark.parametrize("name", ["half_backward_through_matmul_and_tanh", "every_cast_method",
                                   "typed_tensor_classes", "dtype_given_to_creation_functions",
-                                  "mixed_half_float_and_int32", "bfloat16_leaf_through_sigmoid"])
+                                  "mixed_half_float_and_int32", "bfloat16_leaf_through_sigmoid",
+                                  "half_output_with_a_half_gradient"])
 def test_generated_code_runs_in_plain_torch_with_the_same_numbers(name: str) -> None:
     doc = import_snippet(SNIPPETS[name])
     code = generate(doc)
@@ -82,6 +83,19 @@ def test_generated_code_runs_in_plain_torch_with_the_same_numbers(name: str) -> 
     assert theirs["error"] is None, code
     assert theirs["grads"] == report(doc, run(doc))["grads"]
     assert canonical(import_snippet(code)) == canonical(doc)
+
+
+def test_generated_code_of_a_float16_training_step_keeps_its_grad_in_float16() -> None:
+    """A training loop is shown as its last step, its leaves holding the .grad the earlier
+    steps left: the code sets that .grad in float16 (torch refuses a float32 one there)."""
+    doc = import_snippet(SNIPPETS["float16_sgd_with_momentum_training"])
+    code = generate(doc)
+    assert "w.grad = torch.tensor([" in code and "dtype=torch.float16)" in code
+    theirs = in_subprocess([code])[0]
+    assert theirs["error"] is None, code
+    assert theirs["grads"] == report(doc, run(doc))["grads"]
+    assert theirs["grads"] == in_subprocess([SNIPPETS["float16_sgd_with_momentum_training"]]
+                                            )[0]["grads"]
 
 
 def test_generated_code_spells_the_dtypes_as_torch_does() -> None:

@@ -134,6 +134,41 @@ weight, bias = lin.weight, lin.bias
 x = torch.randn(4, 3, dtype=torch.float16)
 lin(x).sum().backward()
 """,
+    "float16_sgd_with_momentum_training": """import torch
+torch.manual_seed(0)
+w = torch.randn(3, dtype=torch.float16, requires_grad=True)
+x = torch.randn(8, 3, dtype=torch.float16)
+t = torch.randn(8, dtype=torch.float16)
+opt = torch.optim.SGD([w], lr=0.1, momentum=0.9)
+for i in range(5):
+    opt.zero_grad()
+    loss = ((x @ w - t) ** 2).mean()
+    loss.backward()
+    opt.step()
+loss = ((x @ w - t) ** 2).mean()
+loss.backward()
+""",
+    "bfloat16_updates_by_hand": """import torch
+w = torch.tensor([1.0, -2.0, 0.5], dtype=torch.bfloat16, requires_grad=True)
+for i in range(4):
+    loss = (w ** 2).sum()
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+    w.grad.zero_()
+loss = (w ** 3).sum()
+loss.backward()
+""",
+    "float16_adam_steps": """import torch
+torch.manual_seed(1)
+w = torch.randn(4, dtype=torch.float16, requires_grad=True)
+opt = torch.optim.Adam([w], lr=0.05)
+for i in range(3):
+    opt.zero_grad()
+    (w.exp() * w).sum().backward()
+    opt.step()
+(w.exp() * w).sum().backward()
+""",
 }
 
 # torch raises: its type and words are the app's, at that line
