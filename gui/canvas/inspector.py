@@ -252,8 +252,9 @@ class Inspector(QWidget):
                              f"{_escape(error.describe(run.names))}</span>")
             value = run.values.get(node.id)
             if value is not None:
-                if "value" not in self.fields:
+                if "value" not in self.fields:  # an op: its dtype is torch's, not a field's
                     lines.append(f"shape: {shape_text(tuple(value.shape))}")
+                    lines.append(f"dtype: {str(value.dtype).removeprefix('torch.')}")
                 lines.append(f"value: {_escape(preview(value))}")
             grad = run.leaf_grads.get(node.id) if node.op == LEAF else run.node_grads.get(node.id)
             if grad is not None:

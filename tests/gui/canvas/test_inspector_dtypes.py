@@ -1,7 +1,8 @@
 """The inspector offers every dtype a document holds (float16, bfloat16 and the narrow
 integers among them): picking one is one undo step and the run computes in it as torch does;
 an int dtype on a leaf that requires grad is refused in torch's words and the combo goes back;
-the `to` op's target dtype is picked from the same list."""
+the `to` op's target dtype is picked from the same list, and the inspector names the dtype
+the run gave an op."""
 
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ def test_requires_grad_can_be_ticked_on_every_float_dtype_only(win) -> None:
     assert doc.node(x).requires_grad
 
 
-def test_the_to_op_picks_its_dtype_from_the_same_list(win) -> None:
+def test_the_to_op_picks_its_dtype_from_the_same_list(qtbot, win) -> None:
     doc = win.doc
     x = doc.add_node(LEAF, "x", value=[0.7, 1.9], requires_grad=True).id
     cast = win.editor.add_node("to", QPointF(300, 0))
@@ -88,3 +89,5 @@ def test_the_to_op_picks_its_dtype_from_the_same_list(win) -> None:
     combo.setCurrentText("bfloat16")
     assert doc.node(cast).params["dtype"] == "bfloat16"
     assert run(doc).values[cast].dtype == torch.bfloat16
+    # the window's own run reaches the inspector, which says the op's dtype
+    qtbot.waitUntil(lambda: "dtype: bfloat16" in win.inspector.result.text(), timeout=15_000)
