@@ -134,6 +134,31 @@ weight, bias = lin.weight, lin.bias
 x = torch.randn(4, 3, dtype=torch.float16)
 lin(x).sum().backward()
 """,
+    "model_made_in_float16_then_half_and_to_change_nothing": """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(3, 2, dtype=torch.float16), nn.Tanh())
+weight, bias = model[0].weight, model[0].bias
+model.to(torch.float16)
+model.half()
+x = torch.randn(4, 3, dtype=torch.float16)
+model(x).sum().backward()
+""",
+    "float_of_a_float32_model_changes_nothing": """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+    def forward(self, x):
+        return self.fc(x).relu()
+net = Net().float()
+weight, bias = net.fc.weight, net.fc.bias
+net.to(torch.float32)
+x = torch.randn(4, 3)
+net(x).sum().backward()
+""",
     "float16_sgd_with_momentum_training": """import torch
 torch.manual_seed(0)
 w = torch.randn(3, dtype=torch.float16, requires_grad=True)
@@ -272,3 +297,18 @@ def test_a_dtype_still_outside_names_the_ones_read() -> None:
     assert ours["refused"].startswith("line 2, column 25: dtype torch.complex64 is not "
                                       "supported; use one of float32, float64, float16, "
                                       "bfloat16, int64, int32, int16, int8, uint8 or bool")
+
+
+@pytest.mark.parametrize(("line", "dtype"), [("model.half()", "float16"),
+                                             ("model.to(torch.bfloat16)", "bfloat16"),
+                                             ("model.double()", "float64")])
+def test_converting_a_models_parameters_is_refused_with_the_way_to_make_them(
+        line: str, dtype: str) -> None:
+    """torch converts the parameters it made in place, behind the graph's leaves: the app
+    asks for the layers to be made in that dtype instead (which it reads, above)."""
+    ours = engine_side("import torch\nimport torch.nn as nn\nmodel = nn.Linear(3, 2)\n"
+                       f"{line}\nmodel(torch.ones(1, 3)).sum().backward()\n")
+    assert ours["refused"] == (
+        f"line 4, column 1: {line} changes the dtype of the parameters torch made, outside "
+        "the computation Gradflow reads; give the layers dtype= where they are made, e.g. "
+        f"nn.Linear(2, 3, dtype=torch.{dtype})")
