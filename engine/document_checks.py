@@ -63,7 +63,8 @@ class DocumentChecks:
         node.name = self._check_name(node.name, node.id)
         node.position = checked_position(node.position)
         if node.dtype not in DTYPES:
-            raise GraphError(f"unknown dtype {node.dtype!r}; use one of {', '.join(DTYPES)}")
+            raise GraphError(f"unknown dtype {shorten(node.dtype)!r}; use one of "
+                             f"{', '.join(DTYPES)}")
         unknown = set(node.params) - {p.name for p in spec.params}
         if unknown:
             raise GraphError(f"{node.op} has no parameter {sorted(unknown)[0]!r}")

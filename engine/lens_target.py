@@ -16,6 +16,7 @@ import torch
 
 from engine.calls import FUNCTIONAL, GRAD, JACOBIAN
 from engine.document import Document
+from engine.dtypes import dtype_tolerance
 from engine.lens import Lens
 from engine.snippets.codegen import call_code
 from engine.trace import CallResult, Run
@@ -146,7 +147,11 @@ def compare(target: CallTarget, result: Lens) -> None:
     scale = 1.0 + max(largest)
     result.max_difference = float(diff.max()) if diff.numel() else 0.0
     result.worst_column = int(diff.argmax()) if diff.numel() else None
-    tolerance = (1e-5 if vjp.dtype == torch.float32 else 1e-10) * scale
+    # a float16 leaf's .grad is rounded to float16 however precise the output: the least
+    # precise dtype of the product and of what the call produced sets the tolerance
+    produced = [*done.grads_after.values(), *done.results.values()]
+    tolerance = max(dtype_tolerance(t.dtype) for t in [vjp, *produced]
+                    if t is not None) * scale
     result.matches = result.max_difference <= tolerance
     if not result.matches and not bool(torch.isfinite(result.jacobian).all()):
         # e.g. J = [[-inf], [inf]], v = [1, 1]: the product gives nan, while backward's chain
@@ -180,5 +185,6 @@ def compare_jacobian(target: CallTarget, result: Lens) -> None:
     result.worst_column = None if flat is None else flat % diff.shape[1]
     scale = 1.0 + float(result.jacobian.abs().nan_to_num(posinf=0.0, neginf=0.0).max()) \
         if result.jacobian.numel() else 1.0
-    tolerance = (1e-5 if result.jacobian.dtype == torch.float32 else 1e-10) * scale
+    tolerance = max(dtype_tolerance(t.dtype) for t in [result.jacobian,
+                                                       *done.jacobian.values()]) * scale
     result.matches = result.max_difference <= tolerance

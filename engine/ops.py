@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.dtypes import DTYPES as _DTYPES
+from engine.dtypes import FLOAT_DTYPES as _FLOAT_DTYPES
 from engine.grad_op import spec_fields as _grad_spec_fields
 from engine.index_text import format_index as format_index  # re-exported: the index key's text
 from engine.index_text import parse_index
@@ -35,8 +37,8 @@ LEAF = "leaf"
 CONSTANT = "constant"
 SOURCE_OPS = (LEAF, CONSTANT)
 
-DTYPES = ("float32", "float64", "int64", "bool")
-FLOAT_DTYPES = ("float32", "float64")
+DTYPES = _DTYPES  # the dtype names live in engine/dtypes.py; these are the old import names
+FLOAT_DTYPES = _FLOAT_DTYPES
 REDUCTIONS = ("mean", "sum", "none")
 
 

@@ -16,17 +16,15 @@ import networkx as nx
 import torch
 
 from engine.document import Document
+from engine.dtypes import torch_dtype
 from engine.grad_op import GRAD_OP
 from engine.literal import Nested
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.trace import Run
 
-_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
-           "bool": torch.bool}
-
 
 def make_tensor(value: Nested, dtype: str, requires_grad: bool = False) -> torch.Tensor:
-    return torch.tensor(value, dtype=_DTYPES[dtype], requires_grad=requires_grad)
+    return torch.tensor(value, dtype=torch_dtype(dtype), requires_grad=requires_grad)
 
 
 class ForwardError(Exception):

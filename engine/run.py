@@ -263,12 +263,18 @@ def _seed_for(node: Node, out: torch.Tensor, warnings: list[str]) -> torch.Tenso
 def _cast_seed(value: Nested, name: str, out: torch.Tensor,
                warnings: list[str]) -> torch.Tensor:
     seed = torch.tensor(value)
-    if seed.dtype != out.dtype:
+    if seed.dtype != out.dtype and not _kept_exactly(seed, out.dtype):
         kind = "integers" if all_integers(value) else str(seed.dtype).replace("torch.", "")
         warnings.append(f"the gradient for {name} was given as {kind}; "
                         f"converted to the output's dtype {str(out.dtype).replace('torch.', '')}")
-        seed = seed.to(out.dtype)
-    return seed
+    return seed.to(out.dtype)
+
+
+def _kept_exactly(seed: torch.Tensor, dtype: torch.dtype) -> bool:
+    """A float seed for a float16/bfloat16 output whose numbers that dtype holds exactly
+    (the numbers of a float16 tensor, 0.5): nothing is lost, so nothing to warn about."""
+    return (dtype in (torch.float16, torch.bfloat16) and seed.is_floating_point()
+            and bool((seed.to(dtype).to(seed.dtype) == seed).all()))
 
 
 def _blamed_output(message: str, outputs: list[Node]) -> str:

@@ -337,7 +337,10 @@ class NumpyReader(PlotReader):
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if attr != "numpy" or node.args or node.keywords or self.needs_grad(receiver):
             return super().tensor_method(receiver, attr, node)  # torch's refusal with grad
-        array = self.concrete(receiver, node).numpy().copy()
+        try:  # torch's own refusal of a dtype numpy has not (bfloat16)
+            array = self.concrete(receiver, node).numpy().copy()
+        except TypeError as exc:
+            raise raised_at(node, exc) from None
         self.share(array, f"{short_text(node)} shares the tensor's memory")
         return self.wrap(array, node)
 

@@ -73,7 +73,8 @@ CONSTANTS: dict[str, Any] = {"pi": np.pi, "e": np.e, "inf": np.inf, "nan": np.na
                              "newaxis": np.newaxis}
 DTYPES: dict[str, Any] = {"float32": np.float32, "float64": np.float64, "int64": np.int64,
                           "int32": np.int32, "bool_": np.bool_, "double": np.float64,
-                          "float16": np.float16, "uint8": np.uint8}
+                          "float16": np.float16, "uint8": np.uint8, "int16": np.int16,
+                          "int8": np.int8}
 # a.<name>(...): ndarray methods by name
 METHODS: dict[str, Callable[..., Any]] = {
     "reshape": np.ndarray.reshape, "astype": np.ndarray.astype, "sum": np.ndarray.sum,

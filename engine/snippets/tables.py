@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from engine.dtypes import DTYPES, TORCH_SPELLINGS, torch_dtype
 from engine.limits import NUMBER_DIGITS
 from engine.literal import MAX_ELEMENTS, LiteralError, Nested, check_rectangular
 from engine.loss_ops import FUNCTIONAL_POSITIONAL, LOSS_NAMES
@@ -22,15 +23,13 @@ from engine.more_ops import LINALG
 from engine.ops import OPS
 from engine.snippets.safety import error_at, raised_at
 
-# torch spelling → registry dtype name
-DTYPE_NAMES = {
-    "float32": "float32", "float": "float32", "float64": "float64", "double": "float64",
-    "int64": "int64", "long": "int64", "bool": "bool",
-}
+# torch spelling → registry dtype name (torch.half → "float16")
+DTYPE_NAMES = TORCH_SPELLINGS
 # Python's own types as a dtype: torch reads float as float64 (not torch.float, float32)
 PYTHON_DTYPES = {"float": "float64", "int": "int64", "bool": "bool"}
-TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
-                "bool": torch.bool}
+TORCH_DTYPES: dict[str, torch.dtype] = {name: torch_dtype(name) for name in DTYPES}
+# how a refusal of another dtype names the ones Gradflow reads
+DTYPES_TEXT = ", ".join(DTYPES[:-1]) + " or " + DTYPES[-1]
 
 _LOSSES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
            "binary_cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss", "kl_div",
@@ -214,7 +213,7 @@ def dtype_name(dtype: torch.dtype) -> str:
         if value == dtype:
             return name
     raise CreationError(f"the dtype {str(dtype).replace('torch.', '')} is not supported; "
-                        "use float32, float64, int64 or bool")
+                        f"use {DTYPES_TEXT}")
 
 
 def read_literal(node: ast.expr) -> Any:

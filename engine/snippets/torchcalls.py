@@ -19,6 +19,7 @@ from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
 from engine.snippets.tables import (
     CREATION,
     DTYPE_NAMES,
+    DTYPES_TEXT,
     FUNCTIONAL,
     KEYWORD_ALIASES,
     ONE_BOUND,
@@ -303,6 +304,8 @@ class TorchCallReader(ExprReader):
         except (CreationError, RuntimeError, TypeError, ValueError, OverflowError) as exc:
             if isinstance(exc, ImportError_):
                 raise
+            if isinstance(exc, RuntimeError):  # torch's own refusal (torch.randn of an int
+                raise raised_at(node, exc) from None  # dtype, 300 as uint8), as it raises
             raise error_at(node, f"torch.{fn}: {exc}") from None
         if requires_grad:
             _probe(node, dtype, True, "creation", leaf=True)
@@ -361,8 +364,8 @@ class TorchCallReader(ExprReader):
                 and node.id not in self.env):  # dtype=float is torch.float64, as torch reads it
             short = PYTHON_DTYPES[node.id]
         if short not in DTYPE_NAMES:
-            raise error_at(node, f"dtype {short_text(node)} is not supported; use torch.float32, "
-                                 "torch.float64, torch.int64 or torch.bool")
+            raise error_at(node, f"dtype {short_text(node)} is not supported; use one of "
+                                 f"{DTYPES_TEXT} (torch.float32...)")
         return DTYPE_NAMES[short]
 
 

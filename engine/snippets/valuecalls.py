@@ -15,14 +15,18 @@ import torch
 
 from engine.snippets.concrete import ConcreteReader
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.tables import PYTHON_DTYPES, TORCH_DTYPES, dtype_name
+from engine.snippets.tables import DTYPES_TEXT, PYTHON_DTYPES, TORCH_DTYPES, dtype_name
 from engine.snippets.values import Number, Pending, Picks, Py, Ref, Value
 
 RANDOM_FUNCTIONS = frozenset({"normal", "randperm", "bernoulli", "multinomial", "poisson"})
 TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
-                 "LongTensor": torch.int64, "BoolTensor": torch.bool}
-CASTS = {"float": torch.float32, "double": torch.float64, "long": torch.int64,
-         "int": torch.int32, "bool": torch.bool, "half": torch.float16}
+                 "HalfTensor": torch.float16, "BFloat16Tensor": torch.bfloat16,
+                 "LongTensor": torch.int64, "IntTensor": torch.int32, "ShortTensor": torch.int16,
+                 "CharTensor": torch.int8, "ByteTensor": torch.uint8, "BoolTensor": torch.bool}
+# x.half(), x.int(), x.byte()...: the tensor methods that convert to one dtype
+CASTS = {"float": torch.float32, "double": torch.float64, "half": torch.float16,
+         "bfloat16": torch.bfloat16, "long": torch.int64, "int": torch.int32,
+         "short": torch.int16, "char": torch.int8, "byte": torch.uint8, "bool": torch.bool}
 
 
 class ValueCalls(ConcreteReader):
@@ -239,7 +243,7 @@ class ValueCalls(ConcreteReader):
                                      f".{attr}(torch.float64)")
         if dtype not in TORCH_DTYPES.values():
             raise error_at(node, f"the dtype {str(dtype).removeprefix('torch.')} is not "
-                                 "supported; use float32, float64, int64 or bool")
+                                 f"supported; use {DTYPES_TEXT}")
         current = self.concrete(receiver, node)
         if current.dtype == dtype:
             return receiver  # torch returns the tensor itself

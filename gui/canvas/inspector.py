@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from engine.document import DocEvent, Document, Node
 from engine.format import preview, shape_text
 from engine.literal import LiteralError, format_literal, parse_literal, shape_of
-from engine.ops import DTYPES, LEAF, Param, check_param, get_op, is_source
+from engine.ops import DTYPES, FLOAT_DTYPES, LEAF, Param, check_param, get_op, is_source
 from engine.trace import Run
 from gui import style
 from gui.canvas.commands import UpdateNodeCommand, push
@@ -180,7 +180,7 @@ class Inspector(QWidget):
             box.toggled.connect(lambda on: self._commit_param(param, on))
             editor = box
             label = ""
-        elif param.kind == "choice":
+        elif param.kind in ("choice", "dtype"):  # a dtype param: `to`'s target dtype
             combo = QComboBox()
             combo.addItems(list(param.choices))
             combo.currentTextChanged.connect(lambda text: self._commit_param(param, text))
@@ -215,7 +215,7 @@ class Inspector(QWidget):
             editor.blockSignals(False)
             field.show_error(None)
         if "requires_grad" in self.fields:
-            self.fields["requires_grad"].editor.setEnabled(node.dtype in ("float32", "float64")
+            self.fields["requires_grad"].editor.setEnabled(node.dtype in FLOAT_DTYPES
                                                            or node.requires_grad)
         del spec
         self._show_result()
@@ -252,8 +252,9 @@ class Inspector(QWidget):
                              f"{_escape(error.describe(run.names))}</span>")
             value = run.values.get(node.id)
             if value is not None:
-                if "value" not in self.fields:
+                if "value" not in self.fields:  # an op: its dtype is torch's, not a field's
                     lines.append(f"shape: {shape_text(tuple(value.shape))}")
+                    lines.append(f"dtype: {str(value.dtype).removeprefix('torch.')}")
                 lines.append(f"value: {_escape(preview(value))}")
             grad = run.leaf_grads.get(node.id) if node.op == LEAF else run.node_grads.get(node.id)
             if grad is not None:

@@ -12,7 +12,7 @@ from engine.document import Document, GraphError
 from engine.fileformat import dumps, loads, save
 from engine.fileformat import load as load_file
 from engine.literal import INT64_MAX, INT64_MIN
-from engine.ops import OPS, get_op
+from engine.ops import DTYPES, FLOAT_DTYPES, OPS, get_op
 from tests.engine.helpers import const, leaf
 
 # Text with the characters that break things: line and paragraph separators, NEL, controls,
@@ -55,9 +55,9 @@ def documents(draw: st.DrawFn) -> Document:
             "position": (draw(st.floats(-1e6, 1e6)), draw(st.floats(-1e6, 1e6)))}
         if op in ("leaf", "constant"):
             fields["value"] = draw(values())
-            fields["dtype"] = draw(st.sampled_from(["float32", "float64", "int64", "bool"]))
+            fields["dtype"] = draw(st.sampled_from(DTYPES))
             if op == "leaf":
-                fields["requires_grad"] = fields["dtype"] in ("float32", "float64") and \
+                fields["requires_grad"] = fields["dtype"] in FLOAT_DTYPES and \
                     draw(st.booleans())
         params = {}
         for p in get_op(op).params:
