@@ -1,0 +1,96 @@
+"""Methods of the plain Python values a snippet holds, read as Python runs them: a list's
+append and extend, text methods and `str.format`, a dict's keys/values/items/get, a hook
+handle's remove() and a generator's manual_seed(); anything else is refused by name.
+"""
+
+from __future__ import annotations
+
+import ast
+import string
+from typing import Any
+
+import torch
+
+from engine.snippets.pybuiltins import BuiltinCalls
+from engine.snippets.safety import ImportError_, error_at, raised_at
+from engine.snippets.typecheck import method_refused
+from engine.snippets.values import HookHandle, Py, Value
+
+_STR_METHODS = frozenset({"split", "lower", "upper", "strip", "replace", "startswith",
+                          "endswith"})
+
+
+class PlainMethods(BuiltinCalls):
+    def list_method(self, receiver: Py, attr: str, node: ast.Call) -> Value:
+        if isinstance(receiver.value, HookHandle) and attr == "remove":
+            return self.remove_hook(receiver.value, node)
+        if isinstance(receiver.value, torch.Generator) and attr == "manual_seed":
+            seed = self.plain(self.expr(node.args[0]), node) if len(node.args) == 1 else None
+            if not isinstance(seed, int) or isinstance(seed, bool) or node.keywords:
+                raise error_at(node, "Generator.manual_seed takes one whole number")
+            receiver.value.manual_seed(seed)
+            return receiver  # torch returns the generator itself
+        args, kwargs = self.arguments(node)
+        if isinstance(receiver.value, str) and attr == "format":
+            return Py(formatted(receiver.value, [self.concrete(a, node) for a in args],
+                                {k: self.concrete(v, node) for k, v in kwargs.items()}, node))
+        if isinstance(receiver.value, list) and attr in ("append", "extend") and len(args) == 1:
+            if attr == "append":
+                receiver.value.append(args[0])
+            else:
+                receiver.value.extend(self.items(args[0], node))
+            return Py(None)
+        if isinstance(receiver.value, str) and attr in _STR_METHODS and \
+                all(isinstance(a, Py) and isinstance(a.value, str) for a in args):
+            # "a b".split(): plain text methods, on strings only
+            texts = [a.value for a in args if isinstance(a, Py)]
+            return self.wrap(getattr(receiver.value, attr)(*texts), node)
+        if isinstance(receiver.value, dict) and attr in ("keys", "values", "items") and not args:
+            found = receiver.value
+            listed = {"keys": lambda: [self.wrap(k, node) for k in found],
+                      "values": lambda: list(found.values()),
+                      "items": lambda: [Py((self.wrap(k, node), v)) for k, v in found.items()]}
+            return Py(listed[attr]())
+        if isinstance(receiver.value, dict) and attr == "get" and len(args) in (1, 2):
+            key = self.plain(args[0], node)  # opts.get("square", False)
+            try:
+                return receiver.value.get(key, args[1] if len(args) == 2 else Py(None))
+            except TypeError as exc:  # an unhashable key: Python's own words
+                raise raised_at(node, exc) from None
+        if receiver.value is None:
+            raise raised_at(node, AttributeError(f"'NoneType' object has no attribute '{attr}'"))
+        raise method_refused(receiver, attr, node)
+
+
+
+def formatted(template: str, args: list[Any], kwargs: dict[str, Any], where: ast.AST) -> str:
+    """`"{}: {:.4f}".format(step, loss)` as Python gives it, field by field: a field that
+    reaches into its value (`{0.grad}`, `{0[1]}`) or a nested one is refused, as str.format
+    would then read attributes of whatever it is given."""
+    out: list[str] = []
+    automatic = 0  # the next automatic field's number; -1 once one is numbered by hand
+    try:
+        for literal, field, spec, conversion in string.Formatter().parse(template):
+            out.append(literal)
+            if field is None:
+                continue
+            if "." in field or "[" in field or (spec and "{" in spec):
+                raise error_at(where, f"str.format with the field {{{field}}} is not "
+                                      "supported; write the value itself, e.g. {} or {0}")
+            if field == "" and automatic < 0 or field.isdigit() and automatic > 0:
+                raise ValueError("cannot switch from " + (
+                    "manual field specification to automatic field numbering" if field == ""
+                    else "automatic field numbering to manual field specification"))
+            if field == "":
+                field, automatic = str(automatic), automatic + 1
+            elif field.isdigit():
+                automatic = -1  # numbered by hand from here on
+            value = args[int(field)] if field.isdigit() else kwargs[field]
+            value = {None: value, "s": str(value), "r": repr(value), "a": ascii(value)}[
+                conversion]
+            out.append(format(value, spec or ""))
+    except ImportError_:
+        raise
+    except (IndexError, KeyError, ValueError, TypeError) as exc:
+        raise raised_at(where, exc) from None  # Python's own words, where the script stops
+    return "".join(out)
