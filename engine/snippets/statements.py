@@ -226,9 +226,27 @@ class StatementRunner(LoopRunner):
                                    "Gradflow reads")
         elif isinstance(target, ast.Subscript):
             self.item_assign(target, value, stmt)
-        else:
+        elif not (isinstance(target, ast.Attribute) and self.parameter_assign(target, value)):
             raise error_at(target, f"assigning to {short_text(target)} is not supported; assign "
                                    "to a plain name")
+
+    def parameter_assign(self, target: ast.Attribute, value: Value) -> bool:
+        """`layer.weight = nn.Parameter(...)`: the layer computes with the new leaf from here
+        on; a plain tensor there is torch's TypeError. False when target is no parameter."""
+        owner = self.expr(target.value)
+        module = owner.value if isinstance(owner, Py) and isinstance(owner.value, Module) \
+            else None
+        if module is None or module.cls is not None or target.attr not in module.params:
+            return False
+        if not (isinstance(value, Pending) and id(value) in self.parameter_ids):
+            given = torch.typename(self.concrete(value, target)) if isinstance(
+                value, Pending | Ref) else type(getattr(value, "value", value)).__name__
+            raise raised_at(target, TypeError(f"cannot assign '{given}' as parameter "
+                                              f"'{target.attr}' (torch.nn.Parameter or None "
+                                              "expected)"))
+        value.name = value.name or module.params[target.attr].name
+        module.params[target.attr] = value
+        return True
 
     def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
         target = self.one_index(target)

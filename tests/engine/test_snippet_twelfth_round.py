@@ -3,7 +3,9 @@ subprocess): a tensor type kept in a name (`dtype = torch.FloatTensor`, then
 `.type(dtype)`), a debugger stop (`pdb.set_trace()`, `breakpoint()`) that the reading goes
 past, a place written as two indexes (`x[i][j] = v`, torch writes into x through x[i]),
 and two learners' mistakes torch and Python stop at with their own words:
-`loss.item().backward()` and an optimizer given one tensor instead of a list."""
+`loss.item().backward()` and an optimizer given one tensor instead of a list; a layer's
+weight set by hand (`layer.weight = nn.Parameter(...)`, a plain tensor there is torch's
+TypeError)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,27 @@ x = torch.from_numpy(np.array([[1.0, 2.0], [3.0, 4.0]])).type(dtype)
 w = torch.tensor([0.5, -1.0], requires_grad=True)
 loss = (x @ w).pow(2).sum()
 loss.backward()
+""",
+    "weights_set_by_hand": """import torch
+from torch import nn
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(3, 2)
+        self.fc2 = nn.Linear(2, 1)
+        self.initialize()
+    def initialize(self):
+        with torch.no_grad():
+            self.fc1.weight = nn.Parameter(torch.Tensor([[1., 2., 3.], [-4., -5., -6.]]))
+            self.fc1.bias = nn.Parameter(torch.Tensor([1.0, 2.0]))
+            self.fc2.weight = nn.Parameter(torch.Tensor([[1.0, -2.0]]))
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+model = Model()
+model(torch.tensor([[1.0, 1.0, 1.0], [0.5, -1.0, 2.0]])).sum().backward()
+lin = nn.Linear(2, 1)
+lin.weight = nn.Parameter(torch.tensor([[0.5, -0.5]]))
+lin(torch.ones(1, 2)).sum().backward()
 """,
     "a_place_written_as_two_indexes": """import torch
 torch.manual_seed(0)
@@ -52,6 +75,10 @@ for step in range(3):
 """
 WITHOUT_STOPS = WITH_STOPS.replace("    pdb.set_trace()\n    breakpoint()\n", "")
 RAISED = {
+    "a_plain_tensor_as_a_parameter": """import torch
+lin = torch.nn.Linear(2, 1)
+lin.bias = torch.zeros(1)
+""",
     "backward_of_a_python_number": """import torch
 x = torch.tensor([1.0], requires_grad=True)
 y = torch.sin(x)
@@ -94,6 +121,12 @@ def test_the_reference_really_computes_what_is_compared(
     want[1] = [2.0 * (1 + j) + j + 1 for j in range(4)]  # z[0][1] = [1, 2, 3, 4]
     want[2][3] = 2.0 * 5 + 5  # z[1][2][3] = 5
     assert reference["a_place_written_as_two_indexes"]["grads"]["x"] == want
+    # relu(fc1) is [7, 0] and [5.5, 0] for the two rows: fc2.weight.grad is their sum;
+    # lin.weight.grad is the input, ones
+    set_by_hand = reference["weights_set_by_hand"]["every_leaf_grad"]
+    assert [[12.5, 0.0]] in set_by_hand and [[1.0, 1.0]] in set_by_hand
+    assert "cannot assign 'torch.FloatTensor' as parameter 'bias'" in \
+        reference["a_plain_tensor_as_a_parameter"]["error"]["message"]
     assert reference["without_stops"]["error"] is None
     assert reference["without_stops"]["grads"]["w"] == 0.0  # zeroed after its last step
     assert reference["backward_of_a_python_number"]["error"] == {
