@@ -115,6 +115,9 @@ def run_one(code: str) -> dict[str, Any]:
             for name, fn in originals.items():
                 setattr(torch.autograd.functional, name, fn)
             restore()
+            # torch.set_default_device('cpu') of a snippet installs a mode that stays for
+            # the next snippet in this interpreter (and calls the grad wrapper twice)
+            torch.set_default_device(None)
     grads = {name: None if v.grad is None else plain(v.grad.tolist())
              for name, v in namespace.items()
              if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad}
