@@ -275,7 +275,11 @@ class PythonReader(PlainMethods):
                 return self.random_call(path.removeprefix("random."), node)
             if path == "pdb.set_trace" and not node.args and not node.keywords:
                 return Py(None)  # a debugger stop: the reading goes on, as a script run
-            if path.startswith("pdb."):
+            if path in ("warnings.filterwarnings", "warnings.simplefilter",
+                        "warnings.resetwarnings", "warnings.warn"):
+                self.arguments(node)
+                return Py(None)  # what torch warns is shown on stderr only; no number changes
+            if path.startswith("pdb.") or path.startswith("warnings."):
                 raise error_at(node, f"{path} is not supported; pdb.set_trace() is read as "
                                      "a line that does nothing")
             refuse_outside(path, node)

@@ -30,7 +30,7 @@ MAX_SNIPPET_CHARS = 200_000
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
                  "torch.autograd.functional", "math", "itertools", "time", "random",
-                 "pdb", *FUNC_MODULES)
+                 "pdb", "warnings", *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
 _PYTHON_MODULES = {"math": math, "time": time, "random": random}
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
@@ -56,7 +56,8 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions b
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
                     "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap), "
                     "torch.autograd.forward_ad, torch.autograd.gradcheck, math, random, time "
-                    "(its clocks), pdb (set_trace) and itertools (product, count)")
+                    "(its clocks), pdb (set_trace), warnings (filters) and itertools (product, "
+                    "count)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 # functions of the outside libraries that read a file (refused as such where they are used)
@@ -86,6 +87,10 @@ OUTSIDE_LIBRARIES = {
     "functools": "functools (partial, reduce, caches) wraps functions instead of computing, "
                  "outside the computation Gradflow reads; call the function with all its "
                  "arguments written out",
+    "os": "the operating system (os: files, folders, the environment) is outside the "
+          "computation Gradflow reads; remove the line",
+    "sys": "the interpreter itself (sys: arguments, paths, exit) is outside the computation "
+           "Gradflow reads; remove the line",
     "matplotlib": "plots (matplotlib) are outside the computation Gradflow reads; remove the "
                   "plot lines: Gradflow draws the values and the gradients itself",
 }

@@ -69,6 +69,14 @@ assert title == "loss=5.0000 step 3 'a'", title
 assert shown == "5.000 / tensor([2., 4.])", shown
 bad = "{:.3f}".format(x.grad)
 """,
+    "os_and_sys_imported_and_warnings_silenced": """import math, sys, os
+import warnings
+warnings.filterwarnings("ignore")
+warnings.simplefilter("ignore", category=UserWarning)
+import torch
+x = torch.tensor([0.5, 1.0], requires_grad=True)
+(torch.sin(x * math.pi)).sum().backward()
+""",
     "a_keyword_backward_no_longer_has": """import torch
 x = torch.tensor([1.0, 2.0], requires_grad=True)
 y = (x * 3).sum()
@@ -128,6 +136,12 @@ def test_the_reference_really_computes_what_is_compared(
 def test_a_format_field_that_reaches_into_its_value_is_refused() -> None:
     refused = engine_side("import torch\nx = torch.ones(2)\ns = '{0.grad}'.format(x)\n")
     assert "str.format with the field {0.grad} is not supported" in refused["refused"]
+
+
+def test_a_use_of_os_is_refused_as_outside() -> None:
+    refused = engine_side("import os\nimport torch\np = os.path.join('a', 'b')\n")["refused"]
+    assert "os.path.join('a', 'b'): the operating system" in refused
+    assert "outside the computation" in refused
 
 
 def test_other_names_of_time_are_refused_by_name() -> None:
