@@ -277,8 +277,7 @@ class PythonReader(PlainMethods):
                 return Py(None)  # a debugger stop: the reading goes on, as a script run
             if path in ("warnings.filterwarnings", "warnings.simplefilter",
                         "warnings.resetwarnings", "warnings.warn"):
-                self.arguments(node)
-                return Py(None)  # what torch warns is shown on stderr only; no number changes
+                return Py(None)  # what torch warns goes to stderr only; no number changes
             if path.startswith("pdb.") or path.startswith("warnings."):
                 raise error_at(node, f"{path} is not supported; pdb.set_trace() is read as "
                                      "a line that does nothing")

@@ -104,7 +104,8 @@ BUILTINS = frozenset({
     "min", "max", "sum", "enumerate", "zip", "display", "reversed", "AttributeError",
     "IndexError", "ZeroDivisionError", "vars", "super", "filter", "map", "any", "all",
     "sorted", "divmod", "pow", "set", "chr", "ord", "hex", "bin", "oct", "format", "getattr",
-    "hasattr", "setattr", "breakpoint",
+    "hasattr", "setattr", "breakpoint", "Warning", "UserWarning", "DeprecationWarning",
+    "FutureWarning", "RuntimeWarning",
     "property", "staticmethod", "classmethod",
 })
 
