@@ -75,6 +75,18 @@ for step in range(3):
 """
 WITHOUT_STOPS = WITH_STOPS.replace("    pdb.set_trace()\n    breakpoint()\n", "")
 RAISED = {
+    "requires_grad_called": """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (x * x).sum()
+whole = y.item().is_integer()
+assert whole
+y.backward()
+print(x.requires_grad())
+""",
+    "shape_called": """import torch
+x = torch.ones(2, 3, requires_grad=True)
+n = x.shape()
+""",
     "a_plain_tensor_as_a_parameter": """import torch
 lin = torch.nn.Linear(2, 1)
 lin.bias = torch.zeros(1)
@@ -127,6 +139,10 @@ def test_the_reference_really_computes_what_is_compared(
     assert [[12.5, 0.0]] in set_by_hand and [[1.0, 1.0]] in set_by_hand
     assert "cannot assign 'torch.FloatTensor' as parameter 'bias'" in \
         reference["a_plain_tensor_as_a_parameter"]["error"]["message"]
+    assert reference["requires_grad_called"]["error"] == {
+        "type": "TypeError", "message": "'bool' object is not callable"}
+    assert reference["requires_grad_called"]["grads"]["x"] == [2.0, 4.0]
+    assert reference["shape_called"]["error"]["message"] == "'torch.Size' object is not callable"
     assert reference["without_stops"]["error"] is None
     assert reference["without_stops"]["grads"]["w"] == 0.0  # zeroed after its last step
     assert reference["backward_of_a_python_number"]["error"] == {
