@@ -35,7 +35,8 @@ from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, V
 
 # Tensor methods whose refusal is torch's own (x.numpy() of a tensor that requires grad,
 # .item() of several numbers): print(x.numpy()) raises there as the script does.
-_MAY_RAISE = frozenset({"numpy", "item"})
+_MAY_RAISE = frozenset({"numpy", "item", "requires_grad", "is_leaf", "shape", "dtype",
+                        "device", "ndim", "data", "is_cuda"})  # the last: x.shape() raises
 # calls that compute gradients: the program's calls, wherever they are written
 _GRADIENT_CALLS = frozenset({"torch.autograd.grad"})
 # torch functions and methods that draw from the random generator
