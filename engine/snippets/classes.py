@@ -23,9 +23,9 @@ from typing import Any
 import torch
 
 from engine.limits import CALL_DEPTH
+from engine.snippets.module_tree import TREE_METHODS, ModuleTree
 from engine.snippets.optimizers import OUTSIDE
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at
-from engine.snippets.schedulers import SchedulerReader
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 # methods that never run here (Python calls them to print the object), so they change nothing
@@ -35,7 +35,7 @@ _MODULE_METHODS = frozenset({"parameters", "named_parameters", "zero_grad", "tra
                              "forward", "register_forward_hook", "register_forward_pre_hook",
                              "register_full_backward_hook", "register_backward_hook",
                              "register_full_backward_pre_hook", "apply", "modules",
-                             "children", "state_dict"})
+                             "children", "state_dict", *TREE_METHODS})
 
 
 @dataclass
@@ -53,7 +53,7 @@ class ModelClass:
         return self.node.name
 
 
-class ClassReader(SchedulerReader):
+class ClassReader(ModuleTree):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.building: list[Module] = []  # models whose __init__ is being read
