@@ -125,6 +125,7 @@ class Copies(SchedulerReader):
                         _plain_copy(v) for k, v in module.options.items()}
         twin.attrs = {k: self.deep_copy(v, memo, node) for k, v in module.attrs.items()}
         twin.children = [self.model_copy(child, memo, node) for child in module.children]
+        twin.hooks = [list(entry) for entry in module.hooks]  # torch copies its hook dicts
         return twin
 
 

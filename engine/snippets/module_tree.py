@@ -10,11 +10,12 @@ from typing import Any
 
 import torch
 
+from engine.limits import CALL_DEPTH
 from engine.snippets import module_dicts
 from engine.snippets.copies import Copies
 from engine.snippets.module_kinds import child_names
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.values import Module, Py, Value
+from engine.snippets.values import Function, Module, Py, Value
 
 # the tree walks read, for every kind of module (a model of the snippet's class too)
 TREE_METHODS = ("named_children", "named_modules")
@@ -33,6 +34,41 @@ class ModuleTree(Copies):
         if module.cls is None and attr in module.names:  # heads.cls(x), seq.fc1(x)
             return self.call_value(Py(module.children[module.names.index(attr)]), node)
         return super().module_method(module, attr, node)
+
+    def call(self, node: ast.Call) -> Value:
+        """`grads.clear()` of a list a hook fills while backward runs (hooks.py): torch
+        empties it and the next backward fills it again; the reader's stays empty and
+        still refuses being computed with, so clearing it changes nothing read."""
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "clear" and isinstance(
+                func.value, ast.Name) and not node.args and not node.keywords:
+            found = self.env.get(func.value.id)
+            if isinstance(found, Py) and id(found.value) in self.hook_filled:
+                return Py(None)
+        return super().call(node)
+
+    def call_function(self, fn: Function, node: ast.Call) -> Value:
+        """`hook_backward(name, grads)`, `get_grads(grads)`: a list a hook fills, passed as it
+        is to a def of the snippet, is no computing with it; the def's own uses of it are
+        still refused (hooks.py), as they would read what backward put there."""
+        given = [*node.args, *(kw.value for kw in node.keywords)]
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                kw.arg is None for kw in node.keywords) or not any(
+                self.filled_by_hooks(a) for a in given):
+            return super().call_function(fn, node)
+        if CALL_DEPTH.exceeded(self.depth + 1):
+            raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
+
+        def value(arg: ast.expr) -> Value:
+            return self.env[arg.id] if isinstance(arg, ast.Name) and self.filled_by_hooks(
+                arg) else self.expr(arg)
+
+        return self.inline(fn, [value(a) for a in node.args],
+                           {str(kw.arg): value(kw.value) for kw in node.keywords}, node)
+
+    def filled_by_hooks(self, arg: ast.expr) -> bool:
+        found = self.env.get(arg.id) if isinstance(arg, ast.Name) else None
+        return isinstance(found, Py) and id(found.value) in self.hook_filled
 
     def dict_method(self, module: Module, attr: str, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)

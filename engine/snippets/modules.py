@@ -175,7 +175,7 @@ class ModuleReader(ModuleMethods):
             self.name_parameters(child, f"{prefix}_{name}")
 
     def call_module(self, module: Module, node: ast.Call) -> Value:
-        return self.module_on(module, *self.arguments(node), node)
+        return self.invoke(module, *self.arguments(node), node)
 
     def module_on(self, module: Module, args: list[Value], kwargs: dict[str, Value],
                   node: ast.Call) -> Value:
@@ -201,8 +201,8 @@ class ModuleReader(ModuleMethods):
             raise error_at(node, f"nn.{module.kind} takes one input")
         value = args[0]
         if module.kind == "Sequential":
-            for child in module.children:
-                value = self.apply(child, value, node)
+            for child in module.children:  # each called as torch calls it: with its hooks
+                value = self.invoke(child, [value], {}, node)
             return value
         return self.apply(module, value, node)
 

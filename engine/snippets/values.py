@@ -111,6 +111,8 @@ class Module:
     attrs: dict[str, Value] = field(default_factory=dict)
     cls: Any = None
     ready: bool = True
+    # forward hooks and pre-hooks as registered: [kind, the def] each (module_hooks.py)
+    hooks: list[list[Any]] = field(default_factory=list)
 
     def __contains__(self, item: Any) -> bool:
         """`key in md` of a ModuleDict or ParameterDict; `layer in seq` of a Sequential or
