@@ -101,6 +101,20 @@ z = model(x * 2)
 (acts["0"].pow(2).sum() + acts["2"].sum() + y.mean() + z.sum()).backward()
 facts = sorted(acts)
 """,
+    "forward_pre_hook_then_hook": """
+seen = []
+fc = nn.Linear(2, 2)
+def pre(module, args):
+    seen.append(args[0])
+def post(module, args, out):
+    seen.append(out)
+fc.register_forward_pre_hook(pre)
+fc.register_forward_hook(post)
+x = torch.randn(3, 2, requires_grad=True)
+out = fc.forward(x) + fc(x)
+(out.sum() + seen[0].pow(2).sum() * seen[1].mean()).backward()
+facts = [len(seen)]
+""",
 }
 # plain torch side only: each leaf under the name the app gives it, and the facts as JSON
 EXPOSE = "\nprint(json.dumps(facts))\n"
