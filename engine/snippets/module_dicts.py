@@ -15,7 +15,8 @@ from typing import Any
 import torch
 
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.values import Module, Number, Py, Value
+from engine.snippets.tables import TORCH_DTYPES
+from engine.snippets.values import Module, Number, Pending, Py, Value
 
 # what a ModuleDict's own methods are read as (add_module is nn.Module's, read with them)
 DICT_METHODS = ("keys", "values", "items", "update", "pop", "clear", "add_module")
@@ -34,10 +35,13 @@ def ask_torch(action: Callable[[], Any], where: ast.AST) -> None:
 
 
 def _as_module(value: Value) -> Any:
-    """The module a value holds, or a plain stand-in torch refuses in its own words."""
+    """The module a value holds, or a plain stand-in torch refuses in its own words (a
+    tensor of the same dtype, for torch's "torch.FloatTensor is not a Module subclass")."""
     if isinstance(value, Py) and isinstance(value.value, Module):
         return value.value
-    return value.value if isinstance(value, Py | Number) else 0.0
+    if isinstance(value, Pending):
+        return torch.zeros(1, dtype=TORCH_DTYPES[value.dtype])
+    return value.value if isinstance(value, Py | Number) else torch.zeros(1)
 
 
 def put(module: Module, key: Any, value: Value, where: ast.AST) -> None:

@@ -173,6 +173,7 @@ ERRORS = {
     "not_a_module": 'md = nn.ModuleDict({"a": 3})\n',
     "dotted_key": 'md = nn.ModuleDict()\nmd["a.b"] = nn.ReLU()\n',
     "no_append": 'md = nn.ModuleDict()\nmd.append(nn.ReLU())\n',
+    "a_tensor": 'md = nn.ModuleDict()\nmd["w"] = torch.ones(2, dtype=torch.float64)\n',
 }
 
 
