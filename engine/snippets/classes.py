@@ -24,9 +24,9 @@ import torch
 
 from engine.limits import CALL_DEPTH
 from engine.snippets.module_kinds import parameters_of
+from engine.snippets.module_tree import TREE_METHODS, ModuleTree
 from engine.snippets.optimizers import OUTSIDE
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at
-from engine.snippets.schedulers import SchedulerReader
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 # methods that never run here (Python calls them to print the object), so they change nothing
@@ -36,7 +36,7 @@ _MODULE_METHODS = frozenset({"parameters", "named_parameters", "zero_grad", "tra
                              "forward", "register_forward_hook", "register_forward_pre_hook",
                              "register_full_backward_hook", "register_backward_hook",
                              "register_full_backward_pre_hook", "apply", "modules",
-                             "children", "state_dict"})
+                             "children", "state_dict", *TREE_METHODS})
 
 # model.half(), model.double()...: what each converts the parameters to
 _MODULE_CASTS = {"float": torch.float32, "double": torch.float64, "half": torch.float16,
@@ -58,7 +58,7 @@ class ModelClass:
         return self.node.name
 
 
-class ClassReader(SchedulerReader):
+class ClassReader(ModuleTree):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.building: list[Module] = []  # models whose __init__ is being read

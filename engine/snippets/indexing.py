@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from engine.ops import format_index
-from engine.snippets import param_containers
+from engine.snippets import module_dicts, param_containers
 from engine.snippets.param_containers import PARAM_CONTAINERS
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.valuecalls import ValueCalls
@@ -28,6 +28,9 @@ class IndexingCalls(ValueCalls):
         if isinstance(base, Py) and isinstance(base.value, Module) and \
                 base.value.kind in PARAM_CONTAINERS:
             return param_containers.pick(base.value, key, node)
+        if isinstance(base, Py) and isinstance(base.value, Module) and \
+                base.value.kind == "ModuleDict":
+            return module_dicts.pick(base.value, key, node)
         if isinstance(base, Py) and isinstance(base.value, Module):
             try:
                 found = base.value.children[key]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.more_ops import ACTIVATION_MODULE_OPTIONS, ACTIVATION_MODULES
-from engine.snippets.values import Module
+from engine.snippets.values import Module, Py
 
 ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU": "leaky_relu",
                "ELU": "elu", "Softplus": "softplus", "GELU": "gelu", "Softmax": "softmax",
@@ -73,17 +73,26 @@ LOSS_POSITIONAL = {"MarginRankingLoss": ("margin",),
                    "MultiLabelSoftMarginLoss": ("weight",)}
 # modules of two inputs that are not losses: the op and its options, in torch's order
 PAIRED = {"CosineSimilarity": ("cosine_similarity", ("dim", "eps"))}
-MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", "ModuleList", *LAYERS,
+MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", "ModuleList", "ModuleDict", *LAYERS,
            "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
            *ACTIVATIONS,
            *SHAPING, *LOSSES, *PAIRED)
-# modules that hold others in order, named 0, 1, ... (indexed, iterated, len())
-CONTAINERS = ("Sequential", "ModuleList")
+# modules that hold others in order, named 0, 1, ... (indexed, iterated, len()), and the
+# ModuleDict, whose modules are named by their keys (module_dicts.py)
+CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
 
 
 def child_names(module: Module) -> list[str]:
     """fc1, act in a model of the snippet's class; 0, 1, ... in a Sequential."""
     return module.names or [str(i) for i in range(len(module.children))]
+
+
+def members(module: Module) -> list[Any]:
+    """What `for m in container` visits: a Sequential's or ModuleList's modules, a
+    ModuleDict's keys (as Python's dict iteration gives them)."""
+    if module.kind == "ModuleDict":
+        return [Py(key) for key in module.names]
+    return [Py(child) for child in module.children]
 
 
 def set_training(module: Module, training: bool) -> None:

@@ -42,8 +42,8 @@ class ModuleMethods(ModuleHooks):
             training = attr == "train" and (not args or self.plain(args[0], node) is not False)
             set_training(module, training)
             return Py(module)
-        if attr == "forward":
-            return self.call_module(module, node)
+        if attr == "forward":  # forward itself: torch runs no hooks
+            return self.module_on(module, *self.arguments(node), node)
         if attr in MODULE_HOOKS:
             return self.module_hook(module, attr, node)
         raise error_at(node, f".{attr}() of nn.{module.kind} is not supported")

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from engine.ops import get_op
-from engine.snippets import param_containers
+from engine.snippets import module_dicts, param_containers
 from engine.snippets.loss_weights import TENSOR_OPTIONS, legacy_reduction, weights_as_numbers
 from engine.snippets.module_kinds import (
     ACTIVATION_OPTIONS,
@@ -51,6 +51,8 @@ class ModuleReader(ModuleMethods):
             if len(children) != len(args) or not all(isinstance(c, Module) for c in children):
                 raise error_at(node, "nn.Sequential takes modules, e.g. nn.Linear(2, 3)")
             return Py(Module("Sequential", children=children))
+        if kind == "ModuleDict":  # nn.ModuleDict({"a": fc1, "b": fc2})
+            return Py(module_dicts.make(args, kwargs, node))
         if kind == "ModuleList":  # nn.ModuleList([fc1, fc2]) or nn.ModuleList()
             given = args[0].value if len(args) == 1 and isinstance(args[0], Py) else []
             members = [m.value if isinstance(m, Py) else m for m in given] \
@@ -173,7 +175,7 @@ class ModuleReader(ModuleMethods):
             self.name_parameters(child, f"{prefix}_{name}")
 
     def call_module(self, module: Module, node: ast.Call) -> Value:
-        return self.module_on(module, *self.arguments(node), node)
+        return self.invoke(module, *self.arguments(node), node)
 
     def module_on(self, module: Module, args: list[Value], kwargs: dict[str, Value],
                   node: ast.Call) -> Value:
@@ -192,15 +194,15 @@ class ModuleReader(ModuleMethods):
             return self.op_node(module.op, args, params, node)
         if module.kind in PARAM_CONTAINERS:
             param_containers.called(module, node)
-        if module.kind == "ModuleList":  # torch's own words: it has no forward
+        if module.kind in ("ModuleList", "ModuleDict"):  # torch's own words: no forward
             raise raised_at(node, NotImplementedError(
-                'Module [ModuleList] is missing the required "forward" function'))
+                f'Module [{module.kind}] is missing the required "forward" function'))
         if len(args) != 1:
             raise error_at(node, f"nn.{module.kind} takes one input")
         value = args[0]
         if module.kind == "Sequential":
-            for child in module.children:
-                value = self.apply(child, value, node)
+            for child in module.children:  # each called as torch calls it: with its hooks
+                value = self.invoke(child, [value], {}, node)
             return value
         return self.apply(module, value, node)
 

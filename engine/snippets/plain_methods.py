@@ -34,6 +34,10 @@ class PlainMethods(BuiltinCalls):
         if isinstance(receiver.value, str) and attr == "format":
             return Py(formatted(receiver.value, [self.concrete(a, node) for a in args],
                                 {k: self.concrete(v, node) for k, v in kwargs.items()}, node))
+        if isinstance(receiver.value, list | dict) and attr == "clear" and not args and \
+                not kwargs:  # grads.clear() at the top of an epoch
+            receiver.value.clear()
+            return Py(None)
         if isinstance(receiver.value, list) and attr in ("append", "extend") and len(args) == 1:
             if attr == "append":
                 receiver.value.append(args[0])

@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.limits import LOOP_ITERATIONS
 from engine.snippets import param_containers
-from engine.snippets.module_kinds import CONTAINERS
+from engine.snippets.module_kinds import CONTAINERS, members
 from engine.snippets.param_containers import PARAM_CONTAINERS
 from engine.snippets.python_random import PythonRandom
 from engine.snippets.recurrent import RecurrentLayers
@@ -242,7 +242,7 @@ class BuiltinCalls(RecurrentLayers):
             if isinstance(value.value, list | tuple):
                 return list(value.value)
             if isinstance(value.value, Module) and value.value.kind in CONTAINERS:
-                return [Py(child) for child in value.value.children]
+                return members(value.value)  # a ModuleDict's keys
             if isinstance(value.value, Module) and value.value.kind in PARAM_CONTAINERS:
                 return param_containers.members(value.value)
             if isinstance(value.value, dict):  # for k in d: its keys

@@ -90,10 +90,12 @@ Value = Pending | Number | Ref | Py
 Tensorish = Pending | Ref
 
 
-@dataclass
+@dataclass(eq=False)
 class Module:
     """An nn module of the snippet: its parameters are leaves of the graph (`fc.weight` is
-    the leaf `fc_weight`: document names are identifiers, so the dot becomes `_`)."""
+    the leaf `fc_weight`: document names are identifiers, so the dot becomes `_`). Two
+    modules are equal only when they are the same one, as torch's are, so a module keys a
+    dict (`layers[layer] = name`)."""
 
     kind: str  # Linear, Sequential, ReLU, Tanh, Sigmoid, or a loss class name
     params: dict[str, Pending] = field(default_factory=dict)
@@ -109,6 +111,19 @@ class Module:
     attrs: dict[str, Value] = field(default_factory=dict)
     cls: Any = None
     ready: bool = True
+    # forward hooks and pre-hooks as registered: [kind, the def] each (module_hooks.py)
+    hooks: list[list[Any]] = field(default_factory=list)
+
+    def __contains__(self, item: Any) -> bool:
+        """`key in md` of a ModuleDict or ParameterDict; `layer in seq` of a Sequential or
+        ModuleList (by identity, as its iteration gives the modules themselves)."""
+        if self.kind == "ModuleDict":
+            return item in self.names
+        if self.kind == "ParameterDict":
+            return item in self.params
+        if self.kind in ("Sequential", "ModuleList"):
+            return any(item is child for child in self.children)
+        raise TypeError(f"argument of type '{self.kind}' is not iterable")
 
 
 def numbers_in(obj: Any, seen: dict[int, int] | None = None) -> int:
