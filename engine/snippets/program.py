@@ -59,7 +59,6 @@ class ProgramReader(CaughtCalls):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program: list[Call] = []  # in the snippet's order; PRIMARY is the first backward
-        self.hook_removed_at: ast.AST | None = None  # h.remove() after a call used the hook
         # what each name meant when each call was read: the script stops at a call that
         # raises, and its names are the ones it had there
         self.names_at_call: list[dict[str, Value]] = []
@@ -78,11 +77,6 @@ class ProgramReader(CaughtCalls):
                                                set_to_none=call.set_to_none)
             self.names_at_call[-1] = dict(self.env)
             return
-        if self.hook_removed_at is not None and call.kind in (calls.BACKWARD, calls.GRAD):
-            raise error_at(where, "a call after the hook's .remove() (line "
-                                  f"{getattr(self.hook_removed_at, 'lineno', 1)}) is not read: "
-                                  "the document's hook acts on all its calls; split the "
-                                  "snippet at the .remove()")
         if CALLS.exceeded(len(self.program) + 1):
             raise error_at(where, f"this call goes {CALLS.message()}; make fewer calls")
         self.note_guarded(len(self.program), number, where)
@@ -140,9 +134,6 @@ class ProgramReader(CaughtCalls):
 
     def calls_made(self) -> int:
         return len(self.program)
-
-    def hook_removed(self, node: ast.Call) -> None:
-        self.hook_removed_at = node
 
     def final_program(self) -> list[Call] | None:
         """The program to give the document, or None when it is the default [PRIMARY]."""
