@@ -48,9 +48,12 @@ def einsum_of_two(input: Any, other: Any, equation: str = "ij,jk->ik") -> Any:  
     return torch.einsum(equation, input, other)
 
 
-def scaled_gradient(tensor: Any, scale: float) -> Any:
+def scaled_gradient(tensor: Any, scale: float, added_at_call: int = 0,
+                    removed_at_call: int = 0) -> Any:
     """Forward: the same values. Backward: the gradient times `scale`, computed as torch
-    computes `g * k` in a hook `lambda g: g * k` (the product of the gradient and a number)."""
+    computes `g * k` in a hook `lambda g: g * k` (the product of the gradient and a number).
+    In the calls outside [added_at_call, removed_at_call) the run passes the gradient past
+    the product unchanged (engine/hook_windows.py), as torch does with no hook registered."""
     fixed = tensor.detach()
     return fixed + (tensor - fixed) * scale
 

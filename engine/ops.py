@@ -343,7 +343,11 @@ _SPECS: list[OpSpec] = [
     OpSpec("grad_hook", "register_hook", ("input",), "hook ×k",
            "the same values; a hook multiplies the gradient passing back by k "
            "(x.register_hook(lambda g: g * k))", "shape",
-           (Param("scale", "float", 1.0, help="k: the number the hook multiplies by"),),
+           (Param("scale", "float", 1.0, help="k: the number the hook multiplies by"),
+            Param("added_at_call", "int", 0, help="the first call the hook acts on (it was "
+                  "registered after the calls before); 0: from the first call"),
+            Param("removed_at_call", "int", 0, help="the call its .remove() comes before: "
+                  "that call and later ones pass the gradient unchanged; 0: never removed")),
            impl=scaled_gradient),
     OpSpec("detach", "detach", ("input",), "detach",
            "same values, cut from the graph: no gradient flows back through it", "shape"),

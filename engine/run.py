@@ -28,6 +28,7 @@ from engine.calls import backward as backward_call
 from engine.calls import describe as describe_call
 from engine.document import Document, Node
 from engine.forward import Forward
+from engine.hook_windows import Bypass, windows
 from engine.literal import Nested, all_integers
 from engine.names import id_key
 from engine.pure_forward import functional_jacobian
@@ -113,6 +114,9 @@ class _Program:
     def __init__(self, doc: Document, fwd: Forward, result: Run, outputs: list[Node]) -> None:
         self.doc, self.fwd, self.result, self.outputs = doc, fwd, result, outputs
         self._zeroing: str | None = None  # the leaf a zero_grad call is at
+        # hooks registered after a call or removed before one: acting on some calls only
+        self._windows = {i: (Bypass(fwd.tensors[i]), *w) for i, w in windows(doc).items()
+                         if i in fwd.tensors}
 
     def run(self) -> None:
         failed = False
@@ -125,6 +129,8 @@ class _Program:
             done.start = len(self.result.events)
             self.result.node_grads, self.result.edge_grads = {}, {}  # the hooks fill these
             if not failed:
+                for bypass, first, end in self._windows.values():
+                    bypass.on = not first <= index + 1 < end
                 try:
                     try:
                         self._call(call, done)

@@ -22,8 +22,8 @@ from typing import Any
 import torch
 
 from engine.snippets.blocks import caught_half_way
-from engine.snippets.inplace import InPlaceReader
 from engine.snippets.safety import TorchRaised
+from engine.snippets.view_writes import ViewWrites
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Caught:
     message: str
 
 
-class CaughtCalls(InPlaceReader):
+class CaughtCalls(ViewWrites):
     def __init__(self, *args: Any, caught: dict[int, Caught] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,7 +12,6 @@ alone, as a learner writes f, so the snippet imports back to the same graph.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 
@@ -34,6 +33,7 @@ from engine.loss_ops import LOSS_NAMES
 from engine.more_ops import ACTIVATIONS as MORE_ACTIVATIONS
 from engine.names import normal_name
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.snippets.codegen_hooks import before_call, hook_lines
 from engine.snippets.codegen_layers import LAYER_FUNCTIONAL, layer_expression
 from engine.snippets.codegen_paths import path_nodes, private_nodes
 from engine.snippets.tables import number_name
@@ -95,9 +95,7 @@ def _node_lines(doc: Document, node: Node, inline: set[str],
         values = _operand(doc.node(doc.in_edges(node.id)["values"].source), inline, names)
         lines.append(f"{name}.detach().copy_({values})")
     if node.op == "grad_hook":  # a copy whose gradient the hook scales: only this path
-        scale = float(node.params.get("scale", 1.0))
-        factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
-        lines.append(f"{name}.register_hook(lambda g: g * {factor})")
+        lines.extend(hook_lines(doc, node, name))
     return lines
 
 
@@ -308,6 +306,7 @@ def _program(doc: Document) -> list[str]:
     lines = ["try:"]
     for number, call in enumerate(doc.calls, 1):
         lines.append(f"    # call {number}")
+        lines.extend("    " + line for line in before_call(doc, number))
         lines.extend("    " + line for line in _call_lines(doc, call, number, taken))
     error = _free_name("error", taken)
     # one handler per kind (no type(e).__name__: the importer reads no dunder names)

@@ -3,10 +3,10 @@ of the finished step the next one needs, and which reads of a .grad are the .gra
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Mapping
 from typing import Any
 
+from engine.snippets.grad_reads import plain_read
 from engine.snippets.optimizers import Optimizer
 from engine.snippets.values import Function, Module, Number, Pending, Picks, Py, Ref, Value
 
@@ -40,20 +40,6 @@ def held_node_ids(env: Mapping[str, Value]) -> set[str]:
         elif isinstance(obj, Picks):
             stack.extend([obj.values, obj.indices])
     return held
-
-def plain_read(node: ast.expr) -> bool:
-    """`x.grad`, `x.grad.data`, `x.grad.clone()`...: the .grad itself (an alias of it)."""
-    while isinstance(node, ast.Attribute | ast.Call):
-        if isinstance(node, ast.Call):
-            if node.args or node.keywords or not isinstance(node.func, ast.Attribute) or \
-                    node.func.attr not in ("detach", "data"):
-                return False
-            node = node.func.value
-        elif node.attr in ("grad", "data"):
-            node = node.value
-        else:
-            return False
-    return isinstance(node, ast.Name)
 
 
 __all__ = ["held_node_ids", "plain_read"]

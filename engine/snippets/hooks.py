@@ -38,7 +38,8 @@ class HookCalls(TensorCalls):
 
     def register_hook(self, receiver: Value, node: ast.Call) -> Value:
         """`t.register_hook(lambda g: g * k)`: a grad_hook node between t and every use of
-        it (uses made before the hook too, as torch applies it to t's whole gradient).
+        it (uses made before the hook too, as torch applies it to t's whole gradient), acting
+        on the calls made from here on.
         `t.register_hook(print)` only prints: the gradient stays as it is."""
         if len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Name) \
                 and node.args[0].id == "print" and "print" not in self.env:
@@ -58,13 +59,15 @@ class HookCalls(TensorCalls):
             return Py(HookHandle(None, self.calls_made()))
         source = self.node_of(receiver, node)
         consumers = self.doc.out_edges(source)
-        hooked = self.op_node("grad_hook", [receiver], {"scale": scale}, node)
+        made = self.calls_made()  # the calls before act without it (engine/hook_windows.py)
+        hooked = self.op_node("grad_hook", [receiver], {"scale": scale, "added_at_call": made + 1}
+                              if made else {"scale": scale}, node)
         assert isinstance(hooked, Ref)
         for edge in consumers:
             self.doc.remove_edge(edge.target, edge.port)
             self.doc.add_edge(hooked.node_id, edge.target, edge.port)
         self.relabel(receiver, hooked, node)
-        return Py(HookHandle(hooked.node_id, self.calls_made()))
+        return Py(HookHandle(hooked.node_id, made))
 
     def note_filled_lists(self, fn: Function, node: ast.Call) -> None:
         """The lists the hook appends to (`grads.append(g)`): see `lookup`."""
@@ -96,17 +99,19 @@ class HookCalls(TensorCalls):
 
     def remove_hook(self, handle: HookHandle, node: ast.Call) -> Value:
         """`h.remove()`: before any call, the hook never ran, so it multiplies by 1; after a
-        call, the calls before keep it (program.py refuses a call after)."""
+        call, the calls before keep it and the next call and later ones pass the gradient
+        unchanged (engine/hook_removal.py). A second remove changes nothing, as in torch."""
         if self.arguments(node) != ([], {}):
             raise raised_at(node, TypeError("RemovableHandle.remove() takes no arguments"))
-        if handle.node_id is not None and handle.calls_before == self.calls_made():
+        if handle.node_id is None:
+            return Py(None)
+        params = self.doc.node(handle.node_id).params
+        if handle.calls_before == self.calls_made():
             self.doc.update_node(handle.node_id, params={"scale": 1.0})
-        elif handle.node_id is not None:
-            self.hook_removed(node)
+        elif not params.get("removed_at_call"):
+            self.doc.update_node(handle.node_id, params={
+                **params, "removed_at_call": self.calls_made() + 1})
         return Py(None)
-
-    def hook_removed(self, node: ast.Call) -> None:
-        """Overridden by the program reader, which refuses a later call."""
 
     def hook_scale(self, fn: Function, node: ast.AST) -> float | None:
         """k of a hook that returns g * k, k * g, g / k, -g or g; None when it returns

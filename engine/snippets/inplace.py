@@ -30,7 +30,7 @@ from engine.snippets.values import Number, Pending, Ref, Value
 _OUT_OF_PLACE = {"resize_": "reshape"}  # Tensor.resize is deprecated
 _IN_PLACE = {ast.Add: "add_", ast.Sub: "sub_", ast.Mult: "mul_", ast.Div: "div_",
              ast.Pow: "pow_"}
-_VIEWS = ("index", "reshape", "transpose", "detach")
+VIEW_OPS = ("index", "reshape", "transpose", "detach")
 
 
 class InPlaceReader(StorageReplay):
@@ -52,7 +52,7 @@ class InPlaceReader(StorageReplay):
         node = self.doc.node(current.node_id)
         if method is None or (node.op == LEAF and node.requires_grad):
             return
-        if node.op in _VIEWS and node.id not in self.fresh_tensors \
+        if node.op in VIEW_OPS and node.id not in self.fresh_tensors \
                 and not self.sole_detach(node.id):
             raise error_at(stmt, f"this in-place update changes a view ({node.op} of another "
                                  "tensor) and so the tensor it views; Gradflow reads in-place "
@@ -183,7 +183,7 @@ class InPlaceReader(StorageReplay):
                 self.doc.node(value.node_id).op != "detach":
             return None
         source = self.doc.in_edges(value.node_id)["input"].source
-        return None if self.doc.node(source).op in (LEAF, CONSTANT, *_VIEWS) else source
+        return None if self.doc.node(source).op in (LEAF, CONSTANT, *VIEW_OPS) else source
 
     def unary_in_place(self, receiver: Value, op: str, params: dict[str, Any],
                        node: ast.Call) -> Value:
@@ -296,7 +296,7 @@ class InPlaceReader(StorageReplay):
             return False
         source = self.doc.in_edges(current.node_id)["input"].source
         method = _IN_PLACE.get(type(op))
-        if method is not None and self.doc.node(source).op not in (LEAF, CONSTANT, *_VIEWS):
+        if method is not None and self.doc.node(source).op not in (LEAF, CONSTANT, *VIEW_OPS):
             self.through_detach(stmt, method, current, source, right)
             return True
         if method is None:

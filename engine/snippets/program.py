@@ -24,6 +24,13 @@ from engine.calls import Call
 from engine.limits import CALLS
 from engine.ops import LEAF
 from engine.snippets.caught import CaughtCalls
+from engine.snippets.grad_reads import (
+    grad_holder,
+    kept_alias,
+    only_reads,
+    only_reports,
+    plain_names,
+)
 from engine.snippets.module_kinds import parameters_of
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
@@ -37,9 +44,6 @@ TRAINING_STEP = ("uses a .grad in a later computation, as a training loop does t
                  "weights (a training step), outside the computation Gradflow reads; "
                  f"{SHOWN_INSTEAD}")
 _REPORTING = (ast.Expr, ast.If, ast.Assert, ast.Pass)
-_READS = ("clone", "detach", "item", "tolist", "numpy", "cpu")
-_WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.Return, ast.For,
-           ast.While, ast.With, ast.Try)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,6 @@ class ProgramReader(CaughtCalls):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program: list[Call] = []  # in the snippet's order; PRIMARY is the first backward
-        self.hook_removed_at: ast.AST | None = None  # h.remove() after a call used the hook
         # what each name meant when each call was read: the script stops at a call that
         # raises, and its names are the ones it had there
         self.names_at_call: list[dict[str, Value]] = []
@@ -74,11 +77,6 @@ class ProgramReader(CaughtCalls):
                                                set_to_none=call.set_to_none)
             self.names_at_call[-1] = dict(self.env)
             return
-        if self.hook_removed_at is not None and call.kind in (calls.BACKWARD, calls.GRAD):
-            raise error_at(where, "a call after the hook's .remove() (line "
-                                  f"{getattr(self.hook_removed_at, 'lineno', 1)}) is not read: "
-                                  "the document's hook acts on all its calls; split the "
-                                  "snippet at the .remove()")
         if CALLS.exceeded(len(self.program) + 1):
             raise error_at(where, f"this call goes {CALLS.message()}; make fewer calls")
         self.note_guarded(len(self.program), number, where)
@@ -137,9 +135,6 @@ class ProgramReader(CaughtCalls):
     def calls_made(self) -> int:
         return len(self.program)
 
-    def hook_removed(self, node: ast.Call) -> None:
-        self.hook_removed_at = node
-
     def final_program(self) -> list[Call] | None:
         """The program to give the document, or None when it is the default [PRIMARY]."""
         program = list(self.program)
@@ -150,13 +145,13 @@ class ProgramReader(CaughtCalls):
     # ---- statements that reset .grad --------------------------------------------------
     def expression_statement(self, node: ast.expr) -> None:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr.endswith("_") and _grad_holder(node.func.value) is None \
+                and node.func.attr.endswith("_") and grad_holder(node.func.value) is None \
                 and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "data":
             raise error_at(node, f"{short_text(node)} changes .data in place: that is a training "
                                  "step, outside the computation Gradflow reads")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr == "zero_" and not node.args and not node.keywords:
-            holder = _grad_holder(node.func.value)
+            holder = grad_holder(node.func.value)
             if holder is not None:
                 # `x.grad.data.zero_()` with no grad fails at .data, as torch words it
                 missing = "data" if isinstance(node.func.value, ast.Attribute) \
@@ -268,8 +263,8 @@ class ProgramReader(CaughtCalls):
         """A statement read a .grad (or an autograd.grad answer): a name bound to it may be
         displayed later, a report is skipped, any other use is a training step."""
         what = JACOBIAN_ANSWER if JACOBIAN_ANSWER in exc.reason else "torch.autograd.grad"
-        if isinstance(stmt, ast.Assign) and all(_plain_names(t) for t in stmt.targets) \
-                and _only_reads(stmt.value):
+        if isinstance(stmt, ast.Assign) and all(plain_names(t) for t in stmt.targets) \
+                and only_reads(stmt.value):
             for target in stmt.targets:
                 for name in ast.walk(target):
                     if isinstance(name, ast.Name):
@@ -279,12 +274,17 @@ class ProgramReader(CaughtCalls):
             return  # `n = p.grad.norm()`: a new tensor of the numbers torch gives there
         if self.only_displayed(stmt, JACOBIAN_ANSWER in exc.reason):
             return
-        if isinstance(stmt, ast.Assert) and _only_reports(stmt):
+        kept = kept_alias(stmt)
+        if kept is not None and isinstance(kept.func, ast.Attribute) and \
+                kept.func.attr == "append":
+            self.keep_grad(kept, GradAnswer(len(self.program), "a .grad kept in a list"))
+            return
+        if isinstance(stmt, ast.Assert) and only_reports(stmt):
             self.grad_asserts.append((stmt, len(self.program), dict(self.env)))
             return  # checked once the run knows the grads (check_grad_asserts)
-        if isinstance(stmt, _REPORTING) and _only_reports(stmt):
+        if isinstance(stmt, _REPORTING) and only_reports(stmt):
             return
-        if isinstance(stmt, ast.Return) and stmt.value is not None and _only_reads(stmt.value):
+        if isinstance(stmt, ast.Return) and stmt.value is not None and only_reads(stmt.value):
             self.return_value(Py(GradAnswer(len(self.program), what)))  # return x.grad
         if JACOBIAN_ANSWER in exc.reason:
             raise error_at(stmt, f"{short_text(stmt)} computes with what {JACOBIAN_ANSWER} "
@@ -302,6 +302,16 @@ class ProgramReader(CaughtCalls):
                                  "torch.autograd.functional.jacobian gives it whole and the "
                                  "Jacobian lens shows it") from exc
         self.training_step(stmt, exc)
+
+    def keep_grad(self, call: ast.Call, answer: GradAnswer) -> None:
+        """`rows.append(x.grad)`: the list keeps the .grad itself, which later calls change
+        in place; it holds it to be displayed, and a computation with it is refused."""
+        held = call.func.value if isinstance(call.func, ast.Attribute) else None
+        # the list by its name, as it is: one holding only kept .grads reads as an answer
+        receiver = super().lookup(held) if isinstance(held, ast.Name) else None
+        if not (isinstance(receiver, Py) and isinstance(receiver.value, list)):
+            raise error_at(call, f"{short_text(call)}: .append of a .grad is read on a list")
+        receiver.value.append(Py(answer))
 
     def computed_from_grads(self, stmt: ast.stmt) -> bool:
         """training.py: a new value computed from .grad, read with the grads of this point."""
@@ -329,9 +339,9 @@ class ProgramReader(CaughtCalls):
                   if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
         calls_own = any(isinstance(f, Py) and isinstance(f.value, Function) for f in called)
         # a def it calls may call backward itself: such a statement is not skipped
-        if calls_own or not all(_plain_names(t) for t in targets) or any(
+        if calls_own or not all(plain_names(t) for t in targets) or any(
                 isinstance(self.env.get(name), Pending | Ref) for name in names) or not all(
-                _only_reports(node) for node in looks):
+                only_reports(node) for node in looks):
             return False
         for name in names:
             self.env[name] = Py(GradAnswer(len(self.program), (
@@ -355,50 +365,6 @@ def _answer_of(value: Value) -> str:
     while isinstance(inner, tuple | list):
         inner = inner[0].value
     return inner.what if isinstance(inner, GradAnswer) else "torch.autograd.grad"
-
-
-def _grad_holder(node: ast.expr) -> ast.expr | None:
-    """`x` of `x.grad` or `x.grad.data`, else None."""
-    if isinstance(node, ast.Attribute) and node.attr == "data":
-        node = node.value
-    if isinstance(node, ast.Attribute) and node.attr == "grad":
-        return node.value
-    return None
-
-
-def _plain_names(target: ast.expr) -> bool:
-    if isinstance(target, ast.Name):
-        return True
-    return isinstance(target, ast.Tuple | ast.List) and all(_plain_names(t) for t in target.elts)
-
-
-def _only_reads(node: ast.expr) -> bool:
-    """`x.grad`, `g[0]`, `x.grad.clone()`: a gradient taken as it is, not computed with."""
-    while True:
-        if isinstance(node, ast.Name):
-            return True
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in _READS and not node.args and not node.keywords:
-            node = node.func.value
-        elif isinstance(node, ast.Attribute):
-            node = node.value
-        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
-            node = node.value
-        else:
-            return False
-
-
-def _only_reports(stmt: ast.AST) -> bool:
-    """Nothing in it assigns, loops or changes a tensor in place: it only looks."""
-    for node in ast.walk(stmt):
-        if isinstance(node, _WRITES):
-            return False
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
-                node.func.attr.endswith("_") or node.func.attr in
-                ("backward", "zero_grad", "step", "grad")):
-            return False
-    return True
-
 
 
 __all__ = ["GradAnswer", "JACOBIAN_ANSWER", "ProgramReader", "TRAINING_STEP"]

@@ -214,6 +214,10 @@ class PythonReader(PlainMethods):
             return self.wrap(found, node)
         if not hasattr(torch.Tensor, attr):  # y.creator of old tutorials: Python's own error
             raise raised_at(node, AttributeError(f"'Tensor' object has no attribute '{attr}'"))
+        if callable(getattr(torch.Tensor, attr)):  # y = (x > 0).float: the method itself
+            raise error_at(node, f"{short_text(node)} without () is the method itself, not a "
+                                 "tensor: torch fails only where it is used; Gradflow reads "
+                                 f"the call, .{attr}()")
         raise error_at(node, f"the attribute .{attr} is not supported; use .shape, .data, "
                              ".grad, .requires_grad, .T")
 

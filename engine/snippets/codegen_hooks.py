@@ -1,0 +1,47 @@
+"""A gradient hook written back as code: `y.register_hook(lambda g: g * k)` where it acts
+on every call; one acting on some calls only (engine/hook_windows.py) is registered before
+the first call it acts on, and its handle's `.remove()` written before the first call it no
+longer acts on, as the script made them."""
+
+from __future__ import annotations
+
+import math
+
+from engine.document import Document, Node
+from engine.hook_windows import windows
+
+
+def handle_name(doc: Document, node: Node) -> str:
+    taken = {n.name for n in doc.nodes()}
+    return next(name for name in (f"{node.name}_hook", *(f"{node.name}_hook_{i}"
+                                                        for i in range(2, len(taken) + 3)))
+                if name not in taken)
+
+
+def _register(doc: Document, node: Node, removed: bool, name: str | None = None) -> str:
+    scale = float(node.params.get("scale", 1.0))
+    factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
+    line = f"{name or node.name}.register_hook(lambda g: g * {factor})"
+    return f"{handle_name(doc, node)} = {line}" if removed else line
+
+
+def hook_lines(doc: Document, node: Node, name: str) -> list[str]:
+    """The lines after the hook node's own (`name = ...`): its registration, when it acts
+    from the first call on."""
+    first, end = windows(doc).get(node.id, (1, math.inf))
+    return [_register(doc, node, end <= len(doc.calls), name)] if first == 1 else []
+
+
+def before_call(doc: Document, number: int) -> list[str]:
+    """The registrations and removals a script makes right before call `number`."""
+    lines = []
+    for node_id, (first, end) in windows(doc).items():
+        node = doc.node(node_id)
+        if first == number > 1:
+            lines.append(_register(doc, node, end <= len(doc.calls)))
+        if end == number:
+            lines.append(f"{handle_name(doc, node)}.remove()")
+    return lines
+
+
+__all__ = ["before_call", "hook_lines"]

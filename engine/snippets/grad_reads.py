@@ -1,0 +1,90 @@
+"""What a statement after a backward call does with a .grad, read from its syntax alone:
+only looks at it (a print, an assert), takes it as it is (`g = x.grad`), keeps it in a list
+(`rows.append(x.grad.clone())`), or computes with it (a training step, training.py)."""
+
+from __future__ import annotations
+
+import ast
+
+_READS = ("clone", "detach", "item", "tolist", "numpy", "cpu")
+_WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.Return, ast.For,
+           ast.While, ast.With, ast.Try)
+# list methods that put a value into the list: `rows.append(x.grad.clone())` keeps the
+# numbers for later (torch.stack(rows)), it does not only look at them
+KEEPS = ("append", "extend")
+
+
+def grad_holder(node: ast.expr) -> ast.expr | None:
+    """`x` of `x.grad` or `x.grad.data`, else None."""
+    if isinstance(node, ast.Attribute) and node.attr == "data":
+        node = node.value
+    if isinstance(node, ast.Attribute) and node.attr == "grad":
+        return node.value
+    return None
+
+
+def plain_names(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return True
+    return isinstance(target, ast.Tuple | ast.List) and all(plain_names(t) for t in target.elts)
+
+
+def only_reads(node: ast.expr) -> bool:
+    """`x.grad`, `g[0]`, `x.grad.clone()`: a gradient taken as it is, not computed with."""
+    while True:
+        if isinstance(node, ast.Name):
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in _READS and not node.args and not node.keywords:
+            node = node.func.value
+        elif isinstance(node, ast.Attribute):
+            node = node.value
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            node = node.value
+        else:
+            return False
+
+
+def only_reports(stmt: ast.AST) -> bool:
+    """Nothing in it assigns, loops, keeps a value in a list or changes a tensor in place:
+    it only looks."""
+    for node in ast.walk(stmt):
+        if isinstance(node, _WRITES):
+            return False
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+                node.func.attr.endswith("_") or node.func.attr in
+                ("backward", "zero_grad", "step", "grad", *KEEPS)):
+            return False
+    return True
+
+
+def plain_read(node: ast.expr) -> bool:
+    """`x.grad`, `x.grad.data`, `x.grad.detach()`...: the .grad itself (an alias of it)."""
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Call):
+            if node.args or node.keywords or not isinstance(node.func, ast.Attribute) or \
+                    node.func.attr not in ("detach", "data"):
+                return False
+            node = node.func.value
+        elif node.attr in ("grad", "data"):
+            node = node.value
+        else:
+            return False
+    return isinstance(node, ast.Name)
+
+
+def kept_alias(stmt: ast.stmt) -> ast.Call | None:
+    """`rows.append(x.grad)`: a list keeps the .grad itself, which a later backward adds to
+    in place (torch accumulates into the same tensor), so its numbers there are not the
+    numbers of this line. The call, or None."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and \
+            call.func.attr in KEEPS and any(plain_read(a) and any(
+                isinstance(n, ast.Attribute) and n.attr == "grad" for n in ast.walk(a))
+                for a in call.args):
+        return call
+    return None
+
+
+__all__ = ["KEEPS", "grad_holder", "kept_alias", "only_reads", "only_reports", "plain_names",
+           "plain_read"]
