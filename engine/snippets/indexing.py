@@ -78,7 +78,10 @@ class IndexingCalls(ValueCalls):
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(where, exc) from None
         if not graph:
-            return self.from_tensor(picked, where)
+            made = self.from_tensor(picked, where)
+            if picked._is_view() and isinstance(value, Pending | Ref):
+                made.view_of = value  # b = a[0]: torch's b shares a's memory
+            return made
         text = format_index(key)
         if text is None:
             raise error_at(where, "indexing a tensor that requires grad is read with integers, "

@@ -40,6 +40,11 @@ class InPlaceReader(StorageReplay):
                  unary: tuple[str, dict[str, Any]] | None = None) -> None:
         """Replay `current op= right`, or `current[key] = right` when op is None (result is
         the node the document made for it)."""
+        if isinstance(current, Pending) and current.view_of is not None:
+            raise error_at(stmt, f"{short_text(stmt)} changes a view of another tensor (as "
+                                 "b = a[0] makes): torch changes that tensor too, which "
+                                 "Gradflow does not follow; write on the tensor itself "
+                                 "(a[0, 1] += 1) or take a copy first (b = a[0].clone())")
         if id(current) in self.data_copies and self.data_copies[id(current)][0] is current:
             data = self.data_copies[id(current)][1]
             raise error_at(stmt, f"this in-place update changes {data}, which shares "

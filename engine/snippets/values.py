@@ -26,6 +26,7 @@ class Pending:
     slot: str | None = None  # the node id kept for it where its name was bound
     no_graph: str | None = None  # why it may not enter the graph (a value read off a grad)
     inference: bool = False  # made under torch.inference_mode(): torch will not save it
+    view_of: Any = None  # the tensor it is a view of in torch (b = a[0]), when it has none
 
 
 @dataclass

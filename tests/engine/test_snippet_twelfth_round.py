@@ -45,6 +45,16 @@ lin = nn.Linear(2, 1)
 lin.weight = nn.Parameter(torch.tensor([[0.5, -0.5]]))
 lin(torch.ones(1, 2)).sum().backward()
 """,
+    "a_copy_of_a_row_changed": """import torch
+a = torch.zeros(2, 3)
+b = a[0].clone()
+b[0] += 1
+c = a[[1]]
+c.mul_(2)
+c += 3
+w = torch.ones(3, requires_grad=True)
+((a @ w).sum() + (b * w).sum() + (c @ w).sum()).backward()
+""",
     "a_place_written_as_two_indexes": """import torch
 torch.manual_seed(0)
 x = torch.randn(3, 4).requires_grad_(True)
@@ -116,6 +126,17 @@ def reference() -> dict[str, dict[str, Any]]:
 def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]) -> None:
     verdict = agrees(engine_side({**READ, **RAISED}[name]), reference[name])
     assert verdict is None, verdict
+
+
+def test_a_write_into_a_view_of_another_tensor_is_refused() -> None:
+    """torch's b = a[0] shares a's memory: b[0] += 1 changes a as well; rather than give a
+    its old numbers, the write is refused, with the forms that are read."""
+    for write in ("b[0] += 1", "b.mul_(2)", "b.fill_(5.0)", "b += 1"):
+        refused = engine_side(f"import torch\na = torch.zeros(2, 3)\nb = a[0]\n{write}\n"
+                              "w = torch.ones(3, requires_grad=True)\n"
+                              "(a @ w).sum().backward()\n")["refused"]
+        assert refused.startswith("line 4, column 1:") and "a view of another tensor" in \
+            refused and "b = a[0].clone()" in refused, (write, refused)
 
 
 def test_a_debugger_stop_is_read_as_nothing(reference: dict[str, dict[str, Any]]) -> None:
