@@ -177,7 +177,11 @@ class ConcreteReader(TorchCallReader):
                 out = spec.call(*args, **params)
         except Exception as exc:  # noqa: BLE001 - torch's error, at this statement
             raise raised_at(where, exc) from None
-        return self.wrap(out, where)
+        made = self.wrap(out, where)
+        if isinstance(made, Pending) and isinstance(out, torch.Tensor) and out._is_view() \
+                and op not in ("detach", "clone") and isinstance(inputs[0], Pending | Ref):
+            made.view_of = inputs[0]  # w.t() under no_grad: torch's shares w's memory
+        return made
 
     def truth(self, value: Value, where: ast.AST) -> bool:
         """bool(value) as Python gives it (a tensor of several elements raises torch's error)."""
