@@ -14,13 +14,37 @@ import torch
 from engine.snippets.pybuiltins import BuiltinCalls
 from engine.snippets.safety import ImportError_, error_at, raised_at
 from engine.snippets.typecheck import method_refused
-from engine.snippets.values import HookHandle, Py, Value
+from engine.snippets.values import HookHandle, Number, Py, Value
 
 _STR_METHODS = frozenset({"split", "lower", "upper", "strip", "replace", "startswith",
                           "endswith"})
 
 
+# a tensor's attributes that are values, not methods: calling one is Python's TypeError
+NOT_CALLABLE = {"requires_grad": "bool", "is_leaf": "bool", "shape": "torch.Size",
+                "dtype": "torch.dtype", "device": "torch.device", "ndim": "int",
+                "data": "Tensor", "T": "Tensor", "mT": "Tensor", "is_cuda": "bool"}
+# methods of Python's numbers, read on the number itself
+_NUMBER_METHODS = frozenset({"is_integer", "conjugate", "bit_length", "as_integer_ratio",
+                             "hex"})
+
+
 class PlainMethods(BuiltinCalls):
+    def number_method(self, receiver: Number, attr: str, node: ast.Call) -> Value:
+        """`loss.item().is_integer()` as Python gives it; a method numbers lack is Python's
+        AttributeError (`loss.item().backward()`)."""
+        number = receiver.value
+        if attr in _NUMBER_METHODS and hasattr(number, attr):
+            args, kwargs = self.arguments(node)
+            return self.wrap(getattr(number, attr)(*(self.plain(a, node) for a in args),
+                                                    **{k: self.plain(v, node)
+                                                       for k, v in kwargs.items()}), node)
+        if not hasattr(number, attr):
+            raise raised_at(node, AttributeError(f"'{type(number).__name__}' object has no "
+                                                 f"attribute '{attr}'"))
+        raise error_at(node, "a plain number has no tensor methods; make it a tensor with "
+                             "torch.tensor(...)")
+
     def list_method(self, receiver: Py, attr: str, node: ast.Call) -> Value:
         if isinstance(receiver.value, HookHandle) and attr == "remove":
             return self.remove_hook(receiver.value, node)

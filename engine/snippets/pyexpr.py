@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from engine.limits import VALUE_ELEMENTS
-from engine.snippets.plain_methods import PlainMethods
+from engine.snippets.plain_methods import NOT_CALLABLE, PlainMethods
 from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside, short_text
 from engine.snippets.tables import FUNCTIONAL, METHODS, TORCH_FUNCTIONS
 from engine.snippets.valuecalls import TYPED_TENSORS
@@ -361,31 +361,14 @@ class PythonReader(PlainMethods):
         if isinstance(receiver, Py):
             return self.list_method(receiver, attr, node)
         if isinstance(receiver, Number):
-            number = receiver.value
-            if attr in _NUMBER_METHODS and hasattr(number, attr):
-                args, kwargs = self.arguments(node)
-                return self.wrap(getattr(number, attr)(*(self.plain(a, node) for a in args),
-                                                        **{k: self.plain(v, node)
-                                                           for k, v in kwargs.items()}), node)
-            if not hasattr(number, attr):  # loss.item().backward(): Python's own words
-                raise raised_at(node, AttributeError(f"'{type(number).__name__}' object has "
-                                                     f"no attribute '{attr}'"))
-            raise error_at(node, "a plain number has no tensor methods; make it a tensor "
-                                 "with torch.tensor(...)")
-        if attr in _NOT_CALLABLE:  # x.requires_grad(): the attribute's value is called
-            raise raised_at(node, TypeError(f"'{_NOT_CALLABLE[attr]}' object is not callable"))
+            return self.number_method(receiver, attr, node)
+        if attr in NOT_CALLABLE:  # x.requires_grad(): the attribute's value is called
+            raise raised_at(node, TypeError(f"'{NOT_CALLABLE[attr]}' object is not callable"))
         if attr in METHODS or attr in ("t", "requires_grad_"):
             return self.registry_method(receiver, attr, node)
         return self.tensor_method(receiver, attr, node)
 
 
-# a tensor's attributes that are values, not methods: calling one is Python's TypeError
-_NOT_CALLABLE = {"requires_grad": "bool", "is_leaf": "bool", "shape": "torch.Size",
-                 "dtype": "torch.dtype", "device": "torch.device", "ndim": "int",
-                 "data": "Tensor", "T": "Tensor", "mT": "Tensor", "is_cuda": "bool"}
-# methods of Python's numbers, read on the number itself
-_NUMBER_METHODS = frozenset({"is_integer", "conjugate", "bit_length", "as_integer_ratio",
-                             "hex"})
 # methods that overwrite every number of their tensor: torch.FloatTensor(2, 3).zero_()
 _FILLS = ("zero_", "fill_", "uniform_", "normal_")
 
