@@ -264,7 +264,7 @@ def test_unsupported_constructs_name_line_and_column(code: str, line: int, col: 
 HOSTILE = [
     ("__import__('os').system('touch {marker}')", "__import__ reaches outside torch"),
     ("open('{marker}', 'w').write('x')", "name 'open' is not defined"),
-    ("import os\nos.system('touch {marker}')", "importing os is not supported"),
+    ("import os\nos.system('touch {marker}')", "the operating system (os: files, folders"),
     ("f = lambda: open('{marker}', 'w')\nf()", "name 'open' is not defined"),
     ("class A:\n    x = open('{marker}', 'w')", "name 'open' is not defined"),
     ("class A(torch.nn.Module):\n    x = torch.os.system('touch {marker}')\nA()",
@@ -286,7 +286,8 @@ HOSTILE = [
     ("'{{0.__class__}}'.format(torch.ones(1))\nopen('{marker}', 'w')",
      "name 'open' is not defined"),
     ("print(eval(\"open('{marker}', 'w')\"))", "name 'eval' is not defined"),
-    ("from os import system\nsystem('touch {marker}')", "importing os.system"),
+    ("from os import system\nsystem('touch {marker}')", "the operating system (os: files"),
+    ("import subprocess\nsubprocess.run(['touch', '{marker}'])", "importing subprocess is not"),
 ]
 
 

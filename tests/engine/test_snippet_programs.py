@@ -264,7 +264,7 @@ LIMITS = [
     ("x = torch.ones(4000, 1)\ny = x @ x.T\n",
      "over the limit of 10,000,000 elements in one tensor (16,000,000)"),
     ("with open('f') as fh:\n    pass\n", "name 'open' is not defined"),
-    ("import os\n", "importing os is not supported"),
+    ("import subprocess\n", "importing subprocess is not supported"),
     ("import numpy as np\nx = np.zeros((100000, 100000))\n",
      "over the limit of 10,000,000 elements in one tensor"),
     ("import numpy as np\nx = np.ones(4000)\ny = x[:, None] * x\n",

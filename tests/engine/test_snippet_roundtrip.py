@@ -158,11 +158,11 @@ def test_code_refuses_an_unconnected_input(tmp_path: Path,
 def test_compute_refuses_a_bad_snippet_with_exit_2(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bad.py"
-    path.write_text("import torch\nimport os\n", encoding="utf-8")
+    path.write_text("import torch\nimport subprocess\n", encoding="utf-8")
     assert cli.main(["compute", str(path), "--json"]) == 2
     error = json.loads(capsys.readouterr().out)["error"]  # --json answers in JSON, exit 2 too
     assert error["type"] == "UsageError"
-    assert "bad.py: line 2, column 1: importing os is not supported" in error["message"]
+    assert "bad.py: line 2, column 1: importing subprocess is not supported" in error["message"]
 
 
 def test_compute_gradient_flag_overrides_a_snippets_seed(
