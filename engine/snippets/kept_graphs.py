@@ -76,7 +76,8 @@ class KeptGraphs(OptimizerReader):
         """After a statement that added a backward or grad call while the document holds a
         freed graph: the run torch makes here; if torch raised at one of its calls (a
         backward reached the freed graph), the script stops there with torch's words, and
-        the leaves hold the .grad torch had accumulated before it raised."""
+        the leaves hold the .grad torch had accumulated before it raised (no call of the
+        step shows that: training.py drops them)."""
         if not self.freed or not any(c.kind in (calls.BACKWARD, calls.GRAD)
                                      for c in self.program[made:]):
             return None
@@ -93,8 +94,6 @@ class KeptGraphs(OptimizerReader):
         for leaf in self.doc.leaves():
             grad = result.leaf_grads.get(leaf.id) if leaf.requires_grad else None
             self.doc.update_node(leaf.id, grad=None if grad is None else grad.tolist())
-        # the document is the leaves as torch left them: no call of this step shows that
-        self.program, self.names_at_call, self.backward = [], [], None
         return raised_at(where, RuntimeError(error.message))
 
     def mark_program(self, doc: Any) -> bool:

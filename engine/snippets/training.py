@@ -248,7 +248,8 @@ class TrainingReader(KeptGraphs):
         try:
             super().statement(stmt)
             stop = self.freed_reached(made, stmt)
-            if stop is not None:  # the leaves hold what torch left: no earlier step to show
+            if stop is not None:  # the leaves hold what torch left: no call, no step to show
+                self.program, self.names_at_call, self.backward = [], [], None
                 self.shown = None
                 raise stop
         except UnknownNodeError:
