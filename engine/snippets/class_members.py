@@ -65,9 +65,15 @@ class ClassMembers(SchedulerReader):
         kind = model.cls.kinds.get(attr)
         if kind == PROPERTY:
             return self.call_value(self.property_value(model, attr, node), node)
-        first = [] if kind == STATIC else [Py(model.cls)] if kind == CLASS else [Py(model)]
         args, kwargs = self.arguments(node)
-        return self.bound_call(model.cls.methods[attr], [*first, *args], kwargs, node)
+        return self.bound_call(model.cls.methods[attr],
+                               [*self.first_arguments(model, attr), *args], kwargs, node)
+
+    def first_arguments(self, model: Module, attr: str) -> list[Value]:
+        """What Python passes before the call's own arguments: self, the class, nothing."""
+        assert model.cls is not None
+        kind = model.cls.kinds.get(attr)
+        return [] if kind == STATIC else [Py(model.cls)] if kind == CLASS else [Py(model)]
 
     def bound_call(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
                    node: ast.AST) -> Value:

@@ -310,7 +310,8 @@ class ClassReader(ClassMembers):
         if fn is None:
             raise raised_at(node, NotImplementedError(
                 f'Module [{model.kind}] is missing the required "forward" function'))
-        return self.method_call(model, fn, args, kwargs, node)
+        return self.bound_call(fn, [*self.first_arguments(model, "forward"), *args], kwargs,
+                               node)
 
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
         if attr in ("to", "cpu") and (module.cls is None or attr not in module.cls.methods):

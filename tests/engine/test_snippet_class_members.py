@@ -51,6 +51,16 @@ other = net.small()
 w = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
 (Net.squash(x * w).sum() + net.squash(w).sum()).backward()
 """,
+    # a forward with no self: calling the model passes only the inputs
+    "static_forward": """import torch
+class Product(torch.nn.Module):
+    @staticmethod
+    def forward(a, b):
+        return a * b * 2
+a = torch.tensor([1.0, 3.0], requires_grad=True)
+b = torch.tensor([-2.0, 0.5], requires_grad=True)
+Product()(a, b).sum().backward()
+""",
     "a_property_called_is_pythons_error": MODEL + """net = Net(3)
 net(x).sum().backward()
 net.n_params()
@@ -79,6 +89,7 @@ def test_the_reference_really_computes_what_is_compared(
     assert agrees(without, used) is not None
     assert len(reference["classmethod_on_the_class_and_the_model"]["every_leaf_grad"]) == 8
     assert reference["staticmethod_on_the_class"]["grads"]["w"] != [0.0, 0.0, 0.0]
+    assert reference["static_forward"]["grads"] == {"a": [-4.0, 1.0], "b": [2.0, 6.0]}
     assert reference["a_property_called_is_pythons_error"]["error"] == {
         "type": "TypeError", "message": "'int' object is not callable"}
 
