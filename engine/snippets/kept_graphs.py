@@ -44,6 +44,8 @@ class KeptGraphs(OptimizerReader):
         # whose backward freed its graph
         self.freed: dict[str, str] = {}
         self.step_tensors: dict[str, torch.Tensor] = {}  # the latest run's, after its calls
+        # id → (numbers of a tensor of the latest finished step, torch's error on its graph)
+        self.freed_stale: dict[int, tuple[Pending, str]] = {}
 
     # ---- the runs made while reading -------------------------------------------------------
     def before_calls(self, tensors: dict[str, torch.Tensor]) -> None:
@@ -96,6 +98,24 @@ class KeptGraphs(OptimizerReader):
             self.doc.update_node(leaf.id, grad=None if grad is None else grad.tolist())
         return raised_at(where, RuntimeError(error.message))
 
+    def autograd_grad(self, node: ast.Call) -> Value:
+        """torch.autograd.grad(loss, params) on a loss of the finished step whose graph
+        torch freed: torch's second-time error there (no .grad changes), when the inputs
+        are leaves torch differentiates."""
+        given = node.args[0] if node.args else next(
+            (k.value for k in node.keywords if k.arg == "outputs"), None)
+        inputs = node.args[1] if len(node.args) > 1 else next(
+            (k.value for k in node.keywords if k.arg == "inputs"), None)
+        names = given.elts if isinstance(given, ast.List | ast.Tuple) else [given]
+        found = [self.freed_stale.get(id(self.env.get(n.id))) for n in names
+                 if isinstance(n, ast.Name)]  # the entry holds the value: ids stay its own
+        raised = next((f[1] for f in found if f is not None), None)
+        if raised is not None and inputs is not None and all(
+                isinstance(v, Pending | Ref) and self.is_grad_leaf(v)
+                for v, _ in self.input_values(inputs)):
+            raise raised_at(node, RuntimeError(raised))
+        return super().autograd_grad(node)
+
     def mark_program(self, doc: Any) -> bool:
         raise NotImplementedError  # reader.py: outputs, options and calls as finish() sets
 
@@ -136,15 +156,27 @@ class KeptGraphs(OptimizerReader):
             self.freed[node_id] = raised
         return raised is None or _FREED in raised
 
-    def keep_as_numbers(self, gone: set[str], line: int, where: ast.AST) -> None:
+    def keep_as_numbers(self, gone: set[str], line: int, where: ast.AST,
+                        updated: set[str]) -> None:
         """Names (and lists) holding a tensor of the finished step keep its numbers, to be
-        printed or .item()'d; computing a new graph from them is refused."""
+        printed or .item()'d; computing a new graph from them is refused. One whose graph
+        torch freed remembers torch's error for torch.autograd.grad on it."""
+        with torch.no_grad():  # the update changes the leaves in place: so does torch's
+            for leaf_id in updated & set(self.step_tensors):
+                self.step_tensors[leaf_id].add_(0)
+        self.freed_stale = {}
+
         def kept(value: Value) -> Value:
             if isinstance(value, Ref | Pending) and value.node_id in gone:
                 t = self.concrete(value, where)
-                return Pending(t.tolist(), dtype_name(t.dtype), None, no_graph=(
+                numbers = Pending(t.tolist(), dtype_name(t.dtype), None, no_graph=(
                     f"this tensor {STALE} {line}, from the weights as they were; compute "
                     "it again after the update"))
+                raised = self.torch_raises_through(value.node_id) \
+                    if self.node_needs_grad(value.node_id) else None
+                if raised is not None and _FREED in raised:
+                    self.freed_stale[id(numbers)] = (numbers, raised)
+                return numbers
             if isinstance(value, Py) and isinstance(value.value, list):
                 value.value[:] = [kept(v) for v in value.value]
             elif isinstance(value, Py) and isinstance(value.value, tuple):

@@ -4,12 +4,13 @@
 (optimizer_steps.py):
 the update needs the .grad torch computed, so the reader runs the document built so far
 (engine.run, real torch) where the update stands, and computes the new weights with torch
-from those grads, as the script does. Then the step is over: the graph of that step leaves the
-document (what the script computed from the old weights becomes plain numbers, kept for
-display), each leaf starts the next step with its new numbers and with the .grad it holds
-(Node.grad), and the calls start afresh. The document the reader gives is the last step
-that called backward, with the calls after it that only reset .grad: every earlier step ran
-with torch while the snippet was read, and its description says so.
+from those grads, as the script does. Then the step is over: the graph of that step leaves
+the document (what the script computed from the old weights becomes plain numbers, kept for
+display; what it still holds and torch lets it use stays: kept_graphs.py), each leaf starts
+the next step with its new numbers and with the .grad it holds (Node.grad), and the calls
+start afresh. The document the reader gives is the last step that called backward, with the
+calls after it that only reset .grad: every earlier step ran with torch while the snippet
+was read, and its description says so.
 """
 
 from __future__ import annotations
@@ -280,7 +281,7 @@ class TrainingReader(KeptGraphs):
         else:
             self.resets_since.extend(self.program)
         gone = self.finished_nodes(set(updates))
-        self.keep_as_numbers(set(gone), line, stmt)
+        self.keep_as_numbers(set(gone), line, stmt, set(updates))
         for node_id in reversed(gone):
             name = self.doc.remove_node(node_id)[0].name
             if self.holders.get(name) == node_id:  # the name is free for the next step

@@ -53,6 +53,19 @@ opt_b.step()
 again = (h * b).sum()
 again.backward()
 """,
+    # after the loop, the last step's loss: its graph freed by its backward
+    "autograd_grad_of_the_last_loss": """import torch
+torch.manual_seed(5)
+model = torch.nn.Linear(2, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x = torch.randn(5, 2)
+for step in range(2):
+    loss = model(x).pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+grads = torch.autograd.grad(loss, model.parameters(), allow_unused=True)
+""",
     "kept_through_two_updates_and_printed": """import torch
 torch.manual_seed(0)
 a = torch.randn(2, requires_grad=True)
@@ -97,6 +110,8 @@ def test_the_reference_really_computes_what_is_compared(
     # b.grad was accumulated a second time before torch raised; a.grad was not
     assert partial["grads"]["b"] == pytest.approx([2 * g for g in first["grads"]["b"]])
     assert partial["grads"]["a"] == pytest.approx(first["grads"]["a"])
+    last = reference["autograd_grad_of_the_last_loss"]["error"]["message"]
+    assert last.startswith("Trying to backward through the graph a second time")
     kept = reference["kept_through_two_updates_and_printed"]
     assert kept["error"] is None and kept["stdout"].count("tensor(") == 2
 
@@ -139,14 +154,22 @@ h.sum().backward()
 }
 
 
+UPDATED["autograd_grad_of_a_retained_last_loss"] = SNIPPETS[
+    "autograd_grad_of_the_last_loss"].replace("loss.backward()", "loss.backward(retain_graph=True)"
+                                              ).replace("range(2)", "range(1)")
+
+
 @pytest.mark.parametrize("name", sorted(UPDATED))
 def test_a_tensor_of_an_updated_leaf_is_refused(name: str,
                                                 reference: dict[str, dict[str, Any]]) -> None:
-    assert "this tensor was computed before the update at line 7" in engine_side(
+    line = 10 if name == "autograd_grad_of_a_retained_last_loss" else 7
+    assert f"this tensor was computed before the update at line {line}" in engine_side(
         UPDATED[name])["refused"]
     theirs = reference[name]
     if name == "from_an_updated_leaf_it_saved":  # torch raises: pow saved a
         assert "modified by an inplace operation" in theirs["error"]["message"]
+    elif name == "autograd_grad_of_a_retained_last_loss":  # the old graph's answer
+        assert theirs["error"] is None
     else:  # torch goes back through the old graph: a.grad from the old x
         assert theirs["error"] is None
         assert theirs["grads"]["a"] == pytest.approx([2 * 1.0 * 0.25 + 0.5,
