@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -42,9 +42,13 @@ FULL = "full"  # every hook call as an event: the replay's trace
 GRADS = "grads"  # leaf .grad, node totals and edge gradients only: no events
 
 
-def run(doc: Document, previous: Run | None = None, level: str = FULL) -> Run:
+def run(doc: Document, previous: Run | None = None, level: str = FULL, *,
+        before_calls: Callable[[dict[str, torch.Tensor]], None] | None = None) -> Run:
     """Forward, then the document's calls in order. Never raises for torch errors.
-    level GRADS leaves Run.events and Run.autograd empty (see the module docstring)."""
+    level GRADS leaves Run.events and Run.autograd empty (see the module docstring).
+    `before_calls`: given the forward's tensors (node id → tensor) before the first call; a
+    training loop's reading frees there what an earlier step's backward freed
+    (snippets/kept_graphs.py). The app's own runs give none."""
     # A run allocates thousands of small objects that live until it returns: the cyclic
     # collector would scan the whole heap (torch's modules included) again and again for
     # none of them. It is paused for the run, not turned off: re-enabled on the way out.
@@ -54,13 +58,14 @@ def run(doc: Document, previous: Run | None = None, level: str = FULL) -> Run:
     if paused:
         gc.disable()
     try:
-        return _run(doc, previous, level)
+        return _run(doc, previous, level, before_calls)
     finally:
         if paused:
             gc.enable()
 
 
-def _run(doc: Document, previous: Run | None, level: str) -> Run:
+def _run(doc: Document, previous: Run | None, level: str,
+         before_calls: Callable[[dict[str, torch.Tensor]], None] | None) -> Run:
     nodes: dict[str, Node] = dict(doc.graph.nodes(data="node"))  # once: runs are hot
     result = Run(names={i: n.name for i, n in nodes.items()}, level=level)
     recorder = Recorder(result, level == FULL)
@@ -83,6 +88,8 @@ def _run(doc: Document, previous: Run | None, level: str) -> Run:
             if old is not None and old.shape == t.shape and old.dtype == t.dtype:
                 t.grad = old.clone()
     result.grads_before = _grads(fwd)
+    if before_calls is not None:
+        before_calls(fwd.tensors)
     _Program(doc, fwd, result, outputs).run()
     result.leaf_grads = dict(result.calls[-1].grads_after if result.calls else
                              result.grads_before)

@@ -23,8 +23,9 @@ from typing import Any
 import torch
 
 from engine.limits import CALL_DEPTH
+from engine.snippets.class_members import PROPERTY, ClassMembers
 from engine.snippets.module_kinds import parameters_of
-from engine.snippets.module_tree import TREE_METHODS, ModuleTree
+from engine.snippets.module_tree import TREE_METHODS
 from engine.snippets.optimizers import OUTSIDE
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
@@ -52,13 +53,14 @@ class ModelClass:
     refusal: ImportError_ | None = None  # raised where the class is used
     constants: dict[str, Value] = field(default_factory=dict)
     methods: dict[str, Function] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)  # @property...: class_members.py
 
     @property
     def name(self) -> str:
         return self.node.name
 
 
-class ClassReader(ModuleTree):
+class ClassReader(ClassMembers):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.building: list[Module] = []  # models whose __init__ is being read
@@ -80,7 +82,7 @@ class ClassReader(ModuleTree):
             try:
                 for item in stmt.body:
                     if isinstance(item, ast.FunctionDef):
-                        self.define(item)
+                        self.define(self.plain_def(item, cls.kinds))
                     elif isinstance(item, ast.Assign | ast.AnnAssign):
                         self.statement(item)
             except TorchRaised:
@@ -127,13 +129,9 @@ class ClassReader(ModuleTree):
             if not isinstance(item, ast.FunctionDef):
                 return item, (f"this statement in the class {name} is {OUTSIDE}; a model "
                               "class is read with its methods and constants (NAME = value)")
-            for decorator in item.decorator_list:
-                path = self.module_path(decorator.func if isinstance(decorator, ast.Call)
-                                        else decorator)
-                if path is None or not path.endswith("no_grad"):
-                    return decorator, (f"{ast.unparse(decorator)} on {name}.{item.name}: "
-                                       f"properties, static and class methods are {OUTSIDE}; "
-                                       "write a plain method (def name(self, ...))")
+            refused = self.decorator_refusal(item, name)  # class_members.py
+            if refused is not None:
+                return refused
             if item.name.startswith("__") and item.name not in _SHOWING:
                 return item, (f"{name}.{item.name} changes how Python treats the model, "
                               f"{OUTSIDE}; a model class is read with __init__, forward and "
@@ -279,6 +277,8 @@ class ClassReader(ModuleTree):
             return found
         if attr == "training":
             return Number(module.training)
+        if module.cls.kinds.get(attr) == PROPERTY:  # model.n_params: the getter's answer
+            return self.property_value(module, attr, node)
         if attr in module.cls.methods:
             raise error_at(node, f"the method {module.kind}.{attr} taken without calling it "
                                  f"is not read; call it: self.{attr}(...)")
@@ -316,7 +316,8 @@ class ClassReader(ModuleTree):
         if fn is None:
             raise raised_at(node, NotImplementedError(
                 f'Module [{model.kind}] is missing the required "forward" function'))
-        return self.method_call(model, fn, args, kwargs, node)
+        return self.bound_call(fn, [*self.first_arguments(model, "forward"), *args], kwargs,
+                               node)
 
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
         if attr in ("to", "cpu", *_MODULE_CASTS) and (module.cls is None
@@ -324,9 +325,8 @@ class ClassReader(ModuleTree):
             return self.on_the_cpu(module, node)
         if module.cls is None:
             return super().module_method(module, attr, node)
-        fn = module.cls.methods.get(attr)
-        if fn is not None:
-            return self.method_call(module, fn, *self.arguments(node), node)
+        if attr in module.cls.methods:
+            return self.member_call(module, attr, node)
         found = self.instance_attribute(module, attr)
         if found is not None:  # self.fc1(x), self.act(h)
             return self.call_value(found, node)

@@ -1,17 +1,22 @@
 """`optimizer.step()` read as a training step (training.py): the real torch optimizer the
 snippet's optimizer stands for steps on tensors holding the weights and the grads torch gives
 at that point of the script, and the weights it leaves are the leaves' new numbers.
-`step()` with a closure (LBFGS) is refused."""
+`step()` with a closure (LBFGS) is refused. `optimizer.param_groups` is the real optimizer's
+groups: reading `param_groups[0]['lr']` gives torch's number, and setting an option
+(`g['lr'] = new_lr`, learning-rate decay by hand) sets it where the next step reads it."""
 
 from __future__ import annotations
 
 import ast
+import copy
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
 from engine import calls
 from engine.snippets.optimizers import Optimizer
-from engine.snippets.safety import error_at, raised_at
+from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.training import TrainingReader
 from engine.snippets.values import Module, Pending, Py, Ref, Value
 
@@ -19,7 +24,60 @@ from engine.snippets.values import Module, Pending, Py, Ref, Value
 CLIPPING = ("torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_")
 
 
+class ParamGroup(dict[str, Value]):
+    """One of the real optimizer's param_groups as the snippet sees it: each option read
+    from the torch group when the snippet reads it (a scheduler may have changed it), the
+    snippet's own tensors under 'params'; OptimizerSteps.item_assign writes options back."""
+
+    def __init__(self, real: dict[str, Any], params: list[Value],
+                 to_value: Callable[[Any], Value]) -> None:
+        super().__init__({k: Py(list(params)) if k == "params" else to_value(v)
+                          for k, v in real.items()})
+        self.real, self.to_value = real, to_value
+
+    def __getitem__(self, key: str) -> Value:
+        if key != "params" and key in self.real:
+            dict.__setitem__(self, key, self.to_value(self.real[key]))
+        return super().__getitem__(key)
+
+
 class OptimizerSteps(TrainingReader):
+    def attribute(self, node: ast.Attribute) -> Value:
+        owner = self.env.get(node.value.id) if isinstance(node.value, ast.Name) else None
+        if isinstance(owner, Py) and isinstance(owner.value, Optimizer) and \
+                node.attr == "param_groups":
+            return self.param_groups(owner.value, node)
+        return super().attribute(node)
+
+    def param_groups(self, optimizer: Optimizer, where: ast.AST) -> Value:
+        """The real optimizer's groups (made now if no step made it yet), each with the
+        snippet's tensors it was given."""
+        self.real_tensors(optimizer, where)
+        groups, start = [], 0
+        for group in optimizer.real.param_groups:
+            size = len(group["params"])
+            members = optimizer.params[start:start + size]
+            start += size
+            groups.append(Py(ParamGroup(group, members, lambda v: self.wrap(v, where))))
+        return Py(groups)
+
+    def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
+        """`g['lr'] = 0.01` on one of param_groups: the real group's option, as in torch."""
+        holder = target.value
+        group = self.env.get(holder.id) if isinstance(holder, ast.Name) else (
+            self.expr(holder) if isinstance(holder, ast.Subscript) and isinstance(
+                holder.value, ast.Attribute) and holder.value.attr == "param_groups" else None)
+        if not (isinstance(group, Py) and isinstance(group.value, ParamGroup)):
+            super().item_assign(target, value, stmt)
+            return
+        key = self.index_key(target.slice)
+        if key == "params" or not isinstance(key, str):
+            raise error_at(stmt, f"{short_text(target)}: an optimizer's group is read with "
+                                 "its options changed ('lr', 'momentum'...), not its params")
+        option = self.plain(value, stmt)
+        group.value.real[key] = option
+        dict.__setitem__(group.value, key, self.wrap(option, stmt))
+
     def call(self, node: ast.Call) -> Value:
         path = self.module_path(node.func)
         if path is not None and path.replace(".clip_grad.", ".") in CLIPPING:
@@ -75,6 +133,9 @@ class OptimizerSteps(TrainingReader):
 
     # ---- optimizer.step() -----------------------------------------------------------------
     def optimizer_method(self, optimizer: Optimizer, attr: str, node: ast.Call) -> Value:
+        if attr == "state_dict" and not node.args and not node.keywords:
+            self.real_tensors(optimizer, node)  # torch's own, copied: to print or read
+            return self.state_value(copy.deepcopy(optimizer.real.state_dict()), node)
         if attr != "step":
             return super().optimizer_method(optimizer, attr, node)
         if node.args or node.keywords:
@@ -104,6 +165,14 @@ class OptimizerSteps(TrainingReader):
                 self.set_leaf_numbers(node, param, t.detach().clone(),
                                       self.doc.node(leaf_id).name)
         return Py(None)
+
+    def state_value(self, obj: Any, where: ast.AST) -> Value:
+        if isinstance(obj, dict):
+            return Py({k: self.state_value(v, where) for k, v in obj.items()})
+        if isinstance(obj, list | tuple):
+            items = [self.state_value(v, where) for v in obj]
+            return Py(items if isinstance(obj, list) else tuple(items))
+        return self.wrap(obj, where)
 
     def real_tensors(self, optimizer: Optimizer, where: ast.AST) -> list[torch.Tensor]:
         """The tensors of the real torch optimizer, made at the first step on the weights

@@ -4,38 +4,36 @@
 (optimizer_steps.py):
 the update needs the .grad torch computed, so the reader runs the document built so far
 (engine.run, real torch) where the update stands, and computes the new weights with torch
-from those grads, as the script does. Then the step is over: the graph of that step leaves the
-document (what the script computed from the old weights becomes plain numbers, kept for
-display), each leaf starts the next step with its new numbers and with the .grad it holds
-(Node.grad), and the calls start afresh. The document the reader gives is the last step
-that called backward, with the calls after it that only reset .grad: every earlier step ran
-with torch while the snippet was read, and its description says so.
+from those grads, as the script does. Then the step is over: the graph of that step leaves
+the document (what the script computed from the old weights becomes plain numbers, kept for
+display; what it still holds and torch lets it use stays: kept_graphs.py), each leaf starts
+the next step with its new numbers and with the .grad it holds (Node.grad), and the calls
+start afresh. The document the reader gives is the last step that called backward, with the
+calls after it that only reset .grad: every earlier step ran with torch while the snippet
+was read, and its description says so.
 """
 
 from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import torch
 
 from engine import calls
 from engine.calls import Call
 from engine.document import Document
 from engine.document_types import UnknownNodeError
-from engine.ops import LEAF
-from engine.snippets.expressions import STALE
-from engine.snippets.held import held_node_ids, plain_read
-from engine.snippets.optimizers import OptimizerReader
+from engine.snippets.held import plain_read
+from engine.snippets.kept_graphs import KeptGraphs
 from engine.snippets.program import TRAINING_STEP
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.tables import dtype_name
-from engine.snippets.values import Pending, Py, Ref, Value
+from engine.snippets.values import Pending, Ref, Value
 
 # In-place methods on `w.data` an update step uses, computed by torch on the numbers.
 _DATA_METHODS = frozenset({"sub_", "add_", "mul_", "div_", "copy_", "zero_", "fill_",
@@ -65,7 +63,7 @@ class _Update:
     numbers: torch.Tensor
 
 
-class TrainingReader(OptimizerReader):
+class TrainingReader(KeptGraphs):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.updates: dict[str, _Update] = {}  # leaf id → its new numbers, this statement
@@ -141,7 +139,7 @@ class TrainingReader(OptimizerReader):
             self.materialise_leaves()
             twin = self.doc.twin()
             self.mark_program(twin)
-            result = run(twin, level=GRADS)
+            result = run(twin, level=GRADS, before_calls=self.before_calls)
             if result.error is not None and result.error.call is not None:
                 raise ScriptStopped()  # a call raised: the script stops there, torch's error
             self.step_ran(twin, result)
@@ -151,9 +149,6 @@ class TrainingReader(OptimizerReader):
 
     def step_ran(self, doc: Document, result: Any) -> None:
         """The run of the document built so far, made here: custom_functions.py checks it."""
-
-    def mark_program(self, doc: Document) -> bool:
-        raise NotImplementedError  # reader.py: outputs, options and calls as finish() sets
 
     # ---- updates ------------------------------------------------------------------------
     def set_leaf_numbers(self, stmt: ast.AST, leaf: Pending | Ref, numbers: torch.Tensor,
@@ -250,8 +245,14 @@ class TrainingReader(OptimizerReader):
 
     # ---- the end of a step ----------------------------------------------------------------
     def statement(self, stmt: ast.stmt) -> None:
+        made = len(self.program)
         try:
             super().statement(stmt)
+            stop = self.freed_reached(made, stmt)
+            if stop is not None:  # the leaves hold what torch left: no call, no step to show
+                self.program, self.names_at_call, self.backward = [], [], None
+                self.shown = None
+                raise stop
         except UnknownNodeError:
             if not self.update_lines:
                 raise
@@ -279,8 +280,8 @@ class TrainingReader(OptimizerReader):
             self.resets_since = []
         else:
             self.resets_since.extend(self.program)
-        gone = self.finished_nodes()
-        self.keep_as_numbers(set(gone), line, stmt)
+        gone = self.finished_nodes(set(updates))
+        self.keep_as_numbers(set(gone), line, stmt, set(updates))
         for node_id in reversed(gone):
             name = self.doc.remove_node(node_id)[0].name
             if self.holders.get(name) == node_id:  # the name is free for the next step
@@ -306,46 +307,7 @@ class TrainingReader(OptimizerReader):
                             if isinstance(m := self.meta.get(i), torch.Tensor))
         self.program, self.names_at_call, self.backward = [], [], None
         self.update_lines.append(line)
-
-    def finished_nodes(self) -> list[str]:
-        """The nodes the next step no longer needs, in graph order: every computed node that
-        carries a gradient (its graph is the finished step's), and every other node no
-        name, list or module holds (the constants the step made). Leaves stay."""
-        graph = self.doc.graph
-        if all(self.doc.node(i).op == LEAF for i in graph):
-            return []  # a second update in a row: nothing of a step is left
-        held = held_node_ids(self.env)
-        keep: set[str] = set()
-        stack = [i for i in held if i in graph and not self.node_needs_grad(i)]
-        while stack:
-            node_id = stack.pop()
-            if node_id not in keep:
-                keep.add(node_id)
-                stack.extend(graph.predecessors(node_id))
-        gone = {i for i in graph if i not in keep and self.doc.node(i).op != LEAF}
-        return [i for i in nx.topological_sort(graph) if i in gone] if gone else []
-
-    def keep_as_numbers(self, gone: set[str], line: int, where: ast.AST) -> None:
-        """Names (and lists) holding a tensor of the finished step keep its numbers, to be
-        printed or .item()'d; computing a new graph from them is refused."""
-        def kept(value: Value) -> Value:
-            if isinstance(value, Ref | Pending) and value.node_id in gone:
-                t = self.concrete(value, where)
-                return Pending(t.tolist(), dtype_name(t.dtype), None, no_graph=(
-                    f"this tensor {STALE} {line}, from the weights as they were; compute "
-                    "it again after the update"))
-            if isinstance(value, Py) and isinstance(value.value, list):
-                value.value[:] = [kept(v) for v in value.value]
-            elif isinstance(value, Py) and isinstance(value.value, tuple):
-                return Py(tuple(kept(v) for v in value.value))
-            elif isinstance(value, Py) and isinstance(value.value, dict):
-                value.value.update({k: kept(v) for k, v in value.value.items()})
-            return value
-
-        maps: list[MutableMapping[str, Value]] = list(getattr(self.env, "maps", [self.env]))
-        for mapping in maps:
-            for name, value in list(mapping.items()):
-                mapping[name] = kept(value)
+        self.step_tensors = {}
 
     def last_step_shown(self) -> None:
         """At the end: the last step that called backward is what the document shows, with

@@ -67,8 +67,7 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
 # Training steps (a .grad used to update the weights: `w -= lr * w.grad`, `w.data = ...`,
 # `optimizer.step()`) are read as training.py reads them and judged like the rest:
 # "polynomial_training", "airoads_training_loop", "neuralbase_adam_step"... agree.
-# Outside the pure computation Gradflow reads: classes that are no plain nn.Module model
-# (a static forward), data loops, hooks on autograd's
+# Outside the pure computation Gradflow reads: data loops, hooks on autograd's
 # backward nodes, computing with what torch.autograd.grad returned,
 # backward nodes called by hand, hooks that change their gradient in place, updates of
 # `.data` (memory shared behind autograd's back), threads.
@@ -77,7 +76,7 @@ OUTSIDE = {"velog_training_loop",
            "pytorch_docs_node_register_hook",
            "runebook_node_prehook", "redfish_jacobian_rows_autograd_grad",
            "ecomnet_data_zero_then_backward",
-           "elliotwaite_hook_in_place_grad", "elliotwaite_module_class_hooks",
+           "elliotwaite_hook_in_place_grad",
            "pytorch_notes_threads_train_fn",
            "tingshua_grad_fn_called_by_hand",
            # x.data *= 100 after y = 2 * x: the numbers change behind autograd's back

@@ -332,13 +332,13 @@ class Net(Base):
         return x
 model = Net()
 """, 8, "inherits from the snippet's own class Base"),
-    "property": ("""
+    "property_setter": ("""
 class Net(nn.Module):
-    @property
-    def size(self):
-        return 3
+    @size.setter
+    def size(self, value):
+        pass
 model = Net()
-""", 6, "properties, static and class methods"),
+""", 6, "@property (a getter), @staticmethod, @classmethod"),
     "call_dunder": ("""
 class Net(nn.Module):
     def __call__(self, x):

@@ -270,8 +270,8 @@ LIMITS = [
     ("import numpy as np\nx = np.ones(4000)\ny = x[:, None] * x\n",
      "over the limit of 10,000,000 elements in one tensor"),
     ("from torch import optim\nw = torch.ones(2, requires_grad=True)\no = optim.SGD([w], lr=0.1)\n"
-     "s = o.state_dict()\n",
-     "o.state_dict(): an optimizer (torch.optim) updates the weights"),
+     "o.load_state_dict({})\n",
+     "o.load_state_dict({}): an optimizer (torch.optim) updates the weights"),
     ("x = torch.ones(2, requires_grad=True)\ng = torch.autograd.grad(x.sum(), x)\nz = g[0] * 2\n"
      "z.sum().backward()\n",
      "z.sum().backward() uses a .grad in a later computation, as a training loop does"),
