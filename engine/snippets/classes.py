@@ -24,7 +24,7 @@ import torch
 
 from engine.limits import CALL_DEPTH
 from engine.snippets.class_members import PROPERTY, ClassMembers
-from engine.snippets.module_kinds import parameters_of
+from engine.snippets.module_methods import MODULE_CASTS
 from engine.snippets.module_tree import TREE_METHODS
 from engine.snippets.optimizers import OUTSIDE
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at
@@ -39,9 +39,6 @@ _MODULE_METHODS = frozenset({"parameters", "named_parameters", "zero_grad", "tra
                              "register_full_backward_pre_hook", "apply", "modules",
                              "children", "state_dict", *TREE_METHODS})
 
-# model.half(), model.double()...: what each converts the parameters to
-_MODULE_CASTS = {"float": torch.float32, "double": torch.float64, "half": torch.float16,
-                 "bfloat16": torch.bfloat16}
 
 
 @dataclass
@@ -320,7 +317,7 @@ class ClassReader(ClassMembers):
                                node)
 
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
-        if attr in ("to", "cpu", *_MODULE_CASTS) and (module.cls is None
+        if attr in ("to", "cpu", *MODULE_CASTS) and (module.cls is None
                                                       or attr not in module.cls.methods):
             return self.on_the_cpu(module, node)
         if module.cls is None:
@@ -338,27 +335,6 @@ class ClassReader(ClassMembers):
             raise error_at(node, f".{attr}() of the model {module.kind} is {OUTSIDE}; the "
                                  f"model is read with {', '.join(sorted(_MODULE_METHODS))}")
         return super().module_method(module, attr, node)
-
-    def on_the_cpu(self, module: Module, node: ast.Call) -> Value:
-        """`model.to(device)` with the CPU's device, `model.cpu()`: the model itself, where
-        Gradflow computes; `model.to(dtype)`, `model.half()`, `model.float()`... too when its
-        parameters have that dtype already (float32 as torch makes them, or their dtype=)."""
-        args, kwargs = self.arguments(node)
-        attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
-        wanted = [_MODULE_CASTS[attr]] if attr in _MODULE_CASTS else []
-        for value in [*args, *kwargs.values()]:
-            found = value.value if isinstance(value, Py) else None
-            if isinstance(found, torch.dtype):
-                wanted.append(found)
-            else:
-                self.cpu_only(value, node)
-        for dtype in wanted:
-            if any(self.concrete(p, node).dtype != dtype for p in parameters_of(module)):
-                raise error_at(node, f"{ast.unparse(node)} changes the dtype of the "
-                                     f"parameters torch made, {OUTSIDE}; give the layers "
-                                     "dtype= where they are made, e.g. nn.Linear(2, 3, "
-                                     f"dtype={dtype})")
-        return Py(module)
 
     def register(self, model: Module, node: ast.Call, names: tuple[str, ...]) -> Value:
         """register_buffer(name, tensor): a tensor attribute that is no parameter;

@@ -1,10 +1,13 @@
 """What a snippet calls on an nn module itself: `model.parameters()`, `named_parameters()`,
-`state_dict()`, `zero_grad()`, `train()`/`eval()`, `forward(...)`, and hooks that only look
-(a forward or backward hook that prints what it is given)."""
+`state_dict()`, `zero_grad()`, `train()`/`eval()`, `forward(...)`, `to(device or dtype)` and
+`half()`/`float()`/`double()`, and hooks that only look (a forward or backward hook that
+prints what it is given)."""
 
 from __future__ import annotations
 
 import ast
+
+import torch
 
 from engine.snippets import param_containers
 from engine.snippets.module_hooks import MODULE_HOOKS, ModuleHooks
@@ -12,6 +15,10 @@ from engine.snippets.module_kinds import named_parameters_of, parameters_of, set
 from engine.snippets.param_containers import PARAM_CONTAINERS
 from engine.snippets.safety import error_at
 from engine.snippets.values import Module, Py, Value
+
+# model.half(), model.double()...: what each converts the parameters to
+MODULE_CASTS = {"float": torch.float32, "double": torch.float64, "half": torch.float16,
+                "bfloat16": torch.bfloat16}
 
 
 class ModuleMethods(ModuleHooks):
@@ -65,6 +72,28 @@ class ModuleMethods(ModuleHooks):
 
     def module_zero_grad(self, module: Module, where: ast.AST) -> None:
         raise NotImplementedError  # the program reader records it as a call
+
+    def on_the_cpu(self, module: Module, node: ast.Call) -> Value:
+        """`model.to(device)` with the CPU's device, `model.cpu()`: the model itself, where
+        Gradflow computes; `model.to(dtype)`, `model.half()`, `model.float()`... too when its
+        parameters have that dtype already (float32 as torch makes them, or their dtype=)."""
+        args, kwargs = self.arguments(node)
+        attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        wanted = [MODULE_CASTS[attr]] if attr in MODULE_CASTS else []
+        for value in [*args, *kwargs.values()]:
+            found = value.value if isinstance(value, Py) else None
+            if isinstance(found, torch.dtype):
+                wanted.append(found)
+            else:
+                self.cpu_only(value, node)
+        for dtype in wanted:
+            if any(self.concrete(p, node).dtype != dtype for p in parameters_of(module)):
+                raise error_at(node, f"{ast.unparse(node)} changes the dtype of the "
+                                     "parameters torch made, outside the computation "
+                                     "Gradflow reads; give the layers dtype= where they "
+                                     "are made, e.g. nn.Linear(2, 3, "
+                                     f"dtype={dtype})")
+        return Py(module)
 
     def call_module(self, module: Module, node: ast.Call) -> Value:
         raise NotImplementedError  # modules.py
