@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_corpus import agrees, engine_side
-from torch_reference import by_name
+from snippet_agreement import agreement_tests
+from test_corpus import engine_side
 
 READ = {
     "set_at_the_top": """import torch
@@ -40,15 +40,8 @@ y.backward()
 """
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name({**READ, "nan": NAN_UNDER_ANOMALY})
-
-
-@pytest.mark.parametrize("name", sorted(READ))
-def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    verdict = agrees(engine_side(READ[name]), reference[name])
-    assert verdict is None, verdict
+reference, test_agrees_with_plain_torch = agreement_tests(
+    READ, also={"nan": NAN_UNDER_ANOMALY})
 
 
 def test_the_reference_really_computes_what_is_compared(

@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_corpus import agrees, engine_side
-from torch_reference import by_name
+from snippet_agreement import agreement_tests
 
 from engine.snippets.reader import TorchRaised, import_snippet
 
@@ -61,16 +60,7 @@ q = (x.exp() * s).sum()
 }
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name({**READ, **RAISED})
-
-
-@pytest.mark.parametrize("name", sorted({**READ, **RAISED}))
-def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    ours = engine_side({**READ, **RAISED}[name])
-    verdict = agrees(ours, reference[name])
-    assert verdict is None, verdict
+reference, test_agrees_with_plain_torch = agreement_tests({**READ, **RAISED})
 
 
 def test_the_reference_really_computes_what_is_compared(

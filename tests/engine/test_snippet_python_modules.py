@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_corpus import agrees, engine_side
-from torch_reference import by_name
+from snippet_agreement import agreement_tests
+from test_corpus import engine_side
 
 SNIPPETS = {
     "from_math_import_names": """import torch
@@ -104,15 +104,7 @@ loss.backward()
 }
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name(SNIPPETS)
-
-
-@pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    verdict = agrees(engine_side(SNIPPETS[name]), reference[name])
-    assert verdict is None, verdict
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
 
 
 def test_the_reference_really_computes_what_is_compared(

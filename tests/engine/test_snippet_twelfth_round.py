@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
+from snippet_agreement import agreement_tests
 from test_corpus import agrees, engine_side
-from torch_reference import by_name
 
 READ = {
     "a_tensor_type_in_a_name": """import numpy as np
@@ -117,15 +116,8 @@ for epoch in range(2):
 }
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name({**READ, **RAISED, "without_stops": WITHOUT_STOPS})
-
-
-@pytest.mark.parametrize("name", sorted({**READ, **RAISED}))
-def test_agrees_with_plain_torch(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    verdict = agrees(engine_side({**READ, **RAISED}[name]), reference[name])
-    assert verdict is None, verdict
+reference, test_agrees_with_plain_torch = agreement_tests(
+    {**READ, **RAISED}, also={"without_stops": WITHOUT_STOPS})
 
 
 def test_a_write_into_a_view_of_another_tensor_is_refused() -> None:
