@@ -221,6 +221,14 @@ class NumpyReader(PlotReader):
             return self.numpy_result(lambda: array.T if strict else array.mT, where)
         return super().transpose_value(value, where, strict)
 
+    def inverted(self, value: Value, node: ast.UnaryOp) -> Value:
+        """~mask of a numpy array or scalar: numpy's own invert (of a float, numpy's error)."""
+        if numpy_value(value):
+            assert isinstance(value, Py)
+            array = value.value
+            return self.numpy_result(lambda: ~array, node)
+        return super().inverted(value, node)
+
     def python_binop(self, op_node: ast.operator, left: Value, right: Value,
                      where: ast.AST) -> Value:
         if not (numpy_value(left) or numpy_value(right)):

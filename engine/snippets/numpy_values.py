@@ -23,7 +23,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "array": np.array, "asarray": np.asarray, "zeros": np.zeros, "ones": np.ones,
     "eye": np.eye, "identity": np.identity, "arange": np.arange, "linspace": np.linspace,
     "full": np.full, "zeros_like": np.zeros_like, "ones_like": np.ones_like,
-    "full_like": np.full_like, "copy": np.copy, "diag": np.diag,
+    "full_like": np.full_like, "copy": np.copy, "diag": np.diag, "logspace": np.logspace,
+    "meshgrid": np.meshgrid, "tile": np.tile, "repeat": np.repeat, "tril": np.tril,
+    "triu": np.triu,
     # elementwise
     "exp": np.exp, "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p,
     "expm1": np.expm1, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
@@ -34,24 +36,42 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "round": np.round, "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite,
     "add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": np.divide,
     "logical_and": np.logical_and, "logical_or": np.logical_or,
-    "logical_not": np.logical_not,
+    "logical_not": np.logical_not, "logical_xor": np.logical_xor, "arcsin": np.arcsin,
+    "arccos": np.arccos, "arctan2": np.arctan2, "arcsinh": np.arcsinh, "hypot": np.hypot,
+    "mod": np.mod, "remainder": np.remainder, "floor_divide": np.floor_divide,
+    "true_divide": np.true_divide, "reciprocal": np.reciprocal, "cbrt": np.cbrt,
+    "exp2": np.exp2, "float_power": np.float_power, "degrees": np.degrees,
+    "radians": np.radians, "deg2rad": np.deg2rad, "rad2deg": np.rad2deg, "fmax": np.fmax,
+    "fmin": np.fmin, "greater": np.greater, "less": np.less, "equal": np.equal,
+    "not_equal": np.not_equal, "greater_equal": np.greater_equal,
+    "less_equal": np.less_equal, "interp": np.interp, "polyval": np.polyval,
     # reductions
     "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "amax": np.amax,
     "amin": np.amin, "argmax": np.argmax, "argmin": np.argmin, "std": np.std, "var": np.var,
     "prod": np.prod, "cumsum": np.cumsum, "all": np.all, "any": np.any, "median": np.median,
-    "count_nonzero": np.count_nonzero, "trace": np.trace,
+    "count_nonzero": np.count_nonzero, "trace": np.trace, "cumprod": np.cumprod,
+    "nansum": np.nansum, "nanmean": np.nanmean, "nanmax": np.nanmax,
+    "nanmin": np.nanmin, "nanargmax": np.nanargmax, "nanargmin": np.nanargmin,
+    "nanstd": np.nanstd, "average": np.average, "percentile": np.percentile,
+    "quantile": np.quantile, "ptp": np.ptp, "unique": np.unique, "nonzero": np.nonzero,
+    "flatnonzero": np.flatnonzero, "argwhere": np.argwhere, "trapezoid": np.trapezoid,
     # shapes and products
     "dot": np.dot, "matmul": np.matmul, "outer": np.outer, "inner": np.inner,
     "transpose": np.transpose, "reshape": np.reshape, "squeeze": np.squeeze,
     "expand_dims": np.expand_dims, "ravel": np.ravel, "concatenate": np.concatenate,
     "stack": np.stack, "vstack": np.vstack, "hstack": np.hstack, "append": np.append,
-    "sort": np.sort,
+    "sort": np.sort, "column_stack": np.column_stack, "dstack": np.dstack,
+    "atleast_1d": np.atleast_1d, "atleast_2d": np.atleast_2d, "flip": np.flip,
+    "roll": np.roll, "swapaxes": np.swapaxes, "moveaxis": np.moveaxis,
+    "diagonal": np.diagonal, "kron": np.kron, "cross": np.cross,
     "argsort": np.argsort, "shape": np.shape, "ndim": np.ndim, "size": np.size,
     # comparing
     "allclose": np.allclose, "isclose": np.isclose, "array_equal": np.array_equal,
 }
-LINALG: dict[str, Callable[..., Any]] = {"norm": np.linalg.norm, "inv": np.linalg.inv,
-                                         "det": np.linalg.det}
+LINALG: dict[str, Callable[..., Any]] = {
+    "norm": np.linalg.norm, "inv": np.linalg.inv, "det": np.linalg.det,
+    "solve": np.linalg.solve, "pinv": np.linalg.pinv, "matrix_rank": np.linalg.matrix_rank,
+    "eigh": np.linalg.eigh, "eigvalsh": np.linalg.eigvalsh}
 # np.random.<name>: RandomState's own methods, called on the reading's RandomState
 RANDOM: dict[str, Callable[..., Any]] = {
     "seed": np.random.RandomState.seed, "rand": np.random.RandomState.rand,
@@ -123,7 +143,7 @@ def planned_elements(name: str, args: list[Any], kwargs: dict[str, Any]) -> int:
         rows = args[0]
         cols = args[1] if len(args) > 1 and args[1] is not None else kwargs.get("M") or rows
         return _count(rows) * _count(cols)
-    if name == "linspace":
+    if name in ("linspace", "logspace"):
         return _count(args[2] if len(args) > 2 else kwargs.get("num", 50))
     if name == "arange" and args:
         ends = [*args, *(kwargs[k] for k in ("stop", "step") if k in kwargs)]
@@ -133,13 +153,19 @@ def planned_elements(name: str, args: list[Any], kwargs: dict[str, Any]) -> int:
             return max(0, math.ceil((float(stop) - float(start)) / float(step)))
         except (TypeError, ValueError, ZeroDivisionError, OverflowError):
             return 0  # numpy says what is wrong with them
+    if name in ("tile", "repeat"):
+        times = args[1] if len(args) > 1 else kwargs.get("reps" if name == "tile" else
+                                                         "repeats", 1)
+        return _grown(name, math.prod(_shape(args[0] if args else kwargs.get("A", ()))), times)
     if name in ("permutation",) and args and isinstance(args[0], int):
         return _count(args[0])
     shapes = [_shape(a) for a in [*args, *kwargs.values()]
               if isinstance(a, np.ndarray | np.generic | list | tuple)]
     sizes = [math.prod(s) for s in shapes]
-    if name == "outer":
+    if name in ("outer", "kron"):
         return math.prod(sizes)
+    if name == "meshgrid":  # one array per input, each of every input's size multiplied
+        return math.prod(sizes) * len(sizes)
     if name in ("dot", "matmul", "@") and len(shapes) == 2:
         return _product_size(*shapes)
     try:
@@ -152,6 +178,19 @@ def planned_elements(name: str, args: list[Any], kwargs: dict[str, Any]) -> int:
 # where a random function takes its size= positionally
 _SIZE_AT = {"normal": 2, "uniform": 2, "randint": 2, "integers": 2, "choice": 1,
             "standard_normal": 0, "random": 0, "random_sample": 0}
+
+
+def _grown(name: str, size: int, times: Any) -> int:
+    """np.tile(a, reps) and np.repeat(a, repeats): at most a's size times every repeat."""
+    try:
+        counts = np.asarray(times, dtype=np.int64).ravel()
+    except (TypeError, ValueError, OverflowError):
+        return 0  # numpy says what is wrong with them
+    if not counts.size:
+        return size
+    factor = math.prod(max(int(n), 1) for n in counts) if name == "tile" else \
+        max(int(counts.max()), 0)
+    return size * factor
 
 
 def _product_size(a: tuple[int, ...], b: tuple[int, ...]) -> int:

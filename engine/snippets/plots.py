@@ -1,10 +1,11 @@
 """Plots in a snippet (matplotlib): read as lines that draw, outside the computation.
 
 `plt.plot(x_np, w.grad.numpy())`, `fig, ax = plt.subplots()`, `ax.set_title(...)`,
-`plt.show()` compute nothing the script goes on with, so each reads as nothing, whether or
-not matplotlib is installed where Gradflow runs: Gradflow draws the values and gradients
-itself. Their arguments are still evaluated, in Python's order, so what the script raises
-there (torch's `.numpy()` of a tensor that requires grad) is raised at that line.
+`plt.show()`, `plt.rcParams['text.usetex'] = True` compute nothing the script goes on with,
+so each reads as nothing, whether or not matplotlib is installed where Gradflow runs:
+Gradflow draws the values and gradients itself. Their arguments are still evaluated, in
+Python's order, so what the script raises there (torch's `.numpy()` of a tensor that
+requires grad) is raised at that line.
 """
 
 from __future__ import annotations
@@ -51,6 +52,18 @@ class PlotReader(ClassReader):
                 counts[1] if len(counts) > 1 else 1)
             return Py((Py(Plot()), Py(Plot(max(axes, 1)))))
         return Py(Plot())
+
+    def module_attribute(self, path: str, node: ast.AST) -> Value:
+        if is_plot_path(path):
+            return Py(Plot())  # plt.rcParams, plt.cm.viridis: settings of the drawing
+        return super().module_attribute(path, node)
+
+    def plain_item_assign(self, base: Py, target: ast.Subscript, value: Value,
+                          stmt: ast.AST) -> bool:
+        if isinstance(base.value, Plot):  # plt.rcParams['font.size'] = 12: how it draws
+            self.index_key(target.slice)  # read as Python reads it
+            return True
+        return super().plain_item_assign(base, target, value, stmt)
 
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if isinstance(receiver, Py) and isinstance(receiver.value, Plot):

@@ -3,7 +3,8 @@ Gradflow computes: seeding CUDA (`torch.cuda.manual_seed_all`), asking for an ac
 (`torch.accelerator.is_available()`, `torch.backends.mps.is_available()`: none here, as on a
 CPU-only machine), `torch.set_default_device('cpu')`, determinism and thread-count switches.
 `torch.set_default_dtype` to anything but float32 changes every tensor made after it and is
-refused with how to write it instead.
+refused with how to write it instead. `torch.finfo(torch.float32).max` and `torch.iinfo(...)`
+give a dtype's own numbers (an early stop starts from best = torch.finfo().max), as torch does.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import ast
 import torch
 
 from engine.snippets.pyexpr import PythonReader
-from engine.snippets.safety import error_at, short_text
+from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.values import Number, Py, Value
 
 # torch.<path>: what it gives on a machine without CUDA or another accelerator
@@ -29,6 +30,11 @@ NOTHING_TO_DO = frozenset({
     "use_deterministic_algorithms", "set_num_threads", "set_num_interop_threads",
     "set_float32_matmul_precision", "set_flush_denormal",
 })
+
+# torch.finfo(dtype), torch.iinfo(dtype): the objects torch makes, and what is read of them
+TYPE_INFO = {"finfo": torch.finfo, "iinfo": torch.iinfo}
+TYPE_INFO_ATTRIBUTES = frozenset({"bits", "eps", "max", "min", "tiny", "smallest_normal",
+                                  "resolution", "dtype"})
 
 
 class SetupCalls(PythonReader):
@@ -55,4 +61,23 @@ class SetupCalls(PythonReader):
                                  "after it, which Gradflow does not read; give the dtype on "
                                  "each tensor instead, e.g. torch.tensor([1.0], "
                                  "dtype=torch.float64)")
+        if short in TYPE_INFO:
+            args, kwargs = self.arguments(node)
+            given = [self.concrete(a, node) for a in args]
+            options = {k: self.concrete(v, node) for k, v in kwargs.items()}
+            try:  # torch's own: finfo() of the default dtype, its TypeError for an int dtype
+                return Py(TYPE_INFO[short](*given, **options))
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
         return super().torch_call(path, node)
+
+    def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
+        """torch.finfo(torch.float32).eps: the number torch gives."""
+        if isinstance(value.value, torch.finfo | torch.iinfo):
+            info = value.value
+            if attr not in TYPE_INFO_ATTRIBUTES or not hasattr(info, attr):
+                raise raised_at(node, AttributeError(
+                    f"'{type(info).__module__}.{type(info).__name__}' object has no "
+                    f"attribute '{attr}'"))
+            return self.wrap(getattr(info, attr), node)
+        return super().plain_attribute(value, attr, node)

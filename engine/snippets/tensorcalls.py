@@ -26,7 +26,7 @@ from engine.snippets.tables import (
     TORCH_FUNCTIONS,
 )
 from engine.snippets.torchcalls import CREATION_HINT, FUNCTIONAL_IN_PLACE, IN_PLACE_UNARY
-from engine.snippets.valuecalls import CASTS, RANDOM_FUNCTIONS, TYPED_TENSORS
+from engine.snippets.valuecalls import CASTS, JOINING, RANDOM_FUNCTIONS, TYPED_TENSORS
 from engine.snippets.values import (
     Number,
     Pending,
@@ -110,7 +110,7 @@ class TensorCalls(SelectingCalls):
         fn = short.removeprefix("nn.functional.")
         if fn.endswith("_") and fn[:-1] in IN_PLACE_UNARY and node.args:
             return self.in_place_call(fn[:-1], path, node)  # torch.relu_(h), F.elu_(h)
-        if short in ("cat", "stack", "concat", "concatenate") and node.args:
+        if short in JOINING and (node.args or node.keywords):
             return self.joined(short, node)
         if short in RESHAPING and node.args:
             args, kwargs = self.arguments(node)

@@ -27,6 +27,23 @@ TYPED_TENSORS = {"FloatTensor": torch.float32, "DoubleTensor": torch.float64,
 CASTS = {"float": torch.float32, "double": torch.float64, "half": torch.float16,
          "bfloat16": torch.bfloat16, "long": torch.int64, "int": torch.int32,
          "short": torch.int16, "char": torch.int8, "byte": torch.uint8, "bool": torch.bool}
+# torch.hstack and its family: tensors of fewer dims first made 1-, 2- or 3-d, then joined
+STACKING = ("hstack", "vstack", "row_stack", "column_stack", "dstack")
+JOINING = ("cat", "stack", "concat", "concatenate", *STACKING)
+_STACKING_DIMS = {"vstack": 0, "row_stack": 0, "column_stack": 1, "dstack": 2}
+
+
+def _stacking_shape(short: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape torch gives a tensor before joining it (torch.atleast_1d/2d/3d; a 0- or
+    1-d tensor as a column for column_stack)."""
+    if short == "column_stack":
+        return (math.prod(shape), 1) if len(shape) <= 1 else shape
+    if short == "hstack":
+        return shape or (1,)
+    if short == "dstack":
+        return (1, 1, 1) if not shape else (1, *shape, 1) if len(shape) == 1 else \
+            (*shape, 1) if len(shape) == 2 else shape
+    return (1, 1) if not shape else (1, *shape) if len(shape) == 1 else shape
 
 
 class ValueCalls(ConcreteReader):
@@ -75,25 +92,56 @@ class ValueCalls(ConcreteReader):
 
     def joined(self, short: str, node: ast.Call) -> Value:
         """torch.cat([a, b, c], dim) with grad: cat(cat(a, b), c), each step an op of the
-        graph (torch.stack: each first unsqueezed at dim); without grad, computed."""
+        graph (torch.stack: each first unsqueezed at dim; torch.hstack and its family: each
+        first reshaped as torch makes it 1-, 2- or 3-d); without grad, computed."""
         args, kwargs = self.arguments(node)
-        if len(args) > 2 or set(kwargs) - {"dim", "axis", "tensors"}:
-            raise error_at(node, f"torch.{short} is read with a list of tensors and dim=")
+        along = short not in STACKING  # cat and stack take a dim, hstack and family do not
+        if len(args) > 1 + along or set(kwargs) - ({"dim", "axis", "tensors"} if along else
+                                                    {"tensors"}):
+            raise error_at(node, f"torch.{short} is read with a list of tensors"
+                                 f"{' and dim=' if along else ''}")
         listed = args[0] if args else kwargs.get("tensors")
         parts = self.items(listed, node) if listed is not None else []
         dim_value = args[1] if len(args) > 1 else kwargs.get("dim", kwargs.get("axis", Number(0)))
         if not any(self.needs_grad(p) for p in parts) or not self.grad_enabled:
             return self.value_call(getattr(torch, short), f"torch.{short}", node,
                                    evaluated=(args, kwargs))
+        if not along:
+            assert listed is not None  # a tensor in it needs grad
+            return self.cat_chain(*self.stacking(short, listed, parts, node), parts, node)
         dim = self.plain(dim_value, node)
         try:  # torch's own checks (shapes, dim range) on the numbers
             getattr(torch, short)([self.concrete(p, node) for p in parts], dim)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
+        given = parts
         if short == "stack":
             parts = [self.reshaped("unsqueeze", p, [Number(dim)], {}, node) for p in parts]
         if dim < 0:
             dim += len(self.concrete(parts[0], node).shape)
+        return self.cat_chain(parts, dim, given, node)
+
+    def stacking(self, short: str, listed: Value, parts: list[Value], node: ast.Call
+                 ) -> tuple[list[Value], int]:
+        """torch.hstack((x, y)) and its family as torch computes them: each tensor made
+        1-d (hstack), 2-d (vstack, row_stack; column_stack makes a 1-d one a column) or
+        3-d (dstack), then joined along the dim torch joins them on."""
+        try:  # torch's own checks (a tuple of tensors, sizes that fit) on the numbers
+            getattr(torch, short)(self.concrete(listed, node))
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        shapes = [tuple(self.concrete(p, node).shape) for p in parts]
+        wanted = [_stacking_shape(short, shape) for shape in shapes]
+        dim = _STACKING_DIMS.get(short, 0 if len(wanted[0]) == 1 else 1)
+        return [p if shape == want else self.op_node("reshape", [p], {"shape": list(want)}, node)
+                for p, shape, want in zip(parts, shapes, wanted, strict=True)], dim
+
+    def cat_chain(self, parts: list[Value], dim: int, given: list[Value], node: ast.Call
+                  ) -> Value:
+        """The parts joined by binary cat ops; one tensor given alone is torch's copy of it
+        (a new tensor, as torch.cat([x]) is not x)."""
+        if len(parts) == 1 and parts[0] is given[0]:
+            return self.op_node("clone", parts, {}, node)
         value = parts[0]
         for part in parts[1:]:
             value = self.op_node("cat", [value, part], {"dim": dim}, node)

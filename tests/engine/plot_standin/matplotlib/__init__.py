@@ -4,12 +4,14 @@ returns another stand-in, which is all a snippet's plot lines do to its numbers.
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
 from typing import Any
 
 
 class Drawing:
-    """A figure, axes or line: any attribute or call gives another; it unpacks like the
-    axes of plt.subplots(1, n) would."""
+    """A figure, axes, line or rcParams: any attribute or call gives another, an item set
+    is kept nowhere; it unpacks like the axes of plt.subplots(1, n) would."""
 
     def __init__(self, count: int = 1) -> None:
         self.count = count
@@ -25,9 +27,20 @@ class Drawing:
     def __getitem__(self, key: Any) -> Drawing:
         return Drawing()
 
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """plt.rcParams['text.usetex'] = True: a setting of how it draws."""
+
     def __iter__(self) -> Any:
         return iter([Drawing() for _ in range(self.count)])
 
 
 def use(*args: Any, **kwargs: Any) -> None:
     """matplotlib.use('Agg')."""
+
+
+def __getattr__(name: str) -> Any:  # matplotlib.rcParams, matplotlib.rc, matplotlib.style
+    if name.startswith("__"):
+        raise AttributeError(name)
+    if (Path(__file__).parent / f"{name}.py").exists():  # from matplotlib import pyplot
+        return importlib.import_module(f"{__name__}.{name}")
+    return Drawing()
