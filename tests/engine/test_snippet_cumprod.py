@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from test_corpus import agrees, engine_side
-from torch_reference import by_name
+from snippet_agreement import agreement_tests
 
 _X = "import torch\nx = torch.tensor([[1.5, -2.0, 0.5], [0.0, 3.0, -1.0]], requires_grad=True)\n"
 SNIPPETS = {
@@ -23,15 +21,7 @@ SNIPPETS = {
 }
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name(SNIPPETS)
-
-
-@pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_matches_plain_torch(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    ours = engine_side(SNIPPETS[name])
-    assert agrees(ours, reference[name]) is None, agrees(ours, reference[name])
+reference, test_matches_plain_torch = agreement_tests(SNIPPETS)
 
 
 def test_the_reference_really_computes_what_is_compared(

@@ -14,8 +14,8 @@ import math
 from typing import Any
 
 import pytest
+from snippet_agreement import agreement_tests
 from test_corpus import agrees, close, engine_side
-from torch_reference import by_name
 
 from engine.limits import ELEMENTS_PER_TENSOR
 
@@ -187,15 +187,8 @@ TOO_LARGE = ["np.meshgrid(np.arange(20000), np.arange(20000))",
              "np.kron(np.ones(30000), np.ones(30000))", "np.logspace(0, 1, 10**10)"]
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name({**SNIPPETS, **RAISING})
-
-
-@pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_read_as_plain_torch_runs_it(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    ours = engine_side(SNIPPETS[name])
-    assert agrees(ours, reference[name]) is None, agrees(ours, reference[name])
+reference, test_read_as_plain_torch_runs_it = agreement_tests(
+    SNIPPETS, also={**RAISING})
 
 
 @pytest.mark.parametrize("name", sorted(RAISING))

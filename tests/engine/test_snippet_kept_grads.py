@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_corpus import agrees, engine_side
-from torch_reference import by_name
+from snippet_agreement import agreement_tests
+from test_corpus import engine_side
 
 SNIPPETS = {
     "jacobian_rows_stacked_then_used": """import torch
@@ -92,15 +92,8 @@ w = torch.tensor([1.0, 1.0], requires_grad=True)
 """
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name({**SNIPPETS, "alias_used": ALIAS_USED})
-
-
-@pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_read_as_plain_torch_runs_it(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    ours = engine_side(SNIPPETS[name])
-    assert agrees(ours, reference[name]) is None, agrees(ours, reference[name])
+reference, test_read_as_plain_torch_runs_it = agreement_tests(
+    SNIPPETS, also={"alias_used": ALIAS_USED})
 
 
 def test_the_reference_really_computes_what_is_compared(

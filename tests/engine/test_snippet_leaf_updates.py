@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from test_corpus import agrees, engine_side
-from torch_reference import by_name
+from snippet_agreement import agreement_tests
+from test_corpus import engine_side
 
 H = "import torch\ntorch.manual_seed(0)\nc = torch.randn(2, 3, requires_grad=True)\n"
 SNIPPETS = {
@@ -46,15 +45,7 @@ torch.autograd.backward([y], grad_tensors=[z * 2])
 }
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name(SNIPPETS)
-
-
-@pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_matches_plain_torch(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    ours = engine_side(SNIPPETS[name])
-    assert agrees(ours, reference[name]) is None, agrees(ours, reference[name])
+reference, test_matches_plain_torch = agreement_tests(SNIPPETS)
 
 
 def test_the_errors_are_torchs_and_differ(reference: dict[str, dict[str, Any]]) -> None:

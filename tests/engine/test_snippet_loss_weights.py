@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_corpus import agrees, engine_side
+from snippet_agreement import agreement_tests
+from test_corpus import engine_side
 from torch_reference import by_name
 
 from engine.explain import explain
@@ -58,15 +59,7 @@ SNIPPETS = {
 }
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name(SNIPPETS)
-
-
-@pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_matches_plain_torch(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    ours = engine_side(SNIPPETS[name])
-    assert agrees(ours, reference[name]) is None, agrees(ours, reference[name])
+reference, test_matches_plain_torch = agreement_tests(SNIPPETS)
 
 
 def test_the_reference_really_computes_what_is_compared(

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from snippet_agreement import agreement_tests
 from test_corpus import agrees, engine_side
-from torch_reference import by_name
 
 SNIPPETS = {
     "manual_seed_by_keyword": """import torch
@@ -100,15 +100,8 @@ for sample in torch.randn(2, 4):
 """
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name({**SNIPPETS, "grad_data_before_backward": GRAD_DATA_BEFORE_BACKWARD})
-
-
-@pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_read_as_plain_torch_runs_it(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    ours = engine_side(SNIPPETS[name])
-    assert agrees(ours, reference[name]) is None, agrees(ours, reference[name])
+reference, test_read_as_plain_torch_runs_it = agreement_tests(
+    SNIPPETS, also={"grad_data_before_backward": GRAD_DATA_BEFORE_BACKWARD})
 
 
 def test_the_reference_really_computes_what_is_compared(

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from snippet_agreement import agreement_tests
 from test_corpus import agrees, engine_side
-from torch_reference import by_name
 
 LOOP = """import torch
 torch.manual_seed(3)
@@ -69,15 +69,7 @@ w = torch.tensor([1.0, -1.0], requires_grad=True)
 }
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name(SNIPPETS)
-
-
-@pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_read_as_plain_torch_runs_it(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    ours = engine_side(SNIPPETS[name])
-    assert agrees(ours, reference[name]) is None, agrees(ours, reference[name])
+reference, test_read_as_plain_torch_runs_it = agreement_tests(SNIPPETS)
 
 
 def test_the_reference_really_decays_what_is_compared(

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_corpus import agrees, engine_side
-from torch_reference import by_name
+from snippet_agreement import agreement_tests
 
 SNIPPETS = {
     "generator_in_sum_then_comprehension_of_grads": """import torch
@@ -57,15 +56,7 @@ print(z)
 }
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name(SNIPPETS)
-
-
-@pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_read_as_plain_torch_runs_it(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    ours = engine_side(SNIPPETS[name])
-    assert agrees(ours, reference[name]) is None, agrees(ours, reference[name])
+reference, test_read_as_plain_torch_runs_it = agreement_tests(SNIPPETS)
 
 
 def test_the_reference_computes_the_grads_compared(reference: dict[str, dict[str, Any]]) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_corpus import agrees, engine_side
-from torch_reference import by_name
+from snippet_agreement import agreement_tests
+from test_corpus import engine_side
 
 SNIPPETS = {
     "torch_functions_imported_by_name": """from torch import tensor, zeros, manual_seed, randn
@@ -113,15 +113,7 @@ b.backward()
 }
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name(SNIPPETS)
-
-
-@pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_read_as_plain_torch_runs_it(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    ours = engine_side(SNIPPETS[name])
-    assert agrees(ours, reference[name]) is None, agrees(ours, reference[name])
+reference, test_read_as_plain_torch_runs_it = agreement_tests(SNIPPETS)
 
 
 def test_the_reference_really_computes_what_is_compared(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import torch
+from snippet_agreement import agreement_tests
 from test_corpus import agrees, engine_side
 from torch_reference import by_name
 
@@ -121,15 +122,8 @@ b.sum().backward()
 """
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict[str, dict[str, Any]]:
-    return by_name({**SNIPPETS, "old_attribute": OLD_ATTRIBUTE})
-
-
-@pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_read_as_plain_torch_runs_it(name: str, reference: dict[str, dict[str, Any]]) -> None:
-    ours = engine_side(SNIPPETS[name])
-    assert agrees(ours, reference[name]) is None, agrees(ours, reference[name])
+reference, test_read_as_plain_torch_runs_it = agreement_tests(
+    SNIPPETS, also={"old_attribute": OLD_ATTRIBUTE})
 
 
 def test_the_reference_really_computes_what_is_compared(
