@@ -107,6 +107,10 @@ class TensorCalls(SelectingCalls):
             return Py(None)  # torch's Generator; nothing computes with it
         if short == "where":
             return self.where(node)
+        if short == "t" and len(node.args) == 1 and not node.keywords:  # torch.t(x) is x.t()
+            method = ast.copy_location(ast.Call(func=ast.copy_location(ast.Attribute(
+                value=node.args[0], attr="t", ctx=ast.Load()), node), args=[], keywords=[]), node)
+            return self.expr(method)
         fn = short.removeprefix("nn.functional.")
         if fn.endswith("_") and fn[:-1] in IN_PLACE_UNARY and node.args:
             return self.in_place_call(fn[:-1], path, node)  # torch.relu_(h), F.elu_(h)

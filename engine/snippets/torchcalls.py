@@ -125,6 +125,9 @@ class TorchCallReader(ExprReader):
         fn = path.removeprefix("torch.nn.functional.")
         if fn != path and fn in FUNCTIONAL:
             return self.op_call(FUNCTIONAL[fn], None, node, path)
+        missing = _missing_attribute(path)
+        if missing is not None:  # torch.lstsq, gone from torch: Python's own words
+            raise raised_at(node, AttributeError(missing))
         raise error_at(node, f"{path} is not in Gradflow's op list; use one of: "
                              f"{', '.join(sorted(TORCH_FUNCTIONS))} (torch.), "
                              f"{', '.join(sorted(FUNCTIONAL))} (F.); tensors are made with "
@@ -384,3 +387,17 @@ def _probe(where: ast.AST, dtype: str, flag: bool, how: str, leaf: bool) -> None
             probe.requires_grad = flag
     except Exception as exc:  # noqa: BLE001 - torch's refusal, verbatim
         raise raised_at(where, exc) from None
+
+
+def _missing_attribute(path: str) -> str | None:
+    """Python's AttributeError text when torch has no such name (`torch.lstsq` of torch 1),
+    looked up one public name at a time; None when it exists."""
+    parts = path.split(".")
+    found: Any = torch
+    for depth, name in enumerate(parts[1:], 1):
+        if name.startswith("_"):
+            return None
+        if not hasattr(found, name):
+            return f"module '{'.'.join(parts[:depth])}' has no attribute '{name}'"
+        found = getattr(found, name)
+    return None

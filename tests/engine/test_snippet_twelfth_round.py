@@ -44,6 +44,14 @@ lin = nn.Linear(2, 1)
 lin.weight = nn.Parameter(torch.tensor([[0.5, -0.5]]))
 lin(torch.ones(1, 2)).sum().backward()
 """,
+    "torch_t_of_a_tensor": """import torch
+x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+w = torch.tensor([[0.5], [-1.0]])
+y = torch.t(x) @ w
+y.sum().backward()
+z = torch.t(torch.ones(2, 3))
+assert z.shape == (3, 2)
+""",
     "a_copy_of_a_row_changed": """import torch
 a = torch.zeros(2, 3)
 b = a[0].clone()
@@ -84,6 +92,10 @@ for step in range(3):
 """
 WITHOUT_STOPS = WITH_STOPS.replace("    pdb.set_trace()\n    breakpoint()\n", "")
 RAISED = {
+    "a_name_torch_does_not_have": """import torch
+x = torch.ones(2, requires_grad=True)
+y = torch.not_a_function(x)
+""",
     "requires_grad_called": """import torch
 x = torch.tensor([1.0, 2.0], requires_grad=True)
 y = (x * x).sum()
@@ -157,6 +169,10 @@ def test_the_reference_really_computes_what_is_compared(
         "type": "TypeError", "message": "'bool' object is not callable"}
     assert reference["requires_grad_called"]["grads"]["x"] == [2.0, 4.0]
     assert reference["shape_called"]["error"]["message"] == "'torch.Size' object is not callable"
+    assert reference["a_name_torch_does_not_have"]["error"] == {
+        "type": "AttributeError",
+        "message": "module 'torch' has no attribute 'not_a_function'"}
+    assert reference["torch_t_of_a_tensor"]["grads"]["x"] == [[0.5, 0.5], [-1.0, -1.0]]
     assert reference["without_stops"]["error"] is None
     assert reference["without_stops"]["grads"]["w"] == 0.0  # zeroed after its last step
     assert reference["backward_of_a_python_number"]["error"] == {
