@@ -24,6 +24,8 @@ NO_ACCELERATOR: dict[str, Value] = {
     "accelerator.device_count": Number(0), "accelerator.current_accelerator": Py(None),
     "backends.cudnn.is_available": Number(False),
 }
+# functions torch 2 removed but keeps as stubs that raise, saying what replaced them
+REMOVED = frozenset({"lstsq", "symeig", "eig", "solve", "matrix_rank"})
 # calls that change nothing Gradflow computes (the reader still reads their arguments)
 NOTHING_TO_DO = frozenset({
     "cuda.manual_seed", "cuda.manual_seed_all", "cuda.empty_cache", "random.manual_seed",
@@ -47,6 +49,13 @@ class SetupCalls(PythonReader):
                 return super().torch_call("torch.manual_seed", node)
             self.arguments(node)
             return Py(None)
+        if short in REMOVED:  # torch.lstsq of torch 1: its stub raises, as in the script
+            args, kwargs = self.arguments(node)
+            try:
+                getattr(torch, short)(*(self.concrete(a, node) for a in args),
+                                      **{k: self.concrete(v, node) for k, v in kwargs.items()})
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
         if short == "get_default_dtype" and not node.args and not node.keywords:
             return Py(torch.float32)
         if short == "set_default_device":

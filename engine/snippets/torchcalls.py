@@ -126,7 +126,7 @@ class TorchCallReader(ExprReader):
         if fn != path and fn in FUNCTIONAL:
             return self.op_call(FUNCTIONAL[fn], None, node, path)
         missing = _missing_attribute(path)
-        if missing is not None:  # torch.lstsq, gone from torch: Python's own words
+        if missing is not None:  # torch.not_a_function: Python's own words
             raise raised_at(node, AttributeError(missing))
         raise error_at(node, f"{path} is not in Gradflow's op list; use one of: "
                              f"{', '.join(sorted(TORCH_FUNCTIONS))} (torch.), "

@@ -92,6 +92,11 @@ for step in range(3):
 """
 WITHOUT_STOPS = WITH_STOPS.replace("    pdb.set_trace()\n    breakpoint()\n", "")
 RAISED = {
+    "a_function_torch_2_removed": """import torch
+A = torch.randn(3, 3)
+B = torch.randn(3, 1)
+X, _ = torch.lstsq(B, A)
+""",
     "a_name_torch_does_not_have": """import torch
 x = torch.ones(2, requires_grad=True)
 y = torch.not_a_function(x)
@@ -172,6 +177,8 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["a_name_torch_does_not_have"]["error"] == {
         "type": "AttributeError",
         "message": "module 'torch' has no attribute 'not_a_function'"}
+    assert reference["a_function_torch_2_removed"]["error"]["message"].startswith(
+        "This function was deprecated since version 1.9 and is now removed.")
     assert reference["torch_t_of_a_tensor"]["grads"]["x"] == [[0.5, 0.5], [-1.0, -1.0]]
     assert reference["without_stops"]["error"] is None
     assert reference["without_stops"]["grads"]["w"] == 0.0  # zeroed after its last step
