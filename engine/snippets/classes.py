@@ -228,9 +228,6 @@ class ClassReader(ClassMembers):
             kind = "module" if is_module else "parameter"
             raise raised_at(stmt, AttributeError(f"cannot assign {kind} before "
                                                  "Module.__init__() call"))
-        if (is_module or is_param) and not any(m is model for m in self.building):
-            raise error_at(stmt, f"adding a layer or parameter to {model.kind} outside its "
-                                 f"__init__ is {OUTSIDE}; make every layer in __init__")
         if attr in model.params and not is_param or attr in model.names and not is_module:
             _torch_refuses(attr, model, value, self.plain_or_tensor(value, stmt), stmt)
         model.params.pop(attr, None)
@@ -250,6 +247,8 @@ class ClassReader(ClassMembers):
             model.params[attr] = value  # type: ignore[assignment]
         else:
             model.attrs[attr] = value
+        if (is_module or is_param) and model.bound and not self.building:
+            self.name_parameters(model, model.bound)  # given after __init__: model_extra
 
     def plain_or_tensor(self, value: Value, where: ast.AST) -> Any:
         if isinstance(value, Pending | Ref):
@@ -350,9 +349,6 @@ class ClassReader(ClassMembers):
             raise error_at(node, "register_parameter is read with nn.Parameter(...)")
         if names[1] == "tensor" and not isinstance(value, Pending | Ref):
             raise error_at(node, "register_buffer is read with a tensor")
-        if not any(m is model for m in self.building):
-            raise error_at(node, f"registering on {model.kind} outside its __init__ is "
-                                 f"{OUTSIDE}; register in __init__")
         self.set_attribute(model, name, value, node)
         return Py(None)
 

@@ -21,7 +21,14 @@ from engine.limits import ELEMENTS_PER_TENSOR, ELEMENTS_TOTAL, GRAPH_NODES, NUMB
 from engine.literal import shape_of
 from engine.names import RESERVED_NAMES
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
-from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside, short_text
+from engine.snippets.safety import (
+    ImportError_,
+    canonical_path,
+    error_at,
+    raised_at,
+    refuse_outside,
+    short_text,
+)
 from engine.snippets.shapes import ASK_TORCH, output_meta
 from engine.snippets.tables import (
     TORCH_DTYPES,
@@ -348,7 +355,7 @@ class ExprReader:
             node = node.value
         if not isinstance(node, ast.Name) or node.id not in self.modules:
             return None
-        return ".".join([self.modules[node.id], *reversed(parts)])
+        return canonical_path(".".join([self.modules[node.id], *reversed(parts)]))
 
     def call(self, node: ast.Call) -> Value:
         raise error_at(node, f"{short_text(node.func)}(...) is not supported here")  # torchcalls.py

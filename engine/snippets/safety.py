@@ -50,7 +50,17 @@ _OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable",
 # Modules torch.nn gathers its classes from: `from torch.nn.modules import loss` binds a module
 # whose every public name torch.nn itself has, so it reads as torch.nn.
 _NN_SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in ("", ".loss", ".linear",
-                                                                     ".activation")}
+                                                                     ".activation")} | {
+    "torch.nn.parameter": "torch.nn"}
+
+
+def canonical_path(path: str) -> str:
+    """`torch.nn.parameter.Parameter` or `torch.nn.modules.loss.MSELoss` as torch.nn names
+    the same class (torch.nn.Parameter, torch.nn.MSELoss); any other path as it is."""
+    for module, owner in _NN_SUBMODULES.items():
+        if path.startswith(module + ".") and "." not in path.removeprefix(module + "."):
+            return f"{owner}.{path.removeprefix(module + '.')}"
+    return path
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
                     "torch.autograd (Variable, grad, backward, Function, "
                     "once_differentiable), torch.autograd.functional "

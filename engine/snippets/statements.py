@@ -304,6 +304,7 @@ class StatementRunner(LoopRunner):
     def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
         if isinstance(value, Py):
             if isinstance(value.value, Module):
+                value.value.bound = value.value.bound or name
                 self.name_parameters(value.value, name)
             self.env[name] = value
             return

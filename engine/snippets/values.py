@@ -114,6 +114,7 @@ class Module:
     ready: bool = True
     # forward hooks and pre-hooks as registered: [kind, the def] each (module_hooks.py)
     hooks: list[list[Any]] = field(default_factory=list)
+    bound: str = ""  # the name it was first bound to: names what it is given later
 
     def __contains__(self, item: Any) -> bool:
         """`key in md` of a ModuleDict or ParameterDict; `layer in seq` of a Sequential or

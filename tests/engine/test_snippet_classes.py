@@ -345,16 +345,6 @@ class Net(nn.Module):
         return x
 model = Net()
 """, 6, "Net.__call__ changes how Python treats the model"),
-    "layer_added_in_forward": ("""
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-    def forward(self, x):
-        self.fc = nn.Linear(2, 1)
-        return self.fc(x)
-model = Net()
-y = model(torch.ones(2))
-""", 9, "outside its __init__"),
     "model_to_float64": ("""
 class Net(nn.Module):
     def __init__(self):
