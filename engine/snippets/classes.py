@@ -129,7 +129,7 @@ class ClassReader(ClassMembers):
             refused = self.decorator_refusal(item, name)  # class_members.py
             if refused is not None:
                 return refused
-            if item.name.startswith("__") and item.name not in _SHOWING:
+            if item.name.startswith("__") and item.name not in (*_SHOWING, "__call__"):
                 return item, (f"{name}.{item.name} changes how Python treats the model, "
                               f"{OUTSIDE}; a model class is read with __init__, forward and "
                               "plain methods")
@@ -302,6 +302,16 @@ class ClassReader(ClassMembers):
         if module.cls is not None:  # a model inside an nn.Sequential
             return self.forward(module, [value], {}, node)
         return super().apply(module, value, node)
+
+    def invoke(self, module: Module, args: list[Value], kwargs: dict[str, Value],
+               node: ast.Call) -> Value:
+        """`model(x)` of a class with its own __call__: Python calls that, not torch's
+        (so no module hook runs, as in torch)."""
+        own = module.cls.methods.get("__call__") if module.cls is not None else None
+        if own is None:
+            return super().invoke(module, args, kwargs, node)
+        return self.bound_call(own, [*self.first_arguments(module, "__call__"), *args],
+                               kwargs, node)
 
     def forward(self, model: Module, args: list[Value], kwargs: dict[str, Value],
                 node: ast.Call) -> Value:

@@ -57,18 +57,19 @@ class GradCallReader(GraphedGradReader):
         if len(skipped) < len(inputs):  # with none left torch runs nothing: no call
             self.add_call(calls.grad(outputs, [i for i in inputs if i not in skipped], seeds,
                                      retain_graph=retain), node)
-        answer = Py(GradAnswer(len(self.program)))
+        step = self.answer_step()
         if graphed:  # an answer later ops may differentiate again: nodes of the graph
             if len(outputs) != 1:
                 raise error_at(node, SEVERAL_OUTPUTS)
             kept = self.gradient_nodes(outputs[0], [i for i in inputs if i not in skipped],
                                        given[0], node)
-            answer = Py(None)  # (only an input no output reaches has no node)
-            return Py(tuple(kept.get(i, answer) if not unused["materialize_grads"] or
+            none = Py(None)  # (only an input no output reaches has no node)
+            return Py(tuple(kept.get(i, none) if not unused["materialize_grads"] or
                             i in kept else
                             self.from_tensor(torch.zeros_like(self.concrete(Ref(i), node)),
                                              node) for i in inputs))
-        return Py(tuple(answer if i not in skipped else Py(None)
+        return Py(tuple(Py(GradAnswer(len(self.program), input_id=i, step=step))
+                        if i not in skipped else Py(None)
                         if not unused["materialize_grads"] else
                         self.from_tensor(torch.zeros_like(self.concrete(Ref(i), node)), node)
                         for i in inputs))

@@ -57,7 +57,10 @@ class KeptGraphs(OptimizerReader):
         for node_id in self.freed:
             t = tensors.get(node_id)
             if t is not None and t.grad_fn is not None and leaves:
-                torch.autograd.grad([t], leaves, [torch.ones_like(t)], allow_unused=True)
+                try:
+                    torch.autograd.grad([t], leaves, [torch.ones_like(t)], allow_unused=True)
+                except RuntimeError:
+                    pass  # freed already, with the graph of another kept tensor it shares
 
     def torch_raises_through(self, node_id: str) -> str | None:
         """What torch raises when a backward reaches this node of the latest run (its graph

@@ -167,6 +167,8 @@ class NumpyReader(PlotReader):
                 return Py(None) if found is None else Number(found)
             if name in npv.DTYPES:
                 return Py(npv.DTYPES[name])
+            if name in ("c_", "r_"):  # np.c_[a, b]: columns (rows) joined, by indexing
+                return Py(getattr(np, name))
             raise error_at(node, npv.unsupported(f"np.{name}"))
         return super().module_attribute(path, node)
 

@@ -31,8 +31,12 @@ class Plot:
         return Plot()
 
 
+PLOT_LIBRARIES = ("matplotlib", "mpl_toolkits")  # mpl_toolkits.mplot3d: 3-D axes
+
+
 def is_plot_path(path: str | None) -> bool:
-    return path is not None and (path == "matplotlib" or path.startswith("matplotlib."))
+    return path is not None and any(path == top or path.startswith(top + ".")
+                                    for top in PLOT_LIBRARIES)
 
 
 class PlotReader(ClassReader):

@@ -53,6 +53,10 @@ class GradAnswer:
 
     call_number: int
     what: str = "torch.autograd.grad"
+    # torch.autograd.grad's answer for one input (its node id), in the training step it was
+    # read in: once the run knows it, a computation with it reads its numbers (training.py)
+    input_id: str | None = None
+    step: int = 0
 
 
 class ProgramReader(CaughtCalls):
@@ -64,6 +68,9 @@ class ProgramReader(CaughtCalls):
         self.names_at_call: list[dict[str, Value]] = []
         # `assert` statements on a .grad: (statement, calls made before it, names there)
         self.grad_asserts: list[tuple[ast.Assert, int, dict[str, Value]]] = []
+        # call number → input id → what that torch.autograd.grad call returned, while a
+        # statement is read with the numbers of the run (training.py)
+        self.known_answers: dict[int, dict[str, torch.Tensor | None]] | None = None
 
     # ---- the program ------------------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
@@ -238,20 +245,48 @@ class ProgramReader(CaughtCalls):
     # ---- reading a .grad between calls ------------------------------------------------
     def lookup(self, node: ast.Name) -> Value:
         value = super().lookup(node)
-        if _answer(value):
-            raise AfterBackward(f"reads what {_answer_of(value)} returned", node.lineno,
-                                node.col_offset + 1)
+        if _holds_answer(value):
+            return self.answer_numbers(value, node)
         return value
 
     def binop(self, op_node: ast.operator, left: Value, right: Value, where: ast.AST) -> Value:
         """`torch.autograd.grad(y, x)[0] * 2`: the answer used with no name in between is
         read as `g = ...[0]; g * 2` is (not handed to Python's `*`)."""
-        for value in (left, right):
-            if _answer(value):
-                raise AfterBackward(f"reads what {_answer_of(value)} returned",
-                                    getattr(where, "lineno", 1),
-                                    getattr(where, "col_offset", 0) + 1)
+        left, right = (self.answer_numbers(v, where) if _holds_answer(v) else v
+                       for v in (left, right))
         return super().binop(op_node, left, right, where)
+
+    def answer_numbers(self, value: Value, where: ast.AST) -> Value:
+        """What torch.autograd.grad returned, as the tensors torch gives (no graph: it was
+        called without create_graph) once the run of this step is known (known_answers);
+        before that, AfterBackward: the statement is read again with them (training.py)."""
+        if isinstance(value, Py) and isinstance(value.value, tuple | list):
+            items = [self.answer_numbers(v, where) if _holds_answer(v) else v
+                     for v in value.value]
+            if isinstance(value.value, list):  # the same list (`grads.append` goes on)
+                value.value[:] = items
+                return value
+            return Py(tuple(items))
+        answer = value.value if isinstance(value, Py) else None
+        answers = self.known_answers if self.known_answers is not None else \
+            self.answers_here(where)
+        known = answers.get(answer.call_number) if isinstance(answer, GradAnswer) and \
+            answers is not None and answer.step == self.answer_step() else None
+        if known is None or answer is None or answer.input_id not in known:
+            raise AfterBackward(f"reads what {_answer_of(value)} returned",
+                                getattr(where, "lineno", 1),
+                                getattr(where, "col_offset", 0) + 1)
+        numbers = known[answer.input_id]
+        return Py(None) if numbers is None else self.from_tensor(numbers.clone(), where)
+
+    def answer_step(self) -> int:
+        """The training step being read (training.py counts them)."""
+        return 0
+
+    def answers_here(self, where: ast.AST) -> dict[int, dict[str, torch.Tensor | None]] | None:
+        """What this step's torch.autograd.grad calls returned, from a run of the document
+        built so far (training.py), or None where it cannot be read here."""
+        return None
 
     def statement(self, stmt: ast.stmt) -> None:
         try:
@@ -265,19 +300,29 @@ class ProgramReader(CaughtCalls):
         what = JACOBIAN_ANSWER if JACOBIAN_ANSWER in exc.reason else "torch.autograd.grad"
         if isinstance(stmt, ast.Assign) and all(plain_names(t) for t in stmt.targets) \
                 and only_reads(stmt.value):
+            same = self.raw_answer(stmt.value)
+            if same is not None:  # `g = grads[0]`: the answer itself, under a new name
+                for target in stmt.targets:
+                    self.assign(target, same, stmt)
+                return
             for target in stmt.targets:
                 for name in ast.walk(target):
                     if isinstance(name, ast.Name):
                         self.env[name.id] = Py(GradAnswer(len(self.program), what))
             return
-        if "reads .grad after" in exc.reason and self.computed_from_grads(stmt):
+        if ("reads .grad after" in exc.reason or "reads what torch.autograd.grad" in
+                exc.reason) and self.computed_from_grads(stmt):
             return  # `n = p.grad.norm()`: a new tensor of the numbers torch gives there
         if self.only_displayed(stmt, JACOBIAN_ANSWER in exc.reason):
             return
         kept = kept_alias(stmt)
         if kept is not None and isinstance(kept.func, ast.Attribute) and \
                 kept.func.attr == "append":
-            self.keep_grad(kept, GradAnswer(len(self.program), "a .grad kept in a list"))
+            same = self.raw_answer(kept.args[0]) if len(kept.args) == 1 else None
+            # an answer of torch.autograd.grad is a tensor of its own, which no later call
+            # changes (unlike a .grad): the list keeps it, to compute with later
+            self.keep_grad(kept, same.value if same is not None and isinstance(same, Py)
+                           else GradAnswer(len(self.program), "a .grad kept in a list"))
             return
         if isinstance(stmt, ast.Assert) and only_reports(stmt):
             self.grad_asserts.append((stmt, len(self.program), dict(self.env)))
@@ -302,6 +347,23 @@ class ProgramReader(CaughtCalls):
                                  "torch.autograd.functional.jacobian gives it whole and the "
                                  "Jacobian lens shows it") from exc
         self.training_step(stmt, exc)
+
+    def raw_answer(self, node: ast.expr) -> Value | None:
+        """`g` or `grads[0]` when it names what torch.autograd.grad returned (not a value
+        computed from it), as it is; None otherwise."""
+        base = node.value if isinstance(node, ast.Subscript) else node
+        if not isinstance(base, ast.Name) or base.id not in self.env:
+            return None
+        value = self.env[base.id]
+        if isinstance(node, ast.Subscript):
+            index = node.slice
+            if not (isinstance(value, Py) and isinstance(value.value, tuple | list) and
+                    isinstance(index, ast.Constant) and isinstance(index.value, int) and
+                    -len(value.value) <= index.value < len(value.value)):
+                return None
+            value = value.value[index.value]
+        inner = value.value if isinstance(value, Py) else None
+        return value if isinstance(inner, GradAnswer) and inner.input_id is not None else None
 
     def keep_grad(self, call: ast.Call, answer: GradAnswer) -> None:
         """`rows.append(x.grad)`: the list keeps the .grad itself, which later calls change
@@ -359,11 +421,18 @@ def _answer(value: Value) -> bool:
     return isinstance(value.value, GradAnswer)
 
 
+def _holds_answer(value: Value) -> bool:
+    """What autograd.grad returned, or a list or tuple holding one of its answers."""
+    if isinstance(value, Py) and isinstance(value.value, tuple | list):
+        return any(_holds_answer(v) for v in value.value)
+    return isinstance(value, Py) and isinstance(value.value, GradAnswer)
+
+
 def _answer_of(value: Value) -> str:
     """Which call returned an answer (`_answer(value)` is true)."""
     inner = value.value if isinstance(value, Py) else None
-    while isinstance(inner, tuple | list):
-        inner = inner[0].value
+    if isinstance(inner, tuple | list):
+        return next((_answer_of(v) for v in inner if _holds_answer(v)), "torch.autograd.grad")
     return inner.what if isinstance(inner, GradAnswer) else "torch.autograd.grad"
 
 

@@ -247,7 +247,7 @@ class BuiltinCalls(RecurrentLayers):
                 return param_containers.members(value.value)
             if isinstance(value.value, dict):  # for k in d: its keys
                 return [self.wrap(k, where) for k in value.value]
-            if isinstance(value.value, range | str):
+            if isinstance(value.value, range | str | set | frozenset):  # a set: its order
                 if LOOP_ITERATIONS.exceeded(len(value.value)):
                     raise error_at(where, f"this sequence is {LOOP_ITERATIONS.message()} "
                                           f"({len(value.value):,} items)")

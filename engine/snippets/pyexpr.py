@@ -146,6 +146,11 @@ class PythonReader(PlainMethods):
             if count > VALUE_ELEMENTS.value:
                 raise error_at(where, f"this list or text would be "
                                       f"{VALUE_ELEMENTS.message(f'{count:,}')}")
+            if isinstance(a, str) and isinstance(op_node, ast.Mod):
+                try:  # "Class %d (y=%d)" % (yi, yi): the items' own numbers
+                    return Py(a % b)
+                except (TypeError, ValueError) as exc:
+                    raise raised_at(where, exc) from None
             if isinstance(left, Py) and isinstance(right, Py):
                 try:
                     return Py(fn(left.value, right.value))

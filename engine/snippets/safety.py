@@ -104,6 +104,8 @@ OUTSIDE_LIBRARIES = {
            "Gradflow reads; remove the line",
     "matplotlib": "plots (matplotlib) are outside the computation Gradflow reads; remove the "
                   "plot lines: Gradflow draws the values and the gradients itself",
+    "mpl_toolkits": "plots (matplotlib's 3-D axes) are outside the computation Gradflow reads; "
+                    "remove the plot lines: Gradflow draws the values and the gradients itself",
 }
 
 # Builtins a snippet may mention; the importer evaluates the ones on plain values
@@ -185,7 +187,8 @@ def missing_module(node: ast.Import | ast.ImportFrom) -> str | None:
     for name in names:
         top = name.split(".")[0]
         # plots read as nothing whether or not matplotlib is installed (plots.py)
-        if top not in ("torch", "math", "matplotlib") and top in OUTSIDE_LIBRARIES and \
+        if top not in ("torch", "math", "matplotlib", "mpl_toolkits") and \
+                top in OUTSIDE_LIBRARIES and \
                 importlib.util.find_spec(top) is None:
             return top
     return None

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from engine.limits import SNIPPET_STATEMENTS
+from engine.snippets.expressions import STALE
 from engine.snippets.functions import LoopBreak, LoopContinue
 from engine.snippets.loops import LoopRunner
 from engine.snippets.pyexpr import AfterBackward
@@ -338,8 +339,15 @@ class StatementRunner(LoopRunner):
         if self.detached_in_place(stmt, stmt.op, current, right):
             return
         result = self.binop(stmt.op, current, right, stmt)
-        self.in_place(stmt, stmt.op, current, right, result)
-        if isinstance(current, Pending | Ref) and isinstance(result, Pending | Ref):
+        if isinstance(current, Pending) and current.no_graph and STALE in current.no_graph:
+            # numbers of a finished training step (`total += loss`): no graph to version
+            for name, bound in list(self.env.items()):
+                if bound is current:
+                    self.env[name] = result
+        else:
+            self.in_place(stmt, stmt.op, current, right, result)
+        if isinstance(current, Pending | Ref) and isinstance(result, Pending | Ref) and \
+                not (isinstance(current, Pending) and current.no_graph):
             self.relabel(current, result, stmt)  # in place: every name for it sees the change
         self.bind(stmt.target.id, result, stmt)
 

@@ -56,6 +56,10 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
     "unsqueeze", "flatten", "cumsum", "prod", "sort", "topk", "median", "zeros_like",
     "ones_like",
     "is_tensor", "is_floating_point", "from_numpy", *SELECTING,
+    # grids, counts and lookups a script makes for plots and labels
+    "meshgrid", "cartesian_prod", "histc", "bincount", "unique", "searchsorted",
+    "bucketize", "tril_indices", "triu_indices", "argsort", "argwhere", "nonzero",
+    "count_nonzero", "isin", "diff",
 })
 
 

@@ -74,6 +74,9 @@ class TrainingReader(KeptGraphs):
         self.shown: _Step | None = None  # the latest step that called backward
         self.resets_since: list[Call] = []  # calls of the steps after it: .grad resets only
         self.update_lines: list[int] = []
+        # what this step's torch.autograd.grad calls returned, by call number (grads_here)
+        self.step_answers: dict[int, dict[str, torch.Tensor | None]] = {}
+        self.answers_at = 0  # the calls the program had when step_answers was made
         self.backward: Any = None  # reader.py: the first backward of the step being read
 
     # ---- where a .grad is read to update ----------------------------------------------
@@ -106,13 +109,25 @@ class TrainingReader(KeptGraphs):
         that also calls backward is refused (its .grad would change under it)."""
         made = len(self.program)
         self.known_grads = self.grads_here(stmt)
+        self.known_answers = self.step_answers
         try:
             self.one_statement(stmt)
         finally:
-            self.known_grads = None
+            self.known_grads = self.known_answers = None
         if any(c.kind != calls.ZERO_GRAD for c in self.program[made:]):
             raise error_at(stmt, f"{short_text(stmt)} reads a .grad and calls backward in one "
                                  "statement; write them on lines of their own")
+
+    def answer_step(self) -> int:
+        return len(self.update_lines)
+
+    def answers_here(self, where: ast.AST) -> dict[int, dict[str, torch.Tensor | None]] | None:
+        if self.not_trainable(where) is not None or not self.program:
+            return None
+        if self.answers_at != len(self.program):  # a call was added since: run again
+            self.step_grads = None
+        self.grads_here(where)
+        return self.step_answers
 
     def not_trainable(self, stmt: ast.AST) -> str | None:
         """Why this update cannot be read as a training step here, or None."""
@@ -144,6 +159,9 @@ class TrainingReader(KeptGraphs):
                 raise ScriptStopped()  # a call raised: the script stops there, torch's error
             self.step_ran(twin, result)
             grads = dict(result.leaf_grads)
+            self.step_answers = {number: dict(call.results) for number, call in enumerate(
+                result.calls, start=1) if call.results}
+            self.answers_at = len(self.program)
         self.step_grads = grads
         return {**grads, **self.grad_updates}  # clipped in place by torch
 
@@ -315,7 +333,11 @@ class TrainingReader(KeptGraphs):
         numbers the graph no longer uses."""
         clipped_last = self.clipped_at is not None and bool(self.grad_updates)
         if clipped_last:  # .grad clipped after the last backward: the leaves hold that .grad
-            self.next_step(self.clipped_at)  # type: ignore[arg-type]
+            try:
+                self.next_step(self.clipped_at)  # type: ignore[arg-type]
+            except ScriptStopped:  # a later call raised: the script stopped there, and the
+                clipped_last = False  # document's own run gives torch's error at that call
+                self.grad_updates = {}
         if not self.update_lines:
             return
         self.materialise_leaves()

@@ -74,7 +74,7 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
 OUTSIDE = {"velog_training_loop",
            "d2l_zh_linreg_scratch",
            "pytorch_docs_node_register_hook",
-           "runebook_node_prehook", "redfish_jacobian_rows_autograd_grad",
+           "runebook_node_prehook",
            "ecomnet_data_zero_then_backward",
            "elliotwaite_hook_in_place_grad",
            "pytorch_notes_threads_train_fn",

@@ -159,7 +159,10 @@ def in_subprocess(snippets: list[str]) -> list[dict[str, Any]]:
     """Run the snippets with plain torch in one fresh interpreter (no Gradflow imported)."""
     done = subprocess.run([sys.executable, str(Path(__file__).resolve())],
                           input=json.dumps(snippets), capture_output=True, text=True,
-                          timeout=120, check=True, cwd=Path(__file__).parent)
+                          # a hung snippet must not hang the suite, but a busy machine
+                          # runs a long list slowly: the bound grows with the list
+                          timeout=120 + 20 * len(snippets), check=True,
+                          cwd=Path(__file__).parent)
     return json.loads(done.stdout)
 
 

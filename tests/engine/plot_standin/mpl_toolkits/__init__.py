@@ -1,0 +1,1 @@
+"""The stand-in's mpl_toolkits (matplotlib's add-on axes; see matplotlib/__init__.py)."""
