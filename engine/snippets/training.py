@@ -265,7 +265,7 @@ class TrainingReader(KeptGraphs):
         if self.updates:
             self.next_step(stmt)
 
-    def next_step(self, stmt: ast.stmt) -> None:
+    def next_step(self, stmt: ast.AST) -> None:
         """The weights were updated: the step's graph leaves the document (its values stay
         as plain numbers for display) and every leaf starts the next step with its new
         numbers and the .grad it holds now."""
