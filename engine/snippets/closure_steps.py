@@ -115,6 +115,8 @@ class ClosureSteps(OptimizerSteps):
         for t, param in zip(tensors, optimizer.params, strict=True):
             grad = grads.get(self.node_of(param, node))
             t.grad = None if grad is None else grad.clone()
+            with torch.no_grad():  # the closure may change the weights (img.clamp_(0, 1))
+                t.copy_(self.concrete(param, node))
         given = self.concrete(value, node)
         if isinstance(given, torch.Tensor):
             given = given.detach().clone()

@@ -66,6 +66,43 @@ SNIPPETS = {
 w = torch.ones(4, 1, requires_grad=True)
 (w * model[0].weight).sum().backward()
 """,
+    # the neural style tutorial's loop: the closure clamps the image it optimizes, in place
+    "style_transfer_clamps_in_the_closure": """import torch
+torch.manual_seed(0)
+target = torch.rand(1, 3, 4, 4)
+input_img = (torch.rand(1, 3, 4, 4) * 1.6 - 0.3).requires_grad_(True)
+optimizer = torch.optim.LBFGS([input_img])
+run = [0]
+while run[0] <= 20:
+    def closure():
+        with torch.no_grad():
+            input_img.clamp_(0, 1)
+        optimizer.zero_grad()
+        loss = ((input_img - target) ** 2).mean() * 100
+        loss.backward()
+        run[0] += 1
+        return loss
+    optimizer.step(closure)
+with torch.no_grad():
+    input_img.clamp_(0, 1)
+calls = torch.tensor(float(run[0]), requires_grad=True)
+(calls ** 2 / 2).backward()
+probe = torch.ones(1, 3, 4, 4, requires_grad=True)
+(probe * input_img).sum().backward()
+""",
+    "clamped_weights_without_a_closure": """import torch
+torch.manual_seed(0)
+w = torch.randn(5, requires_grad=True)
+for i in range(3):
+    loss = (w * torch.arange(5.0)).sum()
+    loss.backward()
+    with torch.no_grad():
+        w.addcmul_(w.grad, w.grad, value=-0.05)
+        w.clamp_(-0.5, 0.5)
+    w.grad.zero_()
+probe = torch.ones(5, requires_grad=True)
+(probe * w).sum().backward()
+""",
     "closure_error_in_the_body": REGRESSION + """optimizer = torch.optim.LBFGS(model.parameters())
 def closure():
     optimizer.zero_grad()
