@@ -52,6 +52,7 @@ class ClosureSteps(OptimizerSteps):
         super().__init__(*args, **kwargs)
         self.closure_steps: list[_ClosureCalls] = []  # a closure may step another optimizer
         self.closure_reading = 0  # closure bodies being read, one inside the other
+        self.closure_calls: dict[int, int] = {}  # line of a step(closure) → calls torch made
 
     def statement(self, stmt: ast.stmt) -> None:
         """Inside a closure torch calls, each line's tensors are computed as the line is
@@ -98,6 +99,7 @@ class ClosureSteps(OptimizerSteps):
         """One call torch makes: the closure body read with the weights as torch holds
         them now; torch's tensors get the .grad the document's run gives after it."""
         node, fn = record.node, record.fn
+        self.closure_calls[node.lineno] = self.closure_calls.get(node.lineno, 0) + 1
         if CALL_DEPTH.exceeded(self.depth + 1):
             raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
         tensors = self.real_tensors(optimizer, node)
@@ -149,6 +151,14 @@ class ClosureSteps(OptimizerSteps):
         finally:
             for name in held:
                 self.env.pop(name, None)
+
+    def last_step_shown(self) -> None:
+        super().last_step_shown()
+        if self.closure_calls and self.update_lines:  # what the training loop's words add
+            said = ", ".join(f"{n} time{'s' if n != 1 else ''} at line {line}"
+                             for line, n in sorted(self.closure_calls.items()))
+            self.doc.description += (f" The optimizer called the closure {said}, each call "
+                                     "read as its code with the weights torch had moved to.")
 
     def step_answer(self, answer: Any, node: ast.Call) -> Value:
         """What `optimizer.step(closure)` returns: the value of the closure call whose

@@ -103,6 +103,44 @@ for i in range(3):
 probe = torch.ones(5, requires_grad=True)
 (probe * w).sum().backward()
 """,
+    "loss_printed_in_the_closure": REGRESSION + """optimizer = torch.optim.LBFGS(model.parameters(), max_iter=4,
+                              line_search_fn="strong_wolfe")
+history = []
+def closure():
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    print(f"loss {loss.item():.6f}")
+    history.append(loss.item())
+    loss.backward()
+    return loss
+for step in range(2):
+    optimizer.step(closure)
+record = torch.tensor(history, requires_grad=True)
+(record ** 2 / 2).sum().backward()
+""",
+    "dropout_in_the_closure": """import torch
+torch.manual_seed(0)
+x = torch.randn(8, 3)
+y = torch.randn(8, 1)
+model = torch.nn.Sequential(torch.nn.Linear(3, 6), torch.nn.ReLU(), torch.nn.Dropout(0.5),
+                            torch.nn.Linear(6, 1))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+def closure():
+    optimizer.zero_grad()
+    loss = ((model(x) - y) ** 2).mean()
+    loss.backward()
+    return loss
+for step in range(3):
+    optimizer.step(closure)
+""",
+    "python_error_in_the_closure": REGRESSION + """optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+def closure():
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y) * weight
+    loss.backward()
+    return loss
+optimizer.step(closure)
+""",
     "closure_error_in_the_body": REGRESSION + """optimizer = torch.optim.LBFGS(model.parameters())
 def closure():
     optimizer.zero_grad()
@@ -165,6 +203,7 @@ def test_the_document_is_the_last_call_of_the_closure() -> None:
     losses, seen = _plain_lbfgs()
     assert len(losses) == 22
     assert doc.description.startswith(TRAINING_LOOP)
+    assert "The optimizer called the closure 22 times at line 17" in doc.description
     assert [c.kind for c in doc.calls] == ["zero_grad", "backward"]
     assert result.error is None
     assert result.values[doc.node_by_name("loss").id].item() == pytest.approx(losses[-1])
@@ -178,6 +217,14 @@ def test_an_error_in_the_closure_is_at_its_line() -> None:
         import_snippet(SNIPPETS["closure_error_in_the_body"], layout=False)
     assert raised.value.line == 10  # loss = loss_fn(model(x.t()), y), inside the closure
     assert raised.value.torch_message == "mat1 and mat2 shapes cannot be multiplied (1x12 and 1x4)"
+
+
+def test_python_s_error_in_the_closure_is_at_its_line(reference: Any) -> None:
+    assert reference["python_error_in_the_closure"]["error"] == {
+        "type": "NameError", "message": "name 'weight' is not defined"}
+    with pytest.raises(TorchRaised) as raised:
+        import_snippet(SNIPPETS["python_error_in_the_closure"], layout=False)
+    assert (raised.value.line, raised.value.error_type) == (10, "NameError")
 
 
 def test_each_call_counts_toward_the_statement_limit(monkeypatch: pytest.MonkeyPatch) -> None:
