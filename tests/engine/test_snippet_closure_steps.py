@@ -103,8 +103,8 @@ for i in range(3):
 probe = torch.ones(5, requires_grad=True)
 (probe * w).sum().backward()
 """,
-    "loss_printed_in_the_closure": REGRESSION + """optimizer = torch.optim.LBFGS(model.parameters(), max_iter=4,
-                              line_search_fn="strong_wolfe")
+    "loss_printed_in_the_closure": REGRESSION + """optimizer = torch.optim.LBFGS(
+    model.parameters(), max_iter=4, line_search_fn="strong_wolfe")
 history = []
 def closure():
     optimizer.zero_grad()
@@ -133,7 +133,8 @@ def closure():
 for step in range(3):
     optimizer.step(closure)
 """,
-    "python_error_in_the_closure": REGRESSION + """optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    "python_error_in_the_closure": REGRESSION + """optimizer = torch.optim.SGD(
+    model.parameters(), lr=0.1)
 def closure():
     optimizer.zero_grad()
     loss = loss_fn(model(x), y) * weight
@@ -224,7 +225,7 @@ def test_python_s_error_in_the_closure_is_at_its_line(reference: Any) -> None:
         "type": "NameError", "message": "name 'weight' is not defined"}
     with pytest.raises(TorchRaised) as raised:
         import_snippet(SNIPPETS["python_error_in_the_closure"], layout=False)
-    assert (raised.value.line, raised.value.error_type) == (10, "NameError")
+    assert (raised.value.line, raised.value.error_type) == (11, "NameError")
 
 
 def test_each_call_counts_toward_the_statement_limit(monkeypatch: pytest.MonkeyPatch) -> None:
