@@ -142,6 +142,62 @@ def closure():
     return loss
 optimizer.step(closure)
 """,
+    # curve fitting: two plain leaves, the fitted numbers read back from .grad
+    "curve_fit_two_leaves": """import torch
+torch.manual_seed(1)
+t = torch.linspace(0, 2, 20)
+obs = 3.0 * torch.exp(-1.5 * t) + 0.01 * torch.randn(20)
+a = torch.tensor(1.0, requires_grad=True)
+k = torch.tensor(0.5, requires_grad=True)
+opt = torch.optim.LBFGS([a, k], lr=0.5, max_iter=10, line_search_fn="strong_wolfe")
+def closure():
+    opt.zero_grad()
+    loss = ((a * torch.exp(-k * t) - obs) ** 2).mean()
+    loss.backward()
+    return loss
+for step in range(4):
+    opt.step(closure)
+fitted = torch.ones(2, requires_grad=True)
+(fitted * torch.stack([a, k])).sum().backward()
+""",
+    # a physics-informed loss: the closure differentiates u with create_graph=True
+    "pinn_closure_with_autograd_grad": """import torch
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Linear(1, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+x = torch.linspace(0, 1, 10).unsqueeze(1).requires_grad_(True)
+optimizer = torch.optim.LBFGS(net.parameters(), lr=1.0, max_iter=4)
+def closure():
+    optimizer.zero_grad()
+    u = net(x)
+    u_x = torch.autograd.grad(u, x, torch.ones_like(u), create_graph=True)[0]
+    loss = ((u_x - torch.cos(x)) ** 2).mean() + net(torch.zeros(1, 1)).pow(2).sum()
+    loss.backward()
+    return loss
+for it in range(2):
+    optimizer.step(closure)
+""",
+    # the script calls the closure itself too; step() is under no_grad, the closure is not
+    "closure_called_by_the_script_and_under_no_grad": """import torch
+torch.manual_seed(0)
+w = torch.randn(3, requires_grad=True)
+x = torch.randn(5, 3)
+y = torch.randn(5)
+optimizer = torch.optim.Adam([w], lr=0.1)
+count = 0
+def closure():
+    global count
+    count += 1
+    optimizer.zero_grad()
+    loss = ((x @ w - y) ** 2).sum()
+    loss.backward()
+    return loss
+first = closure()
+for i in range(3):
+    with torch.no_grad():
+        loss = optimizer.step(closure)
+seen = torch.tensor([float(count), first.item(), loss.item()], requires_grad=True)
+(seen ** 2 / 2).sum().backward()
+""",
     "closure_error_in_the_body": REGRESSION + """optimizer = torch.optim.LBFGS(model.parameters())
 def closure():
     optimizer.zero_grad()
