@@ -1,7 +1,8 @@
 """`optimizer.step()` read as a training step (training.py): the real torch optimizer the
 snippet's optimizer stands for steps on tensors holding the weights and the grads torch gives
 at that point of the script, and the weights it leaves are the leaves' new numbers.
-`step()` with a closure (LBFGS) is refused. `optimizer.param_groups` is the real optimizer's
+`step(closure)` (LBFGS) hands torch a closure that reads the snippet's (closure_steps.py).
+`optimizer.param_groups` is the real optimizer's
 groups: reading `param_groups[0]['lr']` gives torch's number, and setting an option
 (`g['lr'] = new_lr`, learning-rate decay by hand) sets it where the next step reads it."""
 
@@ -16,8 +17,8 @@ import torch
 
 from engine import calls
 from engine.snippets.optimizers import Optimizer
-from engine.snippets.safety import error_at, raised_at, short_text
-from engine.snippets.training import TrainingReader
+from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
+from engine.snippets.training import ScriptStopped, TrainingReader
 from engine.snippets.values import Module, Pending, Py, Ref, Value
 
 # torch.nn.utils functions that change each .grad in place (a training step's clipping)
@@ -138,8 +139,7 @@ class OptimizerSteps(TrainingReader):
             return self.state_value(copy.deepcopy(optimizer.real.state_dict()), node)
         if attr != "step":
             return super().optimizer_method(optimizer, attr, node)
-        if node.args or node.keywords:
-            raise error_at(node, f"{ast.unparse(node)}: step() is read without a closure")
+        closure = self.step_closure(optimizer, node)
         refusal = self.not_trainable(node)
         if refusal is not None:
             raise error_at(node, f"{ast.unparse(node)} {refusal}")
@@ -156,7 +156,9 @@ class OptimizerSteps(TrainingReader):
                 grad = grads.get(leaf_id)
                 t.grad = None if grad is None else grad.clone()
         try:
-            optimizer.real.step()
+            answer = optimizer.real.step() if closure is None else optimizer.real.step(closure)
+        except (ImportError_, ScriptStopped):
+            raise  # the snippet's closure stopped: its own line and words
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
         for t, param, leaf_id in zip(tensors, optimizer.params, ids, strict=True):
@@ -164,6 +166,17 @@ class OptimizerSteps(TrainingReader):
                     isinstance(param, Pending | Ref):
                 self.set_leaf_numbers(node, param, t.detach().clone(),
                                       self.doc.node(leaf_id).name)
+        return self.step_answer(answer, node)
+
+    def step_closure(self, optimizer: Optimizer, node: ast.Call) -> Callable[[], Any] | None:
+        """What torch's step() is given to call: nothing for `step()`; closure_steps.py
+        reads `step(closure)`."""
+        if node.args or node.keywords:
+            raise error_at(node, f"{ast.unparse(node)}: step() is read without a closure")
+        return None
+
+    def step_answer(self, answer: Any, node: ast.Call) -> Value:
+        """What `optimizer.step(...)` returns to the snippet: None without a closure."""
         return Py(None)
 
     def state_value(self, obj: Any, where: ast.AST) -> Value:

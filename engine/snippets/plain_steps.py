@@ -17,8 +17,8 @@ import torch
 
 from engine.limits import VALUE_ELEMENTS
 from engine.ops import LEAF
+from engine.snippets.closure_steps import ClosureSteps
 from engine.snippets.held import held_node_ids
-from engine.snippets.optimizer_steps import OptimizerSteps
 from engine.snippets.safety import raised_at
 from engine.snippets.values import Pending, Ref
 
@@ -28,7 +28,7 @@ _IN_PLACE: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
 _VIEWS = ("index", "reshape", "transpose", "detach")  # an update of one changes another
 
 
-class PlainSteps(OptimizerSteps):
+class PlainSteps(ClosureSteps):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.loop_depth = 0

@@ -40,6 +40,9 @@ _DATA_METHODS = frozenset({"sub_", "add_", "mul_", "div_", "copy_", "zero_", "fi
                            "clamp_", "clamp_min_", "clamp_max_", "addcmul_", "addcdiv_",
                            "neg_", "abs_", "pow_", "sqrt_", "exp_", "lerp_", "sign_"})
 _RANDOM_DATA_METHODS = frozenset({"normal_", "uniform_"})
+# of those, the ones on a leaf itself under torch.no_grad() that no other reading takes
+_LEAF_METHODS = frozenset({"clamp_", "clamp_min_", "clamp_max_", "addcmul_", "addcdiv_",
+                           "lerp_", "sign_"})
 _OPERATORS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul,
     ast.Div: operator.itruediv, ast.Pow: operator.ipow}
@@ -234,7 +237,23 @@ class TrainingReader(KeptGraphs):
         if method not in _DATA_METHODS | _RANDOM_DATA_METHODS:
             raise error_at(node, f"{short_text(node)} changes .data in place: an update "
                                  f"step is read with {', '.join(sorted(_DATA_METHODS))}")
-        leaf = self.updated_leaf(func.value, node)
+        self.leaf_method(self.updated_leaf(func.value, node), method, node,
+                         short_text(func.value))
+
+    def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        """`img.clamp_(0, 1)` under torch.no_grad() on a leaf requiring grad (the neural
+        style tutorial's closure) changes the leaf's numbers as `img.data.clamp_(0, 1)` does;
+        add_/sub_/mul_... are read as `img -= ...` (inplace.py)."""
+        if attr in _LEAF_METHODS and not self.grad_enabled and \
+                isinstance(receiver, Pending | Ref) and self.is_grad_leaf(receiver):
+            holder = node.func.value if isinstance(node.func, ast.Attribute) else node
+            self.leaf_method(receiver, attr, node, short_text(holder))
+            return receiver
+        return super().tensor_method(receiver, attr, node)
+
+    def leaf_method(self, leaf: Pending | Ref, method: str, node: ast.Call,
+                    label: str) -> None:
+        """The leaf's new numbers: torch's in-place method on a copy of them."""
         args, kwargs = self.arguments(node)
         plain_args = [self.plain_or_tensor(a, node) for a in args]
         plain_kwargs = {k: self.plain_or_tensor(v, node) for k, v in kwargs.items()}
@@ -245,7 +264,7 @@ class TrainingReader(KeptGraphs):
             getattr(numbers, method)(*plain_args, **plain_kwargs)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
-        self.set_leaf_numbers(node, leaf, numbers, short_text(func.value))
+        self.set_leaf_numbers(node, leaf, numbers, label)
 
     def updated_leaf(self, target: ast.Attribute, where: ast.AST) -> Pending | Ref:
         """`w` of `w.data`: a leaf that requires grad, or a refusal."""
@@ -283,7 +302,7 @@ class TrainingReader(KeptGraphs):
         if self.updates:
             self.next_step(stmt)
 
-    def next_step(self, stmt: ast.stmt) -> None:
+    def next_step(self, stmt: ast.AST) -> None:
         """The weights were updated: the step's graph leaves the document (its values stay
         as plain numbers for display) and every leaf starts the next step with its new
         numbers and the .grad it holds now."""
