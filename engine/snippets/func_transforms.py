@@ -10,10 +10,11 @@ already makes, where torch's numbers are the same:
 | `out, vjp_fn = vjp(f, x)`; `vjp_fn(v)` | torch.autograd.functional.vjp, one per vjp_fn call |
 | `jvp(f, (x,), (v,))` | torch.autograd.functional.jvp |
 | `vmap(f)(xs)` of a plain f | f read on each row, the rows stacked: a forward graph |
+| `vmap(grad(f))(xs)`, `vmap(jacrev(f))(xs)` | one jacobian of the stacked rows (func_vmap.py) |
 
 f is read as jacobian_call.py reads it (inlined on copies of the differentiated inputs);
 what the transform returns is torch's answer to that call, shown, never computed with.
-Deeper nesting and vmap of a transform are refused with where and why.
+Deeper nesting and vmap of other transforms are refused with where and why.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import torch
 from engine import calls
 from engine.snippets.func_names import TRANSFORM_MODULES, TRANSFORMS, transform_name
 from engine.snippets.func_reading import Transform, relabelled
-from engine.snippets.func_vjp import VjpFunction, VjpVmapReader
+from engine.snippets.func_vjp import VjpFunction
+from engine.snippets.func_vmap import VmapDerivativeReader
 from engine.snippets.jacobian_call import answer_of
 from engine.snippets.program import GradAnswer
 from engine.snippets.pyexpr import AfterBackward
@@ -47,7 +49,7 @@ SECOND_ORDER = ("is a derivative of a derivative; Gradflow reads two nested tran
                 "take each derivative on its own")
 
 
-class FuncTransformReader(VjpVmapReader):
+class FuncTransformReader(VmapDerivativeReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.read_early: dict[int, Value] = {}  # transforms of an assert, read before it
@@ -61,7 +63,7 @@ class FuncTransformReader(VjpVmapReader):
         if name is None:
             return super().torch_call(path, node)
         if name in ("vjp", "jvp"):
-            cached = self.read_early.pop(id(node), None)  # read already, before its assert
+            cached = self.read_early.get(id(node))  # read already, before its assert
             return cached if cached is not None else self.vjp_or_jvp(name, path, node)
         args, kwargs = self.arguments(node)
         if not args and "func" not in kwargs:
@@ -91,7 +93,7 @@ class FuncTransformReader(VjpVmapReader):
 
     def call_value(self, target: Value, node: ast.Call) -> Value:
         if isinstance(target, Py) and isinstance(target.value, Transform):
-            cached = self.read_early.pop(id(node), None)
+            cached = self.read_early.get(id(node))  # kept: the assert may read it twice
             return cached if cached is not None else self.transform_applied(target.value, node)
         if isinstance(target, Py) and isinstance(target.value, VjpFunction):
             return self.vjp_fn_call(target.value, node)
@@ -100,14 +102,17 @@ class FuncTransformReader(VjpVmapReader):
     def statement(self, stmt: ast.stmt) -> None:
         """`assert torch.allclose(g, grad(f)(x))`: the transform inside an assert is made as
         the script makes it, even when the assert itself is checked only after the run."""
-        if isinstance(stmt, ast.Assert):
+        if not isinstance(stmt, ast.Assert):  # f's own statements keep the assert's reads
+            super().statement(stmt)
+            return
+        saved = dict(self.read_early)
+        try:
             for inner in ast.walk(stmt.test):
                 if isinstance(inner, ast.Call) and self.is_transform_call(inner):
                     self.read_early[id(inner)] = self.expr(inner)
-        try:
             super().statement(stmt)
         finally:
-            self.read_early.clear()
+            self.read_early = saved
 
     def jacobians_shown(self, node: ast.expr) -> None:
         """`print(jacrev(f)(x))` shows J and still makes the call, as for jacobian."""
