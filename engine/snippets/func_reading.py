@@ -7,7 +7,8 @@ from __future__ import annotations
 import ast
 import warnings
 from collections import ChainMap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ import torch
 
 from engine.autograd_functional import too_large
 from engine.limits import CALL_DEPTH
+from engine.snippets.func_functions import torch_refuses, transforms_named
+from engine.snippets.function_check import FunctionClass
 from engine.snippets.jacobian_call import JacobianReader
 from engine.snippets.program import GradAnswer
 from engine.snippets.safety import error_at, raised_at
@@ -34,6 +37,30 @@ class Transform:
 
 
 class FuncReading(JacobianReader):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.func_transforms: list[str] = []  # the transforms f is read inside, outermost first
+
+    @contextmanager
+    def transformed(self, what: str) -> Iterator[None]:
+        """f is read inside the transforms `what` names (torch.func.vmap(torch.func.grad...))."""
+        saved = list(self.func_transforms)
+        self.func_transforms += transforms_named(what)
+        try:
+            yield
+        finally:
+            self.func_transforms = saved
+
+    def apply_function(self, cls: FunctionClass, node: ast.Call) -> Value:
+        """A custom autograd.Function applied inside a transform: torch's own error where
+        torch refuses it there (func_functions.py), else read as anywhere."""
+        if self.func_transforms:
+            refused = torch_refuses(cls, self.func_transforms)
+            if refused is not None:
+                raise raised_at(node, refused)
+        # the importer's next class reading it is CustomFunctions (reader.py's _Importer)
+        return super().apply_function(cls, node)  # type: ignore[misc]
+
     def read_f(self, fn: Value, args: list[Value], kwargs: dict[str, Value],
                positions: list[int], has_aux: bool, what: str, node: ast.Call,
                answer: str = "jacobian") -> tuple[list[str], list[str], Value, Value]:
@@ -53,7 +80,8 @@ class FuncReading(JacobianReader):
                                  "input once (or a copy: x.clone())")
         before = set(self.doc.graph.nodes)
         made = len(self.program)
-        copies, returned = self.on_copies(fn, args, kwargs, positions, node)
+        with self.transformed(what):
+            copies, returned = self.on_copies(fn, args, kwargs, positions, node)
         if len(self.program) != made:
             raise error_at(node, f"{what}'s f makes a call of its own (a backward, a grad or "
                                  "a transform of torch.func: a derivative of a derivative "

@@ -101,7 +101,8 @@ class VjpVmapReader(FuncReading):
         for i in range(self.vmap_count(args, dims, node)):
             row = [self.index_value(a, (i,), node) if d == 0 else a
                    for a, d in zip(args, dims, strict=True)]
-            rows.append(self.call_with(t.fn, row, kwargs, node))
+            with self.transformed("torch.func.vmap"):
+                rows.append(self.call_with(t.fn, row, kwargs, node))
         return self.vmap_stacked(rows, node)
 
     def vmap_dims(self, t: Transform, args: list[Value], node: ast.Call) -> list[Any]:

@@ -23,6 +23,7 @@ import torch
 
 from engine import calls
 from engine.autograd_functional import too_large
+from engine.snippets.func_functions import transforms_named
 from engine.snippets.func_reading import Transform, relabelled
 from engine.snippets.func_vjp import VjpVmapReader
 from engine.snippets.program import GradAnswer
@@ -106,8 +107,10 @@ class VmapDerivativeReader(VjpVmapReader):
         as differentiated: (the stacked outputs, each sample's aux, the copies)."""
         what = f"torch.func.vmap(torch.func.{inner.name}(...))"
         saved, saved_grad = set(self.differentiated), self.grad_enabled
+        saved_transforms = list(self.func_transforms)
         self.grad_enabled = True
         try:
+            self.func_transforms += transforms_named(what)
             copies = [self.node_of(self.op_node("detach", [Ref(o)], {}, node), node)
                       for o in originals]
             self.differentiated |= set(copies)
@@ -134,4 +137,5 @@ class VmapDerivativeReader(VjpVmapReader):
             return self.vmap_stacked(rows, node), aux, copies
         finally:
             self.differentiated, self.grad_enabled = saved, saved_grad
+            self.func_transforms = saved_transforms
             self.flags_changed()

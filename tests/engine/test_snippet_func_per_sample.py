@@ -15,6 +15,26 @@ from test_corpus import engine_side
 
 from engine.snippets.reader import ImportError_, import_snippet
 
+_SQUARE = """import torch
+from torch.func import grad, vmap
+class Square(torch.autograd.Function):
+{rule}    @staticmethod
+    def forward({ctx}x):
+        return x * x
+{setup}    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return 2 * x * g
+x = torch.tensor(1.5)
+g = grad(lambda t: Square.apply(t))(x)
+xs = torch.tensor([1.0, 2.0])
+gs = vmap(grad(lambda t: Square.apply(t)))(xs)
+"""
+_SETUP = """    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+"""
+
 SNIPPETS = {
     # the torch.func whirlwind tour: dy/dx of a scalar function at many points
     "derivative_at_many_points": """import torch
@@ -88,6 +108,13 @@ y = torch.tensor([0.5, -1.0])
 z = torch.tensor([3.0, 0.25])
 assert torch.allclose(jacfwd(grad(f))(x, y, z), hessian(f)(x, y, z))
 """,
+    # a Function inside torch.func's transforms: torch's first complaint, at the line
+    "old_style_function_under_grad": _SQUARE.format(
+        rule="", ctx="ctx, ", setup="").replace("        x, = ctx.saved_tensors\n",
+                                                 "        x = torch.tensor(1.5)\n"),
+    "function_without_a_vmap_rule_under_vmap": _SQUARE.format(rule="", ctx="", setup=_SETUP),
+    "function_with_a_generated_vmap_rule": _SQUARE.format(
+        rule="    generate_vmap_rule = True\n", ctx="", setup=_SETUP),
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -103,6 +130,12 @@ def test_the_reference_records_torchs_per_sample_answers(
     assert len(batch) == 2 and torch.tensor(batch[0]).shape == (3, 4, 4)
     assert torch.allclose(torch.tensor(batch[0]), torch.tensor(batch[1]), atol=1e-6)
     assert len(reference["two_transforms_in_one_assert"]["functionals"]) == 2
+    assert "must override the setup_context" in \
+        reference["old_style_function_under_grad"]["error"]["message"]
+    assert "does not have vmap support" in \
+        reference["function_without_a_vmap_rule_under_vmap"]["error"]["message"]
+    assert reference["function_with_a_generated_vmap_rule"]["jacobians"] == [
+        pytest.approx(3.0), pytest.approx([2.0, 4.0])]
 
 
 def test_per_sample_gradients_are_one_jacobian_call_by_a_zero_shift() -> None:
