@@ -13,7 +13,9 @@ FORWARD_AD_NAMES = ("dual_level", "make_dual", "unpack_dual")
 CHECKS = ("torch.autograd.gradcheck", "torch.autograd.gradgradcheck")
 
 FUNC_MODULES = (*TRANSFORM_MODULES, FORWARD_AD)
-FUNC_OBJECTS = (*(f"{m}.{n}" for m in TRANSFORM_MODULES for n in TRANSFORMS),
+# torch.func's other names a snippet may use: the model applied with other tensors
+OTHERS = ("functional_call",)
+FUNC_OBJECTS = (*(f"{m}.{n}" for m in TRANSFORM_MODULES for n in (*TRANSFORMS, *OTHERS)),
                 *(f"{FORWARD_AD}.{n}" for n in FORWARD_AD_NAMES), *CHECKS)
 
 

@@ -26,7 +26,7 @@ import torch
 
 from engine import calls
 from engine.snippets.func_names import TRANSFORM_MODULES, TRANSFORMS, transform_name
-from engine.snippets.func_reading import Transform, relabelled
+from engine.snippets.func_reading import Transform, dict_keys, relabelled
 from engine.snippets.func_vjp import VjpFunction
 from engine.snippets.func_vmap import VmapDerivativeReader
 from engine.snippets.jacobian_call import answer_of
@@ -57,7 +57,10 @@ class FuncTransformReader(VmapDerivativeReader):
     # ---- hooks into the reader ----------------------------------------------------------
     def torch_call(self, path: str, node: ast.Call) -> Value:
         name = transform_name(path)
-        if name is None and path.rpartition(".")[0] in TRANSFORM_MODULES:
+        module, _, short = path.rpartition(".")
+        if module in TRANSFORM_MODULES and short == "functional_call":
+            return self.functional_call(path, node)
+        if name is None and module in TRANSFORM_MODULES:
             raise error_at(node, f"{path} is not read; of torch.func, Gradflow reads "
                                  f"{', '.join(TRANSFORMS)}")
         if name is None:
@@ -168,11 +171,16 @@ class FuncTransformReader(VmapDerivativeReader):
             return self.nested(t, t.fn.value, args, kwargs, node)
         positions = list(t.argnums) if isinstance(t.argnums, tuple) else [t.argnums]
         what = f"torch.func.{t.name}"
+        keys = dict_keys(args[positions[0]]) if isinstance(t.argnums, int) and \
+            t.name != "hessian" and -len(args) <= t.argnums < len(args) else None
         inputs, outputs, returned, aux = self.read_f(
             t.fn, args, kwargs, positions, t.has_aux, what, node,
-            "hessian" if t.name == "hessian" else "jacobian")
+            "hessian" if t.name == "hessian" else "jacobian", dicts=keys is not None)
         tuple_outputs = isinstance(returned, Py) and isinstance(returned.value, tuple)
-        tuple_inputs = isinstance(t.argnums, tuple)
+        if keys is not None and tuple_outputs:
+            raise error_at(node, f"{what} by a dict of tensors is read for an f with one "
+                                 "output")
+        tuple_inputs = isinstance(t.argnums, tuple) or keys is not None
         if t.name in ("grad", "grad_and_value"):
             self.scalar_output(returned, node)
         if t.name == "hessian":
@@ -184,7 +192,8 @@ class FuncTransformReader(VmapDerivativeReader):
         self.add_call(calls.jacobian(outputs, inputs, tuple_inputs=tuple_inputs,
                                      tuple_outputs=tuple_outputs), node)
         one = Py(GradAnswer(len(self.program), what))
-        row = Py(tuple(one for _ in inputs)) if tuple_inputs else one
+        row = Py(dict.fromkeys(keys, one)) if keys is not None else \
+            Py(tuple(one for _ in inputs)) if tuple_inputs else one
         result = Py(tuple(row for _ in outputs)) if tuple_outputs else row
         if t.name == "grad_and_value":
             value = returned if not t.has_aux else Py((returned, aux))

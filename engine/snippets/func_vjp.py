@@ -12,7 +12,8 @@ from typing import Any
 import torch
 
 from engine import calls
-from engine.snippets.func_reading import FuncReading, Transform, relabelled
+from engine.snippets.func_params import ParamDictReader
+from engine.snippets.func_reading import Transform, relabelled
 from engine.snippets.jacobian_call import answer_of
 from engine.snippets.safety import error_at
 from engine.snippets.values import Function, Number, Pending, Py, Ref, Value
@@ -27,7 +28,7 @@ class VjpFunction:
     tuple_outputs: bool
 
 
-class VjpVmapReader(FuncReading):
+class VjpVmapReader(ParamDictReader):
     # ---- vjp and jvp ---------------------------------------------------------------------
     def vjp_or_jvp(self, name: str, path: str, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)

@@ -24,7 +24,7 @@ import torch
 from engine import calls
 from engine.autograd_functional import too_large
 from engine.snippets.func_functions import transforms_named
-from engine.snippets.func_reading import Transform, relabelled
+from engine.snippets.func_reading import Transform, dict_keys, relabelled
 from engine.snippets.func_vjp import VjpVmapReader
 from engine.snippets.program import GradAnswer
 from engine.snippets.safety import error_at
@@ -54,18 +54,25 @@ class VmapDerivativeReader(VjpVmapReader):
             self.stand_in_check(node, lambda: torch.func.jacrev(
                 lambda *a: torch.zeros(()), argnums=tuple(positions))(*args))
         positions = [p % len(args) for p in positions]
-        if len(set(positions)) != len(positions) or not all(
-                isinstance(args[p], Pending | Ref) for p in positions):
+        # a dict of tensors by name every sample shares (the model's parameters)
+        keys = dict_keys(args[positions[0]]) if isinstance(inner.argnums, int) and \
+            dims[positions[0]] is None else None
+        if keys is None and (len(set(positions)) != len(positions) or not all(
+                isinstance(args[p], Pending | Ref) for p in positions)):
             raise error_at(node, f"{what} differentiates tensors: each input its argnums "
-                                 "names must be a tensor, named once")
+                                 "names must be a tensor, named once (or one dict of "
+                                 "tensors by name, not mapped)")
         count = self.vmap_count(args, dims, node)
         before = set(self.doc.graph.nodes)
         made = len(self.program)
-        shared = [args[p] if dims[p] is None else self.zero_shift(args[p], node)
-                  for p in positions]
+        shared = list(args[positions[0]].value.values()) if keys is not None else [  # type: ignore[union-attr]
+            args[p] if dims[p] is None else self.zero_shift(args[p], node) for p in positions]
         originals = [self.node_of(v, node) for v in shared]
+        if len(set(originals)) != len(originals):
+            raise error_at(node, "the same tensor is given twice as an input; give each "
+                                 "input once (or a copy: x.clone())")
         stacked, aux, copies = self.rows_read(inner, args, kwargs, dims, positions,
-                                              originals, count, node)
+                                              originals, count, node, keys)
         if len(self.program) != made:
             raise error_at(node, f"{what}'s f makes a call of its own (a backward, a grad or "
                                  "a transform): Gradflow reads f as a plain computation")
@@ -81,11 +88,15 @@ class VmapDerivativeReader(VjpVmapReader):
         why = too_large("jacobian", *sizes)
         if why is not None:
             raise error_at(node, why)
-        tuple_inputs = isinstance(inner.argnums, tuple)
+        if keys is not None and tuple_outputs:
+            raise error_at(node, f"{what} by a dict of tensors is read for an f with one "
+                                 "output")
+        tuple_inputs = isinstance(inner.argnums, tuple) or keys is not None
         self.add_call(calls.jacobian(outputs, inputs, tuple_inputs=tuple_inputs,
                                      tuple_outputs=tuple_outputs), node)
         one = Py(GradAnswer(len(self.program), "torch.func.vmap"))
-        row = Py(tuple(one for _ in inputs)) if tuple_inputs else one
+        row = Py(dict.fromkeys(keys, one)) if keys is not None else \
+            Py(tuple(one for _ in inputs)) if tuple_inputs else one
         result = relabelled(Py(tuple(row for _ in outputs)) if tuple_outputs else row,
                             "torch.func.vmap")
         return Py((result, self.vmap_stacked(aux, node))) if inner.has_aux else result
@@ -101,7 +112,8 @@ class VmapDerivativeReader(VjpVmapReader):
 
     def rows_read(self, inner: Transform, args: list[Value], kwargs: dict[str, Value],
                   dims: list[Any], positions: list[int], originals: list[str], count: int,
-                  node: ast.Call) -> tuple[Value, list[Value], list[str]]:
+                  node: ast.Call, keys: list[str] | None
+                  ) -> tuple[Value, list[Value], list[str]]:
         """f read on each sample, on copies of the differentiated inputs (as func_reading.py
         reads f), with grad mode on, and its results stacked while the copies still count
         as differentiated: (the stacked outputs, each sample's aux, the copies)."""
@@ -120,7 +132,10 @@ class VmapDerivativeReader(VjpVmapReader):
             for i in range(count):
                 row = [self.index_value(a, (i,), node) if d == 0 else a
                        for a, d in zip(args, dims, strict=True)]
-                for p, copy in zip(positions, copies, strict=True):
+                if keys is not None:
+                    row[positions[0]] = Py(dict(zip(keys, (Ref(c) for c in copies),
+                                                    strict=True)))
+                for p, copy in zip(positions if keys is None else [], copies, strict=False):
                     row[p] = Ref(copy) if dims[p] is None else \
                         self.op_node("add", [row[p], Ref(copy)], {}, node)
                 returned = self.call_with(inner.fn, row, kwargs, node)

@@ -55,7 +55,7 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions b
                     "torch.autograd (Variable, grad, backward, Function, "
                     "once_differentiable), torch.autograd.functional "
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
-                    "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap), "
+                    "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap, functional_call), "
                     "torch.autograd.forward_ad, torch.autograd.gradcheck, math, random, time "
                     "(its clocks), pdb (set_trace), warnings (filters), itertools (product, "
                     "count) and copy (deepcopy)")
