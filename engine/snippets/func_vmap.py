@@ -31,7 +31,7 @@ from engine.snippets.safety import error_at
 from engine.snippets.tables import dtype_name
 from engine.snippets.values import Pending, Py, Ref, Value
 
-_PER_SAMPLE = ("grad", "jacrev", "jacfwd")
+_PER_SAMPLE = ("grad", "grad_and_value", "jacrev", "jacfwd")
 
 
 class VmapDerivativeReader(VjpVmapReader):
@@ -99,7 +99,11 @@ class VmapDerivativeReader(VjpVmapReader):
             Py(tuple(one for _ in inputs)) if tuple_inputs else one
         result = relabelled(Py(tuple(row for _ in outputs)) if tuple_outputs else row,
                             "torch.func.vmap")
-        return Py((result, self.vmap_stacked(aux, node))) if inner.has_aux else result
+        aux_value = self.vmap_stacked(aux, node) if inner.has_aux else None
+        if inner.name == "grad_and_value":  # (gradients, f's value), with its aux
+            out = Ref(outputs[0])
+            return Py((result, out if aux_value is None else Py((out, aux_value))))
+        return result if aux_value is None else Py((result, aux_value))
 
     def zero_shift(self, mapped: Value, node: ast.Call) -> Value:
         """Zeros of one sample's shape, added to every sample: what the derivative of each
@@ -146,7 +150,7 @@ class VmapDerivativeReader(VjpVmapReader):
                                              "pair (output, aux)")
                     returned = pair[0]
                     aux.append(pair[1])
-                if inner.name == "grad" and not rows:
+                if inner.name in ("grad", "grad_and_value") and not rows:
                     self.scalar_output(returned, node)
                 rows.append(returned)
             return self.vmap_stacked(rows, node), aux, copies

@@ -90,6 +90,20 @@ ys = torch.randn(4)
                        in_dims=(None, None, 0, 0))(w, b, xs, ys)
 print(gw.shape, gb, preds)
 """,
+    # the losses come back with the gradients, and still reach the weights
+    "per_sample_gradients_and_losses": """import torch
+from torch.func import grad_and_value, vmap
+torch.manual_seed(3)
+w = torch.randn(3, requires_grad=True)
+def loss(w, x, y):
+    return ((w * x).sum() - y) ** 2
+xs = torch.randn(4, 3)
+ys = torch.randn(4)
+g, losses = vmap(grad_and_value(loss), in_dims=(None, 0, 0))(w, xs, ys)
+(g2, (l2, sums)) = vmap(grad_and_value(lambda w, x, y: (loss(w, x, y), x.sum()),
+                                       has_aux=True), in_dims=(None, 0, 0))(w, xs, ys)
+losses.sum().backward()
+""",
     "per_sample_jacobian_of_two_outputs": """import torch
 from torch.func import jacrev, vmap
 def polar(r, th):
