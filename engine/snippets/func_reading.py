@@ -207,7 +207,7 @@ class FuncReading(JacobianReader):
         if hessian:
             raise error_at(node, "torch.func.hessian is read for a function with one 0-dim "
                                  "output (Gradflow computes H with torch.autograd.functional."
-                                 "hessian); sum the output or use jacfwd(jacrev(f)) by hand")
+                                 "hessian); take the sum of the output, or one element")
         try:
             torch.func.grad(probe)(torch.zeros(()))
         except Exception as exc:  # noqa: BLE001 - torch's own words

@@ -208,13 +208,24 @@ class FuncTransformReader(VmapDerivativeReader):
         if outer.name not in _FIRST_ORDER or inner.name not in _FIRST_ORDER or not plain_fn \
                 or outer.has_aux or inner.has_aux or "value" in outer.name + inner.name \
                 or not isinstance(inner.argnums, int) or outer.argnums != inner.argnums:
+            if plain_fn and outer.argnums != inner.argnums:
+                raise error_at(node, f"{what} by argnums {inner.argnums} inside and "
+                                     f"{outer.argnums} outside is a mixed second derivative, "
+                                     "one block of the Hessian; Gradflow reads the whole of it: "
+                                     "hessian(f, argnums=(i, j))(...) gives every block")
             raise error_at(node, f"{what} {SECOND_ORDER}")
         inputs, outputs, returned, _ = self.read_f(inner.fn, args, kwargs, [inner.argnums],
                                                    False, what, node, "hessian")
         if inner.name == "grad":
             self.scalar_output(returned, node)
         out = self.concrete(returned, node) if isinstance(returned, Pending | Ref) else None
-        if not isinstance(out, torch.Tensor) or out.dim() != 0:
+        if isinstance(out, torch.Tensor) and out.dim() != 0:
+            raise error_at(node, f"{what} of an f whose output has shape {list(out.shape)} is "
+                                 "a Hessian per output element, which no call Gradflow makes "
+                                 "gives (torch.autograd.functional.hessian takes a function of "
+                                 "one number): differentiate one element, f(...)[i], or the "
+                                 "sum of them")
+        if not isinstance(out, torch.Tensor):
             raise error_at(node, f"{what} {SECOND_ORDER}")
         if outer.name == "grad":  # torch's grad of the inner gradient, shaped as x
             self.scalar_output(Ref(inputs[0]), node)

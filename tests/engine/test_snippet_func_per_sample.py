@@ -171,6 +171,12 @@ def test_per_sample_gradients_are_one_jacobian_call_by_a_zero_shift() -> None:
      "torch.func.vmap(torch.func.grad(...)) is not read"),
     ("import torch\nfrom torch.func import vmap, grad\nxs = torch.ones(3, 2)\n"
      "g = vmap(grad(lambda t: t.sin()))(xs)\n", "Expected f(*args) to return a scalar"),
+    ("import torch\nfrom torch.func import jacrev\nx = torch.ones(3)\n"
+     "H = jacrev(jacrev(lambda t: t.tanh()))(x)\n",
+     "of an f whose output has shape [3] is a Hessian per output element"),
+    ("import torch\nfrom torch.func import grad, jacfwd\nx = torch.ones(3)\n"
+     "H = jacfwd(grad(lambda a, b: (a * b).sum(), argnums=1))(x, x + 1)\n",
+     "by argnums 1 inside and 0 outside is a mixed second derivative"),
 ])
 def test_what_is_not_read_under_vmap_says_where(code: str, says: str) -> None:
     with pytest.raises(ImportError_) as caught:
