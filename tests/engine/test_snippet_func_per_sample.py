@@ -112,6 +112,25 @@ rs = torch.tensor([[1.0, 2.0], [0.5, 1.5], [3.0, 0.1]])
 ths = torch.tensor([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
 (dx, dy) = vmap(jacrev(polar, argnums=1))(rs, ths)
 """,
+    "per_sample_jacobians_by_two_inputs_of_two_outputs": """import torch
+from torch.func import jacrev, vmap
+def f(a, b):
+    return a * b, (a + b).sin()
+As = torch.tensor([[1.0, 2.0], [0.5, 1.5], [3.0, 0.1]])
+b = torch.tensor([0.3, -0.2])
+J = vmap(jacrev(f, argnums=(0, 1)), in_dims=(0, None))(As, b)
+""",
+    "per_sample_jacobians_of_a_model_by_torch_vmap": """import torch
+import torch.nn as nn
+from torch import vmap
+from torch.func import jacrev, grad
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(3, 2), nn.Tanh())
+xs = torch.randn(4, 3, requires_grad=True)
+J = vmap(jacrev(model))(xs)
+g = torch.vmap(grad(lambda x: model(x).sum()))(xs)
+model(xs).pow(2).sum().backward()
+""",
     "two_transforms_in_one_assert": """import torch
 from torch.func import grad, jacfwd, hessian
 def f(x, y, z):

@@ -93,8 +93,8 @@ def recording_transforms(inside: list[bool], jacobians: list[Any],
             return answer
         return made
 
-    for module in _modules():
-        for name in (*_TRANSFORMS, "vjp", "jvp"):
+    for module in (*_modules(), torch):  # torch.vmap: torch's own name for torch.func.vmap
+        for name in (*_TRANSFORMS, "vjp", "jvp") if module is not torch else ("vmap",):
             original = getattr(module, name, None)
             if original is None:
                 continue
