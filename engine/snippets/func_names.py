@@ -13,11 +13,16 @@ FORWARD_AD_NAMES = ("dual_level", "make_dual", "unpack_dual")
 CHECKS = ("torch.autograd.gradcheck", "torch.autograd.gradgradcheck")
 
 FUNC_MODULES = (*TRANSFORM_MODULES, FORWARD_AD)
-FUNC_OBJECTS = (*(f"{m}.{n}" for m in TRANSFORM_MODULES for n in TRANSFORMS),
-                *(f"{FORWARD_AD}.{n}" for n in FORWARD_AD_NAMES), *CHECKS)
+# torch.func's other names a snippet may use: the model applied with other tensors
+OTHERS = ("functional_call",)
+FUNC_OBJECTS = (*(f"{m}.{n}" for m in TRANSFORM_MODULES for n in (*TRANSFORMS, *OTHERS)),
+                *(f"{FORWARD_AD}.{n}" for n in FORWARD_AD_NAMES), *CHECKS, "torch.vmap")
 
 
 def transform_name(path: str) -> str | None:
-    """'jacrev' for torch.func.jacrev or functorch.jacrev, else None."""
+    """'jacrev' for torch.func.jacrev or functorch.jacrev ('vmap' for torch.vmap, torch's
+    own name for torch.func.vmap), else None."""
+    if path == "torch.vmap":
+        return "vmap"
     module, _, name = path.rpartition(".")
     return name if module in TRANSFORM_MODULES and name in TRANSFORMS else None

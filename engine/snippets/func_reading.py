@@ -7,7 +7,8 @@ from __future__ import annotations
 import ast
 import warnings
 from collections import ChainMap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ import torch
 
 from engine.autograd_functional import too_large
 from engine.limits import CALL_DEPTH
+from engine.snippets.func_functions import torch_refuses, transforms_named
+from engine.snippets.function_check import FunctionClass
 from engine.snippets.jacobian_call import JacobianReader
 from engine.snippets.program import GradAnswer
 from engine.snippets.safety import error_at, raised_at
@@ -33,10 +36,44 @@ class Transform:
     out_dims: int = 0  # vmap only
 
 
+@dataclass(frozen=True)
+class FuncPartial:
+    """`functools.partial(f, *args, **kwargs)`: f called with these arguments first."""
+
+    fn: Value
+    args: tuple[Value, ...]
+    kwargs: dict[str, Value]
+
+
 class FuncReading(JacobianReader):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.func_transforms: list[str] = []  # the transforms f is read inside, outermost first
+
+    @contextmanager
+    def transformed(self, what: str) -> Iterator[None]:
+        """f is read inside the transforms `what` names (torch.func.vmap(torch.func.grad...))."""
+        saved = list(self.func_transforms)
+        self.func_transforms += transforms_named(what)
+        try:
+            yield
+        finally:
+            self.func_transforms = saved
+
+    def apply_function(self, cls: FunctionClass, node: ast.Call) -> Value:
+        """A custom autograd.Function applied inside a transform: torch's own error where
+        torch refuses it there (func_functions.py), else read as anywhere."""
+        if self.func_transforms:
+            refused = torch_refuses(cls, self.func_transforms)
+            if refused is not None:
+                raise raised_at(node, refused)
+        # the importer's next class reading it is CustomFunctions (reader.py's _Importer)
+        return super().apply_function(cls, node)  # type: ignore[misc]
+
     def read_f(self, fn: Value, args: list[Value], kwargs: dict[str, Value],
                positions: list[int], has_aux: bool, what: str, node: ast.Call,
-               answer: str = "jacobian") -> tuple[list[str], list[str], Value, Value]:
+               answer: str = "jacobian", dicts: bool = False
+               ) -> tuple[list[str], list[str], Value, Value]:
         """f read on copies of the inputs at `positions`, counted as requiring grad (as
         jacobian_call.py reads f): (the inputs' ids, f's output ids, what f returned
         without its aux, the aux or Py(None))."""
@@ -44,16 +81,20 @@ class FuncReading(JacobianReader):
             self.stand_in_check(node, lambda: torch.func.jacrev(
                 lambda *a: torch.zeros(()), argnums=tuple(positions))(*args))
         chosen = [args[p] for p in positions]
+        if dicts and len(chosen) == 1 and dict_keys(chosen[0]) is not None:
+            chosen = list(chosen[0].value.values())  # type: ignore[union-attr]
         if not all(isinstance(v, Pending | Ref) for v in chosen):
             raise error_at(node, f"{what} differentiates tensors: each input its argnums "
-                                 "names must be a tensor")
+                                 "names must be a tensor" + (" (or one dict of tensors by "
+                                                             "name)" if dicts else ""))
         inputs = [self.node_of(v, node) for v in chosen]
         if len(set(inputs)) != len(inputs):
             raise error_at(node, "the same tensor is given twice as an input; give each "
                                  "input once (or a copy: x.clone())")
         before = set(self.doc.graph.nodes)
         made = len(self.program)
-        copies, returned = self.on_copies(fn, args, kwargs, positions, node)
+        with self.transformed(what):
+            copies, returned = self.on_copies(fn, args, kwargs, positions, node)
         if len(self.program) != made:
             raise error_at(node, f"{what}'s f makes a call of its own (a backward, a grad or "
                                  "a transform of torch.func: a derivative of a derivative "
@@ -100,9 +141,8 @@ class FuncReading(JacobianReader):
             given = list(args)
             copies = []
             for p in positions:
-                copy = self.node_of(self.op_node("detach", [given[p]], {}, node), node)
-                copies.append(copy)
-                given[p] = Ref(copy)
+                given[p], made = self.detached_copies(given[p], node)
+                copies += made
             self.differentiated |= set(copies)
             self.flags_changed()
             return copies, self.call_with(fn, given, kwargs, node)
@@ -110,10 +150,25 @@ class FuncReading(JacobianReader):
             self.differentiated, self.grad_enabled = saved, saved_grad
             self.flags_changed()
 
+    def detached_copies(self, value: Value, node: ast.Call) -> tuple[Value, list[str]]:
+        """A detached copy of the tensor (of each tensor of a dict by name), and the copies'
+        node ids in order."""
+        keys = dict_keys(value)
+        if keys is None:
+            copy = self.node_of(self.op_node("detach", [value], {}, node), node)
+            return Ref(copy), [copy]
+        assert isinstance(value, Py)
+        copies = [self.node_of(self.op_node("detach", [v], {}, node), node)
+                  for v in value.value.values()]
+        return Py(dict(zip(keys, (Ref(c) for c in copies), strict=True))), copies
+
     def call_with(self, fn: Value, args: list[Value], kwargs: dict[str, Value],
                   node: ast.Call) -> Value:
         """fn(*args, **kwargs) for a def, a lambda, an nn module or a torch function."""
         target = fn.value if isinstance(fn, Py) else None
+        if isinstance(target, FuncPartial):
+            return self.call_with(target.fn, [*target.args, *args],
+                                  {**target.kwargs, **kwargs}, node)
         if isinstance(target, Function):
             return self.inline(target, args, kwargs, node)
         if isinstance(target, Module):
@@ -135,8 +190,8 @@ class FuncReading(JacobianReader):
             finally:
                 self.env = saved
         raise error_at(node, "a torch.func transform's f must be a def, a lambda, an nn "
-                             "module or a torch function of the snippet, so Gradflow can "
-                             "read what it computes")
+                             "module, a torch function of the snippet or a functools.partial "
+                             "of one, so Gradflow can read what it computes")
 
     def scalar_output(self, returned: Value, node: ast.Call, hessian: bool = False) -> None:
         """torch.func.grad needs f to return one 0-dim tensor: torch's own error otherwise
@@ -152,7 +207,7 @@ class FuncReading(JacobianReader):
         if hessian:
             raise error_at(node, "torch.func.hessian is read for a function with one 0-dim "
                                  "output (Gradflow computes H with torch.autograd.functional."
-                                 "hessian); sum the output or use jacfwd(jacrev(f)) by hand")
+                                 "hessian); take the sum of the output, or one element")
         try:
             torch.func.grad(probe)(torch.zeros(()))
         except Exception as exc:  # noqa: BLE001 - torch's own words
@@ -187,9 +242,19 @@ def relabelled(answer: Value, what: str) -> Py:
     def walk(v: Value) -> Value:
         if isinstance(v, Py) and isinstance(v.value, tuple):
             return Py(tuple(walk(i) for i in v.value))
+        if isinstance(v, Py) and isinstance(v.value, dict):
+            return Py({k: walk(i) for k, i in v.value.items()})
         if isinstance(v, Py) and isinstance(v.value, GradAnswer):
             return Py(GradAnswer(v.value.call_number, what))
         return v
     out = walk(answer)
     assert isinstance(out, Py)
     return out
+
+
+def dict_keys(value: Value) -> list[str] | None:
+    """The names of a dict of tensors by name (`dict(model.named_parameters())`), else None."""
+    if isinstance(value, Py) and isinstance(value.value, dict) and value.value and all(
+            isinstance(k, str) and isinstance(v, Pending | Ref) for k, v in value.value.items()):
+        return list(value.value)
+    return None

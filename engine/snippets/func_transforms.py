@@ -10,10 +10,11 @@ already makes, where torch's numbers are the same:
 | `out, vjp_fn = vjp(f, x)`; `vjp_fn(v)` | torch.autograd.functional.vjp, one per vjp_fn call |
 | `jvp(f, (x,), (v,))` | torch.autograd.functional.jvp |
 | `vmap(f)(xs)` of a plain f | f read on each row, the rows stacked: a forward graph |
+| `vmap(grad(f))(xs)`, `vmap(jacrev(f))(xs)` | one jacobian of the stacked rows (func_vmap.py) |
 
 f is read as jacobian_call.py reads it (inlined on copies of the differentiated inputs);
 what the transform returns is torch's answer to that call, shown, never computed with.
-Deeper nesting and vmap of a transform are refused with where and why.
+Deeper nesting and vmap of other transforms are refused with where and why.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ import torch
 
 from engine import calls
 from engine.snippets.func_names import TRANSFORM_MODULES, TRANSFORMS, transform_name
-from engine.snippets.func_reading import Transform, relabelled
-from engine.snippets.func_vjp import VjpFunction, VjpVmapReader
+from engine.snippets.func_reading import Transform, dict_keys, relabelled
+from engine.snippets.func_vjp import VjpFunction
+from engine.snippets.func_vmap import VmapDerivativeReader
 from engine.snippets.jacobian_call import answer_of
 from engine.snippets.program import GradAnswer
 from engine.snippets.pyexpr import AfterBackward
@@ -47,7 +49,7 @@ SECOND_ORDER = ("is a derivative of a derivative; Gradflow reads two nested tran
                 "take each derivative on its own")
 
 
-class FuncTransformReader(VjpVmapReader):
+class FuncTransformReader(VmapDerivativeReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.read_early: dict[int, Value] = {}  # transforms of an assert, read before it
@@ -55,13 +57,16 @@ class FuncTransformReader(VjpVmapReader):
     # ---- hooks into the reader ----------------------------------------------------------
     def torch_call(self, path: str, node: ast.Call) -> Value:
         name = transform_name(path)
-        if name is None and path.rpartition(".")[0] in TRANSFORM_MODULES:
+        module, _, short = path.rpartition(".")
+        if module in TRANSFORM_MODULES and short == "functional_call":
+            return self.functional_call(path, node)
+        if name is None and module in TRANSFORM_MODULES:
             raise error_at(node, f"{path} is not read; of torch.func, Gradflow reads "
                                  f"{', '.join(TRANSFORMS)}")
         if name is None:
             return super().torch_call(path, node)
         if name in ("vjp", "jvp"):
-            cached = self.read_early.pop(id(node), None)  # read already, before its assert
+            cached = self.read_early.get(id(node))  # read already, before its assert
             return cached if cached is not None else self.vjp_or_jvp(name, path, node)
         args, kwargs = self.arguments(node)
         if not args and "func" not in kwargs:
@@ -91,7 +96,7 @@ class FuncTransformReader(VjpVmapReader):
 
     def call_value(self, target: Value, node: ast.Call) -> Value:
         if isinstance(target, Py) and isinstance(target.value, Transform):
-            cached = self.read_early.pop(id(node), None)
+            cached = self.read_early.get(id(node))  # kept: the assert may read it twice
             return cached if cached is not None else self.transform_applied(target.value, node)
         if isinstance(target, Py) and isinstance(target.value, VjpFunction):
             return self.vjp_fn_call(target.value, node)
@@ -100,14 +105,17 @@ class FuncTransformReader(VjpVmapReader):
     def statement(self, stmt: ast.stmt) -> None:
         """`assert torch.allclose(g, grad(f)(x))`: the transform inside an assert is made as
         the script makes it, even when the assert itself is checked only after the run."""
-        if isinstance(stmt, ast.Assert):
+        if not isinstance(stmt, ast.Assert):  # f's own statements keep the assert's reads
+            super().statement(stmt)
+            return
+        saved = dict(self.read_early)
+        try:
             for inner in ast.walk(stmt.test):
                 if isinstance(inner, ast.Call) and self.is_transform_call(inner):
                     self.read_early[id(inner)] = self.expr(inner)
-        try:
             super().statement(stmt)
         finally:
-            self.read_early.clear()
+            self.read_early = saved
 
     def jacobians_shown(self, node: ast.expr) -> None:
         """`print(jacrev(f)(x))` shows J and still makes the call, as for jacobian."""
@@ -163,11 +171,16 @@ class FuncTransformReader(VjpVmapReader):
             return self.nested(t, t.fn.value, args, kwargs, node)
         positions = list(t.argnums) if isinstance(t.argnums, tuple) else [t.argnums]
         what = f"torch.func.{t.name}"
+        keys = dict_keys(args[positions[0]]) if isinstance(t.argnums, int) and \
+            t.name != "hessian" and -len(args) <= t.argnums < len(args) else None
         inputs, outputs, returned, aux = self.read_f(
             t.fn, args, kwargs, positions, t.has_aux, what, node,
-            "hessian" if t.name == "hessian" else "jacobian")
+            "hessian" if t.name == "hessian" else "jacobian", dicts=keys is not None)
         tuple_outputs = isinstance(returned, Py) and isinstance(returned.value, tuple)
-        tuple_inputs = isinstance(t.argnums, tuple)
+        if keys is not None and tuple_outputs:
+            raise error_at(node, f"{what} by a dict of tensors is read for an f with one "
+                                 "output")
+        tuple_inputs = isinstance(t.argnums, tuple) or keys is not None
         if t.name in ("grad", "grad_and_value"):
             self.scalar_output(returned, node)
         if t.name == "hessian":
@@ -179,7 +192,8 @@ class FuncTransformReader(VjpVmapReader):
         self.add_call(calls.jacobian(outputs, inputs, tuple_inputs=tuple_inputs,
                                      tuple_outputs=tuple_outputs), node)
         one = Py(GradAnswer(len(self.program), what))
-        row = Py(tuple(one for _ in inputs)) if tuple_inputs else one
+        row = Py(dict.fromkeys(keys, one)) if keys is not None else \
+            Py(tuple(one for _ in inputs)) if tuple_inputs else one
         result = Py(tuple(row for _ in outputs)) if tuple_outputs else row
         if t.name == "grad_and_value":
             value = returned if not t.has_aux else Py((returned, aux))
@@ -194,13 +208,24 @@ class FuncTransformReader(VjpVmapReader):
         if outer.name not in _FIRST_ORDER or inner.name not in _FIRST_ORDER or not plain_fn \
                 or outer.has_aux or inner.has_aux or "value" in outer.name + inner.name \
                 or not isinstance(inner.argnums, int) or outer.argnums != inner.argnums:
+            if plain_fn and outer.argnums != inner.argnums:
+                raise error_at(node, f"{what} by argnums {inner.argnums} inside and "
+                                     f"{outer.argnums} outside is a mixed second derivative, "
+                                     "one block of the Hessian; Gradflow reads the whole of it: "
+                                     "hessian(f, argnums=(i, j))(...) gives every block")
             raise error_at(node, f"{what} {SECOND_ORDER}")
         inputs, outputs, returned, _ = self.read_f(inner.fn, args, kwargs, [inner.argnums],
                                                    False, what, node, "hessian")
         if inner.name == "grad":
             self.scalar_output(returned, node)
         out = self.concrete(returned, node) if isinstance(returned, Pending | Ref) else None
-        if not isinstance(out, torch.Tensor) or out.dim() != 0:
+        if isinstance(out, torch.Tensor) and out.dim() != 0:
+            raise error_at(node, f"{what} of an f whose output has shape {list(out.shape)} is "
+                                 "a Hessian per output element, which no call Gradflow makes "
+                                 "gives (torch.autograd.functional.hessian takes a function of "
+                                 "one number): differentiate one element, f(...)[i], or the "
+                                 "sum of them")
+        if not isinstance(out, torch.Tensor):
             raise error_at(node, f"{what} {SECOND_ORDER}")
         if outer.name == "grad":  # torch's grad of the inner gradient, shaped as x
             self.scalar_output(Ref(inputs[0]), node)

@@ -12,7 +12,8 @@ from typing import Any
 import torch
 
 from engine import calls
-from engine.snippets.func_reading import FuncReading, Transform, relabelled
+from engine.snippets.func_params import ParamDictReader
+from engine.snippets.func_reading import Transform, relabelled
 from engine.snippets.jacobian_call import answer_of
 from engine.snippets.safety import error_at
 from engine.snippets.values import Function, Number, Pending, Py, Ref, Value
@@ -27,7 +28,7 @@ class VjpFunction:
     tuple_outputs: bool
 
 
-class VjpVmapReader(FuncReading):
+class VjpVmapReader(ParamDictReader):
     # ---- vjp and jvp ---------------------------------------------------------------------
     def vjp_or_jvp(self, name: str, path: str, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)
@@ -95,19 +96,31 @@ class VjpVmapReader(FuncReading):
     def vmapped(self, t: Transform, args: list[Value], kwargs: dict[str, Value],
                 node: ast.Call) -> Value:
         """f read on each row of the mapped inputs, the results stacked: the numbers vmap
-        gives, as a graph of plain ops."""
-        if isinstance(t.fn, Py) and isinstance(t.fn.value, Transform):
-            raise error_at(node, f"torch.func.vmap of torch.func.{t.fn.value.name} (one "
-                                 "derivative per sample) is not read: Gradflow reads one call "
-                                 "per derivative; make the call for each sample on its own "
-                                 f"line, e.g. {t.fn.value.name}(f)(x[0])")
+        gives, as a graph of plain ops (vmap of a derivative: func_vmap.py)."""
+        dims = self.vmap_dims(t, args, node)
+        rows = []
+        for i in range(self.vmap_count(args, dims, node)):
+            row = [self.index_value(a, (i,), node) if d == 0 else a
+                   for a, d in zip(args, dims, strict=True)]
+            with self.transformed("torch.func.vmap"):
+                rows.append(self.call_with(t.fn, row, kwargs, node))
+        return self.vmap_stacked(rows, node)
+
+    def vmap_dims(self, t: Transform, args: list[Value], node: ast.Call) -> list[Any]:
+        """in_dims per input, each 0 or None (torch's own check of them first)."""
         self.stand_in_check(node, lambda: torch.func.vmap(
             _stand_in(t.fn), tuple(t.in_dims) if isinstance(t.in_dims, list) else t.in_dims)(
-                *(self.concrete(a, node) for a in args)))
-        dims = t.in_dims if isinstance(t.in_dims, list | tuple) else [t.in_dims] * len(args)
+                *(self.concrete(a, node) if isinstance(a, Pending | Ref | Number) else
+                  a.value for a in args)))
+        dims = list(t.in_dims) if isinstance(t.in_dims, list | tuple) else \
+            [t.in_dims] * len(args)
         if len(dims) != len(args) or any(d not in (0, None) for d in dims) or t.out_dims != 0:
             raise error_at(node, "torch.func.vmap is read with in_dims of 0 or None per input "
                                  "and out_dims=0; move the mapped dimension first")
+        return dims
+
+    def vmap_count(self, args: list[Value], dims: list[Any], node: ast.Call) -> int:
+        """The common size of the mapped inputs along dimension 0."""
         mapped = [a for a, d in zip(args, dims, strict=True) if d == 0]
         if not mapped or not all(isinstance(a, Pending | Ref) for a in mapped):
             raise error_at(node, "torch.func.vmap maps tensors: give at least one tensor "
@@ -117,12 +130,7 @@ class VjpVmapReader(FuncReading):
         if len(sizes) != 1 or -1 in sizes:
             raise error_at(node, "torch.func.vmap's mapped inputs need one common size "
                                  "along dimension 0")
-        rows = []
-        for i in range(sizes.pop()):
-            row = [self.index_value(a, (i,), node) if d == 0 else a
-                   for a, d in zip(args, dims, strict=True)]
-            rows.append(self.call_with(t.fn, row, kwargs, node))
-        return self.vmap_stacked(rows, node)
+        return sizes.pop()
 
     def vmap_stacked(self, rows: list[Value], node: ast.Call) -> Value:
         first = rows[0]

@@ -65,7 +65,7 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions b
                     "torch.autograd (Variable, grad, backward, Function, "
                     "once_differentiable), torch.autograd.functional "
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
-                    "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap), "
+                    "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap, functional_call), "
                     "torch.autograd.forward_ad, torch.autograd.gradcheck, math, random, time "
                     "(its clocks), pdb (set_trace), warnings (filters), itertools (product, "
                     "count) and copy (deepcopy)")
@@ -95,9 +95,9 @@ OUTSIDE_LIBRARIES = {
     "numpy": "numpy is read through calls of its functions (np.exp(a)) and arrays' methods; "
              "this use of it is outside the computation Gradflow reads; write it as such a "
              "call or with torch",
-    "functools": "functools (partial, reduce, caches) wraps functions instead of computing, "
-                 "outside the computation Gradflow reads; call the function with all its "
-                 "arguments written out",
+    "functools": "functools (reduce, caches, wraps) works on functions instead of computing, "
+                 "outside the computation Gradflow reads (of it, partial is read); call the "
+                 "function with all its arguments written out",
     "os": "the operating system (os: files, folders, the environment) is outside the "
           "computation Gradflow reads; remove the line",
     "sys": "the interpreter itself (sys: arguments, paths, exit) is outside the computation "

@@ -141,8 +141,8 @@ H = "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\ny = (x * x)
     ("rows = [torch.autograd.grad(y, x, retain_graph=True)[0] for _ in range(2)]\n"
      "def jac():\n    return torch.stack(rows)\nJ = jac()\n",
      "return torch.stack(rows) computes with what torch.autograd.grad returned"),
-    ("import functools\nf = functools.partial(torch.mul, 2)\n",
-     "functools (partial, reduce, caches) wraps functions instead of computing, outside the "
+    ("import functools\nf = functools.reduce(torch.mul, [x, x])\n",
+     "functools (reduce, caches, wraps) works on functions instead of computing, outside the "
      "computation Gradflow reads"),
     ("y.grad_fn.register_prehook(lambda g: (g[0] * 2,))\n",
      "a hook on a backward node works inside autograd's own machinery, outside the "

@@ -49,16 +49,23 @@ def recording_transforms(inside: list[bool], jacobians: list[Any],
 
             def call(*a: Any, **k: Any) -> Any:
                 outer, answer = outermost(lambda: applied(*a, **k))
-                if outer and name != "vmap":
+                # vmap of a derivative: the stacked derivatives are one answer
+                derivative = name != "vmap" or order > 1
+                if outer and derivative:
                     # grad_and_value: (gradient, value); has_aux: (answer, aux)
-                    with_more = name == "grad_and_value" or options.get("has_aux")
+                    with_more = getattr(func, "with_more", False) if name == "vmap" else \
+                        name == "grad_and_value" or options.get("has_aux")
                     result = answer[0] if with_more else answer
-                    if name == "hessian" or order > 1:
+                    if name == "hessian" or order > 2 or (order > 1 and name != "vmap"):
                         functionals.append({"function": "hessian", "answer": nested(result)})
                     else:
                         jacobians.append(nested(result))
                 return answer
-            call.derivative_order = order if name != "vmap" else 0  # type: ignore[attr-defined]
+            # vmap keeps its f's order (vmap of a plain f: none); with_more: the answer is
+            # the first of a pair
+            call.derivative_order = order if name != "vmap" else order - 1  # type: ignore[attr-defined]
+            call.with_more = getattr(func, "with_more", False) if name == "vmap" else bool(  # type: ignore[attr-defined]
+                name == "grad_and_value" or options.get("has_aux"))
             return call
         return made
 
@@ -86,8 +93,8 @@ def recording_transforms(inside: list[bool], jacobians: list[Any],
             return answer
         return made
 
-    for module in _modules():
-        for name in (*_TRANSFORMS, "vjp", "jvp"):
+    for module in (*_modules(), torch):  # torch.vmap: torch's own name for torch.func.vmap
+        for name in (*_TRANSFORMS, "vjp", "jvp") if module is not torch else ("vmap",):
             original = getattr(module, name, None)
             if original is None:
                 continue

@@ -46,6 +46,8 @@ def nested(answer: Any) -> Any:
     """A jacobian's answer as lists: a tensor's tolist(), a tuple's items in a list."""
     if isinstance(answer, tuple):
         return [nested(a) for a in answer]
+    if isinstance(answer, dict):  # torch.func's answer by a dict of tensors: in its order
+        return [nested(a) for a in answer.values()]
     return None if answer is None else plain(answer.tolist())
 
 

@@ -1,0 +1,149 @@
+"""What torch.func code passes around besides tensors, read as plain values:
+
+- `torch.func.functional_call(model, params, args)`: the model applied with the tensors of
+  `params` (a dict by torch's names, or a tuple of such dicts) in place of its own, as
+  torch swaps them in for the call and back after it; names the model does not have are
+  set and unused, as torch's are;
+- `model.named_buffers()`: the (name, tensor) pairs of a model with no buffers is empty; a
+  model with tensor attributes is refused (which are buffers is torch's bookkeeping);
+- `functools.partial(f, *args, **kwargs)`: f with those arguments first, called (or
+  transformed) as f is, where Python would call it.
+
+A dict of tensors as the input a transform differentiates (`grad(loss)(params, x)`) is a
+tuple of inputs to the jacobian call, the answer a dict by the same names (func_transforms.py).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from engine.snippets.func_reading import FuncPartial, FuncReading
+from engine.snippets.module_kinds import child_names
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.values import Module, Pending, Py, Ref, Value
+
+_FUNCTIONAL_CALL = ("module", "parameter_and_buffer_dicts", "args", "kwargs")
+
+
+class ParamDictReader(FuncReading):
+    def call(self, node: ast.Call) -> Value:
+        if self.module_path(node.func) == "functools.partial":
+            args, kwargs = self.arguments(node)
+            if not args:  # Python's own words
+                raise raised_at(node, TypeError("partial expected at least 1 argument, got 0"))
+            return Py(FuncPartial(args[0], tuple(args[1:]), kwargs))
+        return super().call(node)
+
+    def call_value(self, target: Value, node: ast.Call) -> Value:
+        if isinstance(target, Py) and isinstance(target.value, FuncPartial):
+            args, kwargs = self.arguments(node)
+            return self.call_with(target, args, kwargs, node)
+        return super().call_value(target, node)
+
+    def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:
+        if attr == "named_buffers" and not node.args and not node.keywords:
+            tensors = [name for name, v in _attributes(module) if isinstance(v, Pending | Ref)]
+            tensors += [f"{name}running_mean" for name, m in _modules(module)
+                        if m.options.get("running_mean") is not None]  # a norm's statistics
+            if tensors:
+                raise error_at(node, f"named_buffers() of a model with tensor attributes "
+                                     f"({', '.join(tensors)}) is not read; pass its "
+                                     "parameters alone (dict(model.named_parameters()))")
+            return Py([])
+        return super().module_method(module, attr, node)
+
+    def functional_call(self, path: str, node: ast.Call) -> Value:
+        """torch.func.functional_call(module, params, args, kwargs=None)."""
+        given, kwargs = self.arguments(node)
+        named = dict(zip(_FUNCTIONAL_CALL, given, strict=False))
+        for key, value in kwargs.items():
+            if key not in (*_FUNCTIONAL_CALL, "tie_weights", "strict") or key in named:
+                raise error_at(node, f"{path} has no argument {key}= that Gradflow reads; it "
+                                     "takes the module, the dict of tensors, the args "
+                                     "and kwargs")
+            named[key] = value
+        if any(self.plain(named[k], node) for k in ("strict",) if k in named) or \
+                self.plain(named.get("tie_weights", Py(True)), node) is not True:
+            raise error_at(node, f"{path} is read with strict=False and tie_weights=True "
+                                 "(the defaults)")
+        module = named.get("module")
+        if not (isinstance(module, Py) and isinstance(module.value, Module)):
+            raise error_at(node, f"{path} takes an nn module of the snippet first")
+        swapped = self.tensors_by_name(named.get("parameter_and_buffer_dicts"), path, node)
+        args = named.get("args", Py(()))
+        given_args = list(args.value) if isinstance(args, Py) and isinstance(
+            args.value, tuple) else [args]
+        extra = named.get("kwargs", Py(None))
+        if not (isinstance(extra, Py) and isinstance(extra.value, dict | type(None))):
+            raise error_at(node, f"{path}'s kwargs is a dict")
+        with _swapped_in(module.value, swapped):
+            return self.call_with(module, given_args, dict(extra.value or {}), node)
+
+    def tensors_by_name(self, value: Value | None, path: str, node: ast.Call
+                        ) -> dict[str, Value]:
+        items = value.value if isinstance(value, Py) and isinstance(value.value, tuple) \
+            else (value,)
+        dicts: list[dict[str, Value]] = [d.value for d in items
+                                         if isinstance(d, Py) and isinstance(d.value, dict)]
+        if not dicts or len(dicts) != len(items):
+            raise error_at(node, f"{path} takes a dict of tensors by name (or a tuple of "
+                                 "such dicts) second")
+        merged: dict[str, Value] = {}
+        for d in dicts:
+            twice = sorted(set(d) & set(merged))
+            if twice:  # torch's own words
+                raise raised_at(node, ValueError(f"{twice} appeared in multiple "
+                                                 "dictionaries; behavior of functional call "
+                                                 "is ambiguous"))
+            merged.update(d)
+        if not all(isinstance(k, str) and isinstance(v, Pending | Ref)
+                   for k, v in merged.items()):
+            raise error_at(node, f"{path}'s dicts map names to tensors")
+        return merged
+
+
+@contextmanager
+def _swapped_in(module: Module, tensors: dict[str, Value]) -> Iterator[None]:
+    """The module's parameters (and tensor attributes) named in `tensors` replaced for the
+    call, as torch's functional_call reparametrizes it, and put back after it."""
+    saved: list[tuple[dict[str, Any], str, Any]] = []
+    try:
+        for name, value in tensors.items():
+            owner, _, key = _owner(module, name)
+            if owner is None:
+                continue  # torch sets it as an attribute nothing reads
+            table: dict[str, Any] = owner.params if key in owner.params else owner.attrs
+            if key in table:
+                saved.append((table, key, table[key]))
+                table[key] = value
+        yield
+    finally:
+        for table, key, old in reversed(saved):
+            table[key] = old
+
+
+def _owner(module: Module, name: str) -> tuple[Module | None, str, str]:
+    """The module a dotted name ('fc1.weight') lives in, and its own name there."""
+    *path, key = name.split(".")
+    owner: Module | None = module
+    for part in path:
+        children = dict(zip(child_names(owner), owner.children, strict=True)) \
+            if owner is not None else {}
+        owner = children.get(part)
+    return owner, name, key
+
+
+def _attributes(module: Module) -> Iterator[tuple[str, Any]]:
+    yield from module.attrs.items()
+    for name, child in zip(child_names(module), module.children, strict=True):
+        for key, value in _attributes(child):
+            yield f"{name}.{key}", value
+
+
+def _modules(module: Module, prefix: str = "") -> Iterator[tuple[str, Module]]:
+    yield prefix, module
+    for name, child in zip(child_names(module), module.children, strict=True):
+        yield from _modules(child, f"{prefix}{name}.")
