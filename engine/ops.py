@@ -340,14 +340,19 @@ _SPECS: list[OpSpec] = [
     OpSpec("contiguous", "contiguous", ("input",), "contig", "the same numbers laid out in "
            "order in memory (x.t().contiguous().view(-1)); the gradient passes through "
            "unchanged", "shape", target="Tensor.contiguous"),
-    OpSpec("grad_hook", "register_hook", ("input",), "hook ×k",
-           "the same values; a hook multiplies the gradient passing back by k "
-           "(x.register_hook(lambda g: g * k))", "shape",
-           (Param("scale", "float", 1.0, help="k: the number the hook multiplies by"),
+    OpSpec("grad_hook", "register_hook", ("input",), "hook",
+           "the same values; a hook changes the gradient passing back: multiplies it by k "
+           "(x.register_hook(lambda g: g * k)) or returns an expression of it "
+           "(lambda g: g.clamp(-1, 1))", "shape",
+           (Param("scale", "float", 1.0, help="k: the number the hook multiplies by (when "
+                  "it has no gradient expression)"),
             Param("added_at_call", "int", 0, help="the first call the hook acts on (it was "
                   "registered after the calls before); 0: from the first call"),
             Param("removed_at_call", "int", 0, help="the call its .remove() comes before: "
-                  "that call and later ones pass the gradient unchanged; 0: never removed")),
+                  "that call and later ones pass the gradient unchanged; 0: never removed"),
+            Param("gradient", "expression", "", ("g",), help="what the hook returns, as an "
+                  "expression of the gradient g (numbers and tensors written out); empty: "
+                  "g times scale")),
            impl=scaled_gradient),
     OpSpec("detach", "detach", ("input",), "detach",
            "same values, cut from the graph: no gradient flows back through it", "shape"),

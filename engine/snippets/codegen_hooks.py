@@ -1,5 +1,5 @@
-"""A gradient hook written back as code: `y.register_hook(lambda g: g * k)` where it acts
-on every call; one acting on some calls only (engine/hook_windows.py) is registered before
+"""A gradient hook written back as code: `y.register_hook(lambda g: g * k)` (or the hook's
+gradient expression: `lambda g: g.clamp(-1, 1)`) where it acts on every call; one acting on some calls only (engine/hook_windows.py) is registered before
 the first call it acts on, and its handle's `.remove()` written before the first call it no
 longer acts on, as the script made them."""
 
@@ -19,9 +19,13 @@ def handle_name(doc: Document, node: Node) -> str:
 
 
 def _register(doc: Document, node: Node, removed: bool, name: str | None = None) -> str:
-    scale = float(node.params.get("scale", 1.0))
-    factor = repr(scale) if math.isfinite(scale) else f"float('{scale}')"
-    line = f"{name or node.name}.register_hook(lambda g: g * {factor})"
+    gradient = node.params.get("gradient")
+    if gradient:  # the expression is Python torch runs as it stands (engine/grad_expression.py)
+        returned = gradient
+    else:
+        scale = float(node.params.get("scale", 1.0))
+        returned = f"g * {repr(scale) if math.isfinite(scale) else f'float({str(scale)!r})'}"
+    line = f"{name or node.name}.register_hook(lambda g: {returned})"
     return f"{handle_name(doc, node)} = {line}" if removed else line
 
 
