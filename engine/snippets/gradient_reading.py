@@ -53,9 +53,11 @@ class GradientReader(ast.NodeTransformer):
                 continue
             if isinstance(stmt, ast.Pass):
                 continue
+            kind = type(stmt).__name__.lower()
             raise error_at(stmt, f"{self.what} is read as one expression of the gradient: "
-                                 f"names assigned, then return; `{short_text(stmt)}` (a "
-                                 f"{type(stmt).__name__.lower()} statement) is not read there")
+                                 f"names assigned, then return; `{short_text(stmt)}` (a"
+                                 f"{'n' if kind[0] in 'aeiou' else ''} {kind} statement) is "
+                                 "not read there")
         return None
 
     def assign(self, target: ast.expr, value: ast.expr, stmt: ast.stmt) -> None:

@@ -62,18 +62,25 @@ class HookCalls(TensorCalls):
             self.note_filled_lists(args[0].value, node)
             return Py(HookHandle(None, self.calls_made()))
         source = self.node_of(receiver, node)
-        consumers = self.doc.out_edges(source)
+        # torch runs a tensor's hooks in the order they were registered, each on what the
+        # one before returned: a later hook sits below the earlier ones, nearer the tensor
+        below = source
+        while self.doc.node(below).op == "grad_hook":
+            below = self.doc.in_edges(below)["input"].source
+        consumers = self.doc.out_edges(below)
         made = self.calls_made()  # the calls before act without it (engine/hook_windows.py)
         params: dict[str, Any] = {"scale": scale} if isinstance(scale, float) else {
             "gradient": self.probed(scale, args[0].value, receiver, node)}
         if made:
             params["added_at_call"] = made + 1
-        hooked = self.op_node("grad_hook", [receiver], params, node)
+        hooked = self.op_node("grad_hook", [receiver if below == source else Ref(below)],
+                              params, node)
         assert isinstance(hooked, Ref)
         for edge in consumers:
             self.doc.remove_edge(edge.target, edge.port)
             self.doc.add_edge(hooked.node_id, edge.target, edge.port)
-        self.relabel(receiver, hooked, node)
+        if below == source:
+            self.relabel(receiver, hooked, node)
         return Py(HookHandle(hooked.node_id, made))
 
     def note_filled_lists(self, fn: Function, node: ast.Call) -> None:
@@ -156,6 +163,9 @@ class HookCalls(TensorCalls):
             left_g = isinstance(body.left, ast.Name) and body.left.id == g
             right_g = isinstance(body.right, ast.Name) and body.right.id == g
             other = body.right if left_g else body.left if right_g else None
+            if other is not None and any(isinstance(n, ast.Name) and n.id == g
+                                         for n in ast.walk(other)):
+                other = None  # g / g.norm(): an expression of g on both sides
             if other is not None and (isinstance(body.op, ast.Mult) or left_g):
                 factor = self.in_scope(fn, other)
                 if isinstance(factor, Number) and not isinstance(factor.value, bool):
