@@ -144,6 +144,9 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "index": {"input": ("{g} put back into the picked places, zeros elsewhere",
                         "only the picked elements were used")},
     "grad_hook": {"input": ("{g} · k", "the hook multiplies the gradient by its number")},
+    "custom_backward": {"output": ("nothing", "torch calls the Function's own backward "
+                                   "instead of these ops'"),
+                        "input": ("the Function's backward of {g}", "its own backward")},
     "where": {"condition": ("nothing", "a condition gets no gradient"),
               "input": ("{g} where the condition holds, 0 elsewhere", "only its places count"),
               "other": ("{g} where the condition fails, 0 elsewhere", "only its places count")},
@@ -368,8 +371,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
             rule = _BCE_POS_WEIGHT.get(port)
         if node.op in LOSS_NAMES:  # engine/loss_ops.py, following the node's options
             rule = loss_rule(node.op, node.params, port)
-        if node.params.get("gradient"):  # a hook's or a custom backward's own expression
-            rule = _expression_rule(node.op, str(node.params["gradient"]), port)
+        if node.params.get("gradient") or node.op == "custom_backward":  # its own expression
+            rule = _expression_rule(node.op, str(node.params.get("gradient") or "g"), port)
         if source is None:
             continue
         edge = edges[port]

@@ -13,8 +13,8 @@ nothing to the forward's ops: torch calls the snippet's own backward instead of
 differentiating its forward. The saved tensors the expression reads are saved with
 `save_for_backward`, so a second backward after they were freed raises as torch raises.
 
-Both read `passes` on their autograd node: while it is True the gradient passes unchanged (a
-hook acting on some calls only, engine/hook_windows.py).
+A hook's node reads `passes`: while it is True the gradient passes unchanged (a hook acting
+on some calls only, engine/hook_windows.py).
 """
 
 from __future__ import annotations
@@ -58,13 +58,10 @@ class _CustomBackward(torch.autograd.Function):
         out, tensor, ctx.text, ctx.saves = inputs
         given = {"input": tensor, "output": out}
         ctx.save_for_backward(*(given[name] for name in ctx.saves))
-        ctx.passes = False
 
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[Any, ...]:  # type: ignore[override]
         saved = dict(zip(ctx.saves, ctx.saved_tensors, strict=True))
-        if ctx.passes:
-            return None, grad, None, None
         return None, evaluate(ctx.text, {GRADIENT: grad, **saved}), None, None
 
 

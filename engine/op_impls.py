@@ -64,6 +64,17 @@ def scaled_gradient(tensor: Any, scale: float, added_at_call: int = 0,
     return fixed + (tensor - fixed) * scale
 
 
+def custom_gradient(output: Any, input: Any,  # noqa: A002 - the port's name
+                    gradient: str = "g", function: str = "Function") -> Any:
+    """output's values; backward gives input `gradient` of what arrives (a custom Function's
+    own backward, engine/expression_backward.py) and the forward's ops nothing."""
+    from engine.expression_backward import custom_backward  # deferred: see the docstring
+    from engine.grad_expression import FUNCTION_NAMES, names_used
+
+    saves = tuple(n for n in FUNCTION_NAMES[1:] if n in names_used(gradient, FUNCTION_NAMES))
+    return custom_backward(output, input, gradient, saves)
+
+
 def assigned(input: Any, values: Any, index: Any) -> Any:  # noqa: A002 - torch's name
     """`out[index] = values` on a copy of out: the gradient of out is zero at the set places,
     and values get those places' gradient, as torch's CopySlices gives them."""

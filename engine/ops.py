@@ -18,11 +18,13 @@ from engine.index_text import format_index as format_index  # re-exported: the i
 from engine.index_text import parse_index
 from engine.loss_ops import spec_fields as _loss_spec_fields
 from engine.more_ops import spec_fields as _more_spec_fields
+from engine.grad_expression import FUNCTION_NAMES
 from engine.op_impls import (
     assigned,
     bce_with_logits_weighted,
     concatenated,
     cross_entropy_weighted,
+    custom_gradient,
     einsum_of_two,
     layer_normed,
     overwritten,
@@ -354,6 +356,16 @@ _SPECS: list[OpSpec] = [
                   "expression of the gradient g (numbers and tensors written out); empty: "
                   "g times scale")),
            impl=scaled_gradient),
+    OpSpec("custom_backward", "custom_backward", ("output", "input"), "Fn ∇",
+           "output's values, the result of a custom autograd.Function's forward; backward "
+           "sends input what the Function's own backward returns, and nothing to the "
+           "forward's ops (torch calls that backward instead of differentiating them)",
+           "gradients",
+           (Param("gradient", "expression", "g", FUNCTION_NAMES, help="what the backward "
+                  "returns for input: an expression of the gradient g and the saved input "
+                  "and output"),
+            Param("function", "text", "Function", help="the Function's class name")),
+           impl=custom_gradient),
     OpSpec("detach", "detach", ("input",), "detach",
            "same values, cut from the graph: no gradient flows back through it", "shape"),
     OpSpec("mse_loss", "mse_loss", ("input", "target"), "MSE", "mean squared error loss",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from engine.document import Document, Node
+from engine.grad_expression import FUNCTION_NAMES, GRADIENT, names_used
 from engine.hook_windows import windows
 
 
@@ -48,4 +49,25 @@ def before_call(doc: Document, number: int) -> list[str]:
     return lines
 
 
-__all__ = ["before_call", "hook_lines"]
+def function_lines(node: Node, name: str, args: list[str]) -> list[str]:
+    """A custom_backward node as the autograd.Function it stands for: the forward gives the
+    forward's ops' values, the backward returns the node's expression for the input and
+    nothing for those ops, saving what the expression reads."""
+    text = str(node.params.get("gradient") or GRADIENT)
+    given = str(node.params.get("function", "Function"))
+    cls = f"{given if given.isidentifier() and given.isascii() else 'Function'}_{name}"
+    saves = [n for n in FUNCTION_NAMES[1:] if n in names_used(text, FUNCTION_NAMES)]
+    saved = ", ".join("result" if n == "output" else n for n in saves)
+    forward = ["    @staticmethod", "    def forward(ctx, output, input):",
+               "        result = output.clone()"]
+    if saves:
+        forward.append(f"        ctx.save_for_backward({saved})")
+    backward = ["    @staticmethod", f"    def backward(ctx, {GRADIENT}):"]
+    if saves:
+        backward.append(f"        {', '.join(saves)}, = ctx.saved_tensors")
+    return [f"class {cls}(torch.autograd.Function):", *forward, "        return result", "",
+            *backward, f"        return None, {text}", "", "",
+            f"{name} = {cls}.apply({', '.join(args)})"]
+
+
+__all__ = ["before_call", "function_lines", "hook_lines"]
