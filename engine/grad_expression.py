@@ -71,7 +71,7 @@ def _construct(node: ast.AST) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _is_dtype(node: ast.expr) -> bool:
+def _is_dtype(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
         node.value.id == "torch" and node.attr in DTYPES
 
@@ -244,7 +244,7 @@ def _literal(node: ast.expr) -> Any:
         return -_literal(node.operand)
     if isinstance(node, ast.Call):
         arg = node.args[0]
-        assert isinstance(arg, ast.Constant)
+        assert isinstance(arg, ast.Constant) and isinstance(arg.value, str)
         return float(arg.value)
     assert isinstance(node, ast.Constant)
     return node.value

@@ -4,13 +4,13 @@ or removed between calls (`h.remove()`). Torch applies a hook to the calls made 
 registered; the runner does the same on the one forward graph.
 
 A grad_hook node computes `fixed + (t - fixed) * k` (op_impls.scaled_gradient): backward
-multiplies by k on the way through. One with a gradient expression is one autograd node of
-its own (engine/expression_backward.py) that passes the gradient unchanged while told to. For a hook with a window, the run hooks that product's
+multiplies by k on the way through. For a hook with a window, the run hooks that product's
 two autograd nodes: outside the window the gradient arriving at the product is kept, and
 the node after it receives that gradient itself instead of k times it, exactly what reaches
 `t` in torch while no hook is registered. The forward graph, its saved tensors and its
 freed buffers stay the same: a second backward through freed buffers still raises as torch
-raises."""
+raises. A hook with a gradient expression is one autograd node of its own
+(engine/expression_backward.py) that passes the gradient unchanged while told to."""
 
 from __future__ import annotations
 

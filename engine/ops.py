@@ -13,12 +13,12 @@ from typing import Any
 
 from engine.dtypes import DTYPES as _DTYPES
 from engine.dtypes import FLOAT_DTYPES as _FLOAT_DTYPES
+from engine.grad_expression import FUNCTION_NAMES
 from engine.grad_op import spec_fields as _grad_spec_fields
 from engine.index_text import format_index as format_index  # re-exported: the index key's text
 from engine.index_text import parse_index
 from engine.loss_ops import spec_fields as _loss_spec_fields
 from engine.more_ops import spec_fields as _more_spec_fields
-from engine.grad_expression import FUNCTION_NAMES
 from engine.op_impls import (
     assigned,
     bce_with_logits_weighted,

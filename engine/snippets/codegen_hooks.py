@@ -1,7 +1,9 @@
 """A gradient hook written back as code: `y.register_hook(lambda g: g * k)` (or the hook's
-gradient expression: `lambda g: g.clamp(-1, 1)`) where it acts on every call; one acting on some calls only (engine/hook_windows.py) is registered before
-the first call it acts on, and its handle's `.remove()` written before the first call it no
-longer acts on, as the script made them."""
+gradient expression: `lambda g: g.clamp(-1, 1)`) where it acts on every call; one acting on
+some calls only (engine/hook_windows.py) is registered before the first call it acts on, and
+its handle's `.remove()` written before the first call it no longer acts on, as the script
+made them. A custom Function's own backward (a custom_backward node) is written back as an
+autograd.Function with that backward."""
 
 from __future__ import annotations
 
