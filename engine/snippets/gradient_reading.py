@@ -99,6 +99,11 @@ class GradientReader(ast.NodeTransformer):
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:  # noqa: N802
         if self._outside(node):
             return self.resolve(node)
+        whole = self.own.get(node.value.id) if isinstance(node.value, ast.Name) else None
+        if isinstance(whole, ast.Tuple) and isinstance(node.slice, ast.Constant) and \
+                isinstance(node.slice.value, int) and \
+                -len(whole.elts) <= node.slice.value < len(whole.elts):
+            return copy.deepcopy(whole.elts[node.slice.value])  # grad_input[0]
         raise error_at(node, f"{self.what} indexes the gradient ({short_text(node)}): a "
                              "gradient expression computes on the whole tensor")
 
