@@ -58,6 +58,9 @@ _SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "*
             ast.NotIn: "not in", ast.And: "and", ast.Or: "or"}
 
 
+_LARGEST_EXPONENT = 4096
+
+
 class ExpressionError(ValueError):
     """A construct outside the whitelist; `node` is where it is (its own line and column)."""
 
@@ -205,7 +208,13 @@ def evaluate(text: str, values: dict[str, Any]) -> Any:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.BinOp):
-            return _BINARY[type(node.op)](value(node.left), value(node.right))
+            left, right = value(node.left), value(node.right)
+            if isinstance(node.op, ast.Pow) and isinstance(left, int) and \
+                    isinstance(right, int) and abs(right) > _LARGEST_EXPONENT:
+                # Python would compute the whole integer first (9 ** 9 ** 9 takes minutes)
+                raise ValueError(f"{_construct(node)}: a power of integers past the "
+                                 f"exponent {_LARGEST_EXPONENT}")
+            return _BINARY[type(node.op)](left, right)
         if isinstance(node, ast.UnaryOp):
             return _UNARY[type(node.op)](value(node.operand))
         if isinstance(node, ast.Compare):

@@ -20,7 +20,8 @@ class Param:
     between the brackets of x[...]: integers, slices, None, ...), "bound" (None or a number:
     clamp's min and max), "text" (a string of up to 100 characters: einsum's equation),
     "numbers" (a list of numbers, a 1-d tensor's, [] for none: a loss's class weights),
-    "expression" (a gradient expression of g, engine/grad_expression.py; "" for none).
+    "expression" (a gradient expression, engine/grad_expression.py; "" for none; choices:
+    the names it reads).
     """
 
     name: str
