@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from engine.document import Document, Edge
 from engine.explain_layers import LAYER_RULES
 from engine.format import preview
+from engine.grad_expression import formula
 from engine.grad_op import RULES as GRAD_RULES
 from engine.loss_ops import LOSS_NAMES, ROW_LOSSES, loss_rule
 from engine.loss_ops import RULES as LOSS_RULES
@@ -143,6 +144,9 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
     "index": {"input": ("{g} put back into the picked places, zeros elsewhere",
                         "only the picked elements were used")},
     "grad_hook": {"input": ("{g} · k", "the hook multiplies the gradient by its number")},
+    "custom_backward": {"output": ("nothing", "torch calls the Function's own backward "
+                                   "instead of these ops'"),
+                        "input": ("the Function's backward of {g}", "its own backward")},
     "where": {"condition": ("nothing", "a condition gets no gradient"),
               "input": ("{g} where the condition holds, 0 elsewhere", "only its places count"),
               "other": ("{g} where the condition fails, 0 elsewhere", "only its places count")},
@@ -328,6 +332,18 @@ def _leaf(doc: Document, run: Run, node_id: str) -> list[Line]:
     return [Line(f"AccumulateGrad: {node.name}.grad = {preview(grad)}", "result")]
 
 
+def _expression_rule(op: str, text: str, port: str) -> tuple[str, str] | None:
+    """The expression a hook returns (or a custom Function's backward), of the gradient
+    arriving ({g}) and, for a backward, the tensors it saved ({a} the forward's output,
+    {b} its input); the forward's ops get nothing from a custom backward."""
+    if op == "grad_hook":
+        return formula(text, {"g": "{g}"}), "the hook returns this of the gradient it is given"
+    if port == "output":
+        return "nothing", "torch calls the Function's own backward instead of these ops'"
+    return (formula(text, {"g": "{g}", "input": "{b}", "output": "{a}"}),
+            "the Function's own backward returns this of the gradient it is given")
+
+
 def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
     node = doc.node(node_id)
     spec = get_op(node.op)
@@ -355,6 +371,8 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
             rule = _BCE_POS_WEIGHT.get(port)
         if node.op in LOSS_NAMES:  # engine/loss_ops.py, following the node's options
             rule = loss_rule(node.op, node.params, port)
+        if node.params.get("gradient") or node.op == "custom_backward":  # its own expression
+            rule = _expression_rule(node.op, str(node.params.get("gradient") or "g"), port)
         if source is None:
             continue
         edge = edges[port]

@@ -9,7 +9,8 @@ two autograd nodes: outside the window the gradient arriving at the product is k
 the node after it receives that gradient itself instead of k times it, exactly what reaches
 `t` in torch while no hook is registered. The forward graph, its saved tensors and its
 freed buffers stay the same: a second backward through freed buffers still raises as torch
-raises."""
+raises. A hook with a gradient expression is one autograd node of its own
+(engine/expression_backward.py) that passes the gradient unchanged while told to."""
 
 from __future__ import annotations
 
@@ -43,16 +44,30 @@ class Bypass:
     """The gradient passes the hook node unchanged while `on` (no hook registered)."""
 
     def __init__(self, out: torch.Tensor) -> None:
-        self.on = False
+        self._on = False
         self._arriving: list[Any] = []
+        self._switch: Any = None
         add = out.grad_fn
         if add is None:
             return  # nothing flows back through it: nothing to pass by
+        if hasattr(add, "passes"):  # a gradient expression: its backward reads the switch
+            self._switch = add  # (engine/expression_backward.py)
+            return
         product = next(fn for fn, _ in add.next_functions if fn is not None)
         before = product.next_functions[0][0]  # (t - fixed): the node the product sends to
         product.register_prehook(self._keep)
         if before is not None:
             before.register_prehook(self._unscaled)
+
+    @property
+    def on(self) -> bool:
+        return self._on
+
+    @on.setter
+    def on(self, on: bool) -> None:
+        self._on = on
+        if self._switch is not None:
+            self._switch.passes = on
 
     def _keep(self, grad_outputs: tuple[Any, ...]) -> None:
         self._arriving[:] = grad_outputs if self.on else ()

@@ -37,6 +37,8 @@ NUMBER_DIGITS = Limit("digits in one integer", 4_000)
 FILE_BYTES = Limit("bytes in a graph file", 50 * 1024 * 1024)
 FILE_NESTING = Limit("levels of nesting in a graph file", 64)
 TEXT_CHARACTERS = Limit("characters in a title or description", 100_000)
+# a hook's or a custom backward's gradient expression, tensors written out included
+HOOK_EXPRESSION_CHARACTERS = Limit("characters in a gradient expression", 200_000)
 NAME_CHARACTERS = Limit("characters in a name", 200)
 NODE_ID_CHARACTERS = Limit("characters in a node id", 64)
 JACOBIAN_ENTRIES = Limit("Jacobian entries shown in the lens", 64 * 64)

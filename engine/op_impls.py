@@ -49,13 +49,30 @@ def einsum_of_two(input: Any, other: Any, equation: str = "ij,jk->ik") -> Any:  
 
 
 def scaled_gradient(tensor: Any, scale: float, added_at_call: int = 0,
-                    removed_at_call: int = 0) -> Any:
+                    removed_at_call: int = 0, gradient: str = "") -> Any:
     """Forward: the same values. Backward: the gradient times `scale`, computed as torch
-    computes `g * k` in a hook `lambda g: g * k` (the product of the gradient and a number).
+    computes `g * k` in a hook `lambda g: g * k` (the product of the gradient and a number);
+    with a `gradient` expression, that expression of the gradient, computed by torch while
+    backward runs (engine/expression_backward.py).
     In the calls outside [added_at_call, removed_at_call) the run passes the gradient past
-    the product unchanged (engine/hook_windows.py), as torch does with no hook registered."""
+    the hook unchanged (engine/hook_windows.py), as torch does with no hook registered."""
+    if gradient:
+        from engine.expression_backward import hooked  # deferred: see the module docstring
+
+        return hooked(tensor, gradient)
     fixed = tensor.detach()
     return fixed + (tensor - fixed) * scale
+
+
+def custom_gradient(output: Any, input: Any,  # noqa: A002 - the port's name
+                    gradient: str = "g", function: str = "Function") -> Any:
+    """output's values; backward gives input `gradient` of what arrives (a custom Function's
+    own backward, engine/expression_backward.py) and the forward's ops nothing."""
+    from engine.expression_backward import custom_backward  # deferred: see the docstring
+    from engine.grad_expression import FUNCTION_NAMES, names_used
+
+    saves = tuple(n for n in FUNCTION_NAMES[1:] if n in names_used(gradient, FUNCTION_NAMES))
+    return custom_backward(output, input, gradient, saves)
 
 
 def assigned(input: Any, values: Any, index: Any) -> Any:  # noqa: A002 - torch's name

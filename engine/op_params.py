@@ -19,7 +19,9 @@ class Param:
     pad), "dtype" (a dtype name), "index" (the text
     between the brackets of x[...]: integers, slices, None, ...), "bound" (None or a number:
     clamp's min and max), "text" (a string of up to 100 characters: einsum's equation),
-    "numbers" (a list of numbers, a 1-d tensor's, [] for none: a loss's class weights).
+    "numbers" (a list of numbers, a 1-d tensor's, [] for none: a loss's class weights),
+    "expression" (a gradient expression, engine/grad_expression.py; "" for none; choices:
+    the names it reads).
     """
 
     name: str
@@ -58,6 +60,15 @@ def check_param(param: Param, value: Any) -> Any:
             return tuple(value)
     if param.kind == "text" and isinstance(value, str) and 0 < len(value.strip()) <= 100:
         return value.strip()
+    if param.kind == "expression" and isinstance(value, str):
+        from engine.grad_expression import check_text
+
+        if not value.strip():
+            return ""
+        try:  # choices: the names it reads (a hook's g; a backward's saved tensors too)
+            return check_text(value, param.choices or ("g",))
+        except ValueError as exc:
+            raise ValueError(f"{param.name} may not use {exc}") from None
     if param.kind == "ints" and isinstance(value, list | tuple) and all(is_int(v) for v in value):
         return list(value)
     if param.kind == "numbers" and isinstance(value, list | tuple) and all(
@@ -78,5 +89,6 @@ def check_param(param: Param, value: Any) -> Any:
         "ints": "a list of integers",
         "numbers": "a list of numbers ([] for none)",
         "text": "a text of 1 to 100 characters",
+        "expression": "a gradient expression of g",
     }[param.kind]
     raise ValueError(f"{param.name} must be {expected}, not {value!r}")

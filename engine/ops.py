@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.dtypes import DTYPES as _DTYPES
 from engine.dtypes import FLOAT_DTYPES as _FLOAT_DTYPES
+from engine.grad_expression import FUNCTION_NAMES
 from engine.grad_op import spec_fields as _grad_spec_fields
 from engine.index_text import format_index as format_index  # re-exported: the index key's text
 from engine.index_text import parse_index
@@ -23,6 +24,7 @@ from engine.op_impls import (
     bce_with_logits_weighted,
     concatenated,
     cross_entropy_weighted,
+    custom_gradient,
     einsum_of_two,
     layer_normed,
     overwritten,
@@ -340,15 +342,30 @@ _SPECS: list[OpSpec] = [
     OpSpec("contiguous", "contiguous", ("input",), "contig", "the same numbers laid out in "
            "order in memory (x.t().contiguous().view(-1)); the gradient passes through "
            "unchanged", "shape", target="Tensor.contiguous"),
-    OpSpec("grad_hook", "register_hook", ("input",), "hook ×k",
-           "the same values; a hook multiplies the gradient passing back by k "
-           "(x.register_hook(lambda g: g * k))", "shape",
-           (Param("scale", "float", 1.0, help="k: the number the hook multiplies by"),
+    OpSpec("grad_hook", "register_hook", ("input",), "hook",
+           "the same values; a hook changes the gradient passing back: multiplies it by k "
+           "(x.register_hook(lambda g: g * k)) or returns an expression of it "
+           "(lambda g: g.clamp(-1, 1))", "shape",
+           (Param("scale", "float", 1.0, help="k: the number the hook multiplies by (when "
+                  "it has no gradient expression)"),
             Param("added_at_call", "int", 0, help="the first call the hook acts on (it was "
                   "registered after the calls before); 0: from the first call"),
             Param("removed_at_call", "int", 0, help="the call its .remove() comes before: "
-                  "that call and later ones pass the gradient unchanged; 0: never removed")),
+                  "that call and later ones pass the gradient unchanged; 0: never removed"),
+            Param("gradient", "expression", "", ("g",), help="what the hook returns, as an "
+                  "expression of the gradient g (numbers and tensors written out); empty: "
+                  "g times scale")),
            impl=scaled_gradient),
+    OpSpec("custom_backward", "custom_backward", ("output", "input"), "Fn ∇",
+           "output's values, the result of a custom autograd.Function's forward; backward "
+           "sends input what the Function's own backward returns, and nothing to the "
+           "forward's ops (torch calls that backward instead of differentiating them)",
+           "gradients",
+           (Param("gradient", "expression", "g", FUNCTION_NAMES, help="what the backward "
+                  "returns for input: an expression of the gradient g and the saved input "
+                  "and output"),
+            Param("function", "text", "Function", help="the Function's class name")),
+           impl=custom_gradient),
     OpSpec("detach", "detach", ("input",), "detach",
            "same values, cut from the graph: no gradient flows back through it", "shape"),
     OpSpec("mse_loss", "mse_loss", ("input", "target"), "MSE", "mean squared error loss",

@@ -21,6 +21,7 @@ from engine.shape_rules_layers import layer_shape
 ASK_TORCH: Any = object()  # the rules here do not cover this case
 _SAME = frozenset({"neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs",
                    "square", "clone", "contiguous", "detach", "grad_hook", "clamp", "leaky_relu",
+                   "custom_backward",
                    "hardtanh", "relu6", "elu", "softplus", "gelu", "sign", "reciprocal", "rsqrt",
                    "tan", "atan", "asin", "acos", "sinh", "cosh", "erf", "log1p", "expm1",
                    "log2", "log10", "round", "floor", "ceil", "trunc"})

@@ -33,7 +33,7 @@ from engine.loss_ops import LOSS_NAMES
 from engine.more_ops import ACTIVATIONS as MORE_ACTIVATIONS
 from engine.names import normal_name
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
-from engine.snippets.codegen_hooks import before_call, hook_lines
+from engine.snippets.codegen_hooks import before_call, function_lines, hook_lines
 from engine.snippets.codegen_layers import LAYER_FUNCTIONAL, layer_expression
 from engine.snippets.codegen_paths import path_nodes, private_nodes
 from engine.snippets.tables import number_name
@@ -85,6 +85,10 @@ def _node_lines(doc: Document, node: Node, inline: set[str],
     """`name = expression`; `names` renames nodes (a node f computes again, under its own
     local name)."""
     name = (names or {}).get(node.id, node.name)
+    if node.op == "custom_backward":  # a Function's own backward: a class of its own
+        edges = doc.in_edges(node.id)
+        return function_lines(node, name, [_operand(doc.node(edges[p].source), inline, names)
+                                           for p in ("output", "input")])
     lines = [f"{name} = {_expression(doc, node, inline, names)}"]
     if node.op == LEAF and node.grad is not None:  # the .grad earlier steps left behind
         lines.append(f"{name}.grad = {_tensor(node.grad, node.dtype, None)}")

@@ -8,10 +8,13 @@ save_for_backward, saved_tensors, needs_input_grad, attributes (`ctx.k = k`),
 mark_non_differentiable, set_materialize_grads; the `setup_context(ctx, inputs, output)`
 style too.
 
-The document runs autograd's derivative of those ops, never the snippet's backward: so each
-backward call that sends a gradient to a Function's output has the backward read on those
-numbers and compared with autograd's (function_check.py). One whose backward gives other
-numbers (a straight-through estimator, a gradient reversal, a bug) is refused.
+A backward that is not the forward's derivative (a straight-through estimator, a gradient
+reversal, a clipped gradient) and reads as an expression of the gradient is applied as torch
+applies it, by a custom_backward node (custom_backwards.py). Otherwise the document runs
+autograd's derivative of the forward's ops: each backward call that sends a gradient to a
+Function's output has the backward read on those numbers and compared with autograd's
+(function_check.py), and one that gives other numbers is refused, saying why its backward
+was not read as an expression.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import networkx as nx
 
 from engine.calls import Call
 from engine.ops import LEAF
+from engine.snippets.custom_backwards import differs_from_forward, read_backward, returned_for
 from engine.snippets.function_check import (
     Application,
     Ctx,
@@ -55,6 +59,7 @@ class CustomFunctions(NumpyReader):
         self.custom_applications: list[Application] = []  # still in the document, to check
         self.custom_checked: list[Application] = []  # gone from it (a finished training step)
         self.call_lines: dict[int, int] = {}  # id(call) (-1: PRIMARY) -> its latest line
+        self.custom_backward_notes: list[str] = []  # Functions whose own backward is applied
 
     # ---- the class statement -----------------------------------------------------------
     def define_class(self, stmt: ast.ClassDef) -> None:
@@ -260,9 +265,33 @@ class CustomFunctions(NumpyReader):
             outputs.append(node_id)
             given.append(value)
         order = list(nx.topological_sort(self.doc.graph.subgraph(inside)))
-        self.custom_applications.append(Application(cls, ctx, node, inputs, names,
-                                                    input_ids, outputs, order))
+        app = Application(cls, ctx, node, inputs, names, input_ids, outputs, order)
+        if not self.own_backward(app, given, node):  # snippets/custom_backwards.py
+            self.custom_applications.append(app)
         return Py(tuple(given)) if many else given[0]
+
+    def own_backward(self, app: Application, given: list[Value], node: ast.Call) -> bool:
+        """A backward that is not the forward's derivative: the output in `given` becomes a
+        custom_backward node that applies it. False: the forward's ops carry the gradient
+        (checked on every call); `app.unread` says why the backward was not read."""
+        try:
+            text = read_backward(self, app)
+        except ImportError_ as exc:
+            if type(exc) is not ImportError_:
+                raise
+            app.unread = f"{exc.reason} (line {exc.line})"
+            return False
+        if not differs_from_forward(self, app, text):
+            return False
+        index = next(n for n, i in enumerate(app.output_ids) if i is not None)
+        number = returned_for(app)
+        given[index] = self.op_node("custom_backward", [given[index], app.inputs[number]],
+                                    {"gradient": text, "function": app.cls.name}, node)
+        self.custom_backward_notes.append(
+            f"{app.cls.name}.apply was read as its forward's torch ops, and torch calls its "
+            f"own backward, which is not their derivative: {app.names[number]} gets {text} "
+            "of the gradient g.")
+        return True
 
     def refuse_outer_grads(self, cls: FunctionClass, inside: list[str], inputs: set[str],
                            node: ast.Call) -> None:
@@ -313,7 +342,8 @@ class CustomFunctions(NumpyReader):
 
             twin = self.doc.twin()
             self.check_applications(twin, run(twin, level=GRADS))
-        note = described([*self.custom_checked, *self.custom_applications])
+        note = " ".join([described([*self.custom_checked, *self.custom_applications]),
+                         *dict.fromkeys(self.custom_backward_notes)]).strip()
         if note:
             self.doc.description = f"{self.doc.description} {note}".strip()
 

@@ -65,6 +65,8 @@ class Application:
     inside: list[str]  # the nodes the forward made, in graph order
     checked_calls: set[int] = field(default_factory=set)
     reached: int = 0  # calls whose gradient reached it (each one checked)
+    unread: str = ""  # why its backward could not be read as an expression (custom_backwards)
+    read_input: str | None = None  # the input node its read backward gives a gradient to
 
     def unchecked_calls(self, calls: list[Any]) -> bool:
         """Whether a backward or grad call of these was not checked yet."""
@@ -115,7 +117,9 @@ def check_once(reader: Any, app: Application, arrived: list[torch.Tensor | None]
                 f"forward: for the gradient {call} sends to {name}.apply, it gives "
                 f"{app.names[number]} {differs}. Gradflow shows autograd's own derivative of "
                 f"the forward's ops, so it cannot show this Function; to see autograd's, "
-                f"call the forward's ops without the Function"))
+                f"call the forward's ops without the Function"
+                + (f". Its backward was not read as an expression of the gradient, which "
+                   f"Gradflow would apply as torch does: {app.unread}" if app.unread else "")))
 
 
 def forward_vjp(reader: Any, app: Application,

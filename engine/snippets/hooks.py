@@ -1,6 +1,8 @@
 """Gradient hooks in a snippet: `t.register_hook(lambda g: g * k)` becomes a grad_hook node
 between t and its uses (a hook that only prints changes nothing), and the handle it returns
-reads `.remove()`.
+reads `.remove()`. A hook returning another expression of g (`g.clamp(-1, 1)`, `g * mask`)
+keeps that expression in the node (snippets/gradient_reading.py), applied by torch while
+backward runs.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Any
 
 import torch
 
+from engine.grad_expression import GRADIENT, HOOK_NAMES, evaluate
+from engine.snippets.gradient_reading import GradientReader, checked, literal
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.tensorcalls import TensorCalls
 from engine.snippets.values import Function, HookHandle, Number, Py, Ref, Value
@@ -58,15 +62,25 @@ class HookCalls(TensorCalls):
             self.note_filled_lists(args[0].value, node)
             return Py(HookHandle(None, self.calls_made()))
         source = self.node_of(receiver, node)
-        consumers = self.doc.out_edges(source)
+        # torch runs a tensor's hooks in the order they were registered, each on what the
+        # one before returned: a later hook sits below the earlier ones, nearer the tensor
+        below = source
+        while self.doc.node(below).op == "grad_hook":
+            below = self.doc.in_edges(below)["input"].source
+        consumers = self.doc.out_edges(below)
         made = self.calls_made()  # the calls before act without it (engine/hook_windows.py)
-        hooked = self.op_node("grad_hook", [receiver], {"scale": scale, "added_at_call": made + 1}
-                              if made else {"scale": scale}, node)
+        params: dict[str, Any] = {"scale": scale} if isinstance(scale, float) else {
+            "gradient": self.probed(scale, args[0].value, receiver, node)}
+        if made:
+            params["added_at_call"] = made + 1
+        hooked = self.op_node("grad_hook", [receiver if below == source else Ref(below)],
+                              params, node)
         assert isinstance(hooked, Ref)
         for edge in consumers:
             self.doc.remove_edge(edge.target, edge.port)
             self.doc.add_edge(hooked.node_id, edge.target, edge.port)
-        self.relabel(receiver, hooked, node)
+        if below == source:
+            self.relabel(receiver, hooked, node)
         return Py(HookHandle(hooked.node_id, made))
 
     def note_filled_lists(self, fn: Function, node: ast.Call) -> None:
@@ -113,9 +127,10 @@ class HookCalls(TensorCalls):
                 **params, "removed_at_call": self.calls_made() + 1})
         return Py(None)
 
-    def hook_scale(self, fn: Function, node: ast.AST) -> float | None:
-        """k of a hook that returns g * k, k * g, g / k, -g or g; None when it returns
-        nothing (prints)."""
+    def hook_scale(self, fn: Function, node: ast.AST) -> float | str | None:
+        """k of a hook that returns g * k, k * g, g / k, -g or g; the gradient expression
+        (engine/grad_expression.py) of one that returns something else of g; None when it
+        returns nothing (prints)."""
         params = fn.node.args.args
         if isinstance(fn.node, ast.Lambda):
             body: ast.expr | None = fn.node.body
@@ -137,6 +152,8 @@ class HookCalls(TensorCalls):
         if body is None or _prints(body) or (isinstance(body, ast.Constant)
                                              and body.value is None):
             return None
+        if not isinstance(fn.node, ast.Lambda) and len(fn.node.body) > 1:
+            return self.hook_expression(fn, g, node)  # lines before: their names are its own
         if isinstance(body, ast.Name) and body.id == g:
             return 1.0
         if isinstance(body, ast.UnaryOp) and isinstance(body.op, ast.USub) and isinstance(
@@ -146,13 +163,53 @@ class HookCalls(TensorCalls):
             left_g = isinstance(body.left, ast.Name) and body.left.id == g
             right_g = isinstance(body.right, ast.Name) and body.right.id == g
             other = body.right if left_g else body.left if right_g else None
+            if other is not None and any(isinstance(n, ast.Name) and n.id == g
+                                         for n in ast.walk(other)):
+                other = None  # g / g.norm(): an expression of g on both sides
             if other is not None and (isinstance(body.op, ast.Mult) or left_g):
                 factor = self.in_scope(fn, other)
                 if isinstance(factor, Number) and not isinstance(factor.value, bool):
                     return float(factor.value) if isinstance(body.op, ast.Mult) \
                         else 1.0 / factor.value
-        raise error_at(node, "a hook is read when it multiplies or divides the gradient by a "
-                             "number, e.g. lambda g: g * 2")
+        return self.hook_expression(fn, g, node)
+
+    def hook_expression(self, fn: Function, g: str, node: ast.AST) -> str:
+        """The hook's returned gradient as an expression of g, the names it reads from
+        outside written out as their values now, when it is registered."""
+        what = f"the hook {fn.name}"
+
+        def resolve(expr: ast.expr) -> ast.expr:
+            return literal(self.in_scope(fn, expr), expr, what,
+                           lambda v: self.concrete(v, expr))
+
+        reader = GradientReader(what, {g: ast.Name(id=GRADIENT, ctx=ast.Load())}, resolve,
+                                self.module_path)
+        if isinstance(fn.node, ast.Lambda):
+            tree: ast.expr | None = reader.read(fn.node.body)
+        else:
+            tree = reader.body(fn.node.body)
+        if tree is None:  # the gradient as it is: returning None leaves it
+            return GRADIENT
+        return checked(what, tree, HOOK_NAMES)
+
+    def probed(self, text: str, fn: Function, receiver: Value, node: ast.AST) -> str:
+        """The expression tried once on a zero gradient of the tensor's shape and dtype:
+        what torch would raise when backward reaches the hook is said here, in its words."""
+        t = self.concrete(receiver, node)
+        g = torch.zeros_like(t, dtype=t.dtype)
+        try:
+            out = evaluate(text, {GRADIENT: g})
+        except Exception as exc:  # torch's own error when the hook runs
+            raise error_at(node, f"the hook {fn.name} raises when backward reaches it: "
+                                 f"{type(exc).__name__}: {exc}") from None
+        if not isinstance(out, torch.Tensor) or out.shape != g.shape:
+            raise error_at(node, f"backward would stop at the hook: RuntimeError: hook "
+                                 f"'{fn.name}' has changed the size of value")
+        if out.dtype != g.dtype:
+            raise error_at(node, f"backward would stop at the hook: RuntimeError: hook "
+                                 f"'{fn.name}' has changed the type of value (was "
+                                 f"{g.type()} got {out.type()})")
+        return text
 
     def in_scope(self, fn: Function, expr: ast.expr) -> Value:
         saved = self.env

@@ -41,8 +41,8 @@ _FUNCTIONS_ONLY = ("cosine_similarity",)
 # F.<name> with arguments the registry does not hold (mode=): read by functionals.py
 READ_APART = ("pad", "layer_norm", "einsum")
 _NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, *_FUNCTIONS_ONLY, *READ_APART, "leaf", "constant",
-                    "linear", "index", "to", "grad_hook", "setitem", "cat", "where",
-                    "overwritten")
+                    "linear", "index", "to", "grad_hook", "custom_backward", "setitem", "cat",
+                    "where", "overwritten")
 
 _METHOD_ONLY = ("expand", "repeat", "contiguous")  # x.expand(2, 3); no torch.expand
 

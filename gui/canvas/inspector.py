@@ -31,8 +31,8 @@ from gui.canvas.commands import UpdateNodeCommand, push
 def parse_param(param: Param, text: str) -> Any:
     """Text typed for `param` → its value; ValueError with a readable reason otherwise."""
     stripped = text.strip()
-    if param.kind == "text":  # einsum's equation: the text itself, no literal to parse
-        return check_param(param, stripped)
+    if param.kind in ("text", "expression"):  # einsum's equation, a hook's gradient
+        return check_param(param, stripped)  # expression: the text itself, no literal
     if param.kind in ("dims", "bound") and stripped in ("", "None", "none"):
         return None
     try:

@@ -239,8 +239,10 @@ class Half(Function):
         return t / 2
 
     @staticmethod
-    def backward(ctx, upstream):
-        return upstream * 7
+    def backward(ctx, upstream):  # not an expression (a write into a place): checked if reached
+        out = upstream.clone()
+        out[0] = 0
+        return out * 7
 
 c = torch.ones(3, requires_grad=True)
 unused = Half.apply(c)

@@ -1,6 +1,7 @@
-"""The inspector edits a text param (einsum's equation) as the text typed, one undo step
-each; a text the registry refuses keeps the last equation and says why; the run that follows
-is torch's einsum of the new equation."""
+"""The inspector edits a text param (einsum's equation, a hook's gradient expression) as the
+text typed, one undo step each; a text the registry refuses keeps the last one and says why
+(naming what a gradient expression may not use); the run that follows is torch's einsum of
+the new equation, or torch's own hook of the new expression."""
 
 from __future__ import annotations
 
@@ -57,3 +58,32 @@ def test_einsum_equation_is_edited_as_text(qtbot, win) -> None:
     win.undo_stack.undo()  # the refused text made no step: one undo goes back to the start
     assert doc.node(e).params["equation"] == "ij,jk->ik"
     assert field.editor.text() == "ij,jk->ik"  # the form follows undo
+
+
+def test_a_hooks_gradient_expression_is_shown_and_edited_as_text(qtbot, win) -> None:
+    doc = win.doc
+    a = doc.add_node(LEAF, "a", value=[1.0, -2.0, 3.0], requires_grad=True).id
+    h = win.editor.add_node("grad_hook", QPointF(300, 0))
+    doc.add_edge(a, h, "input")
+    doc.update_node(h, params={**doc.node(h).params, "gradient": "g.clamp(-1, 1)"})
+    win.inspector.set_node(h)
+    field = win.inspector.fields["param:gradient"]
+    assert field.editor.text() == "g.clamp(-1, 1)"
+    steps = win.undo_stack.count()
+
+    field.editor.setText(" g * 3 + 1 ")
+    qtbot.keyClick(field.editor, Qt.Key.Key_Return)
+    assert doc.node(h).params["gradient"] == "g * 3 + 1"
+    assert win.undo_stack.count() == steps + 1 and not field.message.isVisibleTo(win.inspector)
+
+    field.editor.setText("g.numpy()")
+    qtbot.keyClick(field.editor, Qt.Key.Key_Return)
+    assert "gradient may not use .numpy()" in field.message.text()
+    assert doc.node(h).params["gradient"] == "g * 3 + 1"
+
+    doc.update_node(h, is_output=True, seed=[1.0, 0.5, -2.0])
+    result = run(doc)
+    x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    x.register_hook(lambda g: g * 3 + 1)
+    x.clone().backward(torch.tensor([1.0, 0.5, -2.0]))
+    assert torch.equal(result.leaf_grads[a], x.grad)
