@@ -440,6 +440,31 @@ y = fc2(h)
 y.pow(2).sum().backward(retain_graph=True)
 y.sum().backward()
 """ + PROBE,
+    # a hook that scales, removed between calls: what a later hook is given changes with it
+    "scale_hook_removed_then_append_sees_it_gone": """import torch
+grads = []
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x * 3
+h = y.register_hook(lambda g: g * 10)
+y.register_hook(lambda g: grads.append(g))
+loss = (y * y).sum()
+loss.backward(retain_graph=True)
+h.remove()
+loss.backward(retain_graph=True)
+y.register_hook(lambda g: g * -1)
+y.register_hook(lambda g: grads.append(g))
+loss.backward()
+""" + PROBE,
+    "two_outputs_autograd_backward": """import torch
+grads = []
+x = torch.tensor([0.5, -1.5], requires_grad=True)
+a = x.sigmoid()
+b = x.tanh()
+a.register_hook(lambda g: grads.append(g))
+b.register_hook(lambda g: grads.append(g))
+x.register_hook(lambda g: grads.append(g))
+torch.autograd.backward([a.sum(), (b * 2).sum()])
+""" + PROBE,
     # the hook reads the loop's variable: it runs before the loop goes on, as in torch
     "loop_variable_in_hook": """import torch
 store = {}
