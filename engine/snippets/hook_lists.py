@@ -118,7 +118,13 @@ class HookLists(TrainingReader):
                 isinstance(node.args[0], ast.Name) and node.args[0].id == "print"
                 and "print" not in self.env):
             return None
-        given = self.arguments(node)
+        arg = node.args[0]
+        held = self.env.get(arg.value.id) if isinstance(arg, ast.Attribute) and isinstance(
+            arg.value, ast.Name) and arg.attr == "append" else None
+        if isinstance(held, Py) and isinstance(held.value, list):  # register_hook(grads.append)
+            given: tuple[list[Value], dict[str, Value]] = ([Py(_bound_append(held, arg))], {})
+        else:
+            given = self.arguments(node)
         self.hook_arguments[id(node)] = given
         (value,) = given[0]
         return value.value if isinstance(value, Py) and isinstance(value.value, Function) \
@@ -363,6 +369,16 @@ def stores(fn: ast.FunctionDef | ast.Lambda) -> bool:
                     node.targets if isinstance(node, ast.Assign) else [node.target])):
             return True
     return False
+
+
+def _bound_append(held: Py, where: ast.AST) -> Function:
+    """`grads.append` given as the hook: `lambda g: grads.append(g)` on that very list (a
+    later `grads = []` does not change which list the bound method fills)."""
+    hook = ast.parse("lambda g: hooked_list.append(g)", mode="eval").body
+    assert isinstance(hook, ast.Lambda)
+    for part in ast.walk(hook):  # anything said about it points at the snippet's line
+        ast.copy_location(part, where)
+    return Function(hook, scope={"hooked_list": held})
 
 
 def _receiver_text(node: ast.Call) -> str:

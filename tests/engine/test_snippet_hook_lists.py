@@ -465,6 +465,16 @@ b.register_hook(lambda g: grads.append(g))
 x.register_hook(lambda g: grads.append(g))
 torch.autograd.backward([a.sum(), (b * 2).sum()])
 """ + PROBE,
+    # the list's own bound method as the hook: it fills that list, whatever the name holds later
+    "bound_append": """import torch
+grads = []
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x * x
+y.register_hook(grads.append)
+kept, grads = grads, []
+y.sum().backward()
+grads = kept
+""" + PROBE,
     # the hook reads the loop's variable: it runs before the loop goes on, as in torch
     "loop_variable_in_hook": """import torch
 store = {}
