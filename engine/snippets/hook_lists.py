@@ -284,7 +284,9 @@ class HookLists(TrainingReader):
         tensor it returns run first (outermost wrap first), then the module's pre-hooks and
         full hooks, then the hooks registered inside it (a forward hook's). A full hook
         whose input requires grad runs when that input's gradient is known, before the
-        hooks on the input itself."""
+        hooks on the input itself (torch runs it at its input wrap, which becomes ready
+        with the input when the module is the input's only use, as `input_gradient` asks;
+        a node of another branch whose turn falls between the two is not told apart)."""
         wraps = self.wraps.get(tensor, [])
 
         def key(s: Sink) -> tuple[int, int]:
