@@ -12,6 +12,7 @@ and its handle), `modules` (nn.Linear, Sequential, losses, nn.Parameter), `pybui
 (builtins, math, what a for loop visits), `pyexpr` (comparisons, attributes, methods),
 `functions` (def and lambda, inlined at each call), `statements` (assignment, if, loops),
 `blocks` (with, try, assert), `inplace` (y += 1 against torch's version counter), `program`
-(the calls after the graph: a second backward, .grad resets, autograd.grad) and `reader`
-(backward calls). `tables` holds the spellings, `values` the kinds of value.
+(the calls after the graph: a second backward, .grad resets, autograd.grad), `hook_lists`
+and `module_grad_hooks` (what a gradient hook stores, filled after each call as torch fills
+it) and `reader` (backward calls). `tables` holds the spellings, `values` the kinds of value.
 """

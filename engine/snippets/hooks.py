@@ -23,22 +23,9 @@ from engine.snippets.values import Function, HookHandle, Number, Py, Ref, Value
 class HookCalls(TensorCalls):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # lists a hook appends the gradient to (`grads.append(g)`), by id, with the list kept
-        # alive and the hooked tensor's name: torch fills them while backward runs, the
-        # reader does not, so reading one is refused rather than answered from an empty list
-        self.hook_filled: dict[int, tuple[list[Any], list[str]]] = {}
-        self._noting = False  # reading a hook's own body, where the list is only named
-
-    def lookup(self, node: ast.Name) -> Value:
-        value = super().lookup(node)
-        if isinstance(value, Py) and id(value.value) in self.hook_filled and not self._noting:
-            tensors = " and ".join(self.hook_filled[id(value.value)][1])
-            hooks = "hooks" if " and " in tensors else "hook"
-            raise error_at(node, f"{node.id} is filled by the {hooks} on {tensors} while "
-                                 "backward runs: computing with it is outside the computation "
-                                 f"Gradflow reads (the gradient a hook sees is the ∇ line on "
-                                 f"its tensor's card; print({node.id}) is fine)")
-        return value
+        # lists and dicts a hook fills that the reader cannot fill as torch does, by id,
+        # kept alive, with the hooked tensor's name (hook_lists.py refuses reading them)
+        self.hook_filled: dict[int, tuple[Any, list[str]]] = {}
 
     def register_hook(self, receiver: Value, node: ast.Call) -> Value:
         """`t.register_hook(lambda g: g * k)`: a grad_hook node between t and every use of
@@ -84,22 +71,8 @@ class HookCalls(TensorCalls):
         return Py(HookHandle(hooked.node_id, made))
 
     def note_filled_lists(self, fn: Function, node: ast.Call) -> None:
-        """The lists the hook appends to (`grads.append(g)`): see `lookup`."""
-        body = [fn.node.body] if isinstance(fn.node, ast.Lambda) else [
-            s.value for s in fn.node.body if isinstance(s, ast.Expr)]
-        receiver = node.func.value if isinstance(node.func, ast.Attribute) else node.func
-        for expr in body:
-            if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
-                    and expr.func.attr == "append":
-                self._noting = True
-                try:
-                    target = self.in_scope(fn, expr.func.value)
-                finally:
-                    self._noting = False
-                if isinstance(target, Py) and isinstance(target.value, list):
-                    _, names = self.hook_filled.setdefault(id(target.value), (target.value, []))
-                    if ast.unparse(receiver) not in names:
-                        names.append(ast.unparse(receiver))
+        """The lists and dicts a hook stores into are filled as torch fills them, after
+        each call (hook_lists.py); those it cannot fill exactly it notes itself."""
 
     def hook_needs_grad(self, node: ast.Call) -> None:
         try:

@@ -172,12 +172,13 @@ print(grads)
 """
 
 
-def test_a_list_a_hook_fills_is_shown_but_not_computed_with() -> None:
-    """torch fills `grads` while backward runs; the reader does not, so computing with it
-    would answer from an empty list (an IndexError plain python never raises)."""
-    (theirs,) = by_name({"hooked": HOOKED}).values()
-    assert agrees(engine_side(HOOKED), theirs) is None  # two hooks, one list, printed: read
-    refused = engine_side(HOOKED + "first = grads[0] * 2\n")["refused"]
-    assert refused.startswith("line 10, column 9: grads is filled by the hooks on y and z "
-                              "while backward runs: computing with it is outside the "
-                              "computation Gradflow reads")
+def test_a_list_a_hook_fills_holds_what_torch_put_there() -> None:
+    """torch fills `grads` while backward runs (z's hook first: backward reaches z before
+    y); the reader fills it after the call in the same order, so a leaf computed with it
+    gets the .grad plain torch gives."""
+    used = HOOKED + ("v = torch.ones(2, requires_grad=True)\n"
+                     "(v * grads[0] + 10 * v * grads[1]).sum().backward()\n")
+    theirs = by_name({"hooked": HOOKED, "used": used})
+    assert agrees(engine_side(HOOKED), theirs["hooked"]) is None
+    assert theirs["used"]["grads"]["v"] == [31.0, 31.0]  # grads == [z's 1s, y's 3s]
+    assert agrees(engine_side(used), theirs["used"]) is None

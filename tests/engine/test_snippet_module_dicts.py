@@ -209,14 +209,12 @@ means = [g.abs().mean() for _, g in grads]
 """
 
 
-def test_computing_with_what_module_hooks_collect_is_refused_there() -> None:
+def test_what_module_hooks_collect_is_computed_with_as_torch_fills_it() -> None:
     """The forward hooks run and register tensor hooks that fill `grads` while backward
-    runs; clearing it reads, and the refusal comes where the grads are computed with."""
-    (theirs,) = by_name({"t": TUTORIAL_HOOKS + "print(len(grads))\n"}).values()
-    assert theirs["error"] is None and theirs["stdout"].strip() == "3"
-    refused = engine_side(TUTORIAL_HOOKS).get("refused", "")
-    means_line = TUTORIAL_HOOKS.splitlines().index(
-        "means = [g.abs().mean() for _, g in grads]") + 1
-    assert refused.startswith(f"line {means_line},"), refused
-    assert "grads is filled by the hook" in refused
-    assert "while backward runs" in refused
+    runs (the last layer's first); clearing it empties it, and the means computed from it
+    are torch's: a leaf weighted by them gets them as its .grad."""
+    probe = ("probe = torch.ones(len(means), requires_grad=True)\n"
+             "(probe * torch.stack(means)).sum().backward()\n")
+    (theirs,) = by_name({"t": TUTORIAL_HOOKS + probe}).values()
+    assert theirs["error"] is None and len(theirs["grads"]["probe"]) == 3
+    assert agrees(engine_side(TUTORIAL_HOOKS + probe), theirs) is None
