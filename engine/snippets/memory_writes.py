@@ -55,6 +55,18 @@ class MemoryWrites(TrainingReader):
         held = self.data_sources.get(id(value))
         return held[1] if held is not None and held[0] is value else None
 
+    def written_through(self, value: Value | None, where: ast.AST) -> Pending | Ref | None:
+        """t, for an in-place update of what `t.data` gave, or None. Once the graph used
+        that name, torch counts the update in its own version counter (an op that saved it
+        raises at backward): refused."""
+        source = self.data_source(value)
+        if source is not None and isinstance(value, Pending) and value.node_id is not None:
+            raise error_at(where, f"{short_text(where)} changes a name that .data gave after "
+                                  "the graph used it: torch counts that in the name's own "
+                                  "version (an op that saved it raises at backward), which "
+                                  "Gradflow does not follow; write through t.data itself")
+        return source
+
     def updated_leaf(self, target: ast.Attribute, where: ast.AST) -> Pending | Ref:
         """`t` of `t.data` (or of `c.data` with c = t.data): any tensor with memory."""
         holder = self.expr(target.value)
@@ -67,7 +79,7 @@ class MemoryWrites(TrainingReader):
 
     # ---- writes through a name that `t.data` gave ------------------------------------------
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
-        if attr.endswith("_") and self.data_source(receiver) is not None \
+        if attr.endswith("_") and self.written_through(receiver, node) is not None \
                 and isinstance(node.func, ast.Attribute):  # c.zero_() of c = out.data
             data = ast.copy_location(ast.Attribute(node.func.value, "data", ast.Load()), node)
             call = ast.copy_location(ast.Call(ast.copy_location(
@@ -78,7 +90,7 @@ class MemoryWrites(TrainingReader):
 
     def aug_assign(self, stmt: ast.AugAssign) -> None:
         if isinstance(stmt.target, ast.Name) and \
-                self.data_source(self.env.get(stmt.target.id)) is not None:  # c *= 0
+                self.written_through(self.env.get(stmt.target.id), stmt) is not None:  # c *= 0
             data = ast.copy_location(ast.Attribute(ast.Name(stmt.target.id, ast.Load()),
                                                    "data", ast.Store()), stmt.target)
             super().aug_assign(ast.copy_location(ast.AugAssign(data, stmt.op, stmt.value),
@@ -88,7 +100,7 @@ class MemoryWrites(TrainingReader):
 
     def tensor_item_assign(self, target: ast.Subscript, base: Pending | Ref, value: Value,
                            stmt: ast.AST) -> None:
-        source = self.data_source(base)
+        source = self.written_through(base, stmt)
         if source is None:  # x.data[0] = 5, c[0] = 5 of c = x.data: the numbers of x
             super().tensor_item_assign(target, base, value, stmt)
             return
@@ -136,16 +148,22 @@ class MemoryWrites(TrainingReader):
                                  "the same shape and dtype there")
         for later in nx.descendants(self.doc.graph, node_id):  # their forward numbers, fixed
             self.evaluate(later, stmt)
-        shared = [self.doc.node(n).name for n in (*self.doc.graph.predecessors(node_id),
-                                                  *self.doc.graph.successors(node_id))
-                  if _same_memory(self.values.get(n), old)]
-        if shared:
+        near = (*self.doc.graph.predecessors(node_id), *self.doc.graph.successors(node_id))
+        shared = [n for n in dict.fromkeys(near) if _same_memory(self.values.get(n), old)]
+        partial = [n for n in shared if not _alias(self.values[n], old)]
+        if partial:
             raise error_at(stmt, f"{name} writes into memory {node.name} shares with "
-                                 f"{shared[0]} (a view): torch changes both, which Gradflow "
-                                 "does not follow; write into a tensor of its own")
-        for target in (node_id, *self.aliases.get(node_id, [])):  # one memory
+                                 f"{self.doc.node(partial[0]).name} (a view of part of it): "
+                                 "torch changes both, which Gradflow does not follow; write "
+                                 "into a tensor of its own")
+        # x.detach() is x's memory, and so is what ops computed after an earlier write read
+        memory = (node_id, *shared, *self.aliases.get(node_id, []))
+        for target in memory[1:]:
+            for later in nx.descendants(self.doc.graph, target):
+                self.evaluate(later, stmt)
+        for target in memory:
             self.doc.update_node(target, written=numbers.tolist())
-        self.values[node_id] = numbers.clone()
+            self.values[target] = numbers.clone()
         self.after_write.pop(node_id, None)  # the next op takes the new numbers
 
     def copies_follow(self, source: Pending | Ref, numbers: torch.Tensor,
@@ -205,6 +223,12 @@ class MemoryWrites(TrainingReader):
         note = written_note(self.doc)
         if note:
             self.doc.description = f"{self.doc.description} {note}".strip()
+
+
+def _alias(value: torch.Tensor, t: torch.Tensor) -> bool:
+    """The same numbers in the same places of one memory (x.detach() of x)."""
+    return value.shape == t.shape and value.stride() == t.stride() and \
+        value.storage_offset() == t.storage_offset() and value.dtype == t.dtype
 
 
 def _same_memory(value: Any, t: torch.Tensor) -> bool:
