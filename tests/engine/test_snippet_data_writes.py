@@ -9,11 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import torch
 from snippet_agreement import agreement_tests
 from test_corpus import engine_side
 from torch_reference import by_name
 
+from engine.explain import explain
 from engine.fileformat import load, save
+from engine.jacobian import analyse
 from engine.run import run
 from engine.snippets.codegen import generate
 from engine.snippets.reader import import_snippet
@@ -143,3 +146,25 @@ def test_what_cannot_be_exact_is_refused_at_its_line() -> None:
     for why, code in REFUSED.items():
         message = engine_side(code).get("refused", "")
         assert message.startswith(f"line {code.count(chr(10)) - 1}") and why in message, message
+
+
+def test_explain_and_the_lens_say_backward_read_the_written_numbers() -> None:
+    doc = import_snippet(A + "out.data *= 2\nout.backward(torch.ones(3))\n")
+    result = run(doc)
+    analyse(doc, result)
+    out = doc.node_by_name("out")
+    assert out is not None
+    texts = [line.text for line in explain(doc, result, out.id)]
+    assert any("out's memory was changed after forward" in t for t in texts)
+    # J is sigmoid's at a; backward read the doubled saved output: not compared, and why
+    assert result.lens is not None and result.lens.matches is None
+    assert "not vᵀJ" in result.lens.note and result.lens.check_line() == ""
+    a = torch.tensor([1., 2., 3.], requires_grad=True)
+    plain = a.sigmoid()
+    plain.data *= 2
+    plain.backward(torch.ones(3))
+    assert a.grad is not None
+    leaf = doc.node_by_name("a")
+    assert leaf is not None
+    got = result.leaf_grads[leaf.id]
+    assert got is not None and torch.allclose(got, a.grad)
