@@ -18,6 +18,8 @@ graph (a view of it, or viewed by one) is refused, since the write would change 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import networkx as nx
@@ -40,6 +42,9 @@ class MemoryWrites(TrainingReader):
         # written node id → the overwritten node the ops computed after the write take
         self.after_write: dict[str, str] = {}
         self.aliases: dict[str, list[str]] = {}  # written node id → its overwritten nodes
+        # a write through .data is being read: no version bump (an in-place update under
+        # torch.no_grad() bumps it, and training.py reads or refuses that one)
+        self.through_data = False
 
     # ---- where the memory is named -----------------------------------------------------
     def attribute(self, node: ast.Attribute) -> Value:
@@ -77,6 +82,26 @@ class MemoryWrites(TrainingReader):
             return holder
         return super().updated_leaf(target, where)
 
+    # ---- writes through .data -------------------------------------------------------------
+    def data_method(self, node: ast.Call, func: ast.Attribute) -> None:
+        with self.writing_data():
+            super().data_method(node, func)
+
+    def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
+        if isinstance(target, ast.Attribute) and target.attr == "data":
+            with self.writing_data():
+                super().assign(target, value, stmt)
+            return
+        super().assign(target, value, stmt)
+
+    @contextmanager
+    def writing_data(self) -> Iterator[None]:
+        before, self.through_data = self.through_data, True
+        try:
+            yield
+        finally:
+            self.through_data = before
+
     # ---- writes through a name that `t.data` gave ------------------------------------------
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if attr.endswith("_") and self.written_through(receiver, node) is not None \
@@ -93,8 +118,10 @@ class MemoryWrites(TrainingReader):
                 self.written_through(self.env.get(stmt.target.id), stmt) is not None:  # c *= 0
             data = ast.copy_location(ast.Attribute(ast.Name(stmt.target.id, ast.Load()),
                                                    "data", ast.Store()), stmt.target)
-            super().aug_assign(ast.copy_location(ast.AugAssign(data, stmt.op, stmt.value),
-                                                 stmt))
+            stmt = ast.copy_location(ast.AugAssign(data, stmt.op, stmt.value), stmt)
+        if isinstance(stmt.target, ast.Attribute) and stmt.target.attr == "data":
+            with self.writing_data():  # x.data *= 100
+                super().aug_assign(stmt)
             return
         super().aug_assign(stmt)
 
@@ -109,11 +136,15 @@ class MemoryWrites(TrainingReader):
             numbers[self.index_key(target.slice)] = self.concrete(value, stmt)
         except Exception as exc:  # noqa: BLE001 - torch's own words (shapes, dtypes)
             raise raised_at(stmt, exc) from None
-        self.set_leaf_numbers(stmt, source, numbers, short_text(target.value))
+        with self.writing_data():
+            self.set_leaf_numbers(stmt, source, numbers, short_text(target.value))
 
     # ---- the write ------------------------------------------------------------------------
     def set_leaf_numbers(self, stmt: ast.AST, leaf: Pending | Ref, numbers: torch.Tensor,
                          name: str) -> None:
+        if not self.through_data:  # an in-place update under torch.no_grad()
+            super().set_leaf_numbers(stmt, leaf, numbers, name)
+            return
         if isinstance(leaf, Pending) and leaf.node_id is None and not leaf.requires_grad:
             leaf.value = numbers.tolist()  # numbers nothing has used: simply these
             self.copies_follow(leaf, numbers, stmt)

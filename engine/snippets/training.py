@@ -160,8 +160,14 @@ class TrainingReader(KeptGraphs):
         refusal = self.not_trainable(stmt)
         if refusal is not None:
             raise error_at(stmt, f"updating the leaf {name} in place {refusal}")
-        # (used by the graph and before any backward on it: a write into memory after
-        # forward, memory_writes.py, which reads it before it reaches here)
+        if self.doc.out_edges(node_id) and not any(
+                c.kind != calls.ZERO_GRAD for c in self.program):
+            # the graph of this step used the old numbers and no backward has run on it:
+            # torch's backward would mix old and new (or raise), which no step shows
+            raise error_at(stmt, f"{name} changes its numbers after the graph used them and "
+                                 "before any backward on it: memory changed behind autograd's "
+                                 "back, outside the computation Gradflow reads; change them "
+                                 "before the graph uses them or after the backward")
         self.grads_here(stmt)  # the grads before the update (the graph used the old numbers)
         self.updates[node_id] = _Update(leaf, numbers)
 

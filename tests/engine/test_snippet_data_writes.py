@@ -29,6 +29,9 @@ SNIPPETS = {
     "leaf_through_a_data_name": X + "y = x * x\nd = x.data\nd.mul_(3)\ny.backward()\n",
     "leaf_item_through_data": "import torch\nx = torch.tensor([1., 2.], requires_grad=True)\n"
                               "y = (x * x).sum()\nx.data[0] = 5.\ny.backward()\n",
+    "leaf_item_through_a_data_name": "import torch\nx = torch.tensor([1., 2.], "
+                                     "requires_grad=True)\ny = (x * x).sum()\nd = x.data\n"
+                                     "d[0] = 5.\ny.backward()\n",
     "leaf_data_assigned": X + "y = x.exp() * x\nx.data = torch.tensor([3.])\ny.backward()\n",
     "leaf_used_again_after_the_write": X + "y = x * x\nx.data *= 100\nz = y + x * x\n"
                                        "z.backward()\nprint(z, x.grad)\n",
@@ -130,6 +133,10 @@ def test_generated_code_reads_back_to_the_same_numbers(
 
 
 REFUSED = {
+    # under torch.no_grad() the update bumps x's version (torch raises for x * x, not for
+    # 2 * x): not a write through .data, and refused as before
+    "changes its numbers after the graph used them": X + "y = x * x\nwith torch.no_grad():\n"
+                                                     "    x *= 100\ny.backward()\n",
     # torch counts an update through c in c's own version, which w * c saved: it raises
     "after the graph used it": A + "w = torch.ones(3, requires_grad=True)\nc = out.data\n"
                          "z = (w * c).sum()\nc.mul_(3)\nz.backward()\n",
