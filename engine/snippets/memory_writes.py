@@ -76,9 +76,7 @@ class MemoryWrites(TrainingReader):
         """`t` of `t.data` (or of `c.data` with c = t.data): any tensor with memory."""
         holder = self.expr(target.value)
         holder = self.data_source(holder) or holder
-        if isinstance(holder, Pending | Ref) and (
-                self.is_grad_leaf(holder) or isinstance(holder, Ref) or holder.node_id is not None
-                or holder.requires_grad is None):
+        if isinstance(holder, Pending | Ref):
             return holder
         return super().updated_leaf(target, where)
 
@@ -155,6 +153,9 @@ class MemoryWrites(TrainingReader):
         before_backward = not any(c.kind != calls.ZERO_GRAD for c in self.program)
         if node.op == LEAF and node.requires_grad and not (used and before_backward):
             super().set_leaf_numbers(stmt, leaf, numbers, name)  # its start, or a step
+            # a step ends the graph its ops (and a name .data gave, used there) belong to
+            self.copies_follow(leaf, numbers, stmt, unused_only=True)
+            return
         elif node.op in (LEAF, CONSTANT) and not used and not node.requires_grad:
             self.doc.update_node(node_id, value=numbers.tolist())
             self.values.pop(node_id, None)
@@ -198,7 +199,7 @@ class MemoryWrites(TrainingReader):
         self.after_write.pop(node_id, None)  # the next op takes the new numbers
 
     def copies_follow(self, source: Pending | Ref, numbers: torch.Tensor,
-                      stmt: ast.AST) -> None:
+                      stmt: ast.AST, unused_only: bool = False) -> None:
         """What `t.data` gave shares t's memory: it holds the new numbers too."""
         for copy, held in list(self.data_sources.values()):
             same = held is source or (held.node_id is not None
@@ -206,7 +207,7 @@ class MemoryWrites(TrainingReader):
             if same and isinstance(copy, Pending):
                 if copy.node_id is None:
                     copy.value = numbers.tolist()
-                else:
+                elif not unused_only:
                     self.set_leaf_numbers(stmt, copy, numbers.clone(), short_text(stmt))
 
     # ---- ops computed after the write ------------------------------------------------------

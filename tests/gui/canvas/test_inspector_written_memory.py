@@ -4,10 +4,8 @@ plain torch's (x.grad = 2·100)."""
 
 from __future__ import annotations
 
-import pytest
 import torch
 
-from engine.document import Document
 from engine.snippets.reader import import_snippet
 
 SNIPPET = """import torch
@@ -18,26 +16,15 @@ y.backward()
 """
 
 
-@pytest.fixture
-def win(qtbot):
-    from gui.main_window import MainWindow
-
-    window = MainWindow(Document())
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.runner.shutdown()
-
-
-def test_the_inspector_says_the_memory_changed_after_forward(qtbot, win) -> None:
-    win.doc.replace_with(import_snippet(SNIPPET))
+def test_the_inspector_says_the_memory_changed_after_forward(qtbot, window) -> None:
+    win = window
+    with qtbot.waitSignal(win.runner.finished, timeout=30_000):
+        win.doc.replace_with(import_snippet(SNIPPET))
     x = win.doc.node_by_name("x")
     y = win.doc.node_by_name("y")
     assert x is not None and y is not None
-    qtbot.waitUntil(lambda: win.inspector.run is not None
-                    and x.id in win.inspector.run.leaf_grads
-                    and win.inspector.run.leaf_grads[x.id] is not None, timeout=10000)
+    qtbot.waitUntil(lambda: win.inspector.run is not None  # this document's run
+                    and win.inspector.run.names.get(y.id) == "y", timeout=30_000)
     plain = torch.ones(1, requires_grad=True)
     out = plain * plain
     plain.data *= 100
