@@ -97,6 +97,15 @@ class DocumentChecks:
                 check_rectangular(node.grad, finite=False)
             except LiteralError as exc:
                 raise GraphError(f"{node.name}: .grad {exc}") from None
+        if node.written is not None:
+            if node.op == CONSTANT and node.params.get(NUMBER):
+                raise GraphError(f"{node.name}: a plain Python number has no memory to write "
+                                 "into")
+            try:
+                check_rectangular(node.written, finite=False)
+            except LiteralError as exc:
+                raise GraphError(f"{node.name}: the numbers written after forward {exc}") \
+                    from None
         if node.seed is not None:
             try:
                 check_rectangular(node.seed)

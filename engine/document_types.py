@@ -57,6 +57,10 @@ class Node:
     # Leaves only: the .grad it holds before the first call. A training loop's earlier steps
     # (run while a snippet was read) leave one behind; None: no .grad yet, as torch starts.
     grad: Nested | None = None
+    # The numbers written into its memory after forward and before the first call, past
+    # autograd (`x.data *= 100`, `out.data.zero_()`): forward computed with its own numbers,
+    # the calls find these wherever autograd saved the tensor (engine/memory_writes.py).
+    written: Nested | None = None
 
     def copy(self) -> Node:
         """A copy that shares nothing mutable with this node (what copy.deepcopy gives, at a
@@ -121,7 +125,7 @@ class RunOptions:
 
 
 NODE_FIELDS = ("op", "name", "params", "value", "requires_grad", "dtype", "position",
-               "is_output", "seed", "seed_enabled", "grad")
+               "is_output", "seed", "seed_enabled", "grad", "written")
 
 
 def checked_position(position: Any) -> tuple[float, float]:

@@ -154,9 +154,10 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                 "values": ("{g} at the set places", "each value gets its place's gradient")},
     "cat": {"input": ("the first part of {g} along dim", "each joined tensor gets its part"),
             "other": ("the second part of {g} along dim", "each joined tensor gets its part")},
-    "overwritten": {"input": ("{g}", "numbers written through .detach() leave the gradient "
-                              "as it was"),
-                    "values": ("nothing", "numbers written through .detach() get no gradient")},
+    "overwritten": {"input": ("{g}", "numbers written through .detach() or .data leave the "
+                              "gradient as it was"),
+                    "values": ("nothing", "numbers written through .detach() or .data get no "
+                               "gradient")},
     "clone": {"input": ("{g}", "a copy passes the gradient through unchanged")},
     "contiguous": {"input": ("{g}", "a copy in order passes the gradient through unchanged")},
     "to": {"input": ("{g} converted back to the dtype of {a}", "only the dtype changes")},
@@ -256,6 +257,7 @@ def explain(doc: Document, run: Run | None, node_id: str) -> list[Line]:
     lines = [Line(_signature(doc, node_id), "title")]
     spec = get_op(node.op)
     lines.append(Line(spec.description, "muted"))
+    lines += _written(doc, node_id)
     if run is None:
         return lines + [Line("not run yet", "muted")]
     if node.op == CONSTANT:
@@ -267,6 +269,16 @@ def explain(doc: Document, run: Run | None, node_id: str) -> list[Line]:
         return lines + [Line("detach: no gradient flows back to its input", "muted")]
     lines += _rules(doc, run, node_id)
     return lines
+
+
+def _written(doc: Document, node_id: str) -> list[Line]:
+    """Numbers written into memory after forward (`x.data *= 100`): say whose, and that
+    backward read them (engine/memory_writes.py)."""
+    near = dict.fromkeys((node_id, *(e.source for e in doc.in_edges(node_id).values())))
+    changed = [n for n in near if doc.node(n).written is not None]
+    return [Line(f"{doc.node(n).name}'s memory was changed after forward, through .data "
+                 "(autograd does not see it): its numbers here are the new ones, which "
+                 "backward read where autograd saved them", "text") for n in changed]
 
 
 def _signature(doc: Document, node_id: str) -> str:

@@ -146,6 +146,10 @@ def node_from(raw: Any, i: int) -> Node:
     if grad is not None:
         check_value(grad, f"{where} grad", finite=False)
         node.grad = grad
+    written = from_json_numbers(raw.get("written"))
+    if written is not None:
+        check_value(written, f"{where} written", finite=False)
+        node.written = written
     output = raw.get("output")
     if output is not None:
         expect(output, dict, f'{where} "output"')

@@ -69,6 +69,8 @@ def to_dict(doc: Document) -> dict[str, Any]:
             entry["requires_grad"] = n.requires_grad
         if n.grad is not None:
             entry["grad"] = to_json_numbers(n.grad)
+        if n.written is not None:  # numbers written into its memory after forward
+            entry["written"] = to_json_numbers(n.written)
         if n.is_output:
             entry["output"] = {"seed": n.seed, "pass_gradient": n.seed_enabled}
         nodes.append(entry)
@@ -141,7 +143,8 @@ def _check_readable(doc: Document, text: str) -> None:
     if FILE_BYTES.exceeded(size):
         raise SaveRefused(f"cannot save: the file would be {size:,} bytes, "
                               f"{FILE_BYTES.message()}; the graph is still open")
-    total = sum(_count(v) for n in doc.nodes() for v in (n.value, n.grad) if v is not None)
+    total = sum(_count(v) for n in doc.nodes() for v in (n.value, n.grad, n.written)
+                if v is not None)
     if VALUE_ELEMENTS_ALL.exceeded(total):
         raise SaveRefused(f"cannot save: the values hold {total:,} numbers, "
                               f"{VALUE_ELEMENTS_ALL.message()}; the graph is still open")
@@ -258,7 +261,7 @@ def from_dict(data: Any) -> Document:
     total = 0
     for i, raw in enumerate(nodes):
         node = node_from(raw, i)
-        for held in (node.value, node.grad):
+        for held in (node.value, node.grad, node.written):
             total += 0 if held is None else _count(held)
             if VALUE_ELEMENTS_ALL.exceeded(total):
                 raise FileFormatError(f"node {shorten(node.name)!r}: the values hold more "

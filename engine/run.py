@@ -30,6 +30,7 @@ from engine.document import Document, Node
 from engine.forward import Forward
 from engine.hook_windows import Bypass, windows
 from engine.literal import Nested, all_integers
+from engine.memory_writes import write_after_forward
 from engine.names import id_key
 from engine.pure_forward import functional_jacobian
 from engine.pure_forward import make_tensor as make_tensor  # where callers have long found it
@@ -88,6 +89,7 @@ def _run(doc: Document, previous: Run | None, level: str,
             if old is not None and old.shape == t.shape and old.dtype == t.dtype:
                 t.grad = old.clone()
     result.grads_before = _grads(fwd)
+    write_after_forward(nodes, fwd.tensors, result)  # `x.data *= 100` before the calls
     if before_calls is not None:
         before_calls(fwd.tensors)
     _Program(doc, fwd, result, outputs).run()

@@ -36,6 +36,7 @@ from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.snippets.codegen_hooks import before_call, function_lines, hook_lines
 from engine.snippets.codegen_layers import LAYER_FUNCTIONAL, layer_expression
 from engine.snippets.codegen_paths import path_nodes, private_nodes
+from engine.snippets.codegen_writes import write_lines
 from engine.snippets.tables import number_name
 
 _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
@@ -71,6 +72,7 @@ def generate(doc: Document) -> str:
     for node in nodes:
         if node.id not in private:
             lines.extend(_node_lines(doc, node, inline))
+    lines.extend(write_lines(doc, private, _code_literal))  # `x.data.copy_(...)`
     lines.append("")
     lines.extend(_backward(doc))
     lines.append("")

@@ -30,6 +30,7 @@ from engine.names import RESERVED_NAMES
 from engine.snippets.caught import Caught
 from engine.snippets.custom_functions import CustomFunctions
 from engine.snippets.gradcheck_call import GradcheckReader
+from engine.snippets.memory_writes import MemoryWrites
 from engine.snippets.module_grad_hooks import ModuleGradHooks
 from engine.snippets.python_random import PythonRandom
 from engine.snippets.safety import (
@@ -136,7 +137,7 @@ class _Backward:
     inputs: list[str] | None
 
 
-class _Importer(ModuleGradHooks, GradcheckReader, CustomFunctions):
+class _Importer(MemoryWrites, ModuleGradHooks, GradcheckReader, CustomFunctions):
     def __init__(self, reserved: set[str], seed: int, caught: dict[int, Caught]) -> None:
         super().__init__(Document(), reserved, torch.Generator(), caught=caught)
         # no manual_seed: fresh random numbers, as torch would give
@@ -306,6 +307,7 @@ class _Importer(ModuleGradHooks, GradcheckReader, CustomFunctions):
     def finish(self) -> None:
         self.last_step_shown()
         self.describe_gradient_nodes()
+        self.describe_memory_writes()
         self.materialise_leaves()
         self.final_leaf_names()
         if self.mark_program(self.doc):

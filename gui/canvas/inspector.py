@@ -256,6 +256,10 @@ class Inspector(QWidget):
                     lines.append(f"shape: {shape_text(tuple(value.shape))}")
                     lines.append(f"dtype: {str(value.dtype).removeprefix('torch.')}")
                 lines.append(f"value: {_escape(preview(value))}")
+            if node.written is not None:  # `x.data *= 100` after the graph used x
+                lines.append("<i>written into its memory after forward, through .data: "
+                             "forward computed with its earlier numbers; backward read "
+                             "these where autograd saved them</i>")
             grad = run.leaf_grads.get(node.id) if node.op == LEAF else run.node_grads.get(node.id)
             if grad is not None:
                 label = ".grad" if node.op == LEAF else "gradient"

@@ -69,18 +69,16 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
 # "polynomial_training", "airoads_training_loop", "neuralbase_adam_step"... agree.
 # Outside the pure computation Gradflow reads: data loops, hooks on autograd's
 # backward nodes, computing with what torch.autograd.grad returned,
-# backward nodes called by hand, hooks that change their gradient in place, updates of
-# `.data` (memory shared behind autograd's back), threads.
+# backward nodes called by hand, hooks that change their gradient in place, threads.
+# (`.data` written after forward, `x.data *= 100`, is read as torch computes it:
+# test_snippet_data_writes.py.)
 OUTSIDE = {"velog_training_loop",
            "d2l_zh_linreg_scratch",
            "pytorch_docs_node_register_hook",
            "runebook_node_prehook",
-           "ecomnet_data_zero_then_backward",
            "elliotwaite_hook_in_place_grad",
            "pytorch_notes_threads_train_fn",
            "tingshua_grad_fn_called_by_hand",
-           # x.data *= 100 after y = 2 * x: the numbers change behind autograd's back
-           "shusentang_data_times_hundred",
            # a plain class holding tensors
            "razmik_plain_class_autograd_net",
            # hooks on the tensors autograd saves (a context of torch.autograd.graph)
