@@ -289,8 +289,8 @@ class CustomFunctions(NumpyReader):
                                     {"gradient": text, "function": app.cls.name}, node)
         self.custom_backward_notes.append(
             f"{app.cls.name}.apply was read as its forward's torch ops, and torch calls its "
-            f"own backward, which is not their derivative: {app.names[number]} gets {text} "
-            "of the gradient g.")
+            f"own backward, which is not their derivative: it gives {app.names[number]} the "
+            f"gradient {text}, where g is the gradient arriving at its output.")
         return True
 
     def refuse_outer_grads(self, cls: FunctionClass, inside: list[str], inputs: set[str],

@@ -25,6 +25,7 @@ import torch
 
 from engine import calls
 from engine.calls import Call
+from engine.grad_expression import GRADIENT, evaluate
 from engine.snippets.safety import error_at
 from engine.snippets.training import TrainingReader
 from engine.snippets.values import Function, HookHandle, Module, Pending, Py, Ref, Value
@@ -32,7 +33,7 @@ from engine.trace import NODE_GRAD
 
 HOOK_OP = "grad_hook"
 # the params of a grad_hook node that multiplies by `scale` (hooks.py, hook_windows.py)
-_SCALE_PARAMS = frozenset({"scale", "added_at_call", "removed_at_call"})
+_HOOK_PARAMS = frozenset({"scale", "added_at_call", "removed_at_call", "gradient"})
 # container methods through which a hook keeps what it is given
 _STORING = frozenset({"append", "extend", "insert", "update", "setdefault", "add"})
 
@@ -75,7 +76,6 @@ class HookLists(TrainingReader):
         self.sinks: list[Sink] = []
         self.hook_arguments: dict[int, tuple[list[Value], dict[str, Value]]] = {}
         self.sink_handles: dict[int, tuple[HookHandle, Sink]] = {}
-        self.hook_chains: dict[str, list[str]] = {}  # a node → [tensor, grad_hook nodes...]
         self.calls_read = 0
         self.noted: list[_Noted] = []
         self.hooks_running = False
@@ -91,25 +91,43 @@ class HookLists(TrainingReader):
             fn = self.hook_function(node)
             sink = fn is not None and stores(fn.node) and isinstance(receiver, Pending | Ref)
             base = self.node_of(receiver, node) if sink else None
+            # the hooks it runs after: those registered before it (not its own, if it also
+            # returns a new gradient)
+            before = self.hooks_on(self.hooked_tensor(base)) if base is not None else []
             handle = super().register_hook(receiver, node)
         finally:
             self.hook_arguments.pop(id(node), None)
         kept = handle.value if isinstance(handle, Py) and isinstance(
             handle.value, HookHandle) else None
-        added = kept.node_id if kept is not None else None
-        if added is not None:  # a grad_hook node between the tensor and its uses
-            source = next(iter(self.doc.in_edges(added).values())).source  # the tensor's node
-            base = source if base is None else base
-            self.hook_chains[added] = [*self.hook_chains.get(source, [source]), added]
         if not sink or fn is None or base is None:
             return handle
-        chain = self.hook_chains.get(base, [base])
-        one = Sink(fn, chain[0], chain[1:], self.calls_read, node, _receiver_text(node),
+        tensor = self.hooked_tensor(base)
+        one = Sink(fn, tensor, before, self.calls_read, node,
+                   _receiver_text(node),
                     wraps_seen=self.wrap_count)
         self.sinks.append(one)
         if kept is not None:
             self.sink_handles[id(kept)] = (kept, one)
         return handle
+
+    def hooked_tensor(self, node_id: str) -> str:
+        """The tensor's own node under the grad_hook nodes a name may stand for."""
+        while self.doc.node(node_id).op == "grad_hook":
+            node_id = self.doc.in_edges(node_id)["input"].source
+        return node_id
+
+    def hooks_on(self, tensor: str) -> list[str]:
+        """The grad_hook nodes of a tensor in the order torch runs them (registration
+        order): hooks.py puts a later one nearer the tensor, below the earlier ones."""
+        found: list[str] = []
+        at = tensor
+        while True:
+            above = [e.target for e in self.doc.out_edges(at)
+                     if self.doc.node(e.target).op == "grad_hook" and e.port == "input"]
+            if len(above) != 1:
+                return list(reversed(found))
+            at = above[0]
+            found.append(at)
 
     def hook_function(self, node: ast.Call) -> Function | None:
         """The def or lambda given to register_hook (a factory's `save_grad("y")` made
@@ -245,8 +263,8 @@ class HookLists(TrainingReader):
         tensor = next(iter(tensors))
         answer = done.results.get(tensor) if one.call.kind == calls.GRAD else None
         if len(tensors) > 1 or answer is None or any(
-                s.module is not None or s.before for s in captured) or len(
-                self.hook_chains.get(tensor, [tensor])) > 1 or any(
+                s.module is not None or s.before for s in captured) or \
+                self.hooks_on(tensor) or any(
                 s.tensor in reached or s.input_node in reached for s in live):
             self.unread(captured, f"is filled by the hook on {captured[0].name}, a tensor "
                                   "the call is asked for, while other hooks run too: "
@@ -259,23 +277,24 @@ class HookLists(TrainingReader):
     def gradient_at(self, sink: Sink, done: Any, number: int) -> torch.Tensor:
         """What torch hands this hook: the gradient arriving at the tensor, times the
         factor of each hook registered on it before this one and in force at the call."""
-        chain = self.hook_chains.get(sink.tensor, [sink.tensor])
-        newest = max((c for c in self.hook_chains.values() if c[0] == sink.tensor),
-                     key=len, default=chain)
-        arriving = done.node_grads.get(newest[-1])
+        hooks = self.hooks_on(sink.tensor)  # the first runs on what arrives from the uses
+        arriving = done.node_grads.get(hooks[0] if hooks else sink.tensor)
         if arriving is None:
             raise _Inexact(f"is filled by the hook on {sink.name}, whose gradient the run "
                            "does not show at this call")
         gradient = arriving.detach().clone()
         for hooked in sink.before:
             params = self.doc.node(hooked).params if hooked in self.doc.graph else {}
-            if not set(params) <= _SCALE_PARAMS:
+            if not set(params) <= _HOOK_PARAMS:
                 raise _Inexact(f"is filled by the hook on {sink.name} after a hook that "
                                "changes its gradient other than by a factor")
             first = params.get("added_at_call") or 1
             end = params.get("removed_at_call") or float("inf")
             if first <= number < end:
-                gradient = gradient * params.get("scale", 1.0)
+                text = params.get("gradient") or ""
+                with torch.no_grad():  # as torch hands a hook the one before it returned
+                    gradient = evaluate(text, {GRADIENT: gradient}) if text else \
+                        gradient * params.get("scale", 1.0)
         return gradient
 
     def fire_order(self, tensor: str, live: list[Sink]) -> list[Sink]:

@@ -105,10 +105,13 @@ class HookCalls(TensorCalls):
         (engine/grad_expression.py) of one that returns something else of g; None when it
         returns nothing (prints)."""
         params = fn.node.args.args
+        lines = _computing_lines(fn.node)
         if isinstance(fn.node, ast.Lambda):
             body: ast.expr | None = fn.node.body
+        elif not lines:
+            body = None  # it only stores or prints (snippets/hook_lists.py reads that)
         else:
-            last = fn.node.body[-1]
+            last = lines[-1]
             body = last.value if isinstance(last, ast.Return | ast.Expr) else None
             if isinstance(last, ast.Expr):
                 body = None if _prints(last.value) else body
@@ -125,7 +128,7 @@ class HookCalls(TensorCalls):
         if body is None or _prints(body) or (isinstance(body, ast.Constant)
                                              and body.value is None):
             return None
-        if not isinstance(fn.node, ast.Lambda) and len(fn.node.body) > 1:
+        if not isinstance(fn.node, ast.Lambda) and len(lines) > 1:
             return self.hook_expression(fn, g, node)  # lines before: their names are its own
         if isinstance(body, ast.Name) and body.id == g:
             return 1.0
@@ -160,7 +163,7 @@ class HookCalls(TensorCalls):
         if isinstance(fn.node, ast.Lambda):
             tree: ast.expr | None = reader.read(fn.node.body)
         else:
-            tree = reader.body(fn.node.body)
+            tree = reader.body(_computing_lines(fn.node))
         if tree is None:  # the gradient as it is: returning None leaves it
             return GRADIENT
         return checked(what, tree, HOOK_NAMES)
@@ -208,6 +211,26 @@ def _changes_in_place(fn: ast.FunctionDef | ast.Lambda, g: str) -> str | None:
                 is_g(node.func.value) and node.func.attr.endswith("_"):
             return short_text(node)
     return None
+
+
+def _computing_lines(fn: ast.FunctionDef | ast.Lambda) -> list[ast.stmt]:
+    """A def hook's statements without those that only print or store what it is given in
+    a container from outside (`grads.append(g)`, `store[name] = g`: hook_lists.py fills
+    those as torch does); the rest compute the gradient it returns."""
+    if isinstance(fn, ast.Lambda):
+        return []
+    own = {a.arg for a in fn.args.args} | {n.id for s in fn.body for n in ast.walk(s)
+                                           if isinstance(n, ast.Name)
+                                           and isinstance(n.ctx, ast.Store)}
+
+    def stores(stmt: ast.stmt) -> bool:
+        if isinstance(stmt, ast.Expr):
+            return _prints(stmt.value)
+        return isinstance(stmt, ast.Assign) and all(
+            isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+            and t.value.id not in own for t in stmt.targets)
+
+    return [s for s in fn.body if not stores(s)]
 
 
 def _prints(node: ast.expr) -> bool:

@@ -35,7 +35,7 @@ class ModuleGradHooks(HookLists):
         if fn is None or not stores(fn.node) or not isinstance(handle, Py):
             return handle
         if attr in _MODULE_GRAD_HOOKS:
-            entry = [attr, fn]
+            entry = [attr, fn, None]  # no replacement text: it stores, it returns nothing
             module.hooks.append(entry)
             self.module_grad_hooks[id(handle.value)] = (handle.value, module, entry)
         elif attr == "register_backward_hook":
@@ -46,7 +46,8 @@ class ModuleGradHooks(HookLists):
 
     def invoke(self, module: Module, args: list[Value], kwargs: dict[str, Value],
                node: ast.Call) -> Value:
-        hooks = [(kind, fn) for kind, fn in module.hooks if kind in _MODULE_GRAD_HOOKS]
+        hooks = [(kind, fn) for kind, fn, text in module.hooks
+                 if kind in _MODULE_GRAD_HOOKS and text is None]
         if not hooks:
             return super().invoke(module, args, kwargs, node)
         known = set(self.doc.graph)

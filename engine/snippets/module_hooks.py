@@ -69,7 +69,8 @@ class ModuleHooks(ParameterReader):
             if kind == "register_forward_pre_hook":
                 self.hook_ran(fn, [Py(module), Py(tuple(args))], None, node)
         for kind, fn, text in list(module.hooks):
-            if kind == FULL_BACKWARD:  # after the pre-hooks, as torch wraps the inputs
+            if kind == FULL_BACKWARD and text is not None:  # after the pre-hooks, as torch
+                # wraps the inputs (a hook that only stores: module_grad_hooks.py)
                 args = self.grad_input_hooked(fn, text, args, node)
         output = self.module_on(module, args, kwargs, node)
         for kind, fn, _ in list(module.hooks):

@@ -106,7 +106,7 @@ class RecurrentLayers(LayerSetup):
 
     def starting_states(self, base: str, start: Value | None, layers: int,
                         node: ast.Call) -> tuple[list[Value], list[Value]]:
-        if start is None:
+        if start is None or isinstance(start, Py) and start.value is None:  # lstm(x, None)
             return [], []
         if base == "LSTM":
             h0, c0 = self.pair(start, node)

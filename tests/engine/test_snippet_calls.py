@@ -124,10 +124,9 @@ def test_a_zero_grad_before_backward_raises_what_python_raises() -> None:
         "AttributeError", "'NoneType' object has no attribute 'zero_'")
 
 
-# (updates of the weights from their .grad are read: tests/engine/test_snippet_training.py)
+# (updates of the weights from their .grad are read: tests/engine/test_snippet_training.py;
+# computing with what torch.autograd.grad returned: test_snippet_learner_loops13.py)
 TRAINING_STEPS = [
-    "x = torch.ones(2, requires_grad=True)\n(dx,) = torch.autograd.grad(x.sum(), x)\n"
-    "y = (x * dx).sum()\ny.backward()\n",
     "x = torch.ones(2, requires_grad=True)\nx.sum().backward()\ng = x.grad\nh = g * 2\n"
     "h.sum().backward()\n",
 ]

@@ -1,10 +1,10 @@
 """Forms fresh learner code showed (plain torch in a subprocess): computing with what
 torch.autograd.grad returned (gradient descent by hand, a Jacobian row by row, a MAML-style
 inner step), a running loss summed over training steps, "%d" % formatting, a loop over a set,
-a model class with its own __call__, grids made for plots (torch.meshgrid, np.c_, the 3-D
-axes import), and two readings that used to escape as Python exceptions: a graph freed by a
-backward before a training loop, and a clip between a backward and a second one that
-raises."""
+a model class with its own __call__, an LSTM given None as its start, grids made for
+plots (torch.meshgrid, np.c_, the 3-D axes import), and two readings that used to escape
+as Python exceptions: a graph freed by a backward before a training loop, and a clip
+between a backward and a second one that raises."""
 
 from __future__ import annotations
 
@@ -149,6 +149,17 @@ pts = torch.tensor(np.c_[xx.ravel(), yy.ravel()], dtype=torch.float32, requires_
 loss = (pts.sum(1) * (W + B).flatten()).sum()
 loss.backward()
 print(pts.grad)
+""",
+    'lstm_start_none': """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+lstm = nn.LSTM(3, 4, batch_first=True)
+gru = nn.GRU(3, 4)
+x = torch.randn(2, 5, 3)
+out, (h, c) = lstm(x, None)
+out2, h2 = gru(x.transpose(0, 1), None)
+(out.sum() + h.sum() + out2.sum()).backward()
+print(lstm.weight_ih_l0.grad.sum(), gru.weight_hh_l0.grad.sum())
 """,
     'own_call_method': """import torch
 import torch.nn as nn
