@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -23,7 +22,7 @@ from engine import calls
 from engine.calls import Call
 from engine.limits import CALLS
 from engine.ops import LEAF
-from engine.snippets.caught import CaughtCalls
+from engine.snippets.grad_answers import GradAnswer, GradAnswers
 from engine.snippets.grad_reads import (
     grad_holder,
     kept_alias,
@@ -46,20 +45,7 @@ TRAINING_STEP = ("uses a .grad in a later computation, as a training loop does t
 _REPORTING = (ast.Expr, ast.If, ast.Assert, ast.Pass)
 
 
-@dataclass(frozen=True)
-class GradAnswer:
-    """What `torch.autograd.grad` (or `what`) returned, bound to a name: it may be
-    displayed, not used."""
-
-    call_number: int
-    what: str = "torch.autograd.grad"
-    # torch.autograd.grad's answer for one input (its node id), in the training step it was
-    # read in: once the run knows it, a computation with it reads its numbers (training.py)
-    input_id: str | None = None
-    step: int = 0
-
-
-class ProgramReader(CaughtCalls):
+class ProgramReader(GradAnswers):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program: list[Call] = []  # in the snippet's order; PRIMARY is the first backward
@@ -68,9 +54,6 @@ class ProgramReader(CaughtCalls):
         self.names_at_call: list[dict[str, Value]] = []
         # `assert` statements on a .grad: (statement, calls made before it, names there)
         self.grad_asserts: list[tuple[ast.Assert, int, dict[str, Value]]] = []
-        # call number → input id → what that torch.autograd.grad call returned, while a
-        # statement is read with the numbers of the run (training.py)
-        self.known_answers: dict[int, dict[str, torch.Tensor | None]] | None = None
 
     # ---- the program ------------------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
@@ -242,52 +225,6 @@ class ProgramReader(CaughtCalls):
         if isinstance(leaf, Pending):
             leaf.value = numbers.tolist()
 
-    # ---- reading a .grad between calls ------------------------------------------------
-    def lookup(self, node: ast.Name) -> Value:
-        value = super().lookup(node)
-        if _holds_answer(value):
-            return self.answer_numbers(value, node)
-        return value
-
-    def binop(self, op_node: ast.operator, left: Value, right: Value, where: ast.AST) -> Value:
-        """`torch.autograd.grad(y, x)[0] * 2`: the answer used with no name in between is
-        read as `g = ...[0]; g * 2` is (not handed to Python's `*`)."""
-        left, right = (self.answer_numbers(v, where) if _holds_answer(v) else v
-                       for v in (left, right))
-        return super().binop(op_node, left, right, where)
-
-    def answer_numbers(self, value: Value, where: ast.AST) -> Value:
-        """What torch.autograd.grad returned, as the tensors torch gives (no graph: it was
-        called without create_graph) once the run of this step is known (known_answers);
-        before that, AfterBackward: the statement is read again with them (training.py)."""
-        if isinstance(value, Py) and isinstance(value.value, tuple | list):
-            items = [self.answer_numbers(v, where) if _holds_answer(v) else v
-                     for v in value.value]
-            if isinstance(value.value, list):  # the same list (`grads.append` goes on)
-                value.value[:] = items
-                return value
-            return Py(tuple(items))
-        answer = value.value if isinstance(value, Py) else None
-        answers = self.known_answers if self.known_answers is not None else \
-            self.answers_here(where)
-        known = answers.get(answer.call_number) if isinstance(answer, GradAnswer) and \
-            answers is not None and answer.step == self.answer_step() else None
-        if known is None or answer is None or answer.input_id not in known:
-            raise AfterBackward(f"reads what {_answer_of(value)} returned",
-                                getattr(where, "lineno", 1),
-                                getattr(where, "col_offset", 0) + 1)
-        numbers = known[answer.input_id]
-        return Py(None) if numbers is None else self.from_tensor(numbers.clone(), where)
-
-    def answer_step(self) -> int:
-        """The training step being read (training.py counts them)."""
-        return 0
-
-    def answers_here(self, where: ast.AST) -> dict[int, dict[str, torch.Tensor | None]] | None:
-        """What this step's torch.autograd.grad calls returned, from a run of the document
-        built so far (training.py), or None where it cannot be read here."""
-        return None
-
     def statement(self, stmt: ast.stmt) -> None:
         try:
             self.one_statement(stmt)
@@ -348,23 +285,6 @@ class ProgramReader(CaughtCalls):
                                  "Jacobian lens shows it") from exc
         self.training_step(stmt, exc)
 
-    def raw_answer(self, node: ast.expr) -> Value | None:
-        """`g` or `grads[0]` when it names what torch.autograd.grad returned (not a value
-        computed from it), as it is; None otherwise."""
-        base = node.value if isinstance(node, ast.Subscript) else node
-        if not isinstance(base, ast.Name) or base.id not in self.env:
-            return None
-        value = self.env[base.id]
-        if isinstance(node, ast.Subscript):
-            index = node.slice
-            if not (isinstance(value, Py) and isinstance(value.value, tuple | list) and
-                    isinstance(index, ast.Constant) and isinstance(index.value, int) and
-                    -len(value.value) <= index.value < len(value.value)):
-                return None
-            value = value.value[index.value]
-        inner = value.value if isinstance(value, Py) else None
-        return value if isinstance(inner, GradAnswer) and inner.input_id is not None else None
-
     def keep_grad(self, call: ast.Call, answer: GradAnswer) -> None:
         """`rows.append(x.grad)`: the list keeps the .grad itself, which later calls change
         in place; it holds it to be displayed, and a computation with it is refused."""
@@ -410,30 +330,6 @@ class ProgramReader(CaughtCalls):
                 f"a value computed from what {JACOBIAN_ANSWER}" if from_jacobian
                 else "a value computed from a .grad")))
         return True
-
-
-def _answer(value: Value) -> bool:
-    """What autograd.grad returned, or one of its items."""
-    if not isinstance(value, Py):
-        return False
-    if isinstance(value.value, tuple | list) and value.value:
-        return all(_answer(v) for v in value.value)
-    return isinstance(value.value, GradAnswer)
-
-
-def _holds_answer(value: Value) -> bool:
-    """What autograd.grad returned, or a list or tuple holding one of its answers."""
-    if isinstance(value, Py) and isinstance(value.value, tuple | list):
-        return any(_holds_answer(v) for v in value.value)
-    return isinstance(value, Py) and isinstance(value.value, GradAnswer)
-
-
-def _answer_of(value: Value) -> str:
-    """Which call returned an answer (`_answer(value)` is true)."""
-    inner = value.value if isinstance(value, Py) else None
-    if isinstance(inner, tuple | list):
-        return next((_answer_of(v) for v in inner if _holds_answer(v)), "torch.autograd.grad")
-    return inner.what if isinstance(inner, GradAnswer) else "torch.autograd.grad"
 
 
 __all__ = ["GradAnswer", "JACOBIAN_ANSWER", "ProgramReader", "TRAINING_STEP"]
