@@ -339,12 +339,12 @@ class Net(nn.Module):
         pass
 model = Net()
 """, 6, "@property (a getter), @staticmethod, @classmethod"),
-    "call_dunder": ("""
+    "attribute_dunder": ("""
 class Net(nn.Module):
-    def __call__(self, x):
-        return x
+    def __getattr__(self, name):
+        return 1
 model = Net()
-""", 6, "Net.__call__ changes how Python treats the model"),
+""", 6, "Net.__getattr__ changes how Python treats the model"),
     "model_to_float64": ("""
 class Net(nn.Module):
     def __init__(self):

@@ -138,9 +138,6 @@ H = "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\ny = (x * x)
     ("def again(g):\n    (x * g).sum().backward()\n    return 1\n"
      "y.backward()\nk = again(x.grad)\n",
      "line 8, column 1: k = again(x.grad) reads a .grad and calls backward in one statement"),
-    ("rows = [torch.autograd.grad(y, x, retain_graph=True)[0] for _ in range(2)]\n"
-     "def jac():\n    return torch.stack(rows)\nJ = jac()\n",
-     "return torch.stack(rows) computes with what torch.autograd.grad returned"),
     ("import functools\nf = functools.reduce(torch.mul, [x, x])\n",
      "functools (reduce, caches, wraps) works on functions instead of computing, outside the "
      "computation Gradflow reads"),

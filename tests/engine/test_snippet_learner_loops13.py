@@ -118,6 +118,21 @@ for it in range(2):
 gw = grads[0]
 print(gw.norm())
 """,
+    'answer_doubled_then_backward': """import torch
+x = torch.ones(2, requires_grad=True)
+g = torch.autograd.grad(x.sum(), x)
+z = g[0] * 2
+z.sum().backward()
+""",
+    'answer_rows_stacked_in_a_def': """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (x ** 2).sum()
+rows = [torch.autograd.grad(y, x, retain_graph=True)[0] for _ in range(2)]
+def jac():
+    return torch.stack(rows)
+J = jac()
+(J.sum() * x).sum().backward()
+""",
     'fmt': """import torch
 import numpy as np
 x = torch.tensor([1.0, 2.0], requires_grad=True)

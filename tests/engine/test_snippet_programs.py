@@ -272,9 +272,6 @@ LIMITS = [
     ("from torch import optim\nw = torch.ones(2, requires_grad=True)\no = optim.SGD([w], lr=0.1)\n"
      "o.load_state_dict({})\n",
      "o.load_state_dict({}): an optimizer (torch.optim) updates the weights"),
-    ("x = torch.ones(2, requires_grad=True)\ng = torch.autograd.grad(x.sum(), x)\nz = g[0] * 2\n"
-     "z.sum().backward()\n",
-     "z.sum().backward() uses a .grad in a later computation, as a training loop does"),
     ("x = torch.FloatTensor(2, 3)\n", "torch.rand"),
     ("s = 'a' * 10 ** 9\n", "over the limit of 1,000,000 numbers written out in one value"),
     ("n = list(range(10 ** 9))\n", "over the limit of 100,000 loop iterations"),
