@@ -174,7 +174,8 @@ def test_the_forward_ops_get_no_gradient_and_explain_says_whose_backward_runs() 
     assert "  = -0.25 * grad_out" in texts
     assert any("torch calls the Function's own backward" in t for t in texts)
     assert "GradReverse.apply was read as its forward's torch ops, and torch calls its own " \
-           "backward, which is not their derivative: it gives x the gradient -0.25 * g" in doc.description
+           "backward, which is not their derivative: it gives x the gradient -0.25 * g" \
+           in doc.description
 
 
 def test_the_saved_input_is_read_by_name() -> None:
