@@ -196,6 +196,10 @@ def backward_result(reader: Any, app: Application, grads: list[torch.Tensor | No
         raise ImportError_(f"{name}.backward could not be read to check it against "
                            f"autograd's derivative of its forward: {exc.reason}", exc.line,
                            exc.col) from None
+    except NotImplementedError:  # what only the snippet's own reading does (its calls)
+        raise error_at(backward.node, f"{name}.backward calls backward or autograd.grad "
+                                      "itself: autograd inside a backward is outside the "
+                                      "computation Gradflow reads") from None
     count = len(app.inputs)
     if len(out) < count or any(v is not None for v in out[count:]):
         raise error_at(app.where, f"{name}.apply{at}: RuntimeError: function {name}Backward "

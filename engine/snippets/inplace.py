@@ -34,6 +34,11 @@ VIEW_OPS = ("index", "reshape", "transpose", "detach")
 
 
 class InPlaceReader(StorageReplay):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # id → (a tensor written in place before anything used it, how many such writes)
+        self.unseen_writes: dict[int, tuple[Value, int]] = {}
+
 
     def in_place(self, stmt: ast.AST, op: ast.operator | None, current: Value, right: Value,
                  result: Value, key: Any = None, method_name: str | None = None,
@@ -52,7 +57,12 @@ class InPlaceReader(StorageReplay):
                                  "back, outside the computation Gradflow reads; for numbers "
                                  "of your own write .detach().clone()")
         if not isinstance(current, Pending | Ref) or current.node_id is None:
-            return  # nothing has used it yet: a new node is all it is
+            if isinstance(current, Pending) and isinstance(result, Pending | Ref):
+                # nothing has used it yet: a new node is all it is, but torch's version
+                # counter of the tensor counts the write (`f[0] = 1` before f[0] * x)
+                kept = self.unseen_writes.pop(id(current), (current, 0))
+                self.unseen_writes[id(result)] = (result, kept[1] + 1)
+            return
         method = "__setitem__" if op is None else _IN_PLACE.get(type(op))
         node = self.doc.node(current.node_id)
         if method is None or (node.op == LEAF and node.requires_grad):
@@ -63,7 +73,13 @@ class InPlaceReader(StorageReplay):
                                  "tensor) and so the tensor it views; Gradflow reads in-place "
                                  "updates of a tensor of its own, and of x.detach() while x "
                                  "is used by nothing else: write a new name, e.g. y = y + 1")
-        storage = self.storages.get(node.id) or self.new_storage(node.id, stmt)
+        storage = self.storages.get(node.id)
+        if storage is None:
+            storage = self.new_storage(node.id, stmt)
+            held, writes = self.unseen_writes.get(id(current), (None, 0))
+            with torch.no_grad():
+                for _ in range(writes if held is current else 0):
+                    storage.tensor.add_(0)  # the writes torch counted before any use
         if isinstance(result, Pending | Ref) and result.node_id is not None:
             storage.probed.add(result.node_id)  # the update itself, not a use before it
         self.replay_consumers(storage, node.id, stmt)

@@ -265,6 +265,7 @@ class ProgramReader(GradAnswers):
             self.grad_asserts.append((stmt, len(self.program), dict(self.env)))
             return  # checked once the run knows the grads (check_grad_asserts)
         if isinstance(stmt, _REPORTING) and only_reports(stmt):
+            self.check_report(stmt)
             return
         if isinstance(stmt, ast.Return) and stmt.value is not None and only_reads(stmt.value):
             self.return_value(Py(GradAnswer(len(self.program), what)))  # return x.grad
@@ -284,6 +285,10 @@ class ProgramReader(GradAnswers):
                                  "torch.autograd.functional.jacobian gives it whole and the "
                                  "Jacobian lens shows it") from exc
         self.training_step(stmt, exc)
+
+    def check_report(self, stmt: ast.stmt) -> None:
+        """A report that reaches into a .grad raises where torch's .grad is None (training.py
+        reads it with the grads of this point)."""
 
     def keep_grad(self, call: ast.Call, answer: GradAnswer) -> None:
         """`rows.append(x.grad)`: the list keeps the .grad itself, which later calls change

@@ -135,11 +135,15 @@ class StatementRunner(LoopRunner):
             # a bare `vars(layer)` in a notebook shows the layer's attributes: a display too
             for call in self.calls_with_effects(node.args):
                 self.expr(call)
-            self.shown_items(node.args)
+            if self.shown_items(node.args):  # it reaches into a .grad after a backward
+                self.check_report(ast.copy_location(ast.Expr(value=node), node))
             return
         self.expr(node)
 
-    def shown_items(self, nodes: list[ast.expr]) -> None:
+    def check_report(self, stmt: ast.stmt) -> None:
+        """Read again with the grads of this point (training.py)."""
+
+    def shown_items(self, nodes: list[ast.expr]) -> bool:
         """`print(t, loss.data[0])`: an item a print takes raises torch's error there (a 0-dim
         tensor indexed, an index out of range), as Python evaluates it; taken without a
         graph. What the reader cannot evaluate is only shown, so it is let be."""
@@ -150,20 +154,30 @@ class StatementRunner(LoopRunner):
         items += [n for arg in nodes for n in _own_scope(arg) if isinstance(n, ast.Attribute)
                   and isinstance(n.value, ast.Name) and not hasattr(torch.Tensor, n.attr)
                   and isinstance(self.env.get(n.value.id), Pending | Ref)]
-        if not items:
-            return
+        items += [n for arg in nodes for n in _own_scope(arg) if isinstance(n, ast.Attribute)
+                  and isinstance(n.value, ast.Attribute) and n.value.attr == "grad"]
+        reaches_grad = False
         enabled, self.grad_enabled = self.grad_enabled, False
         try:
             for item in items:
                 try:  # a tensor's item only: a list or dict a hook fills is full only later
-                    if isinstance(self.expr(item.value), Pending | Ref):
+                    held = self.expr(item.value)
+                    of_grad = isinstance(item.value, ast.Attribute) and \
+                        item.value.attr == "grad"
+                    if isinstance(held, Pending | Ref) and (
+                            isinstance(item, ast.Subscript) or not of_grad):
                         self.expr(item)
+                    elif isinstance(held, Py) and held.value is None and of_grad:
+                        self.expr(item)  # w.grad[0] where torch's .grad is None: TypeError
                 except TorchRaised:
                     raise
+                except AfterBackward:
+                    reaches_grad = True
                 except ImportError_:
                     continue
         finally:
             self.grad_enabled = enabled
+        return reaches_grad
 
     def calls_with_effects(self, nodes: list[ast.expr]) -> list[ast.expr]:
         """The calls inside a print's arguments that change what follows (they draw random

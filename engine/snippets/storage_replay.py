@@ -18,6 +18,8 @@ from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.snippets.safety import raised_at
 from engine.snippets.statements import StatementRunner
 
+_VIEW_DEPTH = 8  # views of views followed (x[0][1:].t() ...)
+
 
 @dataclass
 class Storage:
@@ -57,8 +59,12 @@ class StorageReplay(StatementRunner):
             storage.savers.append((node_id, tensor, leaves))  # sigmoid saves its output
         return storage
 
-    def replay_consumers(self, storage: Storage, node_id: str, where: ast.AST) -> None:
-        """The ops that used the tensor before this update, on the storage's tensor."""
+    def replay_consumers(self, storage: Storage, node_id: str, where: ast.AST,
+                         tensor: torch.Tensor | None = None, depth: int = 0) -> None:
+        """The ops that used the tensor before this update, on the storage's tensor; the
+        ops that used a view of it (`f[0] * x` saves the view f[0]) on that view, which
+        shares the storage's version counter, as torch's does."""
+        given = storage.tensor if tensor is None else tensor
         for edge in self.doc.out_edges(node_id):
             if edge.target in storage.probed:
                 continue
@@ -67,14 +73,17 @@ class StorageReplay(StatementRunner):
             ports = {e.port for e in self.doc.in_edges(edge.target).values()
                      if e.source == node_id}
             try:
-                inputs, leaves = self.inputs_of(edge.target,
-                                                dict.fromkeys(ports, storage.tensor), where)
+                inputs, leaves = self.inputs_of(edge.target, dict.fromkeys(ports, given), where)
                 with torch.enable_grad():
                     out = spec.call(*inputs, **self.doc.node(edge.target).params)
             except Exception:  # noqa: BLE001 - the run reports it; no saved tensor here
                 continue
             if isinstance(out, torch.Tensor) and out.grad_fn is not None:
                 storage.savers.append((edge.target, out, [*storage.leaves, *leaves]))
+            if isinstance(out, torch.Tensor) and depth < _VIEW_DEPTH and out._is_view() and \
+                    out.untyped_storage().data_ptr() == \
+                    storage.tensor.untyped_storage().data_ptr():
+                self.replay_consumers(storage, edge.target, where, out, depth + 1)
 
     def inputs_of(self, node_id: str, given: dict[str, torch.Tensor], where: ast.AST
                   ) -> tuple[list[Any], list[torch.Tensor]]:

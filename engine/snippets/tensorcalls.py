@@ -109,6 +109,9 @@ class TensorCalls(MadeTensors):
         if short == "manual_seed":  # `_ = torch.manual_seed(0)` seeds all the same
             self.manual_seed(node)
             return Py(None)  # torch's Generator; nothing computes with it
+        if short in ("add", "sub") and len(node.args) == 2 and [k.arg for k in node.keywords] \
+                == ["alpha"]:  # torch.add(a, b, alpha=k) is a + k * b
+            return self.expr(_with_alpha(node, node.args[0], node.args[1], short))
         if short == "where":
             return self.where(node)
         if short == "t" and len(node.args) == 1 and not node.keywords:  # torch.t(x) is x.t()
@@ -319,3 +322,11 @@ def _dim_keywords(node: ast.Call) -> bool:
     """torch.max(x, dim=1, keepdim=True), torch.max(input=x, other=y): only the keywords of
     a reduction along a dim or of the elementwise form."""
     return all(kw.arg in ("dim", "keepdim", "input", "other") for kw in node.keywords)
+
+
+def _with_alpha(node: ast.Call, first: ast.expr, second: ast.expr, op: str) -> ast.expr:
+    """`a + alpha * b` (or `a - alpha * b`) for torch.add/sub(a, b, alpha=alpha)."""
+    alpha = node.keywords[0].value
+    scaled = ast.copy_location(ast.BinOp(left=alpha, op=ast.Mult(), right=second), node)
+    return ast.copy_location(ast.BinOp(left=first, op=ast.Add() if op == "add" else ast.Sub(),
+                                       right=scaled), node)

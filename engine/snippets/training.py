@@ -31,7 +31,7 @@ from engine.snippets.held import plain_read
 from engine.snippets.kept_graphs import KeptGraphs
 from engine.snippets.program import TRAINING_STEP
 from engine.snippets.pyexpr import AfterBackward
-from engine.snippets.safety import error_at, raised_at, short_text
+from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at, short_text
 from engine.snippets.tables import dtype_name
 from engine.snippets.values import Pending, Ref, Value
 
@@ -93,6 +93,22 @@ class TrainingReader(KeptGraphs):
             self.read_with_grads(stmt)
         except AfterBackward as again:  # a value computed from a .grad earlier, by name
             raise error_at(stmt, f"{short_text(stmt)} {TRAINING_STEP}") from again
+
+    def check_report(self, stmt: ast.stmt) -> None:
+        """`print(w.grad[0])` after `optimizer.zero_grad()`: torch's .grad is None there, so
+        the script raises Python's TypeError at this line; read it with the grads of this
+        point when it indexes a .grad or reads one's attribute (a plain print(w.grad) shows
+        None and raises nothing)."""
+        digs = any(isinstance(n, ast.Subscript | ast.Attribute) and isinstance(
+            n.value, ast.Attribute) and n.value.attr == "grad" for n in ast.walk(stmt))
+        if not digs or self.not_trainable(stmt) is not None:
+            return
+        try:
+            self.read_with_grads(stmt)
+        except TorchRaised:
+            raise
+        except (ImportError_, ScriptStopped):
+            pass  # what cannot be read with the grads stays a skipped report
 
     def computed_from_grads(self, stmt: ast.stmt) -> bool:
         """`param_norm = p.grad.norm(2)`: a new tensor computed from .grad (not the .grad
