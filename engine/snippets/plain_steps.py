@@ -15,12 +15,15 @@ from typing import Any
 
 import torch
 
+from engine import calls
 from engine.limits import VALUE_ELEMENTS
 from engine.ops import LEAF
 from engine.snippets.closure_steps import ClosureSteps
 from engine.snippets.held import held_node_ids
+from engine.snippets.optimizers import Optimizer
+from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import raised_at
-from engine.snippets.values import Pending, Ref
+from engine.snippets.values import Pending, Py, Ref, Value
 
 _IN_PLACE: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul,
@@ -33,6 +36,7 @@ class PlainSteps(ClosureSteps):
         super().__init__(*args, **kwargs)
         self.loop_depth = 0
         self.plain_updates = 0  # updates of plain tensors read as numbers so far
+        self.regrown: set[str] = set()  # leaves made again from their update this step
 
     def body_of_loop(self, body: list[ast.stmt]) -> bool:
         self.loop_depth += 1
@@ -40,6 +44,70 @@ class PlainSteps(ClosureSteps):
             return super().body_of_loop(body)
         finally:
             self.loop_depth -= 1
+
+    def training_step(self, stmt: ast.stmt, exc: AfterBackward) -> None:
+        """`params = (params - lr * params.grad).detach().requires_grad_()`: a new leaf with
+        the updated numbers and no .grad under the old leaf's name each turn of the loop (the
+        book "Deep Learning with PyTorch"). While nothing else holds the old leaf, that is
+        the old leaf updated, its .grad None: the step ends as an update's does, so a long
+        loop keeps one step's graph and calls."""
+        name, old = self.rebound(stmt)
+        super().training_step(stmt, exc)
+        self.regrow(stmt, name, old)
+
+    def computed_from_grads(self, stmt: ast.stmt) -> bool:
+        name, old = self.rebound(stmt)
+        if not super().computed_from_grads(stmt):
+            return False
+        self.regrow(stmt, name, old)
+        return True
+
+    def rebound(self, stmt: ast.stmt) -> tuple[str | None, Value | None]:
+        """The one name an assignment binds, and what it held before."""
+        name = stmt.targets[0].id if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name) else None
+        return name, self.env.get(name) if name is not None else None
+
+    def regrow(self, stmt: ast.stmt, name: str | None, old: Value | None) -> None:
+        """See training_step."""
+        new = self.env.get(name) if name is not None else None
+        if name is None or not isinstance(old, Pending | Ref) or not self.is_grad_leaf(old) \
+                or not isinstance(new, Pending) or new is old or new.requires_grad is not True \
+                or self.held_elsewhere(old, name):
+            return
+        if new.node_id is not None:
+            if self.doc.out_edges(new.node_id):
+                return
+            self.doc.remove_node(new.node_id)
+            new.node_id = None
+        numbers, before = self.concrete(new, stmt), self.concrete(old, stmt)
+        if numbers.shape != before.shape or numbers.dtype != before.dtype:
+            return
+        if new in self.leaves_pending:
+            self.leaves_pending.remove(new)
+        self.env[name] = old
+        self.regrown.add(self.node_of(old, stmt))
+        self.set_leaf_numbers(stmt, old, numbers.detach().clone(), name)
+
+    def held_elsewhere(self, value: Value, name: str) -> bool:
+        """Whether a name other than `name`, a list, a dict or an optimizer holds it."""
+        def holds(item: Any, depth: int = 0) -> bool:
+            if item is value:
+                return True
+            inner = item.value if isinstance(item, Py) else None
+            if depth < 3 and isinstance(inner, list | tuple):
+                return any(holds(v, depth + 1) for v in inner)
+            if depth < 3 and isinstance(inner, dict):
+                return any(holds(v, depth + 1) for v in inner.values())
+            return isinstance(inner, Optimizer) and any(p is value for p in inner.params)
+        return any(holds(v) for k, v in self.env.items() if k != name)
+
+    def next_step(self, stmt: ast.AST) -> None:
+        super().next_step(stmt)
+        regrown = sorted(i for i in self.regrown if i in self.doc.graph)
+        self.regrown.clear()
+        if regrown:  # a new leaf: torch gives it no .grad, as zero_grad(set_to_none) does
+            self.add_call(calls.zero_grad(regrown, set_to_none=True), stmt)
 
     def aug_assign(self, stmt: ast.AugAssign) -> None:
         if not self.plain_update(stmt):

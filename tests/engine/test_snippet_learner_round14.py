@@ -3,7 +3,9 @@ in place in a loop whose earlier items an op saved (torch's version counter is t
 tensor's, and counts the writes made before any use), `torch.add/sub(..., alpha=)`, a .grad
 indexed in a print after `optimizer.zero_grad()` made it None (Python's TypeError there), and
 autograd called inside a custom Function's backward (refused with a message, not an
-escaped exception)."""
+escaped exception), and a training loop that makes a new leaf from each update
+(`params = (params - lr * params.grad).detach().requires_grad_()`, read as steps, so 200
+epochs stay under the call limit)."""
 
 from __future__ import annotations
 
@@ -80,6 +82,43 @@ opt.zero_grad()
 print(model.weight.grad)
 print(model.weight.grad[0])
 """,
+    'new_leaf_each_step_200_epochs': """import torch
+t_u = torch.tensor([35.7, 55.9, 58.2, 81.9, 56.3]) * 0.1
+t_c = torch.tensor([0.5, 14.0, 15.0, 28.0, 11.0])
+params = torch.tensor([1.0, 0.0], requires_grad=True)
+for epoch in range(1, 201):
+    t_p = params[0] * t_u + params[1]
+    loss = ((t_p - t_c) ** 2).mean()
+    loss.backward()
+    params = (params - 1e-2 * params.grad).detach().requires_grad_()
+print(params)
+""",
+    'new_leaf_each_step_old_one_kept': """import torch
+torch.manual_seed(0)
+w = torch.randn(2, requires_grad=True)
+first = w
+for step in range(3):
+    loss = (w ** 2).sum()
+    loss.backward()
+    w = (w - 0.1 * w.grad).detach().requires_grad_()
+print(first.grad, w)
+(w * 3).sum().backward()
+print(w.grad, first.grad)
+""",
+    'new_leaf_each_step_then_a_last_backward': """import torch
+torch.manual_seed(0)
+w = torch.randn(3, requires_grad=True)
+x = torch.randn(4, 3)
+history = []
+for step in range(5):
+    loss = ((x @ w) ** 2).mean()
+    loss.backward()
+    history.append(loss.item())
+    w = (w - 0.1 * w.grad).detach().requires_grad_()
+loss = ((x @ w) ** 2).mean()
+loss.backward()
+print(w, w.grad, history)
+""",
     'recurrence_written_into_one_tensor': """import torch
 x = torch.ones(1)
 x.requires_grad_()
@@ -102,6 +141,12 @@ def test_the_reference_really_computes_what_is_compared(
     error = reference["filled_in_a_loop_saves_views"]["error"]
     assert "is at version 3; expected version 2 instead" in error["message"]
     assert reference["grad_indexed_after_zero_grad"]["error"]["type"] == "TypeError"
+
+
+def test_a_new_leaf_each_step_keeps_one_steps_calls() -> None:
+    ours = engine_side(SNIPPETS["new_leaf_each_step_200_epochs"])
+    assert ours["grads"]["params"] is None  # the last new leaf: no backward on it yet
+    assert ours["last_step_only"] and len(ours["calls"]) <= 3
 
 
 def test_the_version_torch_names_is_the_one_given() -> None:
