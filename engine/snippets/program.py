@@ -265,7 +265,6 @@ class ProgramReader(GradAnswers):
             self.grad_asserts.append((stmt, len(self.program), dict(self.env)))
             return  # checked once the run knows the grads (check_grad_asserts)
         if isinstance(stmt, _REPORTING) and only_reports(stmt):
-            self.check_report(stmt)
             return
         if isinstance(stmt, ast.Return) and stmt.value is not None and only_reads(stmt.value):
             self.return_value(Py(GradAnswer(len(self.program), what)))  # return x.grad
@@ -286,16 +285,12 @@ class ProgramReader(GradAnswers):
                                  "Jacobian lens shows it") from exc
         self.training_step(stmt, exc)
 
-    def check_report(self, stmt: ast.stmt) -> None:
-        """A report that reaches into a .grad raises where torch's .grad is None (training.py
-        reads it with the grads of this point)."""
-
     def keep_grad(self, call: ast.Call, answer: GradAnswer) -> None:
         """`rows.append(x.grad)`: the list keeps the .grad itself, which later calls change
         in place; it holds it to be displayed, and a computation with it is refused."""
         held = call.func.value if isinstance(call.func, ast.Attribute) else None
-        # the list by its name, as it is: one holding only kept .grads reads as an answer
-        receiver = super().lookup(held) if isinstance(held, ast.Name) else None
+        # the list by its name, as it is (GradAnswers.lookup would read its answers)
+        receiver = super(GradAnswers, self).lookup(held) if isinstance(held, ast.Name) else None
         if not (isinstance(receiver, Py) and isinstance(receiver.value, list)):
             raise error_at(call, f"{short_text(call)}: .append of a .grad is read on a list")
         receiver.value.append(Py(answer))

@@ -143,6 +143,15 @@ class StatementRunner(LoopRunner):
     def check_report(self, stmt: ast.stmt) -> None:
         """Read again with the grads of this point (training.py)."""
 
+    def grad_leaf_named(self, node: ast.Attribute) -> bool:
+        """`w.grad` of a leaf that requires grad (a non-leaf's .grad is torch's only with
+        retain_grad, which the grads of a point do not hold)."""
+        try:
+            owner = self.expr(node.value)
+        except ImportError_:
+            return False
+        return isinstance(owner, Pending | Ref) and self.is_grad_leaf(owner)
+
     def shown_items(self, nodes: list[ast.expr]) -> bool:
         """`print(t, loss.data[0])`: an item a print takes raises torch's error there (a 0-dim
         tensor indexed, an index out of range), as Python evaluates it; taken without a
@@ -167,7 +176,9 @@ class StatementRunner(LoopRunner):
                     if isinstance(held, Pending | Ref) and (
                             isinstance(item, ast.Subscript) or not of_grad):
                         self.expr(item)
-                    elif isinstance(held, Py) and held.value is None and of_grad:
+                    elif isinstance(held, Py) and held.value is None and of_grad and \
+                            isinstance(item.value, ast.Attribute) and \
+                            self.grad_leaf_named(item.value):
                         self.expr(item)  # w.grad[0] where torch's .grad is None: TypeError
                 except TorchRaised:
                     raise
