@@ -51,8 +51,9 @@ class GradAnswers(CaughtCalls):
 
     def answer_numbers(self, value: Value, where: ast.AST) -> Value:
         """What torch.autograd.grad returned, as the tensors torch gives (no graph: it was
-        called without create_graph) once the run of this step is known (known_answers);
-        before that, AfterBackward: the statement is read again with them (training.py)."""
+        called without create_graph), from the run of this step (known_answers, or
+        answers_here); where the run cannot tell (an answer of an earlier step, a kept .grad),
+        AfterBackward, as before."""
         if isinstance(value, Py) and isinstance(value.value, tuple | list):
             items = [self.answer_numbers(v, where) if holds_answer(v) else v
                      for v in value.value]
@@ -97,6 +98,7 @@ class GradAnswers(CaughtCalls):
             value = value.value[index.value]
         inner = value.value if isinstance(value, Py) else None
         return value if isinstance(inner, GradAnswer) and inner.input_id is not None else None
+
 
 def holds_answer(value: Value) -> bool:
     """What autograd.grad returned, or a list or tuple holding one of its answers."""

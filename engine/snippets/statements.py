@@ -171,14 +171,13 @@ class StatementRunner(LoopRunner):
             for item in items:
                 try:  # a tensor's item only: a list or dict a hook fills is full only later
                     held = self.expr(item.value)
-                    of_grad = isinstance(item.value, ast.Attribute) and \
-                        item.value.attr == "grad"
+                    grad = item.value if isinstance(item.value, ast.Attribute) and \
+                        item.value.attr == "grad" else None
                     if isinstance(held, Pending | Ref) and (
-                            isinstance(item, ast.Subscript) or not of_grad):
+                            isinstance(item, ast.Subscript) or grad is None):
                         self.expr(item)
-                    elif isinstance(held, Py) and held.value is None and of_grad and \
-                            isinstance(item.value, ast.Attribute) and \
-                            self.grad_leaf_named(item.value):
+                    elif isinstance(held, Py) and held.value is None and grad is not None \
+                            and self.grad_leaf_named(grad):
                         self.expr(item)  # w.grad[0] where torch's .grad is None: TypeError
                 except TorchRaised:
                     raise

@@ -101,7 +101,12 @@ class TrainingReader(KeptGraphs):
         None and raises nothing)."""
         digs = any(isinstance(n, ast.Subscript | ast.Attribute) and isinstance(
             n.value, ast.Attribute) and n.value.attr == "grad" for n in ast.walk(stmt))
-        if not digs or self.not_trainable(stmt) is not None:
+        # a .grad set to None since the last backward: only then is a run worth its cost
+        # (a loop printing w.grad[0] after each backward would run the document twice a step)
+        reset = next((c.kind == calls.ZERO_GRAD and c.set_to_none
+                      for c in reversed(self.program)
+                      if c.kind != calls.ZERO_GRAD or c.set_to_none), False)
+        if not digs or not reset or self.not_trainable(stmt) is not None:
             return
         try:
             self.read_with_grads(stmt)
