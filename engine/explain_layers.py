@@ -26,6 +26,7 @@ LAYER_RULES: dict[str, dict[str, tuple[str, str]]] = {
     "avg_pool1d": _AVG_POOL,
     "avg_pool2d": _AVG_POOL,
     "adaptive_avg_pool2d": _AVG_POOL,
+    "adaptive_max_pool2d": _MAX_POOL,
     "batch_norm": {
         "input": ("training: ({g}·{b} − mean({g}·{b}) − x̂ · mean({g}·{b}·x̂)) / σ, means and "
                   "σ over the batch and positions of each channel; evaluation: {g} · {b} / "

@@ -81,6 +81,11 @@ def layer_specs() -> list[OpSpec]:
                "(nn.AdaptiveAvgPool2d)", "reductions",
                (_ints("output_size", [1, 1], "the output's height and width"),),
                target="nn.functional.adaptive_avg_pool2d"),
+        OpSpec("adaptive_max_pool2d", "adaptive_max_pool2d", ("input",), "AdaptMax",
+               "the largest element of each of output_size windows that tile the last two "
+               "dims (nn.AdaptiveMaxPool2d)", "reductions",
+               (_ints("output_size", [1, 1], "the output's height and width"),),
+               target="nn.functional.adaptive_max_pool2d"),
         OpSpec("batch_norm", "batch_norm", ("input", "weight", "bias"), "BatchNorm", "each "
                "channel normalized to mean 0, variance 1 over the batch (and positions), times "
                "weight plus bias (nn.BatchNorm1d/2d); in evaluation by the running statistics",

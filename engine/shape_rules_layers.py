@@ -19,7 +19,7 @@ def layer_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any
         return _conv(_CONV[op], shapes, params, ask)
     if op in _POOL:
         return _pool(op, _POOL[op], shapes[0], params, ask)
-    if op == "adaptive_avg_pool2d":
+    if op in ("adaptive_avg_pool2d", "adaptive_max_pool2d"):
         x, size = shapes[0], list(params.get("output_size", [1, 1]))
         if len(x) not in (3, 4):
             return None  # torch: 3D or 4D input

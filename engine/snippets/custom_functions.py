@@ -53,6 +53,19 @@ class Apply:
         self.cls = cls
 
 
+class FunctionInstance:
+    """`exp = Exp()`: torch still makes the instance (with a DeprecationWarning); its .apply is
+    the class's, and calling it is torch's legacy-function RuntimeError."""
+
+    def __init__(self, cls: FunctionClass) -> None:
+        self.cls = cls
+
+
+_LEGACY_CALL = ("Legacy autograd function with non-static forward method is deprecated. Please "
+                "use new-style autograd function with static forward method. (Example: "
+                "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
+
+
 class CustomFunctions(NumpyReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,8 +122,8 @@ class CustomFunctions(NumpyReader):
     def attribute(self, node: ast.Attribute) -> Value:
         owner = self.env.get(node.value.id) if isinstance(node.value, ast.Name) and \
             self.module_path(node) is None else None
-        if isinstance(owner, Py) and isinstance(owner.value, FunctionClass):
-            cls = owner.value
+        if isinstance(owner, Py) and isinstance(owner.value, FunctionInstance | FunctionClass):
+            cls = owner.value if isinstance(owner.value, FunctionClass) else owner.value.cls
             if node.attr == "apply":
                 return Py(Apply(cls))
             if node.attr in cls.constants:
@@ -122,6 +135,8 @@ class CustomFunctions(NumpyReader):
         return super().attribute(node)
 
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        if isinstance(receiver, Py) and isinstance(receiver.value, FunctionInstance):
+            receiver = Py(receiver.value.cls)  # exp.apply(x) is Exp.apply(x)
         if isinstance(receiver, Py) and isinstance(receiver.value, FunctionClass):
             if attr == "apply":
                 return self.apply_function(receiver.value, node)
@@ -153,9 +168,10 @@ class CustomFunctions(NumpyReader):
         if isinstance(target, Py) and isinstance(target.value, Apply):
             return self.apply_function(target.value.cls, node)
         if isinstance(target, Py) and isinstance(target.value, FunctionClass):
-            raise error_at(node, f"{short_text(node)} makes an instance of the Function "
-                                 f"{target.value.name}, which torch no longer reads (its "
-                                 f"methods are static); call {target.value.name}.apply(...)")
+            self.arguments(node)  # Function.__init__ takes any arguments and keeps none
+            return Py(FunctionInstance(target.value))
+        if isinstance(target, Py) and isinstance(target.value, FunctionInstance):
+            raise raised_at(node, RuntimeError(_LEGACY_CALL))
         return super().call_value(target, node)
 
     def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:

@@ -1,5 +1,6 @@
 """Convolution, pooling and batch-norm layers in a snippet: nn.Conv1d/Conv2d, nn.MaxPool1d/2d,
-nn.AvgPool1d/2d, nn.AdaptiveAvgPool2d, nn.BatchNorm1d/2d and their F.* functions.
+nn.AvgPool1d/2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.BatchNorm1d/2d and their F.*
+functions.
 
 A layer's parameters are drawn by torch itself from the snippet's generator (modules.py
 `layer`), so they hold the numbers torch would; they become leaves named as nn.Linear's are
@@ -23,7 +24,8 @@ from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
 
 CONVOLUTIONS = {"Conv1d": "conv1d", "Conv2d": "conv2d"}
 POOLS = {"MaxPool1d": "max_pool1d", "MaxPool2d": "max_pool2d", "AvgPool1d": "avg_pool1d",
-         "AvgPool2d": "avg_pool2d", "AdaptiveAvgPool2d": "adaptive_avg_pool2d"}
+         "AvgPool2d": "avg_pool2d", "AdaptiveAvgPool2d": "adaptive_avg_pool2d",
+         "AdaptiveMaxPool2d": "adaptive_max_pool2d"}
 NORMS = ("BatchNorm1d", "BatchNorm2d")
 # the arguments each pool is read with, in torch's order (F.* and the module alike)
 _POOL_ARGS = {
@@ -34,7 +36,8 @@ _POOL_ARGS = {
     "avg_pool1d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"),
     "avg_pool2d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                    "divisor_override"),
-    "adaptive_avg_pool2d": ("output_size",)}
+    "adaptive_avg_pool2d": ("output_size",),
+    "adaptive_max_pool2d": ("output_size", "return_indices")}
 _CONV_ARGS = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
 _BN_ARGS = ("input", "running_mean", "running_var", "weight", "bias", "training", "momentum",
             "eps")
@@ -174,7 +177,7 @@ class LayerModules(ModuleReader):
         fn = getattr(torch.nn.functional, op)
         self.torch_checks(lambda as_: fn(as_(x), **options), node)
         n = _dims(op)
-        if op == "adaptive_avg_pool2d":  # None keeps the input's size there
+        if op.startswith("adaptive_"):  # None keeps the input's size there
             size = _per_dim(options["output_size"], 2)
             params = {"output_size": [x.shape[i - 2] if s is None else s
                                       for i, s in enumerate(size)]}

@@ -40,7 +40,7 @@ LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
                      for kind in ("LSTMCell", "GRUCell")}}
 # the layers of engine/snippets/layers.py: convolutions, pools, batch norm
 LAYERS = ("Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
-          "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d")
+          "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d")
 # modules that only rearrange or pass their input: the options each takes, in torch's order
 SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace")}
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",

@@ -287,9 +287,11 @@ class PythonReader(PlainMethods):
             if path in ("warnings.filterwarnings", "warnings.simplefilter",
                         "warnings.resetwarnings", "warnings.warn"):
                 return Py(None)  # what torch warns goes to stderr only; no number changes
-            if path.startswith("pdb.") or path.startswith("warnings."):
-                raise error_at(node, f"{path} is not supported; pdb.set_trace() is read as "
-                                     "a line that does nothing")
+            if path.startswith("pdb.") or path.startswith("warnings.") or \
+                    path.startswith("gc."):
+                raise error_at(node, f"{path} is not supported; pdb.set_trace() and a line "
+                                     "of its own gc.collect() are read as lines that do "
+                                     "nothing, warnings' filters as filters")
             refuse_outside(path, node)
             if path.startswith("math."):
                 return self.math_call(path.removeprefix("math."), node)

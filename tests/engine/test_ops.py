@@ -199,6 +199,8 @@ CASES.update({
                    lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)),
     "adaptive_avg_pool2d": ([(1, 2, 5, 4)], {"output_size": [3, 2]},
                             lambda x: F.adaptive_avg_pool2d(x, (3, 2))),
+    "adaptive_max_pool2d": ([(1, 2, 5, 4)], {"output_size": [3, 2]},
+                            lambda x: F.adaptive_max_pool2d(x, (3, 2))),
     "batch_norm": ([(4, 3, 2), (3,), (3,)], {"training": True, "eps": 1e-3},
                    lambda x, w, b: F.batch_norm(x, None, None, w, b, True, 0.1, 1e-3)),
     "einsum_one": ([(3, 3)], {"equation": "ii->i"}, lambda a: torch.einsum("ii->i", a)),

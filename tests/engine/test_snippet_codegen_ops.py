@@ -101,7 +101,7 @@ SPECIAL.update({
     "conv2d": [("a", _numbers(1, 2, 4, 4), "float32", True),
                ("w", _numbers(2, 1, 3, 3), "float32", True), ("b", B[0][:2], "float32", True)],
     **{op: [("a", _numbers(1, 2, 4, 4), "float32", True)]
-       for op in ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d")},
+       for op in ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d")},
     **{op: [("a", _numbers(1, 2, 5), "float32", True)] for op in ("max_pool1d", "avg_pool1d")},
     "batch_norm": [("a", _numbers(3, 2), "float32", True), ("w", [1.5, -0.5], "float32", True),
                    ("b", [0.1, 0.3], "float32", True)],
@@ -119,6 +119,7 @@ PARAMS.update({
     "max_pool1d": {"kernel_size": [2], "stride": [1], "dilation": [2]},
     "avg_pool1d": {"kernel_size": [3], "stride": [1]},
     "adaptive_avg_pool2d": {"output_size": [3, 2]},
+    "adaptive_max_pool2d": {"output_size": [2, 3]},
     "batch_norm": {"training": False, "running_mean": [0.1, -0.2], "running_var": [1.5, 0.5]},
     "einsum_one": {"equation": "ij->j"},
 })

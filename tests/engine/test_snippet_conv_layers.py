@@ -299,6 +299,7 @@ POOL_PARAMS = {
     "max_pool1d": [{}, {"kernel_size": [3], "stride": [2], "padding": [1], "ceil_mode": True}],
     "avg_pool1d": [{"kernel_size": [4], "stride": [1]}],
     "adaptive_avg_pool2d": [{"output_size": [2, 3]}, {"output_size": [1, 1]}],
+    "adaptive_max_pool2d": [{"output_size": [2, 3]}, {"output_size": [1, 1]}],
     "batch_norm": [{}, {"training": False, "running_mean": [0.0] * 3, "running_var": [1.0] * 3}],
 }
 
