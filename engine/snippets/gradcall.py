@@ -36,13 +36,13 @@ class GradCallReader(GraphedGradReader):
                 "but got: allow_unused=False."))
         if "outputs" not in args or "inputs" not in args:
             raise error_at(node, "torch.autograd.grad needs outputs and inputs")
-        outputs = [self.output_id(t) for t in _elements(args["outputs"])]
+        outputs = [self.output_id(t) for t in self.held_elements(args["outputs"])]
         inputs = [self.node_of(value, where) for value, where in self.input_values(args["inputs"])]
         # allow_unused / materialize_grads: torch answers None (zeros) for an input that
         # requires grad and that no output depends on; the call differentiates the others
         skipped = {i for i in inputs if self.node_needs_grad(i)
                    and not self.reaches(i, outputs)} if any(unused.values()) else set()
-        given = _elements(args["grad_outputs"]) if "grad_outputs" in args else \
+        given = self.held_elements(args["grad_outputs"]) if "grad_outputs" in args else \
             [None] * len(outputs)
         if len(given) != len(outputs):
             raise raised_at(node, RuntimeError(f"grad requires one gradient per output: "
@@ -73,6 +73,18 @@ class GradCallReader(GraphedGradReader):
                         if not unused["materialize_grads"] else
                         self.from_tensor(torch.zeros_like(self.concrete(Ref(i), node)), node)
                         for i in inputs))
+
+    def held_elements(self, node: ast.expr) -> list[ast.expr]:
+        """outputs= / grad_outputs= as one expression per tensor: written out (`[y, z]`), or
+        a name holding a tuple or list (`dydx`, the answer of an earlier grad call) read as
+        `dydx[0]`, `dydx[1]`..., as torch takes any sequence."""
+        if isinstance(node, ast.Name | ast.Attribute):
+            held = self.expr(node)
+            if isinstance(held, Py) and isinstance(held.value, list | tuple):
+                return [ast.copy_location(ast.Subscript(
+                    value=node, slice=ast.copy_location(ast.Constant(i), node),
+                    ctx=ast.Load()), node) for i in range(len(held.value))]
+        return _elements(node)
 
     def input_values(self, node: ast.expr) -> list[tuple[Value, ast.expr]]:
         """The tensors of inputs=: written out (`[w, b]`), or a list of them held by a name

@@ -163,10 +163,25 @@ class MemoryWrites(TrainingReader):
                 leaf.value = numbers.tolist()
         elif before_backward:
             self.write_after_forward(stmt, node_id, numbers, name)
+        elif node.op == "detach" and self.detached_leaf(node_id) is not None:
+            # w.detach() shares the leaf's memory: the write is a step of w (its next graph
+            # starts from these numbers), and the name held by the detach reads them too
+            super().set_leaf_numbers(stmt, Ref(self.detached_leaf(node_id) or ""), numbers,
+                                     name)
+            self.values[node_id] = numbers.clone()
+            return
         else:
             raise error_at(stmt, f"{name} changes the numbers of {node.name} after a backward "
                                  f"on its graph: {_STEP}; change them before the backward")
         self.copies_follow(leaf, numbers, stmt)
+
+    def detached_leaf(self, node_id: str) -> str | None:
+        """The leaf requiring grad that a detach node was taken from, or None."""
+        sources = list(self.doc.graph.predecessors(node_id))
+        if len(sources) == 1 and self.doc.node(sources[0]).op == LEAF and \
+                self.doc.node(sources[0]).requires_grad:
+            return sources[0]
+        return None
 
     def write_after_forward(self, stmt: ast.AST, node_id: str, numbers: torch.Tensor,
                             name: str) -> None:

@@ -1,7 +1,9 @@
 """Forms a fresh round of learner code showed (plain torch in a subprocess): `gc.collect()` on a
 line of its own, an instance of a custom Function (`exp = Exp(); exp.apply(x)`, which torch
 still makes with a DeprecationWarning; calling the instance is torch's legacy RuntimeError),
-and `nn.AdaptiveMaxPool2d` / `F.adaptive_max_pool2d`."""
+`nn.AdaptiveMaxPool2d` / `F.adaptive_max_pool2d`, the tuple an earlier `autograd.grad` answered
+passed on as outputs= (and grad_outputs=) of the next, and a write through `.data` of a leaf's
+detach after a backward (the same memory: a step of the leaf)."""
 
 from __future__ import annotations
 
@@ -56,6 +58,27 @@ z = F.adaptive_max_pool2d(x * 2, 1)
 (y.sum() + (z * z).sum()).backward()
 print(y, x.grad)
 """,
+    'tuple_answer_passed_on_as_outputs': """import torch
+x = torch.tensor([2.0, -1.0], requires_grad=True)
+y = (x ** 3).sum()
+dydx = torch.autograd.grad(y, x, create_graph=True)
+d2 = torch.autograd.grad(dydx, x, grad_outputs=(torch.ones(2),), create_graph=True)
+d3 = torch.autograd.grad(d2, x, grad_outputs=[torch.tensor([1.0, 2.0])])
+print(dydx, d2, d3)
+""",
+    'detach_of_a_leaf_written_after_backward': """import torch
+w = torch.tensor([1.], requires_grad=True)
+x = torch.tensor([2.], requires_grad=True)
+y = torch.mul(torch.add(w, x), torch.add(w, 1))
+y.backward()
+w_detach = w.detach()
+w_detach.data[0] = 999
+print(w)
+print(w_detach)
+z = (w * x).sum()
+z.backward()
+print(w.grad, x.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -92,3 +115,23 @@ def test_adaptive_max_pool_sends_the_gradient_to_each_windows_maximum() -> None:
     (F.adaptive_max_pool2d(x, (2, 3)).sum() + (z * z).sum()).backward()
     assert x.grad is not None
     assert torch.allclose(torch.tensor(ours["grads"]["x"]), x.grad)
+
+
+def test_an_answer_tuple_is_differentiated_again() -> None:
+    ours = engine_side(SNIPPETS["tuple_answer_passed_on_as_outputs"])
+    assert ours["error"] is None
+    x = torch.tensor([2.0, -1.0], requires_grad=True)
+    (dydx,) = torch.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    (d2,) = torch.autograd.grad(dydx, x, torch.ones(2), create_graph=True)
+    (d3,) = torch.autograd.grad(d2, x, torch.tensor([1.0, 2.0]))
+    assert d3.tolist() == pytest.approx([6.0, 12.0])
+    answers = [call["results"]["x"] for call in ours["calls"] if call["kind"] == "grad"]
+    assert answers == [pytest.approx([12.0, 3.0]), pytest.approx(d2.tolist()),
+                       pytest.approx(d3.tolist())]
+
+
+def test_a_write_into_a_leafs_detach_is_the_leafs_next_numbers() -> None:
+    ours = engine_side(SNIPPETS["detach_of_a_leaf_written_after_backward"])
+    # first backward: w.grad = (w + 1) + (w + x) = 5, x.grad = w + 1 = 2; then w is 999
+    assert ours["grads"]["w"] == pytest.approx([5.0 + 2.0])
+    assert ours["grads"]["x"] == pytest.approx([2.0 + 999.0])
