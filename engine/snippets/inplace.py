@@ -132,10 +132,17 @@ class InPlaceReader(StorageReplay):
         if attr == "copy_":  # z.copy_(v) of z = y.detach(), y computed: y's numbers are v
             right = self.expr(node.args[0])
             source = self.detached_from_computed(receiver)
-            if source is not None and isinstance(receiver, Pending | Ref):
+            if source is not None and isinstance(receiver, Pending | Ref) and \
+                    not (isinstance(right, Pending | Ref) and self.needs_grad(right)):
                 return self.through_detach(node, "copy_", receiver, source, right)
-            raise error_at(node, "the in-place .copy_() is read as y.detach().copy_(v) of a "
-                                 "computed y; write a new name, e.g. y = v.clone()")
+            if not isinstance(receiver, Pending | Ref):
+                raise error_at(node, ".copy_() needs a tensor")
+            if self.is_grad_leaf(receiver) and self.grad_enabled:
+                raise raised_at(node, leaf_in_place_error())
+            # torch's copy_ is `z[...] = v`: v broadcast and cast into z's memory, the
+            # gradient of z passed back to v (summed over the broadcast dims)
+            return self.set_places(node, receiver, (Ellipsis,), right, node,
+                                   method_name=attr)
         op = IN_PLACE_METHODS[attr]()
         if isinstance(receiver, Pending | Ref) and self.is_grad_leaf(receiver) \
                 and not self.grad_enabled and isinstance(node.func, ast.Attribute) \

@@ -207,6 +207,22 @@ class TensorCalls(MadeTensors):
         """Set the seed of the numbers drawn next (reader.py)."""
         raise error_at(node, "call torch.manual_seed(n) on a line of its own")
 
+    def detached_in_place_of(self, receiver: Pending | Ref, node: ast.Call) -> Value:
+        """`x.detach_()`: every name of x names x.detach() from here (what used x keeps its
+        graph); a tensor without gradient is unchanged. A leaf that requires grad is refused:
+        torch keeps its .grad and clears its flag, which Gradflow does not follow."""
+        if not self.needs_grad(receiver):
+            return receiver
+        if self.is_grad_leaf(receiver):
+            raise error_at(node, ".detach_() of a leaf that requires grad is not supported; "
+                                 "write a new name, e.g. y = x.detach()")
+        func = node.func
+        assert isinstance(func, ast.Attribute)
+        detach = ast.copy_location(ast.Call(func=ast.copy_location(
+            ast.Attribute(value=func.value, attr="detach", ctx=ast.Load()), func),
+            args=[], keywords=[]), node)
+        return self.relabel(receiver, self.tensor_method(receiver, "detach", detach), node)
+
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if attr == "backward":
             raise error_at(node, "call backward on a line of its own")
@@ -247,6 +263,9 @@ class TensorCalls(MadeTensors):
         if (attr in IN_PLACE_METHODS and len(node.args) == 1 or attr == "zero_" and not node.args
                 or attr in ("fill_", "copy_") and len(node.args) == 1) and not node.keywords:
             return self.in_place_method(receiver, attr, node)
+        if attr == "detach_" and not node.args and not node.keywords and \
+                isinstance(receiver, Pending | Ref):
+            return self.detached_in_place_of(receiver, node)
         if attr.endswith("_") and attr[:-1] in IN_PLACE_UNARY and not node.args and \
                 not node.keywords and attr[:-1] not in FUNCTIONAL_IN_PLACE:
             return self.unary_in_place(receiver, attr[:-1], {}, node)  # h.relu_()

@@ -3,7 +3,8 @@ line of its own, an instance of a custom Function (`exp = Exp(); exp.apply(x)`, 
 still makes with a DeprecationWarning; calling the instance is torch's legacy RuntimeError),
 `nn.AdaptiveMaxPool2d` / `F.adaptive_max_pool2d`, the tuple an earlier `autograd.grad` answered
 passed on as outputs= (and grad_outputs=) of the next, and a write through `.data` of a leaf's
-detach after a backward (the same memory: a step of the leaf)."""
+detach after a backward (the same memory: a step of the leaf), `z.copy_(v)` into a tensor of its
+own (torch's `z[...] = v`: v broadcast and cast, its gradient passed back) and `y.detach_()`."""
 
 from __future__ import annotations
 
@@ -79,6 +80,42 @@ z = (w * x).sum()
 z.backward()
 print(w.grad, x.grad)
 """,
+    'copy_into_a_buffer': """import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+buf = torch.zeros(3, 2, dtype=torch.float64)
+buf.copy_(w * 3)
+loss = (buf ** 2).sum()
+loss.backward()
+print(buf, w.grad)
+""",
+    'copy_into_a_target_network': """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+net = nn.Linear(2, 1)
+target = nn.Linear(2, 1)
+x = torch.tensor([[1.0, -1.0]])
+loss = (net(x) - target(x)).pow(2).sum()
+loss.backward()
+with torch.no_grad():
+    for p, q in zip(target.parameters(), net.parameters()):
+        p.copy_(0.5 * p + 0.5 * q)
+loss2 = (net(x) - target(x)).pow(2).sum()
+net.zero_grad()
+loss2.backward()
+print(net.weight.grad, target.weight)
+""",
+    'copy_into_a_leaf': """import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+w.copy_(torch.ones(2))
+""",
+    'detach_in_place': """import torch
+x = torch.tensor([1.0, -3.0], requires_grad=True)
+y = x * 2
+y.detach_()
+z = (y * x).sum()
+z.backward()
+print(y.requires_grad, x.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -135,3 +172,19 @@ def test_a_write_into_a_leafs_detach_is_the_leafs_next_numbers() -> None:
     # first backward: w.grad = (w + 1) + (w + x) = 5, x.grad = w + 1 = 2; then w is 999
     assert ours["grads"]["w"] == pytest.approx([5.0 + 2.0])
     assert ours["grads"]["x"] == pytest.approx([2.0 + 999.0])
+
+
+def test_copy_passes_the_gradient_back_summed_over_the_broadcast() -> None:
+    ours = engine_side(SNIPPETS["copy_into_a_buffer"])
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    buf = torch.zeros(3, 2, dtype=torch.float64)
+    buf.copy_(w * 3)
+    (buf ** 2).sum().backward()
+    assert w.grad is not None
+    assert ours["grads"]["w"] == pytest.approx(w.grad.tolist())  # 3 rows of 2·(3w)·3
+
+
+def test_copy_into_a_leaf_is_torchs_error_and_detach_in_place_cuts_the_graph() -> None:
+    assert engine_side(SNIPPETS["copy_into_a_leaf"])["error"]["message"].startswith(
+        "a leaf Variable that requires grad is being used in an in-place operation")
+    assert engine_side(SNIPPETS["detach_in_place"])["grads"]["x"] == pytest.approx([2.0, -6.0])
