@@ -216,12 +216,7 @@ class TensorCalls(MadeTensors):
         if self.is_grad_leaf(receiver):
             raise error_at(node, ".detach_() of a leaf that requires grad is not supported; "
                                  "write a new name, e.g. y = x.detach()")
-        func = node.func
-        assert isinstance(func, ast.Attribute)
-        detach = ast.copy_location(ast.Call(func=ast.copy_location(
-            ast.Attribute(value=func.value, attr="detach", ctx=ast.Load()), func),
-            args=[], keywords=[]), node)
-        return self.relabel(receiver, self.tensor_method(receiver, "detach", detach), node)
+        return self.relabel(receiver, self.op_node("detach", [receiver], {}, node), node)
 
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if attr == "backward":
