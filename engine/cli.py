@@ -35,12 +35,13 @@ def load_any(path: str, layout: bool = True) -> Document:
     p = Path(path)
     if p.suffix == ".py":
         from engine.snippets.reader import ImportError_, TorchRaised, import_snippet
+        from engine.snippets.safety import UnparsedSnippet
 
         text = snippet_text(p)
         try:
             return import_snippet(text, layout=layout)
-        except TorchRaised:
-            raise  # torch's own error at a line of the snippet: the run reports it
+        except (TorchRaised, UnparsedSnippet):
+            raise  # the script's own error at a line (torch's, or Python's SyntaxError)
         except ImportError_ as exc:
             raise InputError(f"{p.name}: {exc}") from None
     from engine.fileformat import FileFormatError, load  # here: a snippet never needs it
@@ -65,10 +66,15 @@ def load_for_run(path: str, layout: bool = True) -> tuple[Document, Any]:
     """The document to run, and torch's error at a line of a snippet (a RunError every run
     of it reports: the document holds the statements before that line), or None.
     layout=False: a snippet's nodes are not laid out (a command that never draws them)."""
-    from engine.snippets.safety import TorchRaised
+    from engine.snippets.safety import TorchRaised, UnparsedSnippet
 
     try:
         return load_any(path, layout=layout), None
+    except UnparsedSnippet as exc:  # python stops before the first line: nothing to show
+        from engine.trace import RunError
+
+        return Document(), RunError("SyntaxError", exc.python_message, None, "forward",
+                                    line=exc.line)
     except TorchRaised as exc:
         from engine.trace import RunError
 
@@ -273,11 +279,11 @@ def _print(text: str, end: str = "\n", file: Any = None) -> None:
 
 
 def code(args: argparse.Namespace) -> int:
-    from engine.snippets.safety import TorchRaised
+    from engine.snippets.safety import TorchRaised, UnparsedSnippet
 
     try:
         doc = load_any(args.file, layout=False)
-    except TorchRaised as exc:
+    except (TorchRaised, UnparsedSnippet) as exc:
         raise InputError(f"{Path(args.file).name}: {exc}") from None
     from engine.snippets.codegen import CodegenError, generate
 

@@ -198,6 +198,9 @@ class ClassReader(ClassMembers):
         if not self.building or not (plain_super or by_path):
             raise error_at(node, "__init__ is read only as super().__init__() inside a model "
                                  "class's __init__")
+        if plain_super and isinstance(owner, ast.Call):
+            for named in owner.args:  # super(Net, self): Python looks both names up first
+                self.expr(named)
         spread = [kw for kw in node.keywords if kw.arg is None]  # (**kwargs) of an __init__
         passed = {k: v for kw in spread for k, v in self.spread_dict(kw.value, node).items()}
         if passed:  # torch's own words for what nn.Module.__init__ does not take

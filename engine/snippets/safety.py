@@ -151,6 +151,17 @@ class ImportError_(ValueError):  # noqa: N801 - the trailing _ keeps it apart fr
         self.reason = message
 
 
+class UnparsedSnippet(ImportError_):
+    """Text Python cannot parse: refused where a person edits it (the import dialog), and
+    Python's own SyntaxError where the script is run (`gradflow compute`), as python would
+    stop before any line runs."""
+
+    def __init__(self, python_message: str, line: int, col: int) -> None:
+        super().__init__(f"Python cannot parse this: {python_message}; fix the syntax", line,
+                         col)
+        self.python_message = python_message
+
+
 def error_at(node: ast.AST, message: str) -> ImportError_:
     return ImportError_(message, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
 
@@ -167,12 +178,15 @@ def parse(text: str) -> ast.Module:
         raise ImportError_(f"the snippet is longer than {MAX_SNIPPET_CHARS} characters; "
                            "paste the part that builds the graph")
     try:
-        return ast.parse(text)
+        tree = ast.parse(text)
     except SyntaxError as exc:
-        raise ImportError_(f"Python cannot parse this: {exc.msg}; fix the syntax",
-                           exc.lineno or 1, exc.offset or 1) from None
+        raise UnparsedSnippet(exc.msg, exc.lineno or 1, exc.offset or 1) from None
     except (RecursionError, MemoryError):
         raise ImportError_("the code is nested too deeply; simplify it") from None
+    for node in ast.walk(tree):  # t._grad is the tensor's .grad itself (torch's own alias)
+        if isinstance(node, ast.Attribute) and node.attr == "_grad":
+            node.attr = "grad"
+    return tree
 
 
 def missing_module(node: ast.Import | ast.ImportFrom) -> str | None:

@@ -237,10 +237,26 @@ class TrainingReader(KeptGraphs):
         leaf = self.updated_leaf(target, stmt)  # w.data = w.data - lr * w.grad
         old = self.concrete(leaf, stmt)
         numbers = self.plain_or_tensor(value, stmt)
+        if isinstance(numbers, torch.Tensor) and numbers.dtype != old.dtype and \
+                numbers.is_floating_point() and self.unused_leaf(leaf, stmt):
+            # layer.weight.data = torch.tensor(..., dtype=float): torch swaps in the new
+            # tensor whole (dtype and shape); nothing has used the old one yet
+            node_id = self.node_of(leaf, stmt)
+            self.doc.update_node(node_id, value=numbers.tolist(),
+                                 dtype=dtype_name(numbers.dtype))
+            self.values.pop(node_id, None)
+            if isinstance(leaf, Pending):
+                leaf.value, leaf.dtype = numbers.tolist(), dtype_name(numbers.dtype)
+            return
         if not isinstance(numbers, torch.Tensor) or numbers.dtype != old.dtype:
             raise error_at(stmt, f"{short_text(stmt)}: .data is given a tensor of the same "
-                                 f"dtype ({dtype_name(old.dtype)}) here")
+                                 f"dtype ({dtype_name(old.dtype)}) here, or of another "
+                                 "floating dtype before anything uses it")
         self.set_leaf_numbers(stmt, leaf, numbers.clone(), short_text(target))
+
+    def unused_leaf(self, leaf: Pending | Ref, stmt: ast.AST) -> bool:
+        """A leaf nothing has used and no backward has seen: its numbers are only its start."""
+        return not (self.doc.out_edges(self.node_of(leaf, stmt)) or self.backward_seen)
 
     def expression_statement(self, node: ast.expr) -> None:
         func = node.func if isinstance(node, ast.Call) else None

@@ -15,8 +15,10 @@ import pytest
 from torch_reference import in_subprocess
 
 from engine.cli import report
+from engine.document import Document
 from engine.run import run
 from engine.snippets.reader import ImportError_, TorchRaised, import_snippet
+from engine.snippets.safety import UnparsedSnippet
 from engine.snippets.training import TRAINING_LOOP
 from engine.trace import RunError
 
@@ -92,6 +94,8 @@ def engine_side(code: str) -> dict[str, Any]:
         doc = import_snippet(code)
     except TorchRaised as exc:
         doc, raised = exc.document, exc  # type: ignore[assignment]
+    except UnparsedSnippet as exc:  # gradflow compute gives Python's SyntaxError, as python
+        doc, raised = Document(), TorchRaised("SyntaxError", exc.python_message, exc.line)
     except ImportError_ as exc:
         return {"refused": str(exc)}
     result = run(doc)

@@ -4,7 +4,10 @@ still makes with a DeprecationWarning; calling the instance is torch's legacy Ru
 `nn.AdaptiveMaxPool2d` / `F.adaptive_max_pool2d`, the tuple an earlier `autograd.grad` answered
 passed on as outputs= (and grad_outputs=) of the next, and a write through `.data` of a leaf's
 detach after a backward (the same memory: a step of the leaf), `z.copy_(v)` into a tensor of its
-own (torch's `z[...] = v`: v broadcast and cast, its gradient passed back) and `y.detach_()`."""
+own (torch's `z[...] = v`: v broadcast and cast, its gradient passed back), `y.detach_()`,
+text Python cannot parse (Python's SyntaxError where the script runs), `super(Name, self)` of a
+name the script never defined (Python's NameError), `t._grad` (torch's alias of .grad) and a
+layer's `.data` given a tensor of another dtype and shape before anything used it."""
 
 from __future__ import annotations
 
@@ -116,6 +119,41 @@ z = (y * x).sum()
 z.backward()
 print(y.requires_grad, x.grad)
 """,
+    'syntax_error_in_a_number': """import torch
+x = torch.ones(2, requires_grad=True)
+lr = 1e - 6
+""",
+    'super_of_an_undefined_class': """import torch
+class Logistic(torch.nn.Module):
+    def __init__(self):
+        super(LinearModel, self).__init__()
+        self.fc = torch.nn.Linear(1, 1)
+model = Logistic()
+""",
+    'private_grad_alias': """import torch
+a = torch.tensor([2.0, 3.0], requires_grad=True)
+b = a * a
+b.retain_grad()
+b.sum().backward()
+print(a._grad, b._grad)
+""",
+    'data_swapped_for_float64_weights': """import torch
+import torch.nn as nn
+x = torch.tensor([[1, 2]], dtype=float)
+model = nn.Linear(2, 1)
+model.weight.data = torch.tensor([[1, -1]], dtype=float)
+model.bias.data = torch.tensor([0.5], dtype=float)
+loss = ((model(x) - 8) ** 2).sum()
+loss.backward()
+print(model.weight.grad, model.bias.grad)
+""",
+    'data_swapped_for_a_vector': """import torch
+import torch.nn as nn
+x = torch.tensor([1, 2], dtype=float)
+model = nn.Linear(2, 1)
+model.weight.data = torch.tensor([1, 1], dtype=float)
+pred = model(x)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -188,3 +226,39 @@ def test_copy_into_a_leaf_is_torchs_error_and_detach_in_place_cuts_the_graph() -
     assert engine_side(SNIPPETS["copy_into_a_leaf"])["error"]["message"].startswith(
         "a leaf Variable that requires grad is being used in an in-place operation")
     assert engine_side(SNIPPETS["detach_in_place"])["grads"]["x"] == pytest.approx([2.0, -6.0])
+
+
+def test_text_python_cannot_parse_is_pythons_syntax_error(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "broken.py"
+    script.write_text(SNIPPETS["syntax_error_in_a_number"])
+    done = subprocess.run([sys.executable, "-m", "engine.cli", "compute", "--json",
+                           str(script)], capture_output=True, text=True, timeout=120)
+    python = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=120)
+    assert done.returncode == 1 == python.returncode
+    import json
+
+    error = json.loads(done.stdout)["error"]
+    assert f"{error['type']}: {error['message']}" == python.stderr.strip().splitlines()[-1]
+    assert error["line"] == 3
+
+
+def test_super_looks_its_class_name_up_and_grad_alias_reads_grad() -> None:
+    assert engine_side(SNIPPETS["super_of_an_undefined_class"])["error"] == {
+        "type": "NameError", "message": "name 'LinearModel' is not defined", "node": None,
+        "call": None}
+    assert engine_side(SNIPPETS["private_grad_alias"])["grads"]["a"] == pytest.approx([4.0, 6.0])
+
+
+def test_float64_weights_swapped_in_by_data_give_torchs_gradients() -> None:
+    ours = engine_side(SNIPPETS["data_swapped_for_float64_weights"])
+    w = torch.tensor([[1.0, -1.0]], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([0.5], dtype=torch.float64, requires_grad=True)
+    x = torch.tensor([[1.0, 2.0]], dtype=torch.float64)
+    ((x @ w.T + b - 8) ** 2).sum().backward()
+    assert w.grad is not None and b.grad is not None
+    assert ours["grads"]["model_weight"][0] == pytest.approx(w.grad.tolist()[0])
+    assert ours["grads"]["model_bias"] == pytest.approx(b.grad.tolist())

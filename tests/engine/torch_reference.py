@@ -110,7 +110,9 @@ def run_one(code: str) -> dict[str, Any]:
         try:
             exec(code, namespace)  # the test's own generated code, never user input
         except Exception as exc:  # noqa: BLE001 - reported to the test
-            error = {"type": type(exc).__name__, "message": str(exc)}
+            # a SyntaxError's str() names exec's "<string>"; python prints its msg alone
+            error = {"type": type(exc).__name__,
+                     "message": exc.msg if isinstance(exc, SyntaxError) else str(exc)}
         finally:
             torch.autograd.functional.jacobian = original
             torch.autograd.grad = original_grad
