@@ -18,13 +18,12 @@ from typing import Any
 import torch
 
 from engine.limits import SNIPPET_STATEMENTS
+from engine.snippets.display_lines import DisplayLines
 from engine.snippets.expressions import STALE
 from engine.snippets.functions import LoopBreak, LoopContinue
-from engine.snippets.loops import LoopRunner
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import (
     ImportError_,
-    TorchRaised,
     error_at,
     imported_names,
     leaf_in_place_error,
@@ -32,18 +31,7 @@ from engine.snippets.safety import (
     raised_at,
     short_text,
 )
-from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
-
-# Tensor methods whose refusal is torch's own (x.numpy() of a tensor that requires grad,
-# .item() of several numbers): print(x.numpy()) raises there as the script does.
-_MAY_RAISE = frozenset({"numpy", "item", "requires_grad", "is_leaf", "shape", "dtype",
-                        "device", "ndim", "data", "is_cuda"})  # the last: x.shape() raises
-# calls that compute gradients: the program's calls, wherever they are written
-_GRADIENT_CALLS = frozenset({"torch.autograd.grad"})
-# torch functions and methods that draw from the random generator
-_RANDOM_DRAWS = frozenset({"rand", "randn", "randint", "rand_like", "randn_like",
-                           "randint_like", "randperm", "normal", "bernoulli", "multinomial",
-                           "dropout", "uniform_", "normal_", "random_", "bernoulli_"})
+from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
 
 
 @dataclass
@@ -56,7 +44,7 @@ class ReadWatch:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-class StatementRunner(LoopRunner):
+class StatementRunner(DisplayLines):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.statements_run = 0
@@ -125,106 +113,6 @@ class StatementRunner(LoopRunner):
         elif not isinstance(stmt, ast.Pass | ast.Global | ast.Nonlocal):  # functions.py
             raise error_at(stmt, f"the statement {short_text(stmt)} is not supported; it is "
                                  "outside the plain computation Gradflow reads")
-
-    def expression_statement(self, node: ast.expr) -> None:
-        """Overridden by the reader for backward and manual_seed; here: a display line (a
-        bare `x.grad` or `y` in a notebook) does nothing, and other calls are evaluated."""
-        if not isinstance(node, ast.Call):
-            return
-        if isinstance(node.func, ast.Name) and node.func.id in ("print", "display", "vars"):
-            # a bare `vars(layer)` in a notebook shows the layer's attributes: a display too
-            for call in self.calls_with_effects(node.args):
-                self.expr(call)
-            if self.shown_items(node.args):  # it reaches into a .grad after a backward
-                self.check_report(ast.copy_location(ast.Expr(value=node), node))
-            return
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "collect" and \
-                not node.args and not node.keywords and \
-                self.module_path(node.func) == "gc.collect":
-            return  # frees Python's unreachable objects: no tensor or number changes
-        self.expr(node)
-
-    def check_report(self, stmt: ast.stmt) -> None:
-        """Read again with the grads of this point (training.py)."""
-
-    def grad_leaf_named(self, node: ast.Attribute) -> bool:
-        """`w.grad` of a leaf that requires grad (a non-leaf's .grad is torch's only with
-        retain_grad, which the grads of a point do not hold)."""
-        try:
-            owner = self.expr(node.value)
-        except ImportError_:
-            return False
-        return isinstance(owner, Pending | Ref) and self.is_grad_leaf(owner)
-
-    def shown_items(self, nodes: list[ast.expr]) -> bool:
-        """`print(t, loss.data[0])`: an item a print takes raises torch's error there (a 0-dim
-        tensor indexed, an index out of range), as Python evaluates it; taken without a
-        graph. What the reader cannot evaluate is only shown, so it is let be."""
-        items: list[ast.Subscript | ast.Attribute] = [
-            n for arg in nodes for n in _own_scope(arg) if isinstance(n, ast.Subscript)
-            and not any(isinstance(c, ast.Call) for c in ast.walk(n))]
-        # `print(y.creator)` of an old tutorial: no tensor has it, Python raises there
-        items += [n for arg in nodes for n in _own_scope(arg) if isinstance(n, ast.Attribute)
-                  and isinstance(n.value, ast.Name) and not hasattr(torch.Tensor, n.attr)
-                  and isinstance(self.env.get(n.value.id), Pending | Ref)]
-        items += [n for arg in nodes for n in _own_scope(arg) if isinstance(n, ast.Attribute)
-                  and isinstance(n.value, ast.Attribute) and n.value.attr == "grad"]
-        reaches_grad = False
-        enabled, self.grad_enabled = self.grad_enabled, False
-        try:
-            for item in items:
-                try:  # a tensor's item only: a list or dict a hook fills is full only later
-                    held = self.expr(item.value)
-                    grad = item.value if isinstance(item.value, ast.Attribute) and \
-                        item.value.attr == "grad" else None
-                    if isinstance(held, Pending | Ref) and (
-                            isinstance(item, ast.Subscript) or grad is None):
-                        self.expr(item)
-                    elif isinstance(held, Py) and held.value is None and grad is not None \
-                            and self.grad_leaf_named(grad):
-                        self.expr(item)  # w.grad[0] where torch's .grad is None: TypeError
-                except TorchRaised:
-                    raise
-                except AfterBackward:
-                    reaches_grad = True
-                except ImportError_:
-                    continue
-        finally:
-            self.grad_enabled = enabled
-        return reaches_grad
-
-    def calls_with_effects(self, nodes: list[ast.expr]) -> list[ast.expr]:
-        """The calls inside a print's arguments that change what follows (they draw random
-        numbers, run one of the snippet's functions, or raise torch's error), outermost first,
-        in source order:
-        `print(dropout(X, 0.5))` draws its mask as the script does. The rest of what a print
-        shows is the app's to show. A comprehension holding one is taken whole, as its names
-        are its own (`print([w.grad.item() for w in ws])`)."""
-        found: list[ast.expr] = []
-        stack: list[ast.AST] = list(reversed(nodes))
-        while stack:
-            node = stack.pop()
-            if isinstance(node, ast.Call) and self.has_effects(node):
-                found.append(node)
-                continue
-            if isinstance(node, _SCOPES):
-                if any(isinstance(c, ast.Call) and self.has_effects(c) for c in ast.walk(node)):
-                    found.append(node)  # type: ignore[arg-type]
-                continue
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
-        return found
-
-    def has_effects(self, call: ast.Call) -> bool:
-        func = call.func
-        if isinstance(func, ast.Name) and func.id not in self.modules:
-            bound = self.env.get(func.id)
-            return isinstance(bound, Py) and isinstance(bound.value, Function)
-        path = self.module_path(func)
-        if path in _GRADIENT_CALLS:  # print(torch.autograd.grad(y, x)): a call of the program
-            return True
-        name = path or (func.attr if isinstance(func, ast.Attribute) else "")
-        return name.rsplit(".", 1)[-1] in _RANDOM_DRAWS or (
-            isinstance(func, ast.Attribute) and func.attr in _MAY_RAISE and not call.args)
 
     # ---- assignment -------------------------------------------------------------------
     def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
@@ -392,21 +280,6 @@ class StatementRunner(LoopRunner):
 
     def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:
         raise NotImplementedError  # the program reader: a leaf's new numbers, or a refusal
-
-
-# the expressions with names of their own
-_SCOPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
-
-
-def _own_scope(node: ast.AST) -> list[ast.AST]:
-    """ast.walk, without going into a comprehension or lambda (their names are theirs)."""
-    out, stack = [], [node]
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        if not isinstance(current, _SCOPES):
-            stack.extend(ast.iter_child_nodes(current))
-    return out
 
 
 _GRAD_CHANGING_CALLS = ("backward", "zero_", "zero_grad", "step", "grad")
