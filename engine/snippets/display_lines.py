@@ -28,14 +28,19 @@ _RANDOM_DRAWS = frozenset({"rand", "randn", "randint", "rand_like", "randn_like"
                            "dropout", "uniform_", "normal_", "random_", "bernoulli_"})
 
 
+# calls on a line of their own that show something and change nothing
+_DISPLAYS = frozenset({"print", "display", "vars", "dir", "help", "type", "repr", "id"})
+
+
 class DisplayLines(LoopRunner):
     def expression_statement(self, node: ast.expr) -> None:
         """Overridden by the reader for backward and manual_seed; here: a display line (a
         bare `x.grad` or `y` in a notebook) does nothing, and other calls are evaluated."""
         if not isinstance(node, ast.Call):
             return
-        if isinstance(node.func, ast.Name) and node.func.id in ("print", "display", "vars"):
-            # a bare `vars(layer)` in a notebook shows the layer's attributes: a display too
+        if isinstance(node.func, ast.Name) and node.func.id in _DISPLAYS and \
+                node.func.id not in self.env:
+            # a bare `vars(layer)` or `dir(z)` in a notebook shows attributes: a display too
             for call in self.calls_with_effects(node.args):
                 self.expr(call)
             if self.shown_items(node.args):  # it reaches into a .grad after a backward

@@ -50,6 +50,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "amin": np.amin, "argmax": np.argmax, "argmin": np.argmin, "std": np.std, "var": np.var,
     "prod": np.prod, "cumsum": np.cumsum, "all": np.all, "any": np.any, "median": np.median,
     "count_nonzero": np.count_nonzero, "trace": np.trace, "cumprod": np.cumprod,
+    "corrcoef": np.corrcoef, "cov": np.cov, "diff": np.diff, "gradient": np.gradient,
+    "ediff1d": np.ediff1d, "convolve": np.convolve,
     "nansum": np.nansum, "nanmean": np.nanmean, "nanmax": np.nanmax,
     "nanmin": np.nanmin, "nanargmax": np.nanargmax, "nanargmin": np.nanargmin,
     "nanstd": np.nanstd, "average": np.average, "percentile": np.percentile,

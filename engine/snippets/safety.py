@@ -119,7 +119,7 @@ BUILTINS = frozenset({
     "sorted", "divmod", "pow", "set", "chr", "ord", "hex", "bin", "oct", "format", "getattr",
     "hasattr", "setattr", "breakpoint", "Warning", "UserWarning", "DeprecationWarning",
     "FutureWarning", "RuntimeWarning",
-    "property", "staticmethod", "classmethod",
+    "property", "staticmethod", "classmethod", "dir", "help",  # these two: display lines only
 })
 
 # (construct, advice) for statements and expressions that are never supported.

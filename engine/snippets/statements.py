@@ -176,6 +176,17 @@ class StatementRunner(DisplayLines):
             except Exception as exc:  # noqa: BLE001 - Python's own words
                 raise raised_at(stmt, exc) from None
             return
+        if isinstance(base, Pending) and base.no_graph and STALE in base.no_graph and \
+                not isinstance(value, Py):
+            # `losses[epoch] = loss` into numbers of a finished step: they stay numbers
+            # that no graph may use (torch's graph through them is the old steps' own)
+            numbers = self.concrete(base, stmt).clone()
+            try:
+                numbers[self.index_key(target.slice)] = self.concrete(value, stmt)
+            except Exception as exc:  # noqa: BLE001 - torch's own words (shapes, index)
+                raise raised_at(stmt, exc) from None
+            base.value = numbers.tolist()
+            return
         if isinstance(base, Pending | Ref) and not isinstance(value, Py):
             self.tensor_item_assign(target, base, value, stmt)
             return

@@ -24,7 +24,8 @@ def type_of(value: Value) -> type:
     """The class Python's type() gives for the value in the plain script."""
     if isinstance(value, Pending | Ref):
         return torch.Tensor
-    if isinstance(value, Py) and value.value == "grad_fn":  # what y.grad_fn is read as
+    # what y.grad_fn is read as (a numpy array held by Py compares element-wise)
+    if isinstance(value, Py) and isinstance(value.value, str) and value.value == "grad_fn":
         return torch.autograd.graph.Node
     inner = value.value if isinstance(value, Number | Py) else value
     if isinstance(inner, Module):  # nn.Linear is an nn.Linear; a model class an nn.Module

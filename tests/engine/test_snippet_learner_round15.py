@@ -7,7 +7,9 @@ detach after a backward (the same memory: a step of the leaf), `z.copy_(v)` into
 own (torch's `z[...] = v`: v broadcast and cast, its gradient passed back), `y.detach_()`,
 text Python cannot parse (Python's SyntaxError where the script runs), `super(Name, self)` of a
 name the script never defined (Python's NameError), `t._grad` (torch's alias of .grad) and a
-layer's `.data` given a tensor of another dtype and shape before anything used it."""
+layer's `.data` given a tensor of another dtype and shape before anything used it; `dir(z)` and
+`help(f)` on a line of their own (a notebook's display), `np.diff`, `type()` of a numpy array,
+and each epoch's loss written into a history tensor (`losses[epoch] = loss`) across steps."""
 
 from __future__ import annotations
 
@@ -154,6 +156,35 @@ model = nn.Linear(2, 1)
 model.weight.data = torch.tensor([1, 1], dtype=float)
 pred = model(x)
 """,
+    'notebook_dir_and_numpy_diff': """import torch
+import numpy as np
+x = torch.linspace(0, 1, 5, requires_grad=True)
+y = x.detach().numpy() ** 3
+slope = np.diff(y) / np.diff(x.detach().numpy())
+print(type(y), np.corrcoef(y, x.detach().numpy())[0, 1])
+w = torch.tensor(slope, requires_grad=True)
+z = (w * w).sum() + (x ** 3).sum()
+dir(z)
+help(torch.sum)
+z.backward()
+print(w.grad, x.grad)
+""",
+    'loss_history_across_steps': """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+model = nn.Linear(2, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x = torch.tensor([[1.0, 2.0], [0.5, -1.0]])
+y = torch.tensor([[1.0], [0.0]])
+losses = torch.zeros(4)
+for epoch in range(4):
+    loss = nn.MSELoss()(model(x), y)
+    losses[epoch] = loss
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+print(losses.detach(), model.weight.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -262,3 +293,29 @@ def test_float64_weights_swapped_in_by_data_give_torchs_gradients() -> None:
     assert w.grad is not None and b.grad is not None
     assert ours["grads"]["model_weight"][0] == pytest.approx(w.grad.tolist()[0])
     assert ours["grads"]["model_bias"] == pytest.approx(b.grad.tolist())
+
+
+def test_numpy_diff_makes_the_next_leaf() -> None:
+    import numpy as np
+
+    ours = engine_side(SNIPPETS["notebook_dir_and_numpy_diff"])
+    x = np.linspace(0, 1, 5, dtype=np.float32)
+    slope = np.diff(x ** 3) / np.diff(x)
+    assert ours["grads"]["w"] == pytest.approx((2 * slope).tolist(), rel=1e-5)
+
+
+def test_each_epochs_loss_lands_in_the_history(reference: dict[str, dict[str, Any]]) -> None:
+    ours = engine_side(SNIPPETS["loss_history_across_steps"])
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x = torch.tensor([[1.0, 2.0], [0.5, -1.0]])
+    y = torch.tensor([[1.0], [0.0]])
+    for _ in range(4):
+        loss = torch.nn.MSELoss()(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert model.weight.grad is not None
+    assert ours["grads"]["model_weight"][0] == pytest.approx(model.weight.grad.tolist()[0])
+    assert reference["loss_history_across_steps"]["error"] is None
