@@ -49,6 +49,20 @@ class GradAnswers(CaughtCalls):
                        for v in (left, right))
         return super().binop(op_node, left, right, where)
 
+    def subscript_of(self, base: Value, node: ast.Subscript) -> Value:
+        """`torch.autograd.grad(y, x)[0][1]`: the answer indexed with no name in between is
+        read as `g = ...[0]; g[1]` is, on the tensor torch returned (a tuple of answers is
+        indexed as it is, so `grads[0]` stays the answer itself)."""
+        if isinstance(base, Py) and isinstance(base.value, GradAnswer):
+            base = self.answer_numbers(base, node)
+        return super().subscript_of(base, node)
+
+    def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        """`torch.autograd.grad(y, x)[0].sum()`: a method of the answer, on its numbers."""
+        if isinstance(receiver, Py) and isinstance(receiver.value, GradAnswer):
+            receiver = self.answer_numbers(receiver, node)
+        return super().method(receiver, attr, node)
+
     def answer_numbers(self, value: Value, where: ast.AST) -> Value:
         """What torch.autograd.grad returned, as the tensors torch gives (no graph: it was
         called without create_graph), from the run of this step (known_answers, or

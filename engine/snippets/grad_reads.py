@@ -5,6 +5,7 @@ only looks at it (a print, an assert), takes it as it is (`g = x.grad`), keeps i
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 _READS = ("clone", "detach", "item", "tolist", "numpy", "cpu")
 _WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.Return, ast.For,
@@ -21,6 +22,23 @@ def grad_holder(node: ast.expr) -> ast.expr | None:
     if isinstance(node, ast.Attribute) and node.attr == "grad":
         return node.value
     return None
+
+
+def reads_grad_only_as_seed(stmt: ast.stmt,
+                            module_path: Callable[[ast.expr], str | None]) -> bool:
+    """`y.backward(x.grad)`, `torch.autograd.backward(y, w.grad * 2)`: a backward whose
+    .grad reads are all in its arguments. Python reads them before the call runs, so the seed
+    is the .grad torch held before this backward, as `g = x.grad.clone(); y.backward(g)`
+    reads it. A .grad in the tensor differentiated is left out: its graph would save the
+    .grad that this very backward then changes in place."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "backward"):
+        return False
+    outputs = [*call.args[:1], *(k.value for k in call.keywords if k.arg == "tensors")] \
+        if module_path(call.func) == "torch.autograd.backward" else [call.func.value]
+    return not any(isinstance(n, ast.Attribute) and n.attr == "grad"
+                   for o in outputs for n in ast.walk(o))
 
 
 def plain_names(target: ast.expr) -> bool:

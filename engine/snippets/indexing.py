@@ -23,7 +23,10 @@ from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
 
 class IndexingCalls(ValueCalls):
     def subscript(self, node: ast.Subscript) -> Value:
-        base = self.expr(node.value)
+        return self.subscript_of(self.expr(node.value), node)
+
+    def subscript_of(self, base: Value, node: ast.Subscript) -> Value:
+        """`base[...]` of the value the subscript's base already read to."""
         key = self.index_key(node.slice)
         if isinstance(base, Py) and isinstance(base.value, Module) and \
                 base.value.kind in PARAM_CONTAINERS:

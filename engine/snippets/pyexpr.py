@@ -193,6 +193,11 @@ class PythonReader(PlainMethods):
             raise error_at(node, f"{short_text(node)}: {attr} of a plain value is not supported")
         if attr == "grad":
             if self.known_grads is not None:  # an assert checked after the run (program.py)
+                if self.needs_grad(value) and not self.is_leaf(value):
+                    # torch holds a computed tensor's .grad only after its retain_grad():
+                    # the grads of a point are the leaves' (None here could be a wrong one)
+                    raise error_at(node, f"{short_text(node)} of a tensor computed in the "
+                                         "graph (not a leaf) is read only in a print here")
                 grad = self.known_grads.get(self.node_of(value, node))
                 return Py(None) if grad is None else self.from_tensor(grad.clone(), node)
             graphed = self.graphed_grad(value)

@@ -60,6 +60,7 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
     "meshgrid", "cartesian_prod", "histc", "bincount", "unique", "searchsorted",
     "bucketize", "tril_indices", "triu_indices", "argsort", "argwhere", "nonzero",
     "count_nonzero", "isin", "diff",
+    "eq", "ne", "gt", "lt", "ge", "le",  # torch.eq(a, b).all() in an assert
 })
 
 

@@ -26,6 +26,7 @@ from engine.calls import Call
 from engine.document import Document
 from engine.document_types import UnknownNodeError
 from engine.snippets.data_updates import DataUpdates
+from engine.snippets.grad_reads import reads_grad_only_as_seed
 from engine.snippets.held import plain_read
 from engine.snippets.program import TRAINING_STEP
 from engine.snippets.pyexpr import AfterBackward
@@ -115,7 +116,8 @@ class TrainingReader(DataUpdates):
 
     def read_with_grads(self, stmt: ast.stmt) -> None:
         """The statement read again, each .grad it reads being the one torch gives here; one
-        that also calls backward is refused (its .grad would change under it)."""
+        that also calls backward is refused (its .grad would change under it), but for a
+        backward whose seed reads it (`y.backward(x.grad)`: read before that call runs)."""
         made = len(self.program)
         self.known_grads = self.grads_here(stmt)
         self.known_answers = self.step_answers
@@ -123,7 +125,9 @@ class TrainingReader(DataUpdates):
             self.one_statement(stmt)
         finally:
             self.known_grads = self.known_answers = None
-        if any(c.kind != calls.ZERO_GRAD for c in self.program[made:]):
+        made_calls = [c for c in self.program[made:] if c.kind != calls.ZERO_GRAD]
+        if made_calls and not (len(made_calls) == 1 and
+                               reads_grad_only_as_seed(stmt, self.module_path)):
             raise error_at(stmt, f"{short_text(stmt)} reads a .grad and calls backward in one "
                                  "statement; write them on lines of their own")
 
