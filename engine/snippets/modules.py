@@ -46,6 +46,14 @@ class ModuleReader(ModuleMethods):
                                  f"{', '.join(MODULES)}, and a class of the snippet's own "
                                  "deriving from nn.Module")
         args, kwargs = self.arguments(node)
+        if kind == "Sequential" and len(args) == 1 and isinstance(args[0], Py) and \
+                isinstance(args[0].value, dict):  # nn.Sequential(OrderedDict([("fc", ...)]))
+            named = args[0].value
+            if not all(isinstance(c, Py) and isinstance(c.value, Module)
+                       for c in named.values()):
+                raise error_at(node, "nn.Sequential takes modules, e.g. nn.Linear(2, 3)")
+            return Py(Module("Sequential", children=[c.value for c in named.values()],
+                             names=[str(k) for k in named]))
         if kind == "Sequential":
             children = [a.value for a in args if isinstance(a, Py)]
             if len(children) != len(args) or not all(isinstance(c, Module) for c in children):

@@ -143,6 +143,7 @@ class NumpyReader(PlotReader):
         else:
             fn = npv.FUNCTIONS.get(name) or npv.DTYPES.get(name)  # np.float32(x) casts
         if fn is None:
+            self.missing_from_numpy(name, node)
             raise error_at(node, npv.unsupported(f"np.{name}"))
         return self.numpy_apply(fn, short if state is not None else name, node, state)
 
@@ -169,8 +170,21 @@ class NumpyReader(PlotReader):
                 return Py(npv.DTYPES[name])
             if name in ("c_", "r_"):  # np.c_[a, b]: columns (rows) joined, by indexing
                 return Py(getattr(np, name))
+            self.missing_from_numpy(name, node)
             raise error_at(node, npv.unsupported(f"np.{name}"))
         return super().module_attribute(path, node)
+
+    def missing_from_numpy(self, name: str, node: ast.AST) -> None:
+        """np.float (numpy 1.24 removed it), np.no_such: numpy's own AttributeError, as the
+        script raises it (a name numpy has is not raised for, only refused)."""
+        owner: Any = np
+        for part in name.split("."):
+            if not hasattr(owner, part):
+                try:
+                    getattr(owner, part)
+                except AttributeError as exc:
+                    raise raised_at(node, exc) from None
+            owner = getattr(owner, part)
 
     def has_effects(self, call: ast.Call) -> bool:
         """print(np.random.choice(3)) draws as the script does."""

@@ -302,6 +302,8 @@ class PythonReader(PlainMethods):
                 return self.math_call(path.removeprefix("math."), node)
             if path.startswith("time."):
                 return self.time_call(path.removeprefix("time."), node)
+            if path == "collections.OrderedDict":  # a dict keeps its order too (Python 3.7)
+                return self.builtin("dict", node)
             if path.startswith("itertools."):
                 return self.itertools_call(path.removeprefix("itertools."), node)
             if path.startswith("torch.nn.") and path.count(".") == 2:

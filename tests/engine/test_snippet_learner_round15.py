@@ -9,7 +9,9 @@ text Python cannot parse (Python's SyntaxError where the script runs), `super(Na
 name the script never defined (Python's NameError), `t._grad` (torch's alias of .grad) and a
 layer's `.data` given a tensor of another dtype and shape before anything used it; `dir(z)` and
 `help(f)` on a line of their own (a notebook's display), `np.diff`, `type()` of a numpy array,
-and each epoch's loss written into a history tensor (`losses[epoch] = loss`) across steps."""
+each epoch's loss written into a history tensor (`losses[epoch] = loss`) across steps,
+`nn.Sequential(OrderedDict([...]))` with its children's names, and a name numpy no longer has
+(`np.float`: numpy's own AttributeError)."""
 
 from __future__ import annotations
 
@@ -185,6 +187,26 @@ for epoch in range(4):
     opt.step()
 print(losses.detach(), model.weight.grad)
 """,
+    'sequential_of_an_ordered_dict': """import torch
+import torch.nn as nn
+from collections import OrderedDict
+torch.manual_seed(0)
+model = nn.Sequential(OrderedDict([
+    ("fc1", nn.Linear(3, 4)),
+    ("act", nn.Tanh()),
+    ("fc2", nn.Linear(4, 1)),
+]))
+x = torch.randn(5, 3)
+loss = model(x).pow(2).mean()
+loss.backward()
+names = [name for name, _ in model.named_parameters()]
+print(names, model.fc2.bias.grad)
+""",
+    'numpy_float_alias_removed': """import numpy as np
+import torch
+x = torch.ones(2, requires_grad=True)
+a = np.array([1, 2], dtype=np.float)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -319,3 +341,15 @@ def test_each_epochs_loss_lands_in_the_history(reference: dict[str, dict[str, An
     assert model.weight.grad is not None
     assert ours["grads"]["model_weight"][0] == pytest.approx(model.weight.grad.tolist()[0])
     assert reference["loss_history_across_steps"]["error"] is None
+
+
+def test_an_ordered_dicts_names_name_the_layers() -> None:
+    ours = engine_side(SNIPPETS["sequential_of_an_ordered_dict"])
+    torch.manual_seed(0)
+    fc1, fc2 = torch.nn.Linear(3, 4), torch.nn.Linear(4, 1)
+    x = torch.randn(5, 3)
+    fc2(torch.tanh(fc1(x))).pow(2).mean().backward()
+    assert fc2.bias.grad is not None
+    assert ours["grads"]["model_fc2_bias"] == pytest.approx(fc2.bias.grad.tolist())
+    assert engine_side(SNIPPETS["numpy_float_alias_removed"])["error"]["message"].startswith(
+        "module 'numpy' has no attribute 'float'")
