@@ -11,7 +11,7 @@ import ast
 
 import torch
 
-from engine.snippets.loops import LoopRunner
+from engine.snippets.generators import GeneratorReader
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, TorchRaised
 from engine.snippets.values import Function, Pending, Py, Ref
@@ -29,13 +29,17 @@ _RANDOM_DRAWS = frozenset({"rand", "randn", "randint", "rand_like", "randn_like"
 
 
 # calls on a line of their own that show something and change nothing
-_DISPLAYS = frozenset({"print", "display", "vars", "dir", "help", "type", "repr", "id"})
+# (a notebook's display() is no builtin of a script: pybuiltins.py raises Python's NameError)
+_DISPLAYS = frozenset({"print", "vars", "dir", "help", "type", "repr", "id"})
 
 
-class DisplayLines(LoopRunner):
+class DisplayLines(GeneratorReader):
     def expression_statement(self, node: ast.expr) -> None:
         """Overridden by the reader for backward and manual_seed; here: a display line (a
         bare `x.grad` or `y` in a notebook) does nothing, and other calls are evaluated."""
+        if isinstance(node, ast.Yield):  # a generator's item (generators.py), not a display
+            self.expr(node)
+            return
         if not isinstance(node, ast.Call):
             return
         if isinstance(node.func, ast.Name) and node.func.id in _DISPLAYS and \

@@ -12,6 +12,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable
+from types import GeneratorType
 from typing import Any
 
 from engine.limits import LOOP_ITERATIONS
@@ -65,8 +66,10 @@ class BuiltinCalls(RecurrentLayers):
         return hash(("node", node_id)) if node_id is not None else id(value)
 
     def builtin(self, name: str, node: ast.Call) -> Value:
-        if name in ("print", "display"):
+        if name == "print":
             return Py(None)  # output of the script; the app shows every value
+        if name == "display":  # IPython's, in a notebook; a script has no such builtin
+            raise raised_at(node, NameError("name 'display' is not defined"))
         if name == "breakpoint" and not node.args and not node.keywords:
             return Py(None)  # a debugger stop: the reading goes on
         if name == "id" and len(node.args) == 1 and not node.keywords:
@@ -247,6 +250,8 @@ class BuiltinCalls(RecurrentLayers):
                 return param_containers.members(value.value)
             if isinstance(value.value, dict):  # for k in d: its keys
                 return [self.wrap(k, where) for k in value.value]
+            if isinstance(value.value, GeneratorType):  # a generator's items (generators.py):
+                return list(value.value)  # one pass, as Python's
             if isinstance(value.value, range | str | set | frozenset):  # a set: its order
                 if LOOP_ITERATIONS.exceeded(len(value.value)):
                     raise error_at(where, f"this sequence is {LOOP_ITERATIONS.message()} "

@@ -148,7 +148,8 @@ class _Importer(MemoryWrites, ModuleGradHooks, GradcheckReader, CustomFunctions)
 
     # ---- statements -------------------------------------------------------------------
     def expression_statement(self, node: ast.expr) -> None:
-        if not isinstance(node, ast.Call):  # a display line, unless it computes gradients
+        if not isinstance(node, ast.Call | ast.Yield):  # a display line, unless it computes
+            # gradients (a yield gives a generator's item: generators.py)
             for inner in (c for c in ast.walk(node) if self.is_gradient_call(c)):
                 if isinstance(inner, ast.Call) and \
                         self.module_path(inner.func) == "torch.autograd.grad":

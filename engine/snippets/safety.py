@@ -130,9 +130,6 @@ _REFUSED: dict[type, tuple[str, str]] = {
     ast.Delete: ("del statements", "remove it"),
     ast.Raise: ("raise statements", "remove it"),
     ast.Await: ("await", "remove it"),
-    ast.Yield: ("generators (yield)", "a generator feeding batches (a data loader) is outside "
-                "the computation Gradflow reads; make the tensors of one batch with "
-                "torch.tensor(...) or torch.randn(...)"),
     ast.YieldFrom: ("generators (yield from)", "a generator is outside the computation "
                     "Gradflow reads; make the tensors it would give with torch.tensor(...)"),
     ast.NamedExpr: ("the := operator", "assign on a line of its own"),
