@@ -3,9 +3,10 @@ time), read as the list of what it yields, all made at the call.
 
 Python runs a generator's body lazily, between the turns of the loop that consumes it. Reading
 it whole at the call gives the same numbers while the body draws no random number after its
-first yield (d2l's shuffle comes before it): checked after the fact, by comparing the random
-streams (torch's, Python's `random`, numpy's) as they stood at the first yield and at the end,
-and refused otherwise, since the consumer's own draws would then come in another order.
+first yield (d2l's shuffle comes before it) and yields data, not values computed with a
+gradient (which Python would compute from the weights after the loop's updates so far). Both
+are checked, the first by comparing the random streams (torch's, Python's `random`, numpy's)
+as they stood at the first yield and at the end, and refused otherwise.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from engine.snippets.loops import LoopRunner
 from engine.snippets.safety import error_at
-from engine.snippets.values import Function, Py, Value
+from engine.snippets.values import Function, Pending, Py, Ref, Value
 
 
 class GeneratorReader(LoopRunner):
@@ -51,7 +52,17 @@ class GeneratorReader(LoopRunner):
             yielded, first = self.generating[-1]
             if not first:
                 first.append(self.random_streams())
-            yielded.append(self.expr(node.value) if node.value is not None else Py(None))
+            item = self.expr(node.value) if node.value is not None else Py(None)
+            parts = item.value if isinstance(item, Py) and isinstance(item.value, tuple) \
+                else (item,)
+            if any(isinstance(p, Pending | Ref) and self.needs_grad(p) and
+                   not self.is_grad_leaf(p) for p in parts):
+                # computed from weights at the call, where Python computes it at each turn,
+                # after the loop's updates so far
+                raise error_at(node, "a generator whose items are computed with a gradient "
+                                     "is not read; yield the data (or the leaves) and compute "
+                                     "in the loop")
+            yielded.append(item)
             return Py(None)  # what a for loop sends back
         return super().other_expr(node)
 

@@ -51,10 +51,10 @@ def pairs(xs):
     for a in xs:
         yield a, a * 2
 x = torch.tensor([1.0, -2.0], requires_grad=True)
-items = pairs(x)
-total = sum(a * b for a, b in items)
+items = pairs(torch.tensor([3.0, 0.5]))
+total = sum(x * a * b for a, b in items)
 again = [a for a, _ in items]
-total.backward()
+total.sum().backward()
 print(len(again), x.grad)
 """,
     'len_of_a_generator': """import torch
@@ -79,6 +79,17 @@ total = x * 0
 for t in gen(3):
     total = total + t * x * random.random()
 total.backward()
+"""
+
+COMPUTED_WITH_GRAD = """import torch
+w = torch.tensor(1.0, requires_grad=True)
+def predictions(xs):
+    for x in xs:
+        yield x * w
+for p in predictions([1.0, 2.0]):
+    p.backward()
+    with torch.no_grad():
+        w -= 0.1 * w.grad
 """
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -123,4 +134,9 @@ def test_a_generator_drawing_between_its_items_is_refused() -> None:
 
 def test_a_second_pass_over_a_generator_is_empty() -> None:
     ours = engine_side(SNIPPETS["one_pass_of_a_generator"])
-    assert ours["grads"]["x"] == pytest.approx([4.0, -8.0])
+    assert ours["grads"]["x"] == pytest.approx([3.0 * 6.0 + 0.5 * 1.0] * 2)
+
+
+def test_a_generator_computing_with_the_weights_is_refused() -> None:
+    refused = engine_side(COMPUTED_WITH_GRAD)["refused"]
+    assert "a generator whose items are computed with a gradient is not read" in refused
