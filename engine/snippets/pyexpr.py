@@ -24,7 +24,6 @@ from engine.snippets.values import (
     Module,
     Number,
     Pending,
-    Picks,
     Py,
     Ref,
     TorchFunction,
@@ -182,9 +181,9 @@ class PythonReader(PlainMethods):
         attr = node.attr
         if isinstance(value, Py) and isinstance(value.value, Module):
             return self.module_attribute_of(value.value, attr, node)
-        if isinstance(value, Py) and isinstance(value.value, Picks) and \
-                attr in ("values", "indices"):
-            return getattr(value.value, attr)  # x.sort(1).values
+        if isinstance(value, Py) and isinstance(value.value, tuple) and \
+                attr in getattr(value.value, "_fields", ()):
+            return getattr(value.value, attr)  # x.sort(1).values, torch.linalg's .solution
         found = self.plain_attribute(value, attr, node) if isinstance(value, Py) else None
         if found is not None:  # a numpy array's (numpy_reader.py), a plot's (plots.py)
             return found
