@@ -214,7 +214,7 @@ class PythonReader(PlainMethods):
         if attr in ("shape", "ndim", "dtype", "device"):
             t = self.concrete(value, node)
             found = {"shape": lambda: tuple(t.shape), "ndim": lambda: t.dim(),
-                     "dtype": lambda: t.dtype, "device": lambda: str(t.device)}[attr]()
+                     "dtype": lambda: t.dtype, "device": lambda: t.device}[attr]()
             return self.wrap(found, node)
         if not hasattr(torch.Tensor, attr):  # y.creator of old tutorials: Python's own error
             raise raised_at(node, AttributeError(f"'Tensor' object has no attribute '{attr}'"))

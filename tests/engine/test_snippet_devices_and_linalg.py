@@ -27,6 +27,8 @@ else:
 if str(device) == "cpu" and device.index is None:
     k = k + 1.0
 x = torch.tensor([1.0, -2.0], device=device, requires_grad=True)
+if x.device.type == "cpu" and x.device == device and x.device != "cpu":
+    k = k * 2
 y = (x * x * k).sum()
 y.backward()
 print(device, device.type, x.grad)
@@ -139,10 +141,12 @@ def test_device_type_is_the_cpus() -> None:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     k = (2.0 if device.type == "cuda" else 3.0) + (
         1.0 if str(device) == "cpu" and device.index is None else 0.0)
-    x = torch.tensor([1.0, -2.0], requires_grad=True)
+    x = torch.tensor([1.0, -2.0], device=device, requires_grad=True)
+    if x.device.type == "cpu" and x.device == device and x.device != "cpu":
+        k = k * 2  # a tensor's .device is a torch.device, never equal to a str
     (x * x * k).sum().backward()
     ours = engine_side(SNIPPETS["device_type_picks_the_cpu_branch"])
-    assert x.grad is not None and ours["grads"]["x"] == x.grad.tolist() == [8.0, -16.0]
+    assert x.grad is not None and ours["grads"]["x"] == x.grad.tolist() == [16.0, -32.0]
 
 
 def test_the_scaler_loop_trains_as_plain_torch_without_a_scaler() -> None:
