@@ -341,6 +341,8 @@ class ModuleReader(ModuleMethods):
         if set(given) - {"ord", "dim", "keepdim"} or not (
                 order is None or isinstance(order, int | float) and (
                     isinstance(given.get("dim"), int) or self.concrete(args[0], node).dim() == 1)):
+            if not (self.grad_enabled and self.needs_grad(args[0])):  # a matrix norm: torch's
+                return self.value_call(fn, "torch.linalg.norm", node, evaluated=(args, kwargs))
             raise error_at(node, "torch.linalg.norm is read as a vector norm: ord= a number "
                                  "over one dim (or of a vector), or no ord")
         return self.op_node("norm", [args[0]], {"p": 2.0 if order is None else float(order),

@@ -24,7 +24,6 @@ from engine.snippets.values import (
     Module,
     Number,
     Pending,
-    Picks,
     Py,
     Ref,
     TorchFunction,
@@ -182,9 +181,9 @@ class PythonReader(PlainMethods):
         attr = node.attr
         if isinstance(value, Py) and isinstance(value.value, Module):
             return self.module_attribute_of(value.value, attr, node)
-        if isinstance(value, Py) and isinstance(value.value, Picks) and \
-                attr in ("values", "indices"):
-            return getattr(value.value, attr)  # x.sort(1).values
+        if isinstance(value, Py) and isinstance(value.value, tuple) and \
+                attr in getattr(value.value, "_fields", ()):
+            return getattr(value.value, attr)  # x.sort(1).values, torch.linalg's .solution
         found = self.plain_attribute(value, attr, node) if isinstance(value, Py) else None
         if found is not None:  # a numpy array's (numpy_reader.py), a plot's (plots.py)
             return found
@@ -220,7 +219,7 @@ class PythonReader(PlainMethods):
         if attr in ("shape", "ndim", "dtype", "device"):
             t = self.concrete(value, node)
             found = {"shape": lambda: tuple(t.shape), "ndim": lambda: t.dim(),
-                     "dtype": lambda: t.dtype, "device": lambda: str(t.device)}[attr]()
+                     "dtype": lambda: t.dtype, "device": lambda: t.device}[attr]()
             return self.wrap(found, node)
         if not hasattr(torch.Tensor, attr):  # y.creator of old tutorials: Python's own error
             raise raised_at(node, AttributeError(f"'Tensor' object has no attribute '{attr}'"))

@@ -81,7 +81,13 @@ class SetupCalls(PythonReader):
         return super().torch_call(path, node)
 
     def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
-        """torch.finfo(torch.float32).eps: the number torch gives."""
+        """torch.finfo(torch.float32).eps: the number torch gives; a torch.device's .type
+        and .index (`device.type == "cuda"` picks the CPU branch, as cuda.is_available())."""
+        if isinstance(value.value, torch.device):
+            if attr not in ("type", "index"):
+                raise raised_at(node, AttributeError(
+                    f"'torch.device' object has no attribute '{attr}'"))
+            return self.wrap(getattr(value.value, attr), node)
         if isinstance(value.value, torch.finfo | torch.iinfo):
             info = value.value
             if attr not in TYPE_INFO_ATTRIBUTES or not hasattr(info, attr):
