@@ -75,7 +75,6 @@ SEVERAL_CALLS = {"d2l_autograd_chapter", "basics_jacobian_product", "sh2439_grad
 # (`.data` written after forward, `x.data *= 100`, is read as torch computes it:
 # test_snippet_data_writes.py.)
 OUTSIDE = {"velog_training_loop",
-           "d2l_zh_linreg_scratch",
            "pytorch_docs_node_register_hook",
            "runebook_node_prehook",
            "elliotwaite_hook_in_place_grad",
