@@ -63,6 +63,11 @@ class BlockReader(SetupCalls):
             raise raised_at(stmt, AssertionError())
         raise raised_at(stmt, AssertionError(self.text_of(stmt.msg)))
 
+    def other_expr(self, node: ast.expr) -> Value:
+        if isinstance(node, ast.JoinedStr):  # f"fc{i}": a name, a key, a message
+            return Py(self.text_of(node))
+        return super().other_expr(node)
+
     def text_of(self, node: ast.expr) -> str:
         """The text of an assert's message: a string, or an f-string of numbers and strings
         (a tensor in it is shown as its numbers, without torch's grad_fn suffix)."""

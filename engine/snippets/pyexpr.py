@@ -108,8 +108,6 @@ class PythonReader(PlainMethods):
                                             for d in node.args.kw_defaults]))
         if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.DictComp):
             return self.comprehension(node)
-        if isinstance(node, ast.JoinedStr):
-            return Py("")  # an f-string: only ever printed
         return super().other_expr(node)
 
     def comprehension(self, node: ast.ListComp | ast.GeneratorExp | ast.DictComp) -> Value:

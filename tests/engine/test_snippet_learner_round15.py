@@ -11,7 +11,8 @@ layer's `.data` given a tensor of another dtype and shape before anything used i
 `help(f)` on a line of their own (a notebook's display), `np.diff`, `type()` of a numpy array,
 each epoch's loss written into a history tensor (`losses[epoch] = loss`) across steps,
 `nn.Sequential(OrderedDict([...]))` with its children's names, and a name numpy no longer has
-(`np.float`: numpy's own AttributeError)."""
+(`np.float`: numpy's own AttributeError), and f-strings used as values (keys, comparisons),
+which Python formats before anything uses them."""
 
 from __future__ import annotations
 
@@ -207,6 +208,17 @@ import torch
 x = torch.ones(2, requires_grad=True)
 a = np.array([1, 2], dtype=np.float)
 """,
+    'f_strings_as_keys_and_in_a_comparison': """import torch
+device = torch.device("cpu")
+same = f"{device}" == "cpu"
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+layers = {}
+for i in range(2):
+    layers[f"fc{i}"] = x * (i + 1)
+total = sum(layers.values()).sum() * (2.0 if same else 1.0)
+total.backward()
+print(len(layers), x.grad, f"{x.grad[0]:.3f}")
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -353,3 +365,9 @@ def test_an_ordered_dicts_names_name_the_layers() -> None:
     assert ours["grads"]["model_fc2_bias"] == pytest.approx(fc2.bias.grad.tolist())
     assert engine_side(SNIPPETS["numpy_float_alias_removed"])["error"]["message"].startswith(
         "module 'numpy' has no attribute 'float'")
+
+
+def test_f_strings_are_formatted_where_they_are_values() -> None:
+    # two keys (fc0, fc1) and "cpu" == "cpu": 2 * (1 + 2) per element
+    ours = engine_side(SNIPPETS["f_strings_as_keys_and_in_a_comparison"])
+    assert ours["grads"]["x"] == pytest.approx([6.0, 6.0])
