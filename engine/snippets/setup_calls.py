@@ -62,9 +62,17 @@ class SetupCalls(PythonReader):
             args, kwargs = self.arguments(node)
             self.cpu_only(args[0] if args else kwargs.get("device", Py(None)), node)
             return Py(None)
-        if short == "set_default_dtype":
+        if short == "set_default_tensor_type":  # deprecated; torch.FloatTensor is the default
             args, _ = self.arguments(node)
-            if args and isinstance(args[0], Py) and args[0].value is torch.float32:
+            given = args[0].value if args and isinstance(args[0], Py) else None
+            if given in ("torch.FloatTensor", "FloatTensor") or \
+                    getattr(given, "__name__", None) == "FloatTensor" or \
+                    getattr(given, "value", None) is torch.float32:
+                return Py(None)
+        if short == "set_default_dtype" or short == "set_default_tensor_type":
+            args, _ = self.arguments(node)
+            if short == "set_default_dtype" and args and isinstance(args[0], Py) and \
+                    args[0].value is torch.float32:
                 return Py(None)
             raise error_at(node, f"{short_text(node)} changes the dtype of every tensor made "
                                  "after it, which Gradflow does not read; give the dtype on "

@@ -12,7 +12,8 @@ layer's `.data` given a tensor of another dtype and shape before anything used i
 each epoch's loss written into a history tensor (`losses[epoch] = loss`) across steps,
 `nn.Sequential(OrderedDict([...]))` with its children's names, and a name numpy no longer has
 (`np.float`: numpy's own AttributeError), and f-strings used as values (keys, comparisons),
-which Python formats before anything uses them."""
+which Python formats before anything uses them; `torch.set_default_tensor_type` of the default
+(FloatTensor) changes nothing, of another type is refused as set_default_dtype is."""
 
 from __future__ import annotations
 
@@ -219,6 +220,13 @@ total = sum(layers.values()).sum() * (2.0 if same else 1.0)
 total.backward()
 print(len(layers), x.grad, f"{x.grad[0]:.3f}")
 """,
+    'default_tensor_type_of_the_default': """import torch
+torch.set_default_tensor_type('torch.FloatTensor')
+torch.set_default_tensor_type(torch.FloatTensor)
+x = torch.tensor([1.0, 3.0], requires_grad=True)
+(x * x).sum().backward()
+print(x.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -371,3 +379,9 @@ def test_f_strings_are_formatted_where_they_are_values() -> None:
     # two keys (fc0, fc1) and "cpu" == "cpu": 2 * (1 + 2) per element
     ours = engine_side(SNIPPETS["f_strings_as_keys_and_in_a_comparison"])
     assert ours["grads"]["x"] == pytest.approx([6.0, 6.0])
+
+
+def test_another_default_tensor_type_is_refused() -> None:
+    refused = engine_side("import torch\ntorch.set_default_tensor_type(torch.DoubleTensor)\n"
+                          )["refused"]
+    assert "changes the dtype of every tensor made after it" in refused
