@@ -130,6 +130,10 @@ class FuncTransformReader(VmapDerivativeReader):
         """A transform applied (`grad(f)(x)`), or torch.func.vjp / jvp itself."""
         if isinstance(node.func, ast.Call):
             return transform_name(self.module_path(node.func.func) or "") is not None
+        if isinstance(node.func, ast.Name) and node.func.id not in self.modules:
+            held = self.env.get(node.func.id)  # d2f = jacfwd(grad(f)); print(d2f(a, b))
+            if isinstance(held, Py) and isinstance(held.value, Transform):
+                return True
         return transform_name(self.module_path(node.func) or "") in ("vjp", "jvp")
 
     def reading_grad(self, stmt: ast.stmt, exc: AfterBackward) -> None:

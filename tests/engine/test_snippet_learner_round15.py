@@ -13,7 +13,9 @@ each epoch's loss written into a history tensor (`losses[epoch] = loss`) across 
 `nn.Sequential(OrderedDict([...]))` with its children's names, and a name numpy no longer has
 (`np.float`: numpy's own AttributeError), and f-strings used as values (keys, comparisons),
 which Python formats before anything uses them; `torch.set_default_tensor_type` of the default
-(FloatTensor) changes nothing, of another type is refused as set_default_dtype is."""
+(FloatTensor) changes nothing, of another type is refused as set_default_dtype is; a torch.func
+transform held by a name and called inside a print is still read (the print shows its
+answer)."""
 
 from __future__ import annotations
 
@@ -226,6 +228,15 @@ torch.set_default_tensor_type(torch.FloatTensor)
 x = torch.tensor([1.0, 3.0], requires_grad=True)
 (x * x).sum().backward()
 print(x.grad)
+""",
+    'named_transform_called_in_a_print': """import torch
+from torch.func import grad, jacrev
+def f(x):
+    return (x ** 3).sum()
+df = grad(f)
+J = jacrev(torch.sin)
+x = torch.tensor([1.0, 2.0])
+print(df(x), torch.allclose(J(x), torch.diag(torch.cos(x))))
 """,
 }
 
