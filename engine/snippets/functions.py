@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.limits import CALL_DEPTH
 from engine.snippets.blocks import GRAD_MODES
-from engine.snippets.mixed_precision import MixedPrecision
+from engine.snippets.distributions import Distributions
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Function, Py, Value
 
@@ -75,7 +75,7 @@ class Scope(dict[str, Value]):
         return self[name] if name in self else default
 
 
-class FunctionCalls(MixedPrecision):
+class FunctionCalls(Distributions):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.depth = 0  # calls being inlined, one inside the other

@@ -30,13 +30,15 @@ MAX_SNIPPET_CHARS = 200_000
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
                  "torch.autograd.functional", "math", "itertools", "time", "random",
-                 "pdb", "warnings", "copy", "gc", "collections", *FUNC_MODULES)
+                 "pdb", "warnings", "copy", "gc", "collections", "torch.distributions",
+                 *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
 _PYTHON_MODULES = {"math": math, "time": time, "random": random}
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.backward", "itertools.product", "itertools.count",
                       "copy.deepcopy", "copy.copy", "collections.OrderedDict",
+                      "torch.distributions.Normal", "torch.distributions.normal.Normal",
                       "torch.autograd.Function", "torch.autograd.function.Function",
                       "torch.autograd.function.once_differentiable",
                       "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_",
@@ -68,7 +70,8 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions b
                     "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap, functional_call), "
                     "torch.autograd.forward_ad, torch.autograd.gradcheck, math, random, time "
                     "(its clocks), pdb (set_trace), warnings (filters), gc (collect), itertools "
-                    "(product, count), copy (deepcopy) and collections (OrderedDict)")
+                    "(product, count), copy (deepcopy), collections (OrderedDict) and "
+                    "torch.distributions (Normal)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 # functions of the outside libraries that read a file (refused as such where they are used)

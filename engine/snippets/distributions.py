@@ -1,0 +1,131 @@
+"""`torch.distributions.Normal(loc, scale)` as torch computes it (a policy's log-probability,
+a VAE's reparameterised sample): `log_prob(v)` and `entropy()` are the ops torch's own
+formulas run, in the same order, so the numbers and the gradients are torch's; `rsample()`
+is `loc + eps * scale` with eps drawn from the snippet's random stream as torch draws it
+(`normal_()` on an empty tensor), `sample()` the same draw of `torch.normal` without a graph;
+`.loc`, `.scale`, `.mean`, `.stddev`, `.variance`. torch itself makes the distribution from
+the numbers first, so a scale that is not positive raises torch's own ValueError. Other
+distributions are refused by name.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+
+import torch
+
+from engine.snippets.mixed_precision import MixedPrecision
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.values import Number, Pending, Py, Ref, Value
+
+NORMALS = ("distributions.Normal", "distributions.normal.Normal")
+_METHODS = ("log_prob", "entropy", "sample", "rsample")
+_ATTRIBUTES = ("loc", "scale", "mean", "stddev", "variance")
+
+
+@dataclass
+class NormalDistribution:
+    loc: Value
+    scale: Value
+    shape: tuple[int, ...]  # the batch shape: loc and scale broadcast
+
+
+class Distributions(MixedPrecision):
+    def torch_call(self, path: str, node: ast.Call) -> Value:
+        short = path.removeprefix("torch.")
+        if short in NORMALS:
+            return self.normal(node)
+        if short.startswith("distributions."):
+            raise error_at(node, f"{path} is not read; of torch.distributions Gradflow reads "
+                                 "Normal (log_prob, entropy, sample, rsample)")
+        return super().torch_call(path, node)
+
+    def normal(self, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        names = ("loc", "scale", "validate_args")
+        named = dict(zip(names, args, strict=False)) | kwargs
+        if len(args) > 3 or set(named) - set(names) or not {"loc", "scale"} <= set(named):
+            raise error_at(node, "Normal is read as Normal(loc, scale)")
+        loc, scale = named["loc"], named["scale"]
+        numbers = [self.concrete(v, node) if isinstance(v, Pending | Ref) else self.plain(v, node)
+                   for v in (loc, scale)]
+        try:  # torch's own checks (a scale that is not positive) and its broadcast
+            made = torch.distributions.Normal(*numbers)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        # broadcast_all: a number becomes a tensor of the other's dtype (or the default)
+        loc_v, scale_v = (v if isinstance(v, Pending | Ref) else self.from_tensor(t, node)
+                          for v, t in ((loc, made.loc), (scale, made.scale)))
+        return Py(NormalDistribution(loc_v, scale_v, tuple(made.batch_shape)))
+
+    def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
+        dist = value.value
+        if not isinstance(dist, NormalDistribution):
+            return super().plain_attribute(value, attr, node)
+        if attr not in _ATTRIBUTES:
+            raise error_at(node, f"Normal.{attr} is not read; Gradflow reads "
+                                 f"{', '.join(_ATTRIBUTES + _METHODS)}")
+        if attr in ("loc", "mean"):
+            return self.spread(dist.loc, dist, node)
+        scale = self.spread(dist.scale, dist, node)
+        if attr == "variance":
+            return self.binop(ast.Pow(), scale, Number(2), node)
+        return scale
+
+    def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        if not (isinstance(receiver, Py) and isinstance(receiver.value, NormalDistribution)):
+            return super().method(receiver, attr, node)
+        dist = receiver.value
+        args, kwargs = self.arguments(node)
+        if attr == "log_prob" and len(args) == 1 and not kwargs:
+            return self.log_prob(dist, args[0], node)
+        if attr == "entropy" and not args and not kwargs:
+            scale = self.spread(dist.scale, dist, node)
+            constant = 0.5 + 0.5 * math.log(2 * math.pi)
+            return self.binop(ast.Add(), Number(constant), self.op_node("log", [scale], {},
+                                                                        node), node)
+        if attr in ("sample", "rsample") and not kwargs and len(args) <= 1:
+            extra = tuple(self.plain(args[0], node)) if args else ()
+            return self.drawn(dist, attr, (*extra, *dist.shape), node)
+        raise error_at(node, f"Normal.{attr}(...) is not read; Gradflow reads "
+                             f"{', '.join(_METHODS)} (sample and rsample with a shape)")
+
+    def log_prob(self, dist: NormalDistribution, value: Value, node: ast.Call) -> Value:
+        """torch's formula, op by op: -((v - loc) ** 2) / (2 * var) - log(scale) - log√(2π)."""
+        var = self.binop(ast.Pow(), dist.scale, Number(2), node)
+        log_scale = self.op_node("log", [dist.scale], {}, node)
+        square = self.binop(ast.Pow(), self.binop(ast.Sub(), value, dist.loc, node), Number(2),
+                            node)
+        negated = self.op_node("neg", [square], {}, node) if isinstance(square, Pending | Ref) \
+            else Number(-self.plain(square, node))
+        ratio = self.binop(ast.Div(), negated, self.binop(ast.Mult(), Number(2), var, node),
+                           node)
+        minus_log = self.binop(ast.Sub(), ratio, log_scale, node)
+        return self.binop(ast.Sub(), minus_log, Number(math.log(math.sqrt(2 * math.pi))), node)
+
+    def drawn(self, dist: NormalDistribution, attr: str, shape: tuple[int, ...],
+              node: ast.Call) -> Value:
+        loc = self.concrete(dist.loc, node)
+        scale = self.concrete(dist.scale, node)
+        if attr == "sample":  # torch.normal of the expanded loc and scale, without a graph
+            with torch.no_grad():
+                drawn = torch.normal(loc.expand(shape), scale.expand(shape),
+                                     generator=self.generator)
+            return self.from_tensor(drawn, node)
+        eps = torch.empty(shape, dtype=loc.dtype).normal_(generator=self.generator)
+        return self.binop(ast.Add(), dist.loc, self.binop(
+            ast.Mult(), self.from_tensor(eps, node), dist.scale, node), node)
+
+    def spread(self, value: Value, dist: NormalDistribution, node: ast.AST) -> Value:
+        """loc or scale at the distribution's batch shape, as broadcast_all keeps them
+        (adding zeros: the same numbers, and the gradient summed back as expand's is)."""
+        if tuple(self.concrete(value, node).shape) == dist.shape:
+            return value
+        zeros = self.from_tensor(torch.zeros(dist.shape, dtype=self.concrete(value, node).dtype),
+                                 node)
+        return self.binop(ast.Add(), value, zeros, node)
+
+
+__all__ = ["Distributions", "NormalDistribution"]
