@@ -327,6 +327,10 @@ class DataLoaders(CustomFunctions):
         if not 1 <= len(node.args) <= 2 or node.keywords:
             raise error_at(node, "next(...) is read as next(iterator) or next(iterator, default)")
         value = self.expr(node.args[0])
+        if isinstance(value, Py) and isinstance(value.value, list | tuple):
+            # a generator is read as the list of its items, which next() cannot tell apart
+            raise error_at(node, "next(...) is read on what iter(...) gives (of a list, a "
+                                 "tensor or a DataLoader); write next(iter(items))")
         if not (isinstance(value, Py) and isinstance(value.value, Stream)):
             raise raised_at(node, TypeError(f"'{_type_name(value)}' object is not an iterator"))
         stream = value.value
