@@ -93,6 +93,25 @@ class _Sized:
 
 
 class DataLoaders(CustomFunctions):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tensor_datasets: list[TensorData] = []  # to follow in-place updates of theirs
+
+    def relabel(self, old: Value, new: Value, where: ast.AST) -> Value:
+        """An in-place update (`X += 1`, `X.detach().zero_()`) names the new tensor by every
+        name of the old one; torch's data set holds the tensor itself, so it does too."""
+        for held in self.tensor_datasets:
+            held.tensors = tuple(new if t is old or isinstance(t, Pending | Ref) and isinstance(
+                old, Pending | Ref) and t.node_id is not None and t.node_id == old.node_id
+                else t for t in held.tensors)
+        return super().relabel(old, new, where)
+
+    def numbers_now(self, dataset: TensorData, where: ast.AST) -> tuple[torch.Tensor, ...]:
+        """The data set's numbers at this point of the script: an update that writes a
+        tensor's numbers where it is (`X.normal_()`) is seen as torch's data set sees it."""
+        dataset.real = tuple(self.concrete(t, where) for t in dataset.tensors)
+        return dataset.real
+
     # ---- making them -------------------------------------------------------------------
     def call(self, node: ast.Call) -> Value:
         path = self.module_path(node.func)
@@ -124,7 +143,9 @@ class DataLoaders(CustomFunctions):
             raise raised_at(node, exc) from None
         if not all(isinstance(a, Pending | Ref) for a in args):
             raise error_at(node, "TensorDataset is read over tensors")
-        return Py(TensorData(tuple(args), real))
+        made = TensorData(tuple(args), real)
+        self.tensor_datasets.append(made)
+        return Py(made)
 
     def data_loader(self, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)
@@ -233,7 +254,7 @@ class DataLoaders(CustomFunctions):
                 raise raised_at(where, exc) from None
             dataset = dataset.dataset
         try:
-            for t in dataset.real:
+            for t in self.numbers_now(dataset, where):
                 t[key]  # torch's IndexError first, at the line that indexes
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(where, exc) from None
@@ -267,9 +288,10 @@ class DataLoaders(CustomFunctions):
                                   "with a graph (torch stacks rows that carry it); Gradflow "
                                   "reads batches of data: make the data set from x.detach()")
         made: list[Value] = []
+        numbers = self.numbers_now(base, where)
         for group in mapped:
             index = torch.tensor(group, dtype=torch.int64)
-            made.append(Py([self.from_tensor(t[index], where) for t in base.real]))
+            made.append(Py([self.from_tensor(t[index], where) for t in numbers]))
         return made
 
     def start(self, loader: Loader) -> Stream:

@@ -105,6 +105,21 @@ batch[0] = batch[0] * 2
 ((batch[0] @ w) * batch[1]).sum().backward()
 print(w.grad)
 """,
+    'tensors_updated_in_place_after_the_data_set': """import torch
+from torch.utils.data import DataLoader, TensorDataset
+torch.manual_seed(0)
+X = torch.randn(6, 2)
+y = torch.randn(6)
+Z = torch.ones(6)
+ds = TensorDataset(X, y, Z)
+X += 1
+y.normal_()
+Z.detach().zero_()
+w = torch.ones(2, requires_grad=True)
+for xb, yb, zb in DataLoader(ds, batch_size=4, shuffle=True):
+    ((xb @ w - yb + zb) ** 2).sum().backward()
+print(w.grad, ds[2])
+""",
     'an_index_past_the_end': """import torch
 from torch.utils.data import TensorDataset
 ds = TensorDataset(torch.ones(3, 2), torch.zeros(3))
