@@ -81,9 +81,10 @@ OUTSIDE_LIBRARIES = {
     "torch.optim": "an optimizer (torch.optim) updates the weights from their .grad: that is "
                    "a training step, outside the computation Gradflow reads; remove the "
                    "optimizer lines: Gradflow shows every leaf's .grad after each backward call",
-    "torch.utils.data": "data sets and data loaders (torch.utils.data) are outside the "
-                        "computation Gradflow reads; make the tensors of one batch with "
-                        "torch.tensor(...) or torch.randn(...)",
+    "torch.utils.data": "data sets and data loaders (torch.utils.data) other than "
+                        "TensorDataset, DataLoader, random_split and Subset over tensors are "
+                        "outside the computation Gradflow reads; make the tensors with "
+                        "torch.tensor(...) or torch.randn(...) and a TensorDataset",
     "torch.save": "saving to a file is outside the computation Gradflow reads; remove it "
                   "(Gradflow saves the graph itself)",
     "torch.load": "reading a file is outside the computation Gradflow reads; make the "
@@ -122,7 +123,8 @@ BUILTINS = frozenset({
     "sorted", "divmod", "pow", "set", "chr", "ord", "hex", "bin", "oct", "format", "getattr",
     "hasattr", "setattr", "breakpoint", "Warning", "UserWarning", "DeprecationWarning",
     "FutureWarning", "RuntimeWarning",
-    "property", "staticmethod", "classmethod", "dir", "help",  # these two: display lines only
+    "property", "staticmethod", "classmethod", "iter", "next",
+    "dir", "help",  # these two: display lines only
 })
 
 # (construct, advice) for statements and expressions that are never supported.

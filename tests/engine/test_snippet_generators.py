@@ -68,6 +68,19 @@ x = torch.tensor([1.0, 2.0], requires_grad=True)
 (x * x).sum().backward()
 display(x.grad)
 """,
+    'next_and_iter_of_a_generator': """import torch
+def gen():
+    for i in range(3):
+        yield torch.tensor(float(i + 1))
+g = gen()
+x = torch.tensor(2.0, requires_grad=True)
+a = next(g)
+b = next(iter(g))
+c = next(g)
+d = next(g, torch.tensor(5.0))
+(x * (a + b * 10 + c * 100 + d * 1000)).backward()
+e = next([1, 2])
+""",
 }
 RANDOM_BETWEEN = """import random
 import torch
@@ -140,3 +153,9 @@ def test_a_second_pass_over_a_generator_is_empty() -> None:
 def test_a_generator_computing_with_the_weights_is_refused() -> None:
     refused = engine_side(COMPUTED_WITH_GRAD)["refused"]
     assert "a generator whose items are computed with a gradient is not read" in refused
+
+
+def test_next_walks_a_generator_and_refuses_a_list_as_python_does() -> None:
+    ours = engine_side(SNIPPETS["next_and_iter_of_a_generator"])
+    assert ours["grads"]["x"] == pytest.approx(1 + 20 + 300 + 5000)
+    assert ours["error"]["message"] == "'list' object is not an iterator"
