@@ -60,6 +60,18 @@ class LayerSetup(LayerModules):
             getattr(torch.nn.init, name)(numbers, *plain, **plain_kw)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
+        part = node.args[0] if node.args else None
+        if isinstance(part, ast.Subscript):  # nn.init.constant_(X[:, 1], 0.5): X's places
+            base = self.expr(part.value)
+            if not isinstance(base, Pending | Ref) or self.needs_grad(base):
+                raise error_at(node, f"nn.init.{name} of a part of a tensor is read for a "
+                                     "tensor without gradient; initialise the whole parameter")
+            self.item_assign(part, self.from_tensor(numbers, node), node)
+            return self.expr(part)
+        if isinstance(target, Pending) and target.view_of is not None:
+            raise error_at(node, f"nn.init.{name} of a view of another tensor is not read: "
+                                 "torch would change that tensor too; index it in the call "
+                                 "(nn.init.constant_(X[:, 1], 0.5)) or initialise the whole")
         if isinstance(target, Pending) and target.node_id is None:
             target.value = numbers.tolist()  # not in the graph yet: it starts with these
         elif self.is_grad_leaf(target) or isinstance(target, Pending):

@@ -15,7 +15,8 @@ each epoch's loss written into a history tensor (`losses[epoch] = loss`) across 
 which Python formats before anything uses them; `torch.set_default_tensor_type` of the default
 (FloatTensor) changes nothing, of another type is refused as set_default_dtype is; a torch.func
 transform held by a name and called inside a print is still read (the print shows its
-answer)."""
+answer); nn.init on a column of a plain tensor writes into that tensor, as torch does (a
+view held by a name is refused: it was dropped before, a wrong number)."""
 
 from __future__ import annotations
 
@@ -238,6 +239,13 @@ J = jacrev(torch.sin)
 x = torch.tensor([1.0, 2.0])
 print(df(x), torch.allclose(J(x), torch.diag(torch.cos(x))))
 """,
+    'init_of_a_column': """import torch
+X = torch.zeros(3, 2)
+torch.nn.init.constant_(X[:, 1], 0.5)
+w = torch.ones(2, requires_grad=True)
+(X @ w).sum().backward()
+print(w.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -396,3 +404,10 @@ def test_another_default_tensor_type_is_refused() -> None:
     refused = engine_side("import torch\ntorch.set_default_tensor_type(torch.DoubleTensor)\n"
                           )["refused"]
     assert "changes the dtype of every tensor made after it" in refused
+
+
+def test_init_of_a_column_writes_into_the_tensor() -> None:
+    assert engine_side(SNIPPETS["init_of_a_column"])["grads"]["w"] == pytest.approx([0.0, 1.5])
+    held = engine_side("import torch\nX = torch.zeros(3, 2)\nv = X[:, 1]\n"
+                       "torch.nn.init.constant_(v, 0.5)\n")["refused"]
+    assert "of a view of another tensor is not read" in held
