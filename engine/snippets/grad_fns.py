@@ -103,6 +103,7 @@ class GradFns(CustomFunctions):
         self.spelled_otherwise: dict[str, str] = {}
         self.layers_called: list[tuple[ast.AST, str | None]] = []  # (call, nn layer kind)
         self.written_in_place = False
+        self.cats_made: dict[str, ast.AST] = {}  # a cat node → the call that made it
 
     # ---- how each op node was written ---------------------------------------------------
     def op_node(self, op: str, inputs: list[Value], params: dict[str, Any],
@@ -112,9 +113,17 @@ class GradFns(CustomFunctions):
                 where.func, ast.Attribute) and where.func.attr.endswith("_"):
             self.written_in_place = True  # y += 1, y.add_(1): torch rebuilds y's views' nodes
         node_id = made.node_id if isinstance(made, Ref) else None
-        if node_id is not None and node_id in self.doc.graph and \
-                self.doc.node(node_id).op == op and not self._as_written(op, where):
+        if node_id is None or node_id not in self.doc.graph or self.doc.node(node_id).op != op:
+            return made
+        if not self._as_written(op, where):
             self.spelled_otherwise.setdefault(node_id, short_text(where))
+        if op == "cat":  # torch.cat of three tensors is one CatBackward0, read as two cats
+            self.cats_made[node_id] = where
+            for value in inputs:
+                if isinstance(value, Ref | Pending) and value.node_id is not None and \
+                        self.cats_made.get(value.node_id) is where:
+                    self.spelled_otherwise.setdefault(node_id, short_text(where))
+                    self.spelled_otherwise.setdefault(value.node_id, short_text(where))
         return made
 
     def module_on(self, module: Module, args: list[Value], kwargs: dict[str, Value],

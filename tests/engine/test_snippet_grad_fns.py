@@ -59,6 +59,9 @@ right = z.grad_fn.next_functions[1][0]
 found = {"same_leaf": first[0] is second[0], "nrs": (first[1], second[1]),
          "diamond": left is right.next_functions[0][0], "exp": left.name(),
          "sin": right.name(), "kinds": [f.name() for f, _ in y.grad_fn.next_functions]}
+c = torch.cat([x, a])
+found["cat"] = (c.grad_fn.name(), len(c.grad_fn.next_functions),
+                c.grad_fn.next_functions[1][0] is left)
 (y.sum() + z.sum()).backward()
 print(found)
 """,
@@ -141,6 +144,11 @@ layer = torch.nn.Linear(3, 2, bias=False)
 out = layer(torch.ones(4, 3)).sum()
 top = out.grad_fn.next_functions[0][0]
 """,
+    'three_tensors_in_one_cat': """import torch
+a = torch.ones(2, requires_grad=True)
+y = torch.cat([a, a * 2, a * 3])
+g = y.grad_fn
+""",
     'after_an_update': """import torch
 w = torch.ones(2, requires_grad=True)
 loss = (w * w).sum()
@@ -206,6 +214,7 @@ def test_the_reference_reads_real_nodes(reference: dict[str, Any]) -> None:
     ("saved_tensor_of_a_node", "line 4, column 5", "the attribute _saved_self"),
     ("transposed_by_t", "line 4, column 5", "the graph reaches A.t() (read as transpose)"),
     ("linear_without_bias", "line 4, column 7", "(read as transpose)"),
+    ("three_tensors_in_one_cat", "line 4, column 5", "torch.cat([a, a * 2, a * 3]) (read as cat)"),
     ("after_an_update", "line 7, column 5", "was computed before the update at line 6"),
 ])
 def test_what_cannot_be_answered_truthfully_is_refused_at_its_line(
