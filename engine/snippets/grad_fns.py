@@ -22,9 +22,9 @@ import torch
 from engine.document import Document
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.pure_forward import make_tensor
-from engine.snippets.custom_functions import CustomFunctions
 from engine.snippets.grad_fn_values import GradFn, Key
 from engine.snippets.inplace import VIEW_OPS
+from engine.snippets.pyexpr import PythonReader
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.typecheck import method_refused
 from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
@@ -94,7 +94,7 @@ def _forward(doc: Document, node_id: str) -> _Forward:
     return out
 
 
-class GradFns(CustomFunctions):
+class GradFns(PythonReader):  # first in the importer's chain: its overrides come first
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.grad_fns: dict[Key, GradFn] = {}
@@ -166,7 +166,9 @@ class GradFns(CustomFunctions):
 
     def trusted_forward(self, node_id: str, where: ast.AST) -> _Forward:
         reached = nx.ancestors(self.doc.graph, node_id) | {node_id}
-        inlined = {i for app in self.custom_applications for i in app.inside}
+        # custom_functions.py's record (later in the chain than PythonReader, this base)
+        applications: list[Any] = getattr(self, "custom_applications", [])
+        inlined = {i for app in applications for i in app.inside}
         rewritten = self.written_in_place or any(n.op in _IN_PLACE for n in self.doc.nodes())
         for ancestor in sorted(reached):
             found = self.doc.node(ancestor)
