@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from engine.limits import VALUE_ELEMENTS
+from engine.snippets.grad_fn_values import GradFn
 from engine.snippets.plain_methods import NOT_CALLABLE, PlainMethods
 from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside, short_text
 from engine.snippets.tables import FUNCTIONAL, METHODS, TORCH_FUNCTIONS
@@ -213,7 +214,7 @@ class PythonReader(PlainMethods):
         if attr == "is_leaf":
             return Number(self.is_leaf(value))
         if attr == "grad_fn":
-            return Py(None if self.is_leaf(value) or not self.needs_grad(value) else "grad_fn")
+            return self.grad_fn_of(value, node)
         if attr in ("shape", "ndim", "dtype", "device"):
             t = self.concrete(value, node)
             found = {"shape": lambda: tuple(t.shape), "ndim": lambda: t.dim(),
@@ -231,6 +232,10 @@ class PythonReader(PlainMethods):
     def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
         """An attribute of a plain value read elsewhere, or None."""
         return None
+
+    def grad_fn_of(self, value: Value, node: ast.Attribute) -> Value:
+        """`t.grad_fn`: torch's own node (engine/snippets/grad_fns.py)."""
+        raise error_at(node, f"{short_text(node)} is not read here")
 
     def graphed_grad(self, tensor: Value) -> Ref | None:
         """`x.grad` as a node of the graph (engine/snippets/graphed_grads.py), or None."""
@@ -356,7 +361,7 @@ class PythonReader(PlainMethods):
                                                      ctx=ast.Load()), node),
                 args=node.args[1:], keywords=node.keywords), node)
             return self.method(self.expr(node.args[0]), attr, method)
-        if isinstance(target, Py) and target.value == "grad_fn":  # what y.grad_fn is read as
+        if isinstance(target, Py) and isinstance(target.value, GradFn):
             raise error_at(node, f"{short_text(node)} calls a backward node by hand: that runs "
                                  "autograd's own machinery, outside the computation Gradflow "
                                  "reads (it draws the backward nodes and runs them itself); "

@@ -309,7 +309,8 @@ def scan(tree: ast.Module) -> set[str]:
             defined.add(node.name)
         elif type(node) in _REFUSED or (isinstance(node, ast.Attribute)
                                         and node.attr.startswith("_")
-                                        and not _torch_version(node)):
+                                        and not _torch_version(node)
+                                        and not _type_name(node)):
             suspects.append(node)
     defined |= stored
     refused = [n for n in suspects if hasattr(n, "lineno") and _refusal(n, defined) is not None]
@@ -341,6 +342,13 @@ def _torch_version(node: ast.Attribute) -> bool:
 
 
 _PYTHON_BUILTINS = frozenset(dir(builtins))
+
+
+def _type_name(node: ast.Attribute) -> bool:
+    """`type(g).__name__`: the name of the class Python's type() gives, a string (the
+    importer answers type() itself: typecheck.py)."""
+    return node.attr == "__name__" and isinstance(node.value, ast.Call) and \
+        isinstance(node.value.func, ast.Name) and node.value.func.id == "type"
 
 
 def _refusal(node: ast.AST, defined: set[str]) -> str | None:

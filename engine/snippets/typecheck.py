@@ -1,5 +1,6 @@
 """`type(v)` and `isinstance(v, T)` on the snippet's values, as Python answers them: a tensor
-is a torch.Tensor, `y.grad_fn` a torch.autograd.graph.Node, a number an int, float or bool,
+is a torch.Tensor, `y.grad_fn` torch's own class of its node (MulBackward0, a
+torch.autograd.graph.Node), a number an int, float or bool,
 an nn layer its torch.nn class (isinstance(m, nn.Linear)), a model of the snippet's class an
 nn.Module.
 Only these kinds are named; another class in isinstance is refused with what is read."""
@@ -11,6 +12,7 @@ from collections.abc import Callable
 
 import torch
 
+from engine.snippets.grad_fn_values import GradFn
 from engine.snippets.safety import ImportError_, error_at
 from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
 
@@ -24,9 +26,8 @@ def type_of(value: Value) -> type:
     """The class Python's type() gives for the value in the plain script."""
     if isinstance(value, Pending | Ref):
         return torch.Tensor
-    # what y.grad_fn is read as (a numpy array held by Py compares element-wise)
-    if isinstance(value, Py) and isinstance(value.value, str) and value.value == "grad_fn":
-        return torch.autograd.graph.Node
+    if isinstance(value, Py) and isinstance(value.value, GradFn):
+        return type(value.value.fn)  # torch's own class: MulBackward0, AccumulateGrad
     inner = value.value if isinstance(value, Number | Py) else value
     if isinstance(inner, Module):  # nn.Linear is an nn.Linear; a model class an nn.Module
         return _nn_class(inner.kind) if inner.cls is None else torch.nn.Module
@@ -68,15 +69,17 @@ def is_instance(value: Value, kinds: tuple[type, ...]) -> bool:
 
 def method_refused(receiver: Py, attr: str, node: ast.AST) -> ImportError_:
     """A method the importer does not read on a plain value, said with what to do."""
-    if receiver.value == "grad_fn" and attr.startswith("register_"):
+    grad_fn = isinstance(receiver.value, GradFn)
+    if grad_fn and attr.startswith("register_"):
         return error_at(node, f".grad_fn.{attr}() is not read: a hook on a backward node "
                               "works inside autograd's own machinery, outside the computation "
                               "Gradflow reads (it reads the tensors and draws their backward "
                               "nodes itself); hook the tensor instead, e.g. "
                               "y.register_hook(lambda g: g * 2)")
-    if receiver.value == "grad_fn":  # what y.grad_fn is read as
-        return error_at(node, f".grad_fn.{attr}() is not read: Gradflow reads the tensors, "
-                              "not the backward nodes")
+    if grad_fn:
+        return error_at(node, f".grad_fn.{attr}() is not read: of a backward node Gradflow "
+                              "reads .next_functions, .name(), an AccumulateGrad's .variable, "
+                              "type(), str() and is/==")
     return error_at(node, f".{attr}() on a {type_of(receiver).__name__} is not supported")
 
 
