@@ -65,13 +65,7 @@ class MixedPrecision(LinalgValues):
         options = self.torch_arguments(short, node)
         device = SCALERS[short] or options.get("device", "cuda")
         if device != "cuda" and options.get("enabled", True):
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    made = _resolved(short)(**options)
-            except Exception as exc:  # noqa: BLE001 - torch's own words
-                raise raised_at(node, exc) from None
-            if made.is_enabled():
+            if self.made_quietly(short, options, node).is_enabled():
                 raise error_at(node, f"{short_text(node)} is enabled: it multiplies the loss "
                                      "by a scale, divides the grads back and skips a step "
                                      "whose grads hold inf or NaN, which Gradflow does not "
@@ -122,13 +116,17 @@ class MixedPrecision(LinalgValues):
         device = AUTOCASTS[short] or options.get("device_type")
         if device == "cuda":
             options["enabled"] = False
+        return bool(self.made_quietly(short, options, node)._enabled)
+
+    def made_quietly(self, short: str, options: dict[str, Any], node: ast.Call) -> Any:
+        """torch's own scaler or autocast made with these arguments, its warnings (CUDA is
+        not available) kept off the console; its errors raised in its words."""
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                made = _resolved(short)(**options)
+                return _resolved(short)(**options)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
-        return bool(made._enabled)
 
     # ---- scaler.scale(loss), scaler.step(opt) ----------------------------------------
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
