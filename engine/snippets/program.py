@@ -93,7 +93,12 @@ class ProgramReader(GradAnswers):
                 holds = self.truth(self.expr(stmt.test), stmt.test)
                 message = None if holds or stmt.msg is None else self.text_of(stmt.msg)
             except (AfterBackward, ImportError_):
-                continue  # it reads what it cannot be given here: left unchecked
+                # it reads what it cannot be given here (a .grad kept under a name): left
+                # unchecked, and "About this graph" says so, since the script may stop there
+                note = (f"The assert at line {stmt.lineno} was not checked: it reads a .grad "
+                        "or an answer Gradflow cannot give at that line.")
+                self.doc.description = f"{self.doc.description} {note}".strip()
+                continue
             finally:
                 self.env, self.known_grads = env, None
             if not holds:

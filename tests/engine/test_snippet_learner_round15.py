@@ -411,3 +411,16 @@ def test_init_of_a_column_writes_into_the_tensor() -> None:
     held = engine_side("import torch\nX = torch.zeros(3, 2)\nv = X[:, 1]\n"
                        "torch.nn.init.constant_(v, 0.5)\n")["refused"]
     assert "of a view of another tensor is not read" in held
+
+
+def test_an_assert_left_unchecked_is_said_in_about_this_graph() -> None:
+    from engine.snippets.reader import import_snippet
+
+    kept = ("import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+            "(x * x).sum().backward()\nfirst = x.grad.clone()\nx.grad.zero_()\n"
+            "(x * x * 3).sum().backward()\nsecond = x.grad\n"
+            "assert torch.allclose(first, second)\n")
+    assert "The assert at line 8 was not checked" in import_snippet(kept).description
+    checked = ("import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+               "(x * x).sum().backward()\nassert torch.allclose(x.grad, 2 * x)\n")
+    assert "not checked" not in import_snippet(checked).description
