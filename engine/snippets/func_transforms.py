@@ -121,7 +121,7 @@ class FuncTransformReader(VmapDerivativeReader):
         """`print(jacrev(f)(x))` shows J and still makes the call, as for jacobian."""
         super().jacobians_shown(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id in ("print", "display") and node.func.id not in self.env:
+                and node.func.id == "print" and node.func.id not in self.env:
             for inner in ast.walk(node):
                 if isinstance(inner, ast.Call) and self.is_transform_call(inner):
                     self.expr(inner)

@@ -50,7 +50,7 @@ class JacobianReader(GradCallReader):
         arguments are otherwise skipped); `print(hessian(f, x))` is refused as it would be
         on a line of its own."""
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id in ("print", "display") and node.func.id not in self.env:
+                and node.func.id == "print" and node.func.id not in self.env:
             for inner in ast.walk(node):
                 if isinstance(inner, ast.Call) and (self.module_path(inner.func) or "").startswith(
                         "torch.autograd.functional."):

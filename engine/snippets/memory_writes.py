@@ -150,6 +150,7 @@ class MemoryWrites(TrainingReader):
         node_id = self.node_of(leaf, stmt)
         node = self.doc.node(node_id)
         used = bool(self.doc.out_edges(node_id))
+        source = self.detached_leaf(node_id) if node.op == "detach" else None
         before_backward = not any(c.kind != calls.ZERO_GRAD for c in self.program)
         if node.op == LEAF and node.requires_grad and not (used and before_backward):
             super().set_leaf_numbers(stmt, leaf, numbers, name)  # its start, or a step
@@ -163,11 +164,10 @@ class MemoryWrites(TrainingReader):
                 leaf.value = numbers.tolist()
         elif before_backward:
             self.write_after_forward(stmt, node_id, numbers, name)
-        elif node.op == "detach" and self.detached_leaf(node_id) is not None:
+        elif source is not None:
             # w.detach() shares the leaf's memory: the write is a step of w (its next graph
             # starts from these numbers), and the name held by the detach reads them too
-            super().set_leaf_numbers(stmt, Ref(self.detached_leaf(node_id) or ""), numbers,
-                                     name)
+            super().set_leaf_numbers(stmt, Ref(source), numbers, name)
             self.values[node_id] = numbers.clone()
             return
         else:

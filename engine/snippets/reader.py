@@ -171,7 +171,7 @@ class _Importer(GradFns, MemoryWrites, ModuleGradHooks, GradcheckReader, DataLoa
             if isinstance(func, ast.Attribute) and path is None and func.attr == "backward":
                 self.method_backward(node, func)
                 return
-            if isinstance(func, ast.Name) and func.id in ("print", "display") \
+            if isinstance(func, ast.Name) and func.id == "print" \
                     and func.id not in self.env and self.backward_shown(node):
                 return
         super().expression_statement(node)

@@ -185,7 +185,7 @@ class TrainingReader(DataUpdates):
     def set_leaf_numbers(self, stmt: ast.AST, leaf: Pending | Ref, numbers: torch.Tensor,
                          name: str) -> None:
         node_id = self.node_of(leaf, stmt)
-        if not (self.doc.out_edges(node_id) or self.backward_seen):
+        if self.unused_leaf(leaf, stmt):
             super().set_leaf_numbers(stmt, leaf, numbers, name)  # before any use: its start
             return
         refusal = self.not_trainable(stmt)
