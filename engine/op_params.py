@@ -29,6 +29,9 @@ class Param:
     default: Any
     choices: tuple[str, ...] = ()
     help: str = ""
+    # What the inspector shows beside the field where the keyword is no torch name a learner
+    # knows (a hook's call window); empty: the name itself.
+    label: str = ""
 
 
 def check_param(param: Param, value: Any) -> Any:

@@ -349,9 +349,11 @@ _SPECS: list[OpSpec] = [
            (Param("scale", "float", 1.0, help="k: the number the hook multiplies by (when "
                   "it has no gradient expression)"),
             Param("added_at_call", "int", 0, help="the first call the hook acts on (it was "
-                  "registered after the calls before); 0: from the first call"),
+                  "registered after the calls before); 0: from the first call",
+                  label="acts from call"),
             Param("removed_at_call", "int", 0, help="the call its .remove() comes before: "
-                  "that call and later ones pass the gradient unchanged; 0: never removed"),
+                  "that call and later ones pass the gradient unchanged; 0: never removed",
+                  label="removed before call"),
             Param("gradient", "expression", "", ("g",), help="what the hook returns, as an "
                   "expression of the gradient g (numbers and tensors written out); empty: "
                   "g times scale")),

@@ -176,7 +176,7 @@ class Inspector(QWidget):
         key = f"param:{param.name}"
         editor: QWidget
         if param.kind == "bool":
-            box = QCheckBox(param.name)
+            box = QCheckBox(param.label or param.name)
             box.toggled.connect(lambda on: self._commit_param(param, on))
             editor = box
             label = ""
@@ -184,11 +184,11 @@ class Inspector(QWidget):
             combo = QComboBox()
             combo.addItems(list(param.choices))
             combo.currentTextChanged.connect(lambda text: self._commit_param(param, text))
-            editor, label = combo, param.name
+            editor, label = combo, param.label or param.name
         else:
             line = QLineEdit()
             line.editingFinished.connect(lambda: self._commit_text(key))
-            editor, label = line, param.name
+            editor, label = line, param.label or param.name
         editor.setToolTip(param.help or param.name)
         self._add_row(key, label, editor)
 

@@ -69,6 +69,11 @@ def test_a_hooks_gradient_expression_is_shown_and_edited_as_text(qtbot, win) -> 
     win.inspector.set_node(h)
     field = win.inspector.fields["param:gradient"]
     assert field.editor.text() == "g.clamp(-1, 1)"
+    # The call window's fields say what they mean, not their keyword names.
+    labels = {key: win.inspector.form.labelForField(win.inspector.fields[key]).text()
+              for key in ("param:added_at_call", "param:removed_at_call")}
+    assert labels == {"param:added_at_call": "acts from call",
+                      "param:removed_at_call": "removed before call"}
     steps = win.undo_stack.count()
 
     field.editor.setText(" g * 3 + 1 ")
