@@ -38,6 +38,10 @@ _MODULE_METHODS = frozenset({"parameters", "named_parameters", "zero_grad", "tra
                              "register_full_backward_hook", "register_backward_hook",
                              "register_full_backward_pre_hook", "apply", "modules",
                              "children", "state_dict", *TREE_METHODS})
+# a data set class of the snippet's own (own_datasets.py): its base, and the methods torch's
+# protocol calls on it besides what Python calls to show it
+DATASET_BASES = ("torch.utils.data.Dataset", "torch.utils.data.dataset.Dataset")
+_DATASET_METHODS = frozenset({"__len__", "__getitem__"})
 
 
 
@@ -51,6 +55,7 @@ class ModelClass:
     constants: dict[str, Value] = field(default_factory=dict)
     methods: dict[str, Function] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)  # @property...: class_members.py
+    dataset: bool = False  # derives from torch.utils.data.Dataset: own_datasets.py
 
     @property
     def name(self) -> str:
@@ -71,7 +76,8 @@ class ClassReader(ClassMembers):
         super().one_statement(stmt)
 
     def define_class(self, stmt: ast.ClassDef) -> None:
-        cls = ModelClass(stmt, scope=self.env)
+        cls = ModelClass(stmt, scope=self.env, dataset=len(stmt.bases) == 1 and
+                         self.module_path(stmt.bases[0]) in DATASET_BASES)
         found = self.class_refusal(stmt)
         cls.refusal = None if found is None else error_at(*found)
         if cls.refusal is None:  # the body runs now, as Python runs it: constants, methods
@@ -111,10 +117,12 @@ class ClassReader(ClassMembers):
             return own[0], (f"the class {name} inherits from the snippet's own class "
                             f"{ast.unparse(own[0])}: inheritance between the snippet's classes "
                             f"is {OUTSIDE}; write one class deriving from nn.Module")
-        if len(bases) != 1 or self.module_path(bases[0]) != "torch.nn.Module":
+        dataset = len(bases) == 1 and self.module_path(bases[0]) in DATASET_BASES
+        if not dataset and (len(bases) != 1 or self.module_path(bases[0]) != "torch.nn.Module"):
             return stmt, (f"the class {name} does not derive from nn.Module alone: a class "
-                          f"of its own (a data set, a helper object) is {OUTSIDE}; {read}; "
-                          "write this one's computation as a def")
+                          f"of its own (a helper object) is {OUTSIDE}; {read} (or from "
+                          "torch.utils.data.Dataset, with __len__ and __getitem__); write "
+                          "this one's computation as a def")
         for item in stmt.body:
             if isinstance(item, ast.Pass) or isinstance(item, ast.Expr) and isinstance(
                     item.value, ast.Constant):
@@ -129,7 +137,8 @@ class ClassReader(ClassMembers):
             refused = self.decorator_refusal(item, name)  # class_members.py
             if refused is not None:
                 return refused
-            if item.name.startswith("__") and item.name not in (*_SHOWING, "__call__"):
+            if item.name.startswith("__") and item.name not in (*_SHOWING, "__call__") and \
+                    not (dataset and item.name in _DATASET_METHODS):
                 return item, (f"{name}.{item.name} changes how Python treats the model, "
                               f"{OUTSIDE}; a model class is read with __init__, forward and "
                               "plain methods")
@@ -138,6 +147,12 @@ class ClassReader(ClassMembers):
     def expression_statement(self, node: ast.expr) -> None:
         if not self.data_initialised(node):  # m.bias.data.fill_(0.01): layer_setup.py
             super().expression_statement(node)
+
+    def has_effects(self, call: ast.Call) -> bool:
+        """print(Net()) runs __init__ as the script does: its layers draw from the stream."""
+        if isinstance(call.func, ast.Name) and _is_class(self.env.get(call.func.id)):
+            return True
+        return super().has_effects(call)
 
     # ---- making a model ----------------------------------------------------------------
     def call_value(self, target: Value, node: ast.Call) -> Value:

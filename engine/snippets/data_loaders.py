@@ -21,7 +21,7 @@ from typing import Any
 import torch
 import torch.utils.data as tud
 
-from engine.snippets.custom_functions import CustomFunctions
+from engine.snippets.own_datasets import OwnData, OwnDatasets
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.values import Number, Pending, Py, Ref, Value
 
@@ -47,14 +47,14 @@ class TensorData:
 class SubsetData:
     """A Subset (what random_split gives): rows `indices` of `dataset`."""
 
-    dataset: TensorData | SubsetData
+    dataset: TensorData | SubsetData | OwnData
     indices: list[int]
 
     def __len__(self) -> int:
         return len(self.indices)
 
 
-DataSet = TensorData | SubsetData
+DataSet = TensorData | SubsetData | OwnData
 
 
 @dataclass(eq=False)
@@ -93,7 +93,7 @@ class _Sized:
         return index
 
 
-class DataLoaders(CustomFunctions):
+class DataLoaders(OwnDatasets):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tensor_datasets: list[TensorData] = []  # to follow in-place updates of theirs
@@ -156,11 +156,12 @@ class DataLoaders(CustomFunctions):
             raise raised_at(node, TypeError(f"DataLoader.__init__() {exc}")) from None
         given = dict(bound.arguments)
         given.pop("self", None)
-        dataset = given.pop("dataset")
-        if not (isinstance(dataset, Py) and isinstance(dataset.value, TensorData | SubsetData)):
+        dataset = self.data_set_of(given.pop("dataset"))
+        if dataset is None:
             raise error_at(node, f"{short_text(node)}: Gradflow reads a DataLoader over a "
-                                 "TensorDataset (or a random_split of one); a data set of "
-                                 "another kind is outside the computation it reads")
+                                 "TensorDataset, a random_split of one, or a Dataset class "
+                                 "of the snippet's; a data set of another kind is outside "
+                                 "the computation it reads")
         options: dict[str, Any] = {
             k: self.plain(v, node) if not (isinstance(v, Py) and isinstance(
                 v.value, torch.Generator)) else v.value for k, v in given.items()}
@@ -189,19 +190,19 @@ class DataLoaders(CustomFunctions):
                                  "of its own is not read yet; leave generator= out (torch "
                                  "then shuffles from its global random numbers)")
         try:  # torch's checks of the options, in its words, on a stand-in of the same length
-            real: Any = tud.DataLoader(_Sized(len(dataset.value)),  # type: ignore[arg-type]
+            real: Any = tud.DataLoader(_Sized(self.size(dataset, node)),  # type: ignore[arg-type]
                                        batch_size=batch_size,
                                        shuffle=shuffle, drop_last=drop_last)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
-        return Py(Loader(dataset.value, batch_size, bool(shuffle), bool(drop_last), generator,
-                         real))
+        return Py(Loader(dataset, batch_size, bool(shuffle), bool(drop_last), generator, real))
 
     def random_split(self, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)
-        dataset = args[0] if args else kwargs.get("dataset")
-        if not (isinstance(dataset, Py) and isinstance(dataset.value, TensorData | SubsetData)):
-            raise error_at(node, "random_split is read over a TensorDataset")
+        dataset = self.data_set_of(args[0] if args else kwargs.get("dataset"))
+        if dataset is None:
+            raise error_at(node, "random_split is read over a TensorDataset or a Dataset "
+                                 "class of the snippet's")
         lengths = args[1] if len(args) > 1 else kwargs.get("lengths")
         given = args[2] if len(args) > 2 else kwargs.get("generator")
         generator = self.generator if given is None else self.own_generator(given, node)
@@ -210,20 +211,32 @@ class DataLoaders(CustomFunctions):
             raise error_at(node, "random_split is read as random_split(dataset, lengths)")
         try:  # torch's own split (fractions, its checks, its randperm) on a stand-in
             parts: list[Any] = tud.random_split(
-                _Sized(len(dataset.value)),  # type: ignore[arg-type]
+                _Sized(self.size(dataset, node)),  # type: ignore[arg-type]
                 self.plain(lengths, node), generator=generator)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
-        return Py([Py(SubsetData(dataset.value, list(p.indices))) for p in parts])
+        return Py([Py(SubsetData(dataset, list(p.indices))) for p in parts])
 
     def subset(self, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)
         given = dict(zip(("dataset", "indices"), args, strict=False)) | kwargs
-        dataset, indices = given.get("dataset"), given.get("indices")
-        if not (isinstance(dataset, Py) and isinstance(dataset.value, TensorData | SubsetData)
-                ) or indices is None or set(given) != {"dataset", "indices"}:
+        dataset, indices = self.data_set_of(given.get("dataset")), given.get("indices")
+        if dataset is None or indices is None or set(given) != {"dataset", "indices"}:
             raise error_at(node, "Subset is read as Subset(dataset, indices) of a TensorDataset")
-        return Py(SubsetData(dataset.value, [int(i) for i in self.plain(indices, node)]))
+        return Py(SubsetData(dataset, [int(i) for i in self.plain(indices, node)]))
+
+    def data_set_of(self, value: Value | None) -> DataSet | None:
+        """What a loader, a split or a Subset reads `value` as, or None for anything else."""
+        if isinstance(value, Py) and isinstance(value.value, TensorData | SubsetData):
+            return value.value
+        model = self.own_dataset(value)
+        return None if model is None else OwnData(model)
+
+    def size(self, dataset: DataSet, where: ast.AST) -> int:
+        """len(dataset): a class of the snippet's answers through its own __len__."""
+        if isinstance(dataset, OwnData):
+            return self.own_length(dataset.model, where)
+        return len(dataset)
 
     # ---- rows and batches ------------------------------------------------------------------
     def subscript(self, node: ast.Subscript) -> Value:
@@ -254,6 +267,8 @@ class DataLoaders(CustomFunctions):
             except Exception as exc:  # noqa: BLE001 - Python's own words
                 raise raised_at(where, exc) from None
             dataset = dataset.dataset
+        if isinstance(dataset, OwnData):
+            return self.own_item(dataset.model, self.wrap(key, where), where)
         try:
             for t in self.numbers_now(dataset, where):
                 t[key]  # torch's IndexError first, at the line that indexes
@@ -265,7 +280,7 @@ class DataLoaders(CustomFunctions):
         """The batches of one pass, made at its first next(): with shuffle, torch's
         RandomSampler draws a seed from the global stream here and runs randperm with a fresh
         generator seeded with it."""
-        n = len(loader.dataset)
+        n = self.size(loader.dataset, where)
         if not loader.shuffle:
             order = list(range(n))
         else:
@@ -284,6 +299,10 @@ class DataLoaders(CustomFunctions):
             indices = base.indices
             mapped = [[indices[i] for i in g] for g in mapped]
             base = base.dataset
+        if isinstance(base, OwnData):  # torch's fetcher: ds[i] for each i, then collate
+            model = base.model
+            return [self.collated([self.own_item(model, Number(i), where) for i in group],
+                                  where) for group in mapped]
         if any(self.needs_grad(t) for t in base.tensors):
             raise error_at(where, "a DataLoader over tensors that require grad gives batches "
                                   "with a graph (torch stacks rows that carry it); Gradflow "
@@ -380,13 +399,13 @@ class DataLoaders(CustomFunctions):
         held = value.value
         known: dict[str, Any] | None = None
         if isinstance(held, Loader):
-            known = {"dataset": lambda: Py(held.dataset), "drop_last": lambda: Number(
+            known = {"dataset": lambda: _as_value(held.dataset), "drop_last": lambda: Number(
                 held.drop_last), "batch_size": lambda: Py(None) if held.batch_size is None
                 else Number(held.batch_size)}
         elif isinstance(held, TensorData):
             known = {"tensors": lambda: Py(held.tensors)}
         elif isinstance(held, SubsetData):
-            known = {"dataset": lambda: Py(held.dataset),
+            known = {"dataset": lambda: _as_value(held.dataset),
                      "indices": lambda: Py([Number(i) for i in held.indices])}
         if known is None:
             return super().plain_attribute(value, attr, node)
@@ -401,6 +420,11 @@ class DataLoaders(CustomFunctions):
             raise error_at(node, f"{short_text(node)}: a {_kind(receiver.value)} is read "
                                  "through for-loops, len(), [i], iter() and next()")
         return super().method(receiver, attr, node)
+
+
+def _as_value(dataset: DataSet) -> Py:
+    """`loader.dataset` is the object the snippet made: its own class's instance too."""
+    return Py(dataset.model if isinstance(dataset, OwnData) else dataset)
 
 
 def _kind(held: Any) -> str:

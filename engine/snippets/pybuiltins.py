@@ -129,6 +129,9 @@ class BuiltinCalls(RecurrentLayers):
         if name == "len" and len(args) == 1 and isinstance(args[0], Py) and isinstance(
                 args[0].value, Module) and args[0].value.kind in PARAM_CONTAINERS:
             return Number(len(args[0].value.params))
+        if name == "len" and len(args) == 1 and isinstance(args[0], Py) and isinstance(
+                args[0].value, Module) and args[0].value.cls is not None:
+            return Number(self.own_length(args[0].value, node))
         plain = [self.concrete(a, node) for a in args]
         plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
         fn = _BUILTINS[name]
@@ -142,6 +145,11 @@ class BuiltinCalls(RecurrentLayers):
         if isinstance(result, int) and not isinstance(result, bool):
             return Number(result)
         return self.wrap(result, node)
+
+    def own_length(self, model: Module, where: ast.AST) -> int:
+        """len() of an instance of the snippet's class: nn.Module has no __len__ (a data set
+        class's is read in own_datasets.py)."""
+        raise raised_at(where, TypeError(f"object of type '{model.kind}' has no len()"))
 
     def by_attribute_name(self, name: str, node: ast.Call) -> Value:
         """getattr(obj, "weight"[, default]), hasattr(obj, "grad"), setattr(obj, "lr", 0.1):
