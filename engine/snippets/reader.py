@@ -344,7 +344,8 @@ class _Importer(GradFns, MemoryWrites, ModuleGradHooks, GradcheckReader, DataLoa
         for name, value in list((self.env if env is None else env).items()):
             if not isinstance(value, Ref | Pending) or value.node_id not in self.doc.graph:
                 continue  # no tensor, or one of a training step the document no longer holds
-            node = self.doc.node(str(value.node_id))
+            # a hooked leaf's name stands for its hook node: the leaf is under it
+            node = self.doc.node(self.hooked_tensor(str(value.node_id)))
             if node.op != "leaf" or node.id in named or name in RESERVED_NAMES:
                 continue  # `F = torch.ones(2)` keeps the F_ it was given (expressions.py)
             named.add(node.id)
