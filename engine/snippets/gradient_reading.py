@@ -71,8 +71,27 @@ class GradientReader(ast.NodeTransformer):
                 assert isinstance(name, ast.Name)
                 self.own[name.id] = item
             return
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and \
+                target.value.id in self.own and _is_mask(target.slice) and \
+                _is_number(value) and self.writable(target.value.id):
+            # `grad_input[input < 0] = 0` (the tutorial's MyReLU): the places the mask picks
+            # take the number, the rest keep theirs, as torch.where gives them
+            self.own[target.value.id] = ast.Call(
+                func=_torch_attr("where"), keywords=[],
+                args=[self.read(target.slice), value, self.own[target.value.id]])
+            return
         raise error_at(stmt, f"{self.what} assigns `{short_text(stmt)}`: only names are "
-                             "assigned in a gradient expression's lines")
+                             "assigned in a gradient expression's lines (and a number "
+                             "written where a mask picks, `grad_x[x < 0] = 0`, into a copy)")
+
+    def writable(self, name: str) -> bool:
+        """A write through `name` changes that tensor alone: it holds a tensor of its own
+        (a clone, an arithmetic result), not one another name may share."""
+        held = self.own[name]
+        if isinstance(held, ast.BinOp | ast.UnaryOp):
+            return True
+        return isinstance(held, ast.Call) and isinstance(held.func, ast.Attribute) and \
+            held.func.attr in _FRESH
 
     def read(self, expr: ast.expr) -> ast.expr:
         out = self.visit(copy.deepcopy(expr))
@@ -187,6 +206,27 @@ def _numbers_text(value: object) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return f"float('{value}')"
     return repr(value)
+
+
+# the calls whose result is a new tensor with memory of its own
+_FRESH = frozenset({"clone", "where", "zeros_like", "ones_like", "full_like"})
+
+
+def _is_mask(node: ast.expr) -> bool:
+    """A comparison (`x < 0`), or masks combined with &, | and ~."""
+    if isinstance(node, ast.Compare):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd | ast.BitOr):
+        return _is_mask(node.left) and _is_mask(node.right)
+    return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert) and \
+        _is_mask(node.operand)
+
+
+def _is_number(node: ast.expr) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return isinstance(node, ast.Constant) and isinstance(node.value, int | float) and \
+        not isinstance(node.value, bool)
 
 
 def _torch_attr(name: str) -> ast.Attribute:

@@ -127,7 +127,8 @@ def test_a_backward_not_read_as_an_expression_is_refused_naming_what_and_where(
     assert "Masked.backward returns something other than the derivative" in message
     assert ("Its backward was not read as an expression of the gradient, which Gradflow "
             "would apply as torch does: Masked.backward assigns `out[0] = 0`: only names are "
-            "assigned in a gradient expression's lines (line 13)") in message, message
+            "assigned in a gradient expression's lines (and a number written where a mask "
+            "picks, `grad_x[x < 0] = 0`, into a copy) (line 13)") in message, message
 
 
 @pytest.mark.parametrize(("line", "named"), [
