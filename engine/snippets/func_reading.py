@@ -16,6 +16,7 @@ import torch
 
 from engine.autograd_functional import too_large
 from engine.limits import CALL_DEPTH
+from engine.snippets.custom_functions import Apply
 from engine.snippets.func_functions import torch_refuses, transforms_named
 from engine.snippets.function_check import FunctionClass
 from engine.snippets.jacobian_call import JacobianReader
@@ -164,7 +165,8 @@ class FuncReading(JacobianReader):
 
     def call_with(self, fn: Value, args: list[Value], kwargs: dict[str, Value],
                   node: ast.Call) -> Value:
-        """fn(*args, **kwargs) for a def, a lambda, an nn module or a torch function."""
+        """fn(*args, **kwargs) for a def, a lambda, an nn module, a torch function or a
+        custom Function's apply."""
         target = fn.value if isinstance(fn, Py) else None
         if isinstance(target, FuncPartial):
             return self.call_with(target.fn, [*target.args, *args],
@@ -173,7 +175,7 @@ class FuncReading(JacobianReader):
             return self.inline(target, args, kwargs, node)
         if isinstance(target, Module):
             return self.module_on(target, args, kwargs, node)
-        if isinstance(target, TorchFunction):
+        if isinstance(target, TorchFunction | Apply):  # torch.sin, MyFn.apply
             names = [f"arg{i}" for i in range(len(args))]
             call = ast.Call(func=ast.Name("fn", ast.Load()),
                             args=[ast.Name(n, ast.Load()) for n in names],
@@ -190,8 +192,8 @@ class FuncReading(JacobianReader):
             finally:
                 self.env = saved
         raise error_at(node, "a torch.func transform's f must be a def, a lambda, an nn "
-                             "module, a torch function of the snippet or a functools.partial "
-                             "of one, so Gradflow can read what it computes")
+                             "module, a torch function, a custom Function's apply or a "
+                             "functools.partial of one, so Gradflow can read what it computes")
 
     def scalar_output(self, returned: Value, node: ast.Call, hessian: bool = False) -> None:
         """torch.func.grad needs f to return one 0-dim tensor: torch's own error otherwise
