@@ -205,11 +205,28 @@ def _call_report(result: Any, call: Any, spec: Any) -> dict[str, Any]:
             "grads": {names[i]: _tolist(g) for i, g in call.grads_after.items()}
             if call.ran else None,
             "error": error,
-            "results": {names[i]: _tolist(g) for i, g in call.results.items()}
+            "results": _grad_answers(names, call.results, spec.inputs)
             if call.kind == "grad" and call.ran else None,
             **({"jacobian": _jacobian_report(call, spec)} if call.kind == "jacobian" else {}),
             **({"function": spec.function, "answer": _nested(call.answer)}
                if call.kind == "functional" else {})}
+
+
+def _grad_answers(names: dict[str, str], results: dict[str, Any],
+                  inputs: Any) -> dict[str, Any]:
+    """autograd.grad's answer, one per input it was given as torch returns a tuple: an input
+    given twice (`grad(outs, [q, q])`) answers twice, the second time as "q (2)"."""
+    out: dict[str, Any] = {}
+    for i in inputs or results:
+        if i not in results:
+            continue
+        name = key = names[i]
+        count = 1
+        while key in out:
+            count += 1
+            key = f"{name} ({count})"
+        out[key] = _tolist(results[i])
+    return out
 
 
 def _jacobian_report(call: Any, spec: Any) -> Any:

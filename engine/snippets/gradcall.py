@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from engine import calls
-from engine.snippets.graphed_grads import SEVERAL_OUTPUTS, GraphedGradReader
+from engine.snippets.graphed_grads import GraphedGradReader
 from engine.snippets.program import GradAnswer
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Py, Ref, Value
@@ -59,10 +59,8 @@ class GradCallReader(GraphedGradReader):
                                      retain_graph=retain), node)
         step = self.answer_step()
         if graphed:  # an answer later ops may differentiate again: nodes of the graph
-            if len(outputs) != 1:
-                raise error_at(node, SEVERAL_OUTPUTS)
-            kept = self.gradient_nodes(outputs[0], [i for i in inputs if i not in skipped],
-                                       given[0], node)
+            kept = self.summed_gradient_nodes(outputs, [i for i in inputs if i not in skipped],
+                                              list(given), node)
             none = Py(None)  # (only an input no output reaches has no node)
             return Py(tuple(kept.get(i, none) if not unused["materialize_grads"] or
                             i in kept else
@@ -73,6 +71,27 @@ class GradCallReader(GraphedGradReader):
                         if not unused["materialize_grads"] else
                         self.from_tensor(torch.zeros_like(self.concrete(Ref(i), node)), node)
                         for i in inputs))
+
+    def summed_gradient_nodes(self, outputs: list[str], inputs: list[str],
+                              seeds: list[ast.expr | None], where: ast.Call) -> dict[str, Ref]:
+        """create_graph=True: torch's answer for each input is the sum over the outputs of
+        each output's gradient by it (with that output's grad_outputs), so it is a gradient
+        node per output it depends on, added up."""
+        if len(outputs) == 1:
+            return self.gradient_nodes(outputs[0], inputs, seeds[0], where)
+        per_output = [self.gradient_nodes(o, [i for i in inputs if self.reaches(i, [o])],
+                                          seed, where) for o, seed in zip(outputs, seeds,
+                                                                          strict=True)]
+        kept: dict[str, Ref] = {}
+        for i in inputs:
+            parts = [made[i] for made in per_output if i in made]
+            if not parts:  # torch's own error for an input no output uses
+                return self.gradient_nodes(outputs[0], [i], seeds[0], where)
+            total: Value = parts[0]
+            for part in parts[1:]:
+                total = self.op_node("add", [total, part], {}, where)
+            kept[i] = Ref(self.node_of(total, where))
+        return kept
 
     def held_elements(self, node: ast.expr) -> list[ast.expr]:
         """outputs= / grad_outputs= as one expression per tensor: written out (`[y, z]`), or
@@ -152,8 +171,20 @@ def _given(node: ast.expr | None) -> bool:
 
 
 def _elements(node: ast.expr) -> list[ast.expr]:
+    """The items of a sequence written out: `[y, z]`, `[torch.ones(1)] * 3` (the item
+    written once, read at each place), `[y] + [z]`."""
     if isinstance(node, ast.List | ast.Tuple):
         return list(node.elts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        seq, times = (node.left, node.right) if isinstance(node.left, ast.List | ast.Tuple) \
+            else (node.right, node.left)
+        if isinstance(seq, ast.List | ast.Tuple) and isinstance(times, ast.Constant) and \
+                isinstance(times.value, int) and not isinstance(times.value, bool) and \
+                0 <= times.value <= 10_000:
+            return list(seq.elts) * times.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and all(
+            isinstance(side, ast.List | ast.Tuple) for side in (node.left, node.right)):
+        return [*_elements(node.left), *_elements(node.right)]
     return [node]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import torch
 from snippet_agreement import agreement_tests
 from test_corpus import engine_side
 
@@ -168,12 +169,22 @@ def test_computing_with_a_grad_torch_changed_in_place_is_refused() -> None:
     assert "set .grad = None before that call" in message
 
 
-def test_several_outputs_with_create_graph_are_refused_with_what_to_write() -> None:
-    code = ("import torch\nx = torch.tensor(1.0, requires_grad=True)\n"
-            "g = torch.autograd.grad([x * 2, x ** 2], x, create_graph=True)\n")
-    message = engine_side(code)["refused"]
-    assert message.startswith("line 3, column 5: create_graph=True with several outputs")
-    assert "one output per call" in message
+def test_several_outputs_with_create_graph_are_the_sum_of_their_gradients() -> None:
+    """torch's answer is the gradient of the outputs' sum (each with its grad_outputs), and it
+    is differentiated again as one."""
+    x = torch.tensor(1.5, requires_grad=True)
+    g, = torch.autograd.grad([x * 2, x ** 3], x, grad_outputs=[torch.tensor(1.0),
+                                                              torch.tensor(-2.0)],
+                             create_graph=True)
+    (g * g).backward()
+    ours = engine_side("import torch\nx = torch.tensor(1.5, requires_grad=True)\n"
+                       "g, = torch.autograd.grad([x * 2, x ** 3], x, grad_outputs=["
+                       "torch.tensor(1.0), torch.tensor(-2.0)], create_graph=True)\n"
+                       "(g * g).backward()\n")
+    assert ours["error"] is None
+    assert ours["grads"]["x"] == pytest.approx(x.grad.item(), rel=1e-6)  # type: ignore[union-attr]
+    doc_answer = [c["results"] for c in ours["calls"] if c["kind"] == "grad"]
+    assert doc_answer == [{"x": pytest.approx(g.item(), rel=1e-6)}]
 
 
 def test_about_this_graph_names_the_gradient_nodes() -> None:
