@@ -12,7 +12,6 @@ alone, as a learner writes f, so the snippet imports back to the same graph.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from engine.calls import (
@@ -28,13 +27,18 @@ from engine.calls import (
 from engine.document import Document, Node
 from engine.grad_op import GRAD_OP
 from engine.grad_op import code as gradient_code
-from engine.literal import Nested, all_integers, format_literal
+from engine.literal import format_literal
 from engine.loss_ops import LOSS_NAMES
 from engine.more_ops import ACTIVATIONS as MORE_ACTIVATIONS
 from engine.names import normal_name
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.snippets.codegen_hooks import before_call, function_lines, hook_lines
 from engine.snippets.codegen_layers import LAYER_FUNCTIONAL, layer_expression
+from engine.snippets.codegen_literals import code_literal as _code_literal
+from engine.snippets.codegen_literals import comment as comment  # re-exported: its old home
+from engine.snippets.codegen_literals import inferred_dtype as _inferred_dtype
+from engine.snippets.codegen_literals import python_text as _python
+from engine.snippets.codegen_literals import tensor_code as _tensor
 from engine.snippets.codegen_paths import path_nodes, private_nodes
 from engine.snippets.codegen_writes import write_lines
 from engine.snippets.tables import number_name
@@ -105,16 +109,6 @@ def _node_lines(doc: Document, node: Node, inline: set[str],
     return lines
 
 
-def comment(text: str) -> str:
-    """`text` as one comment line that cannot end early.
-
-    Python ends a line at \\n and \\r, a form feed resets indentation, and editors (and
-    str.splitlines) also break at \\v, NEL, U+2028/U+2029: a title holding one of them would
-    become code. Every character that is not printable is written as its escape instead;
-    so is a lone surrogate, which could not be written to a UTF-8 file at all."""
-    return "# " + "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
-
-
 def _check_names(nodes: list[Node]) -> None:
     """Names are written into the code as they are: each must be the identifier Python reads
     (the document guarantees it; a document built around its checks is refused here)."""
@@ -126,40 +120,6 @@ def _check_names(nodes: list[Node]) -> None:
         if not ok:
             raise CodegenError(f"the name {ascii(node.name[:40])} is not a Python identifier "
                                "in normal form; rename the node")
-
-
-def _code_literal(value: Nested) -> str:
-    """format_literal, with inf and nan written as Python reads them back."""
-    text = format_literal(value)
-    if "inf" not in text and "nan" not in text:
-        return text
-    return re.sub(r"-?\b(inf|nan)\b", lambda m: f"float('{m.group()}')", text)
-
-
-def _tensor(value: Nested, dtype: str, requires_grad: bool | None) -> str:
-    args = [_code_literal(value)]
-    if dtype != _inferred_dtype(value):
-        args.append(f"dtype=torch.{dtype}")
-    if requires_grad is not None:
-        args.append(f"requires_grad={requires_grad}")
-    return f"torch.tensor({', '.join(args)})"
-
-
-def _inferred_dtype(value: Nested) -> str:
-    """The dtype torch.tensor gives these numbers when no dtype is written."""
-    flat: list[object] = []
-    stack: list[object] = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        else:
-            flat.append(item)
-    if flat and all(isinstance(v, bool) for v in flat):
-        return "bool"
-    if all(isinstance(v, bool) for v in flat):
-        return "float32"  # an empty list
-    return "int64" if all_integers(value) else "float32"
 
 
 def _inlined_numbers(doc: Document, nodes: list[Node]) -> set[str]:
@@ -259,13 +219,6 @@ def _operand(source: Node, inline: set[str], names: dict[str, str] | None = None
         return (names or {}).get(source.id, source.name)
     text = format_literal(source.value if source.value is not None else 0)
     return f"({text})" if text.startswith("-") else text
-
-
-def _python(value: object) -> str:
-    if isinstance(value, tuple | list):
-        inner = ", ".join(_python(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    return repr(value)
 
 
 def _backward(doc: Document) -> list[str]:

@@ -12,8 +12,9 @@ graph of the step is still there when they run.
 
 A tensor with hooks that change its gradient (a grad_hook node each, hooks.py) gives each
 hook what the hooks registered before it made of it: the gradient arriving at the newest
-node times the factor of each earlier hook in force at that call. What cannot be given
-exactly leaves the containers the hook fills refused where they are read, saying why."""
+node times the factor of each earlier hook in force at that call (hook_gradients.py works
+out what each hook is given, and in which order). What cannot be given exactly leaves the
+containers the hook fills refused where they are read, saying why."""
 
 from __future__ import annotations
 
@@ -25,15 +26,12 @@ import torch
 
 from engine import calls
 from engine.calls import Call
-from engine.grad_expression import GRADIENT, evaluate
+from engine.snippets.hook_gradients import HookGradients, Inexact
 from engine.snippets.safety import error_at
-from engine.snippets.training import TrainingReader
 from engine.snippets.values import Function, HookHandle, Module, Pending, Py, Ref, Value
 from engine.trace import NODE_GRAD
 
 HOOK_OP = "grad_hook"
-# the params of a grad_hook node that multiplies by `scale` (hooks.py, hook_windows.py)
-_HOOK_PARAMS = frozenset({"scale", "added_at_call", "removed_at_call", "gradient"})
 # container methods through which a hook keeps what it is given
 _STORING = frozenset({"append", "extend", "insert", "update", "setdefault", "add"})
 
@@ -70,7 +68,7 @@ class _Noted:
     graphed: bool  # create_graph=True: the hooks see gradients with a graph of their own
 
 
-class HookLists(TrainingReader):
+class HookLists(HookGradients):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sinks: list[Sink] = []
@@ -109,25 +107,6 @@ class HookLists(TrainingReader):
         if kept is not None:
             self.sink_handles[id(kept)] = (kept, one)
         return handle
-
-    def hooked_tensor(self, node_id: str) -> str:
-        """The tensor's own node under the grad_hook nodes a name may stand for."""
-        while self.doc.node(node_id).op == "grad_hook":
-            node_id = self.doc.in_edges(node_id)["input"].source
-        return node_id
-
-    def hooks_on(self, tensor: str) -> list[str]:
-        """The grad_hook nodes of a tensor in the order torch runs them (registration
-        order): hooks.py puts a later one nearer the tensor, below the earlier ones."""
-        found: list[str] = []
-        at = tensor
-        while True:
-            above = [e.target for e in self.doc.out_edges(at)
-                     if self.doc.node(e.target).op == "grad_hook" and e.port == "input"]
-            if len(above) != 1:
-                return list(reversed(found))
-            at = above[0]
-            found.append(at)
 
     def hook_function(self, node: ast.Call) -> Function | None:
         """The def or lambda given to register_hook (a factory's `save_grad("y")` made
@@ -250,7 +229,7 @@ class HookLists(TrainingReader):
                     grad_input = None if sink.input_node is None else \
                         self.input_gradient(sink, done)
                     self.hook_given(sink, gradient, grad_input)
-        except _Inexact as why:  # the hooks of this call stored part of what torch stores
+        except Inexact as why:  # the hooks of this call stored part of what torch stores
             self.unread(live, str(why))
 
     def captured_given(self, captured: list[Sink], live: list[Sink], reached: list[str],
@@ -273,65 +252,6 @@ class HookLists(TrainingReader):
             return
         for sink in captured:
             self.hook_given(sink, answer.detach().clone())
-
-    def gradient_at(self, sink: Sink, done: Any, number: int) -> torch.Tensor:
-        """What torch hands this hook: the gradient arriving at the tensor, times the
-        factor of each hook registered on it before this one and in force at the call."""
-        hooks = self.hooks_on(sink.tensor)  # the first runs on what arrives from the uses
-        arriving = done.node_grads.get(hooks[0] if hooks else sink.tensor)
-        if arriving is None:
-            raise _Inexact(f"is filled by the hook on {sink.name}, whose gradient the run "
-                           "does not show at this call")
-        gradient = arriving.detach().clone()
-        for hooked in sink.before:
-            params = self.doc.node(hooked).params if hooked in self.doc.graph else {}
-            if not set(params) <= _HOOK_PARAMS:
-                raise _Inexact(f"is filled by the hook on {sink.name} after a hook that "
-                               "changes its gradient other than by a factor")
-            first = params.get("added_at_call") or 1
-            end = params.get("removed_at_call") or float("inf")
-            if first <= number < end:
-                text = params.get("gradient") or ""
-                with torch.no_grad():  # as torch hands a hook the one before it returned
-                    gradient = evaluate(text, {GRADIENT: gradient}) if text else \
-                        gradient * params.get("scale", 1.0)
-        return gradient
-
-    def fire_order(self, tensor: str, live: list[Sink]) -> list[Sink]:
-        """The hooks autograd runs when it reaches this tensor, in torch's order. A module
-        call with backward hooks wraps its output in a node of its own: the hooks on the
-        tensor it returns run first (outermost wrap first), then the module's pre-hooks and
-        full hooks, then the hooks registered inside it (a forward hook's). A full hook
-        whose input requires grad runs when that input's gradient is known, before the
-        hooks on the input itself (torch runs it at its input wrap, which becomes ready
-        with the input when the module is the input's only use, as `input_gradient` asks;
-        a node of another branch whose turn falls between the two is not told apart)."""
-        wraps = self.wraps.get(tensor, [])
-
-        def key(s: Sink) -> tuple[int, int]:
-            if s.input_node == tensor:
-                return (-1, 0)
-            seen = s.wrap if s.module is not None else s.wraps_seen
-            return (sum(w > seen for w in wraps), 0 if s.module is None else 1 if s.pre else 2)
-
-        here = [s for s in live if s.tensor == tensor and s.input_node is None
-                or s.input_node == tensor]
-        return sorted(here, key=key)  # stable: registration order within a place
-
-    def input_gradient(self, sink: Sink, done: Any) -> torch.Tensor:
-        """grad_input of a full hook: the gradient of the module's input, when the module
-        is its only use (torch gives the part that comes through the module)."""
-        node = sink.input_node or ""
-        # the uses that sent a gradient back at this call (not a detach, say)
-        outside = [e for e in self.doc.out_edges(node) if e.target not in sink.inside
-                   and done.edge_grads.get(e) is not None] if node in self.doc.graph else []
-        arriving = done.node_grads.get(node)
-        if arriving is None or outside:
-            raise _Inexact(f"is filled by a backward hook of {sink.name} whose input is used "
-                           "outside the module too: torch gives the hook only the part of its "
-                           "gradient that comes through the module, which Gradflow does not "
-                           "show")
-        return arriving.detach().clone()
 
     def hook_given(self, sink: Sink, gradient: torch.Tensor,
                    grad_input: torch.Tensor | None = None) -> None:
@@ -371,10 +291,6 @@ class HookLists(TrainingReader):
                         value.value is not f for f in found):
                     found.append(value.value)
         return found
-
-
-class _Inexact(Exception):  # noqa: N818 - a reason, not an error of the snippet
-    """What a hook is given cannot be known exactly: why."""
 
 
 def stores(fn: ast.FunctionDef | ast.Lambda) -> bool:
