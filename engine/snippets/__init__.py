@@ -14,5 +14,7 @@ and its handle), `modules` (nn.Linear, Sequential, losses, nn.Parameter), `pybui
 `blocks` (with, try, assert), `inplace` (y += 1 against torch's version counter), `program`
 (the calls after the graph: a second backward, .grad resets, autograd.grad), `hook_lists`
 and `module_grad_hooks` (what a gradient hook stores, filled after each call as torch fills
-it) and `reader` (backward calls). `tables` holds the spellings, `values` the kinds of value.
+it), `data_sets`, `data_loaders` and `own_datasets` (torch.utils.data over tensors in
+memory, and a Dataset class of the snippet's own) and `reader` (backward calls). `tables`
+holds the spellings, `values` the kinds of value.
 """
