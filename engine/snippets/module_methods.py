@@ -1,7 +1,7 @@
 """What a snippet calls on an nn module itself: `model.parameters()`, `named_parameters()`,
-`state_dict()`, `zero_grad()`, `train()`/`eval()`, `forward(...)`, `to(device or dtype)` and
-`half()`/`float()`/`double()`, and hooks that only look (a forward or backward hook that
-prints what it is given)."""
+`state_dict()`, `load_state_dict(...)`, `zero_grad()`, `train()`/`eval()`, `forward(...)`,
+`to(device or dtype)` and `half()`/`float()`/`double()`, and hooks that only look (a forward
+or backward hook that prints what it is given)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,15 @@ import torch
 
 from engine.snippets import param_containers
 from engine.snippets.module_hooks import MODULE_HOOKS, ModuleHooks
-from engine.snippets.module_kinds import named_parameters_of, parameters_of, set_training
+from engine.snippets.module_kinds import (
+    child_names,
+    named_parameters_of,
+    parameters_of,
+    set_training,
+)
 from engine.snippets.param_containers import PARAM_CONTAINERS
-from engine.snippets.safety import error_at
-from engine.snippets.values import Module, Py, Value
+from engine.snippets.safety import error_at, raised_at
+from engine.snippets.values import Module, Pending, Py, Ref, Value
 
 # model.half(), model.double()...: what each converts the parameters to
 MODULE_CASTS = {"float": torch.float32, "double": torch.float64, "half": torch.float16,
@@ -41,6 +46,8 @@ class ModuleMethods(ModuleHooks):
             return Py([Py((Py(name), param)) for name, param in named_parameters_of(module)])
         if attr == "state_dict" and not node.args and not node.keywords:
             return Py(self.state_dict(module, node))
+        if attr == "load_state_dict":
+            return self.load_state_dict(module, node)
         if attr == "zero_grad":
             self.module_zero_grad(module, node)
             return Py(None)
@@ -67,6 +74,49 @@ class ModuleMethods(ModuleHooks):
                                 "with; use the parameter itself")
             out[name] = numbers
         return out
+
+    def load_state_dict(self, module: Module, node: ast.Call) -> Value:
+        """model.load_state_dict(other.state_dict()) or of a dict of tensors: torch's own
+        load on a stand-in with the model's names and numbers (its checks of keys and shapes
+        in its words), then each parameter it changed is given its new numbers in place, as a
+        `.data` update is (data_updates.py)."""
+        args, kwargs = self.arguments(node)
+        given = dict(zip(("state_dict", "strict", "assign"), args, strict=False)) | kwargs
+        state = given.get("state_dict")
+        if len(args) > 3 or set(given) - {"state_dict", "strict", "assign"} or not (
+                isinstance(state, Py) and isinstance(state.value, dict)):
+            raise error_at(node, "load_state_dict is read as model.load_state_dict(a dict of "
+                                 "tensors, strict=...), e.g. of other.state_dict()")
+        if self.plain(given.get("assign", Py(False)), node):
+            raise error_at(node, "load_state_dict(..., assign=True) makes the dict's tensors "
+                                 "the parameters, outside the computation Gradflow reads; "
+                                 "leave assign out (the numbers are copied in)")
+        real = {k: self.concrete(v, node) for k, v in state.value.items()}
+        stand_in = self.stand_in(module, node)
+        try:
+            answer = stand_in.load_state_dict(
+                real, strict=bool(self.plain(given.get("strict", Py(True)), node)))
+        except Exception as exc:  # noqa: BLE001 - torch's own words (keys, shapes)
+            raise raised_at(node, exc) from None
+        for name, param in named_parameters_of(module):
+            new = stand_in.get_parameter(name).detach()
+            if not torch.equal(new, self.concrete(param, node)):
+                self.set_leaf_numbers(node, param, new.clone(), f"{name} (load_state_dict)")
+        return Py(answer)
+
+    def stand_in(self, module: Module, node: ast.AST) -> torch.nn.Module:
+        """A torch module of the same class name, parameter names and numbers."""
+        made = type(module.kind, (torch.nn.Module,), {})()
+        for name, param in module.params.items():
+            made.register_parameter(name, torch.nn.Parameter(
+                self.concrete(param, node).detach().clone()))
+        for name, child in zip(child_names(module), module.children, strict=True):
+            made.add_module(name, self.stand_in(child, node))
+        return made
+
+    def set_leaf_numbers(self, stmt: ast.AST, leaf: Pending | Ref, numbers: torch.Tensor,
+                         name: str) -> None:
+        raise NotImplementedError  # program.py
 
     backward_seen = False
 
