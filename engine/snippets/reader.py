@@ -296,6 +296,7 @@ class _Importer(GradFns, MemoryWrites, ModuleGradHooks, GradcheckReader, DataLoa
         if self.backward is None:  # the document's own call: outputs marked on the graph
             self.add_call(calls.PRIMARY, call)  # first: it raises where the script catches
             self.backward = _Backward(outputs, retain, inputs)
+            self.reached_by([o[0] for o in outputs])
         else:
             seeds = [self.seed_numbers(node_id, seed, enabled, call)
                      for node_id, seed, enabled in outputs]
