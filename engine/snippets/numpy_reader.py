@@ -25,7 +25,7 @@ import torch
 from engine.limits import LOOP_ITERATIONS
 from engine.ops import get_op
 from engine.snippets import numpy_values as npv
-from engine.snippets.plots import PlotReader
+from engine.snippets.progress_bars import ProgressBars
 from engine.snippets.safety import FILE_READERS, error_at, raised_at, refuse_outside, short_text
 from engine.snippets.tables import TORCH_DTYPES, CreationError, dtype_name
 from engine.snippets.values import Number, Pending, Py, Ref, Value
@@ -48,7 +48,7 @@ def numpy_value(value: Value) -> bool:
     return isinstance(value, Py) and isinstance(value.value, np.ndarray | np.generic)
 
 
-class NumpyReader(PlotReader):
+class NumpyReader(ProgressBars):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.np_random = np.random.RandomState(0)  # seeded per reading (seed_numpy)

@@ -108,6 +108,19 @@ OUTSIDE_LIBRARIES = {
            "Gradflow reads; remove the line",
     "matplotlib": "plots (matplotlib) are outside the computation Gradflow reads; remove the "
                   "plot lines: Gradflow draws the values and the gradients itself",
+    "sklearn": "data sets, scalers and models of scikit-learn (sklearn) are outside the "
+               "computation Gradflow reads; make the tensors with torch.tensor(...) (a few "
+               "rows written out) or torch.randn(...)",
+    "scipy": "scipy's routines are outside the computation Gradflow reads; write the "
+             "computation with torch",
+    "seaborn": "plots (seaborn) are outside the computation Gradflow reads; remove the plot "
+               "lines: Gradflow draws the values and the gradients itself",
+    "torch.utils.tensorboard": "logging to TensorBoard writes files, outside the computation "
+                               "Gradflow reads; remove the writer lines: Gradflow shows "
+                               "every value and gradient itself",
+    "tqdm": "progress bars (tqdm) show progress on the console, outside the computation "
+            "Gradflow reads; a bar is read as the loop it wraps (tqdm(loader), trange(n)) and "
+            "its methods as nothing",
     "mpl_toolkits": "plots (matplotlib's 3-D axes) are outside the computation Gradflow reads; "
                     "remove the plot lines: Gradflow draws the values and the gradients itself",
 }
@@ -202,8 +215,9 @@ def missing_module(node: ast.Import | ast.ImportFrom) -> str | None:
         [node.module or ""]
     for name in names:
         top = name.split(".")[0]
-        # plots read as nothing whether or not matplotlib is installed (plots.py)
-        if top not in ("torch", "math", "matplotlib", "mpl_toolkits") and \
+        # plots and progress bars read as nothing whether or not matplotlib or tqdm is
+        # installed (plots.py, progress_bars.py)
+        if top not in ("torch", "math", "matplotlib", "mpl_toolkits", "tqdm") and \
                 top in OUTSIDE_LIBRARIES and \
                 importlib.util.find_spec(top) is None:
             return top

@@ -178,8 +178,9 @@ def by_name(snippets: dict[str, str]) -> dict[str, dict[str, Any]]:
 def main() -> None:
     import importlib.util
 
-    if importlib.util.find_spec("matplotlib") is None:  # plots draw nothing here either
-        sys.path.insert(0, str(Path(__file__).parent / "plot_standin"))
+    if importlib.util.find_spec("matplotlib") is None or importlib.util.find_spec("tqdm") \
+            is None:  # plots draw nothing here either, progress bars show nothing
+        sys.path.append(str(Path(__file__).parent / "plot_standin"))  # after what is installed
     snippets = json.load(sys.stdin)
     print(json.dumps([run_one(code) for code in snippets]))
 
