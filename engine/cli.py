@@ -2,14 +2,14 @@
 
 Exit codes: 0 success, 1 torch raised (the error is reported), 2 bad input — including a
 graph the app itself refuses to run (an unconnected input, a tensor over a size limit): the
-error is reported the same way, under the app's own type name (engine.refusals).
+error is reported the same way, under the app's own type name (engine.refusals). What
+`compute` prints, as JSON or as text, is built in compute_report.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import sys
 from collections.abc import Callable
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from engine.boundedread import ReadRefused, read_bounded
+from engine.compute_report import human_text, json_error, report
 from engine.document import Document, GraphError
 from engine.limits import FILE_BYTES
 from engine.literal import LiteralError, parse_literal
@@ -151,123 +152,6 @@ def _apply_to_call(doc: Document, spec: str, number: int, name: str, text: str) 
         raise InputError(f"--gradient {spec!r}: {exc}") from None
 
 
-def _plain(value: Any) -> Any:
-    """tensor.tolist() output with non-finite numbers spelled out (JSON has no NaN)."""
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    return value
-
-
-def _tolist(t: Any) -> Any:
-    return None if t is None else _plain(t.tolist())
-
-
-def _nested(answer: Any) -> Any:
-    """A torch.autograd.functional answer as lists: a tuple's items in a list."""
-    return [_nested(a) for a in answer] if isinstance(answer, tuple) else _tolist(answer)
-
-
-def report(doc: Document, result: Any) -> dict[str, Any]:
-    """The JSON object of the CLI contract (DESIGN.md)."""
-    outputs = {}
-    for node in doc.outputs():
-        value = result.values.get(node.id)
-        outputs[node.name] = {
-            "shape": list(value.shape) if value is not None else None,
-            "value": _tolist(value),
-            "gradient": _tolist(result.seeds.get(node.id)),
-        }
-    error = None
-    if result.error is not None:
-        error = {"type": result.error.type, "message": result.error.message,
-                 "node": result.names.get(result.error.node_id),
-                 "call": None if result.error.call is None else result.error.call + 1,
-                 **({"line": result.error.line} if result.error.line is not None else {})}
-    return {"outputs": outputs, "grads": {k: _tolist(v) for k, v in
-                                          result.grads_by_name().items()},
-            "error": error, "warnings": list(result.warnings),
-            "calls": [_call_report(result, c, doc.calls[c.index]) for c in result.calls]}
-
-
-def _call_report(result: Any, call: Any, spec: Any) -> dict[str, Any]:
-    """One call of the program: .grad of every leaf after it (null when it was not run),
-    torch's error if it raised, what autograd.grad returned (by input name), and what
-    torch.autograd.functional.jacobian returned (nested as torch nests it: a tuple per
-    output when f returns a tuple, in it a tuple per input when the inputs are a tuple)."""
-    names = result.names
-    error = None
-    if call.error is not None:
-        error = {"type": call.error.type, "message": call.error.message,
-                 "node": names.get(call.error.node_id)}
-    return {"kind": call.kind, "call": call.label, "ran": call.ran,
-            "grads": {names[i]: _tolist(g) for i, g in call.grads_after.items()}
-            if call.ran else None,
-            "error": error,
-            "results": _grad_answers(names, call.results, spec.inputs)
-            if call.kind == "grad" and call.ran else None,
-            **({"jacobian": _jacobian_report(call, spec)} if call.kind == "jacobian" else {}),
-            **({"function": spec.function, "answer": _nested(call.answer)}
-               if call.kind == "functional" else {})}
-
-
-def _grad_answers(names: dict[str, str], results: dict[str, Any],
-                  inputs: Any) -> dict[str, Any]:
-    """autograd.grad's answer, one per input it was given as torch returns a tuple: an input
-    given twice (`grad(outs, [q, q])`) answers twice, the second time as "q (2)"."""
-    out: dict[str, Any] = {}
-    for i in inputs or results:
-        if i not in results:
-            continue
-        name = key = names[i]
-        count = 1
-        while key in out:
-            count += 1
-            key = f"{name} ({count})"
-        out[key] = _tolist(results[i])
-    return out
-
-
-def _jacobian_report(call: Any, spec: Any) -> Any:
-    if not call.jacobian:
-        return None
-    rows = [[_tolist(call.jacobian[(o, i)]) for i in spec.inputs] for o in spec.outputs]
-    per_output = [row if spec.tuple_inputs else row[0] for row in rows]
-    return per_output if spec.tuple_outputs else per_output[0]
-
-
-def _human(doc: Document, data: dict[str, Any]) -> str:
-    lines = [doc.title] if doc.title else []
-    for name, out in data["outputs"].items():
-        seed = out["gradient"]
-        how = "backward()" if seed is None else f"backward(gradient={seed})"
-        lines.append(f"output {name:<10} shape {out['shape']}  value {out['value']}  {how}")
-    if len(data["calls"]) > 1:
-        for number, call in enumerate(data["calls"], 1):
-            state = "" if call["ran"] else "  (not run)"
-            lines.append(f"call {number}: {call['call']}{state}")
-            for name, value in (call["results"] or {}).items():
-                lines.append(f"  returned for {name}: {value}")
-            if call.get("jacobian") is not None:
-                lines.append(f"  returned J = {call['jacobian']}")
-            if call.get("answer") is not None:
-                lines.append(f"  returned {call['answer']}")
-            for name, grad in (call["grads"] or {}).items():
-                lines.append(f"  then {name}.grad = {grad}")
-    for name, grad in data["grads"].items():
-        lines.append(f"{name}.grad = {grad}")
-    for warning in data["warnings"]:
-        lines.append(f"note: {warning}")
-    if data["error"]:
-        err = data["error"]
-        where = f" (at {err['node']})" if err.get("node") else ""
-        if err.get("call") and len(data["calls"]) > 1:
-            where = f" in call {err['call']}{where}"
-        lines.append(f"error{where}: {err['type']}: {err['message']}")
-    return "\n".join(lines)
-
-
 def compute(args: argparse.Namespace) -> int:
     doc, raised = load_for_run(args.file, layout=False)  # the statements before torch raised
     apply_gradients(doc, args.gradient or [])
@@ -280,7 +164,7 @@ def compute(args: argparse.Namespace) -> int:
     if args.json:
         _print(json.dumps(data, allow_nan=False))
     else:
-        _print(_human(doc, data))
+        _print(human_text(doc, data))
     if result.error is None:
         return EXIT_OK
     return EXIT_BAD_INPUT if result.error.type in REFUSAL_KINDS else EXIT_TORCH
@@ -367,11 +251,6 @@ def build_parser(prog: str = "gradflow") -> argparse.ArgumentParser:
     return parser
 
 
-def _json_error(type_: str, message: str) -> str:
-    return json.dumps({"outputs": {}, "grads": {},
-                       "error": {"type": type_, "message": message}, "warnings": []})
-
-
 def main(argv: list[str] | None = None, qt_export: QtExport | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in argv  # known before parsing, so a parse error can answer in JSON
@@ -385,13 +264,13 @@ def main(argv: list[str] | None = None, qt_export: QtExport | None = None) -> in
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except UsageError as exc:
         if as_json:
-            _print(_json_error("UsageError", str(exc)))
+            _print(json_error("UsageError", str(exc)))
         else:
             _print(f"{exc.usage}{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except InputError as exc:
         if as_json:
-            _print(_json_error("UsageError", str(exc)))
+            _print(json_error("UsageError", str(exc)))
         else:
             _print(f"gradflow {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -9,7 +9,8 @@ computed on demand for control flow and no_grad), `valuecalls` (calls computed o
 max/min, cat/stack, unsqueeze as graph ops with grad), `indexing` (subscripts of tensors
 and lists), `tensorcalls` (casts, Variable, value-reading methods), `hooks` (register_hook
 and its handle), `modules` (nn.Linear, Sequential, losses, nn.Parameter), `pybuiltins`
-(builtins, math, what a for loop visits), `pyexpr` (comparisons, attributes, methods),
+(builtins, math, what a for loop visits), `pyexpr` (comparisons, calls, methods),
+`attributes` (.grad, .data, .shape, torch.float32),
 `functions` (def and lambda, inlined at each call), `statements` (assignment, if, loops),
 `blocks` (with, try, assert), `inplace` (y += 1 against torch's version counter), `program`
 (the calls after the graph: a second backward, .grad resets, autograd.grad), `hook_lists`

@@ -13,31 +13,26 @@ reversal, a clipped gradient) and reads as an expression of the gradient is appl
 applies it, by a custom_backward node (custom_backwards.py). Otherwise the document runs
 autograd's derivative of the forward's ops: each backward call that sends a gradient to a
 Function's output has the backward read on those numbers and compared with autograd's
-(function_check.py), and one that gives other numbers is refused, saying why its backward
-was not read as an expression.
+(custom_function_checks.py, function_check.py), and one that gives other numbers is refused,
+saying why its backward was not read as an expression.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Any
 
 import networkx as nx
 
-from engine.calls import Call
 from engine.ops import LEAF
 from engine.snippets.custom_backwards import differs_from_forward, read_backward, returned_for
+from engine.snippets.custom_function_checks import CustomFunctionChecks
 from engine.snippets.function_check import (
     Application,
     Ctx,
     FunctionClass,
-    check_run,
-    described,
 )
-from engine.snippets.numpy_reader import NumpyReader
 from engine.snippets.optimizers import OUTSIDE
 from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
-from engine.snippets.tables import dtype_name
 from engine.snippets.values import Function, Number, Pending, Py, Ref, Value
 
 FUNCTION_BASES = ("torch.autograd.Function", "torch.autograd.function.Function")
@@ -66,14 +61,7 @@ _LEGACY_CALL = ("Legacy autograd function with non-static forward method is depr
                 "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
 
 
-class CustomFunctions(NumpyReader):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.custom_applications: list[Application] = []  # still in the document, to check
-        self.custom_checked: list[Application] = []  # gone from it (a finished training step)
-        self.call_lines: dict[int, int] = {}  # id(call) (-1: PRIMARY) -> its latest line
-        self.custom_backward_notes: list[str] = []  # Functions whose own backward is applied
-
+class CustomFunctions(CustomFunctionChecks):
     # ---- the class statement -----------------------------------------------------------
     def define_class(self, stmt: ast.ClassDef) -> None:
         if not any(self.module_path(b) in FUNCTION_BASES for b in stmt.bases):
@@ -329,40 +317,7 @@ class CustomFunctions(NumpyReader):
                                          "while the ops Gradflow reads would give it one; "
                                          f"pass it to {cls.name}.apply(...)")
 
-    # ---- checking the backward ---------------------------------------------------------
-    def add_call(self, call: Call, where: ast.AST) -> None:
-        super().add_call(call, where)
-        self.call_lines[-1 if call.primary else id(call)] = getattr(where, "lineno", 1)
-
-    def step_ran(self, doc: Any, run: Any) -> None:
-        """The document was run where a training step reads .grad: every Function a call of
-        it reached is checked on the gradients that call sent."""
-        self.check_applications(doc, run)
-
-    def check_applications(self, doc: Any, run: Any) -> None:
-        graph = self.doc.graph
-        # the document's own backward is one call object in every step: its latest line
-        lines = [self.call_lines.get(-1 if c.primary else id(c)) for c in doc.calls]
-        for app in list(self.custom_applications):
-            if any(i not in graph for i in app.inside):  # a finished step's: checked then
-                self.custom_applications.remove(app)
-                self.custom_checked.append(app)
-                continue
-            check_run(self, app, run, lines)
-
-    def functions_checked(self) -> None:
-        """At the end of the snippet: the Functions still in the document are checked on
-        the calls not checked yet, and the description says what was read and checked."""
-        if any(app.unchecked_calls(self.doc.calls) for app in self.custom_applications):
-            from engine.run import GRADS, run  # only here: reading needs no run otherwise
-
-            twin = self.doc.twin()
-            self.check_applications(twin, run(twin, level=GRADS))
-        note = " ".join([described([*self.custom_checked, *self.custom_applications]),
-                         *dict.fromkeys(self.custom_backward_notes)]).strip()
-        if note:
-            self.doc.description = f"{self.doc.description} {note}".strip()
-
+    # ---- a backward's own reader -------------------------------------------------------
     def scratch_reader(self) -> CustomFunctions:
         """A reader of its own for a backward's body: it computes under no_grad, as torch
         runs a backward, and adds nothing to the snippet's document."""
@@ -373,36 +328,6 @@ class CustomFunctions(NumpyReader):
         scratch.module_values = dict(self.module_values)
         scratch.grad_enabled = False
         return scratch
-
-    def as_numbers(self, value: Value, where: ast.AST) -> Value:
-        """A value of the snippet as the scratch reader takes it: tensors as their numbers."""
-        if isinstance(value, Pending | Ref):
-            t = self.concrete(value, where)
-            return Pending(t.detach().tolist(), dtype_name(t.dtype), None)
-        if isinstance(value, Py) and isinstance(value.value, list | tuple):
-            items = [self.as_numbers(v, where) for v in value.value]
-            return Py(items if isinstance(value.value, list) else tuple(items))
-        if isinstance(value, Number):
-            return Number(value.value)
-        return value
-
-    def outer_names(self, scope: Any, where: ast.AST) -> Any:
-        """The names a backward sees besides its own, read as numbers when it uses them."""
-        reader = self
-
-        class _Numbers(dict):  # type: ignore[type-arg]
-            def __missing__(self, key: str) -> Value:
-                found = scope[key]
-                self[key] = reader.as_numbers(found, where)
-                return self[key]
-
-            def __contains__(self, key: object) -> bool:
-                return dict.__contains__(self, key) or key in scope
-
-            def get(self, key: str, default: Any = None) -> Any:
-                return self[key] if key in self else default
-
-        return _Numbers()
 
 
 def ctx_attribute(ctx: Ctx, node: ast.Attribute) -> Value:

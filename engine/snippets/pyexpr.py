@@ -1,25 +1,26 @@
 """The plain-Python side of a snippet's expressions: comparisons, and/or, conditional
-expressions, lists and tuples, subscripts, attributes such as `.shape` and `.data`, and
-the tensor methods that read values (`.item()`, `.norm()`) rather than build the graph
-(builtins and `math`: pybuiltins.py). Each is evaluated by the importer on
-concrete values with a fixed table of allowed functions; nothing is handed to Python's eval.
+expressions, lists and tuples, subscripts, and calls sent on by what is called (a function of
+the snippet, a builtin, a torch path, a method by its receiver), with the tensor methods that
+read values (`.item()`, `.norm()`) rather than build the graph (builtins and `math`:
+pybuiltins.py; attributes such as `.shape`, `.data` and `.grad`: attributes.py). Each is
+evaluated by the importer on concrete values with a fixed table of allowed functions; nothing
+is handed to Python's eval.
 """
 
 from __future__ import annotations
 
 import ast
-import math
 import operator
 from typing import Any
 
 import torch
 
 from engine.limits import VALUE_ELEMENTS
+from engine.snippets.attributes import AfterBackward, AttributeReader
 from engine.snippets.grad_fn_values import GradFn
-from engine.snippets.plain_methods import NOT_CALLABLE, PlainMethods
-from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside, short_text
-from engine.snippets.tables import FUNCTIONAL, METHODS, TORCH_FUNCTIONS
-from engine.snippets.valuecalls import TYPED_TENSORS
+from engine.snippets.plain_methods import NOT_CALLABLE
+from engine.snippets.safety import error_at, raised_at, refuse_outside, short_text
+from engine.snippets.tables import METHODS
 from engine.snippets.values import (
     Function,
     Module,
@@ -39,26 +40,12 @@ _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
 _PY_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
               ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv,
               ast.Mod: operator.mod, ast.Pow: operator.pow}
-MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf,
-                  "nan": math.nan}
 
 
-class AfterBackward(ImportError_):
-    """A statement after the backward call reads a .grad: it only reports (a print, a check)
-    unless it changes the gradients, which the statement reader decides."""
-
-
-class PythonReader(PlainMethods):
-    known_grads: dict[str, torch.Tensor | None] | None = None  # leaf id → .grad, when known
-
-
+class PythonReader(AttributeReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.env["__name__"] = Py("__main__")
-        self.module_values: dict[str, Value] = {}
-        # `c = out.data`: c is read as a copy of out's numbers, but in torch it shares out's
-        # memory; an in-place update of it is refused (inplace.py) instead of read wrongly
-        self.data_copies: dict[int, tuple[Value, str]] = {}
 
     # ---- expressions beyond tensors ---------------------------------------------------
     def other_expr(self, node: ast.expr) -> Value:
@@ -170,112 +157,6 @@ class PythonReader(PlainMethods):
             except Exception as exc:  # noqa: BLE001 - torch's own words (~ of a float)
                 raise raised_at(node, exc) from None
         raise error_at(node, f"{short_text(node)}: ~ is read on a boolean mask or an integer")
-
-    # ---- attributes -------------------------------------------------------------------
-    def attribute(self, node: ast.Attribute) -> Value:
-        path = self.module_path(node)
-        if path is not None:
-            return self.module_attribute(path, node)
-        value = self.expr(node.value)
-        attr = node.attr
-        if isinstance(value, Py) and isinstance(value.value, Module):
-            return self.module_attribute_of(value.value, attr, node)
-        if isinstance(value, Py) and isinstance(value.value, tuple) and \
-                attr in getattr(value.value, "_fields", ()):
-            return getattr(value.value, attr)  # x.sort(1).values, torch.linalg's .solution
-        found = self.plain_attribute(value, attr, node) if isinstance(value, Py) else None
-        if found is not None:  # a numpy array's (numpy_reader.py), a plot's (plots.py)
-            return found
-        if isinstance(value, Py) and attr in ("real", "imag") or not isinstance(
-                value, Pending | Ref):
-            raise error_at(node, f"{short_text(node)}: {attr} of a plain value is not supported")
-        if attr == "grad":
-            if self.known_grads is not None:  # an assert checked after the run (program.py)
-                if self.needs_grad(value) and not self.is_leaf(value):
-                    # torch holds a computed tensor's .grad only after its retain_grad():
-                    # the grads of a point are the leaves' (None here could be a wrong one)
-                    raise error_at(node, f"{short_text(node)} of a tensor computed in the "
-                                         "graph (not a leaf) is read only in a print here")
-                grad = self.known_grads.get(self.node_of(value, node))
-                return Py(None) if grad is None else self.from_tensor(grad.clone(), node)
-            graphed = self.graphed_grad(value)
-            if graphed is not None:  # a gradient with a graph of its own (create_graph=True)
-                return graphed
-            if self.backward_seen:
-                raise AfterBackward("reads .grad after a backward call", node.lineno,
-                                    node.col_offset + 1)
-            return Py(None)  # no backward has run yet: torch says None too
-        if attr == "data":
-            copy = self.from_tensor(self.concrete(value, node), node)
-            self.data_copies[id(copy)] = (copy, short_text(node))
-            return copy
-        if attr == "requires_grad":
-            return Number(self.needs_grad(value))
-        if attr == "is_leaf":
-            return Number(self.is_leaf(value))
-        if attr == "grad_fn":
-            return self.grad_fn_of(value, node)
-        if attr in ("shape", "ndim", "dtype", "device"):
-            t = self.concrete(value, node)
-            found = {"shape": lambda: tuple(t.shape), "ndim": lambda: t.dim(),
-                     "dtype": lambda: t.dtype, "device": lambda: t.device}[attr]()
-            return self.wrap(found, node)
-        if not hasattr(torch.Tensor, attr):  # y.creator of old tutorials: Python's own error
-            raise raised_at(node, AttributeError(f"'Tensor' object has no attribute '{attr}'"))
-        if callable(getattr(torch.Tensor, attr)):  # y = (x > 0).float: the method itself
-            raise error_at(node, f"{short_text(node)} without () is the method itself, not a "
-                                 "tensor: torch fails only where it is used; Gradflow reads "
-                                 f"the call, .{attr}()")
-        raise error_at(node, f"the attribute .{attr} is not supported; use .shape, .data, "
-                             ".grad, .requires_grad, .T")
-
-    def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
-        """An attribute of a plain value read elsewhere, or None."""
-        return None
-
-    def grad_fn_of(self, value: Value, node: ast.Attribute) -> Value:
-        """`t.grad_fn`: torch's own node (engine/snippets/grad_fns.py)."""
-        raise error_at(node, f"{short_text(node)} is not read here")
-
-    def graphed_grad(self, tensor: Value) -> Ref | None:
-        """`x.grad` as a node of the graph (engine/snippets/graphed_grads.py), or None."""
-        return None
-
-    def is_leaf(self, value: Value) -> bool:
-        if isinstance(value, Pending):
-            return value.node_id is None or self.doc.node(value.node_id).op != "transpose"
-        if isinstance(value, Ref):
-            node = self.doc.node(value.node_id)
-            return node.op in ("leaf", "constant") or not self.needs_grad(value)
-        return True
-
-    def module_attribute(self, path: str, node: ast.AST) -> Value:
-        refuse_outside(path, node)
-        if path == "torch.__version__":
-            return Py(str(torch.__version__))
-        if path in self.module_values:
-            return self.module_values[path]
-        if path.startswith("math."):
-            name = path.removeprefix("math.")
-            if name in MATH_CONSTANTS:
-                return Number(MATH_CONSTANTS[name])
-        if path in ("torch.pi", "torch.e", "torch.inf", "torch.nan"):
-            return Number(MATH_CONSTANTS[path.removeprefix("torch.")])
-        dtype = getattr(torch, path.removeprefix("torch."), None) if path.startswith(
-            "torch.") and "." not in path.removeprefix("torch.") else None
-        if isinstance(dtype, torch.dtype) or dtype is torch.Tensor:  # type(y) == torch.Tensor
-            return Py(dtype)
-        if path.removeprefix("torch.") in TYPED_TENSORS:  # dtype = torch.FloatTensor
-            return Py(getattr(torch, path.removeprefix("torch.")))
-        layer = getattr(torch.nn, path.removeprefix("torch.nn."), None) if path.startswith(
-            "torch.nn.") and "." not in path.removeprefix("torch.nn.") else None
-        if isinstance(layer, type) and issubclass(layer, torch.nn.Module):
-            return Py(layer)  # type(m) == nn.Linear (typecheck.py gives a layer its class)
-        short = path.removeprefix("torch.")
-        if short.removeprefix("Tensor.") in METHODS and short.startswith("Tensor.") or \
-                short in TORCH_FUNCTIONS or short.removeprefix("nn.functional.") in FUNCTIONAL:
-            return Py(TorchFunction(path))  # called later: torch.Tensor.tanh(x), fn(x)
-        raise error_at(node, f"{path} is not supported here")
 
     # ---- calls ------------------------------------------------------------------------
     def call(self, node: ast.Call) -> Value:
@@ -410,3 +291,5 @@ def _written_out(a: Any, b: Any) -> int:
             return times * size(part)
     return size(a) + size(b)
 
+
+__all__ = ["AfterBackward", "PythonReader"]  # AfterBackward: where the readers import it
