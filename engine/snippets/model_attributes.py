@@ -25,8 +25,9 @@ class ModelAttributes(ClassMembers):
 
     # ---- a model's attributes ----------------------------------------------------------
     def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
+        # self.data = data in a Dataset class is an attribute like any other (a tensor's
+        # .data, .grad and .requires_grad are read further down)
         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and \
-                target.attr not in ("requires_grad", "grad", "data") and \
                 self.module_path(target) is None:
             owner = self.expr(target.value)
             if isinstance(owner, Py) and isinstance(owner.value, Module) and \
