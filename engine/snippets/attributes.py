@@ -18,8 +18,9 @@ import torch
 from engine.snippets.plain_methods import PlainMethods
 from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_outside, short_text
 from engine.snippets.tables import FUNCTIONAL, METHODS, TORCH_FUNCTIONS
+from engine.snippets.typecheck import type_of
 from engine.snippets.valuecalls import TYPED_TENSORS
-from engine.snippets.values import Module, Number, Pending, Py, Ref, TorchFunction, Value
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, TorchFunction, Value
 
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf,
                   "nan": math.nan}
@@ -42,6 +43,8 @@ class AttributeReader(PlainMethods):
 
     # ---- attributes -------------------------------------------------------------------
     def attribute(self, node: ast.Attribute) -> Value:
+        if node.attr == "__name__":  # torch.tanh.__name__ too
+            return self.name_of(self.expr(node.value), node)
         path = self.module_path(node)
         if path is not None:
             return self.module_attribute(path, node)
@@ -117,6 +120,19 @@ class AttributeReader(PlainMethods):
             node = self.doc.node(value.node_id)
             return node.op in ("leaf", "constant") or not self.needs_grad(value)
         return True
+
+    def name_of(self, value: Value, node: ast.Attribute) -> Value:
+        """`type(m).__name__` (and `m.__class__.__name__`, read as that), a def's or a torch
+        function's `__name__`: the name Python gives; anything else has none, as in Python."""
+        held = value.value if isinstance(value, Py) else None
+        if isinstance(held, type):
+            return Py(held.__name__)
+        if isinstance(held, Function):
+            return Py("<lambda>" if isinstance(held.node, ast.Lambda) else held.node.name)
+        if isinstance(held, TorchFunction):
+            return Py(held.path.rsplit(".", 1)[-1])  # torch.relu.__name__: 'relu'
+        kind = type_of(value).__name__
+        raise raised_at(node, AttributeError(f"'{kind}' object has no attribute '__name__'"))
 
     def module_attribute(self, path: str, node: ast.AST) -> Value:
         refuse_outside(path, node)

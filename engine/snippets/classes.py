@@ -57,6 +57,16 @@ class ModelClass:
     methods: dict[str, Function] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)  # @property...: class_members.py
     dataset: bool = False  # derives from torch.utils.data.Dataset: own_datasets.py
+    made_type: type | None = field(default=None, repr=False)
+
+    @property
+    def python_type(self) -> type:
+        """What type() gives for an instance: a class of this name deriving from what it
+        derives from, made empty (its name, isinstance and issubclass read from it)."""
+        if self.made_type is None:
+            base = torch.utils.data.Dataset if self.dataset else torch.nn.Module
+            self.made_type = type(self.name, (base,), {})
+        return self.made_type
 
     @property
     def name(self) -> str:

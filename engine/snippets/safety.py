@@ -201,6 +201,12 @@ def parse(text: str) -> ast.Module:
     for node in ast.walk(tree):  # t._grad is the tensor's .grad itself (torch's own alias)
         if isinstance(node, ast.Attribute) and node.attr == "_grad":
             node.attr = "grad"
+        # m.__class__.__name__ is type(m).__name__: the class is read by name only
+        if isinstance(node, ast.Attribute) and node.attr == "__name__" and isinstance(
+                node.value, ast.Attribute) and node.value.attr == "__class__":
+            node.value = ast.copy_location(ast.Call(
+                func=ast.copy_location(ast.Name("type", ast.Load()), node.value),
+                args=[node.value.value], keywords=[]), node.value)
     return tree
 
 
@@ -384,7 +390,8 @@ def _refusal(node: ast.AST, defined: set[str]) -> str | None:
         # a name nothing defines: Python's NameError where the script reaches it
         # (expressions.py), as a sketch that names its `model` or `epochs` raises
     elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and \
-            node.attr != "__init__":  # super().__init__(): the importer reads only that form
+            node.attr != "__init__" and not (  # super().__init__(): read only in that form
+                node.attr == "__name__" and isinstance(node.ctx, ast.Load)):  # a name
         return f"the attribute {node.attr} reaches outside torch; use torch's public functions"
     return None
 

@@ -30,7 +30,7 @@ def type_of(value: Value) -> type:
         return type(value.value.fn)  # torch's own class: MulBackward0, AccumulateGrad
     inner = value.value if isinstance(value, Number | Py) else value
     if isinstance(inner, Module):  # nn.Linear is an nn.Linear; a model class an nn.Module
-        return _nn_class(inner.kind) if inner.cls is None else torch.nn.Module
+        return _nn_class(inner.kind) if inner.cls is None else inner.cls.python_type
     if isinstance(inner, list) and isinstance(value, Py):
         return list
     return type(inner)
