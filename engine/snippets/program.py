@@ -185,13 +185,30 @@ class ProgramReader(GradAnswers):
                 kind = type(value.value).__name__
                 raise raised_at(stmt, TypeError("assigned grad expected to be a Tensor or None "
                                                 f"but got grad of type {kind}"))
-            raise error_at(stmt, f"{short_text(stmt)}: setting .grad to a tensor is a training "
-                                 "step, outside the computation Gradflow reads")
+            if self.zeros_for(target.value, value, stmt):
+                # x.grad = torch.zeros_like(x.grad): the next backward adds to zeros, as
+                # after x.grad.zero_()
+                self.zero_grad_of(target.value, stmt, set_to_none=False)
+                return
+            raise error_at(stmt, f"{short_text(stmt)}: setting .grad to a tensor other than "
+                                 "zeros of its shape is a training step, outside the "
+                                 "computation Gradflow reads")
         if isinstance(target, ast.Attribute) and target.attr == "data":
             raise error_at(stmt, f"{short_text(stmt)}: changing .data is a training step (an "
                                  "update of a tensor in place), outside the computation "
                                  "Gradflow reads")
         super().assign(target, value, stmt)
+
+    def zeros_for(self, holder: ast.expr, value: Pending | Ref, stmt: ast.AST) -> bool:
+        """Whether `value` is a tensor of zeros, without a graph, of the shape and dtype of
+        the leaf `holder` names: what .grad holds after zero_()."""
+        leaf = self.expr(holder)
+        if self.needs_grad(value) or not isinstance(leaf, Pending | Ref) or \
+                self.leaf_id(leaf, stmt) is None or not self.program:
+            return False
+        numbers, own = self.concrete(value, stmt), self.concrete(leaf, stmt)
+        return numbers.shape == own.shape and numbers.dtype == own.dtype and \
+            not bool(numbers.any())
 
     def module_zero_grad(self, module: Module, where: ast.AST) -> None:
         """`model.zero_grad()`: .grad = None on every parameter (torch's default)."""
