@@ -52,6 +52,14 @@ class MadeTensors(SelectingCalls):
 
     def typed_tensor(self, kind: str, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)
+        sizes = [int(a.value) for a in args if isinstance(a, Number) and
+                 isinstance(a.value, int) and not isinstance(a.value, bool)]
+        if not kwargs and args and len(sizes) == len(args) and all(n >= 0 for n in sizes):
+            # torch.FloatTensor(2, 3): memory of that shape, its numbers whatever it held,
+            # read as torch.empty is (zeros are as good as any)
+            self.check_count(math.prod(sizes), node)
+            self.note_uninitialised(node)
+            return self.from_tensor(torch.zeros(sizes, dtype=TYPED_TENSORS[kind]), node)
         if kwargs or len(args) != 1 or isinstance(args[0], Number):
             raise error_at(node, f"torch.{kind}(sizes) makes uninitialised memory; make the "
                                  f"numbers with one of: {CREATION_HINT}")

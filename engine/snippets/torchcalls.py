@@ -249,6 +249,13 @@ class TorchCallReader(ExprReader):
                        node: ast.Call) -> Value:
         raise NotImplementedError  # inplace.py
 
+    def note_uninitialised(self, node: ast.AST) -> None:
+        """"About this graph" says once that memory made without numbers shows zeros."""
+        note = (f"torch.Tensor(sizes) at line {getattr(node, 'lineno', 1)} makes uninitialised "
+                "memory: torch shows whatever it held, Gradflow shows zeros.")
+        if "makes uninitialised memory" not in self.doc.description:
+            self.doc.description = f"{self.doc.description} {note}".strip()
+
     def own_generator(self, value: Value, node: ast.AST) -> torch.Generator:
         """The snippet's own `g = torch.Generator().manual_seed(n)` given as generator=g."""
         if isinstance(value, Py) and isinstance(value.value, torch.Generator):
@@ -262,6 +269,11 @@ class TorchCallReader(ExprReader):
         # torch.tensor(data=7.) is torch.tensor(7.)
         args = [*node.args, *(kw.value for kw in node.keywords
                                if kw.arg == "data" and fn == "tensor")]
+        if fn == "Tensor" and args and not any(
+                isinstance(n, ast.Call) for a in args for n in ast.walk(a)) and all(
+                _is_int(self.literal(a)) for a in args):  # (read twice: no call in them)
+            fn = "empty"  # torch.Tensor(3, 5): memory of that shape, its numbers unset
+            self.note_uninitialised(node)
         generator = self.generator
         for kw in node.keywords:
             if kw.arg == "data" and fn == "tensor":
@@ -401,3 +413,7 @@ def _missing_attribute(path: str) -> str | None:
             return f"module '{'.'.join(parts[:depth])}' has no attribute '{name}'"
         found = getattr(found, name)
     return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -284,10 +284,16 @@ def test_a_starred_call_is_read_once() -> None:
     assert "*list(range(2, 3)) is not supported" in called["refused"]
 
 
-def test_typed_tensor_sizes_alone_are_still_refused() -> None:
-    """torch.FloatTensor(2, 3) not filled at once would show whatever memory held."""
-    ours = engine_side("import torch\na = torch.FloatTensor(2, 3)\n")
-    assert "makes uninitialised memory" in ours["refused"]
+def test_typed_tensor_sizes_alone_are_memory_shown_as_zeros() -> None:
+    """torch.FloatTensor(2, 3) not filled at once holds whatever memory held: read as
+    torch.empty is, zeros, and "About this graph" says so."""
+    from engine.snippets.reader import import_snippet
+
+    code = ("import torch\na = torch.FloatTensor(2, 3)\nb = torch.Tensor(4)\n"
+            "x = torch.ones(3, requires_grad=True)\n(x * a.sum(0) + b[:3]).sum().backward()\n")
+    doc = import_snippet(code)
+    assert "torch.Tensor(sizes) at line 2 makes uninitialised memory" in doc.description
+    assert engine_side(code)["grads"]["x"] == [0.0, 0.0, 0.0]
     listed = engine_side("import torch\nw = torch.FloatTensor([2, 3]).zero_()\n"
                          "x = torch.ones(2, requires_grad=True)\n(x * w).sum().backward()\n")
     (want,) = by_name({"w": "import torch\nw = torch.FloatTensor([2, 3]).zero_()\n"
