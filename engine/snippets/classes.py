@@ -29,7 +29,7 @@ from engine.snippets.module_methods import MODULE_CASTS
 from engine.snippets.module_tree import TREE_METHODS
 from engine.snippets.optimizers import OUTSIDE
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at
-from engine.snippets.values import Function, Module, Py, Value
+from engine.snippets.values import Function, Module, Pending, Py, Ref, Value
 
 # methods that never run here (Python calls them to print the object), so they change nothing
 _SHOWING = frozenset({"__init__", "__repr__", "__str__", "extra_repr"})
@@ -57,14 +57,21 @@ class ModelClass:
     methods: dict[str, Function] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)  # @property...: class_members.py
     dataset: bool = False  # derives from torch.utils.data.Dataset: own_datasets.py
+    plain: bool = False  # derives from nothing (or object): a Python object holding tensors
     made_type: type | None = field(default=None, repr=False)
+
+    @property
+    def is_module(self) -> bool:
+        """An nn.Module (not a Dataset or a plain object): torch's methods are its."""
+        return not (self.plain or self.dataset)
 
     @property
     def python_type(self) -> type:
         """What type() gives for an instance: a class of this name deriving from what it
         derives from, made empty (its name, isinstance and issubclass read from it)."""
         if self.made_type is None:
-            base = torch.utils.data.Dataset if self.dataset else torch.nn.Module
+            base = torch.utils.data.Dataset if self.dataset else object if self.plain else \
+                torch.nn.Module
             self.made_type = type(self.name, (base,), {})
         return self.made_type
 
@@ -84,7 +91,8 @@ class ClassReader(ModelAttributes):
 
     def define_class(self, stmt: ast.ClassDef) -> None:
         cls = ModelClass(stmt, scope=self.env, dataset=len(stmt.bases) == 1 and
-                         self.module_path(stmt.bases[0]) in DATASET_BASES)
+                         self.module_path(stmt.bases[0]) in DATASET_BASES,
+                         plain=_plain_bases(stmt))
         found = self.class_refusal(stmt)
         cls.refusal = None if found is None else error_at(*found)
         if cls.refusal is None:  # the body runs now, as Python runs it: constants, methods
@@ -125,11 +133,12 @@ class ClassReader(ModelAttributes):
                             f"{ast.unparse(own[0])}: inheritance between the snippet's classes "
                             f"is {OUTSIDE}; write one class deriving from nn.Module")
         dataset = len(bases) == 1 and self.module_path(bases[0]) in DATASET_BASES
-        if not dataset and (len(bases) != 1 or self.module_path(bases[0]) != "torch.nn.Module"):
-            return stmt, (f"the class {name} does not derive from nn.Module alone: a class "
-                          f"of its own (a helper object) is {OUTSIDE}; {read} (or from "
-                          "torch.utils.data.Dataset, with __len__ and __getitem__); write "
-                          "this one's computation as a def")
+        if not dataset and not _plain_bases(stmt) and (
+                len(bases) != 1 or self.module_path(bases[0]) != "torch.nn.Module"):
+            return stmt, (f"the class {name} derives from {ast.unparse(bases[0])}, "
+                          f"{OUTSIDE}; {read} (or from torch.utils.data.Dataset, with "
+                          "__len__ and __getitem__, or a plain class of methods); write this "
+                          "one's computation as a def")
         for item in stmt.body:
             if isinstance(item, ast.Pass) or isinstance(item, ast.Expr) and isinstance(
                     item.value, ast.Constant):
@@ -171,7 +180,9 @@ class ClassReader(ModelAttributes):
         if cls.refusal is not None:
             raise cls.refusal
         args, kwargs = self.arguments(node)
-        model = Module(cls.name, cls=cls, ready=False)
+        # an nn.Module is ready for layers once super().__init__() ran; any other object is
+        model = Module(cls.name, cls=cls, ready=cls.plain or cls.dataset)
+        self.instances.append(model)
         init = cls.methods.get("__init__")
         if init is None:
             if args or kwargs:
@@ -187,6 +198,19 @@ class ClassReader(ModelAttributes):
         if not (isinstance(returned, Py) and returned.value is None):
             raise raised_at(node, TypeError("__init__() should return None"))
         return Py(model)
+
+    def relabel(self, old: Value, new: Value, where: ast.AST) -> Value:
+        """`self.w.requires_grad = True` makes a new leaf of what self.w held: the object's
+        attribute names it from then on, as a name in the script does (torchcalls.py)."""
+        def same(held: Value) -> bool:
+            return held is old or isinstance(held, Ref | Pending) and isinstance(
+                old, Ref | Pending) and held.node_id is not None and held.node_id == old.node_id
+
+        for model in self.instances:
+            for attr, held in list(model.attrs.items()):
+                if same(held):
+                    model.attrs[attr] = new
+        return super().relabel(old, new, where)
 
     def name_parameters(self, module: Module, prefix: str) -> None:
         """Inside a model's __init__ a local name (`for m in self.modules()`) is not where
@@ -260,6 +284,8 @@ class ClassReader(ModelAttributes):
         """`model(x)` of a class with its own __call__: Python calls that, not torch's
         (so no module hook runs, as in torch)."""
         own = module.cls.methods.get("__call__") if module.cls is not None else None
+        if own is None and module.cls is not None and not module.cls.is_module:
+            raise raised_at(node, TypeError(f"'{module.kind}' object is not callable"))
         if own is None:
             return super().invoke(module, args, kwargs, node)
         return self.bound_call(own, [*self.first_arguments(module, "__call__"), *args],
@@ -288,6 +314,9 @@ class ClassReader(ModelAttributes):
         found = self.instance_attribute(module, attr)
         if found is not None:  # self.fc1(x), self.act(h)
             return self.call_value(found, node)
+        if not module.cls.is_module:  # a Dataset or a plain object has nn.Module's none
+            raise raised_at(node, AttributeError(f"'{module.kind}' object has no attribute "
+                                                 f"'{attr}'"))
         if attr == "register_buffer":
             return self.register(module, node, ("name", "tensor", "persistent"))
         if attr == "register_parameter":
@@ -296,6 +325,12 @@ class ClassReader(ModelAttributes):
             raise error_at(node, f".{attr}() of the model {module.kind} is {OUTSIDE}; the "
                                  f"model is read with {', '.join(sorted(_MODULE_METHODS))}")
         return super().module_method(module, attr, node)
+
+
+def _plain_bases(stmt: ast.ClassDef) -> bool:
+    """`class Model:` or `class Model(object):`: a plain Python class."""
+    return not stmt.bases or len(stmt.bases) == 1 and isinstance(stmt.bases[0], ast.Name) \
+        and stmt.bases[0].id == "object"
 
 
 def _is_class(value: Value | None) -> bool:

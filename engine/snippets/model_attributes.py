@@ -22,6 +22,7 @@ class ModelAttributes(ClassMembers):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.building: list[Module] = []  # models whose __init__ is being read
+        self.instances: list[Module] = []  # every object of the snippet's classes made
 
     # ---- a model's attributes ----------------------------------------------------------
     def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:

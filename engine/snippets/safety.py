@@ -138,6 +138,7 @@ BUILTINS = frozenset({
     "FutureWarning", "RuntimeWarning",
     "property", "staticmethod", "classmethod", "iter", "next",
     "dir", "help",  # these two: display lines only
+    "object",  # class Model(object): a plain class
 })
 
 # (construct, advice) for statements and expressions that are never supported.

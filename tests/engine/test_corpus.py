@@ -80,8 +80,6 @@ OUTSIDE = {"velog_training_loop",
            "elliotwaite_hook_in_place_grad",
            "pytorch_notes_threads_train_fn",
            "tingshua_grad_fn_called_by_hand",
-           # a plain class holding tensors
-           "razmik_plain_class_autograd_net",
            # hooks on the tensors autograd saves (a context of torch.autograd.graph)
            "docs_saved_tensors_hooks_example"}
 
