@@ -51,6 +51,9 @@ _ALWAYS_TAKEN = {"torch", "F", "nn"}
 STALE = "was computed before the update at line"
 
 
+# Python's types, named as values (not called): what the name gives in the script
+_TYPE_BUILTINS: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
+
 class ExprReader:
     def __init__(self, doc: Document, reserved: set[str], generator: torch.Generator) -> None:
         self.doc = doc
@@ -141,6 +144,8 @@ class ExprReader:
         try:
             return self.env[node.id]
         except KeyError:
+            if node.id in _TYPE_BUILTINS:  # `arr.astype(int)`, `dtype=float`: the type
+                return Py(_TYPE_BUILTINS[node.id])
             raise raised_at(node, NameError(f"name {node.id!r} is not defined")) from None
 
     def is_grad_leaf(self, value: Pending | Ref) -> bool:

@@ -2,7 +2,8 @@
 Dataset class keeping its tensors as `self.data`, a class's name read in a forward hook
 (`module.__class__.__name__`, `type(net).__name__`, a function's `__name__`), a `.data` write
 after an earlier, unrelated backward, `.grad` reset by assigning zeros, and
-`torch.Tensor(3, 5)` made only to be printed."""
+`torch.Tensor(3, 5)` made only to be printed, and an accuracy read through numpy with
+`.astype(int)` (Python's int named as a value)."""
 
 from __future__ import annotations
 
@@ -91,6 +92,25 @@ a = torch.randn(3, 3, requires_grad=True)
 w = torch.randn(3, 3, requires_grad=True)
 (10 - w * a).sum().backward()
 print(a.grad)
+""",
+    'accuracy_read_through_numpy_astype_int': """import torch
+import torch.nn.functional as F
+torch.manual_seed(1)
+x = torch.cat((torch.normal(2 * torch.ones(20, 2), 1), torch.normal(-2 * torch.ones(20, 2), 1)))
+y = torch.cat((torch.zeros(20), torch.ones(20))).type(torch.LongTensor)
+net = torch.nn.Sequential(torch.nn.Linear(2, 6), torch.nn.ReLU(), torch.nn.Linear(6, 2))
+optimizer = torch.optim.SGD(net.parameters(), lr=0.05)
+for t in range(6):
+    out = net(x)
+    loss = F.cross_entropy(out, y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    if t % 2 == 0:
+        pred_y = torch.max(out, 1)[1].data.numpy()
+        target_y = y.data.numpy()
+        accuracy = float((pred_y == target_y).astype(int).sum()) / float(target_y.size)
+        print(accuracy)
 """,
 }
 
