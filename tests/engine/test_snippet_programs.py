@@ -272,7 +272,8 @@ LIMITS = [
     ("from torch import optim\nw = torch.ones(2, requires_grad=True)\no = optim.SGD([w], lr=0.1)\n"
      "o.load_state_dict({})\n",
      "o.load_state_dict({}): an optimizer (torch.optim) updates the weights"),
-    ("x = torch.FloatTensor(2, 3)\n", "torch.rand"),
+    ("x = torch.FloatTensor(100000, 100000)\n",
+     "over the limit of 10,000,000 elements in one tensor"),
     ("s = 'a' * 10 ** 9\n", "over the limit of 1,000,000 numbers written out in one value"),
     ("n = list(range(10 ** 9))\n", "over the limit of 100,000 loop iterations"),
     ("m = torch.normal(0, 1, size=(100000, 100000))\n",
