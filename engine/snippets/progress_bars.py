@@ -13,8 +13,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from engine.snippets.plots import PlotReader
 from engine.snippets.safety import error_at, raised_at
+from engine.snippets.saved_files import SavedFiles
 from engine.snippets.values import Py, Value
 
 PROGRESS_LIBRARY = "tqdm"
@@ -32,7 +32,7 @@ def is_progress_path(path: str | None) -> bool:
                                  path.startswith(PROGRESS_LIBRARY + "."))
 
 
-class ProgressBars(PlotReader):
+class ProgressBars(SavedFiles):
     def call(self, node: ast.Call) -> Value:
         path = self.module_path(node.func)
         if is_progress_path(path):

@@ -213,8 +213,8 @@ def test_random_values_equal_torchs_own() -> None:
 
 
 UNSUPPORTED = [
-    ("import torch\nclass A:\n    pass\na = A()\n", 2, 1,
-     "the class A does not derive from nn.Module alone"),
+    ("import torch\nclass A(Exception):\n    pass\na = A()\n", 2, 1,
+     "the class A derives from Exception, outside the computation"),
     ("import torch\nx = torch.ones(2)\nwhile True:\n    pass\n", 3, 1,
      "over the limit of 100,000 loop iterations"),
     ("import torch\nx = torch.ones(2)\nfor i in range(99_999):\n" + "    a = i\n" * 11,
@@ -280,7 +280,6 @@ HOSTILE = [
     ("torch.os.system('touch {marker}')", "torch.os.system is not in Gradflow's op list"),
     ("f = lambda: 0\ng = f.__globals__\ng['__builtins__']['open']('{marker}', 'w')",
      "__globals__ reaches outside torch"),
-    ("torch.save(torch.ones(1), '{marker}')", "saving to a file is outside the computation"),
     ("x = torch.ones(1)\nfor m in [x]:\n    m.numpy().tofile('{marker}')",
      ".tofile() of a numpy array is not among the methods Gradflow reads"),
     ("'{{0.__class__}}'.format(torch.ones(1))\nopen('{marker}', 'w')",
@@ -303,6 +302,20 @@ def test_hostile_snippets_are_refused_and_nothing_runs(tmp_path: Path, body: str
         import_snippet(hostile_code(body, marker))
     assert text in str(info.value)
     assert not marker.exists()
+
+
+def test_torch_save_writes_nothing_and_says_so(tmp_path: Path) -> None:
+    """torch.save at the end of a training script is read as a line that writes nothing:
+    the file is not made, and "About this graph" says the script would write it."""
+    marker = tmp_path / "MARKER"
+    code = hostile_code("w = torch.ones(2, requires_grad=True)\n(w * 3).sum().backward()\n"
+                        "torch.save({{'w': w}}, '{marker}')", marker)
+    doc = import_snippet(code)
+    assert not marker.exists()
+    assert "torch.save at line 4 writes a file in the script; Gradflow wrote nothing." in \
+        doc.description
+    in_subprocess([code])  # the control: python does write it
+    assert marker.exists()
 
 
 def test_hostile_snippets_do_create_the_marker_when_python_runs_them(tmp_path: Path) -> None:
