@@ -51,6 +51,10 @@ class GradientReader(ast.NodeTransformer):
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                 self.assign(stmt.targets[0], self.read(stmt.value), stmt)
                 continue
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and \
+                    not _in_place(stmt.value):
+                self.read(stmt.value)  # `grad_x.clamp(min=0)` alone: computed, then dropped
+                continue
             if isinstance(stmt, ast.Pass):
                 continue
             kind = type(stmt).__name__.lower()
@@ -210,6 +214,12 @@ def _numbers_text(value: object) -> str:
 
 # the calls whose result is a new tensor with memory of its own
 _FRESH = frozenset({"clone", "where", "zeros_like", "ones_like", "full_like"})
+
+
+def _in_place(call: ast.Call) -> bool:
+    """`g.clamp_(0)`, `g.mul_(2)`: a method that changes its tensor (not `__init__`)."""
+    return isinstance(call.func, ast.Attribute) and call.func.attr.endswith("_") and \
+        not call.func.attr.endswith("__")
 
 
 def _is_mask(node: ast.expr) -> bool:

@@ -17,7 +17,7 @@ from engine.snippets.safety import error_at, raised_at
 from engine.snippets.selecting import SelectingCalls
 from engine.snippets.torchcalls import CREATION_HINT
 from engine.snippets.valuecalls import TYPED_TENSORS
-from engine.snippets.values import Number, Pending, Value
+from engine.snippets.values import Number, Pending, Ref, Value
 
 
 class MadeTensors(SelectingCalls):
@@ -106,6 +106,14 @@ class MadeTensors(SelectingCalls):
         # x.view(4).uniform_() fills x through a view: not a tensor just made
         of_a_name = isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute) \
             and self.module_path(source.func) is None
+        leaf = isinstance(receiver, Pending) and receiver.node_id is None or isinstance(
+            receiver, Pending | Ref) and receiver.node_id is not None and \
+            self.doc.node(receiver.node_id).op == "leaf"
+        if leaf and self.grad_enabled and self.needs_grad(receiver):
+            try:  # torch's own words: a leaf that requires grad changed in place
+                getattr(torch.zeros(1, requires_grad=True), attr)()
+            except RuntimeError as exc:
+                raise raised_at(node, exc) from None
         if not isinstance(receiver, Pending) or receiver.node_id is not None or \
                 receiver.requires_grad or of_a_name:
             raise error_at(node, f".{attr}() is read on a tensor just made, before anything "

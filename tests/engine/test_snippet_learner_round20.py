@@ -1,0 +1,61 @@
+"""Forms met in a round of unseen learner code, each against plain torch in a subprocess: a
+custom backward with a line whose result is dropped (`grad_x.clamp(min=0)` alone, a bug kept
+as posted: torch runs the backward as written), and an in-place random fill of a leaf that
+requires grad, which is torch's RuntimeError at that line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from snippet_agreement import agreement_tests
+
+SNIPPETS = {
+    'backward_with_a_dropped_clamp': """import torch
+torch.manual_seed(0)
+
+class MyReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, = ctx.saved_tensors
+        grad_x = grad_output.clone()
+        grad_x.clamp(min=0)
+        return grad_x
+
+x = torch.randn(6, 4)
+w1 = torch.randn(4, 5, requires_grad=True)
+w2 = torch.randn(5, 2, requires_grad=True)
+for t in range(3):
+    loss = MyReLU.apply(x.mm(w1)).mm(w2).pow(2).sum()
+    loss.backward()
+    with torch.no_grad():
+        w1 -= 1e-3 * w1.grad
+        w2 -= 1e-3 * w2.grad
+        w1.grad.zero_()
+        w2.grad.zero_()
+out = MyReLU.apply(x.mm(w1)).sum()
+out.backward()
+print(w1.grad)
+""",
+    'random_fill_of_a_leaf_that_requires_grad': """import torch
+w = torch.FloatTensor(10)
+w.requires_grad = True
+print(w.is_leaf)
+w.normal_()
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    error = reference["random_fill_of_a_leaf_that_requires_grad"]["error"]
+    assert error["type"] == "RuntimeError" and "leaf Variable that requires grad" in \
+        error["message"]
+    # the dropped clamp: the gradient passes where x < 0 too, unlike clamp's derivative
+    assert reference["backward_with_a_dropped_clamp"]["error"] is None
