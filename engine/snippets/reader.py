@@ -29,6 +29,7 @@ from engine.document import Document, GraphError
 from engine.names import RESERVED_NAMES
 from engine.snippets.caught import Caught
 from engine.snippets.data_loaders import DataLoaders
+from engine.snippets.grad_aliases import GradAliases
 from engine.snippets.grad_fns import GradFns
 from engine.snippets.gradcheck_call import GradcheckReader
 from engine.snippets.memory_writes import MemoryWrites
@@ -138,7 +139,8 @@ class _Backward:
     inputs: list[str] | None
 
 
-class _Importer(GradFns, MemoryWrites, ModuleGradHooks, GradcheckReader, DataLoaders):
+class _Importer(GradAliases, GradFns, MemoryWrites, ModuleGradHooks, GradcheckReader,
+                DataLoaders):
     def __init__(self, reserved: set[str], seed: int, caught: dict[int, Caught]) -> None:
         super().__init__(Document(), reserved, torch.Generator(), caught=caught)
         # no manual_seed: fresh random numbers, as torch would give

@@ -1,7 +1,8 @@
 """Forms met in a round of unseen learner code, each against plain torch in a subprocess: a
 custom backward with a line whose result is dropped (`grad_x.clamp(min=0)` alone, a bug kept
 as posted: torch runs the backward as written), and an in-place random fill of a leaf that
-requires grad, which is torch's RuntimeError at that line."""
+requires grad, which is torch's RuntimeError at that line; and a name bound to a leaf's
+.grad itself (`gradient = weight.grad`) used in the update, as the same tensor."""
 
 from __future__ import annotations
 
@@ -46,6 +47,28 @@ w = torch.FloatTensor(10)
 w.requires_grad = True
 print(w.is_leaf)
 w.normal_()
+""",
+    'update_through_a_name_bound_to_grad': """import torch
+weight = torch.nn.Parameter(torch.Tensor([[2]]))
+loss = torch.mm(weight, weight) + 3
+loss.backward()
+gradient = weight.grad
+print("gradient", gradient.data[0, 0])
+weight.data = weight.data - 0.01 * gradient.data
+print(weight.data[0, 0])
+(weight * 5).sum().backward()
+""",
+    'the_name_follows_grad_through_a_loop': """import torch
+w = torch.tensor([2.0, -1.0], requires_grad=True)
+for i in range(3):
+    loss = (w * w * (i + 1)).sum()
+    loss.backward()
+    g = w.grad
+    w.data = w.data - 0.1 * g
+    w.grad.data.zero_()
+after = (w ** 3).sum()
+after.backward()
+print(w, g)
 """,
 }
 

@@ -1,0 +1,94 @@
+"""A name bound to a leaf's `.grad` itself (`gradient = weight.grad`) is that tensor while it
+lasts: torch's `.grad` is one tensor that later backward calls add into and `zero_()` zeroes,
+so until the name is bound again, the leaf is, or its `.grad` is set to None (a new tensor
+comes then), every read of the name is a read of `weight.grad` and is read as one. So an
+update written with it (`weight.data = weight.data - lr * gradient.data`) is the training
+step it is, and a print of it shows what torch's does.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from engine import calls
+from engine.snippets.memory_writes import MemoryWrites
+from engine.snippets.values import Pending, Ref, Value
+
+
+@dataclass
+class _Alias:
+    answer: Value  # what the name was bound to: the alias lasts while it still is
+    holder: str  # the name of the leaf whose .grad it is
+    leaf: str  # that leaf's node id
+    calls: int  # the calls made when it was bound
+
+
+class GradAliases(MemoryWrites):  # first in the importer's chain: it rewrites statements
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.grad_aliases: dict[str, _Alias] = {}
+
+    def reading_grad(self, stmt: ast.stmt, exc: Any) -> None:
+        super().reading_grad(stmt, exc)
+        holder = _grad_of(stmt)
+        if holder is None:
+            return
+        name, leaf_name = holder
+        leaf = self.env.get(leaf_name)
+        if isinstance(leaf, Pending | Ref) and leaf.node_id is not None and \
+                self.doc.node(leaf.node_id).op == "leaf" and name in self.env:
+            self.grad_aliases[name] = _Alias(self.env[name], leaf_name, leaf.node_id,
+                                             len(self.program))
+
+    def statement(self, stmt: ast.stmt) -> None:
+        live = {name: alias for name, alias in self.grad_aliases.items() if self.lasts(alias,
+                                                                                        name)}
+        self.grad_aliases = live
+        if live and isinstance(stmt, ast.Assign | ast.AugAssign | ast.Expr) and any(
+                isinstance(n, ast.Name) and n.id in live and isinstance(n.ctx, ast.Load)
+                for n in ast.walk(stmt)):
+            stmt = _Reads(live).visit(copy.deepcopy(stmt))
+        super().statement(stmt)
+
+    def lasts(self, alias: _Alias, name: str) -> bool:
+        holder = self.env.get(alias.holder)
+        if self.env.get(name) is not alias.answer or not isinstance(holder, Pending | Ref) \
+                or holder.node_id != alias.leaf:
+            return False
+        return not any(c.kind == calls.ZERO_GRAD and c.set_to_none and (
+            c.leaves is None or alias.leaf in c.leaves) for c in self.program[alias.calls:])
+
+
+class _Reads(ast.NodeTransformer):
+    """Each read of an alias name becomes a read of `<leaf>.grad`."""
+
+    def __init__(self, aliases: dict[str, _Alias]) -> None:
+        self.aliases = aliases
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802 - ast's own name
+        alias = self.aliases.get(node.id)
+        if alias is None or not isinstance(node.ctx, ast.Load):
+            return node
+        return ast.copy_location(ast.Attribute(
+            value=ast.copy_location(ast.Name(alias.holder, ast.Load()), node), attr="grad",
+            ctx=ast.Load()), node)
+
+
+def _grad_of(stmt: ast.stmt) -> tuple[str, str] | None:
+    """(name, leaf name) of `name = leaf.grad` or `name = leaf.grad.data` (the same memory)."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and
+            isinstance(stmt.targets[0], ast.Name)):
+        return None
+    value = stmt.value
+    if isinstance(value, ast.Attribute) and value.attr == "data":
+        value = value.value
+    if isinstance(value, ast.Attribute) and value.attr == "grad" and \
+            isinstance(value.value, ast.Name):
+        return stmt.targets[0].id, value.value.id
+    return None
+
+
+__all__ = ["GradAliases"]
