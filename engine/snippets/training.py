@@ -281,6 +281,7 @@ class TrainingReader(DataUpdates):
                 self.grad_updates = {}
         if not self.update_lines:
             return
+        notes = self.doc.description  # what the reading noted (a file not written...): kept
         self.materialise_leaves()
         shown = None if clipped_last or (self.shown and self.shown.clipped) else self.shown
         a_step = any(c.kind != calls.ZERO_GRAD for c in self.program)  # the last one is here
@@ -309,7 +310,7 @@ class TrainingReader(DataUpdates):
         self.doc.description = (
             f"{TRAINING_LOOP} {steps} weight update{'s' if steps != 1 else ''} ({where}) "
             f"ran with torch while the snippet was read, each from the .grad torch computed. "
-            f"{what}")
+            f"{what} {notes}").strip()
 
 
 # how the description of a document read from a training loop begins

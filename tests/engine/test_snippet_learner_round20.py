@@ -82,3 +82,20 @@ def test_the_reference_really_computes_what_is_compared(
         error["message"]
     # the dropped clamp: the gradient passes where x < 0 too, unlike clamp's derivative
     assert reference["backward_with_a_dropped_clamp"]["error"] is None
+
+
+def test_a_training_loops_about_text_keeps_what_the_reading_noted() -> None:
+    from engine.snippets.reader import import_snippet
+
+    doc = import_snippet("""import torch
+w = torch.tensor([1.0], requires_grad=True)
+for step in range(3):
+    (w * w).sum().backward()
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+        w.grad.zero_()
+torch.save(w, "w.pt")
+""")
+    assert doc.description.startswith("A training loop: 3 weight updates (line 6)")
+    assert doc.description.endswith("torch.save at line 8 writes a file in the script; "
+                                    "Gradflow wrote nothing.")
