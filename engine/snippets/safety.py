@@ -10,120 +10,38 @@ read),
 and the constructs outside plain computation (generators, async, del, raise...).
 Loops, def, lambda, `with torch.no_grad()` (statements.py), nn.Module classes (classes.py) and
 custom autograd Functions (custom_functions.py)
-are read by the importer.
+are read by the importer. The tables of what may be imported and of the outside libraries are
+in import_tables.py (re-exported here).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-import math
-import random
-import time
 
-import torch
+from engine.snippets.import_tables import (
+    ACCEPTED_IMPORTS,
+    FILE_FUNCTIONS,
+    FILE_READERS,
+    IMPORTABLE_OBJECTS,
+    NN_SUBMODULES,
+    OLD_PATHS,
+    OUTSIDE_LIBRARIES,
+    PYTHON_MODULES,
+    TORCH_MODULES,
+    canonical_path,
+    missing_module,
+    outside_library,
+    torch_function,
+)
 
-from engine.snippets.func_names import FUNC_MODULES, FUNC_OBJECTS
+__all__ = ["ACCEPTED_IMPORTS", "BUILTINS", "FILE_FUNCTIONS", "FILE_READERS", "IMPORTABLE_OBJECTS",
+           "MAX_SNIPPET_CHARS", "OUTSIDE_LIBRARIES", "TORCH_MODULES", "ImportError_",
+           "TorchRaised", "UnparsedSnippet", "canonical_path", "error_at", "imported_names",
+           "leaf_in_place_error", "missing_module", "outside_library", "parse", "raised_at",
+           "refuse_outside", "scan", "short_text", "walk"]
 
 MAX_SNIPPET_CHARS = 200_000
-
-# The torch modules a snippet may import, by dotted name.
-TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-                 "torch.autograd.functional", "math", "itertools", "time", "random",
-                 "pdb", "warnings", "copy", "gc", "collections", "torch.distributions",
-                 *FUNC_MODULES)
-# Python's modules whose public names a snippet may import by name: `from math import pi`
-_PYTHON_MODULES = {"math": math, "time": time, "random": random}
-# Objects a snippet may import by name: `from torch.autograd import Variable`.
-IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
-                      "torch.autograd.backward", "itertools.product", "itertools.count",
-                      "copy.deepcopy", "copy.copy", "collections.OrderedDict",
-                      "torch.distributions.Normal", "torch.distributions.normal.Normal",
-                      "torch.autograd.Function", "torch.autograd.function.Function",
-                      "torch.autograd.function.once_differentiable",
-                      "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_",
-                      *(f"torch.autograd.functional.{name}" for name in (
-                          "jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")),
-                      *FUNC_OBJECTS)
-# Older spellings of an importable object: `from torch.autograd.variable import Variable`
-_OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable",
-              "torch.autograd.gradcheck.gradcheck": "torch.autograd.gradcheck",
-              "torch.autograd.gradcheck.gradgradcheck": "torch.autograd.gradgradcheck"}
-# Modules torch.nn gathers its classes from: `from torch.nn.modules import loss` binds a module
-# whose every public name torch.nn itself has, so it reads as torch.nn.
-_NN_SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in ("", ".loss", ".linear",
-                                                                     ".activation")} | {
-    "torch.nn.parameter": "torch.nn"}
-
-
-def canonical_path(path: str) -> str:
-    """`torch.nn.parameter.Parameter` or `torch.nn.modules.loss.MSELoss` as torch.nn names
-    the same class (torch.nn.Parameter, torch.nn.MSELoss); any other path as it is."""
-    for module, owner in _NN_SUBMODULES.items():
-        if path.startswith(module + ".") and "." not in path.removeprefix(module + "."):
-            return f"{owner}.{path.removeprefix(module + '.')}"
-    return path
-ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
-                    "torch.autograd (Variable, grad, backward, Function, "
-                    "once_differentiable), torch.autograd.functional "
-                    "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
-                    "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap, functional_call), "
-                    "torch.autograd.forward_ad, torch.autograd.gradcheck, math, random, time "
-                    "(its clocks), pdb (set_trace), warnings (filters), gc (collect), itertools "
-                    "(product, count), copy (deepcopy), collections (OrderedDict) and "
-                    "torch.distributions (Normal)")
-# Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
-# nothing; using one is refused there, with why it is outside the computation Gradflow reads.
-# functions of the outside libraries that read a file (refused as such where they are used)
-FILE_READERS = ("numpy.loadtxt", "numpy.genfromtxt", "numpy.load", "numpy.fromfile",
-                "pandas.read_csv", "pandas.read_excel", "pandas.read_json")
-OUTSIDE_LIBRARIES = {
-    "torch.optim": "an optimizer (torch.optim) updates the weights from their .grad: that is "
-                   "a training step, outside the computation Gradflow reads; remove the "
-                   "optimizer lines: Gradflow shows every leaf's .grad after each backward call",
-    "torch.utils.data": "data sets and data loaders (torch.utils.data) other than "
-                        "TensorDataset, DataLoader, random_split and Subset over tensors are "
-                        "outside the computation Gradflow reads; make the tensors with "
-                        "torch.tensor(...) or torch.randn(...) and a TensorDataset",
-    "torch.save": "saving to a file is outside the computation Gradflow reads; remove it "
-                  "(Gradflow saves the graph itself)",
-    "torch.load": "reading a file is outside the computation Gradflow reads; make the "
-                  "tensors with torch.tensor(...)",
-    "torchvision": "data sets, transforms and trained models (torchvision) are outside the "
-                   "computation Gradflow reads; make the tensors with torch.tensor(...)",
-    "pandas": "data frames (pandas) are outside the computation Gradflow reads; make the "
-              "tensors with torch.tensor(...)",
-    **{reader: "reading a file is outside the computation Gradflow reads; make the tensors "
-               "with torch.tensor(...) (a few rows of the file written out)"
-       for reader in FILE_READERS},
-    "numpy": "numpy is read through calls of its functions (np.exp(a)) and arrays' methods; "
-             "this use of it is outside the computation Gradflow reads; write it as such a "
-             "call or with torch",
-    "functools": "functools (reduce, caches, wraps) works on functions instead of computing, "
-                 "outside the computation Gradflow reads (of it, partial is read); call the "
-                 "function with all its arguments written out",
-    "os": "the operating system (os: files, folders, the environment) is outside the "
-          "computation Gradflow reads; remove the line",
-    "sys": "the interpreter itself (sys: arguments, paths, exit) is outside the computation "
-           "Gradflow reads; remove the line",
-    "matplotlib": "plots (matplotlib) are outside the computation Gradflow reads; remove the "
-                  "plot lines: Gradflow draws the values and the gradients itself",
-    "sklearn": "data sets, scalers and models of scikit-learn (sklearn) are outside the "
-               "computation Gradflow reads; make the tensors with torch.tensor(...) (a few "
-               "rows written out) or torch.randn(...)",
-    "scipy": "scipy's routines are outside the computation Gradflow reads; write the "
-             "computation with torch",
-    "seaborn": "plots (seaborn) are outside the computation Gradflow reads; remove the plot "
-               "lines: Gradflow draws the values and the gradients itself",
-    "torch.utils.tensorboard": "logging to TensorBoard writes files, outside the computation "
-                               "Gradflow reads; remove the writer lines: Gradflow shows "
-                               "every value and gradient itself",
-    "tqdm": "progress bars (tqdm) show progress on the console, outside the computation "
-            "Gradflow reads; a bar is read as the loop it wraps (tqdm(loader), trange(n)) and "
-            "its methods as nothing",
-    "mpl_toolkits": "plots (matplotlib's 3-D axes) are outside the computation Gradflow reads; "
-                    "remove the plot lines: Gradflow draws the values and the gradients itself",
-}
 
 # Builtins a snippet may mention; the importer evaluates the ones on plain values
 # (builtins.py) and ignores print/display.
@@ -211,26 +129,6 @@ def parse(text: str) -> ast.Module:
     return tree
 
 
-def missing_module(node: ast.Import | ast.ImportFrom) -> str | None:
-    """The top-level module of an import this Python does not have (`import matplotlib`
-    where it is not installed), which the script's import raises ModuleNotFoundError for.
-    Only a library already named by OUTSIDE_LIBRARIES is looked up, and looking up runs
-    none of it."""
-    import importlib.util
-
-    names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-        [node.module or ""]
-    for name in names:
-        top = name.split(".")[0]
-        # plots and progress bars read as nothing whether or not matplotlib or tqdm is
-        # installed (plots.py, progress_bars.py)
-        if top not in ("torch", "math", "matplotlib", "mpl_toolkits", "tqdm") and \
-                top in OUTSIDE_LIBRARIES and \
-                importlib.util.find_spec(top) is None:
-            return top
-    return None
-
-
 def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
     """{local name: dotted torch module} of an import, or an error for anything else."""
     out: dict[str, str] = {}
@@ -249,40 +147,22 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
     if module == "__future__" and not node.level:
         return out  # `from __future__ import print_function`: Python 3 has it already
     for alias in node.names:
-        if f"{module}.{alias.name}" in _NN_SUBMODULES:
+        if f"{module}.{alias.name}" in NN_SUBMODULES:
             out[alias.asname or alias.name] = "torch.nn"
             continue
         # from torch.nn.modules.loss import MSELoss: torch.nn.MSELoss
-        owner = _NN_SUBMODULES.get(module, module)
+        owner = NN_SUBMODULES.get(module, module)
         full = f"{owner}.{alias.name}"
         known = (full in TORCH_MODULES + IMPORTABLE_OBJECTS or outside_library(full) is not None
-                 or _torch_function(owner, alias.name)
-                 or owner in _PYTHON_MODULES and not alias.name.startswith("_")
-                 and hasattr(_PYTHON_MODULES[owner], alias.name))
-        full = _OLD_PATHS.get(full, full)
+                 or torch_function(owner, alias.name)
+                 or owner in PYTHON_MODULES and not alias.name.startswith("_")
+                 and hasattr(PYTHON_MODULES[owner], alias.name))
+        full = OLD_PATHS.get(full, full)
         known = known or full in IMPORTABLE_OBJECTS
         if node.level or alias.name == "*" or not known:
             raise _foreign_import(node, full if module else alias.name)
         out[alias.asname or alias.name] = full
     return out
-
-
-def _torch_function(module: str, name: str) -> bool:
-    """`from torch import tensor, zeros`: a public name of torch (or torch.nn, torch.nn.functional)
-    is read exactly as torch.<name> would be, so it reaches nothing torch.<name> does not."""
-    if module not in ("torch", "torch.nn", "torch.nn.functional") or name.startswith("_"):
-        return False
-    owner = {"torch": torch, "torch.nn": torch.nn, "torch.nn.functional": torch.nn.functional}
-    return hasattr(owner[module], name)
-
-
-def outside_library(dotted: str) -> str | None:
-    """Why a name from a library outside the computation is refused where it is used, or
-    None when `dotted` (`numpy.exp`, `torch.optim.SGD`) is not from one."""
-    for library, why in OUTSIDE_LIBRARIES.items():
-        if dotted == library or dotted.startswith(library + "."):
-            return why
-    return None
 
 
 def refuse_outside(dotted: str | None, node: ast.AST) -> None:
@@ -291,9 +171,6 @@ def refuse_outside(dotted: str | None, node: ast.AST) -> None:
     if why is not None:
         text = ast.unparse(node)
         raise error_at(node, f"{text if len(text) <= 40 else text[:37] + '...'}: {why}")
-
-
-FILE_FUNCTIONS = ("torch.save", "torch.load", *FILE_READERS)
 
 
 def _foreign_import(node: ast.AST, name: str) -> ImportError_:

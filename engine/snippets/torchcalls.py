@@ -1,7 +1,8 @@
 """torch spellings read into the graph: `torch.f(...)`, `F.f(...)` and the registry's tensor
 methods become op nodes (`op_call`); creation calls (`torch.rand(3)`) are evaluated with real
-torch into tensors of numbers (`creation`); `requires_grad` flags follow torch's rules, and
-torch's refusals are asked of torch itself (`_probe`) so their words are its own.
+torch into tensors of numbers (`creation`, in tensor_creation.py, the base of this reader);
+`requires_grad` flags follow torch's rules, and torch's refusals are asked of torch itself
+(`probe_requires_grad`) so their words are its own.
 """
 
 from __future__ import annotations
@@ -13,27 +14,18 @@ import torch
 
 from engine.loss_ops import NUMBER_INPUTS
 from engine.ops import CONSTANT, LEAF, check_param, get_op
-from engine.snippets.expressions import ExprReader
 from engine.snippets.loss_weights import TENSOR_OPTIONS
-from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
+from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.tables import (
     CREATION,
-    DTYPE_NAMES,
-    DTYPES_TEXT,
     FUNCTIONAL,
     KEYWORD_ALIASES,
     ONE_BOUND,
     POSITIONAL_PARAMS,
-    PYTHON_DTYPES,
-    TORCH_DTYPES,
     TORCH_FUNCTIONS,
-    CreationError,
-    create,
-    dtype_name,
-    read_literal,
-    tensor_literal,
 )
-from engine.snippets.values import Number, Pending, Py, Ref, Value
+from engine.snippets.tensor_creation import CreationReader, probe_requires_grad
+from engine.snippets.values import Number, Pending, Ref, Value
 
 # Ops torch also computes in place: x.relu_(), torch.exp_(x), F.relu(x, inplace=True).
 IN_PLACE_UNARY = frozenset({"relu", "leaky_relu", "elu", "sigmoid", "tanh", "exp", "log",
@@ -52,7 +44,7 @@ CREATION_HINT = ("torch.tensor([...]), torch.zeros, torch.ones, torch.full, torc
                  "torch.FloatTensor([...])")
 
 
-class TorchCallReader(ExprReader):
+class TorchCallReader(CreationReader):
     def set_requires_grad(self, target: ast.expr, flag: bool, how: str = "method") -> Value:
         return self.mark(self.expr(target), flag, target, how)
 
@@ -60,7 +52,7 @@ class TorchCallReader(ExprReader):
         """t.requires_grad_(flag) (how="method") or t.requires_grad = flag ("attribute") on a
         value already read; torch's own error where torch would raise one."""
         if isinstance(value, Pending) and value.node_id is None:
-            _probe(target, value.dtype, flag, how, leaf=True)
+            probe_requires_grad(target, value.dtype, flag, how, leaf=True)
             value.requires_grad = flag
             if value not in self.leaves_pending:
                 self.leaves_pending.append(value)
@@ -76,7 +68,7 @@ class TorchCallReader(ExprReader):
         if isinstance(value, Ref | Pending):
             node = self.doc.node(self.node_of(value, target))
             if node.op == LEAF:
-                _probe(target, node.dtype, flag, how, leaf=True)
+                probe_requires_grad(target, node.dtype, flag, how, leaf=True)
                 if node.requires_grad != flag and self.doc.out_edges(node.id):
                     # the ops made before keep the flag they saw, as torch recorded them:
                     # from here on the name holds a leaf of its own with the new flag
@@ -85,7 +77,7 @@ class TorchCallReader(ExprReader):
                 self.flags_changed()
                 return value
             if node.op != CONSTANT:
-                _probe(target, node.dtype, flag, how, leaf=False)
+                probe_requires_grad(target, node.dtype, flag, how, leaf=False)
                 return value  # requires grad already: torch allows saying so again
         raise error_at(target, f"set requires_grad on {short_text(target)} where it is made, "
                                "before using it: torch.tensor([...], requires_grad=True)")
@@ -249,156 +241,9 @@ class TorchCallReader(ExprReader):
                        node: ast.Call) -> Value:
         raise NotImplementedError  # inplace.py
 
-    def note_uninitialised(self, node: ast.AST) -> None:
-        """"About this graph" says once that memory made without numbers shows zeros."""
-        note = (f"torch.Tensor(sizes) at line {getattr(node, 'lineno', 1)} makes uninitialised "
-                "memory: torch shows whatever it held, Gradflow shows zeros.")
-        if "makes uninitialised memory" not in self.doc.description:
-            self.doc.description = f"{self.doc.description} {note}".strip()
-
-    def own_generator(self, value: Value, node: ast.AST) -> torch.Generator:
-        """The snippet's own `g = torch.Generator().manual_seed(n)` given as generator=g."""
-        if isinstance(value, Py) and isinstance(value.value, torch.Generator):
-            return value.value
-        raise error_at(node, "generator= takes a torch.Generator() made in the snippet")
-
-    # ---- tensors made from numbers ----------------------------------------------------
-    def creation(self, fn: str, node: ast.Call) -> Value:
-        kwargs: dict[str, Any] = {}
-        requires_grad: bool | None = None
-        # torch.tensor(data=7.) is torch.tensor(7.)
-        args = [*node.args, *(kw.value for kw in node.keywords
-                               if kw.arg == "data" and fn == "tensor")]
-        if fn == "Tensor" and args and not any(
-                isinstance(n, ast.Call) for a in args for n in ast.walk(a)) and all(
-                _is_int(self.literal(a)) for a in args):  # (read twice: no call in them)
-            fn = "empty"  # torch.Tensor(3, 5): memory of that shape, its numbers unset
-            self.note_uninitialised(node)
-        generator = self.generator
-        for kw in node.keywords:
-            if kw.arg == "data" and fn == "tensor":
-                continue
-            if kw.arg == "generator" and fn in ("rand", "randn", "rand_like", "randn_like"):
-                generator = self.own_generator(self.expr(kw.value), kw)
-                continue
-            if kw.arg == "requires_grad":
-                flag = self.literal(kw.value)
-                if not isinstance(flag, bool):
-                    raise error_at(kw, "requires_grad must be True or False")
-                requires_grad = flag
-            elif kw.arg == "dtype":
-                kwargs["dtype"] = self.dtype(kw.value)
-            elif kw.arg == "device":
-                self.cpu_only(self.expr(kw.value), kw)
-            elif kw.arg is not None:
-                kwargs[kw.arg] = self.literal(kw.value)
-            else:
-                raise error_at(kw, "** arguments are not supported")
-        try:
-            if fn in ("tensor", "Tensor"):
-                if len(args) != 1:
-                    raise CreationError(f"write the numbers out, e.g. torch.{fn}([1.0, 2.0])")
-                value, dtype = self.tensor_data(fn, self.literal(args[0]), kwargs)
-            else:
-                like = None
-                if fn.endswith("_like"):
-                    if not node.args:
-                        raise CreationError(f"torch.{fn} needs a tensor")
-                    like_value = self.expr(node.args[0])
-                    if isinstance(like_value, Number):
-                        raise CreationError(f"torch.{fn} needs a tensor, not a number")
-                    like = self.meta.get(self.node_of(like_value, node))
-                    if not isinstance(like, torch.Tensor):
-                        raise CreationError(f"the shape of {short_text(node.args[0])} is unknown "
-                                            "(computing it fails)")
-                    args = []
-                else:
-                    args = [self.literal(a) for a in node.args]
-                t = create(fn, args, kwargs, like, generator)
-                value, dtype = t.tolist(), dtype_name(t.dtype)
-        except (CreationError, RuntimeError, TypeError, ValueError, OverflowError) as exc:
-            if isinstance(exc, ImportError_):
-                raise
-            if isinstance(exc, RuntimeError):  # torch's own refusal (torch.randn of an int
-                raise raised_at(node, exc) from None  # dtype, 300 as uint8), as it raises
-            raise error_at(node, f"torch.{fn}: {exc}") from None
-        if requires_grad:
-            _probe(node, dtype, True, "creation", leaf=True)
-        pending = Pending(value, dtype, requires_grad, origin=node, inference=self.inference)
-        if requires_grad is not None:
-            self.leaves_pending.append(pending)
-        return pending
-
-    def tensor_data(self, fn: str, data: Any, kwargs: dict[str, Any]) -> tuple[Any, str]:
-        """The numbers and dtype of torch.tensor(data) (numpy_reader.py reads arrays)."""
-        return tensor_literal(fn, data, kwargs)
-
-    def device_of(self, node: ast.Call) -> torch.device:
-        """torch.device('cpu'): made by torch (it only parses the name)."""
-        if len(node.args) != 1 or node.keywords:
-            raise error_at(node, "torch.device is read with one name, e.g. torch.device('cpu')")
-        name = self.literal_value(self.expr(node.args[0]), node)
-        try:
-            return torch.device(name)
-        except (RuntimeError, TypeError) as exc:
-            raise raised_at(node, exc) from None
-
-    def cpu_only(self, device: Value, where: ast.AST) -> None:
-        """device= of a new tensor: the CPU, where Gradflow computes."""
-        found = device.value if isinstance(device, Py) else None
-        kind = found.type if isinstance(found, torch.device) else found
-        if kind != "cpu":
-            raise error_at(where, f"device={found!s} is not read: Gradflow computes on the CPU; "
-                                  "write device='cpu' (or torch.device('cpu'))")
-
     def loss_options(self, op: str, inputs: list[Value], params: dict[str, Any],
                      node: ast.AST) -> dict[str, Any]:
         raise NotImplementedError  # modules.py
-
-    def literal_value(self, value: Value, where: ast.AST) -> Any:
-        if isinstance(value, Py | Number):
-            return value.value
-        raise error_at(where, "write a name or a number here")
-
-    def literal(self, node: ast.expr) -> Any:
-        """A plain Python value (number, bool, None, string, nested lists) of an argument."""
-        return read_literal(node)
-
-    def dtype(self, node: ast.expr) -> str:
-        path = self.module_path(node)
-        short = path.removeprefix("torch.") if path else None
-        if path is None and isinstance(node, ast.Name) and node.id in self.env:
-            found = self.env[node.id]  # dtype = torch.float; torch.ones(2, dtype=dtype)
-            if isinstance(found, Py) and isinstance(found.value, torch.dtype):
-                short = str(found.value).removeprefix("torch.")
-        if path is None and isinstance(node, ast.Attribute) and node.attr == "dtype":
-            found = self.expr(node)  # torch.tensor([...], dtype=logits.dtype)
-            if isinstance(found, Py) and isinstance(found.value, torch.dtype):
-                short = str(found.value).removeprefix("torch.")
-        if (path is None and isinstance(node, ast.Name) and node.id in PYTHON_DTYPES
-                and node.id not in self.env):  # dtype=float is torch.float64, as torch reads it
-            short = PYTHON_DTYPES[node.id]
-        if short not in DTYPE_NAMES:
-            raise error_at(node, f"dtype {short_text(node)} is not supported; use one of "
-                                 f"{DTYPES_TEXT} (torch.float32...)")
-        return DTYPE_NAMES[short]
-
-
-def _probe(where: ast.AST, dtype: str, flag: bool, how: str, leaf: bool) -> None:
-    """Ask torch itself, on an empty tensor of the same kind, whether it accepts the flag:
-    its refusal (an int tensor, a non-leaf) is raised with its own words at this line."""
-    probe = torch.empty(0, dtype=TORCH_DTYPES[dtype])
-    if not leaf:
-        probe = probe.float().requires_grad_() * 1
-    try:
-        if how == "creation":
-            torch.tensor([], dtype=probe.dtype, requires_grad=flag)
-        elif how == "method":
-            probe.requires_grad_(flag)
-        else:
-            probe.requires_grad = flag
-    except Exception as exc:  # noqa: BLE001 - torch's refusal, verbatim
-        raise raised_at(where, exc) from None
 
 
 def _missing_attribute(path: str) -> str | None:
@@ -413,7 +258,3 @@ def _missing_attribute(path: str) -> str | None:
             return f"module '{'.'.join(parts[:depth])}' has no attribute '{name}'"
         found = getattr(found, name)
     return None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)

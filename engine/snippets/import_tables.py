@@ -1,0 +1,160 @@
+"""What a snippet may import, and the libraries outside the computation Gradflow reads.
+
+Tables only, and lookups in them that refuse nothing: the torch and Python modules and objects
+a snippet may import (with their older spellings and torch.nn's submodules), and the outside
+libraries (numpy, pandas, os, torch.optim...) that may be imported but whose use is refused
+with the reason given here. The safety pass (safety.py) reads imports with them and raises the
+refusals; it re-exports these names.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import random
+import time
+
+import torch
+
+from engine.snippets.func_names import FUNC_MODULES, FUNC_OBJECTS
+
+# The torch modules a snippet may import, by dotted name.
+TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
+                 "torch.autograd.functional", "math", "itertools", "time", "random",
+                 "pdb", "warnings", "copy", "gc", "collections", "torch.distributions",
+                 *FUNC_MODULES)
+# Python's modules whose public names a snippet may import by name: `from math import pi`
+PYTHON_MODULES = {"math": math, "time": time, "random": random}
+# Objects a snippet may import by name: `from torch.autograd import Variable`.
+IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
+                      "torch.autograd.backward", "itertools.product", "itertools.count",
+                      "copy.deepcopy", "copy.copy", "collections.OrderedDict",
+                      "torch.distributions.Normal", "torch.distributions.normal.Normal",
+                      "torch.autograd.Function", "torch.autograd.function.Function",
+                      "torch.autograd.function.once_differentiable",
+                      "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_",
+                      *(f"torch.autograd.functional.{name}" for name in (
+                          "jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")),
+                      *FUNC_OBJECTS)
+# Older spellings of an importable object: `from torch.autograd.variable import Variable`
+OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable",
+              "torch.autograd.gradcheck.gradcheck": "torch.autograd.gradcheck",
+              "torch.autograd.gradcheck.gradgradcheck": "torch.autograd.gradgradcheck"}
+# Modules torch.nn gathers its classes from: `from torch.nn.modules import loss` binds a module
+# whose every public name torch.nn itself has, so it reads as torch.nn.
+NN_SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in ("", ".loss", ".linear",
+                                                                     ".activation")} | {
+    "torch.nn.parameter": "torch.nn"}
+
+
+def canonical_path(path: str) -> str:
+    """`torch.nn.parameter.Parameter` or `torch.nn.modules.loss.MSELoss` as torch.nn names
+    the same class (torch.nn.Parameter, torch.nn.MSELoss); any other path as it is."""
+    for module, owner in NN_SUBMODULES.items():
+        if path.startswith(module + ".") and "." not in path.removeprefix(module + "."):
+            return f"{owner}.{path.removeprefix(module + '.')}"
+    return path
+
+
+ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
+                    "torch.autograd (Variable, grad, backward, Function, "
+                    "once_differentiable), torch.autograd.functional "
+                    "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
+                    "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap, functional_call), "
+                    "torch.autograd.forward_ad, torch.autograd.gradcheck, math, random, time "
+                    "(its clocks), pdb (set_trace), warnings (filters), gc (collect), itertools "
+                    "(product, count), copy (deepcopy), collections (OrderedDict) and "
+                    "torch.distributions (Normal)")
+# Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
+# nothing; using one is refused there, with why it is outside the computation Gradflow reads.
+# functions of the outside libraries that read a file (refused as such where they are used)
+FILE_READERS = ("numpy.loadtxt", "numpy.genfromtxt", "numpy.load", "numpy.fromfile",
+                "pandas.read_csv", "pandas.read_excel", "pandas.read_json")
+OUTSIDE_LIBRARIES = {
+    "torch.optim": "an optimizer (torch.optim) updates the weights from their .grad: that is "
+                   "a training step, outside the computation Gradflow reads; remove the "
+                   "optimizer lines: Gradflow shows every leaf's .grad after each backward call",
+    "torch.utils.data": "data sets and data loaders (torch.utils.data) other than "
+                        "TensorDataset, DataLoader, random_split and Subset over tensors are "
+                        "outside the computation Gradflow reads; make the tensors with "
+                        "torch.tensor(...) or torch.randn(...) and a TensorDataset",
+    "torch.save": "saving to a file is outside the computation Gradflow reads; remove it "
+                  "(Gradflow saves the graph itself)",
+    "torch.load": "reading a file is outside the computation Gradflow reads; make the "
+                  "tensors with torch.tensor(...)",
+    "torchvision": "data sets, transforms and trained models (torchvision) are outside the "
+                   "computation Gradflow reads; make the tensors with torch.tensor(...)",
+    "pandas": "data frames (pandas) are outside the computation Gradflow reads; make the "
+              "tensors with torch.tensor(...)",
+    **{reader: "reading a file is outside the computation Gradflow reads; make the tensors "
+               "with torch.tensor(...) (a few rows of the file written out)"
+       for reader in FILE_READERS},
+    "numpy": "numpy is read through calls of its functions (np.exp(a)) and arrays' methods; "
+             "this use of it is outside the computation Gradflow reads; write it as such a "
+             "call or with torch",
+    "functools": "functools (reduce, caches, wraps) works on functions instead of computing, "
+                 "outside the computation Gradflow reads (of it, partial is read); call the "
+                 "function with all its arguments written out",
+    "os": "the operating system (os: files, folders, the environment) is outside the "
+          "computation Gradflow reads; remove the line",
+    "sys": "the interpreter itself (sys: arguments, paths, exit) is outside the computation "
+           "Gradflow reads; remove the line",
+    "matplotlib": "plots (matplotlib) are outside the computation Gradflow reads; remove the "
+                  "plot lines: Gradflow draws the values and the gradients itself",
+    "sklearn": "data sets, scalers and models of scikit-learn (sklearn) are outside the "
+               "computation Gradflow reads; make the tensors with torch.tensor(...) (a few "
+               "rows written out) or torch.randn(...)",
+    "scipy": "scipy's routines are outside the computation Gradflow reads; write the "
+             "computation with torch",
+    "seaborn": "plots (seaborn) are outside the computation Gradflow reads; remove the plot "
+               "lines: Gradflow draws the values and the gradients itself",
+    "torch.utils.tensorboard": "logging to TensorBoard writes files, outside the computation "
+                               "Gradflow reads; remove the writer lines: Gradflow shows "
+                               "every value and gradient itself",
+    "tqdm": "progress bars (tqdm) show progress on the console, outside the computation "
+            "Gradflow reads; a bar is read as the loop it wraps (tqdm(loader), trange(n)) and "
+            "its methods as nothing",
+    "mpl_toolkits": "plots (matplotlib's 3-D axes) are outside the computation Gradflow reads; "
+                    "remove the plot lines: Gradflow draws the values and the gradients itself",
+}
+
+
+def missing_module(node: ast.Import | ast.ImportFrom) -> str | None:
+    """The top-level module of an import this Python does not have (`import matplotlib`
+    where it is not installed), which the script's import raises ModuleNotFoundError for.
+    Only a library already named by OUTSIDE_LIBRARIES is looked up, and looking up runs
+    none of it."""
+    import importlib.util
+
+    names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+        [node.module or ""]
+    for name in names:
+        top = name.split(".")[0]
+        # plots and progress bars read as nothing whether or not matplotlib or tqdm is
+        # installed (plots.py, progress_bars.py)
+        if top not in ("torch", "math", "matplotlib", "mpl_toolkits", "tqdm") and \
+                top in OUTSIDE_LIBRARIES and \
+                importlib.util.find_spec(top) is None:
+            return top
+    return None
+
+
+def torch_function(module: str, name: str) -> bool:
+    """`from torch import tensor, zeros`: a public name of torch (or torch.nn, torch.nn.functional)
+    is read exactly as torch.<name> would be, so it reaches nothing torch.<name> does not."""
+    if module not in ("torch", "torch.nn", "torch.nn.functional") or name.startswith("_"):
+        return False
+    owner = {"torch": torch, "torch.nn": torch.nn, "torch.nn.functional": torch.nn.functional}
+    return hasattr(owner[module], name)
+
+
+def outside_library(dotted: str) -> str | None:
+    """Why a name from a library outside the computation is refused where it is used, or
+    None when `dotted` (`numpy.exp`, `torch.optim.SGD`) is not from one."""
+    for library, why in OUTSIDE_LIBRARIES.items():
+        if dotted == library or dotted.startswith(library + "."):
+            return why
+    return None
+
+
+FILE_FUNCTIONS = ("torch.save", "torch.load", *FILE_READERS)
