@@ -122,6 +122,10 @@ def run_one(code: str) -> dict[str, Any]:
             # torch.set_default_device('cpu') of a snippet installs a mode that stays for
             # the next snippet in this interpreter (and calls the grad wrapper twice)
             torch.set_default_device(None)
+            # so do anomaly mode and the default dtype: each snippet starts as a fresh
+            # `python snippet.py` would
+            torch.autograd.set_detect_anomaly(False)
+            torch.set_default_dtype(torch.float32)
     grads = {name: None if v.grad is None else plain(v.grad.tolist())
              for name, v in namespace.items()
              if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad}
