@@ -62,6 +62,8 @@ class AttributeReader(PlainMethods):
                 value, Pending | Ref):
             raise error_at(node, f"{short_text(node)}: {attr} of a plain value is not supported")
         if attr == "grad":
+            if not self.is_leaf(value) and value.node_id not in self.grads_retained:
+                return Py(None)  # a computed tensor's .grad: None without its retain_grad()
             if self.known_grads is not None:  # an assert checked after the run (program.py)
                 if self.needs_grad(value) and not self.is_leaf(value):
                     # torch holds a computed tensor's .grad only after its retain_grad():
@@ -85,6 +87,8 @@ class AttributeReader(PlainMethods):
             return Number(self.needs_grad(value))
         if attr == "is_leaf":
             return Number(self.is_leaf(value))
+        if attr == "retains_grad":  # a computed tensor after its retain_grad(); a leaf never
+            return Number(not self.is_leaf(value) and value.node_id in self.grads_retained)
         if attr == "grad_fn":
             return self.grad_fn_of(value, node)
         if attr in ("shape", "ndim", "dtype", "device"):

@@ -73,6 +73,12 @@ class PlainMethods(BuiltinCalls):
             # "a b".split(): plain text methods, on strings only
             texts = [a.value for a in args if isinstance(a, Py)]
             return self.wrap(getattr(receiver.value, attr)(*texts), node)
+        if isinstance(receiver.value, str) and attr == "join" and len(args) == 1:
+            parts = [self.plain(v, node) for v in self.items(args[0], node)]
+            try:  # " ".join(info): Python's TypeError for an item that is no str
+                return Py(receiver.value.join(parts))
+            except TypeError as exc:
+                raise raised_at(node, exc) from None
         if isinstance(receiver.value, dict) and attr in ("keys", "values", "items") and not args:
             found = receiver.value
             listed = {"keys": lambda: [self.wrap(k, node) for k in found],

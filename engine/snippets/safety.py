@@ -258,7 +258,7 @@ def _refusal(node: ast.AST, defined: set[str]) -> str | None:
     if isinstance(node, ast.Name):
         if node.id == "__name__" and isinstance(node.ctx, ast.Load):
             return None  # if __name__ == "__main__": reads as the script it is
-        if node.id.startswith("__"):
+        if node.id.startswith("__") and node.id.strip("_"):  # `for __ in ...` is harmless
             return (f"{node.id} reaches outside torch; a snippet may use only torch and its "
                     "own variables")
         if node.id not in defined and node.id in _PYTHON_BUILTINS:

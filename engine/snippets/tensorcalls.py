@@ -11,6 +11,7 @@ registry op (`to`; indexing.py: `index`) so its backward is torch's own.
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 import torch
 
@@ -67,6 +68,10 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
 
 
 class TensorCalls(MadeTensors):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.grads_retained: set[str] = set()  # node ids of t.retain_grad()
+
     def autograd_grad(self, node: ast.Call) -> Value:
         raise NotImplementedError  # the program reader records it as a call
 
@@ -97,6 +102,15 @@ class TensorCalls(MadeTensors):
         if short == "set_printoptions":
             self.arguments(node)
             return Py(None)  # how torch prints; the computation is the same
+        if short == "set_grad_enabled" and len(node.args) == 1 and not node.keywords:
+            flag = self.plain(self.expr(node.args[0]), node)
+            if not isinstance(flag, bool):
+                raise error_at(node, "torch.set_grad_enabled takes True or False")
+            self.grad_enabled = flag  # called as a function: grad mode from here on
+            return Py(None)
+        if short in ("no_grad", "enable_grad", "inference_mode") and not node.args and \
+                not node.keywords:
+            return Py(None)  # a context made and dropped: nothing changes outside a `with`
         if short in ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode"):
             raise error_at(node, f"torch.{short}() is read as a with-block: "
                                  f"with torch.{short}(): ...")
@@ -240,6 +254,8 @@ class TensorCalls(MadeTensors):
                     torch.zeros(1).retain_grad()
                 except RuntimeError as exc:
                     raise raised_at(node, exc) from None
+            if isinstance(receiver, Pending | Ref) and receiver.node_id is not None:
+                self.grads_retained.add(receiver.node_id)  # t.retains_grad says so
             return Py(None)  # the app shows every node's gradient anyway
         if attr == "register_hook":
             return self.register_hook(receiver, node)
