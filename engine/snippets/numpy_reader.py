@@ -359,8 +359,9 @@ class NumpyReader(ProgressBars):
         return made
 
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
-        if attr != "numpy" or node.args or node.keywords or self.needs_grad(receiver):
-            return super().tensor_method(receiver, attr, node)  # torch's refusal with grad
+        if attr != "numpy" or node.args or node.keywords or (
+                self.needs_grad(receiver) and self.grad_enabled):  # (torch allows it under
+            return super().tensor_method(receiver, attr, node)  # no_grad) torch's refusal
         try:  # torch's own refusal of a dtype numpy has not (bfloat16)
             array = self.concrete(receiver, node).numpy().copy()
         except TypeError as exc:

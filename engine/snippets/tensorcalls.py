@@ -264,8 +264,9 @@ class TensorCalls(MadeTensors):
                                  ".grad without hooks")
         if attr == "numpy" and not node.args and not node.keywords:
             if self.needs_grad(receiver):
-                try:  # torch's own refusal, with its advice (detach first)
-                    torch.zeros(1, requires_grad=True).numpy()
+                try:  # torch's own refusal, with its advice (detach first); under no_grad
+                    with torch.set_grad_enabled(self.grad_enabled):  # torch allows it
+                        torch.zeros(1, requires_grad=True).numpy()
                 except RuntimeError as exc:
                     raise raised_at(node, exc) from None
             return self.from_tensor(self.concrete(receiver, node), node)  # its numbers

@@ -62,3 +62,19 @@ def test_the_reference_really_computes_what_is_compared(
     assert "is_leaf(False) retains_grad(False) grad(None)" in facts
     assert "is_leaf(True) retains_grad(False) grad(0.6000000238418579)" in facts
     assert reference["a_throwaway_loop_name"]["grads"]["a"] == [4.0, 4.0]
+
+
+def test_numpy_of_a_leaf_that_requires_grad_is_allowed_under_no_grad() -> None:
+    """torch lets `w.numpy()` through under no_grad (and refuses it outside): read so."""
+    import torch
+    from test_corpus import engine_side
+
+    w = torch.ones(2, requires_grad=True)
+    with torch.no_grad():
+        w.numpy()  # torch's own answer: no error here
+    code = ("import torch\nw = torch.ones(2, requires_grad=True)\n(w * 2).sum().backward()\n"
+            "with torch.no_grad():\n    a = w.numpy()\nprint(a.sum())\n")
+    assert engine_side(code)["error"] is None
+    outside = engine_side(code.replace("with torch.no_grad():\n    a = w.numpy()",
+                                       "a = w.numpy()"))
+    assert outside["error"]["message"].startswith("Can't call numpy() on Tensor that requires")
