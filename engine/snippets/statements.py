@@ -78,6 +78,18 @@ class StatementRunner(DisplayLines):
             missing = missing_module(stmt)
             if missing is not None:  # the script's import fails here, in Python's words
                 raise raised_at(stmt, ModuleNotFoundError(f"No module named '{missing}'"))
+        elif isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and \
+                stmt.value.id in self.modules and all(
+                    isinstance(t, ast.Name) for t in stmt.targets):
+            for target in stmt.targets:  # `nn = torch`: another name for the module
+                assert isinstance(target, ast.Name)
+                self.modules[target.id] = self.modules[stmt.value.id]
+                self.env.pop(target.id, None)
+        elif isinstance(stmt, ast.Assign) and _backward_call(stmt.value) and all(
+                isinstance(t, ast.Name) for t in stmt.targets):
+            self.expression_statement(stmt.value)  # `r = loss.backward()`: the call,
+            for target in stmt.targets:  # and None, what backward returns
+                self.assign(target, Py(None), stmt)
         elif isinstance(stmt, ast.Assign):
             value = self.expr(stmt.value)
             for target in stmt.targets:
@@ -311,3 +323,10 @@ def _changes_gradients(stmt: ast.stmt) -> bool:
 
 
 __all__ = ["ImportError_", "ReadWatch", "StatementRunner"]
+
+
+def _backward_call(node: ast.expr) -> bool:
+    """`t.backward(...)` (a method of that name on anything but a module path)."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+        node.func.attr == "backward" and not (
+            isinstance(node.func.value, ast.Name) and node.func.value.id in ("torch",))

@@ -1,0 +1,39 @@
+"""Forms met in a round of unseen learner code, each against plain torch in a subprocess:
+another name for the torch module (`nn = torch`, bound again later to something else) and
+the result of a backward call kept under a name (`lsb = ls.backward(retain_graph=True)`:
+None, after the call)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from snippet_agreement import agreement_tests
+
+SNIPPETS = {
+    'another_name_for_torch': """import torch
+if __name__ == "__main__":
+    nn = torch
+    x = nn.ones(3, requires_grad=True)
+    y = (nn.sin(x) * nn.arange(3.0)).sum()
+    y.backward()
+    nn = 2
+    print(x.grad, nn + 1)
+""",
+    'a_backward_calls_result_kept': """import torch
+w = torch.tensor([1.0, -2.0], requires_grad=True)
+ls = (w ** 2).sum()
+lsb = ls.backward(retain_graph=True)
+print(lsb)
+again = ls.backward()
+print(again is None, w.grad)
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    assert reference["a_backward_calls_result_kept"]["grads"]["w"] == [4.0, -8.0]
+    assert reference["a_backward_calls_result_kept"]["stdout"].startswith("None\nTrue")
+    assert reference["another_name_for_torch"]["error"] is None
