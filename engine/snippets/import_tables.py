@@ -33,6 +33,7 @@ IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.Function", "torch.autograd.function.Function",
                       "torch.autograd.function.once_differentiable",
                       "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_",
+                      "torch.nn.utils.parameters_to_vector",
                       *(f"torch.autograd.functional.{name}" for name in (
                           "jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")),
                       *FUNC_OBJECTS)

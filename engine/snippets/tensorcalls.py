@@ -72,6 +72,18 @@ class TensorCalls(MadeTensors):
         super().__init__(*args, **kwargs)
         self.grads_retained: set[str] = set()  # node ids of t.retain_grad()
 
+    def parameters_to_vector(self, node: ast.Call) -> Value:
+        """torch.nn.utils.parameters_to_vector(params): torch.cat of each param.view(-1), as
+        torch writes it, so the gradient flows back into every parameter."""
+        params = self.items(self.expr(node.args[0]), node)
+        if not params:
+            try:  # torch's own error for no parameter at all
+                torch.nn.utils.parameters_to_vector([])
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+        flat = [self.op_node("reshape", [p], {"shape": [-1]}, node) for p in params]
+        return self.cat_chain(flat, 0, params, node)
+
     def autograd_grad(self, node: ast.Call) -> Value:
         raise NotImplementedError  # the program reader records it as a call
 
@@ -138,6 +150,9 @@ class TensorCalls(MadeTensors):
             return self.in_place_call(fn[:-1], path, node)  # torch.relu_(h), F.elu_(h)
         if short in JOINING and (node.args or node.keywords):
             return self.joined(short, node)
+        if short == "nn.utils.parameters_to_vector" and len(node.args) == 1 and \
+                not node.keywords:
+            return self.parameters_to_vector(node)
         if short in RESHAPING and node.args:
             args, kwargs = self.arguments(node)
             if self.needs_grad(args[0]) and self.grad_enabled:
