@@ -90,8 +90,7 @@ class ClassReader(ModelAttributes):
         super().one_statement(stmt)
 
     def define_class(self, stmt: ast.ClassDef) -> None:
-        cls = ModelClass(stmt, scope=self.env, dataset=len(stmt.bases) == 1 and
-                         self.module_path(stmt.bases[0]) in DATASET_BASES,
+        cls = ModelClass(stmt, scope=self.env, dataset=self.dataset_class(stmt),
                          plain=_plain_bases(stmt))
         found = self.class_refusal(stmt)
         cls.refusal = None if found is None else error_at(*found)
@@ -118,6 +117,10 @@ class ClassReader(ModelAttributes):
                     cls.methods[item.name] = bound.value
         self.env[stmt.name] = Py(cls)
 
+    def dataset_class(self, stmt: ast.ClassDef) -> bool:
+        """`class Data(Dataset)`: a data set class of the snippet's own (own_datasets.py)."""
+        return len(stmt.bases) == 1 and self.module_path(stmt.bases[0]) in DATASET_BASES
+
     def class_refusal(self, stmt: ast.ClassDef) -> tuple[ast.AST, str] | None:
         """Where and why this class cannot be used, or None when it is read."""
         name = stmt.name
@@ -132,7 +135,7 @@ class ClassReader(ModelAttributes):
             return own[0], (f"the class {name} inherits from the snippet's own class "
                             f"{ast.unparse(own[0])}: inheritance between the snippet's classes "
                             f"is {OUTSIDE}; write one class deriving from nn.Module")
-        dataset = len(bases) == 1 and self.module_path(bases[0]) in DATASET_BASES
+        dataset = self.dataset_class(stmt)
         if not dataset and not _plain_bases(stmt) and (
                 len(bases) != 1 or self.module_path(bases[0]) != "torch.nn.Module"):
             return stmt, (f"the class {name} derives from {ast.unparse(bases[0])}, "

@@ -42,7 +42,7 @@ class MemoryWrites(TrainingReader):
         # written node id → the overwritten node the ops computed after the write take
         self.after_write: dict[str, str] = {}
         self.aliases: dict[str, list[str]] = {}  # written node id → its overwritten nodes
-        # the nodes a backward (or grad) call so far went back through: backward_reached
+        # the nodes a backward (or grad) call so far went back through (set_leaf_numbers)
         self.nodes_reached: set[str] = set()
         # a write through .data is being read: no version bump (an in-place update under
         # torch.no_grad() bumps it, and training.py reads or refuses that one)
@@ -153,7 +153,8 @@ class MemoryWrites(TrainingReader):
         node = self.doc.node(node_id)
         used = bool(self.doc.out_edges(node_id))
         source = self.detached_leaf(node_id) if node.op == "detach" else None
-        before_backward = not self.backward_reached(node_id)
+        # no call went back through it yet (one on another graph leaves its forward as it is)
+        before_backward = node_id not in self.nodes_reached
         if node.op == LEAF and node.requires_grad and not (used and before_backward):
             super().set_leaf_numbers(stmt, leaf, numbers, name)  # its start, or a step
             # a step ends the graph its ops (and a name .data gave, used there) belong to
@@ -176,11 +177,6 @@ class MemoryWrites(TrainingReader):
             raise error_at(stmt, f"{name} changes the numbers of {node.name} after a backward "
                                  f"on its graph: {_STEP}; change them before the backward")
         self.copies_follow(leaf, numbers, stmt)
-
-    def backward_reached(self, node_id: str) -> bool:
-        """Whether a call so far went back through this node: a backward on another graph
-        (an earlier part of the script) leaves this one's forward as it is."""
-        return node_id in self.nodes_reached
 
     def add_call(self, call: calls.Call, where: ast.AST) -> None:
         super().add_call(call, where)

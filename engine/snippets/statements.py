@@ -326,7 +326,6 @@ __all__ = ["ImportError_", "ReadWatch", "StatementRunner"]
 
 
 def _backward_call(node: ast.expr) -> bool:
-    """`t.backward(...)` (a method of that name on anything but a module path)."""
+    """`t.backward(...)` or `torch.autograd.backward(...)`."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-        node.func.attr == "backward" and not (
-            isinstance(node.func.value, ast.Name) and node.func.value.id in ("torch",))
+        node.func.attr == "backward"
