@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/gradflow
 
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n auto
 
 bench: $(STAMP)
 	# torchviz and Graphviz are the reference the canvas is measured against: bench only
