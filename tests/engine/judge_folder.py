@@ -19,9 +19,14 @@ from torch_reference import in_subprocess
 def main(folders: list[str]) -> int:
     paths = sorted(p for folder in folders for p in Path(folder).glob("*.py"))
     texts = [p.read_text(encoding="utf-8") for p in paths]
-    counts = {"agrees": 0, "refused": 0, "differs": 0}
+    counts = {"agrees": 0, "refused": 0, "differs": 0, "crashes": 0}
     for path, text, theirs in zip(paths, texts, in_subprocess(texts), strict=True):
-        ours = engine_side(text)
+        try:
+            ours = engine_side(text)
+        except Exception as exc:  # noqa: BLE001 - an importer bug: counted, the round goes on
+            counts["crashes"] += 1
+            print(f"crashes  {path.stem}: {type(exc).__name__}: {exc}"[:300])
+            continue
         verdict = agrees(ours, theirs)
         kind = "agrees" if verdict is None else (
             "refused" if verdict.startswith("refused") else "differs")
@@ -29,7 +34,7 @@ def main(folders: list[str]) -> int:
         print(f"{kind:8} {path.stem}: {'' if verdict is None else verdict[:300]}")
     total = len(paths)
     print(f"\n{counts['agrees']}/{total} agree, {counts['refused']} refused, "
-          f"{counts['differs']} differ")
+          f"{counts['differs']} differ, {counts['crashes']} crash")
     return 0
 
 
