@@ -29,7 +29,7 @@ from engine.snippets.module_methods import MODULE_CASTS
 from engine.snippets.module_tree import TREE_METHODS
 from engine.snippets.optimizers import OUTSIDE
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at
-from engine.snippets.values import Function, Module, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Module, Pending, Py, Ref, Value, swap_held
 
 # methods that never run here (Python calls them to print the object), so they change nothing
 _SHOWING = frozenset({"__init__", "__repr__", "__str__", "extra_repr"})
@@ -209,10 +209,13 @@ class ClassReader(ModelAttributes):
             return held is old or isinstance(held, Ref | Pending) and isinstance(
                 old, Ref | Pending) and held.node_id is not None and held.node_id == old.node_id
 
+        seen: set[int] = set()
         for model in self.instances:
             for attr, held in list(model.attrs.items()):
                 if same(held):
                     model.attrs[attr] = new
+                elif isinstance(held, Py):  # self.state[id(p)]["momentum_buffer"]
+                    swap_held(held, same, new, seen)
         return super().relabel(old, new, where)
 
     def name_parameters(self, module: Module, prefix: str) -> None:

@@ -106,3 +106,22 @@ def kept_alias(stmt: ast.stmt) -> ast.Call | None:
 
 __all__ = ["KEEPS", "grad_holder", "kept_alias", "only_reads", "only_reports", "plain_names",
            "plain_read"]
+
+
+def writes_before_grad_read(stmt: ast.stmt) -> bool:
+    """`buf.mul_(0.9).add_(p.grad)`: an in-place method call Python makes before it reads a
+    .grad in the same statement. A statement reading a .grad after a backward is read a
+    second time with the grads torch gives there, which would make that write twice. (A
+    compound statement's own statements are read one by one.)"""
+    if not isinstance(stmt, ast.Expr | ast.Assign | ast.AugAssign | ast.AnnAssign):
+        return False
+    grads = [(n.lineno, n.col_offset) for n in ast.walk(stmt)
+             if isinstance(n, ast.Attribute) and n.attr == "grad" and
+             isinstance(n.ctx, ast.Load)]
+    if not grads:
+        return False
+    first = min(grads)
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and
+               n.func.attr.endswith("_") and not n.func.attr.startswith("_") and
+               n.end_lineno is not None and n.end_col_offset is not None and
+               (n.end_lineno, n.end_col_offset) <= first for n in ast.walk(stmt))

@@ -26,7 +26,7 @@ from engine.calls import Call
 from engine.document import Document
 from engine.document_types import UnknownNodeError
 from engine.snippets.data_updates import DataUpdates
-from engine.snippets.grad_reads import reads_grad_only_as_seed
+from engine.snippets.grad_reads import reads_grad_only_as_seed, writes_before_grad_read
 from engine.snippets.held import plain_read
 from engine.snippets.program import TRAINING_STEP
 from engine.snippets.pyexpr import AfterBackward
@@ -206,7 +206,12 @@ class TrainingReader(DataUpdates):
     def statement(self, stmt: ast.stmt) -> None:
         made = len(self.program)
         try:
-            super().statement(stmt)
+            if self.backward_seen and self.known_grads is None and not self.graphed and \
+                    writes_before_grad_read(stmt):  # read once, with the grads of here
+                self.reading_grad(stmt, AfterBackward("reads .grad after a backward call",
+                                                      stmt.lineno, stmt.col_offset + 1))
+            else:
+                super().statement(stmt)
             stop = self.freed_reached(made, stmt)
             if stop is not None:  # the leaves hold what torch left: no call, no step to show
                 self.program, self.names_at_call, self.backward = [], [], None

@@ -9,6 +9,7 @@ range, a string, None, a dtype, a function defined in the snippet).
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -137,3 +138,33 @@ def numbers_in(obj: Any, seen: dict[int, int] | None = None) -> int:
     if id(obj) not in seen:
         seen[id(obj)] = sum(numbers_in(item, seen) for item in obj)
     return seen[id(obj)]
+
+
+def swap_held(holder: Py, same: Callable[[Value], bool], new: Value,
+              seen: set[int] | None = None) -> None:
+    """A tensor changed in place is the same object wherever a list, tuple or dict holds it
+    (`state[id(p)]["momentum_buffer"]`, `history.append(w)`): each element `same` picks
+    names `new` from now on. Lists and dicts change where they are, as other names may hold
+    them too; a tuple is rebuilt inside its Py."""
+    seen = set() if seen is None else seen
+    inner = holder.value
+    if not isinstance(inner, list | tuple | dict) or id(inner) in seen:
+        return
+    seen.add(id(inner))
+
+    def swapped(item: Any) -> Any:
+        if isinstance(item, Pending | Ref | Number | Py) and same(item):
+            return new
+        if isinstance(item, Py):
+            swap_held(item, same, new, seen)
+        return item
+
+    if isinstance(inner, list):
+        inner[:] = [swapped(item) for item in inner]
+    elif isinstance(inner, dict):
+        for key, item in list(inner.items()):
+            inner[key] = swapped(item)
+    else:
+        items = [swapped(item) for item in inner]
+        if any(a is not b for a, b in zip(items, inner, strict=True)):
+            holder.value = inner._make(items) if hasattr(inner, "_make") else tuple(items)

@@ -1,0 +1,95 @@
+"""Forms met in a round of unseen learner code, each against plain torch in a subprocess:
+a tensor held in a dict, list or tuple and changed in place (an optimizer of the learner's
+own keeps its momentum buffers in `self.state[id(p)]`: torch changes the tensor the dict
+holds), an in-place call made before a .grad read in one statement
+(`buf.mul_(0.9).add_(p.grad)`: made once, as Python makes it), and a view of numbers made
+under torch.no_grad() from a tensor's own min and max."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from snippet_agreement import agreement_tests
+
+SNIPPETS = {
+    'momentum_buffers_in_a_dict_of_the_optimizer': """import torch
+torch.manual_seed(0)
+
+class sgd:
+    def __init__(self, params, lr=0.01, momentum=0.0):
+        self.params = list(params)
+        self.lr = lr
+        self.momentum = momentum
+        self.state = {id(p): {'momentum_buffer': torch.zeros_like(p)} for p in self.params}
+
+    def step(self):
+        for p in self.params:
+            grad = p.grad.data
+            buf = self.state[id(p)]['momentum_buffer']
+            buf.mul_(self.momentum)
+            buf.add_(grad)
+            p.data.add_(-self.lr * buf)
+
+    def zero_grad(self):
+        for p in self.params:
+            if p.grad is not None:
+                p.grad.zero_()
+
+model = torch.nn.Linear(3, 1)
+x = torch.randn(50, 3)
+y = x @ torch.tensor([[1.0], [-2.0], [0.5]]) + 2
+optimizer = sgd(model.parameters(), lr=0.1, momentum=0.9)
+for epoch in range(20):
+    loss = torch.nn.functional.mse_loss(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+print(loss.item())
+""",
+    'a_chained_in_place_update_before_the_grad_read': """import torch
+p = torch.tensor([1.0, 2.0], requires_grad=True)
+buf = torch.zeros_like(p)
+for i in range(3):
+    loss = (p ** 2).sum()
+    loss.backward()
+    buf.mul_(0.9).add_(p.grad)
+    p.data.add_(-0.1 * buf)
+    p.grad.zero_()
+loss = (p ** 2).sum()
+loss.backward()
+print(p.grad, buf)
+""",
+    'a_list_and_a_tuple_hold_the_tensor_changed_in_place': """import torch
+w = torch.tensor([1.0, -1.0, 0.5], requires_grad=True)
+a = torch.ones(3)
+b = torch.arange(3.0)
+history = [a]
+pair = (a, b)
+a.mul_(3)
+b += 1
+loss = (w * history[0]).sum() + (w * pair[0] * pair[1]).sum()
+loss.backward()
+print(w.grad)
+""",
+    'a_view_of_a_range_made_under_no_grad': """import torch
+ip = torch.linspace(-3, 3, 7).view(-1, 1)
+w = torch.tensor([[2.0]], requires_grad=True)
+with torch.no_grad():
+    ip_range = torch.linspace(ip.min(), ip.max(), 5).view(-1, 1)
+(ip_range @ w).pow(2).sum().backward()
+print(w.grad)
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    # with momentum the last gradient is not the one plain steps of 0.1 leave (0.8³ · 2p)
+    chained = reference["a_chained_in_place_update_before_the_grad_read"]["grads"]["p"]
+    assert abs(chained[0] - 0.124) < 1e-4 and abs(chained[0] - 1.024) > 0.5
+    # a is 3 everywhere and b is (1, 2, 3) wherever they are held: 3 + 3 * b
+    assert reference["a_list_and_a_tuple_hold_the_tensor_changed_in_place"]["grads"]["w"] == \
+        [6.0, 9.0, 12.0]
+    assert reference["a_view_of_a_range_made_under_no_grad"]["grads"]["w"] == [[90.0]]
