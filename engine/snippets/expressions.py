@@ -305,10 +305,16 @@ class ExprReader:
         if isinstance(node, ast.BinOp):
             return self.binop_chain(node)
         if isinstance(node, ast.Call):
+            if any(kw.arg is None for kw in node.keywords) and \
+                    self.module_path(node.func) is not None:
+                return self.spread_call(node)
             return self.call(node)
         if isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
             return self.transpose(node.value, node, strict=node.attr == "T")
         return self.other_expr(node)
+
+    def spread_call(self, node: ast.Call) -> Value:
+        raise NotImplementedError  # valuecalls.py: f(**options) of a torch function
 
     def other_expr(self, node: ast.expr) -> Value:
         raise error_at(node, f"{short_text(node)} is not supported; use operators (+ - * / ** @) "

@@ -135,6 +135,9 @@ class ModuleReader(ModuleMethods):
     def layer(self, kind: str, node: ast.Call, args: list[Value],
               kwargs: dict[str, Value]) -> Value:
         """nn.Linear(3, 2) or nn.Embedding(10, 3), its parameters drawn by torch itself."""
+        if "device" in kwargs:  # nn.Linear(3, 2, device=device): the CPU, as everything here
+            kwargs = dict(kwargs)
+            self.cpu_only(kwargs.pop("device"), node)
         plain = [self.plain(a, node) for a in args]
         options = {k: self.plain(v, node) for k, v in kwargs.items()}
         if "dtype" in kwargs:

@@ -110,8 +110,9 @@ class CreationReader(ExprReader):
         return pending
 
     def tensor_data(self, fn: str, data: Any, kwargs: dict[str, Any]) -> tuple[Any, str]:
-        """The numbers and dtype of torch.tensor(data) (numpy_reader.py reads arrays)."""
-        return tensor_literal(fn, data, kwargs)
+        """The numbers and dtype of torch.tensor(data) (numpy_reader.py reads arrays); a
+        range gives its numbers, as torch reads any sequence (`torch.tensor(range(1, 4))`)."""
+        return tensor_literal(fn, list(data) if isinstance(data, range) else data, kwargs)
 
     def device_of(self, node: ast.Call) -> torch.device:
         """torch.device('cpu'): made by torch (it only parses the name)."""

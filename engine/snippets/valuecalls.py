@@ -47,6 +47,33 @@ def _stacking_shape(short: str, shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 class ValueCalls(ConcreteReader):
+    def spread_call(self, node: ast.Call) -> Value:
+        """`torch.randn(2, 3, **factory_kwargs)`: the dict's items as the keywords they stand
+        for, each read from a name of its own while the call is read."""
+        keywords: list[ast.keyword] = []
+        spread: list[str] = []
+        for kw in node.keywords:
+            if kw.arg is not None:
+                keywords.append(kw)
+                continue
+            given = self.expr(kw.value)
+            if not (isinstance(given, Py) and isinstance(given.value, dict)
+                    and all(isinstance(k, str) for k in given.value)):
+                raise error_at(kw, "** arguments are read from a dict of names, e.g. "
+                                   "f(**{'dim': 0})")
+            for key, value in given.value.items():
+                spread.append(f"**{key}")  # no name of the script's can be this
+                self.env[spread[-1]] = value
+                keywords.append(ast.copy_location(ast.keyword(
+                    arg=key, value=ast.copy_location(ast.Name(id=spread[-1], ctx=ast.Load()),
+                                                     kw.value)), kw))
+        try:
+            return self.call(ast.copy_location(ast.Call(func=node.func, args=node.args,
+                                                        keywords=keywords), node))
+        finally:
+            for name in spread:
+                self.env.pop(name, None)
+
     def arguments(self, node: ast.Call) -> tuple[list[Value], dict[str, Value]]:
         """The call's arguments in Python's order; `*layers` unpacks what `for` visits
         (nn.Sequential(*layers)), `**options` a dict of str keys."""

@@ -3,7 +3,8 @@ a tensor held in a dict, list or tuple and changed in place (an optimizer of the
 own keeps its momentum buffers in `self.state[id(p)]`: torch changes the tensor the dict
 holds), an in-place call made before a .grad read in one statement
 (`buf.mul_(0.9).add_(p.grad)`: made once, as Python makes it), and a view of numbers made
-under torch.no_grad() from a tensor's own min and max."""
+under torch.no_grad() from a tensor's own min and max. Also `f(**factory_kwargs)` of torch
+functions and layers (device and dtype in a dict), and torch.tensor of a range."""
 
 from __future__ import annotations
 
@@ -79,6 +80,17 @@ with torch.no_grad():
 (ip_range @ w).pow(2).sum().backward()
 print(w.grad)
 """,
+    'factory_keywords_spread_from_a_dict': """import torch
+torch.manual_seed(0)
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+factory_kwargs = {'device': device, 'dtype': torch.float64}
+x = torch.tensor(range(1, 4), dtype=torch.float64, requires_grad=True)
+fc = torch.nn.Linear(3, 2, bias=False, **factory_kwargs)
+inputs = torch.randn(4, 3, **factory_kwargs)
+loss = (fc(inputs * x) ** 2).mean()
+loss.backward()
+print(x.grad, fc.weight.grad, x.dtype)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -93,3 +105,6 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["a_list_and_a_tuple_hold_the_tensor_changed_in_place"]["grads"]["w"] == \
         [6.0, 9.0, 12.0]
     assert reference["a_view_of_a_range_made_under_no_grad"]["grads"]["w"] == [[90.0]]
+    spread = reference["factory_keywords_spread_from_a_dict"]
+    assert spread["error"] is None and len(spread["grads"]["x"]) == 3
+    assert spread["stdout"].rstrip().endswith("torch.float64")
