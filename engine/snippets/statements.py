@@ -11,6 +11,7 @@ in engine/limits.py.
 from __future__ import annotations
 
 import ast
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -258,6 +259,9 @@ class StatementRunner(DisplayLines):
             updated = self.binop(stmt.op, current, right, stmt)
             self.item_assign(target, updated, stmt)
             return
+        if isinstance(stmt.target, ast.Attribute) and stmt.target.attr not in ("grad", "data"):
+            self.attribute_aug_assign(stmt, stmt.target)
+            return
         if not isinstance(stmt.target, ast.Name):
             raise error_at(stmt, f"the in-place update of {short_text(stmt.target)} is a training "
                                  "step (an update of a tensor in place), outside the "
@@ -289,6 +293,24 @@ class StatementRunner(DisplayLines):
                 not (isinstance(current, Pending) and current.no_graph):
             self.relabel(current, result, stmt)  # in place: every name for it sees the change
         self.bind(stmt.target.id, result, stmt)
+
+    def attribute_aug_assign(self, stmt: ast.AugAssign, target: ast.Attribute) -> None:
+        """`self.w -= lr * self.w.grad`, `self.steps += 1`: the update a name would get, of
+        what the attribute holds; the attribute then holds the result."""
+        hidden = re.sub(r"\W", "_", ast.unparse(target))  # self.w: the name self_w
+        while hidden in self.env:  # (not one the script uses)
+            hidden += "_"
+        before = self.expr(target)
+        self.env[hidden] = before
+        try:
+            self.aug_assign(ast.copy_location(ast.AugAssign(
+                ast.copy_location(ast.Name(hidden, ast.Store()), target), stmt.op,
+                stmt.value), stmt))
+            after = self.env[hidden]
+        finally:
+            self.env.pop(hidden, None)
+        if after is not before:
+            self.assign(target, after, stmt)
 
     def detached_in_place(self, stmt: ast.AST, op: ast.operator, current: Value,
                           right: Value) -> bool:

@@ -4,7 +4,8 @@ own keeps its momentum buffers in `self.state[id(p)]`: torch changes the tensor 
 holds), an in-place call made before a .grad read in one statement
 (`buf.mul_(0.9).add_(p.grad)`: made once, as Python makes it), and a view of numbers made
 under torch.no_grad() from a tensor's own min and max. Also `f(**factory_kwargs)` of torch
-functions and layers (device and dtype in a dict), and torch.tensor of a range."""
+functions and layers (device and dtype in a dict), torch.tensor of a range, and an
+attribute updated in place (`self.w -= lr * self.w.grad`, `self.calls += 1`)."""
 
 from __future__ import annotations
 
@@ -91,6 +92,77 @@ loss = (fc(inputs * x) ** 2).mean()
 loss.backward()
 print(x.grad, fc.weight.grad, x.dtype)
 """,
+    'attributes_updated_in_place': """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 1)
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        return self.fc(x)
+
+class Tracker:
+    def __init__(self):
+        self.total = torch.zeros(1)
+        self.count = 0
+
+model = Net()
+track = Tracker()
+x = torch.randn(8, 2)
+y = x.sum(dim=1, keepdim=True)
+for step in range(4):
+    loss = ((model(x) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        model.fc.weight -= 0.1 * model.fc.weight.grad
+        model.fc.bias -= 0.1 * model.fc.bias.grad
+    model.fc.weight.grad.zero_()
+    model.fc.bias.grad.zero_()
+    track.total += loss.detach()
+    track.count += 1
+loss = ((model(x) - y) ** 2).mean()
+loss.backward()
+print(model.calls, track.count, track.total, model.fc.weight.grad)
+""",
+    'a_plain_class_updates_its_own_weights': """import torch
+
+class RegressionModel:
+    def __init__(self):
+        self.w = torch.tensor(1.0, requires_grad=True)
+        self.b = torch.tensor(1.0, requires_grad=True)
+
+    def forward(self, xj):
+        return self.w * xj + self.b
+
+    def update(self, learning_rate):
+        with torch.no_grad():
+            self.w -= learning_rate * self.w.grad
+            self.b -= learning_rate * self.b.grad
+
+    def reset_grad(self):
+        self.w.grad.zero_()
+        self.b.grad.zero_()
+
+x = torch.tensor([5.0, 7.0, 12.0, 16.0, 20.0])
+y = torch.tensor([40.0, 120.0, 180.0, 210.0, 240.0])
+model = RegressionModel()
+for epoch in range(10):
+    loss = 0.0
+    for i in range(len(x)):
+        loss += (y[i] - model.forward(x[i])) ** 2
+    loss = loss / len(x)
+    loss.backward()
+    model.update(torch.tensor(0.001))
+    model.reset_grad()
+loss = ((y - model.forward(x)) ** 2).mean()
+loss.backward()
+print(model.w.item(), model.w.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -108,3 +180,7 @@ def test_the_reference_really_computes_what_is_compared(
     spread = reference["factory_keywords_spread_from_a_dict"]
     assert spread["error"] is None and len(spread["grads"]["x"]) == 3
     assert spread["stdout"].rstrip().endswith("torch.float64")
+    assert reference["attributes_updated_in_place"]["stdout"].startswith("5 4 tensor([4.0")
+    # ten steps from w = 1 moved w (the update reached the attribute's tensor)
+    moved = float(reference["a_plain_class_updates_its_own_weights"]["stdout"].split()[0])
+    assert moved > 5.0
