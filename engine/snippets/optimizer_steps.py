@@ -17,8 +17,9 @@ import torch
 
 from engine import calls
 from engine.snippets.optimizers import Optimizer
+from engine.snippets.rebound_steps import ReboundSteps
 from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
-from engine.snippets.training import ScriptStopped, TrainingReader
+from engine.snippets.training import ScriptStopped
 from engine.snippets.values import Module, Pending, Py, Ref, Value
 
 # torch.nn.utils functions that change each .grad in place (a training step's clipping)
@@ -42,7 +43,7 @@ class ParamGroup(dict[str, Value]):
         return super().__getitem__(key)
 
 
-class OptimizerSteps(TrainingReader):
+class OptimizerSteps(ReboundSteps):
     def attribute(self, node: ast.Attribute) -> Value:
         owner = self.env.get(node.value.id) if isinstance(node.value, ast.Name) else None
         if isinstance(owner, Py) and isinstance(owner.value, Optimizer) and \

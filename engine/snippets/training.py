@@ -245,15 +245,9 @@ class TrainingReader(DataUpdates):
         else:
             self.resets_since.extend(self.program)
         gone = self.finished_nodes(set(updates))
+        gone += self.leaves_left_behind(set(gone))
         self.keep_as_numbers(set(gone), line, stmt, set(updates))
-        for node_id in reversed(gone):
-            name = self.doc.remove_node(node_id)[0].name
-            if self.holders.get(name) == node_id:  # the name is free for the next step
-                del self.holders[name]
-                self.taken.discard(name)
-            self.auto_named.discard(node_id)
-            for memo in (self.values, self.grad_memo, self.meta):
-                memo.pop(node_id, None)
+        self.drop_nodes(gone)
         for node_id, update in updates.items():
             self.doc.update_node(node_id, value=update.numbers.tolist())
             self.values[node_id] = update.numbers
@@ -273,6 +267,26 @@ class TrainingReader(DataUpdates):
         self.update_lines.append(line)
         self.step_tensors = {}
 
+    def drop_nodes(self, gone: list[str]) -> None:
+        """Nodes of a finished step leave the document (given in graph order)."""
+        for node_id in reversed(gone):
+            name = self.doc.remove_node(node_id)[0].name
+            if self.holders.get(name) == node_id:  # the name is free for the next step
+                del self.holders[name]
+                self.taken.discard(name)
+            self.auto_named.discard(node_id)
+            for memo in (self.values, self.grad_memo, self.meta):
+                memo.pop(node_id, None)
+
+    def new_unused_leaves(self, shown: Document) -> set[str]:
+        """Leaves made after the step `shown` that nothing computes with yet."""
+        return {n.id for n in self.doc.leaves() if n.id not in shown.graph
+                and not self.doc.out_edges(n.id) and shown.node_by_name(n.name) is None}
+
+    def leaves_left_behind(self, gone: set[str]) -> list[str]:
+        """Leaves the step leaves behind with its graph (rebound_steps.py); none here."""
+        return []
+
     def last_step_shown(self) -> None:
         """At the end: the last step that called backward is what the document shows, with
         the calls after it that only reset .grad; an update after the last backward changes
@@ -291,8 +305,11 @@ class TrainingReader(DataUpdates):
         shown = None if clipped_last or (self.shown and self.shown.clipped) else self.shown
         a_step = any(c.kind != calls.ZERO_GRAD for c in self.program)  # the last one is here
         if shown is not None and not a_step \
-                and {n.id for n in self.doc.leaves()} <= {n.id for n in shown.doc.leaves()}:
+                and {n.id for n in self.doc.leaves()} <= {n.id for n in shown.doc.leaves()} | \
+                self.new_unused_leaves(shown.doc):
             a_step = True
+            for node_id in self.new_unused_leaves(shown.doc):  # w = w - lr * w.grad: the
+                shown.doc.insert_node(self.doc.node(node_id))  # new w, used by no graph yet
             trailing = [*self.resets_since, *self.program]
             self.doc, self.backward = shown.doc, shown.backward
             self.program = [*shown.program, *trailing]

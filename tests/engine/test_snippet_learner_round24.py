@@ -5,7 +5,9 @@ holds), an in-place call made before a .grad read in one statement
 (`buf.mul_(0.9).add_(p.grad)`: made once, as Python makes it), and a view of numbers made
 under torch.no_grad() from a tensor's own min and max. Also `f(**factory_kwargs)` of torch
 functions and layers (device and dtype in a dict), torch.tensor of a range, and an
-attribute updated in place (`self.w -= lr * self.w.grad`, `self.calls += 1`)."""
+attribute updated in place (`self.w -= lr * self.w.grad`, `self.calls += 1`), and weights
+bound to new tensors each step (`w = w - lr * w.grad`, then `w.requires_grad = True`) for
+more steps than a document holds calls: each step is read as a training step."""
 
 from __future__ import annotations
 
@@ -163,6 +165,39 @@ loss = ((y - model.forward(x)) ** 2).mean()
 loss.backward()
 print(model.w.item(), model.w.grad)
 """,
+    'weights_bound_again_each_step_for_many_steps': """import torch
+torch.manual_seed(0)
+x = torch.rand(20, 1) * 5
+y_obs = 2.3 + 5.1 * x + 0.2 * torch.randn(20, 1)
+w = torch.randn(1, requires_grad=True)
+b = torch.randn(1, requires_grad=True)
+for i in range(300):
+    mse = torch.mean((w * x + b - y_obs) ** 2)
+    mse.backward()
+    with torch.no_grad():
+        w = w - 0.01 * w.grad
+        b = b - 0.01 * b.grad
+    w.requires_grad = True
+    b.requires_grad = True
+loss = torch.mean((w * x + b - y_obs) ** 2)
+loss.backward()
+print(w, b, w.grad)
+""",
+    'weights_detached_into_new_leaves': """import torch
+torch.manual_seed(0)
+X = torch.randn(10, 3)
+y = X @ torch.tensor([1.0, -1.0, 2.0])
+w = torch.zeros(3, requires_grad=True)
+losses = []
+for epoch in range(150):
+    loss = ((X @ w - y) ** 2).mean()
+    loss.backward()
+    losses.append(loss.item())
+    w = (w - 0.05 * w.grad).detach().requires_grad_()
+final = ((X @ w - y) ** 2).mean()
+final.backward()
+print(losses[-1], w.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -184,3 +219,17 @@ def test_the_reference_really_computes_what_is_compared(
     # ten steps from w = 1 moved w (the update reached the attribute's tensor)
     moved = float(reference["a_plain_class_updates_its_own_weights"]["stdout"].split()[0])
     assert moved > 5.0
+    # the loops ran all their steps: far from where they started
+    assert reference["weights_bound_again_each_step_for_many_steps"]["error"] is None
+    assert reference["weights_detached_into_new_leaves"]["error"] is None
+    assert float(reference["weights_detached_into_new_leaves"]["stdout"].split()[0]) < 0.5
+
+
+def test_a_loop_binding_new_weights_shows_its_last_step() -> None:
+    from engine.snippets.reader import import_snippet
+
+    doc = import_snippet(SNIPPETS["weights_bound_again_each_step_for_many_steps"])
+    assert doc.description.startswith("A training loop: 300 weight updates")
+    # the last step's graph and the fresh weights, not three hundred graphs
+    assert sum(1 for n in doc.leaves() if n.requires_grad) == 4
+    assert len(doc.calls) == 1
