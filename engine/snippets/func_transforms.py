@@ -36,7 +36,7 @@ from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.values import Pending, Py, Ref, Value
 
 _FIRST_ORDER = ("grad", "grad_and_value", "jacrev", "jacfwd")
-_ANSWERS = ("torch.func", "torch.autograd.forward_ad")  # what the answers here are made by
+_ANSWERS = ("torch.func", "torch.autograd.forward_ad", "torch.autograd.functional")  # their makers
 # the options each transform takes besides f; the ones changing only how torch computes
 # the same numbers are accepted (chunk_size), the others refused where they are
 _OPTIONS = {"grad": ("argnums", "has_aux"), "grad_and_value": ("argnums", "has_aux"),

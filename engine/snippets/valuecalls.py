@@ -261,7 +261,7 @@ class ValueCalls(ConcreteReader):
         if isinstance(out, Pending) and plain_kw.get("requires_grad") is True:
             out.requires_grad = True  # torch.normal(0, 1, size=(2, 1), requires_grad=True)
             self.leaves_pending.append(out)
-        if with_grad:
+        if with_grad and not what.endswith("_like"):  # empty_like(x): new memory, no graph
             # fine in a condition (while y.norm() < 1000); in the graph it would lose the
             # gradient torch gives it, so it may not enter the graph
             for item in out.value if isinstance(out, Py) and isinstance(
