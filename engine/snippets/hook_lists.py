@@ -141,6 +141,11 @@ class HookLists(HookGradients):
         return super().remove_hook(handle, node)
 
     # ---- calls -------------------------------------------------------------------------
+    def make_room(self, where: ast.AST) -> None:
+        """Hooks count the calls they act in: no calls are read as a step under them."""
+        if not self.sinks and not self.module_grad_hooks:
+            super().make_room(where)
+
     def add_call(self, call: Call, where: ast.AST) -> None:
         before = len(self.program)
         super().add_call(call, where)

@@ -57,6 +57,8 @@ class ProgramReader(GradAnswers):
 
     # ---- the program ------------------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
+        if CALLS.exceeded(len(self.program) + 1):
+            self.make_room(where)
         number = self.attempt_call(where)  # raises torch's error where a trial run found one
         last = self.program[-1] if self.program else None
         if (call.kind == calls.ZERO_GRAD and last is not None and last.kind == calls.ZERO_GRAD
@@ -72,6 +74,9 @@ class ProgramReader(GradAnswers):
         self.note_guarded(len(self.program), number, where)
         self.program.append(call)
         self.names_at_call.append(dict(self.env))
+
+    def make_room(self, where: ast.AST) -> None:
+        """training.py: the calls so far are read as a step that ran while reading."""
 
     def check_grad_asserts(self) -> None:
         """`assert torch.allclose(x.grad, 2 * x)` after a backward: the grads are known only

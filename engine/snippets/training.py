@@ -25,6 +25,7 @@ from engine import calls
 from engine.calls import Call
 from engine.document import Document
 from engine.document_types import UnknownNodeError
+from engine.limits import CALLS
 from engine.snippets.data_updates import DataUpdates
 from engine.snippets.grad_reads import reads_grad_only_as_seed, writes_before_grad_read
 from engine.snippets.held import plain_read
@@ -67,6 +68,9 @@ class TrainingReader(DataUpdates):
         self.step_answers: dict[int, dict[str, torch.Tensor | None]] = {}
         self.answers_at = 0  # the calls the program had when step_answers was made
         self.backward: Any = None  # reader.py: the first backward of the step being read
+        self.calls_ran_while_read = 0  # calls read as a step to keep within CALLS (make_room)
+        self.room_made = 0
+        self.making_room = False
 
     # ---- where a .grad is read to update ----------------------------------------------
     def training_step(self, stmt: ast.stmt, exc: AfterBackward) -> None:
@@ -132,7 +136,22 @@ class TrainingReader(DataUpdates):
                                  "statement; write them on lines of their own")
 
     def answer_step(self) -> int:
-        return len(self.update_lines)
+        return len(self.update_lines) + self.room_made
+
+    def make_room(self, where: ast.AST) -> None:
+        """The program holds as many calls as a document does (a loop of backward calls
+        with nothing updated): the calls so far ran with torch while the snippet was read,
+        each leaf keeps the .grad they left, and the document goes on with the calls after."""
+        if self.not_trainable(where) is not None or self.known_grads is not None or \
+                self.updates or not self.program:
+            return
+        self.calls_ran_while_read += len(self.program)
+        self.room_made += 1
+        self.making_room = True
+        try:
+            self.next_step(where)
+        finally:
+            self.making_room = False
 
     def answers_here(self, where: ast.AST) -> dict[int, dict[str, torch.Tensor | None]] | None:
         if self.not_trainable(where) is not None or not self.program:
@@ -264,7 +283,8 @@ class TrainingReader(DataUpdates):
         self.elements = sum(int(m.numel()) for i in self.doc.graph
                             if isinstance(m := self.meta.get(i), torch.Tensor))
         self.program, self.names_at_call, self.backward = [], [], None
-        self.update_lines.append(line)
+        if not self.making_room:  # (calls read as a step: no update ended it)
+            self.update_lines.append(line)
         self.step_tensors = {}
 
     def drop_nodes(self, gone: list[str]) -> None:
@@ -298,9 +318,14 @@ class TrainingReader(DataUpdates):
             except ScriptStopped:  # a later call raised: the script stopped there, and the
                 clipped_last = False  # document's own run gives torch's error at that call
                 self.grad_updates = {}
-        if not self.update_lines:
-            return
         notes = self.doc.description  # what the reading noted (a file not written...): kept
+        ran = (f"{self.calls_ran_while_read} earlier calls ran with torch while the snippet "
+               f"was read, more than a document holds ({CALLS.value}); each leaf starts with "
+               "the .grad they left. ") if self.calls_ran_while_read else ""
+        if not self.update_lines:
+            if ran:
+                self.doc.description = f"{ran}{notes}".strip()
+            return
         self.materialise_leaves()
         shown = None if clipped_last or (self.shown and self.shown.clipped) else self.shown
         a_step = any(c.kind != calls.ZERO_GRAD for c in self.program)  # the last one is here
@@ -332,7 +357,7 @@ class TrainingReader(DataUpdates):
         self.doc.description = (
             f"{TRAINING_LOOP} {steps} weight update{'s' if steps != 1 else ''} ({where}) "
             f"ran with torch while the snippet was read, each from the .grad torch computed. "
-            f"{what} {notes}").strip()
+            f"{ran}{what} {notes}").strip()
 
 
 # how the description of a document read from a training loop begins

@@ -169,8 +169,20 @@ b.grad.zero_()
     assert [doc.node(i).name for i in doc.calls[1].leaves or ()] == ["a", "b"]
 
 
-def test_the_call_limit_is_named() -> None:
+def test_the_call_limit_is_named_where_no_call_can_be_read_as_run() -> None:
+    # inside a try the script may stop at any call: the calls cannot be read as a step
     with pytest.raises(ImportError_) as info:
         import_snippet(H + "x = torch.ones(2, requires_grad=True)\ny = (x * 2).sum()\n"
-                       "for i in range(200):\n    y.backward(retain_graph=True)\n")
+                       "try:\n    for i in range(200):\n        y.backward(retain_graph=True)\n"
+                       "except RuntimeError:\n    pass\n")
     assert "over the limit of 100 calls in a document's program" in str(info.value)
+
+
+def test_past_the_call_limit_the_earlier_calls_ran_while_reading() -> None:
+    doc = import_snippet(H + "x = torch.ones(2, requires_grad=True)\ny = (x * 2).sum()\n"
+                         "for i in range(250):\n    y.backward(retain_graph=True)\n")
+    assert len(doc.calls) == 50 and doc.description.startswith("200 earlier calls ran")
+    x = torch.ones(2, requires_grad=True)
+    for _ in range(250):  # plain torch: each call adds 2 to every element
+        (x * 2).sum().backward()
+    assert run(doc).leaf_grads[doc.node_by_name("x").id].tolist() == x.grad.tolist()
