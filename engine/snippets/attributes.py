@@ -13,6 +13,7 @@ import ast
 import math
 from typing import Any
 
+import numpy as np
 import torch
 
 from engine.snippets.plain_methods import PlainMethods
@@ -140,8 +141,8 @@ class AttributeReader(PlainMethods):
 
     def module_attribute(self, path: str, node: ast.AST) -> Value:
         refuse_outside(path, node)
-        if path == "torch.__version__":
-            return Py(str(torch.__version__))
+        if path in ("torch.__version__", "numpy.__version__"):
+            return Py(str(torch.__version__ if path.startswith("torch") else np.__version__))
         if path in self.module_values:
             return self.module_values[path]
         if path.startswith("math."):

@@ -81,6 +81,7 @@ class DataUpdates(KeptGraphs):
         func = node.func if isinstance(node, ast.Call) else None
         if isinstance(node, ast.Call) and isinstance(func, ast.Attribute) \
                 and isinstance(func.value, ast.Attribute) and func.value.attr == "data" \
+                and func.attr.endswith("_") \
                 and not (isinstance(func.value.value, ast.Attribute)
                          and func.value.value.attr == "grad"):
             self.data_method(node, func)  # w.data.sub_(lr * w.grad)

@@ -46,6 +46,8 @@ class KeptGraphs(OptimizerReader):
         self.step_tensors: dict[str, torch.Tensor] = {}  # the latest run's, after its calls
         # id → (numbers of a tensor of the latest finished step, torch's error on its graph)
         self.freed_stale: dict[int, tuple[Pending, str]] = {}
+        # id → numbers kept of a finished step's tensor that requires grad in torch
+        self.kept_grad: dict[int, Pending] = {}
 
     # ---- the runs made while reading -------------------------------------------------------
     def before_calls(self, tensors: dict[str, torch.Tensor]) -> None:
@@ -159,6 +161,9 @@ class KeptGraphs(OptimizerReader):
             self.freed[node_id] = raised
         return raised is None or _FREED in raised
 
+    def kept_with_grad(self, value: Value) -> bool:
+        return self.kept_grad.get(id(value)) is value
+
     def keep_as_numbers(self, gone: set[str], line: int, where: ast.AST,
                         updated: set[str]) -> None:
         """Names (and lists) holding a tensor of the finished step keep its numbers, to be
@@ -177,6 +182,8 @@ class KeptGraphs(OptimizerReader):
                     "it again after the update"))
                 raised = self.torch_raises_through(value.node_id) \
                     if self.node_needs_grad(value.node_id) else None
+                if self.node_needs_grad(value.node_id):
+                    self.kept_grad[id(numbers)] = numbers
                 if raised is not None and _FREED in raised:
                     self.freed_stale[id(numbers)] = (numbers, raised)
                 return numbers

@@ -359,9 +359,10 @@ class NumpyReader(ProgressBars):
         return made
 
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
-        if attr != "numpy" or node.args or node.keywords or (
-                self.needs_grad(receiver) and self.grad_enabled):  # (torch allows it under
-            return super().tensor_method(receiver, attr, node)  # no_grad) torch's refusal
+        if attr != "numpy" or node.args or node.keywords or self.grad_enabled and (
+                self.needs_grad(receiver) or self.kept_with_grad(receiver)):
+            return super().tensor_method(receiver, attr, node)  # torch's refusal (not under
+            # no_grad, where torch allows it)
         try:  # torch's own refusal of a dtype numpy has not (bfloat16)
             array = self.concrete(receiver, node).numpy().copy()
         except TypeError as exc:

@@ -17,7 +17,9 @@ from engine.snippets.typecheck import method_refused
 from engine.snippets.values import HookHandle, Number, Py, Value
 
 _STR_METHODS = frozenset({"split", "lower", "upper", "strip", "replace", "startswith",
-                          "endswith"})
+                          "endswith", "find", "rfind", "count", "lstrip", "rstrip",
+                          "isdigit", "title", "capitalize", "zfill", "rsplit", "partition",
+                          "center", "ljust", "rjust", "splitlines"})
 
 
 # a tensor's attributes that are values, not methods: calling one is Python's TypeError

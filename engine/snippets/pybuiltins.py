@@ -203,8 +203,8 @@ class BuiltinCalls(RecurrentLayers):
         def apply(values: list[Value]) -> Value:
             if fn_node is None or isinstance(fn_node, ast.Constant) and fn_node.value is None:
                 return values[0]
-            if isinstance(fn_node, ast.Name) and fn_node.id in BUILTIN_FUNCTIONS and \
-                    fn_node.id not in self.env:
+            if isinstance(fn_node, ast.Name) and fn_node.id not in self.env and \
+                    (fn_node.id in BUILTIN_FUNCTIONS or fn_node.id in ("id", "type")):
                 call = ast.Call(func=fn_node, args=[ast.Name(id="_item", ctx=ast.Load())],
                                 keywords=[])
                 ast.copy_location(call, node)

@@ -234,9 +234,9 @@ def walk(tree: ast.AST) -> list[ast.AST]:
 
 
 def _torch_version(node: ast.Attribute) -> bool:
-    """`torch.__version__`, which learners print first: a string, read as one."""
-    return node.attr == "__version__" and isinstance(node.value, ast.Name) and \
-        node.value.id == "torch"
+    """`torch.__version__` (under any name torch is imported as: `t.__version__`), which
+    learners print first: a string, read as one (attributes.py)."""
+    return node.attr == "__version__" and isinstance(node.value, ast.Name)
 
 
 _PYTHON_BUILTINS = frozenset(dir(builtins))

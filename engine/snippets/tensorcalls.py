@@ -188,6 +188,11 @@ class TensorCalls(MadeTensors):
         return self.unary_in_place(args[0], op, params, node)
 
     # ---- methods ----------------------------------------------------------------------
+    def kept_with_grad(self, value: Value) -> bool:
+        """A finished training step's tensor kept as numbers that torch still holds with
+        its graph (kept_graphs.py): torch's refusals of a tensor that requires grad hold."""
+        return False
+
     def registry_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         func = node.func
         assert isinstance(func, ast.Attribute)
@@ -279,7 +284,7 @@ class TensorCalls(MadeTensors):
             raise error_at(node, f".{attr}() is not supported; Gradflow shows every leaf's "
                                  ".grad without hooks")
         if attr == "numpy" and not node.args and not node.keywords:
-            if self.needs_grad(receiver):
+            if self.needs_grad(receiver) or self.kept_with_grad(receiver):
                 try:  # torch's own refusal, with its advice (detach first); under no_grad
                     with torch.set_grad_enabled(self.grad_enabled):  # torch allows it
                         torch.zeros(1, requires_grad=True).numpy()

@@ -124,6 +124,10 @@ class TorchCallReader(CreationReader):
         fn = path.removeprefix("torch.nn.functional.")
         if fn != path and fn in FUNCTIONAL:
             return self.op_call(FUNCTIONAL[fn], None, node, path)
+        if short.startswith(("jit.", "compile")):  # torch.jit.trace(f, x), torch.compile(f)
+            raise error_at(node, f"{path} compiles a function into another program that "
+                                 "torch runs, outside the computation Gradflow reads; call "
+                                 "the function itself")
         missing = _missing_attribute(path)
         if missing is not None:  # torch.not_a_function: Python's own words
             raise raised_at(node, AttributeError(missing))
