@@ -220,7 +220,7 @@ class ExprReader:
             if isinstance(made, Pending):
                 made.no_graph = stale  # that still may not enter a graph
             return made
-        ids = [self.node_of(v, where) for v in inputs]
+        ids = [self.through_hooks(self.node_of(v, where)) for v in inputs]
         for node_id in ids:
             if node_id in self.changed_through:
                 raise error_at(where, f"{self.doc.node(node_id).name} had its numbers changed "
@@ -312,6 +312,10 @@ class ExprReader:
         if isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
             return self.transpose(node.value, node, strict=node.attr == "T")
         return self.other_expr(node)
+
+    def through_hooks(self, node_id: str) -> str:
+        """hooks.py: a module's parameter with a hook is used through the hook."""
+        return node_id
 
     def spread_call(self, node: ast.Call) -> Value:
         raise NotImplementedError  # valuecalls.py: f(**options) of a torch function

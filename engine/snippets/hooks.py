@@ -26,6 +26,9 @@ class HookCalls(TensorCalls):
         # lists and dicts a hook fills that the reader cannot fill as torch does, by id,
         # kept alive, with the hooked tensor's name (hook_lists.py refuses reading them)
         self.hook_filled: dict[int, tuple[Any, list[str]]] = {}
+        # a leaf's node → the hook node over it: the uses a name cannot be moved to (a
+        # module's parameter, which its layer reads itself) go through the hook too
+        self.hooked_leaves: dict[str, str] = {}
 
     def register_hook(self, receiver: Value, node: ast.Call) -> Value:
         """`t.register_hook(lambda g: g * k)`: a grad_hook node between t and every use of
@@ -68,7 +71,12 @@ class HookCalls(TensorCalls):
             self.doc.add_edge(hooked.node_id, edge.target, edge.port)
         if below == source:
             self.relabel(receiver, hooked, node)
+            if self.doc.node(source).op == "leaf":
+                self.hooked_leaves[source] = hooked.node_id
         return Py(HookHandle(hooked.node_id, made))
+
+    def through_hooks(self, node_id: str) -> str:
+        return self.hooked_leaves.get(node_id, node_id)
 
     def note_filled_lists(self, fn: Function, node: ast.Call) -> None:
         """The lists and dicts a hook stores into are filled as torch fills them, after

@@ -9,13 +9,16 @@ answer and the class's constants, read back. A base of ClassReader.
 from __future__ import annotations
 
 import ast
+import copy
+from collections import ChainMap
+from dataclasses import replace
 from typing import Any
 
 import torch
 
 from engine.snippets.class_members import PROPERTY, ClassMembers
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 
 class ModelAttributes(ClassMembers):
@@ -93,11 +96,27 @@ class ModelAttributes(ClassMembers):
             return Number(module.training)
         if module.cls.kinds.get(attr) == PROPERTY:  # model.n_params: the getter's answer
             return self.property_value(module, attr, node)
-        if attr in module.cls.methods:
-            raise error_at(node, f"the method {module.kind}.{attr} taken without calling it "
-                                 f"is not read; call it: self.{attr}(...)")
+        if attr in module.cls.methods:  # self._mask_grad given to a hook: a bound method
+            return Py(self.bound_method(module, attr, node))
         raise raised_at(node, AttributeError(f"'{module.kind}' object has no attribute "
                                              f"'{attr}'"))
+
+    def bound_method(self, module: Module, attr: str, node: ast.AST) -> Function:
+        """`self._mask_grad` taken from its object: the method as a function of its other
+        parameters, its first one (self, or the class of a classmethod) bound in its scope,
+        as Python's bound method is."""
+        assert module.cls is not None
+        fn = module.cls.methods[attr]
+        first = self.first_arguments(module, attr)
+        if not first or not isinstance(fn.node, ast.FunctionDef) or not fn.node.args.args:
+            return fn  # a staticmethod is the plain function
+        method = copy.copy(fn.node)
+        method.args = copy.copy(fn.node.args)
+        method.args.args = fn.node.args.args[1:]
+        globals_ = self.env.maps[-1] if isinstance(self.env, ChainMap) else self.env
+        scope = ChainMap({fn.node.args.args[0].arg: first[0]},
+                         fn.scope if fn.scope is not None else globals_)
+        return replace(fn, node=method, scope=scope)
 
     def register(self, model: Module, node: ast.Call, names: tuple[str, ...]) -> Value:
         """register_buffer(name, tensor): a tensor attribute that is no parameter;

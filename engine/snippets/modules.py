@@ -181,6 +181,8 @@ class ModuleReader(ModuleMethods):
         for key, param in [*module.params.items(), *tensors]:
             if param.name is None:
                 param.name = f"{prefix}_{key}"
+                if param.node_id is not None:  # a node already (a hook made in __init__)
+                    self.claim(param.node_id, param.name)
                 self.node_of(param, ast.Pass())
         for name, child in zip(child_names(module), module.children, strict=True):
             self.name_parameters(child, f"{prefix}_{name}")

@@ -189,8 +189,11 @@ def scan(tree: ast.Module) -> set[str]:
     sorted to find the first."""
     defined = set(BUILTINS)
     stored: set[str] = set()
+    own_private: set[str] = set()  # `self._w = ...`, `def _mask_grad`: the snippet's own
     suspects: list[ast.AST] = []
     for node in walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            own_private.add(node.attr)
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Store):
                 stored.add(node.id)
@@ -203,6 +206,7 @@ def scan(tree: ast.Module) -> set[str]:
             defined.add(node.arg)
         elif isinstance(node, ast.FunctionDef):
             defined.add(node.name)
+            own_private.add(node.name)
         elif isinstance(node, ast.ClassDef):  # read where it is used (classes.py)
             defined.add(node.name)
         elif type(node) in _REFUSED or (isinstance(node, ast.Attribute)
@@ -211,12 +215,21 @@ def scan(tree: ast.Module) -> set[str]:
                                         and not _type_name(node)):
             suspects.append(node)
     defined |= stored
+    # an attribute of the snippet's own objects with a private name is its own business
+    suspects = [n for n in suspects if not (
+        isinstance(n, ast.Attribute) and n.attr in own_private and not n.attr.startswith("__")
+        and n.attr not in _TORCH_PRIVATE)]
     refused = [n for n in suspects if hasattr(n, "lineno") and _refusal(n, defined) is not None]
     if refused:
         first = min(refused, key=lambda n: (getattr(n, "lineno", 0),
                                             getattr(n, "col_offset", 0)))
         raise error_at(first, str(_refusal(first, defined)))
     return stored
+
+
+# private attributes of torch's own objects, refused even where the snippet sets one
+_TORCH_PRIVATE = frozenset({"_modules", "_parameters", "_buffers", "_version", "_grad_fn",
+                            "_grad", "_base", "_cdata", "_backward_hooks", "_forward_hooks"})
 
 
 def walk(tree: ast.AST) -> list[ast.AST]:
