@@ -208,8 +208,9 @@ _KL_LOG_TARGET = {"input": ("−{g} · exp({b}) / {n}", "each log-probability is
                   "target": ("{g} · exp({b}) · ({b} + 1 − {a}) / {n}",
                              "d/dt of e^t · (t − input)")}
 
-# cross_entropy with weight= or label_smoothing=: t' the smoothed target (1 − ε)·t + ε/C, w the
-# class weights (1 when none); a mean divides by the targets' weights summed, N
+# cross_entropy with weight=, label_smoothing= or ignore_index=: t' the smoothed target
+# (1 − ε)·t + ε/C, w the class weights (1 when none; 0 for a row whose target is
+# ignore_index); a mean divides by the targets' weights summed, N
 _CE_WEIGHTED = {"input": ("{g} · ((Σ w·t') · softmax({a}) − w·t') / N",
                           "probabilities minus the smoothed target, weighted by class"),
                 "target": ("−{g} · (1 − ε) · w · log_softmax({a}) / N", "for probability "
@@ -239,7 +240,8 @@ def rule_for(op: str, params: Mapping[str, Any], port: str) -> tuple[str, str] |
     rule = RULES.get(op, {}).get(port)
     if op == "kl_div" and params.get("log_target"):
         rule = _KL_LOG_TARGET.get(port)
-    if op == "cross_entropy" and (params.get("weight") or params.get("label_smoothing")):
+    if op == "cross_entropy" and (params.get("weight") or params.get("label_smoothing")
+                                  or params.get("ignore_index", -100) != -100):
         rule = _CE_WEIGHTED.get(port)
     if op == "binary_cross_entropy_with_logits" and params.get("pos_weight"):
         rule = _BCE_POS_WEIGHT.get(port)

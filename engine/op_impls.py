@@ -19,14 +19,15 @@ def layer_normed(input: Any, weight: Any, bias: Any,  # noqa: A002 - torch's nam
 
 def cross_entropy_weighted(input: Any, target: Any,  # noqa: A002 - torch's name
                            reduction: str = "mean", weight: Any = (),
-                           label_smoothing: float = 0.0) -> Any:
+                           label_smoothing: float = 0.0, ignore_index: int = -100) -> Any:
     """F.cross_entropy with weight= given as the numbers of a tensor of the input's dtype
     (none when empty)."""
     import torch
     import torch.nn.functional as F  # noqa: N812 - torch's own short name
 
     return F.cross_entropy(input, target, reduction=reduction, label_smoothing=label_smoothing,
-                           weight=torch.tensor(weight, dtype=input.dtype) if weight else None)
+                           weight=torch.tensor(weight, dtype=input.dtype) if weight else None,
+                           ignore_index=ignore_index)
 
 
 def bce_with_logits_weighted(input: Any, target: Any,  # noqa: A002 - torch's name

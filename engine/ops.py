@@ -330,7 +330,9 @@ _SPECS: list[OpSpec] = [
     OpSpec("cross_entropy", "cross_entropy", ("input", "target"), "CE",
            "cross-entropy of logits against class indices or probabilities", "losses",
            (_reduction(), Param("weight", "numbers", [], help="a weight per class; [] for none"),
-            Param("label_smoothing", "float", 0.0, help="the share spread over all classes")),
+            Param("label_smoothing", "float", 0.0, help="the share spread over all classes"),
+            Param("ignore_index", "int", -100, help="a target class that adds nothing, "
+                  "its row no gradient")),
            impl=cross_entropy_weighted),
 ]
 _SPECS.extend(OpSpec(**fields) for fields in _loss_spec_fields())  # engine/loss_ops.py

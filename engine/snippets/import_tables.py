@@ -50,7 +50,10 @@ NN_SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in ("", ".loss",
 
 def canonical_path(path: str) -> str:
     """`torch.nn.parameter.Parameter` or `torch.nn.modules.loss.MSELoss` as torch.nn names
-    the same class (torch.nn.Parameter, torch.nn.MSELoss); any other path as it is."""
+    the same class (torch.nn.Parameter, torch.nn.MSELoss); `torch.torch.FloatTensor` as
+    torch.FloatTensor (torch is an attribute of itself); any other path as it is."""
+    while path.startswith("torch.torch.") or path == "torch.torch":
+        path = path.removeprefix("torch.")
     for module, owner in NN_SUBMODULES.items():
         if path.startswith(module + ".") and "." not in path.removeprefix(module + "."):
             return f"{owner}.{path.removeprefix(module + '.')}"

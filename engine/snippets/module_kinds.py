@@ -59,7 +59,8 @@ THREE_INPUTS = ("MarginRankingLoss", "TripletMarginLoss", "GaussianNLLLoss",
                 "CosineEmbeddingLoss")
 # what a loss module takes besides reduction=
 LOSS_OPTIONS = {"SmoothL1Loss": ("beta",), "HuberLoss": ("delta",),
-                 "KLDivLoss": ("log_target",), "CrossEntropyLoss": ("weight", "label_smoothing"),
+                 "KLDivLoss": ("log_target",), "CrossEntropyLoss": ("weight", "label_smoothing",
+                                                            "ignore_index"),
                  "BCEWithLogitsLoss": ("pos_weight",), "MarginRankingLoss": ("margin",),
                  "TripletMarginLoss": ("margin", "p", "eps", "swap"),
                  "GaussianNLLLoss": ("full", "eps"), "MultiMarginLoss": ("p", "margin", "weight"),

@@ -55,6 +55,11 @@ class SchedulerReader(PlainSteps):
     def for_torch(self, value: Value, where: ast.Call) -> Any:
         """A plain value, or the snippet's own function as one torch can call: LambdaLR's
         lr_lambda gets the epoch and must give a number."""
+        if isinstance(value, Py) and isinstance(value.value, Scheduler):
+            return value.value.real  # SequentialLR(optimizer, schedulers=[...]): torch's own
+        if isinstance(value, Py) and isinstance(value.value, list | tuple) and any(
+                isinstance(v, Py) and isinstance(v.value, Scheduler) for v in value.value):
+            return [self.for_torch(v, where) for v in value.value]
         if isinstance(value, Py) and isinstance(value.value, Function):
             fn = value.value
             return lambda *given: self.plain(self.inline(

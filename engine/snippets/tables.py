@@ -52,6 +52,7 @@ TORCH_FUNCTIONS: dict[str, str] = {
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "subtract": "sub", "multiply": "mul",
     "divide": "div", "true_divide": "div", "negative": "neg", "clip": "clamp", "bmm": "matmul",
     "ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
+    "arccosh": "acosh", "arcsinh": "asinh", "arctanh": "atanh", "arctan2": "atan2",
     "clamp_min": "clamp", "clamp_max": "clamp",
     **{name: name for name in _FUNCTIONS_ONLY}, **LINALG,
 }
@@ -68,6 +69,7 @@ METHODS: dict[str, str] = {
     "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
     "negative": "neg", "flatten": "reshape", "clip": "clamp", "expand_as": "expand",
     "ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
+    "arccosh": "acosh", "arcsinh": "asinh", "arctanh": "atanh", "arctan2": "atan2",
     "clamp_min": "clamp", "clamp_max": "clamp",
 }
 # clamp_min(x, m) is clamp(x, min=m): torch computes both (and their backward) alike
