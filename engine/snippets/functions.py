@@ -117,16 +117,6 @@ class FunctionCalls(Distributions):
                 kwargs[key] = value
         return self.inline(fn, args, kwargs, node)
 
-    def spread_dict(self, node: ast.expr, where: ast.AST) -> dict[str, Value]:
-        """The dict of a `**kwargs` argument, its keys strings as Python requires."""
-        value = self.expr(node)
-        if not isinstance(value, Py) or not isinstance(value.value, dict):
-            raise raised_at(where, TypeError(f"argument after ** must be a mapping, not "
-                                             f"{type(value).__name__}"))
-        if not all(isinstance(k, str) for k in value.value):
-            raise raised_at(where, TypeError("keywords must be strings"))
-        return value.value
-
     def bound(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
               node: ast.Call) -> dict[str, Value]:
         """The parameters bound as Python binds them: positional, *args (a tuple), keyword,

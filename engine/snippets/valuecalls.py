@@ -56,12 +56,7 @@ class ValueCalls(ConcreteReader):
             if kw.arg is not None:
                 keywords.append(kw)
                 continue
-            given = self.expr(kw.value)
-            if not (isinstance(given, Py) and isinstance(given.value, dict)
-                    and all(isinstance(k, str) for k in given.value)):
-                raise error_at(kw, "** arguments are read from a dict of names, e.g. "
-                                   "f(**{'dim': 0})")
-            for key, value in given.value.items():
+            for key, value in self.spread_dict(kw.value, kw).items():
                 spread.append(f"**{key}")  # no name of the script's can be this
                 self.env[spread[-1]] = value
                 keywords.append(ast.copy_location(ast.keyword(
@@ -88,13 +83,19 @@ class ValueCalls(ConcreteReader):
             if kw.arg is not None:
                 kwargs[kw.arg] = self.expr(kw.value)
                 continue
-            given = self.expr(kw.value)
-            if not (isinstance(given, Py) and isinstance(given.value, dict)
-                    and all(isinstance(k, str) for k in given.value)):
-                raise error_at(node, "** arguments are read from a dict of names, e.g. "
-                                     "f(**{'dim': 0})")
-            kwargs.update(given.value)
+            kwargs.update(self.spread_dict(kw.value, node))
         return args, kwargs
+
+    def spread_dict(self, node: ast.expr, where: ast.AST) -> dict[str, Value]:
+        """The dict of a `**kwargs` argument, its keys strings as Python requires."""
+        value = self.expr(node)
+        if not isinstance(value, Py) or not isinstance(value.value, dict):
+            held = self.concrete(value, where)  # Python names the type of what it got
+            raise raised_at(where, TypeError(f"argument after ** must be a mapping, not "
+                                             f"{type(held).__name__}"))
+        if not all(isinstance(k, str) for k in value.value):
+            raise raised_at(where, TypeError("keywords must be strings"))
+        return value.value
 
     def items(self, value: Value, where: ast.AST) -> list[Value]:
         raise NotImplementedError  # pybuiltins.py: what `for v in value` visits
