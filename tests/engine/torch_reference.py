@@ -126,7 +126,7 @@ def run_one(code: str) -> dict[str, Any]:
             # `python snippet.py` would
             torch.autograd.set_detect_anomaly(False)
             torch.set_default_dtype(torch.float32)
-    grads = {name: None if v.grad is None else plain(v.grad.tolist())
+    grads = {name: None if v.grad is None else plain(_dense(v.grad).tolist())
              for name, v in namespace.items()
              if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad}
     # every leaf the script can still reach, by any path: its own names, the items of its
@@ -137,7 +137,8 @@ def run_one(code: str) -> dict[str, Any]:
         for t in _tensors_in(value):
             if t.is_leaf and t.requires_grad:
                 reached.setdefault(id(t), t)
-    every = [None if t.grad is None else plain(t.grad.tolist()) for t in reached.values()]
+    every = [None if t.grad is None else plain(_dense(t.grad).tolist())
+             for t in reached.values()]
     # `xpt = x`: one leaf under two names; each later name points to the first one
     first: dict[int, str] = {}
     aliases = {name: first.setdefault(id(namespace[name]), name) for name in grads}
@@ -145,6 +146,11 @@ def run_one(code: str) -> dict[str, Any]:
     return {"grads": grads, "aliases": aliases, "stdout": out.getvalue(), "error": error,
             "jacobians": jacobians, "grad_answers": None if any(unused) else answers,
             "functionals": functionals, "every_leaf_grad": every}
+
+
+def _dense(grad: torch.Tensor) -> torch.Tensor:
+    """A sparse gradient (nn.Embedding(sparse=True)) as the numbers it stands for."""
+    return grad.to_dense() if grad.is_sparse else grad
 
 
 def _tensors_in(value: Any) -> list[torch.Tensor]:
