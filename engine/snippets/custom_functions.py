@@ -224,9 +224,16 @@ class CustomFunctions(CustomFunctionChecks):
         output = self.inline(forward, [*first, *inputs], {}, node)
         if setup is not None:
             self.inline(setup, [Py(ctx), Py(tuple(inputs)), output], {}, node)
-        if not any(ctx.needs_input_grad):
-            return output
+        if not any(ctx.needs_input_grad):  # torch's outputs then have no graph, whatever
+            return self.without_graph(output, node)  # the forward made (a leaf of its own)
         return self.function_output(cls, ctx, inputs, names, output, before, node)
+
+    def without_graph(self, output: Value, node: ast.Call) -> Value:
+        if isinstance(output, Py) and isinstance(output.value, tuple):
+            return Py(tuple(self.without_graph(v, node) for v in output.value))
+        if isinstance(output, Pending | Ref) and self.needs_grad(output):
+            return self.op_node("detach", [output], {}, node)
+        return output
 
     def function_output(self, cls: FunctionClass, ctx: Ctx, inputs: list[Value],
                         names: list[str], output: Value, before: set[str],

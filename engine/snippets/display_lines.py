@@ -8,12 +8,13 @@ that point (training.py's check_report). `gc.collect()` on a line of its own doe
 from __future__ import annotations
 
 import ast
+import builtins
 
 import torch
 
 from engine.snippets.generators import GeneratorReader
 from engine.snippets.pyexpr import AfterBackward
-from engine.snippets.safety import ImportError_, TorchRaised
+from engine.snippets.safety import ImportError_, TorchRaised, raised_at
 from engine.snippets.values import Function, Pending, Py, Ref
 
 # Tensor methods whose refusal is torch's own (x.numpy() of a tensor that requires grad,
@@ -45,6 +46,7 @@ class DisplayLines(GeneratorReader):
         if isinstance(node.func, ast.Name) and node.func.id in _DISPLAYS and \
                 node.func.id not in self.env:
             # a bare `vars(layer)` or `dir(z)` in a notebook shows attributes: a display too
+            self.names_defined(node.args)
             for call in self.calls_with_effects(node.args):
                 self.expr(call)
             if self.shown_items(node.args):  # it reaches into a .grad after a backward
@@ -55,6 +57,15 @@ class DisplayLines(GeneratorReader):
                 self.module_path(node.func) == "gc.collect":
             return  # frees Python's unreachable objects: no tensor or number changes
         self.expr(node)
+
+    def names_defined(self, nodes: list[ast.expr]) -> None:
+        """print(y) after `del y`: Python's NameError, where the print is."""
+        for arg in nodes:
+            for n in _own_scope(arg):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and \
+                        n.id not in self.env and n.id not in self.modules and \
+                        not hasattr(builtins, n.id):
+                    raise raised_at(n, NameError(f"name {n.id!r} is not defined"))
 
     def check_report(self, stmt: ast.stmt) -> None:
         """Read again with the grads of this point (training.py)."""
@@ -107,7 +118,8 @@ class DisplayLines(GeneratorReader):
 
     def calls_with_effects(self, nodes: list[ast.expr]) -> list[ast.expr]:
         """The calls inside a print's arguments that change what follows (they draw random
-        numbers, run one of the snippet's functions, or raise torch's error), outermost first,
+        numbers, change a tensor in place, run one of the snippet's functions, or raise
+        torch's error), outermost first,
         in source order:
         `print(dropout(X, 0.5))` draws its mask as the script does. The rest of what a print
         shows is the app's to show. A comprehension holding one is taken whole, as its names
@@ -135,6 +147,9 @@ class DisplayLines(GeneratorReader):
         if path in _GRADIENT_CALLS:  # print(torch.autograd.grad(y, x)): a call of the program
             return True
         name = path or (func.attr if isinstance(func, ast.Attribute) else "")
+        if isinstance(func, ast.Attribute) and func.attr.endswith("_") and \
+                not func.attr.startswith("_"):
+            return True  # print(c.zero_()): the tensor changes in place, then is shown
         return name.rsplit(".", 1)[-1] in _RANDOM_DRAWS or (
             isinstance(func, ast.Attribute) and func.attr in _MAY_RAISE and not call.args)
 

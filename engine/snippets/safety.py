@@ -64,7 +64,6 @@ _REFUSED: dict[type, tuple[str, str]] = {
     ast.AsyncFor: ("async for-loops", "use a plain for-loop"),
     ast.AsyncFunctionDef: ("async functions", "use a plain def"),
     ast.AsyncWith: ("with-blocks", "remove the with-statement"),
-    ast.Delete: ("del statements", "remove it"),
     ast.Raise: ("raise statements", "remove it"),
     ast.Await: ("await", "remove it"),
     ast.YieldFrom: ("generators (yield from)", "a generator is outside the computation "

@@ -123,9 +123,35 @@ class StatementRunner(DisplayLines):
             self.try_block(stmt)
         elif isinstance(stmt, ast.Assert):
             self.assert_statement(stmt)
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                self.delete(target)
         elif not isinstance(stmt, ast.Pass | ast.Global | ast.Nonlocal):  # functions.py
             raise error_at(stmt, f"the statement {short_text(stmt)} is not supported; it is "
                                  "outside the plain computation Gradflow reads")
+
+    def delete(self, target: ast.expr) -> None:
+        """`del model`, `del losses[0]`, `del d["k"]`: the name or item is gone, as in Python
+        (a tensor another name holds stays, as torch's does)."""
+        if isinstance(target, ast.Tuple | ast.List):
+            for item in target.elts:
+                self.delete(item)
+        elif isinstance(target, ast.Name):
+            try:
+                del self.env[target.id]
+            except KeyError:
+                raise raised_at(target, NameError(
+                    f"name {target.id!r} is not defined")) from None
+        elif isinstance(target, ast.Subscript) and isinstance(
+                held := self.expr(target.value), Py) and isinstance(held.value, list | dict):
+            key = self.expr(target.slice)
+            try:
+                del held.value[self.plain(key, target)]
+            except (IndexError, KeyError, TypeError) as exc:  # Python's own words
+                raise raised_at(target, exc) from None
+        else:
+            raise error_at(target, f"del {short_text(target)} is not supported; del is read "
+                                   "of names and of items of lists and dicts")
 
     # ---- assignment -------------------------------------------------------------------
     def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:

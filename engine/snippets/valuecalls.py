@@ -47,6 +47,25 @@ def _stacking_shape(short: str, shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 class ValueCalls(ConcreteReader):
+    def torch_path_call(self, path: str, node: ast.Call) -> Value:
+        short = path.removeprefix("torch.")
+        if short in ("testing.assert_close", "testing.assert_allclose"):
+            return self.assert_close(short, node)
+        return super().torch_path_call(path, node)
+
+    def assert_close(self, short: str, node: ast.Call) -> Value:
+        """torch.testing.assert_close(a, b): torch compares the numbers, and its
+        AssertionError (with what differs) stops the script where it does."""
+        args, kwargs = self.arguments(node)
+        plain = [self.concrete(a, node) for a in args]
+        options = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        try:
+            getattr(torch.testing, short.removeprefix("testing."))(
+                *(p.detach() if isinstance(p, torch.Tensor) else p for p in plain), **options)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        return Py(None)
+
     def spread_call(self, node: ast.Call) -> Value:
         """`torch.randn(2, 3, **factory_kwargs)`: the dict's items as the keywords they stand
         for, each read from a name of its own while the call is read."""
