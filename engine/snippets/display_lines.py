@@ -148,7 +148,7 @@ class DisplayLines(GeneratorReader):
             return True
         name = path or (func.attr if isinstance(func, ast.Attribute) else "")
         if isinstance(func, ast.Attribute) and func.attr.endswith("_") and \
-                not func.attr.startswith("_"):
+                not func.attr.startswith("_") and path is None:
             return True  # print(c.zero_()): the tensor changes in place, then is shown
         return name.rsplit(".", 1)[-1] in _RANDOM_DRAWS or (
             isinstance(func, ast.Attribute) and func.attr in _MAY_RAISE and not call.args)

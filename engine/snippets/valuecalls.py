@@ -57,6 +57,8 @@ class ValueCalls(ConcreteReader):
         """torch.testing.assert_close(a, b): torch compares the numbers, and its
         AssertionError (with what differs) stops the script where it does."""
         args, kwargs = self.arguments(node)
+        if len(args) < 2 or not all(isinstance(a, Pending | Ref | Number) for a in args[:2]):
+            raise error_at(node, f"torch.{short} is read with the two tensors it compares")
         plain = [self.concrete(a, node) for a in args]
         options = {k: self.concrete(v, node) for k, v in kwargs.items()}
         try:

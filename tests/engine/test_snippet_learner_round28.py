@@ -4,7 +4,8 @@ shows it: the detached output's zeros reach the graph that saved it), a custom F
 of whose inputs requires grad (its output has no graph, whatever its forward made), `del`
 of names and items (and Python's NameError for a name used after it, in a print too), an
 import an editor added of a standard library module nothing uses (`from tkinter import Y`),
-and torch.testing.assert_close."""
+and torch.testing.assert_close. A module function ending in _ inside a print
+(`print(clip_grad_norm_(p, 1))`) is not one of those in-place calls here."""
 
 from __future__ import annotations
 
@@ -57,6 +58,17 @@ y = x * 2
 torch.testing.assert_close(y, torch.tensor([2.0, 4.0]))
 y.sum().backward()
 torch.testing.assert_close(y, torch.tensor([2.0, 4.5]))
+""",
+    'clipping_inside_a_print_then_the_grad_reset': """import torch
+p = torch.ones(4, requires_grad=True)
+for J in [p, p * 1e20, p * torch.tensor(float('inf'))]:
+    J = J.sum()
+    J.backward()
+    print(torch.max(torch.abs(p.grad)))
+    print(torch.nn.utils.clip_grad_norm_(p, 1))
+    p.grad = None
+q = (p * 3).sum()
+q.backward()
 """,
 }
 
