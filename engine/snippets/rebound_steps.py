@@ -28,6 +28,12 @@ class ReboundSteps(TrainingReader):
         if old is None or old not in self.doc.graph or old in held_node_ids(self.env) or \
                 not any(c.kind in (calls.BACKWARD, calls.GRAD) for c in self.program):
             return
+        assert isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)
+        new = self.env.get(stmt.targets[0].id)
+        if isinstance(new, Pending | Ref) and new.node_id is not None and \
+                self.node_needs_grad(new.node_id) and self.doc.node(new.node_id).op != LEAF:
+            return  # w = w - lr * w.grad with grad on: the new w's graph goes back through
+            # the old one, so the steps are one graph (as torch has it)
         self.drop_earlier_steps()
         self.left_behind = True
         try:
@@ -40,6 +46,8 @@ class ReboundSteps(TrainingReader):
         by nothing since the names moved on) leaves before this step is kept for display."""
         graph = self.doc.graph
         roots = held_node_ids(self.env) | {o for c in self.program for o in c.outputs or ()}
+        if self.backward is not None:  # the document's own call: its outputs are marked
+            roots |= {output[0] for output in self.backward.outputs}
         keep = {r for r in roots if r in graph}
         for root in list(keep):
             keep |= nx.ancestors(graph, root)

@@ -233,3 +233,30 @@ def test_a_loop_binding_new_weights_shows_its_last_step() -> None:
     # the last step's graph and the fresh weights, not three hundred graphs
     assert sum(1 for n in doc.leaves() if n.requires_grad) == 4
     assert len(doc.calls) == 1
+
+
+def test_weights_bound_again_with_grad_on_are_one_graph_not_steps() -> None:
+    # w = w - lr * w.grad outside no_grad: the new w's graph goes back through the old one,
+    # so no step ends there; reading the computed w's .grad is refused, not a crash
+    import pytest
+
+    from engine.snippets.reader import ImportError_, import_snippet
+
+    with pytest.raises(ImportError_) as info:
+        import_snippet("""import torch
+torch.manual_seed(0)
+x = torch.rand(10)
+y = 0.3 * x + 0.5
+w = torch.rand(1, requires_grad=True)
+b = torch.rand(1, requires_grad=True)
+loss = ((w * x + b - y) ** 2).mean()
+loss.backward()
+for epoch in range(3):
+    loss = ((x * w + b - y) ** 2).mean()
+    w.retain_grad()
+    b.retain_grad()
+    loss.backward()
+    w = w - 0.1 * w.grad
+    b = b - 0.1 * b.grad
+""")
+    assert "of a tensor computed in the graph (not a leaf)" in str(info.value)
