@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import math
 import random
-import sys
 import time
 
 import torch
@@ -159,16 +158,7 @@ def outside_library(dotted: str) -> str | None:
     for library, why in OUTSIDE_LIBRARIES.items():
         if dotted == library or dotted.startswith(library + "."):
             return why
-    top = dotted.split(".")[0]
-    if top in sys.stdlib_module_names and top not in _READ_MODULES:
-        # `from tkinter import Y` an editor added: importing it does nothing here either
-        return (f"Python's {top} module is outside the computation Gradflow reads; remove "
-                "the line")
     return None
 
 
 FILE_FUNCTIONS = ("torch.save", "torch.load", *FILE_READERS)
-# the standard library's modules the importer reads (some of their names): any other's
-# import is harmless, and a use of it is outside (outside_library)
-_READ_MODULES = frozenset({*PYTHON_MODULES, *(p.split(".")[0] for p in
-                                              (*TORCH_MODULES, *IMPORTABLE_OBJECTS))})

@@ -2,9 +2,8 @@
 subprocess: an in-place call inside a print (`print(c.zero_())` changes the tensor, then
 shows it: the detached output's zeros reach the graph that saved it), a custom Function none
 of whose inputs requires grad (its output has no graph, whatever its forward made), `del`
-of names and items (and Python's NameError for a name used after it, in a print too), an
-import an editor added of a standard library module nothing uses (`from tkinter import Y`),
-and torch.testing.assert_close. A module function ending in _ inside a print
+of names and items (and Python's NameError for a name used after it, in a print too), and
+torch.testing.assert_close. A module function ending in _ inside a print
 (`print(clip_grad_norm_(p, 1))`) is not one of those in-place calls here."""
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ print(out.requires_grad)
 out.sum().backward()
 """,
     'del_of_names_and_items': """import torch
-from tkinter import Y
 x = torch.ones(2, requires_grad=True)
 y = x * 2
 lst = [1, 2, 3]
