@@ -329,12 +329,13 @@ class TrainingReader(DataUpdates):
         self.materialise_leaves()
         shown = None if clipped_last or (self.shown and self.shown.clipped) else self.shown
         a_step = any(c.kind != calls.ZERO_GRAD for c in self.program)  # the last one is here
+        # w = w - lr * w.grad: the new w, used by no graph yet, is shown beside that step
+        fresh = self.new_unused_leaves(shown.doc) if shown is not None else set()
         if shown is not None and not a_step \
-                and {n.id for n in self.doc.leaves()} <= {n.id for n in shown.doc.leaves()} | \
-                self.new_unused_leaves(shown.doc):
+                and {n.id for n in self.doc.leaves()} <= {n.id for n in shown.doc.leaves()} | fresh:
             a_step = True
-            for node_id in self.new_unused_leaves(shown.doc):  # w = w - lr * w.grad: the
-                shown.doc.insert_node(self.doc.node(node_id))  # new w, used by no graph yet
+            for node_id in fresh:
+                shown.doc.insert_node(self.doc.node(node_id))
             trailing = [*self.resets_since, *self.program]
             self.doc, self.backward = shown.doc, shown.backward
             self.program = [*shown.program, *trailing]
