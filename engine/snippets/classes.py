@@ -29,7 +29,7 @@ from engine.snippets.module_methods import MODULE_CASTS
 from engine.snippets.module_tree import TREE_METHODS
 from engine.snippets.optimizers import OUTSIDE
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at
-from engine.snippets.values import Function, Module, Pending, Py, Ref, Value, swap_held
+from engine.snippets.values import Function, Module, Py, Value, same_tensor, swap_held
 
 # methods that never run here (Python calls them to print the object), so they change nothing
 _SHOWING = frozenset({"__init__", "__repr__", "__str__", "extra_repr"})
@@ -205,17 +205,13 @@ class ClassReader(ModelAttributes):
     def relabel(self, old: Value, new: Value, where: ast.AST) -> Value:
         """`self.w.requires_grad = True` makes a new leaf of what self.w held: the object's
         attribute names it from then on, as a name in the script does (torchcalls.py)."""
-        def same(held: Value) -> bool:
-            return held is old or isinstance(held, Ref | Pending) and isinstance(
-                old, Ref | Pending) and held.node_id is not None and held.node_id == old.node_id
-
         seen: set[int] = set()
         for model in self.instances:
             for attr, held in list(model.attrs.items()):
-                if same(held):
+                if same_tensor(held, old):
                     model.attrs[attr] = new
                 elif isinstance(held, Py):  # self.state[id(p)]["momentum_buffer"]
-                    swap_held(held, same, new, seen)
+                    swap_held(held, lambda h: same_tensor(h, old), new, seen)
         return super().relabel(old, new, where)
 
     def name_parameters(self, module: Module, prefix: str) -> None:

@@ -17,7 +17,7 @@ import torch.utils.data as tud
 
 from engine.snippets.own_datasets import OwnData, OwnDatasets
 from engine.snippets.safety import error_at, raised_at, short_text
-from engine.snippets.values import Pending, Py, Ref, Value
+from engine.snippets.values import Pending, Py, Ref, Value, same_tensor
 
 _PATH = "torch.utils.data."
 _READ = "TensorDataset, DataLoader, random_split and Subset over tensors"
@@ -96,9 +96,7 @@ class DataSets(OwnDatasets):
         """An in-place update (`X += 1`, `X.detach().zero_()`) names the new tensor by every
         name of the old one; torch's data set holds the tensor itself, so it does too."""
         for held in self.tensor_datasets:
-            held.tensors = tuple(new if t is old or isinstance(t, Pending | Ref) and isinstance(
-                old, Pending | Ref) and t.node_id is not None and t.node_id == old.node_id
-                else t for t in held.tensors)
+            held.tensors = tuple(new if same_tensor(t, old) else t for t in held.tensors)
         return super().relabel(old, new, where)
 
     def numbers_now(self, dataset: TensorData, where: ast.AST) -> tuple[torch.Tensor, ...]:

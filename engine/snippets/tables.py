@@ -47,12 +47,14 @@ _NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, *_FUNCTIONS_ONLY, *READ_APART, "lea
 _METHOD_ONLY = ("expand", "repeat", "contiguous")  # x.expand(2, 3); no torch.expand
 
 # `torch.<name>(...)` → registry op
+# torch's other names of an op, as function and as method (numpy's arctan, the old ger)
+_OTHER_NAMES = {"ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
+                "arccosh": "acosh", "arcsinh": "asinh", "arctanh": "atanh", "arctan2": "atan2"}
 TORCH_FUNCTIONS: dict[str, str] = {
     **{name: name for name in OPS if name not in (*_NOT_TORCH_LEVEL, *_METHOD_ONLY)},
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "subtract": "sub", "multiply": "mul",
     "divide": "div", "true_divide": "div", "negative": "neg", "clip": "clamp", "bmm": "matmul",
-    "ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
-    "arccosh": "acosh", "arcsinh": "asinh", "arctanh": "atanh", "arctan2": "atan2",
+    **_OTHER_NAMES,
     "clamp_min": "clamp", "clamp_max": "clamp",
     **{name: name for name in _FUNCTIONS_ONLY}, **LINALG,
 }
@@ -68,8 +70,7 @@ METHODS: dict[str, str] = {
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "view": "reshape", "t": "transpose",
     "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
     "negative": "neg", "flatten": "reshape", "clip": "clamp", "expand_as": "expand",
-    "ger": "outer", "arctan": "atan", "arcsin": "asin", "arccos": "acos",
-    "arccosh": "acosh", "arcsinh": "asinh", "arctanh": "atanh", "arctan2": "atan2",
+    **_OTHER_NAMES,
     "clamp_min": "clamp", "clamp_max": "clamp",
 }
 # clamp_min(x, m) is clamp(x, min=m): torch computes both (and their backward) alike

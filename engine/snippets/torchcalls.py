@@ -25,7 +25,7 @@ from engine.snippets.tables import (
     TORCH_FUNCTIONS,
 )
 from engine.snippets.tensor_creation import CreationReader, probe_requires_grad
-from engine.snippets.values import Number, Pending, Py, Ref, Value, swap_held
+from engine.snippets.values import Number, Pending, Py, Ref, Value, same_tensor, swap_held
 
 # Ops torch also computes in place: x.relu_(), torch.exp_(x), F.relu(x, inplace=True).
 IN_PLACE_UNARY = frozenset({"relu", "leaky_relu", "elu", "sigmoid", "tanh", "exp", "log",
@@ -92,17 +92,13 @@ class TorchCallReader(CreationReader):
     def relabel(self, old: Value, new: Value, where: ast.AST) -> Value:
         """Every name bound to `old` now names `new` (t.requires_grad_() changes t itself),
         and so does every list, tuple or dict holding it."""
-        def same(bound: Value) -> bool:
-            return bound is old or (isinstance(bound, Ref | Pending) and isinstance(
-                old, Ref | Pending) and bound.node_id is not None and bound.node_id == old.node_id)
-
         seen: set[int] = set()
         for name, bound in list(self.env.items()):
-            if same(bound):
+            if same_tensor(bound, old):
                 self.env[name] = new
                 self.claim(self.node_of(new, where), name)
             elif isinstance(bound, Py):
-                swap_held(bound, same, new, seen)
+                swap_held(bound, lambda held: same_tensor(held, old), new, seen)
         return new
 
     def flags_changed(self) -> None:

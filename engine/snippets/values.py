@@ -140,6 +140,13 @@ def numbers_in(obj: Any, seen: dict[int, int] | None = None) -> int:
     return seen[id(obj)]
 
 
+def same_tensor(held: Any, old: Value) -> bool:
+    """`held` is the tensor `old` is (the object, or a value naming the same node): what a
+    name, list or object holding it sees after an in-place change of `old`."""
+    return held is old or isinstance(held, Ref | Pending) and isinstance(
+        old, Ref | Pending) and held.node_id is not None and held.node_id == old.node_id
+
+
 def swap_held(holder: Py, same: Callable[[Value], bool], new: Value,
               seen: set[int] | None = None) -> None:
     """A tensor changed in place is the same object wherever a list, tuple or dict holds it
