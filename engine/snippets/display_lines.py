@@ -48,7 +48,10 @@ class DisplayLines(GeneratorReader):
             # a bare `vars(layer)` or `dir(z)` in a notebook shows attributes: a display too
             self.names_defined(node.args)
             for call in self.calls_with_effects(node.args):
-                self.expr(call)
+                if _zeroes_grad(call):  # print(x.grad.zero_()): the call of its own line
+                    self.expression_statement(call)
+                else:
+                    self.expr(call)
             if self.shown_items(node.args):  # it reaches into a .grad after a backward
                 self.check_report(ast.copy_location(ast.Expr(value=node), node))
             return
@@ -152,6 +155,17 @@ class DisplayLines(GeneratorReader):
             return True  # print(c.zero_()): the tensor changes in place, then is shown
         return name.rsplit(".", 1)[-1] in _RANDOM_DRAWS or (
             isinstance(func, ast.Attribute) and func.attr in _MAY_RAISE and not call.args)
+
+
+def _zeroes_grad(call: ast.expr) -> bool:
+    """`x.grad.zero_()` or `x.grad.data.zero_()`, which the program reads as a call."""
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "zero_"):
+        return False
+    held = call.func.value
+    if isinstance(held, ast.Attribute) and held.attr == "data":
+        held = held.value
+    return isinstance(held, ast.Attribute) and held.attr == "grad"
 
 
 # the expressions with names of their own
