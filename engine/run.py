@@ -36,6 +36,7 @@ from engine.pure_forward import functional_jacobian
 from engine.pure_forward import make_tensor as make_tensor  # where callers have long found it
 from engine.recorder import Recorder, copy_grad
 from engine.refusals import LimitExceeded
+from engine.torch_defaults import DEFAULTS
 from engine.trace import ZERO_GRAD as ZEROED
 from engine.trace import CallResult, Run, RunError
 
@@ -59,7 +60,8 @@ def run(doc: Document, previous: Run | None = None, level: str = FULL, *,
     if paused:
         gc.disable()
     try:
-        return _run(doc, previous, level, before_calls)
+        with DEFAULTS:  # never while another thread reads under a default of its own
+            return _run(doc, previous, level, before_calls)
     finally:
         if paused:
             gc.enable()
@@ -278,6 +280,8 @@ def _seed_for(node: Node, out: torch.Tensor, warnings: list[str]) -> torch.Tenso
 def _cast_seed(value: Nested, name: str, out: torch.Tensor,
                warnings: list[str]) -> torch.Tensor:
     seed = torch.tensor(value)
+    if seed.is_floating_point() and out.dtype in (torch.float32, torch.float64):
+        return torch.tensor(value, dtype=out.dtype)  # the numbers in the output's precision
     if seed.dtype != out.dtype and not _kept_exactly(seed, out.dtype):
         kind = "integers" if all_integers(value) else str(seed.dtype).replace("torch.", "")
         warnings.append(f"the gradient for {name} was given as {kind}; "

@@ -227,6 +227,7 @@ class ExprReader:
                                       f"in place through {self.changed_through[node_id]} (a "
                                       "detach shares its memory): computing with it again is "
                                       "outside the computation Gradflow reads; clone it first")
+        ids = self.cast_for_default(op, ids, params, where)
         spec = get_op(op)
         self.count_nodes(where)
         try:
@@ -252,6 +253,12 @@ class ExprReader:
                     pass
         self.check_size(self.meta[node.id], where)
         return Ref(node.id)
+
+    def cast_for_default(self, op: str, ids: list[str], params: dict[str, Any],
+                         where: ast.AST) -> list[str]:
+        """The inputs of a new op node, cast where torch's default dtype decides its dtype
+        (setup_calls.py); as they are here."""
+        return ids
 
     def check_size(self, meta: Any, where: ast.AST) -> None:
         """Refuse a tensor past the element limits before anything computes it."""

@@ -45,9 +45,11 @@ from engine.snippets.safety import (
     scan,
     short_text,
 )
+from engine.snippets.setup_calls import check_default_kept
 from engine.snippets.statements import ReadWatch
 from engine.snippets.training import ScriptStopped
 from engine.snippets.values import Number, Pending, Ref, Value
+from engine.torch_defaults import restore_default_dtype
 
 __all__ = ["ImportError_", "ReadWatch", "TorchRaised", "import_snippet"]
 
@@ -61,8 +63,11 @@ def import_snippet(text: str, layout: bool = True, watch: ReadWatch | None = Non
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _import(text, layout, watch)
+        doc = _import(text, layout, watch)
+        check_default_kept(doc)  # after torch.set_default_dtype: the graph must not need it
+        return doc
     finally:
+        restore_default_dtype()
         if collecting:
             gc.enable()
 
@@ -109,6 +114,7 @@ _FRAMES = 8000
 
 def _read(tree: ast.Module, reserved: set[str], seed: int, caught: dict[int, Caught],
           layout: bool, watch: ReadWatch | None = None) -> _Importer:
+    restore_default_dtype()  # each reading starts from torch's usual default
     importer = _Importer(reserved, seed, caught)
     importer.watch = watch
     # a snippet's nested call passes through every reading layer (Python frames, no C
