@@ -280,8 +280,6 @@ def _seed_for(node: Node, out: torch.Tensor, warnings: list[str]) -> torch.Tenso
 def _cast_seed(value: Nested, name: str, out: torch.Tensor,
                warnings: list[str]) -> torch.Tensor:
     seed = torch.tensor(value)
-    if seed.is_floating_point() and out.dtype in (torch.float32, torch.float64):
-        return torch.tensor(value, dtype=out.dtype)  # the numbers in the output's precision
     if seed.dtype != out.dtype and not _kept_exactly(seed, out.dtype):
         kind = "integers" if all_integers(value) else str(seed.dtype).replace("torch.", "")
         warnings.append(f"the gradient for {name} was given as {kind}; "

@@ -66,7 +66,7 @@ b = torch.tensor([16777217.0], requires_grad=True)
 ((a - 16777216.0) * (b - 16777216.0 + 1)).sum().backward()
 print(a.grad, b.grad, a.dtype, b.dtype)
 """,
-    'a_gradient_given_in_float64': """import torch
+    'a_gradient_given_as_a_tensor': """import torch
 torch.set_default_dtype(torch.float64)
 x = torch.tensor([1.0, 2.0], requires_grad=True)
 y = x * 3
@@ -85,7 +85,7 @@ reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
 def test_the_reference_really_computes_in_float64(reference: dict[str, dict[str, Any]]) -> None:
     assert reference["creation_after_the_switch"]["grads"]["w"] == [1.0, -16777213.0]
     assert reference["switched_back_to_float32"]["grads"]["a"] == [1.0]
-    assert reference["a_gradient_given_in_float64"]["grads"]["x"] == [
+    assert reference["a_gradient_given_as_a_tensor"]["grads"]["x"] == [
         pytest.approx(0.3, abs=1e-15), 50331651.0]
     assert "only floating-point types" in str(
         reference["an_integer_default_is_torchs_type_error"]["error"])
