@@ -49,6 +49,10 @@ _ALWAYS_TAKEN = {"torch", "F", "nn"}
 
 # what a tensor of a finished training step is told when a graph would use it (training.py)
 STALE = "was computed before the update at line"
+# what a torch.func transform's answer is told when a graph would use it (grad_answers.py)
+TRANSFORM_GRAPH = "carries a graph of its inputs in torch"
+# the marks of numbers that may be computed with, the results keeping the mark
+KEPT_AS_NUMBERS = (STALE, TRANSFORM_GRAPH)
 
 
 # Python's types, named as values (not called): what the name gives in the script
@@ -214,7 +218,7 @@ class ExprReader:
         if not self.grad_enabled:
             return self.computed_constant(op, inputs, params, where)
         stale = next((v.no_graph for v in inputs if isinstance(v, Pending) and v.no_graph
-                      and STALE in v.no_graph), None)
+                      and any(mark in v.no_graph for mark in KEPT_AS_NUMBERS)), None)
         if stale is not None:  # `loss.log10().item()` of a finished training step: numbers
             made = self.computed_constant(op, inputs, params, where)
             if isinstance(made, Pending):

@@ -9,7 +9,7 @@ import warnings
 from collections import ChainMap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -247,7 +247,7 @@ def relabelled(answer: Value, what: str) -> Py:
         if isinstance(v, Py) and isinstance(v.value, dict):
             return Py({k: walk(i) for k, i in v.value.items()})
         if isinstance(v, Py) and isinstance(v.value, GradAnswer):
-            return Py(GradAnswer(v.value.call_number, what))
+            return Py(replace(v.value, what=what))
         return v
     out = walk(answer)
     assert isinstance(out, Py)

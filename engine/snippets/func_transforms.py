@@ -29,7 +29,7 @@ from engine.snippets.func_names import TRANSFORM_MODULES, TRANSFORMS, transform_
 from engine.snippets.func_reading import Transform, dict_keys, relabelled
 from engine.snippets.func_vjp import VjpFunction
 from engine.snippets.func_vmap import VmapDerivativeReader
-from engine.snippets.jacobian_call import answer_of
+from engine.snippets.jacobian_call import answer_of, jacobian_answer
 from engine.snippets.program import GradAnswer
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import error_at, raised_at, short_text
@@ -146,18 +146,19 @@ class FuncTransformReader(VmapDerivativeReader):
     def concrete(self, value: Value, where: ast.AST) -> Any:
         """What a transform returned, used in a computation with no name in between
         (`torch.allclose(grad(f)(x), c)`): read as a use of the named answer is."""
-        self.not_an_answer(value, where)
-        return super().concrete(value, where)
+        return super().concrete(self.answer_used(value, where), where)
 
     def node_of(self, value: Value | None, where: ast.AST | None) -> str:
-        self.not_an_answer(value, where)
-        return super().node_of(value, where)
+        return super().node_of(self.answer_used(value, where), where)
 
-    def not_an_answer(self, value: Value | None, where: ast.AST | None) -> None:
+    def answer_used(self, value: Value | None, where: ast.AST | None) -> Any:
+        """A transform's or torch.autograd.functional's answer used in a computation
+        (`torch.squeeze(jacobian(f, x))`): the numbers torch returned, from the run of the
+        calls so far; AfterBackward where the run cannot tell them."""
         if isinstance(value, Py) and isinstance(value.value, GradAnswer) and \
                 value.value.what.startswith(_ANSWERS):
-            raise AfterBackward(f"reads what {value.value.what} returned",
-                                getattr(where, "lineno", 1), getattr(where, "col_offset", 0) + 1)
+            return self.answer_numbers(value, where or ast.Pass())
+        return value
 
     def training_step(self, stmt: ast.stmt, exc: AfterBackward) -> None:
         if "torch.func" in exc.reason or "forward_ad" in exc.reason:
@@ -195,10 +196,8 @@ class FuncTransformReader(VmapDerivativeReader):
             return relabelled(answer, what)
         self.add_call(calls.jacobian(outputs, inputs, tuple_inputs=tuple_inputs,
                                      tuple_outputs=tuple_outputs), node)
-        one = Py(GradAnswer(len(self.program), what))
-        row = Py(dict.fromkeys(keys, one)) if keys is not None else \
-            Py(tuple(one for _ in inputs)) if tuple_inputs else one
-        result = Py(tuple(row for _ in outputs)) if tuple_outputs else row
+        result = jacobian_answer(len(self.program), what, outputs, inputs, tuple_inputs,
+                                 tuple_outputs, keys)
         if t.name == "grad_and_value":
             value = returned if not t.has_aux else Py((returned, aux))
             return Py((result, value))

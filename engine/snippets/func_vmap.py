@@ -24,9 +24,9 @@ import torch
 from engine import calls
 from engine.autograd_functional import too_large
 from engine.snippets.func_functions import transforms_named
-from engine.snippets.func_reading import Transform, dict_keys, relabelled
+from engine.snippets.func_reading import Transform, dict_keys
 from engine.snippets.func_vjp import VjpVmapReader
-from engine.snippets.program import GradAnswer
+from engine.snippets.jacobian_call import jacobian_answer
 from engine.snippets.safety import error_at
 from engine.snippets.tables import dtype_name
 from engine.snippets.values import Pending, Py, Ref, Value
@@ -94,11 +94,8 @@ class VmapDerivativeReader(VjpVmapReader):
         tuple_inputs = isinstance(inner.argnums, tuple) or keys is not None
         self.add_call(calls.jacobian(outputs, inputs, tuple_inputs=tuple_inputs,
                                      tuple_outputs=tuple_outputs), node)
-        one = Py(GradAnswer(len(self.program), "torch.func.vmap"))
-        row = Py(dict.fromkeys(keys, one)) if keys is not None else \
-            Py(tuple(one for _ in inputs)) if tuple_inputs else one
-        result = relabelled(Py(tuple(row for _ in outputs)) if tuple_outputs else row,
-                            "torch.func.vmap")
+        result = jacobian_answer(len(self.program), "torch.func.vmap", outputs, inputs,
+                                 tuple_inputs, tuple_outputs, keys)
         aux_value = self.vmap_stacked(aux, node) if inner.has_aux else None
         if inner.name == "grad_and_value":  # (gradients, f's value), with its aux
             out = Ref(outputs[0])

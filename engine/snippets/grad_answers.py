@@ -9,11 +9,14 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 import torch
 
+from engine.calls import Call
 from engine.snippets.caught import CaughtCalls
+from engine.snippets.expressions import TRANSFORM_GRAPH
 from engine.snippets.pyexpr import AfterBackward
-from engine.snippets.values import Py, Value
+from engine.snippets.values import Py, Ref, Value
 
 
 @dataclass(frozen=True)
@@ -27,14 +30,23 @@ class GradAnswer:
     # read in: once the run knows it, a computation with it reads its numbers (training.py)
     input_id: str | None = None
     step: int = 0
+    # a jacobian's block (output id, input id), or the place in what torch.autograd.functional
+    # returned ((1, 0): the product's first tensor): where the run's numbers are
+    part: tuple[Any, ...] | None = None
+
+    def key(self) -> Any:
+        """Where this answer's numbers are among its call's (training.py's step answers)."""
+        return self.input_id if self.part is None else self.part
 
 
 class GradAnswers(CaughtCalls):
+    program: list[Call]  # the calls read so far (program.py)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # call number → input id → what that torch.autograd.grad call returned, while a
         # statement is read with the numbers of the run (training.py)
-        self.known_answers: dict[int, dict[str, torch.Tensor | None]] | None = None
+        self.known_answers: dict[int, dict[Any, torch.Tensor | None]] | None = None
 
     def lookup(self, node: ast.Name) -> Value:
         value = super().lookup(node)
@@ -80,18 +92,34 @@ class GradAnswers(CaughtCalls):
             self.answers_here(where)
         known = answers.get(answer.call_number) if isinstance(answer, GradAnswer) and \
             answers is not None and answer.step == self.answer_step() else None
-        if known is None or answer is None or answer.input_id not in known:
+        if known is None or answer is None or answer.key() not in known:
             raise AfterBackward(f"reads what {answer_of(value)} returned",
                                 getattr(where, "lineno", 1),
                                 getattr(where, "col_offset", 0) + 1)
-        numbers = known[answer.input_id]
-        return Py(None) if numbers is None else self.from_tensor(numbers.clone(), where)
+        numbers = known[answer.key()]
+        if numbers is None:
+            return Py(None)
+        made = self.from_tensor(numbers.clone(), where)
+        if answer.what.startswith("torch.func") and self.answer_has_graph(answer):
+            made.no_graph = (f"what {answer.what} returned {TRANSFORM_GRAPH}, which Gradflow "
+                             "does not read: it computes with its numbers only; take it out "
+                             "of the graph (.detach()) or differentiate with "
+                             "torch.autograd.grad(..., create_graph=True)")
+        return made
+
+    def answer_has_graph(self, answer: GradAnswer) -> bool:
+        """Whether torch's answer of a torch.func transform has a graph: a tensor its f
+        computes with requires grad (the transform gives its answer that tensor's graph)."""
+        call = self.program[answer.call_number - 1]
+        reached = set(call.outputs).union(*(nx.ancestors(self.doc.graph, o)
+                                            for o in call.outputs))
+        return any(self.is_grad_leaf(Ref(i)) for i in reached)
 
     def answer_step(self) -> int:
         """The training step being read (training.py counts them)."""
         return 0
 
-    def answers_here(self, where: ast.AST) -> dict[int, dict[str, torch.Tensor | None]] | None:
+    def answers_here(self, where: ast.AST) -> dict[int, dict[Any, torch.Tensor | None]] | None:
         """What this step's torch.autograd.grad calls returned, from a run of the document
         built so far (training.py), or None where it cannot be read here."""
         return None

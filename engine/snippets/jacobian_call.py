@@ -13,6 +13,7 @@ The engine computes J with torch's own function on the graph (engine/pure_forwar
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
@@ -115,9 +116,8 @@ class JacobianReader(GradCallReader):
         self.add_call(calls.jacobian(outputs, inputs, tuple_inputs=tuple_inputs,
                                      tuple_outputs=tuple_outputs), node)
         # nested as torch nests its answer, so `jx, jy = jacobian(f, (x, y))` unpacks
-        answer = Py(GradAnswer(len(self.program), JACOBIAN_ANSWER))
-        row = Py(tuple(answer for _ in inputs)) if tuple_inputs else answer
-        return Py(tuple(row for _ in outputs)) if tuple_outputs else row
+        return jacobian_answer(len(self.program), JACOBIAN_ANSWER, outputs, inputs,
+                               tuple_inputs, tuple_outputs)
 
     def _vectors(self, function: str, given: ast.expr | None, outputs: int, inputs: int,
                  as_tuple: bool, node: ast.Call) -> list[Any] | None:
@@ -220,16 +220,34 @@ class JacobianReader(GradCallReader):
 def answer_of(function: str, number: int, inputs: int, outputs: int, tuple_inputs: bool,
               tuple_outputs: bool) -> Value:
     """What the snippet gets back, nested as torch nests it (so `out, g = vjp(f, x, v)`
-    unpacks): (f(inputs), the product) for vjp, jvp, vhp and hvp, H for hessian."""
-    answer = Py(GradAnswer(number, f"torch.autograd.functional.{function}"))
+    unpacks): (f(inputs), the product) for vjp, jvp, vhp and hvp, H for hessian. Each
+    answer knows its place in torch's nesting (its part), where the run's numbers are."""
+    def answer(part: tuple[int, ...]) -> Value:
+        return Py(GradAnswer(number, f"torch.autograd.functional.{function}", part=part))
 
-    def nest(count: int, as_tuple: bool, item: Value = answer) -> Value:
-        return Py(tuple(item for _ in range(count))) if as_tuple else item
+    def nest(count: int, as_tuple: bool, part: tuple[int, ...],
+             item: Callable[[tuple[int, ...]], Value] = answer) -> Value:
+        return Py(tuple(item((*part, k)) for k in range(count))) if as_tuple else item(part)
 
     if function == "hessian":
-        return nest(inputs, tuple_inputs, nest(inputs, tuple_inputs))
-    product = nest(outputs, tuple_outputs) if function == "jvp" else nest(inputs, tuple_inputs)
-    return Py((nest(outputs, tuple_outputs), product))
+        return nest(inputs, tuple_inputs, (), lambda p: nest(inputs, tuple_inputs, p))
+    product = nest(outputs, tuple_outputs, (1,)) if function == "jvp" else \
+        nest(inputs, tuple_inputs, (1,))
+    return Py((nest(outputs, tuple_outputs, (0,)), product))
+
+
+def jacobian_answer(number: int, what: str, outputs: list[str], inputs: list[str],
+                    tuple_inputs: bool, tuple_outputs: bool,
+                    keys: list[str] | None = None) -> Value:
+    """A jacobian call's answer nested as torch nests it: a tuple per output when f returns
+    a tuple, in it a tuple per input (or a dict by name) when the inputs are several; each
+    block knows its (output, input), where the run's numbers are."""
+    def row(out: str) -> Value:
+        blocks = [Py(GradAnswer(number, what, part=(out, i))) for i in inputs]
+        if keys is not None:
+            return Py(dict(zip(keys, blocks, strict=True)))
+        return Py(tuple(blocks)) if tuple_inputs else blocks[0]
+    return Py(tuple(row(o) for o in outputs)) if tuple_outputs else row(outputs[0])
 
 
 def _tuple_items(value: Value) -> list[Value] | None:

@@ -274,8 +274,8 @@ class ProgramReader(GradAnswers):
                     if isinstance(name, ast.Name):
                         self.env[name.id] = Py(GradAnswer(len(self.program), what))
             return
-        if ("reads .grad after" in exc.reason or "reads what torch.autograd.grad" in
-                exc.reason) and self.computed_from_grads(stmt):
+        if ("reads .grad after" in exc.reason or "reads what " in exc.reason) and \
+                self.computed_from_grads(stmt):
             return  # `n = p.grad.norm()`: a new tensor of the numbers torch gives there
         if self.only_displayed(stmt, JACOBIAN_ANSWER in exc.reason):
             return

@@ -33,6 +33,7 @@ from engine.snippets.program import TRAINING_STEP
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, short_text
 from engine.snippets.values import Pending, Ref, Value
+from engine.trace import CallResult
 
 
 @dataclass
@@ -65,7 +66,7 @@ class TrainingReader(DataUpdates):
         self.resets_since: list[Call] = []  # calls of the steps after it: .grad resets only
         self.update_lines: list[int] = []
         # what this step's torch.autograd.grad calls returned, by call number (grads_here)
-        self.step_answers: dict[int, dict[str, torch.Tensor | None]] = {}
+        self.step_answers: dict[int, dict[Any, torch.Tensor | None]] = {}
         self.answers_at = 0  # the calls the program had when step_answers was made
         self.backward: Any = None  # reader.py: the first backward of the step being read
         self.calls_ran_while_read = 0  # calls read as a step to keep within CALLS (make_room)
@@ -153,7 +154,7 @@ class TrainingReader(DataUpdates):
         finally:
             self.making_room = False
 
-    def answers_here(self, where: ast.AST) -> dict[int, dict[str, torch.Tensor | None]] | None:
+    def answers_here(self, where: ast.AST) -> dict[int, dict[Any, torch.Tensor | None]] | None:
         if self.not_trainable(where) is not None or not self.program:
             return None
         if self.answers_at != len(self.program):  # a call was added since: run again
@@ -191,8 +192,8 @@ class TrainingReader(DataUpdates):
                 raise ScriptStopped()  # a call raised: the script stops there, torch's error
             self.step_ran(twin, result)
             grads = dict(result.leaf_grads)
-            self.step_answers = {number: dict(call.results) for number, call in enumerate(
-                result.calls, start=1) if call.results}
+            self.step_answers = {number: answers for number, call in enumerate(
+                result.calls, start=1) if (answers := call_answers(call))}
             self.answers_at = len(self.program)
         self.step_grads = grads
         return {**grads, **self.grad_updates}  # clipped in place by torch
@@ -371,3 +372,20 @@ class ScriptStopped(Exception):  # noqa: N818 - a stop, not an error
 
 
 __all__ = ["TRAINING_LOOP", "ScriptStopped", "TrainingReader"]
+
+
+def call_answers(call: CallResult) -> dict[Any, torch.Tensor | None]:
+    """What one call returned, by each answer's key (GradAnswer.key): autograd.grad's by
+    input id, a jacobian's blocks by (output id, input id), what torch.autograd.functional
+    returned by its place in torch's nesting."""
+    found: dict[Any, torch.Tensor | None] = {**call.results, **call.jacobian}
+
+    def walk(item: Any, part: tuple[int, ...]) -> None:
+        if isinstance(item, tuple | list):
+            for k, inner in enumerate(item):
+                walk(inner, (*part, k))
+        elif isinstance(item, torch.Tensor):
+            found[part] = item
+    if call.answer is not None:
+        walk(call.answer, ())
+    return found

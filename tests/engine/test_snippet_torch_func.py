@@ -282,9 +282,9 @@ def test_errors_torch_raises_are_its_own_words(reference: dict[str, dict[str, An
      "torch.func.vmap(torch.func.hessian(...)) is not read"),
     ("import torch\nfrom torch.func import hessian\nx = torch.ones(2)\n"
      "H = hessian(lambda t: t ** 2)(x)\n", 4, 5, "one 0-dim output"),
-    ("import torch\nfrom torch.func import grad\nx = torch.ones(2)\n"
+    ("import torch\nfrom torch.func import grad\nx = torch.ones(2, requires_grad=True)\n"
      "g = grad(lambda t: t.sum())(x)\n(x * g).sum().backward()\n", 5, 1,
-     "computes with what a torch.func"),
+     "returned carries a graph of its inputs in torch"),
     ("import torch\nfrom torch.func import vmap\nxs = torch.ones(3, 2)\n"
      "ys = vmap(torch.sin, in_dims=1)(xs)\n", 4, 6, "in_dims of 0 or None"),
     ("import torch\nfrom torch.func import jacrev\nx = torch.ones(2)\n"
