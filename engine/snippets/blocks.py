@@ -24,7 +24,8 @@ GRAD_MODES = {"torch.no_grad": False, "torch.enable_grad": True,
 _EXCEPTIONS = {"Exception": Exception, "RuntimeError": RuntimeError, "TypeError": TypeError,
                "ValueError": ValueError, "IndexError": IndexError,
                "AttributeError": AttributeError, "ZeroDivisionError": ZeroDivisionError,
-               "AssertionError": AssertionError}
+               "AssertionError": AssertionError, "KeyError": KeyError,
+               "NotImplementedError": NotImplementedError}
 
 ANOMALY_MODES = ("torch.autograd.set_detect_anomaly", "torch.autograd.detect_anomaly",
                  "torch.autograd.anomaly_mode.set_detect_anomaly",
@@ -62,6 +63,20 @@ class BlockReader(SetupCalls):
         if stmt.msg is None:
             raise raised_at(stmt, AssertionError())
         raise raised_at(stmt, AssertionError(self.text_of(stmt.msg)))
+
+    def raise_statement(self, stmt: ast.Raise) -> None:
+        """`raise ValueError("...")` reached (an input check whose condition held): the
+        script stops there with that error, as Python does; an except around it takes it."""
+        made = stmt.exc
+        kind = made.func if isinstance(made, ast.Call) else made
+        if not isinstance(kind, ast.Name) or kind.id not in _EXCEPTIONS or \
+                kind.id in self.env or isinstance(made, ast.Call) and (made.keywords or any(
+                    isinstance(a, ast.Starred) for a in made.args)):
+            raise error_at(stmt, f"{short_text(stmt)} is read with one of Python's errors "
+                                 f"({', '.join(_EXCEPTIONS)}) and its message: "
+                                 "raise ValueError('...')")
+        args = made.args if isinstance(made, ast.Call) else []
+        raise raised_at(stmt, _EXCEPTIONS[kind.id](*(self.text_of(a) for a in args)))
 
     def other_expr(self, node: ast.expr) -> Value:
         if isinstance(node, ast.JoinedStr):  # f"fc{i}": a name, a key, a message

@@ -99,6 +99,11 @@ OUTSIDE_LIBRARIES = {
     "functools": "functools (reduce, caches, wraps) works on functions instead of computing, "
                  "outside the computation Gradflow reads (of it, partial is read); call the "
                  "function with all its arguments written out",
+    "typing": "type hints (typing) are read as nothing, as Python runs them: Gradflow reads the "
+              "code without its annotations; this use of typing is outside the computation "
+              "Gradflow reads; remove it",
+    "statistics": "statistics computes on Python lists, outside the computation Gradflow "
+                  "reads; compute it with torch (x.mean(), x.median())",
     "os": "the operating system (os: files, folders, the environment) is outside the "
           "computation Gradflow reads; remove the line",
     "sys": "the interpreter itself (sys: arguments, paths, exit) is outside the computation "

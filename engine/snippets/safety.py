@@ -50,7 +50,8 @@ BUILTINS = frozenset({
     "tuple",
     "isinstance", "type", "RuntimeError", "Exception", "ValueError", "TypeError", "range",
     "min", "max", "sum", "enumerate", "zip", "display", "reversed", "AttributeError",
-    "IndexError", "ZeroDivisionError", "vars", "super", "filter", "map", "any", "all",
+    "IndexError", "ZeroDivisionError", "AssertionError", "KeyError", "NotImplementedError",
+    "vars", "super", "filter", "map", "any", "all",
     "sorted", "divmod", "pow", "set", "chr", "ord", "hex", "bin", "oct", "format", "getattr",
     "hasattr", "setattr", "breakpoint", "Warning", "UserWarning", "DeprecationWarning",
     "FutureWarning", "RuntimeWarning",
@@ -64,7 +65,6 @@ _REFUSED: dict[type, tuple[str, str]] = {
     ast.AsyncFor: ("async for-loops", "use a plain for-loop"),
     ast.AsyncFunctionDef: ("async functions", "use a plain def"),
     ast.AsyncWith: ("with-blocks", "remove the with-statement"),
-    ast.Raise: ("raise statements", "remove it"),
     ast.Await: ("await", "remove it"),
     ast.YieldFrom: ("generators (yield from)", "a generator is outside the computation "
                     "Gradflow reads; make the tensors it would give with torch.tensor(...)"),
@@ -119,13 +119,23 @@ def parse(text: str) -> ast.Module:
     for node in ast.walk(tree):  # t._grad is the tensor's .grad itself (torch's own alias)
         if isinstance(node, ast.Attribute) and node.attr == "_grad":
             node.attr = "grad"
-        # m.__class__.__name__ is type(m).__name__: the class is read by name only
-        if isinstance(node, ast.Attribute) and node.attr == "__name__" and isinstance(
-                node.value, ast.Attribute) and node.value.attr == "__class__":
-            node.value = ast.copy_location(ast.Call(
-                func=ast.copy_location(ast.Name("type", ast.Load()), node.value),
-                args=[node.value.value], keywords=[]), node.value)
+        # m.__class__ is type(m) (and m.__class__.__name__ is type(m).__name__)
+        for field, inner in ast.iter_fields(node):
+            if isinstance(inner, list):
+                inner[:] = [_type_of(item) for item in inner]
+            elif isinstance(inner, ast.AST):
+                setattr(node, field, _type_of(inner))
     return tree
+
+
+def _type_of(node: ast.AST) -> ast.AST:
+    """`m.__class__` read as `type(m)`, which the reader knows; any other node as it is."""
+    if isinstance(node, ast.Attribute) and node.attr == "__class__" and \
+            isinstance(node.ctx, ast.Load):
+        return ast.copy_location(ast.Call(func=ast.copy_location(ast.Name("type", ast.Load()),
+                                                                 node),
+                                          args=[node.value], keywords=[]), node)
+    return node
 
 
 def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
@@ -280,6 +290,7 @@ def _refusal(node: ast.AST, defined: set[str]) -> str | None:
         # a name nothing defines: Python's NameError where the script reaches it
         # (expressions.py), as a sketch that names its `model` or `epochs` raises
     elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and \
+            not node.attr.startswith("_saved_") and \
             node.attr != "__init__" and not (  # super().__init__(): read only in that form
                 node.attr == "__name__" and isinstance(node.ctx, ast.Load)):  # a name
         return f"the attribute {node.attr} reaches outside torch; use torch's public functions"

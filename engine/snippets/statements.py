@@ -64,6 +64,13 @@ class StatementRunner(DisplayLines):
             # after the backward call and only reporting on .grad (print, if x.grad is
             # None: ...): the run shows every .grad, and nothing here changes them
 
+    def environment_setting(self, stmt: ast.Assign) -> bool:
+        """`os.environ["KMP_DUPLICATE_LIB_OK"] = "TRUE"` (a library's switch, set before it
+        loads): a string into the environment changes no number Gradflow computes."""
+        return len(stmt.targets) == 1 and _environment_key(stmt.targets[0]) and \
+            isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str) and \
+            self.module_path(stmt.targets[0].value) == "os.environ"  # type: ignore[attr-defined]
+
     def one_statement(self, stmt: ast.stmt) -> None:
         self.statements_run += 1
         watch = self.watch
@@ -86,6 +93,8 @@ class StatementRunner(DisplayLines):
                 assert isinstance(target, ast.Name)
                 self.modules[target.id] = self.modules[stmt.value.id]
                 self.env.pop(target.id, None)
+        elif isinstance(stmt, ast.Assign) and self.environment_setting(stmt):
+            pass  # os.environ["KMP_DUPLICATE_LIB_OK"] = "TRUE": no number changes
         elif isinstance(stmt, ast.Assign) and _backward_call(stmt.value) and all(
                 isinstance(t, ast.Name) for t in stmt.targets):
             self.expression_statement(stmt.value)  # `r = loss.backward()`: the call,
@@ -123,6 +132,8 @@ class StatementRunner(DisplayLines):
             self.try_block(stmt)
         elif isinstance(stmt, ast.Assert):
             self.assert_statement(stmt)
+        elif isinstance(stmt, ast.Raise):
+            self.raise_statement(stmt)
         elif isinstance(stmt, ast.Delete):
             for target in stmt.targets:
                 self.delete(target)
@@ -354,6 +365,13 @@ class StatementRunner(DisplayLines):
 
 
 _GRAD_CHANGING_CALLS = ("backward", "zero_", "zero_grad", "step", "grad")
+
+
+def _environment_key(target: ast.expr) -> bool:
+    """`os.environ["NAME"]` as an assignment's target."""
+    return isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) \
+        and target.value.attr == "environ" and isinstance(target.slice, ast.Constant) \
+        and isinstance(target.slice.value, str)
 
 
 def _changes_gradients(stmt: ast.stmt) -> bool:

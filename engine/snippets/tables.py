@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import warnings
 from typing import Any
 
 import torch
@@ -94,7 +95,8 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
 KEYWORD_ALIASES = {"keepdims": "keepdim", "axis": "dim"}
 
 CREATION = ("tensor", "Tensor", "ones", "zeros", "full", "arange", "linspace", "eye",
-            "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like", "empty")
+            "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like", "empty",
+            "range")
 
 
 _FOLD = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
@@ -183,6 +185,16 @@ def create(fn: str, args: list[Any], kwargs: dict[str, Any], like: torch.Tensor 
         return torch.full(shape, fill, **_options(kwargs, fn))
     if fn == "arange":
         return _arange(args, kwargs)
+    if fn == "range":  # torch 0.x's, kept deprecated: the end included, floats by default
+        if not 2 <= len(args) <= 3 or not all(isinstance(a, int | float) for a in args) or \
+                len(args) == 3 and args[2] == 0:
+            raise CreationError("torch.range needs start, end and a step that is not 0: "
+                                "torch.range(1, 4)")
+        _count((max(0, math.floor((args[1] - args[0]) / (args[2] if len(args) == 3 else 1))
+                    + 1),))
+        with warnings.catch_warnings():  # its deprecation warning, which the script prints
+            warnings.simplefilter("ignore")
+            return torch.range(*args, **_options(kwargs, fn))
     if fn == "linspace":
         if "steps" in kwargs:
             args = [*args, kwargs.pop("steps")]
