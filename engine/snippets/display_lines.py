@@ -13,6 +13,7 @@ import builtins
 import torch
 
 from engine.snippets.generators import GeneratorReader
+from engine.snippets.grad_reads import grad_holder, zeroes
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, TorchRaised, raised_at
 from engine.snippets.values import Function, Pending, Py, Ref
@@ -158,14 +159,9 @@ class DisplayLines(GeneratorReader):
 
 
 def _zeroes_grad(call: ast.expr) -> bool:
-    """`x.grad.zero_()` or `x.grad.data.zero_()`, which the program reads as a call."""
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-            and call.func.attr == "zero_"):
-        return False
-    held = call.func.value
-    if isinstance(held, ast.Attribute) and held.attr == "data":
-        held = held.value
-    return isinstance(held, ast.Attribute) and held.attr == "grad"
+    """`x.grad.zero_()` or `x.grad.data.fill_(0)`, which the program reads as a call."""
+    return isinstance(call, ast.Call) and zeroes(call) and isinstance(call.func, ast.Attribute) \
+        and grad_holder(call.func.value) is not None
 
 
 # the expressions with names of their own

@@ -91,10 +91,13 @@ class ExprReader:
 
     # ---- names ------------------------------------------------------------------------
     def unique(self, base: str, *, avoid_reserved: bool = True) -> str:
+        def used(name: str) -> bool:  # the document's names too: a training step keeps some
+            return name in self.taken or self.doc.node_by_name(name) is not None or (
+                avoid_reserved and name in self.reserved)
         name, i = base, self.suffix.get(base, 2)
-        if name in self.taken or (avoid_reserved and name in self.reserved):
+        if used(name):
             name = f"{base}_{i}"
-            while name in self.taken or (avoid_reserved and name in self.reserved):
+            while used(name):
                 i += 1
                 name = f"{base}_{i}"
             self.suffix[base] = i + 1  # a loop naming y, y_2, y_3... stays linear

@@ -24,6 +24,17 @@ def grad_holder(node: ast.expr) -> ast.expr | None:
     return None
 
 
+def zeroes(call: ast.Call) -> bool:
+    """`t.zero_()`, or `t.fill_(0)`, which fills it with the same zeros."""
+    if not isinstance(call.func, ast.Attribute) or call.keywords:
+        return False
+    if call.func.attr == "zero_":
+        return not call.args
+    return call.func.attr == "fill_" and len(call.args) == 1 and \
+        isinstance(call.args[0], ast.Constant) and type(call.args[0].value) in (int, float) \
+        and call.args[0].value == 0
+
+
 def reads_grad_only_as_seed(stmt: ast.stmt,
                             module_path: Callable[[ast.expr], str | None]) -> bool:
     """`y.backward(x.grad)`, `torch.autograd.backward(y, w.grad * 2)`: a backward whose

@@ -29,6 +29,7 @@ from engine.snippets.grad_reads import (
     only_reads,
     only_reports,
     plain_names,
+    zeroes,
 )
 from engine.snippets.module_kinds import parameters_of
 from engine.snippets.pyexpr import AfterBackward
@@ -150,12 +151,12 @@ class ProgramReader(GradAnswers):
             raise error_at(node, f"{short_text(node)} changes .data in place: that is a training "
                                  "step, outside the computation Gradflow reads")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr == "zero_" and not node.args and not node.keywords:
+                and zeroes(node):
             holder = grad_holder(node.func.value)
             if holder is not None:
                 # `x.grad.data.zero_()` with no grad fails at .data, as torch words it
                 missing = "data" if isinstance(node.func.value, ast.Attribute) \
-                    and node.func.value.attr == "data" else "zero_"
+                    and node.func.value.attr == "data" else node.func.attr
                 self.zero_grad_of(holder, node, set_to_none=False, missing=missing)
                 return
         super().expression_statement(node)

@@ -362,7 +362,9 @@ class _Importer(GradAliases, GradFns, MemoryWrites, ModuleGradHooks, GradcheckRe
                 continue  # `F = torch.ones(2)` keeps the F_ it was given (expressions.py)
             named.add(node.id)
             if node.name != name:
-                holder = self.holders.get(name)
+                # whichever node has the name now (holders may not follow a node renamed
+                # by a training step)
+                holder = next((n.id for n in self.doc.nodes() if n.name == name), None)
                 if holder is not None:
                     self.rename(holder, self.unique(name))
                 self.rename(node.id, name)

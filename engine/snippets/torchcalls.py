@@ -8,6 +8,7 @@ torch into tensors of numbers (`creation`, in tensor_creation.py, the base of th
 from __future__ import annotations
 
 import ast
+from collections import ChainMap
 from typing import Any
 
 import torch
@@ -93,12 +94,16 @@ class TorchCallReader(CreationReader):
         """Every name bound to `old` now names `new` (t.requires_grad_() changes t itself),
         and so does every list, tuple or dict holding it."""
         seen: set[int] = set()
-        for name, bound in list(self.env.items()):
-            if same_tensor(bound, old):
-                self.env[name] = new
-                self.claim(self.node_of(new, where), name)
-            elif isinstance(bound, Py):
-                swap_held(bound, lambda held: same_tensor(held, old), new, seen)
+        # a function's names and the script's: a tensor given as an argument is the
+        # caller's tensor too (pde_loss(net, points) setting points.requires_grad)
+        scopes = self.env.maps if isinstance(self.env, ChainMap) else [self.env]
+        for scope in scopes:
+            for name, bound in list(scope.items()):
+                if same_tensor(bound, old):
+                    scope[name] = new
+                    self.claim(self.node_of(new, where), name)
+                elif isinstance(bound, Py):
+                    swap_held(bound, lambda held: same_tensor(held, old), new, seen)
         return new
 
     def flags_changed(self) -> None:
