@@ -211,7 +211,7 @@ def test_the_reference_reads_real_nodes(reference: dict[str, Any]) -> None:
     ("custom_function_graph", "line 11, column 5", "a custom autograd.Function"),
     ("hook_on_a_node", "line 4, column 1", "a hook on a backward node"),
     ("metadata_of_a_node", "line 4, column 5", ".metadata of a backward node is not read"),
-    ("saved_tensor_of_a_node", "line 4, column 5", "the attribute _saved_self"),
+    ("saved_tensor_of_a_node", "line 4, column 5", "._saved_self of a backward node is not read"),
     ("transposed_by_t", "line 4, column 5", "the graph reaches A.t() (read as transpose)"),
     ("linear_without_bias", "line 4, column 7", "(read as transpose)"),
     ("three_tensors_in_one_cat", "line 4, column 5", "torch.cat([a, a * 2, a * 3]) (read as cat)"),
