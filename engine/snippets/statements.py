@@ -200,12 +200,22 @@ class StatementRunner(DisplayLines):
 
     def parameter_assign(self, target: ast.Attribute, value: Value) -> bool:
         """`layer.weight = nn.Parameter(...)`: the layer computes with the new leaf from here
-        on; a plain tensor there is torch's TypeError. False when target is no parameter."""
+        on; a plain tensor there is torch's TypeError. `model.lmbda = nn.Parameter(...)` (a
+        PINN's unknown coefficient) is a new parameter of the model, in its parameters()
+        first, as torch files it. False when target is no parameter."""
         owner = self.expr(target.value)
         module = owner.value if isinstance(owner, Py) and isinstance(owner.value, Module) \
             else None
-        if module is None or module.cls is not None or target.attr not in module.params:
+        if module is None or module.cls is not None:
             return False
+        if target.attr not in module.params:  # a new parameter, as torch's __setattr__ files it
+            if not (isinstance(value, Pending) and id(value) in self.parameter_ids) or \
+                    target.attr in module.names or not target.attr.isidentifier():
+                return False
+            value.name = value.name or self.unique(
+                f"{module.bound}_{target.attr}" if module.bound else target.attr)
+            module.params[target.attr] = value
+            return True
         if not (isinstance(value, Pending) and id(value) in self.parameter_ids):
             given = torch.typename(self.concrete(value, target)) if isinstance(
                 value, Pending | Ref) else type(getattr(value, "value", value)).__name__

@@ -3,7 +3,8 @@
 a finished training step reads only its shape (a PINN's grad_outputs); and a tensor whose
 requires_grad a function sets on its argument is the caller's tensor too, also when an
 earlier computation used it without grad (the caller's name then holds the new leaf, whose
-.grad the later backward calls add to)."""
+.grad the later backward calls add to); `model.lmbda = nn.Parameter(...)` on a torch model
+is a new parameter of it (a PINN's unknown coefficient), first in its parameters()."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from snippet_agreement import agreement_tests
+from test_corpus import engine_side
 
 SNIPPETS = {
     'a_grad_filled_with_zeros': """import torch
@@ -56,6 +58,20 @@ for i in range(2):
     loss.backward()
 print(pts.grad, w.grad)
 """,
+    'a_new_parameter_given_to_a_model': """import torch
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+model.lmbda = torch.nn.Parameter(torch.tensor([6.0]))
+optim = torch.optim.SGD(model.parameters(), lr=0.01)
+print([n for n, p in model.named_parameters()])
+x = torch.tensor([[1.0, 2.0], [0.5, -1.0]])
+for i in range(3):
+    optim.zero_grad()
+    loss = ((model(x) * model.lmbda - 1) ** 2).mean()
+    loss.backward()
+    optim.step()
+print(model.lmbda, model.lmbda.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -68,3 +84,5 @@ def test_the_reference_really_computes_what_is_compared(
     pts = reference["an_argument_made_to_require_grad_inside_a_function"]["grads"]["pts"]
     assert pts[0] == pytest.approx(0.0) and pts[-1] != 0.0
     assert reference["ones_like_of_a_finished_step"]["error"] is None
+    ours = engine_side(SNIPPETS["a_new_parameter_given_to_a_model"])["grads"]
+    assert ours["model_lmbda"][0] != 0.0  # named as the model's own parameter
