@@ -21,7 +21,8 @@ from engine.snippets.values import Pending, Ref, Value
 # In-place methods on `w.data` an update step uses, computed by torch on the numbers.
 _DATA_METHODS = frozenset({"sub_", "add_", "mul_", "div_", "copy_", "zero_", "fill_",
                            "clamp_", "clamp_min_", "clamp_max_", "addcmul_", "addcdiv_",
-                           "neg_", "abs_", "pow_", "sqrt_", "exp_", "lerp_", "sign_"})
+                           "neg_", "abs_", "pow_", "sqrt_", "exp_", "lerp_", "sign_",
+                           "sigmoid_", "tanh_", "relu_", "log_", "square_", "reciprocal_"})
 _RANDOM_DATA_METHODS = frozenset({"normal_", "uniform_"})
 # of those, the ones on a leaf itself under torch.no_grad() that no other reading takes
 _LEAF_METHODS = frozenset({"clamp_", "clamp_min_", "clamp_max_", "addcmul_", "addcdiv_",

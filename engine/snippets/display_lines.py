@@ -13,7 +13,7 @@ import builtins
 import torch
 
 from engine.snippets.generators import GeneratorReader
-from engine.snippets.grad_reads import grad_holder, zeroes
+from engine.snippets.grad_reads import zeroes_grad
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, TorchRaised, raised_at
 from engine.snippets.values import Function, Pending, Py, Ref
@@ -49,7 +49,7 @@ class DisplayLines(GeneratorReader):
             # a bare `vars(layer)` or `dir(z)` in a notebook shows attributes: a display too
             self.names_defined(node.args)
             for call in self.calls_with_effects(node.args):
-                if _zeroes_grad(call):  # print(x.grad.zero_()): the call of its own line
+                if zeroes_grad(call):  # print(x.grad.zero_()): the call of its own line
                     self.expression_statement(call)
                 else:
                     self.expr(call)
@@ -156,12 +156,6 @@ class DisplayLines(GeneratorReader):
             return True  # print(c.zero_()): the tensor changes in place, then is shown
         return name.rsplit(".", 1)[-1] in _RANDOM_DRAWS or (
             isinstance(func, ast.Attribute) and func.attr in _MAY_RAISE and not call.args)
-
-
-def _zeroes_grad(call: ast.expr) -> bool:
-    """`x.grad.zero_()` or `x.grad.data.fill_(0)`, which the program reads as a call."""
-    return isinstance(call, ast.Call) and zeroes(call) and isinstance(call.func, ast.Attribute) \
-        and grad_holder(call.func.value) is not None
 
 
 # the expressions with names of their own

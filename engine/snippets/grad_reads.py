@@ -35,6 +35,12 @@ def zeroes(call: ast.Call) -> bool:
         and call.args[0].value == 0
 
 
+def zeroes_grad(call: ast.expr) -> bool:
+    """`x.grad.zero_()` or `x.grad.data.fill_(0)`, which the program reads as a call."""
+    return isinstance(call, ast.Call) and zeroes(call) and isinstance(call.func, ast.Attribute) \
+        and grad_holder(call.func.value) is not None
+
+
 def reads_grad_only_as_seed(stmt: ast.stmt,
                             module_path: Callable[[ast.expr], str | None]) -> bool:
     """`y.backward(x.grad)`, `torch.autograd.backward(y, w.grad * 2)`: a backward whose

@@ -22,6 +22,7 @@ from engine.limits import SNIPPET_STATEMENTS
 from engine.snippets.display_lines import DisplayLines
 from engine.snippets.expressions import STALE
 from engine.snippets.functions import LoopBreak, LoopContinue
+from engine.snippets.grad_reads import zeroes_grad
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import (
     ImportError_,
@@ -95,6 +96,12 @@ class StatementRunner(DisplayLines):
                 self.env.pop(target.id, None)
         elif isinstance(stmt, ast.Assign) and self.environment_setting(stmt):
             pass  # os.environ["KMP_DUPLICATE_LIB_OK"] = "TRUE": no number changes
+        elif isinstance(stmt, ast.Assign) and zeroes_grad(stmt.value):
+            self.expression_statement(stmt.value)  # `_ = x.grad.zero_()`: the call, and the
+            assert isinstance(stmt.value, ast.Call)  # .grad it returns bound to the names
+            assert isinstance(stmt.value.func, ast.Attribute)
+            self.statement(ast.copy_location(ast.Assign(
+                targets=stmt.targets, value=stmt.value.func.value), stmt))
         elif isinstance(stmt, ast.Assign) and _backward_call(stmt.value) and all(
                 isinstance(t, ast.Name) for t in stmt.targets):
             self.expression_statement(stmt.value)  # `r = loss.backward()`: the call,

@@ -1,0 +1,48 @@
+"""Forms met in a round of unseen learner code, each against plain torch in a subprocess:
+`_ = x.grad.zero_()` (a notebook keeping the call's answer out of the display) zeroes the
+gradient as the call of its own line does, and the name holds that .grad; and `.data`
+changed in place by an activation (`a.data.sigmoid_()`), which autograd does not see: a
+later backward through a graph that saved `a` uses the new numbers."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from snippet_agreement import agreement_tests
+
+SNIPPETS = {
+    'a_zeroed_grad_bound_to_a_name': """import torch
+x = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float16, requires_grad=True)
+out = x ** 2 + 5 * x + 9
+out.backward(torch.tensor([1.0, 2.0, 3.0], dtype=torch.float16))
+print('Gradient:', x.grad.detach())
+_ = x.grad.zero_()
+y = torch.tensor([1.0, 2.0], requires_grad=True)
+(y * 3).sum().backward()
+g = y.grad.data.fill_(0)
+(y * y).sum().backward()
+print(g)
+""",
+    'data_changed_by_an_activation_in_place': """import torch
+a = torch.tensor([[0.5, -1.0], [2.0, 0.0]], requires_grad=True)
+b = torch.ones(2, 2, requires_grad=True)
+c = a * b
+d = a.data.sigmoid_()
+print(d.requires_grad, a)
+c.sum().backward()
+a.data.tanh_()
+(a * 2).sum().backward()
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    zeroed = reference["a_zeroed_grad_bound_to_a_name"]["grads"]
+    assert zeroed["x"] == [0.0, 0.0, 0.0] and zeroed["y"] == [2.0, 4.0]
+    data = reference["data_changed_by_an_activation_in_place"]["grads"]
+    # b's gradient is a's numbers as the backward found them: sigmoid(0.5), written in place
+    assert abs(data["b"][0][0] - 1 / (1 + math.exp(-0.5))) < 1e-6
