@@ -133,6 +133,13 @@ class GradientReader(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.AST:  # noqa: N802
         func = node.func
         path = self.module_path(func)
+        shaped = _shape_of(node) if path in ("torch.zeros", "torch.ones") else None
+        if shaped is not None:  # torch.zeros(g.shape): zeros_like(g) in the default dtype
+            dtype = str(torch.get_default_dtype()).removeprefix("torch.")
+            return ast.copy_location(ast.Call(
+                func=_torch_attr(f"{str(path).removeprefix('torch.')}_like"),
+                args=[self.read(shaped)],
+                keywords=[ast.keyword(arg="dtype", value=_torch_attr(dtype))]), node)
         if path is not None:
             name = path.removeprefix("torch.").removeprefix("nn.functional.")
             if not path.startswith("torch.") or name not in TORCH_FUNCTIONS or (
@@ -214,6 +221,19 @@ def _numbers_text(value: object) -> str:
 
 # the calls whose result is a new tensor with memory of its own
 _FRESH = frozenset({"clone", "where", "zeros_like", "ones_like", "full_like"})
+
+
+def _shape_of(call: ast.Call) -> ast.expr | None:
+    """t of `torch.zeros(t.shape)` or `torch.ones(t.size())`: a tensor of t's shape."""
+    if len(call.args) != 1 or call.keywords:
+        return None
+    arg = call.args[0]
+    if isinstance(arg, ast.Attribute) and arg.attr == "shape":
+        return arg.value
+    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and \
+            arg.func.attr == "size" and not arg.args and not arg.keywords:
+        return arg.func.value
+    return None
 
 
 def _in_place(call: ast.Call) -> bool:

@@ -2,7 +2,8 @@
 `_ = x.grad.zero_()` (a notebook keeping the call's answer out of the display) zeroes the
 gradient as the call of its own line does, and the name holds that .grad; and `.data`
 changed in place by an activation (`a.data.sigmoid_()`), which autograd does not see: a
-later backward through a graph that saved `a` uses the new numbers."""
+later backward through a graph that saved `a` uses the new numbers; a hook returning
+`torch.zeros(grad.shape)` or `torch.ones(grad.size())` (a tensor of the default dtype)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,14 @@ c.sum().backward()
 a.data.tanh_()
 (a * 2).sum().backward()
 """,
+    'a_hook_returning_ones_of_the_gradients_shape': """import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+b = torch.tensor([0.5], dtype=torch.float64, requires_grad=True)
+w.register_hook(lambda grad: torch.ones(grad.size()) * 3)
+y = (w * 2).sum() + (b * 4).sum()
+y.backward()
+print(w.grad, b.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -43,6 +52,7 @@ def test_the_reference_really_computes_what_is_compared(
         reference: dict[str, dict[str, Any]]) -> None:
     zeroed = reference["a_zeroed_grad_bound_to_a_name"]["grads"]
     assert zeroed["x"] == [0.0, 0.0, 0.0] and zeroed["y"] == [2.0, 4.0]
+    assert reference["a_hook_returning_ones_of_the_gradients_shape"]["grads"]["w"] == [3.0, 3.0]
     data = reference["data_changed_by_an_activation_in_place"]["grads"]
     # b's gradient is a's numbers as the backward found them: sigmoid(0.5), written in place
     assert abs(data["b"][0][0] - 1 / (1 + math.exp(-0.5))) < 1e-6
