@@ -86,8 +86,10 @@ class OptimizerReader(JacobianReader):
         shapes: list[tuple[dict[str, Any] | None, int]] = []
         for item in self.items(given, node):
             group = item.value if isinstance(item, Py) and isinstance(item.value, dict) else None
-            members = self.items(group["params"], node) if group and "params" in group else [
-                item]
+            given_params = group["params"] if group and "params" in group else None
+            # {'params': w1, 'lr': 0.1}: one tensor is a group of one, as torch takes it
+            members = [item] if given_params is None else [given_params] if isinstance(
+                given_params, Pending | Ref) else self.items(given_params, node)
             for member in members:
                 if not isinstance(member, Pending | Ref):
                     raise error_at(node, f"torch.optim.{kind} is read with the model's "

@@ -4,7 +4,11 @@ a finished training step reads only its shape (a PINN's grad_outputs); and a ten
 requires_grad a function sets on its argument is the caller's tensor too, also when an
 earlier computation used it without grad (the caller's name then holds the new leaf, whose
 .grad the later backward calls add to); `model.lmbda = nn.Parameter(...)` on a torch model
-is a new parameter of it (a PINN's unknown coefficient), first in its parameters()."""
+is a new parameter of it (a PINN's unknown coefficient), first in its parameters(); a
+.grad changed in place after the backward (`d_p.add_(weight_decay, p.data)`, clamp_, mul_) is
+torch's method on the .grad torch gives there, which the step then uses; a backward after
+such a change and before any update is refused (it would add to the changed .grad); an
+optimizer's param group given one tensor (`{'params': w1, 'lr': 0.1}`)."""
 
 from __future__ import annotations
 
@@ -72,6 +76,56 @@ for i in range(3):
     optim.step()
 print(model.lmbda, model.lmbda.grad)
 """,
+    'a_grad_changed_in_place_after_the_backward': """import numpy as np
+import torch
+import torch.nn as nn
+p = nn.Parameter(torch.from_numpy(np.ones((3, 3))))
+loss = torch.sum(p ** 2)
+loss.backward()
+g = p.grad.data
+decay = 3.0
+g.add_(decay, p.data)
+print(g)
+""",
+    'weight_decay_and_clipping_by_hand_before_the_step': """import torch
+torch.manual_seed(0)
+w = torch.randn(3, requires_grad=True)
+opt = torch.optim.SGD([w], lr=0.1)
+x = torch.tensor([1.0, 2.0, -1.0])
+for i in range(4):
+    opt.zero_grad()
+    loss = ((w * x).sum() - 1) ** 2
+    loss.backward()
+    w.grad.add_(0.01 * w.data)
+    w.grad.data.clamp_(-0.5, 0.5)
+    opt.step()
+print(w, w.grad)
+""",
+    'a_grad_scaled_before_an_update_by_hand': """import torch
+w = torch.tensor([1.0, -2.0], requires_grad=True)
+for i in range(3):
+    loss = (w ** 2).sum()
+    loss.backward()
+    w.grad.mul_(0.5)
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+    w.grad.zero_()
+print(w)
+""",
+    'param_groups_of_one_tensor_each': """import torch
+torch.manual_seed(0)
+w1 = torch.randn(2, 2)
+w1.requires_grad = True
+w2 = torch.randn(2, 2)
+w2.requires_grad = True
+opt = torch.optim.SGD([{'params': w1, 'lr': 0.1}, {'params': w2, 'lr': 0.001}])
+print(len(opt.param_groups))
+loss = (w1 * w2).sum() ** 2
+loss.backward()
+opt.step()
+opt.zero_grad()
+(w1 * w2 * 3).sum().backward()
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -84,5 +138,15 @@ def test_the_reference_really_computes_what_is_compared(
     pts = reference["an_argument_made_to_require_grad_inside_a_function"]["grads"]["pts"]
     assert pts[0] == pytest.approx(0.0) and pts[-1] != 0.0
     assert reference["ones_like_of_a_finished_step"]["error"] is None
+    assert reference["a_grad_changed_in_place_after_the_backward"]["grads"]["p"] == [
+        [5.0] * 3] * 3  # 2 from the backward, 3 from the weight decay added in place
     ours = engine_side(SNIPPETS["a_new_parameter_given_to_a_model"])["grads"]
     assert ours["model_lmbda"][0] != 0.0  # named as the model's own parameter
+
+
+def test_a_backward_after_a_grad_changed_in_place_is_refused() -> None:
+    refused = engine_side("import torch\nw = torch.tensor([3.0, 4.0], requires_grad=True)\n"
+                          "(w * w).sum().backward()\n"
+                          "torch.nn.utils.clip_grad_norm_([w], 1.0)\n"
+                          "(w * 2).sum().backward()\n")["refused"]
+    assert refused.startswith("line 5, column 1") and "after a .grad was changed" in refused
