@@ -159,6 +159,9 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
         if f"{module}.{alias.name}" in NN_SUBMODULES:
             out[alias.asname or alias.name] = "torch.nn"
             continue
+        if f"{module}.{alias.name}" == "torch.functional.F":  # torch.nn.functional, which
+            out[alias.asname or alias.name] = "torch.nn.functional"  # torch.functional uses
+            continue
         # from torch.nn.modules.loss import MSELoss: torch.nn.MSELoss
         owner = NN_SUBMODULES.get(module, module)
         full = f"{owner}.{alias.name}"

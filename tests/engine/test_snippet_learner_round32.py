@@ -3,7 +3,8 @@
 gradient as the call of its own line does, and the name holds that .grad; and `.data`
 changed in place by an activation (`a.data.sigmoid_()`), which autograd does not see: a
 later backward through a graph that saved `a` uses the new numbers; a hook returning
-`torch.zeros(grad.shape)` or `torch.ones(grad.size())` (a tensor of the default dtype)."""
+`torch.zeros(grad.shape)` or `torch.ones(grad.size())` (a tensor of the default dtype); and
+`from torch.functional import F`, which is torch.nn.functional (torch.functional imports it)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,12 @@ w.register_hook(lambda grad: torch.ones(grad.size()) * 3)
 y = (w * 2).sum() + (b * 4).sum()
 y.backward()
 print(w.grad, b.grad)
+""",
+    'functional_imported_through_torch_functional': """import torch
+from torch.functional import F
+x = torch.tensor([1.0, -2.0, 0.5], requires_grad=True)
+(F.relu(x) * F.sigmoid(x)).sum().backward()
+print(x.grad)
 """,
 }
 
