@@ -66,7 +66,8 @@ class AttributeReader(PlainMethods):
             if not self.is_leaf(value) and value.node_id not in self.grads_retained:
                 return Py(None)  # a computed tensor's .grad: None without its retain_grad()
             if self.known_grads is not None:  # an assert checked after the run (program.py)
-                if self.needs_grad(value) and not self.is_leaf(value):
+                if self.needs_grad(value) and not self.is_leaf(value) and \
+                        self.node_of(value, node) not in self.known_grads:
                     # torch holds a computed tensor's .grad only after its retain_grad():
                     # the grads of a point are the leaves' (None here could be a wrong one)
                     raise error_at(node, f"{short_text(node)} of a tensor computed in the "

@@ -191,7 +191,7 @@ class TrainingReader(DataUpdates):
             if result.error is not None and result.error.call is not None:
                 raise ScriptStopped()  # a call raised: the script stops there, torch's error
             self.step_ran(twin, result)
-            grads = dict(result.leaf_grads)
+            grads = {**dict(result.leaf_grads), **retained_grads(result, self.grads_retained)}
             self.step_answers = {number: answers for number, call in enumerate(
                 result.calls, start=1) if (answers := call_answers(call))}
             self.answers_at = len(self.program)
@@ -389,3 +389,14 @@ def call_answers(call: CallResult) -> dict[Any, torch.Tensor | None]:
     if call.answer is not None:
         walk(call.answer, ())
     return found
+
+
+def retained_grads(result: Any, retained: set[str]) -> dict[str, torch.Tensor | None]:
+    """The .grad of each computed tensor after its retain_grad(): what the backward calls
+    that ran sent it, added up as torch adds into it (None when none reached it)."""
+    out: dict[str, torch.Tensor | None] = {}
+    for node_id in retained:
+        sent = [g for c in result.calls if c.kind == calls.BACKWARD and c.ran
+                for g in [c.node_grads.get(node_id)] if g is not None]
+        out[node_id] = None if not sent else sum(sent[1:], sent[0].clone())
+    return out
