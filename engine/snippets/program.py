@@ -58,7 +58,7 @@ class ProgramReader(GradAnswers):
 
     # ---- the program ------------------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
-        if CALLS.exceeded(len(self.program) + 1):
+        if self.room_needed():
             self.make_room(where)
         number = self.attempt_call(where)  # raises torch's error where a trial run found one
         last = self.program[-1] if self.program else None
@@ -75,6 +75,10 @@ class ProgramReader(GradAnswers):
         self.note_guarded(len(self.program), number, where)
         self.program.append(call)
         self.names_at_call.append(dict(self.env))
+
+    def room_needed(self) -> bool:
+        """Whether the program is full: one more call would pass the limit."""
+        return CALLS.exceeded(len(self.program) + 1)
 
     def make_room(self, where: ast.AST) -> None:
         """training.py: the calls so far are read as a step that ran while reading."""

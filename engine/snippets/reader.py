@@ -26,7 +26,6 @@ import torch
 
 from engine import calls
 from engine.document import Document, GraphError
-from engine.limits import CALLS
 from engine.names import RESERVED_NAMES
 from engine.snippets.caught import Caught
 from engine.snippets.data_loaders import DataLoaders
@@ -302,7 +301,7 @@ class _Importer(GradAliases, GradFns, MemoryWrites, ModuleGradHooks, GradcheckRe
         if len({o[0] for o in outputs}) != len(outputs):
             raise error_at(call, "the same tensor appears twice among the outputs")
         self.check_in_place([o[0] for o in outputs], call)
-        if CALLS.exceeded(len(self.program) + 1):
+        if self.room_needed():
             self.make_room(call)  # before this call: it may become the document's own
         if self.backward is None:  # the document's own call: outputs marked on the graph
             self.add_call(calls.PRIMARY, call)  # first: it raises where the script catches

@@ -139,6 +139,13 @@ class TrainingReader(DataUpdates):
     def answer_step(self) -> int:
         return len(self.update_lines) + self.room_made
 
+    def room_needed(self) -> bool:
+        """Once a loop has passed the limit, its calls run with torch every ROOM_AFTER calls:
+        each statement reading a .grad runs the calls the program holds, so a long loop
+        reads in time linear in its length (the document shows its last calls)."""
+        return super().room_needed() or (self.room_made > 0 and
+                                         len(self.program) >= ROOM_AFTER)
+
     def make_room(self, where: ast.AST) -> None:
         """The program holds as many calls as a document does (a loop of backward calls
         with nothing updated): the calls so far ran with torch while the snippet was read,
@@ -364,6 +371,10 @@ class TrainingReader(DataUpdates):
 
 # how the description of a document read from a training loop begins
 TRAINING_LOOP = "A training loop:"
+
+
+# calls a loop past the limit keeps before they run with torch again (see room_needed)
+ROOM_AFTER = 10
 
 
 class ScriptStopped(Exception):  # noqa: N818 - a stop, not an error

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from snippet_agreement import agreement_tests
 from test_corpus import engine_side
 
@@ -92,11 +93,14 @@ def test_the_reference_really_computes_what_is_compared(
 
 def test_the_calls_before_the_last_hundred_are_said_to_have_run() -> None:
     from engine.snippets.reader import import_snippet
+    from engine.snippets.safety import TorchRaised
 
-    doc = import_snippet(SNIPPETS["more_calls_than_a_document_holds"])
-    assert doc.description.startswith("100 earlier calls ran with torch while the snippet "
-                                      "was read")
-    assert len(doc.calls) == 53  # the loop's last 50, then y2's three
+    # the loop's 150 calls ran with torch; y2's second backward raises torch's error there
+    with pytest.raises(TorchRaised) as raised:
+        import_snippet(SNIPPETS["more_calls_than_a_document_holds"])
+    assert raised.value.line == 12 and "a second time" in raised.value.torch_message
+    assert raised.value.document.description.startswith(
+        "150 earlier calls ran with torch while the snippet was read")
 
 
 def test_torch_jit_is_named_as_outside() -> None:
