@@ -75,8 +75,9 @@ class ReboundSteps(TrainingReader):
     left_behind = False
 
     def leaves_left_behind(self, gone: set[str]) -> list[str]:
-        """After a rebinding step: the leaves nothing holds whose every use leaves too."""
-        if not self.left_behind:
+        """After a rebinding step, and when a loop's calls ran while reading (a new leaf each
+        epoch): the leaves nothing holds whose every use leaves too."""
+        if not self.left_behind and not self.making_room:
             return []
         held = held_node_ids(self.env)
         graph = self.doc.graph

@@ -8,7 +8,9 @@ is a new parameter of it (a PINN's unknown coefficient), first in its parameters
 .grad changed in place after the backward (`d_p.add_(weight_decay, p.data)`, clamp_, mul_) is
 torch's method on the .grad torch gives there, which the step then uses; a backward after
 such a change and before any update is refused (it would add to the changed .grad); an
-optimizer's param group given one tensor (`{'params': w1, 'lr': 0.1}`)."""
+optimizer's param group given one tensor (`{'params': w1, 'lr': 0.1}`); a loop making a new
+leaf and a backward call each epoch, past the call limit (the leaves nothing holds any more
+leave the document with their step, so the reading stays linear in the loop's length)."""
 
 from __future__ import annotations
 
@@ -126,6 +128,20 @@ opt.step()
 opt.zero_grad()
 (w1 * w2 * 3).sum().backward()
 """,
+    'a_new_leaf_each_epoch_past_the_call_limit': """import torch
+J = torch.FloatTensor([[1, -2, 1], [2, 3, -4], [1, -4, 1]])
+h = torch.FloatTensor([[1], [1], [1]])
+x = torch.FloatTensor([[0.1], [0.1], [0.1]])
+for epoch in range(150):
+    x_var = torch.nn.Parameter(x, requires_grad=True)
+    obj = torch.matmul(x_var.t(), torch.matmul(J, x_var)) + torch.matmul(h.t(), x_var)
+    obj.backward()
+    grad = x_var.grad
+    x = x - 1e-2 * grad
+    x[x < -1] = -1
+    x[x > 1] = 1
+print('Solution:', x)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -150,3 +166,11 @@ def test_a_backward_after_a_grad_changed_in_place_is_refused() -> None:
                           "torch.nn.utils.clip_grad_norm_([w], 1.0)\n"
                           "(w * 2).sum().backward()\n")["refused"]
     assert refused.startswith("line 5, column 1") and "after a .grad was changed" in refused
+
+
+def test_past_the_call_limit_the_leaves_nothing_holds_leave_with_their_step() -> None:
+    from engine.snippets.reader import import_snippet
+
+    doc = import_snippet(SNIPPETS["a_new_leaf_each_epoch_past_the_call_limit"], layout=False)
+    assert len(doc.calls) == 10 and len(list(doc.leaves())) == 10  # the last ten epochs'
+    assert doc.description.startswith("140 earlier calls ran with torch")
