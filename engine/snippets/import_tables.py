@@ -19,7 +19,7 @@ import torch
 from engine.snippets.func_names import FUNC_MODULES, FUNC_OBJECTS
 
 # The torch modules a snippet may import, by dotted name.
-TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
+TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "torch.autograd",
                  "torch.autograd.functional", "math", "itertools", "time", "random",
                  "pdb", "warnings", "copy", "gc", "collections", "torch.distributions",
                  *FUNC_MODULES)
@@ -60,7 +60,8 @@ def canonical_path(path: str) -> str:
     return path
 
 
-ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional (and their functions by name), "
+ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.nn.init (and their functions "
+                    "by name), "
                     "torch.autograd (Variable, grad, backward, Function, "
                     "once_differentiable), torch.autograd.functional "
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
@@ -104,6 +105,10 @@ OUTSIDE_LIBRARIES = {
               "Gradflow reads; remove it",
     "statistics": "statistics computes on Python lists, outside the computation Gradflow "
                   "reads; compute it with torch (x.mean(), x.median())",
+    "pathlib": "paths and files (pathlib) are outside the computation Gradflow reads; remove "
+               "the line",
+    "argparse": "command-line options (argparse) are outside the computation Gradflow reads; "
+                "write the values out (epochs = 10)",
     "os": "the operating system (os: files, folders, the environment) is outside the "
           "computation Gradflow reads; remove the line",
     "sys": "the interpreter itself (sys: arguments, paths, exit) is outside the computation "
@@ -149,11 +154,13 @@ def missing_module(node: ast.Import | ast.ImportFrom) -> str | None:
 
 
 def torch_function(module: str, name: str) -> bool:
-    """`from torch import tensor, zeros`: a public name of torch (or torch.nn, torch.nn.functional)
-    is read exactly as torch.<name> would be, so it reaches nothing torch.<name> does not."""
-    if module not in ("torch", "torch.nn", "torch.nn.functional") or name.startswith("_"):
+    """`from torch import tensor, zeros`: a public name of torch (or torch.nn, torch.nn.functional,
+    torch.nn.init) is read exactly as torch.<name> would be, so it reaches nothing
+    torch.<name> does not."""
+    owner = {"torch": torch, "torch.nn": torch.nn, "torch.nn.functional": torch.nn.functional,
+             "torch.nn.init": torch.nn.init}
+    if module not in owner or name.startswith("_"):
         return False
-    owner = {"torch": torch, "torch.nn": torch.nn, "torch.nn.functional": torch.nn.functional}
     return hasattr(owner[module], name)
 
 
