@@ -80,6 +80,13 @@ def only_reads(node: ast.expr) -> bool:
             return False
 
 
+def copies_grad(node: ast.expr) -> bool:
+    """`x.grad.item()`, `.tolist()`, `.clone()`: a copy of a .grad's numbers, which later
+    calls (adding into .grad, zeroing it) leave as they are."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+        node.func.attr in ("item", "tolist", "clone") and not node.args and not node.keywords
+
+
 def only_reports(stmt: ast.AST) -> bool:
     """Nothing in it assigns, loops, keeps a value in a list or changes a tensor in place:
     it only looks."""

@@ -24,6 +24,7 @@ from engine.limits import CALLS
 from engine.ops import LEAF
 from engine.snippets.grad_answers import GradAnswer, GradAnswers
 from engine.snippets.grad_reads import (
+    copies_grad,
     grad_holder,
     kept_alias,
     only_reads,
@@ -274,6 +275,9 @@ class ProgramReader(GradAnswers):
                 for target in stmt.targets:
                     self.assign(target, same, stmt)
                 return
+            if copies_grad(stmt.value) and "reads .grad after" in exc.reason and \
+                    self.computed_from_grads(stmt):
+                return  # `g = x.grad.item()`: numbers no later call changes, read now
             for target in stmt.targets:
                 for name in ast.walk(target):
                     if isinstance(name, ast.Name):

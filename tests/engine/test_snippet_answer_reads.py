@@ -156,10 +156,6 @@ H = "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\ny = (x * x)
     ("y.backward(retain_graph=True)\n(x * x.grad).sum().backward()\n",
      "line 5, column 1: (x * x.grad).sum().backward() reads a .grad and calls backward in one "
      "statement"),
-    # torch holds a computed tensor's .grad only after retain_grad(): not guessed as None
-    ("y.retain_grad()\ny.backward(torch.tensor(2.0), retain_graph=True)\ny.backward(y.grad)\n",
-     "line 6, column 12: y.grad of a tensor computed in the graph (not a leaf) is read only "
-     "in a print here"),
     # an answer inside a try: no run can tell it there, so it is refused at its line
     ("try:\n    g = torch.autograd.grad(y, x)[0][1]\nexcept RuntimeError:\n    pass\n",
      "line 5, column 5: g = torch.autograd.grad(y, x)[0][1] computes with what "

@@ -2,7 +2,9 @@
 type hints with `typing` names and an unused `from statistics import mode` (an editor's
 auto-import), the deprecated `torch.range` (its end included), `os.environ[...] = "..."`
 before torch loads, `x.__class__` and a backward node's `_saved_self` shown in a print, and
-`raise ValueError(...)` reached in an input check (an except around it takes it)."""
+`raise ValueError(...)` reached in an input check (an except around it takes it); a copy of a
+.grad's numbers (`x.grad.item()`, `.clone()`) computed with later, which later calls leave as
+it was (a leaf made again each step from the last one's numbers)."""
 
 from __future__ import annotations
 
@@ -65,6 +67,25 @@ forces.sum().backward()
 print(positions.grad)
 check(positions)
 """,
+    'a_leaf_made_again_each_step_from_a_number_of_its_grad': """import torch
+x = -2
+for i in range(30):
+    x = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    y = (x - 2) ** 2 + torch.sin(x)
+    y.backward(retain_graph=True)
+    x_grad = x.grad.item()
+    x = x - 0.05 * x_grad
+print(x)
+""",
+    'a_copy_of_a_grad_keeps_its_numbers': """import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+(w * w).sum().backward()
+g = w.grad.clone()
+(w * 3).sum().backward()
+z = (g * w).sum()
+z.backward()
+print(g, w.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -75,6 +96,7 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["type_hints_and_an_unused_import"]["grads"]["p"] == [[4.0, 8.0],
                                                                          [12.0, -4.0]]
     assert reference["torch_range_includes_its_end"]["grads"]["x"] == [2.25, 4.5, 6.75, 9.0]
+    assert reference["a_copy_of_a_grad_keeps_its_numbers"]["grads"]["w"] == [7.0, 11.0]
     raised = reference["an_input_check_that_raises"]
     assert raised["error"]["type"] == "ValueError" and "got 2 dims" in raised["error"]["message"]
     assert raised["grads"]["positions"] == [[-6.0, -12.0, -18.0], [-24.0, -30.0, -36.0]]

@@ -2,7 +2,7 @@
 gradients a computed tensor keeps after its retain_grad(), compared with a backward worked
 out by hand (`cmp('dH', dH, H)` of makemore-style notebooks: ==, allclose and the largest
 difference of `t.grad`) and computed with after the backward, added up over two backward
-calls as torch adds into them."""
+calls as torch adds into them, and given as the next backward's gradient."""
 
 from __future__ import annotations
 
@@ -53,6 +53,14 @@ print((h.grad - 2 * g1).abs().max().item(), g1)
 z = (h.grad * x).sum()
 z.backward()
 """,
+    'a_retained_grad_as_the_next_gradient': """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (x * x).sum()
+y.retain_grad()
+y.backward(torch.tensor(2.0), retain_graph=True)
+y.backward(y.grad)
+print(x.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -61,5 +69,6 @@ reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
 def test_the_reference_really_computes_what_is_compared(
         reference: dict[str, dict[str, Any]]) -> None:
     assert reference["retained_grads_checked_against_a_backward_by_hand"]["error"] is None
+    assert reference["a_retained_grad_as_the_next_gradient"]["grads"]["x"] == [8.0, 16.0]
     # x.grad: 2 * 2 * 9x from the two backward calls, then h.grad = 4 * 3x from z
     assert reference["a_retained_grad_added_up_and_computed_with"]["grads"]["x"] == [48.0, 96.0]
