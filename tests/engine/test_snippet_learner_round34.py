@@ -2,7 +2,8 @@
 `import torch.nn.init as init` and `from torch.nn.init import xavier_uniform_` (read as
 torch.nn.init's functions are), and the imports of a research script's set-up that nothing
 computes with (`import argparse`, `from pathlib import Path`): harmless where unused, and
-refused where used, saying why."""
+refused where used, saying why; numpy's polynomial coefficients (np.polyfit, np.polyval,
+np.polynomial.polynomial.polyfromroots) used as constants."""
 
 from __future__ import annotations
 
@@ -34,6 +35,22 @@ kaiming_normal_(lin.weight, nonlinearity='relu')
 constant_(lin.bias, 0.1)
 x = torch.randn(2, 4)
 torch.relu(lin(x)).sum().backward()
+""",
+    'polynomial_coefficients_from_numpy': """import numpy as np
+import torch
+coefs = np.polynomial.polynomial.polyfromroots([1.0, -2.0, 3.0])
+fit = np.polyfit([0.0, 1.0, 2.0, 3.0], [1.0, 3.0, 7.0, 13.0], 2)
+def poly(c, x):
+    acc = c[0]
+    xa = x
+    for i in range(1, c.shape[0]):
+        acc = acc + c[i] * xa
+        xa = xa * x
+    return acc
+x = torch.tensor([0.5, 1.5, -1.0], requires_grad=True)
+y = poly(coefs, x).sum() + (float(np.polyval(fit, 2.0)) * x).sum()
+y.backward()
+print(coefs, x.grad)
 """,
 }
 
