@@ -4,8 +4,9 @@ formulas run, in the same order, so the numbers and the gradients are torch's; `
 is `loc + eps * scale` with eps drawn from the snippet's random stream as torch draws it
 (`normal_()` on an empty tensor), `sample()` the same draw of `torch.normal` without a graph;
 `.loc`, `.scale`, `.mean`, `.stddev`, `.variance`. torch itself makes the distribution from
-the numbers first, so a scale that is not positive raises torch's own ValueError. Other
-distributions are refused by name.
+the numbers first, so a scale that is not positive raises torch's own ValueError.
+`Uniform(low, high).sample(shape)` of numbers (weights drawn in a range) is torch's draw from
+the snippet's random stream. Other distributions are refused by name.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Number, Pending, Py, Ref, Value
 
 NORMALS = ("distributions.Normal", "distributions.normal.Normal")
+UNIFORMS = ("distributions.Uniform", "distributions.uniform.Uniform")
 _METHODS = ("log_prob", "entropy", "sample", "rsample")
 _ATTRIBUTES = ("loc", "scale", "mean", "stddev", "variance")
 
@@ -32,14 +34,22 @@ class NormalDistribution:
     shape: tuple[int, ...]  # the batch shape: loc and scale broadcast
 
 
+@dataclass
+class UniformDistribution:
+    made: torch.distributions.Uniform  # torch's own, of numbers without a graph
+
+
 class Distributions(MixedPrecision):
     def torch_call(self, path: str, node: ast.Call) -> Value:
         short = path.removeprefix("torch.")
         if short in NORMALS:
             return self.normal(node)
+        if short in UNIFORMS:
+            return self.uniform(node)
         if short.startswith("distributions."):
             raise error_at(node, f"{path} is not read; of torch.distributions Gradflow reads "
-                                 "Normal (log_prob, entropy, sample, rsample)")
+                                 "Normal (log_prob, entropy, sample, rsample) and Uniform of "
+                                 "numbers (sample)")
         return super().torch_call(path, node)
 
     def normal(self, node: ast.Call) -> Value:
@@ -60,6 +70,33 @@ class Distributions(MixedPrecision):
                           for v, t in ((loc, made.loc), (scale, made.scale)))
         return Py(NormalDistribution(loc_v, scale_v, tuple(made.batch_shape)))
 
+    def uniform(self, node: ast.Call) -> Value:
+        """Uniform(low, high) of numbers or tensors without grad (initial weights drawn in
+        a range): torch's own distribution, its samples drawn below."""
+        args, kwargs = self.arguments(node)
+        if any(self.needs_grad(v) for v in [*args, *kwargs.values()]):
+            raise error_at(node, "Uniform is read with low and high that need no gradient")
+        plain = [self.concrete(v, node) if isinstance(v, Pending | Ref) else self.plain(v, node)
+                 for v in args]
+        named = {k: self.concrete(v, node) if isinstance(v, Pending | Ref) else
+                 self.plain(v, node) for k, v in kwargs.items()}
+        try:  # torch's own checks (low not below high)
+            return Py(UniformDistribution(torch.distributions.Uniform(*plain, **named)))
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+
+    def uniform_sample(self, dist: UniformDistribution, node: ast.Call) -> Value:
+        """sample(shape) as torch's rsample computes it: low + rand · (high − low), rand
+        drawn from the snippet's random stream."""
+        args, kwargs = self.arguments(node)
+        if kwargs or len(args) > 1:
+            raise error_at(node, "Uniform.sample is read with a shape: sample((3,))")
+        made = dist.made
+        extra = tuple(self.plain(args[0], node)) if args else ()
+        shape = (*extra, *made.batch_shape, *made.event_shape)
+        rand = torch.rand(shape, dtype=made.low.dtype, generator=self.generator)
+        return self.from_tensor(made.low + rand * (made.high - made.low), node)
+
     def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
         dist = value.value
         if not isinstance(dist, NormalDistribution):
@@ -75,6 +112,10 @@ class Distributions(MixedPrecision):
         return scale
 
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        if isinstance(receiver, Py) and isinstance(receiver.value, UniformDistribution):
+            if attr not in ("sample", "rsample"):
+                raise error_at(node, f"Uniform.{attr}(...) is not read; Gradflow reads sample")
+            return self.uniform_sample(receiver.value, node)
         if not (isinstance(receiver, Py) and isinstance(receiver.value, NormalDistribution)):
             return super().method(receiver, attr, node)
         dist = receiver.value

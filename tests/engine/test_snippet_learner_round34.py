@@ -3,12 +3,14 @@
 torch.nn.init's functions are), and the imports of a research script's set-up that nothing
 computes with (`import argparse`, `from pathlib import Path`): harmless where unused, and
 refused where used, saying why; numpy's polynomial coefficients (np.polyfit, np.polyval,
-np.polynomial.polynomial.polyfromroots) used as constants."""
+np.polynomial.polynomial.polyfromroots) used as constants; starting weights drawn with
+torch.distributions.Uniform(low, high).sample(shape), the same numbers as torch's."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from snippet_agreement import agreement_tests
 from test_corpus import engine_side
 
@@ -52,6 +54,16 @@ y = poly(coefs, x).sum() + (float(np.polyval(fit, 2.0)) * x).sum()
 y.backward()
 print(coefs, x.grad)
 """,
+    'weights_drawn_from_a_uniform_distribution': """import torch
+torch.manual_seed(0)
+w = torch.distributions.Uniform(0, 0.1).sample((3,))
+a = torch.randn(3)
+w.requires_grad_(True)
+u = torch.distributions.Uniform(torch.tensor([0.0, 1.0]), torch.tensor([2.0, 3.0])).sample()
+loss = ((w * a).sum() - 1) ** 2 + (u * w[:2]).sum()
+loss.backward()
+print(w, u, w.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -61,6 +73,17 @@ def test_the_reference_really_computes_what_is_compared(
         reference: dict[str, dict[str, Any]]) -> None:
     for name in SNIPPETS:
         assert reference[name]["error"] is None
+
+
+def test_uniform_draws_are_torchs_numbers(reference: dict[str, dict[str, Any]]) -> None:
+    import torch
+
+    torch.manual_seed(0)
+    w = torch.distributions.Uniform(0, 0.1).sample((3,))
+    ours = engine_side(SNIPPETS["weights_drawn_from_a_uniform_distribution"])["grads"]["w"]
+    theirs = reference["weights_drawn_from_a_uniform_distribution"]["grads"]["w"]
+    assert ours == pytest.approx(theirs, rel=1e-6) and theirs != [0.0, 0.0, 0.0]
+    assert 0.0 <= float(w.min()) and float(w.max()) < 0.1
 
 
 def test_a_used_set_up_library_is_refused_saying_why() -> None:
