@@ -30,6 +30,9 @@ _RANDOM_DRAWS = frozenset({"rand", "randn", "randint", "rand_like", "randn_like"
                            "dropout", "uniform_", "normal_", "random_", "bernoulli_"})
 
 
+# the console's own writes, on a line of their own: prints without the newline
+_CONSOLE_WRITES = frozenset({"sys.stdout.write", "sys.stdout.flush", "sys.stderr.write",
+                             "sys.stderr.flush"})
 # calls on a line of their own that show something and change nothing
 # (a notebook's display() is no builtin of a script: pybuiltins.py raises Python's NameError)
 _DISPLAYS = frozenset({"print", "vars", "dir", "help", "type", "repr", "id"})
@@ -55,6 +58,11 @@ class DisplayLines(GeneratorReader):
                     self.expr(call)
             if self.shown_items(node.args):  # it reaches into a .grad after a backward
                 self.check_report(ast.copy_location(ast.Expr(value=node), node))
+            return
+        if self.module_path(node.func) in _CONSOLE_WRITES:  # sys.stdout.write("..."): a print
+            self.names_defined(node.args)
+            for call in self.calls_with_effects(node.args):
+                self.expr(call)
             return
         if isinstance(node.func, ast.Attribute) and node.func.attr == "collect" and \
                 not node.args and not node.keywords and \
