@@ -8,6 +8,7 @@ blocks' bodies).
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 import warnings
 from typing import Any
 
@@ -26,6 +27,20 @@ _EXCEPTIONS = {"Exception": Exception, "RuntimeError": RuntimeError, "TypeError"
                "AttributeError": AttributeError, "ZeroDivisionError": ZeroDivisionError,
                "AssertionError": AssertionError, "KeyError": KeyError,
                "NotImplementedError": NotImplementedError}
+
+# torch's profilers: contexts that time the body and change no number (blocks.profiled)
+PROFILERS = frozenset({"torch.autograd.profiler.profile", "torch.profiler.profile",
+                       "torch.autograd.profiler.record_function",
+                       "torch.profiler.record_function"})
+
+
+@dataclass(frozen=True)
+class Profiler:
+    """What `with torch.profiler.profile() as prof` binds: its report is torch's timing,
+    shown by a print only."""
+
+    made_by: str
+
 
 ANOMALY_MODES = ("torch.autograd.set_detect_anomaly", "torch.autograd.detect_anomaly",
                  "torch.autograd.anomaly_mode.set_detect_anomaly",
@@ -63,6 +78,24 @@ class BlockReader(SetupCalls):
         if stmt.msg is None:
             raise raised_at(stmt, AssertionError())
         raise raised_at(stmt, AssertionError(self.text_of(stmt.msg)))
+
+    def profiled(self, stmt: ast.With, context: ast.Call) -> None:
+        """`with torch.autograd.profiler.profile() as prof:` times what its body runs, which
+        changes no number: the body is read as it is, and `prof` may be printed only."""
+        self.arguments(context)
+        target = stmt.items[0].optional_vars
+        if target is not None:
+            if not isinstance(target, ast.Name):
+                raise error_at(target, "a profiler is read bound to one name: as prof")
+            self.env[target.id] = Py(Profiler(short_text(context.func)))
+        self.run_block(stmt.body)
+
+    def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        if isinstance(receiver, Py) and isinstance(receiver.value, Profiler):
+            raise error_at(node, f"{short_text(node)}: a profile's report is torch's timing of "
+                                 "the code, outside the computation Gradflow reads; it may "
+                                 "be printed only")
+        return super().method(receiver, attr, node)
 
     def raise_statement(self, stmt: ast.Raise) -> None:
         """`raise ValueError("...")` reached (an input check whose condition held): the
@@ -106,6 +139,10 @@ class BlockReader(SetupCalls):
 
     # ---- with / try -------------------------------------------------------------------
     def with_block(self, stmt: ast.With) -> None:
+        context = stmt.items[0].context_expr if len(stmt.items) == 1 else None
+        if isinstance(context, ast.Call) and self.module_path(context.func) in PROFILERS:
+            self.profiled(stmt, context)
+            return
         if len(stmt.items) != 1 or stmt.items[0].optional_vars is not None:
             raise error_at(stmt, "only `with torch.no_grad():` and `with torch.enable_grad():` "
                                  "are read; files and other contexts are outside the "

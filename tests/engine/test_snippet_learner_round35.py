@@ -1,6 +1,8 @@
 """Forms met in a round of unseen learner code, each against plain torch in a subprocess:
 `sys.stdout.write(...)` and `sys.stdout.flush()` on a line of their own are prints without the
-newline (an RNN tutorial writes its predicted string so); sys used otherwise stays refused."""
+newline (an RNN tutorial writes its predicted string so); sys used otherwise stays refused.
+`with torch.autograd.profiler.profile() as prof:` (and record_function) times its body and
+changes no number: the body is read, and the report may be printed only."""
 
 from __future__ import annotations
 
@@ -26,6 +28,16 @@ for i in idx:
 sys.stdout.flush()
 print(", epoch: 1, loss: %1.3f" % loss.item())
 """,
+    'the_autograd_profiler_around_a_backward': """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+with torch.autograd.profiler.profile(record_shapes=True) as prof:
+    with torch.autograd.profiler.record_function("forward"):
+        y = (x * 2).sin()
+    loss = y.sum()
+    loss.backward()
+print(prof.key_averages().table(sort_by="cpu_time_total"))
+print(x.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -34,8 +46,16 @@ reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
 def test_the_reference_really_computes_what_is_compared(
         reference: dict[str, dict[str, Any]]) -> None:
     assert reference["the_console_written_to_directly"]["grads"]["w"][0] != [0.0] * 5
+    assert reference["the_autograd_profiler_around_a_backward"]["grads"]["x"] != [0.0, 0.0]
 
 
 def test_sys_used_otherwise_is_refused() -> None:
     refused = engine_side("import sys\nimport torch\nsys.exit(0)\n")["refused"]
     assert "the interpreter itself (sys" in refused
+
+
+def test_a_profile_report_computed_with_is_refused() -> None:
+    refused = engine_side("import torch\nx = torch.ones(2, requires_grad=True)\n"
+                          "with torch.profiler.profile() as prof:\n"
+                          "    (x * 2).sum().backward()\nt = prof.key_averages()\n")["refused"]
+    assert refused.startswith("line 5") and "a profile's report is torch's timing" in refused
