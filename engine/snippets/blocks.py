@@ -8,8 +8,8 @@ blocks' bodies).
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import torch
