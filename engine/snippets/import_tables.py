@@ -10,6 +10,7 @@ refusals; it re-exports these names.
 from __future__ import annotations
 
 import ast
+import datetime
 import math
 import random
 import time
@@ -20,11 +21,11 @@ from engine.snippets.func_names import FUNC_MODULES, FUNC_OBJECTS
 
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "torch.autograd",
-                 "torch.autograd.functional", "math", "itertools", "time", "random",
+                 "torch.autograd.functional", "math", "itertools", "time", "random", "datetime",
                  "pdb", "warnings", "copy", "gc", "collections", "torch.distributions",
                  *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
-PYTHON_MODULES = {"math": math, "time": time, "random": random}
+PYTHON_MODULES = {"math": math, "time": time, "random": random, "datetime": datetime}
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.backward", "itertools.product", "itertools.count",
@@ -67,9 +68,9 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.nn.init (and th
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
                     "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap, functional_call), "
                     "torch.autograd.forward_ad, torch.autograd.gradcheck, math, random, time "
-                    "(its clocks), pdb (set_trace), warnings (filters), gc (collect), itertools "
-                    "(product, count), copy (deepcopy), collections (OrderedDict) and "
-                    "torch.distributions (Normal)")
+                    "(its clocks), datetime (now, strftime), pdb (set_trace), warnings "
+                    "(filters), gc (collect), itertools (product, count), copy (deepcopy), "
+                    "collections (OrderedDict) and torch.distributions (Normal, Uniform)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 # functions of the outside libraries that read a file (refused as such where they are used)

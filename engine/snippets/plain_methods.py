@@ -6,6 +6,7 @@ handle's remove() and a generator's manual_seed(); anything else is refused by n
 from __future__ import annotations
 
 import ast
+import datetime
 import string
 from typing import Any
 
@@ -57,6 +58,10 @@ class PlainMethods(BuiltinCalls):
             receiver.value.manual_seed(seed)
             return receiver  # torch returns the generator itself
         args, kwargs = self.arguments(node)
+        if isinstance(receiver.value, datetime.date) and attr in ("strftime", "isoformat") \
+                and not kwargs and all(isinstance(a, Py) and isinstance(a.value, str)
+                                       for a in args):  # a time stamp, shown only
+            return Py(getattr(receiver.value, attr)(*(a.value for a in args)))  # type: ignore[union-attr]
         if isinstance(receiver.value, str) and attr == "format":
             return Py(formatted(receiver.value, [self.concrete(a, node) for a in args],
                                 {k: self.concrete(v, node) for k, v in kwargs.items()}, node))

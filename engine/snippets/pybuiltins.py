@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import datetime
 import itertools
 import math
 import time
@@ -30,6 +31,10 @@ MATH_FUNCTIONS = frozenset({
     "acos", "floor", "ceil", "fabs", "pow", "isclose", "isfinite", "isnan", "factorial",
     "erf", "sinh", "cosh", "radians", "degrees", "hypot", "prod", "fsum", "gcd", "copysign",
 })
+# datetime's clocks: what a notebook stamps its prints with
+_DATETIME_CLOCKS = {"datetime.datetime.now": datetime.datetime.now,
+                    "datetime.datetime.today": datetime.datetime.today,
+                    "datetime.date.today": datetime.date.today}
 CLOCKS = frozenset({"time", "perf_counter", "monotonic", "process_time", "time_ns",
                     "perf_counter_ns", "monotonic_ns", "process_time_ns"})
 _BUILTINS: dict[str, Callable[..., Any]] = {
@@ -302,6 +307,17 @@ class BuiltinCalls(RecurrentLayers):
             raise raised_at(node, TypeError(f"time.{name}() takes no arguments "
                                             f"({len(args) + len(kwargs)} given)"))
         return Number(getattr(time, name)())
+
+    def datetime_call(self, path: str, node: ast.Call) -> Value:
+        """datetime.datetime.now() (a notebook's time stamp above each epoch's print): the
+        clock, as the script would print it; no number of the computation depends on it."""
+        if path not in _DATETIME_CLOCKS:
+            raise error_at(node, f"{path} is not supported; of datetime, "
+                                 f"{', '.join(sorted(_DATETIME_CLOCKS))} and strftime are")
+        args, kwargs = self.arguments(node)
+        if args or kwargs:
+            raise error_at(node, f"{path}() is read without arguments")
+        return Py(_DATETIME_CLOCKS[path]())
 
     def itertools_call(self, name: str, node: ast.Call) -> Value:
         """itertools.product(*ranges): the tuples it gives, as a list, bounded as a loop is;

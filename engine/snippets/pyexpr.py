@@ -185,6 +185,8 @@ class PythonReader(AttributeReader):
                 return self.math_call(path.removeprefix("math."), node)
             if path.startswith("time."):
                 return self.time_call(path.removeprefix("time."), node)
+            if path.startswith("datetime."):
+                return self.datetime_call(path, node)
             if path == "collections.OrderedDict":  # a dict keeps its order too (Python 3.7)
                 return self.builtin("dict", node)
             if path.startswith("itertools."):

@@ -2,7 +2,8 @@
 `sys.stdout.write(...)` and `sys.stdout.flush()` on a line of their own are prints without the
 newline (an RNN tutorial writes its predicted string so); sys used otherwise stays refused.
 `with torch.autograd.profiler.profile() as prof:` (and record_function) times its body and
-changes no number: the body is read, and the report may be printed only."""
+changes no number: the body is read, and the report may be printed only. A time stamp made
+with datetime (`datetime.datetime.now().strftime(...)`, a book's printbar()) is shown only."""
 
 from __future__ import annotations
 
@@ -38,6 +39,18 @@ with torch.autograd.profiler.profile(record_shapes=True) as prof:
 print(prof.key_averages().table(sort_by="cpu_time_total"))
 print(x.grad)
 """,
+    'a_time_stamp_printed_above_each_epoch': """import datetime
+from datetime import datetime as dt
+import torch
+def printbar():
+    nowtime = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    print("\n" + "=" * 10 + "%s" % nowtime)
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+for i in range(2):
+    printbar()
+    (x * x).sum().backward()
+print(dt.now().isoformat()[:4], x.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -59,3 +72,9 @@ def test_a_profile_report_computed_with_is_refused() -> None:
                           "with torch.profiler.profile() as prof:\n"
                           "    (x * 2).sum().backward()\nt = prof.key_averages()\n")["refused"]
     assert refused.startswith("line 5") and "a profile's report is torch's timing" in refused
+
+
+def test_datetime_beyond_its_clock_is_refused_saying_what_is_read() -> None:
+    refused = engine_side("import datetime\nimport torch\n"
+                          "d = datetime.timedelta(days=1)\n")["refused"]
+    assert "datetime.timedelta is not supported; of datetime" in refused
