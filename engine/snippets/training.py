@@ -19,6 +19,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 import torch
 
 from engine import calls
@@ -67,6 +68,7 @@ class TrainingReader(DataUpdates):
         self.update_lines: list[int] = []
         # what this step's torch.autograd.grad calls returned, by call number (grads_here)
         self.step_answers: dict[int, dict[Any, torch.Tensor | None]] = {}
+        self.backwarded: set[str] = set()  # nodes a finished step's backward went through
         self.answers_at = 0  # the calls the program had when step_answers was made
         self.backward: Any = None  # reader.py: the first backward of the step being read
         self.calls_ran_while_read = 0  # calls read as a step to keep within CALLS (make_room)
@@ -205,6 +207,16 @@ class TrainingReader(DataUpdates):
         self.step_grads = grads
         return {**grads, **self.grad_updates}  # clipped in place by torch
 
+    def reached_by_backward(self) -> set[str]:
+        """The nodes the step's backward calls went through: a graph kept past the step (a
+        second model's loss, held by its name) whose backward ran already. A second
+        optimizer's step may change the leaves under it, as torch's does."""
+        outputs = [o for c in self.program if c.kind == calls.BACKWARD for o in c.outputs]
+        if self.backward is not None:
+            outputs += [o[0] for o in self.backward.outputs]
+        graph = self.doc.graph
+        return {n for o in outputs if o in graph for n in (o, *nx.ancestors(graph, o))}
+
     def step_ran(self, doc: Document, result: Any) -> None:
         """The run of the document built so far, made here: custom_functions.py checks it."""
 
@@ -219,7 +231,8 @@ class TrainingReader(DataUpdates):
         if refusal is not None:
             raise error_at(stmt, f"updating the leaf {name} in place {refusal}")
         if self.doc.out_edges(node_id) and not any(
-                c.kind != calls.ZERO_GRAD for c in self.program):
+                c.kind != calls.ZERO_GRAD for c in self.program) and not all(
+                    s in self.backwarded for s in self.doc.graph.successors(node_id)):
             # the graph of this step used the old numbers and no backward has run on it:
             # torch's backward would mix old and new (or raise), which no step shows
             raise error_at(stmt, f"{name} changes its numbers after the graph used them and "
@@ -290,6 +303,7 @@ class TrainingReader(DataUpdates):
         # the element limit counts the graph the document holds: the finished step's is gone
         self.elements = sum(int(m.numel()) for i in self.doc.graph
                             if isinstance(m := self.meta.get(i), torch.Tensor))
+        self.backwarded |= self.reached_by_backward()
         self.program, self.names_at_call, self.backward = [], [], None
         if not self.making_room:  # (calls read as a step: no update ended it)
             self.update_lines.append(line)

@@ -3,7 +3,10 @@
 newline (an RNN tutorial writes its predicted string so); sys used otherwise stays refused.
 `with torch.autograd.profiler.profile() as prof:` (and record_function) times its body and
 changes no number: the body is read, and the report may be printed only. A time stamp made
-with datetime (`datetime.datetime.now().strftime(...)`, a book's printbar()) is shown only."""
+with datetime (`datetime.datetime.now().strftime(...)`, a book's printbar()) is shown only.
+Two models trained side by side, each with its optimizer, both backward calls before both
+steps (a tutorial comparing optimizers or dropout): the second step changes leaves whose graph
+the backward went through already."""
 
 from __future__ import annotations
 
@@ -50,6 +53,25 @@ for i in range(2):
     printbar()
     (x * x).sum().backward()
 print(dt.now().isoformat()[:4], x.grad)
+""",
+    'two_models_each_with_its_optimizer': """import torch
+torch.manual_seed(0)
+x = torch.linspace(-1, 1, 8).unsqueeze(1)
+y = x ** 2 + 0.1
+nets = [torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1)) for _ in range(2)]
+opts = [torch.optim.SGD(nets[0].parameters(), lr=0.1), torch.optim.Adam(nets[1].parameters(), lr=0.01)]
+for t in range(5):
+    p0 = nets[0](x)
+    p1 = nets[1](x)
+    l0 = ((p0 - y) ** 2).mean()
+    l1 = ((p1 - y) ** 2).mean()
+    opts[0].zero_grad()
+    opts[1].zero_grad()
+    l0.backward()
+    l1.backward()
+    opts[0].step()
+    opts[1].step()
+print(l0.item(), l1.item())
 """,
 }
 
