@@ -58,8 +58,10 @@ print(dt.now().isoformat()[:4], x.grad)
 torch.manual_seed(0)
 x = torch.linspace(-1, 1, 8).unsqueeze(1)
 y = x ** 2 + 0.1
-nets = [torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1)) for _ in range(2)]
-opts = [torch.optim.SGD(nets[0].parameters(), lr=0.1), torch.optim.Adam(nets[1].parameters(), lr=0.01)]
+nets = [torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+        for _ in range(2)]
+opts = [torch.optim.SGD(nets[0].parameters(), lr=0.1),
+        torch.optim.Adam(nets[1].parameters(), lr=0.01)]
 for t in range(5):
     p0 = nets[0](x)
     p1 = nets[1](x)
