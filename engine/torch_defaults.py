@@ -25,7 +25,7 @@ _switched = threading.local()  # .held: this thread switched the default and hol
 
 def switch_default_dtype(dtype: torch.dtype) -> None:
     """torch.set_default_dtype(dtype) for the rest of this thread's reading."""
-    if not getattr(_switched, "held", False):
+    if not switched():
         if dtype is torch.float32:
             return  # already torch's default: nothing to hold
         DEFAULTS.acquire()
@@ -40,7 +40,7 @@ def switched() -> bool:
 
 def restore_default_dtype() -> None:
     """torch's usual float32 default again, and DEFAULTS let go, if this thread switched."""
-    if getattr(_switched, "held", False):
+    if switched():
         torch.set_default_dtype(torch.float32)
         _switched.held = False
         DEFAULTS.release()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -34,12 +33,9 @@ PROFILERS = frozenset({"torch.autograd.profiler.profile", "torch.profiler.profil
                        "torch.profiler.record_function"})
 
 
-@dataclass(frozen=True)
 class Profiler:
     """What `with torch.profiler.profile() as prof` binds: its report is torch's timing,
     shown by a print only."""
-
-    made_by: str
 
 
 ANOMALY_MODES = ("torch.autograd.set_detect_anomaly", "torch.autograd.detect_anomaly",
@@ -87,7 +83,7 @@ class BlockReader(SetupCalls):
         if target is not None:
             if not isinstance(target, ast.Name):
                 raise error_at(target, "a profiler is read bound to one name: as prof")
-            self.env[target.id] = Py(Profiler(short_text(context.func)))
+            self.env[target.id] = Py(Profiler())
         self.run_block(stmt.body)
 
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:

@@ -50,25 +50,28 @@ class DisplayLines(GeneratorReader):
         if isinstance(node.func, ast.Name) and node.func.id in _DISPLAYS and \
                 node.func.id not in self.env:
             # a bare `vars(layer)` or `dir(z)` in a notebook shows attributes: a display too
-            self.names_defined(node.args)
-            for call in self.calls_with_effects(node.args):
-                if zeroes_grad(call):  # print(x.grad.zero_()): the call of its own line
-                    self.expression_statement(call)
-                else:
-                    self.expr(call)
+            self.shown_arguments(node.args)
             if self.shown_items(node.args):  # it reaches into a .grad after a backward
                 self.check_report(ast.copy_location(ast.Expr(value=node), node))
             return
         if self.module_path(node.func) in _CONSOLE_WRITES:  # sys.stdout.write("..."): a print
-            self.names_defined(node.args)
-            for call in self.calls_with_effects(node.args):
-                self.expr(call)
+            self.shown_arguments(node.args)
             return
         if isinstance(node.func, ast.Attribute) and node.func.attr == "collect" and \
                 not node.args and not node.keywords and \
                 self.module_path(node.func) == "gc.collect":
             return  # frees Python's unreachable objects: no tensor or number changes
         self.expr(node)
+
+    def shown_arguments(self, nodes: list[ast.expr]) -> None:
+        """What Python does evaluating a print's arguments: a name not defined raises, and
+        the calls in them that change what follows are made."""
+        self.names_defined(nodes)
+        for call in self.calls_with_effects(nodes):
+            if zeroes_grad(call):  # print(x.grad.zero_()): the call of its own line
+                self.expression_statement(call)
+            else:
+                self.expr(call)
 
     def names_defined(self, nodes: list[ast.expr]) -> None:
         """print(y) after `del y`: Python's NameError, where the print is."""

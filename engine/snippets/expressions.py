@@ -55,6 +55,11 @@ TRANSFORM_GRAPH = "carries a graph of its inputs in torch"
 KEPT_AS_NUMBERS = (STALE, TRANSFORM_GRAPH)
 
 
+def numbers_meta(value: Pending) -> torch.Tensor:
+    """A tensor of numbers on the meta device: its shape and dtype, nothing computed."""
+    return torch.empty(shape_of(value.value), dtype=TORCH_DTYPES[value.dtype], device="meta")
+
+
 # Python's types, named as values (not called): what the name gives in the script
 _TYPE_BUILTINS: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
 
@@ -196,8 +201,7 @@ class ExprReader:
                                          dtype=value.dtype, requires_grad=bool(value.requires_grad))
             except GraphError as exc:
                 raise error_at(value.origin or where, str(exc).split(": ", 1)[-1]) from None
-            self.meta[node.id] = torch.empty(shape_of(value.value),
-                                             dtype=TORCH_DTYPES[value.dtype], device="meta")
+            self.meta[node.id] = numbers_meta(value)
             self.taken.add(node.name)
             self.holders[node.name] = node.id
             self.count_nodes(where)

@@ -363,9 +363,9 @@ class _Importer(GradAliases, GradFns, MemoryWrites, ModuleGradHooks, GradcheckRe
             if node.name != name:
                 # whichever node has the name now (holders may not follow a node renamed
                 # by a training step)
-                holder = next((n.id for n in self.doc.nodes() if n.name == name), None)
+                holder = self.doc.node_by_name(name)
                 if holder is not None:
-                    self.rename(holder, self.unique(name))
+                    self.rename(holder.id, self.unique(name))
                 self.rename(node.id, name)
 
 

@@ -12,8 +12,7 @@ from typing import Any
 
 import torch
 
-from engine.literal import shape_of
-from engine.snippets.expressions import ExprReader
+from engine.snippets.expressions import ExprReader, numbers_meta
 from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
 from engine.snippets.tables import (
     DTYPE_NAMES,
@@ -90,9 +89,8 @@ class CreationReader(ExprReader):
                         raise CreationError(f"torch.{fn} needs a tensor, not a number")
                     # numbers not yet in the graph (a tensor of a finished training step
                     # too): only their shape and dtype are read
-                    like = torch.empty(shape_of(like_value.value), device="meta",
-                                       dtype=TORCH_DTYPES[like_value.dtype]) \
-                        if isinstance(like_value, Pending) and like_value.node_id is None \
+                    like = numbers_meta(like_value) if isinstance(like_value, Pending) \
+                        and like_value.node_id is None \
                         else self.meta.get(self.node_of(like_value, node))
                     if not isinstance(like, torch.Tensor):
                         raise CreationError(f"the shape of {short_text(node.args[0])} is unknown "
