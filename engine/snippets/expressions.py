@@ -228,8 +228,11 @@ class ExprReader:
                       and any(mark in v.no_graph for mark in KEPT_AS_NUMBERS)), None)
         if stale is not None:  # `loss.log10().item()` of a finished training step: numbers
             made = self.computed_constant(op, inputs, params, where)
-            if isinstance(made, Pending):
-                made.no_graph = stale  # that still may not enter a graph
+            # that still may not enter a graph, unless detached: torch's detach of a finished
+            # step's tensor is its numbers, a constant any graph may use (a GAN's
+            # `D(fake.detach())` after the generator's step)
+            if isinstance(made, Pending) and op != "detach":
+                made.no_graph = stale
             return made
         ids = [self.through_hooks(self.node_of(v, where)) for v in inputs]
         for node_id in ids:
