@@ -11,10 +11,11 @@ already makes, where torch's numbers are the same:
 | `jvp(f, (x,), (v,))` | torch.autograd.functional.jvp |
 | `vmap(f)(xs)` of a plain f | f read on each row, the rows stacked: a forward graph |
 | `vmap(grad(f))(xs)`, `vmap(jacrev(f))(xs)` | one jacobian of the stacked rows (func_vmap.py) |
+| `vmap(hessian(f))(xs)`, `vmap(grad(grad(f)))(xs)` | the transform's call per sample, stacked |
 
 f is read as jacobian_call.py reads it (inlined on copies of the differentiated inputs);
-what the transform returns is torch's answer to that call, shown, never computed with.
-Deeper nesting and vmap of other transforms are refused with where and why.
+what the transform returns is torch's answer to that call, shown, and computed with as the
+numbers torch returned. Deeper nesting is refused with where and why.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from engine import calls
 from engine.snippets.func_names import TRANSFORM_MODULES, TRANSFORMS, transform_name
 from engine.snippets.func_reading import Transform, dict_keys, relabelled
 from engine.snippets.func_vjp import VjpFunction
-from engine.snippets.func_vmap import VmapDerivativeReader
+from engine.snippets.func_vmap import VmapDerivativeReader, read_as_one_call
 from engine.snippets.jacobian_call import answer_of, jacobian_answer
 from engine.snippets.program import GradAnswer
 from engine.snippets.pyexpr import AfterBackward
@@ -170,6 +171,13 @@ class FuncTransformReader(VmapDerivativeReader):
     # ---- applying a transform ------------------------------------------------------------
     def transform_applied(self, t: Transform, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)
+        return self.transform_on(t, args, kwargs, node)
+
+    def transform_on(self, t: Transform, args: list[Value], kwargs: dict[str, Value],
+                     node: ast.Call) -> Value:
+        if t.name == "vmap" and isinstance(t.fn, Py) and isinstance(t.fn.value, Transform) \
+                and not read_as_one_call(t.fn.value):
+            return self.vmapped_each(t, t.fn.value, args, kwargs, node)
         if t.name == "vmap":
             return self.vmapped(t, args, kwargs, node)
         if isinstance(t.fn, Py) and isinstance(t.fn.value, Transform):
@@ -202,6 +210,19 @@ class FuncTransformReader(VmapDerivativeReader):
             value = returned if not t.has_aux else Py((returned, aux))
             return Py((result, value))
         return Py((result, aux)) if t.has_aux else result
+
+    def vmapped_each(self, t: Transform, inner: Transform, args: list[Value],
+                     kwargs: dict[str, Value], node: ast.Call) -> Value:
+        """`vmap(hessian(f))(xs)`, `vmap(grad(grad(f)))(xs)`: the transform applied to each
+        sample on its own (one call per sample, as a loop over the samples makes them), its
+        answers' numbers stacked: vmap's numbers, computed by torch one sample at a time."""
+        dims = self.vmap_dims(t, args, node)
+        rows: list[Value] = []
+        for i in range(self.vmap_count(args, dims, node)):
+            row = [self.index_value(a, (i,), node) if d == 0 else a
+                   for a, d in zip(args, dims, strict=True)]
+            rows.append(self.answer_used(self.transform_on(inner, row, kwargs, node), node))
+        return self.vmap_stacked(rows, node)
 
     def nested(self, outer: Transform, inner: Transform, args: list[Value],
                kwargs: dict[str, Value], node: ast.Call) -> Value:

@@ -11,7 +11,8 @@ jacobian call whose answer is the stacked per-sample derivatives, computed by to
   is the stack of each sample's derivative by itself (sample i reads only row i), the same
   numbers as vmap's, computed by torch's jacobian on the graph.
 
-Deeper nestings under vmap (a hessian per sample, vmap of vjp) are refused where they are.
+Other transforms under vmap (a hessian per sample, vmap(grad(grad(f)))) are applied to each
+sample on its own (func_transforms.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ from engine.snippets.values import Pending, Py, Ref, Value
 _PER_SAMPLE = ("grad", "grad_and_value", "jacrev", "jacfwd")
 
 
+def read_as_one_call(inner: Transform) -> bool:
+    """vmap of a first-order transform of a plain f: one jacobian call for all samples."""
+    return inner.name in _PER_SAMPLE and not (isinstance(inner.fn, Py) and isinstance(
+        inner.fn.value, Transform))
+
+
 class VmapDerivativeReader(VjpVmapReader):
     def vmapped(self, t: Transform, args: list[Value], kwargs: dict[str, Value],
                 node: ast.Call) -> Value:
@@ -41,12 +48,8 @@ class VmapDerivativeReader(VjpVmapReader):
         if not isinstance(inner, Transform):
             return super().vmapped(t, args, kwargs, node)
         what = f"torch.func.vmap(torch.func.{inner.name}(...))"
-        if inner.name not in _PER_SAMPLE or (isinstance(inner.fn, Py) and isinstance(
-                inner.fn.value, Transform)):
-            raise error_at(node, f"{what} is not read: Gradflow reads one derivative per "
-                                 "sample of vmap(grad(f)), vmap(jacrev(f)) and vmap(jacfwd(f)) "
-                                 "of a plain f; make the call for each sample on its own "
-                                 f"line, e.g. {inner.name}(f)(x[0])")
+        if not read_as_one_call(inner):  # func_transforms.py makes one call per sample
+            raise error_at(node, f"{what} is not read as one call")
         dims = self.vmap_dims(t, args, node)
         positions = list(inner.argnums) if isinstance(inner.argnums, tuple) \
             else [inner.argnums]

@@ -44,7 +44,8 @@ def recording_transforms(inside: list[bool], jacobians: list[Any],
     def transform(name: str, original: Any) -> Any:
         def made(func: Any, *args: Any, **kwargs: Any) -> Any:
             applied = original(func, *args, **kwargs)
-            order = 1 + getattr(func, "derivative_order", 0)
+            # a hessian is a second derivative: vmap of it gives per-sample hessians
+            order = (2 if name == "hessian" else 1) + getattr(func, "derivative_order", 0)
             options = dict(zip(_OPTIONS.get(name, ()), args, strict=False)) | kwargs
 
             def call(*a: Any, **k: Any) -> Any:
