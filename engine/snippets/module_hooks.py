@@ -1,10 +1,11 @@
-"""Hooks on nn modules (`layer.register_forward_hook(fn)` and the others): a hook that only
-looks (prints or stores what it is given, returns nothing, or gives back unchanged the value
-torch would replace) changes nothing torch computes and is read as a handle; one that
-returns a replacement is refused. A forward hook and a forward pre-hook run where torch runs
-them, at each call of the module (`model(x)`, a layer inside a Sequential; not
-`model.forward(x)`), in the order they were registered, so what they do (print, store the
-output, register a hook on it) happens as in the script; `handle.remove()` takes it off.
+"""Hooks on nn modules (`layer.register_forward_hook(fn)` and the others). A forward hook and
+a forward pre-hook run where torch runs them, at each call of the module (`model(x)`, a layer
+inside a Sequential; not `model.forward(x)`), in the order they were registered, so what they
+do (print, store the output, register a hook on it) happens as in the script, and what they
+return (not None) is the module's new output, or its new inputs, in the graph as torch makes
+it; `handle.remove()` takes it off. A backward hook that only looks (prints or stores what it
+is given, returns nothing, or gives back unchanged the value torch would replace) changes
+nothing torch computes and is read as a handle; one that returns a replacement is refused.
 A full backward hook that returns a new grad_input for a module of one tensor input
 (`return (grad_input[0].clamp(-1, 1),)`) is read as a gradient expression
 (snippets/gradient_reading.py): each later call of the module takes its input through a
@@ -29,7 +30,9 @@ class ModuleHooks(ParameterReader):
         self.module_hook_entries: dict[int, tuple[Module, list[Any], HookHandle]] = {}
 
     def module_hook(self, module: Module, attr: str, node: ast.Call) -> Value:
-        """A hook that only looks is a handle; one returning a replacement is refused."""
+        """A forward hook (or pre-hook) is kept with its module; a backward hook that only
+        looks is a handle; one returning a replacement is refused, but for the full backward
+        hook's new grad_input."""
         args, kwargs = self.arguments(node)
         given = [*args, *([kwargs.pop("hook")] if "hook" in kwargs else [])]
         fn = given[0].value if len(given) == 1 and isinstance(given[0], Py) else None
@@ -51,7 +54,8 @@ class ModuleHooks(ParameterReader):
         if attr == FULL_BACKWARD and (returns or isinstance(fn.node, ast.Lambda)
                                       and not _looks(fn.node.body)):
             text = self.grad_input_expression(fn, node)
-        elif returns or isinstance(fn.node, ast.Lambda) and not _looks(fn.node.body):
+        elif attr not in _RUN and (returns or isinstance(fn.node, ast.Lambda)
+                                   and not _looks(fn.node.body)):
             raise error_at(node, f"a hook of .{attr}() that returns a replacement is not "
                                  "read; a hook that only prints what it is given is")
         handle = HookHandle(None, self.calls_made())
@@ -66,16 +70,20 @@ class ModuleHooks(ParameterReader):
         """The module called as torch's __call__ does: its forward pre-hooks, forward,
         then its forward hooks (each given the module, the inputs as a tuple, the output)."""
         for kind, fn, _ in list(module.hooks):
-            if kind == "register_forward_pre_hook":
-                self.hook_ran(fn, [Py(module), Py(tuple(args))], None, node)
+            if kind == "register_forward_pre_hook":  # what it returns are the new inputs
+                returned = self.hook_ran(fn, [Py(module), Py(tuple(args))], node)
+                if returned is not None:
+                    args = list(returned.value) if isinstance(returned, Py) and \
+                        isinstance(returned.value, tuple) else [returned]
         for kind, fn, text in list(module.hooks):
             if kind == FULL_BACKWARD and text is not None:  # after the pre-hooks, as torch
                 # wraps the inputs (a hook that only stores: module_grad_hooks.py)
                 args = self.grad_input_hooked(fn, text, args, node)
         output = self.module_on(module, args, kwargs, node)
         for kind, fn, _ in list(module.hooks):
-            if kind == "register_forward_hook":
-                self.hook_ran(fn, [Py(module), Py(tuple(args)), output], output, node)
+            if kind == "register_forward_hook":  # what it returns is the new output
+                returned = self.hook_ran(fn, [Py(module), Py(tuple(args)), output], node)
+                output = output if returned is None else returned
         return output
 
     def grad_input_expression(self, fn: Function, node: ast.Call) -> str:
@@ -122,12 +130,10 @@ class ModuleHooks(ParameterReader):
             "gradient": self.probed(text, fn, args[number], node)}, node)
         return [hooked if n == number else a for n, a in enumerate(args)]
 
-    def hook_ran(self, fn: Function, args: list[Value], output: Value | None,
-                 node: ast.Call) -> None:
+    def hook_ran(self, fn: Function, args: list[Value], node: ast.Call) -> Value | None:
+        """The hook inlined at the module's call: what it returned, None for None."""
         returned = self.inline(fn, args, {}, node)
-        if not (isinstance(returned, Py) and returned.value is None or returned is output):
-            raise error_at(node, f"the hook {fn.name} returned a replacement of what the "
-                                 "module computes; a hook that only looks is read")
+        return None if isinstance(returned, Py) and returned.value is None else returned
 
     def remove_hook(self, handle: HookHandle, node: ast.Call) -> Value:
         found = self.module_hook_entries.pop(id(handle), None)

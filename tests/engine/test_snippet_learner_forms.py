@@ -148,9 +148,9 @@ H = "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\ny = (x * x)
     ("from torch.autograd.functional import hessian\n"
      "print(hessian(lambda v: (v ** 3).sum(), x.detach(), strict=True))\n",
      "strict=True is not supported"),
-    ("fc = torch.nn.Linear(2, 2)\ndef bigger(m, i, o):\n    return o * 2\n"
-     "fc.register_forward_hook(bigger)\n",
-     "a hook of .register_forward_hook() that returns a replacement is not read"),
+    ("fc = torch.nn.Linear(2, 2)\ndef bigger(m, g):\n    return (g[0] * 2,)\n"
+     "fc.register_full_backward_pre_hook(bigger)\n",
+     "a hook of .register_full_backward_pre_hook() that returns a replacement is not read"),
 ])
 def test_what_stays_refused_says_why(body: str, said: str) -> None:
     refused = engine_side(H + body).get("refused", "")

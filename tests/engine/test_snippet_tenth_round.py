@@ -300,10 +300,15 @@ def test_a_module_hook_that_changes_nothing_is_read(name: str) -> None:
     assert agrees(ours, theirs) is None, agrees(ours, theirs)
 
 
-def test_a_forward_hook_returning_a_changed_output_is_still_refused() -> None:
+def test_a_forward_hook_returning_a_changed_output_changes_the_output() -> None:
     code = HOOKED_MODULES["forward_hook_giving_its_output_back"].replace(
         "    return result", "    result = result * 2\n    return result")
-    assert "returns a replacement is not read" in engine_side(code)["refused"]
+    theirs = by_name({"doubled": code})["doubled"]
+    plain = by_name({"plain": HOOKED_MODULES["forward_hook_giving_its_output_back"]})["plain"]
+    # torch's weight gradient is four times the plain one: (2y)^2 = 4y^2
+    assert theirs["grads"]["weight"][0][0] == pytest.approx(4 * plain["grads"]["weight"][0][0])
+    ours = engine_side(code)
+    assert agrees(ours, theirs) is None, agrees(ours, theirs)
 
 
 # ---- zero_grad(set_to_none=False) ----------------------------------------------------------
