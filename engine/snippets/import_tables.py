@@ -21,9 +21,9 @@ from engine.snippets.func_names import FUNC_MODULES, FUNC_OBJECTS
 
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "torch.autograd",
-                 "torch.autograd.functional", "math", "itertools", "time", "random", "datetime",
-                 "pdb", "warnings", "copy", "gc", "collections", "torch.distributions",
-                 *FUNC_MODULES)
+                 "torch.autograd.functional", "torch.autograd.variable", "torch.functional",
+                 "math", "itertools", "time", "random", "datetime", "pdb", "warnings", "copy",
+                 "gc", "collections", "torch.distributions", *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
 PYTHON_MODULES = {"math": math, "time": time, "random": random, "datetime": datetime}
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
@@ -47,14 +47,26 @@ OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable",
 NN_SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in ("", ".loss", ".linear",
                                                                      ".activation")} | {
     "torch.nn.parameter": "torch.nn"}
+# torch.functional's names: the functions torch itself exports under the same name
+_TORCH_FUNCTIONAL = ("atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes",
+                     "broadcast_tensors", "cartesian_prod", "block_diag", "cdist",
+                     "chain_matmul", "einsum", "istft", "lu", "norm", "meshgrid", "pca_lowrank",
+                     "split", "stft", "svd_lowrank", "tensordot", "unique",
+                     "unique_consecutive", "unravel_index")
 
 
 def canonical_path(path: str) -> str:
     """`torch.nn.parameter.Parameter` or `torch.nn.modules.loss.MSELoss` as torch.nn names
     the same class (torch.nn.Parameter, torch.nn.MSELoss); `torch.torch.FloatTensor` as
-    torch.FloatTensor (torch is an attribute of itself); any other path as it is."""
+    torch.FloatTensor (torch is an attribute of itself); `torch.functional.norm` as torch.norm;
+    any other path as it is."""
     while path.startswith("torch.torch.") or path == "torch.torch":
         path = path.removeprefix("torch.")
+    if path in OLD_PATHS:  # `variable.Variable` of `from torch.autograd import variable`
+        return OLD_PATHS[path]
+    if path.startswith("torch.functional.") and path.count(".") == 2 and \
+            path.rpartition(".")[2] in _TORCH_FUNCTIONAL:
+        return "torch." + path.rpartition(".")[2]  # where torch.einsum, torch.norm... live
     for module, owner in NN_SUBMODULES.items():
         if path.startswith(module + ".") and "." not in path.removeprefix(module + "."):
             return f"{owner}.{path.removeprefix(module + '.')}"
@@ -63,7 +75,7 @@ def canonical_path(path: str) -> str:
 
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.nn.init (and their functions "
                     "by name), "
-                    "torch.autograd (Variable, grad, backward, Function, "
+                    "torch.functional, torch.autograd (Variable, grad, backward, Function, "
                     "once_differentiable), torch.autograd.functional "
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
                     "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap, functional_call), "

@@ -212,6 +212,17 @@ def create(fn: str, args: list[Any], kwargs: dict[str, Any], like: torch.Tensor 
 
 
 def _arange(args: list[Any], kwargs: dict[str, Any]) -> torch.Tensor:
+    named = {k: kwargs.pop(k) for k in ("start", "end", "step") if k in kwargs}
+    if named:  # torch.arange(0, 10, step=0.5), arange(start=1, end=4): as torch places them
+        try:
+            torch.arange(*args, **named, device="meta")  # torch's check; nothing computed
+        except TypeError as exc:
+            raise CreationError(str(exc).split("\n")[0]) from None
+        if "end" in named:  # arange(end=5), arange(1, end=5), arange(start=1, end=5, step=2)
+            args = [named.get("start", args[0] if args else 0), named["end"],
+                    named.get("step", args[1] if len(args) > 1 else 1)]
+        else:  # arange(0, 10, step=0.5)
+            args = [*args[:2], named.get("step", 1)]
     if not 1 <= len(args) <= 3 or not all(isinstance(a, int | float) for a in args):
         raise CreationError("torch.arange needs one to three numbers: torch.arange(0, 5)")
     start, end, step = (0, args[0], 1) if len(args) == 1 else (*args[:2], 1)

@@ -42,6 +42,7 @@ VALUE_METHODS = frozenset({
     "clone", "std", "var", "prod", "cumsum", "numel", "eq", "ne", "gt", "lt", "ge", "le",
     "allclose", "equal", "isclose", "clamp", "sort", "topk", "median", "squeeze", "unsqueeze",
     "expand", "flip", "nonzero", "count_nonzero", "cpu", "scatter", "scatter_add", *SELECTING,
+    "unique", "argsort", "bincount",  # class counts and orders a script takes of its labels
 })
 # views read as a reshape to the shape torch gives
 RESHAPING = ("unsqueeze", "squeeze")
