@@ -230,15 +230,9 @@ class TrainingReader(DataUpdates):
         refusal = self.not_trainable(stmt)
         if refusal is not None:
             raise error_at(stmt, f"updating the leaf {name} in place {refusal}")
-        if self.doc.out_edges(node_id) and not any(
-                c.kind != calls.ZERO_GRAD for c in self.program) and not all(
-                    s in self.backwarded for s in self.doc.graph.successors(node_id)):
-            # the graph of this step used the old numbers and no backward has run on it:
-            # torch's backward would mix old and new (or raise), which no step shows
-            raise error_at(stmt, f"{name} changes its numbers after the graph used them and "
-                                 "before any backward on it: memory changed behind autograd's "
-                                 "back, outside the computation Gradflow reads; change them "
-                                 "before the graph uses them or after the backward")
+        # a graph that used the old numbers and has no backward yet (`w *= 2` under no_grad
+        # in a check, then `w /= 2`) ends with the step as any other: its tensors are kept as
+        # numbers, and a backward through them later is refused where it is
         self.grads_here(stmt)  # the grads before the update (the graph used the old numbers)
         self.updates[node_id] = _Update(leaf, numbers)
 
