@@ -46,13 +46,49 @@ class LoopContinue(Exception):  # noqa: N818
     pass
 
 
-class Scope(dict[str, Value]):
+def assigned_names(body: list[ast.stmt]) -> set[str]:
+    """The names a function body binds (Python makes each local to the whole call)."""
+    names: set[str] = set()
+    for stmt in _own_statements(body):
+        if isinstance(stmt, ast.FunctionDef | ast.ClassDef):
+            names.add(stmt.name)
+            continue
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            names |= {a.asname or a.name.split(".")[0] for a in stmt.names}
+        names |= {h.name for h in getattr(stmt, "handlers", []) if h.name}
+        todo = [v for f, v in ast.iter_fields(stmt)
+                if f not in ("body", "orelse", "finalbody", "handlers")]
+        while todo:
+            item = todo.pop()
+            if isinstance(item, list):
+                todo.extend(item)
+            elif isinstance(item, ast.Name) and isinstance(item.ctx, ast.Store | ast.Del):
+                names.add(item.id)
+            elif isinstance(item, ast.AST) and not isinstance(item, _OWN_SCOPES):
+                todo.extend(v for _, v in ast.iter_fields(item))
+    return names
+
+
+# expressions with names of their own: what they bind is not the function's
+_OWN_SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+class Locals(dict[str, Value]):
+    """A call's own names, and the names its body binds somewhere (`assigned`): reading
+    one of those before it is bound is Python's UnboundLocalError, not the module's name."""
+
+    def __init__(self, local: dict[str, Value], assigned: set[str]) -> None:
+        super().__init__(local)
+        self.assigned = assigned
+
+
+class Scope(Locals):
     """A call's own names; those its `global`/`nonlocal` statements name live in the
     module's names or the enclosing function's, and are read and bound there."""
 
-    def __init__(self, local: dict[str, Value],
+    def __init__(self, local: dict[str, Value], assigned: set[str],
                  elsewhere: dict[str, MutableMapping[str, Value]]) -> None:
-        super().__init__(local)
+        super().__init__(local, assigned - set(elsewhere))
         self.elsewhere = elsewhere
 
     def __getitem__(self, name: str) -> Value:
@@ -182,13 +218,21 @@ class FunctionCalls(Distributions):
                     out[name] = found
         return out
 
+    def lookup(self, node: ast.Name) -> Value:
+        own = self.env.maps[0] if isinstance(self.env, ChainMap) else None
+        if isinstance(own, Locals) and node.id in own.assigned and node.id not in own:
+            raise raised_at(node, UnboundLocalError(
+                f"cannot access local variable '{node.id}' where it is not associated with a "
+                "value"))
+        return super().lookup(node)
+
     def inline(self, fn: Function, args: list[Value], kwargs: dict[str, Value],
                node: ast.Call) -> Value:
         """The function's body read with its parameters bound to these values."""
-        local = self.bound(fn, args, kwargs, node)
         declared = self.declared_elsewhere(fn)
-        if declared:
-            local = Scope(local, declared)
+        assigned = set() if isinstance(fn.node, ast.Lambda) else assigned_names(fn.node.body)
+        local: dict[str, Value] = Scope(self.bound(fn, args, kwargs, node), assigned, declared) \
+            if declared else Locals(self.bound(fn, args, kwargs, node), assigned)
         saved, saved_grad, saved_inference = self.env, self.grad_enabled, self.inference
         self.env = ChainMap(local, fn.scope if fn.scope is not None else self.env)
         if fn.grad_enabled is not None:
