@@ -157,7 +157,8 @@ class ClassReader(ModelAttributes):
             if refused is not None:
                 return refused
             if item.name.startswith("__") and item.name not in (*_SHOWING, "__call__") and \
-                    not (dataset and item.name in _DATASET_METHODS):
+                    not (dataset and item.name in _DATASET_METHODS) and \
+                    not (_plain_bases(stmt) and item.name in OPERATORS):
                 return item, (f"{name}.{item.name} changes how Python treats the model, "
                               f"{OUTSIDE}; a model class is read with __init__, forward and "
                               "plain methods")
@@ -258,6 +259,30 @@ class ClassReader(ModelAttributes):
         self.building[-1].ready = True
         return Py(None)
 
+    # ---- operators of a plain class (a micrograd-style Value) --------------------------
+    def python_binop(self, op_node: ast.operator, left: Value, right: Value,
+                     where: ast.AST) -> Value:
+        """`a * b` with an object of the snippet's own class: a.__mul__(b), else
+        b.__rmul__(a), as Python tries them."""
+        name = _BINARY.get(type(op_node))
+        for obj, other, method in ((left, right, f"__{name}__"), (right, left, f"__r{name}__")):
+            fn = _own_operator(obj, method) if name is not None else None
+            if fn is not None:
+                assert isinstance(obj, Py)
+                return self.method_call(obj.value, fn, [other], {}, _call_at(where, method))
+        return super().python_binop(op_node, left, right, where)
+
+    def python_negative(self, value: Py, where: ast.UnaryOp) -> Value:
+        fn = _own_operator(value, "__neg__")
+        if fn is None:
+            return super().python_negative(value, where)
+        return self.method_call(value.value, fn, [], {}, _call_at(where, "__neg__"))
+
+    def own_class_type(self, node: ast.expr) -> type | None:
+        """isinstance(other, Value) of the snippet's own class Value."""
+        held = self.env.get(node.id) if isinstance(node, ast.Name) else None
+        return held.value.python_type if _is_class(held) else None  # type: ignore[union-attr]
+
     # ---- the class's own constants -----------------------------------------------------
     def attribute(self, node: ast.Attribute) -> Value:
         if self.module_path(node) is None and isinstance(node.value, ast.Name):
@@ -333,6 +358,28 @@ def _plain_bases(stmt: ast.ClassDef) -> bool:
     """`class Model:` or `class Model(object):`: a plain Python class."""
     return not stmt.bases or len(stmt.bases) == 1 and isinstance(stmt.bases[0], ast.Name) \
         and stmt.bases[0].id == "object"
+
+
+# a plain class's operators, which Python calls for `a + b`, `2 * a`, `-a`
+_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
+           ast.Pow: "pow", ast.MatMult: "matmul"}
+OPERATORS = frozenset({f"__{r}{n}__" for n in _BINARY.values() for r in ("", "r")} |
+                      {"__neg__"})
+
+
+def _call_at(where: ast.AST, method: str) -> ast.Call:
+    """The call Python makes for an operator (`a.__mul__(b)`), placed where the operator is."""
+    return ast.copy_location(ast.Call(func=ast.copy_location(ast.Name(method, ast.Load()), where),
+                                      args=[], keywords=[]), where)
+
+
+def _own_operator(value: Value, method: str) -> Function | None:
+    """The operator method of an object of a plain class of the snippet's, or None."""
+    if isinstance(value, Py) and isinstance(value.value, Module) and \
+            value.value.cls is not None and value.value.cls.plain:
+        found = value.value.cls.methods.get(method)
+        return found if isinstance(found, Function) else None
+    return None
 
 
 def _is_class(value: Value | None) -> bool:

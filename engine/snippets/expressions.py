@@ -322,6 +322,8 @@ class ExprReader:
                 return inner
             if isinstance(inner, Number):
                 return Number(-inner.value)
+            if isinstance(inner, Py):
+                return self.python_negative(inner, node)
             return self.op_node("neg", [inner], {}, node)
         if isinstance(node, ast.BinOp):
             return self.binop_chain(node)
@@ -369,6 +371,10 @@ class ExprReader:
 
     def python_binop(self, op_node: ast.operator, left: Value, right: Value,
                      where: ast.AST) -> Value:
+        raise error_at(where, f"{short_text(where)}: this operator needs numbers or tensors")
+
+    def python_negative(self, value: Py, where: ast.UnaryOp) -> Value:
+        """`-obj` of an object of the snippet's own class (classes.py): its __neg__."""
         raise error_at(where, f"{short_text(where)}: this operator needs numbers or tensors")
 
     def transpose_value(self, value: Value, where: ast.AST, strict: bool) -> Value:

@@ -69,6 +69,10 @@ class PlainMethods(BuiltinCalls):
                 not kwargs:  # grads.clear() at the top of an epoch
             receiver.value.clear()
             return Py(None)
+        if isinstance(receiver.value, set) and attr in ("add", "discard") and len(args) == 1 \
+                and not kwargs:  # visited.add(v): a number, a text, an object of the snippet's
+            getattr(receiver.value, attr)(self.plain(args[0], node))
+            return Py(None)
         if isinstance(receiver.value, list) and attr in ("append", "extend") and len(args) == 1:
             if attr == "append":
                 receiver.value.append(args[0])

@@ -56,6 +56,10 @@ class BuiltinCalls(RecurrentLayers):
         super().__init__(*args, **kwargs)
         self.py_random = PythonRandom(0)  # Python's random module (the importer seeds it)
 
+    def own_class_type(self, node: ast.expr) -> type | None:
+        """The type of a class of the snippet's own that `node` names (classes.py)."""
+        return None
+
     def random_call(self, name: str, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)
         return self.py_random.call(name, args, kwargs, lambda v: self.plain(v, node),
@@ -83,7 +87,8 @@ class BuiltinCalls(RecurrentLayers):
             return Py(type_of(self.expr(node.args[0])))
         if name == "isinstance" and len(node.args) == 2 and not node.keywords:
             value = self.expr(node.args[0])
-            return Py(is_instance(value, kinds_of(node.args[1], self.module_path)))
+            return Py(is_instance(value, kinds_of(node.args[1], self.module_path,
+                                                  self.own_class_type)))
         if name not in BUILTIN_FUNCTIONS and not hasattr(builtins, name):
             raise raised_at(node, NameError(f"name {name!r} is not defined"))  # as Python
         if name not in BUILTIN_FUNCTIONS:

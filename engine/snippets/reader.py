@@ -47,7 +47,7 @@ from engine.snippets.safety import (
 from engine.snippets.setup_calls import check_default_kept
 from engine.snippets.statements import ReadWatch
 from engine.snippets.training import ScriptStopped
-from engine.snippets.values import Number, Pending, Ref, Value
+from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
 from engine.torch_defaults import restore_default_dtype
 
 __all__ = ["ImportError_", "ReadWatch", "TorchRaised", "import_snippet"]
@@ -234,6 +234,10 @@ class _Importer(GradAliases, GradFns, MemoryWrites, ModuleGradHooks, GradcheckRe
         if isinstance(receiver, Number):  # loss.item().backward()
             raise raised_at(func, AttributeError(f"'{type(receiver.value).__name__}' object "
                                                  "has no attribute 'backward'"))
+        if isinstance(receiver, Py) and isinstance(receiver.value, Module) and \
+                receiver.value.cls is not None and "backward" in receiver.value.cls.methods:
+            self.member_call(receiver.value, "backward", call)  # a micrograd Value's own
+            return
         args = self.call_arguments(call, names, "backward")
         target = self.output_id(func.value, receiver)
         seed, enabled = self.seed(args.get("gradient"), target)

@@ -313,7 +313,8 @@ class StatementRunner(DisplayLines):
             updated = self.binop(stmt.op, current, right, stmt)
             self.item_assign(target, updated, stmt)
             return
-        if isinstance(stmt.target, ast.Attribute) and stmt.target.attr not in ("grad", "data"):
+        if isinstance(stmt.target, ast.Attribute) and (stmt.target.attr not in ("grad", "data")
+                                                       or self.plain_object(stmt.target.value)):
             self.attribute_aug_assign(stmt, stmt.target)
             return
         if not isinstance(stmt.target, ast.Name):
@@ -347,6 +348,13 @@ class StatementRunner(DisplayLines):
                 not (isinstance(current, Pending) and current.no_graph):
             self.relabel(current, result, stmt)  # in place: every name for it sees the change
         self.bind(stmt.target.id, result, stmt)
+
+    def plain_object(self, node: ast.expr) -> bool:
+        """A name holding an object of a plain class of the snippet's (a micrograd Value,
+        whose .grad and .data are its own attributes, not a tensor's)."""
+        held = self.env.get(node.id) if isinstance(node, ast.Name) else None
+        return isinstance(held, Py) and isinstance(held.value, Module) and \
+            held.value.cls is not None and bool(held.value.cls.plain)
 
     def attribute_aug_assign(self, stmt: ast.AugAssign, target: ast.Attribute) -> None:
         """`self.w -= lr * self.w.grad`, `self.steps += 1`: the update a name would get, of

@@ -36,10 +36,16 @@ def type_of(value: Value) -> type:
     return type(inner)
 
 
-def kinds_of(node: ast.expr, module_path: Callable[[ast.expr], str | None]) -> tuple[type, ...]:
-    """The classes an isinstance call names: int, float, ..., torch.Tensor, or a tuple."""
+def kinds_of(node: ast.expr, module_path: Callable[[ast.expr], str | None],
+             own_class: Callable[[ast.expr], type | None] = lambda _: None
+             ) -> tuple[type, ...]:
+    """The classes an isinstance call names: int, float, ..., torch.Tensor, a class of the
+    snippet's own (`own_class` gives its type), or a tuple of them."""
     if isinstance(node, ast.Tuple):
-        return tuple(k for e in node.elts for k in kinds_of(e, module_path))
+        return tuple(k for e in node.elts for k in kinds_of(e, module_path, own_class))
+    own = own_class(node)
+    if own is not None:
+        return (own,)
     if isinstance(node, ast.Name) and node.id in _PLAIN_TYPES:
         return (_PLAIN_TYPES[node.id],)
     path = module_path(node)
