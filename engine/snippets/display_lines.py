@@ -174,11 +174,17 @@ _SCOPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda
 
 
 def _own_scope(node: ast.AST) -> list[ast.AST]:
-    """ast.walk, without going into a comprehension or lambda (their names are theirs)."""
+    """ast.walk, without going into a comprehension or lambda (their names are theirs), nor
+    into what Python may not evaluate: the branches of `a if c else b`, the operands of
+    `and`/`or` after the first (`None if g is None else g[0]` reads g[0] only when needed)."""
     out, stack = [], [node]
     while stack:
         current = stack.pop()
         out.append(current)
-        if not isinstance(current, _SCOPES):
+        if isinstance(current, ast.IfExp):
+            stack.append(current.test)
+        elif isinstance(current, ast.BoolOp):
+            stack.append(current.values[0])
+        elif not isinstance(current, _SCOPES):
             stack.extend(ast.iter_child_nodes(current))
     return out
