@@ -265,6 +265,10 @@ def _torch_version(node: ast.Attribute) -> bool:
 
 
 _PYTHON_BUILTINS = frozenset(dir(builtins))
+# the names a script's header gives itself (author, date, version): plain variables
+_MODULE_METADATA = frozenset({"__author__", "__date__", "__version__", "__copyright__",
+                              "__license__", "__email__", "__status__", "__credits__",
+                              "__maintainer__", "__contact__", "__docformat__", "__revision__"})
 
 
 def _type_name(node: ast.Attribute) -> bool:
@@ -283,6 +287,8 @@ def _refusal(node: ast.AST, defined: set[str]) -> str | None:
     if isinstance(node, ast.Name):
         if node.id == "__name__" and isinstance(node.ctx, ast.Load):
             return None  # if __name__ == "__main__": reads as the script it is
+        if node.id in _MODULE_METADATA:
+            return None  # `__author__ = '...'` at a script's top: a variable of its own
         if node.id.startswith("__") and node.id.strip("_"):  # `for __ in ...` is harmless
             return (f"{node.id} reaches outside torch; a snippet may use only torch and its "
                     "own variables")
