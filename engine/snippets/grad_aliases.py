@@ -24,6 +24,7 @@ class _Alias:
     holder: str  # the name of the leaf whose .grad it is
     leaf: str  # that leaf's node id
     calls: int  # the calls made when it was bound
+    read: ast.expr  # what the name reads: `w.grad`, or a part of it (`w.grad.data[0]`)
 
 
 class GradAliases(MemoryWrites):  # first in the importer's chain: it rewrites statements
@@ -36,12 +37,12 @@ class GradAliases(MemoryWrites):  # first in the importer's chain: it rewrites s
         holder = _grad_of(stmt)
         if holder is None:
             return
-        name, leaf_name = holder
+        name, leaf_name, read = holder
         leaf = self.env.get(leaf_name)
         if isinstance(leaf, Pending | Ref) and leaf.node_id is not None and \
                 self.doc.node(leaf.node_id).op == "leaf" and name in self.env:
             self.grad_aliases[name] = _Alias(self.env[name], leaf_name, leaf.node_id,
-                                             len(self.program))
+                                             len(self.program), read)
 
     def statement(self, stmt: ast.stmt) -> None:
         live = {name: alias for name, alias in self.grad_aliases.items() if self.lasts(alias,
@@ -72,22 +73,29 @@ class _Reads(ast.NodeTransformer):
         alias = self.aliases.get(node.id)
         if alias is None or not isinstance(node.ctx, ast.Load):
             return node
-        return ast.copy_location(ast.Attribute(
-            value=ast.copy_location(ast.Name(alias.holder, ast.Load()), node), attr="grad",
-            ctx=ast.Load()), node)
+        read = copy.deepcopy(alias.read)
+        for part in ast.walk(read):  # placed where the name is read
+            ast.copy_location(part, node)
+        return read
 
 
-def _grad_of(stmt: ast.stmt) -> tuple[str, str] | None:
-    """(name, leaf name) of `name = leaf.grad` or `name = leaf.grad.data` (the same memory)."""
+def _grad_of(stmt: ast.stmt) -> tuple[str, str, ast.expr] | None:
+    """(name, leaf name, what the name reads) of `name = leaf.grad`, `name = leaf.grad.data`
+    (the same memory) or `name = leaf.grad.data[0]` (a view of it, at written places)."""
     if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and
             isinstance(stmt.targets[0], ast.Name)):
         return None
     value = stmt.value
+    while isinstance(value, ast.Subscript) and all(
+            isinstance(n, ast.Constant | ast.Slice | ast.Tuple | ast.UnaryOp | ast.USub |
+                       ast.Load) for n in ast.walk(value.slice)):
+        value = value.value
     if isinstance(value, ast.Attribute) and value.attr == "data":
         value = value.value
     if isinstance(value, ast.Attribute) and value.attr == "grad" and \
             isinstance(value.value, ast.Name):
-        return stmt.targets[0].id, value.value.id
+        read = stmt.value if isinstance(stmt.value, ast.Subscript) else value
+        return stmt.targets[0].id, value.value.id, read
     return None
 
 
