@@ -15,6 +15,7 @@ tensor viewed, which the document cannot hold: that is refused.
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -146,14 +147,17 @@ class InPlaceReader(StorageReplay):
         op = IN_PLACE_METHODS[attr]()
         if isinstance(receiver, Pending | Ref) and self.is_grad_leaf(receiver) \
                 and not self.grad_enabled and isinstance(node.func, ast.Attribute) \
-                and isinstance(node.func.value, ast.Name) and len(node.args) == 1 \
+                and _plain_path(node.func.value) and len(node.args) == 1 \
                 and not node.keywords:
-            # `a.sub_(lr * a.grad)` under torch.no_grad() is `a -= lr * a.grad`
-            stmt = ast.copy_location(ast.AugAssign(
-                target=ast.Name(id=node.func.value.id, ctx=ast.Store()), op=op,
-                value=node.args[0]), node)
+            # `a.sub_(lr * a.grad)` under torch.no_grad() is `a -= lr * a.grad`, and
+            # `m.weight.mul_(2.5)` is `m.weight *= 2.5`
+            target = copy.deepcopy(node.func.value)
+            assert isinstance(target, ast.Name | ast.Attribute)  # _plain_path
+            target.ctx = ast.Store()
+            stmt = ast.copy_location(ast.AugAssign(target=target, op=op,
+                                                   value=node.args[0]), node)
             self.aug_assign(stmt)
-            return self.lookup(node.func.value)
+            return self.expr(node.func.value)
         right = self.expr(node.args[0])
         if not isinstance(receiver, Pending | Ref):
             raise error_at(node, f".{attr}() needs a tensor")
@@ -197,8 +201,10 @@ class InPlaceReader(StorageReplay):
                           node: ast.Call) -> Value:
         """`y.resize_(...)`, `y.unsqueeze_(0)` of a tensor without gradient: every name of y
         names the new numbers (not `y[...] = numbers`, which would broadcast them into y's old
-        shape). Refused once the graph uses y: torch's version counter would then decide."""
-        if receiver.node_id is not None and self.doc.out_edges(receiver.node_id):
+        shape). Refused once an op with a gradient used y: torch's version counter would then
+        decide (ops without one keep the numbers they computed, as in torch)."""
+        if receiver.node_id is not None and any(
+                self.node_needs_grad(e.target) for e in self.doc.out_edges(receiver.node_id)):
             raise error_at(node, f"the in-place .{attr}() changes the shape of a tensor the "
                                  "graph already uses; write a new name, e.g. "
                                  f"y = y.{_OUT_OF_PLACE.get(attr, attr.removesuffix('_'))}(...)")
@@ -403,3 +409,10 @@ def refuse_write_through_a_copy(base: ast.expr, value: Value, where: ast.AST) ->
         raise error_at(where, f"{short_text(where)} writes into a tensor through a view of a "
                               "view; write the places on the tensor's own name, e.g. "
                               "x[0, 1] = 3 for x[0][1] = 3")
+
+
+def _plain_path(node: ast.expr) -> bool:
+    """`w` or `m.weight`: a name or attributes of one, which reading again changes nothing."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
