@@ -116,6 +116,8 @@ OUTSIDE_LIBRARIES = {
     "typing": "type hints (typing) are read as nothing, as Python runs them: Gradflow reads the "
               "code without its annotations; this use of typing is outside the computation "
               "Gradflow reads; remove it",
+    "pickle": "saving and loading objects in files (pickle) is outside the computation "
+              "Gradflow reads; remove it",
     "statistics": "statistics computes on Python lists, outside the computation Gradflow "
                   "reads; compute it with torch (x.mean(), x.median())",
     "pathlib": "paths and files (pathlib) are outside the computation Gradflow reads; remove "

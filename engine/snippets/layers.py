@@ -38,6 +38,9 @@ _POOL_ARGS = {
                    "divisor_override"),
     "adaptive_avg_pool2d": ("output_size",),
     "adaptive_max_pool2d": ("output_size", "return_indices")}
+# the layer functions torch itself also has (torch.max_pool2d is F.max_pool2d)
+_TORCH_LEVEL = ("torch.max_pool1d", "torch.max_pool2d", "torch.avg_pool1d", "torch.conv1d",
+                "torch.conv2d")
 _CONV_ARGS = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
 _BN_ARGS = ("input", "running_mean", "running_var", "weight", "bias", "training", "momentum",
             "eps")
@@ -310,6 +313,8 @@ class LayerModules(ModuleReader):
                 raise error_at(node, "torch.flatten needs a tensor")
             return self.flatten_call(args[0], args[1:], kwargs, node)
         short = path.removeprefix("torch.nn.functional.")
+        if path in _TORCH_LEVEL:  # torch.max_pool2d(x, 2): torch's own name of the same call
+            short = path.removeprefix("torch.")
         if short in ("conv1d", "conv2d"):
             return self.functional_conv(short, node)
         if short in _POOL_ARGS:

@@ -43,6 +43,7 @@ VALUE_METHODS = frozenset({
     "allclose", "equal", "isclose", "clamp", "sort", "topk", "median", "squeeze", "unsqueeze",
     "expand", "flip", "nonzero", "count_nonzero", "cpu", "scatter", "scatter_add", *SELECTING,
     "unique", "argsort", "bincount",  # class counts and orders a script takes of its labels
+    "isfinite", "isnan", "isinf",  # checks of a loss or a gradient
 })
 # views read as a reshape to the shape torch gives
 RESHAPING = ("unsqueeze", "squeeze")
@@ -63,6 +64,7 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
     "bucketize", "tril_indices", "triu_indices", "argsort", "argwhere", "nonzero",
     "count_nonzero", "isin", "diff",
     "eq", "ne", "gt", "lt", "ge", "le",  # torch.eq(a, b).all() in an assert
+    "isfinite", "isnan", "isinf",  # `if not torch.isfinite(loss).all():`
 })
 
 
