@@ -196,6 +196,8 @@ class OptimizerSteps(ReboundSteps):
         if attr == "state_dict" and not node.args and not node.keywords:
             self.real_tensors(optimizer, node)  # torch's own, copied: to print or read
             return self.state_value(copy.deepcopy(optimizer.real.state_dict()), node)
+        if attr == "add_param_group" and len(node.args) == 1 and not node.keywords:
+            return self.param_group_added(optimizer, node)
         if attr != "step":
             return super().optimizer_method(optimizer, attr, node)
         closure = self.step_closure(optimizer, node)
@@ -226,6 +228,32 @@ class OptimizerSteps(ReboundSteps):
                 self.set_leaf_numbers(node, param, t.detach().clone(),
                                       self.doc.node(leaf_id).name)
         return self.step_answer(answer, node)
+
+    def param_group_added(self, optimizer: Optimizer, node: ast.Call) -> Value:
+        """`optimizer.add_param_group({'params': net.fc2.parameters(), 'lr': 0.01})`: the
+        real optimizer is given the group (torch fills its other options and checks it), and
+        its tensors step with the others from then on."""
+        group = self.expr(node.args[0])
+        if not (isinstance(group, Py) and isinstance(group.value, dict)
+                and "params" in group.value):
+            raise error_at(node, f"{ast.unparse(node)}: add_param_group is read with a dict "
+                                 "of 'params' and options")
+        given = group.value["params"]
+        members = [given] if isinstance(given, Pending | Ref) else self.items(given, node)
+        if not all(isinstance(m, Pending | Ref) and self.is_leaf(m) for m in members):
+            raise raised_at(node, ValueError("can't optimize a non-leaf Tensor"))
+        tensors = self.real_tensors(optimizer, node)
+        made = [self.concrete(m, node).detach().clone().requires_grad_(True) for m in members]
+        # the same leaf twice is torch's error: it is the same tensor in the real optimizer
+        known = {self.node_of(p, node): t for p, t in zip(optimizer.params, tensors, strict=True)}
+        made = [known.get(self.node_of(m, node), t) for m, t in zip(members, made, strict=True)]
+        options = {k: self.plain(v, node) for k, v in group.value.items() if k != "params"}
+        try:
+            optimizer.real.add_param_group({**options, "params": made})
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        optimizer.params.extend(members)
+        return Py(None)
 
     def step_closure(self, optimizer: Optimizer, node: ast.Call) -> Callable[[], Any] | None:
         """What torch's step() is given to call: nothing for `step()`; closure_steps.py

@@ -74,6 +74,10 @@ class TorchCallReader(CreationReader):
                     # the ops made before keep the flag they saw, as torch recorded them:
                     # from here on the name holds a leaf of its own with the new flag
                     return self.relabel(value, self.fresh_leaf(value, target, flag), target)
+                if not flag and node.grad is not None:
+                    # a frozen weight keeps its .grad in torch until zero_grad drops it; the
+                    # document holds a .grad on a leaf that requires grad only
+                    self.doc.update_node(node.id, grad=None)
                 self.doc.update_node(node.id, requires_grad=flag)
                 self.flags_changed()
                 return value
