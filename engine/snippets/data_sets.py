@@ -17,7 +17,7 @@ import torch.utils.data as tud
 
 from engine.snippets.own_datasets import OwnData, OwnDatasets
 from engine.snippets.safety import error_at, raised_at, short_text
-from engine.snippets.values import Pending, Py, Ref, Value, same_tensor
+from engine.snippets.values import Number, Pending, Py, Ref, Value, same_tensor
 
 _PATH = "torch.utils.data."
 _READ = "TensorDataset, DataLoader, random_split and Subset over tensors"
@@ -221,8 +221,34 @@ class DataSets(OwnDatasets):
         """What a loader, a split or a Subset reads `value` as, or None for anything else."""
         if isinstance(value, Py) and isinstance(value.value, TensorData | SubsetData):
             return value.value
+        if isinstance(value, Py) and isinstance(value.value, list):
+            return self.list_dataset(value.value)
         model = self.own_dataset(value)
         return None if model is None else OwnData(model)
+
+    def list_dataset(self, items: list[Value]) -> TensorData | None:
+        """A list of (input, target) pairs without gradient, `[(x, y)] * 20`: torch's
+        loader collates a batch of pairs into stacked inputs and targets, which is what a
+        TensorDataset of the stacked pairs gives; None for any other list."""
+        rows = [i.value if isinstance(i, Py) and isinstance(i.value, tuple | list) else None
+                for i in items]
+        if not items or any(r is None or len(r) < 2 or len(r) != len(rows[0] or ())
+                            for r in rows):
+            return None
+        columns: list[Value] = []
+        for column in zip(*(r or () for r in rows), strict=True):
+            if all(isinstance(v, Pending | Ref) and not self.needs_grad(v) for v in column):
+                numbers = torch.stack([self.concrete(v, ast.Pass()) for v in column])
+            elif all(isinstance(v, Number) for v in column):  # as torch collates numbers:
+                plain = [v.value for v in column if isinstance(v, Number)]  # floats float64
+                numbers = torch.tensor(plain, dtype=torch.float64 if any(
+                    isinstance(n, float) for n in plain) else None)
+            else:
+                return None
+            columns.append(self.from_tensor(numbers, ast.Pass()))
+        made = TensorData(tuple(columns), tuple(self.concrete(c, ast.Pass()) for c in columns))
+        self.tensor_datasets.append(made)
+        return made
 
     def size(self, dataset: DataSet, where: ast.AST) -> int:
         """len(dataset): a class of the snippet's answers through its own __len__."""
