@@ -201,6 +201,8 @@ class ProgramReader(GradAnswers):
                 # after x.grad.zero_()
                 self.zero_grad_of(target.value, stmt, set_to_none=False)
                 return
+            if self.grad_given(target.value, value, stmt):
+                return
             raise error_at(stmt, f"{short_text(stmt)}: setting .grad to a tensor other than "
                                  "zeros of its shape is a training step, outside the "
                                  "computation Gradflow reads")
@@ -209,6 +211,28 @@ class ProgramReader(GradAnswers):
                                  "update of a tensor in place), outside the computation "
                                  "Gradflow reads")
         super().assign(target, value, stmt)
+
+    def grad_given(self, holder: ast.expr, value: Pending | Ref, stmt: ast.AST) -> bool:
+        """`p.grad = fake_grads.clone()` with no call since the last step: the leaf starts
+        with that .grad (torch checks it first: its shape, its dtype, in its words), which a
+        backward adds to. False where it is not read so."""
+        leaf = self.leaf_id(self.expr(holder), holder)
+        if leaf is None or self.needs_grad(value):
+            return False
+        numbers = self.concrete(value, stmt).detach().clone()
+        stand_in = self.concrete(Ref(leaf), stmt).detach().clone().requires_grad_(True)
+        try:
+            stand_in.grad = numbers
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(stmt, exc) from None
+        if self.program:
+            return False
+        self.doc.update_node(leaf, grad=numbers.tolist())
+        self.grad_set(leaf)
+        return True
+
+    def grad_set(self, leaf: str) -> None:
+        """The leaf's .grad was given anew: what training.py knew of it is gone."""
 
     def zeros_for(self, holder: ast.expr, value: Pending | Ref, stmt: ast.AST) -> bool:
         """Whether `value` is a tensor of zeros, without a graph, of the shape and dtype of

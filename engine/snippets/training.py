@@ -171,6 +171,10 @@ class TrainingReader(DataUpdates):
         self.grads_here(where)
         return self.step_answers
 
+    def grad_set(self, leaf: str) -> None:
+        self.grad_updates.pop(leaf, None)  # a clip of the .grad before it was given anew
+        self.step_grads = None
+
     def not_trainable(self, stmt: ast.AST) -> str | None:
         """Why this update cannot be read as a training step here, or None."""
         if self.open_tries or self.guarded or self.caught:

@@ -228,7 +228,8 @@ UNSUPPORTED = [
     ("import torch\ny = torch.special.erf(torch.ones(2))\n", 2, 5,
      "torch.special.erf is not in"),
     ("import torch\nx = torch.ones(2)\ny = z * x\n", 3, 5, "name 'z' is not defined"),
-    ("import torch\nx = torch.ones(2, requires_grad=True)\nx.grad = torch.ones(2)\n", 3, 1,
+    ("import torch\nx = torch.ones(2, requires_grad=True)\n(x * 2).sum().backward()\n"
+     "x.grad = torch.ones(2)\n", 4, 1,
      "setting .grad to a tensor other than zeros of its shape is a training step"),
     ("import torch\nx = torch.ones(2, requires_grad=True)\nx.backward([1.0, 2.0])\n", 3, 12,
      "pass a tensor of numbers: torch.tensor([1.0, 2.0])"),
