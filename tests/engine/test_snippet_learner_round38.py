@@ -124,6 +124,43 @@ for i in range(3):
     optimizer.step()
 print(net[1].weight, optimizer.param_groups[1]['lr'])
 """,
+    'a_loader_over_a_list_of_pairs': """import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+torch.manual_seed(0)
+model = nn.Linear(4, 2)
+dataset = [(torch.rand(4), torch.rand(2))] * 6 + [(torch.rand(4), torch.rand(2))]
+loader = DataLoader(dataset, batch_size=3, shuffle=True)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for x, y in loader:
+    opt.zero_grad()
+    nn.functional.mse_loss(model(x), y).backward()
+    opt.step()
+w = torch.ones(3, requires_grad=True)
+pairs = [(torch.rand(3), 1.5), (torch.rand(3), 2.0), (torch.rand(3), 0.5)]
+for x, y in DataLoader(pairs, batch_size=2):
+    ((x @ w - y) ** 2).sum().backward()
+print(x.shape, y.dtype, w.grad)
+""",
+    'gradients_given_by_hand_then_clipped': """import torch
+import torch.nn as nn
+torch.manual_seed(42)
+parm = nn.Parameter(torch.randn(2, 1))
+fake_grads = torch.tensor([[2.5], [.8]])
+parm.grad = fake_grads.clone()
+nn.utils.clip_grad_value_(parm, clip_value=1.0)
+print(parm.grad.view(-1,))
+parm.grad = fake_grads.clone()
+nn.utils.clip_grad_norm_(parm, max_norm=1.0, norm_type=2)
+print(parm.grad.view(-1,), parm.grad.norm())
+""",
+    'a_gradient_given_then_added_to': """import torch
+import torch.nn as nn
+p = nn.Parameter(torch.tensor([1.0, 2.0]))
+p.grad = torch.tensor([10.0, 20.0])
+(p * 3).sum().backward()
+print(p.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -137,6 +174,9 @@ def test_the_reference_really_computes_what_is_compared(
     # the view is read before zero_(): the update moves the weights off their start
     assert reference["a_view_of_the_grad_in_a_manual_update"]["grads"]["w1"] == [4.0]
     assert "[1.0]" not in reference["a_view_of_the_grad_in_a_manual_update"]["stdout"][-60:]
+    assert reference["a_gradient_given_then_added_to"]["stdout"].splitlines()[-1] == \
+        "tensor([13., 23.])"  # the given .grad, then the backward added into it
+    assert "torch.float64" in reference["a_loader_over_a_list_of_pairs"]["stdout"]
     assert "torch.Size([10, 1])" in \
         reference["data_unsqueezed_in_place_after_it_was_computed"]["stdout"]
 
