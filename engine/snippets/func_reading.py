@@ -46,10 +46,25 @@ class FuncPartial:
     kwargs: dict[str, Value]
 
 
+# torch's words for a random draw inside vmap, and the creations that draw
+_VMAP_RANDOM = ("vmap: called random operation while in randomness error mode. Please either "
+                "use the 'same' or 'different' randomness flags on vmap or perform the "
+                "randomness operation out of vmap")
+_RANDOM_CREATIONS = ("rand", "randn", "randint", "rand_like", "randn_like", "randint_like")
+
+
 class FuncReading(JacobianReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.func_transforms: list[str] = []  # the transforms f is read inside, outermost first
+
+    def torch_call(self, path: str, node: ast.Call) -> Value:
+        """A random draw inside vmap (randomness='error', the default): torch's error."""
+        if "vmap" in self.func_transforms and path.removeprefix("torch.") in (
+                *_RANDOM_CREATIONS, "normal", "randperm", "bernoulli", "multinomial",
+                "poisson"):
+            raise raised_at(node, RuntimeError(_VMAP_RANDOM))
+        return super().torch_call(path, node)
 
     @contextmanager
     def transformed(self, what: str) -> Iterator[None]:

@@ -161,6 +161,14 @@ p.grad = torch.tensor([10.0, 20.0])
 (p * 3).sum().backward()
 print(p.grad)
 """,
+    'a_random_draw_inside_vmap': """import torch
+torch.manual_seed(0)
+def f(y):
+    x = torch.randn(5)
+    x.copy_(y)
+    return x
+print(torch.func.vmap(f)(torch.randn(3, 5)))
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -177,6 +185,8 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["a_gradient_given_then_added_to"]["stdout"].splitlines()[-1] == \
         "tensor([13., 23.])"  # the given .grad, then the backward added into it
     assert "torch.float64" in reference["a_loader_over_a_list_of_pairs"]["stdout"]
+    assert reference["a_random_draw_inside_vmap"]["error"]["message"].startswith(
+        "vmap: called random operation while in randomness error mode")
     assert "torch.Size([10, 1])" in \
         reference["data_unsqueezed_in_place_after_it_was_computed"]["stdout"]
 
