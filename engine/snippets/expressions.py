@@ -51,6 +51,9 @@ _ALWAYS_TAKEN = {"torch", "F", "nn"}
 STALE = "was computed before the update at line"
 # what a torch.func transform's answer is told when a graph would use it (grad_answers.py)
 TRANSFORM_GRAPH = "carries a graph of its inputs in torch"
+# what a state_dict() tensor is told when a graph would use it (module_methods.py): its copy
+# (.clone()) is numbers of its own
+SHARED_MEMORY = "of state_dict() shares memory with the parameter"
 # the marks of numbers that may be computed with, the results keeping the mark
 KEPT_AS_NUMBERS = (STALE, TRANSFORM_GRAPH)
 
@@ -234,6 +237,11 @@ class ExprReader:
             if isinstance(made, Pending) and op != "detach":
                 made.no_graph = stale
             return made
+        if op == "clone" and any(isinstance(v, Pending) and v.no_graph and SHARED_MEMORY in
+                                 v.no_graph for v in inputs):
+            # `model.state_dict()[key].clone()`: a copy of the numbers, which no update of
+            # the parameter changes: a constant any graph may use
+            return self.computed_constant(op, inputs, params, where)
         ids = [self.through_hooks(self.node_of(v, where)) for v in inputs]
         for node_id in ids:
             if node_id in self.changed_through:

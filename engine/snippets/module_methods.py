@@ -10,6 +10,7 @@ import ast
 import torch
 
 from engine.snippets import param_containers
+from engine.snippets.expressions import SHARED_MEMORY
 from engine.snippets.module_hooks import MODULE_HOOKS, ModuleHooks
 from engine.snippets.module_kinds import (
     child_names,
@@ -69,9 +70,9 @@ class ModuleMethods(ModuleHooks):
         out: dict[str, Value] = {}
         for name, param in named_parameters_of(module):
             numbers = self.from_tensor(self.concrete(param, node), node)
-            numbers.no_graph = (f"{name} of state_dict() shares memory with the parameter "
-                                "(an update changes it too): it may be shown, not computed "
-                                "with; use the parameter itself")
+            numbers.no_graph = (f"{name} {SHARED_MEMORY} (an update changes it too): it may "
+                                "be shown or copied (.clone()), not computed with; use the "
+                                "parameter itself")
             out[name] = numbers
         return out
 

@@ -169,6 +169,21 @@ def f(y):
     return x
 print(torch.func.vmap(f)(torch.randn(3, 5)))
 """,
+    'weights_saved_by_cloning_the_state_dict': """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
+optimizer = torch.optim.SGD(model.parameters(), lr=1.)
+old_state_dict = {}
+for key in model.state_dict():
+    old_state_dict[key] = model.state_dict()[key].clone()
+loss = model(torch.randn(4, 3)).pow(2).mean()
+loss.backward()
+optimizer.step()
+w = torch.ones(1, requires_grad=True)
+(w * sum(v.sum() for v in old_state_dict.values())).backward()
+print(w.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
