@@ -65,6 +65,7 @@ class TorchCallReader(CreationReader):
             if node.op != LEAF:
                 # a tensor computed without grad becomes a leaf of its own, as in torch;
                 # what was computed from it before keeps the old values without a graph
+                probe_requires_grad(target, node.dtype, flag, how, leaf=True)
                 return self.relabel(value, self.fresh_leaf(value, target, flag), target)
         if isinstance(value, Ref | Pending):
             node = self.doc.node(self.node_of(value, target))
