@@ -254,7 +254,14 @@ class ClassReader(ModelAttributes):
         passed = {k: v for kw in spread for k, v in self.spread_dict(kw.value, node).items()}
         if passed:  # torch's own words for what nn.Module.__init__ does not take
             _ask_module_init(passed, node)
-        if (node.args and not by_path) or len(spread) != len(node.keywords):
+        starred = [a for a in node.args if isinstance(a, ast.Starred)]  # (*args) of one
+        given = sum(len(self.items(self.expr(a.value), node)) for a in starred) \
+            if len(starred) == len(node.args) and not by_path else 0
+        if given:  # torch's own words
+            raise raised_at(node, TypeError(f"{self.building[-1].kind}.__init__() takes 1 "
+                                            f"positional argument but {given + 1} were given"))
+        if (node.args and not by_path and len(starred) != len(node.args)) or \
+                len(spread) != len(node.keywords):
             raise error_at(node, "super().__init__() is read without arguments")
         self.building[-1].ready = True
         return Py(None)
