@@ -382,8 +382,9 @@ class ExprReader:
         raise error_at(where, f"{short_text(where)}: this operator needs numbers or tensors")
 
     def python_negative(self, value: Py, where: ast.UnaryOp) -> Value:
-        """`-obj` of an object of the snippet's own class (classes.py): its __neg__."""
-        raise error_at(where, f"{short_text(where)}: this operator needs numbers or tensors")
+        """`-obj` of an object of the snippet's own class: its __neg__ (classes.py); of any
+        other value (a numpy array), the neg op as before."""
+        return self.op_node("neg", [value], {}, where)
 
     def transpose_value(self, value: Value, where: ast.AST, strict: bool) -> Value:
         if not isinstance(value, Pending | Ref):
