@@ -201,10 +201,12 @@ class InPlaceReader(StorageReplay):
                           node: ast.Call) -> Value:
         """`y.resize_(...)`, `y.unsqueeze_(0)` of a tensor without gradient: every name of y
         names the new numbers (not `y[...] = numbers`, which would broadcast them into y's old
-        shape). Refused once an op with a gradient used y: torch's version counter would then
-        decide (ops without one keep the numbers they computed, as in torch)."""
+        shape). Refused once an op with a gradient or a view used y: torch's version counter
+        or the shared memory would then decide (other ops without a gradient keep the numbers
+        they computed, as in torch)."""
         if receiver.node_id is not None and any(
-                self.node_needs_grad(e.target) for e in self.doc.out_edges(receiver.node_id)):
+                self.node_needs_grad(e.target) or self.doc.node(e.target).op in VIEW_OPS
+                for e in self.doc.out_edges(receiver.node_id)):
             raise error_at(node, f"the in-place .{attr}() changes the shape of a tensor the "
                                  "graph already uses; write a new name, e.g. "
                                  f"y = y.{_OUT_OF_PLACE.get(attr, attr.removesuffix('_'))}(...)")
