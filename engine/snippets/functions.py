@@ -115,6 +115,7 @@ class FunctionCalls(Distributions):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.depth = 0  # calls being inlined, one inside the other
+        self.frames: list[MutableMapping[str, Value]] = []  # their callers' names
         self.module_names = self.env  # what `global` statements name
 
     def return_value(self, value: Value) -> None:
@@ -238,6 +239,7 @@ class FunctionCalls(Distributions):
         if fn.grad_enabled is not None:
             self.grad_enabled, self.inference = fn.grad_enabled, fn.inference
         self.depth += 1
+        self.frames.append(saved)  # the caller's names, which it still holds
         try:
             if isinstance(fn.node, ast.Lambda):
                 return self.expr(fn.node.body)
@@ -250,3 +252,4 @@ class FunctionCalls(Distributions):
         finally:
             self.env, self.grad_enabled, self.inference = saved, saved_grad, saved_inference
             self.depth -= 1
+            self.frames.pop()

@@ -17,11 +17,11 @@ import networkx as nx
 from engine import calls
 from engine.ops import LEAF
 from engine.snippets.held import held_node_ids
-from engine.snippets.training import TrainingReader
+from engine.snippets.unheld_nodes import UnheldNodes
 from engine.snippets.values import Pending, Ref
 
 
-class ReboundSteps(TrainingReader):
+class ReboundSteps(UnheldNodes):
     def statement(self, stmt: ast.stmt) -> None:
         old = self.rebound_leaf(stmt)
         super().statement(stmt)
