@@ -73,6 +73,7 @@ METHODS: dict[str, str] = {
     "negative": "neg", "flatten": "reshape", "clip": "clamp", "expand_as": "expand",
     **_OTHER_NAMES,
     "clamp_min": "clamp", "clamp_max": "clamp",
+    "resize": "reshape",  # torch's deprecated non-inplace resize: to as many elements, a view
 }
 # clamp_min(x, m) is clamp(x, min=m): torch computes both (and their backward) alike
 ONE_BOUND = {"clamp_min": "min", "clamp_max": "max"}
