@@ -3,6 +3,7 @@ of the finished step the next one needs, and which reads of a .grad are the .gra
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,9 +12,10 @@ from engine.snippets.optimizers import Optimizer
 from engine.snippets.values import Function, Module, Number, Pending, Picks, Py, Ref, Value
 
 
-def held_node_ids(env: Mapping[str, Value]) -> set[str]:
+def held_node_ids(env: Mapping[str, Value], *, every_field: bool = False) -> set[str]:
     """Every node a value of the snippet still holds: names, lists, modules, optimizers, a
-    function's defaults."""
+    function's defaults. every_field: through every field of the reader's records too (data
+    sets, a function's closure), as unheld_nodes.py needs before it drops anything."""
     held: set[str] = set()
     seen: set[int] = set()
     stack: list[Any] = [dict(m) for m in getattr(env, "maps", [env])]
@@ -27,10 +29,12 @@ def held_node_ids(env: Mapping[str, Value]) -> set[str]:
                 held.add(obj.node_id)
         elif isinstance(obj, Py):
             stack.append(obj.value)
-        elif isinstance(obj, list | tuple | set):
+        elif isinstance(obj, list | tuple | set | frozenset):
             stack.extend(obj)
-        elif isinstance(obj, dict):
+        elif isinstance(obj, dict) or every_field and isinstance(obj, Mapping):
             stack.extend(obj.values())
+        elif every_field and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            stack.extend(getattr(obj, f.name) for f in dataclasses.fields(obj))
         elif isinstance(obj, Module):
             stack.extend([*obj.params.values(), *obj.children, *obj.attrs.values()])
         elif isinstance(obj, Optimizer):

@@ -13,8 +13,7 @@ later: that statement is then refused with the node limit's own words, as before
 from __future__ import annotations
 
 import ast
-import dataclasses
-from collections.abc import Mapping
+from collections import ChainMap
 from typing import Any
 
 import networkx as nx
@@ -22,9 +21,9 @@ import networkx as nx
 from engine.document_types import UnknownNodeError
 from engine.limits import GRAPH_NODES
 from engine.ops import LEAF
+from engine.snippets.held import held_node_ids
 from engine.snippets.safety import error_at
 from engine.snippets.training import TrainingReader
-from engine.snippets.values import Number, Pending, Ref
 
 # how many nodes short of the limit the collection runs: room for one statement's nodes
 _ROOM = 2_000
@@ -53,7 +52,7 @@ class UnheldNodes(TrainingReader):
     def collect_unheld(self) -> None:
         graph = self.doc.graph
         scopes = [*getattr(self.env, "maps", [self.env]), *self.frames]
-        keep = _reachable(scopes) | {
+        keep = held_node_ids(ChainMap(*scopes), every_field=True) | {
             i for c in self.program for i in (*(c.outputs or ()), *(c.inputs or ()))}
         if self.backward is not None:
             keep |= {o[0] for o in self.backward.outputs}
@@ -68,30 +67,6 @@ class UnheldNodes(TrainingReader):
         gone = [i for i in nx.topological_sort(graph) if i not in keep]
         self.drop_nodes(gone)
         self.nodes_collected += len(gone)
-
-
-def _reachable(roots: list[Any]) -> set[str]:
-    """The node ids any value reachable from `roots` holds: through lists, dicts, Py, and
-    the fields of the reader's own records (models, optimizers, data sets, functions'
-    defaults and closures), more than a training step's held_node_ids looks at."""
-    held: set[str] = set()
-    seen: set[int] = set()
-    stack: list[Any] = list(roots)
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen or obj is None or isinstance(obj, str | int | float | bool):
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, Pending | Ref | Number):
-            if obj.node_id is not None:
-                held.add(obj.node_id)
-        elif isinstance(obj, Mapping):
-            stack.extend(obj.values())
-        elif isinstance(obj, list | tuple | set | frozenset):
-            stack.extend(obj)
-        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            stack.extend(getattr(obj, f.name) for f in dataclasses.fields(obj))
-    return held
 
 
 __all__ = ["UnheldNodes"]
