@@ -22,6 +22,7 @@ from engine.snippets.function_check import FunctionClass
 from engine.snippets.jacobian_call import JacobianReader
 from engine.snippets.program import GradAnswer
 from engine.snippets.safety import error_at, raised_at
+from engine.snippets.valuecalls import RANDOM_FUNCTIONS
 from engine.snippets.values import Function, Module, Pending, Py, Ref, TorchFunction, Value
 
 
@@ -61,8 +62,7 @@ class FuncReading(JacobianReader):
     def torch_call(self, path: str, node: ast.Call) -> Value:
         """A random draw inside vmap (randomness='error', the default): torch's error."""
         if "vmap" in self.func_transforms and path.removeprefix("torch.") in (
-                *_RANDOM_CREATIONS, "normal", "randperm", "bernoulli", "multinomial",
-                "poisson"):
+                *_RANDOM_CREATIONS, *RANDOM_FUNCTIONS):
             raise raised_at(node, RuntimeError(_VMAP_RANDOM))
         return super().torch_call(path, node)
 
