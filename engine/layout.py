@@ -11,7 +11,9 @@
    source of `input` sits above the source of `other`.
 4. Rows: each column is stacked and centred; then every wire is sampled as the canvas draws
    it, and a card it would pass under is pushed down (with the rest of its column) until
-   none is; a wire across more than LONG_WIRE columns runs behind the cards instead.
+   none is; a wire across more than LONG_WIRE columns runs behind the cards instead, and so
+   does a wire that keeps coming back under a card because that card's own push moved it
+   (two columns whose cards would push each other down for ever).
 
 Compared with networkx's multipartite_layout (columns only, order as given: the linear
 layer's `b → y` ran under `Wx`) and grandalf (a full Sugiyama, but one more dependency for
@@ -24,7 +26,7 @@ import bisect
 import functools
 import heapq
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 import networkx as nx
@@ -49,6 +51,11 @@ CLEARANCE = 10.0  # a wire passes a card at least this far away
 # a leaf that every statement of a long snippet uses would push the cards of each column
 # down in turn, a staircase whose cost grows with the square of the snippet.
 LONG_WIRE = 8
+# A wire that would push a card for the CHASES-th time in a chain of pushes that card's own
+# push started runs behind it (see _PushCauses); a card pushed MAX_PUSHES times stays where it
+# is: a bound on the work whatever the graph.
+CHASES = 3
+MAX_PUSHES = 30
 
 Slot = tuple[str, int]  # (node id, 0) for a card; (edge key, k) for a placeholder
 
@@ -172,6 +179,8 @@ def _clear_wires(doc: Document, order: dict[int, list[str]], heights: dict[str, 
     port_y = [_port_y(doc, target, port) for _, target, port in wires]
     sampled: dict[int, tuple[Any, list[tuple[float, float]]]] = {}
     lookups: dict[int, list[tuple[int, int]]] = {}  # per wire: (point, column) pairs to test
+    behind: dict[int, set[str]] = defaultdict(set)  # per wire: cards it runs behind
+    pushes = _PushCauses()
     todo = list(range(len(wires)))
     for _ in range(4 * len(positions)):  # each push moves a card down; this ends
         queued, later = set(todo), set()
@@ -182,19 +191,23 @@ def _clear_wires(doc: Document, order: dict[int, list[str]], heights: dict[str, 
             # the wire's y stays between its ends' (a bezier with flat tangents): no card
             # near that band, nothing to sample
             y0, y1 = positions[source][1] + OUT_Y, positions[target][1] + port_y[w]
-            near = columns.near(*spans[w], min(y0, y1), max(y0, y1), (source, target))
-            if not near:
+            if not columns.any_near(*spans[w], min(y0, y1), max(y0, y1), (source, target)):
                 continue
             ends = (positions[source], positions[target])
             if w not in sampled or sampled[w][0] != ends:
                 sampled[w] = (ends, wire_points(doc, positions, source, target, port))
                 if w not in lookups:
                     lookups[w] = columns.lookups(sampled[w][1], *spans[w])
-            hit = columns.first_hit(sampled[w][1], lookups[w], near)
+            hit = columns.first_hit(sampled[w][1], lookups[w], {source, target} | behind[w])
+            while hit is not None and pushes.chases(w, columns.cards[hit[0]][hit[1]]):
+                behind[w].add(columns.cards[hit[0]][hit[1]])  # runs behind it instead
+                hit = columns.first_hit(sampled[w][1], lookups[w],
+                                        {source, target} | behind[w])
             if hit is None:
                 continue
             moved = columns.push(*hit)
             touched = set(in_column[hit[0]]).union(*(at_node[i] for i in moved))
+            pushes.record(w, columns.cards[hit[0]][hit[1]], touched)
             for other in touched:
                 if other > w and other not in queued:
                     heapq.heappush(todo, other)
@@ -204,6 +217,35 @@ def _clear_wires(doc: Document, order: dict[int, list[str]], heights: dict[str, 
         if not later:
             return
         todo = sorted(later)
+
+
+class _PushCauses:
+    """Which wire pushed each card last, and which push made each wire be tested again: a
+    wire that would push a card whose own push brought the wire there is chasing its tail
+    (the cards of two columns pushing each other down for ever), and runs behind it."""
+
+    def __init__(self) -> None:
+        self.pusher: dict[str, int] = {}  # card → the wire that pushed it last
+        self.retested_for: dict[int, str] = {}  # wire → the card whose push queued it
+        self.chased: Counter[tuple[int, str]] = Counter()
+
+    def record(self, wire: int, card: str, touched: set[int]) -> None:
+        self.pusher[card] = wire
+        for other in touched - {wire}:  # its own push leaves the wire clear of that card
+            self.retested_for[other] = card
+
+    def chases(self, wire: int, card: str) -> bool:
+        """Whether the chain of pushes that brought `wire` here started with `card`, for the
+        CHASES-th time (one more push often clears both)."""
+        seen: set[str] = set()
+        cause = self.retested_for.get(wire)
+        while cause is not None and cause not in seen:
+            if cause == card:
+                self.chased[wire, card] += 1
+                return self.chased[wire, card] >= CHASES
+            seen.add(cause)
+            cause = self.retested_for.get(self.pusher[cause])
+        return False
 
 
 class _Columns:
@@ -217,23 +259,22 @@ class _Columns:
         self.column_of = {i: c for c, ids in self.cards.items() for i in ids}
         self.tops = {c: [positions[i][1] for i in ids] for c, ids in self.cards.items()}
         self.xs = {c: positions[ids[0]][0] for c, ids in self.cards.items() if ids}
+        self.pushed: Counter[str] = Counter()  # times each card was pushed
 
-    def near(self, low: int, high: int, y0: float, y1: float,
-             ends: tuple[str, str]) -> list[tuple[int, int]]:
-        """The cards (column, index; first column first, then top to bottom) of columns
-        low..high, other than the wire's ends, that come within CLEARANCE of the band y0..y1
-        (widened by a hair for rounding): the only ones a wire in that band can pass under."""
+    def any_near(self, low: int, high: int, y0: float, y1: float,
+                 ends: tuple[str, str]) -> bool:
+        """Whether a card of columns low..high, other than the wire's ends, comes within
+        CLEARANCE of the band y0..y1 (widened by a hair for rounding): a wire in that band
+        can pass under no other."""
         y0, y1 = y0 - 1e-6, y1 + 1e-6
-        found: list[tuple[int, int]] = []
         for c in range(low, high + 1):
             tops, cards = self.tops.get(c, []), self.cards.get(c, [])
             k = bisect.bisect_right(tops, y1 + CLEARANCE) - 1
-            first = len(found)
             while k >= 0 and tops[k] + self.heights[cards[k]] + CLEARANCE >= y0:
                 if cards[k] not in ends:
-                    found.insert(first, (c, k))
+                    return True
                 k -= 1
-        return found
+        return False
 
     def lookups(self, points: list[tuple[float, float]], low: int,
                 high: int) -> list[tuple[int, int]]:
@@ -249,20 +290,29 @@ class _Columns:
         return found
 
     def first_hit(self, points: list[tuple[float, float]], lookups: list[tuple[int, int]],
-                  near: list[tuple[int, int]]) -> tuple[int, int, float] | None:
-        """The first of the cards `near` that a point passes under: (column, index, how far
-        to push)."""
-        for c, k in near:
-            top = self.tops[c][k]
-            bottom = top + self.heights[self.cards[c][k]] + CLEARANCE
-            under = [py for point, column in lookups if column == c
-                     for py in (points[point][1],) if top <= py + CLEARANCE and py <= bottom]
-            if under:
-                return c, k, max(under) - top + CLEARANCE + 1
-        return None
+                  skip: set[str]) -> tuple[int, int, float] | None:
+        """The first card (first column first, then top to bottom), other than those in
+        `skip` (the wire's ends, the cards it runs behind), that a point passes under:
+        (column, index, how far to push). Each point finds the cards around it by bisection
+        on its column's tops: cards do not overlap, so there are at most two."""
+        lowest: dict[tuple[int, int], float] = {}  # card → the lowest point under it
+        for point, c in lookups:
+            py = points[point][1]
+            tops, cards = self.tops[c], self.cards[c]
+            k = bisect.bisect_right(tops, py + CLEARANCE) - 1
+            while k >= 0 and tops[k] + self.heights[cards[k]] + CLEARANCE >= py:
+                if cards[k] not in skip and self.pushed[cards[k]] < MAX_PUSHES \
+                        and py > lowest.get((c, k), -math.inf):
+                    lowest[c, k] = py
+                k -= 1
+        if not lowest:
+            return None
+        c, k = min(lowest)
+        return c, k, lowest[c, k] - self.tops[c][k] + CLEARANCE + 1
 
     def push(self, c: int, k: int, overlap: float) -> list[str]:
         """Move card k of column c and those below it down; the cards moved."""
+        self.pushed[self.cards[c][k]] += 1
         tops, moved = self.tops[c], self.cards[c][k:]
         for j, other in enumerate(moved, k):
             tops[j] += overlap

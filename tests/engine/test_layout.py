@@ -7,6 +7,7 @@ import itertools
 import networkx as nx
 import pytest
 
+from engine import layout
 from engine.document import DocEvent, Document
 from engine.examples import list_examples
 from engine.fileformat import load
@@ -141,3 +142,70 @@ def test_long_snippet_keeps_every_short_wire_clear_and_no_cards_overlap():
     for a, b in itertools.combinations(pos, 2):
         if pos[a][0] == pos[b][0]:
             assert abs(pos[a][1] - pos[b][1]) >= min(card_height(doc, a), card_height(doc, b))
+
+
+def _pushes_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    pushed: list[str] = []
+    push = layout._Columns.push
+
+    def counted(self: layout._Columns, c: int, k: int, overlap: float) -> list[str]:
+        pushed.append(self.cards[c][k])
+        return push(self, c, k, overlap)
+
+    monkeypatch.setattr(layout._Columns, "push", counted)
+    return pushed
+
+
+# Two wires that push each other's cards: `a` (column 1) sits in the path of the constant's
+# wire into `c` (column 2), and the wire from `b`, stacked under `a`, into `d` passes `c`.
+# Each push drags the other wire back under the other card.
+CHASING = """import torch
+t_c = torch.tensor([0.5, 14.0, 15.0, 28.0, 11.0, 8.0])
+t_u = torch.tensor([35.7, 55.9, 58.2, 81.9, 56.3, 48.9])
+t_un = 0.1 * t_u
+def model(t_u, w, b):
+    return w * t_u + b
+params = torch.tensor([1.0, 0.0], requires_grad=True)
+loss = ((model(t_u, *params) - t_c) ** 2).mean()
+loss.backward()
+"""
+
+
+def test_cards_that_push_each_other_stop_within_a_few_rounds(monkeypatch: pytest.MonkeyPatch):
+    pushed = _pushes_counted(monkeypatch)
+    doc = import_snippet(CHASING, layout=False)
+    pos = layered_positions(doc)
+    ys = [y for _, y in pos.values()]
+    # before the chase rule the two columns pushed each other down 60 times, 5,500 px tall
+    assert max(ys) - min(ys) < 1200 and len(pushed) < 20
+    for a, b in itertools.combinations(pos, 2):
+        if pos[a][0] == pos[b][0]:
+            assert abs(pos[a][1] - pos[b][1]) >= min(card_height(doc, a), card_height(doc, b))
+
+
+# gradient descent by hand on plain numbers: every step a fresh row of short chains
+PLAIN_STEPS = """import torch
+t_c = torch.tensor([0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0])
+t_u = torch.tensor([35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4])
+def grad_fn(t_u, t_c, t_p):
+    d = 2 * (t_p - t_c) / t_p.size(0)
+    return torch.stack([(d * t_u).sum(), (d * 1.0).sum()])
+params = torch.tensor([1.0, 0.0])
+for epoch in range(10):
+    w, b = params
+    t_p = w * t_u + b
+    loss = ((t_p - t_c) ** 2).mean()
+    params = params - 1e-4 * grad_fn(t_u, t_c, t_p)
+    print(epoch, float(loss))
+"""
+
+
+def test_hundreds_of_cards_are_laid_out_with_a_bounded_number_of_pushes(
+        monkeypatch: pytest.MonkeyPatch):
+    pushed = _pushes_counted(monkeypatch)
+    doc = import_snippet(PLAIN_STEPS, layout=False)
+    assert len(doc.graph) > 200
+    layered_positions(doc)
+    # 140,000 pushes (five minutes) on a graph like this before; each card at most MAX_PUSHES
+    assert len(pushed) < 10 * len(doc.graph)
+    assert max(pushed.count(i) for i in set(pushed)) <= layout.MAX_PUSHES
