@@ -14,8 +14,10 @@ import ast
 from typing import Any
 
 from engine.calls import Call
-from engine.snippets.function_check import Application, check_run, described
+from engine.snippets.caught import Caught
+from engine.snippets.function_check import Application, BackwardRaised, check_run, described
 from engine.snippets.numpy_reader import NumpyReader
+from engine.snippets.safety import error_at
 from engine.snippets.tables import dtype_name
 from engine.snippets.values import Number, Pending, Py, Ref, Value
 
@@ -27,11 +29,16 @@ class CustomFunctionChecks(NumpyReader):
         self.custom_checked: list[Application] = []  # gone from it (a finished training step)
         self.call_lines: dict[int, int] = {}  # id(call) (-1: PRIMARY) -> its latest line
         self.custom_backward_notes: list[str] = []  # Functions whose own backward is applied
+        self.call_numbers: dict[int, int] = {}  # id(call) -> its number (caught.py)
+        # (call number, torch's error) of the first call whose Function's backward raised:
+        # reader.py reads the snippet again with that call raising it, where the script stops
+        self.backward_raised: tuple[int, Caught] | None = None
 
     # ---- checking the backward ---------------------------------------------------------
     def add_call(self, call: Call, where: ast.AST) -> None:
         super().add_call(call, where)
         self.call_lines[-1 if call.primary else id(call)] = getattr(where, "lineno", 1)
+        self.call_numbers[id(call)] = self.attempts - 1
 
     def step_ran(self, doc: Any, run: Any) -> None:
         """The document was run where a training step reads .grad: every Function a call of
@@ -47,7 +54,16 @@ class CustomFunctionChecks(NumpyReader):
                 self.custom_applications.remove(app)
                 self.custom_checked.append(app)
                 continue
-            check_run(self, app, run, lines)
+            try:
+                check_run(self, app, run, lines)
+            except BackwardRaised as exc:  # the program's calls, as the reader made them
+                call = self.program[exc.index] if exc.index < len(self.program) else None
+                number = self.call_numbers.get(id(call))
+                if number is None:
+                    raise error_at(app.where, f"{app.cls.name}.backward raised when torch "
+                                              f"called it: {exc}") from None
+                if self.backward_raised is None or number < self.backward_raised[0]:
+                    self.backward_raised = number, Caught(exc.error_type, exc.message)
 
     def functions_checked(self) -> None:
         """At the end of the snippet: the Functions still in the document are checked on

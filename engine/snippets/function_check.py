@@ -74,6 +74,16 @@ class Application:
                    for i, c in enumerate(calls))
 
 
+class BackwardRaised(Exception):  # noqa: N818 - torch's error, raised where torch raises it
+    """The snippet's backward raised when a call reached it: torch raises that error out of
+    the call (`index`, in the program run), which the script makes again and stops at."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(f"{error_type}: {message}")
+        self.error_type, self.message = error_type, message
+        self.index = 0
+
+
 def check_run(reader: Any, app: Application, run: Any, lines: list[int | None]) -> None:
     """Check `app` at every call of `run` not checked yet; raises the refusal."""
     for index, call in enumerate(run.calls):
@@ -85,7 +95,11 @@ def check_run(reader: Any, app: Application, run: Any, lines: list[int | None]) 
             continue  # torch does not call the Function's backward either
         app.reached += 1
         line = lines[index] if index < len(lines) else None
-        check_once(reader, app, arrived, line)
+        try:
+            check_once(reader, app, arrived, line)
+        except BackwardRaised as exc:
+            exc.index = index
+            raise
 
 
 def check_once(reader: Any, app: Application, arrived: list[torch.Tensor | None],
@@ -188,10 +202,8 @@ def backward_result(reader: Any, app: Application, grads: list[torch.Tensor | No
             result.value, tuple | list) else [result]
         out = [None if isinstance(v, Py) and v.value is None else
                scratch.concrete(v, backward.node) for v in items]
-    except TorchRaised as exc:
-        raise ImportError_(f"{name}.backward raised when torch called it{at}: "
-                           f"{exc.error_type}: {exc.torch_message}", exc.line,
-                           exc.col) from None
+    except TorchRaised as exc:  # torch raises it out of the backward call: see BackwardRaised
+        raise BackwardRaised(exc.error_type, exc.torch_message) from None
     except ImportError_ as exc:
         raise ImportError_(f"{name}.backward could not be read to check it against "
                            f"autograd's derivative of its forward: {exc.reason}", exc.line,

@@ -22,12 +22,14 @@ from engine.snippets.func_names import FUNC_MODULES, FUNC_OBJECTS
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "torch.autograd",
                  "torch.autograd.functional", "torch.autograd.variable", "torch.functional",
+                 "torch.autograd.anomaly_mode",
                  "math", "itertools", "time", "random", "datetime", "pdb", "warnings", "copy",
                  "gc", "collections", "torch.distributions", *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
 PYTHON_MODULES = {"math": math, "time": time, "random": random, "datetime": datetime}
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
+                      "torch.autograd.detect_anomaly", "torch.autograd.set_detect_anomaly",
                       "torch.autograd.backward", "itertools.product", "itertools.count",
                       "copy.deepcopy", "copy.copy", "collections.OrderedDict",
                       "torch.distributions.Normal", "torch.distributions.normal.Normal",
@@ -41,7 +43,10 @@ IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
 # Older spellings of an importable object: `from torch.autograd.variable import Variable`
 OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable",
               "torch.autograd.gradcheck.gradcheck": "torch.autograd.gradcheck",
-              "torch.autograd.gradcheck.gradgradcheck": "torch.autograd.gradgradcheck"}
+              "torch.autograd.gradcheck.gradgradcheck": "torch.autograd.gradgradcheck",
+              "torch.autograd.anomaly_mode.detect_anomaly": "torch.autograd.detect_anomaly",
+              "torch.autograd.anomaly_mode.set_detect_anomaly":
+                  "torch.autograd.set_detect_anomaly"}
 # Modules torch.nn gathers its classes from: `from torch.nn.modules import loss` binds a module
 # whose every public name torch.nn itself has, so it reads as torch.nn.
 NN_SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in ("", ".loss", ".linear",
@@ -76,10 +81,12 @@ def canonical_path(path: str) -> str:
 ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.nn.init (and their functions "
                     "by name), "
                     "torch.functional, torch.autograd (Variable, grad, backward, Function, "
-                    "once_differentiable), torch.autograd.functional "
+                    "once_differentiable, detect_anomaly, set_detect_anomaly), "
+                    "torch.autograd.functional "
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
                     "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap, functional_call), "
-                    "torch.autograd.forward_ad, torch.autograd.gradcheck, math, random, time "
+                    "torch.autograd.forward_ad, torch.autograd.gradcheck, "
+                    "torch.autograd.anomaly_mode, math, random, time "
                     "(its clocks), datetime (now, strftime), pdb (set_trace), warnings "
                     "(filters), gc (collect), itertools (product, count), copy (deepcopy), "
                     "collections (OrderedDict) and torch.distributions (Normal, Uniform)")

@@ -1,20 +1,21 @@
 """Custom torch.autograd.Function classes that are refused, each at the Function's call and
 saying why: a backward that gives other numbers than autograd's derivative of the forward's
 ops and cannot be read as an expression of the gradient (the refusal names the construct
-and its line), a backward that raises (torch's words), and forms autograd would not give the
+and its line), and forms autograd would not give the
 same grads for. Where torch runs such a snippet, the reference (plain torch in a subprocess)
-shows what it gives instead. (Backwards read as expressions: test_snippet_custom_backwards.)"""
+shows what it gives instead. A backward that raises is torch's run-time error at the backward
+call. (Backwards read as expressions: test_snippet_custom_backwards.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from test_corpus import engine_side
+from test_corpus import agrees, engine_side
 from test_snippet_custom_function import HEAD
 from torch_reference import by_name
 
-from engine.snippets.reader import ImportError_, import_snippet
+from engine.snippets.reader import ImportError_, TorchRaised, import_snippet
 
 RAISING_BACKWARD = HEAD + """
 class Broken(Function):
@@ -53,17 +54,17 @@ def reference() -> dict[str, dict[str, Any]]:
     return by_name({"raising_backward": RAISING_BACKWARD, "unread": UNREAD})
 
 
-def test_a_backward_that_raises_is_refused_with_torchs_words(
+def test_a_backward_that_raises_stops_the_script_at_its_call_with_torchs_words(
         reference: dict[str, dict[str, Any]]) -> None:
     theirs = reference["raising_backward"]
     assert theirs["error"] is not None
     torch_says = theirs["error"]["message"]
     assert "shape '[4]' is invalid for input of size 3" in torch_says
-    with pytest.raises(ImportError_) as raised:
+    with pytest.raises(TorchRaised) as raised:  # a run-time error, as python gives it
         import_snippet(RAISING_BACKWARD, layout=False)
-    assert str(raised.value) == (
-        "line 12, column 16: Broken.backward raised when torch called it (at the backward "
-        f"call of line 15): RuntimeError: {torch_says}")
+    assert (raised.value.line, raised.value.error_type, raised.value.torch_message) == (
+        15, theirs["error"]["type"], torch_says)  # out of the backward call, line 15
+    assert agrees(engine_side(RAISING_BACKWARD), theirs) is None
 
 
 @pytest.mark.parametrize(("body", "expected"), [
