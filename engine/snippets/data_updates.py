@@ -1,8 +1,9 @@
 """Numbers changed through `.data` and in-place methods of a leaf, read as torch computes
 them: `w.data -= lr * w.grad`, `w.data = w.data - lr * w.grad`, `w.data.sub_(lr * w.grad)`,
-`img.clamp_(0, 1)` under torch.no_grad(), and a layer's `.data` given new numbers (or a
-tensor of another dtype) before anything used it. The new numbers go to set_leaf_numbers,
-which training.py reads as a step (or as the leaf's start, before any use)."""
+`w.data[0] = 0.5`, `img.clamp_(0, 1)` under torch.no_grad(), and a layer's `.data` given new
+numbers (or a tensor of another dtype) before anything used it. The new numbers go to
+set_leaf_numbers, which training.py reads as a step (or as the leaf's start, before any
+use)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,21 @@ class DataUpdates(KeptGraphs):
                                  f"dtype ({dtype_name(old.dtype)}) here, or of another "
                                  "floating dtype before anything uses it")
         self.set_leaf_numbers(stmt, leaf, numbers.clone(), short_text(target))
+
+    def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
+        """`w.data[0] = 0.5`: the leaf's new numbers, torch's item assignment on a copy."""
+        holder = target.value
+        if not (isinstance(holder, ast.Attribute) and holder.attr == "data") or (
+                isinstance(holder.value, ast.Attribute) and holder.value.attr == "grad"):
+            super().item_assign(target, value, stmt)
+            return
+        leaf = self.updated_leaf(holder, stmt)
+        numbers = self.concrete(leaf, stmt).clone()
+        try:
+            numbers[self.index_key(target.slice)] = self.plain_or_tensor(value, stmt)
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(stmt, exc) from None
+        self.set_leaf_numbers(stmt, leaf, numbers, short_text(holder))
 
     def unused_leaf(self, leaf: Pending | Ref, stmt: ast.AST) -> bool:
         """A leaf nothing has used and no backward has seen: its numbers are only its start."""

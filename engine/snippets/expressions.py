@@ -41,6 +41,7 @@ from engine.snippets.values import Number, Pending, Py, Ref, Value
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
                            ast.Pow: "pow", ast.MatMult: "matmul", ast.FloorDiv: "floordiv",
                            ast.Mod: "mod"}
+BIT_OPERATORS = (ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift)
 _SHORT = {"binary_cross_entropy_with_logits": "bce", "cross_entropy": "ce", "mse_loss": "mse"}
 _ALWAYS_TAKEN = {"torch", "F", "nn"}
 
@@ -367,6 +368,8 @@ class ExprReader:
 
     def binop(self, op_node: ast.operator, left: Value, right: Value, where: ast.AST) -> Value:
         op = BINOPS.get(type(op_node))
+        if op is None and isinstance(op_node, BIT_OPERATORS):
+            return self.python_binop(op_node, left, right, where)  # values only (pyexpr.py)
         if op is None:
             raise error_at(where, "this operator is not supported; use + - * / ** @")
         if isinstance(left, Number) and isinstance(right, Number):

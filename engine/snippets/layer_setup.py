@@ -40,11 +40,16 @@ class LayerSetup(LayerModules):
 
     def initialized(self, name: str, node: ast.Call) -> Value:
         """nn.init.NAME(tensor, ...): torch's own function on a copy of its numbers."""
+        if f"{name}_" in INITS and hasattr(torch.nn.init, name):
+            name = f"{name}_"  # nn.init.xavier_uniform: torch's deprecated spelling of it
         if name not in INITS:
             raise error_at(node, f"nn.init.{name} is not read; the initialisers read are "
                                  f"{', '.join(INITS)}")
         args, kwargs = self.arguments(node)
         target = args[0] if args else kwargs.get("tensor")
+        first = node.args[0] if node.args else None
+        if isinstance(first, ast.Attribute) and first.attr == "data":
+            target = self.expr(first.value)  # m.weight.data: m.weight's own numbers
         if not isinstance(target, Pending | Ref):
             raise error_at(node, f"nn.init.{name} takes a tensor, e.g. "
                                  f"nn.init.{name}(self.fc.weight)")

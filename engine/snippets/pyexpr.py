@@ -39,7 +39,10 @@ _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
             ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b}
 _PY_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
               ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv,
-              ast.Mod: operator.mod, ast.Pow: operator.pow}
+              ast.Mod: operator.mod, ast.Pow: operator.pow,
+              # no derivative: masks (`(x > -4) & (x < 4)`), integer bits, Python's sets
+              ast.BitAnd: operator.and_, ast.BitOr: operator.or_, ast.BitXor: operator.xor,
+              ast.LShift: operator.lshift, ast.RShift: operator.rshift}
 
 
 class PythonReader(AttributeReader):
