@@ -206,10 +206,33 @@ class ConcreteReader(TorchCallReader):
                                   f"{VALUE_ELEMENTS.message()}")
         return _plain(obj)
 
+    def tensor_argument(self, node: ast.expr) -> Any:
+        """The data of torch.tensor(data) as plain Python: a tensor in a list is its one
+        number (torch.tensor([x]) of a one-element x has x's shape dropped); one of more
+        elements raises torch's ValueError here, as torch does."""
+        value = self.expr(node)
+        obj = self.concrete(value, node)
+        count = numbers_in(obj)
+        if VALUE_ELEMENTS.exceeded(count):
+            raise error_at(node, f"{short_text(node)} holds {count:,} numbers: "
+                                 f"{VALUE_ELEMENTS.message()}")
+        try:
+            return _plain(obj, items=True)
+        except ValueError as exc:
+            raise raised_at(node, exc) from None
 
-def _plain(obj: Any) -> Any:
+
+def _plain(obj: Any, items: bool = False) -> Any:
+    """`items`: a tensor inside a list is one number, as torch.tensor([t]) reads it."""
     if isinstance(obj, torch.Tensor):
         return obj.tolist()
     if isinstance(obj, list | tuple):
-        return [_plain(o) for o in obj]
+        return [_item(o) if items and isinstance(o, torch.Tensor) else _plain(o, items)
+                for o in obj]
     return obj
+
+
+def _item(t: torch.Tensor) -> Any:
+    if t.numel() != 1:
+        torch.tensor([t])  # raises torch's own ValueError for it
+    return t.item()

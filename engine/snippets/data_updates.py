@@ -76,13 +76,17 @@ class DataUpdates(KeptGraphs):
         self.set_leaf_numbers(stmt, leaf, numbers.clone(), short_text(target))
 
     def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
-        """`w.data[0] = 0.5`: the leaf's new numbers, torch's item assignment on a copy."""
+        """`w.data[0] = 0.5` before any use or as a step after a backward: the leaf's new
+        numbers, torch's item assignment on a copy."""
         holder = target.value
         if not (isinstance(holder, ast.Attribute) and holder.attr == "data") or (
                 isinstance(holder.value, ast.Attribute) and holder.value.attr == "grad"):
             super().item_assign(target, value, stmt)
             return
         leaf = self.updated_leaf(holder, stmt)
+        if not (self.unused_leaf(leaf, stmt) or self.backward_seen):
+            super().item_assign(target, value, stmt)  # a graph saved it: inplace.py's replay
+            return
         numbers = self.concrete(leaf, stmt).clone()
         try:
             numbers[self.index_key(target.slice)] = self.plain_or_tensor(value, stmt)

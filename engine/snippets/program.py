@@ -20,6 +20,7 @@ import torch
 
 from engine import calls
 from engine.calls import Call
+from engine.document import Document
 from engine.limits import CALLS
 from engine.ops import LEAF
 from engine.snippets.grad_answers import GradAnswer, GradAnswers
@@ -84,17 +85,20 @@ class ProgramReader(GradAnswers):
     def make_room(self, where: ast.AST) -> None:
         """training.py: the calls so far are read as a step that ran while reading."""
 
-    def check_grad_asserts(self) -> None:
+    def check_grad_asserts(self, doc: Document | None = None) -> None:
         """`assert torch.allclose(x.grad, 2 * x)` after a backward: the grads are known only
         once the document runs, so each assert is checked then, on the .grad values and the
         names the script had at its line. One that fails stops the plain script there: the
-        calls after it are dropped and Python's AssertionError is raised at its line."""
-        if not self.grad_asserts:
+        calls after it are dropped and Python's AssertionError is raised at its line.
+        `doc`: a copy with the program so far, when a training step comes (training.py)."""
+        # taken: reading an assert's .grad may ask whether a step comes (training.py)
+        asserts, self.grad_asserts = self.grad_asserts, []
+        if not asserts:
             return
         from engine.run import run  # only here: reading a snippet needs no run otherwise
 
-        result = run(self.doc)
-        for stmt, made, names in self.grad_asserts:
+        result = run(self.doc if doc is None else doc)
+        for stmt, made, names in asserts:
             error = result.error
             if error is not None and (error.call is None or error.call < made):
                 return  # the script stopped before this line
@@ -113,7 +117,10 @@ class ProgramReader(GradAnswers):
             finally:
                 self.env, self.known_grads = env, None
             if not holds:
-                self.doc.set_calls(list(self.doc.calls[:made]))
+                if doc is None:
+                    self.doc.set_calls(list(self.doc.calls[:made]))
+                else:  # read on: the program is the document's at the end
+                    del self.program[made:], self.names_at_call[made:]
                 raise raised_at(stmt, AssertionError() if message is None else
                                 AssertionError(message))
 

@@ -78,7 +78,9 @@ class CreationReader(ExprReader):
             if fn in ("tensor", "Tensor"):
                 if len(args) != 1:
                     raise CreationError(f"write the numbers out, e.g. torch.{fn}([1.0, 2.0])")
-                value, dtype = self.tensor_data(fn, self.literal(args[0]), kwargs)
+                value, dtype = self.tensor_data(
+                    fn, self.tensor_argument(args[0]) if fn == "tensor" else
+                    self.literal(args[0]), kwargs)
             else:
                 like = None
                 if fn.endswith("_like"):
@@ -144,6 +146,10 @@ class CreationReader(ExprReader):
     def literal(self, node: ast.expr) -> Any:
         """A plain Python value (number, bool, None, string, nested lists) of an argument."""
         return read_literal(node)
+
+    def tensor_argument(self, node: ast.expr) -> Any:
+        """torch.tensor's data (concrete.py: with tensors inside it)."""
+        return self.literal(node)
 
     def dtype(self, node: ast.expr) -> str:
         path = self.module_path(node)

@@ -180,10 +180,18 @@ class TrainingReader(DataUpdates):
         if self.open_tries or self.guarded or self.caught:
             return f"inside a try: {TRAINING_STEP}"
         if self.grad_asserts:
-            return (f"comes after an assert on a .grad: {TRAINING_STEP}")
+            self.asserts_before_the_step()
         if any(n.op == "grad_hook" for n in self.doc.nodes()):
             return f"comes after a hook on a gradient: {TRAINING_STEP}"
         return None
+
+    def asserts_before_the_step(self) -> None:
+        """The script checked its asserts on a .grad before this step changes the weights:
+        they are checked on the calls so far (a failing one stops the script at its line)."""
+        self.materialise_leaves()
+        twin = self.doc.twin()
+        self.mark_program(twin)
+        self.check_grad_asserts(twin)
 
     def grads_here(self, where: ast.AST) -> dict[str, torch.Tensor | None]:
         """Every leaf's .grad at this point of the script: the document built so far, run

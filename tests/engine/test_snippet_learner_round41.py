@@ -2,7 +2,9 @@
 with `&`, `|`, `^` and `~` (values, no derivative) and Python's integer bit operators; an
 initialiser of nn.init given a parameter's `.data`, in a loop over `self.model.modules()`, in
 its deprecated spelling without the underscore (`nn.init.xavier_uniform`); `w.data[0] = ...`
-before any use and as a training step."""
+before any use and as a training step; torch.tensor([x]) of a one-element tensor (its one
+number), and of larger ones (torch's ValueError); asserts on a .grad before a training step.
+"""
 
 from __future__ import annotations
 
@@ -75,6 +77,35 @@ loss = (x @ w + fc(x)).pow(2).sum()
 loss.backward()
 print(w, w.grad, fc.weight.grad)
 """,
+    'one_element_tensor_wrapped_again_each_step_after_an_assert': """import torch
+torch.manual_seed(0)
+x = torch.tensor(3.0, requires_grad=True)
+y = x ** 2
+y.backward()
+assert x.grad == 6.0
+x = torch.randn(1)
+for i in range(20):
+    x = torch.tensor([x], requires_grad=True)
+    loss = (x - 4) ** 2
+    loss.backward()
+    x = x.item() - 0.1 * x.grad
+print(x)
+""",
+    'an_assert_on_a_grad_that_fails_before_a_step': """import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+(w * w).sum().backward()
+assert torch.allclose(w.grad, torch.tensor([2.0, 5.0])), "unexpected gradient"
+with torch.no_grad():
+    w -= 0.1 * w.grad
+(w * w).sum().backward()
+""",
+    'tensors_of_several_elements_in_torch_tensor': """import torch
+a = torch.tensor([1.0, 2.0], requires_grad=True)
+b = torch.tensor([3.0, 4.0])
+(a * b).sum().backward()
+print(a.grad)
+c = torch.tensor([a.detach(), b])
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -92,3 +123,11 @@ def test_the_reference_really_computes_what_is_compared(
     # constant_ of the .data set the parameter itself: the bias torch prints is 0
     printed = reference["deprecated_initialiser_on_the_data_of_each_linear"]["stdout"]
     assert "tensor([0.], requires_grad=True)" in printed
+    # (x - 4)^2 by steps of 0.2 (x - 4): x goes to 4 while keeping its one element
+    assert reference["one_element_tensor_wrapped_again_each_step_after_an_assert"]["stdout"] \
+        .startswith("tensor([3.9")
+    assert reference["an_assert_on_a_grad_that_fails_before_a_step"]["error"] == {
+        "type": "AssertionError", "message": "unexpected gradient"}
+    assert reference["tensors_of_several_elements_in_torch_tensor"]["error"] == {
+        "type": "ValueError", "message": "only one element tensors can be converted to Python "
+                                         "scalars"}
