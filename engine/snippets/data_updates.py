@@ -99,24 +99,21 @@ class DataUpdates(KeptGraphs):
         return not (self.doc.out_edges(self.node_of(leaf, stmt)) or self.backward_seen)
 
     def expression_statement(self, node: ast.expr) -> None:
-        func = node.func if isinstance(node, ast.Call) else None
-        if isinstance(node, ast.Call) and isinstance(func, ast.Attribute) \
-                and isinstance(func.value, ast.Attribute) and func.value.attr == "data" \
-                and func.attr.endswith("_") \
-                and not (isinstance(func.value.value, ast.Attribute)
-                         and func.value.value.attr == "grad"):
-            self.data_method(node, func)  # w.data.sub_(lr * w.grad)
+        calls = _data_chain(node)
+        if not calls:
+            super().expression_statement(node)
             return
-        super().expression_statement(node)
+        self.data_method(calls, calls[0].func.value)  # type: ignore[attr-defined]
 
-    def data_method(self, node: ast.Call, func: ast.Attribute) -> None:
-        assert isinstance(func.value, ast.Attribute)
-        method = func.attr
-        if method not in _DATA_METHODS | _RANDOM_DATA_METHODS:
-            raise error_at(node, f"{short_text(node)} changes .data in place: an update "
-                                 f"step is read with {', '.join(sorted(_DATA_METHODS))}")
-        self.leaf_method(self.updated_leaf(func.value, node), method, node,
-                         short_text(func.value))
+    def data_method(self, calls: list[ast.Call], data: ast.Attribute) -> None:
+        """`w.data.sub_(lr * w.grad)`, and the methods chained on what it returns (w.data
+        again): one update of the leaf's numbers."""
+        for node in calls:
+            assert isinstance(node.func, ast.Attribute)
+            if node.func.attr not in _DATA_METHODS | _RANDOM_DATA_METHODS:
+                raise error_at(node, f"{short_text(node)} changes .data in place: an update "
+                                     f"step is read with {', '.join(sorted(_DATA_METHODS))}")
+        self.leaf_method(self.updated_leaf(data, calls[0]), calls, short_text(data))
 
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         """`img.clamp_(0, 1)` under torch.no_grad() on a leaf requiring grad (the neural
@@ -125,24 +122,26 @@ class DataUpdates(KeptGraphs):
         if attr in _LEAF_METHODS and not self.grad_enabled and \
                 isinstance(receiver, Pending | Ref) and self.is_grad_leaf(receiver):
             holder = node.func.value if isinstance(node.func, ast.Attribute) else node
-            self.leaf_method(receiver, attr, node, short_text(holder))
+            self.leaf_method(receiver, [node], short_text(holder))
             return receiver
         return super().tensor_method(receiver, attr, node)
 
-    def leaf_method(self, leaf: Pending | Ref, method: str, node: ast.Call,
-                    label: str) -> None:
-        """The leaf's new numbers: torch's in-place method on a copy of them."""
-        args, kwargs = self.arguments(node)
-        plain_args = [self.plain_or_tensor(a, node) for a in args]
-        plain_kwargs = {k: self.plain_or_tensor(v, node) for k, v in kwargs.items()}
-        if method in _RANDOM_DATA_METHODS:
-            plain_kwargs["generator"] = self.generator  # the snippet's manual_seed
-        numbers = self.concrete(leaf, node).clone()
-        try:
-            getattr(numbers, method)(*plain_args, **plain_kwargs)
-        except Exception as exc:  # noqa: BLE001 - torch's own words
-            raise raised_at(node, exc) from None
-        self.set_leaf_numbers(node, leaf, numbers, label)
+    def leaf_method(self, leaf: Pending | Ref, calls: list[ast.Call], label: str) -> None:
+        """The leaf's new numbers: torch's in-place methods, in turn, on a copy of them."""
+        numbers = self.concrete(leaf, calls[0]).clone()
+        for node in calls:
+            assert isinstance(node.func, ast.Attribute)
+            method = node.func.attr
+            args, kwargs = self.arguments(node)
+            plain_args = [self.plain_or_tensor(a, node) for a in args]
+            plain_kwargs = {k: self.plain_or_tensor(v, node) for k, v in kwargs.items()}
+            if method in _RANDOM_DATA_METHODS:
+                plain_kwargs["generator"] = self.generator  # the snippet's manual_seed
+            try:
+                getattr(numbers, method)(*plain_args, **plain_kwargs)
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+        self.set_leaf_numbers(calls[-1], leaf, numbers, label)
 
     def updated_leaf(self, target: ast.Attribute, where: ast.AST) -> Pending | Ref:
         """`w` of `w.data`: a leaf that requires grad, or a refusal."""
@@ -157,3 +156,17 @@ class DataUpdates(KeptGraphs):
         if isinstance(value, Pending | Ref):
             return self.concrete(value, where)
         return self.plain(value, where)
+
+
+def _data_chain(node: ast.expr) -> list[ast.Call]:
+    """The in-place calls of `w.data.mul_(0.5).add_(1)`, first to last; [] for any other
+    statement (and for `w.grad.data.zero_()`, a .grad's)."""
+    calls: list[ast.Call] = []
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr.endswith("_"):
+        calls.insert(0, node)
+        node = node.func.value
+    if not calls or not (isinstance(node, ast.Attribute) and node.attr == "data") or (
+            isinstance(node.value, ast.Attribute) and node.value.attr == "grad"):
+        return []
+    return calls

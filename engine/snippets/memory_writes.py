@@ -83,9 +83,9 @@ class MemoryWrites(TrainingReader):
         return super().updated_leaf(target, where)
 
     # ---- writes through .data -------------------------------------------------------------
-    def data_method(self, node: ast.Call, func: ast.Attribute) -> None:
+    def data_method(self, calls: list[ast.Call], data: ast.Attribute) -> None:
         with self.writing_data():
-            super().data_method(node, func)
+            super().data_method(calls, data)
 
     def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
         if isinstance(target, ast.Attribute) and target.attr == "data":
@@ -109,7 +109,7 @@ class MemoryWrites(TrainingReader):
             data = ast.copy_location(ast.Attribute(node.func.value, "data", ast.Load()), node)
             call = ast.copy_location(ast.Call(ast.copy_location(
                 ast.Attribute(data, attr, ast.Load()), node), node.args, node.keywords), node)
-            self.data_method(call, call.func)  # type: ignore[arg-type]
+            self.data_method([call], data)
             return receiver
         return super().tensor_method(receiver, attr, node)
 
