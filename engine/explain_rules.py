@@ -111,6 +111,10 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
                       "every summed element counts once")},
     "mean": {"input": ("{g} / {n}, copied to every averaged element of {a}",
                        "every averaged element counts 1/n")},
+    "nansum": {"input": ("{g} copied to every element of {a} that is not NaN, 0 to a NaN",
+                         "a NaN element is left out of the sum")},
+    "nanmean": {"input": ("{g} / (the count of elements that are not NaN), 0 to a NaN",
+                          "a NaN element is left out of the mean and of its count")},
     "norm": {"input": ("{g} · {a} / {out} (p = 2)", "each element gets the gradient times "
                        "its share of the length")},
     "var": {"input": ("{g} · 2 · ({a} − mean) / (n − correction)", "derivative of the "

@@ -112,6 +112,9 @@ def check_rectangular(value: Nested, finite: bool = True) -> tuple[int, ...]:
         if depth == len(shape):
             if isinstance(v, list):
                 raise LiteralError(f"element {path or '[]'} is a list where a number belongs")
+            if isinstance(v, complex):
+                raise LiteralError(f"element {path or '[]'} is the complex number {v}: Gradflow "
+                                   "computes with real numbers (complex tensors are not read)")
             if not isinstance(v, bool | int | float) or (
                 finite and isinstance(v, float) and not math.isfinite(v)
             ):

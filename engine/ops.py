@@ -154,6 +154,10 @@ _SPECS: list[OpSpec] = [
            (_dims(), _KEEPDIM)),
     OpSpec("mean", "mean", ("input",), "μ", "mean of elements (over dim, or all)", "reductions",
            (_dims(), _KEEPDIM)),
+    OpSpec("nansum", "nansum", ("input",), "Σ≠nan", "sum of the elements that are not NaN "
+           "(over dim, or all)", "reductions", (_dims(), _KEEPDIM)),
+    OpSpec("nanmean", "nanmean", ("input",), "μ≠nan", "mean of the elements that are not NaN "
+           "(over dim, or all)", "reductions", (_dims(), _KEEPDIM)),
     OpSpec("norm", "norm", ("input",), "‖x‖", "the p-norm of the elements (over dim, or all); "
            "x.norm()", "reductions", (Param("p", "float", 2.0, help="which norm: 2 is the "
                                             "length, 1 the sum of |x|"), _dims(), _KEEPDIM),

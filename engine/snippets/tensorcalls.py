@@ -44,6 +44,7 @@ VALUE_METHODS = frozenset({
     "expand", "flip", "nonzero", "count_nonzero", "cpu", "scatter", "scatter_add", *SELECTING,
     "unique", "argsort", "bincount",  # class counts and orders a script takes of its labels
     "isfinite", "isnan", "isinf",  # checks of a loss or a gradient
+    *("logical_not", "logical_and", "logical_or", "logical_xor"),  # masks
 })
 # views read as a reshape to the shape torch gives
 RESHAPING = ("unsqueeze", "squeeze")
@@ -65,6 +66,7 @@ VALUE_FUNCTIONS = RANDOM_FUNCTIONS | frozenset({
     "count_nonzero", "isin", "diff",
     "eq", "ne", "gt", "lt", "ge", "le",  # torch.eq(a, b).all() in an assert
     "isfinite", "isnan", "isinf",  # `if not torch.isfinite(loss).all():`
+    "logical_not", "logical_and", "logical_or", "logical_xor",  # masks
 })
 
 

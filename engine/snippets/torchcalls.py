@@ -15,7 +15,7 @@ import torch
 
 from engine.loss_ops import NUMBER_INPUTS
 from engine.ops import CONSTANT, LEAF, check_param, get_op
-from engine.snippets.loss_weights import TENSOR_OPTIONS
+from engine.snippets.loss_weights import TENSOR_OPTIONS, legacy_reduction
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.tables import (
     CREATION,
@@ -181,10 +181,15 @@ class TorchCallReader(CreationReader):
             for name, arg in zip(positional, args, strict=False):
                 params[name] = self.literal(arg)
         out: ast.keyword | None = None
+        legacy: dict[str, Value] = {}  # F.l1_loss(a, b, size_average=False): old tutorials
         for kw in node.keywords:
             keyword = KEYWORD_ALIASES.get(kw.arg or "", kw.arg or "")
             if kw.arg == "out":
                 out = kw
+                continue
+            if kw.arg in ("size_average", "reduce") and "reduction" in {
+                    p.name for p in spec.params}:
+                legacy[kw.arg] = Py(self.literal(kw.value))
                 continue
             if op in ("var", "std") and kw.arg == "unbiased":  # the older spelling
                 params["correction"] = 1 if self.literal(kw.value) else 0
@@ -200,6 +205,8 @@ class TorchCallReader(CreationReader):
                 params[keyword] = self.literal(kw.value)
             else:
                 raise error_at(kw, f"{what} has no supported argument {kw.arg}=")
+        if legacy:  # torch's own mapping to reduction=, which they override
+            params["reduction"] = _py_value(legacy_reduction(legacy, _py_value)["reduction"])
         if len(tensors) != len(spec.inputs) or any(t is None for t in tensors):
             raise error_at(node, f"{what} needs {len(spec.inputs)} tensor(s): "
                                  f"{', '.join(spec.inputs)}")
@@ -275,3 +282,7 @@ def _missing_attribute(path: str) -> str | None:
             return f"module '{'.'.join(parts[:depth])}' has no attribute '{name}'"
         found = getattr(found, name)
     return None
+
+
+def _py_value(value: Value) -> Any:
+    return value.value if isinstance(value, Py) else None
