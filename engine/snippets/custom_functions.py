@@ -132,15 +132,16 @@ class CustomFunctions(CustomFunctionChecks):
                                  f"call {receiver.value.name}.apply(...)")
         if isinstance(receiver, Py) and isinstance(receiver.value, Ctx):
             return self.ctx_method(receiver.value, attr, node)
-        if attr in ("view_as", "reshape_as") and isinstance(receiver, Pending | Ref) and \
-                isinstance(node.func, ast.Attribute):
+        if attr in ("view_as", "reshape_as", "resize_as") and \
+                isinstance(receiver, Pending | Ref) and isinstance(node.func, ast.Attribute):
             return self.shaped_as(receiver, attr, node, node.func)
         return super().method(receiver, attr, node)
 
     def shaped_as(self, receiver: Value, attr: str, node: ast.Call,
                   func: ast.Attribute) -> Value:
         """`x.view_as(y)` (a gradient reversal's forward), `x.reshape_as(y)`: read as
-        x.view(*y.shape) and x.reshape(*y.shape), the calls torch makes of them."""
+        x.view(*y.shape) and x.reshape(*y.shape), the calls torch makes of them; the
+        deprecated `x.resize_as(y)` as x.resize(*y.shape)."""
         args, kwargs = self.arguments(node)
         if len(args) != 1 or kwargs or not isinstance(args[0], Pending | Ref):
             raise raised_at(node, TypeError(f"{attr}() takes one tensor"))

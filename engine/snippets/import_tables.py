@@ -24,7 +24,7 @@ TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "t
                  "torch.autograd.functional", "torch.autograd.variable", "torch.functional",
                  "torch.autograd.anomaly_mode",
                  "math", "itertools", "time", "random", "datetime", "pdb", "warnings", "copy",
-                 "gc", "collections", "torch.distributions", *FUNC_MODULES)
+                 "gc", "collections", "torch.distributions", "timeit", *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
 PYTHON_MODULES = {"math": math, "time": time, "random": random, "datetime": datetime}
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
@@ -32,6 +32,7 @@ IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.detect_anomaly", "torch.autograd.set_detect_anomaly",
                       "torch.autograd.backward", "itertools.product", "itertools.count",
                       "copy.deepcopy", "copy.copy", "collections.OrderedDict",
+                      "timeit.default_timer",
                       "torch.distributions.Normal", "torch.distributions.normal.Normal",
                       "torch.autograd.Function", "torch.autograd.function.Function",
                       "torch.autograd.function.once_differentiable",
@@ -46,7 +47,8 @@ OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable",
               "torch.autograd.gradcheck.gradgradcheck": "torch.autograd.gradgradcheck",
               "torch.autograd.anomaly_mode.detect_anomaly": "torch.autograd.detect_anomaly",
               "torch.autograd.anomaly_mode.set_detect_anomaly":
-                  "torch.autograd.set_detect_anomaly"}
+                  "torch.autograd.set_detect_anomaly",
+              "timeit.default_timer": "time.perf_counter"}  # what timeit's clock is
 # Modules torch.nn gathers its classes from: `from torch.nn.modules import loss` binds a module
 # whose every public name torch.nn itself has, so it reads as torch.nn.
 NN_SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in ("", ".loss", ".linear",
@@ -86,8 +88,8 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.nn.init (and th
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
                     "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap, functional_call), "
                     "torch.autograd.forward_ad, torch.autograd.gradcheck, "
-                    "torch.autograd.anomaly_mode, math, random, time "
-                    "(its clocks), datetime (now, strftime), pdb (set_trace), warnings "
+                    "torch.autograd.anomaly_mode, math, random, time (its clocks), timeit "
+                    "(default_timer), datetime (now, strftime), pdb (set_trace), warnings "
                     "(filters), gc (collect), itertools (product, count), copy (deepcopy), "
                     "collections (OrderedDict) and torch.distributions (Normal, Uniform)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as

@@ -2,7 +2,8 @@
 methods chained on a parameter's `.data` (`w.data.mul_(0.5).add_(1)`: each returns w.data),
 before any use and as a hand-written step; masks made with torch.logical_not/and/or/xor; the
 deprecated size_average= and reduce= of a functional loss; torch.nansum and torch.nanmean;
-complex numbers, refused as such."""
+complex numbers, refused as such; the deprecated `x.resize_as(y)`; timeit's default_timer.
+"""
 
 from __future__ import annotations
 
@@ -54,6 +55,16 @@ y = torch.nanmean(x * 2, dim=1).sum() + x.nansum(dim=0, keepdim=True).pow(2).sum
 y.backward()
 print(x.grad)
 """,
+    'weights_shaped_with_the_deprecated_resize_as_and_a_timer': """import torch
+from timeit import default_timer as timer
+import timeit
+start = timer()
+d = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+f = (d * 2).view(2, 2)
+weight = torch.tensor([1, 0.1, 0.01, 0.001], dtype=torch.float).resize_as(f)
+f.backward(weight)
+print(d.grad, timer() - start >= 0, timeit.default_timer() >= start)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -66,6 +77,8 @@ def test_the_reference_really_computes_what_is_compared(
     numbers = [float(t) for t in printed.split("[[")[1].split("]]")[0]
                .replace("]", "").replace("[", "").split(",")]
     assert len(numbers) == 6 and max(numbers) <= 1.2
+    assert reference["weights_shaped_with_the_deprecated_resize_as_and_a_timer"]["grads"][
+        "d"] == pytest.approx([2.0, 0.2, 0.02, 0.002])
     # x[0, 0] = 1: 2 / 2 from its row's nanmean, 2 (1 + 4) from its column's nansum squared,
     # 2 x / 4 from the nanmean of the four squares that are not NaN
     grad = reference["sums_and_means_that_leave_nan_out"]["grads"]["x"]
