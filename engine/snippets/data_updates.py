@@ -83,9 +83,12 @@ class DataUpdates(KeptGraphs):
                 isinstance(holder.value, ast.Attribute) and holder.value.attr == "grad"):
             super().item_assign(target, value, stmt)
             return
-        leaf = self.updated_leaf(holder, stmt)
-        if not (self.unused_leaf(leaf, stmt) or self.backward_seen):
-            super().item_assign(target, value, stmt)  # a graph saved it: inplace.py's replay
+        leaf = self.expr(holder.value)
+        if not (isinstance(leaf, Pending | Ref) and self.is_grad_leaf(leaf)) or not (
+                self.unused_leaf(leaf, stmt) or self.backward_seen):
+            # another tensor's memory (memory_writes.py), or a leaf a graph saved with no
+            # backward since (inplace.py's replay)
+            super().item_assign(target, value, stmt)
             return
         numbers = self.concrete(leaf, stmt).clone()
         try:

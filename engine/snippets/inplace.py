@@ -22,7 +22,13 @@ from typing import Any
 import torch
 
 from engine.ops import CONSTANT, LEAF, NUMBER, format_index
-from engine.snippets.safety import error_at, leaf_in_place_error, raised_at, short_text
+from engine.snippets.safety import (
+    error_at,
+    leaf_in_place_error,
+    raised_at,
+    short_text,
+    view_of_leaf_in_place_error,
+)
 from engine.snippets.storage_replay import StorageReplay
 from engine.snippets.tensorcalls import IN_PLACE_METHODS
 from engine.snippets.torchcalls import FUNCTIONAL_IN_PLACE
@@ -68,6 +74,8 @@ class InPlaceReader(StorageReplay):
         node = self.doc.node(current.node_id)
         if method is None or (node.op == LEAF and node.requires_grad):
             return
+        if self.grad_enabled and _views_a_grad_leaf(self.doc, node.id):
+            raise raised_at(stmt, view_of_leaf_in_place_error())
         if node.op in VIEW_OPS and node.id not in self.fresh_tensors \
                 and not self.sole_detach(node.id):
             raise error_at(stmt, f"this in-place update changes a view ({node.op} of another "
@@ -418,3 +426,13 @@ def _plain_path(node: ast.expr) -> bool:
     while isinstance(node, ast.Attribute):
         node = node.value
     return isinstance(node, ast.Name)
+
+
+def _views_a_grad_leaf(doc: Any, node_id: str) -> bool:
+    """Whether the node is a view (index, reshape, transpose, permute) of a leaf requiring
+    grad."""
+    node = doc.node(node_id)
+    while node.op in ("reshape", "transpose", "permute") or node.op == "index" and "[" not in \
+            str(node.params.get("index")):  # x[1:, 0], not x[[1, 0]]: a copy in torch
+        node = doc.node(doc.in_edges(node.id)["input"].source)
+    return node.id != node_id and node.op == LEAF and node.requires_grad

@@ -331,6 +331,20 @@ def leaf_in_place_error() -> RuntimeError:
                         "operation.")
 
 
+def view_of_leaf_in_place_error() -> RuntimeError:
+    """torch's own refusal of an in-place write on a view of a leaf that requires grad
+    (`bar = foo[10:]; bar *= 10`), asked of torch."""
+    import torch
+
+    probe = torch.zeros(2, requires_grad=True)
+    try:
+        probe[1:].mul_(10)
+    except RuntimeError as exc:
+        return exc
+    return RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                        "in-place operation.")
+
+
 def raised_at(node: ast.AST, exc: BaseException) -> TorchRaised:
     return TorchRaised(type(exc).__name__, str(exc), getattr(node, "lineno", 1),
                        getattr(node, "col_offset", 0) + 1)

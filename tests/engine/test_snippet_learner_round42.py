@@ -2,8 +2,8 @@
 methods chained on a parameter's `.data` (`w.data.mul_(0.5).add_(1)`: each returns w.data),
 before any use and as a hand-written step; masks made with torch.logical_not/and/or/xor; the
 deprecated size_average= and reduce= of a functional loss; torch.nansum and torch.nanmean;
-complex numbers, refused as such; the deprecated `x.resize_as(y)`; timeit's default_timer.
-"""
+complex numbers, refused as such; the deprecated `x.resize_as(y)`; timeit's default_timer; an
+in-place write on a slice of a leaf that requires grad (torch's error, at run time)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,13 @@ weight = torch.tensor([1, 0.1, 0.01, 0.001], dtype=torch.float).resize_as(f)
 f.backward(weight)
 print(d.grad, timer() - start >= 0, timeit.default_timer() >= start)
 """,
+    'in_place_write_on_a_slice_of_a_leaf': """import torch
+weights = torch.ones(6, 6).requires_grad_()
+corner = weights[3:, 3:]
+print(corner.shape)
+corner *= 10
+corner.sum().backward()
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -77,6 +84,8 @@ def test_the_reference_really_computes_what_is_compared(
     numbers = [float(t) for t in printed.split("[[")[1].split("]]")[0]
                .replace("]", "").replace("[", "").split(",")]
     assert len(numbers) == 6 and max(numbers) <= 1.2
+    assert reference["in_place_write_on_a_slice_of_a_leaf"]["error"]["message"].startswith(
+        "a view of a leaf Variable that requires grad is being used in an in-place operation")
     assert reference["weights_shaped_with_the_deprecated_resize_as_and_a_timer"]["grads"][
         "d"] == pytest.approx([2.0, 0.2, 0.02, 0.002])
     # x[0, 0] = 1: 2 / 2 from its row's nanmean, 2 (1 + 4) from its column's nansum squared,
