@@ -133,15 +133,25 @@ class ProgramPanel:
             QTimer.singleShot(0, self.form, lambda: self._scroll_to(failed))  # once laid out
         self._shown_failure = failed
 
-    def _scroll_to(self, index: int) -> None:
+    def _scroll_to(self, index: int, tries: int = 20) -> None:
         """Scroll down (never sideways) to the section of the call that raised: all of it
-        if it fits, else down to its error line."""
+        if it fits, else down to its error line. While the form is not laid out yet (its
+        scroll range short of the place, as when the window has only just been shown), again
+        a little later."""
         if index >= len(self.sections):
             return
+        content = self.form.widget()
+        laid_out = content.layout() if content is not None else None
+        if laid_out is not None:
+            laid_out.activate()  # the sections' places now, not at a later turn
         section, room = self.sections[index], self.form.viewport().height()
         bottom = section.y() + section.error.geometry().bottom() + 6
         top = section.y()
-        self.form.verticalScrollBar().setValue(top if bottom - top <= room else bottom - room)
+        bar = self.form.verticalScrollBar()
+        target = top if bottom - top <= room else bottom - room
+        bar.setValue(target)
+        if bar.value() != target and tries:
+            QTimer.singleShot(50, self.form, lambda: self._scroll_to(index, tries - 1))
 
     # ---- adding ---------------------------------------------------------------------------
     def add(self, kind: str) -> None:
