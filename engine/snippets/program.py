@@ -335,6 +335,10 @@ class ProgramReader(GradAnswers):
             return
         if isinstance(stmt, ast.Return) and stmt.value is not None and only_reads(stmt.value):
             self.return_value(Py(GradAnswer(len(self.program), what)))  # return x.grad
+        if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Tuple):
+            items = [self.returned_item(e, what) for e in stmt.value.elts]
+            if all(i is not None for i in items):  # return loss.item(), w.grad
+                self.return_value(Py(tuple(items)))
         if JACOBIAN_ANSWER in exc.reason:
             raise error_at(stmt, f"{short_text(stmt)} computes with what {JACOBIAN_ANSWER} "
                                  "returned: Gradflow shows that J in the Jacobian lens but "
@@ -351,6 +355,15 @@ class ProgramReader(GradAnswers):
                                  "torch.autograd.functional.jacobian gives it whole and the "
                                  "Jacobian lens shows it") from exc
         self.training_step(stmt, exc)
+
+    def returned_item(self, item: ast.expr, what: str) -> Value | None:
+        """One item of `return loss.item(), w.grad`: a .grad (or an answer) it only reads is
+        held to be displayed, as `return w.grad` is; any other item as it computes; None
+        when it computes with one."""
+        try:
+            return self.expr(item)
+        except AfterBackward:
+            return Py(GradAnswer(len(self.program), what)) if only_reads(item) else None
 
     def keep_grad(self, call: ast.Call, answer: GradAnswer) -> None:
         """`rows.append(x.grad)`: the list keeps the .grad itself, which later calls change

@@ -116,8 +116,13 @@ def parse(text: str) -> ast.Module:
         raise UnparsedSnippet(exc.msg, exc.lineno or 1, exc.offset or 1) from None
     except (RecursionError, MemoryError):
         raise ImportError_("the code is nested too deeply; simplify it") from None
-    for node in ast.walk(tree):  # t._grad is the tensor's .grad itself (torch's own alias)
-        if isinstance(node, ast.Attribute) and node.attr == "_grad":
+    # t._grad is the tensor's .grad itself (torch's own alias), unless the snippet names a
+    # method or an attribute of its own so (`def _grad(self)` in a class: self._grad())
+    own_grad = any(isinstance(n, ast.FunctionDef) and n.name == "_grad" or isinstance(
+        n, ast.Attribute) and n.attr == "_grad" and isinstance(n.ctx, ast.Store)
+        for n in ast.walk(tree))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "_grad" and not own_grad:
             node.attr = "grad"
         # m.__class__ is type(m) (and m.__class__.__name__ is type(m).__name__)
         for field, inner in ast.iter_fields(node):
@@ -202,6 +207,7 @@ def scan(tree: ast.Module) -> set[str]:
     defined = set(BUILTINS)
     stored: set[str] = set()
     own_private: set[str] = set()  # `self._w = ...`, `def _mask_grad`: the snippet's own
+    own_methods: set[str] = set()  # `def _grad(self)`: self._grad() is the snippet's, too
     suspects: list[ast.AST] = []
     for node in walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
@@ -219,6 +225,7 @@ def scan(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.FunctionDef):
             defined.add(node.name)
             own_private.add(node.name)
+            own_methods.add(node.name)
         elif isinstance(node, ast.ClassDef):  # read where it is used (classes.py)
             defined.add(node.name)
         elif type(node) in _REFUSED or (isinstance(node, ast.Attribute)
@@ -230,7 +237,7 @@ def scan(tree: ast.Module) -> set[str]:
     # an attribute of the snippet's own objects with a private name is its own business
     suspects = [n for n in suspects if not (
         isinstance(n, ast.Attribute) and n.attr in own_private and not n.attr.startswith("__")
-        and n.attr not in _TORCH_PRIVATE)]
+        and (n.attr not in _TORCH_PRIVATE or n.attr in own_methods))]
     refused = [n for n in suspects if hasattr(n, "lineno") and _refusal(n, defined) is not None]
     if refused:
         first = min(refused, key=lambda n: (getattr(n, "lineno", 0),

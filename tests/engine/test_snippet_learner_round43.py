@@ -1,0 +1,57 @@
+"""Forms met in unseen learner code, each against plain torch in a subprocess: a class of
+the snippet's own with a method named `_grad` (torch's private alias of .grad is the
+tensor's, `self._grad()` is the snippet's), called through `__call__`; a function that
+returns a number and a .grad together (`return loss.item(), w.grad`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from snippet_agreement import agreement_tests
+
+SNIPPETS = {
+    'own_method_named_grad_called_through_call': """import torch
+class Task:
+    def __init__(self):
+        self.x = torch.tensor(1.0, requires_grad=True)
+        self.y = torch.tensor(3.0, requires_grad=True)
+    def _func(self):
+        return self.x ** 2 + 2 * self.x * self.y
+    def _grad(self):
+        self._func().backward()
+        print(f"dx {self.x.grad}, dy {self.y.grad}")
+    def __call__(self):
+        self._grad()
+if __name__ == "__main__":
+    Task()()
+    t = torch.tensor([2.0, -1.0], requires_grad=True)
+    (t * t).sum().backward()
+    print(t._grad)
+""",
+    'a_number_and_grads_returned_together': """import torch
+def mse_with_gradients(x, y_true, w, b):
+    mse = torch.mean((w * x + b - y_true) ** 2)
+    mse.backward()
+    grad_w = w.grad
+    return mse.item(), grad_w, b.grad
+x = torch.tensor([1.0, 2.0, 3.0])
+y_true = torch.tensor([2.0, 4.0, 6.0])
+w = torch.tensor(0.5, requires_grad=True)
+b = torch.tensor(0.1, requires_grad=True)
+mse, grad_w, grad_b = mse_with_gradients(x, y_true, w, b)
+print(f"MSE: {mse}, dw: {grad_w}, db: {grad_b}")
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    assert "dx 8.0, dy 2.0" in reference["own_method_named_grad_called_through_call"]["stdout"]
+    # residuals w x + b - y = -1.4, -2.9, -4.4: dw = 2 mean(r x), db = 2 mean(r)
+    residuals = [0.5 * x + 0.1 - 2 * x for x in (1.0, 2.0, 3.0)]
+    grads = reference["a_number_and_grads_returned_together"]["grads"]
+    assert abs(grads["w"] - 2 * sum(r * x for r, x in zip(residuals, (1.0, 2.0, 3.0),
+                                                          strict=True)) / 3) < 1e-5
+    assert abs(grads["b"] - 2 * sum(residuals) / 3) < 1e-5
