@@ -127,6 +127,9 @@ OUTSIDE_LIBRARIES = {
               "Gradflow reads; remove it",
     "pickle": "saving and loading objects in files (pickle) is outside the computation "
               "Gradflow reads; remove it",
+    "collections.defaultdict": "a defaultdict is not read; write a plain dict and give a key "
+                               "its first value before adding to it (d[k] = [] before "
+                               "d[k].append(v))",
     "statistics": "statistics computes on Python lists, outside the computation Gradflow "
                   "reads; compute it with torch (x.mean(), x.median())",
     "pathlib": "paths and files (pathlib) are outside the computation Gradflow reads; remove "

@@ -65,6 +65,9 @@ class SetupCalls(PythonReader):
                 raise raised_at(node, exc) from None
         if short == "get_default_dtype" and not node.args and not node.keywords:
             return Py(torch.get_default_dtype())
+        if short in ("get_num_threads", "get_num_interop_threads") and not node.args \
+                and not node.keywords:  # torch.set_num_threads(min(4, get_num_threads()))
+            return Number(getattr(torch, short)())
         if short == "set_default_device":
             args, kwargs = self.arguments(node)
             self.cpu_only(args[0] if args else kwargs.get("device", Py(None)), node)

@@ -1,13 +1,17 @@
 """Forms met in unseen learner code, each against plain torch in a subprocess: a class of
 the snippet's own with a method named `_grad` (torch's private alias of .grad is the
 tensor's, `self._grad()` is the snippet's), called through `__call__`; a function that
-returns a number and a .grad together (`return loss.item(), w.grad`)."""
+returns a number and a .grad together (`return loss.item(), w.grad`); torch.get_num_threads();
+collections.defaultdict imported (harmless) and used (refused, saying what to write)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from snippet_agreement import agreement_tests
+
+from engine.snippets.reader import ImportError_, import_snippet
 
 SNIPPETS = {
     'own_method_named_grad_called_through_call': """import torch
@@ -41,6 +45,15 @@ b = torch.tensor(0.1, requires_grad=True)
 mse, grad_w, grad_b = mse_with_gradients(x, y_true, w, b)
 print(f"MSE: {mse}, dw: {grad_w}, db: {grad_b}")
 """,
+    'threads_set_from_their_count_and_an_unused_defaultdict': """import torch
+from collections import defaultdict
+torch.set_num_threads(min(4, torch.get_num_threads()))
+torch.manual_seed(7)
+fc = torch.nn.Linear(2, 3)
+x = torch.tensor([[1.0, -1.0]])
+fc(x).relu().sum().backward()
+print(torch.get_num_threads() >= 1, fc.weight.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -55,3 +68,10 @@ def test_the_reference_really_computes_what_is_compared(
     assert abs(grads["w"] - 2 * sum(r * x for r, x in zip(residuals, (1.0, 2.0, 3.0),
                                                           strict=True)) / 3) < 1e-5
     assert abs(grads["b"] - 2 * sum(residuals) / 3) < 1e-5
+
+
+def test_a_defaultdict_in_use_is_refused_with_what_to_write_instead() -> None:
+    with pytest.raises(ImportError_, match=r"line 3, column 11: defaultdict\(list\): a "
+                                           r"defaultdict is not read; write a plain dict"):
+        import_snippet("import torch\nfrom collections import defaultdict\nhistory = "
+                       "defaultdict(list)\n")
