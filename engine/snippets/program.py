@@ -24,6 +24,7 @@ from engine.document import Document
 from engine.limits import CALLS
 from engine.ops import LEAF
 from engine.snippets.grad_answers import GradAnswer, GradAnswers
+from engine.snippets.grad_asserts import checked_asserts
 from engine.snippets.grad_reads import (
     copies_grad,
     grad_holder,
@@ -35,7 +36,7 @@ from engine.snippets.grad_reads import (
 )
 from engine.snippets.module_kinds import parameters_of
 from engine.snippets.pyexpr import AfterBackward
-from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
+from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.values import Function, Module, Pending, Py, Ref, Value
 
 JACOBIAN_ANSWER = "torch.autograd.functional.jacobian"
@@ -93,36 +94,7 @@ class ProgramReader(GradAnswers):
         `doc`: a copy with the program so far, when a training step comes (training.py)."""
         # taken: reading an assert's .grad may ask whether a step comes (training.py)
         asserts, self.grad_asserts = self.grad_asserts, []
-        if not asserts:
-            return
-        from engine.run import run  # only here: reading a snippet needs no run otherwise
-
-        result = run(self.doc if doc is None else doc)
-        for stmt, made, names in asserts:
-            error = result.error
-            if error is not None and (error.call is None or error.call < made):
-                return  # the script stopped before this line
-            env, self.env = self.env, names
-            self.known_grads = dict(result.calls[made - 1].grads_after)
-            try:
-                holds = self.truth(self.expr(stmt.test), stmt.test)
-                message = None if holds or stmt.msg is None else self.text_of(stmt.msg)
-            except (AfterBackward, ImportError_):
-                # it reads what it cannot be given here (a .grad kept under a name): left
-                # unchecked, and "About this graph" says so, since the script may stop there
-                note = (f"The assert at line {stmt.lineno} was not checked: it reads a .grad "
-                        "or an answer Gradflow cannot give at that line.")
-                self.doc.description = f"{self.doc.description} {note}".strip()
-                continue
-            finally:
-                self.env, self.known_grads = env, None
-            if not holds:
-                if doc is None:
-                    self.doc.set_calls(list(self.doc.calls[:made]))
-                else:  # read on: the program is the document's at the end
-                    del self.program[made:], self.names_at_call[made:]
-                raise raised_at(stmt, AssertionError() if message is None else
-                                AssertionError(message))
+        checked_asserts(self, asserts, doc)
 
     def names_where_the_script_stops(self) -> None:
         """A call that raises stops the plain script there, so its leaves are known by the
