@@ -2,7 +2,9 @@
 the snippet's own with a method named `_grad` (torch's private alias of .grad is the
 tensor's, `self._grad()` is the snippet's), called through `__call__`; a function that
 returns a number and a .grad together (`return loss.item(), w.grad`); torch.get_num_threads();
-collections.defaultdict imported (harmless) and used (refused, saying what to write)."""
+collections.defaultdict imported (harmless) and used (refused, saying what to write); a dual
+tensor printed (torch's print unpacks it: not an answer of the script's) before its tangent is
+read."""
 
 from __future__ import annotations
 
@@ -54,6 +56,18 @@ x = torch.tensor([[1.0, -1.0]])
 fc(x).relu().sum().backward()
 print(torch.get_num_threads() >= 1, fc.weight.grad)
 """,
+    'a_dual_tensor_printed_before_its_tangent_is_read': """import torch
+import torch.autograd.forward_ad as fwAD
+torch.manual_seed(0)
+primal = torch.randn(3)
+tangent = torch.randn(3)
+with fwAD.dual_level():
+    dual_input = fwAD.make_dual(primal, tangent)
+    dual_output = dual_input ** 2 / 2.0
+    print("dual output (look at tangent):", dual_output)
+    jvp = fwAD.unpack_dual(dual_output).tangent
+print(jvp, primal * tangent)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -61,6 +75,8 @@ reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
 
 def test_the_reference_really_computes_what_is_compared(
         reference: dict[str, dict[str, Any]]) -> None:
+    answers = reference["a_dual_tensor_printed_before_its_tangent_is_read"]["functionals"]
+    assert [a["function"] for a in answers] == ["jvp"]  # the script's one unpack_dual
     assert "dx 8.0, dy 2.0" in reference["own_method_named_grad_called_through_call"]["stdout"]
     # residuals w x + b - y = -1.4, -2.9, -4.4: dw = 2 mean(r x), db = 2 mean(r)
     residuals = [0.5 * x + 0.1 - 2 * x for x in (1.0, 2.0, 3.0)]

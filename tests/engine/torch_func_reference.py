@@ -5,6 +5,7 @@ call whose numbers they are (see torch_reference.py). Knows nothing of Gradflow.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -115,7 +116,11 @@ def recording_transforms(inside: list[bool], jacobians: list[Any],
 
     def recorded_unpack_dual(tensor: Any, *args: Any, **kwargs: Any) -> Any:
         unpacked = unpack_dual(tensor, *args, **kwargs)
-        if not inside and unpacked.tangent is not None and not any(tensor is d for d in duals):
+        # torch's own calls (print of a dual tensor unpacks it to show the tangent) are not
+        # the script's answers
+        by_torch = str(sys._getframe(1).f_globals.get("__name__", "")).startswith("torch.")
+        if not inside and not by_torch and unpacked.tangent is not None and \
+                not any(tensor is d for d in duals):
             functionals.append({"function": "jvp", "answer": [nested(unpacked.primal),
                                                               nested(unpacked.tangent)]})
         return unpacked
