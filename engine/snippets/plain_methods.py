@@ -1,6 +1,7 @@
 """Methods of the plain Python values a snippet holds, read as Python runs them: a list's
-append and extend, text methods and `str.format`, a dict's keys/values/items/get, a hook
-handle's remove() and a generator's manual_seed(); anything else is refused by name.
+append, extend, pop and insert, text methods and `str.format`, a dict's
+keys/values/items/get, a hook handle's remove() and a generator's manual_seed(); anything
+else is refused by name.
 """
 
 from __future__ import annotations
@@ -79,6 +80,18 @@ class PlainMethods(BuiltinCalls):
             else:
                 receiver.value.extend(self.items(args[0], node))
             return Py(None)
+        if isinstance(receiver.value, list) and attr in ("pop", "insert") and not kwargs:
+            # queue.pop(), queue.insert(0, item): the list's own items, as Python moves them
+            where = [self.plain(a, node) for a in args[:len(args) - (attr == "insert")]]
+            try:
+                if attr == "pop":
+                    return receiver.value.pop(*where)  # type: ignore[no-any-return]
+                if len(args) != 2:
+                    raise TypeError(f"insert expected 2 arguments, got {len(args)}")
+                receiver.value.insert(where[0], args[1])
+                return Py(None)
+            except (IndexError, TypeError) as exc:  # Python's own words
+                raise raised_at(node, exc) from None
         if isinstance(receiver.value, str) and attr in _STR_METHODS and \
                 all(isinstance(a, Py) and isinstance(a.value, str) for a in args):
             # "a b".split(): plain text methods, on strings only

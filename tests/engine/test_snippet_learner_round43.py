@@ -4,7 +4,7 @@ tensor's, `self._grad()` is the snippet's), called through `__call__`; a functio
 returns a number and a .grad together (`return loss.item(), w.grad`); torch.get_num_threads();
 collections.defaultdict imported (harmless) and used (refused, saying what to write); a dual
 tensor printed (torch's print unpacks it: not an answer of the script's) before its tangent is
-read."""
+read; a list worked off as a queue with pop() and insert()."""
 
 from __future__ import annotations
 
@@ -68,6 +68,22 @@ with fwAD.dual_level():
     jvp = fwAD.unpack_dual(dual_output).tangent
 print(jvp, primal * tangent)
 """,
+    'a_queue_of_tensors_worked_off_with_pop_and_insert': """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+queue = [x * 2, x.sum()]
+queue.insert(0, x ** 2)
+total = 0
+while queue != []:
+    item = queue.pop()
+    total = total + item.sum()
+first = [1, 2, 3].pop(0)
+total.backward()
+print(x.grad, first)
+try:
+    [].pop()
+except IndexError as e:
+    print(e)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -75,6 +91,9 @@ reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
 
 def test_the_reference_really_computes_what_is_compared(
         reference: dict[str, dict[str, Any]]) -> None:
+    # d/dx of sum(x^2) + sum(2x) + sum(x): 2x + 3
+    assert reference["a_queue_of_tensors_worked_off_with_pop_and_insert"]["grads"]["x"] == [
+        5.0, 7.0]
     answers = reference["a_dual_tensor_printed_before_its_tangent_is_read"]["functionals"]
     assert [a["function"] for a in answers] == ["jvp"]  # the script's one unpack_dual
     assert "dx 8.0, dy 2.0" in reference["own_method_named_grad_called_through_call"]["stdout"]
