@@ -52,7 +52,7 @@ class MemoryWrites(TrainingReader):
     def attribute(self, node: ast.Attribute) -> Value:
         made = super().attribute(node)
         if node.attr == "data" and id(made) in self.data_copies:
-            holder = self.expr(node.value) if isinstance(node.value, ast.Name) else None
+            holder = self.expr(node.value) if _named(node.value) else None
             if isinstance(holder, Pending | Ref):
                 self.data_sources[id(made)] = (made, self.data_source(holder) or holder)
         return made
@@ -296,6 +296,13 @@ def _alias(value: torch.Tensor, t: torch.Tensor) -> bool:
 def _same_memory(value: Any, t: torch.Tensor) -> bool:
     return isinstance(value, torch.Tensor) and value.numel() > 0 and t.numel() > 0 and \
         value.untyped_storage().data_ptr() == t.untyped_storage().data_ptr()
+
+
+def _named(node: ast.expr) -> bool:
+    """`w` or `model.fc.weight`: a name or its attributes, read again without side effects."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
 
 
 __all__ = ["MemoryWrites"]

@@ -2,7 +2,8 @@
 methods chained on a parameter's `.data` (`w.data.mul_(0.5).add_(1)`: each returns w.data),
 before any use and as a hand-written step; masks made with torch.logical_not/and/or/xor; the
 deprecated size_average= and reduce= of a functional loss; torch.nansum and torch.nanmean;
-complex numbers, refused as such; the deprecated `x.resize_as(y)`; timeit's default_timer; an
+complex numbers, refused as such; the deprecated `x.resize_as(y)`; timeit's default_timer; a
+parameter's `.data` kept under a name and written through it (`w = net.fc.weight.data`); an
 in-place write on a slice of a leaf that requires grad (torch's error, at run time)."""
 
 from __future__ import annotations
@@ -71,6 +72,22 @@ corner = weights[3:, 3:]
 print(corner.shape)
 corner *= 10
 corner.sum().backward()
+""",
+    'a_parameters_data_kept_under_a_name_and_written': """import torch
+torch.manual_seed(0)
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(3, 2)
+    def forward(self, x):
+        return torch.tanh(self.fc(x))
+net = Net()
+w = net.fc.weight.data
+w.mul_(2)
+w[1] = 0.25
+x = torch.tensor([[1.0, -2.0, 0.5]])
+(net(x) ** 2).sum().backward()
+print(net.fc.weight, net.fc.weight.grad)
 """,
 }
 
