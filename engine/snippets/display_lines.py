@@ -16,7 +16,7 @@ from engine.snippets.generators import GeneratorReader
 from engine.snippets.grad_reads import zeroes_grad
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, TorchRaised, raised_at
-from engine.snippets.values import Function, Pending, Py, Ref
+from engine.snippets.values import Function, Module, Pending, Py, Ref
 
 # Tensor methods whose refusal is torch's own (x.numpy() of a tensor that requires grad,
 # .item() of several numbers): print(x.numpy()) raises there as the script does.
@@ -101,10 +101,13 @@ class DisplayLines(GeneratorReader):
         items: list[ast.Subscript | ast.Attribute] = [
             n for arg in nodes for n in _own_scope(arg) if isinstance(n, ast.Subscript)
             and not any(isinstance(c, ast.Call) for c in ast.walk(n))]
-        # `print(y.creator)` of an old tutorial: no tensor has it, Python raises there
+        # `print(y.creator)` of an old tutorial: no tensor has it, Python raises there; nor
+        # `print(relu.weight)`: torch's module has none
         items += [n for arg in nodes for n in _own_scope(arg) if isinstance(n, ast.Attribute)
                   and isinstance(n.value, ast.Name) and not hasattr(torch.Tensor, n.attr)
-                  and isinstance(self.env.get(n.value.id), Pending | Ref)]
+                  and (isinstance(self.env.get(n.value.id), Pending | Ref)
+                       or _torch_module(self.env.get(n.value.id))
+                       and not hasattr(torch.nn.Module, n.attr))]
         items += [n for arg in nodes for n in _own_scope(arg) if isinstance(n, ast.Attribute)
                   and isinstance(n.value, ast.Attribute) and n.value.attr == "grad"]
         reaches_grad = False
@@ -115,7 +118,7 @@ class DisplayLines(GeneratorReader):
                     held = self.expr(item.value)
                     grad = item.value if isinstance(item.value, ast.Attribute) and \
                         item.value.attr == "grad" else None
-                    if isinstance(held, Pending | Ref) and (
+                    if _torch_module(held) or isinstance(held, Pending | Ref) and (
                             isinstance(item, ast.Subscript) or grad is None):
                         self.expr(item)
                     elif isinstance(held, Py) and held.value is None and grad is not None \
@@ -171,6 +174,11 @@ class DisplayLines(GeneratorReader):
 
 # the expressions with names of their own
 _SCOPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
+
+
+def _torch_module(value: object) -> bool:
+    """A module of torch's own (nn.ReLU), not one of the snippet's classes."""
+    return isinstance(value, Py) and isinstance(value.value, Module) and value.value.cls is None
 
 
 def _own_scope(node: ast.AST) -> list[ast.AST]:

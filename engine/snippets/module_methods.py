@@ -27,10 +27,29 @@ MODULE_CASTS = {"float": torch.float32, "double": torch.float64, "half": torch.f
                 "bfloat16": torch.bfloat16}
 
 
+def _missing_attribute(module: Module, attr: str) -> AttributeError | None:
+    """torch's AttributeError for an attribute a torch module of no parameters lacks (an
+    nn.ReLU's weight), asked of a default instance of its class; None when that cannot be
+    known so (a module with parameters, a class that needs arguments)."""
+    cls = getattr(torch.nn, module.kind, None)
+    if module.params or module.children or not isinstance(cls, type):
+        return None
+    try:
+        getattr(cls(), attr)
+    except AttributeError as exc:
+        return exc
+    except Exception:  # noqa: BLE001 - a class that needs arguments: not known here
+        return None
+    return None
+
+
 class ModuleMethods(ModuleHooks):
     def module_attribute_of(self, module: Module, attr: str, node: ast.AST) -> Value:
         if attr in module.params:
             return module.params[attr]
+        missing = _missing_attribute(module, attr)
+        if missing is not None:  # hasattr(layer, "weight") of an nn.ReLU: False, as in torch
+            raise raised_at(node, missing)
         raise error_at(node, f"nn.{module.kind} has no attribute .{attr} read here; use "
                              ".weight or .bias")
 
