@@ -142,6 +142,10 @@ class BuiltinCalls(RecurrentLayers):
         if name == "len" and len(args) == 1 and isinstance(args[0], Py) and isinstance(
                 args[0].value, Module) and args[0].value.cls is not None:
             return Number(self.own_length(args[0].value, node))
+        if name in ("min", "max") and not kwargs and args:
+            items = list(self.items(args[0], node)) if len(args) == 1 else args
+            if any(isinstance(v, Pending | Ref) for v in items):
+                return self.chosen(name, items, node)
         plain = [self.concrete(a, node) for a in args]
         plain_kw = {k: self.concrete(v, node) for k, v in kwargs.items()}
         fn = _BUILTINS[name]
@@ -155,6 +159,16 @@ class BuiltinCalls(RecurrentLayers):
         if isinstance(result, int) and not isinstance(result, bool):
             return Number(result)
         return self.wrap(result, node)
+
+    def chosen(self, name: str, items: list[Value], node: ast.Call) -> Value:
+        """max(v, 0) of a tensor v: Python compares the items and returns the one it picks,
+        the tensor itself with its graph (a ReLU written with Python's max)."""
+        numbers = [self.concrete(v, node) for v in items]
+        try:
+            picked = _BUILTINS[name](range(len(items)), key=numbers.__getitem__)
+        except Exception as exc:  # noqa: BLE001 - Python's or torch's own words
+            raise raised_at(node, exc) from None
+        return items[picked]
 
     def own_length(self, model: Module, where: ast.AST) -> int:
         """len() of an instance of the snippet's class: nn.Module has no __len__ (a data set
