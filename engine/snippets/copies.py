@@ -12,8 +12,10 @@ the original, so a later update changes both)."""
 from __future__ import annotations
 
 import ast
+import copy
 from typing import Any
 
+import numpy as np
 import torch
 
 from engine.snippets.safety import error_at, raised_at, short_text
@@ -57,8 +59,8 @@ class Copies(SchedulerReader):
                              "copy.deepcopy(...) for a copy of its own")
 
     def deep_copy(self, value: Value, memo: dict[int, Any], node: ast.Call) -> Value:
-        """The copy of a tensor, a model, or a list, tuple or dict of them (each object once:
-        a layer met twice is copied once, as copy.deepcopy's memo does)."""
+        """The copy of a tensor, a model, a numpy array, or a list, tuple or dict of them
+        (each object once: a layer met twice is copied once, as copy.deepcopy's memo does)."""
         if id(value) in memo:
             return memo[id(value)]  # type: ignore[no-any-return]
         if isinstance(value, Pending | Ref):
@@ -75,9 +77,11 @@ class Copies(SchedulerReader):
         elif isinstance(value, Py) and isinstance(value.value, str | int | float | bool |
                                                   type(None)):
             return value
+        elif isinstance(value, Py) and isinstance(value.value, np.ndarray | np.generic):
+            found = Py(copy.deepcopy(value.value))  # w.numpy(): numbers of its own
         else:
             raise error_at(node, f"{short_text(node)}: copy.deepcopy is read on tensors, "
-                                 "models, and lists, tuples and dicts of them")
+                                 "models, numpy arrays, and lists, tuples and dicts of them")
         memo[id(value)] = found
         return found
 

@@ -2,7 +2,8 @@
 parameter a torch module lacks (an nn.ReLU has no weight: False, as torch says), in a loop
 that counts a Sequential's parameters; the same attribute read directly, torch's
 AttributeError; Python's max and min of tensors, which return the tensor they pick with its
-graph (a ReLU written as max(v, 0))."""
+graph (a ReLU written as max(v, 0)); copy.deepcopy of a numpy array of the weights, kept
+apart from the weights the steps change."""
 
 from __future__ import annotations
 
@@ -44,6 +45,21 @@ try:
 except RuntimeError as e:
     print(e)
 """,
+    'a_weight_copied_to_numpy_before_the_steps': """import copy
+import numpy as np
+import torch
+torch.manual_seed(0)
+layer = torch.nn.Linear(2, 1, bias=False)
+start = copy.deepcopy(layer.weight.detach().numpy())
+opt = torch.optim.SGD(layer.parameters(), lr=0.5)
+x = torch.tensor([[1.0, 2.0]])
+for _ in range(3):
+    opt.zero_grad()
+    (layer(x) ** 2).sum().backward()
+    opt.step()
+print(start, layer.weight, np.abs(start - layer.weight.detach().numpy()).sum() > 0)
+print(layer.weight.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -56,5 +72,7 @@ def test_the_reference_really_computes_what_is_compared(
     # a = max(-1, 0) = 0, a Python int; c = w; d = x = b * 2: the first of equal items
     grads = reference["python_max_and_min_of_tensors_pick_the_tensor_itself"]["grads"]
     assert (grads["x"], grads["w"], grads["b"]) == (1.0, 1.0, None)
+    assert reference["a_weight_copied_to_numpy_before_the_steps"]["stdout"].rstrip().split(
+        "\n")[-2].endswith("True")  # the copy kept the start: the steps did not change it
     assert reference["a_weight_read_of_an_activation"]["error"] == {
         "type": "AttributeError", "message": "'ReLU' object has no attribute 'weight'"}
