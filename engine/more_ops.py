@@ -1,7 +1,7 @@
 """More functions of the registry that learners' snippets use: activations (F.silu, nn.SiLU,
 Mish, SELU, CELU, LogSigmoid, Softsign, Hardsigmoid, Hardswish, Tanhshrink), elementwise
 functions (asinh, acosh, atanh, erfc, exp2, sinc, frac, lgamma, digamma, logit; atan2,
-hypot, xlogy of two tensors) and the
+hypot, xlogy of two tensors), clamp with tensor bounds and the
 determinant and inverse of a square matrix. Each is torch's own function, so torch's
 backward is the one that runs. Here: the fields of their registry entries (engine/ops.py
 makes the OpSpecs), their shape rule and their backward rule in words for the explain panel.
@@ -48,13 +48,24 @@ BINARY: dict[str, tuple[str, str]] = {
     "hypot": ("hypot", "elementwise √(input² + other²)"),
     "xlogy": ("x log y", "elementwise input · log(other), 0 where input is 0"),
 }
+# torch.clamp(x, lo, hi), x.clamp(min=lo) with tensor bounds (a number bound is the clamp op's
+# param): name → (inputs, symbol, description). torch's backward at the bounds is not that of
+# torch.max/torch.min, which is why a learner compares them.
+TENSOR_BOUNDS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "clamp_tensors": (("input", "min", "max"), "clamp", "elementwise x limited to [min, max], "
+                      "the bounds tensors that broadcast with x"),
+    "clamp_min_tensor": (("input", "min"), "clamp≥", "elementwise x raised to at least min, a "
+                         "tensor that broadcasts with x"),
+    "clamp_max_tensor": (("input", "max"), "clamp≤", "elementwise x lowered to at most max, a "
+                         "tensor that broadcasts with x"),
+}
 # torch.<name>(A) and A.<name>() of a square matrix (or a batch of them)
 MATRIX: dict[str, tuple[str, str]] = {
     "det": ("det", "the determinant of a square matrix"),
     "inverse": ("A⁻¹", "the inverse of a square matrix (torch.linalg.inv)"),
     "logdet": ("log det", "the log of the determinant of a square matrix"),
 }
-NAMES = frozenset({*ACTIVATIONS, *ELEMENTWISE, *BINARY, *MATRIX})
+NAMES = frozenset({*ACTIVATIONS, *ELEMENTWISE, *BINARY, *TENSOR_BOUNDS, *MATRIX})
 ACTIVATION_MODULES = {module: name for name, (_, _, module, _) in ACTIVATIONS.items()}
 ACTIVATION_MODULE_OPTIONS = {module: tuple(p.name for p in params)
                              for _, (_, _, module, params) in ACTIVATIONS.items() if params}
@@ -92,6 +103,20 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
               "other": ("{g} · {b} / {out}", "∂√(a² + b²)/∂b = b / √(a² + b²)")},
     "xlogy": {"input": ("{g} · log({b})", "∂(a log b)/∂a = log b"),
               "other": ("{g} · {a} / {b}", "∂(a log b)/∂b = a / b")},
+    "clamp_tensors": {"input": ("{g} where {b} ≤ {a} ≤ {c}, else 0", "the gradient passes "
+                                "where a was not cut"),
+                      "min": ("{g} where {a} < {b} < {c}, else 0", "the lower bound is the "
+                              "output where it cut a"),
+                      "max": ("{g} where {a} > {c} or {c} < {b}, else 0", "the upper bound is "
+                              "the output where it cut a, and wins where the bounds cross")},
+    "clamp_min_tensor": {"input": ("{g} where {a} ≥ {b}, else 0", "the gradient passes where "
+                                   "a was not raised"),
+                         "min": ("{g} where {a} < {b}, else 0", "the bound is the output "
+                                 "where it raised a")},
+    "clamp_max_tensor": {"input": ("{g} where {a} ≤ {b}, else 0", "the gradient passes where "
+                                   "a was not lowered"),
+                         "max": ("{g} where {a} > {b}, else 0", "the bound is the output "
+                                 "where it lowered a")},
     "det": {"input": ("{g} · det({a}) · {a}⁻ᵀ", "Jacobi's formula: d det A = det A · A⁻ᵀ")},
     "inverse": {"input": ("−{a}⁻ᵀ · {g} · {a}⁻ᵀ", "d(A⁻¹) = −A⁻¹ dA A⁻¹")},
     "logdet": {"input": ("{g} · {a}⁻ᵀ", "d log det A = tr(A⁻¹ dA): the gradient is A⁻ᵀ")},
@@ -111,17 +136,31 @@ def spec_fields() -> list[dict[str, Any]]:
     for name, (symbol, description) in BINARY.items():
         out.append({"name": name, "torch_name": name, "inputs": ("input", "other"),
                     "symbol": symbol, "description": description, "category": "arithmetic"})
+    for name, (inputs, symbol, description) in TENSOR_BOUNDS.items():
+        out.append({"name": name, "torch_name": "clamp", "inputs": inputs, "symbol": symbol,
+                    "description": description, "category": "elementwise",
+                    "impl": None if name == "clamp_tensors" else _one_bound(inputs[1])})
     for name, (symbol, description) in MATRIX.items():
         out.append({"name": name, "torch_name": name, "inputs": ("input",), "symbol": symbol,
                     "description": description, "category": "arithmetic"})
     return out
 
 
+def _one_bound(which: str) -> Any:
+    """torch.clamp(input, min=bound) or (input, max=bound): as the snippet wrote it, so the
+    autograd node is torch's ClampBackward0."""
+    def clamped(input: Any, bound: Any) -> Any:  # noqa: A002 - torch's name
+        import torch  # deferred: see the module docstring
+
+        return torch.clamp(input, **{which: bound})
+    return clamped
+
+
 def shape(op: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
     """The output shape, or None where torch is asked (a matrix op of a non-square input,
     the two-tensor functions)."""
-    if op in BINARY:  # torch's own check: some take a plain number as other, some not
-        return None
+    if op in BINARY or op in TENSOR_BOUNDS:  # torch's own check: some take a plain number
+        return None  # as other, some not; a bound broadcasts with x
     a = shapes[0]
     if op not in MATRIX:
         return a
@@ -132,4 +171,4 @@ def shape(op: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
 
 __all__ = ["ACTIVATIONS", "ACTIVATION_MODULES", "ACTIVATION_MODULE_OPTIONS", "BINARY",
            "ELEMENTWISE",
-           "LINALG", "MATRIX", "NAMES", "RULES", "shape", "spec_fields"]
+           "LINALG", "MATRIX", "NAMES", "RULES", "TENSOR_BOUNDS", "shape", "spec_fields"]

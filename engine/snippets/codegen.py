@@ -188,6 +188,8 @@ def _expression(doc: Document, node: Node, inline: set[str],
         return f"torch.cat([{args[0]}, {args[1]}], dim={node.params.get('dim', 0)})"
     if node.op == "index":
         return f"{args[0]}[{node.params.get('index', '0')}]"
+    if node.op == "clamp_max_tensor":  # torch.clamp's second argument is min
+        return f"torch.clamp({args[0]}, max={args[1]})"
     if node.op == "to":
         return f"{args[0]}.to(torch.{node.params.get('dtype', 'float64')})"
     if node.op == "transpose":

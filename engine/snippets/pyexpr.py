@@ -196,6 +196,8 @@ class PythonReader(AttributeReader):
                 return self.itertools_call(path.removeprefix("itertools."), node)
             if path.startswith("torch.nn.") and path.count(".") == 2:
                 return self.module(path.removeprefix("torch.nn."), node)
+            if path.startswith("torch.Tensor.") and path.removeprefix("torch.Tensor.") in METHODS:
+                return self.call_value(Py(TorchFunction(path)), node)  # x.clamp(lo, hi)
             return self.torch_call(path, node)
         if not isinstance(func, ast.Attribute):
             return self.call_value(self.expr(func), node)  # nn.MSELoss()(a, b)

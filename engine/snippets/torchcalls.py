@@ -15,6 +15,7 @@ import torch
 
 from engine.loss_ops import NUMBER_INPUTS
 from engine.ops import CONSTANT, LEAF, check_param, get_op
+from engine.snippets.clamp_bounds import ClampBounds
 from engine.snippets.loss_weights import TENSOR_OPTIONS, legacy_reduction
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.tables import (
@@ -45,7 +46,7 @@ CREATION_HINT = ("torch.tensor([...]), torch.zeros, torch.ones, torch.full, torc
                  "torch.FloatTensor([...])")
 
 
-class TorchCallReader(CreationReader):
+class TorchCallReader(CreationReader, ClampBounds):
     def set_requires_grad(self, target: ast.expr, flag: bool, how: str = "method") -> Value:
         return self.mark(self.expr(target), flag, target, how)
 
@@ -159,6 +160,12 @@ class TorchCallReader(CreationReader):
         bound = ONE_BOUND.get(what.rsplit(".", 1)[-1])
         if bound is not None:  # x.clamp_min(0) is x.clamp(min=0); its other bound is none
             positional = (bound,)
+        if op == "clamp" and first is not None:  # bounds that are tensors: their own op
+            bounded = self.tensor_bounds(first, args, node, positional, what.rsplit(".", 1)[-1],
+                                         receiver is not None)
+            if not isinstance(bounded, ast.Call):
+                return bounded
+            node, args = bounded, list(bounded.args[len(bounded.args) - len(args):])
         functional = what.startswith(("torch.nn.functional.", "F.", "nn.functional."))
         if op in _INPLACE_KEYWORD and functional:  # F.relu(x, inplace=True), F.elu(x, 1.0, True)
             positional = (*positional, "inplace")

@@ -107,6 +107,9 @@ SPECIAL.update({
                    ("b", [0.1, 0.3], "float32", True)],
     "einsum_one": [("a", _numbers(3, 3), "float32", True)],
     GRAD_OP: [("a", A, "float32", True), ("b", B, "float32", True)],
+    "clamp_tensors": [("a", A, "float32", True),  # cut below, above, and bounds crossed
+                      ("lo", [[0.3, 0.1, 0.5], [0.5, 0.0, 0.65]], "float32", True),
+                      ("hi", [[0.8, 0.6, 0.9], [0.7, 0.25, 0.5]], "float32", True)],
     "einsum_three": [("a", A, "float32", True), ("b", _numbers(3, 2), "float32", True),
                      ("c", _numbers(2, 2), "float32", True)],
 })

@@ -1,0 +1,61 @@
+"""Forms met in unseen learner code, each against plain torch in a subprocess: torch.clamp
+with tensor bounds (both, one, by keyword, as x.clip and x.clamp_min, and in the unbound
+spelling torch.Tensor.clamp(x, lo, hi)), whose gradient at the bounds is torch's own and
+not that of torch.max/torch.min; a tensor bound mixed with a number bound, torch's
+TypeError."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from snippet_agreement import agreement_tests
+
+SNIPPETS = {
+    'clamp_with_tensor_bounds_against_max_and_min': """import torch
+a = torch.tensor([-2., -1., 0., 1., 2.], requires_grad=True)
+b = torch.full((5,), -1.)
+b.requires_grad = True
+c = torch.full((5,), 1.)
+c.requires_grad = True
+torch.Tensor.clamp(a, b, c).sum().backward()
+print(a.grad, b.grad, c.grad)
+a.grad, b.grad, c.grad = None, None, None
+torch.min(torch.max(a, b), c).sum().backward()
+print(a.grad, b.grad, c.grad)
+""",
+    'clamp_spellings_with_one_tensor_bound': """import torch
+x = torch.tensor([-2., -0.5, 0.3, 0.9, 2.], requires_grad=True)
+lo = torch.tensor([-1., -1., 0.5, 0.0, 0.0], requires_grad=True)
+hi = torch.tensor(1.0, requires_grad=True)
+m = 0.25
+y1 = x.clamp(lo, hi)
+y2 = torch.clip(x, min=lo)
+y3 = x.clamp_min(lo) + x.clamp_max(hi)
+y4 = torch.clamp(x, max=hi) * x.clamp(m)
+y5 = x.clip(None, lo)
+print(y1, y2, y3, y4, y5)
+(y1 * 1 + y2 * 2 + y3 * 3 + y4 * 4 + y5 * 5).sum().backward()
+print(x.grad, lo.grad, hi.grad)
+""",
+    'a_tensor_bound_mixed_with_a_number': """import torch
+x = torch.tensor([-2., -0.5, 0.3], requires_grad=True)
+lo = torch.zeros(3)
+y = x.clamp(lo, 1.0)
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    # at a = ±1, on a bound: clamp gives a the gradient, max/min split it with the bound
+    printed = reference["clamp_with_tensor_bounds_against_max_and_min"]["stdout"].split("\n")
+    assert printed[0] == ("tensor([0., 1., 1., 1., 0.]) tensor([1., 0., 0., 0., 0.]) "
+                          "tensor([0., 0., 0., 0., 1.])")
+    assert printed[1].startswith("tensor([0.0000, 0.5000, 1.0000, 0.5000, 0.0000])")
+    grads = reference["clamp_spellings_with_one_tensor_bound"]["grads"]
+    assert grads["lo"] == [6.0, 5.0, 6.0, 5.0, 5.0] and grads["hi"] == 12.0
+    error = reference["a_tensor_bound_mixed_with_a_number"]["error"]
+    assert error["type"] == "TypeError" and error["message"].startswith(
+        "clamp() received an invalid combination of arguments - got (Tensor, float)")
