@@ -203,10 +203,10 @@ class CustomFunctions(CustomFunctionChecks):
             raise raised_at(node, NotImplementedError(
                 "You must implement the forward function for custom autograd.Function."))
         spec = forward.node.args
-        if isinstance(forward.node, ast.Lambda) or spec.vararg or spec.kwarg or \
-                spec.kwonlyargs or spec.posonlyargs:
+        if isinstance(forward.node, ast.Lambda) or spec.kwarg or spec.kwonlyargs or \
+                spec.posonlyargs:
             raise error_at(forward.node, f"{cls.name}.forward is read with plain parameters "
-                                         "(no *args, **kwargs or keyword-only ones)")
+                                         "and *args (no **kwargs or keyword-only ones)")
         args, kwargs = self.arguments(node)
         setup = cls.methods.get("setup_context")
         ctx = Ctx(cls)
@@ -214,6 +214,11 @@ class CustomFunctions(CustomFunctionChecks):
         bound = self.bound(forward, given, kwargs, node)
         names = [a.arg for a in spec.args][0 if setup is not None else 1:]
         inputs = [bound[n] for n in names]
+        if spec.vararg is not None:  # forward(ctx, *args): each one an input of its own
+            rest = bound[spec.vararg.arg]
+            assert isinstance(rest, Py) and isinstance(rest.value, tuple)
+            names += [f"{spec.vararg.arg}[{i}]" for i in range(len(rest.value))]
+            inputs += list(rest.value)
         recorded = self.grad_enabled
         ctx.needs_input_grad = tuple(recorded and isinstance(v, Pending | Ref)
                                      and self.needs_grad(v) for v in inputs)

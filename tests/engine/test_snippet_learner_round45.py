@@ -2,7 +2,7 @@
 with tensor bounds (both, one, by keyword, as x.clip and x.clamp_min, and in the unbound
 spelling torch.Tensor.clamp(x, lo, hi)), whose gradient at the bounds is torch's own and
 not that of torch.max/torch.min; a tensor bound mixed with a number bound, torch's
-TypeError."""
+TypeError; a custom Function whose forward takes *inputs."""
 
 from __future__ import annotations
 
@@ -42,6 +42,23 @@ x = torch.tensor([-2., -0.5, 0.3], requires_grad=True)
 lo = torch.zeros(3)
 y = x.clamp(lo, 1.0)
 """,
+    'custom_function_forward_of_star_inputs': """import torch
+class Mul(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, *inputs):
+        a, b = inputs
+        ctx.save_for_backward(a, b)
+        return a * b
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad * b, grad * a
+a = torch.tensor([1., 2.], requires_grad=True)
+b = torch.tensor([0.5, -1.], requires_grad=True)
+y = Mul.apply(a, b)
+y.sum().backward()
+print(a.grad, b.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -59,3 +76,5 @@ def test_the_reference_really_computes_what_is_compared(
     error = reference["a_tensor_bound_mixed_with_a_number"]["error"]
     assert error["type"] == "TypeError" and error["message"].startswith(
         "clamp() received an invalid combination of arguments - got (Tensor, float)")
+    grads = reference["custom_function_forward_of_star_inputs"]["grads"]
+    assert grads["a"] == [0.5, -1.0] and grads["b"] == [1.0, 2.0]
