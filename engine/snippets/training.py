@@ -33,8 +33,8 @@ from engine.snippets.held import plain_read
 from engine.snippets.program import TRAINING_STEP
 from engine.snippets.pyexpr import AfterBackward
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, short_text
+from engine.snippets.step_results import call_answers, retained_grads
 from engine.snippets.values import Pending, Ref, Value
-from engine.trace import CallResult
 
 
 @dataclass
@@ -404,30 +404,3 @@ class ScriptStopped(Exception):  # noqa: N818 - a stop, not an error
 
 __all__ = ["TRAINING_LOOP", "ScriptStopped", "TrainingReader"]
 
-
-def call_answers(call: CallResult) -> dict[Any, torch.Tensor | None]:
-    """What one call returned, by each answer's key (GradAnswer.key): autograd.grad's by
-    input id, a jacobian's blocks by (output id, input id), what torch.autograd.functional
-    returned by its place in torch's nesting."""
-    found: dict[Any, torch.Tensor | None] = {**call.results, **call.jacobian}
-
-    def walk(item: Any, part: tuple[int, ...]) -> None:
-        if isinstance(item, tuple | list):
-            for k, inner in enumerate(item):
-                walk(inner, (*part, k))
-        elif isinstance(item, torch.Tensor):
-            found[part] = item
-    if call.answer is not None:
-        walk(call.answer, ())
-    return found
-
-
-def retained_grads(result: Any, retained: set[str]) -> dict[str, torch.Tensor | None]:
-    """The .grad of each computed tensor after its retain_grad(): what the backward calls
-    that ran sent it, added up as torch adds into it (None when none reached it)."""
-    out: dict[str, torch.Tensor | None] = {}
-    for node_id in retained:
-        sent = [g for c in result.calls if c.kind == calls.BACKWARD and c.ran
-                for g in [c.node_grads.get(node_id)] if g is not None]
-        out[node_id] = None if not sent else sum(sent[1:], sent[0].clone())
-    return out
