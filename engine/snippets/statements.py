@@ -11,7 +11,6 @@ in engine/limits.py.
 from __future__ import annotations
 
 import ast
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import torch
 
 from engine.limits import SNIPPET_STATEMENTS
-from engine.snippets.display_lines import DisplayLines
+from engine.snippets.aug_assign import AugAssignReader
 from engine.snippets.expressions import STALE
 from engine.snippets.functions import LoopBreak, LoopContinue
 from engine.snippets.grad_reads import zeroes_grad
@@ -28,7 +27,6 @@ from engine.snippets.safety import (
     ImportError_,
     error_at,
     imported_names,
-    leaf_in_place_error,
     missing_module,
     raised_at,
     short_text,
@@ -46,7 +44,7 @@ class ReadWatch:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-class StatementRunner(DisplayLines):
+class StatementRunner(AugAssignReader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.statements_run = 0
@@ -304,89 +302,6 @@ class StatementRunner(DisplayLines):
             self.env[name] = value
             return
         super().bind(name, value, stmt)
-
-    def aug_assign(self, stmt: ast.AugAssign) -> None:
-        if isinstance(stmt.target, ast.Subscript):  # vec[i] += 1: read, compute, set back
-            target = stmt.target
-            current, right = self.expr(target), self.expr(stmt.value)
-            self.leaf_item_update(target, stmt)  # torch's refusal on a leaf, in its words
-            updated = self.binop(stmt.op, current, right, stmt)
-            self.item_assign(target, updated, stmt)
-            return
-        if isinstance(stmt.target, ast.Attribute) and (stmt.target.attr not in ("grad", "data")
-                                                       or self.plain_object(stmt.target.value)):
-            self.attribute_aug_assign(stmt, stmt.target)
-            return
-        if not isinstance(stmt.target, ast.Name):
-            raise error_at(stmt, f"the in-place update of {short_text(stmt.target)} is a training "
-                                 "step (an update of a tensor in place), outside the "
-                                 "computation Gradflow reads"
-                           if isinstance(stmt.target, ast.Attribute) else
-                           "in-place updates are supported only on plain names")
-        current = self.lookup(stmt.target)
-        right = self.expr(stmt.value)
-        if isinstance(current, Py) and isinstance(current.value, list) and isinstance(
-                stmt.op, ast.Add):
-            current.value.extend(self.items(right, stmt))
-            return
-        if isinstance(current, Pending | Ref) and self.is_grad_leaf(current):
-            if self.grad_enabled:
-                raise raised_at(stmt, leaf_in_place_error())
-            self.set_leaf_in_place(stmt, current, right)
-            return
-        if self.detached_in_place(stmt, stmt.op, current, right):
-            return
-        result = self.binop(stmt.op, current, right, stmt)
-        if isinstance(current, Pending) and current.no_graph and STALE in current.no_graph:
-            # numbers of a finished training step (`total += loss`): no graph to version
-            for name, bound in list(self.env.items()):
-                if bound is current:
-                    self.env[name] = result
-        else:
-            self.in_place(stmt, stmt.op, current, right, result)
-        if isinstance(current, Pending | Ref) and isinstance(result, Pending | Ref) and \
-                not (isinstance(current, Pending) and current.no_graph):
-            self.relabel(current, result, stmt)  # in place: every name for it sees the change
-        self.bind(stmt.target.id, result, stmt)
-
-    def plain_object(self, node: ast.expr) -> bool:
-        """A name holding an object of a plain class of the snippet's (a micrograd Value,
-        whose .grad and .data are its own attributes, not a tensor's)."""
-        held = self.env.get(node.id) if isinstance(node, ast.Name) else None
-        return isinstance(held, Py) and isinstance(held.value, Module) and \
-            held.value.cls is not None and bool(held.value.cls.plain)
-
-    def attribute_aug_assign(self, stmt: ast.AugAssign, target: ast.Attribute) -> None:
-        """`self.w -= lr * self.w.grad`, `self.steps += 1`: the update a name would get, of
-        what the attribute holds; the attribute then holds the result."""
-        hidden = re.sub(r"\W", "_", ast.unparse(target))  # self.w: the name self_w
-        while hidden in self.env:  # (not one the script uses)
-            hidden += "_"
-        before = self.expr(target)
-        self.env[hidden] = before
-        try:
-            self.aug_assign(ast.copy_location(ast.AugAssign(
-                ast.copy_location(ast.Name(hidden, ast.Store()), target), stmt.op,
-                stmt.value), stmt))
-            after = self.env[hidden]
-        finally:
-            self.env.pop(hidden, None)
-        if after is not before:
-            self.assign(target, after, stmt)
-
-    def detached_in_place(self, stmt: ast.AST, op: ast.operator, current: Value,
-                          right: Value) -> bool:
-        return False  # inplace.py
-
-    def in_place(self, stmt: ast.AST, op: ast.operator | None, current: Value, right: Value,
-                 result: Value, key: Any = None, method_name: str | None = None) -> None:
-        """The program reader replays it on torch's version counter (inplace.py)."""
-
-    def leaf_item_update(self, target: ast.Subscript, stmt: ast.AST) -> None:
-        """inplace.py: `c[:] += 1` on a leaf that requires grad raises."""
-
-    def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:
-        raise NotImplementedError  # the program reader: a leaf's new numbers, or a refusal
 
 
 _GRAD_CHANGING_CALLS = ("backward", "zero_", "zero_grad", "step", "grad")
