@@ -19,8 +19,8 @@ import torch
 from engine.document import Document, GraphError
 from engine.limits import ELEMENTS_PER_TENSOR, ELEMENTS_TOTAL, GRAPH_NODES, NUMBER_DIGITS
 from engine.literal import shape_of
-from engine.names import RESERVED_NAMES
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.snippets.node_names import NodeNames
 from engine.snippets.safety import (
     ImportError_,
     canonical_path,
@@ -67,7 +67,7 @@ def numbers_meta(value: Pending) -> torch.Tensor:
 # Python's types, named as values (not called): what the name gives in the script
 _TYPE_BUILTINS: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
 
-class ExprReader:
+class ExprReader(NodeNames):
     def __init__(self, doc: Document, reserved: set[str], generator: torch.Generator) -> None:
         self.doc = doc
         self.reserved = reserved
@@ -89,52 +89,6 @@ class ExprReader:
         # nodes of an index/reshape op that stand for a new tensor in torch, not a view
         # (the values of x.max(dim)): an in-place update of one changes nothing else
         self.fresh_tensors: set[str] = set()
-
-    def take_id(self) -> str:
-        # Ids follow the order names are bound in, so the document's topological order
-        # (ties broken by id) is the snippet's own order even for nodes made on first use.
-        while str(self.next_id) in self.doc.graph:
-            self.next_id += 1
-        self.next_id += 1
-        return str(self.next_id - 1)
-
-    # ---- names ------------------------------------------------------------------------
-    def unique(self, base: str, *, avoid_reserved: bool = True) -> str:
-        def used(name: str) -> bool:  # the document's names too: a training step keeps some
-            return name in self.taken or self.doc.node_by_name(name) is not None or (
-                avoid_reserved and name in self.reserved)
-        name, i = base, self.suffix.get(base, 2)
-        if used(name):
-            name = f"{base}_{i}"
-            while used(name):
-                i += 1
-                name = f"{base}_{i}"
-            self.suffix[base] = i + 1  # a loop naming y, y_2, y_3... stays linear
-        return name
-
-    def rename(self, node_id: str, name: str) -> None:
-        old = self.doc.node(node_id).name
-        self.taken.discard(old)
-        self.holders.pop(old, None)
-        self.doc.update_node(node_id, name=name)
-        self.taken.add(name)
-        self.holders[name] = node_id
-
-    def claim(self, node_id: str, name: str) -> None:
-        """Give node_id the variable name `name`, moving an older holder aside."""
-        node = self.doc.node(node_id)
-        if node.name == name:
-            return
-        holder_id = self.holders.get(name)
-        holder = self.doc.node(holder_id) if holder_id is not None else None
-        if name in RESERVED_NAMES:  # `F = a * b`: the generated code's F is torch's
-            name = self.unique(f"{name}_")
-        elif holder is not None and holder.op == LEAF:
-            name = self.unique(name)  # a leaf's name is its key in grads: it stays
-        elif holder is not None:
-            self.rename(holder.id, self.unique(name))
-        self.rename(node_id, name)
-        self.auto_named.discard(node_id)
 
     def bind(self, name: str, value: Value, stmt: ast.AST) -> None:
         if not isinstance(self.env, ChainMap):  # the script's own level, not a function's:
