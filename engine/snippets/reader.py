@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ast
 import gc
-import inspect
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import torch
 from engine import calls
 from engine.document import Document, GraphError
 from engine.names import RESERVED_NAMES
+from engine.snippets.call_arguments import arguments_by_name, listed
 from engine.snippets.caught import Caught
 from engine.snippets.data_loaders import DataLoaders
 from engine.snippets.grad_aliases import GradAliases
@@ -254,8 +254,8 @@ class _Importer(GradAliases, GradFns, MemoryWrites, ModuleGradHooks, GradcheckRe
             raise error_at(call, "grad_variables is gone from torch; use grad_tensors=")
         if "tensors" not in args:
             raise error_at(call, "torch.autograd.backward needs the tensors to start from")
-        tensors = [t for t in _items(args["tensors"]) if t is not None]
-        grads = _items(args["grad_tensors"]) if "grad_tensors" in args else [None] * len(tensors)
+        tensors = [t for t in listed(args["tensors"]) if t is not None]
+        grads = listed(args["grad_tensors"]) if "grad_tensors" in args else [None] * len(tensors)
         if len(grads) != len(tensors):
             raise error_at(call, f"{len(tensors)} tensors but {len(grads)} grad_tensors; "
                                  "give one gradient (or None) per tensor")
@@ -303,7 +303,7 @@ class _Importer(GradAliases, GradFns, MemoryWrites, ModuleGradHooks, GradcheckRe
         retain = self.flag(args.get("retain_graph")) if "retain_graph" in args else graphed
         inputs = None
         if "inputs" in args:
-            inputs = [self.node_of(self.expr(n), n) for n in _items(args["inputs"])
+            inputs = [self.node_of(self.expr(n), n) for n in listed(args["inputs"])
                       if n is not None]
         if len({o[0] for o in outputs}) != len(outputs):
             raise error_at(call, "the same tensor appears twice among the outputs")
@@ -378,41 +378,4 @@ class _Importer(GradAliases, GradFns, MemoryWrites, ModuleGradHooks, GradcheckRe
 
     def call_arguments(self, call: ast.Call, names: tuple[str, ...],
                        what: str) -> dict[str, ast.expr]:
-        return _arguments(call, names, what)
-
-
-# the functions whose arguments _arguments reads, by the name it is given: a keyword the real
-# function does not have is Python's TypeError when the script runs (`retain_variables=`)
-_TORCH_FUNCTIONS: dict[str, Any] = {
-    "backward": torch.Tensor.backward, "torch.autograd.backward": torch.autograd.backward,
-    "torch.autograd.grad": torch.autograd.grad,
-    **{f"torch.autograd.functional.{name}": getattr(torch.autograd.functional, name)
-       for name in ("jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")}}
-
-
-def _arguments(call: ast.Call, names: tuple[str, ...], what: str) -> dict[str, ast.expr]:
-    """Positional and keyword arguments of a call, by parameter name."""
-    if len(call.args) > len(names):
-        raise error_at(call, f"{what} takes at most {len(names)} positional arguments")
-    out = dict(zip(names, call.args, strict=False))
-    for kw in call.keywords:
-        if kw.arg is None or kw.arg not in names:
-            function = _TORCH_FUNCTIONS.get(what)
-            if kw.arg is not None and function is not None and \
-                    kw.arg not in inspect.signature(function).parameters:
-                raise raised_at(kw, TypeError(f"{function.__qualname__}() got an unexpected "
-                                              f"keyword argument '{kw.arg}'"))
-            raise error_at(kw, f"{what} has no argument {kw.arg}=; it takes "
-                               f"{', '.join(names)}")
-        if kw.arg in out:
-            raise error_at(kw, f"{kw.arg} is given twice")
-        out[kw.arg] = kw.value
-    return out
-
-
-def _items(node: ast.expr) -> list[ast.expr | None]:
-    if isinstance(node, ast.List | ast.Tuple):
-        return [None if isinstance(e, ast.Constant) and e.value is None else e for e in node.elts]
-    return [node]
-
-
+        return arguments_by_name(call, names, what)
