@@ -7,9 +7,11 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import networkx as nx
 import torch
 
 from engine import calls
+from engine.grad_op import GRAD_OP
 from engine.snippets.graphed_grads import GraphedGradReader
 from engine.snippets.program import GradAnswer
 from engine.snippets.safety import error_at, raised_at
@@ -42,6 +44,8 @@ class GradCallReader(GraphedGradReader):
         # requires grad and that no output depends on; the call differentiates the others
         skipped = {i for i in inputs if self.node_needs_grad(i)
                    and not self.reaches(i, outputs)} if any(unused.values()) else set()
+        if any(unused.values()) and self.through_gradient_nodes(outputs):
+            skipped |= self.unused_in_torch(outputs, [i for i in inputs if i not in skipped])
         given = self.held_elements(args["grad_outputs"]) if "grad_outputs" in args else \
             [None] * len(outputs)
         if len(given) != len(outputs):
@@ -92,6 +96,38 @@ class GradCallReader(GraphedGradReader):
                 total = self.op_node("add", [total, part], {}, where)
             kept[i] = Ref(self.node_of(total, where))
         return kept
+
+    def through_gradient_nodes(self, outputs: list[str]) -> bool:
+        """Whether an output is computed from a gradient kept as a graph (create_graph=True),
+        whose graph in torch is not the document's: d(x²y + y)/dy = x² + 1 holds no y."""
+        return any(self.doc.node(n).op == GRAD_OP for o in outputs
+                   for n in (o, *nx.ancestors(self.doc.graph, o)))
+
+    def unused_in_torch(self, outputs: list[str], inputs: list[str]) -> set[str]:
+        """The inputs torch's graph of the outputs does not reach, asked of torch on a run of
+        the document so far (allow_unused=True answers None for them)."""
+        from engine.run import GRADS, run  # only here: reading needs no run otherwise
+
+        unused: set[str] = set()
+
+        def ask(tensors: dict[str, torch.Tensor]) -> None:
+            outs = [tensors[o] for o in outputs]
+            try:
+                answers = torch.autograd.grad(outs, [tensors[i] for i in inputs],
+                                              [torch.ones_like(t) for t in outs],
+                                              retain_graph=True, allow_unused=True)
+            except RuntimeError:
+                return  # torch's error comes at the call itself, where the script has it
+            unused.update(i for i, a in zip(inputs, answers, strict=True) if a is None)
+
+        self.materialise_leaves()
+        twin = self.doc.twin()
+        self.mark_program(twin)
+        run(twin, level=GRADS, before_calls=ask)
+        return unused
+
+    def mark_program(self, doc: Any) -> bool:
+        raise NotImplementedError  # reader.py
 
     def held_elements(self, node: ast.expr) -> list[ast.expr]:
         """outputs= / grad_outputs= as one expression per tensor: written out (`[y, z]`), or

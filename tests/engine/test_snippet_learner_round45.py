@@ -2,7 +2,9 @@
 with tensor bounds (both, one, by keyword, as x.clip and x.clamp_min, and in the unbound
 spelling torch.Tensor.clamp(x, lo, hi)), whose gradient at the bounds is torch's own and
 not that of torch.max/torch.min; a tensor bound mixed with a number bound, torch's
-TypeError; a custom Function whose forward takes *inputs."""
+TypeError; a custom Function whose forward takes *inputs; allow_unused=True on a gradient
+kept as a graph whose graph in torch does not hold the input (d(x²y + y)/dy = x² + 1 holds
+no y: torch answers None, although the document's gradient node has y among its inputs)."""
 
 from __future__ import annotations
 
@@ -59,6 +61,18 @@ y = Mul.apply(a, b)
 y.sum().backward()
 print(a.grad, b.grad)
 """,
+    'second_derivative_of_a_gradient_that_does_not_hold_the_input': """import torch
+x = torch.tensor(3., requires_grad=True)
+y = torch.tensor(4., requires_grad=True)
+f = x*x*y + y + 2
+dfdx = torch.autograd.grad(f, x, create_graph=True)[0]
+dfdy = torch.autograd.grad(f, y, create_graph=True)[0]
+d2fdxdy = torch.autograd.grad(dfdx, y, retain_graph=True)[0]
+d2fdydx = torch.autograd.grad(dfdy, x, retain_graph=True)[0]
+d2fdydy = torch.autograd.grad(dfdy, y, allow_unused=True)[0]
+d2zero = torch.autograd.grad(dfdy, [y, x], materialize_grads=True)
+print(d2fdxdy, d2fdydx, d2fdydy, d2zero)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -78,3 +92,6 @@ def test_the_reference_really_computes_what_is_compared(
         "clamp() received an invalid combination of arguments - got (Tensor, float)")
     grads = reference["custom_function_forward_of_star_inputs"]["grads"]
     assert grads["a"] == [0.5, -1.0] and grads["b"] == [1.0, 2.0]
+    printed = reference["second_derivative_of_a_gradient_that_does_not_hold_the_input"][
+        "stdout"]
+    assert printed.strip() == "tensor(6.) tensor(6.) None (tensor(0.), tensor(6.))"
