@@ -13,6 +13,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+import networkx as nx
 import torch
 
 from engine import calls
@@ -134,13 +135,20 @@ class OptimizerSteps(ReboundSteps):
         self.clipped_at = stmt
 
     def add_call(self, call: calls.Call, where: ast.AST) -> None:
-        if call.kind == calls.BACKWARD and self.grad_updates and not self.making_room:
+        if call.kind == calls.BACKWARD and self.grad_updates and not self.making_room and \
+                self.reaches_changed_grads(call):
             raise error_at(where, f"{short_text(where)}: a backward after a .grad was changed "
                                   "in place (clipped, scaled) and before the weights were "
                                   "updated adds to that .grad, outside the computation "
                                   "Gradflow reads; update the weights (optimizer.step()) "
                                   "first")
         super().add_call(call, where)
+
+    def reaches_changed_grads(self, call: calls.Call) -> bool:
+        """Whether a backward adds to a .grad changed in place: one of its outputs is
+        computed from that leaf (a backward of another model's loss leaves it alone)."""
+        reached = {n for o in call.outputs for n in (o, *nx.ancestors(self.doc.graph, o))}
+        return any(leaf in reached for leaf in self.grad_updates)
 
     def clipped(self, path: str, node: ast.Call) -> Value:
         """torch.nn.utils.clip_grad_norm_(params, max_norm) / clip_grad_value_: torch's own

@@ -4,7 +4,9 @@ spelling torch.Tensor.clamp(x, lo, hi)), whose gradient at the bounds is torch's
 not that of torch.max/torch.min; a tensor bound mixed with a number bound, torch's
 TypeError; a custom Function whose forward takes *inputs; allow_unused=True on a gradient
 kept as a graph whose graph in torch does not hold the input (d(x²y + y)/dy = x² + 1 holds
-no y: torch answers None, although the document's gradient node has y among its inputs)."""
+no y: torch answers None, although the document's gradient node has y among its inputs);
+a backward of another tensor's graph after a model's .grad was clipped, which leaves the
+clipped .grad as it is."""
 
 from __future__ import annotations
 
@@ -73,6 +75,20 @@ d2fdydy = torch.autograd.grad(dfdy, y, allow_unused=True)[0]
 d2zero = torch.autograd.grad(dfdy, [y, x], materialize_grads=True)
 print(d2fdxdy, d2fdydx, d2fdydy, d2zero)
 """,
+    'clipped_grads_then_a_backward_of_another_graph': """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+model = nn.Linear(3, 1)
+x_large = torch.randn(1, 3) * 100
+loss = nn.MSELoss()(model(x_large), torch.tensor([[1.0]]))
+loss.backward()
+norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+print(norm, model.weight.grad)
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = x[0] ** 2 * x[1] + torch.sin(x[2])
+y.backward()
+print(x.grad, model.weight.grad.norm())
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -95,3 +111,7 @@ def test_the_reference_really_computes_what_is_compared(
     printed = reference["second_derivative_of_a_gradient_that_does_not_hold_the_input"][
         "stdout"]
     assert printed.strip() == "tensor(6.) tensor(6.) None (tensor(0.), tensor(6.))"
+    clipped = reference["clipped_grads_then_a_backward_of_another_graph"]
+    assert clipped["grads"]["x"][:2] == [4.0, 1.0]
+    weight, bias, _ = clipped["every_leaf_grad"]  # the model's, clipped to norm 1
+    assert abs(sum(g * g for g in weight[0]) + bias[0] ** 2 - 1.0) < 1e-5
