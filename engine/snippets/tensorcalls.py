@@ -153,6 +153,8 @@ class TensorCalls(MadeTensors):
         fn = short.removeprefix("nn.functional.")
         if fn.endswith("_") and fn[:-1] in IN_PLACE_UNARY and node.args:
             return self.in_place_call(fn[:-1], path, node)  # torch.relu_(h), F.elu_(h)
+        if short == "meshgrid" and node.args:
+            return self.meshgrid(node)
         if short in JOINING and (node.args or node.keywords):
             return self.joined(short, node)
         if short == "nn.utils.parameters_to_vector" and len(node.args) == 1 and \

@@ -196,6 +196,30 @@ class ValueCalls(ConcreteReader):
             value = self.op_node("cat", [value, part], {"dim": dim}, node)
         return value
 
+    def meshgrid(self, node: ast.Call) -> Value:
+        """torch.meshgrid(x, t, indexing="ij") of tensors with grad: each one reshaped to
+        lie along its own dim of the grid and expanded to the grid, as torch's views are
+        (the gradient of a grid summed back along the other dims); without grad, computed."""
+        args, kwargs = self.arguments(node)
+        parts = self.items(args[0], node) if len(args) == 1 and isinstance(args[0], Py) \
+            else args
+        if not self.grad_enabled or not any(self.needs_grad(p) for p in parts):
+            return self.value_call(torch.meshgrid, "torch.meshgrid", node,
+                                   evaluated=(args, kwargs))
+        try:  # torch's own checks (0-d or 1-d tensors of one dtype) and the grids' shape
+            grids = torch.meshgrid(*(self.concrete(p, node) for p in parts),
+                                   **{k: self.plain(v, node) for k, v in kwargs.items()})
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        xy = "indexing" in kwargs and self.plain(kwargs["indexing"], node) == "xy"
+        made: list[Value] = []
+        for i, (part, grid) in enumerate(zip(parts, grids, strict=True)):
+            along = [1] * grid.dim()  # xy: the first two dims of the grid swapped
+            along[{0: 1, 1: 0}.get(i, i) if xy else i] = -1  # the dim the part runs on
+            lined = self.op_node("reshape", [part], {"shape": along}, node)
+            made.append(self.op_node("expand", [lined], {"size": list(grid.shape)}, node))
+        return Py(tuple(made))
+
     def reshaped(self, fn: str, receiver: Value, args: list[Value], kwargs: dict[str, Value],
                  node: ast.Call) -> Value:
         """x.unsqueeze(0), x.squeeze(1) of a tensor with grad: the reshape to the shape torch

@@ -6,7 +6,8 @@ TypeError; a custom Function whose forward takes *inputs; allow_unused=True on a
 kept as a graph whose graph in torch does not hold the input (d(x²y + y)/dy = x² + 1 holds
 no y: torch answers None, although the document's gradient node has y among its inputs);
 a backward of another tensor's graph after a model's .grad was clipped, which leaves the
-clipped .grad as it is."""
+clipped .grad as it is; torch.meshgrid of tensors that require grad (a PINN's grid of x and
+t), in both indexings, of a list and with a 0-d tensor."""
 
 from __future__ import annotations
 
@@ -89,6 +90,19 @@ y = x[0] ** 2 * x[1] + torch.sin(x[2])
 y.backward()
 print(x.grad, model.weight.grad.norm())
 """,
+    'meshgrid_of_tensors_that_require_grad': """import torch
+x = torch.linspace(0, 3.0, 4, requires_grad=True)
+t = torch.linspace(0, 1, 3, requires_grad=True)
+c = torch.tensor(2.0, requires_grad=True)
+X, T = torch.meshgrid(x, t, indexing="ij")
+A, B, C = torch.meshgrid([x, t, c], indexing="xy")
+print(X.shape, A.shape, X.grad_fn is not None)
+loss = (X * T ** 2).sum() + (A * B * C * torch.arange(12.).reshape(3, 4, 1)).sum()
+loss.backward()
+print(x.grad, t.grad, c.grad)
+X2, T2 = torch.meshgrid(x.detach(), t.detach(), indexing="ij")
+print(X2)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -115,3 +129,5 @@ def test_the_reference_really_computes_what_is_compared(
     assert clipped["grads"]["x"][:2] == [4.0, 1.0]
     weight, bias, _ = clipped["every_leaf_grad"]  # the model's, clipped to norm 1
     assert abs(sum(g * g for g in weight[0]) + bias[0] ** 2 - 1.0) < 1e-5
+    grid = reference["meshgrid_of_tensors_that_require_grad"]["grads"]
+    assert grid["x"] == [21.25, 24.25, 27.25, 30.25] and grid["c"] == 81.0
