@@ -203,11 +203,12 @@ class CustomFunctions(CustomFunctionChecks):
             raise raised_at(node, NotImplementedError(
                 "You must implement the forward function for custom autograd.Function."))
         spec = forward.node.args
-        if isinstance(forward.node, ast.Lambda) or spec.kwarg or spec.kwonlyargs or \
-                spec.posonlyargs:
-            raise error_at(forward.node, f"{cls.name}.forward is read with plain parameters "
-                                         "and *args (no **kwargs or keyword-only ones)")
         args, kwargs = self.arguments(node)
+        if isinstance(forward.node, ast.Lambda) or spec.kwonlyargs or spec.posonlyargs or \
+                spec.kwarg and kwargs:  # apply's keywords: no **kwargs is given them
+            raise error_at(forward.node, f"{cls.name}.forward is read with plain parameters, "
+                                         "*args and an empty **kwargs (no keyword-only ones, "
+                                         "no keywords to apply)")
         setup = cls.methods.get("setup_context")
         ctx = Ctx(cls)
         given = [Py(ctx), *args] if setup is None else args

@@ -167,12 +167,15 @@ class LayerModules(ModuleReader):
 
     # ---- pools ---------------------------------------------------------------------------
     def pooled(self, op: str, value: Value, options: dict[str, Any], node: ast.Call) -> Value:
-        """The pool op on torch's own call; return_indices and divisor_override refused."""
+        """The pool op on torch's own call; with return_indices=True, (the pooled tensor,
+        torch's indices as numbers: they carry no gradient); divisor_override refused."""
         if isinstance(value, Number | Py):
             raise error_at(node, f"F.{op} needs a tensor input")
         if options.pop("return_indices", False):
-            raise error_at(node, f"{op} with return_indices=True is not read: the indices "
-                                 "are no part of the gradient; pool without them")
+            pooled = self.pooled(op, value, options, node)
+            indices = getattr(torch.nn.functional, op)(self.concrete(value, node), **options,
+                                                       return_indices=True)[1]
+            return Py((pooled, self.from_tensor(indices, node)))
         if options.pop("divisor_override", None) is not None:
             raise error_at(node, f"{op} with divisor_override= is not read; divide the "
                                  "pooled sum yourself")

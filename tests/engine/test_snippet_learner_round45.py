@@ -7,7 +7,8 @@ kept as a graph whose graph in torch does not hold the input (d(x²y + y)/dy = x
 no y: torch answers None, although the document's gradient node has y among its inputs);
 a backward of another tensor's graph after a model's .grad was clipped, which leaves the
 clipped .grad as it is; torch.meshgrid of tensors that require grad (a PINN's grid of x and
-t), in both indexings, of a list and with a 0-d tensor."""
+t), in both indexings, of a list and with a 0-d tensor; a custom Function's forward with an
+empty **kwargs that pools with return_indices=True, and nn.MaxPool2d(return_indices=True)."""
 
 from __future__ import annotations
 
@@ -103,6 +104,36 @@ print(x.grad, t.grad, c.grad)
 X2, T2 = torch.meshgrid(x.detach(), t.detach(), indexing="ij")
 print(X2)
 """,
+    'max_pool_with_return_indices_in_a_custom_function_and_a_module': """import torch
+import torch.nn.functional as F
+import torch.nn as nn
+torch.manual_seed(0)
+class SquareAndMaxPool1d(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, input, kernel_size, **kwargs):
+        kwargs['return_indices'] = True
+        input_sqr = input ** 2
+        output, indices = F.max_pool1d(input_sqr, kernel_size, **kwargs)
+        ctx.save_for_backward(input, indices)
+        return output
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, indices = ctx.saved_tensors
+        grad_output_unpooled = torch.zeros_like(input)
+        grad_output_unpooled.scatter_(2, indices, grad_output)
+        grad_input = 2. * input * grad_output_unpooled
+        return grad_input, None
+x = torch.randn(1, 1, 6, requires_grad=True)
+y = SquareAndMaxPool1d.apply(x, 2)
+y.sum().backward()
+print(y, x.grad)
+pool = nn.MaxPool2d(2, return_indices=True)
+img = torch.randn(1, 1, 4, 4, requires_grad=True)
+out, idx = pool(img)
+print(idx)
+(out * torch.arange(4.).reshape(1, 1, 2, 2)).sum().backward()
+print(img.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -131,3 +162,7 @@ def test_the_reference_really_computes_what_is_compared(
     assert abs(sum(g * g for g in weight[0]) + bias[0] ** 2 - 1.0) < 1e-5
     grid = reference["meshgrid_of_tensors_that_require_grad"]["grads"]
     assert grid["x"] == [21.25, 24.25, 27.25, 30.25] and grid["c"] == 81.0
+    pooled = reference["max_pool_with_return_indices_in_a_custom_function_and_a_module"]
+    assert pooled["stdout"].count("tensor([[[[") == 2  # the indices and img.grad
+    assert sorted(pooled["grads"]["img"][0][0][r][c] for r in range(4) for c in range(4))[
+        -4:] == [0.0, 1.0, 2.0, 3.0]  # one place per window gets its weight
