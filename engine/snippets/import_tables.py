@@ -22,7 +22,7 @@ from engine.snippets.func_names import FUNC_MODULES, FUNC_OBJECTS
 # The torch modules a snippet may import, by dotted name.
 TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "torch.autograd",
                  "torch.autograd.functional", "torch.autograd.variable", "torch.functional",
-                 "torch.autograd.anomaly_mode",
+                 "torch.autograd.anomaly_mode", "torch.autograd.grad_mode",
                  "math", "itertools", "time", "random", "datetime", "pdb", "warnings", "copy",
                  "gc", "collections", "torch.distributions", "timeit", *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
@@ -30,7 +30,9 @@ PYTHON_MODULES = {"math": math, "time": time, "random": random, "datetime": date
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.detect_anomaly", "torch.autograd.set_detect_anomaly",
-                      "torch.autograd.backward", "itertools.product", "itertools.count",
+                      "torch.autograd.backward", "torch.no_grad", "torch.enable_grad",
+                      "torch.set_grad_enabled", "torch.inference_mode", "itertools.product",
+                      "itertools.count",
                       "copy.deepcopy", "copy.copy", "collections.OrderedDict",
                       "timeit.default_timer",
                       "torch.distributions.Normal", "torch.distributions.normal.Normal",
@@ -48,6 +50,8 @@ OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable",
               "torch.autograd.anomaly_mode.detect_anomaly": "torch.autograd.detect_anomaly",
               "torch.autograd.anomaly_mode.set_detect_anomaly":
                   "torch.autograd.set_detect_anomaly",
+              **{f"torch.autograd.grad_mode.{name}": f"torch.{name}" for name in (
+                  "no_grad", "enable_grad", "set_grad_enabled", "inference_mode")},
               "timeit.default_timer": "time.perf_counter"}  # what timeit's clock is
 # Modules torch.nn gathers its classes from: `from torch.nn.modules import loss` binds a module
 # whose every public name torch.nn itself has, so it reads as torch.nn.
@@ -88,7 +92,9 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.nn.init (and th
                     "(jacobian, hessian, vjp, jvp, vhp, hvp), torch.func and functorch (grad, "
                     "grad_and_value, jacrev, jacfwd, vjp, jvp, hessian, vmap, functional_call), "
                     "torch.autograd.forward_ad, torch.autograd.gradcheck, "
-                    "torch.autograd.anomaly_mode, math, random, time (its clocks), timeit "
+                    "torch.autograd.anomaly_mode, torch.autograd.grad_mode (no_grad, "
+                    "enable_grad, set_grad_enabled, inference_mode), math, random, time (its "
+                    "clocks), timeit "
                     "(default_timer), datetime (now, strftime), pdb (set_trace), warnings "
                     "(filters), gc (collect), itertools (product, count), copy (deepcopy), "
                     "collections (OrderedDict) and torch.distributions (Normal, Uniform)")

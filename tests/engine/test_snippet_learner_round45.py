@@ -8,7 +8,9 @@ no y: torch answers None, although the document's gradient node has y among its 
 a backward of another tensor's graph after a model's .grad was clipped, which leaves the
 clipped .grad as it is; torch.meshgrid of tensors that require grad (a PINN's grid of x and
 t), in both indexings, of a list and with a 0-d tensor; a custom Function's forward with an
-empty **kwargs that pools with return_indices=True, and nn.MaxPool2d(return_indices=True)."""
+empty **kwargs that pools with return_indices=True, and nn.MaxPool2d(return_indices=True);
+no_grad imported from torch.autograd.grad_mode (where an editor's auto-import takes it from)
+and from torch."""
 
 from __future__ import annotations
 
@@ -134,6 +136,20 @@ print(idx)
 (out * torch.arange(4.).reshape(1, 1, 2, 2)).sum().backward()
 print(img.grad)
 """,
+    'no_grad_imported_from_grad_mode_and_from_torch': """import torch
+from torch.autograd.grad_mode import no_grad
+from torch.autograd import grad_mode
+from torch import enable_grad
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+with no_grad():
+    y = x * 2
+with grad_mode.no_grad():
+    y2 = x * 3
+with enable_grad():
+    z = (x ** 2).sum()
+z.backward()
+print(y.requires_grad, y2.requires_grad, x.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -166,3 +182,5 @@ def test_the_reference_really_computes_what_is_compared(
     assert pooled["stdout"].count("tensor([[[[") == 2  # the indices and img.grad
     assert sorted(pooled["grads"]["img"][0][0][r][c] for r in range(4) for c in range(4))[
         -4:] == [0.0, 1.0, 2.0, 3.0]  # one place per window gets its weight
+    assert reference["no_grad_imported_from_grad_mode_and_from_torch"]["stdout"] == \
+        "False False tensor([2., 4.])\n"
