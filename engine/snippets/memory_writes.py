@@ -27,9 +27,10 @@ import torch
 
 from engine import calls
 from engine.ops import CONSTANT, LEAF
+from engine.snippets.module_kinds import named_parameters_of
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.training import TrainingReader
-from engine.snippets.values import Pending, Ref, Value
+from engine.snippets.values import Module, Pending, Ref, Value
 
 _STEP = "a training step, outside the computation Gradflow reads"
 
@@ -56,6 +57,15 @@ class MemoryWrites(TrainingReader):
             if isinstance(holder, Pending | Ref):
                 self.data_sources[id(made)] = (made, self.data_source(holder) or holder)
         return made
+
+    def state_dict(self, module: Module, node: ast.Call) -> dict[str, Value]:
+        """model.state_dict()'s tensors share each parameter's memory, as t.data does:
+        `model.state_dict()['fc.weight'][:] = w` writes the parameter's numbers."""
+        out = super().state_dict(module, node)
+        for name, param in named_parameters_of(module):
+            if isinstance(param, Pending | Ref):
+                self.data_sources[id(out[name])] = (out[name], param)
+        return out
 
     def data_source(self, value: Value | None) -> Pending | Ref | None:
         """t, when value is what `t.data` gave (it shares t's memory), else None."""

@@ -10,7 +10,8 @@ clipped .grad as it is; torch.meshgrid of tensors that require grad (a PINN's gr
 t), in both indexings, of a list and with a 0-d tensor; a custom Function's forward with an
 empty **kwargs that pools with return_indices=True, and nn.MaxPool2d(return_indices=True);
 no_grad imported from torch.autograd.grad_mode (where an editor's auto-import takes it from)
-and from torch."""
+and from torch; a model's parameters set by writing into its state_dict() tensors, which
+share their memory."""
 
 from __future__ import annotations
 
@@ -150,6 +151,25 @@ with enable_grad():
 z.backward()
 print(y.requires_grad, y2.requires_grad, x.grad)
 """,
+    'parameters_written_through_state_dict_tensors': """import torch
+class Model(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer01 = torch.nn.Linear(2, 1)
+    def forward(self, x):
+        return torch.pow(self.layer01(x), 2)
+model = Model()
+model.state_dict()['layer01.weight'][:] = torch.tensor([[1.0, 2.0]])
+sd = model.state_dict()
+sd['layer01.bias'][:] = torch.tensor([3.0])
+print(model.state_dict())
+x = torch.tensor([[1.0, 0.1], [1.0, 0.1]], requires_grad=True)
+u = model(x)
+u.sum().backward()
+print(x.grad, model.layer01.weight.grad)
+sd['layer01.weight'].mul_(2)
+print(model.layer01.weight)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -184,3 +204,7 @@ def test_the_reference_really_computes_what_is_compared(
         -4:] == [0.0, 1.0, 2.0, 3.0]  # one place per window gets its weight
     assert reference["no_grad_imported_from_grad_mode_and_from_torch"]["stdout"] == \
         "False False tensor([2., 4.])\n"
+    written = reference["parameters_written_through_state_dict_tensors"]
+    assert all(abs(a - b) < 1e-5 for row in written["grads"]["x"]  # 2u·w with u = 4.2
+               for a, b in zip(row, [8.4, 16.8], strict=True))
+    assert "tensor([[2., 4.]], requires_grad=True)" in written["stdout"]
