@@ -119,11 +119,19 @@ class AttributeReader(PlainMethods):
         """`x.grad` as a node of the graph (engine/snippets/graphed_grads.py), or None."""
         return None
 
+    def under_hooks(self, value: Ref) -> Ref:
+        """The tensor itself of a name that stands for the grad_hook nodes over it (hooks.py):
+        `w` after `w.register_hook(...)` is still torch's leaf w."""
+        node_id = value.node_id
+        while self.doc.node(node_id).op == "grad_hook":
+            node_id = self.doc.in_edges(node_id)["input"].source
+        return value if node_id == value.node_id else Ref(node_id)
+
     def is_leaf(self, value: Value) -> bool:
         if isinstance(value, Pending):
             return value.node_id is None or self.doc.node(value.node_id).op != "transpose"
         if isinstance(value, Ref):
-            node = self.doc.node(value.node_id)
+            node = self.doc.node(self.under_hooks(value).node_id)
             return node.op in ("leaf", "constant") or not self.needs_grad(value)
         return True
 

@@ -29,6 +29,9 @@ class HookCalls(TensorCalls):
         # a leaf's node → the hook node over it: the uses a name cannot be moved to (a
         # module's parameter, which its layer reads itself) go through the hook too
         self.hooked_leaves: dict[str, str] = {}
+        # the hooks over a leaf that lived through a training step (hooked_steps.py): they
+        # ran in the steps before, so a remove() is never "before any call"
+        self.stepped_hooks: set[str] = set()
 
     def register_hook(self, receiver: Value, node: ast.Call) -> Value:
         """`t.register_hook(lambda g: g * k)`: a grad_hook node between t and every use of
@@ -63,8 +66,14 @@ class HookCalls(TensorCalls):
             "gradient": self.probed(scale, args[0].value, receiver, node)}
         if made:
             params["added_at_call"] = made + 1
-        hooked = self.op_node("grad_hook", [receiver if below == source else Ref(below)],
-                              params, node)
+        # a later hook of a leaf takes the leaf itself, not its uses' way through the hooks
+        top = self.hooked_leaves.pop(below, None) if below != source else None
+        try:
+            hooked = self.op_node("grad_hook", [receiver if below == source else Ref(below)],
+                                  params, node)
+        finally:
+            if top is not None:
+                self.hooked_leaves[below] = top
         assert isinstance(hooked, Ref)
         for edge in consumers:
             self.doc.remove_edge(edge.target, edge.port)
@@ -101,9 +110,9 @@ class HookCalls(TensorCalls):
         if handle.node_id is None:
             return Py(None)
         params = self.doc.node(handle.node_id).params
-        if handle.calls_before == self.calls_made():
+        if handle.calls_before == self.calls_made() and handle.node_id not in self.stepped_hooks:
             self.doc.update_node(handle.node_id, params={"scale": 1.0})
-        elif not params.get("removed_at_call"):
+        elif not params.get("removed_at_call"):  # (1 after a step, before its calls: off)
             self.doc.update_node(handle.node_id, params={
                 **params, "removed_at_call": self.calls_made() + 1})
         return Py(None)

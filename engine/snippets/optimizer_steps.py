@@ -247,7 +247,8 @@ class OptimizerSteps(ReboundSteps):
             raise error_at(node, f"{ast.unparse(node)}: add_param_group is read with a dict "
                                  "of 'params' and options")
         given = group.value["params"]
-        members = [given] if isinstance(given, Pending | Ref) else self.items(given, node)
+        members = [self.under_hooks(m) if isinstance(m, Ref) else m for m in (
+            [given] if isinstance(given, Pending | Ref) else self.items(given, node))]
         if not all(isinstance(m, Pending | Ref) and self.is_leaf(m) for m in members):
             raise raised_at(node, ValueError("can't optimize a non-leaf Tensor"))
         tensors = self.real_tensors(optimizer, node)

@@ -96,7 +96,7 @@ class OptimizerReader(JacobianReader):
                                          "parameters or a list of tensors")
                 if not self.is_leaf(member):
                     raise raised_at(node, ValueError("can't optimize a non-leaf Tensor"))
-            params.extend(members)
+            params.extend(self.under_hooks(m) if isinstance(m, Ref) else m for m in members)
             shapes.append((None if group is None else {
                 k: self.plain(v, node) for k, v in group.items() if k != "params"},
                 len(members)))

@@ -181,8 +181,6 @@ class TrainingReader(DataUpdates):
             return f"inside a try: {TRAINING_STEP}"
         if self.grad_asserts:
             self.asserts_before_the_step()
-        if any(n.op == "grad_hook" for n in self.doc.nodes()):
-            return f"comes after a hook on a gradient: {TRAINING_STEP}"
         return None
 
     def asserts_before_the_step(self) -> None:

@@ -22,14 +22,14 @@ from engine.document_types import UnknownNodeError
 from engine.limits import GRAPH_NODES
 from engine.ops import LEAF
 from engine.snippets.held import held_node_ids
+from engine.snippets.hooked_steps import HookedSteps
 from engine.snippets.safety import error_at
-from engine.snippets.training import TrainingReader
 
 # how many nodes short of the limit the collection runs: room for one statement's nodes
 _ROOM = 2_000
 
 
-class UnheldNodes(TrainingReader):
+class UnheldNodes(HookedSteps):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.nodes_collected = 0

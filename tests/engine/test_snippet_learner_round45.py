@@ -11,7 +11,9 @@ t), in both indexings, of a list and with a 0-d tensor; a custom Function's forw
 empty **kwargs that pools with return_indices=True, and nn.MaxPool2d(return_indices=True);
 no_grad imported from torch.autograd.grad_mode (where an editor's auto-import takes it from)
 and from torch; a model's parameters set by writing into its state_dict() tensors, which
-share their memory."""
+share their memory; gradient hooks on leaves through training steps (a clamp on every
+parameter of a model, a scale on a tensor, removed during a step and before one, a hook
+added at each step, and two hooks on one leaf, which torch runs in turn)."""
 
 from __future__ import annotations
 
@@ -170,6 +172,70 @@ print(x.grad, model.layer01.weight.grad)
 sd['layer01.weight'].mul_(2)
 print(model.layer01.weight)
 """,
+    'hooks_on_parameters_through_training_steps': """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+model = nn.Linear(3, 1)
+for p in model.parameters():
+    p.register_hook(lambda g: g.clamp(-0.5, 0.5))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x = torch.randn(8, 3)
+y = torch.randn(8, 1) * 5
+for step in range(3):
+    opt.zero_grad()
+    loss = ((model(x) - y) ** 2).mean()
+    loss.backward()
+    print(loss.item(), model.weight.grad)
+    opt.step()
+print(model.weight, model.bias)
+""",
+    'a_hook_removed_during_a_step': """import torch
+w = torch.tensor([1.0, -2.0], requires_grad=True)
+opt = torch.optim.SGD([w], lr=0.01)
+h = w.register_hook(lambda g: g * 10)
+for i in range(4):
+    opt.zero_grad()
+    loss = (w ** 2).sum()
+    loss.backward()
+    if i == 1:
+        h.remove()
+    opt.step()
+    print(i, w.grad, w)
+""",
+    'a_hook_removed_before_a_step': """import torch
+w = torch.tensor([1.0, -2.0], requires_grad=True)
+opt = torch.optim.SGD([w], lr=0.01)
+h = w.register_hook(lambda g: g * 10)
+for i in range(4):
+    if i == 2:
+        h.remove()
+    opt.zero_grad()
+    loss = (w ** 2).sum()
+    loss.backward()
+    opt.step()
+    print(i, w.grad, w)
+""",
+    'a_hook_added_at_every_step': """import torch
+w = torch.tensor([1.0, -2.0], requires_grad=True)
+opt = torch.optim.SGD([w], lr=0.01)
+for i in range(3):
+    w.register_hook(lambda g: g * 2)
+    opt.zero_grad()
+    y = w * 3
+    y.register_hook(lambda g: g + 1)
+    loss = (y ** 2).sum()
+    loss.backward()
+    opt.step()
+    print(i, w.grad, w)
+""",
+    'two_hooks_on_one_leaf': """import torch
+w = torch.tensor([1.0, -2.0], requires_grad=True)
+w.register_hook(lambda g: g * 2)
+w.register_hook(lambda g: g + 1)
+loss = (w ** 2).sum()
+loss.backward()
+print(w.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -208,3 +274,10 @@ def test_the_reference_really_computes_what_is_compared(
     assert all(abs(a - b) < 1e-5 for row in written["grads"]["x"]  # 2u·w with u = 4.2
                for a, b in zip(row, [8.4, 16.8], strict=True))
     assert "tensor([[2., 4.]], requires_grad=True)" in written["stdout"]
+    # torch runs the first hook registered first: (2g) + 1 at w = [1, -2] is [5, -7]
+    assert reference["two_hooks_on_one_leaf"]["grads"]["w"] == [5.0, -7.0]
+    # the hook scales the step-1 and step-2 grads by 10; removed after step 2's backward
+    removed = reference["a_hook_removed_during_a_step"]["stdout"].split("\n")
+    assert removed[0].startswith("0 tensor([ 20., -40.])")
+    assert removed[1].startswith("1 tensor([ 16., -32.])")
+    assert removed[2].startswith("2 tensor([ 1.2800, -2.5600])")
