@@ -3,26 +3,28 @@
 `DataLoader(ds, batch_size=..., shuffle=..., drop_last=...)` visited by `for xb, yb in
 loader`, `enumerate(loader)`, `next(iter(loader))` and `len(loader)`. A batch is what
 torch's default_collate gives: a list of the rows stacked along a new dim 0, tensors with no
-graph. The random numbers are torch's own draws from the snippet's random stream, in torch's
-order (torch/utils/data/dataloader.py and sampler.py, torch 2.13): every `iter(loader)` draws
-a base seed (shuffle or not); with shuffle, its first batch draws a seed for a fresh generator
-that runs randperm. So what the snippet draws after a loop equals the plain script's. A
-Dataset class of the snippet's own is asked for each item, collated by torch
-(own_datasets.py). Making the data sets and loaders is data_sets.py's. Data sets of tensors
-that require grad (their batches carry a graph) are refused with why."""
+graph; a batch of a tensor that requires grad (a PINN's points) is picked from it by an index
+op of the graph. The random numbers are torch's own draws from the snippet's random stream, in
+torch's order (torch/utils/data/dataloader.py and sampler.py, torch 2.13): every
+`iter(loader)` draws a base seed (shuffle or not); with shuffle, its first batch draws a seed
+for a fresh generator that runs randperm. So what the snippet draws after a loop equals the
+plain script's. A Dataset class of the snippet's own is asked for each item, collated by
+torch (own_datasets.py). Making the data sets and loaders is data_sets.py's."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from types import GeneratorType
 from typing import Any
 
+import networkx as nx
 import torch
 
 from engine.snippets.data_sets import DataSet, DataSets, Loader, Stream, SubsetData, TensorData
 from engine.snippets.own_datasets import OwnData
 from engine.snippets.safety import error_at, raised_at, short_text
-from engine.snippets.values import Number, Py, Value
+from engine.snippets.values import Number, Py, Ref, Value
 
 
 class DataLoaders(DataSets):
@@ -91,16 +93,36 @@ class DataLoaders(DataSets):
             model = base.model
             return [self.collated([self.own_item(model, Number(i), where) for i in group],
                                   where) for group in mapped]
-        if any(self.needs_grad(t) for t in base.tensors):
-            raise error_at(where, "a DataLoader over tensors that require grad gives batches "
-                                  "with a graph (torch stacks rows that carry it); Gradflow "
-                                  "reads batches of data: make the data set from x.detach()")
+        if self.grad_enabled and any(self.needs_grad(t) for t in base.tensors):
+            return self.batches_with_graph(base.tensors, mapped, where)
         made: list[Value] = []
         numbers = self.numbers_now(base, where)
         for group in mapped:
             index = torch.tensor(group, dtype=torch.int64)
             made.append(Py([self.from_tensor(t[index], where) for t in numbers]))
         return made
+
+    def batches_with_graph(self, tensors: Sequence[Value], groups: list[list[int]],
+                           where: ast.AST) -> list[Value]:
+        """A PINN's loader over collocation points that require grad: torch stacks the rows
+        of each batch, so a batch is computed from the data set's tensor and gradients reach
+        it (torch.autograd.grad(u, xb) of the batch itself too). Each batch of such a tensor
+        is the rows picked from it, an index op of the graph with torch's gradient; the other
+        tensors' batches are numbers. The batches not used yet outlive a training step
+        (finished_nodes)."""
+        made: list[Value] = []
+        for group in groups:
+            batch = [self.index_value(t, ([*group],), where) for t in tensors]
+            self.unused_batches.extend(b for b in batch if isinstance(b, Ref))
+            made.append(Py(batch))
+        return made
+
+    def finished_nodes(self, updated: set[str]) -> list[str]:
+        waiting = {b.node_id for b in self.unused_batches if b.node_id in self.doc.graph
+                   and not self.doc.out_edges(b.node_id)}
+        self.unused_batches = [Ref(i) for i in waiting]
+        kept = waiting.union(*(nx.ancestors(self.doc.graph, i) for i in waiting))
+        return [i for i in super().finished_nodes(updated) if i not in kept]
 
     def start(self, loader: Loader) -> Stream:
         """iter(loader): torch's _BaseDataLoaderIter draws its base seed, shuffle or not."""

@@ -32,6 +32,12 @@ class OwnData:
 
 
 class OwnDatasets(CustomFunctions):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # batches with a graph made for a pass of a loader (a PINN's points that require
+        # grad): data_loaders.py keeps them through a training step while nothing used them
+        self.unused_batches: list[Ref] = []
+
     # the protocol's calls name `where` only for Python's errors (a wrong count of arguments):
     # the line that asked for them, a loop or a len(), as the script's traceback does
     def own_dataset(self, value: Value | None) -> Module | None:
@@ -65,13 +71,36 @@ class OwnDatasets(CustomFunctions):
         return self.method_call(model, fn, [index], {}, cast(ast.Call, where))
 
     def collated(self, items: list[Value], where: ast.AST) -> Value:
-        """torch's default_collate of the items of one batch, as new tensors of data."""
+        """torch's default_collate of the items of one batch, as new tensors of data; a
+        field whose rows require grad (a PINN's points) is stacked with its graph, as
+        torch.stack computes it, so gradients reach the data set's tensor."""
+        if self.grad_enabled and items and any(self.carries_grad_in(item) for item in items):
+            first = items[0]
+            if isinstance(first, Py) and isinstance(first.value, list | tuple) and all(
+                    isinstance(i, Py) and isinstance(i.value, type(first.value)) and
+                    len(i.value) == len(first.value) for i in items):
+                fields = [self.collated([i.value[k] for i in items if isinstance(i, Py)],
+                                        where) for k in range(len(first.value))]
+                return Py(fields if isinstance(first.value, list) else tuple(fields))
+            if all(isinstance(i, Pending | Ref) for i in items):
+                rows = [self.reshaped("unsqueeze", i, [Number(0)], {}, where) for i in items]
+                batch = self.cat_chain(rows, 0, items, where)
+                if isinstance(batch, Ref):
+                    self.unused_batches.append(batch)
+                return batch
         real = [self.item_data(item, where) for item in items]
         try:
             batch = tud.default_collate(real)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(where, exc) from None
         return self.batch_value(batch, where)
+
+    def carries_grad_in(self, item: Value) -> bool:
+        """Whether an item (or a part of a tuple or list of it) requires grad."""
+        if isinstance(item, Pending | Ref):
+            return self.needs_grad(item)
+        return isinstance(item, Py) and isinstance(item.value, list | tuple) and any(
+            self.carries_grad_in(v) for v in item.value)
 
     def item_data(self, item: Value, where: ast.AST) -> Any:
         if isinstance(item, Pending | Ref):

@@ -216,7 +216,7 @@ class PythonReader(AttributeReader):
             if not isinstance(a, ast.Starred):
                 args.append(a)
                 continue
-            if any(isinstance(n, ast.Call) for n in ast.walk(a.value)):
+            if any(isinstance(n, ast.Call) and not _size_call(n) for n in ast.walk(a.value)):
                 return node  # read once, where the call reads it (a call may draw numbers)
             items = self.items(self.expr(a.value), a)
             if not all(isinstance(v, Number) and v.node_id is None for v in items):
@@ -300,3 +300,9 @@ def _written_out(a: Any, b: Any) -> int:
 
 
 __all__ = ["AfterBackward", "PythonReader"]  # AfterBackward: where the readers import it
+
+
+def _size_call(node: ast.Call) -> bool:
+    """`x.size()`: a call that only reads a shape (`torch.zeros(*x.size())`)."""
+    return isinstance(node.func, ast.Attribute) and node.func.attr == "size" and \
+        not node.args and not node.keywords

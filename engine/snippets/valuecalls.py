@@ -185,7 +185,7 @@ class ValueCalls(ConcreteReader):
         return [p if shape == want else self.op_node("reshape", [p], {"shape": list(want)}, node)
                 for p, shape, want in zip(parts, shapes, wanted, strict=True)], dim
 
-    def cat_chain(self, parts: list[Value], dim: int, given: list[Value], node: ast.Call
+    def cat_chain(self, parts: list[Value], dim: int, given: list[Value], node: ast.AST
                   ) -> Value:
         """The parts joined by binary cat ops; one tensor given alone is torch's copy of it
         (a new tensor, as torch.cat([x]) is not x)."""
@@ -221,7 +221,7 @@ class ValueCalls(ConcreteReader):
         return Py(tuple(made))
 
     def reshaped(self, fn: str, receiver: Value, args: list[Value], kwargs: dict[str, Value],
-                 node: ast.Call) -> Value:
+                 node: ast.AST) -> Value:
         """x.unsqueeze(0), x.squeeze(1) of a tensor with grad: the reshape to the shape torch
         gives (the same view, the same backward: the gradient reshaped back)."""
         t = self.concrete(receiver, node)

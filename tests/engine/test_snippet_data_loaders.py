@@ -241,17 +241,6 @@ total.backward()
     assert [i for i, g in enumerate(ours["w"]) if g == 1.0] == first
 
 
-def test_batches_of_tensors_with_grad_are_refused_with_why() -> None:
-    refused = engine_side("""import torch
-from torch.utils.data import DataLoader, TensorDataset
-w = torch.ones(4, 2, requires_grad=True)
-for (xb,) in DataLoader(TensorDataset(w * 2), batch_size=2):
-    xb.sum().backward()
-""")["refused"]
-    assert refused.startswith("line 4, column 14: a DataLoader over tensors that require grad")
-    assert "x.detach()" in refused
-
-
 def test_workers_are_refused_with_why() -> None:
     refused = engine_side("""import torch
 from torch.utils.data import DataLoader, TensorDataset

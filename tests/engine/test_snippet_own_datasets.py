@@ -169,24 +169,6 @@ total.backward()
     assert sorted(r for b in batches for r in b) == [float(i) for i in range(7)]
 
 
-def test_items_that_require_grad_are_refused_with_why() -> None:
-    refused = engine_side("""import torch
-from torch.utils.data import Dataset, DataLoader
-w = torch.ones(4, 2, requires_grad=True)
-
-class Weighted(Dataset):
-    def __len__(self):
-        return 4
-
-    def __getitem__(self, i):
-        return w[i] * 2
-
-for xb in DataLoader(Weighted(), batch_size=2):
-    xb.sum().backward()
-""")["refused"]
-    assert "__getitem__ gives a tensor that requires grad" in refused
-
-
 def test_a_loop_over_the_data_set_itself_says_what_to_write() -> None:
     refused = engine_side(_COURSE_DATA + """for x, y in Data():
     print(x)
