@@ -52,6 +52,8 @@ class AttributeReader(PlainMethods):
         value = self.expr(node.value)
         attr = node.attr
         if isinstance(value, Py) and isinstance(value.value, Module):
+            if attr == "_parameters":  # torch's dict of the module's own parameters
+                return Py(dict(value.value.params))
             return self.module_attribute_of(value.value, attr, node)
         if isinstance(value, Py) and isinstance(value.value, tuple) and \
                 attr in getattr(value.value, "_fields", ()):

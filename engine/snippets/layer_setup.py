@@ -18,7 +18,7 @@ import torch
 from engine.snippets.layers import LayerModules
 from engine.snippets.module_kinds import CONTAINERS, child_names
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.values import Function, Module, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
 
 # nn.init's functions read, and those that draw random numbers (they take generator=)
 INITS = ("zeros_", "ones_", "constant_", "normal_", "uniform_", "xavier_uniform_",
@@ -40,6 +40,15 @@ class LayerSetup(LayerModules):
 
     def initialized(self, name: str, node: ast.Call) -> Value:
         """nn.init.NAME(tensor, ...): torch's own function on a copy of its numbers."""
+        if name == "_calculate_fan_in_and_fan_out":  # in a layer's reset_parameters, as
+            args, kwargs = self.arguments(node)  # nn.Linear's own: two numbers of a shape
+            try:
+                fans = torch.nn.init._calculate_fan_in_and_fan_out(
+                    *(self.concrete(a, node) for a in args),
+                    **{k: self.concrete(v, node) for k, v in kwargs.items()})
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+            return Py(tuple(Number(n) for n in fans))
         if f"{name}_" in INITS and hasattr(torch.nn.init, name):
             name = f"{name}_"  # nn.init.xavier_uniform: torch's deprecated spelling of it
         if name not in INITS:

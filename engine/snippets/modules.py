@@ -8,6 +8,7 @@ become leaves named `fc_weight`, `fc_bias` (`model_0_weight` inside a Sequential
 from __future__ import annotations
 
 import ast
+import inspect
 from typing import Any
 
 import torch
@@ -193,7 +194,9 @@ class ModuleReader(ModuleMethods):
     def module_on(self, module: Module, args: list[Value], kwargs: dict[str, Value],
                   node: ast.Call) -> Value:
         """The module applied to these values (`model(x)`, or torch's jacobian calling it)."""
-        if kwargs:
+        if kwargs and (module.kind in LOSSES or module.kind in PAIRED):
+            args = _by_position(module.kind, args, kwargs, node)  # loss(input=p, target=y)
+        elif kwargs:
             raise error_at(node, "call a module with its inputs only")
         if module.kind in LOSSES or module.kind in PAIRED:
             if module.kind in THREE_INPUTS and len(args) != 3:
@@ -370,3 +373,20 @@ class ModuleReader(ModuleMethods):
         return self.op_node("mul", [value, self.from_tensor(noise, node)], {}, node)
 
 __all__ = ["MODULES", "ModuleReader", "Pending"]
+
+
+def _by_position(kind: str, args: list[Value], kwargs: dict[str, Value],
+                 node: ast.Call) -> list[Value]:
+    """The tensors of `criterion(input=p, target=y)` in the order of torch's forward, bound
+    as Python binds them (its TypeError for a name forward has not)."""
+    forward = getattr(torch.nn, kind).forward
+    try:
+        bound = inspect.signature(forward).bind(None, *args, **kwargs)
+    except TypeError:
+        stand_in = torch.zeros(1)
+        try:  # the module itself, on stand-ins, for Python's words about the call
+            forward(None, *[stand_in] * len(args), **dict.fromkeys(kwargs, stand_in))
+        except TypeError as exc:
+            raise raised_at(node, exc) from None
+        raise
+    return [v for name, v in bound.arguments.items() if name != "self"]

@@ -165,6 +165,11 @@ class PythonReader(AttributeReader):
     def call(self, node: ast.Call) -> Value:
         node = self.unpacked_numbers(node)
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in OPERATOR_METHODS and \
+                len(node.args) == 1 and not node.keywords:  # x.__pow__(2) is x ** 2
+            op, reflected = OPERATOR_METHODS[func.attr]
+            left, right = (node.args[0], func.value) if reflected else (func.value, node.args[0])
+            return self.expr(ast.copy_location(ast.BinOp(left, op, right), node))
         if isinstance(func, ast.Name) and func.id not in self.modules:
             if func.id in self.env:
                 return self.call_value(self.env[func.id], node)
@@ -300,6 +305,13 @@ def _written_out(a: Any, b: Any) -> int:
 
 
 __all__ = ["AfterBackward", "PythonReader"]  # AfterBackward: where the readers import it
+
+
+# `x.__pow__(2)`, `x.__radd__(1)`: the operator's method called by name (reflected or not)
+OPERATOR_METHODS: dict[str, tuple[ast.operator, bool]] = {
+    f"__{r}{name}__": (op, r == "r") for name, op in (
+        ("add", ast.Add()), ("sub", ast.Sub()), ("mul", ast.Mult()), ("truediv", ast.Div()),
+        ("pow", ast.Pow()), ("matmul", ast.MatMult())) for r in ("", "r")}
 
 
 def _size_call(node: ast.Call) -> bool:

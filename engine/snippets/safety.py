@@ -247,6 +247,11 @@ def scan(tree: ast.Module) -> set[str]:
 
 
 # private attributes of torch's own objects, refused even where the snippet sets one
+# private names of torch that learners copy from its own code and that are read
+_PRIVATE_BUT_READ = frozenset({"_calculate_fan_in_and_fan_out", "_parameters",
+                               *(f"__{r}{name}__" for name in ("add", "sub", "mul", "truediv",
+                                                               "pow", "matmul")
+                                 for r in ("", "r"))})
 _TORCH_PRIVATE = frozenset({"_modules", "_parameters", "_buffers", "_version", "_grad_fn",
                             "_grad", "_base", "_cdata", "_backward_hooks", "_forward_hooks"})
 
@@ -306,7 +311,7 @@ def _refusal(node: ast.AST, defined: set[str]) -> str | None:
         # a name nothing defines: Python's NameError where the script reaches it
         # (expressions.py), as a sketch that names its `model` or `epochs` raises
     elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and \
-            not node.attr.startswith("_saved_") and \
+            not node.attr.startswith("_saved_") and node.attr not in _PRIVATE_BUT_READ and \
             node.attr != "__init__" and not (  # super().__init__(): read only in that form
                 node.attr == "__name__" and isinstance(node.ctx, ast.Load)):  # a name
         return f"the attribute {node.attr} reaches outside torch; use torch's public functions"
