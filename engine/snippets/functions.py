@@ -118,6 +118,11 @@ class FunctionCalls(Distributions):
         self.frames: list[MutableMapping[str, Value]] = []  # their callers' names
         self.module_names = self.env  # what `global` statements name
 
+    def every_frame(self) -> ChainMap[str, Value]:
+        """The names of the function being read and of each caller under it: what the
+        script still holds (a training step inside a helper leaves its caller's names)."""
+        return ChainMap(*getattr(self.env, "maps", [self.env]), *self.frames)
+
     def return_value(self, value: Value) -> None:
         raise FunctionReturn(value)
 

@@ -18,7 +18,6 @@ still holds and can still use as torch would let it:
 from __future__ import annotations
 
 import ast
-from collections.abc import MutableMapping
 from typing import Any
 
 import networkx as nx
@@ -134,7 +133,7 @@ class KeptGraphs(OptimizerReader):
         if all(self.doc.node(i).op == LEAF for i in graph):
             return []  # a second update in a row: nothing of a step is left
         keep: set[str] = set()
-        stack = [i for i in held_node_ids(self.env) if i in graph and self.still_usable(
+        stack = [i for i in held_node_ids(self.every_frame()) if i in graph and self.still_usable(
             i, updated)]
         while stack:
             node_id = stack.pop()
@@ -195,8 +194,7 @@ class KeptGraphs(OptimizerReader):
                 value.value.update({k: kept(v) for k, v in value.value.items()})
             return value
 
-        maps: list[MutableMapping[str, Value]] = list(getattr(self.env, "maps", [self.env]))
-        for mapping in maps:
+        for mapping in self.every_frame().maps:  # the callers' names too
             for name, value in list(mapping.items()):
                 mapping[name] = kept(value)
 

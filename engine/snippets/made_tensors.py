@@ -63,6 +63,12 @@ class MadeTensors(SelectingCalls):
         if kwargs or len(args) != 1 or isinstance(args[0], Number):
             raise error_at(node, f"torch.{kind}(sizes) makes uninitialised memory; make the "
                                  f"numbers with one of: {CREATION_HINT}")
+        if isinstance(args[0], Pending | Ref):  # torch.FloatTensor(w) of a float tensor: w
+            try:  # itself, its memory and graph (torch's alias); of another dtype, torch's error
+                getattr(torch, kind)(torch.zeros(0, dtype=self.concrete(args[0], node).dtype))
+            except TypeError as exc:
+                raise raised_at(node, exc) from None
+            return args[0]
         value = self.plain(args[0], node)
         try:
             t = torch.tensor(value, dtype=TYPED_TENSORS[kind])

@@ -169,7 +169,7 @@ class PlainSteps(ClosureSteps):
         """Remove what no name, list or module holds and nothing kept uses, needing no
         grad and named by no call: the earlier turns' plain computation."""
         graph = self.doc.graph
-        keep = held_node_ids(self.env)
+        keep = held_node_ids(self.every_frame())
         for call in self.program:
             keep.update(call.outputs, call.inputs or (), call.leaves or ())
         stack = [i for i in graph if graph.out_degree(i) == 0]

@@ -25,7 +25,7 @@ class ReboundSteps(UnheldNodes):
     def statement(self, stmt: ast.stmt) -> None:
         old = self.rebound_leaf(stmt)
         super().statement(stmt)
-        if old is None or old not in self.doc.graph or old in held_node_ids(self.env) or \
+        if old is None or old not in self.doc.graph or old in held_node_ids(self.every_frame()) or \
                 not any(c.kind in (calls.BACKWARD, calls.GRAD) for c in self.program):
             return
         assert isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)
@@ -45,7 +45,8 @@ class ReboundSteps(UnheldNodes):
         """The graph of the step before this one (its leaves and what they computed, held
         by nothing since the names moved on) leaves before this step is kept for display."""
         graph = self.doc.graph
-        roots = held_node_ids(self.env) | {o for c in self.program for o in c.outputs or ()}
+        roots = held_node_ids(self.every_frame()) | {o for c in self.program
+                                                     for o in c.outputs or ()}
         if self.backward is not None:  # the document's own call: its outputs are marked
             roots |= {output[0] for output in self.backward.outputs}
         keep = {r for r in roots if r in graph}
@@ -79,7 +80,7 @@ class ReboundSteps(UnheldNodes):
         epoch): the leaves nothing holds whose every use leaves too."""
         if not self.left_behind and not self.making_room:
             return []
-        held = held_node_ids(self.env)
+        held = held_node_ids(self.every_frame())
         graph = self.doc.graph
         return [n.id for n in self.doc.leaves() if n.id not in held and n.id not in gone
                 and all(s in gone for s in graph.successors(n.id))]

@@ -13,7 +13,6 @@ later: that statement is then refused with the node limit's own words, as before
 from __future__ import annotations
 
 import ast
-from collections import ChainMap
 from typing import Any
 
 import networkx as nx
@@ -51,8 +50,7 @@ class UnheldNodes(HookedSteps):
 
     def collect_unheld(self) -> None:
         graph = self.doc.graph
-        scopes = [*getattr(self.env, "maps", [self.env]), *self.frames]
-        keep = held_node_ids(ChainMap(*scopes), every_field=True) | {
+        keep = held_node_ids(self.every_frame(), every_field=True) | {
             i for c in self.program for i in (*(c.outputs or ()), *(c.inputs or ()))}
         if self.backward is not None:
             keep |= {o[0] for o in self.backward.outputs}

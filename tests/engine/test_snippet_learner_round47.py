@@ -2,7 +2,9 @@
 reset_parameters copied from nn.Linear, with torch.nn.init._calculate_fan_in_and_fan_out; a
 module's _parameters dict; an operator's method called by name (x.__pow__(2),
 x.__rmul__(3)); a loss module called with input= and target=, and without its target
-(torch's TypeError)."""
+(torch's TypeError); torch.FloatTensor(w) of a float tensor, which is w itself with its graph
+(torch's alias), and of a double tensor, torch's TypeError; a training step inside a helper
+function, its caller's names (a number held as a node, the loss) kept as torch keeps them."""
 
 from __future__ import annotations
 
@@ -68,6 +70,43 @@ print(model.weight.grad)
     'a_loss_module_missing_its_target': """import torch
 loss = torch.nn.MSELoss()(input=torch.zeros(2, requires_grad=True))
 """,
+    'float_tensor_of_a_weight_is_the_weight': """import torch
+w = torch.ones(2,1, requires_grad=True)
+v = torch.FloatTensor(w)
+print(v.requires_grad, v.is_leaf)
+X = torch.ones(3,2)
+X.mm(v).sum().backward()
+print(w.grad)
+for i in range(2):
+    y = X.mm(torch.FloatTensor(w)).sum()
+    w.grad.zero_()
+    y.backward()
+    w.data -= 0.1 * w.grad
+print(w)
+""",
+    'a_step_inside_a_helper_function': """import torch
+torch.manual_seed(0)
+X = torch.randn(4, 3)
+y = X.sum(1, keepdim=True)
+def sgd(params, lr):
+    for param in params:
+        param.data -= lr * param.grad
+def fit(lam):
+    w = torch.randn((3, 1), requires_grad=True)
+    for epoch in range(3):
+        l = ((X.mm(torch.FloatTensor(w)) - y) ** 2).sum() + lam * (w ** 2).sum() / 2
+        if w.grad is not None:
+            w.grad.data.zero_()
+        l.backward()
+        sgd([w], 0.01)
+        print(epoch, l.item())
+    print(w)
+fit(lam=3)
+""",
+    'float_tensor_of_a_double_tensor': """import torch
+w = torch.ones(2, dtype=torch.float64, requires_grad=True)
+v = torch.FloatTensor(w)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -84,3 +123,7 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["a_loss_module_missing_its_target"]["error"] == {
         "type": "TypeError",
         "message": "MSELoss.forward() missing 1 required positional argument: 'target'"}
+    assert reference["float_tensor_of_a_weight_is_the_weight"]["grads"]["w"] == [[3.0], [3.0]]
+    assert reference["float_tensor_of_a_double_tensor"]["error"]["message"].startswith(
+        "expected TensorOptions(dtype=float")
+    assert reference["a_step_inside_a_helper_function"]["stdout"].startswith("0 11.04878")
