@@ -75,6 +75,16 @@ class GradAnswers(CaughtCalls):
             receiver = self.answer_numbers(receiver, node)
         return super().method(receiver, attr, node)
 
+    def value_call(self, fn: Any, what: str, node: ast.Call, receiver: Value | None = None,
+                   evaluated: tuple[list[Value], dict[str, Value]] | None = None) -> Value:
+        """`torch.stack([torch.autograd.grad(g, x, v)[0] for v in eye])`: the answers a torch
+        function computes with are the tensors torch returned, as a name's are."""
+        args, kwargs = evaluated if evaluated is not None else self.arguments(node)
+        args = [self.answer_numbers(a, node) if holds_answer(a) else a for a in args]
+        kwargs = {k: self.answer_numbers(v, node) if holds_answer(v) else v
+                  for k, v in kwargs.items()}
+        return super().value_call(fn, what, node, receiver, (args, kwargs))
+
     def answer_numbers(self, value: Value, where: ast.AST) -> Value:
         """What torch.autograd.grad returned, as the tensors torch gives (no graph: it was
         called without create_graph), from the run of this step (known_answers, or

@@ -4,7 +4,9 @@ module's _parameters dict; an operator's method called by name (x.__pow__(2),
 x.__rmul__(3)); a loss module called with input= and target=, and without its target
 (torch's TypeError); torch.FloatTensor(w) of a float tensor, which is w itself with its graph
 (torch's alias), and of a double tensor, torch's TypeError; a training step inside a helper
-function, its caller's names (a number held as a node, the loss) kept as torch keeps them."""
+function, its caller's names (a number held as a node, the loss) kept as torch keeps them;
+Hessian rows of autograd.grad answers stacked and joined by torch.stack and torch.cat (it
+raised an internal TypeError about the answers)."""
 
 from __future__ import annotations
 
@@ -107,6 +109,16 @@ fit(lam=3)
 w = torch.ones(2, dtype=torch.float64, requires_grad=True)
 v = torch.FloatTensor(w)
 """,
+    'hessian_rows_stacked_from_grad_answers': """import torch
+x = torch.tensor([3.0, -1.0, 0.0, 1.0], requires_grad=True)
+f = (x[0] + 10*x[1])**2 + 5*(x[2] - x[3])**2 + (x[1] + 2*x[2])**4 + 10*(x[0] - x[3])**4
+g = torch.autograd.grad(f, x, retain_graph=True, create_graph=True)
+eye = torch.eye(4)
+H = torch.stack([torch.autograd.grad(g, x, eye[:, i], retain_graph=True)[0] for i in range(4)])
+print("Hessian:", H)
+rows = torch.cat([torch.autograd.grad(g, x, eye[:, i], retain_graph=True)[0] for i in (0, 3)])
+print(rows)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -127,3 +139,5 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["float_tensor_of_a_double_tensor"]["error"]["message"].startswith(
         "expected TensorOptions(dtype=float")
     assert reference["a_step_inside_a_helper_function"]["stdout"].startswith("0 11.04878")
+    assert "[-480.,    0.,  -10.,  490.]" in reference[
+        "hessian_rows_stacked_from_grad_answers"]["stdout"]
