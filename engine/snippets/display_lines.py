@@ -46,6 +46,9 @@ class DisplayLines(GeneratorReader):
             self.expr(node)
             return
         if not isinstance(node, ast.Call):
+            if any(isinstance(n, ast.Call) for n in ast.walk(node)):
+                # `w.grad.zero_(), b.grad.zero_()`: a tuple shown, its calls made first
+                self.shown_arguments([node])
             return
         if isinstance(node.func, ast.Name) and node.func.id in _DISPLAYS and \
                 node.func.id not in self.env:

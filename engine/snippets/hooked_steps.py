@@ -13,12 +13,12 @@ from __future__ import annotations
 import ast
 
 from engine.ops import LEAF
-from engine.snippets.training import TrainingReader
+from engine.snippets.flag_grads import FlagGrads
 
 _HOOK = "grad_hook"
 
 
-class HookedSteps(TrainingReader):
+class HookedSteps(FlagGrads):
     def leaf_hooks(self) -> list[str]:
         """The grad_hook nodes over a leaf (a chain of them, each over the one before)."""
         found = []

@@ -162,13 +162,17 @@ class _Importer(GradAliases, GradFns, MemoryWrites, ModuleGradHooks, GradcheckRe
     def expression_statement(self, node: ast.expr) -> None:
         if not isinstance(node, ast.Call | ast.Yield):  # a display line, unless it computes
             # gradients (a yield gives a generator's item: generators.py)
+            asked = False
             for inner in (c for c in ast.walk(node) if self.is_gradient_call(c)):
                 if isinstance(inner, ast.Call) and \
                         self.module_path(inner.func) == "torch.autograd.grad":
                     self.expr(inner)  # a notebook's `torch.autograd.grad(y, x)[0]`: its answer
+                    asked = True
                     continue
                 raise error_at(inner, f"{short_text(inner)} inside an expression is read on a "
                                       "line of its own; write it that way")  # [y.backward()]
+            if not asked:  # `w.grad.zero_(), b.grad.zero_()`: its calls are made
+                super().expression_statement(node)
             return
         if isinstance(node, ast.Call):
             func = node.func

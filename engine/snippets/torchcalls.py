@@ -75,12 +75,16 @@ class TorchCallReader(CreationReader, ClampBounds):
                 if node.requires_grad != flag and self.doc.out_edges(node.id):
                     # the ops made before keep the flag they saw, as torch recorded them:
                     # from here on the name holds a leaf of its own with the new flag
-                    return self.relabel(value, self.fresh_leaf(value, target, flag), target)
+                    fresh = self.fresh_leaf(value, target, flag)
+                    self.leaf_replaced(node.id, fresh, target)
+                    return self.relabel(value, fresh, target)
                 if not flag and node.grad is not None:
                     # a frozen weight keeps its .grad in torch until zero_grad drops it; the
                     # document holds a .grad on a leaf that requires grad only
                     self.doc.update_node(node.id, grad=None)
                 self.doc.update_node(node.id, requires_grad=flag)
+                if flag:
+                    self.flag_turned_on(node.id)
                 self.flags_changed()
                 return value
             if node.op != CONSTANT:
@@ -88,6 +92,12 @@ class TorchCallReader(CreationReader, ClampBounds):
                 return value  # requires grad already: torch allows saying so again
         raise error_at(target, f"set requires_grad on {short_text(target)} where it is made, "
                                "before using it: torch.tensor([...], requires_grad=True)")
+
+    def leaf_replaced(self, old_id: str, fresh: Pending, where: ast.AST) -> None:
+        """flag_grads.py: the .grad torch keeps on the tensor goes with its new leaf."""
+
+    def flag_turned_on(self, node_id: str) -> None:
+        """flag_grads.py: a .grad kept while the leaf did not require grad is held again."""
 
     def carries_grad(self, value: Value) -> bool:
         """Overridden where requires_grad is followed (concrete.py)."""

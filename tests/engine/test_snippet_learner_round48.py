@@ -1,0 +1,61 @@
+"""Forms met in unseen learner code, each against plain torch in a subprocess: a notebook
+line that shows a tuple of calls (`w.grad.zero_(), b.grad.zero_()`), whose calls change the
+grads as the script's do; a leaf's .grad kept through requires_grad_(False) and
+requires_grad_(True), as torch keeps it on the same tensor, and added to by a later
+backward."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from snippet_agreement import agreement_tests
+
+SNIPPETS = {
+    'grads_zeroed_in_a_shown_tuple': """import torch
+w = torch.tensor(1.0, requires_grad=True)
+b = torch.tensor(0.0, requires_grad=True)
+loss = (w * 3 + b) ** 2
+loss.backward()
+w.grad, b.grad
+w.grad.zero_(), b.grad.zero_()
+""",
+    'grad_kept_through_requires_grad_off_and_on': """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+(x * x).sum().backward()
+x.requires_grad_(False)
+print(x.grad)
+x.requires_grad_(True)
+(3 * x).sum().backward()
+print(x.grad)
+""",
+    'tracking_stopped_three_ways_then_a_training_loop': """import torch
+torch.manual_seed(0)
+x = torch.randn(3, requires_grad=True)
+z = ((x + 2) * (x + 2) * 2).mean()
+z.backward()
+print(x.grad)
+x.requires_grad_(False)
+print(x)
+x.requires_grad_(True)
+y = x.detach()
+with torch.no_grad():
+    y = x + 2
+weights = torch.ones(4, requires_grad=True)
+for epoch in range(2):
+    model_output = (weights * 3).sum()
+    model_output.backward()
+    print(weights.grad)
+    weights.grad.zero_()
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    grads = reference["grads_zeroed_in_a_shown_tuple"]["grads"]
+    assert (grads["w"], grads["b"]) == (0.0, 0.0)  # 18 and 6 before the zero_ calls
+    assert reference["grad_kept_through_requires_grad_off_and_on"]["grads"]["x"] == [5.0, 7.0]
+    assert reference["tracking_stopped_three_ways_then_a_training_loop"]["grads"]["x"] \
+        is not None
