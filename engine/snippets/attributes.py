@@ -41,6 +41,9 @@ class AttributeReader(PlainMethods):
         # `c = out.data`: c is read as a copy of out's numbers, but in torch it shares out's
         # memory; an in-place update of it is refused (inplace.py) instead of read wrongly
         self.data_copies: dict[int, tuple[Value, str]] = {}
+        # `c.grdd = None`: a Python attribute of the snippet's own set on a tensor, which is
+        # a Python object: (the tensor's node, name) → the value, read back as Python does
+        self.own_tensor_attrs: dict[tuple[str, str], Value] = {}
 
     # ---- attributes -------------------------------------------------------------------
     def attribute(self, node: ast.Attribute) -> Value:
@@ -101,6 +104,9 @@ class AttributeReader(PlainMethods):
                      "dtype": lambda: t.dtype, "device": lambda: t.device}[attr]()
             return self.wrap(found, node)
         if not hasattr(torch.Tensor, attr):  # y.creator of old tutorials: Python's own error
+            own = self.own_tensor_attrs.get((self.node_of(value, node), attr))
+            if own is not None:
+                return own
             raise raised_at(node, AttributeError(f"'Tensor' object has no attribute '{attr}'"))
         if callable(getattr(torch.Tensor, attr)):  # y = (x > 0).float: the method itself
             raise error_at(node, f"{short_text(node)} without () is the method itself, not a "

@@ -199,6 +199,10 @@ class StatementRunner(AugAssignReader):
                                    "Gradflow reads")
         elif isinstance(target, ast.Subscript):
             self.item_assign(target, value, stmt)
+        elif isinstance(target, ast.Attribute) and not hasattr(torch.Tensor, target.attr) and \
+                isinstance(owner := self.expr(target.value), Pending | Ref):
+            # `c.grdd = None` (a typo of c.grad): Python sets an attribute of its own there
+            self.own_tensor_attrs[(self.node_of(owner, target), target.attr)] = value
         elif not (isinstance(target, ast.Attribute) and self.parameter_assign(target, value)):
             raise error_at(target, f"assigning to {short_text(target)} is not supported; assign "
                                    "to a plain name")

@@ -2,7 +2,8 @@
 line that shows a tuple of calls (`w.grad.zero_(), b.grad.zero_()`), whose calls change the
 grads as the script's do; a leaf's .grad kept through requires_grad_(False) and
 requires_grad_(True), as torch keeps it on the same tensor, and added to by a later
-backward."""
+backward; an attribute of the script's own set on a tensor (`c.grdd = None`, a typo of
+.grad that Python accepts), read back as Python reads it."""
 
 from __future__ import annotations
 
@@ -47,6 +48,13 @@ for epoch in range(2):
     print(weights.grad)
     weights.grad.zero_()
 """,
+    'an_own_attribute_set_on_a_tensor': """import torch
+c = torch.tensor([1.0, 2.0], requires_grad=True)
+c.grdd = None
+c.note = 3
+(c * c).sum().backward()
+print(c.note, c.grdd, c.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -59,3 +67,5 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["grad_kept_through_requires_grad_off_and_on"]["grads"]["x"] == [5.0, 7.0]
     assert reference["tracking_stopped_three_ways_then_a_training_loop"]["grads"]["x"] \
         is not None
+    assert reference["an_own_attribute_set_on_a_tensor"]["stdout"] == \
+        "3 None tensor([2., 4.])\n"
