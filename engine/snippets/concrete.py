@@ -229,6 +229,8 @@ def _plain(obj: Any, items: bool = False) -> Any:
     if isinstance(obj, list | tuple):
         return [_item(o) if items and isinstance(o, torch.Tensor) else _plain(o, items)
                 for o in obj]
+    if type(obj).__module__ == "numpy" and getattr(obj, "ndim", None) == 0:
+        return obj.item()  # a numpy scalar (np.int64(3)): its number, as torch takes it
     return obj
 
 

@@ -41,6 +41,19 @@ class DetachedWrites(StorageReplay):
         self.changed_through[source] = node.name  # a later use would see other numbers
         return True
 
+    def sole_view(self, node_id: str) -> bool:
+        """`jac = x.new_zeros(n * m).reshape(n, m); jac[i] = row`: a view of a tensor
+        without gradient that nothing else uses; what it changes is then seen through it
+        alone (a later use of the tensor viewed is refused, as after a detach)."""
+        node = self.doc.node(node_id)
+        if node.op not in ("reshape", "transpose") or self.node_needs_grad(node_id):
+            return False
+        source = self.doc.in_edges(node_id)["input"].source
+        if len(self.doc.out_edges(source)) != 1 or self.doc.node(source).is_output:
+            return False
+        self.changed_through[source] = node.name
+        return True
+
     def detached_in_place(self, stmt: ast.AST, op: ast.operator, current: Value,
                           right: Value) -> bool:
         """`d = c.detach(); d += 1` changes c's numbers too (they share memory). While c is

@@ -74,7 +74,7 @@ class InPlaceReader(DetachedWrites):
         if self.grad_enabled and _views_a_grad_leaf(self.doc, node.id):
             raise raised_at(stmt, view_of_leaf_in_place_error())
         if node.op in VIEW_OPS and node.id not in self.fresh_tensors \
-                and not self.sole_detach(node.id):
+                and not self.sole_detach(node.id) and not self.sole_view(node.id):
             raise error_at(stmt, f"this in-place update changes a view ({node.op} of another "
                                  "tensor) and so the tensor it views; Gradflow reads in-place "
                                  "updates of a tensor of its own, and of x.detach() while x "

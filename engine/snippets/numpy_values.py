@@ -60,6 +60,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "flatnonzero": np.flatnonzero, "argwhere": np.argwhere, "trapezoid": np.trapezoid,
     # shapes and products
     "dot": np.dot, "matmul": np.matmul, "outer": np.outer, "inner": np.inner,
+    "einsum": np.einsum, "tensordot": np.tensordot,
     "transpose": np.transpose, "reshape": np.reshape, "squeeze": np.squeeze,
     "expand_dims": np.expand_dims, "ravel": np.ravel, "concatenate": np.concatenate,
     "stack": np.stack, "vstack": np.vstack, "hstack": np.hstack, "append": np.append,

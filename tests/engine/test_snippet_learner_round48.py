@@ -3,7 +3,9 @@ line that shows a tuple of calls (`w.grad.zero_(), b.grad.zero_()`), whose calls
 grads as the script's do; a leaf's .grad kept through requires_grad_(False) and
 requires_grad_(True), as torch keeps it on the same tensor, and added to by a later
 backward; an attribute of the script's own set on a tensor (`c.grdd = None`, a typo of
-.grad that Python accepts), read back as Python reads it."""
+.grad that Python accepts), read back as Python reads it; a Jacobian written row by row into
+a reshaped new_zeros (a view that nothing else uses), permuted by numpy integers and
+checked with np.einsum and np.tensordot."""
 
 from __future__ import annotations
 
@@ -55,6 +57,22 @@ c.note = 3
 (c * c).sum().backward()
 print(c.note, c.grdd, c.grad)
 """,
+    'jacobian_rows_written_into_a_reshaped_buffer': """import numpy as np
+import torch
+torch.manual_seed(0)
+x = torch.randn(2, 3, requires_grad=True)
+out = (x ** 2).sum(dim=1) * torch.tensor([1.0, 2.0])
+jac = out.new_zeros(out.size() + x.size()).reshape(-1, *x.size())
+for i, o in enumerate(out.view(-1)):
+    col = torch.autograd.grad(o, x, retain_graph=True, allow_unused=True)[0]
+    jac[i] = col
+axes = np.array(range(jac.dim()))
+order = np.concatenate([np.roll(axes[:2], 1), axes[2:]])
+jac = jac.permute(tuple(order))
+print(jac.shape, jac[0, 1])
+rows = np.einsum('ijk->jik', jac.numpy())
+print(rows.shape, np.tensordot(rows, np.ones(3), axes=1).sum())
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -69,3 +87,5 @@ def test_the_reference_really_computes_what_is_compared(
         is not None
     assert reference["an_own_attribute_set_on_a_tensor"]["stdout"] == \
         "3 None tensor([2., 4.])\n"
+    assert reference["jacobian_rows_written_into_a_reshaped_buffer"]["stdout"].startswith(
+        "torch.Size([2, 2, 3])")
