@@ -24,7 +24,7 @@ import torch
 from engine.snippets.data_sets import DataSet, DataSets, Loader, Stream, SubsetData, TensorData
 from engine.snippets.own_datasets import OwnData
 from engine.snippets.safety import error_at, raised_at, short_text
-from engine.snippets.values import Number, Py, Ref, Value
+from engine.snippets.values import Generated, Number, Py, Ref, Value
 
 
 class DataLoaders(DataSets):
@@ -186,6 +186,8 @@ class DataLoaders(DataSets):
                 if len(node.args) == 2:
                     return self.expr(node.args[1])
                 raise raised_at(node, StopIteration()) from None
+        if isinstance(value, Py) and isinstance(value.value, Generated):
+            value.value = Stream(None, list(value.value))  # next(model.parameters())
         if not (isinstance(value, Py) and isinstance(value.value, Stream)):
             raise raised_at(node, TypeError(f"'{_type_name(value)}' object is not an iterator"))
         stream = value.value

@@ -133,6 +133,8 @@ OUTSIDE_LIBRARIES = {
               "Gradflow reads; remove it",
     "pickle": "saving and loading objects in files (pickle) is outside the computation "
               "Gradflow reads; remove it",
+    "urllib": "the network (urllib) is outside the computation Gradflow reads; make the "
+              "tensors with torch.tensor(...) (an editor's stray import of it is harmless)",
     "collections.defaultdict": "a defaultdict is not read; write a plain dict and give a key "
                                "its first value before adding to it (d[k] = [] before "
                                "d[k].append(v))",

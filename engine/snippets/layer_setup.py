@@ -18,7 +18,7 @@ import torch
 from engine.snippets.layers import LayerModules
 from engine.snippets.module_kinds import CONTAINERS, child_names
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Generated, Module, Number, Pending, Py, Ref, Value
 
 # nn.init's functions read, and those that draw random numbers (they take generator=)
 INITS = ("zeros_", "ones_", "constant_", "normal_", "uniform_", "xavier_uniform_",
@@ -137,7 +137,7 @@ class LayerSetup(LayerModules):
             return self.grown(module, attr, node)
         if attr in ("modules", "children") and not node.args and not node.keywords:
             found = _walked(module) if attr == "modules" else module.children
-            return Py([Py(m) for m in found])  # for m in self.modules(): isinstance(m, ...)
+            return Py(Generated(Py(m) for m in found))  # for m in self.modules(): ...; next()
         if attr == "apply":
             self.applied(module, self.applied_function(node), node)
             return Py(module)

@@ -20,7 +20,7 @@ from engine.snippets.module_kinds import (
 )
 from engine.snippets.param_containers import PARAM_CONTAINERS
 from engine.snippets.safety import error_at, raised_at
-from engine.snippets.values import Module, Pending, Py, Ref, Value
+from engine.snippets.values import Generated, Module, Pending, Py, Ref, Value
 
 # model.half(), model.double()...: what each converts the parameters to
 MODULE_CASTS = {"float": torch.float32, "double": torch.float64, "half": torch.float16,
@@ -60,10 +60,11 @@ class ModuleMethods(ModuleHooks):
         if module.kind in PARAM_CONTAINERS and attr in ("keys", "values", "items") and \
                 not node.args and not node.keywords:
             return param_containers.listed(module, attr, node)
-        if attr == "parameters":
-            return Py(list(parameters_of(module)))
+        if attr == "parameters":  # torch's generator: next(model.parameters()) reads
+            return Py(Generated(parameters_of(module)))
         if attr == "named_parameters":  # for name, p in model.named_parameters(): ...
-            return Py([Py((Py(name), param)) for name, param in named_parameters_of(module)])
+            return Py(Generated(Py((Py(name), param))
+                                for name, param in named_parameters_of(module)))
         if attr == "state_dict" and not node.args and not node.keywords:
             return Py(self.state_dict(module, node))
         if attr == "load_state_dict":

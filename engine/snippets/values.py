@@ -48,6 +48,11 @@ class Py:
     value: Any
 
 
+class Generated(list):  # type: ignore[type-arg]
+    """The items of what a torch method gives as a generator (`model.parameters()`), held as
+    a list; next() reads it as the iterator it is (data_loaders.py)."""
+
+
 class Picks(NamedTuple):
     """What torch.sort, topk, median(dim) and max(dim) return (torch.return_types): a pair
     that unpacks, indexes and has .values and .indices."""

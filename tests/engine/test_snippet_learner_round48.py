@@ -5,7 +5,9 @@ requires_grad_(True), as torch keeps it on the same tensor, and added to by a la
 backward; an attribute of the script's own set on a tensor (`c.grdd = None`, a typo of
 .grad that Python accepts), read back as Python reads it; a Jacobian written row by row into
 a reshaped new_zeros (a view that nothing else uses), permuted by numpy integers and
-checked with np.einsum and np.tensordot."""
+checked with np.einsum and np.tensordot; next() of model.parameters(), named_parameters()
+and children(), which are generators in torch (it was Python's TypeError for a list), and a
+stray editor import from urllib."""
 
 from __future__ import annotations
 
@@ -73,6 +75,21 @@ print(jac.shape, jac[0, 1])
 rows = np.einsum('ijk->jik', jac.numpy())
 print(rows.shape, np.tensordot(rows, np.ones(3), axes=1).sum())
 """,
+    'next_of_a_models_parameters': """import torch
+from urllib.robotparser import RequestRate
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))
+first = next(model.parameters())
+params = model.parameters()
+w0 = next(params)
+b0 = next(params)
+print(first.shape, w0.shape, b0.shape, len(list(params)))
+name, p = next(model.named_parameters())
+print(name, type(next(model.children())).__name__)
+loss = model(torch.ones(1, 3)).sum()
+loss.backward()
+print(first.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -89,3 +106,5 @@ def test_the_reference_really_computes_what_is_compared(
         "3 None tensor([2., 4.])\n"
     assert reference["jacobian_rows_written_into_a_reshaped_buffer"]["stdout"].startswith(
         "torch.Size([2, 2, 3])")
+    assert reference["next_of_a_models_parameters"]["stdout"].startswith(
+        "torch.Size([2, 3]) torch.Size([2, 3]) torch.Size([2]) 2\n0.weight Linear")
