@@ -89,6 +89,10 @@ RANDOM: dict[str, Callable[..., Any]] = {
     "shuffle": np.random.RandomState.shuffle, "random": np.random.RandomState.random_sample,
     "random_sample": np.random.RandomState.random_sample,
     "standard_normal": np.random.RandomState.standard_normal,
+    "multivariate_normal": np.random.RandomState.multivariate_normal,
+    "binomial": np.random.RandomState.binomial, "poisson": np.random.RandomState.poisson,
+    "exponential": np.random.RandomState.exponential,
+    "beta": np.random.RandomState.beta, "gamma": np.random.RandomState.gamma,
 }
 # rng = np.random.default_rng(0): the methods of numpy's Generator a script draws with
 GENERATOR_METHODS: dict[str, Callable[..., Any]] = {
@@ -96,6 +100,9 @@ GENERATOR_METHODS: dict[str, Callable[..., Any]] = {
     "random": np.random.Generator.random, "integers": np.random.Generator.integers,
     "choice": np.random.Generator.choice, "permutation": np.random.Generator.permutation,
     "standard_normal": np.random.Generator.standard_normal,
+    "multivariate_normal": np.random.Generator.multivariate_normal,
+    "binomial": np.random.Generator.binomial, "poisson": np.random.Generator.poisson,
+    "exponential": np.random.Generator.exponential,
 }
 CONSTANTS: dict[str, Any] = {"pi": np.pi, "e": np.e, "inf": np.inf, "nan": np.nan,
                              "newaxis": np.newaxis}

@@ -7,7 +7,8 @@ backward; an attribute of the script's own set on a tensor (`c.grdd = None`, a t
 a reshaped new_zeros (a view that nothing else uses), permuted by numpy integers and
 checked with np.einsum and np.tensordot; next() of model.parameters(), named_parameters()
 and children(), which are generators in torch (it was Python's TypeError for a list), and a
-stray editor import from urllib."""
+stray editor import from urllib; data drawn with np.random.multivariate_normal, binomial and
+poisson (the module's and a default_rng's), in numpy's order."""
 
 from __future__ import annotations
 
@@ -90,6 +91,19 @@ loss = model(torch.ones(1, 3)).sum()
 loss.backward()
 print(first.grad)
 """,
+    'data_drawn_from_numpys_distributions': """import numpy as np
+import torch
+np.random.seed(0)
+a = np.random.multivariate_normal(np.array([1.0, 1.0]), np.eye(2), 5)
+b = np.random.binomial(1, 0.5, size=5)
+rng = np.random.default_rng(1)
+c = rng.multivariate_normal([0.0, 0.0], [[1.0, 0.2], [0.2, 1.0]], 5)
+x = torch.tensor(np.concatenate([a, c]), dtype=torch.float32, requires_grad=True)
+y = torch.tensor(np.concatenate([b, rng.poisson(2.0, 5)]), dtype=torch.float32)
+loss = ((x.sum(1) - y) ** 2).mean()
+loss.backward()
+print(loss.item(), x.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -108,3 +122,4 @@ def test_the_reference_really_computes_what_is_compared(
         "torch.Size([2, 2, 3])")
     assert reference["next_of_a_models_parameters"]["stdout"].startswith(
         "torch.Size([2, 3]) torch.Size([2, 3]) torch.Size([2]) 2\n0.weight Linear")
+    assert len(reference["data_drawn_from_numpys_distributions"]["grads"]["x"]) == 10
