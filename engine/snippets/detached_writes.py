@@ -43,16 +43,16 @@ class DetachedWrites(StorageReplay):
 
     def sole_view(self, node_id: str) -> bool:
         """`jac = x.new_zeros(n * m).reshape(n, m); jac[i] = row`: a view of a tensor
-        without gradient that nothing else uses; what it changes is then seen through it
-        alone (a later use of the tensor viewed is refused, as after a detach)."""
+        without gradient that nothing else uses and no name holds; what it changes is then
+        seen through it alone."""
         node = self.doc.node(node_id)
         if node.op not in ("reshape", "transpose") or self.node_needs_grad(node_id):
             return False
+        from engine.snippets.held import held_node_ids  # it knows optimizers: read later
+
         source = self.doc.in_edges(node_id)["input"].source
-        if len(self.doc.out_edges(source)) != 1 or self.doc.node(source).is_output:
-            return False
-        self.changed_through[source] = node.name
-        return True
+        return len(self.doc.out_edges(source)) == 1 and not self.doc.node(source).is_output \
+            and source not in held_node_ids(self.every_frame())
 
     def detached_in_place(self, stmt: ast.AST, op: ast.operator, current: Value,
                           right: Value) -> bool:
