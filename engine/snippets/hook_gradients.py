@@ -13,6 +13,7 @@ import torch
 
 from engine.grad_expression import GRADIENT, evaluate
 from engine.snippets.training import TrainingReader
+from engine.snippets.values import Ref
 
 if TYPE_CHECKING:
     from engine.snippets.hook_lists import Sink
@@ -32,9 +33,7 @@ class HookGradients(TrainingReader):
 
     def hooked_tensor(self, node_id: str) -> str:
         """The tensor's own node under the grad_hook nodes a name may stand for."""
-        while self.doc.node(node_id).op == "grad_hook":
-            node_id = self.doc.in_edges(node_id)["input"].source
-        return node_id
+        return self.under_hooks(Ref(node_id)).node_id
 
     def hooks_on(self, tensor: str) -> list[str]:
         """The grad_hook nodes of a tensor in the order torch runs them (registration

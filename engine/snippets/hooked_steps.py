@@ -14,6 +14,7 @@ import ast
 
 from engine.ops import LEAF
 from engine.snippets.flag_grads import FlagGrads
+from engine.snippets.values import Ref
 
 _HOOK = "grad_hook"
 
@@ -21,16 +22,8 @@ _HOOK = "grad_hook"
 class HookedSteps(FlagGrads):
     def leaf_hooks(self) -> list[str]:
         """The grad_hook nodes over a leaf (a chain of them, each over the one before)."""
-        found = []
-        for node in self.doc.nodes():
-            if node.op != _HOOK:
-                continue
-            below = node.id
-            while self.doc.node(below).op == _HOOK:
-                below = self.doc.in_edges(below)["input"].source
-            if self.doc.node(below).op == LEAF:
-                found.append(node.id)
-        return found
+        return [node.id for node in self.doc.nodes() if node.op == _HOOK and self.doc.node(
+            self.under_hooks(Ref(node.id)).node_id).op == LEAF]
 
     def finished_nodes(self, updated: set[str]) -> list[str]:
         kept = set(self.leaf_hooks())  # a leaf's hooks live on with it

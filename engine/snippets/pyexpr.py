@@ -19,7 +19,13 @@ from engine.limits import VALUE_ELEMENTS
 from engine.snippets.attributes import AfterBackward, AttributeReader
 from engine.snippets.grad_fn_values import GradFn
 from engine.snippets.plain_methods import NOT_CALLABLE
-from engine.snippets.safety import error_at, raised_at, refuse_outside, short_text
+from engine.snippets.safety import (
+    OPERATOR_METHODS,
+    error_at,
+    raised_at,
+    refuse_outside,
+    short_text,
+)
 from engine.snippets.tables import METHODS
 from engine.snippets.values import (
     Function,
@@ -305,13 +311,6 @@ def _written_out(a: Any, b: Any) -> int:
 
 
 __all__ = ["AfterBackward", "PythonReader"]  # AfterBackward: where the readers import it
-
-
-# `x.__pow__(2)`, `x.__radd__(1)`: the operator's method called by name (reflected or not)
-OPERATOR_METHODS: dict[str, tuple[ast.operator, bool]] = {
-    f"__{r}{name}__": (op, r == "r") for name, op in (
-        ("add", ast.Add()), ("sub", ast.Sub()), ("mul", ast.Mult()), ("truediv", ast.Div()),
-        ("pow", ast.Pow()), ("matmul", ast.MatMult())) for r in ("", "r")}
 
 
 def _size_call(node: ast.Call) -> bool:

@@ -248,10 +248,14 @@ def scan(tree: ast.Module) -> set[str]:
 
 # private attributes of torch's own objects, refused even where the snippet sets one
 # private names of torch that learners copy from its own code and that are read
+# `x.__pow__(2)`, `x.__radd__(1)`: the operator's method called by name (reflected or not),
+# read as the operator (pyexpr.py)
+OPERATOR_METHODS: dict[str, tuple[ast.operator, bool]] = {
+    f"__{r}{name}__": (op, r == "r") for name, op in (
+        ("add", ast.Add()), ("sub", ast.Sub()), ("mul", ast.Mult()), ("truediv", ast.Div()),
+        ("pow", ast.Pow()), ("matmul", ast.MatMult())) for r in ("", "r")}
 _PRIVATE_BUT_READ = frozenset({"_calculate_fan_in_and_fan_out", "_parameters",
-                               *(f"__{r}{name}__" for name in ("add", "sub", "mul", "truediv",
-                                                               "pow", "matmul")
-                                 for r in ("", "r"))})
+                               *OPERATOR_METHODS})
 _TORCH_PRIVATE = frozenset({"_modules", "_parameters", "_buffers", "_version", "_grad_fn",
                             "_grad", "_base", "_cdata", "_backward_hooks", "_forward_hooks"})
 
