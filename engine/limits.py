@@ -45,6 +45,8 @@ JACOBIAN_ENTRIES = Limit("Jacobian entries shown in the lens", 64 * 64)
 CALLS = Limit("calls in a document's program", 100)
 # torch computes a jacobian (or hessian) row by row: one backward pass per row
 ANSWER_ENTRIES = Limit("entries a jacobian or hessian call returns", 1_000_000)
+# jacobian(..., create_graph=True): a gradient node per row, each a backward kept as a graph
+GRAPHED_ROWS = Limit("rows of a jacobian kept as a graph", 256)
 IMAGE_SIDE = Limit("pixels on one side of an exported image", 16_000)
 
 ALL: tuple[Limit, ...] = tuple(v for v in globals().values() if isinstance(v, Limit))

@@ -46,11 +46,21 @@ class PureForward:
         Told once: the function is called again and again on one document (J row by row)."""
         return any(node.op == GRAD_OP for node in self.doc.nodes())
 
+    @cached_property
+    def needed(self) -> set[str]:
+        """The outputs and what they are computed from: nothing else runs (a gradient node
+        elsewhere may differentiate by a tensor this function takes as a fresh input, and
+        torch would then find it unused)."""
+        wanted = set(self.output_ids)
+        for output in self.output_ids:
+            wanted |= nx.ancestors(self.doc.graph, output)
+        return wanted
+
     def __call__(self, *leaves: torch.Tensor) -> tuple[torch.Tensor, ...]:
         tensors: dict[str, torch.Tensor] = dict(zip(self.leaf_ids, leaves, strict=True))
-        graded = self.graded
+        graded, needed = self.graded, self.needed
         for node in self.doc.topological_nodes():
-            if node.id in tensors:
+            if node.id in tensors or node.id not in needed:
                 continue
             if node.op in (LEAF, CONSTANT):
                 assert node.value is not None

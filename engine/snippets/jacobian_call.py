@@ -22,7 +22,7 @@ import torch
 from engine import calls
 from engine.autograd_functional import too_large
 from engine.limits import CALL_DEPTH
-from engine.snippets.gradcall import GradCallReader
+from engine.snippets.graphed_jacobians import GraphedJacobians
 from engine.snippets.program import JACOBIAN_ANSWER, GradAnswer
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
@@ -37,7 +37,7 @@ _SIGNATURES = {**{name: ("func", "inputs", "v", "create_graph", "strict")
                            "outer_jacobian_strategy")}
 
 
-class JacobianReader(GradCallReader):
+class JacobianReader(GraphedJacobians):
     def expression_statement(self, node: ast.expr) -> None:
         self.jacobians_shown(node)
         super().expression_statement(node)
@@ -70,7 +70,7 @@ class JacobianReader(GradCallReader):
             except TypeError as exc:
                 raise raised_at(node, exc) from None
             raise error_at(node, f"{function} needs f and its inputs")
-        self._options(args)
+        keep_graph = self._options(args, function)
         fn = self.expr(args["func"])
         if not (isinstance(fn, Py) and isinstance(fn.value, Function | Module)):
             raise error_at(args["func"], f"{function}'s f must be a def, a lambda or an nn "
@@ -88,7 +88,7 @@ class JacobianReader(GradCallReader):
             raise error_at(args["inputs"], "the same tensor is given twice as an input; give "
                                            "each input once (or a copy: x.clone())")
         before = set(self.doc.graph.nodes)
-        copies, returned = self._inline(fn.value, inputs, node)
+        copies, returned = self._inline(fn.value, inputs, node, keep_graph)
         outs = _tuple_items(returned)
         tuple_outputs = outs is not None
         if outs is None:
@@ -99,7 +99,7 @@ class JacobianReader(GradCallReader):
         outputs = [self.node_of(v, node) for v in outs]
         if len(set(outputs)) != len(outputs):
             raise error_at(node, "f returns the same tensor twice; return each output once")
-        inputs, outputs = self._settle(inputs, copies, outputs, before)
+        inputs, outputs = self._settle(inputs, copies, outputs, before, keep_graph)
         sizes = [sum(m.numel() for m in (self.meta.get(i) for i in ids)
                      if isinstance(m, torch.Tensor)) for ids in (outputs, inputs)]
         why = too_large(function, *sizes)
@@ -115,6 +115,8 @@ class JacobianReader(GradCallReader):
                              tuple_inputs, tuple_outputs)
         self.add_call(calls.jacobian(outputs, inputs, tuple_inputs=tuple_inputs,
                                      tuple_outputs=tuple_outputs), node)
+        if keep_graph:
+            return self.graphed_jacobian(outputs, inputs, tuple_inputs, tuple_outputs, node)
         # nested as torch nests its answer, so `jx, jy = jacobian(f, (x, y))` unpacks
         return jacobian_answer(len(self.program), JACOBIAN_ANSWER, outputs, inputs,
                                tuple_inputs, tuple_outputs)
@@ -139,10 +141,15 @@ class JacobianReader(GradCallReader):
                                   f"{what} are (a tuple when they are a tuple)")
         return [self.concrete(v, given).detach().tolist() for v in items]
 
-    def _options(self, args: dict[str, ast.expr]) -> None:
-        """create_graph and strict change what torch returns or raises: refused. vectorize
-        and the default strategy change only how torch computes the same J."""
+    def _options(self, args: dict[str, ast.expr], function: str) -> bool:
+        """Whether J keeps a graph (jacobian's create_graph=True, graphed_jacobians.py).
+        create_graph of the other functions and strict change what torch returns or raises:
+        refused. vectorize and the default strategy change only how torch computes J."""
+        keep_graph = function == "jacobian" and "create_graph" in args and \
+            self.literal(args["create_graph"]) not in (False, None)
         for flag in ("create_graph", "strict"):
+            if keep_graph and flag == "create_graph":
+                continue
             if flag in args and self.literal(args[flag]) not in (False, None):
                 raise error_at(args[flag], f"{flag}=True is not supported; Gradflow shows J "
                                            "of first-order gradients (remove it)")
@@ -152,17 +159,20 @@ class JacobianReader(GradCallReader):
             if strategy in args and self.literal(args[strategy]) != "reverse-mode":
                 raise error_at(args[strategy], f"only {strategy}='reverse-mode' (the default) "
                                                "is read; remove it")
+        return keep_graph
 
-    def _inline(self, fn: Function | Module, inputs: list[str], node: ast.Call
-                ) -> tuple[list[str], Value]:
-        """f read on copies of the inputs (`x.detach()`, as torch's jacobian makes them),
-        counted as requiring grad, with grad mode on (torch's jacobian enables it)."""
+    def _inline(self, fn: Function | Module, inputs: list[str], node: ast.Call,
+                keep_graph: bool = False) -> tuple[list[str], Value]:
+        """f read on copies of the inputs (`x.detach()`, as torch's jacobian makes them,
+        or the copy J's graph starts from: graph_copy), counted as requiring grad, with grad
+        mode on (torch's jacobian enables it)."""
         if isinstance(fn, Function) and CALL_DEPTH.exceeded(self.depth + 1):
             raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
         saved, saved_grad = set(self.differentiated), self.grad_enabled
         self.grad_enabled = True
         try:
-            copies = [self.node_of(self.op_node("detach", [Ref(i)], {}, node), node)
+            copies = [self.graph_copy(i, node) if keep_graph else
+                      self.node_of(self.op_node("detach", [Ref(i)], {}, node), node)
                       for i in inputs]
             self.differentiated |= set(copies)
             self.flags_changed()
@@ -175,7 +185,7 @@ class JacobianReader(GradCallReader):
             self.flags_changed()
 
     def _settle(self, inputs: list[str], copies: list[str], outputs: list[str],
-                before: set[str]) -> tuple[list[str], list[str]]:
+                before: set[str], keep_graph: bool = False) -> tuple[list[str], list[str]]:
         """Each copy goes away again, f reading the input itself, unless f also reads the
         input some other way (a global `x` next to the parameter, or a global `h` computed
         from x): torch treats those as constants and differentiates the copy only, so the
@@ -183,6 +193,9 @@ class JacobianReader(GradCallReader):
         settled = []
         graph = self.doc.graph
         for original, copy in zip(inputs, copies, strict=True):
+            if keep_graph:  # J's graph starts at it (graph_copy); a jacobian of f may use it
+                settled.append(copy)
+                continue
             reach = ({original} | nx.descendants(graph, original)) & before
             others = [src for src, dst in graph.edges()
                       if src in reach and dst not in before and dst != copy]

@@ -118,6 +118,14 @@ def close(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _last_step(ours: dict[str, Any], mine: list[Any], theirs: list[Any]) -> list[Any]:
+    """torch's answers the document shows: of a training loop shown as its last step, the
+    last ones (the earlier steps' calls ran while the snippet was read)."""
+    if ours.get("last_step_only") and len(mine) < len(theirs):
+        return theirs[len(theirs) - len(mine):]
+    return theirs
+
+
 def agrees(ours: dict[str, Any], theirs: dict[str, Any]) -> str | None:
     """None when the engine agrees with plain torch, else what differs."""
     if "refused" in ours:
@@ -134,15 +142,17 @@ def agrees(ours: dict[str, Any], theirs: dict[str, Any]) -> str | None:
         return f"torch has a leaf with .grad {unmatched} that no leaf of the app has"
     mine = [c["jacobian"] for c in ours["calls"]
             if c["kind"] == "jacobian" and c["ran"] and c["error"] is None]
-    if len(mine) != len(theirs["jacobians"]):
-        return f"{len(mine)} jacobian answers != torch's {len(theirs['jacobians'])}"
-    for number, (j, want) in enumerate(zip(mine, theirs["jacobians"], strict=True), 1):
+    jacobians = _last_step(ours, mine, theirs["jacobians"])
+    if len(mine) != len(jacobians):
+        return f"{len(mine)} jacobian answers != torch's {len(jacobians)}"
+    for number, (j, want) in enumerate(zip(mine, jacobians, strict=True), 1):
         if not close(j, want):
             return f"jacobian {number}: {j} != torch's {want}"
     functionals = [(c["function"], c["answer"]) for c in ours["calls"]
                    if c["kind"] == "functional" and c["ran"] and c["error"] is None]
     theirs_functional = [(f["function"], f["answer"]) for f in theirs.get("functionals", [])]
     functionals = _per_sample_joined(functionals, theirs_functional)
+    theirs_functional = _last_step(ours, functionals, theirs_functional)
     if len(functionals) != len(theirs_functional):
         return (f"{len(functionals)} torch.autograd.functional answers != torch's "
                 f"{len(theirs_functional)}")
@@ -153,8 +163,8 @@ def agrees(ours: dict[str, Any], theirs: dict[str, Any]) -> str | None:
     wanted = theirs.get("grad_answers")  # None with allow_unused: test_snippet_inplace's
     answers = [list(c["results"].values()) for c in ours["calls"]
                if c["kind"] == "grad" and c["ran"] and c["error"] is None]
-    if wanted is not None and ours.get("last_step_only") and len(answers) < len(wanted):
-        wanted = wanted[len(wanted) - len(answers):]  # the last step's answers
+    if wanted is not None:
+        wanted = _last_step(ours, answers, wanted)
     if wanted is not None and len(answers) != len(wanted):
         return f"{len(answers)} autograd.grad answers != torch's {len(wanted)}"
     for number, (mine, want) in enumerate(zip(answers, wanted or [], strict=False), 1):

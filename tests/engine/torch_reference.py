@@ -63,8 +63,13 @@ def run_one(code: str) -> dict[str, Any]:
     original, original_grad = torch.autograd.functional.jacobian, torch.autograd.grad
     inside: list[bool] = []  # torch's jacobian calls autograd.grad itself: not the snippet's
 
+    def snippets_own() -> bool:
+        """Called from the snippet's code (a jacobian inside f of another jacobian), not
+        from torch's (torch's hessian calls jacobian itself)."""
+        return not inside or sys._getframe(2).f_globals is namespace
+
     def recorded(*args: Any, **kwargs: Any) -> Any:  # torch's own, its answers noted
-        outer = not inside  # torch's hessian calls jacobian itself: not the snippet's
+        outer = snippets_own()
         inside.append(True)
         try:
             answer = original(*args, **kwargs)
@@ -79,7 +84,7 @@ def run_one(code: str) -> dict[str, Any]:
 
     def recording(name: str) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
-            outer = not inside
+            outer = snippets_own()
             inside.append(True)
             try:
                 answer = originals[name](*args, **kwargs)
