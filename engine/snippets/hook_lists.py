@@ -147,6 +147,8 @@ class HookLists(HookGradients):
             super().make_room(where)
 
     def add_call(self, call: Call, where: ast.AST) -> None:
+        if call.kind in (calls.BACKWARD, calls.GRAD):
+            self.late_hooks_read()
         before = len(self.program)
         super().add_call(call, where)
         if len(self.program) == before:  # merged into the call before it (zero_grad)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import ast
 from collections import ChainMap
+from dataclasses import replace
 from typing import Any
 
 import torch
 
 from engine.grad_expression import GRADIENT, HOOK_NAMES, evaluate
 from engine.snippets.gradient_reading import GradientReader, checked, literal
-from engine.snippets.safety import error_at, raised_at, short_text
+from engine.snippets.in_place_hooks import out_of_place, shared_gradient
+from engine.snippets.safety import TorchRaised, error_at, raised_at, short_text
 from engine.snippets.tensorcalls import TensorCalls
 from engine.snippets.values import Function, HookHandle, Number, Py, Ref, Value
 
@@ -32,6 +34,44 @@ class HookCalls(TensorCalls):
         # the hooks over a leaf that lived through a training step (hooked_steps.py): they
         # ran in the steps before, so a remove() is never "before any call"
         self.stepped_hooks: set[str] = set()
+        # hooks that change their gradient in place, read as the gradient they leave: the
+        # hook node → (that change, the registration), checked once the graph is whole
+        self.in_place_hooks: dict[str, tuple[str, ast.Call]] = {}
+        self.hook_in_place: str | None = None  # the hook being read changes it in place
+        # hooks reading a name not bound yet when registered: node → (hook, tensor, where)
+        self.late_hooks: dict[str, tuple[Function, Value, ast.Call]] = {}
+
+    def late_hooks_read(self) -> None:
+        """Before a backward or grad call: the hooks that read a name bound after they were
+        registered (`grad.mul_(mask)` with mask made later), read now, as Python looks the
+        name up when the hook runs; a name still unbound is Python's NameError there."""
+        for hook_id, (fn, receiver, node) in list(self.late_hooks.items()):
+            del self.late_hooks[hook_id]
+            if hook_id not in self.doc.graph:
+                continue
+            self.hook_in_place = None
+            scale = self.hook_scale(fn, node)
+            if self.hook_in_place is not None:
+                self.in_place_hooks[hook_id] = (self.hook_in_place, node)
+            params = {k: v for k, v in self.doc.node(hook_id).params.items()
+                      if k not in ("scale", "gradient")}
+            if scale is None or isinstance(scale, float):
+                params["scale"] = 1.0 if scale is None else scale
+            else:
+                params["gradient"] = self.probed(scale, fn, receiver, node)
+            self.doc.update_node(hook_id, params=params)
+
+    def in_place_hooks_checked(self) -> None:
+        """Each in-place hook's gradient is a tensor of its own (in_place_hooks.py)."""
+        for hook_id, (changed, node) in self.in_place_hooks.items():
+            if hook_id not in self.doc.graph:
+                continue
+            why = shared_gradient(self.doc, hook_id)
+            if why is not None:
+                raise error_at(node, f"the hook changes the gradient it is given in place "
+                                     f"({changed}), and {why}: that is outside the computation "
+                                     "Gradflow reads; return a new gradient instead (e.g. "
+                                     "return grad * mask)")
 
     def register_hook(self, receiver: Value, node: ast.Call) -> Value:
         """`t.register_hook(lambda g: g * k)`: a grad_hook node between t and every use of
@@ -50,7 +90,14 @@ class HookCalls(TensorCalls):
                                  "e.g. x.register_hook(lambda g: g * 2)")
         if not self.needs_grad(receiver):
             self.hook_needs_grad(node)
-        scale = self.hook_scale(args[0].value, node)
+        self.hook_in_place = None
+        try:
+            scale = self.hook_scale(args[0].value, node)
+            late = False
+        except TorchRaised as exc:  # a name the hook reads is bound after it: read it later
+            if exc.error_type != "NameError":
+                raise
+            scale, late = 1.0, True
         if scale is None:  # a hook that only prints leaves the gradient as it is
             self.note_filled_lists(args[0].value, node)
             return Py(HookHandle(None, self.calls_made()))
@@ -75,6 +122,10 @@ class HookCalls(TensorCalls):
             if top is not None:
                 self.hooked_leaves[below] = top
         assert isinstance(hooked, Ref)
+        if self.hook_in_place is not None:
+            self.in_place_hooks[hooked.node_id] = (self.hook_in_place, node)
+        if late:
+            self.late_hooks[hooked.node_id] = (args[0].value, receiver, node)
         for edge in consumers:
             self.doc.remove_edge(edge.target, edge.port)
             self.doc.add_edge(hooked.node_id, edge.target, edge.port)
@@ -136,12 +187,15 @@ class HookCalls(TensorCalls):
             raise error_at(node, "a hook takes one argument, the gradient")
         g = params[0].arg
         changed = _changes_in_place(fn.node, g)
-        if changed is not None:
-            raise error_at(node, f"the hook changes the gradient it is given in place "
-                                 f"({changed}): torch then changes every gradient sharing its "
-                                 "memory, not only this tensor's, which is outside the "
-                                 "computation Gradflow reads; return a new gradient instead, "
-                                 f"e.g. return {g} * 100")
+        if changed is not None:  # read as the new gradient it leaves (in_place_hooks.py)
+            rewritten = out_of_place(fn.node, g)
+            if rewritten is None:
+                raise error_at(node, f"the hook changes the gradient it is given in place "
+                                     f"({changed}) in a way that is not read (inside an if or "
+                                     "a loop, at an index, by copy_); return a new gradient "
+                                     f"instead, e.g. return {g} * 100")
+            self.hook_in_place = changed
+            return self.hook_scale(replace(fn, node=rewritten), node)
         if body is None or _prints(body) or (isinstance(body, ast.Constant)
                                              and body.value is None):
             return None

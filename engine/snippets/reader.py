@@ -332,6 +332,7 @@ class _Importer(GradAliases, GradFns, MemoryWrites, ModuleGradHooks, GradcheckRe
         self.last_step_shown()
         self.describe_gradient_nodes()
         self.describe_memory_writes()
+        self.in_place_hooks_checked()
         self.materialise_leaves()
         self.final_leaf_names()
         if self.mark_program(self.doc):

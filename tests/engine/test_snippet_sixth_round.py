@@ -144,12 +144,13 @@ H = "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\ny = (x * x)
 @pytest.mark.parametrize(("body", "said"), [
     # (c = out.data; c.zero_() and d = x.data; d[0] = 5. are read as torch computes them:
     # test_snippet_data_writes.py)
-    # torch changes the shared gradient buffer in place: other tensors' gradients too
-    ("def h(grad):\n    grad *= 100\nx.register_hook(h)\ny.backward()\n",
-     "the hook changes the gradient it is given in place (grad *= 100): torch then changes "
-     "every gradient sharing its memory"),
-    ("def h(g):\n    g.mul_(2)\n    return g\nx.register_hook(h)\n",
-     "the hook changes the gradient it is given in place (g.mul_(2))"),
+    # torch changes the gradient add hands on to both sides in place: x's gradient too
+    ("def h(grad):\n    grad *= 100\nu = x * 2\nu.register_hook(h)\n(u + x).sum().backward()\n",
+     "the hook changes the gradient it is given in place (grad *= 100), and its one use, "
+     "add (add), hands on the gradient it received itself"),
+    ("def h(g):\n    if g.sum() > 0:\n        g.mul_(2)\n    return g\nx.register_hook(h)\n",
+     "the hook changes the gradient it is given in place (g.mul_(2)) in a way that is not "
+     "read"),
     ("back = y.grad_fn\ndx = back(torch.tensor(1.))\n",
      "line 5, column 6: back(torch.tensor(1.0)) calls a backward node by hand: that runs "
      "autograd's own machinery, outside the computation Gradflow reads"),
