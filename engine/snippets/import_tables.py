@@ -24,7 +24,8 @@ TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "t
                  "torch.autograd.functional", "torch.autograd.variable", "torch.functional",
                  "torch.autograd.anomaly_mode", "torch.autograd.grad_mode",
                  "math", "itertools", "time", "random", "datetime", "pdb", "warnings", "copy",
-                 "gc", "collections", "torch.distributions", "timeit", *FUNC_MODULES)
+                 "gc", "collections", "torch.distributions", "timeit", "torch.cuda",
+                 *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
 PYTHON_MODULES = {"math": math, "time": time, "random": random, "datetime": datetime}
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
@@ -32,7 +33,8 @@ IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.detect_anomaly", "torch.autograd.set_detect_anomaly",
                       "torch.autograd.backward", "torch.no_grad", "torch.enable_grad",
                       "torch.set_grad_enabled", "torch.inference_mode", "itertools.product",
-                      "itertools.count",
+                      "itertools.count", "torch.cuda.is_available", "torch.cuda.device_count",
+                      "torch.cuda.manual_seed", "torch.cuda.manual_seed_all",
                       "copy.deepcopy", "copy.copy", "collections.OrderedDict",
                       "timeit.default_timer",
                       "torch.distributions.Normal", "torch.distributions.normal.Normal",
@@ -97,7 +99,8 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.nn.init (and th
                     "clocks), timeit "
                     "(default_timer), datetime (now, strftime), pdb (set_trace), warnings "
                     "(filters), gc (collect), itertools (product, count), copy (deepcopy), "
-                    "collections (OrderedDict) and torch.distributions (Normal, Uniform)")
+                    "collections (OrderedDict), torch.cuda (is_available: False, seeding) and "
+                    "torch.distributions (Normal, Uniform)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 # functions of the outside libraries that read a file (refused as such where they are used)

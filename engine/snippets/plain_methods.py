@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from engine.snippets.pybuiltins import BuiltinCalls
+from engine.snippets.python_random import PythonRandom
 from engine.snippets.safety import ImportError_, error_at, raised_at
 from engine.snippets.typecheck import method_refused
 from engine.snippets.values import HookHandle, Number, Py, Value
@@ -58,6 +59,8 @@ class PlainMethods(BuiltinCalls):
                 raise error_at(node, "Generator.manual_seed takes one whole number")
             receiver.value.manual_seed(seed)
             return receiver  # torch returns the generator itself
+        if isinstance(receiver.value, PythonRandom):  # rng = random.Random(0); rng.uniform()
+            return self.random_call(attr, node, receiver.value)
         args, kwargs = self.arguments(node)
         if isinstance(receiver.value, datetime.date) and attr in ("strftime", "isoformat") \
                 and not kwargs and all(isinstance(a, Py) and isinstance(a.value, str)

@@ -60,10 +60,22 @@ class BuiltinCalls(RecurrentLayers):
         """The type of a class of the snippet's own that `node` names (classes.py)."""
         return None
 
-    def random_call(self, name: str, node: ast.Call) -> Value:
+    def random_call(self, name: str, node: ast.Call, drawn_by: PythonRandom | None = None
+                    ) -> Value:
+        """random.<name>(...), or the method of a `random.Random(seed)` of the snippet's
+        (`drawn_by`): its own generator, seeded as the script seeds it."""
         args, kwargs = self.arguments(node)
-        return self.py_random.call(name, args, kwargs, lambda v: self.plain(v, node),
-                                   lambda v: self.items(v, node), node)
+        if name == "Random" and drawn_by is None:
+            if len(args) > 1 or set(kwargs) - {"x"}:
+                raise error_at(node, "random.Random takes one seed")
+            given = args[0] if args else kwargs.get("x")
+            made = PythonRandom(0)  # no seed: one drawn from the reading's own generator
+            made.generator.seed(self.py_random.generator.getrandbits(64) if given is None
+                                else self.plain(given, node))
+            return Py(made)
+        return (drawn_by or self.py_random).call(name, args, kwargs,
+                                                 lambda v: self.plain(v, node),
+                                                 lambda v: self.items(v, node), node)
 
     @staticmethod
     def identity(value: Value) -> int:
