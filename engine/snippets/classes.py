@@ -24,7 +24,7 @@ from typing import Any
 import torch
 
 from engine.limits import CALL_DEPTH
-from engine.snippets.model_attributes import ModelAttributes
+from engine.snippets.model_attributes import REGISTERING, ModelAttributes
 from engine.snippets.module_methods import MODULE_CASTS
 from engine.snippets.module_tree import TREE_METHODS
 from engine.snippets.optimizers import OUTSIDE
@@ -351,10 +351,8 @@ class ClassReader(ModelAttributes):
         if not module.cls.is_module:  # a Dataset or a plain object has nn.Module's none
             raise raised_at(node, AttributeError(f"'{module.kind}' object has no attribute "
                                                  f"'{attr}'"))
-        if attr == "register_buffer":
-            return self.register(module, node, ("name", "tensor", "persistent"))
-        if attr == "register_parameter":
-            return self.register(module, node, ("name", "param"))
+        if attr in REGISTERING:  # register_parameter, register_buffer, add_module
+            return self.register(module, node, REGISTERING[attr])
         if attr not in _MODULE_METHODS:
             raise error_at(node, f".{attr}() of the model {module.kind} is {OUTSIDE}; the "
                                  f"model is read with {', '.join(sorted(_MODULE_METHODS))}")

@@ -132,8 +132,17 @@ class ModelAttributes(ClassMembers):
             raise error_at(node, "register_parameter is read with nn.Parameter(...)")
         if names[1] == "tensor" and not isinstance(value, Pending | Ref):
             raise error_at(node, "register_buffer is read with a tensor")
+        if names[1] == "module" and not (isinstance(value, Py) and isinstance(value.value,
+                                                                             Module)):
+            raise error_at(node, f"{ast.unparse(node.func)} is read with a module")
         self.set_attribute(model, name, value, node)
         return Py(None)
+
+
+# nn.Module's methods that set an attribute by name: what each is given, in torch's order
+REGISTERING = {"register_buffer": ("name", "tensor", "persistent"),
+               "register_parameter": ("name", "param"), "add_module": ("name", "module"),
+               "register_module": ("name", "module")}
 
 
 def _torch_refuses(attr: str, model: Module, value: Value, plain: Any, stmt: ast.AST) -> None:
@@ -149,4 +158,4 @@ def _torch_refuses(attr: str, model: Module, value: Value, plain: Any, stmt: ast
         raise raised_at(stmt, exc) from None
 
 
-__all__ = ["ModelAttributes"]
+__all__ = ["REGISTERING", "ModelAttributes"]

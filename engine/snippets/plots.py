@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.limits import LOOP_ITERATIONS
-from engine.snippets.classes import ClassReader
+from engine.snippets.bare_modules import BareModules
 from engine.snippets.safety import error_at
 from engine.snippets.values import Py, Value
 
@@ -39,7 +39,7 @@ def is_plot_path(path: str | None) -> bool:
                                     for top in PLOT_LIBRARIES)
 
 
-class PlotReader(ClassReader):
+class PlotReader(BareModules):
     def call(self, node: ast.Call) -> Value:
         path = self.module_path(node.func)
         if is_plot_path(path):
