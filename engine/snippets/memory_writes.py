@@ -28,7 +28,7 @@ import torch
 from engine import calls
 from engine.ops import CONSTANT, LEAF
 from engine.snippets.module_kinds import named_parameters_of
-from engine.snippets.safety import error_at, raised_at, short_text
+from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at, short_text
 from engine.snippets.training import TrainingReader
 from engine.snippets.values import Module, Pending, Ref, Value
 
@@ -111,6 +111,26 @@ class MemoryWrites(TrainingReader):
             yield
         finally:
             self.through_data = before
+
+    def tensor_follows_array(self, tensor: Value, holder: ast.expr | None,
+                             numbers: torch.Tensor, how: str, where: ast.AST) -> None:
+        """An array sharing a tensor's memory (`w.detach().numpy()`, torch.from_numpy) was
+        changed in place: the tensor holds its new numbers, as `w.data = ...` gives them."""
+        assert isinstance(tensor, Pending | Ref)  # (numpy_reader.py shares tensors only)
+        old = self.concrete(tensor, where)
+        numbers = numbers.reshape(old.shape).to(old.dtype)
+        try:
+            if holder is not None:
+                data = ast.copy_location(ast.Attribute(holder, "data", ast.Store()), where)
+                self.assign(data, self.from_tensor(numbers, where), where)
+                return
+            with self.writing_data():
+                self.set_leaf_numbers(where, tensor, numbers, short_text(where))
+        except TorchRaised:
+            raise
+        except ImportError_ as exc:  # said of the array's write, which is the script's line
+            raise error_at(where, f"{short_text(where)} writes into a tensor's memory ({how}), "
+                                  f"as a write through .data: {exc.reason}") from None
 
     # ---- writes through a name that `t.data` gave ------------------------------------------
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:

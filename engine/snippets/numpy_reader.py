@@ -7,8 +7,9 @@ meets a tensor the script's own semantics decide: the operation is first done on
 objects (the tensor requiring grad as it does in the script), so numpy's and torch's errors
 and result types are theirs; a result that is a tensor then enters the graph with the array
 as the tensor torch makes of it (a numpy scalar as a Python number, as torch reads one).
-An array that shares memory with a tensor (torch.from_numpy, t.numpy()) is not changed in
-place: the tensor would change behind the graph, so that change is refused, said why.
+An array that shares memory with a tensor (torch.from_numpy, t.numpy()) changed in place
+changes the tensor too, as a write through `.data` does (memory_writes.py, which refuses
+what it cannot read, saying why).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from __future__ import annotations
 import ast
 import operator
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -52,8 +54,9 @@ class NumpyReader(ProgressBars):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.np_random = np.random.RandomState(0)  # seeded per reading (seed_numpy)
-        # arrays sharing memory with a tensor, by the array owning that memory: how they came to
-        self.shared_arrays: dict[int, tuple[np.ndarray, str]] = {}
+        # arrays sharing memory with a tensor, by the array owning that memory: how they came
+        # to, the tensor, and the name holding it (w of w.detach().numpy()), if one does
+        self.shared_arrays: dict[int, tuple[np.ndarray, str, Value, ast.expr | None]] = {}
 
     def seed_numpy(self, seed: int) -> None:
         """Fresh numbers for a script that never seeds numpy, the same on every reading."""
@@ -105,18 +108,29 @@ class NumpyReader(ProgressBars):
             return self.from_tensor(result.detach(), where)
         return self.wrap(result, where)
 
-    def share(self, array: np.ndarray, how: str) -> None:
+    def share(self, array: np.ndarray, how: str, tensor: Value,
+              holder: ast.expr | None = None) -> None:
         owner = _owner(array)
-        self.shared_arrays[id(owner)] = (owner, how)  # kept: its id stays its own
+        self.shared_arrays[id(owner)] = (owner, how, tensor, holder)  # kept: its id stays
 
-    def refuse_shared(self, array: Any, where: ast.AST) -> None:
-        if isinstance(array, np.ndarray) and id(_owner(array)) in self.shared_arrays:
-            how = self.shared_arrays[id(_owner(array))][1]
-            raise error_at(where, f"{short_text(where)} changes an array in place that "
-                                  f"shares its memory with a tensor ({how}): the tensor would "
-                                  "change with it behind the graph Gradflow reads; copy the "
-                                  "array first (a.copy()) or make the tensor with "
-                                  "torch.tensor(a)")
+    @contextmanager
+    def shared_write(self, array: Any, where: ast.AST) -> Iterator[None]:
+        """Around a change of the array in place: the tensor sharing its memory, if any,
+        takes the array's new numbers after it."""
+        found = self.shared_arrays.get(id(_owner(array))) if isinstance(array, np.ndarray) \
+            else None
+        yield
+        if found is not None:
+            owner, how, tensor, holder = found
+            self.tensor_follows_array(tensor, holder, torch.from_numpy(owner.copy()), how,
+                                      where)
+
+    def tensor_follows_array(self, tensor: Value, holder: ast.expr | None,
+                             numbers: torch.Tensor, how: str, where: ast.AST) -> None:
+        raise error_at(where, f"{short_text(where)} changes an array in place that shares "
+                              f"its memory with a tensor ({how}): the tensor would change "
+                              "with it behind the graph Gradflow reads; copy the array first "
+                              "(a.copy()) or make the tensor with torch.tensor(a)")
 
     # ---- np.<name>(...) -------------------------------------------------------------------
     def call(self, node: ast.Call) -> Value:
@@ -148,17 +162,20 @@ class NumpyReader(ProgressBars):
         return self.numpy_apply(fn, short if state is not None else name, node, state)
 
     def numpy_apply(self, fn: Callable[..., Any], name: str, node: ast.Call,
-                    receiver: Any = None) -> Value:
+                    receiver: Any = None, written: Any = None) -> Value:
+        """fn(receiver, *args): `written`, the array it changes in place (a.fill(0)), or the
+        out= array, or the one shuffled."""
         args, kwargs = self.arguments(node)
         plain = [self.np_operand(a, node) for a in args]
         plain_kw = {k: self.np_operand(v, node) for k, v in kwargs.items()}
         self.check_fits(npv.planned_elements(name, plain, plain_kw), node)
         if "out" in plain_kw:
-            self.refuse_shared(plain_kw["out"], node)
+            written = plain_kw["out"]
         if name == "shuffle" and plain:
-            self.refuse_shared(plain[0], node)
+            written = plain[0]
         head = [receiver] if receiver is not None else []
-        return self.numpy_result(lambda: fn(*head, *plain, **plain_kw), node)
+        with self.shared_write(written, node):
+            return self.numpy_result(lambda: fn(*head, *plain, **plain_kw), node)
 
     def module_attribute(self, path: str, node: ast.AST) -> Value:
         if path == "numpy" or path.startswith("numpy."):
@@ -203,11 +220,10 @@ class NumpyReader(ProgressBars):
                 raise error_at(node, f"{short_text(node)}: .{attr}() of a numpy array is not "
                                      "among the methods Gradflow reads "
                                      f"(.{'(), .'.join(sorted(npv.METHODS))}())")
-            if attr in npv.IN_PLACE_METHODS:
-                self.refuse_shared(receiver.value, node)
             if isinstance(receiver.value, np.generic):  # np.float64(2.0).round()
                 return self.numpy_apply(_of_scalar(fn), attr, node, receiver.value)
-            return self.numpy_apply(fn, attr, node, receiver.value)
+            return self.numpy_apply(fn, attr, node, receiver.value, written=receiver.value if
+                                    attr in npv.IN_PLACE_METHODS else None)
         if isinstance(receiver, Py) and isinstance(receiver.value, np.random.Generator):
             return self.draw(npv.GENERATOR_METHODS, receiver.value, attr, node)
         if isinstance(receiver, Py) and isinstance(receiver.value, np.random.RandomState):
@@ -283,10 +299,10 @@ class NumpyReader(ProgressBars):
         if not isinstance(base.value, np.ndarray):
             return super().plain_item_assign(base, target, value, stmt)
         array = base.value
-        self.refuse_shared(array, stmt)
         key = self.index_key(target.slice)
         given = self.np_operand(value, stmt)
-        self.numpy_result(lambda: array.__setitem__(key, given), stmt)
+        with self.shared_write(array, stmt):
+            self.numpy_result(lambda: array.__setitem__(key, given), stmt)
         return True
 
     def aug_assign(self, stmt: ast.AugAssign) -> None:
@@ -302,10 +318,10 @@ class NumpyReader(ProgressBars):
         fn = _IN_PLACE.get(type(stmt.op))
         if fn is None:
             raise error_at(stmt, "this operator is not supported; use + - * / ** @")
-        self.refuse_shared(current.value, stmt)
         given = self.np_operand(right, stmt)
-        self.bind(stmt.target.id, self.numpy_result(lambda: fn(current.value, given), stmt),
-                  stmt)
+        with self.shared_write(current.value, stmt):
+            self.bind(stmt.target.id, self.numpy_result(lambda: fn(current.value, given),
+                                                        stmt), stmt)
 
     def items(self, value: Value, where: ast.AST) -> list[Value]:
         if not numpy_value(value):
@@ -355,7 +371,7 @@ class NumpyReader(ProgressBars):
         if isinstance(data, np.ndarray) and isinstance(made, Pending):
             probe = fn(data, **options)  # the same call again: does torch share the memory?
             if isinstance(probe, torch.Tensor) and np.may_share_memory(probe.numpy(), data):
-                self.share(data, f"{short_text(node)} shares it")
+                self.share(data, f"{short_text(node)} shares it", made)
         return made
 
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
@@ -367,8 +383,27 @@ class NumpyReader(ProgressBars):
             array = self.concrete(receiver, node).numpy().copy()
         except TypeError as exc:
             raise raised_at(node, exc) from None
-        self.share(array, f"{short_text(node)} shares the tensor's memory")
+        self.share(array, f"{short_text(node)} shares the tensor's memory", receiver,
+                   _holder(node.func.value) if isinstance(node.func, ast.Attribute) else None)
         return self.wrap(array, node)
+
+
+def _holder(receiver: ast.expr) -> ast.expr | None:
+    """w of `w.detach().numpy()`, `w.data.numpy()`, `model.fc.weight.detach().cpu().numpy()`:
+    the name (or attribute path) whose tensor's memory the array shares."""
+    while True:
+        if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute) and \
+                receiver.func.attr in ("detach", "cpu") and not receiver.args and \
+                not receiver.keywords:
+            receiver = receiver.func.value
+        elif isinstance(receiver, ast.Attribute) and receiver.attr == "data":
+            receiver = receiver.value
+        else:
+            break
+    path = receiver
+    while isinstance(path, ast.Attribute):
+        path = path.value
+    return receiver if isinstance(path, ast.Name) else None
 
 
 def _owner(array: np.ndarray) -> np.ndarray:

@@ -242,10 +242,13 @@ def test_torchs_and_numpys_errors_are_raised_at_their_line(
      "np.fft.fft is not among the numpy functions Gradflow reads"),
     ("import numpy as np\nimport torch\na = np.ones(3)\na.tofile('x.bin')\n",
      ".tofile() of a numpy array is not among the methods Gradflow reads"),
-    ("import numpy as np\nimport torch\na = np.ones(3)\nt = torch.from_numpy(a)\na[0] = 5.0\n",
-     "changes an array in place that shares its memory with a tensor"),
-    ("import numpy as np\nimport torch\nt = torch.ones(3)\na = t.numpy()\na += 1\n",
-     "changes an array in place that shares its memory with a tensor"),
+    # (a write before the backward is the tensor's too: test_snippet_shared_arrays.py)
+    ("import numpy as np\nimport torch\na = np.ones(3)\nt = torch.from_numpy(a)\n"
+     "x = torch.ones(3, dtype=torch.float64, requires_grad=True)\n(t * x).sum().backward()\n"
+     "a[0] = 5.0\n", "a[0] = 5.0 writes into a tensor's memory (torch.from_numpy(a) shares it)"),
+    ("import numpy as np\nimport torch\nx = torch.ones(3, requires_grad=True)\nt = x * 2\n"
+     "t.sum().backward()\na = t.detach().numpy()\na += 1\n",
+     "a += 1 writes into a tensor's memory (t.detach().numpy() shares the tensor's memory)"),
 ])
 def test_what_numpy_does_outside_the_reading_is_refused_by_name(code: str, text: str) -> None:
     with pytest.raises(ImportError_) as info:
