@@ -10,6 +10,7 @@ PythonReader (pyexpr.py), which reads the rest of the plain-Python side of an ex
 from __future__ import annotations
 
 import ast
+import inspect
 import math
 from typing import Any
 
@@ -103,10 +104,11 @@ class AttributeReader(PlainMethods):
             found = {"shape": lambda: tuple(t.shape), "ndim": lambda: t.dim(),
                      "dtype": lambda: t.dtype, "device": lambda: t.device}[attr]()
             return self.wrap(found, node)
+        own = self.own_tensor_attrs.get((self.node_of(value, node), attr)) \
+            if self.own_tensor_attrs else None
+        if own is not None:  # an attribute of the tensor's own (over a method's name too)
+            return own
         if not hasattr(torch.Tensor, attr):  # y.creator of old tutorials: Python's own error
-            own = self.own_tensor_attrs.get((self.node_of(value, node), attr))
-            if own is not None:
-                return own
             raise raised_at(node, AttributeError(f"'Tensor' object has no attribute '{attr}'"))
         if callable(getattr(torch.Tensor, attr)):  # y = (x > 0).float: the method itself
             raise error_at(node, f"{short_text(node)} without () is the method itself, not a "
@@ -114,6 +116,19 @@ class AttributeReader(PlainMethods):
                                  f"the call, .{attr}()")
         raise error_at(node, f"the attribute .{attr} is not supported; use .shape, .data, "
                              ".grad, .requires_grad, .T")
+
+    def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        """`w.retain_grad()` after `w.retain_grad = True`: Python calls the attribute of the
+        tensor's own, which a number is not."""
+        own = self.own_tensor_attrs.get((self.node_of(receiver, node), attr)) \
+            if self.own_tensor_attrs and isinstance(receiver, Pending | Ref) else None
+        if isinstance(own, Number) or isinstance(own, Py) and not callable(own.value):
+            raise raised_at(node, TypeError(f"'{type(own.value).__name__}' object is not "
+                                            "callable"))
+        if own is not None:
+            raise error_at(node, f"{short_text(node)} calls an attribute set on the tensor, "
+                                 "which is not read; call a function of its own instead")
+        return super().tensor_method(receiver, attr, node)
 
     def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
         """An attribute of a plain value read elsewhere, or None."""
@@ -185,4 +200,13 @@ class AttributeReader(PlainMethods):
         raise error_at(node, f"{path} is not supported here")
 
 
-__all__ = ["MATH_CONSTANTS", "AfterBackward", "AttributeReader"]
+def shadowable(attr: str) -> bool:
+    """Whether Python lets a script set `t.<attr> = value` on a tensor: a name a tensor lacks,
+    or a method's (its own attribute then hides the method); not torch's properties
+    (.shape, .grad), which have setters of their own or none."""
+    found = inspect.getattr_static(torch.Tensor, attr, None)
+    return found is None or not inspect.isdatadescriptor(found) and callable(found) and \
+        not attr.startswith("__")
+
+
+__all__ = ["MATH_CONSTANTS", "AfterBackward", "AttributeReader", "shadowable"]

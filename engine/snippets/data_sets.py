@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import inspect
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.utils.data as tud
@@ -30,6 +30,8 @@ _HARMLESS = {"num_workers": 0, "pin_memory": None, "timeout": 0, "prefetch_facto
 class TensorData:
     """A TensorDataset: the snippet's tensors, and their numbers when it was made."""
 
+    holds_tensors: ClassVar[bool] = True  # a training step keeps what they hold (held.py)
+
     tensors: tuple[Value, ...]
     real: tuple[torch.Tensor, ...]
 
@@ -40,6 +42,8 @@ class TensorData:
 @dataclass(eq=False)
 class SubsetData:
     """A Subset (what random_split gives): rows `indices` of `dataset`."""
+
+    holds_tensors: ClassVar[bool] = True
 
     dataset: TensorData | SubsetData | OwnData
     indices: list[int]
@@ -53,6 +57,8 @@ DataSet = TensorData | SubsetData | OwnData
 
 @dataclass(eq=False)
 class Loader:
+    holds_tensors: ClassVar[bool] = True
+
     dataset: DataSet
     batch_size: int | None
     shuffle: bool

@@ -135,9 +135,12 @@ class ExprReader(NodeNames):
             return value.node_id
         if isinstance(value, Py):
             raise error_at(where, f"a tensor is needed here, not {type(value.value).__name__}")
-        if value.node_id is not None:
+        if value.node_id is not None and (value.node_id in self.doc.graph
+                                          or not isinstance(value, Number)):
             return value.node_id
-        node_id = value.slot or self.take_id()
+        # (a number's node may have left the graph with a step's nodes while the number
+        # lives on, a def's default: a new constant of it)
+        node_id = value.slot if value.node_id is None and value.slot else self.take_id()
         if isinstance(value, Number):
             name = self.unique(value.name or number_name(value.value),
                                avoid_reserved=not value.name)

@@ -16,7 +16,8 @@ FUNC_MODULES = (*TRANSFORM_MODULES, FORWARD_AD)
 # torch.func's other names a snippet may use: the model applied with other tensors
 OTHERS = ("functional_call",)
 FUNC_OBJECTS = (*(f"{m}.{n}" for m in TRANSFORM_MODULES for n in (*TRANSFORMS, *OTHERS)),
-                *(f"{FORWARD_AD}.{n}" for n in FORWARD_AD_NAMES), *CHECKS, "torch.vmap")
+                *(f"{FORWARD_AD}.{n}" for n in FORWARD_AD_NAMES), *CHECKS, "torch.vmap",
+                "functorch.make_functional")
 
 
 def transform_name(path: str) -> str | None:

@@ -7,7 +7,10 @@
 - `model.named_buffers()`: the (name, tensor) pairs of a model with no buffers is empty; a
   model with tensor attributes is refused (which are buffers is torch's bookkeeping);
 - `functools.partial(f, *args, **kwargs)`: f with those arguments first, called (or
-  transformed) as f is, where Python would call it.
+  transformed) as f is, where Python would call it;
+- functorch's older `fmodel, params = make_functional(model)`: params are new parameters
+  with the model's numbers (torch copies them), and `fmodel(params, x)` is the model applied
+  with them, as functional_call applies a dict by the same names.
 
 A dict of tensors as the input a transform differentiates (`grad(loss)(params, x)`) is a
 tuple of inputs to the jacobian call, the answer a dict by the same names (func_transforms.py).
@@ -18,17 +21,45 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from engine.snippets.func_reading import FuncPartial, FuncReading
-from engine.snippets.module_kinds import child_names
+from engine.snippets.module_kinds import child_names, named_parameters_of
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Module, Pending, Py, Ref, Value
 
 _FUNCTIONAL_CALL = ("module", "parameter_and_buffer_dicts", "args", "kwargs")
 
 
+@dataclass(frozen=True)
+class FunctionalModel:
+    """What functorch.make_functional returns first: the model, called with a tuple of
+    tensors in the order of its parameters' names."""
+
+    module: Module
+    names: tuple[str, ...]
+
+
 class ParamDictReader(FuncReading):
+    def make_functional(self, path: str, node: ast.Call) -> Value:
+        """functorch.make_functional(model): (fmodel, params), params a tuple of new
+        parameters of the model's numbers."""
+        args, kwargs = self.arguments(node)
+        if len(args) != 1 or set(kwargs) - {"disable_autograd_tracking"} or not (
+                isinstance(args[0], Py) and isinstance(args[0].value, Module)):
+            raise error_at(node, f"{path} is read with an nn module of the snippet")
+        track = not self.plain(kwargs.get("disable_autograd_tracking", Py(False)), node)
+        module = args[0].value
+        named = named_parameters_of(module)
+        copies: list[Value] = []
+        for _, param in named:
+            copy = self.from_tensor(self.concrete(param, node).detach(), node,
+                                    requires_grad=track)
+            self.leaves_pending.append(copy)
+            copies.append(copy)
+        return Py((Py(FunctionalModel(module, tuple(n for n, _ in named))), Py(tuple(copies))))
+
     def call(self, node: ast.Call) -> Value:
         if self.module_path(node.func) == "functools.partial":
             args, kwargs = self.arguments(node)
@@ -41,6 +72,16 @@ class ParamDictReader(FuncReading):
         if isinstance(target, Py) and isinstance(target.value, FuncPartial):
             args, kwargs = self.arguments(node)
             return self.call_with(target, args, kwargs, node)
+        if isinstance(target, Py) and isinstance(target.value, FunctionalModel):
+            model = target.value
+            args, kwargs = self.arguments(node)
+            params = self.items(args[0], node) if args else []
+            if len(params) != len(model.names) or not all(isinstance(p, Pending | Ref)
+                                                          for p in params):
+                raise error_at(node, f"the functional model takes a tuple of its "
+                                     f"{len(model.names)} parameters first")
+            with _swapped_in(model.module, dict(zip(model.names, params, strict=True))):
+                return self.call_with(Py(model.module), args[1:], kwargs, node)
         return super().call_value(target, node)
 
     def module_method(self, module: Module, attr: str, node: ast.Call) -> Value:

@@ -61,6 +61,8 @@ class FuncTransformReader(VmapDerivativeReader):
         module, _, short = path.rpartition(".")
         if module in TRANSFORM_MODULES and short == "functional_call":
             return self.functional_call(path, node)
+        if path == "functorch.make_functional":
+            return self.make_functional(path, node)
         if name is None and module in TRANSFORM_MODULES:
             raise error_at(node, f"{path} is not read; of torch.func, Gradflow reads "
                                  f"{', '.join(TRANSFORMS)}")

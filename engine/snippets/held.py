@@ -14,8 +14,9 @@ from engine.snippets.values import Function, Module, Number, Pending, Picks, Py,
 
 def held_node_ids(env: Mapping[str, Value], *, every_field: bool = False) -> set[str]:
     """Every node a value of the snippet still holds: names, lists, modules, optimizers, a
-    function's defaults. every_field: through every field of the reader's records too (data
-    sets, a function's closure), as unheld_nodes.py needs before it drops anything."""
+    function's defaults, data sets and their loaders (holds_tensors). every_field: through
+    every field of the reader's records too (a function's closure), as unheld_nodes.py
+    needs before it drops anything."""
     held: set[str] = set()
     seen: set[int] = set()
     stack: list[Any] = [dict(m) for m in getattr(env, "maps", [env])]
@@ -33,7 +34,8 @@ def held_node_ids(env: Mapping[str, Value], *, every_field: bool = False) -> set
             stack.extend(obj)
         elif isinstance(obj, dict) or every_field and isinstance(obj, Mapping):
             stack.extend(obj.values())
-        elif every_field and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        elif (every_field or getattr(obj, "holds_tensors", False)) and \
+                dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             stack.extend(getattr(obj, f.name) for f in dataclasses.fields(obj))
         elif isinstance(obj, Module):
             stack.extend([*obj.params.values(), *obj.children, *obj.attrs.values()])

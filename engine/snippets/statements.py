@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from engine.limits import SNIPPET_STATEMENTS
+from engine.snippets.attributes import shadowable
 from engine.snippets.aug_assign import AugAssignReader
 from engine.snippets.expressions import STALE
 from engine.snippets.functions import LoopBreak, LoopContinue
@@ -199,9 +200,10 @@ class StatementRunner(AugAssignReader):
                                    "Gradflow reads")
         elif isinstance(target, ast.Subscript):
             self.item_assign(target, value, stmt)
-        elif isinstance(target, ast.Attribute) and not hasattr(torch.Tensor, target.attr) and \
+        elif isinstance(target, ast.Attribute) and shadowable(target.attr) and \
                 isinstance(owner := self.expr(target.value), Pending | Ref):
-            # `c.grdd = None` (a typo of c.grad): Python sets an attribute of its own there
+            # `c.grdd = None` (a typo of c.grad), `w.retain_grad = True` (for the method):
+            # Python sets an attribute of the tensor's own there
             self.own_tensor_attrs[(self.node_of(owner, target), target.attr)] = value
         elif not (isinstance(target, ast.Attribute) and self.parameter_assign(target, value)):
             raise error_at(target, f"assigning to {short_text(target)} is not supported; assign "
