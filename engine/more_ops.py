@@ -1,7 +1,7 @@
 """More functions of the registry that learners' snippets use: activations (F.silu, nn.SiLU,
 Mish, SELU, CELU, LogSigmoid, Softsign, Hardsigmoid, Hardswish, Tanhshrink), elementwise
 functions (asinh, acosh, atanh, erfc, exp2, sinc, frac, lgamma, digamma, logit; atan2,
-hypot, xlogy of two tensors), clamp with tensor bounds and the
+hypot, xlogy and heaviside of two tensors), clamp with tensor bounds and the
 determinant and inverse of a square matrix. Each is torch's own function, so torch's
 backward is the one that runs. Here: the fields of their registry entries (engine/ops.py
 makes the OpSpecs), their shape rule and their backward rule in words for the explain panel.
@@ -47,6 +47,8 @@ BINARY: dict[str, tuple[str, str]] = {
               "the right quadrant"),
     "hypot": ("hypot", "elementwise √(input² + other²)"),
     "xlogy": ("x log y", "elementwise input · log(other), 0 where input is 0"),
+    "heaviside": ("H", "elementwise step: 0 where input < 0, other where input is 0, 1 "
+                  "above; torch has no derivative for it, so a backward through it raises"),
 }
 # torch.clamp(x, lo, hi), x.clamp(min=lo) with tensor bounds (a number bound is the clamp op's
 # param): name → (inputs, symbol, description). torch's backward at the bounds is not that of
@@ -103,6 +105,8 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
               "other": ("{g} · {b} / {out}", "∂√(a² + b²)/∂b = b / √(a² + b²)")},
     "xlogy": {"input": ("{g} · log({b})", "∂(a log b)/∂a = log b"),
               "other": ("{g} · {a} / {b}", "∂(a log b)/∂b = a / b")},
+    "heaviside": {port: ("—", "torch raises: the derivative for 'heaviside' is not "
+                          "implemented") for port in ("input", "other")},
     "clamp_tensors": {"input": ("{g} where {b} ≤ {a} ≤ {c}, else 0", "the gradient passes "
                                 "where a was not cut"),
                       "min": ("{g} where {a} < {b} < {c}, else 0", "the lower bound is the "

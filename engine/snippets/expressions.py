@@ -116,6 +116,8 @@ class ExprReader(NodeNames):
         except KeyError:
             if node.id in _TYPE_BUILTINS:  # `arr.astype(int)`, `dtype=float`: the type
                 return Py(_TYPE_BUILTINS[node.id])
+            if node.id == "callable":  # `fn: callable`, an annotation Python evaluates
+                return Py(callable)
             raise raised_at(node, NameError(f"name {node.id!r} is not defined")) from None
 
     def is_grad_leaf(self, value: Pending | Ref) -> bool:

@@ -136,6 +136,11 @@ OUTSIDE_LIBRARIES = {
               "Gradflow reads; remove it",
     "pickle": "saving and loading objects in files (pickle) is outside the computation "
               "Gradflow reads; remove it",
+    "types": "changing objects' methods at run time (types.MethodType) rewrites the program "
+             "instead of computing, outside the computation Gradflow reads; call the function "
+             "with the object as its first argument",
+    "unittest": "a test runner (unittest) runs the test methods it finds, outside the "
+                "computation Gradflow reads; call the code under test at the top level",
     "urllib": "the network (urllib) is outside the computation Gradflow reads; make the "
               "tensors with torch.tensor(...) (an editor's stray import of it is harmless)",
     "collections.defaultdict": "a defaultdict is not read; write a plain dict and give a key "

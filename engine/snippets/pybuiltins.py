@@ -24,7 +24,7 @@ from engine.snippets.python_random import PythonRandom
 from engine.snippets.recurrent import RecurrentLayers
 from engine.snippets.safety import TorchRaised, error_at, raised_at
 from engine.snippets.typecheck import is_instance, kinds_of, type_of
-from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, TorchFunction, Value
 
 MATH_FUNCTIONS = frozenset({
     "sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "tanh", "atan", "asin",
@@ -101,6 +101,10 @@ class BuiltinCalls(RecurrentLayers):
             value = self.expr(node.args[0])
             return Py(is_instance(value, kinds_of(node.args[1], self.module_path,
                                                   self.own_class_type)))
+        if name == "callable" and len(node.args) == 1 and not node.keywords:
+            value = self.expr(node.args[0])  # a def, a model, torch's function: True
+            return Number(isinstance(value, Py) and (isinstance(
+                value.value, Function | Module | TorchFunction) or callable(value.value)))
         if name not in BUILTIN_FUNCTIONS and not hasattr(builtins, name):
             raise raised_at(node, NameError(f"name {name!r} is not defined"))  # as Python
         if name not in BUILTIN_FUNCTIONS:

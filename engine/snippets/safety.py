@@ -58,6 +58,7 @@ BUILTINS = frozenset({
     "property", "staticmethod", "classmethod", "iter", "next",
     "dir", "help",  # these two: display lines only
     "object",  # class Model(object): a plain class
+    "callable",  # callable(f); `loss_fn: callable` as a parameter's annotation
 })
 
 # (construct, advice) for statements and expressions that are never supported.

@@ -329,6 +329,10 @@ def test_op_forward_and_vjp_match_torch(name: str):
         assert result.error is not None
         assert "does not require grad" in result.error.message
         return
+    if name == "heaviside":  # torch has no derivative for it: backward raises, in its words
+        assert result.error is not None
+        assert "derivative for aten::heaviside is not implemented" in result.error.message
+        return
     assert result.error is None, result.error
     diff_inputs = [t for t, d in zip(tensors, differentiable, strict=True) if d]
     fixed = {i: t for i, (t, d) in enumerate(zip(tensors, differentiable, strict=True)) if not d}

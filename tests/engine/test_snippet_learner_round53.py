@@ -4,13 +4,18 @@ epoch, after the weights were updated); a def's default number used again after 
 number's node had left the graph with the step's); `w.retain_grad = True`, which Python sets
 as the tensor's own attribute over the method (calling it then is Python's TypeError);
 functorch's older make_functional, its params new parameters of the model's numbers, under
-vmap."""
+vmap; torch.heaviside as a layer's activation (forward as torch computes it, backward torch's
+error: it has no derivative); callable() and `fn: callable`; types and unittest imported by
+a file of helpers, and unittest.main() refused as the test runner it is."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from snippet_agreement import agreement_tests
+
+from engine.snippets.reader import ImportError_, import_snippet
 
 SNIPPETS = {
     'a_data_set_computed_before_the_loop_kept_through_its_steps': """import torch
@@ -73,6 +78,44 @@ loss = (u ** 2).mean()
 loss.backward()
 print(params[0].grad, model[0].weight.grad)
 """,
+    'a_heaviside_step_as_a_layers_activation': """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+class P(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer1 = nn.Linear(2, 1)
+        self.nonlin_1 = torch.heaviside
+    def forward(self, x):
+        return self.nonlin_1(self.layer1(x), torch.tensor(0.))
+net = P()
+x = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
+out = net(x)
+print(out, out.requires_grad)
+h = torch.heaviside(torch.tensor([-1.0, 0.0, 2.0]), torch.tensor([0.5]))
+print(h, x.heaviside(torch.tensor(1.0)))
+loss = ((out - 1) ** 2).mean()
+loss.backward()
+""",
+    'callable_in_an_annotation_and_a_call': """import torch
+def f(x: torch.Tensor, fn: callable) -> torch.Tensor:
+    return fn(x) * 2
+m = torch.nn.Linear(2, 1)
+print(callable(f), callable(m), callable(torch.sin), callable(3), callable(torch.ones(1)))
+x = torch.ones(2, requires_grad=True)
+y = f(x, torch.sin).sum()
+y.backward()
+print(x.grad)
+""",
+    'types_imported_by_a_module_of_helpers': """import torch
+import types
+import unittest
+def double(x):
+    return x * 2
+x = torch.tensor([1.0, 3.0], requires_grad=True)
+double(x).sum().backward()
+print(x.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -89,3 +132,14 @@ def test_the_reference_really_computes_what_is_compared(
     assert shadowed["error"]["message"] == "'bool' object is not callable"
     # params are copies: the model's own weight gets no gradient
     assert reference["functorch_make_functional_under_vmap"]["stdout"].endswith(" None\n")
+    assert "derivative for aten::heaviside is not implemented" in reference[
+        "a_heaviside_step_as_a_layers_activation"]["error"]["message"]
+    assert reference["callable_in_an_annotation_and_a_call"]["stdout"].startswith(
+        "True True True False False\n")
+
+
+def test_a_test_runner_is_refused_as_such() -> None:
+    with pytest.raises(ImportError_, match=r"line 3, column 1: unittest.main\(\): a test "
+                       r"runner \(unittest\) runs the test methods it finds, outside the "
+                       r"computation Gradflow reads"):
+        import_snippet("import torch\nimport unittest\nunittest.main()\n")
