@@ -1,8 +1,8 @@
 """More functions of the registry that learners' snippets use: activations (F.silu, nn.SiLU,
 Mish, SELU, CELU, LogSigmoid, Softsign, Hardsigmoid, Hardswish, Tanhshrink), elementwise
 functions (asinh, acosh, atanh, erfc, exp2, sinc, frac, lgamma, digamma, logit; atan2,
-hypot, xlogy and heaviside of two tensors), clamp with tensor bounds and the
-determinant and inverse of a square matrix. Each is torch's own function, so torch's
+hypot, xlogy and heaviside of two tensors; cdist of two sets of rows), clamp with tensor
+bounds and the determinant and inverse of a square matrix. Each is torch's own function, so torch's
 backward is the one that runs. Here: the fields of their registry entries (engine/ops.py
 makes the OpSpecs), their shape rule and their backward rule in words for the explain panel.
 No torch import at module level, as in engine/ops.py."""
@@ -50,6 +50,12 @@ BINARY: dict[str, tuple[str, str]] = {
     "heaviside": ("H", "elementwise step: 0 where input < 0, other where input is 0, 1 "
                   "above; torch has no derivative for it, so a backward through it raises"),
 }
+# torch.<name>(a, b, p=...) of two sets of rows: name → (symbol, description, params)
+PAIRWISE: dict[str, tuple[str, str, tuple[Param, ...]]] = {
+    "cdist": ("dist", "the p-norm distance between each row of input and each row of other "
+              "(the last dim is the row's; earlier dims batch)",
+              (Param("p", "float", 2.0, help="p of the p-norm distance"),)),
+}
 # torch.clamp(x, lo, hi), x.clamp(min=lo) with tensor bounds (a number bound is the clamp op's
 # param): name → (inputs, symbol, description). torch's backward at the bounds is not that of
 # torch.max/torch.min, which is why a learner compares them.
@@ -67,7 +73,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "inverse": ("A⁻¹", "the inverse of a square matrix (torch.linalg.inv)"),
     "logdet": ("log det", "the log of the determinant of a square matrix"),
 }
-NAMES = frozenset({*ACTIVATIONS, *ELEMENTWISE, *BINARY, *TENSOR_BOUNDS, *MATRIX})
+NAMES = frozenset({*ACTIVATIONS, *ELEMENTWISE, *BINARY, *PAIRWISE, *TENSOR_BOUNDS, *MATRIX})
 ACTIVATION_MODULES = {module: name for name, (_, _, module, _) in ACTIVATIONS.items()}
 ACTIVATION_MODULE_OPTIONS = {module: tuple(p.name for p in params)
                              for _, (_, _, module, params) in ACTIVATIONS.items() if params}
@@ -107,6 +113,10 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
               "other": ("{g} · {a} / {b}", "∂(a log b)/∂b = a / b")},
     "heaviside": {port: ("—", "torch raises: the derivative for 'heaviside' is not "
                           "implemented") for port in ("input", "other")},
+    "cdist": {"input": ("Σⱼ {g}ᵢⱼ · ∂dᵢⱼ/∂aᵢ", "row i moves each of its distances: for p = 2, "
+                        "(aᵢ − bⱼ) / dᵢⱼ"),
+              "other": ("Σᵢ {g}ᵢⱼ · ∂dᵢⱼ/∂bⱼ", "row j of other, the other way round: for p = "
+                        "2, (bⱼ − aᵢ) / dᵢⱼ")},
     "clamp_tensors": {"input": ("{g} where {b} ≤ {a} ≤ {c}, else 0", "the gradient passes "
                                 "where a was not cut"),
                       "min": ("{g} where {a} < {b} < {c}, else 0", "the lower bound is the "
@@ -140,6 +150,10 @@ def spec_fields() -> list[dict[str, Any]]:
     for name, (symbol, description) in BINARY.items():
         out.append({"name": name, "torch_name": name, "inputs": ("input", "other"),
                     "symbol": symbol, "description": description, "category": "arithmetic"})
+    for name, (symbol, description, params) in PAIRWISE.items():
+        out.append({"name": name, "torch_name": name, "inputs": ("input", "other"),
+                    "symbol": symbol, "description": description, "category": "arithmetic",
+                    "params": params})
     for name, (inputs, symbol, description) in TENSOR_BOUNDS.items():
         out.append({"name": name, "torch_name": "clamp", "inputs": inputs, "symbol": symbol,
                     "description": description, "category": "elementwise",
@@ -163,8 +177,8 @@ def _one_bound(which: str) -> Any:
 def shape(op: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
     """The output shape, or None where torch is asked (a matrix op of a non-square input,
     the two-tensor functions)."""
-    if op in BINARY or op in TENSOR_BOUNDS:  # torch's own check: some take a plain number
-        return None  # as other, some not; a bound broadcasts with x
+    if op in BINARY or op in TENSOR_BOUNDS or op in PAIRWISE:  # torch's own check: some
+        return None  # take a plain number as other, some not; a bound broadcasts with x
     a = shapes[0]
     if op not in MATRIX:
         return a
@@ -174,5 +188,5 @@ def shape(op: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
 
 
 __all__ = ["ACTIVATIONS", "ACTIVATION_MODULES", "ACTIVATION_MODULE_OPTIONS", "BINARY",
-           "ELEMENTWISE",
+           "ELEMENTWISE", "PAIRWISE",
            "LINALG", "MATRIX", "NAMES", "RULES", "TENSOR_BOUNDS", "shape", "spec_fields"]

@@ -89,6 +89,7 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "cumprod": ("dim",),
     "diag": ("diagonal",), "diagflat": ("offset",), "tril": ("diagonal",), "triu": ("diagonal",),
     "cosine_similarity": ("dim", "eps"), "hardtanh": ("min_val", "max_val"), "celu": ("alpha",),
+    "cdist": ("p",),
     **FUNCTIONAL_POSITIONAL,  # the losses of engine/loss_ops.py whose options come first
 }
 

@@ -180,6 +180,7 @@ CASES.update({name: ([(4,)], {}, getattr(F, name)) for name in MORE_ACTIVATIONS}
 CASES["celu"] = ([(4,)], {"alpha": 0.5}, lambda t: F.celu(t, alpha=0.5))
 CASES.update({name: ([(3,)], {}, getattr(torch, name)) for name in MORE_ELEMENTWISE})
 CASES.update({name: ([(2, 3), (3,)], {}, getattr(torch, name)) for name in MORE_BINARY})
+CASES["cdist"] = ([(4, 3), (5, 3)], {"p": 1.5}, lambda a, b: torch.cdist(a, b, p=1.5))
 CASES.update({"det": ([(3, 3)], {}, torch.det), "inverse": ([(3, 3)], {}, torch.linalg.inv),
               "logdet": ([(3, 3)], {}, torch.logdet)})
 # the targets of engine/loss_ops.py's losses that take no gradient: class indices, and
