@@ -60,6 +60,21 @@ class ParamDictReader(FuncReading):
             copies.append(copy)
         return Py((Py(FunctionalModel(module, tuple(n for n, _ in named))), Py(tuple(copies))))
 
+    def checkpointed(self, path: str, node: ast.Call) -> Value:
+        """torch.utils.checkpoint.checkpoint(fn, *args, use_reentrant=False): fn(*args), whose
+        forward torch runs again at backward to save memory (the same numbers, the same
+        gradients). The reentrant checkpoint refuses autograd.grad and backward(inputs=)."""
+        args, kwargs = self.arguments(node)
+        reentrant = kwargs.pop("use_reentrant", None)
+        for key in ("preserve_rng_state", "determinism_check", "debug"):
+            kwargs.pop(key, None)
+        if reentrant is None or self.plain(reentrant, node) is not False:
+            raise error_at(node, f"{path} is read with use_reentrant=False (torch's advice; "
+                                 "the reentrant one refuses torch.autograd.grad)")
+        if not args:
+            raise error_at(node, f"{path} takes the function first")
+        return self.call_with(args[0], args[1:], kwargs, node)
+
     def call(self, node: ast.Call) -> Value:
         if self.module_path(node.func) == "functools.partial":
             args, kwargs = self.arguments(node)

@@ -63,6 +63,8 @@ class FuncTransformReader(VmapDerivativeReader):
             return self.functional_call(path, node)
         if path == "functorch.make_functional":
             return self.make_functional(path, node)
+        if path == "torch.utils.checkpoint.checkpoint":
+            return self.checkpointed(path, node)
         if name is None and module in TRANSFORM_MODULES:
             raise error_at(node, f"{path} is not read; of torch.func, Gradflow reads "
                                  f"{', '.join(TRANSFORMS)}")

@@ -133,9 +133,12 @@ class FunctionCalls(Distributions):
         for decorator in stmt.decorator_list:
             path = self.module_path(decorator.func if isinstance(decorator, ast.Call)
                                     else decorator)
+            if path == "torch.jit.script" and not isinstance(decorator, ast.Call):
+                continue  # TorchScript runs the same function: its numbers and gradients
             if path not in GRAD_MODES:
-                raise error_at(decorator, "decorators other than @torch.no_grad() are not "
-                                          "supported; remove it")
+                raise error_at(decorator, "decorators other than @torch.no_grad() (and its "
+                                          "kin) and @torch.jit.script are not supported; "
+                                          "remove it")
             fn.grad_enabled = GRAD_MODES[path]
             fn.inference = path == "torch.inference_mode"
         self.env[stmt.name] = Py(fn)

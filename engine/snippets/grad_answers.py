@@ -75,6 +75,12 @@ class GradAnswers(CaughtCalls):
             receiver = self.answer_numbers(receiver, node)
         return super().method(receiver, attr, node)
 
+    def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
+        """`J[:, i] = torch.autograd.grad(z, x, v)[0]`: the tensor torch returned, written."""
+        if holds_answer(value):
+            value = self.answer_numbers(value, stmt)
+        super().item_assign(target, value, stmt)
+
     def value_call(self, fn: Any, what: str, node: ast.Call, receiver: Value | None = None,
                    evaluated: tuple[list[Value], dict[str, Value]] | None = None) -> Value:
         """`torch.stack([torch.autograd.grad(g, x, v)[0] for v in eye])`: the answers a torch

@@ -199,7 +199,7 @@ class LayerSetup(LayerModules):
         for bound, value in list(self.env.items()):  # bound already: the new leaves named
             if isinstance(value, Py) and value.value is module:
                 self.name_parameters(module, bound)
-        return Py(None) if attr != "extend" else Py(module)
+        return Py(None) if attr == "add_module" else Py(module)  # torch returns the container
 
     def set_leaf_numbers(self, stmt: ast.AST, leaf: Pending | Ref, numbers: torch.Tensor,
                          name: str) -> None:

@@ -141,6 +141,8 @@ class TorchCallReader(CreationReader, ClampBounds):
         fn = path.removeprefix("torch.nn.functional.")
         if fn != path and fn in FUNCTIONAL:
             return self.op_call(FUNCTIONAL[fn], None, node, path)
+        if short == "jit.script" and len(node.args) == 1 and not node.keywords:
+            return self.expr(node.args[0])  # TorchScript runs the same function (or model)
         if short.startswith(("jit.", "compile")):  # torch.jit.trace(f, x), torch.compile(f)
             raise error_at(node, f"{path} compiles a function into another program that "
                                  "torch runs, outside the computation Gradflow reads; call "

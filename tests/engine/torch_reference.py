@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import linecache
 import math
 import subprocess
 import sys
@@ -39,6 +40,8 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, complex):  # (gradflow has no complex dtype: never equal to its own)
+        return repr(value)
     return value
 
 
@@ -52,6 +55,15 @@ def nested(answer: Any) -> Any:
 
 
 _FUNCTIONS = ("vjp", "jvp", "vhp", "hvp", "hessian")  # torch.autograd.functional's others
+
+
+def _grad_leaf(t: torch.Tensor) -> bool:
+    """A leaf that requires grad; a view torch refuses to describe after an in-place change
+    (the output of a custom Function that is a view, changed in place) is none."""
+    try:
+        return bool(t.is_leaf and t.requires_grad)
+    except RuntimeError:
+        return False
 
 
 def run_one(code: str) -> dict[str, Any]:
@@ -113,7 +125,11 @@ def run_one(code: str) -> dict[str, Any]:
     # torch.set_grad_enabled(False) does not switch it off for the next one
     with contextlib.redirect_stdout(out), torch.enable_grad():
         try:
-            exec(code, namespace)  # the test's own generated code, never user input
+            # as `python snippet.py` runs it: with its source where inspect looks for it
+            # (TorchScript compiles a function from its source)
+            name = f"<snippet {len(linecache.cache)}>"
+            linecache.cache[name] = (len(code), None, code.splitlines(keepends=True), name)
+            exec(compile(code, name, "exec"), namespace)  # the test's own corpus snippet
         except Exception as exc:  # noqa: BLE001 - reported to the test
             # a SyntaxError's str() names exec's "<string>"; python prints its msg alone
             error = {"type": type(exc).__name__,
@@ -133,14 +149,14 @@ def run_one(code: str) -> dict[str, Any]:
             torch.set_default_dtype(torch.float32)
     grads = {name: None if v.grad is None else plain(_dense(v.grad).tolist())
              for name, v in namespace.items()
-             if isinstance(v, torch.Tensor) and v.is_leaf and v.requires_grad}
+             if isinstance(v, torch.Tensor) and _grad_leaf(v)}
     # every leaf the script can still reach, by any path: its own names, the items of its
     # lists, tuples and dicts, a module's parameters, an optimizer's: compared by value
     # (the app names a parameter model_0_weight, a list's item by its own name)
     reached: dict[int, torch.Tensor] = {}
     for value in namespace.values():
         for t in _tensors_in(value):
-            if t.is_leaf and t.requires_grad:
+            if _grad_leaf(t):
                 reached.setdefault(id(t), t)
     every = [None if t.grad is None else plain(_dense(t.grad).tolist())
              for t in reached.values()]
