@@ -17,6 +17,7 @@ from engine.ops import get_op
 from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at, short_text
 from engine.snippets.setup_calls import SetupCalls
 from engine.snippets.values import Pending, Py, Value
+from engine.trace import RunError
 
 GRAD_MODES = {"torch.no_grad": False, "torch.enable_grad": True,
               "torch.inference_mode": False, "torch.autograd.no_grad": False,
@@ -192,18 +193,27 @@ class BlockReader(SetupCalls):
         if on and self.anomaly_at is None:
             self.anomaly_at = node
 
-    def check_anomaly(self) -> None:
-        """Refuse a snippet whose backward computes NaN with anomaly mode on: torch stops
-        there (naming the backward function), which the document's calls do not do."""
+    def anomaly_error(self) -> RunError | None:
+        """With anomaly mode on: torch's error at the first backward that computes NaN
+        (naming the backward function), where the script stops (reader.py reads it again
+        stopping there); None when none does."""
         if self.anomaly_at is None:
-            return
+            return None
         from engine.run import run  # only here: reading a snippet needs no run otherwise
 
         with warnings.catch_warnings():  # torch's notes on stderr say nothing to the user
             warnings.simplefilter("ignore")
             with torch.autograd.detect_anomaly(check_nan=True):
                 error = run(self.doc).error
-        if error is not None and "returned nan values" in error.message:
+        return error if error is not None and "returned nan values" in error.message \
+            else None
+
+    def check_anomaly(self) -> None:
+        """Refuse a snippet whose backward computes NaN with anomaly mode on where the call
+        that raises is not one the script makes (reader.py stops the script at those)."""
+        error = self.anomaly_error()
+        if error is not None:
+            assert self.anomaly_at is not None
             raise error_at(self.anomaly_at, f"{short_text(self.anomaly_at)} makes torch raise "
                                             f"at a backward that computes NaN ({error.message}"
                                             "); Gradflow shows the NaN gradients only with "

@@ -65,6 +65,17 @@ class CustomFunctionChecks(NumpyReader):
                 if self.backward_raised is None or number < self.backward_raised[0]:
                     self.backward_raised = number, Caught(exc.error_type, exc.message)
 
+    def stopping_call(self) -> tuple[int, Caught] | None:
+        """The call where the script stops with torch's error, found by a run: a Function's
+        backward that raised, or a backward computing NaN under anomaly mode (blocks.py)."""
+        if self.backward_raised is not None:
+            return self.backward_raised
+        error = self.anomaly_error()
+        if error is None or error.call is None or error.call >= len(self.doc.calls):
+            return None
+        number = self.call_numbers.get(id(self.doc.calls[error.call]))
+        return None if number is None else (number, Caught(error.type, error.message))
+
     def functions_checked(self) -> None:
         """At the end of the snippet: the Functions still in the document are checked on
         the calls not checked yet, and the description says what was read and checked."""

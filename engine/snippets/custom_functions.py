@@ -32,7 +32,7 @@ from engine.snippets.function_check import (
     FunctionClass,
 )
 from engine.snippets.optimizers import OUTSIDE
-from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
+from engine.snippets.safety import ImportError_, TorchRaised, error_at, raised_at, short_text
 from engine.snippets.values import Function, Number, Pending, Py, Ref, Value
 
 FUNCTION_BASES = ("torch.autograd.Function", "torch.autograd.function.Function")
@@ -228,7 +228,15 @@ class CustomFunctions(CustomFunctionChecks):
                 self.node_of(value, node)  # a node before the forward's own
         before = set(self.doc.graph)
         first = [Py(ctx)] if setup is None else []
-        output = self.inline(forward, [*first, *inputs], {}, node)
+        try:
+            output = self.inline(forward, [*first, *inputs], {}, node)
+        except TorchRaised as exc:  # torch runs forward without a graph: it allows that
+            if "leaf Variable that requires grad" not in exc.torch_message:
+                raise
+            raise error_at(node, f"{cls.name}.forward changes a leaf that requires grad in "
+                                 "place, which torch allows there (forward runs without a "
+                                 "graph) and Gradflow does not read; compute a new tensor in "
+                                 "forward (a.clone() first)") from None
         if setup is not None:
             self.inline(setup, [Py(ctx), Py(tuple(inputs)), output], {}, node)
         if not any(ctx.needs_input_grad):  # torch's outputs then have no graph, whatever

@@ -88,8 +88,9 @@ def _import(text: str, layout: bool = True, watch: ReadWatch | None = None) -> D
         if again.attempts == found[0] + 1:
             break  # the script's last call: it stays, with torch's error shown on it
         importer, caught[found[0]] = again, found[1]
-    if importer.backward_raised is not None:  # the script stops at that call, with its error
-        number, error = importer.backward_raised
+    stop = importer.stopping_call()
+    if stop is not None:  # the script stops at that call, with its error
+        number, error = stop
         importer = _read(tree, reserved, seed, {**caught, number: error}, layout, watch)
     try:
         importer.check_grad_asserts()
