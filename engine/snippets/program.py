@@ -80,8 +80,9 @@ class ProgramReader(GradAnswers):
         self.names_at_call.append(dict(self.env))
 
     def room_needed(self) -> bool:
-        """Whether the program is full: one more call would pass the limit."""
-        return CALLS.exceeded(len(self.program) + 1)
+        """Whether the program is full: one more call would pass the limit (with the
+        document's own backward, which final_program adds when the snippet made none)."""
+        return CALLS.exceeded(len(self.program) + 1 + (calls.PRIMARY not in self.program))
 
     def make_room(self, where: ast.AST) -> None:
         """training.py: the calls so far are read as a step that ran while reading."""

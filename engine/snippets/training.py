@@ -345,9 +345,9 @@ class TrainingReader(DataUpdates):
                 clipped_last = False  # document's own run gives torch's error at that call
                 self.grad_updates = {}
         notes = self.doc.description  # what the reading noted (a file not written...): kept
-        ran = (f"{self.calls_ran_while_read} earlier calls ran with torch while the snippet "
-               f"was read, more than a document holds ({CALLS.value}); each leaf starts with "
-               "the .grad they left. ") if self.calls_ran_while_read else ""
+        ran = (f"{self.calls_ran_while_read} {CALLS_RAN_WHILE_READ}, more than a document "
+               f"holds ({CALLS.value}); each leaf starts with the .grad they left. ") \
+            if self.calls_ran_while_read else ""
         if not self.update_lines:
             if ran:
                 self.doc.description = f"{ran}{notes}".strip()
@@ -389,6 +389,8 @@ class TrainingReader(DataUpdates):
 
 # how the description of a document read from a training loop begins
 TRAINING_LOOP = "A training loop:"
+# what it says of a loop of more calls than a document holds
+CALLS_RAN_WHILE_READ = "earlier calls ran with torch while the snippet was read"
 
 
 # calls a loop past the limit keeps before they run with torch again (see room_needed)
@@ -400,5 +402,5 @@ class ScriptStopped(Exception):  # noqa: N818 - a stop, not an error
     error on that call, so nothing after it is read."""
 
 
-__all__ = ["TRAINING_LOOP", "ScriptStopped", "TrainingReader"]
+__all__ = ["CALLS_RAN_WHILE_READ", "TRAINING_LOOP", "ScriptStopped", "TrainingReader"]
 

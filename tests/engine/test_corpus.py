@@ -19,7 +19,7 @@ from engine.document import Document
 from engine.run import run
 from engine.snippets.reader import ImportError_, TorchRaised, import_snippet
 from engine.snippets.safety import UnparsedSnippet
-from engine.snippets.training import TRAINING_LOOP
+from engine.snippets.training import CALLS_RAN_WHILE_READ, TRAINING_LOOP
 from engine.trace import RunError
 
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.py"))
@@ -100,7 +100,9 @@ def engine_side(code: str) -> dict[str, Any]:
         result.error = RunError(raised.error_type, raised.torch_message, None, "forward")
     reported = report(doc, result)
     # a training loop is shown as its last step: the earlier steps' calls are not in it
-    reported["last_step_only"] = doc.description.startswith(TRAINING_LOOP)
+    # (as is a loop of more calls than a document holds: the earlier ones ran while read)
+    reported["last_step_only"] = doc.description.startswith(TRAINING_LOOP) or \
+        CALLS_RAN_WHILE_READ in doc.description
     return reported
 
 

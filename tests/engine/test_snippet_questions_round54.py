@@ -4,7 +4,8 @@ use_reentrant=False, read as the function it runs (its gradients are the functio
 a function that calls autograd.grad with create_graph; a Jacobian written row by row from
 autograd.grad's answers into a clone that requires grad; ModuleList.append and
 Sequential.append / extend returning the container, as torch's do; @torch.jit.script and
-torch.jit.script(f) or of a module, run as the function itself."""
+torch.jit.script(f) or of a module, run as the function itself; gradient descent written with
+120 autograd.grad calls, more than a document holds (the earlier ones run while read)."""
 
 from __future__ import annotations
 
@@ -96,6 +97,14 @@ x = torch.tensor([[1.0, 2.0]], requires_grad=True)
 (f(a) + gs(a) + lin(x).sum()).backward()
 print(a.grad, x.grad)
 """,
+    'gradient_descent_by_more_autograd_grad_calls_than_a_document_holds': """import torch
+x = torch.tensor([3.0, -1.0], requires_grad=True)
+for i in range(120):
+    f = (x[0] + 10.0 * x[1]) ** 2 + (x[0] - 1) ** 4
+    g = torch.autograd.grad(f, x)
+    x = x - 1e-3 * g[0]
+print(x)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -113,6 +122,11 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["module_list_append_returns_the_list"]["stdout"].startswith("5 ")
     assert reference["torchscript_function_and_module_run_as_themselves"]["grads"]["a"] == \
         pytest.approx(5 + 0.479425538 + 0.5 * 0.877582562)
+
+
+def test_the_long_descent_moves_x_as_torch_does(reference: dict[str, dict[str, Any]]) -> None:
+    out = reference["gradient_descent_by_more_autograd_grad_calls_than_a_document_holds"]
+    assert len(out["grad_answers"]) == 120 and out["stdout"].startswith("tensor([")
 
 
 def test_a_reentrant_checkpoint_is_refused_saying_what_is_read() -> None:
