@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import datetime
 import math
+import pprint
 import random
 import time
 
@@ -24,11 +25,12 @@ TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "t
                  "torch.autograd.functional", "torch.autograd.variable", "torch.functional",
                  "torch.autograd.anomaly_mode", "torch.autograd.grad_mode",
                  "math", "itertools", "time", "random", "datetime", "pdb", "warnings", "copy",
-                 "gc", "collections", "torch.distributions", "timeit", "torch.cuda",
+                 "gc", "collections", "torch.distributions", "timeit", "torch.cuda", "pprint",
                  "torch.utils.checkpoint",
                  *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
-PYTHON_MODULES = {"math": math, "time": time, "random": random, "datetime": datetime}
+PYTHON_MODULES = {"math": math, "time": time, "random": random, "datetime": datetime,
+                  "pprint": pprint}
 # Objects a snippet may import by name: `from torch.autograd import Variable`.
 IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.detect_anomaly", "torch.autograd.set_detect_anomaly",
@@ -98,7 +100,8 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.nn.init (and th
                     "torch.autograd.anomaly_mode, torch.autograd.grad_mode (no_grad, "
                     "enable_grad, set_grad_enabled, inference_mode), math, random, time (its "
                     "clocks), timeit "
-                    "(default_timer), datetime (now, strftime), pdb (set_trace), warnings "
+                    "(default_timer), datetime (now, strftime), pprint (as print), pdb "
+                    "(set_trace), warnings "
                     "(filters), gc (collect), itertools (product, count), copy (deepcopy), "
                     "collections (OrderedDict), torch.cuda (is_available: False, seeding), "
                     "torch.utils.checkpoint (checkpoint with use_reentrant=False) and "

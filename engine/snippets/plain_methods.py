@@ -17,7 +17,7 @@ from engine.snippets.pybuiltins import BuiltinCalls
 from engine.snippets.python_random import PythonRandom
 from engine.snippets.safety import ImportError_, error_at, raised_at
 from engine.snippets.typecheck import method_refused
-from engine.snippets.values import HookHandle, Number, Py, Value
+from engine.snippets.values import HookHandle, Number, PrettyPrinter, Py, Value
 
 _STR_METHODS = frozenset({"split", "lower", "upper", "strip", "replace", "startswith",
                           "endswith", "find", "rfind", "count", "lstrip", "rstrip",
@@ -59,6 +59,8 @@ class PlainMethods(BuiltinCalls):
                 raise error_at(node, "Generator.manual_seed takes one whole number")
             receiver.value.manual_seed(seed)
             return receiver  # torch returns the generator itself
+        if isinstance(receiver.value, PrettyPrinter) and attr == "pprint":
+            return Py(None)  # output of the script, as print's is
         if isinstance(receiver.value, PythonRandom):  # rng = random.Random(0); rng.uniform()
             return self.random_call(attr, node, receiver.value)
         args, kwargs = self.arguments(node)

@@ -32,6 +32,7 @@ from engine.snippets.values import (
     Module,
     Number,
     Pending,
+    PrettyPrinter,
     Py,
     Ref,
     TorchFunction,
@@ -186,6 +187,10 @@ class PythonReader(AttributeReader):
                 return self.random_call(path.removeprefix("random."), node)
             if path == "pdb.set_trace" and not node.args and not node.keywords:
                 return Py(None)  # a debugger stop: the reading goes on, as a script run
+            if path in ("pprint.pprint", "pprint.pp"):
+                return Py(None)  # output of the script, as print's is
+            if path == "pprint.PrettyPrinter":  # its .pprint(...) prints
+                return Py(PrettyPrinter())
             if path in ("warnings.filterwarnings", "warnings.simplefilter",
                         "warnings.resetwarnings", "warnings.warn"):
                 return Py(None)  # what torch warns goes to stderr only; no number changes

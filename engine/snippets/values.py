@@ -61,6 +61,10 @@ class Picks(NamedTuple):
     indices: Any
 
 
+class PrettyPrinter:
+    """pprint.PrettyPrinter(...): its .pprint(x) is output, as print's is."""
+
+
 @dataclass
 class Function:
     """A def or lambda of the snippet; inlined at each call."""
