@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from engine.snippets.safety import error_at, raised_at
+from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.selecting import SelectingCalls
 from engine.snippets.torchcalls import CREATION_HINT
 from engine.snippets.valuecalls import TYPED_TENSORS
@@ -120,10 +120,15 @@ class MadeTensors(SelectingCalls):
                 getattr(torch.zeros(1, requires_grad=True), attr)()
             except RuntimeError as exc:
                 raise raised_at(node, exc) from None
-        if not isinstance(receiver, Pending) or receiver.node_id is not None or \
-                receiver.requires_grad or of_a_name:
+        # a parameter drawn anew under torch.no_grad() (a hand-written init after a
+        # forward): its new numbers, as nn.init gives them (layer_setup.py)
+        drawn_anew = leaf and not of_a_name and isinstance(receiver, Pending | Ref) and \
+            self.is_grad_leaf(receiver)
+        if not drawn_anew and (not isinstance(receiver, Pending) or receiver.node_id is not None
+                               or receiver.requires_grad or of_a_name):
             raise error_at(node, f".{attr}() is read on a tensor just made, before anything "
                                  "uses it, e.g. torch.empty(3).uniform_(-1, 1)")
+        assert isinstance(receiver, Pending | Ref)
         args, kwargs = self.arguments(node)
         plain = [self.plain(a, node) for a in args]
         plain_kw = {k: self.plain(v, node) for k, v in kwargs.items()}
@@ -132,6 +137,10 @@ class MadeTensors(SelectingCalls):
                 *plain, **plain_kw, generator=self.generator)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
+        if drawn_anew:
+            self.set_leaf_numbers(node, receiver, t, short_text(node.func))
+            return receiver
+        assert isinstance(receiver, Pending)
         receiver.value = t.tolist()
         if isinstance(source, ast.Subscript):  # x[:, 0].uniform_(-1, 1) fills x's column
             self.item_assign(source, receiver, node)
@@ -139,3 +148,7 @@ class MadeTensors(SelectingCalls):
 
     def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
         raise NotImplementedError  # statements.py: x[key] = value
+
+    def set_leaf_numbers(self, stmt: ast.AST, leaf: Pending | Ref, numbers: torch.Tensor,
+                         name: str) -> None:
+        raise NotImplementedError  # program.py: a leaf's new numbers
