@@ -13,6 +13,7 @@ of x when x requires grad, so a later backward of J reaches x; when x does not, 
 from __future__ import annotations
 
 import ast
+import re
 
 import torch
 
@@ -28,7 +29,9 @@ class GraphedJacobians(GradCallReader):
     def graph_copy(self, original: str, where: ast.AST) -> str:
         """What f is read on: x's view when x requires grad (torch's `x.view_as(x)`, a
         clone here: the same numbers, the same gradient back to x), else a new leaf."""
-        name = self.doc.node(original).name
+        # (of a view made here for an outer jacobian, the tensor it views: t_view, not
+        # t_view_view)
+        name = re.sub(r"_view(_\d+)?$", "", self.doc.node(original).name)
         if not self.node_needs_grad(original):
             made = self.fresh_leaf(Ref(original), where, True)
             made.name = self.unique(f"{name}_differentiated")
