@@ -76,6 +76,25 @@ class CustomFunctionChecks(NumpyReader):
         number = self.call_numbers.get(id(self.doc.calls[error.call]))
         return None if number is None else (number, Caught(error.type, error.message))
 
+    def call_raising_before(self) -> tuple[int, Caught] | None:
+        """Where the reading was refused: the first call made so far that raises when the
+        program runs (a backward of a tensor computed under no_grad), or None."""
+        if not self.program:
+            return None
+        from engine.run import run  # only here: reading needs no run otherwise
+
+        try:
+            self.materialise_leaves()
+            twin = self.doc.twin()
+            self.mark_program(twin)
+            error = run(twin).error
+        except Exception:  # noqa: BLE001 - the refusal stands as it was
+            return None
+        if error is None or error.call is None or error.call >= len(twin.calls):
+            return None
+        number = self.call_numbers.get(id(twin.calls[error.call]))
+        return None if number is None else (number, Caught(error.type, error.message))
+
     def functions_checked(self) -> None:
         """At the end of the snippet: the Functions still in the document are checked on
         the calls not checked yet, and the description says what was read and checked."""

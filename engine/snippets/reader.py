@@ -79,7 +79,11 @@ def _import(text: str, layout: bool = True, watch: ReadWatch | None = None) -> D
     reserved = scan(tree)  # refuses anything outside torch before any torch call below
     caught: dict[int, Caught] = {}
     seed = torch.Generator().seed()  # the same random numbers on every reading
-    importer = _read(tree, reserved, seed, caught, layout, watch)
+    try:
+        importer = _read(tree, reserved, seed, caught, layout, watch)
+    except _StopsEarlier as earlier:
+        caught = {**caught, earlier.number: earlier.error}
+        importer = _read(tree, reserved, seed, caught, layout, watch)
     while True:  # again while a call inside a try raises on trial (caught.py)
         found = importer.newly_caught()
         if found is None or found[0] in caught:
@@ -136,10 +140,23 @@ def _read(tree: ast.Module, reserved: set[str], seed: int, caught: dict[int, Cau
         raise
     except RecursionError:
         raise ImportError_("the code is nested too deeply; simplify it") from None
+    except ImportError_ as exc:  # refused: unless a call before it raises, where the
+        stop = importer.call_raising_before()  # script stops and never gets there
+        if stop is not None:
+            raise _StopsEarlier(*stop) from exc
+        raise
     finally:
         sys.setrecursionlimit(limit)
     importer.finish()
     return importer
+
+
+class _StopsEarlier(Exception):  # noqa: N818 - the script's stop, not an error of ours
+    """A call made before a refused statement raises in torch: the script stops there."""
+
+    def __init__(self, number: int, error: Caught) -> None:
+        super().__init__(number)
+        self.number, self.error = number, error
 
 
 @dataclass

@@ -6,7 +6,9 @@ as the tensor's own attribute over the method (calling it then is Python's TypeE
 functorch's older make_functional, its params new parameters of the model's numbers, under
 vmap; torch.heaviside as a layer's activation (forward as torch computes it, backward torch's
 error: it has no derivative); callable() and `fn: callable`; types and unittest imported by
-a file of helpers, and unittest.main() refused as the test runner it is."""
+a file of helpers, and unittest.main() refused as the test runner it is; a backward of a
+result computed under no_grad, which raises, before a form that is not read (torch.argmax
+of a tensor that requires grad): the script stops at the backward, never reaching it."""
 
 from __future__ import annotations
 
@@ -116,6 +118,44 @@ x = torch.tensor([1.0, 3.0], requires_grad=True)
 double(x).sum().backward()
 print(x.grad)
 """,
+    'a_backward_that_raises_before_a_form_not_read': """import torch.nn as nn
+
+import torch
+from torch import nn, Tensor
+from torch.autograd import Variable
+
+
+class MultiplyModule(nn.Module):
+    def forward(self, x1, x2):
+        return x1 * x2
+
+
+t1 = Variable(Tensor([3]), requires_grad=False)
+t2 = Variable(Tensor([5]), requires_grad=True)
+
+add_module = MultiplyModule()
+add_module.register_full_backward_hook(lambda m, x, y: print('In backward hook', x, y))
+
+with torch.no_grad():
+    t3 = add_module(t1, t2)
+t3.backward()
+
+import torch
+
+
+class ArgMax(torch.nn.Module):
+    def forward(self, x):
+        return torch.argmax(x)
+
+
+x = torch.rand((2, 3), requires_grad=True)
+
+m = ArgMax()
+m.register_full_backward_hook(lambda m, x, y: print('In backward hook', x, y))
+
+t = m(x)
+t.backward()
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -136,6 +176,10 @@ def test_the_reference_really_computes_what_is_compared(
         "a_heaviside_step_as_a_layers_activation"]["error"]["message"]
     assert reference["callable_in_an_annotation_and_a_call"]["stdout"].startswith(
         "True True True False False\n")
+
+    stopped = reference["a_backward_that_raises_before_a_form_not_read"]
+    assert stopped["error"]["message"].startswith("element 0 of tensors does not require grad")
+    assert "In backward hook" not in stopped["stdout"]
 
 
 def test_a_test_runner_is_refused_as_such() -> None:
