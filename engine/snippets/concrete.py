@@ -21,7 +21,7 @@ from engine.pure_forward import graph_value
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.tables import TORCH_DTYPES, CreationError, dtype_name
 from engine.snippets.torchcalls import TorchCallReader
-from engine.snippets.values import Number, Pending, Py, Ref, Value, numbers_in
+from engine.snippets.values import Number, Pending, Py, Ref, TensorKey, Value, numbers_in
 
 
 class ConcreteReader(TorchCallReader):
@@ -156,8 +156,17 @@ class ConcreteReader(TorchCallReader):
         return Pending(t.detach().tolist(), dtype, requires_grad, origin=where,
                        inference=self.inference)
 
+    def dict_key(self, value: Value, where: ast.AST) -> Any:
+        """A value as a dict's key: a tensor by identity (its node), as Python hashes it;
+        anything else as its plain Python value."""
+        if isinstance(value, Pending | Ref):
+            return TensorKey(value, self.node_of(value, where))
+        return self.plain(value, where)
+
     def wrap(self, obj: Any, where: ast.AST) -> Value:
         """A plain torch/Python result back into a snippet value."""
+        if isinstance(obj, TensorKey):  # a dict's key that is a tensor: the tensor
+            return obj.value  # type: ignore[no-any-return]
         if isinstance(obj, torch.Tensor):
             return self.from_tensor(obj, where)
         if isinstance(obj, bool | int | float):

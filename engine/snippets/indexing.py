@@ -27,7 +27,8 @@ class IndexingCalls(ValueCalls):
 
     def subscript_of(self, base: Value, node: ast.Subscript) -> Value:
         """`base[...]` of the value the subscript's base already read to."""
-        key = self.index_key(node.slice)
+        key = self.dict_key(self.expr(node.slice), node) if isinstance(base, Py) and \
+            isinstance(base.value, dict) else self.index_key(node.slice)
         if isinstance(base, Py) and isinstance(base.value, Module) and \
                 base.value.kind in PARAM_CONTAINERS:
             return param_containers.pick(base.value, key, node)

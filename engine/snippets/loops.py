@@ -68,7 +68,7 @@ class LoopRunner(FunctionCalls):
             self.env = saved
         if isinstance(node, ast.DictComp):
             try:
-                return Py({self.plain(k, node.key): v for k, v in out})
+                return Py({self.dict_key(k, node.key): v for k, v in out})
             except TypeError as exc:  # an unhashable key, in Python's words
                 raise raised_at(node, exc) from None
         return Py(out)

@@ -75,7 +75,7 @@ class PythonReader(AttributeReader):
             if any(k is None for k in node.keys):
                 raise error_at(node, "** in a dict is not supported; write the items out")
             try:
-                return Py({self.plain(self.expr(k), k): self.expr(v)  # type: ignore[arg-type]
+                return Py({self.dict_key(self.expr(k), k): self.expr(v)  # type: ignore[arg-type]
                            for k, v in zip(node.keys, node.values, strict=True)})
             except TypeError as exc:  # an unhashable key, in Python's words
                 raise raised_at(node, exc) from None

@@ -241,7 +241,8 @@ class StatementRunner(AugAssignReader):
         target = self.one_index(target)
         base = self.expr(target.value)
         if isinstance(base, Py) and isinstance(base.value, list | dict):
-            key = self.index_key(target.slice)
+            key = self.dict_key(self.expr(target.slice), target) if isinstance(
+                base.value, dict) else self.index_key(target.slice)
             try:
                 base.value[key] = value
             except Exception as exc:  # noqa: BLE001 - Python's own words

@@ -61,6 +61,21 @@ class Picks(NamedTuple):
     indices: Any
 
 
+@dataclass(frozen=True, eq=False)
+class TensorKey:
+    """A tensor as a dict's key: Python hashes a tensor by identity, so `{p: buf for p in
+    model.parameters()}` keys each parameter itself; `node` is the tensor's node."""
+
+    value: Any
+    node: str
+
+    def __hash__(self) -> int:
+        return hash(("tensor", self.node))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TensorKey) and other.node == self.node
+
+
 class PrettyPrinter:
     """pprint.PrettyPrinter(...): its .pprint(x) is output, as print's is."""
 

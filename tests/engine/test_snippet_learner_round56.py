@@ -1,0 +1,65 @@
+"""Forms met in unseen learner code, each against plain torch in a subprocess: gradcheck
+inside print(), which runs the check (a float32 check with eps=1e-4 fails with torch's
+GradcheckError there, as a learner's notes show on purpose); a dict keyed by parameters
+(`{p: torch.zeros_like(p) for p in model.parameters()}`), a momentum optimizer written by
+hand: Python hashes a tensor by identity, so each parameter keys its own buffer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from snippet_agreement import agreement_tests
+
+SNIPPETS = {
+    'gradchecks_printed_the_float32_one_failing': """import torch
+torch.manual_seed(0)
+
+class Sigmoid(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        output = 1 / (1 + torch.exp(-x))
+        ctx.save_for_backward(output)
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        output, = ctx.saved_tensors
+        return output * (1 - output) * grad_output
+
+test_input = torch.randn(4, requires_grad=True, dtype=torch.float64)
+print(torch.autograd.gradcheck(Sigmoid.apply, (test_input,), eps=1e-6))
+test_input = torch.randn(4, requires_grad=True)
+print(torch.autograd.gradcheck(torch.sigmoid, (test_input,), eps=1e-3))
+print(torch.autograd.gradcheck(Sigmoid.apply, (test_input,), eps=1e-4))
+print("not reached")
+""",
+    'momentum_buffers_in_a_dict_keyed_by_parameters': """import torch
+torch.manual_seed(0)
+model = torch.nn.Linear(2, 1)
+bufs = {p: torch.zeros_like(p) for p in model.parameters()}
+names = {model.weight: "w", model.bias: "b"}
+x = torch.tensor([[1.0, 2.0]])
+for step in range(3):
+    loss = (model(x) - 1).pow(2).sum()
+    model.zero_grad()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            bufs[p].mul_(0.9).add_(p.grad)
+            p.sub_(0.1 * bufs[p])
+for p, b in bufs.items():
+    print(names[p], b)
+print(model.weight, len(bufs), model.weight in bufs)
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    checked = reference["gradchecks_printed_the_float32_one_failing"]
+    assert checked["stdout"] == "True\nTrue\n"
+    assert checked["error"]["type"] == "GradcheckError"
+    keyed = reference["momentum_buffers_in_a_dict_keyed_by_parameters"]["stdout"]
+    assert keyed.startswith("w tensor([[") and keyed.rstrip().endswith("2 True")
