@@ -26,7 +26,8 @@ _EXCEPTIONS = {"Exception": Exception, "RuntimeError": RuntimeError, "TypeError"
                "ValueError": ValueError, "IndexError": IndexError,
                "AttributeError": AttributeError, "ZeroDivisionError": ZeroDivisionError,
                "AssertionError": AssertionError, "KeyError": KeyError,
-               "NotImplementedError": NotImplementedError}
+               "NotImplementedError": NotImplementedError, "ImportError": ImportError,
+               "ModuleNotFoundError": ModuleNotFoundError}
 
 # torch's profilers: contexts that time the body and change no number (blocks.profiled)
 PROFILERS = frozenset({"torch.autograd.profiler.profile", "torch.profiler.profile",

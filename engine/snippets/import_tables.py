@@ -141,6 +141,10 @@ OUTSIDE_LIBRARIES = {
               "Gradflow reads; remove it",
     "pickle": "saving and loading objects in files (pickle) is outside the computation "
               "Gradflow reads; remove it",
+    "google.colab": "the Colab notebook's own module (google.colab: its drive and files) is "
+                    "outside the computation Gradflow reads; remove it",
+    "multiprocessing": "processes (multiprocessing) are outside the computation Gradflow "
+                       "reads; compute in the script itself",
     "types": "changing objects' methods at run time (types.MethodType) rewrites the program "
              "instead of computing, outside the computation Gradflow reads; call the function "
              "with the object as its first argument",
@@ -198,6 +202,9 @@ def missing_module(node: ast.Import | ast.ImportFrom) -> str | None:
                 top in OUTSIDE_LIBRARIES and \
                 importlib.util.find_spec(top) is None:
             return top
+        if name == "google.colab" or name.startswith("google.colab."):  # only in Colab: an
+            if importlib.util.find_spec("google") is None:  # import in a try tells where
+                return "google"  # the notebook runs (its own namespace package, no code)
     return None
 
 

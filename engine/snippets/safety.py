@@ -51,6 +51,7 @@ BUILTINS = frozenset({
     "isinstance", "type", "RuntimeError", "Exception", "ValueError", "TypeError", "range",
     "min", "max", "sum", "enumerate", "zip", "display", "reversed", "AttributeError",
     "IndexError", "ZeroDivisionError", "AssertionError", "KeyError", "NotImplementedError",
+    "ImportError", "ModuleNotFoundError",
     "vars", "super", "filter", "map", "any", "all",
     "sorted", "divmod", "pow", "set", "chr", "ord", "hex", "bin", "oct", "format", "getattr",
     "hasattr", "setattr", "breakpoint", "Warning", "UserWarning", "DeprecationWarning",

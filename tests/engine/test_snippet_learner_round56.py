@@ -2,7 +2,9 @@
 inside print(), which runs the check (a float32 check with eps=1e-4 fails with torch's
 GradcheckError there, as a learner's notes show on purpose); a dict keyed by parameters
 (`{p: torch.zeros_like(p) for p in model.parameters()}`), a momentum optimizer written by
-hand: Python hashes a tensor by identity, so each parameter keys its own buffer."""
+hand: Python hashes a tensor by identity, so each parameter keys its own buffer; a course
+notebook's `try: import google.colab` to tell where it runs (ModuleNotFoundError here, so the
+except branch)."""
 
 from __future__ import annotations
 
@@ -51,6 +53,16 @@ for p, b in bufs.items():
     print(names[p], b)
 print(model.weight, len(bufs), model.weight in bufs)
 """,
+    'a_colab_check_by_an_import_in_a_try': """try:
+    import google.colab
+    COLAB = True
+except ImportError:
+    COLAB = False
+import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+(x * (3 if COLAB else 5)).sum().backward()
+print(COLAB, x.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -63,3 +75,5 @@ def test_the_reference_really_computes_what_is_compared(
     assert checked["error"]["type"] == "GradcheckError"
     keyed = reference["momentum_buffers_in_a_dict_keyed_by_parameters"]["stdout"]
     assert keyed.startswith("w tensor([[") and keyed.rstrip().endswith("2 True")
+    assert reference["a_colab_check_by_an_import_in_a_try"]["stdout"] == \
+        "False tensor([5., 5.])\n"
