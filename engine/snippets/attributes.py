@@ -58,6 +58,10 @@ class AttributeReader(PlainMethods):
         if isinstance(value, Py) and isinstance(value.value, Module):
             if attr == "_parameters":  # torch's dict of the module's own parameters
                 return Py(dict(value.value.params))
+            if attr in ("_forward_hooks", "_forward_pre_hooks"):  # to count them, by order
+                kind = "register" + attr.removesuffix("s")  # register_forward_hook...
+                return Py({i: Py(fn) for i, (k, fn, _) in enumerate(value.value.hooks)
+                           if k == kind})
             return self.module_attribute_of(value.value, attr, node)
         if isinstance(value, Py) and isinstance(value.value, tuple) and \
                 attr in getattr(value.value, "_fields", ()):

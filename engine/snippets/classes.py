@@ -156,7 +156,8 @@ class ClassReader(ModelAttributes):
             refused = self.decorator_refusal(item, name)  # class_members.py
             if refused is not None:
                 return refused
-            if item.name.startswith("__") and item.name not in (*_SHOWING, "__call__") and \
+            if item.name.startswith("__") and item.name not in (*_SHOWING, "__call__",
+                                                                 "__enter__", "__exit__") and \
                     not (dataset and item.name in _DATASET_METHODS) and \
                     not (_plain_bases(stmt) and item.name in OPERATORS):
                 return item, (f"{name}.{item.name} changes how Python treats the model, "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.limits import LOOP_ITERATIONS
-from engine.snippets.bare_modules import BareModules
+from engine.snippets.own_contexts import OwnContexts
 from engine.snippets.safety import error_at
 from engine.snippets.values import Py, Value
 
@@ -39,7 +39,7 @@ def is_plot_path(path: str | None) -> bool:
                                     for top in PLOT_LIBRARIES)
 
 
-class PlotReader(BareModules):
+class PlotReader(OwnContexts):
     def call(self, node: ast.Call) -> Value:
         path = self.module_path(node.func)
         if is_plot_path(path):

@@ -257,6 +257,7 @@ OPERATOR_METHODS: dict[str, tuple[ast.operator, bool]] = {
         ("add", ast.Add()), ("sub", ast.Sub()), ("mul", ast.Mult()), ("truediv", ast.Div()),
         ("pow", ast.Pow()), ("matmul", ast.MatMult())) for r in ("", "r")}
 _PRIVATE_BUT_READ = frozenset({"_calculate_fan_in_and_fan_out", "_parameters",
+                               "_forward_hooks", "_forward_pre_hooks",
                                *OPERATOR_METHODS})
 _TORCH_PRIVATE = frozenset({"_modules", "_parameters", "_buffers", "_version", "_grad_fn",
                             "_grad", "_base", "_cdata", "_backward_hooks", "_forward_hooks"})
