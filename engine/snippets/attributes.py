@@ -83,6 +83,8 @@ class AttributeReader(PlainMethods):
                     raise error_at(node, f"{short_text(node)} of a tensor computed in the "
                                          "graph (not a leaf) is read only in a print here")
                 grad = self.known_grads.get(self.node_of(value, node))
+                if grad is None:  # the .grad torch keeps while requires_grad is off
+                    grad = self.carried_grad(value, node)
                 return Py(None) if grad is None else self.from_tensor(grad.clone(), node)
             graphed = self.graphed_grad(value)
             if graphed is not None:  # a gradient with a graph of its own (create_graph=True)
@@ -133,6 +135,10 @@ class AttributeReader(PlainMethods):
             raise error_at(node, f"{short_text(node)} calls an attribute set on the tensor, "
                                  "which is not read; call a function of its own instead")
         return super().tensor_method(receiver, attr, node)
+
+    def carried_grad(self, value: Pending | Ref, where: ast.AST) -> torch.Tensor | None:
+        """The .grad a leaf keeps while its requires_grad is off (flag_grads.py)."""
+        return None
 
     def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
         """An attribute of a plain value read elsewhere, or None."""

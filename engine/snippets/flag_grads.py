@@ -10,8 +10,10 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import torch
+
 from engine.snippets.training import TrainingReader
-from engine.snippets.values import Pending
+from engine.snippets.values import Pending, Ref, Value
 
 
 class FlagGrads(TrainingReader):
@@ -34,6 +36,21 @@ class FlagGrads(TrainingReader):
             self.doc.update_node(new_id, grad=grad)
         else:
             self.carried_grads[new_id] = grad
+
+    def relabel(self, old: Value, new: Value, where: ast.AST) -> Value:
+        """`x -= step` while x does not require grad changes x in place: the .grad torch
+        keeps on it goes with the new numbers."""
+        old_id = old.node_id if isinstance(old, Pending | Ref) else None
+        if old_id in self.carried_grads and isinstance(new, Pending | Ref):
+            self.carried_grads[self.node_of(new, where)] = self.carried_grads.pop(old_id)
+        return super().relabel(old, new, where)
+
+    def carried_grad(self, value: Pending | Ref, where: ast.AST) -> torch.Tensor | None:
+        node_id = value.node_id
+        carried = None if node_id is None else self.carried_grads.get(node_id)
+        if carried is None:
+            return None
+        return torch.tensor(carried, dtype=self.concrete(value, where).dtype)
 
     def flag_turned_on(self, node_id: str) -> None:
         grad = self.carried_grads.pop(node_id, None)

@@ -141,6 +141,8 @@ OUTSIDE_LIBRARIES = {
               "Gradflow reads; remove it",
     "pickle": "saving and loading objects in files (pickle) is outside the computation "
               "Gradflow reads; remove it",
+    "pickletools": "pickle's tools (pickletools) work on saved files, outside the "
+                   "computation Gradflow reads; remove it",
     "google.colab": "the Colab notebook's own module (google.colab: its drive and files) is "
                     "outside the computation Gradflow reads; remove it",
     "multiprocessing": "processes (multiprocessing) are outside the computation Gradflow "

@@ -67,7 +67,9 @@ class TorchCallReader(CreationReader, ClampBounds):
                 # a tensor computed without grad becomes a leaf of its own, as in torch;
                 # what was computed from it before keeps the old values without a graph
                 probe_requires_grad(target, node.dtype, flag, how, leaf=True)
-                return self.relabel(value, self.fresh_leaf(value, target, flag), target)
+                fresh = self.fresh_leaf(value, target, flag)
+                self.leaf_replaced(node.id, fresh, target)  # a .grad kept while it was off
+                return self.relabel(value, fresh, target)
         if isinstance(value, Ref | Pending):
             node = self.doc.node(self.node_of(value, target))
             if node.op == LEAF:

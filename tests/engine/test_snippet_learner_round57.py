@@ -1,0 +1,51 @@
+"""Forms met in unseen learner code, each against plain torch in a subprocess: a step
+written as x.requires_grad_(False), x -= 0.1 * x.grad, x.requires_grad_(True) (torch keeps
+the same tensor and its .grad throughout, so the next backward adds to it), also chained on
+one line as w.requires_grad_(False).add_(-lr * w.grad).requires_grad_(True); an editor's
+stray `from pickletools import optimize`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from snippet_agreement import agreement_tests
+
+SNIPPETS = {
+    'a_step_taken_with_requires_grad_off': """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+(x * x).sum().backward()
+x.requires_grad_(False)
+step = 0.1 * x.grad
+x -= step
+x.requires_grad_(True)
+(x ** 3).sum().backward()
+print(x, x.grad)
+""",
+    'a_step_chained_through_requires_grad_toggles': """import torch
+w = torch.tensor([99.995], requires_grad=True)
+for i in range(3):
+    loss = torch.pow(w, 2)
+    loss.backward()
+    w.requires_grad_(False).add_(-0.001 * w.grad).requires_grad_(True)
+    w.grad.zero_()
+print(w, w.grad)
+""",
+    'a_stray_editor_import': """import torch
+from pickletools import optimize
+x = torch.tensor([2.0], requires_grad=True)
+(x ** 2).backward()
+print(x.grad)
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    # [2, 4] kept through the toggles, then 3x² of x = [0.8, 1.6] added
+    assert reference["a_step_taken_with_requires_grad_off"]["grads"]["x"] == \
+        [3.9200000762939453, 11.680000305175781]
+    chained = reference["a_step_chained_through_requires_grad_toggles"]
+    assert chained["grads"]["w"] == [0.0] and chained["stdout"].startswith("tensor([99.")
+    assert reference["a_stray_editor_import"]["grads"]["x"] == [4.0]
