@@ -12,6 +12,7 @@ import builtins
 
 import torch
 
+from engine.snippets.func_names import CHECKS
 from engine.snippets.generators import GeneratorReader
 from engine.snippets.grad_reads import zeroes_grad
 from engine.snippets.pyexpr import AfterBackward
@@ -165,8 +166,9 @@ class DisplayLines(GeneratorReader):
             bound = self.env.get(func.id)
             return isinstance(bound, Py) and isinstance(bound.value, Function)
         path = self.module_path(func)
-        if path in _GRADIENT_CALLS:  # print(torch.autograd.grad(y, x)): a call of the program
-            return True
+        if path in _GRADIENT_CALLS or path in CHECKS or (path or "").startswith(
+                "torch.autograd.functional."):  # print(torch.autograd.grad(y, x)), a bare
+            return True  # `jacobian(f, x).shape`: a call of the program (or a check) is made
         name = path or (func.attr if isinstance(func, ast.Attribute) else "")
         if isinstance(func, ast.Attribute) and func.attr.endswith("_") and \
                 not func.attr.startswith("_") and path is None:

@@ -122,14 +122,9 @@ class FuncTransformReader(VmapDerivativeReader):
         finally:
             self.read_early = saved
 
-    def jacobians_shown(self, node: ast.expr) -> None:
+    def has_effects(self, call: ast.Call) -> bool:
         """`print(jacrev(f)(x))` shows J and still makes the call, as for jacobian."""
-        super().jacobians_shown(node)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id == "print" and node.func.id not in self.env:
-            for inner in ast.walk(node):
-                if isinstance(inner, ast.Call) and self.is_transform_call(inner):
-                    self.expr(inner)
+        return self.is_transform_call(call) or super().has_effects(call)
 
     def is_transform_call(self, node: ast.Call) -> bool:
         """A transform applied (`grad(f)(x)`), or torch.func.vjp / jvp itself."""

@@ -22,7 +22,6 @@ import torch
 from engine import calls
 from engine.autograd_functional import too_large
 from engine.limits import CALL_DEPTH
-from engine.snippets.func_names import CHECKS
 from engine.snippets.graphed_jacobians import GraphedJacobians
 from engine.snippets.program import JACOBIAN_ANSWER, GradAnswer
 from engine.snippets.safety import error_at, raised_at
@@ -39,28 +38,6 @@ _SIGNATURES = {**{name: ("func", "inputs", "v", "create_graph", "strict")
 
 
 class JacobianReader(GraphedJacobians):
-    def expression_statement(self, node: ast.expr) -> None:
-        self.jacobians_shown(node)
-        super().expression_statement(node)
-
-    def builtin(self, name: str, node: ast.Call) -> Value:
-        self.jacobians_shown(node)
-        return super().builtin(name, node)
-
-    def jacobians_shown(self, node: ast.expr) -> None:
-        """`print(jacobian(f, x))` shows J, and still makes the call: read it (a print's
-        arguments are otherwise skipped); `print(hessian(f, x))` is refused as it would be
-        on a line of its own. So is `print(gradcheck(f, (x,)))`, which raises torch's
-        GradcheckError where the check fails."""
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id == "print" and node.func.id not in self.env:
-            for inner in ast.walk(node):
-                if not isinstance(inner, ast.Call):
-                    continue
-                path = self.module_path(inner.func) or ""
-                if path.startswith("torch.autograd.functional.") or path in CHECKS:
-                    self.expr(inner)
-
     def functional_jacobian(self, node: ast.Call) -> Value:
         """torch.autograd.functional.jacobian, or vjp / jvp / vhp / hvp / hessian."""
         name = (self.module_path(node.func) or "").rsplit(".", 1)[-1]

@@ -2,7 +2,9 @@
 written as x.requires_grad_(False), x -= 0.1 * x.grad, x.requires_grad_(True) (torch keeps
 the same tensor and its .grad throughout, so the next backward adds to it), also chained on
 one line as w.requires_grad_(False).add_(-lr * w.grad).requires_grad_(True); an editor's
-stray `from pickletools import optimize`."""
+stray `from pickletools import optimize`; a notebook's display lines that compute with
+jacobian (`jacobian(f, x).shape`, `jacobian(f, x)[0] @ v + ...`): torch makes each call, and
+so does the reading (as in a print), so the answers are torch's ten."""
 
 from __future__ import annotations
 
@@ -36,6 +38,55 @@ x = torch.tensor([2.0], requires_grad=True)
 (x ** 2).backward()
 print(x.grad)
 """,
+    'jacobians_inside_display_lines_are_made': """import torch
+from torch.autograd.functional import jvp
+torch.manual_seed(42)
+
+def f(x):
+    return 2*x
+
+x = torch.rand(2)
+v = torch.tensor([1., 2.])
+jvp(f, x, v)
+
+x
+
+torch.autograd.functional.jacobian(f, x)
+
+def exp_reducer(x):
+    return x.exp().sum(dim=1)
+inputs = torch.rand(4, 4)
+v = torch.ones(4, 4)
+jvp(exp_reducer, inputs, v)
+
+inputs.exp()
+
+inputs.exp().sum(dim=1)
+
+torch.autograd.functional.jacobian(exp_reducer, inputs)
+
+torch.autograd.functional.jacobian(exp_reducer, inputs).shape
+
+torch.autograd.functional.jacobian(exp_reducer, inputs)[0] @ torch.ones(4, 4) +\
+torch.autograd.functional.jacobian(exp_reducer, inputs)[1] @ torch.ones(4, 4) +\
+torch.autograd.functional.jacobian(exp_reducer, inputs)[2] @ torch.ones(4, 4) +\
+torch.autograd.functional.jacobian(exp_reducer, inputs)[3] @ torch.ones(4, 4)
+
+torch.matmul(torch.autograd.functional.jacobian(exp_reducer, inputs), v).sum(dim=1)
+
+def adder(x, y):
+    return 2 * x + 3 * y
+
+inputs = (torch.rand(2), torch.rand(2))
+v = (torch.tensor([1., 2.]), torch.tensor([2., 3.]))
+inputs, v
+
+jvp(adder, inputs, v)
+
+torch.autograd.functional.jacobian(lambda x: 2*x, inputs[0]) @ v[0]
+
+torch.autograd.functional.jacobian(lambda y: 3*y, inputs[1]) @ v[1]
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -49,3 +100,4 @@ def test_the_reference_really_computes_what_is_compared(
     chained = reference["a_step_chained_through_requires_grad_toggles"]
     assert chained["grads"]["w"] == [0.0] and chained["stdout"].startswith("tensor([99.")
     assert reference["a_stray_editor_import"]["grads"]["x"] == [4.0]
+    assert len(reference["jacobians_inside_display_lines_are_made"]["jacobians"]) == 10
