@@ -75,6 +75,16 @@ class ParamDictReader(FuncReading):
             raise error_at(node, f"{path} takes the function first")
         return self.call_with(args[0], args[1:], kwargs, node)
 
+    def readable_f(self, fn: Value) -> bool:
+        """jacobian(partial(f, i=3), x): f with those arguments, on the inputs first."""
+        return isinstance(fn, Py) and isinstance(fn.value, FuncPartial) or \
+            super().readable_f(fn)
+
+    def f_on(self, fn: Value, given: list[Value], node: ast.Call) -> Value:
+        if isinstance(fn, Py) and isinstance(fn.value, FuncPartial):
+            return self.call_with(fn, given, {}, node)
+        return super().f_on(fn, given, node)
+
     def call(self, node: ast.Call) -> Value:
         if self.module_path(node.func) == "functools.partial":
             args, kwargs = self.arguments(node)

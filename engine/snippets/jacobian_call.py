@@ -53,7 +53,7 @@ class JacobianReader(GraphedJacobians):
             raise error_at(node, f"{function} needs f and its inputs")
         keep_graph = self._options(args, function)
         fn = self.expr(args["func"])
-        if not (isinstance(fn, Py) and isinstance(fn.value, Function | Module)):
+        if not self.readable_f(fn):
             raise error_at(args["func"], f"{function}'s f must be a def, a lambda or an nn "
                                          "module of the snippet, so Gradflow can read what it "
                                          "computes")
@@ -69,7 +69,7 @@ class JacobianReader(GraphedJacobians):
             raise error_at(args["inputs"], "the same tensor is given twice as an input; give "
                                            "each input once (or a copy: x.clone())")
         before = set(self.doc.graph.nodes)
-        copies, returned = self._inline(fn.value, inputs, node, keep_graph)
+        copies, returned = self._inline(fn, inputs, node, keep_graph)
         outs = _tuple_items(returned)
         tuple_outputs = outs is not None
         if outs is None:
@@ -142,13 +142,26 @@ class JacobianReader(GraphedJacobians):
                                                "is read; remove it")
         return keep_graph
 
-    def _inline(self, fn: Function | Module, inputs: list[str], node: ast.Call,
+    def readable_f(self, fn: Value) -> bool:
+        """Whether f is read: a def, a lambda or an nn module (func_params.py: a partial)."""
+        return isinstance(fn, Py) and isinstance(fn.value, Function | Module)
+
+    def f_on(self, fn: Value, given: list[Value], node: ast.Call) -> Value:
+        """f called on the inputs' copies."""
+        assert isinstance(fn, Py)
+        if isinstance(fn.value, Module):  # its parameters are constants of f: J is by x only
+            return self.module_on(fn.value, given, {}, node)
+        return self.inline(fn.value, given, {}, node)
+
+    def _inline(self, fn: Value, inputs: list[str], node: ast.Call,
                 keep_graph: bool = False) -> tuple[list[str], Value]:
         """f read on copies of the inputs (`x.detach()`, as torch's jacobian makes them,
         or the copy J's graph starts from: graph_copy), counted as requiring grad, with grad
         mode on (torch's jacobian enables it)."""
-        if isinstance(fn, Function) and CALL_DEPTH.exceeded(self.depth + 1):
-            raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
+        if isinstance(fn, Py) and isinstance(fn.value, Function) and \
+                CALL_DEPTH.exceeded(self.depth + 1):
+            raise error_at(node, f"{fn.value.name} calls nest {CALL_DEPTH.message()} "
+                                 "(recursion?)")
         saved, saved_grad = set(self.differentiated), self.grad_enabled
         self.grad_enabled = True
         try:
@@ -158,9 +171,7 @@ class JacobianReader(GraphedJacobians):
             self.differentiated |= set(copies)
             self.flags_changed()
             given: list[Value] = [Ref(c) for c in copies]
-            if isinstance(fn, Module):  # its parameters are constants of f: J is by x only
-                return copies, self.module_on(fn, given, {}, node)
-            return copies, self.inline(fn, given, {}, node)
+            return copies, self.f_on(fn, given, node)
         finally:
             self.differentiated, self.grad_enabled = saved, saved_grad
             self.flags_changed()

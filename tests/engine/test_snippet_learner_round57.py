@@ -4,7 +4,8 @@ the same tensor and its .grad throughout, so the next backward adds to it), also
 one line as w.requires_grad_(False).add_(-lr * w.grad).requires_grad_(True); an editor's
 stray `from pickletools import optimize`; a notebook's display lines that compute with
 jacobian (`jacobian(f, x).shape`, `jacobian(f, x)[0] @ v + ...`): torch makes each call, and
-so does the reading (as in a print), so the answers are torch's ten."""
+so does the reading (as in a print), so the answers are torch's ten; hessian and jacobian of
+a functools.partial of a def."""
 
 from __future__ import annotations
 
@@ -87,6 +88,17 @@ torch.autograd.functional.jacobian(lambda x: 2*x, inputs[0]) @ v[0]
 
 torch.autograd.functional.jacobian(lambda y: 3*y, inputs[1]) @ v[1]
 """,
+    'hessian_and_jacobian_of_a_partial': """import torch
+from functools import partial
+x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+def f_i(x, i):
+    return (x * x * torch.arange(4, dtype=torch.float))[i]
+def g(x, scale):
+    return (x ** 3) * scale
+print(torch.autograd.functional.hessian(partial(f_i, i=3), x))
+J = torch.autograd.functional.jacobian(partial(g, scale=2.0), x)
+print(J.diagonal())
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -101,3 +113,5 @@ def test_the_reference_really_computes_what_is_compared(
     assert chained["grads"]["w"] == [0.0] and chained["stdout"].startswith("tensor([99.")
     assert reference["a_stray_editor_import"]["grads"]["x"] == [4.0]
     assert len(reference["jacobians_inside_display_lines_are_made"]["jacobians"]) == 10
+    assert reference["hessian_and_jacobian_of_a_partial"]["stdout"].endswith(
+        "tensor([ 6., 24., 54., 96.])\n")
