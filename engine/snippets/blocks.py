@@ -22,7 +22,7 @@ from engine.trace import RunError
 GRAD_MODES = {"torch.no_grad": False, "torch.enable_grad": True,
               "torch.inference_mode": False, "torch.autograd.no_grad": False,
               "torch.autograd.enable_grad": True}
-_EXCEPTIONS = {"Exception": Exception, "RuntimeError": RuntimeError, "TypeError": TypeError,
+EXCEPTIONS = {"Exception": Exception, "RuntimeError": RuntimeError, "TypeError": TypeError,
                "ValueError": ValueError, "IndexError": IndexError,
                "AttributeError": AttributeError, "ZeroDivisionError": ZeroDivisionError,
                "AssertionError": AssertionError, "KeyError": KeyError,
@@ -100,14 +100,14 @@ class BlockReader(SetupCalls):
         script stops there with that error, as Python does; an except around it takes it."""
         made = stmt.exc
         kind = made.func if isinstance(made, ast.Call) else made
-        if not isinstance(kind, ast.Name) or kind.id not in _EXCEPTIONS or \
+        if not isinstance(kind, ast.Name) or kind.id not in EXCEPTIONS or \
                 kind.id in self.env or isinstance(made, ast.Call) and (made.keywords or any(
                     isinstance(a, ast.Starred) for a in made.args)):
             raise error_at(stmt, f"{short_text(stmt)} is read with one of Python's errors "
-                                 f"({', '.join(_EXCEPTIONS)}) and its message: "
+                                 f"({', '.join(EXCEPTIONS)}) and its message: "
                                  "raise ValueError('...')")
         args = made.args if isinstance(made, ast.Call) else []
-        raise raised_at(stmt, _EXCEPTIONS[kind.id](*(self.text_of(a) for a in args)))
+        raise raised_at(stmt, EXCEPTIONS[kind.id](*(self.text_of(a) for a in args)))
 
     def other_expr(self, node: ast.expr) -> Value:
         if isinstance(node, ast.JoinedStr):  # f"fc{i}": a name, a key, a message
@@ -275,11 +275,11 @@ class BlockReader(SetupCalls):
                 return handler
             names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
             for name in names:
-                if not isinstance(name, ast.Name) or name.id not in _EXCEPTIONS:
+                if not isinstance(name, ast.Name) or name.id not in EXCEPTIONS:
                     raise error_at(name, f"except {short_text(name)} is not supported; use "
-                                         f"{', '.join(_EXCEPTIONS)}")
-                kind = _EXCEPTIONS.get(error_type)
-                if kind is not None and issubclass(kind, _EXCEPTIONS[name.id]):
+                                         f"{', '.join(EXCEPTIONS)}")
+                kind = EXCEPTIONS.get(error_type)
+                if kind is not None and issubclass(kind, EXCEPTIONS[name.id]):
                     return handler
                 if kind is None and name.id in ("Exception", "RuntimeError"):
                     return handler

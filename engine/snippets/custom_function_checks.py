@@ -70,11 +70,7 @@ class CustomFunctionChecks(NumpyReader):
         backward that raised, or a backward computing NaN under anomaly mode (blocks.py)."""
         if self.backward_raised is not None:
             return self.backward_raised
-        error = self.anomaly_error()
-        if error is None or error.call is None or error.call >= len(self.doc.calls):
-            return None
-        number = self.call_numbers.get(id(self.doc.calls[error.call]))
-        return None if number is None else (number, Caught(error.type, error.message))
+        return self.raising_call(self.anomaly_error(), self.doc.calls)
 
     def call_raising_before(self) -> tuple[int, Caught] | None:
         """Where the reading was refused: the first call made so far that raises when the
@@ -90,9 +86,13 @@ class CustomFunctionChecks(NumpyReader):
             error = run(twin).error
         except Exception:  # noqa: BLE001 - the refusal stands as it was
             return None
-        if error is None or error.call is None or error.call >= len(twin.calls):
+        return self.raising_call(error, twin.calls)
+
+    def raising_call(self, error: Any, program: list[Call]) -> tuple[int, Caught] | None:
+        """The number the script gave the call a run's error belongs to, with the error."""
+        if error is None or error.call is None or error.call >= len(program):
             return None
-        number = self.call_numbers.get(id(twin.calls[error.call]))
+        number = self.call_numbers.get(id(program[error.call]))
         return None if number is None else (number, Caught(error.type, error.message))
 
     def functions_checked(self) -> None:

@@ -53,13 +53,17 @@ class HookCalls(TensorCalls):
             scale = self.hook_scale(fn, node)
             if self.hook_in_place is not None:
                 self.in_place_hooks[hook_id] = (self.hook_in_place, node)
-            params = {k: v for k, v in self.doc.node(hook_id).params.items()
-                      if k not in ("scale", "gradient")}
-            if scale is None or isinstance(scale, float):
-                params["scale"] = 1.0 if scale is None else scale
-            else:
-                params["gradient"] = self.probed(scale, fn, receiver, node)
-            self.doc.update_node(hook_id, params=params)
+            kept = {k: v for k, v in self.doc.node(hook_id).params.items()
+                    if k not in ("scale", "gradient")}
+            self.doc.update_node(hook_id, params={
+                **kept, **self.hook_params(1.0 if scale is None else scale, fn, receiver, node)})
+
+    def hook_params(self, scale: float | str, fn: Function, receiver: Value,
+                    node: ast.Call) -> dict[str, Any]:
+        """A grad_hook node's params: its factor, or its gradient expression (probed)."""
+        if isinstance(scale, float):
+            return {"scale": scale}
+        return {"gradient": self.probed(scale, fn, receiver, node)}
 
     def in_place_hooks_checked(self) -> None:
         """Each in-place hook's gradient is a tensor of its own (in_place_hooks.py)."""
@@ -109,8 +113,7 @@ class HookCalls(TensorCalls):
             below = self.doc.in_edges(below)["input"].source
         consumers = self.doc.out_edges(below)
         made = self.calls_made()  # the calls before act without it (engine/hook_windows.py)
-        params: dict[str, Any] = {"scale": scale} if isinstance(scale, float) else {
-            "gradient": self.probed(scale, args[0].value, receiver, node)}
+        params = self.hook_params(scale, args[0].value, receiver, node)
         if made:
             params["added_at_call"] = made + 1
         # a later hook of a leaf takes the leaf itself, not its uses' way through the hooks

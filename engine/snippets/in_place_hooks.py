@@ -17,6 +17,7 @@ import ast
 import copy
 
 from engine.document import Document
+from engine.hook_windows import HOOK_OP
 
 # (op, port) whose backward hands the gradient it received (or a view of it) to that input;
 # "*": every port
@@ -28,7 +29,6 @@ _PASSED_ON = {
     "linear": "bias",  # a 1-d input: the bias gets the output's gradient itself
     "conv1d": "bias", "conv2d": "bias",
 }
-HOOK_OP = "grad_hook"
 
 
 def shared_gradient(doc: Document, hook_id: str) -> str | None:

@@ -10,13 +10,10 @@ from __future__ import annotations
 import ast
 
 from engine.snippets.bare_modules import BareModules
+from engine.snippets.blocks import EXCEPTIONS
 from engine.snippets.classes import ModelClass
 from engine.snippets.safety import TorchRaised
 from engine.snippets.values import Module, Number, Py, Value
-
-_BUILTIN_ERRORS = {e.__name__: e for e in (RuntimeError, ValueError, TypeError, KeyError,
-                                           IndexError, AttributeError, ZeroDivisionError,
-                                           AssertionError, NotImplementedError)}
 
 
 class OwnContexts(BareModules):
@@ -37,7 +34,7 @@ class OwnContexts(BareModules):
         try:
             self.run_block(stmt.body)
         except TorchRaised as exc:
-            kind = _BUILTIN_ERRORS.get(exc.error_type, RuntimeError)
+            kind = EXCEPTIONS.get(exc.error_type, RuntimeError)
             given: list[Value] = [Py(kind), Py(kind(exc.torch_message)), Py(None)]
             if self.truth(self.exit_of(model, given, context), context):
                 return  # __exit__ said the exception is handled
