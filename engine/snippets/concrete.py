@@ -102,7 +102,11 @@ class ConcreteReader(TorchCallReader):
         return self.needs_grad(value)
 
     def fresh_leaf(self, value: Value, where: ast.AST, flag: bool) -> Pending:
-        leaf = self.from_tensor(self.concrete(value, where), where, requires_grad=flag)
+        numbers = self.concrete(value, where)
+        leaf = self.from_tensor(numbers, where, requires_grad=flag)
+        if any(st == 0 and size > 1 for st, size in zip(numbers.stride(), numbers.shape,
+                                                          strict=True)):
+            leaf.overlapping = numbers.stride()
         self.leaves_pending.append(leaf)
         return leaf
 

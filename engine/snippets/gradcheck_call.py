@@ -87,7 +87,13 @@ class GradcheckReader(ForwardADReader):
     def check_tensor(self, value: Value, node: ast.AST) -> torch.Tensor:
         """The input as torch gets it from the plain script: its numbers, its dtype, a
         fresh leaf requiring grad as the snippet's tensor does."""
-        numbers = self.concrete(value, node).detach().clone()
+        given = self.concrete(value, node).detach()
+        numbers = given.clone()
+        strides = value.overlapping if isinstance(value, Pending) and \
+            value.overlapping is not None else given.stride()
+        if any(st == 0 and size > 1 for st, size in zip(strides, given.shape, strict=True)):
+            # an expanded tensor shares memory between elements: torch's check says so
+            numbers = numbers.as_strided(numbers.shape, strides)
         return numbers.requires_grad_() if self.needs_grad(value) else numbers
 
     def check_tensors(self, value: Value, node: ast.AST) -> Any:

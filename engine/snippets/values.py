@@ -28,6 +28,9 @@ class Pending:
     no_graph: str | None = None  # why it may not enter the graph (a value read off a grad)
     inference: bool = False  # made under torch.inference_mode(): torch will not save it
     view_of: Any = None  # the tensor it is a view of in torch (b = a[0]), when it has none
+    # the strides torch gives it where elements share memory (an expanded tensor made a
+    # leaf): gradcheck refuses such an input
+    overlapping: tuple[int, ...] | None = None
 
 
 @dataclass
