@@ -60,8 +60,11 @@ OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable",
               "timeit.default_timer": "time.perf_counter"}  # what timeit's clock is
 # Modules torch.nn gathers its classes from: `from torch.nn.modules import loss` binds a module
 # whose every public name torch.nn itself has, so it reads as torch.nn.
-NN_SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in ("", ".loss", ".linear",
-                                                                     ".activation")} | {
+# torch.nn.modules' files whose public names torch.nn exports
+NN_SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in (
+    "", ".loss", ".linear", ".activation", ".container", ".module", ".conv", ".pooling",
+    ".dropout", ".batchnorm", ".normalization", ".flatten", ".sparse", ".padding",
+    ".distance")} | {
     "torch.nn.parameter": "torch.nn"}
 # torch.functional's names: the functions torch itself exports under the same name
 _TORCH_FUNCTIONAL = ("atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes",
