@@ -69,6 +69,8 @@ class IndexingCalls(ValueCalls):
         if isinstance(value, Pending | Ref):
             return self.concrete(value, node)
         plain = self.plain(value, node)
+        if isinstance(value, Py) and isinstance(value.value, tuple):
+            return tuple(plain)  # x[idx] of idx = (0, 1) is x[0, 1], as Python passes it
         # x[range(n), y] (the nn tutorial's nll): torch takes a range as its integer list
         return list(plain) if isinstance(plain, range) else plain
 
