@@ -136,8 +136,8 @@ class HookLists(HookGradients):
         if found is not None and found[1].removed is None:
             found[1].removed = self.calls_read
         kept = self.module_grad_hooks.pop(id(handle), None)
-        if kept is not None and any(e is kept[2] for e in kept[1].hooks):
-            kept[1].hooks.remove(kept[2])
+        if kept is not None:  # by identity: == would compare the hooks' closures
+            kept[1].hooks[:] = [e for e in kept[1].hooks if e is not kept[2]]
         return super().remove_hook(handle, node)
 
     # ---- calls -------------------------------------------------------------------------
