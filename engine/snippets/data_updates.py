@@ -76,9 +76,14 @@ class DataUpdates(KeptGraphs):
         self.set_leaf_numbers(stmt, leaf, numbers.clone(), short_text(target))
 
     def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
-        """`w.data[0] = 0.5` before any use or as a step after a backward: the leaf's new
-        numbers, torch's item assignment on a copy."""
-        holder = target.value
+        """`w.data[0] = 0.5` (or `w.data[1][0] = 0.5`, a view of a view written through)
+        before any use or as a step after a backward: the leaf's new numbers, torch's item
+        assignment on a copy."""
+        slices: list[ast.expr] = []
+        holder: ast.expr = target
+        while isinstance(holder, ast.Subscript):
+            slices.insert(0, holder.slice)
+            holder = holder.value
         if not (isinstance(holder, ast.Attribute) and holder.attr == "data") or (
                 isinstance(holder.value, ast.Attribute) and holder.value.attr == "grad"):
             super().item_assign(target, value, stmt)
@@ -92,7 +97,10 @@ class DataUpdates(KeptGraphs):
             return
         numbers = self.concrete(leaf, stmt).clone()
         try:
-            numbers[self.index_key(target.slice)] = self.plain_or_tensor(value, stmt)
+            places = numbers
+            for key in [self.index_key(s) for s in slices[:-1]]:
+                places = places[key]
+            places[self.index_key(slices[-1])] = self.plain_or_tensor(value, stmt)
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(stmt, exc) from None
         self.set_leaf_numbers(stmt, leaf, numbers, short_text(holder))
