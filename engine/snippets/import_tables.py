@@ -60,12 +60,14 @@ OLD_PATHS = {"torch.autograd.variable.Variable": "torch.autograd.Variable",
               "timeit.default_timer": "time.perf_counter"}  # what timeit's clock is
 # Modules torch.nn gathers its classes from: `from torch.nn.modules import loss` binds a module
 # whose every public name torch.nn itself has, so it reads as torch.nn.
-# torch.nn.modules' files whose public names torch.nn exports
-NN_SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in (
+# files of torch whose public names their package exports: torch.nn.modules' (torch.nn),
+# torch.utils.data's dataset and dataloader (torch.utils.data)
+SUBMODULES = {f"torch.nn.modules{tail}": "torch.nn" for tail in (
     "", ".loss", ".linear", ".activation", ".container", ".module", ".conv", ".pooling",
     ".dropout", ".batchnorm", ".normalization", ".flatten", ".sparse", ".padding",
     ".distance")} | {
-    "torch.nn.parameter": "torch.nn"}
+    "torch.nn.parameter": "torch.nn", "torch.utils.data.dataset": "torch.utils.data",
+    "torch.utils.data.dataloader": "torch.utils.data"}
 # torch.functional's names: the functions torch itself exports under the same name
 _TORCH_FUNCTIONAL = ("atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes",
                      "broadcast_tensors", "cartesian_prod", "block_diag", "cdist",
@@ -86,7 +88,7 @@ def canonical_path(path: str) -> str:
     if path.startswith("torch.functional.") and path.count(".") == 2 and \
             path.rpartition(".")[2] in _TORCH_FUNCTIONAL:
         return "torch." + path.rpartition(".")[2]  # where torch.einsum, torch.norm... live
-    for module, owner in NN_SUBMODULES.items():
+    for module, owner in SUBMODULES.items():
         if path.startswith(module + ".") and "." not in path.removeprefix(module + "."):
             return f"{owner}.{path.removeprefix(module + '.')}"
     return path

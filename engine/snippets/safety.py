@@ -24,7 +24,7 @@ from engine.snippets.import_tables import (
     FILE_FUNCTIONS,
     FILE_READERS,
     IMPORTABLE_OBJECTS,
-    NN_SUBMODULES,
+    SUBMODULES,
     OLD_PATHS,
     OUTSIDE_LIBRARIES,
     PYTHON_MODULES,
@@ -163,14 +163,14 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
     if module == "__future__" and not node.level:
         return out  # `from __future__ import print_function`: Python 3 has it already
     for alias in node.names:
-        if f"{module}.{alias.name}" in NN_SUBMODULES:
+        if f"{module}.{alias.name}" in SUBMODULES:
             out[alias.asname or alias.name] = "torch.nn"
             continue
         if f"{module}.{alias.name}" == "torch.functional.F":  # torch.nn.functional, which
             out[alias.asname or alias.name] = "torch.nn.functional"  # torch.functional uses
             continue
         # from torch.nn.modules.loss import MSELoss: torch.nn.MSELoss
-        owner = NN_SUBMODULES.get(module, module)
+        owner = SUBMODULES.get(module, module)
         full = f"{owner}.{alias.name}"
         known = (full in TORCH_MODULES + IMPORTABLE_OBJECTS or outside_library(full) is not None
                  or torch_function(owner, alias.name)
