@@ -227,7 +227,8 @@ class StatementRunner(AugAssignReader):
                 f"{module.bound}_{target.attr}" if module.bound else target.attr)
             module.params[target.attr] = value
             return True
-        if not (isinstance(value, Pending) and id(value) in self.parameter_ids):
+        if not (isinstance(value, Pending) and (id(value) in self.parameter_ids or
+                                                self.module_parameter(value))):
             given = torch.typename(self.concrete(value, target)) if isinstance(
                 value, Pending | Ref) else type(getattr(value, "value", value)).__name__
             raise raised_at(target, TypeError(f"cannot assign '{given}' as parameter "
@@ -236,6 +237,24 @@ class StatementRunner(AugAssignReader):
         value.name = value.name or module.params[target.attr].name
         module.params[target.attr] = value
         return True
+
+    def module_parameter(self, value: Pending) -> bool:
+        """Whether a module the snippet names holds `value` as a parameter (`lm_head.weight
+        = embedder.weight` ties two layers' weights: torch's Parameter is one object)."""
+        seen: set[int] = set()
+        todo = [v.value for v in self.env.values()
+                if isinstance(v, Py) and isinstance(v.value, Module)]
+        while todo:
+            module = todo.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            if any(p is value for p in module.params.values()):
+                return True
+            todo.extend(c for c in module.children if isinstance(c, Module))
+            todo.extend(a.value for a in module.attrs.values()
+                        if isinstance(a, Py) and isinstance(a.value, Module))
+        return False
 
     def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
         target = self.one_index(target)
