@@ -38,6 +38,8 @@ _INPLACE_KEYWORD = ("relu", "leaky_relu", "elu", "hardtanh", "relu6")
 # of these, the ones torch computes in place only through F.<op>(x, inplace=True)
 FUNCTIONAL_IN_PLACE = ("leaky_relu", "elu", "hardtanh", "relu6")
 
+# binary ops whose torch function takes a number as its first operand
+_NUMBER_FIRST = frozenset({"add", "sub", "mul", "div", "pow", "true_divide"})
 # torch.f(..., out=t) names the aten function in its refusal: these spellings are aliases
 _OUT_NAMES = {"multiply": "mul", "subtract": "sub", "divide": "div", "true_divide": "div"}
 
@@ -231,9 +233,12 @@ class TorchCallReader(CreationReader, ClampBounds):
         if len(tensors) != len(spec.inputs) or any(t is None for t in tensors):
             raise error_at(node, f"{what} needs {len(spec.inputs)} tensor(s): "
                                  f"{', '.join(spec.inputs)}")
+        # torch.div(1., t): torch takes a number first where the other operand is a tensor
+        number_first = op in _NUMBER_FIRST and any(
+            not isinstance(t, Number) for t in tensors[1:])
         for i, t in enumerate(tensors):
-            if isinstance(t, Number) and (i == 0 or spec.operator in ("", "matmul")) and \
-                    (op, i) not in NUMBER_INPUTS:
+            if isinstance(t, Number) and (i == 0 and not number_first or spec.operator in (
+                    "", "matmul")) and (op, i) not in NUMBER_INPUTS:
                 raise error_at(node, f"{what} needs a tensor, not the number {t.value}; "
                                      "write torch.tensor(...)")
         if out is not None:
