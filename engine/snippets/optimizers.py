@@ -18,7 +18,16 @@ from engine.snippets.jacobian_call import JacobianReader
 from engine.snippets.module_kinds import parameters_of
 from engine.snippets.program import TRAINING_STEP
 from engine.snippets.safety import OUTSIDE_LIBRARIES, error_at, raised_at
-from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, Value
+from engine.snippets.values import (
+    Function,
+    Module,
+    Number,
+    Pending,
+    Py,
+    Ref,
+    TorchFunction,
+    Value,
+)
 
 OUTSIDE = "outside the computation Gradflow reads"
 
@@ -59,6 +68,17 @@ class OptimizerReader(JacobianReader):
         if path is not None and _optimizer(path):
             return self.optimizer(path, node)
         return super().call(node)
+
+    def module_attribute(self, path: str, node: ast.AST) -> Value:
+        if _optimizer(path):  # {"SGD": torch.optim.SGD}, partial(torch.optim.SGD, ...)
+            return Py(TorchFunction(path))
+        return super().module_attribute(path, node)
+
+    def call_value(self, target: Value, node: ast.Call) -> Value:
+        if isinstance(target, Py) and isinstance(target.value, TorchFunction) and \
+                _optimizer(target.value.path):
+            return self.optimizer(target.value.path, node)
+        return super().call_value(target, node)
 
     def attribute(self, node: ast.Attribute) -> Value:
         owner = self.env.get(node.value.id) if isinstance(node.value, ast.Name) else None
