@@ -15,7 +15,7 @@ def format_index(key: tuple[Any, ...]) -> str | None:
     tensor in the key is written as the list of its values)."""
     parts = []
     for item in key:
-        if hasattr(item, "tolist") and not item.is_floating_point() and not item.is_complex():
+        if hasattr(item, "tolist") and _integral(item):  # a tensor or a numpy array
             item = item.tolist()
         if isinstance(item, list):
             if not (_int_lists(item) or _bool_lists(item)):
@@ -35,6 +35,14 @@ def format_index(key: tuple[Any, ...]) -> str | None:
         else:
             parts.append("None" if item is None else "..." if item is Ellipsis else str(item))
     return ", ".join(parts)
+
+
+def _integral(array: Any) -> bool:
+    """Whether a tensor's or numpy array's elements are integers or booleans."""
+    kind = getattr(array.dtype, "kind", None)  # numpy's dtype has one; torch's has not
+    if kind is not None:
+        return kind in ("b", "i", "u")
+    return not array.is_floating_point() and not array.is_complex()
 
 
 def _int_lists(item: Any) -> bool:

@@ -1,0 +1,77 @@
+"""Forms met in unseen learner code, each against plain torch in a subprocess: weights tied
+between two layers (`lm_head.weight = embedder.weight`, which was torch's TypeError for a
+plain tensor); torch.div(1., t) and its kin with a number first; optimizer classes held as
+values (a dict of them, functools.partial(torch.optim.SGD, momentum=0.9)) and called later;
+a numpy integer array indexing a tensor that requires grad."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from snippet_agreement import agreement_tests
+
+SNIPPETS = {
+    'weights_tied_between_embedding_and_head': """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+emb = nn.Embedding(10, 4)
+head = nn.Linear(4, 10)
+head.weight = emb.weight
+ids = torch.tensor([[1, 2, 3]])
+logits = head(emb(ids))
+loss = nn.functional.cross_entropy(logits.transpose(1, 2), torch.tensor([[2, 3, 4]]))
+loss.backward()
+print(emb.weight.grad, head.bias.grad, head.weight is emb.weight)
+print(sum(p.numel() for p in head.parameters()))
+""",
+    'torch_functions_with_a_number_first': """import torch
+t = torch.tensor([2., 4.], requires_grad=True)
+y = torch.div(1., 2 * t) + torch.sub(3, t) * torch.mul(2, t) + torch.pow(2, t) \\
+    + torch.add(1, t, alpha=2) + torch.true_divide(1, t)
+y.sum().backward()
+print(y, t.grad)
+""",
+    'optimizer_classes_held_as_values': """import torch
+from functools import partial
+
+def train(opt_func, learning_rate, num_epochs=5):
+    W = torch.tensor([[1.5, 1.0]], requires_grad=True)
+    optimizer = opt_func([W], lr=learning_rate)
+    for epoch in range(num_epochs):
+        loss = torch.exp(-(W ** 2).sum(dim=1) / 2).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return W.detach(), loss.item()
+
+opt_funcs = {
+    "SGD": torch.optim.SGD,
+    "SGD+Momentum": partial(torch.optim.SGD, momentum=0.9),
+    "Adam": torch.optim.Adam,
+}
+for name in opt_funcs:
+    print(name, train(opt_funcs[name], 0.1))
+""",
+    'a_numpy_index_into_a_tensor_requiring_grad': """import numpy as np
+import torch
+torch.manual_seed(42)
+idx = np.arange(10)
+x = torch.rand((10, 1))
+w = torch.randn(1, requires_grad=True)
+y = x * w
+train_y = y[idx[:7]]
+train_y.sum().backward()
+print(w.grad)
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    tied = reference["weights_tied_between_embedding_and_head"]["stdout"]
+    assert "True\n50\n" in tied  # one weight (40) and the head's bias (10)
+    assert reference["torch_functions_with_a_number_first"]["grads"]["t"][0] != 0
+    assert reference["optimizer_classes_held_as_values"]["stdout"].count("\n") == 3
+    assert reference["a_numpy_index_into_a_tensor_requiring_grad"]["grads"]["w"] != [0.0]
