@@ -2,7 +2,9 @@
 between two layers (`lm_head.weight = embedder.weight`, which was torch's TypeError for a
 plain tensor); torch.div(1., t) and its kin with a number first; optimizer classes held as
 values (a dict of them, functools.partial(torch.optim.SGD, momentum=0.9)) and called later;
-a numpy integer array indexing a tensor that requires grad."""
+a numpy integer array indexing a tensor that requires grad; a .grad updated with Python's
+in-place operators (`a.grad /= len(X)` before optimizer.step(), `w.grad[0] += 10`), and
+Python's TypeError where that .grad is None."""
 
 from __future__ import annotations
 
@@ -63,6 +65,44 @@ train_y = y[idx[:7]]
 train_y.sum().backward()
 print(w.grad)
 """,
+    # a FER Zagreb lab: the gradient of a sum made a mean by hand before the step
+    'grads_divided_in_place_before_the_step': """import torch
+import torch.optim as optim
+torch.manual_seed(0)
+a = torch.randn(1, requires_grad=True)
+b = torch.randn(1, requires_grad=True)
+X = torch.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9])
+Y = torch.tensor([3, 5, 7, 9, 11, 13, 15, 17, 19])
+optimizer = optim.SGD([a, b], lr=1e-2)
+for i in range(5):
+    Y_ = a * X + b
+    diff = (Y - Y_)
+    loss = torch.sum(diff ** 2)
+    loss.backward()
+    a.grad /= len(X)
+    b.grad /= len(X)
+    optimizer.step()
+    print(f'{i=}, {loss=}, {a=}, {b=}')
+    with torch.no_grad():
+        a_man_grad = -2 * torch.sum(diff * X) / len(X)
+        print(a.grad - a_man_grad)
+    optimizer.zero_grad()
+""",
+    'a_grad_updated_with_in_place_operators': """import torch
+w = torch.ones(2, 3, requires_grad=True)
+(w * 2).sum().backward()
+w.grad *= 0.5
+w.grad.data -= 3
+w.grad[0] += 10
+w.grad[1][2] **= 2
+print(w.grad)
+""",
+    'a_none_grad_divided_in_place': """import torch
+w = torch.ones(2, 3, requires_grad=True)
+v = torch.ones(1, requires_grad=True)
+v.sum().backward()
+w.grad /= torch.tensor(3.)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -75,3 +115,9 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["torch_functions_with_a_number_first"]["grads"]["t"][0] != 0
     assert reference["optimizer_classes_held_as_values"]["stdout"].count("\n") == 3
     assert reference["a_numpy_index_into_a_tensor_requiring_grad"]["grads"]["w"] != [0.0]
+    assert reference["grads_divided_in_place_before_the_step"]["stdout"].count("i=") == 5
+    assert reference["a_grad_updated_with_in_place_operators"]["grads"]["w"] == [
+        [8.0, 8.0, 8.0], [-2.0, -2.0, 4.0]]
+    assert reference["a_none_grad_divided_in_place"]["error"] == {
+        "type": "TypeError",
+        "message": "unsupported operand type(s) for /=: 'NoneType' and 'Tensor'"}
