@@ -99,3 +99,26 @@ class AugAssignReader(DisplayLines):
     def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:
         raise NotImplementedError  # the program reader: a leaf's new numbers, or a refusal
 
+
+def data_of_a_view(stmt: ast.AugAssign) -> ast.AugAssign:
+    """`x[0].data *= 0.0` as `x.data[0] *= 0.0`: a basic index is a view sharing x's memory,
+    so both change x's element in place (an advanced index would change a copy)."""
+    target = stmt.target
+    if not (isinstance(target, ast.Attribute) and target.attr == "data" and
+            isinstance(target.value, ast.Subscript) and _basic(target.value.slice)):
+        return stmt
+    view = target.value
+    data = ast.copy_location(ast.Attribute(value=view.value, attr="data", ctx=ast.Load()),
+                             target)
+    moved = ast.copy_location(ast.Subscript(value=data, slice=view.slice, ctx=ast.Store()),
+                              target)
+    return ast.copy_location(ast.AugAssign(target=moved, op=stmt.op, value=stmt.value), stmt)
+
+
+def _basic(key: ast.expr) -> bool:
+    """Integers written out and slices: an index torch answers with a view."""
+    parts = key.elts if isinstance(key, ast.Tuple) else [key]
+    return all(isinstance(p, ast.Slice) or isinstance(p, ast.Constant) and type(p.value) is int
+               or isinstance(p, ast.UnaryOp) and isinstance(p.op, ast.USub) and isinstance(
+                   p.operand, ast.Constant) and type(p.operand.value) is int for p in parts)
+

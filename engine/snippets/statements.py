@@ -19,7 +19,7 @@ import torch
 
 from engine.limits import SNIPPET_STATEMENTS
 from engine.snippets.attributes import shadowable
-from engine.snippets.aug_assign import AugAssignReader
+from engine.snippets.aug_assign import AugAssignReader, data_of_a_view
 from engine.snippets.expressions import STALE
 from engine.snippets.functions import LoopBreak, LoopContinue
 from engine.snippets.grad_reads import zeroes_grad
@@ -114,7 +114,7 @@ class StatementRunner(AugAssignReader):
             if stmt.value is not None:
                 self.assign(stmt.target, self.expr(stmt.value), stmt)
         elif isinstance(stmt, ast.AugAssign):
-            self.aug_assign(stmt)
+            self.aug_assign(data_of_a_view(stmt))
         elif isinstance(stmt, ast.Expr):
             self.expression_statement(stmt.value)
         elif isinstance(stmt, ast.If):

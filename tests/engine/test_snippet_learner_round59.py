@@ -4,7 +4,8 @@ plain tensor); torch.div(1., t) and its kin with a number first; optimizer class
 values (a dict of them, functools.partial(torch.optim.SGD, momentum=0.9)) and called later;
 a numpy integer array indexing a tensor that requires grad; a .grad updated with Python's
 in-place operators (`a.grad /= len(X)` before optimizer.step(), `w.grad[0] += 10`), and
-Python's TypeError where that .grad is None."""
+Python's TypeError where that .grad is None; `x0[0].data *= 0.0` on an element of a leaf or
+of a tensor computed from one (a view sharing its memory)."""
 
 from __future__ import annotations
 
@@ -103,6 +104,19 @@ v = torch.ones(1, requires_grad=True)
 v.sum().backward()
 w.grad /= torch.tensor(3.)
 """,
+    # greydanus.github.io, the path of least action: the ends of a random path pinned
+    'elements_changed_through_the_data_of_a_view': """import torch
+torch.manual_seed(0)
+x0 = 1.5 * torch.randn(5, requires_grad=True)
+x0[0].data *= 0.0 ; x0[-1].data *= 0.0
+x0[-1].data += 3.0
+x = x0.clone()
+g = torch.autograd.grad((x ** 2).sum(), x)[0]
+w = torch.randn(4, requires_grad=True)
+w[1:3].data *= -1
+(w * x0[:4]).sum().backward()
+print(x0, g, w.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -118,6 +132,8 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["grads_divided_in_place_before_the_step"]["stdout"].count("i=") == 5
     assert reference["a_grad_updated_with_in_place_operators"]["grads"]["w"] == [
         [8.0, 8.0, 8.0], [-2.0, -2.0, 4.0]]
+    printed = reference["elements_changed_through_the_data_of_a_view"]["stdout"]
+    assert printed.startswith("tensor([ 0.0000,") and "3.0000]" in printed
     assert reference["a_none_grad_divided_in_place"]["error"] == {
         "type": "TypeError",
         "message": "unsupported operand type(s) for /=: 'NoneType' and 'Tensor'"}
