@@ -144,6 +144,9 @@ class NumpyReader(ProgressBars):
             refuse_outside(f"numpy.{name}", node)
         state: Any = None
         short = name.removeprefix("random.")
+        if name == "set_printoptions":
+            self.arguments(node)
+            return Py(None)  # how numpy prints; the computation is the same
         if name == "random.default_rng" or name == "random.RandomState":
             args, kwargs = self.arguments(node)
             made = np.random.default_rng if short == "default_rng" else np.random.RandomState

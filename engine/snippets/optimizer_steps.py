@@ -30,7 +30,8 @@ CLIPPING = ("torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_")
 # by hand): torch's own, on the .grad torch gives there
 GRAD_METHODS = frozenset({"add_", "sub_", "mul_", "div_", "clamp_", "clamp_min_",
                           "clamp_max_", "clip_", "neg_", "copy_", "fill_", "addcmul_",
-                          "addcdiv_", "sign_", "abs_", "pow_", "sqrt_", "nan_to_num_"})
+                          "addcdiv_", "sign_", "abs_", "pow_", "sqrt_", "nan_to_num_",
+                          "set_"})
 
 
 class ParamGroup(dict[str, Value]):
@@ -123,6 +124,9 @@ class OptimizerSteps(ReboundSteps):
         finally:
             self.known_grads = self.known_answers = None
         changed = grad.clone()
+        if call.func.attr == "set_" and isinstance(call.func.value, ast.Attribute) and \
+                call.func.value.attr == "data":
+            return  # set_ gives the tensor .data returned new memory: the .grad keeps its own
         try:
             getattr(changed, call.func.attr)(*(self.plain_or_tensor(a, call) for a in args),
                                             **{k: self.plain_or_tensor(v, call)
@@ -130,6 +134,10 @@ class OptimizerSteps(ReboundSteps):
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(call, exc) from None
         assert leaf is not None
+        if changed.shape != grad.shape:  # x.grad.data.set_(t) of another shape
+            raise error_at(call, f"{short_text(call)} gives the .grad another shape "
+                                 f"({list(changed.shape)}, its leaf's is {list(grad.shape)}): "
+                                 "Gradflow keeps each .grad in its leaf's shape")
         if not torch.equal(changed, grad):  # (add_(0): the run's own .grad)
             self.grad_updates[leaf] = changed
         self.clipped_at = stmt

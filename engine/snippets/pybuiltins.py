@@ -12,6 +12,7 @@ import datetime
 import itertools
 import math
 import time
+from collections import ChainMap
 from collections.abc import Callable
 from types import GeneratorType
 from typing import Any
@@ -101,6 +102,10 @@ class BuiltinCalls(RecurrentLayers):
             value = self.expr(node.args[0])
             return Py(is_instance(value, kinds_of(node.args[1], self.module_path,
                                                   self.own_class_type)))
+        if name in ("locals", "globals") and not node.args and not node.keywords:
+            # a copy of the snippet's names there: `if 'x' in locals()` reads them
+            frames = self.env.maps if isinstance(self.env, ChainMap) else [self.env]
+            return Py(dict(frames[0] if name == "locals" else frames[-1]))
         if name == "callable" and len(node.args) == 1 and not node.keywords:
             value = self.expr(node.args[0])  # a def, a model, torch's function: True
             return Number(isinstance(value, Py) and (isinstance(

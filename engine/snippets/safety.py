@@ -58,6 +58,7 @@ BUILTINS = frozenset({
     "FutureWarning", "RuntimeWarning",
     "property", "staticmethod", "classmethod", "iter", "next",
     "dir", "help",  # these two: display lines only
+    "locals", "globals",  # the snippet's own names, as a dict ('x' in locals())
     "object",  # class Model(object): a plain class
     "callable",  # callable(f); `loss_fn: callable` as a parameter's annotation
 })

@@ -5,7 +5,9 @@ values (a dict of them, functools.partial(torch.optim.SGD, momentum=0.9)) and ca
 a numpy integer array indexing a tensor that requires grad; a .grad updated with Python's
 in-place operators (`a.grad /= len(X)` before optimizer.step(), `w.grad[0] += 10`), and
 Python's TypeError where that .grad is None; `x0[0].data *= 0.0` on an element of a leaf or
-of a tensor computed from one (a view sharing its memory)."""
+of a tensor computed from one (a view sharing its memory);
+`x.grad.data.set_(torch.Tensor([0]))`, which leaves the .grad as it is (the new memory goes
+to the tensor .data returned); `'x_np' not in locals()` and globals(); np.set_printoptions."""
 
 from __future__ import annotations
 
@@ -117,6 +119,34 @@ w[1:3].data *= -1
 (w * x0[:4]).sum().backward()
 print(x0, g, w.grad)
 """,
+    # an NYU lab: gradient descent by hand, the .grad reset with set_
+    'a_grad_reset_with_set_': """import torch
+x = torch.tensor([5.], requires_grad=True)
+learning_rate = 0.1
+x_values = []
+for i in range(5):
+    y = x ** 2
+    y.backward()
+    x.data.sub_(x.grad.data * learning_rate)
+    x.grad.data.set_(torch.Tensor([0]))
+    x_values.append(x.item())
+y = 3 * x
+y.backward()
+print(x_values, x.grad)
+""",
+    'names_asked_of_locals_and_globals': """import numpy as np
+import torch
+np.set_printoptions(precision=3, suppress=True)
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+if 'x_np' not in locals(): x_np = x.detach().numpy()
+if 'y_np' in globals(): x = x * 100
+def f(t):
+    k = 2
+    return sorted(locals().keys())
+print(f(x), len(x_np))
+(x * 2).sum().backward()
+print(x.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -132,6 +162,9 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["grads_divided_in_place_before_the_step"]["stdout"].count("i=") == 5
     assert reference["a_grad_updated_with_in_place_operators"]["grads"]["w"] == [
         [8.0, 8.0, 8.0], [-2.0, -2.0, 4.0]]
+    # set_ on what .data returned gives that new tensor the zeros: the .grad keeps adding
+    assert reference["a_grad_reset_with_set_"]["grads"]["x"][0] > 3.0
+    assert reference["names_asked_of_locals_and_globals"]["grads"]["x"] == [2.0, 2.0]
     printed = reference["elements_changed_through_the_data_of_a_view"]["stdout"]
     assert printed.startswith("tensor([ 0.0000,") and "3.0000]" in printed
     assert reference["a_none_grad_divided_in_place"]["error"] == {
