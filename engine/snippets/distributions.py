@@ -6,7 +6,9 @@ is `loc + eps * scale` with eps drawn from the snippet's random stream as torch 
 `.loc`, `.scale`, `.mean`, `.stddev`, `.variance`. torch itself makes the distribution from
 the numbers first, so a scale that is not positive raises torch's own ValueError.
 `Uniform(low, high).sample(shape)` of numbers (weights drawn in a range) is torch's draw from
-the snippet's random stream. Other distributions are refused by name.
+the snippet's random stream. Any other distribution of torch's is read on numbers that need
+no gradient (noise with outliers from StudentT, labels from Bernoulli): torch's own object
+draws from the snippet's random stream, and log_prob, cdf, entropy, mean... are its numbers.
 """
 
 from __future__ import annotations
@@ -39,6 +41,16 @@ class UniformDistribution:
     made: torch.distributions.Uniform  # torch's own, of numbers without a graph
 
 
+@dataclass
+class NumbersDistribution:
+    made: torch.distributions.Distribution  # torch's own, of numbers without a graph
+
+
+# what a distribution of numbers answers with numbers of its own
+_NUMBERS_METHODS = ("sample", "rsample", "log_prob", "cdf", "icdf", "entropy")
+_NUMBERS_ATTRIBUTES = ("mean", "mode", "variance", "stddev", "batch_shape", "event_shape")
+
+
 class Distributions(MixedPrecision):
     def torch_call(self, path: str, node: ast.Call) -> Value:
         short = path.removeprefix("torch.")
@@ -47,10 +59,53 @@ class Distributions(MixedPrecision):
         if short in UNIFORMS:
             return self.uniform(node)
         if short.startswith("distributions."):
-            raise error_at(node, f"{path} is not read; of torch.distributions Gradflow reads "
-                                 "Normal (log_prob, entropy, sample, rsample) and Uniform of "
-                                 "numbers (sample)")
+            return self.numbers_distribution(path, node)
         return super().torch_call(path, node)
+
+    def numbers_distribution(self, path: str, node: ast.Call) -> Value:
+        found: object = torch
+        for part in path.removeprefix("torch.").split("."):
+            found = getattr(found, part, None)
+        if not (isinstance(found, type) and issubclass(found, torch.distributions.Distribution)):
+            raise error_at(node, f"{path} is not one of torch's distributions")
+        args, kwargs = self.arguments(node)
+        if any(self.needs_grad(v) for v in [*args, *kwargs.values()]):
+            raise error_at(node, f"{path} is read with parameters that need no gradient; "
+                                 "Normal's log_prob and rsample are read with a graph")
+        plain = [self.concrete(v, node) if isinstance(v, Pending | Ref) else self.plain(v, node)
+                 for v in args]
+        named = {k: self.concrete(v, node) if isinstance(v, Pending | Ref) else
+                 self.plain(v, node) for k, v in kwargs.items()}
+        try:  # torch's own checks of the parameters
+            return Py(NumbersDistribution(found(*plain, **named)))
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+
+    def numbers_answer(self, dist: NumbersDistribution, attr: str, node: ast.Call) -> Value:
+        """sample(shape) drawn by torch's own code from the snippet's random stream; the
+        other methods torch's numbers for numbers that need no gradient."""
+        if attr not in _NUMBERS_METHODS:
+            raise error_at(node, f"{type(dist.made).__name__}.{attr}(...) is not read; "
+                                 f"Gradflow reads {', '.join(_NUMBERS_METHODS)}")
+        args, kwargs = self.arguments(node)
+        if any(self.needs_grad(v) for v in [*args, *kwargs.values()]):
+            raise error_at(node, f"{type(dist.made).__name__}.{attr} is read on numbers that "
+                                 "need no gradient")
+        plain = [self.concrete(v, node) if isinstance(v, Pending | Ref) else self.plain(v, node)
+                 for v in args]
+        if attr in ("sample", "rsample"):
+            plain = [torch.Size(p) for p in plain]
+        outside = torch.get_rng_state()  # torch's sample draws from the global stream
+        torch.set_rng_state(self.generator.get_state())
+        try:
+            answer = getattr(dist.made, attr)(*plain, **{
+                k: self.plain(v, node) for k, v in kwargs.items()})
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        finally:
+            self.generator.set_state(torch.get_rng_state())
+            torch.set_rng_state(outside)
+        return self.from_tensor(answer.detach(), node)
 
     def normal(self, node: ast.Call) -> Value:
         args, kwargs = self.arguments(node)
@@ -99,6 +154,15 @@ class Distributions(MixedPrecision):
 
     def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
         dist = value.value
+        if isinstance(dist, NumbersDistribution):
+            if attr not in _NUMBERS_ATTRIBUTES:
+                raise error_at(node, f"{type(dist.made).__name__}.{attr} is not read; "
+                                     f"Gradflow reads {', '.join(_NUMBERS_ATTRIBUTES)}")
+            try:
+                answer = getattr(dist.made, attr)
+            except Exception as exc:  # noqa: BLE001 - torch's own words
+                raise raised_at(node, exc) from None
+            return self.wrap(answer, node)
         if not isinstance(dist, NormalDistribution):
             return super().plain_attribute(value, attr, node)
         if attr not in _ATTRIBUTES:
@@ -112,6 +176,8 @@ class Distributions(MixedPrecision):
         return scale
 
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        if isinstance(receiver, Py) and isinstance(receiver.value, NumbersDistribution):
+            return self.numbers_answer(receiver.value, attr, node)
         if isinstance(receiver, Py) and isinstance(receiver.value, UniformDistribution):
             if attr not in ("sample", "rsample"):
                 raise error_at(node, f"Uniform.{attr}(...) is not read; Gradflow reads sample")
