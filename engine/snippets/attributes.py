@@ -123,11 +123,16 @@ class AttributeReader(PlainMethods):
         raise error_at(node, f"the attribute .{attr} is not supported; use .shape, .data, "
                              ".grad, .requires_grad, .T")
 
+    def call_value(self, target: Value, node: ast.Call) -> Value:
+        raise NotImplementedError  # pyexpr.py: calling a value
+
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         """`w.retain_grad()` after `w.retain_grad = True`: Python calls the attribute of the
         tensor's own, which a number is not."""
         own = self.own_tensor_attrs.get((self.node_of(receiver, node), attr)) \
             if self.own_tensor_attrs and isinstance(receiver, Pending | Ref) else None
+        if isinstance(own, Py) and isinstance(own.value, Function | TorchFunction):
+            return self.call_value(own, node)  # `result.back = back` then `result.back()`
         if isinstance(own, Number) or isinstance(own, Py) and not callable(own.value):
             raise raised_at(node, TypeError(f"'{type(own.value).__name__}' object is not "
                                             "callable"))

@@ -120,8 +120,11 @@ class FunctionCalls(Distributions):
 
     def every_frame(self) -> ChainMap[str, Value]:
         """The names of the function being read and of each caller under it: what the
-        script still holds (a training step inside a helper leaves its caller's names)."""
-        return ChainMap(*getattr(self.env, "maps", [self.env]), *self.frames)
+        script still holds (a training step inside a helper leaves its caller's names), and
+        what a tensor holds as an attribute of its own (`result.g = ...`)."""
+        own = getattr(self, "own_tensor_attrs", None)
+        kept = [{f"<{i}>": v for i, v in enumerate(own.values())}] if own else []
+        return ChainMap(*getattr(self.env, "maps", [self.env]), *self.frames, *kept)
 
     def return_value(self, value: Value) -> None:
         raise FunctionReturn(value)

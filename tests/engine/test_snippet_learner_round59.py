@@ -7,7 +7,10 @@ in-place operators (`a.grad /= len(X)` before optimizer.step(), `w.grad[0] += 10
 Python's TypeError where that .grad is None; `x0[0].data *= 0.0` on an element of a leaf or
 of a tensor computed from one (a view sharing its memory);
 `x.grad.data.set_(torch.Tensor([0]))`, which leaves the .grad as it is (the new memory goes
-to the tensor .data returned); `'x_np' not in locals()` and globals(); np.set_printoptions."""
+to the tensor .data returned); `'x_np' not in locals()` and globals(); np.set_printoptions;
+torch's other distributions on numbers (StudentT noise, Bernoulli labels, Categorical
+draws and log_prob, Exponential's mean) drawn from the script's random stream, the draws
+after them too; a function set as a tensor's own attribute and called (`result.back()`)."""
 
 from __future__ import annotations
 
@@ -147,6 +150,37 @@ print(f(x), len(x_np))
 (x * 2).sum().backward()
 print(x.grad)
 """,
+    'distributions_of_numbers': """import torch
+torch.manual_seed(0)
+x = torch.rand(20)
+noise = torch.distributions.studentT.StudentT(2.0).sample(x.shape)
+labels = torch.distributions.Bernoulli(probs=torch.full((20,), 0.3)).sample()
+cat = torch.distributions.Categorical(logits=torch.tensor([0.1, 0.5, 1.0]))
+k = cat.sample((4,))
+print(cat.log_prob(k), cat.entropy())
+e = torch.distributions.Exponential(torch.tensor([2.0]))
+print(e.mean, e.variance, e.sample())
+w = torch.tensor(1.0, requires_grad=True)
+loss = ((w * x + noise - labels) ** 2).mean()
+loss.backward()
+print(w.grad, torch.rand(2))
+""",
+    # Calvin cs344 lab: layers with a backward written by hand, kept on the tensors
+    'a_function_kept_as_a_tensor_attribute': """import torch
+x = torch.tensor([1., 2.], requires_grad=True)
+class Lin:
+    def forward(self, x):
+        result = 3 * x
+        def back():
+            x.g = result.g * 3
+        result.back = back
+        return result
+y = Lin().forward(x)
+y.g = torch.ones(2)
+y.back()
+y.sum().backward()
+print(x.g, x.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -165,6 +199,9 @@ def test_the_reference_really_computes_what_is_compared(
     # set_ on what .data returned gives that new tensor the zeros: the .grad keeps adding
     assert reference["a_grad_reset_with_set_"]["grads"]["x"][0] > 3.0
     assert reference["names_asked_of_locals_and_globals"]["grads"]["x"] == [2.0, 2.0]
+    assert reference["distributions_of_numbers"]["grads"]["w"] != 0.0
+    assert reference["a_function_kept_as_a_tensor_attribute"]["stdout"] == \
+        "tensor([3., 3.]) tensor([3., 3.])\n"
     printed = reference["elements_changed_through_the_data_of_a_view"]["stdout"]
     assert printed.startswith("tensor([ 0.0000,") and "3.0000]" in printed
     assert reference["a_none_grad_divided_in_place"]["error"] == {
