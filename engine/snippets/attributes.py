@@ -24,6 +24,8 @@ from engine.snippets.typecheck import type_of
 from engine.snippets.valuecalls import TYPED_TENSORS
 from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, TorchFunction, Value
 
+# tensor methods read apart from the ops (numbers out, copies): torch.Tensor.cpu(y) is y.cpu()
+PLAIN_METHODS = ("cpu", "numpy", "item", "tolist", "detach", "clone", "size", "dim", "numel")
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf,
                   "nan": math.nan}
 
@@ -209,7 +211,8 @@ class AttributeReader(PlainMethods):
         if isinstance(layer, type) and issubclass(layer, torch.nn.Module):
             return Py(layer)  # type(m) == nn.Linear (typecheck.py gives a layer its class)
         short = path.removeprefix("torch.")
-        if short.removeprefix("Tensor.") in METHODS and short.startswith("Tensor.") or \
+        if short.removeprefix("Tensor.") in (*METHODS, *PLAIN_METHODS) and \
+                short.startswith("Tensor.") or \
                 short in TORCH_FUNCTIONS or short.removeprefix("nn.functional.") in FUNCTIONAL:
             return Py(TorchFunction(path))  # called later: torch.Tensor.tanh(x), fn(x)
         raise error_at(node, f"{path} is not supported here")

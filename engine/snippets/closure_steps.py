@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from engine.limits import CALL_DEPTH
-from engine.snippets.grad_item_writes import GradItemWrites
+from engine.snippets.grad_writes import GradWrites
 from engine.snippets.optimizers import Optimizer
 from engine.snippets.safety import error_at
 from engine.snippets.values import Function, Pending, Py, Ref, Value
@@ -47,7 +47,7 @@ class _ClosureCalls:
     given: list[Any] = field(default_factory=list)
 
 
-class ClosureSteps(GradItemWrites):
+class ClosureSteps(GradWrites):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.closure_steps: list[_ClosureCalls] = []  # a closure may step another optimizer

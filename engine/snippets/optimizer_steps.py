@@ -17,7 +17,6 @@ import networkx as nx
 import torch
 
 from engine import calls
-from engine.snippets.grad_reads import grad_holder
 from engine.snippets.optimizers import Optimizer
 from engine.snippets.rebound_steps import ReboundSteps
 from engine.snippets.safety import ImportError_, error_at, raised_at, short_text
@@ -26,12 +25,6 @@ from engine.snippets.values import Module, Pending, Py, Ref, Value
 
 # torch.nn.utils functions that change each .grad in place (a training step's clipping)
 CLIPPING = ("torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_")
-# in-place methods a script calls on a .grad before the step (weight decay, clipping, scaling
-# by hand): torch's own, on the .grad torch gives there
-GRAD_METHODS = frozenset({"add_", "sub_", "mul_", "div_", "clamp_", "clamp_min_",
-                          "clamp_max_", "clip_", "neg_", "copy_", "fill_", "addcmul_",
-                          "addcdiv_", "sign_", "abs_", "pow_", "sqrt_", "nan_to_num_",
-                          "set_"})
 
 
 class ParamGroup(dict[str, Value]):
@@ -93,54 +86,6 @@ class OptimizerSteps(ReboundSteps):
         if path is not None and path.replace(".clip_grad.", ".") in CLIPPING:
             return self.clipped(path.replace(".clip_grad.", "."), node)
         return super().call(node)
-
-    def training_step(self, stmt: ast.stmt, exc: Any) -> None:
-        call = stmt.value if isinstance(stmt, ast.Expr) else None
-        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and \
-                call.func.attr in GRAD_METHODS and grad_holder(call.func.value) is not None:
-            self.grad_changed(call, stmt)
-            return
-        super().training_step(stmt, exc)
-
-    def grad_changed(self, call: ast.Call, stmt: ast.stmt) -> None:
-        """`p.grad.add_(wd * p.data)`, `w.grad.data.mul_(0.5)`: torch's method on the .grad
-        torch gives here (its arguments read with those grads too); the leaf holds the
-        result from here on, as after clipping."""
-        refusal = self.not_trainable(stmt)
-        if refusal is not None:
-            raise error_at(stmt, f"{short_text(stmt)} {refusal}")
-        assert isinstance(call.func, ast.Attribute)
-        holder = grad_holder(call.func.value)
-        assert holder is not None
-        leaf = self.leaf_id(self.expr(holder), holder)
-        grads = self.grads_here(stmt)
-        grad = grads.get(leaf) if leaf is not None else None
-        if grad is None:  # torch's .grad is None here: Python's AttributeError
-            raise raised_at(call, AttributeError(
-                f"'NoneType' object has no attribute '{call.func.attr}'"))
-        self.known_grads, self.known_answers = grads, self.step_answers
-        try:
-            args, kwargs = self.arguments(call)
-        finally:
-            self.known_grads = self.known_answers = None
-        changed = grad.clone()
-        if call.func.attr == "set_" and isinstance(call.func.value, ast.Attribute) and \
-                call.func.value.attr == "data":
-            return  # set_ gives the tensor .data returned new memory: the .grad keeps its own
-        try:
-            getattr(changed, call.func.attr)(*(self.plain_or_tensor(a, call) for a in args),
-                                            **{k: self.plain_or_tensor(v, call)
-                                               for k, v in kwargs.items()})
-        except Exception as exc:  # noqa: BLE001 - torch's own words
-            raise raised_at(call, exc) from None
-        assert leaf is not None
-        if changed.shape != grad.shape:  # x.grad.data.set_(t) of another shape
-            raise error_at(call, f"{short_text(call)} gives the .grad another shape "
-                                 f"({list(changed.shape)}, its leaf's is {list(grad.shape)}): "
-                                 "Gradflow keeps each .grad in its leaf's shape")
-        if not torch.equal(changed, grad):  # (add_(0): the run's own .grad)
-            self.grad_updates[leaf] = changed
-        self.clipped_at = stmt
 
     def add_call(self, call: calls.Call, where: ast.AST) -> None:
         if call.kind == calls.BACKWARD and self.grad_updates and not self.making_room and \

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from engine.limits import VALUE_ELEMENTS
-from engine.snippets.attributes import AfterBackward, AttributeReader
+from engine.snippets.attributes import PLAIN_METHODS, AfterBackward, AttributeReader
 from engine.snippets.grad_fn_values import GradFn
 from engine.snippets.plain_methods import NOT_CALLABLE
 from engine.snippets.safety import (
@@ -212,7 +212,8 @@ class PythonReader(AttributeReader):
                 return self.itertools_call(path.removeprefix("itertools."), node)
             if path.startswith("torch.nn.") and path.count(".") == 2:
                 return self.module(path.removeprefix("torch.nn."), node)
-            if path.startswith("torch.Tensor.") and path.removeprefix("torch.Tensor.") in METHODS:
+            if path.startswith("torch.Tensor.") and path.removeprefix("torch.Tensor.") in (
+                    *METHODS, *PLAIN_METHODS):
                 return self.call_value(Py(TorchFunction(path)), node)  # x.clamp(lo, hi)
             return self.torch_call(path, node)
         if not isinstance(func, ast.Attribute):
