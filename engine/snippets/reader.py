@@ -34,6 +34,7 @@ from engine.snippets.grad_fns import GradFns
 from engine.snippets.gradcheck_call import GradcheckReader
 from engine.snippets.memory_writes import MemoryWrites
 from engine.snippets.module_grad_hooks import ModuleGradHooks
+from engine.snippets.printed_backward import PrintedBackward
 from engine.snippets.python_random import PythonRandom
 from engine.snippets.safety import (
     ImportError_,
@@ -167,7 +168,7 @@ class _Backward:
 
 
 class _Importer(GradAliases, GradFns, MemoryWrites, ModuleGradHooks, GradcheckReader,
-                DataLoaders):
+                DataLoaders, PrintedBackward):
     def __init__(self, reserved: set[str], seed: int, caught: dict[int, Caught]) -> None:
         super().__init__(Document(), reserved, torch.Generator(), caught=caught)
         # no manual_seed: fresh random numbers, as torch would give
@@ -208,36 +209,6 @@ class _Importer(GradAliases, GradFns, MemoryWrites, ModuleGradHooks, GradcheckRe
                     and func.id not in self.env and self.backward_shown(node):
                 return
         super().expression_statement(node)
-
-    def backward_shown(self, node: ast.Call) -> bool:
-        """`print(y.backward())` runs the backward (and prints None): each argument is read
-        as a line of its own, in order. A backward deeper inside a print's argument is
-        refused at its line rather than skipped as a display."""
-        def is_backward(c: ast.AST) -> bool:
-            return self.is_gradient_call(c) and not (isinstance(c, ast.Call) and self.module_path(
-                c.func) == "torch.autograd.grad")
-
-        if not any(is_backward(c) for arg in node.args for c in ast.walk(arg)):
-            return False
-        for arg in node.args:
-            if is_backward(arg):
-                self.expression_statement(arg)
-                continue
-            inner = next((c for c in ast.walk(arg) if is_backward(c)), None)
-            if inner is not None:
-                raise error_at(inner, f"{short_text(inner)} inside a print is read on a line of "
-                                      "its own; write it before the print")
-            self.expression_statement(ast.copy_location(
-                ast.Call(func=node.func, args=[arg], keywords=[]), node))
-        return True
-
-    def is_gradient_call(self, node: ast.AST) -> bool:
-        """y.backward(...), torch.autograd.backward(...) or torch.autograd.grad(...)."""
-        if not isinstance(node, ast.Call):
-            return False
-        path = self.module_path(node.func)
-        return path in ("torch.autograd.backward", "torch.autograd.grad") or isinstance(
-            node.func, ast.Attribute) and path is None and node.func.attr == "backward"
 
     def manual_seed(self, node: ast.Call) -> None:
         # torch.manual_seed(seed=7) is the same call as torch.manual_seed(7)
