@@ -27,7 +27,9 @@ EXCEPTIONS = {"Exception": Exception, "RuntimeError": RuntimeError, "TypeError":
                "AttributeError": AttributeError, "ZeroDivisionError": ZeroDivisionError,
                "AssertionError": AssertionError, "KeyError": KeyError,
                "NotImplementedError": NotImplementedError, "ImportError": ImportError,
-               "ModuleNotFoundError": ModuleNotFoundError}
+               "ModuleNotFoundError": ModuleNotFoundError, "RecursionError": RecursionError,
+               "OverflowError": OverflowError, "ArithmeticError": ArithmeticError,
+               "LookupError": LookupError}
 
 # torch's profilers: contexts that time the body and change no number (blocks.profiled)
 PROFILERS = frozenset({"torch.autograd.profiler.profile", "torch.profiler.profile",

@@ -26,6 +26,7 @@ TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "t
                  "torch.autograd.anomaly_mode", "torch.autograd.grad_mode",
                  "math", "itertools", "time", "random", "datetime", "pdb", "warnings", "copy",
                  "gc", "collections", "torch.distributions", "timeit", "torch.cuda", "pprint",
+                 "traceback",
                  "torch.utils.checkpoint",
                  *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
@@ -108,7 +109,8 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.nn.init (and th
                     "(default_timer), datetime (now, strftime), pprint (as print), pdb "
                     "(set_trace), warnings "
                     "(filters), gc (collect), itertools (product, count), copy (deepcopy), "
-                    "collections (OrderedDict), torch.cuda (is_available: False, seeding), "
+                    "collections (OrderedDict), traceback (print_exc, as a print), "
+                    "torch.cuda (is_available: False, seeding), "
                     "torch.utils.checkpoint (checkpoint with use_reentrant=False) and "
                     "torch.distributions (Normal, Uniform)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as

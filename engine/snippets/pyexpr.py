@@ -187,7 +187,9 @@ class PythonReader(AttributeReader):
                 return self.random_call(path.removeprefix("random."), node)
             if path == "pdb.set_trace" and not node.args and not node.keywords:
                 return Py(None)  # a debugger stop: the reading goes on, as a script run
-            if path in ("pprint.pprint", "pprint.pp"):
+            if path in ("pprint.pprint", "pprint.pp", "traceback.print_exc",
+                        "traceback.print_exception", "traceback.print_stack"):
+                self.arguments(node)
                 return Py(None)  # output of the script, as print's is
             if path == "pprint.PrettyPrinter":  # its .pprint(...) prints
                 return Py(PrettyPrinter())

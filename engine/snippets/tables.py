@@ -198,8 +198,10 @@ def create(fn: str, args: list[Any], kwargs: dict[str, Any], like: torch.Tensor 
             warnings.simplefilter("ignore")
             return torch.range(*args, **_options(kwargs, fn))
     if fn == "linspace":
-        if "steps" in kwargs:
-            args = [*args, kwargs.pop("steps")]
+        args = list(args)
+        for place, key in enumerate(("start", "end", "steps")):  # by name, in their places
+            if key in kwargs and len(args) == place:
+                args.append(kwargs.pop(key))
         if len(args) != 3 or not all(isinstance(a, int | float) for a in args):
             raise CreationError("torch.linspace needs start, end and steps: "
                                 "torch.linspace(0, 1, 5)")

@@ -1,0 +1,60 @@
+"""Forms met in unseen learner code, each against plain torch in a subprocess: a backward
+inside an f-string a print shows (made, then printed as its None); torch.linspace with
+start=, end=, steps= by name; traceback.print_exc() in an except and RecursionError named
+there; torch.Tensor.cpu(y) and its kin called through the class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from snippet_agreement import agreement_tests
+
+SNIPPETS = {
+    'a_backward_inside_a_printed_f_string': """import torch
+x = torch.tensor([1., 2.], requires_grad=True)
+z = (x * 3).sum()
+print(f"to calculate gradient (dz/dx): {z.backward()}. This makes a vector-Jacobian product")
+print(x.grad)
+print("grad", x.grad, "then", (x ** 2).sum().backward(), x.grad)
+""",
+    'linspace_arguments_by_name': """import torch
+doses = torch.linspace(start=0, end=1, steps=11)
+w = torch.tensor(2.0, requires_grad=True)
+(torch.relu(doses * w - 0.5) ** 2).sum().backward()
+print(w.grad)
+""",
+    'traceback_printed_in_an_except': """import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+try:
+    (w * 2).backward()
+except RecursionError as e:
+    print("too deep", e)
+except Exception as e:
+    print(f"Error: {type(e).__name__}: {e}")
+    import traceback
+    traceback.print_exc()
+(w * w).sum().backward()
+print(w.grad)
+""",
+    'tensor_methods_called_through_the_class': """import torch
+x = torch.tensor([1., 2.], requires_grad=True)
+y = x * 3
+torch.Tensor.cpu(y)
+print(torch.Tensor.item(y.sum()), torch.Tensor.numpy(torch.Tensor.detach(y)))
+y.sum().backward()
+print(x.grad)
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
+
+
+def test_the_reference_really_computes_what_is_compared(
+        reference: dict[str, dict[str, Any]]) -> None:
+    printed = reference["a_backward_inside_a_printed_f_string"]["stdout"]
+    # print's arguments are read before it prints: x.grad is the tensor the backward adds to
+    assert "(dz/dx): None." in printed and "grad tensor([5., 7.]) then None" in printed
+    assert reference["a_backward_inside_a_printed_f_string"]["grads"]["x"] == [5.0, 7.0]
+    assert reference["linspace_arguments_by_name"]["grads"]["w"] > 0
+    assert "Error: RuntimeError" in reference["traceback_printed_in_an_except"]["stdout"]
+    assert reference["tensor_methods_called_through_the_class"]["grads"]["x"] == [3.0, 3.0]
