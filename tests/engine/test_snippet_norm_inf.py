@@ -1,9 +1,10 @@
 """Infinity norms as learners write them, each against plain torch in a subprocess:
 torch.norm(x, p=float('inf')), x.norm(p=float('inf')), torch.norm(x, float('inf')), -inf,
-math.inf and torch.inf, over a dim, torch.linalg.norm(x, ord=inf), ties for the largest |x|
-(torch splits the gradient between them). The norm op's p holds ±inf: in the document, in a
-saved file (still strict JSON: the strings "inf" and "-inf"; files written before read
-unchanged), in the exported code (float('inf')) and in the run, whose gradients are torch's."""
+math.inf and torch.inf, over a dim, torch.linalg.norm(x, ord=inf), F.normalize(x, p=inf),
+ties for the largest |x| (torch splits the gradient between them), a vector of zeros.
+The norm op's p holds ±inf: in the document, in a saved file (still strict JSON: the
+strings "inf" and "-inf"; files written before read unchanged), in the exported code
+(float('inf')) and in the run, whose gradients are torch's."""
 
 from __future__ import annotations
 
@@ -85,6 +86,19 @@ scaled = w / torch.norm(w, p=float('inf')).clamp(min=1.0)
 loss = (scaled * torch.tensor([1.0, 2.0, -1.0])).sum()
 loss.backward()
 print(scaled, w.grad)
+""",
+    'normalized_by_the_inf_norm': """import torch
+import torch.nn.functional as F
+x = torch.tensor([[1.0, -3.0, 2.0], [0.5, 0.25, -1.0]], requires_grad=True)
+y = F.normalize(x, p=float('inf'), dim=1)
+(y * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+print(y, x.grad)
+""",
+    'inf_norm_of_zeros': """import torch
+x = torch.zeros(3, requires_grad=True)
+y = torch.norm(x, p=float('inf'))
+y.backward()
+print(y, x.grad)
 """,
 }
 
