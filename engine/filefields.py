@@ -7,6 +7,7 @@ the node, edge or call and the field; `engine.fileformat` reads and writes the w
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import networkx as nx
@@ -130,6 +131,8 @@ def node_from(raw: Any, i: int) -> Node:
     for p in OPS[op].params:
         if p.name in params and p.kind == "shape":
             params[p.name] = tuple(expect(params[p.name], list, f'{where} param "shape"'))
+        if p.name in params and p.kind == "order" and isinstance(params[p.name], str):
+            params[p.name] = _order_from(params[p.name], f'{where} param "{p.name}"')
     position = expect(raw.get("position", [0, 0]), list, f'{where} "position"')
     if len(position) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool)
                                      for v in position):
@@ -160,6 +163,26 @@ def node_from(raw: Any, i: int) -> Node:
         node.seed_enabled = expect(output.get("pass_gradient", True), bool,
                                     f'{where} "pass_gradient"')
     return node
+
+
+# A norm's p may be ±inf, which JSON has no number for: a file spells them as these strings.
+ORDER_TEXTS = {"inf": math.inf, "-inf": -math.inf}
+
+
+def param_to_json(value: Any) -> Any:
+    """A param's value as a file holds it: a tuple as a list, ±inf (a norm's p) as a string."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
+def _order_from(text: str, where: str) -> float:
+    if text not in ORDER_TEXTS:
+        raise FileFormatError(f'{where} must be a number, "inf" or "-inf", not '
+                              f"{shorten(repr(text))}")
+    return ORDER_TEXTS[text]
 
 
 def check_value(value: Any, where: str, finite: bool = True) -> None:

@@ -29,6 +29,7 @@ from engine.filefields import (
     expect,
     node_from,
     options_from,
+    param_to_json,
 )
 from engine.filefields import FileFormatError as FileFormatError  # the app imports it from here
 from engine.limits import FILE_BYTES, FILE_NESTING, GRAPH_NODES, VALUE_ELEMENTS_ALL
@@ -61,8 +62,7 @@ def to_dict(doc: Document) -> dict[str, Any]:
         entry: dict[str, Any] = {"id": n.id, "op": n.op, "name": n.name,
                                  "position": [n.position[0], n.position[1]]}
         if n.params:
-            entry["params"] = {k: list(v) if isinstance(v, tuple) else v
-                               for k, v in n.params.items()}
+            entry["params"] = {k: param_to_json(v) for k, v in n.params.items()}
         if n.value is not None:
             entry["value"] = to_json_numbers(n.value)
             entry["dtype"] = n.dtype

@@ -14,11 +14,12 @@ from engine.index_text import format_index, parse_index
 class Param:
     """One keyword argument of an op.
 
-    kind: "int", "float", "bool", "choice", "dims" (None, an int, or a tuple of ints),
-    "shape" (a tuple of ints, -1 allowed once), "ints" (a list of ints of any sign: F.pad's
-    pad), "dtype" (a dtype name), "index" (the text
-    between the brackets of x[...]: integers, slices, None, ...), "bound" (None or a number:
-    clamp's min and max), "text" (a string of up to 100 characters: einsum's equation),
+    kind: "int", "float", "order" (a number, or ±inf: a norm's p; a file spells the
+    infinities "inf" and "-inf", engine/filefields.py), "bool", "choice", "dims" (None, an
+    int, or a tuple of ints), "shape" (a tuple of ints, -1 allowed once), "ints" (a list of
+    ints of any sign: F.pad's pad), "dtype" (a dtype name), "index" (the text between the
+    brackets of x[...]: integers, slices, None, ...), "bound" (None or a number: clamp's
+    min and max), "text" (a string of up to 100 characters: einsum's equation),
     "numbers" (a list of numbers, a 1-d tensor's, [] for none: a loss's class weights),
     "expression" (a gradient expression, engine/grad_expression.py; "" for none; choices:
     the names it reads).
@@ -43,6 +44,9 @@ def check_param(param: Param, value: Any) -> Any:
         return value
     if param.kind == "float" and (is_int(value) or isinstance(value, float)) \
             and math.isfinite(value):
+        return float(value)
+    if param.kind == "order" and (is_int(value) or isinstance(value, float)) \
+            and not math.isnan(value):
         return float(value)
     if param.kind == "bool" and isinstance(value, bool):
         return value
@@ -82,6 +86,7 @@ def check_param(param: Param, value: Any) -> Any:
             return tuple(value)
     expected = {
         "int": "an integer", "float": "a number", "bool": "true or false",
+        "order": "a number, inf or -inf",
         "bound": "None or a number",
         "choice": "one of " + ", ".join(param.choices),
         "dtype": "one of " + ", ".join(param.choices),

@@ -159,8 +159,9 @@ _SPECS: list[OpSpec] = [
     OpSpec("nanmean", "nanmean", ("input",), "μ≠nan", "mean of the elements that are not NaN "
            "(over dim, or all)", "reductions", (_dims(), _KEEPDIM)),
     OpSpec("norm", "norm", ("input",), "‖x‖", "the p-norm of the elements (over dim, or all); "
-           "x.norm()", "reductions", (Param("p", "float", 2.0, help="which norm: 2 is the "
-                                            "length, 1 the sum of |x|"), _dims(), _KEEPDIM),
+           "x.norm()", "reductions", (Param("p", "order", 2.0, help="which norm: 2 is the "
+                                            "length, 1 the sum of |x|, inf the largest |x|, "
+                                            "-inf the smallest"), _dims(), _KEEPDIM),
            positional_params=()),
     OpSpec("var", "var", ("input",), "var", "the variance of the elements (over dim, or all); "
            "divides by n − correction", "reductions",

@@ -5,6 +5,7 @@ torch import: these are texts."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from engine.literal import Nested, all_integers, format_literal
@@ -56,8 +57,11 @@ def inferred_dtype(value: Nested) -> str:
 
 
 def python_text(value: object) -> str:
-    """A param's value as Python source: a tuple or list as a tuple (`(3,)`), else its repr."""
+    """A param's value as Python source: a tuple or list as a tuple (`(3,)`), ±inf (a norm's
+    p) as `float('inf')`, else its repr."""
     if isinstance(value, tuple | list):
         inner = ", ".join(python_text(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float('{value!r}')"
     return repr(value)

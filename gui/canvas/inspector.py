@@ -6,6 +6,7 @@ refuses, is kept in the field with the reason beside it; the node keeps its last
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtGui import QUndoStack
@@ -35,18 +36,41 @@ def parse_param(param: Param, text: str) -> Any:
         return check_param(param, stripped)  # expression: the text itself, no literal
     if param.kind in ("dims", "bound") and stripped in ("", "None", "none"):
         return None
+    if param.kind == "order":  # a norm's p: a number, or inf / -inf as Python writes them
+        infinity = _infinity(stripped)
+        if infinity is not None:
+            return infinity
     try:
         value = parse_literal(stripped)
     except LiteralError as exc:
+        if param.kind == "order":
+            raise ValueError(f"{param.name} must be a number, inf or -inf, not "
+                             f"{stripped!r}") from None
         raise ValueError(str(exc)) from None
     if param.kind == "shape" and not isinstance(value, list):
         value = [value]
     return check_param(param, value)
 
 
+_INFINITIES = ("inf", "float('inf')", "math.inf", "torch.inf", "np.inf", "numpy.inf")
+
+
+def _infinity(text: str) -> float | None:
+    """inf or -inf for the ways Python writes them (inf, -inf, float('inf'), float('-inf'),
+    math.inf, -torch.inf, ...); None for any other text."""
+    plain = text.replace(" ", "").replace('"', "'").lower()
+    if plain == "float('-inf')":
+        return -math.inf
+    if plain.startswith(("-", "+")) and plain[1:] in _INFINITIES:
+        return -math.inf if plain[0] == "-" else math.inf
+    return math.inf if plain in (*_INFINITIES, "float('+inf')") else None
+
+
 def param_text(value: Any) -> str:
     if value is None:
         return "None"
+    if isinstance(value, float) and math.isinf(value):  # a norm's p: as it is typed
+        return "inf" if value > 0 else "-inf"
     if isinstance(value, tuple | list):
         return format_literal(list(value))
     return format_literal(value)
