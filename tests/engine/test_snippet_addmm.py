@@ -1,9 +1,10 @@
 """torch.addmm(input, mat1, mat2) in learners' snippets, each against plain torch in a
 subprocess: beta= and alpha= by keyword, a bias of one row broadcast over the product, the
-method form input.addmm(mat1, mat2), the tensors named by keyword, torch's own errors where
-mat1 and mat2 do not multiply or input does not broadcast (in its words), grad_fn read as
-AddmmBackward0 and walked, a small fit in float64; torch.addmv and torch.baddbmm the same
-way. Each is torch's own function in the run, so its gradients are torch's."""
+method form input.addmm(mat1, mat2) and torch.Tensor.addmm, a module's forward adding its
+bias with it, the tensors named by keyword, torch's own errors where mat1 and mat2 do not
+multiply or input does not broadcast (in its words), grad_fn read as AddmmBackward0 and
+walked, a small fit in float64; torch.addmv and torch.baddbmm the same way. Each is
+torch's own function in the run, so its gradients are torch's."""
 
 from __future__ import annotations
 
@@ -103,6 +104,30 @@ for _ in range(3):
         b -= 0.1 * b.grad
         W.grad.zero_(); b.grad.zero_()
 print(W, b, loss.item())
+""",
+    'addmm_in_a_module_forward': """import torch
+import torch.nn as nn
+class MyLinear(nn.Module):
+    def __init__(self, n_in, n_out):
+        super().__init__()
+        self.W = nn.Parameter(torch.ones(n_out, n_in) * 0.5)
+        self.b = nn.Parameter(torch.zeros(n_out))
+    def forward(self, x):
+        return torch.addmm(self.b, x, self.W.t())
+layer = MyLinear(3, 2)
+x = torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])
+out = layer(x).relu()
+out.retain_grad()
+loss = out.pow(2).sum()
+loss.backward()
+print(layer.W.grad, layer.b.grad, out.grad)
+""",
+    'addmm_unbound_from_the_tensor_class': """import torch
+b = torch.tensor([1.0, 2.0], requires_grad=True)
+x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+y = torch.Tensor.addmm(b, x, x, alpha=2)
+y.sum().backward()
+print(x.grad, y.grad_fn.next_functions)
 """,
     'addmv_as_function_and_method': """import torch
 b = torch.tensor([1.0, -1.0], requires_grad=True)
