@@ -181,7 +181,7 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
                                     "amax", "amin", "var", "std", "permute", "outer", "prod",
                                     "logsumexp", "trace", "expand", "repeat", "diag",
                                     "diagflat", "cosine_similarity", "kl_div", "pad",
-                                    "layer_norm", "einsum") \
+                                    "layer_norm", "einsum", "addmm", "addmv", "baddbmm") \
                 and "loss" not in node.op and node.op != "cross_entropy" \
                 and node.op not in LAYER_RULES:
             note = "  (summed over the broadcast dimensions)"

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.addmm_ops import NAMES as ADDMM_OPS
+from engine.addmm_ops import RULES as ADDMM_RULES
+from engine.addmm_ops import rule as addmm_rule
 from engine.explain_layers import LAYER_RULES
 from engine.grad_expression import formula
 from engine.grad_op import RULES as GRAD_RULES
@@ -205,6 +208,7 @@ RULES: dict[str, dict[str, tuple[str, str]]] = {
 RULES.update(LOSS_RULES)  # the margin, embedding and likelihood losses (engine/loss_ops.py)
 RULES.update(MORE_RULES)  # activations, elementwise and matrix functions (engine/more_ops.py)
 RULES.update(LAYER_RULES)  # convolutions, pools, batch norm: engine/explain_layers.py
+RULES.update(ADDMM_RULES)  # addmm, addmv, baddbmm: engine/addmm_ops.py
 RULES.update(GRAD_RULES)  # the gradient kept as a graph (create_graph=True): engine/grad_op.py
 # kl_div(log_target=True): the target holds log-probabilities, its terms are e^t · (t − input)
 _KL_LOG_TARGET = {"input": ("−{g} · exp({b}) / {n}", "each log-probability is pulled up by "
@@ -249,6 +253,8 @@ def rule_for(op: str, params: Mapping[str, Any], port: str) -> tuple[str, str] |
         rule = _CE_WEIGHTED.get(port)
     if op == "binary_cross_entropy_with_logits" and params.get("pos_weight"):
         rule = _BCE_POS_WEIGHT.get(port)
+    if op in ADDMM_OPS:  # engine/addmm_ops.py: the node's beta and alpha
+        rule = addmm_rule(op, params, port)
     if op in LOSS_NAMES:  # engine/loss_ops.py, following the node's options
         rule = loss_rule(op, params, port)
     if params.get("gradient") or op == "custom_backward":  # its own expression

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.addmm_ops import spec_fields as _addmm_spec_fields
 from engine.dtypes import DTYPES as _DTYPES
 from engine.dtypes import FLOAT_DTYPES as _FLOAT_DTYPES
 from engine.grad_expression import FUNCTION_NAMES
@@ -343,6 +344,7 @@ _SPECS: list[OpSpec] = [
 _SPECS.extend(OpSpec(**fields) for fields in _loss_spec_fields())  # engine/loss_ops.py
 _SPECS.extend(OpSpec(**fields) for fields in _more_spec_fields())  # engine/more_ops.py
 _SPECS.extend(OpSpec(**fields) for fields in _grad_spec_fields())  # engine/grad_op.py
+_SPECS.extend(OpSpec(**fields) for fields in _addmm_spec_fields())  # engine/addmm_ops.py
 
 OPS: dict[str, OpSpec] = {spec.name: spec for spec in _SPECS}
 CATEGORIES = ("inputs", "arithmetic", "elementwise", "reductions", "shape", "losses",

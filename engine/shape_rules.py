@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.addmm_ops import NAMES as ADDMM_OPS
+from engine.addmm_ops import shape as addmm_shape
 from engine.grad_op import GRAD_OP
 from engine.grad_op import shape as grad_shape
 from engine.loss_ops import ASK, LOSS_NAMES, loss_shape
@@ -99,6 +101,8 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
     if op in MORE_OPS:  # engine/more_ops.py; a matrix op of a non-square input: torch's words
         found = more_shape(op, shapes)
         return ASK_TORCH if found is None else found
+    if op in ADDMM_OPS:  # engine/addmm_ops.py: None where torch refuses, in its words
+        return addmm_shape(op, shapes)
     if op in LOSS_NAMES:  # engine/loss_ops.py
         told = loss_shape(op, shapes, params, broadcast)
         return ASK_TORCH if told is ASK else told

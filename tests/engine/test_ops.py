@@ -183,6 +183,15 @@ CASES.update({name: ([(2, 3), (3,)], {}, getattr(torch, name)) for name in MORE_
 CASES["cdist"] = ([(4, 3), (5, 3)], {"p": 1.5}, lambda a, b: torch.cdist(a, b, p=1.5))
 CASES.update({"det": ([(3, 3)], {}, torch.det), "inverse": ([(3, 3)], {}, torch.linalg.inv),
               "logdet": ([(3, 3)], {}, torch.logdet)})
+# engine/addmm_ops.py: input broadcast to the product's shape, beta and alpha by keyword
+CASES.update({
+    "addmm": ([(3,), (2, 4), (4, 3)], {"beta": 0.5, "alpha": -2.0},
+              lambda b, m1, m2: torch.addmm(b, m1, m2, beta=0.5, alpha=-2.0)),
+    "addmv": ([(1,), (3, 2), (2,)], {"beta": 2.0, "alpha": 0.25},
+              lambda b, m, v: torch.addmv(b, m, v, beta=2.0, alpha=0.25)),
+    "baddbmm": ([(1, 3), (2, 4, 3), (2, 3, 3)], {"beta": -1.5, "alpha": 3.0},
+                lambda b, b1, b2: torch.baddbmm(b, b1, b2, beta=-1.5, alpha=3.0)),
+})
 # the targets of engine/loss_ops.py's losses that take no gradient: class indices, and
 # the ±1 targets torch picks by value or refuses to differentiate
 _FIXED_TARGETS = {"multilabel_margin_loss": 1, "multi_margin_loss": 1, "soft_margin_loss": 1,

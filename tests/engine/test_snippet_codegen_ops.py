@@ -85,6 +85,8 @@ PARAMS: dict[str, dict[str, Any]] = {
     "cosine_embedding_loss": {"margin": -0.5, "reduction": "none"},
     "hinge_embedding_loss": {"margin": 0.5}, "multilabel_margin_loss": {"reduction": "none"},
     "multilabel_soft_margin_loss": {"weight": [1.0, 2.0, 0.5]},
+    "addmm": {"beta": 0.5, "alpha": -2.0}, "addmv": {"alpha": 1.5},
+    "baddbmm": {"beta": 2.0},
 }
 
 
@@ -94,6 +96,15 @@ def _numbers(*shape: int) -> Any:
         shape).tolist()
 
 
+# engine/addmm_ops.py: a bias that broadcasts, then the two factors of the product
+SPECIAL.update({
+    "addmm": [("b", B[0], "float32", True), ("a", A, "float32", True),
+              ("w", [[1.0, -0.5, 0.3], [0.2, 0.7, 1.1], [0.4, -0.9, 0.6]], "float32", True)],
+    "addmv": [("b", [0.3], "float32", True), ("a", A, "float32", True),
+              ("v", B[0], "float32", True)],
+    "baddbmm": [("b", A, "float32", True), ("p", [A, B], "float32", True),
+                ("q", _numbers(2, 3, 3), "float32", True)],
+})
 # the layer ops (engine/ops_layers.py): an image batch, a kernel, a bias per output channel
 SPECIAL.update({
     "conv1d": [("a", _numbers(1, 2, 5), "float32", True), ("w", _numbers(3, 2, 2), "float32",
