@@ -115,6 +115,19 @@ def plain_read(node: ast.expr) -> bool:
     return isinstance(node, ast.Name)
 
 
+def holds_a_grad(node: ast.expr) -> bool:
+    """`{'g': w.grad}`, `[w.grad, b.grad]`: a container made holding the .grad itself (which
+    later calls change in place), not its numbers of this line."""
+    if isinstance(node, ast.Dict):
+        items: list[ast.expr] = [v for v in node.values if v is not None]
+    elif isinstance(node, ast.List | ast.Tuple | ast.Set):
+        items = list(node.elts)
+    else:
+        return False
+    return any(plain_read(i) and any(isinstance(n, ast.Attribute) and n.attr == "grad"
+                                     for n in ast.walk(i)) or holds_a_grad(i) for i in items)
+
+
 def kept_alias(stmt: ast.stmt) -> ast.Call | None:
     """`rows.append(x.grad)`: a list keeps the .grad itself, which a later backward adds to
     in place (torch accumulates into the same tensor), so its numbers there are not the

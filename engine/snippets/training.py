@@ -28,7 +28,11 @@ from engine.document import Document
 from engine.document_types import UnknownNodeError
 from engine.limits import CALLS
 from engine.snippets.data_updates import DataUpdates
-from engine.snippets.grad_reads import reads_grad_only_as_seed, writes_before_grad_read
+from engine.snippets.grad_reads import (
+    holds_a_grad,
+    reads_grad_only_as_seed,
+    writes_before_grad_read,
+)
 from engine.snippets.held import plain_read
 from engine.snippets.program import TRAINING_STEP
 from engine.snippets.pyexpr import AfterBackward
@@ -113,7 +117,8 @@ class TrainingReader(DataUpdates):
         itself, which later calls change in place) is the numbers torch gives here."""
         if not (isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name)
                                                      for t in stmt.targets)) \
-                or plain_read(stmt.value) or self.not_trainable(stmt) is not None:
+                or plain_read(stmt.value) or holds_a_grad(stmt.value) or \
+                self.not_trainable(stmt) is not None:
             return False
         try:
             self.read_with_grads(stmt)

@@ -1,13 +1,16 @@
 """Forms met in unseen learner code, each against plain torch in a subprocess: a backward
 inside an f-string a print shows (made, then printed as its None); torch.linspace with
 start=, end=, steps= by name; traceback.print_exc() in an except and RecursionError named
-there; torch.Tensor.cpu(y) and its kin called through the class."""
+there; torch.Tensor.cpu(y) and its kin called through the class; a dict made holding a .grad
+itself, which a later backward adds to (computing with it after that is refused; it was
+read as the numbers of the line that made the dict)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from snippet_agreement import agreement_tests
+from test_corpus import engine_side
 
 SNIPPETS = {
     'a_backward_inside_a_printed_f_string': """import torch
@@ -44,6 +47,13 @@ print(torch.Tensor.item(y.sum()), torch.Tensor.numpy(torch.Tensor.detach(y)))
 y.sum().backward()
 print(x.grad)
 """,
+    'a_dict_holding_a_grad_shown_after_another_backward': """import torch
+w = torch.tensor([1., 2.], requires_grad=True)
+(w * w).sum().backward()
+d = {'g': w.grad}
+(w * 3).sum().backward()
+print(d['g'], w.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -58,3 +68,11 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["linspace_arguments_by_name"]["grads"]["w"] > 0
     assert "Error: RuntimeError" in reference["traceback_printed_in_an_except"]["stdout"]
     assert reference["tensor_methods_called_through_the_class"]["grads"]["x"] == [3.0, 3.0]
+
+
+def test_computing_with_a_grad_a_dict_holds_after_another_backward_is_refused() -> None:
+    """torch's d['g'] is w.grad, which the second backward added to: [5, 7], not [2, 4]."""
+    refused = engine_side("import torch\nw = torch.tensor([1., 2.], requires_grad=True)\n"
+                          "(w * w).sum().backward()\nd = {'g': w.grad}\n"
+                          "(w * 3).sum().backward()\n(w * d['g']).sum().backward()\n")
+    assert "uses a .grad in a later computation" in refused["refused"]
