@@ -22,7 +22,17 @@ from engine.snippets.safety import ImportError_, error_at, raised_at, refuse_out
 from engine.snippets.tables import FUNCTIONAL, METHODS, TORCH_FUNCTIONS
 from engine.snippets.typecheck import type_of
 from engine.snippets.valuecalls import TYPED_TENSORS
-from engine.snippets.values import Function, Module, Number, Pending, Py, Ref, TorchFunction, Value
+from engine.snippets.values import (
+    BoundTensorMethod,
+    Function,
+    Module,
+    Number,
+    Pending,
+    Py,
+    Ref,
+    TorchFunction,
+    Value,
+)
 
 # tensor methods read apart from the ops (numbers out, copies): torch.Tensor.cpu(y) is y.cpu()
 PLAIN_METHODS = ("cpu", "numpy", "item", "tolist", "detach", "clone", "size", "dim", "numel")
@@ -119,9 +129,7 @@ class AttributeReader(PlainMethods):
         if not hasattr(torch.Tensor, attr):  # y.creator of old tutorials: Python's own error
             raise raised_at(node, AttributeError(f"'Tensor' object has no attribute '{attr}'"))
         if callable(getattr(torch.Tensor, attr)):  # y = (x > 0).float: the method itself
-            raise error_at(node, f"{short_text(node)} without () is the method itself, not a "
-                                 "tensor: torch fails only where it is used; Gradflow reads "
-                                 f"the call, .{attr}()")
+            return Py(BoundTensorMethod(value, attr))
         raise error_at(node, f"the attribute .{attr} is not supported; use .shape, .data, "
                              ".grad, .requires_grad, .T")
 

@@ -21,7 +21,16 @@ from engine.pure_forward import graph_value
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.tables import TORCH_DTYPES, CreationError, dtype_name
 from engine.snippets.torchcalls import TorchCallReader
-from engine.snippets.values import Number, Pending, Py, Ref, TensorKey, Value, numbers_in
+from engine.snippets.values import (
+    BoundTensorMethod,
+    Number,
+    Pending,
+    Py,
+    Ref,
+    TensorKey,
+    Value,
+    numbers_in,
+)
 
 
 class ConcreteReader(TorchCallReader):
@@ -48,6 +57,8 @@ class ConcreteReader(TorchCallReader):
         if isinstance(value.value, list | tuple):
             items = [self.concrete(v, where) for v in value.value]
             return items if isinstance(value.value, list) else tuple(items)
+        if isinstance(value.value, BoundTensorMethod):  # y = x.detach: a method of Python's
+            return getattr(torch.empty(0), value.value.attr)  # type, for its errors (y + 1)
         return value.value
 
     def evaluate(self, node_id: str, where: ast.AST) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import operator
+from collections import ChainMap
 from typing import Any
 
 import torch
@@ -28,6 +29,7 @@ from engine.snippets.safety import (
 )
 from engine.snippets.tables import METHODS
 from engine.snippets.values import (
+    BoundTensorMethod,
     Function,
     Module,
     Number,
@@ -40,6 +42,8 @@ from engine.snippets.values import (
     numbers_in,
 )
 
+# the name a bound method's tensor has while its call is read (no snippet's name has spaces)
+_BOUND = "the bound tensor"
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
             ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
             ast.Is: operator.is_, ast.IsNot: operator.is_not,
@@ -255,6 +259,8 @@ class PythonReader(AttributeReader):
             name = layer.__name__
             if getattr(torch.nn, name, None) is layer:
                 return self.module(name, node)  # norm_layer = nn.Identity; norm_layer(8)
+        if isinstance(target, Py) and isinstance(target.value, BoundTensorMethod):
+            return self.bound_method_call(target.value, node)
         if isinstance(target, Py) and isinstance(target.value, TorchFunction):
             path = target.value.path
             if not path.startswith("torch.Tensor."):
@@ -274,6 +280,20 @@ class PythonReader(AttributeReader):
                                  "reads (it draws the backward nodes and runs them itself); "
                                  "call y.backward() or torch.autograd.grad instead")
         raise raised_at(node, TypeError(f"'{_type_name(target)}' object is not callable"))
+
+    def bound_method_call(self, bound: BoundTensorMethod, node: ast.Call) -> Value:
+        """`y = x.detach; y()`: the call x.detach() written out, x named apart."""
+        receiver = ast.copy_location(ast.Name(id=_BOUND, ctx=ast.Load()), node)
+        method = ast.copy_location(ast.Call(
+            func=ast.copy_location(ast.Attribute(value=receiver, attr=bound.attr,
+                                                 ctx=ast.Load()), node),
+            args=node.args, keywords=node.keywords), node)
+        saved = self.env
+        self.env = ChainMap({_BOUND: bound.receiver}, saved)
+        try:
+            return self.method(bound.receiver, bound.attr, method)
+        finally:
+            self.env = saved
 
     def call_function(self, fn: Function, node: ast.Call) -> Value:
         raise error_at(node, "calling functions is not supported here")  # functions.py
@@ -301,6 +321,8 @@ _FILLS = ("zero_", "fill_", "uniform_", "normal_")
 def _type_name(value: Value) -> str:
     if isinstance(value, Number):
         return type(value.value).__name__
+    if isinstance(value, Py) and isinstance(value.value, BoundTensorMethod):
+        return "builtin_function_or_method"
     if isinstance(value, Py):
         return type(value.value).__name__
     return "Tensor"

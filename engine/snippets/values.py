@@ -107,6 +107,14 @@ class TorchFunction:
     path: str
 
 
+@dataclass(frozen=True)
+class BoundTensorMethod:
+    """`y = x.detach` without the call: the method of that tensor, called later (`y()`)."""
+
+    receiver: Any
+    attr: str
+
+
 @dataclass
 class HookHandle:
     """What `t.register_hook(...)` returns: `.remove()` undoes the hook for later calls."""

@@ -3,7 +3,9 @@ inside an f-string a print shows (made, then printed as its None); torch.linspac
 start=, end=, steps= by name; traceback.print_exc() in an except and RecursionError named
 there; torch.Tensor.cpu(y) and its kin called through the class; a dict made holding a .grad
 itself, which a later backward adds to (computing with it after that is refused; it was
-read as the numbers of the line that made the dict)."""
+read as the numbers of the line that made the dict); a tensor's method named without the
+call (`y = x2.detach`, later called or left alone), and Python's TypeError where it is
+computed with."""
 
 from __future__ import annotations
 
@@ -54,6 +56,22 @@ d = {'g': w.grad}
 (w * 3).sum().backward()
 print(d['g'], w.grad)
 """,
+    'a_method_named_without_its_call': """import torch
+torch.manual_seed(0)
+x2 = torch.randn(3, requires_grad=True)
+y = x2.detach
+print(y)
+f = (x2 > 0).float
+z = f() * x2
+z.sum().backward()
+g = x2.sum
+print(g().item(), x2.grad)
+""",
+    'a_method_computed_with': """import torch
+x = torch.ones(2, requires_grad=True)
+y = x.detach
+z = y + 1
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -68,6 +86,9 @@ def test_the_reference_really_computes_what_is_compared(
     assert reference["linspace_arguments_by_name"]["grads"]["w"] > 0
     assert "Error: RuntimeError" in reference["traceback_printed_in_an_except"]["stdout"]
     assert reference["tensor_methods_called_through_the_class"]["grads"]["x"] == [3.0, 3.0]
+    assert reference["a_method_computed_with"]["error"] == {
+        "type": "TypeError",
+        "message": "unsupported operand type(s) for +: 'builtin_function_or_method' and 'int'"}
 
 
 def test_computing_with_a_grad_a_dict_holds_after_another_backward_is_refused() -> None:
