@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -72,14 +73,18 @@ class Distributions(MixedPrecision):
         if any(self.needs_grad(v) for v in [*args, *kwargs.values()]):
             raise error_at(node, f"{path} is read with parameters that need no gradient; "
                                  "Normal's log_prob and rsample are read with a graph")
-        plain = [self.concrete(v, node) if isinstance(v, Pending | Ref) else self.plain(v, node)
-                 for v in args]
-        named = {k: self.concrete(v, node) if isinstance(v, Pending | Ref) else
-                 self.plain(v, node) for k, v in kwargs.items()}
+        plain, named = self.numbers_of(args, kwargs, node)
         try:  # torch's own checks of the parameters
             return Py(NumbersDistribution(found(*plain, **named)))
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(node, exc) from None
+
+    def numbers_of(self, args: list[Value], kwargs: dict[str, Value], node: ast.AST
+                   ) -> tuple[list[Any], dict[str, Any]]:
+        """Arguments as torch takes them: tensors' numbers, plain Python for the rest."""
+        def number(v: Value) -> Any:
+            return self.concrete(v, node) if isinstance(v, Pending | Ref) else self.plain(v, node)
+        return [number(v) for v in args], {k: number(v) for k, v in kwargs.items()}
 
     def numbers_answer(self, dist: NumbersDistribution, attr: str, node: ast.Call) -> Value:
         """sample(shape) drawn by torch's own code from the snippet's random stream; the
@@ -91,8 +96,7 @@ class Distributions(MixedPrecision):
         if any(self.needs_grad(v) for v in [*args, *kwargs.values()]):
             raise error_at(node, f"{type(dist.made).__name__}.{attr} is read on numbers that "
                                  "need no gradient")
-        plain = [self.concrete(v, node) if isinstance(v, Pending | Ref) else self.plain(v, node)
-                 for v in args]
+        plain, _ = self.numbers_of(args, {}, node)
         if attr in ("sample", "rsample"):
             plain = [torch.Size(p) for p in plain]
         outside = torch.get_rng_state()  # torch's sample draws from the global stream
@@ -131,10 +135,7 @@ class Distributions(MixedPrecision):
         args, kwargs = self.arguments(node)
         if any(self.needs_grad(v) for v in [*args, *kwargs.values()]):
             raise error_at(node, "Uniform is read with low and high that need no gradient")
-        plain = [self.concrete(v, node) if isinstance(v, Pending | Ref) else self.plain(v, node)
-                 for v in args]
-        named = {k: self.concrete(v, node) if isinstance(v, Pending | Ref) else
-                 self.plain(v, node) for k, v in kwargs.items()}
+        plain, named = self.numbers_of(args, kwargs, node)
         try:  # torch's own checks (low not below high)
             return Py(UniformDistribution(torch.distributions.Uniform(*plain, **named)))
         except Exception as exc:  # noqa: BLE001 - torch's own words

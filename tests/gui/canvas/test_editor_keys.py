@@ -7,24 +7,11 @@ from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from engine.document import Document
 from engine.fileformat import dumps
 from engine.layout import COLUMN_WIDTH
 from gui.canvas.items import NODE_WIDTH
 from gui.canvas.palette import OP_MIME
 from tests.gui.canvas.canvas_driver import click, drag
-
-
-@pytest.fixture
-def win(qtbot):
-    from gui.main_window import MainWindow
-
-    window = MainWindow(Document())
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.runner.shutdown()
 
 
 def key(qtbot, win, k, modifier=Qt.KeyboardModifier.NoModifier) -> None:

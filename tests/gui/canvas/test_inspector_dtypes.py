@@ -11,22 +11,9 @@ import torch
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QCheckBox, QComboBox
 
-from engine.document import Document
 from engine.dtypes import DTYPES
 from engine.ops import LEAF
 from engine.run import run
-
-
-@pytest.fixture
-def win(qtbot):
-    from gui.main_window import MainWindow
-
-    window = MainWindow(Document())
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.runner.shutdown()
 
 
 def _combo(win, key: str) -> QComboBox:

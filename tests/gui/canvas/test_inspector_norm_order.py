@@ -10,7 +10,6 @@ import pytest
 import torch
 from PySide6.QtCore import QPointF, Qt
 
-from engine.document import Document
 from engine.ops import LEAF, get_op
 from engine.run import run
 from gui.canvas.inspector import param_text, parse_param
@@ -34,18 +33,6 @@ def test_the_ways_p_is_typed(text: str, value: float) -> None:
 def test_other_text_says_what_p_takes(text: str) -> None:
     with pytest.raises(ValueError, match=r"p must be a number, inf or -inf, not"):
         parse_param(P, text)
-
-
-@pytest.fixture
-def win(qtbot):
-    from gui.main_window import MainWindow
-
-    window = MainWindow(Document())
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.runner.shutdown()
 
 
 def test_p_is_set_to_infinity_in_the_field(qtbot, win) -> None:

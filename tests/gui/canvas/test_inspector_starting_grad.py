@@ -5,25 +5,11 @@ torch does."""
 
 from __future__ import annotations
 
-import pytest
 import torch
 from PySide6.QtCore import Qt
 
-from engine.document import Document
 from engine.ops import LEAF
 from engine.run import run
-
-
-@pytest.fixture
-def win(qtbot):
-    from gui.main_window import MainWindow
-
-    window = MainWindow(Document())
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.runner.shutdown()
 
 
 def test_starting_grad_is_shown_edited_cleared_and_undone(qtbot, win) -> None:

@@ -5,25 +5,11 @@ the new equation, or torch's own hook of the new expression."""
 
 from __future__ import annotations
 
-import pytest
 import torch
 from PySide6.QtCore import QPointF, Qt
 
-from engine.document import Document
 from engine.ops import CONSTANT, LEAF
 from engine.run import run
-
-
-@pytest.fixture
-def win(qtbot):
-    from gui.main_window import MainWindow
-
-    window = MainWindow(Document())
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.runner.shutdown()
 
 
 def test_einsum_equation_is_edited_as_text(qtbot, win) -> None:
