@@ -129,7 +129,7 @@ class AttributeReader(PlainMethods):
         if not hasattr(torch.Tensor, attr):  # y.creator of old tutorials: Python's own error
             raise raised_at(node, AttributeError(f"'Tensor' object has no attribute '{attr}'"))
         if callable(getattr(torch.Tensor, attr)):  # y = (x > 0).float: the method itself
-            return Py(BoundTensorMethod(value, attr))
+            return Py(BoundTensorMethod(value, attr, node))
         raise error_at(node, f"the attribute .{attr} is not supported; use .shape, .data, "
                              ".grad, .requires_grad, .T")
 

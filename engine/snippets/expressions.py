@@ -36,7 +36,7 @@ from engine.snippets.tables import (
     number_name,
     too_many_digits,
 )
-from engine.snippets.values import Number, Pending, Py, Ref, Value
+from engine.snippets.values import BoundTensorMethod, Number, Pending, Py, Ref, Value
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
                            ast.Pow: "pow", ast.MatMult: "matmul", ast.FloorDiv: "floordiv",
@@ -135,6 +135,12 @@ class ExprReader(NodeNames):
             raise error_at(where, value.no_graph)
         if isinstance(value, Ref):
             return value.node_id
+        if isinstance(value, Py) and isinstance(value.value, BoundTensorMethod) and \
+                value.value.where is not None:  # y = (x > 0).float, then y used as a tensor
+            bound = value.value
+            raise error_at(bound.where, f"{short_text(bound.where)} without () is the method "
+                                        "itself, not a tensor: torch fails only where it is "
+                                        f"used; Gradflow reads the call, .{bound.attr}()")
         if isinstance(value, Py):
             raise error_at(where, f"a tensor is needed here, not {type(value.value).__name__}")
         if value.node_id is not None and (value.node_id in self.doc.graph

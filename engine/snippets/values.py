@@ -113,6 +113,7 @@ class BoundTensorMethod:
 
     receiver: Any
     attr: str
+    where: Any = None  # the attribute read without its call, where errors about it point
 
 
 @dataclass

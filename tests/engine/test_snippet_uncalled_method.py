@@ -1,8 +1,8 @@
 """`y = (x > 0).float` without the call: Python binds the method itself, and torch fails
 only later, where a tensor is needed (in the loss: 'builtin_function_or_method' object has
-no attribute 'size'). The importer cannot follow the method object into every consumer with
-torch's words, so it refuses at the line itself, saying what the line holds and what is
-read instead."""
+no attribute 'size'). The importer holds the method (called later, it is the call), but
+cannot follow it into every consumer with torch's words: where a tensor is needed it
+refuses, naming the line that holds the method and what is read instead."""
 
 from __future__ import annotations
 
