@@ -126,6 +126,9 @@ OUTSIDE_LIBRARIES = {
                         "TensorDataset, DataLoader, random_split and Subset over tensors are "
                         "outside the computation Gradflow reads; make the tensors with "
                         "torch.tensor(...) or torch.randn(...) and a TensorDataset",
+    "torch.nn.parallel": "running a model over several devices (torch.nn.parallel) is "
+                         "outside the computation Gradflow reads, which runs on the CPU; "
+                         "call the model itself",
     "torch.save": "saving to a file is outside the computation Gradflow reads; remove it "
                   "(Gradflow saves the graph itself)",
     "torch.load": "reading a file is outside the computation Gradflow reads; make the "

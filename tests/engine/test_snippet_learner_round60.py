@@ -5,7 +5,7 @@ there; torch.Tensor.cpu(y) and its kin called through the class; a dict made hol
 itself, which a later backward adds to (computing with it after that is refused; it was
 read as the numbers of the line that made the dict); a tensor's method named without the
 call (`y = x2.detach`, later called or left alone), and Python's TypeError where it is
-computed with."""
+computed with; `import torch.nn.parallel` of a course's header, refused only where used."""
 
 from __future__ import annotations
 
@@ -67,6 +67,13 @@ z.sum().backward()
 g = x2.sum
 print(g().item(), x2.grad)
 """,
+    'an_unused_parallel_import': """import torch
+import torch.nn as nn
+import torch.nn.parallel
+w = torch.ones(2, requires_grad=True)
+(w * 3).sum().backward()
+print(w.grad)
+""",
     'a_method_computed_with': """import torch
 x = torch.ones(2, requires_grad=True)
 y = x.detach
@@ -97,3 +104,9 @@ def test_computing_with_a_grad_a_dict_holds_after_another_backward_is_refused() 
                           "(w * w).sum().backward()\nd = {'g': w.grad}\n"
                           "(w * 3).sum().backward()\n(w * d['g']).sum().backward()\n")
     assert "uses a .grad in a later computation" in refused["refused"]
+
+
+def test_a_model_run_in_parallel_is_refused_as_outside() -> None:
+    refused = engine_side("import torch\nimport torch.nn as nn\nimport torch.nn.parallel\n"
+                          "m = nn.parallel.DataParallel(nn.Linear(2, 1))\n")["refused"]
+    assert "running a model over several devices (torch.nn.parallel) is outside" in refused
