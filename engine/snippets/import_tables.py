@@ -177,6 +177,8 @@ OUTSIDE_LIBRARIES = {
           "computation Gradflow reads; remove the line",
     "sys": "the interpreter itself (sys: arguments, paths, exit) is outside the computation "
            "Gradflow reads; remove the line",
+    "io": "files in memory and streams (io) are outside the computation Gradflow reads; "
+          "write the numbers out as tensors",
     "matplotlib": "plots (matplotlib) are outside the computation Gradflow reads; remove the "
                   "plot lines: Gradflow draws the values and the gradients itself",
     "sklearn": "data sets, scalers and models of scikit-learn (sklearn) are outside the "

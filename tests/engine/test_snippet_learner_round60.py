@@ -5,7 +5,8 @@ there; torch.Tensor.cpu(y) and its kin called through the class; a dict made hol
 itself, which a later backward adds to (computing with it after that is refused; it was
 read as the numbers of the line that made the dict); a tensor's method named without the
 call (`y = x2.detach`, later called or left alone), and Python's TypeError where it is
-computed with; `import torch.nn.parallel` of a course's header, refused only where used."""
+computed with; `import torch.nn.parallel` of a course's header and an unused `import io`,
+refused only where used."""
 
 from __future__ import annotations
 
@@ -74,6 +75,12 @@ w = torch.ones(2, requires_grad=True)
 (w * 3).sum().backward()
 print(w.grad)
 """,
+    'an_unused_io_import': """import io
+import torch
+w = torch.ones(2, requires_grad=True)
+(w * 3).sum().backward()
+print(w.grad)
+""",
     'a_method_computed_with': """import torch
 x = torch.ones(2, requires_grad=True)
 y = x.detach
@@ -110,3 +117,8 @@ def test_a_model_run_in_parallel_is_refused_as_outside() -> None:
     refused = engine_side("import torch\nimport torch.nn as nn\nimport torch.nn.parallel\n"
                           "m = nn.parallel.DataParallel(nn.Linear(2, 1))\n")["refused"]
     assert "running a model over several devices (torch.nn.parallel) is outside" in refused
+
+
+def test_a_file_in_memory_is_refused_as_outside() -> None:
+    refused = engine_side("import io\nimport torch\nf = io.StringIO('1,2')\n")["refused"]
+    assert "files in memory and streams (io) are outside" in refused
