@@ -27,17 +27,16 @@ import networkx as nx
 from engine.document_types import UnknownNodeError
 from engine.limits import GRAPH_NODES
 from engine.ops import CONSTANT, LEAF, SOURCE_OPS
-from engine.snippets.detached_writes import VIEW_OPS
 from engine.snippets.held import held_node_ids
 from engine.snippets.hooked_steps import HookedSteps
 from engine.snippets.safety import error_at
+from engine.snippets.view_writes import ALIASING
 
 # how many nodes short of the limit the collection runs: room for one statement's nodes
 _ROOM = 2_000
 # a document this large is collected (again once it has grown by half as much), freezing
 # the numbers it holds that have no gradient history
 FROZEN_AT = 3_000
-_ALIASING = (*VIEW_OPS, "expand", "permute", "contiguous", "to")
 
 
 class UnheldNodes(HookedSteps):
@@ -90,7 +89,7 @@ class UnheldNodes(HookedSteps):
         storages = getattr(self, "storages", {})
         for node_id in sorted(i for i in held if i in graph):
             node = self.doc.node(node_id)
-            if node.op in SOURCE_OPS or node.op in _ALIASING or node_id in storages or \
+            if node.op in SOURCE_OPS or node.op in ALIASING or node_id in storages or \
                     self.node_needs_grad(node_id):
                 continue
             if any(self.doc.node(a).op == LEAF or self.node_needs_grad(a)

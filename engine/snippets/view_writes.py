@@ -28,7 +28,7 @@ _CREATIONS = frozenset({"tensor", "zeros", "ones", "full", "empty", "arange", "l
                         "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
                         "randint_like", "clone", "FloatTensor", "DoubleTensor", "Tensor"})
 # ops whose result may share the memory of their input (a view, or the input itself)
-_ALIASING = (*VIEW_OPS, "expand", "permute", "contiguous", "to", CONSTANT, LEAF)
+ALIASING = (*VIEW_OPS, "expand", "permute", "contiguous", "to", CONSTANT, LEAF)
 
 
 class ViewWrites(InPlaceReader):
@@ -75,7 +75,7 @@ class ViewWrites(InPlaceReader):
         if value.node_id is None:
             return False
         return value.node_id in self.fresh_tensors or \
-            self.doc.node(value.node_id).op not in _ALIASING
+            self.doc.node(value.node_id).op not in ALIASING
 
     def write_through(self, made: ast.Call, viewed: Pending | Ref, target: ast.Subscript,
                       value: Value, stmt: ast.AST) -> None:
