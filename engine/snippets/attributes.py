@@ -57,6 +57,15 @@ class AttributeReader(PlainMethods):
         # `c.grdd = None`: a Python attribute of the snippet's own set on a tensor, which is
         # a Python object: (the tensor's node, name) → the value, read back as Python does
         self.own_tensor_attrs: dict[tuple[str, str], Value] = {}
+        self.numbers_owners: dict[int, Pending] = {}  # kept alive: their ids name them
+
+    def own_key(self, value: Value, where: ast.AST) -> str:
+        """What a tensor's own attributes are keyed by: its node, or for numbers kept of a
+        finished step (which have none) the numbers themselves."""
+        if isinstance(value, Pending) and value.no_graph is not None:
+            self.numbers_owners[id(value)] = value
+            return f"<numbers {id(value)}>"
+        return self.node_of(value, where)
 
     # ---- attributes -------------------------------------------------------------------
     def attribute(self, node: ast.Attribute) -> Value:
@@ -122,7 +131,7 @@ class AttributeReader(PlainMethods):
             found = {"shape": lambda: tuple(t.shape), "ndim": lambda: t.dim(),
                      "dtype": lambda: t.dtype, "device": lambda: t.device}[attr]()
             return self.wrap(found, node)
-        own = self.own_tensor_attrs.get((self.node_of(value, node), attr)) \
+        own = self.own_tensor_attrs.get((self.own_key(value, node), attr)) \
             if self.own_tensor_attrs else None
         if own is not None:  # an attribute of the tensor's own (over a method's name too)
             return own
@@ -139,7 +148,7 @@ class AttributeReader(PlainMethods):
     def tensor_method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         """`w.retain_grad()` after `w.retain_grad = True`: Python calls the attribute of the
         tensor's own, which a number is not."""
-        own = self.own_tensor_attrs.get((self.node_of(receiver, node), attr)) \
+        own = self.own_tensor_attrs.get((self.own_key(receiver, node), attr)) \
             if self.own_tensor_attrs and isinstance(receiver, Pending | Ref) else None
         if isinstance(own, Py) and isinstance(own.value, Function | TorchFunction):
             return self.call_value(own, node)  # `result.back = back` then `result.back()`

@@ -30,7 +30,7 @@ from engine.snippets.held import held_node_ids
 from engine.snippets.optimizers import OptimizerReader
 from engine.snippets.safety import TorchRaised, raised_at
 from engine.snippets.tables import dtype_name
-from engine.snippets.values import Pending, Py, Ref, Value
+from engine.snippets.values import Function, Pending, Py, Ref, Value
 
 # what torch says when a backward reaches a graph an earlier backward freed
 _FREED = "Trying to backward through the graph a second time"
@@ -173,7 +173,12 @@ class KeptGraphs(OptimizerReader):
                 self.step_tensors[leaf_id].add_(0)
         self.freed_stale = {}
 
+        made: dict[str, Pending] = {}  # node id → its numbers: names of one tensor share them
+        walked: set[int] = set()  # the closures' scopes already seen
+
         def kept(value: Value) -> Value:
+            if isinstance(value, Ref | Pending) and value.node_id in made:
+                return made[value.node_id]
             if isinstance(value, Ref | Pending) and value.node_id in gone:
                 t = self.concrete(value, where)
                 numbers = Pending(t.tolist(), dtype_name(t.dtype), None, no_graph=(
@@ -185,6 +190,7 @@ class KeptGraphs(OptimizerReader):
                     self.kept_grad[id(numbers)] = numbers
                 if raised is not None and _FREED in raised:
                     self.freed_stale[id(numbers)] = (numbers, raised)
+                made[value.node_id] = numbers
                 return numbers
             if isinstance(value, Py) and isinstance(value.value, list):
                 value.value[:] = [kept(v) for v in value.value]
@@ -192,11 +198,24 @@ class KeptGraphs(OptimizerReader):
                 return Py(tuple(kept(v) for v in value.value))
             elif isinstance(value, Py) and isinstance(value.value, dict):
                 value.value.update({k: kept(v) for k, v in value.value.items()})
+            elif isinstance(value, Py) and isinstance(value.value, Function) and \
+                    value.value.scope is not None and id(value.value.scope) not in walked:
+                walked.add(id(value.value.scope))  # a closure's names (`def back(): ...`)
+                for names in getattr(value.value.scope, "maps", [value.value.scope]):
+                    for name, held in list(names.items()):
+                        names[name] = kept(held)
             return value
 
         for mapping in self.every_frame().maps:  # the callers' names too
             for name, value in list(mapping.items()):
                 mapping[name] = kept(value)
+        # `w.g = ...`, `result.back = back`: a tensor's own attributes (every_frame shows a
+        # copy of them) hold numbers too, and tensors kept as numbers keep their attributes
+        own = getattr(self, "own_tensor_attrs", {})
+        for (owner, attr), value in list(own.items()):
+            del own[(owner, attr)]
+            own[(self.own_key(made[owner], where) if owner in made else owner, attr)] = \
+                kept(value)
 
 
 __all__ = ["KeptGraphs"]

@@ -204,7 +204,7 @@ class StatementRunner(AugAssignReader):
                 isinstance(owner := self.expr(target.value), Pending | Ref):
             # `c.grdd = None` (a typo of c.grad), `w.retain_grad = True` (for the method):
             # Python sets an attribute of the tensor's own there
-            self.own_tensor_attrs[(self.node_of(owner, target), target.attr)] = value
+            self.own_tensor_attrs[(self.own_key(owner, target), target.attr)] = value
         elif not (isinstance(target, ast.Attribute) and self.parameter_assign(target, value)):
             raise error_at(target, f"assigning to {short_text(target)} is not supported; assign "
                                    "to a plain name")
