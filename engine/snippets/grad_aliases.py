@@ -25,6 +25,9 @@ class _Alias:
     leaf: str  # that leaf's node id
     calls: int  # the calls made when it was bound
     read: ast.expr  # what the name reads: `w.grad`, or a part of it (`w.grad.data[0]`)
+    # numpy's item of it (`g = w.grad.numpy(); a = g[0]`) may be a copy: the .grad's numbers
+    # only until the next call
+    copied: bool = False
 
 
 class GradAliases(MemoryWrites):  # first in the importer's chain: it rewrites statements
@@ -34,15 +37,12 @@ class GradAliases(MemoryWrites):  # first in the importer's chain: it rewrites s
 
     def reading_grad(self, stmt: ast.stmt, exc: Any) -> None:
         super().reading_grad(stmt, exc)
-        holder = _grad_of(stmt)
-        if holder is None:
-            return
-        name, leaf_name, read = holder
-        leaf = self.env.get(leaf_name)
-        if isinstance(leaf, Pending | Ref) and leaf.node_id is not None and \
-                self.doc.node(leaf.node_id).op == "leaf" and name in self.env:
-            self.grad_aliases[name] = _Alias(self.env[name], leaf_name, leaf.node_id,
-                                             len(self.program), read)
+        for name, leaf_name, read in _grads_of(stmt):
+            leaf = self.env.get(leaf_name)
+            if isinstance(leaf, Pending | Ref) and leaf.node_id is not None and \
+                    self.doc.node(leaf.node_id).op == "leaf" and name in self.env:
+                self.grad_aliases[name] = _Alias(self.env[name], leaf_name, leaf.node_id,
+                                                 len(self.program), read, _copied(read))
 
     def statement(self, stmt: ast.stmt) -> None:
         live = {name: alias for name, alias in self.grad_aliases.items() if self.lasts(alias,
@@ -58,6 +58,8 @@ class GradAliases(MemoryWrites):  # first in the importer's chain: it rewrites s
         holder = self.env.get(alias.holder)
         if self.env.get(name) is not alias.answer or not isinstance(holder, Pending | Ref) \
                 or holder.node_id != alias.leaf:
+            return False
+        if alias.copied and len(self.program) != alias.calls:
             return False
         return not any(c.kind == calls.ZERO_GRAD and c.set_to_none and (
             c.leaves is None or alias.leaf in c.leaves) for c in self.program[alias.calls:])
@@ -79,24 +81,55 @@ class _Reads(ast.NodeTransformer):
         return read
 
 
-def _grad_of(stmt: ast.stmt) -> tuple[str, str, ast.expr] | None:
-    """(name, leaf name, what the name reads) of `name = leaf.grad`, `name = leaf.grad.data`
-    (the same memory) or `name = leaf.grad.data[0]` (a view of it, at written places)."""
-    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and
-            isinstance(stmt.targets[0], ast.Name)):
-        return None
-    value = stmt.value
+def _grads_of(stmt: ast.stmt) -> list[tuple[str, str, ast.expr]]:
+    """(name, leaf name, what the name reads) of `name = leaf.grad`, `name = leaf.grad.data`,
+    `leaf.grad.detach()`, `leaf.grad.numpy()` (the same memory) or `name = leaf.grad.data[0]`
+    (a view of it, at written places); each pair of `a, b = g[0], g[1]`."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+        return []
+    target = stmt.targets[0]
+    if isinstance(target, ast.Tuple) and isinstance(stmt.value, ast.Tuple) and \
+            len(target.elts) == len(stmt.value.elts):
+        pairs = list(zip(target.elts, stmt.value.elts, strict=True))
+    else:
+        pairs = [(target, stmt.value)]
+    found = [(name.id, *of) for name, value in pairs
+             if isinstance(name, ast.Name) and (of := _grad_of(value)) is not None]
+    return found if len(found) == len(pairs) else []
+
+
+def _grad_of(whole: ast.expr) -> tuple[str, ast.expr] | None:
+    value = whole
     while isinstance(value, ast.Subscript) and all(
             isinstance(n, ast.Constant | ast.Slice | ast.Tuple | ast.UnaryOp | ast.USub |
                        ast.Load) for n in ast.walk(value.slice)):
         value = value.value
-    if isinstance(value, ast.Attribute) and value.attr == "data":
-        value = value.value
+    while True:
+        if isinstance(value, ast.Attribute) and value.attr == "data":
+            value = value.value
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
+                _same_memory(value):
+            value = value.func.value
+        else:
+            break
     if isinstance(value, ast.Attribute) and value.attr == "grad" and \
             isinstance(value.value, ast.Name):
-        read = stmt.value if isinstance(stmt.value, ast.Subscript) else value
-        return stmt.targets[0].id, value.value.id, read
+        return value.value.id, whole if isinstance(whole, ast.Subscript | ast.Call) else value
     return None
+
+
+def _copied(read: ast.expr) -> bool:
+    """An item of numpy's array is numpy's own number, a copy."""
+    return isinstance(read, ast.Subscript) and any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and
+        n.func.attr == "numpy" for n in ast.walk(read))
+
+
+def _same_memory(node: ast.expr) -> bool:
+    """`.detach()`, `.numpy()`, `.cpu()` (of a tensor on the CPU) without arguments: torch
+    gives the same memory, which a later backward adds into."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+        node.func.attr in ("detach", "numpy", "cpu") and not node.args and not node.keywords
 
 
 __all__ = ["GradAliases"]
