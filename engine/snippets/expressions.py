@@ -23,6 +23,7 @@ from engine.ops import CONSTANT, LEAF, NUMBER, get_op
 from engine.snippets.node_names import NodeNames
 from engine.snippets.safety import (
     ImportError_,
+    TorchRaised,
     canonical_path,
     error_at,
     raised_at,
@@ -232,15 +233,36 @@ class ExprReader(NodeNames):
         self.meta[node.id] = None
         if all(m is not None for m in metas):
             known = output_meta(op, metas, params)
+            if known is None:  # torch will refuse it
+                self.raised_in_try(node.id, where)
             if known is not ASK_TORCH:
                 self.meta[node.id] = known
             else:
                 try:
                     self.meta[node.id] = spec.call(*metas, **params)
                 except Exception:  # noqa: BLE001 - torch will say it again at run time
-                    pass
+                    self.raised_in_try(node.id, where)
         self.check_size(self.meta[node.id], where)
         return Ref(node.id)
+
+    def concrete(self, value: Value, where: ast.AST) -> Any:
+        raise NotImplementedError  # concrete.py: a value's numbers
+
+    def raised_in_try(self, node_id: str, where: ast.AST) -> None:
+        """Inside a `try`, an op torch refuses (`w @ torch.ones(3)` of the wrong shape) raises
+        torch's error where the script does, for its except to take; the node leaves."""
+        if not getattr(self, "open_tries", None):
+            return
+        try:
+            self.concrete(Ref(node_id), where)
+        except TorchRaised:
+            node = self.doc.remove_node(node_id)[0]
+            if self.holders.get(node.name) == node_id:
+                del self.holders[node.name]
+                self.taken.discard(node.name)
+            self.auto_named.discard(node_id)
+            self.meta.pop(node_id, None)
+            raise
 
     def cast_for_default(self, op: str, ids: list[str], params: dict[str, Any],
                          where: ast.AST) -> list[str]:
