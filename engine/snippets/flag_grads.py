@@ -21,8 +21,13 @@ class FlagGrads(TrainingReader):
         super().__init__(*args, **kwargs)
         # leaf id → the .grad torch keeps on it while it does not require grad
         self.carried_grads: dict[str, Any] = {}
+        # leaf id made by `x.requires_grad_(False)` after x was used → (x's own leaf, the
+        # calls made then)
+        self.turned_off: dict[str, tuple[str, int]] = {}
 
     def leaf_replaced(self, old_id: str, fresh: Pending, where: ast.AST) -> None:
+        if fresh.requires_grad is False and self.doc.node(old_id).requires_grad:
+            self.turned_off[self.node_of(fresh, where)] = (old_id, len(self.program))
         grad: Any = None
         if self.program or self.backward_seen:
             found = self.grads_here(where).get(old_id)
@@ -51,6 +56,25 @@ class FlagGrads(TrainingReader):
         if carried is None:
             return None
         return torch.tensor(carried, dtype=self.concrete(value, where).dtype)
+
+    def flag_restored(self, node_id: str, value: Value, where: ast.AST) -> Value | None:
+        """`x.requires_grad_(False)` then `x.requires_grad_(True)` with nothing computed or
+        called between: torch's x is the tensor its graph was recorded with, whose .grad the
+        next backward through that graph adds to. The leaf made for the pause leaves."""
+        old_id, calls_then = self.turned_off.pop(node_id, (None, -1))
+        if old_id is None or calls_then != len(self.program) or old_id not in self.doc.graph \
+                or self.doc.out_edges(node_id) or node_id in self.carried_grads:
+            return None
+        restored = self.relabel(value, Ref(old_id), where)
+        name = self.doc.remove_node(node_id)[0].name
+        if self.holders.get(name) == node_id:
+            del self.holders[name]
+            self.taken.discard(name)
+        self.auto_named.discard(node_id)
+        for memo in (self.values, self.meta):
+            memo.pop(node_id, None)
+        self.flags_changed()
+        return restored
 
     def flag_turned_on(self, node_id: str) -> None:
         grad = self.carried_grads.pop(node_id, None)

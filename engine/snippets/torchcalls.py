@@ -82,6 +82,9 @@ class TorchCallReader(CreationReader, ClampBounds):
                     fresh = self.fresh_leaf(value, target, flag)
                     self.leaf_replaced(node.id, fresh, target)
                     return self.relabel(value, fresh, target)
+                restored = self.flag_restored(node.id, value, target) if flag else None
+                if restored is not None:
+                    return restored
                 if not flag and node.grad is not None:
                     # a frozen weight keeps its .grad in torch until zero_grad drops it; the
                     # document holds a .grad on a leaf that requires grad only
@@ -99,6 +102,10 @@ class TorchCallReader(CreationReader, ClampBounds):
 
     def leaf_replaced(self, old_id: str, fresh: Pending, where: ast.AST) -> None:
         """flag_grads.py: the .grad torch keeps on the tensor goes with its new leaf."""
+
+    def flag_restored(self, node_id: str, value: Value, where: ast.AST) -> Value | None:
+        """flag_grads.py: the leaf its graph used, when the flag comes back untouched."""
+        return None
 
     def flag_turned_on(self, node_id: str) -> None:
         """flag_grads.py: a .grad kept while the leaf did not require grad is held again."""
