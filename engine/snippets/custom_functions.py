@@ -354,7 +354,7 @@ class CustomFunctions(CustomFunctionChecks):
 
 def ctx_attribute(ctx: Ctx, node: ast.Attribute) -> Value:
     attr = node.attr
-    if attr == "saved_tensors":
+    if attr in ("saved_tensors", "saved_variables"):  # the second: its deprecated name
         return Py(tuple(ctx.saved))
     if attr == "needs_input_grad":
         return Py(tuple(Number(b) for b in ctx.needs_input_grad))
