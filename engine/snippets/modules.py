@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from typing import Any
 
 import torch
@@ -34,6 +35,8 @@ from engine.snippets.param_containers import PARAM_CONTAINERS
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.torchcalls import IN_PLACE_UNARY
 from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
+
+_NOT_IN_NAMES = re.compile(r"\W")  # what a leaf's name cannot hold
 
 
 class ModuleReader(ModuleMethods):
@@ -186,7 +189,9 @@ class ModuleReader(ModuleMethods):
                     self.claim(param.node_id, param.name)
                 self.node_of(param, ast.Pass())
         for name, child in zip(child_names(module), module.children, strict=True):
-            self.name_parameters(child, f"{prefix}_{name}")
+            # torch takes any name but a dotted one (`add_module(f"block {i}", ...)`); a
+            # leaf's name is an identifier
+            self.name_parameters(child, f"{prefix}_{_NOT_IN_NAMES.sub('_', name)}")
 
     def call_module(self, module: Module, node: ast.Call) -> Value:
         return self.invoke(module, *self.arguments(node), node)
