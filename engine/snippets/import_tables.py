@@ -14,6 +14,7 @@ import datetime
 import math
 import pprint
 import random
+import sys
 import time
 
 import torch
@@ -213,7 +214,7 @@ def missing_module(node: ast.Import | ast.ImportFrom) -> str | None:
         # plots and progress bars read as nothing whether or not matplotlib or tqdm is
         # installed (plots.py, progress_bars.py)
         if top not in ("torch", "math", "matplotlib", "mpl_toolkits", "tqdm") and \
-                top in OUTSIDE_LIBRARIES and \
+                (top in OUTSIDE_LIBRARIES or third_party(top)) and \
                 importlib.util.find_spec(top) is None:
             return top
         if name == "google.colab" or name.startswith("google.colab."):  # only in Colab: an
@@ -239,7 +240,18 @@ def outside_library(dotted: str) -> str | None:
     for library, why in OUTSIDE_LIBRARIES.items():
         if dotted == library or dotted.startswith(library + "."):
             return why
+    top = dotted.split(".")[0]
+    if third_party(top):
+        return (f"the library {top} is outside the computation Gradflow reads (an import of "
+                "it left unused is harmless); remove the lines that use it")
     return None
+
+
+def third_party(top: str) -> bool:
+    """A library of its own (PIL, pandas, cv2), neither torch's nor Python's: importing it
+    is harmless, using it is refused."""
+    return top.isidentifier() and not top.startswith("_") and top not in \
+        sys.stdlib_module_names and top not in {m.split(".")[0] for m in TORCH_MODULES}
 
 
 FILE_FUNCTIONS = ("torch.save", "torch.load", *FILE_READERS)

@@ -120,6 +120,9 @@ class PlainMethods(BuiltinCalls):
                 return receiver.value.get(key, args[1] if len(args) == 2 else Py(None))
             except TypeError as exc:  # an unhashable key: Python's own words
                 raise raised_at(node, exc) from None
+        if isinstance(receiver.value, list | dict) and attr == "copy" and not args and \
+                not kwargs:  # a new list (or dict) of the same items, as Python's
+            return Py(receiver.value.copy())
         if receiver.value is None:
             raise raised_at(node, AttributeError(f"'NoneType' object has no attribute '{attr}'"))
         raise method_refused(receiver, attr, node)

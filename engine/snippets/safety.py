@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import math
 
 from engine.snippets.import_tables import (
     ACCEPTED_IMPORTS,
@@ -164,6 +165,9 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
     module = node.module or ""
     if module == "__future__" and not node.level:
         return out  # `from __future__ import print_function`: Python 3 has it already
+    if [a.name for a in node.names] == ["*"] and not node.level and module in _STAR_MODULES:
+        # `from torch.utils.data import *`: each public name, read (or refused) where used
+        return {name: f"{module}.{name}" for name in _STAR_MODULES[module]}
     for alias in node.names:
         if f"{module}.{alias.name}" in SUBMODULES:
             out[alias.asname or alias.name] = "torch.nn"
@@ -184,6 +188,15 @@ def imported_names(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
             raise _foreign_import(node, full if module else alias.name)
         out[alias.asname or alias.name] = full
     return out
+
+
+# modules a star import may name: their public names, without importing anything
+_STAR_MODULES = {"torch.utils.data": ("DataLoader", "Dataset", "TensorDataset", "Subset",
+                                      "random_split", "IterableDataset", "Sampler",
+                                      "RandomSampler", "SequentialSampler", "BatchSampler",
+                                      "WeightedRandomSampler", "SubsetRandomSampler",
+                                      "ConcatDataset", "default_collate"),
+                 "math": tuple(n for n in dir(math) if not n.startswith("_"))}
 
 
 def refuse_outside(dotted: str | None, node: ast.AST) -> None:

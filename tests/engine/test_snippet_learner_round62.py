@@ -4,10 +4,17 @@ used after it, in the update itself and through a function set on the tensor
 (`result.back = back`) whose closure holds the finished step's tensors; a name bound to a
 .grad through `.numpy()`, `.detach()` or `.cpu()` (the same memory) and its items, used in the
 update (a new leaf made each step from the numbers); numpy's item of it, a copy, used after
-another backward is refused rather than read as the .grad of then."""
+another backward is refused rather than read as the .grad of then; an op torch refuses
+inside a `try` (shapes that do not match), whose except is taken where torch raises;
+`x.requires_grad_(False)` then `(True)` with nothing between, after x was used: the graph
+recorded before adds into x's .grad; ctx.saved_variables (saved_tensors' old name); a
+Sequential's child named with a space (`add_module(f"block {i}", ...)`); an unused import of a
+library of its own (PIL), refused where it is used; sys.path.append; a list's .copy(); star
+imports of torch.utils.data and math."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from snippet_agreement import agreement_tests
@@ -100,6 +107,146 @@ for i in range(3):
 (w ** 3).sum().backward()
 print(w, w.grad)
 """,
+    'a_broadcast_error_caught': """import torch
+torch.manual_seed(0)
+w = torch.ones(2, requires_grad=True)
+y = w * 5
+try:
+    y = w + torch.ones(3)
+    print("no error")
+except RuntimeError as e:
+    print("caught", e)
+(y * 2).sum().backward()
+print(w.grad)
+""",
+    'a_linear_layer_of_the_wrong_width_caught': """import torch
+torch.manual_seed(0)
+w = torch.ones(2, requires_grad=True)
+y = w * 5
+try:
+    y = torch.nn.Linear(3, 1)(w)
+    print("no error")
+except RuntimeError as e:
+    print("caught", e)
+(y * 2).sum().backward()
+print(w.grad)
+""",
+    'a_backward_of_a_refused_dot_product_caught': """import torch
+torch.manual_seed(0)
+w = torch.ones(2, requires_grad=True)
+y = w * 5
+try:
+    y = (w @ torch.ones(3)).sum(); y.backward()
+    print("no error")
+except RuntimeError as e:
+    print("caught", e)
+(y * 2).sum().backward()
+print(w.grad)
+""",
+    'a_matrix_product_of_the_wrong_shapes_caught': """import torch
+torch.manual_seed(0)
+w = torch.ones(2, requires_grad=True)
+y = w * 5
+try:
+    y = torch.mm(w.unsqueeze(0), torch.ones(3, 1))
+    print("no error")
+except RuntimeError as e:
+    print("caught", e)
+(y * 2).sum().backward()
+print(w.grad)
+""",
+    'requires_grad_turned_off_and_on_after_use': """import torch
+x = torch.ones(3, 3, requires_grad=True)
+y = x + 2
+z = y * y
+x.requires_grad_(False)
+print(x)
+x.requires_grad_(True)
+print(x)
+out = z.mean()
+out.backward()
+print(x.grad)
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+v = (w ** 3).sum()
+w.requires_grad = False
+w.requires_grad = True
+v.backward()
+""",
+    'saved_variables_in_a_custom_backward': """import torch
+from torch.autograd import Function
+
+class MultiplyAdd(Function):
+    @staticmethod
+    def forward(ctx, w, x, b):
+        ctx.save_for_backward(w, x)
+        return w * x + b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        w, x = ctx.saved_variables
+        return grad_output * x, grad_output * w, grad_output
+
+x = torch.tensor([3.0])
+w = torch.tensor([2.0], requires_grad=True)
+b = torch.tensor([0.5], requires_grad=True)
+z = MultiplyAdd.apply(w, x, b)
+print(z.grad_fn.apply(torch.ones(1)))
+z.backward()
+""",
+    'a_block_named_with_a_space': """import torch
+from torch import nn
+torch.manual_seed(0)
+
+def block2():
+    net = nn.Sequential()
+    for i in range(2):
+        net.add_module(f"block {i}", nn.Sequential(nn.Linear(4, 4), nn.ReLU()))
+    return net
+
+rgnet = nn.Sequential(block2(), nn.Linear(4, 1))
+X = torch.rand(2, 4)
+loss = torch.mean(rgnet(X) ** 2, dim=0)
+loss.backward()
+print(rgnet[0][1][0].bias.grad)
+bias = rgnet[0][1][0].bias
+""",
+    'unused_library_import_and_a_path_added': """import sys
+sys.path.append('D:\\\\work\\\\venv')
+sys.path.insert(0, '..')
+import torch
+import numpy as np
+from PIL import Image
+
+w = torch.tensor([1.0, -2.0], requires_grad=True)
+grads = [w * 2, w * 3]
+kept = grads.copy()
+grads.append(w)
+(kept[0] * kept[1]).sum().backward()
+print(len(grads), len(kept), w.grad)
+""",
+    'star_imports_of_data_and_math': """import torch
+from torch.utils.data import *
+from math import *
+
+class Pairs(Dataset):
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    def __getitem__(self, i):
+        return self.X[i], self.y[i]
+
+torch.manual_seed(0)
+X = torch.linspace(0, 1, 8).reshape(-1, 1)
+y = sin(pi / 4) * X + 0.5
+w = torch.zeros(1, requires_grad=True)
+for xb, yb in DataLoader(Pairs(X, y), batch_size=4):
+    loss = ((xb * w - yb) ** 2).mean()
+    loss.backward()
+print(w.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -117,6 +264,24 @@ def test_the_reference_really_computes_what_is_compared(
     # the mean's gradient is x itself: each step scales x by 0.9
     expected = [3 * (-10 * 0.9 ** 3) ** 2, 3 * (20 * 0.9 ** 3) ** 2]
     assert max(abs(a - b) for a, b in zip(steps["grads"]["x"], expected, strict=True)) < 1e-9
+    for name in ("a_broadcast_error_caught", "a_linear_layer_of_the_wrong_width_caught",
+                 "a_backward_of_a_refused_dot_product_caught",
+                 "a_matrix_product_of_the_wrong_shapes_caught"):
+        assert reference[name]["grads"]["w"] == [10.0, 10.0], name
+        assert reference[name]["stdout"].startswith("caught "), name
+    toggled = reference["requires_grad_turned_off_and_on_after_use"]["grads"]
+    assert all(abs(g - 2 / 3) < 1e-6 for row in toggled["x"] for g in row)  # 2(x+2)/9
+    assert toggled["w"] == [3.0, 12.0]
+    saved = reference["saved_variables_in_a_custom_backward"]
+    assert saved["grads"] == {"w": [3.0], "b": [1.0]}
+    assert "(tensor([3.]), tensor([2.]" in saved["stdout"]
+    assert reference["a_block_named_with_a_space"]["grads"]["bias"] is not None
+    assert reference["unused_library_import_and_a_path_added"]["grads"]["w"] == [12.0, -24.0]
+    assert reference["unused_library_import_and_a_path_added"]["stdout"].startswith("3 2 ")
+    X = [i / 7 for i in range(8)]
+    slope = math.sin(math.pi / 4)
+    expected = sum(2 * (0 - slope * x - 0.5) * x for x in X) / 4  # two batches of 4, added
+    assert abs(reference["star_imports_of_data_and_math"]["grads"]["w"][0] - expected) < 1e-5
     w = reference["update_through_grad_detached_and_through_its_view"]["grads"]["w"]
     assert abs(w[1] - 3 * (2 * 0.8 ** 3) ** 2) < 1e-4 and w[0] != 3 * (0.8 ** 3) ** 2
 
@@ -133,3 +298,14 @@ with torch.no_grad():
     w -= 0.1 * a
 """)
     assert "uses a .grad in a later computation" in refused["refused"]
+
+
+def test_a_library_of_its_own_is_refused_where_it_is_used() -> None:
+    refused = engine_side("""import torch
+import numpy as np
+from PIL import Image
+w = torch.ones(2, requires_grad=True)
+img = Image.fromarray(np.zeros((2, 2)))
+""")["refused"]
+    assert refused.startswith("line 5, column 7: Image.fromarray(np.zeros((2, 2))): the library "
+                              "PIL is outside the computation Gradflow reads")
