@@ -7,6 +7,7 @@ import.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -242,6 +243,26 @@ def _expression_rule(op: str, text: str, port: str) -> tuple[str, str] | None:
             "the Function's own backward returns this of the gradient it is given")
 
 
+def _norm_rule(order: Any) -> tuple[str, str]:
+    """The norm's backward for its order p (the node's own, 2 unless set)."""
+    p = float(order)
+    if p == 2.0:
+        return RULES["norm"]["input"]
+    if p == 1.0:
+        return ("{g} · sign({a}) (p = 1)", "each element gets the gradient with its sign")
+    if p == math.inf:
+        return ("{g} · sign({a}) at the largest |{a}| (p = inf)", "only the element of "
+                "largest size counts (shared evenly where several are equal)")
+    if p == -math.inf:
+        return ("{g} · sign({a}) at the smallest |{a}| (p = -inf)", "only the element of "
+                "smallest size counts (shared evenly where several are equal)")
+    if p == 0.0:
+        return ("none (p = 0)", "counting the elements that are not zero has no slope: torch "
+                "gives no gradient")
+    return (f"{{g}} · sign({{a}}) · |{{a}}|^{p - 1:g} / {{out}}^{p - 1:g} (p = {p:g})",
+            "each element gets the gradient times its share of the p-norm")
+
+
 def rule_for(op: str, params: Mapping[str, Any], port: str) -> tuple[str, str] | None:
     """The (formula, words) explaining what `port` of a node of `op` gets back, following
     the node's options; None where there is no rule (the bare result is shown)."""
@@ -253,6 +274,8 @@ def rule_for(op: str, params: Mapping[str, Any], port: str) -> tuple[str, str] |
         rule = _CE_WEIGHTED.get(port)
     if op == "binary_cross_entropy_with_logits" and params.get("pos_weight"):
         rule = _BCE_POS_WEIGHT.get(port)
+    if op == "norm" and port == "input":
+        rule = _norm_rule(params.get("p", 2.0))
     if op in ADDMM_OPS:  # engine/addmm_ops.py: the node's beta and alpha
         rule = addmm_rule(op, params, port)
     if op in LOSS_NAMES:  # engine/loss_ops.py, following the node's options
