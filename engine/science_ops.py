@@ -181,6 +181,8 @@ def shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]) -> 
     """The output shape, None where torch refuses (in its words, at run time), or ... where
     these rules leave it to torch on the meta device."""
     a = shapes[0]
+    if len(shapes) == 2 and () in shapes and op not in ("remainder", "fmod"):
+        return ...  # a plain number, or a 0-d tensor: only torch tells which it refuses
     if op == "linalg_solve":
         return _solve(a, shapes[1]) if params.get("left", True) else ...
     if op in ("linalg_cholesky", "linalg_eigvalsh", "matrix_exp"):
@@ -204,6 +206,8 @@ def shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]) -> 
     if op == "diff":
         axis = _axis(params.get("dim", -1), len(a))
         n = params.get("n", 1)
+        if n == 0 and a:
+            return a  # torch gives the input back, whatever the dim
         if axis is None or not isinstance(n, int) or n < 0:
             return None
         return (*a[:axis], max(a[axis] - n, 0), *a[axis + 1:])
