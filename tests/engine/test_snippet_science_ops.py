@@ -165,6 +165,32 @@ d = torch.roll(w, 1, 1)
 (a * torch.arange(6.0).reshape(2, 3) + b * b + c * 3 + d * w).sum().backward()
 print(a, b, c, d, w.grad)
 """,
+    'unbound_from_the_tensor_class': """import torch
+a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+b = torch.tensor([3.0, 4.0, 5.0], requires_grad=True)
+y = torch.Tensor.cross(a, b)
+z = torch.Tensor.lerp(a, b, 0.5) + torch.Tensor.fmod(a, 2) + torch.Tensor.diff(b).sum()
+(y.sum() + z.sum()).backward()
+print(a.grad, b.grad)
+""",
+    'trapz_at_points_and_norms_of_infinite_order': """import math
+import torch
+y = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+x = torch.tensor([0.0, 1.0, 3.0], requires_grad=True)
+area = torch.trapz(y, x)
+top = torch.linalg.vector_norm(y, ord=math.inf)
+low = torch.linalg.vector_norm(y, float("-inf"))
+(area + top + 2 * low).backward()
+print(area, top, low, y.grad, x.grad)
+""",
+    'solve_of_tensors_without_grad_is_a_constant': """import torch
+A = torch.tensor([[2.0, 1.0], [1.0, 3.0]])
+b = torch.tensor([1.0, 2.0])
+x = torch.linalg.solve(A, b)
+w = torch.tensor([1.0, 1.0], requires_grad=True)
+(w * x).sum().backward()
+print(x, w.grad)
+""",
     'a_small_fit_through_solve_and_norm': """import torch
 torch.manual_seed(0)
 A = torch.randn(3, 3, dtype=torch.float64) + 3 * torch.eye(3, dtype=torch.float64)
