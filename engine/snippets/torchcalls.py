@@ -207,6 +207,11 @@ class TorchCallReader(CreationReader, ClampBounds):
                                      "its tensors; name the others, e.g. dim=0")
             for name, arg in zip(positional, args, strict=False):
                 params[name] = self.literal(arg)
+            if op == "flip" and args and not isinstance(params["dims"], list):
+                try:  # torch.flip(x, 0): torch's own words, which name the position
+                    torch.flip(torch.zeros(1), params["dims"])
+                except TypeError as exc:
+                    raise raised_at(node, exc) from None
         out: ast.keyword | None = None
         legacy: dict[str, Value] = {}  # F.l1_loss(a, b, size_average=False): old tutorials
         for kw in node.keywords:

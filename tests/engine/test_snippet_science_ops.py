@@ -191,6 +191,10 @@ w = torch.tensor([1.0, 1.0], requires_grad=True)
 (w * x).sum().backward()
 print(x, w.grad)
 """,
+    'flip_with_a_number_by_position': """import torch
+w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = torch.flip(w, 0)
+""",
     'a_small_fit_through_solve_and_norm': """import torch
 torch.manual_seed(0)
 A = torch.randn(3, 3, dtype=torch.float64) + 3 * torch.eye(3, dtype=torch.float64)
@@ -236,6 +240,9 @@ def test_the_reference_shows_what_each_snippet_is_about(
         "cross_along_a_dim_of_size_two": {
             "type": "RuntimeError", "message": "linalg.cross: inputs dimension 1 must have "
             "length 3. Got 2 and 2"},
+        "flip_with_a_number_by_position": {
+            "type": "TypeError", "message": "flip(): argument 'dims' (position 2) must be "
+            "tuple of ints, not int"},
         "trapezoid_at_too_few_points": {
             "type": "RuntimeError", "message": "trapezoid: There must be one `x` value for "
             "each sample point"}}
