@@ -80,7 +80,7 @@ POSITIONAL = {"lerp": ("weight",), "cross": ("dim",), "diff": ("n", "dim"),
 ALWAYS_WRITTEN = frozenset({("lerp", "weight"), ("cross", "dim")})
 # outputs of another shape than an input: no broadcast note in the explain panel
 RESHAPING = frozenset({"linalg_solve", "linalg_eigvalsh", "kron", "diff", "trapezoid",
-                       "trapezoid_x", "linalg_vector_norm", "cross"})
+                       "trapezoid_x", "linalg_vector_norm"})
 
 RULES: dict[str, dict[str, tuple[str, str]]] = {
     "linalg_solve": {"A": ("−({a}⁻ᵀ @ {g}) @ {out}ᵀ", "minus B's gradient times the "
