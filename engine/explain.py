@@ -17,6 +17,7 @@ from engine.explain_rules import rule_for
 from engine.format import preview
 from engine.loss_ops import ROW_LOSSES
 from engine.ops import CONSTANT, LEAF, get_op
+from engine.science_ops import RESHAPING as SCIENCE_RESHAPING
 from engine.trace import Run
 
 
@@ -183,7 +184,7 @@ def _rules(doc: Document, run: Run, node_id: str) -> list[Line]:
                                     "diagflat", "cosine_similarity", "kl_div", "pad",
                                     "layer_norm", "einsum", "addmm", "addmv", "baddbmm") \
                 and "loss" not in node.op and node.op != "cross_entropy" \
-                and node.op not in LAYER_RULES:
+                and node.op not in LAYER_RULES and node.op not in SCIENCE_RESHAPING:
             note = "  (summed over the broadcast dimensions)"
         lines.append(Line(f"  = {preview(result)}{note}", "result"))
     return lines

@@ -20,6 +20,9 @@ from engine.grad_op import RULES as GRAD_RULES
 from engine.loss_ops import LOSS_NAMES, loss_rule
 from engine.loss_ops import RULES as LOSS_RULES
 from engine.more_ops import RULES as MORE_RULES
+from engine.science_ops import NAMES as SCIENCE_OPS
+from engine.science_ops import RULES as SCIENCE_RULES
+from engine.science_ops import rule as science_rule
 
 # op → port → (formula, words). Placeholders: {g} the gradient arriving at the node's output,
 # {a} / {b} the first / second input, {out} the node's own output, {n} an element count.
@@ -210,6 +213,7 @@ RULES.update(LOSS_RULES)  # the margin, embedding and likelihood losses (engine/
 RULES.update(MORE_RULES)  # activations, elementwise and matrix functions (engine/more_ops.py)
 RULES.update(LAYER_RULES)  # convolutions, pools, batch norm: engine/explain_layers.py
 RULES.update(ADDMM_RULES)  # addmm, addmv, baddbmm: engine/addmm_ops.py
+RULES.update(SCIENCE_RULES)  # solve, cross, lerp, diff...: engine/science_ops.py
 RULES.update(GRAD_RULES)  # the gradient kept as a graph (create_graph=True): engine/grad_op.py
 # kl_div(log_target=True): the target holds log-probabilities, its terms are e^t · (t − input)
 _KL_LOG_TARGET = {"input": ("−{g} · exp({b}) / {n}", "each log-probability is pulled up by "
@@ -278,6 +282,8 @@ def rule_for(op: str, params: Mapping[str, Any], port: str) -> tuple[str, str] |
         rule = _norm_rule(params.get("p", 2.0))
     if op in ADDMM_OPS:  # engine/addmm_ops.py: the node's beta and alpha
         rule = addmm_rule(op, params, port)
+    if op in SCIENCE_OPS:  # engine/science_ops.py: the node's weight, step, order or count
+        rule = science_rule(op, params, port)
     if op in LOSS_NAMES:  # engine/loss_ops.py, following the node's options
         rule = loss_rule(op, params, port)
     if params.get("gradient") or op == "custom_backward":  # its own expression

@@ -33,6 +33,7 @@ from engine.op_params import Param as Param
 from engine.op_params import check_param as check_param
 from engine.op_spec import OpSpec as OpSpec  # re-exported: what an entry is
 from engine.ops_layers import layer_specs
+from engine.science_ops import spec_fields as _science_spec_fields
 
 # Kinds of node that hold a value instead of computing one.
 LEAF = "leaf"
@@ -345,6 +346,7 @@ _SPECS.extend(OpSpec(**fields) for fields in _loss_spec_fields())  # engine/loss
 _SPECS.extend(OpSpec(**fields) for fields in _more_spec_fields())  # engine/more_ops.py
 _SPECS.extend(OpSpec(**fields) for fields in _grad_spec_fields())  # engine/grad_op.py
 _SPECS.extend(OpSpec(**fields) for fields in _addmm_spec_fields())  # engine/addmm_ops.py
+_SPECS.extend(OpSpec(**fields) for fields in _science_spec_fields())  # engine/science_ops.py
 
 OPS: dict[str, OpSpec] = {spec.name: spec for spec in _SPECS}
 CATEGORIES = ("inputs", "arithmetic", "elementwise", "reductions", "shape", "losses",

@@ -18,6 +18,8 @@ from engine.grad_op import shape as grad_shape
 from engine.loss_ops import ASK, LOSS_NAMES, loss_shape
 from engine.more_ops import NAMES as MORE_OPS
 from engine.more_ops import shape as more_shape
+from engine.science_ops import NAMES as SCIENCE_OPS
+from engine.science_ops import shape as science_shape
 from engine.shape_rules_layers import layer_shape
 
 ASK_TORCH: Any = object()  # the rules here do not cover this case
@@ -58,7 +60,8 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         if not shapes[0] or not _dim_ok(params.get("dim", -1), len(shapes[0])):
             return ASK_TORCH  # the meta device is more lenient here than the CPU
         return shapes[0]
-    if op in ("sum", "mean", "norm", "amax", "amin", "var", "std", "prod", "logsumexp"):
+    if op in ("sum", "mean", "norm", "amax", "amin", "var", "std", "prod", "logsumexp",
+              "linalg_vector_norm"):
         dim = params.get("dim", 0 if op == "logsumexp" else None)  # the registry's defaults
         return _reduced(shapes[0], dim, bool(params.get("keepdim", False)))
     if op == "matmul":
@@ -103,6 +106,9 @@ def rule_shape(op: str, shapes: list[tuple[int, ...]], params: Mapping[str, Any]
         return ASK_TORCH if found is None else found
     if op in ADDMM_OPS:  # engine/addmm_ops.py: None where torch refuses, in its words
         return addmm_shape(op, shapes)
+    if op in SCIENCE_OPS:  # engine/science_ops.py: None where torch refuses, ... to ask it
+        found = science_shape(op, shapes, params)
+        return ASK_TORCH if found is ... else found
     if op in LOSS_NAMES:  # engine/loss_ops.py
         told = loss_shape(op, shapes, params, broadcast)
         return ASK_TORCH if told is ASK else told

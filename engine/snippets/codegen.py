@@ -32,6 +32,7 @@ from engine.loss_ops import LOSS_NAMES
 from engine.more_ops import ACTIVATIONS as MORE_ACTIVATIONS
 from engine.names import normal_name
 from engine.ops import CONSTANT, LEAF, NUMBER, get_op
+from engine.science_ops import ALWAYS_WRITTEN as SCIENCE_ALWAYS_WRITTEN
 from engine.snippets.codegen_hooks import before_call, function_lines, hook_lines
 from engine.snippets.codegen_layers import LAYER_FUNCTIONAL, layer_expression
 from engine.snippets.codegen_literals import code_literal as _code_literal
@@ -54,7 +55,8 @@ _METHODS = ("clone", "contiguous", "detach")
 _NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
 # Params torch requires, written even at the registry's default (torch.flip(x) raises).
 _ALWAYS_WRITTEN = {("softmax", "dim"), ("log_softmax", "dim"), ("cumsum", "dim"),
-                   ("cumprod", "dim"), ("logsumexp", "dim"), ("flip", "dims"), ("pad", "pad")}
+                   ("cumprod", "dim"), ("logsumexp", "dim"), ("flip", "dims"), ("pad", "pad"),
+                   *SCIENCE_ALWAYS_WRITTEN}
 
 
 class CodegenError(ValueError):

@@ -5,8 +5,9 @@ as it has no history in torch either. A result torch gives as a named tuple
 (torch.return_types) keeps its field names: `.solution`, `.eigenvalues`, `[0]`, unpacking.
 
 With a gradient, what is read today stays: torch.linalg.det and inv are ops of the registry,
-torch.linalg.norm of a vector is the norm op (modules.py); the others are refused there,
-with what to write instead.
+and so are solve, cholesky, eigvalsh, matrix_exp, cross and vector_norm (engine/science_ops.py);
+torch.linalg.norm of a vector is the norm op (modules.py); the others are refused there, with
+what to write instead.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ LINALG_VALUES = frozenset({
 # read as ops of the registry whatever their arguments (tables.py, modules.py: normed)
 READ_AS_OPS = frozenset({"norm", *(k.removeprefix("linalg.") for k in TORCH_FUNCTIONS
                                    if k.startswith("linalg."))})
+# what the refusal names besides det, inv and norm: torch.linalg.solve, cholesky...
+_ALSO_READ = ", ".join(f"torch.linalg.{name}" for name in sorted(
+    READ_AS_OPS - {"norm", "det", "inv"}))
 
 _NAMED: dict[tuple[str, tuple[str, ...]], type] = {}
 
@@ -70,7 +74,8 @@ class LinalgValues(BlockReader):
                                  "op list: Gradflow computes it only on tensors without "
                                  "gradient (a reference answer: under torch.no_grad() or of "
                                  ".detach()); with a gradient, torch.linalg.det, "
-                                 "torch.linalg.inv and torch.linalg.norm of a vector are read")
+                                 "torch.linalg.inv and torch.linalg.norm of a vector are read, "
+                                 f"and so are {_ALSO_READ}")
         kind: list[type | None] = []
 
         def call(*plain: Any, **options: Any) -> Any:

@@ -22,6 +22,10 @@ from engine.loss_ops import FUNCTIONAL_POSITIONAL, LOSS_NAMES
 from engine.more_ops import ACTIVATIONS as MORE_ACTIVATIONS
 from engine.more_ops import LINALG
 from engine.ops import OPS
+from engine.science_ops import NOT_METHODS as SCIENCE_NOT_METHODS
+from engine.science_ops import NOT_TORCH_LEVEL as SCIENCE_NOT_TORCH_LEVEL
+from engine.science_ops import POSITIONAL as SCIENCE_POSITIONAL
+from engine.science_ops import SPELLINGS as SCIENCE_SPELLINGS
 from engine.snippets.safety import error_at, raised_at
 
 # torch spelling → registry dtype name (torch.half → "float16")
@@ -43,7 +47,7 @@ _FUNCTIONS_ONLY = ("cosine_similarity",)
 READ_APART = ("pad", "layer_norm", "einsum")
 _NOT_TORCH_LEVEL = (*_LOSSES, *_ACTIVATIONS, *_FUNCTIONS_ONLY, *READ_APART, "leaf", "constant",
                     "linear", "index", "to", "grad_hook", "custom_backward", "setitem", "cat",
-                    "where", "overwritten")
+                    "where", "overwritten", *SCIENCE_NOT_TORCH_LEVEL)
 
 _METHOD_ONLY = ("expand", "repeat", "contiguous")  # x.expand(2, 3); no torch.expand
 
@@ -58,6 +62,7 @@ TORCH_FUNCTIONS: dict[str, str] = {
     **_OTHER_NAMES,
     "clamp_min": "clamp", "clamp_max": "clamp",
     **{name: name for name in _FUNCTIONS_ONLY}, **LINALG,
+    **SCIENCE_SPELLINGS,  # torch.linalg.solve, torch.trapz, torch.special.expit...
 }
 # `F.<name>(...)`, `nn.functional.<name>`, `torch.nn.functional.<name>`
 FUNCTIONAL: dict[str, str] = {
@@ -67,7 +72,7 @@ FUNCTIONAL: dict[str, str] = {
 }
 # `x.<name>(...)`
 METHODS: dict[str, str] = {
-    **{name: name for name in OPS if name not in _NOT_TORCH_LEVEL},
+    **{name: name for name in OPS if name not in (*_NOT_TORCH_LEVEL, *SCIENCE_NOT_METHODS)},
     "mm": "matmul", "mv": "matmul", "dot": "matmul", "view": "reshape", "t": "transpose",
     "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
     "negative": "neg", "flatten": "reshape", "clip": "clamp", "expand_as": "expand",
@@ -89,7 +94,7 @@ POSITIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "cumprod": ("dim",),
     "diag": ("diagonal",), "diagflat": ("offset",), "tril": ("diagonal",), "triu": ("diagonal",),
     "cosine_similarity": ("dim", "eps"), "hardtanh": ("min_val", "max_val"), "celu": ("alpha",),
-    "cdist": ("p",),
+    "cdist": ("p",), "flip": ("dims",), **SCIENCE_POSITIONAL,
     **FUNCTIONAL_POSITIONAL,  # the losses of engine/loss_ops.py whose options come first
 }
 

@@ -15,6 +15,7 @@ import torch
 
 from engine.loss_ops import NUMBER_INPUTS
 from engine.ops import CONSTANT, LEAF, check_param, get_op
+from engine.science_ops import NUMBER_INPUTS as SCIENCE_NUMBER_INPUTS
 from engine.snippets.clamp_bounds import ClampBounds
 from engine.snippets.loss_weights import TENSOR_OPTIONS, legacy_reduction
 from engine.snippets.safety import error_at, raised_at, short_text
@@ -167,6 +168,9 @@ class TorchCallReader(CreationReader, ClampBounds):
                              f"{CREATION_HINT}")
 
     def op_call(self, op: str, receiver: Value | None, node: ast.Call, what: str) -> Value:
+        if op == "trapezoid" and (len(node.args) > 1 or any(kw.arg == "x" for kw in
+                                                              node.keywords)):
+            op = "trapezoid_x"  # torch.trapezoid(y, x): at sample points, a tensor
         spec = get_op(op)
         args: list[ast.expr] = list(node.args)
         tensors: list[Value | None] = [receiver] if receiver is not None else []
@@ -210,6 +214,11 @@ class TorchCallReader(CreationReader, ClampBounds):
                                      "its tensors; name the others, e.g. dim=0")
             for name, arg in zip(positional, args, strict=False):
                 params[name] = self.literal(arg)
+            if op == "flip" and args and not isinstance(params["dims"], list):
+                try:  # torch.flip(x, 0): torch's own words, which name the position
+                    torch.flip(torch.zeros(1), params["dims"])
+                except TypeError as exc:
+                    raise raised_at(node, exc) from None
         out: ast.keyword | None = None
         legacy: dict[str, Value] = {}  # F.l1_loss(a, b, size_average=False): old tutorials
         for kw in node.keywords:
@@ -245,11 +254,13 @@ class TorchCallReader(CreationReader, ClampBounds):
             not isinstance(t, Number) for t in tensors[1:])
         for i, t in enumerate(tensors):
             if isinstance(t, Number) and (i == 0 and not number_first or spec.operator in (
-                    "", "matmul")) and (op, i) not in NUMBER_INPUTS:
+                    "", "matmul")) and (op, i) not in NUMBER_INPUTS | SCIENCE_NUMBER_INPUTS:
                 raise error_at(node, f"{what} needs a tensor, not the number {t.value}; "
                                      "write torch.tensor(...)")
         if out is not None:
             self.out_argument(what, tensors, out)
+        if op == "cross" and "dim" not in params and not what.startswith("torch.linalg."):
+            params["dim"] = self.size_three_dim(tensors[0], node)
         if op in TENSOR_OPTIONS:
             params = self.loss_options(op, [t for t in tensors if t is not None], params, node)
         if op in ("cumsum", "cumprod") and "dim" not in params:  # torch requires a dim
@@ -279,6 +290,15 @@ class TorchCallReader(CreationReader, ClampBounds):
         if in_place is not False:
             raise error_at(node, f"{what}: inplace must be True or False")
         return self.op_node(op, [t for t in tensors if t is not None], params, node)
+
+    def size_three_dim(self, first: Value | None, node: ast.Call) -> int:
+        """torch.cross(a, b) and a.cross(b) without dim: torch's deprecated default, the
+        first dim of a of size 3 (torch.linalg.cross takes the last)."""
+        meta = self.meta.get(self.node_of(first, node)) if first is not None else None
+        sizes = list(meta.shape) if isinstance(meta, torch.Tensor) else []
+        if 3 not in sizes:
+            raise raised_at(node, RuntimeError("no dimension of size 3 in input"))
+        return sizes.index(3)
 
     def out_argument(self, what: str, tensors: list[Value | None], kw: ast.keyword) -> None:
         """`torch.add(c, 1, out=c)`: torch refuses it when an argument requires grad (its

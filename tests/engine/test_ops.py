@@ -192,6 +192,28 @@ CASES.update({
     "baddbmm": ([(1, 3), (2, 4, 3), (2, 3, 3)], {"beta": -1.5, "alpha": 3.0},
                 lambda b, b1, b2: torch.baddbmm(b, b1, b2, beta=-1.5, alpha=3.0)),
 })
+# engine/science_ops.py: each with an option away from torch's default
+CASES.update({
+    "linalg_solve": ([(3, 3), (3, 2)], {}, torch.linalg.solve),
+    "linalg_cholesky": ([(3, 3)], {"upper": True},
+                        lambda t: torch.linalg.cholesky(t, upper=True)),
+    "linalg_eigvalsh": ([(3, 3)], {"UPLO": "U"}, lambda t: torch.linalg.eigvalsh(t, UPLO="U")),
+    "matrix_exp": ([(3, 3)], {}, torch.matrix_exp),
+    "cross": ([(2, 3), (2, 3)], {"dim": 1}, lambda a, b: torch.cross(a, b, dim=1)),
+    "lerp": ([(2, 3), (3,)], {"weight": 0.3}, lambda a, b: torch.lerp(a, b, 0.3)),
+    "logaddexp": ([(2, 3), (3,)], {}, torch.logaddexp),
+    "remainder": ([(2, 3), (3,)], {}, torch.remainder),
+    "fmod": ([(2, 3), (3,)], {}, torch.fmod),
+    "kron": ([(2, 3), (3, 2)], {}, torch.kron),
+    "diff": ([(3, 4)], {"n": 2, "dim": 0}, lambda t: torch.diff(t, n=2, dim=0)),
+    "trapezoid": ([(3, 4)], {"dx": 0.5, "dim": 0},
+                  lambda y: torch.trapezoid(y, dx=0.5, dim=0)),
+    "trapezoid_x": ([(3, 4), (4,)], {}, torch.trapezoid),
+    "linalg_vector_norm": ([(2, 3)], {"ord": 3.0, "dim": 1, "keepdim": True},
+                           lambda t: torch.linalg.vector_norm(t, ord=3.0, dim=1, keepdim=True)),
+})
+# of a symmetric matrix: torch reads one triangle, and its gradient is the symmetric one
+_SYMMETRIC = ("linalg_cholesky", "linalg_eigvalsh")
 # the targets of engine/loss_ops.py's losses that take no gradient: class indices, and
 # the ±1 targets torch picks by value or refuses to differentiate
 _FIXED_TARGETS = {"multilabel_margin_loss": 1, "multi_margin_loss": 1, "soft_margin_loss": 1,
@@ -269,7 +291,8 @@ def _inputs(name: str, shapes: list[tuple[int, ...]], gen: torch.Generator) -> l
         tensors[0] = tensors[0] + 1.0
     if name in ("atanh", "logit"):  # inside (-1, 1), or (0, 1)
         tensors[0] = tensors[0] - (0.6 if name == "atanh" else 0.45)
-    if name in MATRIX:  # well away from singular, with a positive determinant
+    if name in (*MATRIX, *_SYMMETRIC, "linalg_solve"):  # well away from singular, with a
+        # positive determinant (positive definite)
         tensors[0] = tensors[0] @ tensors[0].T + torch.eye(3, dtype=torch.float64)
     if name in ("asin", "acos"):  # inside (-1, 1)
         tensors[0] = tensors[0] - 0.6
@@ -361,8 +384,10 @@ def test_op_forward_and_vjp_match_torch(name: str):
         torch.testing.assert_close(got, expected)
     if name in ("grad_hook", "overwritten", "custom_backward"):
         return  # the gradient differs from the numbers' slope on purpose (a hook, a detach)
-    # the reference itself is right: finite differences agree with autograd
-    assert torch.autograd.gradcheck(fn, [t.clone().requires_grad_() for t in diff_inputs])
+    # the reference itself is right: finite differences agree with autograd (for a function
+    # of a symmetric matrix, along symmetric steps: torch's gradient is that derivative)
+    check = (lambda t: fn((t + t.T) / 2)) if name in _SYMMETRIC else fn
+    assert torch.autograd.gradcheck(check, [t.clone().requires_grad_() for t in diff_inputs])
 
 
 def test_cross_entropy_with_class_indices():

@@ -23,6 +23,7 @@ from engine.snippets.reader import import_snippet
 
 A = [[0.2, 0.7, 0.4], [0.9, 0.3, 0.6]]
 B = [[0.5, 0.1, 0.8], [0.25, 0.6, 0.35]]
+SPD = [[2.0, 0.5, 0.1], [0.5, 1.5, 0.4], [0.1, 0.4, 1.8]]
 # The inputs of each op that needs more than A (and B): (name, value, dtype, requires_grad)
 SPECIAL: dict[str, list[tuple[str, Any, str, bool]]] = {
     "matmul": [("a", A, "float32", True), ("w", [[1.0, -0.5], [0.3, 0.2], [0.7, 1.1]],
@@ -63,6 +64,10 @@ SPECIAL: dict[str, list[tuple[str, Any, str, bool]]] = {
     # engine/more_ops.py's matrix functions take a square matrix
     **{name: [("a", [[2.0, 0.5, 0.1], [0.3, 1.5, 0.2], [0.1, 0.4, 1.8]], "float32", True)]
        for name in ("det", "inverse", "logdet")},
+    # engine/science_ops.py's matrix functions: a symmetric positive-definite matrix
+    **{name: [("a", SPD, "float32", True)]
+       for name in ("linalg_cholesky", "linalg_eigvalsh", "matrix_exp")},
+    "linalg_solve": [("s", SPD, "float32", True), ("b", A, "float32", True)],
 }
 PARAMS: dict[str, dict[str, Any]] = {
     "sum": {"dim": 1}, "mean": {"dim": 0, "keepdim": True}, "softmax": {"dim": 0},
@@ -87,6 +92,11 @@ PARAMS: dict[str, dict[str, Any]] = {
     "multilabel_soft_margin_loss": {"weight": [1.0, 2.0, 0.5]},
     "addmm": {"beta": 0.5, "alpha": -2.0}, "addmv": {"alpha": 1.5},
     "baddbmm": {"beta": 2.0},
+    # engine/science_ops.py: options away from their defaults (an order of inf as torch's)
+    "linalg_solve": {"left": False}, "linalg_cholesky": {"upper": True},
+    "linalg_eigvalsh": {"UPLO": "U"}, "cross": {"dim": 1}, "lerp": {"weight": 0.3},
+    "diff": {"n": 2, "dim": 1}, "trapezoid": {"dx": 0.5, "dim": 0}, "trapezoid_x": {"dim": 0},
+    "linalg_vector_norm": {"ord": math.inf, "dim": 1, "keepdim": True},
 }
 
 

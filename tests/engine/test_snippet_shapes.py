@@ -5,6 +5,7 @@ where torch refuses."""
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import pytest
@@ -32,6 +33,15 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
                    {"normalized_shape": (3, 3), "eps": 0.1}],
     "pad": [{"pad": [1, 1]}, {"pad": [0, 1, 2, 0]}, {"pad": [1]}, {"pad": [-1, -1]},
             {"pad": [-1, 0, 0, -2]}, {"pad": [1, 1, 1, 1, 1, 1]}, {"pad": []}],
+    # engine/science_ops.py
+    "cross": [{"dim": -1}, {"dim": 0}, {"dim": 1}, {"dim": 2}],
+    "diff": [{}, {"n": 2, "dim": 0}, {"n": 5}, {"n": 0, "dim": 1}, {"dim": 3}],
+    "trapezoid": [{}, {"dim": 0, "dx": 0.5}, {"dim": 2}],
+    "trapezoid_x": [{}, {"dim": 0}, {"dim": -2}],
+    "linalg_vector_norm": [{}, {"dim": 1, "keepdim": True}, {"dim": [0, 1]},
+                           {"ord": math.inf, "dim": 0}, {"dim": 2}],
+    "linalg_solve": [{}, {"left": False}],
+    "linalg_eigvalsh": [{"UPLO": "U"}],
 }
 
 
