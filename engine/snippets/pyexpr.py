@@ -133,6 +133,9 @@ class PythonReader(AttributeReader):
 
     def python_binop(self, op_node: ast.operator, left: Value, right: Value,
                      where: ast.AST) -> Value:
+        if isinstance(op_node, ast.Mod) and self.needs_grad(left) and \
+                isinstance(left, Pending | Ref) and isinstance(right, Pending | Ref | Number):
+            return self.op_node("remainder", [left, right], {}, where)  # Tensor.__mod__
         if self.needs_grad(left) or self.needs_grad(right):
             raise error_at(where, f"{short_text(where)}: this operator is not in Gradflow's op "
                                   "list for tensors that require grad; use + - * / ** @")

@@ -8,8 +8,10 @@ the explain formulas of some are checked against torch's autograd."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import pytest
 import torch
 from snippet_agreement import agreement_tests
 
@@ -174,6 +176,7 @@ z = torch.Tensor.lerp(a, b, 0.5) + torch.Tensor.fmod(a, 2) + torch.Tensor.diff(b
 print(a.grad, b.grad)
 """,
     'trapz_at_points_and_norms_of_infinite_order': """import math
+import pytest
 import torch
 y = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
 x = torch.tensor([0.0, 1.0, 3.0], requires_grad=True)
@@ -208,6 +211,13 @@ for _ in range(3):
         w -= 0.2 * w.grad
         w.grad.zero_()
 print(w, loss.item())
+""",
+    'python_mod_operator_is_remainder': """import torch
+w = torch.tensor([1.5, 2.5, -0.7], requires_grad=True)
+b = torch.tensor([1.0, 2.0, 0.5], requires_grad=True)
+y = (w % b) * w + (w % 2) + (w % torch.tensor(0.3))
+y.sum().backward()
+print(w.grad, b.grad)
 """,
 }
 
@@ -249,6 +259,12 @@ def test_the_reference_shows_what_each_snippet_is_about(
 
 
 def test_the_gradients_are_the_calculus_ones(reference: dict[str, dict[str, Any]]) -> None:
+    mod = reference["python_mod_operator_is_remainder"]["grads"]
+    # d/dw [(w mod b)·w] = w + (w mod b); the other two terms add 1 each
+    w, b = [1.5, 2.5, -0.7], [1.0, 2.0, 0.5]
+    expected = [x + (x - math.floor(x / y) * y) + 2 for x, y in zip(w, b, strict=True)]
+    assert mod["w"] == pytest.approx(expected, abs=1e-5)
+    assert mod["b"] == pytest.approx([-math.floor(x / y) * x for x, y in zip(w, b, strict=True)])
     """torch's gradients, which the app's agree with, are the textbook ones, computed here
     by hand: lerp's weights, cross's b × g, remainder's and fmod's −⌊a/b⌋ and −trunc(a/b),
     diff's neighbours, the trapezoid rule's halved ends, solve's A⁻ᵀ g."""
