@@ -169,6 +169,16 @@ class NumpyReader(ProgressBars):
         """fn(receiver, *args): `written`, the array it changes in place (a.fill(0)), or the
         out= array, or the one shuffled."""
         args, kwargs = self.arguments(node)
+        if name == "shuffle" and len(args) == 1 and not kwargs and \
+                isinstance(args[0], Py) and isinstance(args[0].value, list):
+            # the script's own list, shuffled in place: numpy swaps a list's items by the
+            # same draws whatever they hold, so its order is the one of a list of indices
+            held = args[0].value
+            order = list(range(len(held)))
+            head = [receiver] if receiver is not None else []
+            self.numpy_result(lambda: fn(*head, order), node)
+            held[:] = [held[i] for i in order]
+            return Py(None)
         plain = [self.np_operand(a, node) for a in args]
         plain_kw = {k: self.np_operand(v, node) for k, v in kwargs.items()}
         self.check_fits(npv.planned_elements(name, plain, plain_kw), node)
