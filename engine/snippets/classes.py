@@ -24,6 +24,7 @@ from typing import Any
 import torch
 
 from engine.limits import CALL_DEPTH
+from engine.snippets.dataclass_records import written_out
 from engine.snippets.model_attributes import REGISTERING, ModelAttributes
 from engine.snippets.module_methods import MODULE_CASTS
 from engine.snippets.module_tree import TREE_METHODS
@@ -90,6 +91,7 @@ class ClassReader(ModelAttributes):
         super().one_statement(stmt)
 
     def define_class(self, stmt: ast.ClassDef) -> None:
+        stmt = written_out(stmt, self.module_path) or stmt  # @dataclass: its __init__
         cls = ModelClass(stmt, scope=self.env, dataset=self.dataset_class(stmt),
                          plain=_plain_bases(stmt))
         found = self.class_refusal(stmt)

@@ -27,7 +27,7 @@ TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "t
                  "torch.autograd.anomaly_mode", "torch.autograd.grad_mode",
                  "math", "itertools", "time", "random", "datetime", "pdb", "warnings", "copy",
                  "gc", "collections", "torch.distributions", "timeit", "torch.cuda", "pprint",
-                 "traceback",
+                 "traceback", "dataclasses",
                  "torch.utils.checkpoint",
                  *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
@@ -38,6 +38,7 @@ IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "torch.autograd.detect_anomaly", "torch.autograd.set_detect_anomaly",
                       "torch.autograd.backward", "torch.no_grad", "torch.enable_grad",
                       "torch.set_grad_enabled", "torch.inference_mode", "itertools.product",
+                      "dataclasses.dataclass",
                       "itertools.count", "torch.cuda.is_available", "torch.cuda.device_count",
                       "torch.cuda.manual_seed", "torch.cuda.manual_seed_all",
                       "copy.deepcopy", "copy.copy", "collections.OrderedDict",

@@ -10,13 +10,15 @@ inside a `try` (shapes that do not match), whose except is taken where torch rai
 recorded before adds into x's .grad; ctx.saved_variables (saved_tensors' old name); a
 Sequential's child named with a space (`add_module(f"block {i}", ...)`); an unused import of a
 library of its own (PIL), refused where it is used; sys.path.append; a list's .copy(); star
-imports of torch.utils.data and math."""
+imports of torch.utils.data and math; a @dataclass record of the snippet's own; numpy's shuffle
+of a list of the script's (the list itself, shuffled in place: it was a copy)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+import numpy as np
 from snippet_agreement import agreement_tests
 from test_corpus import engine_side
 
@@ -247,6 +249,39 @@ for xb, yb in DataLoader(Pairs(X, y), batch_size=4):
     loss.backward()
 print(w.grad)
 """,
+    'dataclass_records_shuffled_by_numpy': """import numpy as np
+import torch
+from dataclasses import dataclass
+np.random.seed(2021)
+
+@dataclass
+class Point:
+    x1: float
+    y_true: int
+    color: str = 'blue'
+
+points = []
+for i in range(6):
+    points.append(Point(5 + 5 * np.random.randn(), i))
+points.append(Point(1.0, 7, 'red'))
+np.random.shuffle(points)
+w = torch.tensor([1.0], requires_grad=True)
+xs = torch.tensor([[p.x1] for p in points])
+loss = (w * xs).sum() * points[0].y_true + w.sum() * len([p for p in points if p.color == 'red'])
+loss.backward()
+print(points[0])
+""",
+    'a_list_of_pairs_shuffled_by_numpy': """import numpy as np
+import torch
+np.random.seed(5)
+idx = np.arange(8)
+np.random.shuffle(idx)
+pairs = [(i, i * 0.5) for i in range(8)]
+np.random.shuffle(pairs)
+w = torch.tensor(1.5, requires_grad=True)
+loss = sum(w ** 2 * a * b for a, b in pairs[:3]) + w * float(idx[0])
+loss.backward()
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -282,6 +317,16 @@ def test_the_reference_really_computes_what_is_compared(
     slope = math.sin(math.pi / 4)
     expected = sum(2 * (0 - slope * x - 0.5) * x for x in X) / 4  # two batches of 4, added
     assert abs(reference["star_imports_of_data_and_math"]["grads"]["w"][0] - expected) < 1e-5
+    rng = np.random.RandomState(5)
+    rng.shuffle(np.arange(8))
+    order = list(range(8))
+    rng.shuffle(order)  # the same draws a list of pairs gets
+    first = [(i, i * 0.5) for i in order][:3]
+    assert reference["a_list_of_pairs_shuffled_by_numpy"]["grads"]["w"] != 14.5
+    assert abs(reference["a_list_of_pairs_shuffled_by_numpy"]["grads"]["w"] - (
+        sum(2 * 1.5 * a * b for a, b in first) + float(np.random.RandomState(5).permutation(8)[0]))
+        ) < 1e-5
+    assert "Point(x1=" in reference["dataclass_records_shuffled_by_numpy"]["stdout"]
     w = reference["update_through_grad_detached_and_through_its_view"]["grads"]["w"]
     assert abs(w[1] - 3 * (2 * 0.8 ** 3) ** 2) < 1e-4 and w[0] != 3 * (0.8 ** 3) ** 2
 
