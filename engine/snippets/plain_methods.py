@@ -50,6 +50,32 @@ class PlainMethods(BuiltinCalls):
         raise error_at(node, "a plain number has no tensor methods; make it a tensor with "
                              "torch.tensor(...)")
 
+    def sort_in_place(self, held: list[Value], node: ast.Call) -> Value:
+        """`parts.sort(key=..., reverse=...)`: the list put in sorted()'s order, in place."""
+        self.env["_sorting"] = Py(held)
+        try:
+            ordered = self.applying("sorted", ast.copy_location(ast.Call(
+                func=ast.Name("sorted", ast.Load()),
+                args=[ast.copy_location(ast.Name("_sorting", ast.Load()), node)],
+                keywords=node.keywords), node))
+        finally:
+            del self.env["_sorting"]
+        assert isinstance(ordered, Py) and isinstance(ordered.value, list)
+        held[:] = ordered.value
+        return Py(None)
+
+    def plain_search(self, held: list[Value], attr: str, item: Value, node: ast.Call) -> Value:
+        """remove, index and count of a list of plain numbers or texts, as Python's."""
+        plain, wanted = [self.plain(v, node) for v in held], self.plain(item, node)
+        try:
+            found = getattr(list(plain), attr)(wanted)
+        except ValueError as exc:  # Python's own words: x not in list
+            raise raised_at(node, exc) from None
+        if attr == "remove":
+            del held[plain.index(wanted)]
+            return Py(None)
+        return Number(found)
+
     def list_method(self, receiver: Py, attr: str, node: ast.Call) -> Value:
         if isinstance(receiver.value, HookHandle) and attr == "remove":
             return self.remove_hook(receiver.value, node)
@@ -63,7 +89,17 @@ class PlainMethods(BuiltinCalls):
             return Py(None)  # output of the script, as print's is
         if isinstance(receiver.value, PythonRandom):  # rng = random.Random(0); rng.uniform()
             return self.random_call(attr, node, receiver.value)
+        if isinstance(receiver.value, list) and attr == "sort" and not node.args:
+            return self.sort_in_place(receiver.value, node)
         args, kwargs = self.arguments(node)
+        if isinstance(receiver.value, list) and attr == "reverse" and not args and not kwargs:
+            receiver.value.reverse()
+            return Py(None)
+        if isinstance(receiver.value, list) and attr in ("remove", "index", "count") and \
+                len(args) == 1 and not kwargs and all(
+                    isinstance(v, Number) or isinstance(v, Py) and isinstance(
+                        v.value, str | int | float) for v in [*receiver.value, args[0]]):
+            return self.plain_search(receiver.value, attr, args[0], node)
         if isinstance(receiver.value, datetime.date) and attr in ("strftime", "isoformat") \
                 and not kwargs and all(isinstance(a, Py) and isinstance(a.value, str)
                                        for a in args):  # a time stamp, shown only

@@ -11,7 +11,8 @@ recorded before adds into x's .grad; ctx.saved_variables (saved_tensors' old nam
 Sequential's child named with a space (`add_module(f"block {i}", ...)`); an unused import of a
 library of its own (PIL), refused where it is used; sys.path.append; a list's .copy(); star
 imports of torch.utils.data and math; a @dataclass record of the snippet's own; numpy's shuffle
-of a list of the script's (the list itself, shuffled in place: it was a copy)."""
+of a list of the script's (the list itself, shuffled in place: it was a copy); a list's sort
+(by a key, in place), reverse, remove, index and count."""
 
 from __future__ import annotations
 
@@ -282,6 +283,33 @@ w = torch.tensor(1.5, requires_grad=True)
 loss = sum(w ** 2 * a * b for a, b in pairs[:3]) + w * float(idx[0])
 loss.backward()
 """,
+    'list_methods_on_numbers': """import torch
+import random
+random.seed(1)
+w = torch.tensor(2.0, requires_grad=True)
+vals = [3.0, 1.0, 2.0, 5.0]
+vals.sort()
+vals.reverse()
+random.shuffle(vals)
+xs = list(vals)
+xs.remove(5.0)
+k = vals.index(1.0)
+loss = sum(w * v * (i + 1) for i, v in enumerate(xs)) + w * k + w * vals.count(2.0)
+loss.backward()
+print(w.grad)
+""",
+    'tensors_sorted_by_their_value_in_place': """import torch
+w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+parts = [w[0] * 2, w[1] ** 2, w[2] * w[0]]
+parts.sort(key=lambda t: t.item())
+loss = parts[0] * 1 + parts[1] * 10 + parts[2] * 100
+loss.backward()
+print(w.grad)
+""",
+    'a_number_missing_from_a_list': """import torch
+xs = [1.0, 2.0]
+xs.remove(3.0)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -326,6 +354,11 @@ def test_the_reference_really_computes_what_is_compared(
     assert abs(reference["a_list_of_pairs_shuffled_by_numpy"]["grads"]["w"] - (
         sum(2 * 1.5 * a * b for a, b in first) + float(np.random.RandomState(5).permutation(8)[0]))
         ) < 1e-5
+    sorted_parts = reference["tensors_sorted_by_their_value_in_place"]["grads"]["w"]
+    # w0·2 = 2, w1² = 4, w2·w0 = 3 sorted: w0·2 + 10·w2·w0 + 100·w1²
+    assert sorted_parts == [2 + 10 * 3.0, 100 * 2 * 2.0, 10 * 1.0]
+    assert reference["a_number_missing_from_a_list"]["error"]["message"] == \
+        "list.remove(x): x not in list"
     assert "Point(x1=" in reference["dataclass_records_shuffled_by_numpy"]["stdout"]
     w = reference["update_through_grad_detached_and_through_its_view"]["grads"]["w"]
     assert abs(w[1] - 3 * (2 * 0.8 ** 3) ** 2) < 1e-4 and w[0] != 3 * (0.8 ** 3) ** 2
