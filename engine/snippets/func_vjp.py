@@ -110,8 +110,7 @@ class VjpVmapReader(ParamDictReader):
         """in_dims per input, each 0 or None (torch's own check of them first)."""
         self.stand_in_check(node, lambda: torch.func.vmap(
             _stand_in(t.fn), tuple(t.in_dims) if isinstance(t.in_dims, list) else t.in_dims)(
-                *(self.concrete(a, node) if isinstance(a, Pending | Ref | Number) else
-                  a.value for a in args)))
+                *(self.concrete(a, node) for a in args)))  # a tuple of tensors: its tensors
         dims = list(t.in_dims) if isinstance(t.in_dims, list | tuple) else \
             [t.in_dims] * len(args)
         if len(dims) != len(args) or any(d not in (0, None) for d in dims) or t.out_dims != 0:
