@@ -6,9 +6,11 @@ or backward hook that prints what it is given)."""
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 import torch
 
+from engine.document_types import UnknownNodeError
 from engine.snippets import param_containers
 from engine.snippets.expressions import SHARED_MEMORY
 from engine.snippets.module_hooks import MODULE_HOOKS, ModuleHooks
@@ -19,7 +21,7 @@ from engine.snippets.module_kinds import (
     set_training,
 )
 from engine.snippets.param_containers import PARAM_CONTAINERS
-from engine.snippets.safety import error_at, raised_at
+from engine.snippets.safety import ImportError_, error_at, raised_at
 from engine.snippets.values import Generated, Module, Pending, Py, Ref, Value
 
 # model.half(), model.double()...: what each converts the parameters to
@@ -44,6 +46,34 @@ def _missing_attribute(module: Module, attr: str) -> AttributeError | None:
 
 
 class ModuleMethods(ModuleHooks):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # id → (numbers of a state_dict() entry, its module, its name): kept alive while held
+        self.state_entries: dict[int, tuple[Pending, Module, str]] = {}
+
+    def op_node(self, op: str, inputs: list[Value], params: dict[str, Any],
+                where: ast.AST) -> Value:
+        """`w * x + b` of state_dict() entries: torch computes with the parameters' numbers
+        of this moment, which are the entry's while no update changed them since."""
+        shared = [v for v in inputs if isinstance(v, Pending) and v.no_graph and
+                  SHARED_MEMORY in v.no_graph]
+        if shared and all(self.still_current(v, where) for v in shared):
+            return self.computed_constant(op, inputs, params, where)
+        return super().op_node(op, inputs, params, where)
+
+    def still_current(self, numbers: Pending, where: ast.AST) -> bool:
+        held = self.state_entries.get(id(numbers))
+        if held is None or held[0] is not numbers:
+            return False
+        param = dict(named_parameters_of(held[1])).get(held[2])  # the one it names now
+        if param is None:
+            return False
+        try:
+            now = self.concrete(param, where)
+        except (ImportError_, UnknownNodeError):  # left with a finished step: updated since
+            return False
+        return bool(torch.equal(now, self.concrete(numbers, where)))
+
     def module_attribute_of(self, module: Module, attr: str, node: ast.AST) -> Value:
         if attr in module.params:
             return module.params[attr]
@@ -94,6 +124,7 @@ class ModuleMethods(ModuleHooks):
                                 "be shown or copied (.clone()), not computed with; use the "
                                 "parameter itself")
             out[name] = numbers
+            self.state_entries[id(numbers)] = (numbers, module, name)
         return out
 
     def load_state_dict(self, module: Module, node: ast.Call) -> Value:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from engine.snippets.grad_fn_values import GradFn
@@ -19,7 +20,8 @@ from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
 _PLAIN_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str,
                                  "list": list, "tuple": tuple, "dict": dict}
 _TORCH_TYPES: dict[str, type] = {"torch.Tensor": torch.Tensor,
-                                 "torch.autograd.graph.Node": torch.autograd.graph.Node}
+                                 "torch.autograd.graph.Node": torch.autograd.graph.Node,
+                                 "numpy.ndarray": np.ndarray}
 
 
 def type_of(value: Value) -> type:

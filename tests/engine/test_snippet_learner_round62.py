@@ -12,7 +12,8 @@ Sequential's child named with a space (`add_module(f"block {i}", ...)`); an unus
 library of its own (PIL), refused where it is used; sys.path.append; a list's .copy(); star
 imports of torch.utils.data and math; a @dataclass record of the snippet's own; numpy's shuffle
 of a list of the script's (the list itself, shuffled in place: it was a copy); a list's sort
-(by a key, in place), reverse, remove, index and count."""
+(by a key, in place), reverse, remove, index and count; state_dict() entries computed with
+while no update changed the parameters; isinstance(x, np.ndarray)."""
 
 from __future__ import annotations
 
@@ -310,6 +311,22 @@ print(w.grad)
 xs = [1.0, 2.0]
 xs.remove(3.0)
 """,
+    'state_dict_entries_computed_with': """import torch
+import numpy as np
+torch.manual_seed(0)
+m = torch.nn.Linear(2, 1)
+x = torch.tensor([[1.0, 2.0]])
+w_sd, b_sd = m.state_dict().values()
+pred = w_sd * x + b_sd
+loss = ((m(x) - pred.sum()) ** 2).sum()
+loss.backward()
+w = m.weight
+inputs = np.array([[1.0, 2.0]])
+if isinstance(inputs, np.ndarray):
+    inputs = torch.from_numpy(inputs).float()
+(m(inputs) * 3).sum().backward()
+print(pred, w.grad, isinstance(w, np.ndarray))
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -359,6 +376,8 @@ def test_the_reference_really_computes_what_is_compared(
     assert sorted_parts == [2 + 10 * 3.0, 100 * 2 * 2.0, 10 * 1.0]
     assert reference["a_number_missing_from_a_list"]["error"]["message"] == \
         "list.remove(x): x not in list"
+    assert reference["state_dict_entries_computed_with"]["grads"]["w"] is not None
+    assert "False" in reference["state_dict_entries_computed_with"]["stdout"]
     assert "Point(x1=" in reference["dataclass_records_shuffled_by_numpy"]["stdout"]
     w = reference["update_through_grad_detached_and_through_its_view"]["grads"]["w"]
     assert abs(w[1] - 3 * (2 * 0.8 ** 3) ** 2) < 1e-4 and w[0] != 3 * (0.8 ** 3) ** 2
@@ -387,3 +406,18 @@ img = Image.fromarray(np.zeros((2, 2)))
 """)["refused"]
     assert refused.startswith("line 5, column 7: Image.fromarray(np.zeros((2, 2))): the library "
                               "PIL is outside the computation Gradflow reads")
+
+
+def test_a_state_dict_entry_after_an_update_is_still_refused() -> None:
+    # torch's entry is the parameter's memory: after the step it holds the new numbers
+    refused = engine_side("""import torch
+torch.manual_seed(0)
+m = torch.nn.Linear(2, 1)
+sd = m.state_dict()
+x = torch.tensor([[1.0, 2.0]])
+opt = torch.optim.SGD(m.parameters(), lr=0.1)
+(m(x) - 1).pow(2).sum().backward()
+opt.step()
+y1 = x @ sd['weight'].T + sd['bias']
+""")
+    assert "shares memory with the parameter" in refused["refused"]

@@ -39,9 +39,12 @@ def test_the_reference_has_grads_to_compare(reference: dict[str, dict[str, Any]]
     assert len(reference["state_dict_printed"]["every_leaf_grad"]) == 2
 
 
-def test_computing_with_a_state_dict_tensor_is_refused_with_why() -> None:
+def test_computing_with_a_state_dict_tensor_after_an_update_is_refused_with_why() -> None:
+    # torch's entry is the parameter's memory: the update changed it under the name (computing
+    # with it before any update is computing with the parameter's numbers: read)
     code = ("import torch\nlayer = torch.nn.Linear(2, 1)\nw = layer.state_dict()['weight']\n"
-            "y = (w * 2).sum()\n")
+            "(layer(torch.ones(1, 2)) ** 2).sum().backward()\nwith torch.no_grad():\n"
+            "    layer.weight -= 0.1 * layer.weight.grad\ny = (w * 2).sum()\n")
     message = engine_side(code)["refused"]
-    assert message.startswith("line 4")
+    assert message.startswith("line 7")
     assert "weight of state_dict() shares memory with the parameter" in message
