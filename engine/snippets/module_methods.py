@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from engine.document_types import UnknownNodeError
+from engine.ops import LEAF
 from engine.snippets import param_containers
 from engine.snippets.expressions import SHARED_MEMORY
 from engine.snippets.module_hooks import MODULE_HOOKS, ModuleHooks
@@ -22,6 +23,7 @@ from engine.snippets.module_kinds import (
 )
 from engine.snippets.param_containers import PARAM_CONTAINERS
 from engine.snippets.safety import ImportError_, error_at, raised_at
+from engine.snippets.tables import CreationError, dtype_name
 from engine.snippets.values import Generated, Module, Pending, Py, Ref, Value
 
 # model.half(), model.double()...: what each converts the parameters to
@@ -189,13 +191,36 @@ class ModuleMethods(ModuleHooks):
             else:
                 self.cpu_only(value, node)
         for dtype in wanted:
-            if any(self.concrete(p, node).dtype != dtype for p in parameters_of(module)):
+            off = [p for p in parameters_of(module) if self.concrete(p, node).dtype != dtype]
+            if off and not self.cast_unused(off, dtype, node):
                 raise error_at(node, f"{ast.unparse(node)} changes the dtype of the "
                                      "parameters torch made, outside the computation "
                                      "Gradflow reads; give the layers dtype= where they "
                                      "are made, e.g. nn.Linear(2, 3, "
                                      f"dtype={dtype})")
         return Py(module)
+
+    def cast_unused(self, params: list[Value], dtype: torch.dtype, node: ast.Call) -> bool:
+        """`layer.double()` before its parameters are used (a gradcheck's setup): torch gives
+        the same parameters numbers of the new dtype, and so does the document. False (and
+        nothing changed) once one was computed with."""
+        ids = [self.node_of(p, node) for p in params]
+        if self.backward_seen or any(self.doc.node(i).op != LEAF or self.doc.out_edges(i)
+                                     for i in ids):
+            return False
+        try:
+            name = dtype_name(dtype)
+        except CreationError:
+            return False
+        for param, node_id in zip(params, ids, strict=True):
+            numbers = self.concrete(param, node).to(dtype)
+            self.doc.update_node(node_id, value=numbers.tolist(), dtype=name)
+            self.values.pop(node_id, None)
+            self.meta[node_id] = torch.empty(numbers.shape, dtype=dtype, device="meta")
+            if isinstance(param, Pending):
+                param.value, param.dtype = numbers.tolist(), name
+        self.flags_changed()
+        return True
 
     def call_module(self, module: Module, node: ast.Call) -> Value:
         raise NotImplementedError  # modules.py

@@ -302,13 +302,26 @@ def test_a_dtype_still_outside_names_the_ones_read() -> None:
 @pytest.mark.parametrize(("line", "dtype"), [("model.half()", "float16"),
                                              ("model.to(torch.bfloat16)", "bfloat16"),
                                              ("model.double()", "float64")])
-def test_converting_a_models_parameters_is_refused_with_the_way_to_make_them(
+def test_converting_a_models_parameters_before_use_agrees_with_torch(
         line: str, dtype: str) -> None:
-    """torch converts the parameters it made in place, behind the graph's leaves: the app
-    asks for the layers to be made in that dtype instead (which it reads, above)."""
+    """torch converts the parameters it made in place; before anything used them the
+    document's leaves take the new dtype too."""
+    code = ("import torch\nimport torch.nn as nn\nmodel = nn.Linear(3, 2)\n"
+            f"{line}\nx = torch.ones(1, 3, dtype=torch.{dtype})\n"
+            "model(x).sum().backward()\nw = model.weight\nprint(w.dtype)\n")
+    reference = by_name({"converted": code})["converted"]
+    assert reference["grads"]["w"] == [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    assert reference["stdout"] == f"torch.{dtype}\n"
+    assert agrees(engine_side(code), reference) is None
+
+
+def test_converting_a_models_parameters_after_use_is_refused_with_the_way_to_make_them(
+        ) -> None:
+    """Once the graph used them, torch's conversion happens behind the graph's leaves: the
+    app asks for the layers to be made in that dtype instead (which it reads, above)."""
     ours = engine_side("import torch\nimport torch.nn as nn\nmodel = nn.Linear(3, 2)\n"
-                       f"{line}\nmodel(torch.ones(1, 3)).sum().backward()\n")
+                       "y = model(torch.ones(1, 3))\nmodel.double()\n")
     assert ours["refused"] == (
-        f"line 4, column 1: {line} changes the dtype of the parameters torch made, outside "
-        "the computation Gradflow reads; give the layers dtype= where they are made, e.g. "
-        f"nn.Linear(2, 3, dtype=torch.{dtype})")
+        "line 5, column 1: model.double() changes the dtype of the parameters torch made, "
+        "outside the computation Gradflow reads; give the layers dtype= where they are made, "
+        "e.g. nn.Linear(2, 3, dtype=torch.float64)")

@@ -13,7 +13,8 @@ library of its own (PIL), refused where it is used; sys.path.append; a list's .c
 imports of torch.utils.data and math; a @dataclass record of the snippet's own; numpy's shuffle
 of a list of the script's (the list itself, shuffled in place: it was a copy); a list's sort
 (by a key, in place), reverse, remove, index and count; state_dict() entries computed with
-while no update changed the parameters; isinstance(x, np.ndarray)."""
+while no update changed the parameters; isinstance(x, np.ndarray); a layer made float64 with
+.double() before it is used (a gradcheck's setup)."""
 
 from __future__ import annotations
 
@@ -327,6 +328,18 @@ if isinstance(inputs, np.ndarray):
 (m(inputs) * 3).sum().backward()
 print(pred, w.grad, isinstance(w, np.ndarray))
 """,
+    'a_layer_made_double_for_gradcheck': """import torch
+from torch import nn
+from torch.autograd import gradcheck
+torch.manual_seed(0)
+layer = nn.Linear(3, 2).double()
+x = torch.randn(4, 3, dtype=torch.double, requires_grad=True)
+print(gradcheck(layer, (x,)))
+out = layer(x).pow(2).sum()
+out.backward()
+w = layer.weight
+print(w.dtype, w.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -378,6 +391,8 @@ def test_the_reference_really_computes_what_is_compared(
         "list.remove(x): x not in list"
     assert reference["state_dict_entries_computed_with"]["grads"]["w"] is not None
     assert "False" in reference["state_dict_entries_computed_with"]["stdout"]
+    doubled = reference["a_layer_made_double_for_gradcheck"]
+    assert doubled["stdout"].startswith("True\ntorch.float64")
     assert "Point(x1=" in reference["dataclass_records_shuffled_by_numpy"]["stdout"]
     w = reference["update_through_grad_detached_and_through_its_view"]["grads"]["w"]
     assert abs(w[1] - 3 * (2 * 0.8 ** 3) ** 2) < 1e-4 and w[0] != 3 * (0.8 ** 3) ** 2
