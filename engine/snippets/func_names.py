@@ -17,7 +17,8 @@ FUNC_MODULES = (*TRANSFORM_MODULES, FORWARD_AD)
 OTHERS = ("functional_call",)
 FUNC_OBJECTS = (*(f"{m}.{n}" for m in TRANSFORM_MODULES for n in (*TRANSFORMS, *OTHERS)),
                 *(f"{FORWARD_AD}.{n}" for n in FORWARD_AD_NAMES), *CHECKS, "torch.vmap",
-                "functorch.make_functional", "torch.utils.checkpoint.checkpoint")
+                "functorch.make_functional", "torch.utils.checkpoint.checkpoint",
+                "torch.utils.checkpoint.checkpoint_sequential")
 
 
 def transform_name(path: str) -> str | None:

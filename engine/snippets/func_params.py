@@ -19,9 +19,10 @@ tuple of inputs to the jacobian call, the answer a dict by the same names (func_
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from engine.snippets.func_reading import FuncPartial, FuncReading
@@ -65,15 +66,64 @@ class ParamDictReader(FuncReading):
         forward torch runs again at backward to save memory (the same numbers, the same
         gradients). The reentrant checkpoint refuses autograd.grad and backward(inputs=)."""
         args, kwargs = self.arguments(node)
-        reentrant = kwargs.pop("use_reentrant", None)
-        for key in ("preserve_rng_state", "determinism_check", "debug"):
-            kwargs.pop(key, None)
-        if reentrant is None or self.plain(reentrant, node) is not False:
-            raise error_at(node, f"{path} is read with use_reentrant=False (torch's advice; "
-                                 "the reentrant one refuses torch.autograd.grad)")
+        reentrant = self.reentrant(kwargs, node)
         if not args:
             raise error_at(node, f"{path} takes the function first")
-        return self.call_with(args[0], args[1:], kwargs, node)
+        return self.checkpoint_part(path, reentrant, lambda: self.call_with(
+            args[0], args[1:], kwargs, node), args[1:], node)
+
+    def reentrant(self, kwargs: dict[str, Value], node: ast.Call) -> bool:
+        """use_reentrant as given (torch's default, with its warning, is the reentrant one);
+        the options that change nothing computed are dropped."""
+        given = kwargs.pop("use_reentrant", None)
+        for key in ("preserve_rng_state", "determinism_check", "debug"):
+            kwargs.pop(key, None)
+        return given is None or self.plain(given, node) is not False
+
+    def checkpoint_part(self, path: str, reentrant: bool, compute: Callable[[], Value],
+                        inputs: list[Value], node: ast.Call) -> Value:
+        """The reentrant checkpoint is a Function of its tensor inputs only: when none
+        requires grad its answer has no graph (the layers inside get no gradient, torch's
+        warning says so). With one that does, it refuses torch.autograd.grad: read then with
+        use_reentrant=False only."""
+        if not reentrant:
+            return compute()
+        if any(self.needs_grad(v) for v in inputs if isinstance(v, Pending | Ref)):
+            raise error_at(node, f"{path} is read with use_reentrant=False (torch's advice; "
+                                 "the reentrant one refuses torch.autograd.grad)")
+        saved = self.grad_enabled
+        self.grad_enabled = False
+        try:
+            return compute()
+        finally:
+            self.grad_enabled = saved
+
+    def checkpointed_sequence(self, path: str, node: ast.Call) -> Value:
+        """checkpoint_sequential(model, segments, input): the model's layers in `segments`
+        runs, each but the last checkpointed, as torch splits them."""
+        args, kwargs = self.arguments(node)
+        reentrant = self.reentrant(kwargs, node)
+        named = dict(zip(("functions", "segments", "input"), args, strict=False)) | kwargs
+        functions, segments, current = (named.get(k) for k in ("functions", "segments",
+                                                                  "input"))
+        layers = self.items(functions, node) if functions is not None else []
+        count = self.plain(segments, node) if segments is not None else None
+        if not layers or not isinstance(count, int) or count < 1 or current is None or \
+                set(named) - {"functions", "segments", "input"}:
+            raise error_at(node, f"{path} is read as {path.rsplit('.', 1)[-1]}(model, "
+                                 "segments, input)")
+        size = len(layers) // count
+        end = -1
+        for start in range(0, size * (count - 1), size):
+            end = start + size - 1
+            current = self.checkpoint_part(path, reentrant, partial(
+                self.run_layers, layers[start:end + 1], current, node), [current], node)
+        return self.run_layers(layers[end + 1:], current, node)
+
+    def run_layers(self, layers: list[Value], value: Value, node: ast.Call) -> Value:
+        for layer in layers:
+            value = self.call_with(layer, [value], {}, node)
+        return value
 
     def readable_f(self, fn: Value) -> bool:
         """jacobian(partial(f, i=3), x): f with those arguments, on the inputs first."""

@@ -65,6 +65,8 @@ class FuncTransformReader(VmapDerivativeReader):
             return self.make_functional(path, node)
         if path == "torch.utils.checkpoint.checkpoint":
             return self.checkpointed(path, node)
+        if path == "torch.utils.checkpoint.checkpoint_sequential":
+            return self.checkpointed_sequence(path, node)
         if name is None and module in TRANSFORM_MODULES:
             raise error_at(node, f"{path} is not read; of torch.func, Gradflow reads "
                                  f"{', '.join(TRANSFORMS)}")

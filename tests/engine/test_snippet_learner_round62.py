@@ -14,7 +14,8 @@ imports of torch.utils.data and math; a @dataclass record of the snippet's own; 
 of a list of the script's (the list itself, shuffled in place: it was a copy); a list's sort
 (by a key, in place), reverse, remove, index and count; state_dict() entries computed with
 while no update changed the parameters; isinstance(x, np.ndarray); a layer made float64 with
-.double() before it is used (a gradcheck's setup)."""
+.double() before it is used (a gradcheck's setup); checkpoint_sequential, and the reentrant
+checkpoint of inputs without grad (its layers get no gradient)."""
 
 from __future__ import annotations
 
@@ -340,6 +341,30 @@ out.backward()
 w = layer.weight
 print(w.dtype, w.grad)
 """,
+    'checkpoint_sequential_not_reentrant': """import torch
+import torch.nn as nn
+from torch.utils.checkpoint import checkpoint_sequential, checkpoint
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 1))
+x = torch.randn(2, 4)
+out = checkpoint_sequential(model, 3, x, use_reentrant=False)
+out.sum().backward()
+w0, w4 = model[0].weight, model[4].weight
+print(w0.grad, w4.grad)
+""",
+    'checkpoint_sequential_reentrant_of_an_input_without_grad': """import torch
+import torch.nn as nn
+from torch.utils.checkpoint import checkpoint_sequential, checkpoint
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 1))
+x = torch.randn(2, 4)
+out = checkpoint_sequential(model, 2, x)
+out.sum().backward()
+w0, w2, w4 = model[0].weight, model[2].weight, model[4].weight
+lin = nn.Linear(4, 4)
+y = checkpoint(lin, x)
+print(y.requires_grad, w0.grad, w4.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -393,6 +418,11 @@ def test_the_reference_really_computes_what_is_compared(
     assert "False" in reference["state_dict_entries_computed_with"]["stdout"]
     doubled = reference["a_layer_made_double_for_gradcheck"]
     assert doubled["stdout"].startswith("True\ntorch.float64")
+    reentrant = reference["checkpoint_sequential_reentrant_of_an_input_without_grad"]
+    # two segments of five layers: layers 0-1 checkpointed (no gradient), 2-4 run as they are
+    assert reentrant["grads"]["w0"] is None and reentrant["grads"]["w2"] is not None
+    assert reentrant["grads"]["w4"] is not None and reentrant["stdout"].startswith("False")
+    assert reference["checkpoint_sequential_not_reentrant"]["grads"]["w0"] is not None
     assert "Point(x1=" in reference["dataclass_records_shuffled_by_numpy"]["stdout"]
     w = reference["update_through_grad_detached_and_through_its_view"]["grads"]["w"]
     assert abs(w[1] - 3 * (2 * 0.8 ** 3) ** 2) < 1e-4 and w[0] != 3 * (0.8 ** 3) ** 2
