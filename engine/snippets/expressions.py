@@ -37,7 +37,15 @@ from engine.snippets.tables import (
     number_name,
     too_many_digits,
 )
-from engine.snippets.values import BoundTensorMethod, Number, Pending, Py, Ref, Value
+from engine.snippets.values import (
+    BoundTensorMethod,
+    Number,
+    Pending,
+    Py,
+    Ref,
+    TorchFunction,
+    Value,
+)
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
                            ast.Pow: "pow", ast.MatMult: "matmul", ast.FloorDiv: "floordiv",
@@ -304,6 +312,8 @@ class ExprReader(NodeNames):
                 refuse_outside(path, node)
                 if path.startswith(("math.", "torch.")) and path.count(".") == 1:
                     return self.module_attribute(path, node)  # `from math import pi`
+                if path.endswith(".functional_call"):  # jacrev(functional_call, argnums=1)
+                    return Py(TorchFunction(path))
                 raise error_at(node, f"{node.id} is a module, not a tensor")
             return self.lookup(node)
         if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float):

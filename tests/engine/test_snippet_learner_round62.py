@@ -15,7 +15,8 @@ of a list of the script's (the list itself, shuffled in place: it was a copy); a
 (by a key, in place), reverse, remove, index and count; state_dict() entries computed with
 while no update changed the parameters; isinstance(x, np.ndarray); a layer made float64 with
 .double() before it is used (a gradcheck's setup); checkpoint_sequential, and the reentrant
-checkpoint of inputs without grad (its layers get no gradient)."""
+checkpoint of inputs without grad (its layers get no gradient); torch.func.functional_call
+handed to jacrev itself (`jacrev(functional_call, argnums=1)(model, params, (inputs,))`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ import math
 from typing import Any
 
 import numpy as np
+import pytest
+import torch
 from snippet_agreement import agreement_tests
 from test_corpus import engine_side
 
@@ -365,6 +368,17 @@ lin = nn.Linear(4, 4)
 y = checkpoint(lin, x)
 print(y.requires_grad, w0.grad, w4.grad)
 """,
+    'jacrev_of_functional_call_itself': """import torch
+from torch.func import jacrev, functional_call
+torch.manual_seed(0)
+inputs = torch.randn(4, 3)
+model = torch.nn.Linear(3, 2)
+params = dict(model.named_parameters())
+jacobians = jacrev(functional_call, argnums=1)(model, params, (inputs,))
+probe = torch.tensor([1.0, -2.0], requires_grad=True)
+(probe * jacobians['weight'][1, :, 0, :].sum(dim=-1)).sum().backward()
+print(jacobians['weight'].shape, jacobians['bias'].shape)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -423,6 +437,11 @@ def test_the_reference_really_computes_what_is_compared(
     assert reentrant["grads"]["w0"] is None and reentrant["grads"]["w2"] is not None
     assert reentrant["grads"]["w4"] is not None and reentrant["stdout"].startswith("False")
     assert reference["checkpoint_sequential_not_reentrant"]["grads"]["w0"] is not None
+    jac = reference["jacrev_of_functional_call_itself"]
+    assert jac["stdout"] == "torch.Size([4, 2, 2, 3]) torch.Size([4, 2, 2])\n"
+    torch.manual_seed(0)
+    x = torch.randn(4, 3)
+    assert jac["grads"]["probe"] == pytest.approx([x[1].sum().item(), 0.0], abs=1e-6)
     assert "Point(x1=" in reference["dataclass_records_shuffled_by_numpy"]["stdout"]
     w = reference["update_through_grad_detached_and_through_its_view"]["grads"]["w"]
     assert abs(w[1] - 3 * (2 * 0.8 ** 3) ** 2) < 1e-4 and w[0] != 3 * (0.8 ** 3) ** 2
