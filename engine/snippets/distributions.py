@@ -26,7 +26,7 @@ from engine.snippets.values import Number, Pending, Py, Ref, Value
 
 NORMALS = ("distributions.Normal", "distributions.normal.Normal")
 UNIFORMS = ("distributions.Uniform", "distributions.uniform.Uniform")
-_METHODS = ("log_prob", "entropy", "sample", "rsample")
+_METHODS = ("log_prob", "cdf", "entropy", "sample", "rsample")
 _ATTRIBUTES = ("loc", "scale", "mean", "stddev", "variance")
 
 
@@ -35,6 +35,14 @@ class NormalDistribution:
     loc: Value
     scale: Value
     shape: tuple[int, ...]  # the batch shape: loc and scale broadcast
+
+
+@dataclass(frozen=True)
+class DistributionMethod:
+    """`cdf = torch.distributions.Normal(0, 1).cdf`: the method, called later (`cdf(-d2)`)."""
+
+    dist: NormalDistribution
+    attr: str
 
 
 @dataclass
@@ -166,6 +174,8 @@ class Distributions(MixedPrecision):
             return self.wrap(answer, node)
         if not isinstance(dist, NormalDistribution):
             return super().plain_attribute(value, attr, node)
+        if attr in _METHODS:
+            return Py(DistributionMethod(dist, attr))
         if attr not in _ATTRIBUTES:
             raise error_at(node, f"Normal.{attr} is not read; Gradflow reads "
                                  f"{', '.join(_ATTRIBUTES + _METHODS)}")
@@ -175,6 +185,11 @@ class Distributions(MixedPrecision):
         if attr == "variance":
             return self.binop(ast.Pow(), scale, Number(2), node)
         return scale
+
+    def call_value(self, target: Value, node: ast.Call) -> Value:
+        if isinstance(target, Py) and isinstance(target.value, DistributionMethod):
+            return self.method(Py(target.value.dist), target.value.attr, node)
+        return super().call_value(target, node)
 
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         if isinstance(receiver, Py) and isinstance(receiver.value, NumbersDistribution):
@@ -189,6 +204,8 @@ class Distributions(MixedPrecision):
         args, kwargs = self.arguments(node)
         if attr == "log_prob" and len(args) == 1 and not kwargs:
             return self.log_prob(dist, args[0], node)
+        if attr == "cdf" and len(args) == 1 and not kwargs:
+            return self.cdf(dist, args[0], node)
         if attr == "entropy" and not args and not kwargs:
             scale = self.spread(dist.scale, dist, node)
             constant = 0.5 + 0.5 * math.log(2 * math.pi)
@@ -212,6 +229,19 @@ class Distributions(MixedPrecision):
                            node)
         minus_log = self.binop(ast.Sub(), ratio, log_scale, node)
         return self.binop(ast.Sub(), minus_log, Number(math.log(math.sqrt(2 * math.pi))), node)
+
+    def cdf(self, dist: NormalDistribution, value: Value, node: ast.Call) -> Value:
+        """torch's formula, op by op: 0.5 · (1 + erf((v - loc) · (1 / scale) / √2)) (the
+        Black-Scholes price whose greeks a learner asks of autograd)."""
+        inverse = self.op_node("reciprocal", [dist.scale], {}, node) \
+            if isinstance(dist.scale, Pending | Ref) else Number(1 / self.plain(dist.scale, node))
+        scaled = self.binop(ast.Mult(), self.binop(ast.Sub(), value, dist.loc, node), inverse,
+                            node)
+        z = self.binop(ast.Div(), scaled, Number(math.sqrt(2)), node)
+        erf = self.op_node("erf", [z], {}, node) if isinstance(z, Pending | Ref) \
+            else Number(math.erf(self.plain(z, node)))
+        return self.binop(ast.Mult(), Number(0.5), self.binop(ast.Add(), Number(1), erf, node),
+                          node)
 
     def drawn(self, dist: NormalDistribution, attr: str, shape: tuple[int, ...],
               node: ast.Call) -> Value:

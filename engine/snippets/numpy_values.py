@@ -26,6 +26,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "full_like": np.full_like, "copy": np.copy, "diag": np.diag, "logspace": np.logspace,
     "meshgrid": np.meshgrid, "tile": np.tile, "repeat": np.repeat, "tril": np.tril,
     "triu": np.triu,
+    # whatever the memory held, which a script writes before it reads: read as zeros
+    "empty": np.zeros, "empty_like": np.zeros_like,
     # elementwise
     "exp": np.exp, "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p,
     "expm1": np.expm1, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
@@ -147,7 +149,7 @@ def planned_elements(name: str, args: list[Any], kwargs: dict[str, Any]) -> int:
     """An upper bound on the elements a call makes, found before numpy allocates them (as
     torch's limits are checked on the meta device): np.zeros((10**6, 10**6)) is refused,
     not computed."""
-    if name in ("zeros", "ones", "full"):
+    if name in ("zeros", "ones", "full", "empty"):
         return _count(kwargs.get("shape", args[0] if args else ()))
     if name in ("rand", "randn"):
         return _count(list(args))

@@ -16,7 +16,8 @@ of a list of the script's (the list itself, shuffled in place: it was a copy); a
 while no update changed the parameters; isinstance(x, np.ndarray); a layer made float64 with
 .double() before it is used (a gradcheck's setup); checkpoint_sequential, and the reentrant
 checkpoint of inputs without grad (its layers get no gradient); torch.func.functional_call
-handed to jacrev itself (`jacrev(functional_call, argnums=1)(model, params, (inputs,))`)."""
+handed to jacrev itself (`jacrev(functional_call, argnums=1)(model, params, (inputs,))`);
+Normal's cdf, called or kept as a method (Black-Scholes greeks); np.empty filled before read."""
 
 from __future__ import annotations
 
@@ -379,6 +380,34 @@ probe = torch.tensor([1.0, -2.0], requires_grad=True)
 (probe * jacobians['weight'][1, :, 0, :].sum(dim=-1)).sum().backward()
 print(jacobians['weight'].shape, jacobians['bias'].shape)
 """,
+    'black_scholes_greeks_through_normal_cdf': """import torch
+stock = torch.tensor(100.0, requires_grad=True)
+strike = torch.tensor(100.0, requires_grad=True)
+rate = torch.tensor(0.035, requires_grad=True)
+vol = torch.tensor(0.16, requires_grad=True)
+time = torch.tensor(1.0, requires_grad=True)
+cdf = torch.distributions.Normal(0, 1).cdf
+d1 = (torch.log(stock / strike) + (rate + vol * vol / 2) * time) / (vol * time ** 0.5)
+d2 = d1 - vol * time ** 0.5
+call = stock * cdf(d1) - strike * torch.exp(-rate * time) * cdf(d2)
+put = strike * torch.exp(-rate * time) * torch.distributions.Normal(0.0, 1.0).cdf(-d2) \
+    - stock * cdf(-d1)
+(call + put).backward()
+print(call.item(), stock.grad)
+""",
+    'a_path_kept_in_np_empty': """import numpy as np
+import torch
+p = torch.tensor([1.5, -0.5], requires_grad=True)
+path = np.empty((3, 2))
+for i in range(3):
+    path[i] = p.detach().numpy()
+    loss = (p ** 2).sum() + 10 - 10 * torch.cos(2 * np.pi * p).sum()
+    loss.backward()
+    with torch.no_grad():
+        p -= 0.01 * p.grad
+    p.grad.zero_()
+print(path)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -442,6 +471,11 @@ def test_the_reference_really_computes_what_is_compared(
     torch.manual_seed(0)
     x = torch.randn(4, 3)
     assert jac["grads"]["probe"] == pytest.approx([x[1].sum().item(), 0.0], abs=1e-6)
+    greeks = reference["black_scholes_greeks_through_normal_cdf"]
+    # put-call parity: call + put = S·N(d1) - K e^(-rT) N(d2) + K e^(-rT) N(-d2) - S·N(-d1);
+    # its derivative by the stock is N(d1) - N(-d1) = 2·N(d1) - 1
+    d1 = (0.035 + 0.16 ** 2 / 2) / 0.16
+    assert greeks["grads"]["stock"] == pytest.approx(math.erf(d1 / math.sqrt(2)), abs=1e-5)
     assert "Point(x1=" in reference["dataclass_records_shuffled_by_numpy"]["stdout"]
     w = reference["update_through_grad_detached_and_through_its_view"]["grads"]["w"]
     assert abs(w[1] - 3 * (2 * 0.8 ** 3) ** 2) < 1e-4 and w[0] != 3 * (0.8 ** 3) ** 2
