@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.limits import CALL_DEPTH
 from engine.snippets.blocks import GRAD_MODES
-from engine.snippets.distributions import Distributions
+from engine.snippets.categorical import CategoricalGraphs
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Function, Py, Value
 
@@ -111,7 +111,7 @@ class Scope(Locals):
         return self[name] if name in self else default
 
 
-class FunctionCalls(Distributions):
+class FunctionCalls(CategoricalGraphs):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.depth = 0  # calls being inlined, one inside the other

@@ -44,6 +44,10 @@ IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "copy.deepcopy", "copy.copy", "collections.OrderedDict",
                       "timeit.default_timer",
                       "torch.distributions.Normal", "torch.distributions.normal.Normal",
+                      # `from torch.distributions import Categorical`: each of torch's own
+                      *(f"torch.distributions.{n}" for n in dir(torch.distributions)
+                        if isinstance(getattr(torch.distributions, n), type) and issubclass(
+                            getattr(torch.distributions, n), torch.distributions.Distribution)),
                       "torch.autograd.Function", "torch.autograd.function.Function",
                       "torch.autograd.function.once_differentiable",
                       "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_",
@@ -114,7 +118,7 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.nn.init (and th
                     "collections (OrderedDict), traceback (print_exc, as a print), "
                     "torch.cuda (is_available: False, seeding), "
                     "torch.utils.checkpoint (checkpoint with use_reentrant=False) and "
-                    "torch.distributions (Normal, Uniform)")
+                    "torch.distributions (its distributions)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as
 # nothing; using one is refused there, with why it is outside the computation Gradflow reads.
 # functions of the outside libraries that read a file (refused as such where they are used)

@@ -17,7 +17,9 @@ while no update changed the parameters; isinstance(x, np.ndarray); a layer made 
 .double() before it is used (a gradcheck's setup); checkpoint_sequential, and the reentrant
 checkpoint of inputs without grad (its layers get no gradient); torch.func.functional_call
 handed to jacrev itself (`jacrev(functional_call, argnums=1)(model, params, (inputs,))`);
-Normal's cdf, called or kept as a method (Black-Scholes greeks); np.empty filled before read."""
+Normal's cdf, called or kept as a method (Black-Scholes greeks); np.empty filled before read;
+Categorical of probabilities or logits that require grad (a policy's REINFORCE loss), imported
+by name from torch.distributions."""
 
 from __future__ import annotations
 
@@ -408,6 +410,32 @@ for i in range(3):
     p.grad.zero_()
 print(path)
 """,
+    'reinforce_with_categorical_of_a_policy': """import torch
+from torch.distributions import Categorical
+torch.manual_seed(0)
+policy = torch.nn.Linear(4, 2)
+state = torch.randn(4)
+probs = torch.softmax(policy(state), dim=-1)
+m = Categorical(probs)
+action = m.sample()
+loss = -m.log_prob(action) * 1.5
+loss.backward()
+w = policy.weight
+print(action, w.grad)
+""",
+    'categorical_of_logits_and_of_batched_probs': """import torch
+from torch.distributions import Categorical, Bernoulli
+torch.manual_seed(0)
+logits = torch.tensor([0.5, -0.2, 0.1], requires_grad=True)
+d = Categorical(logits=logits)
+a = d.sample()
+(-(d.log_prob(a) * 2.0) - 0.01 * d.entropy()).backward()
+probs = torch.tensor([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]], requires_grad=True)
+c = Categorical(probs)
+acts = c.sample((4,))
+(c.log_prob(acts).sum() + c.entropy().sum() + c.log_prob(torch.tensor(1)).sum()).backward()
+print(logits.grad, probs.grad, acts)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -476,6 +504,9 @@ def test_the_reference_really_computes_what_is_compared(
     # its derivative by the stock is N(d1) - N(-d1) = 2·N(d1) - 1
     d1 = (0.035 + 0.16 ** 2 / 2) / 0.16
     assert greeks["grads"]["stock"] == pytest.approx(math.erf(d1 / math.sqrt(2)), abs=1e-5)
+    logits_grad = reference["categorical_of_logits_and_of_batched_probs"]["grads"]["logits"]
+    assert abs(sum(logits_grad)) < 1e-6 and any(abs(g) > 1e-3 for g in logits_grad)
+    assert reference["reinforce_with_categorical_of_a_policy"]["grads"]["w"] is not None
     assert "Point(x1=" in reference["dataclass_records_shuffled_by_numpy"]["stdout"]
     w = reference["update_through_grad_detached_and_through_its_view"]["grads"]["w"]
     assert abs(w[1] - 3 * (2 * 0.8 ** 3) ** 2) < 1e-4 and w[0] != 3 * (0.8 ** 3) ** 2
