@@ -350,8 +350,10 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.fc = nn.Linear(3, 2)
-model = Net().to(torch.float64)
-""", 9, "changes the dtype of the parameters torch made"),
+model = Net()
+y = model.fc(torch.ones(1, 3))
+model.to(torch.float64)
+""", 11, "changes the dtype of the parameters torch made"),
 }
 
 
