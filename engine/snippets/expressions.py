@@ -39,6 +39,7 @@ from engine.snippets.tables import (
 )
 from engine.snippets.values import (
     BoundTensorMethod,
+    Module,
     Number,
     Pending,
     Py,
@@ -415,4 +416,8 @@ class ExprReader(NodeNames):
         raise error_at(target, "requires_grad is read in torchcalls.py")  # overridden
 
     def transpose(self, target: ast.expr, where: ast.AST, strict: bool) -> Value:
-        return self.transpose_value(self.expr(target), where, strict)
+        value = self.expr(target)
+        if isinstance(value, Py) and isinstance(value.value, Module) and \
+                isinstance(where, ast.expr):
+            return self.other_expr(where)  # `self.T`: the model's own attribute named T
+        return self.transpose_value(value, where, strict)

@@ -19,7 +19,7 @@ checkpoint of inputs without grad (its layers get no gradient); torch.func.funct
 handed to jacrev itself (`jacrev(functional_call, argnums=1)(model, params, (inputs,))`);
 Normal's cdf, called or kept as a method (Black-Scholes greeks); np.empty filled before read;
 Categorical of probabilities or logits that require grad (a policy's REINFORCE loss), imported
-by name from torch.distributions."""
+by name from torch.distributions; a model's own attribute named T (`self.T`, not a transpose)."""
 
 from __future__ import annotations
 
@@ -436,6 +436,24 @@ acts = c.sample((4,))
 (c.log_prob(acts).sum() + c.entropy().sum() + c.log_prob(torch.tensor(1)).sum()).backward()
 print(logits.grad, probs.grad, acts)
 """,
+    'a_model_attribute_named_T': """import torch
+torch.manual_seed(0)
+
+class Rotation(torch.nn.Module):
+    def __init__(self, D=3):
+        super().__init__()
+        self.T = torch.nn.Parameter(torch.triu(torch.randn(D, D), diagonal=-1))
+        self.rotate()
+
+    def rotate(self):
+        self.R = torch.matrix_exp(self.T - self.T.t())
+        self.U = self.R @ torch.diag(torch.tensor([1.0, 2.0, 3.0])) @ self.R.t()
+
+model = Rotation()
+model.U[0, 1].backward()
+T = model.T
+print(T.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -507,6 +525,8 @@ def test_the_reference_really_computes_what_is_compared(
     logits_grad = reference["categorical_of_logits_and_of_batched_probs"]["grads"]["logits"]
     assert abs(sum(logits_grad)) < 1e-6 and any(abs(g) > 1e-3 for g in logits_grad)
     assert reference["reinforce_with_categorical_of_a_policy"]["grads"]["w"] is not None
+    rotation = reference["a_model_attribute_named_T"]["grads"]["T"]
+    assert any(abs(g) > 1e-3 for row in rotation for g in row)
     assert "Point(x1=" in reference["dataclass_records_shuffled_by_numpy"]["stdout"]
     w = reference["update_through_grad_detached_and_through_its_view"]["grads"]["w"]
     assert abs(w[1] - 3 * (2 * 0.8 ** 3) ** 2) < 1e-4 and w[0] != 3 * (0.8 ** 3) ** 2
