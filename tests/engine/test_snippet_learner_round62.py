@@ -119,54 +119,6 @@ for i in range(3):
 (w ** 3).sum().backward()
 print(w, w.grad)
 """,
-    'a_broadcast_error_caught': """import torch
-torch.manual_seed(0)
-w = torch.ones(2, requires_grad=True)
-y = w * 5
-try:
-    y = w + torch.ones(3)
-    print("no error")
-except RuntimeError as e:
-    print("caught", e)
-(y * 2).sum().backward()
-print(w.grad)
-""",
-    'a_linear_layer_of_the_wrong_width_caught': """import torch
-torch.manual_seed(0)
-w = torch.ones(2, requires_grad=True)
-y = w * 5
-try:
-    y = torch.nn.Linear(3, 1)(w)
-    print("no error")
-except RuntimeError as e:
-    print("caught", e)
-(y * 2).sum().backward()
-print(w.grad)
-""",
-    'a_backward_of_a_refused_dot_product_caught': """import torch
-torch.manual_seed(0)
-w = torch.ones(2, requires_grad=True)
-y = w * 5
-try:
-    y = (w @ torch.ones(3)).sum(); y.backward()
-    print("no error")
-except RuntimeError as e:
-    print("caught", e)
-(y * 2).sum().backward()
-print(w.grad)
-""",
-    'a_matrix_product_of_the_wrong_shapes_caught': """import torch
-torch.manual_seed(0)
-w = torch.ones(2, requires_grad=True)
-y = w * 5
-try:
-    y = torch.mm(w.unsqueeze(0), torch.ones(3, 1))
-    print("no error")
-except RuntimeError as e:
-    print("caught", e)
-(y * 2).sum().backward()
-print(w.grad)
-""",
     'requires_grad_turned_off_and_on_after_use': """import torch
 x = torch.ones(3, 3, requires_grad=True)
 y = x + 2
@@ -456,6 +408,26 @@ print(T.grad)
 """,
 }
 
+# an op torch refuses inside a try: the except is taken where torch raises
+CAUGHT = {"a_broadcast_error_caught": "y = w + torch.ones(3)",
+          "a_linear_layer_of_the_wrong_width_caught": "y = torch.nn.Linear(3, 1)(w)",
+          "a_backward_of_a_refused_dot_product_caught":
+              "y = (w @ torch.ones(3)).sum(); y.backward()",
+          "a_matrix_product_of_the_wrong_shapes_caught":
+              "y = torch.mm(w.unsqueeze(0), torch.ones(3, 1))"}
+SNIPPETS.update({name: f"""import torch
+torch.manual_seed(0)
+w = torch.ones(2, requires_grad=True)
+y = w * 5
+try:
+    {body}
+    print("no error")
+except RuntimeError as e:
+    print("caught", e)
+(y * 2).sum().backward()
+print(w.grad)
+""" for name, body in CAUGHT.items()})
+
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
 
 
@@ -471,9 +443,7 @@ def test_the_reference_really_computes_what_is_compared(
     # the mean's gradient is x itself: each step scales x by 0.9
     expected = [3 * (-10 * 0.9 ** 3) ** 2, 3 * (20 * 0.9 ** 3) ** 2]
     assert max(abs(a - b) for a, b in zip(steps["grads"]["x"], expected, strict=True)) < 1e-9
-    for name in ("a_broadcast_error_caught", "a_linear_layer_of_the_wrong_width_caught",
-                 "a_backward_of_a_refused_dot_product_caught",
-                 "a_matrix_product_of_the_wrong_shapes_caught"):
+    for name in CAUGHT:
         assert reference[name]["grads"]["w"] == [10.0, 10.0], name
         assert reference[name]["stdout"].startswith("caught "), name
     toggled = reference["requires_grad_turned_off_and_on_after_use"]["grads"]
