@@ -31,6 +31,7 @@ from engine.snippets.optimizers import OptimizerReader
 from engine.snippets.safety import TorchRaised, raised_at
 from engine.snippets.tables import dtype_name
 from engine.snippets.values import Function, Pending, Py, Ref, Value
+from engine.snippets.view_writes import ALIASING
 
 # what torch says when a backward reaches a graph an earlier backward freed
 _FREED = "Trying to backward through the graph a second time"
@@ -150,7 +151,11 @@ class KeptGraphs(OptimizerReader):
         update left alone, and either torch can still go back through its graph or it was
         freed (a backward reaching it raises, as in the script)."""
         if not self.node_needs_grad(node_id):
-            return True
+            # numbers of the finished step (`losses.append(out.detach())`) are its numbers:
+            # computed again they would be the updated leaves' (but a view of an updated
+            # leaf, `w.detach()`, shares its memory: torch's changes with it)
+            return not updated & nx.ancestors(self.doc.graph, node_id) or \
+                self.views_an_update(node_id, updated)
         if node_id in updated or updated & nx.ancestors(self.doc.graph, node_id):
             return False
         if node_id in self.freed or self.doc.node(node_id).op == LEAF:
@@ -159,6 +164,16 @@ class KeptGraphs(OptimizerReader):
         if raised is not None and _FREED in raised:
             self.freed[node_id] = raised
         return raised is None or _FREED in raised
+
+    def views_an_update(self, node_id: str, updated: set[str]) -> bool:
+        """Is the node an updated leaf seen through views only (detach, index, reshape...)?"""
+        while node_id not in updated:
+            node = self.doc.node(node_id)
+            sources = [e.source for e in self.doc.in_edges(node_id).values()]
+            if node.op not in ALIASING or len(sources) != 1:
+                return False
+            node_id = sources[0]
+        return True
 
     def kept_with_grad(self, value: Value) -> bool:
         return self.kept_grad.get(id(value)) is value
@@ -183,7 +198,8 @@ class KeptGraphs(OptimizerReader):
                 t = self.concrete(value, where)
                 numbers = Pending(t.tolist(), dtype_name(t.dtype), None, no_graph=(
                     f"this tensor {STALE} {line}, from the weights as they were; compute "
-                    "it again after the update"))
+                    "it again after the update") if self.node_needs_grad(value.node_id)
+                    else None)  # numbers without a graph: a constant any graph may use
                 raised = self.torch_raises_through(value.node_id) \
                     if self.node_needs_grad(value.node_id) else None
                 if self.node_needs_grad(value.node_id):

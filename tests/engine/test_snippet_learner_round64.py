@@ -5,7 +5,9 @@ gradcheck's setup); checkpoint_sequential, and the reentrant checkpoint of input
 (its layers get no gradient); torch.func.functional_call handed to jacrev itself; Normal's cdf,
 called or kept as a method (Black-Scholes greeks); np.empty filled before it is read; Categorical
 of probabilities or logits that require grad (a policy's REINFORCE loss), imported by name from
-torch.distributions; a model's own attribute named T (not a transpose)."""
+torch.distributions; a model's own attribute named T (not a transpose); a step's tensor kept
+detached (`prev = pred.detach()`, `hist.append(loss.detach())`) holds that step's numbers: it was
+computed again with the updated weights."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ import pytest
 import torch
 from snippet_agreement import agreement_tests
 from test_corpus import engine_side
+
+from engine.run import run
+from engine.snippets.reader import import_snippet
 
 SNIPPETS = {
     'state_dict_entries_computed_with': """import torch
@@ -153,6 +158,28 @@ model.U[0, 1].backward()
 T = model.T
 print(T.grad)
 """,
+    'a_previous_steps_prediction_kept_detached': """import torch
+torch.manual_seed(0)
+model = torch.nn.Linear(2, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x = torch.randn(5, 2); y = torch.randn(5, 1)
+prev = None
+hist = []
+for i in range(4):
+    opt.zero_grad()
+    pred = model(x)
+    loss = ((pred - y) ** 2).mean()
+    if prev is not None:
+        loss = loss + 0.1 * (pred.detach() - prev).pow(2).mean()
+    prev = pred.detach()
+    hist.append(loss.detach())
+    loss.backward()
+    opt.step()
+total = torch.stack(hist).sum()
+final = (model(x) * total).sum()
+final.backward()
+w = model.weight
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -199,3 +226,22 @@ opt.step()
 y1 = x @ sd['weight'].T + sd['bias']
 """)
     assert "shares memory with the parameter" in refused["refused"]
+
+
+def test_losses_kept_detached_are_each_steps_own() -> None:
+    """The document keeps the last step's graph only; the earlier losses are numbers of their
+    own step (torch: 50, 32, 20.48), not the last step's computed again."""
+    doc = import_snippet("""import torch
+x = torch.tensor([5.0, 5.0], requires_grad=True)
+opt = torch.optim.SGD([x], lr=0.1)
+errs = []
+for i in range(3):
+    opt.zero_grad()
+    out = (x ** 2).sum()
+    errs.append(out.detach())
+    out.backward()
+    opt.step()
+""", layout=False)
+    detached = [n for n in doc.nodes() if n.op == "detach"]
+    assert len(detached) == 1
+    assert run(doc).values[detached[0].id].item() == pytest.approx(2 * 3.2 ** 2)
