@@ -26,6 +26,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "full_like": np.full_like, "copy": np.copy, "diag": np.diag, "logspace": np.logspace,
     "meshgrid": np.meshgrid, "tile": np.tile, "repeat": np.repeat, "tril": np.tril,
     "triu": np.triu,
+    "split": np.split, "array_split": np.array_split,
     # whatever the memory held, which a script writes before it reads: read as zeros
     "empty": np.zeros, "empty_like": np.zeros_like,
     # elementwise

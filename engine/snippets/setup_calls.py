@@ -56,6 +56,14 @@ class SetupCalls(PythonReader):
                 return super().torch_call("torch.manual_seed", node)
             self.arguments(node)
             return Py(None)
+        if short == "Size":  # torch.Size([500, 1]): a shape, the tuple of its sizes
+            args, kwargs = self.arguments(node)
+            try:
+                return self.wrap(tuple(torch.Size(*(self.plain(a, node) for a in args),
+                                                  **{k: self.plain(v, node)
+                                                     for k, v in kwargs.items()})), node)
+            except (TypeError, ValueError) as exc:  # torch's own words
+                raise raised_at(node, exc) from None
         if short in REMOVED:  # torch.lstsq of torch 1: its stub raises, as in the script
             args, kwargs = self.arguments(node)
             try:

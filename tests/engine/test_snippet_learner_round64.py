@@ -7,7 +7,8 @@ called or kept as a method (Black-Scholes greeks); np.empty filled before it is 
 of probabilities or logits that require grad (a policy's REINFORCE loss), imported by name from
 torch.distributions; a model's own attribute named T (not a transpose); a step's tensor kept
 detached (`prev = pred.detach()`, `hist.append(loss.detach())`) holds that step's numbers: it was
-computed again with the updated weights."""
+computed again with the updated weights; torch.Size([...]) as a shape; np.split and
+np.array_split."""
 
 from __future__ import annotations
 
@@ -180,6 +181,25 @@ final = (model(x) * total).sum()
 final.backward()
 w = model.weight
 """,
+    'a_sample_shaped_by_torch_size': """import torch
+from torch.distributions import Normal
+torch.manual_seed(0)
+d = Normal(-1., 1.5)
+data = d.sample(torch.Size([5, 1]))
+w = torch.tensor(2.0, requires_grad=True)
+(w * data).sum().backward()
+print(torch.Size([2, 3]), w.grad)
+""",
+    'numpy_split_of_a_data_array': """import numpy as np
+import torch
+np.random.seed(0)
+data = np.random.randn(6, 2)
+a, b = np.split(data, 2)
+parts = np.array_split(np.arange(7.0), 3)
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+(torch.from_numpy(a).float() @ w).sum().backward()
+print(len(parts), parts[0], b.shape, w.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -226,6 +246,12 @@ opt.step()
 y1 = x @ sd['weight'].T + sd['bias']
 """)
     assert "shares memory with the parameter" in refused["refused"]
+
+
+def test_split_and_size_are_what_is_compared(reference: dict[str, dict[str, Any]]) -> None:
+    assert reference["a_sample_shaped_by_torch_size"]["stdout"].startswith(
+        "torch.Size([2, 3]) tensor(")
+    assert reference["numpy_split_of_a_data_array"]["stdout"].startswith("3 [0. 1. 2.] (3, 2)")
 
 
 def test_losses_kept_detached_are_each_steps_own() -> None:
