@@ -1,7 +1,9 @@
 """`torch.distributions.Categorical` of probabilities or logits that require grad (a policy's
 REINFORCE loss, `-m.log_prob(action) * reward`): log_prob, entropy, probs and logits are
 torch's own formulas, written out as the ops they are, so the policy's weights get torch's
-gradients; sample draws torch's own way from the snippet's random stream and has no graph."""
+gradients; sample draws torch's own way from the snippet's random stream and has no graph.
+`Independent(Normal(loc, scale), n)` of a Normal with a graph (a SAC policy): the Normal's
+log_prob and entropy summed over the last n dims, its samples as they are."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from typing import Any
 
 import torch
 
-from engine.snippets.distributions import Distributions
+from engine.snippets.distributions import Distributions, NormalDistribution
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Pending, Py, Ref, Value
 
@@ -27,8 +29,26 @@ class GraphCategorical:
     logits: Value  # log-probabilities, normalised
 
 
+@dataclass
+class GraphIndependent:
+    base: NormalDistribution
+    dims: int  # reinterpreted_batch_ndims: the last dims that are one event
+
+
 class CategoricalGraphs(Distributions):
     def numbers_distribution(self, path: str, node: ast.Call) -> Value:
+        if path.removeprefix("torch.distributions.").removeprefix("independent.") == \
+                "Independent":
+            args, kwargs = self.arguments(node)
+            named = dict(zip(("base_distribution", "reinterpreted_batch_ndims"), args,
+                             strict=False)) | kwargs
+            base = named.get("base_distribution")
+            if isinstance(base, Py) and isinstance(base.value, NormalDistribution):
+                dims = self.plain(named.get("reinterpreted_batch_ndims", Py(0)), node)
+                if not isinstance(dims, int) or not 0 <= dims <= len(base.value.shape):
+                    raise error_at(node, "Independent is read as Independent(Normal(...), n) "
+                                         "with n up to the Normal's dims")
+                return Py(GraphIndependent(base.value, dims))
         if path.removeprefix("torch.distributions.").removeprefix("categorical.") != \
                 "Categorical":
             return super().numbers_distribution(path, node)
@@ -67,6 +87,16 @@ class CategoricalGraphs(Distributions):
 
     def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
         dist = value.value
+        if isinstance(dist, GraphIndependent):
+            cut = len(dist.base.shape) - dist.dims
+            if attr in ("batch_shape", "event_shape"):
+                shape = dist.base.shape[:cut] if attr == "batch_shape" else dist.base.shape[cut:]
+                return self.wrap(torch.Size(shape), node)
+            if attr in ("mean", "stddev", "variance"):
+                return super().plain_attribute(Py(dist.base), attr, node)
+            raise error_at(node, f"Independent.{attr} is not read; Gradflow reads batch_shape, "
+                                 "event_shape, mean, stddev, variance, log_prob, entropy, "
+                                 "sample, rsample")
         if not isinstance(dist, GraphCategorical):
             return super().plain_attribute(value, attr, node)
         if attr not in _ATTRIBUTES:
@@ -75,6 +105,13 @@ class CategoricalGraphs(Distributions):
         return dist.probs if attr == "probs" else dist.logits
 
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
+        if isinstance(receiver, Py) and isinstance(receiver.value, GraphIndependent):
+            independent = receiver.value
+            answer = super().method(Py(independent.base), attr, node)
+            if attr not in ("log_prob", "entropy") or independent.dims == 0:
+                return answer
+            dims = ", ".join(str(-1 - k) for k in range(independent.dims))
+            return self.written(f"_a.sum(({dims},))", {"_a": answer}, node)
         if not (isinstance(receiver, Py) and isinstance(receiver.value, GraphCategorical)):
             return super().method(receiver, attr, node)
         dist = receiver.value

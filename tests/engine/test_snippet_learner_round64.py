@@ -8,7 +8,7 @@ of probabilities or logits that require grad (a policy's REINFORCE loss), import
 torch.distributions; a model's own attribute named T (not a transpose); a step's tensor kept
 detached (`prev = pred.detach()`, `hist.append(loss.detach())`) holds that step's numbers: it was
 computed again with the updated weights; torch.Size([...]) as a shape; np.split and
-np.array_split."""
+np.array_split; Independent(Normal(...), 1) of a Normal with a graph (a SAC policy's log-prob)."""
 
 from __future__ import annotations
 
@@ -200,6 +200,48 @@ w = torch.tensor([1.0, 2.0], requires_grad=True)
 (torch.from_numpy(a).float() @ w).sum().backward()
 print(len(parts), parts[0], b.shape, w.grad)
 """,
+    'independent_normal_rsample_and_log_prob': """# Independent(Normal), pytorch-sac's README
+import torch
+from torch.distributions import Normal, Independent
+
+means = torch.tensor([[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]], dtype=torch.float).view(2, -1)
+stds  = torch.tensor([[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]], dtype=torch.float).view(2, -1)
+
+means.requires_grad = True
+stds.requires_grad = True
+
+dist = Independent(Normal(loc=means, scale=stds), 1)
+
+print(dist.batch_shape, dist.event_shape)  # torch.Size([2]) torch.Size([5])
+
+samples_with_grad = dist.rsample()  # the reparameterization trick
+
+print(samples_with_grad.shape)  # torch.Size([2, 5])
+
+log_prob = - dist.log_prob(samples_with_grad)
+result = torch.sum(log_prob)
+result.backward()
+
+print(means.grad)
+print(stds.grad)
+
+# tensor([[0., 0., 0., 0., 0.],
+#         [0., 0., 0., 0., 0.]])
+# tensor([[1.0000, 0.5000, 0.3333, 0.2500, 0.2000],
+#         [1.0000, 0.5000, 0.3333, 0.2500, 0.2000]])
+""",
+    'independent_normal_policy_loss': """import torch
+from torch.distributions import Normal, Independent
+torch.manual_seed(0)
+mu = torch.tensor([[0.5, -0.2, 0.1]], requires_grad=True)
+log_std = torch.tensor([[-0.1, 0.2, 0.0]], requires_grad=True)
+dist = Independent(Normal(mu, log_std.exp()), 1)
+a = dist.rsample()
+logp = dist.log_prob(a)
+loss = -(logp * 2.0).mean() - 0.01 * dist.entropy().mean()
+loss.backward()
+print(dist.batch_shape, dist.event_shape, mu.grad, log_std.grad)
+""",
 }
 
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
@@ -252,6 +294,10 @@ def test_split_and_size_are_what_is_compared(reference: dict[str, dict[str, Any]
     assert reference["a_sample_shaped_by_torch_size"]["stdout"].startswith(
         "torch.Size([2, 3]) tensor(")
     assert reference["numpy_split_of_a_data_array"]["stdout"].startswith("3 [0. 1. 2.] (3, 2)")
+    # -log_prob of a reparameterised sample: the means cancel (zeros), each std gives 1/std
+    independent = reference["independent_normal_rsample_and_log_prob"]["grads"]
+    assert independent["means"] == [[0.0] * 5] * 2
+    assert independent["stds"][0] == pytest.approx([1.0, 0.5, 1 / 3, 0.25, 0.2])
 
 
 def test_losses_kept_detached_are_each_steps_own() -> None:
