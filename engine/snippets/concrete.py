@@ -109,6 +109,11 @@ class ConcreteReader(TorchCallReader):
         self.graph_requires[node_id] = answer.requires_grad
         return answer.detach()
 
+    def forget_node(self, node_id: str) -> None:
+        super().forget_node(node_id)
+        self.values.pop(node_id, None)
+        self.grad_memo.pop(node_id, None)
+
     def carries_grad(self, value: Value) -> bool:
         return self.needs_grad(value)
 

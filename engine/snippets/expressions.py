@@ -265,13 +265,17 @@ class ExprReader(NodeNames):
         try:
             self.concrete(Ref(node_id), where)
         except TorchRaised:
-            node = self.doc.remove_node(node_id)[0]
-            if self.holders.get(node.name) == node_id:
-                del self.holders[node.name]
-                self.taken.discard(node.name)
-            self.auto_named.discard(node_id)
-            self.meta.pop(node_id, None)
+            self.forget_node(node_id)
             raise
+
+    def forget_node(self, node_id: str) -> None:
+        """The node leaves the document, and its name is free again."""
+        name = self.doc.remove_node(node_id)[0].name
+        if self.holders.get(name) == node_id:
+            del self.holders[name]
+            self.taken.discard(name)
+        self.auto_named.discard(node_id)
+        self.meta.pop(node_id, None)
 
     def cast_for_default(self, op: str, ids: list[str], params: dict[str, Any],
                          where: ast.AST) -> list[str]:

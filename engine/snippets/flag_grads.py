@@ -66,13 +66,7 @@ class FlagGrads(TrainingReader):
                 or self.doc.out_edges(node_id) or node_id in self.carried_grads:
             return None
         restored = self.relabel(value, Ref(old_id), where)
-        name = self.doc.remove_node(node_id)[0].name
-        if self.holders.get(name) == node_id:
-            del self.holders[name]
-            self.taken.discard(name)
-        self.auto_named.discard(node_id)
-        for memo in (self.values, self.meta):
-            memo.pop(node_id, None)
+        self.forget_node(node_id)
         self.flags_changed()
         return restored
 

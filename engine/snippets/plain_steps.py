@@ -189,16 +189,10 @@ class PlainSteps(ClosureSteps):
                                 if isinstance(m := self.meta.get(i), torch.Tensor))
 
     def forget_node(self, node_id: str) -> None:
-        name = self.doc.remove_node(node_id)[0].name
-        if self.holders.get(name) == node_id:  # the name is free for the next turn
-            del self.holders[name]
-            self.taken.discard(name)
-        self.auto_named.discard(node_id)
+        super().forget_node(node_id)  # its name is free for the next turn
         self.fresh_tensors.discard(node_id)
         self.changed_through.pop(node_id, None)
         self.storages.pop(node_id, None)
-        for memo in (self.values, self.grad_memo, self.meta):
-            memo.pop(node_id, None)
 
 
 __all__ = ["PlainSteps"]

@@ -321,13 +321,7 @@ class TrainingReader(DataUpdates):
     def drop_nodes(self, gone: list[str]) -> None:
         """Nodes of a finished step leave the document (given in graph order)."""
         for node_id in reversed(gone):
-            name = self.doc.remove_node(node_id)[0].name
-            if self.holders.get(name) == node_id:  # the name is free for the next step
-                del self.holders[name]
-                self.taken.discard(name)
-            self.auto_named.discard(node_id)
-            for memo in (self.values, self.grad_memo, self.meta):
-                memo.pop(node_id, None)
+            self.forget_node(node_id)  # its name is free for the next step
 
     def new_unused_leaves(self, shown: Document) -> set[str]:
         """Leaves made after the step `shown` that nothing computes with yet."""
