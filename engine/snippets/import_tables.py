@@ -256,7 +256,10 @@ def third_party(top: str) -> bool:
     """A library of its own (PIL, pandas, cv2), neither torch's nor Python's: importing it
     is harmless, using it is refused."""
     return top.isidentifier() and not top.startswith("_") and top not in \
-        sys.stdlib_module_names and top not in {m.split(".")[0] for m in TORCH_MODULES}
+        sys.stdlib_module_names and top not in _READ_TOPS
+
+
+_READ_TOPS = frozenset(m.split(".")[0] for m in TORCH_MODULES)  # torch, math, functorch...
 
 
 FILE_FUNCTIONS = ("torch.save", "torch.load", *FILE_READERS)
