@@ -29,7 +29,7 @@ EXCEPTIONS = {"Exception": Exception, "RuntimeError": RuntimeError, "TypeError":
                "NotImplementedError": NotImplementedError, "ImportError": ImportError,
                "ModuleNotFoundError": ModuleNotFoundError, "RecursionError": RecursionError,
                "OverflowError": OverflowError, "ArithmeticError": ArithmeticError,
-               "LookupError": LookupError}
+               "LookupError": LookupError, "StopIteration": StopIteration}
 
 # torch's profilers: contexts that time the body and change no number (blocks.profiled)
 PROFILERS = frozenset({"torch.autograd.profiler.profile", "torch.profiler.profile",

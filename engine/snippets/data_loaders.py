@@ -66,13 +66,14 @@ class DataLoaders(DataSets):
             raise raised_at(where, exc) from None
         return Py(tuple(self.index_value(t, (key,), where) for t in dataset.tensors))
 
-    def batches(self, loader: Loader, where: ast.AST) -> list[Value]:
+    def batches(self, loader: Loader, n: int, where: ast.AST) -> list[Value]:
         """The batches of one pass, made at its first next(): with shuffle, torch's
         RandomSampler draws a seed from the global stream here and runs randperm with a fresh
         generator seeded with it."""
-        n = self.size(loader.dataset, where)
         if not loader.shuffle:
             order = list(range(n))
+        elif loader.generator is not None:  # RandomSampler shuffles with it directly
+            order = torch.randperm(n, generator=loader.generator).tolist()
         else:
             seed = int(torch.empty((), dtype=torch.int64).random_(generator=self.generator))
             fresh = torch.Generator()
@@ -133,7 +134,8 @@ class DataLoaders(DataSets):
     def stream_items(self, stream: Stream, where: ast.AST) -> list[Value]:
         if stream.items is None:
             assert stream.loader is not None
-            stream.items = self.batches(stream.loader, where)
+            stream.rows = self.size(stream.loader.dataset, where)
+            stream.items = self.batches(stream.loader, stream.rows, where)
         return stream.items
 
     # ---- iterating -----------------------------------------------------------------------
@@ -141,10 +143,14 @@ class DataLoaders(DataSets):
         if isinstance(value, Py):
             held = value.value
             if isinstance(held, Loader):
-                return self.stream_items(self.start(held), where)
+                stream = self.start(held)
+                batches = self.stream_items(stream, where)
+                self.sampler_ran_out(stream)
+                return batches
             if isinstance(held, Stream):  # the rest of an iterator; it is used up
                 rest = self.stream_items(held, where)[held.position:]
                 held.position = len(held.items or [])
+                self.sampler_ran_out(held)
                 return rest
             if isinstance(held, TensorData | SubsetData):  # Python indexes until IndexError
                 return [self.rows(held, i, where) for i in range(len(held))]
@@ -194,10 +200,29 @@ class DataLoaders(DataSets):
         items = self.stream_items(stream, node)
         if stream.position < len(items):
             stream.position += 1
+            if stream.position == len(items) and self.last_batch_partial(stream):
+                self.sampler_ran_out(stream)  # the short batch is what emptied the sampler
             return items[stream.position - 1]
+        self.sampler_ran_out(stream)
         if len(node.args) == 2:
             return self.expr(node.args[1])
         raise raised_at(node, StopIteration())
+
+    def last_batch_partial(self, stream: Stream) -> bool:
+        loader = stream.loader
+        return loader is not None and not loader.drop_last and loader.batch_size is not None \
+            and stream.rows % loader.batch_size != 0
+
+    def sampler_ran_out(self, stream: Stream) -> None:
+        """A shuffling sampler with the snippet's own generator draws one more randperm (of
+        which it keeps no index) as it runs out, so the loader's next pass, or any other draw
+        from that generator, starts where torch's does."""
+        loader = stream.loader
+        if loader is None or stream.sampler_done or not loader.shuffle or \
+                loader.generator is None:
+            return
+        stream.sampler_done = True
+        torch.randperm(stream.rows, generator=loader.generator)
 
     def has_effects(self, call: ast.Call) -> bool:
         """print(next(iter(loader))) draws torch's seeds as the script does."""

@@ -78,6 +78,8 @@ class Stream:
     loader: Loader | None
     items: list[Value] | None = None
     position: int = 0
+    rows: int = 0  # the data set's length at the first next()
+    sampler_done: bool = False  # the shuffling sampler ran out (its last randperm drawn)
 
 
 class _Sized:
@@ -183,10 +185,6 @@ class DataSets(OwnDatasets):
         batch_size = options.get("batch_size", 1)
         shuffle = options.get("shuffle")
         drop_last = options.get("drop_last", False)
-        if generator is not None and shuffle:
-            raise error_at(node, f"{short_text(node)}: a shuffled DataLoader with a generator "
-                                 "of its own is not read yet; leave generator= out (torch "
-                                 "then shuffles from its global random numbers)")
         try:  # torch's checks of the options, in its words, on a stand-in of the same length
             real: Any = tud.DataLoader(_Sized(self.size(dataset, node)),  # type: ignore[arg-type]
                                        batch_size=batch_size,

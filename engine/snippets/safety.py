@@ -53,7 +53,7 @@ BUILTINS = frozenset({
     "min", "max", "sum", "enumerate", "zip", "display", "reversed", "AttributeError",
     "IndexError", "ZeroDivisionError", "AssertionError", "KeyError", "NotImplementedError",
     "ImportError", "ModuleNotFoundError", "RecursionError", "OverflowError", "ArithmeticError",
-    "LookupError",
+    "LookupError", "StopIteration",
     "vars", "super", "filter", "map", "any", "all",
     "sorted", "divmod", "pow", "set", "chr", "ord", "hex", "bin", "oct", "format", "getattr",
     "hasattr", "setattr", "breakpoint", "Warning", "UserWarning", "DeprecationWarning",

@@ -1,0 +1,68 @@
+"""Forms met in unseen learner code, each against plain torch in a subprocess (continued from
+test_snippet_learner_round64.py): a shuffled DataLoader with a torch.Generator of the snippet's
+own (RandomSampler shuffles with it, and draws one more permutation as it runs out, so the next
+pass and later draws from that generator follow torch's), and `except StopIteration` around
+next() of a loader's iterator, started again when it runs out."""
+
+from __future__ import annotations
+
+from snippet_agreement import agreement_tests
+
+_LOADER = """import torch
+from torch.utils.data import TensorDataset, DataLoader
+torch.manual_seed(0)
+X = torch.randn({n}, 3)
+Y = X @ torch.tensor([1.0, -2.0, 0.5]) + 0.1
+g = torch.Generator().manual_seed(7)
+loader = DataLoader(TensorDataset(X, Y), batch_size=4, shuffle=True, generator=g{drop})
+model = torch.nn.Linear(3, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+"""
+
+SNIPPETS = {
+    'own_generator_epochs_even': _LOADER.format(n=12, drop="") + """for epoch in range(3):
+    for xb, yb in loader:
+        loss = ((model(xb).squeeze(1) - yb) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+w = model.weight
+noise = torch.randn(2, generator=g)
+v = torch.ones(2, requires_grad=True)
+(v * noise).sum().backward()
+""",
+    'own_generator_epochs_partial_drop_last': _LOADER.format(n=10, drop=", drop_last=True") +
+    """for epoch in range(3):
+    for xb, yb in loader:
+        loss = ((model(xb).squeeze(1) - yb) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+w = model.weight
+""",
+    'next_until_stop_iteration': """import torch
+from torch.utils.data import TensorDataset, DataLoader, random_split
+torch.manual_seed(0)
+X = torch.randn(20, 3)
+Y = X @ torch.tensor([1.0, -2.0, 0.5]) + 0.1
+ds = TensorDataset(X, Y)
+train, val = random_split(ds, [14, 6], generator=torch.Generator().manual_seed(42))
+loader = DataLoader(train, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(1))
+model = torch.nn.Linear(3, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+it = iter(loader)
+for step in range(9):
+    try:
+        xb, yb = next(it)
+    except StopIteration:
+        it = iter(loader)
+        xb, yb = next(it)
+    loss = ((model(xb).squeeze(1) - yb) ** 2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+w = model.weight
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
