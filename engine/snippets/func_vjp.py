@@ -100,7 +100,7 @@ class VjpVmapReader(ParamDictReader):
         dims = self.vmap_dims(t, args, node)
         rows = []
         for i in range(self.vmap_count(args, dims, node)):
-            row = [self.index_value(a, (i,), node) if d == 0 else a
+            row = [self.vmap_row(a, i, node) if d == 0 else a
                    for a, d in zip(args, dims, strict=True)]
             with self.transformed("torch.func.vmap"):
                 rows.append(self.call_with(t.fn, row, kwargs, node))
@@ -118,9 +118,17 @@ class VjpVmapReader(ParamDictReader):
                                  "and out_dims=0; move the mapped dimension first")
         return dims
 
+    def vmap_row(self, mapped: Value, i: int, node: ast.Call) -> Value:
+        """Sample i of a mapped input: of each tensor in a tuple or list (vmap maps the
+        tensors of a pytree)."""
+        if isinstance(mapped, Py) and isinstance(mapped.value, tuple | list):
+            return Py(type(mapped.value)(self.vmap_row(v, i, node) for v in mapped.value))
+        return self.index_value(mapped, (i,), node)
+
     def vmap_count(self, args: list[Value], dims: list[Any], node: ast.Call) -> int:
         """The common size of the mapped inputs along dimension 0."""
-        mapped = [a for a, d in zip(args, dims, strict=True) if d == 0]
+        mapped = [leaf for a, d in zip(args, dims, strict=True) if d == 0
+                  for leaf in _tensors_in(a)]
         if not mapped or not all(isinstance(a, Pending | Ref) for a in mapped):
             raise error_at(node, "torch.func.vmap maps tensors: give at least one tensor "
                                  "with in_dims 0")
@@ -153,6 +161,13 @@ class VjpVmapReader(ParamDictReader):
             self.env = saved
 
 
+
+
+def _tensors_in(value: Value) -> list[Value]:
+    """The leaves of a tuple or list of tensors (itself, for anything else)."""
+    if isinstance(value, Py) and isinstance(value.value, tuple | list):
+        return [leaf for v in value.value for leaf in _tensors_in(v)]
+    return [value]
 
 
 def _stand_in(fn: Value) -> Any:

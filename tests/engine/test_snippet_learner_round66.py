@@ -2,7 +2,8 @@
 test_snippet_learner_round64.py): a shuffled DataLoader with a torch.Generator of the snippet's
 own (RandomSampler shuffles with it, and draws one more permutation as it runs out, so the next
 pass and later draws from that generator follow torch's), and `except StopIteration` around
-next() of a loader's iterator, started again when it runs out."""
+next() of a loader's iterator, started again when it runs out; vmap over a tuple or list of
+tensors (each tensor's rows are the samples)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,16 @@ for step in range(9):
     loss.backward()
     opt.step()
 w = model.weight
+""",
+    'vmap_of_a_tuple_of_tensors': """import torch
+from torch.func import vmap
+torch.manual_seed(0)
+x = torch.randn(4, 3)
+y = torch.randn(4, 3)
+a = torch.randn(3, requires_grad=True)
+out = vmap(lambda t: (t[0] * a).sum() + (t[1] ** 2 * a).sum())((x, y))
+pairs = vmap(lambda p, s: p[0] @ a * s + p[1].sum(), in_dims=(0, None))([x, y], 2.0)
+(out.sum() + pairs.sum()).backward()
 """,
 }
 
