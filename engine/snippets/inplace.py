@@ -127,7 +127,8 @@ class InPlaceReader(DetachedWrites):
             fill = self.expr(node.args[0]) if attr == "fill_" else Number(0)
             target = node.func.value if isinstance(node.func, ast.Attribute) else None
             if isinstance(target, ast.Subscript) and isinstance(receiver, Pending) and \
-                    receiver.node_id is None and not receiver.requires_grad:
+                    receiver.node_id is None and not receiver.requires_grad and \
+                    basic_index(self.index_key(target.slice)):  # x[[0, 2]]: a copy
                 self.item_assign(target, fill, node)  # x[:, 0].zero_() is x[:, 0] = 0
                 return self.expr(target)
             source = self.detached_from_computed(receiver)
@@ -152,12 +153,12 @@ class InPlaceReader(DetachedWrites):
         op = IN_PLACE_METHODS[attr]()
         if isinstance(receiver, Pending | Ref) and self.is_grad_leaf(receiver) \
                 and not self.grad_enabled and isinstance(node.func, ast.Attribute) \
-                and _plain_path(node.func.value) and len(node.args) == 1 \
+                and plain_path(node.func.value) and len(node.args) == 1 \
                 and not node.keywords:
             # `a.sub_(lr * a.grad)` under torch.no_grad() is `a -= lr * a.grad`, and
             # `m.weight.mul_(2.5)` is `m.weight *= 2.5`
             target = copy.deepcopy(node.func.value)
-            assert isinstance(target, ast.Name | ast.Attribute)  # _plain_path
+            assert isinstance(target, ast.Name | ast.Attribute)  # plain_path
             target.ctx = ast.Store()
             stmt = ast.copy_location(ast.AugAssign(target=target, op=op,
                                                    value=node.args[0]), node)
@@ -339,7 +340,14 @@ def refuse_write_through_a_copy(base: ast.expr, value: Value, where: ast.AST) ->
                               "x[0, 1] = 3 for x[0][1] = 3")
 
 
-def _plain_path(node: ast.expr) -> bool:
+def basic_index(key: Any) -> bool:
+    """An index that gives a view: integers, slices, None and ..., alone or in a tuple."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(p is None or p is Ellipsis or isinstance(p, slice) or
+               isinstance(p, int) and not isinstance(p, bool) for p in parts)
+
+
+def plain_path(node: ast.expr) -> bool:
     """`w` or `m.weight`: a name or attributes of one, which reading again changes nothing."""
     while isinstance(node, ast.Attribute):
         node = node.value

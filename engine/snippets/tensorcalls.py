@@ -246,6 +246,9 @@ class TensorCalls(MadeTensors):
     def item_assign(self, target: ast.Subscript, value: Value, stmt: ast.AST) -> None:
         raise NotImplementedError  # statements.py: x[key] = value
 
+    def method_through_index(self, receiver: Value, attr: str, node: ast.Call) -> Value | None:
+        return None  # view_writes.py: w[7:].clamp_(0)
+
     def manual_seed(self, node: ast.Call) -> None:
         """Set the seed of the numbers drawn next (reader.py)."""
         raise error_at(node, "call torch.manual_seed(n) on a line of its own")
@@ -301,6 +304,10 @@ class TensorCalls(MadeTensors):
         if attr in ("cpu", "cuda") and not node.args and not node.keywords:
             self.cpu_only(Py(attr), node)  # .cpu() of a CPU tensor is the tensor itself
             return receiver
+        if attr.endswith("_") and attr not in _DRAWS:
+            through = self.method_through_index(receiver, attr, node)  # w[7:].clamp_(0)
+            if through is not None:
+                return through
         if (attr in IN_PLACE_METHODS and len(node.args) == 1 or attr == "zero_" and not node.args
                 or attr in ("fill_", "copy_") and len(node.args) == 1) and not node.keywords:
             return self.in_place_method(receiver, attr, node)

@@ -12,14 +12,15 @@ view (`flat = x_p.view(-1); flat[i] += 1`) and a tensor that carries a gradient 
 from __future__ import annotations
 
 import ast
+from collections import ChainMap
 from typing import Any
 
 import torch
 
 from engine.ops import CONSTANT, LEAF
-from engine.snippets.inplace import VIEW_OPS, InPlaceReader
+from engine.snippets.inplace import VIEW_OPS, InPlaceReader, basic_index, plain_path
 from engine.snippets.safety import raised_at
-from engine.snippets.values import Pending, Ref, Value
+from engine.snippets.values import Number, Pending, Ref, Value
 
 _VIEW_METHODS = ("view", "view_as", "reshape", "reshape_as", "flatten")
 # calls whose tensor has memory of its own (torch.as_tensor and from_numpy may share theirs)
@@ -56,7 +57,7 @@ class ViewWrites(InPlaceReader):
         """`a[0] += 1` is two in-place steps in torch when a[0] is a view (ints, slices):
         the += on the view, then setting it back; each counts in a's version, which an op
         that saved a names in its error ("is at version 2")."""
-        if not isinstance(stmt, ast.AugAssign) or not _basic(self.index_key(target.slice)):
+        if not isinstance(stmt, ast.AugAssign) or not basic_index(self.index_key(target.slice)):
             return
         changed = {id(s): s for k, s in self.storages.items() if before.get(k) is not s}
         for storage in changed.values():
@@ -98,12 +99,68 @@ class ViewWrites(InPlaceReader):
                                   stmt)
         self.own_numbers[id(written)] = written  # kept alive: its id names it alone
 
+    def method_through_index(self, receiver: Value, attr: str, node: ast.Call) -> Value | None:
+        """`w[7:].clamp_(0)`, `w[:2].mul_(2)`, `w[2:].copy_(v)`, `h[0].zero_()`: torch
+        writes the view's new numbers into w. Read as `w[key] = w[key].clamp(0)` of the same
+        key (integers, slices, None, ...: a view), which gives torch's numbers, its version
+        count and, where a graph runs through w, its gradients. An advanced index (a list, a
+        tensor) gives a copy that the write leaves w without: not read here. None when the
+        call is not of this form."""
+        target = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if not isinstance(target, ast.Subscript) or not plain_path(target.value) or \
+                not isinstance(receiver, Pending | Ref) or not basic_index(
+                    self.index_key(target.slice)) or not (
+                    attr in ("zero_", "fill_", "copy_") or hasattr(torch.Tensor, attr[:-1])):
+            return None
+        base = self.expr(target.value)
+        if self.grad_enabled and self.is_grad_leaf(base):
+            return None  # torch's error for a view of a leaf (tensorcalls.py)
+        args, kwargs = self.arguments(node)
 
-def _basic(key: Any) -> bool:
-    """An index that gives a view: integers, slices, None and ..., alone or in a tuple."""
-    parts = key if isinstance(key, tuple) else (key,)
-    return all(p is None or p is Ellipsis or isinstance(p, slice) or
-               isinstance(p, int) and not isinstance(p, bool) for p in parts)
+        def given(v: Value) -> Any:
+            return self.concrete(v, node) if isinstance(v, Pending | Ref) else \
+                self.plain(v, node)
+
+        try:  # torch's own checks (shapes, a float into an integer tensor) on the numbers
+            view = self.concrete(base, node).detach().clone()[self.index_key(target.slice)]
+            getattr(view, attr)(*map(given, args), **{k: given(v) for k, v in kwargs.items()})
+        except Exception as exc:  # noqa: BLE001 - torch's own words
+            raise raised_at(node, exc) from None
+        if isinstance(receiver, Ref) and receiver.node_id is not None and \
+                not self.doc.out_edges(receiver.node_id) and \
+                self.doc.node(receiver.node_id).op == "index":
+            self.forget_node(receiver.node_id)  # the view read first: the write reads again
+        if attr == "zero_":
+            value: Value = Number(0)
+        elif attr in ("fill_", "copy_"):
+            value = args[0]
+        else:  # torch's in-place op saves what its backward needs of the view as it was
+            # (original_self), not the view the write then changes: a copy's method
+            copied = self.grad_enabled and self.needs_grad(base)
+            value = self.out_of_place(target, attr[:-1], args, kwargs, node, copied)
+        self.item_assign(target, value, node)
+        return self.expr(target)
+
+    def out_of_place(self, target: ast.Subscript, method: str, args: list[Value],
+                     kwargs: dict[str, Value], node: ast.Call, copied: bool) -> Value:
+        """target.method(*args, **kwargs) (of target.clone() when copied) of arguments
+        already read (read once, as Python does: a random argument is drawn once)."""
+        names = {f"_arg{i}": v for i, v in enumerate(args)}
+        names.update({f"_kw_{k}": v for k, v in kwargs.items()})
+        source: ast.expr = ast.Call(ast.Attribute(target, "clone", ast.Load()), [], []) \
+            if copied else target
+        call = ast.Call(func=ast.Attribute(source, method, ast.Load()),
+                        args=[ast.Name(f"_arg{i}", ast.Load()) for i in range(len(args))],
+                        keywords=[ast.keyword(k, ast.Name(f"_kw_{k}", ast.Load()))
+                                  for k in kwargs])
+        for part in ast.walk(call):
+            ast.copy_location(part, node)
+        saved = self.env
+        self.env = ChainMap(names, saved)
+        try:
+            return self.expr(call)
+        finally:
+            self.env = saved
 
 
 __all__ = ["ViewWrites"]

@@ -3,7 +3,8 @@ test_snippet_learner_round64.py): a shuffled DataLoader with a torch.Generator o
 own (RandomSampler shuffles with it, and draws one more permutation as it runs out, so the next
 pass and later draws from that generator follow torch's), and `except StopIteration` around
 next() of a loader's iterator, started again when it runs out; vmap over a tuple or list of
-tensors (each tensor's rows are the samples)."""
+tensors (each tensor's rows are the samples); an in-place method of a slice (`w[7:].clamp_(0)`
+under no_grad, `h[1:3].mul_(v)` in a graph) writes the view's new numbers into the tensor."""
 
 from __future__ import annotations
 
@@ -73,6 +74,45 @@ a = torch.randn(3, requires_grad=True)
 out = vmap(lambda t: (t[0] * a).sum() + (t[1] ** 2 * a).sum())((x, y))
 pairs = vmap(lambda p, s: p[0] @ a * s + p[1].sum(), in_dims=(0, None))([x, y], 2.0)
 (out.sum() + pairs.sum()).backward()
+""",
+    'in_place_method_of_a_slice_under_no_grad': """import torch
+torch.manual_seed(0)
+pars = torch.randn(10, requires_grad=True)
+opt = torch.optim.SGD([pars], lr=0.5)
+for i in range(3):
+    loss = ((pars - 1.0) ** 2 * torch.arange(10.)).sum()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    with torch.no_grad():
+        pars[7:].clamp_(0)
+        pars[:2].clamp_(min=-0.1, max=0.1)
+        pars[2:4].mul_(0.5)
+        pars[2:4].add_(torch.randn(2))
+        pars[[4, 5]].zero_()
+(pars ** 2).sum().backward()
+""",
+    'in_place_method_of_a_slice_of_a_graph': """import torch
+torch.manual_seed(0)
+pars = torch.randn(10, requires_grad=True)
+h = pars * 3
+h[1:3].mul_(pars[3:5])
+h[5:].sin_()
+h[0].clamp_(max=0.1)
+h.sum().backward()
+g = torch.randn(4, 3, requires_grad=True)
+m = g.exp()
+m[:, 1].copy_(g[:, 0] * 2)
+m[2].fill_(1.5)
+(m ** 2).sum().backward()
+""",
+    'in_place_method_of_a_slice_of_a_saved_output': """import torch
+torch.manual_seed(0)
+pars = torch.randn(10, requires_grad=True)
+h = pars.sigmoid()
+h[1:3].mul_(2.0)
+(pars * 2).sum().backward()
+h.sum().backward()
 """,
 }
 
