@@ -12,6 +12,7 @@ same way after, as a training step)."""
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 import torch
 
@@ -29,6 +30,15 @@ _DRAWING = frozenset({"normal_", "uniform_", "xavier_uniform_", "xavier_normal_"
 
 # what `p.data.NAME_(...)` is read as: the same numbers as nn.init's
 _DATA_INITS = ("fill_", "zero_", "normal_", "uniform_")
+
+
+@dataclass(frozen=True)
+class LayerMethod:
+    """`layer.reset_parameters` read as a value (hasattr(layer, 'reset_parameters')), called
+    later as the method."""
+
+    module: Module
+    attr: str
 
 
 class LayerSetup(LayerModules):
@@ -141,7 +151,35 @@ class LayerSetup(LayerModules):
         if attr == "apply":
             self.applied(module, self.applied_function(node), node)
             return Py(module)
+        if attr == "reset_parameters" and module.made_with is not None and \
+                not node.args and not node.keywords:
+            self.parameters_reset(module, node)
+            return Py(None)
         return super().module_method(module, attr, node)
+
+    def module_attribute_of(self, module: Module, attr: str, node: ast.AST) -> Value:
+        if attr == "reset_parameters" and module.made_with is not None:
+            return Py(LayerMethod(module, attr))
+        return super().module_attribute_of(module, attr, node)
+
+    def parameters_reset(self, module: Module, node: ast.Call) -> None:
+        """layer.reset_parameters(): torch's own layer of the same settings is made with the
+        snippet's generator (making one runs reset_parameters: the same draws), and the
+        layer's parameters (and a batch norm's running statistics) start from its numbers."""
+        assert module.made_with is not None
+        plain, options = module.made_with
+        with torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(self.generator.get_state())
+            fresh = getattr(torch.nn, module.kind)(*plain, **options)
+            self.generator.set_state(torch.get_rng_state())
+        module.options = {**module.options, **self.kept_options(fresh)}
+        for name, p in fresh.named_parameters():
+            target = module.params[name]
+            numbers = p.detach()
+            if target.node_id is None:
+                target.value = numbers.tolist()  # not in the graph yet: it starts with these
+            else:
+                self.set_leaf_numbers(node, target, numbers, f"{module.bound or 'layer'}.{name}")
 
     def applied_function(self, node: ast.Call) -> tuple[Function, list[Value]]:
         """What model.apply(fn) calls: a def of one module, or a model's method

@@ -166,7 +166,8 @@ class ModuleReader(ModuleMethods):
         params = {name: self.from_tensor(p.detach(), node, requires_grad=True)
                   for name, p in layer.named_parameters()}
         self.leaves_pending.extend(params.values())
-        return Py(Module(kind, params=params, options=self.kept_options(layer)))
+        return Py(Module(kind, params=params, options=self.kept_options(layer),
+                         made_with=(plain, options)))
 
     def kept_options(self, layer: torch.nn.Module) -> dict[str, Any]:
         """What the module computes with besides its parameters, as torch made it."""

@@ -19,6 +19,7 @@ import torch
 from engine.limits import VALUE_ELEMENTS
 from engine.snippets.attributes import PLAIN_METHODS, AfterBackward, AttributeReader
 from engine.snippets.grad_fn_values import GradFn
+from engine.snippets.layer_setup import LayerMethod
 from engine.snippets.plain_methods import NOT_CALLABLE
 from engine.snippets.safety import (
     OPERATOR_METHODS,
@@ -268,6 +269,8 @@ class PythonReader(AttributeReader):
                 return self.module(name, node)  # norm_layer = nn.Identity; norm_layer(8)
         if isinstance(target, Py) and isinstance(target.value, BoundTensorMethod):
             return self.bound_method_call(target.value, node)
+        if isinstance(target, Py) and isinstance(target.value, LayerMethod):
+            return self.module_method(target.value.module, target.value.attr, node)
         if isinstance(target, Py) and isinstance(target.value, TorchFunction):
             path = target.value.path
             if not path.startswith("torch.Tensor."):

@@ -152,6 +152,9 @@ class Module:
     # forward hooks and pre-hooks as registered: [kind, the def] each (module_hooks.py)
     hooks: list[list[Any]] = field(default_factory=list)
     bound: str = ""  # the name it was first bound to: names what it is given later
+    # a layer of torch's (nn.Linear(3, 2)): what it was made with, (args, options), so that
+    # .reset_parameters() draws its parameters again as torch does
+    made_with: tuple[list[Any], dict[str, Any]] | None = None
 
     def __contains__(self, item: Any) -> bool:
         """`key in md` of a ModuleDict or ParameterDict; `layer in seq` of a Sequential or
