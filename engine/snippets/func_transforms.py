@@ -186,7 +186,7 @@ class FuncTransformReader(VmapDerivativeReader):
         positions = list(t.argnums) if isinstance(t.argnums, tuple) else [t.argnums]
         what = f"torch.func.{t.name}"
         keys = dict_keys(args[positions[0]]) if isinstance(t.argnums, int) and \
-            t.name != "hessian" and -len(args) <= t.argnums < len(args) else None
+            -len(args) <= t.argnums < len(args) else None
         inputs, outputs, returned, aux = self.read_f(
             t.fn, args, kwargs, positions, t.has_aux, what, node,
             "hessian" if t.name == "hessian" else "jacobian", dicts=keys is not None)
@@ -202,7 +202,7 @@ class FuncTransformReader(VmapDerivativeReader):
             self.add_call(calls.functional("hessian", outputs, inputs, None,
                                            tuple_inputs=tuple_inputs), node)
             answer = answer_of("hessian", len(self.program), len(inputs), 1, tuple_inputs, False)
-            return relabelled(answer, what)
+            return relabelled(answer if keys is None else _by_name(answer, keys), what)
         self.add_call(calls.jacobian(outputs, inputs, tuple_inputs=tuple_inputs,
                                      tuple_outputs=tuple_outputs), node)
         result = jacobian_answer(len(self.program), what, outputs, inputs, tuple_inputs,
@@ -257,3 +257,11 @@ class FuncTransformReader(VmapDerivativeReader):
         self.add_call(calls.functional("hessian", outputs, inputs, None), node)
         return relabelled(answer_of("hessian", len(self.program), 1, 1, False, False), what)
 
+
+
+def _by_name(answer: Value, keys: list[str]) -> Py:
+    """A hessian by a dict of tensors: H[name][name], as torch nests it."""
+    rows = answer.value if isinstance(answer, Py) else None
+    assert isinstance(rows, tuple)
+    return Py({k: Py(dict(zip(keys, row.value, strict=True)))
+               for k, row in zip(keys, rows, strict=True) if isinstance(row, Py)})

@@ -9,7 +9,6 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import torch
 
 from engine.calls import Call
@@ -127,9 +126,18 @@ class GradAnswers(CaughtCalls):
         """Whether torch's answer of a torch.func transform has a graph: a tensor its f
         computes with requires grad (the transform gives its answer that tensor's graph)."""
         call = self.program[answer.call_number - 1]
-        reached = set(call.outputs).union(*(nx.ancestors(self.doc.graph, o)
-                                            for o in call.outputs))
-        return any(self.is_grad_leaf(Ref(i)) for i in reached)
+        # through nodes that carry a gradient only: a .detach() (of a model's parameters,
+        # given to functional_call) passes none on
+        stack, seen = list(call.outputs), set(call.outputs)
+        while stack:
+            node_id = stack.pop()
+            if self.is_grad_leaf(Ref(node_id)):
+                return True
+            if node_id in call.outputs or self.node_needs_grad(node_id):
+                fresh = set(self.doc.graph.predecessors(node_id)) - seen
+                seen |= fresh
+                stack.extend(fresh)
+        return False
 
     def answer_step(self) -> int:
         """The training step being read (training.py counts them)."""
