@@ -16,6 +16,9 @@ from engine.snippets.functions import FunctionCalls, LoopBreak, LoopContinue
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Number, Py, Value
 
+# a comprehension's own entries in its scope (not identifiers: no name of the snippet's)
+_MADE, _ITEMS = " made so far", " items"
+
 
 class LoopRunner(FunctionCalls):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -61,7 +64,9 @@ class LoopRunner(FunctionCalls):
         """A list (a generator is read as one), or a dict `{n: p.grad for n, p in ...}`."""
         out: list[Any] = []
         saved = self.env
-        self.env = ChainMap({}, self.env)
+        # what it has made so far is held, as Python's list being built is (a training
+        # step, or room made for more calls, keeps the nodes a value holds)
+        self.env = ChainMap({_MADE: Py(out)}, self.env)
         try:
             self.generate(node, 0, out)
         finally:
@@ -80,7 +85,10 @@ class LoopRunner(FunctionCalls):
                        if isinstance(node, ast.DictComp) else self.expr(node.elt))
             return
         gen = node.generators[level]
-        for item in self.items(self.expr(gen.iter), gen.iter):
+        items = self.items(self.expr(gen.iter), gen.iter)
+        assert isinstance(self.env, ChainMap)  # the comprehension's scope (comprehension)
+        self.env.maps[0][f"{_ITEMS} {level}"] = Py(items)  # held while it is gone through
+        for item in items:
             self.turn(node)
             self.assign(gen.target, item, node)
             if all(self.truth(self.expr(cond), cond) for cond in gen.ifs):

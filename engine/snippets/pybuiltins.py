@@ -105,7 +105,8 @@ class BuiltinCalls(RecurrentLayers):
         if name in ("locals", "globals") and not node.args and not node.keywords:
             # a copy of the snippet's names there: `if 'x' in locals()` reads them
             frames = self.env.maps if isinstance(self.env, ChainMap) else [self.env]
-            return Py(dict(frames[0] if name == "locals" else frames[-1]))
+            frame = frames[0] if name == "locals" else frames[-1]
+            return Py({k: v for k, v in frame.items() if k.isidentifier()})
         if name == "callable" and len(node.args) == 1 and not node.keywords:
             value = self.expr(node.args[0])  # a def, a model, torch's function: True
             return Number(isinstance(value, Py) and (isinstance(

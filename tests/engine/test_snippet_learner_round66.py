@@ -4,7 +4,10 @@ own (RandomSampler shuffles with it, and draws one more permutation as it runs o
 pass and later draws from that generator follow torch's), and `except StopIteration` around
 next() of a loader's iterator, started again when it runs out; vmap over a tuple or list of
 tensors (each tensor's rows are the samples); an in-place method of a slice (`w[7:].clamp_(0)`
-under no_grad, `h[1:3].mul_(v)` in a graph) writes the view's new numbers into the tensor."""
+under no_grad, `h[1:3].mul_(v)` in a graph) writes the view's new numbers into the tensor;
+layer.reset_parameters() draws the layer's parameters again; torch.func.hessian by a dict of
+parameters (H[name][name]); a comprehension of more grad calls than a document holds keeps
+the graphs its items still need."""
 
 from __future__ import annotations
 
@@ -113,6 +116,55 @@ h = pars.sigmoid()
 h[1:3].mul_(2.0)
 (pars * 2).sum().backward()
 h.sum().backward()
+""",
+    'layer_reset_parameters': """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+def reset_parameters(model):
+    for layer in model.children():
+        if hasattr(layer, 'reset_parameters'):
+            layer.reset_parameters()
+net = nn.Sequential(nn.Linear(1, 8), nn.Tanh(), nn.Linear(8, 1))
+x = torch.linspace(0, 1, 5).view(-1, 1)
+before = net(x).sum()
+reset_parameters(net)
+net[2].reset_parameters()
+loss = ((net(x) - x) ** 2).mean()
+loss.backward()
+w0 = net[0].weight
+b2 = net[2].bias
+""",
+    'hessian_by_a_dict_of_parameters': """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.func import functional_call, grad, hessian
+torch.manual_seed(0)
+model = nn.Linear(4, 3)
+params = {k: v.detach() for k, v in model.named_parameters()}
+data = torch.randn(6, 4)
+target = torch.tensor([0, 1, 2, 0, 1, 2])
+def compute_loss(params, data, target):
+    return F.cross_entropy(functional_call(model, params, (data,)), target)
+h = hessian(compute_loss)(params, data, target)
+hw = h["weight"]["weight"].reshape(12, 12)
+hwb = h["weight"]["bias"]
+scale = torch.ones(3, requires_grad=True)
+(hwb.sum(0) * scale).sum().backward()
+print(hw.shape, torch.allclose(hw, hw.T))
+""",
+    'grads_of_many_outputs_in_a_comprehension': """import torch
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Linear(1, 6), torch.nn.Tanh(), torch.nn.Linear(6, 1))
+a = (torch.arange(60) / 5).view(-1, 1).requires_grad_(True)
+y = net(a)
+der1 = [torch.autograd.grad(outputs=out, inputs=a, retain_graph=True, create_graph=True)[0][i]
+        for i, out in enumerate(y.reshape(-1, 1))]
+der2 = [torch.autograd.grad(outputs=out, inputs=a, retain_graph=True)[0][i]
+        for i, out in enumerate(der1)]
+total = sum(d.item() for d in der2)
+print(round(total, 4))
+w = net[0].weight
+(y.sum() + sum(der1).sum()).backward()
 """,
 }
 
