@@ -27,6 +27,10 @@ LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
                   **{f"Conv{n}d": ("in_channels", "out_channels", "kernel_size", "stride",
                                    "padding", "dilation", "groups", "bias", "padding_mode",
                                    "dtype") for n in (1, 2)},
+                  **{f"ConvTranspose{n}d": ("in_channels", "out_channels", "kernel_size",
+                                            "stride", "padding", "output_padding", "groups",
+                                            "bias", "dilation", "padding_mode", "dtype")
+                     for n in (1, 2)},
                   **{f"BatchNorm{n}d": ("num_features", "eps", "momentum", "affine",
                                         "track_running_stats", "dtype") for n in (1, 2)},
                   # recurrent layers, unrolled over time (recurrent.py)
@@ -39,8 +43,9 @@ LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
                   **{kind: ("input_size", "hidden_size", "bias", "dtype")
                      for kind in ("LSTMCell", "GRUCell")}}
 # the layers of engine/snippets/layers.py: convolutions, pools, batch norm
-LAYERS = ("Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
-          "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d")
+LAYERS = ("Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
+          "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "BatchNorm1d",
+          "BatchNorm2d")
 # modules that only rearrange or pass their input: the options each takes, in torch's order
 SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace")}
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
