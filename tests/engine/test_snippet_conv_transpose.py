@@ -1,6 +1,8 @@
 """nn.ConvTranspose1d/2d, F.conv_transpose1d/2d and torch.conv_transpose2d in learners'
 snippets (GAN generators, autoencoder decoders), each against plain torch in a subprocess:
-a small DCGAN-like generator trained two steps with Adam, stride, padding, output_padding,
+a small DCGAN-like generator trained two steps with Adam, the DCGAN tutorial's generator and
+discriminator (weights_init by class name, nn.ReLU(True) and nn.LeakyReLU(0.2, True) with
+inplace by position), stride, padding, output_padding,
 groups, dilation and bias=False, by position and by keyword, unbatched inputs, and torch's
 own words for what it refuses. Then the parameters as torch draws them under the snippet's
 seed, the shape rule against torch on the meta device, the generated code read back, the
@@ -54,6 +56,37 @@ for step in range(2):
     loss.backward()
     opt.step()
 print(fake.shape, fake.grad_fn, G.net[0].weight.shape, G.net[0].output_padding)
+""",
+    'dcgan_tutorial_weights_init_and_inplace_by_position': HEAD + """
+def weights_init(m):
+    classname = m.__class__.__name__
+    if classname.find('Conv') != -1:
+        nn.init.normal_(m.weight.data, 0.0, 0.02)
+    elif classname.find('BatchNorm') != -1:
+        nn.init.normal_(m.weight.data, 1.0, 0.02)
+        nn.init.constant_(m.bias.data, 0)
+nz, ngf, ndf = 4, 3, 2
+netG = nn.Sequential(
+    nn.ConvTranspose2d(nz, ngf * 2, 4, 1, 0, bias=False),
+    nn.BatchNorm2d(ngf * 2),
+    nn.ReLU(True),
+    nn.ConvTranspose2d(ngf * 2, 1, 4, 2, 1, bias=False),
+    nn.Tanh())
+netD = nn.Sequential(
+    nn.Conv2d(1, ndf, 4, 2, 1, bias=False),
+    nn.LeakyReLU(0.2, True),
+    nn.Conv2d(ndf, 1, 4, 1, 0, bias=False),
+    nn.Hardtanh(-3.0, 3.0, True),
+    nn.Sigmoid())
+netG.apply(weights_init)
+netD.apply(weights_init)
+criterion = nn.BCELoss()
+noise = torch.randn(2, nz, 1, 1)
+fake = netG(noise)
+output = netD(fake).view(-1)
+errG = criterion(output, torch.full((2,), 1.0))
+errG.backward()
+print(fake.shape, output.shape, netG[0].output_padding, netG[3].out_channels)
 """,
     'conv_transpose1d_groups_and_dilation': HEAD + """
 deconv = nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2,
@@ -109,6 +142,8 @@ def test_the_reference_really_computes_what_is_compared(
     gan = reference["dcgan_generator_trained_two_steps_with_adam"]
     assert gan["error"] is None and "torch.Size([3, 1, 8, 8])" in gan["stdout"]
     assert "TanhBackward0" in gan["stdout"] and "(1, 1)" in gan["stdout"]
+    tutorial = reference["dcgan_tutorial_weights_init_and_inplace_by_position"]
+    assert tutorial["stdout"].startswith("torch.Size([2, 1, 8, 8]) torch.Size([2]) (0, 0) 1")
     grouped = reference["conv_transpose1d_groups_and_dilation"]["stdout"]
     assert "torch.Size([2, 6, 12])" in grouped and "ConvolutionBackward0" in grouped
     assert "torch.Size([4, 3, 3])" in grouped and "(2,)" in grouped
