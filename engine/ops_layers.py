@@ -62,7 +62,7 @@ def _conv_transpose(n: int) -> OpSpec:
          Param("groups", "int", 1, help="input and output channels split into this many "
                "groups, each convolved apart"),
          _ints("dilation", [1] * n, "the spacing of the kernel's taps, per dim")),
-        impl=conv_transpose1d if n == 1 else conv_transpose2d)
+        impl=conv_transpose1d if n == 1 else conv_transpose2d, node_name=f"convT{n}d")
 
 
 def _max_pool(n: int) -> OpSpec:

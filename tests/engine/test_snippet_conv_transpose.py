@@ -21,6 +21,7 @@ from test_corpus import close
 from torch_reference import in_subprocess
 
 from engine import cli
+from engine.document import Document
 from engine.explain import explain
 from engine.ops import get_op
 from engine.run import run
@@ -274,9 +275,19 @@ y.sum().backward()
         assert leaf is not None and torch.equal(result.leaf_grads[leaf.id], want), name
 
 
-def test_the_card_names_the_op_as_torch_does() -> None:
+def test_the_card_names_the_op_short_enough_to_read_whole() -> None:
+    """conv_transpose2d, conv_transpose2d_2 would both show as "conv_tran…" on a card's
+    title: a new node (on the canvas or read from a snippet) is named convT2d, then a
+    numbered convT2d."""
+    doc = Document()
     for n in (1, 2):
         spec = get_op(f"conv_transpose{n}d")
         assert spec.symbol == f"convT{n}d"
         assert f"nn.ConvTranspose{n}d" in spec.description
         assert spec.inputs == ("input", "weight", "bias")
+        assert doc.add_node(f"conv_transpose{n}d").name == f"convT{n}d"
+    again = doc.add_node("conv_transpose2d").name
+    assert again.startswith("convT2d") and again != "convT2d"
+    gan = import_snippet(SNIPPETS["dcgan_tutorial_weights_init_and_inplace_by_position"])
+    assert [n.name for n in gan.nodes() if n.op == "conv_transpose2d"] == ["convT2d",
+                                                                            "convT2d_2"]
