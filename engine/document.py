@@ -354,7 +354,8 @@ class Document(ProgramEdits, DocumentChecks):
 
 
 def _default_name(op: str) -> str:
-    return {LEAF: "x", CONSTANT: "c"}.get(op, op)
+    spec = OPS.get(op)
+    return {LEAF: "x", CONSTANT: "c"}.get(op, spec.node_name if spec and spec.node_name else op)
 
 
 def _checked_text(what: str, text: str) -> str:

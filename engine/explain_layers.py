@@ -13,6 +13,20 @@ _CONV = {
     "bias": ("{g} summed over the batch and positions", "a channel's bias is added at every "
              "position of that channel"),
 }
+
+
+def _conv_transpose(n: int) -> dict[str, tuple[str, str]]:
+    """A transposed convolution's backward is the plain convolution, with the same kernel."""
+    return {
+        "input": (f"{{g}} convolved with {{b}} (conv{n}d, same stride, padding, dilation)",
+                  "each input place gets the gradient of every output position it was "
+                  "spread to, times the kernel weight that carried it there"),
+        "weight": ("{g} correlated with {a}, summed over the batch", "each kernel weight "
+                   "gets Σ over input places of the input · grad_out where that weight put it"),
+        "bias": _CONV["bias"],
+    }
+
+
 _MAX_POOL = {"input": ("{g} at each window's largest element of {a}, 0 elsewhere (added "
                        "where windows overlap)", "only the maximum of a window counts")}
 _AVG_POOL = {"input": ("{g} / window size, spread over each window of {a} (added where "
@@ -21,6 +35,8 @@ _AVG_POOL = {"input": ("{g} / window size, spread over each window of {a} (added
 LAYER_RULES: dict[str, dict[str, tuple[str, str]]] = {
     "conv1d": _CONV,
     "conv2d": _CONV,
+    "conv_transpose1d": _conv_transpose(1),
+    "conv_transpose2d": _conv_transpose(2),
     "max_pool1d": _MAX_POOL,
     "max_pool2d": _MAX_POOL,
     "avg_pool1d": _AVG_POOL,

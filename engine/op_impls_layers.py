@@ -1,5 +1,6 @@
 """torch calls of the layer ops (engine/ops_layers.py) whose registry form is not torch's
-argument order: a convolution's padding='same' held as a flag, batch norm's running
+argument order: a convolution's padding='same' held as a flag, a transposed convolution's
+per-dim settings as tuples, batch norm's running
 statistics held as numbers, einsum of one or three tensors with the equation first. Each is
 torch's own function, so torch's own backward runs. torch is imported on first call, as in
 engine/ops.py, so the window can appear before it loads."""
@@ -33,6 +34,35 @@ def conv2d(input: Any, weight: Any, bias: Any, stride: Any = (1, 1),  # noqa: A0
     """F.conv2d(input, weight, bias, stride, padding or 'same', dilation, groups)."""
     return _convolved("conv2d", input, weight, bias, stride, padding, dilation, groups,
                       padding_same)
+
+
+def _transposed(fn_name: str, input: Any, weight: Any, bias: Any,  # noqa: A002
+                stride: Any, padding: Any, output_padding: Any, groups: int,
+                dilation: Any) -> Any:
+    import torch.nn.functional as F  # noqa: N812 - torch's own short name
+
+    fn = getattr(F, fn_name)  # torch's order: groups before dilation
+    return fn(input, weight, bias, tuple(stride), tuple(padding), tuple(output_padding),
+              groups, tuple(dilation))
+
+
+def conv_transpose1d(input: Any, weight: Any, bias: Any,  # noqa: A002 - torch's name
+                     stride: Any = (1,), padding: Any = (0,), output_padding: Any = (0,),
+                     groups: int = 1, dilation: Any = (1,)) -> Any:
+    """F.conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups,
+    dilation)."""
+    return _transposed("conv_transpose1d", input, weight, bias, stride, padding,
+                       output_padding, groups, dilation)
+
+
+def conv_transpose2d(input: Any, weight: Any, bias: Any,  # noqa: A002 - torch's name
+                     stride: Any = (1, 1), padding: Any = (0, 0),
+                     output_padding: Any = (0, 0), groups: int = 1,
+                     dilation: Any = (1, 1)) -> Any:
+    """F.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups,
+    dilation)."""
+    return _transposed("conv_transpose2d", input, weight, bias, stride, padding,
+                       output_padding, groups, dilation)
 
 
 def batch_normed(input: Any, weight: Any, bias: Any,  # noqa: A002 - torch's name

@@ -33,6 +33,9 @@ class OpSpec:
     operator: str = ""
     # A function of this module computing the op, for ops torch has no single call for.
     impl: Callable[..., Any] | None = None
+    # The name a new node of this op takes when none is given (the op's own when empty): a
+    # short one where the op's name would not fit a card's title (conv_transpose2d → convT2d)
+    node_name: str = ""
 
     def param(self, name: str) -> Param:
         for p in self.params:

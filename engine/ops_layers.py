@@ -1,5 +1,6 @@
-"""The registry's layer ops: convolutions, pools, batch norm and einsum of one or three
-tensors (nn.Conv2d, nn.MaxPool2d, nn.BatchNorm2d, ... read in engine/snippets/layers.py).
+"""The registry's layer ops: convolutions (plain and transposed), pools, batch norm and
+einsum of one or three tensors (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.BatchNorm2d,
+... read in engine/snippets/layers.py).
 Metadata only, as in engine/ops.py: the torch calls are in engine/op_impls_layers.py or
 resolved under torch on first use."""
 
@@ -7,7 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.op_impls_layers import batch_normed, conv1d, conv2d, einsum_of_one, einsum_of_three
+from engine.op_impls_layers import (
+    batch_normed,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    einsum_of_one,
+    einsum_of_three,
+)
 from engine.op_params import Param
 
 if TYPE_CHECKING:
@@ -33,6 +42,27 @@ def _conv(name: str, n: int) -> OpSpec:
          Param("padding_same", "bool", False, help="padding='same': the output keeps the "
                "input's size (padding is then unused)")),
         impl=conv1d if n == 1 else conv2d)
+
+
+def _conv_transpose(n: int) -> OpSpec:
+    from engine.ops import OpSpec
+
+    # convT: the short name GAN and autoencoder code calls it by, which fits the card's badge
+    return OpSpec(
+        f"conv_transpose{n}d", f"conv_transpose{n}d", ("input", "weight", "bias"),
+        f"convT{n}d", f"a {n}-d transposed convolution (nn.ConvTranspose{n}d): each input "
+        "place adds its value times the kernel into the output around it (stride apart), "
+        "summed over the input channels of its group, plus its bias; the backward of a "
+        "convolution, which enlarges", "arithmetic",
+        (_ints("stride", [1] * n, "how far apart the input places spread, per dim"),
+         _ints("padding", [0] * n, "cut from both sides of the output, per dim (the "
+               "padding of the convolution it reverses)"),
+         _ints("output_padding", [0] * n, "added to one side of the output, per dim (to "
+               "undo a strided convolution's rounding down)"),
+         Param("groups", "int", 1, help="input and output channels split into this many "
+               "groups, each convolved apart"),
+         _ints("dilation", [1] * n, "the spacing of the kernel's taps, per dim")),
+        impl=conv_transpose1d if n == 1 else conv_transpose2d, node_name=f"convT{n}d")
 
 
 def _max_pool(n: int) -> OpSpec:
@@ -72,6 +102,8 @@ def layer_specs() -> list[OpSpec]:
     return [
         _conv("conv1d", 1),
         _conv("conv2d", 2),
+        _conv_transpose(1),
+        _conv_transpose(2),
         _max_pool(1),
         _max_pool(2),
         _avg_pool(1),

@@ -10,8 +10,9 @@ from engine.literal import format_literal
 from engine.ops import get_op
 
 # the layer ops written as F.<name>(...): the snippet needs torch.nn.functional as F
-LAYER_FUNCTIONAL = ("conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d",
-                    "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "batch_norm")
+LAYER_FUNCTIONAL = ("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
+                    "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d",
+                    "adaptive_max_pool2d", "batch_norm")
 
 
 def _python(value: object) -> str:
@@ -65,7 +66,8 @@ def _einsum(op: str, args: list[str], params: Mapping[str, Any]) -> str:
 
 
 _WRITERS: dict[str, Callable[[str, list[str], Mapping[str, Any]], str]] = {
-    "conv1d": _conv, "conv2d": _conv, "max_pool1d": _pool, "max_pool2d": _pool,
+    "conv1d": _conv, "conv2d": _conv, "conv_transpose1d": _conv, "conv_transpose2d": _conv,
+    "max_pool1d": _pool, "max_pool2d": _pool,
     "avg_pool1d": _pool, "avg_pool2d": _pool, "adaptive_avg_pool2d": _adaptive,
     "adaptive_max_pool2d": _adaptive,
     "batch_norm": _batch_norm, "einsum_one": _einsum, "einsum_three": _einsum}

@@ -229,8 +229,8 @@ class ExprReader(NodeNames):
         spec = get_op(op)
         self.count_nodes(where)
         try:
-            node = self.doc.add_node(op, self.unique(_SHORT.get(op, op)), node_id=self.take_id(),
-                                     params=params)
+            node = self.doc.add_node(op, self.unique(_SHORT.get(op, spec.node_name or op)),
+                                     node_id=self.take_id(), params=params)
         except GraphError as exc:
             raise error_at(where, str(exc)) from None
         for port, source in zip(spec.inputs, ids, strict=True):

@@ -27,7 +27,7 @@ _PASSED_ON = {
                           "custom_backward", "setitem", "overwritten", "grad", "einsum_one",
                           "index")},
     "linear": "bias",  # a 1-d input: the bias gets the output's gradient itself
-    "conv1d": "bias", "conv2d": "bias",
+    "conv1d": "bias", "conv2d": "bias", "conv_transpose1d": "bias", "conv_transpose2d": "bias",
 }
 
 

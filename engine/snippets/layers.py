@@ -1,4 +1,5 @@
-"""Convolution, pooling and batch-norm layers in a snippet: nn.Conv1d/Conv2d, nn.MaxPool1d/2d,
+"""Convolution, pooling and batch-norm layers in a snippet: nn.Conv1d/Conv2d,
+nn.ConvTranspose1d/2d (GAN generators, decoders), nn.MaxPool1d/2d,
 nn.AvgPool1d/2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.BatchNorm1d/2d and their F.*
 functions.
 
@@ -22,7 +23,8 @@ from engine.snippets.modules import ModuleReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
 
-CONVOLUTIONS = {"Conv1d": "conv1d", "Conv2d": "conv2d"}
+CONVOLUTIONS = {"Conv1d": "conv1d", "Conv2d": "conv2d", "ConvTranspose1d": "conv_transpose1d",
+                "ConvTranspose2d": "conv_transpose2d"}
 POOLS = {"MaxPool1d": "max_pool1d", "MaxPool2d": "max_pool2d", "AvgPool1d": "avg_pool1d",
          "AvgPool2d": "avg_pool2d", "AdaptiveAvgPool2d": "adaptive_avg_pool2d",
          "AdaptiveMaxPool2d": "adaptive_max_pool2d"}
@@ -40,14 +42,19 @@ _POOL_ARGS = {
     "adaptive_max_pool2d": ("output_size", "return_indices")}
 # the layer functions torch itself also has (torch.max_pool2d is F.max_pool2d)
 _TORCH_LEVEL = ("torch.max_pool1d", "torch.max_pool2d", "torch.avg_pool1d", "torch.conv1d",
-                "torch.conv2d")
+                "torch.conv2d", "torch.conv_transpose1d", "torch.conv_transpose2d")
 _CONV_ARGS = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
+# a transposed convolution's, in torch's order (groups before dilation), with its defaults
+_TRANSPOSED_ARGS = ("input", "weight", "bias", "stride", "padding", "output_padding", "groups",
+                    "dilation")
+_TRANSPOSED_DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "groups": 1,
+                        "dilation": 1}
 _BN_ARGS = ("input", "running_mean", "running_var", "weight", "bias", "training", "momentum",
             "eps")
 _STATS = ("running_mean", "running_var", "num_batches_tracked")
 # a layer's settings a snippet may read (self.conv1.out_channels), kept under this key
-_SHOWN = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
-          "groups", "in_features", "out_features", "num_features", "eps", "momentum",
+_SHOWN = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding",
+          "dilation", "groups", "in_features", "out_features", "num_features", "eps", "momentum",
           "num_embeddings", "embedding_dim", "normalized_shape", "output_size", "ceil_mode")
 _SHOWN_KEY = "shown"
 
@@ -84,6 +91,10 @@ class LayerModules(ModuleReader):
             return {"stride": list(layer.stride), "padding": layer.padding,
                     "dilation": list(layer.dilation), "groups": layer.groups,
                     "padding_mode": layer.padding_mode}
+        if isinstance(layer, torch.nn.ConvTranspose1d | torch.nn.ConvTranspose2d):
+            return {"stride": list(layer.stride), "padding": list(layer.padding),
+                    "output_padding": list(layer.output_padding), "groups": layer.groups,
+                    "dilation": list(layer.dilation), "padding_mode": layer.padding_mode}
         if isinstance(layer, torch.nn.BatchNorm1d | torch.nn.BatchNorm2d):
             stats = {name: getattr(layer, name) for name in _STATS}
             return {"num_features": layer.num_features, "eps": layer.eps,
@@ -144,6 +155,8 @@ class LayerModules(ModuleReader):
         if b is not None and isinstance(b, Number | Py):
             raise error_at(node, f"F.{op} takes a tensor bias or None")
         b_t = None if b is None else self.concrete(b, node)
+        if op.startswith("conv_transpose"):
+            return self.transposed(op, value, weight, b, (x, w, b_t), options, node)
         stride, padding = options.get("stride", 1), options.get("padding", 0)
         dilation, groups = options.get("dilation", 1), options.get("groups", 1)
         fn = getattr(torch.nn.functional, op)
@@ -157,11 +170,28 @@ class LayerModules(ModuleReader):
                   "groups": groups, "padding_same": same}
         return self.op_node(op, [value, weight, b], self.checked(op, params, node), node)
 
+    def transposed(self, op: str, value: Value, weight: Value, bias: Value | None,
+                   tensors: tuple[torch.Tensor, torch.Tensor, torch.Tensor | None],
+                   options: dict[str, Any], node: ast.Call) -> Value:
+        """The conv_transpose op, checked by torch first as convolved is; its weight is
+        (in_channels, out_channels / groups, *kernel), so a zero bias has out_channels."""
+        n = _dims(op)
+        x, w, b_t = tensors
+        settings = {k: options.get(k, d) for k, d in _TRANSPOSED_DEFAULTS.items()}
+        fn = getattr(torch.nn.functional, op)
+        self.torch_checks(lambda as_: fn(as_(x), as_(w), as_(b_t), *settings.values()), node)
+        if bias is None:
+            channels = w.shape[1] * settings["groups"]
+            bias = self.from_tensor(torch.zeros(channels, dtype=w.dtype), node)
+        params = {k: v if k == "groups" else _per_dim(v, n) for k, v in settings.items()}
+        return self.op_node(op, [value, weight, bias], self.checked(op, params, node), node)
+
     def functional_conv(self, op: str, node: ast.Call) -> Value:
-        named = self.named_arguments(f"F.{op}", _CONV_ARGS, node)
+        order = _TRANSPOSED_ARGS if op.startswith("conv_transpose") else _CONV_ARGS
+        named = self.named_arguments(f"F.{op}", order, node)
         if "weight" not in named:
             raise error_at(node, f"F.{op} needs the input and the weight")
-        options = {k: self.plain(v, node) for k, v in named.items() if k in _CONV_ARGS[3:]}
+        options = {k: self.plain(v, node) for k, v in named.items() if k in order[3:]}
         return self.convolved(op, named["input"], named["weight"], named.get("bias"),
                               options, node)
 
@@ -318,7 +348,7 @@ class LayerModules(ModuleReader):
         short = path.removeprefix("torch.nn.functional.")
         if path in _TORCH_LEVEL:  # torch.max_pool2d(x, 2): torch's own name of the same call
             short = path.removeprefix("torch.")
-        if short in ("conv1d", "conv2d"):
+        if short in ("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"):
             return self.functional_conv(short, node)
         if short in _POOL_ARGS:
             return self.functional_pool(short, node)

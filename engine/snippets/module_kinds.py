@@ -19,6 +19,10 @@ ACTIVATION_OPTIONS = {"LeakyReLU": ("negative_slope",), "ELU": ("alpha",),
                       "Softplus": ("beta", "threshold"), "GELU": ("approximate",),
                       "Softmax": ("dim",), "LogSoftmax": ("dim",),
                       "Hardtanh": ("min_val", "max_val"), **ACTIVATION_MODULE_OPTIONS}
+# the activations whose torch module takes inplace right after its options (nn.ReLU(True),
+# nn.LeakyReLU(0.2, True): how DCGAN's generator and discriminator are written)
+INPLACE_NEXT = ("ReLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6", "SiLU", "Mish", "SELU", "CELU",
+                "Hardsigmoid", "Hardswish")
 # the arguments a layer is read with, in torch's order
 LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
                   "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias", "dtype"),
@@ -27,6 +31,10 @@ LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
                   **{f"Conv{n}d": ("in_channels", "out_channels", "kernel_size", "stride",
                                    "padding", "dilation", "groups", "bias", "padding_mode",
                                    "dtype") for n in (1, 2)},
+                  **{f"ConvTranspose{n}d": ("in_channels", "out_channels", "kernel_size",
+                                            "stride", "padding", "output_padding", "groups",
+                                            "bias", "dilation", "padding_mode", "dtype")
+                     for n in (1, 2)},
                   **{f"BatchNorm{n}d": ("num_features", "eps", "momentum", "affine",
                                         "track_running_stats", "dtype") for n in (1, 2)},
                   # recurrent layers, unrolled over time (recurrent.py)
@@ -39,8 +47,9 @@ LAYER_OPTIONS = {"Linear": ("in_features", "out_features", "bias", "dtype"),
                   **{kind: ("input_size", "hidden_size", "bias", "dtype")
                      for kind in ("LSTMCell", "GRUCell")}}
 # the layers of engine/snippets/layers.py: convolutions, pools, batch norm
-LAYERS = ("Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
-          "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d")
+LAYERS = ("Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
+          "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "BatchNorm1d",
+          "BatchNorm2d")
 # modules that only rearrange or pass their input: the options each takes, in torch's order
 SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace")}
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
@@ -81,6 +90,15 @@ MODULES = ("Linear", "Embedding", "LayerNorm", "Sequential", "ModuleList", "Modu
 # modules that hold others in order, named 0, 1, ... (indexed, iterated, len()), and the
 # ModuleDict, whose modules are named by their keys (module_dicts.py)
 CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
+
+
+def inplace_by_position(kind: str, args: list[Any], kwargs: dict[str, Any]
+                        ) -> tuple[list[Any], dict[str, Any]]:
+    """An activation's arguments with an inplace given by position moved to the keywords."""
+    if kind in INPLACE_NEXT and len(args) == len(ACTIVATION_OPTIONS.get(kind, ())) + 1 \
+            and "inplace" not in kwargs:
+        return args[:-1], {**kwargs, "inplace": args[-1]}
+    return args, kwargs
 
 
 def child_names(module: Module) -> list[str]:

@@ -29,6 +29,7 @@ from engine.snippets.module_kinds import (
     SHAPING,
     THREE_INPUTS,
     child_names,
+    inplace_by_position,
 )
 from engine.snippets.module_methods import ModuleMethods
 from engine.snippets.param_containers import PARAM_CONTAINERS
@@ -75,6 +76,7 @@ class ModuleReader(ModuleMethods):
                                      "nn.ModuleList([nn.Linear(2, 3), nn.Linear(3, 1)])")
             return Py(Module("ModuleList", children=list(members)))
         if kind in ACTIVATIONS:
+            args, kwargs = inplace_by_position(kind, args, kwargs)  # nn.ReLU(True)
             names = ACTIVATION_OPTIONS.get(kind, ())
             options = {n: self.plain(v, node) for n, v in zip(names, args, strict=False)}
             options.update({k: self.plain(v, node) for k, v in kwargs.items() if k != "inplace"})

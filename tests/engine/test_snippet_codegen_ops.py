@@ -121,6 +121,12 @@ SPECIAL.update({
                                                               True), ("b", B[0], "float32", True)],
     "conv2d": [("a", _numbers(1, 2, 4, 4), "float32", True),
                ("w", _numbers(2, 1, 3, 3), "float32", True), ("b", B[0][:2], "float32", True)],
+    "conv_transpose1d": [("a", _numbers(1, 2, 4), "float32", True),
+                         ("w", _numbers(2, 2, 3), "float32", True),
+                         ("b", B[0][:2], "float32", True)],
+    "conv_transpose2d": [("a", _numbers(1, 2, 3, 3), "float32", True),
+                         ("w", _numbers(2, 1, 2, 3), "float32", True),
+                         ("b", B[0][:2], "float32", True)],
     **{op: [("a", _numbers(1, 2, 4, 4), "float32", True)]
        for op in ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d")},
     **{op: [("a", _numbers(1, 2, 5), "float32", True)] for op in ("max_pool1d", "avg_pool1d")},
@@ -137,6 +143,9 @@ SPECIAL.update({
 PARAMS.update({
     "conv1d": {"stride": [2], "padding": [1]},
     "conv2d": {"groups": 2, "padding_same": True, "dilation": [1, 2]},
+    "conv_transpose1d": {"stride": [2], "padding": [1], "output_padding": [1],
+                         "dilation": [2]},
+    "conv_transpose2d": {"groups": 2, "stride": [2, 2], "output_padding": [1, 0]},
     "max_pool2d": {"kernel_size": [3, 3], "stride": [1, 2], "padding": [1, 1]},
     "avg_pool2d": {"kernel_size": [3, 3], "stride": [2, 2], "padding": [1, 1],
                    "ceil_mode": True, "count_include_pad": False},
