@@ -113,7 +113,7 @@ class ViewWrites(InPlaceReader):
                     attr in ("zero_", "fill_", "copy_") or hasattr(torch.Tensor, attr[:-1])):
             return None
         base = self.expr(target.value)
-        if self.grad_enabled and self.is_grad_leaf(base):
+        if self.grad_enabled and isinstance(base, Pending | Ref) and self.is_grad_leaf(base):
             return None  # torch's error for a view of a leaf (tensorcalls.py)
         args, kwargs = self.arguments(node)
 
