@@ -91,6 +91,7 @@ RANDOM: dict[str, Callable[..., Any]] = {
     "choice": np.random.RandomState.choice, "permutation": np.random.RandomState.permutation,
     "shuffle": np.random.RandomState.shuffle, "random": np.random.RandomState.random_sample,
     "random_sample": np.random.RandomState.random_sample,
+    "sample": np.random.RandomState.random_sample,  # numpy's alias of random_sample
     "standard_normal": np.random.RandomState.standard_normal,
     "multivariate_normal": np.random.RandomState.multivariate_normal,
     "binomial": np.random.RandomState.binomial, "poisson": np.random.RandomState.poisson,
@@ -195,7 +196,7 @@ def planned_elements(name: str, args: list[Any], kwargs: dict[str, Any]) -> int:
 
 # where a random function takes its size= positionally
 _SIZE_AT = {"normal": 2, "uniform": 2, "randint": 2, "integers": 2, "choice": 1,
-            "standard_normal": 0, "random": 0, "random_sample": 0}
+            "standard_normal": 0, "random": 0, "random_sample": 0, "sample": 0}
 
 
 def _grown(name: str, size: int, times: Any) -> int:

@@ -7,7 +7,7 @@ tensors (each tensor's rows are the samples); an in-place method of a slice (`w[
 under no_grad, `h[1:3].mul_(v)` in a graph) writes the view's new numbers into the tensor;
 layer.reset_parameters() draws the layer's parameters again; torch.func.hessian by a dict of
 parameters (H[name][name]); a comprehension of more grad calls than a document holds keeps
-the graphs its items still need."""
+the graphs its items still need; np.random.sample (numpy's alias of random_sample)."""
 
 from __future__ import annotations
 
@@ -165,6 +165,16 @@ total = sum(d.item() for d in der2)
 print(round(total, 4))
 w = net[0].weight
 (y.sum() + sum(der1).sum()).backward()
+""",
+    'numpy_random_sample_points': """import numpy as np
+import torch
+np.random.seed(0)
+pts = np.random.sample((8, 1)) * 2.0 - 1.0
+x = torch.tensor(pts, dtype=torch.float32, requires_grad=True)
+k = torch.tensor(0.5, requires_grad=True)
+u = torch.sin(k * x) * x
+du = torch.autograd.grad(u.sum(), x, create_graph=True)[0]
+(du ** 2).mean().backward()
 """,
 }
 
