@@ -169,8 +169,10 @@ class ProgramReader(GradAnswers):
     def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
         if isinstance(target, ast.Attribute) and target.attr == "grad":
             if isinstance(value, Py) and value.value is None:
-                if self.backward_seen or self.program:  # before any call .grad is None anyway
+                if self.backward_seen or self.program:
                     self.zero_grad_of(target.value, stmt, set_to_none=True)
+                else:  # before any call: the .grad it was given (grad_given), if any, goes
+                    self.starting_grad_dropped(target.value)
                 return
             if not isinstance(value, Pending | Ref):
                 kind = type(value.value).__name__
@@ -210,6 +212,12 @@ class ProgramReader(GradAnswers):
         self.doc.update_node(leaf, grad=numbers.tolist())
         self.grad_set(leaf)
         return True
+
+    def starting_grad_dropped(self, holder: ast.expr) -> None:
+        leaf = self.leaf_id(self.expr(holder), holder)
+        if leaf is not None and self.doc.node(leaf).grad is not None:
+            self.doc.update_node(leaf, grad=None)
+            self.grad_set(leaf)
 
     def grad_set(self, leaf: str) -> None:
         """The leaf's .grad was given anew: what training.py knew of it is gone."""

@@ -11,7 +11,13 @@ the graphs its items still need; np.random.sample (numpy's alias of random_sampl
 
 from __future__ import annotations
 
+import pytest
 from snippet_agreement import agreement_tests
+from test_corpus import agrees, engine_side
+from torch_reference import in_subprocess
+
+from engine.snippets.codegen import generate
+from engine.snippets.reader import import_snippet
 
 _LOADER = """import torch
 from torch.utils.data import TensorDataset, DataLoader
@@ -176,6 +182,38 @@ u = torch.sin(k * x) * x
 du = torch.autograd.grad(u.sum(), x, create_graph=True)[0]
 (du ** 2).mean().backward()
 """,
+    'grad_given_then_set_to_none': """import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+w.grad = torch.tensor([5.0, 5.0])
+loss = (w * w).sum()
+w.grad = None
+loss.backward()
+""",
 }
 
+_TRAINED = """import torch
+torch.manual_seed(0)
+m = torch.nn.Linear(2, 1)
+opt = torch.optim.SGD(m.parameters(), lr=0.1)
+x = torch.randn(4, 2)
+y = torch.randn(4, 1)
+for i in range(2):
+    loss = ((m(x) - y) ** 2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+w = m.weight
+"""
+
 reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
+
+
+def test_code_of_a_trained_model_reads_back_to_its_grads() -> None:
+    """The code written for a training loop's last step gives each leaf its .grad, then sets
+    it to None before the backward: read back, the grads are the step's own, as torch's."""
+    code = generate(import_snippet(_TRAINED))
+    assert ".grad = torch.tensor(" in code and ".grad = None" in code
+    original, generated = in_subprocess([_TRAINED, code])
+    assert original["error"] is None and generated["error"] is None
+    assert generated["grads"]["w"][0] == pytest.approx(original["grads"]["w"][0], rel=1e-5)
+    assert agrees(engine_side(code), generated) is None
