@@ -110,7 +110,9 @@ class AttributeReader(PlainMethods):
             graphed = self.graphed_grad(value)
             if graphed is not None:  # a gradient with a graph of its own (create_graph=True)
                 return graphed
-            if self.backward_seen:
+            if self.backward_seen or self.is_leaf(value) and \
+                    self.doc.node(self.node_of(value, node)).grad is not None:
+                # (a .grad given by hand is read as one a backward left)
                 raise AfterBackward("reads .grad after a backward call", node.lineno,
                                     node.col_offset + 1)
             return Py(None)  # no backward has run yet: torch says None too

@@ -108,7 +108,7 @@ class GradWrites(OptimizerSteps):
                                  f"({list(changed.shape)}, its leaf's is {list(grad.shape)}): "
                                  "Gradflow keeps each .grad in its leaf's shape")
         if not torch.equal(changed, grad):  # (add_(0): the run's own .grad)
-            self.grad_updates[leaf] = changed
+            self.grad_changed(leaf, changed)
         self.clipped_at = stmt
 
 

@@ -138,15 +138,29 @@ class OptimizerSteps(ReboundSteps):
             before = grads.get(leaf_id)
             # a .grad the clip left as it was (max_norm=inf) is the run's own
             if t.grad is not None and not (before is not None and torch.equal(t.grad, before)):
-                self.grad_updates[leaf_id] = t.grad
+                self.grad_changed(leaf_id, t.grad)
         self.clipped_at = node
         return Py(None) if answer is None else self.from_tensor(answer, node)
+
+    def grad_changed(self, leaf: str, grad: torch.Tensor) -> None:
+        """The leaf's .grad was changed in place (clipped, scaled, written): before any call
+        it is the .grad the leaf starts with; after, the leaf holds it from here on."""
+        if self.backward_seen or self.program:
+            self.grad_updates[leaf] = grad
+        else:
+            self.doc.update_node(leaf, grad=grad.tolist())
+            self.grad_set(leaf)
 
     def parameters_zero_kept(self, params: list[Value], where: ast.AST) -> None:
         """`zero_grad(set_to_none=False)`: torch zeroes each .grad that exists and leaves
         None where there is none yet; which exist is what torch gives at this point."""
-        if not (self.backward_seen or self.program):
-            return  # before any backward every .grad is None
+        if not (self.backward_seen or self.program):  # before any call only a .grad given
+            for p in params:  # by hand is not None: it becomes zeros
+                leaf = self.node_of(p, where)
+                given = self.doc.node(leaf).grad
+                if given is not None:
+                    self.grad_changed(leaf, torch.zeros_like(torch.tensor(given)))
+            return
         grads = self.grads_here(where)
         leaves = [i for p in params if grads.get(i := self.node_of(p, where)) is not None]
         if leaves:

@@ -149,7 +149,7 @@ class ProgramReader(GradAnswers):
     def zero_grad_of(self, holder: ast.expr, where: ast.AST, *, set_to_none: bool,
                      missing: str = "zero_") -> None:
         leaf = self.leaf_id(self.expr(holder), holder)
-        if missing == "data" and not self.backward_seen:
+        if missing == "data" and not self.backward_seen and not self.given_grad(leaf):
             leaf = None  # before any backward .grad is None: torch fails at .data already
         if leaf is None:  # .grad of a non-leaf or of a tensor without grad is None
             if set_to_none:
@@ -172,7 +172,8 @@ class ProgramReader(GradAnswers):
                 if self.backward_seen or self.program:
                     self.zero_grad_of(target.value, stmt, set_to_none=True)
                 else:  # before any call: the .grad it was given (grad_given), if any, goes
-                    self.starting_grad_dropped(target.value)
+                    self.starting_grad_dropped(self.leaf_id(self.expr(target.value),
+                                                            target.value))
                 return
             if not isinstance(value, Pending | Ref):
                 kind = type(value.value).__name__
@@ -213,9 +214,12 @@ class ProgramReader(GradAnswers):
         self.grad_set(leaf)
         return True
 
-    def starting_grad_dropped(self, holder: ast.expr) -> None:
-        leaf = self.leaf_id(self.expr(holder), holder)
-        if leaf is not None and self.doc.node(leaf).grad is not None:
+    def given_grad(self, leaf: str | None) -> bool:
+        """Whether the leaf starts with a .grad given by hand (grad_given)."""
+        return leaf is not None and self.doc.node(leaf).grad is not None
+
+    def starting_grad_dropped(self, leaf: str | None) -> None:
+        if leaf is not None and self.given_grad(leaf):
             self.doc.update_node(leaf, grad=None)
             self.grad_set(leaf)
 
@@ -240,9 +244,11 @@ class ProgramReader(GradAnswers):
     def parameters_zero_grad(self, params: list[Value], where: ast.AST) -> None:
         """.grad = None on each of these tensors (`model.zero_grad()`, `optimizer.zero_grad()`
         with torch 2's default set_to_none=True); before any call every .grad is None."""
-        if not (self.backward_seen or self.program):
-            return
         leaves = [self.node_of(p, where) for p in params]
+        if not (self.backward_seen or self.program):
+            for leaf in leaves:  # before any call only a .grad given by hand is not None
+                self.starting_grad_dropped(leaf)
+            return
         self.add_call(calls.zero_grad(leaves, set_to_none=True), where)
 
     def set_leaf_in_place(self, stmt: ast.AugAssign, leaf: Pending | Ref, right: Value) -> None:

@@ -6,8 +6,10 @@ next() of a loader's iterator, started again when it runs out; vmap over a tuple
 tensors (each tensor's rows are the samples); an in-place method of a slice (`w[7:].clamp_(0)`
 under no_grad, `h[1:3].mul_(v)` in a graph) writes the view's new numbers into the tensor;
 layer.reset_parameters() draws the layer's parameters again; torch.func.hessian by a dict of
-parameters (H[name][name]); a comprehension of more grad calls than a document holds keeps
-the graphs its items still need; np.random.sample (numpy's alias of random_sample)."""
+parameters (H[name][name]); a comprehension of more grad calls than a document holds keeps the
+graphs its items still need; np.random.sample (numpy's alias of random_sample); a .grad given by
+hand before any backward (`w.grad = torch.tensor(...)`) is the .grad that is read, written in
+place, clipped, zeroed or set to None until the first backward adds to it."""
 
 from __future__ import annotations
 
@@ -188,6 +190,98 @@ w.grad = torch.tensor([5.0, 5.0])
 loss = (w * w).sum()
 w.grad = None
 loss.backward()
+""",
+    'given_grad_data_zeroed': """import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+w.grad = torch.tensor([5.0, 5.0])
+w.grad.data.zero_()
+(w * w).sum().backward()
+""",
+    'given_grad_optimizer_zero_grad': """import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+opt = torch.optim.SGD([w], lr=0.1)
+w.grad = torch.tensor([5.0, 5.0])
+opt.zero_grad()
+(w * w).sum().backward()
+""",
+    'given_grad_scaled_in_place': """import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+w.grad = torch.tensor([5.0, 5.0])
+w.grad *= 2
+(w * w).sum().backward()
+""",
+    'given_grad_add_': """import torch
+torch.manual_seed(0)
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+m = torch.nn.Linear(2, 1)
+w.grad = torch.tensor([5.0, -5.0])
+w.grad.add_(1.0)
+(w * w).sum().backward()
+m(w).sum().backward()
+mw = m.weight
+""",
+    'given_grad_place_written': """import torch
+torch.manual_seed(0)
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+m = torch.nn.Linear(2, 1)
+w.grad = torch.tensor([5.0, -5.0])
+w.grad[0] = 3.0
+(w * w).sum().backward()
+m(w).sum().backward()
+mw = m.weight
+""",
+    'given_grad_init_zeros': """import torch
+torch.manual_seed(0)
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+m = torch.nn.Linear(2, 1)
+w.grad = torch.tensor([5.0, -5.0])
+torch.nn.init.zeros_(w.grad)
+(w * w).sum().backward()
+m(w).sum().backward()
+mw = m.weight
+""",
+    'given_grad_zero_kept': """import torch
+torch.manual_seed(0)
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+m = torch.nn.Linear(2, 1)
+w.grad = torch.tensor([5.0, -5.0])
+m.weight.grad = torch.ones(1, 2)
+opt = torch.optim.SGD(m.parameters(), lr=0.1)
+opt.zero_grad(set_to_none=False)
+(w * w).sum().backward()
+m(w).sum().backward()
+mw = m.weight
+""",
+    'given_grad_clipped_by_norm': """import torch
+torch.manual_seed(0)
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+m = torch.nn.Linear(2, 1)
+w.grad = torch.tensor([5.0, -5.0])
+torch.nn.utils.clip_grad_norm_([w], 1.0)
+(w * w).sum().backward()
+m(w).sum().backward()
+mw = m.weight
+""",
+    'given_grad_read_and_rebound': """import torch
+torch.manual_seed(0)
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+m = torch.nn.Linear(2, 1)
+w.grad = torch.tensor([5.0, -5.0])
+w.grad = w.grad * 2
+(w * w).sum().backward()
+m(w).sum().backward()
+mw = m.weight
+""",
+    'given_grad_printed_then_none': """import torch
+torch.manual_seed(0)
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+m = torch.nn.Linear(2, 1)
+w.grad = torch.tensor([5.0, -5.0])
+print(w.grad.sum().item())
+w.grad = None
+(w * w).sum().backward()
+m(w).sum().backward()
+mw = m.weight
 """,
 }
 
