@@ -14,7 +14,7 @@ torch (own_datasets.py). Making the data sets and loaders is data_sets.py's."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import GeneratorType
 from typing import Any
 
@@ -26,8 +26,32 @@ from engine.snippets.own_datasets import OwnData
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.values import Generated, Number, Py, Ref, Value
 
+# what torch's DataLoader refuses to have set once it is made
+_FIXED_LOADER_ATTRS = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+                       "persistent_workers")
+
 
 class DataLoaders(DataSets):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # (id of a data set or loader, attribute) → (it, the value the snippet set there):
+        # Python objects take any attribute (`val_ds.train = False`)
+        self.data_attrs: dict[tuple[int, str], tuple[Any, Value]] = {}
+
+    def parameter_assign(self, target: ast.Attribute, value: Value) -> bool:
+        owner = self.expr(target.value)
+        held = owner.value if isinstance(owner, Py) else None
+        if not isinstance(held, TensorData | SubsetData | Loader):
+            return super().parameter_assign(target, value)
+        if isinstance(held, Loader) and target.attr in _FIXED_LOADER_ATTRS:
+            raise raised_at(target, ValueError(f"{target.attr} attribute should not be set "
+                                               "after DataLoader is initialized"))
+        if target.attr in (_torch_attributes(held) or {}):
+            raise error_at(target, f"{short_text(target)}: setting a {_kind(held)}'s own "
+                                   "attribute is not read; keep the value under a name")
+        self.data_attrs[(id(held), target.attr)] = (held, value)
+        return True
+
     # ---- rows and batches ------------------------------------------------------------------
     def subscript(self, node: ast.Subscript) -> Value:
         held = self.held_dataset(node.value)
@@ -233,17 +257,12 @@ class DataLoaders(DataSets):
 
     # ---- attributes and methods ---------------------------------------------------------
     def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
+        """An attribute of a data set or loader: one the snippet set, or torch's own."""
         held = value.value
-        known: dict[str, Any] | None = None
-        if isinstance(held, Loader):
-            known = {"dataset": lambda: _as_value(held.dataset), "drop_last": lambda: Number(
-                held.drop_last), "batch_size": lambda: Py(None) if held.batch_size is None
-                else Number(held.batch_size)}
-        elif isinstance(held, TensorData):
-            known = {"tensors": lambda: Py(held.tensors)}
-        elif isinstance(held, SubsetData):
-            known = {"dataset": lambda: _as_value(held.dataset),
-                     "indices": lambda: Py([Number(i) for i in held.indices])}
+        set_here = self.data_attrs.get((id(held), attr))
+        if set_here is not None and set_here[0] is held:
+            return set_here[1]
+        known = _torch_attributes(held)
         if known is None:
             return super().plain_attribute(value, attr, node)
         if attr not in known:
@@ -257,6 +276,21 @@ class DataLoaders(DataSets):
             raise error_at(node, f"{short_text(node)}: a {_kind(receiver.value)} is read "
                                  "through for-loops, len(), [i], iter() and next()")
         return super().method(receiver, attr, node)
+
+
+def _torch_attributes(held: Any) -> dict[str, Callable[[], Value]] | None:
+    """The attributes of torch's own a data set or loader answers, made when read."""
+    known: dict[str, Callable[[], Value]] | None = None
+    if isinstance(held, Loader):
+        known = {"dataset": lambda: _as_value(held.dataset), "drop_last": lambda: Number(
+            held.drop_last), "batch_size": lambda: Py(None) if held.batch_size is None
+            else Number(held.batch_size)}
+    elif isinstance(held, TensorData):
+        known = {"tensors": lambda: Py(held.tensors)}
+    elif isinstance(held, SubsetData):
+        known = {"dataset": lambda: _as_value(held.dataset),
+                 "indices": lambda: Py([Number(i) for i in held.indices])}
+    return known
 
 
 def _as_value(dataset: DataSet) -> Py:
