@@ -177,8 +177,9 @@ OUTSIDE_LIBRARIES = {
                   "reads; compute it with torch (x.mean(), x.median())",
     "pathlib": "paths and files (pathlib) are outside the computation Gradflow reads; remove "
                "the line",
-    "argparse": "command-line options (argparse) are outside the computation Gradflow reads; "
-                "write the values out (epochs = 10)",
+    "argparse": "of argparse, Gradflow reads ArgumentParser() with add_argument, "
+                "set_defaults and parse_args (the script run with no command-line arguments: "
+                "each option's default); for anything else write the values out (epochs = 10)",
     "os": "the operating system (os: files, folders, the environment) is outside the "
           "computation Gradflow reads; remove the line",
     "sys": "the interpreter itself (sys: arguments, paths, exit) is outside the computation "

@@ -17,7 +17,8 @@ from typing import Any
 import torch
 
 from engine.limits import VALUE_ELEMENTS
-from engine.snippets.attributes import PLAIN_METHODS, AfterBackward, AttributeReader
+from engine.snippets.attributes import PLAIN_METHODS, AfterBackward
+from engine.snippets.command_line import CommandLine
 from engine.snippets.grad_fn_values import GradFn
 from engine.snippets.layer_setup import LayerMethod
 from engine.snippets.plain_methods import NOT_CALLABLE
@@ -57,7 +58,7 @@ _PY_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.m
               ast.LShift: operator.lshift, ast.RShift: operator.rshift}
 
 
-class PythonReader(AttributeReader):
+class PythonReader(CommandLine):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.env["__name__"] = Py("__main__")
@@ -213,6 +214,8 @@ class PythonReader(AttributeReader):
                 raise error_at(node, f"{path} is not supported; pdb.set_trace() and a line "
                                      "of its own gc.collect() are read as lines that do "
                                      "nothing, warnings' filters as filters")
+            if path == "argparse.ArgumentParser":  # the script's options: their defaults
+                return self.argument_parser(node)
             refuse_outside(path, node)
             if path.startswith("math."):
                 return self.math_call(path.removeprefix("math."), node)

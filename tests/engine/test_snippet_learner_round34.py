@@ -87,7 +87,9 @@ def test_uniform_draws_are_torchs_numbers(reference: dict[str, dict[str, Any]]) 
 
 
 def test_a_used_set_up_library_is_refused_saying_why() -> None:
-    used = engine_side("import argparse\nimport torch\nparser = argparse.ArgumentParser()\n")
-    assert "command-line options (argparse) are outside" in used["refused"]
+    used = engine_side("import argparse\nimport torch\nns = argparse.Namespace(lr=0.1)\n")
+    assert "of argparse, Gradflow reads ArgumentParser()" in used["refused"]
+    system = engine_side("import os\nimport torch\nnames = os.listdir('.')\n")
+    assert "the operating system (os" in system["refused"]
     path = engine_side("from pathlib import Path\nimport torch\np = Path('w.pt')\n")
     assert "paths and files (pathlib) are outside" in path["refused"]
