@@ -106,8 +106,8 @@ class PythonReader(CommandLine):
             return self.subscript(node)
         if isinstance(node, ast.Attribute):
             return self.attribute(node)
-        if isinstance(node, ast.Lambda):
-            return Py(Function(node, [self.expr(d) for d in node.args.defaults],
+        if isinstance(node, ast.Lambda):  # it sees the names where it is written (a closure)
+            return Py(Function(node, [self.expr(d) for d in node.args.defaults], scope=self.env,
                                kw_defaults=[None if d is None else self.expr(d)
                                             for d in node.args.kw_defaults]))
         if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.DictComp):
