@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from engine.snippets.module_kinds import FEATURE_DROPOUTS
 from engine.snippets.modules import ModuleReader
 from engine.snippets.safety import error_at, raised_at
 from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
@@ -128,7 +129,32 @@ class LayerModules(ModuleReader):
                                                   if k != _SHOWN_KEY}, node)
         if module.cls is None and module.kind in NORMS:
             return self.batch_normed_module(module, value, node)
+        if module.cls is None and module.kind in FEATURE_DROPOUTS:
+            return self.channels_dropped(module, value, node)
         return super().apply(module, value, node)
+
+    def channels_dropped(self, module: Module, value: Value, node: ast.Call) -> Value:
+        """nn.Dropout2d (1d, 3d) in training: whole channels are zeroed, the rest scaled by
+        1 / (1 - p), with torch's own mask of one number per channel (bernoulli(1 - p) of
+        shape (N, C, 1, 1), or (C, 1, 1) unbatched; Dropout2d takes a 3-d input as (N, C, L),
+        as torch does), drawn from the snippet's generator as torch draws it; in evaluation
+        mode, or with p = 0, the input itself."""
+        p = module.options.get("p", 0.5)
+        if not isinstance(p, int | float) or not 0 <= p <= 1:
+            raise raised_at(node, ValueError(f"dropout probability has to be between 0 and 1, "
+                                             f"but got {p}"))
+        if not module.training or p == 0:
+            return value
+        t = self.concrete(value, node)
+        batched = FEATURE_DROPOUTS[module.kind]
+        if t.dim() not in (batched - 1, batched):
+            raise error_at(node, f"nn.{module.kind} is read on inputs of {batched - 1} or "
+                                 f"{batched} dims (got {t.dim()})")
+        lead = t.shape[:2] if t.dim() == batched or module.kind == "Dropout2d" else t.shape[:1]
+        shape = (*lead, *[1] * (t.dim() - len(lead)))
+        noise = torch.zeros(shape, dtype=t.dtype) if p == 1 else torch.empty(
+            shape, dtype=t.dtype).bernoulli_(1 - p, generator=self.generator).div_(1 - p)
+        return self.op_node("mul", [value, self.from_tensor(noise, node)], {}, node)
 
     def module_attribute_of(self, module: Module, attr: str, node: ast.AST) -> Value:
         if module.cls is None and module.kind in NORMS and attr in _STATS:

@@ -51,7 +51,11 @@ LAYERS = ("Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d",
           "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "BatchNorm1d",
           "BatchNorm2d")
 # modules that only rearrange or pass their input: the options each takes, in torch's order
-SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace")}
+SHAPING = {"Flatten": ("start_dim", "end_dim"), "Identity": (), "Dropout": ("p", "inplace"),
+           "Dropout1d": ("p", "inplace"), "Dropout2d": ("p", "inplace"),
+           "Dropout3d": ("p", "inplace")}
+# channel dropouts: the dims of a batch they take (N, C, and 1, 2 or 3 more)
+FEATURE_DROPOUTS = {"Dropout1d": 3, "Dropout2d": 4, "Dropout3d": 5}
 LOSSES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "CrossEntropyLoss": "cross_entropy",
           "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss":
           "binary_cross_entropy_with_logits", "NLLLoss": "nll_loss",
