@@ -14,7 +14,7 @@ import argparse
 import ast
 from typing import Any
 
-from engine.snippets.attributes import AttributeReader
+from engine.snippets.named_tuples import NamedTuples
 from engine.snippets.safety import error_at, raised_at, short_text
 from engine.snippets.values import Number, Py, Value
 
@@ -31,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
         raise ValueError(f"{self.prog}: error: {message}")
 
 
-class CommandLine(AttributeReader):
+class CommandLine(NamedTuples):
     def argument_parser(self, node: ast.Call) -> Value:
         """argparse.ArgumentParser(description=...): its words shape only the help."""
         self.arguments(node)

@@ -42,6 +42,7 @@ IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "itertools.count", "torch.cuda.is_available", "torch.cuda.device_count",
                       "torch.cuda.manual_seed", "torch.cuda.manual_seed_all",
                       "copy.deepcopy", "copy.copy", "collections.OrderedDict",
+                      "collections.namedtuple",
                       "timeit.default_timer",
                       "torch.distributions.Normal", "torch.distributions.normal.Normal",
                       # `from torch.distributions import Categorical`: each of torch's own
@@ -115,7 +116,7 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.nn.init (and th
                     "(default_timer), datetime (now, strftime), pprint (as print), pdb "
                     "(set_trace), warnings "
                     "(filters), gc (collect), itertools (product, count), copy (deepcopy), "
-                    "collections (OrderedDict), traceback (print_exc, as a print), "
+                    "collections (OrderedDict, namedtuple), traceback (print_exc, as a print), "
                     "torch.cuda (is_available: False, seeding), "
                     "torch.utils.checkpoint (checkpoint with use_reentrant=False) and "
                     "torch.distributions (its distributions)")

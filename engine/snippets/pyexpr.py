@@ -21,6 +21,7 @@ from engine.snippets.attributes import PLAIN_METHODS, AfterBackward
 from engine.snippets.command_line import CommandLine
 from engine.snippets.grad_fn_values import GradFn
 from engine.snippets.layer_setup import LayerMethod
+from engine.snippets.named_tuples import is_record_class
 from engine.snippets.plain_methods import NOT_CALLABLE
 from engine.snippets.safety import (
     OPERATOR_METHODS,
@@ -216,6 +217,8 @@ class PythonReader(CommandLine):
                                      "nothing, warnings' filters as filters")
             if path == "argparse.ArgumentParser":  # the script's options: their defaults
                 return self.argument_parser(node)
+            if path == "collections.namedtuple":
+                return self.named_tuple_class(node)
             refuse_outside(path, node)
             if path.startswith("math."):
                 return self.math_call(path.removeprefix("math."), node)
@@ -272,6 +275,8 @@ class PythonReader(CommandLine):
                 return self.module(name, node)  # norm_layer = nn.Identity; norm_layer(8)
         if isinstance(target, Py) and isinstance(target.value, BoundTensorMethod):
             return self.bound_method_call(target.value, node)
+        if isinstance(target, Py) and is_record_class(target.value):
+            return self.record(target.value, node)  # Transition(state, action)
         if isinstance(target, Py) and isinstance(target.value, LayerMethod):
             return self.module_method(target.value.module, target.value.attr, node)
         if isinstance(target, Py) and isinstance(target.value, TorchFunction):

@@ -3,7 +3,8 @@ test_snippet_learner_round66.py): a script's command-line options read with argp
 script run with no arguments: each option's default; parse_args([...]) with the words
 given); a lambda made inside a function keeps the names it was made with (a closure), as a
 def does; nn.Dropout1d/2d/3d zero whole channels with torch's own mask; an attribute set on
-a TensorDataset, a Subset or a DataLoader (`val_ds.train = False`) is the snippet's own."""
+a TensorDataset, a Subset or a DataLoader (`val_ds.train = False`) is the snippet's own;
+collections.namedtuple records of the snippet's values (unpacked, indexed, read by field)."""
 
 from __future__ import annotations
 
@@ -103,6 +104,24 @@ for xb, yb in loader:
         loss.backward()
 w = model.weight
 print(va.train, ds.name)
+""",
+    'namedtuple_records_of_a_policy_loss': """from collections import namedtuple
+import torch
+torch.manual_seed(0)
+pg_data = namedtuple('pg_data', ['logit', 'action', 'return_'])
+pg_loss = namedtuple('pg_loss', 'policy_loss entropy_loss')
+Pair = namedtuple('Pair', ['a', 'b'], defaults=[1.0])
+def pg_error(data: namedtuple) -> namedtuple:
+    logit, action, return_ = data
+    dist = torch.distributions.Categorical(logits=logit)
+    policy_loss = -(return_ * dist.log_prob(action)).mean()
+    return pg_loss(policy_loss, dist.entropy().mean())
+logit = torch.randn(4, 6, requires_grad=True)
+data = pg_data(logit, torch.randint(0, 6, size=(4,)), return_=torch.randn(4))
+loss = pg_error(data)
+total = loss.policy_loss - 0.01 * loss[1] + Pair(logit.sum()).b
+total.backward()
+print(len(loss), all(l.shape == tuple() for l in loss))
 """,
 }
 
