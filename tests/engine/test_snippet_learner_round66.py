@@ -32,6 +32,18 @@ model = torch.nn.Linear(3, 1)
 opt = torch.optim.SGD(model.parameters(), lr=0.1)
 """
 
+# a .grad given by hand, then changed before the first backward (the body)
+_GIVEN = """import torch
+torch.manual_seed(0)
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+m = torch.nn.Linear(2, 1)
+w.grad = torch.tensor([5.0, -5.0])
+{body}
+(w * w).sum().backward()
+m(w).sum().backward()
+mw = m.weight
+"""
+
 SNIPPETS = {
     'own_generator_epochs_even': _LOADER.format(n=12, drop="") + """for epoch in range(3):
     for xb, yb in loader:
@@ -210,79 +222,16 @@ w.grad = torch.tensor([5.0, 5.0])
 w.grad *= 2
 (w * w).sum().backward()
 """,
-    'given_grad_add_': """import torch
-torch.manual_seed(0)
-w = torch.tensor([1.0, 2.0], requires_grad=True)
-m = torch.nn.Linear(2, 1)
-w.grad = torch.tensor([5.0, -5.0])
-w.grad.add_(1.0)
-(w * w).sum().backward()
-m(w).sum().backward()
-mw = m.weight
-""",
-    'given_grad_place_written': """import torch
-torch.manual_seed(0)
-w = torch.tensor([1.0, 2.0], requires_grad=True)
-m = torch.nn.Linear(2, 1)
-w.grad = torch.tensor([5.0, -5.0])
-w.grad[0] = 3.0
-(w * w).sum().backward()
-m(w).sum().backward()
-mw = m.weight
-""",
-    'given_grad_init_zeros': """import torch
-torch.manual_seed(0)
-w = torch.tensor([1.0, 2.0], requires_grad=True)
-m = torch.nn.Linear(2, 1)
-w.grad = torch.tensor([5.0, -5.0])
-torch.nn.init.zeros_(w.grad)
-(w * w).sum().backward()
-m(w).sum().backward()
-mw = m.weight
-""",
-    'given_grad_zero_kept': """import torch
-torch.manual_seed(0)
-w = torch.tensor([1.0, 2.0], requires_grad=True)
-m = torch.nn.Linear(2, 1)
-w.grad = torch.tensor([5.0, -5.0])
-m.weight.grad = torch.ones(1, 2)
-opt = torch.optim.SGD(m.parameters(), lr=0.1)
-opt.zero_grad(set_to_none=False)
-(w * w).sum().backward()
-m(w).sum().backward()
-mw = m.weight
-""",
-    'given_grad_clipped_by_norm': """import torch
-torch.manual_seed(0)
-w = torch.tensor([1.0, 2.0], requires_grad=True)
-m = torch.nn.Linear(2, 1)
-w.grad = torch.tensor([5.0, -5.0])
-torch.nn.utils.clip_grad_norm_([w], 1.0)
-(w * w).sum().backward()
-m(w).sum().backward()
-mw = m.weight
-""",
-    'given_grad_read_and_rebound': """import torch
-torch.manual_seed(0)
-w = torch.tensor([1.0, 2.0], requires_grad=True)
-m = torch.nn.Linear(2, 1)
-w.grad = torch.tensor([5.0, -5.0])
-w.grad = w.grad * 2
-(w * w).sum().backward()
-m(w).sum().backward()
-mw = m.weight
-""",
-    'given_grad_printed_then_none': """import torch
-torch.manual_seed(0)
-w = torch.tensor([1.0, 2.0], requires_grad=True)
-m = torch.nn.Linear(2, 1)
-w.grad = torch.tensor([5.0, -5.0])
-print(w.grad.sum().item())
-w.grad = None
-(w * w).sum().backward()
-m(w).sum().backward()
-mw = m.weight
-""",
+    'given_grad_add_': _GIVEN.format(body='w.grad.add_(1.0)'),
+    'given_grad_place_written': _GIVEN.format(body='w.grad[0] = 3.0'),
+    'given_grad_init_zeros': _GIVEN.format(body='torch.nn.init.zeros_(w.grad)'),
+    'given_grad_zero_kept': _GIVEN.format(
+        body='m.weight.grad = torch.ones(1, 2)\n'
+             'opt = torch.optim.SGD(m.parameters(), lr=0.1)\n'
+             'opt.zero_grad(set_to_none=False)'),
+    'given_grad_clipped_by_norm': _GIVEN.format(body='torch.nn.utils.clip_grad_norm_([w], 1.0)'),
+    'given_grad_read_and_rebound': _GIVEN.format(body='w.grad = w.grad * 2'),
+    'given_grad_printed_then_none': _GIVEN.format(body='print(w.grad.sum().item())\nw.grad = None'),
 }
 
 _TRAINED = """import torch
