@@ -23,6 +23,8 @@ from engine.snippets.safety import raised_at
 from engine.snippets.values import Number, Pending, Ref, Value
 
 _VIEW_METHODS = ("view", "view_as", "reshape", "reshape_as", "flatten")
+# attributes that are views themselves (x.T[0].add_(1) writes through a view of a view)
+_VIEWING = ("T", "mT", "H", "mH")
 # calls whose tensor has memory of its own (torch.as_tensor and from_numpy may share theirs)
 _CREATIONS = frozenset({"tensor", "zeros", "ones", "full", "empty", "arange", "linspace",
                         "logspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like",
@@ -108,6 +110,7 @@ class ViewWrites(InPlaceReader):
         call is not of this form."""
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if not isinstance(target, ast.Subscript) or not plain_path(target.value) or \
+                isinstance(target.value, ast.Attribute) and target.value.attr in _VIEWING or \
                 not isinstance(receiver, Pending | Ref) or not basic_index(
                     self.index_key(target.slice)) or not (
                     attr in ("zero_", "fill_", "copy_") or hasattr(torch.Tensor, attr[:-1])):
