@@ -148,8 +148,7 @@ class OptimizerSteps(ReboundSteps):
         if self.backward_seen or self.program:
             self.grad_updates[leaf] = grad
         else:
-            self.doc.update_node(leaf, grad=grad.tolist())
-            self.grad_set(leaf)
+            self.starting_grad(leaf, grad)
 
     def parameters_zero_kept(self, params: list[Value], where: ast.AST) -> None:
         """`zero_grad(set_to_none=False)`: torch zeroes each .grad that exists and leaves
@@ -157,9 +156,8 @@ class OptimizerSteps(ReboundSteps):
         if not (self.backward_seen or self.program):  # before any call only a .grad given
             for p in params:  # by hand is not None: it becomes zeros
                 leaf = self.node_of(p, where)
-                given = self.doc.node(leaf).grad
-                if given is not None:
-                    self.grad_changed(leaf, torch.zeros_like(torch.tensor(given)))
+                if self.given_grad(leaf):
+                    self.grad_changed(leaf, torch.zeros_like(self.concrete(Ref(leaf), where)))
             return
         grads = self.grads_here(where)
         leaves = [i for p in params if grads.get(i := self.node_of(p, where)) is not None]

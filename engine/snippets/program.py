@@ -210,8 +210,7 @@ class ProgramReader(GradAnswers):
             raise raised_at(stmt, exc) from None
         if self.program:
             return False
-        self.doc.update_node(leaf, grad=numbers.tolist())
-        self.grad_set(leaf)
+        self.starting_grad(leaf, numbers)
         return True
 
     def given_grad(self, leaf: str | None) -> bool:
@@ -220,8 +219,12 @@ class ProgramReader(GradAnswers):
 
     def starting_grad_dropped(self, leaf: str | None) -> None:
         if leaf is not None and self.given_grad(leaf):
-            self.doc.update_node(leaf, grad=None)
-            self.grad_set(leaf)
+            self.starting_grad(leaf, None)
+
+    def starting_grad(self, leaf: str, grad: torch.Tensor | None) -> None:
+        """The .grad the leaf starts with, before any call (None: none)."""
+        self.doc.update_node(leaf, grad=None if grad is None else grad.tolist())
+        self.grad_set(leaf)
 
     def grad_set(self, leaf: str) -> None:
         """The leaf's .grad was given anew: what training.py knew of it is gone."""
