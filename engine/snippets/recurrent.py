@@ -14,7 +14,7 @@ import torch
 
 from engine.snippets.layer_setup import LayerSetup
 from engine.snippets.safety import error_at
-from engine.snippets.values import Module, Number, Pending, Py, Ref, Value
+from engine.snippets.values import Module, Pending, Py, Ref, Value
 
 RECURRENT = ("RNN", "LSTM", "GRU")
 CELLS = ("RNNCell", "LSTMCell", "GRUCell")
@@ -62,34 +62,49 @@ class RecurrentLayers(LayerSetup):
     # ---- the layers ----------------------------------------------------------------------
     def unrolled(self, module: Module, base: str, x: Value, start: Value | None,
                  node: ast.Call) -> Value:
-        """out, h_n (an LSTM: out, (h_n, c_n)), as torch returns them."""
+        """out, h_n (an LSTM: out, (h_n, c_n)), as torch returns them. As torch does on the
+        CPU, each layer projects its whole input sequence at once (time first) and steps
+        through the projection, so sums over time are taken in torch's order."""
         opts = module.options
         shape = tuple(self.concrete(x, node).shape)
-        batched = len(shape) == 3
         if len(shape) not in (2, 3):
             raise error_at(node, f"nn.{module.kind} takes a 2-d or 3-d input, not "
                                  f"{len(shape)}-d")
-        time_dim = 1 if batched and opts["batch_first"] else 0
-        steps = shape[time_dim]
+        batched = len(shape) == 3
+        if not batched:  # torch adds a batch of one and takes it away at the end
+            x = self.unsqueezed(x, 1, node)
+        elif opts["batch_first"]:
+            x = self.op_node("transpose", [x], {"dim0": 0, "dim1": 1}, node)
+        steps = shape[0 if not batched or not opts["batch_first"] else 1]
         layers = opts["num_layers"]
-        h0, c0 = self.starting_states(base, start, layers, node)
-        outputs: list[Value] = [self.at(x, time_dim, t, node) for t in range(steps)]
+        h0, c0 = self.starting_states(base, start, layers, batched, node)
+        sequence = x
         last_h: list[Value] = []
         last_c: list[Value] = []
         for layer in range(layers):
             h: Value | None = h0[layer] if h0 else None
             c: Value | None = c0[layer] if c0 else None
+            projected = self.affine(module, "ih", f"l{layer}", sequence, node)
+            outputs: list[Value] = []
             for t in range(steps):
-                h, c = self.step(module, base, f"l{layer}", outputs[t], h, c, node)
-                outputs[t] = h
+                h, c = self.step(module, base, f"l{layer}", self.at(projected, 0, t, node),
+                                 h, c, node)
+                outputs.append(h)
+            sequence = self.stacked(outputs, 0, node)
             assert h is not None
             last_h.append(h)
             if c is not None:
                 last_c.append(c)
-        out = self.stacked(outputs, time_dim, node)
-        h_n = self.stacked(last_h, 0, node)
+        out = sequence
+        if not batched:
+            out = self.squeezed(out, 1, node)
+        elif opts["batch_first"]:
+            out = self.op_node("transpose", [out], {"dim0": 0, "dim1": 1}, node)
+        h_n, c_n = (self.stacked(last, 0, node) for last in (last_h, last_c or last_h))
+        if not batched:
+            h_n, c_n = self.squeezed(h_n, 1, node), self.squeezed(c_n, 1, node)
         if base == "LSTM":
-            return Py((out, Py((h_n, self.stacked(last_c, 0, node)))))
+            return Py((out, Py((h_n, c_n))))
         return Py((out, h_n))
 
     def cell_step(self, module: Module, base: str, x: Value, start: Value | None,
@@ -101,18 +116,19 @@ class RecurrentLayers(LayerSetup):
                 h, c = self.pair(start, node)
             else:
                 h = start
-        h, c = self.step(module, base, "", x, h, c, node)
+        gi = self.affine(module, "ih", "", x, node)
+        h, c = self.step(module, base, "", gi, h, c, node)
         return Py((h, c)) if base == "LSTM" else h
 
-    def starting_states(self, base: str, start: Value | None, layers: int,
+    def starting_states(self, base: str, start: Value | None, layers: int, batched: bool,
                         node: ast.Call) -> tuple[list[Value], list[Value]]:
         if start is None or isinstance(start, Py) and start.value is None:  # lstm(x, None)
             return [], []
-        if base == "LSTM":
-            h0, c0 = self.pair(start, node)
-            return ([self.at(h0, 0, k, node) for k in range(layers)],
-                    [self.at(c0, 0, k, node) for k in range(layers)])
-        return [self.at(start, 0, k, node) for k in range(layers)], []
+        states: tuple[Value, ...] = self.pair(start, node) if base == "LSTM" else (start,)
+        if not batched:
+            states = tuple(self.unsqueezed(s, 1, node) for s in states)
+        per_layer = [[self.at(s, 0, k, node) for k in range(layers)] for s in states]
+        return per_layer[0], per_layer[1] if base == "LSTM" else []
 
     def pair(self, value: Value, node: ast.Call) -> tuple[Value, Value]:
         items = value.value if isinstance(value, Py) else None
@@ -121,29 +137,31 @@ class RecurrentLayers(LayerSetup):
         return items[0], items[1]
 
     # ---- one step, torch's formulas ------------------------------------------------------
-    def step(self, module: Module, base: str, suffix: str, x: Value, h: Value | None,
+    def step(self, module: Module, base: str, suffix: str, gi: Value, h: Value | None,
              c: Value | None, node: ast.Call) -> tuple[Value, Value | None]:
-        """h' (and c' of an LSTM) from the input x_t and the state; a missing state is 0,
-        so its terms are left out (torch adds W·0 = 0)."""
-        gi = self.affine(module, "ih", suffix, x, node)
-        gh = self.affine(module, "hh", suffix, h, node) if h is not None else \
-            self.hidden_bias(module, suffix, node)
+        """h' (and c' of an LSTM) from the input's projection gi = W_ih x_t + b_ih and the
+        state, in the order of torch's CPU cells (aten RNN.cpp), so the numbers agree to the
+        last bit. A missing state is zeros, as in torch, where W_hh then gets a .grad of
+        zeros; a missing LSTM cell state's term f·0 is left out."""
         hidden = module.options["hidden_size"]
+        if h is None:
+            rows = self.concrete(gi, node).shape[:-1]
+            h = self.from_tensor(torch.zeros(*rows, hidden), node)
+        gh = self.affine(module, "hh", suffix, h, node)
         if base == "RNN":
-            total = self.add(gi, gh, node)
+            total = self.add(gh, gi, node)
             act = "tanh" if module.options["nonlinearity"] == "tanh" else "relu"
             return self.op_node(act, [total], {}, node), None
         if base == "GRU":
-            r = self.sig(self.add(self.part(gi, 0, hidden, node),
-                                  self.part(gh, 0, hidden, node), node), node)
-            z = self.sig(self.add(self.part(gi, 1, hidden, node),
-                                  self.part(gh, 1, hidden, node), node), node)
+            # r and z are squashed on column slices of one sum, as torch's in-place chunks
+            gates = self.add(gh, gi, node)
+            r = self.sig(self.part(gates, 0, hidden, node), node)
+            z = self.sig(self.part(gates, 1, hidden, node), node)
             n = self.op_node("tanh", [self.add(self.part(gi, 2, hidden, node), self.mul(
-                r, self.part(gh, 2, hidden, node), node), node)], {}, node)
-            if h is None:  # h' = (1 − z) n + z · 0
-                return self.mul(self.binop(ast.Sub(), Number(1), z, node), n, node), None
-            return self.add(n, self.mul(z, self.binop(ast.Sub(), h, n, node), node), node), None
-        gates = self.add(gi, gh, node)
+                self.part(gh, 2, hidden, node), r, node), node)], {}, node)
+            return self.add(self.mul(self.binop(ast.Sub(), h, n, node), z, node), n,
+                            node), None  # h' = (h − n) z + n
+        gates = self.add(gh, gi, node)
         i, f, g, o = (self.part(gates, k, hidden, node) for k in range(4))
         new_c = self.mul(self.sig(i, node), self.op_node("tanh", [g], {}, node), node)
         if c is not None:
@@ -160,14 +178,6 @@ class RecurrentLayers(LayerSetup):
                                 node)
         return self.op_node("linear", [v, weight, bias], {}, node)
 
-    def hidden_bias(self, module: Module, suffix: str, node: ast.Call) -> Value:
-        """W_hh · 0 + b_hh: the hidden bias alone (zeros without one)."""
-        bias = module.params.get(f"bias_hh{'_' + suffix if suffix else ''}")
-        if bias is not None:
-            return bias
-        size = GATES[module.kind.removesuffix("Cell")] * module.options["hidden_size"]
-        return self.from_tensor(torch.zeros(size), node)
-
     def part(self, v: Value, k: int, hidden: int, node: ast.Call) -> Value:
         """The k-th gate's slice of the last dimension."""
         ndim = self.concrete(v, node).dim()
@@ -183,6 +193,11 @@ class RecurrentLayers(LayerSetup):
         for more in parts[1:]:
             out = self.op_node("cat", [out, more], {"dim": dim}, node)
         return out
+
+    def squeezed(self, v: Value, dim: int, node: ast.Call) -> Value:
+        shape = list(self.concrete(v, node).shape)
+        del shape[dim]
+        return self.op_node("reshape", [v], {"shape": shape}, node)
 
     def unsqueezed(self, v: Value, dim: int, node: ast.Call) -> Value:
         shape = list(self.concrete(v, node).shape)
