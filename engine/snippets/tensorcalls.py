@@ -338,7 +338,7 @@ class TensorCalls(MadeTensors):
             if not (self.needs_grad(receiver) and self.grad_enabled):
                 return self.from_tensor(t.contiguous(), node)
             return self.op_node("contiguous", [receiver], {}, node)
-        if attr in ("new_tensor", "new_zeros", "new_ones", "new_full"):
+        if attr in ("new", "new_tensor", "new_zeros", "new_ones", "new_full"):
             return self.made_like(attr, receiver, node)
         if attr in SELECTING and self.needs_grad(receiver) and self.grad_enabled:
             return self.selecting(attr, receiver, *self.arguments(node), node)

@@ -373,8 +373,9 @@ class ValueCalls(ConcreteReader):
         return self.from_tensor(current.to(dtype), node)
 
     def made_like(self, attr: str, receiver: Value, node: ast.Call) -> Value:
-        """`y.new_tensor([1, 2])`, `y.new_zeros(3)`: a new tensor with y's dtype and none of
-        its history, as torch makes it; requires_grad=True makes it a leaf."""
+        """`y.new_tensor([1, 2])`, `y.new_zeros(3)`, `y.new(2, 3)`: a new tensor with y's
+        dtype and none of its history, as torch makes it; requires_grad=True makes it a
+        leaf."""
         args, kwargs = self.arguments(node)
         wants = kwargs.pop("requires_grad", None)
         plain = [self.plain(a, node) for a in args]
@@ -386,5 +387,7 @@ class ValueCalls(ConcreteReader):
             raise raised_at(node, exc) from None
         self.check_size(sized, node)
         made = getattr(t, attr)(*plain, **plain_kw)
+        if attr == "new" and all(isinstance(a, int | torch.Size) for a in plain):
+            made = made.zero_()  # `w.new(2, 3)`: memory, its numbers unset: zeros as any
         leaf = wants is not None and self.plain(wants, node) is True
         return self.from_tensor(made, node, requires_grad=True if leaf else None)

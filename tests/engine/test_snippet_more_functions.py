@@ -1,7 +1,7 @@
 """The activations, elementwise, two-tensor and matrix functions of engine/more_ops.py
 read from code as learners write them (F.silu, nn.SiLU(), nn.CELU(alpha=...), torch.asinh,
 x.logit(), torch.det, torch.linalg.inv, A.inverse(), torch.atan2), masked_select and
-x.new_tensor/new_zeros, each against the same snippet run by plain torch in a subprocess."""
+x.new_tensor/new_zeros/new, each against the same snippet run by plain torch in a subprocess."""
 
 from __future__ import annotations
 
@@ -49,6 +49,17 @@ picked = torch.masked_select(x, x > 1.5) * x.masked_select(torch.tensor([True, F
 z = x.new_tensor([3., 4.], requires_grad=True)
 q = x.new_zeros(2) + x.new_ones((2,)) + x.new_full((2,), 3.0)
 (picked.sum() + (x * z * q).sum()).backward()
+""",
+    # keon/seq2seq's `weight.new(n_layers, batch, hidden).zero_()`, and new's other forms
+    "old_style_new": """import torch
+torch.manual_seed(0)
+w = torch.randn(3, 4, requires_grad=True)
+h = w.new(2, 3).zero_()
+d = w.new([1.0, 2.0])
+f = w.new(torch.Size([3])).fill_(2.0)
+g = w.double().new([1, 2])
+y = (h @ w).sum() * w.new().numel() + (w[0, :2] * d).sum() + (w[1, :3] * f).sum()
+(y * g.sum()).backward()
 """,
     "det_of_a_non_square_matrix_raises_torchs_error": """import torch
 A = torch.ones(2, 3, requires_grad=True)
