@@ -394,8 +394,11 @@ class ExprReader(NodeNames):
     def transpose_value(self, value: Value, where: ast.AST, strict: bool) -> Value:
         if not isinstance(value, Pending | Ref):
             raise error_at(where, "a plain value has no transpose")
-        meta = self.meta.get(self.node_of(value, where))
-        ndim = meta.dim() if isinstance(meta, torch.Tensor) else 2
+        if isinstance(value, Pending):  # numbers: kept ones of a finished step have no node
+            ndim = len(shape_of(value.value))
+        else:
+            meta = self.meta.get(self.node_of(value, where))
+            ndim = meta.dim() if isinstance(meta, torch.Tensor) else 2
         if ndim < 2:
             return value  # torch gives the tensor itself for 0-d and 1-d
         if ndim > 2 and strict:

@@ -30,7 +30,7 @@ from engine.snippets.held import held_node_ids
 from engine.snippets.optimizers import OptimizerReader
 from engine.snippets.safety import TorchRaised, raised_at
 from engine.snippets.tables import dtype_name
-from engine.snippets.values import Function, Pending, Py, Ref, Value
+from engine.snippets.values import Function, Module, Pending, Py, Ref, Value
 from engine.snippets.view_writes import ALIASING
 
 # what torch says when a backward reaches a graph an earlier backward freed
@@ -189,7 +189,7 @@ class KeptGraphs(OptimizerReader):
         self.freed_stale = {}
 
         made: dict[str, Pending] = {}  # node id → its numbers: names of one tensor share them
-        walked: set[int] = set()  # the closures' scopes already seen
+        walked: set[int] = set()  # the closures' scopes and models already seen
 
         def kept(value: Value) -> Value:
             if isinstance(value, Ref | Pending) and value.node_id in made:
@@ -220,6 +220,13 @@ class KeptGraphs(OptimizerReader):
                 for names in getattr(value.value.scope, "maps", [value.value.scope]):
                     for name, held in list(names.items()):
                         names[name] = kept(held)
+            elif isinstance(value, Py) and isinstance(value.value, Module) and \
+                    id(value.value) not in walked:
+                walked.add(id(value.value))  # `self.L = L` of a step: a model keeps numbers
+                module = value.value
+                module.attrs.update({k: kept(v) for k, v in module.attrs.items()})
+                for child in module.children:
+                    kept(Py(child))
             return value
 
         for mapping in self.every_frame().maps:  # the callers' names too

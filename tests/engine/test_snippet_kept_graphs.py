@@ -80,6 +80,33 @@ for k in range(2):
     print(h)
 (h.sum() * b.sum()).backward()
 """,
+    # swyoon/pytorch-minimal-gaussian-process: fit() keeps self.L of the step on the model
+    # and forward() after training uses it (and transposes it) for the prediction
+    "model_attribute_of_a_step_used_after_the_update": """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+class Fit(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.tensor(0.5))
+    def fit(self, x, y):
+        self.resid = y - self.a * x
+        return (self.resid ** 2).mean()
+    def forward(self, x):
+        return self.a * x + self.resid.T.mm(x)
+m = Fit()
+opt = torch.optim.SGD(m.parameters(), lr=0.1)
+x = torch.randn(5, 1)
+y = 3 * x
+for i in range(3):
+    opt.zero_grad()
+    loss = m.fit(x, y)
+    loss.backward()
+    opt.step()
+out = m(x)
+z = torch.ones(5, 1, requires_grad=True)
+(out.detach() * z).sum().backward()
+""",
 }
 
 
