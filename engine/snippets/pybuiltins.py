@@ -42,12 +42,12 @@ _BUILTINS: dict[str, Callable[..., Any]] = {
     "len": len, "range": range, "abs": abs, "min": min, "max": max, "float": float,
     "int": int, "round": round, "bool": bool, "str": str, "repr": repr, "divmod": divmod,
     "pow": pow, "set": set, "chr": chr, "ord": ord, "hex": hex, "bin": bin, "oct": oct,
-    "format": format}
+    "format": format, "slice": slice}
 BUILTIN_FUNCTIONS = frozenset({"len", "range", "abs", "min", "max", "float", "int", "round", "sum",
                                "bool", "list", "tuple", "enumerate", "zip", "reversed", "str",
                                "repr", "map", "filter", "any", "all", "sorted", "dict",
                                "divmod", "pow", "set", "chr", "ord", "hex", "bin", "oct", "format",
-                               "getattr", "hasattr", "setattr"})
+                               "slice", "getattr", "hasattr", "setattr"})
 # the builtins that call a function of the snippet (a def, a lambda) or one of the above
 _APPLYING = ("map", "filter", "sorted")
 
@@ -144,11 +144,14 @@ class BuiltinCalls(RecurrentLayers):
             made.update(kwargs)
             return Py(made)
         if name in ("list", "tuple", "enumerate", "zip", "reversed"):
+            if name == "enumerate":  # enumerate(loader, 0): the start may be positional
+                start = self.plain(args[1] if len(args) > 1 else
+                                   kwargs.get("start", Number(0)), node)
+                out: list[Value] = [Py((Number(i + start), v))
+                                    for i, v in enumerate(self.items(args[0], node))]
+                return Py(out)
             seqs = [self.items(a, node) for a in args]
-            if name == "enumerate":
-                start = self.plain(kwargs.get("start", Number(0)), node)
-                out: list[Value] = [Py((Number(i + start), v)) for i, v in enumerate(seqs[0])]
-            elif name == "zip":
+            if name == "zip":
                 out = [Py(tuple(group)) for group in zip(*seqs, strict=False)]
             elif name == "reversed":
                 out = list(reversed(seqs[0]))

@@ -54,7 +54,7 @@ BUILTINS = frozenset({
     "IndexError", "ZeroDivisionError", "AssertionError", "KeyError", "NotImplementedError",
     "ImportError", "ModuleNotFoundError", "RecursionError", "OverflowError", "ArithmeticError",
     "LookupError", "StopIteration",
-    "vars", "super", "filter", "map", "any", "all",
+    "vars", "super", "filter", "map", "any", "all", "slice",
     "sorted", "divmod", "pow", "set", "chr", "ord", "hex", "bin", "oct", "format", "getattr",
     "hasattr", "setattr", "breakpoint", "Warning", "UserWarning", "DeprecationWarning",
     "FutureWarning", "RuntimeWarning",

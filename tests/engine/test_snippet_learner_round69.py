@@ -1,0 +1,55 @@
+"""Forms met in unseen learner code, each against plain torch in a subprocess (continued from
+test_snippet_learner_round67.py): `enumerate(trainloader, 0)` with its start given by
+position (the official zeroing-gradients recipe's loop), and the builtin slice() as an
+index of a tensor and of a list (fast.ai's minibatch loop, `s = slice(i, min(i+bs, n))`)."""
+
+from __future__ import annotations
+
+from snippet_agreement import agreement_tests
+
+SNIPPETS = {
+    # pytorch/tutorials recipes_source/recipes/zeroing_out_gradients.py, shrunk
+    'enumerate_with_a_positional_start': """import torch
+import torch.nn as nn
+import torch.optim as optim
+torch.manual_seed(0)
+trainloader = [(torch.randn(4, 3), torch.randint(0, 2, (4,))) for _ in range(3)]
+net = nn.Linear(3, 2)
+criterion = nn.CrossEntropyLoss()
+optimizer = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+for epoch in range(2):
+    running_loss = 0.0
+    for i, data in enumerate(trainloader, 0):
+        inputs, labels = data
+        optimizer.zero_grad()
+        loss = criterion(net(inputs), labels) * (i + 1)
+        loss.backward()
+        optimizer.step()
+        running_loss += loss.item()
+        if i % 2 == 1:
+            print('[%d, %5d] loss: %.3f' % (epoch + 1, i + 1, running_loss / 2))
+            running_loss = 0.0
+w = torch.ones(2, requires_grad=True)
+for k, x in enumerate([torch.tensor([1., 0.]), torch.tensor([0., 3.])], 5):
+    (k * w * x).sum().backward()
+""",
+    # fast.ai course22p2 03_minibatch_training: batches taken by slice objects
+    'slice_objects_as_indices': """import torch
+torch.manual_seed(0)
+x_train = torch.randn(7, 3)
+weights = torch.randn(3, 2, requires_grad=True)
+n, bs = 7, 3
+names = ['a', 'b', 'c', 'd'][slice(1, None, 2)]
+for i in range(0, n, bs):
+    s = slice(i, min(i+bs, n))
+    xb = x_train[s]
+    loss = (xb @ weights).pow(2).mean() * len(names)
+    loss.backward()
+    with torch.no_grad():
+        weights -= 0.1 * weights.grad
+        weights.grad.zero_()
+(x_train[0, slice(0, 3, 2)].sum() * weights[slice(None), 0]).sum().backward()
+""",
+}
+
+reference, test_agrees_with_plain_torch = agreement_tests(SNIPPETS)
