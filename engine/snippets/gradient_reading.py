@@ -130,8 +130,40 @@ class GradientReader(ast.NodeTransformer):
         raise error_at(node, f"{self.what} indexes the gradient ({short_text(node)}): a "
                              "gradient expression computes on the whole tensor")
 
+    def visit_ListComp(self, node: ast.ListComp) -> ast.AST:  # noqa: N802
+        return self.unrolled(node, ast.List)
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> ast.AST:  # noqa: N802
+        return self.unrolled(node, ast.Tuple)
+
+    def unrolled(self, node: ast.ListComp | ast.GeneratorExp,
+                 kind: type[ast.List] | type[ast.Tuple]) -> ast.AST:
+        """`[torch.ones_like(gi) * 42. for gi in grad_inputs]` (the modules note's hook):
+        one item per gradient the function is given, each an expression of its own."""
+        gen = node.generators[0]
+        given = self.own.get(gen.iter.id) if isinstance(gen.iter, ast.Name) else None
+        if len(node.generators) != 1 or gen.ifs or not isinstance(gen.target, ast.Name) \
+                or not isinstance(given, ast.Tuple | ast.List):
+            raise error_at(node, f"{self.what} is read with a comprehension over the "
+                                 "gradients it is given, one name and no if: "
+                                 f"`{short_text(node)}` is not")
+        name, before = gen.target.id, self.own.get(gen.target.id)
+        items = []
+        for item in given.elts:
+            self.own[name] = item
+            items.append(self.read(node.elt))
+        if before is None:
+            del self.own[name]
+        else:
+            self.own[name] = before
+        return ast.copy_location(kind(items, ast.Load()), node)
+
     def visit_Call(self, node: ast.Call) -> ast.AST:  # noqa: N802
         func = node.func
+        if isinstance(func, ast.Name) and func.id in ("tuple", "list") and self._outside(
+                func) and len(node.args) == 1 and not node.keywords and isinstance(
+                node.args[0], ast.ListComp | ast.GeneratorExp):  # tuple(g * 2 for g in gin)
+            return self.unrolled(node.args[0], ast.Tuple if func.id == "tuple" else ast.List)
         path = self.module_path(func)
         shaped = _shape_of(node) if path in ("torch.zeros", "torch.ones") else None
         if shaped is not None:  # torch.zeros(g.shape): zeros_like(g) in the default dtype

@@ -1,7 +1,9 @@
 """Forms met in unseen learner code, each against plain torch in a subprocess (continued from
 test_snippet_learner_round67.py): `enumerate(trainloader, 0)` with its start given by
 position (the official zeroing-gradients recipe's loop), and the builtin slice() as an
-index of a tensor and of a list (fast.ai's minibatch loop, `s = slice(i, min(i+bs, n))`)."""
+index of a tensor and of a list (fast.ai's minibatch loop, `s = slice(i, min(i+bs, n))`);
+a module's full backward hook returning a list comprehension over grad_input (the modules
+note of torch's documentation)."""
 
 from __future__ import annotations
 
@@ -49,6 +51,26 @@ for i in range(0, n, bs):
         weights -= 0.1 * weights.grad
         weights.grad.zero_()
 (x_train[0, slice(0, 3, 2)].sum() * weights[slice(None), 0]).sum().backward()
+""",
+    # pytorch docs/source/notes/modules.rst, "Module Hooks"
+    'full_backward_hook_returning_a_comprehension': """import torch
+from torch import nn
+torch.manual_seed(1)
+def backward_hook(m, grad_inputs, grad_outputs):
+  new_grad_inputs = [torch.ones_like(gi) * 42. for gi in grad_inputs]
+  return new_grad_inputs
+m = nn.Linear(3, 3)
+x = torch.randn(2, 3, requires_grad=True)
+m(x).sum().backward()
+print('x.grad with no backwards hook: {}'.format(x.grad))
+m.zero_grad()
+x.grad.zero_()
+m.register_full_backward_hook(backward_hook)
+m(x).sum().backward()
+half = nn.Linear(3, 2)
+half.register_full_backward_hook(lambda mod, gin, gout: tuple(g * 0.5 for g in gin))
+y = torch.randn(4, 3, requires_grad=True)
+half(y).pow(2).sum().backward()
 """,
 }
 
