@@ -156,6 +156,10 @@ OUTSIDE_LIBRARIES = {
     "typing": "type hints (typing) are read as nothing, as Python runs them: Gradflow reads the "
               "code without its annotations; this use of typing is outside the computation "
               "Gradflow reads; remove it",
+    "collections.abc": "abstract types (collections.abc) are type hints, read as nothing, as "
+                       "Python runs them: Gradflow reads the code without its annotations; "
+                       "this use of collections.abc is outside the computation Gradflow "
+                       "reads; remove it",
     "pickle": "saving and loading objects in files (pickle) is outside the computation "
               "Gradflow reads; remove it",
     "pickletools": "pickle's tools (pickletools) work on saved files, outside the "

@@ -137,7 +137,8 @@ class LayerModules(ModuleReader):
         """nn.Dropout2d (1d, 3d) in training: whole channels are zeroed, the rest scaled by
         1 / (1 - p), with torch's own mask of one number per channel (bernoulli(1 - p) of
         shape (N, C, 1, 1), or (C, 1, 1) unbatched; Dropout2d takes a 3-d input as (N, C, L),
-        as torch does), drawn from the snippet's generator as torch draws it; in evaluation
+        as torch does, and any other input of 2 or more dims along its first two), drawn from
+        the snippet's generator as torch draws it; in evaluation
         mode, or with p = 0, the input itself."""
         p = module.options.get("p", 0.5)
         if not isinstance(p, int | float) or not 0 <= p <= 1:
@@ -147,7 +148,9 @@ class LayerModules(ModuleReader):
             return value
         t = self.concrete(value, node)
         batched = FEATURE_DROPOUTS[module.kind]
-        if t.dim() not in (batched - 1, batched):
+        if module.kind == "Dropout2d" and t.dim() >= 2:
+            pass  # torch warns for other than 3 or 4 dims and drops along the first two
+        elif t.dim() not in (batched - 1, batched):
             raise error_at(node, f"nn.{module.kind} is read on inputs of {batched - 1} or "
                                  f"{batched} dims (got {t.dim()})")
         lead = t.shape[:2] if t.dim() == batched or module.kind == "Dropout2d" else t.shape[:1]

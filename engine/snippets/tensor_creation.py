@@ -67,7 +67,8 @@ class CreationReader(ExprReader):
                     raise error_at(kw, "requires_grad must be True or False")
                 requires_grad = flag
             elif kw.arg == "dtype":
-                kwargs["dtype"] = self.dtype(kw.value)
+                if not self.is_none(kw.value):  # dtype=None: the default, as torch reads it
+                    kwargs["dtype"] = self.dtype(kw.value)
             elif kw.arg == "device":
                 self.cpu_only(self.expr(kw.value), kw)
             elif kw.arg is not None:
@@ -131,12 +132,20 @@ class CreationReader(ExprReader):
             raise raised_at(node, exc) from None
 
     def cpu_only(self, device: Value, where: ast.AST) -> None:
-        """device= of a new tensor: the CPU, where Gradflow computes."""
+        """device= of a new tensor: the CPU, where Gradflow computes (None: torch's default
+        device, the CPU, as a module's `factory_kwargs = {'device': device, ...}` passes)."""
         found = device.value if isinstance(device, Py) else None
         kind = found.type if isinstance(found, torch.device) else found
-        if kind != "cpu":
+        if kind not in ("cpu", None) or not isinstance(device, Py):
             raise error_at(where, f"device={found!s} is not read: Gradflow computes on the CPU; "
                                   "write device='cpu' (or torch.device('cpu'))")
+
+    def is_none(self, node: ast.expr) -> bool:
+        """`None`, or a name holding None (a function's `dtype=None` passed on)."""
+        if not isinstance(node, ast.Name | ast.Constant):
+            return False
+        value = self.expr(node)
+        return isinstance(value, Py) and value.value is None
 
     def literal_value(self, value: Value, where: ast.AST) -> Any:
         if isinstance(value, Py | Number):

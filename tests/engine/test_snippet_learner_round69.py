@@ -3,7 +3,9 @@ test_snippet_learner_round67.py): `enumerate(trainloader, 0)` with its start giv
 position (the official zeroing-gradients recipe's loop), and the builtin slice() as an
 index of a tensor and of a list (fast.ai's minibatch loop, `s = slice(i, min(i+bs, n))`);
 a module's full backward hook returning a list comprehension over grad_input (the modules
-note of torch's documentation)."""
+note of torch's documentation); device=None and dtype=None passed on by a function (torch's
+factory-argument style); collections.abc imported for type hints; nn.Dropout2d on a 2-d
+input (pytorch/examples mnist_rnn), which torch drops along its first two dims."""
 
 from __future__ import annotations
 
@@ -71,6 +73,29 @@ half = nn.Linear(3, 2)
 half.register_full_backward_hook(lambda mod, gin, gout: tuple(g * 0.5 for g in gin))
 y = torch.randn(4, 3, requires_grad=True)
 half(y).pow(2).sum().backward()
+""",
+    'device_and_dtype_none_passed_on': """from collections.abc import Callable
+import torch
+import torch.nn as nn
+torch.manual_seed(0)
+def make(n, device=None, dtype=None) -> torch.Tensor:
+    return torch.randn(n, device=device, dtype=dtype)
+lin = nn.Linear(3, 2, device=None, dtype=None)
+t = torch.tensor([1.0, 2.0, 3.0], dtype=None, device=None, requires_grad=True)
+scale: Callable = lambda v: v * torch.arange(3, dtype=None)
+lin(scale(t) + make(3)).sum().backward()
+""",
+    'dropout2d_on_two_dims_and_five': """import torch
+import torch.nn as nn
+import warnings
+warnings.filterwarnings('ignore')
+torch.manual_seed(0)
+drop = nn.Dropout2d(0.25)
+fc = nn.Linear(8, 3)
+x = torch.randn(5, 8)
+fc(drop(x)).pow(2).sum().backward()
+y = torch.randn(2, 3, 2, 2, 2, requires_grad=True)
+(drop(y) * torch.arange(48.).reshape(y.shape)).sum().backward()
 """,
 }
 
