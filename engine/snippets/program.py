@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -208,9 +209,24 @@ class ProgramReader(GradAnswers):
             stand_in.grad = numbers
         except Exception as exc:  # noqa: BLE001 - torch's own words
             raise raised_at(stmt, exc) from None
-        if self.program:
+        if not self.overwritten_calls(leaf):
             return False
         self.starting_grad(leaf, numbers)
+        return True
+
+    def overwritten_calls(self, leaf: str) -> bool:
+        """Whether the calls since the last step leave the leaf's .grad to the assignment
+        alone: torch.autograd.grad calls (which write no .grad) and zero_grad calls, whose
+        part for this leaf the assignment overrides and is taken out (`g, = grad(loss, w);
+        w.grad = g * 2; opt.step()`). A backward since the step: False."""
+        if any(c.kind not in (calls.GRAD, calls.ZERO_GRAD) for c in self.program):
+            return False
+        every = [n.id for n in self.doc.nodes() if n.op == LEAF and n.requires_grad]
+        for number, call in enumerate(self.program):
+            if call.kind == calls.ZERO_GRAD:
+                kept = tuple(i for i in (every if call.leaves is None else call.leaves)
+                             if i != leaf)
+                self.program[number] = replace(call, leaves=kept)
         return True
 
     def given_grad(self, leaf: str | None) -> bool:

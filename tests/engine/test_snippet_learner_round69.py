@@ -5,7 +5,9 @@ index of a tensor and of a list (fast.ai's minibatch loop, `s = slice(i, min(i+b
 a module's full backward hook returning a list comprehension over grad_input (the modules
 note of torch's documentation); device=None and dtype=None passed on by a function (torch's
 factory-argument style); collections.abc imported for type hints; nn.Dropout2d on a 2-d
-input (pytorch/examples mnist_rnn), which torch drops along its first two dims."""
+input (pytorch/examples mnist_rnn), which torch drops along its first two dims; .grad set by
+hand from torch.autograd.grad's answers before optimizer.step() (clipped grads, a
+federated average)."""
 
 from __future__ import annotations
 
@@ -96,6 +98,52 @@ x = torch.randn(5, 8)
 fc(drop(x)).pow(2).sum().backward()
 y = torch.randn(2, 3, 2, 2, 2, requires_grad=True)
 (drop(y) * torch.arange(48.).reshape(y.shape)).sum().backward()
+""",
+    'grad_set_from_autograd_grad_before_the_step': """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+model = nn.Linear(3, 2)
+opt = torch.optim.Adam(model.parameters(), lr=0.1)
+x = torch.randn(4, 3)
+for step in range(3):
+    opt.zero_grad()
+    loss = model(x).pow(2).mean()
+    grads = torch.autograd.grad(loss, list(model.parameters()))
+    for p, g in zip(model.parameters(), grads):
+        p.grad = g.clamp(-0.1, 0.1)
+    opt.step()
+model(x).sum().backward()
+""",
+    'grad_set_as_a_federated_average': """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+server = nn.Linear(2, 1)
+opt = torch.optim.SGD(server.parameters(), lr=0.5)
+clients = [torch.randn(5, 2) for _ in range(3)]
+for rnd in range(2):
+    total = [torch.zeros_like(p) for p in server.parameters()]
+    for data in clients:
+        loss = server(data).pow(2).mean()
+        gs = torch.autograd.grad(loss, server.parameters())
+        total = [t + g for t, g in zip(total, gs)]
+    for p, t in zip(server.parameters(), total):
+        p.grad = t / len(clients)
+    opt.step()
+    opt.zero_grad()
+out = server(torch.ones(1, 2)).sum()
+out.backward()
+""",
+    'grad_set_then_a_backward_adds_to_it': """import torch
+torch.manual_seed(0)
+w = torch.randn(3, requires_grad=True)
+opt = torch.optim.SGD([w], lr=0.1)
+for step in range(2):
+    opt.zero_grad()
+    loss = (w ** 3).sum()
+    g, = torch.autograd.grad(loss, w, retain_graph=True)
+    w.grad = g
+    loss.backward()
+    opt.step()
 """,
 }
 
