@@ -42,7 +42,7 @@ IMPORTABLE_OBJECTS = ("torch.autograd.Variable", "torch.autograd.grad",
                       "itertools.count", "torch.cuda.is_available", "torch.cuda.device_count",
                       "torch.cuda.manual_seed", "torch.cuda.manual_seed_all",
                       "copy.deepcopy", "copy.copy", "collections.OrderedDict",
-                      "collections.namedtuple",
+                      "collections.namedtuple", "types.SimpleNamespace",
                       "timeit.default_timer",
                       "torch.distributions.Normal", "torch.distributions.normal.Normal",
                       # `from torch.distributions import Categorical`: each of torch's own

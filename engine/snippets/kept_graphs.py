@@ -18,6 +18,7 @@ still holds and can still use as torch would let it:
 from __future__ import annotations
 
 import ast
+from types import SimpleNamespace
 from typing import Any
 
 import networkx as nx
@@ -227,6 +228,8 @@ class KeptGraphs(OptimizerReader):
                 module.attrs.update({k: kept(v) for k, v in module.attrs.items()})
                 for child in module.children:
                     kept(Py(child))
+            elif isinstance(value, Py) and isinstance(value.value, SimpleNamespace):
+                vars(value.value).update({k: kept(v) for k, v in vars(value.value).items()})
             return value
 
         for mapping in self.every_frame().maps:  # the callers' names too

@@ -1,11 +1,14 @@
 """`collections.namedtuple('Transition', ['state', 'action'])`: the record class Python's
 collections makes (given plain texts only), its instances holding the snippet's values as a
-tuple does: unpacked, indexed, iterated, and read by field (`t.state`)."""
+tuple does: unpacked, indexed, iterated, and read by field (`t.state`); and
+`types.SimpleNamespace(lr=0.1, model=net)`, a bag of the snippet's values by name, read and
+set as attributes (`cfg.lr`, `cfg.lr = 0.2`: statements.py)."""
 
 from __future__ import annotations
 
 import ast
 import collections
+from types import SimpleNamespace
 from typing import Any
 
 from engine.snippets.attributes import AttributeReader
@@ -42,10 +45,23 @@ class NamedTuples(AttributeReader):
         return Py(cls(*(v if isinstance(v, Pending | Ref | Number | Py) else self.wrap(v, node)
                         for v in made)))
 
+    def namespace(self, node: ast.Call) -> Value:
+        args, kwargs = self.arguments(node)
+        if args:
+            raise error_at(node, "SimpleNamespace is read with keyword arguments: "
+                                 "SimpleNamespace(lr=0.1, epochs=3)")
+        return Py(SimpleNamespace(**kwargs))
+
     def plain_attribute(self, value: Py, attr: str, node: ast.Attribute) -> Value | None:
-        if is_record_class(type(value.value)) and attr in type(value.value)._fields:
+        if isinstance(value.value, SimpleNamespace):
+            if not hasattr(value.value, attr):  # Python's own words
+                raise raised_at(node, AttributeError(f"'types.SimpleNamespace' object has no "
+                                                     f"attribute '{attr}'"))
             found: Value = getattr(value.value, attr)
             return found
+        if is_record_class(type(value.value)) and attr in type(value.value)._fields:
+            field: Value = getattr(value.value, attr)
+            return field
         return super().plain_attribute(value, attr, node)
 
 

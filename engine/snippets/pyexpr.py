@@ -219,6 +219,8 @@ class PythonReader(CommandLine):
                 return self.argument_parser(node)
             if path == "collections.namedtuple":
                 return self.named_tuple_class(node)
+            if path == "types.SimpleNamespace":
+                return self.namespace(node)
             refuse_outside(path, node)
             if path.startswith("math."):
                 return self.math_call(path.removeprefix("math."), node)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import threading
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import torch
@@ -205,6 +206,9 @@ class StatementRunner(AugAssignReader):
             # `c.grdd = None` (a typo of c.grad), `w.retain_grad = True` (for the method):
             # Python sets an attribute of the tensor's own there
             self.own_tensor_attrs[(self.own_key(owner, target), target.attr)] = value
+        elif isinstance(target, ast.Attribute) and isinstance(
+                owner := self.expr(target.value), Py) and isinstance(owner.value, SimpleNamespace):
+            setattr(owner.value, target.attr, value)  # cfg.lr = 0.1 (named_tuples.py)
         elif not (isinstance(target, ast.Attribute) and self.parameter_assign(target, value)):
             raise error_at(target, f"assigning to {short_text(target)} is not supported; assign "
                                    "to a plain name")

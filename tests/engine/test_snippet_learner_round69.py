@@ -7,7 +7,7 @@ note of torch's documentation); device=None and dtype=None passed on by a functi
 factory-argument style); collections.abc imported for type hints; nn.Dropout2d on a 2-d
 input (pytorch/examples mnist_rnn), which torch drops along its first two dims; .grad set by
 hand from torch.autograd.grad's answers before optimizer.step() (clipped grads, a
-federated average)."""
+federated average); types.SimpleNamespace holding options and tensors, read and set."""
 
 from __future__ import annotations
 
@@ -144,6 +144,22 @@ for step in range(2):
     w.grad = g
     loss.backward()
     opt.step()
+""",
+    'simple_namespace_of_options_and_a_leaf': """import torch
+import types
+from types import SimpleNamespace
+torch.manual_seed(0)
+cfg = SimpleNamespace(lr=0.1, steps=3, w=torch.randn(3, requires_grad=True))
+cfg.lr = cfg.lr * 2
+other = types.SimpleNamespace(scale=torch.tensor([1., 2., 3.]))
+for i in range(cfg.steps):
+    loss = (cfg.w * other.scale).pow(2).sum()
+    loss.backward()
+    with torch.no_grad():
+        cfg.w -= cfg.lr * cfg.w.grad
+        cfg.w.grad.zero_()
+w = cfg.w
+(w * 3).sum().backward()
 """,
 }
 
