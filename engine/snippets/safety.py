@@ -312,6 +312,14 @@ def _type_name(node: ast.Attribute) -> bool:
         isinstance(node.value.func, ast.Name) and node.value.func.id == "type"
 
 
+# the builtins that run code or reach the machine, and what each does
+_CODE_RUNNERS = {
+    "eval": "runs a text as Python code", "exec": "runs a text as Python code",
+    "compile": "turns a text into code to run", "__import__": "imports a module by name",
+    "open": "reads or writes a file", "input": "waits for the keyboard",
+    "globals": "reaches the interpreter's own names", "memoryview": "reaches raw memory"}
+
+
 def _refusal(node: ast.AST, defined: set[str]) -> str | None:
     """Why this node is refused, or None."""
     refused = _REFUSED.get(type(node))
@@ -326,6 +334,11 @@ def _refusal(node: ast.AST, defined: set[str]) -> str | None:
         if node.id.startswith("__") and node.id.strip("_"):  # `for __ in ...` is harmless
             return (f"{node.id} reaches outside torch; a snippet may use only torch and its "
                     "own variables")
+        if node.id not in defined and node.id in _CODE_RUNNERS:
+            return (f"name {node.id!r} is not defined in the snippet: {node.id}() "
+                    f"{_CODE_RUNNERS[node.id]}, outside the computation Gradflow reads (it "
+                    "never runs code given as text, files or other modules); write the "
+                    "computation out in the snippet")
         if node.id not in defined and node.id in _PYTHON_BUILTINS:
             return (f"name {node.id!r} is not defined in the snippet; a snippet may use only "
                     "torch and its own variables (models, optimizers, data loaders and files "

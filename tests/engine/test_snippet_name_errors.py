@@ -66,3 +66,11 @@ def test_a_builtin_outside_the_computation_is_still_refused() -> None:
     ours = engine_side("import torch\nx = torch.ones(2)\nf = open('data.txt')\n")
     assert ours["refused"].startswith("line 3, column 5: name 'open' is not defined in the "
                                       "snippet")
+
+
+def test_code_run_from_text_is_refused_saying_what_it_does() -> None:
+    ours = engine_side("import torch\nx = torch.ones(2, requires_grad=True)\n"
+                       "y = eval('torch.' + 'sin(x)')\n")
+    assert ours["refused"].startswith("line 3, column 5: name 'eval' is not defined in the "
+                                      "snippet: eval() runs a text as Python code, outside "
+                                      "the computation Gradflow reads")
