@@ -7,7 +7,8 @@ its own (model_classes.py), and isinstance answers for every class it derives fr
 Python's `__class__` cell makes it: `super().__init__(...)`, `super(Child, self).__init__(...)`
 and `Parent.__init__(self, ...)` read the next class's __init__ with the arguments given
 (past the snippet's classes, torch's nn.Module.__init__ or object's); `super().forward(x)`
-and `super().method(...)` the next class's method, bound to the same object.
+and `super().method(...)` the next class's method, bound to the same object; `super().X` a
+property's answer or a constant of the next class.
 One base of the snippet's own is read; more than one (multiple inheritance) is refused."""
 
 from __future__ import annotations
@@ -78,6 +79,26 @@ class ClassInheritance(ModelAttributes):
                                  "(super().__init__(...), super().forward(x), "
                                  f"super().method(...)); otherwise it is {OUTSIDE}")
         return super().call(node)
+
+    def attribute(self, node: ast.Attribute) -> Value:
+        """`super().double` of a @property, `super().SCALE` of a constant: the next class's."""
+        if not _is_super(node.value) or "super" in self.env:
+            return super().attribute(node)
+        assert isinstance(node.value, ast.Call)
+        after, model = self.super_of(node.value)
+        base = after.base
+        if base is not None and base.kinds.get(node.attr) == PROPERTY:
+            return self.bound_call(base.methods[node.attr], [Py(model)], {}, node)
+        if base is not None and node.attr in base.constants:
+            return base.constants[node.attr]
+        if base is not None and node.attr in base.methods:
+            raise error_at(node, f"super().{node.attr} taken without its call is {OUTSIDE}; "
+                                 f"call it (super().{node.attr}(...))")
+        if _root(after).plain:
+            raise raised_at(node, AttributeError(f"'super' object has no attribute "
+                                                 f"'{node.attr}'"))
+        raise error_at(node, f"super().{node.attr} reaches torch's own nn.Module, {OUTSIDE}; "
+                             f"read self.{node.attr}")
 
     def super_of(self, call: ast.Call) -> tuple[ModelClass, Module]:
         """The class super() looks past and the object it binds."""

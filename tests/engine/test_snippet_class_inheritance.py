@@ -2,8 +2,10 @@
 against plain torch in a subprocess: fast.ai's plain `Module` base with `__call__` and its
 Lin/Relu/Mse subclasses (course22p2 02_backprop, shortened), nn.Module models deriving from
 one another over more than one level, with super().__init__(...) given arguments (also as
-super(Child, self) and Parent.__init__(self, ...)), super().forward(x) and super().method(),
-methods and class attributes inherited or overridden, and isinstance against each class.
+super(Child, self) and Parent.__init__(self, ...), *args and **kwargs passed on),
+super().forward(x), super().method() and super().a_property, methods, properties, static
+methods and class attributes inherited or overridden, isinstance against each class, and a
+data set class deriving from one of its own.
 Multiple inheritance between the snippet's classes is refused with what is read."""
 
 from __future__ import annotations
@@ -234,6 +236,58 @@ class Square(Rect):
 a = torch.tensor(2.0, requires_grad=True)
 b = torch.tensor(3.0, requires_grad=True)
 (Rect(a, b).describe() + Square(b).describe() + Shape(a).area()).backward()
+""",
+    'forwarded_arguments_property_and_static_method': """import torch
+import torch.nn as nn
+torch.manual_seed(2)
+
+class Base(nn.Module):
+    def __init__(self, n_in, n_out=2, **kw):
+        super().__init__()
+        self.fc = nn.Linear(n_in, n_out, **kw)
+        self.w = nn.Parameter(torch.ones(n_out))
+
+    @property
+    def doubled(self):
+        return self.w * 2
+
+    @staticmethod
+    def squared(t):
+        return t * t
+
+    def forward(self, x):
+        return self.fc(x)
+
+class Head(Base):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def forward(self, x):
+        return self.squared(super().forward(x)) * self.doubled + super().doubled
+
+model = Head(3, n_out=4, bias=False)
+model(torch.randn(5, 3)).sum().backward()
+assert type(model).__name__ == "Head" and isinstance(model, Base)
+""",
+    'data_set_deriving_from_its_own_base': """import torch
+from torch.utils.data import Dataset, DataLoader
+torch.manual_seed(0)
+
+class Base(Dataset):
+    def __init__(self, n):
+        super().__init__()
+        self.x = torch.randn(n)
+
+    def __len__(self):
+        return len(self.x)
+
+class Squares(Base):
+    def __getitem__(self, i):
+        return self.x[i] ** 2
+
+w = torch.tensor(2.0, requires_grad=True)
+for b in DataLoader(Squares(4), batch_size=2):
+    (w * b).sum().backward()
 """,
 }
 
