@@ -84,7 +84,7 @@ class ClassMembers(ModuleTree):
     def method(self, receiver: Value, attr: str, node: ast.Call) -> Value:
         """`Net.build(3)`: a static or class method called on the class itself; any other
         function of the class taken from it is a plain function, self passed by hand."""
-        from engine.snippets.classes import ModelClass  # classes.py builds on this module
+        from engine.snippets.model_classes import ModelClass  # it builds on this module
 
         cls = receiver.value if isinstance(receiver, Py) else None
         if isinstance(cls, ModelClass) and attr in cls.methods:

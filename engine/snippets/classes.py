@@ -11,21 +11,20 @@ method it calls) like a def. Its parameters become leaves named as torch names t
 model's name in front (`model_fc1_weight` for `fc1.weight`).
 
 A model's attributes (`self.fc1 = ...`, `model.fc1`) are filed and read in
-model_attributes.py; optimizers over a model's parameters are read in optimizers.py.
+model_attributes.py; optimizers over a model's parameters are read in optimizers.py; a class
+deriving from another of the snippet's, and super(), in class_inheritance.py.
 """
 
 from __future__ import annotations
 
 import ast
 from collections import ChainMap
-from dataclasses import dataclass, field
-from typing import Any
-
-import torch
 
 from engine.limits import CALL_DEPTH
+from engine.snippets.class_inheritance import ClassInheritance
 from engine.snippets.dataclass_records import written_out
-from engine.snippets.model_attributes import REGISTERING, ModelAttributes
+from engine.snippets.model_attributes import REGISTERING
+from engine.snippets.model_classes import ModelClass, is_class
 from engine.snippets.module_methods import MODULE_CASTS
 from engine.snippets.module_tree import TREE_METHODS
 from engine.snippets.optimizers import OUTSIDE
@@ -46,42 +45,7 @@ DATASET_BASES = ("torch.utils.data.Dataset", "torch.utils.data.dataset.Dataset")
 _DATASET_METHODS = frozenset({"__len__", "__getitem__"})
 
 
-
-@dataclass
-class ModelClass:
-    """A class statement of the snippet; `refusal` says where and why it cannot be used."""
-
-    node: ast.ClassDef
-    scope: Any  # the names its methods see: where the class is defined
-    refusal: ImportError_ | None = None  # raised where the class is used
-    constants: dict[str, Value] = field(default_factory=dict)
-    methods: dict[str, Function] = field(default_factory=dict)
-    kinds: dict[str, str] = field(default_factory=dict)  # @property...: class_members.py
-    dataset: bool = False  # derives from torch.utils.data.Dataset: own_datasets.py
-    plain: bool = False  # derives from nothing (or object): a Python object holding tensors
-    made_type: type | None = field(default=None, repr=False)
-
-    @property
-    def is_module(self) -> bool:
-        """An nn.Module (not a Dataset or a plain object): torch's methods are its."""
-        return not (self.plain or self.dataset)
-
-    @property
-    def python_type(self) -> type:
-        """What type() gives for an instance: a class of this name deriving from what it
-        derives from, made empty (its name, isinstance and issubclass read from it)."""
-        if self.made_type is None:
-            base = torch.utils.data.Dataset if self.dataset else object if self.plain else \
-                torch.nn.Module
-            self.made_type = type(self.name, (base,), {})
-        return self.made_type
-
-    @property
-    def name(self) -> str:
-        return self.node.name
-
-
-class ClassReader(ModelAttributes):
+class ClassReader(ClassInheritance):
     # ---- the class statement -----------------------------------------------------------
     def one_statement(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.ClassDef):
@@ -92,8 +56,11 @@ class ClassReader(ModelAttributes):
 
     def define_class(self, stmt: ast.ClassDef) -> None:
         stmt = written_out(stmt, self.module_path) or stmt  # @dataclass: its __init__
+        base = self.own_base(stmt)  # class Lin(Module): its members under Lin's own
         cls = ModelClass(stmt, scope=self.env, dataset=self.dataset_class(stmt),
-                         plain=_plain_bases(stmt))
+                         plain=_plain_bases(stmt), base=base)
+        if base is not None:
+            cls.plain, cls.dataset = base.plain, base.dataset
         found = self.class_refusal(stmt)
         cls.refusal = None if found is None else error_at(*found)
         if cls.refusal is None:  # the body runs now, as Python runs it: constants, methods
@@ -116,7 +83,9 @@ class ClassReader(ModelAttributes):
                 bound = cls.constants.pop(item.name, None)
                 if isinstance(bound, Py) and isinstance(bound.value, Function):
                     bound.value.scope = cls.scope  # a method sees the module's names only
+                    bound.value.owner = cls  # where its super() looks past
                     cls.methods[item.name] = bound.value
+        cls.inherit()
         self.env[stmt.name] = Py(cls)
 
     def dataset_class(self, stmt: ast.ClassDef) -> bool:
@@ -132,13 +101,13 @@ class ClassReader(ModelAttributes):
             where = stmt.decorator_list[0] if stmt.decorator_list else stmt.keywords[0]
             return where, f"the class {name} has a decorator or a metaclass, {OUTSIDE}; {read}"
         bases = stmt.bases
-        own = [b for b in bases if isinstance(b, ast.Name) and _is_class(self.env.get(b.id))]
-        if own:
-            return own[0], (f"the class {name} inherits from the snippet's own class "
-                            f"{ast.unparse(own[0])}: inheritance between the snippet's classes "
-                            f"is {OUTSIDE}; write one class deriving from nn.Module")
-        dataset = self.dataset_class(stmt)
-        if not dataset and not _plain_bases(stmt) and (
+        refused = self.inheritance_refusal(stmt)  # class_inheritance.py
+        if refused is not None:
+            return refused
+        base = self.own_base(stmt)
+        dataset = self.dataset_class(stmt) if base is None else base.dataset
+        plain = _plain_bases(stmt) if base is None else base.plain
+        if base is None and not dataset and not plain and (
                 len(bases) != 1 or self.module_path(bases[0]) != "torch.nn.Module"):
             return stmt, (f"the class {name} derives from {ast.unparse(bases[0])}, "
                           f"{OUTSIDE}; {read} (or from torch.utils.data.Dataset, with "
@@ -161,7 +130,7 @@ class ClassReader(ModelAttributes):
             if item.name.startswith("__") and item.name not in (*_SHOWING, "__call__",
                                                                  "__enter__", "__exit__") and \
                     not (dataset and item.name in _DATASET_METHODS) and \
-                    not (_plain_bases(stmt) and item.name in OPERATORS):
+                    not (plain and item.name in OPERATORS):
                 return item, (f"{name}.{item.name} changes how Python treats the model, "
                               f"{OUTSIDE}; a model class is read with __init__, forward and "
                               "plain methods")
@@ -173,7 +142,7 @@ class ClassReader(ModelAttributes):
 
     def has_effects(self, call: ast.Call) -> bool:
         """print(Net()) runs __init__ as the script does: its layers draw from the stream."""
-        if isinstance(call.func, ast.Name) and _is_class(self.env.get(call.func.id)):
+        if isinstance(call.func, ast.Name) and is_class(self.env.get(call.func.id)):
             return True
         return super().has_effects(call)
 
@@ -231,44 +200,6 @@ class ClassReader(ModelAttributes):
             raise error_at(node, f"{fn.name} calls nest {CALL_DEPTH.message()} (recursion?)")
         return self.inline(fn, [Py(model), *args], kwargs, node)
 
-    def call(self, node: ast.Call) -> Value:
-        func = node.func
-        if isinstance(func, ast.Attribute) and func.attr == "__init__":
-            return self.super_init(func, node)
-        if isinstance(func, ast.Name) and func.id == "super" and func.id not in self.env:
-            raise error_at(node, f"super() is read only as super().__init__() in a model "
-                                 f"class's __init__; inheritance from the snippet's own "
-                                 f"classes is {OUTSIDE}")
-        return super().call(node)
-
-    def super_init(self, func: ast.Attribute, node: ast.Call) -> Value:
-        """super().__init__(), super(Net, self).__init__() or nn.Module.__init__(self)."""
-        owner = func.value
-        plain_super = isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and \
-            owner.func.id == "super" and len(owner.args) in (0, 2) and not owner.keywords
-        by_path = self.module_path(owner) == "torch.nn.Module" and len(node.args) == 1
-        if not self.building or not (plain_super or by_path):
-            raise error_at(node, "__init__ is read only as super().__init__() inside a model "
-                                 "class's __init__")
-        if plain_super and isinstance(owner, ast.Call):
-            for named in owner.args:  # super(Net, self): Python looks both names up first
-                self.expr(named)
-        spread = [kw for kw in node.keywords if kw.arg is None]  # (**kwargs) of an __init__
-        passed = {k: v for kw in spread for k, v in self.spread_dict(kw.value, node).items()}
-        if passed:  # torch's own words for what nn.Module.__init__ does not take
-            _ask_module_init(passed, node)
-        starred = [a for a in node.args if isinstance(a, ast.Starred)]  # (*args) of one
-        given = sum(len(self.items(self.expr(a.value), node)) for a in starred) \
-            if len(starred) == len(node.args) and not by_path else 0
-        if given:  # torch's own words
-            raise raised_at(node, TypeError(f"{self.building[-1].kind}.__init__() takes 1 "
-                                            f"positional argument but {given + 1} were given"))
-        if (node.args and not by_path and len(starred) != len(node.args)) or \
-                len(spread) != len(node.keywords):
-            raise error_at(node, "super().__init__() is read without arguments")
-        self.building[-1].ready = True
-        return Py(None)
-
     # ---- operators of a plain class (a micrograd-style Value) --------------------------
     def python_binop(self, op_node: ast.operator, left: Value, right: Value,
                      where: ast.AST) -> Value:
@@ -291,7 +222,7 @@ class ClassReader(ModelAttributes):
     def own_class_type(self, node: ast.expr) -> type | None:
         """isinstance(other, Value) of the snippet's own class Value."""
         held = self.env.get(node.id) if isinstance(node, ast.Name) else None
-        return held.value.python_type if _is_class(held) else None  # type: ignore[union-attr]
+        return held.value.python_type if is_class(held) else None  # type: ignore[union-attr]
 
     # ---- the class's own constants -----------------------------------------------------
     def attribute(self, node: ast.Attribute) -> Value:
@@ -390,16 +321,5 @@ def _own_operator(value: Value, method: str) -> Function | None:
     return None
 
 
-def _is_class(value: Value | None) -> bool:
-    return isinstance(value, Py) and isinstance(value.value, ModelClass)
-
-
 __all__ = ["ClassReader", "ModelClass"]
 
-
-def _ask_module_init(passed: dict[str, Value], where: ast.AST) -> None:
-    """nn.Module.__init__(**kwargs) with keywords: torch's own TypeError."""
-    try:
-        torch.nn.Module.__init__(torch.nn.Module(), **dict.fromkeys(passed))
-    except TypeError as exc:
-        raise raised_at(where, exc) from None

@@ -93,6 +93,7 @@ class Function:
     grad_enabled: bool | None = None  # False under @torch.no_grad()
     inference: bool = False  # under @torch.inference_mode()
     kw_defaults: list[Value | None] = field(default_factory=list)  # of keyword-only ones
+    owner: Any = None  # a method: the class whose body defines it, where super() looks past
 
     @property
     def name(self) -> str:

@@ -323,15 +323,15 @@ class Data(dict):
         self.x = torch.ones(2)
 d = Data()
 """, 5, "the class Data derives from dict, outside the computation"),
-    "inherits_a_user_class": ("""
+    "inherits_a_user_class_and_another": ("""
 class Base(nn.Module):
     def __init__(self):
         super().__init__()
-class Net(Base):
+class Net(Base, nn.Module):
     def forward(self, x):
         return x
 model = Net()
-""", 8, "inherits from the snippet's own class Base"),
+""", 8, "inherits from the snippet's own class Base and from nn.Module: multiple inheritance"),
     "property_setter": ("""
 class Net(nn.Module):
     @size.setter
