@@ -38,7 +38,12 @@ class GradCallReader(GraphedGradReader):
                 "but got: allow_unused=False."))
         if "outputs" not in args or "inputs" not in args:
             raise error_at(node, "torch.autograd.grad needs outputs and inputs")
-        outputs = [self.output_id(t) for t in self.held_elements(args["outputs"])]
+        held = self.held_elements(args["outputs"])
+        plain = [self.expr(t) if isinstance(t, ast.Name | ast.Subscript | ast.Constant)
+                 else None for t in held]  # names and items: reading them makes nothing
+        if any(isinstance(v, Py) and v.value is None for v in plain):
+            none_output(node, plain)  # grad of an earlier allow_unused answer: torch raises
+        outputs = [self.output_id(t) for t in held]
         inputs = [self.node_of(value, where) for value, where in self.input_values(args["inputs"])]
         # allow_unused / materialize_grads: torch answers None (zeros) for an input that
         # requires grad and that no output depends on; the call differentiates the others
@@ -230,3 +235,15 @@ def _ones(shape: tuple[int, ...]) -> Any:
         value = [value] * size if not isinstance(value, list) else \
             [list(value) for _ in range(size)]
     return value
+
+
+def none_output(node: ast.Call, held: list[Value | None]) -> None:
+    """torch's own error for outputs holding None (`grad(d2ydx2, x)` where an earlier
+    allow_unused=True call answered (None,)), raised at the line as torch raises it."""
+    stand_in = torch.zeros((), requires_grad=True)
+    try:
+        outputs: list[Any] = [None if isinstance(t, Py) and t.value is None else stand_in * 1
+                              for t in held]  # None given on purpose: torch's check words it
+        torch.autograd.grad(outputs, [stand_in], allow_unused=True)
+    except Exception as exc:  # noqa: BLE001 - torch's own words
+        raise raised_at(node, exc) from None

@@ -218,8 +218,8 @@ class TensorCalls(MadeTensors):
         if attr == "detach" and _of_a_clone(func.value) and isinstance(out, Pending | Ref) and \
                 out.node_id is not None:  # x.clone().detach(): memory no name can reach
             self.fresh_tensors.add(out.node_id)
-        shape = self.doc.node(self.node_of(out, node)).params.get("shape") \
-            if attr == "view" and isinstance(out, Pending | Ref) else None
+        shape = self.doc.node(out.node_id).params.get("shape") \
+            if attr == "view" and isinstance(out, Ref) else None
         if shape is not None:  # (a view computed under no_grad is numbers: a constant)
             try:  # a view needs memory laid out for it: x.t().view(6) raises in torch
                 self.concrete(receiver, node).view(*shape)
