@@ -64,10 +64,16 @@ _LEGACY_CALL = ("Legacy autograd function with non-static forward method is depr
 class CustomFunctions(CustomFunctionChecks):
     # ---- the class statement -----------------------------------------------------------
     def define_class(self, stmt: ast.ClassDef) -> None:
-        if not any(self.module_path(b) in FUNCTION_BASES for b in stmt.bases):
+        parent = self.function_parent(stmt)
+        if parent is None and not any(self.module_path(b) in FUNCTION_BASES
+                                      for b in stmt.bases):
             super().define_class(stmt)
             return
         cls = FunctionClass(stmt)
+        if parent is not None:  # `class Double2(Double)`: its methods, then its own
+            cls.methods.update(parent.methods)
+            cls.constants.update(parent.constants)
+            cls.refusal = parent.refusal
         try:
             self.read_function_class(cls)
         except ImportError_ as exc:
@@ -75,6 +81,13 @@ class CustomFunctions(CustomFunctionChecks):
                 raise  # torch raised in the class body: the script stops here too
             cls.refusal = exc  # refused where it is used, as a model class is
         self.env[stmt.name] = Py(cls)
+
+    def function_parent(self, stmt: ast.ClassDef) -> FunctionClass | None:
+        """The snippet's own Function a class derives from (its one base), or None."""
+        base = stmt.bases[0] if len(stmt.bases) == 1 else None
+        found = self.env.get(base.id) if isinstance(base, ast.Name) else None
+        return found.value if isinstance(found, Py) and isinstance(found.value,
+                                                                   FunctionClass) else None
 
     def read_function_class(self, cls: FunctionClass) -> None:
         stmt = cls.node

@@ -1,7 +1,8 @@
 """Forms met in unseen learner code, each against plain torch in a subprocess (continued from
 test_snippet_learner_round69.py): torch.autograd.grad of an earlier allow_unused answer that
 holds None raises torch's own AssertionError at that line (pytorch issue 44189's third
-derivative of a * x)."""
+derivative of a * x); a custom autograd.Function deriving from another of the snippet's
+(pytorch issue 18619's Double2(Double)), with the forward it inherits and its own backward."""
 
 from __future__ import annotations
 
@@ -30,6 +31,63 @@ x = torch.tensor(1.0, dtype=dtype).requires_grad_()
 d3func2 = get_3rd_derx(a, x, func2)
 (d3func2[0] * a).backward()
 d3func1 = get_3rd_derx(a, x, func1)
+""",
+    # https://github.com/pytorch/pytorch/issues/18619
+    'function_deriving_from_a_function': """import torch
+
+
+class Double(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x ** 2
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, _ = ctx.saved_tensors
+        return grad_output * 2 * x
+
+
+# this is equivalent, but uses the output of .forward() in .backward()
+class Double2(Double):
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        return grad_output * 2 * y / x
+
+
+double = Double.apply
+double2 = Double2.apply
+
+x = torch.tensor(2).double().requires_grad_()
+
+print(
+    'gradcheck',
+    torch.autograd.gradcheck(double, x),
+    torch.autograd.gradgradcheck(double, x),
+    torch.autograd.gradcheck(double2, x),
+    torch.autograd.gradgradcheck(double2, x),
+)
+
+y = double(x)
+torch.autograd.grad(y, x, create_graph=True)
+torch.autograd.grad(y, x)
+print('double() ok')
+
+y = double2(x)
+torch.autograd.grad(y, x, create_graph=True)
+torch.autograd.grad(y, x)
+print('double2() ok')
+
+class Triple(Double):
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        return grad_output * 3 * y / x
+
+w = torch.tensor([1.5, -2.0], dtype=torch.float64, requires_grad=True)
+(Triple.apply(w).sum() + Double2.apply(w).sum()).backward()
 """,
 }
 
