@@ -31,7 +31,7 @@ class ModelAttributes(ClassMembers):
     def assign(self, target: ast.expr, value: Value, stmt: ast.AST) -> None:
         # self.data = data in a Dataset class is an attribute like any other (a tensor's
         # .data, .grad and .requires_grad are read further down)
-        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and \
+        if isinstance(target, ast.Attribute) and _plain_owner(target.value) and \
                 self.module_path(target) is None:
             owner = self.expr(target.value)
             if isinstance(owner, Py) and isinstance(owner.value, Module) and \
@@ -157,5 +157,16 @@ def _torch_refuses(attr: str, model: Module, value: Value, plain: Any, stmt: ast
     except Exception as exc:  # noqa: BLE001 - torch's own words
         raise raised_at(stmt, exc) from None
 
+
+
+def _plain_owner(node: ast.expr) -> bool:
+    """An owner read without making anything: `layer`, `layers[-1]`, `self.block` (Karpathy's
+    `layers[-1].gamma *= 0.1`)."""
+    if isinstance(node, ast.Subscript):
+        index = node.slice.operand if isinstance(node.slice, ast.UnaryOp) else node.slice
+        return isinstance(index, ast.Constant | ast.Name) and _plain_owner(node.value)
+    if isinstance(node, ast.Attribute):
+        return _plain_owner(node.value)
+    return isinstance(node, ast.Name)
 
 __all__ = ["REGISTERING", "ModelAttributes"]

@@ -2,7 +2,9 @@
 test_snippet_learner_round69.py): torch.autograd.grad of an earlier allow_unused answer that
 holds None raises torch's own AssertionError at that line (pytorch issue 44189's third
 derivative of a * x); a custom autograd.Function deriving from another of the snippet's
-(pytorch issue 18619's Double2(Double)), with the forward it inherits and its own backward."""
+(pytorch issue 18619's Double2(Double)), with the forward it inherits and its own backward;
+an attribute of an object held in a list or by another object changed in place
+(Karpathy's makemore part 3: `layers[-1].gamma *= 0.1` under no_grad)."""
 
 from __future__ import annotations
 
@@ -88,6 +90,44 @@ class Triple(Double):
 
 w = torch.tensor([1.5, -2.0], dtype=torch.float64, requires_grad=True)
 (Triple.apply(w).sum() + Double2.apply(w).sum()).backward()
+""",
+    'attribute_of_a_listed_object_changed_in_place': """import torch
+torch.manual_seed(0)
+class Linear:
+  def __init__(self, fan_in, fan_out, bias=True):
+    self.weight = torch.randn((fan_in, fan_out)) / fan_in**0.5
+    self.bias = torch.zeros(fan_out) if bias else None
+  def __call__(self, x):
+    self.out = x @ self.weight
+    if self.bias is not None:
+      self.out += self.bias
+    return self.out
+  def parameters(self):
+    return [self.weight] + ([] if self.bias is None else [self.bias])
+class Scale:
+  def __init__(self, dim):
+    self.gamma = torch.ones(dim)
+  def __call__(self, x):
+    return x * self.gamma
+  def parameters(self):
+    return [self.gamma]
+class Holder:
+  def __init__(self):
+    self.block = Scale(3)
+h = Holder()
+layers = [Linear(4, 3), Scale(3)]
+with torch.no_grad():
+  layers[-1].gamma *= 0.1
+  h.block.gamma += 2
+  for layer in layers[:-1]:
+    if isinstance(layer, Linear):
+      layer.weight *= 5/3
+parameters = [p for layer in layers for p in layer.parameters()] + h.block.parameters()
+for p in parameters:
+  p.requires_grad = True
+x = torch.randn(2, 4)
+out = h.block(layers[1](layers[0](x)))
+out.pow(2).sum().backward()
 """,
 }
 
