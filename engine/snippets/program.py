@@ -54,6 +54,7 @@ class ProgramReader(GradAnswers):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program: list[Call] = []  # in the snippet's order; PRIMARY is the first backward
+        self.given_by_hand: set[str] = set()  # leaves given a .grad by hand since the step
         # what each name meant when each call was read: the script stops at a call that
         # raises, and its names are the ones it had there
         self.names_at_call: list[dict[str, Value]] = []
@@ -212,6 +213,7 @@ class ProgramReader(GradAnswers):
         if not self.overwritten_calls(leaf):
             return False
         self.starting_grad(leaf, numbers)
+        self.given_by_hand.add(leaf)
         return True
 
     def overwritten_calls(self, leaf: str) -> bool:

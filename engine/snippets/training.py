@@ -285,14 +285,16 @@ class TrainingReader(DataUpdates):
         grads = self.grads_here(stmt)
         clipped = bool(self.grad_updates)
         updates, self.updates, self.step_grads = self.updates, {}, None
+        self.given_by_hand = set()
         self.grad_updates = {}
         line = getattr(stmt, "lineno", 1)
         if any(c.kind != calls.ZERO_GRAD for c in self.program):  # as backward saw it
             self.shown = _Step(self.doc.twin(), list(self.program), self.backward,
                                list(self.names_at_call), line, clipped)
             self.resets_since = []
-        else:
-            self.resets_since.extend(self.program)
+        else:  # the same reset again changes nothing: kept once (300 steps of p.grad = None)
+            self.resets_since.extend(c for c in self.program
+                                     if not self.resets_since or c != self.resets_since[-1])
         gone = self.finished_nodes(set(updates))
         gone += self.leaves_left_behind(set(gone))
         self.keep_as_numbers(set(gone), line, stmt, set(updates))
@@ -356,7 +358,8 @@ class TrainingReader(DataUpdates):
         a_step = any(c.kind != calls.ZERO_GRAD for c in self.program)  # the last one is here
         # w = w - lr * w.grad: the new w, used by no graph yet, is shown beside that step
         fresh = self.new_unused_leaves(shown.doc) if shown is not None else set()
-        if shown is not None and not a_step \
+        given = bool(self.given_by_hand & set(self.doc.graph))  # after the shown step
+        if shown is not None and not a_step and not given \
                 and {n.id for n in self.doc.leaves()} <= {n.id for n in shown.doc.leaves()} | fresh:
             a_step = True
             for node_id in fresh:

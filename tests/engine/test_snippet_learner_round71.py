@@ -4,7 +4,9 @@ holds None raises torch's own AssertionError at that line (pytorch issue 44189's
 derivative of a * x); a custom autograd.Function deriving from another of the snippet's
 (pytorch issue 18619's Double2(Double)), with the forward it inherits and its own backward;
 an attribute of an object held in a list or by another object changed in place
-(Karpathy's makemore part 3: `layers[-1].gamma *= 0.1` under no_grad)."""
+(Karpathy's makemore part 3: `layers[-1].gamma *= 0.1` under no_grad); a loop of many
+steps that resets .grad (`p.grad = None`) and updates by hand-made gradients after one
+backward (makemore part 4's "backprop ninja"), more resets than a document holds calls."""
 
 from __future__ import annotations
 
@@ -128,6 +130,30 @@ for p in parameters:
 x = torch.randn(2, 4)
 out = h.block(layers[1](layers[0](x)))
 out.pow(2).sum().backward()
+""",
+    'many_grad_resets_after_one_backward': """import torch
+g = torch.Generator().manual_seed(2147483647)
+W = torch.randn((3, 2), generator=g)
+b = torch.randn(2, generator=g) * 0.1
+parameters = [W, b]
+for p in parameters:
+  p.requires_grad = True
+X = torch.randn((8, 3), generator=g)
+loss = (X @ W + b).tanh().pow(2).mean()
+for p in parameters:
+  p.grad = None
+loss.backward()
+with torch.no_grad():
+  for i in range(150):
+    h = (X @ W + b).tanh()
+    for p in parameters:
+      p.grad = None
+    dh = 2 * h / h.numel() * (1 - h ** 2)
+    grads = [X.T @ dh, dh.sum(0)]
+    lr = 0.1 if i < 100 else 0.01
+    for p, grad in zip(parameters, grads):
+      p.data += -lr * grad
+  b.grad = torch.zeros(2) + b
 """,
 }
 
