@@ -28,7 +28,7 @@ TORCH_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "t
                  "math", "itertools", "time", "random", "datetime", "pdb", "warnings", "copy",
                  "gc", "collections", "torch.distributions", "timeit", "torch.cuda", "pprint",
                  "traceback", "dataclasses",
-                 "torch.utils.checkpoint",
+                 "torch.utils.checkpoint", "torch.backends", "torch.backends.cudnn",
                  *FUNC_MODULES)
 # Python's modules whose public names a snippet may import by name: `from math import pi`
 PYTHON_MODULES = {"math": math, "time": time, "random": random, "datetime": datetime,
@@ -117,7 +117,8 @@ ACCEPTED_IMPORTS = ("torch, torch.nn, torch.nn.functional, torch.nn.init (and th
                     "(set_trace), warnings "
                     "(filters), gc (collect), itertools (product, count), copy (deepcopy), "
                     "collections (OrderedDict, namedtuple), traceback (print_exc, as a print), "
-                    "torch.cuda (is_available: False, seeding), "
+                    "torch.cuda (is_available: False, seeding), torch.backends.cudnn (its "
+                    "settings, which change nothing on the CPU), "
                     "torch.utils.checkpoint (checkpoint with use_reentrant=False) and "
                     "torch.distributions (its distributions)")
 # Libraries a learner's script imports alongside torch. Importing one is harmless and reads as

@@ -6,7 +6,9 @@ derivative of a * x); a custom autograd.Function deriving from another of the sn
 an attribute of an object held in a list or by another object changed in place
 (Karpathy's makemore part 3: `layers[-1].gamma *= 0.1` under no_grad); a loop of many
 steps that resets .grad (`p.grad = None`) and updates by hand-made gradients after one
-backward (makemore part 4's "backprop ninja"), more resets than a document holds calls."""
+backward (makemore part 4's "backprop ninja"), more resets than a document holds calls;
+torch.backends.cudnn imported and set (pytorch/examples dcgan), settings that change
+nothing on the CPU."""
 
 from __future__ import annotations
 
@@ -154,6 +156,15 @@ with torch.no_grad():
     for p, grad in zip(parameters, grads):
       p.data += -lr * grad
   b.grad = torch.zeros(2) + b
+""",
+    'cudnn_settings_of_a_training_script': """import torch
+import torch.backends.cudnn as cudnn
+from torch.backends import cudnn as cd
+cudnn.benchmark = True
+cd.deterministic = True
+torch.manual_seed(0)
+w = torch.randn(3, requires_grad=True)
+(w * w).sum().backward()
 """,
 }
 
