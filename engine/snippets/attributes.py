@@ -128,6 +128,9 @@ class AttributeReader(PlainMethods):
             return Number(not self.is_leaf(value) and value.node_id in self.grads_retained)
         if attr == "grad_fn":
             return self.grad_fn_of(value, node)
+        if attr in ("is_cuda", "is_cpu", "is_xpu", "is_sparse", "is_quantized", "is_meta",
+                    "is_mps"):
+            return Number(bool(getattr(self.concrete(value, node), attr)))  # a CPU tensor's
         if attr in ("shape", "ndim", "dtype", "device"):
             t = self.concrete(value, node)
             found = {"shape": lambda: tuple(t.shape), "ndim": lambda: t.dim(),

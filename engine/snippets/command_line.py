@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.snippets.named_tuples import NamedTuples
 from engine.snippets.safety import error_at, raised_at, short_text
-from engine.snippets.values import Number, Py, Value
+from engine.snippets.values import Number, Pending, Py, Ref, Value
 
 _TYPES = {"int": int, "float": float, "str": str, "bool": bool}
 # what the parser is read with; its other options change only how help is shown
@@ -99,6 +99,8 @@ class CommandLine(NamedTuples):
                 raise raised_at(node, AttributeError(f"'Namespace' object has no attribute "
                                                      f"'{attr}'"))
             found = getattr(value.value, attr)
+            if isinstance(found, Pending | Ref):  # a tensor the script set on it
+                return found
             return Number(found) if isinstance(found, bool | int | float) else \
                 self.wrap(found, node)
         return super().plain_attribute(value, attr, node)

@@ -10,6 +10,7 @@ in engine/limits.py.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import threading
 from dataclasses import dataclass, field
@@ -207,8 +208,13 @@ class StatementRunner(AugAssignReader):
             # Python sets an attribute of the tensor's own there
             self.own_tensor_attrs[(self.own_key(owner, target), target.attr)] = value
         elif isinstance(target, ast.Attribute) and isinstance(
-                owner := self.expr(target.value), Py) and isinstance(owner.value, SimpleNamespace):
-            setattr(owner.value, target.attr, value)  # cfg.lr = 0.1 (named_tuples.py)
+                owner := self.expr(target.value), Py) and isinstance(
+                owner.value, SimpleNamespace | argparse.Namespace):
+            # cfg.lr = 0.1 (named_tuples.py); opt.niter = 1 on what parse_args() gave
+            # (command_line.py), which holds plain values as argparse does
+            held = value.value if isinstance(owner.value, argparse.Namespace) and \
+                isinstance(value, Number | Py) else value
+            setattr(owner.value, target.attr, held)
         elif not (isinstance(target, ast.Attribute) and self.parameter_assign(target, value)):
             raise error_at(target, f"assigning to {short_text(target)} is not supported; assign "
                                    "to a plain name")

@@ -8,7 +8,8 @@ an attribute of an object held in a list or by another object changed in place
 steps that resets .grad (`p.grad = None`) and updates by hand-made gradients after one
 backward (makemore part 4's "backprop ninja"), more resets than a document holds calls;
 torch.backends.cudnn imported and set (pytorch/examples dcgan), settings that change
-nothing on the CPU."""
+nothing on the CPU; dcgan's `opt.niter = 1` on what parse_args() gave, and its
+`input.is_cuda` / `is_xpu` checks."""
 
 from __future__ import annotations
 
@@ -165,6 +166,22 @@ cd.deterministic = True
 torch.manual_seed(0)
 w = torch.randn(3, requires_grad=True)
 (w * w).sum().backward()
+""",
+    'options_set_after_parse_args_and_device_flags': """import argparse
+import torch
+parser = argparse.ArgumentParser()
+parser.add_argument('--niter', type=int, default=5)
+parser.add_argument('--dry-run', action='store_true')
+opt = parser.parse_args(['--dry-run'])
+if opt.dry_run:
+    opt.niter = 2
+opt.w = torch.ones(2, requires_grad=True)
+opt.scale = 1.5
+for i in range(opt.niter):
+    (opt.w * opt.scale).sum().backward()
+w = opt.w
+if w.is_cuda or w.is_xpu or not w.is_cpu:
+    (w * 100).sum().backward()
 """,
 }
 
