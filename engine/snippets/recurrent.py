@@ -146,7 +146,8 @@ class RecurrentLayers(LayerSetup):
         hidden = module.options["hidden_size"]
         if h is None:
             rows = self.concrete(gi, node).shape[:-1]
-            h = self.from_tensor(torch.zeros(*rows, hidden), node)
+            h = zeros = self.from_tensor(torch.zeros(*rows, hidden), node)
+            zeros.name = self.unique("h0")  # the starting state torch makes
         gh = self.affine(module, "hh", suffix, h, node)
         if base == "RNN":
             total = self.add(gh, gi, node)
