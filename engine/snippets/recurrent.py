@@ -100,12 +100,14 @@ class RecurrentLayers(LayerSetup):
             out = self.squeezed(out, 1, node)
         elif opts["batch_first"]:
             out = self.op_node("transpose", [out], {"dim0": 0, "dim1": 1}, node)
-        h_n, c_n = (self.stacked(last, 0, node) for last in (last_h, last_c or last_h))
-        if not batched:
-            h_n, c_n = self.squeezed(h_n, 1, node), self.squeezed(c_n, 1, node)
+
+        def final(last: list[Value]) -> Value:  # (layers, batch, hidden), as torch returns
+            stacked = self.stacked(last, 0, node)
+            return stacked if batched else self.squeezed(stacked, 1, node)
+
         if base == "LSTM":
-            return Py((out, Py((h_n, c_n))))
-        return Py((out, h_n))
+            return Py((out, Py((final(last_h), final(last_c)))))
+        return Py((out, final(last_h)))
 
     def cell_step(self, module: Module, base: str, x: Value, start: Value | None,
                   node: ast.Call) -> Value:
